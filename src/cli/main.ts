@@ -1,0 +1,143 @@
+/**
+ * The headless runner: `run FILE [--json] [--arch X] [--kernel V]`
+ * (run it with `npm run -s cli -- run FILE`).
+ *
+ * Exit status: 0 when the scenario parsed and every check passed; 1 when a
+ * check failed (or the engine threw on a step); 2 when the file cannot be
+ * read or parsed, or the command line is wrong (then `FILE:LINE:COL: message`
+ * lines or a usage message on stderr, and nothing runs).
+ *
+ * The engine is loaded only once the text has parsed, so that reading and
+ * parse errors never depend on it.
+ */
+import { readFileSync } from 'node:fs';
+import { checkOverrides } from '../scenario/header.ts';
+import type { ConfigOverrides } from '../scenario/header.ts';
+import { formatErrors, formatRun } from '../scenario/format.ts';
+import { parseScenario } from '../scenario/parser.ts';
+import type { RunResult } from '../scenario/result.ts';
+import type { Arch } from '../sim/config.ts';
+
+const USAGE = `usage: dma-explorer run FILE [--json] [--arch arm64|arm|x86|riscv] [--kernel VERSION]
+
+Runs a scenario (.dma file) on the simulated machine and reports each step.
+
+  --json            print the runner's JSON (SCENARIO-LANGUAGE.md) instead of text
+  --arch ARCH       run on this architecture, whatever the scenario's machine() says
+  --kernel VERSION  model this kernel version (4.4 … 6.18), e.g. --kernel 5.15
+  --no-events       text output without the per-step event lines
+  -h, --help        show this help
+
+Exit status: 0 all checks passed, 1 a check failed, 2 the file could not be read or parsed.`;
+
+interface Args {
+  file: string;
+  json: boolean;
+  events: boolean;
+  overrides: ConfigOverrides;
+}
+
+type ParsedArgs = { kind: 'help' } | { kind: 'run'; args: Args } | { kind: 'usage'; message: string };
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  if (argv.includes('-h') || argv.includes('--help') || argv[0] === 'help') return { kind: 'help' };
+  if (argv.length === 0) return { kind: 'usage', message: 'missing command (expected: run FILE)' };
+  const [command, ...rest] = argv;
+  if (command !== 'run') return { kind: 'usage', message: `unknown command '${command}' (expected: run FILE)` };
+  let file: string | undefined;
+  let json = false;
+  let events = true;
+  const overrides: { arch?: string; kernel?: string } = {};
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    if (flag === '--json') json = true;
+    else if (flag === '--no-events') events = false;
+    else if (flag === '--arch' || flag === '--kernel') {
+      const value = inline ?? rest[++i];
+      if (value === undefined || value === '') return { kind: 'usage', message: `${flag} needs a value` };
+      overrides[flag === '--arch' ? 'arch' : 'kernel'] = value;
+    } else if (a.startsWith('-') && a !== '-') return { kind: 'usage', message: `unknown option '${a}'` };
+    else if (file === undefined) file = a;
+    else return { kind: 'usage', message: `unexpected argument '${a}' (one FILE only)` };
+  }
+  if (file === undefined) return { kind: 'usage', message: 'missing FILE (run FILE)' };
+  const bad = checkOverrides(overrides);
+  if (bad) return { kind: 'usage', message: bad };
+  return { kind: 'run', args: { file, json, events, overrides: overrides as { arch?: Arch; kernel?: string } } };
+}
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  color: boolean;
+}
+
+/** Run the CLI; returns the exit status. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (parsed.kind === 'help') {
+    io.out(`${USAGE}\n`);
+    return 0;
+  }
+  if (parsed.kind === 'usage') {
+    io.err(`error: ${parsed.message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { file, json, events, overrides } = parsed.args;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : e instanceof Error ? e.message : String(e);
+    io.err(`error: cannot read ${file}: ${why}\n`);
+    return 2;
+  }
+  const pre = parseScenario(text);
+  if (!pre.ok) {
+    io.err(`${formatErrors(file, pre.errors).join('\n')}\n`);
+    if (json) io.out(`${JSON.stringify(parseFailure(pre.errors), null, 2)}\n`);
+    return 2;
+  }
+  const { runScenario } = await import('../scenario/run.ts');
+  const result = runScenario(text, overrides);
+  if (json) io.out(`${JSON.stringify(result, null, 2)}\n`);
+  else io.out(formatRun(result, { color: io.color, events }));
+  for (const s of result.steps) {
+    if (s.error === 'EXCEPTION') io.err(`${file}:${s.line}: internal error: ${s.observations.join('; ')}\n`);
+  }
+  return result.ok ? 0 : 1;
+}
+
+function parseFailure(errors: RunResult['errors']): RunResult {
+  return { ok: false, config: null, steps: [], checks: { passed: 0, failed: 0 }, errors };
+}
+
+function useColor(): boolean {
+  return Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined;
+}
+
+const isEntry = (() => {
+  try {
+    return import.meta.url === new URL(`file://${process.argv[1] ?? ''}`).href || /src[\\/]cli[\\/]main\.ts$/.test(process.argv[1] ?? '');
+  } catch {
+    return false;
+  }
+})();
+
+if (isEntry) {
+  main(process.argv.slice(2), {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    color: useColor(),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

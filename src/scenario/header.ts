@@ -1,0 +1,111 @@
+/**
+ * The scenario header → MachineConfig.
+ *
+ * `machine(…)`, `iommu(…)` and `device(…)` statements (already validated)
+ * become the plain MachineConfig the engine is built from, with the defaults
+ * of src/sim/config.ts for every option not given. Overrides (the CLI's
+ * --arch and --kernel, the explorer's "compare architectures") apply last.
+ */
+import type { Command, Expr } from '../sim/command.ts';
+import { ARCHES, KERNEL_RANGE, defaultConfig, defaultDevice, defaultIommu, kernelCode } from '../sim/config.ts';
+import type { Arch, DeviceConfig, IommuConfig, IommuMode, MachineConfig } from '../sim/config.ts';
+
+export interface ConfigOverrides {
+  arch?: Arch;
+  kernel?: string;
+}
+
+/** Build the machine configuration from validated header commands, then apply overrides. */
+export function configFromHeader(header: readonly Command[], overrides: ConfigOverrides = {}): MachineConfig {
+  const config = defaultConfig();
+  for (const cmd of header) {
+    if (cmd.op === 'machine') applyMachine(config, cmd);
+    else if (cmd.op === 'iommu') config.iommus.push(iommuFrom(cmd));
+    else if (cmd.op === 'device') config.devices.push(deviceFrom(cmd));
+  }
+  if (overrides.arch !== undefined) config.arch = overrides.arch;
+  if (overrides.kernel !== undefined) config.kernel = overrides.kernel;
+  return config;
+}
+
+/** What is wrong with the overrides, or null when they are usable. */
+export function checkOverrides(o: { arch?: string; kernel?: string }): string | null {
+  if (o.arch !== undefined && !(ARCHES as readonly string[]).includes(o.arch)) {
+    return `unknown arch '${o.arch}' (expected ${ARCHES.join(', ')})`;
+  }
+  if (o.kernel !== undefined) {
+    const code = /^\d+\.\d+$/.test(o.kernel) ? kernelCode(o.kernel) : NaN;
+    if (Number.isNaN(code)) return `kernel must be a version MAJOR.MINOR such as 6.18, got '${o.kernel}'`;
+    if (code < kernelCode(KERNEL_RANGE.oldest) || code > kernelCode(KERNEL_RANGE.newest)) {
+      return `kernel must be between ${KERNEL_RANGE.oldest} and ${KERNEL_RANGE.newest}, got '${o.kernel}'`;
+    }
+  }
+  return null;
+}
+
+function word(e: Expr): string {
+  return e.k === 'name' ? e.name : e.k === 'str' ? e.text : '';
+}
+
+function int(e: Expr): number {
+  return e.k === 'int' ? e.value : 0;
+}
+
+function applyMachine(config: MachineConfig, cmd: Command): void {
+  for (const { key, value } of cmd.kwargs) {
+    switch (key) {
+      case 'arch':
+        config.arch = word(value) as Arch;
+        break;
+      case 'kernel':
+        config.kernel = word(value);
+        break;
+      case 'ram':
+      case 'cache':
+      case 'line':
+      case 'ways':
+      case 'swiotlb':
+      case 'cma':
+        config[key] = int(value);
+        break;
+    }
+  }
+}
+
+function iommuFrom(cmd: Command): IommuConfig {
+  const iommu = defaultIommu(word(cmd.args[0]!));
+  for (const { key, value } of cmd.kwargs) {
+    if (key === 'mode') iommu.mode = word(value) as IommuMode;
+    else if (key === 'pgsize') iommu.pgsize = int(value);
+  }
+  return iommu;
+}
+
+function deviceFrom(cmd: Command): DeviceConfig {
+  const dev = defaultDevice(word(cmd.args[0]!));
+  for (const { key, value } of cmd.kwargs) {
+    switch (key) {
+      case 'dma_mask':
+        dev.dmaMask = int(value);
+        break;
+      case 'bus_limit':
+        dev.busLimit = int(value);
+        break;
+      case 'coherent':
+      case 'mmu':
+      case 'untrusted':
+        dev[key] = word(value) === 'true';
+        break;
+      case 'iommu':
+        dev.iommu = word(value);
+        break;
+      case 'bus':
+        dev.bus = word(value) as DeviceConfig['bus'];
+        break;
+      case 'swiotlb':
+        dev.swiotlb = word(value) as DeviceConfig['swiotlb'];
+        break;
+    }
+  }
+  return dev;
+}

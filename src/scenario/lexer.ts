@@ -1,0 +1,279 @@
+/**
+ * Lexer for the scenario language (SCENARIO-LANGUAGE.md, "Lexical rules").
+ *
+ * A scenario has one statement per line, so the lexer works line by line:
+ * `lexLine` turns one line into tokens plus its trailing comment, and reports
+ * every lexical error with the 1-based line:col of the offending character.
+ * It never throws. Integers are decoded here (0x, 0b, `_`, K/M/G), strings and
+ * hex bytes are decoded to their bytes.
+ */
+
+/** A problem in the scenario text, at a 1-based line and column. */
+export interface ParseError {
+  line: number;
+  col: number;
+  message: string;
+}
+
+export type TokKind =
+  | 'name'
+  | 'int'
+  | 'str'
+  | 'hex'
+  | '('
+  | ')'
+  | ','
+  | '='
+  | '+'
+  | '-'
+  | '|'
+  | '=>'
+  | 'eol';
+
+export interface Token {
+  kind: TokKind;
+  /** The token's text as written. */
+  text: string;
+  line: number;
+  col: number;
+  /** 'int': the value. */
+  value?: number;
+  /** 'str' and 'hex': the decoded bytes. */
+  bytes?: Uint8Array;
+}
+
+export interface LexedLine {
+  line: number;
+  /** The line's text (without the line break). */
+  text: string;
+  /** Tokens, always ending with an 'eol' token. */
+  tokens: Token[];
+  /** The comment, from its `#` or `//` marker, trailing space removed; null if none. */
+  comment: string | null;
+  errors: ParseError[];
+}
+
+/** Split text into lines on \n, \r\n or \r. */
+export function splitLines(text: string): string[] {
+  return text.split(/\r\n|\n|\r/);
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isNameStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isNameChar = (c: number): boolean => isNameStart(c) || isDigit(c);
+const NAME_CHAR = /[A-Za-z0-9_]/;
+const DIGIT = /[0-9]/;
+const SPACE = /\s/;
+const PUNCT = new Set(['(', ')', ',', '=', '+', '-', '|']);
+
+const SUFFIX: Record<string, bigint> = { K: 1024n, M: 1024n ** 2n, G: 1024n ** 3n };
+
+/** Lex one line (line is its 1-based number). */
+export function lexLine(text: string, line: number): LexedLine {
+  const tokens: Token[] = [];
+  const errors: ParseError[] = [];
+  let comment: string | null = null;
+  let commentAt = -1;
+  let i = 0;
+  const err = (at: number, message: string): void => {
+    errors.push({ line, col: at + 1, message });
+  };
+
+  while (i < text.length) {
+    const code = text.charCodeAt(i);
+    const c = text[i]!;
+    if (code === 32 || code === 9) {
+      i++;
+    } else if (c === '#' || (c === '/' && text[i + 1] === '/')) {
+      comment = text.slice(i).trimEnd();
+      commentAt = i;
+      break;
+    } else if (c === 'x' && text[i + 1] === '"') {
+      i = lexHex(text, i, line, tokens, err);
+    } else if (isNameStart(code)) {
+      const start = i;
+      while (i < text.length && isNameChar(text.charCodeAt(i))) i++;
+      tokens.push({ kind: 'name', text: text.slice(start, i), line, col: start + 1 });
+    } else if (isDigit(code)) {
+      i = lexInt(text, i, line, tokens, err);
+    } else if (c === '"') {
+      i = lexString(text, i, line, tokens, err);
+    } else if (c === '=' && text[i + 1] === '>') {
+      tokens.push({ kind: '=>', text: '=>', line, col: i + 1 });
+      i += 2;
+    } else if (PUNCT.has(c)) {
+      tokens.push({ kind: c as TokKind, text: c, line, col: i + 1 });
+      i++;
+    } else if (SPACE.test(c)) {
+      i++;
+    } else {
+      const ch = String.fromCodePoint(text.codePointAt(i)!);
+      err(i, `unexpected character '${ch}'${hintFor(ch)}`);
+      i += ch.length;
+    }
+  }
+  tokens.push({ kind: 'eol', text: '', line, col: commentAt >= 0 ? commentAt + 1 : text.length + 1 });
+  return { line, text, tokens, comment, errors };
+}
+
+function hintFor(ch: string): string {
+  if (ch === "'") return ' (strings use double quotes: "text")';
+  if (ch === ';') return ' (one statement per line, no semicolons)';
+  if (ch === '.') return ' (a version is a string: kernel="6.18")';
+  return '';
+}
+
+type ErrFn = (at: number, message: string) => void;
+
+/** Lex an integer literal starting at `start`; returns the index after it. */
+function lexInt(text: string, start: number, line: number, tokens: Token[], err: ErrFn): number {
+  let i = start;
+  let radix = 10;
+  let digitRe = /[0-9_]/;
+  if (text[i] === '0' && (text[i + 1] === 'x' || text[i + 1] === 'X')) {
+    radix = 16;
+    digitRe = /[0-9a-fA-F_]/;
+    i += 2;
+  } else if (text[i] === '0' && (text[i + 1] === 'b' || text[i + 1] === 'B') && /[01_]/.test(text[i + 2] ?? '')) {
+    radix = 2;
+    digitRe = /[01_]/;
+    i += 2;
+  }
+  const digitsStart = i;
+  while (i < text.length && digitRe.test(text[i]!)) i++;
+  const digits = text.slice(digitsStart, i);
+  let multiplier = 1n;
+  const s = text[i];
+  if (s !== undefined && s in SUFFIX && !NAME_CHAR.test(text[i + 1] ?? '')) {
+    multiplier = SUFFIX[s]!;
+    i++;
+  }
+  // A number runs into letters or digits: `12ab`, `0x1g`, `4KB`, `0b102`.
+  if (i < text.length && NAME_CHAR.test(text[i]!)) {
+    const wordEnd = scanWord(text, i);
+    err(start, `bad number '${text.slice(start, wordEnd)}'${numberHint(radix)}`);
+    return wordEnd;
+  }
+  if (text[i] === '.' && DIGIT.test(text[i + 1] ?? '')) {
+    const wordEnd = scanDotted(text, i);
+    err(start, `unexpected '.' in number '${text.slice(start, wordEnd)}' (a version is a string: kernel="6.18")`);
+    return wordEnd;
+  }
+  const raw = text.slice(start, i);
+  if (digits.length === 0) {
+    err(start, `expected ${radix === 16 ? 'hex' : 'binary'} digits after '${text.slice(start, digitsStart)}'`);
+    return i;
+  }
+  if (!/^[0-9a-fA-F]+(_[0-9a-fA-F]+)*$/.test(digits)) {
+    err(start, `bad number '${raw}' ('_' may only sit between digits)`);
+    return i;
+  }
+  if (radix === 10 && multiplier === 1n && digits.length <= 15 && !digits.includes('_')) {
+    tokens.push({ kind: 'int', text: raw, line, col: start + 1, value: Number(digits) });
+    return i;
+  }
+  const prefix = radix === 16 ? '0x' : radix === 2 ? '0b' : '';
+  const value = BigInt(prefix + digits.replace(/_/g, '')) * multiplier;
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    err(start, `number '${raw}' is too large (at most 2^53 - 1)`);
+    return i;
+  }
+  tokens.push({ kind: 'int', text: raw, line, col: start + 1, value: Number(value) });
+  return i;
+}
+
+function numberHint(radix: number): string {
+  if (radix === 2) return ' (binary digits are 0 and 1)';
+  if (radix === 16) return ' (hex digits are 0-9 and a-f)';
+  return ' (size suffixes are K, M and G: 4K, 2M, 8G)';
+}
+
+function scanWord(text: string, i: number): number {
+  while (i < text.length && NAME_CHAR.test(text[i]!)) i++;
+  return i;
+}
+
+function scanDotted(text: string, i: number): number {
+  while (i < text.length && (NAME_CHAR.test(text[i]!) || text[i] === '.')) i++;
+  return i;
+}
+
+const encoder = new TextEncoder();
+
+/** Lex a string literal starting at the opening quote; returns the index after it. */
+function lexString(text: string, start: number, line: number, tokens: Token[], err: ErrFn): number {
+  const out: number[] = [];
+  let run = start + 1;
+  let i = start + 1;
+  let ok = true;
+  const flush = (end: number): void => {
+    if (end > run) for (const b of encoder.encode(text.slice(run, end))) out.push(b);
+  };
+  while (i < text.length && text[i] !== '"') {
+    if (text[i] !== '\\') {
+      i++;
+      continue;
+    }
+    flush(i);
+    const e = text[i + 1];
+    const simple = e === undefined ? undefined : ESCAPES[e];
+    if (simple !== undefined) {
+      out.push(simple);
+      i += 2;
+    } else if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 2, i + 4))) {
+      out.push(parseInt(text.slice(i + 2, i + 4), 16));
+      i += 4;
+    } else if (e === 'x') {
+      err(i, "bad escape: '\\x' needs two hex digits (\\x41)");
+      ok = false;
+      i += 2;
+    } else if (e === undefined) {
+      i += 1;
+    } else {
+      const ch = String.fromCodePoint(text.codePointAt(i + 1)!);
+      err(i, `unknown escape '\\${ch}' (use \\n \\t \\r \\0 \\\\ \\" or \\xNN)`);
+      ok = false;
+      i += 1 + ch.length;
+    }
+    run = i;
+  }
+  if (i >= text.length) {
+    err(start, 'unterminated string (missing closing ")');
+    return text.length;
+  }
+  flush(i);
+  if (ok) tokens.push({ kind: 'str', text: text.slice(start, i + 1), line, col: start + 1, bytes: Uint8Array.from(out) });
+  return i + 1;
+}
+
+const ESCAPES: Record<string, number> = { n: 10, t: 9, r: 13, '0': 0, '\\': 92, '"': 34 };
+
+/** Lex hex bytes `x"de ad"` starting at the `x`; returns the index after it. */
+function lexHex(text: string, start: number, line: number, tokens: Token[], err: ErrFn): number {
+  let i = start + 2;
+  let digits = '';
+  let ok = true;
+  while (i < text.length && text[i] !== '"') {
+    const c = text[i]!;
+    if (/[0-9a-fA-F]/.test(c)) digits += c;
+    else if (!SPACE.test(c)) {
+      if (ok) err(i, `bad hex digit '${String.fromCodePoint(text.codePointAt(i)!)}' in x"…" (only 0-9, a-f and spaces)`);
+      ok = false;
+    }
+    i++;
+  }
+  if (i >= text.length) {
+    err(start, 'unterminated hex bytes (missing closing ")');
+    return text.length;
+  }
+  if (ok && digits.length % 2 !== 0) {
+    err(start, `odd number of hex digits in ${text.slice(start, i + 1)} (two digits per byte)`);
+    ok = false;
+  }
+  if (ok) {
+    const bytes = new Uint8Array(digits.length / 2);
+    for (let k = 0; k < bytes.length; k++) bytes[k] = parseInt(digits.slice(2 * k, 2 * k + 2), 16);
+    tokens.push({ kind: 'hex', text: text.slice(start, i + 1), line, col: start + 1, bytes });
+  }
+  return i + 1;
+}

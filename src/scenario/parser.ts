@@ -1,0 +1,415 @@
+/**
+ * Parser for the scenario language (SCENARIO-LANGUAGE.md): text → Commands.
+ *
+ * `parseScenario` lexes and parses each line, then validates the statements
+ * against the operation table (validate.ts) and builds the machine
+ * configuration from the header (header.ts). It never throws: every problem is
+ * a ParseError with the 1-based line:col of the offending token and what was
+ * expected. Comments and blank lines are kept in a ScenarioDoc so that the
+ * printer can reproduce a readable file.
+ */
+import type { BytesPart, Check, Command, Expr, KwArg, Loc } from '../sim/command.ts';
+import type { MachineConfig } from '../sim/config.ts';
+import { lexLine, splitLines } from './lexer.ts';
+import type { LexedLine, ParseError, Token } from './lexer.ts';
+import { isErrorName } from './ops.ts';
+import { validateStatements } from './validate.ts';
+import type { Statement } from './validate.ts';
+import { configFromHeader } from './header.ts';
+
+export type { ParseError } from './lexer.ts';
+
+/** One line of a scenario file, as the printer reproduces it. */
+export type DocLine =
+  | { kind: 'blank' }
+  /** A line holding only a comment; `text` starts with its `#` or `//`. */
+  | { kind: 'comment'; text: string }
+  /** A statement, with its trailing comment (from `#` or `//`) if any. */
+  | { kind: 'stmt'; cmd: Command; comment: string | null };
+
+export interface ScenarioDoc {
+  lines: DocLine[];
+}
+
+export interface Scenario {
+  /** machine(…), iommu(…) and device(…) statements, in order. */
+  header: Command[];
+  /** The operations after the header, in order: the steps. */
+  body: Command[];
+  /** The machine the header describes (defaults filled in). */
+  config: MachineConfig;
+  doc: ScenarioDoc;
+}
+
+export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; errors: ParseError[] };
+
+/** Bytes literals larger than this are refused (a typo like fill(0, 8G) must not eat the memory). */
+export const MAX_BYTES_LITERAL = 16 * 1024 * 1024;
+
+/** At most this many errors are reported. */
+const MAX_ERRORS = 100;
+
+/** Parse and validate a scenario. Never throws. */
+export function parseScenario(text: string): ParseResult {
+  try {
+    return parseUnsafe(text);
+  } catch (e) {
+    // A bug in the parser must not take the editor down: report it as an error.
+    return { ok: false, errors: [{ line: 1, col: 1, message: `internal parser error: ${String(e)}` }] };
+  }
+}
+
+function parseUnsafe(text: string): ParseResult {
+  const errors: ParseError[] = [];
+  const statements: Statement[] = [];
+  const lines: DocLine[] = [];
+  splitLines(text).forEach((lineText, i) => {
+    const lexed = lexLine(lineText, i + 1);
+    const parsed = parseLine(lexed);
+    if (lexed.errors.length > 0) {
+      // Report the first lexical error; keep what could be read of the statement for later lines.
+      errors.push(lexed.errors[0]!);
+      if (parsed.kind === 'error') statements.push({ kind: 'failed', line: lexed.line, targets: parsed.targets, op: parsed.op });
+      if (parsed.kind === 'stmt') statements.push({ kind: 'failed', line: lexed.line, targets: parsed.stmt.cmd.targets, op: parsed.stmt.cmd.op });
+      return;
+    }
+    if (parsed.kind === 'empty') {
+      lines.push(lexed.comment === null ? { kind: 'blank' } : { kind: 'comment', text: lexed.comment });
+      return;
+    }
+    if (parsed.kind === 'error') {
+      errors.push(parsed.error);
+      statements.push({ kind: 'failed', line: lexed.line, targets: parsed.targets, op: parsed.op });
+      return;
+    }
+    statements.push({ kind: 'ok', ...parsed.stmt });
+    lines.push({ kind: 'stmt', cmd: parsed.stmt.cmd, comment: lexed.comment });
+  });
+  // Trailing blank lines (the final newline among them) are not part of the document.
+  while (lines.length > 0 && lines[lines.length - 1]!.kind === 'blank') lines.pop();
+  const validated = validateStatements(statements);
+  errors.push(...validated.errors);
+  if (errors.length > 0) return { ok: false, errors: sortErrors(errors).slice(0, MAX_ERRORS) };
+  const { header, body } = validated;
+  return { ok: true, scenario: { header, body, config: configFromHeader(header), doc: { lines } } };
+}
+
+function sortErrors(errors: ParseError[]): ParseError[] {
+  const seen = new Set<string>();
+  return [...errors]
+    .sort((x, y) => x.line - y.line || x.col - y.col)
+    .filter((e) => {
+      const key = `${e.line}:${e.col}:${e.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+/** A parsed statement with the token locations the validator reports at. */
+export interface ParsedStmt {
+  cmd: Command;
+  /** The operation name. */
+  opLoc: Loc;
+  /** The closing parenthesis (too few arguments are reported there). */
+  closeLoc: Loc;
+  targetLocs: Loc[];
+}
+
+type LineParse =
+  | { kind: 'empty' }
+  | { kind: 'stmt'; stmt: ParsedStmt }
+  /** A syntax error; targets and op as far as they could be read (so later lines can still use the names). */
+  | { kind: 'error'; error: ParseError; targets: string[]; op: string | null };
+
+/** A position in one line's tokens. */
+interface Cursor {
+  toks: Token[];
+  i: number;
+}
+
+/** A syntax error at a token. */
+interface Fail {
+  error: string;
+  at: Token;
+}
+
+const peek = (c: Cursor, k = 0): Token => c.toks[Math.min(c.i + k, c.toks.length - 1)]!;
+const next = (c: Cursor): Token => c.toks[Math.min(c.i++, c.toks.length - 1)]!;
+const locOf = (t: Token): Loc => ({ line: t.line, col: t.col });
+const isFail = (x: object): x is Fail => 'error' in x;
+
+/** Parse one lexed line. */
+export function parseLine(lexed: LexedLine): LineParse {
+  const c: Cursor = { toks: lexed.tokens, i: 0 };
+  const targets: string[] = [];
+  const targetLocs: Loc[] = [];
+  let op: string | null = null;
+  const fail = (f: Fail): LineParse => ({
+    kind: 'error',
+    error: { line: f.at.line, col: f.at.col, message: f.error },
+    targets,
+    op,
+  });
+
+  const first = peek(c);
+  if (first.kind === 'eol') return { kind: 'empty' };
+  if (first.kind !== 'name') {
+    return fail({ at: first, error: `expected a statement (an operation such as kmalloc(…), or names = operation(…)), got ${show(first)}` });
+  }
+
+  // Targets: `a = op(…)` or `a, b = op(…)`.
+  if (peek(c, 1).kind === ',' || peek(c, 1).kind === '=') {
+    for (;;) {
+      const t = next(c);
+      if (t.kind !== 'name') return fail({ at: t, error: `expected a name to assign, got ${show(t)}` });
+      targets.push(t.text);
+      targetLocs.push(locOf(t));
+      const sep = next(c);
+      if (sep.kind === '=') break;
+      if (sep.kind !== ',') return fail({ at: sep, error: `expected '=' or ',' after '${t.text}', got ${show(sep)}` });
+    }
+  }
+  const opTok = next(c);
+  if (opTok.kind !== 'name') {
+    return fail({ at: opTok, error: `expected an operation name${targets.length ? " after '='" : ''}, got ${show(opTok)}` });
+  }
+  op = opTok.text;
+  const open = next(c);
+  if (open.kind !== '(') {
+    if (open.kind === '=>' || open.kind === 'eol') return fail({ at: open, error: `expected '(' after '${op}' (write ${op}(…))` });
+    return fail({ at: open, error: `expected '(' after '${op}', got ${show(open)}` });
+  }
+
+  const call = parseArgs(c);
+  if (isFail(call)) return fail(call);
+  const stmtStart = targets.length ? targetLocs[0]! : locOf(opTok);
+  const source = lexed.text.slice(stmtStart.col - 1, call.close.col);
+
+  const checks: Check[] = [];
+  for (;;) {
+    const t = next(c);
+    if (t.kind === 'eol') break;
+    if (t.kind !== '=>') return fail({ at: t, error: `expected '=>' or the end of the line after ')', got ${show(t)}` });
+    const check = parseCheck(c, t);
+    if (isFail(check)) return fail(check);
+    checks.push(check);
+  }
+
+  return {
+    kind: 'stmt',
+    stmt: {
+      cmd: { op, targets, args: call.args, kwargs: call.kwargs, checks, loc: stmtStart, source },
+      opLoc: locOf(opTok),
+      closeLoc: locOf(call.close),
+      targetLocs,
+    },
+  };
+}
+
+/** Arguments after the opening parenthesis, up to and including the closing one. */
+function parseArgs(c: Cursor): { args: Expr[]; kwargs: KwArg[]; close: Token } | Fail {
+  const args: Expr[] = [];
+  const kwargs: KwArg[] = [];
+  if (peek(c).kind === ')') return { args, kwargs, close: next(c) };
+  for (;;) {
+    const t = peek(c);
+    if (t.kind === 'name' && peek(c, 1).kind === '=') {
+      c.i += 2;
+      const value = parseExpr(c);
+      if (isFail(value)) return value;
+      if (kwargs.some((k) => k.key === t.text)) return { at: t, error: `key '${t.text}' is given twice` };
+      kwargs.push({ key: t.text, value, loc: locOf(t) });
+    } else {
+      if (kwargs.length > 0 && t.kind !== ')' && t.kind !== 'eol') {
+        return { at: t, error: 'positional argument after key=value options (write positional arguments first)' };
+      }
+      const value = parseExpr(c);
+      if (isFail(value)) return value;
+      args.push(value);
+    }
+    const sep = next(c);
+    if (sep.kind === ')') return { args, kwargs, close: sep };
+    if (sep.kind === 'eol') return { at: sep, error: "expected ')' after arguments" };
+    if (sep.kind === '(') return { at: sep, error: "unexpected '(' (calls cannot be nested: assign the inner result to a name first)" };
+    if (sep.kind !== ',') return { at: sep, error: `expected ',' or ')' after an argument, got ${show(sep)}` };
+  }
+}
+
+function parseExpr(c: Cursor): Expr | Fail {
+  const t = peek(c);
+  if (t.kind === 'str' || t.kind === 'hex' || isFill(c, c.i)) return parseBytesExpr(c);
+  if (t.kind === 'int') {
+    c.i++;
+    const e: Expr = { k: 'int', value: t.value!, raw: t.text, loc: locOf(t) };
+    return peek(c).kind === '|' ? parseFlags(c, e) : e;
+  }
+  if (t.kind === 'name') {
+    c.i++;
+    const after = peek(c);
+    if (after.kind === '(') return { at: after, error: `unexpected '(' after '${t.text}' (calls cannot be nested: assign the result to a name first)` };
+    if (after.kind === '+' || after.kind === '-') {
+      c.i++;
+      const n = next(c);
+      if (n.kind !== 'int') return { at: n, error: `expected an integer offset after '${after.kind}' (${t.text} ${after.kind} 64), got ${show(n)}` };
+      const offset = (after.kind === '-' ? -n.value! : n.value!) || 0;
+      return { k: 'offset', name: t.text, offset, raw: n.text, loc: locOf(t) };
+    }
+    const e: Expr = { k: 'name', name: t.text, loc: locOf(t) };
+    return after.kind === '|' ? parseFlags(c, e) : e;
+  }
+  if (t.kind === '-' && peek(c, 1).kind === 'int') return { at: t, error: 'negative numbers are not allowed here' };
+  if (t.kind === ')' || t.kind === ',') return { at: t, error: `expected an argument before ${show(t)}` };
+  return { at: t, error: `expected an argument (a name, a number, a string or bytes), got ${show(t)}` };
+}
+
+function parseFlags(c: Cursor, firstItem: Expr): Expr | Fail {
+  const items: Expr[] = [firstItem];
+  while (peek(c).kind === '|') {
+    c.i++;
+    const t = next(c);
+    if (t.kind === 'name') items.push({ k: 'name', name: t.text, loc: locOf(t) });
+    else if (t.kind === 'int') items.push({ k: 'int', value: t.value!, raw: t.text, loc: locOf(t) });
+    else return { at: t, error: `expected a flag name after '|', got ${show(t)}` };
+  }
+  return { k: 'flags', items, loc: firstItem.loc };
+}
+
+/** `fill` followed by `(` at token index i. */
+function isFill(c: Cursor, i: number): boolean {
+  const t = c.toks[i];
+  return t !== undefined && t.kind === 'name' && t.text === 'fill' && c.toks[i + 1]?.kind === '(';
+}
+
+/** Bytes parts joined with `+`: a lone string is a 'str' expression, anything else 'bytes'. */
+function parseBytesExpr(c: Cursor): Expr | Fail {
+  const start = peek(c);
+  const parts: BytesPart[] = [];
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const p = parseBytesPart(c);
+    if (isFail(p)) return p;
+    total += p.bytes.length;
+    if (total > MAX_BYTES_LITERAL) return { at: start, error: `bytes literal too large (at most ${MAX_BYTES_LITERAL} bytes)` };
+    parts.push(p.part);
+    chunks.push(p.bytes);
+    if (peek(c).kind !== '+') break;
+    c.i++;
+  }
+  if (parts.length === 1 && start.kind === 'str') {
+    return { k: 'str', text: decodeUtf8(chunks[0]!), bytes: chunks[0]!, loc: locOf(start) };
+  }
+  return { k: 'bytes', parts, bytes: concatBytes(chunks, total), loc: locOf(start) };
+}
+
+function parseBytesPart(c: Cursor): { part: BytesPart; bytes: Uint8Array } | Fail {
+  const isF = isFill(c, c.i);
+  const t = next(c);
+  if (t.kind === 'str') {
+    const b = t.bytes!;
+    const text = strictUtf8(b);
+    // A string part that is not valid UTF-8 cannot be kept as text: keep its bytes as hex.
+    return { part: text === null ? { k: 'hex', hex: toHex(b) } : { k: 'str', text }, bytes: b };
+  }
+  if (t.kind === 'hex') return { part: { k: 'hex', hex: toHex(t.bytes!) }, bytes: t.bytes! };
+  if (isF) return parseFill(c);
+  return { at: t, error: `expected bytes after '+' ("text", x"de ad" or fill(BYTE, COUNT)), got ${show(t)}` };
+}
+
+/** `fill(BYTE, COUNT)` after the name `fill`. */
+function parseFill(c: Cursor): { part: BytesPart; bytes: Uint8Array } | Fail {
+  c.i++; // '('
+  const byte = next(c);
+  if (byte.kind !== 'int') return { at: byte, error: `expected a byte value in fill(BYTE, COUNT), got ${show(byte)}` };
+  if (byte.value! > 255) return { at: byte, error: `fill byte must be 0..255, got ${byte.text}` };
+  const comma = next(c);
+  if (comma.kind !== ',') return { at: comma, error: `expected ',' after the byte in fill(BYTE, COUNT), got ${show(comma)}` };
+  const count = next(c);
+  if (count.kind !== 'int') return { at: count, error: `expected a count in fill(BYTE, COUNT), got ${show(count)}` };
+  if (count.value! > MAX_BYTES_LITERAL) return { at: count, error: `fill count too large (at most ${MAX_BYTES_LITERAL} bytes)` };
+  const close = next(c);
+  if (close.kind !== ')') return { at: close, error: `expected ')' after fill(BYTE, COUNT), got ${show(close)}` };
+  return { part: { k: 'fill', byte: byte.value!, count: count.value! }, bytes: new Uint8Array(count.value!).fill(byte.value!) };
+}
+
+function parseCheck(c: Cursor, arrow: Token): Check | Fail {
+  const t = peek(c);
+  const loc = locOf(t);
+  if (t.kind === 'str' || t.kind === 'hex' || isFill(c, c.i)) {
+    const e = parseBytesExpr(c);
+    if (isFail(e)) return e;
+    const bytes = e.k === 'str' || e.k === 'bytes' ? e.bytes : new Uint8Array();
+    return { k: 'bytes', bytes, expr: e, loc };
+  }
+  if (t.kind === 'int') {
+    c.i++;
+    return { k: 'int', value: t.value!, raw: t.text, loc };
+  }
+  if (t.kind === 'name') {
+    c.i++;
+    if (t.text === 'ok') return { k: 'ok', loc };
+    if (t.text === 'warning') {
+      const s = next(c);
+      if (s.kind !== 'str') return { at: s, error: `expected a string after 'warning' (=> warning "substring"), got ${show(s)}` };
+      return { k: 'warning', text: decodeUtf8(s.bytes!), loc };
+    }
+    if (isErrorName(t.text)) return { k: 'error', name: t.text, loc };
+    return {
+      at: t,
+      error: `unknown check '${t.text}' (expected bytes, an integer, an error name such as EBUSY, DMA_MAPPING_ERROR, NULL or FAULT, warning "…", or ok)`,
+    };
+  }
+  if (t.kind === 'eol') return { at: arrow, error: "expected a check after '=>'" };
+  if (t.kind === '-' && peek(c, 1).kind === 'int') return { at: t, error: 'negative numbers are not allowed (expect an error by its name: => EINVAL)' };
+  return { at: t, error: `expected a check after '=>', got ${show(t)}` };
+}
+
+function show(t: Token): string {
+  switch (t.kind) {
+    case 'eol':
+      return 'the end of the line';
+    case 'name':
+      return `'${t.text}'`;
+    case 'int':
+      return `the number ${t.text}`;
+    case 'str':
+      return `the string ${t.text.length > 24 ? t.text.slice(0, 20) + '…"' : t.text}`;
+    case 'hex':
+      return 'hex bytes';
+    default:
+      return `'${t.text}'`;
+  }
+}
+
+const lenientDecoder = new TextDecoder('utf-8');
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(b: Uint8Array): string {
+  return lenientDecoder.decode(b);
+}
+
+/** The text of valid UTF-8 bytes, or null. */
+function strictUtf8(b: Uint8Array): string | null {
+  try {
+    return strictDecoder.decode(b);
+  } catch {
+    return null;
+  }
+}
+
+function toHex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

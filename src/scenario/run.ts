@@ -1,0 +1,183 @@
+/**
+ * The scenario runner: text → RunResult (the JSON of `run FILE --json`,
+ * SCENARIO-LANGUAGE.md "The runner's JSON"), used by the CLI and the worker.
+ *
+ * Parse; on errors return them and run nothing. Otherwise build the machine
+ * from the header and step it through every statement after the header,
+ * turning each StepOutcome into a StepJson and evaluating its `=> …` checks.
+ * A failed check never stops the run; a step that throws (an engine bug) is
+ * recorded with error "EXCEPTION" and the run goes on.
+ *
+ * `RunResult.ok` is true when the text parsed, every check passed and no step
+ * threw (the CLI's exit status 0).
+ */
+import type { Check, Command } from '../sim/command.ts';
+import type { Arch, MachineConfig } from '../sim/config.ts';
+import type { StepOutcome } from '../sim/outcome.ts';
+import { createMachine } from '../sim/machine.ts';
+import type { Machine } from '../sim/machine.ts';
+import { step } from '../sim/step.ts';
+import { configFromHeader } from './header.ts';
+import { parseScenario } from './parser.ts';
+import type { ParseError, Scenario } from './parser.ts';
+import { printCheck, printCommand, quoteBytes } from './printer.ts';
+import type { CheckResult, RunResult, StepJson } from './result.ts';
+
+export interface RunOptions {
+  arch?: Arch;
+  kernel?: string;
+}
+
+export type Prepared =
+  | { ok: true; scenario: Scenario; config: MachineConfig; body: Command[] }
+  | { ok: false; errors: ParseError[] };
+
+/** Parse and build the configuration (overrides applied), without running anything. */
+export function prepareScenario(text: string, opts: RunOptions = {}): Prepared {
+  const parsed = parseScenario(text);
+  if (!parsed.ok) return parsed;
+  const { scenario } = parsed;
+  return { ok: true, scenario, config: configFromHeader(scenario.header, opts), body: scenario.body };
+}
+
+/** Run a whole scenario. Never throws. */
+export function runScenario(text: string, opts: RunOptions = {}): RunResult {
+  const prepared = prepareScenario(text, opts);
+  if (!prepared.ok) return failed(prepared.errors, null);
+  let machine: Machine;
+  try {
+    machine = createMachine(prepared.config);
+  } catch (e) {
+    return failed([{ line: 1, col: 1, message: `the engine could not build this machine: ${messageOf(e)}` }], prepared.config);
+  }
+  const steps = prepared.body.map((cmd, i) => runStep(machine, cmd, i + 1).json);
+  const passed = steps.reduce((n, s) => n + s.checks.filter((c) => c.passed).length, 0);
+  const failedN = steps.reduce((n, s) => n + s.checks.filter((c) => !c.passed).length, 0);
+  const threw = steps.some((s) => s.error === EXCEPTION);
+  return {
+    ok: failedN === 0 && !threw,
+    config: prepared.config,
+    steps,
+    checks: { passed, failed: failedN },
+    errors: [],
+  };
+}
+
+function failed(errors: ParseError[], config: MachineConfig | null): RunResult {
+  return { ok: false, config, steps: [], checks: { passed: 0, failed: 0 }, errors };
+}
+
+/** The error name recorded when the engine throws on a step. */
+export const EXCEPTION = 'EXCEPTION';
+
+/** Run one statement (index: 1-based among the statements after the header). Never throws. */
+export function runStep(machine: Machine, cmd: Command, index: number): { outcome: StepOutcome; json: StepJson } {
+  let outcome: StepOutcome;
+  try {
+    outcome = step(machine, cmd);
+  } catch (e) {
+    outcome = {
+      result: null,
+      resultKind: null,
+      data: null,
+      error: EXCEPTION,
+      warnings: [],
+      observations: [`the engine threw: ${messageOf(e)}`],
+      events: [],
+    };
+  }
+  return { outcome, json: stepJson(cmd, index, outcome) };
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A StepOutcome as the runner's JSON, with its checks evaluated. */
+export function stepJson(cmd: Command, index: number, o: StepOutcome): StepJson {
+  return {
+    index,
+    line: cmd.loc.line,
+    source: cmd.source || printCommand(cmd),
+    op: cmd.op,
+    result: resultJson(o),
+    data: o.data === null ? null : { hex: toHex(o.data), text: asText(o.data) },
+    error: o.error,
+    warnings: o.warnings,
+    observations: o.observations,
+    events: o.events,
+    checks: cmd.checks.map((c) => evaluateCheck(c, o)),
+  };
+}
+
+function resultJson(o: StepOutcome): string | number | null {
+  if (o.result === null) return null;
+  return o.resultKind === 'addr' ? hexAddr(o.result) : o.result;
+}
+
+export function hexAddr(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+function toHex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** The bytes as text when all are printable ASCII (or \n, \t, \r), else null. */
+export function asText(b: Uint8Array): string | null {
+  let s = '';
+  for (const x of b) {
+    if ((x < 0x20 || x > 0x7e) && x !== 10 && x !== 9 && x !== 13) return null;
+    s += String.fromCharCode(x);
+  }
+  return s;
+}
+
+/** Evaluate one `=> …` check against a step's outcome. */
+export function evaluateCheck(c: Check, o: StepOutcome): CheckResult {
+  const expected = printCheck(c);
+  const verdict = (passed: boolean, actual: string): CheckResult => (passed ? { expected, passed } : { expected, passed, actual });
+  switch (c.k) {
+    case 'bytes':
+      return verdict(o.error === null && o.data !== null && sameBytes(o.data, c.bytes), describeData(o));
+    case 'int':
+      return verdict(o.error === null && o.result === c.value, describeResult(o));
+    case 'error':
+      return verdict(o.error === c.name, o.error ?? describeResult(o));
+    case 'warning':
+      return verdict(
+        o.warnings.some((w) => w.includes(c.text)),
+        o.warnings.length === 0 ? 'no warning' : o.warnings.map((w) => JSON.stringify(w)).join('; '),
+      );
+    case 'ok':
+      return verdict(
+        o.error === null && o.warnings.length === 0,
+        o.error !== null ? o.error : `warning ${JSON.stringify(o.warnings[0] ?? '')}`,
+      );
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** What the step gave, in check notation: `"hello"`, `x"00 ff"`, an error name. */
+function describeData(o: StepOutcome): string {
+  if (o.error !== null) return o.error;
+  if (o.data === null) return 'no data';
+  const shown = o.data.length > 64 ? o.data.subarray(0, 64) : o.data;
+  const more = o.data.length > 64 ? ` … (${o.data.length} bytes)` : '';
+  const text = asText(shown);
+  if (text !== null) return `${quoteBytes(shown)}${more}`;
+  return `x"${(toHex(shown).match(/../g) ?? []).join(' ')}"${more}`;
+}
+
+function describeResult(o: StepOutcome): string {
+  if (o.error !== null) return o.error;
+  if (o.result === null) return 'no result';
+  return o.resultKind === 'addr' ? hexAddr(o.result) : String(o.result);
+}

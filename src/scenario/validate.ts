@@ -1,0 +1,527 @@
+/**
+ * Validator for parsed scenario statements: applies the operation table
+ * (ops.ts) and the header rules of SCENARIO-LANGUAGE.md.
+ *
+ * It checks: known operations, arity, argument kinds, names defined before use
+ * (devices and iommus from the header, everything else from an earlier
+ * assignment; a name may be re-assigned), known constants, header values,
+ * header statements before the first operation, declared iommus, duplicate
+ * declarations, and that each `=> …` check makes sense for its operation.
+ * Every error carries the line:col of the offending token.
+ */
+import type { Check, Command, Expr, Loc } from '../sim/command.ts';
+import { KERNEL_RANGE, DEFAULT_MACHINE, kernelCode } from '../sim/config.ts';
+import type { ParseError } from './lexer.ts';
+import type { ParsedStmt } from './parser.ts';
+import {
+  CONSTANTS,
+  DIRECTIONS,
+  DMA_ATTRS,
+  GFP_FLAGS,
+  HEADER_OPS,
+  IOMMU_PROT,
+  OPS,
+  closest,
+  describeKind,
+  describeType,
+  isReservedName,
+  lookupOp,
+  makerOf,
+  signatureText,
+} from './ops.ts';
+import type { ArgKind, ArgSpec, OpSig, OptionSpec, ValueType } from './ops.ts';
+import { printCheck, printExpr } from './printer.ts';
+
+/** What the validator gets for each line that held a statement. */
+export type Statement =
+  | ({ kind: 'ok' } & ParsedStmt)
+  /** A line with a syntax error: what could be read of it, so later lines can still use its names. */
+  | { kind: 'failed'; line: number; targets: string[]; op: string | null };
+
+export interface Validated {
+  errors: ParseError[];
+  header: Command[];
+  body: Command[];
+}
+
+type NameType = ValueType | 'any';
+
+interface Scope {
+  devices: Map<string, number>;
+  iommus: Map<string, number>;
+  names: Map<string, NameType>;
+  /** Line of the first operation after the header, once seen. */
+  firstOpLine: number | null;
+  machineLine: number | null;
+  /** A header line failed to parse: unknown device or iommu names are not reported (they may be its). */
+  headerFailed: boolean;
+}
+
+type Err = { loc: Loc; message: string };
+
+/** Validate statements in order. */
+export function validateStatements(stmts: Statement[]): Validated {
+  const scope: Scope = {
+    devices: new Map(),
+    iommus: new Map(),
+    names: new Map(),
+    firstOpLine: null,
+    machineLine: null,
+    headerFailed: false,
+  };
+  const errors: ParseError[] = [];
+  const header: Command[] = [];
+  const body: Command[] = [];
+  for (const s of stmts) {
+    if (s.kind === 'failed') {
+      defineFailed(s, scope);
+      continue;
+    }
+    const found: Err[] = [];
+    validateStatement(s, scope, found);
+    for (const e of found) errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
+    (HEADER_OPS.has(s.cmd.op) ? header : body).push(s.cmd);
+  }
+  return { errors, header, body };
+}
+
+function defineFailed(s: { line: number; targets: string[]; op: string | null }, scope: Scope): void {
+  const sig = s.op === null ? undefined : lookupOp(s.op);
+  if (s.op === null || HEADER_OPS.has(s.op)) {
+    if (scope.firstOpLine === null) scope.headerFailed = true;
+  } else if (scope.firstOpLine === null) {
+    scope.firstOpLine = s.line;
+  }
+  s.targets.forEach((t, i) => {
+    const type = sig && sig.results.length === s.targets.length ? sig.results[i]! : 'any';
+    scope.names.set(t, type);
+  });
+}
+
+function validateStatement(s: ParsedStmt, scope: Scope, errs: Err[]): void {
+  const { cmd } = s;
+  const sig = lookupOp(cmd.op);
+  if (!sig) {
+    const guess = closest(cmd.op, allOpNames());
+    errs.push({ loc: s.opLoc, message: `unknown operation '${cmd.op}'${guess ? ` (did you mean ${guess}?)` : ''}` });
+    if (scope.firstOpLine === null) scope.firstOpLine = cmd.loc.line;
+    cmd.targets.forEach((t) => scope.names.set(t, 'any'));
+    return;
+  }
+  const isHeader = sig.section === 'header';
+  if (isHeader && scope.firstOpLine !== null) {
+    errs.push({
+      loc: s.opLoc,
+      message: `header statement '${cmd.op}' must come before the first operation (line ${scope.firstOpLine})`,
+    });
+  }
+  if (!isHeader && scope.firstOpLine === null) scope.firstOpLine = cmd.loc.line;
+
+  const before = errs.length;
+  checkTargets(s, sig, scope, errs);
+  checkArity(s, sig, errs);
+  const n = sig.repeat ? cmd.args.length : Math.min(cmd.args.length, sig.args.length + sig.optional.length);
+  for (let i = 0; i < n; i++) {
+    const spec = argSpec(sig, i);
+    const e = checkValue(spec.kind, undefined, cmd.args[i]!, argWhat(sig, i, spec), spec.name, scope);
+    if (e) errs.push(e);
+  }
+  checkOptions(s, sig, scope, errs);
+  checkChecks(s, sig, errs);
+  const clean = errs.length === before;
+
+  if (cmd.op === 'machine') declareMachine(s, scope, clean, errs);
+  if (cmd.op === 'iommu' || cmd.op === 'device') declareName(s, scope, errs);
+  if (cmd.op === 'iommu' && clean) checkIommu(cmd, errs);
+
+  cmd.targets.forEach((t, i) => {
+    const type = sig.results.length === cmd.targets.length ? sig.results[i]! : 'any';
+    scope.names.set(t, type);
+  });
+}
+
+function allOpNames(): Iterable<string> {
+  return OPS.keys();
+}
+
+function argSpec(sig: OpSig, i: number): ArgSpec {
+  if (sig.repeat) return sig.repeat[i % sig.repeat.length]!;
+  return i < sig.args.length ? sig.args[i]! : sig.optional[i - sig.args.length]!;
+}
+
+function argWhat(sig: OpSig, i: number, spec: ArgSpec): string {
+  return `argument ${i + 1} (${spec.name}) of ${sig.name}`;
+}
+
+// ---------------------------------------------------------------- targets, arity
+
+function checkTargets(s: ParsedStmt, sig: OpSig, scope: Scope, errs: Err[]): void {
+  const { cmd } = s;
+  if (cmd.targets.length === 0) return;
+  if (sig.section === 'header') {
+    errs.push({ loc: s.targetLocs[0]!, message: `${cmd.op}(…) cannot be assigned: write ${cmd.op}(NAME, …)` });
+    return;
+  }
+  if (sig.results.length === 0) {
+    errs.push({ loc: s.targetLocs[0]!, message: `${cmd.op} returns nothing to assign` });
+    return;
+  }
+  if (cmd.targets.length !== sig.results.length) {
+    const n = sig.results.length;
+    errs.push({
+      loc: s.targetLocs[0]!,
+      message: `${cmd.op} gives ${n} result${n === 1 ? '' : 's'}: write ${signatureText(sig).split('(')[0]}(…)`,
+    });
+    return;
+  }
+  const seen = new Set<string>();
+  cmd.targets.forEach((t, i) => {
+    const loc = s.targetLocs[i]!;
+    if (isReservedName(t)) errs.push({ loc, message: `'${t}' is a constant and cannot be assigned` });
+    else if (scope.devices.has(t)) errs.push({ loc, message: `'${t}' is a device (line ${scope.devices.get(t)}); choose another name` });
+    else if (scope.iommus.has(t)) errs.push({ loc, message: `'${t}' is an iommu (line ${scope.iommus.get(t)}); choose another name` });
+    else if (seen.has(t)) errs.push({ loc, message: `'${t}' is assigned twice in one statement` });
+    seen.add(t);
+  });
+}
+
+function checkArity(s: ParsedStmt, sig: OpSig, errs: Err[]): void {
+  const got = s.cmd.args.length;
+  if (sig.repeat) {
+    const k = sig.repeat.length;
+    if (got === 0 || got % k !== 0) {
+      const names = sig.repeat.map((r) => r.name).join(', ');
+      errs.push({
+        loc: s.closeLoc,
+        message: `${sig.name} takes one or more (${names}) pairs, got ${got} argument${got === 1 ? '' : 's'}`,
+      });
+    }
+    return;
+  }
+  const min = sig.args.length;
+  const max = min + sig.optional.length;
+  if (got >= min && got <= max) return;
+  const takes = max === 0 ? 'no positional arguments' : min === max ? plural(min, 'argument') : max === min + 1 ? `${min} or ${max} arguments` : `${min} to ${max} arguments`;
+  const loc = got < min ? s.closeLoc : s.cmd.args[max]!.loc;
+  errs.push({ loc, message: `${sig.name} takes ${takes}, got ${got} (${signatureText(sig)})` });
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+// ---------------------------------------------------------------- options
+
+function checkOptions(s: ParsedStmt, sig: OpSig, scope: Scope, errs: Err[]): void {
+  const keys = Object.keys(sig.options);
+  for (const kw of s.cmd.kwargs) {
+    const spec: OptionSpec | undefined = Object.hasOwn(sig.options, kw.key) ? sig.options[kw.key] : undefined;
+    if (!spec) {
+      if (keys.length === 0) {
+        errs.push({ loc: kw.loc, message: `${sig.name} takes no key=value options (got '${kw.key}=')` });
+      } else {
+        const guess = closest(kw.key, keys);
+        errs.push({
+          loc: kw.loc,
+          message: `unknown key '${kw.key}' for ${sig.name} (expected ${keys.join(', ')}${guess ? `; did you mean ${guess}?` : ''})`,
+        });
+      }
+      continue;
+    }
+    const e = checkValue(spec.kind, spec.values, kw.value, `${kw.key}= of ${sig.name}`, kw.key, scope);
+    if (e) errs.push(e);
+  }
+}
+
+// ---------------------------------------------------------------- values
+
+/**
+ * Check one argument or option value against its kind. `what` names it in
+ * messages ("argument 2 (p) of dma_map_single"); `label` is its short name ("p").
+ */
+function checkValue(
+  kind: ArgKind,
+  values: readonly string[] | undefined,
+  e: Expr,
+  what: string,
+  label: string,
+  scope: Scope,
+): Err | null {
+  const want = describeKind(kind, values);
+  const bad = (message?: string, loc: Loc = e.loc): Err => ({ loc, message: message ?? `${what} must be ${want}, got ${shortExpr(e)}` });
+  switch (kind) {
+    case 'size':
+    case 'size0':
+    case 'int':
+    case 'byte':
+    case 'bits':
+    case 'bits0': {
+      if (e.k !== 'int') return bad();
+      return checkIntRange(kind, e.value, label, e.loc);
+    }
+    case 'dev':
+    case 'iommu':
+      return e.k === 'name' ? checkDecl(kind, e.name, e.loc, what, scope) : bad();
+    case 'newname':
+      if (e.k !== 'name') return bad();
+      if (isReservedName(e.name)) return bad(`${what} must be a new name, not the constant '${e.name}'`);
+      return null;
+    case 'ptr':
+    case 'handle':
+      if (e.k === 'name' || e.k === 'offset') return checkRef(kind, e.name, e.loc, what, scope);
+      if (kind === 'handle' && e.k === 'int') return null;
+      return bad();
+    case 'buf':
+      if (e.k === 'offset') return bad(`${what} must be the buffer itself (${e.name}), not an offset into it`);
+      return e.k === 'name' ? checkRef(kind, e.name, e.loc, what, scope) : bad();
+    case 'sgt':
+    case 'domain':
+    case 'vm':
+    case 'dmabuf':
+    case 'attach':
+      return e.k === 'name' ? checkRef(kind, e.name, e.loc, what, scope) : bad();
+    case 'dir':
+      if (e.k === 'flags') return bad(`${what} must be one DMA direction, not flags joined with |`);
+      return e.k === 'name' ? checkConstant(e.name, e.loc, DIRECTIONS, 'DMA direction') : bad();
+    case 'gfp':
+      return checkFlags(e, GFP_FLAGS, 'GFP flag', what, want);
+    case 'attrs':
+      return checkFlags(e, DMA_ATTRS, 'DMA attribute', what, want);
+    case 'prot':
+      return checkFlags(e, IOMMU_PROT, 'IOMMU prot flag', what, want);
+    case 'bytes':
+      return e.k === 'str' || e.k === 'bytes' ? null : bad();
+    case 'bool':
+      return e.k === 'name' && (e.name === 'true' || e.name === 'false') ? null : bad();
+    case 'version':
+      return e.k === 'str' ? checkVersion(e.text, e.loc) : bad(`${what} must be a version string such as "6.18", got ${shortExpr(e)}`);
+    case 'enum': {
+      const v = e.k === 'name' ? e.name : e.k === 'str' ? e.text : null;
+      if (v !== null && values?.includes(v)) return null;
+      const guess = v === null ? undefined : closest(v, values ?? []);
+      return bad(`${label} must be one of ${(values ?? []).join(', ')}, got ${shortExpr(e)}${guess ? ` (did you mean ${guess}?)` : ''}`);
+    }
+  }
+}
+
+function shortExpr(e: Expr): string {
+  const s = printExpr(e);
+  return s.length > 32 ? `${s.slice(0, 29)}…` : s;
+}
+
+function checkIntRange(kind: ArgKind, v: number, label: string, loc: Loc): Err | null {
+  switch (kind) {
+    case 'size':
+      return v > 0 ? null : { loc, message: `${label} must be positive` };
+    case 'byte':
+      return v <= 255 ? null : { loc, message: `${label} must be a byte value 0..255, got ${v}` };
+    case 'bits':
+      return v >= 1 && v <= 64 ? null : { loc, message: `${label} must be between 1 and 64 (bits), got ${v}` };
+    case 'bits0':
+      return v <= 64 ? null : { loc, message: `${label} must be between 0 and 64 (bits), got ${v}` };
+    default:
+      return null;
+  }
+}
+
+function checkVersion(text: string, loc: Loc): Err | null {
+  const code = /^\d+\.\d+$/.test(text) ? kernelCode(text) : NaN;
+  if (Number.isNaN(code)) return { loc, message: `kernel must be a version "MAJOR.MINOR" such as "6.18", got "${text}"` };
+  if (code < kernelCode(KERNEL_RANGE.oldest) || code > kernelCode(KERNEL_RANGE.newest)) {
+    return { loc, message: `kernel must be between "${KERNEL_RANGE.oldest}" and "${KERNEL_RANGE.newest}", got "${text}"` };
+  }
+  return null;
+}
+
+function checkConstant(name: string, loc: Loc, allowed: readonly string[], what: string): Err | null {
+  if (allowed.includes(name)) return null;
+  const guess = closest(name, allowed);
+  if (CONSTANTS.has(name)) return { loc, message: `'${name}' is not a ${what} (expected ${allowed.join(', ')})` };
+  return {
+    loc,
+    message: `unknown ${what} '${name}' (${guess ? `did you mean ${guess}? ` : ''}expected ${allowed.join(', ')})`,
+  };
+}
+
+function checkFlags(e: Expr, allowed: readonly string[], what: string, argWhat: string, want: string): Err | null {
+  const items = e.k === 'flags' ? e.items : [e];
+  for (const item of items) {
+    if (item.k === 'int') {
+      if (item.value === 0 && items.length === 1) continue;
+      return { loc: item.loc, message: `${argWhat} must be ${want}; the only number allowed is 0, alone` };
+    }
+    if (item.k !== 'name') return { loc: item.loc, message: `${argWhat} must be ${want}, got ${shortExpr(item)}` };
+    const err = checkConstant(item.name, item.loc, allowed, what);
+    if (err) return err;
+  }
+  return null;
+}
+
+/** A device or iommu name from the header. */
+function checkDecl(kind: 'dev' | 'iommu', name: string, loc: Loc, what: string, scope: Scope): Err | null {
+  const [mine, other, word, otherWord] =
+    kind === 'dev' ? [scope.devices, scope.iommus, 'device', 'an iommu'] : [scope.iommus, scope.devices, 'iommu', 'a device'];
+  if (mine.has(name)) return null;
+  if (other.has(name)) return { loc, message: `'${name}' is ${otherWord}, but ${what} must be ${describeKind(kind)}` };
+  if (scope.names.has(name)) {
+    const t = scope.names.get(name)!;
+    return { loc, message: `'${name}' is ${t === 'any' ? 'a value' : describeType(t)}, but ${what} must be ${describeKind(kind)}` };
+  }
+  if (scope.headerFailed) return null;
+  const guess = closest(name, mine.keys());
+  const decl = kind === 'dev' ? `device(${name})` : `iommu(${name})`;
+  return {
+    loc,
+    message: `'${name}' is not a declared ${word} (${guess ? `did you mean ${guess}? ` : ''}declare it in the header: ${decl})`,
+  };
+}
+
+const ACCEPTS: Partial<Record<ArgKind, readonly ValueType[]>> = {
+  ptr: ['buf'],
+  buf: ['buf'],
+  handle: ['handle', 'int'],
+  sgt: ['sgt'],
+  domain: ['domain'],
+  vm: ['vm'],
+  dmabuf: ['dmabuf'],
+  attach: ['attach'],
+};
+
+/** A name assigned earlier, of a type the kind accepts. */
+function checkRef(kind: ArgKind, name: string, loc: Loc, what: string, scope: Scope): Err | null {
+  const accepts = ACCEPTS[kind] ?? [];
+  const want = describeKind(kind);
+  const t = scope.names.get(name);
+  if (t !== undefined) {
+    if (t === 'any' || accepts.includes(t)) return null;
+    return { loc, message: `'${name}' is ${describeType(t)}, but ${what} must be ${want}` };
+  }
+  if (scope.devices.has(name)) return { loc, message: `'${name}' is a device, but ${what} must be ${want}` };
+  if (scope.iommus.has(name)) return { loc, message: `'${name}' is an iommu, but ${what} must be ${want}` };
+  if (CONSTANTS.has(name) || name === 'true' || name === 'false') {
+    return { loc, message: `'${name}' is a constant, but ${what} must be ${want}` };
+  }
+  const candidates = [...scope.names].filter(([, ty]) => ty === 'any' || accepts.includes(ty)).map(([n]) => n);
+  const guess = closest(name, candidates);
+  const hint = guess ? `; did you mean ${guess}?` : '';
+  return { loc, message: `'${name}' is not defined (assign it first: ${name} = ${makerOf(kind)}${hint})` };
+}
+
+// ---------------------------------------------------------------- checks
+
+function checkChecks(s: ParsedStmt, sig: OpSig, errs: Err[]): void {
+  const { cmd } = s;
+  if (sig.section === 'header') {
+    if (cmd.checks.length > 0) errs.push({ loc: cmd.checks[0]!.loc, message: `header statements take no checks` });
+    return;
+  }
+  let ok: Check | null = null;
+  let value: Check | null = null;
+  let error: Check | null = null;
+  for (const c of cmd.checks) {
+    if (c.k === 'bytes' && !sig.readsBytes) {
+      errs.push({ loc: c.loc, message: `${printCheck(c)} checks bytes, but ${cmd.op} reads no bytes` });
+    } else if (c.k === 'int' && !sig.yieldsInt) {
+      const gives = sig.readsBytes ? `gives bytes (check them with => "…" or => x"…")` : 'gives no integer result';
+      errs.push({ loc: c.loc, message: `${printCheck(c)} checks an integer result, but ${cmd.op} ${gives}` });
+    } else if (c.k === 'error' && error && error.k === 'error' && error.name !== c.name) {
+      errs.push({ loc: c.loc, message: `${printCheck(c)} contradicts ${printCheck(error)}: a call fails one way` });
+    } else if ((c.k === 'error' && (ok || value)) || ((c.k === 'ok' || c.k === 'int' || c.k === 'bytes') && error)) {
+      const other = c.k === 'error' ? (ok ?? value)! : error!;
+      errs.push({ loc: c.loc, message: `${printCheck(c)} contradicts ${printCheck(other)}` });
+    }
+    if (c.k === 'ok') ok = c;
+    if (c.k === 'int' || c.k === 'bytes') value = c;
+    if (c.k === 'error') error = c;
+  }
+}
+
+// ---------------------------------------------------------------- header
+
+function declareMachine(s: ParsedStmt, scope: Scope, clean: boolean, errs: Err[]): void {
+  if (scope.machineLine !== null) {
+    errs.push({ loc: s.opLoc, message: `machine(…) is given twice (first on line ${scope.machineLine})` });
+    return;
+  }
+  scope.machineLine = s.cmd.loc.line;
+  if (clean) checkMachine(s.cmd, errs);
+}
+
+function declareName(s: ParsedStmt, scope: Scope, errs: Err[]): void {
+  const e = s.cmd.args[0];
+  if (!e || e.k !== 'name' || isReservedName(e.name)) return;
+  const name = e.name;
+  const [mine, word] = s.cmd.op === 'device' ? [scope.devices, 'device'] : [scope.iommus, 'iommu'];
+  if (scope.devices.has(name) || scope.iommus.has(name)) {
+    const line = scope.devices.get(name) ?? scope.iommus.get(name);
+    const what = scope.devices.has(name) ? 'device' : 'iommu';
+    errs.push({
+      loc: e.loc,
+      message: what === word ? `${word} '${name}' is declared twice (first on line ${line})` : `'${name}' is already declared as ${what === 'device' ? 'a device' : 'an iommu'} (line ${line})`,
+    });
+    return;
+  }
+  if (scope.names.has(name)) {
+    errs.push({ loc: e.loc, message: `'${name}' is already a name assigned by an operation; choose another ${word} name` });
+    return;
+  }
+  mine.set(name, s.cmd.loc.line);
+}
+
+function kwInt(cmd: Command, key: string): { value: number; loc: Loc } | null {
+  const kw = cmd.kwargs.find((k) => k.key === key);
+  return kw && kw.value.k === 'int' ? { value: kw.value.value, loc: kw.value.loc } : null;
+}
+
+const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;
+
+const MIB = 1024 ** 2;
+const GIB = 1024 ** 3;
+
+/** Machine values that only make sense together: cache geometry, RAM size, the low pools. */
+function checkMachine(cmd: Command, errs: Err[]): void {
+  const get = (k: 'ram' | 'cache' | 'line' | 'ways' | 'swiotlb' | 'cma'): { value: number; loc: Loc } =>
+    kwInt(cmd, k) ?? { value: DEFAULT_MACHINE[k], loc: cmd.loc };
+  const ram = get('ram');
+  const cache = get('cache');
+  const line = get('line');
+  const ways = get('ways');
+  const swiotlb = get('swiotlb');
+  const cma = get('cma');
+  if (!isPow2(line.value) || line.value < 16 || line.value > 4096) {
+    errs.push({ loc: line.loc, message: `line must be a power of two between 16 and 4096, got ${line.value}` });
+  } else if (ways.value > 64) {
+    errs.push({ loc: ways.loc, message: `ways must be between 1 and 64, got ${ways.value}` });
+  } else {
+    const sets = cache.value / (line.value * ways.value);
+    if (!isPow2(sets)) {
+      errs.push({
+        loc: cache.loc,
+        message: `cache must be line × ways (${line.value * ways.value}) times a power of two (the number of sets), got ${cache.value}`,
+      });
+    } else if (cache.value > 64 * MIB) {
+      errs.push({ loc: cache.loc, message: `cache must be at most 64M, got ${cache.value}` });
+    }
+  }
+  if (ram.value % 4096 !== 0 || ram.value < 16 * MIB || ram.value > 1024 * GIB) {
+    errs.push({ loc: ram.loc, message: `ram must be a multiple of 4K between 16M and 1024G, got ${ram.value}` });
+    return;
+  }
+  for (const [name, v] of [['swiotlb', swiotlb], ['cma', cma]] as const) {
+    if (v.value % 4096 !== 0) {
+      errs.push({ loc: v.loc, message: `${name} must be a multiple of 4K, got ${v.value}` });
+      return;
+    }
+  }
+  if (swiotlb.value + cma.value >= Math.min(ram.value, 4 * GIB)) {
+    const loc = kwInt(cmd, 'swiotlb')?.loc ?? kwInt(cmd, 'cma')?.loc ?? ram.loc;
+    errs.push({ loc, message: `swiotlb and cma together must fit in RAM below 4 GiB, with room to spare (swiotlb + cma = ${swiotlb.value + cma.value}, ram = ${ram.value})` });
+  }
+}
+
+function checkIommu(cmd: Command, errs: Err[]): void {
+  const pg = kwInt(cmd, 'pgsize');
+  if (pg && ![4096, 16384, 65536].includes(pg.value)) {
+    errs.push({ loc: pg.loc, message: `pgsize must be 4K, 16K or 64K, got ${pg.value}` });
+  }
+}

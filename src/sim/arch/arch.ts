@@ -1,0 +1,47 @@
+/**
+ * The per-architecture DMA hooks the generic code calls
+ * (`include/linux/dma-map-ops.h`): arch_sync_dma_for_device,
+ * arch_sync_dma_for_cpu, arch_dma_prep_coherent, plus the constants that
+ * differ per architecture (kmalloc alignment, ARCH_DMA_MINALIGN, L1 line).
+ *
+ * Each architecture module answers with a plan: which maintenance operation
+ * runs over the range, whether partial edge lines are promoted to
+ * clean+invalidate, the instruction names, and the kernel function and rule
+ * that make it so. cache-maint.ts executes a plan on the cache.
+ */
+import type { Arch } from '../config.ts';
+import type { DmaDir } from '../dma/debug.ts';
+import type { MaintOp, Why } from '../events.ts';
+import { arm64 } from './arm64.ts';
+import { arm } from './arm.ts';
+import { riscv } from './riscv.ts';
+import { x86 } from './x86.ts';
+
+export interface MaintPlan {
+  op: MaintOp;
+  /** 'promote': partial first/last lines get clean+invalidate instead of invalidate. */
+  edges: 'promote' | 'same';
+  instr: string;
+  why: Why;
+}
+
+export interface ArchOps {
+  name: Arch;
+  /** False on x86: no ARCH_HAS_SYNC_DMA_* hook, so dev_is_dma_coherent() is hard-wired true. */
+  hasNonCoherentDma: boolean;
+  /** ARCH_KMALLOC_MINALIGN as the product places kmalloc objects ("Modelling decisions"). */
+  kmallocAlign: number;
+  /** dma_get_cache_alignment(): ARCH_DMA_MINALIGN where defined, else 1. */
+  dmaMinAlign: number;
+  /** CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC is selected (arm64, from 6.5). */
+  kmallocBounceFrom: number | null;
+  forDevice(dir: DmaDir, kernel: number): MaintPlan | null;
+  forCpu(dir: DmaDir, kernel: number): MaintPlan | null;
+  prepCoherent(kernel: number): MaintPlan | null;
+}
+
+const TABLE: Record<Arch, ArchOps> = { arm64, arm, riscv, x86 };
+
+export function archOps(arch: Arch): ArchOps {
+  return TABLE[arch];
+}

@@ -1,0 +1,81 @@
+/**
+ * arm64 DMA cache maintenance: `arch/arm64/mm/dma-mapping.c` and
+ * `arch/arm64/mm/cache.S` (dcache_clean_poc, dcache_inval_poc).
+ *
+ * - for_device: clean (`dc cvac`) for every direction since 5.19
+ *   (c50f11c6196f "arm64: mm: Don't invalidate FROM_DEVICE buffers at start of
+ *   DMA transfer"); before 5.19 FROM_DEVICE invalidated (__dma_inv_area).
+ * - for_cpu: nothing for TO_DEVICE, dcache_inval_poc otherwise: partial edge
+ *   lines are cleaned and invalidated (`dc civac`), whole lines invalidated
+ *   (`dc ivac`), so dirty data in whole lines is discarded.
+ * - arch_dma_prep_coherent: dcache_clean_poc since 7bd6680b47fa (early 2023,
+ *   taken here as 6.3), __dma_flush_area (clean+invalidate) before.
+ *
+ * Simplified: one cache level stands for the PoC; line size from the machine.
+ */
+import type { ArchOps, MaintPlan } from './arch.ts';
+
+const FILE = 'arch/arm64/mm/dma-mapping.c';
+const V5_19 = 5019;
+const V6_3 = 6003;
+
+function invalPoc(fn: string, rule: string): MaintPlan {
+  return {
+    op: 'inval',
+    edges: 'promote',
+    instr: 'dcache_inval_poc: dc civac on partial edge lines, dc ivac on the rest',
+    why: { fn, file: FILE, rule },
+  };
+}
+
+export const arm64: ArchOps = {
+  name: 'arm64',
+  hasNonCoherentDma: true,
+  kmallocAlign: 128,
+  dmaMinAlign: 128,
+  kmallocBounceFrom: 6005,
+  forDevice(dir, kernel) {
+    if (dir === 'DMA_FROM_DEVICE' && kernel < V5_19) {
+      return invalPoc(
+        'arch_sync_dma_for_device',
+        'before 5.19 arm64 invalidated a DMA_FROM_DEVICE buffer at map time (__dma_inv_area): dirty CPU data in whole lines is thrown away',
+      );
+    }
+    return {
+      op: 'clean',
+      edges: 'same',
+      instr: 'dcache_clean_poc: dc cvac on every line of the range',
+      why: {
+        fn: 'arch_sync_dma_for_device',
+        file: FILE,
+        rule:
+          dir === 'DMA_FROM_DEVICE'
+            ? 'since 5.19 (c50f11c6196f) arm64 cleans, not invalidates, a DMA_FROM_DEVICE buffer at map time, so bytes the device does not write keep their values'
+            : 'arm64 cleans the buffer to the point of coherency so the device reads what the CPU wrote',
+      },
+    };
+  },
+  forCpu(dir) {
+    if (dir === 'DMA_TO_DEVICE') return null;
+    return invalPoc(
+      'arch_sync_dma_for_cpu',
+      'arm64 invalidates the buffer before the CPU reads what the device wrote; lines the CPU may have refilled speculatively during the DMA are discarded',
+    );
+  },
+  prepCoherent(kernel) {
+    if (kernel < V6_3) {
+      return {
+        op: 'clean_inval',
+        edges: 'same',
+        instr: '__dma_flush_area: dc civac on every line',
+        why: { fn: 'arch_dma_prep_coherent', file: FILE, rule: 'remove any dirty cache lines on the kernel alias before the uncached alias is used' },
+      };
+    }
+    return {
+      op: 'clean',
+      edges: 'same',
+      instr: 'dcache_clean_poc: dc cvac on every line',
+      why: { fn: 'arch_dma_prep_coherent', file: FILE, rule: 'write back dirty lines of the kernel alias before the uncached alias is used (7bd6680b47fa)' },
+    };
+  },
+};

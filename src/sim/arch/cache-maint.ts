@@ -1,0 +1,38 @@
+/**
+ * Executes an architecture's maintenance plan on the CPU cache over a
+ * physical range, line by line, and reports one `cache_maint` event with what
+ * happened to every line that was present (written back, invalidated, dirty
+ * bytes discarded).
+ */
+import type { SimEvent } from '../events.ts';
+import type { StepOutcome } from '../outcome.ts';
+import { linesOf, maintainLine } from '../hw/cpu-cache.ts';
+import type { Machine } from '../machine.ts';
+import type { MaintPlan } from './arch.ts';
+import { isSwiotlbBuffer } from '../dma/swiotlb.ts';
+
+export function runMaintenance(m: Machine, start: number, size: number, plan: MaintPlan, o: StepOutcome): void {
+  const c = m.cache;
+  const { first, last } = linesOf(c, start, size);
+  const end = start + size;
+  const lines = [];
+  for (let l = first; l <= last; l += c.line) {
+    let op = plan.op;
+    if (op === 'inval' && plan.edges === 'promote' && (l < start || l + c.line > end)) op = 'clean_inval';
+    const a = maintainLine(c, m.ram, l, op);
+    if (a) lines.push(a);
+  }
+  const ev: SimEvent = { kind: 'cache_maint', op: plan.op, start, size, lines, instr: plan.instr, why: plan.why };
+  o.events.push(ev);
+  for (const a of lines) {
+    if (!a.lostHex) continue;
+    const at = a.line + (a.lostOffset ?? 0);
+    const n = a.lostHex.length / 2;
+    const how = `${plan.why.fn} invalidated the line (${plan.instr.split(':')[0]})`;
+    o.observations.push(
+      isSwiotlbBuffer(m, at)
+        ? `dirty data discarded in the swiotlb slot: ${n} byte(s) at 0x${at.toString(16)} that swiotlb copied in through the cache were lost when ${how}; the slot in RAM keeps older bytes, which a partial device write would let unmap copy back`
+        : `dirty data discarded: ${n} byte(s) at 0x${at.toString(16)} were in a dirty cache line and lost when ${how}; RAM keeps its older bytes`,
+    );
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The machine's configuration: what the scenario header (`machine(…)`,
+ * `iommu(…)`, `device(…)`) describes. Plain data; every field has a default.
+ */
+
+export type Arch = 'arm64' | 'arm' | 'x86' | 'riscv';
+export const ARCHES: readonly Arch[] = ['arm64', 'arm', 'x86', 'riscv'];
+
+export type IommuMode = 'strict' | 'lazy' | 'passthrough';
+
+export interface IommuConfig {
+  name: string;
+  mode: IommuMode;
+  /** Smallest IOMMU page size (the IOVA granule), bytes. */
+  pgsize: number;
+}
+
+export interface DeviceConfig {
+  name: string;
+  /** The `n` of DMA_BIT_MASK(n). */
+  dmaMask: number;
+  /** Bus limit as a bit count (0: none), the `bus_dma_limit` of the device. */
+  busLimit: number;
+  coherent: boolean;
+  iommu: string | null;
+  /** Has its own MMU (a GPU). */
+  mmu: boolean;
+  bus: 'platform' | 'pci';
+  untrusted: boolean;
+  swiotlb: 'auto' | 'force';
+}
+
+export interface MachineConfig {
+  arch: Arch;
+  /** Kernel version as written, e.g. "6.18". */
+  kernel: string;
+  ram: number;
+  cache: number;
+  line: number;
+  ways: number;
+  swiotlb: number;
+  cma: number;
+  iommus: IommuConfig[];
+  devices: DeviceConfig[];
+}
+
+/** The newest kernel the engine models. */
+export const NEWEST_KERNEL = '6.18';
+
+export const DEFAULT_MACHINE: Readonly<Omit<MachineConfig, 'iommus' | 'devices'>> = {
+  arch: 'arm64',
+  kernel: NEWEST_KERNEL,
+  ram: 8 * 1024 ** 3,
+  cache: 32 * 1024,
+  line: 64,
+  ways: 4,
+  swiotlb: 4 * 1024 ** 2,
+  cma: 16 * 1024 ** 2,
+};
+
+export function defaultDevice(name: string): DeviceConfig {
+  return {
+    name,
+    dmaMask: 64,
+    busLimit: 0,
+    coherent: false,
+    iommu: null,
+    mmu: false,
+    bus: 'platform',
+    untrusted: false,
+    swiotlb: 'auto',
+  };
+}
+
+export function defaultIommu(name: string): IommuConfig {
+  return { name, mode: 'strict', pgsize: 4096 };
+}
+
+export function defaultConfig(): MachineConfig {
+  return { ...DEFAULT_MACHINE, iommus: [], devices: [] };
+}
+
+/**
+ * A kernel version as a comparable number: "5.19" → 5019, "6.18" → 6018.
+ * Returns NaN when the text is not MAJOR.MINOR[.PATCH].
+ */
+export function kernelCode(version: string): number {
+  const m = /^(\d+)\.(\d+)(?:\.\d+)?$/.exec(version);
+  if (!m) return NaN;
+  return Number(m[1]) * 1000 + Number(m[2]);
+}
+
+/** The oldest and newest versions a scenario may name. */
+export const KERNEL_RANGE = { oldest: '4.4', newest: NEWEST_KERNEL } as const;

@@ -1,0 +1,379 @@
+/**
+ * CMA area allocator — mirrors `mm/cma.c` (`cma_alloc` → `__cma_alloc_frozen`
+ * → `cma_range_alloc`, `cma_release`, `cma_debug_show_areas`) and the DMA
+ * glue in `kernel/dma/contiguous.c` (`dma_alloc_contiguous`,
+ * `cma_alloc_aligned`, the default area named "reserved").
+ *
+ * What it is for: physically contiguous buffers for devices without an
+ * IOMMU (`dma_alloc_coherent` with CMA, `DMA_ATTR_FORCE_CONTIGUOUS`). The
+ * area's pages are lent to movable allocations (page cache, anonymous memory)
+ * while CMA does not use them; a CMA allocation must migrate those out, and a
+ * pinned page makes the candidate range fail with -EBUSY.
+ *
+ * Kernel behaviour kept:
+ * - One bit per page (`order_per_bit` 0, as `dma_contiguous_reserve_area`
+ *   declares the default area), `available_count`.
+ * - `cma_range_alloc`: `mask = cma_bitmap_aligned_mask(align)`, `offset =
+ *   cma_bitmap_aligned_offset(align)` (alignment is of the pfn, not of the
+ *   bit index), stop when `count > available_count`, candidate from
+ *   `bitmap_find_next_zero_area_off`, claim the bits, then
+ *   `alloc_contig_frozen_range` (older: `alloc_contig_range`) migrates every
+ *   in-use movable page; on -EBUSY release the claim and retry from
+ *   `bitmap_no + mask + 1` (trace `cma_alloc_busy_retry`).
+ * - `ret` starts as -EBUSY, so every failure here reports -16.
+ * - On failure without `__GFP_NOWARN`: `pr_err_ratelimited("%s: %s: alloc
+ *   failed, req-size: %lu pages, ret: %d\n", __func__, cma->name, …)` with
+ *   mm/cma.c's `pr_fmt` "cma: ", then `cma_debug_show_areas`. The function
+ *   name printed is `__cma_alloc_frozen` in the newest mainline (the frozen
+ *   page rework); 6.14–6.18 print `__cma_alloc`, older kernels `cma_alloc`
+ *   (without the area name before 5.x). The default here is the newest;
+ *   pass `fnName` to model an older kernel.
+ * - `cma_debug_show_areas` (newest form, `for_each_clear_bitrange`): "+"
+ *   before every free run that does not start at bit 0.
+ * - `cma_release` returns false for pages outside the area.
+ * - `cma_alloc_aligned`: `align = min(get_order(size), CONFIG_CMA_ALIGNMENT)`
+ *   with `CONFIG_CMA_ALIGNMENT` = 8; `dma_alloc_contiguous` uses the default
+ *   area only for blocking allocations larger than one page.
+ *
+ * Simplified:
+ * - One range per area (`nranges` = 1: "range 0").
+ * - Migration is per page through the caller's callbacks, in pfn order, and
+ *   stops at the first page that cannot move (the kernel migrates in batches
+ *   and retries a few times before giving up with -EBUSY). Pages migrated
+ *   before the failure stay migrated.
+ * - Pages lent to movable allocations are tracked here (`borrowed`), separately
+ *   from the CMA bitmap: they are free in the bitmap but occupied in reality.
+ * - `cma_release` of pages that are not allocated is not caught by the kernel
+ *   (it frees them again); here it only clears bits that were set and reports
+ *   how many were not, so `available_count` stays exact.
+ */
+import type { SimEvent, Why } from '../events.ts';
+
+const FILE = 'mm/cma.c';
+
+/** `CONFIG_CMA_ALIGNMENT` default. */
+export const CMA_ALIGNMENT = 8;
+export const EBUSY = -16;
+/** `dma_contiguous_reserve_area` names the default area "reserved". */
+export const CMA_DEFAULT_NAME = 'reserved';
+
+export interface CmaArea {
+  name: string;
+  basePfn: number;
+  /** Pages in the area. */
+  count: number;
+  orderPerBit: number;
+  /** One byte per page: 1 = allocated by CMA. */
+  bitmap: Uint8Array;
+  availableCount: number;
+  /** One byte per page: 1 = lent to a movable allocation (free in the bitmap). */
+  borrowed: Uint8Array;
+  borrowedCount: number;
+  /** sysfs `alloc_pages_success` / `alloc_pages_fail`. */
+  allocPagesSuccess: number;
+  allocPagesFail: number;
+}
+
+export interface CmaAreaOptions {
+  name?: string;
+  basePfn: number;
+  count: number;
+}
+
+/** Is the page at pfn in use (holds a movable page that must be migrated)? */
+export type CmaIsBusy = (pfn: number) => boolean;
+/**
+ * Migrate the page at pfn out of the way: false if it cannot move (pinned),
+ * true or the destination pfn if it moved.
+ */
+export type CmaMigrate = (pfn: number) => boolean | number;
+
+export interface CmaAllocOptions {
+  /** `__GFP_NOWARN` / `no_warn`: no log lines on failure. */
+  noWarn?: boolean;
+  /** Function name in the failure line (`__cma_alloc_frozen`, `__cma_alloc`, `cma_alloc`). */
+  fnName?: string;
+}
+
+export interface CmaAllocResult {
+  /** First pfn of the allocation, or -1. */
+  pfn: number;
+  /** 0 or -EBUSY. */
+  ret: number;
+  /** Kernel log lines on failure (the pr_err and `cma_debug_show_areas`). */
+  log: string[];
+  /** Pages migrated out (including those of failed candidates). */
+  migrated: number;
+  events: SimEvent[];
+}
+
+export interface CmaReleaseResult {
+  ok: boolean;
+  /** Pages in the range that were not allocated (a double free in the kernel). */
+  notAllocated: number;
+  events: SimEvent[];
+}
+
+export function createCmaArea(opts: CmaAreaOptions): CmaArea {
+  return {
+    name: opts.name ?? CMA_DEFAULT_NAME,
+    basePfn: opts.basePfn,
+    count: opts.count,
+    orderPerBit: 0,
+    bitmap: new Uint8Array(opts.count),
+    availableCount: opts.count,
+    borrowed: new Uint8Array(opts.count),
+    borrowedCount: 0,
+    allocPagesSuccess: 0,
+    allocPagesFail: 0,
+  };
+}
+
+/** `get_order(size)` for 4 KiB pages. */
+export function getOrder(size: number, pageSize = 4096): number {
+  let o = 0;
+  while (pageSize * 2 ** o < size) o++;
+  return o;
+}
+
+/** `cma_alloc_aligned`: `min(get_order(size), CONFIG_CMA_ALIGNMENT)`. */
+export function cmaAlignForSize(size: number, pageSize = 4096): number {
+  return Math.min(getOrder(size, pageSize), CMA_ALIGNMENT);
+}
+
+/**
+ * `dma_alloc_contiguous`: may this allocation use CMA? Never from atomic
+ * context (CMA migrates and sleeps); the default (global or per-NUMA) area
+ * is not used for a single page; a device's own area is used for any size.
+ */
+export function dmaContiguousEligible(size: number, canBlock: boolean, deviceArea: boolean, pageSize = 4096): boolean {
+  if (!canBlock) return false;
+  if (deviceArea) return true;
+  return size > pageSize;
+}
+
+/** `bitmap_find_next_zero_area_off`: returns the index, or a value ≥ size when nothing fits. */
+export function bitmapFindNextZeroAreaOff(map: Uint8Array, size: number, start: number, nr: number, alignMask: number, alignOffset: number): number {
+  for (;;) {
+    let index = start;
+    while (index < size && map[index]) index++; // find_next_zero_bit
+    // index = __ALIGN_MASK(index + align_offset, align_mask) - align_offset
+    const m = alignMask + 1;
+    index = Math.ceil((index + alignOffset) / m) * m - alignOffset;
+    const end = index + nr;
+    if (end > size) return end;
+    let i = index;
+    while (i < end && !map[i]) i++; // find_next_bit(map, end, index)
+    if (i < end) {
+      start = i + 1;
+      continue;
+    }
+    return index;
+  }
+}
+
+const WHY_ALLOC: Why = {
+  fn: 'cma_range_alloc',
+  file: FILE,
+  rule: 'First free, aligned run of bits (bitmap_find_next_zero_area_off); the bits are claimed, then every movable page in the range is migrated out.',
+};
+const WHY_MIGRATE: Why = {
+  fn: 'alloc_contig_frozen_range',
+  file: 'mm/page_alloc.c',
+  rule: 'A movable page borrowing CMA memory is migrated out so the range becomes free for the contiguous allocation.',
+};
+const WHY_BUSY: Why = {
+  fn: 'cma_range_alloc',
+  file: FILE,
+  rule: 'A page in the candidate range cannot be migrated (pinned): -EBUSY; the claim is released and the next aligned candidate is tried (bitmap_no + mask + 1).',
+};
+const WHY_FAIL: Why = {
+  fn: '__cma_alloc_frozen',
+  file: FILE,
+  rule: 'No aligned run of free bits could be claimed and migrated: the CMA allocation fails with -EBUSY.',
+};
+const WHY_RELEASE: Why = { fn: 'cma_release', file: FILE, rule: 'The pages are freed and their bitmap bits cleared.' };
+
+/** The `pr_err` of a failed allocation, as printed (with `pr_fmt` "cma: "). */
+export function cmaAllocFailedLine(area: CmaArea, count: number, ret: number, fnName = '__cma_alloc_frozen'): string {
+  return `cma: ${fnName}: ${area.name}: alloc failed, req-size: ${count} pages, ret: ${ret}`;
+}
+
+/**
+ * `cma_debug_show_areas`, as the log lines it produces: `pr_info` starts a
+ * record, `pr_cont` appends, and the `pr_info("\n")` record ends with a
+ * newline so the final `pr_cont` starts a record of its own.
+ */
+export function cmaDebugShowAreas(area: CmaArea): string[] {
+  let line = 'cma: range 0: ';
+  for (const r of cmaFreeRanges(area)) {
+    const nrPart = r.count * 2 ** area.orderPerBit;
+    line += `${r.start ? '+' : ''}${nrPart}@${r.start}`;
+  }
+  return ['cma: number of available pages: ', line, 'cma: ', `=> ${area.availableCount} free of ${area.count} total pages`];
+}
+
+/** Free runs of bitmap bits (`for_each_clear_bitrange`), for the view and the log. */
+export function cmaFreeRanges(area: CmaArea): Array<{ start: number; count: number }> {
+  const out: Array<{ start: number; count: number }> = [];
+  const map = area.bitmap;
+  let i = 0;
+  while (i < area.count) {
+    if (map[i]) {
+      i++;
+      continue;
+    }
+    const s = i;
+    while (i < area.count && !map[i]) i++;
+    out.push({ start: s, count: i - s });
+  }
+  return out;
+}
+
+function setBits(area: CmaArea, start: number, n: number): void {
+  area.bitmap.fill(1, start, start + n);
+  area.availableCount -= n;
+}
+
+/** `cma_clear_bitmap`. */
+function clearBits(area: CmaArea, start: number, n: number): number {
+  let cleared = 0;
+  for (let i = start; i < start + n; i++) {
+    if (area.bitmap[i]) {
+      area.bitmap[i] = 0;
+      cleared++;
+    }
+  }
+  area.availableCount += cleared;
+  return cleared;
+}
+
+/**
+ * `cma_alloc(cma, count, align, no_warn)`. `align` is a page order; it is
+ * capped at `CONFIG_CMA_ALIGNMENT` as `cma_alloc_aligned` and
+ * `dma_alloc_from_contiguous` do. `isBusy` says which pages hold movable
+ * data, `migrate` moves one (false: pinned). Pages marked borrowed in the
+ * area are unmarked when they migrate.
+ */
+export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: CmaIsBusy, migrate: CmaMigrate, opts: CmaAllocOptions = {}): CmaAllocResult {
+  const events: SimEvent[] = [];
+  let migrated = 0;
+  if (!area.count || !count) return { pfn: -1, ret: 0, log: [], migrated, events };
+  align = Math.min(align, CMA_ALIGNMENT);
+  const op = area.orderPerBit;
+  // cma_bitmap_aligned_mask / cma_bitmap_aligned_offset
+  const mask = align <= op ? 0 : 2 ** (align - op) - 1;
+  const offset = Math.floor((area.basePfn % 2 ** align) / 2 ** op);
+  const maxno = Math.floor(area.count / 2 ** op);
+  const bitmapCount = Math.ceil(count / 2 ** op);
+  let ret = EBUSY;
+  let pfnOut = -1;
+
+  if (bitmapCount <= maxno) {
+    for (let start = 0; ; ) {
+      // If the request is larger than the available number of pages, stop right away.
+      if (count > area.availableCount) break;
+      const bitmapNo = bitmapFindNextZeroAreaOff(area.bitmap, maxno, start, bitmapCount, mask, offset);
+      if (bitmapNo >= maxno) break;
+      setBits(area, bitmapNo, bitmapCount);
+      const pfn = area.basePfn + bitmapNo * 2 ** op;
+      // alloc_contig_frozen_range(pfn, pfn + count, ACR_CMA, gfp)
+      let ok = true;
+      for (let p = pfn; p < pfn + count; p++) {
+        if (!isBusy(p)) continue;
+        const r = migrate(p);
+        if (r === false) {
+          ok = false;
+          events.push({ kind: 'cma', op: 'busy_retry', pfn, count, why: WHY_BUSY });
+          break;
+        }
+        migrated++;
+        const bi = p - area.basePfn;
+        if (area.borrowed[bi]) {
+          area.borrowed[bi] = 0;
+          area.borrowedCount--;
+        }
+        events.push({ kind: 'cma', op: 'migrate', pfn: p, count: 1, to: typeof r === 'number' ? r : undefined, why: WHY_MIGRATE });
+      }
+      if (ok) {
+        ret = 0;
+        pfnOut = pfn;
+        break;
+      }
+      clearBits(area, bitmapNo, bitmapCount);
+      // try again with a bit different memory target
+      start = bitmapNo + mask + 1;
+    }
+  }
+
+  if (ret === 0) {
+    area.allocPagesSuccess += count;
+    events.push({ kind: 'cma', op: 'alloc', pfn: pfnOut, count, why: WHY_ALLOC });
+    return { pfn: pfnOut, ret, log: [], migrated, events };
+  }
+  area.allocPagesFail += count;
+  const log: string[] = [];
+  if (!opts.noWarn) {
+    log.push(cmaAllocFailedLine(area, count, ret, opts.fnName));
+    for (const l of cmaDebugShowAreas(area)) log.push(l);
+    for (let i = 0; i < log.length; i++) events.push({ kind: 'log', level: i === 0 ? 'err' : 'info', text: log[i] });
+  }
+  events.push({ kind: 'cma', op: 'fail', pfn: area.basePfn, count, why: WHY_FAIL });
+  return { pfn: -1, ret, log, migrated, events };
+}
+
+/** `cma_release(cma, pages, count)`: false when the pages are not in the area. */
+export function cmaRelease(area: CmaArea, pfn: number, count: number): CmaReleaseResult {
+  const events: SimEvent[] = [];
+  if (pfn < area.basePfn || pfn >= area.basePfn + area.count || pfn + count > area.basePfn + area.count) {
+    return { ok: false, notAllocated: 0, events };
+  }
+  const cleared = clearBits(area, pfn - area.basePfn, count);
+  events.push({ kind: 'cma', op: 'release', pfn, count, why: WHY_RELEASE });
+  return { ok: true, notAllocated: count - cleared, events };
+}
+
+/**
+ * A movable allocation borrows CMA memory: the lowest page that is free in
+ * the bitmap and not already lent. Returns its pfn, or -1 when none is left.
+ */
+export function cmaBorrowMovable(area: CmaArea): number {
+  for (let i = 0; i < area.count; i++) {
+    if (!area.bitmap[i] && !area.borrowed[i]) {
+      area.borrowed[i] = 1;
+      area.borrowedCount++;
+      return area.basePfn + i;
+    }
+  }
+  return -1;
+}
+
+/** `n` pages for a movable allocation, each the lowest free page (`cmaBorrowMovable`); fewer if the area runs out. */
+export function cmaBorrowMovablePages(area: CmaArea, n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = cmaBorrowMovable(area);
+    if (p < 0) break;
+    out.push(p);
+  }
+  return out;
+}
+
+/** The movable page at pfn is freed (or moved away): the page is no longer lent. */
+export function cmaReturnMovable(area: CmaArea, pfn: number): boolean {
+  const i = pfn - area.basePfn;
+  if (i < 0 || i >= area.count || !area.borrowed[i]) return false;
+  area.borrowed[i] = 0;
+  area.borrowedCount--;
+  return true;
+}
+
+export function cmaIsBorrowed(area: CmaArea, pfn: number): boolean {
+  const i = pfn - area.basePfn;
+  return i >= 0 && i < area.count && area.borrowed[i] === 1;
+}
+
+/** Does pfn lie inside the area? */
+export function cmaContains(area: CmaArea, pfn: number): boolean {
+  return pfn >= area.basePfn && pfn < area.basePfn + area.count;
+}

@@ -1,0 +1,149 @@
+/**
+ * dma-direct: the DMA API without an IOMMU (or with an identity domain):
+ * `kernel/dma/direct.h` (dma_direct_map_phys, dma_direct_unmap_phys,
+ * dma_direct_sync_single_for_*) and `kernel/dma/direct.c` (dma_direct_map_sg,
+ * dma_direct_alloc, dma_direct_alloc_pages).
+ *
+ * Order of operations at map, exactly as the kernel does it:
+ *   1. forced bouncing → swiotlb_map;
+ *   2. dma_addr = phys; if !dma_capable (above min_not_zero(mask, bus limit))
+ *      or dma_kmalloc_needs_bounce → swiotlb_map when swiotlb is active, else
+ *      the "DMA addr … overflow" WARN and DMA_MAPPING_ERROR;
+ *   3. non-coherent and no DMA_ATTR_SKIP_CPU_SYNC → arch_sync_dma_for_device.
+ * When bounced, cache maintenance applies to the swiotlb slot only.
+ *
+ * Simplified: no dma_range_map offsets (dma_addr == phys), no memory
+ * encryption, no MMIO (dma_map_resource), no atomic pools (GFP_ATOMIC
+ * coherent allocations take ordinary pages).
+ */
+import type { Why } from '../events.ts';
+import type { StepOutcome } from '../outcome.ts';
+import { archOps } from '../arch/arch.ts';
+import { runMaintenance } from '../arch/cache-maint.ts';
+import { PAGE_SIZE, SZ_16M, SZ_4G } from '../hw/memory.ts';
+import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine } from '../machine.ts';
+import { kmallocSizeRoundup } from '../mm/buffers.ts';
+import type { DmaDir } from './debug.ts';
+import { isSwiotlbBuffer, logWarn, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle, warnOnce } from './swiotlb.ts';
+
+export const DMA_MAPPING_ERROR = -1;
+const FILE_H = 'kernel/dma/direct.h';
+
+export interface Attrs {
+  skipCpuSync: boolean;
+  noWarn: boolean;
+}
+
+function why(fn: string, rule: string, file = FILE_H): Why {
+  return { fn, file, rule };
+}
+
+/** dma_capable(): the whole range must sit at or below min_not_zero(dma_mask, bus_dma_limit). */
+export function dmaCapable(dev: Device, addr: number, size: number): boolean {
+  return addr !== DMA_MAPPING_ERROR && addr + size - 1 <= dmaLimit(dev);
+}
+
+/** dma_kmalloc_needs_bounce() (include/linux/dma-map-ops.h, 6.5+ with CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC). */
+export function kmallocNeedsBounce(m: Machine, dev: Device, size: number, dir: DmaDir): boolean {
+  const a = archOps(m.arch);
+  if (a.kmallocBounceFrom === null || m.kernel < a.kmallocBounceFrom) return false;
+  if (dev.coherent || dir === 'DMA_TO_DEVICE') return false;
+  const aligned = size >= 2 * a.dmaMinAlign || kmallocSizeRoundup(size, 8) % a.dmaMinAlign === 0;
+  return !aligned;
+}
+
+export function padAddr(addr: number): string {
+  return '0x' + addr.toString(16).padStart(16, '0');
+}
+
+function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
+  const tlb = tblMapSingle(m, dev, phys, size, dir, attrs.skipCpuSync, attrs.noWarn, o);
+  if (tlb < 0) return DMA_MAPPING_ERROR;
+  if (!dmaCapable(dev, tlb, size)) {
+    tblUnmapSingle(m, dev, tlb, size, dir, true, o);
+    warnOnce(m, dev, 'swiotlb_map:overflow', `swiotlb addr ${padAddr(tlb)}+${size} overflow (mask ${maskHex(dev.maskBits)}, bus limit ${maskHex(dev.cfg.busLimit)}).`, o);
+    return DMA_MAPPING_ERROR;
+  }
+  if (!dev.coherent && !attrs.skipCpuSync) syncForDeviceArch(m, tlb, size, dir, o);
+  return tlb;
+}
+
+export function syncForDeviceArch(m: Machine, phys: number, size: number, dir: DmaDir, o: StepOutcome): void {
+  const plan = archOps(m.arch).forDevice(dir, m.kernel);
+  if (plan) runMaintenance(m, phys, size, plan, o);
+}
+
+export function syncForCpuArch(m: Machine, phys: number, size: number, dir: DmaDir, o: StepOutcome): void {
+  const plan = archOps(m.arch).forCpu(dir, m.kernel);
+  if (plan) runMaintenance(m, phys, size, plan, o);
+}
+
+/** dma_direct_map_phys(): returns the DMA address or DMA_MAPPING_ERROR. */
+export function directMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
+  if (dev.cfg.swiotlb === 'force') {
+    o.events.push({ kind: 'note', text: 'forced bounce', why: why('dma_direct_map_phys', 'is_swiotlb_force_bounce(): this device bounces every streaming mapping (swiotlb=force)') });
+    return swiotlbMap(m, dev, phys, size, dir, attrs, o);
+  }
+  const capable = dmaCapable(dev, phys, size);
+  const kmb = capable && kmallocNeedsBounce(m, dev, size, dir);
+  if (!capable || kmb) {
+    const reason = !capable
+      ? `the buffer ends at 0x${(phys + size - 1).toString(16)}, above what the device can address (mask ${maskHex(dev.maskBits)}${dev.cfg.busLimit ? `, bus limit ${maskHex(dev.cfg.busLimit)}` : ''}): dma_capable() is false`
+      : `a ${size}-byte non-coherent ${dir} mapping whose kmalloc size class is not a multiple of ARCH_DMA_MINALIGN (${archOps(m.arch).dmaMinAlign}) could share a cache line with other data: dma_kmalloc_needs_bounce() is true`;
+    if (m.swiotlb) {
+      o.events.push({ kind: 'note', text: 'bounce through swiotlb', why: why('dma_direct_map_phys', `${reason}, so the mapping bounces through swiotlb`) });
+      return swiotlbMap(m, dev, phys, size, dir, attrs, o);
+    }
+    o.events.push({ kind: 'note', text: 'no swiotlb', why: why('dma_direct_map_phys', `${reason}, and there is no swiotlb pool to bounce through`) });
+    warnOnce(m, dev, 'dma_direct_map_phys:overflow', `DMA addr ${padAddr(phys)}+${size} overflow (mask ${maskHex(dev.maskBits)}, bus limit ${maskHex(dev.cfg.busLimit)}).`, o);
+    return DMA_MAPPING_ERROR;
+  }
+  if (!dev.coherent && !attrs.skipCpuSync) syncForDeviceArch(m, phys, size, dir, o);
+  else if (!dev.coherent) {
+    o.events.push({ kind: 'note', text: 'no cache maintenance', why: why('dma_direct_map_phys', 'DMA_ATTR_SKIP_CPU_SYNC: the driver takes care of arch_sync_dma_for_device itself') });
+  }
+  return phys;
+}
+
+/** dma_direct_sync_single_for_device(). */
+export function directSyncForDevice(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, o: StepOutcome): void {
+  const phys = addr;
+  if (isSwiotlbBuffer(m, phys)) syncSingleForDevice(m, dev, phys, size, dir, o);
+  if (!dev.coherent) syncForDeviceArch(m, phys, size, dir, o);
+}
+
+/** dma_direct_sync_single_for_cpu(): arch invalidate first, then the swiotlb copy back. */
+export function directSyncForCpu(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, o: StepOutcome): void {
+  const phys = addr;
+  if (!dev.coherent) syncForCpuArch(m, phys, size, dir, o);
+  if (isSwiotlbBuffer(m, phys)) syncSingleForCpu(m, dev, phys, size, dir, o);
+}
+
+/** dma_direct_unmap_phys(). */
+export function directUnmap(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  const phys = addr;
+  if (!attrs.skipCpuSync) directSyncForCpu(m, dev, addr, size, dir, o);
+  else {
+    o.events.push({ kind: 'note', text: 'no sync at unmap', why: why('dma_direct_unmap_phys', 'DMA_ATTR_SKIP_CPU_SYNC: no cache maintenance and no swiotlb copy-back at unmap') });
+  }
+  if (isSwiotlbBuffer(m, phys)) tblUnmapSingle(m, dev, phys, size, dir, true, o);
+}
+
+/**
+ * The zone dma_direct_alloc() asks for: dma_direct_optimal_gfp_mask() picks
+ * GFP_DMA / GFP_DMA32 from min_not_zero(coherent_dma_mask, bus_dma_limit).
+ */
+export function coherentZoneLimit(m: Machine, dev: Device): number {
+  const bus = dev.cfg.busLimit ? dmaBitMask(dev.cfg.busLimit) : 0;
+  const mask = dmaBitMask(dev.coherentMaskBits);
+  const limit = bus ? Math.min(mask, bus) : mask;
+  if (limit <= SZ_16M - 1) return SZ_16M;
+  if (limit <= SZ_4G - 1) return SZ_4G;
+  return m.config.ram;
+}
+
+export function pageAlign(size: number): number {
+  return Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+}
+
+export { logWarn };

@@ -1,0 +1,307 @@
+/**
+ * The driver-facing streaming DMA API: `kernel/dma/mapping.c` and
+ * `include/linux/dma-mapping.h`. Every entry point keeps the kernel's shape:
+ * check the direction (BUG on an invalid one) → choose dma-direct or the IOMMU
+ * → call it → call the dma-debug hook. The explorer's "why did this bounce?"
+ * is then a trace of these decisions.
+ *
+ * Simplified: dma_map_phys and dma_map_page_attrs are one path; the IOMMU
+ * path arrives with iommu/dma-iommu.ts.
+ */
+import type { Why } from '../events.ts';
+import type { StepOutcome } from '../outcome.ts';
+import { PAGE_SIZE } from '../hw/memory.ts';
+import type { Buffer, Device, Machine, MapRecord, SgTable } from '../machine.ts';
+import { fmtVa, isVmallocAddr, physOf } from '../mm/buffers.ts';
+import { debugMap, debugMapSg, debugMapTimeFinding, debugMappingError, debugReleaseDriver, debugSync, debugSyncSg, debugUnmap, debugUnmapSg, type DebugSgEntry, type DebugType, type DmaDir, type Finding } from './debug.ts';
+import { archOps } from '../arch/arch.ts';
+import { DMA_MAPPING_ERROR, directMap, directSyncForCpu, directSyncForDevice, directUnmap, logWarn, type Attrs } from './direct.ts';
+import { warnOnce } from './swiotlb.ts';
+
+const FILE = 'kernel/dma/mapping.c';
+
+export const DIRS: readonly DmaDir[] = ['DMA_BIDIRECTIONAL', 'DMA_TO_DEVICE', 'DMA_FROM_DEVICE', 'DMA_NONE'];
+
+function why(fn: string, rule: string, file = FILE): Why {
+  return { fn, file, rule };
+}
+
+export function report(findings: Finding[], o: StepOutcome): void {
+  for (const f of findings) {
+    o.warnings.push(f.message);
+    o.events.push({ kind: 'finding', rule: f.rule, message: f.message, why: f.why });
+  }
+}
+
+/** BUG_ON(!valid_dma_direction(dir)): DMA_NONE oopses the kernel. Returns false when it did. */
+export function checkDirection(dir: DmaDir, fn: string, o: StepOutcome): boolean {
+  if (dir !== 'DMA_NONE') return true;
+  const text = `kernel BUG at ${FILE}: ${fn}: BUG_ON(!valid_dma_direction(dir))`;
+  o.warnings.push(text);
+  o.events.push({ kind: 'log', level: 'err', text });
+  o.observations.push('DMA_NONE is not a valid direction for a mapping: the kernel oopses here; the explorer carries on so the rest of the scenario can be seen');
+  o.error = 'BUG';
+  return false;
+}
+
+/** Does this device translate through an IOMMU DMA domain (not passthrough)? */
+function usesIommu(m: Machine, dev: Device): boolean {
+  if (!dev.cfg.iommu) return false;
+  const iommu = m.config.iommus.find((i) => i.name === dev.cfg.iommu);
+  return !!iommu && iommu.mode !== 'passthrough';
+}
+
+function notYet(dev: Device, what: string, o: StepOutcome): void {
+  o.error = 'ENOSYS';
+  o.observations.push(`${what} through ${dev.name}'s IOMMU is not supported by this version of the explorer yet (the device is behind ${dev.cfg.iommu}); use mode=passthrough or no iommu= to see dma-direct`);
+}
+
+function mapKey(dev: string, addr: number): string {
+  return `${dev}@${addr}`;
+}
+
+function track(m: Machine, r: MapRecord): void {
+  m.maps[mapKey(r.dev, r.addr)] = r;
+}
+
+function untrack(m: Machine, dev: string, addr: number): MapRecord | undefined {
+  const k = mapKey(dev, addr);
+  const r = m.maps[k];
+  if (r) delete m.maps[k];
+  return r;
+}
+
+export function findMapping(m: Machine, dev: string, addr: number, size: number): MapRecord | undefined {
+  const exact = m.maps[mapKey(dev, addr)];
+  if (exact) return exact;
+  for (const k in m.maps) {
+    const r = m.maps[k]!;
+    if (r.dev === dev && addr >= r.addr && addr + size <= r.addr + r.size) return r;
+  }
+  return undefined;
+}
+
+/** dma-debug's 6.18 rule: no EEXIST report when unaligned kmalloc buffers may bounce through swiotlb. */
+function bounceUnalignedKmalloc(m: Machine): boolean {
+  const from = archOps(m.arch).kmallocBounceFrom;
+  return from !== null && m.kernel >= from && m.swiotlb !== null;
+}
+
+function sgDebug(sgt: SgTable): DebugSgEntry[] {
+  return sgt.entries.map((e) => ({ devAddr: e.dmaAddress, dmaLen: e.dmaLength, paddr: e.phys, length: e.length }));
+}
+
+/** The streaming map path shared by dma_map_single and dma_map_page. */
+function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): number {
+  if (usesIommu(m, dev)) {
+    notYet(dev, 'Streaming DMA', o);
+    return DMA_MAPPING_ERROR;
+  }
+  const addr = directMap(m, dev, phys, size, dir, attrs, o);
+  if (addr === DMA_MAPPING_ERROR) {
+    o.error = 'DMA_MAPPING_ERROR';
+    o.resultKind = 'addr';
+    o.result = DMA_MAPPING_ERROR;
+    return addr;
+  }
+  report(
+    debugMap(
+      m.debug,
+      { dev: dev.name, devAddr: addr, size, type: api, dir, paddr: phys, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: 0, mapErr: 'not-checked', step: m.step },
+      attrs.skipCpuSync,
+      { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m) },
+    ),
+    o,
+  );
+  const bounced = addr !== phys;
+  track(m, { dev: dev.name, addr, size, dir, api, phys, tlbAddr: bounced ? addr : -1, bufId: buf.id, owner: 'device', step: m.step, line: m.line });
+  o.events.push({
+    kind: 'dma_map',
+    dev: dev.name,
+    api: `dma_map_${api}`,
+    addr,
+    phys,
+    size,
+    dir,
+    path: bounced ? 'swiotlb' : 'direct',
+    why: why(
+      api === 'single' ? 'dma_map_single_attrs' : 'dma_map_page_attrs',
+      bounced
+        ? `the device gets the bounce slot's address 0x${addr.toString(16)}, not the buffer's: it reads and writes the copy`
+        : `dma-direct: the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap`,
+    ),
+  });
+  o.result = addr;
+  o.resultKind = 'addr';
+  return addr;
+}
+
+export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  if (!checkDirection(dir, 'dma_map_single_attrs', o)) return;
+  const va = buf.va + off;
+  if (isVmallocAddr(va)) {
+    warnOnce(m, dev, 'dma_map_single_attrs:vmalloc', 'rejecting DMA map of vmalloc memory', o);
+    o.events.push({
+      kind: 'note',
+      text: 'vmalloc address rejected',
+      why: why('dma_map_single_attrs', buf.kind === 'stack' ? 'the stack is vmalloc\'d (CONFIG_VMAP_STACK): is_vmalloc_addr() is true and the map is refused' : 'dma_map_single needs a linear-map address: a vmalloc address has no single struct page behind it'),
+    });
+    o.error = 'DMA_MAPPING_ERROR';
+    o.result = DMA_MAPPING_ERROR;
+    o.resultKind = 'addr';
+    return;
+  }
+  mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', o);
+}
+
+/**
+ * dma_map_page(dev, page, offset, …). A scenario cannot name a struct page, so
+ * `page` is a pointer and the mapping starts `offset` bytes after it: for a
+ * page-aligned pointer that is exactly virt_to_page() + offset.
+ */
+export function dmaMapPage(m: Machine, dev: Device, buf: Buffer, ptrOff: number, offset: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  if (!checkDirection(dir, 'dma_map_page_attrs', o)) return;
+  const phys = physOf(m, buf, ptrOff + offset);
+  if (buf.kind === 'stack' && m.stack) {
+    const va = buf.va + ptrOff + offset;
+    report([debugMapTimeFinding(m.debug, dev.name, { kind: 'stack', addr: va, probable: true })], o);
+    o.events.push({ kind: 'note', text: `stack page at ${fmtVa(va - (va % PAGE_SIZE))}`, why: why('check_for_stack', 'dma-debug compares the page with every page of the vmapped stack', 'kernel/dma/debug.c') });
+  }
+  mapPhys(m, dev, buf, phys, size, dir, attrs, 'page', o);
+}
+
+export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOutcome): void {
+  debugMappingError(m.debug, dev.name, addr);
+  o.resultKind = 'status';
+  if (addr === DMA_MAPPING_ERROR) {
+    o.result = -12;
+    o.error = 'ENOMEM';
+  } else o.result = 0;
+  o.events.push({ kind: 'note', text: 'map error checked', why: why('dma_mapping_error', 'returns -ENOMEM for DMA_MAPPING_ERROR, else 0; dma-debug records that the driver checked', 'include/linux/dma-mapping.h') });
+}
+
+export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): void {
+  if (!checkDirection(dir, `dma_unmap_${api}_attrs`, o)) return;
+  if (usesIommu(m, dev)) return notYet(dev, 'Streaming DMA', o);
+  const rec = m.maps[mapKey(dev.name, addr)];
+  if (rec || addr !== DMA_MAPPING_ERROR) directUnmap(m, dev, addr, size, dir, attrs, o);
+  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: api, dir }), o);
+  untrack(m, dev.name, addr);
+  o.events.push({ kind: 'dma_unmap', dev: dev.name, api: `dma_unmap_${api}`, addr, size, dir, why: why(`dma_unmap_${api}_attrs`, 'the CPU owns the buffer again; the DMA address is no longer valid') });
+}
+
+export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
+  const fn = forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
+  if (!checkDirection(dir, fn, o)) return;
+  if (usesIommu(m, dev)) return notYet(dev, 'Streaming DMA', o);
+  if (forCpu) directSyncForCpu(m, dev, addr, size, dir, o);
+  else directSyncForDevice(m, dev, addr, size, dir, o);
+  report(debugSync(m.debug, { dev: dev.name, devAddr: addr, size, dir }, forCpu), o);
+  const rec = findMapping(m, dev.name, addr, size);
+  if (rec) rec.owner = forCpu ? 'cpu' : 'device';
+  o.events.push({
+    kind: 'dma_sync',
+    dev: dev.name,
+    api: fn,
+    addr,
+    size,
+    dir,
+    forCpu,
+    why: why(fn, forCpu ? 'ownership passes to the CPU: it may now read what the device wrote' : 'ownership passes back to the device: it may now read what the CPU wrote'),
+  });
+}
+
+/** dma_map_sg(): dma-direct maps each entry on its own and never merges; on failure unmaps what it mapped and returns 0. */
+export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  if (!checkDirection(dir, 'dma_map_sg_attrs', o)) return;
+  if (usesIommu(m, dev)) return notYet(dev, 'Scatter-gather DMA', o);
+  const done: number[] = [];
+  for (const e of sgt.entries) {
+    const addr = directMap(m, dev, e.phys, e.length, dir, attrs, o);
+    if (addr === DMA_MAPPING_ERROR) {
+      sgt.entries.forEach((x, i) => {
+        if (i < done.length) directUnmap(m, dev, done[i]!, x.length, dir, { ...attrs, skipCpuSync: true }, o);
+      });
+      o.result = 0;
+      o.resultKind = 'count';
+      o.error = null;
+      o.events.push({ kind: 'note', text: 'dma_map_sg failed', why: why('dma_direct_map_sg', 'an entry could not be mapped: the entries already mapped are unmapped (with DMA_ATTR_SKIP_CPU_SYNC) and dma_map_sg returns 0', 'kernel/dma/direct.c') });
+      return;
+    }
+    done.push(addr);
+    e.dmaAddress = addr;
+    e.dmaLength = e.length;
+  }
+  const n = sgt.entries.length;
+  sgt.nents = n;
+  sgt.mappedFor = dev.name;
+  sgt.dir = dir;
+  report(debugMapSg(m.debug, dev.name, sgDebug(sgt), n, n, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
+  for (const e of sgt.entries) {
+    track(m, { dev: dev.name, addr: e.dmaAddress, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: e.dmaAddress !== e.phys ? e.dmaAddress : -1, bufId: e.bufId, owner: 'device', step: m.step, line: m.line });
+  }
+  o.events.push({ kind: 'dma_map', dev: dev.name, api: 'dma_map_sg', addr: sgt.entries[0]?.dmaAddress ?? 0, phys: sgt.entries[0]?.phys ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, path: 'direct', why: why('dma_direct_map_sg', `dma-direct maps each of the ${n} entries on its own and never merges them, even when they are physically contiguous: ${n} DMA segments`, 'kernel/dma/direct.c') });
+  o.result = n;
+  o.resultKind = 'count';
+}
+
+export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  if (!checkDirection(dir, 'dma_unmap_sg_attrs', o)) return;
+  if (usesIommu(m, dev)) return notYet(dev, 'Scatter-gather DMA', o);
+  const n = sgt.entries.length;
+  const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
+  for (let i = 0; i < mapped; i++) {
+    const e = sgt.entries[i]!;
+    directUnmap(m, dev, e.dmaAddress, e.dmaLength, dir, attrs, o);
+    untrack(m, dev.name, e.dmaAddress);
+  }
+  if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: dma_unmap_sg has nothing to undo`);
+  report(debugUnmapSg(m.debug, dev.name, sgDebug(sgt), n, dir), o);
+  sgt.nents = 0;
+  sgt.mappedFor = null;
+  o.events.push({ kind: 'dma_unmap', dev: dev.name, api: 'dma_unmap_sg', addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, why: why('dma_unmap_sg_attrs', 'each mapped entry is unmapped; nents must be the count passed to dma_map_sg, not the count it returned') });
+}
+
+export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
+  const fn = forCpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device';
+  if (!checkDirection(dir, fn, o)) return;
+  if (usesIommu(m, dev)) return notYet(dev, 'Scatter-gather DMA', o);
+  const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
+  if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: its entries carry no DMA addresses to sync`);
+  for (let i = 0; i < mapped; i++) {
+    const e = sgt.entries[i]!;
+    if (forCpu) directSyncForCpu(m, dev, e.dmaAddress, e.dmaLength, dir, o);
+    else directSyncForDevice(m, dev, e.dmaAddress, e.dmaLength, dir, o);
+    const rec = findMapping(m, dev.name, e.dmaAddress, e.dmaLength);
+    if (rec) rec.owner = forCpu ? 'cpu' : 'device';
+  }
+  report(debugSyncSg(m.debug, dev.name, sgDebug(sgt), sgt.entries.length, dir, forCpu), o);
+  o.events.push({ kind: 'dma_sync', dev: dev.name, api: fn, addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, forCpu, why: why(fn, 'each mapped entry is synced like a single mapping') });
+}
+
+export function dmaSetMask(_m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {
+  o.resultKind = 'status';
+  // dma_direct_supported(): masks of 32 bits or more are always supported; smaller
+  // ones must cover ZONE_DMA (24 bits here)
+  if (bits < 24) {
+    o.result = -5;
+    o.error = 'EIO';
+    o.events.push({ kind: 'note', text: 'mask not supported', why: why('dma_set_mask', `a ${bits}-bit mask cannot even reach ZONE_DMA: dma_supported() is false, -EIO`) });
+    return;
+  }
+  dev.maskBits = bits;
+  if (coherentToo) dev.coherentMaskBits = bits;
+  o.result = 0;
+  o.events.push({ kind: 'note', text: `mask ${bits} bits`, why: why(coherentToo ? 'dma_set_mask_and_coherent' : 'dma_set_mask', `the device can now address DMA_BIT_MASK(${bits}); mappings above it bounce or fail`) });
+}
+
+/** device_release_driver(): dma-debug's bus notifier reports mappings still live. */
+export function releaseDriver(m: Machine, dev: Device, o: StepOutcome): void {
+  report(debugReleaseDriver(m.debug, dev.name), o);
+  dev.driverBound = false;
+  o.events.push({ kind: 'note', text: 'driver unbound', why: why('dma_debug_device_change', 'BUS_NOTIFY_UNBOUND_DRIVER: dma-debug counts this device\'s entries still live', 'kernel/dma/debug.c') });
+}
+
+export { logWarn, DMA_MAPPING_ERROR };
+export type { Attrs, DebugType };
+

@@ -1,0 +1,274 @@
+/**
+ * swiotlb, the bounce-buffer pool: `kernel/dma/swiotlb.c`.
+ *
+ * 2 KiB slots (IO_TLB_SHIFT 11) in 128-slot segments (IO_TLB_SEGSIZE): an
+ * allocation never crosses a segment, so 256 KiB is the largest mapping.
+ * `list[i]` counts the free slots from i to the end of its segment; the
+ * search starts at the area's next-fit `index`, and a mapping of PAGE_SIZE or
+ * more gets a page-aligned slot. Every slot records the original address and
+ * the bytes left in the allocation, which is what lets a partial sync find its
+ * source. swiotlb_bounce copies with the CPU (memcpy through the cache on both
+ * sides); the arch then cleans or invalidates the *slot* for the device.
+ *
+ * Copy matrix (kernels ≥ 5.18): map copies original → slot for every
+ * direction; sync_for_device copies for TO_DEVICE/BIDIRECTIONAL; sync_for_cpu
+ * and unmap copy slot → original for FROM_DEVICE/BIDIRECTIONAL; unmap with
+ * DMA_ATTR_SKIP_CPU_SYNC copies nothing. ≤ 5.16 the map copy skipped
+ * FROM_DEVICE (CVE-2022-0854: stale slot bytes reached the caller); 5.17
+ * (ddbd89deb7d3) copied unless DMA_ATTR_SKIP_CPU_SYNC.
+ *
+ * Simplified: one area (one CPU), no dynamic or transient pools, no
+ * restricted pools, devices have no min_align_mask.
+ */
+import type { Why } from '../events.ts';
+import type { StepOutcome } from '../outcome.ts';
+import { cacheRead, cacheWrite } from '../hw/cpu-cache.ts';
+import { PAGE_SIZE } from '../hw/memory.ts';
+import type { Device, Machine } from '../machine.ts';
+import type { DmaDir } from './debug.ts';
+
+export const IO_TLB_SHIFT = 11;
+export const IO_TLB_SIZE = 1 << IO_TLB_SHIFT;
+export const IO_TLB_SEGSIZE = 128;
+const FILE = 'kernel/dma/swiotlb.c';
+const INVALID = -1;
+
+export interface SwiotlbPool {
+  start: number;
+  end: number;
+  nslabs: number;
+  /** Free slots from i to the end of its segment; 0 = in use. */
+  list: Int32Array;
+  /** Original address each slot stands for, or -1. */
+  origAddr: Float64Array;
+  /** Bytes of the allocation left from this slot on. */
+  allocSize: Int32Array;
+  /** Next-fit cursor (area->index). */
+  index: number;
+  used: number;
+}
+
+export function createSwiotlb(start: number, bytes: number): SwiotlbPool {
+  const nslabs = bytes >> IO_TLB_SHIFT;
+  const list = new Int32Array(nslabs);
+  for (let i = 0; i < nslabs; i++) list[i] = IO_TLB_SEGSIZE - (i % IO_TLB_SEGSIZE);
+  return { start, end: start + bytes, nslabs, list, origAddr: new Float64Array(nslabs).fill(INVALID), allocSize: new Int32Array(nslabs), index: 0, used: 0 };
+}
+
+export function nrSlots(size: number): number {
+  return Math.ceil(size / IO_TLB_SIZE);
+}
+
+export function isSwiotlbBuffer(m: Machine, phys: number): boolean {
+  const p = m.swiotlb;
+  return p !== null && phys >= p.start && phys < p.end;
+}
+
+function why(fn: string, rule: string): Why {
+  return { fn, file: FILE, rule };
+}
+
+/**
+ * swiotlb_area_find_slots(): next-fit search from area->index. Before 6.9 a
+ * ≥ PAGE_SIZE request must match the original's page offset bits above the
+ * slot size (iotlb_align_mask |= ~PAGE_MASK); from 6.9 (14cebf689a78) the
+ * slot itself is page aligned (alloc_align_mask = PAGE_SIZE - 1).
+ */
+export function findSlots(p: SwiotlbPool, origAddr: number, allocSize: number, kernel: number, allocAlignMask = 0): number {
+  const nslots = nrSlots(allocSize);
+  if (nslots > IO_TLB_SEGSIZE || nslots > p.nslabs - p.used) return -1;
+  let origMatchMask = 0;
+  let alignMask = allocAlignMask;
+  if (allocSize >= PAGE_SIZE) {
+    if (kernel >= 6009) {
+      if (!alignMask) alignMask = PAGE_SIZE - 1;
+    } else origMatchMask = PAGE_SIZE - 1;
+  }
+  origMatchMask &= ~(IO_TLB_SIZE - 1);
+  const stride = (Math.max(origMatchMask, alignMask & ~(IO_TLB_SIZE - 1)) >> IO_TLB_SHIFT) + 1;
+  let index = p.index;
+  for (let checked = 0; checked < p.nslabs; ) {
+    const slotAddr = p.start + index * IO_TLB_SIZE;
+    const misaligned = (slotAddr & alignMask) !== 0 || (origAddr !== 0 && (slotAddr & origMatchMask) !== (origAddr & origMatchMask));
+    if (misaligned) {
+      index = index + 1 >= p.nslabs ? 0 : index + 1;
+      checked++;
+      continue;
+    }
+    if (p.list[index]! >= nslots) return claim(p, index, nslots, allocSize);
+    index = index + stride >= p.nslabs ? 0 : index + stride;
+    checked += stride;
+  }
+  return -1;
+}
+
+function claim(p: SwiotlbPool, index: number, nslots: number, allocSize: number): number {
+  for (let i = index; i < index + nslots; i++) {
+    p.list[i] = 0;
+    p.allocSize[i] = allocSize - (i - index) * IO_TLB_SIZE;
+  }
+  let count = 0;
+  for (let i = index - 1; i >= 0 && i % IO_TLB_SEGSIZE !== IO_TLB_SEGSIZE - 1 && p.list[i]; i--) p.list[i] = ++count;
+  p.index = index + nslots >= p.nslabs ? 0 : index + nslots;
+  p.used += nslots;
+  return index;
+}
+
+/** swiotlb_release_slots(): give the slots back, merging free runs inside the segment. */
+function releaseSlots(p: SwiotlbPool, index: number): number {
+  const nslots = nrSlots(p.allocSize[index]!);
+  let count = index + nslots < Math.ceil((index + 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE ? p.list[index + nslots]! : 0;
+  for (let i = index + nslots - 1; i >= index; i--) {
+    p.list[i] = ++count;
+    p.origAddr[i] = INVALID;
+    p.allocSize[i] = 0;
+  }
+  for (let i = index - 1; i >= 0 && i % IO_TLB_SEGSIZE !== IO_TLB_SEGSIZE - 1 && p.list[i]; i--) p.list[i] = ++count;
+  p.used -= nslots;
+  return nslots;
+}
+
+/** CPU memcpy between original and slot, through the cache on both sides. */
+function cpuCopy(m: Machine, to: number, from: number, len: number): void {
+  const tmp = new Uint8Array(len);
+  cacheRead(m.cache, m.ram, from, len, tmp, null);
+  cacheWrite(m.cache, m.ram, to, tmp, null);
+}
+
+/**
+ * swiotlb_bounce(): copy between the original buffer and the slot at
+ * `tlbAddr`, with the kernel's range checks.
+ */
+export function bounce(m: Machine, dev: Device, tlbAddr: number, size: number, toDevice: boolean, fn: string, rule: string, o: StepOutcome): void {
+  const p = m.swiotlb!;
+  const index = Math.floor((tlbAddr - p.start) / IO_TLB_SIZE);
+  let orig = p.origAddr[index]!;
+  let allocSize = p.allocSize[index]!;
+  if (orig === INVALID) return;
+  const tlbOffset = tlbAddr % IO_TLB_SIZE;
+  if (tlbOffset > allocSize) {
+    warnOnce(m, dev, 'swiotlb_bounce:overflow1', `Buffer overflow detected. Allocation size: ${allocSize}. Mapping size: ${size}+${tlbOffset}.`, o);
+    return;
+  }
+  orig += tlbOffset;
+  allocSize -= tlbOffset;
+  if (size > allocSize) {
+    warnOnce(m, dev, 'swiotlb_bounce:overflow2', `Buffer overflow detected. Allocation size: ${allocSize}. Mapping size: ${size}.`, o);
+    size = allocSize;
+  }
+  if (toDevice) cpuCopy(m, tlbAddr, orig, size);
+  else cpuCopy(m, orig, tlbAddr, size);
+  o.events.push({ kind: 'bounce', from: toDevice ? orig : tlbAddr, to: toDevice ? tlbAddr : orig, len: size, toSlot: toDevice, why: why(fn, rule) });
+}
+
+/** dev_WARN_ONCE: printed the first time its call site fires, silent after. */
+export function warnOnce(m: Machine, dev: Device | null, site: string, text: string, o: StepOutcome): void {
+  const line = dev ? `${dev.name}: ${text}` : text;
+  if (m.warnedOnce[site]) {
+    o.observations.push(`WARN_ONCE already fired at this site, so the kernel logs nothing this time: "${line}"`);
+    return;
+  }
+  m.warnedOnce[site] = true;
+  o.warnings.push(line);
+  o.events.push({ kind: 'log', level: 'warn', text: line });
+}
+
+export function logWarn(dev: Device | null, text: string, o: StepOutcome): void {
+  const line = dev ? `${dev.name}: ${text}` : text;
+  o.warnings.push(line);
+  o.events.push({ kind: 'log', level: 'warn', text: line });
+}
+
+/** Does the map-time copy happen for this kernel, direction and attrs? */
+function copiesAtMap(kernel: number, dir: DmaDir, skipCpuSync: boolean): { copy: boolean; rule: string } {
+  if (kernel >= 5018) {
+    return { copy: true, rule: 'since 5.18 swiotlb copies the original into the slot at map time for every direction, even DMA_FROM_DEVICE and with DMA_ATTR_SKIP_CPU_SYNC, so bytes the device does not write keep their values (CVE-2022-0854 fix)' };
+  }
+  if (kernel >= 5017) {
+    return { copy: !skipCpuSync, rule: '5.17 (ddbd89deb7d3) copies at map time unless DMA_ATTR_SKIP_CPU_SYNC' };
+  }
+  const copy = !skipCpuSync && dir !== 'DMA_FROM_DEVICE';
+  return {
+    copy,
+    rule: copy
+      ? 'before 5.17 swiotlb copied at map time only for DMA_TO_DEVICE and DMA_BIDIRECTIONAL'
+      : 'before 5.17 swiotlb did not copy a DMA_FROM_DEVICE buffer at map time: the slot keeps what an earlier user left there (CVE-2022-0854)',
+  };
+}
+
+/**
+ * swiotlb_tbl_map_single(): find slots, record the original address per
+ * slot, and copy the original in. Returns the slot address, or -1.
+ */
+export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number, dir: DmaDir, skipCpuSync: boolean, noWarn: boolean, o: StepOutcome, allocAlignMask = 0): number {
+  const p = m.swiotlb;
+  if (!p) {
+    logWarn(dev, "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", o);
+    return -1;
+  }
+  const index = findSlots(p, orig, size, m.kernel, allocAlignMask);
+  if (index < 0) {
+    if (!noWarn) logWarn(dev, `swiotlb buffer is full (sz: ${size} bytes), total ${p.nslabs} (slots), used ${p.used} (slots)`, o);
+    return -1;
+  }
+  const nslots = nrSlots(size);
+  for (let i = 0; i < nslots; i++) p.origAddr[index + i] = orig + i * IO_TLB_SIZE;
+  const tlbAddr = p.start + index * IO_TLB_SIZE;
+  o.events.push({
+    kind: 'swiotlb_alloc',
+    index,
+    nslots,
+    tlbAddr,
+    orig,
+    size,
+    why: why('swiotlb_tbl_map_single', `${nslots} slot(s) of 2 KiB from slot ${index}: next-fit from the area's index${size >= PAGE_SIZE ? ', page aligned for a mapping of 4 KiB or more' : ''}, never crossing a 128-slot segment`),
+  });
+  const c = copiesAtMap(m.kernel, dir, skipCpuSync);
+  if (c.copy) bounce(m, dev, tlbAddr, size, true, 'swiotlb_tbl_map_single', c.rule, o);
+  else o.events.push({ kind: 'note', text: 'no copy into the bounce slot at map time', why: why('swiotlb_tbl_map_single', c.rule) });
+  return tlbAddr;
+}
+
+/** swiotlb_tbl_unmap_single(): copy back (FROM_DEVICE/BIDIRECTIONAL, no SKIP), then free the slots. */
+export function tblUnmapSingle(m: Machine, dev: Device, tlbAddr: number, size: number, dir: DmaDir, skipCpuSync: boolean, o: StepOutcome): void {
+  const p = m.swiotlb!;
+  if (!skipCpuSync && (dir === 'DMA_FROM_DEVICE' || dir === 'DMA_BIDIRECTIONAL')) {
+    bounce(m, dev, tlbAddr, size, false, 'swiotlb_tbl_unmap_single', 'unmap copies the slot back into the original buffer for DMA_FROM_DEVICE and DMA_BIDIRECTIONAL', o);
+  }
+  const index = Math.floor((tlbAddr - p.start) / IO_TLB_SIZE);
+  if (p.list[index] !== 0 || p.origAddr[index] === INVALID) {
+    o.observations.push(`0x${tlbAddr.toString(16)} is not an allocated swiotlb slot: swiotlb_release_slots would corrupt the pool's free counts here`);
+    return;
+  }
+  const nslots = releaseSlots(p, index);
+  o.events.push({ kind: 'swiotlb_free', index, nslots, tlbAddr, why: why('swiotlb_release_slots', 'the slots go back to the pool, merged with free neighbours inside their 128-slot segment') });
+}
+
+export function syncSingleForDevice(m: Machine, dev: Device, tlbAddr: number, size: number, dir: DmaDir, o: StepOutcome): void {
+  if (dir === 'DMA_TO_DEVICE' || dir === 'DMA_BIDIRECTIONAL') {
+    bounce(m, dev, tlbAddr, size, true, 'swiotlb_sync_single_for_device', 'sync_for_device copies the original into the slot for DMA_TO_DEVICE and DMA_BIDIRECTIONAL', o);
+  } else {
+    o.events.push({ kind: 'note', text: 'no copy: DMA_FROM_DEVICE', why: why('swiotlb_sync_single_for_device', 'sync_for_device copies nothing for DMA_FROM_DEVICE: the device is about to overwrite the slot') });
+  }
+}
+
+export function syncSingleForCpu(m: Machine, dev: Device, tlbAddr: number, size: number, dir: DmaDir, o: StepOutcome): void {
+  if (dir === 'DMA_FROM_DEVICE' || dir === 'DMA_BIDIRECTIONAL') {
+    bounce(m, dev, tlbAddr, size, false, 'swiotlb_sync_single_for_cpu', 'sync_for_cpu copies the slot back into the original for DMA_FROM_DEVICE and DMA_BIDIRECTIONAL', o);
+  } else {
+    o.events.push({ kind: 'note', text: 'no copy: DMA_TO_DEVICE', why: why('swiotlb_sync_single_for_cpu', 'sync_for_cpu copies nothing for DMA_TO_DEVICE: the device only read the slot') });
+  }
+}
+
+/** Slots in use, for the explorer's swiotlb view: [index, nslots, orig] runs. */
+export function swiotlbRuns(p: SwiotlbPool): Array<{ index: number; nslots: number; orig: number }> {
+  const out: Array<{ index: number; nslots: number; orig: number }> = [];
+  for (let i = 0; i < p.nslabs; ) {
+    if (p.list[i] === 0 && p.origAddr[i] !== INVALID) {
+      const n = nrSlots(p.allocSize[i]!);
+      out.push({ index: i, nslots: n, orig: p.origAddr[i]! });
+      i += Math.max(n, 1);
+    } else i++;
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+/**
+ * Events: what one step did, and why.
+ *
+ * Every step returns a list of these. The explorer animates and explains from
+ * them (it never diffs whole states to guess what happened), and the CLI prints
+ * them. Each event that follows from a kernel decision carries a `why`: the
+ * kernel function, its file, and the rule in words.
+ */
+
+export interface Why {
+  /** Kernel function that made the decision, e.g. `dma_direct_map_phys`. */
+  fn: string;
+  /** Kernel source file, e.g. `kernel/dma/direct.h`. */
+  file: string;
+  /** The rule in plain words. */
+  rule: string;
+}
+
+export type CacheLineState = 'I' | 'C' | 'D';
+
+/** What a cache maintenance operation did to one line that was present. */
+export interface LineAction {
+  /** Physical address of the line. */
+  line: number;
+  before: CacheLineState;
+  after: CacheLineState;
+  /** Dirty bytes were written to RAM. */
+  wroteBack: boolean;
+  /** Dirty bytes were thrown away (invalidate of a dirty line): their hex… */
+  lostHex?: string;
+  /** …starting at this offset in the line. */
+  lostOffset?: number;
+}
+
+export type MaintOp = 'clean' | 'inval' | 'clean_inval';
+
+export type SimEvent =
+  | { kind: 'alloc'; allocator: string; name: string; va: number; phys: number; size: number; zone: string; why: Why }
+  | { kind: 'free'; allocator: string; name: string; phys: number; size: number; why: Why }
+  | { kind: 'cpu_access'; op: 'read' | 'write'; va: number; phys: number; len: number; hits: number; misses: number; uncached: boolean }
+  | { kind: 'cache_fill'; line: number; set: number; way: number; why?: Why }
+  | { kind: 'cache_evict'; line: number; set: number; way: number; dirty: boolean; reason: 'lru' | 'cache_evict' | 'snoop' }
+  | { kind: 'cache_maint'; op: MaintOp; start: number; size: number; lines: LineAction[]; instr: string; why: Why }
+  | { kind: 'bounce'; from: number; to: number; len: number; toSlot: boolean; why: Why }
+  | { kind: 'swiotlb_alloc'; index: number; nslots: number; tlbAddr: number; orig: number; size: number; why: Why }
+  | { kind: 'swiotlb_free'; index: number; nslots: number; tlbAddr: number; why: Why }
+  | { kind: 'dma_map'; dev: string; api: string; addr: number; phys: number; size: number; dir: string; path: 'direct' | 'swiotlb' | 'iommu'; why: Why }
+  | { kind: 'dma_unmap'; dev: string; api: string; addr: number; size: number; dir: string; why: Why }
+  | { kind: 'dma_sync'; dev: string; api: string; addr: number; size: number; dir: string; forCpu: boolean; why: Why }
+  | { kind: 'dev_access'; dev: string; op: 'read' | 'write'; addr: number; phys: number; len: number; via: 'direct' | 'iommu' | 'gpu-mmu'; snooped: boolean; why: Why }
+  | { kind: 'finding'; rule: string; message: string; why: Why }
+  | { kind: 'log'; level: 'warn' | 'err' | 'info' | 'notice'; text: string }
+  | { kind: 'note'; text: string; why: Why }
+  // IOMMU, GPU MMU, CMA and dma-buf events (filled in by their modules)
+  | { kind: 'iommu_map'; domain: string; iova: number; phys: number; size: number; prot: string; why: Why }
+  | { kind: 'iommu_unmap'; domain: string; iova: number; size: number; queued: boolean; why: Why }
+  | { kind: 'iova_alloc'; domain: string; iova: number; size: number; why: Why }
+  | { kind: 'iova_free'; domain: string; iova: number; size: number; deferred: boolean; why: Why }
+  | { kind: 'pt_walk'; domain: string; iova: number; levels: number[]; phys: number | null; why: Why }
+  | { kind: 'iotlb'; domain: string; op: 'hit' | 'miss' | 'fill' | 'flush' | 'inval'; iova: number; phys?: number; stale?: boolean; why: Why }
+  | { kind: 'iommu_fault'; domain: string; dev: string; iova: number; write: boolean; stage: string; why: Why }
+  | { kind: 'fq'; domain: string; op: 'queue' | 'flush'; entries: number; why: Why }
+  | { kind: 'gpu_vm'; vm: string; op: 'map' | 'unmap' | 'walk' | 'fault'; va: number; size: number; dmaAddr?: number; why: Why }
+  | { kind: 'cma'; op: 'alloc' | 'release' | 'busy_retry' | 'fail' | 'migrate'; pfn: number; count: number; to?: number; why: Why }
+  | { kind: 'dmabuf'; op: string; buf: string; attachment?: string; dir?: string; why: Why };
+
+export type SimEventKind = SimEvent['kind'];

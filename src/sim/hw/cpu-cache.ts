@@ -1,0 +1,295 @@
+/**
+ * The CPU data cache: one level, set-associative, write-back, write-allocate,
+ * LRU (KERNEL-FACTS "Modelling decisions"). Lines are Invalid, Clean or Dirty
+ * and hold their own bytes, so what the CPU reads through its cache, what RAM
+ * holds and what a device reads can differ, as on real non-coherent hardware.
+ *
+ * The maintenance primitives here are the instructions the architectures'
+ * DMA code issues (`dc cvac` / `dc ivac` / `dc civac` on arm64, `cbo.*` on
+ * riscv, `mcr p15` on arm); arch/*.ts decides which one runs on which line.
+ *
+ * Simplified:
+ * - Nothing is evicted or prefetched behind the scenario's back: only a set
+ *   overflow (LRU), `cache_evict` and `cpu_prefetch` move lines.
+ * - Physically indexed and tagged; no TLB, no write buffers, no other levels.
+ */
+import type { CacheLineState, LineAction, SimEvent } from '../events.ts';
+import { ramRead, ramWrite, type Ram } from './memory.ts';
+
+const I = 0;
+const C = 1;
+const D = 2;
+const STATE_NAMES: readonly CacheLineState[] = ['I', 'C', 'D'];
+
+export interface CpuCache {
+  size: number;
+  line: number;
+  ways: number;
+  sets: number;
+  /** Physical address of the line in each slot (set * ways + way); -1 when invalid. */
+  tags: Float64Array;
+  state: Uint8Array;
+  /** Last-use stamp per slot, for LRU. */
+  lru: Float64Array;
+  data: Uint8Array;
+  /** 1 for each byte the CPU stored since the line was last clean: what an invalidate would lose. */
+  dirtyBytes: Uint8Array;
+  clock: number;
+}
+
+export function createCache(size: number, line: number, ways: number): CpuCache {
+  const slots = size / line;
+  const sets = slots / ways;
+  return {
+    size,
+    line,
+    ways,
+    sets,
+    tags: new Float64Array(slots).fill(-1),
+    state: new Uint8Array(slots),
+    lru: new Float64Array(slots),
+    data: new Uint8Array(size),
+    dirtyBytes: new Uint8Array(size),
+    clock: 0,
+  };
+}
+
+export function setOf(c: CpuCache, lineAddr: number): number {
+  return Math.floor(lineAddr / c.line) % c.sets;
+}
+
+/** Slot holding the line at `lineAddr`, or -1. */
+export function lookup(c: CpuCache, lineAddr: number): number {
+  const base = setOf(c, lineAddr) * c.ways;
+  for (let w = 0; w < c.ways; w++) {
+    const s = base + w;
+    if (c.tags[s] === lineAddr && c.state[s] !== I) return s;
+  }
+  return -1;
+}
+
+export function lineState(c: CpuCache, lineAddr: number): CacheLineState {
+  const s = lookup(c, lineAddr);
+  return s < 0 ? 'I' : STATE_NAMES[c.state[s]!]!;
+}
+
+function writeBack(c: CpuCache, ram: Ram, slot: number): void {
+  ramWrite(ram, c.tags[slot]!, c.data, slot * c.line, c.line);
+  c.state[slot] = C;
+  c.dirtyBytes.fill(0, slot * c.line, (slot + 1) * c.line);
+}
+
+function invalidateSlot(c: CpuCache, slot: number): void {
+  c.state[slot] = I;
+  c.tags[slot] = -1;
+  c.dirtyBytes.fill(0, slot * c.line, (slot + 1) * c.line);
+}
+
+/** Bring the line into the cache (clean), evicting the LRU way of its set. */
+function fill(c: CpuCache, ram: Ram, lineAddr: number, ev: SimEvent[] | null): number {
+  const set = setOf(c, lineAddr);
+  const base = set * c.ways;
+  let victim = -1;
+  for (let w = 0; w < c.ways; w++) {
+    if (c.state[base + w] === I) {
+      victim = base + w;
+      break;
+    }
+  }
+  if (victim < 0) {
+    victim = base;
+    for (let w = 1; w < c.ways; w++) if (c.lru[base + w]! < c.lru[victim]!) victim = base + w;
+    const dirty = c.state[victim] === D;
+    if (dirty) writeBack(c, ram, victim);
+    ev?.push({ kind: 'cache_evict', line: c.tags[victim]!, set, way: victim - base, dirty, reason: 'lru' });
+  }
+  c.tags[victim] = lineAddr;
+  c.state[victim] = C;
+  ramRead(ram, lineAddr, c.line, c.data, victim * c.line);
+  ev?.push({ kind: 'cache_fill', line: lineAddr, set, way: victim - base });
+  return victim;
+}
+
+export interface AccessCount {
+  hits: number;
+  misses: number;
+}
+
+/** A CPU load of `len` bytes at `phys` through the cache. */
+export function cacheRead(c: CpuCache, ram: Ram, phys: number, len: number, out: Uint8Array, ev: SimEvent[] | null): AccessCount {
+  const n = { hits: 0, misses: 0 };
+  let done = 0;
+  while (done < len) {
+    const addr = phys + done;
+    const lineAddr = addr - (addr % c.line);
+    const off = addr - lineAddr;
+    const take = Math.min(len - done, c.line - off);
+    let slot = lookup(c, lineAddr);
+    if (slot < 0) {
+      slot = fill(c, ram, lineAddr, ev);
+      n.misses++;
+    } else n.hits++;
+    c.lru[slot] = ++c.clock;
+    const at = slot * c.line + off;
+    out.set(c.data.subarray(at, at + take), done);
+    done += take;
+  }
+  return n;
+}
+
+/** A CPU store of `src` at `phys` through the cache (write-allocate, write-back). */
+export function cacheWrite(c: CpuCache, ram: Ram, phys: number, src: Uint8Array, ev: SimEvent[] | null): AccessCount {
+  const n = { hits: 0, misses: 0 };
+  let done = 0;
+  const len = src.length;
+  while (done < len) {
+    const addr = phys + done;
+    const lineAddr = addr - (addr % c.line);
+    const off = addr - lineAddr;
+    const take = Math.min(len - done, c.line - off);
+    let slot = lookup(c, lineAddr);
+    if (slot < 0) {
+      slot = fill(c, ram, lineAddr, ev);
+      n.misses++;
+    } else n.hits++;
+    c.lru[slot] = ++c.clock;
+    c.data.set(src.subarray(done, done + take), slot * c.line + off);
+    c.dirtyBytes.fill(1, slot * c.line + off, slot * c.line + off + take);
+    c.state[slot] = D;
+    done += take;
+  }
+  return n;
+}
+
+/** The bytes of a dirty line the CPU stored since it was last clean: what an invalidate throws away. */
+function lostBytes(c: CpuCache, slot: number): { offset: number; hex: string } | null {
+  const base = slot * c.line;
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < c.line; i++) {
+    if (c.dirtyBytes[base + i]) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  }
+  if (first < 0) return null;
+  let hex = '';
+  for (let i = first; i <= last; i++) hex += c.data[base + i]!.toString(16).padStart(2, '0');
+  return { offset: first, hex };
+}
+
+export type LineOp = 'clean' | 'inval' | 'clean_inval';
+
+/** One maintenance instruction on the line at `lineAddr`; null when the line is not present. */
+export function maintainLine(c: CpuCache, ram: Ram, lineAddr: number, op: LineOp): LineAction | null {
+  const slot = lookup(c, lineAddr);
+  if (slot < 0) return null;
+  const before = STATE_NAMES[c.state[slot]!]!;
+  const dirty = c.state[slot] === D;
+  const action: LineAction = { line: lineAddr, before, after: before, wroteBack: false };
+  if (op === 'inval') {
+    if (dirty) {
+      const lost = lostBytes(c, slot);
+      if (lost) {
+        action.lostHex = lost.hex;
+        action.lostOffset = lost.offset;
+      }
+    }
+    invalidateSlot(c, slot);
+    action.after = 'I';
+    return action;
+  }
+  if (dirty) {
+    writeBack(c, ram, slot);
+    action.wroteBack = true;
+  }
+  if (op === 'clean_inval') {
+    invalidateSlot(c, slot);
+    action.after = 'I';
+  } else action.after = 'C';
+  return action;
+}
+
+/** Every line that intersects [start, start+size), as line addresses. */
+export function linesOf(c: CpuCache, start: number, size: number): { first: number; last: number } {
+  const first = start - (start % c.line);
+  const endByte = start + Math.max(size, 1) - 1;
+  const last = endByte - (endByte % c.line);
+  return { first, last };
+}
+
+/** `cache_evict`: the lines leave the cache; dirty ones are written back first. */
+export function evictRange(c: CpuCache, ram: Ram, start: number, size: number, ev: SimEvent[]): void {
+  const { first, last } = linesOf(c, start, size);
+  for (let l = first; l <= last; l += c.line) {
+    const slot = lookup(c, l);
+    if (slot < 0) continue;
+    const dirty = c.state[slot] === D;
+    if (dirty) writeBack(c, ram, slot);
+    const set = setOf(c, l);
+    ev.push({ kind: 'cache_evict', line: l, set, way: slot - set * c.ways, dirty, reason: 'cache_evict' });
+    invalidateSlot(c, slot);
+  }
+}
+
+/** `cpu_prefetch`: the CPU speculatively loads the lines (clean) that are not present. */
+export function prefetchRange(c: CpuCache, ram: Ram, start: number, size: number, ev: SimEvent[]): void {
+  const { first, last } = linesOf(c, start, size);
+  for (let l = first; l <= last; l += c.line) {
+    if (lookup(c, l) < 0) c.lru[fill(c, ram, l, ev)] = ++c.clock;
+  }
+}
+
+/**
+ * A coherent device's read: RAM, with any dirty cache line supplying its
+ * newer bytes (the interconnect snoops the CPU cache).
+ */
+export function snoopRead(c: CpuCache, ram: Ram, phys: number, len: number, out: Uint8Array): number {
+  ramRead(ram, phys, len, out);
+  let snooped = 0;
+  const { first, last } = linesOf(c, phys, len);
+  for (let l = first; l <= last; l += c.line) {
+    const slot = lookup(c, l);
+    if (slot < 0 || c.state[slot] !== D) continue;
+    snooped++;
+    const from = Math.max(l, phys);
+    const to = Math.min(l + c.line, phys + len);
+    out.set(c.data.subarray(slot * c.line + (from - l), slot * c.line + (to - l)), from - phys);
+  }
+  return snooped;
+}
+
+/**
+ * A coherent device's write: dirty lines it touches are written back first
+ * (the snoop), the data lands in RAM, and the CPU's copies are invalidated,
+ * so nothing the CPU wrote to other bytes of those lines is lost.
+ */
+export function snoopWrite(c: CpuCache, ram: Ram, phys: number, src: Uint8Array, ev: SimEvent[]): void {
+  const { first, last } = linesOf(c, phys, src.length);
+  for (let l = first; l <= last; l += c.line) {
+    const slot = lookup(c, l);
+    if (slot < 0) continue;
+    const dirty = c.state[slot] === D;
+    if (dirty) writeBack(c, ram, slot);
+    const set = setOf(c, l);
+    ev.push({ kind: 'cache_evict', line: l, set, way: slot - set * c.ways, dirty, reason: 'snoop' });
+    invalidateSlot(c, slot);
+  }
+  ramWrite(ram, phys, src);
+}
+
+/** Lines present in the cache, for the explorer's cache view. */
+export function cacheLines(c: CpuCache): Array<{ set: number; way: number; line: number; state: CacheLineState }> {
+  const out: Array<{ set: number; way: number; line: number; state: CacheLineState }> = [];
+  for (let s = 0; s < c.tags.length; s++) {
+    if (c.state[s] === I) continue;
+    out.push({ set: Math.floor(s / c.ways), way: s % c.ways, line: c.tags[s]!, state: STATE_NAMES[c.state[s]!]! });
+  }
+  return out;
+}
+
+/** The bytes a present line holds (for the byte views), or null. */
+export function lineBytes(c: CpuCache, lineAddr: number): Uint8Array | null {
+  const s = lookup(c, lineAddr);
+  return s < 0 ? null : c.data.slice(s * c.line, (s + 1) * c.line);
+}

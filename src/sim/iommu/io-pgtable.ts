@@ -1,0 +1,657 @@
+/**
+ * IOMMU page tables — mirrors `drivers/iommu/io-pgtable-arm.c` (ARM LPAE
+ * stage 1, `ARM_64_LPAE_S1`) and the page-size splitting of `iommu_map` /
+ * `iommu_unmap` in `drivers/iommu/iommu.c`.
+ *
+ * What it is for: the translation a device's DMA goes through behind a
+ * system IOMMU. dma-iommu (and drivers owning UNMANAGED domains) install
+ * leaves with `ptMap`, remove them with `ptUnmap`; the IOMMU hardware walks
+ * them (`ptWalk`) on an IOTLB miss. The view lists the present entries
+ * (`ptEntries`) and highlights the walked path (`levels` of a walk).
+ *
+ * Kernel behaviour kept:
+ * - 4 KiB granule, 9 bits and 512 entries per level, `levels =
+ *   DIV_ROUND_UP(ias - 12, 9)` (48-bit IAS: 4 levels, L0..L3; 32-bit: 3 levels
+ *   with a 4-entry top table), leaves of 4 KiB (L3 page), 2 MiB (L2 block) and
+ *   1 GiB (L1 block): `pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G`
+ *   (`arm_lpae_restrict_pgsizes`, `arm_lpae_alloc_pgtable`).
+ * - `iommu_map` → `iommu_map_nosync`: iova, pa and size must be aligned to
+ *   the smallest page size, else `pr_err("unaligned: iova 0x%lx pa %pa size
+ *   0x%zx min_pagesz 0x%x\n")` (iommu.c has `pr_fmt "iommu: "`) and -EINVAL;
+ *   then `iommu_pgsize` picks the largest page size allowed by the alignment
+ *   of iova|pa and the remaining size, and how many of them fit before the next
+ *   larger page size boundary; on error what was mapped is unmapped again.
+ * - `arm_lpae_map_pages`: -EINVAL without IOMMU_READ|IOMMU_WRITE (current
+ *   mainline; very old kernels returned 0 and mapped nothing), -ERANGE beyond
+ *   the IAS/OAS; `__arm_lpae_map` / `arm_lpae_init_pte`: -EEXIST ("We require
+ *   an unmap first") when a leaf is already present at or above the level; a
+ *   table found where a block is to be installed is unmapped and freed first.
+ * - `iommu_unmap` → `__iommu_unmap`: `pr_err("unaligned: iova 0x%lx size
+ *   0x%zx min_pagesz 0x%x\n")` and 0 when unaligned; pieces chosen by
+ *   `iommu_pgsize(iova, iova, …)`; stops at the first hole (WARN_ON(!pte)).
+ *   `__arm_lpae_unmap` clears whole tables when the size covers them and
+ *   refuses to split a block: `WARN_ONCE("Unmap of a partial large IOPTE is
+ *   not allowed")`, 0 bytes (mainline since the split-on-unmap removal,
+ *   commit 33729a5fc0ca, v6.13/6.14).
+ * - Stage-1 permissions (`arm_lpae_prot_to_pte`): AP_RDONLY only when
+ *   IOMMU_READ is set without IOMMU_WRITE. Stage 1 cannot express write-only:
+ *   an IOMMU_WRITE-only (DMA_FROM_DEVICE) leaf is readable too; an
+ *   IOMMU_READ-only (DMA_TO_DEVICE) leaf is read-only, so a device write faults.
+ *
+ * Simplified:
+ * - PTEs are stored decoded (kind, output address, IOMMU_* prot flags), not as
+ *   64-bit descriptors; AF/SH/nG/ATTRINDX are implied.
+ * - Tables are sparse (a Map of table id → table), page-table pages cost no
+ *   simulated memory, and empty tables stay until an unmap covering them
+ *   frees them (as in the kernel).
+ * - No IOTLB gather here: the caller invalidates `[iova, iova + unmapped)`.
+ * - WARN_ON without a message (e.g. unmapping a hole) is reported as a note,
+ *   not as a fabricated kernel log line.
+ */
+import type { SimEvent, Why } from '../events.ts';
+
+const FILE = 'drivers/iommu/io-pgtable-arm.c';
+const IOMMU_FILE = 'drivers/iommu/iommu.c';
+
+/** IOMMU prot flags, `include/linux/iommu.h`. */
+export const IOMMU_READ = 1;
+export const IOMMU_WRITE = 2;
+export const IOMMU_CACHE = 4;
+export const IOMMU_NOEXEC = 8;
+export const IOMMU_MMIO = 16;
+export const IOMMU_PRIV = 32;
+
+export const EINVAL = -22;
+export const EEXIST = -17;
+export const ERANGE = -34;
+
+export const SZ_4K = 4096;
+export const SZ_2M = 2 * 1024 * 1024;
+export const SZ_1G = 1024 * 1024 * 1024;
+/** `pgsize_bitmap` for the 4 KiB granule, largest first. */
+const PGSIZES = [SZ_1G, SZ_2M, SZ_4K];
+const MIN_PAGESZ = SZ_4K;
+const PTES_PER_TABLE = 512;
+const MAX_LEVELS = 4;
+
+/** Entry kinds. */
+export const PTE_NONE = 0;
+export const PTE_TABLE = 1;
+export const PTE_LEAF = 2;
+
+/** Bytes covered by one entry at level l (`ARM_LPAE_BLOCK_SIZE`): L0 512G, L1 1G, L2 2M, L3 4K. */
+const BLOCK = [2 ** 39, 2 ** 30, 2 ** 21, 2 ** 12];
+
+export interface PtTable {
+  id: number;
+  level: number;
+  /** PTE_NONE / PTE_TABLE / PTE_LEAF per entry. */
+  kind: Uint8Array;
+  /** Child table id (table) or output address (leaf). */
+  val: Float64Array;
+  /** IOMMU_* flags of a leaf. */
+  prot: Uint8Array;
+  /** Non-empty entries. */
+  used: number;
+}
+
+export interface IoPgtable {
+  /** Domain name used in events. */
+  name: string;
+  ias: number;
+  oas: number;
+  levels: number;
+  startLevel: number;
+  pgdEntries: number;
+  tables: Map<number, PtTable>;
+  root: number;
+  nextId: number;
+  /** Leaf PTEs present. */
+  leaves: number;
+  /** WARN_ONCE state of "Unmap of a partial large IOPTE is not allowed". */
+  warnedPartialUnmap: boolean;
+}
+
+export interface IoPgtableOptions {
+  name: string;
+  /** Input address size in bits (default 48). */
+  ias?: number;
+  /** Output address size in bits (default 48). */
+  oas?: number;
+}
+
+export interface PtMapResult {
+  /** 0, -EINVAL, -EEXIST or -ERANGE. */
+  ret: number;
+  /** Bytes mapped (0 after an error: what was mapped has been unmapped again). */
+  mapped: number;
+  /** The kernel log line, if any (`iommu: unaligned: …`). */
+  log: string | null;
+  events: SimEvent[];
+}
+
+export interface PtUnmapResult {
+  /** Bytes unmapped (`iommu_unmap`'s return value). */
+  unmapped: number;
+  log: string | null;
+  events: SimEvent[];
+}
+
+export type PtFault = 'translation' | 'permission' | null;
+
+export interface PtWalkResult {
+  /** Table index used at each level visited, top level first. */
+  levels: number[];
+  /** Level of the leaf found (or of the empty entry that faulted). */
+  level: number;
+  /** Output address for the iova (leaf base + offset), null on a translation fault. */
+  phys: number | null;
+  /** IOMMU_* flags of the leaf, 0 if none. */
+  prot: number;
+  /** Size of the leaf (4K / 2M / 1G), 0 if none. */
+  pageSize: number;
+  fault: PtFault;
+  events: SimEvent[];
+}
+
+/** Scratch record for `ptLeafAt` (caller-owned, reused to avoid allocation). */
+export interface PtLeaf {
+  /** Output address of the iova (base + offset). */
+  phys: number;
+  /** Output address of the leaf's first byte. */
+  base: number;
+  /** IOVA of the leaf's first byte. */
+  iova: number;
+  size: number;
+  prot: number;
+}
+
+export interface PtEntryView {
+  level: number;
+  /** Table indices from the top level down to this entry. */
+  path: number[];
+  iova: number;
+  size: number;
+  phys: number;
+  prot: number;
+}
+
+// ---------------------------------------------------------------------------
+// formatting
+
+function hex(n: number): string {
+  return '0x' + n.toString(16);
+}
+
+/** `%pa` of a 64-bit phys_addr_t: `0x` and 16 hex digits. */
+export function formatPa(pa: number): string {
+  return '0x' + pa.toString(16).padStart(16, '0');
+}
+
+const protNames: string[] = [];
+
+/** IOMMU_* flags as `READ|WRITE|CACHE…`. */
+export function protString(prot: number): string {
+  const cached = prot >= 0 && prot < 64 ? protNames[prot] : undefined;
+  if (cached !== undefined) return cached;
+  const parts: string[] = [];
+  if (prot & IOMMU_READ) parts.push('READ');
+  if (prot & IOMMU_WRITE) parts.push('WRITE');
+  if (prot & IOMMU_CACHE) parts.push('CACHE');
+  if (prot & IOMMU_NOEXEC) parts.push('NOEXEC');
+  if (prot & IOMMU_MMIO) parts.push('MMIO');
+  if (prot & IOMMU_PRIV) parts.push('PRIV');
+  const str = parts.length ? parts.join('|') : 'NONE';
+  if (prot >= 0 && prot < 64) protNames[prot] = str;
+  return str;
+}
+
+/**
+ * Stage-1 permission check for a device access to a leaf with `prot`.
+ * Reads are always allowed (stage 1 has no "no read"); writes fault only on
+ * AP_RDONLY leaves, i.e. IOMMU_READ without IOMMU_WRITE.
+ */
+export function ptePermits(prot: number, write: boolean): boolean {
+  if (!write) return true;
+  return !((prot & IOMMU_READ) !== 0 && (prot & IOMMU_WRITE) === 0);
+}
+
+// ---------------------------------------------------------------------------
+// creation
+
+function newTable(pt: IoPgtable, level: number): PtTable {
+  const n = level === pt.startLevel ? pt.pgdEntries : PTES_PER_TABLE;
+  const t: PtTable = {
+    id: pt.nextId++,
+    level,
+    kind: new Uint8Array(n),
+    val: new Float64Array(n),
+    prot: new Uint8Array(n),
+    used: 0,
+  };
+  pt.tables.set(t.id, t);
+  return t;
+}
+
+/** `arm_lpae_alloc_pgtable` for ARM_64_LPAE_S1 with a 4 KiB granule. */
+export function createIoPgtable(opts: IoPgtableOptions): IoPgtable {
+  const ias = Math.min(opts.ias ?? 48, 48);
+  const oas = Math.min(opts.oas ?? 48, 48);
+  const vaBits = ias - 12;
+  const levels = Math.ceil(vaBits / 9);
+  const startLevel = MAX_LEVELS - levels;
+  const pgdBits = vaBits - 9 * (levels - 1);
+  const pt: IoPgtable = {
+    name: opts.name,
+    ias,
+    oas,
+    levels,
+    startLevel,
+    pgdEntries: 2 ** pgdBits,
+    tables: new Map(),
+    root: 0,
+    nextId: 0,
+    leaves: 0,
+    warnedPartialUnmap: false,
+  };
+  pt.root = newTable(pt, startLevel).id;
+  return pt;
+}
+
+function lvlIdx(iova: number, level: number, entries: number): number {
+  return Math.floor(iova / BLOCK[level]) % entries;
+}
+
+// ---------------------------------------------------------------------------
+// iommu_pgsize
+
+let pgsizeOut = 0;
+let countOut = 0;
+
+/**
+ * `iommu_pgsize(domain, iova, paddr, size, &count)`: the largest supported
+ * page size that iova|paddr alignment and `size` allow, and how many of them
+ * to map before the next larger page size could take over. Sets the module
+ * scratch `pgsizeOut` / `countOut`.
+ */
+function pgsizeCalc(iova: number, paddr: number, size: number): void {
+  let idx = PGSIZES.length - 1;
+  for (let i = 0; i < PGSIZES.length; i++) {
+    const s = PGSIZES[i];
+    if (s <= size && iova % s === 0 && paddr % s === 0) {
+      idx = i;
+      break;
+    }
+  }
+  const pgsize = PGSIZES[idx];
+  pgsizeOut = pgsize;
+  if (idx === 0) {
+    countOut = Math.floor(size / pgsize);
+    return;
+  }
+  const next = PGSIZES[idx - 1];
+  // There's no point trying a bigger page size unless the virtual and
+  // physical addresses are similarly offset within the larger page.
+  if (iova % next !== paddr % next) {
+    countOut = Math.floor(size / pgsize);
+    return;
+  }
+  // Offset to the next page size alignment boundary.
+  const offset = next - (iova % next);
+  if (offset + next <= size) size = offset;
+  countOut = Math.floor(size / pgsize);
+}
+
+/** `iommu_pgsize` as a value, for tests and views. */
+export function iommuPgsize(iova: number, paddr: number, size: number): { pgsize: number; count: number } {
+  pgsizeCalc(iova, paddr, size);
+  return { pgsize: pgsizeOut, count: countOut };
+}
+
+// ---------------------------------------------------------------------------
+// map
+
+/** Free a table and everything below it (`__arm_lpae_free_pgtable`). */
+function freeTable(pt: IoPgtable, id: number): void {
+  const t = pt.tables.get(id);
+  if (!t) return;
+  for (let i = 0; i < t.kind.length; i++) {
+    if (t.kind[i] === PTE_TABLE) freeTable(pt, t.val[i]);
+    else if (t.kind[i] === PTE_LEAF) pt.leaves--;
+  }
+  pt.tables.delete(id);
+}
+
+function clearEntry(pt: IoPgtable, t: PtTable, i: number): void {
+  const k = t.kind[i];
+  if (k === PTE_NONE) return;
+  if (k === PTE_TABLE) freeTable(pt, t.val[i]);
+  else pt.leaves--;
+  t.kind[i] = PTE_NONE;
+  t.val[i] = 0;
+  t.prot[i] = 0;
+  t.used--;
+}
+
+let mappedOut = 0;
+
+/**
+ * `arm_lpae_map_pages(ops, iova, paddr, pgsize, pgcount, prot, gfp, &mapped)`
+ * → `__arm_lpae_map` / `arm_lpae_init_pte`. Sets `mappedOut`.
+ */
+function lpaeMapPages(pt: IoPgtable, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, events: SimEvent[]): number {
+  mappedOut = 0;
+  if (iova >= 2 ** pt.ias || paddr + pgsize > 2 ** pt.oas) {
+    events.push({ kind: 'note', text: `WARN_ON in arm_lpae_map_pages: iova ${hex(iova)} or pa ${formatPa(paddr)} beyond the ${pt.ias}-bit input / ${pt.oas}-bit output size: -ERANGE`, why: WHY_RANGE });
+    return ERANGE;
+  }
+  if (!(prot & (IOMMU_READ | IOMMU_WRITE))) return EINVAL;
+  let t = pt.tables.get(pt.root) as PtTable;
+  let lvl = pt.startLevel;
+  for (;;) {
+    const n = t.kind.length;
+    const idx = lvlIdx(iova, lvl, n);
+    if (pgsize === BLOCK[lvl]) {
+      const num = Math.min(pgcount, n - idx);
+      // arm_lpae_init_pte: check every slot first
+      for (let i = 0; i < num; i++) {
+        const k = t.kind[idx + i];
+        if (k === PTE_LEAF) {
+          events.push({ kind: 'note', text: `arm_lpae_init_pte: a leaf already maps iova ${hex(iova + i * pgsize)} (WARN_ON, "We require an unmap first"): -EEXIST`, why: WHY_EEXIST });
+          return EEXIST;
+        }
+        if (k === PTE_TABLE) clearEntry(pt, t, idx + i); // unmap and free the old table before installing a block
+      }
+      for (let i = 0; i < num; i++) {
+        t.kind[idx + i] = PTE_LEAF;
+        t.val[idx + i] = paddr + i * pgsize;
+        t.prot[idx + i] = prot;
+      }
+      t.used += num;
+      pt.leaves += num;
+      mappedOut = num * pgsize;
+      return 0;
+    }
+    // We can't allocate tables at the final level
+    if (lvl >= MAX_LEVELS - 1) return EINVAL;
+    const k = t.kind[idx];
+    if (k === PTE_NONE) {
+      const c = newTable(pt, lvl + 1);
+      t.kind[idx] = PTE_TABLE;
+      t.val[idx] = c.id;
+      t.used++;
+      t = c;
+    } else if (k === PTE_LEAF) {
+      events.push({ kind: 'note', text: `__arm_lpae_map: a ${sizeName(BLOCK[lvl])} block already maps iova ${hex(iova)} (WARN_ON, "We require an unmap first"): -EEXIST`, why: WHY_EEXIST });
+      return EEXIST;
+    } else {
+      t = pt.tables.get(t.val[idx]) as PtTable;
+    }
+    lvl++;
+  }
+}
+
+function sizeName(s: number): string {
+  return s === SZ_1G ? '1G' : s === SZ_2M ? '2M' : s === SZ_4K ? '4K' : hex(s);
+}
+
+const WHY_MAP: Why = {
+  fn: 'iommu_map',
+  file: IOMMU_FILE,
+  rule: 'Split into the largest page sizes the alignment of iova and pa and the remaining size allow (iommu_pgsize), installed by __arm_lpae_map.',
+};
+const WHY_UNALIGNED: Why = {
+  fn: 'iommu_map',
+  file: IOMMU_FILE,
+  rule: 'iova, physical address and size must all be aligned to the smallest IOMMU page size.',
+};
+const WHY_EEXIST: Why = {
+  fn: 'arm_lpae_init_pte',
+  file: FILE,
+  rule: 'A leaf is already present: the page table requires an unmap first (-EEXIST); iommu_map unmaps what it had mapped.',
+};
+const WHY_RANGE: Why = {
+  fn: 'arm_lpae_map_pages',
+  file: FILE,
+  rule: 'The address does not fit the table\'s input or output address size.',
+};
+const WHY_NOPROT: Why = {
+  fn: 'arm_lpae_map_pages',
+  file: FILE,
+  rule: 'A mapping with neither IOMMU_READ nor IOMMU_WRITE is refused (-EINVAL).',
+};
+const WHY_UNMAP: Why = {
+  fn: 'iommu_unmap',
+  file: IOMMU_FILE,
+  rule: 'PTEs cleared at once (__arm_lpae_unmap); the IOTLB still holds the old translation until it is invalidated.',
+};
+const WHY_UNMAP_QUEUED: Why = {
+  fn: 'iommu_unmap_fast',
+  file: IOMMU_FILE,
+  rule: 'PTEs cleared at once; the IOTLB invalidation is deferred to the flush queue (lazy mode), so the old translation can still be used until the flush.',
+};
+const WHY_UNMAP_HOLE: Why = {
+  fn: '__arm_lpae_unmap',
+  file: FILE,
+  rule: 'Nothing is mapped there: WARN_ON(!pte), iommu_unmap stops at the first hole.',
+};
+const WHY_PARTIAL: Why = {
+  fn: '__arm_lpae_unmap',
+  file: FILE,
+  rule: 'Unmapping part of a block mapping is refused: a block is never split on unmap (0 bytes unmapped).',
+};
+const WHY_WALK: Why = {
+  fn: '__arm_lpae_iopte_walk',
+  file: FILE,
+  rule: 'The IOMMU walks the stage-1 LPAE table: 9 bits of the IOVA index each level, down to a 1G/2M block or a 4K page.',
+};
+
+/**
+ * `iommu_map(domain, iova, paddr, size, prot, gfp)` on this table.
+ * Returns 0 or a negative errno, with the kernel's log line for misalignment.
+ */
+export function ptMap(pt: IoPgtable, iova: number, paddr: number, size: number, prot: number): PtMapResult {
+  const events: SimEvent[] = [];
+  if (iova % MIN_PAGESZ !== 0 || paddr % MIN_PAGESZ !== 0 || size % MIN_PAGESZ !== 0) {
+    const log = `iommu: unaligned: iova ${hex(iova)} pa ${formatPa(paddr)} size ${hex(size)} min_pagesz ${hex(MIN_PAGESZ)}`;
+    events.push({ kind: 'log', level: 'err', text: log });
+    events.push({ kind: 'note', text: 'iommu_map refused an unaligned mapping: -EINVAL', why: WHY_UNALIGNED });
+    return { ret: EINVAL, mapped: 0, log, events };
+  }
+  const origIova = iova;
+  const origPaddr = paddr;
+  const origSize = size;
+  let ret = 0;
+  while (size > 0) {
+    pgsizeCalc(iova, paddr, size);
+    ret = lpaeMapPages(pt, iova, paddr, pgsizeOut, countOut, prot, events);
+    // Some pages may have been mapped, even if an error occurred.
+    size -= mappedOut;
+    if (ret) break;
+    iova += mappedOut;
+    paddr += mappedOut;
+  }
+  if (ret) {
+    if (ret === EINVAL && !(prot & (IOMMU_READ | IOMMU_WRITE))) {
+      events.push({ kind: 'note', text: 'iommu_map with neither IOMMU_READ nor IOMMU_WRITE: -EINVAL', why: WHY_NOPROT });
+    }
+    // unroll mapping in case something went wrong
+    if (origSize - size > 0) unmapRange(pt, origIova, origSize - size, events);
+    return { ret, mapped: 0, log: null, events };
+  }
+  events.push({ kind: 'iommu_map', domain: pt.name, iova: origIova, phys: origPaddr, size: origSize, prot: protString(prot), why: WHY_MAP });
+  return { ret: 0, mapped: origSize, log: null, events };
+}
+
+// ---------------------------------------------------------------------------
+// unmap
+
+/** `arm_lpae_unmap_pages` → `__arm_lpae_unmap`. Returns bytes unmapped. */
+function lpaeUnmapPages(pt: IoPgtable, iova: number, pgsize: number, pgcount: number, events: SimEvent[]): number {
+  if (iova >= 2 ** pt.ias) return 0; // WARN_ON(iaext)
+  let t = pt.tables.get(pt.root) as PtTable;
+  let lvl = pt.startLevel;
+  for (;;) {
+    if (lvl === MAX_LEVELS) return 0;
+    const n = t.kind.length;
+    const idx = lvlIdx(iova, lvl, n);
+    const k = t.kind[idx];
+    if (k === PTE_NONE) {
+      events.push({ kind: 'note', text: `__arm_lpae_unmap: nothing mapped at iova ${hex(iova)} (WARN_ON)`, why: WHY_UNMAP_HOLE });
+      return 0;
+    }
+    if (pgsize === BLOCK[lvl]) {
+      const num = Math.min(pgcount, n - idx);
+      let i = 0;
+      for (; i < num; i++) {
+        if (t.kind[idx + i] === PTE_NONE) {
+          events.push({ kind: 'note', text: `__arm_lpae_unmap: nothing mapped at iova ${hex(iova + i * pgsize)} (WARN_ON)`, why: WHY_UNMAP_HOLE });
+          break;
+        }
+        clearEntry(pt, t, idx + i);
+      }
+      return i * pgsize;
+    }
+    if (k === PTE_LEAF) {
+      if (!pt.warnedPartialUnmap) {
+        pt.warnedPartialUnmap = true;
+        events.push({ kind: 'log', level: 'warn', text: 'Unmap of a partial large IOPTE is not allowed' });
+      }
+      events.push({ kind: 'note', text: `__arm_lpae_unmap: iova ${hex(iova)} is inside a ${sizeName(BLOCK[lvl])} block; unmapping ${sizeName(pgsize)} of it is not allowed`, why: WHY_PARTIAL });
+      return 0;
+    }
+    t = pt.tables.get(t.val[idx]) as PtTable;
+    lvl++;
+  }
+}
+
+/** The `__iommu_unmap` loop without the alignment check. */
+function unmapRange(pt: IoPgtable, iova: number, size: number, events: SimEvent[]): number {
+  let unmapped = 0;
+  while (unmapped < size) {
+    pgsizeCalc(iova, iova, size - unmapped);
+    const u = lpaeUnmapPages(pt, iova, pgsizeOut, countOut, events);
+    if (!u) break;
+    iova += u;
+    unmapped += u;
+  }
+  return unmapped;
+}
+
+/**
+ * `iommu_unmap(domain, iova, size)` (or `iommu_unmap_fast` when `queued`:
+ * the same PTE clearing, only the event's `queued` flag and explanation
+ * differ). Returns the bytes unmapped; the caller invalidates the IOTLB for
+ * `[iova, iova + unmapped)` now (strict) or at the next flush (lazy).
+ */
+export function ptUnmap(pt: IoPgtable, iova: number, size: number, queued = false): PtUnmapResult {
+  const events: SimEvent[] = [];
+  if (iova % MIN_PAGESZ !== 0 || size % MIN_PAGESZ !== 0) {
+    const log = `iommu: unaligned: iova ${hex(iova)} size ${hex(size)} min_pagesz ${hex(MIN_PAGESZ)}`;
+    events.push({ kind: 'log', level: 'err', text: log });
+    return { unmapped: 0, log, events };
+  }
+  const unmapped = unmapRange(pt, iova, size, events);
+  events.push({ kind: 'iommu_unmap', domain: pt.name, iova, size: unmapped, queued, why: queued ? WHY_UNMAP_QUEUED : WHY_UNMAP });
+  return { unmapped, log: null, events };
+}
+
+// ---------------------------------------------------------------------------
+// walk / lookup
+
+/**
+ * The leaf covering `iova`, written into `out` (no allocation). Returns false
+ * when nothing maps it. Used by the IOTLB (staleness) and by
+ * `iommu_iova_to_phys` users.
+ */
+export function ptLeafAt(pt: IoPgtable, iova: number, out: PtLeaf): boolean {
+  if (!(iova >= 0 && iova < 2 ** pt.ias)) return false;
+  let t = pt.tables.get(pt.root) as PtTable;
+  let lvl = pt.startLevel;
+  for (;;) {
+    const idx = lvlIdx(iova, lvl, t.kind.length);
+    const k = t.kind[idx];
+    if (k === PTE_NONE) return false;
+    if (k === PTE_LEAF) {
+      const size = BLOCK[lvl];
+      const off = iova % size;
+      out.base = t.val[idx];
+      out.phys = out.base + off;
+      out.iova = iova - off;
+      out.size = size;
+      out.prot = t.prot[idx];
+      return true;
+    }
+    t = pt.tables.get(t.val[idx]) as PtTable;
+    lvl++;
+  }
+}
+
+const scratchLeaf: PtLeaf = { phys: 0, base: 0, iova: 0, size: 0, prot: 0 };
+
+/** `iommu_iova_to_phys` → `arm_lpae_iova_to_phys`; -1 when unmapped (the kernel returns 0). */
+export function ptIovaToPhys(pt: IoPgtable, iova: number): number {
+  return ptLeafAt(pt, iova, scratchLeaf) ? scratchLeaf.phys : -1;
+}
+
+/**
+ * A hardware table walk for a device access at `iova`: the index used at
+ * each level, the output address, and the fault if any (`translation` for an
+ * empty entry, `permission` for a write to a read-only leaf when `access` is
+ * 'write').
+ */
+export function ptWalk(pt: IoPgtable, iova: number, access?: 'read' | 'write'): PtWalkResult {
+  return ptWalkInto(pt, iova, access, []);
+}
+
+/** `ptWalk` appending its event to `events` (which the result carries). */
+export function ptWalkInto(pt: IoPgtable, iova: number, access: 'read' | 'write' | undefined, events: SimEvent[]): PtWalkResult {
+  const levels: number[] = [];
+  let t = pt.tables.get(pt.root) as PtTable;
+  let lvl = pt.startLevel;
+  let phys: number | null = null;
+  let prot = 0;
+  let pageSize = 0;
+  let fault: PtFault = 'translation';
+  if (iova >= 0 && iova < 2 ** pt.ias) {
+    for (;;) {
+      const idx = lvlIdx(iova, lvl, t.kind.length);
+      levels.push(idx);
+      const k = t.kind[idx];
+      if (k === PTE_NONE) break;
+      if (k === PTE_LEAF) {
+        pageSize = BLOCK[lvl];
+        phys = t.val[idx] + (iova % pageSize);
+        prot = t.prot[idx];
+        fault = access === 'write' && !ptePermits(prot, true) ? 'permission' : null;
+        break;
+      }
+      t = pt.tables.get(t.val[idx]) as PtTable;
+      lvl++;
+    }
+  }
+  events.push({ kind: 'pt_walk', domain: pt.name, iova, levels, phys, why: WHY_WALK });
+  return { levels, level: lvl, phys, prot, pageSize, fault, events };
+}
+
+/** Every present leaf, in IOVA order, for the page-table view. */
+export function ptEntries(pt: IoPgtable): PtEntryView[] {
+  const out: PtEntryView[] = [];
+  const path: number[] = [];
+  const visit = (t: PtTable, lvl: number, base: number): void => {
+    for (let i = 0; i < t.kind.length; i++) {
+      const k = t.kind[i];
+      if (k === PTE_NONE) continue;
+      const iova = base + i * BLOCK[lvl];
+      path.push(i);
+      if (k === PTE_LEAF) {
+        out.push({ level: lvl, path: path.slice(), iova, size: BLOCK[lvl], phys: t.val[i], prot: t.prot[i] });
+      } else {
+        visit(pt.tables.get(t.val[i]) as PtTable, lvl + 1, iova);
+      }
+      path.pop();
+    }
+  };
+  visit(pt.tables.get(pt.root) as PtTable, pt.startLevel, 0);
+  return out;
+}

@@ -1,0 +1,219 @@
+/**
+ * The Machine record and createMachine(config): RAM, the CPU cache, the
+ * physical layout (kernel image, swiotlb pool, CMA area), devices, and the
+ * engine's bookkeeping of the scenario's names. Plain data throughout, so a
+ * machine can be cloned for checkpoints and two can run side by side.
+ *
+ * Layout, as memblock reserves it at boot (top-down below 4 GiB): the CMA area
+ * right below min(RAM, 4 GiB) (dma_contiguous_reserve runs first), the swiotlb
+ * pool below it (swiotlb_init, memblock_alloc_low), the kernel image at 2 MiB.
+ */
+import { ARCHES, kernelCode, type Arch, type DeviceConfig, type MachineConfig } from './config.ts';
+import { createCache, type CpuCache } from './hw/cpu-cache.ts';
+import { createRam, PAGE_SIZE, SZ_4G, type Ram } from './hw/memory.ts';
+import { createFreeList, type FreeList } from './mm/page-alloc.ts';
+import { createSwiotlb, type SwiotlbPool } from './dma/swiotlb.ts';
+import { createDebugState, type DebugState, type DmaDir } from './dma/debug.ts';
+import { archOps } from './arch/arch.ts';
+
+export const KERNEL_IMAGE = { start: 0x200000, end: 0x2000000 } as const;
+/** arm64-style kernel virtual addresses (48-bit, printed with a 0xffff prefix). */
+export const LINEAR_BASE = 0;
+export const VMALLOC_BASE = 0x8000_8000_0000;
+export const VMALLOC_END = 0xfbff_0000_0000;
+
+export type BufferKind = 'kmalloc' | 'pages' | 'vmalloc' | 'stack' | 'coherent' | 'noncoherent' | 'cma' | 'movable';
+
+export interface Buffer {
+  id: number;
+  name: string;
+  kind: BufferKind;
+  /** Kernel virtual address of the first byte. */
+  va: number;
+  size: number;
+  /** Physical address of the first byte when physically contiguous, else -1. */
+  phys: number;
+  /** Physical page behind each virtual page, for vmalloc'd memory and stacks. */
+  pages: number[];
+  /** Bytes the allocator reserved (rounded), for freeing. */
+  allocSize: number;
+  /** CPU accesses bypass the cache (the uncached alias of dma_alloc_coherent). */
+  uncached: boolean;
+  live: boolean;
+  /** Step that allocated it. */
+  step: number;
+  /** For dma_alloc_*: the device and DMA handle. */
+  dev?: string;
+  dmaAddr?: number;
+  order?: number;
+}
+
+export type Value =
+  | { t: 'buf'; id: number }
+  | { t: 'dma'; addr: number; dev: string }
+  | { t: 'int'; v: number }
+  | { t: 'sgt'; id: number }
+  | { t: 'obj'; kind: 'dom' | 'vm' | 'dmabuf' | 'attach'; id: number };
+
+export interface Device {
+  name: string;
+  cfg: DeviceConfig;
+  /** DMA mask in bits, as dma_set_mask left it. */
+  maskBits: number;
+  coherentMaskBits: number;
+  /** dev_is_dma_coherent(): always true on x86. */
+  coherent: boolean;
+  maxSegSize: number;
+  driverBound: boolean;
+}
+
+/** A live streaming or coherent mapping, as the explorer tracks ownership. */
+export interface MapRecord {
+  dev: string;
+  addr: number;
+  size: number;
+  dir: DmaDir;
+  api: 'single' | 'page' | 'sg' | 'coherent' | 'noncoherent';
+  /** Physical address of the original buffer. */
+  phys: number;
+  /** Bounce slot address when bounced through swiotlb, else -1. */
+  tlbAddr: number;
+  bufId: number;
+  owner: 'cpu' | 'device';
+  step: number;
+  line: number;
+}
+
+export interface SgEntry {
+  bufId: number;
+  offset: number;
+  length: number;
+  /** Physical address of the entry's first byte. */
+  phys: number;
+  dmaAddress: number;
+  dmaLength: number;
+}
+
+export interface SgTable {
+  id: number;
+  name: string;
+  entries: SgEntry[];
+  /** Mapped segment count (0 when not mapped). */
+  nents: number;
+  mappedFor: string | null;
+  dir: DmaDir | null;
+}
+
+export interface Machine {
+  config: MachineConfig;
+  arch: Arch;
+  kernel: number;
+  ram: Ram;
+  cache: CpuCache;
+  free: FreeList;
+  layout: { cmaBase: number; cmaSize: number; swiotlbBase: number; swiotlbSize: number };
+  swiotlb: SwiotlbPool | null;
+  devices: Record<string, Device>;
+  buffers: Buffer[];
+  sgts: SgTable[];
+  names: Record<string, Value>;
+  debug: DebugState;
+  /** Live mappings by `dev@addr`. */
+  maps: Record<string, MapRecord>;
+  /** Virtual page → physical page for vmalloc space. */
+  vmap: Map<number, number>;
+  vmallocNext: number;
+  stack: { base: number; top: number; pages: number[] } | null;
+  /** WARN_ONCE sites that already fired. */
+  warnedOnce: Record<string, true>;
+  /** Statements executed after the header. */
+  step: number;
+  /** Source line of the statement being executed. */
+  line: number;
+  timeUs: number;
+}
+
+function deviceFor(cfg: DeviceConfig, arch: Arch): Device {
+  return {
+    name: cfg.name,
+    cfg,
+    maskBits: cfg.dmaMask,
+    coherentMaskBits: cfg.dmaMask,
+    coherent: !archOps(arch).hasNonCoherentDma || cfg.coherent,
+    maxSegSize: 65536,
+    driverBound: true,
+  };
+}
+
+export function createMachine(config: MachineConfig): Machine {
+  if (!ARCHES.includes(config.arch)) throw new Error(`unknown architecture '${config.arch}'`);
+  const kernel = kernelCode(config.kernel);
+  if (Number.isNaN(kernel)) throw new Error(`bad kernel version '${config.kernel}'`);
+  const low = Math.min(config.ram, SZ_4G);
+  const cmaSize = alignUp(config.cma, PAGE_SIZE);
+  const cmaBase = cmaSize ? alignDown(low - cmaSize, 2 * 1024 * 1024) : low;
+  // swiotlb=<nslabs> is rounded up to a multiple of IO_TLB_SEGSIZE (128 slots = 256 KiB)
+  const swiotlbSize = config.swiotlb ? alignUp(config.swiotlb, 256 * 1024) : 0;
+  const swiotlbBase = swiotlbSize ? alignDown(cmaBase - swiotlbSize, PAGE_SIZE) : cmaBase;
+  if (swiotlbBase < KERNEL_IMAGE.end + 16 * PAGE_SIZE) {
+    throw new Error(`ram=${config.ram} is too small for swiotlb=${config.swiotlb} and cma=${config.cma}`);
+  }
+  const freeRanges: Array<[number, number]> = [
+    [PAGE_SIZE, KERNEL_IMAGE.start],
+    [KERNEL_IMAGE.end, swiotlbBase],
+    [low, config.ram],
+  ];
+  const devices: Record<string, Device> = {};
+  for (const d of config.devices) devices[d.name] = deviceFor(d, config.arch);
+  return {
+    config,
+    arch: config.arch,
+    kernel,
+    ram: createRam(config.ram),
+    cache: createCache(config.cache, config.line, config.ways),
+    free: createFreeList(freeRanges),
+    layout: { cmaBase, cmaSize, swiotlbBase, swiotlbSize },
+    swiotlb: swiotlbSize ? createSwiotlb(swiotlbBase, swiotlbSize) : null,
+    devices,
+    buffers: [],
+    sgts: [],
+    names: {},
+    debug: createDebugState(kernel, Math.log2(config.line)),
+    maps: {},
+    vmap: new Map(),
+    vmallocNext: VMALLOC_BASE,
+    stack: null,
+    warnedOnce: {},
+    step: 0,
+    line: 0,
+    timeUs: 0,
+  };
+}
+
+export function alignUp(x: number, a: number): number {
+  return Math.ceil(x / a) * a;
+}
+
+export function alignDown(x: number, a: number): number {
+  return Math.floor(x / a) * a;
+}
+
+/** DMA_BIT_MASK(n) as a number (n ≥ 53 saturates: addresses stay below 2^53). */
+export function dmaBitMask(bits: number): number {
+  return bits >= 53 ? Number.MAX_SAFE_INTEGER : 2 ** bits - 1;
+}
+
+/** The mask printed as the kernel's %llx. */
+export function maskHex(bits: number): string {
+  if (bits <= 0) return '0';
+  const full = Math.floor(Math.min(bits, 64) / 4);
+  const rem = Math.min(bits, 64) % 4;
+  return (rem ? (2 ** rem - 1).toString(16) : '') + 'f'.repeat(full);
+}
+
+/** min_not_zero(*dev->dma_mask, dev->bus_dma_limit) as an address limit. */
+export function dmaLimit(d: Device): number {
+  const mask = dmaBitMask(d.maskBits);
+  const bus = d.cfg.busLimit ? dmaBitMask(d.cfg.busLimit) : 0;
+  return bus ? Math.min(mask, bus) : mask;
+}

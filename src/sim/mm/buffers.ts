@@ -1,0 +1,279 @@
+/**
+ * Kernel memory the scenario allocates and the CPU's loads and stores to it:
+ * kmalloc / kfree (`mm/slub.c`, `mm/slab_common.c`), alloc_pages /
+ * __free_pages (`mm/page_alloc.c`), vmalloc (`mm/vmalloc.c`) and on-stack
+ * buffers (`CONFIG_VMAP_STACK=y`: the task stack is vmalloc'd).
+ *
+ * Placement follows the product's rule (highest free block the zone allows).
+ * kmalloc objects are aligned to the architecture's kmalloc alignment and
+ * power-of-two sizes to their size; sizes above 8 KiB come from the page
+ * allocator, as kmalloc_large does.
+ *
+ * Simplified:
+ * - kmalloc rounds to the kmalloc size classes but objects do not share slab
+ *   pages with anything but other kmalloc objects placed by the same rule.
+ * - vmalloc and the stack get physically discontiguous pages (each the highest
+ *   free page), mapped at increasing virtual addresses with a guard page.
+ */
+import type { SimEvent } from '../events.ts';
+import type { StepOutcome } from '../outcome.ts';
+import { archOps } from '../arch/arch.ts';
+import { cacheRead, cacheWrite, evictRange, lineState, prefetchRange } from '../hw/cpu-cache.ts';
+import { PAGE_SIZE, SZ_16M, SZ_4G, ramFill, ramRead, ramWrite, zoneOf } from '../hw/memory.ts';
+import { LINEAR_BASE, VMALLOC_BASE, alignUp, type Buffer, type BufferKind, type Machine } from '../machine.ts';
+import { allocAt, allocHighest, freeRange } from './page-alloc.ts';
+
+const FILE_SLAB = 'mm/slub.c';
+const FILE_PAGE = 'mm/page_alloc.c';
+const KMALLOC_MAX_CACHE_SIZE = 8192;
+const THREAD_SIZE = 16384;
+
+/** GFP zone modifiers → the highest address the allocation may use (exclusive). */
+export function gfpLimit(m: Machine, gfp: readonly string[]): number {
+  if (gfp.includes('GFP_DMA')) return SZ_16M;
+  if (gfp.includes('GFP_DMA32')) return SZ_4G;
+  return m.config.ram;
+}
+
+/** kmalloc_size_roundup(): the kmalloc size class an allocation of `size` lands in. */
+export function kmallocSizeRoundup(size: number, minAlign: number): number {
+  if (size > KMALLOC_MAX_CACHE_SIZE) return alignUp(size, PAGE_SIZE) === size ? pow2Ceil(size) : pow2Ceil(alignUp(size, PAGE_SIZE));
+  const classes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192];
+  for (const c of classes) {
+    if (c < minAlign) continue;
+    // kmalloc-96 and kmalloc-192 exist only when the minimum alignment allows them
+    if ((c === 96 || c === 192) && minAlign > 32) continue;
+    if (c >= size) return c;
+  }
+  return KMALLOC_MAX_CACHE_SIZE;
+}
+
+export function pow2Ceil(x: number): number {
+  let p = 1;
+  while (p < x) p *= 2;
+  return p;
+}
+
+export function getOrder(size: number): number {
+  return Math.max(0, Math.ceil(Math.log2(Math.max(size, 1) / PAGE_SIZE)));
+}
+
+function newBuffer(m: Machine, name: string, kind: BufferKind, va: number, size: number, phys: number, allocSize: number): Buffer {
+  const b: Buffer = { id: m.buffers.length, name, kind, va, size, phys, pages: [], allocSize, uncached: false, live: true, step: m.step };
+  m.buffers.push(b);
+  return b;
+}
+
+function allocEvent(b: Buffer, allocator: string, fn: string, file: string, rule: string): SimEvent {
+  return { kind: 'alloc', allocator, name: b.name, va: b.va, phys: b.phys, size: b.size, zone: zoneOf(b.phys >= 0 ? b.phys : b.pages[0] ?? 0), why: { fn, file, rule } };
+}
+
+/** Claim `size` bytes aligned to `align` below `limit`, or exactly at `at`. -1 when impossible. */
+export function claimPhys(m: Machine, size: number, align: number, limit: number, at: number | null): number {
+  if (at !== null) {
+    if (at % align !== 0 && align <= PAGE_SIZE && at % Math.min(align, PAGE_SIZE) !== 0) return -1;
+    return allocAt(m.free, at, size) ? at : -1;
+  }
+  return allocHighest(m.free, size, align, limit);
+}
+
+export function kmalloc(m: Machine, name: string, size: number, gfp: readonly string[], at: number | null, o: StepOutcome): Buffer | null {
+  const arch = archOps(m.arch);
+  let allocSize: number;
+  let align: number;
+  if (size > KMALLOC_MAX_CACHE_SIZE) {
+    allocSize = PAGE_SIZE << getOrder(size);
+    align = allocSize;
+  } else {
+    allocSize = Math.max(kmallocSizeRoundup(size, arch.kmallocAlign), arch.kmallocAlign);
+    align = (allocSize & (allocSize - 1)) === 0 ? Math.min(allocSize, PAGE_SIZE) : arch.kmallocAlign;
+  }
+  const phys = claimPhys(m, allocSize, at !== null ? 1 : align, gfpLimit(m, gfp), at);
+  if (phys < 0) return null;
+  const b = newBuffer(m, name, 'kmalloc', LINEAR_BASE + phys, size, phys, allocSize);
+  o.events.push(
+    allocEvent(
+      b,
+      'kmalloc',
+      size > KMALLOC_MAX_CACHE_SIZE ? 'kmalloc_large' : '__kmalloc',
+      FILE_SLAB,
+      at !== null
+        ? `placed at 0x${phys.toString(16)} as the scenario asked`
+        : `kmalloc-${allocSize} object, ${align}-byte aligned: the highest free block the ${gfp.join('|') || 'GFP_KERNEL'} zone allows (${zoneOf(phys)})`,
+    ),
+  );
+  if (gfp.includes('__GFP_ZERO')) cpuMemset(m, b, 0, 0, size, o);
+  return b;
+}
+
+export function allocPages(m: Machine, name: string, gfp: readonly string[], order: number, at: number | null, o: StepOutcome): Buffer | null {
+  const size = PAGE_SIZE << order;
+  const phys = claimPhys(m, size, at !== null ? PAGE_SIZE : size, gfpLimit(m, gfp), at);
+  if (phys < 0) return null;
+  const b = newBuffer(m, name, 'pages', LINEAR_BASE + phys, size, phys, size);
+  b.order = order;
+  o.events.push(allocEvent(b, 'alloc_pages', '__alloc_pages', FILE_PAGE, `an order-${order} block (${size} bytes), naturally aligned: the highest free one in zone ${zoneOf(phys)}`));
+  if (gfp.includes('__GFP_ZERO')) cpuMemset(m, b, 0, 0, size, o);
+  return b;
+}
+
+/** Map `count` pages, each the highest free page, at fresh vmalloc addresses (with a guard page). */
+function vmapPages(m: Machine, count: number): { va: number; pages: number[] } | null {
+  const pages: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = allocHighest(m.free, PAGE_SIZE, PAGE_SIZE, m.config.ram);
+    if (p < 0) {
+      for (const q of pages) freeRange(m.free, q, PAGE_SIZE);
+      return null;
+    }
+    pages.push(p);
+  }
+  const va = m.vmallocNext;
+  m.vmallocNext += (count + 1) * PAGE_SIZE;
+  pages.forEach((p, i) => m.vmap.set(va / PAGE_SIZE + i, p));
+  return { va, pages };
+}
+
+export function vmalloc(m: Machine, name: string, size: number, o: StepOutcome): Buffer | null {
+  const count = Math.ceil(size / PAGE_SIZE);
+  const v = vmapPages(m, count);
+  if (!v) return null;
+  const b = newBuffer(m, name, 'vmalloc', v.va, size, -1, count * PAGE_SIZE);
+  b.pages = v.pages;
+  o.events.push(allocEvent(b, 'vmalloc', '__vmalloc_node_range', 'mm/vmalloc.c', `${count} page(s) taken one at a time and mapped contiguously in vmalloc space: physically they are not contiguous`));
+  return b;
+}
+
+/** A local array in the current task's stack: vmalloc'd with CONFIG_VMAP_STACK. */
+export function stackBuffer(m: Machine, name: string, size: number, o: StepOutcome): Buffer | null {
+  if (!m.stack) {
+    const v = vmapPages(m, THREAD_SIZE / PAGE_SIZE);
+    if (!v) return null;
+    m.stack = { base: v.va, top: v.va + THREAD_SIZE, pages: v.pages };
+  }
+  const top = Math.floor((m.stack.top - size) / 8) * 8;
+  // keep a little room for the rest of the frame, as a real stack would
+  if (top - 256 < m.stack.base) return null;
+  m.stack.top = top;
+  const b = newBuffer(m, name, 'stack', top, size, -1, size);
+  const firstVpn = Math.floor(top / PAGE_SIZE);
+  const lastVpn = Math.floor((top + size - 1) / PAGE_SIZE);
+  for (let v = firstVpn; v <= lastVpn; v++) b.pages.push(m.vmap.get(v)!);
+  o.events.push(allocEvent(b, 'stack', 'alloc_thread_stack_node', 'kernel/fork.c', 'the task stack is vmalloc\'d (CONFIG_VMAP_STACK=y), so a stack array lives in vmalloc space'));
+  return b;
+}
+
+export function freeBuffer(m: Machine, b: Buffer, allocator: string, fn: string, o: StepOutcome): void {
+  b.live = false;
+  if (b.phys >= 0) freeRange(m.free, b.phys, b.allocSize);
+  else if (b.kind === 'vmalloc') {
+    b.pages.forEach((p, i) => {
+      freeRange(m.free, p, PAGE_SIZE);
+      m.vmap.delete(b.va / PAGE_SIZE + i);
+    });
+  }
+  o.events.push({
+    kind: 'free',
+    allocator,
+    name: b.name,
+    phys: b.phys >= 0 ? b.phys : (b.pages[0] ?? -1),
+    size: b.allocSize,
+    why: { fn, file: allocator === 'kfree' ? FILE_SLAB : FILE_PAGE, rule: 'the block goes back to the free list: the next allocation that fits gets it, old bytes included' },
+  });
+}
+
+/** Physical address of byte `off` of the buffer. */
+export function physOf(m: Machine, b: Buffer, off: number): number {
+  if (b.phys >= 0) return b.phys + off;
+  const va = b.va + off;
+  const page = m.vmap.get(Math.floor(va / PAGE_SIZE));
+  if (page === undefined) return -1;
+  return page + (va % PAGE_SIZE);
+}
+
+/** Physically contiguous pieces of [off, off+len) of the buffer. */
+export function physChunks(m: Machine, b: Buffer, off: number, len: number): Array<{ phys: number; len: number; at: number }> {
+  if (b.phys >= 0) return [{ phys: b.phys + off, len, at: 0 }];
+  const out: Array<{ phys: number; len: number; at: number }> = [];
+  let done = 0;
+  while (done < len) {
+    const va = b.va + off + done;
+    const n = Math.min(len - done, PAGE_SIZE - (va % PAGE_SIZE));
+    out.push({ phys: physOf(m, b, off + done), len: n, at: done });
+    done += n;
+  }
+  return out;
+}
+
+/** CPU stores through the cache (or straight to RAM through an uncached alias). */
+export function cpuWrite(m: Machine, b: Buffer, off: number, data: Uint8Array, o: StepOutcome): void {
+  let hits = 0;
+  let misses = 0;
+  for (const ch of physChunks(m, b, off, data.length)) {
+    const piece = data.subarray(ch.at, ch.at + ch.len);
+    if (b.uncached) ramWrite(m.ram, ch.phys, piece);
+    else {
+      const n = cacheWrite(m.cache, m.ram, ch.phys, piece, o.events);
+      hits += n.hits;
+      misses += n.misses;
+    }
+  }
+  o.events.push({ kind: 'cpu_access', op: 'write', va: b.va + off, phys: physOf(m, b, off), len: data.length, hits, misses, uncached: b.uncached });
+}
+
+export function cpuMemset(m: Machine, b: Buffer, off: number, byte: number, len: number, o: StepOutcome): void {
+  if (b.uncached) {
+    for (const ch of physChunks(m, b, off, len)) ramFill(m.ram, ch.phys, byte, ch.len);
+    o.events.push({ kind: 'cpu_access', op: 'write', va: b.va + off, phys: physOf(m, b, off), len, hits: 0, misses: 0, uncached: true });
+    return;
+  }
+  cpuWrite(m, b, off, new Uint8Array(len).fill(byte), o);
+}
+
+/** CPU loads through the cache; notes bytes served from clean lines that RAM has since changed. */
+export function cpuRead(m: Machine, b: Buffer, off: number, len: number, o: StepOutcome): Uint8Array {
+  const out = new Uint8Array(len);
+  let hits = 0;
+  let misses = 0;
+  let stale = 0;
+  const mem = new Uint8Array(len);
+  for (const ch of physChunks(m, b, off, len)) {
+    const piece = out.subarray(ch.at, ch.at + ch.len);
+    if (b.uncached) {
+      ramRead(m.ram, ch.phys, ch.len, piece);
+      continue;
+    }
+    const n = cacheRead(m.cache, m.ram, ch.phys, ch.len, piece, o.events);
+    hits += n.hits;
+    misses += n.misses;
+    ramRead(m.ram, ch.phys, ch.len, mem, ch.at);
+    for (let i = 0; i < ch.len; i++) {
+      if (piece[i] !== mem[ch.at + i]) {
+        const addr = ch.phys + i;
+        if (lineState(m.cache, addr - (addr % m.cache.line)) === 'C') stale++;
+      }
+    }
+  }
+  o.events.push({ kind: 'cpu_access', op: 'read', va: b.va + off, phys: physOf(m, b, off), len, hits, misses, uncached: b.uncached });
+  if (stale) {
+    o.observations.push(`stale read: ${stale} byte(s) came from clean cache lines that no longer match RAM (the device wrote RAM behind the CPU's cache)`);
+  }
+  return out;
+}
+
+export function cacheEvictBuffer(m: Machine, b: Buffer, off: number, len: number, o: StepOutcome): void {
+  for (const ch of physChunks(m, b, off, len)) evictRange(m.cache, m.ram, ch.phys, ch.len, o.events);
+}
+
+export function prefetchBuffer(m: Machine, b: Buffer, off: number, len: number, o: StepOutcome): void {
+  for (const ch of physChunks(m, b, off, len)) prefetchRange(m.cache, m.ram, ch.phys, ch.len, o.events);
+}
+
+export function isVmallocAddr(va: number): boolean {
+  return va >= VMALLOC_BASE;
+}
+
+/** A kernel virtual address as %px would print it on arm64 (48-bit, 0xffff prefix). */
+export function fmtVa(va: number): string {
+  return '0xffff' + va.toString(16).padStart(12, '0');
+}

@@ -1,0 +1,26 @@
+/**
+ * What one step of the engine returns: the call's result as the kernel would
+ * give it, the kernel log lines it wrote, what the explorer observed beyond
+ * that, and the events that explain it.
+ */
+import type { SimEvent } from './events.ts';
+
+export interface StepOutcome {
+  /** Integer result (a DMA address, a count, a status), or null. */
+  result: number | null;
+  /** How to print `result`: addresses in hex, counts and statuses in decimal. */
+  resultKind: 'addr' | 'count' | 'status' | null;
+  /** Bytes the step read (cpu_read, dev_read, gpu_read), or null. */
+  data: Uint8Array | null;
+  /** How the call failed, by the kernel's name: EBUSY, DMA_MAPPING_ERROR, NULL, FAULT, … */
+  error: string | null;
+  /** Kernel log lines, in the kernel's wording. */
+  warnings: string[];
+  /** What the explorer saw that the kernel would not log (stale reads, lost dirty data…). */
+  observations: string[];
+  events: SimEvent[];
+}
+
+export function emptyOutcome(): StepOutcome {
+  return { result: null, resultKind: null, data: null, error: null, warnings: [], observations: [], events: [] };
+}

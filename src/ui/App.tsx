@@ -1,0 +1,154 @@
+/**
+ * The explorer's layout and its long-lived effects (worker sync, keyboard,
+ * share links, theme, playback, saving the session).
+ *
+ *   header: name · library · Share · theme · help
+ *   left:   the scenario editor (lazy CodeMirror)
+ *   right:  step controls + scrubber / explanation | timeline / machine views
+ */
+import { Suspense, lazy, useEffect, useState } from 'react';
+import { handleKeydown } from './keys.ts';
+import { startEngineSync } from './engine.ts';
+import { applyShareHash, hasShareHash, initialLoad } from './share.ts';
+import { saveSession, saveTheme } from './store/persist.ts';
+import { useStore } from './store/store.ts';
+import Header from './panels/Header.tsx';
+import Controls from './panels/Controls.tsx';
+import ExplanationPanel from './panels/ExplanationPanel.tsx';
+import Timeline from './panels/Timeline.tsx';
+import ViewsArea from './panels/ViewsArea.tsx';
+import HelpOverlay from './panels/HelpOverlay.tsx';
+import Notices from './panels/Notices.tsx';
+
+const Editor = lazy(() => import('./editor/Editor.tsx'));
+
+function useNarrow(): boolean {
+  const q = '(max-width: 760px)';
+  const [narrow, setNarrow] = useState(() => matchMedia(q).matches);
+  useEffect(() => {
+    const m = matchMedia(q);
+    const on = () => setNarrow(m.matches);
+    m.addEventListener('change', on);
+    return () => m.removeEventListener('change', on);
+  }, []);
+  return narrow;
+}
+
+function ParseStatus() {
+  const errors = useStore((s) => s.errors);
+  const hasRun = useStore((s) => s.summary !== null);
+  if (errors.length === 0) return null;
+  const e = errors[0]!;
+  return (
+    <span className="parse-error" data-testid="parse-error" role="status" title={errors.map((x) => `${x.line}:${x.col}: ${x.message}`).join('\n')}>
+      <span className="mono">
+        {e.line}:{e.col}: {e.message}
+      </span>
+      {errors.length > 1 && <span> (+{errors.length - 1} more)</span>}
+      {hasRun && <span className="muted"> · last good run shown</span>}
+    </span>
+  );
+}
+
+function EditorFallback() {
+  const text = useStore((s) => s.text);
+  return (
+    <pre className="editor-fallback mono" aria-busy="true">
+      {text}
+    </pre>
+  );
+}
+
+function usePlayback(): void {
+  const playing = useStore((s) => s.playing);
+  const speed = useStore((s) => s.speed);
+  useEffect(() => {
+    if (!playing) return;
+    const id = setInterval(() => {
+      const s = useStore.getState();
+      const n = s.summary?.stepCount ?? 0;
+      if (s.step >= n) {
+        s.setPlaying(false);
+        return;
+      }
+      const next = s.step + 1;
+      s.setStep(next);
+      if (s.pauseAtFindings && s.summary?.steps[next - 1]?.finding) {
+        s.setPlaying(false);
+        s.setHint(`paused at a finding (step ${next})`);
+      }
+    }, 1000 / speed);
+    return () => clearInterval(id);
+  }, [playing, speed]);
+}
+
+export default function App() {
+  const ready = useStore((s) => s.ready);
+  const theme = useStore((s) => s.theme);
+  const narrow = useNarrow();
+  usePlayback();
+
+  useEffect(() => {
+    const stop = startEngineSync();
+    void initialLoad();
+    const onKey = (e: KeyboardEvent) => handleKeydown(e);
+    const onHash = () => {
+      if (hasShareHash()) void applyShareHash(location.hash);
+    };
+    window.addEventListener('keydown', onKey, true);
+    window.addEventListener('hashchange', onHash);
+    let saveTimer: ReturnType<typeof setTimeout> | null = null;
+    const unsub = useStore.subscribe((s, prev) => {
+      if (!s.ready || (s.text === prev.text && s.step === prev.step)) return;
+      if (saveTimer) clearTimeout(saveTimer);
+      saveTimer = setTimeout(() => saveSession(useStore.getState().text, useStore.getState().step), 300);
+    });
+    return () => {
+      stop();
+      unsub();
+      if (saveTimer) clearTimeout(saveTimer);
+      window.removeEventListener('keydown', onKey, true);
+      window.removeEventListener('hashchange', onHash);
+    };
+  }, []);
+
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+    document.documentElement.style.colorScheme = theme;
+    saveTheme(theme);
+  }, [theme]);
+
+  return (
+    <div className="app">
+      <Header />
+      <Notices />
+      <main className="workspace">
+        <section className="pane editor-pane" aria-label="Scenario">
+          <div className="pane-head">
+            <h2>Scenario</h2>
+            {narrow && <span className="muted small">read-only on small screens</span>}
+            <ParseStatus />
+          </div>
+          <div className="editor-box">
+            {ready ? (
+              <Suspense fallback={<EditorFallback />}>
+                <Editor readOnly={narrow} />
+              </Suspense>
+            ) : (
+              <EditorFallback />
+            )}
+          </div>
+        </section>
+        <section className="pane run-pane" aria-label="Run">
+          <Controls />
+          <div className="run-grid">
+            <ExplanationPanel />
+            <Timeline />
+          </div>
+          <ViewsArea />
+        </section>
+      </main>
+      <HelpOverlay />
+    </div>
+  );
+}

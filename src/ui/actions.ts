@@ -1,0 +1,66 @@
+/**
+ * The controls' actions, shared by the buttons and the keyboard.
+ */
+import { useStore, stepCount } from './store/store.ts';
+
+export function stepBy(delta: number): void {
+  const s = useStore.getState();
+  s.setPlaying(false);
+  s.setStep(s.step + delta);
+}
+
+export function first(): void {
+  const s = useStore.getState();
+  s.setPlaying(false);
+  s.setStep(0);
+}
+
+export function last(): void {
+  const s = useStore.getState();
+  s.setPlaying(false);
+  s.setStep(stepCount(s));
+}
+
+export function togglePlay(): void {
+  const s = useStore.getState();
+  s.setPlaying(!s.playing);
+}
+
+/** The step at which the statement on (or last before) `line` has run. */
+export function stepForLine(line: number): number {
+  const steps = useStore.getState().summary?.steps ?? [];
+  let k = 0;
+  for (const info of steps) {
+    if (info.line <= line) k = info.index;
+    else break;
+  }
+  return k;
+}
+
+export function runToCursor(): void {
+  const s = useStore.getState();
+  s.setPlaying(false);
+  const k = stepForLine(s.cursor.line);
+  s.setStep(k);
+  if (k === 0) s.setHint(`no statement at or before line ${s.cursor.line}`);
+}
+
+/** Index of the next step after `from` that is a finding, or null. */
+export function nextFindingAfter(from: number): number | null {
+  const steps = useStore.getState().summary?.steps ?? [];
+  for (let i = from; i < steps.length; i++) if (steps[i]!.finding) return steps[i]!.index;
+  return null;
+}
+
+export function nextFinding(): void {
+  const s = useStore.getState();
+  s.setPlaying(false);
+  const k = nextFindingAfter(s.step);
+  if (k === null) s.setHint(s.step === 0 ? 'no findings in this scenario' : `no finding after step ${s.step}`);
+  else s.setStep(k);
+}
+
+export function toggleTheme(): void {
+  const s = useStore.getState();
+  s.setTheme(s.theme === 'dark' ? 'light' : 'dark');
+}

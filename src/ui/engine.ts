@@ -1,0 +1,93 @@
+/**
+ * Keeps the worker in step with the store: the text goes to the worker
+ * (debounced) to run, the selected step goes to the worker to fetch its frame.
+ * Answers about older texts or steps are dropped; frame requests coalesce, so
+ * scrubbing fast asks only for the step the user stopped on.
+ */
+import { EngineClient, EngineError } from '../worker/client.ts';
+import { useStore } from './store/store.ts';
+
+const DEBOUNCE_MS = 250;
+
+let client: EngineClient | null = null;
+
+export function engineClient(): EngineClient {
+  if (!client) {
+    client = new EngineClient({
+      onNotice: (n) => useStore.getState().notify(n.kind === 'failed' ? 'error' : 'warn', n.message),
+    });
+  }
+  return client;
+}
+
+/** Starts syncing; returns a function that stops it. */
+export function startEngineSync(): () => void {
+  const c = engineClient();
+  let loadSeq = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let frameInFlight = false;
+  let stopped = false;
+
+  async function runLoad(text: string): Promise<void> {
+    const seq = ++loadSeq;
+    const st = useStore.getState();
+    st.setRunning(true);
+    try {
+      const summary = await c.load(text);
+      if (stopped || seq !== loadSeq) return;
+      useStore.getState().applySummary(summary);
+      void pullFrame();
+    } catch (e) {
+      if (stopped || seq !== loadSeq) return;
+      // The client already restarted the worker and told the user what happened.
+      if (!(e instanceof EngineError)) useStore.getState().notify('error', `Engine: ${String(e)}`);
+      // A worker that died mid-run: show the (replayed) last good trace.
+      void pullFrame();
+    } finally {
+      if (seq === loadSeq) useStore.getState().setRunning(false);
+    }
+  }
+
+  async function pullFrame(): Promise<void> {
+    if (frameInFlight || stopped) return;
+    frameInFlight = true;
+    try {
+      for (;;) {
+        const { step, summary } = useStore.getState();
+        if (!summary) return;
+        const frame = await c.frame(step);
+        if (stopped) return;
+        const now = useStore.getState();
+        if (frame.runId === now.summary?.runId) now.setFrame(frame);
+        if (now.step === step && now.summary === summary) return;
+        // The step or the run changed while we waited: ask again for the latest.
+      }
+    } catch (e) {
+      if (!(e instanceof EngineError)) useStore.getState().notify('error', `Engine: ${String(e)}`);
+    } finally {
+      frameInFlight = false;
+    }
+  }
+
+  const unsub = useStore.subscribe((s, prev) => {
+    if (!s.ready) return;
+    if (s.text !== prev.text || (s.ready && !prev.ready)) {
+      if (timer) clearTimeout(timer);
+      // Text from outside the editor (link, library, first load) runs at once.
+      const delay = s.textEpoch !== prev.textEpoch || !prev.ready ? 0 : DEBOUNCE_MS;
+      timer = setTimeout(() => {
+        timer = null;
+        void runLoad(useStore.getState().text);
+      }, delay);
+    }
+    if (s.step !== prev.step && s.summary) void pullFrame();
+  });
+
+  if (useStore.getState().ready) void runLoad(useStore.getState().text);
+
+  return () => {
+    stopped = true;
+    unsub();
+    if (timer) clearTimeout(timer);
+  };
+}

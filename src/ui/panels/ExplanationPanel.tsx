@@ -1,0 +1,204 @@
+/**
+ * The explanation of the current step: the statement, what the call does, its
+ * result or error, the checks, the kernel log lines (dmesg style), what the
+ * explorer observed beyond the log, and every event in words with the kernel
+ * rule, function and file behind it.
+ */
+import { useEffect, useRef } from 'react';
+import type { ReactNode } from 'react';
+import type { Frame, LoadSummary } from '../../worker/api.ts';
+import type { SimEvent } from '../../sim/events.ts';
+import type { MachineConfig } from '../../sim/config.ts';
+import { OP_DOCS, describeEvent, eventTone, kernelLink, size } from '../describe.ts';
+import { useStore } from '../store/store.ts';
+
+function Why({ e }: { e: SimEvent }) {
+  if (!('why' in e) || !e.why) return null;
+  const { rule, fn, file } = e.why;
+  return (
+    <div className="why">
+      {rule && <span className="rule">{rule}</span>}
+      {(fn || file) && (
+        <span className="where mono">
+          {fn && <span className="fn">{fn}()</span>}
+          {file && (
+            <>
+              {' '}
+              <a href={kernelLink(file)} target="_blank" rel="noopener noreferrer" title="Open the kernel source on Elixir">
+                {file}
+              </a>
+            </>
+          )}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function MachineBuilt({ config, summary }: { config: MachineConfig | null; summary: LoadSummary | null }) {
+  const first = summary?.steps[0];
+  return (
+    <>
+      <h2 className="step-title">
+        <span className="step-no">Step 0</span> <span className="muted">·</span> the machine is built
+      </h2>
+      {config ? (
+        <p>
+          An <b>{config.arch}</b> machine (kernel {config.kernel}) with {size(config.ram)} of RAM, a {size(config.cache)}{' '}
+          data cache of {config.line}-byte lines, {config.swiotlb ? `a ${size(config.swiotlb)} swiotlb pool` : 'no swiotlb'}
+          {config.iommus.length ? `, ${config.iommus.length} IOMMU${config.iommus.length > 1 ? 's' : ''}` : ''} and{' '}
+          {config.devices.length} device{config.devices.length === 1 ? '' : 's'}
+          {config.devices.length ? ': ' : '.'}
+          {config.devices.map((d, i) => (
+            <span key={d.name}>
+              {i > 0 ? ', ' : ''}
+              <code>{d.name}</code> ({config.arch === 'x86' || d.coherent ? 'coherent' : 'non-coherent'}, {d.dmaMask}-bit
+              {d.iommu ? `, behind ${d.iommu}` : ''})
+            </span>
+          ))}
+          {config.devices.length ? '.' : ''}
+        </p>
+      ) : (
+        <p className="muted">No machine yet.</p>
+      )}
+      {first && (
+        <p className="next">
+          Next: <code>{first.source}</code> <span className="muted">(line {first.line}; press → to run it)</span>
+        </p>
+      )}
+    </>
+  );
+}
+
+function Result({ json }: { json: NonNullable<Frame['json']> }) {
+  if (json.error) {
+    return (
+      <div className="result bad">
+        <span className="label">failed</span> <code>{json.error}</code>
+      </div>
+    );
+  }
+  const parts: ReactNode[] = [];
+  if (json.result !== null) {
+    parts.push(
+      <span key="r">
+        <span className="label">returned</span> <code>{String(json.result)}</code>
+      </span>,
+    );
+  }
+  if (json.data) {
+    parts.push(
+      <span key="d" className="data">
+        <span className="label">read</span>{' '}
+        {json.data.text !== null && <code className="text">"{json.data.text}"</code>}{' '}
+        <code className="hex" title="the bytes, in hex">
+          {json.data.hex.replace(/(..)/g, '$1 ').trim()}
+        </code>
+      </span>,
+    );
+  }
+  if (parts.length === 0) parts.push(<span key="n" className="muted">no result</span>);
+  return <div className="result">{parts}</div>;
+}
+
+export default function ExplanationPanel() {
+  const frame = useStore((s) => s.frame);
+  const summary = useStore((s) => s.summary);
+  const running = useStore((s) => s.running);
+  const box = useRef<HTMLElement>(null);
+  const shownStep = frame?.step ?? -1;
+
+  // Each step's explanation starts at its top.
+  useEffect(() => {
+    if (box.current) box.current.scrollTop = 0;
+  }, [shownStep]);
+
+  if (!frame) {
+    return (
+      <section ref={box} className="panel explanation" aria-label="Explanation" data-testid="explanation">
+        <p className="muted">{running || !summary ? 'Running the scenario…' : 'Loading…'}</p>
+      </section>
+    );
+  }
+  const json = frame.json;
+  return (
+    <section ref={box} className="panel explanation" aria-label="Explanation" data-testid="explanation" data-step={frame.step}>
+      {!json ? (
+        <MachineBuilt config={frame.config} summary={summary} />
+      ) : (
+        <>
+          <h2 className="step-title">
+            <span className="step-no">
+              Step {frame.step} / {frame.stepCount}
+            </span>{' '}
+            <span className="muted">line {json.line}</span>
+          </h2>
+          <pre className="source mono">{json.source}</pre>
+          {OP_DOCS[json.op] && <p className="opdoc">{OP_DOCS[json.op]}</p>}
+          <Result json={json} />
+          {json.checks.length > 0 && (
+            <ul className="checks">
+              {json.checks.map((c, i) => (
+                <li key={i} className={c.passed ? 'pass' : 'fail'}>
+                  <span className="mark" aria-hidden="true">
+                    {c.passed ? '✓' : '✗'}
+                  </span>{' '}
+                  <code>{c.expected}</code>
+                  {!c.passed && c.actual !== undefined && (
+                    <>
+                      {' '}
+                      <span className="muted">got</span> <code>{c.actual}</code>
+                    </>
+                  )}
+                  <span className="sr-only">{c.passed ? ' passed' : ' failed'}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+          {json.warnings.length > 0 && (
+            <div className="block">
+              <h3>Kernel log</h3>
+              <pre className="dmesg mono" data-testid="kernel-log">
+                {json.warnings.join('\n')}
+              </pre>
+            </div>
+          )}
+          {json.observations.length > 0 && (
+            <div className="block">
+              <h3>Observed (not logged by the kernel)</h3>
+              <ul className="observations">
+                {json.observations.map((o, i) => (
+                  <li key={i}>{o}</li>
+                ))}
+              </ul>
+            </div>
+          )}
+          <div className="block">
+            <h3>
+              What happened{' '}
+              <span className="count">
+                ({json.events.length + frame.omitted.events} event{json.events.length + frame.omitted.events === 1 ? '' : 's'})
+              </span>
+            </h3>
+            {json.events.length === 0 ? (
+              <p className="muted">No events.</p>
+            ) : (
+              <ol className="events">
+                {json.events.map((e, i) => (
+                  <li key={i} className={`ev ev-${e.kind} ${eventTone(e) ?? ''}`}>
+                    <span className="ev-kind mono">{e.kind}</span>
+                    <div className="ev-body">
+                      <div className="ev-text">{describeEvent(e)}</div>
+                      <Why e={e} />
+                    </div>
+                  </li>
+                ))}
+              </ol>
+            )}
+            {frame.omitted.events > 0 && <p className="muted">…and {frame.omitted.events} more events (see the CLI for all).</p>}
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

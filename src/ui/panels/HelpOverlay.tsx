@@ -1,0 +1,69 @@
+/**
+ * The help overlay: every keyboard shortcut, and a few words on how to use
+ * the explorer. Opens with "?", closes with Esc, the × or a click outside.
+ */
+import { useEffect, useRef } from 'react';
+import { SHORTCUTS } from '../keys.ts';
+import { useStore } from '../store/store.ts';
+
+export default function HelpOverlay() {
+  const open = useStore((s) => s.helpOpen);
+  const setHelpOpen = useStore((s) => s.setHelpOpen);
+  const closeBtn = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    const prev = document.activeElement as HTMLElement | null;
+    closeBtn.current?.focus();
+    return () => prev?.focus?.();
+  }, [open]);
+
+  if (!open) return null;
+  return (
+    <div className="overlay" onClick={(e) => e.target === e.currentTarget && setHelpOpen(false)}>
+      <div className="dialog help" role="dialog" aria-modal="true" aria-labelledby="help-title" data-testid="help">
+        <header>
+          <h2 id="help-title">Keyboard shortcuts</h2>
+          <button ref={closeBtn} type="button" className="close" aria-label="Close help" onClick={() => setHelpOpen(false)}>
+            ×
+          </button>
+        </header>
+        <table className="keys">
+          <tbody>
+            {SHORTCUTS.map((s) => (
+              <tr key={s.label}>
+                <td className="key-cell">
+                  {s.keys.map((k) => (
+                    <kbd key={k}>{k}</kbd>
+                  ))}
+                  <span className="muted"> or </span>
+                  {s.keys.map((k) => (
+                    <kbd key={k}>Alt+{k}</kbd>
+                  ))}
+                </td>
+                <td>{s.label}</td>
+              </tr>
+            ))}
+            <tr>
+              <td className="key-cell">
+                <kbd>Esc</kbd>
+              </td>
+              <td>Close this help or the share popover</td>
+            </tr>
+          </tbody>
+        </table>
+        <p className="small">
+          While you type in the editor, plain keys type text: use the <kbd>Alt</kbd> variants there (for example{' '}
+          <kbd>Alt+→</kbd> steps forward, <kbd>Alt+G</kbd> runs to the cursor line).
+        </p>
+        <h3>How it works</h3>
+        <p className="small">
+          The scenario on the left reads like driver code (one call per line; <code>=&gt;</code> checks a result). It runs in a
+          simulated kernel in a background worker; step through it to see what each call did to the caches, memory and
+          devices, and why, with the kernel function and file that decided it. Edits re-run at once; a parse error is underlined
+          in the editor while the last good run stays on screen. <b>Share</b> copies a link that opens this text at this step.
+        </p>
+      </div>
+    </div>
+  );
+}

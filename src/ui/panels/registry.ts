@@ -1,0 +1,43 @@
+/**
+ * Machine views plug in here. A view is a React component that gets the
+ * current frame (and the run's summary) and draws one part of the machine:
+ * cache, memory, bytes three ways, swiotlb, IOMMU…
+ *
+ * To add one: write `src/ui/panels/MyView.tsx` exporting a ViewDef, and add
+ * it to the list in `src/ui/panels/views.ts`. Heavy views can pass a
+ * `React.lazy` component so they load only when their tab is first opened.
+ */
+import type { ComponentType } from 'react';
+import type { Frame, LoadSummary } from '../../worker/api.ts';
+
+export interface ViewProps {
+  /** The frame on screen: the step's record, plus `snapshot` once the engine sends machine state. */
+  frame: Frame | null;
+  summary: LoadSummary | null;
+  /** The selected step (the frame may lag it by one round trip). */
+  step: number;
+}
+
+export interface ViewDef {
+  /** Stable id, used in the DOM (data-view) and later in share links. */
+  id: string;
+  /** Tab title. */
+  title: string;
+  /** Tabs sort by this, then by title. */
+  order: number;
+  component: ComponentType<ViewProps>;
+}
+
+const views = new Map<string, ViewDef>();
+
+export function registerView(view: ViewDef): void {
+  views.set(view.id, view);
+}
+
+export function listViews(): ViewDef[] {
+  return [...views.values()].sort((a, b) => a.order - b.order || a.title.localeCompare(b.title));
+}
+
+export function getView(id: string): ViewDef | undefined {
+  return views.get(id);
+}

@@ -1,0 +1,73 @@
+/**
+ * Share links: `#s=1.PAYLOAD&step=N` (SCENARIO-LANGUAGE.md, "URLs").
+ *
+ * A link is untrusted input: it is decoded by src/scenario/url.ts (bounded,
+ * versioned), its text only ever goes to the editor and the engine, and any
+ * failure becomes a dismissible message while the default scenario loads.
+ */
+import { decodeShareHash, encodeShareHash } from '../scenario/url.ts';
+import { DEFAULT_SCENARIO } from './defaultScenario.ts';
+import { loadSavedStep, loadSavedText } from './store/persist.ts';
+import { useStore } from './store/store.ts';
+
+/** True when the fragment looks like a share link (something to decode). */
+export function hasShareHash(hash: string = location.hash): boolean {
+  const h = hash.startsWith('#') ? hash.slice(1) : hash;
+  return /(^|&)s=/.test(h);
+}
+
+export async function shareUrl(text: string, step: number): Promise<string> {
+  const hash = await encodeShareHash(text, step);
+  return `${location.origin}${location.pathname}#${hash}`;
+}
+
+function dropHash(): void {
+  try {
+    history.replaceState(null, '', location.pathname + location.search);
+  } catch {
+    /* ignore */
+  }
+}
+
+/**
+ * Decides the text the session starts with: a share link (overrides saved
+ * text), else the saved text, else the default scenario. Marks the store ready.
+ */
+let initialized = false;
+
+export async function initialLoad(): Promise<void> {
+  // Once per page (React StrictMode runs effects twice in development).
+  if (initialized) return;
+  initialized = true;
+  const st = useStore.getState();
+  if (hasShareHash()) {
+    await applyShareHash(location.hash);
+  } else {
+    const saved = loadSavedText();
+    if (saved !== null && saved.trim() !== '') st.replaceText(saved, loadSavedStep());
+    else st.replaceText(DEFAULT_SCENARIO, 0);
+  }
+  useStore.getState().setReady();
+}
+
+/** Opens a share link; on failure tells the user why and opens the default scenario. */
+export async function applyShareHash(hash: string): Promise<void> {
+  const st = useStore.getState();
+  const raw = hash.startsWith('#') ? hash.slice(1) : hash;
+  let message: string;
+  try {
+    const r = await decodeShareHash(raw);
+    if (r.ok) {
+      st.replaceText(r.text, Math.max(0, Math.trunc(r.step) || 0));
+      // The text now lives in the editor and localStorage; a reload keeps edits.
+      dropHash();
+      return;
+    }
+    message = r.message;
+  } catch (e) {
+    message = e instanceof Error ? e.message : String(e);
+  }
+  st.notify('error', `This share link could not be opened: ${message.replace(/[.\s]+$/, '')}. The default scenario is loaded instead.`);
+  st.replaceText(DEFAULT_SCENARIO, 0);
+  dropHash();
+}

@@ -1,0 +1,209 @@
+/**
+ * The explorer's state (DESIGN §2.9):
+ * - authored truth: the scenario text and the cursor;
+ * - what the worker last said: the summary of the last run that parsed, the
+ *   parse errors of the current text, and the frame on screen (replaced whole);
+ * - view state: selected step, playback, theme, overlays, the open view tab.
+ * None of the view state is ever sent to the worker.
+ */
+import { create } from 'zustand';
+import { immer } from 'zustand/middleware/immer';
+import type { Frame, LoadSummary } from '../../worker/api.ts';
+import type { ParseErrorJson } from '../../scenario/result.ts';
+import type { Theme } from './persist.ts';
+
+export interface Notice {
+  id: number;
+  kind: 'error' | 'warn' | 'info';
+  text: string;
+}
+
+export interface ShareState {
+  url: string | null;
+  copied: boolean;
+  error: string | null;
+}
+
+export interface AppState {
+  // authored truth
+  text: string;
+  cursor: { line: number; col: number };
+  /** Bumped when the text is replaced from outside the editor (link, library), so the editor resets. */
+  textEpoch: number;
+
+  // from the worker
+  summary: LoadSummary | null;
+  errors: ParseErrorJson[];
+  frame: Frame | null;
+  running: boolean;
+
+  // view state
+  ready: boolean;
+  step: number;
+  /** A step to select once the next run finishes (from a shared link or a reload). */
+  pendingStep: number | null;
+  playing: boolean;
+  /** Steps per second while playing. */
+  speed: number;
+  pauseAtFindings: boolean;
+  theme: Theme;
+  helpOpen: boolean;
+  share: ShareState | null;
+  activeView: string;
+  notices: Notice[];
+  /** A short status shown by the controls ("no finding after step 7"). */
+  hint: string | null;
+}
+
+export interface AppActions {
+  setText(text: string): void;
+  replaceText(text: string, step: number | null): void;
+  setCursor(line: number, col: number): void;
+  setStep(step: number): void;
+  setPlaying(playing: boolean): void;
+  setSpeed(speed: number): void;
+  setPauseAtFindings(on: boolean): void;
+  setTheme(theme: Theme): void;
+  setHelpOpen(open: boolean): void;
+  setShare(share: ShareState | null): void;
+  setActiveView(id: string): void;
+  notify(kind: Notice['kind'], text: string): void;
+  dismiss(id: number): void;
+  setHint(hint: string | null): void;
+  applySummary(summary: LoadSummary): void;
+  setFrame(frame: Frame): void;
+  setRunning(running: boolean): void;
+  setReady(): void;
+}
+
+export type Store = AppState & AppActions;
+
+let noticeId = 0;
+
+export const initialState = (theme: Theme): AppState => ({
+  text: '',
+  cursor: { line: 1, col: 1 },
+  textEpoch: 0,
+  summary: null,
+  errors: [],
+  frame: null,
+  running: false,
+  ready: false,
+  step: 0,
+  pendingStep: null,
+  playing: false,
+  speed: 2,
+  pauseAtFindings: true,
+  theme,
+  helpOpen: false,
+  share: null,
+  activeView: '',
+  notices: [],
+  hint: null,
+});
+
+export function stepCount(s: AppState): number {
+  return s.summary?.stepCount ?? 0;
+}
+
+export const useStore = create<Store>()(
+  immer((set, get) => ({
+    ...initialState('light'),
+
+    setText: (text) =>
+      set((s) => {
+        s.text = text;
+      }),
+    replaceText: (text, step) =>
+      set((s) => {
+        s.text = text;
+        s.textEpoch++;
+        s.pendingStep = step;
+        s.playing = false;
+        s.errors = [];
+      }),
+    setCursor: (line, col) =>
+      set((s) => {
+        s.cursor = { line, col };
+      }),
+    setStep: (step) =>
+      set((s) => {
+        const n = stepCount(s);
+        s.step = Math.max(0, Math.min(n, Math.trunc(step)));
+        s.hint = null;
+        if (s.step >= n) s.playing = false;
+      }),
+    setPlaying: (playing) =>
+      set((s) => {
+        s.playing = playing && stepCount(s) > 0;
+        if (s.playing && s.step >= stepCount(s)) s.step = 0;
+      }),
+    setSpeed: (speed) =>
+      set((s) => {
+        s.speed = speed;
+      }),
+    setPauseAtFindings: (on) =>
+      set((s) => {
+        s.pauseAtFindings = on;
+      }),
+    setTheme: (theme) =>
+      set((s) => {
+        s.theme = theme;
+      }),
+    setHelpOpen: (open) =>
+      set((s) => {
+        s.helpOpen = open;
+      }),
+    setShare: (share) =>
+      set((s) => {
+        s.share = share;
+      }),
+    setActiveView: (id) =>
+      set((s) => {
+        s.activeView = id;
+      }),
+    notify: (kind, text) =>
+      set((s) => {
+        if (s.notices.some((n) => n.text === text)) return;
+        s.notices.push({ id: ++noticeId, kind, text });
+        if (s.notices.length > 4) s.notices.shift();
+      }),
+    dismiss: (id) =>
+      set((s) => {
+        s.notices = s.notices.filter((n) => n.id !== id);
+      }),
+    setHint: (hint) =>
+      set((s) => {
+        s.hint = hint;
+      }),
+    applySummary: (summary) => {
+      // A plain object, not an immer recipe: summaries and frames are replaced
+      // whole and not deep-frozen (a long run has one StepInfo per step).
+      const s = get();
+      if (!summary.ok) {
+        set({ errors: summary.errors });
+        return;
+      }
+      const n = summary.stepCount;
+      const want = s.pendingStep ?? s.step;
+      set({
+        summary,
+        errors: [],
+        pendingStep: null,
+        step: Math.max(0, Math.min(n, want)),
+        playing: s.playing && want < n,
+      });
+    },
+    setFrame: (frame) => {
+      set({ frame });
+    },
+    setRunning: (running) =>
+      set((s) => {
+        s.running = running;
+      }),
+    setReady: () =>
+      set((s) => {
+        s.ready = true;
+      }),
+  })),
+);

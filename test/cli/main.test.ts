@@ -1,0 +1,164 @@
+/**
+ * The CLI: exit codes (0 all checks passed, 1 a check failed, 2 unreadable or
+ * unparsable file / bad command line), FILE:LINE:COL errors, --json, --help.
+ * A few cases spawn the real process; the rest call main() in-process.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main, parseArgs } from '../../src/cli/main.ts';
+
+const ROOT = resolve(__dirname, '../..');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+const GOOD = `machine(arch=x86, ram=8G, swiotlb=4M)
+device(nic, dma_mask=32)
+
+buf = kmalloc(4096, GFP_KERNEL)
+cpu_write(buf, "hello")
+h = dma_map_single(nic, buf, 4096, DMA_TO_DEVICE)
+dma_mapping_error(nic, h)                => 0
+dev_read(nic, h, 5)                      => "hello"
+dma_unmap_single(nic, h, 4096, DMA_TO_DEVICE) => ok
+`;
+
+let dir: string;
+const file = (name: string, text: string): string => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dma-cli-'));
+});
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s), color: false });
+  return { code, out, err };
+}
+
+function spawn(...argv: string[]) {
+  const r = spawnSync(TSX, ['src/cli/main.ts', ...argv], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('parseArgs', () => {
+  it('reads run FILE and the flags, in any order', () => {
+    expect(parseArgs(['run', 'a.dma', '--json', '--arch', 'riscv', '--kernel=5.15'])).toEqual({
+      kind: 'run',
+      args: { file: 'a.dma', json: true, events: true, overrides: { arch: 'riscv', kernel: '5.15' } },
+    });
+    expect(parseArgs(['run', '--arch=arm', 'a.dma'])).toMatchObject({ kind: 'run', args: { file: 'a.dma', overrides: { arch: 'arm' } } });
+  });
+
+  it('help', () => {
+    expect(parseArgs(['--help'])).toEqual({ kind: 'help' });
+    expect(parseArgs(['run', 'x', '-h'])).toEqual({ kind: 'help' });
+  });
+
+  it('usage errors', () => {
+    expect(parseArgs([])).toMatchObject({ kind: 'usage', message: expect.stringContaining('missing command') });
+    expect(parseArgs(['frob'])).toMatchObject({ kind: 'usage', message: "unknown command 'frob' (expected: run FILE)" });
+    expect(parseArgs(['run'])).toMatchObject({ kind: 'usage', message: expect.stringContaining('missing FILE') });
+    expect(parseArgs(['run', 'a', '--frob'])).toMatchObject({ kind: 'usage', message: "unknown option '--frob'" });
+    expect(parseArgs(['run', 'a', 'b'])).toMatchObject({ kind: 'usage', message: expect.stringContaining("unexpected argument 'b'") });
+    expect(parseArgs(['run', 'a', '--arch'])).toMatchObject({ kind: 'usage', message: '--arch needs a value' });
+    expect(parseArgs(['run', 'a', '--arch', 'mips'])).toMatchObject({ kind: 'usage', message: expect.stringContaining("unknown arch 'mips'") });
+    expect(parseArgs(['run', 'a', '--kernel', '7.0'])).toMatchObject({ kind: 'usage', message: expect.stringContaining('between 4.4 and 6.18') });
+    expect(parseArgs(['run', 'a', '--kernel', 'latest'])).toMatchObject({ kind: 'usage', message: expect.stringContaining('MAJOR.MINOR') });
+  });
+});
+
+describe('main (exit 2 without running anything)', () => {
+  it('--help exits 0 with the usage', async () => {
+    const r = await run('--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('usage: dma-explorer run FILE');
+  });
+
+  it('a missing file', async () => {
+    const r = await run('run', join(dir, 'nope.dma'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('nope.dma: no such file');
+  });
+
+  it('a directory', async () => {
+    expect((await run('run', dir)).code).toBe(2);
+  });
+
+  it('parse errors as FILE:LINE:COL: message, nothing on stdout', async () => {
+    const p = file('bad.dma', 'device(nic)\nbuf = kmalloc(4096, GFP_KERNEL)\nh = dma_map_singel(nic, buf, 4096, DMA_TO_DEVICE)\nkfree(buf2)\n');
+    const r = await run('run', p);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err.trimEnd().split('\n')).toEqual([
+      `${p}:3:5: unknown operation 'dma_map_singel' (did you mean dma_map_single?)`,
+      `${p}:4:7: 'buf2' is not defined (assign it first: buf2 = kmalloc(...); did you mean buf?)`,
+    ]);
+  });
+
+  it('parse errors with --json also print the JSON', async () => {
+    const p = file('bad2.dma', 'kfree(x)\n');
+    const r = await run('run', p, '--json');
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.out)).toMatchObject({ ok: false, steps: [], errors: [{ line: 1, col: 7 }] });
+  });
+
+  it('unknown flags', async () => {
+    const r = await run('run', 'x.dma', '--colour');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("unknown option '--colour'");
+    expect(r.err).toContain('usage:');
+  });
+});
+
+describe('main (runs the engine)', () => {
+  it('exit 0 when every check passes, with a summary line', async () => {
+    const r = await run('run', file('good.dma', GOOD));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('L6  h = dma_map_single(nic, buf, 4096, DMA_TO_DEVICE)');
+    expect(r.out).toContain('✓ => "hello"');
+    expect(r.out.trimEnd().split('\n').pop()).toBe('checks: 3 passed, 0 failed');
+    expect(r.out).not.toContain('\x1b[');
+  });
+
+  it('exit 1 when a check fails', async () => {
+    const r = await run('run', file('fail.dma', GOOD.replace('=> "hello"', '=> "hellp"')));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('✗ => "hellp" (got "hello")');
+    expect(r.out.trimEnd().split('\n').pop()).toBe('checks: 2 passed, 1 failed');
+  });
+
+  it('--json prints the runner JSON', async () => {
+    const r = await run('run', file('good2.dma', GOOD), '--json', '--arch', 'arm64');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({ ok: true, checks: { passed: 3, failed: 0 }, errors: [], config: { arch: 'arm64' } });
+    expect(j.steps[4]).toMatchObject({ line: 8, source: 'dev_read(nic, h, 5)', data: { hex: '68656c6c6f', text: 'hello' }, error: null });
+  });
+});
+
+describe('the real process', () => {
+  it('exit 2 on a parse error, stderr FILE:LINE:COL', () => {
+    const p = file('p.dma', 'device(nic, dma_mak=32)\n');
+    const r = spawn('run', p);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${p}:1:13: unknown key 'dma_mak' for device`);
+  });
+
+  it('exit 2 on a bad command line', () => {
+    expect(spawn('run').code).toBe(2);
+  });
+
+  it('exit 0 and 1 from the checks', () => {
+    expect(spawn('run', file('g.dma', GOOD)).code).toBe(0);
+    const failing = spawn('run', file('f.dma', GOOD.replace('=> 0', '=> 1')), '--json');
+    expect(failing.code).toBe(1);
+    expect(JSON.parse(failing.out).checks).toEqual({ passed: 2, failed: 1 });
+  });
+});

@@ -1,0 +1,83 @@
+// The CPU cache model of KERNEL-FACTS "Modelling decisions": one level,
+// set-associative, write-back, write-allocate, LRU, lines holding bytes.
+import { describe, expect, it } from 'vitest';
+import { cacheRead, cacheWrite, createCache, lineState, maintainLine, snoopRead, snoopWrite, evictRange } from '../../src/sim/hw/cpu-cache.ts';
+import { createRam, ramRead, ramWrite } from '../../src/sim/hw/memory.ts';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function setup() {
+  return { c: createCache(4096, 64, 2), ram: createRam(1 << 30) };
+}
+
+function ramText(ram: ReturnType<typeof createRam>, addr: number, len: number): string {
+  const out = new Uint8Array(len);
+  ramRead(ram, addr, len, out);
+  return new TextDecoder().decode(out);
+}
+
+describe('cpu-cache', () => {
+  it('is write-back: a store dirties the line and leaves RAM alone', () => {
+    const { c, ram } = setup();
+    cacheWrite(c, ram, 0x1000, enc('abc'), null);
+    expect(lineState(c, 0x1000)).toBe('D');
+    expect(ramText(ram, 0x1000, 3)).toBe('\0\0\0');
+  });
+
+  it('is write-allocate: a store to a missing line first fills it from RAM', () => {
+    const { c, ram } = setup();
+    ramWrite(ram, 0x1000, enc('0123456789'));
+    cacheWrite(c, ram, 0x1002, enc('xy'), null);
+    const out = new Uint8Array(10);
+    cacheRead(c, ram, 0x1000, 10, out, null);
+    expect(new TextDecoder().decode(out)).toBe('01xy456789');
+  });
+
+  it('evicts the least recently used way of a full set and writes it back if dirty', () => {
+    const { c, ram } = setup(); // 32 sets × 2 ways: addresses 2 KiB apart share a set
+    const ev: Parameters<typeof cacheWrite>[4] = [];
+    cacheWrite(c, ram, 0x0000, enc('A'), ev);
+    cacheWrite(c, ram, 0x0800, enc('B'), ev);
+    cacheRead(c, ram, 0x0000, 1, new Uint8Array(1), ev); // 0x0000 is now most recent
+    cacheWrite(c, ram, 0x1000, enc('C'), ev); // evicts 0x0800
+    expect(lineState(c, 0x0800)).toBe('I');
+    expect(ramText(ram, 0x0800, 1)).toBe('B');
+    expect(ev!.some((e) => e.kind === 'cache_evict' && e.line === 0x0800 && e.dirty)).toBe(true);
+  });
+
+  it('an invalidate of a dirty line discards its bytes and reports them', () => {
+    const { c, ram } = setup();
+    cacheWrite(c, ram, 0x2010, enc('lost'), null);
+    const a = maintainLine(c, ram, 0x2000, 'inval');
+    expect(a).toMatchObject({ before: 'D', after: 'I', wroteBack: false, lostHex: '6c6f7374', lostOffset: 16 });
+    expect(ramText(ram, 0x2010, 4)).toBe('\0\0\0\0');
+  });
+
+  it('clean writes back and keeps the line; clean+invalidate writes back and drops it', () => {
+    const { c, ram } = setup();
+    cacheWrite(c, ram, 0x3000, enc('k'), null);
+    expect(maintainLine(c, ram, 0x3000, 'clean')).toMatchObject({ before: 'D', after: 'C', wroteBack: true });
+    cacheWrite(c, ram, 0x3000, enc('m'), null);
+    expect(maintainLine(c, ram, 0x3000, 'clean_inval')).toMatchObject({ before: 'D', after: 'I', wroteBack: true });
+    expect(ramText(ram, 0x3000, 1)).toBe('m');
+  });
+
+  it('a coherent device read sees dirty lines; a coherent write keeps the CPU\'s other bytes of the line', () => {
+    const { c, ram } = setup();
+    cacheWrite(c, ram, 0x4000, enc('cpu-data'), null);
+    const out = new Uint8Array(8);
+    snoopRead(c, ram, 0x4000, 8, out);
+    expect(new TextDecoder().decode(out)).toBe('cpu-data');
+    snoopWrite(c, ram, 0x4004, enc('DEV!'), []);
+    expect(lineState(c, 0x4000)).toBe('I');
+    expect(ramText(ram, 0x4000, 8)).toBe('cpu-DEV!');
+  });
+
+  it('cache_evict writes dirty lines back before they leave', () => {
+    const { c, ram } = setup();
+    cacheWrite(c, ram, 0x5000, enc('zz'), null);
+    evictRange(c, ram, 0x5000, 64, []);
+    expect(lineState(c, 0x5000)).toBe('I');
+    expect(ramText(ram, 0x5000, 2)).toBe('zz');
+  });
+});
