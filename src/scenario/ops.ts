@@ -517,11 +517,12 @@ export function makerOf(kind: ArgKind): string {
   }
 }
 
-/** The closest candidate to `word` (edit distance ≤ 2, or ≤ a third of its length), if any. */
+/** The closest candidate to `word` (1 edit for short words, more for long ones), if any. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length <= 2) return undefined;
   let best: string | undefined;
   let bestD = Infinity;
-  const limit = Math.max(2, Math.floor(word.length / 3));
+  const limit = word.length <= 5 ? 1 : Math.max(2, Math.floor(word.length / 4));
   const w = word.toLowerCase();
   for (const c of candidates) {
     const d = editDistance(w, c.toLowerCase(), limit);

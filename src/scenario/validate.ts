@@ -102,7 +102,7 @@ function validateStatement(s: ParsedStmt, scope: Scope, errs: Err[]): void {
   const { cmd } = s;
   const sig = lookupOp(cmd.op);
   if (!sig) {
-    const guess = closest(cmd.op, allOpNames());
+    const guess = closest(cmd.op, OPS.keys());
     errs.push({ loc: s.opLoc, message: `unknown operation '${cmd.op}'${guess ? ` (did you mean ${guess}?)` : ''}` });
     if (scope.firstOpLine === null) scope.firstOpLine = cmd.loc.line;
     cmd.targets.forEach((t) => scope.names.set(t, 'any'));
@@ -138,10 +138,6 @@ function validateStatement(s: ParsedStmt, scope: Scope, errs: Err[]): void {
     const type = sig.results.length === cmd.targets.length ? sig.results[i]! : 'any';
     scope.names.set(t, type);
   });
-}
-
-function allOpNames(): Iterable<string> {
-  return OPS.keys();
 }
 
 function argSpec(sig: OpSig, i: number): ArgSpec {

@@ -8,12 +8,16 @@ import type { Command } from './command.ts';
 import { emptyOutcome, type StepOutcome } from './outcome.ts';
 import { SimError, argAttrs, argBytes, argDev, argDir, argFlags, argHandle, argInt, argPtr, argSgt, kwInt } from './args.ts';
 import type { Machine, SgEntry } from './machine.ts';
+import type { Handler, OpTable } from './handler.ts';
+import { IOMMU_OPS } from './iommu/ops.ts';
+import { GPU_OPS } from './hw/gpu-ops.ts';
+import { CMA_OPS } from './dma/contiguous-ops.ts';
+import { DMABUF_OPS } from './dma-buf/ops.ts';
 import { allocPages, cacheEvictBuffer, cpuMemset, cpuRead, cpuWrite, freeBuffer, kmalloc, physOf, prefetchBuffer, stackBuffer, vmalloc } from './mm/buffers.ts';
 import { DMA_MAPPING_ERROR, dmaMapPage, dmaMapSg, dmaMapSingle, dmaMappingError, dmaSetMask, dmaSync, dmaSyncSg, dmaUnmap, dmaUnmapSg, releaseDriver } from './dma/mapping.ts';
 import { dmaAllocCoherent, dmaAllocNoncoherent, dmaFreeCoherent, dmaFreeNoncoherent } from './dma/coherent.ts';
 import { devRead, devWrite } from './hw/device.ts';
 
-type Handler = (m: Machine, c: Command, o: StepOutcome) => void;
 
 function bindBuf(m: Machine, c: Command, id: number): void {
   const t = c.targets[0];
@@ -87,7 +91,7 @@ function notSupportedYet(m: Machine, c: Command, o: StepOutcome): void {
   o.observations.push(`${c.op} is not supported by this version of the explorer yet`);
 }
 
-const OPS: Record<string, Handler> = {
+const CORE_OPS: OpTable = {
   kmalloc: kmallocOp,
   kzalloc: (m, c, o) => kmallocOp(m, { ...c, args: [c.args[0]!, { k: 'flags', items: [c.args[1] ?? { k: 'name', name: 'GFP_KERNEL', loc: c.loc }, { k: 'name', name: '__GFP_ZERO', loc: c.loc }], loc: c.loc }] }, o),
   kfree: freeOp('kmalloc', 'kfree'),
@@ -231,6 +235,8 @@ function cpuTouch(m: Machine, bufId: number, off: number, len: number, write: bo
     );
   }
 }
+
+const OPS: OpTable = { ...CORE_OPS, ...IOMMU_OPS, ...GPU_OPS, ...CMA_OPS, ...DMABUF_OPS };
 
 export const SUPPORTED_OPS: readonly string[] = Object.keys(OPS);
 

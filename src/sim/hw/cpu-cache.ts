@@ -55,7 +55,13 @@ export function createCache(size: number, line: number, ways: number): CpuCache 
 }
 
 export function setOf(c: CpuCache, lineAddr: number): number {
-  return Math.floor(lineAddr / c.line) % c.sets;
+  return (lineAddr / c.line) % c.sets;
+}
+
+/** Byte copy without allocating views (the spans here are at most one line). */
+function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, n: number): void {
+  if (n > 16) dst.set(src.subarray(srcOff, srcOff + n), dstOff);
+  else for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i]!;
 }
 
 /** Slot holding the line at `lineAddr`, or -1. */
@@ -85,8 +91,12 @@ function invalidateSlot(c: CpuCache, slot: number): void {
   c.dirtyBytes.fill(0, slot * c.line, (slot + 1) * c.line);
 }
 
-/** Bring the line into the cache (clean), evicting the LRU way of its set. */
-function fill(c: CpuCache, ram: Ram, lineAddr: number, ev: SimEvent[] | null): number {
+/**
+ * Bring the line into the cache (clean), evicting the LRU way of its set.
+ * `whole`: the caller is about to overwrite every byte, so reading RAM would
+ * be unobservable and is skipped.
+ */
+function fill(c: CpuCache, ram: Ram, lineAddr: number, ev: SimEvent[] | null, whole = false): number {
   const set = setOf(c, lineAddr);
   const base = set * c.ways;
   let victim = -1;
@@ -105,7 +115,7 @@ function fill(c: CpuCache, ram: Ram, lineAddr: number, ev: SimEvent[] | null): n
   }
   c.tags[victim] = lineAddr;
   c.state[victim] = C;
-  ramRead(ram, lineAddr, c.line, c.data, victim * c.line);
+  if (!whole) ramRead(ram, lineAddr, c.line, c.data, victim * c.line);
   ev?.push({ kind: 'cache_fill', line: lineAddr, set, way: victim - base });
   return victim;
 }
@@ -130,8 +140,7 @@ export function cacheRead(c: CpuCache, ram: Ram, phys: number, len: number, out:
       n.misses++;
     } else n.hits++;
     c.lru[slot] = ++c.clock;
-    const at = slot * c.line + off;
-    out.set(c.data.subarray(at, at + take), done);
+    copyBytes(out, done, c.data, slot * c.line + off, take);
     done += take;
   }
   return n;
@@ -149,11 +158,11 @@ export function cacheWrite(c: CpuCache, ram: Ram, phys: number, src: Uint8Array,
     const take = Math.min(len - done, c.line - off);
     let slot = lookup(c, lineAddr);
     if (slot < 0) {
-      slot = fill(c, ram, lineAddr, ev);
+      slot = fill(c, ram, lineAddr, ev, take === c.line);
       n.misses++;
     } else n.hits++;
     c.lru[slot] = ++c.clock;
-    c.data.set(src.subarray(done, done + take), slot * c.line + off);
+    copyBytes(c.data, slot * c.line + off, src, done, take);
     c.dirtyBytes.fill(1, slot * c.line + off, slot * c.line + off + take);
     c.state[slot] = D;
     done += take;

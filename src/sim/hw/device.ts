@@ -18,18 +18,32 @@ import { findMapping } from '../dma/mapping.ts';
 
 const WHY_FILE = 'include/linux/dma-map-ops.h';
 
-function checkReach(m: Machine, dev: Device, addr: number, len: number, o: StepOutcome): boolean {
+export interface DmaChunk {
+  phys: number;
+  len: number;
+  /** Offset of this chunk within the access. */
+  at: number;
+}
+
+/**
+ * Where a device's access of `len` bytes at DMA address `addr` lands in
+ * physical memory, as physically contiguous chunks; null (with o.error =
+ * 'FAULT') when it cannot complete. Without an IOMMU the DMA address is the
+ * physical address.
+ */
+export function dmaChunks(m: Machine, dev: Device, addr: number, len: number, write: boolean, o: StepOutcome): DmaChunk[] | null {
+  void write;
   if (addr < 0 || addr + len - 1 > dmaLimit(dev)) {
     o.error = 'FAULT';
     o.observations.push(`${dev.name} cannot emit DMA address 0x${addr.toString(16)}: it is above the device's ${dev.maskBits}-bit DMA mask`);
-    return false;
+    return null;
   }
   if (addr + len > m.config.ram) {
     o.error = 'FAULT';
     o.observations.push(`DMA address 0x${addr.toString(16)} is not RAM: the bus aborts the transaction`);
-    return false;
+    return null;
   }
-  return true;
+  return [{ phys: addr, len, at: 0 }];
 }
 
 function ownership(m: Machine, dev: Device, addr: number, len: number, write: boolean, o: StepOutcome): void {
@@ -56,22 +70,27 @@ function dirtyDiffers(m: Machine, phys: number, len: number, ramBytes: Uint8Arra
 }
 
 export function devRead(m: Machine, dev: Device, addr: number, len: number, o: StepOutcome): Uint8Array | null {
-  if (!checkReach(m, dev, addr, len, o)) return null;
+  const chunks = dmaChunks(m, dev, addr, len, false, o);
+  if (!chunks) return null;
   ownership(m, dev, addr, len, false, o);
   const out = new Uint8Array(len);
   let snooped = 0;
-  if (dev.coherent) snooped = snoopRead(m.cache, m.ram, addr, len, out);
-  else {
-    ramRead(m.ram, addr, len, out);
-    const stale = dirtyDiffers(m, addr, len, out);
-    if (stale) o.observations.push(`stale read: ${dev.name} read ${stale} byte(s) from RAM that the CPU's dirty cache lines hold newer values for (nothing cleaned them to RAM)`);
+  let stale = 0;
+  for (const ch of chunks) {
+    const piece = out.subarray(ch.at, ch.at + ch.len);
+    if (dev.coherent) snooped += snoopRead(m.cache, m.ram, ch.phys, ch.len, piece);
+    else {
+      ramRead(m.ram, ch.phys, ch.len, piece);
+      stale += dirtyDiffers(m, ch.phys, ch.len, piece);
+    }
   }
+  if (stale) o.observations.push(`stale read: ${dev.name} read ${stale} byte(s) from RAM that the CPU's dirty cache lines hold newer values for (nothing cleaned them to RAM)`);
   o.events.push({
     kind: 'dev_access',
     dev: dev.name,
     op: 'read',
     addr,
-    phys: addr,
+    phys: chunks[0]!.phys,
     len,
     via: 'direct',
     snooped: dev.coherent,
@@ -86,28 +105,33 @@ export function devRead(m: Machine, dev: Device, addr: number, len: number, o: S
 }
 
 export function devWrite(m: Machine, dev: Device, addr: number, data: Uint8Array, o: StepOutcome): void {
-  if (!checkReach(m, dev, addr, data.length, o)) return;
+  const chunks = dmaChunks(m, dev, addr, data.length, true, o);
+  if (!chunks) return;
   ownership(m, dev, addr, data.length, true, o);
-  if (dev.coherent) snoopWrite(m.cache, m.ram, addr, data, o.events);
-  else {
-    ramWrite(m.ram, addr, data);
-    let dirty = 0;
-    let clean = 0;
-    const line = m.cache.line;
-    for (let l = addr - (addr % line); l < addr + data.length; l += line) {
-      const s = lineState(m.cache, l);
-      if (s === 'D') dirty++;
-      else if (s === 'C') clean++;
+  let dirty = 0;
+  let clean = 0;
+  for (const ch of chunks) {
+    const piece = data.subarray(ch.at, ch.at + ch.len);
+    if (dev.coherent) {
+      snoopWrite(m.cache, m.ram, ch.phys, piece, o.events);
+      continue;
     }
-    if (dirty) o.observations.push(`${dirty} dirty CPU cache line(s) cover bytes the device just wrote: if they are written back (eviction or a clean) they overwrite the device's data`);
-    if (clean) o.observations.push(`${clean} clean CPU cache line(s) still hold the old bytes: a CPU read before an invalidate returns stale data`);
+    ramWrite(m.ram, ch.phys, piece);
+    const line = m.cache.line;
+    for (let l = ch.phys - (ch.phys % line); l < ch.phys + ch.len; l += line) {
+      const st = lineState(m.cache, l);
+      if (st === 'D') dirty++;
+      else if (st === 'C') clean++;
+    }
   }
+  if (dirty) o.observations.push(`${dirty} dirty CPU cache line(s) cover bytes the device just wrote: if they are written back (eviction or a clean) they overwrite the device's data`);
+  if (clean) o.observations.push(`${clean} clean CPU cache line(s) still hold the old bytes: a CPU read before an invalidate returns stale data`);
   o.events.push({
     kind: 'dev_access',
     dev: dev.name,
     op: 'write',
     addr,
-    phys: addr,
+    phys: chunks[0]!.phys,
     len: data.length,
     via: 'direct',
     snooped: dev.coherent,

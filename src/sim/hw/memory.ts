@@ -52,8 +52,9 @@ export function ramRead(ram: Ram, phys: number, len: number, out: Uint8Array, ou
     const off = addr - pfn * PAGE_SIZE;
     const n = Math.min(len - done, PAGE_SIZE - off);
     const page = pageFor(ram, pfn, false);
-    if (page) out.set(page.subarray(off, off + n), outOff + done);
-    else out.fill(0, outOff + done, outOff + done + n);
+    if (!page) out.fill(0, outOff + done, outOff + done + n);
+    else if (n <= 16) for (let i = 0; i < n; i++) out[outOff + done + i] = page[off + i]!;
+    else out.set(page.subarray(off, off + n), outOff + done);
     done += n;
   }
 }
@@ -67,7 +68,8 @@ export function ramWrite(ram: Ram, phys: number, src: Uint8Array, srcOff = 0, le
     const off = addr - pfn * PAGE_SIZE;
     const n = Math.min(len - done, PAGE_SIZE - off);
     const page = pageFor(ram, pfn, true)!;
-    page.set(src.subarray(srcOff + done, srcOff + done + n), off);
+    if (n <= 16) for (let i = 0; i < n; i++) page[off + i] = src[srcOff + done + i]!;
+    else page.set(src.subarray(srcOff + done, srcOff + done + n), off);
     done += n;
   }
 }
