@@ -316,3 +316,25 @@ test('library: a built-in scenario loads; its kernel log shows at the finding', 
     await page.screenshot({ path: 'test-results/11-bounce.png' });
   }
 });
+
+test('a long scenario: the timeline stays windowed and End seeks to the last step', async ({ page }) => {
+  const body = Array.from({ length: 3000 }, (_, i) => `cpu_write(buf + ${(i % 64) * 64}, "x${i % 10}")`).join('\n');
+  const text = `machine(arch=arm64)\nbuf = kmalloc(4096, GFP_KERNEL)\n${body}\n`;
+  await page.addInitScript((t) => {
+    if (!sessionStorage.getItem('seeded')) {
+      localStorage.setItem('dma-explorer:text', t);
+      localStorage.setItem('dma-explorer:step', '0');
+      sessionStorage.setItem('seeded', '1');
+    }
+  }, text);
+  const n = await openFresh(page);
+  expect(n).toBe(3001);
+  expect(await timelineRows(page).count()).toBeLessThan(80);
+  await page.locator('.explanation').click();
+  await page.keyboard.press('End');
+  await expect(stepCount(page)).toHaveText('step 3001 / 3001');
+  await expect(page.locator('.tl-row.current')).toHaveAttribute('data-step', '3001');
+  await expect(explanation(page)).toHaveAttribute('data-step', '3001');
+  await expect(page.locator('.cm-stepLine')).toContainText('cpu_write(buf + 3520, "x9")');
+  await page.screenshot({ path: 'test-results/12-long.png' });
+});

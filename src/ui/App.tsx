@@ -19,6 +19,7 @@ import Timeline from './panels/Timeline.tsx';
 import ViewsArea from './panels/ViewsArea.tsx';
 import HelpOverlay from './panels/HelpOverlay.tsx';
 import Notices from './panels/Notices.tsx';
+import PanelBoundary from './panels/PanelBoundary.tsx';
 
 const Editor = lazy(() => import('./editor/Editor.tsx'));
 
@@ -84,6 +85,8 @@ function usePlayback(): void {
 
 export default function App() {
   const ready = useStore((s) => s.ready);
+  const step = useStore((s) => s.step);
+  const runId = useStore((s) => s.summary?.runId ?? 0);
   const theme = useStore((s) => s.theme);
   const narrow = useNarrow();
   usePlayback();
@@ -131,9 +134,11 @@ export default function App() {
           </div>
           <div className="editor-box">
             {ready ? (
-              <Suspense fallback={<EditorFallback />}>
-                <Editor readOnly={narrow} />
-              </Suspense>
+              <PanelBoundary name="editor">
+                <Suspense fallback={<EditorFallback />}>
+                  <Editor readOnly={narrow} />
+                </Suspense>
+              </PanelBoundary>
             ) : (
               <EditorFallback />
             )}
@@ -142,10 +147,16 @@ export default function App() {
         <section className="pane run-pane" aria-label="Run">
           <Controls />
           <div className="run-grid">
-            <ExplanationPanel />
-            <Timeline />
+            <PanelBoundary name="explanation" resetKey={`${runId}:${step}`}>
+              <ExplanationPanel />
+            </PanelBoundary>
+            <PanelBoundary name="timeline" resetKey={runId}>
+              <Timeline />
+            </PanelBoundary>
           </div>
-          <ViewsArea />
+          <PanelBoundary name="machine views" resetKey={`${runId}:${step}`}>
+            <ViewsArea />
+          </PanelBoundary>
         </section>
       </main>
       <HelpOverlay />

@@ -89,7 +89,7 @@ export default function Controls() {
           aria-label="Step"
           aria-valuetext={`step ${step} of ${total}`}
         />
-        <span className="step-count mono" data-testid="step-count">
+        <span className="step-count mono" data-testid="step-count" style={{ minWidth: `${String(total).length * 2 + 8}ch` }}>
           step {step} / {total}
         </span>
         <span className="status" role="status" aria-live="polite">

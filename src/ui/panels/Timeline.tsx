@@ -5,6 +5,7 @@
  * the DOM), so a 100,000-step run scrolls as well as a 10-step one.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { CSSProperties } from 'react';
 import type { StepInfo } from '../../worker/api.ts';
 import { useStore } from '../store/store.ts';
 
@@ -115,7 +116,18 @@ export default function Timeline() {
         )}
       </header>
       <div className="tl-scroll" ref={box} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="timeline">
-        <ul role="listbox" aria-label="Steps" className="tl-list" style={{ height: total * ROW }}>
+        <ul
+          role="listbox"
+          aria-label="Steps"
+          className="tl-list"
+          style={
+            {
+              height: total * ROW,
+              '--idx-w': `${String(total - 1).length + 0.5}ch`,
+              '--line-w': `${String(steps.at(-1)?.line ?? 0).length + 1.5}ch`,
+            } as CSSProperties
+          }
+        >
           {rows}
         </ul>
       </div>
