@@ -1,0 +1,207 @@
+/**
+ * What leaves the worker: a plain, structured-clone-friendly picture of the
+ * machine after a step, for the explorer's views, and the "bytes three ways"
+ * of one buffer. Reading a snapshot never changes the machine (no cache fills,
+ * no IOTLB fills, no events): it peeks.
+ */
+import type { CacheLineState } from './events.ts';
+import { cacheLines, lookup } from './hw/cpu-cache.ts';
+import { ramRead, SZ_16M, SZ_4G } from './hw/memory.ts';
+import { KERNEL_IMAGE, type Buffer, type Machine, type MapRecord } from './machine.ts';
+import { physChunks } from './mm/buffers.ts';
+import { swiotlbRuns } from './dma/swiotlb.ts';
+import { debugActiveCachelines, debugLiveEntries, type DebugEntry } from './dma/debug.ts';
+
+export interface BufferInfo {
+  id: number;
+  name: string;
+  kind: Buffer['kind'];
+  va: number;
+  size: number;
+  /** Physical address of each piece (one for contiguous memory). */
+  pieces: Array<{ phys: number; len: number; at: number }>;
+  live: boolean;
+  uncached: boolean;
+  dev?: string;
+  dmaAddr?: number;
+  step: number;
+}
+
+export interface Region {
+  name: string;
+  kind: 'zone' | 'kernel' | 'swiotlb' | 'cma';
+  start: number;
+  end: number;
+}
+
+export interface MachineSnapshot {
+  step: number;
+  timeUs: number;
+  arch: string;
+  kernel: string;
+  ram: number;
+  regions: Region[];
+  cache: { size: number; line: number; ways: number; sets: number; lines: Array<{ set: number; way: number; line: number; state: CacheLineState; dirtyBytes: number }> };
+  buffers: BufferInfo[];
+  mappings: MapRecord[];
+  swiotlb: { start: number; end: number; nslabs: number; used: number; index: number; runs: Array<{ index: number; nslots: number; orig: number }> } | null;
+  debug: { entries: DebugEntry[]; cachelines: Array<{ line: number; mappings: number }> };
+  devices: Array<{ name: string; maskBits: number; coherent: boolean; iommu: string | null; driverBound: boolean; maxSegSize: number }>;
+}
+
+function regions(m: Machine): Region[] {
+  const low = Math.min(m.config.ram, SZ_4G);
+  const r: Region[] = [
+    { name: 'ZONE_DMA', kind: 'zone', start: 0, end: Math.min(SZ_16M, m.config.ram) },
+    { name: 'ZONE_DMA32', kind: 'zone', start: SZ_16M, end: low },
+  ];
+  if (m.config.ram > SZ_4G) r.push({ name: 'ZONE_NORMAL', kind: 'zone', start: SZ_4G, end: m.config.ram });
+  r.push({ name: 'kernel image', kind: 'kernel', start: KERNEL_IMAGE.start, end: KERNEL_IMAGE.end });
+  if (m.layout.swiotlbSize) r.push({ name: 'swiotlb pool', kind: 'swiotlb', start: m.layout.swiotlbBase, end: m.layout.swiotlbBase + m.layout.swiotlbSize });
+  if (m.layout.cmaSize) r.push({ name: 'CMA area "reserved"', kind: 'cma', start: m.layout.cmaBase, end: m.layout.cmaBase + m.layout.cmaSize });
+  return r;
+}
+
+export function bufferInfo(m: Machine, b: Buffer): BufferInfo {
+  const info: BufferInfo = {
+    id: b.id,
+    name: b.name,
+    kind: b.kind,
+    va: b.va,
+    size: b.size,
+    pieces: b.live || b.phys >= 0 ? physChunks(m, b, 0, b.size) : [],
+    live: b.live,
+    uncached: b.uncached,
+    step: b.step,
+  };
+  if (b.dev !== undefined) info.dev = b.dev;
+  if (b.dmaAddr !== undefined) info.dmaAddr = b.dmaAddr;
+  return info;
+}
+
+export function snapshot(m: Machine): MachineSnapshot {
+  const c = m.cache;
+  const p = m.swiotlb;
+  return {
+    step: m.step,
+    timeUs: m.timeUs,
+    arch: m.arch,
+    kernel: m.config.kernel,
+    ram: m.config.ram,
+    regions: regions(m),
+    cache: {
+      size: c.size,
+      line: c.line,
+      ways: c.ways,
+      sets: c.sets,
+      lines: cacheLines(c).map((l) => {
+        const slot = l.set * c.ways + l.way;
+        let dirty = 0;
+        for (let i = slot * c.line; i < (slot + 1) * c.line; i++) dirty += c.dirtyBytes[i]!;
+        return { ...l, dirtyBytes: dirty };
+      }),
+    },
+    buffers: m.buffers.filter((b) => b.live).map((b) => bufferInfo(m, b)),
+    mappings: Object.values(m.maps).map((r) => ({ ...r })),
+    swiotlb: p ? { start: p.start, end: p.end, nslabs: p.nslabs, used: p.used, index: p.index, runs: swiotlbRuns(p) } : null,
+    debug: { entries: debugLiveEntries(m.debug), cachelines: debugActiveCachelines(m.debug) },
+    devices: Object.values(m.devices).map((d) => ({ name: d.name, maskBits: d.maskBits, coherent: d.coherent, iommu: d.cfg.iommu, driverBound: d.driverBound, maxSegSize: d.maxSegSize })),
+  };
+}
+
+/** One observer's view of a buffer's bytes. */
+export interface ByteView {
+  who: string;
+  /** How this observer reaches the bytes, in words. */
+  via: string;
+  bytes: Uint8Array;
+}
+
+/** Per byte: the CPU line state over it ('I' when not cached). */
+export interface BytesThreeWays {
+  buffer: string;
+  offset: number;
+  len: number;
+  cpu: ByteView;
+  ram: ByteView;
+  devices: ByteView[];
+  lineStates: CacheLineState[];
+}
+
+function peekCpu(m: Machine, phys: number, len: number, out: Uint8Array, states: CacheLineState[], at: number, uncached: boolean): void {
+  const c = m.cache;
+  ramRead(m.ram, phys, len, out, at);
+  for (let i = 0; i < len; i++) {
+    const a = phys + i;
+    const lineAddr = a - (a % c.line);
+    const s = lookup(c, lineAddr);
+    if (s < 0) {
+      states[at + i] = 'I';
+      continue;
+    }
+    states[at + i] = c.state[s] === 2 ? 'D' : 'C';
+    if (!uncached) out[at + i] = c.data[s * c.line + (a - lineAddr)]!;
+  }
+}
+
+/** What a device sees at a physical address: RAM, or RAM under dirty lines when it snoops. */
+function peekDevice(m: Machine, phys: number, len: number, coherent: boolean, out: Uint8Array, at: number): void {
+  const c = m.cache;
+  ramRead(m.ram, phys, len, out, at);
+  if (!coherent) return;
+  for (let i = 0; i < len; i++) {
+    const a = phys + i;
+    const lineAddr = a - (a % c.line);
+    const s = lookup(c, lineAddr);
+    if (s >= 0 && c.state[s] === 2) out[at + i] = c.data[s * c.line + (a - lineAddr)]!;
+  }
+}
+
+/**
+ * The bytes of [offset, offset+len) of a buffer as the CPU sees them through
+ * its cache, as RAM holds them, and as each device with a live mapping of
+ * the buffer would read them at its DMA address (the bounce slot when
+ * bounced). Peeks only: the machine does not change.
+ */
+export function bytesThreeWays(m: Machine, bufferName: string, offset = 0, len?: number): BytesThreeWays | null {
+  const v = m.names[bufferName];
+  if (!v || v.t !== 'buf') return null;
+  const b = m.buffers[v.id];
+  if (!b) return null;
+  const n = Math.max(0, Math.min(len ?? b.size, b.size - offset, 4096));
+  const cpu = new Uint8Array(n);
+  const ram = new Uint8Array(n);
+  const states: CacheLineState[] = new Array(n).fill('I');
+  for (const ch of physChunks(m, b, offset, n)) {
+    peekCpu(m, ch.phys, ch.len, cpu, states, ch.at, b.uncached);
+    ramRead(m.ram, ch.phys, ch.len, ram, ch.at);
+  }
+  const devices: ByteView[] = [];
+  for (const r of Object.values(m.maps)) {
+    if (r.bufId !== b.id) continue;
+    const dev = m.devices[r.dev];
+    if (!dev) continue;
+    // the mapping covers [r.phys, r.phys + r.size) of the buffer; show the overlap with the view
+    const bufStart = b.phys >= 0 ? r.phys - b.phys : 0;
+    const from = Math.max(offset, bufStart);
+    const to = Math.min(offset + n, bufStart + r.size);
+    if (to <= from) continue;
+    const bytes = new Uint8Array(n);
+    const source = r.tlbAddr >= 0 ? r.tlbAddr : r.phys;
+    peekDevice(m, source + (from - bufStart), to - from, dev.coherent, bytes, from - offset);
+    devices.push({
+      who: r.dev,
+      via: `${r.tlbAddr >= 0 ? `swiotlb slot 0x${r.tlbAddr.toString(16)}` : `DMA address 0x${r.addr.toString(16)}`}${dev.coherent ? ', snooping the CPU cache' : ', RAM only'}`,
+      bytes,
+    });
+  }
+  return {
+    buffer: b.name,
+    offset,
+    len: n,
+    cpu: { who: 'CPU', via: b.uncached ? 'uncached alias: straight to RAM' : 'through the data cache', bytes: cpu },
+    ram: { who: 'RAM', via: 'what memory holds', bytes: ram },
+    devices,
+    lineStates: states,
+  };
+}
