@@ -209,6 +209,12 @@ const SIGS: OpSig[] = [
     results: ['buf'],
     doc: 'Allocate physically contiguous memory (at= places it at a physical address).',
   }),
+  sig('kzalloc', 'memory', {
+    args: [size, a('gfp', 'gfp')],
+    options: { at: { kind: 'int' } },
+    results: ['buf'],
+    doc: 'kmalloc, then zero the memory through the CPU cache (__GFP_ZERO).',
+  }),
   sig('kfree', 'memory', { args: [a('p', 'buf')], doc: 'Free a kmalloc buffer.' }),
   sig('alloc_pages', 'memory', {
     args: [a('gfp', 'gfp'), a('order', 'int')],
@@ -218,6 +224,7 @@ const SIGS: OpSig[] = [
   }),
   sig('__free_pages', 'memory', { args: [a('page', 'buf'), a('order', 'int')], doc: 'Free pages from alloc_pages.' }),
   sig('vmalloc', 'memory', { args: [size], results: ['buf'], doc: 'Allocate virtually contiguous memory (pages scattered in RAM).' }),
+  sig('vfree', 'memory', { args: [a('p', 'buf')], doc: 'Free a vmalloc buffer.' }),
   sig('stack_buffer', 'memory', { args: [size], results: ['buf'], doc: 'A buffer on the (vmapped) kernel stack.' }),
   sig('cpu_write', 'memory', { args: [a('p', 'ptr'), a('bytes', 'bytes')], doc: 'CPU stores through the cache.' }),
   sig('cpu_read', 'memory', {
