@@ -15,7 +15,12 @@ interface Case {
   name: string;
   budget: number;
   setup: string;
-  /** The loop body; `apiCalls` of its statements are DMA API calls. */
+  /**
+   * The loop body, written as a careful driver would (it checks
+   * dma_mapping_error). `apiCalls` counts map, sync and unmap only: the
+   * dma_mapping_error call and the device's own accesses are extra work the
+   * figure does not take credit for.
+   */
   loop: string;
   apiCalls: number;
 }
@@ -25,7 +30,7 @@ const CASES: Case[] = [
     name: '(a) map+unmap 4 KiB TO_DEVICE, coherent x86',
     budget: 1_000_000,
     setup: 'machine(arch=x86)\ndevice(nic, dma_mask=64)\nbuf = kmalloc(4096, GFP_KERNEL)\n',
-    loop: 'h = dma_map_single(nic, buf, 4096, DMA_TO_DEVICE)\ndma_unmap_single(nic, h, 4096, DMA_TO_DEVICE)\n',
+    loop: 'h = dma_map_single(nic, buf, 4096, DMA_TO_DEVICE)\ndma_mapping_error(nic, h)\ndma_unmap_single(nic, h, 4096, DMA_TO_DEVICE)\n',
     apiCalls: 2,
   },
   {
@@ -33,7 +38,7 @@ const CASES: Case[] = [
     budget: 300_000,
     setup: 'machine(arch=arm64)\ndevice(cam, dma_mask=64)\nbuf = kmalloc(4096, GFP_KERNEL)\ncpu_write(buf, fill(0x11, 4096))\n',
     loop:
-      'h = dma_map_single(cam, buf, 4096, DMA_FROM_DEVICE)\ndev_write(cam, h, fill(0x5a, 64))\ndma_sync_single_for_cpu(cam, h, 4096, DMA_FROM_DEVICE)\ndma_unmap_single(cam, h, 4096, DMA_FROM_DEVICE)\n',
+      'h = dma_map_single(cam, buf, 4096, DMA_FROM_DEVICE)\ndma_mapping_error(cam, h)\ndev_write(cam, h, fill(0x5a, 64))\ndma_sync_single_for_cpu(cam, h, 4096, DMA_FROM_DEVICE)\ndma_unmap_single(cam, h, 4096, DMA_FROM_DEVICE)\n',
     apiCalls: 3,
   },
   {
@@ -41,7 +46,7 @@ const CASES: Case[] = [
     budget: 300_000,
     setup: 'machine(arch=arm64, ram=8G)\ndevice(cam, dma_mask=32)\nbuf = kmalloc(4096, GFP_KERNEL)\ncpu_write(buf, fill(0x11, 4096))\n',
     loop:
-      'h = dma_map_single(cam, buf, 4096, DMA_FROM_DEVICE)\ndev_write(cam, h, fill(0x5a, 64))\ndma_sync_single_for_cpu(cam, h, 4096, DMA_FROM_DEVICE)\ndma_unmap_single(cam, h, 4096, DMA_FROM_DEVICE)\n',
+      'h = dma_map_single(cam, buf, 4096, DMA_FROM_DEVICE)\ndma_mapping_error(cam, h)\ndev_write(cam, h, fill(0x5a, 64))\ndma_sync_single_for_cpu(cam, h, 4096, DMA_FROM_DEVICE)\ndma_unmap_single(cam, h, 4096, DMA_FROM_DEVICE)\n',
     apiCalls: 3,
   },
 ];

@@ -118,8 +118,8 @@ export interface Machine {
   sgts: SgTable[];
   names: Record<string, Value>;
   debug: DebugState;
-  /** Live mappings by `dev@addr`. */
-  maps: Record<string, MapRecord>;
+  /** Live mappings per device, by DMA address (dma/tracking.ts). */
+  maps: Record<string, Map<number, MapRecord>>;
   /** Virtual page → physical page for vmalloc space. */
   vmap: Map<number, number>;
   vmallocNext: number;

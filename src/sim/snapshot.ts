@@ -10,6 +10,7 @@ import { ramRead, SZ_16M, SZ_4G } from './hw/memory.ts';
 import { KERNEL_IMAGE, type Buffer, type Machine, type MapRecord } from './machine.ts';
 import { physChunks } from './mm/buffers.ts';
 import { swiotlbRuns } from './dma/swiotlb.ts';
+import { allMappings } from './dma/tracking.ts';
 import { debugActiveCachelines, debugLiveEntries, type DebugEntry } from './dma/debug.ts';
 
 export interface BufferInfo {
@@ -102,7 +103,7 @@ export function snapshot(m: Machine): MachineSnapshot {
       }),
     },
     buffers: m.buffers.filter((b) => b.live).map((b) => bufferInfo(m, b)),
-    mappings: Object.values(m.maps).map((r) => ({ ...r })),
+    mappings: [...allMappings(m)].map((r) => ({ ...r })),
     swiotlb: p ? { start: p.start, end: p.end, nslabs: p.nslabs, used: p.used, index: p.index, runs: swiotlbRuns(p) } : null,
     debug: { entries: debugLiveEntries(m.debug), cachelines: debugActiveCachelines(m.debug) },
     devices: Object.values(m.devices).map((d) => ({ name: d.name, maskBits: d.maskBits, coherent: d.coherent, iommu: d.cfg.iommu, driverBound: d.driverBound, maxSegSize: d.maxSegSize })),
@@ -177,7 +178,7 @@ export function bytesThreeWays(m: Machine, bufferName: string, offset = 0, len?:
     ramRead(m.ram, ch.phys, ch.len, ram, ch.at);
   }
   const devices: ByteView[] = [];
-  for (const r of Object.values(m.maps)) {
+  for (const r of allMappings(m)) {
     if (r.bufId !== b.id) continue;
     const dev = m.devices[r.dev];
     if (!dev) continue;

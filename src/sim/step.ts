@@ -17,6 +17,7 @@ import { allocPages, cacheEvictBuffer, cpuMemset, cpuRead, cpuWrite, freeBuffer,
 import { DMA_MAPPING_ERROR, dmaMapPage, dmaMapSg, dmaMapSingle, dmaMappingError, dmaSetMask, dmaSync, dmaSyncSg, dmaUnmap, dmaUnmapSg, releaseDriver } from './dma/mapping.ts';
 import { dmaAllocCoherent, dmaAllocNoncoherent, dmaFreeCoherent, dmaFreeNoncoherent } from './dma/coherent.ts';
 import { devRead, devWrite } from './hw/device.ts';
+import { allMappings, mappingsOfBuffer } from './dma/tracking.ts';
 
 
 function bindBuf(m: Machine, c: Command, id: number): void {
@@ -58,7 +59,7 @@ function freeOp(kind: 'kmalloc' | 'pages' | 'vmalloc', fn: string): Handler {
     if (kind === 'pages' && c.args[1] && argInt(m, c.args[1]) !== buf.order) {
       o.observations.push(`__free_pages with order ${argInt(m, c.args[1])} but '${buf.name}' was allocated with order ${buf.order}`);
     }
-    const live = Object.values(m.maps).filter((r) => r.bufId === buf.id);
+    const live = mappingsOfBuffer(m, buf.id);
     for (const r of live) o.observations.push(`'${buf.name}' is freed while still mapped for ${r.dev} (mapped at line ${r.line}): the device can still reach memory the allocator will hand out again`);
     freeBuffer(m, buf, fn, fn, o);
   };
@@ -224,8 +225,7 @@ const CORE_OPS: OpTable = {
 
 /** The explorer's ownership check for CPU loads and stores (not a kernel log). */
 function cpuTouch(m: Machine, bufId: number, off: number, len: number, write: boolean, o: StepOutcome): void {
-  for (const k in m.maps) {
-    const r = m.maps[k]!;
+  for (const r of allMappings(m)) {
     if (r.bufId !== bufId || r.owner !== 'device' || r.api === 'coherent') continue;
     const b = m.buffers[bufId]!;
     const start = r.phys - (b.phys >= 0 ? b.phys : r.phys);

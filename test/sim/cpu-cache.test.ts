@@ -81,3 +81,41 @@ describe('cpu-cache', () => {
     expect(ramText(ram, 0x5000, 2)).toBe('zz');
   });
 });
+
+describe('cpu-cache bookkeeping', () => {
+  it('a CPU memcpy through the cache fills source lines clean and leaves destination lines dirty', async () => {
+    const { cacheCopy } = await import('../../src/sim/hw/cpu-cache.ts');
+    const { c, ram } = setup();
+    ramWrite(ram, 0x6000, enc('source bytes'));
+    cacheCopy(c, ram, 0x7000, 0x6000, 12, null);
+    expect(lineState(c, 0x6000)).toBe('C');
+    expect(lineState(c, 0x7000)).toBe('D');
+    const out = new Uint8Array(12);
+    cacheRead(c, ram, 0x7000, 12, out, null);
+    expect(new TextDecoder().decode(out)).toBe('source bytes');
+    expect(ramText(ram, 0x7000, 6)).toBe('\0\0\0\0\0\0');
+  });
+
+  it('the per-page line counts always match the lines present (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    const { cacheCopy, cacheLines } = await import('../../src/sim/hw/cpu-cache.ts');
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('r', 'w', 'x', 'i', 'e'), fc.integer({ min: 0, max: 0x7fff }), fc.integer({ min: 1, max: 300 })), { maxLength: 40 }),
+        (ops) => {
+          const { c, ram } = setup();
+          for (const [op, a, n] of ops) {
+            if (op === 'r') cacheRead(c, ram, a, n, new Uint8Array(n), null);
+            else if (op === 'w') cacheWrite(c, ram, a, new Uint8Array(n).fill(7), null);
+            else if (op === 'x') cacheCopy(c, ram, (a + 0x9000) & 0xffff, a, n, null);
+            else if (op === 'i') maintainLine(c, ram, a - (a % 64), 'inval');
+            else evictRange(c, ram, a, n, []);
+          }
+          const want = new Map<number, number>();
+          for (const l of cacheLines(c)) want.set(Math.floor(l.line / 4096), (want.get(Math.floor(l.line / 4096)) ?? 0) + 1);
+          expect(new Map([...c.pageLines].sort())).toEqual(new Map([...want].sort()));
+        },
+      ),
+    );
+  });
+});

@@ -6,7 +6,7 @@
  */
 import type { SimEvent } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
-import { linesOf, maintainLine } from '../hw/cpu-cache.ts';
+import { linesOf, maintainLine, pageHasLines } from '../hw/cpu-cache.ts';
 import type { Machine } from '../machine.ts';
 import type { MaintPlan } from './arch.ts';
 import { isSwiotlbBuffer } from '../dma/swiotlb.ts';
@@ -17,6 +17,11 @@ export function runMaintenance(m: Machine, start: number, size: number, plan: Ma
   const end = start + size;
   const lines = [];
   for (let l = first; l <= last; l += c.line) {
+    if (!pageHasLines(c, Math.floor(l / 4096))) {
+      // nothing of this page is cached: skip to its last line
+      l = Math.floor(l / 4096) * 4096 + 4096 - c.line;
+      continue;
+    }
     let op = plan.op;
     if (op === 'inval' && plan.edges === 'promote' && (l < start || l + c.line > end)) op = 'clean_inval';
     const a = maintainLine(c, m.ram, l, op);

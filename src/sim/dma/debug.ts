@@ -561,6 +561,14 @@ function liveRecords(s: DebugState): DebugRecord[] {
   return out.sort((a, b) => a.seq - b.seq);
 }
 
+function devAddrTag(devAddr: number): string {
+  return `[device address=0x${hex16(devAddr)}]`;
+}
+
+function syncTail(devAddr: number, size: number, mapped: DmaDir, synced: DmaDir): string {
+  return `${devAddrTag(devAddr)} [size=${size} bytes] [mapped with ${DIR_NAMES[mapped]}] [synced with ${DIR_NAMES[synced]}]`;
+}
+
 /**
  * check_unmap(): run by dma_unmap_*, dma_unmap_sg (once per mapped entry),
  * dma_free_coherent and dma_free_pages. Every check that fails is reported,
@@ -590,9 +598,8 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
     }
     return out;
   }
-  const addr = (): string => `[device address=0x${hex16(ref.devAddr)}]`;
   if (ref.size !== e.size) {
-    errPrintk(s, out, 'unmap/size-mismatch', ref.dev, `device driver frees DMA memory with different size ${addr()} [map size=${e.size} bytes] [unmap size=${ref.size} bytes]`, why(s, fn, RULES.sizeMismatch), e);
+    errPrintk(s, out, 'unmap/size-mismatch', ref.dev, `device driver frees DMA memory with different size ${devAddrTag(ref.devAddr)} [map size=${e.size} bytes] [unmap size=${ref.size} bytes]`, why(s, fn, RULES.sizeMismatch), e);
   }
   if (k !== e.k) {
     errPrintk(
@@ -600,7 +607,7 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
       out,
       'unmap/wrong-function',
       ref.dev,
-      `device driver frees DMA memory with wrong function ${addr()} [size=${ref.size} bytes] [mapped as ${s.typeNames[e.k]}] [unmapped as ${s.typeNames[k]}]`,
+      `device driver frees DMA memory with wrong function ${devAddrTag(ref.devAddr)} [size=${ref.size} bytes] [mapped as ${s.typeNames[e.k]}] [unmapped as ${s.typeNames[k]}]`,
       why(s, fn, RULES.wrongFunction),
       e,
     );
@@ -614,7 +621,7 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
         out,
         'unmap/cpu-address',
         ref.dev,
-        `device driver frees DMA memory with different CPU address ${addr()} [size=${ref.size} bytes] [cpu alloc address=${pa}${hex16(e.paddr)}] [cpu free address=${pa}${hex16(freed)}]`,
+        `device driver frees DMA memory with different CPU address ${devAddrTag(ref.devAddr)} [size=${ref.size} bytes] [cpu alloc address=${pa}${hex16(e.paddr)}] [cpu free address=${pa}${hex16(freed)}]`,
         why(s, fn, RULES.cpuAddress),
         e,
       );
@@ -629,14 +636,14 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
       out,
       'unmap/direction',
       ref.dev,
-      `device driver frees DMA memory with different direction ${addr()} [size=${ref.size} bytes] [mapped with ${DIR_NAMES[e.dir]}] [unmapped with ${DIR_NAMES[ref.dir]}]`,
+      `device driver frees DMA memory with different direction ${devAddrTag(ref.devAddr)} [size=${ref.size} bytes] [mapped with ${DIR_NAMES[e.dir]}] [unmapped with ${DIR_NAMES[ref.dir]}]`,
       why(s, fn, RULES.directionUnmap),
       e,
     );
   }
   if (e.mapErr === 'not-checked') {
     // no space before '[' in the kernel's string
-    errPrintk(s, out, 'unmap/map-error-not-checked', ref.dev, `device driver failed to check map error${addr()} [size=${ref.size} bytes] [mapped as ${s.typeNames[e.k]}]`, why(s, fn, RULES.mapErrorNotChecked), e);
+    errPrintk(s, out, 'unmap/map-error-not-checked', ref.dev, `device driver failed to check map error${devAddrTag(ref.devAddr)} [size=${ref.size} bytes] [mapped as ${s.typeNames[e.k]}]`, why(s, fn, RULES.mapErrorNotChecked), e);
   }
   removeRecord(s, e);
   return out;
@@ -692,15 +699,14 @@ export function debugSync(s: DebugState, ref: DebugSyncRef, forCpu: boolean): Fi
     );
   }
   if (e.dir === 'DMA_BIDIRECTIONAL') return out;
-  const tail = (): string => `[device address=0x${hex16(ref.devAddr)}] [size=${e.size} bytes] [mapped with ${DIR_NAMES[e.dir]}] [synced with ${DIR_NAMES[ref.dir]}]`;
   if (ref.dir !== e.dir) {
-    errPrintk(s, out, 'sync/direction-mismatch', ref.dev, `device driver syncs DMA memory with different direction ${tail()}`, why(s, fn, RULES.syncDirection), e);
+    errPrintk(s, out, 'sync/direction-mismatch', ref.dev, `device driver syncs DMA memory with different direction ${syncTail(ref.devAddr, e.size, e.dir, ref.dir)}`, why(s, fn, RULES.syncDirection), e);
   }
   if (forCpu && e.dir !== 'DMA_FROM_DEVICE' && ref.dir !== 'DMA_TO_DEVICE') {
-    errPrintk(s, out, 'sync/device-read-only', ref.dev, `device driver syncs device read-only DMA memory for cpu ${tail()}`, why(s, fn, RULES.syncReadOnly), e);
+    errPrintk(s, out, 'sync/device-read-only', ref.dev, `device driver syncs device read-only DMA memory for cpu ${syncTail(ref.devAddr, e.size, e.dir, ref.dir)}`, why(s, fn, RULES.syncReadOnly), e);
   }
   if (!forCpu && e.dir !== 'DMA_TO_DEVICE' && ref.dir !== 'DMA_FROM_DEVICE') {
-    errPrintk(s, out, 'sync/device-write-only', ref.dev, `device driver syncs device write-only DMA memory to device ${tail()}`, why(s, fn, RULES.syncWriteOnly), e);
+    errPrintk(s, out, 'sync/device-write-only', ref.dev, `device driver syncs device write-only DMA memory to device ${syncTail(ref.devAddr, e.size, e.dir, ref.dir)}`, why(s, fn, RULES.syncWriteOnly), e);
   }
   if (sgEnts && sgEnts !== e.sgCallEnts) {
     errPrintk(s, out, 'sync/sg-count', ref.dev, `device driver syncs DMA sg list with different entry count [map count=${e.sgCallEnts}] [sync count=${sgEnts}]`, why(s, fn, RULES.sgCountSync), e);

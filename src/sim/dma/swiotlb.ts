@@ -22,7 +22,7 @@
  */
 import type { Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
-import { cacheRead, cacheWrite } from '../hw/cpu-cache.ts';
+import { cacheCopy } from '../hw/cpu-cache.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import type { Device, Machine } from '../machine.ts';
 import type { DmaDir } from './debug.ts';
@@ -130,9 +130,7 @@ function releaseSlots(p: SwiotlbPool, index: number): number {
 
 /** CPU memcpy between original and slot, through the cache on both sides. */
 function cpuCopy(m: Machine, to: number, from: number, len: number): void {
-  const tmp = new Uint8Array(len);
-  cacheRead(m.cache, m.ram, from, len, tmp, null);
-  cacheWrite(m.cache, m.ram, to, tmp, null);
+  cacheCopy(m.cache, m.ram, to, from, len, null);
 }
 
 /**

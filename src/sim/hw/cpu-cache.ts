@@ -34,6 +34,8 @@ export interface CpuCache {
   data: Uint8Array;
   /** 1 for each byte the CPU stored since the line was last clean: what an invalidate would lose. */
   dirtyBytes: Uint8Array;
+  /** Lines present per physical page: lets maintenance skip pages with nothing cached. */
+  pageLines: Map<number, number>;
   clock: number;
 }
 
@@ -50,6 +52,7 @@ export function createCache(size: number, line: number, ways: number): CpuCache 
     lru: new Float64Array(slots),
     data: new Uint8Array(size),
     dirtyBytes: new Uint8Array(size),
+    pageLines: new Map(),
     clock: 0,
   };
 }
@@ -85,7 +88,22 @@ function writeBack(c: CpuCache, ram: Ram, slot: number): void {
   c.dirtyBytes.fill(0, slot * c.line, (slot + 1) * c.line);
 }
 
+const PAGE = 4096;
+
+function notePresent(c: CpuCache, lineAddr: number, delta: 1 | -1): void {
+  const pfn = Math.floor(lineAddr / PAGE);
+  const n = (c.pageLines.get(pfn) ?? 0) + delta;
+  if (n) c.pageLines.set(pfn, n);
+  else c.pageLines.delete(pfn);
+}
+
+/** Are any lines of the page at `pfn` in the cache? */
+export function pageHasLines(c: CpuCache, pfn: number): boolean {
+  return c.pageLines.has(pfn);
+}
+
 function invalidateSlot(c: CpuCache, slot: number): void {
+  if (c.state[slot] !== I) notePresent(c, c.tags[slot]!, -1);
   c.state[slot] = I;
   c.tags[slot] = -1;
   c.dirtyBytes.fill(0, slot * c.line, (slot + 1) * c.line);
@@ -112,7 +130,9 @@ function fill(c: CpuCache, ram: Ram, lineAddr: number, ev: SimEvent[] | null, wh
     const dirty = c.state[victim] === D;
     if (dirty) writeBack(c, ram, victim);
     ev?.push({ kind: 'cache_evict', line: c.tags[victim]!, set, way: victim - base, dirty, reason: 'lru' });
+    notePresent(c, c.tags[victim]!, -1);
   }
+  notePresent(c, lineAddr, 1);
   c.tags[victim] = lineAddr;
   c.state[victim] = C;
   if (!whole) ramRead(ram, lineAddr, c.line, c.data, victim * c.line);
@@ -168,6 +188,46 @@ export function cacheWrite(c: CpuCache, ram: Ram, phys: number, src: Uint8Array,
     done += take;
   }
   return n;
+}
+
+/**
+ * A CPU memcpy of `len` bytes from `src` to `dst` (physical), through the
+ * cache: loads fill source lines, stores dirty destination lines. When both
+ * sides share their offset within a line (swiotlb's bounce copies do), lines
+ * are copied inside the cache without a bounce buffer.
+ */
+export function cacheCopy(c: CpuCache, ram: Ram, dst: number, src: number, len: number, ev: SimEvent[] | null): void {
+  if ((dst - src) % c.line !== 0) {
+    const tmp = new Uint8Array(len);
+    cacheRead(c, ram, src, len, tmp, ev);
+    cacheWrite(c, ram, dst, tmp, ev);
+    return;
+  }
+  let done = 0;
+  while (done < len) {
+    const s = src + done;
+    const off = s % c.line;
+    const take = Math.min(len - done, c.line - off);
+    const sLine = s - off;
+    const dLine = dst + done - off;
+    let ss = lookup(c, sLine);
+    if (ss < 0) ss = fill(c, ram, sLine, ev);
+    c.lru[ss] = ++c.clock;
+    let ds = lookup(c, dLine);
+    if (ds < 0) {
+      ds = fill(c, ram, dLine, ev, take === c.line);
+      // the fill may have evicted the source line; reload it
+      if (c.tags[ss] !== sLine || c.state[ss] === I) {
+        ss = lookup(c, sLine);
+        if (ss < 0) ss = fill(c, ram, sLine, ev);
+      }
+    }
+    c.lru[ds] = ++c.clock;
+    c.data.copyWithin(ds * c.line + off, ss * c.line + off, ss * c.line + off + take);
+    c.dirtyBytes.fill(1, ds * c.line + off, ds * c.line + off + take);
+    c.state[ds] = D;
+    done += take;
+  }
 }
 
 /** The bytes of a dirty line the CPU stored since it was last clean: what an invalidate throws away. */

@@ -1,0 +1,52 @@
+/**
+ * The explorer's own record of live mappings and coherent allocations (who
+ * owns which buffer, since which line): not a kernel structure — dma-direct
+ * keeps none — but what the ownership views, the observations and the
+ * timeline lanes read. One Map per device keyed by DMA address keeps map and
+ * unmap O(1).
+ */
+import type { Machine, MapRecord } from '../machine.ts';
+
+function perDevice(m: Machine, dev: string): Map<number, MapRecord> {
+  let t = m.maps[dev];
+  if (!t) {
+    t = new Map();
+    m.maps[dev] = t;
+  }
+  return t;
+}
+
+export function trackMapping(m: Machine, r: MapRecord): void {
+  perDevice(m, r.dev).set(r.addr, r);
+}
+
+export function untrackMapping(m: Machine, dev: string, addr: number): MapRecord | undefined {
+  const t = m.maps[dev];
+  const r = t?.get(addr);
+  if (r) t!.delete(addr);
+  return r;
+}
+
+export function exactMapping(m: Machine, dev: string, addr: number): MapRecord | undefined {
+  return m.maps[dev]?.get(addr);
+}
+
+/** The live mapping of `dev` that contains [addr, addr+size), exact start first. */
+export function findMapping(m: Machine, dev: string, addr: number, size: number): MapRecord | undefined {
+  const t = m.maps[dev];
+  if (!t) return undefined;
+  const exact = t.get(addr);
+  if (exact && addr + size <= exact.addr + exact.size) return exact;
+  for (const r of t.values()) if (addr >= r.addr && addr + size <= r.addr + r.size) return r;
+  return undefined;
+}
+
+export function* allMappings(m: Machine): Generator<MapRecord> {
+  for (const dev in m.maps) yield* m.maps[dev]!.values();
+}
+
+export function mappingsOfBuffer(m: Machine, bufId: number): MapRecord[] {
+  const out: MapRecord[] = [];
+  for (const r of allMappings(m)) if (r.bufId === bufId) out.push(r);
+  return out;
+}
