@@ -27,6 +27,7 @@ import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { debugMap, debugUnmap, type DmaDir } from './debug.ts';
 import { coherentZoneLimit, pageAlign } from './direct.ts';
 import { report } from './mapping.ts';
+import { trackMapping, untrackMapping } from './tracking.ts';
 
 const FILE = 'kernel/dma/direct.c';
 
@@ -82,7 +83,7 @@ export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: nu
   });
   cpuMemset(m, b, 0, 0, alloc > size ? size : alloc, o);
   report(debugMap(m.debug, { dev: dev.name, devAddr: phys, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', paddr: phys, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: b.va, mapErr: 'n/a', step: m.step }, true), o);
-  m.maps[`${dev.name}@${phys}`] = { dev: dev.name, addr: phys, size: alloc, dir: 'DMA_BIDIRECTIONAL', api: 'coherent', phys, tlbAddr: -1, bufId: b.id, owner: 'device', step: m.step, line: m.line };
+  trackMapping(m, { dev: dev.name, addr: phys, size: alloc, dir: 'DMA_BIDIRECTIONAL', api: 'coherent', phys, tlbAddr: -1, bufId: b.id, owner: 'device', step: m.step, line: m.line });
   o.result = phys;
   o.resultKind = 'addr';
   return b;
@@ -90,7 +91,7 @@ export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: nu
 
 export function dmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
   report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: cpu?.va ?? 0, cpuPaddr: cpu && cpu.phys >= 0 ? cpu.phys : undefined }), o);
-  delete m.maps[`${dev.name}@${addr}`];
+  untrackMapping(m, dev.name, addr);
   if (cpu && cpu.live && cpu.kind === 'coherent') {
     if (cpu.uncached) for (let i = 0; i < cpu.allocSize / PAGE_SIZE; i++) m.vmap.delete(cpu.va / PAGE_SIZE + i);
     freeBuffer(m, cpu, 'dma_free_coherent', 'dma_direct_free', o);
@@ -119,7 +120,7 @@ export function dmaAllocNoncoherent(m: Machine, dev: Device, name: string, size:
   });
   cpuMemset(m, b, 0, 0, alloc, o);
   report(debugMap(m.debug, { dev: dev.name, devAddr: phys, size, type: 'noncoherent', dir, paddr: phys, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: b.va, mapErr: 'n/a', step: m.step }, true), o);
-  m.maps[`${dev.name}@${phys}`] = { dev: dev.name, addr: phys, size: alloc, dir, api: 'noncoherent', phys, tlbAddr: -1, bufId: b.id, owner: 'cpu', step: m.step, line: m.line };
+  trackMapping(m, { dev: dev.name, addr: phys, size: alloc, dir, api: 'noncoherent', phys, tlbAddr: -1, bufId: b.id, owner: 'cpu', step: m.step, line: m.line });
   o.result = phys;
   o.resultKind = 'addr';
   return b;
@@ -127,7 +128,7 @@ export function dmaAllocNoncoherent(m: Machine, dev: Device, name: string, size:
 
 export function dmaFreeNoncoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, dir: DmaDir, o: StepOutcome): void {
   report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'noncoherent', dir, cpuAddr: cpu?.va ?? 0, cpuPaddr: cpu && cpu.phys >= 0 ? cpu.phys : undefined }), o);
-  delete m.maps[`${dev.name}@${addr}`];
+  untrackMapping(m, dev.name, addr);
   if (cpu && cpu.live && cpu.kind === 'noncoherent') freeBuffer(m, cpu, 'dma_free_noncoherent', 'dma_direct_free_pages', o);
   else if (!cpu) freeRange(m.free, addr, pageAlign(size));
 }

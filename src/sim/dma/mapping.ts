@@ -17,6 +17,7 @@ import { debugMap, debugMapSg, debugMapTimeFinding, debugMappingError, debugRele
 import { archOps } from '../arch/arch.ts';
 import { DMA_MAPPING_ERROR, directMap, directSyncForCpu, directSyncForDevice, directUnmap, logWarn, type Attrs } from './direct.ts';
 import { warnOnce } from './swiotlb.ts';
+import { exactMapping, findMapping, trackMapping, untrackMapping } from './tracking.ts';
 
 const FILE = 'kernel/dma/mapping.c';
 
@@ -56,30 +57,15 @@ function notYet(dev: Device, what: string, o: StepOutcome): void {
   o.observations.push(`${what} through ${dev.name}'s IOMMU is not supported by this version of the explorer yet (the device is behind ${dev.cfg.iommu}); use mode=passthrough or no iommu= to see dma-direct`);
 }
 
-function mapKey(dev: string, addr: number): string {
-  return `${dev}@${addr}`;
-}
-
 function track(m: Machine, r: MapRecord): void {
-  m.maps[mapKey(r.dev, r.addr)] = r;
+  trackMapping(m, r);
 }
 
 function untrack(m: Machine, dev: string, addr: number): MapRecord | undefined {
-  const k = mapKey(dev, addr);
-  const r = m.maps[k];
-  if (r) delete m.maps[k];
-  return r;
+  return untrackMapping(m, dev, addr);
 }
 
-export function findMapping(m: Machine, dev: string, addr: number, size: number): MapRecord | undefined {
-  const exact = m.maps[mapKey(dev, addr)];
-  if (exact) return exact;
-  for (const k in m.maps) {
-    const r = m.maps[k]!;
-    if (r.dev === dev && addr >= r.addr && addr + size <= r.addr + r.size) return r;
-  }
-  return undefined;
-}
+export { findMapping };
 
 /** dma-debug's 6.18 rule: no EEXIST report when unaligned kmalloc buffers may bounce through swiotlb. */
 function bounceUnalignedKmalloc(m: Machine): boolean {
@@ -183,7 +169,7 @@ export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOu
 export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): void {
   if (!checkDirection(dir, `dma_unmap_${api}_attrs`, o)) return;
   if (usesIommu(m, dev)) return notYet(dev, 'Streaming DMA', o);
-  const rec = m.maps[mapKey(dev.name, addr)];
+  const rec = exactMapping(m, dev.name, addr);
   if (rec || addr !== DMA_MAPPING_ERROR) directUnmap(m, dev, addr, size, dir, attrs, o);
   report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: api, dir }), o);
   untrack(m, dev.name, addr);
