@@ -4,7 +4,7 @@
  * happened to every line that was present (written back, invalidated, dirty
  * bytes discarded).
  */
-import type { SimEvent } from '../events.ts';
+import type { LineAction, SimEvent } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { linesOf, maintainLine, pageHasLines } from '../hw/cpu-cache.ts';
 import type { Machine } from '../machine.ts';
@@ -29,15 +29,28 @@ export function runMaintenance(m: Machine, start: number, size: number, plan: Ma
   }
   const ev: SimEvent = { kind: 'cache_maint', op: plan.op, start, size, lines, instr: plan.instr, why: plan.why };
   o.events.push(ev);
+  reportDiscards(m, lines, plan, o);
+}
+
+/** One observation per kind of memory for the dirty bytes an invalidate threw away. */
+function reportDiscards(m: Machine, lines: LineAction[], plan: MaintPlan, o: StepOutcome): void {
+  const groups = { slot: { bytes: 0, lines: 0, first: -1 }, other: { bytes: 0, lines: 0, first: -1 } };
   for (const a of lines) {
     if (!a.lostHex) continue;
     const at = a.line + (a.lostOffset ?? 0);
-    const n = a.lostHex.length / 2;
-    const how = `${plan.why.fn} invalidated the line (${plan.instr.split(':')[0]})`;
+    const g = isSwiotlbBuffer(m, at) ? groups.slot : groups.other;
+    g.bytes += a.lostHex.length / 2;
+    g.lines++;
+    if (g.first < 0) g.first = at;
+  }
+  const how = `${plan.why.fn} invalidated ${plan.instr.split(':')[0]}`;
+  const where = (g: { lines: number; first: number }) => `${g.lines} line(s) from 0x${g.first.toString(16)}`;
+  if (groups.other.lines) {
+    o.observations.push(`dirty data discarded: ${groups.other.bytes} byte(s) the CPU wrote, in ${where(groups.other)}, were lost when ${how}; RAM keeps its older bytes`);
+  }
+  if (groups.slot.lines) {
     o.observations.push(
-      isSwiotlbBuffer(m, at)
-        ? `dirty data discarded in the swiotlb slot: ${n} byte(s) at 0x${at.toString(16)} that swiotlb copied in through the cache were lost when ${how}; the slot in RAM keeps older bytes, which a partial device write would let unmap copy back`
-        : `dirty data discarded: ${n} byte(s) at 0x${at.toString(16)} were in a dirty cache line and lost when ${how}; RAM keeps its older bytes`,
+      `dirty data discarded in the swiotlb slot: ${groups.slot.bytes} byte(s) that swiotlb copied in through the cache, in ${where(groups.slot)}, were lost when ${how}; the slot in RAM keeps older bytes, which a partial device write would let unmap copy back`,
     );
   }
 }

@@ -125,7 +125,10 @@ export function devWrite(m: Machine, dev: Device, addr: number, data: Uint8Array
     }
   }
   if (dirty) o.observations.push(`${dirty} dirty CPU cache line(s) cover bytes the device just wrote: if they are written back (eviction or a clean) they overwrite the device's data`);
-  if (clean) o.observations.push(`${clean} clean CPU cache line(s) still hold the old bytes: a CPU read before an invalidate returns stale data`);
+  if (clean) {
+    // expected while the device owns the buffer; the sync or unmap will invalidate them
+    o.events.push({ kind: 'note', text: `${clean} clean line(s) now stale`, why: { fn: 'arch_sync_dma_for_cpu', file: 'include/linux/dma-map-ops.h', rule: `${clean} clean CPU cache line(s) still hold the old bytes: until dma_sync_*_for_cpu or unmap invalidates them, a CPU read would return stale data` } });
+  }
   o.events.push({
     kind: 'dev_access',
     dev: dev.name,
