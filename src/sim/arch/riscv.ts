@@ -10,6 +10,9 @@
  *   neighbour data in that block (ARM cleans+invalidates edges instead).
  * - arch_dma_prep_coherent: cbo.flush (clean+invalidate).
  *
+ * - From 6.6 small non-coherent kmalloc buffers bounce through swiotlb
+ *   (DMA_BOUNCE_UNALIGNED_KMALLOC), as on arm64 from 6.5.
+ *
  * Simplified: the cache block size is the machine's line size; cbo.inval truly
  * invalidates (menvcfg.CBIE set by firmware).
  */
@@ -22,7 +25,9 @@ export const riscv: ArchOps = {
   hasNonCoherentDma: true,
   kmallocAlign: 64,
   dmaMinAlign: 64,
-  kmallocBounceFrom: null,
+  // RISCV_DMA_NONCOHERENT selects DMA_BOUNCE_UNALIGNED_KMALLOC if SWIOTLB (the
+  // series "riscv: allow kmalloc() caches aligned to the smallest value", 6.6)
+  kmallocBounceFrom: 6006,
   forDevice(dir) {
     return {
       op: 'clean',
