@@ -363,6 +363,7 @@ const SIGS: OpSig[] = [
     doc: 'Release CMA pages.',
   }),
   sig('alloc_movable', 'cma', { args: [size], results: ['buf'], doc: 'Movable pages placed in the CMA area, lowest free first.' }),
+  sig('free_movable', 'cma', { args: [a('p', 'buf')], doc: 'Free movable pages from alloc_movable (their CMA pages return to the area).' }),
   sig('pin_pages', 'cma', { args: [a('p', 'ptr'), a('len', 'size')], yieldsInt: true, doc: 'Pin pages (short-term): they cannot migrate.' }),
   sig('unpin_pages', 'cma', { args: [a('p', 'ptr'), a('len', 'size')], doc: 'Unpin pages.' }),
 

@@ -60,8 +60,19 @@ export type SimEvent =
   | { kind: 'iotlb'; domain: string; op: 'hit' | 'miss' | 'fill' | 'flush' | 'inval'; iova: number; phys?: number; stale?: boolean; why: Why }
   | { kind: 'iommu_fault'; domain: string; dev: string; iova: number; write: boolean; stage: string; why: Why }
   | { kind: 'fq'; domain: string; op: 'queue' | 'flush'; entries: number; why: Why }
-  | { kind: 'gpu_vm'; vm: string; op: 'map' | 'unmap' | 'walk' | 'fault'; va: number; size: number; dmaAddr?: number; why: Why }
-  | { kind: 'cma'; op: 'alloc' | 'release' | 'busy_retry' | 'fail' | 'migrate'; pfn: number; count: number; to?: number; why: Why }
-  | { kind: 'dmabuf'; op: string; buf: string; attachment?: string; dir?: string; why: Why };
+  /**
+   * A device-internal MMU (GPU): `walk` is stage 1 (GPU VA → DMA address, with
+   * the table index used at each level); a `fault` names its `stage`: the
+   * GPU's own MMU (no GPU PTE) or the system IOMMU / bus behind it (stage 2).
+   */
+  | { kind: 'gpu_vm'; vm: string; op: 'map' | 'unmap' | 'walk' | 'fault'; va: number; size: number; dmaAddr?: number; as?: number; levels?: number[]; stage?: 'gpu-mmu' | 'iommu'; why: Why }
+  /** CMA: `borrow` = movable pages lent from the area, `pin` / `unpin` = short-term GUP pins (pfn = first page). */
+  | { kind: 'cma'; op: 'alloc' | 'release' | 'busy_retry' | 'fail' | 'migrate' | 'borrow' | 'pin' | 'unpin'; pfn: number; count: number; to?: number; why: Why }
+  /**
+   * dma-buf: op is the kernel function or callback (`export`, `attach`, `map`,
+   * `map_cached`, `unmap`, `pin`, `move`, `move_notify`, `lock`, …); `sgt` names
+   * the sg_table of a mapping, `cached` marks the era-B cached mapping.
+   */
+  | { kind: 'dmabuf'; op: string; buf: string; attachment?: string; dir?: string; sgt?: string; cached?: boolean; why: Why };
 
 export type SimEventKind = SimEvent['kind'];

@@ -15,6 +15,10 @@ import { createFreeList, type FreeList } from './mm/page-alloc.ts';
 import { createSwiotlb, type SwiotlbPool } from './dma/swiotlb.ts';
 import { createDebugState, type DebugState, type DmaDir } from './dma/debug.ts';
 import { archOps } from './arch/arch.ts';
+import { createIommuState, type IommuState } from './iommu/iommu.ts';
+import { createCmaState, type CmaState } from './dma/cma-state.ts';
+import type { GpuVm } from './hw/gpu-mmu.ts';
+import type { DmaBuf, DmaBufAttachment } from './dma-buf/dma-buf.ts';
 
 export const KERNEL_IMAGE = { start: 0x200000, end: 0x2000000 } as const;
 /** arm64-style kernel virtual addresses (48-bit, printed with a 0xffff prefix). */
@@ -131,6 +135,15 @@ export interface Machine {
   /** Source line of the statement being executed. */
   line: number;
   timeUs: number;
+  /** System IOMMUs: domains, page tables, IOTLBs, IOVA allocators, flush queues (iommu/iommu.ts). */
+  iommu: IommuState;
+  /** The default CMA area, the movable pages borrowing it, short-term pins (dma/cma-state.ts). */
+  cma: CmaState;
+  /** Device-internal MMU address spaces (hw/gpu-mmu.ts). */
+  gpuVms: GpuVm[];
+  /** dma-bufs and their attachments (dma-buf/dma-buf.ts). */
+  dmaBufs: DmaBuf[];
+  dmaBufAttachments: DmaBufAttachment[];
 }
 
 function deviceFor(cfg: DeviceConfig, arch: Arch): Device {
@@ -187,6 +200,11 @@ export function createMachine(config: MachineConfig): Machine {
     step: 0,
     line: 0,
     timeUs: 0,
+    iommu: createIommuState(config),
+    cma: createCmaState(cmaBase / PAGE_SIZE, cmaSize / PAGE_SIZE),
+    gpuVms: [],
+    dmaBufs: [],
+    dmaBufAttachments: [],
   };
 }
 

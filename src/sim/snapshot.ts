@@ -11,6 +11,9 @@ import { KERNEL_IMAGE, type Buffer, type Machine, type MapRecord } from './machi
 import { physChunks } from './mm/buffers.ts';
 import { swiotlbRuns } from './dma/swiotlb.ts';
 import { allMappings } from './dma/tracking.ts';
+import { cmaView, type CmaView } from './dma/contiguous-ops.ts';
+import { gpuVmViews, type GpuVmView } from './hw/gpu-mmu.ts';
+import { dmaBufViews, type DmaBufView } from './dma-buf/dma-buf.ts';
 import { debugActiveCachelines, debugLiveEntries, type DebugEntry } from './dma/debug.ts';
 
 export interface BufferInfo {
@@ -48,6 +51,9 @@ export interface MachineSnapshot {
   swiotlb: { start: number; end: number; nslabs: number; used: number; index: number; runs: Array<{ index: number; nslots: number; orig: number }> } | null;
   debug: { entries: DebugEntry[]; cachelines: Array<{ line: number; mappings: number }> };
   devices: Array<{ name: string; maskBits: number; coherent: boolean; iommu: string | null; driverBound: boolean; maxSegSize: number }>;
+  cma: CmaView | null;
+  gpuVms: GpuVmView[];
+  dmaBufs: DmaBufView[];
 }
 
 function regions(m: Machine): Region[] {
@@ -107,6 +113,9 @@ export function snapshot(m: Machine): MachineSnapshot {
     swiotlb: p ? { start: p.start, end: p.end, nslabs: p.nslabs, used: p.used, index: p.index, runs: swiotlbRuns(p) } : null,
     debug: { entries: debugLiveEntries(m.debug), cachelines: debugActiveCachelines(m.debug) },
     devices: Object.values(m.devices).map((d) => ({ name: d.name, maskBits: d.maskBits, coherent: d.coherent, iommu: d.cfg.iommu, driverBound: d.driverBound, maxSegSize: d.maxSegSize })),
+    cma: m.layout.cmaSize ? cmaView(m) : null,
+    gpuVms: gpuVmViews(m),
+    dmaBufs: dmaBufViews(m),
   };
 }
 

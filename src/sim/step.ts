@@ -17,6 +17,7 @@ import { allocPages, cacheEvictBuffer, cpuMemset, cpuRead, cpuWrite, freeBuffer,
 import { DMA_MAPPING_ERROR, dmaMapPage, dmaMapSg, dmaMapSingle, dmaMappingError, dmaSetMask, dmaSync, dmaSyncSg, dmaUnmap, dmaUnmapSg, releaseDriver } from './dma/mapping.ts';
 import { dmaAllocCoherent, dmaAllocNoncoherent, dmaFreeCoherent, dmaFreeNoncoherent } from './dma/coherent.ts';
 import { devRead, devWrite } from './hw/device.ts';
+import { advanceTime } from './iommu/iommu.ts';
 import { allMappings, mappingsOfBuffer } from './dma/tracking.ts';
 
 
@@ -137,10 +138,7 @@ const CORE_OPS: OpTable = {
     const { buf, off } = argPtr(m, c.args[0]);
     prefetchBuffer(m, buf, off, argInt(m, c.args[1], 'a length'), o);
   },
-  udelay: (m, c, o) => {
-    m.timeUs += argInt(m, c.args[0], 'microseconds');
-    o.events.push({ kind: 'note', text: `t = ${m.timeUs} µs`, why: { fn: 'udelay', file: 'include/linux/delay.h', rule: 'time passes; timers whose timeout has expired fire' } });
-  },
+  udelay: (m, c, o) => advanceTime(m, argInt(m, c.args[0], 'microseconds'), o),
   dma_map_single: (m, c, o) => {
     const dev = argDev(m, c.args[0]);
     const { buf, off } = argPtr(m, c.args[1]);
@@ -187,7 +185,7 @@ const CORE_OPS: OpTable = {
   device_release_driver: (m, c, o) => releaseDriver(m, argDev(m, c.args[0]), o),
   dma_alloc_coherent: (m, c, o) => {
     const dev = argDev(m, c.args[0]);
-    const b = dmaAllocCoherent(m, dev, c.targets[0] ?? '(coherent)', argInt(m, c.args[1], 'a size'), o);
+    const b = dmaAllocCoherent(m, dev, c.targets[0] ?? '(coherent)', argInt(m, c.args[1], 'a size'), o, argFlags(c.args[2] ?? { k: 'name', name: 'GFP_KERNEL', loc: c.loc }));
     if (b) {
       bindBuf(m, c, b.id);
       bindDma(m, c, 1, b.dmaAddr!, dev.name);
@@ -203,7 +201,7 @@ const CORE_OPS: OpTable = {
   },
   dma_alloc_noncoherent: (m, c, o) => {
     const dev = argDev(m, c.args[0]);
-    const b = dmaAllocNoncoherent(m, dev, c.targets[0] ?? '(noncoherent)', argInt(m, c.args[1], 'a size'), argDir(c.args[2]), o);
+    const b = dmaAllocNoncoherent(m, dev, c.targets[0] ?? '(noncoherent)', argInt(m, c.args[1], 'a size'), argDir(c.args[2]), o, argFlags(c.args[3] ?? { k: 'name', name: 'GFP_KERNEL', loc: c.loc }));
     if (b) {
       bindBuf(m, c, b.id);
       bindDma(m, c, 1, b.dmaAddr!, dev.name);

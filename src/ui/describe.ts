@@ -175,6 +175,7 @@ export const OP_DOCS: Record<string, string> = {
   dma_alloc_from_contiguous: 'Allocates pages from the CMA area, migrating movable pages out of the way.',
   dma_release_from_contiguous: 'Returns pages to the CMA area.',
   alloc_movable: 'Allocates movable pages in the CMA area (as the page cache borrows CMA memory).',
+  free_movable: 'Frees movable pages: their CMA pages return to the area.',
   pin_pages: 'Pins pages for a short time: they cannot migrate.',
   unpin_pages: 'Releases a pin.',
   dma_buf_export: 'An exporter wraps a buffer as a dma-buf.',

@@ -14,20 +14,31 @@
  *   maintenance at all: the zeroes may sit in dirty lines until the driver's
  *   first dma_sync_single_for_device.
  *
+ * A device behind an IOMMU DMA domain allocates through iommu/dma-iommu.ts
+ * (iommu_dma_alloc, dma_common_alloc_pages) instead.
+ *
+ * CMA first (`__dma_direct_alloc_pages` → `dma_alloc_contiguous`): more than
+ * one page with a blocking gfp comes from the default CMA area (contiguous-ops.ts),
+ * else — or when CMA fails or is out of the device's reach — the page allocator;
+ * the free path releases to CMA when the pages came from there.
+ *
  * Simplified: no atomic pools, no NO_KERNEL_MAPPING cookies, no per-device
- * coherent pools; CMA is used once contiguous.ts is wired in.
+ * coherent pools.
  */
 import type { StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
 import { PAGE_SIZE, zoneOf } from '../hw/memory.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine } from '../machine.ts';
-import { cpuMemset, freeBuffer, getOrder } from '../mm/buffers.ts';
+import { cpuMemset, getOrder } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { debugMap, debugUnmap, type DmaDir } from './debug.ts';
 import { coherentZoneLimit, pageAlign } from './direct.ts';
 import { report } from './mapping.ts';
 import { trackMapping, untrackMapping } from './tracking.ts';
+import { dmaDirectAllocFromCma, dmaDirectFreeBuffer } from './contiguous-ops.ts';
+import { devUsesDmaIommu } from '../iommu/iommu.ts';
+import { iommuDmaAllocCoherent, iommuDmaAllocNoncoherent, iommuDmaFreeCoherent, iommuDmaFreeNoncoherent } from '../iommu/dma-iommu.ts';
 
 const FILE = 'kernel/dma/direct.c';
 
@@ -45,11 +56,14 @@ function remap(m: Machine, phys: number, size: number): number {
   return va;
 }
 
-export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome): Buffer | null {
+export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
+  if (devUsesDmaIommu(m, dev)) return iommuDmaAllocCoherent(m, dev, name, size, o);
   const alloc = pageAlign(size);
   const order = getOrder(alloc);
   const limit = coherentZoneLimit(m, dev);
-  const phys = allocHighest(m.free, PAGE_SIZE << order, PAGE_SIZE << order, limit);
+  const cma = dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
+  const phys = cma >= 0 ? cma : allocHighest(m.free, PAGE_SIZE << order, PAGE_SIZE << order, limit);
+  const allocSize = cma >= 0 ? alloc : PAGE_SIZE << order;
   if (phys < 0) {
     o.error = 'NULL';
     o.events.push({ kind: 'note', text: 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: `no free order-${order} block below 0x${limit.toString(16)}` } });
@@ -59,10 +73,10 @@ export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: nu
   if (!dev.coherent) {
     const plan = archOps(m.arch).prepCoherent(m.kernel);
     if (plan) runMaintenance(m, phys, alloc, plan, o);
-    b = newDmaBuffer(m, name, 'coherent', remap(m, phys, alloc), size, phys, PAGE_SIZE << order, dev);
+    b = newDmaBuffer(m, name, 'coherent', remap(m, phys, alloc), size, phys, allocSize, dev);
     b.uncached = true;
   } else {
-    b = newDmaBuffer(m, name, 'coherent', LINEAR_BASE + phys, size, phys, PAGE_SIZE << order, dev);
+    b = newDmaBuffer(m, name, 'coherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
   }
   b.order = order;
   o.events.push({
@@ -90,23 +104,26 @@ export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: nu
 }
 
 export function dmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
+  if (devUsesDmaIommu(m, dev)) return iommuDmaFreeCoherent(m, dev, size, cpu, addr, o);
   report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: cpu?.va ?? 0, cpuPaddr: cpu && cpu.phys >= 0 ? cpu.phys : undefined }), o);
   untrackMapping(m, dev.name, addr);
   if (cpu && cpu.live && cpu.kind === 'coherent') {
     if (cpu.uncached) for (let i = 0; i < cpu.allocSize / PAGE_SIZE; i++) m.vmap.delete(cpu.va / PAGE_SIZE + i);
-    freeBuffer(m, cpu, 'dma_free_coherent', 'dma_direct_free', o);
+    dmaDirectFreeBuffer(m, cpu, 'dma_free_coherent', 'dma_direct_free', o);
   }
 }
 
-export function dmaAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, dir: DmaDir, o: StepOutcome): Buffer | null {
+export function dmaAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, dir: DmaDir, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
+  if (devUsesDmaIommu(m, dev)) return iommuDmaAllocNoncoherent(m, dev, name, size, dir, o);
   const alloc = pageAlign(size);
   const order = getOrder(alloc);
-  const phys = allocHighest(m.free, PAGE_SIZE << order, PAGE_SIZE << order, coherentZoneLimit(m, dev));
+  const cma = dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
+  const phys = cma >= 0 ? cma : allocHighest(m.free, PAGE_SIZE << order, PAGE_SIZE << order, coherentZoneLimit(m, dev));
   if (phys < 0) {
     o.error = 'NULL';
     return null;
   }
-  const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, PAGE_SIZE << order, dev);
+  const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, cma >= 0 ? alloc : PAGE_SIZE << order, dev);
   b.order = order;
   o.events.push({
     kind: 'alloc',
@@ -127,8 +144,9 @@ export function dmaAllocNoncoherent(m: Machine, dev: Device, name: string, size:
 }
 
 export function dmaFreeNoncoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, dir: DmaDir, o: StepOutcome): void {
+  if (devUsesDmaIommu(m, dev)) return iommuDmaFreeNoncoherent(m, dev, size, cpu, addr, dir, o);
   report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'noncoherent', dir, cpuAddr: cpu?.va ?? 0, cpuPaddr: cpu && cpu.phys >= 0 ? cpu.phys : undefined }), o);
   untrackMapping(m, dev.name, addr);
-  if (cpu && cpu.live && cpu.kind === 'noncoherent') freeBuffer(m, cpu, 'dma_free_noncoherent', 'dma_direct_free_pages', o);
+  if (cpu && cpu.live && cpu.kind === 'noncoherent') dmaDirectFreeBuffer(m, cpu, 'dma_free_noncoherent', 'dma_direct_free_pages', o);
   else if (!cpu) freeRange(m.free, addr, pageAlign(size));
 }

@@ -5,8 +5,11 @@
  * → call it → call the dma-debug hook. The explorer's "why did this bounce?"
  * is then a trace of these decisions.
  *
- * Simplified: dma_map_phys and dma_map_page_attrs are one path; the IOMMU
- * path arrives with iommu/dma-iommu.ts.
+ * A device whose default IOMMU domain is a DMA or DMA_FQ domain
+ * (use_dma_iommu()) goes to iommu/dma-iommu.ts; one with an identity
+ * (passthrough) domain, or no IOMMU, to dma-direct.
+ *
+ * Simplified: dma_map_phys and dma_map_page_attrs are one path.
  */
 import type { Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
@@ -17,6 +20,8 @@ import { debugMap, debugMapSg, debugMapTimeFinding, debugMappingError, debugRele
 import { archOps } from '../arch/arch.ts';
 import { DMA_MAPPING_ERROR, directMap, directSyncForCpu, directSyncForDevice, directUnmap, logWarn, type Attrs } from './direct.ts';
 import { warnOnce } from './swiotlb.ts';
+import { devUsesDmaIommu } from '../iommu/iommu.ts';
+import { iommuDmaMapPhys, iommuDmaMapSg, iommuDmaSyncSg, iommuDmaSyncSingle, iommuDmaUnmapPhys, iommuDmaUnmapSg } from '../iommu/dma-iommu.ts';
 import { exactMapping, findMapping, trackMapping, untrackMapping } from './tracking.ts';
 
 const FILE = 'kernel/dma/mapping.c';
@@ -45,16 +50,9 @@ export function checkDirection(dir: DmaDir, fn: string, o: StepOutcome): boolean
   return false;
 }
 
-/** Does this device translate through an IOMMU DMA domain (not passthrough)? */
+/** use_dma_iommu(dev): the device's default domain is an IOMMU DMA (or DMA_FQ) domain, not passthrough. */
 function usesIommu(m: Machine, dev: Device): boolean {
-  if (!dev.cfg.iommu) return false;
-  const iommu = m.config.iommus.find((i) => i.name === dev.cfg.iommu);
-  return !!iommu && iommu.mode !== 'passthrough';
-}
-
-function notYet(dev: Device, what: string, o: StepOutcome): void {
-  o.error = 'ENOSYS';
-  o.observations.push(`${what} through ${dev.name}'s IOMMU is not supported by this version of the explorer yet (the device is behind ${dev.cfg.iommu}); use mode=passthrough or no iommu= to see dma-direct`);
+  return devUsesDmaIommu(m, dev);
 }
 
 function track(m: Machine, r: MapRecord): void {
@@ -77,13 +75,14 @@ function sgDebug(sgt: SgTable): DebugSgEntry[] {
   return sgt.entries.map((e) => ({ devAddr: e.dmaAddress, dmaLen: e.dmaLength, paddr: e.phys, length: e.length }));
 }
 
+const WHY_IOMMU = 'dma-iommu: the device gets an IOVA, which its IOMMU translates to the buffer (prot from the direction: TO_DEVICE read-only, FROM_DEVICE write, BIDIRECTIONAL both); the device owns the buffer until sync_for_cpu or unmap';
+const WHY_IOMMU_BOUNCED = 'dma-iommu: the device gets an IOVA that its IOMMU translates to a swiotlb bounce slot, not to the buffer: it reads and writes the copy; the device owns it until sync_for_cpu or unmap';
+
 /** The streaming map path shared by dma_map_single and dma_map_page. */
 function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): number {
-  if (usesIommu(m, dev)) {
-    notYet(dev, 'Streaming DMA', o);
-    return DMA_MAPPING_ERROR;
-  }
-  const addr = directMap(m, dev, phys, size, dir, attrs, o);
+  const iommu = usesIommu(m, dev);
+  const bounce = { tlb: -1 };
+  const addr = iommu ? iommuDmaMapPhys(m, dev, phys, size, dir, attrs, o, bounce) : directMap(m, dev, phys, size, dir, attrs, o);
   if (addr === DMA_MAPPING_ERROR) {
     o.error = 'DMA_MAPPING_ERROR';
     o.resultKind = 'addr';
@@ -99,8 +98,9 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
     ),
     o,
   );
-  const bounced = addr !== phys;
-  track(m, { dev: dev.name, addr, size, dir, api, phys, tlbAddr: bounced ? addr : -1, bufId: buf.id, owner: 'device', step: m.step, line: m.line });
+  const tlbAddr = iommu ? bounce.tlb : addr !== phys ? addr : -1;
+  const bounced = tlbAddr >= 0;
+  track(m, { dev: dev.name, addr, size, dir, api, phys, tlbAddr, bufId: buf.id, owner: 'device', step: m.step, line: m.line });
   o.events.push({
     kind: 'dma_map',
     dev: dev.name,
@@ -109,12 +109,16 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
     phys,
     size,
     dir,
-    path: bounced ? 'swiotlb' : 'direct',
+    path: iommu ? 'iommu' : bounced ? 'swiotlb' : 'direct',
     why: why(
       api === 'single' ? 'dma_map_single_attrs' : 'dma_map_page_attrs',
-      bounced
-        ? `the device gets the bounce slot's address 0x${addr.toString(16)}, not the buffer's: it reads and writes the copy`
-        : `dma-direct: the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap`,
+      iommu
+        ? bounced
+          ? WHY_IOMMU_BOUNCED
+          : WHY_IOMMU
+        : bounced
+          ? `the device gets the bounce slot's address 0x${addr.toString(16)}, not the buffer's: it reads and writes the copy`
+          : `dma-direct: the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap`,
     ),
   });
   o.result = addr;
@@ -168,9 +172,11 @@ export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOu
 
 export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): void {
   if (!checkDirection(dir, `dma_unmap_${api}_attrs`, o)) return;
-  if (usesIommu(m, dev)) return notYet(dev, 'Streaming DMA', o);
   const rec = exactMapping(m, dev.name, addr);
-  if (rec || addr !== DMA_MAPPING_ERROR) directUnmap(m, dev, addr, size, dir, attrs, o);
+  if (rec || addr !== DMA_MAPPING_ERROR) {
+    if (usesIommu(m, dev)) iommuDmaUnmapPhys(m, dev, addr, size, dir, attrs, o);
+    else directUnmap(m, dev, addr, size, dir, attrs, o);
+  }
   report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: api, dir }), o);
   untrack(m, dev.name, addr);
   o.events.push({ kind: 'dma_unmap', dev: dev.name, api: `dma_unmap_${api}`, addr, size, dir, why: why(`dma_unmap_${api}_attrs`, 'the CPU owns the buffer again; the DMA address is no longer valid') });
@@ -179,8 +185,8 @@ export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, di
 export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
   const fn = forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
   if (!checkDirection(dir, fn, o)) return;
-  if (usesIommu(m, dev)) return notYet(dev, 'Streaming DMA', o);
-  if (forCpu) directSyncForCpu(m, dev, addr, size, dir, o);
+  if (usesIommu(m, dev)) iommuDmaSyncSingle(m, dev, addr, size, dir, forCpu, o);
+  else if (forCpu) directSyncForCpu(m, dev, addr, size, dir, o);
   else directSyncForDevice(m, dev, addr, size, dir, o);
   report(debugSync(m.debug, { dev: dev.name, devAddr: addr, size, dir }, forCpu), o);
   const rec = findMapping(m, dev.name, addr, size);
@@ -200,7 +206,7 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
 /** dma_map_sg(): dma-direct maps each entry on its own and never merges; on failure unmaps what it mapped and returns 0. */
 export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
   if (!checkDirection(dir, 'dma_map_sg_attrs', o)) return;
-  if (usesIommu(m, dev)) return notYet(dev, 'Scatter-gather DMA', o);
+  if (usesIommu(m, dev)) return mapSgIommu(m, dev, sgt, dir, attrs, o);
   const done: number[] = [];
   for (const e of sgt.entries) {
     const addr = directMap(m, dev, e.phys, e.length, dir, attrs, o);
@@ -231,15 +237,59 @@ export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, att
   o.resultKind = 'count';
 }
 
+/**
+ * dma_map_sg() through dma-iommu: one IOVA range for the whole list, entries
+ * merged into DMA segments by __finalise_sg (or, untrusted, each entry on its
+ * own); a negative errno becomes 0. The explorer tracks one record per input
+ * entry (at the entry's own IOVA), so ownership and byte views stay per buffer.
+ */
+function mapSgIommu(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  const ret = iommuDmaMapSg(m, dev, sgt, dir, attrs, o);
+  o.resultKind = 'count';
+  if (ret <= 0) {
+    o.result = 0;
+    o.events.push({ kind: 'note', text: 'dma_map_sg failed', why: why('dma_map_sg_attrs', `iommu_dma_map_sg returned ${ret} (${ret === -12 ? '-ENOMEM: no IOVA space' : ret === -5 ? '-EIO: an entry could not be bounced' : '-EINVAL: iommu_map failed'}); the list is restored (__invalidate_sg) and dma_map_sg returns 0`) });
+    return;
+  }
+  const n = sgt.entries.length;
+  sgt.nents = ret;
+  sgt.mappedFor = dev.name;
+  sgt.dir = dir;
+  report(debugMapSg(m.debug, dev.name, sgDebug(sgt), n, ret, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
+  const rec = m.iommu.sg[sgt.id]!;
+  sgt.entries.forEach((e, i) => {
+    track(m, { dev: dev.name, addr: rec.addrs[i]!, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: rec.tlb[i]!, bufId: e.bufId, owner: 'device', step: m.step, line: m.line });
+  });
+  o.events.push({
+    kind: 'dma_map',
+    dev: dev.name,
+    api: 'dma_map_sg',
+    addr: sgt.entries[0]?.dmaAddress ?? 0,
+    phys: sgt.entries[0]?.phys ?? 0,
+    size: sgt.entries.reduce((s, e) => s + e.length, 0),
+    dir,
+    path: 'iommu',
+    why: why('iommu_dma_map_sg', rec.swiotlb ? `each of the ${n} entries was mapped on its own: ${ret} DMA segments` : `the ${n} entries share one IOVA range and __finalise_sg merged them into ${ret} DMA segment(s)`, 'drivers/iommu/dma-iommu.c'),
+  });
+  o.result = ret;
+}
+
 export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
   if (!checkDirection(dir, 'dma_unmap_sg_attrs', o)) return;
-  if (usesIommu(m, dev)) return notYet(dev, 'Scatter-gather DMA', o);
   const n = sgt.entries.length;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
-  for (let i = 0; i < mapped; i++) {
-    const e = sgt.entries[i]!;
-    directUnmap(m, dev, e.dmaAddress, e.dmaLength, dir, attrs, o);
-    untrack(m, dev.name, e.dmaAddress);
+  if (usesIommu(m, dev)) {
+    const rec = m.iommu.sg[sgt.id];
+    if (mapped && rec) {
+      for (const a of rec.addrs) untrack(m, dev.name, a);
+      iommuDmaUnmapSg(m, dev, sgt, dir, attrs, o);
+    }
+  } else {
+    for (let i = 0; i < mapped; i++) {
+      const e = sgt.entries[i]!;
+      directUnmap(m, dev, e.dmaAddress, e.dmaLength, dir, attrs, o);
+      untrack(m, dev.name, e.dmaAddress);
+    }
   }
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: dma_unmap_sg has nothing to undo`);
   report(debugUnmapSg(m.debug, dev.name, sgDebug(sgt), n, dir), o);
@@ -251,15 +301,22 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
 export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
   const fn = forCpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device';
   if (!checkDirection(dir, fn, o)) return;
-  if (usesIommu(m, dev)) return notYet(dev, 'Scatter-gather DMA', o);
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: its entries carry no DMA addresses to sync`);
-  for (let i = 0; i < mapped; i++) {
+  const rec = mapped && usesIommu(m, dev) ? m.iommu.sg[sgt.id] : undefined;
+  if (rec) {
+    iommuDmaSyncSg(m, dev, sgt, dir, forCpu, o);
+    for (const a of rec.addrs) {
+      const r = exactMapping(m, dev.name, a);
+      if (r) r.owner = forCpu ? 'cpu' : 'device';
+    }
+  }
+  for (let i = 0; i < (rec ? 0 : mapped); i++) {
     const e = sgt.entries[i]!;
     if (forCpu) directSyncForCpu(m, dev, e.dmaAddress, e.dmaLength, dir, o);
     else directSyncForDevice(m, dev, e.dmaAddress, e.dmaLength, dir, o);
-    const rec = findMapping(m, dev.name, e.dmaAddress, e.dmaLength);
-    if (rec) rec.owner = forCpu ? 'cpu' : 'device';
+    const r = findMapping(m, dev.name, e.dmaAddress, e.dmaLength);
+    if (r) r.owner = forCpu ? 'cpu' : 'device';
   }
   report(debugSyncSg(m.debug, dev.name, sgDebug(sgt), sgt.entries.length, dir, forCpu), o);
   o.events.push({ kind: 'dma_sync', dev: dev.name, api: fn, addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, forCpu, why: why(fn, 'each mapped entry is synced like a single mapping') });

@@ -7,6 +7,13 @@
  * only, so it can read stale RAM under a dirty line, and the CPU can later
  * read a stale clean line over what the device wrote.
  *
+ * Behind an IOMMU (a DMA, DMA_FQ or driver-owned UNMANAGED domain) the DMA
+ * address is an IOVA: iommu/iommu.ts translates it page by page through the
+ * domain's IOTLB and page table. A fault (nothing mapped, or a write to a
+ * read-only mapping) terminates the transaction before any byte moves: the
+ * access returns FAULT with the SMMU's log line. An identity (passthrough)
+ * domain translates nothing.
+ *
  * Simplified: a device cannot drive address bits above its DMA mask: such an
  * access is reported as FAULT rather than silently truncated.
  */
@@ -15,6 +22,7 @@ import { lineState, snoopRead, snoopWrite } from './cpu-cache.ts';
 import { ramRead, ramWrite } from './memory.ts';
 import { dmaLimit, type Device, type Machine } from '../machine.ts';
 import { findMapping } from '../dma/mapping.ts';
+import { iommuTranslate, translatingDomain } from '../iommu/iommu.ts';
 
 const WHY_FILE = 'include/linux/dma-map-ops.h';
 
@@ -28,15 +36,30 @@ export interface DmaChunk {
 /**
  * Where a device's access of `len` bytes at DMA address `addr` lands in
  * physical memory, as physically contiguous chunks; null (with o.error =
- * 'FAULT') when it cannot complete. Without an IOMMU the DMA address is the
- * physical address.
+ * 'FAULT') when it cannot complete. Without an IOMMU (or with an identity
+ * domain) the DMA address is the physical address; behind a paging domain it
+ * is an IOVA the IOMMU translates (IOTLB lookup, table walk on a miss,
+ * faults logged as the SMMU does). This is the one translation point for
+ * every device access, GPU accesses behind an IOMMU included.
  */
 export function dmaChunks(m: Machine, dev: Device, addr: number, len: number, write: boolean, o: StepOutcome): DmaChunk[] | null {
-  void write;
   if (addr < 0 || addr + len - 1 > dmaLimit(dev)) {
     o.error = 'FAULT';
     o.observations.push(`${dev.name} cannot emit DMA address 0x${addr.toString(16)}: it is above the device's ${dev.maskBits}-bit DMA mask`);
     return null;
+  }
+  const dom = translatingDomain(m, dev);
+  if (dom) {
+    const chunks = iommuTranslate(m, dev, dom, addr, len, write, o);
+    if (!chunks) return null;
+    for (const ch of chunks) {
+      if (ch.phys + ch.len > m.config.ram) {
+        o.error = 'FAULT';
+        o.observations.push(`IOVA 0x${(addr + ch.at).toString(16)} translates to 0x${ch.phys.toString(16)}, which is not RAM: the bus aborts the transaction`);
+        return null;
+      }
+    }
+    return chunks;
   }
   if (addr + len > m.config.ram) {
     o.error = 'FAULT';
@@ -47,7 +70,11 @@ export function dmaChunks(m: Machine, dev: Device, addr: number, len: number, wr
 }
 
 function ownership(m: Machine, dev: Device, addr: number, len: number, write: boolean, o: StepOutcome): void {
-  const rec = findMapping(m, dev.name, addr, len);
+  const dom = translatingDomain(m, dev);
+  // a driver-owned UNMANAGED domain has no DMA-API mappings to check against
+  if (dom && dom.type === 'UNMANAGED') return;
+  // behind an IOMMU one access may span the merged entries of a scatterlist: judge by its first byte
+  const rec = findMapping(m, dev.name, addr, len) ?? (dom ? findMapping(m, dev.name, addr, 1) : undefined);
   if (!rec) {
     o.observations.push(`${dev.name} ${write ? 'wrote' : 'read'} 0x${addr.toString(16)}+${len}, which is not inside any live mapping of ${dev.name}`);
     return;
@@ -92,7 +119,7 @@ export function devRead(m: Machine, dev: Device, addr: number, len: number, o: S
     addr,
     phys: chunks[0]!.phys,
     len,
-    via: 'direct',
+    via: translatingDomain(m, dev) ? 'iommu' : 'direct',
     snooped: dev.coherent,
     why: {
       fn: 'dev_is_dma_coherent',
@@ -136,7 +163,7 @@ export function devWrite(m: Machine, dev: Device, addr: number, data: Uint8Array
     addr,
     phys: chunks[0]!.phys,
     len: data.length,
-    via: 'direct',
+    via: translatingDomain(m, dev) ? 'iommu' : 'direct',
     snooped: dev.coherent,
     why: {
       fn: 'dev_is_dma_coherent',

@@ -1,0 +1,632 @@
+/**
+ * dma-buf — mirrors `drivers/dma-buf/dma-buf.c` (`dma_buf_export`,
+ * `dma_buf_dynamic_attach` / `dma_buf_attach`, `dma_buf_detach`,
+ * `dma_buf_map_attachment`, `dma_buf_unmap_attachment`, `dma_buf_pin` /
+ * `dma_buf_unpin`, `dma_buf_move_notify`, `dma_buf_begin_cpu_access` /
+ * `dma_buf_end_cpu_access`), the reservation lock's lockdep checks
+ * (`dma_resv_assert_held`, `might_lock`, `drivers/dma-buf/dma-resv.c`), and a
+ * system-heap style exporter (`drivers/dma-buf/heaps/system_heap.c`).
+ *
+ * What it is for: one buffer shared by several devices. Each attachment is
+ * mapped for its own device through the DMA API (`dma_map_sgtable(attach->dev,
+ * …)` in the exporter's `map_dma_buf`), so the same pages get a physical
+ * address for one importer, a swiotlb bounce address for a 32-bit one and an
+ * IOVA behind an IOMMU — and what one device writes is not in another's
+ * bounce copy.
+ *
+ * The eras of `dma_buf_map_attachment`, by the machine's kernel version:
+ * - before 5.3: every map calls the exporter;
+ * - 5.3–6.14 (f13e143e7444): an exporter with `cache_sgt_mapping` has its
+ *   first mapping cached on the attachment; a later map with a different
+ *   direction against a cached non-BIDIRECTIONAL mapping fails with -EBUSY
+ *   ("Two mappings with different directions for the same attachment are not
+ *   allowed"); the cached mapping is returned with no exporter call (so no
+ *   cache maintenance) and unmapped only at detach;
+ * - 5.5–6.14 (15fd552d186c, bb42df4662a4): when exporter and importer
+ *   disagree on dynamic handling (`dma_buf_attachment_is_dynamic(attach) !=
+ *   dma_buf_is_dynamic(dmabuf)`), `dma_buf_dynamic_attach` pins a dynamic
+ *   exporter and caches a DMA_BIDIRECTIONAL mapping at attach time: every
+ *   later map returns it with no cache maintenance (thread 004);
+ * - 6.15+ (b72f66f22c0e "drop caching of sg_tables", de68b17d5d07 "stop
+ *   mapping sg_tables on attach v2"): no caching, no -EBUSY; `cache_sgt` is
+ *   accepted and ignored; a static importer of a dynamic exporter pins on
+ *   every map (`dma_buf_pin_on_map`).
+ *
+ * Locking (DOC: locking convention, Part B §4.5), checked from 5.5:
+ * - 6.2+: `dma_buf_map_attachment`, `dma_buf_unmap_attachment`,
+ *   `dma_buf_pin`, `dma_buf_unpin` assert the reservation lock
+ *   (`dma_resv_assert_held`: a lockdep WARN when it is not held);
+ * - 5.5–6.1: map/unmap assert it only for a dynamic attachment, or — once
+ *   past the cached-mapping check — for a dynamic exporter;
+ * - `dma_buf_attach`, `dma_buf_dynamic_attach`, `dma_buf_detach` take the
+ *   lock themselves and `dma_buf_begin/end_cpu_access` annotate it with
+ *   `might_lock`: calling them with it held is lockdep's "possible recursive
+ *   locking detected" (and a self-deadlock on the ww_mutex);
+ * - `dma_resv_lock` twice is the same report; `dma_resv_unlock` without
+ *   the lock is "bad unlock balance detected!".
+ *
+ * The exporter (system-heap style): `map_dma_buf` = `dma_map_sgtable(
+ * attach->dev, table, dir, 0)` (with CPU cache maintenance), `unmap_dma_buf`
+ * = `dma_unmap_sgtable`, `begin_cpu_access` = `dma_sync_sgtable_for_cpu` and
+ * `end_cpu_access` = `dma_sync_sgtable_for_device` on every currently mapped
+ * attachment (unmapped attachments get nothing). A `dynamic=true` exporter
+ * also has `pin`/`unpin` and can move its backing storage (`dma_buf_move`):
+ * new pages, the data copied, then `dma_buf_move_notify` with the lock held,
+ * which calls `move_notify` on dynamic attachments only; their existing
+ * mappings still point at the old pages until they unmap and map again.
+ *
+ * Simplified:
+ * - Each map builds a fresh sg_table (as `drm_gem_map_dma_buf` does; the
+ *   system heap reuses one table per attachment), one entry per physically
+ *   contiguous piece of the exported range.
+ * - `CONFIG_DMABUF_MOVE_NOTIFY=y`: dynamic importers are not pinned at map.
+ * - Dynamic handling and `dma_buf_pin` are modelled from 5.5 (the `pin`
+ *   callbacks arrived with bb42df4662a4, likely 5.7); before that `dynamic=`
+ *   and `dma_buf_dynamic_attach` fall back to the static behaviour.
+ * - No fences: the implicit waits of `__map_dma_buf` and
+ *   `__dma_buf_begin_cpu_access` complete at once.
+ * - The reservation lock is one flag (held by the scenario's task or not);
+ *   `dma_buf_move` runs as the exporter's own eviction path, which takes the
+ *   lock if the task does not already hold it.
+ * - A move frees the old pages at once (TTM would wait for the move fence).
+ * - WARN splats are reduced to one line: location, function and condition.
+ */
+import type { Why } from '../events.ts';
+import type { StepOutcome } from '../outcome.ts';
+import type { DmaDir } from '../dma/debug.ts';
+import { LINEAR_BASE, type Buffer, type Device, type Machine, type SgEntry, type SgTable } from '../machine.ts';
+import { evictRange } from '../hw/cpu-cache.ts';
+import { PAGE_SIZE, ramCopy } from '../hw/memory.ts';
+import { isVmallocAddr, physChunks } from '../mm/buffers.ts';
+import { allocHighest, freeRange } from '../mm/page-alloc.ts';
+import { dmaMapSg, dmaSyncSg, dmaUnmapSg } from '../dma/mapping.ts';
+
+const FILE = 'drivers/dma-buf/dma-buf.c';
+const HEAP = 'drivers/dma-buf/heaps/system_heap.c';
+const RESV = 'drivers/dma-buf/dma-resv.c';
+
+/** First kernel with `cache_sgt_mapping` (f13e143e7444). */
+export const K_CACHE_SGT = 5003;
+/** First kernel with dynamic dma-buf handling (15fd552d186c, then bb42df4662a4). */
+export const K_DYNAMIC = 5005;
+/** First kernel where every importer must hold the lock to map (DOC: locking convention). */
+export const K_LOCK_ALL = 6002;
+/** First kernel without sg_table caching (b72f66f22c0e, de68b17d5d07). */
+export const K_NO_CACHE = 6015;
+
+export interface DmaBuf {
+  id: number;
+  name: string;
+  /** The exporting device. */
+  exporter: string;
+  /** The exporter's backing buffer and the exported range in it. */
+  bufId: number;
+  offset: number;
+  size: number;
+  /** `dma_buf_is_dynamic()`: the exporter has pin/unpin (and may move). */
+  dynamic: boolean;
+  /** `ops->cache_sgt_mapping` in effect. */
+  cacheSgt: boolean;
+  /** The reservation lock is held by the scenario's task. */
+  locked: boolean;
+  /** Attachment ids in list order (`list_add`: newest first). */
+  attachments: number[];
+  /** Exporter `pin` calls not yet undone: while > 0 the storage must not move. */
+  pins: number;
+  moves: number;
+}
+
+export interface DmaBufMapping {
+  sgt: number;
+  dir: DmaDir;
+  /** This map pinned the exporter (`dma_buf_pin_on_map`, 6.15+ static importers of dynamic exporters). */
+  pinned: boolean;
+  /** move_notify was called since: the DMA addresses point at the old pages. */
+  stale: boolean;
+}
+
+export interface DmaBufAttachment {
+  id: number;
+  name: string;
+  db: number;
+  dev: string;
+  /** `importer_ops` given (`dma_buf_dynamic_attach`): receives move_notify. */
+  dynamic: boolean;
+  live: boolean;
+  /** `attach->sgt` / `attach->dir`: the cached mapping (before 6.15), or -1 / null. */
+  sgt: number;
+  dir: DmaDir | null;
+  /** The cached mapping was made at attach (dynamic mismatch, 5.5–6.14). */
+  cachedAtAttach: boolean;
+  /** The exporter was pinned at attach (dynamic exporter, static importer, 5.5–6.14). */
+  pinnedAtAttach: boolean;
+  /** Live mappings through this attachment (the cached one included). */
+  mapped: DmaBufMapping[];
+  /** `dma_buf_pin` calls not yet undone. */
+  pins: number;
+}
+
+function why(fn: string, rule: string, file = FILE): Why {
+  return { fn, file, rule };
+}
+
+function hex(n: number): string {
+  return '0x' + n.toString(16);
+}
+
+function warn(text: string, o: StepOutcome): void {
+  o.warnings.push(text);
+  o.events.push({ kind: 'log', level: 'warn', text });
+}
+
+function warnOn(fn: string, cond: string, o: StepOutcome): void {
+  warn(`WARNING: at ${FILE}: ${fn}: WARN_ON(${cond})`, o);
+}
+
+// ---------------------------------------------------------------------------
+// the reservation lock and its lockdep checks
+
+/** `dma_resv_assert_held(dmabuf->resv)`: lockdep WARNs when the task does not hold the lock. */
+function assertHeld(m: Machine, db: DmaBuf, fn: string, expr: string, o: StepOutcome): void {
+  if (m.kernel < K_DYNAMIC || db.locked) return;
+  warn(`WARNING: at ${FILE}: ${fn}: lockdep_assert_held(&(${expr})->lock.base)`, o);
+  o.observations.push(`${fn} must be called with the dma-buf's reservation lock held (dma_resv_lock): so that no mapping is created concurrently with an ongoing move`);
+}
+
+function recursive(fn: string, o: StepOutcome): void {
+  warn('WARNING: possible recursive locking detected', o);
+  warn(`trying to acquire lock (reservation_ww_class_mutex) at: ${fn}, but task is already holding lock (reservation_ww_class_mutex) at: dma_resv_lock`, o);
+}
+
+/** A function that takes the lock itself (or `might_lock`s it): lockdep reports recursion when the task holds it. */
+function mustNotHold(m: Machine, db: DmaBuf, fn: string, o: StepOutcome): void {
+  if (m.kernel < K_DYNAMIC || !db.locked) return;
+  recursive(fn, o);
+  o.observations.push(`${fn} takes the reservation lock itself: calling it with the lock held deadlocks on the ww_mutex (the explorer carries on)`);
+}
+
+export function dmaResvLock(m: Machine, db: DmaBuf, o: StepOutcome): number {
+  void m;
+  if (db.locked) {
+    recursive('dma_resv_lock', o);
+    o.observations.push('the reservation lock is already held by this task: dma_resv_lock(resv, NULL) on a ww_mutex the task holds never returns');
+    return 0;
+  }
+  db.locked = true;
+  o.events.push({ kind: 'dmabuf', op: 'lock', buf: db.name, why: why('dma_resv_lock', 'the reservation lock (a ww_mutex) serialises mapping against moves and fences', RESV) });
+  return 0;
+}
+
+export function dmaResvUnlock(m: Machine, db: DmaBuf, o: StepOutcome): void {
+  void m;
+  if (!db.locked) {
+    warn('WARNING: bad unlock balance detected!', o);
+    warn('trying to release lock (reservation_ww_class_mutex) at: dma_resv_unlock, but there are no more locks to release!', o);
+    return;
+  }
+  db.locked = false;
+  o.events.push({ kind: 'dmabuf', op: 'unlock', buf: db.name, why: why('dma_resv_unlock', 'the reservation lock is released', RESV) });
+}
+
+// ---------------------------------------------------------------------------
+// export
+
+export interface ExportOptions {
+  dynamic: boolean;
+  cacheSgt: boolean;
+}
+
+/** `dma_buf_export(&exp_info)` for a system-heap style exporter over [off, off+size) of `b`. */
+export function dmaBufExport(m: Machine, exporter: Device, b: Buffer, off: number, size: number, opts: ExportOptions, name: string, o: StepOutcome): DmaBuf | null {
+  let { dynamic, cacheSgt } = opts;
+  if (off + size > b.size || size <= 0) {
+    o.error = 'EINVAL';
+    o.observations.push(`the exported range [${off}, ${off + size}) does not fit in '${b.name}' (${b.size} bytes)`);
+    return null;
+  }
+  if (cacheSgt && m.kernel < K_CACHE_SGT) {
+    cacheSgt = false;
+    o.observations.push('cache_sgt_mapping does not exist before 5.3 (f13e143e7444): every map calls the exporter');
+  }
+  if (dynamic && m.kernel < K_DYNAMIC) {
+    dynamic = false;
+    o.observations.push('dynamic dma-buf handling (pin/unpin, move_notify) does not exist before 5.5 (15fd552d186c): the exporter is static');
+  }
+  if (cacheSgt && m.kernel >= K_NO_CACHE) {
+    cacheSgt = false;
+    o.events.push({ kind: 'note', text: 'cache_sgt_mapping ignored', why: why('dma_buf_export', 'from 6.15 (b72f66f22c0e) dma-buf no longer caches sg_tables: the flag is gone and every map calls the exporter') });
+  }
+  if (dynamic && cacheSgt) {
+    warnOn('dma_buf_export', 'exp_info->ops->cache_sgt_mapping && (exp_info->ops->pin || exp_info->ops->unpin)', o);
+    o.error = 'EINVAL';
+    return null;
+  }
+  const db: DmaBuf = { id: m.dmaBufs.length, name, exporter: exporter.name, bufId: b.id, offset: off, size, dynamic, cacheSgt, locked: false, attachments: [], pins: 0, moves: 0 };
+  m.dmaBufs.push(db);
+  o.events.push({
+    kind: 'dmabuf',
+    op: 'export',
+    buf: name,
+    why: why('dma_buf_export', `${exporter.name} exports ${size} bytes of '${b.name}' (system-heap style ops${dynamic ? ', with pin/unpin: a dynamic exporter that may move its backing storage' : ''}${cacheSgt ? ', cache_sgt_mapping' : ''})`),
+  });
+  return db;
+}
+
+// ---------------------------------------------------------------------------
+// the exporter's map_dma_buf / unmap_dma_buf
+
+function exporterMap(m: Machine, db: DmaBuf, at: DmaBufAttachment, dir: DmaDir, o: StepOutcome): SgTable | null {
+  const b = m.buffers[db.bufId]!;
+  const dev = m.devices[at.dev]!;
+  const entries: SgEntry[] = physChunks(m, b, db.offset, db.size).map((ch) => ({ bufId: b.id, offset: db.offset + ch.at, length: ch.len, phys: ch.phys, dmaAddress: 0, dmaLength: 0 }));
+  const sgt: SgTable = { id: m.sgts.length, name: `${at.name}:sgt${at.mapped.length}`, entries, nents: 0, mappedFor: null, dir: null };
+  m.sgts.push(sgt);
+  const before = o.error;
+  dmaMapSg(m, dev, sgt, dir, { skipCpuSync: false, noWarn: false }, o);
+  o.result = null;
+  o.resultKind = null;
+  if (o.error && o.error !== before) return null;
+  if (!sgt.nents) {
+    o.error = m.kernel >= 5016 ? 'EIO' : 'EINVAL';
+    o.events.push({ kind: 'note', text: 'map_dma_buf failed', why: why('system_heap_map_dma_buf', `dma_map_sgtable(${dev.name}, …) failed: the exporter returns ERR_PTR(${o.error === 'EIO' ? '-EIO' : '-EINVAL'})`, HEAP) });
+    return null;
+  }
+  o.events.push({ kind: 'dmabuf', op: 'map_dma_buf', buf: db.name, attachment: at.name, dir, sgt: sgt.name, why: why('system_heap_map_dma_buf', `dma_map_sgtable(${dev.name}, table, ${dir}, 0): mapped for the importer's own device, with the DMA API's cache maintenance and bouncing for ${dev.name}`, HEAP) });
+  return sgt;
+}
+
+function exporterUnmap(m: Machine, db: DmaBuf, at: DmaBufAttachment, sgt: SgTable, dir: DmaDir, o: StepOutcome): void {
+  dmaUnmapSg(m, m.devices[at.dev]!, sgt, dir, { skipCpuSync: false, noWarn: false }, o);
+  o.events.push({ kind: 'dmabuf', op: 'unmap_dma_buf', buf: db.name, attachment: at.name, dir, sgt: sgt.name, why: why('system_heap_unmap_dma_buf', `dma_unmap_sgtable(${at.dev}, table, ${dir}, 0)`, HEAP) });
+}
+
+function dropMapping(at: DmaBufAttachment, sgtId: number): DmaBufMapping | undefined {
+  const i = at.mapped.findIndex((x) => x.sgt === sgtId);
+  if (i < 0) return undefined;
+  return at.mapped.splice(i, 1)[0];
+}
+
+// ---------------------------------------------------------------------------
+// attach / detach
+
+/** `dma_buf_dynamic_attach(dmabuf, dev, importer_ops, priv)`; `dma_buf_attach` is the same with no importer_ops. */
+export function dmaBufAttach(m: Machine, db: DmaBuf, dev: Device, dynamic: boolean, name: string, o: StepOutcome): DmaBufAttachment | null {
+  const fn = dynamic ? 'dma_buf_dynamic_attach' : 'dma_buf_attach';
+  if (dynamic && m.kernel < K_DYNAMIC) {
+    dynamic = false;
+    o.observations.push('dma_buf_dynamic_attach does not exist before 5.5: this is a static attachment');
+  }
+  mustNotHold(m, db, fn, o);
+  const at: DmaBufAttachment = { id: m.dmaBufAttachments.length, name, db: db.id, dev: dev.name, dynamic, live: true, sgt: -1, dir: null, cachedAtAttach: false, pinnedAtAttach: false, mapped: [], pins: 0 };
+  m.dmaBufAttachments.push(at);
+  db.attachments.unshift(at.id);
+  o.events.push({ kind: 'dmabuf', op: 'attach', buf: db.name, attachment: name, why: why(fn, `${dev.name} joins the attachment list${dynamic ? ' with importer_ops: it will get move_notify' : ' as a static importer (no move_notify)'}`) });
+  if (m.kernel >= K_DYNAMIC && m.kernel < K_NO_CACHE && dynamic !== db.dynamic) {
+    if (db.dynamic) {
+      db.pins++;
+      at.pinnedAtAttach = true;
+      o.events.push({ kind: 'dmabuf', op: 'pin', buf: db.name, attachment: name, why: why(fn, 'the exporter is dynamic but the importer is not: the buffer is pinned for the life of the attachment, since a static importer cannot be told about moves') });
+    }
+    const sgt = exporterMap(m, db, at, 'DMA_BIDIRECTIONAL', o);
+    if (!sgt) {
+      if (at.pinnedAtAttach) db.pins--;
+      db.attachments = db.attachments.filter((x) => x !== at.id);
+      at.live = false;
+      return null;
+    }
+    at.sgt = sgt.id;
+    at.dir = 'DMA_BIDIRECTIONAL';
+    at.cachedAtAttach = true;
+    at.mapped.push({ sgt: sgt.id, dir: 'DMA_BIDIRECTIONAL', pinned: false, stale: false });
+    o.events.push({
+      kind: 'dmabuf',
+      op: 'map_at_attach',
+      buf: db.name,
+      attachment: name,
+      dir: 'DMA_BIDIRECTIONAL',
+      sgt: sgt.name,
+      cached: true,
+      why: why(fn, `exporter and importer disagree on dynamic handling (exporter ${db.dynamic ? 'dynamic' : 'static'}, importer ${dynamic ? 'dynamic' : 'static'}): the mapping is made now, DMA_BIDIRECTIONAL, and cached in attach->sgt; every later dma_buf_map_attachment returns it without calling the exporter (15fd552d186c, 5.5–6.14)`),
+    });
+  }
+  return at;
+}
+
+export function dmaBufDetach(m: Machine, db: DmaBuf, at: DmaBufAttachment, o: StepOutcome): void {
+  if (at.db !== db.id) {
+    o.observations.push(`'${at.name}' is an attachment of another dma-buf: the kernel would corrupt both attachment lists`);
+    return;
+  }
+  if (!at.live) {
+    o.observations.push(`'${at.name}' was already detached: the attachment was freed (use after free)`);
+    return;
+  }
+  mustNotHold(m, db, 'dma_buf_detach', o);
+  if (m.kernel < K_NO_CACHE && at.sgt >= 0) {
+    const sgt = m.sgts[at.sgt]!;
+    exporterUnmap(m, db, at, sgt, at.dir!, o);
+    dropMapping(at, at.sgt);
+    if (at.pinnedAtAttach) {
+      db.pins--;
+      o.events.push({ kind: 'dmabuf', op: 'unpin', buf: db.name, attachment: at.name, why: why('dma_buf_detach', 'the pin taken at attach is dropped with the cached mapping') });
+    }
+    at.sgt = -1;
+    at.dir = null;
+  }
+  for (const x of at.mapped) {
+    o.observations.push(`'${m.sgts[x.sgt]!.name}' is still mapped for ${at.dev} (${x.dir}): dma_buf_detach does not unmap it; the importer must call dma_buf_unmap_attachment first`);
+    if (x.pinned) db.pins--;
+  }
+  at.mapped = [];
+  if (at.pins) o.observations.push(`'${at.name}' is detached with ${at.pins} dma_buf_pin(s) not undone: the exporter stays pinned`);
+  db.attachments = db.attachments.filter((x) => x !== at.id);
+  at.live = false;
+  o.events.push({ kind: 'dmabuf', op: 'detach', buf: db.name, attachment: at.name, why: why('dma_buf_detach', 'the attachment leaves the list (under the reservation lock) and is freed') });
+}
+
+// ---------------------------------------------------------------------------
+// map / unmap
+
+/** `dma_buf_map_attachment(attach, dir)`: the sg_table mapped for the importer's device, or null with o.error. */
+export function dmaBufMapAttachment(m: Machine, at: DmaBufAttachment, dir: DmaDir, o: StepOutcome): SgTable | null {
+  const db = m.dmaBufs[at.db]!;
+  const fn = 'dma_buf_map_attachment';
+  if (!at.live) {
+    o.error = 'EINVAL';
+    o.observations.push(`'${at.name}' was detached`);
+    return null;
+  }
+  if (m.kernel >= K_LOCK_ALL || at.dynamic) assertHeld(m, db, fn, 'attach->dmabuf->resv', o);
+  if (m.kernel < K_NO_CACHE && at.sgt >= 0) {
+    const sgt = m.sgts[at.sgt]!;
+    if (at.dir !== dir && at.dir !== 'DMA_BIDIRECTIONAL') {
+      o.error = 'EBUSY';
+      o.result = -16;
+      o.resultKind = 'status';
+      o.events.push({ kind: 'dmabuf', op: 'map', buf: db.name, attachment: at.name, dir, why: why(fn, `the attachment caches a ${at.dir} mapping (cache_sgt_mapping): "Two mappings with different directions for the same attachment are not allowed" — ERR_PTR(-EBUSY) until 6.15 dropped the cache`) });
+      return null;
+    }
+    const dev = m.devices[at.dev]!;
+    o.events.push({
+      kind: 'dmabuf',
+      op: 'map_cached',
+      buf: db.name,
+      attachment: at.name,
+      dir,
+      sgt: sgt.name,
+      cached: true,
+      why: why(fn, `attach->sgt is cached (${at.cachedAtAttach ? 'mapped DMA_BIDIRECTIONAL at attach' : `first mapped ${at.dir}`}): it is returned as is — no exporter call, so no cache maintenance for this map`),
+    });
+    if (!dev.coherent) o.observations.push(`the cached mapping is returned without any cache maintenance: CPU writes to the buffer since it was mapped may still sit in dirty cache lines that ${dev.name} (not coherent) cannot see`);
+    return sgt;
+  }
+  if (m.kernel >= K_DYNAMIC && m.kernel < K_LOCK_ALL && db.dynamic && !at.dynamic) assertHeld(m, db, fn, 'attach->dmabuf->resv', o);
+  const pinOnMap = m.kernel >= K_NO_CACHE && db.dynamic && !at.dynamic;
+  if (pinOnMap) {
+    db.pins++;
+    o.events.push({ kind: 'dmabuf', op: 'pin', buf: db.name, attachment: at.name, why: why('dma_buf_pin_on_map', 'a static importer of a dynamic exporter: the exporter is pinned for as long as this mapping exists') });
+  }
+  const sgt = exporterMap(m, db, at, dir, o);
+  if (!sgt) {
+    if (pinOnMap) db.pins--;
+    return null;
+  }
+  at.mapped.push({ sgt: sgt.id, dir, pinned: pinOnMap, stale: false });
+  if (m.kernel >= K_CACHE_SGT && m.kernel < K_NO_CACHE && db.cacheSgt) {
+    at.sgt = sgt.id;
+    at.dir = dir;
+    o.events.push({ kind: 'dmabuf', op: 'cache', buf: db.name, attachment: at.name, dir, sgt: sgt.name, cached: true, why: why(fn, `cache_sgt_mapping: this first mapping (${dir}) is cached on the attachment and returned by every later map; a different direction will get -EBUSY`) });
+  }
+  return sgt;
+}
+
+export function dmaBufUnmapAttachment(m: Machine, at: DmaBufAttachment, sgt: SgTable, dir: DmaDir, o: StepOutcome): void {
+  const db = m.dmaBufs[at.db]!;
+  const fn = 'dma_buf_unmap_attachment';
+  if (m.kernel >= K_LOCK_ALL || at.dynamic) assertHeld(m, db, fn, 'attach->dmabuf->resv', o);
+  if (m.kernel < K_NO_CACHE && at.sgt === sgt.id) {
+    o.events.push({ kind: 'dmabuf', op: 'unmap_cached', buf: db.name, attachment: at.name, dir, sgt: sgt.name, cached: true, why: why(fn, 'attach->sgt == sg_table: the cached mapping stays until dma_buf_detach; nothing is unmapped and no cache maintenance is done') });
+    return;
+  }
+  if (m.kernel >= K_DYNAMIC && m.kernel < K_LOCK_ALL && db.dynamic && !at.dynamic) assertHeld(m, db, fn, 'attach->dmabuf->resv', o);
+  const rec = dropMapping(at, sgt.id);
+  if (!rec) o.observations.push(`'${sgt.name}' was not mapped through '${at.name}': the exporter unmaps a table it did not hand out`);
+  else if (rec.stale) o.events.push({ kind: 'note', text: 'stale mapping unmapped', why: why(fn, 'the importer tears down the mapping move_notify invalidated; a new map will point at the new location') });
+  exporterUnmap(m, db, at, sgt, dir, o);
+  if (rec?.pinned) {
+    db.pins--;
+    o.events.push({ kind: 'dmabuf', op: 'unpin', buf: db.name, attachment: at.name, why: why('dma_buf_unmap_attachment', 'the pin taken at map (dma_buf_pin_on_map) is dropped') });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// pin / unpin
+
+export function dmaBufPin(m: Machine, at: DmaBufAttachment, o: StepOutcome): number {
+  const db = m.dmaBufs[at.db]!;
+  if (m.kernel < K_DYNAMIC) {
+    o.error = 'ENOSYS';
+    o.observations.push('dma_buf_pin does not exist before dynamic dma-buf handling (5.5/5.7)');
+    return -38;
+  }
+  if (!at.dynamic) warnOn('dma_buf_pin', m.kernel >= K_NO_CACHE ? '!attach->importer_ops' : '!dma_buf_attachment_is_dynamic(attach)', o);
+  assertHeld(m, db, 'dma_buf_pin', 'dmabuf->resv', o);
+  at.pins++;
+  if (db.dynamic) db.pins++;
+  o.events.push({ kind: 'dmabuf', op: 'pin', buf: db.name, attachment: at.name, why: why('dma_buf_pin', db.dynamic ? 'the exporter pins the backing storage: it must not move until dma_buf_unpin (meant for scanout and the like, not for temporary pins)' : 'the exporter has no pin callback (it never moves): nothing to do') });
+  return 0;
+}
+
+export function dmaBufUnpin(m: Machine, at: DmaBufAttachment, o: StepOutcome): void {
+  const db = m.dmaBufs[at.db]!;
+  if (m.kernel < K_DYNAMIC) {
+    o.error = 'ENOSYS';
+    o.observations.push('dma_buf_unpin does not exist before dynamic dma-buf handling (5.5/5.7)');
+    return;
+  }
+  if (!at.dynamic) warnOn('dma_buf_unpin', m.kernel >= K_NO_CACHE ? '!attach->importer_ops' : '!dma_buf_attachment_is_dynamic(attach)', o);
+  assertHeld(m, db, 'dma_buf_unpin', 'dmabuf->resv', o);
+  if (!at.pins) {
+    o.observations.push(`'${at.name}' has no dma_buf_pin to undo: the exporter's pin count would underflow`);
+    return;
+  }
+  at.pins--;
+  if (db.dynamic) db.pins--;
+  o.events.push({ kind: 'dmabuf', op: 'unpin', buf: db.name, attachment: at.name, why: why('dma_buf_unpin', 'the exporter may move the buffer again, and will tell dynamic importers through move_notify') });
+}
+
+// ---------------------------------------------------------------------------
+// moving the backing storage
+
+/** New pages for the exporter's buffer, data copied; the Buffer record follows, so its name keeps working. */
+function moveBacking(m: Machine, b: Buffer, o: StepOutcome): boolean {
+  if (b.phys >= 0) {
+    const to = allocHighest(m.free, b.allocSize, PAGE_SIZE, m.config.ram);
+    if (to < 0) return false;
+    const from = b.phys;
+    evictRange(m.cache, m.ram, from, b.allocSize, o.events);
+    ramCopy(m.ram, to, from, b.allocSize);
+    freeRange(m.free, from, b.allocSize);
+    b.phys = to;
+    if (!isVmallocAddr(b.va)) b.va = LINEAR_BASE + to;
+    o.events.push({ kind: 'note', text: `${b.name}: ${hex(from)} → ${hex(to)}`, why: why('dma_buf_move', `the exporter copies ${b.allocSize} bytes to new pages and frees the old ones`) });
+    return true;
+  }
+  const news: number[] = [];
+  for (let i = 0; i < b.pages.length; i++) {
+    const p = allocHighest(m.free, PAGE_SIZE, PAGE_SIZE, m.config.ram);
+    if (p < 0) {
+      for (const q of news) freeRange(m.free, q, PAGE_SIZE);
+      return false;
+    }
+    news.push(p);
+  }
+  b.pages.forEach((old, i) => {
+    evictRange(m.cache, m.ram, old, PAGE_SIZE, o.events);
+    ramCopy(m.ram, news[i]!, old, PAGE_SIZE);
+    freeRange(m.free, old, PAGE_SIZE);
+    m.vmap.set(b.va / PAGE_SIZE + i, news[i]!);
+  });
+  b.pages = news;
+  o.events.push({ kind: 'note', text: `${b.name}: ${news.length} page(s) moved`, why: why('dma_buf_move', 'the exporter copies every page to a new one and frees the old ones') });
+  return true;
+}
+
+/** The exporter moves the backing storage and calls `dma_buf_move_notify`. Returns 0 or a negative errno. */
+export function dmaBufMove(m: Machine, db: DmaBuf, o: StepOutcome): number {
+  const b = m.buffers[db.bufId]!;
+  if (!db.dynamic) {
+    o.error = 'EINVAL';
+    o.observations.push(`'${db.name}' has a static exporter (no pin/unpin): it cannot tell importers about a move, so it must keep the backing storage in place`);
+    return -22;
+  }
+  if (db.pins > 0) {
+    o.error = 'EBUSY';
+    const who = db.attachments.map((id) => m.dmaBufAttachments[id]!).filter((a) => a.pins || a.pinnedAtAttach || a.mapped.some((x) => x.pinned)).map((a) => a.name);
+    o.observations.push(`'${db.name}' is pinned (${who.join(', ') || 'by an attachment'}): a pinned buffer must not move, so the exporter's eviction skips it`);
+    return -16;
+  }
+  if (b.kind !== 'pages' && b.kind !== 'kmalloc' && b.kind !== 'vmalloc') {
+    o.error = 'EINVAL';
+    o.observations.push(`'${b.name}' (${b.kind}) is not memory this exporter can move; back the dma-buf with alloc_pages, kmalloc or vmalloc to move it`);
+    return -22;
+  }
+  const tookLock = !db.locked;
+  if (!moveBacking(m, b, o)) {
+    o.error = 'ENOMEM';
+    return -12;
+  }
+  db.moves++;
+  o.events.push({ kind: 'dmabuf', op: 'move', buf: db.name, why: why('dma_buf_move_notify', `the exporter ${tookLock ? 'takes the reservation lock, ' : ''}moves the backing storage and calls dma_buf_move_notify with the lock held`) });
+  for (const id of db.attachments) {
+    const at = m.dmaBufAttachments[id]!;
+    if (!at.dynamic) continue;
+    for (const x of at.mapped) x.stale = true;
+    o.events.push({ kind: 'dmabuf', op: 'move_notify', buf: db.name, attachment: at.name, why: why('dma_buf_move_notify', 'move_notify: "Mappings stay valid and are not directly affected by this callback. But the DMA-buf can now be in a different physical location, so all mappings should be destroyed and re-created as soon as possible."') });
+    for (const x of at.mapped) {
+      o.observations.push(`'${m.sgts[x.sgt]!.name}' (${at.dev}) still holds the old DMA addresses: device accesses through it reach the old pages, which the exporter has freed, until the importer unmaps and maps again`);
+    }
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// CPU access
+
+/** `dma_buf_begin_cpu_access` / `dma_buf_end_cpu_access` with the system heap's callbacks. */
+export function dmaBufCpuAccess(m: Machine, db: DmaBuf, dir: DmaDir, begin: boolean, o: StepOutcome): number {
+  const fn = begin ? 'dma_buf_begin_cpu_access' : 'dma_buf_end_cpu_access';
+  mustNotHold(m, db, fn, o);
+  let synced = 0;
+  for (const id of db.attachments) {
+    const at = m.dmaBufAttachments[id]!;
+    for (const x of at.mapped) {
+      dmaSyncSg(m, m.devices[at.dev]!, m.sgts[x.sgt]!, dir, begin, o);
+      synced++;
+    }
+  }
+  o.events.push({
+    kind: 'dmabuf',
+    op: begin ? 'begin_cpu_access' : 'end_cpu_access',
+    buf: db.name,
+    dir,
+    why: why(
+      begin ? 'system_heap_dma_buf_begin_cpu_access' : 'system_heap_dma_buf_end_cpu_access',
+      `${begin ? 'dma_sync_sgtable_for_cpu' : 'dma_sync_sgtable_for_device'}(a->dev, a->table, ${dir}) for each attachment that is currently mapped (${synced} table(s)); attachments that are not mapped get no cache maintenance`,
+      HEAP,
+    ),
+  });
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// the dma-buf view (a plain projection for snapshots; reads only)
+
+export interface DmaBufView {
+  name: string;
+  exporter: string;
+  buffer: string;
+  size: number;
+  dynamic: boolean;
+  cacheSgt: boolean;
+  locked: boolean;
+  pinned: number;
+  moves: number;
+  attachments: Array<{
+    name: string;
+    dev: string;
+    dynamic: boolean;
+    /** The cached mapping (attach->sgt) and its direction, before 6.15. */
+    cached: { sgt: string; dir: DmaDir; atAttach: boolean } | null;
+    pins: number;
+    mappings: Array<{ sgt: string; dir: DmaDir; stale: boolean; segments: Array<{ dma: number; len: number }> }>;
+  }>;
+}
+
+export function dmaBufViews(m: Machine): DmaBufView[] {
+  return m.dmaBufs.map((db) => ({
+    name: db.name,
+    exporter: db.exporter,
+    buffer: m.buffers[db.bufId]?.name ?? '?',
+    size: db.size,
+    dynamic: db.dynamic,
+    cacheSgt: db.cacheSgt,
+    locked: db.locked,
+    pinned: db.pins,
+    moves: db.moves,
+    attachments: db.attachments.map((id) => {
+      const at = m.dmaBufAttachments[id]!;
+      return {
+        name: at.name,
+        dev: at.dev,
+        dynamic: at.dynamic,
+        cached: at.sgt >= 0 && at.dir ? { sgt: m.sgts[at.sgt]!.name, dir: at.dir, atAttach: at.cachedAtAttach } : null,
+        pins: at.pins,
+        mappings: at.mapped.map((x) => {
+          const t = m.sgts[x.sgt]!;
+          return { sgt: t.name, dir: x.dir, stale: x.stale, segments: t.entries.slice(0, t.nents).map((e) => ({ dma: e.dmaAddress, len: e.dmaLength })) };
+        }),
+      };
+    }),
+  }));
+}
