@@ -14,6 +14,10 @@ import { allMappings } from './dma/tracking.ts';
 import { cmaView, type CmaView } from './dma/contiguous-ops.ts';
 import { gpuVmViews, type GpuVmView } from './hw/gpu-mmu.ts';
 import { dmaBufViews, type DmaBufView } from './dma-buf/dma-buf.ts';
+import { iommuDomains, iommuPeek, type IommuDomainView } from './iommu/iommu.ts';
+import { ptEntries, type PtEntryView } from './iommu/io-pgtable.ts';
+import { iotlbEntries, type IotlbEntryView } from './iommu/iotlb.ts';
+import { iovaRanges, type IovaRange } from './iommu/iova.ts';
 import { debugActiveCachelines, debugLiveEntries, type DebugEntry } from './dma/debug.ts';
 
 export interface BufferInfo {
@@ -38,6 +42,28 @@ export interface Region {
   end: number;
 }
 
+/** One IOMMU domain as the IOMMU view draws it: page-table leaves, IOTLB entries (stale marked), IOVA space. */
+export interface IommuDomainDetail extends IommuDomainView {
+  entries: PtEntryView[];
+  iotlb: IotlbEntryView[];
+  iova: IovaRange[];
+  /** True when the lists were cut to keep the frame small. */
+  truncated: boolean;
+}
+
+const VIEW_LIMIT = 512;
+
+function iommuDetail(m: Machine): IommuDomainDetail[] {
+  return iommuDomains(m).map((v) => {
+    const d = m.iommu.domains[v.id]!;
+    const entries = d.pt ? ptEntries(d.pt) : [];
+    const iotlb = d.iotlb ? iotlbEntries(d.iotlb, d.pt) : [];
+    const iova = d.iovad ? iovaRanges(d.iovad) : [];
+    const truncated = entries.length > VIEW_LIMIT || iova.length > VIEW_LIMIT;
+    return { ...v, entries: entries.slice(0, VIEW_LIMIT), iotlb, iova: iova.slice(0, VIEW_LIMIT), truncated };
+  });
+}
+
 export interface MachineSnapshot {
   step: number;
   timeUs: number;
@@ -51,6 +77,7 @@ export interface MachineSnapshot {
   swiotlb: { start: number; end: number; nslabs: number; used: number; index: number; runs: Array<{ index: number; nslots: number; orig: number }> } | null;
   debug: { entries: DebugEntry[]; cachelines: Array<{ line: number; mappings: number }> };
   devices: Array<{ name: string; maskBits: number; coherent: boolean; iommu: string | null; driverBound: boolean; maxSegSize: number }>;
+  iommu: IommuDomainDetail[];
   cma: CmaView | null;
   gpuVms: GpuVmView[];
   dmaBufs: DmaBufView[];
@@ -113,6 +140,7 @@ export function snapshot(m: Machine): MachineSnapshot {
     swiotlb: p ? { start: p.start, end: p.end, nslabs: p.nslabs, used: p.used, index: p.index, runs: swiotlbRuns(p) } : null,
     debug: { entries: debugLiveEntries(m.debug), cachelines: debugActiveCachelines(m.debug) },
     devices: Object.values(m.devices).map((d) => ({ name: d.name, maskBits: d.maskBits, coherent: d.coherent, iommu: d.cfg.iommu, driverBound: d.driverBound, maxSegSize: d.maxSegSize })),
+    iommu: iommuDetail(m),
     cma: m.layout.cmaSize ? cmaView(m) : null,
     gpuVms: gpuVmViews(m),
     dmaBufs: dmaBufViews(m),
@@ -197,11 +225,14 @@ export function bytesThreeWays(m: Machine, bufferName: string, offset = 0, len?:
     const to = Math.min(offset + n, bufStart + r.size);
     if (to <= from) continue;
     const bytes = new Uint8Array(n);
-    const source = r.tlbAddr >= 0 ? r.tlbAddr : r.phys;
-    peekDevice(m, source + (from - bufStart), to - from, dev.coherent, bytes, from - offset);
+    // what the device reaches at the mapping's DMA address: through its IOMMU
+    // when it has one (the IOTLB is peeked, not filled), else the bounce slot or
+    // the buffer itself
+    const chunks = iommuPeek(m, dev, r.addr + (from - bufStart), to - from) ?? [{ phys: (r.tlbAddr >= 0 ? r.tlbAddr : r.phys) + (from - bufStart), len: to - from, at: 0 }];
+    for (const ch of chunks) peekDevice(m, ch.phys, ch.len, dev.coherent, bytes, from - offset + ch.at);
     devices.push({
       who: r.dev,
-      via: `${r.tlbAddr >= 0 ? `swiotlb slot 0x${r.tlbAddr.toString(16)}` : `DMA address 0x${r.addr.toString(16)}`}${dev.coherent ? ', snooping the CPU cache' : ', RAM only'}`,
+      via: `${r.tlbAddr >= 0 ? `swiotlb slot 0x${r.tlbAddr.toString(16)}` : `DMA address 0x${r.addr.toString(16)}`}${dev.cfg.iommu ? ` through ${dev.cfg.iommu}` : ''}${dev.coherent ? ', snooping the CPU cache' : ', RAM only'}`,
       bytes,
     });
   }

@@ -57,13 +57,13 @@ function remap(m: Machine, phys: number, size: number): number {
 }
 
 export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
-  if (devUsesDmaIommu(m, dev)) return iommuDmaAllocCoherent(m, dev, name, size, o);
+  if (devUsesDmaIommu(m, dev)) return iommuDmaAllocCoherent(m, dev, name, size, o, gfp);
   const alloc = pageAlign(size);
   const order = getOrder(alloc);
   const limit = coherentZoneLimit(m, dev);
   const cma = dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
-  const phys = cma >= 0 ? cma : allocHighest(m.free, PAGE_SIZE << order, PAGE_SIZE << order, limit);
-  const allocSize = cma >= 0 ? alloc : PAGE_SIZE << order;
+  const phys = cma >= 0 ? cma : allocHighest(m.free, PAGE_SIZE * 2 ** order, PAGE_SIZE * 2 ** order, limit);
+  const allocSize = cma >= 0 ? alloc : PAGE_SIZE * 2 ** order;
   if (phys < 0) {
     o.error = 'NULL';
     o.events.push({ kind: 'note', text: 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: `no free order-${order} block below 0x${limit.toString(16)}` } });
@@ -114,16 +114,16 @@ export function dmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buff
 }
 
 export function dmaAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, dir: DmaDir, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
-  if (devUsesDmaIommu(m, dev)) return iommuDmaAllocNoncoherent(m, dev, name, size, dir, o);
+  if (devUsesDmaIommu(m, dev)) return iommuDmaAllocNoncoherent(m, dev, name, size, dir, o, gfp);
   const alloc = pageAlign(size);
   const order = getOrder(alloc);
   const cma = dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
-  const phys = cma >= 0 ? cma : allocHighest(m.free, PAGE_SIZE << order, PAGE_SIZE << order, coherentZoneLimit(m, dev));
+  const phys = cma >= 0 ? cma : allocHighest(m.free, PAGE_SIZE * 2 ** order, PAGE_SIZE * 2 ** order, coherentZoneLimit(m, dev));
   if (phys < 0) {
     o.error = 'NULL';
     return null;
   }
-  const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, cma >= 0 ? alloc : PAGE_SIZE << order, dev);
+  const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, cma >= 0 ? alloc : PAGE_SIZE * 2 ** order, dev);
   b.order = order;
   o.events.push({
     kind: 'alloc',

@@ -82,7 +82,7 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
   let allocSize: number;
   let align: number;
   if (size > KMALLOC_MAX_CACHE_SIZE) {
-    allocSize = PAGE_SIZE << getOrder(size);
+    allocSize = PAGE_SIZE * 2 ** getOrder(size);
     align = allocSize;
   } else {
     allocSize = Math.max(kmallocSizeRoundup(size, arch.kmallocAlign), arch.kmallocAlign);
@@ -107,7 +107,7 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
 }
 
 export function allocPages(m: Machine, name: string, gfp: readonly string[], order: number, at: number | null, o: StepOutcome): Buffer | null {
-  const size = PAGE_SIZE << order;
+  const size = PAGE_SIZE * 2 ** order;
   const phys = claimPhys(m, size, at !== null ? PAGE_SIZE : size, gfpLimit(m, gfp), at);
   if (phys < 0) return null;
   const b = newBuffer(m, name, 'pages', LINEAR_BASE + phys, size, phys, size);

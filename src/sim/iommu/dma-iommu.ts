@@ -1,0 +1,823 @@
+/**
+ * The DMA API backed by a system IOMMU — mirrors `drivers/iommu/dma-iommu.c`
+ * (mainline ~6.18: iommu_dma_map_phys / iommu_dma_unmap_phys,
+ * iommu_dma_map_sg / __finalise_sg / __invalidate_sg / iommu_dma_unmap_sg,
+ * iommu_dma_sync_*, iommu_dma_alloc → __iommu_dma_alloc_noncontiguous,
+ * iommu_dma_alloc_iova / iommu_dma_free_iova / __iommu_dma_map /
+ * __iommu_dma_unmap) and the IOMMU branch of `kernel/dma/ops_helpers.c`
+ * (dma_common_alloc_pages / dma_common_free_pages, used by
+ * dma_alloc_noncoherent).
+ *
+ * What it is for: mapping.ts and coherent.ts call these for a device whose
+ * default domain is a DMA or DMA_FQ domain (use_dma_iommu()). The device gets
+ * an IOVA; the IOMMU translates it (iommu.ts, iotlb.ts, io-pgtable.ts).
+ *
+ * Kernel behaviour kept:
+ * - prot from the direction (dma_info_to_prot): TO_DEVICE → READ,
+ *   FROM_DEVICE → WRITE, BIDIRECTIONAL → READ|WRITE, + CACHE when coherent.
+ * - Single map, in the kernel's order: bounce through swiotlb if
+ *   dev_use_swiotlb() (untrusted PCI device, or a kmalloc buffer that is not
+ *   DMA-safe on a non-coherent device) and the buffer's start or size is not
+ *   granule-aligned (iova_unaligned); arch_sync_dma_for_device on the
+ *   (possibly bounced) physical pages unless DMA_ATTR_SKIP_CPU_SYNC; then
+ *   __iommu_dma_map: iova_off = phys & (granule-1), size aligned to the
+ *   granule, iommu_dma_alloc_iova, iommu_map, return iova + iova_off.
+ * - The bounce (iommu_dma_map_swiotlb): swiotlb_tbl_map_single with
+ *   alloc_align_mask = granule - 1, the slot allocation rounded up to the
+ *   granule (6.10+: inside swiotlb_tbl_map_single; before: the alloc_size
+ *   dma-iommu passed), and for untrusted devices the pre- and post-padding of
+ *   the granule zeroed by a CPU memset, so the device sees zeros around the
+ *   buffer, never stale kernel data. No swiotlb pool: "DMA bounce buffers
+ *   are inactive, unable to map unaligned transaction." (warn once).
+ * - iommu_dma_alloc_iova: limit = min_not_zero(mask, bus_dma_limit) capped at
+ *   the aperture (2^48 - 1); a PCI device tries below 4 GiB first
+ *   (alloc_iova_fast(…, DMA_BIT_MASK(32) >> shift, false)); from 6.4 a failed
+ *   try clears pci_32bit_workaround for good and logs "Using %d-bit DMA
+ *   addresses" (bits_per(limit)); before 6.4 every allocation tried 32 bits
+ *   first, silently.
+ * - Unmap (iommu_dma_unmap_phys): iommu_iova_to_phys, WARN_ON if unmapped,
+ *   arch_sync_dma_for_cpu unless SKIP, __iommu_dma_unmap (iommu_unmap_fast,
+ *   then strict: iommu_iotlb_sync and free_iova_fast; lazy: queue_iova),
+ *   then swiotlb_tbl_unmap_single for a bounce slot.
+ * - Scatterlists: one IOVA allocation for the whole list, each entry widened
+ *   to granules (its sub-granule offset and true length stashed), one
+ *   iommu_map_sg (physically contiguous entries concatenated), then
+ *   __finalise_sg merges entry s into the open segment iff a segment is open,
+ *   s starts at granule offset 0, the running IOVA is not on a segment
+ *   boundary, and max_seg_size - cur_len >= s_length; an entry that does not
+ *   fill its last granule closes the segment; leftover entries get
+ *   DMA_MAPPING_ERROR / 0. Untrusted devices (or unsafe kmalloc lengths) take
+ *   iommu_dma_map_sg_swiotlb: every entry on its own, no merging. Errors:
+ *   -ENOMEM (no IOVA), -EINVAL (map failed), -EIO (swiotlb path); the
+ *   entries are restored by __invalidate_sg.
+ * - Coherent allocation (iommu_dma_alloc with a blocking GFP →
+ *   iommu_dma_alloc_remap): pages from the buddy allocator in the largest
+ *   orders the IOMMU can map (2 MiB blocks when 512+ pages remain, else
+ *   single pages; any zone: "IOMMU can map any pages"), never CMA, mapped
+ *   into one IOVA range under the coherent mask, arch_dma_prep_coherent for a
+ *   non-coherent device, and a vmap alias (uncached for a non-coherent
+ *   device). A non-blocking GFP takes one contiguous block instead, mapped
+ *   by __iommu_dma_map. dma_alloc_noncoherent (dma_common_alloc_pages) tries
+ *   CMA first (dma_alloc_contiguous), maps with DMA_ATTR_SKIP_CPU_SYNC and
+ *   zeroes through the cache.
+ *
+ * Simplified: no DMA_ATTR_MMIO / REQUIRE_COHERENT / PRIVILEGED /
+ * FORCE_CONTIGUOUS, no P2PDMA, no min_align_mask, no segment-boundary
+ * padding (dma_get_seg_boundary is always ULONG_MAX here, so pad_len is
+ * never used), no atomic pool (a non-coherent GFP_ATOMIC allocation gets
+ * ordinary pages with an uncached alias), no
+ * dma_iova_* two-step API, no deferred attach. swiotlb=force is ignored by
+ * dma-iommu, as in mainline's dev_use_swiotlb (a proposed patch adds
+ * is_swiotlb_force_bounce there; its merge is unconfirmed).
+ */
+import type { Why } from '../events.ts';
+import type { StepOutcome } from '../outcome.ts';
+import { archOps } from '../arch/arch.ts';
+import { runMaintenance } from '../arch/cache-maint.ts';
+import { cacheWrite } from '../hw/cpu-cache.ts';
+import { PAGE_SIZE, zoneOf } from '../hw/memory.ts';
+import { dmaBitMask, dmaLimit, LINEAR_BASE, type Buffer, type Device, type Machine, type SgTable } from '../machine.ts';
+import { cpuMemset, getOrder } from '../mm/buffers.ts';
+import { dmaAllocContiguous, dmaDirectFreeBuffer, dmaFreeContiguous } from '../dma/contiguous-ops.ts';
+import { allocHighest, freeRange } from '../mm/page-alloc.ts';
+import { debugMap, debugUnmap, type DmaDir, type Finding } from '../dma/debug.ts';
+import { DMA_MAPPING_ERROR, kmallocNeedsBounce, syncForCpuArch, syncForDeviceArch, type Attrs } from '../dma/direct.ts';
+import { bounce, findSlots, IO_TLB_SIZE, isSwiotlbBuffer, logWarn, nrSlots, syncSingleForCpu, syncSingleForDevice, tblUnmapSingle, warnOnce } from '../dma/swiotlb.ts';
+import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE, protString } from './io-pgtable.ts';
+import { allocIova, freeIovaFast, limitPfnForAddr, limitPfnForBits } from './iova.ts';
+import { fqQueue } from './flush-queue.ts';
+import { trackMapping, untrackMapping } from '../dma/tracking.ts';
+import { APERTURE_END, applyFq, devIsUntrusted, dmaDomain, iommuIotlbSync, iommuIovaToPhys, iommuMap, iommuUnmapFast, type IommuDomain } from './iommu.ts';
+
+const FILE = 'drivers/iommu/dma-iommu.c';
+const SZ_4G_MASK = 0xffff_ffff;
+
+function why(fn: string, rule: string, file = FILE): Why {
+  return { fn, file, rule };
+}
+
+function hex(n: number): string {
+  return '0x' + n.toString(16);
+}
+
+function alignUp(x: number, a: number): number {
+  return Math.ceil(x / a) * a;
+}
+
+function report(findings: Finding[], o: StepOutcome): void {
+  for (const f of findings) {
+    o.warnings.push(f.message);
+    o.events.push({ kind: 'finding', rule: f.rule, message: f.message, why: f.why });
+  }
+}
+
+/** dma_info_to_prot(dir, coherent, attrs). */
+export function dmaInfoToProt(dir: DmaDir, coherent: boolean): number {
+  const prot = coherent ? IOMMU_CACHE : 0;
+  switch (dir) {
+    case 'DMA_BIDIRECTIONAL':
+      return prot | IOMMU_READ | IOMMU_WRITE;
+    case 'DMA_TO_DEVICE':
+      return prot | IOMMU_READ;
+    case 'DMA_FROM_DEVICE':
+      return prot | IOMMU_WRITE;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * dev_use_swiotlb(dev, size, dir): CONFIG_SWIOTLB and (dev_is_untrusted or
+ * dma_kmalloc_needs_bounce). Without a swiotlb pool kmalloc objects keep
+ * ARCH_DMA_MINALIGN, so only the untrusted case remains.
+ */
+function devUseSwiotlb(m: Machine, dev: Device, size: number, dir: DmaDir): boolean {
+  return devIsUntrusted(dev) || (m.swiotlb !== null && kmallocNeedsBounce(m, dev, size, dir));
+}
+
+/** dev_use_sg_swiotlb(): untrusted, or any entry whose kmalloc length is not DMA-safe. */
+function devUseSgSwiotlb(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir): boolean {
+  if (devIsUntrusted(dev)) return true;
+  if (m.swiotlb === null) return false;
+  for (const e of sgt.entries) if (kmallocNeedsBounce(m, dev, e.length, dir)) return true;
+  return false;
+}
+
+/** bits_per(x): fls64. */
+function bitsPer(x: number): number {
+  return Math.floor(Math.log2(x)) + 1;
+}
+
+/** min_not_zero(coherent_dma_mask, bus_dma_limit). */
+function coherentLimit(dev: Device): number {
+  const mask = dmaBitMask(dev.coherentMaskBits);
+  const bus = dev.cfg.busLimit ? dmaBitMask(dev.cfg.busLimit) : 0;
+  return bus ? Math.min(mask, bus) : mask;
+}
+
+// ---------------------------------------------------------------------------
+// IOVA
+
+/**
+ * iommu_dma_alloc_iova(domain, size, dma_limit, dev): returns the IOVA, 0 on
+ * failure. `limit` is min_not_zero(mask, bus_dma_limit).
+ */
+function allocIovaFor(m: Machine, dev: Device, dom: IommuDomain, size: number, limit: number, o: StepOutcome): number {
+  const iovad = dom.iovad!;
+  const pages = size / iovad.granule;
+  const lim = Math.min(limit, APERTURE_END);
+  const d = m.iommu.devs[dev.name]!;
+  if (lim > SZ_4G_MASK && d.pci32bitWorkaround) {
+    const r = allocIova(iovad, pages, limitPfnForBits(iovad, 32), false);
+    for (const e of r.events) o.events.push(e);
+    if (r.pfn) return r.iova;
+    if (m.kernel >= 6004) {
+      d.pci32bitWorkaround = false;
+      const text = `${dev.name}: Using ${bitsPer(lim)}-bit DMA addresses`;
+      o.warnings.push(text);
+      o.events.push({ kind: 'log', level: 'notice', text });
+      o.events.push({
+        kind: 'note',
+        text: '32-bit IOVA space full',
+        why: why('iommu_dma_alloc_iova', `no room for ${pages} granule(s) below 4 GiB: pci_32bit_workaround is cleared for good and this and every later allocation uses the full ${bitsPer(lim)}-bit range (dev_notice "Using %d-bit DMA addresses", 6.4+)`),
+      });
+    } else {
+      o.events.push({ kind: 'note', text: '32-bit IOVA space full', why: why('iommu_dma_alloc_iova', 'no room below 4 GiB for this PCI device: fall back to the full limit (before 6.4 the 32-bit try is repeated every time, silently)') });
+    }
+  }
+  const r = allocIova(iovad, pages, limitPfnForAddr(iovad, lim), true);
+  for (const e of r.events) o.events.push(e);
+  if (!r.pfn) {
+    o.events.push({ kind: 'note', text: 'IOVA space exhausted', why: why('iommu_dma_alloc_iova', `alloc_iova_fast found no ${pages}-granule range below ${hex(lim)}, even after flushing the rcaches: the map fails`) });
+  }
+  return r.pfn ? r.iova : 0;
+}
+
+/** iommu_dma_free_iova(domain, iova, size, gather): queue_iova when the gather is queued, else free_iova_fast. */
+function freeIovaFor(m: Machine, dom: IommuDomain, iova: number, size: number, queued: boolean, o: StepOutcome): void {
+  const iovad = dom.iovad!;
+  const pfn = iova / iovad.granule;
+  const pages = size / iovad.granule;
+  if (queued && dom.fq) {
+    applyFq(dom, fqQueue(dom.fq, pfn, pages, m.timeUs), o);
+    return;
+  }
+  const r = freeIovaFast(iovad, pfn, pages);
+  for (const e of r.events) o.events.push(e);
+}
+
+const WHY_SYNC_NOW = why('__iommu_dma_unmap', 'Strict mode: iommu_iotlb_sync() before dma_unmap_* returns, so no stale translation survives; the IOVA is reusable at once (free_iova_fast).');
+
+/** __iommu_dma_unmap(dev, dma_addr, size). */
+function dmaUnmapRange(m: Machine, dom: IommuDomain, addr: number, size: number, o: StepOutcome): void {
+  const g = dom.granule;
+  const off = addr % g;
+  const iova = addr - off;
+  const len = alignUp(size + off, g);
+  const queued = dom.fq !== null;
+  const unmapped = iommuUnmapFast(dom, iova, len, queued, o);
+  if (unmapped !== len) {
+    o.events.push({ kind: 'note', text: `WARN_ON(unmapped != size): ${unmapped} of ${len} bytes unmapped`, why: why('__iommu_dma_unmap', 'the range was not (entirely) mapped: iommu_unmap_fast stopped early; the IOVA is freed anyway') });
+  }
+  if (!queued) {
+    iommuIotlbSync(dom, iova, unmapped, o);
+    o.events.push({ kind: 'note', text: 'IOTLB invalidated', why: WHY_SYNC_NOW });
+  }
+  freeIovaFor(m, dom, iova, len, queued, o);
+}
+
+/** __iommu_dma_map(dev, phys, size, prot, dma_mask). */
+function dmaMapRange(m: Machine, dev: Device, dom: IommuDomain, phys: number, size: number, prot: number, limit: number, o: StepOutcome): number {
+  const g = dom.granule;
+  const off = phys % g;
+  const len = alignUp(size + off, g);
+  const iova = allocIovaFor(m, dev, dom, len, limit, o);
+  if (!iova) return DMA_MAPPING_ERROR;
+  if (iommuMap(dom, iova, phys - off, len, prot, o)) {
+    freeIovaFor(m, dom, iova, len, false, o);
+    o.events.push({ kind: 'note', text: 'iommu_map failed', why: why('__iommu_dma_map', 'iommu_map refused the range: the IOVA is freed (no gather, so straight to free_iova_fast) and the map fails') });
+    return DMA_MAPPING_ERROR;
+  }
+  return iova + off;
+}
+
+// ---------------------------------------------------------------------------
+// swiotlb bounce for sub-granule buffers
+
+/** The swiotlb map-time copy rule of the machine's kernel (as swiotlb_tbl_map_single). */
+function copiesAtMap(kernel: number, dir: DmaDir, skip: boolean): boolean {
+  if (kernel >= 5018) return true;
+  if (kernel >= 5017) return !skip;
+  return !skip && dir !== 'DMA_FROM_DEVICE';
+}
+
+/**
+ * iommu_dma_map_swiotlb(): a granule-aligned bounce slot, the buffer copied
+ * in, and (untrusted devices) the rest of the granule zeroed. Returns the
+ * slot address or -1.
+ */
+function mapSwiotlb(m: Machine, dev: Device, dom: IommuDomain, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
+  const p = m.swiotlb;
+  if (!p) {
+    warnOnce(m, dev, 'iommu_dma_map_swiotlb:inactive', 'DMA bounce buffers are inactive, unable to map unaligned transaction.', o);
+    return -1;
+  }
+  const g = dom.granule;
+  // swiotlb_tbl_map_single(dev, phys, size, iova_mask(iovad), dir, attrs):
+  // size = ALIGN(mapping_size + offset, alloc_align_mask + 1), offset 0 here (no min_align_mask)
+  const allocSize = alignUp(size, g);
+  const index = findSlots(p, phys, allocSize, m.kernel, g - 1);
+  if (index < 0) {
+    if (!attrs.noWarn) logWarn(dev, `swiotlb buffer is full (sz: ${allocSize} bytes), total ${p.nslabs} (slots), used ${p.used} (slots)`, o);
+    return -1;
+  }
+  const nslots = nrSlots(allocSize);
+  for (let i = 0; i < nslots; i++) p.origAddr[index + i] = phys + i * IO_TLB_SIZE;
+  const tlb = p.start + index * IO_TLB_SIZE;
+  o.events.push({
+    kind: 'swiotlb_alloc',
+    index,
+    nslots,
+    tlbAddr: tlb,
+    orig: phys,
+    size: allocSize,
+    why: why('iommu_dma_map_swiotlb', `${nslots} slot(s) covering a whole ${g}-byte IOVA granule (alloc_align_mask = granule - 1): the IOMMU can only map whole granules, so the bounce slot must own all of it`),
+  });
+  if (copiesAtMap(m.kernel, dir, attrs.skipCpuSync)) {
+    bounce(m, dev, tlb, size, true, 'swiotlb_tbl_map_single', 'the buffer is copied into the bounce slot; the device will only ever see the slot', o);
+  }
+  if (devIsUntrusted(dev) && allocSize > size) {
+    // Post-padding (the pre-padding is empty: the slot starts the granule)
+    cacheWrite(m.cache, m.ram, tlb + size, new Uint8Array(allocSize - size), null);
+    o.events.push({
+      kind: 'note',
+      text: `padding zeroed: ${hex(tlb + size)}+${allocSize - size}`,
+      why: why('iommu_dma_map_swiotlb', 'Untrusted devices should not see padding areas with random leftover kernel data, so the rest of the granule is zeroed (memset through the CPU cache)'),
+    });
+  }
+  return tlb;
+}
+
+// ---------------------------------------------------------------------------
+// single mappings
+
+/**
+ * iommu_dma_map_phys(dev, phys, size, dir, attrs): the DMA address (IOVA +
+ * offset) or DMA_MAPPING_ERROR. `out.tlb` receives the bounce slot (-1 if
+ * the buffer was mapped in place).
+ */
+export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome, out?: { tlb: number }): number {
+  const dom = dmaDomain(m, dev);
+  const coherent = dev.coherent;
+  const prot = dmaInfoToProt(dir, coherent);
+  let tlb = -1;
+  if (out) out.tlb = -1;
+  if (dev.cfg.swiotlb === 'force') {
+    o.events.push({ kind: 'note', text: 'swiotlb=force ignored', why: why('dev_use_swiotlb', 'dma-iommu does not look at is_swiotlb_force_bounce(): only untrusted devices and unsafe kmalloc buffers bounce behind an IOMMU') });
+  }
+  if (dev.cfg.untrusted && dev.cfg.bus !== 'pci') {
+    o.observations.push(`${dev.name} is marked untrusted, but dev_is_untrusted() reads pci_dev->untrusted: a platform device is never treated as untrusted`);
+  }
+  const g = dom.granule;
+  if ((phys % g !== 0 || size % g !== 0) && devUseSwiotlb(m, dev, size, dir)) {
+    o.events.push({
+      kind: 'note',
+      text: 'bounce through swiotlb',
+      why: why(
+        'iommu_dma_map_phys',
+        devIsUntrusted(dev)
+          ? `${dev.name} is untrusted and the buffer does not fill whole ${g}-byte granules (iova_unaligned): mapping it in place would expose the rest of its granule(s), so it bounces`
+          : `a ${size}-byte kmalloc buffer on a non-coherent device could share a cache line (dma_kmalloc_needs_bounce) and is not granule aligned: it bounces`,
+      ),
+    });
+    tlb = mapSwiotlb(m, dev, dom, phys, size, dir, attrs, o);
+    if (tlb < 0) return DMA_MAPPING_ERROR;
+    phys = tlb;
+  }
+  if (!coherent && !attrs.skipCpuSync) syncForDeviceArch(m, phys, size, dir, o);
+  const addr = dmaMapRange(m, dev, dom, phys, size, prot, dmaLimit(dev), o);
+  if (addr === DMA_MAPPING_ERROR && tlb >= 0) {
+    tblUnmapSingle(m, dev, tlb, size, dir, attrs.skipCpuSync, o);
+    tlb = -1;
+  }
+  if (out) out.tlb = tlb;
+  return addr;
+}
+
+/** iommu_dma_unmap_phys(dev, dma_handle, size, dir, attrs). */
+export function iommuDmaUnmapPhys(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  const dom = dmaDomain(m, dev);
+  const phys = addr >= 0 ? iommuIovaToPhys(dom, addr) : -1;
+  if (phys < 0) {
+    o.events.push({ kind: 'note', text: 'WARN_ON(!phys)', why: why('iommu_dma_unmap_phys', `iommu_iova_to_phys(${hex(addr)}) is 0: nothing is mapped there, the kernel WARNs and returns without unmapping anything`) });
+    o.observations.push(`nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: iommu_dma_unmap_phys hits WARN_ON(!phys) and returns`);
+    return;
+  }
+  if (!attrs.skipCpuSync && !dev.coherent) syncForCpuArch(m, phys, size, dir, o);
+  dmaUnmapRange(m, dom, addr, size, o);
+  if (isSwiotlbBuffer(m, phys)) tblUnmapSingle(m, dev, phys, size, dir, attrs.skipCpuSync, o);
+}
+
+/** iommu_dma_sync_single_for_cpu / _for_device. */
+export function iommuDmaSyncSingle(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
+  const fn = forCpu ? 'iommu_dma_sync_single_for_cpu' : 'iommu_dma_sync_single_for_device';
+  if (dev.coherent && !devUseSwiotlb(m, dev, size, dir)) {
+    o.events.push({ kind: 'note', text: 'nothing to do', why: why(fn, 'coherent device and no bouncing: the sync has no work') });
+    return;
+  }
+  const dom = dmaDomain(m, dev);
+  const phys = iommuIovaToPhys(dom, addr);
+  if (phys < 0) {
+    o.observations.push(`nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: ${fn} would maintain physical address 0`);
+    return;
+  }
+  if (forCpu) {
+    if (!dev.coherent) syncForCpuArch(m, phys, size, dir, o);
+    if (isSwiotlbBuffer(m, phys)) syncSingleForCpu(m, dev, phys, size, dir, o);
+  } else {
+    if (isSwiotlbBuffer(m, phys)) syncSingleForDevice(m, dev, phys, size, dir, o);
+    if (!dev.coherent) syncForDeviceArch(m, phys, size, dir, o);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// scatterlists
+
+const WHY_FINALISE = why(
+  '__finalise_sg',
+  'Entries are concatenated into one DMA segment while each starts on a granule boundary, the running IOVA is not on a segment boundary, and the segment stays within dma_get_max_seg_size(); an entry that ends short of its granule closes the segment.',
+);
+
+/** Does the running IOVA sit off a segment boundary? (`dma_addr & seg_mask`, seg_mask = ULONG_MAX unless set.) */
+function offBoundary(addr: number, segMask: number): boolean {
+  return segMask >= Number.MAX_SAFE_INTEGER ? addr !== 0 : addr % (segMask + 1) !== 0;
+}
+
+/**
+ * __finalise_sg(dev, sg, nents, dma_addr): rebuild the DMA view of the list
+ * from the per-entry granule offsets and IOVA lengths. Returns the count.
+ */
+export function finaliseSg(sgt: SgTable, offs: number[], iovaLens: number[], dmaAddr: number, maxLen: number, segMask = Number.MAX_SAFE_INTEGER): number {
+  const ents = sgt.entries;
+  let cur = 0;
+  let curLen = 0;
+  let count = 0;
+  for (let i = 0; i < ents.length; i++) {
+    const s = ents[i]!;
+    const sIovaOff = offs[i]!;
+    const sLength = s.length;
+    const sIovaLen = iovaLens[i]!;
+    s.dmaAddress = DMA_MAPPING_ERROR;
+    s.dmaLength = 0;
+    if (curLen && !sIovaOff && offBoundary(dmaAddr, segMask) && maxLen - curLen >= sLength) {
+      curLen += sLength;
+    } else {
+      if (i > 0) cur++;
+      curLen = sLength;
+      count++;
+      ents[cur]!.dmaAddress = dmaAddr + sIovaOff;
+    }
+    ents[cur]!.dmaLength = curLen;
+    dmaAddr += sIovaLen;
+    if (sLength + sIovaOff < sIovaLen) curLen = 0;
+  }
+  return count;
+}
+
+/** __invalidate_sg(): the list back as it was, DMA fields invalid. */
+function invalidateSg(sgt: SgTable): void {
+  for (const s of sgt.entries) {
+    s.dmaAddress = DMA_MAPPING_ERROR;
+    s.dmaLength = 0;
+  }
+}
+
+function syncSgArch(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
+  if (dev.coherent) return;
+  for (const e of sgt.entries) {
+    if (forCpu) syncForCpuArch(m, e.phys, e.length, dir, o);
+    else syncForDeviceArch(m, e.phys, e.length, dir, o);
+  }
+}
+
+/** iommu_dma_map_sg_swiotlb(): each entry through iommu_dma_map_phys; no merging. */
+function mapSgSwiotlb(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
+  const addrs: number[] = [];
+  const tlbs: number[] = [];
+  const out = { tlb: -1 };
+  o.events.push({ kind: 'note', text: 'each entry mapped on its own', why: why('iommu_dma_map_sg', `${devIsUntrusted(dev) ? `${dev.name} is untrusted` : 'an entry\'s kmalloc length is not DMA-safe'} (dev_use_sg_swiotlb): iommu_dma_map_sg_swiotlb maps every entry separately, bouncing the unaligned ones, and never merges`) });
+  for (let i = 0; i < sgt.entries.length; i++) {
+    const e = sgt.entries[i]!;
+    const a = iommuDmaMapPhys(m, dev, e.phys, e.length, dir, attrs, o, out);
+    if (a === DMA_MAPPING_ERROR) {
+      for (let j = 0; j < i; j++) iommuDmaUnmapPhys(m, dev, addrs[j]!, sgt.entries[j]!.length, dir, { ...attrs, skipCpuSync: true }, o);
+      invalidateSg(sgt);
+      return -5;
+    }
+    e.dmaAddress = a;
+    e.dmaLength = e.length;
+    addrs.push(a);
+    tlbs.push(out.tlb);
+  }
+  m.iommu.sg[sgt.id] = { dev: dev.name, swiotlb: true, addrs, tlb: tlbs };
+  return sgt.entries.length;
+}
+
+/**
+ * iommu_map_sg(domain, iova, sg, nents, prot): physically contiguous
+ * (granule-widened) entries are mapped with one iommu_map call. Returns 0
+ * or a negative errno; on error what was mapped is unmapped again.
+ */
+function mapSgRuns(dom: IommuDomain, iova: number, starts: number[], lens: number[], prot: number, o: StepOutcome): number {
+  let mapped = 0;
+  let start = 0;
+  let len = 0;
+  for (let i = 0; i <= starts.length; i++) {
+    const sPhys = i < starts.length ? starts[i]! : -1;
+    if (len && sPhys !== start + len) {
+      const ret = iommuMap(dom, iova + mapped, start, len, prot, o);
+      if (ret) {
+        if (mapped) iommuUnmapFast(dom, iova, mapped, false, o);
+        return ret;
+      }
+      mapped += len;
+      len = 0;
+    }
+    if (i === starts.length) break;
+    if (len) len += lens[i]!;
+    else {
+      len = lens[i]!;
+      start = sPhys;
+    }
+  }
+  return 0;
+}
+
+/**
+ * iommu_dma_map_sg(dev, sg, nents, dir, attrs): the DMA segment count, or a
+ * negative errno (dma_map_sg turns it into 0). The entries' dmaAddress /
+ * dmaLength hold the segments; m.iommu.sg[sgt.id] records where each input
+ * entry went.
+ */
+export function iommuDmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
+  if (devUseSgSwiotlb(m, dev, sgt, dir)) return mapSgSwiotlb(m, dev, sgt, dir, attrs, o);
+  const dom = dmaDomain(m, dev);
+  const g = dom.granule;
+  const prot = dmaInfoToProt(dir, dev.coherent);
+  if (!attrs.skipCpuSync) syncSgArch(m, dev, sgt, dir, false, o);
+  const offs: number[] = [];
+  const lens: number[] = [];
+  const starts: number[] = [];
+  let iovaLen = 0;
+  for (const e of sgt.entries) {
+    const off = e.phys % g;
+    const len = alignUp(e.length + off, g);
+    offs.push(off);
+    lens.push(len);
+    starts.push(e.phys - off);
+    iovaLen += len;
+  }
+  if (!iovaLen) return finaliseSg(sgt, offs, lens, 0, dev.maxSegSize);
+  const iova = allocIovaFor(m, dev, dom, iovaLen, dmaLimit(dev), o);
+  if (!iova) {
+    invalidateSg(sgt);
+    return -12;
+  }
+  if (mapSgRuns(dom, iova, starts, lens, prot, o)) {
+    freeIovaFor(m, dom, iova, iovaLen, false, o);
+    invalidateSg(sgt);
+    return -22;
+  }
+  const count = finaliseSg(sgt, offs, lens, iova, dev.maxSegSize);
+  const addrs: number[] = [];
+  let at = iova;
+  for (let i = 0; i < offs.length; i++) {
+    addrs.push(at + offs[i]!);
+    at += lens[i]!;
+  }
+  m.iommu.sg[sgt.id] = { dev: dev.name, swiotlb: false, addrs, tlb: addrs.map(() => -1) };
+  o.events.push({
+    kind: 'note',
+    text: `${sgt.entries.length} entries → ${count} DMA segment(s) at ${hex(iova)}`,
+    why: { ...WHY_FINALISE, rule: `One IOVA allocation of ${iovaLen} bytes for the whole list (${protString(prot)}). ${WHY_FINALISE.rule} Max segment size here: ${dev.maxSegSize}.` },
+  });
+  return count;
+}
+
+/** iommu_dma_unmap_sg(dev, sg, nents, dir, attrs). */
+export function iommuDmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  const rec = m.iommu.sg[sgt.id];
+  if (rec && rec.swiotlb) {
+    for (const e of sgt.entries) iommuDmaUnmapPhys(m, dev, e.dmaAddress, e.dmaLength, dir, attrs, o);
+  } else {
+    if (!attrs.skipCpuSync) syncSgArch(m, dev, sgt, dir, true, o);
+    // one contiguous IOVA allocation: from the first segment to the end of the last
+    let start = -1;
+    let end = 0;
+    for (const e of sgt.entries) {
+      if (e.dmaLength === 0) break;
+      if (start < 0) start = e.dmaAddress;
+      end = e.dmaAddress + e.dmaLength;
+    }
+    if (end) dmaUnmapRange(m, dmaDomain(m, dev), start, end - start, o);
+  }
+  delete m.iommu.sg[sgt.id];
+}
+
+/** iommu_dma_sync_sg_for_cpu / _for_device. */
+export function iommuDmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
+  const rec = m.iommu.sg[sgt.id];
+  if (rec && rec.swiotlb) {
+    for (const e of sgt.entries) iommuDmaSyncSingle(m, dev, e.dmaAddress, e.length, dir, forCpu, o);
+  } else syncSgArch(m, dev, sgt, dir, forCpu, o);
+}
+
+// ---------------------------------------------------------------------------
+// coherent and non-coherent allocations
+
+/** Page orders __iommu_dma_alloc_pages may use: pgsize_bitmap >> PAGE_SHIFT, capped at MAX_PAGE_ORDER (10). */
+function allocOrders(granule: number): number[] {
+  if (granule === PAGE_SIZE) return [9, 0];
+  return [Math.log2(granule / PAGE_SIZE)];
+}
+
+/** __iommu_dma_alloc_pages(): the largest orders first, any zone; null (all freed) on failure. */
+function allocIommuPages(m: Machine, count: number, granule: number): number[] | null {
+  const pages: number[] = [];
+  const orders = allocOrders(granule);
+  while (count > 0) {
+    let got = -1;
+    let size = 0;
+    for (const order of orders) {
+      const n = 1 << order;
+      if (n > count) continue;
+      got = allocHighest(m.free, PAGE_SIZE * n, PAGE_SIZE * n, m.config.ram);
+      if (got >= 0) {
+        size = n;
+        break;
+      }
+    }
+    if (got < 0) {
+      for (const p of pages) freeRange(m.free, p, PAGE_SIZE);
+      return null;
+    }
+    // split_page(): the block becomes `size` independent pages
+    for (let i = 0; i < size; i++) pages.push(got + i * PAGE_SIZE);
+    count -= size;
+  }
+  return pages;
+}
+
+function newBuffer(m: Machine, name: string, kind: 'coherent' | 'noncoherent', va: number, size: number, phys: number, allocSize: number, dev: Device, dmaAddr: number): Buffer {
+  const b: Buffer = { id: m.buffers.length, name, kind, va, size, phys, pages: [], allocSize, uncached: false, live: true, step: m.step, dev: dev.name, dmaAddr };
+  m.buffers.push(b);
+  return b;
+}
+
+/** gfpflags_allow_blocking(): GFP_ATOMIC and GFP_NOWAIT do not. */
+function allowsBlocking(gfp: readonly string[]): boolean {
+  return !gfp.includes('GFP_ATOMIC') && !gfp.includes('GFP_NOWAIT');
+}
+
+function debugAndTrackCoherent(m: Machine, dev: Device, b: Buffer, iova: number, size: number, paddr: number, allocSize: number, o: StepOutcome): void {
+  report(debugMap(m.debug, { dev: dev.name, devAddr: iova, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', paddr, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: b.va, mapErr: 'n/a', step: m.step }, true), o);
+  trackMapping(m, { dev: dev.name, addr: iova, size: allocSize, dir: 'DMA_BIDIRECTIONAL', api: 'coherent', phys: paddr, tlbAddr: -1, bufId: b.id, owner: 'device', step: m.step, line: m.line });
+  o.result = iova;
+  o.resultKind = 'addr';
+}
+
+/**
+ * iommu_dma_alloc() with a non-blocking GFP: one contiguous block from the
+ * page allocator (CMA needs a blocking context; the atomic pool of a
+ * non-coherent device is not modelled, so it gets ordinary pages with an
+ * uncached alias), mapped by __iommu_dma_map under the coherent mask.
+ */
+function allocCoherentAtomic(m: Machine, dev: Device, name: string, size: number, o: StepOutcome): Buffer | null {
+  const dom = dmaDomain(m, dev);
+  const coherent = dev.coherent;
+  const alloc = alignUp(size, PAGE_SIZE);
+  const block = PAGE_SIZE * 2 ** getOrder(alloc);
+  const phys = allocHighest(m.free, block, block, m.config.ram);
+  if (phys < 0) {
+    o.error = 'NULL';
+    return null;
+  }
+  if (!coherent) {
+    const plan = archOps(m.arch).prepCoherent(m.kernel);
+    if (plan) runMaintenance(m, phys, alloc, plan, o);
+  }
+  const iova = dmaMapRange(m, dev, dom, phys, size, dmaInfoToProt('DMA_BIDIRECTIONAL', coherent), coherentLimit(dev), o);
+  if (iova === DMA_MAPPING_ERROR) {
+    freeRange(m.free, phys, block);
+    o.error = 'NULL';
+    return null;
+  }
+  let va = LINEAR_BASE + phys;
+  if (!coherent) {
+    va = m.vmallocNext;
+    m.vmallocNext += alloc + PAGE_SIZE;
+    for (let i = 0; i < alloc / PAGE_SIZE; i++) m.vmap.set(va / PAGE_SIZE + i, phys + i * PAGE_SIZE);
+  }
+  const b = newBuffer(m, name, 'coherent', va, size, phys, block, dev, iova);
+  b.uncached = !coherent;
+  for (let i = 0; i < alloc / PAGE_SIZE; i++) b.pages.push(phys + i * PAGE_SIZE);
+  o.events.push({
+    kind: 'alloc',
+    allocator: 'dma_alloc_coherent',
+    name,
+    va,
+    phys,
+    size: alloc,
+    zone: zoneOf(phys),
+    why: why('iommu_dma_alloc', `a non-blocking allocation cannot remap page by page: one contiguous block (iommu_dma_alloc_pages; no CMA without a blocking context) mapped at IOVA ${hex(iova)}${coherent ? '' : ', with an uncached alias for the non-coherent device'}`),
+  });
+  cpuMemset(m, b, 0, 0, alloc, o);
+  debugAndTrackCoherent(m, dev, b, iova, size, phys, alloc, o);
+  return b;
+}
+
+/**
+ * dma_alloc_coherent() through dma-iommu (iommu_dma_alloc →
+ * iommu_dma_alloc_remap → __iommu_dma_alloc_noncontiguous for a blocking
+ * GFP), with the dma-debug hook. Returns the CPU buffer (b.dmaAddr is the
+ * IOVA) or null.
+ */
+export function iommuDmaAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
+  if (!allowsBlocking(gfp)) return allocCoherentAtomic(m, dev, name, size, o);
+  const dom = dmaDomain(m, dev);
+  const g = dom.granule;
+  const coherent = dev.coherent;
+  const prot = dmaInfoToProt('DMA_BIDIRECTIONAL', coherent);
+  const sz = g > PAGE_SIZE ? alignUp(size, g) : size;
+  const count = Math.ceil(sz / PAGE_SIZE);
+  const pages = allocIommuPages(m, count, g);
+  if (!pages) {
+    o.error = 'NULL';
+    o.events.push({ kind: 'note', text: 'no memory', why: why('__iommu_dma_alloc_pages', `${count} page(s) not available`) });
+    return null;
+  }
+  const iovaSize = alignUp(sz, g);
+  const iova = allocIovaFor(m, dev, dom, iovaSize, coherentLimit(dev), o);
+  const freePages = (): void => {
+    for (const p of pages) freeRange(m.free, p, PAGE_SIZE);
+  };
+  if (!iova) {
+    freePages();
+    o.error = 'NULL';
+    return null;
+  }
+  // runs of physically contiguous pages
+  const starts: number[] = [];
+  const lens: number[] = [];
+  for (const p of pages) {
+    const k = starts.length - 1;
+    if (k >= 0 && starts[k]! + lens[k]! === p) lens[k]! += PAGE_SIZE;
+    else {
+      starts.push(p);
+      lens.push(PAGE_SIZE);
+    }
+  }
+  if (!(prot & IOMMU_CACHE)) {
+    const plan = archOps(m.arch).prepCoherent(m.kernel);
+    if (plan) for (let i = 0; i < starts.length; i++) runMaintenance(m, starts[i]!, lens[i]!, plan, o);
+  }
+  if (mapSgRuns(dom, iova, starts, lens, prot, o)) {
+    freeIovaFor(m, dom, iova, iovaSize, false, o);
+    freePages();
+    o.error = 'NULL';
+    return null;
+  }
+  // dma_common_pages_remap() with dma_pgprot(): uncached for a non-coherent device
+  const va = m.vmallocNext;
+  m.vmallocNext += (count + 1) * PAGE_SIZE;
+  for (let i = 0; i < count; i++) m.vmap.set(va / PAGE_SIZE + i, pages[i]!);
+  const b = newBuffer(m, name, 'coherent', va, size, -1, count * PAGE_SIZE, dev, iova);
+  b.pages = pages;
+  b.uncached = !coherent;
+  o.events.push({
+    kind: 'alloc',
+    allocator: 'dma_alloc_coherent',
+    name,
+    va,
+    phys: pages[0]!,
+    size: count * PAGE_SIZE,
+    zone: zoneOf(pages[0]!),
+    why: why(
+      'iommu_dma_alloc_remap',
+      `${count} page(s) from the buddy allocator (any zone: the IOMMU can map any pages; no CMA), physically ${starts.length === 1 ? 'contiguous' : `in ${starts.length} pieces`}, mapped into one IOVA range at ${hex(iova)} and vmapped${coherent ? '' : ' uncached (the device is not coherent: arch_dma_prep_coherent cleaned the pages first)'}`,
+    ),
+  });
+  cpuMemset(m, b, 0, 0, count * PAGE_SIZE, o);
+  debugAndTrackCoherent(m, dev, b, iova, size, pages[0]!, count * PAGE_SIZE, o);
+  return b;
+}
+
+/** dma_free_coherent() through dma-iommu (iommu_dma_free: __iommu_dma_unmap, then the pages). */
+export function iommuDmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
+  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: cpu?.va ?? 0, cpuPaddr: cpu ? (cpu.phys >= 0 ? cpu.phys : cpu.pages[0]) : undefined }), o);
+  untrackMapping(m, dev.name, addr);
+  const dom = dmaDomain(m, dev);
+  if (iommuIovaToPhys(dom, addr) >= 0) dmaUnmapRange(m, dom, addr, size, o);
+  else o.observations.push(`nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: dma_free_coherent unmaps nothing`);
+  if (cpu && cpu.live && cpu.kind === 'coherent') {
+    if (cpu.uncached) for (let i = 0; i < cpu.pages.length; i++) m.vmap.delete(cpu.va / PAGE_SIZE + i);
+    // a contiguous (atomic) block goes back whole; remapped pages one by one
+    if (cpu.phys >= 0) freeRange(m.free, cpu.phys, cpu.allocSize);
+    else for (const p of cpu.pages) freeRange(m.free, p, PAGE_SIZE);
+    cpu.live = false;
+    o.events.push({ kind: 'free', allocator: 'dma_free_coherent', name: cpu.name, phys: cpu.phys >= 0 ? cpu.phys : (cpu.pages[0] ?? -1), size: cpu.allocSize, why: why('iommu_dma_free', 'the IOVA range is unmapped (__iommu_dma_unmap), the CPU alias removed and the pages go back to the page allocator') });
+  }
+}
+
+/**
+ * dma_alloc_noncoherent() through dma-iommu: dma_alloc_pages →
+ * dma_common_alloc_pages: contiguous pages (dma_alloc_contiguous — CMA for
+ * more than one page with a blocking GFP — else the page allocator, any
+ * zone), iommu_dma_map_phys(…, DMA_ATTR_SKIP_CPU_SYNC), then a memset
+ * through the cacheable linear map — the zeroes may sit in dirty lines
+ * until the driver's first dma_sync_single_for_device.
+ */
+export function iommuDmaAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, dir: DmaDir, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
+  const alloc = alignUp(size, PAGE_SIZE);
+  const order = getOrder(alloc);
+  // dma_alloc_contiguous(dev, size, gfp) first, then alloc_pages_node
+  const cma = dmaAllocContiguous(m, dev, alloc, gfp, o);
+  const block = cma >= 0 ? alloc : PAGE_SIZE * 2 ** order;
+  const phys = cma >= 0 ? cma : allocHighest(m.free, block, block, m.config.ram);
+  if (phys < 0) {
+    o.error = 'NULL';
+    return null;
+  }
+  const addr = iommuDmaMapPhys(m, dev, phys, alloc, dir, { skipCpuSync: true, noWarn: false }, o);
+  if (addr === DMA_MAPPING_ERROR) {
+    if (cma < 0 || !dmaFreeContiguous(m, phys, alloc, o)) freeRange(m.free, phys, block);
+    o.error = 'NULL';
+    return null;
+  }
+  const b = newBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, block, dev, addr);
+  b.order = order;
+  o.events.push({
+    kind: 'alloc',
+    allocator: 'dma_alloc_noncoherent',
+    name,
+    va: b.va,
+    phys,
+    size: alloc,
+    zone: zoneOf(phys),
+    why: why('dma_common_alloc_pages', `contiguous cacheable pages mapped at IOVA ${hex(addr)} with DMA_ATTR_SKIP_CPU_SYNC, then zeroed through the cache: the driver moves ownership with dma_sync_single_for_device / _for_cpu`, 'kernel/dma/ops_helpers.c'),
+  });
+  cpuMemset(m, b, 0, 0, alloc, o);
+  report(debugMap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'noncoherent', dir, paddr: phys, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: b.va, mapErr: 'n/a', step: m.step }, true), o);
+  trackMapping(m, { dev: dev.name, addr, size: alloc, dir, api: 'noncoherent', phys, tlbAddr: -1, bufId: b.id, owner: 'cpu', step: m.step, line: m.line });
+  o.result = addr;
+  o.resultKind = 'addr';
+  return b;
+}
+
+/** dma_free_noncoherent() through dma-iommu: dma_common_free_pages → iommu_dma_unmap_phys(…, SKIP_CPU_SYNC). */
+export function iommuDmaFreeNoncoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, dir: DmaDir, o: StepOutcome): void {
+  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'noncoherent', dir, cpuAddr: cpu?.va ?? 0, cpuPaddr: cpu && cpu.phys >= 0 ? cpu.phys : undefined }), o);
+  untrackMapping(m, dev.name, addr);
+  iommuDmaUnmapPhys(m, dev, addr, alignUp(size, PAGE_SIZE), dir, { skipCpuSync: true, noWarn: false }, o);
+  if (cpu && cpu.live && cpu.kind === 'noncoherent') dmaDirectFreeBuffer(m, cpu, 'dma_free_noncoherent', 'dma_common_free_pages', o);
+}

@@ -1,0 +1,567 @@
+/**
+ * The system IOMMU: domains, attach/detach, the IOMMU API (iommu_map,
+ * iommu_unmap, iommu_flush_iotlb_all) and the hardware translation of a
+ * device's DMA — mirrors `drivers/iommu/iommu.c` (domains, groups,
+ * iommu_map / iommu_unmap / iommu_iotlb_sync), the flush-queue timer of
+ * `drivers/iommu/dma-iommu.c` (fq_flush_timeout), and the context-fault
+ * report of `drivers/iommu/arm/arm-smmu/arm-smmu.c` (arm_smmu_context_fault).
+ *
+ * What it is for: every device declared with `iommu=NAME` gets a default
+ * domain at boot (iommu_get_def_domain_type / iommu_setup_dma_ops):
+ * - `strict` → IOMMU_DOMAIN_DMA: dma-iommu owns an IOVA allocator, a page
+ *   table and an IOTLB; unmaps invalidate before they return;
+ * - `lazy` → IOMMU_DOMAIN_DMA_FQ: the same plus a flush queue; unmaps queue
+ *   the invalidation (the stale-IOTLB window);
+ * - `passthrough` → IOMMU_DOMAIN_IDENTITY: DMA address == physical address,
+ *   dma-direct (swiotlb included) serves the DMA API.
+ * Untrusted PCI devices always get a strict DMA domain ("Always use DMA
+ * domain for untrusted device" in iommu_get_def_domain_type; commit 82c3cef
+ * "iommu: Don't use lazy flush for untrusted device").
+ * A driver may allocate its own UNMANAGED domain (iommu_domain_alloc), attach
+ * the device to it (iommu_attach_device) and choose IOVAs itself (iommu_map):
+ * the device's DMA then translates through that domain, while the DMA API
+ * keeps using the default domain (iommu_get_dma_domain).
+ *
+ * The device side (`iommuTranslate`, called by hw/device.ts dmaChunks): each
+ * page of an access is looked up in the domain's IOTLB; a miss walks the page
+ * table and fills the IOTLB; an empty entry is a translation fault and a
+ * write to a read-only (IOMMU_READ without IOMMU_WRITE) leaf a permission
+ * fault. A fault terminates the whole transaction before any byte moves and
+ * prints the SMMU's "Unhandled context fault" line (no fault handler is
+ * installed, so report_iommu_fault() returns -ENOSYS). A hit on an entry the
+ * page table no longer backs (lazy mode, before the flush) reaches the old
+ * physical page.
+ *
+ * Simplified:
+ * - Every IOMMU is an ARM SMMU with an io-pgtable-arm stage-1 LPAE table,
+ *   48-bit IAS (aperture [0, 2^48)), 4 KiB page-table granule, whatever the
+ *   architecture; `pgsize=16K/64K` changes the IOVA granule (and iommu_map's
+ *   min_pagesz) only. Faults are reported in arm-smmu's words everywhere.
+ * - Each device is alone in its IOMMU group; its stream ID is its index among
+ *   the IOMMU's devices; context bank = the domain's index on its IOMMU.
+ * - One IOTLB per domain (no ASID sharing), no walk cache.
+ * - No reserved regions (no PCI windows, no MSI page), no fault handlers, no
+ *   stall model, no rate limiting of the fault line.
+ * - In the kernel an explicit iommu_flush_iotlb_all() only invalidates the
+ *   IOTLB: it does not drain a flush queue (only fq_flush_iotlb advances the
+ *   counters). The explorer follows the kernel.
+ */
+import type { MachineConfig } from '../config.ts';
+import type { SimEvent, Why } from '../events.ts';
+import type { StepOutcome } from '../outcome.ts';
+import type { Device, Machine } from '../machine.ts';
+import type { DmaChunk } from '../hw/device.ts';
+import { createIoPgtable, formatPa, ptIovaToPhys, ptMap, ptUnmap, type IoPgtable } from './io-pgtable.ts';
+import { createIotlb, iotlbInvalidateAll, iotlbInvalidateRange, iotlbTranslate, type Iotlb } from './iotlb.ts';
+import { createIovaDomain, freeIovaFast, type IovaDomain } from './iova.ts';
+import { createFlushQueue, fqAdvance, type FlushQueue, type FqResult } from './flush-queue.ts';
+
+const FILE = 'drivers/iommu/iommu.c';
+const DMA_FILE = 'drivers/iommu/dma-iommu.c';
+const SMMU_FILE = 'drivers/iommu/arm/arm-smmu/arm-smmu.c';
+
+/** Input address size of every modelled IOMMU (arm-smmu with a 48-bit IAS). */
+export const IOMMU_IAS = 48;
+/** `domain->geometry.aperture_end`. */
+export const APERTURE_END = 2 ** IOMMU_IAS - 1;
+/** Page-table granule of io-pgtable-arm here. */
+const PT_PAGE = 4096;
+
+/** arm-smmu.h: ARM_SMMU_CB_FSR_TF / _PF, ARM_SMMU_CB_FSYNR0_WNR. */
+const FSR_TF = 0x2;
+const FSR_PF = 0x8;
+const FSYNR0_WNR = 0x10;
+
+export type DomainType = 'DMA' | 'DMA_FQ' | 'IDENTITY' | 'UNMANAGED';
+
+export interface IommuDomain {
+  id: number;
+  /** Name used in events: `IOMMU/DEVICE` for default domains, the scenario's name for unmanaged ones. */
+  name: string;
+  iommu: string;
+  type: DomainType;
+  /** Context bank index on its IOMMU (the `cb=` of the fault line). */
+  cb: number;
+  /** IOVA granule (smallest IOMMU page size configured). */
+  granule: number;
+  /** Paging domains only. */
+  pt: IoPgtable | null;
+  iotlb: Iotlb | null;
+  /** DMA and DMA_FQ domains: dma-iommu's cookie->iovad. */
+  iovad: IovaDomain | null;
+  /** DMA_FQ domains: the flush queue (cookie->fq_domain != NULL). */
+  fq: FlushQueue | null;
+  /** Devices currently attached. */
+  devices: string[];
+}
+
+export interface IommuUnit {
+  name: string;
+  mode: 'strict' | 'lazy' | 'passthrough';
+  pgsize: number;
+  nextCb: number;
+  nextSid: number;
+}
+
+export interface IommuDevice {
+  dev: string;
+  iommu: string;
+  /** Stream ID (the `cbfrsynra=` of the fault line). */
+  sid: number;
+  /** The group's default domain: what iommu_get_dma_domain() returns. */
+  defaultDomain: number;
+  /** The domain the device's DMA translates through now. */
+  domain: number;
+  /** dev->dma_iommu: the DMA API goes through dma-iommu (default domain is DMA or DMA_FQ). */
+  dmaIommu: boolean;
+  /** dev->iommu->pci_32bit_workaround (PCI devices, until the first failed 32-bit try on ≥ 6.4). */
+  pci32bitWorkaround: boolean;
+}
+
+/** A scatterlist mapped through dma-iommu: where each entry went. */
+export interface IommuSgMap {
+  dev: string;
+  /** sg_dma_is_swiotlb(): every entry was mapped on its own (iommu_dma_map_sg_swiotlb). */
+  swiotlb: boolean;
+  /** Per input entry: its DMA address (IOVA + offset) and bounce slot (-1 if none). */
+  addrs: number[];
+  tlb: number[];
+}
+
+export interface IommuState {
+  units: Record<string, IommuUnit>;
+  domains: IommuDomain[];
+  devs: Record<string, IommuDevice>;
+  /** Domains with a flush queue, for the timer. */
+  fqDomains: number[];
+  /** Mapped scatterlists by sg_table id. */
+  sg: Record<number, IommuSgMap>;
+}
+
+function why(fn: string, rule: string, file = FILE): Why {
+  return { fn, file, rule };
+}
+
+function hex(n: number): string {
+  return '0x' + n.toString(16);
+}
+
+// ---------------------------------------------------------------------------
+// creation
+
+function newDomain(s: IommuState, unit: IommuUnit, name: string, type: DomainType): IommuDomain {
+  const paging = type !== 'IDENTITY';
+  const dma = type === 'DMA' || type === 'DMA_FQ';
+  const d: IommuDomain = {
+    id: s.domains.length,
+    name,
+    iommu: unit.name,
+    type,
+    cb: unit.nextCb++,
+    granule: unit.pgsize,
+    pt: paging ? createIoPgtable({ name, ias: IOMMU_IAS, oas: IOMMU_IAS }) : null,
+    iotlb: paging ? createIotlb(name) : null,
+    // iommu_dma_init_domain(): init_iova_domain(iovad, 1UL << __ffs(pgsize_bitmap), base_pfn)
+    iovad: dma ? createIovaDomain({ name, granule: unit.pgsize, apertureStart: 0 }) : null,
+    // iommu_dma_init_fq(): only for IOMMU_DOMAIN_DMA_FQ
+    fq: type === 'DMA_FQ' ? createFlushQueue({ name }) : null,
+    devices: [],
+  };
+  s.domains.push(d);
+  if (d.fq) s.fqDomains.push(d.id);
+  return d;
+}
+
+/**
+ * The IOMMU state at boot: one default domain per device behind an IOMMU,
+ * typed by iommu_get_def_domain_type() (untrusted PCI → DMA, else the
+ * IOMMU's mode).
+ */
+export function createIommuState(config: MachineConfig): IommuState {
+  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {} };
+  for (const u of config.iommus) s.units[u.name] = { name: u.name, mode: u.mode, pgsize: u.pgsize, nextCb: 0, nextSid: 0 };
+  for (const d of config.devices) {
+    const unit = d.iommu ? s.units[d.iommu] : undefined;
+    if (!unit) continue;
+    const untrusted = d.bus === 'pci' && d.untrusted;
+    let type: DomainType;
+    if (untrusted) type = 'DMA';
+    else if (unit.mode === 'passthrough') type = 'IDENTITY';
+    else type = unit.mode === 'lazy' ? 'DMA_FQ' : 'DMA';
+    const dom = newDomain(s, unit, `${unit.name}/${d.name}`, type);
+    dom.devices.push(d.name);
+    s.devs[d.name] = {
+      dev: d.name,
+      iommu: unit.name,
+      sid: unit.nextSid++,
+      defaultDomain: dom.id,
+      domain: dom.id,
+      dmaIommu: type === 'DMA' || type === 'DMA_FQ',
+      // iommu_dma_set_pci_32bit_workaround(): !iommu_dma_forcedac for PCI devices
+      pci32bitWorkaround: d.bus === 'pci',
+    };
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// lookups
+
+export function devIommu(m: Machine, dev: Device): IommuDevice | undefined {
+  return m.iommu.devs[dev.name];
+}
+
+/** use_dma_iommu(dev): the DMA API goes through dma-iommu. */
+export function devUsesDmaIommu(m: Machine, dev: Device): boolean {
+  const d = m.iommu.devs[dev.name];
+  return d !== undefined && d.dmaIommu;
+}
+
+/** iommu_get_dma_domain(dev): the default domain, whatever the device is attached to now. */
+export function dmaDomain(m: Machine, dev: Device): IommuDomain {
+  return m.iommu.domains[m.iommu.devs[dev.name]!.defaultDomain]!;
+}
+
+/** The paging domain the device's DMA translates through now, or null (no IOMMU, or identity). */
+export function translatingDomain(m: Machine, dev: Device): IommuDomain | null {
+  const d = m.iommu.devs[dev.name];
+  if (!d) return null;
+  const dom = m.iommu.domains[d.domain]!;
+  return dom.type === 'IDENTITY' ? null : dom;
+}
+
+/** dev_is_untrusted(): pci_dev->untrusted, a PCI property. */
+export function devIsUntrusted(dev: Device): boolean {
+  return dev.cfg.bus === 'pci' && dev.cfg.untrusted;
+}
+
+/** iommu_iova_to_phys(); -1 when nothing maps it (the kernel returns 0). */
+export function iommuIovaToPhys(dom: IommuDomain, iova: number): number {
+  if (!dom.pt) return iova;
+  return ptIovaToPhys(dom.pt, iova);
+}
+
+// ---------------------------------------------------------------------------
+// the IOMMU API
+
+const WHY_ALLOC = why('iommu_domain_alloc', 'An IOMMU_DOMAIN_UNMANAGED domain: an empty page table the driver fills with iommu_map at IOVAs it chooses; the DMA API never uses it.');
+
+/** iommu_domain_alloc(bus) (today iommu_paging_domain_alloc(dev)): an UNMANAGED paging domain. */
+export function iommuDomainAlloc(m: Machine, iommu: string, name: string, o: StepOutcome): IommuDomain | null {
+  const unit = m.iommu.units[iommu];
+  if (!unit) {
+    o.observations.push(`'${iommu}' is not an IOMMU of this machine`);
+    return null;
+  }
+  const d = newDomain(m.iommu, unit, name, 'UNMANAGED');
+  o.events.push({ kind: 'note', text: `domain '${name}' (UNMANAGED) on ${iommu}, context bank ${d.cb}`, why: WHY_ALLOC });
+  return d;
+}
+
+function errno(o: StepOutcome, name: string, value: number): number {
+  o.error = name;
+  o.result = value;
+  o.resultKind = 'status';
+  return value;
+}
+
+/**
+ * iommu_attach_device(domain, dev): -ENODEV without an IOMMU group,
+ * -EINVAL for a domain that is not UNMANAGED or lives on another IOMMU,
+ * -EBUSY when the group is already attached to a non-default domain
+ * (__iommu_attach_group), else the device now translates through `dom`.
+ */
+export function iommuAttachDevice(m: Machine, dom: IommuDomain, dev: Device, o: StepOutcome): number {
+  const d = m.iommu.devs[dev.name];
+  if (!d) {
+    o.events.push({ kind: 'note', text: 'no IOMMU group', why: why('iommu_attach_device', `${dev.name} is not behind an IOMMU: iommu_group_get() is NULL, -ENODEV`) });
+    return errno(o, 'ENODEV', -19);
+  }
+  if (dom.type !== 'UNMANAGED') {
+    o.events.push({ kind: 'note', text: 'not an unmanaged domain', why: why('iommu_attach_device', 'only IOMMU_DOMAIN_UNMANAGED domains can be attached by a driver: -EINVAL') });
+    return errno(o, 'EINVAL', -22);
+  }
+  if (dom.iommu !== d.iommu) {
+    o.events.push({ kind: 'note', text: 'domain on another IOMMU', why: why('arm_smmu_attach_dev', `domain '${dom.name}' was allocated on ${dom.iommu} but ${dev.name} sits behind ${d.iommu}: the IOMMU driver refuses, -EINVAL`, SMMU_FILE) });
+    return errno(o, 'EINVAL', -22);
+  }
+  if (d.domain !== d.defaultDomain) {
+    const cur = m.iommu.domains[d.domain]!;
+    o.events.push({ kind: 'note', text: 'group busy', why: why('__iommu_attach_group', `${dev.name}'s group is already attached to '${cur.name}', not to its default domain: -EBUSY (detach first)`) });
+    return errno(o, 'EBUSY', -16);
+  }
+  const def = m.iommu.domains[d.defaultDomain]!;
+  def.devices = def.devices.filter((x) => x !== dev.name);
+  dom.devices.push(dev.name);
+  d.domain = dom.id;
+  o.result = 0;
+  o.resultKind = 'status';
+  o.events.push({
+    kind: 'note',
+    text: `${dev.name} attached to '${dom.name}'`,
+    why: why('iommu_attach_device', `${dev.name}'s DMA now translates through '${dom.name}' (context bank ${dom.cb}); the DMA API keeps mapping into the default domain '${def.name}' (iommu_get_dma_domain), so DMA-API handles no longer reach memory`),
+  });
+  return 0;
+}
+
+/** iommu_detach_device(domain, dev): back to the default domain; WARN_ON if not attached to `dom`. */
+export function iommuDetachDevice(m: Machine, dom: IommuDomain, dev: Device, o: StepOutcome): void {
+  const d = m.iommu.devs[dev.name];
+  if (!d || d.domain !== dom.id) {
+    o.events.push({ kind: 'note', text: 'not attached (WARN_ON)', why: why('iommu_detach_device', `${dev.name} is not attached to '${dom.name}': WARN_ON(group->domain != domain), nothing changes`) });
+    o.observations.push(`${dev.name} is not attached to '${dom.name}': the kernel WARNs and does nothing`);
+    return;
+  }
+  dom.devices = dom.devices.filter((x) => x !== dev.name);
+  const def = m.iommu.domains[d.defaultDomain]!;
+  def.devices.push(dev.name);
+  d.domain = def.id;
+  o.events.push({ kind: 'note', text: `${dev.name} back on '${def.name}'`, why: why('iommu_detach_device', `the group returns to its default domain '${def.name}' (${def.type})`) });
+}
+
+/** IOMMU_* names → flags. */
+export function protFromNames(names: readonly string[]): number {
+  let p = 0;
+  for (const n of names) {
+    if (n === 'IOMMU_READ') p |= 1;
+    else if (n === 'IOMMU_WRITE') p |= 2;
+    else if (n === 'IOMMU_CACHE') p |= 4;
+    else if (n === 'IOMMU_NOEXEC') p |= 8;
+    else if (n === 'IOMMU_MMIO') p |= 16;
+    else if (n === 'IOMMU_PRIV') p |= 32;
+  }
+  return p;
+}
+
+function pushAll(o: StepOutcome, evs: SimEvent[]): void {
+  for (let i = 0; i < evs.length; i++) o.events.push(evs[i]!);
+}
+
+/**
+ * iommu_map(domain, iova, paddr, size, prot, gfp): 0, -EINVAL (with the
+ * "iommu: unaligned: …" line) or -EEXIST. Logs go to o.warnings.
+ */
+export function iommuMap(dom: IommuDomain, iova: number, paddr: number, size: number, prot: number, o: StepOutcome): number {
+  if (!dom.pt) return -22;
+  const min = dom.granule;
+  if (dom.granule > PT_PAGE && (iova % min !== 0 || paddr % min !== 0 || size % min !== 0)) {
+    // the same check as ptMap's, with this domain's min_pagesz
+    const log = `iommu: unaligned: iova ${hex(iova)} pa ${formatPa(paddr)} size ${hex(size)} min_pagesz ${hex(min)}`;
+    o.warnings.push(log);
+    o.events.push({ kind: 'log', level: 'err', text: log });
+    return -22;
+  }
+  const r = ptMap(dom.pt, iova, paddr, size, prot);
+  pushAll(o, r.events);
+  if (r.log) o.warnings.push(r.log);
+  return r.ret;
+}
+
+/**
+ * __iommu_unmap (iommu_unmap_fast): clear the PTEs, no IOTLB sync. Returns
+ * bytes unmapped. `queued` only changes the event's explanation.
+ */
+export function iommuUnmapFast(dom: IommuDomain, iova: number, size: number, queued: boolean, o: StepOutcome): number {
+  if (!dom.pt) return 0;
+  const r = ptUnmap(dom.pt, iova, size, queued);
+  pushAll(o, r.events);
+  if (r.log) o.warnings.push(r.log);
+  return r.unmapped;
+}
+
+/** iommu_iotlb_sync(domain, gather): invalidate the gathered range now. */
+export function iommuIotlbSync(dom: IommuDomain, iova: number, size: number, o: StepOutcome): void {
+  if (!dom.iotlb || size <= 0) return;
+  pushAll(o, iotlbInvalidateRange(dom.iotlb, iova, size).events);
+}
+
+/** iommu_unmap(domain, iova, size): __iommu_unmap then iommu_iotlb_sync, always. */
+export function iommuUnmap(dom: IommuDomain, iova: number, size: number, o: StepOutcome): number {
+  const unmapped = iommuUnmapFast(dom, iova, size, false, o);
+  iommuIotlbSync(dom, iova, unmapped, o);
+  return unmapped;
+}
+
+/**
+ * iommu_flush_iotlb_all(domain): domain->ops->flush_iotlb_all. In the kernel
+ * this does not touch dma-iommu's flush queue (fq_flush_start_cnt /
+ * fq_flush_finish_cnt only move in fq_flush_iotlb), so queued IOVAs stay held
+ * until the queue's own flush.
+ */
+export function iommuFlushIotlbAll(dom: IommuDomain, o: StepOutcome): void {
+  if (!dom.iotlb) return;
+  pushAll(o, iotlbInvalidateAll(dom.iotlb).events);
+  if (dom.fq && dom.fq.head !== dom.fq.tail) {
+    o.events.push({ kind: 'note', text: 'flush queue not drained', why: why('iommu_flush_iotlb_all', 'the IOTLB is clean now, but the IOVAs waiting in the flush queue are only released by the queue\'s own flush (fq_flush_iotlb: timer or full ring)') });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// flush queue: release and time
+
+/**
+ * Apply a flush-queue result: a flush invalidates the whole IOTLB
+ * (fq_flush_iotlb → flush_iotlb_all), released ranges go to free_iova_fast
+ * (fq_ring_free_locked), oldest first.
+ */
+export function applyFq(dom: IommuDomain, r: FqResult, o: StepOutcome): void {
+  pushAll(o, r.events);
+  if (r.flushed && dom.iotlb) pushAll(o, iotlbInvalidateAll(dom.iotlb).events);
+  if (!dom.iovad) return;
+  for (const rel of r.released) {
+    const f = freeIovaFast(dom.iovad, rel.pfn, rel.pages);
+    for (const e of f.events) {
+      if (e.kind === 'iova_free') e.deferred = true;
+      o.events.push(e);
+    }
+  }
+}
+
+const WHY_UDELAY = why('udelay', 'time passes; timers whose timeout has expired fire', 'include/linux/delay.h');
+
+/**
+ * udelay(us): time passes; each DMA_FQ domain's flush-queue timer fires
+ * once its 10 ms timeout has expired (fq_flush_timeout): flush_iotlb_all,
+ * then every queued IOVA goes back to the allocator.
+ */
+export function advanceTime(m: Machine, us: number, o: StepOutcome): void {
+  m.timeUs += us;
+  o.events.push({ kind: 'note', text: `t = ${m.timeUs} µs`, why: WHY_UDELAY });
+  const s = m.iommu;
+  for (let i = 0; i < s.fqDomains.length; i++) {
+    const dom = s.domains[s.fqDomains[i]!]!;
+    if (!dom.fq || !dom.fq.timerOn) continue;
+    const r = fqAdvance(dom.fq, m.timeUs);
+    if (r.flushed) applyFq(dom, r, o);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// the hardware: translating a device access
+
+const WHY_FAULT = why(
+  'arm_smmu_context_fault',
+  'The SMMU terminates the transaction: no byte is read or written. report_iommu_fault() finds no handler (-ENOSYS), so the driver prints "Unhandled context fault".',
+  SMMU_FILE,
+);
+const WHY_STALE = why(
+  'iommu_dma_unmap_phys',
+  'Lazy (DMA-FQ) mode: the PTE is already cleared but the IOTLB invalidation waits in the flush queue (up to 10 ms or 255 more unmaps); a cached translation still leads to the old physical page.',
+  DMA_FILE,
+);
+
+/**
+ * The IOMMU's view of a device access of `len` bytes at IOVA `addr`: the
+ * physically contiguous chunks it reaches, or null after a fault (o.error =
+ * 'FAULT', the SMMU line in o.warnings, an iommu_fault event). Every page is
+ * looked up in the IOTLB (hit, or miss + walk + fill); a stale hit is noted.
+ */
+export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: number, len: number, write: boolean, o: StepOutcome): DmaChunk[] | null {
+  const pt = dom.pt!;
+  const tlb = dom.iotlb!;
+  const access = write ? 'write' : 'read';
+  const out: DmaChunk[] = [];
+  let staleFrom = -1;
+  let staleN = 0;
+  for (let at = 0; at < len; ) {
+    const iova = addr + at;
+    const n = Math.min(len - at, PT_PAGE - (iova % PT_PAGE));
+    const t = iotlbTranslate(tlb, pt, iova, access);
+    pushAll(o, t.events);
+    if (t.fault || t.phys === null) {
+      const level = t.hit ? 3 : pt.startLevel + Math.max(0, t.levels.length - 1);
+      reportFault(m, dev, dom, iova, write, t.fault === 'permission', level, o);
+      return null;
+    }
+    if (t.stale) {
+      if (staleFrom < 0) staleFrom = t.phys;
+      staleN += n;
+    }
+    const last = out.length ? out[out.length - 1]! : null;
+    if (last && last.phys + last.len === t.phys) last.len += n;
+    else out.push({ phys: t.phys, len: n, at });
+    at += n;
+  }
+  if (staleN) {
+    o.observations.push(
+      `stale IOTLB hit: ${dev.name} ${write ? 'wrote' : 'read'} ${staleN} byte(s) at IOVA ${hex(addr)} through a translation the kernel already unmapped; the invalidation is still queued (lazy mode), so the access reached the old physical page ${hex(staleFrom)}, which the kernel may have freed and reused`,
+    );
+    o.events.push({ kind: 'note', text: 'stale IOTLB translation used', why: WHY_STALE });
+  }
+  return out;
+}
+
+/** arm_smmu_context_fault(): FSR, FAR (iova), FSYNR0 (WNR, PLVL), CBFRSYNRA (stream ID), cb. */
+function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, write: boolean, permission: boolean, level: number, o: StepOutcome): void {
+  const d = m.iommu.devs[dev.name];
+  const fsr = permission ? FSR_PF : FSR_TF;
+  const fsynr = (write ? FSYNR0_WNR : 0) | (level & 3);
+  const sid = d ? d.sid : 0;
+  const line = `${dom.iommu}: Unhandled context fault: fsr=0x${fsr.toString(16)}, iova=0x${iova.toString(16).padStart(8, '0')}, fsynr=0x${fsynr.toString(16)}, cbfrsynra=0x${sid.toString(16)}, cb=${dom.cb}`;
+  o.warnings.push(line);
+  o.events.push({ kind: 'log', level: 'err', text: line });
+  o.events.push({ kind: 'iommu_fault', domain: dom.name, dev: dev.name, iova, write, stage: permission ? 'permission' : 'translation', why: WHY_FAULT });
+  o.error = 'FAULT';
+  o.observations.push(
+    permission
+      ? `permission fault: ${dev.name} wrote IOVA ${hex(iova)}, which '${dom.name}' maps read-only (IOMMU_READ without IOMMU_WRITE: AP_RDONLY); the transaction is terminated and memory is untouched`
+      : `translation fault: nothing maps IOVA ${hex(iova)} in '${dom.name}'; the transaction is terminated and memory is untouched`,
+  );
+}
+
+// ---------------------------------------------------------------------------
+// views
+
+/**
+ * Where a device access at `addr` would land, read from the page table only:
+ * no IOTLB lookup or fill, no events, no fault report (a peek for the
+ * explorer's byte views). Identity or no IOMMU: the address itself. Null
+ * when a page is not mapped.
+ */
+export function iommuPeek(m: Machine, dev: Device, addr: number, len: number): DmaChunk[] | null {
+  const dom = translatingDomain(m, dev);
+  if (!dom) return [{ phys: addr, len, at: 0 }];
+  const out: DmaChunk[] = [];
+  for (let at = 0; at < len; ) {
+    const iova = addr + at;
+    const n = Math.min(len - at, PT_PAGE - (iova % PT_PAGE));
+    const phys = ptIovaToPhys(dom.pt!, iova);
+    if (phys < 0) return null;
+    const last = out.length ? out[out.length - 1]! : null;
+    if (last && last.phys + last.len === phys) last.len += n;
+    else out.push({ phys, len: n, at });
+    at += n;
+  }
+  return out;
+}
+
+export interface IommuDomainView {
+  id: number;
+  name: string;
+  iommu: string;
+  type: DomainType;
+  cb: number;
+  devices: string[];
+  /** Leaf PTEs present. */
+  leaves: number;
+  iotlbEntries: number;
+  /** IOVA ranges queued in the flush queue. */
+  fqPending: number;
+  fqDeadlineUs: number | null;
+}
+
+/** A plain summary of every domain, for the explorer's IOMMU view (details: ptEntries, iotlbEntries, iovaRanges, fqPending). */
+export function iommuDomains(m: Machine): IommuDomainView[] {
+  return m.iommu.domains.map((d) => ({
+    id: d.id,
+    name: d.name,
+    iommu: d.iommu,
+    type: d.type,
+    cb: d.cb,
+    devices: d.devices.slice(),
+    leaves: d.pt ? d.pt.leaves : 0,
+    iotlbEntries: d.iotlb ? d.iotlb.entries.size : 0,
+    fqPending: d.fq ? (d.fq.tail - d.fq.head + d.fq.size) % d.fq.size : 0,
+    fqDeadlineUs: d.fq && d.fq.timerOn ? d.fq.timerDeadlineUs : null,
+  }));
+}
