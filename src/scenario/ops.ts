@@ -338,7 +338,7 @@ const SIGS: OpSig[] = [
     yieldsInt: true,
     doc: 'Unmap an IOVA range; returns the size unmapped.',
   }),
-  sig('iommu_flush_iotlb_all', 'iommu', { args: [a('dom', 'domain')], doc: "Flush the domain's IOTLB (and its flush queue)." }),
+  sig('iommu_flush_iotlb_all', 'iommu', { args: [a('dom', 'domain')], doc: "Invalidate the domain's whole IOTLB (iommu_flush_iotlb_all); in the kernel this does not release a DMA_FQ flush queue's held IOVAs." }),
 
   // Device-internal MMU (GPU)
   sig('gpu_vm_create', 'gpu', { args: [dev], results: ['vm'], doc: "Create a VM in the device's own MMU." }),
