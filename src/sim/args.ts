@@ -18,21 +18,11 @@ export class SimError extends Error {
   }
 }
 
+/** How an argument reads in an error message: its name, or what kind of value it is. */
 export function exprText(e: Expr): string {
-  switch (e.k) {
-    case 'int':
-      return e.raw;
-    case 'name':
-      return e.name;
-    case 'offset':
-      return `${e.name} ${e.offset < 0 ? '-' : '+'} ${Math.abs(e.offset)}`;
-    case 'flags':
-      return e.items.map(exprText).join(' | ');
-    case 'str':
-      return JSON.stringify(e.text);
-    case 'bytes':
-      return '<bytes>';
-  }
+  if (e.k === 'name' || e.k === 'offset') return `'${e.name}'`;
+  if (e.k === 'int') return e.raw;
+  return `a ${e.k === 'flags' ? 'flags expression' : e.k === 'str' ? 'string' : 'bytes literal'}`;
 }
 
 export function argInt(m: Machine, e: Expr | undefined, what = 'an integer'): number {

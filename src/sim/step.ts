@@ -7,7 +7,7 @@
 import type { Command } from './command.ts';
 import { emptyOutcome, type StepOutcome } from './outcome.ts';
 import { SimError, argAttrs, argBytes, argDev, argDir, argFlags, argHandle, argInt, argPtr, argSgt, kwInt } from './args.ts';
-import type { Machine, SgEntry } from './machine.ts';
+import type { Buffer, Machine, SgEntry } from './machine.ts';
 import type { Handler, OpTable } from './handler.ts';
 import { IOMMU_OPS } from './iommu/ops.ts';
 import { GPU_OPS } from './hw/gpu-ops.ts';
@@ -35,6 +35,22 @@ function bindNull(m: Machine, c: Command, o: StepOutcome): void {
 function bindDma(m: Machine, c: Command, index: number, addr: number, dev: string): void {
   const t = c.targets[index];
   if (t) m.names[t] = { t: 'dma', addr, dev };
+}
+
+/** `cpu, h = dma_alloc_*(…)`: the CPU pointer and the DMA handle (NULL and 0 on failure). */
+function bindCpuAndHandle(m: Machine, c: Command, o: StepOutcome, dev: string, b: Buffer | null): void {
+  if (b) {
+    bindBuf(m, c, b.id);
+    bindDma(m, c, 1, b.dmaAddr!, dev);
+  } else {
+    bindNull(m, c, o);
+    bindDma(m, c, 1, 0, dev);
+  }
+}
+
+/** The optional gfp argument at `index`, GFP_KERNEL when omitted. */
+function gfpOrKernel(c: Command, index: number): string[] {
+  return argFlags(c.args[index] ?? { k: 'name', name: 'GFP_KERNEL', loc: c.loc });
 }
 
 const kmallocOp: Handler = (m, c, o) => {
@@ -185,14 +201,7 @@ const CORE_OPS: OpTable = {
   device_release_driver: (m, c, o) => releaseDriver(m, argDev(m, c.args[0]), o),
   dma_alloc_coherent: (m, c, o) => {
     const dev = argDev(m, c.args[0]);
-    const b = dmaAllocCoherent(m, dev, c.targets[0] ?? '(coherent)', argInt(m, c.args[1], 'a size'), o, argFlags(c.args[2] ?? { k: 'name', name: 'GFP_KERNEL', loc: c.loc }));
-    if (b) {
-      bindBuf(m, c, b.id);
-      bindDma(m, c, 1, b.dmaAddr!, dev.name);
-    } else {
-      bindNull(m, c, o);
-      bindDma(m, c, 1, 0, dev.name);
-    }
+    bindCpuAndHandle(m, c, o, dev.name, dmaAllocCoherent(m, dev, c.targets[0] ?? '(coherent)', argInt(m, c.args[1], 'a size'), o, gfpOrKernel(c, 2)));
   },
   dma_free_coherent: (m, c, o) => {
     const dev = argDev(m, c.args[0]);
@@ -201,14 +210,7 @@ const CORE_OPS: OpTable = {
   },
   dma_alloc_noncoherent: (m, c, o) => {
     const dev = argDev(m, c.args[0]);
-    const b = dmaAllocNoncoherent(m, dev, c.targets[0] ?? '(noncoherent)', argInt(m, c.args[1], 'a size'), argDir(c.args[2]), o, argFlags(c.args[3] ?? { k: 'name', name: 'GFP_KERNEL', loc: c.loc }));
-    if (b) {
-      bindBuf(m, c, b.id);
-      bindDma(m, c, 1, b.dmaAddr!, dev.name);
-    } else {
-      bindNull(m, c, o);
-      bindDma(m, c, 1, 0, dev.name);
-    }
+    bindCpuAndHandle(m, c, o, dev.name, dmaAllocNoncoherent(m, dev, c.targets[0] ?? '(noncoherent)', argInt(m, c.args[1], 'a size'), argDir(c.args[2]), o, gfpOrKernel(c, 3)));
   },
   dma_free_noncoherent: (m, c, o) => {
     const dev = argDev(m, c.args[0]);

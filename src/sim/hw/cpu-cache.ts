@@ -287,8 +287,8 @@ export function linesOf(c: CpuCache, start: number, size: number): { first: numb
   return { first, last };
 }
 
-/** `cache_evict`: the lines leave the cache; dirty ones are written back first. */
-export function evictRange(c: CpuCache, ram: Ram, start: number, size: number, ev: SimEvent[]): void {
+/** Every present line of the range leaves the cache, written back first when dirty. */
+function flushOut(c: CpuCache, ram: Ram, start: number, size: number, reason: 'cache_evict' | 'snoop', ev: SimEvent[]): void {
   const { first, last } = linesOf(c, start, size);
   for (let l = first; l <= last; l += c.line) {
     const slot = lookup(c, l);
@@ -296,9 +296,14 @@ export function evictRange(c: CpuCache, ram: Ram, start: number, size: number, e
     const dirty = c.state[slot] === D;
     if (dirty) writeBack(c, ram, slot);
     const set = setOf(c, l);
-    ev.push({ kind: 'cache_evict', line: l, set, way: slot - set * c.ways, dirty, reason: 'cache_evict' });
+    ev.push({ kind: 'cache_evict', line: l, set, way: slot - set * c.ways, dirty, reason });
     invalidateSlot(c, slot);
   }
+}
+
+/** `cache_evict`: the lines leave the cache; dirty ones are written back first. */
+export function evictRange(c: CpuCache, ram: Ram, start: number, size: number, ev: SimEvent[]): void {
+  flushOut(c, ram, start, size, 'cache_evict', ev);
 }
 
 /** `cpu_prefetch`: the CPU speculatively loads the lines (clean) that are not present. */
@@ -334,16 +339,7 @@ export function snoopRead(c: CpuCache, ram: Ram, phys: number, len: number, out:
  * so nothing the CPU wrote to other bytes of those lines is lost.
  */
 export function snoopWrite(c: CpuCache, ram: Ram, phys: number, src: Uint8Array, ev: SimEvent[]): void {
-  const { first, last } = linesOf(c, phys, src.length);
-  for (let l = first; l <= last; l += c.line) {
-    const slot = lookup(c, l);
-    if (slot < 0) continue;
-    const dirty = c.state[slot] === D;
-    if (dirty) writeBack(c, ram, slot);
-    const set = setOf(c, l);
-    ev.push({ kind: 'cache_evict', line: l, set, way: slot - set * c.ways, dirty, reason: 'snoop' });
-    invalidateSlot(c, slot);
-  }
+  flushOut(c, ram, phys, src.length, 'snoop', ev);
   ramWrite(ram, phys, src);
 }
 
