@@ -194,22 +194,34 @@ function copiesAtMap(kernel: number, dir: DmaDir, skipCpuSync: boolean): { copy:
   };
 }
 
+/** How a caller sizes and explains its bounce slot (dma-iommu asks for whole IOVA granules). */
+export interface SlotRequest {
+  /** Bytes of slots to take (≥ the mapping size); default the mapping size. */
+  allocSize?: number;
+  /** Required alignment of the slot address, minus one. */
+  allocAlignMask?: number;
+  /** Who asks and why the slot looks the way it does, for the event. */
+  fn?: string;
+  rule?: string;
+}
+
 /**
  * swiotlb_tbl_map_single(): find slots, record the original address per
  * slot, and copy the original in. Returns the slot address, or -1.
  */
-export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number, dir: DmaDir, skipCpuSync: boolean, noWarn: boolean, o: StepOutcome, allocAlignMask = 0): number {
+export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number, dir: DmaDir, skipCpuSync: boolean, noWarn: boolean, o: StepOutcome, req: SlotRequest = {}): number {
   const p = m.swiotlb;
   if (!p) {
     logWarn(dev, "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", o);
     return -1;
   }
-  const index = findSlots(p, orig, size, m.kernel, allocAlignMask);
+  const allocSize = req.allocSize ?? size;
+  const index = findSlots(p, orig, allocSize, m.kernel, req.allocAlignMask ?? 0);
   if (index < 0) {
-    if (!noWarn) logWarn(dev, `swiotlb buffer is full (sz: ${size} bytes), total ${p.nslabs} (slots), used ${p.used} (slots)`, o);
+    if (!noWarn) logWarn(dev, `swiotlb buffer is full (sz: ${allocSize} bytes), total ${p.nslabs} (slots), used ${p.used} (slots)`, o);
     return -1;
   }
-  const nslots = nrSlots(size);
+  const nslots = nrSlots(allocSize);
   for (let i = 0; i < nslots; i++) p.origAddr[index + i] = orig + i * IO_TLB_SIZE;
   const tlbAddr = p.start + index * IO_TLB_SIZE;
   o.events.push({
@@ -218,8 +230,11 @@ export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number
     nslots,
     tlbAddr,
     orig,
-    size,
-    why: why('swiotlb_tbl_map_single', `${nslots} slot(s) of 2 KiB from slot ${index}: next-fit from the area's index${size >= PAGE_SIZE ? ', page aligned for a mapping of 4 KiB or more' : ''}, never crossing a 128-slot segment`),
+    size: allocSize,
+    why: why(
+      req.fn ?? 'swiotlb_tbl_map_single',
+      req.rule ?? `${nslots} slot(s) of 2 KiB from slot ${index}: next-fit from the area's index${allocSize >= PAGE_SIZE ? ', page aligned for a mapping of 4 KiB or more' : ''}, never crossing a 128-slot segment`,
+    ),
   });
   const c = copiesAtMap(m.kernel, dir, skipCpuSync);
   if (c.copy) bounce(m, dev, tlbAddr, size, true, 'swiotlb_tbl_map_single', c.rule, o);

@@ -82,7 +82,7 @@ import { dmaAllocContiguous, dmaDirectFreeBuffer, dmaFreeContiguous } from '../d
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { debugMap, debugUnmap, type DmaDir, type Finding } from '../dma/debug.ts';
 import { DMA_MAPPING_ERROR, kmallocNeedsBounce, syncForCpuArch, syncForDeviceArch, type Attrs } from '../dma/direct.ts';
-import { bounce, findSlots, IO_TLB_SIZE, isSwiotlbBuffer, logWarn, nrSlots, syncSingleForCpu, syncSingleForDevice, tblUnmapSingle, warnOnce } from '../dma/swiotlb.ts';
+import { isSwiotlbBuffer, nrSlots, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle, warnOnce } from '../dma/swiotlb.ts';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE, protString } from './io-pgtable.ts';
 import { allocIova, freeIovaFast, limitPfnForAddr, limitPfnForBits } from './iova.ts';
 import { fqQueue } from './flush-queue.ts';
@@ -244,13 +244,6 @@ function dmaMapRange(m: Machine, dev: Device, dom: IommuDomain, phys: number, si
 // ---------------------------------------------------------------------------
 // swiotlb bounce for sub-granule buffers
 
-/** The swiotlb map-time copy rule of the machine's kernel (as swiotlb_tbl_map_single). */
-function copiesAtMap(kernel: number, dir: DmaDir, skip: boolean): boolean {
-  if (kernel >= 5018) return true;
-  if (kernel >= 5017) return !skip;
-  return !skip && dir !== 'DMA_FROM_DEVICE';
-}
-
 /**
  * iommu_dma_map_swiotlb(): a granule-aligned bounce slot, the buffer copied
  * in, and (untrusted devices) the rest of the granule zeroed. Returns the
@@ -266,26 +259,13 @@ function mapSwiotlb(m: Machine, dev: Device, dom: IommuDomain, phys: number, siz
   // swiotlb_tbl_map_single(dev, phys, size, iova_mask(iovad), dir, attrs):
   // size = ALIGN(mapping_size + offset, alloc_align_mask + 1), offset 0 here (no min_align_mask)
   const allocSize = alignUp(size, g);
-  const index = findSlots(p, phys, allocSize, m.kernel, g - 1);
-  if (index < 0) {
-    if (!attrs.noWarn) logWarn(dev, `swiotlb buffer is full (sz: ${allocSize} bytes), total ${p.nslabs} (slots), used ${p.used} (slots)`, o);
-    return -1;
-  }
-  const nslots = nrSlots(allocSize);
-  for (let i = 0; i < nslots; i++) p.origAddr[index + i] = phys + i * IO_TLB_SIZE;
-  const tlb = p.start + index * IO_TLB_SIZE;
-  o.events.push({
-    kind: 'swiotlb_alloc',
-    index,
-    nslots,
-    tlbAddr: tlb,
-    orig: phys,
-    size: allocSize,
-    why: why('iommu_dma_map_swiotlb', `${nslots} slot(s) covering a whole ${g}-byte IOVA granule (alloc_align_mask = granule - 1): the IOMMU can only map whole granules, so the bounce slot must own all of it`),
+  const tlb = tblMapSingle(m, dev, phys, size, dir, attrs.skipCpuSync, attrs.noWarn, o, {
+    allocSize,
+    allocAlignMask: g - 1,
+    fn: 'iommu_dma_map_swiotlb',
+    rule: `${nrSlots(allocSize)} slot(s) covering a whole ${g}-byte IOVA granule (alloc_align_mask = granule - 1): the IOMMU can only map whole granules, so the bounce slot must own all of it`,
   });
-  if (copiesAtMap(m.kernel, dir, attrs.skipCpuSync)) {
-    bounce(m, dev, tlb, size, true, 'swiotlb_tbl_map_single', 'the buffer is copied into the bounce slot; the device will only ever see the slot', o);
-  }
+  if (tlb < 0) return -1;
   if (devIsUntrusted(dev) && allocSize > size) {
     // Post-padding (the pre-padding is empty: the slot starts the granule)
     cacheWrite(m.cache, m.ram, tlb + size, new Uint8Array(allocSize - size), null);
