@@ -20,8 +20,11 @@ import ViewsArea from './panels/ViewsArea.tsx';
 import HelpOverlay from './panels/HelpOverlay.tsx';
 import Notices from './panels/Notices.tsx';
 import PanelBoundary from './panels/PanelBoundary.tsx';
+import { useCompare } from './compare/compareStore.ts';
 
 const Editor = lazy(() => import('./editor/Editor.tsx'));
+// Compare mode (a second worker, two sides): loaded when first opened.
+const ComparePanel = lazy(() => import('./compare/ComparePanel.tsx'));
 
 function useNarrow(): boolean {
   const q = '(max-width: 760px)';
@@ -89,6 +92,9 @@ export default function App() {
   const runId = useStore((s) => s.summary?.runId ?? 0);
   const theme = useStore((s) => s.theme);
   const narrow = useNarrow();
+  const comparing = useCompare((s) => s.open);
+  // The machine diagram needs more height than the other views: the views area grows while it is open.
+  const tallViews = useStore((s) => s.activeView === 'diagram');
   usePlayback();
 
   useEffect(() => {
@@ -125,7 +131,7 @@ export default function App() {
     <div className="app">
       <Header />
       <Notices />
-      <main className="workspace">
+      <main className={`workspace${comparing ? ' comparing' : ''}`}>
         <section className="pane editor-pane" aria-label="Scenario">
           <div className="pane-head">
             <h2>Scenario</h2>
@@ -144,19 +150,29 @@ export default function App() {
             )}
           </div>
         </section>
-        <section className="pane run-pane" aria-label="Run">
+        <section className={`pane run-pane${comparing ? ' comparing' : tallViews ? ' views-tall' : ''}`} aria-label="Run">
           <Controls />
-          <div className="run-grid">
-            <PanelBoundary name="explanation" resetKey={`${runId}:${step}`}>
-              <ExplanationPanel />
+          {comparing ? (
+            <PanelBoundary name="compare" resetKey={runId}>
+              <Suspense fallback={<p className="muted cmp-empty">Loading compare mode…</p>}>
+                <ComparePanel />
+              </Suspense>
             </PanelBoundary>
-            <PanelBoundary name="timeline" resetKey={runId}>
-              <Timeline />
-            </PanelBoundary>
-          </div>
-          <PanelBoundary name="machine views" resetKey={`${runId}:${step}`}>
-            <ViewsArea />
-          </PanelBoundary>
+          ) : (
+            <>
+              <div className="run-grid">
+                <PanelBoundary name="explanation" resetKey={`${runId}:${step}`}>
+                  <ExplanationPanel />
+                </PanelBoundary>
+                <PanelBoundary name="timeline" resetKey={runId}>
+                  <Timeline />
+                </PanelBoundary>
+              </div>
+              <PanelBoundary name="machine views" resetKey={`${runId}:${step}`}>
+                <ViewsArea />
+              </PanelBoundary>
+            </>
+          )}
         </section>
       </main>
       <HelpOverlay />

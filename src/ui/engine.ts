@@ -6,6 +6,7 @@
  */
 import { EngineClient, EngineError } from '../worker/client.ts';
 import { useStore } from './store/store.ts';
+import { loadArgs } from './compare/settings.ts';
 
 const DEBOUNCE_MS = 250;
 
@@ -33,7 +34,9 @@ export function startEngineSync(): () => void {
     const st = useStore.getState();
     st.setRunning(true);
     try {
-      const summary = await c.load(text);
+      // Machine-setting overrides (header selectors, links): arch/kernel as options, IOMMU mode as a header rewrite.
+      const args = loadArgs(text, st.overrides);
+      const summary = await c.load(args.text, args.opts);
       if (stopped || seq !== loadSeq) return;
       useStore.getState().applySummary(summary);
       void pullFrame();
@@ -71,10 +74,10 @@ export function startEngineSync(): () => void {
 
   const unsub = useStore.subscribe((s, prev) => {
     if (!s.ready) return;
-    if (s.text !== prev.text || (s.ready && !prev.ready)) {
+    if (s.text !== prev.text || (s.ready && !prev.ready) || s.overrides !== prev.overrides) {
       if (timer) clearTimeout(timer);
-      // Text from outside the editor (link, library, first load) runs at once.
-      const delay = s.textEpoch !== prev.textEpoch || !prev.ready ? 0 : DEBOUNCE_MS;
+      // Text from outside the editor (link, library, first load) and new machine settings run at once.
+      const delay = s.textEpoch !== prev.textEpoch || !prev.ready || s.overrides !== prev.overrides ? 0 : DEBOUNCE_MS;
       timer = setTimeout(() => {
         timer = null;
         void runLoad(useStore.getState().text);

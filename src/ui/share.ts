@@ -1,14 +1,35 @@
 /**
- * Share links: `#s=1.PAYLOAD&step=N` (SCENARIO-LANGUAGE.md, "URLs").
+ * Share links: `#s=1.PAYLOAD&step=N` (SCENARIO-LANGUAGE.md, "URLs"), then the
+ * view choices as more `&key=value` pairs:
+ *   arch, kernel, iommu        machine-setting overrides of the run
+ *   view                       the open machine view tab
+ *   cmp=1, b.arch, b.kernel, b.iommu   compare mode and side B's settings
  *
  * A link is untrusted input: it is decoded by src/scenario/url.ts (bounded,
  * versioned), its text only ever goes to the editor and the engine, and any
  * failure becomes a dismissible message while the default scenario loads.
+ * Every view choice is checked against the known values first: an unknown
+ * one is ignored with a message, never passed on.
  */
 import { decodeShareHash, encodeShareHash } from '../scenario/url.ts';
 import { DEFAULT_SCENARIO } from './defaultScenario.ts';
 import { loadSavedStep, loadSavedText } from './store/persist.ts';
 import { useStore } from './store/store.ts';
+import { useCompare } from './compare/compareStore.ts';
+import { NO_OVERRIDES, overridesToExtra } from './compare/settings.ts';
+import { linkChoices } from './compare/link.ts';
+import { getView } from './panels/registry.ts';
+import './panels/views.ts';
+
+/** The view choices a link carries, from the stores. */
+export function currentShareExtras(): Record<string, string> {
+  const st = useStore.getState();
+  const cmp = useCompare.getState();
+  const extra: Record<string, string> = { ...overridesToExtra(st.overrides) };
+  if (st.activeView) extra.view = st.activeView;
+  if (cmp.open) Object.assign(extra, { cmp: '1' }, overridesToExtra(cmp.b, 'b.'));
+  return extra;
+}
 
 /** True when the fragment looks like a share link (something to decode). */
 export function hasShareHash(hash: string = location.hash): boolean {
@@ -16,8 +37,8 @@ export function hasShareHash(hash: string = location.hash): boolean {
   return /(^|&)s=/.test(h);
 }
 
-export async function shareUrl(text: string, step: number): Promise<string> {
-  const hash = await encodeShareHash(text, step);
+export async function shareUrl(text: string, step: number, extra: Record<string, string> = currentShareExtras()): Promise<string> {
+  const hash = await encodeShareHash(text, step, extra);
   return `${location.origin}${location.pathname}#${hash}`;
 }
 
@@ -58,6 +79,13 @@ export async function applyShareHash(hash: string): Promise<void> {
   try {
     const r = await decodeShareHash(raw);
     if (r.ok) {
+      // View choices first, so the first run already uses the link's machine settings.
+      const c = linkChoices(r.extra, (id) => getView(id) !== undefined);
+      st.setOverrides(c.overrides);
+      if (c.view !== null) st.setActiveView(c.view);
+      if (c.compare) useCompare.getState().openCompare(c.compare);
+      else useCompare.getState().closeCompare();
+      if (c.problems.length > 0) st.notify('warn', `From the link: ${c.problems.join('; ')}.`);
       st.replaceText(r.text, Math.max(0, Math.trunc(r.step) || 0));
       // The text now lives in the editor and localStorage; a reload keeps edits.
       dropHash();
@@ -68,6 +96,7 @@ export async function applyShareHash(hash: string): Promise<void> {
     message = e instanceof Error ? e.message : String(e);
   }
   st.notify('error', `This share link could not be opened: ${message.replace(/[.\s]+$/, '')}. The default scenario is loaded instead.`);
+  st.setOverrides(NO_OVERRIDES);
   st.replaceText(DEFAULT_SCENARIO, 0);
   dropHash();
 }

@@ -1,54 +1,69 @@
 /**
- * The worker API (api.ts) over a fake runner, and the client (client.ts) over
- * comlink on a node MessageChannel: restart and replay when the engine throws
- * or hangs, answers about the last good run after a parse error, frame caps.
+ * The worker API (engine-api.ts) over the real engine, and the client
+ * (client.ts) over comlink on a node MessageChannel: seeking through
+ * checkpoints gives the same machine as a straight run, progress streams the
+ * timeline rows, a newer load cancels an older one, restart and replay when
+ * the engine throws or hangs, answers about the last good run after a parse
+ * error, frame caps.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FRAME_MAX_EVENTS, createEngineApi, stepInfo } from '../../src/worker/api.ts';
-import type { EngineApi, Runner } from '../../src/worker/api.ts';
+import { FRAME_MAX_EVENTS, stepInfo } from '../../src/worker/api.ts';
+import type { EngineApi, EngineCore, LoadProgress } from '../../src/worker/api.ts';
+import { createEngineApi } from '../../src/worker/engine-api.ts';
+import { realCore } from '../../src/worker/core.ts';
 import { EngineClient, EngineError } from '../../src/worker/client.ts';
-import type { EngineNotice, WorkerLike } from '../../src/worker/client.ts';
-import type { RunResult, StepJson } from '../../src/scenario/result.ts';
+import type { EngineNotice, EngineProgress, WorkerLike } from '../../src/worker/client.ts';
+import type { StepJson } from '../../src/scenario/result.ts';
 import type { SimEvent } from '../../src/sim/events.ts';
+import { prepareScenario, runStep } from '../../src/scenario/run.ts';
+import { createMachine } from '../../src/sim/machine.ts';
+import { snapshot } from '../../src/sim/snapshot.ts';
+
+const LIB = resolve(__dirname, '../../src/scenario/library');
+const lib = (name: string) => readFileSync(resolve(LIB, name), 'utf8');
+const HEAD = 'machine(arch=arm64)\ndevice(cam, dma_mask=64)\n';
 
 function step(index: number, line: number, source: string, extra: Partial<StepJson> = {}): StepJson {
-  return {
-    index,
-    line,
-    source,
-    op: source.replace(/\(.*$/, ''),
-    result: null,
-    data: null,
-    error: null,
-    warnings: [],
-    observations: [],
-    events: [],
-    checks: [],
-    ...extra,
-  };
+  return { index, line, source, op: source.replace(/\(.*$/, ''), result: null, data: null, error: null, warnings: [], observations: [], events: [], checks: [], ...extra };
 }
 
-/** One step per non-empty line; "(" without ")" is a parse error; THROW throws. */
-const fakeRunner: Runner = (text) => {
-  if (text.includes('THROW')) throw new Error('engine bug');
-  const lines = text.split('\n');
-  const errors = lines.flatMap((l, i) => (l.includes('(') && !l.includes(')') ? [{ line: i + 1, col: l.length + 1, message: "expected ')'" }] : []));
-  const steps = errors.length ? [] : lines.filter((l) => l.trim()).map((l, i) => step(i + 1, i + 1, l.trim()));
-  const r: RunResult = { ok: errors.length === 0, config: null, steps, checks: { passed: 0, failed: 0 }, errors };
-  return r;
+/** A long scenario: map / device write / sync / unmap loops over a few buffers. */
+function loopScenario(n: number): string {
+  const lines = [HEAD.trim(), 'a = kmalloc(4096, GFP_KERNEL)', 'b = kmalloc(256, GFP_KERNEL)'];
+  for (let i = 0; lines.length - 3 < n; i++) {
+    const buf = i % 3 === 0 ? 'b' : 'a';
+    lines.push(
+      `cpu_write(${buf} + ${(i * 16) % 200}, "w${i % 10}")`,
+      `h = dma_map_single(cam, ${buf}, 256, DMA_BIDIRECTIONAL)`,
+      `dev_write(cam, h + ${(i * 8) % 128}, "d${i % 10}")`,
+      `dma_sync_single_for_cpu(cam, h, 256, DMA_BIDIRECTIONAL)`,
+      `dma_unmap_single(cam, h, 256, DMA_BIDIRECTIONAL)`,
+    );
+  }
+  return lines.slice(0, n + 3).join('\n') + '\n';
+}
+
+/** The real core; THROW in the text makes it throw, HANG never answers (in the fake worker). */
+const throwingCore: EngineCore = {
+  ...realCore,
+  prepare(text, opts) {
+    if (text.includes('THROW')) throw new Error('engine bug');
+    return realCore.prepare(text, opts);
+  },
 };
 
-/** A Worker stand-in: a fresh engine API behind comlink on a MessageChannel. HANG never answers. */
 function fakeWorker(): WorkerLike {
-  const api = createEngineApi(fakeRunner);
+  const { port1, port2 } = new MessageChannel();
+  const api = createEngineApi(throwingCore, { post: (p) => port1.postMessage(p) });
   const hanging: EngineApi = {
     ...api,
     load: ((text: string, opts) => (text.includes('HANG') ? new Promise(() => {}) : api.load(text, opts))) as EngineApi['load'],
   };
-  const { port1, port2 } = new MessageChannel();
   Comlink.expose(hanging, nodeEndpoint(port1));
   const ep = nodeEndpoint(port2);
   return {
@@ -73,30 +88,44 @@ afterEach(() => {
   clients = [];
 });
 
-function makeClient(notices: EngineNotice[]): EngineClient {
-  const c = new EngineClient({ createWorker: fakeWorker, loadTimeoutMs: 300, frameTimeoutMs: 300, onNotice: (n) => notices.push(n) });
+function makeClient(notices: EngineNotice[], loadTimeoutMs = 2000): EngineClient {
+  const c = new EngineClient({ createWorker: fakeWorker, loadTimeoutMs, frameTimeoutMs: 2000, onNotice: (n) => notices.push(n) });
   clients.push(c);
   return c;
 }
 
 describe('engine API', () => {
-  it('keeps the last good run when the text does not parse', () => {
-    const api = createEngineApi(fakeRunner);
-    const a = api.load('kmalloc(1)\nkfree(p)', { runId: 7 });
+  it('keeps the last good run when the text does not parse', async () => {
+    const api = createEngineApi(realCore);
+    const a = await api.load(`${HEAD}buf = kmalloc(64, GFP_KERNEL)\nkfree(buf)\n`, { runId: 7 });
     expect(a).toMatchObject({ ok: true, runId: 7, stepCount: 2 });
-    const b = api.load('kmalloc(1\n');
+    expect(a.steps.map((s) => s.op)).toEqual(['kmalloc', 'kfree']);
+    const b = await api.load(`${HEAD}buf = kmalloc(64\n`);
     expect(b.ok).toBe(false);
-    expect(b.errors[0]).toMatchObject({ line: 1, message: "expected ')'" });
+    expect(b.errors[0]).toMatchObject({ line: 3 });
     expect(b.runId).toBe(7);
-    expect(api.frame(2)).toMatchObject({ runId: 7, step: 2, json: { source: 'kfree(p)' } });
+    expect(api.frame(2)).toMatchObject({ runId: 7, step: 2, json: { source: 'kfree(buf)' } });
     expect(api.frame(0).json).toBeNull();
     expect(api.frame(99).step).toBe(2);
   });
 
-  it('caps the events of a frame', () => {
+  it('a machine the engine cannot build is an error at 1:1', async () => {
+    const api = createEngineApi({
+      ...realCore,
+      createMachine: () => {
+        throw new Error('no such RAM');
+      },
+    });
+    const s = await api.load(HEAD);
+    expect(s.ok).toBe(false);
+    expect(s.errors[0]).toMatchObject({ line: 1, col: 1 });
+    expect(s.errors[0]!.message).toContain('no such RAM');
+  });
+
+  it('caps the events of a frame', async () => {
     const events: SimEvent[] = Array.from({ length: FRAME_MAX_EVENTS + 20 }, (_, i) => ({ kind: 'log', level: 'info', text: `e${i}` }));
-    const api = createEngineApi(() => ({ ok: true, config: null, steps: [step(1, 1, 'x()', { events })], checks: { passed: 0, failed: 0 }, errors: [] }));
-    api.load('x()');
+    const api = createEngineApi({ ...realCore, runStep: (m, cmd, i) => ({ ...realCore.runStep(m, cmd, i), events }) });
+    await api.load(`${HEAD}buf = kmalloc(64, GFP_KERNEL)\n`);
     const f = api.frame(1);
     expect(f.json?.events).toHaveLength(FRAME_MAX_EVENTS);
     expect(f.omitted.events).toBe(20);
@@ -110,41 +139,142 @@ describe('engine API', () => {
     expect(stepInfo(unexpected).finding).toBe(true);
     expect(stepInfo(warned)).toMatchObject({ finding: true, warnings: 1 });
   });
+
+  it('seeks anywhere, in any order, to the same machine as a straight run', async () => {
+    const text = loopScenario(700);
+    const p = prepareScenario(text);
+    if (!p.ok) throw new Error('bad scenario');
+    const m = createMachine(p.config);
+    const want: string[] = [JSON.stringify(snapshot(m))];
+    const records: StepJson[] = [];
+    p.body.forEach((cmd, i) => {
+      records.push(runStep(m, cmd, i + 1).json);
+      want.push(JSON.stringify(snapshot(m)));
+    });
+    const api = createEngineApi(realCore);
+    const s = await api.load(text);
+    expect(s.checkpoints!.count).toBeGreaterThan(3);
+    const order = [700, 0, 699, 350, 351, 352, 64, 63, 65, 128, 500, 1, 2, 3, 699, 200, 17, 640, 641, 639];
+    for (const k of order) {
+      const f = api.frame(k);
+      expect(f.step).toBe(k);
+      expect(JSON.stringify(f.snapshot), `snapshot at ${k}`).toBe(want[k]);
+      if (k > 0) expect(f.json).toEqual(records[k - 1]);
+    }
+  });
+
+  it('sends bytes three ways: after the device write RAM has the new data, the CPU the old', async () => {
+    const api = createEngineApi(realCore);
+    const s = await api.load(lib('arm64-from-device-needs-sync.dma'));
+    const devWrite = s.steps.find((x) => x.op === 'dev_write')!.index;
+    const f = api.frame(devWrite);
+    expect(f.focus).toBe('buf');
+    const b = f.bytes!;
+    const text = (u: Uint8Array) => new TextDecoder().decode(u.subarray(0, 8));
+    expect(text(b.ram.bytes)).toBe('new data');
+    expect(text(b.cpu.bytes)).toBe('old data');
+    expect(b.devices[0]!.who).toBe('cam');
+    const sync = s.steps.find((x) => x.op === 'dma_sync_single_for_cpu')!.index;
+    const after = api.bytes(sync, 'buf', 0, 8)!;
+    expect(text(after.cpu.bytes)).toBe(text(after.ram.bytes));
+    expect(api.bytes(sync, 'nothing')).toBeNull();
+  });
+
+  it('records ownership lanes and the bounce series', async () => {
+    const api = createEngineApi(realCore);
+    const s = await api.load(lib('swiotlb-32bit-device.dma'));
+    expect(s.lanes!.names).toEqual(['buf']);
+    expect(s.bounces!.totalBytes).toBeGreaterThan(0);
+    const map = s.steps.find((x) => x.op === 'dma_map_single')!.index;
+    expect(Array.from(s.bounces!.steps)).toContain(map);
+    const f = api.frame(map);
+    expect(f.snapshot?.swiotlb?.used).toBeGreaterThan(0);
+    expect(f.snapshot?.mappings[0]?.tlbAddr).toBeGreaterThan(0);
+  });
+
+  it('streams the timeline rows with the progress and can be cancelled', async () => {
+    const progress: LoadProgress[] = [];
+    let ticks = 0;
+    let clock = 0;
+    const api = createEngineApi(realCore, {
+      post: (p) => progress.push(p),
+      // A clock that runs 10 ms per call: slices end often.
+      now: () => (clock += 10),
+      yieldNow: async () => {
+        ticks++;
+      },
+    });
+    const text = loopScenario(3000);
+    const s = await api.load(text, { runId: 3 });
+    expect(s).toMatchObject({ ok: true, stepsStreamed: true, steps: [] });
+    expect(ticks).toBeGreaterThan(0);
+    const rows = progress.flatMap((p) => p.rows ?? []);
+    const n = s.stepCount;
+    expect(n).toBeGreaterThanOrEqual(3000);
+    expect(rows.map((r) => r.index)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(progress[0]!.phase).toBe('parse');
+    expect(progress.at(-1)).toMatchObject({ done: n, total: n });
+
+    // A cancel while it runs: the old run stays.
+    const pending = api.load(loopScenario(2000), { runId: 4 });
+    api.cancel();
+    const c = await pending;
+    expect(c).toMatchObject({ ok: false, cancelled: true, runId: 3, stepCount: n });
+    expect(api.frame(5).runId).toBe(3);
+  });
 });
 
 describe('engine client', () => {
-  it('runs and fetches frames through comlink', async () => {
+  it('runs and fetches frames through comlink, rows put back from the progress', async () => {
     const c = makeClient([]);
-    const s = await c.load('a()\nb()');
+    const seen: EngineProgress[] = [];
+    c.onProgress((p) => seen.push(p));
+    const s = await c.load(`${HEAD}buf = kmalloc(64, GFP_KERNEL)\ncpu_write(buf, "x")\n`);
     expect(s).toMatchObject({ ok: true, stepCount: 2 });
+    expect(s.steps.map((x) => x.op)).toEqual(['kmalloc', 'cpu_write']);
+    expect(seen.at(-1)).toMatchObject({ phase: 'done', done: 2 });
     const f = await c.frame(1);
     expect(f.runId).toBe(s.runId);
-    expect(f.json?.source).toBe('a()');
+    expect(f.json?.source).toBe('buf = kmalloc(64, GFP_KERNEL)');
+    c.setFrameDefaults({ buffer: 'buf' });
+    expect((await c.frame(2)).bytes?.buffer).toBe('buf');
+    expect((await c.bytes(2, 'buf', 0, 1))?.cpu.bytes[0]).toBe(0x78);
+  });
+
+  it('a newer load cancels the one still running', async () => {
+    const c = makeClient([]);
+    const first = c.load(loopScenario(60_000));
+    await new Promise((r) => setTimeout(r, 50));
+    const second = c.load(`${HEAD}buf = kmalloc(64, GFP_KERNEL)\n`);
+    const a = await first;
+    expect(a.cancelled).toBe(true);
+    const b = await second;
+    expect(b).toMatchObject({ ok: true, stepCount: 1 });
   });
 
   it('restarts a worker that throws and replays the last good run', async () => {
     const notices: EngineNotice[] = [];
     const c = makeClient(notices);
-    const good = await c.load('a()\nb()\nc()');
-    const err = await c.load('THROW()').catch((e: unknown) => e);
+    const good = await c.load(`${HEAD}a = kmalloc(64, GFP_KERNEL)\nb = kmalloc(64, GFP_KERNEL)\nc = kmalloc(64, GFP_KERNEL)\n`);
+    const err = await c.load('THROW').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineError);
     expect((err as EngineError).failure).toBe('threw');
     expect(c.restarts).toBe(1);
     expect(notices.at(-1)?.kind).toBe('restarted');
     expect(notices.at(-1)?.message).toMatch(/engine bug.*last good trace replayed/);
     const f = await c.frame(3);
-    expect(f).toMatchObject({ runId: good.runId, step: 3, json: { source: 'c()' } });
+    expect(f).toMatchObject({ runId: good.runId, step: 3, json: { source: 'c = kmalloc(64, GFP_KERNEL)' } });
   });
 
   it('restarts a worker that does not answer in time', async () => {
     const notices: EngineNotice[] = [];
-    const c = makeClient(notices);
-    const good = await c.load('a()');
-    const err = await c.load('HANG()').catch((e: unknown) => e);
+    const c = makeClient(notices, 300);
+    const good = await c.load(`${HEAD}a = kmalloc(64, GFP_KERNEL)\n`);
+    const err = await c.load('HANG').catch((e: unknown) => e);
     expect((err as EngineError).failure).toBe('timeout');
     expect(notices.at(-1)?.message).toMatch(/did not answer/);
     expect((await c.frame(1)).runId).toBe(good.runId);
     // And it keeps working for new text.
-    expect((await c.load('x()\ny()')).stepCount).toBe(2);
+    expect((await c.load(`${HEAD}a = kmalloc(64, GFP_KERNEL)\nkfree(a)\n`)).stepCount).toBe(2);
   });
 });

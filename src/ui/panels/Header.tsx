@@ -1,11 +1,18 @@
 /**
- * The header bar: product name, library picker, Share, theme toggle, help.
+ * The header bar: product name, library picker, machine-setting overrides
+ * (arch, kernel, IOMMU mode: the run uses them instead of the header's),
+ * Compare, Export JSON, Share, theme toggle, help.
  */
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { toggleTheme } from '../actions.ts';
+import { engineClient } from '../engine.ts';
 import { shareUrl } from '../share.ts';
 import { useStore } from '../store/store.ts';
 import SharePopover from './SharePopover.tsx';
+import MachineSettings from '../compare/MachineSettings.tsx';
+import { useCompare } from '../compare/compareStore.ts';
+import { contrastFor, effective, headerFacts } from '../compare/settings.ts';
+import { downloadText, runJsonOf, runJsonText, traceFileName } from '../compare/trace.ts';
 
 // Built-in scenarios (src/scenario/library/*.dma), fetched only when picked.
 const LIBRARY = import.meta.glob('../../scenario/library/*.dma', { query: '?raw', import: 'default' }) as Record<
@@ -47,6 +54,82 @@ function LibraryPicker() {
   );
 }
 
+function RunAs() {
+  const text = useStore((s) => s.text);
+  const overrides = useStore((s) => s.overrides);
+  const setOverrides = useStore((s) => s.setOverrides);
+  const facts = useMemo(() => headerFacts(text), [text]);
+  return <MachineSettings value={overrides} onChange={setOverrides} facts={facts} label="Run as" testId="ovr" />;
+}
+
+function CompareToggle() {
+  const open = useCompare((s) => s.open);
+  function toggle() {
+    const cmp = useCompare.getState();
+    if (cmp.open) {
+      cmp.closeCompare();
+      return;
+    }
+    const st = useStore.getState();
+    const a = effective(st.overrides, headerFacts(st.text));
+    cmp.openCompare(contrastFor(a.arch));
+  }
+  return (
+    <button
+      type="button"
+      className={`cmp-toggle${open ? ' on' : ''}`}
+      onClick={toggle}
+      aria-pressed={open}
+      data-testid="compare-toggle"
+      title={open ? 'Leave compare mode (Esc)' : 'Compare: run the same scenario under two machine settings side by side'}
+    >
+      {open ? 'Exit compare' : 'Compare'}
+    </button>
+  );
+}
+
+function ExportButton() {
+  const hasRun = useStore((s) => s.summary !== null);
+  const notify = useStore((s) => s.notify);
+  const [busy, setBusy] = useState(false);
+  async function onExport() {
+    const summary = useStore.getState().summary;
+    if (!summary || busy) return;
+    setBusy(true);
+    try {
+      const got = await runJsonOf(engineClient(), summary, () => useStore.getState().summary?.runId === summary.runId);
+      if (!got) {
+        notify('warn', 'The scenario changed while exporting; press Export JSON again.');
+        return;
+      }
+      downloadText(traceFileName(got.result), runJsonText(got.result));
+      if (got.trimmed > 0) {
+        notify(
+          'warn',
+          `Exported, but ${got.trimmed} step${got.trimmed === 1 ? ' has' : 's have'} more events than the explorer fetches per step; those lists are cut. The CLI (run FILE --json) prints them all.`,
+        );
+      }
+    } catch (e) {
+      notify('error', `Could not export the run: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <button
+      type="button"
+      onClick={() => void onExport()}
+      disabled={!hasRun || busy}
+      aria-busy={busy}
+      className="export-btn"
+      data-testid="export-json"
+      title="Download this run as JSON, as the command-line runner's run FILE --json prints it"
+    >
+      {busy ? 'Exporting…' : 'Export JSON'}
+    </button>
+  );
+}
+
 export default function Header() {
   const theme = useStore((s) => s.theme);
   const share = useStore((s) => s.share);
@@ -57,6 +140,7 @@ export default function Header() {
     const { text, step } = useStore.getState();
     let url: string;
     try {
+      // The link carries the machine settings, the open view and compare mode too (share.ts).
       url = await shareUrl(text, step);
     } catch (e) {
       setShare({ url: null, copied: false, error: `Could not make a link: ${e instanceof Error ? e.message : String(e)}` });
@@ -78,9 +162,12 @@ export default function Header() {
         DMA Explorer <span className="tagline">Linux DMA mapping, step by step</span>
       </h1>
       <LibraryPicker />
+      <RunAs />
       <span className="spacer" />
+      <CompareToggle />
+      <ExportButton />
       <div className="share-wrap">
-        <button type="button" onClick={() => (share ? setShare(null) : void onShare())} aria-expanded={!!share} title="Copy a link to this scenario and step">
+        <button type="button" onClick={() => (share ? setShare(null) : void onShare())} aria-expanded={!!share} title="Copy a link to this scenario, step, machine settings and view">
           Share
         </button>
         {share && <SharePopover />}

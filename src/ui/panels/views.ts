@@ -4,5 +4,8 @@
 import { registerView } from './registry.ts';
 import { machineView } from './MachineView.tsx';
 import { stepJsonView } from './StepJsonView.tsx';
+import { machineDiagramView } from './views/MachineDiagram.tsx';
+import { machineStateViews, syncSelectionToEngine } from './views/index.ts';
 
-for (const v of [machineView, stepJsonView]) registerView(v);
+for (const v of [machineView, stepJsonView, machineDiagramView, ...machineStateViews]) registerView(v);
+syncSelectionToEngine();

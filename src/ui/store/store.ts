@@ -11,6 +11,7 @@ import { immer } from 'zustand/middleware/immer';
 import type { Frame, LoadSummary } from '../../worker/api.ts';
 import type { ParseErrorJson } from '../../scenario/result.ts';
 import type { Theme } from './persist.ts';
+import { NO_OVERRIDES, type MachineOverrides } from '../compare/settings.ts';
 
 export interface Notice {
   id: number;
@@ -22,6 +23,16 @@ export interface ShareState {
   url: string | null;
   copied: boolean;
   error: string | null;
+}
+
+/**
+ * What the user picked in one machine view, highlighted in all of them: a
+ * buffer (by name), a physical address, a cache line (its physical address).
+ */
+export interface Selection {
+  buffer?: string;
+  addr?: number;
+  line?: number;
 }
 
 export interface AppState {
@@ -37,6 +48,9 @@ export interface AppState {
   frame: Frame | null;
   running: boolean;
 
+  /** Machine settings the run uses instead of the header's (header selectors, links); sent with the text. */
+  overrides: MachineOverrides;
+
   // view state
   ready: boolean;
   step: number;
@@ -50,6 +64,8 @@ export interface AppState {
   helpOpen: boolean;
   share: ShareState | null;
   activeView: string;
+  /** Linked selection across the machine views. */
+  selection: Selection;
   notices: Notice[];
   /** A short status shown by the controls ("no finding after step 7"). */
   hint: string | null;
@@ -67,6 +83,8 @@ export interface AppActions {
   setHelpOpen(open: boolean): void;
   setShare(share: ShareState | null): void;
   setActiveView(id: string): void;
+  /** Replaces the selection (an empty object clears it). */
+  setSelection(sel: Selection): void;
   notify(kind: Notice['kind'], text: string): void;
   dismiss(id: number): void;
   setHint(hint: string | null): void;
@@ -74,6 +92,7 @@ export interface AppActions {
   setFrame(frame: Frame): void;
   setRunning(running: boolean): void;
   setReady(): void;
+  setOverrides(o: Partial<MachineOverrides>): void;
 }
 
 export type Store = AppState & AppActions;
@@ -88,6 +107,7 @@ export const initialState = (theme: Theme): AppState => ({
   errors: [],
   frame: null,
   running: false,
+  overrides: NO_OVERRIDES,
   ready: false,
   step: 0,
   pendingStep: null,
@@ -98,6 +118,7 @@ export const initialState = (theme: Theme): AppState => ({
   helpOpen: false,
   share: null,
   activeView: '',
+  selection: {},
   notices: [],
   hint: null,
 });
@@ -162,6 +183,14 @@ export const useStore = create<Store>()(
       set((s) => {
         s.activeView = id;
       }),
+    setSelection: (sel) =>
+      set((s) => {
+        const next: Selection = {};
+        if (sel.buffer !== undefined) next.buffer = sel.buffer;
+        if (sel.addr !== undefined && Number.isFinite(sel.addr)) next.addr = sel.addr;
+        if (sel.line !== undefined && Number.isFinite(sel.line)) next.line = sel.line;
+        s.selection = next;
+      }),
     notify: (kind, text) =>
       set((s) => {
         if (s.notices.some((n) => n.text === text)) return;
@@ -204,6 +233,11 @@ export const useStore = create<Store>()(
     setReady: () =>
       set((s) => {
         s.ready = true;
+      }),
+    setOverrides: (o) =>
+      set((s) => {
+        const next = { ...s.overrides, ...o };
+        if (next.arch !== s.overrides.arch || next.kernel !== s.overrides.kernel || next.iommu !== s.overrides.iommu) s.overrides = next;
       }),
   })),
 );

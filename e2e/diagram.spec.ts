@@ -1,0 +1,127 @@
+/**
+ * The machine diagram view, in Chromium against the built app: the bounce
+ * arrow on swiotlb-32bit-device.dma's map step, stale DMA on arm64, a layout
+ * that does not jump while stepping, reduced motion, light and dark themes.
+ */
+import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+
+let problems: string[] = [];
+
+test.beforeEach(async ({ page }) => {
+  problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${String(e)}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  await page.setViewportSize({ width: 1280, height: 800 });
+});
+
+test.afterEach(() => {
+  expect(problems, 'console errors').toEqual([]);
+});
+
+const stepCount = (page: Page) => page.getByTestId('step-count');
+const diagram = (page: Page) => page.getByTestId('machine-diagram');
+
+/** A statement only that library scenario has: its run is on screen once the timeline shows it. */
+const MARKER: Record<string, string> = {
+  'swiotlb-32bit-device': 'dev_read(nic, h, 5)',
+  'x86-always-coherent': 'cpu_write(buf, "late write")',
+};
+
+async function openLibrary(page: Page, name: string): Promise<number> {
+  await page.goto('/');
+  await expect(page.locator('.cm-content')).toBeVisible();
+  await expect(stepCount(page)).toHaveText(/^step \d+ \/ [1-9]\d*$/);
+  await page.getByRole('combobox', { name: 'Scenario library' }).selectOption({ label: name });
+  await expect(page.locator('[data-testid=timeline] .tl-row', { hasText: MARKER[name]! })).toHaveCount(1);
+  await expect(stepCount(page)).toHaveText(/^step 0 \/ \d+$/);
+  const m = /\/ (\d+)$/.exec((await stepCount(page).textContent()) ?? '');
+  return Number(m?.[1]);
+}
+
+async function gotoStepOf(page: Page, sourceText: string): Promise<number> {
+  const row = page.locator('[data-testid=timeline] .tl-row', { hasText: sourceText }).first();
+  await row.click();
+  const k = Number(await row.getAttribute('data-step'));
+  await expect(stepCount(page)).toHaveText(new RegExp(`^step ${k} /`));
+  return k;
+}
+
+async function openDiagram(page: Page): Promise<void> {
+  await page.getByRole('tab', { name: 'Diagram' }).click();
+  await expect(diagram(page)).toBeVisible();
+}
+
+test('swiotlb-32bit-device: the map step shows the bounce copy into a swiotlb slot', async ({ page }) => {
+  await openLibrary(page, 'swiotlb-32bit-device');
+  await openDiagram(page);
+  // Step 0: boxes, no arrows.
+  await expect(diagram(page).locator('[data-box=cpu]')).toBeVisible();
+  await expect(diagram(page).locator('[data-box=pool]')).toBeVisible();
+  await expect(diagram(page).locator('[data-box=dev-nic]')).toContainText('nic');
+  await expect(diagram(page).locator('[data-arrow]')).toHaveCount(0);
+  await expect(page.getByTestId('diagram-captions')).toContainText('Step 0');
+
+  const k = await gotoStepOf(page, 'h = dma_map_single');
+  await expect(diagram(page)).toHaveAttribute('data-step', String(k));
+  await expect(diagram(page).locator('[data-arrow=bounce]')).toHaveCount(1);
+  await expect(page.getByTestId('diagram-captions')).toContainText('CPU copies 4 KiB of buf into swiotlb slot');
+  await expect(diagram(page).locator('[data-box^=slot-]')).toContainText('copy of buf');
+  await expect(diagram(page).locator('.dg-tick.strong')).toContainText("nic's 32-bit limit");
+  await page.waitForTimeout(700); // let the arrows finish drawing in
+  await page.screenshot({ path: 'test-results/diagram-bounce-light.png' });
+
+  await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: 'test-results/diagram-bounce-dark.png' });
+
+  // The device then reads the slot.
+  await gotoStepOf(page, 'dev_read');
+  await expect(diagram(page).locator('[data-arrow=dma-read]')).toHaveCount(1);
+  await expect(page.getByTestId('diagram-captions')).toContainText('nic reads 5 B from swiotlb slot');
+});
+
+test('arm64: the non-coherent device reads stale RAM; x86 snoops', async ({ page }) => {
+  await openLibrary(page, 'x86-always-coherent');
+  await openDiagram(page);
+  await gotoStepOf(page, 'dev_read');
+  await expect(diagram(page).locator('[data-arrow=snoop]')).toHaveCount(1);
+  await expect(diagram(page).locator('[data-arrow=dma-read]')).not.toHaveAttribute('data-stale', 'true');
+
+  await page.getByTestId('ovr-arch').selectOption('arm64');
+  await expect(diagram(page).locator('[data-arrow=dma-read][data-stale=true]')).toHaveCount(1);
+  await expect(diagram(page).locator('[data-arrow=snoop]')).toHaveCount(0);
+  await expect(page.getByTestId('diagram-captions')).toContainText('STALE');
+  await expect(diagram(page).locator('[data-box=buf-buf].dg-tone-stale')).toHaveCount(1);
+  await page.waitForTimeout(700);
+  await page.screenshot({ path: 'test-results/diagram-stale-light.png' });
+});
+
+test('the diagram does not jump while stepping, and honours reduced motion', async ({ page }) => {
+  const n = await openLibrary(page, 'swiotlb-32bit-device');
+  await openDiagram(page);
+  const boxes = async () =>
+    JSON.stringify(
+      await Promise.all(
+        ['.view-body', '.dg-svg', '[data-testid=diagram-captions]', '.explanation', '.timeline'].map((s) => page.locator(s).first().boundingBox()),
+      ),
+    );
+  const first = await boxes();
+  for (let k = 1; k <= n; k++) {
+    await page.getByRole('button', { name: 'Step forward' }).click();
+    await expect(diagram(page)).toHaveAttribute('data-step', String(k));
+    expect(await boxes(), `layout at step ${k}`).toBe(first);
+  }
+  const animated = await page.locator('.dg-arrow-line, .dg-mark').first().evaluate((el) => getComputedStyle(el).animationName);
+  expect(animated).not.toBe('none');
+
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await page.getByRole('button', { name: 'First step' }).click();
+  await gotoStepOf(page, 'h = dma_map_single');
+  const names = await diagram(page).locator('.dg-arrow-line').evaluateAll((els) => els.map((el) => getComputedStyle(el).animationName));
+  expect(names.length).toBeGreaterThan(0);
+  expect(new Set(names)).toEqual(new Set(['none']));
+});

@@ -1,0 +1,154 @@
+/**
+ * Compare mode's engine side: a SECOND EngineClient (its own worker) runs the
+ * same text under side B's settings, follows the selected step, and the two
+ * runs' records are compared step by step.
+ *
+ * Side A is the main worker (engine.ts): its frames are read through the same
+ * client, one call at a time, so the explorer's own requests interleave.
+ * Started when compare mode opens, stopped (worker terminated) when it closes.
+ */
+import { EngineClient, EngineError } from '../../worker/client.ts';
+import type { LoadSummary } from '../../worker/api.ts';
+import { engineClient } from '../engine.ts';
+import { useStore } from '../store/store.ts';
+import { useCompare } from './compareStore.ts';
+import { aligned, diffStepJson, diffSummaries, type StepDiff } from './diff.ts';
+import { loadArgs } from './settings.ts';
+
+const DEBOUNCE_MS = 250;
+/** Steps compared from full records; past this, the summaries' counts only. */
+export const EXACT_LIMIT = 2000;
+
+let clientB: EngineClient | null = null;
+
+/** Side B's client (created on first use). */
+export function compareClient(): EngineClient {
+  if (!clientB) {
+    clientB = new EngineClient({
+      onNotice: (n) => useStore.getState().notify(n.kind === 'failed' ? 'error' : 'warn', `Compare, side B: ${n.message}`),
+    });
+  }
+  return clientB;
+}
+
+/** Starts side B; returns a function that stops it and ends its worker. */
+export function startCompareSync(): () => void {
+  const c = compareClient();
+  let stopped = false;
+  let loadSeq = 0;
+  let diffGen = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let frameInFlight = false;
+
+  async function loadB(): Promise<void> {
+    const seq = ++loadSeq;
+    const { text } = useStore.getState();
+    const cmp = useCompare.getState();
+    cmp.setRunningB(true);
+    try {
+      const args = loadArgs(text, cmp.b);
+      const s = await c.load(args.text, args.opts);
+      if (stopped || seq !== loadSeq) return;
+      if (s.ok) useCompare.getState().setSummaryB(s);
+      else useCompare.getState().setErrorsB(s.errors);
+      void pullFrameB();
+      void compareRuns();
+    } catch (e) {
+      if (stopped || seq !== loadSeq) return;
+      if (!(e instanceof EngineError)) useStore.getState().notify('error', `Compare, side B: ${String(e)}`);
+      void pullFrameB();
+    } finally {
+      if (!stopped && seq === loadSeq) useCompare.getState().setRunningB(false);
+    }
+  }
+
+  async function pullFrameB(): Promise<void> {
+    if (frameInFlight || stopped) return;
+    frameInFlight = true;
+    try {
+      for (;;) {
+        const { step } = useStore.getState();
+        const summary = useCompare.getState().summaryB;
+        if (!summary) return;
+        const want = Math.min(step, summary.stepCount);
+        const f = await c.frame(want);
+        if (stopped) return;
+        const cmp = useCompare.getState();
+        if (f.runId === cmp.summaryB?.runId) cmp.setFrameB(f);
+        if (useStore.getState().step === step && cmp.summaryB === summary) return;
+      }
+    } catch (e) {
+      if (!(e instanceof EngineError)) useStore.getState().notify('error', `Compare, side B: ${String(e)}`);
+    } finally {
+      frameInFlight = false;
+    }
+  }
+
+  /** Coarse differences at once, then exact ones step by step from both workers. */
+  async function compareRuns(): Promise<void> {
+    const gen = ++diffGen;
+    const a: LoadSummary | null = useStore.getState().summary;
+    const b = useCompare.getState().summaryB;
+    if (!a || !b) {
+      useCompare.getState().setDiffs([], true, 0, 0);
+      return;
+    }
+    if (!aligned(a.steps, b.steps)) {
+      useCompare.getState().setDiffs([], false, 0, 0);
+      return;
+    }
+    const diffs: StepDiff[] = diffSummaries(a.steps, b.steps);
+    const target = Math.min(a.stepCount, EXACT_LIMIT);
+    useCompare.getState().setDiffs(diffs.slice(), true, 0, target);
+    const live = () => !stopped && gen === diffGen;
+    const ca = engineClient();
+    let lastFlush = 0;
+    try {
+      for (let k = 1; k <= target; k++) {
+        if (!live()) return;
+        const fa = await ca.frame(k);
+        if (!live()) return;
+        const fb = await c.frame(k);
+        if (!live()) return;
+        if (fa.runId !== a.runId || fb.runId !== b.runId || !fa.json || !fb.json) return;
+        diffs[k - 1] = diffStepJson(fa.json, fb.json);
+        if (k === target || k - lastFlush >= 25) {
+          lastFlush = k;
+          useCompare.getState().setDiffs(diffs.slice(), true, k, target);
+        }
+      }
+    } catch {
+      /* a worker failed: the client restarts it and tells the user; keep the coarse diffs */
+    }
+  }
+
+  function scheduleLoad(delay: number): void {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      void loadB();
+    }, delay);
+  }
+
+  const unsubMain = useStore.subscribe((s, prev) => {
+    if (!s.ready) return;
+    if (s.text !== prev.text || !prev.ready) scheduleLoad(s.textEpoch !== prev.textEpoch || !prev.ready ? 0 : DEBOUNCE_MS);
+    if (s.step !== prev.step) void pullFrameB();
+    if (s.summary !== prev.summary) void compareRuns();
+  });
+  const unsubCmp = useCompare.subscribe((s, prev) => {
+    if (s.b !== prev.b) scheduleLoad(0);
+  });
+
+  if (useStore.getState().ready) scheduleLoad(0);
+
+  return () => {
+    stopped = true;
+    diffGen++;
+    unsubMain();
+    unsubCmp();
+    if (timer) clearTimeout(timer);
+    clientB?.dispose();
+    clientB = null;
+  };
+}
