@@ -52,6 +52,35 @@ export default function HelpOverlay() {
             </tr>
           </tbody>
         </table>
+        <h3>In compare mode</h3>
+        <table className="keys">
+          <tbody>
+            <tr>
+              <td className="key-cell">
+                <kbd>d</kbd>
+              </td>
+              <td>Next step whose outcome differs between the two machines</td>
+            </tr>
+            <tr>
+              <td className="key-cell">
+                <kbd>Shift+D</kbd>
+              </td>
+              <td>Previous differing step</td>
+            </tr>
+            <tr>
+              <td className="key-cell">
+                <kbd>Esc</kbd>
+              </td>
+              <td>Leave compare mode</td>
+            </tr>
+            <tr>
+              <td className="key-cell">
+                <kbd>←</kbd> <kbd>→</kbd> <kbd>Home</kbd> <kbd>End</kbd>
+              </td>
+              <td>Step both sides together</td>
+            </tr>
+          </tbody>
+        </table>
         <p className="small">
           While you type in the editor, plain keys type text: use the <kbd>Alt</kbd> variants there (for example{' '}
           <kbd>Alt+→</kbd> steps forward, <kbd>Alt+G</kbd> runs to the cursor line).
