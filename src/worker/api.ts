@@ -1,18 +1,36 @@
 /**
  * The engine worker's API: what the explorer may ask the engine, and the
- * shapes of the answers.
+ * shapes of the answers. The UI imports this file for its types only
+ * (`import type`); engine-api.ts implements it, engine.worker.ts exposes it
+ * through comlink, client.ts calls it.
  *
- * The UI imports this file for its types only (`import type`); the worker
- * (engine.worker.ts) builds the real object with `createEngineApi(runScenario)`
- * and exposes it through comlink. The runner is passed in, not imported, so
- * this file stays free of the engine and tests can drive it with a fake runner.
- *
- * Messages are kept small: `load` answers with one line of facts per step, and
- * `frame` sends one step's StepJson (events capped) when the UI shows it.
+ * How the implementation works:
+ * - `load` parses the text, builds a Machine and steps it through every
+ *   statement, keeping one line of facts per step (StepInfo), who owns each
+ *   buffer at each step (ownership lanes), the bytes bounced per step, and a
+ *   structuredClone checkpoint of the machine every so many steps. Checkpoint
+ *   spacing adapts: at least MIN_INTERVAL steps apart, and far enough apart
+ *   that cloning costs at most about a fifth of the run time; when their
+ *   estimated memory passes CHECKPOINT_BUDGET_BYTES every other one is
+ *   dropped. Long runs yield every SLICE_MS so a cancel gets through, and
+ *   post progress (with the StepInfo rows, in chunks) through `env.post`.
+ * - `frame(step)` seeks: it continues the live "cursor" machine when that is
+ *   cheaper, else clones the best checkpoint at or before the step and
+ *   replays (without building records) up to it. It answers with the step's
+ *   record, a MachineSnapshot (big lists capped) and the bytes three ways of
+ *   the selected buffer (or the buffer the step touches).
  */
 import type { Arch, MachineConfig } from '../sim/config.ts';
-import type { SimEvent } from '../sim/events.ts';
-import type { ParseErrorJson, RunResult, StepJson } from '../scenario/result.ts';
+import type { Command } from '../sim/command.ts';
+import type { Machine } from '../sim/machine.ts';
+import type { BytesThreeWays, MachineSnapshot } from '../sim/snapshot.ts';
+import type { ParseErrorJson, StepJson } from '../scenario/result.ts';
+import type { OwnershipLanes } from './lanes.ts';
+import type { BounceSeries } from './ownership.ts';
+
+export type { OwnershipLanes } from './lanes.ts';
+export type { BounceSeries } from './ownership.ts';
+export type { BytesThreeWays, MachineSnapshot } from '../sim/snapshot.ts';
 
 export interface LoadOptions {
   arch?: Arch;
@@ -41,19 +59,53 @@ export interface StepInfo {
   finding: boolean;
 }
 
+export interface CheckpointStats {
+  count: number;
+  /** Estimated bytes they hold. */
+  bytes: number;
+  /** Steps between the last two (the current spacing). */
+  interval: number;
+}
+
 export interface LoadSummary {
   /** True when the text parsed and ran; false on parse errors (then the previous run stays loaded). */
   ok: boolean;
   errors: ParseErrorJson[];
+  /** A newer load or cancel() stopped this one before it finished; nothing changed. */
+  cancelled?: boolean;
   /** The run that `frame()` now answers about (the previous good one when `ok` is false; 0: none). */
   runId: number;
   /** Number of statements after the header (steps 1..stepCount; step 0 is "machine built"). */
   stepCount: number;
+  /** One per step. Sent in chunks with the progress messages when the API posts progress (the client puts them back here). */
   steps: StepInfo[];
+  /** True when `steps` went out with the progress messages. */
+  stepsStreamed?: boolean;
+  /** The steps that are findings (StepInfo.finding), ascending: the timeline pins them without walking `steps`. */
+  findings?: Int32Array;
   checks: { passed: number; failed: number };
   config: MachineConfig | null;
+  /** Who owns each buffer at each step (always sent by the worker; optional for hand-made summaries). */
+  lanes?: OwnershipLanes;
+  /** Bytes bounced through swiotlb per step. */
+  bounces?: BounceSeries;
+  checkpoints?: CheckpointStats;
   /** Milliseconds the run took inside the worker. */
   ms: number;
+}
+
+/** Posted by the worker (outside comlink, on the same port, so in order) while a load runs. */
+export interface LoadProgress {
+  type: 'dma-engine:progress';
+  runId: number;
+  phase: 'parse' | 'run';
+  /** Steps run so far. */
+  done: number;
+  total: number;
+  ms: number;
+  /** StepInfo rows for steps from+1 … from+rows.length. */
+  from?: number;
+  rows?: StepInfo[];
 }
 
 /** How much of a step's record was left out to keep a frame small. */
@@ -65,6 +117,23 @@ export interface FrameOmitted {
   dataBytes: number;
 }
 
+/** Items left out of the snapshot's long lists (machines with thousands of buffers or mappings). */
+export interface SnapshotOmitted {
+  buffers: number;
+  mappings: number;
+  debugEntries: number;
+}
+
+/**
+ * Every live buffer piece and mapping as flat numbers, never capped, for the
+ * memory map's overview: buffers as [phys, len, bufId]…, mappings as
+ * [phys, size, tlbAddr (-1: none), owner (1 device, 0 cpu)]….
+ */
+export interface Extents {
+  buffers: Float64Array;
+  mappings: Float64Array;
+}
+
 export interface Frame {
   runId: number;
   /** 0: the machine is built and nothing else ran; N: statement N has run. */
@@ -74,22 +143,85 @@ export interface Frame {
   json: StepJson | null;
   omitted: FrameOmitted;
   config: MachineConfig | null;
-  /** Machine state after this step, for the machine views (added later). */
-  snapshot?: unknown;
+  /** Machine state after this step (buffers, mappings and dma-debug entries capped at SNAPSHOT_MAX_ITEMS). */
+  snapshot?: MachineSnapshot | null;
+  snapshotOmitted?: SnapshotOmitted;
+  extents?: Extents;
+  /** The buffer this step's statement names (directly, or through a DMA handle or an sg table), if any. */
+  focus?: string | null;
+  /** Bytes three ways of the requested buffer (FrameOptions.buffer) if it exists, else of `focus`. */
+  bytes?: BufferBytes | null;
+  /** Milliseconds the worker spent on this frame (seek + snapshot). */
+  ms?: number;
+}
+
+/** The mapping behind one device row of the bytes three ways, and which window bytes it covers. */
+export interface DeviceWindow {
+  dev: string;
+  /** DMA address of the mapping. */
+  addr: number;
+  /** Bounce slot address, or -1. */
+  tlbAddr: number;
+  dir: string;
+  api: string;
+  owner: 'cpu' | 'device';
+  /** Window bytes [from, to) the mapping covers (window-relative). */
+  from: number;
+  to: number;
+}
+
+/** Bytes three ways plus, for each device row, the mapping it reads through. */
+export type BufferBytes = BytesThreeWays & { windows: DeviceWindow[] };
+
+export interface FrameOptions {
+  /** false: only the step's record (no snapshot, no bytes): for callers that walk a whole run. */
+  snapshot?: boolean;
+  /** The buffer whose bytes to send (the UI's selection). */
+  buffer?: string;
+  /** Window into the buffer for its bytes. */
+  offset?: number;
+  len?: number;
 }
 
 export interface EngineApi {
   ping(): string;
-  load(text: string, opts?: LoadOptions): LoadSummary;
-  frame(step: number): Frame;
+  load(text: string, opts?: LoadOptions): Promise<LoadSummary>;
+  /** Stops a load in progress (it answers with `cancelled: true`). */
+  cancel(): void;
+  frame(step: number, opts?: FrameOptions): Frame;
+  bytes(step: number, buffer: string, offset?: number, len?: number): BufferBytes | null;
 }
 
-export type Runner = (text: string, opts?: { arch?: Arch; kernel?: string }) => RunResult;
+/** The engine, as the API needs it (core.ts gives the real one). */
+export interface EngineCore {
+  prepare(text: string, opts: { arch?: Arch; kernel?: string }): { ok: true; config: MachineConfig; body: Command[] } | { ok: false; errors: ParseErrorJson[] };
+  createMachine(config: MachineConfig): Machine;
+  /** One statement, with its record (never throws: an engine exception becomes error EXCEPTION). */
+  runStep(m: Machine, cmd: Command, index: number): StepJson;
+  /** One statement, for replay: same effect on the machine, no record. Never throws. */
+  replayStep(m: Machine, cmd: Command): void;
+  clone(m: Machine): Machine;
+  snapshot(m: Machine): MachineSnapshot;
+  bytes(m: Machine, buffer: string, offset: number, len?: number): BytesThreeWays | null;
+}
+
+export interface EngineEnv {
+  now?: () => number;
+  /** Where progress goes (the worker posts it to the page). Without it, `steps` come in the summary. */
+  post?: (p: LoadProgress) => void;
+  /** Let other messages (cancel) in: resolves on a later task. */
+  yieldNow?: () => Promise<void>;
+  checkpointBudgetBytes?: number;
+}
 
 /** Caps that keep one frame message small (a 4 MiB sync can touch 65,536 lines). */
 export const FRAME_MAX_EVENTS = 500;
 export const FRAME_MAX_LINES_PER_EVENT = 256;
 export const FRAME_MAX_DATA_BYTES = 64 * 1024;
+export const SNAPSHOT_MAX_ITEMS = 1000;
+/** bytesThreeWays reads at most this much at once. */
+export const BYTES_MAX = 4096;
+
 
 const ERROR_CHECK = /^=>\s*(E[A-Z]+|DMA_MAPPING_ERROR|NULL|FAULT)\s*$/;
 
@@ -115,82 +247,5 @@ export function stepInfo(s: StepJson): StepInfo {
     checksPassed: passed,
     checksFailed: failed,
     finding: s.warnings.length > 0 || failed > 0 || observations > 0 || (s.error !== null && !errorExpected),
-  };
-}
-
-function trimEvents(events: SimEvent[]): { events: SimEvent[]; omitted: FrameOmitted } {
-  const omitted: FrameOmitted = { events: 0, lines: 0, dataBytes: 0 };
-  let out = events;
-  if (out.length > FRAME_MAX_EVENTS) {
-    omitted.events = out.length - FRAME_MAX_EVENTS;
-    out = out.slice(0, FRAME_MAX_EVENTS);
-  }
-  if (out.some((e) => e.kind === 'cache_maint' && e.lines.length > FRAME_MAX_LINES_PER_EVENT)) {
-    out = out.map((e) => {
-      if (e.kind !== 'cache_maint' || e.lines.length <= FRAME_MAX_LINES_PER_EVENT) return e;
-      omitted.lines += e.lines.length - FRAME_MAX_LINES_PER_EVENT;
-      return { ...e, lines: e.lines.slice(0, FRAME_MAX_LINES_PER_EVENT) };
-    });
-  }
-  return { events: out, omitted };
-}
-
-/** The engine API over a runner. Holds the last run that parsed. */
-export function createEngineApi(run: Runner, now: () => number = () => 0): EngineApi {
-  let current: RunResult | null = null;
-  let currentId = 0;
-  let nextId = 1;
-  let infos: StepInfo[] = [];
-
-  function summary(ok: boolean, errors: ParseErrorJson[], ms: number): LoadSummary {
-    return {
-      ok,
-      errors,
-      runId: currentId,
-      stepCount: current?.steps.length ?? 0,
-      steps: ok ? infos : [],
-      checks: current?.checks ?? { passed: 0, failed: 0 },
-      config: current?.config ?? null,
-      ms,
-    };
-  }
-
-  return {
-    ping: () => 'pong',
-
-    load(text, opts = {}) {
-      const t0 = now();
-      const { runId, ...runOpts } = opts;
-      const result = run(text, runOpts);
-      const ms = now() - t0;
-      if (result.errors.length > 0 || (!result.ok && result.steps.length === 0 && result.config === null)) {
-        const errors = result.errors.length > 0 ? result.errors : [{ line: 1, col: 1, message: 'the scenario could not be run' }];
-        return summary(false, errors, ms);
-      }
-      current = result;
-      currentId = runId ?? nextId;
-      nextId = Math.max(nextId, currentId) + 1;
-      infos = result.steps.map(stepInfo);
-      return summary(true, [], ms);
-    },
-
-    frame(step) {
-      const n = current?.steps.length ?? 0;
-      const k = Math.max(0, Math.min(n, Math.trunc(Number.isFinite(step) ? step : 0)));
-      const s = k > 0 && current ? current.steps[k - 1]! : null;
-      let json: StepJson | null = null;
-      let omitted: FrameOmitted = { events: 0, lines: 0, dataBytes: 0 };
-      if (s) {
-        const trimmed = trimEvents(s.events);
-        omitted = trimmed.omitted;
-        let data = s.data;
-        if (data && data.hex.length > 2 * FRAME_MAX_DATA_BYTES) {
-          omitted.dataBytes = data.hex.length / 2 - FRAME_MAX_DATA_BYTES;
-          data = { hex: data.hex.slice(0, 2 * FRAME_MAX_DATA_BYTES), text: data.text === null ? null : data.text.slice(0, FRAME_MAX_DATA_BYTES) };
-        }
-        json = { ...s, data, events: trimmed.events };
-      }
-      return { runId: currentId, step: k, stepCount: n, json, omitted, config: current?.config ?? null };
-    },
   };
 }

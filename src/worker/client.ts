@@ -7,9 +7,15 @@
  * id, so frames the UI holds stay valid) and tells the UI in words through
  * `onNotice`. The failed call rejects with an EngineError; the UI shows its
  * message and keeps the last good trace on screen.
+ *
+ * Long runs: the worker posts progress (with the timeline's StepInfo rows in
+ * chunks) while it runs; the client passes progress to `onProgress`
+ * listeners, puts the rows back into the summary, and counts the load's time
+ * limit from the last sign of life, not from the start. A new load cancels
+ * the one still running.
  */
 import * as Comlink from 'comlink';
-import type { EngineApi, Frame, LoadOptions, LoadSummary } from './api.ts';
+import type { BufferBytes, EngineApi, Frame, FrameOptions, LoadOptions, LoadProgress, LoadSummary, StepInfo } from './api.ts';
 
 /** What the client needs of a Worker (tests pass a MessageChannel-backed fake). */
 export type WorkerLike = Comlink.Endpoint & { terminate(): void };
@@ -24,6 +30,15 @@ export interface EngineClientOptions {
   frameTimeoutMs?: number;
   createWorker?: () => WorkerLike;
   onNotice?: (n: EngineNotice) => void;
+}
+
+/** What `onProgress` listeners get: where the current load is. */
+export interface EngineProgress {
+  runId: number;
+  phase: 'parse' | 'run' | 'done';
+  done: number;
+  total: number;
+  ms: number;
 }
 
 export type EngineFailure = 'timeout' | 'crash' | 'threw';
@@ -59,6 +74,12 @@ export class EngineClient {
   private queue: Promise<unknown> = Promise.resolve();
   private runCounter = 0;
   private lastGood: { text: string; opts: LoadOptions; runId: number } | null = null;
+  /** The load whose rows the client is collecting. */
+  private pending: { runId: number; rows: StepInfo[] } | null = null;
+  private loading = 0;
+  private progressListeners = new Set<(p: EngineProgress) => void>();
+  /** Called on every progress message: restarts the current call's time limit. */
+  private alive: (() => void) | null = null;
   private readonly loadTimeoutMs: number;
   private readonly frameTimeoutMs: number;
   private readonly createWorker: () => WorkerLike;
@@ -76,11 +97,17 @@ export class EngineClient {
   /** Runs a scenario. Resolves with the summary (ok=false on parse errors); rejects with EngineError if the engine failed. */
   load(text: string, opts: LoadOptions = {}): Promise<LoadSummary> {
     const runId = ++this.runCounter;
-    return this.enqueue(async () => {
+    // A newer text makes the run in progress pointless: stop it (not queued, so it gets there now).
+    if (this.loading > 0 && this.live) void this.live.remote.cancel().catch(() => undefined);
+    this.loading++;
+    const task = this.enqueue(async () => {
       let s: LoadSummary;
+      this.pending = { runId, rows: [] };
       try {
-        s = await this.call((r) => r.load(text, { ...opts, runId }), this.loadTimeoutMs);
+        // Parsing sends no progress: give big texts (about 1 s per MB) more time before calling it a hang.
+        s = await this.call((r) => r.load(text, { ...opts, runId }), this.loadTimeoutMs + Math.ceil(text.length / 1e6) * 1000);
       } catch (e) {
+        this.pending = null;
         const err = this.asEngineError(e);
         await this.restart(
           err.failure === 'threw'
@@ -89,26 +116,80 @@ export class EngineClient {
         );
         throw err;
       }
+      const rows = this.pending?.runId === runId ? this.pending.rows : [];
+      this.pending = null;
+      if (s.stepsStreamed) s = { ...s, steps: s.ok ? rows : [] };
+      // Shallow-frozen: immer (the store) then sees a frozen object and does not walk and
+      // deep-freeze a million StepInfo rows on the next state change.
+      Object.freeze(s.steps);
+      Object.freeze(s);
       if (s.ok) this.lastGood = { text, opts, runId: s.runId };
+      this.emit({ runId, phase: 'done', done: s.stepCount, total: s.stepCount, ms: s.ms });
       return s;
     });
+    const done = () => {
+      this.loading--;
+    };
+    task.then(done, done);
+    return task;
+  }
+
+  /** Listens to load progress; returns the function that stops listening. */
+  onProgress(fn: (p: EngineProgress) => void): () => void {
+    this.progressListeners.add(fn);
+    return () => this.progressListeners.delete(fn);
+  }
+
+  private emit(p: EngineProgress): void {
+    for (const fn of this.progressListeners) {
+      try {
+        fn(p);
+      } catch {
+        /* a listener's bug must not break the engine */
+      }
+    }
+  }
+
+  private onWorkerMessage(data: unknown): void {
+    if (!data || typeof data !== 'object' || (data as { type?: unknown }).type !== 'dma-engine:progress') return;
+    const p = data as LoadProgress;
+    this.alive?.();
+    const pend = this.pending;
+    if (pend && pend.runId === p.runId && p.rows) {
+      for (const r of p.rows) pend.rows.push(r);
+    }
+    if (pend && pend.runId === p.runId) this.emit({ runId: p.runId, phase: p.phase, done: p.done, total: p.total, ms: p.ms });
+  }
+
+  /** Options every frame request carries unless the caller gives its own (the UI's selected buffer). */
+  private frameDefaults: FrameOptions = {};
+
+  setFrameDefaults(opts: FrameOptions): void {
+    this.frameDefaults = { ...opts };
   }
 
   /** The frame of step N of the current run. Retries once on a fresh worker. */
-  frame(step: number): Promise<Frame> {
+  frame(step: number, options?: FrameOptions): Promise<Frame> {
+    const opts = options ?? this.frameDefaults;
     return this.enqueue(async () => {
       try {
-        return await this.call((r) => r.frame(step), this.frameTimeoutMs);
+        // Shallow-frozen for the same reason as summaries (a frame can hold thousands of objects).
+        return Object.freeze(await this.call((r) => r.frame(step, opts), this.frameTimeoutMs));
       } catch (e) {
         const err = this.asEngineError(e);
         await this.restart(err.message);
         try {
-          return await this.call((r) => r.frame(step), this.frameTimeoutMs);
+          return Object.freeze(await this.call((r) => r.frame(step, opts), this.frameTimeoutMs));
         } catch (e2) {
           throw this.asEngineError(e2);
         }
       }
     });
+  }
+
+  /** Bytes three ways of a buffer after step N (null: no such buffer). */
+  bytes(step: number, buffer: string, offset = 0, len?: number): Promise<BufferBytes | null> {
+    return this.enqueue(() => this.call((r) => r.bytes(step, buffer, offset, len), this.frameTimeoutMs));
   }
 
   ping(): Promise<string> {
@@ -129,6 +210,7 @@ export class EngineClient {
   private ensure(): Live {
     if (this.live) return this.live;
     const worker = this.createWorker();
+    worker.addEventListener('message', (ev: unknown) => this.onWorkerMessage((ev as MessageEvent).data));
     const crashed = new Promise<never>((_, reject) => {
       worker.addEventListener('error', (ev: unknown) => {
         const msg = ev && typeof ev === 'object' && 'message' in ev && (ev as ErrorEvent).message;
@@ -140,15 +222,24 @@ export class EngineClient {
     return this.live;
   }
 
+  /** One call with a time limit, counted from the last sign of life (progress messages restart it). */
   private call<T>(fn: (r: Comlink.Remote<EngineApi>) => Promise<T>, ms: number): Promise<T> {
     const live = this.ensure();
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new EngineError('timeout', `The engine did not answer within ${Math.round(ms / 1000)} s.`)),
-        ms,
-      );
+      const expire = () => reject(new EngineError('timeout', `The engine did not answer within ${Math.round(ms / 1000)} s.`));
+      let timer = setTimeout(expire, ms);
+      const alive = () => {
+        clearTimeout(timer);
+        timer = setTimeout(expire, ms);
+      };
+      this.alive = alive;
       live.crashed.catch((e: unknown) => reject(e));
-      fn(live.remote).then(resolve, reject).finally(() => clearTimeout(timer));
+      fn(live.remote)
+        .then(resolve, reject)
+        .finally(() => {
+          clearTimeout(timer);
+          if (this.alive === alive) this.alive = null;
+        });
     });
   }
 

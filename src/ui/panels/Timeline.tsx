@@ -1,13 +1,76 @@
 /**
- * The timeline: every step of the run, one row each (line number, source,
- * badges for errors, kernel log lines, observations and checks). Click a row
- * to jump there. Rows are windowed (fixed height, only the visible ones are in
- * the DOM), so a 100,000-step run scrolls as well as a 10-step one.
+ * The timeline: every step of the run, one row each (line number, ownership
+ * lanes, source, badges for errors, kernel log lines, observations and
+ * checks). Click a row to jump there. Rows are windowed (fixed height, only
+ * the visible ones are in the DOM), so a 100,000-step run scrolls as well as
+ * a 10-step one.
+ *
+ * Ownership lanes: a narrow column per buffer (the selected one, then those a
+ * device ever mapped), coloured by who owns the buffer after that step: the
+ * CPU, a device, the CPU again after a sync, or shared (coherent). Findings
+ * are pinned on a strip beside the rows, at their place in the whole run.
+ * While a long run loads, a bar shows how far the worker got.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { CSSProperties } from 'react';
-import type { StepInfo } from '../../worker/api.ts';
+import type { OwnershipLanes, StepInfo } from '../../worker/api.ts';
 import { useStore } from '../store/store.ts';
+import { engineClient } from '../engine.ts';
+import type { EngineProgress } from '../../worker/client.ts';
+import { laneStateAt } from '../../worker/lanes.ts';
+import { OWN_TITLE, findingSteps, pickLanes } from '../viz/lanes.ts';
+import './views/views.css';
+
+const MAX_LANES = 6;
+
+function Lanes({ lanes, show, step, selected }: { lanes: OwnershipLanes; show: number[]; step: number; selected: string | undefined }) {
+  return (
+    <span className="tl-lanes" aria-hidden="true">
+      {show.map((i) => {
+        const st = laneStateAt(lanes, i, step);
+        return (
+          <span
+            key={i}
+            className={`tl-lane s${st}${lanes.names[i] === selected ? ' sel' : ''}`}
+            title={`${lanes.names[i]}: ${OWN_TITLE[st]}`}
+          />
+        );
+      })}
+    </span>
+  );
+}
+
+/** Load progress of long runs: shown once a load has taken 250 ms (short runs do not flicker). */
+function useProgress(): EngineProgress | null {
+  const [p, setP] = useState<EngineProgress | null>(null);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let latest: EngineProgress | null = null;
+    let visible = false;
+    const off = engineClient().onProgress((x) => {
+      if (x.phase === 'done') {
+        clearTimeout(timer);
+        timer = undefined;
+        visible = false;
+        setP(null);
+        return;
+      }
+      latest = x;
+      if (visible) setP(x);
+      else if (timer === undefined) {
+        timer = setTimeout(() => {
+          visible = true;
+          setP(latest);
+        }, 250);
+      }
+    });
+    return () => {
+      off();
+      clearTimeout(timer);
+    };
+  }, []);
+  return p;
+}
 
 const ROW = 24;
 const OVERSCAN = 8;
@@ -55,7 +118,13 @@ export default function Timeline() {
 
   const steps = summary?.steps ?? [];
   const total = steps.length + 1; // row 0: machine built
-  const findings = useMemo(() => (summary?.steps ?? []).filter((x) => x.finding).length, [summary]);
+  const findingList = useMemo(() => (summary?.findings ? Array.from(summary.findings) : findingSteps(summary?.steps ?? [])), [summary]);
+  const findings = findingList.length;
+  const selected = useStore((s) => s.selection.buffer);
+  const setSelection = useStore((s) => s.setSelection);
+  const lanes = summary?.lanes ?? null;
+  const show = useMemo(() => (lanes ? pickLanes(lanes, selected, MAX_LANES) : []), [lanes, selected]);
+  const progress = useProgress();
 
   useLayoutEffect(() => {
     const el = box.current;
@@ -66,13 +135,18 @@ export default function Timeline() {
     return () => ro.disconnect();
   }, []);
 
-  // Keep the current row in view.
+  // Keep the current row in view. The scroll position and height come from state (kept by
+  // onScroll and the ResizeObserver), not read from the element: reading them forces a
+  // synchronous layout of the whole page on every step; only an actual scroll pays for one.
+  const view = useRef({ top: 0, height: 400 });
+  view.current = { top: scrollTop, height };
   useEffect(() => {
     const el = box.current;
     if (!el) return;
     const top = step * ROW;
-    if (top < el.scrollTop) el.scrollTop = top;
-    else if (top + ROW > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW - el.clientHeight;
+    const { top: st, height: h } = view.current;
+    if (top < st) el.scrollTop = top;
+    else if (top + ROW > st + h) el.scrollTop = top + ROW - h;
   }, [step, summary]);
 
   const firstRow = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
@@ -97,39 +171,99 @@ export default function Timeline() {
       >
         <span className="tl-idx mono">{i}</span>
         <span className="tl-line mono">{s ? `L${s.line}` : ''}</span>
+        {lanes && show.length > 0 && <Lanes lanes={lanes} show={show} step={i} selected={selected} />}
         <span className="tl-src mono">{s ? s.source : <span className="muted">machine built</span>}</span>
         {s && <Badges s={s} />}
       </li>,
     );
   }
 
+  const jumpTo = (k: number) => {
+    setPlaying(false);
+    setStep(k);
+  };
   return (
     <section className="panel timeline" aria-label="Timeline">
       <header className="panel-head">
         <h2>Timeline</h2>
-        {summary && (
-          <span className="muted tl-sum">
-            {summary.stepCount} steps · checks {summary.checks.passed} ✓
-            {summary.checks.failed > 0 ? <b className="bad-text"> {summary.checks.failed} ✗</b> : null} ·{' '}
-            {findings} finding{findings === 1 ? '' : 's'}
+        {progress && progress.phase !== 'done' ? (
+          <span className="muted tl-sum" data-testid="load-progress">
+            {progress.phase === 'parse' ? 'parsing…' : `running ${progress.done.toLocaleString('en')} / ${progress.total.toLocaleString('en')} steps`}
           </span>
+        ) : (
+          summary && (
+            <span className="muted tl-sum">
+              {summary.stepCount} steps · checks {summary.checks.passed} ✓
+              {summary.checks.failed > 0 ? <b className="bad-text"> {summary.checks.failed} ✗</b> : null} ·{' '}
+              {findings} finding{findings === 1 ? '' : 's'}
+            </span>
+          )
         )}
       </header>
-      <div className="tl-scroll" ref={box} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="timeline">
-        <ul
-          role="listbox"
-          aria-label="Steps"
-          className="tl-list"
-          style={
-            {
-              height: total * ROW,
-              '--idx-w': `${String(total - 1).length + 0.5}ch`,
-              '--line-w': `${String(steps.at(-1)?.line ?? 0).length + 1.5}ch`,
-            } as CSSProperties
-          }
-        >
-          {rows}
-        </ul>
+      <div className="tl-progress" aria-hidden={!progress}>
+        {progress && progress.phase === 'run' && progress.total > 0 && <div style={{ width: `${(100 * progress.done) / progress.total}%` }} />}
+      </div>
+      {lanes && show.length > 0 && (
+        <div className="tl-lane-head" data-testid="lane-head">
+          <span style={{ width: `calc(${`${String(total - 1).length + 0.5}ch`} + ${`${String(steps.at(-1)?.line ?? 0).length + 1.5}ch`} + 12px)` }}>owner</span>
+          <span className="names">
+            {show.map((i) => (
+              <button
+                key={i}
+                type="button"
+                className={lanes.names[i] === selected ? 'sel' : ''}
+                title={`Lane of buffer "${lanes.names[i]}" (${lanes.kinds[i]}): click to select it in the views`}
+                onClick={() => setSelection(lanes.names[i] === selected ? {} : { buffer: lanes.names[i]! })}
+              >
+                {lanes.names[i]!.slice(0, 1)}
+              </button>
+            ))}
+          </span>
+          <span className="lane-legend">
+            {show.map((i) => lanes.names[i]).join(', ')}
+            {lanes.names.length > show.length ? ` (+${lanes.names.length - show.length})` : ''} ·{' '}
+            <span className="sw own-cpu" style={{ width: 9, height: 9, opacity: 0.55 }} /> CPU{' '}
+            <span className="sw own-cpu-mapped" style={{ width: 9, height: 9 }} /> CPU (synced){' '}
+            <span className="sw own-device" style={{ width: 9, height: 9 }} /> device
+          </span>
+        </div>
+      )}
+      <div className="tl-body">
+        <div className="tl-scroll" ref={box} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="timeline">
+          <ul
+            role="listbox"
+            aria-label="Steps"
+            className="tl-list"
+            style={
+              {
+                height: total * ROW,
+                '--idx-w': `${String(total - 1).length + 0.5}ch`,
+                '--line-w': `${String(steps.at(-1)?.line ?? 0).length + 1.5}ch`,
+              } as CSSProperties
+            }
+          >
+            {rows}
+          </ul>
+        </div>
+        {total > 1 && (
+          <div
+            className="tl-marks"
+            data-testid="finding-strip"
+            title={`${findings} finding${findings === 1 ? '' : 's'} in the whole run: click to go there`}
+            onClick={(e) => {
+              const r = e.currentTarget.getBoundingClientRect();
+              const k = Math.round(((e.clientY - r.top) / r.height) * (total - 1));
+              // Snap to a finding near the click (within 3% of the run), else go to the step under it.
+              const near = findingList.reduce<number | null>((b, f) => (Math.abs(f - k) <= Math.max(2, total * 0.03) && (b === null || Math.abs(f - k) < Math.abs(b - k)) ? f : b), null);
+              jumpTo(near ?? k);
+            }}
+          >
+            {findingList.slice(0, 2000).map((f) => (
+              <span key={f} className="mark" style={{ top: `calc(${(100 * f) / (total - 1)}% - 1.5px)` }} />
+            ))}
+            <span className="here" style={{ top: `calc(${(100 * step) / (total - 1)}% - 1px)` }} />
+          </div>
+        )}
       </div>
     </section>
   );

@@ -1,0 +1,45 @@
+/**
+ * The timeline's ownership lanes: which buffers get a lane (the selected
+ * one first, then those a device ever owned or mapped, in allocation order)
+ * and where findings sit on the run's overview strip. Pure.
+ */
+import type { OwnershipLanes, StepInfo } from '../../worker/api.ts';
+
+export const OWN_LABEL = ['—', 'CPU', 'CPU (mapped)', 'device', 'shared'] as const;
+export const OWN_TITLE = [
+  'not allocated',
+  'the CPU owns it (not mapped for any device)',
+  'mapped, but given back to the CPU (synced for the CPU): the CPU may access it',
+  'a device owns it: the CPU must not touch it until sync_for_cpu or unmap',
+  'coherent memory: CPU and device share it',
+] as const;
+
+/** Was lane i ever mapped (any state above plain CPU)? */
+function everMapped(l: OwnershipLanes, i: number): boolean {
+  for (let k = l.offsets[i]!; k < l.offsets[i + 1]!; k++) if (l.states[k]! >= 2) return true;
+  return false;
+}
+
+/** Up to `max` lane indices to show. */
+export function pickLanes(l: OwnershipLanes, selected: string | undefined, max: number): number[] {
+  const n = l.names.length;
+  const out: number[] = [];
+  if (selected !== undefined) {
+    for (let i = n - 1; i >= 0; i--) {
+      if (l.names[i] === selected) {
+        out.push(i);
+        break;
+      }
+    }
+  }
+  for (let i = 0; i < n && out.length < max; i++) if (!out.includes(i) && everMapped(l, i)) out.push(i);
+  for (let i = 0; i < n && out.length < max; i++) if (!out.includes(i)) out.push(i);
+  return out.slice(0, max).sort((a, b) => a - b);
+}
+
+/** Steps that are findings, for the overview strip. */
+export function findingSteps(steps: readonly StepInfo[]): number[] {
+  const out: number[] = [];
+  for (const s of steps) if (s.finding) out.push(s.index);
+  return out;
+}

@@ -1,0 +1,88 @@
+/**
+ * Lookups the linked views share: which buffer holds an address, which
+ * mappings a buffer has, what a selection points at, and address formatting.
+ * Pure functions over the worker's MachineSnapshot (types only).
+ */
+import type { BufferInfo, MachineSnapshot } from '../../sim/snapshot.ts';
+import type { MapRecord } from '../../sim/machine.ts';
+import type { Selection } from '../store/store.ts';
+
+/** 0x1_0000_0000 style: hex with a separator every 4 digits (long addresses stay readable). */
+export function hexAddr(n: number): string {
+  if (n < 0) return `-${hexAddr(-n)}`;
+  const h = Math.floor(n).toString(16);
+  return `0x${h.replace(/\B(?=(?:[0-9a-f]{4})+$)/g, '_')}`;
+}
+
+/** Bytes in binary units, short: 4 KiB, 1.5 MiB, 8 GiB, 300 B. */
+export function sizeShort(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let u = 0;
+  let v = n;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  const s = u === 0 || Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 1).replace(/\.?0+$/, '');
+  return `${s} ${units[u]}`;
+}
+
+/** The piece of a buffer that holds physical address `addr`, and the offset of that byte in the buffer. */
+export function bufferAt(s: MachineSnapshot, addr: number): { buffer: BufferInfo; offset: number } | null {
+  for (const b of s.buffers) {
+    for (const p of b.pieces) {
+      if (addr >= p.phys && addr < p.phys + p.len) return { buffer: b, offset: p.at + (addr - p.phys) };
+    }
+  }
+  return null;
+}
+
+/** The buffers that overlap [start, end). */
+export function buffersIn(s: MachineSnapshot, start: number, end: number): BufferInfo[] {
+  return s.buffers.filter((b) => b.pieces.some((p) => p.phys < end && p.phys + p.len > start));
+}
+
+/** The physical address of byte `offset` of a buffer, or null if it has no such byte. */
+export function physOf(b: BufferInfo, offset: number): number | null {
+  for (const p of b.pieces) if (offset >= p.at && offset < p.at + p.len) return p.phys + (offset - p.at);
+  return null;
+}
+
+export function mappingsOf(s: MachineSnapshot, bufId: number): MapRecord[] {
+  return s.mappings.filter((r) => r.bufId === bufId);
+}
+
+/** Where a mapping's device-visible bytes live: the bounce slot, or the buffer itself. */
+export function deviceSide(r: MapRecord): { start: number; end: number; bounced: boolean } {
+  return r.tlbAddr >= 0 ? { start: r.tlbAddr, end: r.tlbAddr + r.size, bounced: true } : { start: r.phys, end: r.phys + r.size, bounced: false };
+}
+
+export interface Resolved {
+  /** The selected buffer (by name, or the one holding the selected address or line). */
+  buffer: BufferInfo | null;
+  /** Physical range to highlight: the line, the address's byte, or the buffer's extent. */
+  range: { start: number; end: number } | null;
+}
+
+/** What a selection points at in this snapshot. */
+export function resolveSelection(s: MachineSnapshot | null | undefined, sel: Selection): Resolved {
+  if (!s) return { buffer: null, range: null };
+  const line = s.cache.line;
+  const named = sel.buffer !== undefined ? s.buffers.find((b) => b.name === sel.buffer) : undefined;
+  if (sel.line !== undefined) {
+    const buffer = named ?? bufferAt(s, sel.line)?.buffer ?? buffersIn(s, sel.line, sel.line + line)[0] ?? null;
+    return { buffer, range: { start: sel.line, end: sel.line + line } };
+  }
+  if (sel.addr !== undefined) {
+    const buffer = named ?? bufferAt(s, sel.addr)?.buffer ?? null;
+    return { buffer, range: { start: sel.addr, end: sel.addr + 1 } };
+  }
+  if (named !== undefined) {
+    const b = named;
+    if (b.pieces.length === 0) return { buffer: b, range: null };
+    const start = Math.min(...b.pieces.map((p) => p.phys));
+    const end = Math.max(...b.pieces.map((p) => p.phys + p.len));
+    return { buffer: b, range: { start, end } };
+  }
+  return { buffer: null, range: null };
+}
