@@ -6,7 +6,7 @@
  *   left:   the scenario editor (lazy CodeMirror)
  *   right:  step controls + scrubber / explanation | timeline / machine views
  */
-import { Suspense, lazy, useEffect, useState } from 'react';
+import { Suspense, lazy, useEffect, useMemo, useState } from 'react';
 import { handleKeydown } from './keys.ts';
 import { startEngineSync } from './engine.ts';
 import { applyShareHash, hasShareHash, initialLoad } from './share.ts';
@@ -54,11 +54,19 @@ function ParseStatus() {
   );
 }
 
+/** Lines shown while the editor loads: enough to fill the pane, never the whole of a huge scenario. */
+const FALLBACK_LINES = 200;
+
 function EditorFallback() {
   const text = useStore((s) => s.text);
+  const head = useMemo(() => {
+    let end = 0;
+    for (let i = 0; i < FALLBACK_LINES && end >= 0; i++) end = text.indexOf('\n', end + 1);
+    return end < 0 ? text : `${text.slice(0, end)}\n…`;
+  }, [text]);
   return (
     <pre className="editor-fallback mono" aria-busy="true">
-      {text}
+      {head}
     </pre>
   );
 }

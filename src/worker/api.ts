@@ -24,7 +24,7 @@ import type { Arch, MachineConfig } from '../sim/config.ts';
 import type { Command } from '../sim/command.ts';
 import type { Machine } from '../sim/machine.ts';
 import type { BytesThreeWays, MachineSnapshot } from '../sim/snapshot.ts';
-import type { ParseErrorJson, StepJson } from '../scenario/result.ts';
+import type { ParseErrorJson, RunResult, StepJson } from '../scenario/result.ts';
 import type { OwnershipLanes } from './lanes.ts';
 import type { BounceSeries } from './ownership.ts';
 
@@ -190,6 +190,12 @@ export interface EngineApi {
   cancel(): void;
   frame(step: number, opts?: FrameOptions): Frame;
   bytes(step: number, buffer: string, offset?: number, len?: number): BufferBytes | null;
+  /**
+   * The current run as `run FILE --json` prints it: every step's full record,
+   * no snapshots, nothing trimmed. Runs the scenario afresh, so it never moves
+   * the position `frame()` answers from. Null when nothing is loaded.
+   */
+  runJson(): RunResult | null;
 }
 
 /** The engine, as the API needs it (core.ts gives the real one). */

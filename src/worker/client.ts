@@ -16,6 +16,7 @@
  */
 import * as Comlink from 'comlink';
 import type { BufferBytes, EngineApi, Frame, FrameOptions, LoadOptions, LoadProgress, LoadSummary, StepInfo } from './api.ts';
+import type { RunResult } from '../scenario/result.ts';
 
 /** What the client needs of a Worker (tests pass a MessageChannel-backed fake). */
 export type WorkerLike = Comlink.Endpoint & { terminate(): void };
@@ -190,6 +191,11 @@ export class EngineClient {
   /** Bytes three ways of a buffer after step N (null: no such buffer). */
   bytes(step: number, buffer: string, offset = 0, len?: number): Promise<BufferBytes | null> {
     return this.enqueue(() => this.call((r) => r.bytes(step, buffer, offset, len), this.frameTimeoutMs));
+  }
+
+  /** The whole current run as the CLI's `--json` (full records, no snapshots); it does not move the frame position. */
+  runJson(): Promise<RunResult | null> {
+    return this.enqueue(() => this.call((r) => r.runJson(), this.loadTimeoutMs));
   }
 
   ping(): Promise<string> {

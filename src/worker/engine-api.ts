@@ -276,6 +276,8 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
   };
   let nextId = 1;
   let loadToken = 0;
+  /** What the current run was loaded from, for runJson(). */
+  let source: { text: string; opts: Omit<LoadOptions, 'runId'> } | null = null;
 
   function failedSummary(errors: ParseErrorJson[], ms: number, cancelled = false): LoadSummary {
     return { ...summaryBase, ok: false, errors, steps: [], ms, ...(cancelled ? { cancelled } : {}) };
@@ -290,6 +292,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     post?.({ type: 'dma-engine:progress', runId: id, phase: 'parse', done: 0, total: 0, ms: 0 });
     const prepared = core.prepare(text, runOpts);
     if (!prepared.ok) return failedSummary(prepared.errors, now() - t0);
+    source = { text, opts: runOpts };
     let m: Machine;
     try {
       m = core.createMachine(prepared.config);
@@ -501,6 +504,19 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       }
       const bytes = want ? bufferBytes(core, at.m, want, Math.max(0, opts.offset ?? 0), Math.min(BYTES_MAX, opts.len ?? BYTES_MAX)) : null;
       return { ...base, snapshot: cached.snapshot, snapshotOmitted: cached.omitted, extents: cached.extents, focus, bytes, ms: now() - t0 };
+    },
+
+    runJson() {
+      if (!source || !current) return null;
+      const prepared = core.prepare(source.text, source.opts);
+      if (!prepared.ok) return null;
+      const m = core.createMachine(prepared.config);
+      const steps = prepared.body.map((cmd, i) => core.runStep(m, cmd, i + 1));
+      let passed = 0;
+      let failed = 0;
+      for (const st of steps) for (const c of st.checks) c.passed ? passed++ : failed++;
+      const threw = steps.some((st) => st.error === 'EXCEPTION');
+      return { ok: failed === 0 && !threw, config: prepared.config, steps, checks: { passed, failed }, errors: [] };
     },
 
     bytes(step, buffer, offset = 0, len = BYTES_MAX) {

@@ -102,21 +102,18 @@ export function startCompareSync(): () => void {
     useCompare.getState().setDiffs(diffs.slice(), true, 0, target);
     const live = () => !stopped && gen === diffGen;
     const ca = engineClient();
-    let lastFlush = 0;
+    // Exact differences from both workers' full records (runJson reruns the
+    // scenario afresh, so it does not move either side's frame position).
+    if (a.stepCount > EXACT_LIMIT) return;
     try {
+      const [ra, rb] = await Promise.all([ca.runJson(), c.runJson()]);
+      if (!live() || !ra || !rb || useStore.getState().summary !== a || useCompare.getState().summaryB !== b) return;
       for (let k = 1; k <= target; k++) {
-        if (!live()) return;
-        const fa = await ca.frame(k);
-        if (!live()) return;
-        const fb = await c.frame(k);
-        if (!live()) return;
-        if (fa.runId !== a.runId || fb.runId !== b.runId || !fa.json || !fb.json) return;
-        diffs[k - 1] = diffStepJson(fa.json, fb.json);
-        if (k === target || k - lastFlush >= 25) {
-          lastFlush = k;
-          useCompare.getState().setDiffs(diffs.slice(), true, k, target);
-        }
+        const sa = ra.steps[k - 1];
+        const sb = rb.steps[k - 1];
+        if (sa && sb) diffs[k - 1] = diffStepJson(sa, sb);
       }
+      useCompare.getState().setDiffs(diffs.slice(), true, target, target);
     } catch {
       /* a worker failed: the client restarts it and tells the user; keep the coarse diffs */
     }

@@ -3,11 +3,9 @@
  * mode's exact differences and for "Export JSON" (the runner's JSON, as
  * `run FILE --json` prints it).
  *
- * The worker API has `frame(step)`, one step at a time (events capped to keep
- * frames small). If the worker grows a call that answers the whole run at
- * once (`runJson()`), `runJsonOf` uses it; otherwise it asks frame by frame,
- * one call at a time, so the explorer's own frame requests are never stuck
- * behind a long batch.
+ * The worker's `runJson()` answers the whole run at once, full records and no
+ * snapshots, without moving the position the views read from; `runJsonOf`
+ * uses it. A source without it (a test double) is asked frame by frame.
  */
 import type { RunResult, StepJson } from '../../scenario/result.ts';
 import type { Frame, LoadSummary } from '../../worker/api.ts';
@@ -15,8 +13,8 @@ import type { Frame, LoadSummary } from '../../worker/api.ts';
 /** What this module needs of an EngineClient. */
 export interface StepSource {
   frame(step: number): Promise<Frame>;
-  /** Optional, not in the worker API yet: the run as the CLI prints it. */
-  runJson?: () => Promise<RunResult>;
+  /** The run as the CLI prints it (null when nothing is loaded). */
+  runJson?: () => Promise<RunResult | null>;
 }
 
 export interface CollectOptions {
@@ -60,7 +58,10 @@ export function runResultOf(summary: LoadSummary, steps: StepJson[]): RunResult 
 
 /** The current run as the CLI's `--json` prints it. `trimmed`: steps whose events the frames capped (0 when exact). */
 export async function runJsonOf(src: StepSource, summary: LoadSummary, live?: () => boolean): Promise<{ result: RunResult; trimmed: number } | null> {
-  if (typeof src.runJson === 'function') return { result: await src.runJson(), trimmed: 0 };
+  if (typeof src.runJson === 'function') {
+    const result = await src.runJson();
+    return result ? { result, trimmed: 0 } : null;
+  }
   const got = await collectSteps(src, summary.runId, summary.stepCount, live ? { live } : {});
   if (!got.complete) return null;
   return { result: runResultOf(summary, got.steps), trimmed: got.trimmed };
