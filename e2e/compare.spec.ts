@@ -6,7 +6,6 @@
  * ignored with a message; the exported JSON is the runner's.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { runScenario } from '../src/scenario/run.ts';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
@@ -179,7 +178,7 @@ test('Export JSON downloads the run as the CLI prints it', async ({ page }) => {
   expect(run.steps.find((s) => s.op === 'dev_read')!.data!.text).not.toBe('late write');
   // The engine is deterministic across environments: the run the browser's
   // worker exported is byte for byte the one the Node runner prints.
-  const source = readFileSync(resolve(__dirname, '../src/scenario/library/x86-always-coherent.dma'), 'utf8');
+  const source = readFileSync(new URL('../src/scenario/library/x86-always-coherent.dma', import.meta.url), 'utf8');
   expect(text).toBe(`${JSON.stringify(runScenario(source, { arch: 'arm64' }), null, 2)}\n`);
 });
 
