@@ -7,11 +7,11 @@ import './views.ts';
 import { useStore } from '../store/store.ts';
 
 export default function ViewsArea() {
-  const views = listViews();
   const activeId = useStore((s) => s.activeView);
   const setActiveView = useStore((s) => s.setActiveView);
   const frame = useStore((s) => s.frame);
   const summary = useStore((s) => s.summary);
+  const views = listViews(summary);
   const step = useStore((s) => s.step);
   const active = views.find((v) => v.id === activeId) ?? views[0];
   if (!active) return null;

@@ -26,6 +26,14 @@ export interface ViewDef {
   /** Tabs sort by this, then by title. */
   order: number;
   component: ComponentType<ViewProps>;
+  /** Whether the tab is worth showing for this run (default: always); hidden tabs keep the strip short. */
+  when?: (summary: LoadSummary | null) => boolean;
+}
+
+/** Does the run call any operation whose name starts with one of these prefixes? (True while nothing is known.) */
+export function usesOps(summary: LoadSummary | null, ...prefixes: string[]): boolean {
+  if (!summary || summary.steps.length === 0) return true;
+  return summary.steps.some((s) => prefixes.some((p) => s.op.startsWith(p)));
 }
 
 const views = new Map<string, ViewDef>();
@@ -34,8 +42,9 @@ export function registerView(view: ViewDef): void {
   views.set(view.id, view);
 }
 
-export function listViews(): ViewDef[] {
-  return [...views.values()].sort((a, b) => a.order - b.order || a.title.localeCompare(b.title));
+export function listViews(summary?: LoadSummary | null): ViewDef[] {
+  const all = [...views.values()].sort((a, b) => a.order - b.order || a.title.localeCompare(b.title));
+  return summary === undefined ? all : all.filter((v) => !v.when || v.when(summary));
 }
 
 export function getView(id: string): ViewDef | undefined {

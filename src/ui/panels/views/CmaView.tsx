@@ -10,6 +10,7 @@
  */
 import { useMemo, useState } from 'react';
 import type { CmaView as CmaArea } from '../../../sim/dma/contiguous-ops.ts';
+import { usesOps } from '../registry.ts';
 import type { ViewDef, ViewProps } from '../registry.ts';
 import { useStore } from '../../store/store.ts';
 import { bufferAt, hexAddr, resolveSelection, sizeShort } from '../../viz/machine-lookup.ts';
@@ -336,4 +337,4 @@ function cmaStepWords(s: CmaStep): string {
   return `This step: ${parts.join(' · ')}.`;
 }
 
-export const cmaView: ViewDef = { id: 'cma', title: 'CMA', order: 50, component: CmaView };
+export const cmaView: ViewDef = { id: 'cma', title: 'CMA', order: 50, component: CmaView, when: (s) => usesOps(s, 'alloc_movable', 'dma_alloc_from_contiguous', 'pin_pages', 'dma_alloc_coherent', 'dma_alloc_noncoherent') };

@@ -11,6 +11,7 @@
  */
 import type { DmaBufView as DmaBuf } from '../../../sim/dma-buf/dma-buf.ts';
 import type { MachineSnapshot } from '../../../sim/snapshot.ts';
+import { usesOps } from '../registry.ts';
 import type { ViewDef, ViewProps } from '../registry.ts';
 import { useStore } from '../../store/store.ts';
 import { hexAddr, resolveSelection, sizeShort } from '../../viz/machine-lookup.ts';
@@ -181,4 +182,4 @@ function DmaBufView({ frame }: ViewProps) {
   );
 }
 
-export const dmaBufView: ViewDef = { id: 'dmabuf', title: 'dma-buf', order: 60, component: DmaBufView };
+export const dmaBufView: ViewDef = { id: 'dmabuf', title: 'dma-buf', order: 60, component: DmaBufView, when: (s) => usesOps(s, 'dma_buf_', 'dma_resv_') };

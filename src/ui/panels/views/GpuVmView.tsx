@@ -10,6 +10,7 @@
  */
 import type { GpuVmView as GpuVm } from '../../../sim/hw/gpu-mmu.ts';
 import type { MachineSnapshot } from '../../../sim/snapshot.ts';
+import { usesOps } from '../registry.ts';
 import type { ViewDef, ViewProps } from '../registry.ts';
 import { useStore } from '../../store/store.ts';
 import { bufferAt, hexAddr, resolveSelection, sizeShort } from '../../viz/machine-lookup.ts';
@@ -182,4 +183,4 @@ function GpuVmView({ frame }: ViewProps) {
   );
 }
 
-export const gpuVmView: ViewDef = { id: 'gpuvm', title: 'GPU VM', order: 45, component: GpuVmView };
+export const gpuVmView: ViewDef = { id: 'gpuvm', title: 'GPU VM', order: 45, component: GpuVmView, when: (s) => (s?.config?.devices.some((d) => d.mmu) ?? true) || usesOps(s, 'gpu_') };

@@ -15,6 +15,7 @@ import type { IommuDomainDetail, MachineSnapshot } from '../../../sim/snapshot.t
 import type { MachineConfig } from '../../../sim/config.ts';
 import type { SimEvent } from '../../../sim/events.ts';
 import type { PtEntryView } from '../../../sim/iommu/io-pgtable.ts';
+import { usesOps } from '../registry.ts';
 import type { ViewDef, ViewProps } from '../registry.ts';
 import { useStore } from '../../store/store.ts';
 import { bufferAt, hexAddr, resolveSelection, sizeShort } from '../../viz/machine-lookup.ts';
@@ -550,4 +551,4 @@ function iommuFaultDomains(events: readonly SimEvent[] | undefined): string[] {
   return (events ?? []).flatMap((e) => (e.kind === 'iommu_fault' ? [e.domain] : []));
 }
 
-export const iommuView: ViewDef = { id: 'iommu', title: 'IOMMU', order: 40, component: IommuView };
+export const iommuView: ViewDef = { id: 'iommu', title: 'IOMMU', order: 40, component: IommuView, when: (s) => (s?.config?.iommus.length ?? 1) > 0 || usesOps(s, 'iommu_') };
