@@ -274,9 +274,14 @@ const SIGS: OpSig[] = [
     yieldsInt: true,
     doc: 'Map a scatter-gather table; returns the number of DMA segments.',
   }),
-  sig('dma_unmap_sg', 'streaming', { args: [dev, a('sgt', 'sgt'), dir], optional: [attrs], doc: 'Unmap a scatter-gather table.' }),
-  sig('dma_sync_sg_for_cpu', 'streaming', { args: [dev, a('sgt', 'sgt'), dir], doc: 'Give a scatter-gather table back to the CPU.' }),
-  sig('dma_sync_sg_for_device', 'streaming', { args: [dev, a('sgt', 'sgt'), dir], doc: 'Give a scatter-gather table back to the device.' }),
+  sig('dma_unmap_sg', 'streaming', {
+    args: [dev, a('sgt', 'sgt'), dir],
+    optional: [attrs],
+    options: { nents: { kind: 'int' } },
+    doc: 'Unmap a scatter-gather table (nents= passes another entry count than the table has: the classic bug of passing the count dma_map_sg returned).',
+  }),
+  sig('dma_sync_sg_for_cpu', 'streaming', { args: [dev, a('sgt', 'sgt'), dir], options: { nents: { kind: 'int' } }, doc: 'Give a scatter-gather table back to the CPU (nents= as for dma_unmap_sg).' }),
+  sig('dma_sync_sg_for_device', 'streaming', { args: [dev, a('sgt', 'sgt'), dir], options: { nents: { kind: 'int' } }, doc: 'Give a scatter-gather table back to the device (nents= as for dma_unmap_sg).' }),
   sig('sg_dma_address', 'streaming', {
     args: [a('sgt', 'sgt'), a('i', 'int')],
     results: ['handle'],

@@ -174,9 +174,18 @@ const CORE_OPS: OpTable = {
   dma_mapping_error: (m, c, o) => dmaMappingError(m, argDev(m, c.args[0]), argHandle(m, c.args[1]), o),
   sg_table: sgTableOp,
   dma_map_sg: (m, c, o) => dmaMapSg(m, argDev(m, c.args[0]), argSgt(m, c.args[1]), argDir(c.args[2]), argAttrs(c.args[3]), o),
-  dma_unmap_sg: (m, c, o) => dmaUnmapSg(m, argDev(m, c.args[0]), argSgt(m, c.args[1]), argDir(c.args[2]), argAttrs(c.args[3]), o),
-  dma_sync_sg_for_cpu: (m, c, o) => dmaSyncSg(m, argDev(m, c.args[0]), argSgt(m, c.args[1]), argDir(c.args[2]), true, o),
-  dma_sync_sg_for_device: (m, c, o) => dmaSyncSg(m, argDev(m, c.args[0]), argSgt(m, c.args[1]), argDir(c.args[2]), false, o),
+  dma_unmap_sg: (m, c, o) => {
+    const sgt = argSgt(m, c.args[1]);
+    dmaUnmapSg(m, argDev(m, c.args[0]), sgt, argDir(c.args[2]), argAttrs(c.args[3]), o, kwInt(m, c.kwargs, 'nents') ?? sgt.entries.length);
+  },
+  dma_sync_sg_for_cpu: (m, c, o) => {
+    const sgt = argSgt(m, c.args[1]);
+    dmaSyncSg(m, argDev(m, c.args[0]), sgt, argDir(c.args[2]), true, o, kwInt(m, c.kwargs, 'nents') ?? sgt.entries.length);
+  },
+  dma_sync_sg_for_device: (m, c, o) => {
+    const sgt = argSgt(m, c.args[1]);
+    dmaSyncSg(m, argDev(m, c.args[0]), sgt, argDir(c.args[2]), false, o, kwInt(m, c.kwargs, 'nents') ?? sgt.entries.length);
+  },
   sg_dma_address: (m, c, o) => {
     const { e, i, n } = sgIndex(m, c);
     o.resultKind = 'addr';

@@ -113,3 +113,21 @@ describe('engine properties', () => {
     );
   });
 });
+
+describe('swiotlb slots all come back', () => {
+  it('after a rule-following driver has unmapped everything, the pool is as it was at boot (swiotlb_release_slots merges every run)', () => {
+    fc.assert(
+      fc.property(configArb.chain((cfg) => fc.tuple(fc.constant(cfg), fc.array(transferArb(cfg.sizes.length), { minLength: 1, maxLength: 6 }))), ([cfg, transfers]) => {
+        const p = prepareScenario(driver(cfg, transfers));
+        if (!p.ok) throw new Error('did not parse');
+        const m = createMachine(p.config);
+        const boot = Int32Array.from(m.swiotlb!.list);
+        for (const c of p.body) step(m, c);
+        expect(m.swiotlb!.used).toBe(0);
+        expect(Array.from(m.swiotlb!.list)).toEqual(Array.from(boot));
+        expect(Array.from(m.swiotlb!.origAddr).every((a) => a === -1)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

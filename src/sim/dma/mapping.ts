@@ -274,9 +274,14 @@ function mapSgIommu(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: A
   o.result = ret;
 }
 
-export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+/**
+ * dma_unmap_sg(dev, sg, nents, dir): `nents` is what the driver passes — it
+ * must be the count given to dma_map_sg, not the count it returned; dma-direct
+ * unmaps only that many entries and dma-debug compares it with the map's.
+ */
+export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome, nents = sgt.entries.length): void {
   if (!checkDirection(dir, 'dma_unmap_sg_attrs', o)) return;
-  const n = sgt.entries.length;
+  const n = nents;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
   if (usesIommu(m, dev)) {
     const rec = m.iommu.sg[sgt.id];
@@ -285,11 +290,12 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
       iommuDmaUnmapSg(m, dev, sgt, dir, attrs, o);
     }
   } else {
-    for (let i = 0; i < mapped; i++) {
+    for (let i = 0; i < Math.min(mapped, n); i++) {
       const e = sgt.entries[i]!;
       directUnmap(m, dev, e.dmaAddress, e.dmaLength, dir, attrs, o);
       untrack(m, dev.name, e.dmaAddress);
     }
+    if (n < mapped) o.observations.push(`dma_unmap_sg was given nents=${n} but ${mapped} entries were mapped: dma-direct unmaps only the first ${n}; the rest stay mapped (and leak)`);
   }
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: dma_unmap_sg has nothing to undo`);
   report(debugUnmapSg(m.debug, dev.name, sgDebug(sgt), n, dir), o);
@@ -298,7 +304,7 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
   o.events.push({ kind: 'dma_unmap', dev: dev.name, api: 'dma_unmap_sg', addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, why: why('dma_unmap_sg_attrs', 'each mapped entry is unmapped; nents must be the count passed to dma_map_sg, not the count it returned') });
 }
 
-export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
+export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: boolean, o: StepOutcome, nents = sgt.entries.length): void {
   const fn = forCpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device';
   if (!checkDirection(dir, fn, o)) return;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
@@ -318,7 +324,7 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
     const r = findMapping(m, dev.name, e.dmaAddress, e.dmaLength);
     if (r) r.owner = forCpu ? 'cpu' : 'device';
   }
-  report(debugSyncSg(m.debug, dev.name, sgDebug(sgt), sgt.entries.length, dir, forCpu), o);
+  report(debugSyncSg(m.debug, dev.name, sgDebug(sgt), nents, dir, forCpu), o);
   o.events.push({ kind: 'dma_sync', dev: dev.name, api: fn, addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, forCpu, why: why(fn, 'each mapped entry is synced like a single mapping') });
 }
 
