@@ -32,7 +32,8 @@ function byKey(m: Machine, k: string) {
   return exactMapping(m, k.slice(0, at), Number(k.slice(at + 1)));
 }
 
-const RESCAN_OPS = /^(dma_buf|iommu|gpu|device_release|dma_alloc_from|dma_release_from|pin_pages|unpin_pages|alloc_movable|sg_table)/;
+// dma_free_* may free one buffer and untrack another (a mismatched cpu/handle pair): rescan
+const RESCAN_OPS = /^(dma_buf|iommu|gpu|device_release|dma_alloc_from|dma_release_from|dma_free_|pin_pages|unpin_pages|alloc_movable|free_movable|sg_table)/;
 
 export class OwnershipTracker {
   private keyBuf = new Map<string, number>();
