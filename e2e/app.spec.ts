@@ -2,24 +2,10 @@
  * The explorer in Chromium, against the built app (run `vite build` first).
  * Every test fails on a console error or an uncaught page error.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 const DEFAULT_TITLE = 'Why dma_sync_single_for_cpu() matters';
-
-let problems: string[] = [];
-
-test.beforeEach(async ({ page }) => {
-  problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${String(e)}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-});
-
-test.afterEach(() => {
-  expect(problems, 'console errors').toEqual([]);
-});
 
 const stepCount = (page: Page) => page.getByTestId('step-count');
 const explanation = (page: Page) => page.getByTestId('explanation');

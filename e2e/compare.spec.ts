@@ -7,22 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { runScenario } from '../src/scenario/run.ts';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
-let problems: string[] = [];
-
 test.beforeEach(async ({ page }) => {
-  problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${String(e)}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
   await page.setViewportSize({ width: 1280, height: 800 });
-});
-
-test.afterEach(() => {
-  expect(problems, 'console errors').toEqual([]);
 });
 
 const stepCount = (page: Page) => page.getByTestId('step-count');
@@ -104,7 +93,7 @@ test('x86 vs arm64: the device read is marked as differing; step both together',
   await expect(page.getByTestId('explanation')).toHaveAttribute('data-step', String(k));
 });
 
-test('overrides and compare settings round-trip through a share link; bad values are ignored', async ({ page, context }) => {
+test('overrides and compare settings round-trip through a share link; bad values are ignored', async ({ page, context, consoleErrors }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const n = await openX86(page);
   await page.getByTestId('ovr-arch').selectOption('arm64');
@@ -127,7 +116,7 @@ test('overrides and compare settings round-trip through a share link; bad values
   // A fresh page opens the same state.
   const p2 = await context.newPage();
   await p2.setViewportSize({ width: 1280, height: 800 });
-  p2.on('pageerror', (e) => problems.push(`pageerror: ${String(e)}`));
+  p2.on('pageerror', (e) => consoleErrors.push(`pageerror: ${String(e)}`));
   await p2.goto(url);
   await expect(p2.getByTestId('compare')).toBeVisible();
   await expect(p2.getByTestId('ovr-arch')).toHaveValue('arm64');

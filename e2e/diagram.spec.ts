@@ -3,22 +3,11 @@
  * arrow on swiotlb-32bit-device.dma's map step, stale DMA on arm64, a layout
  * that does not jump while stepping, reduced motion, light and dark themes.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
-let problems: string[] = [];
-
 test.beforeEach(async ({ page }) => {
-  problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${String(e)}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
   await page.setViewportSize({ width: 1280, height: 800 });
-});
-
-test.afterEach(() => {
-  expect(problems, 'console errors').toEqual([]);
 });
 
 const stepCount = (page: Page) => page.getByTestId('step-count');

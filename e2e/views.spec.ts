@@ -5,7 +5,7 @@
  * dark, go to test-results/views-*.png.
  */
 import { readFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 import { prepareScenario } from '../src/scenario/run.ts';
 
@@ -13,20 +13,6 @@ test.use({ viewport: { width: 1280, height: 800 } });
 
 /** Where screenshots go (SHOTS_DIR to keep them out of a shared test-results/). */
 const SHOTS = process.env.SHOTS_DIR ?? 'test-results';
-
-let problems: string[] = [];
-
-test.beforeEach(async ({ page }) => {
-  problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${String(e)}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-});
-
-test.afterEach(() => {
-  expect(problems, 'console errors').toEqual([]);
-});
 
 const stepCount = (page: Page) => page.getByTestId('step-count');
 
