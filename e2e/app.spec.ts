@@ -2,22 +2,13 @@
  * The explorer in Chromium, against the built app (run `vite build` first).
  * Every test fails on a console error or an uncaught page error.
  */
-import { expect, test } from './fixtures.ts';
+import { expect, openApp, stepCount, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 const DEFAULT_TITLE = 'Why dma_sync_single_for_cpu() matters';
 
-const stepCount = (page: Page) => page.getByTestId('step-count');
 const explanation = (page: Page) => page.getByTestId('explanation');
 const timelineRows = (page: Page) => page.locator('[data-testid=timeline] .tl-row');
-
-async function openFresh(page: Page, hash = ''): Promise<number> {
-  await page.goto(`/${hash}`);
-  await expect(page.locator('.cm-content')).toBeVisible();
-  await expect(stepCount(page)).toHaveText(/^step \d+ \/ [1-9]\d*$/);
-  const m = /\/ (\d+)$/.exec((await stepCount(page).textContent()) ?? '');
-  return Number(m?.[1]);
-}
 
 async function editorText(page: Page): Promise<string> {
   return page.locator('.cm-content').evaluate((el) =>
@@ -26,7 +17,7 @@ async function editorText(page: Page): Promise<string> {
 }
 
 test('loads the default scenario with its steps, no console errors', async ({ page }) => {
-  const n = await openFresh(page);
+  const n = await openApp(page);
   expect(n).toBeGreaterThanOrEqual(5);
   await expect(page.getByRole('heading', { name: /DMA Explorer/ })).toBeVisible();
   await expect(page.locator('.cm-content')).toContainText(DEFAULT_TITLE);
@@ -46,7 +37,7 @@ test('loads the default scenario with its steps, no console errors', async ({ pa
 });
 
 test('steps with buttons and keys; explanation follows; layout does not jump', async ({ page }) => {
-  const n = await openFresh(page);
+  const n = await openApp(page);
   const box = async () => {
     const e = await explanation(page).boundingBox();
     const t = await page.locator('.timeline').boundingBox();
@@ -99,7 +90,7 @@ test('steps with buttons and keys; explanation follows; layout does not jump', a
 });
 
 test('typing in the editor never steps; Alt+arrow does; run to cursor line', async ({ page }) => {
-  const n = await openFresh(page);
+  const n = await openApp(page);
   // Put the cursor at the end of the dma_map_single line.
   await page.locator('.cm-line', { hasText: 'h = dma_map_single' }).click();
   await page.keyboard.press('End');
@@ -122,7 +113,7 @@ test('typing in the editor never steps; Alt+arrow does; run to cursor line', asy
 });
 
 test('a parse error is underlined with its message; the last good trace stays', async ({ page }) => {
-  const n = await openFresh(page);
+  const n = await openApp(page);
   await page.keyboard.press('End');
   await expect(stepCount(page)).toHaveText(`step ${n} / ${n}`);
 
@@ -154,7 +145,7 @@ test('a parse error is underlined with its message; the last good trace stays', 
 });
 
 test('share link round trip: same text and step in a new page', async ({ page, browser }) => {
-  const n = await openFresh(page);
+  const n = await openApp(page);
   await page.locator('.cm-line', { hasText: 'kfree(buf)' }).click();
   await page.keyboard.press('End');
   await page.keyboard.type('   # shared from the e2e test: ünïcödé');
@@ -199,7 +190,7 @@ for (const [what, hash] of [
   ['truncated deflate', '#s=1.q0&step=1'],
 ] as const) {
   test(`a broken link (${what}) shows a message and the default scenario`, async ({ page }) => {
-    const n = await openFresh(page, hash);
+    const n = await openApp(page, hash);
     const notice = page.getByTestId('notice');
     await expect(notice).toContainText('could not be opened');
     await expect(page.locator('.cm-content')).toContainText(DEFAULT_TITLE);
@@ -211,7 +202,7 @@ for (const [what, hash] of [
 }
 
 test('help overlay opens with ? and closes with Esc', async ({ page }) => {
-  await openFresh(page);
+  await openApp(page);
   await page.locator('.explanation').click();
   await page.keyboard.press('?');
   const help = page.getByTestId('help');
@@ -230,7 +221,7 @@ test('help overlay opens with ? and closes with Esc', async ({ page }) => {
 });
 
 test('play runs to a finding or the end; theme toggles; the text survives a reload', async ({ page }) => {
-  const n = await openFresh(page);
+  const n = await openApp(page);
   // Space on a focused button plays instead of pressing the button again.
   await page.getByRole('button', { name: 'Step forward' }).click();
   await page.keyboard.press('Space');
@@ -266,7 +257,7 @@ test('phone: read-only and usable', async ({ browser }) => {
   const errs: string[] = [];
   page.on('pageerror', (e) => errs.push(String(e)));
   page.on('console', (m) => m.type() === 'error' && errs.push(m.text()));
-  const n = await openFresh(page);
+  const n = await openApp(page);
   await expect(page.locator('.cm-content')).toHaveAttribute('contenteditable', 'false');
   await page.getByRole('button', { name: 'Step forward' }).tap();
   await page.getByRole('button', { name: 'Step forward' }).tap();
@@ -280,7 +271,7 @@ test('phone: read-only and usable', async ({ browser }) => {
 });
 
 test('library: a built-in scenario loads; its kernel log shows at the finding', async ({ page }) => {
-  await openFresh(page);
+  await openApp(page);
   const picker = page.getByRole('combobox', { name: 'Scenario library' });
   const names = await picker.locator('option').allTextContents();
   expect(names).toContain('debug-map-error-not-checked');
@@ -313,7 +304,7 @@ test('a long scenario: the timeline stays windowed and End seeks to the last ste
       sessionStorage.setItem('seeded', '1');
     }
   }, text);
-  const n = await openFresh(page);
+  const n = await openApp(page);
   expect(n).toBe(3001);
   expect(await timelineRows(page).count()).toBeLessThan(80);
   await page.locator('.explanation').click();

@@ -7,26 +7,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { runScenario } from '../src/scenario/run.ts';
-import { expect, test } from './fixtures.ts';
+import { expect, openLibrary, stepCount, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 test.beforeEach(async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
 });
 
-const stepCount = (page: Page) => page.getByTestId('step-count');
 const compare = (page: Page) => page.getByTestId('compare');
 const row = (page: Page, k: number) => page.locator(`[data-testid=compare-timeline] .cmp-row[data-step="${k}"]`);
-
-async function openX86(page: Page): Promise<number> {
-  await page.goto('/');
-  await expect(page.locator('.cm-content')).toBeVisible();
-  await expect(stepCount(page)).toHaveText(/^step \d+ \/ [1-9]\d*$/);
-  await page.getByRole('combobox', { name: 'Scenario library' }).selectOption({ label: 'x86-always-coherent' });
-  await expect(page.locator('[data-testid=timeline] .tl-row', { hasText: 'cpu_write(buf, "late write")' })).toHaveCount(1);
-  const m = /\/ (\d+)$/.exec((await stepCount(page).textContent()) ?? '');
-  return Number(m?.[1]);
-}
+const openX86 = (page: Page) => openLibrary(page, 'x86-always-coherent');
 
 test('x86 vs arm64: the device read is marked as differing; step both together', async ({ page }) => {
   const n = await openX86(page);

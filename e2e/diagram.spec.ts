@@ -3,40 +3,14 @@
  * arrow on swiotlb-32bit-device.dma's map step, stale DMA on arm64, a layout
  * that does not jump while stepping, reduced motion, light and dark themes.
  */
-import { expect, test } from './fixtures.ts';
+import { expect, goToStep, openLibrary, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 test.beforeEach(async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
 });
 
-const stepCount = (page: Page) => page.getByTestId('step-count');
 const diagram = (page: Page) => page.getByTestId('machine-diagram');
-
-/** A statement only that library scenario has: its run is on screen once the timeline shows it. */
-const MARKER: Record<string, string> = {
-  'swiotlb-32bit-device': 'dev_read(nic, h, 5)',
-  'x86-always-coherent': 'cpu_write(buf, "late write")',
-};
-
-async function openLibrary(page: Page, name: string): Promise<number> {
-  await page.goto('/');
-  await expect(page.locator('.cm-content')).toBeVisible();
-  await expect(stepCount(page)).toHaveText(/^step \d+ \/ [1-9]\d*$/);
-  await page.getByRole('combobox', { name: 'Scenario library' }).selectOption({ label: name });
-  await expect(page.locator('[data-testid=timeline] .tl-row', { hasText: MARKER[name]! })).toHaveCount(1);
-  await expect(stepCount(page)).toHaveText(/^step 0 \/ \d+$/);
-  const m = /\/ (\d+)$/.exec((await stepCount(page).textContent()) ?? '');
-  return Number(m?.[1]);
-}
-
-async function gotoStepOf(page: Page, sourceText: string): Promise<number> {
-  const row = page.locator('[data-testid=timeline] .tl-row', { hasText: sourceText }).first();
-  await row.click();
-  const k = Number(await row.getAttribute('data-step'));
-  await expect(stepCount(page)).toHaveText(new RegExp(`^step ${k} /`));
-  return k;
-}
 
 async function openDiagram(page: Page): Promise<void> {
   await page.getByRole('tab', { name: 'Diagram' }).click();
@@ -53,7 +27,7 @@ test('swiotlb-32bit-device: the map step shows the bounce copy into a swiotlb sl
   await expect(diagram(page).locator('[data-arrow]')).toHaveCount(0);
   await expect(page.getByTestId('diagram-captions')).toContainText('Step 0');
 
-  const k = await gotoStepOf(page, 'h = dma_map_single');
+  const k = await goToStep(page, 'h = dma_map_single');
   await expect(diagram(page)).toHaveAttribute('data-step', String(k));
   await expect(diagram(page).locator('[data-arrow=bounce]')).toHaveCount(1);
   await expect(page.getByTestId('diagram-captions')).toContainText('CPU copies 4 KiB of buf into swiotlb slot');
@@ -68,7 +42,7 @@ test('swiotlb-32bit-device: the map step shows the bounce copy into a swiotlb sl
   await page.screenshot({ path: 'test-results/diagram-bounce-dark.png' });
 
   // The device then reads the slot.
-  await gotoStepOf(page, 'dev_read');
+  await goToStep(page, 'dev_read');
   await expect(diagram(page).locator('[data-arrow=dma-read]')).toHaveCount(1);
   await expect(page.getByTestId('diagram-captions')).toContainText('nic reads 5 B from swiotlb slot');
 });
@@ -76,7 +50,7 @@ test('swiotlb-32bit-device: the map step shows the bounce copy into a swiotlb sl
 test('arm64: the non-coherent device reads stale RAM; x86 snoops', async ({ page }) => {
   await openLibrary(page, 'x86-always-coherent');
   await openDiagram(page);
-  await gotoStepOf(page, 'dev_read');
+  await goToStep(page, 'dev_read');
   await expect(diagram(page).locator('[data-arrow=snoop]')).toHaveCount(1);
   await expect(diagram(page).locator('[data-arrow=dma-read]')).not.toHaveAttribute('data-stale', 'true');
 
@@ -109,7 +83,7 @@ test('the diagram does not jump while stepping, and honours reduced motion', asy
 
   await page.emulateMedia({ reducedMotion: 'reduce' });
   await page.getByRole('button', { name: 'First step' }).click();
-  await gotoStepOf(page, 'h = dma_map_single');
+  await goToStep(page, 'h = dma_map_single');
   const names = await diagram(page).locator('.dg-arrow-line').evaluateAll((els) => els.map((el) => getComputedStyle(el).animationName));
   expect(names.length).toBeGreaterThan(0);
   expect(new Set(names)).toEqual(new Set(['none']));

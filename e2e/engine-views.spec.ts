@@ -7,14 +7,12 @@
  * $SHOTS_DIR (default test-results/) as engine-views-*.png.
  */
 import { readFileSync } from 'node:fs';
-import { expect, test } from './fixtures.ts';
+import { expect, openLibrary, openView, stepCount, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 test.use({ viewport: { width: 1280, height: 800 } });
 
 const SHOTS = process.env.SHOTS_DIR ?? 'test-results';
-
-const stepCount = (page: Page) => page.getByTestId('step-count');
 
 /** Statements of a library scenario after its header, as the explorer numbers steps (1-based). */
 function statements(name: string): string[] {
@@ -35,12 +33,8 @@ class Scenario {
   }
 
   async open(theme: 'light' | 'dark' = 'light'): Promise<void> {
-    await this.page.addInitScript((th) => localStorage.setItem('dma-explorer:theme', th), theme);
-    await this.page.goto('/');
-    await expect(stepCount(this.page)).toHaveText(/^step \d+ \/ [1-9]\d*$/);
-    await this.page.getByRole('combobox', { name: 'Scenario library' }).selectOption({ label: this.name });
-    await expect(this.page.locator('.cm-content')).toContainText('machine(');
-    await expect(stepCount(this.page)).toHaveText(new RegExp(`^step 0 / ${this.lines.length}$`));
+    const n = await openLibrary(this.page, this.name, theme);
+    expect(n, 'statements, as the explorer numbers them').toBe(this.lines.length);
   }
 
   /** The step of the `nth` statement (0-based) that contains `text`. */
@@ -69,8 +63,7 @@ class Scenario {
   }
 
   async view(id: string, testId: string, step?: number): Promise<void> {
-    await this.page.locator(`#tab-${id}`).click();
-    await expect(this.page.locator(`[data-view=${id}]`)).toBeVisible();
+    await openView(this.page, id);
     if (step !== undefined) await expect(this.page.getByTestId(testId)).toHaveAttribute('data-step', String(step));
   }
 }

@@ -20,6 +20,8 @@ import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
+// Helpers only: perf keeps the plain test (no console-error fixture).
+import { openView, stepCount, stepTotal } from './fixtures.ts';
 
 test.use({ viewport: { width: 1280, height: 800 } });
 test.describe.configure({ mode: 'serial' });
@@ -64,9 +66,8 @@ async function openWith(page: Page, text: string | null, loadTimeout = 60_000): 
     };
   }, text);
   await page.goto('/');
-  await expect(page.getByTestId('step-count')).toHaveText(/^step 0 \/ [1-9]\d*$/, { timeout: loadTimeout });
-  const m = /\/ (\d+)$/.exec((await page.getByTestId('step-count').textContent()) ?? '');
-  return Number(m?.[1]);
+  await expect(stepCount(page)).toHaveText(/^step 0 \/ [1-9]\d*$/, { timeout: loadTimeout });
+  return stepTotal(page);
 }
 
 /** One step change, measured in the page: key press or scrubber value, until the view shows step k and a frame is painted. */
@@ -104,11 +105,6 @@ async function measure(page: Page, how: { key: 'ArrowRight' | 'ArrowLeft' | 'Hom
     },
     { how, k, view },
   );
-}
-
-async function openView(page: Page, id: string): Promise<void> {
-  await page.locator(`#tab-${id}`).click();
-  await expect(page.locator(`[data-view=${id}]`)).toBeVisible();
 }
 
 /** Steps forward from step 0 to n (then back to 0 with Home) `rounds` times. */

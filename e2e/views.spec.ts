@@ -4,46 +4,13 @@
  * lanes, and the selection linking them. Screenshots at 1280×800, light and
  * dark, go to test-results/views-*.png.
  */
-import { readFileSync } from 'node:fs';
-import { expect, test } from './fixtures.ts';
+import { expect, goToStep, openLibrary, openView, stepTotal, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
-import { prepareScenario } from '../src/scenario/run.ts';
 
 test.use({ viewport: { width: 1280, height: 800 } });
 
 /** Where screenshots go (SHOTS_DIR to keep them out of a shared test-results/). */
 const SHOTS = process.env.SHOTS_DIR ?? 'test-results';
-
-const stepCount = (page: Page) => page.getByTestId('step-count');
-
-async function openLibrary(page: Page, name: string, theme: 'light' | 'dark' = 'light'): Promise<number> {
-  await page.addInitScript((th) => localStorage.setItem('dma-explorer:theme', th), theme);
-  await page.goto('/');
-  await expect(stepCount(page)).toHaveText(/^step \d+ \/ [1-9]\d*$/);
-  const p = prepareScenario(readFileSync(`src/scenario/library/${name}.dma`, 'utf8'));
-  if (!p.ok) throw new Error(`${name} does not parse`);
-  const n = p.body.length;
-  await page.getByRole('combobox', { name: 'Scenario library' }).selectOption({ label: name });
-  await expect(page.locator('.cm-content')).toContainText('machine(');
-  // The new run is in once the timeline lists its last statement.
-  await expect(stepCount(page)).toHaveText(`step 0 / ${n}`);
-  await expect(page.locator(`[data-testid=timeline] .tl-row[data-step="1"]`)).toContainText(p.body[0]!.source.slice(0, 20));
-  return n;
-}
-
-/** Goes to the step of the first statement whose source contains `text` (via the timeline). */
-async function goToStep(page: Page, text: string): Promise<number> {
-  const row = page.locator('[data-testid=timeline] .tl-row', { hasText: text }).first();
-  await row.click();
-  const step = Number(await row.getAttribute('data-step'));
-  await expect(page.getByTestId('explanation')).toHaveAttribute('data-step', String(step));
-  return step;
-}
-
-async function openView(page: Page, id: string) {
-  await page.locator(`#tab-${id}`).click();
-  await expect(page.locator(`[data-view=${id}]`)).toBeVisible();
-}
 
 async function asciiOf(page: Page, row: 'cpu' | 'ram' | 'dev'): Promise<string> {
   return (await page.locator(`[data-testid=hex] [data-ascii=${row}]`).first().textContent()) ?? '';
@@ -112,7 +79,7 @@ test('cache: an invalidate that discards dirty data is called out with its bytes
   await openLibrary(page, 'arm-v7-from-device-discards');
   await openView(page, 'cache');
   // Step until a discard shows (the scenario is about exactly that).
-  const n = Number(/\/ (\d+)$/.exec((await stepCount(page).textContent()) ?? '')?.[1]);
+  const n = await stepTotal(page);
   await page.locator('.explanation').click();
   let found = false;
   for (let i = 0; i < n && !found; i++) {

@@ -11,13 +11,14 @@
  * both sides together; `d` / `Shift+D` go to the next / previous difference,
  * Esc leaves compare mode.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { CSSProperties, ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { ReactNode } from 'react';
 import type { Frame, LoadSummary, StepInfo } from '../../worker/api.ts';
-import type { StepJson } from '../../scenario/result.ts';
 import { OP_DOCS, describeEvent, eventTone, size } from '../describe.ts';
 import { useStore } from '../store/store.ts';
 import { MachineDiagram } from '../panels/views/MachineDiagram.tsx';
+import { StepChecks, StepResult } from '../panels/StepDetail.tsx';
+import { StepBadges, stepListStyle, useClientHeight } from '../panels/StepRows.tsx';
 import { useCompare } from './compareStore.ts';
 import { startCompareSync } from './compareEngine.ts';
 import MachineSettings from './MachineSettings.tsx';
@@ -80,13 +81,7 @@ function useCompareKeys(): void {
 
 function MiniBadges({ s }: { s: StepInfo | undefined }) {
   if (!s) return <span className="cmp-mini muted">—</span>;
-  const parts: ReactNode[] = [];
-  if (s.error) parts.push(<span key="e" className={`badge ${s.finding ? 'bad' : 'neutral'}`}>{s.error}</span>);
-  if (s.warnings) parts.push(<span key="w" className="badge warn">⚠ {s.warnings}</span>);
-  if (s.observations) parts.push(<span key="o" className="badge obs">obs {s.observations}</span>);
-  if (s.checksFailed) parts.push(<span key="f" className="badge bad">✗ {s.checksFailed}</span>);
-  else if (s.checksPassed) parts.push(<span key="p" className="badge good">✓</span>);
-  return <span className="cmp-mini">{parts}</span>;
+  return <StepBadges s={s} className="cmp-mini" titles={false} />;
 }
 
 function diffTitle(d: StepDiff | undefined): string {
@@ -101,17 +96,8 @@ function diffTitle(d: StepDiff | undefined): string {
 function CompareTimeline({ a, b, diffs, step }: { a: LoadSummary; b: LoadSummary | null; diffs: StepDiff[]; step: number }) {
   const box = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(240);
+  const height = useClientHeight(box, 240);
   const total = a.steps.length + 1;
-
-  useLayoutEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
-    ro.observe(el);
-    setHeight(el.clientHeight);
-    return () => ro.disconnect();
-  }, []);
 
   useEffect(() => {
     const el = box.current;
@@ -173,47 +159,13 @@ function CompareTimeline({ a, b, diffs, step }: { a: LoadSummary; b: LoadSummary
           role="listbox"
           aria-label="Steps of both runs, aligned"
           className="tl-list"
-          style={
-            {
-              height: total * ROW,
-              '--idx-w': `${String(total - 1).length + 0.5}ch`,
-              '--line-w': `${String(a.steps.at(-1)?.line ?? 0).length + 1.5}ch`,
-            } as CSSProperties
-          }
+          style={stepListStyle(total, a.steps.at(-1)?.line ?? 0, ROW)}
         >
           {rows}
         </ul>
       </div>
     </div>
   );
-}
-
-function DataLine({ json }: { json: StepJson }) {
-  if (json.error) {
-    return (
-      <div className="result bad">
-        <span className="label">failed</span> <code>{json.error}</code>
-      </div>
-    );
-  }
-  const parts: ReactNode[] = [];
-  if (json.result !== null) {
-    parts.push(
-      <span key="r">
-        <span className="label">returned</span> <code>{String(json.result)}</code>
-      </span>,
-    );
-  }
-  if (json.data) {
-    parts.push(
-      <span key="d" className="data">
-        <span className="label">read</span> {json.data.text !== null && <code className="text">"{json.data.text}"</code>}{' '}
-        <code className="hex">{json.data.hex.slice(0, 96).replace(/(..)/g, '$1 ').trim()}{json.data.hex.length > 96 ? ' …' : ''}</code>
-      </span>,
-    );
-  }
-  if (parts.length === 0) parts.push(<span key="n" className="muted">no result</span>);
-  return <div className="result">{parts}</div>;
 }
 
 function Block({ on, children, label }: { on: boolean; children: ReactNode; label?: string }) {
@@ -252,27 +204,11 @@ function SideDetail({ frame, fields, eventsDiffer }: { frame: Frame | null; fiel
   return (
     <>
       <Block on={outcome} label={[...fields].filter((f) => f === 'result' || f === 'error' || f === 'data').map((f) => FIELD_LABEL[f]).join(', ')}>
-        <DataLine json={json} />
+        <StepResult json={json} maxHex={96} />
       </Block>
       {json.checks.length > 0 && (
         <Block on={fields.has('checks')} label="checks">
-          <ul className="checks">
-            {json.checks.map((c, i) => (
-              <li key={i} className={c.passed ? 'pass' : 'fail'}>
-                <span className="mark" aria-hidden="true">
-                  {c.passed ? '✓' : '✗'}
-                </span>{' '}
-                <code>{c.expected}</code>
-                {!c.passed && c.actual !== undefined && (
-                  <>
-                    {' '}
-                    <span className="muted">got</span> <code>{c.actual}</code>
-                  </>
-                )}
-                <span className="sr-only">{c.passed ? ' passed' : ' failed'}</span>
-              </li>
-            ))}
-          </ul>
+          <StepChecks checks={json.checks} />
         </Block>
       )}
       {(json.warnings.length > 0 || fields.has('warnings')) && (

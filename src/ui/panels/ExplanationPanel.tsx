@@ -5,12 +5,12 @@
  * rule, function and file behind it.
  */
 import { useEffect, useRef } from 'react';
-import type { ReactNode } from 'react';
-import type { Frame, LoadSummary } from '../../worker/api.ts';
+import type { LoadSummary } from '../../worker/api.ts';
 import type { SimEvent } from '../../sim/events.ts';
 import type { MachineConfig } from '../../sim/config.ts';
 import { OP_DOCS, describeEvent, eventTone, kernelLink, size } from '../describe.ts';
 import { useStore } from '../store/store.ts';
+import { StepChecks, StepResult } from './StepDetail.tsx';
 
 function Why({ e }: { e: SimEvent }) {
   if (!('why' in e) || !e.why) return null;
@@ -70,37 +70,6 @@ function MachineBuilt({ config, summary }: { config: MachineConfig | null; summa
   );
 }
 
-function Result({ json }: { json: NonNullable<Frame['json']> }) {
-  if (json.error) {
-    return (
-      <div className="result bad">
-        <span className="label">failed</span> <code>{json.error}</code>
-      </div>
-    );
-  }
-  const parts: ReactNode[] = [];
-  if (json.result !== null) {
-    parts.push(
-      <span key="r">
-        <span className="label">returned</span> <code>{String(json.result)}</code>
-      </span>,
-    );
-  }
-  if (json.data) {
-    parts.push(
-      <span key="d" className="data">
-        <span className="label">read</span>{' '}
-        {json.data.text !== null && <code className="text">"{json.data.text}"</code>}{' '}
-        <code className="hex" title="the bytes, in hex">
-          {json.data.hex.replace(/(..)/g, '$1 ').trim()}
-        </code>
-      </span>,
-    );
-  }
-  if (parts.length === 0) parts.push(<span key="n" className="muted">no result</span>);
-  return <div className="result">{parts}</div>;
-}
-
 export default function ExplanationPanel() {
   const frame = useStore((s) => s.frame);
   const summary = useStore((s) => s.summary);
@@ -135,26 +104,8 @@ export default function ExplanationPanel() {
           </h2>
           <pre className="source mono">{json.source}</pre>
           {OP_DOCS[json.op] && <p className="opdoc">{OP_DOCS[json.op]}</p>}
-          <Result json={json} />
-          {json.checks.length > 0 && (
-            <ul className="checks">
-              {json.checks.map((c, i) => (
-                <li key={i} className={c.passed ? 'pass' : 'fail'}>
-                  <span className="mark" aria-hidden="true">
-                    {c.passed ? '✓' : '✗'}
-                  </span>{' '}
-                  <code>{c.expected}</code>
-                  {!c.passed && c.actual !== undefined && (
-                    <>
-                      {' '}
-                      <span className="muted">got</span> <code>{c.actual}</code>
-                    </>
-                  )}
-                  <span className="sr-only">{c.passed ? ' passed' : ' failed'}</span>
-                </li>
-              ))}
-            </ul>
-          )}
+          <StepResult json={json} />
+          {json.checks.length > 0 && <StepChecks checks={json.checks} />}
           {json.warnings.length > 0 && (
             <div className="block">
               <h3>Kernel log</h3>

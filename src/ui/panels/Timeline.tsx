@@ -11,14 +11,14 @@
  * are pinned on a strip beside the rows, at their place in the whole run.
  * While a long run loads, a bar shows how far the worker got.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { CSSProperties } from 'react';
-import type { OwnershipLanes, StepInfo } from '../../worker/api.ts';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { OwnershipLanes } from '../../worker/api.ts';
 import { useStore } from '../store/store.ts';
 import { engineClient } from '../engine.ts';
 import type { EngineProgress } from '../../worker/client.ts';
 import { laneStateAt } from '../../worker/lanes.ts';
 import { OWN_TITLE, findingSteps, pickLanes } from '../viz/lanes.ts';
+import { StepBadges, columnWidths, stepListStyle, useClientHeight } from './StepRows.tsx';
 import './views/views.css';
 
 const MAX_LANES = 6;
@@ -75,38 +75,6 @@ function useProgress(): EngineProgress | null {
 const ROW = 24;
 const OVERSCAN = 8;
 
-function Badges({ s }: { s: StepInfo }) {
-  return (
-    <span className="badges">
-      {s.error && (
-        <span className={`badge ${s.finding ? 'bad' : 'neutral'}`} title={`failed with ${s.error}`}>
-          {s.error}
-        </span>
-      )}
-      {s.warnings > 0 && (
-        <span className="badge warn" title={`${s.warnings} kernel log line(s)`}>
-          ⚠ {s.warnings}
-        </span>
-      )}
-      {s.observations > 0 && (
-        <span className="badge obs" title={`${s.observations} observation(s)`}>
-          obs {s.observations}
-        </span>
-      )}
-      {s.checksFailed > 0 && (
-        <span className="badge bad" title={`${s.checksFailed} failed check(s)`}>
-          ✗ {s.checksFailed}
-        </span>
-      )}
-      {s.checksFailed === 0 && s.checksPassed > 0 && (
-        <span className="badge good" title={`${s.checksPassed} check(s) passed`}>
-          ✓
-        </span>
-      )}
-    </span>
-  );
-}
-
 export default function Timeline() {
   const summary = useStore((s) => s.summary);
   const step = useStore((s) => s.step);
@@ -114,7 +82,6 @@ export default function Timeline() {
   const setPlaying = useStore((s) => s.setPlaying);
   const box = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(400);
 
   const steps = summary?.steps ?? [];
   const total = steps.length + 1; // row 0: machine built
@@ -125,15 +92,9 @@ export default function Timeline() {
   const lanes = summary?.lanes ?? null;
   const show = useMemo(() => (lanes ? pickLanes(lanes, selected, MAX_LANES) : []), [lanes, selected]);
   const progress = useProgress();
-
-  useLayoutEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
-    ro.observe(el);
-    setHeight(el.clientHeight);
-    return () => ro.disconnect();
-  }, []);
+  const height = useClientHeight(box, 400);
+  const lastLine = steps.at(-1)?.line ?? 0;
+  const cols = columnWidths(total, lastLine);
 
   // Keep the current row in view. The scroll position and height come from state (kept by
   // onScroll and the ResizeObserver), not read from the element: reading them forces a
@@ -173,7 +134,7 @@ export default function Timeline() {
         <span className="tl-line mono">{s ? `L${s.line}` : ''}</span>
         {lanes && show.length > 0 && <Lanes lanes={lanes} show={show} step={i} selected={selected} />}
         <span className="tl-src mono">{s ? s.source : <span className="muted">machine built</span>}</span>
-        {s && <Badges s={s} />}
+        {s && <StepBadges s={s} />}
       </li>,
     );
   }
@@ -205,7 +166,7 @@ export default function Timeline() {
       </div>
       {lanes && show.length > 0 && (
         <div className="tl-lane-head" data-testid="lane-head">
-          <span style={{ width: `calc(${`${String(total - 1).length + 0.5}ch`} + ${`${String(steps.at(-1)?.line ?? 0).length + 1.5}ch`} + 12px)` }}>owner</span>
+          <span style={{ width: `calc(${cols.idx} + ${cols.line} + 12px)` }}>owner</span>
           <span className="names">
             {show.map((i) => (
               <button
@@ -234,13 +195,7 @@ export default function Timeline() {
             role="listbox"
             aria-label="Steps"
             className="tl-list"
-            style={
-              {
-                height: total * ROW,
-                '--idx-w': `${String(total - 1).length + 0.5}ch`,
-                '--line-w': `${String(steps.at(-1)?.line ?? 0).length + 1.5}ch`,
-              } as CSSProperties
-            }
+            style={stepListStyle(total, lastLine, ROW)}
           >
             {rows}
           </ul>

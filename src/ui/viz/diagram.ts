@@ -16,6 +16,7 @@
 import type { DeviceConfig, MachineConfig } from '../../sim/config.ts';
 import type { SimEvent } from '../../sim/events.ts';
 import type { BufferInfo, MachineSnapshot } from '../../sim/snapshot.ts';
+import { plural, size } from '../describe.ts';
 
 export const DIAGRAM_W = 860;
 export const DIAGRAM_H = 268;
@@ -119,21 +120,10 @@ export interface DiagramInput {
 }
 
 // ---------------------------------------------------------------------------
-// formatting
+// formatting (sizes and plurals: describe.ts)
 
 export function hexAddr(n: number): string {
   return `0x${Math.max(0, Math.trunc(n)).toString(16)}`;
-}
-
-export function bytes(n: number): string {
-  if (n >= 1024 ** 3 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3} GiB`;
-  if (n >= 1024 ** 2 && n % 1024 ** 2 === 0) return `${n / 1024 ** 2} MiB`;
-  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
-  return `${n} B`;
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -248,9 +238,9 @@ function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | undefine
     'cache',
     'cache',
     CACHE,
-    `data cache ${bytes(cfg.cache)}`,
+    `data cache ${size(cfg.cache)}`,
     [...cacheLines, 'write-back'],
-    `The CPU's data cache: ${bytes(cfg.cache)}, ${cfg.line}-byte lines, ${cfg.ways}-way, write-back. Dirty lines hold bytes RAM does not have yet.`,
+    `The CPU's data cache: ${size(cfg.cache)}, ${cfg.line}-byte lines, ${cfg.ways}-way, write-back. Dirty lines hold bytes RAM does not have yet.`,
   );
   boxes.push(cpu, cache);
   wires.push({ id: 'w-cpu', points: [[CPU.x + 60, CPU.y + CPU.h], [CACHE.x + 60, CACHE.y]] });
@@ -307,14 +297,14 @@ function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | undefine
       r = { x: FREE_AREA.x, y: freeY, w: FREE_AREA.w, h: 30 };
       freeY += 36;
     }
-    const b = box(`iommu-${m.name}`, 'iommu', r, `IOMMU ${m.name}`, [`${m.mode} · ${bytes(m.pgsize)} pages`], `System IOMMU ${m.name}: ${m.mode === 'strict' ? 'strict (IOTLB invalidated at every unmap)' : m.mode === 'lazy' ? 'lazy (unmaps queued; IOTLB flushed later)' : 'passthrough (identity: DMA address = physical)'}; ${bytes(m.pgsize)} pages.`);
+    const b = box(`iommu-${m.name}`, 'iommu', r, `IOMMU ${m.name}`, [`${m.mode} · ${size(m.pgsize)} pages`], `System IOMMU ${m.name}: ${m.mode === 'strict' ? 'strict (IOTLB invalidated at every unmap)' : m.mode === 'lazy' ? 'lazy (unmaps queued; IOTLB flushed later)' : 'passthrough (identity: DMA address = physical)'}; ${size(m.pgsize)} pages.`);
     boxes.push(b);
     iommus.set(m.name, b);
   }
   for (const d of devices.values()) if (d.cfg.iommu) d.iommu = iommus.get(d.cfg.iommu) ?? null;
 
   // RAM and its regions
-  boxes.push(box('ram', 'ram', RAM, `RAM ${bytes(cfg.ram)}`, [], `Main memory: ${bytes(cfg.ram)}.`));
+  boxes.push(box('ram', 'ram', RAM, `RAM ${size(cfg.ram)}`, [], `Main memory: ${size(cfg.ram)}.`));
   const snapRegions = snap?.regions ?? null;
   const fromCfg = regionsFromConfig(cfg);
   const poolR = snapRegions ? snapRegions.find((r) => r.kind === 'swiotlb') ?? null : fromCfg.pool;
@@ -333,7 +323,7 @@ function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | undefine
   if (poolR) {
     const used = snap?.swiotlb ? `${snap.swiotlb.used} / ${snap.swiotlb.nslabs} slots used` : `${(poolR.end - poolR.start) / SLOT} slots of 2 KiB`;
     pool = {
-      box: box('pool', 'pool', { x: inner.x + genW + 8, y: inner.y, w: poolW, h: inner.h }, `swiotlb pool · ${bytes(poolR.end - poolR.start)}`, [used], `The swiotlb bounce pool: ${bytes(poolR.end - poolR.start)} at ${hexAddr(poolR.start)}–${hexAddr(poolR.end)}, below 4 GiB, in 2 KiB slots. A mapping the device cannot reach is copied into a slot.`),
+      box: box('pool', 'pool', { x: inner.x + genW + 8, y: inner.y, w: poolW, h: inner.h }, `swiotlb pool · ${size(poolR.end - poolR.start)}`, [used], `The swiotlb bounce pool: ${size(poolR.end - poolR.start)} at ${hexAddr(poolR.start)}–${hexAddr(poolR.end)}, below 4 GiB, in 2 KiB slots. A mapping the device cannot reach is copied into a slot.`),
       start: poolR.start,
       end: poolR.end,
     };
@@ -342,7 +332,7 @@ function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | undefine
   let cma: Placed | null = null;
   if (cmaR) {
     cma = {
-      box: box('cma', 'cma', { x: inner.x + inner.w - cmaW, y: inner.y, w: cmaW, h: inner.h }, `CMA area · ${bytes(cmaR.end - cmaR.start)}`, [], `The CMA area: ${bytes(cmaR.end - cmaR.start)} at ${hexAddr(cmaR.start)}, reserved for large contiguous allocations (movable pages may borrow it).`),
+      box: box('cma', 'cma', { x: inner.x + inner.w - cmaW, y: inner.y, w: cmaW, h: inner.h }, `CMA area · ${size(cmaR.end - cmaR.start)}`, [], `The CMA area: ${size(cmaR.end - cmaR.start)} at ${hexAddr(cmaR.start)}, reserved for large contiguous allocations (movable pages may borrow it).`),
       start: cmaR.start,
       end: cmaR.end,
     };
@@ -368,8 +358,8 @@ function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | undefine
       'chip',
       r,
       b.name,
-      [d ? `${bytes(b.size)} · RAM stale` : `${bytes(b.size)} · ${b.kind}`, where],
-      `${b.name}: ${b.kind}, ${bytes(b.size)}${pieces.length ? ` at ${pieces.map((p) => hexAddr(p.phys)).join(', ')}` : ''}${start >= SZ_4G ? ' (above 4 GiB)' : ''}${d ? `. ${plural(d, 'dirty cache line')} ${d === 1 ? 'holds' : 'hold'} newer bytes than RAM: RAM's copy is stale.` : '.'}`,
+      [d ? `${size(b.size)} · RAM stale` : `${size(b.size)} · ${b.kind}`, where],
+      `${b.name}: ${b.kind}, ${size(b.size)}${pieces.length ? ` at ${pieces.map((p) => hexAddr(p.phys)).join(', ')}` : ''}${start >= SZ_4G ? ' (above 4 GiB)' : ''}${d ? `. ${plural(d, 'dirty cache line')} ${d === 1 ? 'holds' : 'hold'} newer bytes than RAM: RAM's copy is stale.` : '.'}`,
       d ? 'stale' : null,
     );
     return { box: bx, start: pieces.length === 1 ? pieces[0]!.phys : start, end: pieces.length === 1 ? pieces[0]!.phys + pieces[0]!.len : start, buffer: b.name };
@@ -405,7 +395,7 @@ function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | undefine
             r,
             `slot ${it.index}${it.nslots > 1 ? `–${it.index + it.nslots - 1}` : ''}`,
             [owner ? `copy of ${owner.name}` : `copy of ${hexAddr(it.orig)}`, hexAddr(start)],
-            `swiotlb slots ${it.index}–${it.index + it.nslots - 1} (${bytes(it.nslots * SLOT)}) at ${hexAddr(start)}: the bounce copy of ${owner ? owner.name : hexAddr(it.orig)}.${slotDirty ? ` ${plural(slotDirty, 'dirty cache line')} ${slotDirty === 1 ? 'holds' : 'hold'} newer bytes than RAM here (the CPU's copy went through its cache).` : ''}`,
+            `swiotlb slots ${it.index}–${it.index + it.nslots - 1} (${size(it.nslots * SLOT)}) at ${hexAddr(start)}: the bounce copy of ${owner ? owner.name : hexAddr(it.orig)}.${slotDirty ? ` ${plural(slotDirty, 'dirty cache line')} ${slotDirty === 1 ? 'holds' : 'hold'} newer bytes than RAM here (the CPU's copy went through its cache).` : ''}`,
             slotDirty ? 'stale' : null,
           );
           return { box: bx, start, end: start + it.nslots * SLOT };
@@ -428,9 +418,9 @@ function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | undefine
   for (const m of masks) {
     if (m === 32) continue;
     const who = cfg.devices.filter((d) => Math.min(d.dmaMask, d.busLimit || 64) === m).map((d) => d.name);
-    ticks.push({ x: xOf(2 ** m), label: `${bytes(2 ** m)}: ${who.slice(0, 2).join(', ')}'s ${m}-bit limit`, strong: true });
+    ticks.push({ x: xOf(2 ** m), label: `${size(2 ** m)}: ${who.slice(0, 2).join(', ')}'s ${m}-bit limit`, strong: true });
   }
-  ticks.push({ x: ax.x + ax.w, label: bytes(cfg.ram), strong: false });
+  ticks.push({ x: ax.x + ax.w, label: size(cfg.ram), strong: false });
   const spans: DAxisSpan[] = [];
   if (poolR) spans.push({ x: xOf(poolR.start), w: Math.max(3, xOf(poolR.end) - xOf(poolR.start)), kind: 'pool', title: `swiotlb pool ${hexAddr(poolR.start)}` });
   if (cmaR) spans.push({ x: xOf(cmaR.start), w: Math.max(3, xOf(cmaR.end) - xOf(cmaR.start)), kind: 'cma', title: `CMA ${hexAddr(cmaR.start)}` });
@@ -600,7 +590,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
             kind: 'cpu',
             points: e.op === 'write' ? [[CPU.x + CPU.w, CPU.y + 14], [CPU.x + CPU.w + 14, CPU.y + 14], [CPU.x + CPU.w + 14, y], [a.x, y], [a.x, a.top]] : [[a.x, a.top], [a.x, y], [CPU.x + CPU.w + 14, y], [CPU.x + CPU.w + 14, CPU.y + 14], [CPU.x + CPU.w, CPU.y + 14]],
             label: `uncached ${e.op}`,
-            caption: `CPU ${e.op === 'write' ? 'writes' : 'reads'} ${bytes(e.len)} of ${a.what} straight ${e.op === 'write' ? 'to' : 'from'} RAM (uncached mapping: the cache is bypassed).`,
+            caption: `CPU ${e.op === 'write' ? 'writes' : 'reads'} ${size(e.len)} of ${a.what} straight ${e.op === 'write' ? 'to' : 'from'} RAM (uncached mapping: the cache is bypassed).`,
             stale,
           });
         } else {
@@ -611,7 +601,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
             points: e.op === 'write' ? [[x, CPU.y + CPU.h], [x, CACHE.y]] : [[x, CACHE.y], [x, CPU.y + CPU.h]],
             at: [x, (CPU.y + CPU.h + CACHE.y) / 2],
             label: e.op,
-            caption: `CPU ${e.op === 'write' ? 'writes' : 'reads'} ${bytes(e.len)} of ${a.what} through its cache: ${plural(e.hits, 'hit')}, ${plural(e.misses, 'miss', 'misses')}${e.op === 'write' ? ' (the lines are now dirty; RAM is not updated)' : ''}${stale ? ' — STALE: the cache returned an old copy, not what the device wrote to RAM' : ''}.`,
+            caption: `CPU ${e.op === 'write' ? 'writes' : 'reads'} ${size(e.len)} of ${a.what} through its cache: ${plural(e.hits, 'hit')}, ${plural(e.misses, 'miss', 'misses')}${e.op === 'write' ? ' (the lines are now dirty; RAM is not updated)' : ''}${stale ? ' — STALE: the cache returned an old copy, not what the device wrote to RAM' : ''}.`,
             stale,
           });
         }
@@ -673,8 +663,8 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
           at: [xr + 15, (CACHE.y + CACHE.y + CACHE.h) / 2],
           label: 'memcpy',
           caption: e.toSlot
-            ? `Bounce: the CPU copies ${bytes(e.len)} of ${from.what} into ${to.what} (${hexAddr(e.to)}); the device will use the copy.`
-            : `Bounce back: the CPU copies ${bytes(e.len)} from ${from.what} (${hexAddr(e.from)}) to ${to.what}, so the CPU sees what the device wrote.`,
+            ? `Bounce: the CPU copies ${size(e.len)} of ${from.what} into ${to.what} (${hexAddr(e.to)}); the device will use the copy.`
+            : `Bounce back: the CPU copies ${size(e.len)} from ${from.what} (${hexAddr(e.from)}) to ${to.what}, so the CPU sees what the device wrote.`,
           stale: false,
           ...(whyText(e) ? { why: whyText(e)! } : {}),
         });
@@ -706,7 +696,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
           kind: e.op === 'read' ? 'dma-read' : 'dma-write',
           points: e.op === 'read' ? ramSide : [...ramSide].reverse(),
           label: e.op === 'read' ? 'DMA read' : 'DMA write',
-          caption: `${e.dev} ${verb} ${bytes(e.len)} ${e.op === 'read' ? 'from' : 'to'} ${a.what}${through}${tail}`,
+          caption: `${e.dev} ${verb} ${size(e.len)} ${e.op === 'read' ? 'from' : 'to'} ${a.what}${through}${tail}`,
           stale,
           ...(whyText(e) ? { why: whyText(e)! } : {}),
         });
@@ -723,7 +713,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
         const d = f.devices.get(e.dev);
         activate(d?.box);
         const how = e.path === 'swiotlb' ? 'a swiotlb bounce slot' : e.path === 'iommu' ? 'an IOVA through its IOMMU' : 'direct: DMA address = physical address';
-        addMark({ kind: 'map', ...corner(d?.box, DEV_AREA), bad: false, caption: `${e.api}: ${e.dev} gets DMA address ${hexAddr(e.addr)} for ${bytes(e.size)}, ${e.dir} (${how}); the device owns the buffer now.`, ...(whyText(e) ? { why: whyText(e)! } : {}) });
+        addMark({ kind: 'map', ...corner(d?.box, DEV_AREA), bad: false, caption: `${e.api}: ${e.dev} gets DMA address ${hexAddr(e.addr)} for ${size(e.size)}, ${e.dir} (${how}); the device owns the buffer now.`, ...(whyText(e) ? { why: whyText(e)! } : {}) });
         break;
       }
       case 'dma_unmap': {
@@ -735,7 +725,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
       case 'dma_sync': {
         const d = f.devices.get(e.dev);
         activate(d?.box);
-        addMark({ kind: 'sync', ...corner(d?.box, DEV_AREA), bad: false, caption: `${e.api}: ${bytes(e.size)} at ${hexAddr(e.addr)} handed to the ${e.forCpu ? 'CPU' : 'device'}.` });
+        addMark({ kind: 'sync', ...corner(d?.box, DEV_AREA), bad: false, caption: `${e.api}: ${size(e.size)} at ${hexAddr(e.addr)} handed to the ${e.forCpu ? 'CPU' : 'device'}.` });
         break;
       }
       case 'swiotlb_alloc':
@@ -746,7 +736,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
           kind: 'swiotlb',
           ...corner(p?.box, RAM),
           bad: false,
-          caption: e.kind === 'swiotlb_alloc' ? `swiotlb: ${plural(e.nslots, 'slot')} from ${e.index} (${hexAddr(e.tlbAddr)}) reserved for ${bytes(e.size)} at ${hexAddr(e.orig)}.` : `swiotlb: ${plural(e.nslots, 'slot')} from ${e.index} released.`,
+          caption: e.kind === 'swiotlb_alloc' ? `swiotlb: ${plural(e.nslots, 'slot')} from ${e.index} (${hexAddr(e.tlbAddr)}) reserved for ${size(e.size)} at ${hexAddr(e.orig)}.` : `swiotlb: ${plural(e.nslots, 'slot')} from ${e.index} released.`,
           ...(whyText(e) ? { why: whyText(e)! } : {}),
         });
         break;
@@ -761,7 +751,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
         activate(b);
         const words =
           e.kind === 'iommu_map'
-            ? `IOMMU ${e.domain}: IOVA ${hexAddr(e.iova)} → ${hexAddr(e.phys)} mapped (${bytes(e.size)}, ${e.prot}).`
+            ? `IOMMU ${e.domain}: IOVA ${hexAddr(e.iova)} → ${hexAddr(e.phys)} mapped (${size(e.size)}, ${e.prot}).`
             : e.kind === 'iommu_unmap'
               ? `IOMMU ${e.domain}: IOVA ${hexAddr(e.iova)} unmapped${e.queued ? '; IOTLB invalidation queued (lazy): the device can still reach it' : ''}.`
               : e.kind === 'iotlb'
@@ -777,7 +767,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
       case 'gpu_vm': {
         const gpu = [...f.devices.values()].find((d) => d.mmu);
         activate(gpu?.mmu);
-        addMark({ kind: 'gpu', ...corner(gpu?.mmu ?? gpu?.box, DEV_AREA), bad: e.op === 'fault', caption: `GPU VM ${e.vm}: ${e.op} VA ${hexAddr(e.va)}${e.dmaAddr !== undefined ? ` → DMA ${hexAddr(e.dmaAddr)}` : ''} (${bytes(e.size)}).` });
+        addMark({ kind: 'gpu', ...corner(gpu?.mmu ?? gpu?.box, DEV_AREA), bad: e.op === 'fault', caption: `GPU VM ${e.vm}: ${e.op} VA ${hexAddr(e.va)}${e.dmaAddr !== undefined ? ` → DMA ${hexAddr(e.dmaAddr)}` : ''} (${size(e.size)}).` });
         break;
       }
       case 'cma': {
@@ -796,11 +786,11 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
       case 'alloc': {
         const a = anchorFor(f, e.phys);
         activate(a.box);
-        addMark({ kind: 'alloc', ...corner(a.box, RAM), bad: false, caption: `${e.allocator} allocated ${e.name}: ${bytes(e.size)} at ${hexAddr(e.phys)} (zone ${e.zone}${e.phys >= SZ_4G ? ', above 4 GiB' : ''}).` });
+        addMark({ kind: 'alloc', ...corner(a.box, RAM), bad: false, caption: `${e.allocator} allocated ${e.name}: ${size(e.size)} at ${hexAddr(e.phys)} (zone ${e.zone}${e.phys >= SZ_4G ? ', above 4 GiB' : ''}).` });
         break;
       }
       case 'free': {
-        addMark({ kind: 'free', ...corner(f.regions.general.box, RAM), bad: false, caption: `${e.allocator} freed ${e.name} (${bytes(e.size)} at ${hexAddr(e.phys)}).` });
+        addMark({ kind: 'free', ...corner(f.regions.general.box, RAM), bad: false, caption: `${e.allocator} freed ${e.name} (${size(e.size)} at ${hexAddr(e.phys)}).` });
         break;
       }
       default:
