@@ -11,7 +11,7 @@
  * - `strict` → IOMMU_DOMAIN_DMA: dma-iommu owns an IOVA allocator, a page
  *   table and an IOTLB; unmaps invalidate before they return;
  * - `lazy` → IOMMU_DOMAIN_DMA_FQ: the same plus a flush queue; unmaps queue
- *   the invalidation (the stale-IOTLB window);
+ *   the invalidation (the stale-IOTLB interval);
  * - `passthrough` → IOMMU_DOMAIN_IDENTITY: DMA address == physical address,
  *   dma-direct (swiotlb included) serves the DMA API.
  * Untrusted PCI devices always get a strict DMA domain ("Always use DMA

@@ -4,7 +4,7 @@
  * `iommu_flush_iotlb_all`) and `drivers/iommu/dma-iommu.c` (strict: sync at
  * unmap; lazy: `fq_flush_iotlb` → `flush_iotlb_all` later).
  *
- * What it is for: the stale window of lazy (DMA-FQ) mode. After an unmap the
+ * What it is for: the stale interval of lazy (DMA-FQ) mode. After an unmap the
  * PTE is gone at once, but a translation still cached here keeps sending the
  * device to the old physical page until the invalidation; a miss walks the
  * (cleared) table and faults. Entries are marked `stale` when the page table
