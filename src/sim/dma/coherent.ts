@@ -25,6 +25,7 @@
  * Simplified: no atomic pools, no NO_KERNEL_MAPPING cookies, no per-device
  * coherent pools.
  */
+import type { Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
@@ -125,20 +126,20 @@ export function dmaAllocNoncoherent(m: Machine, dev: Device, name: string, size:
   }
   const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, cma >= 0 ? alloc : PAGE_SIZE * 2 ** order, dev);
   b.order = order;
-  o.events.push({
-    kind: 'alloc',
-    allocator: 'dma_alloc_noncoherent',
-    name,
-    va: b.va,
-    phys,
-    size: alloc,
-    zone: zoneOf(phys),
-    why: { fn: 'dma_direct_alloc_pages', file: FILE, rule: 'cacheable memory, zeroed through the cache with no maintenance: the driver moves ownership with dma_sync_single_for_device / _for_cpu' },
-  });
-  cpuMemset(m, b, 0, 0, alloc, o);
-  report(debugMap(m.debug, { dev: dev.name, devAddr: phys, size, type: 'noncoherent', dir, paddr: phys, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: b.va, mapErr: 'n/a', step: m.step }, true), o);
-  trackMapping(m, { dev: dev.name, addr: phys, size: alloc, dir, api: 'noncoherent', phys, tlbAddr: -1, bufId: b.id, owner: 'cpu', step: m.step, line: m.line });
-  o.result = phys;
+  return handOutNoncoherent(m, dev, b, { dir, size, alloc, addr: phys }, { fn: 'dma_direct_alloc_pages', file: FILE, rule: 'cacheable memory, zeroed through the cache with no maintenance: the driver moves ownership with dma_sync_single_for_device / _for_cpu' }, o);
+}
+
+/**
+ * The common tail of dma_alloc_noncoherent (dma-direct and dma-iommu): the
+ * pages are zeroed through the cacheable mapping with no maintenance,
+ * dma-debug records a noncoherent entry, and the CPU owns the buffer.
+ */
+export function handOutNoncoherent(m: Machine, dev: Device, b: Buffer, a: { dir: DmaDir; size: number; alloc: number; addr: number }, why: Why, o: StepOutcome): Buffer {
+  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_noncoherent', name: b.name, va: b.va, phys: b.phys, size: a.alloc, zone: zoneOf(b.phys), why });
+  cpuMemset(m, b, 0, 0, a.alloc, o);
+  report(debugMap(m.debug, { dev: dev.name, devAddr: a.addr, size: a.size, type: 'noncoherent', dir: a.dir, paddr: b.phys, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: b.va, mapErr: 'n/a', step: m.step }, true), o);
+  trackMapping(m, { dev: dev.name, addr: a.addr, size: a.alloc, dir: a.dir, api: 'noncoherent', phys: b.phys, tlbAddr: -1, bufId: b.id, owner: 'cpu', step: m.step, line: m.line });
+  o.result = a.addr;
   o.resultKind = 'addr';
   return b;
 }

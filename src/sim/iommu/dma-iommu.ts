@@ -87,6 +87,7 @@ import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE, protString } from './io-pgtable.t
 import { allocIova, freeIovaFast, limitPfnForAddr, limitPfnForBits } from './iova.ts';
 import { fqQueue } from './flush-queue.ts';
 import { trackMapping, untrackMapping } from '../dma/tracking.ts';
+import { handOutNoncoherent } from '../dma/coherent.ts';
 import { APERTURE_END, applyFq, devIsUntrusted, dmaDomain, iommuIotlbSync, iommuIovaToPhys, iommuMap, iommuUnmapFast, type IommuDomain } from './iommu.ts';
 
 const FILE = 'drivers/iommu/dma-iommu.c';
@@ -776,22 +777,14 @@ export function iommuDmaAllocNoncoherent(m: Machine, dev: Device, name: string, 
   }
   const b = newBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, block, dev, addr);
   b.order = order;
-  o.events.push({
-    kind: 'alloc',
-    allocator: 'dma_alloc_noncoherent',
-    name,
-    va: b.va,
-    phys,
-    size: alloc,
-    zone: zoneOf(phys),
-    why: why('dma_common_alloc_pages', `contiguous cacheable pages mapped at IOVA ${hex(addr)} with DMA_ATTR_SKIP_CPU_SYNC, then zeroed through the cache: the driver moves ownership with dma_sync_single_for_device / _for_cpu`, 'kernel/dma/ops_helpers.c'),
-  });
-  cpuMemset(m, b, 0, 0, alloc, o);
-  report(debugMap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'noncoherent', dir, paddr: phys, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: b.va, mapErr: 'n/a', step: m.step }, true), o);
-  trackMapping(m, { dev: dev.name, addr, size: alloc, dir, api: 'noncoherent', phys, tlbAddr: -1, bufId: b.id, owner: 'cpu', step: m.step, line: m.line });
-  o.result = addr;
-  o.resultKind = 'addr';
-  return b;
+  return handOutNoncoherent(
+    m,
+    dev,
+    b,
+    { dir, size, alloc, addr },
+    why('dma_common_alloc_pages', `contiguous cacheable pages mapped at IOVA ${hex(addr)} with DMA_ATTR_SKIP_CPU_SYNC, then zeroed through the cache: the driver moves ownership with dma_sync_single_for_device / _for_cpu`, 'kernel/dma/ops_helpers.c'),
+    o,
+  );
 }
 
 /** dma_free_noncoherent() through dma-iommu: dma_common_free_pages → iommu_dma_unmap_phys(…, SKIP_CPU_SYNC). */
