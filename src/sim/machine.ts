@@ -124,6 +124,8 @@ export interface Machine {
   debug: DebugState;
   /** Live mappings per device, by DMA address (dma/tracking.ts). */
   maps: Record<string, Map<number, MapRecord>>;
+  /** The same records by buffer id, so "what maps this buffer?" costs no scan. */
+  mapsByBuf: Map<number, Set<MapRecord>>;
   /** Virtual page → physical page for vmalloc space. */
   vmap: Map<number, number>;
   vmallocNext: number;
@@ -193,6 +195,7 @@ export function createMachine(config: MachineConfig): Machine {
     names: {},
     debug: createDebugState(kernel, Math.log2(config.line)),
     maps: {},
+    mapsByBuf: new Map(),
     vmap: new Map(),
     vmallocNext: VMALLOC_BASE,
     stack: null,

@@ -10,7 +10,7 @@ import { ramRead, SZ_16M, SZ_4G } from './hw/memory.ts';
 import { KERNEL_IMAGE, type Buffer, type Machine, type MapRecord } from './machine.ts';
 import { physChunks } from './mm/buffers.ts';
 import { swiotlbRuns } from './dma/swiotlb.ts';
-import { allMappings } from './dma/tracking.ts';
+import { allMappings, mappingsOfBuffer } from './dma/tracking.ts';
 import { cmaView, type CmaView } from './dma/contiguous-ops.ts';
 import { gpuVmViews, type GpuVmView } from './hw/gpu-mmu.ts';
 import { dmaBufViews, type DmaBufView } from './dma-buf/dma-buf.ts';
@@ -215,8 +215,7 @@ export function bytesThreeWays(m: Machine, bufferName: string, offset = 0, len?:
     ramRead(m.ram, ch.phys, ch.len, ram, ch.at);
   }
   const devices: ByteView[] = [];
-  for (const r of allMappings(m)) {
-    if (r.bufId !== b.id) continue;
+  for (const r of mappingsOfBuffer(m, b.id)) {
     const dev = m.devices[r.dev];
     if (!dev) continue;
     // the mapping covers [r.phys, r.phys + r.size) of the buffer; show the overlap with the view

@@ -18,7 +18,7 @@ import { DMA_MAPPING_ERROR, dmaMapPage, dmaMapSg, dmaMapSingle, dmaMappingError,
 import { dmaAllocCoherent, dmaAllocNoncoherent, dmaFreeCoherent, dmaFreeNoncoherent } from './dma/coherent.ts';
 import { devRead, devWrite } from './hw/device.ts';
 import { advanceTime } from './iommu/iommu.ts';
-import { allMappings, mappingsOfBuffer } from './dma/tracking.ts';
+import { mappingsOfBuffer } from './dma/tracking.ts';
 
 
 function bindBuf(m: Machine, c: Command, id: number): void {
@@ -234,8 +234,8 @@ const CORE_OPS: OpTable = {
 
 /** The explorer's ownership check for CPU loads and stores (not a kernel log). */
 function cpuTouch(m: Machine, bufId: number, off: number, len: number, write: boolean, o: StepOutcome): void {
-  for (const r of allMappings(m)) {
-    if (r.bufId !== bufId || r.owner !== 'device' || r.api === 'coherent') continue;
+  for (const r of mappingsOfBuffer(m, bufId)) {
+    if (r.owner !== 'device' || r.api === 'coherent') continue;
     const b = m.buffers[bufId]!;
     const start = r.phys - (b.phys >= 0 ? b.phys : r.phys);
     if (b.phys >= 0 && (off + len <= start || off >= start + r.size)) continue;

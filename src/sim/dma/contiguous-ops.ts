@@ -63,7 +63,7 @@ import { freeBuffer, physOf } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { cmaDebugShowAreas, cmaAllocFailedLine, cmaAlloc, cmaAlignForSize, cmaBorrowMovable, cmaContains, cmaRelease, cmaReturnMovable, dmaContiguousEligible, CMA_ALIGNMENT } from './contiguous.ts';
 import { cmaOwnerOf, cmaPinned, type CmaState } from './cma-state.ts';
-import { allMappings } from './tracking.ts';
+import { mappingsOfBuffer } from './tracking.ts';
 
 const FILE = 'kernel/dma/contiguous.c';
 const FILE_GUP = 'mm/gup.c';
@@ -232,8 +232,7 @@ function migrateOut(m: Machine, pfn: number, o: StepOutcome): boolean | number {
   b.pages[idx] = to;
   m.vmap.set(b.va / PAGE_SIZE + idx, to);
   s.owner[pfn - s.area.basePfn] = -1;
-  for (const r of allMappings(m)) {
-    if (r.bufId !== b.id) continue;
+  for (const r of mappingsOfBuffer(m, b.id)) {
     const first = r.phys;
     const last = r.phys + r.size;
     if (first < oldPhys + PAGE_SIZE && last > oldPhys) {

@@ -3,7 +3,8 @@
  * owns which buffer, since which line): not a kernel structure — dma-direct
  * keeps none — but what the ownership views, the observations and the
  * timeline lanes read. One Map per device keyed by DMA address keeps map and
- * unmap O(1).
+ * unmap O(1); an index by buffer answers "who maps this buffer?" without a
+ * scan (CPU accesses ask it on every load and store).
  */
 import type { Machine, MapRecord } from '../machine.ts';
 
@@ -16,14 +17,33 @@ function perDevice(m: Machine, dev: string): Map<number, MapRecord> {
   return t;
 }
 
+function unindex(m: Machine, r: MapRecord): void {
+  const set = m.mapsByBuf.get(r.bufId);
+  if (!set) return;
+  set.delete(r);
+  if (!set.size) m.mapsByBuf.delete(r.bufId);
+}
+
 export function trackMapping(m: Machine, r: MapRecord): void {
-  perDevice(m, r.dev).set(r.addr, r);
+  const t = perDevice(m, r.dev);
+  const old = t.get(r.addr);
+  if (old) unindex(m, old);
+  t.set(r.addr, r);
+  let set = m.mapsByBuf.get(r.bufId);
+  if (!set) {
+    set = new Set();
+    m.mapsByBuf.set(r.bufId, set);
+  }
+  set.add(r);
 }
 
 export function untrackMapping(m: Machine, dev: string, addr: number): MapRecord | undefined {
   const t = m.maps[dev];
   const r = t?.get(addr);
-  if (r) t!.delete(addr);
+  if (r) {
+    t!.delete(addr);
+    unindex(m, r);
+  }
   return r;
 }
 
@@ -46,7 +66,6 @@ export function* allMappings(m: Machine): Generator<MapRecord> {
 }
 
 export function mappingsOfBuffer(m: Machine, bufId: number): MapRecord[] {
-  const out: MapRecord[] = [];
-  for (const r of allMappings(m)) if (r.bufId === bufId) out.push(r);
-  return out;
+  const set = m.mapsByBuf.get(bufId);
+  return set ? [...set] : [];
 }
