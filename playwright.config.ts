@@ -2,7 +2,8 @@ import { defineConfig } from '@playwright/test';
 
 // Debian's chromium (apt-get install chromium): Playwright's own browser download is not used.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PORT = 4173;
+// E2E_PORT lets two checkouts run their browser tests side by side.
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: './e2e',
