@@ -5,7 +5,11 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A symlinked node_modules is an install shared with another checkout: never
+# reinstall through it (npm ci would empty the other checkout's copy).
+if [ -L node_modules ]; then
+  [ -d node_modules/ ] || { echo "node_modules points nowhere: $(readlink node_modules)" >&2; exit 1; }
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "==> installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --prefer-offline --loglevel=error || { echo "npm ci failed" >&2; exit 1; }
 fi
