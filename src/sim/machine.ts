@@ -14,7 +14,7 @@ import { createRam, PAGE_SIZE, SZ_4G, type Ram } from './hw/memory.ts';
 import { createFreeList, type FreeList } from './mm/page-alloc.ts';
 import { createSwiotlb, type SwiotlbPool } from './dma/swiotlb.ts';
 import { createDebugState, type DebugState, type DmaDir } from './dma/debug.ts';
-import { archOps } from './arch/arch.ts';
+import { archOps, hasNonCoherentDma } from './arch/arch.ts';
 import { createIommuState, type IommuState } from './iommu/iommu.ts';
 import { createCmaState, type CmaState } from './dma/cma-state.ts';
 import type { GpuVm } from './hw/gpu-mmu.ts';
@@ -148,13 +148,13 @@ export interface Machine {
   dmaBufAttachments: DmaBufAttachment[];
 }
 
-function deviceFor(cfg: DeviceConfig, arch: Arch): Device {
+function deviceFor(cfg: DeviceConfig, arch: Arch, kernel: number): Device {
   return {
     name: cfg.name,
     cfg,
     maskBits: cfg.dmaMask,
     coherentMaskBits: cfg.dmaMask,
-    coherent: !archOps(arch).hasNonCoherentDma || cfg.coherent,
+    coherent: !hasNonCoherentDma(archOps(arch), kernel) || cfg.coherent,
     maxSegSize: 65536,
     driverBound: true,
   };
@@ -179,7 +179,7 @@ export function createMachine(config: MachineConfig): Machine {
     [low, config.ram],
   ];
   const devices: Record<string, Device> = {};
-  for (const d of config.devices) devices[d.name] = deviceFor(d, config.arch);
+  for (const d of config.devices) devices[d.name] = deviceFor(d, config.arch, kernel);
   return {
     config,
     arch: config.arch,
@@ -193,7 +193,7 @@ export function createMachine(config: MachineConfig): Machine {
     buffers: [],
     sgts: [],
     names: {},
-    debug: createDebugState(kernel, Math.log2(config.line)),
+    debug: createDebugState(kernel, archOps(config.arch).l1CacheShift),
     maps: {},
     mapsByBuf: new Map(),
     vmap: new Map(),

@@ -20,7 +20,7 @@ import type { Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
-import { PAGE_SIZE, SZ_16M, SZ_4G } from '../hw/memory.ts';
+import { PAGE_SIZE, SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
 import type { DmaDir } from './debug.ts';
@@ -137,7 +137,8 @@ export function coherentZoneLimit(m: Machine, dev: Device): number {
   const bus = dev.cfg.busLimit ? dmaBitMask(dev.cfg.busLimit) : 0;
   const mask = dmaBitMask(dev.coherentMaskBits);
   const limit = bus ? Math.min(mask, bus) : mask;
-  if (limit <= SZ_16M - 1) return SZ_16M;
+  const zoneDma = 2 ** archOps(m.arch).zoneDmaBits(m.kernel);
+  if (limit <= zoneDma - 1) return zoneDma;
   if (limit <= SZ_4G - 1) return SZ_4G;
   return m.config.ram;
 }

@@ -328,20 +328,30 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
   o.events.push({ kind: 'dma_sync', dev: dev.name, api: fn, addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, forCpu, why: why(fn, 'each mapped entry is synced like a single mapping') });
 }
 
-export function dmaSetMask(_m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {
+export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {
   o.resultKind = 'status';
-  // dma_direct_supported(): masks of 32 bits or more are always supported; smaller
-  // ones must cover ZONE_DMA (24 bits here)
-  if (bits < 24) {
+  if (!usesIommu(m, dev) && !directSupported(m, bits)) {
     o.result = -5;
     o.error = 'EIO';
-    o.events.push({ kind: 'note', text: 'mask not supported', why: why('dma_set_mask', `a ${bits}-bit mask cannot even reach ZONE_DMA: dma_supported() is false, -EIO`) });
+    o.events.push({ kind: 'note', text: 'mask not supported', why: why('dma_direct_supported', `a ${bits}-bit mask does not cover ZONE_DMA (${archOps(m.arch).zoneDmaBits(m.kernel)} bits on ${m.arch} ${m.config.kernel}) nor all of RAM: dma_supported() is false, -EIO`, 'kernel/dma/direct.c') });
     return;
   }
   dev.maskBits = bits;
   if (coherentToo) dev.coherentMaskBits = bits;
   o.result = 0;
   o.events.push({ kind: 'note', text: `mask ${bits} bits`, why: why(coherentToo ? 'dma_set_mask_and_coherent' : 'dma_set_mask', `the device can now address DMA_BIT_MASK(${bits}); mappings above it bounce or fail`) });
+}
+
+/**
+ * dma_direct_supported(): masks of 32 bits or more always; a smaller one must
+ * reach min(the last page of RAM, ZONE_DMA) — ZONE_DMA by architecture and
+ * version (ArchOps.zoneDmaBits: 16 MiB on x86, 1 GiB or 4 GiB on arm64).
+ * Behind a DMA IOMMU domain dma_supported() is always true.
+ */
+function directSupported(m: Machine, bits: number): boolean {
+  if (bits >= 32) return true;
+  const minMask = Math.min(m.config.ram - PAGE_SIZE, 2 ** archOps(m.arch).zoneDmaBits(m.kernel) - 1);
+  return 2 ** bits - 1 >= minMask;
 }
 
 /** device_release_driver(): dma-debug's bus notifier reports mappings still live. */

@@ -1,0 +1,208 @@
+// Every version gate of src/sim/kernel-versions.ts, tested at its boundary:
+// the same scenario on the last version before the gate and on the first
+// version with it, asserting what the kernel does differently on each side
+// (the gate's commit and both behaviours are in the table and in the test
+// name). The last test checks that no gate is left without its boundary test.
+import { describe, expect, it } from 'vitest';
+import { ALL_GATES, ARCH_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
+import { runScenario } from '../../src/scenario/run.ts';
+import type { RunResult, StepJson } from '../../src/scenario/result.ts';
+
+const registered = new Set<string>();
+
+/** The last release before `v`: 5.0 → 4.20, 6.0 → 5.19, 4.9 → 4.8. */
+function prev(v: string): string {
+  const [maj, min] = v.split('.').map(Number) as [number, number];
+  if (min > 0) return `${maj}.${min - 1}`;
+  const last: Record<number, number> = { 3: 19, 4: 20, 5: 19 };
+  return `${maj - 1}.${last[maj - 1]}`;
+}
+
+interface Sides {
+  before: RunResult;
+  after: RunResult;
+}
+
+/** Run `text` on both sides of `g` (the kernel as an override, so the header's own kernel does not matter). */
+function sides(g: Gate, text: string): Sides {
+  const before = runScenario(text, { kernel: prev(g.from) });
+  const after = runScenario(text, { kernel: g.from });
+  for (const r of [before, after]) {
+    expect(r.errors).toEqual([]);
+    expect(r.steps.filter((s) => s.error === 'EXCEPTION')).toEqual([]);
+  }
+  return { before, after };
+}
+
+/** The first step whose source starts with `prefix` (the statement as written, target included). */
+function at(r: RunResult, prefix: string): StepJson {
+  const s = r.steps.find((x) => x.source.startsWith(prefix));
+  if (!s) throw new Error(`no step starting with '${prefix}'`);
+  return s;
+}
+
+function text(r: RunResult, prefix: string): string | null {
+  return at(r, prefix).data?.text ?? null;
+}
+
+function boundary(g: Gate, what: string, fn: (s: Sides) => void, scenario: string): void {
+  registered.add(g.id);
+  it(`${g.id}: ${prev(g.from)} → ${g.from} (${g.commit ?? g.subject}): ${what}`, () => fn(sides(g, scenario)));
+}
+
+// ---------------------------------------------------------------------------
+
+describe('arch gates', () => {
+  boundary(
+    ARCH_GATES.arm64FromDeviceClean,
+    'a dirty header line is discarded by the FROM_DEVICE map before, written back after',
+    ({ before, after }) => {
+      expect(at(before, 'cpu_read(buf, 6)').data?.hex).toBe('000000000000');
+      expect(text(after, 'cpu_read(buf, 6)')).toBe('header');
+    },
+    `machine(arch=arm64)
+device(cam, dma_mask=64)
+buf = kmalloc(4096, GFP_KERNEL)
+cpu_write(buf, "header")
+h = dma_map_single(cam, buf, 4096, DMA_FROM_DEVICE)
+dev_write(cam, h + 64, "payload")
+dma_unmap_single(cam, h, 4096, DMA_FROM_DEVICE)
+cpu_read(buf, 6)
+`,
+  );
+
+  boundary(
+    ARCH_GATES.arm64PrepCoherentClean,
+    'arch_dma_prep_coherent cleans and invalidates before, only cleans after',
+    ({ before, after }) => {
+      const op = (r: RunResult) => at(r, 'ring, ring_dma').events.find((e) => e.kind === 'cache_maint');
+      expect(op(before)).toMatchObject({ kind: 'cache_maint', op: 'clean_inval' });
+      expect(op(after)).toMatchObject({ kind: 'cache_maint', op: 'clean' });
+    },
+    `machine(arch=arm64)
+device(gpu, dma_mask=64)
+ring, ring_dma = dma_alloc_coherent(gpu, 4096, GFP_KERNEL)
+`,
+  );
+
+  boundary(
+    ARCH_GATES.arm64KmallocBounce,
+    'a 64-byte non-coherent FROM_DEVICE kmalloc buffer is mapped in place before, bounced after',
+    ({ before, after }) => {
+      const path = (r: RunResult) => at(r, 'h = dma_map_single').events.find((e) => e.kind === 'dma_map');
+      expect(path(before)).toMatchObject({ path: 'direct' });
+      expect(path(after)).toMatchObject({ path: 'swiotlb' });
+    },
+    `machine(arch=arm64)
+device(spi, dma_mask=64)
+rx = kmalloc(64, GFP_KERNEL)
+h = dma_map_single(spi, rx, 64, DMA_FROM_DEVICE)
+`,
+  );
+
+  const zoneDma = `machine(arch=arm64, ram=8G)
+device(dev, dma_mask=64)
+dma_set_mask(dev, 30)
+`;
+  boundary(
+    ARCH_GATES.arm64ZoneDma30,
+    'a 30-bit mask is refused without ZONE_DMA (before), accepted with the 1 GiB ZONE_DMA (after)',
+    ({ before, after }) => {
+      expect(at(before, 'dma_set_mask').error).toBe('EIO');
+      expect(at(after, 'dma_set_mask').error).toBeNull();
+    },
+    zoneDma,
+  );
+  boundary(
+    ARCH_GATES.arm64ZoneDmaFirmware,
+    'a 30-bit mask is accepted with the 1 GiB ZONE_DMA (before), refused once ZONE_DMA reaches 4 GiB (after)',
+    ({ before, after }) => {
+      expect(at(before, 'dma_set_mask').error).toBeNull();
+      expect(at(after, 'dma_set_mask').error).toBe('EIO');
+    },
+    zoneDma,
+  );
+
+  boundary(
+    ARCH_GATES.riscvNoncoherent,
+    'without non-coherent support the device is coherent (no cache maintenance) before, gets cbo.clean after',
+    ({ before, after }) => {
+      const maint = (r: RunResult) => at(r, 'h = dma_map_single').events.filter((e) => e.kind === 'cache_maint');
+      expect(maint(before)).toEqual([]);
+      expect(maint(after)).toMatchObject([{ op: 'clean' }]);
+    },
+    `machine(arch=riscv)
+device(eth, dma_mask=64)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(eth, b, 4096, DMA_TO_DEVICE)
+`,
+  );
+
+  boundary(
+    ARCH_GATES.riscvNoFlush,
+    'sync_for_cpu flushes (the dirty neighbour overwrites the device bytes) before, invalidates (the neighbour is lost) after (128 bytes: not a kmalloc bounce on either side)',
+    ({ before, after }) => {
+      expect(text(before, 'cpu_read(s + 32, 8)')).not.toBe('rx frame');
+      expect(text(before, 'cpu_read(s, 9)')).toBe('neighbour');
+      expect(text(after, 'cpu_read(s + 32, 8)')).toBe('rx frame');
+      expect(at(after, 'cpu_read(s, 9)').data?.hex).toBe('00'.repeat(9));
+    },
+    `machine(arch=riscv)
+device(eth, dma_mask=64)
+s = kmalloc(192, GFP_KERNEL, at=0x20000000)
+h = dma_map_single(eth, s + 32, 128, DMA_FROM_DEVICE)
+cpu_write(s, "neighbour")
+dev_write(eth, h, "rx frame")
+dma_sync_single_for_cpu(eth, h, 128, DMA_FROM_DEVICE)
+cpu_read(s + 32, 8)
+cpu_read(s, 9)
+`,
+  );
+
+  boundary(
+    ARCH_GATES.riscvKmallocBounce,
+    'a 96-byte non-coherent FROM_DEVICE kmalloc buffer is mapped in place before, bounced after',
+    ({ before, after }) => {
+      const path = (r: RunResult) => at(r, 'h = dma_map_single').events.find((e) => e.kind === 'dma_map');
+      expect(path(before)).toMatchObject({ path: 'direct' });
+      expect(path(after)).toMatchObject({ path: 'swiotlb' });
+    },
+    `machine(arch=riscv)
+device(eth, dma_mask=64)
+s = kmalloc(96, GFP_KERNEL)
+h = dma_map_single(eth, s, 96, DMA_FROM_DEVICE)
+`,
+  );
+
+  it('dma-debug keys cachelines by L1_CACHE_SHIFT (64 B), not by the line size the machine models', () => {
+    const r = runScenario(`machine(arch=arm64, line=128)
+device(d, dma_mask=64)
+p = alloc_pages(GFP_KERNEL, 0)
+h1 = dma_map_single(d, p, 64, DMA_FROM_DEVICE)
+h2 = dma_map_single(d, p + 64, 64, DMA_FROM_DEVICE)
+`);
+    // two mappings in one 128-byte modelled line but in two 64-byte L1 lines: no EEXIST
+    expect(at(r, 'h2 =').warnings).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+
+/** Subsystems whose gates all have their boundary test here. */
+const COVERED = new Set(['arch']);
+
+describe('every gate has a boundary test', () => {
+  it('the tests above cover every gate of kernel-versions.ts', () => {
+    expect(ALL_GATES.filter((g) => COVERED.has(g.subsystem)).map((g) => g.id).filter((id) => !registered.has(id))).toEqual([]);
+  });
+
+  it('the eras the engine distinguishes start at the oldest version and at every gate, in order', () => {
+    const eras = kernelEras();
+    expect(eras[0]!.version).toBe('4.4');
+    const codes = eras.map((e) => e.code);
+    expect(codes).toEqual([...codes].sort((a, b) => a - b));
+    for (const g of ALL_GATES) expect(eras.some((e) => e.code === g.code && e.changes.includes(g))).toBe(true);
+    // arch-specific gates only appear for their architecture
+    expect(kernelEras('x86').some((e) => e.changes.some((g) => g.arch === 'arm64'))).toBe(false);
+  });
+});
