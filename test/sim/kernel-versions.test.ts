@@ -4,7 +4,7 @@
 // (the gate's commit and both behaviours are in the table and in the test
 // name). The last test checks that no gate is left without its boundary test.
 import { describe, expect, it } from 'vitest';
-import { ALL_GATES, ARCH_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
+import { ALL_GATES, ARCH_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
 
@@ -188,8 +188,97 @@ h2 = dma_map_single(d, p + 64, 64, DMA_FROM_DEVICE)
 
 // ---------------------------------------------------------------------------
 
+const SWIOTLB_FULL = `machine(arch=x86, ram=8G, swiotlb=256K)
+device(nic, dma_mask=32)
+a = kmalloc(262144, GFP_KERNEL)
+c = kmalloc(4096, GFP_KERNEL)
+ha = dma_map_single(nic, a, 262144, DMA_TO_DEVICE)
+hc = dma_map_single(nic, c, 4096, DMA_TO_DEVICE)
+`;
+
+/** A 4 KiB bounce of a buffer at offset 0x800 in its page: where its slot lands. */
+const SLOT_PLACEMENT = `machine(arch=x86, ram=8G, swiotlb=4M)
+device(nic, dma_mask=32)
+b = kmalloc(8192, GFP_KERNEL, at=0x100000800)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+`;
+
+function slotOffset(r: RunResult): number {
+  return Number(at(r, 'h = dma_map_single').result) % 4096;
+}
+
+describe('swiotlb gates', () => {
+  boundary(
+    SWIOTLB_GATES.noOverflowBuffer,
+    'a full pool also logs "DMA: Out of SW-IOMMU space" (swiotlb_full) before, only "swiotlb buffer is full" after',
+    ({ before, after }) => {
+      expect(at(before, 'hc =').warnings).toEqual(['nic: swiotlb buffer is full (sz: 4096 bytes)', 'nic: DMA: Out of SW-IOMMU space for 4096 bytes']);
+      expect(at(after, 'hc =').warnings).toEqual(['nic: swiotlb buffer is full (sz: 4096 bytes)']);
+      expect(at(after, 'hc =').error).toBe('DMA_MAPPING_ERROR');
+    },
+    SWIOTLB_FULL,
+  );
+  boundary(
+    SWIOTLB_GATES.fullTotals,
+    '"swiotlb buffer is full" gains the slot totals',
+    ({ before, after }) => {
+      expect(at(before, 'hc =').warnings).toEqual(['nic: swiotlb buffer is full (sz: 4096 bytes)']);
+      expect(at(after, 'hc =').warnings).toEqual(['nic: swiotlb buffer is full (sz: 4096 bytes), total 128 (slots), used 128 (slots)']);
+    },
+    SWIOTLB_FULL,
+  );
+  boundary(
+    SWIOTLB_GATES.copyUnlessSkip,
+    'a DMA_FROM_DEVICE map does not copy into the slot before (stale slot bytes), copies after',
+    ({ before, after }) => {
+      const bounces = (r: RunResult) => at(r, 'h = dma_map_single').events.filter((e) => e.kind === 'bounce');
+      expect(bounces(before)).toEqual([]);
+      expect(bounces(after)).toMatchObject([{ toSlot: true }]);
+    },
+    `machine(arch=x86, ram=8G)
+device(nic, dma_mask=32)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_FROM_DEVICE)
+`,
+  );
+  boundary(
+    SWIOTLB_GATES.copyAlways,
+    'DMA_ATTR_SKIP_CPU_SYNC skips the copy at map before, not after',
+    ({ before, after }) => {
+      const bounces = (r: RunResult) => at(r, 'h = dma_map_single').events.filter((e) => e.kind === 'bounce');
+      expect(bounces(before)).toEqual([]);
+      expect(bounces(after)).toMatchObject([{ toSlot: true }]);
+    },
+    `machine(arch=x86, ram=8G)
+device(nic, dma_mask=32)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC)
+`,
+  );
+  boundary(
+    SWIOTLB_GATES.slotOffsetMatch,
+    'a 4 KiB bounce of a buffer at page offset 0x800 gets a page-aligned slot before, a slot at offset 0x800 after',
+    ({ before, after }) => {
+      expect(slotOffset(before)).toBe(0);
+      expect(slotOffset(after)).toBe(0x800);
+    },
+    SLOT_PLACEMENT,
+  );
+  boundary(
+    SWIOTLB_GATES.slotPageAlign,
+    'the same bounce gets a slot at offset 0x800 before, a page-aligned slot after',
+    ({ before, after }) => {
+      expect(slotOffset(before)).toBe(0x800);
+      expect(slotOffset(after)).toBe(0);
+    },
+    SLOT_PLACEMENT,
+  );
+});
+
+// ---------------------------------------------------------------------------
+
 /** Subsystems whose gates all have their boundary test here. */
-const COVERED = new Set(['arch']);
+const COVERED = new Set(['arch', 'swiotlb']);
 
 describe('every gate has a boundary test', () => {
   it('the tests above cover every gate of kernel-versions.ts', () => {

@@ -24,6 +24,7 @@ import { PAGE_SIZE, SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
 import type { DmaDir } from './debug.ts';
+import { SWIOTLB_GATES } from '../kernel-versions.ts';
 import { isSwiotlbBuffer, logWarn, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle, warnOnce } from './swiotlb.ts';
 
 export const DMA_MAPPING_ERROR = -1;
@@ -58,7 +59,10 @@ export function padAddr(addr: number): string {
 
 function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
   const tlb = tblMapSingle(m, dev, phys, size, dir, attrs.skipCpuSync, attrs.noWarn, o);
-  if (tlb < 0) return DMA_MAPPING_ERROR;
+  if (tlb < 0) {
+    if (m.swiotlb && m.kernel < SWIOTLB_GATES.noOverflowBuffer.code) swiotlbFull(dev, size, dir, o);
+    return DMA_MAPPING_ERROR;
+  }
   if (!dmaCapable(dev, tlb, size)) {
     tblUnmapSingle(m, dev, tlb, size, dir, true, o);
     warnOnce(m, dev, 'swiotlb_map:overflow', `swiotlb addr ${padAddr(tlb)}+${size} overflow (mask ${maskHex(dev.maskBits)}, bus limit ${maskHex(dev.cfg.busLimit)}).`, o);
@@ -66,6 +70,26 @@ function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: Dm
   }
   if (!dev.coherent && !attrs.skipCpuSync) syncForDeviceArch(m, tlb, size, dir, o);
   return tlb;
+}
+
+/**
+ * Before 4.20 swiotlb_map_page() called swiotlb_full(): dev_err_ratelimited
+ * "DMA: Out of SW-IOMMU space for %zu bytes", then the overflow buffer (32 KiB,
+ * which dma_mapping_error() recognises) for a small mapping, or a panic for a
+ * larger one ("DMA: Random memory could be DMA accessed/written/read").
+ */
+function swiotlbFull(dev: Device, size: number, dir: DmaDir, o: StepOutcome): void {
+  logWarn(dev, `DMA: Out of SW-IOMMU space for ${size} bytes`, o);
+  if (size <= 32 * 1024) {
+    o.events.push({ kind: 'note', text: 'overflow buffer', why: why('swiotlb_full', 'the mapping gets io_tlb_overflow_buffer, which dma_mapping_error() reports as an error', 'lib/swiotlb.c') });
+    return;
+  }
+  const what = dir === 'DMA_BIDIRECTIONAL' ? 'accessed' : dir === 'DMA_FROM_DEVICE' ? 'written' : 'read';
+  const text = `Kernel panic - not syncing: DMA: Random memory could be DMA ${what}`;
+  o.warnings.push(text);
+  o.events.push({ kind: 'log', level: 'err', text });
+  o.observations.push('the mapping is larger than the 32 KiB overflow buffer: swiotlb_full() panics; the explorer carries on');
+  o.error = 'BUG';
 }
 
 export function syncForDeviceArch(m: Machine, phys: number, size: number, dir: DmaDir, o: StepOutcome): void {
