@@ -4,7 +4,7 @@
 // (the gate's commit and both behaviours are in the table and in the test
 // name). The last test checks that no gate is left without its boundary test.
 import { describe, expect, it } from 'vitest';
-import { ALL_GATES, ARCH_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
+import { ALL_GATES, ARCH_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
 
@@ -34,10 +34,10 @@ function sides(g: Gate, text: string): Sides {
   return { before, after };
 }
 
-/** The first step whose source starts with `prefix` (the statement as written, target included). */
-function at(r: RunResult, prefix: string): StepJson {
-  const s = r.steps.find((x) => x.source.startsWith(prefix));
-  if (!s) throw new Error(`no step starting with '${prefix}'`);
+/** The `nth` (0-based) step whose source starts with `prefix` (the statement as written, target included, comment excluded). */
+function at(r: RunResult, prefix: string, nth = 0): StepJson {
+  const s = r.steps.filter((x) => x.source.startsWith(prefix))[nth];
+  if (!s) throw new Error(`no step ${nth} starting with '${prefix}'`);
   return s;
 }
 
@@ -277,8 +277,145 @@ h = dma_map_single(nic, b, 4096, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC)
 
 // ---------------------------------------------------------------------------
 
+const UNTRUSTED = `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(tbt, dma_mask=64, bus=pci, untrusted=true, coherent=true, iommu=smmu)
+msg = kmalloc(64, GFP_KERNEL)
+cpu_write(msg, "hello")
+h = dma_map_single(tbt, msg, 64, DMA_FROM_DEVICE)
+dev_read(tbt, h, 5)
+`;
+
+describe('dma-iommu gates', () => {
+  boundary(
+    DMA_IOMMU_GATES.lazyFlushQueue,
+    'arm-smmu has no lazy mode before (a read after unmap faults), a flush queue after (the stale IOTLB entry still translates)',
+    ({ before, after }) => {
+      expect(at(before, 'dev_read(nic, h, 4)', 1).error).toBe('FAULT');
+      expect(at(after, 'dev_read(nic, h, 4)', 1).data?.text).toBe('data');
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=lazy)
+device(nic, dma_mask=64, coherent=true, iommu=smmu)
+b = kmalloc(4096, GFP_KERNEL)
+cpu_write(b, "data")
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+dev_read(nic, h, 4)
+dma_unmap_single(nic, h, 4096, DMA_TO_DEVICE)
+dev_read(nic, h, 4)
+`,
+  );
+  boundary(
+    DMA_IOMMU_GATES.untrustedBounce,
+    'an untrusted device is given the kmalloc page itself before, a bounce slot after',
+    ({ before, after }) => {
+      const slots = (r: RunResult) => at(r, 'h = dma_map_single').events.filter((e) => e.kind === 'swiotlb_alloc');
+      expect(slots(before)).toEqual([]);
+      expect(at(before, 'h = dma_map_single').observations.join(' ')).toContain('before 5.11 dma-iommu does not bounce');
+      expect(slots(after)).toHaveLength(1);
+    },
+    UNTRUSTED,
+  );
+  boundary(
+    DMA_IOMMU_GATES.paddingZeroFix,
+    'a DMA_FROM_DEVICE bounce is zeroed over the copied-in data before (the device reads zeros), keeps the original bytes after',
+    ({ before, after }) => {
+      expect(at(before, 'dev_read(tbt, h, 5)').data?.hex).toBe('0000000000');
+      expect(text(after, 'dev_read(tbt, h, 5)')).toBe('hello');
+    },
+    UNTRUSTED,
+  );
+  boundary(
+    DMA_IOMMU_GATES.pci32Once,
+    'a PCI device keeps trying 32-bit IOVAs silently before, says "Using 48-bit DMA addresses" once and stops after',
+    ({ before, after }) => {
+      expect(at(before, 'h4 =').warnings).toEqual([]);
+      expect(Number(at(before, 'h5 =').result)).toBeLessThan(2 ** 32);
+      expect(at(after, 'h4 =').warnings).toEqual(['gpu: Using 48-bit DMA addresses']);
+      expect(Number(at(after, 'h5 =').result)).toBeGreaterThan(2 ** 32);
+    },
+    `machine(arch=arm64, ram=8G)
+iommu(smmu, mode=strict)
+device(gpu, dma_mask=64, bus=pci, coherent=true, iommu=smmu)
+small = kmalloc(4096, GFP_KERNEL)
+h1 = dma_map_single(gpu, small, 4096, DMA_TO_DEVICE)
+v1 = alloc_pages(GFP_KERNEL, 18)
+v2 = alloc_pages(GFP_KERNEL, 18)
+v3 = alloc_pages(GFP_KERNEL, 18)
+h2 = dma_map_page(gpu, v1, 0, 1G, DMA_BIDIRECTIONAL)
+h3 = dma_map_page(gpu, v2, 0, 1G, DMA_BIDIRECTIONAL)
+h4 = dma_map_page(gpu, v3, 0, 1G, DMA_BIDIRECTIONAL)
+other = kmalloc(4096, GFP_KERNEL)
+h5 = dma_map_single(gpu, other, 4096, DMA_TO_DEVICE)
+`,
+  );
+});
+
+const UNMANAGED = `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(gpu, dma_mask=40, coherent=true, iommu=smmu)
+dom = iommu_domain_alloc(smmu)
+iommu_attach_device(dom, gpu)
+big = alloc_pages(GFP_KERNEL, 9)
+cpu_write(big, "block")
+`;
+
+describe('io-pgtable gates', () => {
+  boundary(
+    IO_PGTABLE_GATES.noProtEinval,
+    'iommu_map with no permission returns 0 and maps nothing before (the device faults), -EINVAL after',
+    ({ before, after }) => {
+      expect(at(before, 'iommu_map').error).toBeNull();
+      expect(at(before, 'dev_read').error).toBe('FAULT');
+      expect(at(after, 'iommu_map').error).toBe('EINVAL');
+    },
+    UNMANAGED + `iommu_map(dom, 0x40000000, big, 4096, 0)
+dev_read(gpu, 0x40000000, 5)
+`,
+  );
+  boundary(
+    IO_PGTABLE_GATES.noSplitBlock,
+    'unmapping 4 KiB of a 2 MiB block splits it before (4096 unmapped, the rest still mapped), is refused after (0)',
+    ({ before, after }) => {
+      expect(at(before, 'iommu_unmap').result).toBe(4096);
+      expect(at(before, 'dev_read(gpu, 0x40000000').error).toBe('FAULT');
+      expect(at(before, 'dev_read(gpu, 0x40001000').error).toBeNull();
+      expect(at(after, 'iommu_unmap').result).toBe(0);
+      expect(at(after, 'iommu_unmap').warnings).toEqual(['Unmap of a partial large IOPTE is not allowed']);
+      expect(text(after, 'dev_read(gpu, 0x40000000')).toBe('block');
+    },
+    UNMANAGED + `iommu_map(dom, 0x40000000, big, 2M, IOMMU_READ)
+iommu_unmap(dom, 0x40000000, 4096)
+dev_read(gpu, 0x40000000, 5)
+dev_read(gpu, 0x40001000, 5)
+`,
+  );
+
+  it('a lazy unmap that frees a whole last-level table flushes its walk at once: no stale IOTLB window (io_pgtable_tlb_flush_walk)', () => {
+    const r = runScenario(`machine(arch=arm64, ram=8G)
+iommu(smmu, mode=lazy)
+device(nic, dma_mask=64, coherent=true, iommu=smmu)
+b = alloc_pages(GFP_KERNEL, 10)
+h = dma_map_page(nic, b, 4096, 2M, DMA_TO_DEVICE)
+s = kmalloc(4096, GFP_KERNEL)
+hs = dma_map_single(nic, s, 4096, DMA_TO_DEVICE)
+dev_read(nic, h, 4)
+dev_read(nic, hs, 4)
+dma_unmap_page(nic, h, 2M, DMA_TO_DEVICE)
+dma_unmap_single(nic, hs, 4096, DMA_TO_DEVICE)
+dev_read(nic, h, 4)   # 4 KiB pages (the physical range is not 2 MiB aligned): their whole table is freed
+dev_read(nic, hs, 4)  # single leaf cleared
+`);
+    expect(at(r, 'dev_read(nic, h, 4)', 1).error).toBe('FAULT');
+    expect(at(r, 'dev_read(nic, hs, 4)', 1).error).toBeNull();
+    expect(at(r, 'dev_read(nic, hs, 4)', 1).observations.join(' ')).toContain('stale IOTLB hit');
+  });
+});
+
+// ---------------------------------------------------------------------------
+
 /** Subsystems whose gates all have their boundary test here. */
-const COVERED = new Set(['arch', 'swiotlb']);
+const COVERED = new Set(['arch', 'swiotlb', 'dma-iommu', 'io-pgtable']);
 
 describe('every gate has a boundary test', () => {
   it('the tests above cover every gate of kernel-versions.ts', () => {

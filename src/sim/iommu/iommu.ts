@@ -46,7 +46,8 @@
  *   IOTLB: it does not drain a flush queue (only fq_flush_iotlb advances the
  *   counters). The explorer follows the kernel.
  */
-import type { MachineConfig } from '../config.ts';
+import { kernelCode, type MachineConfig } from '../config.ts';
+import { DMA_IOMMU_GATES } from '../kernel-versions.ts';
 import type { SimEvent, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import type { Device, Machine } from '../machine.ts';
@@ -136,6 +137,8 @@ export interface IommuState {
   fqDomains: number[];
   /** Mapped scatterlists by sg_table id. */
   sg: Record<number, IommuSgMap>;
+  /** The machine's kernel version code (io-pgtable and arm-smmu behave by version). */
+  kernel: number;
 }
 
 function why(fn: string, rule: string, file = FILE): Why {
@@ -159,7 +162,7 @@ function newDomain(s: IommuState, unit: IommuUnit, name: string, type: DomainTyp
     type,
     cb: unit.nextCb++,
     granule: unit.pgsize,
-    pt: paging ? createIoPgtable({ name, ias: IOMMU_IAS, oas: IOMMU_IAS }) : null,
+    pt: paging ? createIoPgtable({ name, ias: IOMMU_IAS, oas: IOMMU_IAS, kernel: s.kernel }) : null,
     iotlb: paging ? createIotlb(name) : null,
     // iommu_dma_init_domain(): init_iova_domain(iovad, 1UL << __ffs(pgsize_bitmap), base_pfn)
     iovad: dma ? createIovaDomain({ name, granule: unit.pgsize, apertureStart: 0 }) : null,
@@ -178,8 +181,10 @@ function newDomain(s: IommuState, unit: IommuUnit, name: string, type: DomainTyp
  * IOMMU's mode).
  */
 export function createIommuState(config: MachineConfig): IommuState {
-  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {} };
-  for (const u of config.iommus) s.units[u.name] = { name: u.name, mode: u.mode, pgsize: u.pgsize, nextCb: 0, nextSid: 0 };
+  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {}, kernel: kernelCode(config.kernel) };
+  // before 5.0 arm-smmu had no non-strict mode: iommu.strict=0 does not exist and every DMA domain is strict
+  const lazyOk = s.kernel >= DMA_IOMMU_GATES.lazyFlushQueue.code;
+  for (const u of config.iommus) s.units[u.name] = { name: u.name, mode: u.mode === 'lazy' && !lazyOk ? 'strict' : u.mode, pgsize: u.pgsize, nextCb: 0, nextSid: 0 };
   for (const d of config.devices) {
     const unit = d.iommu ? s.units[d.iommu] : undefined;
     if (!unit) continue;
@@ -365,9 +370,21 @@ export function iommuUnmapFast(dom: IommuDomain, iova: number, size: number, que
   if (!dom.pt) return 0;
   const r = ptUnmap(dom.pt, iova, size, queued);
   pushAll(o, r.events);
-  if (r.log) o.warnings.push(r.log);
+  // the unaligned pr_err and the partial-block WARN_ONCE
+  for (const e of r.events) if (e.kind === 'log') o.warnings.push(e.text);
+  for (const w of r.walkFlushed) {
+    if (!dom.iotlb) break;
+    pushAll(o, iotlbInvalidateRange(dom.iotlb, w.iova, w.size).events);
+    if (queued) o.events.push({ kind: 'note', text: `walk flushed: ${hex(w.iova)}+${hex(w.size)}`, why: WHY_WALK_FLUSH });
+  }
   return r.unmapped;
 }
+
+const WHY_WALK_FLUSH = why(
+  '__arm_lpae_unmap',
+  'The unmap freed a whole last-level table: io_pgtable_tlb_flush_walk() invalidates its range synchronously ("Also flush any partial walks"), whatever the gather says, so this range has no stale IOTLB window even in lazy mode.',
+  'drivers/iommu/io-pgtable-arm.c',
+);
 
 /** iommu_iotlb_sync(domain, gather): invalidate the gathered range now. */
 export function iommuIotlbSync(dom: IommuDomain, iova: number, size: number, o: StepOutcome): void {
