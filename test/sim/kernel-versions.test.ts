@@ -4,7 +4,7 @@
 // (the gate's commit and both behaviours are in the table and in the test
 // name). The last test checks that no gate is left without its boundary test.
 import { describe, expect, it } from 'vitest';
-import { ALL_GATES, ARCH_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
+import { ALL_GATES, ARCH_GATES, CMA_GATES, DIRECT_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
 
@@ -414,8 +414,90 @@ dev_read(nic, hs, 4)  # single leaf cleared
 
 // ---------------------------------------------------------------------------
 
+const OVERFLOW = (mask: number) => `machine(arch=x86, ram=8G, swiotlb=0)
+device(nic, dma_mask=${mask})
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+`;
+
+describe('dma-direct and mapping gates', () => {
+  boundary(
+    DIRECT_GATES.vmapStack,
+    'a stack buffer is linear-map memory before (mapped, "fromstack"), vmalloc memory after (dma-debug\'s vmalloc report)',
+    ({ before, after }) => {
+      const b = at(before, 'h = dma_map_single');
+      expect(b.error).toBeNull();
+      expect(b.warnings.join('\n')).toContain('device driver maps memory fromstack [addr=');
+      expect(at(after, 'h = dma_map_single').warnings.join('\n')).toContain('device driver maps memory from vmalloc area');
+    },
+    `machine(arch=arm64)
+device(d, dma_mask=64)
+s = stack_buffer(64)
+h = dma_map_single(d, s, 64, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
+    DIRECT_GATES.vmallocRejected,
+    'dma_map_single of vmalloc memory goes ahead with dma-debug\'s report before, is refused after',
+    ({ before, after }) => {
+      const b = at(before, 'h = dma_map_single');
+      expect(b.error).toBeNull();
+      expect(b.warnings.join('\n')).toContain('device driver maps memory from vmalloc area');
+      expect(at(after, 'h = dma_map_single').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(after, 'h = dma_map_single').warnings.join('\n')).toContain('rejecting DMA map of vmalloc memory');
+    },
+    `machine(arch=arm64)
+device(d, dma_mask=64)
+v = vmalloc(4096)
+h = dma_map_single(d, v, 4096, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
+    DIRECT_GATES.overflowReportAddr,
+    'check_addr\'s "dma_direct_map_page: overflow … of device mask" before, report_addr\'s dev_err_once + WARN_ON_ONCE after',
+    ({ before, after }) => {
+      expect(at(before, 'h =').warnings).toEqual(['nic: dma_direct_map_page: overflow 0x00000001fffff000+4096 of device mask ffffffff']);
+      expect(at(after, 'h =').warnings).toEqual(['nic: overflow 0x00000001fffff000+4096 of DMA mask ffffffff bus mask 0', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
+    },
+    OVERFLOW(32),
+  );
+  boundary(
+    DIRECT_GATES.overflowBusLimit,
+    '"bus mask" before, "bus limit" after',
+    ({ before, after }) => {
+      expect(at(before, 'h =').warnings[0]).toContain('bus mask 0');
+      expect(at(after, 'h =').warnings[0]).toContain('bus limit 0');
+    },
+    OVERFLOW(32),
+  );
+  boundary(
+    DIRECT_GATES.overflowAlways,
+    'a 30-bit mask gets only the bare WARN_ON_ONCE before, the "DMA addr … overflow" report after',
+    ({ before, after }) => {
+      expect(at(before, 'h =').warnings).toEqual(['WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
+      expect(at(after, 'h =').warnings).toEqual(['nic: DMA addr 0x00000001fffff000+4096 overflow (mask 3fffffff, bus limit 0).']);
+    },
+    OVERFLOW(30),
+  );
+  boundary(
+    DIRECT_GATES.cmaSinglePage,
+    'a blocking single-page dma_alloc_coherent comes from CMA before, from the page allocator after',
+    ({ before, after }) => {
+      const fromCma = (r: RunResult) => at(r, 'cpu, h = dma_alloc_coherent').events.some((e) => e.kind === 'cma' && e.op === 'alloc');
+      expect(fromCma(before)).toBe(true);
+      expect(fromCma(after)).toBe(false);
+    },
+    `machine(arch=arm64, ram=8G)
+device(d, dma_mask=32)
+cpu, h = dma_alloc_coherent(d, 4096, GFP_KERNEL)
+`,
+  );
+});
+
+// ---------------------------------------------------------------------------
+
 /** Subsystems whose gates all have their boundary test here. */
-const COVERED = new Set(['arch', 'swiotlb', 'dma-iommu', 'io-pgtable']);
+const COVERED = new Set(['arch', 'swiotlb', 'dma-iommu', 'io-pgtable', 'direct']);
 
 describe('every gate has a boundary test', () => {
   it('the tests above cover every gate of kernel-versions.ts', () => {

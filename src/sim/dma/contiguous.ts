@@ -37,10 +37,11 @@
  *
  * Simplified:
  * - One range per area (`nranges` = 1: "range 0").
- * - Migration is per page through the caller's callbacks, in pfn order, and
- *   stops at the first page that cannot move (the kernel migrates in batches
- *   and retries a few times before giving up with -EBUSY). Pages migrated
- *   before the failure stay migrated.
+ * - Migration is per page through the caller's callbacks, in pfn order; a
+ *   page that cannot move is skipped and the rest of the range still migrates
+ *   (the kernel migrates in batches and retries a few times), then the
+ *   candidate fails with "alloc_contig_range: [start, end) PFNs busy".
+ *   Pages migrated stay migrated.
  * - Pages lent to movable allocations are tracked here (`borrowed`), separately
  *   from the CMA bitmap: they are free in the bitmap but occupied in reality.
  * - `cma_release` of pages that are not allocated is not caught by the kernel
@@ -102,6 +103,8 @@ export interface CmaAllocResult {
   ret: number;
   /** Kernel log lines on failure (the pr_err and `cma_debug_show_areas`). */
   log: string[];
+  /** alloc_contig_range's "PFNs busy" line for each candidate a page could not leave. */
+  busyLines: string[];
   /** Pages migrated out (including those of failed candidates). */
   migrated: number;
   events: SimEvent[];
@@ -258,7 +261,7 @@ function clearBits(area: CmaArea, start: number, n: number): number {
 export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: CmaIsBusy, migrate: CmaMigrate, opts: CmaAllocOptions = {}): CmaAllocResult {
   const events: SimEvent[] = [];
   let migrated = 0;
-  if (!area.count || !count) return { pfn: -1, ret: 0, log: [], migrated, events };
+  if (!area.count || !count) return { pfn: -1, ret: 0, log: [], busyLines: [], migrated, events };
   align = Math.min(align, CMA_ALIGNMENT);
   const op = area.orderPerBit;
   // cma_bitmap_aligned_mask / cma_bitmap_aligned_offset
@@ -268,6 +271,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
   const bitmapCount = Math.ceil(count / 2 ** op);
   let ret = EBUSY;
   let pfnOut = -1;
+  const busyLines: string[] = [];
 
   if (bitmapCount <= maxno) {
     for (let start = 0; ; ) {
@@ -277,15 +281,15 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
       if (bitmapNo >= maxno) break;
       setBits(area, bitmapNo, bitmapCount);
       const pfn = area.basePfn + bitmapNo * 2 ** op;
-      // alloc_contig_frozen_range(pfn, pfn + count, ACR_CMA, gfp)
+      // alloc_contig_frozen_range(pfn, pfn + count, ACR_CMA, gfp): migrate_pages
+      // moves every page it can; one that stays makes the isolation test fail
       let ok = true;
       for (let p = pfn; p < pfn + count; p++) {
         if (!isBusy(p)) continue;
         const r = migrate(p);
         if (r === false) {
           ok = false;
-          events.push({ kind: 'cma', op: 'busy_retry', pfn, count, why: WHY_BUSY });
-          break;
+          continue;
         }
         migrated++;
         const bi = p - area.basePfn;
@@ -300,6 +304,11 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
         pfnOut = pfn;
         break;
       }
+      // test_pages_isolated() failed: pr_info_ratelimited("%s: [%lx, %lx) PFNs busy\n", __func__, outer_start, end)
+      const busyLine = `alloc_contig_range: [${pfn.toString(16)}, ${(pfn + count).toString(16)}) PFNs busy`;
+      busyLines.push(busyLine);
+      events.push({ kind: 'log', level: 'info', text: busyLine });
+      events.push({ kind: 'cma', op: 'busy_retry', pfn, count, why: WHY_BUSY });
       clearBits(area, bitmapNo, bitmapCount);
       // try again with a bit different memory target
       start = bitmapNo + mask + 1;
@@ -309,7 +318,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
   if (ret === 0) {
     area.allocPagesSuccess += count;
     events.push({ kind: 'cma', op: 'alloc', pfn: pfnOut, count, why: WHY_ALLOC });
-    return { pfn: pfnOut, ret, log: [], migrated, events };
+    return { pfn: pfnOut, ret, log: [], busyLines, migrated, events };
   }
   area.allocPagesFail += count;
   const log: string[] = [];
@@ -319,7 +328,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
     for (let i = 0; i < log.length; i++) events.push({ kind: 'log', level: i === 0 ? 'err' : 'info', text: log[i] });
   }
   events.push({ kind: 'cma', op: 'fail', pfn: area.basePfn, count, why: WHY_FAIL });
-  return { pfn: -1, ret, log, migrated, events };
+  return { pfn: -1, ret, log, busyLines, migrated, events };
 }
 
 /** `cma_release(cma, pages, count)`: false when the pages are not in the area. */

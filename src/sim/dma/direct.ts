@@ -24,7 +24,7 @@ import { PAGE_SIZE, SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
 import type { DmaDir } from './debug.ts';
-import { SWIOTLB_GATES } from '../kernel-versions.ts';
+import { DIRECT_GATES, SWIOTLB_GATES } from '../kernel-versions.ts';
 import { isSwiotlbBuffer, logWarn, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle, warnOnce } from './swiotlb.ts';
 
 export const DMA_MAPPING_ERROR = -1;
@@ -102,6 +102,35 @@ export function syncForCpuArch(m: Machine, phys: number, size: number, dir: DmaD
   if (plan) runMaintenance(m, phys, size, plan, o);
 }
 
+/**
+ * The report of a buffer the device cannot reach and no swiotlb to bounce it,
+ * by version (DIRECT_GATES):
+ * - before 5.0 check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu
+ *   of device mask %llx" every time, only for masks of 32 bits or more;
+ * - 5.0–5.6 report_addr(): dev_err_once "overflow %pad+%zu of DMA mask %llx
+ *   bus mask %llx" ("bus limit" from 5.5) for masks of 32 bits or more or a
+ *   bus limit, then WARN_ON_ONCE(1) whatever the mask;
+ * - from 5.7: dev_WARN_ONCE "DMA addr %pad+%zu overflow (mask %llx, bus limit
+ *   %llx)." for every mask.
+ */
+function overflowReport(m: Machine, dev: Device, phys: number, size: number, o: StepOutcome): void {
+  const mask = maskHex(dev.maskBits);
+  const bus = maskHex(dev.cfg.busLimit);
+  if (m.kernel >= DIRECT_GATES.overflowAlways.code) {
+    warnOnce(m, dev, 'dma_direct_map_phys:overflow', `DMA addr ${padAddr(phys)}+${size} overflow (mask ${mask}, bus limit ${bus}).`, o);
+    return;
+  }
+  const printed = dev.maskBits >= 32 || dev.cfg.busLimit > 0;
+  if (m.kernel < DIRECT_GATES.overflowReportAddr.code) {
+    if (printed) logWarn(dev, `dma_direct_map_page: overflow ${padAddr(phys)}+${size} of device mask ${mask}`, o);
+    else o.observations.push('check_addr() prints nothing for a DMA mask under 32 bits: the map fails silently');
+    return;
+  }
+  const word = m.kernel >= DIRECT_GATES.overflowBusLimit.code ? 'bus limit' : 'bus mask';
+  if (printed) warnOnce(m, dev, 'report_addr:dev_err_once', `overflow ${padAddr(phys)}+${size} of DMA mask ${mask} ${word} ${bus}`, o);
+  warnOnce(m, null, 'report_addr:WARN_ON_ONCE', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)', o);
+}
+
 /** dma_direct_map_phys(): returns the DMA address or DMA_MAPPING_ERROR. */
 export function directMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
   if (dev.cfg.swiotlb === 'force') {
@@ -119,7 +148,7 @@ export function directMap(m: Machine, dev: Device, phys: number, size: number, d
       return swiotlbMap(m, dev, phys, size, dir, attrs, o);
     }
     o.events.push({ kind: 'note', text: 'no swiotlb', why: why('dma_direct_map_phys', `${reason}, and there is no swiotlb pool to bounce through`) });
-    warnOnce(m, dev, 'dma_direct_map_phys:overflow', `DMA addr ${padAddr(phys)}+${size} overflow (mask ${maskHex(dev.maskBits)}, bus limit ${maskHex(dev.cfg.busLimit)}).`, o);
+    overflowReport(m, dev, phys, size, o);
     return DMA_MAPPING_ERROR;
   }
   if (!dev.coherent && !attrs.skipCpuSync) syncForDeviceArch(m, phys, size, dir, o);

@@ -20,6 +20,7 @@ import { debugMap, debugMapSg, debugMapTimeFinding, debugMappingError, debugRele
 import { archOps } from '../arch/arch.ts';
 import { DMA_MAPPING_ERROR, directMap, directSyncForCpu, directSyncForDevice, directUnmap, logWarn, type Attrs } from './direct.ts';
 import { warnOnce } from './swiotlb.ts';
+import { DIRECT_GATES } from '../kernel-versions.ts';
 import { devUsesDmaIommu } from '../iommu/iommu.ts';
 import { iommuDmaMapPhys, iommuDmaMapSg, iommuDmaSyncSg, iommuDmaSyncSingle, iommuDmaUnmapPhys, iommuDmaUnmapSg } from '../iommu/dma-iommu.ts';
 import { exactMapping, findMapping, trackMapping, untrackMapping } from './tracking.ts';
@@ -129,6 +130,15 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
 export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
   if (!checkDirection(dir, 'dma_map_single_attrs', o)) return;
   const va = buf.va + off;
+  if (isVmallocAddr(va) && m.kernel < DIRECT_GATES.vmallocRejected.code) {
+    // before 5.18: debug_dma_map_single() complains, then dma_map_page_attrs(virt_to_page(ptr), …) goes ahead
+    report([debugMapTimeFinding(m.debug, dev.name, { kind: 'vmalloc', addr: va, len: size })], o);
+    o.observations.push(
+      "before 5.18 dma_map_single does not refuse a vmalloc address: virt_to_page() of it gives a struct page that is not the buffer's, so the device is handed unrelated memory; the explorer maps the buffer's first physical page so the rest of the scenario can run",
+    );
+    mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', o);
+    return;
+  }
   if (isVmallocAddr(va)) {
     warnOnce(m, dev, 'dma_map_single_attrs:vmalloc', 'rejecting DMA map of vmalloc memory', o);
     o.events.push({
@@ -141,7 +151,16 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
     o.resultKind = 'addr';
     return;
   }
+  stackCheck(m, dev, buf, va, o);
   mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', o);
+}
+
+/** check_for_stack() in debug_dma_map_page/phys: a linear-map stack ("[addr=%p]") or a page of the vmapped stack ("[probable addr=%p]"). */
+function stackCheck(m: Machine, dev: Device, buf: Buffer, va: number, o: StepOutcome): void {
+  if (buf.kind !== 'stack' || !m.stack) return;
+  const probable = isVmallocAddr(va);
+  report([debugMapTimeFinding(m.debug, dev.name, { kind: 'stack', addr: va, probable })], o);
+  o.events.push({ kind: 'note', text: `stack page at ${fmtVa(va - (va % PAGE_SIZE))}`, why: why('check_for_stack', probable ? 'dma-debug compares the page with every page of the vmapped stack' : 'object_is_on_stack(): the address lies inside the current task\'s (linear-map) stack', 'kernel/dma/debug.c') });
 }
 
 /**
@@ -152,11 +171,7 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
 export function dmaMapPage(m: Machine, dev: Device, buf: Buffer, ptrOff: number, offset: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
   if (!checkDirection(dir, 'dma_map_page_attrs', o)) return;
   const phys = physOf(m, buf, ptrOff + offset);
-  if (buf.kind === 'stack' && m.stack) {
-    const va = buf.va + ptrOff + offset;
-    report([debugMapTimeFinding(m.debug, dev.name, { kind: 'stack', addr: va, probable: true })], o);
-    o.events.push({ kind: 'note', text: `stack page at ${fmtVa(va - (va % PAGE_SIZE))}`, why: why('check_for_stack', 'dma-debug compares the page with every page of the vmapped stack', 'kernel/dma/debug.c') });
-  }
+  stackCheck(m, dev, buf, buf.va + ptrOff + offset, o);
   mapPhys(m, dev, buf, phys, size, dir, attrs, 'page', o);
 }
 
