@@ -4,7 +4,7 @@
 // (the gate's commit and both behaviours are in the table and in the test
 // name). The last test checks that no gate is left without its boundary test.
 import { describe, expect, it } from 'vitest';
-import { ALL_GATES, ARCH_GATES, CMA_GATES, DIRECT_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
+import { ALL_GATES, ARCH_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
 
@@ -496,8 +496,267 @@ cpu, h = dma_alloc_coherent(d, 4096, GFP_KERNEL)
 
 // ---------------------------------------------------------------------------
 
+const warns = (r: RunResult, prefix: string, nth = 0) => at(r, prefix, nth).warnings.join('\n');
+
+describe('dma-debug gates', () => {
+  boundary(
+    DEBUG_GATES.vmapStack,
+    '"fromstack [addr=" for a linear-map stack before, "from stack [probable addr=" for a vmapped one after',
+    ({ before, after }) => {
+      expect(warns(before, 'h = dma_map_page')).toContain('device driver maps memory fromstack [addr=');
+      expect(warns(after, 'h = dma_map_page')).toContain('device driver maps memory from stack [probable addr=');
+    },
+    `machine(arch=arm64)
+device(d, dma_mask=64)
+s = stack_buffer(64)
+h = dma_map_page(d, s, 0, 64, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
+    DEBUG_GATES.kernelDmaDir,
+    'findings come from lib/dma-debug.c before, kernel/dma/debug.c after',
+    ({ before, after }) => {
+      const file = (r: RunResult) => at(r, 'dma_unmap_single').events.find((e) => e.kind === 'finding')?.why.file;
+      expect(file(before)).toBe('lib/dma-debug.c');
+      expect(file(after)).toBe('kernel/dma/debug.c');
+    },
+    `machine(arch=arm64)
+device(d, dma_mask=64)
+dma_unmap_single(d, 0x1000, 64, DMA_TO_DEVICE)
+`,
+  );
+  const NOT_ALLOCATED = `machine(arch=arm64)
+device(d, dma_mask=64)
+dma_unmap_single(d, 0x1000, 64, DMA_TO_DEVICE)
+`;
+  boundary(
+    DEBUG_GATES.prFmt,
+    '"<device>: DMA-API: …" before, "DMA-API: <device>: …" after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_unmap_single')).toMatch(/^d[ a-z]*: DMA-API: device driver tries to free DMA memory it has not allocated/);
+      expect(warns(after, 'dma_unmap_single')).toMatch(/^DMA-API: d[ a-z]*: device driver tries to free DMA memory it has not allocated/);
+    },
+    NOT_ALLOCATED,
+  );
+  boundary(
+    DEBUG_GATES.singlePageMerged,
+    'a dma_map_page mapping undone by dma_unmap_single is "wrong function" before, fine after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_unmap_single')).toContain('[mapped as page] [unmapped as single]');
+      expect(warns(after, 'dma_unmap_single')).not.toContain('wrong function');
+    },
+    `machine(arch=arm64)
+device(d, dma_mask=64)
+p = alloc_pages(GFP_KERNEL, 0)
+h = dma_map_page(d, p, 0, 4096, DMA_TO_DEVICE)
+dma_mapping_error(d, h)
+dma_unmap_single(d, h, 4096, DMA_TO_DEVICE)
+`,
+  );
+  const SG_WRONG_FUNCTION = `machine(arch=arm64)
+device(d, dma_mask=64)
+p = alloc_pages(GFP_KERNEL, 0)
+t = sg_table(p, 4096)
+n = dma_map_sg(d, t, DMA_TO_DEVICE)
+h = sg_dma_address(t, 0)
+dma_unmap_single(d, h, 4096, DMA_TO_DEVICE)
+`;
+  boundary(
+    DEBUG_GATES.typeNamesFixed,
+    'an sg entry prints as "page" through the stale type table before, as "scather-gather" after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_unmap_single')).toContain('[mapped as page] [unmapped as single]');
+      expect(warns(after, 'dma_unmap_single')).toContain('[mapped as scather-gather] [unmapped as single]');
+    },
+    SG_WRONG_FUNCTION,
+  );
+  boundary(
+    DEBUG_GATES.scatterSpelling,
+    '"scather-gather" before, "scatter-gather" after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_unmap_single')).toContain('[mapped as scather-gather]');
+      expect(warns(after, 'dma_unmap_single')).toContain('[mapped as scatter-gather]');
+    },
+    SG_WRONG_FUNCTION,
+  );
+  const OVERLAP = `machine(arch=x86)
+device(d, dma_mask=64)
+p = alloc_pages(GFP_KERNEL, 0)
+h1 = dma_map_single(d, p, 16, DMA_FROM_DEVICE)
+h2 = dma_map_single(d, p, 16, DMA_FROM_DEVICE)
+h3 = dma_map_single(d, p, 16, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC)
+`;
+  boundary(
+    DEBUG_GATES.eexistPrErr,
+    'two mappings starting in one cacheline are not reported before, pr_err without the device after',
+    ({ before, after }) => {
+      expect(at(before, 'h2 =').warnings).toEqual([]);
+      expect(at(after, 'h2 =').warnings).toEqual(["DMA-API: cacheline tracking EEXIST, overlapping mappings aren't supported"]);
+    },
+    OVERLAP,
+  );
+  boundary(
+    DEBUG_GATES.eexistErrPrintk,
+    'EEXIST is a plain pr_err before (also with DMA_ATTR_SKIP_CPU_SYNC), an err_printk with the device after (silenced by SKIP_CPU_SYNC)',
+    ({ before, after }) => {
+      expect(at(before, 'h3 =').warnings).toEqual(["DMA-API: cacheline tracking EEXIST, overlapping mappings aren't supported"]);
+      expect(warns(after, 'h2 =')).toMatch(/^DMA-API: d[ a-z]*: cacheline tracking EEXIST/);
+      expect(at(after, 'h3 =').warnings).toEqual([]);
+    },
+    OVERLAP,
+  );
+  boundary(
+    DEBUG_GATES.syncFullWalk,
+    'a sync 96 KiB into a 128 KiB mapping is "not allocated" before (the walk back stops at dma_get_max_seg_size), found after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_sync_single_for_cpu')).toContain('tries to sync DMA memory it has not allocated');
+      expect(at(after, 'dma_sync_single_for_cpu').warnings).toEqual([]);
+      // dma_set_max_seg_size widens the old walk back
+      expect(at(before, 'dma_sync_single_for_cpu', 1).warnings).toEqual([]);
+    },
+    `machine(arch=x86)
+device(d, dma_mask=64)
+b = alloc_pages(GFP_KERNEL, 5)
+h = dma_map_single(d, b, 131072, DMA_FROM_DEVICE)
+dma_sync_single_for_cpu(d, h + 98304, 64, DMA_FROM_DEVICE)
+dma_set_max_seg_size(d, 131072)
+dma_sync_single_for_cpu(d, h + 98304, 64, DMA_FROM_DEVICE)
+`,
+  );
+  boundary(
+    DEBUG_GATES.paddr,
+    'a coherent free with the wrong CPU address prints "0x%016llx" before, "0x%pa" (0x0x…) after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_free_coherent')).toMatch(/\[cpu alloc address=0x[0-9a-f]{16}\]/);
+      expect(warns(after, 'dma_free_coherent')).toMatch(/\[cpu alloc address=0x0x[0-9a-f]{16}\]/);
+    },
+    `machine(arch=x86)
+device(d, dma_mask=64)
+a, ha = dma_alloc_coherent(d, 4096, GFP_KERNEL)
+b, hb = dma_alloc_coherent(d, 4096, GFP_KERNEL)
+dma_free_coherent(d, 4096, b, ha)
+`,
+  );
+  boundary(
+    DEBUG_GATES.noncoherent,
+    'a dma_alloc_noncoherent entry wants a dma_mapping_error() check before ("mapped as single"), has its own type after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_free_noncoherent')).toContain('failed to check map error');
+      expect(at(after, 'dma_free_noncoherent').warnings).toEqual([]);
+    },
+    `machine(arch=x86)
+device(d, dma_mask=64)
+c, h = dma_alloc_noncoherent(d, 4096, DMA_BIDIRECTIONAL, GFP_KERNEL)
+dma_free_noncoherent(d, 4096, c, h, DMA_BIDIRECTIONAL)
+`,
+  );
+  boundary(
+    DEBUG_GATES.phy,
+    'a dma_map_single entry is "single" before, "phy" after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_unmap_single')).toContain('[mapped as single]');
+      expect(warns(after, 'dma_unmap_single')).toContain('[mapped as phy]');
+    },
+    `machine(arch=x86)
+device(d, dma_mask=64)
+b = kmalloc(64, GFP_KERNEL)
+h = dma_map_single(d, b, 64, DMA_TO_DEVICE)
+dma_unmap_single(d, h, 64, DMA_TO_DEVICE)
+`,
+  );
+  it('debug_dma_map_sg runs check_for_stack on every entry (a stack page in a scatterlist is reported)', () => {
+    const r = runScenario(`machine(arch=x86)
+device(d, dma_mask=64)
+p = alloc_pages(GFP_KERNEL, 0)
+s = stack_buffer(64)
+t = sg_table(p, 4096, s, 64)
+n = dma_map_sg(d, t, DMA_TO_DEVICE)
+`);
+    expect(warns(r, 'n = dma_map_sg')).toContain('device driver maps memory from stack [probable addr=');
+  });
+  boundary(
+    DEBUG_GATES.swiotlbEexist,
+    'EEXIST is reported on arm64 with swiotlb before, silenced while unaligned kmalloc buffers may bounce after',
+    ({ before, after }) => {
+      expect(warns(before, 'h2 =')).toContain('cacheline tracking EEXIST');
+      expect(at(after, 'h2 =').warnings).toEqual([]);
+    },
+    `machine(arch=arm64)
+device(d, dma_mask=64)
+p = alloc_pages(GFP_KERNEL, 1)
+h1 = dma_map_single(d, p, 4096, DMA_FROM_DEVICE)
+h2 = dma_map_single(d, p, 4096, DMA_FROM_DEVICE)
+`,
+  );
+});
+
+// ---------------------------------------------------------------------------
+
+const CMA_TOO_BIG = `machine(arch=arm64, ram=8G, cma=16M)
+device(cam)
+a = dma_alloc_from_contiguous(cam, 8192, 8)
+`;
+
+describe('CMA gates', () => {
+  boundary(
+    CMA_GATES.failMessage,
+    'a failed cma_alloc logs nothing before, "cma: cma_alloc: alloc failed" after',
+    ({ before, after }) => {
+      expect(at(before, 'a =').warnings).toEqual([]);
+      expect(at(after, 'a =').warnings).toEqual(['cma: cma_alloc: alloc failed, req-size: 8192 pages, ret: -12']);
+    },
+    CMA_TOO_BIG,
+  );
+  boundary(
+    CMA_GATES.areaName,
+    'the failure line gains the area name',
+    ({ before, after }) => {
+      expect(at(before, 'a =').warnings).toEqual(['cma: cma_alloc: alloc failed, req-size: 8192 pages, ret: -12']);
+      expect(at(after, 'a =').warnings).toEqual(['cma: cma_alloc: reserved: alloc failed, req-size: 8192 pages, ret: -12']);
+    },
+    CMA_TOO_BIG,
+  );
+  boundary(
+    CMA_GATES.underscoreName,
+    'cma_alloc before, __cma_alloc after',
+    ({ before, after }) => {
+      expect(at(before, 'a =').warnings[0]).toMatch(/^cma: cma_alloc: /);
+      expect(at(after, 'a =').warnings[0]).toMatch(/^cma: __cma_alloc: /);
+    },
+    CMA_TOO_BIG,
+  );
+  boundary(
+    CMA_GATES.multiRange,
+    'ret -12 and no area dump before, ret -16 and the free ranges after',
+    ({ before, after }) => {
+      expect(at(before, 'a =').warnings).toEqual(['cma: __cma_alloc: reserved: alloc failed, req-size: 8192 pages, ret: -12']);
+      const w = at(after, 'a =').warnings;
+      expect(w[0]).toBe('cma: __cma_alloc: reserved: alloc failed, req-size: 8192 pages, ret: -16');
+      expect(w.slice(1).join('\n')).toContain('=> 4096 free of 4096 total pages');
+    },
+    CMA_TOO_BIG,
+  );
+
+  it('migration moves every movable page of a candidate before a pinned one fails it (alloc_contig_range: … PFNs busy)', () => {
+    const r = runScenario(`machine(arch=arm64, ram=8G, cma=2M)
+device(cam)
+pc = alloc_movable(12K)
+pin_pages(pc + 4096, 4096)
+a = dma_alloc_from_contiguous(cam, 256, 8)
+`);
+    const s = at(r, 'a =');
+    const migrated = s.events.filter((e) => e.kind === 'cma' && e.op === 'migrate');
+    // pages 0 and 2 of the first candidate move; page 1 is pinned
+    expect(migrated.map((e) => (e as { pfn: number }).pfn - 0xffe00)).toEqual([0, 2]);
+    expect(s.warnings).toEqual(['alloc_contig_range: [ffe00, fff00) PFNs busy']);
+    expect(s.error).toBeNull();
+  });
+});
+
+// ---------------------------------------------------------------------------
+
 /** Subsystems whose gates all have their boundary test here. */
-const COVERED = new Set(['arch', 'swiotlb', 'dma-iommu', 'io-pgtable', 'direct']);
+const COVERED = new Set(['arch', 'swiotlb', 'dma-iommu', 'io-pgtable', 'direct', 'dma-debug', 'cma']);
 
 describe('every gate has a boundary test', () => {
   it('the tests above cover every gate of kernel-versions.ts', () => {

@@ -21,8 +21,8 @@
  *   byte of each mapping only, with a 3-bit overlap counter (max 7).
  *
  * Version-dependent behaviour (kernel code = MAJOR*1000+MINOR):
- * - type names: "page" for dma_map_page before 5.1 (2e05ea5cdc1a, assumed 5.1);
- *   5.1–5.6 print every name shifted by one (the stale "page" string, fixed by
+ * - type names: "page" for dma_map_page before 5.0 (2e05ea5cdc1a);
+ *   5.0–5.6 print every name shifted by one (the stale "page" string, fixed by
  *   9bb50ed74709 in 5.7); "scather-gather" until 6.6, "scatter-gather" from 6.7
  *   (36d91e851598 "dma-debug: Fix a typo in a debugging eye-catcher");
  *   "noncoherent" for dma_alloc_pages from 6.17 (7e2368a21741, before that such
@@ -35,8 +35,11 @@
  *   device in 5.14 (2b4bbc6231d7); err_printk with device, suppressed by
  *   DMA_ATTR_SKIP_CPU_SYNC, from 5.15 (510e1a724ab1, c2bbf9d1e9ac); also
  *   suppressed when DMA_BOUNCE_UNALIGNED_KMALLOC bouncing is active from 6.18.
- * - check_sync's walk back: at most dma_get_max_seg_size() bytes before 6.0,
- *   every bucket below the address from 6.0 (2995b8002cef).
+ * - check_sync's walk back: at most dma_get_max_seg_size() bytes before 6.0
+ *   (so dma_set_max_seg_size changes what a sync finds), every bucket below the
+ *   address from 6.0 (2995b8002cef).
+ * - debug_dma_map_sg runs check_for_stack (and check_for_illegal_area) on every
+ *   entry it is given, then records the mapped segments.
  * - "different CPU address" prints `0x%pa` (so "0x0x…") from 6.13 (9d4f645a1fd4).
  *
  * Simplified:
@@ -53,6 +56,7 @@
  * - a driver unbind reports the leaked entries and keeps them, as the kernel does.
  */
 import type { Why } from '../events.ts';
+import { DEBUG_GATES } from '../kernel-versions.ts';
 
 export type DmaDir = 'DMA_BIDIRECTIONAL' | 'DMA_TO_DEVICE' | 'DMA_FROM_DEVICE' | 'DMA_NONE';
 
@@ -161,35 +165,8 @@ const K_NONCOHERENT = 5;
 const K_PHY = 6;
 const K_TO_TYPE: DebugType[] = ['single', 'page', 'scatter-gather', 'coherent', 'resource', 'noncoherent', 'phy'];
 
-/** Versions where dma-debug's behaviour changed (see the header for the commits). */
-export const DEBUG_VERSIONS = {
-  /** lib/dma-debug.c moved to kernel/dma/debug.c. */
-  kernelDmaDir: 4017,
-  /** check_for_stack learns vmapped stacks ("[probable addr=%p]") and loses the "fromstack" typo. */
-  vmapStack: 4009,
-  /** pr_fmt("DMA-API: ") puts the prefix before the device name (assumed 5.0). */
-  prFmt: 5000,
-  /** dma_debug_page removed: dma_map_page entries are "single" (2e05ea5cdc1a, assumed 5.1). */
-  singlePageMerged: 5001,
-  /** type2name uses named initializers again (9bb50ed74709). */
-  typeNamesFixed: 5007,
-  /** EEXIST reported with pr_err (2b4bbc6231d7). */
-  eexistPrErr: 5014,
-  /** EEXIST through err_printk and skipped for DMA_ATTR_SKIP_CPU_SYNC (510e1a724ab1, c2bbf9d1e9ac). */
-  eexistErrPrintk: 5015,
-  /** bucket_find_contain walks every bucket below the address (2995b8002cef). */
-  syncFullWalk: 6000,
-  /** "scatter-gather" spelled right (36d91e851598). */
-  scatterSpelling: 6007,
-  /** paddr in the entry; "[cpu alloc address=0x%pa]"; DMA_API_DEBUG_SG checks unconditional (9d4f645a1fd4). */
-  paddr: 6013,
-  /** dma_alloc_pages entries are "noncoherent" (7e2368a21741). */
-  noncoherent: 6017,
-  /** dma_map_phys: "phy" entries; dma_map_resource folded in. */
-  phy: 6018,
-  /** EEXIST suppressed when swiotlb bounces unaligned kmalloc buffers. */
-  swiotlbEexist: 6018,
-} as const;
+/** Versions where dma-debug's behaviour changed: DEBUG_GATES in kernel-versions.ts (commit, subject, both sides). */
+export const DEBUG_VERSIONS = Object.fromEntries(Object.entries(DEBUG_GATES).map(([k, g]) => [k, g.code])) as { readonly [K in keyof typeof DEBUG_GATES]: number };
 
 const NEWEST = 6018;
 
@@ -724,6 +701,10 @@ export interface DebugSgEntry {
   paddr: number;
   /** s->length (the CPU length), for check_sg_segment; defaults to dmaLen. */
   length?: number;
+  /** The entry's page is on the task stack: its virtual address, for check_for_stack. */
+  stackVa?: number;
+  /** …and the stack is vmalloc'd (CONFIG_VMAP_STACK): the report says "probable addr". */
+  stackVmapped?: boolean;
 }
 
 /** get_nr_mapped_entries(): sg_mapped_ents of the best-fit exact match of the first entry, or 0. */
@@ -736,8 +717,9 @@ function nrMappedEntries(s: DebugState, dev: string, sg: DebugSgEntry, nelems: n
  * debug_dma_map_sg(): one entry per mapped segment (the first `mappedEnts`
  * scatterlist entries, DMA address and length from sg_dma_*, cacheline from the
  * same entry's sg_phys()), each preceded by check_sg_segment when enabled.
- * check_for_stack / check_for_illegal_area run on all nents before this and are
- * the caller's (debugMapTimeFinding).
+ * check_for_stack runs on all nents entries first (an entry with `stackVa`);
+ * check_for_illegal_area never fires here (no scenario buffer lies in the
+ * kernel image).
  */
 export function debugMapSg(
   s: DebugState,
@@ -751,6 +733,11 @@ export function debugMapSg(
   opts?: DebugMapOptions & { maxSegSize?: number; segBoundary?: number },
 ): Finding[] {
   const out: Finding[] = [];
+  // for_each_sg(sg, s, nents, i) { check_for_stack(dev, sg_page(s), s->offset); check_for_illegal_area(…); }
+  for (let i = 0; i < nents && i < sgl.length; i++) {
+    const e = sgl[i]!;
+    if (e.stackVa !== undefined) out.push(debugMapTimeFinding(s, dev, { kind: 'stack', addr: e.stackVa, probable: !!e.stackVmapped }));
+  }
   for (let i = 0; i < mappedEnts && i < sgl.length; i++) {
     const sg = sgl[i]!;
     if (s.sgChecks) out.push(...debugCheckSgSegment(s, dev, sg, opts?.maxSegSize ?? DEFAULT_MAX_SEG_SIZE, opts?.segBoundary ?? Number.MAX_SAFE_INTEGER));

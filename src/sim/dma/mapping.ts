@@ -72,8 +72,16 @@ function bounceUnalignedKmalloc(m: Machine): boolean {
   return from !== null && m.kernel >= from && m.swiotlb !== null;
 }
 
-function sgDebug(sgt: SgTable): DebugSgEntry[] {
-  return sgt.entries.map((e) => ({ devAddr: e.dmaAddress, dmaLen: e.dmaLength, paddr: e.phys, length: e.length }));
+function sgDebug(m: Machine, sgt: SgTable): DebugSgEntry[] {
+  return sgt.entries.map((e) => {
+    const d: DebugSgEntry = { devAddr: e.dmaAddress, dmaLen: e.dmaLength, paddr: e.phys, length: e.length };
+    const b = m.buffers[e.bufId];
+    if (b && b.kind === 'stack') {
+      d.stackVa = b.va + e.offset;
+      d.stackVmapped = isVmallocAddr(d.stackVa);
+    }
+    return d;
+  });
 }
 
 const WHY_IOMMU = 'dma-iommu: the device gets an IOVA, which its IOMMU translates to the buffer (prot from the direction: TO_DEVICE read-only, FROM_DEVICE write, BIDIRECTIONAL both); the device owns the buffer until sync_for_cpu or unmap';
@@ -203,7 +211,7 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
   if (usesIommu(m, dev)) iommuDmaSyncSingle(m, dev, addr, size, dir, forCpu, o);
   else if (forCpu) directSyncForCpu(m, dev, addr, size, dir, o);
   else directSyncForDevice(m, dev, addr, size, dir, o);
-  report(debugSync(m.debug, { dev: dev.name, devAddr: addr, size, dir }, forCpu), o);
+  report(debugSync(m.debug, { dev: dev.name, devAddr: addr, size, dir, maxSegSize: dev.maxSegSize }, forCpu), o);
   const rec = findMapping(m, dev.name, addr, size);
   if (rec) rec.owner = forCpu ? 'cpu' : 'device';
   o.events.push({
@@ -243,7 +251,7 @@ export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, att
   sgt.nents = n;
   sgt.mappedFor = dev.name;
   sgt.dir = dir;
-  report(debugMapSg(m.debug, dev.name, sgDebug(sgt), n, n, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
+  report(debugMapSg(m.debug, dev.name, sgDebug(m, sgt), n, n, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
   for (const e of sgt.entries) {
     track(m, { dev: dev.name, addr: e.dmaAddress, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: e.dmaAddress !== e.phys ? e.dmaAddress : -1, bufId: e.bufId, owner: 'device', step: m.step, line: m.line });
   }
@@ -270,7 +278,7 @@ function mapSgIommu(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: A
   sgt.nents = ret;
   sgt.mappedFor = dev.name;
   sgt.dir = dir;
-  report(debugMapSg(m.debug, dev.name, sgDebug(sgt), n, ret, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
+  report(debugMapSg(m.debug, dev.name, sgDebug(m, sgt), n, ret, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
   const rec = m.iommu.sg[sgt.id]!;
   sgt.entries.forEach((e, i) => {
     track(m, { dev: dev.name, addr: rec.addrs[i]!, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: rec.tlb[i]!, bufId: e.bufId, owner: 'device', step: m.step, line: m.line });
@@ -313,7 +321,7 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
     if (n < mapped) o.observations.push(`dma_unmap_sg was given nents=${n} but ${mapped} entries were mapped: dma-direct unmaps only the first ${n}; the rest stay mapped (and leak)`);
   }
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: dma_unmap_sg has nothing to undo`);
-  report(debugUnmapSg(m.debug, dev.name, sgDebug(sgt), n, dir), o);
+  report(debugUnmapSg(m.debug, dev.name, sgDebug(m, sgt), n, dir), o);
   sgt.nents = 0;
   sgt.mappedFor = null;
   o.events.push({ kind: 'dma_unmap', dev: dev.name, api: 'dma_unmap_sg', addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, why: why('dma_unmap_sg_attrs', 'each mapped entry is unmapped; nents must be the count passed to dma_map_sg, not the count it returned') });
@@ -339,7 +347,7 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
     const r = findMapping(m, dev.name, e.dmaAddress, e.dmaLength);
     if (r) r.owner = forCpu ? 'cpu' : 'device';
   }
-  report(debugSyncSg(m.debug, dev.name, sgDebug(sgt), nents, dir, forCpu), o);
+  report(debugSyncSg(m.debug, dev.name, sgDebug(m, sgt), nents, dir, forCpu), o);
   o.events.push({ kind: 'dma_sync', dev: dev.name, api: fn, addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, forCpu, why: why(fn, 'each mapped entry is synced like a single mapping') });
 }
 
