@@ -4,8 +4,9 @@
 // (the gate's commit and both behaviours are in the table and in the test
 // name). The last test checks that no gate is left without its boundary test.
 import { describe, expect, it } from 'vitest';
-import { ALL_GATES, ARCH_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
-import { runScenario } from '../../src/scenario/run.ts';
+import { ALL_GATES, ARCH_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
+import { prepareScenario, runScenario, runStep } from '../../src/scenario/run.ts';
+import { createMachine } from '../../src/sim/machine.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
 
 const registered = new Set<string>();
@@ -755,8 +756,136 @@ a = dma_alloc_from_contiguous(cam, 256, 8)
 
 // ---------------------------------------------------------------------------
 
+const DMABUF_HEAD = `machine(arch=arm64, ram=8G)
+device(gpu)
+device(isp)
+device(nic, coherent=true)
+p = alloc_pages(GFP_KERNEL, 0)
+`;
+const CACHE_SGT = DMABUF_HEAD + `db = dma_buf_export(gpu, p, 4096, cache_sgt=true)
+at = dma_buf_attach(db, isp)
+dma_resv_lock(db)
+s1 = dma_buf_map_attachment(at, DMA_TO_DEVICE)
+s2 = dma_buf_map_attachment(at, DMA_FROM_DEVICE)
+dma_resv_unlock(db)
+`;
+
+describe('dma-buf gates', () => {
+  boundary(
+    DMA_BUF_GATES.cacheSgt,
+    'a second direction maps again before, gets -EBUSY against the cached first mapping after',
+    ({ before, after }) => {
+      expect(at(before, 's2 =').error).toBeNull();
+      expect(at(after, 's2 =').error).toBe('EBUSY');
+    },
+    CACHE_SGT,
+  );
+  boundary(
+    DMA_BUF_GATES.noCache,
+    '-EBUSY against the cached mapping before, a second mapping after (no caching)',
+    ({ before, after }) => {
+      expect(at(before, 's2 =').error).toBe('EBUSY');
+      expect(at(after, 's2 =').error).toBeNull();
+    },
+    CACHE_SGT,
+  );
+  boundary(
+    DMA_BUF_GATES.dynamic,
+    'a static importer of a dynamic exporter attaches plainly before, gets a BIDIRECTIONAL mapping cached at attach after',
+    ({ before, after }) => {
+      const cachedAtAttach = (r: RunResult) => at(r, 'at = dma_buf_attach').events.some((e) => e.kind === 'dmabuf' && e.op === 'map_at_attach');
+      expect(cachedAtAttach(before)).toBe(false);
+      expect(cachedAtAttach(after)).toBe(true);
+    },
+    DMABUF_HEAD + `db = dma_buf_export(gpu, p, 4096, dynamic=true)
+at = dma_buf_attach(db, isp)
+`,
+  );
+  boundary(
+    DMA_BUF_GATES.pinUnpin,
+    'dma_buf_pin does not exist before (5.5–5.6 had only dynamic_mapping), pins after',
+    ({ before, after }) => {
+      expect(at(before, 'dma_buf_pin').error).toBe('ENOSYS');
+      expect(at(after, 'dma_buf_pin').error).toBeNull();
+      expect(at(after, 'dma_buf_move').error).toBe('EBUSY');
+    },
+    DMABUF_HEAD + `db = dma_buf_export(gpu, p, 4096, dynamic=true)
+at = dma_buf_dynamic_attach(db, nic)
+dma_resv_lock(db)
+dma_buf_pin(at)
+dma_resv_unlock(db)
+dma_buf_move(db)
+`,
+  );
+  boundary(
+    DMA_BUF_GATES.mightLock,
+    'begin_cpu_access with the reservation lock held is silent before, a lockdep recursion report after (might_lock)',
+    ({ before, after }) => {
+      expect(at(before, 'dma_buf_begin_cpu_access').warnings).toEqual([]);
+      expect(warns(after, 'dma_buf_begin_cpu_access')).toContain('possible recursive locking detected');
+    },
+    DMABUF_HEAD + `db = dma_buf_export(gpu, p, 4096)
+dma_resv_lock(db)
+dma_buf_begin_cpu_access(db, DMA_FROM_DEVICE)
+`,
+  );
+  boundary(
+    DMA_BUF_GATES.sgtableEio,
+    'a failed dma_map_sgtable in the exporter is -EINVAL before, -EIO after',
+    ({ before, after }) => {
+      expect(at(before, 's = dma_buf_map_attachment').error).toBe('EINVAL');
+      expect(at(after, 's = dma_buf_map_attachment').error).toBe('EIO');
+    },
+    `machine(arch=arm64, ram=8G, swiotlb=0)
+device(gpu)
+device(dma32, dma_mask=32)
+p = alloc_pages(GFP_KERNEL, 0)
+db = dma_buf_export(gpu, p, 4096)
+at = dma_buf_attach(db, dma32)
+dma_resv_lock(db)
+s = dma_buf_map_attachment(at, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
+    DMA_BUF_GATES.lockAll,
+    'a static importer maps without the reservation lock silently before, gets the lockdep assertion after',
+    ({ before, after }) => {
+      expect(at(before, 's = dma_buf_map_attachment').warnings).toEqual([]);
+      expect(warns(after, 's = dma_buf_map_attachment')).toContain('dma_buf_map_attachment: lockdep_assert_held');
+    },
+    DMABUF_HEAD + `db = dma_buf_export(gpu, p, 4096)
+at = dma_buf_attach(db, isp)
+s = dma_buf_map_attachment(at, DMA_TO_DEVICE)
+`,
+  );
+
+  it('CONFIG_DMABUF_MOVE_NOTIFY=n (the default) pins a dynamic exporter at map even for a dynamic importer; =y lets it move while mapped', () => {
+    const text = DMABUF_HEAD + `db = dma_buf_export(gpu, p, 4096, dynamic=true)
+at = dma_buf_dynamic_attach(db, nic)
+dma_resv_lock(db)
+s = dma_buf_map_attachment(at, DMA_TO_DEVICE)
+dma_resv_unlock(db)
+dma_buf_move(db)
+`;
+    const moveError = (moveNotify: boolean, kernel: string): string | null => {
+      const p = prepareScenario(text, { kernel });
+      if (!p.ok) throw new Error('parse');
+      const m = createMachine({ ...p.config, dmabufMoveNotify: moveNotify });
+      let last: StepJson | null = null;
+      p.body.forEach((c, i) => (last = runStep(m, c, i + 1).json));
+      return last!.error;
+    };
+    for (const k of ['5.10', '6.18']) {
+      expect(moveError(false, k)).toBe('EBUSY');
+      expect(moveError(true, k)).toBeNull();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
+
 /** Subsystems whose gates all have their boundary test here. */
-const COVERED = new Set(['arch', 'swiotlb', 'dma-iommu', 'io-pgtable', 'direct', 'dma-debug', 'cma']);
+const COVERED = new Set(['arch', 'swiotlb', 'dma-iommu', 'io-pgtable', 'direct', 'dma-debug', 'cma', 'dma-buf']);
 
 describe('every gate has a boundary test', () => {
   it('the tests above cover every gate of kernel-versions.ts', () => {
