@@ -47,7 +47,7 @@
  *   counters). The explorer follows the kernel.
  */
 import { kernelCode, type MachineConfig } from '../config.ts';
-import { DMA_IOMMU_GATES } from '../kernel-versions.ts';
+import { ARM_SMMU_GATES, DMA_IOMMU_GATES } from '../kernel-versions.ts';
 import type { SimEvent, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import type { Device, Machine } from '../machine.ts';
@@ -508,15 +508,37 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
   return out;
 }
 
+/**
+ * The context-fault report by version (ARM_SMMU_GATES): "fsr=…, iova=…,
+ * fsynr=…, cb=…" before 5.2, with "cbfrsynra=…" from 5.2, followed from 6.12
+ * by arm_smmu_print_context_fault_info's decoded FSR and FSYNR0 lines.
+ */
+function contextFaultLines(kernel: number, dom: IommuDomain, fsr: number, iova: number, fsynr: number, sid: number): string[] {
+  const dev = `${dom.iommu}: `;
+  const far = iova.toString(16).padStart(8, '0');
+  const sidPart = kernel >= ARM_SMMU_GATES.cbfrsynra.code ? `cbfrsynra=0x${sid.toString(16)}, ` : '';
+  const first = `${dev}Unhandled context fault: fsr=0x${fsr.toString(16)}, iova=0x${far}, fsynr=0x${fsynr.toString(16)}, ${sidPart}cb=${dom.cb}`;
+  if (kernel < ARM_SMMU_GATES.prettyPrint.code) return [first];
+  const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
+  const fsrBits = `${fsr & FSR_PF ? ' PF' : ''}${fsr & FSR_TF ? ' TF' : ''}`;
+  const wnr = fsynr & FSYNR0_WNR ? ' WNR' : '';
+  return [
+    first,
+    `${dev}FSR    = ${hex8(fsr)} [Format=${(fsr >> 9) & 3}${fsrBits}], SID=0x${sid.toString(16)}`,
+    `${dev}FSYNR0 = ${hex8(fsynr)} [S1CBNDX=${(fsynr >> 16) & 0xff}${wnr} PLVL=${fsynr & 3}]`,
+  ];
+}
+
 /** arm_smmu_context_fault(): FSR, FAR (iova), FSYNR0 (WNR, PLVL), CBFRSYNRA (stream ID), cb. */
 function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, write: boolean, permission: boolean, level: number, o: StepOutcome): void {
   const d = m.iommu.devs[dev.name];
   const fsr = permission ? FSR_PF : FSR_TF;
   const fsynr = (write ? FSYNR0_WNR : 0) | (level & 3);
   const sid = d ? d.sid : 0;
-  const line = `${dom.iommu}: Unhandled context fault: fsr=0x${fsr.toString(16)}, iova=0x${iova.toString(16).padStart(8, '0')}, fsynr=0x${fsynr.toString(16)}, cbfrsynra=0x${sid.toString(16)}, cb=${dom.cb}`;
-  o.warnings.push(line);
-  o.events.push({ kind: 'log', level: 'err', text: line });
+  for (const line of contextFaultLines(m.iommu.kernel, dom, fsr, iova, fsynr, sid)) {
+    o.warnings.push(line);
+    o.events.push({ kind: 'log', level: 'err', text: line });
+  }
   o.events.push({ kind: 'iommu_fault', domain: dom.name, dev: dev.name, iova, write, stage: permission ? 'permission' : 'translation', why: WHY_FAULT });
   o.error = 'FAULT';
   o.observations.push(
