@@ -98,9 +98,9 @@ describe('stage-1 permissions and faults (io-pgtable-arm, arm_smmu_context_fault
     // context bank: gpu's default domain is cb 0, cam's cb 1, dom cb 2; gpu is stream 0
     // 6.12+ (arm_smmu_print_context_fault_info): the line, then FSR and FSYNR0 decoded
     expect(o.warnings).toEqual([
-      'smmu: Unhandled context fault: fsr=0x8, iova=0x00100004, fsynr=0x13, cbfrsynra=0x0, cb=2',
-      'smmu: FSR    = 00000008 [Format=0 PF], SID=0x0',
-      'smmu: FSYNR0 = 00000013 [S1CBNDX=0 WNR PLVL=3]',
+      'arm-smmu smmu: Unhandled context fault: fsr=0x8, iova=0x00100004, fsynr=0x13, cbfrsynra=0x0, cb=2',
+      'arm-smmu smmu: FSR    = 00000008 [Format=0 PF], SID=0x0',
+      'arm-smmu smmu: FSYNR0 = 00000013 [S1CBNDX=0 WNR PLVL=3]',
     ]);
     expect(kinds(o, 'iommu_fault')).toEqual([expect.objectContaining({ dev: 'gpu', iova: 0x100004, write: true, stage: 'permission' })]);
     expect(kinds(o, 'dev_access')).toEqual([]);
@@ -116,9 +116,9 @@ describe('stage-1 permissions and faults (io-pgtable-arm, arm_smmu_context_fault
   it('a translation fault names the faulting IOVA (%08lx), the walk level in FSYNR0.PLVL, the device\'s stream ID and the context bank', () => {
     const { out } = sim(HDR + 'dev_read(cam, 0x1234, 4)\n');
     expect(out[0]!.warnings).toEqual([
-      'smmu: Unhandled context fault: fsr=0x2, iova=0x00001234, fsynr=0x0, cbfrsynra=0x1, cb=1',
-      'smmu: FSR    = 00000002 [Format=0 TF], SID=0x1',
-      'smmu: FSYNR0 = 00000000 [S1CBNDX=0 PLVL=0]',
+      'arm-smmu smmu: Unhandled context fault: fsr=0x2, iova=0x00001234, fsynr=0x0, cbfrsynra=0x1, cb=1',
+      'arm-smmu smmu: FSR    = 00000002 [Format=0 TF], SID=0x1',
+      'arm-smmu smmu: FSYNR0 = 00000000 [S1CBNDX=0 PLVL=0]',
     ]);
     expect(kinds(out[0]!, 'pt_walk')).toEqual([expect.objectContaining({ iova: 0x1234, phys: null, levels: [0] })]);
   });

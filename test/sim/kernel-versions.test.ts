@@ -213,8 +213,8 @@ describe('swiotlb gates', () => {
     SWIOTLB_GATES.noOverflowBuffer,
     'a full pool also logs "DMA: Out of SW-IOMMU space" (swiotlb_full) before, only "swiotlb buffer is full" after',
     ({ before, after }) => {
-      expect(at(before, 'hc =').warnings).toEqual(['nic: swiotlb buffer is full (sz: 4096 bytes)', 'nic: DMA: Out of SW-IOMMU space for 4096 bytes']);
-      expect(at(after, 'hc =').warnings).toEqual(['nic: swiotlb buffer is full (sz: 4096 bytes)']);
+      expect(at(before, 'hc =').warnings).toEqual(['nic nic: swiotlb buffer is full (sz: 4096 bytes)', 'nic nic: DMA: Out of SW-IOMMU space for 4096 bytes']);
+      expect(at(after, 'hc =').warnings).toEqual(['nic nic: swiotlb buffer is full (sz: 4096 bytes)']);
       expect(at(after, 'hc =').error).toBe('DMA_MAPPING_ERROR');
     },
     SWIOTLB_FULL,
@@ -223,8 +223,8 @@ describe('swiotlb gates', () => {
     SWIOTLB_GATES.fullTotals,
     '"swiotlb buffer is full" gains the slot totals',
     ({ before, after }) => {
-      expect(at(before, 'hc =').warnings).toEqual(['nic: swiotlb buffer is full (sz: 4096 bytes)']);
-      expect(at(after, 'hc =').warnings).toEqual(['nic: swiotlb buffer is full (sz: 4096 bytes), total 128 (slots), used 128 (slots)']);
+      expect(at(before, 'hc =').warnings).toEqual(['nic nic: swiotlb buffer is full (sz: 4096 bytes)']);
+      expect(at(after, 'hc =').warnings).toEqual(['nic nic: swiotlb buffer is full (sz: 4096 bytes), total 128 (slots), used 128 (slots)']);
     },
     SWIOTLB_FULL,
   );
@@ -332,7 +332,7 @@ dev_read(nic, h, 4)
     ({ before, after }) => {
       expect(at(before, 'h4 =').warnings).toEqual([]);
       expect(Number(at(before, 'h5 =').result)).toBeLessThan(2 ** 32);
-      expect(at(after, 'h4 =').warnings).toEqual(['gpu: Using 48-bit DMA addresses']);
+      expect(at(after, 'h4 =').warnings).toEqual(['gpu gpu: Using 48-bit DMA addresses']);
       expect(Number(at(after, 'h5 =').result)).toBeGreaterThan(2 ** 32);
     },
     `machine(arch=arm64, ram=8G)
@@ -457,8 +457,8 @@ h = dma_map_single(d, v, 4096, DMA_TO_DEVICE)
     DIRECT_GATES.overflowReportAddr,
     'check_addr\'s "dma_direct_map_page: overflow … of device mask" before, report_addr\'s dev_err_once + WARN_ON_ONCE after',
     ({ before, after }) => {
-      expect(at(before, 'h =').warnings).toEqual(['nic: dma_direct_map_page: overflow 0x00000001fffff000+4096 of device mask ffffffff']);
-      expect(at(after, 'h =').warnings).toEqual(['nic: overflow 0x00000001fffff000+4096 of DMA mask ffffffff bus mask 0', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
+      expect(at(before, 'h =').warnings).toEqual(['nic nic: dma_direct_map_page: overflow 0x00000001fffff000+4096 of device mask ffffffff']);
+      expect(at(after, 'h =').warnings).toEqual(['nic nic: overflow 0x00000001fffff000+4096 of DMA mask ffffffff bus mask 0', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
     },
     OVERFLOW(32),
   );
@@ -476,7 +476,7 @@ h = dma_map_single(d, v, 4096, DMA_TO_DEVICE)
     'a 30-bit mask gets only the bare WARN_ON_ONCE before, the "DMA addr … overflow" report after',
     ({ before, after }) => {
       expect(at(before, 'h =').warnings).toEqual(['WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
-      expect(at(after, 'h =').warnings).toEqual(['nic: DMA addr 0x00000001fffff000+4096 overflow (mask 3fffffff, bus limit 0).']);
+      expect(at(after, 'h =').warnings).toEqual(['nic nic: DMA addr 0x00000001fffff000+4096 overflow (mask 3fffffff, bus limit 0).']);
     },
     OVERFLOW(30),
   );
@@ -897,8 +897,8 @@ describe('arm-smmu gates', () => {
     ARM_SMMU_GATES.cbfrsynra,
     'the context-fault line gains cbfrsynra (the stream ID)',
     ({ before, after }) => {
-      expect(at(before, 'dev_write').warnings).toEqual(['smmu: Unhandled context fault: fsr=0x8, iova=0xfffffffff000, fsynr=0x13, cb=0']);
-      expect(at(after, 'dev_write').warnings).toEqual(['smmu: Unhandled context fault: fsr=0x8, iova=0xfffffffff000, fsynr=0x13, cbfrsynra=0x0, cb=0']);
+      expect(at(before, 'dev_write').warnings).toEqual(['arm-smmu smmu: Unhandled context fault: fsr=0x8, iova=0xfffffffff000, fsynr=0x13, cb=0']);
+      expect(at(after, 'dev_write').warnings).toEqual(['arm-smmu smmu: Unhandled context fault: fsr=0x8, iova=0xfffffffff000, fsynr=0x13, cbfrsynra=0x0, cb=0']);
     },
     SMMU_FAULT,
   );
@@ -907,7 +907,7 @@ describe('arm-smmu gates', () => {
     'one line before, followed by the decoded FSR and FSYNR0 after',
     ({ before, after }) => {
       expect(at(before, 'dev_write').warnings).toHaveLength(1);
-      expect(at(after, 'dev_write').warnings.slice(1)).toEqual(['smmu: FSR    = 00000008 [Format=0 PF], SID=0x0', 'smmu: FSYNR0 = 00000013 [S1CBNDX=0 WNR PLVL=3]']);
+      expect(at(after, 'dev_write').warnings.slice(1)).toEqual(['arm-smmu smmu: FSR    = 00000008 [Format=0 PF], SID=0x0', 'arm-smmu smmu: FSYNR0 = 00000013 [S1CBNDX=0 WNR PLVL=3]']);
     },
     SMMU_FAULT,
   );

@@ -84,6 +84,7 @@ import { isVmallocAddr, physChunks } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { dmaMapSg, dmaSyncSg, dmaUnmapSg } from '../dma/mapping.ts';
 import { DMA_BUF_GATES as G } from '../kernel-versions.ts';
+import { printk } from '../kernel-log/printk.ts';
 
 const FILE = 'drivers/dma-buf/dma-buf.c';
 const HEAP = 'drivers/dma-buf/heaps/system_heap.c';
@@ -156,41 +157,31 @@ function hex(n: number): string {
   return '0x' + n.toString(16);
 }
 
-function warn(text: string, o: StepOutcome): void {
-  o.warnings.push(text);
-  o.events.push({ kind: 'log', level: 'warn', text });
-}
-
-function warnOn(fn: string, cond: string, o: StepOutcome): void {
-  warn(`WARNING: at ${FILE}: ${fn}: WARN_ON(${cond})`, o);
-}
-
 // ---------------------------------------------------------------------------
 // the reservation lock and its lockdep checks
 
 /** `dma_resv_assert_held(dmabuf->resv)`: lockdep WARNs when the task does not hold the lock. */
 function assertHeld(m: Machine, db: DmaBuf, fn: string, expr: string, o: StepOutcome): void {
   if (m.kernel < K_DYNAMIC || db.locked) return;
-  warn(`WARNING: at ${FILE}: ${fn}: lockdep_assert_held(&(${expr})->lock.base)`, o);
+  printk(m, o, 'dma-buf.resv-not-held', { fn, expr });
   o.observations.push(`${fn} must be called with the dma-buf's reservation lock held (dma_resv_lock): so that no mapping is created concurrently with an ongoing move`);
 }
 
-function recursive(fn: string, o: StepOutcome): void {
-  warn('WARNING: possible recursive locking detected', o);
-  warn(`trying to acquire lock (reservation_ww_class_mutex) at: ${fn}, but task is already holding lock (reservation_ww_class_mutex) at: dma_resv_lock`, o);
+function recursive(m: Machine, fn: string, o: StepOutcome): void {
+  printk(m, o, 'lockdep.recursive');
+  printk(m, o, 'lockdep.recursive-detail', { fn });
 }
 
 /** A function that takes the lock itself (or `might_lock`s it): lockdep reports recursion when the task holds it. */
 function mustNotHold(m: Machine, db: DmaBuf, fn: string, o: StepOutcome): void {
   if (m.kernel < K_DYNAMIC || !db.locked) return;
-  recursive(fn, o);
+  recursive(m, fn, o);
   o.observations.push(`${fn} takes the reservation lock itself: calling it with the lock held deadlocks on the ww_mutex (the explorer carries on)`);
 }
 
 export function dmaResvLock(m: Machine, db: DmaBuf, o: StepOutcome): number {
-  void m;
   if (db.locked) {
-    recursive('dma_resv_lock', o);
+    recursive(m, 'dma_resv_lock', o);
     o.observations.push('the reservation lock is already held by this task: dma_resv_lock(resv, NULL) on a ww_mutex the task holds never returns');
     return 0;
   }
@@ -200,10 +191,9 @@ export function dmaResvLock(m: Machine, db: DmaBuf, o: StepOutcome): number {
 }
 
 export function dmaResvUnlock(m: Machine, db: DmaBuf, o: StepOutcome): void {
-  void m;
   if (!db.locked) {
-    warn('WARNING: bad unlock balance detected!', o);
-    warn('trying to release lock (reservation_ww_class_mutex) at: dma_resv_unlock, but there are no more locks to release!', o);
+    printk(m, o, 'lockdep.bad-unlock');
+    printk(m, o, 'lockdep.bad-unlock-detail');
     return;
   }
   db.locked = false;
@@ -239,7 +229,7 @@ export function dmaBufExport(m: Machine, exporter: Device, b: Buffer, off: numbe
     o.events.push({ kind: 'note', text: 'cache_sgt_mapping ignored', why: why('dma_buf_export', 'from 6.15 (b72f66f22c0e) dma-buf no longer caches sg_tables: the flag is gone and every map calls the exporter') });
   }
   if (dynamic && cacheSgt) {
-    warnOn('dma_buf_export', 'exp_info->ops->cache_sgt_mapping && (exp_info->ops->pin || exp_info->ops->unpin)', o);
+    printk(m, o, 'dma-buf.export-cache-sgt-pin');
     o.error = 'EINVAL';
     return null;
   }
@@ -475,7 +465,7 @@ export function dmaBufPin(m: Machine, at: DmaBufAttachment, o: StepOutcome): num
     o.observations.push('dma_buf_pin does not exist before 5.7 (bb42df4662a4): 5.5–5.6 had only the dynamic_mapping flag');
     return -38;
   }
-  if (!at.dynamic) warnOn('dma_buf_pin', m.kernel >= K_NO_CACHE ? '!attach->importer_ops' : '!dma_buf_attachment_is_dynamic(attach)', o);
+  if (!at.dynamic) printk(m, o, 'dma-buf.pin-static-importer', { fn: 'dma_buf_pin' });
   assertHeld(m, db, 'dma_buf_pin', 'dmabuf->resv', o);
   at.pins++;
   if (db.dynamic) db.pins++;
@@ -490,7 +480,7 @@ export function dmaBufUnpin(m: Machine, at: DmaBufAttachment, o: StepOutcome): v
     o.observations.push('dma_buf_unpin does not exist before 5.7 (bb42df4662a4): 5.5–5.6 had only the dynamic_mapping flag');
     return;
   }
-  if (!at.dynamic) warnOn('dma_buf_unpin', m.kernel >= K_NO_CACHE ? '!attach->importer_ops' : '!dma_buf_attachment_is_dynamic(attach)', o);
+  if (!at.dynamic) printk(m, o, 'dma-buf.pin-static-importer', { fn: 'dma_buf_unpin' });
   assertHeld(m, db, 'dma_buf_unpin', 'dmabuf->resv', o);
   if (!at.pins) {
     o.observations.push(`'${at.name}' has no dma_buf_pin to undo: the exporter's pin count would underflow`);

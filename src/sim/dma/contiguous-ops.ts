@@ -256,7 +256,7 @@ function cmaAllocMigrating(m: Machine, count: number, align: number, noWarn: boo
     align,
     (pfn) => cmaOwnerOf(s, pfn) >= 0 || cmaPinned(s, pfn),
     (pfn) => migrateOut(m, pfn, o),
-    { noWarn: true },
+    { noWarn: true, kernel: m.kernel },
   );
   const busy = r.events.some((e) => e.kind === 'cma' && e.op === 'busy_retry');
   for (const e of r.events) {
@@ -284,12 +284,7 @@ function cmaAllocMigrating(m: Machine, count: number, align: number, noWarn: boo
 /** The kernel's failure lines for this version (mm/cma.c `pr_err_ratelimited`, `cma_debug_show_areas`). */
 export function cmaFailLines(m: Machine, count: number, ret: number): string[] {
   const area = cmaOf(m).area;
-  const k = m.kernel;
-  if (k < CMA_GATES.failMessage.code) return [];
-  if (k < CMA_GATES.areaName.code) return [`cma: cma_alloc: alloc failed, req-size: ${count} pages, ret: ${ret}`];
-  if (k < CMA_GATES.underscoreName.code) return [cmaAllocFailedLine(area, count, ret, 'cma_alloc')];
-  if (k < CMA_GATES.multiRange.code) return [cmaAllocFailedLine(area, count, ret, '__cma_alloc')];
-  return [cmaAllocFailedLine(area, count, ret, '__cma_alloc'), ...cmaDebugShowAreas(area)];
+  return [...cmaAllocFailedLine(area, count, ret, m.kernel), ...cmaDebugShowAreas(area, m.kernel)];
 }
 
 // ---------------------------------------------------------------------------

@@ -23,11 +23,9 @@
  * - `ret` starts as -EBUSY, so every failure here reports -16.
  * - On failure without `__GFP_NOWARN`: `pr_err_ratelimited("%s: %s: alloc
  *   failed, req-size: %lu pages, ret: %d\n", __func__, cma->name, …)` with
- *   mm/cma.c's `pr_fmt` "cma: ", then `cma_debug_show_areas`. The function
- *   name printed is `__cma_alloc_frozen` in the newest mainline (the frozen
- *   page rework); 6.14–6.18 print `__cma_alloc`, older kernels `cma_alloc`
- *   (without the area name before 5.x). The default here is the newest;
- *   pass `fnName` to model an older kernel.
+ *   mm/cma.c's `pr_fmt` "cma: ", then `cma_debug_show_areas` — in the
+ *   wording of the kernel passed (the catalogue's `cma.*` entries; the
+ *   frozen-page rework's `__cma_alloc_frozen`, after 6.18, is not modelled).
  * - `cma_debug_show_areas` (newest form, `for_each_clear_bitrange`): "+"
  *   before every free run that does not start at bit 0.
  * - `cma_release` returns false for pages outside the area.
@@ -49,6 +47,10 @@
  *   how many were not, so `available_count` stays exact.
  */
 import type { SimEvent, Why } from '../events.ts';
+import { kernelCode, NEWEST_KERNEL } from '../config.ts';
+import { kernelHas, kmsg } from '../kernel-log/catalogue.ts';
+
+const NEWEST = kernelCode(NEWEST_KERNEL);
 
 const FILE = 'mm/cma.c';
 
@@ -92,8 +94,8 @@ export type CmaMigrate = (pfn: number) => boolean | number;
 export interface CmaAllocOptions {
   /** `__GFP_NOWARN` / `no_warn`: no log lines on failure. */
   noWarn?: boolean;
-  /** Function name in the failure line (`__cma_alloc_frozen`, `__cma_alloc`, `cma_alloc`). */
-  fnName?: string;
+  /** Kernel version code for the wording of the log lines (default the newest modelled). */
+  kernel?: number;
 }
 
 export interface CmaAllocResult {
@@ -197,23 +199,30 @@ const WHY_FAIL: Why = {
 };
 const WHY_RELEASE: Why = { fn: 'cma_release', file: FILE, rule: 'The pages are freed and their bitmap bits cleared.' };
 
-/** The `pr_err` of a failed allocation, as printed (with `pr_fmt` "cma: "). */
-export function cmaAllocFailedLine(area: CmaArea, count: number, ret: number, fnName = '__cma_alloc_frozen'): string {
-  return `cma: ${fnName}: ${area.name}: alloc failed, req-size: ${count} pages, ret: ${ret}`;
+/** The `pr_err` of a failed allocation as this kernel prints it (kernel-log catalogue `cma.alloc-failed`), or none before 4.12. */
+export function cmaAllocFailedLine(area: CmaArea, count: number, ret: number, kernel: number = NEWEST): string[] {
+  return kernelHas(kernel, 'cma.alloc-failed') ? [kmsg(kernel, 'cma.alloc-failed', { area: area.name, count, ret })] : [];
 }
 
 /**
- * `cma_debug_show_areas`, as the log lines it produces: `pr_info` starts a
- * record, `pr_cont` appends, and the `pr_info("\n")` record ends with a
- * newline so the final `pr_cont` starts a record of its own.
+ * `cma_debug_show_areas`, as the log lines it produces (6.14+; before, only
+ * with CONFIG_CMA_DEBUG): `pr_info` starts a record, `pr_cont` appends, and
+ * the `pr_info("\n")` record ends with a newline so the final `pr_cont`
+ * starts a record of its own.
  */
-export function cmaDebugShowAreas(area: CmaArea): string[] {
-  let line = 'cma: range 0: ';
+export function cmaDebugShowAreas(area: CmaArea, kernel: number = NEWEST): string[] {
+  if (!kernelHas(kernel, 'cma.areas-head')) return [];
+  let runs = '';
   for (const r of cmaFreeRanges(area)) {
     const nrPart = r.count * 2 ** area.orderPerBit;
-    line += `${r.start ? '+' : ''}${nrPart}@${r.start}`;
+    runs += `${r.start ? '+' : ''}${nrPart}@${r.start}`;
   }
-  return ['cma: number of available pages: ', line, 'cma: ', `=> ${area.availableCount} free of ${area.count} total pages`];
+  return [
+    kmsg(kernel, 'cma.areas-head'),
+    kmsg(kernel, 'cma.areas-range', { range: 0, runs }),
+    kmsg(kernel, 'cma.areas-end'),
+    kmsg(kernel, 'cma.areas-total', { free: area.availableCount, total: area.count }),
+  ];
 }
 
 /** Free runs of bitmap bits (`for_each_clear_bitrange`), for the view and the log. */
@@ -305,7 +314,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
         break;
       }
       // test_pages_isolated() failed: pr_info_ratelimited("%s: [%lx, %lx) PFNs busy\n", __func__, outer_start, end)
-      const busyLine = `alloc_contig_range: [${pfn.toString(16)}, ${(pfn + count).toString(16)}) PFNs busy`;
+      const busyLine = kmsg(opts.kernel ?? NEWEST, 'cma.pfns-busy', { start: pfn.toString(16), end: (pfn + count).toString(16) });
       busyLines.push(busyLine);
       events.push({ kind: 'log', level: 'info', text: busyLine });
       events.push({ kind: 'cma', op: 'busy_retry', pfn, count, why: WHY_BUSY });
@@ -323,8 +332,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
   area.allocPagesFail += count;
   const log: string[] = [];
   if (!opts.noWarn) {
-    log.push(cmaAllocFailedLine(area, count, ret, opts.fnName));
-    for (const l of cmaDebugShowAreas(area)) log.push(l);
+    log.push(...cmaAllocFailedLine(area, count, ret, opts.kernel), ...cmaDebugShowAreas(area, opts.kernel));
     for (let i = 0; i < log.length; i++) events.push({ kind: 'log', level: i === 0 ? 'err' : 'info', text: log[i] });
   }
   events.push({ kind: 'cma', op: 'fail', pfn: area.basePfn, count, why: WHY_FAIL });

@@ -57,6 +57,8 @@
  */
 import type { Why } from '../events.ts';
 import { DEBUG_GATES } from '../kernel-versions.ts';
+import { kmsg, who, type MessageId } from '../kernel-log/catalogue.ts';
+import type { MessageArgs } from '../kernel-log/printk.ts';
 
 export type DmaDir = 'DMA_BIDIRECTIONAL' | 'DMA_TO_DEVICE' | 'DMA_FROM_DEVICE' | 'DMA_NONE';
 
@@ -225,9 +227,9 @@ function file(kernel: number): string {
   return kernel >= DEBUG_VERSIONS.kernelDmaDir ? 'kernel/dma/debug.c' : 'lib/dma-debug.c';
 }
 
-/** The full log line of an err_printk (WARN(1, pr_fmt("%s %s: ") fmt, driver, dev, …)). */
-function line(kernel: number, dev: string, text: string): string {
-  return kernel >= DEBUG_VERSIONS.prFmt ? `DMA-API: ${dev}: ${text}` : `${dev}: DMA-API: ${text}`;
+/** The full log line of an err_printk (WARN(1, pr_fmt("%s %s: ") fmt, driver, dev, …)), from the kernel-log catalogue. */
+function line(kernel: number, dev: string, id: MessageId, args: MessageArgs): string {
+  return kmsg(kernel, id, args, who(dev));
 }
 
 /** %016llx of a dma_addr_t / phys_addr_t (the explorer's -1 is ~0). */
@@ -284,11 +286,11 @@ function why(s: DebugState, fn: string, rule: string): Why {
 }
 
 /** err_printk(): counts the error and says whether a default kernel prints it. */
-function errPrintk(s: DebugState, out: Finding[], rule: string, dev: string, text: string, w: Why, entry: DebugRecord | null): void {
+function errPrintk(s: DebugState, out: Finding[], rule: string, dev: string, id: MessageId, args: MessageArgs, w: Why, entry: DebugRecord | null): void {
   s.errorCount += 1;
   const kernelPrints = s.showNumErrors > 0;
   if (s.showNumErrors > 0) s.showNumErrors -= 1;
-  const f: Finding = { rule, message: line(s.kernel, dev, text), why: w, kernelPrints };
+  const f: Finding = { rule, message: line(s.kernel, dev, id, args), why: w, kernelPrints };
   if (entry) f.entryStep = entry.step;
   out.push(f);
 }
@@ -414,7 +416,7 @@ function cachelineInsert(s: DebugState, e: DebugRecord, out: Finding[]): boolean
     s.warnedOverlapLimit = true;
     out.push({
       rule: 'map/overlap-limit',
-      message: `DMA-API: exceeded ${ACTIVE_CACHELINE_MAX_OVERLAP} overlapping mappings of cacheline 0x${hex16(e.cln)}`,
+      message: kmsg(s.kernel, 'dma-debug.overlap-limit', { max: ACTIVE_CACHELINE_MAX_OVERLAP, line: hex16(e.cln) }),
       why: why(s, 'active_cacheline_inc_overlap', RULES.overlapLimit),
       entryStep: e.step,
       kernelPrints: true,
@@ -478,14 +480,13 @@ export function debugMap(s: DebugState, e: DebugEntry, skipCpuSync: boolean, opt
   else s.buckets[rec.bucket] = [rec];
   s.liveCount++;
   if (cachelineInsert(s, rec, out)) {
-    const text = "cacheline tracking EEXIST, overlapping mappings aren't supported";
     const w = why(s, 'active_cacheline_insert', RULES.overlap);
     if (s.kernel >= DEBUG_VERSIONS.eexistErrPrintk) {
       const silenced = skipCpuSync || (s.kernel >= DEBUG_VERSIONS.swiotlbEexist && !!opts?.bounceUnalignedKmalloc);
-      if (!silenced) errPrintk(s, out, 'map/cacheline-overlap', rec.dev, text, w, rec);
+      if (!silenced) errPrintk(s, out, 'map/cacheline-overlap', rec.dev, 'dma-debug.cacheline-overlap', {}, w, rec);
     } else if (s.kernel >= DEBUG_VERSIONS.eexistPrErr) {
       // 5.14: pr_err(), no device, not counted as an error
-      out.push({ rule: 'map/cacheline-overlap', message: `DMA-API: ${text}`, why: w, entryStep: rec.step, kernelPrints: true });
+      out.push({ rule: 'map/cacheline-overlap', message: kmsg(s.kernel, 'dma-debug.cacheline-overlap'), why: w, entryStep: rec.step, kernelPrints: true });
     }
   }
   return out;
@@ -538,12 +539,8 @@ function liveRecords(s: DebugState): DebugRecord[] {
   return out.sort((a, b) => a.seq - b.seq);
 }
 
-function devAddrTag(devAddr: number): string {
-  return `[device address=0x${hex16(devAddr)}]`;
-}
-
-function syncTail(devAddr: number, size: number, mapped: DmaDir, synced: DmaDir): string {
-  return `${devAddrTag(devAddr)} [size=${size} bytes] [mapped with ${DIR_NAMES[mapped]}] [synced with ${DIR_NAMES[synced]}]`;
+function syncArgs(devAddr: number, size: number, mapped: DmaDir, synced: DmaDir): MessageArgs {
+  return { addr: hex16(devAddr), size, mapped: DIR_NAMES[mapped], synced: DIR_NAMES[synced] };
 }
 
 /**
@@ -561,14 +558,15 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
     // dma_mapping_error(ref->dev, ref->dev_addr): also runs debug_dma_mapping_error()
     markChecked(s, ref.dev, ref.devAddr);
     if (ref.devAddr === DMA_MAPPING_ERROR) {
-      errPrintk(s, out, 'unmap/invalid-address', ref.dev, 'device driver tries to free an invalid DMA memory address', why(s, fn, RULES.invalidAddress), null);
+      errPrintk(s, out, 'unmap/invalid-address', ref.dev, 'dma-debug.unmap-invalid-address', {}, why(s, fn, RULES.invalidAddress), null);
     } else {
       errPrintk(
         s,
         out,
         'unmap/not-allocated',
         ref.dev,
-        `device driver tries to free DMA memory it has not allocated [device address=0x${hex16(ref.devAddr)}] [size=${ref.size} bytes]`,
+        'dma-debug.unmap-not-allocated',
+        { addr: hex16(ref.devAddr), size: ref.size },
         why(s, fn, RULES.notAllocated),
         null,
       );
@@ -576,7 +574,7 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
     return out;
   }
   if (ref.size !== e.size) {
-    errPrintk(s, out, 'unmap/size-mismatch', ref.dev, `device driver frees DMA memory with different size ${devAddrTag(ref.devAddr)} [map size=${e.size} bytes] [unmap size=${ref.size} bytes]`, why(s, fn, RULES.sizeMismatch), e);
+    errPrintk(s, out, 'unmap/size-mismatch', ref.dev, 'dma-debug.unmap-size', { addr: hex16(ref.devAddr), mapSize: e.size, unmapSize: ref.size }, why(s, fn, RULES.sizeMismatch), e);
   }
   if (k !== e.k) {
     errPrintk(
@@ -584,28 +582,29 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
       out,
       'unmap/wrong-function',
       ref.dev,
-      `device driver frees DMA memory with wrong function ${devAddrTag(ref.devAddr)} [size=${ref.size} bytes] [mapped as ${s.typeNames[e.k]}] [unmapped as ${s.typeNames[k]}]`,
+      'dma-debug.unmap-wrong-function',
+      { addr: hex16(ref.devAddr), size: ref.size, mapped: s.typeNames[e.k]!, unmapped: s.typeNames[k]! },
       why(s, fn, RULES.wrongFunction),
       e,
     );
   } else if (e.k === K_COHERENT || e.k === K_NONCOHERENT) {
     const freed = freePaddr(e, ref);
     if (freed !== e.paddr) {
-      // 0x%016llx before 6.13; "0x%pa" (which prints its own 0x) from 6.13
-      const pa = s.kernel >= DEBUG_VERSIONS.paddr ? '0x0x' : '0x';
+      // 0x%016llx before 6.13; "0x%pa" (which prints its own 0x) from 6.13: the catalogue's wordings
       errPrintk(
         s,
         out,
         'unmap/cpu-address',
         ref.dev,
-        `device driver frees DMA memory with different CPU address ${devAddrTag(ref.devAddr)} [size=${ref.size} bytes] [cpu alloc address=${pa}${hex16(e.paddr)}] [cpu free address=${pa}${hex16(freed)}]`,
+        'dma-debug.unmap-cpu-address',
+        { addr: hex16(ref.devAddr), size: ref.size, alloc: hex16(e.paddr), free: hex16(freed) },
         why(s, fn, RULES.cpuAddress),
         e,
       );
     }
   }
   if (r.sgCallEnts && k === K_SG && r.sgCallEnts !== e.sgCallEnts) {
-    errPrintk(s, out, 'unmap/sg-count', ref.dev, `device driver frees DMA sg list with different entry count [map count=${e.sgCallEnts}] [unmap count=${r.sgCallEnts}]`, why(s, fn, RULES.sgCountUnmap), e);
+    errPrintk(s, out, 'unmap/sg-count', ref.dev, 'dma-debug.unmap-sg-count', { mapCount: e.sgCallEnts, unmapCount: r.sgCallEnts }, why(s, fn, RULES.sgCountUnmap), e);
   }
   if (ref.dir !== e.dir) {
     errPrintk(
@@ -613,14 +612,15 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
       out,
       'unmap/direction',
       ref.dev,
-      `device driver frees DMA memory with different direction ${devAddrTag(ref.devAddr)} [size=${ref.size} bytes] [mapped with ${DIR_NAMES[e.dir]}] [unmapped with ${DIR_NAMES[ref.dir]}]`,
+      'dma-debug.unmap-direction',
+      { addr: hex16(ref.devAddr), size: ref.size, mapped: DIR_NAMES[e.dir], unmapped: DIR_NAMES[ref.dir] },
       why(s, fn, RULES.directionUnmap),
       e,
     );
   }
   if (e.mapErr === 'not-checked') {
     // no space before '[' in the kernel's string
-    errPrintk(s, out, 'unmap/map-error-not-checked', ref.dev, `device driver failed to check map error${devAddrTag(ref.devAddr)} [size=${ref.size} bytes] [mapped as ${s.typeNames[e.k]}]`, why(s, fn, RULES.mapErrorNotChecked), e);
+    errPrintk(s, out, 'unmap/map-error-not-checked', ref.dev, 'dma-debug.map-error-not-checked', { addr: hex16(ref.devAddr), size: ref.size, type: s.typeNames[e.k]! }, why(s, fn, RULES.mapErrorNotChecked), e);
   }
   removeRecord(s, e);
   return out;
@@ -657,7 +657,8 @@ export function debugSync(s: DebugState, ref: DebugSyncRef, forCpu: boolean): Fi
       out,
       'sync/not-allocated',
       ref.dev,
-      `device driver tries to sync DMA memory it has not allocated [device address=0x${hex16(ref.devAddr)}] [size=${ref.size} bytes]`,
+      'dma-debug.sync-not-allocated',
+      { addr: hex16(ref.devAddr), size: ref.size },
       why(s, fn, RULES.syncNotAllocated),
       null,
     );
@@ -670,23 +671,24 @@ export function debugSync(s: DebugState, ref: DebugSyncRef, forCpu: boolean): Fi
       out,
       'sync/outside-range',
       ref.dev,
-      `device driver syncs DMA memory outside allocated range [device address=0x${hex16(e.devAddr)}] [allocation size=${e.size} bytes] [sync offset+size=${ref.size}]`,
+      'dma-debug.sync-outside-range',
+      { addr: hex16(e.devAddr), size: e.size, end: ref.size },
       why(s, fn, RULES.syncOutside),
       e,
     );
   }
   if (e.dir === 'DMA_BIDIRECTIONAL') return out;
   if (ref.dir !== e.dir) {
-    errPrintk(s, out, 'sync/direction-mismatch', ref.dev, `device driver syncs DMA memory with different direction ${syncTail(ref.devAddr, e.size, e.dir, ref.dir)}`, why(s, fn, RULES.syncDirection), e);
+    errPrintk(s, out, 'sync/direction-mismatch', ref.dev, 'dma-debug.sync-direction', syncArgs(ref.devAddr, e.size, e.dir, ref.dir), why(s, fn, RULES.syncDirection), e);
   }
   if (forCpu && e.dir !== 'DMA_FROM_DEVICE' && ref.dir !== 'DMA_TO_DEVICE') {
-    errPrintk(s, out, 'sync/device-read-only', ref.dev, `device driver syncs device read-only DMA memory for cpu ${syncTail(ref.devAddr, e.size, e.dir, ref.dir)}`, why(s, fn, RULES.syncReadOnly), e);
+    errPrintk(s, out, 'sync/device-read-only', ref.dev, 'dma-debug.sync-device-read-only', syncArgs(ref.devAddr, e.size, e.dir, ref.dir), why(s, fn, RULES.syncReadOnly), e);
   }
   if (!forCpu && e.dir !== 'DMA_TO_DEVICE' && ref.dir !== 'DMA_FROM_DEVICE') {
-    errPrintk(s, out, 'sync/device-write-only', ref.dev, `device driver syncs device write-only DMA memory to device ${syncTail(ref.devAddr, e.size, e.dir, ref.dir)}`, why(s, fn, RULES.syncWriteOnly), e);
+    errPrintk(s, out, 'sync/device-write-only', ref.dev, 'dma-debug.sync-device-write-only', syncArgs(ref.devAddr, e.size, e.dir, ref.dir), why(s, fn, RULES.syncWriteOnly), e);
   }
   if (sgEnts && sgEnts !== e.sgCallEnts) {
-    errPrintk(s, out, 'sync/sg-count', ref.dev, `device driver syncs DMA sg list with different entry count [map count=${e.sgCallEnts}] [sync count=${sgEnts}]`, why(s, fn, RULES.sgCountSync), e);
+    errPrintk(s, out, 'sync/sg-count', ref.dev, 'dma-debug.sync-sg-count', { mapCount: e.sgCallEnts, syncCount: sgEnts }, why(s, fn, RULES.sgCountSync), e);
   }
   return out;
 }
@@ -809,8 +811,8 @@ export function debugReleaseDriver(s: DebugState, dev: string): Finding[] {
     out,
     'release/pending-allocations',
     dev,
-    `device driver has pending DMA allocations while released from device [count=${count}]\n` +
-      `One of leaked entries details: [device address=0x${hex16(last.devAddr)}] [size=${last.size} bytes] [mapped with ${DIR_NAMES[last.dir]}] [mapped as ${last.typeName}]`,
+    'dma-debug.release-pending',
+    { count, addr: hex16(last.devAddr), size: last.size, dir: DIR_NAMES[last.dir], type: last.typeName },
     why(s, 'dma_debug_device_change', RULES.pending),
     last,
   );
@@ -865,28 +867,27 @@ function ptr(addr: number): string {
 export const debugMessages = {
   /** check_for_stack(): a linear-map stack (`[addr=%p]`) or a page of a vmapped stack (`[probable addr=%p]`, 4.9+). */
   mapsFromStack(dev: string, addr: number, probable: boolean, kernel: number = NEWEST): string {
-    if (kernel < DEBUG_VERSIONS.vmapStack) return line(kernel, dev, `device driver maps memory fromstack [addr=${ptr(addr)}]`);
-    return line(kernel, dev, `device driver maps memory from stack [${probable ? 'probable addr' : 'addr'}=${ptr(addr)}]`);
+    return line(kernel, dev, 'dma-debug.map-stack', { where: probable ? 'probable addr' : 'addr', addr: ptr(addr) });
   },
   /** debug_dma_map_single(): is_vmalloc_addr(). */
   mapsFromVmalloc(dev: string, addr: number, len: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, `device driver maps memory from vmalloc area [addr=${ptr(addr)}] [len=${len}]`);
+    return line(kernel, dev, 'dma-debug.map-vmalloc', { addr: ptr(addr), len });
   },
   /** debug_dma_map_single(): !virt_addr_valid(). */
   mapsFromInvalidArea(dev: string, addr: number, len: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, `device driver maps memory from invalid area [addr=${ptr(addr)}] [len=${len}]`);
+    return line(kernel, dev, 'dma-debug.map-invalid-area', { addr: ptr(addr), len });
   },
   /** check_for_illegal_area(): intersects _stext.._etext or __start_rodata..__end_rodata. */
   mapsKernelText(dev: string, addr: number, len: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, `device driver maps memory from kernel text or rodata [addr=${ptr(addr)}] [len=${len}]`);
+    return line(kernel, dev, 'dma-debug.map-kernel-text', { addr: ptr(addr), len });
   },
   /** check_sg_segment(): sg->length > dma_get_max_seg_size(). */
   sgSegmentTooLong(dev: string, len: number, max: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, `mapping sg segment longer than device claims to support [len=${len}] [max=${max}]`);
+    return line(kernel, dev, 'dma-debug.sg-segment-too-long', { len, max });
   },
   /** check_sg_segment(): the DMA segment crosses dma_get_seg_boundary(). */
   sgSegmentAcrossBoundary(dev: string, start: number, end: number, boundary: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, `mapping sg segment across boundary [start=0x${hex16(start)}] [end=0x${hex16(end)}] [boundary=0x${hex16(boundary)}]`);
+    return line(kernel, dev, 'dma-debug.sg-segment-boundary', { start: hex16(start), end: hex16(end), boundary: hex16(boundary) });
   },
 };
 

@@ -25,7 +25,9 @@ import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine } from '../mac
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
 import type { DmaDir } from './debug.ts';
 import { DIRECT_GATES, SWIOTLB_GATES } from '../kernel-versions.ts';
-import { isSwiotlbBuffer, logWarn, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle, warnOnce } from './swiotlb.ts';
+import { isSwiotlbBuffer, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from './swiotlb.ts';
+import { who } from '../kernel-log/catalogue.ts';
+import { printk, printkOnce } from '../kernel-log/printk.ts';
 
 export const DMA_MAPPING_ERROR = -1;
 const FILE_H = 'kernel/dma/direct.h';
@@ -53,19 +55,20 @@ export function kmallocNeedsBounce(m: Machine, dev: Device, size: number, dir: D
   return !aligned;
 }
 
-export function padAddr(addr: number): string {
-  return '0x' + addr.toString(16).padStart(16, '0');
+/** %pad / %016llx without the 0x the template writes. */
+function hex16(addr: number): string {
+  return addr.toString(16).padStart(16, '0');
 }
 
 function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
   const tlb = tblMapSingle(m, dev, phys, size, dir, attrs.skipCpuSync, attrs.noWarn, o);
   if (tlb < 0) {
-    if (m.swiotlb && m.kernel < SWIOTLB_GATES.noOverflowBuffer.code) swiotlbFull(dev, size, dir, o);
+    if (m.swiotlb && m.kernel < SWIOTLB_GATES.noOverflowBuffer.code) swiotlbFull(m, dev, size, dir, o);
     return DMA_MAPPING_ERROR;
   }
   if (!dmaCapable(dev, tlb, size)) {
     tblUnmapSingle(m, dev, tlb, size, dir, true, o);
-    warnOnce(m, dev, 'swiotlb_map:overflow', `swiotlb addr ${padAddr(tlb)}+${size} overflow (mask ${maskHex(dev.maskBits)}, bus limit ${maskHex(dev.cfg.busLimit)}).`, o);
+    printkOnce(m, o, 'swiotlb_map:overflow', 'swiotlb.addr-overflow', { addr: hex16(tlb), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) }, who(dev.name));
     return DMA_MAPPING_ERROR;
   }
   if (!dev.coherent && !attrs.skipCpuSync) syncForDeviceArch(m, tlb, size, dir, o);
@@ -78,16 +81,14 @@ function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: Dm
  * which dma_mapping_error() recognises) for a small mapping, or a panic for a
  * larger one ("DMA: Random memory could be DMA accessed/written/read").
  */
-function swiotlbFull(dev: Device, size: number, dir: DmaDir, o: StepOutcome): void {
-  logWarn(dev, `DMA: Out of SW-IOMMU space for ${size} bytes`, o);
+function swiotlbFull(m: Machine, dev: Device, size: number, dir: DmaDir, o: StepOutcome): void {
+  printk(m, o, 'swiotlb.out-of-space', { size }, who(dev.name));
   if (size <= 32 * 1024) {
     o.events.push({ kind: 'note', text: 'overflow buffer', why: why('swiotlb_full', 'the mapping gets io_tlb_overflow_buffer, which dma_mapping_error() reports as an error', 'lib/swiotlb.c') });
     return;
   }
   const what = dir === 'DMA_BIDIRECTIONAL' ? 'accessed' : dir === 'DMA_FROM_DEVICE' ? 'written' : 'read';
-  const text = `Kernel panic - not syncing: DMA: Random memory could be DMA ${what}`;
-  o.warnings.push(text);
-  o.events.push({ kind: 'log', level: 'err', text });
+  printk(m, o, 'swiotlb.panic', { what });
   o.observations.push('the mapping is larger than the 32 KiB overflow buffer: swiotlb_full() panics; the explorer carries on');
   o.error = 'BUG';
 }
@@ -114,21 +115,19 @@ export function syncForCpuArch(m: Machine, phys: number, size: number, dir: DmaD
  *   %llx)." for every mask.
  */
 function overflowReport(m: Machine, dev: Device, phys: number, size: number, o: StepOutcome): void {
-  const mask = maskHex(dev.maskBits);
-  const bus = maskHex(dev.cfg.busLimit);
+  const args = { addr: hex16(phys), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) };
   if (m.kernel >= DIRECT_GATES.overflowAlways.code) {
-    warnOnce(m, dev, 'dma_direct_map_phys:overflow', `DMA addr ${padAddr(phys)}+${size} overflow (mask ${mask}, bus limit ${bus}).`, o);
+    printkOnce(m, o, 'dma_direct_map_phys:overflow', 'dma-direct.overflow', args, who(dev.name));
     return;
   }
   const printed = dev.maskBits >= 32 || dev.cfg.busLimit > 0;
   if (m.kernel < DIRECT_GATES.overflowReportAddr.code) {
-    if (printed) logWarn(dev, `dma_direct_map_page: overflow ${padAddr(phys)}+${size} of device mask ${mask}`, o);
+    if (printed) printk(m, o, 'dma-direct.overflow', args, who(dev.name));
     else o.observations.push('check_addr() prints nothing for a DMA mask under 32 bits: the map fails silently');
     return;
   }
-  const word = m.kernel >= DIRECT_GATES.overflowBusLimit.code ? 'bus limit' : 'bus mask';
-  if (printed) warnOnce(m, dev, 'report_addr:dev_err_once', `overflow ${padAddr(phys)}+${size} of DMA mask ${mask} ${word} ${bus}`, o);
-  warnOnce(m, null, 'report_addr:WARN_ON_ONCE', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)', o);
+  if (printed) printkOnce(m, o, 'report_addr:dev_err_once', 'dma-direct.overflow', args, who(dev.name));
+  printkOnce(m, o, 'report_addr:WARN_ON_ONCE', 'dma-direct.report-addr-warn');
 }
 
 /** dma_direct_map_phys(): returns the DMA address or DMA_MAPPING_ERROR. */
@@ -200,4 +199,3 @@ export function pageAlign(size: number): number {
   return Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
 }
 
-export { logWarn };

@@ -18,8 +18,9 @@ import type { Buffer, Device, Machine, MapRecord, SgTable } from '../machine.ts'
 import { fmtVa, isVmallocAddr, physOf } from '../mm/buffers.ts';
 import { debugMap, debugMapSg, debugMapTimeFinding, debugMappingError, debugReleaseDriver, debugSync, debugSyncSg, debugUnmap, debugUnmapSg, type DebugSgEntry, type DebugType, type DmaDir, type Finding } from './debug.ts';
 import { archOps } from '../arch/arch.ts';
-import { DMA_MAPPING_ERROR, directMap, directSyncForCpu, directSyncForDevice, directUnmap, logWarn, type Attrs } from './direct.ts';
-import { warnOnce } from './swiotlb.ts';
+import { DMA_MAPPING_ERROR, directMap, directSyncForCpu, directSyncForDevice, directUnmap, type Attrs } from './direct.ts';
+import { who } from '../kernel-log/catalogue.ts';
+import { printk, printkOnce } from '../kernel-log/printk.ts';
 import { DIRECT_GATES } from '../kernel-versions.ts';
 import { devUsesDmaIommu } from '../iommu/iommu.ts';
 import { iommuDmaMapPhys, iommuDmaMapSg, iommuDmaSyncSg, iommuDmaSyncSingle, iommuDmaUnmapPhys, iommuDmaUnmapSg } from '../iommu/dma-iommu.ts';
@@ -41,11 +42,9 @@ export function report(findings: Finding[], o: StepOutcome): void {
 }
 
 /** BUG_ON(!valid_dma_direction(dir)): DMA_NONE oopses the kernel. Returns false when it did. */
-export function checkDirection(dir: DmaDir, fn: string, o: StepOutcome): boolean {
+export function checkDirection(m: Machine, dir: DmaDir, fn: string, o: StepOutcome): boolean {
   if (dir !== 'DMA_NONE') return true;
-  const text = `kernel BUG at ${FILE}: ${fn}: BUG_ON(!valid_dma_direction(dir))`;
-  o.warnings.push(text);
-  o.events.push({ kind: 'log', level: 'err', text });
+  printk(m, o, 'dma-mapping.bad-direction', { fn });
   o.observations.push('DMA_NONE is not a valid direction for a mapping: the kernel oopses here; the explorer carries on so the rest of the scenario can be seen');
   o.error = 'BUG';
   return false;
@@ -136,7 +135,7 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
 }
 
 export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
-  if (!checkDirection(dir, 'dma_map_single_attrs', o)) return;
+  if (!checkDirection(m, dir, 'dma_map_single_attrs', o)) return;
   const va = buf.va + off;
   if (isVmallocAddr(va) && m.kernel < DIRECT_GATES.vmallocRejected.code) {
     // before 5.18: debug_dma_map_single() complains, then dma_map_page_attrs(virt_to_page(ptr), …) goes ahead
@@ -148,7 +147,7 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
     return;
   }
   if (isVmallocAddr(va)) {
-    warnOnce(m, dev, 'dma_map_single_attrs:vmalloc', 'rejecting DMA map of vmalloc memory', o);
+    printkOnce(m, o, 'dma_map_single_attrs:vmalloc', 'dma-mapping.vmalloc-rejected', {}, who(dev.name));
     o.events.push({
       kind: 'note',
       text: 'vmalloc address rejected',
@@ -177,7 +176,7 @@ function stackCheck(m: Machine, dev: Device, buf: Buffer, va: number, o: StepOut
  * page-aligned pointer that is exactly virt_to_page() + offset.
  */
 export function dmaMapPage(m: Machine, dev: Device, buf: Buffer, ptrOff: number, offset: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
-  if (!checkDirection(dir, 'dma_map_page_attrs', o)) return;
+  if (!checkDirection(m, dir, 'dma_map_page_attrs', o)) return;
   const phys = physOf(m, buf, ptrOff + offset);
   stackCheck(m, dev, buf, buf.va + ptrOff + offset, o);
   mapPhys(m, dev, buf, phys, size, dir, attrs, 'page', o);
@@ -194,7 +193,7 @@ export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOu
 }
 
 export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): void {
-  if (!checkDirection(dir, `dma_unmap_${api}_attrs`, o)) return;
+  if (!checkDirection(m, dir, `dma_unmap_${api}_attrs`, o)) return;
   const rec = exactMapping(m, dev.name, addr);
   if (rec || addr !== DMA_MAPPING_ERROR) {
     if (usesIommu(m, dev)) iommuDmaUnmapPhys(m, dev, addr, size, dir, attrs, o);
@@ -207,7 +206,7 @@ export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, di
 
 export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
   const fn = forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
-  if (!checkDirection(dir, fn, o)) return;
+  if (!checkDirection(m, dir, fn, o)) return;
   if (usesIommu(m, dev)) iommuDmaSyncSingle(m, dev, addr, size, dir, forCpu, o);
   else if (forCpu) directSyncForCpu(m, dev, addr, size, dir, o);
   else directSyncForDevice(m, dev, addr, size, dir, o);
@@ -228,7 +227,7 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
 
 /** dma_map_sg(): dma-direct maps each entry on its own and never merges; on failure unmaps what it mapped and returns 0. */
 export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
-  if (!checkDirection(dir, 'dma_map_sg_attrs', o)) return;
+  if (!checkDirection(m, dir, 'dma_map_sg_attrs', o)) return;
   if (usesIommu(m, dev)) return mapSgIommu(m, dev, sgt, dir, attrs, o);
   const done: number[] = [];
   for (const e of sgt.entries) {
@@ -303,7 +302,7 @@ function mapSgIommu(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: A
  * unmaps only that many entries and dma-debug compares it with the map's.
  */
 export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome, nents = sgt.entries.length): void {
-  if (!checkDirection(dir, 'dma_unmap_sg_attrs', o)) return;
+  if (!checkDirection(m, dir, 'dma_unmap_sg_attrs', o)) return;
   const n = nents;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
   if (usesIommu(m, dev)) {
@@ -329,7 +328,7 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
 
 export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: boolean, o: StepOutcome, nents = sgt.entries.length): void {
   const fn = forCpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device';
-  if (!checkDirection(dir, fn, o)) return;
+  if (!checkDirection(m, dir, fn, o)) return;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: its entries carry no DMA addresses to sync`);
   const rec = mapped && usesIommu(m, dev) ? m.iommu.sg[sgt.id] : undefined;
@@ -384,6 +383,6 @@ export function releaseDriver(m: Machine, dev: Device, o: StepOutcome): void {
   o.events.push({ kind: 'note', text: 'driver unbound', why: why('dma_debug_device_change', 'BUS_NOTIFY_UNBOUND_DRIVER: dma-debug counts this device\'s entries still live', 'kernel/dma/debug.c') });
 }
 
-export { logWarn, DMA_MAPPING_ERROR };
+export { DMA_MAPPING_ERROR };
 export type { Attrs, DebugType };
 

@@ -28,6 +28,8 @@ import { PAGE_SIZE } from '../hw/memory.ts';
 import type { Device, Machine } from '../machine.ts';
 import type { DmaDir } from './debug.ts';
 import { SWIOTLB_GATES as G } from '../kernel-versions.ts';
+import { who } from '../kernel-log/catalogue.ts';
+import { printk, printkOnce } from '../kernel-log/printk.ts';
 
 export const IO_TLB_SHIFT = 11;
 export const IO_TLB_SIZE = 1 << IO_TLB_SHIFT;
@@ -168,36 +170,18 @@ export function bounce(m: Machine, dev: Device, tlbAddr: number, size: number, t
   if (orig === INVALID) return;
   const tlbOffset = tlbAddr % IO_TLB_SIZE;
   if (tlbOffset > allocSize) {
-    warnOnce(m, dev, 'swiotlb_bounce:overflow1', `Buffer overflow detected. Allocation size: ${allocSize}. Mapping size: ${size}+${tlbOffset}.`, o);
+    printkOnce(m, o, 'swiotlb_bounce:overflow1', 'swiotlb.access-before-start', { alloc: allocSize, size, offset: tlbOffset }, who(dev.name));
     return;
   }
   orig += tlbOffset;
   allocSize -= tlbOffset;
   if (size > allocSize) {
-    warnOnce(m, dev, 'swiotlb_bounce:overflow2', `Buffer overflow detected. Allocation size: ${allocSize}. Mapping size: ${size}.`, o);
+    printkOnce(m, o, 'swiotlb_bounce:overflow2', 'swiotlb.overflow', { alloc: allocSize, size }, who(dev.name));
     size = allocSize;
   }
   if (toDevice) cpuCopy(m, tlbAddr, orig, size);
   else cpuCopy(m, orig, tlbAddr, size);
   o.events.push({ kind: 'bounce', from: toDevice ? orig : tlbAddr, to: toDevice ? tlbAddr : orig, len: size, toSlot: toDevice, why: why(fn, rule) });
-}
-
-/** dev_WARN_ONCE: printed the first time its call site fires, silent after. */
-export function warnOnce(m: Machine, dev: Device | null, site: string, text: string, o: StepOutcome): void {
-  const line = dev ? `${dev.name}: ${text}` : text;
-  if (m.warnedOnce[site]) {
-    o.observations.push(`WARN_ONCE already fired at this site, so the kernel logs nothing this time: "${line}"`);
-    return;
-  }
-  m.warnedOnce[site] = true;
-  o.warnings.push(line);
-  o.events.push({ kind: 'log', level: 'warn', text: line });
-}
-
-export function logWarn(dev: Device | null, text: string, o: StepOutcome): void {
-  const line = dev ? `${dev.name}: ${text}` : text;
-  o.warnings.push(line);
-  o.events.push({ kind: 'log', level: 'warn', text: line });
 }
 
 /** Does the map-time copy happen for this kernel, direction and attrs? */
@@ -223,12 +207,6 @@ function placementNote(kernel: number): string {
   return ', page aligned for a mapping of 4 KiB or more';
 }
 
-/** swiotlb_tbl_map_single's dev_warn_ratelimited when no slots fit: with the slot totals from 5.1. */
-function fullLine(kernel: number, size: number, p: SwiotlbPool): string {
-  if (kernel < G.fullTotals.code) return `swiotlb buffer is full (sz: ${size} bytes)`;
-  return `swiotlb buffer is full (sz: ${size} bytes), total ${p.nslabs} (slots), used ${p.used} (slots)`;
-}
-
 /** How a caller sizes and explains its bounce slot (dma-iommu asks for whole IOVA granules). */
 export interface SlotRequest {
   /** Bytes of slots to take (≥ the mapping size); default the mapping size. */
@@ -247,13 +225,13 @@ export interface SlotRequest {
 export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number, dir: DmaDir, skipCpuSync: boolean, noWarn: boolean, o: StepOutcome, req: SlotRequest = {}): number {
   const p = m.swiotlb;
   if (!p) {
-    logWarn(dev, "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", o);
+    printk(m, o, 'swiotlb.no-pool', {}, who(dev.name));
     return -1;
   }
   const allocSize = req.allocSize ?? size;
   const index = findSlots(p, orig, allocSize, m.kernel, req.allocAlignMask ?? 0);
   if (index < 0) {
-    if (!noWarn) logWarn(dev, fullLine(m.kernel, allocSize, p), o);
+    if (!noWarn) printk(m, o, 'swiotlb.full', { size: allocSize, total: p.nslabs, used: p.used }, who(dev.name));
     return -1;
   }
   const nslots = nrSlots(allocSize);

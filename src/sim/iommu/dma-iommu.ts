@@ -82,7 +82,9 @@ import { dmaAllocContiguous, dmaDirectFreeBuffer, dmaFreeContiguous } from '../d
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { debugMap, debugUnmap, type DmaDir, type Finding } from '../dma/debug.ts';
 import { DMA_MAPPING_ERROR, kmallocNeedsBounce, syncForCpuArch, syncForDeviceArch, type Attrs } from '../dma/direct.ts';
-import { isSwiotlbBuffer, nrSlots, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle, warnOnce } from '../dma/swiotlb.ts';
+import { isSwiotlbBuffer, nrSlots, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from '../dma/swiotlb.ts';
+import { who } from '../kernel-log/catalogue.ts';
+import { printk, printkOnce } from '../kernel-log/printk.ts';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE, protString } from './io-pgtable.ts';
 import { allocIova, freeIovaFast, limitPfnForAddr, limitPfnForBits } from './iova.ts';
 import { fqQueue } from './flush-queue.ts';
@@ -180,13 +182,11 @@ function allocIovaFor(m: Machine, dev: Device, dom: IommuDomain, size: number, l
     if (r.pfn) return r.iova;
     if (m.kernel >= G.pci32Once.code) {
       d.pci32bitWorkaround = false;
-      const text = `${dev.name}: Using ${bitsPer(lim)}-bit DMA addresses`;
-      o.warnings.push(text);
-      o.events.push({ kind: 'log', level: 'notice', text });
+      printk(m, o, 'dma-iommu.dac', { bits: bitsPer(lim) }, who(dev.name));
       o.events.push({
         kind: 'note',
         text: '32-bit IOVA space full',
-        why: why('iommu_dma_alloc_iova', `no room for ${pages} granule(s) below 4 GiB: pci_32bit_workaround is cleared for good and this and every later allocation uses the full ${bitsPer(lim)}-bit range (dev_notice "Using %d-bit DMA addresses", 6.4+)`),
+        why: why('iommu_dma_alloc_iova', `no room for ${pages} granule(s) below 4 GiB: pci_32bit_workaround is cleared for good and this and every later allocation uses the full ${bitsPer(lim)}-bit range (the dev_notice it logs, 6.4+)`),
       });
     } else {
       o.events.push({ kind: 'note', text: '32-bit IOVA space full', why: why('iommu_dma_alloc_iova', 'no room below 4 GiB for this PCI device: fall back to the full limit (before 6.4 the 32-bit try is repeated every time, silently)') });
@@ -259,7 +259,7 @@ function dmaMapRange(m: Machine, dev: Device, dom: IommuDomain, phys: number, si
 function mapSwiotlb(m: Machine, dev: Device, dom: IommuDomain, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
   const p = m.swiotlb;
   if (!p) {
-    warnOnce(m, dev, 'iommu_dma_map_swiotlb:inactive', 'DMA bounce buffers are inactive, unable to map unaligned transaction.', o);
+    printkOnce(m, o, 'iommu_dma_map_swiotlb:inactive', 'dma-iommu.bounce-inactive', {}, who(dev.name));
     return -1;
   }
   const g = dom.granule;

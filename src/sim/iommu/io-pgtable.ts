@@ -52,6 +52,7 @@
  */
 import type { SimEvent, Why } from '../events.ts';
 import { IO_PGTABLE_GATES } from '../kernel-versions.ts';
+import { kmsg } from '../kernel-log/catalogue.ts';
 
 const FILE = 'drivers/iommu/io-pgtable-arm.c';
 const IOMMU_FILE = 'drivers/iommu/iommu.c';
@@ -477,7 +478,7 @@ const WHY_WALK: Why = {
 export function ptMap(pt: IoPgtable, iova: number, paddr: number, size: number, prot: number): PtMapResult {
   const events: SimEvent[] = [];
   if (iova % MIN_PAGESZ !== 0 || paddr % MIN_PAGESZ !== 0 || size % MIN_PAGESZ !== 0) {
-    const log = `iommu: unaligned: iova ${hex(iova)} pa ${formatPa(paddr)} size ${hex(size)} min_pagesz ${hex(MIN_PAGESZ)}`;
+    const log = kmsg(pt.kernel, 'iommu.unaligned-map', { iova: iova.toString(16), pa: formatPa(paddr).slice(2), size: size.toString(16), min: MIN_PAGESZ.toString(16) });
     events.push({ kind: 'log', level: 'err', text: log });
     events.push({ kind: 'note', text: 'iommu_map refused an unaligned mapping: -EINVAL', why: WHY_UNALIGNED });
     return { ret: EINVAL, mapped: 0, log, events };
@@ -547,7 +548,7 @@ function lpaeUnmapPages(pt: IoPgtable, iova: number, pgsize: number, pgcount: nu
       if (pt.kernel < IO_PGTABLE_GATES.noSplitBlock.code) return splitBlockUnmap(pt, t, idx, lvl, iova, pgsize, pgcount, events, walks);
       if (!pt.warnedPartialUnmap) {
         pt.warnedPartialUnmap = true;
-        events.push({ kind: 'log', level: 'warn', text: 'Unmap of a partial large IOPTE is not allowed' });
+        events.push({ kind: 'log', level: 'warn', text: kmsg(pt.kernel, 'io-pgtable.partial-unmap') });
       }
       events.push({ kind: 'note', text: `__arm_lpae_unmap: iova ${hex(iova)} is inside a ${sizeName(BLOCK[lvl])} block; unmapping ${sizeName(pgsize)} of it is not allowed`, why: WHY_PARTIAL });
       return 0;
@@ -615,7 +616,7 @@ function unmapRange(pt: IoPgtable, iova: number, size: number, events: SimEvent[
 export function ptUnmap(pt: IoPgtable, iova: number, size: number, queued = false): PtUnmapResult {
   const events: SimEvent[] = [];
   if (iova % MIN_PAGESZ !== 0 || size % MIN_PAGESZ !== 0) {
-    const log = `iommu: unaligned: iova ${hex(iova)} size ${hex(size)} min_pagesz ${hex(MIN_PAGESZ)}`;
+    const log = kmsg(pt.kernel, 'iommu.unaligned-unmap', { iova: iova.toString(16), size: size.toString(16), min: MIN_PAGESZ.toString(16) });
     events.push({ kind: 'log', level: 'err', text: log });
     return { unmapped: 0, log, events, walkFlushed: [] };
   }

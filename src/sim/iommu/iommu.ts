@@ -47,7 +47,8 @@
  *   counters). The explorer follows the kernel.
  */
 import { kernelCode, type MachineConfig } from '../config.ts';
-import { ARM_SMMU_GATES, DMA_IOMMU_GATES } from '../kernel-versions.ts';
+import { DMA_IOMMU_GATES } from '../kernel-versions.ts';
+import { kernelHas, kmsg, type Who } from '../kernel-log/catalogue.ts';
 import type { SimEvent, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import type { Device, Machine } from '../machine.ts';
@@ -351,7 +352,7 @@ export function iommuMap(dom: IommuDomain, iova: number, paddr: number, size: nu
   const min = dom.granule;
   if (dom.granule > PT_PAGE && (iova % min !== 0 || paddr % min !== 0 || size % min !== 0)) {
     // the same check as ptMap's, with this domain's min_pagesz
-    const log = `iommu: unaligned: iova ${hex(iova)} pa ${formatPa(paddr)} size ${hex(size)} min_pagesz ${hex(min)}`;
+    const log = kmsg(dom.pt.kernel, 'iommu.unaligned-map', { iova: iova.toString(16), pa: formatPa(paddr).slice(2), size: size.toString(16), min: min.toString(16) });
     o.warnings.push(log);
     o.events.push({ kind: 'log', level: 'err', text: log });
     return -22;
@@ -514,19 +515,16 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
  * by arm_smmu_print_context_fault_info's decoded FSR and FSYNR0 lines.
  */
 function contextFaultLines(kernel: number, dom: IommuDomain, fsr: number, iova: number, fsynr: number, sid: number): string[] {
-  const dev = `${dom.iommu}: `;
-  const far = iova.toString(16).padStart(8, '0');
-  const sidPart = kernel >= ARM_SMMU_GATES.cbfrsynra.code ? `cbfrsynra=0x${sid.toString(16)}, ` : '';
-  const first = `${dev}Unhandled context fault: fsr=0x${fsr.toString(16)}, iova=0x${far}, fsynr=0x${fsynr.toString(16)}, ${sidPart}cb=${dom.cb}`;
-  if (kernel < ARM_SMMU_GATES.prettyPrint.code) return [first];
+  const by: Who = { driver: 'arm-smmu', device: dom.iommu };
   const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
-  const fsrBits = `${fsr & FSR_PF ? ' PF' : ''}${fsr & FSR_TF ? ' TF' : ''}`;
-  const wnr = fsynr & FSYNR0_WNR ? ' WNR' : '';
-  return [
-    first,
-    `${dev}FSR    = ${hex8(fsr)} [Format=${(fsr >> 9) & 3}${fsrBits}], SID=0x${sid.toString(16)}`,
-    `${dev}FSYNR0 = ${hex8(fsynr)} [S1CBNDX=${(fsynr >> 16) & 0xff}${wnr} PLVL=${fsynr & 3}]`,
-  ];
+  const lines = [kmsg(kernel, 'arm-smmu.context-fault', { fsr: fsr.toString(16), iova: hex8(iova), fsynr: fsynr.toString(16), sid: sid.toString(16), cb: dom.cb }, by)];
+  if (!kernelHas(kernel, 'arm-smmu.fsr')) return lines;
+  // arm_smmu_print_context_fault_info(): FSR and FSYNR0 decoded
+  const fsrFlags = `Format=${(fsr >> 9) & 3}${fsr & FSR_PF ? ' PF' : ''}${fsr & FSR_TF ? ' TF' : ''}`;
+  const fsynrFlags = `S1CBNDX=${(fsynr >> 16) & 0xff}${fsynr & FSYNR0_WNR ? ' WNR' : ''} PLVL=${fsynr & 3}`;
+  lines.push(kmsg(kernel, 'arm-smmu.fsr', { fsr: hex8(fsr), flags: fsrFlags, sid: sid.toString(16) }, by));
+  lines.push(kmsg(kernel, 'arm-smmu.fsynr0', { fsynr: hex8(fsynr), flags: fsynrFlags }, by));
+  return lines;
 }
 
 /** arm_smmu_context_fault(): FSR, FAR (iova), FSYNR0 (WNR, PLVL), CBFRSYNRA (stream ID), cb. */
