@@ -259,7 +259,7 @@ function exporterMap(m: Machine, db: DmaBuf, at: DmaBufAttachment, dir: DmaDir, 
   o.resultKind = null;
   if (o.error && o.error !== before) return null;
   if (!sgt.nents) {
-    o.error = m.kernel >= 5016 ? 'EIO' : 'EINVAL';
+    o.error = m.kernel >= G.sgtableEio.code ? 'EIO' : 'EINVAL';
     o.events.push({ kind: 'note', text: 'map_dma_buf failed', why: why('system_heap_map_dma_buf', `dma_map_sgtable(${dev.name}, …) failed: the exporter returns ERR_PTR(${o.error === 'EIO' ? '-EIO' : '-EINVAL'})`, HEAP) });
     return null;
   }

@@ -57,6 +57,7 @@
  */
 import type { Why } from '../events.ts';
 import { DEBUG_GATES } from '../kernel-versions.ts';
+import { kernelCode, NEWEST_KERNEL } from '../config.ts';
 import { kmsg, who, type MessageId } from '../kernel-log/catalogue.ts';
 import type { MessageArgs } from '../kernel-log/printk.ts';
 
@@ -170,7 +171,7 @@ const K_TO_TYPE: DebugType[] = ['single', 'page', 'scatter-gather', 'coherent', 
 /** Versions where dma-debug's behaviour changed: DEBUG_GATES in kernel-versions.ts (commit, subject, both sides). */
 export const DEBUG_VERSIONS = Object.fromEntries(Object.entries(DEBUG_GATES).map(([k, g]) => [k, g.code])) as { readonly [K in keyof typeof DEBUG_GATES]: number };
 
-const NEWEST = 6018;
+const NEWEST = kernelCode(NEWEST_KERNEL);
 
 const DIR_NAMES: Record<DmaDir, string> = {
   DMA_BIDIRECTIONAL: 'DMA_BIDIRECTIONAL',
