@@ -508,6 +508,16 @@ export const CMA_GATES = table('cma', {
     after: 'the line names __cma_alloc',
     verified: false,
   },
+  aboveFourGiB: {
+    from: '5.11',
+    commit: null,
+    subject: 'mm: cma: allocate cma areas bottom-up',
+    file: 'mm/cma.c',
+    before: 'the default CMA area is reserved top-down below the limit x86 passes (the end of RAM), so it lands just under 4 GiB here',
+    after: 'when memory reaches at least its size past 4 GiB, cma_declare_contiguous_nid tries bottom-up from 4 GiB first: on x86 the area starts at 4 GiB, out of reach of 32-bit devices (arm64 and riscv pass a limit at or below 4 GiB, so nothing changes there)',
+    arch: 'x86',
+    verified: false,
+  },
   multiRange: {
     from: '6.14',
     commit: null,

@@ -200,7 +200,7 @@ hc = dma_map_single(nic, c, 4096, DMA_TO_DEVICE)
 /** A 4 KiB bounce of a buffer at offset 0x800 in its page: where its slot lands. */
 const SLOT_PLACEMENT = `machine(arch=x86, ram=8G, swiotlb=4M)
 device(nic, dma_mask=32)
-b = kmalloc(8192, GFP_KERNEL, at=0x100000800)
+b = kmalloc(8192, GFP_KERNEL, at=0x180000800)
 h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
 `;
 
@@ -725,6 +725,23 @@ describe('CMA gates', () => {
       expect(at(after, 'a =').warnings[0]).toMatch(/^cma: __cma_alloc: /);
     },
     CMA_TOO_BIG,
+  );
+  boundary(
+    CMA_GATES.aboveFourGiB,
+    'x86 reserves the CMA area just under 4 GiB before, bottom-up from 4 GiB after (a 32-bit device\'s coherent allocation then cannot use it)',
+    ({ before, after }) => {
+      const cma = (r: RunResult) => at(r, 'a = dma_alloc_from_contiguous').events.find((e) => e.kind === 'cma' && e.op === 'alloc') as { pfn: number } | undefined;
+      expect(cma(before)!.pfn * 4096).toBeLessThan(2 ** 32);
+      expect(cma(after)!.pfn * 4096).toBe(2 ** 32);
+      const fromCma = (r: RunResult) => at(r, 'c, h = dma_alloc_coherent').events.some((e) => e.kind === 'note' && e.text === 'CMA pages out of reach');
+      expect(fromCma(before)).toBe(false);
+      expect(fromCma(after)).toBe(true);
+    },
+    `machine(arch=x86, ram=8G)
+device(cam, dma_mask=32)
+a = dma_alloc_from_contiguous(cam, 16, 0)
+c, h = dma_alloc_coherent(cam, 65536, GFP_KERNEL)
+`,
   );
   boundary(
     CMA_GATES.multiRange,
