@@ -87,7 +87,7 @@ test('overrides and compare settings round-trip through a share link; bad values
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const n = await openX86(page);
   await page.getByTestId('ovr-arch').selectOption('arm64');
-  await page.getByTestId('ovr-kernel').selectOption('5.4');
+  await page.getByTestId('ovr-kernel').selectOption('5.5');
   await expect(page.getByTestId('ovr')).toHaveClass(/differs/);
   await expect(page.getByTestId('ovr-reset')).toBeVisible();
   await expect(page.getByTestId('explanation')).toContainText('arm64');
@@ -98,7 +98,7 @@ test('overrides and compare settings round-trip through a share link; bad values
   await page.getByRole('button', { name: 'Share' }).click();
   const url = await page.getByTestId('share-url').inputValue();
   expect(url).toContain('&arch=arm64');
-  expect(url).toContain('&kernel=5.4');
+  expect(url).toContain('&kernel=5.5');
   expect(url).toContain('&cmp=1');
   expect(url).toContain('&b.arch=riscv');
   expect(url).toContain('&step=3');
@@ -110,10 +110,10 @@ test('overrides and compare settings round-trip through a share link; bad values
   await p2.goto(url);
   await expect(p2.getByTestId('compare')).toBeVisible();
   await expect(p2.getByTestId('ovr-arch')).toHaveValue('arm64');
-  await expect(p2.getByTestId('ovr-kernel')).toHaveValue('5.4');
+  await expect(p2.getByTestId('ovr-kernel')).toHaveValue('5.5');
   await expect(p2.getByTestId('cmp-b-arch')).toHaveValue('riscv');
   await expect(p2.getByTestId('step-count')).toHaveText(`step 3 / ${n}`);
-  await expect(p2.getByTestId('compare-side-a')).toContainText('arm64 · 5.4');
+  await expect(p2.getByTestId('compare-side-a')).toContainText('arm64 · 5.5');
   await expect(p2.getByTestId('compare-side-b')).toContainText('riscv · 6.18');
   await p2.close();
 
@@ -125,9 +125,9 @@ test('overrides and compare settings round-trip through a share link; bad values
   await expect(p3.getByTestId('notice')).toContainText("unknown arch 'sparc64' ignored");
   await expect(p3.getByTestId('notice')).toContainText("compare side B: unknown arch '<b>x' ignored");
   await expect(p3.getByTestId('ovr-arch')).toHaveValue('');
-  await expect(p3.getByTestId('ovr-kernel')).toHaveValue('5.4');
+  await expect(p3.getByTestId('ovr-kernel')).toHaveValue('5.5');
   await expect(p3.getByTestId('step-count')).toHaveText(`step 3 / ${n}`);
-  await expect(p3.getByTestId('compare-side-a')).toContainText('x86 · 5.4');
+  await expect(p3.getByTestId('compare-side-a')).toContainText('x86 · 5.5');
   // rendered as text, never as markup
   expect(await p3.getByTestId('notice').first().innerHTML()).toContain('&lt;b&gt;x');
   await p3.screenshot({ path: 'test-results/compare-bad-link.png' });
@@ -187,4 +187,32 @@ test('strict vs lazy IOMMU (a header rewrite): the stale IOTLB hit differs', asy
   await expect(page.getByTestId('compare-side-a').locator('[data-box=iommu-smmu]')).toBeVisible();
   await page.waitForTimeout(700);
   await page.screenshot({ path: 'test-results/compare-iommu-light.png' });
+});
+
+test('Run as offers the kernel versions the engine distinguishes and says what changes at the chosen one', async ({ page }) => {
+  for (const size of [
+    { width: 1280, height: 720 },
+    { width: 1440, height: 900 },
+  ]) {
+    await page.setViewportSize(size);
+    await openLibrary(page, 'arm64-from-device-needs-sync');
+    const kernel = page.getByTestId('ovr-kernel');
+    const options = await kernel.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter((v) => v !== ''));
+    // the arm64 eras of kernel-versions.ts (the scenario's 6.18 is the "(scenario)" entry)
+    expect(options).toContain('5.19');
+    expect(options).toContain('6.5');
+    expect(options).not.toContain('5.4');
+    await kernel.selectOption('5.19');
+    const era = page.getByTestId('ovr-era');
+    await expect(era).toContainText('5.19');
+    await era.click();
+    const pop = page.getByTestId('ovr-era-pop');
+    await expect(pop).toBeVisible();
+    await expect(pop).toContainText('c50f11c6196f');
+    await expect(pop).toContainText('cleans for every direction');
+    await page.screenshot({ path: `test-results/run-as-era-${size.width}x${size.height}.png` });
+    await era.click();
+    await expect(pop).toHaveCount(0);
+    await page.getByTestId('ovr-reset').click();
+  }
 });

@@ -42,6 +42,12 @@ export interface MachineConfig {
   cma: number;
   iommus: IommuConfig[];
   devices: DeviceConfig[];
+  /**
+   * CONFIG_DMABUF_MOVE_NOTIFY (default n, as in the kernel): with it off a
+   * dynamic exporter is pinned at map, so it moves only unmapped buffers.
+   * Not in the scenario language yet; a machine option for the engine's callers.
+   */
+  dmabufMoveNotify?: boolean;
 }
 
 /** The newest kernel the engine models. */

@@ -4,23 +4,23 @@
  * engine's bookkeeping of the scenario's names. Plain data throughout, so a
  * machine can be cloned for checkpoints and two can run side by side.
  *
- * Layout, as memblock reserves it at boot (top-down below 4 GiB): the CMA area
- * right below min(RAM, 4 GiB) (dma_contiguous_reserve runs first), the swiotlb
- * pool below it (swiotlb_init, memblock_alloc_low), the kernel image at 2 MiB.
+ * Layout: layout.ts (the CMA area, the swiotlb pool and the kernel image, as
+ * memblock reserves them at boot, by architecture and version).
  */
 import { ARCHES, kernelCode, type Arch, type DeviceConfig, type MachineConfig } from './config.ts';
 import { createCache, type CpuCache } from './hw/cpu-cache.ts';
-import { createRam, PAGE_SIZE, SZ_4G, type Ram } from './hw/memory.ts';
+import { createRam, PAGE_SIZE, type Ram } from './hw/memory.ts';
 import { createFreeList, type FreeList } from './mm/page-alloc.ts';
 import { createSwiotlb, type SwiotlbPool } from './dma/swiotlb.ts';
 import { createDebugState, type DebugState, type DmaDir } from './dma/debug.ts';
-import { archOps } from './arch/arch.ts';
+import { archOps, hasNonCoherentDma } from './arch/arch.ts';
+import { KERNEL_IMAGE, machineLayout } from './layout.ts';
 import { createIommuState, type IommuState } from './iommu/iommu.ts';
 import { createCmaState, type CmaState } from './dma/cma-state.ts';
 import type { GpuVm } from './hw/gpu-mmu.ts';
 import type { DmaBuf, DmaBufAttachment } from './dma-buf/dma-buf.ts';
 
-export const KERNEL_IMAGE = { start: 0x200000, end: 0x2000000 } as const;
+export { KERNEL_IMAGE };
 /** arm64-style kernel virtual addresses (48-bit, printed with a 0xffff prefix). */
 export const LINEAR_BASE = 0;
 export const VMALLOC_BASE = 0x8000_8000_0000;
@@ -148,13 +148,13 @@ export interface Machine {
   dmaBufAttachments: DmaBufAttachment[];
 }
 
-function deviceFor(cfg: DeviceConfig, arch: Arch): Device {
+function deviceFor(cfg: DeviceConfig, arch: Arch, kernel: number): Device {
   return {
     name: cfg.name,
     cfg,
     maskBits: cfg.dmaMask,
     coherentMaskBits: cfg.dmaMask,
-    coherent: !archOps(arch).hasNonCoherentDma || cfg.coherent,
+    coherent: !hasNonCoherentDma(archOps(arch), kernel) || cfg.coherent,
     maxSegSize: 65536,
     driverBound: true,
   };
@@ -164,22 +164,12 @@ export function createMachine(config: MachineConfig): Machine {
   if (!ARCHES.includes(config.arch)) throw new Error(`unknown architecture '${config.arch}'`);
   const kernel = kernelCode(config.kernel);
   if (Number.isNaN(kernel)) throw new Error(`bad kernel version '${config.kernel}'`);
-  const low = Math.min(config.ram, SZ_4G);
-  const cmaSize = alignUp(config.cma, PAGE_SIZE);
-  const cmaBase = cmaSize ? alignDown(low - cmaSize, 2 * 1024 * 1024) : low;
-  // swiotlb=<nslabs> is rounded up to a multiple of IO_TLB_SEGSIZE (128 slots = 256 KiB)
-  const swiotlbSize = config.swiotlb ? alignUp(config.swiotlb, 256 * 1024) : 0;
-  const swiotlbBase = swiotlbSize ? alignDown(cmaBase - swiotlbSize, PAGE_SIZE) : cmaBase;
+  const { cmaBase, cmaSize, swiotlbBase, swiotlbSize, freeRanges } = machineLayout(config);
   if (swiotlbBase < KERNEL_IMAGE.end + 16 * PAGE_SIZE) {
     throw new Error(`ram=${config.ram} is too small for swiotlb=${config.swiotlb} and cma=${config.cma}`);
   }
-  const freeRanges: Array<[number, number]> = [
-    [PAGE_SIZE, KERNEL_IMAGE.start],
-    [KERNEL_IMAGE.end, swiotlbBase],
-    [low, config.ram],
-  ];
   const devices: Record<string, Device> = {};
-  for (const d of config.devices) devices[d.name] = deviceFor(d, config.arch);
+  for (const d of config.devices) devices[d.name] = deviceFor(d, config.arch, kernel);
   return {
     config,
     arch: config.arch,
@@ -193,7 +183,7 @@ export function createMachine(config: MachineConfig): Machine {
     buffers: [],
     sgts: [],
     names: {},
-    debug: createDebugState(kernel, Math.log2(config.line)),
+    debug: createDebugState(kernel, archOps(config.arch).l1CacheShift),
     maps: {},
     mapsByBuf: new Map(),
     vmap: new Map(),

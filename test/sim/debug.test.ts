@@ -72,7 +72,7 @@ describe('check_unmap (kernel/dma/debug.c)', () => {
   it('check_unmap: unmapping an address with no entry reports "tries to free DMA memory it has not allocated" with the unmap size', () => {
     const s = st();
     const fs = unmap(s, { devAddr: 0x1000, size: 512 });
-    expect(messages(fs)).toEqual(['DMA-API: nic: device driver tries to free DMA memory it has not allocated [device address=0x0000000000001000] [size=512 bytes]']);
+    expect(messages(fs)).toEqual(['DMA-API: nic nic: device driver tries to free DMA memory it has not allocated [device address=0x0000000000001000] [size=512 bytes]']);
     expect(fs[0]!.rule).toBe('unmap/not-allocated');
     expect(fs[0]!.why).toMatchObject({ fn: 'check_unmap', file: 'kernel/dma/debug.c' });
     expect(fs[0]!.entryStep).toBeUndefined();
@@ -89,7 +89,7 @@ describe('check_unmap (kernel/dma/debug.c)', () => {
   it('check_unmap: unmapping DMA_MAPPING_ERROR reports "tries to free an invalid DMA memory address"', () => {
     const s = st();
     const fs = unmap(s, { devAddr: -1 });
-    expect(messages(fs)).toEqual(['DMA-API: nic: device driver tries to free an invalid DMA memory address']);
+    expect(messages(fs)).toEqual(['DMA-API: nic nic: device driver tries to free an invalid DMA memory address']);
     expect(fs[0]!.rule).toBe('unmap/invalid-address');
   });
 
@@ -105,7 +105,7 @@ describe('check_unmap (kernel/dma/debug.c)', () => {
     map(s);
     debugMappingError(s, 'nic', ADDR);
     const fs = unmap(s, { size: 2048 });
-    expect(messages(fs)).toEqual(['DMA-API: nic: device driver frees DMA memory with different size [device address=0x00000000fffff000] [map size=4096 bytes] [unmap size=2048 bytes]']);
+    expect(messages(fs)).toEqual(['DMA-API: nic nic: device driver frees DMA memory with different size [device address=0x00000000fffff000] [map size=4096 bytes] [unmap size=2048 bytes]']);
     expect(fs[0]!.rule).toBe('unmap/size-mismatch');
     expect(fs[0]!.entryStep).toBe(1);
   });
@@ -116,7 +116,7 @@ describe('check_unmap (kernel/dma/debug.c)', () => {
     debugMappingError(s, 'nic', ADDR);
     const fs = unmap(s, { type: 'coherent', dir: 'DMA_FROM_DEVICE' });
     expect(messages(fs)).toEqual([
-      'DMA-API: nic: device driver frees DMA memory with wrong function [device address=0x00000000fffff000] [size=4096 bytes] [mapped as single] [unmapped as coherent]',
+      'DMA-API: nic nic: device driver frees DMA memory with wrong function [device address=0x00000000fffff000] [size=4096 bytes] [mapped as single] [unmapped as coherent]',
     ]);
     expect(fs[0]!.rule).toBe('unmap/wrong-function');
   });
@@ -126,8 +126,8 @@ describe('check_unmap (kernel/dma/debug.c)', () => {
     map(s, { type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: 0xffff000012345000, paddr: ADDR });
     const fs = unmap(s, { type: 'single', dir: 'DMA_TO_DEVICE' });
     expect(messages(fs)).toEqual([
-      'DMA-API: nic: device driver frees DMA memory with wrong function [device address=0x00000000fffff000] [size=4096 bytes] [mapped as coherent] [unmapped as single]',
-      'DMA-API: nic: device driver frees DMA memory with different direction [device address=0x00000000fffff000] [size=4096 bytes] [mapped with DMA_BIDIRECTIONAL] [unmapped with DMA_TO_DEVICE]',
+      'DMA-API: nic nic: device driver frees DMA memory with wrong function [device address=0x00000000fffff000] [size=4096 bytes] [mapped as coherent] [unmapped as single]',
+      'DMA-API: nic nic: device driver frees DMA memory with different direction [device address=0x00000000fffff000] [size=4096 bytes] [mapped with DMA_BIDIRECTIONAL] [unmapped with DMA_TO_DEVICE]',
     ]);
   });
 
@@ -136,7 +136,7 @@ describe('check_unmap (kernel/dma/debug.c)', () => {
     map(s, { type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: 0x40000000, paddr: 0x80000000 });
     const fs = unmap(s, { type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: 0x40001000 });
     expect(messages(fs)).toEqual([
-      'DMA-API: nic: device driver frees DMA memory with different CPU address [device address=0x00000000fffff000] [size=4096 bytes] [cpu alloc address=0x0000000080000000] [cpu free address=0x0000000080001000]',
+      'DMA-API: nic nic: device driver frees DMA memory with different CPU address [device address=0x00000000fffff000] [size=4096 bytes] [cpu alloc address=0x0000000080000000] [cpu free address=0x0000000080001000]',
     ]);
     expect(fs[0]!.rule).toBe('unmap/cpu-address');
   });
@@ -146,7 +146,7 @@ describe('check_unmap (kernel/dma/debug.c)', () => {
     map(s, { type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: 0x40000000, paddr: 0x80000000 });
     const fs = unmap(s, { type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuPaddr: 0x90000000 });
     expect(fs[0]!.message).toBe(
-      'DMA-API: nic: device driver frees DMA memory with different CPU address [device address=0x00000000fffff000] [size=4096 bytes] [cpu alloc address=0x0x0000000080000000] [cpu free address=0x0x0000000090000000]',
+      'DMA-API: nic nic: device driver frees DMA memory with different CPU address [device address=0x00000000fffff000] [size=4096 bytes] [cpu alloc address=0x0x0000000080000000] [cpu free address=0x0x0000000090000000]',
     );
   });
 
@@ -161,7 +161,7 @@ describe('check_unmap (kernel/dma/debug.c)', () => {
     const s = st();
     map(s, { type: 'scatter-gather', sgCallEnts: 4, sgMappedEnts: 2 });
     const fs = unmap(s, { type: 'scatter-gather', sgCallEnts: 2 });
-    expect(messages(fs)).toEqual(['DMA-API: nic: device driver frees DMA sg list with different entry count [map count=4] [unmap count=2]']);
+    expect(messages(fs)).toEqual(['DMA-API: nic nic: device driver frees DMA sg list with different entry count [map count=4] [unmap count=2]']);
     expect(fs[0]!.rule).toBe('unmap/sg-count');
   });
 
@@ -171,7 +171,7 @@ describe('check_unmap (kernel/dma/debug.c)', () => {
     debugMappingError(s, 'nic', ADDR);
     const fs = unmap(s, { dir: 'DMA_TO_DEVICE' });
     expect(messages(fs)).toEqual([
-      'DMA-API: nic: device driver frees DMA memory with different direction [device address=0x00000000fffff000] [size=4096 bytes] [mapped with DMA_FROM_DEVICE] [unmapped with DMA_TO_DEVICE]',
+      'DMA-API: nic nic: device driver frees DMA memory with different direction [device address=0x00000000fffff000] [size=4096 bytes] [mapped with DMA_FROM_DEVICE] [unmapped with DMA_TO_DEVICE]',
     ]);
     expect(fs[0]!.rule).toBe('unmap/direction');
   });
@@ -180,7 +180,7 @@ describe('check_unmap (kernel/dma/debug.c)', () => {
     const s = st();
     expect(map(s)).toEqual([]);
     const fs = unmap(s);
-    expect(messages(fs)).toEqual(['DMA-API: nic: device driver failed to check map error[device address=0x00000000fffff000] [size=4096 bytes] [mapped as single]']);
+    expect(messages(fs)).toEqual(['DMA-API: nic nic: device driver failed to check map error[device address=0x00000000fffff000] [size=4096 bytes] [mapped as single]']);
     expect(fs[0]!.rule).toBe('unmap/map-error-not-checked');
     expect(fs[0]!.why.rule).toContain('dma_mapping_error()');
   });
@@ -199,7 +199,7 @@ describe('check_unmap (kernel/dma/debug.c)', () => {
     const s = st(6012);
     map(s, { type: 'resource', dir: 'DMA_TO_DEVICE' });
     expect(messages(unmap(s, { type: 'resource', dir: 'DMA_TO_DEVICE' }))).toEqual([
-      'DMA-API: nic: device driver failed to check map error[device address=0x00000000fffff000] [size=4096 bytes] [mapped as resource]',
+      'DMA-API: nic nic: device driver failed to check map error[device address=0x00000000fffff000] [size=4096 bytes] [mapped as resource]',
     ]);
   });
 
@@ -208,7 +208,7 @@ describe('check_unmap (kernel/dma/debug.c)', () => {
     map(s);
     const fs = unmap(s, { size: 100, type: 'coherent', dir: 'DMA_BIDIRECTIONAL' });
     expect(rules(fs)).toEqual(['unmap/size-mismatch', 'unmap/wrong-function', 'unmap/direction', 'unmap/map-error-not-checked']);
-    expect(fs[3]!.message).toBe('DMA-API: nic: device driver failed to check map error[device address=0x00000000fffff000] [size=100 bytes] [mapped as single]');
+    expect(fs[3]!.message).toBe('DMA-API: nic nic: device driver failed to check map error[device address=0x00000000fffff000] [size=100 bytes] [mapped as single]');
     expect(debugLiveEntries(s)).toEqual([]);
   });
 
@@ -288,7 +288,7 @@ describe('check_sync (kernel/dma/debug.c)', () => {
   it('check_sync: syncing with no mapping reports "tries to sync DMA memory it has not allocated" with the sync address and size', () => {
     const s = st();
     const fs = sync(s, true, { size: 64 });
-    expect(messages(fs)).toEqual(['DMA-API: nic: device driver tries to sync DMA memory it has not allocated [device address=0x00000000fffff000] [size=64 bytes]']);
+    expect(messages(fs)).toEqual(['DMA-API: nic nic: device driver tries to sync DMA memory it has not allocated [device address=0x00000000fffff000] [size=64 bytes]']);
     expect(fs[0]!.rule).toBe('sync/not-allocated');
     expect(fs[0]!.why.fn).toBe('check_sync');
   });
@@ -312,7 +312,7 @@ describe('check_sync (kernel/dma/debug.c)', () => {
     const s = st();
     map(s, { devAddr: 0x100000, paddr: 0x100000, size: 0x1000 });
     const fs = sync(s, true, { devAddr: 0x100800, size: 0x1000 });
-    expect(messages(fs)).toEqual(['DMA-API: nic: device driver tries to sync DMA memory it has not allocated [device address=0x0000000000100800] [size=4096 bytes]']);
+    expect(messages(fs)).toEqual(['DMA-API: nic nic: device driver tries to sync DMA memory it has not allocated [device address=0x0000000000100800] [size=4096 bytes]']);
   });
 
   it('check_sync: before 6.0 the walk back stops after dma_get_max_seg_size() bytes, so a sync deep inside a large mapping is "not allocated"', () => {
@@ -345,8 +345,8 @@ describe('check_sync (kernel/dma/debug.c)', () => {
     map(s);
     const fs = sync(s, false, { dir: 'DMA_TO_DEVICE' });
     expect(messages(fs)).toEqual([
-      'DMA-API: nic: device driver syncs DMA memory with different direction [device address=0x00000000fffff000] [size=4096 bytes] [mapped with DMA_FROM_DEVICE] [synced with DMA_TO_DEVICE]',
-      'DMA-API: nic: device driver syncs device write-only DMA memory to device [device address=0x00000000fffff000] [size=4096 bytes] [mapped with DMA_FROM_DEVICE] [synced with DMA_TO_DEVICE]',
+      'DMA-API: nic nic: device driver syncs DMA memory with different direction [device address=0x00000000fffff000] [size=4096 bytes] [mapped with DMA_FROM_DEVICE] [synced with DMA_TO_DEVICE]',
+      'DMA-API: nic nic: device driver syncs device write-only DMA memory to device [device address=0x00000000fffff000] [size=4096 bytes] [mapped with DMA_FROM_DEVICE] [synced with DMA_TO_DEVICE]',
     ]);
     expect(rules(fs)).toEqual(['sync/direction-mismatch', 'sync/device-write-only']);
   });
@@ -356,8 +356,8 @@ describe('check_sync (kernel/dma/debug.c)', () => {
     map(s, { dir: 'DMA_TO_DEVICE' });
     const fs = sync(s, true, { dir: 'DMA_FROM_DEVICE' });
     expect(messages(fs)).toEqual([
-      'DMA-API: nic: device driver syncs DMA memory with different direction [device address=0x00000000fffff000] [size=4096 bytes] [mapped with DMA_TO_DEVICE] [synced with DMA_FROM_DEVICE]',
-      'DMA-API: nic: device driver syncs device read-only DMA memory for cpu [device address=0x00000000fffff000] [size=4096 bytes] [mapped with DMA_TO_DEVICE] [synced with DMA_FROM_DEVICE]',
+      'DMA-API: nic nic: device driver syncs DMA memory with different direction [device address=0x00000000fffff000] [size=4096 bytes] [mapped with DMA_TO_DEVICE] [synced with DMA_FROM_DEVICE]',
+      'DMA-API: nic nic: device driver syncs device read-only DMA memory for cpu [device address=0x00000000fffff000] [size=4096 bytes] [mapped with DMA_TO_DEVICE] [synced with DMA_FROM_DEVICE]',
     ]);
     expect(rules(fs)).toEqual(['sync/direction-mismatch', 'sync/device-read-only']);
   });
@@ -373,7 +373,7 @@ describe('check_sync (kernel/dma/debug.c)', () => {
     map(s, { devAddr: 0x100000, paddr: 0x100000, size: 0x2000 });
     const fs = sync(s, true, { devAddr: 0x100040, size: 64, dir: 'DMA_BIDIRECTIONAL' });
     expect(fs[0]!.message).toBe(
-      'DMA-API: nic: device driver syncs DMA memory with different direction [device address=0x0000000000100040] [size=8192 bytes] [mapped with DMA_FROM_DEVICE] [synced with DMA_BIDIRECTIONAL]',
+      'DMA-API: nic nic: device driver syncs DMA memory with different direction [device address=0x0000000000100040] [size=8192 bytes] [mapped with DMA_FROM_DEVICE] [synced with DMA_BIDIRECTIONAL]',
     );
   });
 
@@ -398,13 +398,13 @@ describe('check_sync (kernel/dma/debug.c)', () => {
     const s = st();
     map(s, { type: 'scatter-gather', sgCallEnts: 3, sgMappedEnts: 3 });
     const fs = sync(s, true, { sgCallEnts: 2 });
-    expect(messages(fs)).toEqual(['DMA-API: nic: device driver syncs DMA sg list with different entry count [map count=3] [sync count=2]']);
+    expect(messages(fs)).toEqual(['DMA-API: nic nic: device driver syncs DMA sg list with different entry count [map count=3] [sync count=2]']);
     expect(fs[0]!.rule).toBe('sync/sg-count');
   });
 });
 
 describe('add_dma_entry / active_cacheline_insert (kernel/dma/debug.c)', () => {
-  const EEXIST = "DMA-API: nic: cacheline tracking EEXIST, overlapping mappings aren't supported";
+  const EEXIST = "DMA-API: nic nic: cacheline tracking EEXIST, overlapping mappings aren't supported";
 
   it('active_cacheline_insert: two FROM_DEVICE mappings starting in the same 64-byte line report EEXIST', () => {
     const s = st();
@@ -510,7 +510,7 @@ describe('dma_debug_device_change (BUS_NOTIFY_UNBOUND_DRIVER)', () => {
     map(s, { dev: 'gpu', devAddr: 0x800000, paddr: 0x800000 });
     const fs = debugReleaseDriver(s, 'nic');
     expect(messages(fs)).toEqual([
-      'DMA-API: nic: device driver has pending DMA allocations while released from device [count=2]\n' +
+      'DMA-API: nic nic: device driver has pending DMA allocations while released from device [count=2]\n' +
         'One of leaked entries details: [device address=0x0000000000400000] [size=4096 bytes] [mapped with DMA_TO_DEVICE] [mapped as single]',
     ]);
     expect(fs[0]!.rule).toBe('release/pending-allocations');
@@ -539,7 +539,7 @@ describe('type names and message format per kernel version', () => {
     ] as const) {
       const s = st(k);
       map(s);
-      expect(unmap(s)[0]!.message).toBe(`DMA-API: nic: device driver failed to check map error[device address=0x00000000fffff000] [size=4096 bytes] [mapped as ${name}]`);
+      expect(unmap(s)[0]!.message).toBe(`DMA-API: nic nic: device driver failed to check map error[device address=0x00000000fffff000] [size=4096 bytes] [mapped as ${name}]`);
     }
     const s = st(6018);
     map(s, { type: 'resource' });
@@ -554,7 +554,7 @@ describe('type names and message format per kernel version', () => {
     const s = st(6006);
     map(s, { type: 'scatter-gather', sgCallEnts: 1, sgMappedEnts: 1 });
     expect(unmap(s, { type: 'single' })[0]!.message).toBe(
-      'DMA-API: nic: device driver frees DMA memory with wrong function [device address=0x00000000fffff000] [size=4096 bytes] [mapped as scather-gather] [unmapped as single]',
+      'DMA-API: nic nic: device driver frees DMA memory with wrong function [device address=0x00000000fffff000] [size=4096 bytes] [mapped as scather-gather] [unmapped as single]',
     );
   });
 
@@ -574,7 +574,7 @@ describe('type names and message format per kernel version', () => {
     map(s, { type: 'page' });
     debugMappingError(s, 'nic', ADDR);
     expect(unmap(s, { type: 'single' })[0]!.message).toBe(
-      'nic: DMA-API: device driver frees DMA memory with wrong function [device address=0x00000000fffff000] [size=4096 bytes] [mapped as page] [unmapped as single]',
+      'nic nic: DMA-API: device driver frees DMA memory with wrong function [device address=0x00000000fffff000] [size=4096 bytes] [mapped as page] [unmapped as single]',
     );
     const later = st(5001);
     map(later, { type: 'page' });
@@ -586,7 +586,7 @@ describe('type names and message format per kernel version', () => {
     const s = st(6016);
     map(s, { type: 'noncoherent' });
     expect(unmap(s, { type: 'noncoherent' })[0]!.message).toBe(
-      'DMA-API: nic: device driver failed to check map error[device address=0x00000000fffff000] [size=4096 bytes] [mapped as single]',
+      'DMA-API: nic nic: device driver failed to check map error[device address=0x00000000fffff000] [size=4096 bytes] [mapped as single]',
     );
     const now = st(6017);
     map(now, { type: 'noncoherent' });
@@ -596,7 +596,7 @@ describe('type names and message format per kernel version', () => {
   it('err_printk: before the pr_fmt conversion (5.0) "DMA-API: " followed the device name, and the file was lib/dma-debug.c before 4.17', () => {
     const s = st(4014);
     const fs = unmap(s, { devAddr: 0x1000 });
-    expect(fs[0]!.message).toBe('nic: DMA-API: device driver tries to free DMA memory it has not allocated [device address=0x0000000000001000] [size=4096 bytes]');
+    expect(fs[0]!.message).toBe('nic nic: DMA-API: device driver tries to free DMA memory it has not allocated [device address=0x0000000000001000] [size=4096 bytes]');
     expect(fs[0]!.why.file).toBe('lib/dma-debug.c');
     expect(unmap(st(4019), { devAddr: 0x1000 })[0]!.why.file).toBe('kernel/dma/debug.c');
   });
@@ -613,21 +613,21 @@ describe('type names and message format per kernel version', () => {
 
 describe('map-time checks (15–19)', () => {
   it('check_for_stack: the exact texts for a linear and a vmapped stack', () => {
-    expect(debugMessages.mapsFromStack('nic', 0x800012345678, false)).toBe('DMA-API: nic: device driver maps memory from stack [addr=ffff800012345678]');
-    expect(debugMessages.mapsFromStack('nic', 0x800012345000, true)).toBe('DMA-API: nic: device driver maps memory from stack [probable addr=ffff800012345000]');
-    expect(debugMessages.mapsFromStack('nic', 0x1000, false, 4004)).toBe('nic: DMA-API: device driver maps memory fromstack [addr=ffff000000001000]');
+    expect(debugMessages.mapsFromStack('nic', 0x800012345678, false)).toBe('DMA-API: nic nic: device driver maps memory from stack [addr=ffff800012345678]');
+    expect(debugMessages.mapsFromStack('nic', 0x800012345000, true)).toBe('DMA-API: nic nic: device driver maps memory from stack [probable addr=ffff800012345000]');
+    expect(debugMessages.mapsFromStack('nic', 0x1000, false, 4004)).toBe('nic nic: DMA-API: device driver maps memory fromstack [addr=ffff000000001000]');
   });
 
   it('debug_dma_map_single / check_for_illegal_area: vmalloc, invalid area and kernel text texts', () => {
-    expect(debugMessages.mapsFromVmalloc('nic', 0x800080000000, 64)).toBe('DMA-API: nic: device driver maps memory from vmalloc area [addr=ffff800080000000] [len=64]');
-    expect(debugMessages.mapsFromInvalidArea('nic', 0x10, 8)).toBe('DMA-API: nic: device driver maps memory from invalid area [addr=ffff000000000010] [len=8]');
-    expect(debugMessages.mapsKernelText('nic', 0x210000, 4096)).toBe('DMA-API: nic: device driver maps memory from kernel text or rodata [addr=ffff000000210000] [len=4096]');
+    expect(debugMessages.mapsFromVmalloc('nic', 0x800080000000, 64)).toBe('DMA-API: nic nic: device driver maps memory from vmalloc area [addr=ffff800080000000] [len=64]');
+    expect(debugMessages.mapsFromInvalidArea('nic', 0x10, 8)).toBe('DMA-API: nic nic: device driver maps memory from invalid area [addr=ffff000000000010] [len=8]');
+    expect(debugMessages.mapsKernelText('nic', 0x210000, 4096)).toBe('DMA-API: nic nic: device driver maps memory from kernel text or rodata [addr=ffff000000210000] [len=4096]');
   });
 
   it('check_sg_segment: segment longer than dma_get_max_seg_size and across the segment boundary', () => {
-    expect(debugMessages.sgSegmentTooLong('nic', 131072, 65536)).toBe('DMA-API: nic: mapping sg segment longer than device claims to support [len=131072] [max=65536]');
+    expect(debugMessages.sgSegmentTooLong('nic', 131072, 65536)).toBe('DMA-API: nic nic: mapping sg segment longer than device claims to support [len=131072] [max=65536]');
     expect(debugMessages.sgSegmentAcrossBoundary('nic', 0xff000, 0x100fff, 0xfffff)).toBe(
-      'DMA-API: nic: mapping sg segment across boundary [start=0x00000000000ff000] [end=0x0000000000100fff] [boundary=0x00000000000fffff]',
+      'DMA-API: nic nic: mapping sg segment across boundary [start=0x00000000000ff000] [end=0x0000000000100fff] [boundary=0x00000000000fffff]',
     );
   });
 
@@ -671,8 +671,8 @@ describe('scatter-gather loops (debug_dma_map_sg / unmap_sg / sync_sg)', () => {
     // nents=2 (the driver passed a wrong count): the first entry has no perfect fit but is the only match
     const fs = debugUnmapSg(s, 'nic', sgl, 2, 'DMA_FROM_DEVICE');
     expect(messages(fs)).toEqual([
-      'DMA-API: nic: device driver frees DMA sg list with different entry count [map count=3] [unmap count=2]',
-      'DMA-API: nic: device driver frees DMA sg list with different entry count [map count=3] [unmap count=2]',
+      'DMA-API: nic nic: device driver frees DMA sg list with different entry count [map count=3] [unmap count=2]',
+      'DMA-API: nic nic: device driver frees DMA sg list with different entry count [map count=3] [unmap count=2]',
     ]);
     expect(debugLiveEntries(s).map((e) => e.devAddr)).toEqual([0x30000]);
   });

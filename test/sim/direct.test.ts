@@ -62,7 +62,7 @@ b = kmalloc(4096, GFP_KERNEL)
 h = dma_map_single(d, b, 4096, DMA_TO_DEVICE) => DMA_MAPPING_ERROR
 h2 = dma_map_single(d, b, 4096, DMA_TO_DEVICE) => DMA_MAPPING_ERROR
 `);
-    expect(r.steps[1]!.warnings).toEqual(['d: DMA addr 0x00000001fffff000+4096 overflow (mask ffffffff, bus limit 0).']);
+    expect(r.steps[1]!.warnings).toEqual(['d d: DMA addr 0x00000001fffff000+4096 overflow (mask ffffffff, bus limit 0).']);
     expect(r.steps[2]!.warnings).toEqual([]);
     expect(r.steps[2]!.observations.join()).toContain('WARN_ONCE already fired');
   });

@@ -106,8 +106,8 @@ describe('iommu_dma_alloc_iova', () => {
     expect(out[5]!.result).toBe(0x80000000);
     expect(out[6]!.result).toBe(0x40000000);
     expect(out[7]!.result).toBe(0xffffc0000000);
-    expect(out[7]!.warnings).toEqual(['nic: Using 48-bit DMA addresses']);
-    expect(out[7]!.events).toContainEqual({ kind: 'log', level: 'notice', text: 'nic: Using 48-bit DMA addresses' });
+    expect(out[7]!.warnings).toEqual(['nic nic: Using 48-bit DMA addresses']);
+    expect(out[7]!.events).toContainEqual({ kind: 'log', level: 'notice', text: 'nic nic: Using 48-bit DMA addresses' });
     expect(m.iommu.devs.nic!.pci32bitWorkaround).toBe(false);
     // no 32-bit try any more, and no second notice
     expect(out[8]!.result).toBe(0xffffbffff000);
@@ -244,7 +244,7 @@ describe('swiotlb bouncing behind the IOMMU (iommu_dma_map_swiotlb)', () => {
   it('without a swiotlb pool the map fails with "DMA bounce buffers are inactive, unable to map unaligned transaction." (warned once)', () => {
     const { out } = sim('machine(arch=arm64, swiotlb=0)\niommu(smmu)\n' + UNTRUSTED + '\nb = kmalloc(100, GFP_KERNEL)\nh = dma_map_single(tbt, b, 100, DMA_TO_DEVICE)\nh2 = dma_map_single(tbt, b, 100, DMA_TO_DEVICE)\n');
     expect(out[1]!.error).toBe('DMA_MAPPING_ERROR');
-    expect(out[1]!.warnings).toEqual(['tbt: DMA bounce buffers are inactive, unable to map unaligned transaction.']);
+    expect(out[1]!.warnings).toEqual(['tbt tbt: DMA bounce buffers are inactive, unable to map unaligned transaction.']);
     expect(out[2]!.error).toBe('DMA_MAPPING_ERROR');
     expect(out[2]!.warnings).toEqual([]);
   });

@@ -96,7 +96,12 @@ describe('stage-1 permissions and faults (io-pgtable-arm, arm_smmu_context_fault
     const o = out[5]!;
     expect(o.error).toBe('FAULT');
     // context bank: gpu's default domain is cb 0, cam's cb 1, dom cb 2; gpu is stream 0
-    expect(o.warnings).toEqual(['smmu: Unhandled context fault: fsr=0x8, iova=0x00100004, fsynr=0x13, cbfrsynra=0x0, cb=2']);
+    // 6.12+ (arm_smmu_print_context_fault_info): the line, then FSR and FSYNR0 decoded
+    expect(o.warnings).toEqual([
+      'arm-smmu smmu: Unhandled context fault: fsr=0x8, iova=0x00100004, fsynr=0x13, cbfrsynra=0x0, cb=2',
+      'arm-smmu smmu: FSR    = 00000008 [Format=0 PF], SID=0x0',
+      'arm-smmu smmu: FSYNR0 = 00000013 [S1CBNDX=0 WNR PLVL=3]',
+    ]);
     expect(kinds(o, 'iommu_fault')).toEqual([expect.objectContaining({ dev: 'gpu', iova: 0x100004, write: true, stage: 'permission' })]);
     expect(kinds(o, 'dev_access')).toEqual([]);
     const cpu = sim(ATTACHED + 'cpu_write(p, "keep")\niommu_map(dom, 0x100000, p, 4096, IOMMU_READ)\ndev_write(gpu, 0x100000, "oops")\ncpu_read(p, 4)\n').out[6]!;
@@ -110,7 +115,11 @@ describe('stage-1 permissions and faults (io-pgtable-arm, arm_smmu_context_fault
 
   it('a translation fault names the faulting IOVA (%08lx), the walk level in FSYNR0.PLVL, the device\'s stream ID and the context bank', () => {
     const { out } = sim(HDR + 'dev_read(cam, 0x1234, 4)\n');
-    expect(out[0]!.warnings).toEqual(['smmu: Unhandled context fault: fsr=0x2, iova=0x00001234, fsynr=0x0, cbfrsynra=0x1, cb=1']);
+    expect(out[0]!.warnings).toEqual([
+      'arm-smmu smmu: Unhandled context fault: fsr=0x2, iova=0x00001234, fsynr=0x0, cbfrsynra=0x1, cb=1',
+      'arm-smmu smmu: FSR    = 00000002 [Format=0 TF], SID=0x1',
+      'arm-smmu smmu: FSYNR0 = 00000000 [S1CBNDX=0 PLVL=0]',
+    ]);
     expect(kinds(out[0]!, 'pt_walk')).toEqual([expect.objectContaining({ iova: 0x1234, phys: null, levels: [0] })]);
   });
 

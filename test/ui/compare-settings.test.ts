@@ -6,17 +6,19 @@
 import { describe, expect, it } from 'vitest';
 import { ARCHES, KERNEL_RANGE, DEFAULT_MACHINE } from '../../src/sim/config.ts';
 import { checkOverrides } from '../../src/scenario/header.ts';
+import { kernelEras } from '../../src/sim/kernel-versions.ts';
 import {
   ARCH_CHOICES,
   DEFAULT_ARCH,
   DEFAULT_KERNEL,
-  KERNEL_CHOICES,
   KERNEL_NEWEST,
   KERNEL_OLDEST,
   NO_OVERRIDES,
   contrastFor,
   effective,
   headerFacts,
+  eraChanges,
+  kernelChoices,
   kernelOptions,
   kernelProblem,
   loadArgs,
@@ -48,10 +50,10 @@ describe('the UI lists agree with the engine', () => {
   });
 
   it('kernelProblem accepts exactly what checkOverrides accepts', () => {
-    for (const v of [...KERNEL_CHOICES, '4.4', '4.3', '6.19', '7.0', '5', '5.4.1', 'x', '', '06.1', '5.10 ', '1e3.1']) {
+    for (const v of [...kernelChoices('arm64'), '4.4', '4.3', '6.19', '7.0', '5', '5.4.1', 'x', '', '06.1', '5.10 ', '1e3.1']) {
       expect(kernelProblem(v) === null, v).toBe(checkOverrides({ kernel: v }) === null);
     }
-    for (const v of KERNEL_CHOICES) expect(kernelProblem(v)).toBeNull();
+    for (const a of ARCHES) for (const v of kernelChoices(a)) expect(kernelProblem(v)).toBeNull();
   });
 });
 
@@ -113,10 +115,32 @@ describe('loadArgs, effective, notes', () => {
   });
 
   it('offers a valid kernel that is not in the usual list', () => {
-    expect(kernelOptions('6.2', '6.18')).toContain('6.2');
+    expect(kernelOptions('6.1', '6.18')).toContain('6.1');
     expect(kernelOptions('9.9', '6.18')).not.toContain('9.9');
     const k = kernelOptions(null, '4.19');
-    expect(k[0]).toBe('4.19');
+    expect(k[0]).toBe('4.4');
+    expect(k).toContain('4.19');
+  });
+
+  it('offers exactly the versions the engine distinguishes for the arch (kernel-versions.ts), newest last', () => {
+    expect(kernelChoices('arm64')).toEqual(kernelEras('arm64').map((e) => e.version));
+    expect(kernelChoices('arm64')).toContain('5.19'); // c50f11c6196f
+    expect(kernelChoices('x86')).not.toContain('5.19');
+    expect(kernelChoices('riscv')).toContain('6.6');
+    expect(kernelChoices('x86').at(-1)).toBe('6.18');
+    expect(kernelOptions(null, '6.18', 'x86')).toEqual(kernelChoices('x86'));
+  });
+
+  it('says which behaviours change at the chosen version: its era and the gates at the era start', () => {
+    const e = eraChanges('5.19', 'arm64')!;
+    expect(e.from).toBe('5.19');
+    expect(e.changes.map((g) => g.id)).toContain('arch.arm64FromDeviceClean');
+    expect(e.to).toBe('5.19'); // 6.0 starts the next era (riscv's gate counts only for riscv, but dma-debug's 6.0 gate for all)
+    const mid = eraChanges('5.10', 'arm64')!;
+    expect(mid).toMatchObject({ from: '5.7', to: '5.10' });
+    expect(eraChanges('4.4', 'x86')).toMatchObject({ from: '4.4', changes: [] });
+    expect(eraChanges('6.18', 'arm64')!.to).toBeNull();
+    expect(eraChanges('nope', 'arm64')).toBeNull();
   });
 });
 

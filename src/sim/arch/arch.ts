@@ -33,8 +33,17 @@ export interface ArchOps {
   kmallocAlign: number;
   /** dma_get_cache_alignment(): ARCH_DMA_MINALIGN where defined, else 1. */
   dmaMinAlign: number;
-  /** CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC is selected (arm64, from 6.5). */
+  /** CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC is selected from this version (kernel-versions.ts), or never. */
   kmallocBounceFrom: number | null;
+  /** Non-coherent DMA support arrived with this version (riscv 6.0); before it every device is coherent. */
+  nonCoherentFrom?: number;
+  /** L1_CACHE_SHIFT: dma-debug's cacheline granularity, whatever line size the machine models. */
+  l1CacheShift: number;
+  /**
+   * zone_dma_bits for this kernel: dma_direct_supported() refuses masks below
+   * it (unless RAM ends lower) and GFP_DMA allocations stay below 2^bits.
+   */
+  zoneDmaBits(kernel: number): number;
   forDevice(dir: DmaDir, kernel: number): MaintPlan | null;
   forCpu(dir: DmaDir, kernel: number): MaintPlan | null;
   prepCoherent(kernel: number): MaintPlan | null;
@@ -44,4 +53,9 @@ const TABLE: Record<Arch, ArchOps> = { arm64, arm, riscv, x86 };
 
 export function archOps(arch: Arch): ArchOps {
   return TABLE[arch];
+}
+
+/** dev_is_dma_coherent() can be false on this architecture and kernel (ARCH_HAS_SYNC_DMA_* selected). */
+export function hasNonCoherentDma(a: ArchOps, kernel: number): boolean {
+  return a.hasNonCoherentDma && (a.nonCoherentFrom === undefined || kernel >= a.nonCoherentFrom);
 }

@@ -31,6 +31,10 @@ export const arm: ArchOps = {
   kmallocAlign: 64,
   dmaMinAlign: 64,
   kmallocBounceFrom: null,
+  // CONFIG_ARM_L1_CACHE_SHIFT=6 for ARMv7
+  l1CacheShift: 6,
+  // multi_v7 has no ZONE_DMA: dma_direct_supported() wants 32 bits
+  zoneDmaBits: () => 32,
   forDevice(dir) {
     if (dir === 'DMA_FROM_DEVICE') {
       return invRange(

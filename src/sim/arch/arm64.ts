@@ -10,14 +10,17 @@
  *   (`dc ivac`), so dirty data in whole lines is discarded.
  * - arch_dma_prep_coherent: dcache_clean_poc since 7bd6680b47fa (early 2023,
  *   taken here as 6.3), __dma_flush_area (clean+invalidate) before.
+ * - ZONE_DMA: none below 4 GiB before 5.5, the first 1 GiB in 5.5–5.10
+ *   (1a8e1cef7603), as far as firmware allows (4 GiB unless limited) from
+ *   5.11: dma_direct_supported() follows it.
+ * The versions are ARCH_GATES in kernel-versions.ts.
  *
  * Simplified: one cache level stands for the PoC; line size from the machine.
  */
 import type { ArchOps, MaintPlan } from './arch.ts';
+import { ARCH_GATES as G } from '../kernel-versions.ts';
 
 const FILE = 'arch/arm64/mm/dma-mapping.c';
-const V5_19 = 5019;
-const V6_3 = 6003;
 
 function invalPoc(fn: string, rule: string): MaintPlan {
   return {
@@ -33,9 +36,14 @@ export const arm64: ArchOps = {
   hasNonCoherentDma: true,
   kmallocAlign: 128,
   dmaMinAlign: 128,
-  kmallocBounceFrom: 6005,
+  kmallocBounceFrom: G.arm64KmallocBounce.code,
+  l1CacheShift: 6,
+  zoneDmaBits(kernel) {
+    if (kernel >= G.arm64ZoneDmaFirmware.code) return 32;
+    return kernel >= G.arm64ZoneDma30.code ? 30 : 32;
+  },
   forDevice(dir, kernel) {
-    if (dir === 'DMA_FROM_DEVICE' && kernel < V5_19) {
+    if (dir === 'DMA_FROM_DEVICE' && kernel < G.arm64FromDeviceClean.code) {
       return invalPoc(
         'arch_sync_dma_for_device',
         'before 5.19 arm64 invalidated a DMA_FROM_DEVICE buffer at map time (__dma_inv_area): dirty CPU data in whole lines is thrown away',
@@ -63,7 +71,7 @@ export const arm64: ArchOps = {
     );
   },
   prepCoherent(kernel) {
-    if (kernel < V6_3) {
+    if (kernel < G.arm64PrepCoherentClean.code) {
       return {
         op: 'clean_inval',
         edges: 'same',

@@ -2,49 +2,82 @@
  * RISC-V non-coherent DMA with Zicbom: `arch/riscv/mm/dma-noncoherent.c` and
  * the ALT_CMO_OP loop in `arch/riscv/include/asm/errata_list.h`.
  *
- * - for_device: cbo.clean for every direction (arch_sync_dma_clean_before_fromdevice
- *   returns true; the BIDIRECTIONAL invalidate is skipped because it is "done later").
- * - for_cpu: nothing for TO_DEVICE, cbo.inval otherwise.
+ * By version (ARCH_GATES in kernel-versions.ts):
+ * - before 6.0 (1631ba1259d6) riscv had no non-coherent DMA support at all:
+ *   no ARCH_HAS_SYNC_DMA_*, so dev_is_dma_coherent() is true for every
+ *   device, as on x86;
+ * - 6.0–6.5: arch_sync_dma_for_device cleans (cbo.clean) for TO_DEVICE and
+ *   FROM_DEVICE and flushes (cbo.flush) for BIDIRECTIONAL; arch_sync_dma_for_cpu
+ *   flushes for FROM_DEVICE and BIDIRECTIONAL: a dirty line that shares a
+ *   block with the buffer is written back over the device's bytes;
+ * - from 6.6 (eb746180132a, 482069ebdc1d, the dma-sync.h helpers):
+ *   for_device cleans for every direction (arch_sync_dma_clean_before_fromdevice,
+ *   the BIDIRECTIONAL invalidate "done later"), for_cpu invalidates (cbo.inval);
+ *   small non-coherent kmalloc buffers bounce through swiotlb
+ *   (DMA_BOUNCE_UNALIGNED_KMALLOC), as on arm64 from 6.5.
  * - ALT_CMO_OP issues the same operation on every block from the aligned start:
  *   no edge promotion, so cbo.inval on a partial edge block discards dirty
  *   neighbour data in that block (ARM cleans+invalidates edges instead).
  * - arch_dma_prep_coherent: cbo.flush (clean+invalidate).
  *
- * - From 6.6 small non-coherent kmalloc buffers bounce through swiotlb
- *   (DMA_BOUNCE_UNALIGNED_KMALLOC), as on arm64 from 6.5.
- *
  * Simplified: the cache block size is the machine's line size; cbo.inval truly
- * invalidates (menvcfg.CBIE set by firmware).
+ * invalidates (menvcfg.CBIE set by firmware); no vendor cache ops (T-Head, Andes).
  */
-import type { ArchOps } from './arch.ts';
+import type { ArchOps, MaintPlan } from './arch.ts';
+import type { DmaDir } from '../dma/debug.ts';
+import { ARCH_GATES as G } from '../kernel-versions.ts';
 
 const FILE = 'arch/riscv/mm/dma-noncoherent.c';
+
+function flush(fn: string, rule: string): MaintPlan {
+  return {
+    op: 'clean_inval',
+    edges: 'same',
+    instr: 'cbo.flush on every cache block of the range (ALT_CMO_OP(flush)): write back, then invalidate',
+    why: { fn, file: FILE, rule },
+  };
+}
+
+function clean(dir: DmaDir): MaintPlan {
+  return {
+    op: 'clean',
+    edges: 'same',
+    instr: 'cbo.clean on every cache block of the range (arch_dma_cache_wback)',
+    why: {
+      fn: 'arch_sync_dma_for_device',
+      file: FILE,
+      rule:
+        dir === 'DMA_TO_DEVICE'
+          ? 'RISC-V writes back the buffer so the device reads what the CPU wrote'
+          : 'RISC-V cleans before a device write too (arch_sync_dma_clean_before_fromdevice), so no dirty line can be evicted over device data',
+    },
+  };
+}
 
 export const riscv: ArchOps = {
   name: 'riscv',
   hasNonCoherentDma: true,
+  nonCoherentFrom: G.riscvNoncoherent.code,
   kmallocAlign: 64,
   dmaMinAlign: 64,
-  // RISCV_DMA_NONCOHERENT selects DMA_BOUNCE_UNALIGNED_KMALLOC if SWIOTLB (the
-  // series "riscv: allow kmalloc() caches aligned to the smallest value", 6.6)
-  kmallocBounceFrom: 6006,
-  forDevice(dir) {
-    return {
-      op: 'clean',
-      edges: 'same',
-      instr: 'cbo.clean on every cache block of the range (arch_dma_cache_wback)',
-      why: {
-        fn: 'arch_sync_dma_for_device',
-        file: FILE,
-        rule:
-          dir === 'DMA_TO_DEVICE'
-            ? 'RISC-V writes back the buffer so the device reads what the CPU wrote'
-            : 'RISC-V cleans before a device write too (arch_sync_dma_clean_before_fromdevice), so no dirty line can be evicted over device data',
-      },
-    };
+  kmallocBounceFrom: G.riscvKmallocBounce.code,
+  l1CacheShift: 6,
+  // riscv has ZONE_DMA32 but no ZONE_DMA
+  zoneDmaBits: () => 32,
+  forDevice(dir, kernel) {
+    if (dir === 'DMA_BIDIRECTIONAL' && kernel < G.riscvNoFlush.code) {
+      return flush('arch_sync_dma_for_device', 'before 6.6 RISC-V flushes (writes back and invalidates) a DMA_BIDIRECTIONAL buffer at map time');
+    }
+    return clean(dir);
   },
-  forCpu(dir) {
+  forCpu(dir, kernel) {
     if (dir === 'DMA_TO_DEVICE') return null;
+    if (kernel < G.riscvNoFlush.code) {
+      return flush(
+        'arch_sync_dma_for_cpu',
+        'before 6.6 RISC-V flushes the buffer before the CPU reads it: a dirty line that shares a block with the buffer is written back first, over the bytes the device wrote there',
+      );
+    }
     return {
       op: 'inval',
       edges: 'same',
@@ -57,11 +90,6 @@ export const riscv: ArchOps = {
     };
   },
   prepCoherent() {
-    return {
-      op: 'clean_inval',
-      edges: 'same',
-      instr: 'cbo.flush on every block (arch_dma_cache_wback_inv)',
-      why: { fn: 'arch_dma_prep_coherent', file: FILE, rule: 'flush the cacheable alias before the uncached alias is used' },
-    };
+    return flush('arch_dma_prep_coherent', 'flush the cacheable alias before the uncached alias is used');
   },
 };

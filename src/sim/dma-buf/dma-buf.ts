@@ -59,10 +59,13 @@
  * - Each map builds a fresh sg_table (as `drm_gem_map_dma_buf` does; the
  *   system heap reuses one table per attachment), one entry per physically
  *   contiguous piece of the exported range.
- * - `CONFIG_DMABUF_MOVE_NOTIFY=y`: dynamic importers are not pinned at map.
- * - Dynamic handling and `dma_buf_pin` are modelled from 5.5 (the `pin`
- *   callbacks arrived with bb42df4662a4, likely 5.7); before that `dynamic=`
+ * - `CONFIG_DMABUF_MOVE_NOTIFY` is the machine option `dmabufMoveNotify`,
+ *   default n as in the kernel's Kconfig: a dynamic exporter is then pinned at
+ *   map for every importer (5.7+), so it can only move unmapped buffers.
+ * - Dynamic handling (the dynamic_mapping caching at attach) from 5.5; `pin`,
+ *   `unpin` and `move_notify` from 5.7 (bb42df4662a4); before 5.5 `dynamic=`
  *   and `dma_buf_dynamic_attach` fall back to the static behaviour.
+ * - `dma_buf_begin/end_cpu_access` report a held lock (might_lock) from 5.12.
  * - No fences: the implicit waits of `__map_dma_buf` and
  *   `__dma_buf_begin_cpu_access` complete at once.
  * - The reservation lock is one flag (held by the scenario's task or not);
@@ -80,19 +83,19 @@ import { PAGE_SIZE, ramCopy } from '../hw/memory.ts';
 import { isVmallocAddr, physChunks } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { dmaMapSg, dmaSyncSg, dmaUnmapSg } from '../dma/mapping.ts';
+import { DMA_BUF_GATES as G } from '../kernel-versions.ts';
+import { printk } from '../kernel-log/printk.ts';
 
 const FILE = 'drivers/dma-buf/dma-buf.c';
 const HEAP = 'drivers/dma-buf/heaps/system_heap.c';
 const RESV = 'drivers/dma-buf/dma-resv.c';
 
-/** First kernel with `cache_sgt_mapping` (f13e143e7444). */
-export const K_CACHE_SGT = 5003;
-/** First kernel with dynamic dma-buf handling (15fd552d186c, then bb42df4662a4). */
-export const K_DYNAMIC = 5005;
-/** First kernel where every importer must hold the lock to map (DOC: locking convention). */
-export const K_LOCK_ALL = 6002;
-/** First kernel without sg_table caching (b72f66f22c0e, de68b17d5d07). */
-export const K_NO_CACHE = 6015;
+/** The eras, from DMA_BUF_GATES in kernel-versions.ts (commits and both sides there). */
+export const K_CACHE_SGT = G.cacheSgt.code;
+export const K_DYNAMIC = G.dynamic.code;
+export const K_PIN = G.pinUnpin.code;
+export const K_LOCK_ALL = G.lockAll.code;
+export const K_NO_CACHE = G.noCache.code;
 
 export interface DmaBuf {
   id: number;
@@ -154,41 +157,31 @@ function hex(n: number): string {
   return '0x' + n.toString(16);
 }
 
-function warn(text: string, o: StepOutcome): void {
-  o.warnings.push(text);
-  o.events.push({ kind: 'log', level: 'warn', text });
-}
-
-function warnOn(fn: string, cond: string, o: StepOutcome): void {
-  warn(`WARNING: at ${FILE}: ${fn}: WARN_ON(${cond})`, o);
-}
-
 // ---------------------------------------------------------------------------
 // the reservation lock and its lockdep checks
 
 /** `dma_resv_assert_held(dmabuf->resv)`: lockdep WARNs when the task does not hold the lock. */
 function assertHeld(m: Machine, db: DmaBuf, fn: string, expr: string, o: StepOutcome): void {
   if (m.kernel < K_DYNAMIC || db.locked) return;
-  warn(`WARNING: at ${FILE}: ${fn}: lockdep_assert_held(&(${expr})->lock.base)`, o);
+  printk(m, o, 'dma-buf.resv-not-held', { fn, expr });
   o.observations.push(`${fn} must be called with the dma-buf's reservation lock held (dma_resv_lock): so that no mapping is created concurrently with an ongoing move`);
 }
 
-function recursive(fn: string, o: StepOutcome): void {
-  warn('WARNING: possible recursive locking detected', o);
-  warn(`trying to acquire lock (reservation_ww_class_mutex) at: ${fn}, but task is already holding lock (reservation_ww_class_mutex) at: dma_resv_lock`, o);
+function recursive(m: Machine, fn: string, o: StepOutcome): void {
+  printk(m, o, 'lockdep.recursive');
+  printk(m, o, 'lockdep.recursive-detail', { fn });
 }
 
 /** A function that takes the lock itself (or `might_lock`s it): lockdep reports recursion when the task holds it. */
 function mustNotHold(m: Machine, db: DmaBuf, fn: string, o: StepOutcome): void {
   if (m.kernel < K_DYNAMIC || !db.locked) return;
-  recursive(fn, o);
+  recursive(m, fn, o);
   o.observations.push(`${fn} takes the reservation lock itself: calling it with the lock held deadlocks on the ww_mutex (the explorer carries on)`);
 }
 
 export function dmaResvLock(m: Machine, db: DmaBuf, o: StepOutcome): number {
-  void m;
   if (db.locked) {
-    recursive('dma_resv_lock', o);
+    recursive(m, 'dma_resv_lock', o);
     o.observations.push('the reservation lock is already held by this task: dma_resv_lock(resv, NULL) on a ww_mutex the task holds never returns');
     return 0;
   }
@@ -198,10 +191,9 @@ export function dmaResvLock(m: Machine, db: DmaBuf, o: StepOutcome): number {
 }
 
 export function dmaResvUnlock(m: Machine, db: DmaBuf, o: StepOutcome): void {
-  void m;
   if (!db.locked) {
-    warn('WARNING: bad unlock balance detected!', o);
-    warn('trying to release lock (reservation_ww_class_mutex) at: dma_resv_unlock, but there are no more locks to release!', o);
+    printk(m, o, 'lockdep.bad-unlock');
+    printk(m, o, 'lockdep.bad-unlock-detail');
     return;
   }
   db.locked = false;
@@ -237,7 +229,7 @@ export function dmaBufExport(m: Machine, exporter: Device, b: Buffer, off: numbe
     o.events.push({ kind: 'note', text: 'cache_sgt_mapping ignored', why: why('dma_buf_export', 'from 6.15 (b72f66f22c0e) dma-buf no longer caches sg_tables: the flag is gone and every map calls the exporter') });
   }
   if (dynamic && cacheSgt) {
-    warnOn('dma_buf_export', 'exp_info->ops->cache_sgt_mapping && (exp_info->ops->pin || exp_info->ops->unpin)', o);
+    printk(m, o, 'dma-buf.export-cache-sgt-pin');
     o.error = 'EINVAL';
     return null;
   }
@@ -267,7 +259,7 @@ function exporterMap(m: Machine, db: DmaBuf, at: DmaBufAttachment, dir: DmaDir, 
   o.resultKind = null;
   if (o.error && o.error !== before) return null;
   if (!sgt.nents) {
-    o.error = m.kernel >= 5016 ? 'EIO' : 'EINVAL';
+    o.error = m.kernel >= G.sgtableEio.code ? 'EIO' : 'EINVAL';
     o.events.push({ kind: 'note', text: 'map_dma_buf failed', why: why('system_heap_map_dma_buf', `dma_map_sgtable(${dev.name}, …) failed: the exporter returns ERR_PTR(${o.error === 'EIO' ? '-EIO' : '-EINVAL'})`, HEAP) });
     return null;
   }
@@ -302,7 +294,7 @@ export function dmaBufAttach(m: Machine, db: DmaBuf, dev: Device, dynamic: boole
   db.attachments.unshift(at.id);
   o.events.push({ kind: 'dmabuf', op: 'attach', buf: db.name, attachment: name, why: why(fn, `${dev.name} joins the attachment list${dynamic ? ' with importer_ops: it will get move_notify' : ' as a static importer (no move_notify)'}`) });
   if (m.kernel >= K_DYNAMIC && m.kernel < K_NO_CACHE && dynamic !== db.dynamic) {
-    if (db.dynamic) {
+    if (db.dynamic && m.kernel >= K_PIN) {
       db.pins++;
       at.pinnedAtAttach = true;
       o.events.push({ kind: 'dmabuf', op: 'pin', buf: db.name, attachment: name, why: why(fn, 'the exporter is dynamic but the importer is not: the buffer is pinned for the life of the attachment, since a static importer cannot be told about moves') });
@@ -367,6 +359,19 @@ export function dmaBufDetach(m: Machine, db: DmaBuf, at: DmaBufAttachment, o: St
 // ---------------------------------------------------------------------------
 // map / unmap
 
+/**
+ * Does this map pin the exporter? 5.7–6.14: a dynamic exporter is pinned at
+ * map when CONFIG_DMABUF_MOVE_NOTIFY=n (static importers got their pin at
+ * attach); 6.15+ dma_buf_pin_on_map(): exporter has pin and (no importer_ops
+ * or !CONFIG_DMABUF_MOVE_NOTIFY). Before 5.7 there is no pin.
+ */
+function pinsOnMap(m: Machine, db: DmaBuf, at: DmaBufAttachment): boolean {
+  if (m.kernel < K_PIN || !db.dynamic) return false;
+  const moveNotify = m.config.dmabufMoveNotify === true;
+  if (m.kernel >= K_NO_CACHE) return !at.dynamic || !moveNotify;
+  return !moveNotify;
+}
+
 /** `dma_buf_map_attachment(attach, dir)`: the sg_table mapped for the importer's device, or null with o.error. */
 export function dmaBufMapAttachment(m: Machine, at: DmaBufAttachment, dir: DmaDir, o: StepOutcome): SgTable | null {
   const db = m.dmaBufs[at.db]!;
@@ -401,10 +406,21 @@ export function dmaBufMapAttachment(m: Machine, at: DmaBufAttachment, dir: DmaDi
     return sgt;
   }
   if (m.kernel >= K_DYNAMIC && m.kernel < K_LOCK_ALL && db.dynamic && !at.dynamic) assertHeld(m, db, fn, 'attach->dmabuf->resv', o);
-  const pinOnMap = m.kernel >= K_NO_CACHE && db.dynamic && !at.dynamic;
+  const pinOnMap = pinsOnMap(m, db, at);
   if (pinOnMap) {
     db.pins++;
-    o.events.push({ kind: 'dmabuf', op: 'pin', buf: db.name, attachment: at.name, why: why('dma_buf_pin_on_map', 'a static importer of a dynamic exporter: the exporter is pinned for as long as this mapping exists') });
+    o.events.push({
+      kind: 'dmabuf',
+      op: 'pin',
+      buf: db.name,
+      attachment: at.name,
+      why: why(
+        m.kernel >= K_NO_CACHE ? 'dma_buf_pin_on_map' : fn,
+        at.dynamic
+          ? 'CONFIG_DMABUF_MOVE_NOTIFY=n (the default): even a dynamic importer gets the exporter pinned for as long as this mapping exists, so the buffer cannot move under it'
+          : 'a static importer of a dynamic exporter: the exporter is pinned for as long as this mapping exists',
+      ),
+    });
   }
   const sgt = exporterMap(m, db, at, dir, o);
   if (!sgt) {
@@ -444,12 +460,12 @@ export function dmaBufUnmapAttachment(m: Machine, at: DmaBufAttachment, sgt: SgT
 
 export function dmaBufPin(m: Machine, at: DmaBufAttachment, o: StepOutcome): number {
   const db = m.dmaBufs[at.db]!;
-  if (m.kernel < K_DYNAMIC) {
+  if (m.kernel < K_PIN) {
     o.error = 'ENOSYS';
-    o.observations.push('dma_buf_pin does not exist before dynamic dma-buf handling (5.5/5.7)');
+    o.observations.push('dma_buf_pin does not exist before 5.7 (bb42df4662a4): 5.5–5.6 had only the dynamic_mapping flag');
     return -38;
   }
-  if (!at.dynamic) warnOn('dma_buf_pin', m.kernel >= K_NO_CACHE ? '!attach->importer_ops' : '!dma_buf_attachment_is_dynamic(attach)', o);
+  if (!at.dynamic) printk(m, o, 'dma-buf.pin-static-importer', { fn: 'dma_buf_pin' });
   assertHeld(m, db, 'dma_buf_pin', 'dmabuf->resv', o);
   at.pins++;
   if (db.dynamic) db.pins++;
@@ -459,12 +475,12 @@ export function dmaBufPin(m: Machine, at: DmaBufAttachment, o: StepOutcome): num
 
 export function dmaBufUnpin(m: Machine, at: DmaBufAttachment, o: StepOutcome): void {
   const db = m.dmaBufs[at.db]!;
-  if (m.kernel < K_DYNAMIC) {
+  if (m.kernel < K_PIN) {
     o.error = 'ENOSYS';
-    o.observations.push('dma_buf_unpin does not exist before dynamic dma-buf handling (5.5/5.7)');
+    o.observations.push('dma_buf_unpin does not exist before 5.7 (bb42df4662a4): 5.5–5.6 had only the dynamic_mapping flag');
     return;
   }
-  if (!at.dynamic) warnOn('dma_buf_unpin', m.kernel >= K_NO_CACHE ? '!attach->importer_ops' : '!dma_buf_attachment_is_dynamic(attach)', o);
+  if (!at.dynamic) printk(m, o, 'dma-buf.pin-static-importer', { fn: 'dma_buf_unpin' });
   assertHeld(m, db, 'dma_buf_unpin', 'dmabuf->resv', o);
   if (!at.pins) {
     o.observations.push(`'${at.name}' has no dma_buf_pin to undo: the exporter's pin count would underflow`);
@@ -520,6 +536,11 @@ export function dmaBufMove(m: Machine, db: DmaBuf, o: StepOutcome): number {
     o.observations.push(`'${db.name}' has a static exporter (no pin/unpin): it cannot tell importers about a move, so it must keep the backing storage in place`);
     return -22;
   }
+  if (m.kernel < K_PIN) {
+    o.error = 'EINVAL';
+    o.observations.push('there is no dma_buf_move_notify before 5.7 (bb42df4662a4): a 5.5–5.6 dynamic_mapping exporter cannot tell importers about a move, so it must keep the backing storage in place');
+    return -22;
+  }
   if (db.pins > 0) {
     o.error = 'EBUSY';
     const who = db.attachments.map((id) => m.dmaBufAttachments[id]!).filter((a) => a.pins || a.pinnedAtAttach || a.mapped.some((x) => x.pinned)).map((a) => a.name);
@@ -556,7 +577,8 @@ export function dmaBufMove(m: Machine, db: DmaBuf, o: StepOutcome): number {
 /** `dma_buf_begin_cpu_access` / `dma_buf_end_cpu_access` with the system heap's callbacks. */
 export function dmaBufCpuAccess(m: Machine, db: DmaBuf, dir: DmaDir, begin: boolean, o: StepOutcome): number {
   const fn = begin ? 'dma_buf_begin_cpu_access' : 'dma_buf_end_cpu_access';
-  mustNotHold(m, db, fn, o);
+  // might_lock(&dmabuf->resv->lock.base) from 5.12; before, the system heap never takes the lock here
+  if (m.kernel >= G.mightLock.code) mustNotHold(m, db, fn, o);
   let synced = 0;
   for (const id of db.attachments) {
     const at = m.dmaBufAttachments[id]!;

@@ -25,13 +25,16 @@
  *   `gfpflags_allow_blocking(gfp)`; the default area only when `size >
  *   PAGE_SIZE`; `cma_alloc_aligned` with `align = min(get_order(size),
  *   CONFIG_CMA_ALIGNMENT)` and `no_warn = gfp & __GFP_NOWARN`.
- * - The failure line by version: `cma: cma_alloc: alloc failed, req-size: N
- *   pages, ret: R` (before the area name was added, modelled as < 5.11), `cma:
+ * - The failure line by version (CMA_GATES): none before 4.12, `cma: cma_alloc: alloc failed, req-size: N
+ *   pages, ret: R` (before the area name was added, 5.11), `cma:
  *   cma_alloc: reserved: …` (5.11–6.10), `cma: __cma_alloc: reserved: …`
  *   (6.11+), followed from 6.14 by `cma_debug_show_areas`. `ret` starts at
  *   -ENOMEM before the multi-range rework (6.14) — so "nothing fits" reports
  *   -12 there unless a candidate failed with -EBUSY — and at -EBUSY after.
- * - Migration moves a page only when nothing pins it; a short-term pin
+ * - Migration moves every page of the candidate range that nothing pins
+ *   (migrate_pages keeps going past a page it cannot move); a page that stays
+ *   makes test_pages_isolated() fail: "alloc_contig_range: [start, end) PFNs
+ *   busy" and -EBUSY. A short-term pin
  *   (`pin_user_pages` without `FOLL_LONGTERM`, e.g. O_DIRECT in flight) keeps
  *   the extra reference that makes `alloc_contig_range` fail with -EBUSY.
  *   (Long-term pins migrate pages out of CMA before pinning —
@@ -63,6 +66,7 @@ import { freeBuffer, physOf } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { cmaDebugShowAreas, cmaAllocFailedLine, cmaAlloc, cmaAlignForSize, cmaBorrowMovable, cmaContains, cmaRelease, cmaReturnMovable, dmaContiguousEligible, CMA_ALIGNMENT } from './contiguous.ts';
 import { cmaOwnerOf, cmaPinned, type CmaState } from './cma-state.ts';
+import { CMA_GATES, DIRECT_GATES } from '../kernel-versions.ts';
 import { mappingsOfBuffer } from './tracking.ts';
 
 const FILE = 'kernel/dma/contiguous.c';
@@ -252,7 +256,7 @@ function cmaAllocMigrating(m: Machine, count: number, align: number, noWarn: boo
     align,
     (pfn) => cmaOwnerOf(s, pfn) >= 0 || cmaPinned(s, pfn),
     (pfn) => migrateOut(m, pfn, o),
-    { noWarn: true },
+    { noWarn: true, kernel: m.kernel },
   );
   const busy = r.events.some((e) => e.kind === 'cma' && e.op === 'busy_retry');
   for (const e of r.events) {
@@ -260,8 +264,12 @@ function cmaAllocMigrating(m: Machine, count: number, align: number, noWarn: boo
     if (e.kind === 'cma' && e.why.fn === 'alloc_contig_frozen_range') o.events.push({ ...e, why: { ...e.why, fn: 'alloc_contig_range' } });
     else o.events.push(e);
   }
+  for (const text of r.busyLines) {
+    o.warnings.push(text);
+    o.events.push({ kind: 'log', level: 'info', text });
+  }
   if (r.pfn >= 0) return r.pfn;
-  const ret = m.kernel >= 6014 || busy ? EBUSY : ENOMEM;
+  const ret = m.kernel >= CMA_GATES.multiRange.code || busy ? EBUSY : ENOMEM;
   if (!noWarn) {
     const lines = cmaFailLines(m, count, ret);
     lines.forEach((text, i) => {
@@ -276,10 +284,7 @@ function cmaAllocMigrating(m: Machine, count: number, align: number, noWarn: boo
 /** The kernel's failure lines for this version (mm/cma.c `pr_err_ratelimited`, `cma_debug_show_areas`). */
 export function cmaFailLines(m: Machine, count: number, ret: number): string[] {
   const area = cmaOf(m).area;
-  if (m.kernel < 5011) return [`cma: cma_alloc: alloc failed, req-size: ${count} pages, ret: ${ret}`];
-  if (m.kernel < 6011) return [cmaAllocFailedLine(area, count, ret, 'cma_alloc')];
-  if (m.kernel < 6014) return [cmaAllocFailedLine(area, count, ret, '__cma_alloc')];
-  return [cmaAllocFailedLine(area, count, ret, '__cma_alloc'), ...cmaDebugShowAreas(area)];
+  return [...cmaAllocFailedLine(area, count, ret, m.kernel), ...cmaDebugShowAreas(area, m.kernel)];
 }
 
 // ---------------------------------------------------------------------------
@@ -331,7 +336,9 @@ export function dmaAllocContiguous(m: Machine, dev: Device, size: number, gfp: r
   void dev;
   const canBlock = !gfp.includes('GFP_ATOMIC') && !gfp.includes('GFP_NOWAIT');
   if (!cmaOf(m).area.count) return -1;
-  if (!dmaContiguousEligible(size, canBlock, false)) {
+  // before 5.3 (bd2e75633c80) dma-direct called dma_alloc_from_contiguous for any blocking allocation, single pages included
+  const singlePageToo = m.kernel < DIRECT_GATES.cmaSinglePage.code && canBlock;
+  if (!singlePageToo && !dmaContiguousEligible(size, canBlock, false)) {
     o.events.push({
       kind: 'note',
       text: 'not from CMA',

@@ -23,11 +23,9 @@
  * - `ret` starts as -EBUSY, so every failure here reports -16.
  * - On failure without `__GFP_NOWARN`: `pr_err_ratelimited("%s: %s: alloc
  *   failed, req-size: %lu pages, ret: %d\n", __func__, cma->name, …)` with
- *   mm/cma.c's `pr_fmt` "cma: ", then `cma_debug_show_areas`. The function
- *   name printed is `__cma_alloc_frozen` in the newest mainline (the frozen
- *   page rework); 6.14–6.18 print `__cma_alloc`, older kernels `cma_alloc`
- *   (without the area name before 5.x). The default here is the newest;
- *   pass `fnName` to model an older kernel.
+ *   mm/cma.c's `pr_fmt` "cma: ", then `cma_debug_show_areas` — in the
+ *   wording of the kernel passed (the catalogue's `cma.*` entries; the
+ *   frozen-page rework's `__cma_alloc_frozen`, after 6.18, is not modelled).
  * - `cma_debug_show_areas` (newest form, `for_each_clear_bitrange`): "+"
  *   before every free run that does not start at bit 0.
  * - `cma_release` returns false for pages outside the area.
@@ -37,10 +35,11 @@
  *
  * Simplified:
  * - One range per area (`nranges` = 1: "range 0").
- * - Migration is per page through the caller's callbacks, in pfn order, and
- *   stops at the first page that cannot move (the kernel migrates in batches
- *   and retries a few times before giving up with -EBUSY). Pages migrated
- *   before the failure stay migrated.
+ * - Migration is per page through the caller's callbacks, in pfn order; a
+ *   page that cannot move is skipped and the rest of the range still migrates
+ *   (the kernel migrates in batches and retries a few times), then the
+ *   candidate fails with "alloc_contig_range: [start, end) PFNs busy".
+ *   Pages migrated stay migrated.
  * - Pages lent to movable allocations are tracked here (`borrowed`), separately
  *   from the CMA bitmap: they are free in the bitmap but occupied in reality.
  * - `cma_release` of pages that are not allocated is not caught by the kernel
@@ -48,6 +47,10 @@
  *   how many were not, so `available_count` stays exact.
  */
 import type { SimEvent, Why } from '../events.ts';
+import { kernelCode, NEWEST_KERNEL } from '../config.ts';
+import { kernelHas, kmsg } from '../kernel-log/catalogue.ts';
+
+const NEWEST = kernelCode(NEWEST_KERNEL);
 
 const FILE = 'mm/cma.c';
 
@@ -91,8 +94,8 @@ export type CmaMigrate = (pfn: number) => boolean | number;
 export interface CmaAllocOptions {
   /** `__GFP_NOWARN` / `no_warn`: no log lines on failure. */
   noWarn?: boolean;
-  /** Function name in the failure line (`__cma_alloc_frozen`, `__cma_alloc`, `cma_alloc`). */
-  fnName?: string;
+  /** Kernel version code for the wording of the log lines (default the newest modelled). */
+  kernel?: number;
 }
 
 export interface CmaAllocResult {
@@ -102,6 +105,8 @@ export interface CmaAllocResult {
   ret: number;
   /** Kernel log lines on failure (the pr_err and `cma_debug_show_areas`). */
   log: string[];
+  /** alloc_contig_range's "PFNs busy" line for each candidate a page could not leave. */
+  busyLines: string[];
   /** Pages migrated out (including those of failed candidates). */
   migrated: number;
   events: SimEvent[];
@@ -194,23 +199,30 @@ const WHY_FAIL: Why = {
 };
 const WHY_RELEASE: Why = { fn: 'cma_release', file: FILE, rule: 'The pages are freed and their bitmap bits cleared.' };
 
-/** The `pr_err` of a failed allocation, as printed (with `pr_fmt` "cma: "). */
-export function cmaAllocFailedLine(area: CmaArea, count: number, ret: number, fnName = '__cma_alloc_frozen'): string {
-  return `cma: ${fnName}: ${area.name}: alloc failed, req-size: ${count} pages, ret: ${ret}`;
+/** The `pr_err` of a failed allocation as this kernel prints it (kernel-log catalogue `cma.alloc-failed`), or none before 4.12. */
+export function cmaAllocFailedLine(area: CmaArea, count: number, ret: number, kernel: number = NEWEST): string[] {
+  return kernelHas(kernel, 'cma.alloc-failed') ? [kmsg(kernel, 'cma.alloc-failed', { area: area.name, count, ret })] : [];
 }
 
 /**
- * `cma_debug_show_areas`, as the log lines it produces: `pr_info` starts a
- * record, `pr_cont` appends, and the `pr_info("\n")` record ends with a
- * newline so the final `pr_cont` starts a record of its own.
+ * `cma_debug_show_areas`, as the log lines it produces (6.14+; before, only
+ * with CONFIG_CMA_DEBUG): `pr_info` starts a record, `pr_cont` appends, and
+ * the `pr_info("\n")` record ends with a newline so the final `pr_cont`
+ * starts a record of its own.
  */
-export function cmaDebugShowAreas(area: CmaArea): string[] {
-  let line = 'cma: range 0: ';
+export function cmaDebugShowAreas(area: CmaArea, kernel: number = NEWEST): string[] {
+  if (!kernelHas(kernel, 'cma.areas-head')) return [];
+  let runs = '';
   for (const r of cmaFreeRanges(area)) {
     const nrPart = r.count * 2 ** area.orderPerBit;
-    line += `${r.start ? '+' : ''}${nrPart}@${r.start}`;
+    runs += `${r.start ? '+' : ''}${nrPart}@${r.start}`;
   }
-  return ['cma: number of available pages: ', line, 'cma: ', `=> ${area.availableCount} free of ${area.count} total pages`];
+  return [
+    kmsg(kernel, 'cma.areas-head'),
+    kmsg(kernel, 'cma.areas-range', { range: 0, runs }),
+    kmsg(kernel, 'cma.areas-end'),
+    kmsg(kernel, 'cma.areas-total', { free: area.availableCount, total: area.count }),
+  ];
 }
 
 /** Free runs of bitmap bits (`for_each_clear_bitrange`), for the view and the log. */
@@ -258,7 +270,7 @@ function clearBits(area: CmaArea, start: number, n: number): number {
 export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: CmaIsBusy, migrate: CmaMigrate, opts: CmaAllocOptions = {}): CmaAllocResult {
   const events: SimEvent[] = [];
   let migrated = 0;
-  if (!area.count || !count) return { pfn: -1, ret: 0, log: [], migrated, events };
+  if (!area.count || !count) return { pfn: -1, ret: 0, log: [], busyLines: [], migrated, events };
   align = Math.min(align, CMA_ALIGNMENT);
   const op = area.orderPerBit;
   // cma_bitmap_aligned_mask / cma_bitmap_aligned_offset
@@ -268,6 +280,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
   const bitmapCount = Math.ceil(count / 2 ** op);
   let ret = EBUSY;
   let pfnOut = -1;
+  const busyLines: string[] = [];
 
   if (bitmapCount <= maxno) {
     for (let start = 0; ; ) {
@@ -277,15 +290,15 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
       if (bitmapNo >= maxno) break;
       setBits(area, bitmapNo, bitmapCount);
       const pfn = area.basePfn + bitmapNo * 2 ** op;
-      // alloc_contig_frozen_range(pfn, pfn + count, ACR_CMA, gfp)
+      // alloc_contig_frozen_range(pfn, pfn + count, ACR_CMA, gfp): migrate_pages
+      // moves every page it can; one that stays makes the isolation test fail
       let ok = true;
       for (let p = pfn; p < pfn + count; p++) {
         if (!isBusy(p)) continue;
         const r = migrate(p);
         if (r === false) {
           ok = false;
-          events.push({ kind: 'cma', op: 'busy_retry', pfn, count, why: WHY_BUSY });
-          break;
+          continue;
         }
         migrated++;
         const bi = p - area.basePfn;
@@ -300,6 +313,11 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
         pfnOut = pfn;
         break;
       }
+      // test_pages_isolated() failed: pr_info_ratelimited("%s: [%lx, %lx) PFNs busy\n", __func__, outer_start, end)
+      const busyLine = kmsg(opts.kernel ?? NEWEST, 'cma.pfns-busy', { start: pfn.toString(16), end: (pfn + count).toString(16) });
+      busyLines.push(busyLine);
+      events.push({ kind: 'log', level: 'info', text: busyLine });
+      events.push({ kind: 'cma', op: 'busy_retry', pfn, count, why: WHY_BUSY });
       clearBits(area, bitmapNo, bitmapCount);
       // try again with a bit different memory target
       start = bitmapNo + mask + 1;
@@ -309,17 +327,16 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
   if (ret === 0) {
     area.allocPagesSuccess += count;
     events.push({ kind: 'cma', op: 'alloc', pfn: pfnOut, count, why: WHY_ALLOC });
-    return { pfn: pfnOut, ret, log: [], migrated, events };
+    return { pfn: pfnOut, ret, log: [], busyLines, migrated, events };
   }
   area.allocPagesFail += count;
   const log: string[] = [];
   if (!opts.noWarn) {
-    log.push(cmaAllocFailedLine(area, count, ret, opts.fnName));
-    for (const l of cmaDebugShowAreas(area)) log.push(l);
+    log.push(...cmaAllocFailedLine(area, count, ret, opts.kernel), ...cmaDebugShowAreas(area, opts.kernel));
     for (let i = 0; i < log.length; i++) events.push({ kind: 'log', level: i === 0 ? 'err' : 'info', text: log[i] });
   }
   events.push({ kind: 'cma', op: 'fail', pfn: area.basePfn, count, why: WHY_FAIL });
-  return { pfn: -1, ret, log, migrated, events };
+  return { pfn: -1, ret, log, busyLines, migrated, events };
 }
 
 /** `cma_release(cma, pages, count)`: false when the pages are not in the area. */

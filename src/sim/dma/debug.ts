@@ -21,8 +21,8 @@
  *   byte of each mapping only, with a 3-bit overlap counter (max 7).
  *
  * Version-dependent behaviour (kernel code = MAJOR*1000+MINOR):
- * - type names: "page" for dma_map_page before 5.1 (2e05ea5cdc1a, assumed 5.1);
- *   5.1–5.6 print every name shifted by one (the stale "page" string, fixed by
+ * - type names: "page" for dma_map_page before 5.0 (2e05ea5cdc1a);
+ *   5.0–5.6 print every name shifted by one (the stale "page" string, fixed by
  *   9bb50ed74709 in 5.7); "scather-gather" until 6.6, "scatter-gather" from 6.7
  *   (36d91e851598 "dma-debug: Fix a typo in a debugging eye-catcher");
  *   "noncoherent" for dma_alloc_pages from 6.17 (7e2368a21741, before that such
@@ -35,8 +35,11 @@
  *   device in 5.14 (2b4bbc6231d7); err_printk with device, suppressed by
  *   DMA_ATTR_SKIP_CPU_SYNC, from 5.15 (510e1a724ab1, c2bbf9d1e9ac); also
  *   suppressed when DMA_BOUNCE_UNALIGNED_KMALLOC bouncing is active from 6.18.
- * - check_sync's walk back: at most dma_get_max_seg_size() bytes before 6.0,
- *   every bucket below the address from 6.0 (2995b8002cef).
+ * - check_sync's walk back: at most dma_get_max_seg_size() bytes before 6.0
+ *   (so dma_set_max_seg_size changes what a sync finds), every bucket below the
+ *   address from 6.0 (2995b8002cef).
+ * - debug_dma_map_sg runs check_for_stack (and check_for_illegal_area) on every
+ *   entry it is given, then records the mapped segments.
  * - "different CPU address" prints `0x%pa` (so "0x0x…") from 6.13 (9d4f645a1fd4).
  *
  * Simplified:
@@ -53,6 +56,10 @@
  * - a driver unbind reports the leaked entries and keeps them, as the kernel does.
  */
 import type { Why } from '../events.ts';
+import { DEBUG_GATES } from '../kernel-versions.ts';
+import { kernelCode, NEWEST_KERNEL } from '../config.ts';
+import { kmsg, who, type MessageId } from '../kernel-log/catalogue.ts';
+import type { MessageArgs } from '../kernel-log/printk.ts';
 
 export type DmaDir = 'DMA_BIDIRECTIONAL' | 'DMA_TO_DEVICE' | 'DMA_FROM_DEVICE' | 'DMA_NONE';
 
@@ -161,37 +168,10 @@ const K_NONCOHERENT = 5;
 const K_PHY = 6;
 const K_TO_TYPE: DebugType[] = ['single', 'page', 'scatter-gather', 'coherent', 'resource', 'noncoherent', 'phy'];
 
-/** Versions where dma-debug's behaviour changed (see the header for the commits). */
-export const DEBUG_VERSIONS = {
-  /** lib/dma-debug.c moved to kernel/dma/debug.c. */
-  kernelDmaDir: 4017,
-  /** check_for_stack learns vmapped stacks ("[probable addr=%p]") and loses the "fromstack" typo. */
-  vmapStack: 4009,
-  /** pr_fmt("DMA-API: ") puts the prefix before the device name (assumed 5.0). */
-  prFmt: 5000,
-  /** dma_debug_page removed: dma_map_page entries are "single" (2e05ea5cdc1a, assumed 5.1). */
-  singlePageMerged: 5001,
-  /** type2name uses named initializers again (9bb50ed74709). */
-  typeNamesFixed: 5007,
-  /** EEXIST reported with pr_err (2b4bbc6231d7). */
-  eexistPrErr: 5014,
-  /** EEXIST through err_printk and skipped for DMA_ATTR_SKIP_CPU_SYNC (510e1a724ab1, c2bbf9d1e9ac). */
-  eexistErrPrintk: 5015,
-  /** bucket_find_contain walks every bucket below the address (2995b8002cef). */
-  syncFullWalk: 6000,
-  /** "scatter-gather" spelled right (36d91e851598). */
-  scatterSpelling: 6007,
-  /** paddr in the entry; "[cpu alloc address=0x%pa]"; DMA_API_DEBUG_SG checks unconditional (9d4f645a1fd4). */
-  paddr: 6013,
-  /** dma_alloc_pages entries are "noncoherent" (7e2368a21741). */
-  noncoherent: 6017,
-  /** dma_map_phys: "phy" entries; dma_map_resource folded in. */
-  phy: 6018,
-  /** EEXIST suppressed when swiotlb bounces unaligned kmalloc buffers. */
-  swiotlbEexist: 6018,
-} as const;
+/** Versions where dma-debug's behaviour changed: DEBUG_GATES in kernel-versions.ts (commit, subject, both sides). */
+export const DEBUG_VERSIONS = Object.fromEntries(Object.entries(DEBUG_GATES).map(([k, g]) => [k, g.code])) as { readonly [K in keyof typeof DEBUG_GATES]: number };
 
-const NEWEST = 6018;
+const NEWEST = kernelCode(NEWEST_KERNEL);
 
 const DIR_NAMES: Record<DmaDir, string> = {
   DMA_BIDIRECTIONAL: 'DMA_BIDIRECTIONAL',
@@ -248,9 +228,9 @@ function file(kernel: number): string {
   return kernel >= DEBUG_VERSIONS.kernelDmaDir ? 'kernel/dma/debug.c' : 'lib/dma-debug.c';
 }
 
-/** The full log line of an err_printk (WARN(1, pr_fmt("%s %s: ") fmt, driver, dev, …)). */
-function line(kernel: number, dev: string, text: string): string {
-  return kernel >= DEBUG_VERSIONS.prFmt ? `DMA-API: ${dev}: ${text}` : `${dev}: DMA-API: ${text}`;
+/** The full log line of an err_printk (WARN(1, pr_fmt("%s %s: ") fmt, driver, dev, …)), from the kernel-log catalogue. */
+function line(kernel: number, dev: string, id: MessageId, args: MessageArgs): string {
+  return kmsg(kernel, id, args, who(dev));
 }
 
 /** %016llx of a dma_addr_t / phys_addr_t (the explorer's -1 is ~0). */
@@ -307,11 +287,11 @@ function why(s: DebugState, fn: string, rule: string): Why {
 }
 
 /** err_printk(): counts the error and says whether a default kernel prints it. */
-function errPrintk(s: DebugState, out: Finding[], rule: string, dev: string, text: string, w: Why, entry: DebugRecord | null): void {
+function errPrintk(s: DebugState, out: Finding[], rule: string, dev: string, id: MessageId, args: MessageArgs, w: Why, entry: DebugRecord | null): void {
   s.errorCount += 1;
   const kernelPrints = s.showNumErrors > 0;
   if (s.showNumErrors > 0) s.showNumErrors -= 1;
-  const f: Finding = { rule, message: line(s.kernel, dev, text), why: w, kernelPrints };
+  const f: Finding = { rule, message: line(s.kernel, dev, id, args), why: w, kernelPrints };
   if (entry) f.entryStep = entry.step;
   out.push(f);
 }
@@ -437,7 +417,7 @@ function cachelineInsert(s: DebugState, e: DebugRecord, out: Finding[]): boolean
     s.warnedOverlapLimit = true;
     out.push({
       rule: 'map/overlap-limit',
-      message: `DMA-API: exceeded ${ACTIVE_CACHELINE_MAX_OVERLAP} overlapping mappings of cacheline 0x${hex16(e.cln)}`,
+      message: kmsg(s.kernel, 'dma-debug.overlap-limit', { max: ACTIVE_CACHELINE_MAX_OVERLAP, line: hex16(e.cln) }),
       why: why(s, 'active_cacheline_inc_overlap', RULES.overlapLimit),
       entryStep: e.step,
       kernelPrints: true,
@@ -501,14 +481,13 @@ export function debugMap(s: DebugState, e: DebugEntry, skipCpuSync: boolean, opt
   else s.buckets[rec.bucket] = [rec];
   s.liveCount++;
   if (cachelineInsert(s, rec, out)) {
-    const text = "cacheline tracking EEXIST, overlapping mappings aren't supported";
     const w = why(s, 'active_cacheline_insert', RULES.overlap);
     if (s.kernel >= DEBUG_VERSIONS.eexistErrPrintk) {
       const silenced = skipCpuSync || (s.kernel >= DEBUG_VERSIONS.swiotlbEexist && !!opts?.bounceUnalignedKmalloc);
-      if (!silenced) errPrintk(s, out, 'map/cacheline-overlap', rec.dev, text, w, rec);
+      if (!silenced) errPrintk(s, out, 'map/cacheline-overlap', rec.dev, 'dma-debug.cacheline-overlap', {}, w, rec);
     } else if (s.kernel >= DEBUG_VERSIONS.eexistPrErr) {
       // 5.14: pr_err(), no device, not counted as an error
-      out.push({ rule: 'map/cacheline-overlap', message: `DMA-API: ${text}`, why: w, entryStep: rec.step, kernelPrints: true });
+      out.push({ rule: 'map/cacheline-overlap', message: kmsg(s.kernel, 'dma-debug.cacheline-overlap'), why: w, entryStep: rec.step, kernelPrints: true });
     }
   }
   return out;
@@ -561,12 +540,8 @@ function liveRecords(s: DebugState): DebugRecord[] {
   return out.sort((a, b) => a.seq - b.seq);
 }
 
-function devAddrTag(devAddr: number): string {
-  return `[device address=0x${hex16(devAddr)}]`;
-}
-
-function syncTail(devAddr: number, size: number, mapped: DmaDir, synced: DmaDir): string {
-  return `${devAddrTag(devAddr)} [size=${size} bytes] [mapped with ${DIR_NAMES[mapped]}] [synced with ${DIR_NAMES[synced]}]`;
+function syncArgs(devAddr: number, size: number, mapped: DmaDir, synced: DmaDir): MessageArgs {
+  return { addr: hex16(devAddr), size, mapped: DIR_NAMES[mapped], synced: DIR_NAMES[synced] };
 }
 
 /**
@@ -584,14 +559,15 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
     // dma_mapping_error(ref->dev, ref->dev_addr): also runs debug_dma_mapping_error()
     markChecked(s, ref.dev, ref.devAddr);
     if (ref.devAddr === DMA_MAPPING_ERROR) {
-      errPrintk(s, out, 'unmap/invalid-address', ref.dev, 'device driver tries to free an invalid DMA memory address', why(s, fn, RULES.invalidAddress), null);
+      errPrintk(s, out, 'unmap/invalid-address', ref.dev, 'dma-debug.unmap-invalid-address', {}, why(s, fn, RULES.invalidAddress), null);
     } else {
       errPrintk(
         s,
         out,
         'unmap/not-allocated',
         ref.dev,
-        `device driver tries to free DMA memory it has not allocated [device address=0x${hex16(ref.devAddr)}] [size=${ref.size} bytes]`,
+        'dma-debug.unmap-not-allocated',
+        { addr: hex16(ref.devAddr), size: ref.size },
         why(s, fn, RULES.notAllocated),
         null,
       );
@@ -599,7 +575,7 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
     return out;
   }
   if (ref.size !== e.size) {
-    errPrintk(s, out, 'unmap/size-mismatch', ref.dev, `device driver frees DMA memory with different size ${devAddrTag(ref.devAddr)} [map size=${e.size} bytes] [unmap size=${ref.size} bytes]`, why(s, fn, RULES.sizeMismatch), e);
+    errPrintk(s, out, 'unmap/size-mismatch', ref.dev, 'dma-debug.unmap-size', { addr: hex16(ref.devAddr), mapSize: e.size, unmapSize: ref.size }, why(s, fn, RULES.sizeMismatch), e);
   }
   if (k !== e.k) {
     errPrintk(
@@ -607,28 +583,29 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
       out,
       'unmap/wrong-function',
       ref.dev,
-      `device driver frees DMA memory with wrong function ${devAddrTag(ref.devAddr)} [size=${ref.size} bytes] [mapped as ${s.typeNames[e.k]}] [unmapped as ${s.typeNames[k]}]`,
+      'dma-debug.unmap-wrong-function',
+      { addr: hex16(ref.devAddr), size: ref.size, mapped: s.typeNames[e.k]!, unmapped: s.typeNames[k]! },
       why(s, fn, RULES.wrongFunction),
       e,
     );
   } else if (e.k === K_COHERENT || e.k === K_NONCOHERENT) {
     const freed = freePaddr(e, ref);
     if (freed !== e.paddr) {
-      // 0x%016llx before 6.13; "0x%pa" (which prints its own 0x) from 6.13
-      const pa = s.kernel >= DEBUG_VERSIONS.paddr ? '0x0x' : '0x';
+      // 0x%016llx before 6.13; "0x%pa" (which prints its own 0x) from 6.13: the catalogue's wordings
       errPrintk(
         s,
         out,
         'unmap/cpu-address',
         ref.dev,
-        `device driver frees DMA memory with different CPU address ${devAddrTag(ref.devAddr)} [size=${ref.size} bytes] [cpu alloc address=${pa}${hex16(e.paddr)}] [cpu free address=${pa}${hex16(freed)}]`,
+        'dma-debug.unmap-cpu-address',
+        { addr: hex16(ref.devAddr), size: ref.size, alloc: hex16(e.paddr), free: hex16(freed) },
         why(s, fn, RULES.cpuAddress),
         e,
       );
     }
   }
   if (r.sgCallEnts && k === K_SG && r.sgCallEnts !== e.sgCallEnts) {
-    errPrintk(s, out, 'unmap/sg-count', ref.dev, `device driver frees DMA sg list with different entry count [map count=${e.sgCallEnts}] [unmap count=${r.sgCallEnts}]`, why(s, fn, RULES.sgCountUnmap), e);
+    errPrintk(s, out, 'unmap/sg-count', ref.dev, 'dma-debug.unmap-sg-count', { mapCount: e.sgCallEnts, unmapCount: r.sgCallEnts }, why(s, fn, RULES.sgCountUnmap), e);
   }
   if (ref.dir !== e.dir) {
     errPrintk(
@@ -636,14 +613,15 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
       out,
       'unmap/direction',
       ref.dev,
-      `device driver frees DMA memory with different direction ${devAddrTag(ref.devAddr)} [size=${ref.size} bytes] [mapped with ${DIR_NAMES[e.dir]}] [unmapped with ${DIR_NAMES[ref.dir]}]`,
+      'dma-debug.unmap-direction',
+      { addr: hex16(ref.devAddr), size: ref.size, mapped: DIR_NAMES[e.dir], unmapped: DIR_NAMES[ref.dir] },
       why(s, fn, RULES.directionUnmap),
       e,
     );
   }
   if (e.mapErr === 'not-checked') {
     // no space before '[' in the kernel's string
-    errPrintk(s, out, 'unmap/map-error-not-checked', ref.dev, `device driver failed to check map error${devAddrTag(ref.devAddr)} [size=${ref.size} bytes] [mapped as ${s.typeNames[e.k]}]`, why(s, fn, RULES.mapErrorNotChecked), e);
+    errPrintk(s, out, 'unmap/map-error-not-checked', ref.dev, 'dma-debug.map-error-not-checked', { addr: hex16(ref.devAddr), size: ref.size, type: s.typeNames[e.k]! }, why(s, fn, RULES.mapErrorNotChecked), e);
   }
   removeRecord(s, e);
   return out;
@@ -680,7 +658,8 @@ export function debugSync(s: DebugState, ref: DebugSyncRef, forCpu: boolean): Fi
       out,
       'sync/not-allocated',
       ref.dev,
-      `device driver tries to sync DMA memory it has not allocated [device address=0x${hex16(ref.devAddr)}] [size=${ref.size} bytes]`,
+      'dma-debug.sync-not-allocated',
+      { addr: hex16(ref.devAddr), size: ref.size },
       why(s, fn, RULES.syncNotAllocated),
       null,
     );
@@ -693,23 +672,24 @@ export function debugSync(s: DebugState, ref: DebugSyncRef, forCpu: boolean): Fi
       out,
       'sync/outside-range',
       ref.dev,
-      `device driver syncs DMA memory outside allocated range [device address=0x${hex16(e.devAddr)}] [allocation size=${e.size} bytes] [sync offset+size=${ref.size}]`,
+      'dma-debug.sync-outside-range',
+      { addr: hex16(e.devAddr), size: e.size, end: ref.size },
       why(s, fn, RULES.syncOutside),
       e,
     );
   }
   if (e.dir === 'DMA_BIDIRECTIONAL') return out;
   if (ref.dir !== e.dir) {
-    errPrintk(s, out, 'sync/direction-mismatch', ref.dev, `device driver syncs DMA memory with different direction ${syncTail(ref.devAddr, e.size, e.dir, ref.dir)}`, why(s, fn, RULES.syncDirection), e);
+    errPrintk(s, out, 'sync/direction-mismatch', ref.dev, 'dma-debug.sync-direction', syncArgs(ref.devAddr, e.size, e.dir, ref.dir), why(s, fn, RULES.syncDirection), e);
   }
   if (forCpu && e.dir !== 'DMA_FROM_DEVICE' && ref.dir !== 'DMA_TO_DEVICE') {
-    errPrintk(s, out, 'sync/device-read-only', ref.dev, `device driver syncs device read-only DMA memory for cpu ${syncTail(ref.devAddr, e.size, e.dir, ref.dir)}`, why(s, fn, RULES.syncReadOnly), e);
+    errPrintk(s, out, 'sync/device-read-only', ref.dev, 'dma-debug.sync-device-read-only', syncArgs(ref.devAddr, e.size, e.dir, ref.dir), why(s, fn, RULES.syncReadOnly), e);
   }
   if (!forCpu && e.dir !== 'DMA_TO_DEVICE' && ref.dir !== 'DMA_FROM_DEVICE') {
-    errPrintk(s, out, 'sync/device-write-only', ref.dev, `device driver syncs device write-only DMA memory to device ${syncTail(ref.devAddr, e.size, e.dir, ref.dir)}`, why(s, fn, RULES.syncWriteOnly), e);
+    errPrintk(s, out, 'sync/device-write-only', ref.dev, 'dma-debug.sync-device-write-only', syncArgs(ref.devAddr, e.size, e.dir, ref.dir), why(s, fn, RULES.syncWriteOnly), e);
   }
   if (sgEnts && sgEnts !== e.sgCallEnts) {
-    errPrintk(s, out, 'sync/sg-count', ref.dev, `device driver syncs DMA sg list with different entry count [map count=${e.sgCallEnts}] [sync count=${sgEnts}]`, why(s, fn, RULES.sgCountSync), e);
+    errPrintk(s, out, 'sync/sg-count', ref.dev, 'dma-debug.sync-sg-count', { mapCount: e.sgCallEnts, syncCount: sgEnts }, why(s, fn, RULES.sgCountSync), e);
   }
   return out;
 }
@@ -724,6 +704,10 @@ export interface DebugSgEntry {
   paddr: number;
   /** s->length (the CPU length), for check_sg_segment; defaults to dmaLen. */
   length?: number;
+  /** The entry's page is on the task stack: its virtual address, for check_for_stack. */
+  stackVa?: number;
+  /** …and the stack is vmalloc'd (CONFIG_VMAP_STACK): the report says "probable addr". */
+  stackVmapped?: boolean;
 }
 
 /** get_nr_mapped_entries(): sg_mapped_ents of the best-fit exact match of the first entry, or 0. */
@@ -736,8 +720,9 @@ function nrMappedEntries(s: DebugState, dev: string, sg: DebugSgEntry, nelems: n
  * debug_dma_map_sg(): one entry per mapped segment (the first `mappedEnts`
  * scatterlist entries, DMA address and length from sg_dma_*, cacheline from the
  * same entry's sg_phys()), each preceded by check_sg_segment when enabled.
- * check_for_stack / check_for_illegal_area run on all nents before this and are
- * the caller's (debugMapTimeFinding).
+ * check_for_stack runs on all nents entries first (an entry with `stackVa`);
+ * check_for_illegal_area never fires here (no scenario buffer lies in the
+ * kernel image).
  */
 export function debugMapSg(
   s: DebugState,
@@ -751,6 +736,11 @@ export function debugMapSg(
   opts?: DebugMapOptions & { maxSegSize?: number; segBoundary?: number },
 ): Finding[] {
   const out: Finding[] = [];
+  // for_each_sg(sg, s, nents, i) { check_for_stack(dev, sg_page(s), s->offset); check_for_illegal_area(…); }
+  for (let i = 0; i < nents && i < sgl.length; i++) {
+    const e = sgl[i]!;
+    if (e.stackVa !== undefined) out.push(debugMapTimeFinding(s, dev, { kind: 'stack', addr: e.stackVa, probable: !!e.stackVmapped }));
+  }
   for (let i = 0; i < mappedEnts && i < sgl.length; i++) {
     const sg = sgl[i]!;
     if (s.sgChecks) out.push(...debugCheckSgSegment(s, dev, sg, opts?.maxSegSize ?? DEFAULT_MAX_SEG_SIZE, opts?.segBoundary ?? Number.MAX_SAFE_INTEGER));
@@ -822,8 +812,8 @@ export function debugReleaseDriver(s: DebugState, dev: string): Finding[] {
     out,
     'release/pending-allocations',
     dev,
-    `device driver has pending DMA allocations while released from device [count=${count}]\n` +
-      `One of leaked entries details: [device address=0x${hex16(last.devAddr)}] [size=${last.size} bytes] [mapped with ${DIR_NAMES[last.dir]}] [mapped as ${last.typeName}]`,
+    'dma-debug.release-pending',
+    { count, addr: hex16(last.devAddr), size: last.size, dir: DIR_NAMES[last.dir], type: last.typeName },
     why(s, 'dma_debug_device_change', RULES.pending),
     last,
   );
@@ -878,28 +868,27 @@ function ptr(addr: number): string {
 export const debugMessages = {
   /** check_for_stack(): a linear-map stack (`[addr=%p]`) or a page of a vmapped stack (`[probable addr=%p]`, 4.9+). */
   mapsFromStack(dev: string, addr: number, probable: boolean, kernel: number = NEWEST): string {
-    if (kernel < DEBUG_VERSIONS.vmapStack) return line(kernel, dev, `device driver maps memory fromstack [addr=${ptr(addr)}]`);
-    return line(kernel, dev, `device driver maps memory from stack [${probable ? 'probable addr' : 'addr'}=${ptr(addr)}]`);
+    return line(kernel, dev, 'dma-debug.map-stack', { where: probable ? 'probable addr' : 'addr', addr: ptr(addr) });
   },
   /** debug_dma_map_single(): is_vmalloc_addr(). */
   mapsFromVmalloc(dev: string, addr: number, len: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, `device driver maps memory from vmalloc area [addr=${ptr(addr)}] [len=${len}]`);
+    return line(kernel, dev, 'dma-debug.map-vmalloc', { addr: ptr(addr), len });
   },
   /** debug_dma_map_single(): !virt_addr_valid(). */
   mapsFromInvalidArea(dev: string, addr: number, len: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, `device driver maps memory from invalid area [addr=${ptr(addr)}] [len=${len}]`);
+    return line(kernel, dev, 'dma-debug.map-invalid-area', { addr: ptr(addr), len });
   },
   /** check_for_illegal_area(): intersects _stext.._etext or __start_rodata..__end_rodata. */
   mapsKernelText(dev: string, addr: number, len: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, `device driver maps memory from kernel text or rodata [addr=${ptr(addr)}] [len=${len}]`);
+    return line(kernel, dev, 'dma-debug.map-kernel-text', { addr: ptr(addr), len });
   },
   /** check_sg_segment(): sg->length > dma_get_max_seg_size(). */
   sgSegmentTooLong(dev: string, len: number, max: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, `mapping sg segment longer than device claims to support [len=${len}] [max=${max}]`);
+    return line(kernel, dev, 'dma-debug.sg-segment-too-long', { len, max });
   },
   /** check_sg_segment(): the DMA segment crosses dma_get_seg_boundary(). */
   sgSegmentAcrossBoundary(dev: string, start: number, end: number, boundary: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, `mapping sg segment across boundary [start=0x${hex16(start)}] [end=0x${hex16(end)}] [boundary=0x${hex16(boundary)}]`);
+    return line(kernel, dev, 'dma-debug.sg-segment-boundary', { start: hex16(start), end: hex16(end), boundary: hex16(boundary) });
   },
 };
 

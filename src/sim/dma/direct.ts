@@ -20,11 +20,14 @@ import type { Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
-import { PAGE_SIZE, SZ_16M, SZ_4G } from '../hw/memory.ts';
+import { PAGE_SIZE, SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
 import type { DmaDir } from './debug.ts';
-import { isSwiotlbBuffer, logWarn, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle, warnOnce } from './swiotlb.ts';
+import { DIRECT_GATES, SWIOTLB_GATES } from '../kernel-versions.ts';
+import { isSwiotlbBuffer, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from './swiotlb.ts';
+import { who } from '../kernel-log/catalogue.ts';
+import { printk, printkOnce } from '../kernel-log/printk.ts';
 
 export const DMA_MAPPING_ERROR = -1;
 const FILE_H = 'kernel/dma/direct.h';
@@ -52,20 +55,42 @@ export function kmallocNeedsBounce(m: Machine, dev: Device, size: number, dir: D
   return !aligned;
 }
 
-export function padAddr(addr: number): string {
-  return '0x' + addr.toString(16).padStart(16, '0');
+/** %pad / %016llx without the 0x the template writes. */
+function hex16(addr: number): string {
+  return addr.toString(16).padStart(16, '0');
 }
 
 function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
   const tlb = tblMapSingle(m, dev, phys, size, dir, attrs.skipCpuSync, attrs.noWarn, o);
-  if (tlb < 0) return DMA_MAPPING_ERROR;
+  if (tlb < 0) {
+    if (m.swiotlb && m.kernel < SWIOTLB_GATES.noOverflowBuffer.code) swiotlbFull(m, dev, size, dir, o);
+    return DMA_MAPPING_ERROR;
+  }
   if (!dmaCapable(dev, tlb, size)) {
     tblUnmapSingle(m, dev, tlb, size, dir, true, o);
-    warnOnce(m, dev, 'swiotlb_map:overflow', `swiotlb addr ${padAddr(tlb)}+${size} overflow (mask ${maskHex(dev.maskBits)}, bus limit ${maskHex(dev.cfg.busLimit)}).`, o);
+    printkOnce(m, o, 'swiotlb_map:overflow', 'swiotlb.addr-overflow', { addr: hex16(tlb), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) }, who(dev.name));
     return DMA_MAPPING_ERROR;
   }
   if (!dev.coherent && !attrs.skipCpuSync) syncForDeviceArch(m, tlb, size, dir, o);
   return tlb;
+}
+
+/**
+ * Before 4.20 swiotlb_map_page() called swiotlb_full(): dev_err_ratelimited
+ * "DMA: Out of SW-IOMMU space for %zu bytes", then the overflow buffer (32 KiB,
+ * which dma_mapping_error() recognises) for a small mapping, or a panic for a
+ * larger one ("DMA: Random memory could be DMA accessed/written/read").
+ */
+function swiotlbFull(m: Machine, dev: Device, size: number, dir: DmaDir, o: StepOutcome): void {
+  printk(m, o, 'swiotlb.out-of-space', { size }, who(dev.name));
+  if (size <= 32 * 1024) {
+    o.events.push({ kind: 'note', text: 'overflow buffer', why: why('swiotlb_full', 'the mapping gets io_tlb_overflow_buffer, which dma_mapping_error() reports as an error', 'lib/swiotlb.c') });
+    return;
+  }
+  const what = dir === 'DMA_BIDIRECTIONAL' ? 'accessed' : dir === 'DMA_FROM_DEVICE' ? 'written' : 'read';
+  printk(m, o, 'swiotlb.panic', { what });
+  o.observations.push('the mapping is larger than the 32 KiB overflow buffer: swiotlb_full() panics; the explorer carries on');
+  o.error = 'BUG';
 }
 
 export function syncForDeviceArch(m: Machine, phys: number, size: number, dir: DmaDir, o: StepOutcome): void {
@@ -76,6 +101,33 @@ export function syncForDeviceArch(m: Machine, phys: number, size: number, dir: D
 export function syncForCpuArch(m: Machine, phys: number, size: number, dir: DmaDir, o: StepOutcome): void {
   const plan = archOps(m.arch).forCpu(dir, m.kernel);
   if (plan) runMaintenance(m, phys, size, plan, o);
+}
+
+/**
+ * The report of a buffer the device cannot reach and no swiotlb to bounce it,
+ * by version (DIRECT_GATES):
+ * - before 5.0 check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu
+ *   of device mask %llx" every time, only for masks of 32 bits or more;
+ * - 5.0–5.6 report_addr(): dev_err_once "overflow %pad+%zu of DMA mask %llx
+ *   bus mask %llx" ("bus limit" from 5.5) for masks of 32 bits or more or a
+ *   bus limit, then WARN_ON_ONCE(1) whatever the mask;
+ * - from 5.7: dev_WARN_ONCE "DMA addr %pad+%zu overflow (mask %llx, bus limit
+ *   %llx)." for every mask.
+ */
+function overflowReport(m: Machine, dev: Device, phys: number, size: number, o: StepOutcome): void {
+  const args = { addr: hex16(phys), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) };
+  if (m.kernel >= DIRECT_GATES.overflowAlways.code) {
+    printkOnce(m, o, 'dma_direct_map_phys:overflow', 'dma-direct.overflow', args, who(dev.name));
+    return;
+  }
+  const printed = dev.maskBits >= 32 || dev.cfg.busLimit > 0;
+  if (m.kernel < DIRECT_GATES.overflowReportAddr.code) {
+    if (printed) printk(m, o, 'dma-direct.overflow', args, who(dev.name));
+    else o.observations.push('check_addr() prints nothing for a DMA mask under 32 bits: the map fails silently');
+    return;
+  }
+  if (printed) printkOnce(m, o, 'report_addr:dev_err_once', 'dma-direct.overflow', args, who(dev.name));
+  printkOnce(m, o, 'report_addr:WARN_ON_ONCE', 'dma-direct.report-addr-warn');
 }
 
 /** dma_direct_map_phys(): returns the DMA address or DMA_MAPPING_ERROR. */
@@ -95,7 +147,7 @@ export function directMap(m: Machine, dev: Device, phys: number, size: number, d
       return swiotlbMap(m, dev, phys, size, dir, attrs, o);
     }
     o.events.push({ kind: 'note', text: 'no swiotlb', why: why('dma_direct_map_phys', `${reason}, and there is no swiotlb pool to bounce through`) });
-    warnOnce(m, dev, 'dma_direct_map_phys:overflow', `DMA addr ${padAddr(phys)}+${size} overflow (mask ${maskHex(dev.maskBits)}, bus limit ${maskHex(dev.cfg.busLimit)}).`, o);
+    overflowReport(m, dev, phys, size, o);
     return DMA_MAPPING_ERROR;
   }
   if (!dev.coherent && !attrs.skipCpuSync) syncForDeviceArch(m, phys, size, dir, o);
@@ -137,7 +189,8 @@ export function coherentZoneLimit(m: Machine, dev: Device): number {
   const bus = dev.cfg.busLimit ? dmaBitMask(dev.cfg.busLimit) : 0;
   const mask = dmaBitMask(dev.coherentMaskBits);
   const limit = bus ? Math.min(mask, bus) : mask;
-  if (limit <= SZ_16M - 1) return SZ_16M;
+  const zoneDma = 2 ** archOps(m.arch).zoneDmaBits(m.kernel);
+  if (limit <= zoneDma - 1) return zoneDma;
   if (limit <= SZ_4G - 1) return SZ_4G;
   return m.config.ram;
 }
@@ -146,4 +199,3 @@ export function pageAlign(size: number): number {
   return Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
 }
 
-export { logWarn };

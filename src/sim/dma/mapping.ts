@@ -18,8 +18,10 @@ import type { Buffer, Device, Machine, MapRecord, SgTable } from '../machine.ts'
 import { fmtVa, isVmallocAddr, physOf } from '../mm/buffers.ts';
 import { debugMap, debugMapSg, debugMapTimeFinding, debugMappingError, debugReleaseDriver, debugSync, debugSyncSg, debugUnmap, debugUnmapSg, type DebugSgEntry, type DebugType, type DmaDir, type Finding } from './debug.ts';
 import { archOps } from '../arch/arch.ts';
-import { DMA_MAPPING_ERROR, directMap, directSyncForCpu, directSyncForDevice, directUnmap, logWarn, type Attrs } from './direct.ts';
-import { warnOnce } from './swiotlb.ts';
+import { DMA_MAPPING_ERROR, directMap, directSyncForCpu, directSyncForDevice, directUnmap, type Attrs } from './direct.ts';
+import { who } from '../kernel-log/catalogue.ts';
+import { printk, printkOnce } from '../kernel-log/printk.ts';
+import { DIRECT_GATES } from '../kernel-versions.ts';
 import { devUsesDmaIommu } from '../iommu/iommu.ts';
 import { iommuDmaMapPhys, iommuDmaMapSg, iommuDmaSyncSg, iommuDmaSyncSingle, iommuDmaUnmapPhys, iommuDmaUnmapSg } from '../iommu/dma-iommu.ts';
 import { exactMapping, findMapping, trackMapping, untrackMapping } from './tracking.ts';
@@ -40,11 +42,9 @@ export function report(findings: Finding[], o: StepOutcome): void {
 }
 
 /** BUG_ON(!valid_dma_direction(dir)): DMA_NONE oopses the kernel. Returns false when it did. */
-export function checkDirection(dir: DmaDir, fn: string, o: StepOutcome): boolean {
+export function checkDirection(m: Machine, dir: DmaDir, fn: string, o: StepOutcome): boolean {
   if (dir !== 'DMA_NONE') return true;
-  const text = `kernel BUG at ${FILE}: ${fn}: BUG_ON(!valid_dma_direction(dir))`;
-  o.warnings.push(text);
-  o.events.push({ kind: 'log', level: 'err', text });
+  printk(m, o, 'dma-mapping.bad-direction', { fn });
   o.observations.push('DMA_NONE is not a valid direction for a mapping: the kernel oopses here; the explorer carries on so the rest of the scenario can be seen');
   o.error = 'BUG';
   return false;
@@ -71,8 +71,16 @@ function bounceUnalignedKmalloc(m: Machine): boolean {
   return from !== null && m.kernel >= from && m.swiotlb !== null;
 }
 
-function sgDebug(sgt: SgTable): DebugSgEntry[] {
-  return sgt.entries.map((e) => ({ devAddr: e.dmaAddress, dmaLen: e.dmaLength, paddr: e.phys, length: e.length }));
+function sgDebug(m: Machine, sgt: SgTable): DebugSgEntry[] {
+  return sgt.entries.map((e) => {
+    const d: DebugSgEntry = { devAddr: e.dmaAddress, dmaLen: e.dmaLength, paddr: e.phys, length: e.length };
+    const b = m.buffers[e.bufId];
+    if (b && b.kind === 'stack') {
+      d.stackVa = b.va + e.offset;
+      d.stackVmapped = isVmallocAddr(d.stackVa);
+    }
+    return d;
+  });
 }
 
 const WHY_IOMMU = 'dma-iommu: the device gets an IOVA, which its IOMMU translates to the buffer (prot from the direction: TO_DEVICE read-only, FROM_DEVICE write, BIDIRECTIONAL both); the device owns the buffer until sync_for_cpu or unmap';
@@ -127,10 +135,19 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
 }
 
 export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
-  if (!checkDirection(dir, 'dma_map_single_attrs', o)) return;
+  if (!checkDirection(m, dir, 'dma_map_single_attrs', o)) return;
   const va = buf.va + off;
+  if (isVmallocAddr(va) && m.kernel < DIRECT_GATES.vmallocRejected.code) {
+    // before 5.18: debug_dma_map_single() complains, then dma_map_page_attrs(virt_to_page(ptr), …) goes ahead
+    report([debugMapTimeFinding(m.debug, dev.name, { kind: 'vmalloc', addr: va, len: size })], o);
+    o.observations.push(
+      "before 5.18 dma_map_single does not refuse a vmalloc address: virt_to_page() of it gives a struct page that is not the buffer's, so the device is handed unrelated memory; the explorer maps the buffer's first physical page so the rest of the scenario can run",
+    );
+    mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', o);
+    return;
+  }
   if (isVmallocAddr(va)) {
-    warnOnce(m, dev, 'dma_map_single_attrs:vmalloc', 'rejecting DMA map of vmalloc memory', o);
+    printkOnce(m, o, 'dma_map_single_attrs:vmalloc', 'dma-mapping.vmalloc-rejected', {}, who(dev.name));
     o.events.push({
       kind: 'note',
       text: 'vmalloc address rejected',
@@ -141,7 +158,16 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
     o.resultKind = 'addr';
     return;
   }
+  stackCheck(m, dev, buf, va, o);
   mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', o);
+}
+
+/** check_for_stack() in debug_dma_map_page/phys: a linear-map stack ("[addr=%p]") or a page of the vmapped stack ("[probable addr=%p]"). */
+function stackCheck(m: Machine, dev: Device, buf: Buffer, va: number, o: StepOutcome): void {
+  if (buf.kind !== 'stack' || !m.stack) return;
+  const probable = isVmallocAddr(va);
+  report([debugMapTimeFinding(m.debug, dev.name, { kind: 'stack', addr: va, probable })], o);
+  o.events.push({ kind: 'note', text: `stack page at ${fmtVa(va - (va % PAGE_SIZE))}`, why: why('check_for_stack', probable ? 'dma-debug compares the page with every page of the vmapped stack' : 'object_is_on_stack(): the address lies inside the current task\'s (linear-map) stack', 'kernel/dma/debug.c') });
 }
 
 /**
@@ -150,13 +176,9 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
  * page-aligned pointer that is exactly virt_to_page() + offset.
  */
 export function dmaMapPage(m: Machine, dev: Device, buf: Buffer, ptrOff: number, offset: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
-  if (!checkDirection(dir, 'dma_map_page_attrs', o)) return;
+  if (!checkDirection(m, dir, 'dma_map_page_attrs', o)) return;
   const phys = physOf(m, buf, ptrOff + offset);
-  if (buf.kind === 'stack' && m.stack) {
-    const va = buf.va + ptrOff + offset;
-    report([debugMapTimeFinding(m.debug, dev.name, { kind: 'stack', addr: va, probable: true })], o);
-    o.events.push({ kind: 'note', text: `stack page at ${fmtVa(va - (va % PAGE_SIZE))}`, why: why('check_for_stack', 'dma-debug compares the page with every page of the vmapped stack', 'kernel/dma/debug.c') });
-  }
+  stackCheck(m, dev, buf, buf.va + ptrOff + offset, o);
   mapPhys(m, dev, buf, phys, size, dir, attrs, 'page', o);
 }
 
@@ -171,7 +193,7 @@ export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOu
 }
 
 export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): void {
-  if (!checkDirection(dir, `dma_unmap_${api}_attrs`, o)) return;
+  if (!checkDirection(m, dir, `dma_unmap_${api}_attrs`, o)) return;
   const rec = exactMapping(m, dev.name, addr);
   if (rec || addr !== DMA_MAPPING_ERROR) {
     if (usesIommu(m, dev)) iommuDmaUnmapPhys(m, dev, addr, size, dir, attrs, o);
@@ -184,11 +206,11 @@ export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, di
 
 export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
   const fn = forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
-  if (!checkDirection(dir, fn, o)) return;
+  if (!checkDirection(m, dir, fn, o)) return;
   if (usesIommu(m, dev)) iommuDmaSyncSingle(m, dev, addr, size, dir, forCpu, o);
   else if (forCpu) directSyncForCpu(m, dev, addr, size, dir, o);
   else directSyncForDevice(m, dev, addr, size, dir, o);
-  report(debugSync(m.debug, { dev: dev.name, devAddr: addr, size, dir }, forCpu), o);
+  report(debugSync(m.debug, { dev: dev.name, devAddr: addr, size, dir, maxSegSize: dev.maxSegSize }, forCpu), o);
   const rec = findMapping(m, dev.name, addr, size);
   if (rec) rec.owner = forCpu ? 'cpu' : 'device';
   o.events.push({
@@ -205,7 +227,7 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
 
 /** dma_map_sg(): dma-direct maps each entry on its own and never merges; on failure unmaps what it mapped and returns 0. */
 export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
-  if (!checkDirection(dir, 'dma_map_sg_attrs', o)) return;
+  if (!checkDirection(m, dir, 'dma_map_sg_attrs', o)) return;
   if (usesIommu(m, dev)) return mapSgIommu(m, dev, sgt, dir, attrs, o);
   const done: number[] = [];
   for (const e of sgt.entries) {
@@ -228,7 +250,7 @@ export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, att
   sgt.nents = n;
   sgt.mappedFor = dev.name;
   sgt.dir = dir;
-  report(debugMapSg(m.debug, dev.name, sgDebug(sgt), n, n, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
+  report(debugMapSg(m.debug, dev.name, sgDebug(m, sgt), n, n, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
   for (const e of sgt.entries) {
     track(m, { dev: dev.name, addr: e.dmaAddress, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: e.dmaAddress !== e.phys ? e.dmaAddress : -1, bufId: e.bufId, owner: 'device', step: m.step, line: m.line });
   }
@@ -255,7 +277,7 @@ function mapSgIommu(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: A
   sgt.nents = ret;
   sgt.mappedFor = dev.name;
   sgt.dir = dir;
-  report(debugMapSg(m.debug, dev.name, sgDebug(sgt), n, ret, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
+  report(debugMapSg(m.debug, dev.name, sgDebug(m, sgt), n, ret, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
   const rec = m.iommu.sg[sgt.id]!;
   sgt.entries.forEach((e, i) => {
     track(m, { dev: dev.name, addr: rec.addrs[i]!, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: rec.tlb[i]!, bufId: e.bufId, owner: 'device', step: m.step, line: m.line });
@@ -280,7 +302,7 @@ function mapSgIommu(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: A
  * unmaps only that many entries and dma-debug compares it with the map's.
  */
 export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome, nents = sgt.entries.length): void {
-  if (!checkDirection(dir, 'dma_unmap_sg_attrs', o)) return;
+  if (!checkDirection(m, dir, 'dma_unmap_sg_attrs', o)) return;
   const n = nents;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
   if (usesIommu(m, dev)) {
@@ -298,7 +320,7 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
     if (n < mapped) o.observations.push(`dma_unmap_sg was given nents=${n} but ${mapped} entries were mapped: dma-direct unmaps only the first ${n}; the rest stay mapped (and leak)`);
   }
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: dma_unmap_sg has nothing to undo`);
-  report(debugUnmapSg(m.debug, dev.name, sgDebug(sgt), n, dir), o);
+  report(debugUnmapSg(m.debug, dev.name, sgDebug(m, sgt), n, dir), o);
   sgt.nents = 0;
   sgt.mappedFor = null;
   o.events.push({ kind: 'dma_unmap', dev: dev.name, api: 'dma_unmap_sg', addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, why: why('dma_unmap_sg_attrs', 'each mapped entry is unmapped; nents must be the count passed to dma_map_sg, not the count it returned') });
@@ -306,7 +328,7 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
 
 export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: boolean, o: StepOutcome, nents = sgt.entries.length): void {
   const fn = forCpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device';
-  if (!checkDirection(dir, fn, o)) return;
+  if (!checkDirection(m, dir, fn, o)) return;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: its entries carry no DMA addresses to sync`);
   const rec = mapped && usesIommu(m, dev) ? m.iommu.sg[sgt.id] : undefined;
@@ -324,24 +346,34 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
     const r = findMapping(m, dev.name, e.dmaAddress, e.dmaLength);
     if (r) r.owner = forCpu ? 'cpu' : 'device';
   }
-  report(debugSyncSg(m.debug, dev.name, sgDebug(sgt), nents, dir, forCpu), o);
+  report(debugSyncSg(m.debug, dev.name, sgDebug(m, sgt), nents, dir, forCpu), o);
   o.events.push({ kind: 'dma_sync', dev: dev.name, api: fn, addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, forCpu, why: why(fn, 'each mapped entry is synced like a single mapping') });
 }
 
-export function dmaSetMask(_m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {
+export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {
   o.resultKind = 'status';
-  // dma_direct_supported(): masks of 32 bits or more are always supported; smaller
-  // ones must cover ZONE_DMA (24 bits here)
-  if (bits < 24) {
+  if (!usesIommu(m, dev) && !directSupported(m, bits)) {
     o.result = -5;
     o.error = 'EIO';
-    o.events.push({ kind: 'note', text: 'mask not supported', why: why('dma_set_mask', `a ${bits}-bit mask cannot even reach ZONE_DMA: dma_supported() is false, -EIO`) });
+    o.events.push({ kind: 'note', text: 'mask not supported', why: why('dma_direct_supported', `a ${bits}-bit mask does not cover ZONE_DMA (${archOps(m.arch).zoneDmaBits(m.kernel)} bits on ${m.arch} ${m.config.kernel}) nor all of RAM: dma_supported() is false, -EIO`, 'kernel/dma/direct.c') });
     return;
   }
   dev.maskBits = bits;
   if (coherentToo) dev.coherentMaskBits = bits;
   o.result = 0;
   o.events.push({ kind: 'note', text: `mask ${bits} bits`, why: why(coherentToo ? 'dma_set_mask_and_coherent' : 'dma_set_mask', `the device can now address DMA_BIT_MASK(${bits}); mappings above it bounce or fail`) });
+}
+
+/**
+ * dma_direct_supported(): masks of 32 bits or more always; a smaller one must
+ * reach min(the last page of RAM, ZONE_DMA) — ZONE_DMA by architecture and
+ * version (ArchOps.zoneDmaBits: 16 MiB on x86, 1 GiB or 4 GiB on arm64).
+ * Behind a DMA IOMMU domain dma_supported() is always true.
+ */
+function directSupported(m: Machine, bits: number): boolean {
+  if (bits >= 32) return true;
+  const minMask = Math.min(m.config.ram - PAGE_SIZE, 2 ** archOps(m.arch).zoneDmaBits(m.kernel) - 1);
+  return 2 ** bits - 1 >= minMask;
 }
 
 /** device_release_driver(): dma-debug's bus notifier reports mappings still live. */
@@ -351,6 +383,6 @@ export function releaseDriver(m: Machine, dev: Device, o: StepOutcome): void {
   o.events.push({ kind: 'note', text: 'driver unbound', why: why('dma_debug_device_change', 'BUS_NOTIFY_UNBOUND_DRIVER: dma-debug counts this device\'s entries still live', 'kernel/dma/debug.c') });
 }
 
-export { logWarn, DMA_MAPPING_ERROR };
+export { DMA_MAPPING_ERROR };
 export type { Attrs, DebugType };
 

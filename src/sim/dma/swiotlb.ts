@@ -4,8 +4,9 @@
  * 2 KiB slots (IO_TLB_SHIFT 11) in 128-slot segments (IO_TLB_SEGSIZE): an
  * allocation never crosses a segment, so 256 KiB is the largest mapping.
  * `list[i]` counts the free slots from i to the end of its segment; the
- * search starts at the area's next-fit `index`, and a mapping of PAGE_SIZE or
- * more gets a page-aligned slot. Every slot records the original address and
+ * search starts at the area's next-fit `index`; where a mapping of PAGE_SIZE
+ * or more lands depends on the version (findSlots: page aligned before 6.3
+ * and from 6.9, matching the original's offset bit in between). Every slot records the original address and
  * the bytes left in the allocation, which is what lets a partial sync find its
  * source. swiotlb_bounce copies with the CPU (memcpy through the cache on both
  * sides); the arch then cleans or invalidates the *slot* for the device.
@@ -26,6 +27,9 @@ import { cacheCopy } from '../hw/cpu-cache.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import type { Device, Machine } from '../machine.ts';
 import type { DmaDir } from './debug.ts';
+import { SWIOTLB_GATES as G } from '../kernel-versions.ts';
+import { who } from '../kernel-log/catalogue.ts';
+import { printk, printkOnce } from '../kernel-log/printk.ts';
 
 export const IO_TLB_SHIFT = 11;
 export const IO_TLB_SIZE = 1 << IO_TLB_SHIFT;
@@ -69,22 +73,30 @@ function why(fn: string, rule: string): Why {
 }
 
 /**
- * swiotlb_area_find_slots(): next-fit search from area->index. Before 6.9 a
- * ≥ PAGE_SIZE request must match the original's page offset bits above the
- * slot size (iotlb_align_mask |= ~PAGE_MASK); from 6.9 (14cebf689a78) the
- * slot itself is page aligned (alloc_align_mask = PAGE_SIZE - 1).
+ * Find `allocSize` bytes of slots for `origAddr`, as this kernel searches
+ * (SWIOTLB_GATES in kernel-versions.ts). The device has no min_align_mask
+ * here, so the original-matching mask comes only from the allocation.
+ * - before 6.3 (swiotlb_find_slots / swiotlb_tbl_map_single): stride 2 slots
+ *   (a page) for a mapping of PAGE_SIZE or more, at least the alloc_align_mask
+ *   stride; the search starts at ALIGN(index, stride) and steps by the stride,
+ *   so such a slot is page aligned;
+ * - 6.3–6.8 (0eee5ae10256, swiotlb_area_find_slots): iotlb_align_mask =
+ *   alloc_align_mask, | ~PAGE_MASK for PAGE_SIZE or more, above the 2 KiB slot
+ *   bits; the search starts at the area index and a slot must match the
+ *   original in those bits — a buffer at 0x…800 gets a slot at 0x…800;
+ * - from 6.9 (14cebf689a78, swiotlb_search_pool_area): the slot is aligned to
+ *   alloc_align_mask, PAGE_SIZE - 1 for PAGE_SIZE or more without one.
  */
 export function findSlots(p: SwiotlbPool, origAddr: number, allocSize: number, kernel: number, allocAlignMask = 0): number {
   const nslots = nrSlots(allocSize);
   if (nslots > IO_TLB_SEGSIZE || nslots > p.nslabs - p.used) return -1;
+  if (kernel < G.slotOffsetMatch.code) return findStrided(p, nslots, allocSize, allocAlignMask);
   let origMatchMask = 0;
   let alignMask = allocAlignMask;
-  if (allocSize >= PAGE_SIZE) {
-    if (kernel >= 6009) {
-      if (!alignMask) alignMask = PAGE_SIZE - 1;
-    } else origMatchMask = PAGE_SIZE - 1;
-  }
-  origMatchMask &= ~(IO_TLB_SIZE - 1);
+  if (kernel < G.slotPageAlign.code) {
+    origMatchMask = (allocAlignMask | (allocSize >= PAGE_SIZE ? PAGE_SIZE - 1 : 0)) & ~(IO_TLB_SIZE - 1);
+    alignMask = 0;
+  } else if (allocSize >= PAGE_SIZE && !alignMask) alignMask = PAGE_SIZE - 1;
   const stride = (Math.max(origMatchMask, alignMask & ~(IO_TLB_SIZE - 1)) >> IO_TLB_SHIFT) + 1;
   let index = p.index;
   for (let checked = 0; checked < p.nslabs; ) {
@@ -98,6 +110,19 @@ export function findSlots(p: SwiotlbPool, origAddr: number, allocSize: number, k
     if (p.list[index]! >= nslots) return claim(p, index, nslots, allocSize);
     index = index + stride >= p.nslabs ? 0 : index + stride;
     checked += stride;
+  }
+  return -1;
+}
+
+/** The pre-6.3 search: from ALIGN(index, stride), in steps of the stride (wrap_index → 0 past the end). */
+function findStrided(p: SwiotlbPool, nslots: number, allocSize: number, allocAlignMask: number): number {
+  let stride = allocSize >= PAGE_SIZE ? PAGE_SIZE >> IO_TLB_SHIFT : 1;
+  stride = Math.max(stride, (allocAlignMask >> IO_TLB_SHIFT) + 1);
+  const aligned = Math.ceil(p.index / stride) * stride;
+  let index = aligned >= p.nslabs ? 0 : aligned;
+  for (let checked = 0; checked < p.nslabs; checked += stride) {
+    if (p.list[index]! >= nslots) return claim(p, index, nslots, allocSize);
+    index = index + stride >= p.nslabs ? 0 : index + stride;
   }
   return -1;
 }
@@ -145,13 +170,13 @@ export function bounce(m: Machine, dev: Device, tlbAddr: number, size: number, t
   if (orig === INVALID) return;
   const tlbOffset = tlbAddr % IO_TLB_SIZE;
   if (tlbOffset > allocSize) {
-    warnOnce(m, dev, 'swiotlb_bounce:overflow1', `Buffer overflow detected. Allocation size: ${allocSize}. Mapping size: ${size}+${tlbOffset}.`, o);
+    printkOnce(m, o, 'swiotlb_bounce:overflow1', 'swiotlb.access-before-start', { alloc: allocSize, size, offset: tlbOffset }, who(dev.name));
     return;
   }
   orig += tlbOffset;
   allocSize -= tlbOffset;
   if (size > allocSize) {
-    warnOnce(m, dev, 'swiotlb_bounce:overflow2', `Buffer overflow detected. Allocation size: ${allocSize}. Mapping size: ${size}.`, o);
+    printkOnce(m, o, 'swiotlb_bounce:overflow2', 'swiotlb.overflow', { alloc: allocSize, size }, who(dev.name));
     size = allocSize;
   }
   if (toDevice) cpuCopy(m, tlbAddr, orig, size);
@@ -159,30 +184,12 @@ export function bounce(m: Machine, dev: Device, tlbAddr: number, size: number, t
   o.events.push({ kind: 'bounce', from: toDevice ? orig : tlbAddr, to: toDevice ? tlbAddr : orig, len: size, toSlot: toDevice, why: why(fn, rule) });
 }
 
-/** dev_WARN_ONCE: printed the first time its call site fires, silent after. */
-export function warnOnce(m: Machine, dev: Device | null, site: string, text: string, o: StepOutcome): void {
-  const line = dev ? `${dev.name}: ${text}` : text;
-  if (m.warnedOnce[site]) {
-    o.observations.push(`WARN_ONCE already fired at this site, so the kernel logs nothing this time: "${line}"`);
-    return;
-  }
-  m.warnedOnce[site] = true;
-  o.warnings.push(line);
-  o.events.push({ kind: 'log', level: 'warn', text: line });
-}
-
-export function logWarn(dev: Device | null, text: string, o: StepOutcome): void {
-  const line = dev ? `${dev.name}: ${text}` : text;
-  o.warnings.push(line);
-  o.events.push({ kind: 'log', level: 'warn', text: line });
-}
-
 /** Does the map-time copy happen for this kernel, direction and attrs? */
 function copiesAtMap(kernel: number, dir: DmaDir, skipCpuSync: boolean): { copy: boolean; rule: string } {
-  if (kernel >= 5018) {
+  if (kernel >= G.copyAlways.code) {
     return { copy: true, rule: 'since 5.18 swiotlb copies the original into the slot at map time for every direction, even DMA_FROM_DEVICE and with DMA_ATTR_SKIP_CPU_SYNC, so bytes the device does not write keep their values (CVE-2022-0854 fix)' };
   }
-  if (kernel >= 5017) {
+  if (kernel >= G.copyUnlessSkip.code) {
     return { copy: !skipCpuSync, rule: '5.17 (ddbd89deb7d3) copies at map time unless DMA_ATTR_SKIP_CPU_SYNC' };
   }
   const copy = !skipCpuSync && dir !== 'DMA_FROM_DEVICE';
@@ -192,6 +199,12 @@ function copiesAtMap(kernel: number, dir: DmaDir, skipCpuSync: boolean): { copy:
       ? 'before 5.17 swiotlb copied at map time only for DMA_TO_DEVICE and DMA_BIDIRECTIONAL'
       : 'before 5.17 swiotlb did not copy a DMA_FROM_DEVICE buffer at map time: the slot keeps what an earlier user left there (CVE-2022-0854)',
   };
+}
+
+/** Where a mapping of PAGE_SIZE or more goes in this kernel (findSlots). */
+function placementNote(kernel: number): string {
+  if (kernel >= G.slotOffsetMatch.code && kernel < G.slotPageAlign.code) return ", matching the original's offset within its page (iotlb_align_mask |= ~PAGE_MASK, 6.3–6.8)";
+  return ', page aligned for a mapping of 4 KiB or more';
 }
 
 /** How a caller sizes and explains its bounce slot (dma-iommu asks for whole IOVA granules). */
@@ -212,13 +225,13 @@ export interface SlotRequest {
 export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number, dir: DmaDir, skipCpuSync: boolean, noWarn: boolean, o: StepOutcome, req: SlotRequest = {}): number {
   const p = m.swiotlb;
   if (!p) {
-    logWarn(dev, "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer", o);
+    printk(m, o, 'swiotlb.no-pool', {}, who(dev.name));
     return -1;
   }
   const allocSize = req.allocSize ?? size;
   const index = findSlots(p, orig, allocSize, m.kernel, req.allocAlignMask ?? 0);
   if (index < 0) {
-    if (!noWarn) logWarn(dev, `swiotlb buffer is full (sz: ${allocSize} bytes), total ${p.nslabs} (slots), used ${p.used} (slots)`, o);
+    if (!noWarn) printk(m, o, 'swiotlb.full', { size: allocSize, total: p.nslabs, used: p.used }, who(dev.name));
     return -1;
   }
   const nslots = nrSlots(allocSize);
@@ -233,7 +246,7 @@ export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number
     size: allocSize,
     why: why(
       req.fn ?? 'swiotlb_tbl_map_single',
-      req.rule ?? `${nslots} slot(s) of 2 KiB from slot ${index}: next-fit from the area's index${allocSize >= PAGE_SIZE ? ', page aligned for a mapping of 4 KiB or more' : ''}, never crossing a 128-slot segment`,
+      req.rule ?? `${nslots} slot(s) of 2 KiB from slot ${index}: next-fit from the area's index${allocSize >= PAGE_SIZE ? placementNote(m.kernel) : ''}, never crossing a 128-slot segment`,
     ),
   });
   const c = copiesAtMap(m.kernel, dir, skipCpuSync);

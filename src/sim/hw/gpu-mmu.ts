@@ -47,6 +47,7 @@
  *   moves: a stage-1 fault transfers nothing. Stage 2 goes piece by piece
  *   (each GPU page), so a write can complete partially before a stage-2 fault.
  */
+import { kmsg } from '../kernel-log/catalogue.ts';
 import type { SimEvent, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import type { Device, Machine } from '../machine.ts';
@@ -189,14 +190,25 @@ export function gpuFaultLines(dev: string, as: number, va: number, level: number
   const exc = 0xc0 + level;
   const acc = write ? ACCESS.write : ACCESS.read;
   const status = exc | (acc.code << 8);
+  // one dev_err of seven lines; panfrost's wording is the same in every modelled version
   return [
-    `panfrost ${dev}: Unhandled Page fault in AS${as} at VA 0x${va.toString(16).toUpperCase().padStart(16, '0')}`,
-    'Reason: TODO',
-    `raw fault status: 0x${status.toString(16).toUpperCase()}`,
-    'decoded fault status: SLAVE FAULT',
-    `exception type 0x${exc.toString(16).toUpperCase()}: TRANSLATION_FAULT_${level}`,
-    `access type 0x${acc.code.toString(16).toUpperCase()}: ${acc.name}`,
-    'source id 0x0',
+    kmsg(
+      0,
+      'panfrost.page-fault',
+      {
+        as,
+        va: va.toString(16).toUpperCase().padStart(16, '0'),
+        reason: 'TODO',
+        status: status.toString(16).toUpperCase(),
+        decoded: 'SLAVE FAULT',
+        exc: exc.toString(16).toUpperCase(),
+        excName: `TRANSLATION_FAULT_${level}`,
+        acc: acc.code.toString(16).toUpperCase(),
+        accName: acc.name,
+        source: 0,
+      },
+      { driver: 'panfrost', device: dev },
+    ),
   ];
 }
 

@@ -82,12 +82,15 @@ import { dmaAllocContiguous, dmaDirectFreeBuffer, dmaFreeContiguous } from '../d
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { debugMap, debugUnmap, type DmaDir, type Finding } from '../dma/debug.ts';
 import { DMA_MAPPING_ERROR, kmallocNeedsBounce, syncForCpuArch, syncForDeviceArch, type Attrs } from '../dma/direct.ts';
-import { isSwiotlbBuffer, nrSlots, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle, warnOnce } from '../dma/swiotlb.ts';
+import { isSwiotlbBuffer, nrSlots, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from '../dma/swiotlb.ts';
+import { who } from '../kernel-log/catalogue.ts';
+import { printk, printkOnce } from '../kernel-log/printk.ts';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE, protString } from './io-pgtable.ts';
 import { allocIova, freeIovaFast, limitPfnForAddr, limitPfnForBits } from './iova.ts';
 import { fqQueue } from './flush-queue.ts';
 import { trackMapping, untrackMapping } from '../dma/tracking.ts';
 import { handOutNoncoherent } from '../dma/coherent.ts';
+import { DMA_IOMMU_GATES as G } from '../kernel-versions.ts';
 import { APERTURE_END, applyFq, devIsUntrusted, dmaDomain, iommuIotlbSync, iommuIovaToPhys, iommuMap, iommuUnmapFast, type IommuDomain } from './iommu.ts';
 
 const FILE = 'drivers/iommu/dma-iommu.c';
@@ -133,12 +136,17 @@ export function dmaInfoToProt(dir: DmaDir, coherent: boolean): number {
  * ARCH_DMA_MINALIGN, so only the untrusted case remains.
  */
 function devUseSwiotlb(m: Machine, dev: Device, size: number, dir: DmaDir): boolean {
-  return devIsUntrusted(dev) || (m.swiotlb !== null && kmallocNeedsBounce(m, dev, size, dir));
+  return bouncesUntrusted(m, dev) || (m.swiotlb !== null && kmallocNeedsBounce(m, dev, size, dir));
+}
+
+/** dma-iommu bounces an untrusted device's sub-granule buffers from 5.11 (82612d66d51d); before, it never bounced. */
+function bouncesUntrusted(m: Machine, dev: Device): boolean {
+  return devIsUntrusted(dev) && m.kernel >= G.untrustedBounce.code;
 }
 
 /** dev_use_sg_swiotlb(): untrusted, or any entry whose kmalloc length is not DMA-safe. */
 function devUseSgSwiotlb(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir): boolean {
-  if (devIsUntrusted(dev)) return true;
+  if (bouncesUntrusted(m, dev)) return true;
   if (m.swiotlb === null) return false;
   for (const e of sgt.entries) if (kmallocNeedsBounce(m, dev, e.length, dir)) return true;
   return false;
@@ -172,15 +180,13 @@ function allocIovaFor(m: Machine, dev: Device, dom: IommuDomain, size: number, l
     const r = allocIova(iovad, pages, limitPfnForBits(iovad, 32), false);
     for (const e of r.events) o.events.push(e);
     if (r.pfn) return r.iova;
-    if (m.kernel >= 6004) {
+    if (m.kernel >= G.pci32Once.code) {
       d.pci32bitWorkaround = false;
-      const text = `${dev.name}: Using ${bitsPer(lim)}-bit DMA addresses`;
-      o.warnings.push(text);
-      o.events.push({ kind: 'log', level: 'notice', text });
+      printk(m, o, 'dma-iommu.dac', { bits: bitsPer(lim) }, who(dev.name));
       o.events.push({
         kind: 'note',
         text: '32-bit IOVA space full',
-        why: why('iommu_dma_alloc_iova', `no room for ${pages} granule(s) below 4 GiB: pci_32bit_workaround is cleared for good and this and every later allocation uses the full ${bitsPer(lim)}-bit range (dev_notice "Using %d-bit DMA addresses", 6.4+)`),
+        why: why('iommu_dma_alloc_iova', `no room for ${pages} granule(s) below 4 GiB: pci_32bit_workaround is cleared for good and this and every later allocation uses the full ${bitsPer(lim)}-bit range (the dev_notice it logs, 6.4+)`),
       });
     } else {
       o.events.push({ kind: 'note', text: '32-bit IOVA space full', why: why('iommu_dma_alloc_iova', 'no room below 4 GiB for this PCI device: fall back to the full limit (before 6.4 the 32-bit try is repeated every time, silently)') });
@@ -253,7 +259,7 @@ function dmaMapRange(m: Machine, dev: Device, dom: IommuDomain, phys: number, si
 function mapSwiotlb(m: Machine, dev: Device, dom: IommuDomain, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
   const p = m.swiotlb;
   if (!p) {
-    warnOnce(m, dev, 'iommu_dma_map_swiotlb:inactive', 'DMA bounce buffers are inactive, unable to map unaligned transaction.', o);
+    printkOnce(m, o, 'iommu_dma_map_swiotlb:inactive', 'dma-iommu.bounce-inactive', {}, who(dev.name));
     return -1;
   }
   const g = dom.granule;
@@ -267,16 +273,40 @@ function mapSwiotlb(m: Machine, dev: Device, dom: IommuDomain, phys: number, siz
     rule: `${nrSlots(allocSize)} slot(s) covering a whole ${g}-byte IOVA granule (alloc_align_mask = granule - 1): the IOMMU can only map whole granules, so the bounce slot must own all of it`,
   });
   if (tlb < 0) return -1;
-  if (devIsUntrusted(dev) && allocSize > size) {
-    // Post-padding (the pre-padding is empty: the slot starts the granule)
-    cacheWrite(m.cache, m.ram, tlb + size, new Uint8Array(allocSize - size), null);
-    o.events.push({
-      kind: 'note',
-      text: `padding zeroed: ${hex(tlb + size)}+${allocSize - size}`,
-      why: why('iommu_dma_map_swiotlb', 'Untrusted devices should not see padding areas with random leftover kernel data, so the rest of the granule is zeroed (memset through the CPU cache)'),
-    });
-  }
+  zeroPadding(m, dev, g, tlb, size, allocSize, dir, attrs, o);
   return tlb;
+}
+
+/**
+ * The memset after the bounce (DMA_IOMMU_GATES.paddingZeroFix):
+ * - before 6.10 every dma-iommu bounce zeroed from the slot: the tail past the
+ *   buffer for TO_DEVICE/BIDIRECTIONAL without DMA_ATTR_SKIP_CPU_SYNC, else the
+ *   whole aligned size — the original's bytes swiotlb just copied in included;
+ * - from 6.10 ("iommu/dma: Fix zero'ing of bounce buffer padding used by
+ *   untrusted devices") only untrusted devices, and only the pre- and
+ *   post-padding of the granule(s) around the buffer.
+ */
+function zeroPadding(m: Machine, dev: Device, g: number, tlb: number, size: number, allocSize: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  const zero = (at: number, len: number, rule: string): void => {
+    if (len <= 0) return;
+    cacheWrite(m.cache, m.ram, at, new Uint8Array(len), null);
+    o.events.push({ kind: 'note', text: `padding zeroed: ${hex(at)}+${len}`, why: why('iommu_dma_map_swiotlb', rule) });
+  };
+  if (m.kernel < G.paddingZeroFix.code) {
+    if (!attrs.skipCpuSync && (dir === 'DMA_TO_DEVICE' || dir === 'DMA_BIDIRECTIONAL')) {
+      zero(tlb + size, allocSize - size, '"Cleanup the padding area": before 6.10 the rest of the aligned bounce buffer past the data is zeroed (memset through the CPU cache)');
+    } else {
+      zero(tlb, allocSize, `"Cleanup the padding area": before 6.10 a ${attrs.skipCpuSync ? 'DMA_ATTR_SKIP_CPU_SYNC' : dir} bounce zeroes the whole aligned bounce buffer — the original's bytes swiotlb just copied in included, so a partial device write brings zeroes back at unmap`);
+      o.observations.push(`the bounce buffer was zeroed over the data swiotlb had copied in (pre-6.10 padding memset): bytes the device does not write come back as zeroes at unmap`);
+    }
+    return;
+  }
+  if (!devIsUntrusted(dev)) return;
+  const rule = 'Untrusted devices should not see padding areas with random leftover kernel data, so the pre- and post-padding of the granule are zeroed (memset through the CPU cache)';
+  const start = tlb - (tlb % g);
+  zero(start, tlb - start, rule);
+  const end = tlb + size;
+  zero(end, alignUp(end, g) - end, rule);
 }
 
 // ---------------------------------------------------------------------------
@@ -300,13 +330,16 @@ export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: num
     o.observations.push(`${dev.name} is marked untrusted, but dev_is_untrusted() reads pci_dev->untrusted: a platform device is never treated as untrusted`);
   }
   const g = dom.granule;
+  if (devIsUntrusted(dev) && !bouncesUntrusted(m, dev) && (phys % g !== 0 || size % g !== 0)) {
+    o.observations.push(`${dev.name} is untrusted, but before 5.11 dma-iommu does not bounce (82612d66d51d): the device is given the whole granule(s) around the buffer, neighbouring data included`);
+  }
   if ((phys % g !== 0 || size % g !== 0) && devUseSwiotlb(m, dev, size, dir)) {
     o.events.push({
       kind: 'note',
       text: 'bounce through swiotlb',
       why: why(
         'iommu_dma_map_phys',
-        devIsUntrusted(dev)
+        bouncesUntrusted(m, dev)
           ? `${dev.name} is untrusted and the buffer does not fill whole ${g}-byte granules (iova_unaligned): mapping it in place would expose the rest of its granule(s), so it bounces`
           : `a ${size}-byte kmalloc buffer on a non-coherent device could share a cache line (dma_kmalloc_needs_bounce) and is not granule aligned: it bounces`,
       ),

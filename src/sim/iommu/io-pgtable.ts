@@ -21,18 +21,20 @@
  *   then `iommu_pgsize` picks the largest page size allowed by the alignment
  *   of iova|pa and the remaining size, and how many of them fit before the next
  *   larger page size boundary; on error what was mapped is unmapped again.
- * - `arm_lpae_map_pages`: -EINVAL without IOMMU_READ|IOMMU_WRITE (current
- *   mainline; very old kernels returned 0 and mapped nothing), -ERANGE beyond
+ * - `arm_lpae_map_pages`: -EINVAL without IOMMU_READ|IOMMU_WRITE from 6.11
+ *   (6093cd582f8e); before, 0 with nothing mapped. -ERANGE beyond
  *   the IAS/OAS; `__arm_lpae_map` / `arm_lpae_init_pte`: -EEXIST ("We require
  *   an unmap first") when a leaf is already present at or above the level; a
  *   table found where a block is to be installed is unmapped and freed first.
  * - `iommu_unmap` → `__iommu_unmap`: `pr_err("unaligned: iova 0x%lx size
  *   0x%zx min_pagesz 0x%x\n")` and 0 when unaligned; pieces chosen by
  *   `iommu_pgsize(iova, iova, …)`; stops at the first hole (WARN_ON(!pte)).
- *   `__arm_lpae_unmap` clears whole tables when the size covers them and
- *   refuses to split a block: `WARN_ONCE("Unmap of a partial large IOPTE is
- *   not allowed")`, 0 bytes (mainline since the split-on-unmap removal,
- *   commit 33729a5fc0ca, v6.13/6.14).
+ *   `__arm_lpae_unmap` clears whole tables when the size covers them — and
+ *   then flushes their range from the IOTLB at once
+ *   (`io_pgtable_tlb_flush_walk`, "Also flush any partial walks"), lazy mode
+ *   or not — and, from 6.13 (33729a5fc0ca), refuses to split a block:
+ *   `WARN_ONCE("Unmap of a partial large IOPTE is not allowed")`, 0 bytes;
+ *   before 6.13 `arm_lpae_split_blk_unmap` split it.
  * - Stage-1 permissions (`arm_lpae_prot_to_pte`): AP_RDONLY only when
  *   IOMMU_READ is set without IOMMU_WRITE. Stage 1 cannot express write-only:
  *   an IOMMU_WRITE-only (DMA_FROM_DEVICE) leaf is readable too; an
@@ -49,6 +51,8 @@
  *   not as a fabricated kernel log line.
  */
 import type { SimEvent, Why } from '../events.ts';
+import { IO_PGTABLE_GATES } from '../kernel-versions.ts';
+import { kmsg } from '../kernel-log/catalogue.ts';
 
 const FILE = 'drivers/iommu/io-pgtable-arm.c';
 const IOMMU_FILE = 'drivers/iommu/iommu.c';
@@ -110,6 +114,8 @@ export interface IoPgtable {
   leaves: number;
   /** WARN_ONCE state of "Unmap of a partial large IOPTE is not allowed". */
   warnedPartialUnmap: boolean;
+  /** Kernel version code: a no-permission map and a partial block unmap behave by version. */
+  kernel: number;
 }
 
 export interface IoPgtableOptions {
@@ -118,6 +124,8 @@ export interface IoPgtableOptions {
   ias?: number;
   /** Output address size in bits (default 48). */
   oas?: number;
+  /** Kernel version code (IO_PGTABLE_GATES); default the newest behaviour. */
+  kernel?: number;
 }
 
 export interface PtMapResult {
@@ -133,6 +141,12 @@ export interface PtMapResult {
 export interface PtUnmapResult {
   /** Bytes unmapped (`iommu_unmap`'s return value). */
   unmapped: number;
+  /**
+   * Ranges whose whole last-level table was freed: `__arm_lpae_unmap` calls
+   * `io_pgtable_tlb_flush_walk()` for them at once, whatever the gather (so
+   * lazy mode has no stale window there).
+   */
+  walkFlushed: Array<{ iova: number; size: number }>;
   log: string | null;
   events: SimEvent[];
 }
@@ -253,6 +267,7 @@ export function createIoPgtable(opts: IoPgtableOptions): IoPgtable {
     nextId: 0,
     leaves: 0,
     warnedPartialUnmap: false,
+    kernel: opts.kernel ?? Number.MAX_SAFE_INTEGER,
   };
   pt.root = newTable(pt, startLevel).id;
   return pt;
@@ -420,6 +435,16 @@ const WHY_NOPROT: Why = {
   file: FILE,
   rule: 'A mapping with neither IOMMU_READ nor IOMMU_WRITE is refused (-EINVAL).',
 };
+const WHY_NOPROT_OLD: Why = {
+  fn: 'arm_lpae_map_pages',
+  file: FILE,
+  rule: 'Before 6.11 (6093cd582f8e) a mapping with neither IOMMU_READ nor IOMMU_WRITE returns 0 and installs nothing: the caller believes it mapped, and the device faults.',
+};
+const WHY_SPLIT: Why = {
+  fn: 'arm_lpae_split_blk_unmap',
+  file: FILE,
+  rule: 'Before 6.13 (33729a5fc0ca) unmapping part of a block splits it: a table of next-level leaves replaces the block, minus the unmapped part.',
+};
 const WHY_UNMAP: Why = {
   fn: 'iommu_unmap',
   file: IOMMU_FILE,
@@ -453,10 +478,15 @@ const WHY_WALK: Why = {
 export function ptMap(pt: IoPgtable, iova: number, paddr: number, size: number, prot: number): PtMapResult {
   const events: SimEvent[] = [];
   if (iova % MIN_PAGESZ !== 0 || paddr % MIN_PAGESZ !== 0 || size % MIN_PAGESZ !== 0) {
-    const log = `iommu: unaligned: iova ${hex(iova)} pa ${formatPa(paddr)} size ${hex(size)} min_pagesz ${hex(MIN_PAGESZ)}`;
+    const log = kmsg(pt.kernel, 'iommu.unaligned-map', { iova: iova.toString(16), pa: formatPa(paddr).slice(2), size: size.toString(16), min: MIN_PAGESZ.toString(16) });
     events.push({ kind: 'log', level: 'err', text: log });
     events.push({ kind: 'note', text: 'iommu_map refused an unaligned mapping: -EINVAL', why: WHY_UNALIGNED });
     return { ret: EINVAL, mapped: 0, log, events };
+  }
+  if (!(prot & (IOMMU_READ | IOMMU_WRITE)) && pt.kernel < IO_PGTABLE_GATES.noProtEinval.code) {
+    // before 6.11 arm_lpae_map_pages: "If no access, then nothing to do" — return 0
+    events.push({ kind: 'note', text: 'iommu_map with neither IOMMU_READ nor IOMMU_WRITE: nothing mapped, 0 returned', why: WHY_NOPROT_OLD });
+    return { ret: 0, mapped: 0, log: null, events };
   }
   const origIova = iova;
   const origPaddr = paddr;
@@ -486,8 +516,8 @@ export function ptMap(pt: IoPgtable, iova: number, paddr: number, size: number, 
 // ---------------------------------------------------------------------------
 // unmap
 
-/** `arm_lpae_unmap_pages` → `__arm_lpae_unmap`. Returns bytes unmapped. */
-function lpaeUnmapPages(pt: IoPgtable, iova: number, pgsize: number, pgcount: number, events: SimEvent[]): number {
+/** `arm_lpae_unmap_pages` → `__arm_lpae_unmap`. Returns bytes unmapped; freed tables go to `walks`. */
+function lpaeUnmapPages(pt: IoPgtable, iova: number, pgsize: number, pgcount: number, events: SimEvent[], walks: Array<{ iova: number; size: number }>): number {
   if (iova >= 2 ** pt.ias) return 0; // WARN_ON(iaext)
   let t = pt.tables.get(pt.root) as PtTable;
   let lvl = pt.startLevel;
@@ -508,14 +538,17 @@ function lpaeUnmapPages(pt: IoPgtable, iova: number, pgsize: number, pgcount: nu
           events.push({ kind: 'note', text: `__arm_lpae_unmap: nothing mapped at iova ${hex(iova + i * pgsize)} (WARN_ON)`, why: WHY_UNMAP_HOLE });
           break;
         }
+        // a table here: "Also flush any partial walks" — io_pgtable_tlb_flush_walk for its range, now
+        if (t.kind[idx + i] === PTE_TABLE) walks.push({ iova: iova + i * pgsize, size: pgsize });
         clearEntry(pt, t, idx + i);
       }
       return i * pgsize;
     }
     if (k === PTE_LEAF) {
+      if (pt.kernel < IO_PGTABLE_GATES.noSplitBlock.code) return splitBlockUnmap(pt, t, idx, lvl, iova, pgsize, pgcount, events, walks);
       if (!pt.warnedPartialUnmap) {
         pt.warnedPartialUnmap = true;
-        events.push({ kind: 'log', level: 'warn', text: 'Unmap of a partial large IOPTE is not allowed' });
+        events.push({ kind: 'log', level: 'warn', text: kmsg(pt.kernel, 'io-pgtable.partial-unmap') });
       }
       events.push({ kind: 'note', text: `__arm_lpae_unmap: iova ${hex(iova)} is inside a ${sizeName(BLOCK[lvl])} block; unmapping ${sizeName(pgsize)} of it is not allowed`, why: WHY_PARTIAL });
       return 0;
@@ -525,12 +558,48 @@ function lpaeUnmapPages(pt: IoPgtable, iova: number, pgsize: number, pgcount: nu
   }
 }
 
+/**
+ * `arm_lpae_split_blk_unmap` (before 6.13): the block at `t[idx]` (level
+ * `lvl`) becomes a table of next-level leaves with the block's output address
+ * and prot; the entries being unmapped are left out when `pgsize` is the
+ * next level's size, otherwise the unmap recurses into the new table (which
+ * splits again). Returns the bytes unmapped.
+ */
+function splitBlockUnmap(pt: IoPgtable, t: PtTable, idx: number, lvl: number, iova: number, pgsize: number, pgcount: number, events: SimEvent[], walks: Array<{ iova: number; size: number }>): number {
+  const blkPaddr = t.val[idx]!;
+  const prot = t.prot[idx]!;
+  const blkIova = iova - (iova % BLOCK[lvl]!);
+  const splitSz = BLOCK[lvl + 1]!;
+  const child = newTable(pt, lvl + 1);
+  let start = -1;
+  let num = 0;
+  if (pgsize === splitSz) {
+    start = lvlIdx(iova, lvl + 1, PTES_PER_TABLE);
+    num = Math.min(pgcount, PTES_PER_TABLE - start);
+  }
+  for (let i = 0; i < PTES_PER_TABLE; i++) {
+    if (i >= start && i < start + num) continue;
+    child.kind[i] = PTE_LEAF;
+    child.val[i] = blkPaddr + i * splitSz;
+    child.prot[i] = prot;
+    child.used++;
+    pt.leaves++;
+  }
+  // arm_lpae_install_table: the block entry becomes a table entry
+  t.kind[idx] = PTE_TABLE;
+  t.val[idx] = child.id;
+  pt.leaves--;
+  events.push({ kind: 'note', text: `${sizeName(BLOCK[lvl]!)} block at iova ${hex(blkIova)} split into ${sizeName(splitSz)} leaves to unmap ${sizeName(pgsize)} of it`, why: WHY_SPLIT });
+  if (start >= 0) return num * pgsize;
+  return lpaeUnmapPages(pt, iova, pgsize, pgcount, events, walks);
+}
+
 /** The `__iommu_unmap` loop without the alignment check. */
-function unmapRange(pt: IoPgtable, iova: number, size: number, events: SimEvent[]): number {
+function unmapRange(pt: IoPgtable, iova: number, size: number, events: SimEvent[], walks: Array<{ iova: number; size: number }> = []): number {
   let unmapped = 0;
   while (unmapped < size) {
     pgsizeCalc(iova, iova, size - unmapped);
-    const u = lpaeUnmapPages(pt, iova, pgsizeOut, countOut, events);
+    const u = lpaeUnmapPages(pt, iova, pgsizeOut, countOut, events, walks);
     if (!u) break;
     iova += u;
     unmapped += u;
@@ -547,13 +616,14 @@ function unmapRange(pt: IoPgtable, iova: number, size: number, events: SimEvent[
 export function ptUnmap(pt: IoPgtable, iova: number, size: number, queued = false): PtUnmapResult {
   const events: SimEvent[] = [];
   if (iova % MIN_PAGESZ !== 0 || size % MIN_PAGESZ !== 0) {
-    const log = `iommu: unaligned: iova ${hex(iova)} size ${hex(size)} min_pagesz ${hex(MIN_PAGESZ)}`;
+    const log = kmsg(pt.kernel, 'iommu.unaligned-unmap', { iova: iova.toString(16), size: size.toString(16), min: MIN_PAGESZ.toString(16) });
     events.push({ kind: 'log', level: 'err', text: log });
-    return { unmapped: 0, log, events };
+    return { unmapped: 0, log, events, walkFlushed: [] };
   }
-  const unmapped = unmapRange(pt, iova, size, events);
+  const walkFlushed: Array<{ iova: number; size: number }> = [];
+  const unmapped = unmapRange(pt, iova, size, events, walkFlushed);
   events.push({ kind: 'iommu_unmap', domain: pt.name, iova, size: unmapped, queued, why: queued ? WHY_UNMAP_QUEUED : WHY_UNMAP });
-  return { unmapped, log: null, events };
+  return { unmapped, log: null, events, walkFlushed };
 }
 
 // ---------------------------------------------------------------------------

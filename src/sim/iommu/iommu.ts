@@ -46,7 +46,9 @@
  *   IOTLB: it does not drain a flush queue (only fq_flush_iotlb advances the
  *   counters). The explorer follows the kernel.
  */
-import type { MachineConfig } from '../config.ts';
+import { kernelCode, type MachineConfig } from '../config.ts';
+import { DMA_IOMMU_GATES } from '../kernel-versions.ts';
+import { kernelHas, kmsg, type Who } from '../kernel-log/catalogue.ts';
 import type { SimEvent, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import type { Device, Machine } from '../machine.ts';
@@ -136,6 +138,8 @@ export interface IommuState {
   fqDomains: number[];
   /** Mapped scatterlists by sg_table id. */
   sg: Record<number, IommuSgMap>;
+  /** The machine's kernel version code (io-pgtable and arm-smmu behave by version). */
+  kernel: number;
 }
 
 function why(fn: string, rule: string, file = FILE): Why {
@@ -159,7 +163,7 @@ function newDomain(s: IommuState, unit: IommuUnit, name: string, type: DomainTyp
     type,
     cb: unit.nextCb++,
     granule: unit.pgsize,
-    pt: paging ? createIoPgtable({ name, ias: IOMMU_IAS, oas: IOMMU_IAS }) : null,
+    pt: paging ? createIoPgtable({ name, ias: IOMMU_IAS, oas: IOMMU_IAS, kernel: s.kernel }) : null,
     iotlb: paging ? createIotlb(name) : null,
     // iommu_dma_init_domain(): init_iova_domain(iovad, 1UL << __ffs(pgsize_bitmap), base_pfn)
     iovad: dma ? createIovaDomain({ name, granule: unit.pgsize, apertureStart: 0 }) : null,
@@ -178,8 +182,10 @@ function newDomain(s: IommuState, unit: IommuUnit, name: string, type: DomainTyp
  * IOMMU's mode).
  */
 export function createIommuState(config: MachineConfig): IommuState {
-  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {} };
-  for (const u of config.iommus) s.units[u.name] = { name: u.name, mode: u.mode, pgsize: u.pgsize, nextCb: 0, nextSid: 0 };
+  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {}, kernel: kernelCode(config.kernel) };
+  // before 5.0 arm-smmu had no non-strict mode: iommu.strict=0 does not exist and every DMA domain is strict
+  const lazyOk = s.kernel >= DMA_IOMMU_GATES.lazyFlushQueue.code;
+  for (const u of config.iommus) s.units[u.name] = { name: u.name, mode: u.mode === 'lazy' && !lazyOk ? 'strict' : u.mode, pgsize: u.pgsize, nextCb: 0, nextSid: 0 };
   for (const d of config.devices) {
     const unit = d.iommu ? s.units[d.iommu] : undefined;
     if (!unit) continue;
@@ -346,7 +352,7 @@ export function iommuMap(dom: IommuDomain, iova: number, paddr: number, size: nu
   const min = dom.granule;
   if (dom.granule > PT_PAGE && (iova % min !== 0 || paddr % min !== 0 || size % min !== 0)) {
     // the same check as ptMap's, with this domain's min_pagesz
-    const log = `iommu: unaligned: iova ${hex(iova)} pa ${formatPa(paddr)} size ${hex(size)} min_pagesz ${hex(min)}`;
+    const log = kmsg(dom.pt.kernel, 'iommu.unaligned-map', { iova: iova.toString(16), pa: formatPa(paddr).slice(2), size: size.toString(16), min: min.toString(16) });
     o.warnings.push(log);
     o.events.push({ kind: 'log', level: 'err', text: log });
     return -22;
@@ -365,9 +371,21 @@ export function iommuUnmapFast(dom: IommuDomain, iova: number, size: number, que
   if (!dom.pt) return 0;
   const r = ptUnmap(dom.pt, iova, size, queued);
   pushAll(o, r.events);
-  if (r.log) o.warnings.push(r.log);
+  // the unaligned pr_err and the partial-block WARN_ONCE
+  for (const e of r.events) if (e.kind === 'log') o.warnings.push(e.text);
+  for (const w of r.walkFlushed) {
+    if (!dom.iotlb) break;
+    pushAll(o, iotlbInvalidateRange(dom.iotlb, w.iova, w.size).events);
+    if (queued) o.events.push({ kind: 'note', text: `walk flushed: ${hex(w.iova)}+${hex(w.size)}`, why: WHY_WALK_FLUSH });
+  }
   return r.unmapped;
 }
+
+const WHY_WALK_FLUSH = why(
+  '__arm_lpae_unmap',
+  'The unmap freed a whole last-level table: io_pgtable_tlb_flush_walk() invalidates its range synchronously ("Also flush any partial walks"), whatever the gather says, so this range has no stale IOTLB window even in lazy mode.',
+  'drivers/iommu/io-pgtable-arm.c',
+);
 
 /** iommu_iotlb_sync(domain, gather): invalidate the gathered range now. */
 export function iommuIotlbSync(dom: IommuDomain, iova: number, size: number, o: StepOutcome): void {
@@ -491,15 +509,34 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
   return out;
 }
 
+/**
+ * The context-fault report by version (ARM_SMMU_GATES): "fsr=…, iova=…,
+ * fsynr=…, cb=…" before 5.2, with "cbfrsynra=…" from 5.2, followed from 6.12
+ * by arm_smmu_print_context_fault_info's decoded FSR and FSYNR0 lines.
+ */
+function contextFaultLines(kernel: number, dom: IommuDomain, fsr: number, iova: number, fsynr: number, sid: number): string[] {
+  const by: Who = { driver: 'arm-smmu', device: dom.iommu };
+  const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
+  const lines = [kmsg(kernel, 'arm-smmu.context-fault', { fsr: fsr.toString(16), iova: hex8(iova), fsynr: fsynr.toString(16), sid: sid.toString(16), cb: dom.cb }, by)];
+  if (!kernelHas(kernel, 'arm-smmu.fsr')) return lines;
+  // arm_smmu_print_context_fault_info(): FSR and FSYNR0 decoded
+  const fsrFlags = `Format=${(fsr >> 9) & 3}${fsr & FSR_PF ? ' PF' : ''}${fsr & FSR_TF ? ' TF' : ''}`;
+  const fsynrFlags = `S1CBNDX=${(fsynr >> 16) & 0xff}${fsynr & FSYNR0_WNR ? ' WNR' : ''} PLVL=${fsynr & 3}`;
+  lines.push(kmsg(kernel, 'arm-smmu.fsr', { fsr: hex8(fsr), flags: fsrFlags, sid: sid.toString(16) }, by));
+  lines.push(kmsg(kernel, 'arm-smmu.fsynr0', { fsynr: hex8(fsynr), flags: fsynrFlags }, by));
+  return lines;
+}
+
 /** arm_smmu_context_fault(): FSR, FAR (iova), FSYNR0 (WNR, PLVL), CBFRSYNRA (stream ID), cb. */
 function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, write: boolean, permission: boolean, level: number, o: StepOutcome): void {
   const d = m.iommu.devs[dev.name];
   const fsr = permission ? FSR_PF : FSR_TF;
   const fsynr = (write ? FSYNR0_WNR : 0) | (level & 3);
   const sid = d ? d.sid : 0;
-  const line = `${dom.iommu}: Unhandled context fault: fsr=0x${fsr.toString(16)}, iova=0x${iova.toString(16).padStart(8, '0')}, fsynr=0x${fsynr.toString(16)}, cbfrsynra=0x${sid.toString(16)}, cb=${dom.cb}`;
-  o.warnings.push(line);
-  o.events.push({ kind: 'log', level: 'err', text: line });
+  for (const line of contextFaultLines(m.iommu.kernel, dom, fsr, iova, fsynr, sid)) {
+    o.warnings.push(line);
+    o.events.push({ kind: 'log', level: 'err', text: line });
+  }
   o.events.push({ kind: 'iommu_fault', domain: dom.name, dev: dev.name, iova, write, stage: permission ? 'permission' : 'translation', why: WHY_FAULT });
   o.error = 'FAULT';
   o.observations.push(

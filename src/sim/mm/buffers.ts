@@ -19,9 +19,10 @@ import type { SimEvent } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { cacheRead, cacheWrite, evictRange, lineState, prefetchRange } from '../hw/cpu-cache.ts';
-import { PAGE_SIZE, SZ_16M, SZ_4G, ramFill, ramRead, ramWrite, zoneOf } from '../hw/memory.ts';
+import { PAGE_SIZE, SZ_4G, ramFill, ramRead, ramWrite, zoneOf } from '../hw/memory.ts';
 import { LINEAR_BASE, VMALLOC_BASE, alignUp, type Buffer, type BufferKind, type Machine } from '../machine.ts';
 import { allocAt, allocHighest, freeRange } from './page-alloc.ts';
+import { DIRECT_GATES } from '../kernel-versions.ts';
 
 const FILE_SLAB = 'mm/slub.c';
 const FILE_PAGE = 'mm/page_alloc.c';
@@ -30,7 +31,8 @@ const THREAD_SIZE = 16384;
 
 /** GFP zone modifiers → the highest address the allocation may use (exclusive). */
 export function gfpLimit(m: Machine, gfp: readonly string[]): number {
-  if (gfp.includes('GFP_DMA')) return SZ_16M;
+  // ZONE_DMA by architecture and version: 16 MiB on x86, up to 4 GiB on arm64
+  if (gfp.includes('GFP_DMA')) return 2 ** archOps(m.arch).zoneDmaBits(m.kernel);
   if (gfp.includes('GFP_DMA32')) return SZ_4G;
   return m.config.ram;
 }
@@ -144,22 +146,43 @@ export function vmalloc(m: Machine, name: string, size: number, o: StepOutcome):
   return b;
 }
 
-/** A local array in the current task's stack: vmalloc'd with CONFIG_VMAP_STACK. */
+/**
+ * A local array in the current task's stack: vmalloc'd with CONFIG_VMAP_STACK
+ * (4.9+, ba14a194a434), THREAD_SIZE of contiguous linear-map pages before.
+ */
 export function stackBuffer(m: Machine, name: string, size: number, o: StepOutcome): Buffer | null {
+  const vmapped = m.kernel >= DIRECT_GATES.vmapStack.code;
   if (!m.stack) {
-    const v = vmapPages(m, THREAD_SIZE / PAGE_SIZE);
-    if (!v) return null;
-    m.stack = { base: v.va, top: v.va + THREAD_SIZE, pages: v.pages };
+    if (vmapped) {
+      const v = vmapPages(m, THREAD_SIZE / PAGE_SIZE);
+      if (!v) return null;
+      m.stack = { base: v.va, top: v.va + THREAD_SIZE, pages: v.pages };
+    } else {
+      const phys = allocHighest(m.free, THREAD_SIZE, THREAD_SIZE, m.config.ram);
+      if (phys < 0) return null;
+      const pages = Array.from({ length: THREAD_SIZE / PAGE_SIZE }, (_, i) => phys + i * PAGE_SIZE);
+      m.stack = { base: LINEAR_BASE + phys, top: LINEAR_BASE + phys + THREAD_SIZE, pages };
+    }
   }
   const top = Math.floor((m.stack.top - size) / 8) * 8;
   // keep a little room for the rest of the frame, as a real stack would
   if (top - 256 < m.stack.base) return null;
   m.stack.top = top;
-  const b = newBuffer(m, name, 'stack', top, size, -1, size);
-  const firstVpn = Math.floor(top / PAGE_SIZE);
-  const lastVpn = Math.floor((top + size - 1) / PAGE_SIZE);
-  for (let v = firstVpn; v <= lastVpn; v++) b.pages.push(m.vmap.get(v)!);
-  o.events.push(allocEvent(b, 'stack', 'alloc_thread_stack_node', 'kernel/fork.c', 'the task stack is vmalloc\'d (CONFIG_VMAP_STACK=y), so a stack array lives in vmalloc space'));
+  const b = newBuffer(m, name, 'stack', top, size, vmapped ? -1 : top - LINEAR_BASE, size);
+  if (vmapped) {
+    const firstVpn = Math.floor(top / PAGE_SIZE);
+    const lastVpn = Math.floor((top + size - 1) / PAGE_SIZE);
+    for (let v = firstVpn; v <= lastVpn; v++) b.pages.push(m.vmap.get(v)!);
+  }
+  o.events.push(
+    allocEvent(
+      b,
+      'stack',
+      'alloc_thread_stack_node',
+      'kernel/fork.c',
+      vmapped ? "the task stack is vmalloc'd (CONFIG_VMAP_STACK=y), so a stack array lives in vmalloc space" : 'before 4.9 the task stack is THREAD_SIZE of linear-map pages: a stack array has a struct page and a physical address like kmalloc memory',
+    ),
+  );
   return b;
 }
 

@@ -2,10 +2,13 @@
  * Pickers for one side's machine settings: architecture, kernel version and
  * (when the header declares an IOMMU) the IOMMU mode. "as in the scenario"
  * is the first choice of each; a choice that differs from the header is
- * highlighted and named in words, with a reset button.
+ * highlighted and named in words, with a reset button. The kernel picker
+ * offers the versions the engine distinguishes for the architecture, and the
+ * era button next to it lists what changes at the chosen version.
  */
+import { useState } from 'react';
 import type { Arch, IommuMode } from '../../sim/config.ts';
-import { ARCH_CHOICES, IOMMU_MODES, kernelOptions, overrideNotes, type HeaderFacts, type MachineOverrides } from './settings.ts';
+import { ARCH_CHOICES, IOMMU_MODES, eraChanges, kernelOptions, overrideNotes, type HeaderFacts, type MachineOverrides } from './settings.ts';
 import './compare.css';
 
 export interface MachineSettingsProps {
@@ -59,7 +62,7 @@ export default function MachineSettings({ value, onChange, facts, label, testId,
           onChange={(e) => onChange({ kernel: e.target.value === '' ? null : e.target.value })}
         >
           <option value="">{facts.kernel} (scenario)</option>
-          {kernelOptions(value.kernel, facts.kernel)
+          {kernelOptions(value.kernel, facts.kernel, value.arch ?? facts.arch)
             .filter((k) => k !== facts.kernel)
             .map((k) => (
               <option key={k} value={k}>
@@ -68,6 +71,7 @@ export default function MachineSettings({ value, onChange, facts, label, testId,
             ))}
         </select>
       </label>
+      <KernelEra kernel={value.kernel ?? facts.kernel} arch={value.arch ?? facts.arch} label={label} testId={testId} />
       {facts.iommus.length > 0 && (
         <label className={`ms-field${iommuDiff ? ' overridden' : ''}`}>
           <span className="ms-key">IOMMU</span>
@@ -99,5 +103,55 @@ export default function MachineSettings({ value, onChange, facts, label, testId,
         </button>
       )}
     </div>
+  );
+}
+
+/** "5.19–6.1 · 2 changes": the era of the chosen kernel, with the behaviours that change at its start in a popover. */
+function KernelEra({ kernel, arch, label, testId }: { kernel: string; arch: string; label: string; testId: string }) {
+  const [open, setOpen] = useState(false);
+  const era = eraChanges(kernel, arch);
+  if (!era) return null;
+  const span = era.to === null ? `${era.from}+` : era.from === era.to ? era.from : `${era.from}–${era.to}`;
+  const n = era.changes.length;
+  const summary = n === 0 ? `${span}: the oldest behaviour the engine models` : `${span}: ${n} change${n > 1 ? 's' : ''} at ${era.from}`;
+  return (
+    <span className="ms-era">
+      <button
+        type="button"
+        className="ms-era-btn"
+        data-testid={`${testId}-era`}
+        aria-expanded={open}
+        aria-label={`${label}: kernel ${kernel} behaves as ${summary}; show what changes`}
+        title={`kernel ${kernel} behaves as every version ${span} on ${arch}`}
+        onClick={() => setOpen(!open)}
+      >
+        {span}
+        {n > 0 && <span className="ms-era-n"> · {n}Δ</span>}
+      </button>
+      {open && (
+        <div className="ms-era-pop" role="dialog" aria-label={`What changes at ${era.from}`} data-testid={`${testId}-era-pop`}>
+          <div className="ms-era-head">
+            {arch} · kernel {kernel} behaves as {span}
+          </div>
+          {n === 0 ? (
+            <p className="ms-era-none">The oldest version the engine models: every later change is off.</p>
+          ) : (
+            <ul>
+              {era.changes.map((g) => (
+                <li key={g.id}>
+                  <div className="ms-era-what">
+                    <span className="ms-era-sub">{g.subsystem}</span> {g.after}
+                  </div>
+                  <div className="ms-era-was">before {era.from}: {g.before}</div>
+                  <div className="ms-era-src">
+                    {g.commit ? <code>{g.commit}</code> : null} {g.subject} <span className="ms-era-file">({g.file})</span>
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </span>
   );
 }

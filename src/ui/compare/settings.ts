@@ -11,23 +11,34 @@
  * validated here (`parseOverrideExtras`) before anything runs: an unknown
  * value is dropped with a message, never passed to the engine.
  *
- * The UI may not import the engine at run time, so the lists below repeat
- * src/sim/config.ts (ARCHES, KERNEL_RANGE); test/ui/settings.test.ts checks
- * they agree with the engine's own `checkOverrides`.
+ * The kernel versions offered are exactly the ones the engine distinguishes
+ * for the architecture (src/sim/kernel-versions.ts: the oldest version, then
+ * every version where some gated behaviour changes), and `eraChanges` says
+ * what changes at the chosen one. kernel-versions.ts and config.ts are pure
+ * data with no engine code, so reading them here runs nothing on the main
+ * thread.
  */
-import type { Arch, IommuMode } from '../../sim/config.ts';
+import { ARCHES, DEFAULT_MACHINE, KERNEL_RANGE, type Arch, type IommuMode } from '../../sim/config.ts';
+import { eraOf, kernelEras, type Gate } from '../../sim/kernel-versions.ts';
 import type { LoadOptions } from '../../worker/api.ts';
 
-export const ARCH_CHOICES: readonly Arch[] = ['arm64', 'arm', 'x86', 'riscv'];
+export const ARCH_CHOICES: readonly Arch[] = ARCHES;
 export const IOMMU_MODES: readonly IommuMode[] = ['strict', 'lazy', 'passthrough'];
-/** The kernel versions whose behaviour the engine distinguishes (KERNEL-FACTS.md), offered in the pickers. */
-export const KERNEL_CHOICES: readonly string[] = ['5.4', '5.10', '5.15', '5.16', '5.18', '5.19', '6.1', '6.4', '6.6', '6.12', '6.18'];
 /** The range a scenario (and so a link) may name: src/sim/config.ts KERNEL_RANGE. */
-export const KERNEL_OLDEST = '4.4';
-export const KERNEL_NEWEST = '6.18';
+export const KERNEL_OLDEST = KERNEL_RANGE.oldest;
+export const KERNEL_NEWEST = KERNEL_RANGE.newest;
 /** What the engine assumes when the header does not say: src/sim/config.ts DEFAULT_MACHINE. */
-export const DEFAULT_ARCH: Arch = 'arm64';
-export const DEFAULT_KERNEL = KERNEL_NEWEST;
+export const DEFAULT_ARCH: Arch = DEFAULT_MACHINE.arch;
+export const DEFAULT_KERNEL = DEFAULT_MACHINE.kernel;
+
+function archOrAll(arch: string): Arch | undefined {
+  return (ARCHES as readonly string[]).includes(arch) ? (arch as Arch) : undefined;
+}
+
+/** The kernel versions the engine distinguishes for this architecture: the first version of every era. */
+export function kernelChoices(arch: string): string[] {
+  return kernelEras(archOrAll(arch)).map((e) => e.version);
+}
 
 /** One side's machine settings; null means "as in the scenario". */
 export interface MachineOverrides {
@@ -223,9 +234,9 @@ export function overridesFromExtra(extra: Record<string, string>, prefix = ''): 
   return { overrides: o, problems };
 }
 
-/** The kernel versions to offer in a picker: the usual list, plus a current value not in it. */
-export function kernelOptions(current: string | null, scenario: string): string[] {
-  const set = new Set(KERNEL_CHOICES);
+/** The kernel versions to offer in a picker: the engine's eras for the arch, plus a current value not among them. */
+export function kernelOptions(current: string | null, scenario: string, arch: string = DEFAULT_ARCH): string[] {
+  const set = new Set(kernelChoices(arch));
   for (const v of [current, scenario]) if (v !== null && kernelProblem(v) === null) set.add(v);
   return [...set].sort((a, b) => kernelNumber(a) - kernelNumber(b));
 }
@@ -233,4 +244,31 @@ export function kernelOptions(current: string | null, scenario: string): string[
 /** A contrasting setting for compare side B: the other coherence world (x86 ↔ arm64). */
 export function contrastFor(arch: string): MachineOverrides {
   return { arch: arch === 'x86' ? 'arm64' : 'x86', kernel: null, iommu: null };
+}
+
+/** What a kernel version means to the engine: the era it falls in and what changed at the era's start. */
+export interface EraChanges {
+  /** The era's first version ("5.19"). */
+  from: string;
+  /** The era's last version, or null for the newest era. */
+  to: string | null;
+  /** The gates whose new behaviour starts at `from` (empty for the oldest era). */
+  changes: Gate[];
+}
+
+function lastBefore(v: string): string {
+  const [maj, min] = v.split('.').map(Number) as [number, number];
+  if (min > 0) return `${maj}.${min - 1}`;
+  const last: Record<number, number> = { 3: 19, 4: 20, 5: 19 };
+  return `${maj - 1}.${last[maj - 1] ?? 0}`;
+}
+
+/** The era of `kernel` on `arch`, for saying which behaviours change at the chosen version. */
+export function eraChanges(kernel: string, arch: string): EraChanges | null {
+  if (kernelProblem(kernel) !== null) return null;
+  const a = archOrAll(arch);
+  const code = kernelNumber(kernel);
+  const era = eraOf(code, a);
+  const next = kernelEras(a).find((e) => e.code > era.code);
+  return { from: era.version, to: next ? lastBefore(next.version) : null, changes: era.changes };
 }

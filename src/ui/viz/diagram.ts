@@ -14,6 +14,7 @@
  * No DOM, no React: test/ui/diagram.test.ts drives it with plain data.
  */
 import type { DeviceConfig, MachineConfig } from '../../sim/config.ts';
+import { machineLayout } from '../../sim/layout.ts';
 import type { SimEvent } from '../../sim/events.ts';
 import type { BufferInfo, MachineSnapshot } from '../../sim/snapshot.ts';
 import { plural, size } from '../describe.ts';
@@ -144,19 +145,14 @@ const MAX_DEVICES = 5;
 const MAX_ITEMS = 10;
 
 const SZ_4G = 4 * 1024 ** 3;
-const SZ_2M = 2 * 1024 ** 2;
 const SLOT = 2048;
 
-/** Where the engine puts the CMA area and the swiotlb pool (src/sim/machine.ts createMachine), for frames without a snapshot. */
+/** Where the engine puts the CMA area and the swiotlb pool (src/sim/layout.ts, the engine's own function), for frames without a snapshot. */
 export function regionsFromConfig(c: MachineConfig): { pool: { start: number; end: number } | null; cma: { start: number; end: number } | null } {
-  const low = Math.min(c.ram, SZ_4G);
-  const cmaSize = Math.ceil(c.cma / 4096) * 4096;
-  const cmaBase = cmaSize ? Math.floor((low - cmaSize) / SZ_2M) * SZ_2M : low;
-  const poolSize = c.swiotlb ? Math.ceil(c.swiotlb / (256 * 1024)) * 256 * 1024 : 0;
-  const poolBase = poolSize ? Math.floor((cmaBase - poolSize) / 4096) * 4096 : cmaBase;
+  const l = machineLayout(c);
   return {
-    pool: poolSize ? { start: poolBase, end: poolBase + poolSize } : null,
-    cma: cmaSize ? { start: cmaBase, end: cmaBase + cmaSize } : null,
+    pool: l.swiotlbSize ? { start: l.swiotlbBase, end: l.swiotlbBase + l.swiotlbSize } : null,
+    cma: l.cmaSize ? { start: l.cmaBase, end: l.cmaBase + l.cmaSize } : null,
   };
 }
 

@@ -1,0 +1,647 @@
+/**
+ * Every place where the engine's behaviour depends on the kernel version,
+ * one table per subsystem. Each gate names the first version with the new
+ * behaviour, the commit that introduced it and its subject, the kernel file,
+ * and the behaviour on both sides of the boundary in words. The subsystem
+ * modules read their gates from here (never a bare version number), the
+ * tests check both sides of every boundary (test/sim/kernel-versions.test.ts),
+ * and the explorer's "Run as" menu lists exactly the versions these tables
+ * distinguish, with what changes at each.
+ *
+ * Pure data: imports only config.ts (itself import-free), so the explorer's
+ * main thread can read it without loading the engine.
+ *
+ * `verified`: the boundary was checked against the kernel source on both
+ * sides (a tree pinned to each side, a stable-review mail or the patch on the
+ * list); `false` marks a version taken from a merge window or a maintainer's
+ * pull request that could not be pinned to the release exactly. `commit` is
+ * null where the abbreviated id could not be confirmed.
+ */
+import { KERNEL_RANGE, kernelCode, type Arch } from './config.ts';
+
+export type Subsystem = 'arch' | 'direct' | 'swiotlb' | 'dma-iommu' | 'io-pgtable' | 'arm-smmu' | 'dma-debug' | 'cma' | 'dma-buf';
+
+export interface Gate {
+  id: string;
+  subsystem: Subsystem;
+  /** First version with the new behaviour ("5.19"). */
+  from: string;
+  /** The same as a comparable number (kernelCode): 5019. */
+  code: number;
+  /** Abbreviated commit id(s), or null when not confirmed. */
+  commit: string | null;
+  subject: string;
+  /** Kernel file the behaviour lives in. */
+  file: string;
+  /** Behaviour of every version before `from`. */
+  before: string;
+  /** Behaviour from `from` on. */
+  after: string;
+  /** Only this architecture is affected. */
+  arch?: Arch;
+  verified: boolean;
+}
+
+type GateSpec = Omit<Gate, 'id' | 'subsystem' | 'code'>;
+
+function table<K extends string>(subsystem: Subsystem, specs: Record<K, GateSpec>): Record<K, Gate> {
+  const out = {} as Record<K, Gate>;
+  for (const id of Object.keys(specs) as K[]) {
+    const s = specs[id];
+    out[id] = { id: `${subsystem}.${id}`, subsystem, code: kernelCode(s.from), ...s };
+  }
+  return out;
+}
+
+/** Is the new behaviour of `g` in force on kernel `code`? */
+export function since(code: number, g: Gate): boolean {
+  return code >= g.code;
+}
+
+// ---------------------------------------------------------------------------
+// arch/*: cache maintenance, kmalloc bouncing, ZONE_DMA
+
+export const ARCH_GATES = table('arch', {
+  arm64FromDeviceClean: {
+    from: '5.19',
+    commit: 'c50f11c6196f',
+    subject: "arm64: mm: Don't invalidate FROM_DEVICE buffers at start of DMA transfer",
+    file: 'arch/arm64/mm/cache.S',
+    before: 'arch_sync_dma_for_device(DMA_FROM_DEVICE) invalidates (__dma_inv_area): dirty CPU data in whole lines of the buffer is discarded',
+    after: 'arch_sync_dma_for_device cleans for every direction (dcache_clean_poc): bytes the device does not write keep their values',
+    arch: 'arm64',
+    verified: true,
+  },
+  arm64PrepCoherentClean: {
+    from: '6.3',
+    commit: '7bd6680b47fa',
+    subject: 'Revert "Revert "arm64: dma: Drop cache invalidation from arch_dma_prep_coherent()""',
+    file: 'arch/arm64/mm/dma-mapping.c',
+    before: 'arch_dma_prep_coherent cleans and invalidates the kernel alias (__dma_flush_area)',
+    after: 'arch_dma_prep_coherent only cleans the kernel alias (dcache_clean_poc)',
+    arch: 'arm64',
+    verified: false,
+  },
+  arm64KmallocBounce: {
+    from: '6.5',
+    commit: null,
+    subject: 'arm64: Enable ARCH_WANT_KMALLOC_DMA_BOUNCE for arm64 (series "mm, dma, arm64: Reduce ARCH_KMALLOC_MINALIGN to 8")',
+    file: 'include/linux/dma-map-ops.h',
+    before: 'kmalloc objects are ARCH_DMA_MINALIGN (128 B) aligned; small non-coherent mappings are never bounced',
+    after: 'dma_kmalloc_needs_bounce(): a small non-coherent DMA_FROM_DEVICE/BIDIRECTIONAL kmalloc buffer whose size class is not a multiple of 128 B bounces through swiotlb',
+    arch: 'arm64',
+    verified: true,
+  },
+  arm64ZoneDma30: {
+    from: '5.5',
+    commit: '1a8e1cef7603',
+    subject: 'arm64: use both ZONE_DMA and ZONE_DMA32',
+    file: 'arch/arm64/mm/init.c',
+    before: 'arm64 has no ZONE_DMA below 4 GiB (only ZONE_DMA32): dma_direct_supported() needs a mask of 32 bits or more',
+    after: 'ZONE_DMA covers the first 1 GiB (zone_dma_bits = 30): masks down to 30 bits are supported',
+    arch: 'arm64',
+    verified: false,
+  },
+  arm64ZoneDmaFirmware: {
+    from: '5.11',
+    commit: null,
+    subject: "arm64: mm: Set ZONE_DMA size based on devicetree's dma-ranges (and on the IORT)",
+    file: 'arch/arm64/mm/init.c',
+    before: 'ZONE_DMA is always the first 1 GiB',
+    after: 'ZONE_DMA reaches as far as firmware allows, 4 GiB (32 bits) when nothing limits it: masks below 32 bits are refused again',
+    arch: 'arm64',
+    verified: false,
+  },
+  riscvNoncoherent: {
+    from: '6.0',
+    commit: '1631ba1259d6',
+    subject: 'riscv: Add support for non-coherent devices using zicbom extension',
+    file: 'arch/riscv/mm/dma-noncoherent.c',
+    before: 'no non-coherent DMA support: dev_is_dma_coherent() is true for every device, as on x86',
+    after: 'non-coherent devices get Zicbom cache maintenance (cbo.clean / cbo.flush / cbo.inval)',
+    arch: 'riscv',
+    verified: true,
+  },
+  riscvNoFlush: {
+    from: '6.6',
+    commit: 'eb746180132a, 482069ebdc1d',
+    subject: 'riscv: dma-mapping: only invalidate after DMA, not flush; riscv: dma-mapping: skip invalidation before bidirectional DMA',
+    file: 'arch/riscv/mm/dma-noncoherent.c',
+    before: 'arch_sync_dma_for_cpu(FROM_DEVICE/BIDIRECTIONAL) is a flush (cbo.flush: write back, then invalidate) and arch_sync_dma_for_device(BIDIRECTIONAL) a flush too: a dirty line shared with the buffer is written back over the device\'s bytes',
+    after: 'for_cpu invalidates (cbo.inval) and for_device(BIDIRECTIONAL) only cleans: a dirty line shared with the buffer loses the CPU\'s bytes',
+    arch: 'riscv',
+    verified: true,
+  },
+  riscvKmallocBounce: {
+    from: '6.6',
+    commit: null,
+    subject: 'riscv: allow kmalloc() caches aligned to the smallest value',
+    file: 'arch/riscv/Kconfig',
+    before: 'small non-coherent kmalloc buffers are mapped in place',
+    after: 'RISCV_DMA_NONCOHERENT selects DMA_BOUNCE_UNALIGNED_KMALLOC: small non-coherent kmalloc buffers bounce through swiotlb',
+    arch: 'riscv',
+    verified: false,
+  },
+});
+
+// ---------------------------------------------------------------------------
+// kernel/dma/direct.c, mapping.c, contiguous.c, kernel/fork.c
+
+export const DIRECT_GATES = table('direct', {
+  vmapStack: {
+    from: '4.9',
+    commit: 'ba14a194a434',
+    subject: 'fork: Add generic vmalloced stack support',
+    file: 'kernel/fork.c',
+    before: 'the task stack is ordinary linear-map memory (alloc_pages): a stack buffer has a struct page and a physical address like kmalloc memory',
+    after: 'CONFIG_VMAP_STACK: the stack is vmalloc\'d, so a stack buffer is vmalloc memory',
+    verified: false,
+  },
+  overflowReportAddr: {
+    from: '5.0',
+    commit: null,
+    subject: 'dma-direct: improve addressability error reporting',
+    file: 'kernel/dma/direct.c',
+    before: 'check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu of device mask %llx", printed only for masks of 32 bits or more',
+    after: 'report_addr(): dev_err_once "overflow %pad+%zu of DMA mask %llx bus mask %llx" (masks of 32 bits or more, or a bus mask), then WARN_ON_ONCE',
+    verified: true,
+  },
+  overflowBusLimit: {
+    from: '5.5',
+    commit: null,
+    subject: 'dma-mapping: treat dev->bus_dma_mask as a DMA limit',
+    file: 'kernel/dma/direct.c',
+    before: 'the overflow report says "bus mask"',
+    after: 'the overflow report says "bus limit"',
+    verified: true,
+  },
+  overflowAlways: {
+    from: '5.7',
+    commit: null,
+    subject: 'dma-direct: remove report_addr (report the other errors unconditionally and with a slightly improved message)',
+    file: 'kernel/dma/direct.c',
+    before: 'the overflow is reported only for a mask of 32 bits or more (or a bus limit)',
+    after: '"DMA addr %pad+%zu overflow (mask %llx, bus limit %llx)." for every mask',
+    verified: true,
+  },
+  cmaSinglePage: {
+    from: '5.3',
+    commit: 'bd2e75633c80',
+    subject: 'dma-contiguous: use fallback alloc_pages for single pages',
+    file: 'kernel/dma/contiguous.c',
+    before: 'a blocking dma_alloc_coherent takes even a single page from CMA (dma_alloc_from_contiguous for any size)',
+    after: 'dma_alloc_contiguous: single pages never come from the default CMA area',
+    verified: true,
+  },
+  vmallocRejected: {
+    from: '5.18',
+    commit: null,
+    subject: 'dma_map_single_attrs: dev_WARN_ONCE "rejecting DMA map of vmalloc memory"',
+    file: 'include/linux/dma-mapping.h',
+    before: 'dma_map_single of a vmalloc address goes ahead (dma-debug says "device driver maps memory from vmalloc area"); virt_to_page() of the address gives an unrelated page',
+    after: 'dma_map_single of a vmalloc address WARNs once and returns DMA_MAPPING_ERROR',
+    verified: true,
+  },
+});
+
+// ---------------------------------------------------------------------------
+// kernel/dma/swiotlb.c (lib/swiotlb.c before 4.19)
+
+export const SWIOTLB_GATES = table('swiotlb', {
+  noOverflowBuffer: {
+    from: '4.20',
+    commit: null,
+    subject: 'swiotlb: remove the overflow buffer',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'a full pool also logs "DMA: Out of SW-IOMMU space for %zu bytes" (swiotlb_full) and hands out the overflow buffer, which dma_mapping_error() recognises',
+    after: 'a full pool returns DMA_MAPPING_ERROR after the "swiotlb buffer is full" line',
+    verified: false,
+  },
+  fullTotals: {
+    from: '5.1',
+    commit: null,
+    subject: 'swiotlb: dump used and total slots when swiotlb buffer is full',
+    file: 'kernel/dma/swiotlb.c',
+    before: '"swiotlb buffer is full (sz: %zd bytes)"',
+    after: '"swiotlb buffer is full (sz: %zd bytes), total %lu (slots), used %lu (slots)"',
+    verified: false,
+  },
+  copyUnlessSkip: {
+    from: '5.17',
+    commit: 'ddbd89deb7d3',
+    subject: 'swiotlb: fix info leak with DMA_FROM_DEVICE',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'map copies the original into the slot only for DMA_TO_DEVICE and DMA_BIDIRECTIONAL: a DMA_FROM_DEVICE slot keeps stale bytes (CVE-2022-0854)',
+    after: 'map copies for every direction unless DMA_ATTR_SKIP_CPU_SYNC',
+    verified: true,
+  },
+  copyAlways: {
+    from: '5.18',
+    commit: '901c7280ca0d',
+    subject: 'Reinstate some of "swiotlb: rework "fix info leak with DMA_FROM_DEVICE""',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'DMA_ATTR_SKIP_CPU_SYNC skips the copy at map',
+    after: 'map always copies the original into the slot, whatever the direction and attributes',
+    verified: true,
+  },
+  slotOffsetMatch: {
+    from: '6.3',
+    commit: '0eee5ae10256',
+    subject: 'swiotlb: fix slot alignment checks',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'a mapping of PAGE_SIZE or more (or with an alloc_align_mask) searches with a page stride from ALIGN(index, stride): its slot is page aligned',
+    after: 'the search starts at the area index and the slot must match the original in the bits of (alloc_align_mask | ~PAGE_MASK for ≥ PAGE_SIZE) above the 2 KiB slot: a buffer at offset 0x800 gets a slot at offset 0x800, not a page-aligned one',
+    verified: true,
+  },
+  slotPageAlign: {
+    from: '6.9',
+    commit: '14cebf689a78',
+    subject: 'swiotlb: Reinstate page-alignment for mappings >= PAGE_SIZE',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'alloc_align_mask is folded into the original-matching mask (no slot alignment of its own)',
+    after: 'the slot is aligned to alloc_align_mask (PAGE_SIZE - 1 for a mapping of PAGE_SIZE or more without alignment constraints)',
+    verified: true,
+  },
+});
+
+// ---------------------------------------------------------------------------
+// drivers/iommu/dma-iommu.c
+
+export const DMA_IOMMU_GATES = table('dma-iommu', {
+  lazyFlushQueue: {
+    from: '5.0',
+    commit: '2da274cdf998, 44f6876a00e8',
+    subject: 'iommu/dma: Add support for non-strict mode; iommu/arm-smmu: Support non-strict mode',
+    file: 'drivers/iommu/dma-iommu.c',
+    before: 'arm-smmu has no lazy (flush queue) mode: every DMA domain is strict',
+    after: 'iommu.strict=0 gives a flush queue: unmaps queue their IOTLB invalidation',
+    verified: false,
+  },
+  untrustedBounce: {
+    from: '5.11',
+    commit: '82612d66d51d',
+    subject: 'iommu: Allow the dma-iommu api to use bounce buffers',
+    file: 'drivers/iommu/dma-iommu.c',
+    before: 'dma-iommu never bounces: an untrusted device sees the rest of every page it is given',
+    after: 'an untrusted device\'s sub-granule buffers bounce through swiotlb into a whole granule of their own',
+    verified: true,
+  },
+  pci32Once: {
+    from: '6.4',
+    commit: null,
+    subject: 'iommu/dma: clear pci_32bit_workaround after the first failed 32-bit IOVA try ("Using %d-bit DMA addresses")',
+    file: 'drivers/iommu/dma-iommu.c',
+    before: 'every allocation of a PCI device tries below 4 GiB first, silently',
+    after: 'the first failure clears pci_32bit_workaround for good and logs "Using %d-bit DMA addresses"',
+    verified: false,
+  },
+  paddingZeroFix: {
+    from: '6.10',
+    commit: null,
+    subject: "iommu/dma: Fix zero'ing of bounce buffer padding used by untrusted devices",
+    file: 'drivers/iommu/dma-iommu.c',
+    before: 'every dma-iommu bounce memsets its padding: only the tail for TO_DEVICE/BIDIRECTIONAL without DMA_ATTR_SKIP_CPU_SYNC, otherwise the whole slot — the bytes just copied in included',
+    after: 'only untrusted devices get zeroing, of the pre- and post-padding of the granule; the bounce buffer proper keeps the original\'s bytes',
+    verified: true,
+  },
+});
+
+// ---------------------------------------------------------------------------
+// drivers/iommu/io-pgtable-arm.c
+
+export const IO_PGTABLE_GATES = table('io-pgtable', {
+  noProtEinval: {
+    from: '6.11',
+    commit: '6093cd582f8e',
+    subject: 'iommu/io-pgtable-arm: map with neither IOMMU_READ nor IOMMU_WRITE fails with -EINVAL',
+    file: 'drivers/iommu/io-pgtable-arm.c',
+    before: 'arm_lpae_map_pages returns 0 and maps nothing: iommu_map succeeds with no translation installed',
+    after: 'arm_lpae_map_pages returns -EINVAL',
+    verified: false,
+  },
+  noSplitBlock: {
+    from: '6.13',
+    commit: '33729a5fc0ca',
+    subject: 'iommu/io-pgtable-arm: Remove split on unmap behavior',
+    file: 'drivers/iommu/io-pgtable-arm.c',
+    before: 'unmapping part of a block splits it (arm_lpae_split_blk_unmap): a table of smaller leaves replaces the block, minus the unmapped part',
+    after: 'unmapping part of a block is refused: WARN_ONCE "Unmap of a partial large IOPTE is not allowed", 0 bytes unmapped',
+    verified: true,
+  },
+});
+
+// ---------------------------------------------------------------------------
+// drivers/iommu/arm/arm-smmu/arm-smmu.c
+
+export const ARM_SMMU_GATES = table('arm-smmu', {
+  cbfrsynra: {
+    from: '5.2',
+    commit: null,
+    subject: 'iommu/arm-smmu: Log CBFRSYNRA register on context fault',
+    file: 'drivers/iommu/arm/arm-smmu/arm-smmu.c',
+    before: '"Unhandled context fault: fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cb=%d"',
+    after: '"Unhandled context fault: fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cbfrsynra=0x%x, cb=%d"',
+    verified: false,
+  },
+  prettyPrint: {
+    from: '6.12',
+    commit: null,
+    subject: 'iommu/arm-smmu: Pretty-print context fault related regs',
+    file: 'drivers/iommu/arm/arm-smmu/arm-smmu.c',
+    before: 'one line per context fault',
+    after: 'the line is followed by the decoded "FSR    = …" and "FSYNR0 = …" lines',
+    verified: false,
+  },
+});
+
+// ---------------------------------------------------------------------------
+// kernel/dma/debug.c (lib/dma-debug.c before 4.17)
+
+export const DEBUG_GATES = table('dma-debug', {
+  vmapStack: {
+    from: '4.9',
+    commit: null,
+    subject: 'dma-debug: check_for_stack learns CONFIG_VMAP_STACK',
+    file: 'lib/dma-debug.c',
+    before: '"device driver maps memory fromstack [addr=%p]" (linear-map stacks only)',
+    after: '"device driver maps memory from stack [addr=%p]", or "[probable addr=%p]" for a page of a vmapped stack',
+    verified: false,
+  },
+  kernelDmaDir: {
+    from: '4.17',
+    commit: null,
+    subject: 'dma-debug: move dma-debug.c to kernel/dma/',
+    file: 'kernel/dma/debug.c',
+    before: 'lib/dma-debug.c',
+    after: 'kernel/dma/debug.c',
+    verified: false,
+  },
+  prFmt: {
+    from: '5.0',
+    commit: null,
+    subject: 'dma-debug: pr_fmt("DMA-API: ")',
+    file: 'kernel/dma/debug.c',
+    before: '"<driver> <device>: DMA-API: device driver …"',
+    after: '"DMA-API: <driver> <device>: device driver …"',
+    verified: false,
+  },
+  singlePageMerged: {
+    from: '5.0',
+    commit: '2e05ea5cdc1a',
+    subject: 'dma-debug: remove the dma_debug_page type (dma_map_page entries are "single")',
+    file: 'kernel/dma/debug.c',
+    before: 'dma_map_page entries are "page": unmapping one with dma_unmap_single is "wrong function"',
+    after: 'single and page are one type; the type2name table is shifted by one until 5.7',
+    verified: false,
+  },
+  typeNamesFixed: {
+    from: '5.7',
+    commit: '9bb50ed74709',
+    subject: 'dma-debug: fix displaying of dma allocation type',
+    file: 'kernel/dma/debug.c',
+    before: 'type names are printed through the stale table: sg entries say "page", coherent ones "scather-gather"',
+    after: 'type2name uses named initializers: every entry prints its own type',
+    verified: false,
+  },
+  eexistPrErr: {
+    from: '5.14',
+    commit: '2b4bbc6231d7',
+    subject: 'dma-debug: report -EEXIST errors in add_dma_entry',
+    file: 'kernel/dma/debug.c',
+    before: 'overlapping cachelines are not reported',
+    after: '"DMA-API: cacheline tracking EEXIST, overlapping mappings aren\'t supported" (pr_err, no device)',
+    verified: false,
+  },
+  eexistErrPrintk: {
+    from: '5.15',
+    commit: '510e1a724ab1, c2bbf9d1e9ac',
+    subject: 'dma-debug: prevent an error message from causing runtime problems; dma-debug: teach add_dma_entry() about DMA_ATTR_SKIP_CPU_SYNC',
+    file: 'kernel/dma/debug.c',
+    before: 'EEXIST is a plain pr_err',
+    after: 'EEXIST goes through err_printk with the device, and DMA_ATTR_SKIP_CPU_SYNC silences it',
+    verified: false,
+  },
+  syncFullWalk: {
+    from: '6.0',
+    commit: '2995b8002cef',
+    subject: 'dma-debug: make things less spammy under memory pressure / bucket_find_contain walks every bucket below the address',
+    file: 'kernel/dma/debug.c',
+    before: 'a sync looks for its mapping at most dma_get_max_seg_size() bytes back (dma_set_max_seg_size changes it)',
+    after: 'a sync walks back through every bucket below the address',
+    verified: false,
+  },
+  scatterSpelling: {
+    from: '6.7',
+    commit: '36d91e851598',
+    subject: 'dma-debug: Fix a typo in a debugging eye-catcher',
+    file: 'kernel/dma/debug.c',
+    before: '"scather-gather"',
+    after: '"scatter-gather"',
+    verified: true,
+  },
+  paddr: {
+    from: '6.13',
+    commit: '9d4f645a1fd4',
+    subject: 'dma-debug: store a phys_addr_t in struct dma_debug_entry',
+    file: 'kernel/dma/debug.c',
+    before: '"[cpu alloc address=0x%016llx]"; check_sg_segment only with CONFIG_DMA_API_DEBUG_SG',
+    after: '"[cpu alloc address=0x%pa]" (prints "0x0x…"); check_sg_segment always',
+    verified: false,
+  },
+  noncoherent: {
+    from: '6.17',
+    commit: '7e2368a21741',
+    subject: 'dma-debug: dma_alloc_pages entries get their own "noncoherent" type',
+    file: 'kernel/dma/debug.c',
+    before: 'dma_alloc_pages entries are "single" and want a dma_mapping_error() check',
+    after: 'they are "noncoherent" and need no check',
+    verified: false,
+  },
+  phy: {
+    from: '6.18',
+    commit: null,
+    subject: 'dma-mapping: introduce dma_map_phys (dma-mapping-6.18 pull)',
+    file: 'kernel/dma/debug.c',
+    before: 'dma_map_single/page entries are "single", dma_map_resource ones "resource"',
+    after: 'all of them are "phy"',
+    verified: false,
+  },
+  swiotlbEexist: {
+    from: '6.18',
+    commit: null,
+    subject: 'dma-debug: don\'t report cacheline overlaps when unaligned kmalloc buffers may bounce',
+    file: 'kernel/dma/debug.c',
+    before: 'EEXIST is reported even when swiotlb bounces unaligned kmalloc buffers',
+    after: 'no EEXIST when DMA_BOUNCE_UNALIGNED_KMALLOC bouncing is active',
+    verified: false,
+  },
+});
+
+// ---------------------------------------------------------------------------
+// mm/cma.c, mm/page_alloc.c
+
+export const CMA_GATES = table('cma', {
+  failMessage: {
+    from: '4.12',
+    commit: null,
+    subject: 'mm: cma: print allocation failure reason and bitmap status',
+    file: 'mm/cma.c',
+    before: 'a failed cma_alloc logs nothing',
+    after: '"cma: cma_alloc: alloc failed, req-size: %zu pages, ret: %d"',
+    verified: false,
+  },
+  areaName: {
+    from: '5.11',
+    commit: null,
+    subject: 'mm: cma: print region name on failure',
+    file: 'mm/cma.c',
+    before: 'the failure line has no area name',
+    after: '"cma: cma_alloc: <area>: alloc failed, req-size: %lu pages, ret: %d" (pr_err_ratelimited)',
+    verified: false,
+  },
+  underscoreName: {
+    from: '6.11',
+    commit: null,
+    subject: 'mm/cma: cma_alloc() becomes a wrapper of __cma_alloc()',
+    file: 'mm/cma.c',
+    before: 'the line names cma_alloc',
+    after: 'the line names __cma_alloc',
+    verified: false,
+  },
+  aboveFourGiB: {
+    from: '5.11',
+    commit: null,
+    subject: 'mm: cma: allocate cma areas bottom-up',
+    file: 'mm/cma.c',
+    before: 'the default CMA area is reserved top-down below the limit x86 passes (the end of RAM), so it lands just under 4 GiB here',
+    after: 'when memory reaches at least its size past 4 GiB, cma_declare_contiguous_nid tries bottom-up from 4 GiB first: on x86 the area starts at 4 GiB, out of reach of 32-bit devices (arm64 and riscv pass a limit at or below 4 GiB, so nothing changes there)',
+    arch: 'x86',
+    verified: false,
+  },
+  multiRange: {
+    from: '6.14',
+    commit: null,
+    subject: 'mm/cma: support multiple contiguous ranges',
+    file: 'mm/cma.c',
+    before: 'ret starts at -ENOMEM (a range that never fits reports -12); cma_debug_show_areas only with CONFIG_CMA_DEBUG',
+    after: 'ret starts at -EBUSY; the failure line is followed by the free ranges ("range 0: …", "=> N free of M total pages")',
+    verified: false,
+  },
+});
+
+// ---------------------------------------------------------------------------
+// drivers/dma-buf/dma-buf.c
+
+export const DMA_BUF_GATES = table('dma-buf', {
+  cacheSgt: {
+    from: '5.3',
+    commit: 'f13e143e7444',
+    subject: 'dma-buf: start caching of sg_table objects v2',
+    file: 'drivers/dma-buf/dma-buf.c',
+    before: 'every map calls the exporter',
+    after: 'an exporter with cache_sgt_mapping has its first mapping cached; a different direction gets -EBUSY',
+    verified: false,
+  },
+  dynamic: {
+    from: '5.5',
+    commit: '15fd552d186c',
+    subject: 'dma-buf: change DMA-buf locking convention v3',
+    file: 'drivers/dma-buf/dma-buf.c',
+    before: 'no dynamic handling: every attachment is static',
+    after: 'dynamic_mapping: a mapping is cached DMA_BIDIRECTIONAL at attach when exporter and importer disagree; dynamic attachments map under the reservation lock',
+    verified: true,
+  },
+  pinUnpin: {
+    from: '5.7',
+    commit: 'bb42df4662a4',
+    subject: 'dma-buf: add dynamic DMA-buf handling v15',
+    file: 'drivers/dma-buf/dma-buf.c',
+    before: 'no pin/unpin and no move_notify (5.5–5.6 had only dynamic_mapping)',
+    after: 'exporters may have pin/unpin, importers move_notify; with CONFIG_DMABUF_MOVE_NOTIFY=n (the default) a dynamic exporter is pinned at map',
+    verified: false,
+  },
+  mightLock: {
+    from: '5.12',
+    commit: null,
+    subject: 'dma-buf: Add might_lock() to begin/end_cpu_access',
+    file: 'drivers/dma-buf/dma-buf.c',
+    before: 'begin/end_cpu_access with the reservation lock held is not reported (the system heap does not take it)',
+    after: 'might_lock(): lockdep reports the recursion',
+    verified: false,
+  },
+  sgtableEio: {
+    from: '5.16',
+    commit: null,
+    subject: 'dma-mapping: allow map_sg() ops to return negative error codes',
+    file: 'kernel/dma/mapping.c',
+    before: 'dma_map_sgtable turns a failed map into -EINVAL',
+    after: 'dma_map_sgtable returns -EIO (or the op\'s own errno)',
+    verified: false,
+  },
+  lockAll: {
+    from: '6.2',
+    commit: null,
+    subject: 'dma-buf: Document dynamic locking convention (every importer maps under the reservation lock)',
+    file: 'drivers/dma-buf/dma-buf.c',
+    before: 'only dynamic attachments (and dynamic exporters) assert the lock at map/unmap',
+    after: 'dma_buf_map/unmap_attachment assert the reservation lock for every importer',
+    verified: false,
+  },
+  noCache: {
+    from: '6.15',
+    commit: 'b72f66f22c0e, de68b17d5d07',
+    subject: 'dma-buf: drop caching of sg_tables; dma-buf: stop mapping sg_tables on attach v2',
+    file: 'drivers/dma-buf/dma-buf.c',
+    before: 'cached mappings (cache_sgt_mapping, the BIDIRECTIONAL mapping made at attach) and -EBUSY for a second direction',
+    after: 'no caching, no -EBUSY; dma_buf_pin_on_map pins for static importers (and for all with CONFIG_DMABUF_MOVE_NOTIFY=n)',
+    verified: false,
+  },
+});
+
+/** Every table, by subsystem. */
+export const GATE_TABLES: Record<Subsystem, Record<string, Gate>> = {
+  arch: ARCH_GATES,
+  direct: DIRECT_GATES,
+  swiotlb: SWIOTLB_GATES,
+  'dma-iommu': DMA_IOMMU_GATES,
+  'io-pgtable': IO_PGTABLE_GATES,
+  'arm-smmu': ARM_SMMU_GATES,
+  'dma-debug': DEBUG_GATES,
+  cma: CMA_GATES,
+  'dma-buf': DMA_BUF_GATES,
+};
+
+export const ALL_GATES: readonly Gate[] = Object.values(GATE_TABLES).flatMap((t) => Object.values(t));
+
+export interface KernelEra {
+  /** The first version of the era, as the menu offers it. */
+  version: string;
+  code: number;
+  /** The gates whose new behaviour starts here (empty for the oldest version). */
+  changes: Gate[];
+}
+
+/**
+ * The versions the engine distinguishes for an architecture (every
+ * architecture when omitted): the oldest version a scenario may name, then
+ * every version where some gate's behaviour starts, newest last.
+ */
+export function kernelEras(arch?: Arch): KernelEra[] {
+  const oldest = kernelCode(KERNEL_RANGE.oldest);
+  const byCode = new Map<number, KernelEra>([[oldest, { version: KERNEL_RANGE.oldest, code: oldest, changes: [] }]]);
+  for (const g of ALL_GATES) {
+    if (arch && g.arch && g.arch !== arch) continue;
+    const e = byCode.get(g.code) ?? { version: g.from, code: g.code, changes: [] };
+    e.changes.push(g);
+    byCode.set(g.code, e);
+  }
+  return [...byCode.values()].sort((a, b) => a.code - b.code);
+}
+
+/** The era a version belongs to: the newest era starting at or before it. */
+export function eraOf(code: number, arch?: Arch): KernelEra {
+  const eras = kernelEras(arch);
+  let e = eras[0]!;
+  for (const x of eras) if (x.code <= code) e = x;
+  return e;
+}

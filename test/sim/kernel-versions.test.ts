@@ -1,0 +1,949 @@
+// Every version gate of src/sim/kernel-versions.ts, tested at its boundary:
+// the same scenario on the last version before the gate and on the first
+// version with it, asserting what the kernel does differently on each side
+// (the gate's commit and both behaviours are in the table and in the test
+// name). The last test checks that no gate is left without its boundary test.
+import { describe, expect, it } from 'vitest';
+import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
+import { prepareScenario, runScenario, runStep } from '../../src/scenario/run.ts';
+import { createMachine } from '../../src/sim/machine.ts';
+import type { RunResult, StepJson } from '../../src/scenario/result.ts';
+
+const registered = new Set<string>();
+
+/** The last release before `v`: 5.0 → 4.20, 6.0 → 5.19, 4.9 → 4.8. */
+function prev(v: string): string {
+  const [maj, min] = v.split('.').map(Number) as [number, number];
+  if (min > 0) return `${maj}.${min - 1}`;
+  const last: Record<number, number> = { 3: 19, 4: 20, 5: 19 };
+  return `${maj - 1}.${last[maj - 1]}`;
+}
+
+interface Sides {
+  before: RunResult;
+  after: RunResult;
+}
+
+/** Run `text` on both sides of `g` (the kernel as an override, so the header's own kernel does not matter). */
+function sides(g: Gate, text: string): Sides {
+  const before = runScenario(text, { kernel: prev(g.from) });
+  const after = runScenario(text, { kernel: g.from });
+  for (const r of [before, after]) {
+    expect(r.errors).toEqual([]);
+    expect(r.steps.filter((s) => s.error === 'EXCEPTION')).toEqual([]);
+  }
+  return { before, after };
+}
+
+/** The `nth` (0-based) step whose source starts with `prefix` (the statement as written, target included, comment excluded). */
+function at(r: RunResult, prefix: string, nth = 0): StepJson {
+  const s = r.steps.filter((x) => x.source.startsWith(prefix))[nth];
+  if (!s) throw new Error(`no step ${nth} starting with '${prefix}'`);
+  return s;
+}
+
+function text(r: RunResult, prefix: string): string | null {
+  return at(r, prefix).data?.text ?? null;
+}
+
+function boundary(g: Gate, what: string, fn: (s: Sides) => void, scenario: string): void {
+  registered.add(g.id);
+  it(`${g.id}: ${prev(g.from)} → ${g.from} (${g.commit ?? g.subject}): ${what}`, () => fn(sides(g, scenario)));
+}
+
+// ---------------------------------------------------------------------------
+
+describe('arch gates', () => {
+  boundary(
+    ARCH_GATES.arm64FromDeviceClean,
+    'a dirty header line is discarded by the FROM_DEVICE map before, written back after',
+    ({ before, after }) => {
+      expect(at(before, 'cpu_read(buf, 6)').data?.hex).toBe('000000000000');
+      expect(text(after, 'cpu_read(buf, 6)')).toBe('header');
+    },
+    `machine(arch=arm64)
+device(cam, dma_mask=64)
+buf = kmalloc(4096, GFP_KERNEL)
+cpu_write(buf, "header")
+h = dma_map_single(cam, buf, 4096, DMA_FROM_DEVICE)
+dev_write(cam, h + 64, "payload")
+dma_unmap_single(cam, h, 4096, DMA_FROM_DEVICE)
+cpu_read(buf, 6)
+`,
+  );
+
+  boundary(
+    ARCH_GATES.arm64PrepCoherentClean,
+    'arch_dma_prep_coherent cleans and invalidates before, only cleans after',
+    ({ before, after }) => {
+      const op = (r: RunResult) => at(r, 'ring, ring_dma').events.find((e) => e.kind === 'cache_maint');
+      expect(op(before)).toMatchObject({ kind: 'cache_maint', op: 'clean_inval' });
+      expect(op(after)).toMatchObject({ kind: 'cache_maint', op: 'clean' });
+    },
+    `machine(arch=arm64)
+device(gpu, dma_mask=64)
+ring, ring_dma = dma_alloc_coherent(gpu, 4096, GFP_KERNEL)
+`,
+  );
+
+  boundary(
+    ARCH_GATES.arm64KmallocBounce,
+    'a 64-byte non-coherent FROM_DEVICE kmalloc buffer is mapped in place before, bounced after',
+    ({ before, after }) => {
+      const path = (r: RunResult) => at(r, 'h = dma_map_single').events.find((e) => e.kind === 'dma_map');
+      expect(path(before)).toMatchObject({ path: 'direct' });
+      expect(path(after)).toMatchObject({ path: 'swiotlb' });
+    },
+    `machine(arch=arm64)
+device(spi, dma_mask=64)
+rx = kmalloc(64, GFP_KERNEL)
+h = dma_map_single(spi, rx, 64, DMA_FROM_DEVICE)
+`,
+  );
+
+  const zoneDma = `machine(arch=arm64, ram=8G)
+device(dev, dma_mask=64)
+dma_set_mask(dev, 30)
+`;
+  boundary(
+    ARCH_GATES.arm64ZoneDma30,
+    'a 30-bit mask is refused without ZONE_DMA (before), accepted with the 1 GiB ZONE_DMA (after)',
+    ({ before, after }) => {
+      expect(at(before, 'dma_set_mask').error).toBe('EIO');
+      expect(at(after, 'dma_set_mask').error).toBeNull();
+    },
+    zoneDma,
+  );
+  boundary(
+    ARCH_GATES.arm64ZoneDmaFirmware,
+    'a 30-bit mask is accepted with the 1 GiB ZONE_DMA (before), refused once ZONE_DMA reaches 4 GiB (after)',
+    ({ before, after }) => {
+      expect(at(before, 'dma_set_mask').error).toBeNull();
+      expect(at(after, 'dma_set_mask').error).toBe('EIO');
+    },
+    zoneDma,
+  );
+
+  boundary(
+    ARCH_GATES.riscvNoncoherent,
+    'without non-coherent support the device is coherent (no cache maintenance) before, gets cbo.clean after',
+    ({ before, after }) => {
+      const maint = (r: RunResult) => at(r, 'h = dma_map_single').events.filter((e) => e.kind === 'cache_maint');
+      expect(maint(before)).toEqual([]);
+      expect(maint(after)).toMatchObject([{ op: 'clean' }]);
+    },
+    `machine(arch=riscv)
+device(eth, dma_mask=64)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(eth, b, 4096, DMA_TO_DEVICE)
+`,
+  );
+
+  boundary(
+    ARCH_GATES.riscvNoFlush,
+    'sync_for_cpu flushes (the dirty neighbour overwrites the device bytes) before, invalidates (the neighbour is lost) after (128 bytes: not a kmalloc bounce on either side)',
+    ({ before, after }) => {
+      expect(text(before, 'cpu_read(s + 32, 8)')).not.toBe('rx frame');
+      expect(text(before, 'cpu_read(s, 9)')).toBe('neighbour');
+      expect(text(after, 'cpu_read(s + 32, 8)')).toBe('rx frame');
+      expect(at(after, 'cpu_read(s, 9)').data?.hex).toBe('00'.repeat(9));
+    },
+    `machine(arch=riscv)
+device(eth, dma_mask=64)
+s = kmalloc(192, GFP_KERNEL, at=0x20000000)
+h = dma_map_single(eth, s + 32, 128, DMA_FROM_DEVICE)
+cpu_write(s, "neighbour")
+dev_write(eth, h, "rx frame")
+dma_sync_single_for_cpu(eth, h, 128, DMA_FROM_DEVICE)
+cpu_read(s + 32, 8)
+cpu_read(s, 9)
+`,
+  );
+
+  boundary(
+    ARCH_GATES.riscvKmallocBounce,
+    'a 96-byte non-coherent FROM_DEVICE kmalloc buffer is mapped in place before, bounced after',
+    ({ before, after }) => {
+      const path = (r: RunResult) => at(r, 'h = dma_map_single').events.find((e) => e.kind === 'dma_map');
+      expect(path(before)).toMatchObject({ path: 'direct' });
+      expect(path(after)).toMatchObject({ path: 'swiotlb' });
+    },
+    `machine(arch=riscv)
+device(eth, dma_mask=64)
+s = kmalloc(96, GFP_KERNEL)
+h = dma_map_single(eth, s, 96, DMA_FROM_DEVICE)
+`,
+  );
+
+  it('dma-debug keys cachelines by L1_CACHE_SHIFT (64 B), not by the line size the machine models', () => {
+    const r = runScenario(`machine(arch=arm64, line=128)
+device(d, dma_mask=64)
+p = alloc_pages(GFP_KERNEL, 0)
+h1 = dma_map_single(d, p, 64, DMA_FROM_DEVICE)
+h2 = dma_map_single(d, p + 64, 64, DMA_FROM_DEVICE)
+`);
+    // two mappings in one 128-byte modelled line but in two 64-byte L1 lines: no EEXIST
+    expect(at(r, 'h2 =').warnings).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+
+const SWIOTLB_FULL = `machine(arch=x86, ram=8G, swiotlb=256K)
+device(nic, dma_mask=32)
+a = kmalloc(262144, GFP_KERNEL)
+c = kmalloc(4096, GFP_KERNEL)
+ha = dma_map_single(nic, a, 262144, DMA_TO_DEVICE)
+hc = dma_map_single(nic, c, 4096, DMA_TO_DEVICE)
+`;
+
+/** A 4 KiB bounce of a buffer at offset 0x800 in its page: where its slot lands. */
+const SLOT_PLACEMENT = `machine(arch=x86, ram=8G, swiotlb=4M)
+device(nic, dma_mask=32)
+b = kmalloc(8192, GFP_KERNEL, at=0x180000800)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+`;
+
+function slotOffset(r: RunResult): number {
+  return Number(at(r, 'h = dma_map_single').result) % 4096;
+}
+
+describe('swiotlb gates', () => {
+  boundary(
+    SWIOTLB_GATES.noOverflowBuffer,
+    'a full pool also logs "DMA: Out of SW-IOMMU space" (swiotlb_full) before, only "swiotlb buffer is full" after',
+    ({ before, after }) => {
+      expect(at(before, 'hc =').warnings).toEqual(['nic nic: swiotlb buffer is full (sz: 4096 bytes)', 'nic nic: DMA: Out of SW-IOMMU space for 4096 bytes']);
+      expect(at(after, 'hc =').warnings).toEqual(['nic nic: swiotlb buffer is full (sz: 4096 bytes)']);
+      expect(at(after, 'hc =').error).toBe('DMA_MAPPING_ERROR');
+    },
+    SWIOTLB_FULL,
+  );
+  boundary(
+    SWIOTLB_GATES.fullTotals,
+    '"swiotlb buffer is full" gains the slot totals',
+    ({ before, after }) => {
+      expect(at(before, 'hc =').warnings).toEqual(['nic nic: swiotlb buffer is full (sz: 4096 bytes)']);
+      expect(at(after, 'hc =').warnings).toEqual(['nic nic: swiotlb buffer is full (sz: 4096 bytes), total 128 (slots), used 128 (slots)']);
+    },
+    SWIOTLB_FULL,
+  );
+  boundary(
+    SWIOTLB_GATES.copyUnlessSkip,
+    'a DMA_FROM_DEVICE map does not copy into the slot before (stale slot bytes), copies after',
+    ({ before, after }) => {
+      const bounces = (r: RunResult) => at(r, 'h = dma_map_single').events.filter((e) => e.kind === 'bounce');
+      expect(bounces(before)).toEqual([]);
+      expect(bounces(after)).toMatchObject([{ toSlot: true }]);
+    },
+    `machine(arch=x86, ram=8G)
+device(nic, dma_mask=32)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_FROM_DEVICE)
+`,
+  );
+  boundary(
+    SWIOTLB_GATES.copyAlways,
+    'DMA_ATTR_SKIP_CPU_SYNC skips the copy at map before, not after',
+    ({ before, after }) => {
+      const bounces = (r: RunResult) => at(r, 'h = dma_map_single').events.filter((e) => e.kind === 'bounce');
+      expect(bounces(before)).toEqual([]);
+      expect(bounces(after)).toMatchObject([{ toSlot: true }]);
+    },
+    `machine(arch=x86, ram=8G)
+device(nic, dma_mask=32)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC)
+`,
+  );
+  boundary(
+    SWIOTLB_GATES.slotOffsetMatch,
+    'a 4 KiB bounce of a buffer at page offset 0x800 gets a page-aligned slot before, a slot at offset 0x800 after',
+    ({ before, after }) => {
+      expect(slotOffset(before)).toBe(0);
+      expect(slotOffset(after)).toBe(0x800);
+    },
+    SLOT_PLACEMENT,
+  );
+  boundary(
+    SWIOTLB_GATES.slotPageAlign,
+    'the same bounce gets a slot at offset 0x800 before, a page-aligned slot after',
+    ({ before, after }) => {
+      expect(slotOffset(before)).toBe(0x800);
+      expect(slotOffset(after)).toBe(0);
+    },
+    SLOT_PLACEMENT,
+  );
+});
+
+// ---------------------------------------------------------------------------
+
+const UNTRUSTED = `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(tbt, dma_mask=64, bus=pci, untrusted=true, coherent=true, iommu=smmu)
+msg = kmalloc(64, GFP_KERNEL)
+cpu_write(msg, "hello")
+h = dma_map_single(tbt, msg, 64, DMA_FROM_DEVICE)
+dev_read(tbt, h, 5)
+`;
+
+describe('dma-iommu gates', () => {
+  boundary(
+    DMA_IOMMU_GATES.lazyFlushQueue,
+    'arm-smmu has no lazy mode before (a read after unmap faults), a flush queue after (the stale IOTLB entry still translates)',
+    ({ before, after }) => {
+      expect(at(before, 'dev_read(nic, h, 4)', 1).error).toBe('FAULT');
+      expect(at(after, 'dev_read(nic, h, 4)', 1).data?.text).toBe('data');
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=lazy)
+device(nic, dma_mask=64, coherent=true, iommu=smmu)
+b = kmalloc(4096, GFP_KERNEL)
+cpu_write(b, "data")
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+dev_read(nic, h, 4)
+dma_unmap_single(nic, h, 4096, DMA_TO_DEVICE)
+dev_read(nic, h, 4)
+`,
+  );
+  boundary(
+    DMA_IOMMU_GATES.untrustedBounce,
+    'an untrusted device is given the kmalloc page itself before, a bounce slot after',
+    ({ before, after }) => {
+      const slots = (r: RunResult) => at(r, 'h = dma_map_single').events.filter((e) => e.kind === 'swiotlb_alloc');
+      expect(slots(before)).toEqual([]);
+      expect(at(before, 'h = dma_map_single').observations.join(' ')).toContain('before 5.11 dma-iommu does not bounce');
+      expect(slots(after)).toHaveLength(1);
+    },
+    UNTRUSTED,
+  );
+  boundary(
+    DMA_IOMMU_GATES.paddingZeroFix,
+    'a DMA_FROM_DEVICE bounce is zeroed over the copied-in data before (the device reads zeros), keeps the original bytes after',
+    ({ before, after }) => {
+      expect(at(before, 'dev_read(tbt, h, 5)').data?.hex).toBe('0000000000');
+      expect(text(after, 'dev_read(tbt, h, 5)')).toBe('hello');
+    },
+    UNTRUSTED,
+  );
+  boundary(
+    DMA_IOMMU_GATES.pci32Once,
+    'a PCI device keeps trying 32-bit IOVAs silently before, says "Using 48-bit DMA addresses" once and stops after',
+    ({ before, after }) => {
+      expect(at(before, 'h4 =').warnings).toEqual([]);
+      expect(Number(at(before, 'h5 =').result)).toBeLessThan(2 ** 32);
+      expect(at(after, 'h4 =').warnings).toEqual(['gpu gpu: Using 48-bit DMA addresses']);
+      expect(Number(at(after, 'h5 =').result)).toBeGreaterThan(2 ** 32);
+    },
+    `machine(arch=arm64, ram=8G)
+iommu(smmu, mode=strict)
+device(gpu, dma_mask=64, bus=pci, coherent=true, iommu=smmu)
+small = kmalloc(4096, GFP_KERNEL)
+h1 = dma_map_single(gpu, small, 4096, DMA_TO_DEVICE)
+v1 = alloc_pages(GFP_KERNEL, 18)
+v2 = alloc_pages(GFP_KERNEL, 18)
+v3 = alloc_pages(GFP_KERNEL, 18)
+h2 = dma_map_page(gpu, v1, 0, 1G, DMA_BIDIRECTIONAL)
+h3 = dma_map_page(gpu, v2, 0, 1G, DMA_BIDIRECTIONAL)
+h4 = dma_map_page(gpu, v3, 0, 1G, DMA_BIDIRECTIONAL)
+other = kmalloc(4096, GFP_KERNEL)
+h5 = dma_map_single(gpu, other, 4096, DMA_TO_DEVICE)
+`,
+  );
+});
+
+const UNMANAGED = `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(gpu, dma_mask=40, coherent=true, iommu=smmu)
+dom = iommu_domain_alloc(smmu)
+iommu_attach_device(dom, gpu)
+big = alloc_pages(GFP_KERNEL, 9)
+cpu_write(big, "block")
+`;
+
+describe('io-pgtable gates', () => {
+  boundary(
+    IO_PGTABLE_GATES.noProtEinval,
+    'iommu_map with no permission returns 0 and maps nothing before (the device faults), -EINVAL after',
+    ({ before, after }) => {
+      expect(at(before, 'iommu_map').error).toBeNull();
+      expect(at(before, 'dev_read').error).toBe('FAULT');
+      expect(at(after, 'iommu_map').error).toBe('EINVAL');
+    },
+    UNMANAGED + `iommu_map(dom, 0x40000000, big, 4096, 0)
+dev_read(gpu, 0x40000000, 5)
+`,
+  );
+  boundary(
+    IO_PGTABLE_GATES.noSplitBlock,
+    'unmapping 4 KiB of a 2 MiB block splits it before (4096 unmapped, the rest still mapped), is refused after (0)',
+    ({ before, after }) => {
+      expect(at(before, 'iommu_unmap').result).toBe(4096);
+      expect(at(before, 'dev_read(gpu, 0x40000000').error).toBe('FAULT');
+      expect(at(before, 'dev_read(gpu, 0x40001000').error).toBeNull();
+      expect(at(after, 'iommu_unmap').result).toBe(0);
+      expect(at(after, 'iommu_unmap').warnings).toEqual(['Unmap of a partial large IOPTE is not allowed']);
+      expect(text(after, 'dev_read(gpu, 0x40000000')).toBe('block');
+    },
+    UNMANAGED + `iommu_map(dom, 0x40000000, big, 2M, IOMMU_READ)
+iommu_unmap(dom, 0x40000000, 4096)
+dev_read(gpu, 0x40000000, 5)
+dev_read(gpu, 0x40001000, 5)
+`,
+  );
+
+  it('a lazy unmap that frees a whole last-level table flushes its walk at once: no stale IOTLB window (io_pgtable_tlb_flush_walk)', () => {
+    const r = runScenario(`machine(arch=arm64, ram=8G)
+iommu(smmu, mode=lazy)
+device(nic, dma_mask=64, coherent=true, iommu=smmu)
+b = alloc_pages(GFP_KERNEL, 10)
+h = dma_map_page(nic, b, 4096, 2M, DMA_TO_DEVICE)
+s = kmalloc(4096, GFP_KERNEL)
+hs = dma_map_single(nic, s, 4096, DMA_TO_DEVICE)
+dev_read(nic, h, 4)
+dev_read(nic, hs, 4)
+dma_unmap_page(nic, h, 2M, DMA_TO_DEVICE)
+dma_unmap_single(nic, hs, 4096, DMA_TO_DEVICE)
+dev_read(nic, h, 4)   # 4 KiB pages (the physical range is not 2 MiB aligned): their whole table is freed
+dev_read(nic, hs, 4)  # single leaf cleared
+`);
+    expect(at(r, 'dev_read(nic, h, 4)', 1).error).toBe('FAULT');
+    expect(at(r, 'dev_read(nic, hs, 4)', 1).error).toBeNull();
+    expect(at(r, 'dev_read(nic, hs, 4)', 1).observations.join(' ')).toContain('stale IOTLB hit');
+  });
+});
+
+// ---------------------------------------------------------------------------
+
+const OVERFLOW = (mask: number) => `machine(arch=x86, ram=8G, swiotlb=0)
+device(nic, dma_mask=${mask})
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+`;
+
+describe('dma-direct and mapping gates', () => {
+  boundary(
+    DIRECT_GATES.vmapStack,
+    'a stack buffer is linear-map memory before (mapped, "fromstack"), vmalloc memory after (dma-debug\'s vmalloc report)',
+    ({ before, after }) => {
+      const b = at(before, 'h = dma_map_single');
+      expect(b.error).toBeNull();
+      expect(b.warnings.join('\n')).toContain('device driver maps memory fromstack [addr=');
+      expect(at(after, 'h = dma_map_single').warnings.join('\n')).toContain('device driver maps memory from vmalloc area');
+    },
+    `machine(arch=arm64)
+device(d, dma_mask=64)
+s = stack_buffer(64)
+h = dma_map_single(d, s, 64, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
+    DIRECT_GATES.vmallocRejected,
+    'dma_map_single of vmalloc memory goes ahead with dma-debug\'s report before, is refused after',
+    ({ before, after }) => {
+      const b = at(before, 'h = dma_map_single');
+      expect(b.error).toBeNull();
+      expect(b.warnings.join('\n')).toContain('device driver maps memory from vmalloc area');
+      expect(at(after, 'h = dma_map_single').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(after, 'h = dma_map_single').warnings.join('\n')).toContain('rejecting DMA map of vmalloc memory');
+    },
+    `machine(arch=arm64)
+device(d, dma_mask=64)
+v = vmalloc(4096)
+h = dma_map_single(d, v, 4096, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
+    DIRECT_GATES.overflowReportAddr,
+    'check_addr\'s "dma_direct_map_page: overflow … of device mask" before, report_addr\'s dev_err_once + WARN_ON_ONCE after',
+    ({ before, after }) => {
+      expect(at(before, 'h =').warnings).toEqual(['nic nic: dma_direct_map_page: overflow 0x00000001fffff000+4096 of device mask ffffffff']);
+      expect(at(after, 'h =').warnings).toEqual(['nic nic: overflow 0x00000001fffff000+4096 of DMA mask ffffffff bus mask 0', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
+    },
+    OVERFLOW(32),
+  );
+  boundary(
+    DIRECT_GATES.overflowBusLimit,
+    '"bus mask" before, "bus limit" after',
+    ({ before, after }) => {
+      expect(at(before, 'h =').warnings[0]).toContain('bus mask 0');
+      expect(at(after, 'h =').warnings[0]).toContain('bus limit 0');
+    },
+    OVERFLOW(32),
+  );
+  boundary(
+    DIRECT_GATES.overflowAlways,
+    'a 30-bit mask gets only the bare WARN_ON_ONCE before, the "DMA addr … overflow" report after',
+    ({ before, after }) => {
+      expect(at(before, 'h =').warnings).toEqual(['WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
+      expect(at(after, 'h =').warnings).toEqual(['nic nic: DMA addr 0x00000001fffff000+4096 overflow (mask 3fffffff, bus limit 0).']);
+    },
+    OVERFLOW(30),
+  );
+  boundary(
+    DIRECT_GATES.cmaSinglePage,
+    'a blocking single-page dma_alloc_coherent comes from CMA before, from the page allocator after',
+    ({ before, after }) => {
+      const fromCma = (r: RunResult) => at(r, 'cpu, h = dma_alloc_coherent').events.some((e) => e.kind === 'cma' && e.op === 'alloc');
+      expect(fromCma(before)).toBe(true);
+      expect(fromCma(after)).toBe(false);
+    },
+    `machine(arch=arm64, ram=8G)
+device(d, dma_mask=32)
+cpu, h = dma_alloc_coherent(d, 4096, GFP_KERNEL)
+`,
+  );
+});
+
+// ---------------------------------------------------------------------------
+
+const warns = (r: RunResult, prefix: string, nth = 0) => at(r, prefix, nth).warnings.join('\n');
+
+describe('dma-debug gates', () => {
+  boundary(
+    DEBUG_GATES.vmapStack,
+    '"fromstack [addr=" for a linear-map stack before, "from stack [probable addr=" for a vmapped one after',
+    ({ before, after }) => {
+      expect(warns(before, 'h = dma_map_page')).toContain('device driver maps memory fromstack [addr=');
+      expect(warns(after, 'h = dma_map_page')).toContain('device driver maps memory from stack [probable addr=');
+    },
+    `machine(arch=arm64)
+device(d, dma_mask=64)
+s = stack_buffer(64)
+h = dma_map_page(d, s, 0, 64, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
+    DEBUG_GATES.kernelDmaDir,
+    'findings come from lib/dma-debug.c before, kernel/dma/debug.c after',
+    ({ before, after }) => {
+      const file = (r: RunResult) => at(r, 'dma_unmap_single').events.find((e) => e.kind === 'finding')?.why.file;
+      expect(file(before)).toBe('lib/dma-debug.c');
+      expect(file(after)).toBe('kernel/dma/debug.c');
+    },
+    `machine(arch=arm64)
+device(d, dma_mask=64)
+dma_unmap_single(d, 0x1000, 64, DMA_TO_DEVICE)
+`,
+  );
+  const NOT_ALLOCATED = `machine(arch=arm64)
+device(d, dma_mask=64)
+dma_unmap_single(d, 0x1000, 64, DMA_TO_DEVICE)
+`;
+  boundary(
+    DEBUG_GATES.prFmt,
+    '"<device>: DMA-API: …" before, "DMA-API: <device>: …" after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_unmap_single')).toMatch(/^d[ a-z]*: DMA-API: device driver tries to free DMA memory it has not allocated/);
+      expect(warns(after, 'dma_unmap_single')).toMatch(/^DMA-API: d[ a-z]*: device driver tries to free DMA memory it has not allocated/);
+    },
+    NOT_ALLOCATED,
+  );
+  boundary(
+    DEBUG_GATES.singlePageMerged,
+    'a dma_map_page mapping undone by dma_unmap_single is "wrong function" before, fine after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_unmap_single')).toContain('[mapped as page] [unmapped as single]');
+      expect(warns(after, 'dma_unmap_single')).not.toContain('wrong function');
+    },
+    `machine(arch=arm64)
+device(d, dma_mask=64)
+p = alloc_pages(GFP_KERNEL, 0)
+h = dma_map_page(d, p, 0, 4096, DMA_TO_DEVICE)
+dma_mapping_error(d, h)
+dma_unmap_single(d, h, 4096, DMA_TO_DEVICE)
+`,
+  );
+  const SG_WRONG_FUNCTION = `machine(arch=arm64)
+device(d, dma_mask=64)
+p = alloc_pages(GFP_KERNEL, 0)
+t = sg_table(p, 4096)
+n = dma_map_sg(d, t, DMA_TO_DEVICE)
+h = sg_dma_address(t, 0)
+dma_unmap_single(d, h, 4096, DMA_TO_DEVICE)
+`;
+  boundary(
+    DEBUG_GATES.typeNamesFixed,
+    'an sg entry prints as "page" through the stale type table before, as "scather-gather" after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_unmap_single')).toContain('[mapped as page] [unmapped as single]');
+      expect(warns(after, 'dma_unmap_single')).toContain('[mapped as scather-gather] [unmapped as single]');
+    },
+    SG_WRONG_FUNCTION,
+  );
+  boundary(
+    DEBUG_GATES.scatterSpelling,
+    '"scather-gather" before, "scatter-gather" after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_unmap_single')).toContain('[mapped as scather-gather]');
+      expect(warns(after, 'dma_unmap_single')).toContain('[mapped as scatter-gather]');
+    },
+    SG_WRONG_FUNCTION,
+  );
+  const OVERLAP = `machine(arch=x86)
+device(d, dma_mask=64)
+p = alloc_pages(GFP_KERNEL, 0)
+h1 = dma_map_single(d, p, 16, DMA_FROM_DEVICE)
+h2 = dma_map_single(d, p, 16, DMA_FROM_DEVICE)
+h3 = dma_map_single(d, p, 16, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC)
+`;
+  boundary(
+    DEBUG_GATES.eexistPrErr,
+    'two mappings starting in one cacheline are not reported before, pr_err without the device after',
+    ({ before, after }) => {
+      expect(at(before, 'h2 =').warnings).toEqual([]);
+      expect(at(after, 'h2 =').warnings).toEqual(["DMA-API: cacheline tracking EEXIST, overlapping mappings aren't supported"]);
+    },
+    OVERLAP,
+  );
+  boundary(
+    DEBUG_GATES.eexistErrPrintk,
+    'EEXIST is a plain pr_err before (also with DMA_ATTR_SKIP_CPU_SYNC), an err_printk with the device after (silenced by SKIP_CPU_SYNC)',
+    ({ before, after }) => {
+      expect(at(before, 'h3 =').warnings).toEqual(["DMA-API: cacheline tracking EEXIST, overlapping mappings aren't supported"]);
+      expect(warns(after, 'h2 =')).toMatch(/^DMA-API: d[ a-z]*: cacheline tracking EEXIST/);
+      expect(at(after, 'h3 =').warnings).toEqual([]);
+    },
+    OVERLAP,
+  );
+  boundary(
+    DEBUG_GATES.syncFullWalk,
+    'a sync 96 KiB into a 128 KiB mapping is "not allocated" before (the walk back stops at dma_get_max_seg_size), found after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_sync_single_for_cpu')).toContain('tries to sync DMA memory it has not allocated');
+      expect(at(after, 'dma_sync_single_for_cpu').warnings).toEqual([]);
+      // dma_set_max_seg_size widens the old walk back
+      expect(at(before, 'dma_sync_single_for_cpu', 1).warnings).toEqual([]);
+    },
+    `machine(arch=x86)
+device(d, dma_mask=64)
+b = alloc_pages(GFP_KERNEL, 5)
+h = dma_map_single(d, b, 131072, DMA_FROM_DEVICE)
+dma_sync_single_for_cpu(d, h + 98304, 64, DMA_FROM_DEVICE)
+dma_set_max_seg_size(d, 131072)
+dma_sync_single_for_cpu(d, h + 98304, 64, DMA_FROM_DEVICE)
+`,
+  );
+  boundary(
+    DEBUG_GATES.paddr,
+    'a coherent free with the wrong CPU address prints "0x%016llx" before, "0x%pa" (0x0x…) after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_free_coherent')).toMatch(/\[cpu alloc address=0x[0-9a-f]{16}\]/);
+      expect(warns(after, 'dma_free_coherent')).toMatch(/\[cpu alloc address=0x0x[0-9a-f]{16}\]/);
+    },
+    `machine(arch=x86)
+device(d, dma_mask=64)
+a, ha = dma_alloc_coherent(d, 4096, GFP_KERNEL)
+b, hb = dma_alloc_coherent(d, 4096, GFP_KERNEL)
+dma_free_coherent(d, 4096, b, ha)
+`,
+  );
+  boundary(
+    DEBUG_GATES.noncoherent,
+    'a dma_alloc_noncoherent entry wants a dma_mapping_error() check before ("mapped as single"), has its own type after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_free_noncoherent')).toContain('failed to check map error');
+      expect(at(after, 'dma_free_noncoherent').warnings).toEqual([]);
+    },
+    `machine(arch=x86)
+device(d, dma_mask=64)
+c, h = dma_alloc_noncoherent(d, 4096, DMA_BIDIRECTIONAL, GFP_KERNEL)
+dma_free_noncoherent(d, 4096, c, h, DMA_BIDIRECTIONAL)
+`,
+  );
+  boundary(
+    DEBUG_GATES.phy,
+    'a dma_map_single entry is "single" before, "phy" after',
+    ({ before, after }) => {
+      expect(warns(before, 'dma_unmap_single')).toContain('[mapped as single]');
+      expect(warns(after, 'dma_unmap_single')).toContain('[mapped as phy]');
+    },
+    `machine(arch=x86)
+device(d, dma_mask=64)
+b = kmalloc(64, GFP_KERNEL)
+h = dma_map_single(d, b, 64, DMA_TO_DEVICE)
+dma_unmap_single(d, h, 64, DMA_TO_DEVICE)
+`,
+  );
+  it('debug_dma_map_sg runs check_for_stack on every entry (a stack page in a scatterlist is reported)', () => {
+    const r = runScenario(`machine(arch=x86)
+device(d, dma_mask=64)
+p = alloc_pages(GFP_KERNEL, 0)
+s = stack_buffer(64)
+t = sg_table(p, 4096, s, 64)
+n = dma_map_sg(d, t, DMA_TO_DEVICE)
+`);
+    expect(warns(r, 'n = dma_map_sg')).toContain('device driver maps memory from stack [probable addr=');
+  });
+  boundary(
+    DEBUG_GATES.swiotlbEexist,
+    'EEXIST is reported on arm64 with swiotlb before, silenced while unaligned kmalloc buffers may bounce after',
+    ({ before, after }) => {
+      expect(warns(before, 'h2 =')).toContain('cacheline tracking EEXIST');
+      expect(at(after, 'h2 =').warnings).toEqual([]);
+    },
+    `machine(arch=arm64)
+device(d, dma_mask=64)
+p = alloc_pages(GFP_KERNEL, 1)
+h1 = dma_map_single(d, p, 4096, DMA_FROM_DEVICE)
+h2 = dma_map_single(d, p, 4096, DMA_FROM_DEVICE)
+`,
+  );
+});
+
+// ---------------------------------------------------------------------------
+
+const CMA_TOO_BIG = `machine(arch=arm64, ram=8G, cma=16M)
+device(cam)
+a = dma_alloc_from_contiguous(cam, 8192, 8)
+`;
+
+describe('CMA gates', () => {
+  boundary(
+    CMA_GATES.failMessage,
+    'a failed cma_alloc logs nothing before, "cma: cma_alloc: alloc failed" after',
+    ({ before, after }) => {
+      expect(at(before, 'a =').warnings).toEqual([]);
+      expect(at(after, 'a =').warnings).toEqual(['cma: cma_alloc: alloc failed, req-size: 8192 pages, ret: -12']);
+    },
+    CMA_TOO_BIG,
+  );
+  boundary(
+    CMA_GATES.areaName,
+    'the failure line gains the area name',
+    ({ before, after }) => {
+      expect(at(before, 'a =').warnings).toEqual(['cma: cma_alloc: alloc failed, req-size: 8192 pages, ret: -12']);
+      expect(at(after, 'a =').warnings).toEqual(['cma: cma_alloc: reserved: alloc failed, req-size: 8192 pages, ret: -12']);
+    },
+    CMA_TOO_BIG,
+  );
+  boundary(
+    CMA_GATES.underscoreName,
+    'cma_alloc before, __cma_alloc after',
+    ({ before, after }) => {
+      expect(at(before, 'a =').warnings[0]).toMatch(/^cma: cma_alloc: /);
+      expect(at(after, 'a =').warnings[0]).toMatch(/^cma: __cma_alloc: /);
+    },
+    CMA_TOO_BIG,
+  );
+  boundary(
+    CMA_GATES.aboveFourGiB,
+    'x86 reserves the CMA area just under 4 GiB before, bottom-up from 4 GiB after (a 32-bit device\'s coherent allocation then cannot use it)',
+    ({ before, after }) => {
+      const cma = (r: RunResult) => at(r, 'a = dma_alloc_from_contiguous').events.find((e) => e.kind === 'cma' && e.op === 'alloc') as { pfn: number } | undefined;
+      expect(cma(before)!.pfn * 4096).toBeLessThan(2 ** 32);
+      expect(cma(after)!.pfn * 4096).toBe(2 ** 32);
+      const fromCma = (r: RunResult) => at(r, 'c, h = dma_alloc_coherent').events.some((e) => e.kind === 'note' && e.text === 'CMA pages out of reach');
+      expect(fromCma(before)).toBe(false);
+      expect(fromCma(after)).toBe(true);
+    },
+    `machine(arch=x86, ram=8G)
+device(cam, dma_mask=32)
+a = dma_alloc_from_contiguous(cam, 16, 0)
+c, h = dma_alloc_coherent(cam, 65536, GFP_KERNEL)
+`,
+  );
+  boundary(
+    CMA_GATES.multiRange,
+    'ret -12 and no area dump before, ret -16 and the free ranges after',
+    ({ before, after }) => {
+      expect(at(before, 'a =').warnings).toEqual(['cma: __cma_alloc: reserved: alloc failed, req-size: 8192 pages, ret: -12']);
+      const w = at(after, 'a =').warnings;
+      expect(w[0]).toBe('cma: __cma_alloc: reserved: alloc failed, req-size: 8192 pages, ret: -16');
+      expect(w.slice(1).join('\n')).toContain('=> 4096 free of 4096 total pages');
+    },
+    CMA_TOO_BIG,
+  );
+
+  it('migration moves every movable page of a candidate before a pinned one fails it (alloc_contig_range: … PFNs busy)', () => {
+    const r = runScenario(`machine(arch=arm64, ram=8G, cma=2M)
+device(cam)
+pc = alloc_movable(12K)
+pin_pages(pc + 4096, 4096)
+a = dma_alloc_from_contiguous(cam, 256, 8)
+`);
+    const s = at(r, 'a =');
+    const migrated = s.events.filter((e) => e.kind === 'cma' && e.op === 'migrate');
+    // pages 0 and 2 of the first candidate move; page 1 is pinned
+    expect(migrated.map((e) => (e as { pfn: number }).pfn - 0xffe00)).toEqual([0, 2]);
+    expect(s.warnings).toEqual(['alloc_contig_range: [ffe00, fff00) PFNs busy']);
+    expect(s.error).toBeNull();
+  });
+});
+
+// ---------------------------------------------------------------------------
+
+const DMABUF_HEAD = `machine(arch=arm64, ram=8G)
+device(gpu)
+device(isp)
+device(nic, coherent=true)
+p = alloc_pages(GFP_KERNEL, 0)
+`;
+const CACHE_SGT = DMABUF_HEAD + `db = dma_buf_export(gpu, p, 4096, cache_sgt=true)
+at = dma_buf_attach(db, isp)
+dma_resv_lock(db)
+s1 = dma_buf_map_attachment(at, DMA_TO_DEVICE)
+s2 = dma_buf_map_attachment(at, DMA_FROM_DEVICE)
+dma_resv_unlock(db)
+`;
+
+describe('dma-buf gates', () => {
+  boundary(
+    DMA_BUF_GATES.cacheSgt,
+    'a second direction maps again before, gets -EBUSY against the cached first mapping after',
+    ({ before, after }) => {
+      expect(at(before, 's2 =').error).toBeNull();
+      expect(at(after, 's2 =').error).toBe('EBUSY');
+    },
+    CACHE_SGT,
+  );
+  boundary(
+    DMA_BUF_GATES.noCache,
+    '-EBUSY against the cached mapping before, a second mapping after (no caching)',
+    ({ before, after }) => {
+      expect(at(before, 's2 =').error).toBe('EBUSY');
+      expect(at(after, 's2 =').error).toBeNull();
+    },
+    CACHE_SGT,
+  );
+  boundary(
+    DMA_BUF_GATES.dynamic,
+    'a static importer of a dynamic exporter attaches plainly before, gets a BIDIRECTIONAL mapping cached at attach after',
+    ({ before, after }) => {
+      const cachedAtAttach = (r: RunResult) => at(r, 'at = dma_buf_attach').events.some((e) => e.kind === 'dmabuf' && e.op === 'map_at_attach');
+      expect(cachedAtAttach(before)).toBe(false);
+      expect(cachedAtAttach(after)).toBe(true);
+    },
+    DMABUF_HEAD + `db = dma_buf_export(gpu, p, 4096, dynamic=true)
+at = dma_buf_attach(db, isp)
+`,
+  );
+  boundary(
+    DMA_BUF_GATES.pinUnpin,
+    'dma_buf_pin does not exist before (5.5–5.6 had only dynamic_mapping), pins after',
+    ({ before, after }) => {
+      expect(at(before, 'dma_buf_pin').error).toBe('ENOSYS');
+      expect(at(after, 'dma_buf_pin').error).toBeNull();
+      expect(at(after, 'dma_buf_move').error).toBe('EBUSY');
+    },
+    DMABUF_HEAD + `db = dma_buf_export(gpu, p, 4096, dynamic=true)
+at = dma_buf_dynamic_attach(db, nic)
+dma_resv_lock(db)
+dma_buf_pin(at)
+dma_resv_unlock(db)
+dma_buf_move(db)
+`,
+  );
+  boundary(
+    DMA_BUF_GATES.mightLock,
+    'begin_cpu_access with the reservation lock held is silent before, a lockdep recursion report after (might_lock)',
+    ({ before, after }) => {
+      expect(at(before, 'dma_buf_begin_cpu_access').warnings).toEqual([]);
+      expect(warns(after, 'dma_buf_begin_cpu_access')).toContain('possible recursive locking detected');
+    },
+    DMABUF_HEAD + `db = dma_buf_export(gpu, p, 4096)
+dma_resv_lock(db)
+dma_buf_begin_cpu_access(db, DMA_FROM_DEVICE)
+`,
+  );
+  boundary(
+    DMA_BUF_GATES.sgtableEio,
+    'a failed dma_map_sgtable in the exporter is -EINVAL before, -EIO after',
+    ({ before, after }) => {
+      expect(at(before, 's = dma_buf_map_attachment').error).toBe('EINVAL');
+      expect(at(after, 's = dma_buf_map_attachment').error).toBe('EIO');
+    },
+    `machine(arch=arm64, ram=8G, swiotlb=0)
+device(gpu)
+device(dma32, dma_mask=32)
+p = alloc_pages(GFP_KERNEL, 0)
+db = dma_buf_export(gpu, p, 4096)
+at = dma_buf_attach(db, dma32)
+dma_resv_lock(db)
+s = dma_buf_map_attachment(at, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
+    DMA_BUF_GATES.lockAll,
+    'a static importer maps without the reservation lock silently before, gets the lockdep assertion after',
+    ({ before, after }) => {
+      expect(at(before, 's = dma_buf_map_attachment').warnings).toEqual([]);
+      expect(warns(after, 's = dma_buf_map_attachment')).toContain('dma_buf_map_attachment: lockdep_assert_held');
+    },
+    DMABUF_HEAD + `db = dma_buf_export(gpu, p, 4096)
+at = dma_buf_attach(db, isp)
+s = dma_buf_map_attachment(at, DMA_TO_DEVICE)
+`,
+  );
+
+  it('CONFIG_DMABUF_MOVE_NOTIFY=n (the default) pins a dynamic exporter at map even for a dynamic importer; =y lets it move while mapped', () => {
+    const text = DMABUF_HEAD + `db = dma_buf_export(gpu, p, 4096, dynamic=true)
+at = dma_buf_dynamic_attach(db, nic)
+dma_resv_lock(db)
+s = dma_buf_map_attachment(at, DMA_TO_DEVICE)
+dma_resv_unlock(db)
+dma_buf_move(db)
+`;
+    const moveError = (moveNotify: boolean, kernel: string): string | null => {
+      const p = prepareScenario(text, { kernel });
+      if (!p.ok) throw new Error('parse');
+      const m = createMachine({ ...p.config, dmabufMoveNotify: moveNotify });
+      let last: StepJson | null = null;
+      p.body.forEach((c, i) => (last = runStep(m, c, i + 1).json));
+      return last!.error;
+    };
+    for (const k of ['5.10', '6.18']) {
+      expect(moveError(false, k)).toBe('EBUSY');
+      expect(moveError(true, k)).toBeNull();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
+
+const SMMU_FAULT = `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(nic, dma_mask=64, coherent=true, iommu=smmu)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+dev_write(nic, h, "x")
+`;
+
+describe('arm-smmu gates', () => {
+  boundary(
+    ARM_SMMU_GATES.cbfrsynra,
+    'the context-fault line gains cbfrsynra (the stream ID)',
+    ({ before, after }) => {
+      expect(at(before, 'dev_write').warnings).toEqual(['arm-smmu smmu: Unhandled context fault: fsr=0x8, iova=0xfffffffff000, fsynr=0x13, cb=0']);
+      expect(at(after, 'dev_write').warnings).toEqual(['arm-smmu smmu: Unhandled context fault: fsr=0x8, iova=0xfffffffff000, fsynr=0x13, cbfrsynra=0x0, cb=0']);
+    },
+    SMMU_FAULT,
+  );
+  boundary(
+    ARM_SMMU_GATES.prettyPrint,
+    'one line before, followed by the decoded FSR and FSYNR0 after',
+    ({ before, after }) => {
+      expect(at(before, 'dev_write').warnings).toHaveLength(1);
+      expect(at(after, 'dev_write').warnings.slice(1)).toEqual(['arm-smmu smmu: FSR    = 00000008 [Format=0 PF], SID=0x0', 'arm-smmu smmu: FSYNR0 = 00000013 [S1CBNDX=0 WNR PLVL=3]']);
+    },
+    SMMU_FAULT,
+  );
+});
+
+// ---------------------------------------------------------------------------
+
+describe('every gate has a boundary test', () => {
+  it('the tests above cover every gate of kernel-versions.ts', () => {
+    expect(ALL_GATES.map((g) => g.id).filter((id) => !registered.has(id))).toEqual([]);
+  });
+
+  it('the eras the engine distinguishes start at the oldest version and at every gate, in order', () => {
+    const eras = kernelEras();
+    expect(eras[0]!.version).toBe('4.4');
+    const codes = eras.map((e) => e.code);
+    expect(codes).toEqual([...codes].sort((a, b) => a - b));
+    for (const g of ALL_GATES) expect(eras.some((e) => e.code === g.code && e.changes.includes(g))).toBe(true);
+    // arch-specific gates only appear for their architecture
+    expect(kernelEras('x86').some((e) => e.changes.some((g) => g.arch === 'arm64'))).toBe(false);
+  });
+});
