@@ -68,6 +68,9 @@ function applyMachine(config: MachineConfig, cmd: Command): void {
       case 'cma':
         config[key] = int(value);
         break;
+      case 'imported':
+        config.imported = word(value) === 'true';
+        break;
     }
   }
 }

@@ -177,8 +177,9 @@ const SIGS: OpSig[] = [
       ways: { kind: 'size', def: '4' },
       swiotlb: { kind: 'size0', def: '4M' },
       cma: { kind: 'size0', def: '16M' },
+      imported: { kind: 'bool', def: 'false' },
     },
-    doc: 'The machine: architecture, kernel version, RAM, CPU cache geometry, swiotlb pool and CMA area sizes.',
+    doc: 'The machine: architecture, kernel version, RAM, CPU cache geometry, swiotlb pool and CMA area sizes; imported=true when the steps replay a kernel trace.',
   }),
   sig('iommu', 'header', {
     args: [a('name', 'newname')],

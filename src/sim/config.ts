@@ -42,6 +42,12 @@ export interface MachineConfig {
   cma: number;
   iommus: IommuConfig[];
   devices: DeviceConfig[];
+  /**
+   * The steps replay a kernel trace (src/import): calls the kernel does not
+   * trace, such as dma_mapping_error(), are unknown rather than absent, so no
+   * finding may rest on their absence.
+   */
+  imported: boolean;
 }
 
 /** The newest kernel the engine models. */
@@ -56,6 +62,7 @@ export const DEFAULT_MACHINE: Readonly<Omit<MachineConfig, 'iommus' | 'devices'>
   ways: 4,
   swiotlb: 4 * 1024 ** 2,
   cma: 16 * 1024 ** 2,
+  imported: false,
 };
 
 export function defaultDevice(name: string): DeviceConfig {

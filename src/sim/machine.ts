@@ -193,7 +193,7 @@ export function createMachine(config: MachineConfig): Machine {
     buffers: [],
     sgts: [],
     names: {},
-    debug: createDebugState(kernel, Math.log2(config.line)),
+    debug: createDebugState(kernel, Math.log2(config.line), { mapErrorUnknown: config.imported }),
     maps: {},
     mapsByBuf: new Map(),
     vmap: new Map(),

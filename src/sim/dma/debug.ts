@@ -121,6 +121,8 @@ export interface DebugState {
   l1CacheShift: number;
   /** CONFIG_DMA_API_DEBUG_SG (check_sg_segment): always on from 6.13, off by default before. */
   sgChecks: boolean;
+  /** DebugOptions.mapErrorUnknown. */
+  mapErrorUnknown: boolean;
   /** dma_entry_hash: 16384 buckets, each its entries in list order (null until first used). */
   buckets: Array<DebugRecord[] | null>;
   /** Live entries. */
@@ -276,6 +278,11 @@ function pageOf8k(addr: number): number {
 export interface DebugOptions {
   /** CONFIG_DMA_API_DEBUG_SG before 6.13 (default n); from 6.13 the checks always run. */
   debugSg?: boolean;
+  /**
+   * Whether the driver called dma_mapping_error() is unknown (a replayed trace
+   * cannot show it): check_unmap's "failed to check map error" is not reported.
+   */
+  mapErrorUnknown?: boolean;
 }
 
 export function createDebugState(kernel: number, l1CacheShift: number, opts: DebugOptions = {}): DebugState {
@@ -283,6 +290,7 @@ export function createDebugState(kernel: number, l1CacheShift: number, opts: Deb
     kernel,
     l1CacheShift,
     sgChecks: kernel >= DEBUG_VERSIONS.paddr || !!opts.debugSg,
+    mapErrorUnknown: !!opts.mapErrorUnknown,
     buckets: new Array<DebugRecord[] | null>(HASH_SIZE).fill(null),
     liveCount: 0,
     cachelines: new Map(),
@@ -641,7 +649,7 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
       e,
     );
   }
-  if (e.mapErr === 'not-checked') {
+  if (e.mapErr === 'not-checked' && !s.mapErrorUnknown) {
     // no space before '[' in the kernel's string
     errPrintk(s, out, 'unmap/map-error-not-checked', ref.dev, `device driver failed to check map error${devAddrTag(ref.devAddr)} [size=${ref.size} bytes] [mapped as ${s.typeNames[e.k]}]`, why(s, fn, RULES.mapErrorNotChecked), e);
   }
