@@ -160,10 +160,18 @@ function deviceFor(cfg: DeviceConfig, arch: Arch): Device {
   };
 }
 
-export function createMachine(config: MachineConfig): Machine {
-  if (!ARCHES.includes(config.arch)) throw new Error(`unknown architecture '${config.arch}'`);
-  const kernel = kernelCode(config.kernel);
-  if (Number.isNaN(kernel)) throw new Error(`bad kernel version '${config.kernel}'`);
+/** Where boot puts the CMA area and the swiotlb pool (see the header), and the RAM left free for allocations. */
+export interface BootLayout {
+  cmaBase: number;
+  cmaSize: number;
+  swiotlbBase: number;
+  swiotlbSize: number;
+  /** Free physical ranges [start, end) after boot, ascending. */
+  free: Array<[number, number]>;
+}
+
+/** The boot-time physical layout of a machine: pure, so the importer can place traced memory around it. */
+export function bootLayout(config: Pick<MachineConfig, 'ram' | 'cma' | 'swiotlb'>): BootLayout {
   const low = Math.min(config.ram, SZ_4G);
   const cmaSize = alignUp(config.cma, PAGE_SIZE);
   const cmaBase = cmaSize ? alignDown(low - cmaSize, 2 * 1024 * 1024) : low;
@@ -173,11 +181,19 @@ export function createMachine(config: MachineConfig): Machine {
   if (swiotlbBase < KERNEL_IMAGE.end + 16 * PAGE_SIZE) {
     throw new Error(`ram=${config.ram} is too small for swiotlb=${config.swiotlb} and cma=${config.cma}`);
   }
-  const freeRanges: Array<[number, number]> = [
+  const free: Array<[number, number]> = [
     [PAGE_SIZE, KERNEL_IMAGE.start],
     [KERNEL_IMAGE.end, swiotlbBase],
     [low, config.ram],
   ];
+  return { cmaBase, cmaSize, swiotlbBase, swiotlbSize, free };
+}
+
+export function createMachine(config: MachineConfig): Machine {
+  if (!ARCHES.includes(config.arch)) throw new Error(`unknown architecture '${config.arch}'`);
+  const kernel = kernelCode(config.kernel);
+  if (Number.isNaN(kernel)) throw new Error(`bad kernel version '${config.kernel}'`);
+  const { cmaBase, cmaSize, swiotlbBase, swiotlbSize, free: freeRanges } = bootLayout(config);
   const devices: Record<string, Device> = {};
   for (const d of config.devices) devices[d.name] = deviceFor(d, config.arch);
   return {
