@@ -24,6 +24,7 @@ import { PAGE_SIZE, SZ_16M, SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
 import type { DmaDir } from './debug.ts';
+import type { Arch } from '../config.ts';
 import { isSwiotlbBuffer, logWarn, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle, warnOnce } from './swiotlb.ts';
 
 export const DMA_MAPPING_ERROR = -1;
@@ -45,9 +46,19 @@ export function dmaCapable(dev: Device, addr: number, size: number): boolean {
 
 /** dma_kmalloc_needs_bounce() (include/linux/dma-map-ops.h, 6.5+ with CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC). */
 export function kmallocNeedsBounce(m: Machine, dev: Device, size: number, dir: DmaDir): boolean {
-  const a = archOps(m.arch);
-  if (a.kmallocBounceFrom === null || m.kernel < a.kmallocBounceFrom) return false;
-  if (dev.coherent || dir === 'DMA_TO_DEVICE') return false;
+  return !dev.coherent && kmallocBounceBySize(m.arch, m.kernel, size, dir);
+}
+
+/**
+ * dma_kmalloc_needs_bounce() for a non-coherent device: the size and direction
+ * half (dma_kmalloc_safe() without dev_is_dma_coherent(), and
+ * dma_kmalloc_size_aligned()). The importer uses it to tell a coherent device
+ * from a traced mapping that was not bounced.
+ */
+export function kmallocBounceBySize(arch: Arch, kernel: number, size: number, dir: DmaDir): boolean {
+  const a = archOps(arch);
+  if (a.kmallocBounceFrom === null || kernel < a.kmallocBounceFrom) return false;
+  if (dir === 'DMA_TO_DEVICE') return false;
   const aligned = size >= 2 * a.dmaMinAlign || kmallocSizeRoundup(size, 8) % a.dmaMinAlign === 0;
   return !aligned;
 }
