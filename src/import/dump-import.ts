@@ -167,8 +167,8 @@ export function importDump(text: string, opts: DumpImportOptions = {}): ImportRe
     }
   }
   const blocks = regions.blocks();
-  const machine = chooseMachine(blocks, messages);
   const setups = table.setups(arch);
+  const machine = chooseMachine(blocks, messages, setups);
   if (!entries.length) messages.add(lines > 0 ? 1 : 0, 'no dma-debug dump entries here: paste the text of /sys/kernel/debug/dma-api/dump');
 
   const out: string[] = [];

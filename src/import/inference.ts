@@ -38,6 +38,16 @@ export interface DeviceFacts {
   smallMoved: boolean;
   /** Longest DMA segment or sg entry seen. */
   maxSeg: number;
+  /** Longest DMA segment of an sg list an IOMMU merged only partly (1 < segments < entries). */
+  splitSeg: number;
+  /** Longest DMA segment of the other lists. */
+  wholeSeg: number;
+  /** Lowest end of a mapping that failed (DMA_MAPPING_ERROR). */
+  failedMinEnd: number;
+  /** A moved mapping an IOMMU could not have made: its DMA address keeps neither the page offset nor the IOVA alignment. */
+  notIova: boolean;
+  /** Every moved mapping lies above 4 GiB and got a DMA address below it (what a 32-bit mask does). */
+  movedUp: boolean;
   /** Mappings the input refers to but never made. */
   earlier: number;
 }
@@ -46,6 +56,8 @@ export type Path = 'direct' | 'swiotlb' | 'force' | 'iommu';
 
 export interface DeviceSetup {
   path: Path;
+  /** Its mappings beyond its mask failed: the machine has no bounce pool. */
+  noPool: boolean;
   maskBits: number;
   coherent: boolean | null;
   maxSeg: number | null;
@@ -81,6 +93,11 @@ export class DeviceTable {
         smallKept: false,
         smallMoved: false,
         maxSeg: 0,
+        splitSeg: 0,
+        wholeSeg: 0,
+        failedMinEnd: Infinity,
+        notIova: false,
+        movedUp: true,
         earlier: 0,
       };
       this.byKernelName.set(kernelName, f);
@@ -103,6 +120,13 @@ export class DeviceTable {
     f.movedMaxDma = Math.max(f.movedMaxDma, dma + size);
     if (small) f.smallMoved = true;
     else f.movedMinEnd = Math.min(f.movedMinEnd, phys + size);
+    if (phys + size <= SZ_4G || dma + size > SZ_4G) f.movedUp = false;
+    if (!couldBeIova(phys, dma, size)) f.notIova = true;
+  }
+
+  /** A mapping that failed: above the device's reach, where no bounce pool helped. */
+  failed(f: DeviceFacts, phys: number, size: number): void {
+    f.failedMinEnd = Math.min(f.failedMinEnd, phys + size);
   }
 
   /** Each device's setup; devices that bounce some mappings locate the bounce pool for the others. */
@@ -122,6 +146,35 @@ export class DeviceTable {
 }
 
 /**
+ * A mask of b bits that lets every mapping ending at or below keptMaxEnd
+ * through (end <= 2^b) and no mapping ending at lostMinEnd or above; 32 when
+ * it fits, else the smallest that does; null when none does.
+ */
+function maskBetween(keptMaxEnd: number, lostMinEnd: number): number | null {
+  const lo = Math.max(24, Math.ceil(Math.log2(Math.max(1, keptMaxEnd))));
+  const fits = (b: number) => 2 ** b >= keptMaxEnd && 2 ** b < lostMinEnd;
+  return fits(32) && lo <= 32 ? 32 : fits(lo) ? lo : null;
+}
+
+/**
+ * dma-iommu keeps the offset in the IOMMU page (iommu_dma_map_phys: iova +
+ * iova_offset(phys)) and asks iova.c for a size-aligned range of a power of
+ * two pages (alloc_iova_fast(…, size_aligned=true), rounded up for the
+ * rcache), so an IOVA is aligned to its own size. A swiotlb slot is only 2 KiB
+ * (or page) aligned and does not keep the page offset unless the device has a
+ * min_align_mask. (Checked for 4 KiB IOMMU pages and up to 32 pages.)
+ */
+function couldBeIova(phys: number, dma: number, size: number): boolean {
+  const off = phys % 4096;
+  if (dma % 4096 !== off) return false;
+  const pages = Math.ceil((size + off) / 4096);
+  if (pages > 32) return true;
+  let p2 = 1;
+  while (p2 < pages) p2 *= 2;
+  return (dma - off) % (p2 * 4096) === 0;
+}
+
+/**
  * dma_addr == phys_addr for every mapping: dma-direct. Some equal, some not:
  * dma-direct bouncing through swiotlb, with the DMA mask (if one does) that
  * separates the buffers it bounced from those it did not. None equal: an
@@ -132,27 +185,53 @@ export function deviceSetup(f: DeviceFacts, arch: Arch, poolLo: number, poolHi: 
   const notes: string[] = [];
   let path: Path = 'direct';
   let maskBits = 64;
-  if (f.identity + f.moved === 0) notes.push('none of its mappings shows both addresses: taken as dma-direct');
-  else if (!f.moved) notes.push('every DMA address is the physical address: dma-direct');
+  if (f.identity + f.moved === 0) {
+    notes.push('none of its mappings shows both addresses: taken as dma-direct');
+    if (f.failedMinEnd < Infinity && f.failedMinEnd > SZ_4G) {
+      maskBits = 32;
+      notes.push('dma_mask=32: its mappings above 4 GiB failed instead of bouncing (no swiotlb pool)');
+    }
+  } else if (!f.moved) {
+    notes.push('every DMA address is the physical address: dma-direct');
+    // mappings above some address failed, those below did not, and none bounced
+    const bits = f.failedMinEnd < Infinity ? maskBetween(f.identityMaxEnd, f.failedMinEnd) : null;
+    if (bits !== null) {
+      maskBits = bits;
+      notes.push(`dma_mask=${bits}: its mappings above 2^${bits} failed instead of bouncing (no swiotlb pool)`);
+    }
+  }
   else if (f.identity) {
     path = 'swiotlb';
     notes.push(`${f.moved} of its ${f.identity + f.moved} mappings got another DMA address than their physical one, ${f.identity} kept it: dma-direct, bouncing through swiotlb`);
     if (f.movedMinEnd < Infinity) {
-      // a mask of b bits keeps every kept mapping (end <= 2^b) and bounces every moved one (end > 2^b)
-      const lo = Math.max(24, Math.ceil(Math.log2(Math.max(1, f.identityMaxEnd))));
-      const fits = (b: number) => 2 ** b >= f.identityMaxEnd && 2 ** b < f.movedMinEnd;
-      const bits = fits(32) && lo <= 32 ? 32 : fits(lo) ? lo : null;
+      const bits = maskBetween(f.identityMaxEnd, f.movedMinEnd);
       if (bits !== null) {
         maskBits = bits;
         notes.push(`dma_mask=${bits}: the buffers it bounced end above 2^${bits}, those it did not below`);
       } else notes.push('no DMA mask explains which mappings bounced: the explorer keeps a 64-bit mask and bounces only what it must');
     }
-  } else if (f.movedMinDma >= poolLo && f.movedMaxDma <= poolHi) {
+  } else if (f.notIova && f.movedUp) {
+    path = 'swiotlb';
+    maskBits = 32;
+    notes.push('every mapping lies above 4 GiB and got a DMA address below it that an IOMMU would not give (page offset or alignment): dma-direct, bouncing through swiotlb with a 32-bit mask');
+  } else if (f.notIova || (f.movedMinDma >= poolLo && f.movedMaxDma <= poolHi)) {
     path = 'force';
-    notes.push('every DMA address falls in the bounce pool other devices use: forced bouncing (swiotlb=force), as for untrusted or confidential-computing devices');
+    notes.push(f.notIova ? 'every mapping got a DMA address an IOMMU would not give (page offset or alignment): forced bouncing (swiotlb=force), as for untrusted or confidential-computing devices' : 'every DMA address falls in the bounce pool other devices use: forced bouncing (swiotlb=force), as for untrusted or confidential-computing devices');
+  } else if (f.movedUp && !isPciName(f.kernelName)) {
+    path = 'swiotlb';
+    maskBits = 32;
+    notes.push('every mapping lies above 4 GiB and got a DMA address below it: dma-direct bouncing through swiotlb with a 32-bit mask (or an IOMMU: the addresses cannot tell; then write iommu=iommu0 instead)');
   } else {
     path = 'iommu';
     notes.push('no DMA address is a physical address: behind an IOMMU (strict or lazy: the addresses cannot tell)');
+    // iova.c hands out IOVAs top-down from the device's limit: the highest one tells the limit
+    const bits = Math.ceil(Math.log2(Math.max(1, f.movedMaxDma)));
+    if (isPciName(f.kernelName)) {
+      if (bits > 32 && bits < 64) maskBits = bits;
+    } else if (bits < 64) {
+      maskBits = Math.max(32, bits);
+      notes.push(`dma_mask=${maskBits}: its IOVAs stay below 2^${maskBits}, where iova.c starts handing them out`);
+    }
   }
   let coherent: boolean | null = null;
   if (arch === 'x86') coherent = null;
@@ -163,9 +242,14 @@ export function deviceSetup(f: DeviceFacts, arch: Arch, poolLo: number, poolHi: 
     coherent = true;
     notes.push(`coherent=true: small unaligned mappings the device may write were not bounced, which on ${arch} only a coherent device gets`);
   } else notes.push('coherence: the addresses cannot tell (the explorer assumes a non-coherent device)');
-  const maxSeg = f.maxSeg > DEFAULT_MAX_SEG ? 2 ** Math.ceil(Math.log2(f.maxSeg)) : null;
+  let maxSeg = f.maxSeg > DEFAULT_MAX_SEG ? 2 ** Math.ceil(Math.log2(f.maxSeg)) : null;
   if (maxSeg) notes.push(`segments of up to ${f.maxSeg} bytes: max_segment_size set to ${maxSeg}`);
-  return { path, maskBits, coherent, maxSeg, notes };
+  if (path === 'iommu' && f.splitSeg && f.wholeSeg <= f.splitSeg) {
+    // the IOMMU merged a list only partly, and no list got longer segments: a segment limit stopped it
+    maxSeg = 2 ** Math.ceil(Math.log2(f.splitSeg));
+    notes.push(`it merged sg entries into segments of at most ${f.splitSeg} bytes: max_segment_size set to ${maxSeg}`);
+  }
+  return { path, maskBits, coherent, maxSeg, notes, noPool: path === 'direct' && maskBits < 64 };
 }
 
 export function pathName(s: DeviceSetup): string {
@@ -195,12 +279,15 @@ export interface MachineChoice {
  * it is in the way, a smaller pool (or none) if that is. Blocks that still
  * cannot be placed (the model's kernel image is at 2–32 MiB) are marked.
  */
-export function chooseMachine(blocks: Block[], messages: Messages): MachineChoice {
+export function chooseMachine(blocks: Block[], messages: Messages, setups?: Map<string, DeviceSetup>): MachineChoice {
   const notes: string[] = [];
+  const all = setups ? [...setups.values()] : [];
+  const noPool = all.some((s) => s.noPool) && !all.some((s) => s.path === 'swiotlb' || s.path === 'force');
   const maxEnd = blocks.reduce((m, b) => Math.max(m, b.base + b.size), 0);
   const ram = Math.min(1024 * GiB, Math.max(8 * GiB, Math.ceil(maxEnd / GiB) * GiB + GiB));
   let cma = 16 * MiB;
-  let swiotlb = 4 * MiB;
+  let swiotlb = noPool ? 0 : 4 * MiB;
+  if (noPool) notes.push('no swiotlb pool: mappings beyond a device\'s reach failed instead of bouncing');
   const low = Math.min(ram, SZ_4G);
   const lowBlocks = blocks.filter((b) => b.base < low && b.base + b.size > KERNEL_IMAGE.end);
   let layout = bootLayout({ ram, cma, swiotlb });

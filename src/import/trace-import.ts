@@ -197,14 +197,27 @@ class DeviceBook {
     if (a.virt) this.allocsByVirt.set(a.virt, a);
   }
 
-  /** The live allocation a free releases: by DMA address, else by CPU address. */
-  takeAlloc(dma: number, virt: string | null): Alloc | null {
-    const a = this.allocs.get(dma) ?? (virt ? this.allocsByVirt.get(virt) : undefined);
-    if (!a) return null;
-    this.allocs.delete(a.dma);
-    if (a.virt) this.allocsByVirt.delete(a.virt);
-    this.deadAllocs.set(a.dma, a);
-    return a;
+  /**
+   * What a free names: the allocation of its DMA address (which it releases,
+   * as dma-debug finds its entry by DMA address) and the one of its CPU
+   * address (the same one, unless the driver mixed up two).
+   */
+  takeAlloc(dma: number, virt: string | null): { byDma: Alloc; byCpu: Alloc } | null {
+    const byDma = this.allocs.get(dma) ?? (virt ? this.allocsByVirt.get(virt) : undefined);
+    if (!byDma) return null;
+    const byCpu = (virt ? this.allocsByVirt.get(virt) : undefined) ?? byDma;
+    this.allocs.delete(byDma.dma);
+    if (byDma.virt && this.allocsByVirt.get(byDma.virt) === byDma) this.allocsByVirt.delete(byDma.virt);
+    this.deadAllocs.set(byDma.dma, byDma);
+    return { byDma, byCpu };
+  }
+
+  /** A live (or freed) allocation containing dma: a sync of dma_alloc_noncoherent memory, or an unmap with the wrong function. */
+  allocAt(dma: number): Alloc | null {
+    const exact = this.allocs.get(dma) ?? this.deadAllocs.get(dma);
+    if (exact) return exact;
+    for (const a of this.allocs.values()) if (dma >= a.dma && dma < a.dma + a.size) return a;
+    return null;
   }
 }
 
@@ -225,8 +238,8 @@ type Earlier =
  * total is known: each entry but the last is assumed to run to the end of its
  * page (how page-backed lists are built), the last gets the rest.
  */
-export function sgEntryLengths(phys: readonly number[], sizes: readonly number[], ents: number): { lengths: number[]; inferred: boolean } {
-  if (sizes.length === phys.length && ents === phys.length) return { lengths: [...sizes], inferred: false };
+export function sgEntryLengths(phys: readonly number[], sizes: readonly number[], ents: number, nents = phys.length): { lengths: number[]; inferred: boolean } {
+  if (sizes.length === phys.length && ents === nents) return { lengths: [...sizes], inferred: false };
   const total = sizes.reduce((a, b) => a + b, 0);
   return { lengths: guessLengths(phys, total), inferred: true };
 }
@@ -419,6 +432,7 @@ class Scan {
         this.regions.add(ev.phys, ev.size, line);
         if (ev.dma === MAPPING_ERROR) {
           b.lastFailed = `h${line}`;
+          this.table.failed(f, ev.phys, ev.size);
           return;
         }
         this.evidence(f, ev.phys, ev.dma, ev.size, ev.dir);
@@ -426,19 +440,23 @@ class Scan {
         return;
       case 'unmap':
         if (ev.resource || b.resources.delete(ev.dma) || ev.dma === MAPPING_ERROR) return;
-        if (b.unmapExact(ev.dma, ev.size, ev.dir) || b.containing(ev.dma, ev.size) || b.deadAt(ev.dma)) return;
+        if (b.unmapExact(ev.dma, ev.size, ev.dir) || b.containing(ev.dma, ev.size) || b.deadAt(ev.dma) || b.allocAt(ev.dma)) return;
         this.addEarlier(f, b, { kind: 'single', dev: ev.dev, handle: `h${line}_before`, dma: ev.dma, size: ev.size, dir: ev.dir, line, what: `${ev.event} of 0x${ev.dma.toString(16)}` }, messages);
         b.unmapExact(ev.dma, ev.size, ev.dir);
         return;
       case 'sync':
-        if (b.containing(ev.dma, ev.size) || b.deadAt(ev.dma)) return;
+        if (b.containing(ev.dma, ev.size) || b.deadAt(ev.dma) || b.allocAt(ev.dma)) return;
         this.addEarlier(f, b, { kind: 'single', dev: ev.dev, handle: `h${line}_before`, dma: ev.dma, size: ev.size, dir: ev.dir, line, what: `a sync of 0x${ev.dma.toString(16)}` }, messages);
         return;
       case 'map_sg': {
-        const { lengths } = sgEntryLengths(ev.phys, ev.sizes, ev.ents);
+        const { lengths } = sgEntryLengths(ev.phys, ev.sizes, ev.ents, ev.nents);
         ev.phys.forEach((p, i) => this.regions.add(p, lengths[i]!, line));
-        if (ev.ents === ev.nents && !ev.truncated) ev.phys.forEach((p, i) => this.evidence(f, p, ev.dma[i]!, ev.sizes[i]!, ev.dir));
-        else for (const s of ev.sizes) f.maxSeg = Math.max(f.maxSeg, s);
+        // entry i is segment i when nothing merged; else only the first segment starts at the first entry
+        const pairs = ev.ents === ev.nents ? Math.min(ev.phys.length, ev.dma.length) : Math.min(1, ev.phys.length, ev.dma.length);
+        for (let i = 0; i < pairs; i++) this.evidence(f, ev.phys[i]!, ev.dma[i]!, ev.sizes[i]!, ev.dir);
+        for (const s of ev.sizes) f.maxSeg = Math.max(f.maxSeg, s);
+        if (!ev.truncated && ev.ents > 1 && ev.ents < ev.nents) f.splitSeg = Math.max(f.splitSeg, ...ev.sizes);
+        else f.wholeSeg = Math.max(f.wholeSeg, ...ev.sizes);
         for (const l of lengths) f.maxSeg = Math.max(f.maxSeg, l);
         b.addSg({ name: `sg${line}`, phys: ev.phys, dma0: ev.dma[0] ?? -1, entries: ev.phys.length, line });
         return;
@@ -510,7 +528,7 @@ class Scan {
       else if (e.kind === 'sg' && (direct || e.physKnown)) e.phys.forEach((p, i) => this.regions.add(p, e.lengths[i]!, e.line));
     }
     const blocks = this.regions.blocks();
-    const machine = chooseMachine(blocks, reader.messages);
+    const machine = chooseMachine(blocks, reader.messages, setups);
     return { arch, kernel, eraLabel: reader.eraLabel(), format: reader.format(), devices: this.table.byKernelName, setups, blocks, earlier: this.earlier, machine };
   }
 }
@@ -749,9 +767,12 @@ class Writer {
           this.comment(`${ann()}: ${ev.api === 'coherent' ? 'dma_free_coherent' : 'dma_free_noncoherent'} of NULL: nothing to free`);
           return;
         }
-        const a = book.takeAlloc(ev.dma, ev.virt) ?? book.deadAllocs.get(ev.dma)!;
-        if (ev.api === 'coherent') this.stmt(`dma_free_coherent(${dev}, ${ev.size}, ${a.cpu}, ${a.handle})`, ann());
-        else this.stmt(`dma_free_noncoherent(${dev}, ${ev.size}, ${a.cpu}, ${a.handle}, ${dirConstant(ev.dir)})`, ann());
+        const taken = book.takeAlloc(ev.dma, ev.virt);
+        const dead = book.deadAllocs.get(ev.dma)!;
+        const cpu = taken ? taken.byCpu.cpu : dead.cpu;
+        const handle = taken ? taken.byDma.handle : dead.handle;
+        if (ev.api === 'coherent') this.stmt(`dma_free_coherent(${dev}, ${ev.size}, ${cpu}, ${handle})`, ann());
+        else this.stmt(`dma_free_noncoherent(${dev}, ${ev.size}, ${cpu}, ${handle}, ${dirConstant(ev.dir)})`, ann());
         return;
       }
       case 'alloc_sgt': {
@@ -777,7 +798,7 @@ class Writer {
 
   private mapSg(r: ReadLine, dev: string, book: DeviceBook): void {
     const ev = r.ev as Extract<DmaEvent, { kind: 'map_sg' }>;
-    const { lengths, inferred } = sgEntryLengths(ev.phys, ev.sizes, ev.ents);
+    const { lengths, inferred } = sgEntryLengths(ev.phys, ev.sizes, ev.ents, ev.nents);
     const name = `sg${r.line}`;
     const notes: string[] = [];
     if (inferred) notes.push('entry lengths inferred from the segments');
@@ -800,12 +821,14 @@ class Writer {
     if (s) return s.handle;
     const c = book.containing(dma, size) ?? book.deadAt(dma);
     if (c) return refText(c, dma);
+    const a = book.allocAt(dma);
+    if (a) return refText(a, dma);
     // made before the trace began: written in the preamble and put in the book there
     return `0x${dma.toString(16)}`;
   }
 
   private syncRef(book: DeviceBook, dma: number, size: number): string {
-    const c = book.containing(dma, size) ?? book.deadAt(dma);
+    const c = book.containing(dma, size) ?? book.deadAt(dma) ?? book.allocAt(dma);
     return c ? refText(c, dma) : `0x${dma.toString(16)}`;
   }
 
@@ -850,7 +873,7 @@ class Writer {
 }
 
 /** `h57`, `h57 + 0x40`, or `h57 - 0x10`. */
-function refText(s: Single, dma: number): string {
+function refText(s: { handle: string; dma: number }, dma: number): string {
   const off = dma - s.dma;
   return off === 0 ? s.handle : off > 0 ? `${s.handle} + ${hex(off)}` : `${s.handle} - ${hex(-off)}`;
 }
