@@ -60,7 +60,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (argv.includes('-h') || argv.includes('--help') || argv[0] === 'help') return { kind: 'help' };
   if (argv.length === 0) return { kind: 'usage', message: 'missing command (expected: run FILE)' };
   const [command, ...rest] = argv;
-  if (command !== 'run' && command !== 'import') return { kind: 'usage', message: `unknown command '${command}' (expected: run FILE)` };
+  if (command !== 'run' && command !== 'import') return { kind: 'usage', message: `unknown command '${command}' (expected: run FILE or import FILE)` };
   let file: string | undefined;
   let json = false;
   let events = true;

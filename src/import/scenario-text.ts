@@ -52,7 +52,7 @@ export function annotation(line: number, time?: string, task?: string, notes: re
 
 /** The trace line an imported statement came from, read back from its comment; null if it has none. */
 export function traceLineOf(sourceLine: string): number | null {
-  const m = /#.*\btrace line (\d+)\b/.exec(sourceLine);
+  const m = /#\s*trace line (\d+)\b/.exec(sourceLine);
   return m ? Number(m[1]) : null;
 }
 
