@@ -35,7 +35,10 @@ export function dirConstant(d: TraceDir): string {
 /** The trace's attribute names the language knows (others are noted, not passed). */
 const KNOWN_ATTRS: ReadonlySet<string> = new Set(DMA_ATTRS.map((a) => a.replace(/^DMA_ATTR_/, '')));
 
+const NO_ATTRS = { arg: '', dropped: [] as string[] };
+
 export function attrsArg(attrs: readonly string[]): { arg: string; dropped: string[] } {
+  if (attrs.length === 0) return NO_ATTRS;
   const known = attrs.filter((a) => KNOWN_ATTRS.has(a)).map((a) => `DMA_ATTR_${a}`);
   const dropped = attrs.filter((a) => !KNOWN_ATTRS.has(a));
   return { arg: known.length ? known.join(' | ') : '', dropped };
@@ -46,8 +49,10 @@ export const TRACE_LINE_TAG = 'trace line';
 
 /** `trace line 57 · 256.128733 kworker/0:1-123` (+ notes). */
 export function annotation(line: number, time?: string, task?: string, notes: readonly string[] = []): string {
-  const where = [time, task].filter(Boolean).join(' ');
-  return [`${TRACE_LINE_TAG} ${line}`, where, ...notes].filter(Boolean).join(' · ');
+  let s = `${TRACE_LINE_TAG} ${line}`;
+  if (time || task) s += ` · ${time && task ? `${time} ${task}` : (time ?? task)}`;
+  for (const n of notes) if (n) s += ` · ${n}`;
+  return s;
 }
 
 /** The trace line an imported statement came from, read back from its comment; null if it has none. */

@@ -2,7 +2,7 @@
  * One dma trace event as data: the fields of its TP_printk (trace-format.ts)
  * decoded into numbers, whatever the era's name for the event.
  */
-import { FieldError, arrayValue, decValue, dirValue, flagsValue, hexValue, ratioValue, type RawEvent, type TraceDir } from './trace-format.ts';
+import { FieldError, arrayValue, decValue, dirValue, field, flagsValue, hexValue, ratioValue, type RawEvent, type TraceDir } from './trace-format.ts';
 
 interface Common {
   dev: string;
@@ -45,25 +45,27 @@ export function decodeEvent(raw: RawEvent): DecodeResult {
 }
 
 function decode(raw: RawEvent): DmaEvent {
-  const f = raw.fields;
   const dev = raw.device;
-  const dir = f.dir === undefined ? 'BIDIRECTIONAL' : dirValue(f.dir);
+  const d = field(raw, 'dir');
+  const dir = d === undefined ? 'BIDIRECTIONAL' : dirValue(d);
   const name = raw.format.event;
   switch (raw.format.kind) {
     case 'map': {
-      const attrs = flagsValue(f.attrs ?? '');
-      return { kind: 'map', event: name, dev, dir, resource: name === 'dma_map_resource' || attrs.includes('MMIO'), dma: hexValue('dma_addr', f.dma_addr!), size: decValue('size', f.size!), phys: hexValue('phys_addr', f.phys_addr!), attrs };
+      const attrs = flagsValue(field(raw, 'attrs') ?? '');
+      return { kind: 'map', event: name, dev, dir, resource: name === 'dma_map_resource' || attrs.includes('MMIO'), dma: hexValue('dma_addr', field(raw, 'dma_addr')!), size: decValue('size', field(raw, 'size')!), phys: hexValue('phys_addr', field(raw, 'phys_addr')!), attrs };
     }
     case 'unmap': {
-      const attrs = flagsValue(f.attrs ?? '');
-      return { kind: 'unmap', event: name, dev, dir, resource: name === 'dma_unmap_resource' || attrs.includes('MMIO'), dma: hexValue('dma_addr', f.dma_addr!), size: decValue('size', f.size!), attrs };
+      const attrs = flagsValue(field(raw, 'attrs') ?? '');
+      return { kind: 'unmap', event: name, dev, dir, resource: name === 'dma_unmap_resource' || attrs.includes('MMIO'), dma: hexValue('dma_addr', field(raw, 'dma_addr')!), size: decValue('size', field(raw, 'size')!), attrs };
     }
     case 'map_sg': {
-      const phys = arrayValue('phys_addrs', f.phys_addrs!);
-      const dma = arrayValue('dma_addrs', f.dma_addrs!);
-      const sizes = arrayValue('sizes', f.sizes!);
-      const n = f.nents !== undefined ? ratioValue('nents', f.nents) : null;
-      const e = f.ents !== undefined ? ratioValue('ents', f.ents) : null;
+      const phys = arrayValue('phys_addrs', field(raw, 'phys_addrs')!);
+      const dma = arrayValue('dma_addrs', field(raw, 'dma_addrs')!);
+      const sizes = arrayValue('sizes', field(raw, 'sizes')!);
+      const nt = field(raw, 'nents');
+      const et = field(raw, 'ents');
+      const n = nt !== undefined ? ratioValue('nents', nt) : null;
+      const e = et !== undefined ? ratioValue('ents', et) : null;
       if (dma.length !== sizes.length) throw new FieldError(`dma_addrs has ${dma.length} entries but sizes ${sizes.length}`);
       return {
         kind: 'map_sg',
@@ -75,35 +77,35 @@ function decode(raw: RawEvent): DmaEvent {
         nents: n ? n.full : phys.length,
         ents: e ? e.full : dma.length,
         truncated: !!e?.truncated || !!n?.truncated || (n !== null && n.full > n.shown) || (e !== null && e.full > e.shown),
-        attrs: flagsValue(f.attrs ?? ''),
+        attrs: flagsValue(field(raw, 'attrs') ?? ''),
       };
     }
     case 'map_sg_err':
       // the kernel prints the physical addresses under the name dma_addrs
-      return { kind: 'map_sg_err', dev, dir, phys: arrayValue('dma_addrs', f.dma_addrs!), err: decValue('err', f.err!), attrs: flagsValue(f.attrs ?? '') };
+      return { kind: 'map_sg_err', dev, dir, phys: arrayValue('dma_addrs', field(raw, 'dma_addrs')!), err: decValue('err', field(raw, 'err')!), attrs: flagsValue(field(raw, 'attrs') ?? '') };
     case 'unmap_sg':
-      return { kind: 'unmap_sg', dev, dir, phys: arrayValue('phys_addrs', f.phys_addrs!), attrs: flagsValue(f.attrs ?? '') };
+      return { kind: 'unmap_sg', dev, dir, phys: arrayValue('phys_addrs', field(raw, 'phys_addrs')!), attrs: flagsValue(field(raw, 'attrs') ?? '') };
     case 'sync':
-      return { kind: 'sync', dev, dir, forCpu: name.endsWith('_for_cpu'), dma: hexValue('dma_addr', f.dma_addr!), size: decValue('size', f.size!) };
+      return { kind: 'sync', dev, dir, forCpu: name.endsWith('_for_cpu'), dma: hexValue('dma_addr', field(raw, 'dma_addr')!), size: decValue('size', field(raw, 'size')!) };
     case 'sync_sg': {
-      const dma = arrayValue('dma_addrs', f.dma_addrs!);
-      const sizes = arrayValue('sizes', f.sizes!);
+      const dma = arrayValue('dma_addrs', field(raw, 'dma_addrs')!);
+      const sizes = arrayValue('sizes', field(raw, 'sizes')!);
       if (dma.length !== sizes.length) throw new FieldError(`dma_addrs has ${dma.length} entries but sizes ${sizes.length}`);
       return { kind: 'sync_sg', dev, dir, forCpu: name.endsWith('_for_cpu'), dma, sizes };
     }
     case 'alloc': {
       // 6.12-rc1..rc3 printed phys_addr instead of virt_addr: as an identity it serves the same purpose
-      const virt = f.virt_addr !== undefined ? pointer(f.virt_addr) : f.phys_addr !== undefined ? pointer(f.phys_addr) : null;
+      const virt = field(raw, 'virt_addr') !== undefined ? pointer(field(raw, 'virt_addr')) : field(raw, 'phys_addr') !== undefined ? pointer(field(raw, 'phys_addr')) : null;
       const api = name === 'dma_alloc' ? 'coherent' : name === 'dma_alloc_pages' ? 'pages' : 'sgt';
-      return { kind: 'alloc', api, dev, dir, dma: hexValue('dma_addr', f.dma_addr!), size: decValue('size', f.size!), virt, flags: flagsValue(f.flags ?? ''), attrs: flagsValue(f.attrs ?? '') };
+      return { kind: 'alloc', api, dev, dir, dma: hexValue('dma_addr', field(raw, 'dma_addr')!), size: decValue('size', field(raw, 'size')!), virt, flags: flagsValue(field(raw, 'flags') ?? ''), attrs: flagsValue(field(raw, 'attrs') ?? '') };
     }
     case 'free': {
-      const virt = f.virt_addr !== undefined ? pointer(f.virt_addr) : f.phys_addr !== undefined ? pointer(f.phys_addr) : null;
-      return { kind: 'free', api: name === 'dma_free' ? 'coherent' : 'pages', dev, dir, dma: hexValue('dma_addr', f.dma_addr!), size: decValue('size', f.size!), virt, attrs: flagsValue(f.attrs ?? '') };
+      const virt = field(raw, 'virt_addr') !== undefined ? pointer(field(raw, 'virt_addr')) : field(raw, 'phys_addr') !== undefined ? pointer(field(raw, 'phys_addr')) : null;
+      return { kind: 'free', api: name === 'dma_free' ? 'coherent' : 'pages', dev, dir, dma: hexValue('dma_addr', field(raw, 'dma_addr')!), size: decValue('size', field(raw, 'size')!), virt, attrs: flagsValue(field(raw, 'attrs') ?? '') };
     }
     case 'alloc_sgt':
-      return { kind: 'alloc_sgt', dev, dir, dma: hexValue('dma_addr', f.dma_addr!), size: decValue('size', f.size!), phys: arrayValue('phys_addrs', f.phys_addrs!), flags: flagsValue(f.flags ?? ''), attrs: flagsValue(f.attrs ?? '') };
+      return { kind: 'alloc_sgt', dev, dir, dma: hexValue('dma_addr', field(raw, 'dma_addr')!), size: decValue('size', field(raw, 'size')!), phys: arrayValue('phys_addrs', field(raw, 'phys_addrs')!), flags: flagsValue(field(raw, 'flags') ?? ''), attrs: flagsValue(field(raw, 'attrs') ?? '') };
     case 'free_sgt':
-      return { kind: 'free_sgt', dev, dir, dma: hexValue('dma_addr', f.dma_addr!), size: decValue('size', f.size!), phys: arrayValue('phys_addrs', f.phys_addrs!) };
+      return { kind: 'free_sgt', dev, dir, dma: hexValue('dma_addr', field(raw, 'dma_addr')!), size: decValue('size', field(raw, 'size')!), phys: arrayValue('phys_addrs', field(raw, 'phys_addrs')!) };
   }
 }

@@ -81,6 +81,12 @@ export interface EventFormat {
   eras: readonly EraId[];
   /** Commit (and what it did) that gave this event this text. */
   source: string;
+  /** `^(device) key1=(\S*) key2=(\S*)…$`: reads a payload whose values hold no spaces (the kernel's own text). */
+  re: RegExp;
+  /** The same, a value running to the next ` key=` (trace-cmd's arrays, ` [TRUNCATED]`). */
+  reSpaced: RegExp;
+  /** Key → index of its value in a match of `re` / `reSpaced`. */
+  at: Readonly<Record<string, number>>;
 }
 
 const ALL: readonly EraId[] = ['6.12-rc', '6.12', '6.13', '6.18'];
@@ -89,7 +95,11 @@ const FROM_613: readonly EraId[] = ['6.13', '6.18'];
 
 function fmt(event: string, kind: EventKind, printk: string, eras: readonly EraId[], source: string): EventFormat {
   const keys = [...printk.matchAll(/ ([a-z_]+)=/g)].map((m) => m[1]!);
-  return { event, kind, printk, keys, eras, source };
+  const re = new RegExp(`^(\\S+)${keys.map((k) => ` ${k}=(\\S*)`).join('')}\\s*$`);
+  const reSpaced = new RegExp(`^(\\S+)${keys.map((k) => ` ${k}=(.*?)`).join('')}\\s*$`);
+  const at: Record<string, number> = {};
+  keys.forEach((k, i) => (at[k] = i + 2));
+  return { event, kind, printk, keys, eras, source, re, reSpaced, at };
 }
 
 const MAP = '%s dir=%s dma_addr=%llx size=%zu phys_addr=%llx attrs=%s';
@@ -192,51 +202,47 @@ export function lostEvents(line: string): number | null {
 // ---------------------------------------------------------------------------
 // One event's fields
 
-/** The fields of one event, by key, as text. */
+/** One event's text: its format and the match holding each key's value (at format.at[key]). */
 export interface RawEvent {
   format: EventFormat;
   device: string;
-  fields: Record<string, string>;
+  values: RegExpExecArray;
+}
+
+/** A key's value in a raw event, or undefined when its format has no such key. */
+export function field(raw: RawEvent, key: string): string | undefined {
+  const i = raw.format.at[key];
+  return i === undefined ? undefined : raw.values[i];
 }
 
 export type FieldsResult = { ok: true; event: RawEvent } | { ok: false; message: string };
 
-/**
- * Split a payload into the device name and the values of `format.keys`: each
- * value runs from its `key=` to the next key's ` key=`, so a value may hold
- * spaces (trace-cmd's arrays, ` [TRUNCATED]`).
- */
-function splitFields(payload: string, format: EventFormat): { fields: Record<string, string>; device: string } | { matched: number } {
+/** How many of a format's keys a payload has, in order, right after the device name (for saying what is missing). */
+function keysFound(payload: string, format: EventFormat): number {
   const devEnd = payload.indexOf(' ');
-  if (devEnd <= 0) return { matched: 0 };
-  const device = payload.slice(0, devEnd);
-  const fields: Record<string, string> = {};
+  if (devEnd <= 0) return 0;
   let pos = devEnd;
-  let valueStart = -1;
-  let prevKey = '';
   for (let i = 0; i < format.keys.length; i++) {
-    const key = format.keys[i]!;
-    const marker = ` ${key}=`;
-    const at = payload.indexOf(marker, pos);
-    if (at < 0 || (i === 0 && at !== devEnd)) return { matched: i };
-    if (i > 0) fields[prevKey] = payload.slice(valueStart, at);
-    valueStart = at + marker.length;
-    pos = valueStart;
-    prevKey = key;
+    const at = payload.indexOf(` ${format.keys[i]}=`, pos);
+    if (at < 0 || (i === 0 && at !== devEnd)) return i;
+    pos = at + format.keys[i]!.length + 2;
   }
-  fields[prevKey] = payload.slice(valueStart).trimEnd();
-  return { fields, device };
+  return format.keys.length;
 }
 
 /** Read a dma event's payload with the newest format of its name that fits. */
 export function parseFields(event: string, payload: string): FieldsResult {
   const formats = FORMATS_BY_EVENT.get(event);
   if (!formats) return { ok: false, message: `'${event}' is not a dma event` };
+  for (const format of formats) {
+    const m = format.re.exec(payload) ?? format.reSpaced.exec(payload);
+    if (m) return { ok: true, event: { format, device: m[1]!, values: m } };
+  }
+  // none fits: find the one that got furthest, to say what is missing
   let best = { matched: -1, format: formats[0]! };
   for (const format of formats) {
-    const r = splitFields(payload, format);
-    if ('fields' in r) return { ok: true, event: { format, device: r.device, fields: r.fields } };
-    if (r.matched > best.matched) best = { matched: r.matched, format };
+    const n = keysFound(payload, format);
+    if (n > best.matched) best = { matched: n, format };
   }
   const want = best.format.keys.map((k) => `${k}=…`).join(' ');
   if (payload.indexOf(' ') <= 0) return { ok: false, message: `${event}: no device name and fields (expected "<device> ${want}")` };
@@ -254,26 +260,27 @@ export class FieldError extends Error {}
 
 /** %llx / %lx (no 0x in the kernel's text; tolerated). ffffffffffffffff is DMA_MAPPING_ERROR. */
 export function hexValue(key: string, text: string): number {
-  const t = text.trim();
-  const m = /^(?:0x)?([0-9a-fA-F]{1,16})$/.exec(t);
-  if (!m) throw new FieldError(`garbled ${key} '${short(t)}' (hexadecimal expected)`);
-  const digits = m[1]!.replace(/^0+(?=.)/, '');
-  if (/^f{16}$/i.test(digits)) return MAPPING_ERROR;
-  const v = parseInt(digits, 16);
-  if (v > Number.MAX_SAFE_INTEGER) throw new FieldError(`${key} 0x${digits} is beyond what the explorer models (2^53)`);
+  const t = text.charCodeAt(0) === 48 && (text.charCodeAt(1) | 32) === 120 ? text.slice(2) : text;
+  if (t.length === 0 || t.length > 16 || !HEX.test(t)) throw new FieldError(`garbled ${key} '${short(text.trim())}' (hexadecimal expected)`);
+  if (t.length === 16 && (t === 'ffffffffffffffff' || t.toLowerCase() === 'ffffffffffffffff')) return MAPPING_ERROR;
+  const v = parseInt(t, 16);
+  if (v > Number.MAX_SAFE_INTEGER) throw new FieldError(`${key} 0x${t} is beyond what the explorer models (2^53)`);
   return v;
 }
 
+const HEX = /^[0-9a-fA-F]+$/;
+const DEC = /^-?\d{1,15}$/;
+
 /** %zu / %d. */
 export function decValue(key: string, text: string): number {
-  const t = text.trim();
-  if (!/^-?\d{1,15}$/.test(t)) throw new FieldError(`garbled ${key} '${short(t)}' (a decimal number expected)`);
+  const t = text;
+  if (!DEC.test(t)) throw new FieldError(`garbled ${key} '${short(t)}' (a decimal number expected)`);
   return Number(t);
 }
 
 export function dirValue(text: string): TraceDir {
-  const t = text.trim();
-  if ((DIR_NAMES as readonly string[]).includes(t)) return t as TraceDir;
+  const t = text;
+  if (t === 'TO_DEVICE' || t === 'FROM_DEVICE' || t === 'BIDIRECTIONAL' || t === 'NONE') return t;
   // libtraceevent prints the enum value when it cannot resolve the symbol
   if (/^[0-3]$/.test(t)) return DIR_NAMES[Number(t)]!;
   throw new FieldError(`garbled dir '${short(t)}' (expected ${DIR_NAMES.join(', ')})`);
@@ -300,9 +307,11 @@ export function arrayValue(key: string, text: string): number[] {
 }
 
 /** __print_flags(attrs, "|", …): the names without DMA_ATTR_, or a leftover 0x… . */
+const NO_FLAGS: string[] = [];
+
 export function flagsValue(text: string): string[] {
-  const t = text.trim();
-  return t === '' || t === 'none' || t === '0' ? [] : t.split('|');
+  const t = text;
+  return t === '' || t === 'none' || t === '0' ? NO_FLAGS : t.split('|');
 }
 
 /** `%d/%d` of the capped dma_map_sg, with its optional " [TRUNCATED]". */

@@ -545,14 +545,42 @@ interface Plan {
   machine: MachineChoice;
 }
 
+/**
+ * Lines of output, joined a few thousand at a time: a million short strings
+ * (and the concatenations they are built from) would live until the end and
+ * make every garbage collection walk them.
+ */
+class Output {
+  private buf: string[] = [];
+  private readonly chunks: string[] = [];
+
+  push(...lines: string[]): void {
+    for (const l of lines) this.buf.push(l);
+    if (this.buf.length >= 4096) this.flush();
+  }
+
+  private flush(): void {
+    if (this.buf.length) this.chunks.push(this.buf.join('\n'));
+    this.buf = [];
+  }
+
+  /** Everything pushed so far, one line per line, without a final newline ('' when nothing). */
+  take(): string {
+    this.flush();
+    const all = this.chunks.join('\n');
+    this.chunks.length = 0;
+    return all;
+  }
+}
+
 /** Pass 2: the scenario. */
 class Writer {
-  private readonly out: string[] = [];
+  private out = new Output();
   private readonly books = new Map<string, DeviceBook>();
   private steps = 0;
 
   /** The preamble (device setup, memory, earlier mappings): written first, so the book knows them. */
-  private readonly pre: string[];
+  private readonly pre: string;
 
   constructor(
     private readonly plan: Plan,
@@ -561,7 +589,7 @@ class Writer {
   ) {
     for (const name of plan.devices.keys()) this.books.set(name, new DeviceBook());
     this.preamble();
-    this.pre = this.out.splice(0);
+    this.pre = this.out.take();
   }
 
   private stmt(text: string, note?: string): void {
@@ -667,16 +695,19 @@ class Writer {
     return s.path === 'iommu' && !!this.opts.checkIova && this.plan.devices.get(kernelName)!.earlier === 0;
   }
 
+  private ann(r: ReadLine, notes: string[] = []): string {
+    return annotation(r.line, r.time, r.task, notes);
+  }
+
   event(r: ReadLine): void {
     const { ev, line } = r;
     const book = this.books.get(ev.dev)!;
     const dev = this.dev(ev.dev);
-    const ann = (notes: string[] = []) => annotation(line, r.time, r.task, notes);
     switch (ev.kind) {
       case 'map': {
         if (ev.resource) {
           book.resources.set(ev.dma, line);
-          this.comment(`${ann()}: ${ev.event} ${ev.dev} ${hex(ev.phys)} (device memory, MMIO) → ${hex(ev.dma)}: not modelled`);
+          this.comment(`${this.ann(r)}: ${ev.event} ${ev.dev} ${hex(ev.phys)} (device memory, MMIO) → ${hex(ev.dma)}: not modelled`);
           return;
         }
         const p = this.ptr(ev.phys)!;
@@ -686,34 +717,34 @@ class Writer {
         const call = `h${line} = dma_map_page(${dev}, ${p.block.name}, ${offText(p.off)}, ${ev.size}, ${dirConstant(ev.dir)}${arg ? `, ${arg}` : ''})`;
         if (ev.dma === MAPPING_ERROR) {
           book.lastFailed = `h${line}`;
-          this.stmt(`${call} => DMA_MAPPING_ERROR`, ann(notes));
+          this.stmt(`${call} => DMA_MAPPING_ERROR`, this.ann(r, notes));
           return;
         }
         book.addSingle({ handle: `h${line}`, dma: ev.dma, size: ev.size, dir: ev.dir, line });
-        if (this.checkable(ev.dev, ev.phys, ev.dma)) this.stmt(`${call} => ${hex(ev.dma)}`, ann(notes));
-        else this.stmt(call, ann([`kernel: ${hex(ev.dma)}${ev.dma === ev.phys ? '' : this.plan.setups.get(ev.dev)!.path === 'iommu' ? ' (IOVA)' : ' (bounce slot)'}`, ...notes]));
+        if (this.checkable(ev.dev, ev.phys, ev.dma)) this.stmt(`${call} => ${hex(ev.dma)}`, this.ann(r, notes));
+        else this.stmt(call, this.ann(r, [`kernel: ${hex(ev.dma)}${ev.dma === ev.phys ? '' : this.plan.setups.get(ev.dev)!.path === 'iommu' ? ' (IOVA)' : ' (bounce slot)'}`, ...notes]));
         return;
       }
       case 'unmap': {
         if (ev.resource || book.resources.delete(ev.dma)) {
-          this.comment(`${ann()}: ${ev.event} ${ev.dev} ${hex(ev.dma)}: not modelled`);
+          this.comment(`${this.ann(r)}: ${ev.event} ${ev.dev} ${hex(ev.dma)}: not modelled`);
           return;
         }
         const { arg } = attrsArg(ev.attrs);
         const tail = `${ev.size}, ${dirConstant(ev.dir)}${arg ? `, ${arg}` : ''})`;
         const api = 'dma_unmap_page';
         if (ev.dma === MAPPING_ERROR) {
-          if (book.lastFailed) this.stmt(`${api}(${dev}, ${book.lastFailed}, ${tail}`, ann(['unmaps the DMA_MAPPING_ERROR of a failed map']));
-          else this.comment(`${ann()}: ${ev.event} of DMA_MAPPING_ERROR, after no failed map in this trace: not replayed`);
+          if (book.lastFailed) this.stmt(`${api}(${dev}, ${book.lastFailed}, ${tail}`, this.ann(r, ['unmaps the DMA_MAPPING_ERROR of a failed map']));
+          else this.comment(`${this.ann(r)}: ${ev.event} of DMA_MAPPING_ERROR, after no failed map in this trace: not replayed`);
           return;
         }
         const ref = this.unmapRef(book, ev.dma, ev.size, ev.dir);
-        this.stmt(`${api}(${dev}, ${ref}, ${tail}`, ann());
+        this.stmt(`${api}(${dev}, ${ref}, ${tail}`, this.ann(r));
         return;
       }
       case 'sync': {
         const ref = this.syncRef(book, ev.dma, ev.size);
-        this.stmt(`${ev.forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device'}(${dev}, ${ref}, ${ev.size}, ${dirConstant(ev.dir)})`, ann());
+        this.stmt(`${ev.forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device'}(${dev}, ${ref}, ${ev.size}, ${dirConstant(ev.dir)})`, this.ann(r));
         return;
       }
       case 'map_sg':
@@ -721,76 +752,76 @@ class Writer {
       case 'map_sg_err': {
         const lengths = guessLengths(ev.phys, 0);
         const name = `sg${line}`;
-        this.stmt(`${name} = sg_table(${ev.phys.map((ph, i) => `${this.ptr(ph)!.text}, ${lengths[i]}`).join(', ')})`, ann(['entry lengths are not in the trace']));
-        this.stmt(`dma_map_sg(${dev}, ${name}, ${dirConstant(ev.dir)}) => 0`, ann([`kernel: err=${ev.err}, so dma_map_sg returned 0 (only errors other than -EINVAL, -ENOMEM, -EIO and -EREMOTEIO are traced)`]));
+        this.stmt(`${name} = sg_table(${ev.phys.map((ph, i) => `${this.ptr(ph)!.text}, ${lengths[i]}`).join(', ')})`, this.ann(r, ['entry lengths are not in the trace']));
+        this.stmt(`dma_map_sg(${dev}, ${name}, ${dirConstant(ev.dir)}) => 0`, this.ann(r, [`kernel: err=${ev.err}, so dma_map_sg returned 0 (only errors other than -EINVAL, -ENOMEM, -EIO and -EREMOTEIO are traced)`]));
         return;
       }
       case 'unmap_sg': {
         const s = book.sgByPhys.get(ev.phys[0] ?? -1) ?? book.sgDeadByPhys.get(ev.phys[0] ?? -1);
         if (!s) {
-          this.comment(`${ann()}: dma_unmap_sg ${ev.dev} of an empty list: not replayed`);
+          this.comment(`${this.ann(r)}: dma_unmap_sg ${ev.dev} of an empty list: not replayed`);
           return;
         }
         if (book.sgByPhys.get(ev.phys[0]!) === s) book.dropSg(s);
         const nents = ev.phys.length !== s.entries ? `, nents=${ev.phys.length}` : '';
         const { arg } = attrsArg(ev.attrs);
-        this.stmt(`dma_unmap_sg(${dev}, ${s.name}, ${dirConstant(ev.dir)}${arg ? `, ${arg}` : ''}${nents})`, ann());
+        this.stmt(`dma_unmap_sg(${dev}, ${s.name}, ${dirConstant(ev.dir)}${arg ? `, ${arg}` : ''}${nents})`, this.ann(r));
         return;
       }
       case 'sync_sg': {
         const d0 = ev.dma[0] ?? -1;
         const s = book.sgByDma.get(d0) ?? book.sgDeadByDma.get(d0);
         if (!s) {
-          this.comment(`${ann()}: ${ev.forCpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device'} ${ev.dev} of an empty list: not replayed`);
+          this.comment(`${this.ann(r)}: ${ev.forCpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device'} ${ev.dev} of an empty list: not replayed`);
           return;
         }
         const nents = ev.dma.length !== s.entries ? `, nents=${ev.dma.length}` : '';
-        this.stmt(`${ev.forCpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device'}(${dev}, ${s.name}, ${dirConstant(ev.dir)}${nents})`, ann());
+        this.stmt(`${ev.forCpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device'}(${dev}, ${s.name}, ${dirConstant(ev.dir)}${nents})`, this.ann(r));
         return;
       }
       case 'alloc': {
         if (ev.api === 'sgt') {
-          this.comment(`${ann()}: dma_alloc_noncontiguous(${ev.dev}, ${ev.size}) failed (dma_alloc_sgt_err): nothing to replay`);
+          this.comment(`${this.ann(r)}: dma_alloc_noncontiguous(${ev.dev}, ${ev.size}) failed (dma_alloc_sgt_err): nothing to replay`);
           return;
         }
         const call = ev.api === 'coherent' ? `dma_alloc_coherent(${dev}, ${ev.size})` : `dma_alloc_noncoherent(${dev}, ${ev.size}, ${dirConstant(ev.dir)})`;
         if (ev.virt === null) {
-          this.stmt(`buf${line}, h${line} = ${call} => NULL`, ann(['the kernel could not allocate it']));
+          this.stmt(`buf${line}, h${line} = ${call} => NULL`, this.ann(r, ['the kernel could not allocate it']));
           return;
         }
         book.addAlloc({ cpu: `buf${line}`, handle: `h${line}`, api: ev.api, dma: ev.dma, size: ev.size, virt: ev.virt, dir: ev.dir, line });
-        this.stmt(`buf${line}, h${line} = ${call}`, ann([`kernel: ${hex(ev.dma)} (the explorer allocates its own)`]));
+        this.stmt(`buf${line}, h${line} = ${call}`, this.ann(r, [`kernel: ${hex(ev.dma)} (the explorer allocates its own)`]));
         return;
       }
       case 'free': {
         if (ev.virt === null && ev.dma === 0) {
-          this.comment(`${ann()}: ${ev.api === 'coherent' ? 'dma_free_coherent' : 'dma_free_noncoherent'} of NULL: nothing to free`);
+          this.comment(`${this.ann(r)}: ${ev.api === 'coherent' ? 'dma_free_coherent' : 'dma_free_noncoherent'} of NULL: nothing to free`);
           return;
         }
         const taken = book.takeAlloc(ev.dma, ev.virt);
         const dead = book.deadAllocs.get(ev.dma)!;
         const cpu = taken ? taken.byCpu.cpu : dead.cpu;
         const handle = taken ? taken.byDma.handle : dead.handle;
-        if (ev.api === 'coherent') this.stmt(`dma_free_coherent(${dev}, ${ev.size}, ${cpu}, ${handle})`, ann());
-        else this.stmt(`dma_free_noncoherent(${dev}, ${ev.size}, ${cpu}, ${handle}, ${dirConstant(ev.dir)})`, ann());
+        if (ev.api === 'coherent') this.stmt(`dma_free_coherent(${dev}, ${ev.size}, ${cpu}, ${handle})`, this.ann(r));
+        else this.stmt(`dma_free_noncoherent(${dev}, ${ev.size}, ${cpu}, ${handle}, ${dirConstant(ev.dir)})`, this.ann(r));
         return;
       }
       case 'alloc_sgt': {
         const name = `sg${line}`;
         const lengths = guessLengths(ev.phys, ev.size);
-        this.stmt(`${name} = sg_table(${ev.phys.map((ph, i) => `${this.ptr(ph)!.text}, ${lengths[i]}`).join(', ')})`, ann(['dma_alloc_noncontiguous: the traced pages']));
-        this.stmt(`dma_map_sg(${dev}, ${name}, ${dirConstant(ev.dir)})`, ann(['…mapped as dma_map_sg, which is what dma-debug records for it']));
+        this.stmt(`${name} = sg_table(${ev.phys.map((ph, i) => `${this.ptr(ph)!.text}, ${lengths[i]}`).join(', ')})`, this.ann(r, ['dma_alloc_noncontiguous: the traced pages']));
+        this.stmt(`dma_map_sg(${dev}, ${name}, ${dirConstant(ev.dir)})`, this.ann(r, ['…mapped as dma_map_sg, which is what dma-debug records for it']));
         book.sgtLive.set(ev.dma, { name, phys: ev.phys, dma0: ev.dma, entries: ev.phys.length, line });
         return;
       }
       case 'free_sgt': {
         const s = book.sgtLive.get(ev.dma);
         if (!s) {
-          this.comment(`${ann()}: dma_free_noncontiguous of 0x${ev.dma.toString(16)}, which this trace never allocated: not replayed`);
+          this.comment(`${this.ann(r)}: dma_free_noncontiguous of 0x${ev.dma.toString(16)}, which this trace never allocated: not replayed`);
           return;
         }
         book.sgtLive.delete(ev.dma);
-        this.stmt(`dma_unmap_sg(${dev}, ${s.name}, ${dirConstant(ev.dir)})`, ann(['dma_free_noncontiguous']));
+        this.stmt(`dma_unmap_sg(${dev}, ${s.name}, ${dirConstant(ev.dir)})`, this.ann(r, ['dma_free_noncontiguous']));
         return;
       }
     }
@@ -833,12 +864,12 @@ class Writer {
   }
 
   finish(reader: Reader): ImportResult {
-    const body = this.out.splice(0);
+    const body = this.out.take();
     this.header(reader);
-    const head = this.out.splice(0);
+    const head = this.out.take();
     if (this.opts.leaks !== false) this.leaks();
-    const tail = this.out.splice(0);
-    const lines = [...head, ...this.pre, ...body, ...tail];
+    const tail = this.out.take();
+    const lines = [head, this.pre, body, tail].filter((x) => x !== '');
     const devices: ImportedDevice[] = [...this.plan.devices.values()].map((f) => ({ kernelName: f.kernelName, name: f.name, path: pathName(this.plan.setups.get(f.kernelName)!), events: f.events }));
     const report: ImportReport = {
       kind: 'trace',
