@@ -3,7 +3,7 @@
  * scenario. Decided from the first lines only, so a 50 MB paste costs nothing
  * here. (A dmesg splat explainer would add its kind beside these.)
  */
-import { isDumpLine } from './dump-import.ts';
+import { isDumpLine } from './dump-format.ts';
 import { headLines } from './lines.ts';
 import { parseEventLine } from './trace-format.ts';
 

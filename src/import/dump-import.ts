@@ -31,6 +31,7 @@ import { RegionCollector, blockOf } from './regions.ts';
 import { Messages, summarize, type ImportReport } from './report.ts';
 import { annotation, count, hex } from './scenario-text.ts';
 import { DeviceTable, chooseMachine, headerStatements, pathName } from './inference.ts';
+import { DEBUGFS, DMESG } from './dump-format.ts';
 import type { ImportResult } from './trace-import.ts';
 
 export interface DumpImportOptions {
@@ -54,19 +55,6 @@ interface DumpEntry {
   dir: DmaDir;
   mapErr: 'checked' | 'not checked' | 'not applicable';
   attrs: number | null;
-}
-
-const TYPE_NAMES = 'single|page|phy|scatter-gather|scather-gather|coherent|noncoherent|resource';
-const STATE = 'dma map error (?:check not applicable|not checked|checked)';
-/** The fields after the two names: the same in every version (N=, cln= and attrs= optional). */
-const FIELDS = `(${TYPE_NAMES}) idx (\\d+) P=(\\S+)(?: N=(\\S+))? D=(\\S+) L=(\\S+)(?: cln=(\\S+))? (DMA_[A-Z_]+) (${STATE})(?: attrs=(\\S+))?\\s*$`;
-/** debugfs: `<a> <b> <fields>`; dmesg: `[time] <driver> <dev>: <fields>`. */
-const DEBUGFS = new RegExp(`^(\\S+) (\\S+) ${FIELDS}`);
-const DMESG = new RegExp(`^(?:\\[\\s*\\d+\\.\\d+\\]\\s*)?(\\S+) (\\S+): ${FIELDS}`);
-
-/** Does this line look like a dump line? (for detection) */
-export function isDumpLine(line: string): boolean {
-  return DEBUGFS.test(line) || DMESG.test(line);
 }
 
 function typeOf(name: string, kernel: number): EntryType {

@@ -101,11 +101,16 @@ export default function ExplanationPanel() {
               Step {frame.step} / {frame.stepCount}
             </span>{' '}
             <span className="muted">line {json.line}</span>
+            {frame.origin && (
+              <span className="trace-origin" data-testid="trace-origin" title="Where this step comes from in the imported trace">
+                {frame.origin}
+              </span>
+            )}
           </h2>
           <pre className="source mono">{json.source}</pre>
           {OP_DOCS[json.op] && <p className="opdoc">{OP_DOCS[json.op]}</p>}
           <StepResult json={json} />
-          {json.checks.length > 0 && <StepChecks checks={json.checks} />}
+          {json.checks.length > 0 && <StepChecks checks={json.checks} imported={frame.config?.imported ?? false} />}
           {json.warnings.length > 0 && (
             <div className="block">
               <h3>Kernel log</h3>
