@@ -55,9 +55,9 @@ export function annotation(line: number, time?: string, task?: string, notes: re
   return s;
 }
 
-/** The trace line an imported statement came from, read back from its comment; null if it has none. */
+/** The trace (or dump) line an imported statement came from, read back from its comment; null if it has none. */
 export function traceLineOf(sourceLine: string): number | null {
-  const m = /#\s*trace line (\d+)\b/.exec(sourceLine);
+  const m = /(?:^|#)\s*(?:trace|dump) line (\d+)\b/.exec(sourceLine);
   return m ? Number(m[1]) : null;
 }
 

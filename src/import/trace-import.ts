@@ -371,6 +371,7 @@ function eraLabel(id: EraId): string {
 
 export function importTrace(text: string, opts: TraceImportOptions = {}): ImportResult {
   const total = opts.onProgress ? lineCount(text) : 0;
+  opts.onProgress?.({ phase: 'read', done: 0, total });
   const reader = new Reader();
   const scan = new Scan(opts);
   forEachLine(text, (t, n) => {
