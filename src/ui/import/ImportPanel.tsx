@@ -3,8 +3,18 @@
  * devices found, every problem with its input line, and the pasted text to
  * take back (the editor now holds the scenario it became).
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useState } from 'react';
 import { useImport } from './importStore.ts';
+
+/** Saves the pasted text as a file (the blob is made on demand: copying 150 MB on every render would stall the page). */
+function download(text: string, name: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
 
 const SHOWN = 50;
 
@@ -14,10 +24,6 @@ export default function ImportPanel() {
   const fileName = useImport((s) => s.fileName);
   const clear = useImport((s) => s.clear);
   const [open, setOpen] = useState(false);
-  const url = useMemo(() => (original ? URL.createObjectURL(new Blob([original], { type: 'text/plain' })) : null), [original]);
-  useEffect(() => () => {
-    if (url) URL.revokeObjectURL(url);
-  }, [url]);
   if (!imported) return null;
   const { report } = imported;
   const problems = report.messages.length + report.moreMessages;
@@ -31,10 +37,10 @@ export default function ImportPanel() {
             {open ? 'hide' : 'show'} {problems} problem{problems > 1 ? 's' : ''}
           </button>
         )}{' '}
-        {url && (
-          <a className="link" href={url} download={fileName ?? `pasted.${report.kind === 'trace' ? 'trace' : 'dump'}`}>
+        {original !== null && (
+          <button type="button" className="link" onClick={() => download(original, fileName ?? `pasted.${report.kind === 'trace' ? 'trace' : 'dump'}`)}>
             download the original
-          </a>
+          </button>
         )}
         <button type="button" className="close" aria-label="Dismiss" onClick={clear}>
           ×
