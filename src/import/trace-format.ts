@@ -37,8 +37,10 @@
  * - dma_map_page / dma_map_phys are traced even when the map fails
  *   (dma_addr=ffffffffffffffff, DMA_MAPPING_ERROR).
  * - the dma_sync_* events come from __dma_sync_*(), which the inline wrappers
- *   call only when dma_dev_need_sync(): a coherent device that does not bounce
- *   syncs without a trace.
+ *   (6.11, "dma: avoid redundant calls for sync operations") call only when
+ *   dma_dev_need_sync() — dev->dma_need_sync, or always with
+ *   CONFIG_DMA_API_DEBUG: without dma-debug, a coherent device that does not
+ *   bounce syncs without a trace.
  * - arrays are __print_array(): the kernel prints `{0x1000,0x2000}`;
  *   libtraceevent (trace-cmd report) prints the same values in decimal,
  *   separated by spaces, without braces.
