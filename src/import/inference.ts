@@ -333,6 +333,7 @@ export function headerStatements(arch: Arch, kernel: string, m: MachineChoice, d
   for (const f of devices) {
     const s = setups.get(f.kernelName)!;
     const o = [f.name];
+    if (f.name !== f.kernelName) o.push(`label="${f.kernelName.replace(/["\\]/g, '_')}"`);
     if (s.maskBits !== 64) o.push(`dma_mask=${s.maskBits}`);
     if (s.coherent) o.push('coherent=true');
     if (s.path === 'iommu') o.push('iommu=iommu0');

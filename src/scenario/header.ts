@@ -108,6 +108,9 @@ function deviceFrom(cmd: Command): DeviceConfig {
       case 'swiotlb':
         dev.swiotlb = word(value) as DeviceConfig['swiotlb'];
         break;
+      case 'label':
+        if (word(value)) dev.label = word(value);
+        break;
     }
   }
   return dev;

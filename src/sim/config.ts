@@ -28,6 +28,8 @@ export interface DeviceConfig {
   bus: 'platform' | 'pci';
   untrusted: boolean;
   swiotlb: 'auto' | 'force';
+  /** The kernel's name for the device (0000:03:00.0) when the scenario came from a trace: the views show it. */
+  label?: string;
 }
 
 export interface MachineConfig {

@@ -100,7 +100,7 @@ dma_unmap_page(nvme, d, 8192, DMA_TO_DEVICE)
 `;
     const { imp, replay, trace } = roundTrip(text, 'trace-cmd');
     expect(trace).toContain('dma_map_phys:        0000:01:00.0 dir=TO_DEVICE dma_addr=fffff000');
-    expect(imp.scenario).toMatch(/^device\(pci_0000_01_00_0, iommu=iommu0, bus=pci\)/m);
+    expect(imp.scenario).toMatch(/^device\(pci_0000_01_00_0, label="0000:01:00\.0", iommu=iommu0, bus=pci\)/m);
     expect(replay.checks).toEqual({ passed: 4, failed: 0 });
   });
 });

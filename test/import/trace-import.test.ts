@@ -81,7 +81,7 @@ describe('6.12 trace-cmd report: a GPU behind an IOMMU', () => {
   it('recognises trace-cmd, the 6.12 dma_alloc (no dir=), and an IOMMU from the addresses', () => {
     expect(r.imp.report).toMatchObject({ format: 'trace-cmd report', era: '6.12 to 6.12.47', kernel: '6.12', events: 10, skipped: 1 });
     expect(r.imp.report.devices[0]).toMatchObject({ kernelName: '0000:02:00.0', path: 'IOMMU' });
-    expect(r.imp.scenario).toContain('device(pci_0000_02_00_0, iommu=iommu0, bus=pci)');
+    expect(r.imp.scenario).toContain('device(pci_0000_02_00_0, label="0000:02:00.0", iommu=iommu0, bus=pci)');
   });
 
   it('four pages merged into one 16 KiB segment: the model merges them too', () => {
@@ -107,7 +107,7 @@ describe('6.18 trace: dma_map_phys, a 32-bit device bouncing through swiotlb', (
 
   it('infers the 32-bit mask from which buffers bounced', () => {
     expect(r.imp.report.era).toBe('6.18 on');
-    expect(r.imp.scenario).toMatch(/^device\(fe900000_usb, dma_mask=32\) {3}# fe900000\.usb: 2 of its 3 mappings got another DMA address than their physical one, 1 kept it: dma-direct, bouncing through swiotlb; dma_mask=32: the buffers it bounced end above 2\^32, those it did not below/m);
+    expect(r.imp.scenario).toMatch(/^device\(fe900000_usb, label="fe900000\.usb", dma_mask=32\) {3}# fe900000\.usb: 2 of its 3 mappings got another DMA address than their physical one, 1 kept it: dma-direct, bouncing through swiotlb; dma_mask=32: the buffers it bounced end above 2\^32, those it did not below/m);
   });
 
   it('the wrong direction at unmap (line 21) and unmapping DMA_MAPPING_ERROR (line 23) are reported where they happen', () => {
@@ -131,7 +131,7 @@ describe('6.12-rc trace_pipe: dma_alloc with phys_addr=, overlapping mappings', 
   });
 
   it('small FROM_DEVICE mappings were not bounced: on arm64 that is a coherent device', () => {
-    expect(r.imp.scenario).toMatch(/^device\(fe380000_usb, coherent=true\)/m);
+    expect(r.imp.scenario).toMatch(/^device\(fe380000_usb, label="fe380000\.usb", coherent=true\)/m);
   });
 
   it('two mappings the device may write, in one cache line: dma-debug’s EEXIST at the second (line 3)', () => {

@@ -130,3 +130,11 @@ device_release_driver(cam)
 `);
   });
 });
+
+describe('device(…, label=)', () => {
+  it('carries the kernel’s name for a device (an imported trace sets it), absent by default', () => {
+    const s = ok('device(pci_0000_03_00_0, label="0000:03:00.0")\ndevice(nic)\n');
+    expect(s.config.devices[0]!.label).toBe('0000:03:00.0');
+    expect(s.config.devices[1]!.label).toBeUndefined();
+  });
+});

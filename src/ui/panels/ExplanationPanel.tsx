@@ -52,7 +52,8 @@ function MachineBuilt({ config, summary }: { config: MachineConfig | null; summa
           {config.devices.map((d, i) => (
             <span key={d.name}>
               {i > 0 ? ', ' : ''}
-              <code>{d.name}</code> ({config.arch === 'x86' || d.coherent ? 'coherent' : 'non-coherent'}, {d.dmaMask}-bit
+              <code>{d.name}</code>
+              {d.label ? ` (${d.label})` : ''} ({config.arch === 'x86' || d.coherent ? 'coherent' : 'non-coherent'}, {d.dmaMask}-bit
               {d.iommu ? `, behind ${d.iommu}` : ''})
             </span>
           ))}
