@@ -330,7 +330,9 @@ class Reader {
     if (record) {
       this.events++;
       const eras = fields.event.format.eras;
-      const next = new Set([...this.eras].filter((e) => eras.includes(e)));
+      let narrows = false;
+      for (const e of this.eras) if (!eras.includes(e)) narrows = true;
+      const next = narrows ? new Set([...this.eras].filter((e) => eras.includes(e))) : this.eras;
       if (next.size) this.eras = next;
       else if (!this.mixedEras) {
         this.mixedEras = true;
