@@ -175,7 +175,8 @@ class DeviceBook {
   }
 
   liveCount(): number {
-    let n = this.sgByPhys.size + this.allocs.size + this.sgtLive.size;
+    // (dma_alloc_noncontiguous lists are in sgByPhys too)
+    let n = this.sgByPhys.size + this.allocs.size;
     for (const l of this.live.values()) n += l.length;
     return n;
   }
@@ -465,7 +466,6 @@ class Scan {
         return;
       }
       case 'map_sg_err':
-        guessLengths(ev.phys, 0).forEach((l, i) => this.regions.add(ev.phys[i]!, l, line));
         return;
       case 'unmap_sg': {
         const s = b.sgByPhys.get(ev.phys[0] ?? -1);
@@ -500,11 +500,22 @@ class Scan {
       case 'alloc_sgt': {
         const lengths = guessLengths(ev.phys, ev.size);
         ev.phys.forEach((p, i) => this.regions.add(p, lengths[i]!, line));
-        b.sgtLive.set(ev.dma, { name: `sg${line}`, phys: ev.phys, dma0: ev.dma, entries: ev.phys.length, line });
+        // the one DMA segment starts at the first page
+        if (ev.phys.length) this.evidence(f, ev.phys[0]!, ev.dma, lengths[0]!, ev.dir);
+        const sg = { name: `sg${line}`, phys: ev.phys, dma0: ev.dma, entries: ev.phys.length, line };
+        // a list like any mapped one: dma_sync_sgtable_* finds it by its first DMA address
+        b.sgtLive.set(ev.dma, sg);
+        b.addSg(sg);
         return;
       }
       case 'free_sgt':
-        b.sgtLive.delete(ev.dma);
+        {
+          const sg = b.sgtLive.get(ev.dma);
+          if (sg) {
+            b.sgtLive.delete(ev.dma);
+            b.dropSg(sg);
+          }
+        }
         return;
     }
   }
@@ -752,13 +763,13 @@ class Writer {
       }
       case 'map_sg':
         return this.mapSg(r, dev, book);
-      case 'map_sg_err': {
-        const lengths = guessLengths(ev.phys, 0);
-        const name = `sg${line}`;
-        this.stmt(`${name} = sg_table(${ev.phys.map((ph, i) => `${this.ptr(ph)!.text}, ${lengths[i]}`).join(', ')})`, this.ann(r, ['entry lengths are not in the trace']));
-        this.stmt(`dma_map_sg(${dev}, ${name}, ${dirConstant(ev.dir)}) => 0`, this.ann(r, [`kernel: err=${ev.err}, so dma_map_sg returned 0 (only errors other than -EINVAL, -ENOMEM, -EIO and -EREMOTEIO are traced)`]));
+      case 'map_sg_err':
+        // traced only for an error dma_map_sg does not expect (not -EINVAL, -ENOMEM, -EIO or -EREMOTEIO),
+        // which the model never gives: replaying the call would make a mapping the kernel did not
+        this.comment(
+          `${this.ann(r)}: dma_map_sg(${ev.dev}) of ${ev.phys.length} entr${ev.phys.length === 1 ? 'y' : 'ies'} failed with err=${ev.err} (dma_map_sg returned 0, dma_map_sgtable -EIO): not replayed, the model would map it`,
+        );
         return;
-      }
       case 'unmap_sg': {
         const s = book.sgByPhys.get(ev.phys[0] ?? -1) ?? book.sgDeadByPhys.get(ev.phys[0] ?? -1);
         if (!s) {
@@ -814,7 +825,9 @@ class Writer {
         const lengths = guessLengths(ev.phys, ev.size);
         this.stmt(`${name} = sg_table(${ev.phys.map((ph, i) => `${this.ptr(ph)!.text}, ${lengths[i]}`).join(', ')})`, this.ann(r, ['dma_alloc_noncontiguous: the traced pages']));
         this.stmt(`dma_map_sg(${dev}, ${name}, ${dirConstant(ev.dir)})`, this.ann(r, ['…mapped as dma_map_sg, which is what dma-debug records for it']));
-        book.sgtLive.set(ev.dma, { name, phys: ev.phys, dma0: ev.dma, entries: ev.phys.length, line });
+        const sg = { name, phys: ev.phys, dma0: ev.dma, entries: ev.phys.length, line };
+        book.sgtLive.set(ev.dma, sg);
+        book.addSg(sg);
         return;
       }
       case 'free_sgt': {
@@ -824,6 +837,7 @@ class Writer {
           return;
         }
         book.sgtLive.delete(ev.dma);
+        book.dropSg(s);
         this.stmt(`dma_unmap_sg(${dev}, ${s.name}, ${dirConstant(ev.dir)})`, this.ann(r, ['dma_free_noncontiguous']));
         return;
       }

@@ -123,6 +123,36 @@ describe('6.18 trace: dma_map_phys, a 32-bit device bouncing through swiotlb', (
   });
 });
 
+describe('6.13 trace-cmd report: a camera ISP behind an IOMMU (dma_alloc_noncontiguous, dma_alloc_pages, dma_map_sg_err)', () => {
+  const r = replay('6.13-isp.trace-cmd');
+
+  it('the noncontiguous allocation’s first page and its IOVA say IOMMU; its syncs find it', () => {
+    expect(r.imp.report.devices[0]).toMatchObject({ kernelName: 'fe800000.isp', path: 'IOMMU' });
+    expect(r.imp.report.messages).toEqual([]);
+    expect(stepsOf(r, 3).map((s) => s.op)).toEqual(['sg_table', 'dma_map_sg']);
+    expect(stepsOf(r, 5).map((s) => s.source)).toEqual(['dma_sync_sg_for_cpu(fe800000_isp, sg3, DMA_FROM_DEVICE)']);
+  });
+
+  it('a traced dma_map_sg_err is noted, not replayed: the model would make a mapping the kernel did not', () => {
+    expect(stepsOf(r, 8)).toEqual([]);
+    expect(r.imp.scenario).toContain('dma_map_sg(fe800000.isp) of 2 entries failed with err=-95');
+  });
+
+  it('dma_free_pages with another size (line 10) is what dma-debug reports', () => {
+    expect(warningsAt(r, 10)).toEqual([expect.stringMatching(/frees DMA memory with different size .*\[map size=8192 bytes\] \[unmap size=4096 bytes\]/)]);
+    expect(r.run.steps.slice(-1)[0]!.op).toBe('dma_unmap_sg');
+  });
+});
+
+describe('6.18 trace-cmd report: NVMe behind an IOMMU (dma_map_phys)', () => {
+  it('a sync for the CPU in the wrong direction (line 8); the model hands out the kernel’s IOVAs, 32-bit first', () => {
+    const r = replay('6.18-nvme-iommu.trace-cmd', { checkIova: true });
+    expect(r.imp.report).toMatchObject({ format: 'trace-cmd report', era: '6.18 on', kernel: '6.18' });
+    expect(warningsAt(r, 8)).toEqual([expect.stringContaining('syncs DMA memory with different direction [device address=0x00000000ffffc000]')]);
+    expect(r.run.checks).toEqual({ passed: 2, failed: 0 });
+  });
+});
+
 describe('6.12-rc trace_pipe: dma_alloc with phys_addr=, overlapping mappings', () => {
   const r = replay('6.12-rc2.trace_pipe');
 
