@@ -6,7 +6,7 @@
  * default; PERF_IMPORT_LINES=1000000 for the big one. Figures go to
  * test-results/perf-import.json; it fails only if the page never gets there.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { syntheticTrace } from '../src/cli/bench-import.ts';
 import { stepCount } from './fixtures.ts';
@@ -30,11 +30,11 @@ test(`a ${LINES.toLocaleString('en-US')}-line trace dropped on the page becomes 
   });
   await page.goto('/');
   await expect(stepCount(page)).toHaveText(/^step \d+ \/ [1-9]\d*$/);
-  // The page fetches the file (a 150 MB evaluate() argument would take the page down), then drops it.
-  const text = syntheticTrace(LINES);
-  await page.route('**/long.trace', (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: text }));
+  // The page fetches the file from the preview server (a 150 MB evaluate() argument or routed body
+  // takes the page down), then drops it.
+  writeFileSync('dist/perf-long.trace', syntheticTrace(LINES));
   await page.evaluate(async () => {
-    const blob = await (await fetch('/long.trace')).blob();
+    const blob = await (await fetch('/perf-long.trace')).blob();
     (window as unknown as { __file: File }).__file = new File([blob], 'long.trace', { type: 'text/plain' });
   });
   const t0 = Date.now();
@@ -58,4 +58,5 @@ test(`a ${LINES.toLocaleString('en-US')}-line trace dropped on the page becomes 
   writeFileSync('test-results/perf-import.json', JSON.stringify({ when: new Date().toISOString(), ...figures }, null, 2));
   console.log(`[perf] import: ${JSON.stringify(figures)}`);
   expect(steps).toBeGreaterThan(LINES * 0.9);
+  rmSync('dist/perf-long.trace', { force: true });
 });
