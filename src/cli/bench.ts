@@ -10,6 +10,7 @@ import { parseScenario } from '../scenario/parser.ts';
 import { createMachine } from '../sim/machine.ts';
 import { step } from '../sim/step.ts';
 import type { Command } from '../sim/command.ts';
+import { benchImport } from './bench-import.ts';
 
 interface Case {
   name: string;
@@ -127,3 +128,4 @@ for (const c of CASES) {
   console.log(`  ${Math.round(med).toLocaleString('en-US')} DMA API calls/s (min ${Math.round(Math.min(...rates)).toLocaleString('en-US')}, max ${Math.round(Math.max(...rates)).toLocaleString('en-US')}), ${events.toFixed(1)} events per iteration; ${verdict}`);
 }
 if (missed) console.log(`\n${missed} case(s) below budget (see README for why)`);
+benchImport(Number(process.env.BENCH_IMPORT_LINES ?? 1_000_000));

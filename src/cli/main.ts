@@ -1,11 +1,17 @@
 /**
- * The headless runner: `run FILE [--json] [--arch X] [--kernel V]`
- * (run it with `npm run -s cli -- run FILE`).
+ * The headless runner: `run FILE [--json] [--arch X] [--kernel V]` and
+ * `import FILE [--arch X] [--kernel V] [--check-iova]` (run it with
+ * `npm run -s cli -- run FILE`).
  *
- * Exit status: 0 when the scenario parsed and every check passed; 1 when a
- * check failed (or the engine threw on a step); 2 when the file cannot be
+ * `run` exit status: 0 when the scenario parsed and every check passed; 1 when
+ * a check failed (or the engine threw on a step); 2 when the file cannot be
  * read or parsed, or the command line is wrong (then `FILE:LINE:COL: message`
- * lines or a usage message on stderr, and nothing runs).
+ * lines or a usage message on stderr, and nothing runs). A kernel trace or a
+ * dma-debug dump given to `run` is imported first (detected by its content).
+ *
+ * `import` prints the scenario made from a trace or dump on stdout, and what
+ * it read and every problem (`FILE:LINE: message`) on stderr; exit status 0
+ * when it read at least one event or entry, 2 when it read none.
  *
  * The engine is loaded only once the text has parsed, so that reading and
  * parse errors never depend on it.
@@ -19,8 +25,10 @@ import type { RunResult } from '../scenario/result.ts';
 import type { Arch } from '../sim/config.ts';
 
 const USAGE = `usage: dma-explorer run FILE [--json] [--arch arm64|arm|x86|riscv] [--kernel VERSION]
+       dma-explorer import FILE [--arch ARCH] [--kernel VERSION] [--check-iova]
 
-Runs a scenario (.dma file) on the simulated machine and reports each step.
+run: runs a scenario (.dma file) on the simulated machine and reports each step.
+A kernel DMA trace or a dma-debug dump is imported first (recognised by its text).
 
   --json            print the runner's JSON (SCENARIO-LANGUAGE.md) instead of text
   --arch ARCH       run on this architecture, whatever the scenario's machine() says
@@ -28,31 +36,42 @@ Runs a scenario (.dma file) on the simulated machine and reports each step.
   --no-events       text output without the per-step event lines
   -h, --help        show this help
 
-Exit status: 0 all checks passed, 1 a check failed, 2 the file could not be read or parsed.`;
+import: prints the scenario that replays a kernel DMA trace (the text of
+/sys/kernel/tracing/trace, trace_pipe or trace-cmd report, with the dma:*
+events) or rebuilds a dma-debug dump (/sys/kernel/debug/dma-api/dump).
+
+  --arch, --kernel  the machine to model (default arm64, the trace's kernel)
+  --check-iova      also check IOVAs against the kernel's (they depend on state before the trace)
+
+Exit status: run: 0 all checks passed, 1 a check failed, 2 the file could not be read or parsed;
+import: 0 something was imported, 2 nothing could be read.`;
 
 interface Args {
   file: string;
   json: boolean;
   events: boolean;
   overrides: ConfigOverrides;
+  checkIova: boolean;
 }
 
-type ParsedArgs = { kind: 'help' } | { kind: 'run'; args: Args } | { kind: 'usage'; message: string };
+type ParsedArgs = { kind: 'help' } | { kind: 'run' | 'import'; args: Args } | { kind: 'usage'; message: string };
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (argv.includes('-h') || argv.includes('--help') || argv[0] === 'help') return { kind: 'help' };
   if (argv.length === 0) return { kind: 'usage', message: 'missing command (expected: run FILE)' };
   const [command, ...rest] = argv;
-  if (command !== 'run') return { kind: 'usage', message: `unknown command '${command}' (expected: run FILE)` };
+  if (command !== 'run' && command !== 'import') return { kind: 'usage', message: `unknown command '${command}' (expected: run FILE or import FILE)` };
   let file: string | undefined;
   let json = false;
   let events = true;
+  let checkIova = false;
   const overrides: { arch?: string; kernel?: string } = {};
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    if (flag === '--json') json = true;
-    else if (flag === '--no-events') events = false;
+    if (flag === '--json' && command === 'run') json = true;
+    else if (flag === '--no-events' && command === 'run') events = false;
+    else if (flag === '--check-iova' && command === 'import') checkIova = true;
     else if (flag === '--arch' || flag === '--kernel') {
       const value = inline ?? rest[++i];
       if (value === undefined || value === '') return { kind: 'usage', message: `${flag} needs a value` };
@@ -61,10 +80,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     else if (file === undefined) file = a;
     else return { kind: 'usage', message: `unexpected argument '${a}' (one FILE only)` };
   }
-  if (file === undefined) return { kind: 'usage', message: 'missing FILE (run FILE)' };
+  if (file === undefined) return { kind: 'usage', message: `missing FILE (${command} FILE)` };
   const bad = checkOverrides(overrides);
   if (bad) return { kind: 'usage', message: bad };
-  return { kind: 'run', args: { file, json, events, overrides: overrides as { arch?: Arch; kernel?: string } } };
+  return { kind: command, args: { file, json, events, checkIova, overrides: overrides as { arch?: Arch; kernel?: string } } };
 }
 
 export interface Io {
@@ -94,6 +113,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.err(`error: cannot read ${file}: ${why}\n`);
     return 2;
   }
+  if (parsed.kind === 'import') return importCommand(file, text, parsed.args, io);
+  const { detectInput } = await import('../import/detect.ts');
+  const kind = detectInput(text);
+  if (kind !== 'scenario') {
+    const imported = await importFile(file, text, parsed.args, io, kind);
+    if (imported.report.events === 0) return 2;
+    text = imported.scenario;
+  }
   const pre = parseScenario(text);
   if (!pre.ok) {
     io.err(`${formatErrors(file, pre.errors).join('\n')}\n`);
@@ -108,6 +135,22 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (s.error === 'EXCEPTION') io.err(`${file}:${s.line}: internal error: ${s.observations.join('; ')}\n`);
   }
   return result.ok ? 0 : 1;
+}
+
+/** Import a trace or dump, telling stderr what was read and every problem with its line. */
+async function importFile(file: string, text: string, args: Args, io: Io, kind?: 'trace' | 'dump' | 'scenario') {
+  const { importText } = await import('../import/index.ts');
+  const r = importText(text, { ...args.overrides, checkIova: args.checkIova, source: file }, kind);
+  io.err(`${file}: ${r.summary}\n`);
+  for (const m of r.report.messages) io.err(`${file}:${m.line}: ${m.text}\n`);
+  if (r.report.moreMessages) io.err(`${file}: … and ${r.report.moreMessages} more\n`);
+  return r;
+}
+
+async function importCommand(file: string, text: string, args: Args, io: Io): Promise<number> {
+  const r = await importFile(file, text, args, io);
+  io.out(r.scenario);
+  return r.report.events > 0 ? 0 : 2;
 }
 
 function parseFailure(errors: RunResult['errors']): RunResult {

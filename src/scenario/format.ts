@@ -10,12 +10,15 @@
  */
 import type { SimEvent } from '../sim/events.ts';
 import type { ParseErrorJson, RunResult, StepJson } from './result.ts';
+import { failedCheckText } from './verdict.ts';
 
 export interface FormatOptions {
   /** ANSI colours. */
   color?: boolean;
   /** Print each step's events (default true). */
   events?: boolean;
+  /** The scenario replays a kernel trace: failed checks read as the kernel's answer against the model's. */
+  imported?: boolean;
 }
 
 type Paint = (code: string, s: string) => string;
@@ -37,7 +40,7 @@ export function formatRun(r: RunResult, opts: FormatOptions = {}): string {
     const c = r.config;
     out.push(paint(DIM, `machine: ${c.arch}, kernel ${c.kernel}, ${c.devices.length} device${c.devices.length === 1 ? '' : 's'}`));
   }
-  for (const s of r.steps) out.push(...formatStep(s, opts));
+  for (const s of r.steps) out.push(...formatStep(s, { ...opts, imported: r.config?.imported ?? false }));
   out.push(formatSummary(r, opts));
   return `${out.join('\n')}\n`;
 }
@@ -62,7 +65,7 @@ export function formatStep(s: StepJson, opts: FormatOptions = {}): string[] {
   for (const o of s.observations) lines.push(`${ind}${paint(CYAN, `observed: ${o}`)}`);
   if (opts.events ?? true) for (const e of s.events) lines.push(`${ind}${paint(DIM, `· ${describeEvent(e)}`)}`);
   for (const c of s.checks) {
-    lines.push(c.passed ? `${ind}${paint(GREEN, `✓ ${c.expected}`)}` : `${ind}${paint(RED, `✗ ${c.expected} (got ${c.actual ?? '?'})`)}`);
+    lines.push(c.passed ? `${ind}${paint(GREEN, `✓ ${c.expected}`)}` : `${ind}${paint(RED, `✗ ${failedCheckText(c, opts.imported ?? false)}`)}`);
   }
   return lines;
 }

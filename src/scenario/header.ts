@@ -68,6 +68,9 @@ function applyMachine(config: MachineConfig, cmd: Command): void {
       case 'cma':
         config[key] = int(value);
         break;
+      case 'imported':
+        config.imported = word(value) === 'true';
+        break;
     }
   }
 }
@@ -104,6 +107,9 @@ function deviceFrom(cmd: Command): DeviceConfig {
         break;
       case 'swiotlb':
         dev.swiotlb = word(value) as DeviceConfig['swiotlb'];
+        break;
+      case 'label':
+        if (word(value)) dev.label = word(value);
         break;
     }
   }

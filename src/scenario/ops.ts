@@ -54,6 +54,8 @@ export type ArgKind =
   | 'bool'
   /** A kernel version string "MAJOR.MINOR" in the modelled range. */
   | 'version'
+  /** Any string (a label). */
+  | 'text'
   /** One of the option's `values`. */
   | 'enum';
 
@@ -177,8 +179,9 @@ const SIGS: OpSig[] = [
       ways: { kind: 'size', def: '4' },
       swiotlb: { kind: 'size0', def: '4M' },
       cma: { kind: 'size0', def: '16M' },
+      imported: { kind: 'bool', def: 'false' },
     },
-    doc: 'The machine: architecture, kernel version, RAM, CPU cache geometry, swiotlb pool and CMA area sizes.',
+    doc: 'The machine: architecture, kernel version, RAM, CPU cache geometry, swiotlb pool and CMA area sizes; imported=true when the steps replay a kernel trace.',
   }),
   sig('iommu', 'header', {
     args: [a('name', 'newname')],
@@ -199,8 +202,9 @@ const SIGS: OpSig[] = [
       untrusted: { kind: 'bool', def: 'false' },
       swiotlb: { kind: 'enum', values: ['auto', 'force'], def: 'auto' },
       bus_limit: { kind: 'bits0', def: '0' },
+      label: { kind: 'text', def: '""' },
     },
-    doc: 'A DMA-capable device: its DMA mask (bits), bus limit, coherence, IOMMU, internal MMU, bus, swiotlb policy.',
+    doc: 'A DMA-capable device: its DMA mask (bits), bus limit, coherence, IOMMU, internal MMU, bus, swiotlb policy; label= the kernel\'s name for it, shown by the views.',
   }),
 
   // CPU memory and CPU access
@@ -491,6 +495,8 @@ export function describeKind(kind: ArgKind, values?: readonly string[]): string 
       return 'true or false';
     case 'version':
       return 'a kernel version string such as "6.18"';
+    case 'text':
+      return 'a string such as "0000:03:00.0"';
     case 'enum':
       return `one of ${(values ?? []).join(', ')}`;
   }

@@ -291,6 +291,8 @@ function checkValue(
       return e.k === 'name' && (e.name === 'true' || e.name === 'false') ? null : bad();
     case 'version':
       return e.k === 'str' ? checkVersion(e.text, e.loc) : bad(`${what} must be a version string such as "6.18", got ${shortExpr(e)}`);
+    case 'text':
+      return e.k === 'str' ? null : bad(`${what} must be a string such as "0000:03:00.0", got ${shortExpr(e)}`);
     case 'enum': {
       const v = e.k === 'name' ? e.name : e.k === 'str' ? e.text : null;
       if (v !== null && values?.includes(v)) return null;

@@ -28,6 +28,8 @@ export interface DeviceConfig {
   bus: 'platform' | 'pci';
   untrusted: boolean;
   swiotlb: 'auto' | 'force';
+  /** The kernel's name for the device (0000:03:00.0) when the scenario came from a trace: the views show it. */
+  label?: string;
 }
 
 export interface MachineConfig {
@@ -48,6 +50,12 @@ export interface MachineConfig {
    * Not in the scenario language yet; a machine option for the engine's callers.
    */
   dmabufMoveNotify?: boolean;
+  /**
+   * The steps replay a kernel trace (src/import): calls the kernel does not
+   * trace, such as dma_mapping_error(), are unknown rather than absent, so no
+   * finding may rest on their absence.
+   */
+  imported: boolean;
 }
 
 /** The newest kernel the engine models. */
@@ -62,6 +70,7 @@ export const DEFAULT_MACHINE: Readonly<Omit<MachineConfig, 'iommus' | 'devices'>
   ways: 4,
   swiotlb: 4 * 1024 ** 2,
   cma: 16 * 1024 ** 2,
+  imported: false,
 };
 
 export function defaultDevice(name: string): DeviceConfig {

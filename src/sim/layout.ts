@@ -27,7 +27,7 @@ export interface MachineLayout {
   freeRanges: Array<[number, number]>;
 }
 
-export function machineLayout(config: MachineConfig): MachineLayout {
+export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb'>): MachineLayout {
   const low = Math.min(config.ram, SZ_4G);
   const cmaSize = Math.ceil(config.cma / PAGE) * PAGE;
   const cmaHigh = config.arch === 'x86' && kernelCode(config.kernel) >= CMA_GATES.aboveFourGiB.code && cmaSize > 0 && config.ram >= SZ_4G + cmaSize;

@@ -160,6 +160,13 @@ function deviceFor(cfg: DeviceConfig, arch: Arch, kernel: number): Device {
   };
 }
 
+/** The kernel's names of devices that carry one (label=), for dma-debug's dev_name(). */
+function deviceNames(config: MachineConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const d of config.devices) if (d.label) out[d.name] = d.label;
+  return out;
+}
+
 export function createMachine(config: MachineConfig): Machine {
   if (!ARCHES.includes(config.arch)) throw new Error(`unknown architecture '${config.arch}'`);
   const kernel = kernelCode(config.kernel);
@@ -183,7 +190,7 @@ export function createMachine(config: MachineConfig): Machine {
     buffers: [],
     sgts: [],
     names: {},
-    debug: createDebugState(kernel, archOps(config.arch).l1CacheShift),
+    debug: createDebugState(kernel, archOps(config.arch).l1CacheShift, { mapErrorUnknown: config.imported, deviceNames: deviceNames(config) }),
     maps: {},
     mapsByBuf: new Map(),
     vmap: new Map(),

@@ -21,6 +21,9 @@ import HelpOverlay from './panels/HelpOverlay.tsx';
 import Notices from './panels/Notices.tsx';
 import PanelBoundary from './panels/PanelBoundary.tsx';
 import { useCompare } from './compare/compareStore.ts';
+import ImportPanel from './import/ImportPanel.tsx';
+import { useFileDrop } from './import/useFileDrop.ts';
+import './import/import.css';
 
 const Editor = lazy(() => import('./editor/Editor.tsx'));
 // Compare mode (a second worker, two sides): loaded when first opened.
@@ -104,6 +107,7 @@ export default function App() {
   // The machine diagram needs more height than the other views: the views area grows while it is open.
   const tallViews = useStore((s) => s.activeView === 'diagram');
   usePlayback();
+  const dragging = useFileDrop();
 
   useEffect(() => {
     const stop = startEngineSync();
@@ -139,6 +143,12 @@ export default function App() {
     <div className="app">
       <Header />
       <Notices />
+      <ImportPanel />
+      {dragging && (
+        <div className="drop-overlay" data-testid="drop-overlay">
+          Drop a kernel trace, a dma-debug dump or a scenario
+        </div>
+      )}
       <main className={`workspace${comparing ? ' comparing' : ''}`}>
         <section className="pane editor-pane" aria-label="Scenario">
           <div className="pane-head">

@@ -7,10 +7,20 @@
 import { EngineClient, EngineError } from '../worker/client.ts';
 import { useStore } from './store/store.ts';
 import { loadArgs } from './compare/settings.ts';
+import { useImport } from './import/importStore.ts';
 
 const DEBOUNCE_MS = 250;
 
 let client: EngineClient | null = null;
+/** The scenario text the current run came from (after an import, the scenario it became): the same text is not run again. */
+let loadedText: string | null = null;
+/** Runs a dropped trace or dump without putting it in the editor (set while the sync runs). */
+let dropped: ((text: string, fileName: string) => void) | null = null;
+
+/** A dropped kernel trace or dma-debug dump: imported by the worker, the editor then shows the scenario. */
+export function importDropped(text: string, fileName: string): void {
+  dropped?.(text, fileName);
+}
 
 export function engineClient(): EngineClient {
   if (!client) {
@@ -29,7 +39,7 @@ export function startEngineSync(): () => void {
   let frameInFlight = false;
   let stopped = false;
 
-  async function runLoad(text: string): Promise<void> {
+  async function runLoad(text: string, fileName: string | null = null): Promise<void> {
     const seq = ++loadSeq;
     const st = useStore.getState();
     st.setRunning(true);
@@ -38,6 +48,12 @@ export function startEngineSync(): () => void {
       const args = loadArgs(text, st.overrides);
       const summary = await c.load(args.text, args.opts);
       if (stopped || seq !== loadSeq) return;
+      if (summary.imported) {
+        // A trace or dump became a scenario: the editor shows it (without running it again) and the report says what happened.
+        loadedText = summary.imported.scenario;
+        useImport.getState().show(summary.imported, text, fileName);
+        useStore.getState().replaceText(summary.imported.scenario, 0);
+      } else if (summary.ok) loadedText = text;
       useStore.getState().applySummary(summary);
       void pullFrame();
     } catch (e) {
@@ -72,9 +88,16 @@ export function startEngineSync(): () => void {
     }
   }
 
+  dropped = (text, fileName) => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    void runLoad(text, fileName);
+  };
+
   const unsub = useStore.subscribe((s, prev) => {
     if (!s.ready) return;
-    if (s.text !== prev.text || (s.ready && !prev.ready) || s.overrides !== prev.overrides) {
+    const same = s.text === loadedText && s.overrides === prev.overrides && prev.ready;
+    if (!same && (s.text !== prev.text || (s.ready && !prev.ready) || s.overrides !== prev.overrides)) {
       if (timer) clearTimeout(timer);
       // Text from outside the editor (link, library, first load) and new machine settings run at once.
       const delay = s.textEpoch !== prev.textEpoch || !prev.ready || s.overrides !== prev.overrides ? 0 : DEBOUNCE_MS;
@@ -90,6 +113,7 @@ export function startEngineSync(): () => void {
 
   return () => {
     stopped = true;
+    dropped = null;
     unsub();
     if (timer) clearTimeout(timer);
   };

@@ -25,6 +25,7 @@ import type { Command } from '../sim/command.ts';
 import type { Machine } from '../sim/machine.ts';
 import type { BytesThreeWays, MachineSnapshot } from '../sim/snapshot.ts';
 import type { ParseErrorJson, RunResult, StepJson } from '../scenario/result.ts';
+import type { ImportReport } from '../import/report.ts';
 import type { OwnershipLanes } from './lanes.ts';
 import type { BounceSeries } from './ownership.ts';
 
@@ -92,14 +93,25 @@ export interface LoadSummary {
   checkpoints?: CheckpointStats;
   /** Milliseconds the run took inside the worker. */
   ms: number;
+  /** The text was a kernel trace or a dma-debug dump: what it became and what was read. */
+  imported?: ImportedInput;
+}
+
+/** What the worker made of a pasted trace or dump (src/import). */
+export interface ImportedInput {
+  /** The scenario that now runs: the explorer puts it in the editor. */
+  scenario: string;
+  /** What was read, skipped and found, as a paragraph. */
+  summary: string;
+  report: ImportReport;
 }
 
 /** Posted by the worker (outside comlink, on the same port, so in order) while a load runs. */
 export interface LoadProgress {
   type: 'dma-engine:progress';
   runId: number;
-  phase: 'parse' | 'run';
-  /** Steps run so far. */
+  phase: 'import' | 'parse' | 'run';
+  /** Steps run so far (lines read, while importing). */
   done: number;
   total: number;
   ms: number;
@@ -153,6 +165,8 @@ export interface Frame {
   bytes?: BufferBytes | null;
   /** Milliseconds the worker spent on this frame (seek + snapshot). */
   ms?: number;
+  /** Where an imported step came from: its `# trace line N · time task` comment (null for written scenarios). */
+  origin?: string | null;
 }
 
 /** The mapping behind one device row of the bytes three ways, and which window bytes it covers. */
@@ -200,7 +214,15 @@ export interface EngineApi {
 
 /** The engine, as the API needs it (core.ts gives the real one). */
 export interface EngineCore {
-  prepare(text: string, opts: { arch?: Arch; kernel?: string }): { ok: true; config: MachineConfig; body: Command[] } | { ok: false; errors: ParseErrorJson[] };
+  prepare(
+    text: string,
+    opts: { arch?: Arch; kernel?: string },
+  ): { ok: true; config: MachineConfig; body: Command[]; origins?: Array<string | null> } | { ok: false; errors: ParseErrorJson[] };
+  /**
+   * A kernel trace or dma-debug dump → the scenario that replays it, or null
+   * when the text is a scenario. `progress` gets lines read so far.
+   */
+  importInput?(text: string, opts: { arch?: Arch; kernel?: string }, progress: (done: number, total: number) => void): ImportedInput | null;
   createMachine(config: MachineConfig): Machine;
   /** One statement, with its record (never throws: an engine exception becomes error EXCEPTION). */
   runStep(m: Machine, cmd: Command, index: number): StepJson;

@@ -36,7 +36,7 @@ export interface EngineClientOptions {
 /** What `onProgress` listeners get: where the current load is. */
 export interface EngineProgress {
   runId: number;
-  phase: 'parse' | 'run' | 'done';
+  phase: 'import' | 'parse' | 'run' | 'done';
   done: number;
   total: number;
   ms: number;
@@ -124,7 +124,8 @@ export class EngineClient {
       // deep-freeze a million StepInfo rows on the next state change.
       Object.freeze(s.steps);
       Object.freeze(s);
-      if (s.ok) this.lastGood = { text, opts, runId: s.runId };
+      // after an import, a restart replays the scenario it became (not the import)
+      if (s.ok) this.lastGood = { text: s.imported?.scenario ?? text, opts, runId: s.runId };
       this.emit({ runId, phase: 'done', done: s.stepCount, total: s.stepCount, ms: s.ms });
       return s;
     });

@@ -8,12 +8,36 @@ import { createMachine } from '../sim/machine.ts';
 import { step } from '../sim/step.ts';
 import { bytesThreeWays, snapshot } from '../sim/snapshot.ts';
 import type { EngineCore } from './api.ts';
+import { detectInput } from '../import/detect.ts';
+import { importText, traceLineOf } from '../import/index.ts';
+import type { ScenarioDoc } from '../scenario/parser.ts';
+
+/** The comment of each statement after the header that says where an imported step came from. */
+function origins(doc: ScenarioDoc, headerCount: number): Array<string | null> | undefined {
+  const out: Array<string | null> = [];
+  let seen = 0;
+  let any = false;
+  for (const l of doc.lines) {
+    if (l.kind !== 'stmt' || seen++ < headerCount) continue;
+    const c = l.comment !== null && traceLineOf(l.comment) !== null ? l.comment.replace(/^(#|\/\/)\s*/, '') : null;
+    if (c) any = true;
+    out.push(c);
+  }
+  return any ? out : undefined;
+}
 
 export const realCore: EngineCore = {
   prepare(text, opts) {
     const p = prepareScenario(text, opts);
     if (!p.ok) return { ok: false, errors: p.errors.map((e) => ({ line: e.line, col: e.col, message: e.message })) };
-    return { ok: true, config: p.config, body: p.body };
+    const o = origins(p.scenario.doc, p.scenario.header.length);
+    return o ? { ok: true, config: p.config, body: p.body, origins: o } : { ok: true, config: p.config, body: p.body };
+  },
+  importInput(text, opts, progress) {
+    const kind = detectInput(text);
+    if (kind === 'scenario') return null;
+    const r = importText(text, { ...opts, onProgress: (p) => progress(p.phase === 'read' ? p.done / 2 : (p.total + p.done) / 2, p.total) }, kind);
+    return { scenario: r.scenario, summary: r.summary, report: r.report };
   },
   createMachine,
   runStep: (m, cmd, index) => runStep(m, cmd, index).json,

@@ -235,6 +235,8 @@ interface Checkpoint {
 interface Run {
   id: number;
   body: Command[];
+  /** For an imported scenario, each step's `# trace line …` comment. */
+  origins: Array<string | null> | null;
   config: MachineConfig;
   checkpoints: Checkpoint[];
   /** Steps per ms when replaying. */
@@ -289,9 +291,12 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     const { runId, ...runOpts } = opts;
     const id = runId ?? nextId;
     const post = env.post;
+    // A kernel trace or dma-debug dump is imported first; what runs is the scenario it becomes.
+    const imported = core.importInput?.(text, runOpts, (done, total) => post?.({ type: 'dma-engine:progress', runId: id, phase: 'import', done, total, ms: now() - t0 }));
+    if (imported) text = imported.scenario;
     post?.({ type: 'dma-engine:progress', runId: id, phase: 'parse', done: 0, total: 0, ms: 0 });
     const prepared = core.prepare(text, runOpts);
-    if (!prepared.ok) return failedSummary(prepared.errors, now() - t0);
+    if (!prepared.ok) return { ...failedSummary(prepared.errors, now() - t0), ...(imported ? { imported } : {}) };
     source = { text, opts: runOpts };
     let m: Machine;
     try {
@@ -392,6 +397,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     current = {
       id,
       body,
+      origins: prepared.origins ?? null,
       config,
       checkpoints,
       // Replay skips building records: count it about twice as fast as the load.
@@ -417,6 +423,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       errors: [],
       steps: post ? [] : infos,
       ...(post ? { stepsStreamed: true } : {}),
+      ...(imported ? { imported } : {}),
       ms: now() - t0,
     };
   }
@@ -488,7 +495,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       let json: StepJson | null = null;
       let omitted: FrameOmitted = { events: 0, lines: 0, dataBytes: 0 };
       if (at.json) ({ json, omitted } = trimJson(at.json));
-      const base: Frame = { runId: run.id, step: k, stepCount: run.body.length, json, omitted, config: run.config };
+      const base: Frame = { runId: run.id, step: k, stepCount: run.body.length, json, omitted, config: run.config, origin: k > 0 ? (run.origins?.[k - 1] ?? null) : null };
       if (opts.snapshot === false) return { ...base, ms: now() - t0 };
       const focus = focusBuffer(at.m, k > 0 ? run.body[k - 1]! : null);
       const want = opts.buffer && at.m.names[opts.buffer]?.t === 'buf' ? opts.buffer : focus;

@@ -51,7 +51,7 @@ describe('parseArgs', () => {
   it('reads run FILE and the flags, in any order', () => {
     expect(parseArgs(['run', 'a.dma', '--json', '--arch', 'riscv', '--kernel=5.15'])).toEqual({
       kind: 'run',
-      args: { file: 'a.dma', json: true, events: true, overrides: { arch: 'riscv', kernel: '5.15' } },
+      args: { file: 'a.dma', json: true, events: true, checkIova: false, overrides: { arch: 'riscv', kernel: '5.15' } },
     });
     expect(parseArgs(['run', '--arch=arm', 'a.dma'])).toMatchObject({ kind: 'run', args: { file: 'a.dma', overrides: { arch: 'arm' } } });
   });
@@ -63,7 +63,7 @@ describe('parseArgs', () => {
 
   it('usage errors', () => {
     expect(parseArgs([])).toMatchObject({ kind: 'usage', message: expect.stringContaining('missing command') });
-    expect(parseArgs(['frob'])).toMatchObject({ kind: 'usage', message: "unknown command 'frob' (expected: run FILE)" });
+    expect(parseArgs(['frob'])).toMatchObject({ kind: 'usage', message: "unknown command 'frob' (expected: run FILE or import FILE)" });
     expect(parseArgs(['run'])).toMatchObject({ kind: 'usage', message: expect.stringContaining('missing FILE') });
     expect(parseArgs(['run', 'a', '--frob'])).toMatchObject({ kind: 'usage', message: "unknown option '--frob'" });
     expect(parseArgs(['run', 'a', 'b'])).toMatchObject({ kind: 'usage', message: expect.stringContaining("unexpected argument 'b'") });
@@ -160,5 +160,53 @@ describe('the real process', () => {
     const failing = spawn('run', file('f.dma', GOOD.replace('=> 0', '=> 1')), '--json');
     expect(failing.code).toBe(1);
     expect(JSON.parse(failing.out).checks).toEqual({ passed: 2, failed: 1 });
+  });
+});
+
+describe('import FILE, and run FILE with a trace', () => {
+  const FIX = resolve(__dirname, '../fixtures');
+
+  it('parseArgs: import with --check-iova; run does not take it', () => {
+    expect(parseArgs(['import', 't.trace', '--check-iova', '--kernel', '6.13'])).toEqual({
+      kind: 'import',
+      args: { file: 't.trace', json: false, events: true, checkIova: true, overrides: { kernel: '6.13' } },
+    });
+    expect(parseArgs(['run', 't.trace', '--check-iova'])).toMatchObject({ kind: 'usage', message: "unknown option '--check-iova'" });
+    expect(parseArgs(['import'])).toMatchObject({ kind: 'usage', message: 'missing FILE (import FILE)' });
+  });
+
+  it('import prints the scenario; what it read and each problem (FILE:LINE) go to stderr', async () => {
+    const f = join(FIX, 'trace/bad-input.trace');
+    const r = await run('import', f, '--arch', 'riscv');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^machine\(arch=riscv, kernel="6\.17", ram=8G, imported=true\)/m);
+    expect(r.err).toContain(`${f}: Read 4 dma events from 22 lines`);
+    expect(r.err).toContain(`${f}:15: dma_map_page: garbled dma_addr '8c1z5000' (hexadecimal expected); the event is skipped`);
+  });
+
+  it('import of text that holds nothing it can read exits 2', async () => {
+    const r = await run('import', file('prose.txt', 'Dear diary,\ntoday the DMA engine ate my buffer.\n'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(":1: not a trace event line: 'Dear diary,'");
+  });
+
+  it('run takes a trace as it is (recognised by its text) and replays it', async () => {
+    const r = await run('run', join(FIX, 'trace/6.13-nvme-eth.trace'), '--no-events');
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('Read 16 dma events');
+    expect(r.out).toContain('warning: DMA-API: fe300000_ethernet fe300000.ethernet: device driver tries to sync DMA memory it has not allocated');
+  });
+
+  it('run of a trace with a check the model fails: the kernel’s answer against the model’s', async () => {
+    const r = await run('import', join(FIX, 'trace/6.12-iommu.trace-cmd'), '--check-iova');
+    const out = await run('run', file('iova.dma', r.out), '--no-events');
+    expect(out.code).toBe(1);
+    expect(out.out).toMatch(/✗ kernel returned 0xfffdc000, the model 0x[0-9a-f]+/);
+  });
+
+  it('run takes a dma-debug dump too', async () => {
+    const r = await run('run', join(FIX, 'dump/6.13-debugfs.dump'), '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ ok: true, checks: { failed: 0 } });
   });
 });

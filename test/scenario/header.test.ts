@@ -13,13 +13,13 @@ describe('configFromHeader', () => {
 
   it('reads every option', () => {
     const s = ok(
-      'machine(arch=riscv, kernel="5.10", ram=2G, cache=64K, line=128, ways=8, swiotlb=0, cma=0)\n' +
+      'machine(arch=riscv, kernel="5.10", ram=2G, cache=64K, line=128, ways=8, swiotlb=0, cma=0, imported=true)\n' +
         'iommu(smmu, mode=lazy, pgsize=64K)\n' +
         'device(gpu, dma_mask=40, bus_limit=36, coherent=true, iommu=smmu, mmu=true, bus=pci, untrusted=true, swiotlb=force)\n' +
         'device(nic)\n',
     );
     expect(s.config).toEqual({
-      arch: 'riscv', kernel: '5.10', ram: 2 * 1024 ** 3, cache: 64 * 1024, line: 128, ways: 8, swiotlb: 0, cma: 0,
+      arch: 'riscv', kernel: '5.10', ram: 2 * 1024 ** 3, cache: 64 * 1024, line: 128, ways: 8, swiotlb: 0, cma: 0, imported: true,
       iommus: [{ name: 'smmu', mode: 'lazy', pgsize: 65536 }],
       devices: [
         { name: 'gpu', dmaMask: 40, busLimit: 36, coherent: true, iommu: 'smmu', mmu: true, bus: 'pci', untrusted: true, swiotlb: 'force' },
@@ -128,5 +128,13 @@ dma_set_mask_and_coherent(cam, 32) => 0
 dma_set_max_seg_size(cam, 64K) => 0
 device_release_driver(cam)
 `);
+  });
+});
+
+describe('device(…, label=)', () => {
+  it('carries the kernel’s name for a device (an imported trace sets it), absent by default', () => {
+    const s = ok('device(pci_0000_03_00_0, label="0000:03:00.0")\ndevice(nic)\n');
+    expect(s.config.devices[0]!.label).toBe('0000:03:00.0');
+    expect(s.config.devices[1]!.label).toBeUndefined();
   });
 });

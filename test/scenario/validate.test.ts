@@ -201,3 +201,9 @@ describe('error recovery', () => {
     expect(errs).toHaveLength(1);
   });
 });
+
+describe('label= is a string', () => {
+  it('refuses a name', () => {
+    expectError('device(nic, label=nvme)\n', 1, 19, 'must be a string such as "0000:03:00.0"');
+  });
+});

@@ -128,6 +128,10 @@ export interface DebugState {
   l1CacheShift: number;
   /** CONFIG_DMA_API_DEBUG_SG (check_sg_segment): always on from 6.13, off by default before. */
   sgChecks: boolean;
+  /** DebugOptions.mapErrorUnknown. */
+  mapErrorUnknown: boolean;
+  /** DebugOptions.deviceNames. */
+  deviceNames: Readonly<Record<string, string>>;
   /** dma_entry_hash: 16384 buckets, each its entries in list order (null until first used). */
   buckets: Array<DebugRecord[] | null>;
   /** Live entries. */
@@ -229,8 +233,8 @@ function file(kernel: number): string {
 }
 
 /** The full log line of an err_printk (WARN(1, pr_fmt("%s %s: ") fmt, driver, dev, …)), from the kernel-log catalogue. */
-function line(kernel: number, dev: string, id: MessageId, args: MessageArgs): string {
-  return kmsg(kernel, id, args, who(dev));
+function line(kernel: number, dev: string, id: MessageId, args: MessageArgs, devName?: string): string {
+  return kmsg(kernel, id, args, who(dev, devName));
 }
 
 /** %016llx of a dma_addr_t / phys_addr_t (the explorer's -1 is ~0). */
@@ -256,6 +260,13 @@ function pageOf8k(addr: number): number {
 export interface DebugOptions {
   /** CONFIG_DMA_API_DEBUG_SG before 6.13 (default n); from 6.13 the checks always run. */
   debugSg?: boolean;
+  /**
+   * Whether the driver called dma_mapping_error() is unknown (a replayed trace
+   * cannot show it): check_unmap's "failed to check map error" is not reported.
+   */
+  mapErrorUnknown?: boolean;
+  /** The kernel's dev_name() of devices that have one besides the scenario's name (label=): dma-debug prints it. */
+  deviceNames?: Readonly<Record<string, string>>;
 }
 
 export function createDebugState(kernel: number, l1CacheShift: number, opts: DebugOptions = {}): DebugState {
@@ -263,6 +274,8 @@ export function createDebugState(kernel: number, l1CacheShift: number, opts: Deb
     kernel,
     l1CacheShift,
     sgChecks: kernel >= DEBUG_VERSIONS.paddr || !!opts.debugSg,
+    mapErrorUnknown: !!opts.mapErrorUnknown,
+    deviceNames: opts.deviceNames ?? {},
     buckets: new Array<DebugRecord[] | null>(HASH_SIZE).fill(null),
     liveCount: 0,
     cachelines: new Map(),
@@ -291,7 +304,7 @@ function errPrintk(s: DebugState, out: Finding[], rule: string, dev: string, id:
   s.errorCount += 1;
   const kernelPrints = s.showNumErrors > 0;
   if (s.showNumErrors > 0) s.showNumErrors -= 1;
-  const f: Finding = { rule, message: line(s.kernel, dev, id, args), why: w, kernelPrints };
+  const f: Finding = { rule, message: line(s.kernel, dev, id, args, s.deviceNames[dev]), why: w, kernelPrints };
   if (entry) f.entryStep = entry.step;
   out.push(f);
 }
@@ -619,7 +632,7 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
       e,
     );
   }
-  if (e.mapErr === 'not-checked') {
+  if (e.mapErr === 'not-checked' && !s.mapErrorUnknown) {
     // no space before '[' in the kernel's string
     errPrintk(s, out, 'unmap/map-error-not-checked', ref.dev, 'dma-debug.map-error-not-checked', { addr: hex16(ref.devAddr), size: ref.size, type: s.typeNames[e.k]! }, why(s, fn, RULES.mapErrorNotChecked), e);
   }

@@ -28,6 +28,7 @@ import { DIRECT_GATES, SWIOTLB_GATES } from '../kernel-versions.ts';
 import { isSwiotlbBuffer, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from './swiotlb.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
+import type { Arch } from '../config.ts';
 
 export const DMA_MAPPING_ERROR = -1;
 const FILE_H = 'kernel/dma/direct.h';
@@ -48,9 +49,19 @@ export function dmaCapable(dev: Device, addr: number, size: number): boolean {
 
 /** dma_kmalloc_needs_bounce() (include/linux/dma-map-ops.h, 6.5+ with CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC). */
 export function kmallocNeedsBounce(m: Machine, dev: Device, size: number, dir: DmaDir): boolean {
-  const a = archOps(m.arch);
-  if (a.kmallocBounceFrom === null || m.kernel < a.kmallocBounceFrom) return false;
-  if (dev.coherent || dir === 'DMA_TO_DEVICE') return false;
+  return !dev.coherent && kmallocBounceBySize(m.arch, m.kernel, size, dir);
+}
+
+/**
+ * dma_kmalloc_needs_bounce() for a non-coherent device: the size and direction
+ * half (dma_kmalloc_safe() without dev_is_dma_coherent(), and
+ * dma_kmalloc_size_aligned()). The importer uses it to tell a coherent device
+ * from a traced mapping that was not bounced.
+ */
+export function kmallocBounceBySize(arch: Arch, kernel: number, size: number, dir: DmaDir): boolean {
+  const a = archOps(arch);
+  if (a.kmallocBounceFrom === null || kernel < a.kmallocBounceFrom) return false;
+  if (dir === 'DMA_TO_DEVICE') return false;
   const aligned = size >= 2 * a.dmaMinAlign || kmallocSizeRoundup(size, 8) % a.dmaMinAlign === 0;
   return !aligned;
 }
@@ -68,7 +79,7 @@ function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: Dm
   }
   if (!dmaCapable(dev, tlb, size)) {
     tblUnmapSingle(m, dev, tlb, size, dir, true, o);
-    printkOnce(m, o, 'swiotlb_map:overflow', 'swiotlb.addr-overflow', { addr: hex16(tlb), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) }, who(dev.name));
+    printkOnce(m, o, 'swiotlb_map:overflow', 'swiotlb.addr-overflow', { addr: hex16(tlb), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) }, who(dev.name, dev.cfg.label));
     return DMA_MAPPING_ERROR;
   }
   if (!dev.coherent && !attrs.skipCpuSync) syncForDeviceArch(m, tlb, size, dir, o);
@@ -82,7 +93,7 @@ function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: Dm
  * larger one ("DMA: Random memory could be DMA accessed/written/read").
  */
 function swiotlbFull(m: Machine, dev: Device, size: number, dir: DmaDir, o: StepOutcome): void {
-  printk(m, o, 'swiotlb.out-of-space', { size }, who(dev.name));
+  printk(m, o, 'swiotlb.out-of-space', { size }, who(dev.name, dev.cfg.label));
   if (size <= 32 * 1024) {
     o.events.push({ kind: 'note', text: 'overflow buffer', why: why('swiotlb_full', 'the mapping gets io_tlb_overflow_buffer, which dma_mapping_error() reports as an error', 'lib/swiotlb.c') });
     return;
@@ -117,16 +128,16 @@ export function syncForCpuArch(m: Machine, phys: number, size: number, dir: DmaD
 function overflowReport(m: Machine, dev: Device, phys: number, size: number, o: StepOutcome): void {
   const args = { addr: hex16(phys), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) };
   if (m.kernel >= DIRECT_GATES.overflowAlways.code) {
-    printkOnce(m, o, 'dma_direct_map_phys:overflow', 'dma-direct.overflow', args, who(dev.name));
+    printkOnce(m, o, 'dma_direct_map_phys:overflow', 'dma-direct.overflow', args, who(dev.name, dev.cfg.label));
     return;
   }
   const printed = dev.maskBits >= 32 || dev.cfg.busLimit > 0;
   if (m.kernel < DIRECT_GATES.overflowReportAddr.code) {
-    if (printed) printk(m, o, 'dma-direct.overflow', args, who(dev.name));
+    if (printed) printk(m, o, 'dma-direct.overflow', args, who(dev.name, dev.cfg.label));
     else o.observations.push('check_addr() prints nothing for a DMA mask under 32 bits: the map fails silently');
     return;
   }
-  if (printed) printkOnce(m, o, 'report_addr:dev_err_once', 'dma-direct.overflow', args, who(dev.name));
+  if (printed) printkOnce(m, o, 'report_addr:dev_err_once', 'dma-direct.overflow', args, who(dev.name, dev.cfg.label));
   printkOnce(m, o, 'report_addr:WARN_ON_ONCE', 'dma-direct.report-addr-warn');
 }
 

@@ -147,7 +147,7 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
     return;
   }
   if (isVmallocAddr(va)) {
-    printkOnce(m, o, 'dma_map_single_attrs:vmalloc', 'dma-mapping.vmalloc-rejected', {}, who(dev.name));
+    printkOnce(m, o, 'dma_map_single_attrs:vmalloc', 'dma-mapping.vmalloc-rejected', {}, who(dev.name, dev.cfg.label));
     o.events.push({
       kind: 'note',
       text: 'vmalloc address rejected',

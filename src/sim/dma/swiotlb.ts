@@ -170,13 +170,13 @@ export function bounce(m: Machine, dev: Device, tlbAddr: number, size: number, t
   if (orig === INVALID) return;
   const tlbOffset = tlbAddr % IO_TLB_SIZE;
   if (tlbOffset > allocSize) {
-    printkOnce(m, o, 'swiotlb_bounce:overflow1', 'swiotlb.access-before-start', { alloc: allocSize, size, offset: tlbOffset }, who(dev.name));
+    printkOnce(m, o, 'swiotlb_bounce:overflow1', 'swiotlb.access-before-start', { alloc: allocSize, size, offset: tlbOffset }, who(dev.name, dev.cfg.label));
     return;
   }
   orig += tlbOffset;
   allocSize -= tlbOffset;
   if (size > allocSize) {
-    printkOnce(m, o, 'swiotlb_bounce:overflow2', 'swiotlb.overflow', { alloc: allocSize, size }, who(dev.name));
+    printkOnce(m, o, 'swiotlb_bounce:overflow2', 'swiotlb.overflow', { alloc: allocSize, size }, who(dev.name, dev.cfg.label));
     size = allocSize;
   }
   if (toDevice) cpuCopy(m, tlbAddr, orig, size);
@@ -225,13 +225,13 @@ export interface SlotRequest {
 export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number, dir: DmaDir, skipCpuSync: boolean, noWarn: boolean, o: StepOutcome, req: SlotRequest = {}): number {
   const p = m.swiotlb;
   if (!p) {
-    printk(m, o, 'swiotlb.no-pool', {}, who(dev.name));
+    printk(m, o, 'swiotlb.no-pool', {}, who(dev.name, dev.cfg.label));
     return -1;
   }
   const allocSize = req.allocSize ?? size;
   const index = findSlots(p, orig, allocSize, m.kernel, req.allocAlignMask ?? 0);
   if (index < 0) {
-    if (!noWarn) printk(m, o, 'swiotlb.full', { size: allocSize, total: p.nslabs, used: p.used }, who(dev.name));
+    if (!noWarn) printk(m, o, 'swiotlb.full', { size: allocSize, total: p.nslabs, used: p.used }, who(dev.name, dev.cfg.label));
     return -1;
   }
   const nslots = nrSlots(allocSize);

@@ -182,7 +182,7 @@ function allocIovaFor(m: Machine, dev: Device, dom: IommuDomain, size: number, l
     if (r.pfn) return r.iova;
     if (m.kernel >= G.pci32Once.code) {
       d.pci32bitWorkaround = false;
-      printk(m, o, 'dma-iommu.dac', { bits: bitsPer(lim) }, who(dev.name));
+      printk(m, o, 'dma-iommu.dac', { bits: bitsPer(lim) }, who(dev.name, dev.cfg.label));
       o.events.push({
         kind: 'note',
         text: '32-bit IOVA space full',
@@ -259,7 +259,7 @@ function dmaMapRange(m: Machine, dev: Device, dom: IommuDomain, phys: number, si
 function mapSwiotlb(m: Machine, dev: Device, dom: IommuDomain, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
   const p = m.swiotlb;
   if (!p) {
-    printkOnce(m, o, 'iommu_dma_map_swiotlb:inactive', 'dma-iommu.bounce-inactive', {}, who(dev.name));
+    printkOnce(m, o, 'iommu_dma_map_swiotlb:inactive', 'dma-iommu.bounce-inactive', {}, who(dev.name, dev.cfg.label));
     return -1;
   }
   const g = dom.granule;

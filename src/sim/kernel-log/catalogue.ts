@@ -742,8 +742,9 @@ export interface Who {
 }
 
 /** A device of the scenario: its name stands for both the driver's and the device's. */
-export function who(name: string): Who {
-  return { driver: name, device: name };
+/** dev_driver_string() and dev_name() of a device: the scenario's name, and the kernel's name (label=) when it has one. */
+export function who(name: string, devName?: string): Who {
+  return { driver: name, device: devName ?? name };
 }
 
 /** Does this kernel print message `id` at all (some wording is in force)? */

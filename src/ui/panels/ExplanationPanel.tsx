@@ -52,7 +52,8 @@ function MachineBuilt({ config, summary }: { config: MachineConfig | null; summa
           {config.devices.map((d, i) => (
             <span key={d.name}>
               {i > 0 ? ', ' : ''}
-              <code>{d.name}</code> ({config.arch === 'x86' || d.coherent ? 'coherent' : 'non-coherent'}, {d.dmaMask}-bit
+              <code>{d.name}</code>
+              {d.label ? ` (${d.label})` : ''} ({config.arch === 'x86' || d.coherent ? 'coherent' : 'non-coherent'}, {d.dmaMask}-bit
               {d.iommu ? `, behind ${d.iommu}` : ''})
             </span>
           ))}
@@ -101,11 +102,16 @@ export default function ExplanationPanel() {
               Step {frame.step} / {frame.stepCount}
             </span>{' '}
             <span className="muted">line {json.line}</span>
+            {frame.origin && (
+              <span className="trace-origin" data-testid="trace-origin" title="Where this step comes from in the imported trace">
+                {frame.origin}
+              </span>
+            )}
           </h2>
           <pre className="source mono">{json.source}</pre>
           {OP_DOCS[json.op] && <p className="opdoc">{OP_DOCS[json.op]}</p>}
           <StepResult json={json} />
-          {json.checks.length > 0 && <StepChecks checks={json.checks} />}
+          {json.checks.length > 0 && <StepChecks checks={json.checks} imported={frame.config?.imported ?? false} />}
           {json.warnings.length > 0 && (
             <div className="block">
               <h3>Kernel log</h3>

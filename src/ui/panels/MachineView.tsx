@@ -53,7 +53,10 @@ function MachineView({ frame, summary }: ViewProps) {
           )}
           {cfg.devices.map((d) => (
             <tr key={d.name}>
-              <td className="mono">{d.name}</td>
+              <td className="mono">
+                {d.name}
+                {d.label && <span className="muted"> {d.label}</span>}
+              </td>
               <td className="mono">{d.dmaMask} bits{d.busLimit ? ` (bus ${d.busLimit})` : ''}</td>
               <td>{allCoherent || d.coherent ? 'yes (snoops)' : 'no'}</td>
               <td className="mono">{d.iommu ?? '—'}</td>

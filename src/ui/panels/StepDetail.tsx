@@ -5,6 +5,7 @@
  */
 import type { ReactNode } from 'react';
 import type { StepJson } from '../../scenario/result.ts';
+import { failedCheckText } from '../../scenario/verdict.ts';
 
 /**
  * What the call returned, the error it failed with, or the bytes it read.
@@ -45,8 +46,11 @@ export function StepResult({ json, maxHex }: { json: StepJson; maxHex?: number }
   return <div className="result">{parts}</div>;
 }
 
-/** The step's checks: ✓ expected, or ✗ expected and what the run got. */
-export function StepChecks({ checks }: { checks: StepJson['checks'] }) {
+/**
+ * The step's checks: ✓ expected, or ✗ expected and what the run got. In an
+ * imported scenario a check is the kernel's answer: ✗ kernel returned X, the model Y.
+ */
+export function StepChecks({ checks, imported = false }: { checks: StepJson['checks']; imported?: boolean }) {
   return (
     <ul className="checks">
       {checks.map((c, i) => (
@@ -54,8 +58,12 @@ export function StepChecks({ checks }: { checks: StepJson['checks'] }) {
           <span className="mark" aria-hidden="true">
             {c.passed ? '✓' : '✗'}
           </span>{' '}
-          <code>{c.expected}</code>
-          {!c.passed && c.actual !== undefined && (
+          {imported && !c.passed ? (
+            <span data-testid="kernel-vs-model">{failedCheckText(c, true)}</span>
+          ) : (
+            <code>{c.expected}</code>
+          )}
+          {!imported && !c.passed && c.actual !== undefined && (
             <>
               {' '}
               <span className="muted">got</span> <code>{c.actual}</code>

@@ -149,7 +149,11 @@ export default function Timeline() {
         <h2>Timeline</h2>
         {progress && progress.phase !== 'done' ? (
           <span className="muted tl-sum" data-testid="load-progress">
-            {progress.phase === 'parse' ? 'parsing…' : `running ${progress.done.toLocaleString('en')} / ${progress.total.toLocaleString('en')} steps`}
+            {progress.phase === 'import'
+              ? `importing the trace: ${Math.round(progress.done).toLocaleString('en')} / ${progress.total.toLocaleString('en')} lines`
+              : progress.phase === 'parse'
+                ? 'parsing…'
+                : `running ${progress.done.toLocaleString('en')} / ${progress.total.toLocaleString('en')} steps`}
           </span>
         ) : (
           summary && (
@@ -162,7 +166,7 @@ export default function Timeline() {
         )}
       </header>
       <div className="tl-progress" aria-hidden={!progress}>
-        {progress && progress.phase === 'run' && progress.total > 0 && <div style={{ width: `${(100 * progress.done) / progress.total}%` }} />}
+        {progress && (progress.phase === 'run' || progress.phase === 'import') && progress.total > 0 && <div style={{ width: `${(100 * progress.done) / progress.total}%` }} />}
       </div>
       {lanes && show.length > 0 && (
         <div className="tl-lane-head" data-testid="lane-head">

@@ -1,0 +1,27 @@
+/**
+ * Bring your own kernel: turn what a kernel wrote (a DMA trace, a dma-debug
+ * dump) into a scenario. Pure text in, text and a report out; no DOM, no
+ * clock; used by the CLI and by the engine worker.
+ */
+import type { Arch } from '../sim/config.ts';
+import { detectInput, type InputKind } from './detect.ts';
+import { importDump } from './dump-import.ts';
+import { importTrace, type ImportResult, type TraceImportOptions } from './trace-import.ts';
+
+export type { ImportResult, TraceImportOptions } from './trace-import.ts';
+export type { ImportReport, ImportMessage, ImportedDevice } from './report.ts';
+export { detectInput, type InputKind } from './detect.ts';
+export { traceLineOf } from './scenario-text.ts';
+
+export interface ImportOptions extends TraceImportOptions {
+  arch?: Arch;
+  kernel?: string;
+}
+
+/**
+ * Import a trace or a dump (by content). A text that is neither is read as a
+ * trace, so the report says which lines it could not read.
+ */
+export function importText(text: string, opts: ImportOptions = {}, kind: InputKind = detectInput(text)): ImportResult {
+  return kind === 'dump' ? importDump(text, opts) : importTrace(text, opts);
+}

@@ -1,0 +1,35 @@
+/** Walks a text line by line without splitting it into an array (a 50 MB paste stays one string). */
+export function forEachLine(text: string, fn: (line: string, lineNo: number) => void): number {
+  let pos = 0;
+  let n = 0;
+  const len = text.length;
+  while (pos < len) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = len;
+    const stop = end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    fn(text.slice(pos, stop), ++n);
+    pos = end + 1;
+  }
+  return n;
+}
+
+/** Number of lines (as forEachLine counts them). */
+export function lineCount(text: string): number {
+  if (text.length === 0) return 0;
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return text.endsWith('\n') ? n : n + 1;
+}
+
+/** The first `max` lines (for detection), as an array. */
+export function headLines(text: string, max: number): string[] {
+  const out: string[] = [];
+  let pos = 0;
+  while (pos < text.length && out.length < max) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    out.push(text.slice(pos, end).replace(/\r$/, ''));
+    pos = end + 1;
+  }
+  return out;
+}

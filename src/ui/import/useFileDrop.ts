@@ -1,0 +1,63 @@
+/**
+ * Files dropped anywhere on the page: a kernel trace or dma-debug dump goes
+ * straight to the worker to be imported (the editor then shows the scenario it
+ * becomes; a 150 MB trace never passes through the editor); a scenario file
+ * replaces the editor's text. While a file is dragged over the page, `dragging`
+ * is true (for the drop overlay).
+ */
+import { useEffect, useState } from 'react';
+import { detectInput } from '../../import/detect.ts';
+import { useStore } from '../store/store.ts';
+import { importDropped } from '../engine.ts';
+
+function hasFiles(e: DragEvent): boolean {
+  return !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
+}
+
+export function useFileDrop(): boolean {
+  const [dragging, setDragging] = useState(false);
+  useEffect(() => {
+    let depth = 0;
+    const over = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+    };
+    const enter = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      depth++;
+      setDragging(true);
+    };
+    const leave = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) setDragging(false);
+    };
+    const drop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth = 0;
+      setDragging(false);
+      const file = e.dataTransfer?.files[0];
+      if (!file) return;
+      void file.text().then(
+        (text) => {
+          if (detectInput(text) === 'scenario') useStore.getState().replaceText(text, null);
+          else importDropped(text, file.name);
+        },
+        (err: unknown) => useStore.getState().notify('error', `Could not read ${file.name}: ${String(err)}`),
+      );
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('dragenter', enter);
+    window.addEventListener('dragleave', leave);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('dragenter', enter);
+      window.removeEventListener('dragleave', leave);
+      window.removeEventListener('drop', drop);
+    };
+  }, []);
+  return dragging;
+}

@@ -1,0 +1,46 @@
+// The worker imports a pasted trace or dump itself: load() of a trace reports
+// what it became (the scenario, a summary, the report), posts progress while
+// importing, runs the scenario, and each frame says which trace line its step
+// came from; a restart replays the scenario, not the import.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createEngineApi } from '../../src/worker/engine-api.ts';
+import { realCore } from '../../src/worker/core.ts';
+import type { LoadProgress } from '../../src/worker/api.ts';
+import { runScenario } from '../../src/scenario/run.ts';
+
+const TRACE = readFileSync(resolve(__dirname, '../fixtures/trace/6.13-nvme-eth.trace'), 'utf8');
+
+describe('worker: a trace is imported, then run', () => {
+  it('load() of a trace: imported scenario, progress, the same run as the CLI', async () => {
+    const posted: LoadProgress[] = [];
+    const api = createEngineApi(realCore, { post: (p) => posted.push(p) });
+    const s = await api.load(TRACE);
+    expect(s.ok).toBe(true);
+    expect(s.imported?.summary).toContain('Read 16 dma events from 34 lines');
+    expect(s.imported?.report.devices).toHaveLength(2);
+    expect(posted.some((p) => p.phase === 'import')).toBe(true);
+    expect(s.stepCount).toBe(runScenario(s.imported!.scenario).steps.length);
+    expect(JSON.stringify(api.runJson())).toBe(JSON.stringify(runScenario(s.imported!.scenario)));
+  });
+
+  it('frames carry the step’s trace line; written scenarios have none', async () => {
+    const api = createEngineApi(realCore);
+    const s = await api.load(TRACE);
+    const lines = s.imported!.scenario.split('\n');
+    const step = runScenario(s.imported!.scenario).steps.findIndex((x) => x.warnings.some((w) => w.includes('tries to sync'))) + 1;
+    const f = api.frame(step, { snapshot: false });
+    expect(f.origin).toBe('trace line 29 · 402.301022 <idle>-0');
+    expect(lines[f.json!.line - 1]).toContain(`# ${f.origin}`);
+    expect(api.frame(0, { snapshot: false }).origin).toBeNull();
+    const plain = createEngineApi(realCore);
+    await plain.load('device(nic)\nb = kmalloc(64, GFP_KERNEL)   # a buffer, as on line 3 of some trace\n');
+    expect(plain.frame(1, { snapshot: false }).origin).toBeNull();
+  });
+
+  it('a scenario is not imported', async () => {
+    const s = await createEngineApi(realCore).load('device(nic)\nb = kmalloc(64, GFP_KERNEL)\n');
+    expect(s.imported).toBeUndefined();
+  });
+});
