@@ -15,10 +15,11 @@ import { checkOverrides } from '../scenario/header.ts';
 import type { ConfigOverrides } from '../scenario/header.ts';
 import { formatErrors, formatRun } from '../scenario/format.ts';
 import { parseScenario } from '../scenario/parser.ts';
+import { applySolution } from '../scenario/markup.ts';
 import type { RunResult } from '../scenario/result.ts';
 import type { Arch } from '../sim/config.ts';
 
-const USAGE = `usage: dma-explorer run FILE [--json] [--arch arm64|arm|x86|riscv] [--kernel VERSION]
+const USAGE = `usage: dma-explorer run FILE [--json] [--arch arm64|arm|x86|riscv] [--kernel VERSION] [--solution]
 
 Runs a scenario (.dma file) on the simulated machine and reports each step.
 
@@ -26,6 +27,7 @@ Runs a scenario (.dma file) on the simulated machine and reports each step.
   --arch ARCH       run on this architecture, whatever the scenario's machine() says
   --kernel VERSION  model this kernel version (4.4 … 6.18), e.g. --kernel 5.15
   --no-events       text output without the per-step event lines
+  --solution        a bug hunt: run it with its reference solution in place of each '# fix:' region
   -h, --help        show this help
 
 Exit status: 0 all checks passed, 1 a check failed, 2 the file could not be read or parsed.`;
@@ -34,6 +36,7 @@ interface Args {
   file: string;
   json: boolean;
   events: boolean;
+  solution: boolean;
   overrides: ConfigOverrides;
 }
 
@@ -47,12 +50,14 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let file: string | undefined;
   let json = false;
   let events = true;
+  let solution = false;
   const overrides: { arch?: string; kernel?: string } = {};
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     if (flag === '--json') json = true;
     else if (flag === '--no-events') events = false;
+    else if (flag === '--solution') solution = true;
     else if (flag === '--arch' || flag === '--kernel') {
       const value = inline ?? rest[++i];
       if (value === undefined || value === '') return { kind: 'usage', message: `${flag} needs a value` };
@@ -64,7 +69,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (file === undefined) return { kind: 'usage', message: 'missing FILE (run FILE)' };
   const bad = checkOverrides(overrides);
   if (bad) return { kind: 'usage', message: bad };
-  return { kind: 'run', args: { file, json, events, overrides: overrides as { arch?: Arch; kernel?: string } } };
+  return { kind: 'run', args: { file, json, events, solution, overrides: overrides as { arch?: Arch; kernel?: string } } };
 }
 
 export interface Io {
@@ -84,10 +89,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.err(`error: ${parsed.message}\n${USAGE}\n`);
     return 2;
   }
-  const { file, json, events, overrides } = parsed.args;
+  const { file, json, events, solution, overrides } = parsed.args;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
+    if (solution) text = applySolution(text);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : e instanceof Error ? e.message : String(e);

@@ -24,7 +24,7 @@ import type { Arch, MachineConfig } from '../sim/config.ts';
 import type { Command } from '../sim/command.ts';
 import type { Machine } from '../sim/machine.ts';
 import type { BytesThreeWays, MachineSnapshot } from '../sim/snapshot.ts';
-import type { ParseErrorJson, RunResult, StepJson } from '../scenario/result.ts';
+import type { ParseErrorJson, RunResult, StepJson, Teaching } from '../scenario/result.ts';
 import type { OwnershipLanes } from './lanes.ts';
 import type { BounceSeries } from './ownership.ts';
 
@@ -92,6 +92,8 @@ export interface LoadSummary {
   checkpoints?: CheckpointStats;
   /** Milliseconds the run took inside the worker. */
   ms: number;
+  /** The scenario's teaching markup (narration by step, lesson header, compare presets, hints, bug-hunt regions), when it has some. */
+  teaching?: Teaching;
 }
 
 /** Posted by the worker (outside comlink, on the same port, so in order) while a load runs. */
@@ -200,7 +202,7 @@ export interface EngineApi {
 
 /** The engine, as the API needs it (core.ts gives the real one). */
 export interface EngineCore {
-  prepare(text: string, opts: { arch?: Arch; kernel?: string }): { ok: true; config: MachineConfig; body: Command[] } | { ok: false; errors: ParseErrorJson[] };
+  prepare(text: string, opts: { arch?: Arch; kernel?: string }): { ok: true; config: MachineConfig; body: Command[]; teaching?: Teaching } | { ok: false; errors: ParseErrorJson[] };
   createMachine(config: MachineConfig): Machine;
   /** One statement, with its record (never throws: an engine exception becomes error EXCEPTION). */
   runStep(m: Machine, cmd: Command, index: number): StepJson;

@@ -3,7 +3,7 @@
  * snapshot. Imported at run time only by engine.worker.ts and by tests; the
  * UI never imports it (DESIGN §2.2).
  */
-import { prepareScenario, runStep } from '../scenario/run.ts';
+import { prepareScenario, runStep, teachingOf } from '../scenario/run.ts';
 import { createMachine } from '../sim/machine.ts';
 import { step } from '../sim/step.ts';
 import { bytesThreeWays, snapshot } from '../sim/snapshot.ts';
@@ -13,7 +13,7 @@ export const realCore: EngineCore = {
   prepare(text, opts) {
     const p = prepareScenario(text, opts);
     if (!p.ok) return { ok: false, errors: p.errors.map((e) => ({ line: e.line, col: e.col, message: e.message })) };
-    return { ok: true, config: p.config, body: p.body };
+    return { ok: true, config: p.config, body: p.body, ...teachingOf(p.scenario) };
   },
   createMachine,
   runStep: (m, cmd, index) => runStep(m, cmd, index).json,

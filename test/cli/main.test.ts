@@ -51,8 +51,9 @@ describe('parseArgs', () => {
   it('reads run FILE and the flags, in any order', () => {
     expect(parseArgs(['run', 'a.dma', '--json', '--arch', 'riscv', '--kernel=5.15'])).toEqual({
       kind: 'run',
-      args: { file: 'a.dma', json: true, events: true, overrides: { arch: 'riscv', kernel: '5.15' } },
+      args: { file: 'a.dma', json: true, events: true, solution: false, overrides: { arch: 'riscv', kernel: '5.15' } },
     });
+    expect(parseArgs(['run', 'hunt.dma', '--solution'])).toMatchObject({ kind: 'run', args: { file: 'hunt.dma', solution: true } });
     expect(parseArgs(['run', '--arch=arm', 'a.dma'])).toMatchObject({ kind: 'run', args: { file: 'a.dma', overrides: { arch: 'arm' } } });
   });
 
