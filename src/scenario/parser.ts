@@ -119,7 +119,7 @@ function teachingLine(comment: string, line: number, col: number, lines: DocLine
   if (role.kind === 'narration') {
     const n = parseNarrationLine(role.text, line, role.textCol);
     errors.push(...n.errors);
-    narration.push({ line, text: n.text, focus: n.focus });
+    narration.push({ line, text: n.text, textCol: n.textCol, focus: n.focus });
     return { kind: 'narration', focus: n.focus, text: n.text };
   }
   if (role.kind === 'fix') return { kind: 'fix', mark: role.mark };

@@ -74,14 +74,14 @@ export interface FocusJson {
 }
 
 /** A narration line split into its focus (if it starts with one) and its text. */
-export function parseNarrationLine(text: string, line: number, col: number): { focus: FocusSpec | null; text: string; errors: ParseError[] } {
+export function parseNarrationLine(text: string, line: number, col: number): { focus: FocusSpec | null; text: string; textCol: number; errors: ParseError[] } {
   const errors: ParseError[] = [];
   let focus: FocusSpec | null = null;
   let body = text;
   let bodyCol = col;
   if (text.startsWith('[')) {
     const close = text.indexOf(']');
-    if (close < 0) return { focus: null, text, errors: [{ line, col, message: "unclosed '[' in a focus (write #> [view=bytes buffer=buf] text)" }] };
+    if (close < 0) return { focus: null, text, textCol: col, errors: [{ line, col, message: "unclosed '[' in a focus (write #> [view=bytes buffer=buf] text)" }] };
     const parsed = parseFocus(text.slice(1, close), line, col + 1, col);
     if ('error' in parsed) errors.push(parsed.error);
     else focus = parsed.focus;
@@ -90,9 +90,7 @@ export function parseNarrationLine(text: string, line: number, col: number): { f
     body = rest.slice(lead);
     bodyCol = col + close + 1 + lead;
   }
-  const markup = inlineSpans(body);
-  if (markup.error) errors.push({ line, col: bodyCol + markup.error.at, message: markup.error.message });
-  return { focus, text: body, errors };
+  return { focus, text: body, textCol: bodyCol, errors };
 }
 
 function parseFocus(inner: string, line: number, innerCol: number, openCol: number): { focus: FocusSpec } | { error: ParseError } {
@@ -235,7 +233,7 @@ export function validateTeachingStatement(cmd: Command, opLoc: Loc, targetLocs: 
       if (kw.key === 'level') {
         if (v.k !== 'int' || v.value < 1 || v.value > 3) errs.push({ loc: v.loc, message: 'level must be 1, 2 or 3' });
       } else if (kw.key === 'track') {
-        if (!(v.k === 'name' || (v.k === 'str' && /^[a-z0-9][a-z0-9-]*$/.test(v.text)))) errs.push({ loc: v.loc, message: 'track must be a track name such as ownership or thread-004 (letters, digits, -)' });
+        if (!(v.k === 'name' || (v.k === 'str' && /^[a-z0-9][a-z0-9-]*$/.test(v.text)))) errs.push({ loc: v.loc, message: 'track must be a track name: a name such as ownership, or a string such as "thread-004" (lowercase letters, digits and -)' });
       } else if (v.k !== 'str') {
         errs.push({ loc: v.loc, message: `${kw.key} must be a string: ${kw.key}="…"` });
       } else if (v.text.trim() === '') {
@@ -325,6 +323,8 @@ export function isEmptyTeaching(t: Teaching): boolean {
 export interface NarrationLine {
   line: number;
   text: string;
+  /** 1-based column where `text` starts. */
+  textCol: number;
   focus: FocusSpec | null;
 }
 
@@ -361,7 +361,7 @@ export function buildTeaching(text: string, statements: Placed[], narration: Nar
       errors.push({ line: extra.line, col: extra.focus!.loc.col, message: `step ${block.step} already has a focus (line ${specs[0]!.line}); one focus per step` });
     }
     const focus = specs[0] ? resolveFocus(specs[0].focus!, names, errors) : null;
-    out.push({ step: block.step, line: block.lines[0]!.line, paragraphs: paragraphs(block.lines), focus });
+    out.push({ step: block.step, line: block.lines[0]!.line, paragraphs: paragraphs(block.lines, errors), focus });
   }
   const lessonCmd = teachingCmds.find((c) => c.op === 'lesson');
   const fixes = scanFixRegions(text);
@@ -401,20 +401,38 @@ function attachNarration(statements: Placed[], narration: NarrationLine[]): Arra
   return [...blocks].sort((a, b) => a[0] - b[0]).map(([step, lines]) => ({ step, lines }));
 }
 
-/** Narration lines joined into paragraphs: an empty `#>` line, or any other line between two, separates paragraphs. */
-function paragraphs(lines: NarrationLine[]): string[] {
+/**
+ * Narration lines joined into paragraphs: an empty `#>` line, or any other
+ * line between two, separates paragraphs. Inline markup is checked per
+ * paragraph (a `code` span may wrap across lines); an error points at its line
+ * and column.
+ */
+function paragraphs(lines: NarrationLine[], errors: ParseError[]): string[] {
   const out: string[] = [];
-  let cur: string[] = [];
+  let cur: NarrationLine[] = [];
+  const flush = (): void => {
+    if (cur.length === 0) return;
+    const parts = cur.map((l) => l.text.trim());
+    const text = parts.join(' ');
+    const bad = inlineSpans(text).error;
+    if (bad) {
+      // Map the offset in the joined paragraph back to its line.
+      let at = bad.at;
+      let k = 0;
+      while (k < parts.length - 1 && at > parts[k]!.length) at -= parts[k++]!.length + 1;
+      const l = cur[k]!;
+      errors.push({ line: l.line, col: l.textCol + (l.text.length - l.text.trimStart().length) + at, message: bad.message });
+    }
+    out.push(text);
+    cur = [];
+  };
   let prev = -1;
   for (const l of lines) {
-    if (l.text.trim() === '' || (l.line !== prev + 1 && cur.length)) {
-      if (cur.length) out.push(cur.join(' '));
-      cur = [];
-    }
-    if (l.text.trim() !== '') cur.push(l.text.trim());
+    if (l.text.trim() === '' || l.line !== prev + 1) flush();
+    if (l.text.trim() !== '') cur.push(l);
     prev = l.line;
   }
-  if (cur.length) out.push(cur.join(' '));
+  flush();
   return out;
 }
 

@@ -54,6 +54,13 @@ describe('narration', () => {
     ]);
   });
 
+  it('a `code` span may wrap across narration lines; an error points at its line', () => {
+    expect(ok(`${HEAD}#> call \`dma_sync_single_for_cpu(dev,\n#> h, size, dir)\` first\nbuf = kmalloc(64, GFP_KERNEL)\n`).teaching.narration[0]!.paragraphs).toEqual([
+      'call `dma_sync_single_for_cpu(dev, h, size, dir)` first',
+    ]);
+    expectError(`${HEAD}#> fine \`code\` here\n#> but \`not here\nbuf = kmalloc(64, GFP_KERNEL)\n`, 4, 8, 'unclosed `');
+  });
+
   it('an unclosed backtick is an error at its column', () => {
     expectError(`${HEAD}#> call \`dma_map_single( first\nbuf = kmalloc(64, GFP_KERNEL)\n`, 3, 9, 'unclosed `');
   });
