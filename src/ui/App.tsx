@@ -21,6 +21,8 @@ import HelpOverlay from './panels/HelpOverlay.tsx';
 import Notices from './panels/Notices.tsx';
 import PanelBoundary from './panels/PanelBoundary.tsx';
 import { useCompare } from './compare/compareStore.ts';
+import LessonBar from './lesson/LessonBar.tsx';
+import { startLessonSync } from './lesson/focus.ts';
 
 const Editor = lazy(() => import('./editor/Editor.tsx'));
 // Compare mode (a second worker, two sides): loaded when first opened.
@@ -107,6 +109,7 @@ export default function App() {
 
   useEffect(() => {
     const stop = startEngineSync();
+    const stopLesson = startLessonSync();
     void initialLoad();
     const onKey = (e: KeyboardEvent) => handleKeydown(e);
     const onHash = () => {
@@ -122,6 +125,7 @@ export default function App() {
     });
     return () => {
       stop();
+      stopLesson();
       unsub();
       if (saveTimer) clearTimeout(saveTimer);
       window.removeEventListener('keydown', onKey, true);
@@ -146,6 +150,9 @@ export default function App() {
             {narrow && <span className="muted small">read-only on small screens</span>}
             <ParseStatus />
           </div>
+          <PanelBoundary name="lesson">
+            <LessonBar />
+          </PanelBoundary>
           <div className="editor-box">
             {ready ? (
               <PanelBoundary name="editor">
