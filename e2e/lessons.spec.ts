@@ -147,6 +147,10 @@ test('the library: tracks in order, a pasted kernel warning finds its lesson, ke
   const lib = page.getByTestId('library');
   await expect(lib).toBeVisible();
   await expect(page.getByTestId('lib-search')).toBeFocused();
+  // Tab stays inside the dialog.
+  await page.keyboard.press('Shift+Tab');
+  await expect(lib.locator(':focus')).toHaveCount(1);
+  await page.getByTestId('lib-search').focus();
   const tracks = await lib.locator('.lib-track h3').allTextContents();
   expect(tracks[0]).toContain('Ownership and syncs');
   expect(tracks.some((t) => t.includes('noveau vs arm dma ops'))).toBe(true);
@@ -164,6 +168,12 @@ test('the library: tracks in order, a pasted kernel warning finds its lesson, ke
   await page.keyboard.press('Enter');
   await expect(lib).toHaveCount(0);
   await expect(page.getByTestId('lesson-title')).toHaveText('The bounce pool is finite');
+  // Reaching its last step finishes a lesson.
+  await page.locator('.explanation').click();
+  await page.keyboard.press('End');
+  await expect(page.getByTestId('lesson-title')).toHaveText('✓ The bounce pool is finite');
+  await page.keyboard.press('l');
+  await expect(lib.locator('[data-id="bounce/02-the-pool-is-finite"] .lib-tick')).toHaveClass(/done/);
 });
 
 test('corrupt progress in localStorage is ignored, never fatal', async ({ page }) => {

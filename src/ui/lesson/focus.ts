@@ -4,8 +4,8 @@
  * step is on screen. Steps of a lesson without a focus show the machine
  * diagram, unless the learner picked another view by hand.
  *
- * Also keeps the learner's progress: a lesson is done when its last step is
- * reached, a bug hunt when it is solved.
+ * Also keeps the learner's progress: a lesson (or reference scenario) is done
+ * when its last step is reached, a bug hunt when it is solved.
  */
 import type { FocusJson, FocusView } from '../../scenario/teaching.ts';
 import { lockedSkeleton } from '../../scenario/markup.ts';
@@ -105,12 +105,16 @@ function showDiagram(): void {
   useLesson.getState().setViewByFocus(false);
 }
 
-/** The catalogue id of the lesson on screen: the one opened, or the one with this title. */
-async function lessonId(): Promise<string | null> {
+/**
+ * The catalogue id of what is on screen: a lesson (the one opened, or the one
+ * with this title), or a reference scenario opened from the library and not
+ * edited since.
+ */
+async function catalogId(): Promise<string | null> {
   const st = useStore.getState();
-  const title = st.summary?.teaching?.lesson?.title;
-  if (!title) return null;
   const opened = useLesson.getState().opened;
+  const title = st.summary?.teaching?.lesson?.title;
+  if (!title) return opened && opened.text === st.text ? opened.id : null;
   if (opened && opened.text.includes(title)) return opened.id;
   return entryForTitle(await loadCatalog(), title)?.id ?? null;
 }
@@ -118,11 +122,11 @@ async function lessonId(): Promise<string | null> {
 async function trackProgress(): Promise<void> {
   const st = useStore.getState();
   const t = st.summary?.teaching;
-  if (!t?.lesson || !st.summary || st.errors.length > 0 || st.running) return;
-  const hunt = t.fixes.length > 0;
+  if (!st.summary || st.errors.length > 0 || st.running) return;
+  const hunt = (t?.fixes.length ?? 0) > 0;
   const finished = hunt ? st.summary.checks.failed === 0 && st.summary.checks.passed > 0 : st.summary.stepCount > 0 && st.step >= st.summary.stepCount;
   if (!finished) return;
-  const id = await lessonId();
+  const id = await catalogId();
   if (id) useLesson.getState().markDone(id);
 }
 

@@ -5,7 +5,7 @@
  * title, by operation name or by a kernel message pasted from a log.
  *
  * Keyboard: "l" (or the Library button) opens it with the search focused;
- * ↓/↑ move between results, Enter opens one, Esc closes.
+ * ↓/↑ move between results, Enter opens one, Esc closes; Tab stays inside.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { KeyboardEvent as ReactKeyboardEvent } from 'react';
@@ -110,6 +110,20 @@ export default function LibraryBrowser() {
       e.preventDefault();
       e.stopPropagation();
       setOpen(false);
+      return;
+    }
+    if (e.key === 'Tab') {
+      // Focus stays in the dialog: Tab from the last control goes back to the first, Shift+Tab the other way.
+      const all = [...(e.currentTarget.querySelectorAll<HTMLElement>('input, button'))];
+      const first = all[0];
+      const last = all[all.length - 1];
+      if (!e.shiftKey && document.activeElement === last) {
+        e.preventDefault();
+        first?.focus();
+      } else if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        last?.focus();
+      }
       return;
     }
     if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
