@@ -6,7 +6,6 @@
  * the explanation (the other paragraphs).
  */
 import type { Frame } from '../../worker/api.ts';
-import { useStore } from '../store/store.ts';
 import { useLesson } from './lessonStore.ts';
 import { narrationFor, predictionOf, shownChoices, useTeaching } from './teaching.ts';
 import { applyFocus, focusLabel } from './focus.ts';
@@ -56,7 +55,6 @@ export default function Narration({ frame }: { frame: Frame }) {
   const teaching = useTeaching();
   const narration = narrationFor(teaching, frame.step);
   const prediction = predictionOf(frame.json);
-  const snapshotReady = useStore((s) => s.frame === frame);
   if (!teaching || (!narration && !prediction)) return null;
   const paragraphs = narration?.paragraphs ?? [];
   const [question, ...rest] = prediction ? paragraphs : [];
@@ -70,7 +68,7 @@ export default function Narration({ frame }: { frame: Frame }) {
         </p>
       ))}
       {narration?.focus && (
-        <button type="button" className="focus-link" data-testid="focus-link" disabled={!snapshotReady} onClick={() => applyFocus(narration.focus!, frame)}>
+        <button type="button" className="focus-link" data-testid="focus-link" onClick={() => void applyFocus(narration.focus!, frame)}>
           Look at: {focusLabel(narration.focus)}
         </button>
       )}
