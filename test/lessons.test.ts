@@ -15,6 +15,8 @@ import { applySolution, plainText } from '../src/scenario/markup.ts';
 import { TRACKS } from '../src/scenario/lessons/tracks.ts';
 import { REFERENCE_TITLES } from '../src/scenario/lessons/reference.ts';
 import { catalogJson } from '../scripts/lesson-index.ts';
+import { printScenario } from '../src/scenario/printer.ts';
+import { stripLocs } from './scenario/helpers.ts';
 import { main } from '../src/cli/main.ts';
 
 const DIR = resolve(__dirname, '../src/scenario/lessons');
@@ -56,6 +58,15 @@ describe('the lessons library', () => {
     expect(lesson!.title.length).toBeGreaterThan(5);
     expect(lesson!.summary?.length ?? 0).toBeGreaterThan(40);
     expect(f.split('/')[1]).toMatch(/^\d\d-[a-z0-9-]+\.dma$/);
+  });
+
+  it.each(FILES)('%s: the printer round-trips it (same steps, checks and teaching)', (f) => {
+    const a = parsed(f);
+    const r = parseScenario(printScenario(a.doc));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const view = (x: Scenario) => stripLocs({ body: x.body, header: x.header, teaching: { ...x.teaching, narration: x.teaching.narration.map((n) => ({ ...n, line: 0 })), compare: x.teaching.compare.map((c) => ({ ...c, line: 0 })), fixes: x.teaching.fixes.map((g) => g.solution) } });
+    expect(view(r.scenario)).toEqual(view(a));
   });
 
   it('titles are unique', () => {
