@@ -98,7 +98,8 @@ test('a bug hunt: locked lines stay locked, an edit solves it, hints and progres
   expect(await editorText(page)).toBe(before);
   await expect(page.locator('.controls .status')).toContainText('Locked');
 
-  // Hints, one at a time.
+  // Hints, one at a time (the editor keeps them folded too).
+  expect(await editorText(page)).not.toContain('Who owns the buffer');
   await page.getByTestId('hint-btn').click();
   await expect(page.getByTestId('hints').locator('li')).toHaveCount(1);
   await page.getByTestId('hint-btn').click();

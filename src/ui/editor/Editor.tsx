@@ -23,7 +23,7 @@ import type { Diagnostic } from '@codemirror/lint';
 import { scenarioHighlighting } from './language.ts';
 import { useStore } from '../store/store.ts';
 import type { ParseErrorJson } from '../../scenario/result.ts';
-import { foldNarration, lessonExtensions, setAnswered } from './lessonExtensions.ts';
+import { foldLesson, lessonExtensions, setAnswered } from './lessonExtensions.ts';
 import { useLesson } from '../lesson/lessonStore.ts';
 
 const answeredLines = (): Set<number> => new Set(Object.keys(useLesson.getState().answers).map(Number));
@@ -145,7 +145,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
     });
     viewRef.current = view;
     view.dispatch({ effects: [setStepLine.of(currentStepLine()), setAnswered.of(answeredLines())] });
-    foldNarration(view);
+    foldLesson(view);
     const unsubLesson = useLesson.subscribe((l, prev) => {
       if (l.answers !== prev.answers) view.dispatch({ effects: setAnswered.of(answeredLines()) });
     });
@@ -157,7 +157,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
         applyingExternal = true;
         view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: s.text } });
         applyingExternal = false;
-        foldNarration(view);
+        foldLesson(view);
       }
       if (s.errors !== prev.errors) {
         view.dispatch(setDiagnostics(view.state, toDiagnostics(view.state.doc, s.errors)));

@@ -8,7 +8,8 @@
  * - a prediction `=>? …` is hidden behind a "predict" chip until the learner
  *   has answered it in the explanation panel (its answer is the first choice);
  * - a lesson's narration `#>` blocks are folded (the explanation panel shows
- *   them, and the answers to predictions are in them); a click unfolds one.
+ *   them, and the answers to predictions are in them), and so are its hints
+ *   (the lesson bar reveals them one at a time); a click unfolds one.
  *
  * Texts longer than LESSON_MAX characters are not lessons: nothing is computed.
  */
@@ -117,40 +118,58 @@ function lockFilter(onRefused: () => void): Extension {
   });
 }
 
-/** The narration blocks of a lesson (consecutive `#>` lines), as ranges to fold. */
-export function narrationBlocks(doc: Text): Array<{ from: number; to: number }> {
+type FoldKind = 'narration' | 'hint';
+
+/** What a line of a lesson is folded as: narration `#>`, or a `hint("…")` (revealed one at a time in the lesson bar). */
+function foldKind(text: string): FoldKind | null {
+  if (lineRole(text).kind === 'narration') return 'narration';
+  return /^\s*hint\s*\(/.test(text) ? 'hint' : null;
+}
+
+/** The blocks of a lesson to fold: consecutive narration lines, consecutive hint lines. */
+export function lessonFolds(doc: Text): Array<{ from: number; to: number }> {
   if (doc.length > LESSON_MAX || !doc.toString().includes('lesson(')) return [];
   const out: Array<{ from: number; to: number }> = [];
   let start: number | null = null;
+  let kind: FoldKind | null = null;
   for (let n = 1; n <= doc.lines + 1; n++) {
-    const narration = n <= doc.lines && lineRole(doc.line(n).text).kind === 'narration';
-    if (narration && start === null) start = n;
-    if (!narration && start !== null) {
+    const k = n <= doc.lines ? foldKind(doc.line(n).text) : null;
+    if (start !== null && k !== kind) {
       out.push({ from: doc.line(start).from, to: doc.line(n - 1).to });
       start = null;
     }
+    if (k !== null && start === null) start = n;
+    kind = k;
   }
   return out;
 }
 
-const narrationFolding = codeFolding({
-  preparePlaceholder: (state, range) => state.doc.lineAt(range.to).number - state.doc.lineAt(range.from).number + 1,
-  placeholderDOM: (_view, onclick, lines: number) => {
+const PLACEHOLDER: Record<FoldKind, (n: number) => string> = {
+  narration: (n) => `#> narration (${n} line${n === 1 ? '' : 's'})`,
+  hint: (n) => `${n} hint${n === 1 ? '' : 's'} (one at a time, in the lesson bar)`,
+};
+
+const lessonFolding = codeFolding({
+  preparePlaceholder: (state, range) => {
+    const kind = foldKind(state.doc.lineAt(range.from).text) ?? 'narration';
+    return { kind, lines: state.doc.lineAt(range.to).number - state.doc.lineAt(range.from).number + 1 };
+  },
+  placeholderDOM: (_view, onclick, prepared: { kind: FoldKind; lines: number }) => {
     const el = document.createElement('span');
     el.className = 'cm-narration-fold';
-    el.textContent = `#> narration (${lines} line${lines === 1 ? '' : 's'})`;
-    el.title = 'Lesson narration, shown in the explanation panel: click to read it here';
+    el.textContent = PLACEHOLDER[prepared.kind](prepared.lines);
+    el.title = prepared.kind === 'hint' ? 'The bug hunt’s hints: click to read them all here' : 'Lesson narration, shown in the explanation panel: click to read it here';
     el.onclick = onclick;
     return el;
   },
 });
 
-/** Folds every narration block of a lesson text. */
-export function foldNarration(view: EditorView): void {
-  const blocks = narrationBlocks(view.state.doc);
+/** Folds a lesson's narration and hints. */
+export function foldLesson(view: EditorView): void {
+  const blocks = lessonFolds(view.state.doc);
   if (blocks.length) view.dispatch({ effects: blocks.map((b) => foldEffect.of(b)) });
 }
 
 export function lessonExtensions(onRefused: () => void): Extension {
-  return [lessonField, lockFilter(onRefused), narrationFolding];
+  return [lessonField, lockFilter(onRefused), lessonFolding];
 }
