@@ -2,7 +2,7 @@
  * The explorer in Chromium, against the built app (run `vite build` first).
  * Every test fails on a console error or an uncaught page error.
  */
-import { expect, openApp, stepCount, test } from './fixtures.ts';
+import { expect, openApp, pickFromLibrary, stepCount, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 const DEFAULT_TITLE = 'Why dma_sync_single_for_cpu() matters';
@@ -270,12 +270,9 @@ test('phone: read-only and usable', async ({ browser }) => {
   expect(errs).toEqual([]);
 });
 
-test('library: a built-in scenario loads; its kernel log shows at the finding', async ({ page }) => {
+test('library: a reference scenario loads; its kernel log shows at the finding', async ({ page }) => {
   await openApp(page);
-  const picker = page.getByRole('combobox', { name: 'Scenario library' });
-  const names = await picker.locator('option').allTextContents();
-  expect(names).toContain('debug-map-error-not-checked');
-  await picker.selectOption({ label: 'debug-map-error-not-checked' });
+  await pickFromLibrary(page, 'reference/debug-map-error-not-checked');
   await expect(page.locator('.cm-content')).toContainText('dma-debug remembers');
   await expect(stepCount(page)).toHaveText(/^step 0 \/ \d+$/);
   await page.locator('.explanation').click();
@@ -284,14 +281,12 @@ test('library: a built-in scenario loads; its kernel log shows at the finding', 
   await expect(page.locator('.tl-row.current .badge.warn')).toBeVisible();
   await page.screenshot({ path: 'test-results/10-kernel-log.png' });
 
-  if (names.includes('swiotlb-32bit-device')) {
-    await picker.selectOption({ label: 'swiotlb-32bit-device' });
-    await expect(stepCount(page)).toHaveText(/^step 0 \/ \d+$/);
-    await page.locator('.cm-line', { hasText: 'dma_map_single' }).first().click();
-    await page.keyboard.press('Alt+g');
-    await expect(explanation(page).locator('.source')).toContainText('dma_map_single');
-    await page.screenshot({ path: 'test-results/11-bounce.png' });
-  }
+  await pickFromLibrary(page, 'reference/swiotlb-32bit-device');
+  await expect(stepCount(page)).toHaveText(/^step 0 \/ \d+$/);
+  await page.locator('.cm-line', { hasText: 'dma_map_single' }).first().click();
+  await page.keyboard.press('Alt+g');
+  await expect(explanation(page).locator('.source')).toContainText('dma_map_single');
+  await page.screenshot({ path: 'test-results/11-bounce.png' });
 });
 
 test('a long scenario: the timeline stays windowed and End seeks to the last step', async ({ page }) => {

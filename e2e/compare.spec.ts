@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { runScenario } from '../src/scenario/run.ts';
-import { expect, openLibrary, stepCount, test } from './fixtures.ts';
+import { expect, openLibrary, pickFromLibrary, stepCount, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 test.beforeEach(async ({ page }) => {
@@ -164,10 +164,7 @@ test('Export JSON downloads the run as the CLI prints it', async ({ page }) => {
 test('strict vs lazy IOMMU (a header rewrite): the stale IOTLB hit differs', async ({ page }) => {
   await page.goto('/');
   await expect(page.locator('.cm-content')).toBeVisible();
-  const picker = page.getByRole('combobox', { name: 'Scenario library' });
-  const names = await picker.locator('option').allTextContents();
-  expect(names).toContain('iommu-lazy-stale-iotlb');
-  await picker.selectOption({ label: 'iommu-lazy-stale-iotlb' });
+  await pickFromLibrary(page, 'reference/iommu-lazy-stale-iotlb');
   await expect(page.locator('[data-testid=timeline] .tl-row', { hasText: 'passwd = kmalloc' })).toHaveCount(1);
   // The header declares an IOMMU: its mode can be overridden.
   await expect(page.getByTestId('ovr-iommu')).toHaveValue('');

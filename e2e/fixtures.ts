@@ -1,15 +1,28 @@
 /**
  * The explorer's Playwright test: every test fails on any page error or
- * console error, collected while it runs and checked when it ends. Also the
- * helpers the specs share: the step counter, opening the app or a library
- * scenario, going to a statement's step, opening a machine view.
+ * console error, collected while it runs and checked when it ends. Every test
+ * is a returning visitor unless it asks for a first visit. Also the helpers
+ * the specs share: the step counter, opening the app or a library scenario,
+ * going to a statement's step, opening a machine view.
  */
 import { readFileSync } from 'node:fs';
 import { expect, test as base } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { prepareScenario } from '../src/scenario/run.ts';
 
-export const test = base.extend<{ consoleErrors: string[] }>({
+export const test = base.extend<{ consoleErrors: string[]; firstVisit: boolean; returning: void }>({
+  /**
+   * A first visit lands in the first lesson. Tests are returning visitors
+   * (the bare URL opens the default scenario) unless they `test.use({ firstVisit: true })`.
+   */
+  firstVisit: [false, { option: true }],
+  returning: [
+    async ({ page, firstVisit }, use) => {
+      if (!firstVisit) await page.addInitScript(() => localStorage.setItem('dma-explorer:visited', '1'));
+      await use();
+    },
+    { auto: true },
+  ],
   consoleErrors: [
     async ({ page }, use) => {
       const problems: string[] = [];
@@ -52,12 +65,21 @@ export async function openLibrary(page: Page, name: string, theme?: 'light' | 'd
   const p = prepareScenario(readFileSync(new URL(`../src/scenario/library/${name}.dma`, import.meta.url), 'utf8'));
   if (!p.ok) throw new Error(`${name} does not parse`);
   const n = p.body.length;
-  await page.getByRole('combobox', { name: 'Scenario library' }).selectOption({ label: name });
+  await pickFromLibrary(page, `reference/${name}`);
   await expect(page.locator('.cm-content')).toContainText('machine(');
   // The new run is in once the counter and the timeline show its statements.
   await expect(stepCount(page)).toHaveText(`step 0 / ${n}`);
   await expect(page.locator(`[data-testid=timeline] .tl-row[data-step="1"]`)).toContainText(p.body[0]!.source.slice(0, 20));
   return n;
+}
+
+/** Opens the library browser and the catalogue entry `id` (`reference/name` or `track/NN-name`). */
+export async function pickFromLibrary(page: Page, id: string): Promise<void> {
+  await page.getByTestId('library-btn').click();
+  const lib = page.getByTestId('library');
+  await expect(lib).toBeVisible();
+  await lib.locator(`[data-id="${id}"]`).click();
+  await expect(lib).toHaveCount(0);
 }
 
 /** Goes to the step of the first statement whose source contains `text` (a click on its timeline row); returns that step. */

@@ -56,6 +56,8 @@ function summarize(samples: Sample[]) {
 
 /** Opens the app with `text` as the saved scenario (served by a getItem override: big texts do not fit localStorage). */
 async function openWith(page: Page, text: string | null, loadTimeout = 60_000): Promise<number> {
+  // A returning visitor: the bare URL opens the default scenario, not the first lesson.
+  await page.addInitScript(() => localStorage.setItem('dma-explorer:visited', '1'));
   await page.addInitScript((t) => {
     if (t === null) return;
     const orig = Storage.prototype.getItem;

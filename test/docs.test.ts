@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderDoc } from '../scripts/ops-reference.ts';
 import { OPS } from '../src/scenario/ops.ts';
+import { runScenario } from '../src/scenario/run.ts';
 
 const DOC = readFileSync(resolve(__dirname, '../docs/scenario-language.md'), 'utf8');
 
@@ -15,5 +16,16 @@ describe('docs/scenario-language.md', () => {
 
   it('names every operation', () => {
     for (const name of OPS.keys()) expect(DOC).toContain(`${name}(`);
+  });
+
+  it('the teaching markup example parses, runs, and teaches what it says', () => {
+    const at = DOC.indexOf('## Teaching markup');
+    const block = /```\n([\s\S]*?)```/.exec(DOC.slice(at))![1]!;
+    const r = runScenario(block);
+    expect(r.errors).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(r.teaching?.lesson?.track).toBe('ownership');
+    expect(r.teaching?.narration.map((n) => [n.step, n.focus?.view ?? null])).toEqual([[0, null], [1, 'bytes'], [6, 'cache']]);
+    expect(r.steps[5]!.checks[0]!.choices).toEqual(['"old data"', '"new data"']);
   });
 });

@@ -21,10 +21,11 @@ import { checkOverrides } from '../scenario/header.ts';
 import type { ConfigOverrides } from '../scenario/header.ts';
 import { formatErrors, formatRun } from '../scenario/format.ts';
 import { parseScenario } from '../scenario/parser.ts';
+import { applySolution } from '../scenario/markup.ts';
 import type { RunResult } from '../scenario/result.ts';
 import type { Arch } from '../sim/config.ts';
 
-const USAGE = `usage: dma-explorer run FILE [--json] [--arch arm64|arm|x86|riscv] [--kernel VERSION]
+const USAGE = `usage: dma-explorer run FILE [--json] [--arch arm64|arm|x86|riscv] [--kernel VERSION] [--solution]
        dma-explorer import FILE [--arch ARCH] [--kernel VERSION] [--check-iova]
 
 run: runs a scenario (.dma file) on the simulated machine and reports each step.
@@ -34,6 +35,7 @@ A kernel DMA trace or a dma-debug dump is imported first (recognised by its text
   --arch ARCH       run on this architecture, whatever the scenario's machine() says
   --kernel VERSION  model this kernel version (4.4 … 6.18), e.g. --kernel 5.15
   --no-events       text output without the per-step event lines
+  --solution        a bug hunt: run it with its reference solution in place of each '# fix:' region
   -h, --help        show this help
 
 import: prints the scenario that replays a kernel DMA trace (the text of
@@ -50,6 +52,7 @@ interface Args {
   file: string;
   json: boolean;
   events: boolean;
+  solution: boolean;
   overrides: ConfigOverrides;
   checkIova: boolean;
 }
@@ -65,6 +68,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let json = false;
   let events = true;
   let checkIova = false;
+  let solution = false;
   const overrides: { arch?: string; kernel?: string } = {};
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
@@ -72,6 +76,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (flag === '--json' && command === 'run') json = true;
     else if (flag === '--no-events' && command === 'run') events = false;
     else if (flag === '--check-iova' && command === 'import') checkIova = true;
+    else if (flag === '--solution' && command === 'run') solution = true;
     else if (flag === '--arch' || flag === '--kernel') {
       const value = inline ?? rest[++i];
       if (value === undefined || value === '') return { kind: 'usage', message: `${flag} needs a value` };
@@ -83,7 +88,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (file === undefined) return { kind: 'usage', message: `missing FILE (${command} FILE)` };
   const bad = checkOverrides(overrides);
   if (bad) return { kind: 'usage', message: bad };
-  return { kind: command, args: { file, json, events, checkIova, overrides: overrides as { arch?: Arch; kernel?: string } } };
+  return { kind: command, args: { file, json, events, checkIova, solution, overrides: overrides as { arch?: Arch; kernel?: string } } };
 }
 
 export interface Io {
@@ -103,10 +108,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.err(`error: ${parsed.message}\n${USAGE}\n`);
     return 2;
   }
-  const { file, json, events, overrides } = parsed.args;
+  const { file, json, events, solution, overrides } = parsed.args;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
+    if (solution) text = applySolution(text);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : e instanceof Error ? e.message : String(e);

@@ -11,6 +11,7 @@
 import type { SimEvent } from '../sim/events.ts';
 import type { ParseErrorJson, RunResult, StepJson } from './result.ts';
 import { failedCheckText } from './verdict.ts';
+import type { StepNarration } from './teaching.ts';
 
 export interface FormatOptions {
   /** ANSI colours. */
@@ -36,11 +37,22 @@ const BOLD = '1';
 export function formatRun(r: RunResult, opts: FormatOptions = {}): string {
   const paint = painter(opts.color ?? false);
   const out: string[] = [];
+  const lesson = r.teaching?.lesson;
+  if (lesson) {
+    const where = [lesson.track, `level ${lesson.level}`, lesson.thread ? `thread ${lesson.thread}` : null].filter(Boolean).join(', ');
+    out.push(paint(BOLD, `lesson: ${lesson.title}`) + paint(DIM, ` (${where})`));
+    if (lesson.summary) out.push(lesson.summary);
+  }
   if (r.config) {
     const c = r.config;
     out.push(paint(DIM, `machine: ${c.arch}, kernel ${c.kernel}, ${c.devices.length} device${c.devices.length === 1 ? '' : 's'}`));
   }
-  for (const s of r.steps) out.push(...formatStep(s, { ...opts, imported: r.config?.imported ?? false }));
+  const narration = new Map((r.teaching?.narration ?? []).map((n) => [n.step, n]));
+  out.push(...formatNarration(narration.get(0), paint));
+  for (const s of r.steps) {
+    out.push(...formatNarration(narration.get(s.index), paint));
+    out.push(...formatStep(s, { ...opts, imported: r.config?.imported ?? false }));
+  }
   out.push(formatSummary(r, opts));
   return `${out.join('\n')}\n`;
 }
@@ -51,6 +63,13 @@ export function formatSummary(r: RunResult, opts: FormatOptions = {}): string {
   const { passed, failed } = r.checks;
   const line = `checks: ${passed} passed, ${failed} failed`;
   return failed > 0 ? paint(RED + ';' + BOLD, line) : paint(GREEN, line);
+}
+
+/** A step's narration, one paragraph per line (markup kept: `code` and *emphasis* read well as they are). */
+function formatNarration(n: StepNarration | undefined, paint: Paint): string[] {
+  if (!n) return [];
+  const focus = n.focus ? [paint(DIM, `» look at: the ${n.focus.view} view${n.focus.buffer ? `, ${n.focus.buffer}` : ''}`)] : [];
+  return [...n.paragraphs.map((p) => paint(CYAN, `» ${p}`)), ...focus];
 }
 
 /** One step's block of lines. */
@@ -65,7 +84,8 @@ export function formatStep(s: StepJson, opts: FormatOptions = {}): string[] {
   for (const o of s.observations) lines.push(`${ind}${paint(CYAN, `observed: ${o}`)}`);
   if (opts.events ?? true) for (const e of s.events) lines.push(`${ind}${paint(DIM, `· ${describeEvent(e)}`)}`);
   for (const c of s.checks) {
-    lines.push(c.passed ? `${ind}${paint(GREEN, `✓ ${c.expected}`)}` : `${ind}${paint(RED, `✗ ${failedCheckText(c, opts.imported ?? false)}`)}`);
+    const among = c.choices ? paint(DIM, `  (predict: ${c.choices.join(' | ')})`) : '';
+    lines.push((c.passed ? `${ind}${paint(GREEN, `✓ ${c.expected}`)}` : `${ind}${paint(RED, `✗ ${failedCheckText(c, opts.imported ?? false)}`)}`) + among);
   }
   return lines;
 }

@@ -71,6 +71,9 @@ function applyMachine(config: MachineConfig, cmd: Command): void {
       case 'imported':
         config.imported = word(value) === 'true';
         break;
+      case 'dmabuf_move_notify':
+        config.dmabufMoveNotify = word(value) === 'true';
+        break;
     }
   }
 }

@@ -28,6 +28,8 @@ export type TokKind =
   | '-'
   | '|'
   | '=>'
+  /** `=>?`: a prediction (predict-then-reveal check). */
+  | '=>?'
   | 'eol';
 
 export interface Token {
@@ -98,6 +100,9 @@ export function lexLine(text: string, line: number): LexedLine {
       i = lexInt(text, i, line, tokens, err);
     } else if (c === '"') {
       i = lexString(text, i, line, tokens, err);
+    } else if (c === '=' && text[i + 1] === '>' && text[i + 2] === '?') {
+      tokens.push({ kind: '=>?', text: '=>?', line, col: i + 1 });
+      i += 3;
     } else if (c === '=' && text[i + 1] === '>') {
       tokens.push({ kind: '=>', text: '=>', line, col: i + 1 });
       i += 2;

@@ -180,8 +180,9 @@ const SIGS: OpSig[] = [
       swiotlb: { kind: 'size0', def: '4M' },
       cma: { kind: 'size0', def: '16M' },
       imported: { kind: 'bool', def: 'false' },
+      dmabuf_move_notify: { kind: 'bool', def: 'false' },
     },
-    doc: 'The machine: architecture, kernel version, RAM, CPU cache geometry, swiotlb pool and CMA area sizes; imported=true when the steps replay a kernel trace.',
+    doc: 'The machine: architecture, kernel version, RAM, CPU cache geometry, swiotlb pool and CMA area sizes; imported=true when the steps replay a kernel trace; dmabuf_move_notify=true is CONFIG_DMABUF_MOVE_NOTIFY=y (default n, as in Kconfig).',
   }),
   sig('iommu', 'header', {
     args: [a('name', 'newname')],

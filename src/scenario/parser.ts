@@ -12,10 +12,14 @@ import type { BytesPart, Check, Command, Expr, KwArg, Loc } from '../sim/command
 import type { MachineConfig } from '../sim/config.ts';
 import { lexLine, splitLines } from './lexer.ts';
 import type { LexedLine, ParseError, Token } from './lexer.ts';
-import { isErrorName } from './ops.ts';
+import { HEADER_OPS, isErrorName } from './ops.ts';
 import { validateStatements } from './validate.ts';
+import { printCheckValue } from './printer.ts';
 import type { Statement } from './validate.ts';
 import { configFromHeader } from './header.ts';
+import { classifyComment, applySolution } from './markup.ts';
+import { buildTeaching, isTeachingStatement, parseNarrationLine } from './teaching.ts';
+import type { FocusSpec, NarrationLine, Placed, Teaching } from './teaching.ts';
 
 export type { ParseError } from './lexer.ts';
 
@@ -25,7 +29,13 @@ export type DocLine =
   /** A line holding only a comment; `text` starts with its `#` or `//`. */
   | { kind: 'comment'; text: string }
   /** A statement, with its trailing comment (from `#` or `//`) if any. */
-  | { kind: 'stmt'; cmd: Command; comment: string | null };
+  | { kind: 'stmt'; cmd: Command; comment: string | null }
+  /** Narration `#> [focus] text` (teaching.ts). */
+  | { kind: 'narration'; focus: FocusSpec | null; text: string }
+  /** A bug hunt's region marker `# fix: begin` / `# fix: end`. */
+  | { kind: 'fix'; mark: 'begin' | 'end' }
+  /** A line of a region's reference solution, `# solution: …`, right after `# fix: end`. */
+  | { kind: 'solution'; text: string };
 
 export interface ScenarioDoc {
   lines: DocLine[];
@@ -39,6 +49,8 @@ export interface Scenario {
   /** The machine the header describes (defaults filled in). */
   config: MachineConfig;
   doc: ScenarioDoc;
+  /** Narration, lesson header, compare presets, hints and bug-hunt regions (empty for a plain scenario). */
+  teaching: Teaching;
 }
 
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; errors: ParseError[] };
@@ -52,7 +64,7 @@ const MAX_ERRORS = 100;
 /** Parse and validate a scenario. Never throws. */
 export function parseScenario(text: string): ParseResult {
   try {
-    return parseUnsafe(text);
+    return checkSolution(text, parseUnsafe(text));
   } catch (e) {
     // A bug in the parser must not take the editor down: report it as an error.
     return { ok: false, errors: [{ line: 1, col: 1, message: `internal parser error: ${String(e)}` }] };
@@ -63,9 +75,14 @@ function parseUnsafe(text: string): ParseResult {
   const errors: ParseError[] = [];
   const statements: Statement[] = [];
   const lines: DocLine[] = [];
+  const narration: NarrationLine[] = [];
   splitLines(text).forEach((lineText, i) => {
     const lexed = lexLine(lineText, i + 1);
     const parsed = parseLine(lexed);
+    if (parsed.kind === 'empty' && lexed.comment !== null && lexed.errors.length === 0) {
+      lines.push(teachingLine(lexed.comment, lexed.line, lineText.indexOf(lexed.comment) + 1, lines, narration, errors));
+      return;
+    }
     if (lexed.errors.length > 0) {
       // Report the first lexical error; keep what could be read of the statement for later lines.
       errors.push(lexed.errors[0]!);
@@ -91,7 +108,62 @@ function parseUnsafe(text: string): ParseResult {
   errors.push(...validated.errors);
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors).slice(0, MAX_ERRORS) };
   const { header, body } = validated;
-  return { ok: true, scenario: { header, body, config: configFromHeader(header), doc: { lines } } };
+  const built = buildTeaching(text, placeStatements(statements), narration, validated.teaching);
+  if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
+  return { ok: true, scenario: { header, body, config: configFromHeader(header), doc: { lines }, teaching: built.teaching } };
+}
+
+/** A whole-line comment as a DocLine: narration, a fix marker, a solution line (only right after a region), or a plain comment. */
+function teachingLine(comment: string, line: number, col: number, lines: DocLine[], narration: NarrationLine[], errors: ParseError[]): DocLine {
+  const role = classifyComment(comment, col);
+  if (role.kind === 'narration') {
+    const n = parseNarrationLine(role.text, line, role.textCol);
+    errors.push(...n.errors);
+    narration.push({ line, text: n.text, textCol: n.textCol, focus: n.focus });
+    return { kind: 'narration', focus: n.focus, text: n.text };
+  }
+  if (role.kind === 'fix') return { kind: 'fix', mark: role.mark };
+  const prev = lines[lines.length - 1];
+  const afterRegion = prev !== undefined && ((prev.kind === 'fix' && prev.mark === 'end') || prev.kind === 'solution');
+  if (role.kind === 'solution' && afterRegion) return { kind: 'solution', text: role.text };
+  return { kind: 'comment', text: comment };
+}
+
+/** The statements in order, body statements numbered as steps 1…n. */
+function placeStatements(statements: Statement[]): Placed[] {
+  let step = 0;
+  const out: Placed[] = [];
+  for (const s of statements) {
+    if (s.kind !== 'ok') continue;
+    const isStep = !HEADER_OPS.has(s.cmd.op) && !isTeachingStatement(s.cmd.op);
+    out.push({ line: s.cmd.loc.line, step: isStep ? ++step : null, cmd: s.cmd });
+  }
+  return out;
+}
+
+/**
+ * A bug hunt's reference solution must parse: the text with every region
+ * replaced by its solution is parsed too, and its errors are reported at the
+ * solution line they come from (or at the region's first solution line).
+ */
+function checkSolution(text: string, r: ParseResult): ParseResult {
+  if (!r.ok || r.scenario.teaching.fixes.length === 0) return r;
+  const solved = parseUnsafe(applySolution(text));
+  if (solved.ok) return r;
+  const regions = r.scenario.teaching.fixes;
+  const errors = solved.errors.map((e) => {
+    // Lines of the solved text map back: a region of n lines became its solution's m lines.
+    let shift = 0;
+    for (const g of regions) {
+      const from = g.begin + 1 + shift;
+      const m = g.solution.length;
+      if (e.line >= from && e.line < from + m) return { line: g.solutionLines![0] + (e.line - from), col: 1, message: `in the solution: ${e.message}` };
+      shift += m - (g.end - g.begin - 1);
+    }
+    const at = regions[0]!.solutionLines![0];
+    return { line: at, col: 1, message: `with the solution applied, line ${e.line}: ${e.message}` };
+  });
+  return { ok: false, errors: sortErrors(errors).slice(0, MAX_ERRORS) };
 }
 
 function sortErrors(errors: ParseError[]): ParseError[] {
@@ -187,9 +259,18 @@ export function parseLine(lexed: LexedLine): LineParse {
   const source = lexed.text.slice(stmtStart.col - 1, call.close.col);
 
   const checks: Check[] = [];
+  let predicted: Token | null = null;
   for (;;) {
     const t = next(c);
     if (t.kind === 'eol') break;
+    if (t.kind === '=>?') {
+      if (predicted) return fail({ at: t, error: `one prediction per statement (the first '=>?' is at column ${predicted.col})` });
+      predicted = t;
+      const p = parsePrediction(c, t);
+      if (isFail(p)) return fail(p);
+      checks.push(p);
+      continue;
+    }
     if (t.kind !== '=>') return fail({ at: t, error: `expected '=>' or the end of the line after ')', got ${show(t)}` });
     const check = parseCheck(c, t);
     if (isFail(check)) return fail(check);
@@ -363,6 +444,29 @@ function parseCheck(c: Cursor, arrow: Token): Check | Fail {
   if (t.kind === 'eol') return { at: arrow, error: "expected a check after '=>'" };
   if (t.kind === '-' && peek(c, 1).kind === 'int') return { at: t, error: 'negative numbers are not allowed (expect an error by its name: => EINVAL)' };
   return { at: t, error: `expected a check after '=>', got ${show(t)}` };
+}
+
+/**
+ * A prediction `=>? a | b | …`: two or more distinct check values; the first
+ * is the answer and is checked like `=> a`.
+ */
+function parsePrediction(c: Cursor, arrow: Token): Check | Fail {
+  const choices: Check[] = [];
+  const seen = new Map<string, Token>();
+  for (;;) {
+    const at = peek(c);
+    if (at.kind === 'eol' || at.kind === '|') return { at: choices.length ? at : arrow, error: "expected a choice after '=>?' or '|' (=>? \"frame 1\" | \"frame 2\")" };
+    const v = parseCheck(c, arrow);
+    if (isFail(v)) return v;
+    const key = printCheckValue(v);
+    if (seen.has(key)) return { at, error: `the choice ${key} is given twice` };
+    seen.set(key, at);
+    choices.push(v);
+    if (peek(c).kind !== '|') break;
+    c.i++;
+  }
+  if (choices.length < 2) return { at: arrow, error: "a prediction offers two or more choices: =>? ANSWER | OTHER (the first is the answer)" };
+  return { ...choices[0]!, choices };
 }
 
 function show(t: Token): string {

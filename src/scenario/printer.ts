@@ -7,8 +7,9 @@
  * neighbouring statements are aligned into one column. Printing is
  * idempotent, and parsing the printed text gives the same Commands.
  */
-import type { BytesPart, Check, Command, Expr } from '../sim/command.ts';
-import type { ScenarioDoc } from './parser.ts';
+import type { BytesPart, Check, CheckValue, Command, Expr } from '../sim/command.ts';
+import type { DocLine, ScenarioDoc } from './parser.ts';
+import { printFocus } from './teaching.ts';
 
 /** Checks and trailing comments line up unless that would push them past this column. */
 const MAX_ALIGN = 60;
@@ -32,11 +33,29 @@ export function printScenario(doc: ScenarioDoc): string {
       continue;
     }
     flush();
-    out.push(line.kind === 'comment' ? line.text : '');
+    out.push(printLine(line));
   }
   flush();
   while (out.length > 0 && out[out.length - 1] === '') out.pop();
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}
+
+/** A line that is not a statement: blank, a comment, or teaching markup in its canonical form. */
+function printLine(line: Exclude<DocLine, { kind: 'stmt' }>): string {
+  switch (line.kind) {
+    case 'blank':
+      return '';
+    case 'comment':
+      return line.text;
+    case 'narration': {
+      const parts = [...(line.focus ? [printFocus(line.focus)] : []), ...(line.text ? [line.text] : [])];
+      return parts.length ? `#> ${parts.join(' ')}` : '#>';
+    }
+    case 'fix':
+      return `# fix: ${line.mark}`;
+    case 'solution':
+      return line.text ? `# solution: ${line.text}` : '# solution:';
+  }
 }
 
 /** A statement without its checks: `h = dma_map_single(nic, buf, 4096, DMA_TO_DEVICE)`. */
@@ -68,12 +87,13 @@ export function printExpr(e: Expr): string {
   }
 }
 
-/** A check as written: `=> "hello"`, `=> 0`, `=> EBUSY`, `=> warning "…"`, `=> ok`. */
+/** A check as written: `=> "hello"`, `=> 0`, `=> EBUSY`, `=> warning "…"`, `=> ok`, or a prediction `=>? "a" | "b"`. */
 export function printCheck(c: Check): string {
+  if (c.choices) return `=>? ${c.choices.map(printCheckValue).join(' | ')}`;
   return `=> ${printCheckValue(c)}`;
 }
 
-export function printCheckValue(c: Check): string {
+export function printCheckValue(c: CheckValue): string {
   switch (c.k) {
     case 'bytes':
       return printExpr(c.expr);

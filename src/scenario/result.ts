@@ -4,6 +4,9 @@
  */
 import type { MachineConfig } from '../sim/config.ts';
 import type { SimEvent } from '../sim/events.ts';
+import type { Teaching } from './teaching.ts';
+
+export type { Teaching } from './teaching.ts';
 
 export interface CheckResult {
   /** The check as written, e.g. `=> "hello"`. */
@@ -11,6 +14,8 @@ export interface CheckResult {
   passed: boolean;
   /** What the step actually gave, in the same notation, when the check failed. */
   actual?: string;
+  /** A prediction (`=>? a | b`): every choice in check notation, the answer first; `expected` is `=> ` and the answer. */
+  choices?: string[];
 }
 
 export interface StepJson {
@@ -42,4 +47,6 @@ export interface RunResult {
   checks: { passed: number; failed: number };
   /** Non-empty when the text did not parse: then nothing ran. */
   errors: ParseErrorJson[];
+  /** The scenario's teaching markup (lesson header, narration by step, compare presets, hints, bug-hunt regions); absent when it has none. */
+  teaching?: Teaching;
 }

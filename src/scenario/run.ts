@@ -20,7 +20,9 @@ import { step } from '../sim/step.ts';
 import { configFromHeader } from './header.ts';
 import { parseScenario } from './parser.ts';
 import type { ParseError, Scenario } from './parser.ts';
-import { printCheck, printCommand, quoteBytes } from './printer.ts';
+import { printCheckValue, printCommand, quoteBytes } from './printer.ts';
+import { isEmptyTeaching } from './teaching.ts';
+import type { Teaching } from './teaching.ts';
 import type { CheckResult, RunResult, StepJson } from './result.ts';
 
 export interface RunOptions {
@@ -60,7 +62,13 @@ export function runScenario(text: string, opts: RunOptions = {}): RunResult {
     steps,
     checks: { passed, failed: failedN },
     errors: [],
+    ...teachingOf(prepared.scenario),
   };
+}
+
+/** The teaching markup for a RunResult: the field only when the scenario has some. */
+export function teachingOf(scenario: Scenario): { teaching?: Teaching } {
+  return isEmptyTeaching(scenario.teaching) ? {} : { teaching: scenario.teaching };
 }
 
 function failed(errors: ParseError[], config: MachineConfig | null): RunResult {
@@ -137,8 +145,10 @@ export function asText(b: Uint8Array): string | null {
 
 /** Evaluate one `=> …` check against a step's outcome. */
 export function evaluateCheck(c: Check, o: StepOutcome): CheckResult {
-  const expected = printCheck(c);
-  const verdict = (passed: boolean, actual: string): CheckResult => (passed ? { expected, passed } : { expected, passed, actual });
+  // A prediction is checked as its answer; its choices go along for the explorer.
+  const expected = `=> ${printCheckValue(c)}`;
+  const choices = c.choices ? { choices: c.choices.map(printCheckValue) } : {};
+  const verdict = (passed: boolean, actual: string): CheckResult => (passed ? { expected, passed, ...choices } : { expected, passed, actual, ...choices });
   switch (c.k) {
     case 'bytes':
       return verdict(o.error === null && o.data !== null && sameBytes(o.data, c.bytes), describeData(o));

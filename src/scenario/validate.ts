@@ -30,7 +30,9 @@ import {
   signatureText,
 } from './ops.ts';
 import type { ArgKind, ArgSpec, OpSig, OptionSpec, ValueType } from './ops.ts';
-import { printCheck, printExpr } from './printer.ts';
+import { printCheck, printCheckValue, printExpr } from './printer.ts';
+import { checkCompareIommu, isTeachingStatement, validateTeachingStatement } from './teaching.ts';
+import type { TeachingContext } from './teaching.ts';
 
 /** What the validator gets for each line that held a statement. */
 export type Statement =
@@ -42,6 +44,8 @@ export interface Validated {
   errors: ParseError[];
   header: Command[];
   body: Command[];
+  /** lesson(…), compare(…) and hint(…): language-level statements, neither header nor steps (teaching.ts). */
+  teaching: Command[];
 }
 
 type NameType = ValueType | 'any';
@@ -72,22 +76,34 @@ export function validateStatements(stmts: Statement[]): Validated {
   const errors: ParseError[] = [];
   const header: Command[] = [];
   const body: Command[] = [];
+  const teaching: Command[] = [];
+  const ctx: TeachingContext = { firstOpLine: null, firstHeaderLine: null, lessonLine: null };
   for (const s of stmts) {
     if (s.kind === 'failed') {
       defineFailed(s, scope);
       continue;
     }
     const found: Err[] = [];
-    validateStatement(s, scope, found);
+    if (isTeachingStatement(s.cmd.op)) {
+      ctx.firstOpLine = scope.firstOpLine;
+      validateTeachingStatement(s.cmd, s.opLoc, s.targetLocs, ctx, found);
+      teaching.push(s.cmd);
+    } else {
+      validateStatement(s, scope, found);
+      if (HEADER_OPS.has(s.cmd.op)) ctx.firstHeaderLine ??= s.cmd.loc.line;
+      (HEADER_OPS.has(s.cmd.op) ? header : body).push(s.cmd);
+    }
     for (const e of found) errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
-    (HEADER_OPS.has(s.cmd.op) ? header : body).push(s.cmd);
   }
-  return { errors, header, body };
+  const late: Err[] = [];
+  checkCompareIommu(teaching, header, late);
+  for (const e of late) errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
+  return { errors, header, body, teaching };
 }
 
 function defineFailed(s: { line: number; targets: string[]; op: string | null }, scope: Scope): void {
   const sig = s.op === null ? undefined : lookupOp(s.op);
-  if (s.op === null || HEADER_OPS.has(s.op)) {
+  if (s.op === null || HEADER_OPS.has(s.op) || isTeachingStatement(s.op)) {
     if (scope.firstOpLine === null) scope.headerFailed = true;
   } else if (scope.firstOpLine === null) {
     scope.firstOpLine = s.line;
@@ -431,6 +447,11 @@ function checkChecks(s: ParsedStmt, sig: OpSig, errs: Err[]): void {
     if (c.k === 'ok') ok = c;
     if (c.k === 'int' || c.k === 'bytes') value = c;
     if (c.k === 'error') error = c;
+    // A prediction's other choices must be answers this operation could give.
+    for (const v of c.choices?.slice(1) ?? []) {
+      if (v.k === 'bytes' && !sig.readsBytes) errs.push({ loc: v.loc, message: `the choice ${printCheckValue(v)} is bytes, but ${cmd.op} reads no bytes` });
+      if (v.k === 'int' && !sig.yieldsInt) errs.push({ loc: v.loc, message: `the choice ${printCheckValue(v)} is an integer, but ${cmd.op} gives no integer result` });
+    }
   }
 }
 

@@ -33,8 +33,15 @@ export type Expr =
   /** Bytes: hex, fill(), or parts joined with `+`. `bytes` is the decoded value. */
   | { k: 'bytes'; parts: BytesPart[]; bytes: Uint8Array; loc: Loc };
 
-/** A `=> …` check at the end of a statement. */
-export type Check =
+/**
+ * A `=> …` check at the end of a statement. A prediction `=>? a | b | …` is an
+ * ordinary check of its first choice (the answer) that also lists every
+ * choice as written; only the scenario language and the explorer read
+ * `choices`.
+ */
+export type Check = CheckValue & { choices?: CheckValue[] };
+
+export type CheckValue =
   | { k: 'bytes'; bytes: Uint8Array; expr: Expr; loc: Loc }
   | { k: 'int'; value: number; raw: string; loc: Loc }
   /** EBUSY, ENOMEM, EINVAL, EIO, EEXIST, DMA_MAPPING_ERROR, NULL, FAULT, … */

@@ -47,7 +47,7 @@ export interface MachineConfig {
   /**
    * CONFIG_DMABUF_MOVE_NOTIFY (default n, as in the kernel): with it off a
    * dynamic exporter is pinned at map, so it moves only unmapped buffers.
-   * Not in the scenario language yet; a machine option for the engine's callers.
+   * machine(dmabuf_move_notify=true) turns it on.
    */
   dmabufMoveNotify?: boolean;
   /**

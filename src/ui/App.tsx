@@ -24,6 +24,8 @@ import { useCompare } from './compare/compareStore.ts';
 import ImportPanel from './import/ImportPanel.tsx';
 import { useFileDrop } from './import/useFileDrop.ts';
 import './import/import.css';
+import LessonBar from './lesson/LessonBar.tsx';
+import { startLessonSync } from './lesson/focus.ts';
 
 const Editor = lazy(() => import('./editor/Editor.tsx'));
 // Compare mode (a second worker, two sides): loaded when first opened.
@@ -111,6 +113,7 @@ export default function App() {
 
   useEffect(() => {
     const stop = startEngineSync();
+    const stopLesson = startLessonSync();
     void initialLoad();
     const onKey = (e: KeyboardEvent) => handleKeydown(e);
     const onHash = () => {
@@ -126,6 +129,7 @@ export default function App() {
     });
     return () => {
       stop();
+      stopLesson();
       unsub();
       if (saveTimer) clearTimeout(saveTimer);
       window.removeEventListener('keydown', onKey, true);
@@ -156,6 +160,9 @@ export default function App() {
             {narrow && <span className="muted small">read-only on small screens</span>}
             <ParseStatus />
           </div>
+          <PanelBoundary name="lesson">
+            <LessonBar />
+          </PanelBoundary>
           <div className="editor-box">
             {ready ? (
               <PanelBoundary name="editor">

@@ -7,6 +7,7 @@
  */
 import { first, last, nextFinding, runToCursor, stepBy, togglePlay } from './actions.ts';
 import { useStore } from './store/store.ts';
+import { useLesson } from './lesson/lessonStore.ts';
 
 export interface Shortcut {
   /** Keys as shown to the user. */
@@ -25,6 +26,7 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: ['Space'], label: 'Play / pause', match: (e) => e.code === 'Space' || e.key === ' ', run: togglePlay },
   { keys: ['n'], label: 'Next finding (warning, failed check, observation, unexpected error)', match: (e) => e.code === 'KeyN', run: nextFinding },
   { keys: ['g'], label: 'Run to the cursor line in the editor', match: (e) => e.code === 'KeyG', run: runToCursor },
+  { keys: ['l'], label: 'Open the library: lessons and reference scenarios', match: (e) => e.code === 'KeyL', run: () => useLesson.getState().setLibraryOpen(true) },
   {
     keys: ['?'],
     label: 'Show or hide this help',
@@ -60,6 +62,8 @@ export function handleKeydown(e: KeyboardEvent): void {
     return;
   }
   if (e.ctrlKey || e.metaKey) return;
+  // The library browser handles its own keys.
+  if (useLesson.getState().libraryOpen) return;
   const target = e.target instanceof Element ? e.target : null;
   const typing = isTextField(target);
   if (typing && !e.altKey) return;

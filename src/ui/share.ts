@@ -19,6 +19,7 @@ import { useCompare } from './compare/compareStore.ts';
 import { NO_OVERRIDES, overridesToExtra } from './compare/settings.ts';
 import { linkChoices } from './compare/link.ts';
 import { getView } from './panels/registry.ts';
+import { startFirstVisit } from './lesson/firstVisit.ts';
 import './panels/views.ts';
 
 /** The view choices a link carries, from the stores. */
@@ -52,7 +53,8 @@ function dropHash(): void {
 
 /**
  * Decides the text the session starts with: a share link (overrides saved
- * text), else the saved text, else the default scenario. Marks the store ready.
+ * text), else the saved text, else the first lesson on a first visit, else the
+ * default scenario. Marks the store ready.
  */
 let initialized = false;
 
@@ -66,7 +68,7 @@ export async function initialLoad(): Promise<void> {
   } else {
     const saved = loadSavedText();
     if (saved !== null && saved.trim() !== '') st.replaceText(saved, loadSavedStep());
-    else st.replaceText(DEFAULT_SCENARIO, 0);
+    else if (!(await startFirstVisit())) st.replaceText(DEFAULT_SCENARIO, 0);
   }
   useStore.getState().setReady();
 }

@@ -24,7 +24,7 @@ import type { Arch, MachineConfig } from '../sim/config.ts';
 import type { Command } from '../sim/command.ts';
 import type { Machine } from '../sim/machine.ts';
 import type { BytesThreeWays, MachineSnapshot } from '../sim/snapshot.ts';
-import type { ParseErrorJson, RunResult, StepJson } from '../scenario/result.ts';
+import type { ParseErrorJson, RunResult, StepJson, Teaching } from '../scenario/result.ts';
 import type { ImportReport } from '../import/report.ts';
 import type { OwnershipLanes } from './lanes.ts';
 import type { BounceSeries } from './ownership.ts';
@@ -93,6 +93,8 @@ export interface LoadSummary {
   checkpoints?: CheckpointStats;
   /** Milliseconds the run took inside the worker. */
   ms: number;
+  /** The scenario's teaching markup (narration by step, lesson header, compare presets, hints, bug-hunt regions), when it has some. */
+  teaching?: Teaching;
   /** The text was a kernel trace or a dma-debug dump: what it became and what was read. */
   imported?: ImportedInput;
 }
@@ -217,7 +219,7 @@ export interface EngineCore {
   prepare(
     text: string,
     opts: { arch?: Arch; kernel?: string },
-  ): { ok: true; config: MachineConfig; body: Command[]; origins?: Array<string | null> } | { ok: false; errors: ParseErrorJson[] };
+  ): { ok: true; config: MachineConfig; body: Command[]; origins?: Array<string | null>; teaching?: Teaching } | { ok: false; errors: ParseErrorJson[] };
   /**
    * A kernel trace or dma-debug dump → the scenario that replays it, or null
    * when the text is a scenario. `progress` gets lines read so far.

@@ -3,7 +3,7 @@
  * snapshot. Imported at run time only by engine.worker.ts and by tests; the
  * UI never imports it (DESIGN §2.2).
  */
-import { prepareScenario, runStep } from '../scenario/run.ts';
+import { prepareScenario, runStep, teachingOf } from '../scenario/run.ts';
 import { createMachine } from '../sim/machine.ts';
 import { step } from '../sim/step.ts';
 import { bytesThreeWays, snapshot } from '../sim/snapshot.ts';
@@ -31,7 +31,7 @@ export const realCore: EngineCore = {
     const p = prepareScenario(text, opts);
     if (!p.ok) return { ok: false, errors: p.errors.map((e) => ({ line: e.line, col: e.col, message: e.message })) };
     const o = origins(p.scenario.doc, p.scenario.header.length);
-    return o ? { ok: true, config: p.config, body: p.body, origins: o } : { ok: true, config: p.config, body: p.body };
+    return { ok: true, config: p.config, body: p.body, ...(o ? { origins: o } : {}), ...teachingOf(p.scenario) };
   },
   importInput(text, opts, progress) {
     const kind = detectInput(text);

@@ -424,6 +424,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       steps: post ? [] : infos,
       ...(post ? { stepsStreamed: true } : {}),
       ...(imported ? { imported } : {}),
+      ...(prepared.teaching ? { teaching: prepared.teaching } : {}),
       ms: now() - t0,
     };
   }
@@ -523,7 +524,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       let failed = 0;
       for (const st of steps) for (const c of st.checks) c.passed ? passed++ : failed++;
       const threw = steps.some((st) => st.error === 'EXCEPTION');
-      return { ok: failed === 0 && !threw, config: prepared.config, steps, checks: { passed, failed }, errors: [] };
+      return { ok: failed === 0 && !threw, config: prepared.config, steps, checks: { passed, failed }, errors: [], ...(prepared.teaching ? { teaching: prepared.teaching } : {}) };
     },
 
     bytes(step, buffer, offset = 0, len = BYTES_MAX) {

@@ -7,7 +7,7 @@ import { printCommand, printScenario, quoteBytes } from '../../src/scenario/prin
 import { scenarioText } from './gen.ts';
 import { ok, stripLocs } from './helpers.ts';
 
-const view = (s: Scenario) => stripLocs({ header: s.header, body: s.body, config: s.config, doc: s.doc });
+const view = (s: Scenario) => stripLocs({ header: s.header, body: s.body, config: s.config, doc: s.doc, teaching: { ...s.teaching, narration: s.teaching.narration.map((n) => ({ ...n, line: 0 })), fixes: s.teaching.fixes.length, compare: s.teaching.compare.map((c) => ({ ...c, line: 0 })) } });
 
 describe('printScenario', () => {
   it('prints a canonical, aligned file', () => {

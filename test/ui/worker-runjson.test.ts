@@ -9,14 +9,21 @@ import { realCore } from '../../src/worker/core.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 
 const DIR = resolve(__dirname, '../../src/scenario/library');
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.dma')).sort().slice(0, 12);
+const LESSONS = resolve(__dirname, '../../src/scenario/lessons');
+const FILES = [
+  ...readdirSync(DIR).filter((f) => f.endsWith('.dma')).sort().slice(0, 12).map((f) => join(DIR, f)),
+  // Lessons: the teaching markup comes along too.
+  join(LESSONS, 'ownership/01-why-sync-for-cpu.dma'),
+  join(LESSONS, 'ownership/05-hunt-missing-sync.dma'),
+];
 
 describe('worker runJson()', () => {
   it.each(FILES)('%s: equals the runner in Node', async (f) => {
-    const text = readFileSync(join(DIR, f), 'utf8');
+    const text = readFileSync(f, 'utf8');
     const api = createEngineApi(realCore);
     const summary = await api.load(text);
     expect(summary.ok).toBe(true);
+    expect(summary.teaching).toEqual(runScenario(text).teaching);
     const before = api.frame(2, { snapshot: false });
     expect(JSON.stringify(api.runJson())).toBe(JSON.stringify(runScenario(text)));
     const after = api.frame(2, { snapshot: false });

@@ -23,6 +23,10 @@ import type { Diagnostic } from '@codemirror/lint';
 import { scenarioHighlighting } from './language.ts';
 import { useStore } from '../store/store.ts';
 import type { ParseErrorJson } from '../../scenario/result.ts';
+import { foldLesson, lessonExtensions, setAnswered } from './lessonExtensions.ts';
+import { useLesson } from '../lesson/lessonStore.ts';
+
+const answeredLines = (): Set<number> => new Set(Object.keys(useLesson.getState().answers).map(Number));
 
 const setStepLine = StateEffect.define<number | null>();
 
@@ -118,6 +122,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
       scenarioHighlighting,
       lintGutter(),
       stepLineField,
+      lessonExtensions(() => useStore.getState().setHint('Locked: only the highlighted lines can change')),
       baseTheme,
       EditorView.lineWrapping,
       readOnlyCompartment.of([EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)]),
@@ -139,7 +144,11 @@ export default function Editor({ readOnly = false }: EditorProps) {
       state: EditorState.create({ doc: useStore.getState().text, extensions }),
     });
     viewRef.current = view;
-    view.dispatch({ effects: setStepLine.of(currentStepLine()) });
+    view.dispatch({ effects: [setStepLine.of(currentStepLine()), setAnswered.of(answeredLines())] });
+    foldLesson(view);
+    const unsubLesson = useLesson.subscribe((l, prev) => {
+      if (l.answers !== prev.answers) view.dispatch({ effects: setAnswered.of(answeredLines()) });
+    });
     const errs = useStore.getState().errors;
     if (errs.length) view.dispatch(setDiagnostics(view.state, toDiagnostics(view.state.doc, errs)));
 
@@ -148,6 +157,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
         applyingExternal = true;
         view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: s.text } });
         applyingExternal = false;
+        foldLesson(view);
       }
       if (s.errors !== prev.errors) {
         view.dispatch(setDiagnostics(view.state, toDiagnostics(view.state.doc, s.errors)));
@@ -160,6 +170,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
     });
     return () => {
       unsub();
+      unsubLesson();
       view.destroy();
       viewRef.current = null;
     };

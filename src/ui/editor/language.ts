@@ -18,6 +18,8 @@ const headerTag = Tag.define();
 const checkTag = Tag.define();
 const checkWordTag = Tag.define();
 const bytesTag = Tag.define();
+/** `#> …` lesson narration: a comment to the engine, prose to the learner. */
+const narrationTag = Tag.define();
 
 interface State {
   inCheck: boolean;
@@ -26,11 +28,12 @@ interface State {
 function token(stream: StringStream, state: State): string | null {
   if (stream.sol()) state.inCheck = false;
   if (stream.eatSpace()) return null;
+  if (stream.sol() && stream.match(/^#>.*/)) return 'narration';
   if (stream.match('#') || stream.match('//')) {
     stream.skipToEnd();
     return 'comment';
   }
-  if (stream.match('=>')) {
+  if (stream.match(/^=>\??/)) {
     state.inCheck = true;
     return 'check';
   }
@@ -76,6 +79,7 @@ export const scenarioLanguage = StreamLanguage.define<State>({
   languageData: { commentTokens: { line: '#' } },
   tokenTable: {
     comment: t.lineComment,
+    narration: narrationTag,
     check: checkTag,
     checkWord: checkWordTag,
     bytes: bytesTag,
@@ -95,6 +99,7 @@ export const scenarioLanguage = StreamLanguage.define<State>({
 
 const style = HighlightStyle.define([
   { tag: t.lineComment, color: 'var(--tok-comment)', fontStyle: 'italic' },
+  { tag: narrationTag, color: 'var(--tok-narration, var(--tok-comment))' },
   { tag: checkTag, color: 'var(--tok-check)', fontWeight: '600' },
   { tag: checkWordTag, color: 'var(--tok-check)' },
   { tag: bytesTag, color: 'var(--tok-bytes)' },

@@ -11,6 +11,8 @@ import type { MachineConfig } from '../../sim/config.ts';
 import { OP_DOCS, describeEvent, eventTone, kernelLink, size } from '../describe.ts';
 import { useStore } from '../store/store.ts';
 import { StepChecks, StepResult } from './StepDetail.tsx';
+import Narration from '../lesson/Narration.tsx';
+import { usePredictionPending } from '../lesson/teaching.ts';
 
 function Why({ e }: { e: SimEvent }) {
   if (!('why' in e) || !e.why) return null;
@@ -77,6 +79,8 @@ export default function ExplanationPanel() {
   const running = useStore((s) => s.running);
   const box = useRef<HTMLElement>(null);
   const shownStep = frame?.step ?? -1;
+  // A prediction the learner has not answered keeps the step's result hidden.
+  const pending = usePredictionPending(frame);
 
   // Each step's explanation starts at its top.
   useEffect(() => {
@@ -93,6 +97,7 @@ export default function ExplanationPanel() {
   const json = frame.json;
   return (
     <section ref={box} className="panel explanation" aria-label="Explanation" data-testid="explanation" data-step={frame.step}>
+      <Narration frame={frame} />
       {!json ? (
         <MachineBuilt config={frame.config} summary={summary} />
       ) : (
@@ -110,50 +115,58 @@ export default function ExplanationPanel() {
           </h2>
           <pre className="source mono">{json.source}</pre>
           {OP_DOCS[json.op] && <p className="opdoc">{OP_DOCS[json.op]}</p>}
-          <StepResult json={json} />
-          {json.checks.length > 0 && <StepChecks checks={json.checks} imported={frame.config?.imported ?? false} />}
-          {json.warnings.length > 0 && (
-            <div className="block">
-              <h3>Kernel log</h3>
-              <pre className="dmesg mono" data-testid="kernel-log">
-                {json.warnings.join('\n')}
-              </pre>
-            </div>
+          {pending ? (
+            <p className="hidden-result" data-testid="result-hidden">
+              What the kernel did stays hidden until you make your prediction above.
+            </p>
+          ) : (
+            <>
+              <StepResult json={json} />
+              {json.checks.length > 0 && <StepChecks checks={json.checks} imported={frame.config?.imported ?? false} />}
+              {json.warnings.length > 0 && (
+                <div className="block">
+                  <h3>Kernel log</h3>
+                  <pre className="dmesg mono" data-testid="kernel-log">
+                    {json.warnings.join('\n')}
+                  </pre>
+                </div>
+              )}
+              {json.observations.length > 0 && (
+                <div className="block">
+                  <h3>Observed (not logged by the kernel)</h3>
+                  <ul className="observations">
+                    {json.observations.map((o, i) => (
+                      <li key={i}>{o}</li>
+                    ))}
+                  </ul>
+                </div>
+              )}
+              <div className="block">
+                <h3>
+                  What happened{' '}
+                  <span className="count">
+                    ({json.events.length + frame.omitted.events} event{json.events.length + frame.omitted.events === 1 ? '' : 's'})
+                  </span>
+                </h3>
+                {json.events.length === 0 ? (
+                  <p className="muted">No events.</p>
+                ) : (
+                  <ol className="events">
+                    {json.events.map((e, i) => (
+                      <li key={i} className={`ev ev-${e.kind} ${eventTone(e) ?? ''}`}>
+                        <span className="ev-kind mono">{e.kind}</span>
+                        <div className="ev-body">
+                          <div className="ev-text">{describeEvent(e)}</div>
+                          <Why e={e} />
+                        </div>
+                      </li>
+                    ))}
+                  </ol>
+                )}
+                {frame.omitted.events > 0 && <p className="muted">…and {frame.omitted.events} more events (see the CLI for all).</p>}
+              </div>
+            </>
           )}
-          {json.observations.length > 0 && (
-            <div className="block">
-              <h3>Observed (not logged by the kernel)</h3>
-              <ul className="observations">
-                {json.observations.map((o, i) => (
-                  <li key={i}>{o}</li>
-                ))}
-              </ul>
-            </div>
-          )}
-          <div className="block">
-            <h3>
-              What happened{' '}
-              <span className="count">
-                ({json.events.length + frame.omitted.events} event{json.events.length + frame.omitted.events === 1 ? '' : 's'})
-              </span>
-            </h3>
-            {json.events.length === 0 ? (
-              <p className="muted">No events.</p>
-            ) : (
-              <ol className="events">
-                {json.events.map((e, i) => (
-                  <li key={i} className={`ev ev-${e.kind} ${eventTone(e) ?? ''}`}>
-                    <span className="ev-kind mono">{e.kind}</span>
-                    <div className="ev-body">
-                      <div className="ev-text">{describeEvent(e)}</div>
-                      <Why e={e} />
-                    </div>
-                  </li>
-                ))}
-              </ol>
-            )}
-            {frame.omitted.events > 0 && <p className="muted">…and {frame.omitted.events} more events (see the CLI for all).</p>}
-          </div>
         </>
       )}
     </section>

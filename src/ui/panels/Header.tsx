@@ -1,5 +1,5 @@
 /**
- * The header bar: product name, library picker, machine-setting overrides
+ * The header bar: product name, the library (lessons and reference scenarios), machine-setting overrides
  * (arch, kernel, IOMMU mode: the run uses them instead of the header's),
  * Compare, Export JSON, Share, theme toggle, help.
  */
@@ -9,50 +9,11 @@ import { engineClient } from '../engine.ts';
 import { shareUrl } from '../share.ts';
 import { useStore } from '../store/store.ts';
 import SharePopover from './SharePopover.tsx';
+import LibraryButton from '../library/LibraryButton.tsx';
 import MachineSettings from '../compare/MachineSettings.tsx';
 import { useCompare } from '../compare/compareStore.ts';
 import { contrastFor, effective, headerFacts } from '../compare/settings.ts';
 import { downloadText, runJsonOf, runJsonText, traceFileName } from '../compare/trace.ts';
-
-// Built-in scenarios (src/scenario/library/*.dma), fetched only when picked.
-const LIBRARY = import.meta.glob('../../scenario/library/*.dma', { query: '?raw', import: 'default' }) as Record<
-  string,
-  () => Promise<string>
->;
-const LIBRARY_NAMES = Object.keys(LIBRARY)
-  .map((p) => ({ path: p, name: p.replace(/^.*\//, '').replace(/\.dma$/, '') }))
-  .sort((a, b) => a.name.localeCompare(b.name));
-
-function LibraryPicker() {
-  const replaceText = useStore((s) => s.replaceText);
-  const notify = useStore((s) => s.notify);
-  const [value, setValue] = useState('');
-  return (
-    <select
-      className="library"
-      aria-label="Scenario library"
-      value={value}
-      disabled={LIBRARY_NAMES.length === 0}
-      title={LIBRARY_NAMES.length === 0 ? 'The scenario library is not built yet' : 'Open a built-in scenario (replaces the editor text; Ctrl+Z undoes)'}
-      onChange={(e) => {
-        const entry = LIBRARY_NAMES.find((x) => x.path === e.target.value);
-        setValue('');
-        if (!entry) return;
-        LIBRARY[entry.path]!().then(
-          (text) => replaceText(text, 0),
-          (err: unknown) => notify('error', `Could not load ${entry.name}: ${String(err)}`),
-        );
-      }}
-    >
-      <option value="">{LIBRARY_NAMES.length ? 'Library…' : 'Library (coming soon)'}</option>
-      {LIBRARY_NAMES.map((x) => (
-        <option key={x.path} value={x.path}>
-          {x.name}
-        </option>
-      ))}
-    </select>
-  );
-}
 
 function RunAs() {
   const text = useStore((s) => s.text);
@@ -161,7 +122,7 @@ export default function Header() {
       <h1 className="brand">
         DMA Explorer <span className="tagline">Linux DMA mapping, step by step</span>
       </h1>
-      <LibraryPicker />
+      <LibraryButton />
       <RunAs />
       <span className="spacer" />
       <CompareToggle />

@@ -5,6 +5,7 @@ import { Suspense } from 'react';
 import { listViews } from './registry.ts';
 import './views.ts';
 import { useStore } from '../store/store.ts';
+import PredictGate from '../lesson/PredictGate.tsx';
 
 export default function ViewsArea() {
   const activeId = useStore((s) => s.activeView);
@@ -36,7 +37,9 @@ export default function ViewsArea() {
       </div>
       <div className="view-body" role="tabpanel" id={`view-${active.id}`} aria-labelledby={`tab-${active.id}`} data-view={active.id}>
         <Suspense fallback={<p className="muted">Loading view…</p>}>
-          <View frame={frame} summary={summary} step={step} />
+          <PredictGate>
+            <View frame={frame} summary={summary} step={step} />
+          </PredictGate>
         </Suspense>
       </div>
     </section>
