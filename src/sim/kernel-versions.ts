@@ -13,9 +13,11 @@
  *
  * `verified`: the boundary was checked against the kernel source on both
  * sides (a tree pinned to each side, a stable-review mail or the patch on the
- * list); `false` marks a version taken from a merge window or a maintainer's
- * pull request that could not be pinned to the release exactly. `commit` is
- * null where the abbreviated id could not be confirmed.
+ * list) and the first release was pinned (the maintainer's pull request for
+ * that release, or trees on both sides); `false` marks a gate where one of the
+ * two is still open. `commit` is null where no public source showed the
+ * mainline id together with its subject. The comment above each gate names
+ * the sources of its id, its release and its wording.
  */
 import { KERNEL_RANGE, kernelCode, type Arch } from './config.ts';
 
@@ -72,6 +74,9 @@ export const ARCH_GATES = table('arch', {
     arch: 'arm64',
     verified: true,
   },
+  // id: Fixes tags of the sc7180/sc7280 dma-coherent DT fixes (2023); release: the revert-revert sits in the
+  // arm64 6.3 queue; c44094eee32f (the original) was in the arm64 6.1-rc1 pull and b7d9aae40484 reverted it
+  // before 6.1 final, so 6.1 and 6.2 still clean+invalidate.
   arm64PrepCoherentClean: {
     from: '6.3',
     commit: '7bd6680b47fa',
@@ -80,18 +85,23 @@ export const ARCH_GATES = table('arch', {
     before: 'arch_dma_prep_coherent cleans and invalidates the kernel alias (__dma_flush_area)',
     after: 'arch_dma_prep_coherent only cleans the kernel alias (dcache_clean_poc)',
     arch: 'arm64',
-    verified: false,
+    verified: true,
   },
+  // id: linux-next commit list beside 370645f41e6e ("dma-mapping: force bouncing if the kmalloc() size is not
+  // cache-line-aligned", the mainline id quoted by the 2025 dma-debug fix); release: "[GIT PULL] MM updates for
+  // 6.5-rc1" shortlog (Catalin Marinas, 18 patches).
   arm64KmallocBounce: {
     from: '6.5',
-    commit: null,
-    subject: 'arm64: Enable ARCH_WANT_KMALLOC_DMA_BOUNCE for arm64 (series "mm, dma, arm64: Reduce ARCH_KMALLOC_MINALIGN to 8")',
+    commit: '1c1a429efd4e, 370645f41e6e',
+    subject: 'arm64: enable ARCH_WANT_KMALLOC_DMA_BOUNCE for arm64; dma-mapping: force bouncing if the kmalloc() size is not cache-line-aligned',
     file: 'include/linux/dma-map-ops.h',
     before: 'kmalloc objects are ARCH_DMA_MINALIGN (128 B) aligned; small non-coherent mappings are never bounced',
     after: 'dma_kmalloc_needs_bounce(): a small non-coherent DMA_FROM_DEVICE/BIDIRECTIONAL kmalloc buffer whose size class is not a multiple of 128 B bounces through swiotlb',
     arch: 'arm64',
     verified: true,
   },
+  // id: Fixes tags (arm64 kdump/crashkernel and max_dma warning fixes, 2019-2021); release: the v6 patch was
+  // reviewed by the arm64 maintainers on 2019-10-31 for the 5.5 window. The 5.4 side was not read.
   arm64ZoneDma30: {
     from: '5.5',
     commit: '1a8e1cef7603',
@@ -102,10 +112,12 @@ export const ARCH_GATES = table('arch', {
     arch: 'arm64',
     verified: false,
   },
+  // id: Fixes/commit lists quoting 8424ecdde7df and 2b8652936f0c; the 7-patch series was also backported to
+  // 5.10.22 (35ec3d09ff6a, 8eaef922e938), so 5.10.22+ behaves like 5.11. Release 5.11 not pinned by a pull.
   arm64ZoneDmaFirmware: {
     from: '5.11',
-    commit: null,
-    subject: "arm64: mm: Set ZONE_DMA size based on devicetree's dma-ranges (and on the IORT)",
+    commit: '8424ecdde7df, 2b8652936f0c',
+    subject: "arm64: mm: Set ZONE_DMA size based on devicetree's dma-ranges; arm64: mm: Set ZONE_DMA size based on early IORT scan",
     file: 'arch/arm64/mm/init.c',
     before: 'ZONE_DMA is always the first 1 GiB',
     after: 'ZONE_DMA reaches as far as firmware allows, 4 GiB (32 bits) when nothing limits it: masks below 32 bits are refused again',
@@ -132,15 +144,17 @@ export const ARCH_GATES = table('arch', {
     arch: 'riscv',
     verified: true,
   },
+  // id: patchwork-bot "applied to riscv/linux.git" mail (riscv/c/2926715163cf, riscv/c/f51f7a0fc2f4); release:
+  // linux-next after the v6.5-rc7 back-merge, i.e. the 6.6 window; both sides: the v3 patches' Kconfig diff.
   riscvKmallocBounce: {
     from: '6.6',
-    commit: null,
-    subject: 'riscv: allow kmalloc() caches aligned to the smallest value',
+    commit: '2926715163cf, f51f7a0fc2f4',
+    subject: 'riscv: allow kmalloc() caches aligned to the smallest value; riscv: enable DMA_BOUNCE_UNALIGNED_KMALLOC for !dma_coherent',
     file: 'arch/riscv/Kconfig',
     before: 'small non-coherent kmalloc buffers are mapped in place',
-    after: 'RISCV_DMA_NONCOHERENT selects DMA_BOUNCE_UNALIGNED_KMALLOC: small non-coherent kmalloc buffers bounce through swiotlb',
+    after: 'RISCV_DMA_NONCOHERENT selects DMA_BOUNCE_UNALIGNED_KMALLOC if SWIOTLB: small non-coherent kmalloc buffers bounce through swiotlb',
     arch: 'riscv',
-    verified: false,
+    verified: true,
   },
 });
 
@@ -148,42 +162,51 @@ export const ARCH_GATES = table('arch', {
 // kernel/dma/direct.c, mapping.c, contiguous.c, kernel/fork.c
 
 export const DIRECT_GATES = table('direct', {
+  // id and release: the kernel.org commit links for 4.9 (ba14a194a434, e37e43a497d5 "x86/mm/64: Enable vmapped
+  // stacks"). Only x86-64 turned it on in 4.9 (arm64 followed in 4.14, riscv later): not arch-gated here.
   vmapStack: {
     from: '4.9',
     commit: 'ba14a194a434',
     subject: 'fork: Add generic vmalloced stack support',
     file: 'kernel/fork.c',
     before: 'the task stack is ordinary linear-map memory (alloc_pages): a stack buffer has a struct page and a physical address like kmalloc memory',
-    after: 'CONFIG_VMAP_STACK: the stack is vmalloc\'d, so a stack buffer is vmalloc memory',
-    verified: false,
+    after: 'CONFIG_VMAP_STACK: the stack is vmalloc\'d, so a stack buffer is vmalloc memory (x86-64 from 4.9)',
+    verified: true,
   },
+  // both sides: check_addr() in 4.16-4.20 trees, report_addr() in a 5.0 tree (runninglinuxkernel_5.0). The
+  // commit that introduced report_addr was not found (the subject below is descriptive, not the commit's).
   overflowReportAddr: {
     from: '5.0',
     commit: null,
-    subject: 'dma-direct: improve addressability error reporting',
+    subject: 'dma-direct: report_addr() replaces check_addr() (dma_direct_map_page rework for 5.0)',
     file: 'kernel/dma/direct.c',
-    before: 'check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu of device mask %llx", printed only for masks of 32 bits or more',
+    before: 'check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu of device mask %llx" (" bus mask %llx" appended once bus_dma_mask exists), printed only for masks of 32 bits or more',
     after: 'report_addr(): dev_err_once "overflow %pad+%zu of DMA mask %llx bus mask %llx" (masks of 32 bits or more, or a bus mask), then WARN_ON_ONCE',
     verified: true,
   },
+  // id and release: "[GIT PULL] dma-mapping updates for 5.5" (tags/dma-mapping-5.5 ends at a7ba70f1787f);
+  // both sides: the v2 patch diff of report_addr().
   overflowBusLimit: {
     from: '5.5',
-    commit: null,
+    commit: 'a7ba70f1787f',
     subject: 'dma-mapping: treat dev->bus_dma_mask as a DMA limit',
     file: 'kernel/dma/direct.c',
     before: 'the overflow report says "bus mask"',
     after: 'the overflow report says "bus limit"',
     verified: true,
   },
+  // id and release: "[GIT PULL] dma-mapping fixes for 5.6" (tags/dma-mapping-5.6 ends at 75467ee48a5e);
+  // both sides: the patch (2020-02-04). Not 5.7.
   overflowAlways: {
-    from: '5.7',
-    commit: null,
-    subject: 'dma-direct: remove report_addr (report the other errors unconditionally and with a slightly improved message)',
+    from: '5.6',
+    commit: '75467ee48a5e',
+    subject: 'dma-direct: improve DMA mask overflow reporting',
     file: 'kernel/dma/direct.c',
     before: 'the overflow is reported only for a mask of 32 bits or more (or a bus limit)',
-    after: '"DMA addr %pad+%zu overflow (mask %llx, bus limit %llx)." for every mask',
+    after: 'dev_err_once "DMA addr %pad+%zu overflow (mask %llx, bus limit %llx)." then WARN_ON_ONCE, for every mask (later kernels fold both into one dev_WARN_ONCE)',
     verified: true,
   },
+  // both sides: dma_alloc_from_contiguous() for every size in a 5.0 tree; the 5.3 side from the commit.
   cmaSinglePage: {
     from: '5.3',
     commit: 'bd2e75633c80',
@@ -193,12 +216,14 @@ export const DIRECT_GATES = table('direct', {
     after: 'dma_alloc_contiguous: single pages never come from the default CMA area',
     verified: true,
   },
+  // id: Fixes tag of the i2c-imx fix (2022); release: "[GIT PULL] dma-mapping updates for 5.5" ("check for vmap
+  // memory in dma_map_single (Kees Cook)"), also backported to 5.4.8; both sides: the v4 patch. Not 5.18.
   vmallocRejected: {
-    from: '5.18',
-    commit: null,
-    subject: 'dma_map_single_attrs: dev_WARN_ONCE "rejecting DMA map of vmalloc memory"',
+    from: '5.5',
+    commit: '4544b9f25e70',
+    subject: 'dma-mapping: Add vmap checks to dma_map_single()',
     file: 'include/linux/dma-mapping.h',
-    before: 'dma_map_single of a vmalloc address goes ahead (dma-debug says "device driver maps memory from vmalloc area"); virt_to_page() of the address gives an unrelated page',
+    before: 'dma_map_single of a vmalloc address goes ahead (dma-debug, where it has debug_dma_map_single, says "device driver maps memory from vmalloc area"); virt_to_page() of the address gives an unrelated page',
     after: 'dma_map_single of a vmalloc address WARNs once and returns DMA_MAPPING_ERROR',
     verified: true,
   },
@@ -208,23 +233,29 @@ export const DIRECT_GATES = table('direct', {
 // kernel/dma/swiotlb.c (lib/swiotlb.c before 4.19)
 
 export const SWIOTLB_GATES = table('swiotlb', {
+  // id: the stable bot's dependency list for v4.19.y (dff8d6c1ed58 is not in 4.19); both sides: a 4.18 tree (the
+  // 32 KiB overflow buffer, swiotlb_full) and a 5.0 tree (none). 4.20 (the Oct 2018 "swiotlb-noncoherent" series)
+  // is not pinned by a pull or a 4.20 tree.
   noOverflowBuffer: {
     from: '4.20',
-    commit: null,
+    commit: 'dff8d6c1ed58',
     subject: 'swiotlb: remove the overflow buffer',
     file: 'kernel/dma/swiotlb.c',
     before: 'a full pool also logs "DMA: Out of SW-IOMMU space for %zu bytes" (swiotlb_full) and hands out the overflow buffer, which dma_mapping_error() recognises',
     after: 'a full pool returns DMA_MAPPING_ERROR after the "swiotlb buffer is full" line',
     verified: false,
   },
+  // release: "[GIT PULL] (swiotlb) stable/for-linus-5.2" (2019-05-07, Dongli Zhang); both sides: a 5.0 tree
+  // (no totals) and a 5.2 tree (totals). Not 5.1. The mainline id was not found (linux-next had 8395c154abb7
+  // "(v2)" in February 2019, before the rebase).
   fullTotals: {
-    from: '5.1',
+    from: '5.2',
     commit: null,
     subject: 'swiotlb: dump used and total slots when swiotlb buffer is full',
     file: 'kernel/dma/swiotlb.c',
     before: '"swiotlb buffer is full (sz: %zd bytes)"',
     after: '"swiotlb buffer is full (sz: %zd bytes), total %lu (slots), used %lu (slots)"',
-    verified: false,
+    verified: true,
   },
   copyUnlessSkip: {
     from: '5.17',
@@ -268,8 +299,10 @@ export const SWIOTLB_GATES = table('swiotlb', {
 // drivers/iommu/dma-iommu.c
 
 export const DMA_IOMMU_GATES = table('dma-iommu', {
+  // id: the stable bot's dependency lists (44f6876a00e8 is not in 4.19); release: the series was committed to the
+  // arm-smmu queue on 2018-09-20 (backport logs), i.e. the 4.20 window, not 5.0. No 4.20 tree or pull was found.
   lazyFlushQueue: {
-    from: '5.0',
+    from: '4.20',
     commit: '2da274cdf998, 44f6876a00e8',
     subject: 'iommu/dma: Add support for non-strict mode; iommu/arm-smmu: Support non-strict mode',
     file: 'drivers/iommu/dma-iommu.c',
@@ -286,15 +319,19 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     after: 'an untrusted device\'s sub-granule buffers bounce through swiotlb into a whole granule of their own',
     verified: true,
   },
+  // release: "IOMMU Updates for Linux v6.6" shortlog (Robin Murphy); applied by Joerg Roedel on 2023-07-14;
+  // id: linux-next commit list; both sides: the v4 patch. Not 6.4.
   pci32Once: {
-    from: '6.4',
-    commit: null,
-    subject: 'iommu/dma: clear pci_32bit_workaround after the first failed 32-bit IOVA try ("Using %d-bit DMA addresses")',
+    from: '6.6',
+    commit: '791c2b17fb40',
+    subject: 'iommu: Optimise PCI SAC address trick',
     file: 'drivers/iommu/dma-iommu.c',
     before: 'every allocation of a PCI device tries below 4 GiB first, silently',
     after: 'the first failure clears pci_32bit_workaround for good and logs "Using %d-bit DMA addresses"',
-    verified: false,
+    verified: true,
   },
+  // release: "[GIT PULL] dma-mapping updates for Linux 6.10" ("fix swiotlb padding for untrusted devices
+  // (Michael Kelley)"); both sides: the patch (2024-04-08). The mainline id was not found.
   paddingZeroFix: {
     from: '6.10',
     commit: null,
@@ -310,14 +347,16 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
 // drivers/iommu/io-pgtable-arm.c
 
 export const IO_PGTABLE_GATES = table('io-pgtable', {
+  // id and both sides: the 6.10/6.6 stable-review mails ("Upstream commit 6093cd582f8e"); release: the iommu
+  // fixes branch pushed with v6.11-rc5, so 6.11 (backported to 6.10.y and 6.6.y).
   noProtEinval: {
     from: '6.11',
     commit: '6093cd582f8e',
-    subject: 'iommu/io-pgtable-arm: map with neither IOMMU_READ nor IOMMU_WRITE fails with -EINVAL',
+    subject: "iommu: Do not return 0 from map_pages if it doesn't do anything",
     file: 'drivers/iommu/io-pgtable-arm.c',
-    before: 'arm_lpae_map_pages returns 0 and maps nothing: iommu_map succeeds with no translation installed',
+    before: 'arm_lpae_map_pages returns 0 and maps nothing; where the core walks map_pages (5.15 on) __iommu_map never advances and loops (the commit message), before that iommu_map succeeds with no translation installed',
     after: 'arm_lpae_map_pages returns -EINVAL',
-    verified: false,
+    verified: true,
   },
   noSplitBlock: {
     from: '6.13',
@@ -334,6 +373,7 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
 // drivers/iommu/arm/arm-smmu/arm-smmu.c
 
 export const ARM_SMMU_GATES = table('arm-smmu', {
+  // release: "IOMMU Updates for Linux v5.2" shortlog (Vivek Gautam); the mainline id was not found.
   cbfrsynra: {
     from: '5.2',
     commit: null,
@@ -343,14 +383,17 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
     after: '"Unhandled context fault: fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cbfrsynra=0x%x, cb=%d"',
     verified: false,
   },
+  // id: Fixes tag of 98db56e49008 "iommu/arm-smmu: Un-demote unhandled-fault msg"; release: "IOMMU Updates for
+  // Linux v6.11" shortlog (Rob Clark), not 6.12; both sides: the v3 patch. In 6.11.0-6.11.1 the first line is
+  // printed with dev_dbg only; 98db56e49008 (6.12, and 6.11.2 via stable) restored dev_err.
   prettyPrint: {
-    from: '6.12',
-    commit: null,
+    from: '6.11',
+    commit: 'd525b0af0c3b',
     subject: 'iommu/arm-smmu: Pretty-print context fault related regs',
     file: 'drivers/iommu/arm/arm-smmu/arm-smmu.c',
     before: 'one line per context fault',
-    after: 'the line is followed by the decoded "FSR    = …" and "FSYNR0 = …" lines',
-    verified: false,
+    after: 'the line is followed by the decoded "FSR    = %08x [...], SID=0x%x" and "FSYNR0 = %08x [S1CBNDX=%u... PLVL=%u]" lines (dev_err)',
+    verified: true,
   },
 });
 
@@ -358,42 +401,52 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
 // kernel/dma/debug.c (lib/dma-debug.c before 4.17)
 
 export const DEBUG_GATES = table('dma-debug', {
+  // id and release: the kernel.org commit links for the 4.9 VMAP_STACK work (b4a0f533e597); before: 3.x/4.x
+  // warnings quoted on the lists ("maps memory fromstack"); after: check_for_stack() in later trees.
   vmapStack: {
     from: '4.9',
-    commit: null,
-    subject: 'dma-debug: check_for_stack learns CONFIG_VMAP_STACK',
+    commit: 'b4a0f533e597',
+    subject: 'dma-api: Teach the "DMA-from-stack" check about vmapped stacks',
     file: 'lib/dma-debug.c',
     before: '"device driver maps memory fromstack [addr=%p]" (linear-map stacks only)',
     after: '"device driver maps memory from stack [addr=%p]", or "[probable addr=%p]" for a page of a vmapped stack',
-    verified: false,
+    verified: true,
   },
+  // id: Fixes tags quoting cf65a0f6f6ff (it moved lib/dma-debug.c with the rest of the DMA code); the first
+  // release (4.17 or 4.18) was not pinned: a 4.18 tree has kernel/dma/, no 4.17 tree was found.
   kernelDmaDir: {
     from: '4.17',
-    commit: null,
-    subject: 'dma-debug: move dma-debug.c to kernel/dma/',
+    commit: 'cf65a0f6f6ff',
+    subject: 'dma-mapping: move all DMA mapping code to kernel/dma',
     file: 'kernel/dma/debug.c',
     before: 'lib/dma-debug.c',
     after: 'kernel/dma/debug.c',
     verified: false,
   },
+  // Not found: neither the commit nor a pinned tree on either side. Trees with "DMA-API: " inside each format
+  // string still have check_addr() (4.19/4.20); 5.19 warnings print "DMA-API: <driver> <device>:".
   prFmt: {
     from: '5.0',
     commit: null,
-    subject: 'dma-debug: pr_fmt("DMA-API: ")',
+    subject: 'dma-debug: pr_fmt("DMA-API: ") (err_printk prints pr_fmt("%s %s: ") format)',
     file: 'kernel/dma/debug.c',
     before: '"<driver> <device>: DMA-API: device driver …"',
     after: '"DMA-API: <driver> <device>: device driver …"',
     verified: false,
   },
+  // id: the commit message of 9bb50ed74709 quotes it; release: authored 2018-12-25 (blame), the 5.0 window;
+  // before: debug_dma_map_page() with dma_debug_page and the map_single flag in 4.19/4.20 trees.
   singlePageMerged: {
     from: '5.0',
     commit: '2e05ea5cdc1a',
-    subject: 'dma-debug: remove the dma_debug_page type (dma_map_page entries are "single")',
+    subject: 'dma-mapping: implement dma_map_single_attrs using dma_map_page_attrs',
     file: 'kernel/dma/debug.c',
     before: 'dma_map_page entries are "page": unmapping one with dma_unmap_single is "wrong function"',
     after: 'single and page are one type; the type2name table is shifted by one until 5.7',
-    verified: false,
+    verified: true,
   },
+  // id and both sides: the stable-review mails ("commit 9bb50ed74709 upstream", with before/after log lines);
+  // release: posted and acked 2020-04-08, a 5.7-rc fix; also in 5.4.y/5.5.y/5.6.y stable.
   typeNamesFixed: {
     from: '5.7',
     commit: '9bb50ed74709',
@@ -401,8 +454,11 @@ export const DEBUG_GATES = table('dma-debug', {
     file: 'kernel/dma/debug.c',
     before: 'type names are printed through the stale table: sg entries say "page", coherent ones "scather-gather"',
     after: 'type2name uses named initializers: every entry prints its own type',
-    verified: false,
+    verified: true,
   },
+  // id and release: "[GIT PULL] dma-mapping updates for Linux 5.14" (tags/dma-mapping-5.14 ends at
+  // 2b4bbc6231d7). A 2026 fix (3d48c9fd78dd, in 6.18.y stable) silences it where dma_get_cache_alignment() <
+  // L1_CACHE_BYTES (x86): after the modelled 6.18 release, not modelled. The 5.14 pr_err wording was not read.
   eexistPrErr: {
     from: '5.14',
     commit: '2b4bbc6231d7',
@@ -412,6 +468,8 @@ export const DEBUG_GATES = table('dma-debug', {
     after: '"DMA-API: cacheline tracking EEXIST, overlapping mappings aren\'t supported" (pr_err, no device)',
     verified: false,
   },
+  // release: both are fixes in "dma-mapping fixes for Linux 5.15" (tags/dma-mapping-5.15-1 and -5.15-2, the
+  // latter ending at c2bbf9d1e9ac); 510e1a724ab1 was not seen with its subject in a source.
   eexistErrPrintk: {
     from: '5.15',
     commit: '510e1a724ab1, c2bbf9d1e9ac',
@@ -421,14 +479,16 @@ export const DEBUG_GATES = table('dma-debug', {
     after: 'EEXIST goes through err_printk with the device, and DMA_ATTR_SKIP_CPU_SYNC silences it',
     verified: false,
   },
+  // id: kernel.org push logs; release: "Linux 6.0-rc5" shortlog (Robin Murphy); both sides: the patch and
+  // bucket_find_contain() before (max_range = dma_get_max_seg_size) and after (limit = min(HASH_SIZE, ...)).
   syncFullWalk: {
     from: '6.0',
     commit: '2995b8002cef',
-    subject: 'dma-debug: make things less spammy under memory pressure / bucket_find_contain walks every bucket below the address',
+    subject: 'dma-debug: improve search for partial syncs',
     file: 'kernel/dma/debug.c',
     before: 'a sync looks for its mapping at most dma_get_max_seg_size() bytes back (dma_set_max_seg_size changes it)',
-    after: 'a sync walks back through every bucket below the address',
-    verified: false,
+    after: 'a sync walks back through every bucket below the address (at most HASH_SIZE buckets)',
+    verified: true,
   },
   scatterSpelling: {
     from: '6.7',
@@ -439,6 +499,8 @@ export const DEBUG_GATES = table('dma-debug', {
     after: '"scatter-gather"',
     verified: true,
   },
+  // id and release: "[GIT PULL] dma-mapping updates for Linux 6.13" shortlog (with "dma-debug: remove
+  // DMA_API_DEBUG_SG"); also pulled into 6.12.y stable as a dependency.
   paddr: {
     from: '6.13',
     commit: '9d4f645a1fd4',
@@ -448,32 +510,38 @@ export const DEBUG_GATES = table('dma-debug', {
     after: '"[cpu alloc address=0x%pa]" (prints "0x0x…"); check_sg_segment always',
     verified: false,
   },
+  // id and release: "[GIT PULL] dma-mapping fix for Linux 6.17" (tags/dma-mapping-6.17-2025-09-09 ends at
+  // 7e2368a21741).
   noncoherent: {
     from: '6.17',
     commit: '7e2368a21741',
-    subject: 'dma-debug: dma_alloc_pages entries get their own "noncoherent" type',
+    subject: "dma-debug: don't enforce dma mapping check on noncoherent allocations",
     file: 'kernel/dma/debug.c',
     before: 'dma_alloc_pages entries are "single" and want a dma_mapping_error() check',
     after: 'they are "noncoherent" and need no check',
     verified: false,
   },
+  // release: the dma_map_phys series (v6, 2025-09-09) went in with tags/dma-mapping-6.18-2025-09-30; only
+  // linux-next ids were seen for "dma-debug: refactor to use physical addresses for page mapping".
   phy: {
     from: '6.18',
     commit: null,
-    subject: 'dma-mapping: introduce dma_map_phys (dma-mapping-6.18 pull)',
+    subject: 'dma-debug: refactor to use physical addresses for page mapping',
     file: 'kernel/dma/debug.c',
     before: 'dma_map_single/page entries are "single", dma_map_resource ones "resource"',
     after: 'all of them are "phy"',
     verified: false,
   },
+  // id and both sides: the 6.6 stable-review mail ("commit 03521c892bb8 upstream", diff of add_dma_entry());
+  // release: an mm hotfix of 2025-10-09, between 6.18-rc1 and 6.18; also in 6.6.y and later stable trees.
   swiotlbEexist: {
     from: '6.18',
-    commit: null,
-    subject: 'dma-debug: don\'t report cacheline overlaps when unaligned kmalloc buffers may bounce',
+    commit: '03521c892bb8',
+    subject: "dma-debug: don't report false positives with DMA_BOUNCE_UNALIGNED_KMALLOC",
     file: 'kernel/dma/debug.c',
     before: 'EEXIST is reported even when swiotlb bounces unaligned kmalloc buffers',
-    after: 'no EEXIST when DMA_BOUNCE_UNALIGNED_KMALLOC bouncing is active',
-    verified: false,
+    after: 'no EEXIST when CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC and is_swiotlb_active(dev)',
+    verified: true,
   },
 });
 
@@ -481,8 +549,10 @@ export const DEBUG_GATES = table('dma-debug', {
 // mm/cma.c, mm/page_alloc.c
 
 export const CMA_GATES = table('cma', {
+  // release: the v2 patch (2017-02-01) is in the mmotm "since-4.10" shortlog of 2017-02-23, i.e. the 4.11 merge
+  // window, not 4.12 (no 4.11 tree was found to pin it). Its first form was pr_info(); the id was not found.
   failMessage: {
-    from: '4.12',
+    from: '4.11',
     commit: null,
     subject: 'mm: cma: print allocation failure reason and bitmap status',
     file: 'mm/cma.c',
@@ -490,27 +560,32 @@ export const CMA_GATES = table('cma', {
     after: '"cma: cma_alloc: alloc failed, req-size: %zu pages, ret: %d"',
     verified: false,
   },
+  // id and release: torvalds/linux push log of the 5.12 merge window (a052d4d13d88 right before "Merge branch
+  // 'akpm' (patches from Andrew)" and the *-5.12-rc1 merges); both sides: the v2 patch (2021-02-09). Not 5.11.
   areaName: {
-    from: '5.11',
-    commit: null,
+    from: '5.12',
+    commit: 'a052d4d13d88',
     subject: 'mm: cma: print region name on failure',
     file: 'mm/cma.c',
     before: 'the failure line has no area name',
-    after: '"cma: cma_alloc: <area>: alloc failed, req-size: %lu pages, ret: %d" (pr_err_ratelimited)',
-    verified: false,
+    after: '"cma: cma_alloc: <area>: alloc failed, req-size: %zu pages, ret: %d" (pr_err; pr_err_ratelimited and %lu later)',
+    verified: true,
   },
+  // id: a mainline commit link (463586e9ff39 "mm/cma: add cma_{alloc,free}_folio()"); release: the series was
+  // posted to mm-unstable on 2024-08-11, after the 6.11 window, so 6.12; both sides: the v1 diff of mm/cma.c.
   underscoreName: {
-    from: '6.11',
-    commit: null,
-    subject: 'mm/cma: cma_alloc() becomes a wrapper of __cma_alloc()',
+    from: '6.12',
+    commit: '463586e9ff39',
+    subject: 'mm/cma: add cma_{alloc,free}_folio() (cma_alloc() becomes a wrapper of __cma_alloc())',
     file: 'mm/cma.c',
     before: 'the line names cma_alloc',
     after: 'the line names __cma_alloc',
     verified: false,
   },
+  // id and release: the same 5.12 merge-window push log as areaName (df2ff39e78da). Not 5.11.
   aboveFourGiB: {
-    from: '5.11',
-    commit: null,
+    from: '5.12',
+    commit: 'df2ff39e78da',
     subject: 'mm: cma: allocate cma areas bottom-up',
     file: 'mm/cma.c',
     before: 'the default CMA area is reserved top-down below the limit x86 passes (the end of RAM), so it lands just under 4 GiB here',
@@ -518,10 +593,12 @@ export const CMA_GATES = table('cma', {
     arch: 'x86',
     verified: false,
   },
+  // id: Fixes tags of the 2026 cma_debug fix and a mainline commit link (c009da4258f9); release: "[GIT PULL] MM
+  // updates for 6.15-rc1" (the 27-patch "hugetlb/CMA improvements for large systems" series). Not 6.14.
   multiRange: {
-    from: '6.14',
-    commit: null,
-    subject: 'mm/cma: support multiple contiguous ranges',
+    from: '6.15',
+    commit: 'c009da4258f9',
+    subject: 'mm, cma: support multiple contiguous ranges, if requested',
     file: 'mm/cma.c',
     before: 'ret starts at -ENOMEM (a range that never fits reports -12); cma_debug_show_areas only with CONFIG_CMA_DEBUG',
     after: 'ret starts at -EBUSY; the failure line is followed by the free ranges ("range 0: …", "=> N free of M total pages")',
@@ -533,6 +610,8 @@ export const CMA_GATES = table('cma', {
 // drivers/dma-buf/dma-buf.c
 
 export const DMA_BUF_GATES = table('dma-buf', {
+  // id: the 2019-06 discussion of the caching ("Commit f13e143e7444"); release: the drm-next shortlog for 5.3
+  // (Christian König, 18 commits).
   cacheSgt: {
     from: '5.3',
     commit: 'f13e143e7444',
@@ -551,6 +630,8 @@ export const DMA_BUF_GATES = table('dma-buf', {
     after: 'dynamic_mapping: a mapping is cached DMA_BIDIRECTIONAL at attach when exporter and importer disagree; dynamic attachments map under the reservation lock',
     verified: true,
   },
+  // id: Fixes tags; release: "v5.6-rc2-335-gbb42df4662a4" (git describe quoted by amdgpu's conftest), i.e.
+  // drm-misc-next for the 5.7 window.
   pinUnpin: {
     from: '5.7',
     commit: 'bb42df4662a4',
@@ -560,37 +641,43 @@ export const DMA_BUF_GATES = table('dma-buf', {
     after: 'exporters may have pin/unpin, importers move_notify; with CONFIG_DMABUF_MOVE_NOTIFY=n (the default) a dynamic exporter is pinned at map',
     verified: false,
   },
+  // id and release: drm-misc-next-2020-12-17 (8ccf0a29af75), pulled for 5.12; both sides: the patch.
   mightLock: {
     from: '5.12',
-    commit: null,
-    subject: 'dma-buf: Add might_lock() to begin/end_cpu_access',
+    commit: '8ccf0a29af75',
+    subject: 'dma-buf: begin/end_cpu might lock the dma_resv lock',
     file: 'drivers/dma-buf/dma-buf.c',
     before: 'begin/end_cpu_access with the reservation lock held is not reported (the system heap does not take it)',
     after: 'might_lock(): lockdep reports the recursion',
-    verified: false,
+    verified: true,
   },
+  // id and release: "[GIT PULL] dma-mapping updates for Linux 5.15" ("allow to return specific errors from
+  // ->map_sg"), commit lists with fffe3cc8c219. Not 5.16.
   sgtableEio: {
-    from: '5.16',
-    commit: null,
+    from: '5.15',
+    commit: 'fffe3cc8c219',
     subject: 'dma-mapping: allow map_sg() ops to return negative error codes',
     file: 'kernel/dma/mapping.c',
     before: 'dma_map_sgtable turns a failed map into -EINVAL',
     after: 'dma_map_sgtable returns -EIO (or the op\'s own errno)',
     verified: false,
   },
+  // id: drm-misc push log (47e982d5195d); release: the series (v7, 2022-10) went through drm-misc-next for 6.2.
   lockAll: {
     from: '6.2',
-    commit: null,
-    subject: 'dma-buf: Document dynamic locking convention (every importer maps under the reservation lock)',
+    commit: '47e982d5195d',
+    subject: 'dma-buf: Move dma_buf_map_attachment() to dynamic locking specification',
     file: 'drivers/dma-buf/dma-buf.c',
     before: 'only dynamic attachments (and dynamic exporters) assert the lock at map/unmap',
     after: 'dma_buf_map/unmap_attachment assert the reservation lock for every importer',
     verified: false,
   },
+  // id: kernel.org push logs and the 2025-03 follow-up quoting "commit b72f66f22c0e"; release: committed
+  // 2025-02-11 to drm-misc-next, the 6.15 window (not pinned by a pull).
   noCache: {
     from: '6.15',
     commit: 'b72f66f22c0e, de68b17d5d07',
-    subject: 'dma-buf: drop caching of sg_tables; dma-buf: stop mapping sg_tables on attach v2',
+    subject: 'dma-buf: drop caching of sg_tables; dma-buf: dma-buf: stop mapping sg_tables on attach v2',
     file: 'drivers/dma-buf/dma-buf.c',
     before: 'cached mappings (cache_sgt_mapping, the BIDIRECTIONAL mapping made at attach) and -EBUSY for a second direction',
     after: 'no caching, no -EBUSY; dma_buf_pin_on_map pins for static importers (and for all with CONFIG_DMABUF_MOVE_NOTIFY=n)',

@@ -18,6 +18,7 @@ import {
   dmaContiguousEligible,
 } from '../../src/sim/dma/contiguous.ts';
 import type { CmaArea } from '../../src/sim/dma/contiguous.ts';
+import { CMA_GATES } from '../../src/sim/kernel-versions.ts';
 
 const BASE = 0xf8000; // 16 MiB area at 0xF8000000
 const never = () => false;
@@ -152,12 +153,13 @@ describe('mm/cma.c: cma_range_alloc', () => {
     expect(r.log[0]).toBe('cma: __cma_alloc: reserved: alloc failed, req-size: 65 pages, ret: -16');
   });
 
-  it('older kernels name the function cma_alloc, without the area before 5.11 and print nothing before 4.12; no_warn prints nothing', () => {
+  it('older kernels name the function cma_alloc (before 463586e9ff39, 6.12), without the area before a052d4d13d88 (5.12) and print nothing before 4.11; no_warn prints nothing', () => {
     const a = area(64);
-    expect(cmaAllocFailedLine(a, 100, EBUSY, 6010)).toEqual(['cma: cma_alloc: reserved: alloc failed, req-size: 100 pages, ret: -16']);
-    expect(cmaAllocFailedLine(a, 100, EBUSY, 5010)).toEqual(['cma: cma_alloc: alloc failed, req-size: 100 pages, ret: -16']);
-    expect(cmaAllocFailedLine(a, 100, EBUSY, 4011)).toEqual([]);
-    expect(cmaDebugShowAreas(a, 6013)).toEqual([]);
+    expect(cmaAllocFailedLine(a, 100, EBUSY, CMA_GATES.underscoreName.code - 1)).toEqual(['cma: cma_alloc: reserved: alloc failed, req-size: 100 pages, ret: -16']);
+    expect(cmaAllocFailedLine(a, 100, EBUSY, CMA_GATES.areaName.code - 1)).toEqual(['cma: cma_alloc: alloc failed, req-size: 100 pages, ret: -16']);
+    expect(cmaAllocFailedLine(a, 100, EBUSY, CMA_GATES.failMessage.code)).toEqual(['cma: cma_alloc: alloc failed, req-size: 100 pages, ret: -16']);
+    expect(cmaAllocFailedLine(a, 100, EBUSY, CMA_GATES.failMessage.code - 1)).toEqual([]);
+    expect(cmaDebugShowAreas(a, CMA_GATES.multiRange.code - 1)).toEqual([]);
     const r = cmaAlloc(a, 100, 0, never, noMigrate, { noWarn: true });
     expect(r.log).toEqual([]);
     expect(r.events.some((e) => e.kind === 'log')).toBe(false);

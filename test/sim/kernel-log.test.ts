@@ -10,7 +10,7 @@ import { CATALOGUE, entriesMatching, kernelHas, kmsg, matchLine, wordingFor, typ
 import { runScenario } from '../../src/scenario/run.ts';
 import { declaredVersions, versionsToRun } from '../../src/scenario/versions.ts';
 import { DEFAULT_MACHINE, type Arch } from '../../src/sim/config.ts';
-import { DEBUG_GATES, SWIOTLB_GATES } from '../../src/sim/kernel-versions.ts';
+import { CMA_GATES, DEBUG_GATES, SWIOTLB_GATES } from '../../src/sim/kernel-versions.ts';
 
 const SAMPLE: Record<string, string> = { int: '7', hex: 'abc', word: 'w', dir: 'DMA_TO_DEVICE', text: 'some text' };
 
@@ -58,7 +58,8 @@ describe('the catalogue', () => {
     // err_printk's prefix moved with pr_fmt (5.0)
     expect(kmsg(DEBUG_GATES.prFmt.code - 1, 'dma-debug.unmap-invalid-address', {}, BY)).toBe('e1000e 0000:00:19.0: DMA-API: device driver tries to free an invalid DMA memory address');
     expect(kmsg(DEBUG_GATES.prFmt.code, 'dma-debug.unmap-invalid-address', {}, BY)).toBe('DMA-API: e1000e 0000:00:19.0: device driver tries to free an invalid DMA memory address');
-    expect(kernelHas(4011, 'cma.alloc-failed')).toBe(false);
+    expect(kernelHas(CMA_GATES.failMessage.code - 1, 'cma.alloc-failed')).toBe(false);
+    expect(kernelHas(CMA_GATES.failMessage.code, 'cma.alloc-failed')).toBe(true);
     expect(() => kmsg(6018, 'swiotlb.out-of-space', { size: 1 }, BY)).toThrow(/has no message/);
     expect(() => kmsg(6018, 'swiotlb.full', { size: 1 }, BY)).toThrow(/no value for \{total\}/);
   });

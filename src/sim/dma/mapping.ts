@@ -138,10 +138,10 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
   if (!checkDirection(m, dir, 'dma_map_single_attrs', o)) return;
   const va = buf.va + off;
   if (isVmallocAddr(va) && m.kernel < DIRECT_GATES.vmallocRejected.code) {
-    // before 5.18: debug_dma_map_single() complains, then dma_map_page_attrs(virt_to_page(ptr), …) goes ahead
+    // before 5.5 (4544b9f25e70): debug_dma_map_single() complains, then dma_map_page_attrs(virt_to_page(ptr), …) goes ahead
     report([debugMapTimeFinding(m.debug, dev.name, { kind: 'vmalloc', addr: va, len: size })], o);
     o.observations.push(
-      "before 5.18 dma_map_single does not refuse a vmalloc address: virt_to_page() of it gives a struct page that is not the buffer's, so the device is handed unrelated memory; the explorer maps the buffer's first physical page so the rest of the scenario can run",
+      "before 5.5 (4544b9f25e70) dma_map_single does not refuse a vmalloc address: virt_to_page() of it gives a struct page that is not the buffer's, so the device is handed unrelated memory; the explorer maps the buffer's first physical page so the rest of the scenario can run",
     );
     mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', o);
     return;

@@ -31,9 +31,9 @@
  *   are inactive, unable to map unaligned transaction." (warn once).
  * - iommu_dma_alloc_iova: limit = min_not_zero(mask, bus_dma_limit) capped at
  *   the aperture (2^48 - 1); a PCI device tries below 4 GiB first
- *   (alloc_iova_fast(…, DMA_BIT_MASK(32) >> shift, false)); from 6.4 a failed
+ *   (alloc_iova_fast(…, DMA_BIT_MASK(32) >> shift, false)); from 6.6 a failed
  *   try clears pci_32bit_workaround for good and logs "Using %d-bit DMA
- *   addresses" (bits_per(limit)); before 6.4 every allocation tried 32 bits
+ *   addresses" (bits_per(limit)); before 6.6 every allocation tried 32 bits
  *   first, silently.
  * - Unmap (iommu_dma_unmap_phys): iommu_iova_to_phys, WARN_ON if unmapped,
  *   arch_sync_dma_for_cpu unless SKIP, __iommu_dma_unmap (iommu_unmap_fast,
@@ -186,10 +186,10 @@ function allocIovaFor(m: Machine, dev: Device, dom: IommuDomain, size: number, l
       o.events.push({
         kind: 'note',
         text: '32-bit IOVA space full',
-        why: why('iommu_dma_alloc_iova', `no room for ${pages} granule(s) below 4 GiB: pci_32bit_workaround is cleared for good and this and every later allocation uses the full ${bitsPer(lim)}-bit range (the dev_notice it logs, 6.4+)`),
+        why: why('iommu_dma_alloc_iova', `no room for ${pages} granule(s) below 4 GiB: pci_32bit_workaround is cleared for good and this and every later allocation uses the full ${bitsPer(lim)}-bit range (the dev_notice it logs, ${G.pci32Once.from}+, ${G.pci32Once.commit})`),
       });
     } else {
-      o.events.push({ kind: 'note', text: '32-bit IOVA space full', why: why('iommu_dma_alloc_iova', 'no room below 4 GiB for this PCI device: fall back to the full limit (before 6.4 the 32-bit try is repeated every time, silently)') });
+      o.events.push({ kind: 'note', text: '32-bit IOVA space full', why: why('iommu_dma_alloc_iova', `no room below 4 GiB for this PCI device: fall back to the full limit (before ${G.pci32Once.from} the 32-bit try is repeated every time, silently)`) });
     }
   }
   const r = allocIova(iovad, pages, limitPfnForAddr(iovad, lim), true);

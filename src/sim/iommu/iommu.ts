@@ -116,7 +116,7 @@ export interface IommuDevice {
   domain: number;
   /** dev->dma_iommu: the DMA API goes through dma-iommu (default domain is DMA or DMA_FQ). */
   dmaIommu: boolean;
-  /** dev->iommu->pci_32bit_workaround (PCI devices, until the first failed 32-bit try on ≥ 6.4). */
+  /** dev->iommu->pci_32bit_workaround (PCI devices, until the first failed 32-bit try on ≥ 6.6). */
   pci32bitWorkaround: boolean;
 }
 
@@ -511,7 +511,7 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
 
 /**
  * The context-fault report by version (ARM_SMMU_GATES): "fsr=…, iova=…,
- * fsynr=…, cb=…" before 5.2, with "cbfrsynra=…" from 5.2, followed from 6.12
+ * fsynr=…, cb=…" before 5.2, with "cbfrsynra=…" from 5.2, followed from 6.11
  * by arm_smmu_print_context_fault_info's decoded FSR and FSYNR0 lines.
  */
 function contextFaultLines(kernel: number, dom: IommuDomain, fsr: number, iova: number, fsynr: number, sid: number): string[] {

@@ -434,7 +434,7 @@ export const CATALOGUE = [
     wordings: [{ from: DIRECT_GATES.overflowReportAddr, until: DIRECT_GATES.overflowAlways, template: 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)' }],
     fn: 'report_addr',
     file: 'kernel/dma/direct.c',
-    why: 'The WARN_ON_ONCE that followed an unreachable-buffer report in 5.0–5.6 (for a mask under 32 bits, the only trace): see the overflow report.',
+    why: 'The WARN_ON_ONCE that followed an unreachable-buffer report in 5.0–5.5 (for a mask under 32 bits, the only trace): see the overflow report.',
     rule: 'direct/overflow',
   },
   {
