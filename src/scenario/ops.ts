@@ -348,6 +348,7 @@ const SIGS: OpSig[] = [
     yieldsInt: true,
     doc: 'Unmap an IOVA range; returns the size unmapped.',
   }),
+  sig('arm_iommu_detach_device', 'iommu', { args: [dev], doc: "32-bit ARM only: take the device off the ARM_DMA_USE_IOMMU mapping arch_setup_dma_ops gave it (its DMA API becomes dma-direct) — arch internals a driver should not touch." }),
   sig('iommu_flush_iotlb_all', 'iommu', { args: [a('dom', 'domain')], doc: "Invalidate the domain's whole IOTLB (iommu_flush_iotlb_all); in the kernel this does not release a DMA_FQ flush queue's held IOVAs." }),
 
   // Device-internal MMU (GPU)

@@ -16,6 +16,7 @@ import { createDebugState, type DebugState, type DmaDir } from './dma/debug.ts';
 import { archOps, hasNonCoherentDma } from './arch/arch.ts';
 import { KERNEL_IMAGE, machineLayout } from './layout.ts';
 import { createIommuState, type IommuState } from './iommu/iommu.ts';
+import { armSetupIommuDmaOps } from './arch/arm-dma-iommu.ts';
 import { createCmaState, type CmaState } from './dma/cma-state.ts';
 import type { GpuVm } from './hw/gpu-mmu.ts';
 import type { DmaBuf, DmaBufAttachment } from './dma-buf/dma-buf.ts';
@@ -177,6 +178,8 @@ export function createMachine(config: MachineConfig): Machine {
   }
   const devices: Record<string, Device> = {};
   for (const d of config.devices) devices[d.name] = deviceFor(d, config.arch, kernel);
+  const iommu = createIommuState(config);
+  armSetupIommuDmaOps(iommu, config);
   return {
     config,
     arch: config.arch,
@@ -200,7 +203,7 @@ export function createMachine(config: MachineConfig): Machine {
     step: 0,
     line: 0,
     timeUs: 0,
-    iommu: createIommuState(config),
+    iommu,
     cma: createCmaState(cmaBase / PAGE_SIZE, cmaSize / PAGE_SIZE),
     gpuVms: [],
     dmaBufs: [],

@@ -334,7 +334,7 @@ function IovaSpace({ d, segs, limit, granule, range, width, onPick }: { d: Iommu
   return (
     <div className="ev-iova" data-testid="iommu-iova">
       <div className="ev-sub">
-        IOVA space <span className="muted">0 – {hexAddr(limit)} ({d.type === 'UNMANAGED' ? 'IOVAs the driver chose' : `${d.devices.join(', ')}'s limit; the allocator fills top-down`})</span>
+        IOVA space <span className="muted">0 – {hexAddr(limit)} ({d.armBitmap ? `arm32 ARM_DMA_USE_IOMMU mapping: __alloc_iova fills its bitmap first fit from 0, bottom-up; ${d.armBitmap.nrBitmaps} of ${d.armBitmap.extensions} bitmaps of ${d.armBitmap.bitsPerBitmap} pages` : d.type === 'UNMANAGED' ? 'IOVAs the driver chose' : `${d.devices.join(', ')}'s limit; the allocator fills top-down`})</span>
       </div>
       <svg width={W} height={H} className="ev-iova-svg" role="group" aria-label={`IOVA space of ${d.name}`}>
         <defs>
