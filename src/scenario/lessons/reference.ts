@@ -5,6 +5,7 @@
  * comment; the tests check that every library file has exactly one title here.
  */
 export const REFERENCE_TITLES: Readonly<Record<string, string>> = {
+  'arm-dma-use-iommu-tegra': 'arm32 ARM_DMA_USE_IOMMU: nouveau on Tegra',
   'arm-v7-from-device-discards': 'ARMv7: a FROM_DEVICE map discards dirty lines',
   'arm64-5.4-from-device-invalidate': 'arm64 before 5.19: a FROM_DEVICE map invalidates',
   'arm64-from-device-needs-sync': 'arm64: read FROM_DEVICE data only after a sync',
