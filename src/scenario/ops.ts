@@ -381,9 +381,14 @@ const SIGS: OpSig[] = [
   // dma-buf
   sig('dma_buf_export', 'dma-buf', {
     args: [a('exporter', 'dev'), a('p', 'ptr'), size],
-    options: { dynamic: { kind: 'bool', def: 'false' }, cache_sgt: { kind: 'bool', def: 'false' } },
+    options: {
+      dynamic: { kind: 'bool', def: 'false' },
+      cache_sgt: { kind: 'bool', def: 'false' },
+      ops: { kind: 'enum', values: ['heap', 'gem'], def: 'heap' },
+      proposal: { kind: 'enum', values: ['none', 'sync_cached'], def: 'none' },
+    },
     results: ['dmabuf'],
-    doc: 'Export a buffer as a dma-buf.',
+    doc: 'Export a buffer as a dma-buf. ops=gem: the GEM PRIME helpers (before 5.3 drm_prime caches each attachment\'s first mapping itself; from 5.3 cache_sgt_mapping). proposal="sync_cached": thread 004\'s never-merged proposal — cache a BIDIRECTIONAL mapping and sync it at every map and unmap.',
   }),
   sig('dma_buf_attach', 'dma-buf', { args: [a('db', 'dmabuf'), dev], results: ['attach'], doc: 'Attach an importer device.' }),
   sig('dma_buf_dynamic_attach', 'dma-buf', {

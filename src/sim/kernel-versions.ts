@@ -563,8 +563,8 @@ export const DMA_BUF_GATES = table('dma-buf', {
     commit: 'f13e143e7444',
     subject: 'dma-buf: start caching of sg_table objects v2',
     file: 'drivers/dma-buf/dma-buf.c',
-    before: 'every map calls the exporter',
-    after: 'an exporter with cache_sgt_mapping has its first mapping cached; a different direction gets -EBUSY',
+    before: 'the core caches nothing: every map calls the exporter; only the GEM PRIME helpers (drivers/gpu/drm/drm_prime.c, drm_gem_map_dma_buf) cache each attachment\'s first mapping themselves, returning it for exactly that direction and failing any other with WARN_ON and -EBUSY (a cached BIDIRECTIONAL one included)',
+    after: 'an exporter with cache_sgt_mapping (the GEM helpers set it) has its first mapping cached by the core; a different direction gets -EBUSY unless the cached mapping is DMA_BIDIRECTIONAL',
     verified: false,
   },
   dynamic: {

@@ -798,6 +798,22 @@ describe('dma-buf gates', () => {
     CACHE_SGT,
   );
   boundary(
+    DMA_BUF_GATES.cacheSgt,
+    'a GEM exporter: drm_prime refuses TO_DEVICE against its cached BIDIRECTIONAL mapping (WARN_ON, -EBUSY) before; the core accepts it after',
+    ({ before, after }) => {
+      expect(at(before, 'tx =').error).toBe('EBUSY');
+      expect(at(before, 'tx =').warnings.join(' ')).toContain('drm_gem_map_dma_buf');
+      expect(at(after, 'tx =').error).toBeNull();
+      expect(at(after, 'tx =').events.some((e) => e.kind === 'dmabuf' && e.op === 'map_cached')).toBe(true);
+    },
+    DMABUF_HEAD + `db = dma_buf_export(gpu, p, 4096, ops=gem)
+at = dma_buf_attach(db, isp)
+dma_resv_lock(db)
+bi = dma_buf_map_attachment(at, DMA_BIDIRECTIONAL)
+tx = dma_buf_map_attachment(at, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
     DMA_BUF_GATES.noCache,
     '-EBUSY against the cached mapping before, a second mapping after (no caching)',
     ({ before, after }) => {

@@ -22,6 +22,8 @@ export const REFERENCE_TITLES: Readonly<Record<string, string>> = {
   'debug-sync-direction': 'dma-debug: a sync in the wrong direction',
   'debug-unmap-mismatch': 'dma-debug: unmap with other parameters',
   'dmabuf-busy-direction-5.10': 'dma-buf 5.10: cached mapping, -EBUSY',
+  'dmabuf-drm-prime-4.19': 'dma-buf before 5.3: drm_prime caches, -EBUSY',
+  'dmabuf-sync-cached-proposal': 'dma-buf: thread 004\'s sync_cached proposal',
   'dmabuf-cached-bidir-no-sync': 'dma-buf 5.10: a cached mapping skips the flush',
   'dmabuf-locking': 'dma-buf: the locking convention',
   'dmabuf-move-notify': 'dma-buf: move_notify and pinning',
