@@ -204,8 +204,9 @@ const SIGS: OpSig[] = [
       swiotlb: { kind: 'enum', values: ['auto', 'force'], def: 'auto' },
       bus_limit: { kind: 'bits0', def: '0' },
       label: { kind: 'text', def: '""' },
+      dma_ops: { kind: 'enum', values: ['system', 'own'], def: 'system' },
     },
-    doc: 'A DMA-capable device: its DMA mask (bits), bus limit, coherence, IOMMU, internal MMU, bus, swiotlb policy; label= the kernel\'s name for it, shown by the views.',
+    doc: 'A DMA-capable device: its DMA mask (bits), bus limit, coherence, IOMMU, internal MMU, bus, swiotlb policy; label= the kernel\'s name for it, shown by the views; dma_ops=own (with mmu=true): thread 001\'s rejected proposal — the DMA API returns addresses in the device\'s own MMU.',
   }),
 
   // CPU memory and CPU access

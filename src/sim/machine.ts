@@ -20,6 +20,7 @@ import { armSetupIommuDmaOps } from './arch/arm-dma-iommu.ts';
 import { createCmaState, type CmaState } from './dma/cma-state.ts';
 import type { GpuVm } from './hw/gpu-mmu.ts';
 import type { DmaBuf, DmaBufAttachment } from './dma-buf/dma-buf.ts';
+import type { OwnDmaOps } from './hw/device-dma-ops.ts';
 
 export { KERNEL_IMAGE };
 /** arm64-style kernel virtual addresses (48-bit, printed with a 0xffff prefix). */
@@ -147,6 +148,8 @@ export interface Machine {
   /** dma-bufs and their attachments (dma-buf/dma-buf.ts). */
   dmaBufs: DmaBuf[];
   dmaBufAttachments: DmaBufAttachment[];
+  /** Devices whose internal MMU sits behind their own dma_map_ops (thread 001's proposal, hw/device-dma-ops.ts). */
+  ownDmaOps: OwnDmaOps[];
 }
 
 function deviceFor(cfg: DeviceConfig, arch: Arch, kernel: number): Device {
@@ -155,7 +158,8 @@ function deviceFor(cfg: DeviceConfig, arch: Arch, kernel: number): Device {
     cfg,
     maskBits: cfg.dmaMask,
     coherentMaskBits: cfg.dmaMask,
-    coherent: !hasNonCoherentDma(archOps(arch), kernel) || cfg.coherent,
+    // dma_ops=own (thread 001): the camera's MMU issues non-snooped accesses on every arch; its ops flush
+    coherent: cfg.dmaOps === 'own' ? cfg.coherent : !hasNonCoherentDma(archOps(arch), kernel) || cfg.coherent,
     maxSegSize: 65536,
     driverBound: true,
   };
@@ -208,6 +212,7 @@ export function createMachine(config: MachineConfig): Machine {
     gpuVms: [],
     dmaBufs: [],
     dmaBufAttachments: [],
+    ownDmaOps: [],
   };
 }
 

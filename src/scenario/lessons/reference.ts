@@ -21,6 +21,7 @@ export const REFERENCE_TITLES: Readonly<Record<string, string>> = {
   'debug-release-driver': 'dma-debug: mappings left at unbind',
   'debug-sync-direction': 'dma-debug: a sync in the wrong direction',
   'debug-unmap-mismatch': 'dma-debug: unmap with other parameters',
+  'device-own-dma-ops-camera': 'A camera\'s MMU behind its own dma_map_ops (proposal)',
   'dmabuf-busy-direction-5.10': 'dma-buf 5.10: cached mapping, -EBUSY',
   'dmabuf-drm-prime-4.19': 'dma-buf before 5.3: drm_prime caches, -EBUSY',
   'dmabuf-sync-cached-proposal': 'dma-buf: thread 004\'s sync_cached proposal',

@@ -25,6 +25,7 @@ import { DIRECT_GATES } from '../kernel-versions.ts';
 import { devUsesDmaIommu } from '../iommu/iommu.ts';
 import { iommuDmaMapPhys, iommuDmaMapSg, iommuDmaSyncSg, iommuDmaSyncSingle, iommuDmaUnmapPhys, iommuDmaUnmapSg } from '../iommu/dma-iommu.ts';
 import { exactMapping, findMapping, trackMapping, untrackMapping } from './tracking.ts';
+import { foreignInternalAddress, ownDmaMapPhys, ownDmaMapSg, ownDmaOps, ownDmaSync, ownDmaSyncSg, ownDmaUnmap, ownDmaUnmapSg } from '../hw/device-dma-ops.ts';
 import { armIommuMapPhys, armIommuMapSg, armIommuMapping, armIommuSyncSg, armIommuSyncSingle, armIommuUnmapPhys, armIommuUnmapSg } from '../arch/arm-dma-iommu.ts';
 
 const FILE = 'kernel/dma/mapping.c';
@@ -64,7 +65,7 @@ function untrack(m: Machine, dev: string, addr: number): MapRecord | undefined {
   return untrackMapping(m, dev, addr);
 }
 
-export { findMapping };
+export { findMapping, foreignInternalAddress };
 
 /** dma-debug's 6.18 rule: no EEXIST report when unaligned kmalloc buffers may bounce through swiotlb. */
 function bounceUnalignedKmalloc(m: Machine): boolean {
@@ -89,12 +90,15 @@ const WHY_IOMMU_BOUNCED = 'dma-iommu: the device gets an IOVA that its IOMMU tra
 
 const WHY_ARM_IOMMU = 'arm32 ARM_DMA_USE_IOMMU (arm_iommu_map_page in arch/arm/mm/dma-mapping.c, not dma-iommu): the arch cleans or invalidates the buffer, then hands out an IOVA from the mapping\'s own bitmap, mapped in the domain arch_setup_dma_ops() attached the device to';
 
+const WHY_OWN_OPS = 'PROPOSAL, never merged (thread 001): the device\'s own dma_map_ops flushed the CPU cache and mapped the buffer in the device\'s internal MMU; the address returned means something only to this device';
+
 /** The streaming map path shared by dma_map_single and dma_map_page. */
 function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): number {
   const arm = armIommuMapping(m, dev);
-  const iommu = arm !== null || usesIommu(m, dev);
+  const own = ownDmaOps(m, dev);
+  const iommu = arm !== null || own !== null || usesIommu(m, dev);
   const bounce = { tlb: -1 };
-  const addr = arm ? armIommuMapPhys(m, dev, arm, phys, size, dir, attrs, o) : iommu ? iommuDmaMapPhys(m, dev, phys, size, dir, attrs, o, bounce) : directMap(m, dev, phys, size, dir, attrs, o);
+  const addr = own ? ownDmaMapPhys(m, dev, own, phys, size, dir, attrs.skipCpuSync, o) : arm ? armIommuMapPhys(m, dev, arm, phys, size, dir, attrs, o) : iommu ? iommuDmaMapPhys(m, dev, phys, size, dir, attrs, o, bounce) : directMap(m, dev, phys, size, dir, attrs, o);
   if (addr === DMA_MAPPING_ERROR) {
     o.error = 'DMA_MAPPING_ERROR';
     o.resultKind = 'addr';
@@ -124,7 +128,9 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
     path: iommu ? 'iommu' : bounced ? 'swiotlb' : 'direct',
     why: why(
       api === 'single' ? 'dma_map_single_attrs' : 'dma_map_page_attrs',
-      arm
+      own
+        ? WHY_OWN_OPS
+        : arm
         ? WHY_ARM_IOMMU
         : iommu
         ? bounced
@@ -202,8 +208,10 @@ export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, di
   if (!checkDirection(m, dir, `dma_unmap_${api}_attrs`, o)) return;
   const rec = exactMapping(m, dev.name, addr);
   const arm = armIommuMapping(m, dev);
+  const own = ownDmaOps(m, dev);
   if (rec || addr !== DMA_MAPPING_ERROR) {
-    if (arm) armIommuUnmapPhys(m, dev, arm, addr, size, dir, attrs, o);
+    if (own) ownDmaUnmap(m, dev, own, addr, size, dir, attrs.skipCpuSync, o);
+    else if (arm) armIommuUnmapPhys(m, dev, arm, addr, size, dir, attrs, o);
     else if (usesIommu(m, dev)) iommuDmaUnmapPhys(m, dev, addr, size, dir, attrs, o);
     else directUnmap(m, dev, addr, size, dir, attrs, o);
   }
@@ -216,7 +224,9 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
   const fn = forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
   if (!checkDirection(m, dir, fn, o)) return;
   const arm = armIommuMapping(m, dev);
-  if (arm) armIommuSyncSingle(m, dev, arm, addr, size, dir, forCpu, o);
+  const own = ownDmaOps(m, dev);
+  if (own) ownDmaSync(m, dev, own, addr, size, dir, forCpu, o);
+  else if (arm) armIommuSyncSingle(m, dev, arm, addr, size, dir, forCpu, o);
   else if (usesIommu(m, dev)) iommuDmaSyncSingle(m, dev, addr, size, dir, forCpu, o);
   else if (forCpu) directSyncForCpu(m, dev, addr, size, dir, o);
   else directSyncForDevice(m, dev, addr, size, dir, o);
@@ -238,7 +248,7 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
 /** dma_map_sg(): dma-direct maps each entry on its own and never merges; on failure unmaps what it mapped and returns 0. */
 export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
   if (!checkDirection(m, dir, 'dma_map_sg_attrs', o)) return;
-  if (armIommuMapping(m, dev)) return mapSgArm(m, dev, sgt, dir, attrs, o);
+  if (ownDmaOps(m, dev) || armIommuMapping(m, dev)) return mapSgArm(m, dev, sgt, dir, attrs, o);
   if (usesIommu(m, dev)) return mapSgIommu(m, dev, sgt, dir, attrs, o);
   const done: number[] = [];
   for (const e of sgt.entries) {
@@ -276,9 +286,10 @@ export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, att
  * space. Tracked per input entry, as for dma-iommu.
  */
 function mapSgArm(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
-  const arm = armIommuMapping(m, dev)!;
+  const arm = armIommuMapping(m, dev);
+  const own = ownDmaOps(m, dev);
   const addrs: number[] = [];
-  const n = armIommuMapSg(m, dev, arm, sgt, dir, attrs, addrs, o);
+  const n = own ? ownDmaMapSg(m, dev, own, sgt, dir, attrs.skipCpuSync, addrs, o) : armIommuMapSg(m, dev, arm!, sgt, dir, attrs, addrs, o);
   o.resultKind = 'count';
   o.result = n;
   if (!n) {
@@ -302,7 +313,7 @@ function mapSgArm(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Att
     size: sgt.entries.reduce((s, e) => s + e.length, 0),
     dir,
     path: 'iommu',
-    why: why('arm_iommu_map_sg', `arm32's __iommu_map_sg: entries share one IOVA chunk until one starts inside a page, the chunk ends inside a page, or it would pass max_seg_size (${dev.maxSegSize}): ${sgt.entries.length} entries → ${n} DMA segment(s)`, 'arch/arm/mm/dma-mapping.c'),
+    why: own ? why('dma_map_sg_attrs', WHY_OWN_OPS) : why('arm_iommu_map_sg', `arm32's __iommu_map_sg: entries share one IOVA chunk until one starts inside a page, the chunk ends inside a page, or it would pass max_seg_size (${dev.maxSegSize}): ${sgt.entries.length} entries → ${n} DMA segment(s)`, 'arch/arm/mm/dma-mapping.c'),
   });
 }
 
@@ -353,11 +364,15 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
   const n = nents;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
   const arm = armIommuMapping(m, dev);
-  if (arm || usesIommu(m, dev)) {
+  const own = ownDmaOps(m, dev);
+  if (own || arm || usesIommu(m, dev)) {
     const rec = m.iommu.sg[sgt.id];
     if (mapped && rec) {
       for (const a of rec.addrs) untrack(m, dev.name, a);
-      if (arm) {
+      if (own) {
+        ownDmaUnmapSg(m, dev, own, sgt, rec.addrs, dir, attrs.skipCpuSync, o);
+        delete m.iommu.sg[sgt.id];
+      } else if (arm) {
         armIommuUnmapSg(m, dev, arm, sgt, dir, attrs, o);
         delete m.iommu.sg[sgt.id];
       } else iommuDmaUnmapSg(m, dev, sgt, dir, attrs, o);
@@ -383,9 +398,11 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: its entries carry no DMA addresses to sync`);
   const arm = armIommuMapping(m, dev);
-  const rec = mapped && (arm || usesIommu(m, dev)) ? m.iommu.sg[sgt.id] : undefined;
+  const own = ownDmaOps(m, dev);
+  const rec = mapped && (own || arm || usesIommu(m, dev)) ? m.iommu.sg[sgt.id] : undefined;
   if (rec) {
-    if (arm) armIommuSyncSg(m, dev, sgt, dir, forCpu, o);
+    if (own) ownDmaSyncSg(m, dev, sgt, dir, forCpu, o);
+    else if (arm) armIommuSyncSg(m, dev, sgt, dir, forCpu, o);
     else iommuDmaSyncSg(m, dev, sgt, dir, forCpu, o);
     for (const a of rec.addrs) {
       const r = exactMapping(m, dev.name, a);
@@ -405,7 +422,7 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
 
 export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {
   o.resultKind = 'status';
-  if (!usesIommu(m, dev) && !armIommuMapping(m, dev) && !directSupported(m, bits)) {
+  if (!usesIommu(m, dev) && !armIommuMapping(m, dev) && !ownDmaOps(m, dev) && !directSupported(m, bits)) {
     o.result = -5;
     o.error = 'EIO';
     o.events.push({ kind: 'note', text: 'mask not supported', why: why('dma_direct_supported', `a ${bits}-bit mask does not cover ZONE_DMA (${archOps(m.arch).zoneDmaBits(m.kernel)} bits on ${m.arch} ${m.config.kernel}) nor all of RAM: dma_supported() is false, -EIO`, 'kernel/dma/direct.c') });
