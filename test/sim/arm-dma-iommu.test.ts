@@ -156,3 +156,21 @@ arm_iommu_detach_device(gpu)
     expect(at(r, 'arm_iommu_detach_device').observations.join(' ')).toContain('only on 32-bit ARM');
   });
 });
+
+describe('arm_iommu_alloc_attrs / arm_iommu_free_attrs', () => {
+  it('dma_alloc_coherent on an arm device behind an IOMMU returns an IOVA of the arch mapping; the CPU alias is uncached; free returns the bits', () => {
+    const r = run(`${HEAD}cpu, h = dma_alloc_coherent(gpu, 8192)
+cpu_write(cpu, "ring")
+dev_read(gpu, h, 4)
+dma_free_coherent(gpu, 8192, cpu, h)
+b = kmalloc(4096, GFP_KERNEL)
+hb = dma_map_single(gpu, b, 4096, DMA_TO_DEVICE)
+`);
+    expect(at(r, 'cpu, h =').result).toBe('0x0');
+    expect(at(r, 'cpu, h =').events.find((e) => e.kind === 'alloc')).toMatchObject({ why: { fn: 'arm_iommu_alloc_attrs' } });
+    expect(at(r, 'dev_read').data?.text).toBe('ring');
+    expect(at(r, 'dma_free_coherent').events.some((e) => e.kind === 'iova_free')).toBe(true);
+    expect(at(r, 'dma_free_coherent').warnings).toEqual([]);
+    expect(at(r, 'hb =').result).toBe('0x0');
+  });
+});

@@ -44,7 +44,9 @@
  *   (as if no IOMMU ops had been given to arch_setup_dma_ops).
  * - `arm_iommu_alloc_attrs` takes one physically contiguous block (the
  *   kernel tries 2 MiB, 1 MiB, 64 KiB chunks, then single pages) and gives the
- *   CPU an uncached alias (pgprot_writecombine in the kernel); no atomic pool.
+ *   CPU an uncached alias (pgprot_writecombine in the kernel); no atomic pool
+ *   (a non-blocking GFP is served the same way); dma_alloc_noncoherent is not
+ *   routed through the arch mapping.
  * - One mapping per device (the kernel may share one between devices).
  * - After `arm_iommu_detach_device` the device's group has no domain and its
  *   DMA is untranslated, as on Tegra (`tegra_smmu_detach_dev` disables the
@@ -53,7 +55,16 @@
 import type { Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import type { MachineConfig } from '../config.ts';
-import type { Device, Machine, SgTable } from '../machine.ts';
+import type { Buffer, Device, Machine, SgTable } from '../machine.ts';
+import { archOps } from './arch.ts';
+import { runMaintenance } from './cache-maint.ts';
+import { zoneOf } from '../hw/memory.ts';
+import { allocHighest, freeRange } from '../mm/page-alloc.ts';
+import { cpuMemset } from '../mm/buffers.ts';
+import { debugAndTrackCoherent } from '../iommu/dma-iommu.ts';
+import { debugUnmap } from '../dma/debug.ts';
+import { report } from '../dma/mapping.ts';
+import { untrackMapping } from '../dma/tracking.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { IOMMU_READ, IOMMU_WRITE } from '../iommu/io-pgtable.ts';
 import { iommuIovaToPhys, iommuMap, iommuUnmap, newDomain, type IommuDomain, type IommuState } from '../iommu/iommu.ts';
@@ -375,6 +386,63 @@ export function armIommuSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDi
   for (const e of sgt.entries) {
     if (forCpu) syncForCpuArch(m, e.phys, e.length, dir, o);
     else syncForDeviceArch(m, e.phys, e.length, dir, o);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// iommu_ops: coherent allocations
+
+/**
+ * `arm_iommu_alloc_attrs` (blocking GFP): pages (`__iommu_alloc_buffer`,
+ * cleared and flushed by `__dma_clear_buffer`), one IOVA range mapped
+ * READ|WRITE (`__iommu_create_mapping`), and a CPU alias remapped
+ * write-combined for a non-coherent device.
+ */
+export function armIommuAllocAttrs(m: Machine, dev: Device, mp: ArmIommuMapping, name: string, size: number, o: StepOutcome): Buffer | null {
+  const len = pageAlign(size);
+  const phys = allocHighest(m.free, len, PAGE_SIZE, m.config.ram);
+  if (phys < 0) {
+    o.error = 'NULL';
+    return null;
+  }
+  const plan = archOps(m.arch).prepCoherent(m.kernel);
+  if (plan) runMaintenance(m, phys, len, plan, o);
+  const iova = armAllocIova(m, mp, len, o);
+  if (iova === DMA_MAPPING_ERROR) {
+    freeRange(m.free, phys, len);
+    o.error = 'NULL';
+    return null;
+  }
+  iommuMap(domainOf(m, mp), iova, phys, len, IOMMU_READ | IOMMU_WRITE, o);
+  const count = len / PAGE_SIZE;
+  const va = m.vmallocNext;
+  m.vmallocNext += (count + 1) * PAGE_SIZE;
+  const pages: number[] = [];
+  for (let i = 0; i < count; i++) {
+    pages.push(phys + i * PAGE_SIZE);
+    m.vmap.set(va / PAGE_SIZE + i, phys + i * PAGE_SIZE);
+  }
+  const b: Buffer = { id: m.buffers.length, name, kind: 'coherent', va, size, phys: -1, pages, allocSize: len, uncached: !dev.coherent, live: true, step: m.step, dev: dev.name, dmaAddr: iova };
+  m.buffers.push(b);
+  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_coherent', name, va, phys, size: len, zone: zoneOf(phys), why: why('arm_iommu_alloc_attrs', `pages cleared and flushed (__dma_clear_buffer), mapped at IOVA ${hex(iova)} of the arch mapping (__iommu_create_mapping, READ|WRITE) and remapped ${dev.coherent ? 'cached' : 'write-combined for the CPU (modelled uncached)'}`) });
+  cpuMemset(m, b, 0, 0, len, o);
+  debugAndTrackCoherent(m, dev, b, iova, size, phys, len, o);
+  return b;
+}
+
+/** `arm_iommu_free_attrs`: `__iommu_remove_mapping` (iommu_unmap + __free_iova), then the pages. */
+export function armIommuFreeAttrs(m: Machine, dev: Device, mp: ArmIommuMapping, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
+  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: cpu?.va ?? 0, cpuPaddr: cpu ? cpu.pages[0] : undefined }), o);
+  untrackMapping(m, dev.name, addr);
+  const iova = addr - (addr % PAGE_SIZE);
+  const len = pageAlign((addr % PAGE_SIZE) + size);
+  iommuUnmap(domainOf(m, mp), iova, len, o);
+  armFreeIova(m, mp, iova, len, o);
+  if (cpu && cpu.live && cpu.kind === 'coherent') {
+    for (let i = 0; i < cpu.pages.length; i++) m.vmap.delete(cpu.va / PAGE_SIZE + i);
+    for (const p of cpu.pages) freeRange(m.free, p, PAGE_SIZE);
+    cpu.live = false;
+    o.events.push({ kind: 'free', allocator: 'dma_free_coherent', name: cpu.name, phys: cpu.pages[0] ?? -1, size: cpu.allocSize, why: why('arm_iommu_free_attrs', 'the IOVA range is unmapped and freed in the bitmap, the CPU alias removed, the pages freed') });
   }
 }
 
