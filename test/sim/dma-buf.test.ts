@@ -254,6 +254,7 @@ describe('state is plain data', () => {
 // 004's never-merged proposal (proposal="sync_cached").
 describe('the GEM PRIME helpers before 5.3 (ops=gem)', () => {
   const gem = (k: string, second: string) => `${HEAD(k)}cpu_write(p, "one")
+cache_evict(p, 4096)
 db = dma_buf_export(gpu, p, 4096, ops=gem)
 at = dma_buf_attach(db, isp)
 s1 = dma_buf_map_attachment(at, DMA_TO_DEVICE)
@@ -272,6 +273,15 @@ dma_buf_detach(db, at)
     expect(s2.events.some((e) => e.kind === 'dma_map')).toBe(false);
     expect(s2.events.find((e) => e.kind === 'dmabuf' && e.op === 'map_cached')).toMatchObject({ why: { fn: 'drm_gem_map_dma_buf', file: 'drivers/gpu/drm/drm_prime.c' } });
     expect(stepAt(r.steps, /^dev_read/).data?.text).toBe('one');
+  });
+
+  it('the GEM helpers map with DMA_ATTR_SKIP_CPU_SYNC (drm_gem_map_dma_buf): even the first map does no cache maintenance', () => {
+    const r = run(gem('4.19', 'DMA_TO_DEVICE'));
+    const s1 = stepAt(r.steps, /^s1 =/);
+    expect(s1.events.some((e) => e.kind === 'dma_map')).toBe(true);
+    expect(s1.events.some((e) => e.kind === 'cache_maint')).toBe(false);
+    const heap = stepAt(run(gem('4.19', 'DMA_TO_DEVICE').replace(', ops=gem', '')).steps, /^s1 =/);
+    expect(heap.events.some((e) => e.kind === 'cache_maint')).toBe(true);
   });
 
   it('drm_gem_unmap_dma_buf does nothing; drm_gem_map_detach unmaps', () => {

@@ -21,7 +21,8 @@
  *   returns it only for exactly that direction, fails any other with
  *   WARN_ON and -EBUSY (a cached BIDIRECTIONAL mapping included), does
  *   nothing in `drm_gem_unmap_dma_buf` and unmaps at detach
- *   (`drm_gem_map_detach`);
+ *   (`drm_gem_map_detach`); it maps and unmaps with DMA_ATTR_SKIP_CPU_SYNC,
+ *   so an importer gets no cache maintenance from it at all;
  * - 5.3–6.14 (f13e143e7444): an exporter with `cache_sgt_mapping` has its
  *   first mapping cached on the attachment; a later map with a different
  *   direction against a cached non-BIDIRECTIONAL mapping fails with -EBUSY
@@ -90,6 +91,9 @@
  *   lock if the task does not already hold it.
  * - A move frees the old pages at once (TTM would wait for the move fence).
  * - WARN splats are reduced to one line: location, function and condition.
+ * - `ops=gem` maps and unmaps with DMA_ATTR_SKIP_CPU_SYNC in every version
+ *   (as drm_prime.c's documented helpers do; the version that added the
+ *   attribute is not pinned).
  */
 import type { Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
@@ -295,7 +299,8 @@ function exporterMap(m: Machine, db: DmaBuf, at: DmaBufAttachment, dir: DmaDir, 
   const sgt: SgTable = { id: m.sgts.length, name: `${at.name}:sgt${at.mapped.length}`, entries, nents: 0, mappedFor: null, dir: null };
   m.sgts.push(sgt);
   const before = o.error;
-  dmaMapSg(m, dev, sgt, dir, { skipCpuSync: false, noWarn: false }, o);
+  // the GEM PRIME helpers map with DMA_ATTR_SKIP_CPU_SYNC: no cache maintenance for the importer
+  dmaMapSg(m, dev, sgt, dir, { skipCpuSync: db.gem, noWarn: false }, o);
   o.result = null;
   o.resultKind = null;
   if (o.error && o.error !== before) return null;
@@ -304,13 +309,31 @@ function exporterMap(m: Machine, db: DmaBuf, at: DmaBufAttachment, dir: DmaDir, 
     o.events.push({ kind: 'note', text: 'map_dma_buf failed', why: why('system_heap_map_dma_buf', `dma_map_sgtable(${dev.name}, …) failed: the exporter returns ERR_PTR(${o.error === 'EIO' ? '-EIO' : '-EINVAL'})`, HEAP) });
     return null;
   }
-  o.events.push({ kind: 'dmabuf', op: 'map_dma_buf', buf: db.name, attachment: at.name, dir, sgt: sgt.name, why: why('system_heap_map_dma_buf', `dma_map_sgtable(${dev.name}, table, ${dir}, 0): mapped for the importer's own device, with the DMA API's cache maintenance and bouncing for ${dev.name}`, HEAP) });
+  o.events.push({
+    kind: 'dmabuf',
+    op: 'map_dma_buf',
+    buf: db.name,
+    attachment: at.name,
+    dir,
+    sgt: sgt.name,
+    why: db.gem
+      ? why('drm_gem_map_dma_buf', `dma_map_sg(${dev.name}, …, ${dir}, DMA_ATTR_SKIP_CPU_SYNC): mapped for the importer's own device, but a GEM exporter does no cache maintenance for it`, PRIME)
+      : why('system_heap_map_dma_buf', `dma_map_sgtable(${dev.name}, table, ${dir}, 0): mapped for the importer's own device, with the DMA API's cache maintenance and bouncing for ${dev.name}`, HEAP),
+  });
   return sgt;
 }
 
 function exporterUnmap(m: Machine, db: DmaBuf, at: DmaBufAttachment, sgt: SgTable, dir: DmaDir, o: StepOutcome): void {
-  dmaUnmapSg(m, m.devices[at.dev]!, sgt, dir, { skipCpuSync: false, noWarn: false }, o);
-  o.events.push({ kind: 'dmabuf', op: 'unmap_dma_buf', buf: db.name, attachment: at.name, dir, sgt: sgt.name, why: why('system_heap_unmap_dma_buf', `dma_unmap_sgtable(${at.dev}, table, ${dir}, 0)`, HEAP) });
+  dmaUnmapSg(m, m.devices[at.dev]!, sgt, dir, { skipCpuSync: db.gem, noWarn: false }, o);
+  o.events.push({
+    kind: 'dmabuf',
+    op: 'unmap_dma_buf',
+    buf: db.name,
+    attachment: at.name,
+    dir,
+    sgt: sgt.name,
+    why: db.gem ? why('drm_gem_map_detach', `dma_unmap_sg(${at.dev}, …, ${dir}, DMA_ATTR_SKIP_CPU_SYNC)`, PRIME) : why('system_heap_unmap_dma_buf', `dma_unmap_sgtable(${at.dev}, table, ${dir}, 0)`, HEAP),
+  });
 }
 
 function dropMapping(at: DmaBufAttachment, sgtId: number): DmaBufMapping | undefined {
@@ -502,6 +525,12 @@ export function dmaBufMapAttachment(m: Machine, at: DmaBufAttachment, dir: DmaDi
     return null;
   }
   at.mapped.push({ sgt: sgt.id, dir: mapDir, pinned: pinOnMap, stale: false });
+  if (caches && db.syncCached && db.gem) {
+    dmaSyncSg(m, m.devices[at.dev]!, sgt, dir, false, o);
+    o.result = null;
+    o.resultKind = null;
+    o.events.push({ kind: 'note', text: 'proposal: synced for the device', why: why(fn, `${SYNC_CACHED_PROPOSAL}: the GEM exporter mapped with DMA_ATTR_SKIP_CPU_SYNC, so the proposal's map syncs the table for the device (${dir})`) });
+  }
   if (caches) {
     at.sgt = sgt.id;
     at.dir = mapDir;
