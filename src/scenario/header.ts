@@ -111,6 +111,9 @@ function deviceFrom(cmd: Command): DeviceConfig {
       case 'swiotlb':
         dev.swiotlb = word(value) as DeviceConfig['swiotlb'];
         break;
+      case 'dma_ops':
+        dev.dmaOps = word(value) as DeviceConfig['dmaOps'];
+        break;
       case 'label':
         if (word(value)) dev.label = word(value);
         break;

@@ -204,8 +204,9 @@ const SIGS: OpSig[] = [
       swiotlb: { kind: 'enum', values: ['auto', 'force'], def: 'auto' },
       bus_limit: { kind: 'bits0', def: '0' },
       label: { kind: 'text', def: '""' },
+      dma_ops: { kind: 'enum', values: ['system', 'own'], def: 'system' },
     },
-    doc: 'A DMA-capable device: its DMA mask (bits), bus limit, coherence, IOMMU, internal MMU, bus, swiotlb policy; label= the kernel\'s name for it, shown by the views.',
+    doc: 'A DMA-capable device: its DMA mask (bits), bus limit, coherence, IOMMU, internal MMU, bus, swiotlb policy; label= the kernel\'s name for it, shown by the views; dma_ops=own (with mmu=true): thread 001\'s rejected proposal — the DMA API returns addresses in the device\'s own MMU.',
   }),
 
   // CPU memory and CPU access
@@ -348,6 +349,7 @@ const SIGS: OpSig[] = [
     yieldsInt: true,
     doc: 'Unmap an IOVA range; returns the size unmapped.',
   }),
+  sig('arm_iommu_detach_device', 'iommu', { args: [dev], doc: "32-bit ARM only: take the device off the ARM_DMA_USE_IOMMU mapping arch_setup_dma_ops gave it (its DMA API becomes dma-direct) — arch internals a driver should not touch." }),
   sig('iommu_flush_iotlb_all', 'iommu', { args: [a('dom', 'domain')], doc: "Invalidate the domain's whole IOTLB (iommu_flush_iotlb_all); in the kernel this does not release a DMA_FQ flush queue's held IOVAs." }),
 
   // Device-internal MMU (GPU)
@@ -380,9 +382,14 @@ const SIGS: OpSig[] = [
   // dma-buf
   sig('dma_buf_export', 'dma-buf', {
     args: [a('exporter', 'dev'), a('p', 'ptr'), size],
-    options: { dynamic: { kind: 'bool', def: 'false' }, cache_sgt: { kind: 'bool', def: 'false' } },
+    options: {
+      dynamic: { kind: 'bool', def: 'false' },
+      cache_sgt: { kind: 'bool', def: 'false' },
+      ops: { kind: 'enum', values: ['heap', 'gem'], def: 'heap' },
+      proposal: { kind: 'enum', values: ['none', 'sync_cached'], def: 'none' },
+    },
     results: ['dmabuf'],
-    doc: 'Export a buffer as a dma-buf.',
+    doc: 'Export a buffer as a dma-buf. ops=gem: the GEM PRIME helpers (before 5.3 drm_prime caches each attachment\'s first mapping itself; from 5.3 cache_sgt_mapping). proposal="sync_cached": thread 004\'s never-merged proposal — cache a BIDIRECTIONAL mapping and sync it at every map and unmap.',
   }),
   sig('dma_buf_attach', 'dma-buf', { args: [a('db', 'dmabuf'), dev], results: ['attach'], doc: 'Attach an importer device.' }),
   sig('dma_buf_dynamic_attach', 'dma-buf', {

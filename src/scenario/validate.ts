@@ -149,6 +149,7 @@ function validateStatement(s: ParsedStmt, scope: Scope, errs: Err[]): void {
   if (cmd.op === 'machine') declareMachine(s, scope, clean, errs);
   if (cmd.op === 'iommu' || cmd.op === 'device') declareName(s, scope, errs);
   if (cmd.op === 'iommu' && clean) checkIommu(cmd, errs);
+  if (cmd.op === 'device' && clean) checkDeviceDmaOps(cmd, errs);
 
   cmd.targets.forEach((t, i) => {
     const type = sig.results.length === cmd.targets.length ? sig.results[i]! : 'any';
@@ -536,6 +537,16 @@ function checkMachine(cmd: Command, errs: Err[]): void {
     const loc = kwInt(cmd, 'swiotlb')?.loc ?? kwInt(cmd, 'cma')?.loc ?? ram.loc;
     errs.push({ loc, message: `swiotlb and cma together must fit in RAM below 4 GiB, with room to spare (swiotlb + cma = ${swiotlb.value + cma.value}, ram = ${ram.value})` });
   }
+}
+
+/** dma_ops=own (thread 001's proposal) needs the device's own MMU, and models no system IOMMU behind it. */
+function checkDeviceDmaOps(cmd: Command, errs: Err[]): void {
+  const kv = cmd.kwargs.find((k) => k.key === 'dma_ops');
+  if (!kv || kv.value.k !== 'name' || kv.value.name !== 'own') return;
+  const mmu = cmd.kwargs.find((k) => k.key === 'mmu');
+  if (!mmu || mmu.value.k !== 'name' || mmu.value.name !== 'true') errs.push({ loc: kv.value.loc, message: 'dma_ops=own puts the device\'s own MMU behind its dma_map_ops: declare it with mmu=true' });
+  const io = cmd.kwargs.find((k) => k.key === 'iommu');
+  if (io) errs.push({ loc: io.value.loc, message: 'dma_ops=own is modelled without a system IOMMU behind the device: drop iommu= (the own ops replace the system ones)' });
 }
 
 function checkIommu(cmd: Command, errs: Err[]): void {

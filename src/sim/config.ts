@@ -28,6 +28,12 @@ export interface DeviceConfig {
   bus: 'platform' | 'pci';
   untrusted: boolean;
   swiotlb: 'auto' | 'force';
+  /**
+   * 'own': thread 001's rejected proposal — the device's internal MMU behind
+   * its own dma_map_ops (hw/device-dma-ops.ts); 'system' (default): the
+   * system DMA API.
+   */
+  dmaOps?: 'system' | 'own';
   /** The kernel's name for the device (0000:03:00.0) when the scenario came from a trace: the views show it. */
   label?: string;
 }

@@ -21,7 +21,7 @@
  */
 import { KERNEL_RANGE, kernelCode, type Arch } from './config.ts';
 
-export type Subsystem = 'arch' | 'direct' | 'swiotlb' | 'dma-iommu' | 'io-pgtable' | 'arm-smmu' | 'dma-debug' | 'cma' | 'dma-buf';
+export type Subsystem = 'arch' | 'direct' | 'swiotlb' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'dma-debug' | 'cma' | 'dma-buf';
 
 export interface Gate {
   id: string;
@@ -142,6 +142,16 @@ export const ARCH_GATES = table('arch', {
     before: 'arch_sync_dma_for_cpu(FROM_DEVICE/BIDIRECTIONAL) is a flush (cbo.flush: write back, then invalidate) and arch_sync_dma_for_device(BIDIRECTIONAL) a flush too: a dirty line shared with the buffer is written back over the device\'s bytes',
     after: 'for_cpu invalidates (cbo.inval) and for_device(BIDIRECTIONAL) only cleans: a dirty line shared with the buffer loses the CPU\'s bytes',
     arch: 'riscv',
+    verified: true,
+  },
+  armDmaDirect: {
+    from: '5.19',
+    commit: 'ae626eb97376',
+    subject: 'ARM/dma-mapping: use dma-direct unconditionally',
+    file: 'arch/arm/mm/dma-mapping.c',
+    before: 'a device without an IOMMU mapping uses arm_dma_ops (arm_dma_map_page and friends); arm_iommu_detach_device() hands the device back to them (set_dma_ops(dev, NULL) falls back to arm_dma_ops; later kernels pick arm_get_dma_map_ops(coherent))',
+    after: 'a device without an IOMMU mapping uses dma-direct; arm_iommu_detach_device() does set_dma_ops(dev, NULL), which now means dma-direct',
+    arch: 'arm',
     verified: true,
   },
   // id: patchwork-bot "applied to riscv/linux.git" mail (riscv/c/2926715163cf, riscv/c/f51f7a0fc2f4); release:
@@ -340,6 +350,23 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     before: 'every dma-iommu bounce memsets its padding: only the tail for TO_DEVICE/BIDIRECTIONAL without DMA_ATTR_SKIP_CPU_SYNC, otherwise the whole slot — the bytes just copied in included',
     after: 'only untrusted devices get zeroing, of the pre- and post-padding of the granule; the bounce buffer proper keeps the original\'s bytes',
     verified: true,
+  },
+});
+
+// ---------------------------------------------------------------------------
+// drivers/iommu/iommu.c
+
+export const IOMMU_GATES = table('iommu', {
+  attachBusyWithoutDefault: {
+    from: '5.19',
+    commit: null,
+    subject: 'iommu: Add DMA ownership management interfaces (__iommu_attach_group checks group->domain, not group->default_domain)',
+    file: 'drivers/iommu/iommu.c',
+    before: '__iommu_attach_group(): "if (group->default_domain && group->domain != group->default_domain) return -EBUSY" — a group with no default domain (arm32, whose IOMMU drivers have none) is silently moved from the domain it is attached to (the ARM_DMA_USE_IOMMU mapping) to the driver\'s',
+    after: '"if (group->domain && group->domain != group->default_domain) return -EBUSY": a group already attached to the arch mapping\'s domain refuses a second domain; the driver must arm_iommu_detach_device() first',
+    // the rule is generic, but only arm32's groups lack a default domain here (every other device has one)
+    arch: 'arm',
+    verified: false,
   },
 });
 
@@ -617,8 +644,8 @@ export const DMA_BUF_GATES = table('dma-buf', {
     commit: 'f13e143e7444',
     subject: 'dma-buf: start caching of sg_table objects v2',
     file: 'drivers/dma-buf/dma-buf.c',
-    before: 'every map calls the exporter',
-    after: 'an exporter with cache_sgt_mapping has its first mapping cached; a different direction gets -EBUSY',
+    before: 'the core caches nothing: every map calls the exporter; only the GEM PRIME helpers (drivers/gpu/drm/drm_prime.c, drm_gem_map_dma_buf) cache each attachment\'s first mapping themselves, returning it for exactly that direction and failing any other with WARN_ON and -EBUSY (a cached BIDIRECTIONAL one included)',
+    after: 'an exporter with cache_sgt_mapping (the GEM helpers set it) has its first mapping cached by the core; a different direction gets -EBUSY unless the cached mapping is DMA_BIDIRECTIONAL',
     verified: false,
   },
   dynamic: {
@@ -691,6 +718,7 @@ export const GATE_TABLES: Record<Subsystem, Record<string, Gate>> = {
   direct: DIRECT_GATES,
   swiotlb: SWIOTLB_GATES,
   'dma-iommu': DMA_IOMMU_GATES,
+  iommu: IOMMU_GATES,
   'io-pgtable': IO_PGTABLE_GATES,
   'arm-smmu': ARM_SMMU_GATES,
   'dma-debug': DEBUG_GATES,

@@ -16,9 +16,11 @@ import { createDebugState, type DebugState, type DmaDir } from './dma/debug.ts';
 import { archOps, hasNonCoherentDma } from './arch/arch.ts';
 import { KERNEL_IMAGE, machineLayout } from './layout.ts';
 import { createIommuState, type IommuState } from './iommu/iommu.ts';
+import { armSetupIommuDmaOps } from './arch/arm-dma-iommu.ts';
 import { createCmaState, type CmaState } from './dma/cma-state.ts';
 import type { GpuVm } from './hw/gpu-mmu.ts';
 import type { DmaBuf, DmaBufAttachment } from './dma-buf/dma-buf.ts';
+import type { OwnDmaOps } from './hw/device-dma-ops.ts';
 
 export { KERNEL_IMAGE };
 /** arm64-style kernel virtual addresses (48-bit, printed with a 0xffff prefix). */
@@ -146,6 +148,8 @@ export interface Machine {
   /** dma-bufs and their attachments (dma-buf/dma-buf.ts). */
   dmaBufs: DmaBuf[];
   dmaBufAttachments: DmaBufAttachment[];
+  /** Devices whose internal MMU sits behind their own dma_map_ops (thread 001's proposal, hw/device-dma-ops.ts). */
+  ownDmaOps: OwnDmaOps[];
 }
 
 function deviceFor(cfg: DeviceConfig, arch: Arch, kernel: number): Device {
@@ -154,7 +158,8 @@ function deviceFor(cfg: DeviceConfig, arch: Arch, kernel: number): Device {
     cfg,
     maskBits: cfg.dmaMask,
     coherentMaskBits: cfg.dmaMask,
-    coherent: !hasNonCoherentDma(archOps(arch), kernel) || cfg.coherent,
+    // dma_ops=own (thread 001): the camera's MMU issues non-snooped accesses on every arch; its ops flush
+    coherent: cfg.dmaOps === 'own' ? cfg.coherent : !hasNonCoherentDma(archOps(arch), kernel) || cfg.coherent,
     maxSegSize: 65536,
     driverBound: true,
   };
@@ -177,6 +182,8 @@ export function createMachine(config: MachineConfig): Machine {
   }
   const devices: Record<string, Device> = {};
   for (const d of config.devices) devices[d.name] = deviceFor(d, config.arch, kernel);
+  const iommu = createIommuState(config);
+  armSetupIommuDmaOps(iommu, config);
   return {
     config,
     arch: config.arch,
@@ -200,11 +207,12 @@ export function createMachine(config: MachineConfig): Machine {
     step: 0,
     line: 0,
     timeUs: 0,
-    iommu: createIommuState(config),
+    iommu,
     cma: createCmaState(cmaBase / PAGE_SIZE, cmaSize / PAGE_SIZE),
     gpuVms: [],
     dmaBufs: [],
     dmaBufAttachments: [],
+    ownDmaOps: [],
   };
 }
 

@@ -18,6 +18,7 @@ import { iommuDomains, iommuPeek, type IommuDomainView } from './iommu/iommu.ts'
 import { ptEntries, type PtEntryView } from './iommu/io-pgtable.ts';
 import { iotlbEntries, type IotlbEntryView } from './iommu/iotlb.ts';
 import { iovaRanges, type IovaRange } from './iommu/iova.ts';
+import { armMappingViews } from './arch/arm-dma-iommu.ts';
 import { debugActiveCachelines, debugLiveEntries, type DebugEntry } from './dma/debug.ts';
 
 export interface BufferInfo {
@@ -49,18 +50,24 @@ export interface IommuDomainDetail extends IommuDomainView {
   iova: IovaRange[];
   /** True when the lists were cut to keep the frame small. */
   truncated: boolean;
+  /** arm32's ARM_DMA_USE_IOMMU mapping owns this domain: `iova` is its bitmap's used runs (arch/arm-dma-iommu.ts). */
+  armBitmap?: { bitsPerBitmap: number; nrBitmaps: number; extensions: number };
 }
 
 const VIEW_LIMIT = 512;
 
 function iommuDetail(m: Machine): IommuDomainDetail[] {
+  const armViews = armMappingViews(m);
   return iommuDomains(m).map((v) => {
     const d = m.iommu.domains[v.id]!;
     const entries = d.pt ? ptEntries(d.pt) : [];
     const iotlb = d.iotlb ? iotlbEntries(d.iotlb, d.pt) : [];
-    const iova = d.iovad ? iovaRanges(d.iovad) : [];
+    const arm = armViews.find((a) => a.domain === d.name && a.live);
+    const iova = d.iovad ? iovaRanges(d.iovad) : arm ? arm.used.map((r) => ({ pfnLo: r.page, pfnHi: r.page + r.count - 1, state: 'allocated' as const })) : [];
     const truncated = entries.length > VIEW_LIMIT || iova.length > VIEW_LIMIT;
-    return { ...v, entries: entries.slice(0, VIEW_LIMIT), iotlb, iova: iova.slice(0, VIEW_LIMIT), truncated };
+    const detail: IommuDomainDetail = { ...v, entries: entries.slice(0, VIEW_LIMIT), iotlb, iova: iova.slice(0, VIEW_LIMIT), truncated };
+    if (arm) detail.armBitmap = { bitsPerBitmap: arm.bits, nrBitmaps: arm.nrBitmaps, extensions: arm.extensions };
+    return detail;
   });
 }
 

@@ -13,6 +13,7 @@ import { IOMMU_OPS } from './iommu/ops.ts';
 import { GPU_OPS } from './hw/gpu-ops.ts';
 import { CMA_OPS } from './dma/contiguous-ops.ts';
 import { DMABUF_OPS } from './dma-buf/ops.ts';
+import { ARM_IOMMU_OPS } from './arch/arm-dma-iommu.ts';
 import { allocPages, cacheEvictBuffer, cpuMemset, cpuRead, cpuWrite, freeBuffer, kmalloc, physOf, prefetchBuffer, stackBuffer, vmalloc } from './mm/buffers.ts';
 import { DMA_MAPPING_ERROR, dmaMapPage, dmaMapSg, dmaMapSingle, dmaMappingError, dmaSetMask, dmaSync, dmaSyncSg, dmaUnmap, dmaUnmapSg, releaseDriver } from './dma/mapping.ts';
 import { dmaAllocCoherent, dmaAllocNoncoherent, dmaFreeCoherent, dmaFreeNoncoherent } from './dma/coherent.ts';
@@ -245,7 +246,7 @@ function cpuTouch(m: Machine, bufId: number, off: number, len: number, write: bo
   }
 }
 
-const OPS: OpTable = { ...CORE_OPS, ...IOMMU_OPS, ...GPU_OPS, ...CMA_OPS, ...DMABUF_OPS };
+const OPS: OpTable = { ...CORE_OPS, ...IOMMU_OPS, ...GPU_OPS, ...CMA_OPS, ...DMABUF_OPS, ...ARM_IOMMU_OPS };
 
 export const SUPPORTED_OPS: readonly string[] = Object.keys(OPS);
 

@@ -167,6 +167,7 @@ export const OP_DOCS: Record<string, string> = {
   iommu_map: 'Maps an IOVA range to physical memory in a domain’s page table.',
   iommu_unmap: 'Unmaps an IOVA range (and invalidates the IOTLB).',
   iommu_flush_iotlb_all: 'Invalidates every IOTLB entry of the domain.',
+  arm_iommu_detach_device: 'arm32 only (<asm/dma-iommu.h>): detaches the device from the IOMMU mapping the arch code created for it, so its DMA API goes back to physical addresses (what nouveau does on Tegra).',
   gpu_vm_create: 'Creates a GPU virtual address space (the device’s own MMU).',
   gpu_vm_map: 'Maps GPU virtual addresses to DMA addresses.',
   gpu_vm_unmap: 'Unmaps GPU virtual addresses.',

@@ -249,3 +249,116 @@ describe('state is plain data', () => {
     }
   });
 });
+
+// drm_gem_map_dma_buf (drivers/gpu/drm/drm_prime.c, before 5.3) and thread
+// 004's never-merged proposal (proposal="sync_cached").
+describe('the GEM PRIME helpers before 5.3 (ops=gem)', () => {
+  const gem = (k: string, second: string) => `${HEAD(k)}cpu_write(p, "one")
+cache_evict(p, 4096)
+db = dma_buf_export(gpu, p, 4096, ops=gem)
+at = dma_buf_attach(db, isp)
+s1 = dma_buf_map_attachment(at, DMA_TO_DEVICE)
+dma_buf_unmap_attachment(at, s1, DMA_TO_DEVICE)
+cpu_write(p, "two")
+s2 = dma_buf_map_attachment(at, ${second})
+a = sg_dma_address(s1, 0)
+dev_read(isp, a, 3)
+dma_buf_detach(db, at)
+`;
+
+  it('drm_gem_map_dma_buf returns the cached mapping for the same direction: no dma_map_sg, so the device reads stale RAM', () => {
+    const r = run(gem('4.19', 'DMA_TO_DEVICE'));
+    const s2 = stepAt(r.steps, /^s2 =/);
+    expect(s2.error).toBeNull();
+    expect(s2.events.some((e) => e.kind === 'dma_map')).toBe(false);
+    expect(s2.events.find((e) => e.kind === 'dmabuf' && e.op === 'map_cached')).toMatchObject({ why: { fn: 'drm_gem_map_dma_buf', file: 'drivers/gpu/drm/drm_prime.c' } });
+    expect(stepAt(r.steps, /^dev_read/).data?.text).toBe('one');
+  });
+
+  it('the GEM helpers map with DMA_ATTR_SKIP_CPU_SYNC (drm_gem_map_dma_buf): even the first map does no cache maintenance', () => {
+    const r = run(gem('4.19', 'DMA_TO_DEVICE'));
+    const s1 = stepAt(r.steps, /^s1 =/);
+    expect(s1.events.some((e) => e.kind === 'dma_map')).toBe(true);
+    expect(s1.events.some((e) => e.kind === 'cache_maint')).toBe(false);
+    const heap = stepAt(run(gem('4.19', 'DMA_TO_DEVICE').replace(', ops=gem', '')).steps, /^s1 =/);
+    expect(heap.events.some((e) => e.kind === 'cache_maint')).toBe(true);
+  });
+
+  it('drm_gem_unmap_dma_buf does nothing; drm_gem_map_detach unmaps', () => {
+    const r = run(gem('4.19', 'DMA_TO_DEVICE'));
+    expect(stepAt(r.steps, /^dma_buf_unmap_attachment/).events.some((e) => e.kind === 'dma_unmap')).toBe(false);
+    expect(stepAt(r.steps, /^dma_buf_detach/).events.some((e) => e.kind === 'dma_unmap')).toBe(true);
+  });
+
+  it('another direction: WARN_ON(prime_attach->dir != DMA_NONE) and -EBUSY', () => {
+    const s2 = stepAt(run(gem('4.19', 'DMA_FROM_DEVICE')).steps, /^s2 =/);
+    expect(s2.error).toBe('EBUSY');
+    expect(s2.warnings).toEqual(['WARNING: at drivers/gpu/drm/drm_prime.c: drm_gem_map_dma_buf: WARN_ON(prime_attach->dir != DMA_NONE)']);
+  });
+
+  it('a system-heap style exporter caches nothing before 5.3: the second direction maps', () => {
+    const r = run(gem('4.19', 'DMA_FROM_DEVICE').replace(', ops=gem', ''));
+    expect(stepAt(r.steps, /^s2 =/).error).toBeNull();
+    expect(stepAt(r.steps, /^s2 =/).events.some((e) => e.kind === 'dma_map')).toBe(true);
+  });
+
+  it('from 5.3 a GEM exporter is cache_sgt_mapping in the core: -EBUSY without the WARN', () => {
+    const s2 = stepAt(run(gem('5.4', 'DMA_FROM_DEVICE')).steps, /^s2 =/);
+    expect(s2.error).toBe('EBUSY');
+    expect(s2.warnings).toEqual([]);
+  });
+});
+
+describe('thread 004 proposal="sync_cached" (never merged)', () => {
+  const mismatch = (proposal: string) => `${HEAD('5.10')}cpu_write(p, "frame 1")
+db = dma_buf_export(gpu, p, 4096, dynamic=true${proposal})
+at = dma_buf_attach(db, isp)
+cpu_write(p, "frame 2")
+dma_resv_lock(db)
+s = dma_buf_map_attachment(at, DMA_TO_DEVICE)
+a = sg_dma_address(s, 0)
+dev_read(isp, a, 7)
+dev_write(isp, a, "device")
+dma_buf_unmap_attachment(at, s, DMA_TO_DEVICE)
+`;
+
+  it('the cached table is synced for the device at map (dma_sync_sg_for_device): the importer reads the new frame', () => {
+    const without = run(mismatch(''));
+    const withP = run(mismatch(', proposal="sync_cached"'));
+    expect(stepAt(without.steps, /^dev_read/).data?.text).toBe('frame 1');
+    expect(stepAt(withP.steps, /^dev_read/).data?.text).toBe('frame 2');
+    const map = stepAt(withP.steps, /^s =/);
+    expect(map.events.some((e) => e.kind === 'dma_sync' && !e.forCpu && e.dir === 'DMA_TO_DEVICE')).toBe(true);
+  });
+
+  it('every step of the proposal says it is a proposal from thread 004', () => {
+    const r = run(mismatch(', proposal="sync_cached"'));
+    for (const re of [/^db =/, /^s =/, /^dma_buf_unmap/]) {
+      const txt = stepAt(r.steps, re).events.map((e) => ('why' in e && e.why ? e.why.rule : '')).join(' ');
+      expect(txt).toContain('PROPOSAL, not in any kernel: thread 004');
+    }
+  });
+
+  it('unmap syncs the cached table for the CPU (dma_sync_sg_for_cpu)', () => {
+    const r = run(mismatch(', proposal="sync_cached"').replace('DMA_TO_DEVICE)\na =', 'DMA_FROM_DEVICE)\na =').replace('dma_buf_unmap_attachment(at, s, DMA_TO_DEVICE)', 'dma_buf_unmap_attachment(at, s, DMA_FROM_DEVICE)'));
+    expect(stepAt(r.steps, /^dma_buf_unmap/).events.some((e) => e.kind === 'dma_sync' && e.forCpu)).toBe(true);
+  });
+
+  it('a cache_sgt_mapping exporter caches BIDIRECTIONAL under the proposal: no -EBUSY for the other direction', () => {
+    const t = (proposal: string) => `${HEAD('5.10')}db = dma_buf_export(gpu, p, 4096, cache_sgt=true${proposal})
+at = dma_buf_attach(db, isp)
+dma_resv_lock(db)
+tx = dma_buf_map_attachment(at, DMA_TO_DEVICE)
+rx = dma_buf_map_attachment(at, DMA_FROM_DEVICE)
+`;
+    expect(stepAt(run(t('')).steps, /^rx =/).error).toBe('EBUSY');
+    const r = run(t(', proposal="sync_cached"'));
+    expect(stepAt(r.steps, /^tx =/).events.find((e) => e.kind === 'dmabuf' && e.op === 'cache')).toMatchObject({ dir: 'DMA_BIDIRECTIONAL' });
+    expect(stepAt(r.steps, /^rx =/).error).toBeNull();
+  });
+
+  it('on 6.15+ nothing is cached, so the proposal changes nothing (observation)', () => {
+    const r = run(mismatch(', proposal="sync_cached"').replace('kernel="5.10"', 'kernel="6.18"'));
+    expect(stepAt(r.steps, /^db =/).observations.join(' ')).toContain('changes nothing on 6.15+');
+  });
+});

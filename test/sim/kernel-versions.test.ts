@@ -4,7 +4,7 @@
 // (the gate's commit and both behaviours are in the table and in the test
 // name). The last test checks that no gate is left without its boundary test.
 import { describe, expect, it } from 'vitest';
-import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
+import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
 import { prepareScenario, runScenario, runStep } from '../../src/scenario/run.ts';
 import { createMachine } from '../../src/sim/machine.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
@@ -798,6 +798,22 @@ describe('dma-buf gates', () => {
     CACHE_SGT,
   );
   boundary(
+    DMA_BUF_GATES.cacheSgt,
+    'a GEM exporter: drm_prime refuses TO_DEVICE against its cached BIDIRECTIONAL mapping (WARN_ON, -EBUSY) before; the core accepts it after',
+    ({ before, after }) => {
+      expect(at(before, 'tx =').error).toBe('EBUSY');
+      expect(at(before, 'tx =').warnings.join(' ')).toContain('drm_gem_map_dma_buf');
+      expect(at(after, 'tx =').error).toBeNull();
+      expect(at(after, 'tx =').events.some((e) => e.kind === 'dmabuf' && e.op === 'map_cached')).toBe(true);
+    },
+    DMABUF_HEAD + `db = dma_buf_export(gpu, p, 4096, ops=gem)
+at = dma_buf_attach(db, isp)
+dma_resv_lock(db)
+bi = dma_buf_map_attachment(at, DMA_BIDIRECTIONAL)
+tx = dma_buf_map_attachment(at, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
     DMA_BUF_GATES.noCache,
     '-EBUSY against the cached mapping before, a second mapping after (no caching)',
     ({ before, after }) => {
@@ -931,6 +947,49 @@ describe('arm-smmu gates', () => {
 });
 
 // ---------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------
+// arm32 ARM_DMA_USE_IOMMU (arch/arm/mm/dma-mapping.c) and the IOMMU core's attach rule
+
+const ARM_TEGRA = `machine(arch=arm, ram=1G)
+iommu(smmu)
+device(gpu, iommu=smmu, mmu=true)
+pad = kmalloc(4096, GFP_KERNEL)
+b = kmalloc(4096, GFP_KERNEL)
+cpu_write(b, "inst")
+h0 = dma_map_single(gpu, pad, 4096, DMA_TO_DEVICE)
+h = dma_map_single(gpu, b, 4096, DMA_TO_DEVICE)
+dom = iommu_domain_alloc(smmu)
+iommu_attach_device(dom, gpu)
+dev_read(gpu, h, 4)
+arm_iommu_detach_device(gpu)
+h2 = dma_map_single(gpu, b, 4096, DMA_TO_DEVICE)
+`;
+
+describe('arm32 IOMMU gates', () => {
+  boundary(
+    IOMMU_GATES.attachBusyWithoutDefault,
+    '__iommu_attach_group: a group with no default domain is silently moved off the arch mapping (DMA-API IOVAs fault) before, -EBUSY after',
+    ({ before, after }) => {
+      expect(at(before, 'iommu_attach_device').error).toBeNull();
+      expect(at(before, 'dev_read').error).toBe('FAULT');
+      expect(at(after, 'iommu_attach_device').error).toBe('EBUSY');
+      expect(text(after, 'dev_read')).toBe('inst');
+    },
+    ARM_TEGRA,
+  );
+  boundary(
+    ARCH_GATES.armDmaDirect,
+    'after arm_iommu_detach_device the DMA API is arm_dma_ops before, dma-direct after: physical addresses either way',
+    ({ before, after }) => {
+      const why = (r: RunResult) => at(r, 'arm_iommu_detach_device').events.map((e) => ('why' in e && e.why ? e.why.rule : '')).join(' ');
+      expect(why(before)).toContain('arm_dma_ops');
+      expect(why(after)).toContain('dma-direct');
+      for (const r of [before, after]) expect(at(r, 'h2 =').events.find((e) => e.kind === 'dma_map')).toMatchObject({ path: 'direct' });
+    },
+    ARM_TEGRA,
+  );
+});
 
 describe('every gate has a boundary test', () => {
   it('the tests above cover every gate of kernel-versions.ts', () => {

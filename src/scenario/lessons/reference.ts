@@ -5,6 +5,7 @@
  * comment; the tests check that every library file has exactly one title here.
  */
 export const REFERENCE_TITLES: Readonly<Record<string, string>> = {
+  'arm-dma-use-iommu-tegra': 'arm32 ARM_DMA_USE_IOMMU: nouveau on Tegra',
   'arm-v7-from-device-discards': 'ARMv7: a FROM_DEVICE map discards dirty lines',
   'arm64-5.4-from-device-invalidate': 'arm64 before 5.19: a FROM_DEVICE map invalidates',
   'arm64-from-device-needs-sync': 'arm64: read FROM_DEVICE data only after a sync',
@@ -20,7 +21,10 @@ export const REFERENCE_TITLES: Readonly<Record<string, string>> = {
   'debug-release-driver': 'dma-debug: mappings left at unbind',
   'debug-sync-direction': 'dma-debug: a sync in the wrong direction',
   'debug-unmap-mismatch': 'dma-debug: unmap with other parameters',
+  'device-own-dma-ops-camera': 'A camera\'s MMU behind its own dma_map_ops (proposal)',
   'dmabuf-busy-direction-5.10': 'dma-buf 5.10: cached mapping, -EBUSY',
+  'dmabuf-drm-prime-4.19': 'dma-buf before 5.3: drm_prime caches, -EBUSY',
+  'dmabuf-sync-cached-proposal': 'dma-buf: thread 004\'s sync_cached proposal',
   'dmabuf-cached-bidir-no-sync': 'dma-buf 5.10: a cached mapping skips the flush',
   'dmabuf-locking': 'dma-buf: the locking convention',
   'dmabuf-move-notify': 'dma-buf: move_notify and pinning',

@@ -15,7 +15,14 @@
  * bounce copy.
  *
  * The eras of `dma_buf_map_attachment`, by the machine's kernel version:
- * - before 5.3: every map calls the exporter;
+ * - before 5.3: every map calls the exporter; a GEM exporter (`ops=gem`,
+ *   `drivers/gpu/drm/drm_prime.c` `drm_gem_map_dma_buf`) caches the first
+ *   mapping of each attachment itself (`drm_prime_attachment.sgt/.dir`),
+ *   returns it only for exactly that direction, fails any other with
+ *   WARN_ON and -EBUSY (a cached BIDIRECTIONAL mapping included), does
+ *   nothing in `drm_gem_unmap_dma_buf` and unmaps at detach
+ *   (`drm_gem_map_detach`); it maps and unmaps with DMA_ATTR_SKIP_CPU_SYNC,
+ *   so an importer gets no cache maintenance from it at all;
  * - 5.3–6.14 (f13e143e7444): an exporter with `cache_sgt_mapping` has its
  *   first mapping cached on the attachment; a later map with a different
  *   direction against a cached non-BIDIRECTIONAL mapping fails with -EBUSY
@@ -31,6 +38,17 @@
  *   mapping sg_tables on attach v2"): no caching, no -EBUSY; `cache_sgt` is
  *   accepted and ignored; a static importer of a dynamic exporter pins on
  *   every map (`dma_buf_pin_on_map`).
+ * From 5.3 a GEM exporter (`ops=gem`) is `drm_gem_prime_dmabuf_ops` with
+ * `cache_sgt_mapping = true`: the core caches for it.
+ *
+ * Thread 004's proposal (`proposal="sync_cached"`, never merged): Daniel
+ * Vetter's "cache a bidirectional mapping and put the right
+ * dma_sg_sync_for_cpu/device calls in place for map/unmap". Wherever a
+ * mapping would be cached, the exporter maps it DMA_BIDIRECTIONAL, so no
+ * direction is ever refused; every `dma_buf_map_attachment` that returns it
+ * syncs it for the device in the direction asked for, and every
+ * `dma_buf_unmap_attachment` syncs it for the CPU — the cache maintenance an
+ * uncached map and unmap would have done. The events say it is a proposal.
  *
  * Locking (DOC: locking convention, Part B §4.5), checked from 5.5:
  * - 6.2+: `dma_buf_map_attachment`, `dma_buf_unmap_attachment`,
@@ -73,6 +91,9 @@
  *   lock if the task does not already hold it.
  * - A move frees the old pages at once (TTM would wait for the move fence).
  * - WARN splats are reduced to one line: location, function and condition.
+ * - `ops=gem` maps and unmaps with DMA_ATTR_SKIP_CPU_SYNC in every version
+ *   (as drm_prime.c's documented helpers do; the version that added the
+ *   attribute is not pinned).
  */
 import type { Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
@@ -89,6 +110,7 @@ import { printk } from '../kernel-log/printk.ts';
 const FILE = 'drivers/dma-buf/dma-buf.c';
 const HEAP = 'drivers/dma-buf/heaps/system_heap.c';
 const RESV = 'drivers/dma-buf/dma-resv.c';
+const PRIME = 'drivers/gpu/drm/drm_prime.c';
 
 /** The eras, from DMA_BUF_GATES in kernel-versions.ts (commits and both sides there). */
 export const K_CACHE_SGT = G.cacheSgt.code;
@@ -110,6 +132,10 @@ export interface DmaBuf {
   dynamic: boolean;
   /** `ops->cache_sgt_mapping` in effect. */
   cacheSgt: boolean;
+  /** GEM PRIME helpers (drm_gem_prime_dmabuf_ops): before 5.3 they cache per attachment themselves. */
+  gem: boolean;
+  /** Thread 004's proposal: cached mappings are BIDIRECTIONAL and synced at map/unmap (never merged). */
+  syncCached: boolean;
   /** The reservation lock is held by the scenario's task. */
   locked: boolean;
   /** Attachment ids in list order (`list_add`: newest first). */
@@ -206,11 +232,28 @@ export function dmaResvUnlock(m: Machine, db: DmaBuf, o: StepOutcome): void {
 export interface ExportOptions {
   dynamic: boolean;
   cacheSgt: boolean;
+  /** `ops=gem`: the GEM PRIME helpers' ops. */
+  gem?: boolean;
+  /** `proposal="sync_cached"`: thread 004's proposal. */
+  syncCached?: boolean;
+}
+
+/** The event text every step of the proposal carries. */
+export const SYNC_CACHED_PROPOSAL = 'PROPOSAL, not in any kernel: thread 004 (Daniel Vetter, "dma-buf: change DMA-buf locking convention", September 2019) — "We cache a bidirectional mapping" and "put the right dma_sg_sync_for_cpu/device calls in place for map/unmap"';
+
+/** The first mapping of an attachment is cached (cache_sgt_mapping on 5.3–6.14, drm_prime's own cache before 5.3). */
+function cachesOnMap(m: Machine, db: DmaBuf): boolean {
+  if (m.kernel >= K_NO_CACHE) return false;
+  return m.kernel >= K_CACHE_SGT ? db.cacheSgt : db.gem;
 }
 
 /** `dma_buf_export(&exp_info)` for a system-heap style exporter over [off, off+size) of `b`. */
 export function dmaBufExport(m: Machine, exporter: Device, b: Buffer, off: number, size: number, opts: ExportOptions, name: string, o: StepOutcome): DmaBuf | null {
   let { dynamic, cacheSgt } = opts;
+  const gem = opts.gem === true;
+  const syncCached = opts.syncCached === true;
+  // drm_gem_prime_dmabuf_ops sets cache_sgt_mapping from 5.3 on (before, drm_prime caches itself)
+  if (gem && m.kernel >= K_CACHE_SGT && m.kernel < K_NO_CACHE) cacheSgt = true;
   if (off + size > b.size || size <= 0) {
     o.error = 'EINVAL';
     o.observations.push(`the exported range [${off}, ${off + size}) does not fit in '${b.name}' (${b.size} bytes)`);
@@ -218,8 +261,9 @@ export function dmaBufExport(m: Machine, exporter: Device, b: Buffer, off: numbe
   }
   if (cacheSgt && m.kernel < K_CACHE_SGT) {
     cacheSgt = false;
-    o.observations.push('cache_sgt_mapping does not exist before 5.3 (f13e143e7444): every map calls the exporter');
+    o.observations.push(`cache_sgt_mapping does not exist before 5.3 (f13e143e7444): every map calls the exporter${gem ? '' : ' (only the GEM PRIME helpers cache, in drm_prime.c: ops=gem)'}`);
   }
+  if (syncCached && m.kernel >= K_NO_CACHE) o.observations.push('proposal="sync_cached" changes nothing on 6.15+: dma-buf caches no mapping any more, so every map and unmap already calls the exporter with its cache maintenance');
   if (dynamic && m.kernel < K_DYNAMIC) {
     dynamic = false;
     o.observations.push('dynamic dma-buf handling (pin/unpin, move_notify) does not exist before 5.5 (15fd552d186c): the exporter is static');
@@ -233,14 +277,15 @@ export function dmaBufExport(m: Machine, exporter: Device, b: Buffer, off: numbe
     o.error = 'EINVAL';
     return null;
   }
-  const db: DmaBuf = { id: m.dmaBufs.length, name, exporter: exporter.name, bufId: b.id, offset: off, size, dynamic, cacheSgt, locked: false, attachments: [], pins: 0, moves: 0 };
+  const db: DmaBuf = { id: m.dmaBufs.length, name, exporter: exporter.name, bufId: b.id, offset: off, size, dynamic, cacheSgt, gem, syncCached, locked: false, attachments: [], pins: 0, moves: 0 };
   m.dmaBufs.push(db);
   o.events.push({
     kind: 'dmabuf',
     op: 'export',
     buf: name,
-    why: why('dma_buf_export', `${exporter.name} exports ${size} bytes of '${b.name}' (system-heap style ops${dynamic ? ', with pin/unpin: a dynamic exporter that may move its backing storage' : ''}${cacheSgt ? ', cache_sgt_mapping' : ''})`),
+    why: why('dma_buf_export', `${exporter.name} exports ${size} bytes of '${b.name}' (${gem ? (m.kernel < K_CACHE_SGT ? 'the GEM PRIME helpers: drm_gem_map_dma_buf caches each attachment\'s first mapping itself' : 'the GEM PRIME helpers, drm_gem_prime_dmabuf_ops') : 'system-heap style ops'}${dynamic ? ', with pin/unpin: a dynamic exporter that may move its backing storage' : ''}${cacheSgt ? ', cache_sgt_mapping' : ''})`),
   });
+  if (syncCached) o.events.push({ kind: 'note', text: 'proposal: sync_cached', why: why('dma_buf_export', `${SYNC_CACHED_PROPOSAL}: cached mappings of this dma-buf are made DMA_BIDIRECTIONAL and synced at every map and unmap`) });
   return db;
 }
 
@@ -254,7 +299,8 @@ function exporterMap(m: Machine, db: DmaBuf, at: DmaBufAttachment, dir: DmaDir, 
   const sgt: SgTable = { id: m.sgts.length, name: `${at.name}:sgt${at.mapped.length}`, entries, nents: 0, mappedFor: null, dir: null };
   m.sgts.push(sgt);
   const before = o.error;
-  dmaMapSg(m, dev, sgt, dir, { skipCpuSync: false, noWarn: false }, o);
+  // the GEM PRIME helpers map with DMA_ATTR_SKIP_CPU_SYNC: no cache maintenance for the importer
+  dmaMapSg(m, dev, sgt, dir, { skipCpuSync: db.gem, noWarn: false }, o);
   o.result = null;
   o.resultKind = null;
   if (o.error && o.error !== before) return null;
@@ -263,13 +309,31 @@ function exporterMap(m: Machine, db: DmaBuf, at: DmaBufAttachment, dir: DmaDir, 
     o.events.push({ kind: 'note', text: 'map_dma_buf failed', why: why('system_heap_map_dma_buf', `dma_map_sgtable(${dev.name}, …) failed: the exporter returns ERR_PTR(${o.error === 'EIO' ? '-EIO' : '-EINVAL'})`, HEAP) });
     return null;
   }
-  o.events.push({ kind: 'dmabuf', op: 'map_dma_buf', buf: db.name, attachment: at.name, dir, sgt: sgt.name, why: why('system_heap_map_dma_buf', `dma_map_sgtable(${dev.name}, table, ${dir}, 0): mapped for the importer's own device, with the DMA API's cache maintenance and bouncing for ${dev.name}`, HEAP) });
+  o.events.push({
+    kind: 'dmabuf',
+    op: 'map_dma_buf',
+    buf: db.name,
+    attachment: at.name,
+    dir,
+    sgt: sgt.name,
+    why: db.gem
+      ? why('drm_gem_map_dma_buf', `dma_map_sg(${dev.name}, …, ${dir}, DMA_ATTR_SKIP_CPU_SYNC): mapped for the importer's own device, but a GEM exporter does no cache maintenance for it`, PRIME)
+      : why('system_heap_map_dma_buf', `dma_map_sgtable(${dev.name}, table, ${dir}, 0): mapped for the importer's own device, with the DMA API's cache maintenance and bouncing for ${dev.name}`, HEAP),
+  });
   return sgt;
 }
 
 function exporterUnmap(m: Machine, db: DmaBuf, at: DmaBufAttachment, sgt: SgTable, dir: DmaDir, o: StepOutcome): void {
-  dmaUnmapSg(m, m.devices[at.dev]!, sgt, dir, { skipCpuSync: false, noWarn: false }, o);
-  o.events.push({ kind: 'dmabuf', op: 'unmap_dma_buf', buf: db.name, attachment: at.name, dir, sgt: sgt.name, why: why('system_heap_unmap_dma_buf', `dma_unmap_sgtable(${at.dev}, table, ${dir}, 0)`, HEAP) });
+  dmaUnmapSg(m, m.devices[at.dev]!, sgt, dir, { skipCpuSync: db.gem, noWarn: false }, o);
+  o.events.push({
+    kind: 'dmabuf',
+    op: 'unmap_dma_buf',
+    buf: db.name,
+    attachment: at.name,
+    dir,
+    sgt: sgt.name,
+    why: db.gem ? why('drm_gem_map_detach', `dma_unmap_sg(${at.dev}, …, ${dir}, DMA_ATTR_SKIP_CPU_SYNC)`, PRIME) : why('system_heap_unmap_dma_buf', `dma_unmap_sgtable(${at.dev}, table, ${dir}, 0)`, HEAP),
+  });
 }
 
 function dropMapping(at: DmaBufAttachment, sgtId: number): DmaBufMapping | undefined {
@@ -372,6 +436,58 @@ function pinsOnMap(m: Machine, db: DmaBuf, at: DmaBufAttachment): boolean {
   return !moveNotify;
 }
 
+/**
+ * A map that finds the attachment's cached mapping: drm_prime (before 5.3)
+ * returns it for exactly its direction; the core (5.3–6.14) for its
+ * direction or when it is BIDIRECTIONAL; otherwise -EBUSY. Under thread
+ * 004's proposal the returned mapping is synced for the device.
+ */
+function mapCached(m: Machine, db: DmaBuf, at: DmaBufAttachment, dir: DmaDir, o: StepOutcome): SgTable | null {
+  const fn = 'dma_buf_map_attachment';
+  const sgt = m.sgts[at.sgt]!;
+  const prime = m.kernel < K_CACHE_SGT && !at.cachedAtAttach;
+  const ok = prime ? at.dir === dir || db.syncCached : at.dir === dir || at.dir === 'DMA_BIDIRECTIONAL';
+  if (!ok) {
+    o.error = 'EBUSY';
+    o.result = -16;
+    o.resultKind = 'status';
+    if (prime) printk(m, o, 'drm-prime.map-busy');
+    o.events.push({
+      kind: 'dmabuf',
+      op: 'map',
+      buf: db.name,
+      attachment: at.name,
+      dir,
+      why: prime
+        ? why('drm_gem_map_dma_buf', `the drm_prime_attachment caches a ${at.dir} mapping and returns it only for that exact direction: "two mappings with different directions for the same attachment are not allowed" — WARN_ON and ERR_PTR(-EBUSY)${at.dir === 'DMA_BIDIRECTIONAL' ? ' (even against a BIDIRECTIONAL one, which the 5.3 core would accept)' : ''}`, PRIME)
+        : why(fn, `the attachment caches a ${at.dir} mapping (cache_sgt_mapping): "Two mappings with different directions for the same attachment are not allowed" — ERR_PTR(-EBUSY) until 6.15 dropped the cache`),
+    });
+    return null;
+  }
+  const dev = m.devices[at.dev]!;
+  o.events.push({
+    kind: 'dmabuf',
+    op: 'map_cached',
+    buf: db.name,
+    attachment: at.name,
+    dir,
+    sgt: sgt.name,
+    cached: true,
+    why: prime
+      ? why('drm_gem_map_dma_buf', `"return the cached mapping when possible": the drm_prime_attachment's ${at.dir} table is returned as is — no dma_map_sg, so no cache maintenance for this map`, PRIME)
+      : why(fn, `attach->sgt is cached (${at.cachedAtAttach ? 'mapped DMA_BIDIRECTIONAL at attach' : `first mapped ${at.dir}`}): it is returned as is — no exporter call, so no cache maintenance for this map`),
+  });
+  if (db.syncCached) {
+    dmaSyncSg(m, dev, sgt, dir, false, o);
+    o.result = null;
+    o.resultKind = null;
+    o.events.push({ kind: 'note', text: 'proposal: synced for the device', why: why(fn, `${SYNC_CACHED_PROPOSAL}: dma_sync_sg_for_device(${dev.name}, …, ${dir}) on the cached table, the maintenance a fresh map would have done`) });
+  } else if (!dev.coherent) {
+    o.observations.push(`the cached mapping is returned without any cache maintenance: CPU writes to the buffer since it was mapped may still sit in dirty cache lines that ${dev.name} (not coherent) cannot see`);
+  }
+  return sgt;
+}
+
 /** `dma_buf_map_attachment(attach, dir)`: the sg_table mapped for the importer's device, or null with o.error. */
 export function dmaBufMapAttachment(m: Machine, at: DmaBufAttachment, dir: DmaDir, o: StepOutcome): SgTable | null {
   const db = m.dmaBufs[at.db]!;
@@ -382,29 +498,7 @@ export function dmaBufMapAttachment(m: Machine, at: DmaBufAttachment, dir: DmaDi
     return null;
   }
   if (m.kernel >= K_LOCK_ALL || at.dynamic) assertHeld(m, db, fn, 'attach->dmabuf->resv', o);
-  if (m.kernel < K_NO_CACHE && at.sgt >= 0) {
-    const sgt = m.sgts[at.sgt]!;
-    if (at.dir !== dir && at.dir !== 'DMA_BIDIRECTIONAL') {
-      o.error = 'EBUSY';
-      o.result = -16;
-      o.resultKind = 'status';
-      o.events.push({ kind: 'dmabuf', op: 'map', buf: db.name, attachment: at.name, dir, why: why(fn, `the attachment caches a ${at.dir} mapping (cache_sgt_mapping): "Two mappings with different directions for the same attachment are not allowed" — ERR_PTR(-EBUSY) until 6.15 dropped the cache`) });
-      return null;
-    }
-    const dev = m.devices[at.dev]!;
-    o.events.push({
-      kind: 'dmabuf',
-      op: 'map_cached',
-      buf: db.name,
-      attachment: at.name,
-      dir,
-      sgt: sgt.name,
-      cached: true,
-      why: why(fn, `attach->sgt is cached (${at.cachedAtAttach ? 'mapped DMA_BIDIRECTIONAL at attach' : `first mapped ${at.dir}`}): it is returned as is — no exporter call, so no cache maintenance for this map`),
-    });
-    if (!dev.coherent) o.observations.push(`the cached mapping is returned without any cache maintenance: CPU writes to the buffer since it was mapped may still sit in dirty cache lines that ${dev.name} (not coherent) cannot see`);
-    return sgt;
-  }
+  if (m.kernel < K_NO_CACHE && at.sgt >= 0) return mapCached(m, db, at, dir, o);
   if (m.kernel >= K_DYNAMIC && m.kernel < K_LOCK_ALL && db.dynamic && !at.dynamic) assertHeld(m, db, fn, 'attach->dmabuf->resv', o);
   const pinOnMap = pinsOnMap(m, db, at);
   if (pinOnMap) {
@@ -422,16 +516,39 @@ export function dmaBufMapAttachment(m: Machine, at: DmaBufAttachment, dir: DmaDi
       ),
     });
   }
-  const sgt = exporterMap(m, db, at, dir, o);
+  const caches = cachesOnMap(m, db);
+  // thread 004's proposal: what gets cached is mapped DMA_BIDIRECTIONAL
+  const mapDir: DmaDir = caches && db.syncCached ? 'DMA_BIDIRECTIONAL' : dir;
+  const sgt = exporterMap(m, db, at, mapDir, o);
   if (!sgt) {
     if (pinOnMap) db.pins--;
     return null;
   }
-  at.mapped.push({ sgt: sgt.id, dir, pinned: pinOnMap, stale: false });
-  if (m.kernel >= K_CACHE_SGT && m.kernel < K_NO_CACHE && db.cacheSgt) {
+  at.mapped.push({ sgt: sgt.id, dir: mapDir, pinned: pinOnMap, stale: false });
+  if (caches && db.syncCached && db.gem) {
+    dmaSyncSg(m, m.devices[at.dev]!, sgt, dir, false, o);
+    o.result = null;
+    o.resultKind = null;
+    o.events.push({ kind: 'note', text: 'proposal: synced for the device', why: why(fn, `${SYNC_CACHED_PROPOSAL}: the GEM exporter mapped with DMA_ATTR_SKIP_CPU_SYNC, so the proposal's map syncs the table for the device (${dir})`) });
+  }
+  if (caches) {
     at.sgt = sgt.id;
-    at.dir = dir;
-    o.events.push({ kind: 'dmabuf', op: 'cache', buf: db.name, attachment: at.name, dir, sgt: sgt.name, cached: true, why: why(fn, `cache_sgt_mapping: this first mapping (${dir}) is cached on the attachment and returned by every later map; a different direction will get -EBUSY`) });
+    at.dir = mapDir;
+    const prime = m.kernel < K_CACHE_SGT;
+    o.events.push({
+      kind: 'dmabuf',
+      op: 'cache',
+      buf: db.name,
+      attachment: at.name,
+      dir: mapDir,
+      sgt: sgt.name,
+      cached: true,
+      why: db.syncCached
+        ? why(fn, `${SYNC_CACHED_PROPOSAL}: the mapping is made DMA_BIDIRECTIONAL (asked: ${dir}) and cached; later maps sync it for the device, unmaps for the CPU, so no direction is refused and no flush is lost`)
+        : prime
+          ? why('drm_gem_map_dma_buf', `the GEM PRIME helpers (before 5.3) cache this first mapping in the drm_prime_attachment with its direction (${dir}): the same direction gets it back, any other gets WARN_ON and -EBUSY`, PRIME)
+          : why(fn, `cache_sgt_mapping: this first mapping (${dir}) is cached on the attachment and returned by every later map; a different direction will get -EBUSY`),
+    });
   }
   return sgt;
 }
@@ -441,7 +558,23 @@ export function dmaBufUnmapAttachment(m: Machine, at: DmaBufAttachment, sgt: SgT
   const fn = 'dma_buf_unmap_attachment';
   if (m.kernel >= K_LOCK_ALL || at.dynamic) assertHeld(m, db, fn, 'attach->dmabuf->resv', o);
   if (m.kernel < K_NO_CACHE && at.sgt === sgt.id) {
-    o.events.push({ kind: 'dmabuf', op: 'unmap_cached', buf: db.name, attachment: at.name, dir, sgt: sgt.name, cached: true, why: why(fn, 'attach->sgt == sg_table: the cached mapping stays until dma_buf_detach; nothing is unmapped and no cache maintenance is done') });
+    const prime = m.kernel < K_CACHE_SGT && !at.cachedAtAttach;
+    o.events.push({
+      kind: 'dmabuf',
+      op: 'unmap_cached',
+      buf: db.name,
+      attachment: at.name,
+      dir,
+      sgt: sgt.name,
+      cached: true,
+      why: prime
+        ? why('drm_gem_unmap_dma_buf', '"nothing to be done here": the drm_prime_attachment keeps its mapping until drm_gem_map_detach', PRIME)
+        : why(fn, 'attach->sgt == sg_table: the cached mapping stays until dma_buf_detach; nothing is unmapped and no cache maintenance is done'),
+    });
+    if (db.syncCached) {
+      dmaSyncSg(m, m.devices[at.dev]!, sgt, dir, true, o);
+      o.events.push({ kind: 'note', text: 'proposal: synced for the CPU', why: why(fn, `${SYNC_CACHED_PROPOSAL}: dma_sync_sg_for_cpu(${at.dev}, …, ${dir}) on the cached table, the maintenance a real unmap would have done`) });
+    }
     return;
   }
   if (m.kernel >= K_DYNAMIC && m.kernel < K_LOCK_ALL && db.dynamic && !at.dynamic) assertHeld(m, db, fn, 'attach->dmabuf->resv', o);

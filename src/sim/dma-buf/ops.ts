@@ -46,6 +46,13 @@ function kwBool(kwargs: readonly KwArg[], key: string): boolean {
   throw new SimError(`${key}= must be true or false`, kv.value.loc);
 }
 
+/** A name or string option (`ops=gem`, `proposal="sync_cached"`), '' when absent. */
+function kwWord(kwargs: readonly KwArg[], key: string): string {
+  const kv = kwargs.find((k) => k.key === key);
+  if (!kv) return '';
+  return kv.value.k === 'name' ? kv.value.name : kv.value.k === 'str' ? kv.value.text : '';
+}
+
 function bindObj(m: Machine, target: string | undefined, kind: 'dmabuf' | 'attach', id: number): void {
   if (target) m.names[target] = { t: 'obj', kind, id };
 }
@@ -58,7 +65,8 @@ function status(o: { result: number | null; resultKind: 'addr' | 'count' | 'stat
 const exportOp: Handler = (m, c, o) => {
   const exporter = argDev(m, c.args[0]);
   const { buf, off } = argPtr(m, c.args[1]);
-  const db = dmaBufExport(m, exporter, buf, off, argInt(m, c.args[2], 'a size'), { dynamic: kwBool(c.kwargs, 'dynamic'), cacheSgt: kwBool(c.kwargs, 'cache_sgt') }, c.targets[0] ?? '(dmabuf)', o);
+  const opts = { dynamic: kwBool(c.kwargs, 'dynamic'), cacheSgt: kwBool(c.kwargs, 'cache_sgt'), gem: kwWord(c.kwargs, 'ops') === 'gem', syncCached: kwWord(c.kwargs, 'proposal') === 'sync_cached' };
+  const db = dmaBufExport(m, exporter, buf, off, argInt(m, c.args[2], 'a size'), opts, c.targets[0] ?? '(dmabuf)', o);
   bindObj(m, c.targets[0], 'dmabuf', db ? db.id : -1);
 };
 

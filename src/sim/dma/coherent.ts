@@ -39,6 +39,7 @@ import { report } from './mapping.ts';
 import { trackMapping, untrackMapping } from './tracking.ts';
 import { dmaDirectAllocFromCma, dmaDirectFreeBuffer } from './contiguous-ops.ts';
 import { devUsesDmaIommu } from '../iommu/iommu.ts';
+import { armIommuAllocAttrs, armIommuFreeAttrs, armIommuMapping } from '../arch/arm-dma-iommu.ts';
 import { iommuDmaAllocCoherent, iommuDmaAllocNoncoherent, iommuDmaFreeCoherent, iommuDmaFreeNoncoherent } from '../iommu/dma-iommu.ts';
 
 const FILE = 'kernel/dma/direct.c';
@@ -59,6 +60,8 @@ function remap(m: Machine, phys: number, size: number): number {
 
 export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
   if (devUsesDmaIommu(m, dev)) return iommuDmaAllocCoherent(m, dev, name, size, o, gfp);
+  const arm = armIommuMapping(m, dev);
+  if (arm) return armIommuAllocAttrs(m, dev, arm, name, size, o);
   const alloc = pageAlign(size);
   const order = getOrder(alloc);
   const limit = coherentZoneLimit(m, dev);
@@ -106,6 +109,8 @@ export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: nu
 
 export function dmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
   if (devUsesDmaIommu(m, dev)) return iommuDmaFreeCoherent(m, dev, size, cpu, addr, o);
+  const arm = armIommuMapping(m, dev);
+  if (arm) return armIommuFreeAttrs(m, dev, arm, size, cpu, addr, o);
   report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: cpu?.va ?? 0, cpuPaddr: cpu && cpu.phys >= 0 ? cpu.phys : undefined }), o);
   untrackMapping(m, dev.name, addr);
   if (cpu && cpu.live && cpu.kind === 'coherent') {

@@ -25,6 +25,8 @@ import { DIRECT_GATES } from '../kernel-versions.ts';
 import { devUsesDmaIommu } from '../iommu/iommu.ts';
 import { iommuDmaMapPhys, iommuDmaMapSg, iommuDmaSyncSg, iommuDmaSyncSingle, iommuDmaUnmapPhys, iommuDmaUnmapSg } from '../iommu/dma-iommu.ts';
 import { exactMapping, findMapping, trackMapping, untrackMapping } from './tracking.ts';
+import { foreignInternalAddress, ownDmaMapPhys, ownDmaMapSg, ownDmaOps, ownDmaSync, ownDmaSyncSg, ownDmaUnmap, ownDmaUnmapSg } from '../hw/device-dma-ops.ts';
+import { armIommuMapPhys, armIommuMapSg, armIommuMapping, armIommuSyncSg, armIommuSyncSingle, armIommuUnmapPhys, armIommuUnmapSg } from '../arch/arm-dma-iommu.ts';
 
 const FILE = 'kernel/dma/mapping.c';
 
@@ -63,7 +65,7 @@ function untrack(m: Machine, dev: string, addr: number): MapRecord | undefined {
   return untrackMapping(m, dev, addr);
 }
 
-export { findMapping };
+export { findMapping, foreignInternalAddress };
 
 /** dma-debug's 6.18 rule: no EEXIST report when unaligned kmalloc buffers may bounce through swiotlb. */
 function bounceUnalignedKmalloc(m: Machine): boolean {
@@ -86,11 +88,17 @@ function sgDebug(m: Machine, sgt: SgTable): DebugSgEntry[] {
 const WHY_IOMMU = 'dma-iommu: the device gets an IOVA, which its IOMMU translates to the buffer (prot from the direction: TO_DEVICE read-only, FROM_DEVICE write, BIDIRECTIONAL both); the device owns the buffer until sync_for_cpu or unmap';
 const WHY_IOMMU_BOUNCED = 'dma-iommu: the device gets an IOVA that its IOMMU translates to a swiotlb bounce slot, not to the buffer: it reads and writes the copy; the device owns it until sync_for_cpu or unmap';
 
+const WHY_ARM_IOMMU = 'arm32 ARM_DMA_USE_IOMMU (arm_iommu_map_page in arch/arm/mm/dma-mapping.c, not dma-iommu): the arch cleans or invalidates the buffer, then hands out an IOVA from the mapping\'s own bitmap, mapped in the domain arch_setup_dma_ops() attached the device to';
+
+const WHY_OWN_OPS = 'PROPOSAL, never merged (thread 001): the device\'s own dma_map_ops flushed the CPU cache and mapped the buffer in the device\'s internal MMU; the address returned means something only to this device';
+
 /** The streaming map path shared by dma_map_single and dma_map_page. */
 function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): number {
-  const iommu = usesIommu(m, dev);
+  const arm = armIommuMapping(m, dev);
+  const own = ownDmaOps(m, dev);
+  const iommu = arm !== null || own !== null || usesIommu(m, dev);
   const bounce = { tlb: -1 };
-  const addr = iommu ? iommuDmaMapPhys(m, dev, phys, size, dir, attrs, o, bounce) : directMap(m, dev, phys, size, dir, attrs, o);
+  const addr = own ? ownDmaMapPhys(m, dev, own, phys, size, dir, attrs.skipCpuSync, o) : arm ? armIommuMapPhys(m, dev, arm, phys, size, dir, attrs, o) : iommu ? iommuDmaMapPhys(m, dev, phys, size, dir, attrs, o, bounce) : directMap(m, dev, phys, size, dir, attrs, o);
   if (addr === DMA_MAPPING_ERROR) {
     o.error = 'DMA_MAPPING_ERROR';
     o.resultKind = 'addr';
@@ -120,7 +128,11 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
     path: iommu ? 'iommu' : bounced ? 'swiotlb' : 'direct',
     why: why(
       api === 'single' ? 'dma_map_single_attrs' : 'dma_map_page_attrs',
-      iommu
+      own
+        ? WHY_OWN_OPS
+        : arm
+        ? WHY_ARM_IOMMU
+        : iommu
         ? bounced
           ? WHY_IOMMU_BOUNCED
           : WHY_IOMMU
@@ -195,8 +207,12 @@ export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOu
 export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): void {
   if (!checkDirection(m, dir, `dma_unmap_${api}_attrs`, o)) return;
   const rec = exactMapping(m, dev.name, addr);
+  const arm = armIommuMapping(m, dev);
+  const own = ownDmaOps(m, dev);
   if (rec || addr !== DMA_MAPPING_ERROR) {
-    if (usesIommu(m, dev)) iommuDmaUnmapPhys(m, dev, addr, size, dir, attrs, o);
+    if (own) ownDmaUnmap(m, dev, own, addr, size, dir, attrs.skipCpuSync, o);
+    else if (arm) armIommuUnmapPhys(m, dev, arm, addr, size, dir, attrs, o);
+    else if (usesIommu(m, dev)) iommuDmaUnmapPhys(m, dev, addr, size, dir, attrs, o);
     else directUnmap(m, dev, addr, size, dir, attrs, o);
   }
   report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: api, dir }), o);
@@ -207,7 +223,11 @@ export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, di
 export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
   const fn = forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
   if (!checkDirection(m, dir, fn, o)) return;
-  if (usesIommu(m, dev)) iommuDmaSyncSingle(m, dev, addr, size, dir, forCpu, o);
+  const arm = armIommuMapping(m, dev);
+  const own = ownDmaOps(m, dev);
+  if (own) ownDmaSync(m, dev, own, addr, size, dir, forCpu, o);
+  else if (arm) armIommuSyncSingle(m, dev, arm, addr, size, dir, forCpu, o);
+  else if (usesIommu(m, dev)) iommuDmaSyncSingle(m, dev, addr, size, dir, forCpu, o);
   else if (forCpu) directSyncForCpu(m, dev, addr, size, dir, o);
   else directSyncForDevice(m, dev, addr, size, dir, o);
   report(debugSync(m.debug, { dev: dev.name, devAddr: addr, size, dir, maxSegSize: dev.maxSegSize }, forCpu), o);
@@ -228,6 +248,7 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
 /** dma_map_sg(): dma-direct maps each entry on its own and never merges; on failure unmaps what it mapped and returns 0. */
 export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
   if (!checkDirection(m, dir, 'dma_map_sg_attrs', o)) return;
+  if (ownDmaOps(m, dev) || armIommuMapping(m, dev)) return mapSgArm(m, dev, sgt, dir, attrs, o);
   if (usesIommu(m, dev)) return mapSgIommu(m, dev, sgt, dir, attrs, o);
   const done: number[] = [];
   for (const e of sgt.entries) {
@@ -257,6 +278,43 @@ export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, att
   o.events.push({ kind: 'dma_map', dev: dev.name, api: 'dma_map_sg', addr: sgt.entries[0]?.dmaAddress ?? 0, phys: sgt.entries[0]?.phys ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, path: 'direct', why: why('dma_direct_map_sg', `dma-direct maps each of the ${n} entries on its own and never merges them, even when they are physically contiguous: ${n} DMA segments`, 'kernel/dma/direct.c') });
   o.result = n;
   o.resultKind = 'count';
+}
+
+/**
+ * dma_map_sg() through arm32's ARM_DMA_USE_IOMMU ops (__iommu_map_sg): entries
+ * merged into IOVA chunks by arm32's own rule; 0 when a chunk finds no IOVA
+ * space. Tracked per input entry, as for dma-iommu.
+ */
+function mapSgArm(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  const arm = armIommuMapping(m, dev);
+  const own = ownDmaOps(m, dev);
+  const addrs: number[] = [];
+  const n = own ? ownDmaMapSg(m, dev, own, sgt, dir, attrs.skipCpuSync, addrs, o) : armIommuMapSg(m, dev, arm!, sgt, dir, attrs, addrs, o);
+  o.resultKind = 'count';
+  o.result = n;
+  if (!n) {
+    o.events.push({ kind: 'note', text: 'dma_map_sg failed', why: why('arm_iommu_map_sg', 'no IOVA space left in the mapping: the chunks already mapped are removed and dma_map_sg returns 0', 'arch/arm/mm/dma-mapping.c') });
+    return;
+  }
+  sgt.nents = n;
+  sgt.mappedFor = dev.name;
+  sgt.dir = dir;
+  m.iommu.sg[sgt.id] = { dev: dev.name, swiotlb: false, addrs, tlb: addrs.map(() => -1) };
+  report(debugMapSg(m.debug, dev.name, sgDebug(m, sgt), sgt.entries.length, n, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
+  sgt.entries.forEach((e, i) => {
+    track(m, { dev: dev.name, addr: addrs[i]!, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: -1, bufId: e.bufId, owner: 'device', step: m.step, line: m.line });
+  });
+  o.events.push({
+    kind: 'dma_map',
+    dev: dev.name,
+    api: 'dma_map_sg',
+    addr: sgt.entries[0]?.dmaAddress ?? 0,
+    phys: sgt.entries[0]?.phys ?? 0,
+    size: sgt.entries.reduce((s, e) => s + e.length, 0),
+    dir,
+    path: 'iommu',
+    why: own ? why('dma_map_sg_attrs', WHY_OWN_OPS) : why('arm_iommu_map_sg', `arm32's __iommu_map_sg: entries share one IOVA chunk until one starts inside a page, the chunk ends inside a page, or it would pass max_seg_size (${dev.maxSegSize}): ${sgt.entries.length} entries → ${n} DMA segment(s)`, 'arch/arm/mm/dma-mapping.c'),
+  });
 }
 
 /**
@@ -305,11 +363,19 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
   if (!checkDirection(m, dir, 'dma_unmap_sg_attrs', o)) return;
   const n = nents;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
-  if (usesIommu(m, dev)) {
+  const arm = armIommuMapping(m, dev);
+  const own = ownDmaOps(m, dev);
+  if (own || arm || usesIommu(m, dev)) {
     const rec = m.iommu.sg[sgt.id];
     if (mapped && rec) {
       for (const a of rec.addrs) untrack(m, dev.name, a);
-      iommuDmaUnmapSg(m, dev, sgt, dir, attrs, o);
+      if (own) {
+        ownDmaUnmapSg(m, dev, own, sgt, rec.addrs, dir, attrs.skipCpuSync, o);
+        delete m.iommu.sg[sgt.id];
+      } else if (arm) {
+        armIommuUnmapSg(m, dev, arm, sgt, dir, attrs, o);
+        delete m.iommu.sg[sgt.id];
+      } else iommuDmaUnmapSg(m, dev, sgt, dir, attrs, o);
     }
   } else {
     for (let i = 0; i < Math.min(mapped, n); i++) {
@@ -331,9 +397,13 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
   if (!checkDirection(m, dir, fn, o)) return;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: its entries carry no DMA addresses to sync`);
-  const rec = mapped && usesIommu(m, dev) ? m.iommu.sg[sgt.id] : undefined;
+  const arm = armIommuMapping(m, dev);
+  const own = ownDmaOps(m, dev);
+  const rec = mapped && (own || arm || usesIommu(m, dev)) ? m.iommu.sg[sgt.id] : undefined;
   if (rec) {
-    iommuDmaSyncSg(m, dev, sgt, dir, forCpu, o);
+    if (own) ownDmaSyncSg(m, dev, sgt, dir, forCpu, o);
+    else if (arm) armIommuSyncSg(m, dev, sgt, dir, forCpu, o);
+    else iommuDmaSyncSg(m, dev, sgt, dir, forCpu, o);
     for (const a of rec.addrs) {
       const r = exactMapping(m, dev.name, a);
       if (r) r.owner = forCpu ? 'cpu' : 'device';
@@ -352,7 +422,7 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
 
 export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {
   o.resultKind = 'status';
-  if (!usesIommu(m, dev) && !directSupported(m, bits)) {
+  if (!usesIommu(m, dev) && !armIommuMapping(m, dev) && !ownDmaOps(m, dev) && !directSupported(m, bits)) {
     o.result = -5;
     o.error = 'EIO';
     o.events.push({ kind: 'note', text: 'mask not supported', why: why('dma_direct_supported', `a ${bits}-bit mask does not cover ZONE_DMA (${archOps(m.arch).zoneDmaBits(m.kernel)} bits on ${m.arch} ${m.config.kernel}) nor all of RAM: dma_supported() is false, -EIO`, 'kernel/dma/direct.c') });

@@ -23,6 +23,7 @@ import { ramRead, ramWrite } from './memory.ts';
 import { dmaLimit, type Device, type Machine } from '../machine.ts';
 import { findMapping } from '../dma/mapping.ts';
 import { iommuTranslate, translatingDomain } from '../iommu/iommu.ts';
+import { foreignInternalAddress, ownDmaOps, ownDmaTranslate } from './device-dma-ops.ts';
 
 const WHY_FILE = 'include/linux/dma-map-ops.h';
 
@@ -48,6 +49,10 @@ export function dmaChunks(m: Machine, dev: Device, addr: number, len: number, wr
     o.observations.push(`${dev.name} cannot emit DMA address 0x${addr.toString(16)}: it is above the device's ${dev.maskBits}-bit DMA mask`);
     return null;
   }
+  const own = ownDmaOps(m, dev);
+  // thread 001's proposal: the device's own MMU translates everything it emits
+  if (own) return ownDmaTranslate(m, dev, own, addr, len, o);
+  if (m.ownDmaOps.length) foreignInternalAddress(m, dev, addr, o);
   const dom = translatingDomain(m, dev);
   if (dom) {
     const chunks = iommuTranslate(m, dev, dom, addr, len, write, o);
@@ -119,7 +124,7 @@ export function devRead(m: Machine, dev: Device, addr: number, len: number, o: S
     addr,
     phys: chunks[0]!.phys,
     len,
-    via: translatingDomain(m, dev) ? 'iommu' : 'direct',
+    via: dev.cfg.dmaOps === 'own' ? 'gpu-mmu' : translatingDomain(m, dev) ? 'iommu' : 'direct',
     snooped: dev.coherent,
     why: {
       fn: 'dev_is_dma_coherent',
@@ -163,7 +168,7 @@ export function devWrite(m: Machine, dev: Device, addr: number, data: Uint8Array
     addr,
     phys: chunks[0]!.phys,
     len: data.length,
-    via: translatingDomain(m, dev) ? 'iommu' : 'direct',
+    via: dev.cfg.dmaOps === 'own' ? 'gpu-mmu' : translatingDomain(m, dev) ? 'iommu' : 'direct',
     snooped: dev.coherent,
     why: {
       fn: 'dev_is_dma_coherent',

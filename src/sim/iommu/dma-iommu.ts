@@ -633,7 +633,7 @@ function allowsBlocking(gfp: readonly string[]): boolean {
   return !gfp.includes('GFP_ATOMIC') && !gfp.includes('GFP_NOWAIT');
 }
 
-function debugAndTrackCoherent(m: Machine, dev: Device, b: Buffer, iova: number, size: number, paddr: number, allocSize: number, o: StepOutcome): void {
+export function debugAndTrackCoherent(m: Machine, dev: Device, b: Buffer, iova: number, size: number, paddr: number, allocSize: number, o: StepOutcome): void {
   report(debugMap(m.debug, { dev: dev.name, devAddr: iova, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', paddr, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: b.va, mapErr: 'n/a', step: m.step }, true), o);
   trackMapping(m, { dev: dev.name, addr: iova, size: allocSize, dir: 'DMA_BIDIRECTIONAL', api: 'coherent', phys: paddr, tlbAddr: -1, bufId: b.id, owner: 'device', step: m.step, line: m.line });
   o.result = iova;

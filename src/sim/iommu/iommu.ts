@@ -47,7 +47,7 @@
  *   counters). The explorer follows the kernel.
  */
 import { kernelCode, type MachineConfig } from '../config.ts';
-import { DMA_IOMMU_GATES } from '../kernel-versions.ts';
+import { DMA_IOMMU_GATES, IOMMU_GATES } from '../kernel-versions.ts';
 import { kernelHas, kmsg, type Who } from '../kernel-log/catalogue.ts';
 import type { SimEvent, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
@@ -57,6 +57,7 @@ import { createIoPgtable, formatPa, ptIovaToPhys, ptMap, ptUnmap, type IoPgtable
 import { createIotlb, iotlbInvalidateAll, iotlbInvalidateRange, iotlbTranslate, type Iotlb } from './iotlb.ts';
 import { createIovaDomain, freeIovaFast, type IovaDomain } from './iova.ts';
 import { createFlushQueue, fqAdvance, type FlushQueue, type FqResult } from './flush-queue.ts';
+import type { ArmIommuMapping } from '../arch/arm-dma-iommu.ts';
 
 const FILE = 'drivers/iommu/iommu.c';
 const DMA_FILE = 'drivers/iommu/dma-iommu.c';
@@ -118,6 +119,14 @@ export interface IommuDevice {
   dmaIommu: boolean;
   /** dev->iommu->pci_32bit_workaround (PCI devices, until the first failed 32-bit try on ≥ 6.6). */
   pci32bitWorkaround: boolean;
+  /**
+   * arm32 (arch/arm/mm/dma-mapping.c): the group has no default domain; the
+   * arch code attached the device to its ARM_DMA_USE_IOMMU mapping's domain
+   * (then `defaultDomain` is that domain: the one the DMA API maps into).
+   */
+  noDefault: boolean;
+  /** to_dma_iommu_mapping(dev): index in armMappings, or -1. */
+  armMapping: number;
 }
 
 /** A scatterlist mapped through dma-iommu: where each entry went. */
@@ -140,6 +149,8 @@ export interface IommuState {
   sg: Record<number, IommuSgMap>;
   /** The machine's kernel version code (io-pgtable and arm-smmu behave by version). */
   kernel: number;
+  /** arm32's dma_iommu_mapping objects (arch/arm-dma-iommu.ts). */
+  armMappings: ArmIommuMapping[];
 }
 
 function why(fn: string, rule: string, file = FILE): Why {
@@ -153,7 +164,7 @@ function hex(n: number): string {
 // ---------------------------------------------------------------------------
 // creation
 
-function newDomain(s: IommuState, unit: IommuUnit, name: string, type: DomainType): IommuDomain {
+export function newDomain(s: IommuState, unit: IommuUnit, name: string, type: DomainType): IommuDomain {
   const paging = type !== 'IDENTITY';
   const dma = type === 'DMA' || type === 'DMA_FQ';
   const d: IommuDomain = {
@@ -182,13 +193,15 @@ function newDomain(s: IommuState, unit: IommuUnit, name: string, type: DomainTyp
  * IOMMU's mode).
  */
 export function createIommuState(config: MachineConfig): IommuState {
-  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {}, kernel: kernelCode(config.kernel) };
+  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {}, kernel: kernelCode(config.kernel), armMappings: [] };
   // before 5.0 arm-smmu had no non-strict mode: iommu.strict=0 does not exist and every DMA domain is strict
   const lazyOk = s.kernel >= DMA_IOMMU_GATES.lazyFlushQueue.code;
   for (const u of config.iommus) s.units[u.name] = { name: u.name, mode: u.mode === 'lazy' && !lazyOk ? 'strict' : u.mode, pgsize: u.pgsize, nextCb: 0, nextSid: 0 };
   for (const d of config.devices) {
     const unit = d.iommu ? s.units[d.iommu] : undefined;
     if (!unit) continue;
+    // arm32 has no dma-iommu: arch_setup_dma_ops() attaches the device to an ARM_DMA_USE_IOMMU mapping (arch/arm-dma-iommu.ts)
+    if (config.arch === 'arm' && unit.mode !== 'passthrough') continue;
     const untrusted = d.bus === 'pci' && d.untrusted;
     let type: DomainType;
     if (untrusted) type = 'DMA';
@@ -205,6 +218,8 @@ export function createIommuState(config: MachineConfig): IommuState {
       dmaIommu: type === 'DMA' || type === 'DMA_FQ',
       // iommu_dma_set_pci_32bit_workaround(): !iommu_dma_forcedac for PCI devices
       pci32bitWorkaround: d.bus === 'pci',
+      noDefault: false,
+      armMapping: -1,
     };
   }
   return s;
@@ -231,7 +246,7 @@ export function dmaDomain(m: Machine, dev: Device): IommuDomain {
 /** The paging domain the device's DMA translates through now, or null (no IOMMU, or identity). */
 export function translatingDomain(m: Machine, dev: Device): IommuDomain | null {
   const d = m.iommu.devs[dev.name];
-  if (!d) return null;
+  if (!d || d.domain < 0) return null;
   const dom = m.iommu.domains[d.domain]!;
   return dom.type === 'IDENTITY' ? null : dom;
 }
@@ -291,6 +306,7 @@ export function iommuAttachDevice(m: Machine, dom: IommuDomain, dev: Device, o: 
     o.events.push({ kind: 'note', text: 'domain on another IOMMU', why: why('arm_smmu_attach_dev', `domain '${dom.name}' was allocated on ${dom.iommu} but ${dev.name} sits behind ${d.iommu}: the IOMMU driver refuses, -EINVAL`, SMMU_FILE) });
     return errno(o, 'EINVAL', -22);
   }
+  if (d.noDefault) return attachWithoutDefault(m, d, dom, dev, o);
   if (d.domain !== d.defaultDomain) {
     const cur = m.iommu.domains[d.domain]!;
     o.events.push({ kind: 'note', text: 'group busy', why: why('__iommu_attach_group', `${dev.name}'s group is already attached to '${cur.name}', not to its default domain: -EBUSY (detach first)`) });
@@ -310,7 +326,45 @@ export function iommuAttachDevice(m: Machine, dom: IommuDomain, dev: Device, o: 
   return 0;
 }
 
-/** iommu_detach_device(domain, dev): back to the default domain; WARN_ON if not attached to `dom`. */
+/**
+ * __iommu_attach_group() for a group without a default domain (arm32): before
+ * 5.19 the check is `group->default_domain && …`, so the group simply moves to
+ * the driver's domain — away from the ARM_DMA_USE_IOMMU mapping the DMA API
+ * keeps mapping into; from 5.19 `group->domain && …` refuses with -EBUSY.
+ */
+function attachWithoutDefault(m: Machine, d: IommuDevice, dom: IommuDomain, dev: Device, o: StepOutcome): number {
+  const g = IOMMU_GATES.attachBusyWithoutDefault;
+  const cur = d.domain >= 0 ? m.iommu.domains[d.domain]! : null;
+  if (cur && m.iommu.kernel >= g.code) {
+    o.events.push({ kind: 'note', text: 'group busy', why: why('__iommu_attach_group', `${dev.name}'s group is attached to '${cur.name}' and has no default domain: "group->domain && group->domain != group->default_domain" → -EBUSY (from ${g.from}); arm_iommu_detach_device() must come first`) });
+    return errno(o, 'EBUSY', -16);
+  }
+  if (cur) cur.devices = cur.devices.filter((x) => x !== dev.name);
+  dom.devices.push(dev.name);
+  d.domain = dom.id;
+  o.result = 0;
+  o.resultKind = 'status';
+  const arch = d.armMapping >= 0 && d.defaultDomain === cur?.id;
+  o.events.push({
+    kind: 'note',
+    text: `${dev.name} attached to '${dom.name}'`,
+    why: why(
+      '__iommu_attach_group',
+      cur
+        ? `the group has no default domain, so "group->default_domain && …" lets the attach through (before ${g.from}): ${dev.name} leaves '${cur.name}' for '${dom.name}'${arch ? `. The arch's ARM_DMA_USE_IOMMU ops do not know: every DMA-API address of ${dev.name} is still an IOVA in '${cur.name}', which the device no longer translates through` : ''}`
+        : `${dev.name}'s group is attached to no domain: it now translates through '${dom.name}'`,
+    ),
+  });
+  if (arch) o.observations.push(`${dev.name} was attached to the ARM_DMA_USE_IOMMU mapping by arch_setup_dma_ops(): iommu_attach_device() silently took it away, so DMA-API addresses (dma_map_*, dma_alloc_*) now fault or hit whatever the new domain maps there — the Tegra/nouveau breakage of thread 000`);
+  return 0;
+}
+
+/**
+ * iommu_detach_device(domain, dev): back to the default domain; WARN_ON if not
+ * attached to `dom`. A group without a default domain (arm32) is left with
+ * none (__iommu_detach_group: group->domain = NULL): its DMA is no longer
+ * translated.
+ */
 export function iommuDetachDevice(m: Machine, dom: IommuDomain, dev: Device, o: StepOutcome): void {
   const d = m.iommu.devs[dev.name];
   if (!d || d.domain !== dom.id) {
@@ -319,6 +373,11 @@ export function iommuDetachDevice(m: Machine, dom: IommuDomain, dev: Device, o: 
     return;
   }
   dom.devices = dom.devices.filter((x) => x !== dev.name);
+  if (d.noDefault) {
+    d.domain = -1;
+    o.events.push({ kind: 'note', text: `${dev.name} on no domain`, why: why('__iommu_detach_group', 'the group has no default domain: the device is detached and group->domain = NULL; its DMA is no longer translated (the SMMU passes it through untranslated)') });
+    return;
+  }
   const def = m.iommu.domains[d.defaultDomain]!;
   def.devices.push(dev.name);
   d.domain = def.id;

@@ -657,6 +657,17 @@ export const CATALOGUE = [
     rule: 'dmabuf/export',
   },
   {
+    id: 'drm-prime.map-busy',
+    source: 'dma-buf',
+    level: 'warn',
+    prefix: 'none',
+    wordings: [{ until: DMA_BUF_GATES.cacheSgt, template: 'WARNING: at drivers/gpu/drm/drm_prime.c: drm_gem_map_dma_buf: WARN_ON(prime_attach->dir != DMA_NONE)' }],
+    fn: 'drm_gem_map_dma_buf',
+    file: 'drivers/gpu/drm/drm_prime.c',
+    why: 'The GEM PRIME helpers cache the first mapping of each attachment with its direction and return it only for exactly that direction: "two mappings with different directions for the same attachment are not allowed". The map fails with -EBUSY.',
+    rule: 'dmabuf/direction',
+  },
+  {
     id: 'dma-buf.pin-static-importer',
     source: 'dma-buf',
     level: 'warn',

@@ -308,6 +308,13 @@ function FlushQueue({ d, timeUs, step }: { d: IommuDomainDetail; timeUs: number;
 
 // ---------------------------------------------------------------------------
 
+/** The arm32 arch mapping's domain is UNMANAGED, but the DMA API is what fills it. */
+function typeWords(d: IommuDomainDetail): string {
+  return d.armBitmap
+    ? 'IOMMU_DOMAIN_UNMANAGED, owned by 32-bit ARM\'s ARM_DMA_USE_IOMMU mapping: arch_setup_dma_ops() attached the device, and the DMA API fills it with IOVAs from the mapping\'s bitmap (arch/arm/mm/dma-mapping.c).'
+    : TYPE_WORDS[d.type];
+}
+
 const SEG_WORDS: Record<IovaSeg['state'], string> = {
   allocated: 'allocated',
   cached: 'free, parked in the rcache (still "allocated" in the tree)',
@@ -334,7 +341,7 @@ function IovaSpace({ d, segs, limit, granule, range, width, onPick }: { d: Iommu
   return (
     <div className="ev-iova" data-testid="iommu-iova">
       <div className="ev-sub">
-        IOVA space <span className="muted">0 – {hexAddr(limit)} ({d.type === 'UNMANAGED' ? 'IOVAs the driver chose' : `${d.devices.join(', ')}'s limit; the allocator fills top-down`})</span>
+        IOVA space <span className="muted">0 – {hexAddr(limit)} ({d.armBitmap ? `arm32 ARM_DMA_USE_IOMMU mapping: __alloc_iova fills its bitmap first fit from 0, bottom-up; ${d.armBitmap.nrBitmaps} of ${d.armBitmap.extensions} bitmaps of ${d.armBitmap.bitsPerBitmap} pages` : d.type === 'UNMANAGED' ? 'IOVAs the driver chose' : `${d.devices.join(', ')}'s limit; the allocator fills top-down`})</span>
       </div>
       <svg width={W} height={H} className="ev-iova-svg" role="group" aria-label={`IOVA space of ${d.name}`}>
         <defs>
@@ -483,8 +490,8 @@ function DomainPanel({ d, snap, config, events, warnings, width }: { d: IommuDom
   return (
     <div className="ev-domain" id="iommu-domain-panel" role="tabpanel" aria-label={`IOMMU domain ${d.name}`} data-testid="iommu-domain" data-domain={d.name} data-type={d.type}>
       <div className="mv-facts ev-domain-facts">
-        <b>{d.name}</b> · <span title={TYPE_WORDS[d.type]}>{d.type}</span> · cb {d.cb} · devices <b>{d.devices.join(', ') || 'none'}</b> · <b>{d.leaves}</b> lea{d.leaves === 1 ? 'f' : 'ves'} · granule {sizeShort(granule)}
-        <div className="ev-type-words">{TYPE_WORDS[d.type]}</div>
+        <b>{d.name}</b> · <span title={typeWords(d)}>{d.type}</span> · cb {d.cb} · devices <b>{d.devices.join(', ') || 'none'}</b> · <b>{d.leaves}</b> lea{d.leaves === 1 ? 'f' : 'ves'} · granule {sizeShort(granule)}
+        <div className="ev-type-words">{typeWords(d)}</div>
       </div>
       <FaultCallout step={step} d={d} warnings={warnings} startLevel={startLevel} />
       <div className={twoCol ? 'ev-cols' : 'ev-rows'}>

@@ -1,0 +1,176 @@
+// arm32's own IOMMU DMA ops (src/sim/arch/arm-dma-iommu.ts, arch/arm/mm/dma-mapping.c
+// with CONFIG_ARM_DMA_USE_IOMMU): arch_setup_dma_ops attaches a device behind an
+// IOMMU to a dma_iommu_mapping; __alloc_iova hands out IOVAs bottom-up from the
+// mapping's bitmap; arm_iommu_unmap_page / sync treat IOVA 0 as "no mapping";
+// __iommu_map_sg merges page-aligned entries into one chunk; arm_iommu_detach_device.
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/scenario/run.ts';
+import type { RunResult, StepJson } from '../../src/scenario/result.ts';
+import { armMappingViews } from '../../src/sim/arch/arm-dma-iommu.ts';
+import { prepareScenario, runStep } from '../../src/scenario/run.ts';
+import { createMachine } from '../../src/sim/machine.ts';
+
+function run(text: string): RunResult {
+  const r = runScenario(text);
+  expect(r.errors).toEqual([]);
+  return r;
+}
+
+function at(r: RunResult, prefix: string): StepJson {
+  const s = r.steps.find((x) => x.source.startsWith(prefix));
+  if (!s) throw new Error(`no step ${prefix}`);
+  return s;
+}
+
+const HEAD = `machine(arch=arm, kernel="4.16", ram=1G)
+iommu(smmu)
+device(gpu, iommu=smmu)
+`;
+
+describe('arch_setup_dma_ops → arm_setup_iommu_dma_ops', () => {
+  it('a device behind an IOMMU on arm gets IOVAs from arm32\'s bitmap (first fit from base 0, aligned to the order): 0, then 0x2000 for 8 KiB', () => {
+    const r = run(`${HEAD}a = kmalloc(4096, GFP_KERNEL)
+b = kmalloc(8192, GFP_KERNEL)
+ha = dma_map_single(gpu, a, 4096, DMA_TO_DEVICE)
+hb = dma_map_single(gpu, b, 8192, DMA_TO_DEVICE)
+`);
+    expect(at(r, 'ha =').result).toBe('0x0');
+    // order 1: aligned to two pages, so page 1 is skipped
+    expect(at(r, 'hb =').result).toBe('0x2000');
+    expect(at(r, 'hb =').events.find((e) => e.kind === 'iova_alloc')).toMatchObject({ why: { fn: '__alloc_iova', file: 'arch/arm/mm/dma-mapping.c' } });
+  });
+
+  it('the same device on arm64 goes through dma-iommu (iova.c, top-down), not the arm32 bitmap', () => {
+    const r = run(`machine(arch=arm64, ram=1G)
+iommu(smmu)
+device(gpu, iommu=smmu)
+a = kmalloc(4096, GFP_KERNEL)
+ha = dma_map_single(gpu, a, 4096, DMA_TO_DEVICE)
+`);
+    expect(at(r, 'ha =').result).not.toBe('0x0');
+  });
+
+  it('arm_iommu_unmap_page: "if (!iova) return;" — the mapping at IOVA 0 is never unmapped, its bits stay set', () => {
+    const r = run(`${HEAD}a = kmalloc(4096, GFP_KERNEL)
+ha = dma_map_single(gpu, a, 4096, DMA_TO_DEVICE)
+dma_unmap_single(gpu, ha, 4096, DMA_TO_DEVICE)
+dev_read(gpu, ha, 4)
+`);
+    expect(at(r, 'dma_unmap_single').events.some((e) => e.kind === 'iommu_unmap')).toBe(false);
+    expect(at(r, 'dev_read').error).toBeNull();
+  });
+
+  it('arm_iommu_sync_single_for_cpu at IOVA 0 does no cache maintenance: the CPU reads a stale line', () => {
+    const r = run(`${HEAD}a = kmalloc(4096, GFP_KERNEL)
+cpu_write(a, "old!")
+ha = dma_map_single(gpu, a, 4096, DMA_BIDIRECTIONAL)
+cpu_prefetch(a, 64)
+dev_write(gpu, ha, "new!")
+dma_sync_single_for_cpu(gpu, ha, 4096, DMA_BIDIRECTIONAL)
+cpu_read(a, 4)
+`);
+    expect(at(r, 'dma_sync_single_for_cpu').events.some((e) => e.kind === 'cache_maint')).toBe(false);
+    expect(at(r, 'cpu_read').data?.text).toBe('old!');
+  });
+
+  it('a mapping at a non-zero IOVA is unmapped synchronously (iommu_unmap + __free_iova, no flush queue) and its IOVA reused', () => {
+    const r = run(`${HEAD}pad = kmalloc(4096, GFP_KERNEL)
+a = kmalloc(4096, GFP_KERNEL)
+h0 = dma_map_single(gpu, pad, 4096, DMA_TO_DEVICE)
+ha = dma_map_single(gpu, a, 4096, DMA_TO_DEVICE)
+dma_unmap_single(gpu, ha, 4096, DMA_TO_DEVICE)
+dev_read(gpu, ha, 4)
+hb = dma_map_single(gpu, a, 4096, DMA_TO_DEVICE)
+`);
+    expect(at(r, 'ha =').result).toBe('0x1000');
+    expect(at(r, 'dma_unmap_single').events.some((e) => e.kind === 'iova_free')).toBe(true);
+    expect(at(r, 'dev_read').error).toBe('FAULT');
+    expect(at(r, 'hb =').result).toBe('0x1000');
+  });
+
+  it('__iommu_map_sg: page-aligned whole-page entries share one IOVA chunk (one DMA segment); an entry with an offset starts a new one', () => {
+    const r = run(`${HEAD}p = alloc_pages(GFP_KERNEL, 0)
+q = alloc_pages(GFP_KERNEL, 0)
+k = kmalloc(256, GFP_KERNEL)
+s = sg_table(p, 4096, q, 4096)
+n = dma_map_sg(gpu, s, DMA_TO_DEVICE)
+t = sg_table(p, 4096, k + 64, 128)
+n2 = dma_map_sg(gpu, t, DMA_TO_DEVICE)
+`);
+    expect(at(r, 'n =').result).toBe(1);
+    expect(at(r, 'n2 =').result).toBe(2);
+  });
+
+  it('the IOMMU view reads the mapping\'s bitmap as runs of used pages', () => {
+    const p = prepareScenario(`${HEAD}a = kmalloc(4096, GFP_KERNEL)
+b = kmalloc(8192, GFP_KERNEL)
+ha = dma_map_single(gpu, a, 4096, DMA_TO_DEVICE)
+hb = dma_map_single(gpu, b, 8192, DMA_TO_DEVICE)
+`);
+    if (!p.ok) throw new Error('parse');
+    const m = createMachine(p.config);
+    p.body.forEach((c, i) => runStep(m, c, i + 1));
+    expect(armMappingViews(m)).toEqual([
+      { dev: 'gpu', domain: 'smmu/gpu', base: 0, bits: 32768, nrBitmaps: 1, extensions: 32, used: [{ page: 0, count: 1 }, { page: 2, count: 2 }], live: true },
+    ]);
+  });
+});
+
+describe('a driver attaching its own domain (thread 000: nouveau on Tegra)', () => {
+  const TEGRA = `${HEAD}pad = kmalloc(4096, GFP_KERNEL)
+b = kmalloc(4096, GFP_KERNEL)
+cpu_write(b, "inst")
+h0 = dma_map_single(gpu, pad, 4096, DMA_TO_DEVICE)
+h = dma_map_single(gpu, b, 4096, DMA_TO_DEVICE)
+dom = iommu_domain_alloc(smmu)
+`;
+
+  it('before 5.19 iommu_attach_device moves the device off the arch mapping: DMA-API addresses fault', () => {
+    const r = run(`${TEGRA}iommu_attach_device(dom, gpu)
+dev_read(gpu, h, 4)
+`);
+    expect(at(r, 'iommu_attach_device').error).toBeNull();
+    expect(at(r, 'iommu_attach_device').observations.join(' ')).toContain('ARM_DMA_USE_IOMMU');
+    expect(at(r, 'dev_read').error).toBe('FAULT');
+  });
+
+  it('arm_iommu_detach_device first: DMA addresses are physical again and the driver\'s own domain attaches', () => {
+    const r = run(`${TEGRA}dma_unmap_single(gpu, h, 4096, DMA_TO_DEVICE)
+arm_iommu_detach_device(gpu)
+h2 = dma_map_single(gpu, b, 4096, DMA_TO_DEVICE)
+iommu_attach_device(dom, gpu)
+iommu_map(dom, 0x100000, b, 4096, IOMMU_READ)
+dev_read(gpu, 0x100000, 4)
+`);
+    expect(at(r, 'arm_iommu_detach_device').observations.join(' ')).toContain('arch internals');
+    expect(at(r, 'h2 =').events.find((e) => e.kind === 'dma_map')).toMatchObject({ path: 'direct' });
+    expect(at(r, 'iommu_attach_device').error).toBeNull();
+    expect(at(r, 'dev_read').data?.text).toBe('inst');
+  });
+
+  it('arm_iommu_detach_device on another architecture is an observation, not a crash', () => {
+    const r = run(`machine(arch=arm64)
+device(gpu)
+arm_iommu_detach_device(gpu)
+`);
+    expect(at(r, 'arm_iommu_detach_device').observations.join(' ')).toContain('only on 32-bit ARM');
+  });
+});
+
+describe('arm_iommu_alloc_attrs / arm_iommu_free_attrs', () => {
+  it('dma_alloc_coherent on an arm device behind an IOMMU returns an IOVA of the arch mapping; the CPU alias is uncached; free returns the bits', () => {
+    const r = run(`${HEAD}cpu, h = dma_alloc_coherent(gpu, 8192)
+cpu_write(cpu, "ring")
+dev_read(gpu, h, 4)
+dma_free_coherent(gpu, 8192, cpu, h)
+b = kmalloc(4096, GFP_KERNEL)
+hb = dma_map_single(gpu, b, 4096, DMA_TO_DEVICE)
+`);
+    expect(at(r, 'cpu, h =').result).toBe('0x0');
+    expect(at(r, 'cpu, h =').events.find((e) => e.kind === 'alloc')).toMatchObject({ why: { fn: 'arm_iommu_alloc_attrs' } });
+    expect(at(r, 'dev_read').data?.text).toBe('ring');
+    expect(at(r, 'dma_free_coherent').events.some((e) => e.kind === 'iova_free')).toBe(true);
+    expect(at(r, 'dma_free_coherent').warnings).toEqual([]);
+    expect(at(r, 'hb =').result).toBe('0x0');
+  });
+});
