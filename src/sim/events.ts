@@ -37,7 +37,7 @@ export type MaintOp = 'clean' | 'inval' | 'clean_inval';
 export type SimEvent =
   | { kind: 'alloc'; allocator: string; name: string; va: number; phys: number; size: number; zone: string; why: Why }
   | { kind: 'free'; allocator: string; name: string; phys: number; size: number; why: Why }
-  | { kind: 'cpu_access'; op: 'read' | 'write'; va: number; phys: number; len: number; hits: number; misses: number; uncached: boolean }
+  | { kind: 'cpu_access'; op: 'read' | 'write'; va: number; phys: number; len: number; hits: number; misses: number; uncached: boolean; memType?: 'wc' | 'uc' }
   | { kind: 'cache_fill'; line: number; set: number; way: number; why?: Why }
   | { kind: 'cache_evict'; line: number; set: number; way: number; dirty: boolean; reason: 'lru' | 'cache_evict' | 'snoop' }
   | { kind: 'cache_maint'; op: MaintOp; start: number; size: number; lines: LineAction[]; instr: string; why: Why }

@@ -15,6 +15,7 @@ import { cmaView, type CmaView } from './dma/contiguous-ops.ts';
 import { gpuVmViews, type GpuVmView } from './hw/gpu-mmu.ts';
 import { dmaBufViews, type DmaBufView } from './dma-buf/dma-buf.ts';
 import { iommuDomains, iommuPeek, type IommuDomainView } from './iommu/iommu.ts';
+import { snoopOf } from './hw/device.ts';
 import { ptEntries, type PtEntryView } from './iommu/io-pgtable.ts';
 import { iotlbEntries, type IotlbEntryView } from './iommu/iotlb.ts';
 import { iovaRanges, type IovaRange } from './iommu/iova.ts';
@@ -228,10 +229,16 @@ export function bytesThreeWays(m: Machine, bufferName: string, offset = 0, len?:
     // when it has one (the IOTLB is peeked, not filled), else the bounce slot or
     // the buffer itself
     const chunks = iommuPeek(m, dev, r.addr + (from - bufStart), to - from) ?? [{ phys: (r.tlbAddr >= 0 ? r.tlbAddr : r.phys) + (from - bufStart), len: to - from, at: 0 }];
-    for (const ch of chunks) peekDevice(m, ch.phys, ch.len, dev.coherent, bytes, from - offset + ch.at);
+    let snoops = chunks.length > 0;
+    for (const ch of chunks) {
+      const sn = snoopOf(m, dev, ch).snoop;
+      snoops &&= sn;
+      peekDevice(m, ch.phys, ch.len, sn, bytes, from - offset + ch.at);
+    }
+    const how = snoops ? ', snooping the CPU cache' : dev.coherent && dev.cfg.nosnoop ? ', non-snooped (No Snoop): RAM only' : dev.coherent ? ', through a non-cacheable IOMMU leaf: RAM only' : ', RAM only';
     devices.push({
       who: r.dev,
-      via: `${r.tlbAddr >= 0 ? `swiotlb slot 0x${r.tlbAddr.toString(16)}` : `DMA address 0x${r.addr.toString(16)}`}${dev.cfg.iommu ? ` through ${dev.cfg.iommu}` : ''}${dev.coherent ? ', snooping the CPU cache' : ', RAM only'}`,
+      via: `${r.tlbAddr >= 0 ? `swiotlb slot 0x${r.tlbAddr.toString(16)}` : `DMA address 0x${r.addr.toString(16)}`}${dev.cfg.iommu ? ` through ${dev.cfg.iommu}` : ''}${how}`,
       bytes,
     });
   }

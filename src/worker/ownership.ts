@@ -33,7 +33,8 @@ function byKey(m: Machine, k: string) {
 }
 
 // dma_free_* may free one buffer and untrack another (a mismatched cpu/handle pair): rescan
-const RESCAN_OPS = /^(dma_buf|iommu|gpu|device_release|dma_alloc_from|dma_release_from|dma_free_|pin_pages|unpin_pages|alloc_movable|free_movable|sg_table)/;
+// dma_alloc_attrs, dma_alloc_pages and dma_get_sgtable make buffers and mappings outside the single-mapping path
+const RESCAN_OPS = /^(dma_buf|iommu|gpu|device_release|dma_alloc_from|dma_alloc_attrs|dma_alloc_pages|dma_get_sgtable|dma_release_from|dma_free_|pin_pages|unpin_pages|alloc_movable|free_movable|sg_table)/;
 
 export class OwnershipTracker {
   private keyBuf = new Map<string, number>();
