@@ -47,7 +47,11 @@ export type SimEvent =
   | { kind: 'dma_map'; dev: string; api: string; addr: number; phys: number; size: number; dir: string; path: 'direct' | 'swiotlb' | 'iommu'; why: Why }
   | { kind: 'dma_unmap'; dev: string; api: string; addr: number; size: number; dir: string; why: Why }
   | { kind: 'dma_sync'; dev: string; api: string; addr: number; size: number; dir: string; forCpu: boolean; why: Why }
-  | { kind: 'dev_access'; dev: string; op: 'read' | 'write'; addr: number; phys: number; len: number; via: 'direct' | 'iommu' | 'gpu-mmu'; snooped: boolean; why: Why }
+  /**
+   * `nosnoop`: the device is one the DMA API believes coherent, but this
+   * transaction did not snoop (No Snoop, or a Non-cacheable IOMMU leaf).
+   */
+  | { kind: 'dev_access'; dev: string; op: 'read' | 'write'; addr: number; phys: number; len: number; via: 'direct' | 'iommu' | 'gpu-mmu'; snooped: boolean; nosnoop?: 'no-snoop' | 'iommu-nc'; why: Why }
   | { kind: 'finding'; rule: string; message: string; why: Why }
   | { kind: 'log'; level: 'warn' | 'err' | 'info' | 'notice'; text: string }
   | { kind: 'note'; text: string; why: Why }

@@ -31,6 +31,13 @@ export interface BufferInfo {
   pieces: Array<{ phys: number; len: number; at: number }>;
   live: boolean;
   uncached: boolean;
+  /**
+   * How the CPU maps it when not write-back: an uncached alias's type, or the
+   * linear map's attribute x86 set_memory_wc/uc gave (some or all) of its pages.
+   */
+  memType?: 'wc' | 'uc';
+  /** DMA_ATTR_NO_KERNEL_MAPPING: the CPU has no mapping. */
+  noKernelMapping?: boolean;
   dev?: string;
   dmaAddr?: number;
   step: number;
@@ -77,7 +84,7 @@ export interface MachineSnapshot {
   mappings: MapRecord[];
   swiotlb: { start: number; end: number; nslabs: number; used: number; index: number; runs: Array<{ index: number; nslots: number; orig: number }> } | null;
   debug: { entries: DebugEntry[]; cachelines: Array<{ line: number; mappings: number }> };
-  devices: Array<{ name: string; maskBits: number; coherent: boolean; iommu: string | null; driverBound: boolean; maxSegSize: number }>;
+  devices: Array<{ name: string; maskBits: number; coherent: boolean; nosnoop: boolean; iommu: string | null; driverBound: boolean; maxSegSize: number }>;
   iommu: IommuDomainDetail[];
   cma: CmaView | null;
   gpuVms: GpuVmView[];
@@ -111,6 +118,16 @@ export function bufferInfo(m: Machine, b: Buffer): BufferInfo {
   };
   if (b.dev !== undefined) info.dev = b.dev;
   if (b.dmaAddr !== undefined) info.dmaAddr = b.dmaAddr;
+  if (b.uncached) info.memType = b.memType ?? 'uc';
+  else if (m.memattr.size) {
+    for (const p of info.pieces) {
+      for (let a = p.phys - (p.phys % 4096); a < p.phys + p.len; a += 4096) {
+        const t = m.memattr.get(a / 4096);
+        if (t) info.memType = t;
+      }
+    }
+  }
+  if (b.noKernelMapping) info.noKernelMapping = true;
   return info;
 }
 
@@ -140,7 +157,7 @@ export function snapshot(m: Machine): MachineSnapshot {
     mappings: [...allMappings(m)].map((r) => ({ ...r })),
     swiotlb: p ? { start: p.start, end: p.end, nslabs: p.nslabs, used: p.used, index: p.index, runs: swiotlbRuns(p) } : null,
     debug: { entries: debugLiveEntries(m.debug), cachelines: debugActiveCachelines(m.debug) },
-    devices: Object.values(m.devices).map((d) => ({ name: d.name, maskBits: d.maskBits, coherent: d.coherent, iommu: d.cfg.iommu, driverBound: d.driverBound, maxSegSize: d.maxSegSize })),
+    devices: Object.values(m.devices).map((d) => ({ name: d.name, maskBits: d.maskBits, coherent: d.coherent, nosnoop: !!d.cfg.nosnoop, iommu: d.cfg.iommu, driverBound: d.driverBound, maxSegSize: d.maxSegSize })),
     iommu: iommuDetail(m),
     cma: m.layout.cmaSize ? cmaView(m) : null,
     gpuVms: gpuVmViews(m),

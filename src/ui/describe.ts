@@ -35,7 +35,7 @@ export function describeEvent(e: SimEvent): string {
       return `${e.allocator} freed "${e.name}": ${size(e.size)} at phys ${hex(e.phys)}.`;
     case 'cpu_access':
       return `CPU ${e.op} of ${size(e.len)} at va ${hex(e.va)} (phys ${hex(e.phys)})${
-        e.uncached ? ', uncached' : `: ${plural(e.hits, 'cache hit')}, ${plural(e.misses, 'miss', 'misses')}`
+        e.uncached ? (e.memType === 'wc' ? ', write-combined (modelled as uncached)' : ', uncached') : `: ${plural(e.hits, 'cache hit')}, ${plural(e.misses, 'miss', 'misses')}`
       }.`;
     case 'cache_fill':
       return `Cache line ${hex(e.line)} filled from RAM (set ${e.set}, way ${e.way}).`;
@@ -62,7 +62,7 @@ export function describeEvent(e: SimEvent): string {
     case 'dma_sync':
       return `${e.api}: ${hex(e.addr)}, ${size(e.size)}, ${e.dir}; ownership goes to the ${e.forCpu ? 'CPU' : 'device'}.`;
     case 'dev_access':
-      return `${e.dev} DMA ${e.op} of ${size(e.len)} at ${hex(e.addr)} → phys ${hex(e.phys)} (${e.via}${e.snooped ? ', snooping the CPU cache' : ', RAM only, caches not snooped'}).`;
+      return `${e.dev} DMA ${e.op} of ${size(e.len)} at ${hex(e.addr)} → phys ${hex(e.phys)} (${e.via}${e.snooped ? ', snooping the CPU cache' : e.nosnoop === 'no-snoop' ? ', non-snooped (No Snoop) although the DMA API believes the device coherent: RAM only' : e.nosnoop === 'iommu-nc' ? ', through a Non-cacheable IOMMU leaf (no IOMMU_CACHE): RAM only' : ', RAM only, caches not snooped'}).`;
     case 'finding':
       return `dma-debug [${e.rule}]: ${e.message}`;
     case 'log':

@@ -104,6 +104,8 @@ function dirtyDiffers(m: Machine, phys: number, len: number, ramBytes: Uint8Arra
 /** How one transaction of a device meets the CPU cache, and why. */
 export interface Snoop {
   snoop: boolean;
+  /** A coherent device's transaction that did not snoop, and why. */
+  bypass?: 'no-snoop' | 'iommu-nc';
   why: { fn: string; file: string; rule: string };
 }
 
@@ -129,6 +131,7 @@ export function snoopOf(m: Machine, dev: Device, ch: { cache?: boolean }, nosnoo
     const believes = m.arch === 'x86' ? 'dev_is_dma_coherent() is hard-wired true on x86' : 'dev_is_dma_coherent() is true for this device';
     return {
       snoop: false,
+      bypass: 'no-snoop',
       why: {
         fn: 'dev_is_dma_coherent',
         file: WHY_FILE,
@@ -139,6 +142,7 @@ export function snoopOf(m: Machine, dev: Device, ch: { cache?: boolean }, nosnoo
   if (ch.cache === false && m.arch !== 'x86') {
     return {
       snoop: false,
+      bypass: 'iommu-nc',
       why: {
         fn: 'arm_lpae_prot_to_pte',
         file: 'drivers/iommu/io-pgtable-arm.c',
@@ -179,6 +183,7 @@ export function devRead(m: Machine, dev: Device, addr: number, len: number, o: S
     len,
     via: translatingDomain(m, dev) ? 'iommu' : 'direct',
     snooped: d.snoop,
+    ...(d.bypass ? { nosnoop: d.bypass } : {}),
     why: { ...d.why, rule: d.snoop && snooped ? `${d.why.rule} (${snooped} dirty line(s) supplied their bytes)` : d.why.rule },
   });
   o.data = out;
@@ -223,6 +228,7 @@ export function devWrite(m: Machine, dev: Device, addr: number, data: Uint8Array
     len: data.length,
     via: translatingDomain(m, dev) ? 'iommu' : 'direct',
     snooped: d.snoop,
+    ...(d.bypass ? { nosnoop: d.bypass } : {}),
     why: d.snoop ? { ...d.why, rule: `${d.why.rule}: dirty lines are written back first, then the write lands in RAM and the CPU copies are invalidated` } : { ...d.why, rule: `${d.why.rule}. The write lands in RAM; the CPU cache is not told` },
   });
 }
