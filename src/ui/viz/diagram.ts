@@ -258,10 +258,10 @@ function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | undefine
     const coherent = isCoherent(cfg, d, snap);
     const mask = snap?.devices?.find((x) => x.name === d.name)?.maskBits ?? d.dmaMask;
     const sub = [
-      coherent ? (cfg.arch === 'x86' && !d.coherent ? 'coherent (x86: always)' : 'coherent: snoops caches') : 'non-coherent',
+      coherent && d.nosnoop ? 'No Snoop: RAM only' : coherent ? (cfg.arch === 'x86' && !d.coherent ? 'coherent (x86: always)' : 'coherent: snoops caches') : 'non-coherent',
       `DMA mask ${mask}-bit${d.bus === 'pci' ? ' · PCI' : ''}`,
     ];
-    const tip = `Device ${d.name}: ${coherent ? 'cache-coherent, its DMA snoops the CPU caches' : 'not cache-coherent, its DMA sees RAM only'}; DMA_BIT_MASK(${mask})${d.busLimit ? `, bus limit ${d.busLimit} bits` : ''}${d.iommu ? `; behind IOMMU ${d.iommu}` : ''}${d.mmu ? '; has its own MMU (GPU)' : ''}${d.untrusted ? '; untrusted' : ''}${d.swiotlb === 'force' ? '; swiotlb=force' : ''}.`;
+    const tip = `Device ${d.name}: ${coherent && d.nosnoop ? 'the DMA API believes it cache-coherent, but its accesses are non-snooped (No Snoop): they see RAM only, and the driver must flush' : coherent ? 'cache-coherent, its DMA snoops the CPU caches' : 'not cache-coherent, its DMA sees RAM only'}; DMA_BIT_MASK(${mask})${d.busLimit ? `, bus limit ${d.busLimit} bits` : ''}${d.iommu ? `; behind IOMMU ${d.iommu}` : ''}${d.mmu ? '; has its own MMU (GPU)' : ''}${d.untrusted ? '; untrusted' : ''}${d.swiotlb === 'force' ? '; swiotlb=force' : ''}.`;
     const b = box(`dev-${d.name}`, 'device', r, d.name, sub, tip, coherent ? 'coherent' : 'noncoherent');
     let mmu: DBox | null = null;
     if (d.mmu) {
