@@ -298,3 +298,18 @@ device(forced, swiotlb=force)
   });
 
 });
+
+describe('DMA_ATTR_NO_KERNEL_MAPPING does not zero', () => {
+  it('dma_direct_alloc_no_mapping allocates with gfp & ~__GFP_ZERO: the device reads what the page held before', () => {
+    const r = run(`machine(arch=arm64)
+device(cam)
+old = alloc_pages(GFP_KERNEL, 0)
+cpu_write(old, "leftover")
+__free_pages(old, 0)
+cpu, h = dma_alloc_attrs(cam, 4096, GFP_KERNEL, DMA_ATTR_NO_KERNEL_MAPPING)
+dev_read(cam, h, 8)
+`);
+    // one page (no CMA): the page just freed; arch_dma_prep_coherent cleaned its dirty line to RAM and nothing cleared it
+    expect(at(r, 'dev_read').data?.text).toBe('leftover');
+  });
+});

@@ -4,8 +4,8 @@
  *
  * - `dma_alloc_attrs(dev, size, &h, gfp, attrs)`: dma_alloc_coherent with
  *   attributes. DMA_ATTR_NO_KERNEL_MAPPING (dma-direct's
- *   dma_direct_alloc_no_mapping): the pages are allocated and zeroed, the
- *   kernel alias is cleaned for a non-coherent device (arch_dma_prep_coherent)
+ *   dma_direct_alloc_no_mapping): the pages are allocated, not zeroed
+ *   (`gfp & ~__GFP_ZERO`), the kernel alias is cleaned for a non-coherent device (arch_dma_prep_coherent)
  *   and *no* CPU mapping is made: the returned "address" is a cookie for
  *   dma_free_attrs / dma_mmap_attrs only. DMA_ATTR_WRITE_COMBINE makes the
  *   uncached alias of a non-coherent device write-combining (dma_pgprot).
@@ -32,7 +32,6 @@ import { archOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
 import { PAGE_SIZE, zoneOf } from '../hw/memory.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine, type SgEntry } from '../machine.ts';
-import { cacheWrite } from '../hw/cpu-cache.ts';
 import { getOrder, physChunks } from '../mm/buffers.ts';
 import { allocHighest } from '../mm/page-alloc.ts';
 import { DMA_API_GATES } from '../kernel-versions.ts';
@@ -46,7 +45,7 @@ import { devUsesDmaIommu } from '../iommu/iommu.ts';
 
 const FILE = 'kernel/dma/direct.c';
 
-/** dma_direct_alloc_no_mapping(): pages, zeroed, the kernel alias cleaned; no CPU mapping. */
+/** dma_direct_alloc_no_mapping(): pages (not zeroed), the kernel alias cleaned; no CPU mapping. */
 function allocNoMapping(m: Machine, dev: Device, name: string, size: number, gfp: readonly string[], o: StepOutcome): Buffer | null {
   const alloc = pageAlign(size);
   const order = getOrder(alloc);
@@ -56,8 +55,7 @@ function allocNoMapping(m: Machine, dev: Device, name: string, size: number, gfp
     o.error = 'NULL';
     return null;
   }
-  // __GFP_ZERO: the page allocator clears the pages through the kernel's cacheable alias
-  cacheWrite(m.cache, m.ram, phys, new Uint8Array(alloc), o.events);
+  // gfp & ~__GFP_ZERO: nothing is zeroed (no CPU mapping to zero through); old bytes stay
   if (!dev.coherent) {
     const plan = archOps(m.arch).prepCoherent(m.kernel);
     if (plan) runMaintenance(m, phys, alloc, plan, o);
@@ -75,7 +73,7 @@ function allocNoMapping(m: Machine, dev: Device, name: string, size: number, gfp
     why: {
       fn: 'dma_direct_alloc_no_mapping',
       file: FILE,
-      rule: `DMA_ATTR_NO_KERNEL_MAPPING: zeroed pages${dev.coherent ? '' : ' whose kernel alias is cleaned (arch_dma_prep_coherent: "remove any dirty cache lines on the kernel alias")'} and no CPU mapping at all: the returned pointer is the struct page, a cookie for dma_free_attrs and dma_mmap_attrs; the device gets DMA address 0x${phys.toString(16)}`,
+      rule: `DMA_ATTR_NO_KERNEL_MAPPING: pages allocated with gfp & ~__GFP_ZERO (not zeroed: the old bytes stay)${dev.coherent ? '' : ' whose kernel alias is cleaned (arch_dma_prep_coherent: "remove any dirty cache lines on the kernel alias")'} and no CPU mapping at all: the returned pointer is the struct page, a cookie for dma_free_attrs and dma_mmap_attrs; the device gets DMA address 0x${phys.toString(16)}`,
     },
   });
   report(debugMap(m.debug, { dev: dev.name, devAddr: phys, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', paddr: phys, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: b.va, mapErr: 'n/a', step: m.step }, true), o);
