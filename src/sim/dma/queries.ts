@@ -22,7 +22,11 @@
  *   than dma_max_mapping_size.
  * - dma_need_sync: dma-direct: `!dev_is_dma_coherent(dev) ||
  *   is_swiotlb_buffer(dev, dma_to_phys(dev, dma_addr))`; behind dma-iommu
- *   true (its ops have sync callbacks).
+ *   true (its ops have sync callbacks; from 6.11 __dma_need_sync answers true
+ *   for it). From 6.11 (f406c8e4b770) dma_dev_need_sync() first checks
+ *   dev->dma_skip_sync, which would make a coherent device behind dma-iommu
+ *   answer false — but with CONFIG_DMA_API_DEBUG, which the explorer always
+ *   has, dma_dev_need_sync() is always true, so the answer does not change.
  * - dma_streaming_is_coherent: a proposal from thread 002 (Thomas
  *   Hellström, January 2019) that was never merged; answered as it would
  *   have answered, with an event saying so.
@@ -144,7 +148,7 @@ const QUERIES: OpTable = {
     let rule: string;
     if (devUsesDmaIommu(m, dev)) {
       need = true;
-      rule = 'behind dma-iommu the answer is always true: its dma_map_ops have sync callbacks (cache maintenance for a non-coherent device, bounce copies for an untrusted one)';
+      rule = 'behind dma-iommu __dma_need_sync answers true: its sync callbacks do cache maintenance for a non-coherent device and bounce copies for an untrusted one (with CONFIG_DMA_API_DEBUG, as here, dma_dev_need_sync never skips the question)';
     } else if (!dev.coherent) {
       need = true;
       rule = 'dma_direct_need_sync: the device is not coherent, so every sync does cache maintenance';
