@@ -11,8 +11,10 @@ const DOC = new URL('../docs/scenario-language.md', import.meta.url);
 const TITLES: Record<string, string> = {
   header: 'Header: the machine',
   memory: 'CPU memory and CPU access',
+  cache: 'CPU caching: flushes and memory attributes',
   streaming: 'Streaming DMA',
   coherent: 'Coherent and non-coherent allocations',
+  queries: "The DMA API's queries",
   device: 'Device side',
   iommu: 'System IOMMU used directly',
   gpu: 'Device-internal MMU (GPU)',

@@ -142,8 +142,8 @@ describe('thread lessons', () => {
   it('every thread 000…004 has a lesson, and every thread lesson says what the explorer cannot show yet where that applies', () => {
     for (let i = 0; i <= 4; i++) expect(THREAD.some((f) => f.startsWith(`thread-00${i}/`))).toBe(true);
     const caveats = THREAD.filter((f) => /Not modelled yet/.test(parsed(f).teaching.lesson!.summary ?? ''));
-    // 000 (non-snooped x86 GPUs), 001 (non-snooping x86 camera under the system DMA API), 002 (DMA API queries).
-    for (const t of ['thread-000', 'thread-001', 'thread-002']) expect(caveats.some((f) => f.startsWith(t)), t).toBe(true);
+    // 002 (TTM's user-space mappings while pages move between system memory, swap and VRAM).
+    for (const t of ['thread-002']) expect(caveats.some((f) => f.startsWith(t)), t).toBe(true);
   });
 });
 

@@ -153,7 +153,7 @@ function traceStep(m: Machine, cmd: Command, era: EraId, emit: Emit): void {
       before = { phys: es.map((e) => e.phys), dma: es.map((e) => e.dmaAddress), sizes: es.map((e) => e.dmaLength) };
     }
     if (/^dma_(unmap_(single|page)|sync_single_for_)/.test(cmd.op)) handle = argHandle(m, cmd.args[1]);
-    if (cmd.op === 'dma_free_coherent' || cmd.op === 'dma_free_noncoherent') {
+    if (/^dma_free_(coherent|noncoherent|attrs|pages)$/.test(cmd.op)) {
       handle = argHandle(m, cmd.args[3]);
       const v = cmd.args[2]?.k === 'name' ? m.names[cmd.args[2].name] : undefined;
       const b = v?.t === 'buf' ? m.buffers[v.id] : undefined;
@@ -206,28 +206,33 @@ function traceStep(m: Machine, cmd: Command, era: EraId, emit: Emit): void {
     case 'dma_sync_sg_for_device':
       emit('sync_sg', cmd, { dir: dirOf(cmd, 2), dma_addrs: before!.dma, sizes: before!.sizes }, cmd.op);
       return;
+    // dma_alloc_attrs is traced as dma_alloc (with its attrs), dma_alloc_pages as dma_alloc_noncoherent is
     case 'dma_alloc_coherent':
+    case 'dma_alloc_attrs':
+    case 'dma_alloc_pages':
     case 'dma_alloc_noncoherent': {
       const v = cmd.targets[0] ? m.names[cmd.targets[0]] : undefined;
       const b = v?.t === 'buf' && v.id >= 0 ? m.buffers[v.id] : undefined;
-      const coherent = cmd.op === 'dma_alloc_coherent';
+      const coherent = cmd.op === 'dma_alloc_coherent' || cmd.op === 'dma_alloc_attrs';
       const dir = coherent ? 'BIDIRECTIONAL' : dirOf(cmd, 2);
       if (!coherent && pre) {
         // before 6.13 dma_alloc_pages was traced as dma_map_page
         if (b) emit('map', cmd, { dir, dma_addr: o.result ?? 0, size: num(1), phys_addr: b.phys, attrs: '' }, 'dma_map_page');
         return;
       }
-      emit('alloc', cmd, { dir, dma_addr: b ? (o.result ?? 0) : 0, size: num(1), virt_addr: b ? b.va : 0, phys_addr: b ? b.phys : 0, flags: 'GFP_KERNEL', attrs: '' }, coherent ? 'dma_alloc' : 'dma_alloc_pages');
+      emit('alloc', cmd, { dir, dma_addr: b ? (o.result ?? 0) : 0, size: num(1), virt_addr: b ? b.va : 0, phys_addr: b ? b.phys : 0, flags: 'GFP_KERNEL', attrs: cmd.op === 'dma_alloc_attrs' ? attrsOf(cmd, 3) : '' }, coherent ? 'dma_alloc' : 'dma_alloc_pages');
       return;
     }
     case 'dma_free_coherent':
+    case 'dma_free_attrs':
+    case 'dma_free_pages':
     case 'dma_free_noncoherent': {
-      const coherent = cmd.op === 'dma_free_coherent';
+      const coherent = cmd.op === 'dma_free_coherent' || cmd.op === 'dma_free_attrs';
       if (!coherent && pre) {
         emit('unmap', cmd, { dir: dirOf(cmd, 4), dma_addr: handle, size: num(1), attrs: '' }, 'dma_unmap_page');
         return;
       }
-      emit('free', cmd, { dir: coherent ? 'BIDIRECTIONAL' : dirOf(cmd, 4), dma_addr: handle, size: num(1), virt_addr: cpu?.va ?? 0, phys_addr: 0, attrs: '' }, coherent ? 'dma_free' : 'dma_free_pages');
+      emit('free', cmd, { dir: coherent ? 'BIDIRECTIONAL' : dirOf(cmd, 4), dma_addr: handle, size: num(1), virt_addr: cpu?.va ?? 0, phys_addr: 0, attrs: cmd.op === 'dma_free_attrs' ? attrsOf(cmd, 4) : '' }, coherent ? 'dma_free' : 'dma_free_pages');
       return;
     }
   }

@@ -102,6 +102,9 @@ function deviceFrom(cmd: Command): DeviceConfig {
       case 'untrusted':
         dev[key] = word(value) === 'true';
         break;
+      case 'nosnoop':
+        if (word(value) === 'true') dev.nosnoop = true;
+        break;
       case 'iommu':
         dev.iommu = word(value);
         break;

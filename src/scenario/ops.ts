@@ -76,7 +76,7 @@ export interface OptionSpec {
   def?: string;
 }
 
-export type OpSection = 'header' | 'memory' | 'streaming' | 'coherent' | 'device' | 'iommu' | 'gpu' | 'cma' | 'dma-buf';
+export type OpSection = 'header' | 'memory' | 'cache' | 'streaming' | 'coherent' | 'queries' | 'device' | 'iommu' | 'gpu' | 'cma' | 'dma-buf';
 
 export interface OpSig {
   name: string;
@@ -166,6 +166,8 @@ const dir = a('dir', 'dir');
 const attrs = a('attrs', 'attrs');
 const size = a('size', 'size');
 const handle = a('h', 'handle');
+/** Per-access snooping: dev_read, dev_write, gpu_read, gpu_write. */
+const NOSNOOP: Record<string, OptionSpec> = { nosnoop: { kind: 'bool', def: 'the device\'s' } };
 
 const SIGS: OpSig[] = [
   // Header
@@ -197,6 +199,7 @@ const SIGS: OpSig[] = [
     options: {
       dma_mask: { kind: 'bits', def: '64' },
       coherent: { kind: 'bool', def: 'false' },
+      nosnoop: { kind: 'bool', def: 'false' },
       iommu: { kind: 'iommu' },
       mmu: { kind: 'bool', def: 'false' },
       bus: { kind: 'enum', values: ['platform', 'pci'], def: 'platform' },
@@ -206,7 +209,7 @@ const SIGS: OpSig[] = [
       label: { kind: 'text', def: '""' },
       dma_ops: { kind: 'enum', values: ['system', 'own'], def: 'system' },
     },
-    doc: 'A DMA-capable device: its DMA mask (bits), bus limit, coherence, IOMMU, internal MMU, bus, swiotlb policy; label= the kernel\'s name for it, shown by the views; dma_ops=own (with mmu=true): thread 001\'s rejected proposal — the DMA API returns addresses in the device\'s own MMU.',
+    doc: 'A DMA-capable device: its DMA mask (bits), bus limit, coherence, IOMMU, internal MMU, bus, swiotlb policy; nosnoop=true makes every access non-snooped (PCIe No Snoop: RAM behind the CPU cache, while the DMA API still believes the device coherent); label= the kernel\'s name for it, shown by the views; dma_ops=own (with mmu=true): thread 001\'s rejected proposal — the DMA API returns addresses in the device\'s own MMU.',
   }),
 
   // CPU memory and CPU access
@@ -330,10 +333,11 @@ const SIGS: OpSig[] = [
   // Device side
   sig('dev_read', 'device', {
     args: [dev, a('addr', 'handle'), a('len', 'size')],
+    options: NOSNOOP,
     readsBytes: true,
-    doc: "The device's DMA engine reads at a DMA address.",
+    doc: "The device's DMA engine reads at a DMA address (nosnoop= this transaction's No Snoop attribute; default: the device's).",
   }),
-  sig('dev_write', 'device', { args: [dev, a('addr', 'handle'), a('bytes', 'bytes')], doc: "The device's DMA engine writes at a DMA address." }),
+  sig('dev_write', 'device', { args: [dev, a('addr', 'handle'), a('bytes', 'bytes')], options: NOSNOOP, doc: "The device's DMA engine writes at a DMA address (nosnoop= as for dev_read)." }),
 
   // System IOMMU used directly
   sig('iommu_domain_alloc', 'iommu', { args: [a('iommu', 'iommu')], results: ['domain'], doc: 'Allocate an unmanaged IOMMU domain.' }),
@@ -360,8 +364,8 @@ const SIGS: OpSig[] = [
     doc: 'Map GPU virtual addresses to a DMA address.',
   }),
   sig('gpu_vm_unmap', 'gpu', { args: [a('vm', 'vm'), a('va', 'int'), size], doc: 'Unmap GPU virtual addresses.' }),
-  sig('gpu_read', 'gpu', { args: [a('vm', 'vm'), a('va', 'int'), a('len', 'size')], readsBytes: true, doc: 'The GPU reads through its MMU.' }),
-  sig('gpu_write', 'gpu', { args: [a('vm', 'vm'), a('va', 'int'), a('bytes', 'bytes')], doc: 'The GPU writes through its MMU.' }),
+  sig('gpu_read', 'gpu', { args: [a('vm', 'vm'), a('va', 'int'), a('len', 'size')], options: NOSNOOP, readsBytes: true, doc: 'The GPU reads through its MMU (nosnoop=true: a non-snooped access, as for an uncached or write-combined GTT mapping).' }),
+  sig('gpu_write', 'gpu', { args: [a('vm', 'vm'), a('va', 'int'), a('bytes', 'bytes')], options: NOSNOOP, doc: 'The GPU writes through its MMU (nosnoop= as for gpu_read).' }),
 
   // CMA
   sig('dma_alloc_from_contiguous', 'cma', {
@@ -411,6 +415,53 @@ const SIGS: OpSig[] = [
   sig('dma_resv_unlock', 'dma-buf', { args: [a('db', 'dmabuf')], doc: "Drop the dma-buf's reservation lock." }),
   sig('dma_buf_begin_cpu_access', 'dma-buf', { args: [a('db', 'dmabuf'), dir], yieldsInt: true, doc: 'Begin CPU access (syncs for the CPU).' }),
   sig('dma_buf_end_cpu_access', 'dma-buf', { args: [a('db', 'dmabuf'), dir], yieldsInt: true, doc: 'End CPU access (syncs for the device).' }),
+
+  // Snooping and CPU memory attributes (handlers: src/sim/arch/x86-cacheflush.ts, src/sim/mm/memattr.ts)
+  sig('clflush', 'cache', { args: [a('p', 'ptr'), a('len', 'size')], doc: 'x86 clflush_cache_range: write back and invalidate every cache line of the range (what a driver does for a non-snooping device; ENOSYS elsewhere).' }),
+  sig('wbinvd', 'cache', { doc: 'x86 wbinvd: write back and invalidate the whole CPU cache.' }),
+  sig('drm_clflush_sg', 'cache', { args: [a('sgt', 'sgt')], doc: 'drm_cache.c: clflush every page of an sg_table (x86); elsewhere "Architecture has no drm_cache.c support" and a WARN, nothing flushed.' }),
+  sig('set_memory_wc', 'cache', { args: [a('p', 'ptr'), a('npages', 'size')], yieldsInt: true, doc: "x86: make the linear map of npages pages write-combining (flushed first, as cpa_flush does); CPU accesses then bypass the cache (WC modelled as uncached). ENOSYS on other architectures." }),
+  sig('set_memory_uc', 'cache', { args: [a('p', 'ptr'), a('npages', 'size')], yieldsInt: true, doc: 'x86: make the linear map of npages pages uncached (flushed first).' }),
+  sig('set_memory_wb', 'cache', { args: [a('p', 'ptr'), a('npages', 'size')], yieldsInt: true, doc: 'x86: make those pages write-back (cached) again; no flush.' }),
+  sig('vmap', 'cache', {
+    args: [a('p', 'ptr'), a('npages', 'size')],
+    options: { prot: { kind: 'enum', values: ['cached', 'wc', 'uc'], def: 'cached' } },
+    results: ['buf'],
+    doc: 'mm/vmalloc.c vmap: a second mapping of the pages in vmalloc space, uncached with prot=uc|wc; no cache maintenance, and the cacheable linear alias stays (the mismatched-alias hazard).',
+  }),
+  sig('vunmap', 'cache', { args: [a('q', 'buf')], doc: 'Remove a vmap alias (the pages stay).' }),
+
+  // DMA allocations with attributes, pages and sg_tables (handlers: src/sim/dma/alloc-attrs.ts)
+  sig('dma_alloc_attrs', 'coherent', {
+    args: [dev, size, a('gfp', 'gfp'), attrs],
+    results: ['buf', 'handle'],
+    yieldsInt: true,
+    doc: 'dma_alloc_coherent with attributes: DMA_ATTR_NO_KERNEL_MAPPING gives no CPU mapping (the pointer is a cookie), DMA_ATTR_WRITE_COMBINE a write-combining alias.',
+  }),
+  sig('dma_free_attrs', 'coherent', { args: [dev, size, a('cpu', 'buf'), handle, attrs], doc: 'Free a dma_alloc_attrs allocation.' }),
+  sig('dma_alloc_pages', 'coherent', {
+    args: [dev, size, dir],
+    optional: [a('gfp', 'gfp')],
+    results: ['buf', 'handle'],
+    yieldsInt: true,
+    doc: 'Cacheable pages mapped for the device (5.10+): owned and synced like a streaming mapping.',
+  }),
+  sig('dma_free_pages', 'coherent', { args: [dev, size, a('page', 'buf'), handle, dir], doc: 'Free dma_alloc_pages memory.' }),
+  sig('dma_get_sgtable', 'coherent', {
+    args: [dev, a('cpu', 'buf'), handle, size],
+    results: ['sgt'],
+    yieldsInt: true,
+    doc: 'The pages behind a coherent allocation as an sg_table ("fundamentally unsafe", says kernel/dma/mapping.c).',
+  }),
+
+  // The DMA API's queries (handlers: src/sim/dma/queries.ts), each from the version that added it
+  sig('dma_need_sync', 'queries', { args: [dev, handle], results: ['int'], yieldsInt: true, doc: 'Do dma_sync_* calls do anything for this mapping? 1 or 0 (5.8+).' }),
+  sig('dma_addressing_limited', 'queries', { args: [dev], results: ['int'], yieldsInt: true, doc: 'Can the device not reach all of memory directly (so mappings may bounce)? 1 or 0 (5.1+).' }),
+  sig('dma_max_mapping_size', 'queries', { args: [dev], results: ['int'], yieldsInt: true, doc: 'The largest single mapping in bytes: 262144 when it may bounce through swiotlb, else SIZE_MAX (5.1+).' }),
+  sig('dma_opt_mapping_size', 'queries', { args: [dev], results: ['int'], yieldsInt: true, doc: 'The largest mapping that stays fast: 131072 behind dma-iommu (the IOVA caches), else as dma_max_mapping_size (6.0+).' }),
+  sig('dma_get_required_mask', 'queries', { args: [dev], results: ['int'], yieldsInt: true, doc: 'The DMA mask needed to reach all of RAM directly.' }),
+  sig('is_swiotlb_active', 'queries', { args: [dev], results: ['int'], yieldsInt: true, doc: 'Is there a swiotlb pool to bounce through? 1 or 0 (5.1+).' }),
+  sig('dma_streaming_is_coherent', 'queries', { args: [dev], results: ['int'], yieldsInt: true, doc: 'A proposal from thread 002 (January 2019), in no kernel: would streaming mappings of this device never need syncs? 1 or 0.' }),
 ];
 
 /** Every operation, by name. */

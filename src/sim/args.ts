@@ -108,3 +108,11 @@ export function kwInt(m: Machine, kwargs: ReadonlyArray<{ key: string; value: Ex
   const kv = kwargs.find((k) => k.key === key);
   return kv ? argInt(m, kv.value, key) : null;
 }
+
+/** A true/false option, or undefined when it is not given. */
+export function kwBool(kwargs: ReadonlyArray<{ key: string; value: Expr }>, key: string): boolean | undefined {
+  const kv = kwargs.find((k) => k.key === key);
+  if (!kv) return undefined;
+  if (kv.value.k === 'name' && (kv.value.name === 'true' || kv.value.name === 'false')) return kv.value.name === 'true';
+  throw new SimError(`${key}= must be true or false`, kv.value.loc);
+}

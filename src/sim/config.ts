@@ -22,6 +22,13 @@ export interface DeviceConfig {
   /** Bus limit as a bit count (0: none), the `bus_dma_limit` of the device. */
   busLimit: number;
   coherent: boolean;
+  /**
+   * Every access of the device is non-snooped (PCIe No Snoop; a GPU's
+   * uncached or write-combined GTT mappings): it reads and writes RAM behind
+   * the CPU cache, while the DMA API still believes the device coherent.
+   * `dev_read(…, nosnoop=)` and the GPU accesses override it per access.
+   */
+  nosnoop?: boolean;
   iommu: string | null;
   /** Has its own MMU (a GPU). */
   mmu: boolean;

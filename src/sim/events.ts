@@ -37,7 +37,7 @@ export type MaintOp = 'clean' | 'inval' | 'clean_inval';
 export type SimEvent =
   | { kind: 'alloc'; allocator: string; name: string; va: number; phys: number; size: number; zone: string; why: Why }
   | { kind: 'free'; allocator: string; name: string; phys: number; size: number; why: Why }
-  | { kind: 'cpu_access'; op: 'read' | 'write'; va: number; phys: number; len: number; hits: number; misses: number; uncached: boolean }
+  | { kind: 'cpu_access'; op: 'read' | 'write'; va: number; phys: number; len: number; hits: number; misses: number; uncached: boolean; memType?: 'wc' | 'uc' }
   | { kind: 'cache_fill'; line: number; set: number; way: number; why?: Why }
   | { kind: 'cache_evict'; line: number; set: number; way: number; dirty: boolean; reason: 'lru' | 'cache_evict' | 'snoop' }
   | { kind: 'cache_maint'; op: MaintOp; start: number; size: number; lines: LineAction[]; instr: string; why: Why }
@@ -47,7 +47,11 @@ export type SimEvent =
   | { kind: 'dma_map'; dev: string; api: string; addr: number; phys: number; size: number; dir: string; path: 'direct' | 'swiotlb' | 'iommu'; why: Why }
   | { kind: 'dma_unmap'; dev: string; api: string; addr: number; size: number; dir: string; why: Why }
   | { kind: 'dma_sync'; dev: string; api: string; addr: number; size: number; dir: string; forCpu: boolean; why: Why }
-  | { kind: 'dev_access'; dev: string; op: 'read' | 'write'; addr: number; phys: number; len: number; via: 'direct' | 'iommu' | 'gpu-mmu'; snooped: boolean; why: Why }
+  /**
+   * `nosnoop`: the device is one the DMA API believes coherent, but this
+   * transaction did not snoop (No Snoop, or a Non-cacheable IOMMU leaf).
+   */
+  | { kind: 'dev_access'; dev: string; op: 'read' | 'write'; addr: number; phys: number; len: number; via: 'direct' | 'iommu' | 'gpu-mmu'; snooped: boolean; nosnoop?: 'no-snoop' | 'iommu-nc'; why: Why }
   | { kind: 'finding'; rule: string; message: string; why: Why }
   | { kind: 'log'; level: 'warn' | 'err' | 'info' | 'notice'; text: string }
   | { kind: 'note'; text: string; why: Why }

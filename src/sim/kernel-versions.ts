@@ -21,7 +21,7 @@
  */
 import { KERNEL_RANGE, kernelCode, type Arch } from './config.ts';
 
-export type Subsystem = 'arch' | 'direct' | 'swiotlb' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'dma-debug' | 'cma' | 'dma-buf';
+export type Subsystem = 'arch' | 'direct' | 'swiotlb' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'dma-debug' | 'cma' | 'dma-buf' | 'dma-api';
 
 export interface Gate {
   id: string;
@@ -712,6 +712,68 @@ export const DMA_BUF_GATES = table('dma-buf', {
   },
 });
 
+// ---------------------------------------------------------------------------
+// kernel/dma/mapping.c: the DMA API's queries and allocation calls, each from
+// the release that added it (calling one on an older kernel is an error that
+// names this version and commit: the driver would not build there)
+
+export const DMA_API_GATES = table('dma-api', {
+  maxMappingSize: {
+    from: '5.1',
+    commit: '133d624b1cee',
+    subject: 'dma: Introduce dma_max_mapping_size()',
+    file: 'kernel/dma/mapping.c',
+    before: 'no dma_max_mapping_size(): a driver cannot ask how large one streaming mapping may be',
+    after: 'dma_max_mapping_size(dev): SIZE_MAX, or swiotlb_max_mapping_size() (256 KiB) when the device may bounce',
+    verified: false,
+  },
+  swiotlbActive: {
+    from: '5.1',
+    commit: '492366f7b423',
+    subject: 'swiotlb: Add is_swiotlb_active() function',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'no is_swiotlb_active(): drivers looked at swiotlb_nr_tbl()',
+    after: 'is_swiotlb_active() says whether the swiotlb pool exists (it takes the device from 5.15, for restricted DMA pools)',
+    verified: false,
+  },
+  addressingLimited: {
+    from: '5.1',
+    commit: 'b866455423e0',
+    subject: 'dma-mapping: add a dma_addressing_limited helper',
+    file: 'include/linux/dma-mapping.h',
+    before: 'no dma_addressing_limited(): a driver compares masks itself',
+    after: 'dma_addressing_limited(dev): the device cannot reach all of memory directly (its mask is below dma_get_required_mask), so streaming mappings may bounce',
+    verified: false,
+  },
+  needSync: {
+    from: '5.8',
+    commit: '3aa916250078',
+    subject: 'dma-mapping: add a dma_need_sync API',
+    file: 'kernel/dma/mapping.c',
+    before: 'no dma_need_sync(): a driver cannot ask whether dma_sync_* calls do anything for a mapping',
+    after: 'dma_need_sync(dev, addr): false only for a coherent device whose address is not a swiotlb slot (dma-direct); true behind dma-iommu',
+    verified: false,
+  },
+  allocPages: {
+    from: '5.10',
+    commit: 'efa70f2fdc84',
+    subject: 'dma-mapping: add a new dma_alloc_pages API',
+    file: 'kernel/dma/mapping.c',
+    before: 'no dma_alloc_pages()/dma_free_pages(): non-coherent DMA memory came from DMA_ATTR_NON_CONSISTENT',
+    after: 'dma_alloc_pages(dev, size, &h, dir, gfp): cacheable pages mapped for the device, owned and synced like a streaming mapping',
+    verified: false,
+  },
+  optMappingSize: {
+    from: '6.0',
+    commit: 'a229cc14f339',
+    subject: 'dma-mapping: add dma_opt_mapping_size()',
+    file: 'kernel/dma/mapping.c',
+    before: 'no dma_opt_mapping_size(): nothing tells a driver above which size mappings miss the IOVA caches',
+    after: 'dma_opt_mapping_size(dev): the IOVA rcache limit (128 KiB with 4 KiB pages) behind dma-iommu, capped by dma_max_mapping_size',
+    verified: false,
+  },
+});
+
 /** Every table, by subsystem. */
 export const GATE_TABLES: Record<Subsystem, Record<string, Gate>> = {
   arch: ARCH_GATES,
@@ -724,6 +786,7 @@ export const GATE_TABLES: Record<Subsystem, Record<string, Gate>> = {
   'dma-debug': DEBUG_GATES,
   cma: CMA_GATES,
   'dma-buf': DMA_BUF_GATES,
+  'dma-api': DMA_API_GATES,
 };
 
 export const ALL_GATES: readonly Gate[] = Object.values(GATE_TABLES).flatMap((t) => Object.values(t));

@@ -28,7 +28,7 @@ export const LINEAR_BASE = 0;
 export const VMALLOC_BASE = 0x8000_8000_0000;
 export const VMALLOC_END = 0xfbff_0000_0000;
 
-export type BufferKind = 'kmalloc' | 'pages' | 'vmalloc' | 'stack' | 'coherent' | 'noncoherent' | 'cma' | 'movable';
+export type BufferKind = 'kmalloc' | 'pages' | 'vmalloc' | 'stack' | 'coherent' | 'noncoherent' | 'cma' | 'movable' | 'vmap';
 
 export interface Buffer {
   id: number;
@@ -52,6 +52,10 @@ export interface Buffer {
   dev?: string;
   dmaAddr?: number;
   order?: number;
+  /** An uncached alias's memory type: write-combining or uncached (mm/memattr.ts). */
+  memType?: 'wc' | 'uc';
+  /** dma_alloc_attrs(…, DMA_ATTR_NO_KERNEL_MAPPING): the "CPU address" is a cookie; nothing maps it. */
+  noKernelMapping?: boolean;
 }
 
 export type Value =
@@ -150,6 +154,8 @@ export interface Machine {
   dmaBufAttachments: DmaBufAttachment[];
   /** Devices whose internal MMU sits behind their own dma_map_ops (thread 001's proposal, hw/device-dma-ops.ts). */
   ownDmaOps: OwnDmaOps[];
+  /** Linear-map caching attribute by page frame, as x86 set_memory_wc/uc left it (absent: write-back). */
+  memattr: Map<number, 'wc' | 'uc'>;
 }
 
 function deviceFor(cfg: DeviceConfig, arch: Arch, kernel: number): Device {
@@ -213,6 +219,7 @@ export function createMachine(config: MachineConfig): Machine {
     dmaBufs: [],
     dmaBufAttachments: [],
     ownDmaOps: [],
+    memattr: new Map(),
   };
 }
 

@@ -15,6 +15,7 @@ import { cmaView, type CmaView } from './dma/contiguous-ops.ts';
 import { gpuVmViews, type GpuVmView } from './hw/gpu-mmu.ts';
 import { dmaBufViews, type DmaBufView } from './dma-buf/dma-buf.ts';
 import { iommuDomains, iommuPeek, type IommuDomainView } from './iommu/iommu.ts';
+import { snoopOf } from './hw/device.ts';
 import { ptEntries, type PtEntryView } from './iommu/io-pgtable.ts';
 import { iotlbEntries, type IotlbEntryView } from './iommu/iotlb.ts';
 import { iovaRanges, type IovaRange } from './iommu/iova.ts';
@@ -31,6 +32,13 @@ export interface BufferInfo {
   pieces: Array<{ phys: number; len: number; at: number }>;
   live: boolean;
   uncached: boolean;
+  /**
+   * How the CPU maps it when not write-back: an uncached alias's type, or the
+   * linear map's attribute x86 set_memory_wc/uc gave (some or all) of its pages.
+   */
+  memType?: 'wc' | 'uc';
+  /** DMA_ATTR_NO_KERNEL_MAPPING: the CPU has no mapping. */
+  noKernelMapping?: boolean;
   dev?: string;
   dmaAddr?: number;
   step: number;
@@ -83,7 +91,7 @@ export interface MachineSnapshot {
   mappings: MapRecord[];
   swiotlb: { start: number; end: number; nslabs: number; used: number; index: number; runs: Array<{ index: number; nslots: number; orig: number }> } | null;
   debug: { entries: DebugEntry[]; cachelines: Array<{ line: number; mappings: number }> };
-  devices: Array<{ name: string; maskBits: number; coherent: boolean; iommu: string | null; driverBound: boolean; maxSegSize: number }>;
+  devices: Array<{ name: string; maskBits: number; coherent: boolean; nosnoop: boolean; iommu: string | null; driverBound: boolean; maxSegSize: number }>;
   iommu: IommuDomainDetail[];
   cma: CmaView | null;
   gpuVms: GpuVmView[];
@@ -117,6 +125,16 @@ export function bufferInfo(m: Machine, b: Buffer): BufferInfo {
   };
   if (b.dev !== undefined) info.dev = b.dev;
   if (b.dmaAddr !== undefined) info.dmaAddr = b.dmaAddr;
+  if (b.uncached) info.memType = b.memType ?? 'uc';
+  else if (m.memattr.size) {
+    for (const p of info.pieces) {
+      for (let a = p.phys - (p.phys % 4096); a < p.phys + p.len; a += 4096) {
+        const t = m.memattr.get(a / 4096);
+        if (t) info.memType = t;
+      }
+    }
+  }
+  if (b.noKernelMapping) info.noKernelMapping = true;
   return info;
 }
 
@@ -146,7 +164,7 @@ export function snapshot(m: Machine): MachineSnapshot {
     mappings: [...allMappings(m)].map((r) => ({ ...r })),
     swiotlb: p ? { start: p.start, end: p.end, nslabs: p.nslabs, used: p.used, index: p.index, runs: swiotlbRuns(p) } : null,
     debug: { entries: debugLiveEntries(m.debug), cachelines: debugActiveCachelines(m.debug) },
-    devices: Object.values(m.devices).map((d) => ({ name: d.name, maskBits: d.maskBits, coherent: d.coherent, iommu: d.cfg.iommu, driverBound: d.driverBound, maxSegSize: d.maxSegSize })),
+    devices: Object.values(m.devices).map((d) => ({ name: d.name, maskBits: d.maskBits, coherent: d.coherent, nosnoop: !!d.cfg.nosnoop, iommu: d.cfg.iommu, driverBound: d.driverBound, maxSegSize: d.maxSegSize })),
     iommu: iommuDetail(m),
     cma: m.layout.cmaSize ? cmaView(m) : null,
     gpuVms: gpuVmViews(m),
@@ -235,10 +253,16 @@ export function bytesThreeWays(m: Machine, bufferName: string, offset = 0, len?:
     // when it has one (the IOTLB is peeked, not filled), else the bounce slot or
     // the buffer itself
     const chunks = iommuPeek(m, dev, r.addr + (from - bufStart), to - from) ?? [{ phys: (r.tlbAddr >= 0 ? r.tlbAddr : r.phys) + (from - bufStart), len: to - from, at: 0 }];
-    for (const ch of chunks) peekDevice(m, ch.phys, ch.len, dev.coherent, bytes, from - offset + ch.at);
+    let snoops = chunks.length > 0;
+    for (const ch of chunks) {
+      const sn = snoopOf(m, dev, ch).snoop;
+      snoops &&= sn;
+      peekDevice(m, ch.phys, ch.len, sn, bytes, from - offset + ch.at);
+    }
+    const how = snoops ? ', snooping the CPU cache' : dev.coherent && dev.cfg.nosnoop ? ', non-snooped (No Snoop): RAM only' : dev.coherent ? ', through a non-cacheable IOMMU leaf: RAM only' : ', RAM only';
     devices.push({
       who: r.dev,
-      via: `${r.tlbAddr >= 0 ? `swiotlb slot 0x${r.tlbAddr.toString(16)}` : `DMA address 0x${r.addr.toString(16)}`}${dev.cfg.iommu ? ` through ${dev.cfg.iommu}` : ''}${dev.coherent ? ', snooping the CPU cache' : ', RAM only'}`,
+      via: `${r.tlbAddr >= 0 ? `swiotlb slot 0x${r.tlbAddr.toString(16)}` : `DMA address 0x${r.addr.toString(16)}`}${dev.cfg.iommu ? ` through ${dev.cfg.iommu}` : ''}${how}`,
       bytes,
     });
   }

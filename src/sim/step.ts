@@ -6,7 +6,7 @@
  */
 import type { Command } from './command.ts';
 import { emptyOutcome, type StepOutcome } from './outcome.ts';
-import { SimError, argAttrs, argBytes, argDev, argDir, argFlags, argHandle, argInt, argPtr, argSgt, kwInt } from './args.ts';
+import { SimError, argAttrs, argBytes, argDev, argDir, argFlags, argHandle, argInt, argPtr, argSgt, kwBool, kwInt } from './args.ts';
 import type { Buffer, Machine, SgEntry } from './machine.ts';
 import type { Handler, OpTable } from './handler.ts';
 import { IOMMU_OPS } from './iommu/ops.ts';
@@ -14,6 +14,10 @@ import { GPU_OPS } from './hw/gpu-ops.ts';
 import { CMA_OPS } from './dma/contiguous-ops.ts';
 import { DMABUF_OPS } from './dma-buf/ops.ts';
 import { ARM_IOMMU_OPS } from './arch/arm-dma-iommu.ts';
+import { X86_CACHEFLUSH_OPS } from './arch/x86-cacheflush.ts';
+import { MEMATTR_OPS } from './mm/memattr.ts';
+import { DMA_QUERY_OPS } from './dma/queries.ts';
+import { DMA_ALLOC_ATTRS_OPS } from './dma/alloc-attrs.ts';
 import { allocPages, cacheEvictBuffer, cpuMemset, cpuRead, cpuWrite, freeBuffer, kmalloc, physOf, prefetchBuffer, stackBuffer, vmalloc } from './mm/buffers.ts';
 import { DMA_MAPPING_ERROR, dmaMapPage, dmaMapSg, dmaMapSingle, dmaMappingError, dmaSetMask, dmaSync, dmaSyncSg, dmaUnmap, dmaUnmapSg, releaseDriver } from './dma/mapping.ts';
 import { dmaAllocCoherent, dmaAllocNoncoherent, dmaFreeCoherent, dmaFreeNoncoherent } from './dma/coherent.ts';
@@ -227,10 +231,11 @@ const CORE_OPS: OpTable = {
     const cpu = argPtr(m, c.args[2]).buf;
     dmaFreeNoncoherent(m, dev, argInt(m, c.args[1], 'a size'), cpu, argHandle(m, c.args[3]), argDir(c.args[4]), o);
   },
+  // nosnoop=: this one transaction's No Snoop attribute (default: the device's)
   dev_read: (m, c, o) => {
-    devRead(m, argDev(m, c.args[0]), argHandle(m, c.args[1]), argInt(m, c.args[2], 'a length'), o);
+    devRead(m, argDev(m, c.args[0]), argHandle(m, c.args[1]), argInt(m, c.args[2], 'a length'), o, kwBool(c.kwargs, 'nosnoop'));
   },
-  dev_write: (m, c, o) => devWrite(m, argDev(m, c.args[0]), argHandle(m, c.args[1]), argBytes(c.args[2]), o),
+  dev_write: (m, c, o) => devWrite(m, argDev(m, c.args[0]), argHandle(m, c.args[1]), argBytes(c.args[2]), o, kwBool(c.kwargs, 'nosnoop')),
 };
 
 /** The explorer's ownership check for CPU loads and stores (not a kernel log). */
@@ -246,7 +251,7 @@ function cpuTouch(m: Machine, bufId: number, off: number, len: number, write: bo
   }
 }
 
-const OPS: OpTable = { ...CORE_OPS, ...IOMMU_OPS, ...GPU_OPS, ...CMA_OPS, ...DMABUF_OPS, ...ARM_IOMMU_OPS };
+const OPS: OpTable = { ...CORE_OPS, ...IOMMU_OPS, ...GPU_OPS, ...CMA_OPS, ...DMABUF_OPS, ...X86_CACHEFLUSH_OPS, ...MEMATTR_OPS, ...DMA_QUERY_OPS, ...DMA_ALLOC_ATTRS_OPS, ...ARM_IOMMU_OPS };
 
 export const SUPPORTED_OPS: readonly string[] = Object.keys(OPS);
 

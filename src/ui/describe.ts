@@ -35,7 +35,7 @@ export function describeEvent(e: SimEvent): string {
       return `${e.allocator} freed "${e.name}": ${size(e.size)} at phys ${hex(e.phys)}.`;
     case 'cpu_access':
       return `CPU ${e.op} of ${size(e.len)} at va ${hex(e.va)} (phys ${hex(e.phys)})${
-        e.uncached ? ', uncached' : `: ${plural(e.hits, 'cache hit')}, ${plural(e.misses, 'miss', 'misses')}`
+        e.uncached ? (e.memType === 'wc' ? ', write-combined (modelled as uncached)' : ', uncached') : `: ${plural(e.hits, 'cache hit')}, ${plural(e.misses, 'miss', 'misses')}`
       }.`;
     case 'cache_fill':
       return `Cache line ${hex(e.line)} filled from RAM (set ${e.set}, way ${e.way}).`;
@@ -62,7 +62,7 @@ export function describeEvent(e: SimEvent): string {
     case 'dma_sync':
       return `${e.api}: ${hex(e.addr)}, ${size(e.size)}, ${e.dir}; ownership goes to the ${e.forCpu ? 'CPU' : 'device'}.`;
     case 'dev_access':
-      return `${e.dev} DMA ${e.op} of ${size(e.len)} at ${hex(e.addr)} → phys ${hex(e.phys)} (${e.via}${e.snooped ? ', snooping the CPU cache' : ', RAM only, caches not snooped'}).`;
+      return `${e.dev} DMA ${e.op} of ${size(e.len)} at ${hex(e.addr)} → phys ${hex(e.phys)} (${e.via}${e.snooped ? ', snooping the CPU cache' : e.nosnoop === 'no-snoop' ? ', non-snooped (No Snoop) although the DMA API believes the device coherent: RAM only' : e.nosnoop === 'iommu-nc' ? ', through a Non-cacheable IOMMU leaf (no IOMMU_CACHE): RAM only' : ', RAM only, caches not snooped'}).`;
     case 'finding':
       return `dma-debug [${e.rule}]: ${e.message}`;
     case 'log':
@@ -192,4 +192,26 @@ export const OP_DOCS: Record<string, string> = {
   dma_resv_unlock: 'Releases the reservation lock.',
   dma_buf_begin_cpu_access: 'The CPU is about to access the dma-buf: the exporter syncs for the CPU.',
   dma_buf_end_cpu_access: 'The CPU is done: the exporter syncs for the device.',
+  // snooping and CPU memory attributes
+  clflush: 'x86 clflush_cache_range: writes back and invalidates every cache line of the range — the driver’s own flush for a device that does not snoop (the DMA API thinks it does).',
+  wbinvd: 'x86 wbinvd: writes back and invalidates the whole CPU cache.',
+  drm_clflush_sg: 'drm_cache.c: clflush every page of an sg_table on x86; on other architectures it only complains (“Architecture has no drm_cache.c support”).',
+  set_memory_wc: 'x86: the linear mapping of those pages becomes write-combining (flushed first); CPU accesses then bypass the cache.',
+  set_memory_uc: 'x86: the linear mapping of those pages becomes uncached (flushed first).',
+  set_memory_wb: 'x86: those pages become cached (write-back) again.',
+  vmap: 'Maps the pages a second time in vmalloc space (uncached with prot=uc or wc); the cacheable linear alias stays, which is the mismatched-alias hazard.',
+  vunmap: 'Removes a vmap alias; the pages stay.',
+  dma_alloc_attrs: 'dma_alloc_coherent with attributes: DMA_ATTR_NO_KERNEL_MAPPING returns no CPU mapping at all (a cookie).',
+  dma_free_attrs: 'Frees a dma_alloc_attrs allocation.',
+  dma_alloc_pages: 'Cacheable pages mapped for the device; the driver syncs them like a streaming mapping.',
+  dma_free_pages: 'Frees dma_alloc_pages memory.',
+  dma_get_sgtable: 'The pages behind a coherent allocation as an sg_table (to share them, e.g. through dma-buf).',
+  // the DMA API's queries
+  dma_need_sync: 'Asks whether dma_sync_* calls do anything for this mapping (1 or 0).',
+  dma_addressing_limited: 'Asks whether the device cannot reach all of memory directly, so mappings may bounce (1 or 0).',
+  dma_max_mapping_size: 'Asks how large one mapping may be: 256 KiB when it may bounce through swiotlb.',
+  dma_opt_mapping_size: 'Asks how large a mapping may be and stay fast (the IOMMU’s IOVA caches).',
+  dma_get_required_mask: 'Asks which DMA mask reaches all of RAM directly.',
+  is_swiotlb_active: 'Asks whether there is a swiotlb pool to bounce through (1 or 0).',
+  dma_streaming_is_coherent: 'A proposal from thread 002 that no kernel has: would streaming mappings of this device never need syncs? (1 or 0).',
 };

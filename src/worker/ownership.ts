@@ -33,7 +33,9 @@ function byKey(m: Machine, k: string) {
 }
 
 // dma_free_* may free one buffer and untrack another (a mismatched cpu/handle pair): rescan
-const RESCAN_OPS = /^(dma_buf|iommu|arm_iommu|gpu|device_release|dma_alloc_from|dma_release_from|dma_free_|pin_pages|unpin_pages|alloc_movable|free_movable|sg_table)/;
+// dma_alloc_attrs, dma_alloc_pages and dma_get_sgtable make buffers and mappings outside the single-mapping path;
+// vunmap ends an alias without a free event
+const RESCAN_OPS = /^(dma_buf|iommu|arm_iommu|gpu|device_release|dma_alloc_from|dma_alloc_attrs|dma_alloc_pages|dma_get_sgtable|vunmap|dma_release_from|dma_free_|pin_pages|unpin_pages|alloc_movable|free_movable|sg_table)/;
 
 export class OwnershipTracker {
   private keyBuf = new Map<string, number>();
@@ -194,6 +196,7 @@ export class OwnershipTracker {
     this.physBuf.clear();
     for (let id = 0; id < this.seen; id++) {
       const b = m.buffers[id]!;
+      if (!b.live && this.cur[id] !== OWN_NONE) dirty.push(id);
       if (b.live) {
         const at = b.phys >= 0 ? b.phys : (b.pages[0] ?? -1);
         if (at >= 0) this.physBuf.set(at, id);

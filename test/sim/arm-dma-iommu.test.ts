@@ -174,3 +174,22 @@ hb = dma_map_single(gpu, b, 4096, DMA_TO_DEVICE)
     expect(at(r, 'hb =').result).toBe('0x0');
   });
 });
+
+describe('arm32 IOMMU mapping of a coherent device', () => {
+  // arch/arm/mm/dma-mapping.c: __dma_info_to_prot() sets IOMMU_READ/WRITE (and PRIV), never IOMMU_CACHE,
+  // and arm_coherent_iommu_map_page() does no cache maintenance; drivers/iommu/io-pgtable-arm.c turns a
+  // prot without IOMMU_CACHE into a non-cacheable attribute. So the device reads RAM, not the CPU's dirty line.
+  it('reads RAM behind a dirty line: no IOMMU_CACHE from __dma_info_to_prot, no maintenance for coherent ops', () => {
+    const text = `machine(arch=arm)
+iommu(smmu, mode=strict)
+device(d, iommu=smmu, coherent=true)
+b0 = kmalloc(64, GFP_KERNEL)
+memset(b0, 1, 64)
+h0 = dma_map_single(d, b0, 64, DMA_TO_DEVICE)
+dev_read(d, h0, 1)
+`;
+    expect(at(run(text), 'dev_read').data!.hex).toBe('00');
+    // arm64's dma-iommu: dma_info_to_prot() adds IOMMU_CACHE for a coherent device, which then snoops.
+    expect(at(run(text.replace('arch=arm', 'arch=arm64')), 'dev_read').data!.hex).toBe('01');
+  });
+});

@@ -448,7 +448,12 @@ describe('dma-iommu properties', () => {
       mode: fc.constantFrom('strict', 'lazy', 'passthrough'),
       dev: fc.constantFrom('bus=pci', 'bus=pci, untrusted=true', 'dma_mask=32', 'coherent=true'),
       sizes: fc.array(fc.integer({ min: 1, max: 9000 }), { minLength: 1, maxLength: 3 }),
-    });
+    })
+      // Not arm with a coherent device: arm32's own IOMMU glue (arch/arm/mm/dma-mapping.c) builds its prot with
+      // __dma_info_to_prot(), which never sets IOMMU_CACHE, so io-pgtable-arm maps the pages non-cacheable while
+      // arm_coherent_iommu_ops skip the cache maintenance: the device reads RAM behind dirty lines
+      // (test/sim/arm-dma-iommu.test.ts states that case on its own).
+      .filter((c) => !(c.arch === 'arm' && c.dev === 'coherent=true'));
     const xferArb = (n: number) =>
       fc.record({
         buf: fc.integer({ min: 0, max: n - 1 }),

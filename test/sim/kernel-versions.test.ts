@@ -4,7 +4,7 @@
 // (the gate's commit and both behaviours are in the table and in the test
 // name). The last test checks that no gate is left without its boundary test.
 import { describe, expect, it } from 'vitest';
-import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
+import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
 import { prepareScenario, runScenario, runStep } from '../../src/scenario/run.ts';
 import { createMachine } from '../../src/sim/machine.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
@@ -385,7 +385,7 @@ dev_read(gpu, 0x40000000, 5)
       expect(at(after, 'iommu_unmap').warnings).toEqual(['Unmap of a partial large IOPTE is not allowed']);
       expect(text(after, 'dev_read(gpu, 0x40000000')).toBe('block');
     },
-    UNMANAGED + `iommu_map(dom, 0x40000000, big, 2M, IOMMU_READ)
+    UNMANAGED + `iommu_map(dom, 0x40000000, big, 2M, IOMMU_READ | IOMMU_CACHE)
 iommu_unmap(dom, 0x40000000, 4096)
 dev_read(gpu, 0x40000000, 5)
 dev_read(gpu, 0x40001000, 5)
@@ -944,6 +944,48 @@ describe('arm-smmu gates', () => {
     },
     SMMU_FAULT,
   );
+});
+
+// ---------------------------------------------------------------------------
+// kernel/dma/mapping.c: each query exists from the release that added it;
+// before, the step fails with ENOSYS naming that version and commit.
+
+/** A 32-bit device on an 8 GiB x86 machine with swiotlb, behind no IOMMU. */
+const QUERY_MACHINE = `machine(arch=x86, ram=8G)
+device(nic, dma_mask=32)
+buf = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, buf, 4096, DMA_TO_DEVICE)
+`;
+
+function absentThenPresent(g: Gate, fn: string, call: string, after: (s: StepJson) => void): void {
+  boundary(
+    g,
+    `${fn}() is missing before (ENOSYS naming ${g.from}), answers after`,
+    ({ before, after: aft }) => {
+      const b = at(before, call);
+      expect(b.error).toBe('ENOSYS');
+      expect(b.observations.join(' ')).toContain(`added in ${g.from}`);
+      expect(b.observations.join(' ')).toContain(g.commit!);
+      expect(at(aft, call).error).toBeNull();
+      after(at(aft, call));
+    },
+    `${QUERY_MACHINE}${call}\n`,
+  );
+}
+
+describe('DMA API query gates', () => {
+  // dma_direct_max_mapping_size (kernel/dma/direct.c): a 32-bit device on 8 GiB is addressing-limited and swiotlb is active
+  absentThenPresent(DMA_API_GATES.maxMappingSize, 'dma_max_mapping_size', 'dma_max_mapping_size(nic)', (s) => expect(s.result).toBe(262144));
+  // is_swiotlb_active (kernel/dma/swiotlb.c): the default pool exists
+  absentThenPresent(DMA_API_GATES.swiotlbActive, 'is_swiotlb_active', 'is_swiotlb_active(nic)', (s) => expect(s.result).toBe(1));
+  // dma_addressing_limited (include/linux/dma-mapping.h): mask 0xffffffff < required mask 0x1ffffffff
+  absentThenPresent(DMA_API_GATES.addressingLimited, 'dma_addressing_limited', 'dma_addressing_limited(nic)', (s) => expect(s.result).toBe(1));
+  // dma_need_sync → dma_direct_need_sync: the page sits above 4 GiB, so the handle is a swiotlb slot
+  absentThenPresent(DMA_API_GATES.needSync, 'dma_need_sync', 'dma_need_sync(nic, h)', (s) => expect(s.result).toBe(1));
+  // dma_opt_mapping_size without an IOMMU: min(SIZE_MAX, dma_max_mapping_size) = 256 KiB here
+  absentThenPresent(DMA_API_GATES.optMappingSize, 'dma_opt_mapping_size', 'dma_opt_mapping_size(nic)', (s) => expect(s.result).toBe(262144));
+  // dma_alloc_pages (kernel/dma/mapping.c, efa70f2fdc84): cacheable pages mapped for the device
+  absentThenPresent(DMA_API_GATES.allocPages, 'dma_alloc_pages', 'page, ph = dma_alloc_pages(nic, 4096, DMA_FROM_DEVICE)', (s) => expect(s.events.some((e) => e.kind === 'alloc' && e.allocator === 'dma_alloc_pages')).toBe(true));
 });
 
 // ---------------------------------------------------------------------------

@@ -32,6 +32,11 @@ export interface DmaChunk {
   len: number;
   /** Offset of this chunk within the access. */
   at: number;
+  /**
+   * Behind a paging IOMMU domain: the leaf carries IOMMU_CACHE (io-pgtable-arm
+   * made it cacheable and inner shareable). Absent when nothing translated.
+   */
+  cache?: boolean;
 }
 
 /**
@@ -101,22 +106,79 @@ function dirtyDiffers(m: Machine, phys: number, len: number, ramBytes: Uint8Arra
   return n;
 }
 
-export function devRead(m: Machine, dev: Device, addr: number, len: number, o: StepOutcome): Uint8Array | null {
+/** How one transaction of a device meets the CPU cache, and why. */
+export interface Snoop {
+  snoop: boolean;
+  /** A coherent device's transaction that did not snoop, and why. */
+  bypass?: 'no-snoop' | 'iommu-nc';
+  why: { fn: string; file: string; rule: string };
+}
+
+/**
+ * Does this transaction snoop the CPU cache? Snooping is a property of each
+ * access, not only of the device:
+ * - a device the DMA API treats as non-coherent never snoops;
+ * - a non-snooped transaction (`nosnoop`: PCIe No Snoop, a GPU's uncached or
+ *   write-combined GTT mapping) goes to RAM behind the cache, although
+ *   dev_is_dma_coherent() says the device is coherent — on x86 it is
+ *   hard-wired true, so the DMA API does no cache maintenance for it;
+ * - behind an io-pgtable-arm translation the leaf's memory attribute decides:
+ *   arm_lpae_prot_to_pte() makes an IOMMU_CACHE leaf cacheable and inner
+ *   shareable (MAIR index CACHE, SH_IS) and any other leaf Non-cacheable
+ *   (index NC, SH_OS), which does not snoop. On x86 the IOMMU does not change
+ *   snooping (VT-d snoops unless the transaction says No Snoop; IOMMU_CACHE
+ *   only forces snooping where the domain enforces cache coherency, which
+ *   DMA API domains do not).
+ */
+export function snoopOf(m: Machine, dev: Device, ch: { cache?: boolean }, nosnoop?: boolean): Snoop {
+  if (!dev.coherent) return { snoop: false, why: { fn: 'dev_is_dma_coherent', file: WHY_FILE, rule: 'non-coherent device: it reaches RAM only and never sees the CPU cache' } };
+  if (nosnoop ?? dev.cfg.nosnoop ?? false) {
+    const believes = m.arch === 'x86' ? 'dev_is_dma_coherent() is hard-wired true on x86' : 'dev_is_dma_coherent() is true for this device';
+    return {
+      snoop: false,
+      bypass: 'no-snoop',
+      why: {
+        fn: 'dev_is_dma_coherent',
+        file: WHY_FILE,
+        rule: `a non-snooped transaction (PCIe No Snoop, as GPUs issue for uncached or write-combined mappings): it reaches RAM behind the CPU cache. The DMA API believes the device coherent (${believes}), so it did no cache maintenance: the driver must flush (clflush_cache_range, drm_clflush_sg, wbinvd)`,
+      },
+    };
+  }
+  if (ch.cache === false && m.arch !== 'x86') {
+    return {
+      snoop: false,
+      bypass: 'iommu-nc',
+      why: {
+        fn: 'arm_lpae_prot_to_pte',
+        file: 'drivers/iommu/io-pgtable-arm.c',
+        rule: 'the IOMMU leaf has no IOMMU_CACHE: io-pgtable-arm gave it the Non-cacheable, outer-shareable attribute, so the transaction does not snoop even though the device could. dma_info_to_prot() sets IOMMU_CACHE only for coherent devices; a driver calling iommu_map() chooses for itself, and the IOMMU API does no cache maintenance',
+      },
+    };
+  }
+  const via = ch.cache ? ' (the IOMMU leaf has IOMMU_CACHE: cacheable, inner shareable)' : '';
+  return { snoop: true, why: { fn: 'dev_is_dma_coherent', file: WHY_FILE, rule: `coherent device: the interconnect snoops the CPU cache${via}` } };
+}
+
+export function devRead(m: Machine, dev: Device, addr: number, len: number, o: StepOutcome, nosnoop?: boolean): Uint8Array | null {
   const chunks = dmaChunks(m, dev, addr, len, false, o);
   if (!chunks) return null;
   ownership(m, dev, addr, len, false, o);
   const out = new Uint8Array(len);
   let snooped = 0;
   let stale = 0;
+  let decision: Snoop | null = null;
   for (const ch of chunks) {
     const piece = out.subarray(ch.at, ch.at + ch.len);
-    if (dev.coherent) snooped += snoopRead(m.cache, m.ram, ch.phys, ch.len, piece);
+    const d = snoopOf(m, dev, ch, nosnoop);
+    if (!decision || (decision.snoop && !d.snoop)) decision = d;
+    if (d.snoop) snooped += snoopRead(m.cache, m.ram, ch.phys, ch.len, piece);
     else {
       ramRead(m.ram, ch.phys, ch.len, piece);
       stale += dirtyDiffers(m, ch.phys, ch.len, piece);
     }
   }
   if (stale) o.observations.push(`stale read: ${dev.name} read ${stale} byte(s) from RAM that the CPU's dirty cache lines hold newer values for (nothing cleaned them to RAM)`);
+  const d = decision!;
   o.events.push({
     kind: 'dev_access',
     dev: dev.name,
@@ -125,26 +187,26 @@ export function devRead(m: Machine, dev: Device, addr: number, len: number, o: S
     phys: chunks[0]!.phys,
     len,
     via: dev.cfg.dmaOps === 'own' ? 'gpu-mmu' : translatingDomain(m, dev) ? 'iommu' : 'direct',
-    snooped: dev.coherent,
-    why: {
-      fn: 'dev_is_dma_coherent',
-      file: WHY_FILE,
-      rule: dev.coherent ? `coherent device: the interconnect snoops the CPU cache${snooped ? ` (${snooped} dirty line(s) supplied their bytes)` : ''}` : 'non-coherent device: it reads RAM and never sees the CPU cache',
-    },
+    snooped: d.snoop,
+    ...(d.bypass ? { nosnoop: d.bypass } : {}),
+    why: { ...d.why, rule: d.snoop && snooped ? `${d.why.rule} (${snooped} dirty line(s) supplied their bytes)` : d.why.rule },
   });
   o.data = out;
   return out;
 }
 
-export function devWrite(m: Machine, dev: Device, addr: number, data: Uint8Array, o: StepOutcome): void {
+export function devWrite(m: Machine, dev: Device, addr: number, data: Uint8Array, o: StepOutcome, nosnoop?: boolean): void {
   const chunks = dmaChunks(m, dev, addr, data.length, true, o);
   if (!chunks) return;
   ownership(m, dev, addr, data.length, true, o);
   let dirty = 0;
   let clean = 0;
+  let decision: Snoop | null = null;
   for (const ch of chunks) {
     const piece = data.subarray(ch.at, ch.at + ch.len);
-    if (dev.coherent) {
+    const d = snoopOf(m, dev, ch, nosnoop);
+    if (!decision || (decision.snoop && !d.snoop)) decision = d;
+    if (d.snoop) {
       snoopWrite(m.cache, m.ram, ch.phys, piece, o.events);
       continue;
     }
@@ -159,8 +221,9 @@ export function devWrite(m: Machine, dev: Device, addr: number, data: Uint8Array
   if (dirty) o.observations.push(`${dirty} dirty CPU cache line(s) cover bytes the device just wrote: if they are written back (eviction or a clean) they overwrite the device's data`);
   if (clean) {
     // expected while the device owns the buffer; the sync or unmap will invalidate them
-    o.events.push({ kind: 'note', text: `${clean} clean line(s) now stale`, why: { fn: 'arch_sync_dma_for_cpu', file: 'include/linux/dma-map-ops.h', rule: `${clean} clean CPU cache line(s) still hold the old bytes: until dma_sync_*_for_cpu or unmap invalidates them, a CPU read would return stale data` } });
+    o.events.push({ kind: 'note', text: `${clean} clean line(s) now stale`, why: { fn: 'arch_sync_dma_for_cpu', file: 'include/linux/dma-map-ops.h', rule: `${clean} clean CPU cache line(s) still hold the old bytes: until dma_sync_*_for_cpu or unmap invalidates them${dev.coherent ? ' (or, on a device the DMA API believes coherent, the driver flushes them itself)' : ''}, a CPU read would return stale data` } });
   }
+  const d = decision!;
   o.events.push({
     kind: 'dev_access',
     dev: dev.name,
@@ -169,11 +232,8 @@ export function devWrite(m: Machine, dev: Device, addr: number, data: Uint8Array
     phys: chunks[0]!.phys,
     len: data.length,
     via: dev.cfg.dmaOps === 'own' ? 'gpu-mmu' : translatingDomain(m, dev) ? 'iommu' : 'direct',
-    snooped: dev.coherent,
-    why: {
-      fn: 'dev_is_dma_coherent',
-      file: WHY_FILE,
-      rule: dev.coherent ? 'coherent device: dirty lines are written back first, then the write lands in RAM and the CPU copies are invalidated' : 'non-coherent device: the write lands in RAM; the CPU cache is not told',
-    },
+    snooped: d.snoop,
+    ...(d.bypass ? { nosnoop: d.bypass } : {}),
+    why: d.snoop ? { ...d.why, rule: `${d.why.rule}: dirty lines are written back first, then the write lands in RAM and the CPU copies are invalidated` } : { ...d.why, rule: `${d.why.rule}. The write lands in RAM; the CPU cache is not told` },
   });
 }

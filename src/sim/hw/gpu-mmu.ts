@@ -250,13 +250,13 @@ function stage2Fault(vm: GpuVm, va: number, p: Piece, o: StepOutcome): void {
 }
 
 /** `gpu_read(vm, va, len)`: both stages; the bytes, or null with o.error = FAULT. */
-export function gpuRead(m: Machine, vm: GpuVm, va: number, len: number, o: StepOutcome): Uint8Array | null {
+export function gpuRead(m: Machine, vm: GpuVm, va: number, len: number, o: StepOutcome, nosnoop?: boolean): Uint8Array | null {
   const dev = m.devices[vm.dev]!;
   const pieces = stage1(vm, va, len, false, o);
   if (!pieces) return null;
   const out = new Uint8Array(len);
   for (const p of pieces) {
-    const got = devRead(m, dev, p.dma, p.len, o);
+    const got = devRead(m, dev, p.dma, p.len, o, nosnoop);
     if (!got) {
       stage2Fault(vm, va, p, o);
       o.data = null;
@@ -269,12 +269,12 @@ export function gpuRead(m: Machine, vm: GpuVm, va: number, len: number, o: StepO
 }
 
 /** `gpu_write(vm, va, bytes)`: both stages; false with o.error = FAULT. */
-export function gpuWrite(m: Machine, vm: GpuVm, va: number, data: Uint8Array, o: StepOutcome): boolean {
+export function gpuWrite(m: Machine, vm: GpuVm, va: number, data: Uint8Array, o: StepOutcome, nosnoop?: boolean): boolean {
   const dev = m.devices[vm.dev]!;
   const pieces = stage1(vm, va, data.length, true, o);
   if (!pieces) return false;
   for (const p of pieces) {
-    devWrite(m, dev, p.dma, data.subarray(p.at, p.at + p.len), o);
+    devWrite(m, dev, p.dma, data.subarray(p.at, p.at + p.len), o, nosnoop);
     if (o.error === 'FAULT') {
       stage2Fault(vm, va, p, o);
       return false;

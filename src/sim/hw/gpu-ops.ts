@@ -6,7 +6,7 @@
 import type { Expr } from '../command.ts';
 import type { Handler, OpTable } from '../handler.ts';
 import type { Machine } from '../machine.ts';
-import { SimError, argBytes, argDev, argHandle, argInt, argName } from '../args.ts';
+import { SimError, argBytes, argDev, argHandle, argInt, argName, kwBool } from '../args.ts';
 import { gpuRead, gpuVmCreate, gpuVmMap, gpuVmUnmap, gpuWrite, type GpuVm } from './gpu-mmu.ts';
 
 /** A GPU VM by the name gpu_vm_create bound. */
@@ -40,9 +40,9 @@ export const GPU_OPS: OpTable = {
     gpuVmUnmap(m, argVm(m, c.args[0]), argInt(m, c.args[1], 'a GPU VA'), argInt(m, c.args[2], 'a size'), o);
   },
   gpu_read: (m, c, o) => {
-    gpuRead(m, argVm(m, c.args[0]), argInt(m, c.args[1], 'a GPU VA'), argInt(m, c.args[2], 'a length'), o);
+    gpuRead(m, argVm(m, c.args[0]), argInt(m, c.args[1], 'a GPU VA'), argInt(m, c.args[2], 'a length'), o, kwBool(c.kwargs, 'nosnoop'));
   },
   gpu_write: (m, c, o) => {
-    gpuWrite(m, argVm(m, c.args[0]), argInt(m, c.args[1], 'a GPU VA'), argBytes(c.args[2]), o);
+    gpuWrite(m, argVm(m, c.args[0]), argInt(m, c.args[1], 'a GPU VA'), argBytes(c.args[2]), o, kwBool(c.kwargs, 'nosnoop'));
   },
 };

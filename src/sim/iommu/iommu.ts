@@ -53,7 +53,7 @@ import type { SimEvent, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import type { Device, Machine } from '../machine.ts';
 import type { DmaChunk } from '../hw/device.ts';
-import { createIoPgtable, formatPa, ptIovaToPhys, ptMap, ptUnmap, type IoPgtable } from './io-pgtable.ts';
+import { IOMMU_CACHE, createIoPgtable, formatPa, ptIovaToPhys, ptLeafAt, ptMap, ptUnmap, type IoPgtable, type PtLeaf } from './io-pgtable.ts';
 import { createIotlb, iotlbInvalidateAll, iotlbInvalidateRange, iotlbTranslate, type Iotlb } from './iotlb.ts';
 import { createIovaDomain, freeIovaFast, type IovaDomain } from './iova.ts';
 import { createFlushQueue, fqAdvance, type FlushQueue, type FqResult } from './flush-queue.ts';
@@ -554,9 +554,10 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
       if (staleFrom < 0) staleFrom = t.phys;
       staleN += n;
     }
+    const cache = (t.prot & IOMMU_CACHE) !== 0;
     const last = out.length ? out[out.length - 1]! : null;
-    if (last && last.phys + last.len === t.phys) last.len += n;
-    else out.push({ phys: t.phys, len: n, at });
+    if (last && last.phys + last.len === t.phys && last.cache === cache) last.len += n;
+    else out.push({ phys: t.phys, len: n, at, cache });
     at += n;
   }
   if (staleN) {
@@ -614,6 +615,8 @@ function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, wr
  * explorer's byte views). Identity or no IOMMU: the address itself. Null
  * when a page is not mapped.
  */
+const peekLeaf: PtLeaf = { phys: 0, base: 0, iova: 0, size: 0, prot: 0 };
+
 export function iommuPeek(m: Machine, dev: Device, addr: number, len: number): DmaChunk[] | null {
   const dom = translatingDomain(m, dev);
   if (!dom) return [{ phys: addr, len, at: 0 }];
@@ -623,9 +626,10 @@ export function iommuPeek(m: Machine, dev: Device, addr: number, len: number): D
     const n = Math.min(len - at, PT_PAGE - (iova % PT_PAGE));
     const phys = ptIovaToPhys(dom.pt!, iova);
     if (phys < 0) return null;
+    const cache = ptLeafAt(dom.pt!, iova, peekLeaf) && (peekLeaf.prot & IOMMU_CACHE) !== 0;
     const last = out.length ? out[out.length - 1]! : null;
-    if (last && last.phys + last.len === phys) last.len += n;
-    else out.push({ phys, len: n, at });
+    if (last && last.phys + last.len === phys && last.cache === cache) last.len += n;
+    else out.push({ phys, len: n, at, cache });
     at += n;
   }
   return out;

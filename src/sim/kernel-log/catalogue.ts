@@ -38,7 +38,7 @@ export interface Wording {
 export interface CatalogueEntry {
   id: string;
   /** Who prints it. */
-  source: 'dma-debug' | 'swiotlb' | 'dma-direct' | 'dma-mapping' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'panfrost' | 'cma' | 'dma-buf' | 'lockdep';
+  source: 'dma-debug' | 'swiotlb' | 'dma-direct' | 'dma-mapping' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'panfrost' | 'cma' | 'dma-buf' | 'lockdep' | 'drm';
   level: 'err' | 'warn' | 'info' | 'notice';
   /** Default prefix of the wordings. */
   prefix: Prefix;
@@ -735,6 +735,30 @@ export const CATALOGUE = [
     file: 'kernel/locking/lockdep.c',
     why: 'Where the unbalanced unlock happened: dma_resv_unlock without a matching dma_resv_lock.',
     rule: 'dmabuf/locking',
+  },
+  // -------------------------------------------------------------------------
+  // drm_cache.c: the GPU drivers' own cache flushing
+  {
+    id: 'drm.cache-no-arch-support',
+    source: 'drm',
+    level: 'err',
+    prefix: 'none',
+    wordings: [{ template: 'Architecture has no drm_cache.c support' }],
+    fn: 'drm_clflush_sg',
+    file: 'drivers/gpu/drm/drm_cache.c',
+    why: 'A GPU driver called drm_clflush_sg (or drm_clflush_pages / drm_clflush_virt_range) on an architecture other than x86: drm_cache.c has no cache flush there, so nothing was flushed and a non-snooping device sees stale RAM. On arm and arm64 the cache maintenance belongs to the DMA API (dma_sync_*).',
+    rule: 'drm/clflush',
+  },
+  {
+    id: 'drm.cache-no-arch-warn',
+    source: 'drm',
+    level: 'warn',
+    prefix: 'none',
+    wordings: [{ template: 'WARNING: at drivers/gpu/drm/drm_cache.c: {fn:word}: WARN_ON_ONCE(1)' }],
+    fn: 'drm_clflush_sg',
+    file: 'drivers/gpu/drm/drm_cache.c',
+    why: 'The WARN_ON_ONCE that follows "Architecture has no drm_cache.c support": see that message.',
+    rule: 'drm/clflush',
   },
 ] as const satisfies readonly CatalogueEntry[];
 

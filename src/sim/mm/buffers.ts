@@ -18,7 +18,8 @@
 import type { SimEvent } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
-import { cacheRead, cacheWrite, evictRange, lineState, prefetchRange } from '../hw/cpu-cache.ts';
+import { cacheRead, cacheWrite, evictRange, lineState, linesOf, prefetchRange } from '../hw/cpu-cache.ts';
+import { SimError } from '../args.ts';
 import { PAGE_SIZE, SZ_4G, ramFill, ramRead, ramWrite, zoneOf } from '../hw/memory.ts';
 import { LINEAR_BASE, VMALLOC_BASE, alignUp, type Buffer, type BufferKind, type Machine } from '../machine.ts';
 import { allocAt, allocHighest, freeRange } from './page-alloc.ts';
@@ -228,29 +229,105 @@ export function physChunks(m: Machine, b: Buffer, off: number, len: number): Arr
   return out;
 }
 
-/** CPU stores through the cache (or straight to RAM through an uncached alias). */
+/** A piece of a CPU access and whether it bypasses the cache. */
+interface CpuChunk {
+  phys: number;
+  len: number;
+  at: number;
+  uncached: boolean;
+}
+
+/**
+ * The physically contiguous pieces of a CPU access and how each is cached:
+ * an uncached alias (dma_alloc_coherent's remap, vmap(…, prot=wc|uc))
+ * bypasses the cache; the linear map does too on pages x86 set_memory_wc/uc
+ * changed (m.memattr), split page by page only when some page was changed.
+ */
+function cpuChunks(m: Machine, b: Buffer, off: number, len: number): CpuChunk[] {
+  if (b.noKernelMapping) {
+    throw new SimError(`'${b.name}' came from dma_alloc_attrs(…, DMA_ATTR_NO_KERNEL_MAPPING): it is a cookie for dma_free_attrs and dma_mmap_attrs, not a kernel address; the CPU has no mapping of this memory`);
+  }
+  const out: CpuChunk[] = [];
+  const linear = !b.uncached && b.va < VMALLOC_BASE;
+  for (const ch of physChunks(m, b, off, len)) {
+    if (!linear || m.memattr.size === 0) {
+      out.push({ ...ch, uncached: b.uncached });
+      continue;
+    }
+    for (let done = 0; done < ch.len; ) {
+      const phys = ch.phys + done;
+      const n = Math.min(ch.len - done, PAGE_SIZE - (phys % PAGE_SIZE));
+      out.push({ phys, len: n, at: ch.at + done, uncached: m.memattr.has(Math.floor(phys / PAGE_SIZE)) });
+      done += n;
+    }
+  }
+  return out;
+}
+
+/** What the cpu_access event says about caching: WC is modelled as uncached, and said so. */
+function cpuAccessEvent(m: Machine, b: Buffer, op: 'read' | 'write', off: number, len: number, hits: number, misses: number, chunks: CpuChunk[], o: StepOutcome): void {
+  const uncached = chunks.some((c) => c.uncached);
+  const ev: SimEvent = { kind: 'cpu_access', op, va: b.va + off, phys: physOf(m, b, off), len, hits, misses, uncached };
+  if (uncached) {
+    const type = b.uncached ? (b.memType ?? 'uc') : m.memattr.get(Math.floor(chunks.find((c) => c.uncached)!.phys / PAGE_SIZE))!;
+    ev.memType = type;
+    if (type === 'wc' && op === 'write') {
+      o.events.push({
+        kind: 'note',
+        text: 'write-combined store',
+        why: { fn: 'pgprot_writecombine', file: 'arch/x86/include/asm/pgtable_types.h', rule: 'write-combining: stores bypass the cache and are merged in a write-combining buffer before reaching RAM (modelled here as uncached stores that reach RAM at once; no fence is needed between steps)' },
+      });
+    }
+  }
+  o.events.push(ev);
+}
+
+/** CPU stores through the cache (or straight to RAM through an uncached alias or page). */
 export function cpuWrite(m: Machine, b: Buffer, off: number, data: Uint8Array, o: StepOutcome): void {
   let hits = 0;
   let misses = 0;
-  for (const ch of physChunks(m, b, off, data.length)) {
+  const chunks = cpuChunks(m, b, off, data.length);
+  for (const ch of chunks) {
     const piece = data.subarray(ch.at, ch.at + ch.len);
-    if (b.uncached) ramWrite(m.ram, ch.phys, piece);
+    if (ch.uncached) ramWrite(m.ram, ch.phys, piece);
     else {
       const n = cacheWrite(m.cache, m.ram, ch.phys, piece, o.events);
       hits += n.hits;
       misses += n.misses;
     }
   }
-  o.events.push({ kind: 'cpu_access', op: 'write', va: b.va + off, phys: physOf(m, b, off), len: data.length, hits, misses, uncached: b.uncached });
+  cpuAccessEvent(m, b, 'write', off, data.length, hits, misses, chunks, o);
+  mismatchedAlias(m, chunks, o);
 }
 
 export function cpuMemset(m: Machine, b: Buffer, off: number, byte: number, len: number, o: StepOutcome): void {
   if (b.uncached) {
-    for (const ch of physChunks(m, b, off, len)) ramFill(m.ram, ch.phys, byte, ch.len);
-    o.events.push({ kind: 'cpu_access', op: 'write', va: b.va + off, phys: physOf(m, b, off), len, hits: 0, misses: 0, uncached: true });
+    const chunks = cpuChunks(m, b, off, len);
+    for (const ch of chunks) ramFill(m.ram, ch.phys, byte, ch.len);
+    cpuAccessEvent(m, b, 'write', off, len, 0, 0, chunks, o);
+    mismatchedAlias(m, chunks, o);
     return;
   }
   cpuWrite(m, b, off, new Uint8Array(len).fill(byte), o);
+}
+
+/**
+ * An uncached store while the same bytes sit dirty in the cache through
+ * another, cacheable alias: the dirty line will be written back over it when
+ * evicted or cleaned. (Clean lines of that alias are harmless until someone
+ * reads through it: cpuRead reports those stale bytes.)
+ */
+function mismatchedAlias(m: Machine, chunks: CpuChunk[], o: StepOutcome): void {
+  let dirty = 0;
+  for (const ch of chunks) {
+    if (!ch.uncached) continue;
+    const { first, last } = linesOf(m.cache, ch.phys, ch.len);
+    for (let l = first; l <= last; l += m.cache.line) if (lineState(m.cache, l) === 'D') dirty++;
+  }
+  if (!dirty) return;
+  o.observations.push(
+    `mismatched alias: this uncached store went to RAM while the cacheable linear alias of the same bytes holds ${dirty} dirty line(s), which will be written back over it when evicted or cleaned: nothing cleaned them when the uncached alias was made (dma_alloc_coherent runs arch_dma_prep_coherent for this)`,
+  );
 }
 
 /** CPU loads through the cache; notes bytes served from clean lines that RAM has since changed. */
@@ -260,9 +337,10 @@ export function cpuRead(m: Machine, b: Buffer, off: number, len: number, o: Step
   let misses = 0;
   let stale = 0;
   const mem = new Uint8Array(len);
-  for (const ch of physChunks(m, b, off, len)) {
+  const chunks = cpuChunks(m, b, off, len);
+  for (const ch of chunks) {
     const piece = out.subarray(ch.at, ch.at + ch.len);
-    if (b.uncached) {
+    if (ch.uncached) {
       ramRead(m.ram, ch.phys, ch.len, piece);
       continue;
     }
@@ -277,7 +355,7 @@ export function cpuRead(m: Machine, b: Buffer, off: number, len: number, o: Step
       }
     }
   }
-  o.events.push({ kind: 'cpu_access', op: 'read', va: b.va + off, phys: physOf(m, b, off), len, hits, misses, uncached: b.uncached });
+  cpuAccessEvent(m, b, 'read', off, len, hits, misses, chunks, o);
   if (stale) {
     o.observations.push(`stale read: ${stale} byte(s) came from clean cache lines that no longer match RAM (the device wrote RAM behind the CPU's cache)`);
   }

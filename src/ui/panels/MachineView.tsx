@@ -29,7 +29,7 @@ function MachineView({ frame, summary }: ViewProps) {
         <dd className="mono">{cfg.cma ? size(cfg.cma) : 'none'}</dd>
       </dl>
       {allCoherent && (
-        <p className="note">On x86 every device is cache-coherent, whatever the scenario says: the kernel hard-wires dev_is_dma_coherent() there.</p>
+        <p className="note">On x86 every device is cache-coherent as far as the DMA API knows, whatever the scenario says: the kernel hard-wires dev_is_dma_coherent() there. A device declared nosnoop=true still issues non-snooped accesses, which the driver must flush for itself.</p>
       )}
       <table className="grid-table">
         <caption>Devices</caption>
@@ -58,7 +58,7 @@ function MachineView({ frame, summary }: ViewProps) {
                 {d.label && <span className="muted"> {d.label}</span>}
               </td>
               <td className="mono">{d.dmaMask} bits{d.busLimit ? ` (bus ${d.busLimit})` : ''}</td>
-              <td>{allCoherent || d.coherent ? 'yes (snoops)' : 'no'}</td>
+              <td>{(allCoherent || d.coherent) && d.nosnoop ? 'as far as the DMA API knows (No Snoop: RAM only)' : allCoherent || d.coherent ? 'yes (snoops)' : 'no'}</td>
               <td className="mono">{d.iommu ?? '—'}</td>
               <td>{d.bus}</td>
               <td>

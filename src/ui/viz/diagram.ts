@@ -258,10 +258,10 @@ function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | undefine
     const coherent = isCoherent(cfg, d, snap);
     const mask = snap?.devices?.find((x) => x.name === d.name)?.maskBits ?? d.dmaMask;
     const sub = [
-      coherent ? (cfg.arch === 'x86' && !d.coherent ? 'coherent (x86: always)' : 'coherent: snoops caches') : 'non-coherent',
+      coherent && d.nosnoop ? 'No Snoop: RAM only' : coherent ? (cfg.arch === 'x86' && !d.coherent ? 'coherent (x86: always)' : 'coherent: snoops caches') : 'non-coherent',
       `DMA mask ${mask}-bit${d.bus === 'pci' ? ' · PCI' : ''}`,
     ];
-    const tip = `Device ${d.name}: ${coherent ? 'cache-coherent, its DMA snoops the CPU caches' : 'not cache-coherent, its DMA sees RAM only'}; DMA_BIT_MASK(${mask})${d.busLimit ? `, bus limit ${d.busLimit} bits` : ''}${d.iommu ? `; behind IOMMU ${d.iommu}` : ''}${d.mmu ? '; has its own MMU (GPU)' : ''}${d.untrusted ? '; untrusted' : ''}${d.swiotlb === 'force' ? '; swiotlb=force' : ''}.`;
+    const tip = `Device ${d.name}: ${coherent && d.nosnoop ? 'the DMA API believes it cache-coherent, but its accesses are non-snooped (No Snoop): they see RAM only, and the driver must flush' : coherent ? 'cache-coherent, its DMA snoops the CPU caches' : 'not cache-coherent, its DMA sees RAM only'}; DMA_BIT_MASK(${mask})${d.busLimit ? `, bus limit ${d.busLimit} bits` : ''}${d.iommu ? `; behind IOMMU ${d.iommu}` : ''}${d.mmu ? '; has its own MMU (GPU)' : ''}${d.untrusted ? '; untrusted' : ''}${d.swiotlb === 'force' ? '; swiotlb=force' : ''}.`;
     const b = box(`dev-${d.name}`, 'device', r, d.name, sub, tip, coherent ? 'coherent' : 'noncoherent');
     let mmu: DBox | null = null;
     if (d.mmu) {
@@ -679,6 +679,8 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
         const ramSide: Pt[] = [[a.x, a.top], [a.x, y], [d.x, y], [d.x, d.bottom]];
         const through = e.via === 'iommu' ? ` through the IOMMU (IOVA ${hexAddr(e.addr)} → ${hexAddr(e.phys)})` : e.via === 'gpu-mmu' ? ` through its own MMU (→ ${hexAddr(e.phys)})` : e.addr !== e.phys ? ` (DMA ${hexAddr(e.addr)} → ${hexAddr(e.phys)})` : ` at ${hexAddr(e.phys)}`;
         const verb = e.op === 'read' ? 'reads' : 'writes';
+        // a device the DMA API believes coherent whose transaction did not snoop
+        const bypass = e.nosnoop === 'no-snoop' ? ' non-snooped (No Snoop; the DMA API believes the device coherent)' : e.nosnoop === 'iommu-nc' ? ' through a Non-cacheable IOMMU leaf (no IOMMU_CACHE)' : '';
         const tail = e.snooped
           ? e.op === 'read'
             ? ': it snoops the CPU cache, so it gets dirty lines too.'
@@ -691,8 +693,8 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
         addArrow({
           kind: e.op === 'read' ? 'dma-read' : 'dma-write',
           points: e.op === 'read' ? ramSide : [...ramSide].reverse(),
-          label: e.op === 'read' ? 'DMA read' : 'DMA write',
-          caption: `${e.dev} ${verb} ${size(e.len)} ${e.op === 'read' ? 'from' : 'to'} ${a.what}${through}${tail}`,
+          label: `${e.op === 'read' ? 'DMA read' : 'DMA write'}${e.nosnoop === 'no-snoop' ? ' (No Snoop)' : e.nosnoop === 'iommu-nc' ? ' (NC leaf)' : ''}`,
+          caption: `${e.dev} ${verb} ${size(e.len)} ${e.op === 'read' ? 'from' : 'to'} ${a.what}${through}${bypass}${tail}`,
           stale,
           ...(whyText(e) ? { why: whyText(e)! } : {}),
         });

@@ -43,6 +43,12 @@ export interface ProtInfo {
   promoted: boolean;
   /** The other IOMMU_* flags, in words. */
   flags: string[];
+  /**
+   * The leaf's memory attribute as io-pgtable-arm sets it (arm_lpae_prot_to_pte):
+   * IOMMU_MMIO → device memory, IOMMU_CACHE → cacheable inner shareable (snoops),
+   * neither → Non-cacheable (does not snoop).
+   */
+  attr: 'WB' | 'NC' | 'DEV';
 }
 
 export function protInfo(prot: number): ProtInfo {
@@ -55,7 +61,8 @@ export function protInfo(prot: number): ProtInfo {
   if (prot & IOMMU_NOEXEC) flags.push('NOEXEC');
   if (prot & IOMMU_MMIO) flags.push('MMIO');
   if (prot & IOMMU_PRIV) flags.push('PRIV');
-  return { effective, asked, promoted: w && !r, flags };
+  const attr = prot & IOMMU_MMIO ? 'DEV' : prot & IOMMU_CACHE ? 'WB' : 'NC';
+  return { effective, asked, promoted: w && !r, flags, attr };
 }
 
 // ---------------------------------------------------------------------------

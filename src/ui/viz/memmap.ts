@@ -44,7 +44,7 @@ export function memItems(s: MachineSnapshot): MapItem[] {
         kind: 'buffer',
         label: b.name,
         buffer: b.name,
-        tip: [`buffer "${b.name}" (${b.kind})${b.pieces.length > 1 ? `, piece at +${hexAddr(p.at)}` : ''}`, `phys ${hexAddr(p.phys)} – ${hexAddr(p.phys + p.len)}`, `${sizeShort(p.len)}${b.uncached ? ', CPU uses an uncached alias' : ''}`],
+        tip: [`buffer "${b.name}" (${b.kind})${b.pieces.length > 1 ? `, piece at +${hexAddr(p.at)}` : ''}`, `phys ${hexAddr(p.phys)} – ${hexAddr(p.phys + p.len)}`, `${sizeShort(p.len)}${memTypeText(b)}`],
       });
     }
   }
@@ -148,4 +148,12 @@ export function itemsAt(items: MapItem[], d: Domain, width: number, lane: number
       return s !== null && x >= s.x - 1 && x <= s.x + s.w + 1;
     })
     .sort((p, q) => p.end - p.start - (q.end - q.start));
+}
+
+/** How the CPU maps a buffer, when not plain write-back. */
+function memTypeText(b: MachineSnapshot['buffers'][number]): string {
+  if (b.noKernelMapping) return ', no CPU mapping (DMA_ATTR_NO_KERNEL_MAPPING)';
+  if (b.uncached) return `, CPU uses an ${b.memType === 'wc' ? 'write-combining' : 'uncached'} alias`;
+  if (b.memType) return `, linear map ${b.memType === 'wc' ? 'write-combining' : 'uncached'} (set_memory_${b.memType})`;
+  return '';
 }

@@ -56,6 +56,21 @@ function permText(prot: number): { text: string; title: string } {
   return { text: p.effective === 'none' ? '—' : p.effective, title: `${p.effective === 'R' ? 'read-only (AP_RDONLY): a device write gets a permission fault' : 'the device may read and write'}${flags}` };
 }
 
+const ATTR_TITLE: Record<'WB' | 'NC' | 'DEV', string> = {
+  WB: 'IOMMU_CACHE: cacheable, inner shareable (io-pgtable-arm MAIR index CACHE): accesses through this leaf snoop the CPU cache',
+  NC: 'no IOMMU_CACHE: Non-cacheable (MAIR index NC): accesses through this leaf do not snoop, even from a coherent device; dma_info_to_prot() leaves it out only for non-coherent devices',
+  DEV: 'IOMMU_MMIO: device memory',
+};
+
+function AttrTag({ prot }: { prot: number }) {
+  const a = protInfo(prot).attr;
+  return (
+    <span className={`attr attr-${a.toLowerCase()}`} title={ATTR_TITLE[a]} data-testid="iommu-attr">
+      {a}
+    </span>
+  );
+}
+
 function onKeyActivate(fn: () => void) {
   return (e: KeyboardEvent) => {
     if (e.key === 'Enter' || e.key === ' ') {
@@ -191,7 +206,8 @@ function PtTree({ d, rows, startLevel, range, onPick }: { d: IommuDomainDetail; 
               </span>{' '}
               <span className="perm" title={perm.title}>
                 {perm.text}
-              </span>
+              </span>{' '}
+              <AttrTag prot={r.first.prot} />
             </div>
           );
         }
@@ -214,7 +230,8 @@ function PtTree({ d, rows, startLevel, range, onPick }: { d: IommuDomainDetail; 
             <span className="lvl-tag">L{r.level}</span>[{r.index}] <span className="mono">{hexAddr(e.iova)}</span> → <span className="mono">{hexAddr(e.phys)}</span> <span className="muted">{sizeShort(e.size)}</span>{' '}
             <span className="perm" title={perm.title}>
               {perm.text}
-            </span>
+            </span>{' '}
+            <AttrTag prot={e.prot} />
           </div>
         );
       })}

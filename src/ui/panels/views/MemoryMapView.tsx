@@ -9,6 +9,7 @@
  */
 import { useMemo, useRef, useState } from 'react';
 import type { ViewDef, ViewProps } from '../registry.ts';
+import type { MachineSnapshot } from '../../../sim/snapshot.ts';
 import { useStore } from '../../store/store.ts';
 import { hexAddr, resolveSelection, sizeShort } from '../../viz/machine-lookup.ts';
 import { LANES, SZ_4G, addrAt, addrTicks, clampDomain, focusDomain, itemSpan, itemsAt, memItems, panBy, xOf, zoomAt } from '../../viz/memmap.ts';
@@ -321,7 +322,14 @@ function MemoryMapView({ frame }: ViewProps) {
                   title={`Select "${b.name}" and zoom to it`}
                 >
                   <span>{b.name}</span>
-                  <span className="muted">{sizeShort(b.size)}</span>
+                  <span className="muted">
+                    {sizeShort(b.size)}
+                    {memTag(b) && (
+                      <span className="attr" title={memTagTitle(b)} data-testid="memmap-attr">
+                        {memTag(b)}
+                      </span>
+                    )}
+                  </span>
                 </button>
               </li>
             ))}
@@ -334,3 +342,15 @@ function MemoryMapView({ frame }: ViewProps) {
 }
 
 export const memoryMapView: ViewDef = { id: 'memmap', title: 'Memory map', order: 20, component: MemoryMapView };
+
+/** The CPU mapping's caching, when not plain write-back: WC, UC (linear map or alias), or no mapping. */
+function memTag(b: MachineSnapshot['buffers'][number]): string | null {
+  if (b.noKernelMapping) return 'no map';
+  return b.memType ? b.memType.toUpperCase() : null;
+}
+
+function memTagTitle(b: MachineSnapshot['buffers'][number]): string {
+  if (b.noKernelMapping) return 'DMA_ATTR_NO_KERNEL_MAPPING: the CPU has no mapping of this memory';
+  const what = b.memType === 'wc' ? 'write-combining (modelled as uncached)' : 'uncached';
+  return b.uncached ? `the CPU reaches it through a ${what} alias; the cacheable linear alias of the same pages still exists` : `x86 set_memory_${b.memType}: the linear map of its pages is ${what}; CPU accesses bypass the cache`;
+}
