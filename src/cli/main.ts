@@ -71,7 +71,8 @@ interface Args {
   solution: boolean;
   overrides: ConfigOverrides;
   checkIova: boolean;
-  all: boolean;
+  /** explain: list every line not recognised. */
+  all?: boolean;
 }
 
 type Command = 'run' | 'import' | 'explain';
@@ -109,7 +110,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (file === undefined) return { kind: 'usage', message: `missing FILE (${command} FILE)` };
   const bad = checkOverrides(overrides);
   if (bad) return { kind: 'usage', message: bad };
-  return { kind: command, args: { file, json, events, checkIova, solution, all, overrides: overrides as { arch?: Arch; kernel?: string } } };
+  return { kind: command, args: { file, json, events, checkIova, solution, ...(command === 'explain' ? { all } : {}), overrides: overrides as { arch?: Arch; kernel?: string } } };
 }
 
 export interface Io {

@@ -23,7 +23,7 @@ const WARNING = /^WARNING: (?:CPU: \d+ PID: \d+ )?(?:at )?(?:(\S+?):(\d+) )?(?:a
 /** BUG()'s: "kernel BUG at FILE:LINE!". */
 const BUG = /^kernel BUG at (\S+?):(\d+)!/;
 /** The faulting function in the register dump: arm64 "pc : ", x86 "RIP: 0010:", arm "PC is at ". */
-const PC = /^(?:pc : |RIP: [0-9a-f]{4}:|EIP: (?:[0-9a-f]{4}:)?|PC is at |NIP \[[0-9a-f]+\] )\[?<?[0-9a-f]*>?\]? ?([A-Za-z_][\w.]*)\+0x/;
+const PC = /^(?:pc : |RIP: [0-9a-f]{4}:|EIP: (?:[0-9a-f]{4}:)?|PC is at |NIP \[[0-9a-f]+\] )(?:\[<[0-9a-f]+>\] )?([A-Za-z_][\w.]*)\+0x/;
 /** One stack frame: " func+0x1c/0x40 [module]", with an optional "[<ffff…>] " address and "? " (unreliable). */
 const FRAME = /^\s*(?:\[<[0-9a-f]+>\]\s*)?(\?\s+)?([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+(?:\s+\[([\w-]+)\])?/;
 /** The version in the "CPU: 0 PID: 1 Comm: x Not tainted 6.1.0-13-arm64 #1" line, or "Linux version 6.1.0". */
@@ -83,7 +83,8 @@ export function kernelVersionIn(text: string): string | null {
 }
 
 export function isContext(text: string): boolean {
-  return CONTEXT.some((re) => re.test(text));
+  const t = text.trim();
+  return CONTEXT.some((re) => re.test(t));
 }
 
 /**
@@ -98,7 +99,14 @@ export function isDmaCore(fn: string): boolean {
   return DMA_CORE.test(fn);
 }
 
-/** The first reliable frame outside the DMA API and the WARN machinery: the driver's call. */
+/** The driver core and interrupt plumbing between a driver and the DMA API in some traces (an unbind, a NAPI poll). */
+const PLUMBING = /^(?:notifier_call_chain|blocking_notifier_call_chain|bus_notify|device_del|device_release_driver|__device_release_driver|device_release_driver_internal|driver_detach|bus_remove_driver|really_probe|__driver_probe_device|driver_probe_device|__napi_poll|net_rx_action|__do_softirq|handle_softirqs|irq_exit|do_softirq|process_one_work|worker_thread|kthread)$/;
+
+/**
+ * The driver's call: the first reliable frame outside the DMA API, the WARN
+ * machinery and the driver core — a module's frame first, when there is one.
+ */
 export function callerFrame(frames: readonly Frame[]): Frame | null {
-  return frames.find((f) => !f.unreliable && !isDmaCore(f.fn)) ?? null;
+  const outside = frames.filter((f) => !f.unreliable && !isDmaCore(f.fn) && !PLUMBING.test(f.fn));
+  return outside.find((f) => f.module !== null) ?? outside[0] ?? null;
 }

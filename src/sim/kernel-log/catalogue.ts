@@ -884,7 +884,8 @@ function compileTemplate(template: string): { re: string; names: string[] } {
 
 const COMPILED: Compiled[] = CATALOGUE.flatMap((entry: CatalogueEntry) =>
   entry.wordings.flatMap((wording) => {
-    const body = compileTemplate(wording.template);
+    // trailing blanks (pr_info("cma: ")) may be lost in a copy: optional
+    const body = compileTemplate(wording.template.trimEnd());
     const nl = wording.template.indexOf('\n');
     const first = nl >= 0 ? compileTemplate(wording.template.slice(0, nl)) : null;
     const era = wordingEra(entry, wording);
@@ -892,7 +893,7 @@ const COMPILED: Compiled[] = CATALOGUE.flatMap((entry: CatalogueEntry) =>
       entry,
       wording,
       era: { from: later(era.from, p.from?.from ?? null), until: earlier(era.until, p.until?.from ?? null) },
-      re: new RegExp(`^${p.re}${body.re}$`),
+      re: new RegExp(`^${p.re}${body.re}\\s*$`),
       firstLine: first ? new RegExp(`^${p.re}${first.re}$`) : null,
       names: [...p.names, ...body.names],
     }));
