@@ -145,6 +145,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (parsed.kind === 'explain') return explainCommand(file, text, parsed.args, io);
   const { detectInput } = await import('../import/detect.ts');
   const kind = detectInput(text);
+  if (kind === 'dmesg') {
+    io.err(`${file}: a kernel log, not a scenario: explaining it (the same as: explain ${file})\n`);
+    return explainCommand(file, text, parsed.args, io);
+  }
   if (kind !== 'scenario') {
     const imported = await importFile(file, text, parsed.args, io, kind);
     if (imported.report.events === 0) return 2;
@@ -167,7 +171,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 }
 
 /** Import a trace or dump, telling stderr what was read and every problem with its line. */
-async function importFile(file: string, text: string, args: Args, io: Io, kind?: 'trace' | 'dump' | 'scenario') {
+async function importFile(file: string, text: string, args: Args, io: Io, kind?: 'trace' | 'dump') {
   const { importText } = await import('../import/index.ts');
   const r = importText(text, { ...args.overrides, checkIova: args.checkIova, source: file }, kind);
   io.err(`${file}: ${r.summary}\n`);

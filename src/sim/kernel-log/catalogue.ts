@@ -989,9 +989,22 @@ export function mayMatch(line: string): boolean {
   return false;
 }
 
-/** The entries one of whose wordings' literal pieces this line contains: for a line that failed to match, what it resembles. */
+/**
+ * The entries one of whose wordings' literal pieces this line contains, or
+ * ends inside (a line cut short keeps the start of its wording): for a line
+ * that failed to match, what it resembles.
+ */
 export function resembles(line: string): CatalogueEntry[] {
+  if (!KEYWORDS.some((w) => line.includes(w))) return [];
   const out: CatalogueEntry[] = [];
-  for (const p of PIECES) if (p.text.length >= 12 && line.includes(p.text) && !out.includes(p.entry)) out.push(p.entry);
+  for (const p of PIECES) {
+    if (p.text.length < 12 || out.includes(p.entry)) continue;
+    let hit = line.includes(p.text);
+    if (!hit && p.text.length >= 24) {
+      const at = line.indexOf(p.text.slice(0, 24));
+      hit = at >= 0 && p.text.startsWith(line.slice(at).trimEnd());
+    }
+    if (hit) out.push(p.entry);
+  }
   return out;
 }
