@@ -1,7 +1,7 @@
 /**
- * The headless runner: `run FILE [--json] [--arch X] [--kernel V]` and
- * `import FILE [--arch X] [--kernel V] [--check-iova]` (run it with
- * `npm run -s cli -- run FILE`).
+ * The headless runner: `run FILE [--json] [--arch X] [--kernel V]`,
+ * `import FILE [--arch X] [--kernel V] [--check-iova]` and
+ * `explain FILE [--json] [--all]` (run it with `npm run -s cli -- run FILE`).
  *
  * `run` exit status: 0 when the scenario parsed and every check passed; 1 when
  * a check failed (or the engine threw on a step); 2 when the file cannot be
@@ -12,6 +12,10 @@
  * `import` prints the scenario made from a trace or dump on stdout, and what
  * it read and every problem (`FILE:LINE: message`) on stderr; exit status 0
  * when it read at least one event or entry, 2 when it read none.
+ *
+ * `explain` explains the kernel DMA messages in a dmesg text (src/explain):
+ * exit status 0 when it recognised at least one, 1 when none, 2 when the file
+ * cannot be read.
  *
  * The engine is loaded only once the text has parsed, so that reading and
  * parse errors never depend on it.
@@ -24,9 +28,12 @@ import { parseScenario } from '../scenario/parser.ts';
 import { applySolution } from '../scenario/markup.ts';
 import type { RunResult } from '../scenario/result.ts';
 import type { Arch } from '../sim/config.ts';
+import type { Catalog } from '../scenario/lessons/catalog.ts';
+import type { Finding } from '../explain/explain.ts';
 
 const USAGE = `usage: dma-explorer run FILE [--json] [--arch arm64|arm|x86|riscv] [--kernel VERSION] [--solution]
        dma-explorer import FILE [--arch ARCH] [--kernel VERSION] [--check-iova]
+       dma-explorer explain FILE [--json] [--all]
 
 run: runs a scenario (.dma file) on the simulated machine and reports each step.
 A kernel DMA trace or a dma-debug dump is imported first (recognised by its text).
@@ -45,8 +52,17 @@ events) or rebuilds a dma-debug dump (/sys/kernel/debug/dma-api/dump).
   --arch, --kernel  the machine to model (default arm64, the trace's kernel)
   --check-iova      also check IOVAs against the kernel's (they depend on state before the trace)
 
+explain: explains every kernel DMA message in a kernel log (dmesg, journalctl -k,
+a serial console; WARN blocks included): who printed it and why, its fields,
+the versions that word it so, and the lessons that reproduce it. Lines it does
+not know are listed as not recognised.
+
+  --json            print the explanation as JSON
+  --all             list every line not recognised (default: the first 500)
+
 Exit status: run: 0 all checks passed, 1 a check failed, 2 the file could not be read or parsed;
-import: 0 something was imported, 2 nothing could be read.`;
+import: 0 something was imported, 2 nothing could be read;
+explain: 0 a message was recognised, 1 none, 2 the file could not be read.`;
 
 interface Args {
   file: string;
@@ -55,29 +71,35 @@ interface Args {
   solution: boolean;
   overrides: ConfigOverrides;
   checkIova: boolean;
+  /** explain: list every line not recognised. */
+  all?: boolean;
 }
 
-type ParsedArgs = { kind: 'help' } | { kind: 'run' | 'import'; args: Args } | { kind: 'usage'; message: string };
+type Command = 'run' | 'import' | 'explain';
+
+type ParsedArgs = { kind: 'help' } | { kind: Command; args: Args } | { kind: 'usage'; message: string };
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (argv.includes('-h') || argv.includes('--help') || argv[0] === 'help') return { kind: 'help' };
   if (argv.length === 0) return { kind: 'usage', message: 'missing command (expected: run FILE)' };
   const [command, ...rest] = argv;
-  if (command !== 'run' && command !== 'import') return { kind: 'usage', message: `unknown command '${command}' (expected: run FILE or import FILE)` };
+  if (command !== 'run' && command !== 'import' && command !== 'explain') return { kind: 'usage', message: `unknown command '${command}' (expected: run FILE, import FILE or explain FILE)` };
   let file: string | undefined;
   let json = false;
   let events = true;
   let checkIova = false;
   let solution = false;
+  let all = false;
   const overrides: { arch?: string; kernel?: string } = {};
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    if (flag === '--json' && command === 'run') json = true;
+    if (flag === '--json' && (command === 'run' || command === 'explain')) json = true;
+    else if (flag === '--all' && command === 'explain') all = true;
     else if (flag === '--no-events' && command === 'run') events = false;
     else if (flag === '--check-iova' && command === 'import') checkIova = true;
     else if (flag === '--solution' && command === 'run') solution = true;
-    else if (flag === '--arch' || flag === '--kernel') {
+    else if ((flag === '--arch' || flag === '--kernel') && command !== 'explain') {
       const value = inline ?? rest[++i];
       if (value === undefined || value === '') return { kind: 'usage', message: `${flag} needs a value` };
       overrides[flag === '--arch' ? 'arch' : 'kernel'] = value;
@@ -88,7 +110,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (file === undefined) return { kind: 'usage', message: `missing FILE (${command} FILE)` };
   const bad = checkOverrides(overrides);
   if (bad) return { kind: 'usage', message: bad };
-  return { kind: command, args: { file, json, events, checkIova, solution, overrides: overrides as { arch?: Arch; kernel?: string } } };
+  return { kind: command, args: { file, json, events, checkIova, solution, ...(command === 'explain' ? { all } : {}), overrides: overrides as { arch?: Arch; kernel?: string } } };
 }
 
 export interface Io {
@@ -120,8 +142,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return 2;
   }
   if (parsed.kind === 'import') return importCommand(file, text, parsed.args, io);
+  if (parsed.kind === 'explain') return explainCommand(file, text, parsed.args, io);
   const { detectInput } = await import('../import/detect.ts');
   const kind = detectInput(text);
+  if (kind === 'dmesg') {
+    io.err(`${file}: a kernel log, not a scenario: explaining it (the same as: explain ${file})\n`);
+    return explainCommand(file, text, parsed.args, io);
+  }
   if (kind !== 'scenario') {
     const imported = await importFile(file, text, parsed.args, io, kind);
     if (imported.report.events === 0) return 2;
@@ -144,7 +171,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 }
 
 /** Import a trace or dump, telling stderr what was read and every problem with its line. */
-async function importFile(file: string, text: string, args: Args, io: Io, kind?: 'trace' | 'dump' | 'scenario') {
+async function importFile(file: string, text: string, args: Args, io: Io, kind?: 'trace' | 'dump') {
   const { importText } = await import('../import/index.ts');
   const r = importText(text, { ...args.overrides, checkIova: args.checkIova, source: file }, kind);
   io.err(`${file}: ${r.summary}\n`);
@@ -157,6 +184,22 @@ async function importCommand(file: string, text: string, args: Args, io: Io): Pr
   const r = await importFile(file, text, args, io);
   io.out(r.scenario);
   return r.report.events > 0 ? 0 : 2;
+}
+
+async function explainCommand(file: string, text: string, args: Args, io: Io): Promise<number> {
+  const { explainLog } = await import('../explain/explain.ts');
+  const { formatExplanation } = await import('../explain/format.ts');
+  const { reproducersFor } = await import('../explain/reproducers.ts');
+  const catalog = JSON.parse(readFileSync(new URL('../scenario/lessons/index.json', import.meta.url), 'utf8')) as Catalog;
+  const e = explainLog(text, { maxUnknown: args.all ? Infinity : 500 });
+  const reproducers = (f: Finding) => reproducersFor(catalog, f.entries.map((x) => x.id));
+  if (args.json) {
+    const items = e.items.map((it) =>
+      it.kind === 'finding' ? { ...it, reproducers: reproducers(it).map((r) => ({ id: r.entry.id, kind: r.entry.kind, title: r.entry.title, file: `src/scenario/${r.entry.file}`, kernel: r.kernel })) } : it,
+    );
+    io.out(`${JSON.stringify({ ...e, items }, null, 2)}\n`);
+  } else io.out(formatExplanation(e, { source: file, color: io.color, reproducers }));
+  return e.findings > 0 ? 0 : 1;
 }
 
 function parseFailure(errors: RunResult['errors']): RunResult {

@@ -8,6 +8,8 @@ import { EngineClient, EngineError } from '../worker/client.ts';
 import { useStore } from './store/store.ts';
 import { loadArgs } from './compare/settings.ts';
 import { useImport } from './import/importStore.ts';
+import { useExplain } from './explain/explainStore.ts';
+import { detectInput } from '../import/detect.ts';
 
 const DEBOUNCE_MS = 250;
 
@@ -40,6 +42,12 @@ export function startEngineSync(): () => void {
   let stopped = false;
 
   async function runLoad(text: string, fileName: string | null = null): Promise<void> {
+    if (detectInput(text) === 'dmesg') {
+      // A kernel log pasted into the editor is explained, not run: the dialog takes it, the editor gets its scenario back.
+      useExplain.getState().show(text, fileName);
+      if (loadedText !== null) useStore.getState().replaceText(loadedText, null);
+      return;
+    }
     const seq = ++loadSeq;
     const st = useStore.getState();
     st.setRunning(true);

@@ -8,6 +8,7 @@
 import { first, last, nextFinding, runToCursor, stepBy, togglePlay } from './actions.ts';
 import { useStore } from './store/store.ts';
 import { useLesson } from './lesson/lessonStore.ts';
+import { useExplain } from './explain/explainStore.ts';
 
 export interface Shortcut {
   /** Keys as shown to the user. */
@@ -27,6 +28,7 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: ['n'], label: 'Next finding (warning, failed check, observation, unexpected error)', match: (e) => e.code === 'KeyN', run: nextFinding },
   { keys: ['g'], label: 'Run to the cursor line in the editor', match: (e) => e.code === 'KeyG', run: runToCursor },
   { keys: ['l'], label: 'Open the library: lessons and reference scenarios', match: (e) => e.code === 'KeyL', run: () => useLesson.getState().setLibraryOpen(true) },
+  { keys: ['x'], label: 'Explain a kernel log: paste dmesg, see what each DMA message means', match: (e) => e.code === 'KeyX', run: () => useExplain.getState().show() },
   {
     keys: ['?'],
     label: 'Show or hide this help',

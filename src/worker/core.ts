@@ -35,7 +35,8 @@ export const realCore: EngineCore = {
   },
   importInput(text, opts, progress) {
     const kind = detectInput(text);
-    if (kind === 'scenario') return null;
+    // a kernel log is explained by the page (src/explain), not imported
+    if (kind === 'scenario' || kind === 'dmesg') return null;
     const r = importText(text, { ...opts, onProgress: (p) => progress(p.phase === 'read' ? p.done / 2 : (p.total + p.done) / 2, p.total) }, kind);
     return { scenario: r.scenario, summary: r.summary, report: r.report };
   },

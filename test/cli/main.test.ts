@@ -64,7 +64,7 @@ describe('parseArgs', () => {
 
   it('usage errors', () => {
     expect(parseArgs([])).toMatchObject({ kind: 'usage', message: expect.stringContaining('missing command') });
-    expect(parseArgs(['frob'])).toMatchObject({ kind: 'usage', message: "unknown command 'frob' (expected: run FILE or import FILE)" });
+    expect(parseArgs(['frob'])).toMatchObject({ kind: 'usage', message: "unknown command 'frob' (expected: run FILE, import FILE or explain FILE)" });
     expect(parseArgs(['run'])).toMatchObject({ kind: 'usage', message: expect.stringContaining('missing FILE') });
     expect(parseArgs(['run', 'a', '--frob'])).toMatchObject({ kind: 'usage', message: "unknown option '--frob'" });
     expect(parseArgs(['run', 'a', 'b'])).toMatchObject({ kind: 'usage', message: expect.stringContaining("unexpected argument 'b'") });
@@ -209,5 +209,44 @@ describe('import FILE, and run FILE with a trace', () => {
     const r = await run('run', join(FIX, 'dump/6.13-debugfs.dump'), '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ ok: true, checks: { failed: 0 } });
+  });
+});
+
+describe('explain FILE', () => {
+  const FIX = join(ROOT, 'test/fixtures/dmesg');
+  it('parseArgs: explain with --json and --all; --arch is not its option', () => {
+    expect(parseArgs(['explain', 'x.log', '--json', '--all'])).toMatchObject({ kind: 'explain', args: { file: 'x.log', json: true, all: true } });
+    expect(parseArgs(['explain', 'x.log', '--arch', 'x86'])).toMatchObject({ kind: 'usage' });
+    expect(parseArgs(['run', 'x.dma', '--all'])).toMatchObject({ kind: 'usage' });
+  });
+
+  it('names the function, file, why, fields, the driver frame and the reproducing lesson; exit 0', async () => {
+    const r = await run('explain', join(FIX, 'dma-debug/unmap-size.6.1.log'));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('1 kernel message explained');
+    expect(r.out).toContain('dma-debug.unmap-size (WARN block, lines 2–');
+    expect(r.out).toContain('printed by check_unmap() in kernel/dma/debug.c');
+    expect(r.out).toContain('fields: driver e1000e · device 0000:00:19.0 · address 0x00000000fffff000 · map size 2048 · unmap size 64');
+    expect(r.out).toContain('fired at: kernel/dma/debug.c:1024 check_unmap()');
+    expect(r.out).toContain('called from: e1000_clean_rx_irq() [e1000e]');
+    expect(r.out).toContain('mapped at: e1000_alloc_rx_buffers() [e1000e]');
+    expect(r.out).toMatch(/lesson “[^”]+”: npm run -s cli -- run src\/scenario\/lessons\/debug\/02-unmap-what-you-mapped\.dma/);
+    expect(r.out).toMatch(/not recognised \(2 lines; never guessed at\)/);
+  });
+
+  it('--json: findings with their reproducers (and the kernel to run them as)', async () => {
+    const r = await run('explain', join(FIX, 'swiotlb-full.5.15.log'), '--json');
+    const j = JSON.parse(r.out) as { findings: number; items: Array<{ kind: string; entries?: Array<{ id: string }>; reproducers?: Array<{ id: string; file: string; kernel: string | null }> }> };
+    expect(j.findings).toBe(2);
+    const f = j.items.find((i) => i.kind === 'finding')!;
+    expect(f.entries![0]!.id).toBe('swiotlb.full');
+    expect(f.reproducers!.map((x) => x.id)).toContain('bounce/02-the-pool-is-finite');
+  });
+
+  it('a log with no DMA message exits 1 and says so; an unreadable file exits 2', async () => {
+    const r = await run('explain', file('boot.log', '[    0.000000] Booting Linux on physical CPU 0x0\n'));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('No kernel DMA message the explorer knows is in this text.');
+    expect((await run('explain', join(dir, 'nope.log'))).code).toBe(2);
   });
 });

@@ -9,6 +9,8 @@ import { parseScenario } from '../parser.ts';
 import { runScenario } from '../run.ts';
 import { applySolution } from '../markup.ts';
 import type { RunResult } from '../result.ts';
+import { entriesMatching } from '../../sim/kernel-log/catalogue.ts';
+import { declaredVersions, versionsToRun } from '../versions.ts';
 
 /** The parts of the machine a run exercises, as the browser labels them. */
 export const PARTS = ['cache', 'swiotlb', 'iommu', 'gpu', 'cma', 'dmabuf', 'dma-debug'] as const;
@@ -33,6 +35,13 @@ export interface CatalogEntry {
   ops: string[];
   /** Every kernel log line its run writes (both runs of a bug hunt: unsolved and solved), first-seen order. */
   messages: string[];
+  /**
+   * The catalogue ids (src/sim/kernel-log/catalogue.ts) of those messages, so
+   * that "explain a splat" can name the lessons that reproduce a message:
+   * `kernel` null when the file as written logs it, else the first version of
+   * the reference scenario's declared range that does (run it as that kernel).
+   */
+  emits: Array<{ id: string; kernel: string | null }>;
   parts: Part[];
 }
 
@@ -73,6 +82,27 @@ export function leadSentence(text: string): string {
   return (m ? m[1]! : para).trim();
 }
 
+/** The catalogue ids of every line the runs logged, first-seen order. */
+function messageIds(runs: readonly RunResult[]): string[] {
+  const ids: string[] = [];
+  for (const r of runs) for (const s of r.steps) for (const w of s.warnings) for (const e of entriesMatching(w)) if (!ids.includes(e.id)) ids.push(e.id);
+  return ids;
+}
+
+/**
+ * What a file's runs log, by catalogue id: as written, then (a reference
+ * scenario) on the first version of every era of its declared range.
+ */
+function emitsOf(text: string, kind: CatalogEntry['kind'], arch: string, runs: readonly RunResult[]): CatalogEntry['emits'] {
+  const out: CatalogEntry['emits'] = messageIds(runs).map((id) => ({ id, kernel: null }));
+  const ranges = kind === 'reference' ? declaredVersions(text) : null;
+  if (!ranges) return out;
+  for (const v of versionsToRun(ranges, arch as Parameters<typeof versionsToRun>[1])) {
+    for (const id of messageIds([runScenario(text, { kernel: v })])) if (!out.some((e) => e.id === id)) out.push({ id, kernel: v });
+  }
+  return out;
+}
+
 /** One catalogue entry from a scenario file's text (it must parse). */
 export function catalogEntry(id: string, file: string, kind: CatalogEntry['kind'], text: string, title?: string): CatalogEntry {
   const parsed = parseScenario(text);
@@ -96,6 +126,7 @@ export function catalogEntry(id: string, file: string, kind: CatalogEntry['kind'
     arch: config.arch,
     ops: [...new Set(body.map((c) => c.op))].sort(),
     messages,
+    emits: emitsOf(text, kind, config.arch, runs),
     parts: partsOf(runs),
   };
 }

@@ -22,6 +22,7 @@
  * - `dma-api-nodev`: a pr_err/WARN with pr_fmt "DMA-API: " and no device;
  * - `none`: the template is the whole line.
  */
+import { kernelCode } from '../config.ts';
 import { ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, type Gate } from '../kernel-versions.ts';
 
 export type Prefix = 'dev' | 'dma-api' | 'dma-api-nodev' | 'none';
@@ -50,6 +51,20 @@ export interface CatalogueEntry {
   why: string;
   /** The related rule id (dma-debug's rule ids; subsystem/what for the others). */
   rule: string;
+  /**
+   * A WARN_ON / BUG_ON with no text of its own: a real log shows only the
+   * `WARNING: … at FILE:LINE FN+0x…` line (or `kernel BUG at FILE:LINE!` and
+   * the pc/RIP line), so the explainer recognises it by the file and the
+   * function it fired in. The engine's line (the template) names the condition.
+   */
+  site?: Site;
+}
+
+export interface Site {
+  /** The file in every era that has the check (the first is the current one). */
+  files: string[];
+  /** The functions the check is inlined into. */
+  fns: string[];
 }
 
 const DEBUG_FILE = 'kernel/dma/debug.c';
@@ -436,6 +451,7 @@ export const CATALOGUE = [
     file: 'kernel/dma/direct.c',
     why: 'The WARN_ON_ONCE that followed an unreachable-buffer report in 5.0–5.5 (for a mask under 32 bits, the only trace): see the overflow report.',
     rule: 'direct/overflow',
+    site: { files: ['kernel/dma/direct.c'], fns: ['report_addr'] },
   },
   {
     id: 'dma-mapping.vmalloc-rejected',
@@ -458,6 +474,7 @@ export const CATALOGUE = [
     file: 'kernel/dma/mapping.c',
     why: 'A map, unmap or sync was called with DMA_NONE (or garbage) as the direction: the kernel oopses.',
     rule: 'map/bad-direction',
+    site: { files: ['kernel/dma/mapping.c', 'include/linux/dma-mapping.h'], fns: ['dma_map_page_attrs', 'dma_unmap_page_attrs', 'dma_map_phys', 'dma_unmap_phys', 'dma_map_sg_attrs', '__dma_map_sg_attrs', 'dma_unmap_sg_attrs', 'dma_map_resource', 'dma_unmap_resource', 'dma_sync_single_for_cpu', 'dma_sync_single_for_device', '__dma_sync_single_for_cpu', '__dma_sync_single_for_device', 'dma_sync_sg_for_cpu', 'dma_sync_sg_for_device', '__dma_sync_sg_for_cpu', '__dma_sync_sg_for_device', 'dma_map_single_attrs', 'dma_unmap_single_attrs'] },
   },
 
   // -------------------------------------------------------------------------
@@ -655,6 +672,7 @@ export const CATALOGUE = [
     file: 'drivers/dma-buf/dma-buf.c',
     why: 'An exporter asked for cache_sgt_mapping and also has pin/unpin: a dynamic exporter may move the buffer, so a cached mapping would go stale. The export fails with -EINVAL.',
     rule: 'dmabuf/export',
+    site: { files: ['drivers/dma-buf/dma-buf.c'], fns: ['dma_buf_export'] },
   },
   {
     id: 'drm-prime.map-busy',
@@ -680,6 +698,7 @@ export const CATALOGUE = [
     file: 'drivers/dma-buf/dma-buf.c',
     why: 'A static importer (dma_buf_attach, no importer_ops) called dma_buf_pin or dma_buf_unpin: only dynamic importers may pin; a static one is pinned by the core for it.',
     rule: 'dmabuf/pin',
+    site: { files: ['drivers/dma-buf/dma-buf.c'], fns: ['dma_buf_pin', 'dma_buf_unpin'] },
   },
   {
     id: 'dma-buf.resv-not-held',
@@ -691,6 +710,7 @@ export const CATALOGUE = [
     file: 'drivers/dma-buf/dma-buf.c',
     why: 'The importer called dma_buf_map_attachment, dma_buf_unmap_attachment, dma_buf_pin or dma_buf_unpin without holding the buffer\'s reservation lock (dma_resv_lock), or should have used the _unlocked variant.',
     rule: 'dmabuf/locking',
+    site: { files: ['drivers/dma-buf/dma-buf.c'], fns: ['dma_buf_map_attachment', 'dma_buf_unmap_attachment', 'dma_buf_pin', 'dma_buf_unpin'] },
   },
   {
     id: 'lockdep.recursive',
@@ -837,19 +857,47 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-const PREFIX_RE: Record<Prefix, { re: string; names: string[] }[]> = {
+/** The prefixes' regexes; err_printk's changed place with pr_fmt (DEBUG_GATES.prFmt), so each variant has its era. */
+const PREFIX_RE: Record<Prefix, { re: string; names: string[]; from?: Gate; until?: Gate }[]> = {
   none: [{ re: '', names: [] }],
   'dma-api-nodev': [{ re: 'DMA-API: ', names: [] }],
   dev: [{ re: '(\\S+) (\\S+): ', names: ['driver', 'device'] }],
   'dma-api': [
-    { re: 'DMA-API: (\\S+) (\\S+): ', names: ['driver', 'device'] },
-    { re: '(\\S+) (\\S+): DMA-API: ', names: ['driver', 'device'] },
+    { re: 'DMA-API: (\\S+) (\\S+): ', names: ['driver', 'device'], from: DEBUG_GATES.prFmt },
+    { re: '(\\S+) (\\S+): DMA-API: ', names: ['driver', 'device'], until: DEBUG_GATES.prFmt },
   ],
 };
+
+/** The versions that print a line: a first version (null: since the oldest modelled) and the first version without it (null: still printed). */
+export interface Era {
+  from: string | null;
+  until: string | null;
+}
+
+/** The versions that print this wording: from its gate to the next wording's (or its own `until`). */
+export function wordingEra(e: CatalogueEntry, w: Wording): Era {
+  const i = e.wordings.indexOf(w);
+  const next = e.wordings[i + 1];
+  return { from: w.from?.from ?? null, until: w.until?.from ?? next?.from?.from ?? null };
+}
+
+function later(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return kernelCode(a) >= kernelCode(b) ? a : b;
+}
+
+function earlier(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return kernelCode(a) <= kernelCode(b) ? a : b;
+}
 
 interface Compiled {
   entry: CatalogueEntry;
   wording: Wording;
+  /** The wording's era narrowed by the prefix variant's. */
+  era: Era;
   re: RegExp;
   /** The first line alone, for a multi-line message met line by line. */
   firstLine: RegExp | null;
@@ -871,13 +919,16 @@ function compileTemplate(template: string): { re: string; names: string[] } {
 
 const COMPILED: Compiled[] = CATALOGUE.flatMap((entry: CatalogueEntry) =>
   entry.wordings.flatMap((wording) => {
-    const body = compileTemplate(wording.template);
+    // trailing blanks (pr_info("cma: ")) may be lost in a copy: optional
+    const body = compileTemplate(wording.template.trimEnd());
     const nl = wording.template.indexOf('\n');
     const first = nl >= 0 ? compileTemplate(wording.template.slice(0, nl)) : null;
+    const era = wordingEra(entry, wording);
     return PREFIX_RE[wording.prefix ?? entry.prefix].map((p) => ({
       entry,
       wording,
-      re: new RegExp(`^${p.re}${body.re}$`),
+      era: { from: later(era.from, p.from?.from ?? null), until: earlier(era.until, p.until?.from ?? null) },
+      re: new RegExp(`^${p.re}${body.re}\\s*$`),
       firstLine: first ? new RegExp(`^${p.re}${first.re}$`) : null,
       names: [...p.names, ...body.names],
     }));
@@ -894,6 +945,8 @@ export interface LineMatch {
   args: Record<string, string>;
   /** Only the first line of a multi-line message matched. */
   partial: boolean;
+  /** The versions that print the line in this form (wording and prefix). */
+  era: Era;
 }
 
 /** Every catalogue wording that recognises this log line (usually one). */
@@ -913,7 +966,7 @@ export function matchLine(line: string): LineMatch[] {
       const v = m![i + 1];
       if (v !== undefined) args[name] = v;
     });
-    out.push({ entry: c.entry, wording: c.wording, args, partial });
+    out.push({ entry: c.entry, wording: c.wording, args, partial, era: c.era });
   }
   return out;
 }
@@ -921,4 +974,72 @@ export function matchLine(line: string): LineMatch[] {
 /** The distinct catalogue entries a line matches (a line of the engine's own matches exactly one). */
 export function entriesMatching(line: string): CatalogueEntry[] {
   return [...new Set(matchLine(line).map((x) => x.entry))];
+}
+
+// ---------------------------------------------------------------------------
+// Quick tests for long logs: a line that contains no literal piece of any
+// wording cannot match, and a line that contains one but does not match is
+// a catalogue message cut short or garbled.
+
+/** The literal pieces (12+ characters) of every wording, with their entries. */
+const PIECES: Array<{ text: string; entry: CatalogueEntry }> = (() => {
+  const out: Array<{ text: string; entry: CatalogueEntry }> = [];
+  for (const entry of CATALOGUE as readonly CatalogueEntry[]) {
+    for (const w of entry.wordings) {
+      const chunks = w.template.split(/\{\w+(?::\w+)?\}|\n/).map((c) => c.trim());
+      const long = chunks.filter((c) => c.length >= 12);
+      // a wording made of short pieces only: its longest piece stands for it
+      const use = long.length > 0 ? long : [chunks.reduce((a, b) => (b.length > a.length ? b : a), '')].filter((c) => c.length >= 4);
+      for (const text of use) if (!out.some((o) => o.text === text && o.entry === entry)) out.push({ text, entry });
+    }
+  }
+  return out;
+})();
+
+/**
+ * A few words one of which every wording contains (chosen greedily, the word
+ * in most wordings first): a line without any of them is skipped with a
+ * handful of indexOf calls, which keeps a 50 MB log fast.
+ */
+export const KEYWORDS: string[] = (() => {
+  const left = new Set((CATALOGUE as readonly CatalogueEntry[]).flatMap((e) => e.wordings.map((w) => w.template.replace(/\{\w+(?::\w+)?\}/g, '\n'))));
+  const words: string[] = [];
+  while (left.size > 0) {
+    const count = new Map<string, number>();
+    for (const t of left) for (const w of new Set(t.match(/[A-Za-z_-]{3,}/g) ?? [])) count.set(w, (count.get(w) ?? 0) + 1);
+    let best = '';
+    for (const [w, n] of count) if (n > (count.get(best) ?? 0) || (n === count.get(best) && w.length > best.length)) best = w;
+    if (!best) throw new Error(`no keyword for the wording "${[...left][0]}"`);
+    words.push(best);
+    for (const t of [...left]) if (t.includes(best)) left.delete(t);
+  }
+  return words;
+})();
+
+const ANY_PIECE = new RegExp([...new Set(PIECES.map((p) => p.text))].sort((a, b) => b.length - a.length).map(escapeRe).join('|'));
+
+/** False when the line cannot match any wording (a few indexOf calls, then one regex); true means "run matchLine". */
+export function mayMatch(line: string): boolean {
+  for (const w of KEYWORDS) if (line.includes(w)) return ANY_PIECE.test(line);
+  return false;
+}
+
+/**
+ * The entries one of whose wordings' literal pieces this line contains, or
+ * ends inside (a line cut short keeps the start of its wording): for a line
+ * that failed to match, what it resembles.
+ */
+export function resembles(line: string): CatalogueEntry[] {
+  if (!KEYWORDS.some((w) => line.includes(w))) return [];
+  const out: CatalogueEntry[] = [];
+  for (const p of PIECES) {
+    if (p.text.length < 12 || out.includes(p.entry)) continue;
+    let hit = line.includes(p.text);
+    if (!hit && p.text.length >= 24) {
+      const at = line.indexOf(p.text.slice(0, 24));
+      hit = at >= 0 && p.text.startsWith(line.slice(at).trimEnd());
+    }
+    if (hit) out.push(p.entry);
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 /**
- * Files dropped anywhere on the page: a kernel trace or dma-debug dump goes
+ * Files dropped anywhere on the page: a kernel log opens the explain dialog;
+ * a kernel trace or dma-debug dump goes
  * straight to the worker to be imported (the editor then shows the scenario it
  * becomes; a 150 MB trace never passes through the editor); a scenario file
  * replaces the editor's text. While a file is dragged over the page, `dragging`
@@ -9,6 +10,7 @@ import { useEffect, useState } from 'react';
 import { detectInput } from '../../import/detect.ts';
 import { useStore } from '../store/store.ts';
 import { importDropped } from '../engine.ts';
+import { useExplain } from '../explain/explainStore.ts';
 
 function hasFiles(e: DragEvent): boolean {
   return !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
@@ -42,7 +44,9 @@ export function useFileDrop(): boolean {
       if (!file) return;
       void file.text().then(
         (text) => {
-          if (detectInput(text) === 'scenario') useStore.getState().replaceText(text, null);
+          const kind = detectInput(text);
+          if (kind === 'scenario') useStore.getState().replaceText(text, null);
+          else if (kind === 'dmesg') useExplain.getState().show(text, file.name);
           else importDropped(text, file.name);
         },
         (err: unknown) => useStore.getState().notify('error', `Could not read ${file.name}: ${String(err)}`),

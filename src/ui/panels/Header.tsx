@@ -10,6 +10,7 @@ import { shareUrl } from '../share.ts';
 import { useStore } from '../store/store.ts';
 import SharePopover from './SharePopover.tsx';
 import LibraryButton from '../library/LibraryButton.tsx';
+import ExplainButton from '../explain/ExplainButton.tsx';
 import MachineSettings from '../compare/MachineSettings.tsx';
 import { useCompare } from '../compare/compareStore.ts';
 import { contrastFor, effective, headerFacts } from '../compare/settings.ts';
@@ -123,6 +124,7 @@ export default function Header() {
         DMA Explorer <span className="tagline">Linux DMA mapping, step by step</span>
       </h1>
       <LibraryButton />
+      <ExplainButton />
       <RunAs />
       <span className="spacer" />
       <CompareToggle />
