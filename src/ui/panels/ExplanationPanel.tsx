@@ -13,6 +13,8 @@ import { useStore } from '../store/store.ts';
 import { StepChecks, StepResult } from './StepDetail.tsx';
 import Narration from '../lesson/Narration.tsx';
 import { usePredictionPending } from '../lesson/teaching.ts';
+import { faultSentence, faultsOf } from '../faults.ts';
+import './ExplanationPanel.css';
 
 function Why({ e }: { e: SimEvent }) {
   if (!('why' in e) || !e.why) return null;
@@ -22,7 +24,7 @@ function Why({ e }: { e: SimEvent }) {
       {rule && <span className="rule">{rule}</span>}
       {(fn || file) && (
         <span className="where mono">
-          {fn && <span className="fn">{fn}()</span>}
+          {fn && <span className="fn">{/^[A-Za-z_]\w*$/.test(fn) ? `${fn}()` : fn}</span>}
           {file && (
             <>
               {' '}
@@ -122,6 +124,11 @@ export default function ExplanationPanel() {
           ) : (
             <>
               <StepResult json={json} />
+              {faultsOf(json.events).map((f, i) => (
+                <p key={i} className="fault-line bad" data-testid="explanation-fault">
+                  {faultSentence(f)}
+                </p>
+              ))}
               {json.checks.length > 0 && <StepChecks checks={json.checks} imported={frame.config?.imported ?? false} />}
               {json.warnings.length > 0 && (
                 <div className="block">

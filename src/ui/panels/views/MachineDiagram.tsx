@@ -36,6 +36,8 @@ function tone(a: DArrow): (typeof ARROW_TONES)[number] {
       return 'fill';
     case 'snoop':
       return 'snoop';
+    case 'blocked':
+      return 'stale';
     default:
       return 'cpu';
   }
