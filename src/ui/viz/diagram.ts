@@ -21,9 +21,14 @@ import { plural, size } from '../describe.ts';
 import { faultSentence, faultsOf, type Fault } from '../faults.ts';
 
 export const DIAGRAM_W = 860;
-export const DIAGRAM_H = 268;
+export const DIAGRAM_H = 278;
 
 export type Pt = readonly [number, number];
+
+/** Radius of a number badge (arrows and marks) at full scale; the view grows it with the font at small scales. */
+export const BADGE_R = 8;
+/** Centres of two badges are at least this far apart: no overlap even when the view grows them (to about 10 units). */
+export const BADGE_SEP = 23;
 
 export interface Rect {
   x: number;
@@ -136,14 +141,15 @@ export function hexAddr(n: number): string {
 const CPU: Rect = { x: 8, y: 6, w: 168, h: 36 };
 const CACHE: Rect = { x: 8, y: 62, w: 168, h: 60 };
 const BUS: Rect = { x: 8, y: 138, w: 844, h: 10 };
-const RAM: Rect = { x: 8, y: 162, w: 844, h: 102 };
+const RAM: Rect = { x: 8, y: 162, w: 844, h: 112 };
 const DEV_AREA = { x: 394, w: 458, y: 6, h: 60 };
 const IOMMU_ROW = { y: 86, h: 32 };
 const FREE_AREA = { x: 196, w: 180 };
 const REGION_Y = 178;
 const CHIP_Y = 194;
-const CHIP_H = 36;
-const AXIS_Y = 242;
+// Chips hold a title and two lines at up to 13 units (11 px at the smallest scale the view allows).
+const CHIP_H = 42;
+const AXIS_Y = 250;
 const MAX_DEVICES = 5;
 const MAX_ITEMS = 10;
 
@@ -833,9 +839,10 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
   for (const list of byCorner.values()) {
     const right = list[0]!.x;
     list.forEach((m, i) => {
-      m.x = right - (list.length - 1 - i) * 19;
+      m.x = right - (list.length - 1 - i) * BADGE_SEP;
     });
   }
+  separateBadges(arrows, marks);
 
   const items: Array<{ n: number; text: string; tone: 'stale' | 'bad' | 'normal'; why?: string }> = [
     ...arrows.map((a) => ({ n: a.n, text: a.caption, tone: a.stale ? ('stale' as const) : a.bad ? ('bad' as const) : ('normal' as const), ...(a.why ? { why: a.why } : {}) })),
@@ -854,6 +861,28 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
     more,
     source: snap ? 'snapshot' : 'config',
   };
+}
+
+/**
+ * Moves badges apart so none overlaps another: in number order, a badge too
+ * close to an earlier one steps right (or, at the right edge, down) until it is clear.
+ */
+function separateBadges(arrows: DArrow[], marks: DMark[]): void {
+  type B = { n: number; get: () => Pt; set: (p: Pt) => void };
+  const all: B[] = [
+    ...arrows.map((a) => ({ n: a.n, get: () => a.at, set: (p: Pt) => (a.at = p) })),
+    ...marks.map((m) => ({ n: m.n, get: (): Pt => [m.x, m.y], set: (p: Pt) => ((m.x = p[0]), (m.y = p[1])) })),
+  ].sort((a, b) => a.n - b.n);
+  const placed: Pt[] = [];
+  for (const b of all) {
+    let [x, y] = b.get();
+    for (let i = 0; i < 40 && placed.some(([px, py]) => Math.hypot(px - x, py - y) < BADGE_SEP); i++) {
+      if (x + BADGE_SEP <= DIAGRAM_W - BADGE_R) x += BADGE_SEP;
+      else y += BADGE_SEP;
+    }
+    b.set([x, y]);
+    placed.push([x, y]);
+  }
 }
 
 /** An SVG path for a polyline. */
