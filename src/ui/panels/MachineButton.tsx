@@ -31,7 +31,7 @@ export default function MachineButton() {
     };
   }, [open]);
   return (
-    <div className="share-wrap" ref={wrap}>
+    <div className="share-wrap machine-wrap" ref={wrap}>
       <button type="button" onClick={() => setOpen(!open)} aria-expanded={open} data-testid="machine-btn" title="The machine this scenario runs on: architecture, kernel, memory, cache, devices, IOMMUs">
         Machine
       </button>
