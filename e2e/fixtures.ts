@@ -92,8 +92,11 @@ export async function goToStep(page: Page, text: string): Promise<number> {
   return step;
 }
 
-/** Opens machine view `id` (its tab) and waits for it. */
+/** Opens machine view `id` (its tab, or its entry in the "More" menu when the strip is full) and waits for it. */
 export async function openView(page: Page, id: string): Promise<void> {
-  await page.locator(`#tab-${id}`).click();
+  if ((await page.locator(`#tab-${id}`).count()) === 0) {
+    await page.getByTestId('tabs-more').click();
+    await page.locator(`[role=menuitem][data-tab=${id}]`).click();
+  } else await page.locator(`#tab-${id}`).click();
   await expect(page.locator(`[data-view=${id}]`)).toBeVisible();
 }

@@ -67,9 +67,10 @@ export type SimEvent =
   /**
    * A device-internal MMU (GPU): `walk` is stage 1 (GPU VA → DMA address, with
    * the table index used at each level); a `fault` names its `stage`: the
-   * GPU's own MMU (no GPU PTE) or the system IOMMU / bus behind it (stage 2).
+   * GPU's own MMU (no GPU PTE) or the system IOMMU / bus behind it (stage 2),
+   * and `write` the direction of the access that faulted.
    */
-  | { kind: 'gpu_vm'; vm: string; op: 'map' | 'unmap' | 'walk' | 'fault'; va: number; size: number; dmaAddr?: number; as?: number; levels?: number[]; stage?: 'gpu-mmu' | 'iommu'; why: Why }
+  | { kind: 'gpu_vm'; vm: string; op: 'map' | 'unmap' | 'walk' | 'fault'; va: number; size: number; dmaAddr?: number; as?: number; levels?: number[]; stage?: 'gpu-mmu' | 'iommu'; write?: boolean; why: Why }
   /** CMA: `borrow` = movable pages lent from the area, `pin` / `unpin` = short-term GUP pins (pfn = first page). */
   | { kind: 'cma'; op: 'alloc' | 'release' | 'busy_retry' | 'fail' | 'migrate' | 'borrow' | 'pin' | 'unpin'; pfn: number; count: number; to?: number; why: Why }
   /**

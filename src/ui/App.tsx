@@ -26,6 +26,8 @@ import { useFileDrop } from './import/useFileDrop.ts';
 import './import/import.css';
 import LessonBar from './lesson/LessonBar.tsx';
 import { startLessonSync } from './lesson/focus.ts';
+import { startFollow } from './panels/follow.ts';
+import Splitter from './panels/Splitter.tsx';
 
 const Editor = lazy(() => import('./editor/Editor.tsx'));
 // Compare mode (a second worker, two sides): loaded when first opened.
@@ -92,7 +94,7 @@ function usePlayback(): void {
       s.setStep(next);
       if (s.pauseAtFindings && s.summary?.steps[next - 1]?.finding) {
         s.setPlaying(false);
-        s.setHint(`paused at a finding (step ${next})`);
+        s.setHint(`paused at step ${next}: a finding or an observation`);
       }
     }, 1000 / speed);
     return () => clearInterval(id);
@@ -107,13 +109,14 @@ export default function App() {
   const narrow = useNarrow();
   const comparing = useCompare((s) => s.open);
   // The machine diagram needs more height than the other views: the views area grows while it is open.
-  const tallViews = useStore((s) => s.activeView === 'diagram');
+  const tallViews = useStore((s) => s.activeView === 'diagram' || s.activeView === '');
   usePlayback();
   const dragging = useFileDrop();
 
   useEffect(() => {
     const stop = startEngineSync();
     const stopLesson = startLessonSync();
+    const stopFollow = startFollow();
     void initialLoad();
     const onKey = (e: KeyboardEvent) => handleKeydown(e);
     const onHash = () => {
@@ -130,6 +133,7 @@ export default function App() {
     return () => {
       stop();
       stopLesson();
+      stopFollow();
       unsub();
       if (saveTimer) clearTimeout(saveTimer);
       window.removeEventListener('keydown', onKey, true);
@@ -155,6 +159,7 @@ export default function App() {
       )}
       <main className={`workspace${comparing ? ' comparing' : ''}`}>
         <section className="pane editor-pane" aria-label="Scenario">
+          {!narrow && <Splitter axis="x" cssVar="--editor-w" min={300} label="Resize the scenario editor" />}
           <div className="pane-head">
             <h2>Scenario</h2>
             {narrow && <span className="muted small">read-only on small screens</span>}

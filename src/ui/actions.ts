@@ -56,7 +56,7 @@ export function nextFinding(): void {
   const s = useStore.getState();
   s.setPlaying(false);
   const k = nextFindingAfter(s.step);
-  if (k === null) s.setHint(s.step === 0 ? 'no findings in this scenario' : `no finding after step ${s.step}`);
+  if (k === null) s.setHint(s.step === 0 ? 'no findings or observations in this scenario' : `no finding or observation after step ${s.step}`);
   else s.setStep(k);
 }
 

@@ -4,6 +4,7 @@
  * binary units). Pure functions: no React, no store.
  */
 import type { SimEvent } from '../sim/events.ts';
+import { faultSentence, faultsOf } from './faults.ts';
 
 export function hex(n: number): string {
   return n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`;
@@ -82,10 +83,11 @@ export function describeEvent(e: SimEvent): string {
     case 'iotlb':
       return `IOTLB ${e.op} in ${e.domain} at IOVA ${hex(e.iova)}${e.phys !== undefined ? ` → ${hex(e.phys)}` : ''}${e.stale ? ' (STALE entry)' : ''}.`;
     case 'iommu_fault':
-      return `IOMMU fault: ${e.dev} ${e.write ? 'wrote' : 'read'} IOVA ${hex(e.iova)} in ${e.domain} (${e.stage}).`;
+      return faultSentence(faultsOf([e])[0]!);
     case 'fq':
       return `Flush queue of ${e.domain}: ${e.op}, ${plural(e.entries, 'entry', 'entries')}.`;
     case 'gpu_vm':
+      if (e.op === 'fault') return `GPU VM ${e.vm}: ${e.write === undefined ? 'access' : e.write ? 'write' : 'read'} at VA ${hex(e.va)} faults at stage ${e.stage === 'gpu-mmu' ? '1 (the GPU MMU)' : `2 (the IOMMU behind it${e.dmaAddr !== undefined ? `, DMA address ${hex(e.dmaAddr)}` : ''})`}.`;
       return `GPU VM ${e.vm}: ${e.op} VA ${hex(e.va)}, ${size(e.size)}${e.dmaAddr !== undefined ? ` → DMA ${hex(e.dmaAddr)}` : ''}.`;
     case 'cma':
       return `CMA ${e.op}: pfn ${hex(e.pfn)}, ${plural(e.count, 'page')}${e.to !== undefined ? ` → pfn ${hex(e.to)}` : ''}.`;

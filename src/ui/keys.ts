@@ -25,7 +25,7 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: ['Home'], label: 'First step (machine built)', match: (e) => e.key === 'Home', run: first },
   { keys: ['End'], label: 'Last step (run to end)', match: (e) => e.key === 'End', run: last },
   { keys: ['Space'], label: 'Play / pause', match: (e) => e.code === 'Space' || e.key === ' ', run: togglePlay },
-  { keys: ['n'], label: 'Next finding (warning, failed check, observation, unexpected error)', match: (e) => e.code === 'KeyN', run: nextFinding },
+  { keys: ['n'], label: 'Next finding or observation (or a failed check, an unexpected error)', match: (e) => e.code === 'KeyN', run: nextFinding },
   { keys: ['g'], label: 'Run to the cursor line in the editor', match: (e) => e.code === 'KeyG', run: runToCursor },
   { keys: ['l'], label: 'Open the library: lessons and reference scenarios', match: (e) => e.code === 'KeyL', run: () => useLesson.getState().setLibraryOpen(true) },
   { keys: ['x'], label: 'Explain a kernel log: paste dmesg, see what each DMA message means', match: (e) => e.code === 'KeyX', run: () => useExplain.getState().show() },

@@ -156,18 +156,24 @@ describe('configurations', () => {
     expect(d.x + d.w <= io.x || d.x >= io.x + io.w).toBe(true);
   });
 
-  it('IOMMU events become numbered marks on the IOMMU; a fault is bad', () => {
+  it('IOMMU events become numbered marks on the IOMMU; a fault is a bad arrow from the device that stops at the IOMMU', () => {
     const why = { fn: 'f', file: 'drivers/iommu/x.c', rule: 'r' };
     const m = buildDiagram({
       config: cfg({ iommus: [defaultIommu('smmu')], devices: [{ ...defaultDevice('nic'), iommu: 'smmu' }] }),
       events: [
         { kind: 'iommu_map', domain: 'dma0', iova: 0x1000, phys: 0x8000, size: 4096, prot: 'rw', why },
-        { kind: 'iommu_fault', domain: 'dma0', dev: 'nic', iova: 0x2000, write: true, stage: 's1', why },
+        { kind: 'iommu_fault', domain: 'dma0', dev: 'nic', iova: 0x2000, write: true, stage: 'permission', why },
         { kind: 'dev_access', dev: 'nic', op: 'write', addr: 0x1000, phys: 0x8000, len: 4, via: 'iommu', snooped: false, why },
       ],
     });
-    expect(m.marks.map((x) => x.kind)).toEqual(['iommu', 'fault']);
-    expect(m.marks[1]!.bad).toBe(true);
+    expect(m.marks.map((x) => x.kind)).toEqual(['iommu']);
+    const blocked = m.arrows.find((a) => a.kind === 'blocked')!;
+    expect(blocked.bad).toBe(true);
+    expect(blocked.label).toBe('write blocked');
+    expect(blocked.caption).toMatch(/^IOMMU permission fault: nic's write is blocked, because IOVA 0x2000 is mapped read-only in dma0/);
+    expect(inside(blocked.points[0]!, at(m, 'dev-nic'))).toBe(true);
+    expect(inside(blocked.points.at(-1)!, at(m, 'iommu-smmu'))).toBe(true);
+    expect(m.captions.find((c) => c.n === blocked.n)!.tone).toBe('bad');
     const w = m.arrows.find((a) => a.kind === 'dma-write')!;
     expect(w.caption).toMatch(/through the IOMMU \(IOVA 0x1000 → 0x8000\)/);
     expect(inside(w.points[0]!, at(m, 'dev-nic'))).toBe(true);
@@ -210,7 +216,7 @@ describe('marks on one box', () => {
       events: [
         { kind: 'iotlb', domain: 'd', op: 'miss', iova: 0x1000, why },
         { kind: 'pt_walk', domain: 'd', iova: 0x1000, levels: [0, 1, 2, 3], phys: null, why },
-        { kind: 'iommu_fault', domain: 'd', dev: 'nic', iova: 0x1000, write: false, stage: 's1', why },
+        { kind: 'iotlb', domain: 'd', op: 'fill', iova: 0x2000, phys: 0x8000, why },
       ],
     });
     expect(m.marks.map((k) => k.n)).toEqual([1, 2, 3]);

@@ -232,7 +232,7 @@ function stage1(vm: GpuVm, va: number, len: number, write: boolean, o: StepOutco
         o.warnings.push(text);
         o.events.push({ kind: 'log', level: 'err', text });
       }
-      o.events.push({ kind: 'gpu_vm', vm: vm.name, op: 'fault', va: at, size: len - done, as: vm.as, levels: w.levels, stage: 'gpu-mmu', why: why('panfrost_mmu_irq_handler_thread', `stage 1: no GPU PTE for VA ${hex(at)} (the walk stopped at level ${w.level}). This is the GPU's own MMU faulting, not the system IOMMU: the driver never mapped this GPU VA. Not a heap BO, so the fault is unhandled and AS${vm.as} is disabled to kill its jobs`) });
+      o.events.push({ kind: 'gpu_vm', vm: vm.name, op: 'fault', va: at, size: len - done, as: vm.as, levels: w.levels, stage: 'gpu-mmu', write, why: why('panfrost_mmu_irq_handler_thread', `stage 1: no GPU PTE for VA ${hex(at)} (the walk stopped at level ${w.level}). This is the GPU's own MMU faulting, not the system IOMMU: the driver never mapped this GPU VA. Not a heap BO, so the fault is unhandled and AS${vm.as} is disabled to kill its jobs`) });
       o.error = 'FAULT';
       return null;
     }
@@ -244,8 +244,8 @@ function stage1(vm: GpuVm, va: number, len: number, write: boolean, o: StepOutco
   return pieces;
 }
 
-function stage2Fault(vm: GpuVm, va: number, p: Piece, o: StepOutcome): void {
-  o.events.push({ kind: 'gpu_vm', vm: vm.name, op: 'fault', va: va + p.at, size: p.len, dmaAddr: p.dma, as: vm.as, stage: 'iommu', why: why('panfrost_mmu', `stage 2: the GPU PTE for VA ${hex(va + p.at)} is present and holds DMA address ${hex(p.dma)}, but that address no longer translates: the fault is the system IOMMU's (or the bus's), not the GPU MMU's`) });
+function stage2Fault(vm: GpuVm, va: number, p: Piece, write: boolean, o: StepOutcome): void {
+  o.events.push({ kind: 'gpu_vm', vm: vm.name, op: 'fault', va: va + p.at, size: p.len, dmaAddr: p.dma, as: vm.as, stage: 'iommu', write, why: why('panfrost_mmu', `stage 2: the GPU PTE for VA ${hex(va + p.at)} is present and holds DMA address ${hex(p.dma)}, but that address no longer translates: the fault is the system IOMMU's (or the bus's), not the GPU MMU's`) });
   o.observations.push(`stage 2 fault: GPU VA ${hex(va + p.at)} → DMA address ${hex(p.dma)} (stage 1 succeeded); the DMA address is not mapped for ${vm.dev} any more, so the system IOMMU rejects it`);
 }
 
@@ -258,7 +258,7 @@ export function gpuRead(m: Machine, vm: GpuVm, va: number, len: number, o: StepO
   for (const p of pieces) {
     const got = devRead(m, dev, p.dma, p.len, o, nosnoop);
     if (!got) {
-      stage2Fault(vm, va, p, o);
+      stage2Fault(vm, va, p, false, o);
       o.data = null;
       return null;
     }
@@ -276,7 +276,7 @@ export function gpuWrite(m: Machine, vm: GpuVm, va: number, data: Uint8Array, o:
   for (const p of pieces) {
     devWrite(m, dev, p.dma, data.subarray(p.at, p.at + p.len), o, nosnoop);
     if (o.error === 'FAULT') {
-      stage2Fault(vm, va, p, o);
+      stage2Fault(vm, va, p, true, o);
       return false;
     }
   }

@@ -17,6 +17,7 @@ import { physOf } from '../viz/machine-lookup.ts';
 import { useLesson } from './lessonStore.ts';
 import { narrationFor } from './teaching.ts';
 import { entryForTitle, loadCatalog } from '../library/catalog.ts';
+import { followedView, following } from '../panels/follow.ts';
 
 /** The explorer's view id for each focus view of the language. */
 export const VIEW_IDS: Record<FocusView, string> = {
@@ -98,9 +99,10 @@ export async function applyFocus(f: FocusJson, frame: Frame): Promise<void> {
   if (useStore.getState().frame?.step === frame.step) useStore.getState().setSelection(sel);
 }
 
-function showDiagram(): void {
+/** A step without a focus: the view it changed most when following the step, else the diagram. */
+function showStepView(frame: Frame): void {
   applying = true;
-  useStore.getState().setActiveView('diagram');
+  useStore.getState().setActiveView(following(true) ? followedView(frame) : 'diagram');
   applying = false;
   useLesson.getState().setViewByFocus(false);
 }
@@ -152,8 +154,8 @@ export function startLessonSync(): () => void {
     lastKey = key;
     const focus = narrationFor(t, frame.step)?.focus;
     if (focus) void applyFocus(focus, frame);
-    // The lesson's default view is the diagram, not the settings table.
-    else if (useLesson.getState().viewByFocus || (newRun && frame.step === 0) || s.activeView === '') showDiagram();
+    // The lesson's default view is the diagram; following the step, the view the step changed.
+    else if (following(true) || useLesson.getState().viewByFocus || (newRun && frame.step === 0) || s.activeView === '') showStepView(frame);
   });
   return unsub;
 }

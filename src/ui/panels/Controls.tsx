@@ -61,16 +61,16 @@ export default function Controls() {
             ))}
           </select>
         </label>
-        <label className="check" title="While playing, pause at each finding">
+        <label className="check" title="While playing, pause at each step with a finding (the kernel logged something) or an observation (the explorer saw what the kernel did not report)">
           <input type="checkbox" checked={pauseAtFindings} onChange={(e) => setPauseAtFindings(e.target.checked)} />
-          pause at findings
+          pause at ⚠ / obs
         </label>
         <span className="spacer" />
         <button type="button" className="to-line" onClick={runToCursor} disabled={none} title="Run to the editor's cursor line (g)">
           Run to line {cursorLine}
         </button>
-        <button type="button" onClick={nextFinding} disabled={none} title="Next finding: kernel warning, failed check, observation or unexpected error (n)">
-          Next finding
+        <button type="button" onClick={nextFinding} disabled={none} title="Next finding (the kernel logged something) or observation (the explorer saw what the kernel did not report); also failed checks and unexpected errors (n)" aria-label="Next finding or observation">
+          Next ⚠ / obs
         </button>
       </div>
       <div className="ctl-row scrub-row">

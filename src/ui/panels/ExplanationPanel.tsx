@@ -13,16 +13,23 @@ import { useStore } from '../store/store.ts';
 import { StepChecks, StepResult } from './StepDetail.tsx';
 import Narration from '../lesson/Narration.tsx';
 import { usePredictionPending } from '../lesson/teaching.ts';
+import { faultSentence, faultsOf } from '../faults.ts';
+import './ExplanationPanel.css';
+import Glossed from '../glossary/Glossed.tsx';
 
 function Why({ e }: { e: SimEvent }) {
   if (!('why' in e) || !e.why) return null;
   const { rule, fn, file } = e.why;
   return (
     <div className="why">
-      {rule && <span className="rule">{rule}</span>}
+      {rule && (
+        <span className="rule">
+          <Glossed text={rule} />
+        </span>
+      )}
       {(fn || file) && (
         <span className="where mono">
-          {fn && <span className="fn">{fn}()</span>}
+          {fn && <span className="fn">{/^[A-Za-z_]\w*$/.test(fn) ? `${fn}()` : fn}</span>}
           {file && (
             <>
               {' '}
@@ -114,7 +121,11 @@ export default function ExplanationPanel() {
             )}
           </h2>
           <pre className="source mono">{json.source}</pre>
-          {OP_DOCS[json.op] && <p className="opdoc">{OP_DOCS[json.op]}</p>}
+          {OP_DOCS[json.op] && (
+            <p className="opdoc">
+              <Glossed text={OP_DOCS[json.op]!} />
+            </p>
+          )}
           {pending ? (
             <p className="hidden-result" data-testid="result-hidden">
               What the kernel did stays hidden until you make your prediction above.
@@ -122,10 +133,17 @@ export default function ExplanationPanel() {
           ) : (
             <>
               <StepResult json={json} />
-              {json.checks.length > 0 && <StepChecks checks={json.checks} imported={frame.config?.imported ?? false} />}
+              {faultsOf(json.events).map((f, i) => (
+                <p key={i} className="fault-line bad" data-testid="explanation-fault">
+                  <Glossed text={faultSentence(f)} />
+                </p>
+              ))}
+              {json.checks.length > 0 && <StepChecks checks={json.checks} imported={frame.config?.imported ?? false} bug={json.warnings.length > 0 || json.observations.length > 0 || json.error !== null} />}
               {json.warnings.length > 0 && (
                 <div className="block">
-                  <h3>Kernel log</h3>
+                  <h3>
+                    <Glossed text="Findings" />: the kernel's log
+                  </h3>
                   <pre className="dmesg mono" data-testid="kernel-log">
                     {json.warnings.join('\n')}
                   </pre>
@@ -133,10 +151,14 @@ export default function ExplanationPanel() {
               )}
               {json.observations.length > 0 && (
                 <div className="block">
-                  <h3>Observed (not logged by the kernel)</h3>
+                  <h3>
+                    <Glossed text="Observations" />: what the explorer saw (the kernel did not report it)
+                  </h3>
                   <ul className="observations">
                     {json.observations.map((o, i) => (
-                      <li key={i}>{o}</li>
+                      <li key={i}>
+                        <Glossed text={o} />
+                      </li>
                     ))}
                   </ul>
                 </div>
@@ -156,7 +178,9 @@ export default function ExplanationPanel() {
                       <li key={i} className={`ev ev-${e.kind} ${eventTone(e) ?? ''}`}>
                         <span className="ev-kind mono">{e.kind}</span>
                         <div className="ev-body">
-                          <div className="ev-text">{describeEvent(e)}</div>
+                          <div className="ev-text">
+                            <Glossed text={describeEvent(e)} />
+                          </div>
                           <Why e={e} />
                         </div>
                       </li>

@@ -1,6 +1,6 @@
 /**
  * The header bar: product name, the library (lessons and reference scenarios), machine-setting overrides
- * (arch, kernel, IOMMU mode: the run uses them instead of the header's),
+ * (arch, kernel, IOMMU mode: the run uses them instead of the header's), the machine's settings table,
  * Compare, Export JSON, Share, theme toggle, help.
  */
 import { useMemo, useState } from 'react';
@@ -9,6 +9,7 @@ import { engineClient } from '../engine.ts';
 import { shareUrl } from '../share.ts';
 import { useStore } from '../store/store.ts';
 import SharePopover from './SharePopover.tsx';
+import MachineButton from './MachineButton.tsx';
 import LibraryButton from '../library/LibraryButton.tsx';
 import ExplainButton from '../explain/ExplainButton.tsx';
 import MachineSettings from '../compare/MachineSettings.tsx';
@@ -126,6 +127,7 @@ export default function Header() {
       <LibraryButton />
       <ExplainButton />
       <RunAs />
+      <MachineButton />
       <span className="spacer" />
       <CompareToggle />
       <ExportButton />

@@ -1,11 +1,12 @@
 /**
  * The machine as the scenario header built it: architecture, memory, cache
- * geometry, devices and IOMMUs. The first plug-in view (see registry.ts).
+ * geometry, devices and IOMMUs. Shown from the header's Machine button
+ * (MachineButton.tsx), out of the way of the views that change per step.
  */
-import type { ViewDef, ViewProps } from './registry.ts';
+import type { ViewProps } from './registry.ts';
 import { size } from '../describe.ts';
 
-function MachineView({ frame, summary }: ViewProps) {
+export default function MachineView({ frame, summary }: Pick<ViewProps, 'frame' | 'summary'>) {
   const cfg = frame?.config ?? summary?.config ?? null;
   if (!cfg) return <p className="muted">No machine yet: the scenario has not run.</p>;
   const sets = cfg.line > 0 && cfg.ways > 0 ? cfg.cache / cfg.line / cfg.ways : 0;
@@ -92,5 +93,3 @@ function MachineView({ frame, summary }: ViewProps) {
     </div>
   );
 }
-
-export const machineView: ViewDef = { id: 'machine', title: 'Machine', order: 0, component: MachineView };

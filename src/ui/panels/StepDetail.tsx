@@ -6,6 +6,7 @@
 import type { ReactNode } from 'react';
 import type { StepJson } from '../../scenario/result.ts';
 import { failedCheckText } from '../../scenario/verdict.ts';
+import './vocabulary.css';
 
 /**
  * What the call returned, the error it failed with, or the bytes it read.
@@ -49,15 +50,18 @@ export function StepResult({ json, maxHex }: { json: StepJson; maxHex?: number }
 /**
  * The step's checks: ✓ expected, or ✗ expected and what the run got. In an
  * imported scenario a check is the kernel's answer: ✗ kernel returned X, the model Y.
+ * On a step that shows a bug (`bug`: a finding, an observation, a failed call)
+ * a passing check asserts the wrong result: it reads "bug reproduced as expected".
  */
-export function StepChecks({ checks, imported = false }: { checks: StepJson['checks']; imported?: boolean }) {
+export function StepChecks({ checks, imported = false, bug = false }: { checks: StepJson['checks']; imported?: boolean; bug?: boolean }) {
   return (
     <ul className="checks">
       {checks.map((c, i) => (
-        <li key={i} className={c.passed ? 'pass' : 'fail'}>
+        <li key={i} className={c.passed ? (bug ? 'repro' : 'pass') : 'fail'} data-testid="check">
           <span className="mark" aria-hidden="true">
             {c.passed ? '✓' : '✗'}
           </span>{' '}
+          {c.passed && bug && <span className="repro-label">bug reproduced as expected: </span>}
           {imported && !c.passed ? (
             <span data-testid="kernel-vs-model">{failedCheckText(c, true)}</span>
           ) : (
@@ -69,7 +73,7 @@ export function StepChecks({ checks, imported = false }: { checks: StepJson['che
               <span className="muted">got</span> <code>{c.actual}</code>
             </>
           )}
-          <span className="sr-only">{c.passed ? ' passed' : ' failed'}</span>
+          <span className="sr-only">{c.passed ? (bug ? ' (the bug happened, as the check expects)' : ' passed') : ' failed'}</span>
         </li>
       ))}
     </ul>

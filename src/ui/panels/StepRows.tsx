@@ -6,6 +6,16 @@
 import { useLayoutEffect, useState } from 'react';
 import type { CSSProperties, RefObject } from 'react';
 import type { StepInfo } from '../../worker/api.ts';
+import './vocabulary.css';
+
+/**
+ * A step that shows a bug: the kernel logged something, the explorer observed
+ * something, or the call failed. Its passing checks assert the bug, so they
+ * read "bug reproduced as expected", never a green success.
+ */
+export function bugStep(s: Pick<StepInfo, 'warnings' | 'observations' | 'error'>): boolean {
+  return s.warnings > 0 || s.observations > 0 || s.error !== null;
+}
 
 /** A step's badges: error, kernel log lines, observations, failed or passed checks. `titles`: a tooltip on each. */
 export function StepBadges({ s, className = 'badges', titles = true }: { s: StepInfo; className?: string; titles?: boolean }) {
@@ -18,12 +28,12 @@ export function StepBadges({ s, className = 'badges', titles = true }: { s: Step
         </span>
       )}
       {s.warnings > 0 && (
-        <span className="badge warn" title={t(`${s.warnings} kernel log line(s)`)}>
+        <span className="badge warn" title={t(`${s.warnings === 1 ? 'a finding' : `${s.warnings} findings`}: the kernel logged ${s.warnings === 1 ? 'a line' : `${s.warnings} lines`}`)}>
           ⚠ {s.warnings}
         </span>
       )}
       {s.observations > 0 && (
-        <span className="badge obs" title={t(`${s.observations} observation(s)`)}>
+        <span className="badge obs" title={t(`${s.observations === 1 ? 'an observation' : `${s.observations} observations`}: the explorer saw ${s.observations === 1 ? 'it' : 'them'}; the kernel did not report ${s.observations === 1 ? 'it' : 'them'}`)}>
           obs {s.observations}
         </span>
       )}
@@ -32,11 +42,16 @@ export function StepBadges({ s, className = 'badges', titles = true }: { s: Step
           ✗ {s.checksFailed}
         </span>
       )}
-      {s.checksFailed === 0 && s.checksPassed > 0 && (
-        <span className="badge good" title={t(`${s.checksPassed} check(s) passed`)}>
-          ✓
-        </span>
-      )}
+      {s.checksFailed === 0 && s.checksPassed > 0 &&
+        (bugStep(s) ? (
+          <span className="badge repro" title={t('bug reproduced as expected: the checks expect this wrong result')}>
+            ✓ bug
+          </span>
+        ) : (
+          <span className="badge good" title={t(`${s.checksPassed} check(s) passed`)}>
+            ✓
+          </span>
+        ))}
     </span>
   );
 }

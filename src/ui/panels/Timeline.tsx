@@ -87,6 +87,16 @@ export default function Timeline() {
   const total = steps.length + 1; // row 0: machine built
   const findingList = useMemo(() => (summary?.findings ? Array.from(summary.findings) : findingSteps(summary?.steps ?? [])), [summary]);
   const findings = findingList.length;
+  // The header's words: steps where the kernel logged something (findings), steps where the explorer saw what it did not (observations).
+  const told = useMemo(() => {
+    let logged = 0;
+    let seen = 0;
+    for (const s of summary?.steps ?? []) {
+      if (s.warnings > 0) logged++;
+      if (s.observations > 0) seen++;
+    }
+    return { logged, seen };
+  }, [summary]);
   const selected = useStore((s) => s.selection.buffer);
   const setSelection = useStore((s) => s.setSelection);
   const lanes = summary?.lanes ?? null;
@@ -158,9 +168,15 @@ export default function Timeline() {
         ) : (
           summary && (
             <span className="muted tl-sum">
-              {summary.stepCount} steps · checks {summary.checks.passed} ✓
+              {summary.stepCount} steps · <span title="checks passed">{summary.checks.passed} ✓</span>
               {summary.checks.failed > 0 ? <b className="bad-text"> {summary.checks.failed} ✗</b> : null} ·{' '}
-              {findings} finding{findings === 1 ? '' : 's'}
+              <span data-testid="finding-count" title={`${told.logged} step${told.logged === 1 ? '' : 's'} with a finding: the kernel logged something`}>
+                ⚠ {told.logged}
+              </span>{' '}
+              ·{' '}
+              <span data-testid="observation-count" title={`${told.seen} step${told.seen === 1 ? '' : 's'} with an observation: the explorer saw something the kernel did not report`}>
+                obs {told.seen}
+              </span>
             </span>
           )
         )}
@@ -208,7 +224,7 @@ export default function Timeline() {
           <div
             className="tl-marks"
             data-testid="finding-strip"
-            title={`${findings} finding${findings === 1 ? '' : 's'} in the whole run: click to go there`}
+            title={`${findings} step${findings === 1 ? '' : 's'} with a finding, an observation, a failed check or an unexpected error in the whole run: click to go there`}
             onClick={(e) => {
               const r = e.currentTarget.getBoundingClientRect();
               const k = Math.round(((e.clientY - r.top) / r.height) * (total - 1));

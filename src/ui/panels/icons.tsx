@@ -37,3 +37,13 @@ export const IconPause = () => (
     <rect x="9.5" y="3" width="3.5" height="10" />
   </svg>
 );
+export const IconExpand = () => (
+  <svg {...common} fill="none" stroke="currentColor" strokeWidth="1.8">
+    <path d="M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4" />
+  </svg>
+);
+export const IconCollapse = () => (
+  <svg {...common} fill="none" stroke="currentColor" strokeWidth="1.8">
+    <path d="M6 2v4H2M14 6h-4V2M10 14v-4h4M2 10h4v4" />
+  </svg>
+);

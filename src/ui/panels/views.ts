@@ -1,8 +1,8 @@
 /**
  * The machine views shown in the tabbed area, in one list. Add a view here.
+ * (The machine's settings table is not a view: it opens from the header, MachineButton.tsx.)
  */
 import { registerView } from './registry.ts';
-import { machineView } from './MachineView.tsx';
 import { stepJsonView } from './StepJsonView.tsx';
 import { machineDiagramView } from './views/MachineDiagram.tsx';
 import { machineStateViews, syncSelectionToEngine } from './views/index.ts';
@@ -11,6 +11,6 @@ import { gpuVmView } from './views/GpuVmView.tsx';
 import { cmaView } from './views/CmaView.tsx';
 import { dmaBufView } from './views/DmaBufView.tsx';
 
-for (const v of [machineView, stepJsonView, machineDiagramView, ...machineStateViews]) registerView(v);
+for (const v of [stepJsonView, machineDiagramView, ...machineStateViews]) registerView(v);
 syncSelectionToEngine();
 for (const v of [iommuView, gpuVmView, cmaView, dmaBufView]) registerView(v);

@@ -18,11 +18,17 @@ import { machineLayout } from '../../sim/layout.ts';
 import type { SimEvent } from '../../sim/events.ts';
 import type { BufferInfo, MachineSnapshot } from '../../sim/snapshot.ts';
 import { plural, size } from '../describe.ts';
+import { faultSentence, faultsOf, type Fault } from '../faults.ts';
 
 export const DIAGRAM_W = 860;
-export const DIAGRAM_H = 268;
+export const DIAGRAM_H = 278;
 
 export type Pt = readonly [number, number];
+
+/** Radius of a number badge (arrows and marks) at full scale; the view grows it with the font at small scales. */
+export const BADGE_R = 8;
+/** Centres of two badges are at least this far apart: no overlap even when the view grows them (to about 10 units). */
+export const BADGE_SEP = 23;
 
 export interface Rect {
   x: number;
@@ -52,7 +58,7 @@ export interface DWire {
   points: Pt[];
 }
 
-export type ArrowKind = 'dma-read' | 'dma-write' | 'bounce' | 'writeback' | 'fill' | 'cpu' | 'snoop' | 'migrate';
+export type ArrowKind = 'dma-read' | 'dma-write' | 'bounce' | 'writeback' | 'fill' | 'cpu' | 'snoop' | 'migrate' | 'blocked';
 
 export interface DArrow {
   id: string;
@@ -67,6 +73,8 @@ export interface DArrow {
   caption: string;
   /** The data this arrow carries is stale (older than the CPU's dirty lines, or a stale cached copy). */
   stale: boolean;
+  /** The access went wrong (a fault): its caption reads as a bug. */
+  bad?: boolean;
   why?: string;
 }
 
@@ -133,14 +141,15 @@ export function hexAddr(n: number): string {
 const CPU: Rect = { x: 8, y: 6, w: 168, h: 36 };
 const CACHE: Rect = { x: 8, y: 62, w: 168, h: 60 };
 const BUS: Rect = { x: 8, y: 138, w: 844, h: 10 };
-const RAM: Rect = { x: 8, y: 162, w: 844, h: 102 };
+const RAM: Rect = { x: 8, y: 162, w: 844, h: 112 };
 const DEV_AREA = { x: 394, w: 458, y: 6, h: 60 };
 const IOMMU_ROW = { y: 86, h: 32 };
 const FREE_AREA = { x: 196, w: 180 };
 const REGION_Y = 178;
 const CHIP_Y = 194;
-const CHIP_H = 36;
-const AXIS_Y = 242;
+// Chips hold a title and two lines at up to 13 units (11 px at the smallest scale the view allows).
+const CHIP_H = 42;
+const AXIS_Y = 250;
 const MAX_DEVICES = 5;
 const MAX_ITEMS = 10;
 
@@ -503,6 +512,12 @@ function dirtyInRange(snap: MachineSnapshot | null | undefined, phys: number, le
   return n;
 }
 
+/** Is `e` the event that fault `f` (faults.ts) stands for? (A GPU stage-2 fault stands for the IOMMU fault before it too.) */
+function sameFault(f: Fault, e: SimEvent): boolean {
+  if (e.kind === 'gpu_vm') return f.gpuStage !== null && f.addr === e.va;
+  return e.kind === 'iommu_fault' && f.gpuStage === null && f.addr === e.iova;
+}
+
 /** The whole diagram for one step. */
 export function buildDiagram(input: DiagramInput): DiagramModel {
   const { config: cfg, snapshot: snap } = input;
@@ -554,6 +569,8 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
     else fills.set(k, { count: 1, anchor: a });
   }
   let fillsDone = false;
+  const faults = faultsOf(events);
+  let faultAt = 0;
 
   const cacheX = (i: number) => CACHE.x + 96 + (i % 3) * 20;
 
@@ -743,9 +760,8 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
       case 'iommu_unmap':
       case 'iotlb':
       case 'pt_walk':
-      case 'fq':
-      case 'iommu_fault': {
-        const b = iommuFor(f, e.kind === 'iommu_fault' ? e.dev : null);
+      case 'fq': {
+        const b = iommuFor(f, null);
         activate(b);
         const words =
           e.kind === 'iommu_map'
@@ -756,16 +772,34 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
                 ? `IOTLB ${e.op} at IOVA ${hexAddr(e.iova)}${e.stale ? ' — STALE entry: it still points at memory that was unmapped' : ''}.`
                 : e.kind === 'pt_walk'
                   ? `Page-table walk for IOVA ${hexAddr(e.iova)}: ${e.phys === null ? 'no mapping' : `→ ${hexAddr(e.phys)}`}.`
-                  : e.kind === 'fq'
-                    ? `Flush queue ${e.op}: ${plural(e.entries, 'entry', 'entries')}.`
-                    : `IOMMU fault: ${e.dev} ${e.write ? 'wrote' : 'read'} IOVA ${hexAddr(e.iova)}, which is not mapped: the access is blocked.`;
-        addMark({ kind: e.kind === 'iommu_fault' ? 'fault' : 'iommu', ...corner(b, { x: FREE_AREA.x, y: 14, w: FREE_AREA.w, h: 30 }), bad: e.kind === 'iommu_fault' || (e.kind === 'iotlb' && !!e.stale), caption: words, ...(whyText(e) ? { why: whyText(e)! } : {}) });
+                  : `Flush queue ${e.op}: ${plural(e.entries, 'entry', 'entries')}.`;
+        addMark({ kind: 'iommu', ...corner(b, { x: FREE_AREA.x, y: 14, w: FREE_AREA.w, h: 30 }), bad: e.kind === 'iotlb' && !!e.stale, caption: words, ...(whyText(e) ? { why: whyText(e)! } : {}) });
         break;
       }
+      case 'iommu_fault':
       case 'gpu_vm': {
-        const gpu = [...f.devices.values()].find((d) => d.mmu);
-        activate(gpu?.mmu);
-        addMark({ kind: 'gpu', ...corner(gpu?.mmu ?? gpu?.box, DEV_AREA), bad: e.op === 'fault', caption: `GPU VM ${e.vm}: ${e.op} VA ${hexAddr(e.va)}${e.dmaAddr !== undefined ? ` → DMA ${hexAddr(e.dmaAddr)}` : ''} (${size(e.size)}).` });
+        if (e.kind === 'gpu_vm' && e.op !== 'fault') {
+          const gpu = [...f.devices.values()].find((d) => d.mmu);
+          activate(gpu?.mmu);
+          addMark({ kind: 'gpu', ...corner(gpu?.mmu ?? gpu?.box, DEV_AREA), bad: false, caption: `GPU VM ${e.vm}: ${e.op} VA ${hexAddr(e.va)}${e.dmaAddr !== undefined ? ` → DMA ${hexAddr(e.dmaAddr)}` : ''} (${size(e.size)}).` });
+          break;
+        }
+        // Faults: one caption per fault (faults.ts), on the unit that refused the access.
+        const fault = faults[faultAt];
+        if (!fault || !sameFault(fault, e)) break;
+        faultAt++;
+        const dev = e.kind === 'iommu_fault' ? e.dev : ([...f.devices.values()].find((d) => d.mmu)?.cfg.name ?? null);
+        const gpu = dev ? f.devices.get(dev) : undefined;
+        const unit = fault.unit === 'gpu-mmu' ? (gpu?.mmu ?? gpu?.box ?? null) : iommuFor(f, dev);
+        activate(unit);
+        activate(gpu?.box);
+        const d = dev ? devicePath(f, dev) : null;
+        if (d && unit && fault.unit === 'iommu' && unit.y > d.bottom) {
+          // The device's request reaches the IOMMU and stops there.
+          addArrow({ kind: 'blocked', points: [[d.x + 8, d.bottom], [d.x + 8, unit.y]], label: `${fault.op ?? 'access'} blocked`, caption: faultSentence(fault), stale: false, bad: true, ...(whyText(e) ? { why: whyText(e)! } : {}) });
+        } else {
+          addMark({ kind: 'fault', ...corner(unit, { x: FREE_AREA.x, y: 14, w: FREE_AREA.w, h: 30 }), bad: true, caption: faultSentence(fault), ...(whyText(e) ? { why: whyText(e)! } : {}) });
+        }
         break;
       }
       case 'cma': {
@@ -807,12 +841,13 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
   for (const list of byCorner.values()) {
     const right = list[0]!.x;
     list.forEach((m, i) => {
-      m.x = right - (list.length - 1 - i) * 19;
+      m.x = right - (list.length - 1 - i) * BADGE_SEP;
     });
   }
+  separateBadges(arrows, marks);
 
   const items: Array<{ n: number; text: string; tone: 'stale' | 'bad' | 'normal'; why?: string }> = [
-    ...arrows.map((a) => ({ n: a.n, text: a.caption, tone: a.stale ? ('stale' as const) : ('normal' as const), ...(a.why ? { why: a.why } : {}) })),
+    ...arrows.map((a) => ({ n: a.n, text: a.caption, tone: a.stale ? ('stale' as const) : a.bad ? ('bad' as const) : ('normal' as const), ...(a.why ? { why: a.why } : {}) })),
     ...marks.map((m) => ({ n: m.n, text: m.caption, tone: m.bad ? ('bad' as const) : ('normal' as const), ...(m.why ? { why: m.why } : {}) })),
   ].sort((a, b) => a.n - b.n);
 
@@ -828,6 +863,28 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
     more,
     source: snap ? 'snapshot' : 'config',
   };
+}
+
+/**
+ * Moves badges apart so none overlaps another: in number order, a badge too
+ * close to an earlier one steps right (or, at the right edge, down) until it is clear.
+ */
+function separateBadges(arrows: DArrow[], marks: DMark[]): void {
+  type B = { n: number; get: () => Pt; set: (p: Pt) => void };
+  const all: B[] = [
+    ...arrows.map((a) => ({ n: a.n, get: () => a.at, set: (p: Pt) => (a.at = p) })),
+    ...marks.map((m) => ({ n: m.n, get: (): Pt => [m.x, m.y], set: (p: Pt) => ((m.x = p[0]), (m.y = p[1])) })),
+  ].sort((a, b) => a.n - b.n);
+  const placed: Pt[] = [];
+  for (const b of all) {
+    let [x, y] = b.get();
+    for (let i = 0; i < 40 && placed.some(([px, py]) => Math.hypot(px - x, py - y) < BADGE_SEP); i++) {
+      if (x + BADGE_SEP <= DIAGRAM_W - BADGE_R) x += BADGE_SEP;
+      else y += BADGE_SEP;
+    }
+    b.set([x, y]);
+    placed.push([x, y]);
+  }
 }
 
 /** An SVG path for a polyline. */

@@ -138,7 +138,7 @@ function CacheView({ frame }: ViewProps) {
       const y = row * grid.blockH;
       ctx.save();
       ctx.textAlign = 'left';
-      ctx.font = '10px ui-monospace, Menlo, Consolas, monospace';
+      ctx.font = '11px ui-monospace, Menlo, Consolas, monospace';
       ctx.fillText(`set ${row * grid.setsPerRow}`, 0, y + 12 + (grid.ways * (cs + grid.gap)) / 2);
       if (row === 0) ctx.fillText(`${grid.setsPerRow} sets a row · ${c.ways} ways each (top to bottom)`, grid.labelW, 5);
       ctx.restore();

@@ -88,7 +88,7 @@ function CmaGridCanvas({ p, g, geo, step, range, frameKey, onPick }: { p: CmaPag
     const col = themeColors(COLORS);
     const { cw, ch } = geo;
     const gap = cw >= 5 ? 1 : 0;
-    ctx.font = '10px ui-monospace, Menlo, Consolas, monospace';
+    ctx.font = '11px ui-monospace, Menlo, Consolas, monospace';
     ctx.textBaseline = 'middle';
     // Row labels every few rows.
     const every = Math.max(1, Math.ceil(13 / ch));
@@ -142,11 +142,11 @@ function CmaGridCanvas({ p, g, geo, step, range, frameKey, onPick }: { p: CmaPag
         ctx.setLineDash([]);
       }
       if (label) {
-        ctx.font = '600 10px system-ui, sans-serif';
+        ctx.font = '600 11px system-ui, sans-serif';
         ctx.fillStyle = color;
         const [x, y] = cellXY(geo, g, c0);
         ctx.fillText(label, Math.max(LABEL_W, Math.min(x, LABEL_W + geo.gridW - ctx.measureText(label).width)), y - 7);
-        ctx.font = '10px ui-monospace, Menlo, Consolas, monospace';
+        ctx.font = '11px ui-monospace, Menlo, Consolas, monospace';
       }
     };
     for (const a of step.release) box(a.pfn, a.count, col.muted, [3, 2], 'released');
@@ -177,7 +177,7 @@ function CmaGridCanvas({ p, g, geo, step, range, frameKey, onPick }: { p: CmaPag
     }
     if (shown.length > 0) {
       ctx.fillStyle = col.muted;
-      ctx.font = '600 10px system-ui, sans-serif';
+      ctx.font = '600 11px system-ui, sans-serif';
       ctx.fillText('migrated to', geo.destX, TOP - 8);
     }
   };

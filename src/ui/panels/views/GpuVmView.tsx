@@ -72,8 +72,8 @@ function WalkChain({ w, warnings, snap, stepOp }: { w: GpuWalk; warnings: string
       </div>
       {w.faulted && (
         <div className="callout ev-fault" role="alert" data-testid="gpu-fault">
-          <b>{w.faulted === 'gpu-mmu' ? 'Stage 1 faulted: the GPU MMU has no PTE for this VA' : 'Stage 2 faulted: the GPU PTE is there, but the system IOMMU has no mapping for its DMA address'}</b>
-          {w.faulted === 'gpu-mmu' ? ' — a GPU driver bug (unmapped VA); panfrost disables the address space, killing its jobs.' : ' — the DMA API already unmapped the IOVA the GPU PTE still holds; the SMMU terminates the access, memory untouched.'}
+          <b>{w.faulted === 'gpu-mmu' ? 'Stage 1 faulted: the GPU MMU has no PTE for this VA' : w.s2.fault?.stage === 'permission' ? 'Stage 2 faulted: the GPU PTE is there, but the system IOMMU maps its DMA address read-only' : 'Stage 2 faulted: the GPU PTE is there, but the system IOMMU has no mapping for its DMA address'}</b>
+          {w.faulted === 'gpu-mmu' ? ' — a GPU driver bug (unmapped VA); panfrost disables the address space, killing its jobs.' : w.s2.fault?.stage === 'permission' ? ' — the GPU wrote through a mapping made for the device to read; the SMMU terminates the access, memory untouched.' : ' — the DMA API already unmapped the IOVA the GPU PTE still holds; the SMMU terminates the access, memory untouched.'}
           {(w.faulted === 'gpu-mmu' ? gpuLine : smmuLine) && <div className="mono ev-log">{w.faulted === 'gpu-mmu' ? gpuLine : smmuLine}</div>}
         </div>
       )}

@@ -107,7 +107,7 @@ function FaultCallout({ step, d, warnings, startLevel }: { step: StepIommu; d: I
         const where = w ? `the walk stopped at L${startLevel + w.levels.length - 1}[${w.levels[w.levels.length - 1]}]: ${f.stage === 'translation' ? 'no entry' : 'read-only leaf'}` : f.stage === 'permission' ? 'read-only leaf' : 'no translation';
         return (
           <div key={i}>
-            <b>IOMMU fault · {f.stage} fault · stage 1 ({d.iommu}, cb {d.cb})</b>: {f.dev} {f.write ? 'write' : 'read'} at IOVA <span className="mono">{hexAddr(f.iova)}</span> — {where}. The transaction is terminated; no byte moves.
+            <b>IOMMU {f.stage} fault ({d.iommu}, context bank {d.cb})</b>: {f.dev} {f.write ? 'write' : 'read'} at IOVA <span className="mono">{hexAddr(f.iova)}</span> — {where}. The transaction is terminated; no byte moves.
           </div>
         );
       })}

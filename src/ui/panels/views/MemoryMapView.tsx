@@ -155,7 +155,7 @@ function MemoryMapView({ frame }: ViewProps) {
       ctx.stroke();
       ctx.setLineDash([]);
       ctx.fillStyle = col.bad;
-      ctx.font = '600 10.5px system-ui, sans-serif';
+      ctx.font = '600 11px system-ui, sans-serif';
       const t = '4 GiB: 32-bit DMA reaches only below this line';
       const tw = ctx.measureText(t).width;
       ctx.fillText(t, x + 4 + tw > width ? Math.max(2, x - tw - 4) : x + 4, TOP - 8);
@@ -168,7 +168,7 @@ function MemoryMapView({ frame }: ViewProps) {
     ctx.moveTo(0, ay);
     ctx.lineTo(width, ay);
     ctx.stroke();
-    ctx.font = '10px ui-monospace, Menlo, Consolas, monospace';
+    ctx.font = '11px ui-monospace, Menlo, Consolas, monospace';
     ctx.fillStyle = col.muted;
     let lastEnd = -Infinity;
     for (const t of addrTicks(d, Math.max(2, Math.floor(width / 150)))) {

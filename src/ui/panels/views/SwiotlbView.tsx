@@ -51,7 +51,7 @@ function SlotGrid({ occ, rows, index, start, cellW, selRuns, onSelect, names, fr
   };
   const draw = (ctx: CanvasRenderingContext2D) => {
     const col = themeColors(COLORS);
-    ctx.font = '10px ui-monospace, Menlo, Consolas, monospace';
+    ctx.font = '11px ui-monospace, Menlo, Consolas, monospace';
     ctx.textBaseline = 'middle';
     rows.forEach((row, r) => {
       const y = TOP + r * ROW_H;
@@ -91,7 +91,7 @@ function SlotGrid({ occ, rows, index, start, cellW, selRuns, onSelect, names, fr
       ctx.lineTo(x + 4, y - 5);
       ctx.fill();
       if (segRow === 0) {
-        ctx.font = '600 10px system-ui, sans-serif';
+        ctx.font = '600 11px system-ui, sans-serif';
         const t = `next-fit index ${index}`;
         const tw = ctx.measureText(t).width;
         ctx.fillText(t, Math.min(x + 6, width - tw - 2), y - 6);

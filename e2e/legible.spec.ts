@@ -1,0 +1,118 @@
+/**
+ * Clear at a glance, at 1280×720 and 1440×900: no rendered text under 11 px
+ * (HTML and the diagram's SVG, measured at its scale), number badges that do
+ * not overlap, the current timeline row in view; tabs badge what the step
+ * changed, "follow" opens that view; the machine table is a header popover;
+ * glossary hover cards; a check on the bug step reads "bug reproduced as expected".
+ */
+import { expect, goToStep, openApp, openLibrary, test } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+
+/** Every visible text node's rendered font size in px (SVG text scaled by its screen CTM), smallest first. */
+async function smallTexts(page: Page): Promise<Array<{ px: number; text: string }>> {
+  return page.evaluate(() => {
+    const out: Array<{ px: number; text: string }> = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const t = (n.textContent ?? '').trim();
+      const el = n.parentElement;
+      if (!t || !el || el.closest('[aria-hidden=true], .sr-only, .tabs-measure, title, option, script, style')) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || r.bottom < 0 || r.top > innerHeight || r.right < 0 || r.left > innerWidth) continue;
+      let px = parseFloat(getComputedStyle(el).fontSize);
+      if (el instanceof SVGElement) {
+        const m = (el as SVGGraphicsElement).getScreenCTM?.();
+        if (m) px *= Math.hypot(m.a, m.b);
+      }
+      out.push({ px: Math.round(px * 100) / 100, text: t.slice(0, 40) });
+    }
+    return out.filter((x) => x.px < 11).sort((a, b) => a.px - b.px);
+  });
+}
+
+async function badgeOverlaps(page: Page): Promise<number> {
+  const boxes = await page.locator('[data-testid=machine-diagram] .dg-badge circle, [data-testid=machine-diagram] .dg-mark circle').evaluateAll((els) =>
+    els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return [r.x, r.y, r.width, r.height] as const;
+    }),
+  );
+  let n = 0;
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [ax, ay, aw, ah] = boxes[i]!;
+      const [bx, by, bw, bh] = boxes[j]!;
+      if (ax < bx + bw - 0.5 && bx < ax + aw - 0.5 && ay < by + bh - 0.5 && by < ay + ah - 0.5) n++;
+    }
+  return n;
+}
+
+for (const size of [
+  { width: 1280, height: 720 },
+  { width: 1440, height: 900 },
+]) {
+  test(`no text under 11 px, no overlapping badges, the current row in view (${size.width}×${size.height})`, async ({ page }) => {
+    await page.setViewportSize(size);
+    await openLibrary(page, 'iommu-strict-unmap-fault');
+    await expect(page.locator('[role=tab][aria-selected=true]')).toHaveAttribute('id', 'tab-diagram');
+    for (const src of ['h = dma_map_single', 'dev_write(nic, h', 'h2 = dma_map_single']) {
+      const k = await goToStep(page, src);
+      await page.waitForTimeout(300);
+      expect(await smallTexts(page), `text under 11 px at step ${k}`).toEqual([]);
+      expect(await badgeOverlaps(page), `overlapping badges at step ${k}`).toBe(0);
+      const row = await page.locator('.tl-row.current').boundingBox();
+      const list = await page.locator('[data-testid=timeline] .tl-list, [data-testid=timeline]').first().boundingBox();
+      expect(row && list && row.y >= list.y && row.y + row.height <= list.y + list.height + 1).toBeTruthy();
+    }
+    await page.screenshot({ path: `test-results/legible-fault-${size.width}.png` });
+    for (const id of ['bytes', 'cache', 'memmap', 'swiotlb', 'iommu']) {
+      const tab = page.locator(`#tab-${id}`);
+      if ((await tab.count()) === 0) {
+        await page.getByTestId('tabs-more').click();
+        await page.locator(`[role=menuitem][data-tab=${id}]`).click();
+      } else await tab.click();
+      await page.waitForTimeout(300);
+      expect(await smallTexts(page), `text under 11 px in ${id}`).toEqual([]);
+    }
+  });
+}
+
+test('tabs badge the change, follow opens it, the diagram can fill the window', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await openLibrary(page, 'swiotlb-32bit-device');
+  await goToStep(page, 'h = dma_map_single');
+  await expect(page.getByTestId('tab-badge-swiotlb')).toHaveText('bounced');
+  await expect(page.locator('#tab-diagram')).toHaveAttribute('aria-selected', 'true');
+  await page.getByTestId('follow-toggle').check();
+  await goToStep(page, 'buf = kmalloc');
+  await expect(page.locator('#tab-diagram')).toHaveAttribute('aria-selected', 'true');
+  await goToStep(page, 'h = dma_map_single');
+  await expect(page.locator('#tab-swiotlb')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('view-caption')).toContainText('copied into a bounce slot');
+  await page.getByTestId('follow-toggle').uncheck();
+  await page.locator('#tab-diagram').click();
+  await page.getByTestId('views-fullscreen').click();
+  const box = await page.getByTestId('views').boundingBox();
+  expect(box?.width).toBe(1280);
+  expect(Number(await page.locator('.dg-svg').getAttribute('data-scale'))).toBeGreaterThan(1.2);
+  await page.keyboard.press('Escape');
+  expect((await page.getByTestId('views').boundingBox())!.width).toBeLessThan(1000);
+});
+
+test('the machine table is a header popover; glossary cards; the bug step reads "bug reproduced as expected"', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await openApp(page);
+  await expect(page.locator('#tab-machine')).toHaveCount(0);
+  await page.getByTestId('machine-btn').click();
+  await expect(page.getByTestId('machine-pop')).toContainText('DMA mask');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('machine-pop')).toHaveCount(0);
+  await goToStep(page, 'cpu_read(buf, 16)');
+  const check = page.getByTestId('check').first();
+  await expect(check).toContainText('bug reproduced as expected');
+  await expect(check).toHaveClass(/repro/);
+  await page.locator('.tl-row.current .badge.repro').waitFor();
+  const term = page.getByTestId('explanation').locator('.gl-term[data-term=observation]').first();
+  await term.hover();
+  await expect(page.getByTestId('gloss-card')).toContainText('the kernel did not report');
+});
