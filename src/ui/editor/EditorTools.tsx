@@ -1,0 +1,35 @@
+/**
+ * The scenario pane's tools: "New" (a template to start from) and
+ * "Reference" (the language reference, rendered here).
+ */
+import { Suspense, lazy, useCallback, useState } from 'react';
+import { useStore } from '../store/store.ts';
+import { NEW_SCENARIO } from './template.ts';
+import './editor-tools.css';
+
+const ReferencePanel = lazy(() => import('./ReferencePanel.tsx'));
+
+export default function EditorTools({ readOnly }: { readOnly: boolean }) {
+  const [refOpen, setRefOpen] = useState(false);
+  const close = useCallback(() => setRefOpen(false), []);
+  function newScenario() {
+    useStore.getState().replaceText(NEW_SCENARIO, 0);
+  }
+  return (
+    <span className="editor-tools">
+      {!readOnly && (
+        <button type="button" className="small-btn" onClick={newScenario} data-testid="new-scenario" title="Start a new scenario from a short template">
+          New
+        </button>
+      )}
+      <button type="button" className="small-btn" onClick={() => setRefOpen(true)} data-testid="reference-btn" title="The scenario language: every operation, its arguments and options">
+        Reference
+      </button>
+      {refOpen && (
+        <Suspense fallback={null}>
+          <ReferencePanel onClose={close} />
+        </Suspense>
+      )}
+    </span>
+  );
+}
