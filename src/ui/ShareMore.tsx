@@ -75,7 +75,7 @@ export default function ShareMore({ url }: { url: string | null }) {
           {status}
         </p>
       )}
-      {text !== null && <textarea className="mono share-text" readOnly value={text} rows={8} aria-label="The run as text" data-testid="share-text" onFocus={(e) => e.currentTarget.select()} />}
+      {text !== null && <textarea className="mono share-text" readOnly value={text} rows={10} wrap="off" aria-label="The run as text" data-testid="share-text" onFocus={(e) => e.currentTarget.select()} />}
       {url && (
         <details className="share-embed">
           <summary>Embed in a page</summary>
