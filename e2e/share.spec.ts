@@ -81,11 +81,14 @@ test('Copy as text gives the CLI text of the steps so far, and the link', async 
   await page.screenshot({ path: '/tmp/uxb-copy-text-1280.png' });
 });
 
-for (const view of ['diagram', 'iommu', 'bytes', 'swiotlb', 'cache']) {
+for (const view of ['diagram', 'iommu', 'bytes', 'swiotlb', 'cache', 'compare']) {
   test(`the ${view} view exports as an SVG that parses, and as a PNG`, async ({ page }) => {
     await openLibrary(page, view === 'swiotlb' ? 'swiotlb-32bit-device' : LAZY);
     await goToStep(page, view === 'swiotlb' ? 'dev_read(nic, h, 5)' : 'dma_mapping_error(nic, h2)');
-    await openView(page, view);
+    if (view === 'compare') {
+      await page.getByTestId('compare-toggle').click();
+      await expect(page.getByTestId('compare-count')).toContainText('differ in outcome');
+    } else await openView(page, view);
     await page.getByRole('button', { name: 'Share' }).click();
     const [svgDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-svg').click()]);
     expect(svgDl.suggestedFilename()).toMatch(new RegExp(`^dma-explorer-${view}-step\\d+\\.svg$`));
@@ -102,10 +105,12 @@ for (const view of ['diagram', 'iommu', 'bytes', 'swiotlb', 'cache']) {
     expect(parsed.error).toBe(false);
     expect(parsed.root).toBe('svg');
     expect(parsed.width).toBeGreaterThan(200);
-    const onScreen = (await page.locator(`[data-view=${view}]`).innerText()).split('\n').find((l) => l.trim().length > 8)!;
+    const shown = view === 'compare' ? page.getByTestId('compare') : page.locator(`[data-view=${view}]`);
+    const onScreen = (await shown.innerText()).split('\n').find((l) => l.trim().length > 8)!;
     expect(parsed.text.replace(/\s+/g, ' ')).toContain(onScreen.trim().replace(/\s+/g, ' ').slice(0, 20));
     const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);
     const png = readFileSync((await pngDl.path())!);
+    await pngDl.saveAs(`/tmp/uxb-export-${view}.png`);
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     // PNG width (IHDR) is twice the SVG's.
     expect(png.readUInt32BE(16)).toBe(Math.round(parsed.width * 2));

@@ -81,9 +81,14 @@ function cloneStyled(src: Element, root = false): Element | null {
     if (a.name.startsWith('on') || a.name === 'style' || a.name === 'contenteditable') continue;
     dst.setAttribute(a.name, a.value);
   }
-  if (src instanceof HTMLInputElement || src instanceof HTMLSelectElement || src instanceof HTMLTextAreaElement) {
+  // Form state lives in properties, not attributes: write it as attributes so the copy shows it.
+  if (src instanceof HTMLInputElement) {
     dst.setAttribute('value', src.value);
-  }
+    if (src.checked) dst.setAttribute('checked', '');
+  } else if (src instanceof HTMLOptionElement) {
+    if (src.selected) dst.setAttribute('selected', '');
+    else dst.removeAttribute('selected');
+  } else if (src instanceof HTMLTextAreaElement) dst.textContent = src.value;
   inlineStyle(src, dst, root);
   for (const child of Array.from(src.childNodes)) {
     if (child.nodeType === Node.TEXT_NODE) dst.append(child.textContent ?? '');

@@ -88,8 +88,8 @@ export default function ReferencePanel({ onClose, initial = '' }: { onClose: () 
         <p className="muted">
           One statement per line: <code>name = operation(arguments)</code>, optionally followed by a check <code>=&gt; value</code>,{' '}
           <code>=&gt; ok</code>, <code>=&gt; warning</code> or <code>=&gt; ERROR</code>. <code>#</code> starts a comment. The header (
-          <code>machine</code>, <code>iommu</code>, <code>device</code>) comes first. In the editor, Ctrl+Space completes and hovering a
-          call shows its documentation.
+          <code>machine</code>, <code>iommu</code>, <code>device</code>) comes first. In the editor, hovering a call shows its documentation
+          and typing inside one shows what each argument must be.
         </p>
         {sections.map(([section, ops]) => (
           <section key={section}>

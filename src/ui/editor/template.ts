@@ -2,11 +2,11 @@
  * The text "New scenario" opens: a header to adapt and the smallest
  * driver-like sequence worth stepping through (allocate, fill, map, check
  * the mapping, let the device read, unmap, free), each line saying what to
- * change. Comments point at completion (Ctrl+Space) and the reference.
+ * change. Comments point at the hover docs and the reference.
  */
 export const NEW_SCENARIO = `# New scenario: describe what it shows here.
-# Ctrl+Space completes operations, names and constants; hover a call
-# for its documentation; "Reference" lists the whole language.
+# Hover a call for its documentation; "Reference" lists the whole
+# language.
 
 machine(arch=arm64, kernel="6.18")   # arch: arm64, arm, x86, riscv
 device(dev, dma_mask=64, coherent=false)
