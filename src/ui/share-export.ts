@@ -90,6 +90,7 @@ function cloneStyled(src: Element, root = false): Element | null {
     else dst.removeAttribute('selected');
   } else if (src instanceof HTMLTextAreaElement) dst.textContent = src.value;
   inlineStyle(src, dst, root);
+  if (src instanceof HTMLTextAreaElement) return dst;
   for (const child of Array.from(src.childNodes)) {
     if (child.nodeType === Node.TEXT_NODE) dst.append(child.textContent ?? '');
     else if (child instanceof Element) {
