@@ -35,7 +35,14 @@ for (const [w, h] of [
       await page.keyboard.type('256, ');
       await expect(sig.locator('.cm-help-active')).toHaveText('dir');
       await page.screenshot({ path: `/tmp/uxb-sighelp-${w}.png` });
-      await page.keyboard.type('DMA_FROM_DEVICE)');
+      await page.keyboard.press('Escape');
+      await expect(sig).toHaveCount(0);
+      await page.keyboard.type('DMA_');
+      await expect(sig.locator('.cm-help-active')).toHaveText('dir');
+      await page.keyboard.type('FROM_DEVICE)');
+      await expect(sig).toHaveCount(0);
+      // Clicking into a call to read it does not pop the signature over the text.
+      await page.locator('.cm-line', { hasText: 'h = dma_map_single(' }).getByText('DMA_FROM_DEVICE').click();
       await expect(sig).toHaveCount(0);
     });
 

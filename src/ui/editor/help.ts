@@ -6,9 +6,9 @@
  * completion source for `@codemirror/autocomplete` (completions.ts decides
  * what to offer). All of it reads op-info.ts.
  */
-import { StateField } from '@codemirror/state';
+import { Prec, StateEffect, StateField } from '@codemirror/state';
 import type { EditorState } from '@codemirror/state';
-import { EditorView, hoverTooltip, showTooltip } from '@codemirror/view';
+import { EditorView, hoverTooltip, keymap, showTooltip } from '@codemirror/view';
 import type { Tooltip } from '@codemirror/view';
 import { completeLine } from './completions.ts';
 import type { CompletionItem } from './completions.ts';
@@ -136,14 +136,38 @@ function signatureTooltip(state: EditorState): Tooltip | null {
   };
 }
 
+const closeSignature = StateEffect.define<null>();
+
+/**
+ * Shown while typing in a call (and while the keyboard moves through it);
+ * a click elsewhere, or a click into a call, does not pop it up over the
+ * lines being read.
+ */
 const signatureField = StateField.define<Tooltip | null>({
-  create: (state) => signatureTooltip(state),
+  create: () => null,
   update(value, tr) {
-    if (!tr.docChanged && !tr.selection) return value;
+    if (tr.effects.some((e) => e.is(closeSignature))) return null;
+    if (tr.docChanged) return tr.isUserEvent('input') || tr.isUserEvent('delete') ? signatureTooltip(tr.state) : null;
+    if (!tr.selection) return value;
+    if (tr.isUserEvent('select.pointer') || value === null) return null;
     return signatureTooltip(tr.state);
   },
   provide: (f) => showTooltip.from(f),
 });
+
+/** Escape closes the signature help (and only then does nothing else). */
+const signatureKeys = Prec.high(
+  keymap.of([
+    {
+      key: 'Escape',
+      run: (view) => {
+        if (view.state.field(signatureField, false) == null) return false;
+        view.dispatch({ effects: closeSignature.of(null) });
+        return true;
+      },
+    },
+  ]),
+);
 
 /** The part of @codemirror/autocomplete's CompletionContext the source reads. */
 export interface CompletionContextLike {
@@ -172,4 +196,4 @@ const helpTheme = EditorView.baseTheme({
 });
 
 /** Hover docs and signature help (completion joins them once @codemirror/autocomplete is installed). */
-export const scenarioHelp = [scenarioHover, signatureField, helpTheme];
+export const scenarioHelp = [scenarioHover, signatureField, signatureKeys, helpTheme];
