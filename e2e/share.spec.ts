@@ -150,3 +150,41 @@ test('embed mode works inside an iframe: one view, step controls, explanation, a
   await page.screenshot({ path: '/tmp/uxb-embed-iframe.png' });
   expect(await page.evaluate(() => localStorage.getItem('dma-explorer:text'))).toBe(saved);
 });
+
+test('print: the scenario, the explanation and the open view, without the app chrome', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await openLibrary(page, LAZY);
+  await goToStep(page, 'dev_read(nic, h2, 8)');
+  await openView(page, 'iommu');
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.locator('.topbar')).toBeHidden();
+  await expect(page.locator('[role=toolbar][aria-label="Step controls"]')).toBeHidden();
+  await expect(page.getByTestId('timeline')).toBeHidden();
+  await expect(page.locator('.tabs')).toBeHidden();
+  const printed = page.locator('.print-scenario');
+  await expect(printed).toBeVisible();
+  // The whole text, not just the lines the editor has drawn.
+  await expect(printed).toContainText('udelay(1)');
+  await expect(page.getByTestId('explanation')).toBeVisible();
+  await expect(page.locator('[data-view=iommu]')).toBeVisible();
+  await page.screenshot({ path: '/tmp/uxb-print.png', fullPage: true });
+});
+
+test('the player in a narrow iframe stacks the explanation over the view', async ({ page, baseURL }) => {
+  await openLibrary(page, 'swiotlb-32bit-device');
+  await goToStep(page, 'dev_read(nic, h, 5)');
+  await openView(page, 'diagram');
+  const src = embedUrl(await shareLink(page));
+  const host = `<!doctype html><title>doc</title><p>Narrow column:</p><iframe id="p" src="${src.replace(/&/g, '&amp;')}" width="560" height="640"></iframe>`;
+  await page.route('**/narrow-post.html', (r) => r.fulfill({ contentType: 'text/html', body: host }));
+  await page.goto(`${baseURL}/narrow-post.html`);
+  const frame = page.frameLocator('#p');
+  await expect(frame.getByTestId('embed')).toBeVisible();
+  await expect(frame.locator('[data-view=diagram]')).toBeVisible();
+  const ex = await frame.getByTestId('explanation').boundingBox();
+  const view = await frame.locator('.embed-view').boundingBox();
+  expect(view!.y).toBeGreaterThanOrEqual(ex!.y + ex!.height - 1);
+  await frame.getByRole('button', { name: 'Step back' }).click();
+  await expect(frame.getByTestId('explanation')).toHaveAttribute('data-step', '4');
+  await page.screenshot({ path: '/tmp/uxb-embed-narrow.png' });
+});
