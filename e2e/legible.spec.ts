@@ -21,7 +21,7 @@ async function smallTexts(page: Page): Promise<Array<{ px: number; text: string 
       if (r.width === 0 || r.height === 0 || r.bottom < 0 || r.top > innerHeight || r.right < 0 || r.left > innerWidth) continue;
       let px = parseFloat(getComputedStyle(el).fontSize);
       if (el instanceof SVGElement) {
-        const m = (el as SVGGraphicsElement).getScreenCTM?.();
+        const m = (el as unknown as SVGGraphicsElement).getScreenCTM?.();
         if (m) px *= Math.hypot(m.a, m.b);
       }
       out.push({ px: Math.round(px * 100) / 100, text: t.slice(0, 40) });

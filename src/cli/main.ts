@@ -1,5 +1,5 @@
 /**
- * The headless runner: `run FILE [--json] [--arch X] [--kernel V]`,
+ * The headless runner: `run FILE [--json | --text-until N] [--arch X] [--kernel V]`,
  * `import FILE [--arch X] [--kernel V] [--check-iova]` and
  * `explain FILE [--json] [--all]` (run it with `npm run -s cli -- run FILE`).
  *
@@ -24,6 +24,7 @@ import { readFileSync } from 'node:fs';
 import { checkOverrides } from '../scenario/header.ts';
 import type { ConfigOverrides } from '../scenario/header.ts';
 import { formatErrors, formatRun } from '../scenario/format.ts';
+import { formatMailText } from '../scenario/mail-text.ts';
 import { parseScenario } from '../scenario/parser.ts';
 import { applySolution } from '../scenario/markup.ts';
 import type { RunResult } from '../scenario/result.ts';
@@ -31,7 +32,7 @@ import type { Arch } from '../sim/config.ts';
 import type { Catalog } from '../scenario/lessons/catalog.ts';
 import type { Finding } from '../explain/explain.ts';
 
-const USAGE = `usage: dma-explorer run FILE [--json] [--arch arm64|arm|x86|riscv] [--kernel VERSION] [--solution]
+const USAGE = `usage: dma-explorer run FILE [--json | --text | --text-until N] [--arch arm64|arm|x86|riscv] [--kernel VERSION] [--solution]
        dma-explorer import FILE [--arch ARCH] [--kernel VERSION] [--check-iova]
        dma-explorer explain FILE [--json] [--all]
 
@@ -39,6 +40,8 @@ run: runs a scenario (.dma file) on the simulated machine and reports each step.
 A kernel DMA trace or a dma-debug dump is imported first (recognised by its text).
 
   --json            print the runner's JSON (SCENARIO-LANGUAGE.md) instead of text
+  --text            a plain-text summary for an email (72 columns): machine, statements, every step
+  --text-until N    the same, with the steps up to step N (what "Copy as text" gives at step N)
   --arch ARCH       run on this architecture, whatever the scenario's machine() says
   --kernel VERSION  model this kernel version (4.4 … 6.18), e.g. --kernel 5.15
   --no-events       text output without the per-step event lines
@@ -67,6 +70,8 @@ explain: 0 a message was recognised, 1 none, 2 the file could not be read.`;
 interface Args {
   file: string;
   json: boolean;
+  /** Plain-text summary up to this step (Infinity: every step); null: the normal output. */
+  textUntil: number | null;
   events: boolean;
   solution: boolean;
   overrides: ConfigOverrides;
@@ -86,6 +91,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (command !== 'run' && command !== 'import' && command !== 'explain') return { kind: 'usage', message: `unknown command '${command}' (expected: run FILE, import FILE or explain FILE)` };
   let file: string | undefined;
   let json = false;
+  let textUntil: number | null = null;
   let events = true;
   let checkIova = false;
   let solution = false;
@@ -96,7 +102,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     if (flag === '--json' && (command === 'run' || command === 'explain')) json = true;
     else if (flag === '--all' && command === 'explain') all = true;
-    else if (flag === '--no-events' && command === 'run') events = false;
+    else if (flag === '--text' && command === 'run') textUntil = Infinity;
+    else if (flag === '--text-until' && command === 'run') {
+      const value = inline ?? rest[++i];
+      if (value === undefined || !/^\d+$/.test(value)) return { kind: 'usage', message: '--text-until needs a step number (0 or more)' };
+      textUntil = Number(value);
+    } else if (flag === '--no-events' && command === 'run') events = false;
     else if (flag === '--check-iova' && command === 'import') checkIova = true;
     else if (flag === '--solution' && command === 'run') solution = true;
     else if ((flag === '--arch' || flag === '--kernel') && command !== 'explain') {
@@ -108,9 +119,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     else return { kind: 'usage', message: `unexpected argument '${a}' (one FILE only)` };
   }
   if (file === undefined) return { kind: 'usage', message: `missing FILE (${command} FILE)` };
+  if (json && textUntil !== null) return { kind: 'usage', message: '--json and --text are two outputs: choose one' };
   const bad = checkOverrides(overrides);
   if (bad) return { kind: 'usage', message: bad };
-  return { kind: command, args: { file, json, events, checkIova, solution, ...(command === 'explain' ? { all } : {}), overrides: overrides as { arch?: Arch; kernel?: string } } };
+  return { kind: command, args: { file, json, textUntil, events, checkIova, solution, ...(command === 'explain' ? { all } : {}), overrides: overrides as { arch?: Arch; kernel?: string } } };
 }
 
 export interface Io {
@@ -130,7 +142,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.err(`error: ${parsed.message}\n${USAGE}\n`);
     return 2;
   }
-  const { file, json, events, solution, overrides } = parsed.args;
+  const { file, json, textUntil, events, solution, overrides } = parsed.args;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -163,6 +175,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const { runScenario } = await import('../scenario/run.ts');
   const result = runScenario(text, overrides);
   if (json) io.out(`${JSON.stringify(result, null, 2)}\n`);
+  else if (textUntil !== null) io.out(formatMailText(result, { text, ...(Number.isFinite(textUntil) ? { upTo: textUntil } : {}) }));
   else io.out(formatRun(result, { color: io.color, events }));
   for (const s of result.steps) {
     if (s.error === 'EXCEPTION') io.err(`${file}:${s.line}: internal error: ${s.observations.join('; ')}\n`);

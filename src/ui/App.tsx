@@ -25,6 +25,7 @@ import ImportPanel from './import/ImportPanel.tsx';
 import { useFileDrop } from './import/useFileDrop.ts';
 import './import/import.css';
 import LessonBar from './lesson/LessonBar.tsx';
+import EditorTools from './editor/EditorTools.tsx';
 import { startLessonSync } from './lesson/focus.ts';
 import { startFollow } from './panels/follow.ts';
 import Splitter from './panels/Splitter.tsx';
@@ -164,6 +165,7 @@ export default function App() {
             <h2>Scenario</h2>
             {narrow && <span className="muted small">read-only on small screens</span>}
             <ParseStatus />
+            <EditorTools readOnly={narrow} />
           </div>
           <PanelBoundary name="lesson">
             <LessonBar />

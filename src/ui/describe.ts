@@ -117,9 +117,21 @@ export function eventTone(e: SimEvent): 'bad' | 'warn' | null {
   }
 }
 
-/** A link to the kernel file (and function) on Elixir. */
-export function kernelLink(file: string): string {
-  return `https://elixir.bootlin.com/linux/latest/source/${file.replace(/^\/+/, '')}`;
+/** The Elixir tag of a modelled kernel version ("6.18" → "v6.18"); "latest" when unknown. */
+function elixirTag(kernel: string | undefined): string {
+  return kernel !== undefined && /^\d+\.\d+$/.test(kernel) ? `v${kernel}` : 'latest';
+}
+
+/** A link to the kernel file on Elixir, at the run's kernel version (and line, when the event knows it). */
+export function kernelLink(file: string, kernel?: string, line?: number): string {
+  const at = line !== undefined && Number.isInteger(line) && line > 0 ? `#L${line}` : '';
+  return `https://elixir.bootlin.com/linux/${elixirTag(kernel)}/source/${file.replace(/^\/+/, '')}${at}`;
+}
+
+/** A link to where a kernel function is defined and used, at the run's kernel version; null for a name that is not a C identifier. */
+export function kernelFunctionLink(fn: string, kernel?: string): string | null {
+  const name = fn.replace(/\(\)$/, '');
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `https://elixir.bootlin.com/linux/${elixirTag(kernel)}/A/ident/${name}` : null;
 }
 
 /** What each operation does, in one line. */

@@ -1,9 +1,12 @@
 /**
- * Entry point: mounts the explorer. The engine runs in a worker (engine.ts).
+ * Entry point: mounts the explorer, or the embedded player when the link
+ * asks for it (`embed=1`). The engine runs in a worker (engine.ts).
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import App from './App.tsx';
+import EmbedApp from './embed/EmbedApp.tsx';
+import { isEmbedHash } from './embed/embed-link.ts';
 import { loadTheme } from './store/persist.ts';
 import { useStore } from './store/store.ts';
 import './styles.css';
@@ -15,7 +18,7 @@ const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
     <StrictMode>
-      <App />
+      {isEmbedHash(location.hash) ? <EmbedApp /> : <App />}
     </StrictMode>,
   );
 }

@@ -4,7 +4,10 @@
  *   arch, kernel, iommu        machine-setting overrides of the run
  *   view                       the open machine view tab
  *   cmp=1, b.arch, b.kernel, b.iommu   compare mode and side B's settings
+ *   sel.buf, sel.addr, sel.line, sel.slot, sel.iova   the selection (share-selection.ts)
+ *   embed=1                    the compact read-only player (src/ui/embed)
  *
+ * Links point at the public address the build names, else at this page (share-base.ts).
  * A link is untrusted input: it is decoded by src/scenario/url.ts (bounded,
  * versioned), its text only ever goes to the editor and the engine, and any
  * failure becomes a dismissible message while the default scenario loads.
@@ -20,6 +23,8 @@ import { NO_OVERRIDES, overridesToExtra } from './compare/settings.ts';
 import { linkChoices } from './compare/link.ts';
 import { getView } from './panels/registry.ts';
 import { startFirstVisit } from './lesson/firstVisit.ts';
+import { selectionFromExtra, selectionToExtra } from './share-selection.ts';
+import { publicBase } from './share-base.ts';
 import './panels/views.ts';
 
 /** The view choices a link carries, from the stores. */
@@ -28,6 +33,7 @@ export function currentShareExtras(): Record<string, string> {
   const cmp = useCompare.getState();
   const extra: Record<string, string> = { ...overridesToExtra(st.overrides) };
   if (st.activeView) extra.view = st.activeView;
+  Object.assign(extra, selectionToExtra(st.selection));
   if (cmp.open) Object.assign(extra, { cmp: '1' }, overridesToExtra(cmp.b, 'b.'));
   return extra;
 }
@@ -40,7 +46,7 @@ export function hasShareHash(hash: string = location.hash): boolean {
 
 export async function shareUrl(text: string, step: number, extra: Record<string, string> = currentShareExtras()): Promise<string> {
   const hash = await encodeShareHash(text, step, extra);
-  return `${location.origin}${location.pathname}#${hash}`;
+  return `${publicBase()}#${hash}`;
 }
 
 function dropHash(): void {
@@ -83,12 +89,17 @@ export async function applyShareHash(hash: string): Promise<void> {
     if (r.ok) {
       // View choices first, so the first run already uses the link's machine settings.
       const c = linkChoices(r.extra, (id) => getView(id) !== undefined);
+      const sel = selectionFromExtra(r.extra);
+      c.problems.push(...sel.problems);
       st.setOverrides(c.overrides);
       if (c.view !== null) st.setActiveView(c.view);
       if (c.compare) useCompare.getState().openCompare(c.compare);
       else useCompare.getState().closeCompare();
       if (c.problems.length > 0) st.notify('warn', `From the link: ${c.problems.join('; ')}.`);
       st.replaceText(r.text, Math.max(0, Math.trunc(r.step) || 0));
+      st.setSelection(sel.selection);
+      // An embedded player keeps its hash: it is the player's whole state, and it saves nothing.
+      if (r.extra.embed === '1') return;
       // The text now lives in the editor and localStorage; a reload keeps edits.
       dropHash();
       return;

@@ -51,7 +51,7 @@ describe('parseArgs', () => {
   it('reads run FILE and the flags, in any order', () => {
     expect(parseArgs(['run', 'a.dma', '--json', '--arch', 'riscv', '--kernel=5.15'])).toEqual({
       kind: 'run',
-      args: { file: 'a.dma', json: true, events: true, checkIova: false, solution: false, overrides: { arch: 'riscv', kernel: '5.15' } },
+      args: { file: 'a.dma', json: true, textUntil: null, events: true, checkIova: false, solution: false, overrides: { arch: 'riscv', kernel: '5.15' } },
     });
     expect(parseArgs(['run', 'hunt.dma', '--solution'])).toMatchObject({ kind: 'run', args: { file: 'hunt.dma', solution: true } });
     expect(parseArgs(['run', '--arch=arm', 'a.dma'])).toMatchObject({ kind: 'run', args: { file: 'a.dma', overrides: { arch: 'arm' } } });
@@ -170,7 +170,7 @@ describe('import FILE, and run FILE with a trace', () => {
   it('parseArgs: import with --check-iova; run does not take it', () => {
     expect(parseArgs(['import', 't.trace', '--check-iova', '--kernel', '6.13'])).toEqual({
       kind: 'import',
-      args: { file: 't.trace', json: false, events: true, checkIova: true, solution: false, overrides: { kernel: '6.13' } },
+      args: { file: 't.trace', json: false, textUntil: null, events: true, checkIova: true, solution: false, overrides: { kernel: '6.13' } },
     });
     expect(parseArgs(['run', 't.trace', '--check-iova'])).toMatchObject({ kind: 'usage', message: "unknown option '--check-iova'" });
     expect(parseArgs(['import'])).toMatchObject({ kind: 'usage', message: 'missing FILE (import FILE)' });

@@ -111,14 +111,14 @@ describe('iommu-lazy-stale-iotlb', () => {
     expect(c.textContent).toMatch(/Unhandled context fault/);
     expect(screen.getByTestId('iommu-pt-empty').textContent).toMatch(/empty/);
   });
-  it('clicking a leaf selects its physical address (and its buffer)', () => {
+  it('clicking a leaf selects its physical address, its buffer and its IOVA (what a share link carries)', () => {
     const f = stepWith(fs, 'dev_read(nic, h, 8)');
     show(iommuView, f);
     const pte = screen.getAllByTestId('iommu-pte').find((x) => x.dataset.iova === '0xffff_f000')!;
     act(() => fireEvent.click(pte));
     const sel = useStore.getState().selection;
     const leaf = f.snapshot!.iommu[0]!.entries.find((x) => x.iova === 0xfffff000)!;
-    expect(sel).toEqual({ addr: leaf.phys, buffer: 'buf' });
+    expect(sel).toEqual({ addr: leaf.phys, buffer: 'buf', iova: 0xfffff000 });
     expect(pte.className).toMatch(/\bsel\b/);
   });
 });

@@ -21,6 +21,7 @@ import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { lintGutter, lintKeymap, setDiagnostics } from '@codemirror/lint';
 import type { Diagnostic } from '@codemirror/lint';
 import { scenarioHighlighting } from './language.ts';
+import { scenarioHelp } from './help.ts';
 import { useStore } from '../store/store.ts';
 import type { ParseErrorJson } from '../../scenario/result.ts';
 import { foldLesson, lessonExtensions, setAnswered } from './lessonExtensions.ts';
@@ -120,6 +121,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
       drawSelection(),
       keymap.of([...defaultKeymap, ...historyKeymap, ...lintKeymap]),
       scenarioHighlighting,
+      scenarioHelp,
       lintGutter(),
       stepLineField,
       lessonExtensions(() => useStore.getState().setHint('Locked: only the highlighted lines can change')),

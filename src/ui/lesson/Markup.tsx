@@ -5,9 +5,12 @@
  */
 import { inlineSpans } from '../../scenario/markup.ts';
 import { kernelLink } from '../describe.ts';
+import { useStore } from '../store/store.ts';
 
 export default function Markup({ text }: { text: string }) {
   const { spans } = inlineSpans(text);
+  // Paths link to the source of the kernel version the run models.
+  const kernel = useStore((st) => st.frame?.config?.kernel);
   return (
     <>
       {spans.map((s, i) => {
@@ -15,7 +18,7 @@ export default function Markup({ text }: { text: string }) {
         if (s.k === 'em') return <em key={i}>{s.text}</em>;
         if (s.k === 'path') {
           return (
-            <a key={i} className="mono" href={kernelLink(s.text)} target="_blank" rel="noopener noreferrer" title="Open the kernel source on Elixir">
+            <a key={i} className="mono" href={kernelLink(s.text, kernel)} target="_blank" rel="noopener noreferrer" title={`Open ${s.text} of Linux ${kernel ?? ''} on Elixir`}>
               {s.text}
             </a>
           );

@@ -8,7 +8,7 @@ import { useEffect, useRef } from 'react';
 import type { LoadSummary } from '../../worker/api.ts';
 import type { SimEvent } from '../../sim/events.ts';
 import type { MachineConfig } from '../../sim/config.ts';
-import { OP_DOCS, describeEvent, eventTone, kernelLink, size } from '../describe.ts';
+import { OP_DOCS, describeEvent, eventTone, kernelFunctionLink, kernelLink, size } from '../describe.ts';
 import { useStore } from '../store/store.ts';
 import { StepChecks, StepResult } from './StepDetail.tsx';
 import Narration from '../lesson/Narration.tsx';
@@ -20,6 +20,9 @@ import Glossed from '../glossary/Glossed.tsx';
 function Why({ e }: { e: SimEvent }) {
   if (!('why' in e) || !e.why) return null;
   const { rule, fn, file } = e.why;
+  // Links are pinned to the kernel version the run models.
+  const kernel = useStore.getState().frame?.config?.kernel;
+  const fnHref = fn ? kernelFunctionLink(fn, kernel) : null;
   return (
     <div className="why">
       {rule && (
@@ -29,11 +32,18 @@ function Why({ e }: { e: SimEvent }) {
       )}
       {(fn || file) && (
         <span className="where mono">
-          {fn && <span className="fn">{/^[A-Za-z_]\w*$/.test(fn) ? `${fn}()` : fn}</span>}
+          {fn &&
+            (fnHref ? (
+              <a className="fn" href={fnHref} target="_blank" rel="noopener noreferrer" title={`Where ${fn}() is defined and used in Linux ${kernel ?? ''}, on Elixir`}>
+                {fn}()
+              </a>
+            ) : (
+              <span className="fn">{/^[A-Za-z_]\w*$/.test(fn) ? `${fn}()` : fn}</span>
+            ))}
           {file && (
             <>
               {' '}
-              <a href={kernelLink(file)} target="_blank" rel="noopener noreferrer" title="Open the kernel source on Elixir">
+              <a href={kernelLink(file, kernel)} target="_blank" rel="noopener noreferrer" title={`Open ${file} of Linux ${kernel ?? ''} on Elixir`}>
                 {file}
               </a>
             </>

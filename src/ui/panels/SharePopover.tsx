@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { useStore } from '../store/store.ts';
+import ShareMore from '../ShareMore.tsx';
 
 export default function SharePopover() {
   const share = useStore((s) => s.share);
@@ -35,7 +36,7 @@ export default function SharePopover() {
       ) : (
         <>
           <p className="muted small">
-            {status ?? (share.copied ? 'Link copied to the clipboard. It opens this text at this step.' : 'Copy this link: it opens this text at this step.')}
+            {status ?? (share.copied ? 'Link copied to the clipboard. It opens this text at this step, with this view and selection.' : 'Copy this link: it opens this text at this step, with this view and selection.')}
           </p>
           <div className="share-row">
             <input ref={input} readOnly value={share.url ?? ''} aria-label="Share link" data-testid="share-url" className="mono" />
@@ -44,6 +45,7 @@ export default function SharePopover() {
             </button>
           </div>
           <p className="muted small">{share.url ? `${share.url.length} characters` : ''}</p>
+          <ShareMore url={share.url} />
         </>
       )}
       <button type="button" className="close" aria-label="Close" onClick={() => setShare(null)}>

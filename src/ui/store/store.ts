@@ -27,12 +27,15 @@ export interface ShareState {
 
 /**
  * What the user picked in one machine view, highlighted in all of them: a
- * buffer (by name), a physical address, a cache line (its physical address).
+ * buffer (by name), a physical address, a cache line (its physical address),
+ * a swiotlb slot (its index) or an IOVA. Share links carry it (share-selection.ts).
  */
 export interface Selection {
   buffer?: string;
   addr?: number;
   line?: number;
+  slot?: number;
+  iova?: number;
 }
 
 export interface AppState {
@@ -189,6 +192,8 @@ export const useStore = create<Store>()(
         if (sel.buffer !== undefined) next.buffer = sel.buffer;
         if (sel.addr !== undefined && Number.isFinite(sel.addr)) next.addr = sel.addr;
         if (sel.line !== undefined && Number.isFinite(sel.line)) next.line = sel.line;
+        if (sel.slot !== undefined && Number.isFinite(sel.slot)) next.slot = sel.slot;
+        if (sel.iova !== undefined && Number.isFinite(sel.iova)) next.iova = sel.iova;
         s.selection = next;
       }),
     notify: (kind, text) =>

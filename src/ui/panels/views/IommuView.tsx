@@ -347,7 +347,8 @@ function IovaSpace({ d, segs, limit, granule, range, width, onPick }: { d: Iommu
   const ticks = addrTicks(limit, 64 / iw, (hexAddr(limit).length * 6.2 + 34) / iw);
   const zooms = zoomWindows(segs, limit, granule);
   const lx = (a: number) => L + addrPos(a, limit) * iw;
-  const selected = (s: IovaSeg) => s.mapped.some((m) => overlaps(range, m.phys, m.hi - m.lo));
+  const iovaSel = useStore((st) => st.selection.iova);
+  const selected = (s: IovaSeg) => (iovaSel !== undefined && iovaSel >= s.lo && iovaSel < s.hi) || s.mapped.some((m) => overlaps(range, m.phys, m.hi - m.lo));
   const OV = 16; // overview bar top
   const ZH = 24; // zoom bar height
   const Z0 = 66; // first zoom bar top
@@ -492,15 +493,16 @@ function DomainPanel({ d, snap, config, events, warnings, width }: { d: IommuDom
   const granule = granuleOf(d, config);
   const limit = domainLimit(d, snap, config);
   const segs = useMemo(() => iovaSegments(d, granule, step), [d, granule, step]);
-  const pickPhys = (phys: number) => {
+  const pickPhys = (phys: number, iova?: number) => {
     const hit = bufferAt(snap, phys);
-    select(hit ? { addr: phys, buffer: hit.buffer.name } : { addr: phys });
+    const at = iova !== undefined ? { iova } : {};
+    select(hit ? { addr: phys, buffer: hit.buffer.name, ...at } : { addr: phys, ...at });
   };
   const pickSeg = (s: IovaSeg) => {
     const m = s.mapped[0];
-    if (m) return pickPhys(m.phys);
+    if (m) return pickPhys(m.phys, m.lo);
     const rec = snap.mappings.find((r) => r.addr >= s.lo && r.addr < s.hi);
-    if (rec) pickPhys(rec.phys);
+    if (rec) pickPhys(rec.phys, rec.addr);
   };
   const twoCol = width >= 640;
   const iova = (w: number) => (d.type !== 'IDENTITY' ? <IovaSpace d={d} segs={segs} limit={limit} granule={granule} range={range} width={w} onPick={pickSeg} /> : null);
@@ -517,7 +519,7 @@ function DomainPanel({ d, snap, config, events, warnings, width }: { d: IommuDom
             Page table <span className="muted">(io-pgtable-arm stage 1; present entries only)</span>
           </div>
           <WalkStrip step={step} startLevel={startLevel} />
-          <PtTree d={d} rows={rows} startLevel={startLevel} range={range} onPick={(e) => pickPhys(e.phys)} />
+          <PtTree d={d} rows={rows} startLevel={startLevel} range={range} onPick={(e) => pickPhys(e.phys, e.iova)} />
         </section>
         <section aria-label="IOTLB, flush queue and IOVA space">
           <Iotlb d={d} step={step} range={range} onPick={pickPhys} />

@@ -33,7 +33,7 @@ function SlotGrid({ occ, rows, index, start, cellW, selRuns, onSelect, names, fr
   start: number;
   cellW: number;
   selRuns: Set<number>;
-  onSelect: (run: number) => void;
+  onSelect: (run: number, slot: number) => void;
   names: Map<number, string>;
   frameKey: string;
 }) {
@@ -124,7 +124,7 @@ function SlotGrid({ occ, rows, index, start, cellW, selRuns, onSelect, names, fr
         }}
         onClick={(x, y) => {
           const slot = slotAt(x, y);
-          if (slot !== null && occ.owner[slot]! >= 0) onSelect(occ.owner[slot]!);
+          if (slot !== null && occ.owner[slot]! >= 0) onSelect(occ.owner[slot]!, slot);
         }}
       />
       <Tip tip={tip} boxWidth={width} />
@@ -210,6 +210,8 @@ function SwiotlbView({ frame, summary }: ViewProps) {
   const resolved = resolveSelection(snap, selection);
   const selRuns = new Set<number>();
   if (occ && resolved.buffer) occ.runs.forEach((r, i) => r.map && r.map.bufId === resolved.buffer!.id && selRuns.add(i));
+  // A slot picked here (or opened from a link) marks its run even when it holds no named buffer.
+  if (occ && selection.slot !== undefined && (occ.owner[selection.slot] ?? -1) >= 0) selRuns.add(occ.owner[selection.slot]!);
   const here = series ? bouncedAt(series, frame.step) : { toDevice: 0, toCpu: 0 };
   const cellW = Math.max(2, Math.min(6, Math.floor((width - LABEL_W - 8) / IO_TLB_SEGSIZE)));
 
@@ -254,10 +256,10 @@ function SwiotlbView({ frame, summary }: ViewProps) {
                 selRuns={selRuns}
                 names={names}
                 frameKey={`${frame.runId}:${frame.step}`}
-                onSelect={(i) => {
+                onSelect={(i, slot) => {
                   const r = occ.runs[i]!;
-                  if (r.map) select({ buffer: names.get(r.map.bufId) });
-                  else select({ addr: r.orig });
+                  if (r.map) select({ buffer: names.get(r.map.bufId), slot });
+                  else select({ addr: r.orig, slot });
                 }}
               />
             </div>

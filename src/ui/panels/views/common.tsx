@@ -145,7 +145,7 @@ export function useSelect(): (s: Selection) => void {
   return useCallback(
     (next: Selection) => {
       const cur = useStore.getState().selection;
-      const same = cur.buffer === next.buffer && cur.addr === next.addr && cur.line === next.line;
+      const same = cur.buffer === next.buffer && cur.addr === next.addr && cur.line === next.line && cur.slot === next.slot && cur.iova === next.iova;
       set(same ? {} : next);
     },
     [set],

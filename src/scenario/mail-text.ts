@@ -1,0 +1,168 @@
+/**
+ * A run as plain text for an email or a bug report ("Copy as text" in the
+ * explorer, `run FILE --text-until N` in the CLI): the scenario's title, the
+ * machine, the statements, then the steps up to the one on screen with their
+ * result, kernel log lines, what the explorer observed, and checks. ASCII
+ * markers only; prose is wrapped at 72 columns (a word longer than a line,
+ * such as a link, is left whole) while statements, checks and kernel log
+ * lines are quoted as written, as code and dmesg are in a patch mail, so
+ * they can be pasted back or grepped for.
+ */
+import type { MachineConfig } from '../sim/config.ts';
+import type { RunResult, StepJson } from './result.ts';
+import { failedCheckText } from './verdict.ts';
+
+export const MAIL_WIDTH = 72;
+
+export interface MailTextOptions {
+  /** The scenario text (its statements are quoted; its first comment names it). */
+  text: string;
+  /** Last step to report (1-based; 0: none, only the machine). Default: every step. */
+  upTo?: number;
+  /** A link that opens the same run at the same step (the explorer adds its share link). */
+  link?: string;
+}
+
+/** The run as plain text, ending with a newline. */
+export function formatMailText(r: RunResult, opts: MailTextOptions): string {
+  const upTo = Math.max(0, Math.min(r.steps.length, opts.upTo ?? r.steps.length));
+  const out: string[] = [];
+  out.push(...wrap(`DMA Explorer: ${titleOf(r, opts.text)}`, ''));
+  if (r.config) out.push(...machineLines(r.config));
+  out.push('', 'Scenario:');
+  for (const l of statementLines(opts.text)) out.push(`    ${l}`);
+  out.push('', upTo === r.steps.length ? `Steps 1-${upTo} (all):` : `Steps 1-${upTo} of ${r.steps.length}:`);
+  if (upTo === 0) out.push('    (none yet: the machine is built)');
+  for (const s of r.steps.slice(0, upTo)) out.push(...stepLines(s, r.config?.imported ?? false));
+  const shown = r.steps.slice(0, upTo).flatMap((s) => s.checks);
+  const failed = shown.filter((c) => !c.passed).length;
+  out.push('', `Checks so far: ${shown.length - failed} passed, ${failed} failed.`);
+  if (opts.link) out.push('', 'Open this step in DMA Explorer:', opts.link);
+  return `${out.join('\n')}\n`;
+}
+
+function titleOf(r: RunResult, text: string): string {
+  const lesson = r.teaching?.lesson?.title;
+  if (lesson) return lesson;
+  // The first sentence of the scenario's opening comment block.
+  const block: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*#(?!>)\s?(.*)$/.exec(line);
+    if (!m) {
+      if (block.length > 0 || line.trim() !== '') break;
+      continue;
+    }
+    if (m[1]!.trim() === '') {
+      if (block.length > 0) break;
+      continue;
+    }
+    block.push(m[1]!.trim());
+  }
+  const para = block.join(' ');
+  const sentence = /^(.*?[.!?])(\s|$)/.exec(para)?.[1] ?? para;
+  if (sentence === '') return 'a scenario';
+  // A long first sentence: its head up to the first colon or semicolon names it well enough.
+  const head = sentence.length > 100 ? /^(.{12,}?)[:;]\s/.exec(sentence)?.[1] : undefined;
+  return head ?? sentence;
+}
+
+const size = (n: number): string => {
+  for (const [unit, v] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (n >= v && n % v === 0) return `${n / v} ${unit}`;
+  return `${n} B`;
+};
+
+function machineLines(c: MachineConfig): string[] {
+  const parts = [
+    `${c.arch}, Linux ${c.kernel}`,
+    `${size(c.ram)} RAM`,
+    `${size(c.cache)} cache of ${c.line}-byte lines`,
+    c.swiotlb ? `swiotlb ${size(c.swiotlb)}` : 'no swiotlb',
+    ...(c.cma ? [`CMA ${size(c.cma)}`] : []),
+  ];
+  const lines = wrap(`Machine: ${parts.join(', ')}.`, '', '  ');
+  for (const i of c.iommus) lines.push(...wrap(`IOMMU ${i.name}: ${i.mode}, ${size(i.pgsize)} pages.`, '', '  '));
+  for (const d of c.devices) {
+    const facts = [
+      c.arch === 'x86' || d.coherent ? 'coherent' : 'non-coherent',
+      `${d.dmaMask}-bit DMA mask`,
+      ...(d.busLimit ? [`${d.busLimit}-bit bus limit`] : []),
+      ...(d.iommu ? [`behind ${d.iommu}`] : []),
+      ...(d.mmu ? ['own MMU'] : []),
+      ...(d.bus === 'pci' ? ['PCI'] : []),
+      ...(d.untrusted ? ['untrusted'] : []),
+      ...(d.swiotlb === 'force' ? ['swiotlb=force'] : []),
+    ];
+    lines.push(...wrap(`Device ${d.name}${d.label ? ` (${d.label})` : ''}: ${facts.join(', ')}.`, '', '  '));
+  }
+  return lines;
+}
+
+/** The scenario's statements: comments and blank lines left out, trailing comments too. */
+function statementLines(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of text.split('\n')) {
+    const code = stripComment(raw).trimEnd();
+    if (code.trim() !== '') out.push(code.trim());
+  }
+  return out;
+}
+
+function stripComment(line: string): string {
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (ch === '\\' && inString) i++;
+    else if (ch === '"') inString = !inString;
+    else if (!inString && (ch === '#' || (ch === '/' && line[i + 1] === '/'))) return line.slice(0, i);
+  }
+  return line;
+}
+
+function stepLines(s: StepJson, imported: boolean): string[] {
+  const out = [`${String(s.index).padStart(3)}. ${s.source.trim()}`];
+  const ind = '     ';
+  const more = '       ';
+  if (s.error !== null) out.push(...wrap(`-> error ${s.error}`, ind, more));
+  else if (s.result !== null) out.push(...wrap(`-> ${String(s.result)}`, ind, more));
+  if (s.data !== null) out.push(...wrap(`-> ${dataText(s.data)}`, ind, more));
+  // Kernel lines and checks are quoted whole, as dmesg printed them and as the scenario wrote them.
+  for (const w of s.warnings) out.push(`${ind}kernel: ${w}`);
+  for (const o of s.observations) out.push(...wrap(`observed: ${o}`, ind, more));
+  for (const c of s.checks) {
+    if (c.choices) continue;
+    out.push(`${ind}${c.passed ? `check ${c.expected}: holds` : `check FAILED: ${failedCheckText(c, imported)}`}`);
+  }
+  return out;
+}
+
+const MAX_DATA = 32;
+
+function dataText(d: { hex: string; text: string | null }): string {
+  const n = d.hex.length / 2;
+  const more = n > MAX_DATA ? ` ... (${n} bytes)` : '';
+  if (d.text !== null) return `${JSON.stringify(d.text.slice(0, MAX_DATA))}${more}`;
+  return `x"${(d.hex.slice(0, 2 * MAX_DATA).match(/../g) ?? []).join(' ')}"${more}`;
+}
+
+/**
+ * Words of `text` filled into lines of at most MAIL_WIDTH columns: the first
+ * starts with `first`, the rest with `rest`. A word longer than a line (a
+ * link, a long address list) stands alone rather than being cut.
+ */
+export function wrap(text: string, first: string, rest = first): string[] {
+  // A line that fits is kept as written (spacing inside a string literal matters).
+  if (first.length + text.length <= MAIL_WIDTH && !text.includes('\n')) return [first + text];
+  const words = text.split(/\s+/).filter((w) => w !== '');
+  const lines: string[] = [];
+  let cur = first;
+  let empty = true;
+  for (const w of words) {
+    if (!empty && cur.length + 1 + w.length > MAIL_WIDTH) {
+      lines.push(cur);
+      cur = rest + w;
+    } else cur += (empty ? '' : ' ') + w;
+    empty = false;
+  }
+  lines.push(cur);
+  return lines;
+}

@@ -1,0 +1,42 @@
+/**
+ * The scenario pane's tools: "New" (a template to start from) and
+ * "Reference" (the language reference, rendered here); and the scenario
+ * text as printed (print.css).
+ */
+import { Suspense, lazy, useCallback, useState } from 'react';
+import { useStore } from '../store/store.ts';
+import { NEW_SCENARIO } from './template.ts';
+import './editor-tools.css';
+import '../print.css';
+
+const ReferencePanel = lazy(() => import('./ReferencePanel.tsx'));
+
+export default function EditorTools({ readOnly }: { readOnly: boolean }) {
+  const [refOpen, setRefOpen] = useState(false);
+  const text = useStore((s) => s.text);
+  const close = useCallback(() => setRefOpen(false), []);
+  function newScenario() {
+    useStore.getState().replaceText(NEW_SCENARIO, 0);
+  }
+  return (
+    <span className="editor-tools">
+      {!readOnly && (
+        <button type="button" className="small-btn" onClick={newScenario} data-testid="new-scenario" title="Start a new scenario from a short template">
+          New
+        </button>
+      )}
+      <button type="button" className="small-btn" onClick={() => setRefOpen(true)} data-testid="reference-btn" title="The scenario language: every operation, its arguments and options">
+        Reference
+      </button>
+      {/* The whole text for printing (the editor on screen draws only the lines in view). */}
+      <pre className="print-scenario" aria-hidden="true">
+        {text}
+      </pre>
+      {refOpen && (
+        <Suspense fallback={null}>
+          <ReferencePanel onClose={close} />
+        </Suspense>
+      )}
+    </span>
+  );
+}
