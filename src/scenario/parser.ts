@@ -124,7 +124,7 @@ function parseUnsafe(text: string): ParseResult {
   // Trailing blank lines (the final newline among them) are not part of the document.
   while (lines.length > 0 && lines[lines.length - 1]!.kind === 'blank') lines.pop();
   const validated = validateStatements(statements);
-  errors.push(...validated.errors);
+  for (const e of validated.errors) errors.push(e);
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors).slice(0, MAX_ERRORS) };
   const { header, body } = validated;
   const built = buildTeaching(text, placeStatements(statements), narration, validated.teaching);

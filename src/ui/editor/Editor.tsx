@@ -21,6 +21,7 @@ import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { lintGutter, lintKeymap, setDiagnostics } from '@codemirror/lint';
 import type { Diagnostic } from '@codemirror/lint';
 import { scenarioHighlighting } from './language.ts';
+import { unsafeCharHighlight } from './unsafeChars.ts';
 import { useStore } from '../store/store.ts';
 import type { ParseErrorJson } from '../../scenario/result.ts';
 import { foldLesson, lessonExtensions, setAnswered } from './lessonExtensions.ts';
@@ -118,6 +119,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
       highlightActiveLine(),
       history(),
       drawSelection(),
+      unsafeCharHighlight,
       keymap.of([...defaultKeymap, ...historyKeymap, ...lintKeymap]),
       scenarioHighlighting,
       lintGutter(),
