@@ -8,6 +8,7 @@ import { EngineClient, EngineError } from '../worker/client.ts';
 import { useStore } from './store/store.ts';
 import { loadArgs } from './compare/settings.ts';
 import { useImport } from './import/importStore.ts';
+import { keepIfTyped, markOpened } from './drafts/draftStore.ts';
 
 const DEBOUNCE_MS = 250;
 
@@ -52,7 +53,10 @@ export function startEngineSync(): () => void {
         // A trace or dump became a scenario: the editor shows it (without running it again) and the report says what happened.
         loadedText = summary.imported.scenario;
         useImport.getState().show(summary.imported, text, fileName);
+        // What the editor held (typed text, or a pasted trace) is kept as a draft.
+        keepIfTyped(useStore.getState().text, 'before importing a trace', useStore.getState().step, 'a trace was imported');
         useStore.getState().replaceText(summary.imported.scenario, 0);
+        markOpened(summary.imported.scenario);
       } else if (summary.ok) loadedText = text;
       useStore.getState().applySummary(summary);
       void pullFrame();

@@ -9,6 +9,7 @@ import { useEffect, useState } from 'react';
 import { detectInput } from '../../import/detect.ts';
 import { useStore } from '../store/store.ts';
 import { importDropped } from '../engine.ts';
+import { openText } from '../drafts/draftStore.ts';
 
 function hasFiles(e: DragEvent): boolean {
   return !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
@@ -42,7 +43,7 @@ export function useFileDrop(): boolean {
       if (!file) return;
       void file.text().then(
         (text) => {
-          if (detectInput(text) === 'scenario') useStore.getState().replaceText(text, null);
+          if (detectInput(text) === 'scenario') openText(text, null, `before opening ${file.name}`);
           else importDropped(text, file.name);
         },
         (err: unknown) => useStore.getState().notify('error', `Could not read ${file.name}: ${String(err)}`),
