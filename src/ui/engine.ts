@@ -32,6 +32,16 @@ export function engineClient(): EngineClient {
   return client;
 }
 
+/** Set by Cancel / Esc: the load in progress is stopped at the next step boundary. */
+let userCancelled = false;
+
+/** Cancel the run in progress (the Cancel button, Esc). The last good run stays on screen. */
+export function cancelRun(): void {
+  if (!useStore.getState().running) return;
+  userCancelled = true;
+  engineClient().cancel();
+}
+
 /** Starts syncing; returns a function that stops it. */
 export function startEngineSync(): () => void {
   const c = engineClient();
@@ -42,6 +52,7 @@ export function startEngineSync(): () => void {
 
   async function runLoad(text: string, fileName: string | null = null): Promise<void> {
     const seq = ++loadSeq;
+    userCancelled = false;
     const st = useStore.getState();
     st.setRunning(true);
     try {
@@ -49,6 +60,15 @@ export function startEngineSync(): () => void {
       const args = loadArgs(text, st.overrides);
       const summary = await c.load(args.text, args.opts);
       if (stopped || seq !== loadSeq) return;
+      if (summary.cancelled) {
+        if (userCancelled) {
+          useStore
+            .getState()
+            .notify('info', `Run cancelled.${useStore.getState().summary ? ' The last complete run stays on screen.' : ''} Edit the scenario to run it again.`);
+        }
+        loadedText = text;
+        return;
+      }
       if (summary.imported) {
         // A trace or dump became a scenario: the editor shows it (without running it again) and the report says what happened.
         loadedText = summary.imported.scenario;
