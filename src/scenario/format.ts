@@ -118,7 +118,7 @@ const range = (start: number, size: number): string => `${hex(start)}..${hex(sta
 export function describeEvent(e: SimEvent): string {
   switch (e.kind) {
     case 'alloc':
-      return `${e.allocator}: '${e.name}' ${bytes(e.size)} at phys ${hex(e.phys)} (va ${hex(e.va)}, zone ${e.zone})`;
+      return `${e.allocator}: '${e.name}' ${bytes(e.size)} at ${e.phys >= 0 ? `phys ${hex(e.phys)}` : 'scattered pages'} (va ${hex(e.va)}, zone ${e.zone})`;
     case 'free':
       return `${e.allocator}: '${e.name}' ${bytes(e.size)} at phys ${hex(e.phys)} freed`;
     case 'cpu_access':
