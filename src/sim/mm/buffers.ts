@@ -93,7 +93,8 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
   const arch = archOps(m.arch);
   let allocSize: number;
   let align: number;
-  if (size > KMALLOC_MAX_SIZE) {
+  // at= places memory that exists (an imported trace's buffers, whatever allocated them): the allocator limits do not apply to it
+  if (size > KMALLOC_MAX_SIZE && at === null) {
     o.observations.push(`kmalloc(${size}): above KMALLOC_MAX_SIZE (4 MiB) kmalloc_large asks the page allocator for order ${getOrder(size)}, more than MAX_PAGE_ORDER (${MAX_PAGE_ORDER}): __alloc_pages warns once (WARN_ON_ONCE_GFP) and returns NULL`);
     return null;
   }
@@ -123,7 +124,7 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
 }
 
 export function allocPages(m: Machine, name: string, gfp: readonly string[], order: number, at: number | null, o: StepOutcome): Buffer | null {
-  if (order > MAX_PAGE_ORDER) {
+  if (order > MAX_PAGE_ORDER && at === null) {
     o.observations.push(`alloc_pages: order ${order} is above MAX_PAGE_ORDER (${MAX_PAGE_ORDER}, 4 MiB): __alloc_pages warns once (WARN_ON_ONCE_GFP) and returns NULL; large contiguous buffers come from CMA (dma_alloc_from_contiguous, dma_alloc_coherent)`);
     return null;
   }
