@@ -31,6 +31,7 @@ import type { RunResult } from '../scenario/result.ts';
 import type { Arch } from '../sim/config.ts';
 import type { Catalog } from '../scenario/lessons/catalog.ts';
 import type { Finding } from '../explain/explain.ts';
+import { terminalSafe } from '../scenario/unsafe-chars.ts';
 
 const USAGE = `usage: dma-explorer run FILE [--json | --text | --text-until N] [--arch arm64|arm|x86|riscv] [--kernel VERSION] [--solution]
        dma-explorer import FILE [--arch ARCH] [--kernel VERSION] [--check-iova]
@@ -232,16 +233,18 @@ const isEntry = (() => {
 })();
 
 if (isEntry) {
+  const color = useColor();
+  // Whatever reaches the terminal — file names, trace lines, a scenario's text — never carries raw control characters.
   main(process.argv.slice(2), {
-    out: (s) => process.stdout.write(s),
-    err: (s) => process.stderr.write(s),
-    color: useColor(),
+    out: (s) => process.stdout.write(terminalSafe(s, color)),
+    err: (s) => process.stderr.write(terminalSafe(s, false)),
+    color,
   }).then(
     (code) => {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.stderr.write(terminalSafe(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`, false));
       process.exitCode = 2;
     },
   );

@@ -24,6 +24,11 @@ export interface FormatOptions {
 
 type Paint = (code: string, s: string) => string;
 
+/** out.push(...lines) spreads its argument on the stack: a step of many events would overflow it. */
+function append(out: string[], lines: readonly string[]): void {
+  for (const l of lines) out.push(l);
+}
+
 const painter = (color: boolean): Paint => (color ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_code, s) => s);
 
 const GREEN = '32';
@@ -48,10 +53,10 @@ export function formatRun(r: RunResult, opts: FormatOptions = {}): string {
     out.push(paint(DIM, `machine: ${c.arch}, kernel ${c.kernel}, ${c.devices.length} device${c.devices.length === 1 ? '' : 's'}`));
   }
   const narration = new Map((r.teaching?.narration ?? []).map((n) => [n.step, n]));
-  out.push(...formatNarration(narration.get(0), paint));
+  append(out, formatNarration(narration.get(0), paint));
   for (const s of r.steps) {
-    out.push(...formatNarration(narration.get(s.index), paint));
-    out.push(...formatStep(s, { ...opts, imported: r.config?.imported ?? false }));
+    append(out, formatNarration(narration.get(s.index), paint));
+    append(out, formatStep(s, { ...opts, imported: r.config?.imported ?? false }));
   }
   out.push(formatSummary(r, opts));
   return `${out.join('\n')}\n`;
@@ -113,7 +118,7 @@ const range = (start: number, size: number): string => `${hex(start)}..${hex(sta
 export function describeEvent(e: SimEvent): string {
   switch (e.kind) {
     case 'alloc':
-      return `${e.allocator}: '${e.name}' ${bytes(e.size)} at phys ${hex(e.phys)} (va ${hex(e.va)}, zone ${e.zone})`;
+      return `${e.allocator}: '${e.name}' ${bytes(e.size)} at ${e.phys >= 0 ? `phys ${hex(e.phys)}` : 'scattered pages'} (va ${hex(e.va)}, zone ${e.zone})`;
     case 'free':
       return `${e.allocator}: '${e.name}' ${bytes(e.size)} at phys ${hex(e.phys)} freed`;
     case 'cpu_access':

@@ -8,6 +8,8 @@
  * hex bytes are decoded to their bytes.
  */
 
+import { UNSAFE_CHAR, unsafeCharMessage } from './unsafe-chars.ts';
+
 /** A problem in the scenario text, at a 1-based line and column. */
 export interface ParseError {
   line: number;
@@ -80,6 +82,9 @@ export function lexLine(text: string, line: number): LexedLine {
   const err = (at: number, message: string): void => {
     errors.push({ line, col: at + 1, message });
   };
+
+  const unsafe = UNSAFE_CHAR.exec(text);
+  if (unsafe) err(unsafe.index, unsafeCharMessage(text.charCodeAt(unsafe.index)));
 
   while (i < text.length) {
     const code = text.charCodeAt(i);

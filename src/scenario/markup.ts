@@ -207,13 +207,14 @@ export function lockedSkeleton(text: string): string | null {
   const scan = scanFixRegions(text);
   if (scan.errors.length > 0) return null;
   const lines = splitLines(text);
-  const out: string[] = [];
+  // concat, not push(...): a long text must not be spread on the stack
+  let out: string[] = [];
   let next = 0;
   for (const r of scan.regions) {
-    out.push(...lines.slice(next, r.begin), '\u0000region');
+    out = out.concat(lines.slice(next, r.begin), ['\u0000region']);
     next = r.end - 1;
   }
-  out.push(...lines.slice(next));
+  out = out.concat(lines.slice(next));
   return out.join('\n');
 }
 

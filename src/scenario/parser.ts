@@ -11,6 +11,7 @@
 import type { BytesPart, Check, Command, Expr, KwArg, Loc } from '../sim/command.ts';
 import type { MachineConfig } from '../sim/config.ts';
 import { lexLine, splitLines } from './lexer.ts';
+import { BUDGETS } from '../sim/budgets.ts';
 import type { LexedLine, ParseError, Token } from './lexer.ts';
 import { HEADER_OPS, isErrorName } from './ops.ts';
 import { validateStatements } from './validate.ts';
@@ -56,7 +57,7 @@ export interface Scenario {
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; errors: ParseError[] };
 
 /** Bytes literals larger than this are refused (a typo like fill(0, 8G) must not eat the memory). */
-export const MAX_BYTES_LITERAL = 16 * 1024 * 1024;
+export const MAX_BYTES_LITERAL = BUDGETS.accessBytes;
 
 /** At most this many errors are reported. */
 const MAX_ERRORS = 100;
@@ -76,9 +77,27 @@ function parseUnsafe(text: string): ParseResult {
   const statements: Statement[] = [];
   const lines: DocLine[] = [];
   const narration: NarrationLine[] = [];
-  splitLines(text).forEach((lineText, i) => {
+  const budget = { literalBytes: 0, steps: 0 };
+  const allLines = splitLines(text);
+  if (allLines.length > BUDGETS.lines) {
+    return { ok: false, errors: [{ line: BUDGETS.lines + 1, col: 1, message: `the scenario has ${allLines.length.toLocaleString('en-US')} lines (the explorer reads at most ${BUDGETS.lines.toLocaleString('en-US')})` }] };
+  }
+  for (let i = 0; i < allLines.length; i++) {
+    const lineText = allLines[i]!;
+    if (lineText.length > BUDGETS.lineChars) {
+      errors.push({ line: i + 1, col: 1, message: `line of ${lineText.length.toLocaleString('en-US')} characters (the explorer reads at most ${BUDGETS.lineChars.toLocaleString('en-US')} per line)` });
+      break;
+    }
     const lexed = lexLine(lineText, i + 1);
     const parsed = parseLine(lexed);
+    const over = overBudget(parsed, budget);
+    if (over) {
+      errors.push(over);
+      break;
+    }
+    parseOneLine(lineText, lexed, parsed);
+  }
+  function parseOneLine(lineText: string, lexed: LexedLine, parsed: LineParse): void {
     if (parsed.kind === 'empty' && lexed.comment !== null && lexed.errors.length === 0) {
       lines.push(teachingLine(lexed.comment, lexed.line, lineText.indexOf(lexed.comment) + 1, lines, narration, errors));
       return;
@@ -101,16 +120,37 @@ function parseUnsafe(text: string): ParseResult {
     }
     statements.push({ kind: 'ok', ...parsed.stmt });
     lines.push({ kind: 'stmt', cmd: parsed.stmt.cmd, comment: lexed.comment });
-  });
+  }
   // Trailing blank lines (the final newline among them) are not part of the document.
   while (lines.length > 0 && lines[lines.length - 1]!.kind === 'blank') lines.pop();
   const validated = validateStatements(statements);
-  errors.push(...validated.errors);
+  for (const e of validated.errors) errors.push(e);
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors).slice(0, MAX_ERRORS) };
   const { header, body } = validated;
   const built = buildTeaching(text, placeStatements(statements), narration, validated.teaching);
   if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
   return { ok: true, scenario: { header, body, config: configFromHeader(header), doc: { lines }, teaching: built.teaching } };
+}
+
+/**
+ * The run-wide budgets a line may exceed: statements per scenario and bytes
+ * held by all literals together (each literal is already limited on its own).
+ */
+function overBudget(parsed: LineParse, budget: { literalBytes: number; steps: number }): ParseError | null {
+  if (parsed.kind !== 'stmt') return null;
+  const { cmd } = parsed.stmt;
+  if (++budget.steps > BUDGETS.steps) {
+    return { line: cmd.loc.line, col: cmd.loc.col, message: `more than ${BUDGETS.steps.toLocaleString('en-US')} statements (the explorer runs at most ${BUDGETS.steps.toLocaleString('en-US')} per scenario)` };
+  }
+  const literals = [...cmd.args, ...cmd.kwargs.map((k) => k.value), ...cmd.checks.flatMap((c) => (c.k === 'bytes' ? [c.expr] : []))];
+  for (const e of literals) {
+    if (e.k !== 'str' && e.k !== 'bytes') continue;
+    budget.literalBytes += e.bytes.length;
+    if (budget.literalBytes > BUDGETS.literalBytesTotal) {
+      return { line: e.loc.line, col: e.loc.col, message: `the scenario's bytes literals hold more than ${BUDGETS.literalBytesTotal / 1024 / 1024} MiB together (the explorer's limit)` };
+    }
+  }
+  return null;
 }
 
 /** A whole-line comment as a DocLine: narration, a fix marker, a solution line (only right after a region), or a plain comment. */

@@ -10,6 +10,7 @@
 import type { BytesPart, Check, CheckValue, Command, Expr } from '../sim/command.ts';
 import type { DocLine, ScenarioDoc } from './parser.ts';
 import { printFocus } from './teaching.ts';
+import { isUnsafeCodePoint } from './unsafe-chars.ts';
 
 /** Checks and trailing comments line up unless that would push them past this column. */
 const MAX_ALIGN = 60;
@@ -154,7 +155,7 @@ export function quoteBytes(b: Uint8Array): string {
 const ESCAPE_OUT: Record<number, string> = { 10: '\\n', 9: '\\t', 13: '\\r', 0: '\\0', 92: '\\\\', 34: '\\"' };
 
 function isPrintableCodePoint(cp: number): boolean {
-  if (cp >= 0x80 && cp <= 0x9f) return false; // C1 controls
+  if (isUnsafeCodePoint(cp)) return false; // C1 controls, bidi overrides and isolates
   if (cp === 0x2028 || cp === 0x2029) return false; // line separators
   if (cp === 0xfeff) return false; // BOM / zero-width no-break space
   return true;

@@ -25,8 +25,13 @@ export type ShareDecoded =
 
 /** Encode a scenario and step (and optional extra view choices) as a fragment, without the `#`. */
 export async function encodeShareHash(text: string, step: number, extra: Record<string, string> = {}): Promise<string> {
-  const deflated = await pipeAll(new TextEncoder().encode(text), new CompressionStream('deflate-raw'));
-  const pairs = [`s=${SHARE_VERSION}.${toBase64Url(deflated)}`, `step=${Math.max(0, Math.trunc(step) || 0)}`];
+  const bytes = new TextEncoder().encode(text);
+  // Refuse to make a link decodeShareHash would refuse to open.
+  if (bytes.length > MAX_SHARE_TEXT_BYTES) throw new Error(`the scenario is ${(bytes.length / 1024 / 1024).toFixed(1)} MiB; a link holds at most ${MAX_SHARE_TEXT_BYTES / 1024 / 1024} MiB`);
+  const deflated = await pipeAll(bytes, new CompressionStream('deflate-raw'));
+  const payload = toBase64Url(deflated);
+  if (payload.length > MAX_SHARE_PAYLOAD_CHARS) throw new Error(`the link would be ${payload.length.toLocaleString('en-US')} characters long; the explorer opens links of at most ${MAX_SHARE_PAYLOAD_CHARS.toLocaleString('en-US')}`);
+  const pairs = [`s=${SHARE_VERSION}.${payload}`, `step=${Math.max(0, Math.trunc(step) || 0)}`];
   for (const [k, v] of Object.entries(extra)) {
     if (k === 's' || k === 'step') continue;
     pairs.push(`${encodeURIComponent(k)}=${encodeURIComponent(v)}`);

@@ -11,6 +11,7 @@
  */
 import type { Check, Command, Expr, Loc } from '../sim/command.ts';
 import { KERNEL_RANGE, DEFAULT_MACHINE, kernelCode } from '../sim/config.ts';
+import { BUDGETS, budgetError, bytesBudgetError } from '../sim/budgets.ts';
 import type { ParseError } from './lexer.ts';
 import type { ParsedStmt } from './parser.ts';
 import {
@@ -141,6 +142,10 @@ function validateStatement(s: ParsedStmt, scope: Scope, errs: Err[]): void {
     const spec = argSpec(sig, i);
     const e = checkValue(spec.kind, undefined, cmd.args[i]!, argWhat(sig, i, spec), spec.name, scope);
     if (e) errs.push(e);
+    else checkBudget(cmd.op, i, cmd.args[i]!, errs);
+  }
+  if (cmd.op === 'sg_table' && cmd.args.length > 2 * BUDGETS.sgEntries) {
+    errs.push({ loc: cmd.args[2 * BUDGETS.sgEntries]!.loc, message: `sg_table: more than ${BUDGETS.sgEntries} entries (the explorer models at most ${BUDGETS.sgEntries} per table)` });
   }
   checkOptions(s, sig, scope, errs);
   checkChecks(s, sig, errs);
@@ -155,6 +160,12 @@ function validateStatement(s: ParsedStmt, scope: Scope, errs: Err[]): void {
     const type = sig.results.length === cmd.targets.length ? sig.results[i]! : 'any';
     scope.names.set(t, type);
   });
+}
+
+/** A literal over one of the explorer's budgets (src/sim/budgets.ts) is refused before anything runs. */
+function checkBudget(op: string, i: number, e: Expr, errs: Err[]): void {
+  const message = e.k === 'int' ? budgetError(op, i, e.value) : e.k === 'str' || e.k === 'bytes' ? bytesBudgetError(op, i, e.bytes.length) : null;
+  if (message) errs.push({ loc: e.loc, message });
 }
 
 function argSpec(sig: OpSig, i: number): ArgSpec {

@@ -4,7 +4,8 @@
  * only reads arguments, calls the subsystem module, and binds results to the
  * scenario's names.
  */
-import type { Command } from './command.ts';
+import type { Command, Expr } from './command.ts';
+import { BUDGETS, commandOverBudget } from './budgets.ts';
 import { emptyOutcome, type StepOutcome } from './outcome.ts';
 import { SimError, argAttrs, argBytes, argDev, argDir, argFlags, argHandle, argInt, argPtr, argSgt, kwBool, kwInt } from './args.ts';
 import type { Buffer, Machine, SgEntry } from './machine.ts';
@@ -24,6 +25,7 @@ import { dmaAllocCoherent, dmaAllocNoncoherent, dmaFreeCoherent, dmaFreeNoncoher
 import { devRead, devWrite } from './hw/device.ts';
 import { advanceTime } from './iommu/iommu.ts';
 import { mappingsOfBuffer } from './dma/tracking.ts';
+import { kasanCheck, rangeInRam } from './mm/kasan.ts';
 
 
 function bindBuf(m: Machine, c: Command, id: number): void {
@@ -136,28 +138,35 @@ const CORE_OPS: OpTable = {
   },
   cpu_write: (m, c, o) => {
     const { buf, off } = argPtr(m, c.args[0]);
+    if (!kasanCheck(m, buf, off, argBytes(c.args[1]).length, true, 'cpu_write', o)) return;
     cpuTouch(m, buf.id, off, argBytes(c.args[1]).length, true, o);
     cpuWrite(m, buf, off, argBytes(c.args[1]), o);
   },
   cpu_read: (m, c, o) => {
     const { buf, off } = argPtr(m, c.args[0]);
     const len = argInt(m, c.args[1], 'a length');
+    if (!kasanCheck(m, buf, off, len, false, 'cpu_read', o)) return;
     cpuTouch(m, buf.id, off, len, false, o);
     o.data = cpuRead(m, buf, off, len, o);
   },
   memset: (m, c, o) => {
     const { buf, off } = argPtr(m, c.args[0]);
     const len = argInt(m, c.args[2], 'a length');
+    if (!kasanCheck(m, buf, off, len, true, 'memset', o)) return;
     cpuTouch(m, buf.id, off, len, true, o);
     cpuMemset(m, buf, off, argInt(m, c.args[1], 'a byte') & 0xff, len, o);
   },
   cache_evict: (m, c, o) => {
     const { buf, off } = argPtr(m, c.args[0]);
-    cacheEvictBuffer(m, buf, off, argInt(m, c.args[1], 'a length'), o);
+    const len = argInt(m, c.args[1], 'a length');
+    if (rangeInRam(m, buf, off, len)) cacheEvictBuffer(m, buf, off, len, o);
+    else o.observations.push(`cache_evict: the range reaches outside RAM; nothing to evict there`);
   },
   cpu_prefetch: (m, c, o) => {
     const { buf, off } = argPtr(m, c.args[0]);
-    prefetchBuffer(m, buf, off, argInt(m, c.args[1], 'a length'), o);
+    const len = argInt(m, c.args[1], 'a length');
+    if (rangeInRam(m, buf, off, len)) prefetchBuffer(m, buf, off, len, o);
+    else o.observations.push(`cpu_prefetch: the range reaches outside RAM; nothing is prefetched there`);
   },
   udelay: (m, c, o) => advanceTime(m, argInt(m, c.args[0], 'microseconds'), o),
   dma_map_single: (m, c, o) => {
@@ -261,6 +270,7 @@ export function step(m: Machine, cmd: Command): StepOutcome {
   m.line = cmd.loc.line;
   const h = OPS[cmd.op];
   try {
+    refuseOverBudget(m, cmd);
     if (h) h(m, cmd, o);
     else notSupportedYet(m, cmd, o);
   } catch (err) {
@@ -268,5 +278,43 @@ export function step(m: Machine, cmd: Command): StepOutcome {
     o.error = 'EINVAL';
     o.observations.push(err.message);
   }
+  capEvents(o);
   return o;
+}
+
+/** A value over the explorer's budget fails the call before the handler does any work. */
+function refuseOverBudget(m: Machine, c: Command): void {
+  const over = commandOverBudget(c, (e) => (e.k === 'int' || e.k === 'name' ? readInt(m, e) : null));
+  if (over) throw new SimError(`line ${over.at.loc.line}:${over.at.loc.col}: ${over.message}`, over.at.loc);
+  if (CPU_ACCESS_OPS.has(c.op)) return;
+  for (const e of c.args) if (e.k === 'offset') refuseOutsideRam(m, e);
+}
+
+/** CPU accesses are checked (and reported as KASAN would) by their handlers. */
+const CPU_ACCESS_OPS = new Set(['cpu_write', 'cpu_read', 'memset', 'cache_evict', 'cpu_prefetch']);
+
+/** `p ± offset` handed to the kernel must still point into RAM: no negative or out-of-RAM address reaches the machine. */
+function refuseOutsideRam(m: Machine, e: Extract<Expr, { k: 'offset' }>): void {
+  const v = m.names[e.name];
+  if (v?.t !== 'buf') return;
+  const buf = m.buffers[v.id];
+  if (!buf || rangeInRam(m, buf, e.offset, 1)) return;
+  throw new SimError(`line ${e.loc.line}:${e.loc.col}: '${e.name} ${e.offset < 0 ? '-' : '+'} ${e.raw}' is not an address in RAM (${buf.phys >= 0 ? `phys ${buf.phys + e.offset < 0 ? '-' : ''}0x${Math.abs(buf.phys + e.offset).toString(16)}` : 'outside the vmalloc area'}): the explorer does not pass it on`, e.loc);
+}
+
+function readInt(m: Machine, e: Expr): number | null {
+  try {
+    return argInt(m, e);
+  } catch {
+    return null;
+  }
+}
+
+/** Keep a step's events within the budget: the rest are counted, not kept (same for every run). */
+function capEvents(o: StepOutcome): void {
+  const max = BUDGETS.eventsPerStep;
+  if (o.events.length <= max) return;
+  const dropped = o.events.length - (max - 1);
+  o.events.length = max - 1;
+  o.events.push({ kind: 'note', text: `${dropped} more events not recorded`, why: { fn: 'step', file: '(the explorer)', rule: `the explorer records at most ${max} events per step` } });
 }

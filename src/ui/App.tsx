@@ -10,7 +10,10 @@ import { Suspense, lazy, useEffect, useMemo, useState } from 'react';
 import { handleKeydown } from './keys.ts';
 import { startEngineSync } from './engine.ts';
 import { applyShareHash, hasShareHash, initialLoad } from './share.ts';
-import { saveSession, saveTheme } from './store/persist.ts';
+import { saveTheme } from './store/persist.ts';
+import { startAutosave } from './drafts/autosave.ts';
+import { startDraftSync } from './drafts/draftStore.ts';
+import { DraftToast, DraftsButton } from './drafts/DraftsUi.tsx';
 import { useStore } from './store/store.ts';
 import Header from './panels/Header.tsx';
 import Controls from './panels/Controls.tsx';
@@ -125,18 +128,14 @@ export default function App() {
     };
     window.addEventListener('keydown', onKey, true);
     window.addEventListener('hashchange', onHash);
-    let saveTimer: ReturnType<typeof setTimeout> | null = null;
-    const unsub = useStore.subscribe((s, prev) => {
-      if (!s.ready || (s.text === prev.text && s.step === prev.step)) return;
-      if (saveTimer) clearTimeout(saveTimer);
-      saveTimer = setTimeout(() => saveSession(useStore.getState().text, useStore.getState().step), 300);
-    });
+    const stopAutosave = startAutosave();
+    const stopDrafts = startDraftSync();
     return () => {
       stop();
       stopLesson();
       stopFollow();
-      unsub();
-      if (saveTimer) clearTimeout(saveTimer);
+      stopAutosave();
+      stopDrafts();
       window.removeEventListener('keydown', onKey, true);
       window.removeEventListener('hashchange', onHash);
     };
@@ -152,6 +151,7 @@ export default function App() {
     <div className="app">
       <Header />
       <Notices />
+      <DraftToast />
       <ImportPanel />
       {dragging && (
         <div className="drop-overlay" data-testid="drop-overlay">
@@ -166,6 +166,7 @@ export default function App() {
             {narrow && <span className="muted small">read-only on small screens</span>}
             <ParseStatus />
             <EditorTools readOnly={narrow} />
+            <DraftsButton />
           </div>
           <PanelBoundary name="lesson">
             <LessonBar />

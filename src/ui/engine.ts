@@ -10,6 +10,7 @@ import { loadArgs } from './compare/settings.ts';
 import { useImport } from './import/importStore.ts';
 import { useExplain } from './explain/explainStore.ts';
 import { detectInput } from '../import/detect.ts';
+import { keepIfTyped, markOpened } from './drafts/draftStore.ts';
 
 const DEBOUNCE_MS = 250;
 
@@ -33,6 +34,16 @@ export function engineClient(): EngineClient {
   return client;
 }
 
+/** Set by Cancel / Esc: the load in progress is stopped at the next step boundary. */
+let userCancelled = false;
+
+/** Cancel the run in progress (the Cancel button, Esc). The last good run stays on screen. */
+export function cancelRun(): void {
+  if (!useStore.getState().running) return;
+  userCancelled = true;
+  engineClient().cancel();
+}
+
 /** Starts syncing; returns a function that stops it. */
 export function startEngineSync(): () => void {
   const c = engineClient();
@@ -49,6 +60,7 @@ export function startEngineSync(): () => void {
       return;
     }
     const seq = ++loadSeq;
+    userCancelled = false;
     const st = useStore.getState();
     st.setRunning(true);
     try {
@@ -56,11 +68,23 @@ export function startEngineSync(): () => void {
       const args = loadArgs(text, st.overrides);
       const summary = await c.load(args.text, args.opts);
       if (stopped || seq !== loadSeq) return;
+      if (summary.cancelled) {
+        if (userCancelled) {
+          useStore
+            .getState()
+            .notify('info', `Run cancelled.${useStore.getState().summary ? ' The last complete run stays on screen.' : ''} Edit the scenario to run it again.`);
+        }
+        loadedText = text;
+        return;
+      }
       if (summary.imported) {
         // A trace or dump became a scenario: the editor shows it (without running it again) and the report says what happened.
         loadedText = summary.imported.scenario;
         useImport.getState().show(summary.imported, text, fileName);
+        // What the editor held (typed text, or a pasted trace) is kept as a draft.
+        keepIfTyped(useStore.getState().text, 'before importing a trace', useStore.getState().step, 'a trace was imported');
         useStore.getState().replaceText(summary.imported.scenario, 0);
+        markOpened(summary.imported.scenario);
       } else if (summary.ok) loadedText = text;
       useStore.getState().applySummary(summary);
       void pullFrame();

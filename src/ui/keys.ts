@@ -9,6 +9,7 @@ import { first, last, nextFinding, runToCursor, stepBy, togglePlay } from './act
 import { useStore } from './store/store.ts';
 import { useLesson } from './lesson/lessonStore.ts';
 import { useExplain } from './explain/explainStore.ts';
+import { cancelRun } from './engine.ts';
 
 export interface Shortcut {
   /** Keys as shown to the user. */
@@ -59,6 +60,9 @@ export function handleKeydown(e: KeyboardEvent): void {
       e.preventDefault();
     } else if (st.share) {
       st.setShare(null);
+      e.preventDefault();
+    } else if (st.running) {
+      cancelRun();
       e.preventDefault();
     }
     return;

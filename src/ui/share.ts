@@ -25,6 +25,8 @@ import { getView } from './panels/registry.ts';
 import { startFirstVisit } from './lesson/firstVisit.ts';
 import { selectionFromExtra, selectionToExtra } from './share-selection.ts';
 import { publicBase } from './share-base.ts';
+import { openText } from './drafts/draftStore.ts';
+import { noteStoredText, saveNow } from './drafts/autosave.ts';
 import './panels/views.ts';
 
 /** The view choices a link carries, from the stores. */
@@ -44,8 +46,11 @@ export function hasShareHash(hash: string = location.hash): boolean {
   return /(^|&)s=/.test(h);
 }
 
+/** Makes the link; throws, with the reason, rather than make one the explorer would refuse to open. */
 export async function shareUrl(text: string, step: number, extra: Record<string, string> = currentShareExtras()): Promise<string> {
   const hash = await encodeShareHash(text, step, extra);
+  const back = await decodeShareHash(hash);
+  if (!back.ok) throw new Error(`this link would not open (${back.message})`);
   return `${publicBase()}#${hash}`;
 }
 
@@ -69,17 +74,24 @@ export async function initialLoad(): Promise<void> {
   if (initialized) return;
   initialized = true;
   const st = useStore.getState();
+  const saved = loadSavedText();
+  noteStoredText(saved);
   if (hasShareHash()) {
-    await applyShareHash(location.hash);
-  } else {
-    const saved = loadSavedText();
+    // The saved text is not in the editor yet: put it there, so opening the link keeps it as a draft.
     if (saved !== null && saved.trim() !== '') st.replaceText(saved, loadSavedStep());
-    else if (!(await startFirstVisit())) st.replaceText(DEFAULT_SCENARIO, 0);
-  }
+    await applyShareHash(location.hash);
+  } else if (saved !== null && saved.trim() !== '') st.replaceText(saved, loadSavedStep());
+  else if (!(await startFirstVisit())) openText(DEFAULT_SCENARIO, 0, 'before opening the default scenario');
   useStore.getState().setReady();
 }
 
-/** Opens a share link; on failure tells the user why and opens the default scenario. */
+/**
+ * Opens a share link. The text it replaces is kept as a draft (with Undo);
+ * the link's text is saved at once, so a reload opens it again, and the
+ * address bar keeps the link until it is. A link that cannot be opened
+ * changes nothing but a message (the saved text, or the default scenario
+ * when there is none, stays in the editor).
+ */
 export async function applyShareHash(hash: string): Promise<void> {
   const st = useStore.getState();
   const raw = hash.startsWith('#') ? hash.slice(1) : hash;
@@ -96,20 +108,28 @@ export async function applyShareHash(hash: string): Promise<void> {
       if (c.compare) useCompare.getState().openCompare(c.compare);
       else useCompare.getState().closeCompare();
       if (c.problems.length > 0) st.notify('warn', `From the link: ${c.problems.join('; ')}.`);
-      st.replaceText(r.text, Math.max(0, Math.trunc(r.step) || 0));
-      st.setSelection(sel.selection);
+      const step = Math.max(0, Math.trunc(r.step) || 0);
       // An embedded player keeps its hash: it is the player's whole state, and it saves nothing.
-      if (r.extra.embed === '1') return;
-      // The text now lives in the editor and localStorage; a reload keeps edits.
-      dropHash();
+      if (r.extra.embed === '1') {
+        st.replaceText(r.text, step);
+        st.setSelection(sel.selection);
+        return;
+      }
+      openText(r.text, step, 'before opening a link');
+      st.setSelection(sel.selection);
+      // Saved now (not after the typing debounce): a reload opens the link's text again, so the hash can go.
+      if (saveNow(r.text, step) === null) dropHash();
       return;
     }
     message = r.message;
   } catch (e) {
     message = e instanceof Error ? e.message : String(e);
   }
-  st.notify('error', `This share link could not be opened: ${message.replace(/[.\s]+$/, '')}. The default scenario is loaded instead.`);
-  st.setOverrides(NO_OVERRIDES);
-  st.replaceText(DEFAULT_SCENARIO, 0);
+  const kept = useStore.getState().text.trim() !== '';
+  st.notify('error', `This share link could not be opened: ${message.replace(/[.\s]+$/, '')}. ${kept ? 'Your text is unchanged.' : 'The default scenario is loaded instead.'}`);
+  if (!kept) {
+    st.setOverrides(NO_OVERRIDES);
+    openText(DEFAULT_SCENARIO, 0, 'before opening the default scenario');
+  }
   dropHash();
 }

@@ -136,6 +136,11 @@ export class EngineClient {
     return task;
   }
 
+  /** Stops the load in progress at the worker's next safe point (between steps); it resolves with cancelled=true. */
+  cancel(): void {
+    if (this.loading > 0 && this.live) void this.live.remote.cancel().catch(() => undefined);
+  }
+
   /** Listens to load progress; returns the function that stops listening. */
   onProgress(fn: (p: EngineProgress) => void): () => void {
     this.progressListeners.add(fn);
@@ -216,7 +221,13 @@ export class EngineClient {
 
   private ensure(): Live {
     if (this.live) return this.live;
-    const worker = this.createWorker();
+    let worker: WorkerLike;
+    try {
+      worker = this.createWorker();
+    } catch (e) {
+      // e.g. a page policy (Trusted Types, CSP worker-src) forbids the worker script
+      throw new EngineError('crash', `The engine could not start in this browser (${errorText(e)}): the page's security policy may forbid its worker (Trusted Types or a CSP worker-src rule).`);
+    }
     worker.addEventListener('message', (ev: unknown) => this.onWorkerMessage((ev as MessageEvent).data));
     const crashed = new Promise<never>((_, reject) => {
       worker.addEventListener('error', (ev: unknown) => {
@@ -233,7 +244,8 @@ export class EngineClient {
   private call<T>(fn: (r: Comlink.Remote<EngineApi>) => Promise<T>, ms: number): Promise<T> {
     const live = this.ensure();
     return new Promise<T>((resolve, reject) => {
-      const expire = () => reject(new EngineError('timeout', `The engine did not answer within ${Math.round(ms / 1000)} s.`));
+      // Progress restarts the limit: only a worker with no sign of life for `ms` (one step that long) is stuck.
+      const expire = () => reject(new EngineError('timeout', `The engine is stuck: no progress for ${Math.round(ms / 1000)} s.`));
       let timer = setTimeout(expire, ms);
       const alive = () => {
         clearTimeout(timer);

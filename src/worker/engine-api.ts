@@ -38,6 +38,8 @@ import type {
 
 export const MIN_INTERVAL = 64;
 export const CHECKPOINT_BUDGET_BYTES = 256 * 1024 * 1024;
+/** Export JSON builds every record at once: at most this many events (about 100 MB of JSON). */
+export const EXPORT_MAX_EVENTS = 500_000;
 /** A long load yields (and posts progress) this often. */
 export const SLICE_MS = 100;
 /** Rows per progress message: small enough that the page decodes one in a few ms. */
@@ -374,7 +376,8 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
         take(i, json, m, true);
         lastCp = i;
       }
-      if ((i & 127) === 0 && now() - sliceStart > SLICE_MS) {
+      // By time, not by step count: a run of slow steps still yields (to a cancel) and shows progress.
+      if (now() - sliceStart > SLICE_MS) {
         flush(i);
         await yieldNow();
         if (token !== loadToken) return failedSummary([], now() - t0, true);
@@ -519,7 +522,17 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       const prepared = core.prepare(source.text, source.opts);
       if (!prepared.ok) return null;
       const m = core.createMachine(prepared.config);
-      const steps = prepared.body.map((cmd, i) => core.runStep(m, cmd, i + 1));
+      // Bounded: the records are built at once and stringified by the page; a run past the export budget is refused, not attempted.
+      const steps: StepJson[] = [];
+      let events = 0;
+      for (let i = 0; i < prepared.body.length; i++) {
+        const st = core.runStep(m, prepared.body[i]!, i + 1);
+        events += st.events.length + 1;
+        if (events > EXPORT_MAX_EVENTS) {
+          throw new Error(`this run is too large to export as JSON in the browser (more than ${EXPORT_MAX_EVENTS.toLocaleString('en-US')} events by step ${i + 1} of ${prepared.body.length}); the CLI exports any run: npm run -s cli -- run FILE --json`);
+        }
+        steps.push(st);
+      }
       let passed = 0;
       let failed = 0;
       for (const st of steps) for (const c of st.checks) c.passed ? passed++ : failed++;

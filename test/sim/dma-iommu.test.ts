@@ -81,7 +81,7 @@ describe('domain selection (iommu_get_def_domain_type, iommu_setup_dma_ops)', ()
 // a page at the top of the 32-bit space, then three 1 GiB buffers: the third no longer fits below 4 GiB
 const PCI_BODY =
   'd = kmalloc(4096, GFP_KERNEL)\nh0 = dma_map_single(nic, d, 4096, DMA_TO_DEVICE)\n' +
-  'a = alloc_pages(GFP_KERNEL, 18)\nb = alloc_pages(GFP_KERNEL, 18)\nc = alloc_pages(GFP_KERNEL, 18)\n' +
+  'a = dma_alloc_from_contiguous(nic, 262144, 0)\nb = dma_alloc_from_contiguous(nic, 262144, 0)\nc = dma_alloc_from_contiguous(nic, 262144, 0)\n' +
   'h1 = dma_map_page(nic, a, 0, 1G, DMA_TO_DEVICE)\nh2 = dma_map_page(nic, b, 0, 1G, DMA_TO_DEVICE)\nh3 = dma_map_page(nic, c, 0, 1G, DMA_TO_DEVICE)\n' +
   'h4 = dma_map_single(nic, d, 4096, DMA_TO_DEVICE)\n';
 
@@ -101,7 +101,7 @@ describe('iommu_dma_alloc_iova', () => {
 
   it('a PCI device tries below 4 GiB first; from 6.4 a failed try clears pci_32bit_workaround and logs "Using 48-bit DMA addresses" once', () => {
     const dev = 'device(nic, dma_mask=64, bus=pci, coherent=true, iommu=smmu)';
-    const { m, out } = sim(HDR('strict', dev) + PCI_BODY);
+    const { m, out } = sim(HDR('strict', dev).replace('machine(arch=arm64)', 'machine(arch=arm64, cma=3G)') + PCI_BODY);
     expect(out[1]!.result).toBe(0xfffff000);
     expect(out[5]!.result).toBe(0x80000000);
     expect(out[6]!.result).toBe(0x40000000);
@@ -115,7 +115,7 @@ describe('iommu_dma_alloc_iova', () => {
   });
 
   it('before 6.4 the 32-bit try is repeated for every allocation and nothing is logged', () => {
-    const { m, out } = sim('machine(arch=arm64, kernel="6.1")\niommu(smmu)\ndevice(nic, dma_mask=64, bus=pci, coherent=true, iommu=smmu)\n' + PCI_BODY);
+    const { m, out } = sim('machine(arch=arm64, kernel="6.1", cma=3G)\niommu(smmu)\ndevice(nic, dma_mask=64, bus=pci, coherent=true, iommu=smmu)\n' + PCI_BODY);
     expect(out[7]!.result).toBe(0xffffc0000000);
     expect(out[7]!.warnings).toEqual([]);
     expect(m.iommu.devs.nic!.pci32bitWorkaround).toBe(true);
@@ -315,7 +315,7 @@ describe('scatterlists (iommu_dma_map_sg, __finalise_sg)', () => {
   });
 
   it('no IOVA space: iommu_dma_map_sg returns -ENOMEM, the list is restored (__invalidate_sg) and dma_map_sg returns 0', () => {
-    const { out } = sim(HDR('strict', 'device(nic, dma_mask=24, coherent=true, iommu=smmu)') + 'p = alloc_pages(GFP_KERNEL, 12)\nsgt = sg_table(p, 16M)\nn = dma_map_sg(nic, sgt, DMA_TO_DEVICE)\nsg_dma_len(sgt, 0)\n');
+    const { out } = sim(HDR('strict', 'device(nic, dma_mask=24, coherent=true, iommu=smmu)') + 'p = dma_alloc_from_contiguous(nic, 4096, 0)\nsgt = sg_table(p, 16M)\nn = dma_map_sg(nic, sgt, DMA_TO_DEVICE)\nsg_dma_len(sgt, 0)\n');
     expect(out[2]!.result).toBe(0);
     expect(out[2]!.error).toBeNull();
     expect(out[3]!.result).toBe(0);

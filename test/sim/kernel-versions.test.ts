@@ -335,14 +335,14 @@ dev_read(nic, h, 4)
       expect(at(after, 'h4 =').warnings).toEqual(['gpu gpu: Using 48-bit DMA addresses']);
       expect(Number(at(after, 'h5 =').result)).toBeGreaterThan(2 ** 32);
     },
-    `machine(arch=arm64, ram=8G)
+    `machine(arch=arm64, ram=8G, cma=3G)
 iommu(smmu, mode=strict)
 device(gpu, dma_mask=64, bus=pci, coherent=true, iommu=smmu)
 small = kmalloc(4096, GFP_KERNEL)
 h1 = dma_map_single(gpu, small, 4096, DMA_TO_DEVICE)
-v1 = alloc_pages(GFP_KERNEL, 18)
-v2 = alloc_pages(GFP_KERNEL, 18)
-v3 = alloc_pages(GFP_KERNEL, 18)
+v1 = dma_alloc_from_contiguous(gpu, 262144, 0)
+v2 = dma_alloc_from_contiguous(gpu, 262144, 0)
+v3 = dma_alloc_from_contiguous(gpu, 262144, 0)
 h2 = dma_map_page(gpu, v1, 0, 1G, DMA_BIDIRECTIONAL)
 h3 = dma_map_page(gpu, v2, 0, 1G, DMA_BIDIRECTIONAL)
 h4 = dma_map_page(gpu, v3, 0, 1G, DMA_BIDIRECTIONAL)

@@ -28,6 +28,16 @@ import { DIRECT_GATES } from '../kernel-versions.ts';
 const FILE_SLAB = 'mm/slub.c';
 const FILE_PAGE = 'mm/page_alloc.c';
 const KMALLOC_MAX_CACHE_SIZE = 8192;
+/**
+ * The largest order the buddy allocator hands out with 4 KiB pages: 10 on
+ * every version and architecture modelled (MAX_ORDER 11, exclusive, before
+ * 6.4; MAX_ORDER 10, inclusive, from 6.4 (23baf831a32c); renamed
+ * MAX_PAGE_ORDER in 6.8 (5e0a760b4441)). __alloc_pages() returns NULL above
+ * it (WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)); kmalloc_large is
+ * alloc_pages, so kmalloc stops at KMALLOC_MAX_SIZE = 4 MiB (include/linux/slab.h).
+ */
+export const MAX_PAGE_ORDER = 10;
+const KMALLOC_MAX_SIZE = PAGE_SIZE * 2 ** MAX_PAGE_ORDER;
 const THREAD_SIZE = 16384;
 
 /** GFP zone modifiers → the highest address the allocation may use (exclusive). */
@@ -84,6 +94,11 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
   const arch = archOps(m.arch);
   let allocSize: number;
   let align: number;
+  // at= places memory that exists (an imported trace's buffers, whatever allocated them): the allocator limits do not apply to it
+  if (size > KMALLOC_MAX_SIZE && at === null) {
+    o.observations.push(`kmalloc(${size}): above KMALLOC_MAX_SIZE (4 MiB) kmalloc_large asks the page allocator for order ${getOrder(size)}, more than MAX_PAGE_ORDER (${MAX_PAGE_ORDER}): __alloc_pages warns once (WARN_ON_ONCE_GFP) and returns NULL`);
+    return null;
+  }
   if (size > KMALLOC_MAX_CACHE_SIZE) {
     allocSize = PAGE_SIZE * 2 ** getOrder(size);
     align = allocSize;
@@ -110,6 +125,10 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
 }
 
 export function allocPages(m: Machine, name: string, gfp: readonly string[], order: number, at: number | null, o: StepOutcome): Buffer | null {
+  if (order > MAX_PAGE_ORDER && at === null) {
+    o.observations.push(`alloc_pages: order ${order} is above MAX_PAGE_ORDER (${MAX_PAGE_ORDER}, 4 MiB): __alloc_pages warns once (WARN_ON_ONCE_GFP) and returns NULL; large contiguous buffers come from CMA (dma_alloc_from_contiguous, dma_alloc_coherent)`);
+    return null;
+  }
   const size = PAGE_SIZE * 2 ** order;
   const phys = claimPhys(m, size, at !== null ? PAGE_SIZE : size, gfpLimit(m, gfp), at);
   if (phys < 0) return null;

@@ -22,6 +22,7 @@ import { lintGutter, lintKeymap, setDiagnostics } from '@codemirror/lint';
 import type { Diagnostic } from '@codemirror/lint';
 import { scenarioHighlighting } from './language.ts';
 import { scenarioHelp } from './help.ts';
+import { unsafeCharHighlight } from './unsafeChars.ts';
 import { useStore } from '../store/store.ts';
 import type { ParseErrorJson } from '../../scenario/result.ts';
 import { foldLesson, lessonExtensions, setAnswered } from './lessonExtensions.ts';
@@ -119,6 +120,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
       highlightActiveLine(),
       history(),
       drawSelection(),
+      unsafeCharHighlight,
       keymap.of([...defaultKeymap, ...historyKeymap, ...lintKeymap]),
       scenarioHighlighting,
       scenarioHelp,

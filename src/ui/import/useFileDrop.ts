@@ -11,6 +11,7 @@ import { detectInput } from '../../import/detect.ts';
 import { useStore } from '../store/store.ts';
 import { importDropped } from '../engine.ts';
 import { useExplain } from '../explain/explainStore.ts';
+import { openText } from '../drafts/draftStore.ts';
 
 function hasFiles(e: DragEvent): boolean {
   return !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
@@ -45,7 +46,7 @@ export function useFileDrop(): boolean {
       void file.text().then(
         (text) => {
           const kind = detectInput(text);
-          if (kind === 'scenario') useStore.getState().replaceText(text, null);
+          if (kind === 'scenario') openText(text, null, `before opening ${file.name}`);
           else if (kind === 'dmesg') useExplain.getState().show(text, file.name);
           else importDropped(text, file.name);
         },

@@ -6,6 +6,7 @@
 import { useStore } from '../store/store.ts';
 import { firstLesson, loadCatalog, loadText } from '../library/catalog.ts';
 import { useLesson } from './lessonStore.ts';
+import { markOpened } from '../drafts/draftStore.ts';
 
 const KEY = 'dma-explorer:visited';
 
@@ -31,6 +32,7 @@ export async function startFirstVisit(): Promise<boolean> {
     const text = await loadText(entry);
     const st = useStore.getState();
     st.replaceText(text, 0);
+    markOpened(text);
     useLesson.getState().reset({ id: entry.id, text });
     st.notify('info', KEYS_HINT);
     return true;

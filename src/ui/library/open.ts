@@ -1,12 +1,13 @@
 /**
  * Opening a catalogue entry (a lesson or a reference scenario): its text
- * replaces the editor's (Ctrl+Z undoes), the lesson state starts fresh, and
+ * replaces the editor's (kept as a draft, with Undo), the lesson state starts fresh, and
  * the run starts at step 0.
  */
 import type { CatalogEntry } from '../../scenario/lessons/catalog.ts';
 import { useStore } from '../store/store.ts';
 import { useLesson } from '../lesson/lessonStore.ts';
 import { loadText } from './catalog.ts';
+import { openText } from '../drafts/draftStore.ts';
 
 export async function openEntry(entry: CatalogEntry): Promise<void> {
   let text: string;
@@ -16,7 +17,7 @@ export async function openEntry(entry: CatalogEntry): Promise<void> {
     useStore.getState().notify('error', `Could not load ${entry.title}: ${e instanceof Error ? e.message : String(e)}`);
     return;
   }
-  useStore.getState().replaceText(text, 0);
+  openText(text, 0, `before opening ${entry.title}`);
   useLesson.getState().reset({ id: entry.id, text });
   useLesson.getState().setLibraryOpen(false);
 }

@@ -6,6 +6,7 @@
 import { first, last, nextFinding, runToCursor, stepBy, togglePlay } from '../actions.ts';
 import { useStore } from '../store/store.ts';
 import { IconBack, IconFirst, IconForward, IconLast, IconPause, IconPlay } from './icons.tsx';
+import { cancelRun } from '../engine.ts';
 
 const SPEEDS = [1, 2, 5, 10, 30];
 
@@ -94,7 +95,12 @@ export default function Controls() {
         </span>
         <span className="status" role="status" aria-live="polite">
           {running ? (
-            <span className="muted">running…</span>
+            <span className="muted">
+              running…{' '}
+              <button type="button" className="small" onClick={cancelRun} title="Stop this run (Esc); the last complete run stays on screen" data-testid="cancel-run">
+                Cancel
+              </button>
+            </span>
           ) : hint ? (
             <span className="muted">{hint}</span>
           ) : null}

@@ -94,6 +94,8 @@ export default function ExplanationPanel() {
   const frame = useStore((s) => s.frame);
   const summary = useStore((s) => s.summary);
   const running = useStore((s) => s.running);
+  // After a failed first run there is no last good run to show: say so instead of "Running…" forever.
+  const engineFailed = useStore((s) => s.notices.some((n) => n.kind === 'error'));
   const box = useRef<HTMLElement>(null);
   const shownStep = frame?.step ?? -1;
   // A prediction the learner has not answered keeps the step's result hidden.
@@ -107,7 +109,7 @@ export default function ExplanationPanel() {
   if (!frame) {
     return (
       <section ref={box} className="panel explanation" aria-label="Explanation" data-testid="explanation">
-        <p className="muted">{running || !summary ? 'Running the scenario…' : 'Loading…'}</p>
+        <p className="muted">{!running && !summary && engineFailed ? 'Nothing has run: the engine could not run this scenario (see the message above). Edit the text to try again.' : running || !summary ? 'Running the scenario…' : 'Loading…'}</p>
       </section>
     );
   }

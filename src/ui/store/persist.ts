@@ -14,11 +14,13 @@ function get(key: string): string | null {
   }
 }
 
-function put(key: string, value: string): void {
+/** Store a value; why it failed (storage full or blocked: the session still works), or null. */
+function put(key: string, value: string): string | null {
   try {
     localStorage.setItem(key, value);
-  } catch {
-    /* storage full or blocked: the session still works */
+    return null;
+  } catch (e) {
+    return e instanceof DOMException && /quota/i.test(e.name) ? 'the browser storage is full' : 'the browser does not allow storage here';
   }
 }
 
@@ -31,9 +33,9 @@ export function loadSavedStep(): number {
   return Number.isInteger(n) && n >= 0 ? n : 0;
 }
 
-export function saveSession(text: string, step: number): void {
-  put(KEY_TEXT, text);
-  put(KEY_STEP, String(step));
+/** Save the text and step; why it failed, or null. */
+export function saveSession(text: string, step: number): string | null {
+  return put(KEY_TEXT, text) ?? put(KEY_STEP, String(step));
 }
 
 export type Theme = 'light' | 'dark';
@@ -49,5 +51,5 @@ export function loadTheme(): Theme {
 }
 
 export function saveTheme(t: Theme): void {
-  put(KEY_THEME, t);
+  void put(KEY_THEME, t);
 }

@@ -1,0 +1,66 @@
+/**
+ * Saving the session's text and step: debounced while typing, flushed at
+ * once when the page is hidden or left (so an edit made just before closing
+ * the tab is not lost), failures reported once, and never over another tab's
+ * text: when the stored text is not what this tab last read or wrote, another
+ * tab saved it, and it is kept as a draft before this tab writes.
+ */
+import { useStore } from '../store/store.ts';
+import { loadSavedText, saveSession } from '../store/persist.ts';
+import { keepIfTyped } from './draftStore.ts';
+
+const DEBOUNCE_MS = 300;
+
+/** The text this tab last read from or wrote to storage. */
+let lastSeen: string | null = null;
+
+export function noteStoredText(text: string | null): void {
+  lastSeen = text;
+}
+
+/** Save now. Returns why it failed, or null. */
+export function saveNow(text: string, step: number): string | null {
+  const stored = loadSavedText();
+  if (stored !== null && stored !== lastSeen && stored !== text) keepIfTyped(stored, 'saved by another tab', 0, 'another tab saved its own text');
+  const failed = saveSession(text, step);
+  if (!failed) lastSeen = text;
+  return failed;
+}
+
+export function startAutosave(): () => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let reported = false;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const s = useStore.getState();
+    if (!s.ready) return;
+    const failed = saveNow(s.text, s.step);
+    if (failed && !reported) {
+      reported = true;
+      s.notify('error', `Your text could not be saved in this browser (${failed}): it is lost when this tab closes. Copy it, or keep it with Share or Export.`);
+    }
+    if (!failed) reported = false;
+  };
+  const unsub = useStore.subscribe((s, prev) => {
+    if (!s.ready || (s.text === prev.text && s.step === prev.step)) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(flush, DEBOUNCE_MS);
+  });
+  const onHide = () => {
+    if (timer) flush();
+  };
+  const onVisibility = () => {
+    if (document.visibilityState === 'hidden') onHide();
+  };
+  window.addEventListener('pagehide', onHide);
+  window.addEventListener('beforeunload', onHide);
+  document.addEventListener('visibilitychange', onVisibility);
+  return () => {
+    unsub();
+    if (timer) clearTimeout(timer);
+    window.removeEventListener('pagehide', onHide);
+    window.removeEventListener('beforeunload', onHide);
+    document.removeEventListener('visibilitychange', onVisibility);
+  };
+}
