@@ -14,6 +14,7 @@ import { CATALOGUE, entriesMatching, type CatalogueEntry } from '../../src/sim/k
 import { runScenario } from '../../src/scenario/run.ts';
 import { declaredVersions, versionsToRun } from '../../src/scenario/versions.ts';
 import { DEFAULT_MACHINE, type Arch } from '../../src/sim/config.ts';
+import { ARM_SMMU_GATES, CMA_GATES, SWIOTLB_GATES } from '../../src/sim/kernel-versions.ts';
 import type { Catalog } from '../../src/scenario/lessons/catalog.ts';
 import { toDmesg, type Logged } from './dmesg-writer.ts';
 
@@ -119,12 +120,13 @@ describe('swiotlb, dma-direct, IOMMU faults, CMA, dma-buf, GPU faults', () => {
     expect(findings(read(f)).map(ids)).toEqual(want);
   });
 
-  it('the era of a wording follows the version gates (swiotlb totals from 5.1, arm-smmu cbfrsynra from 5.2, the CMA area name from 5.11)', () => {
-    expect(findings(read('swiotlb-full.4.20.log'))[0]!.era).toEqual({ from: null, until: '5.1' });
-    expect(findings(read('swiotlb-full.5.15.log'))[0]!.era).toEqual({ from: '5.1', until: null });
-    expect(findings(read('arm-smmu-fault.4.19.log'))[0]!.era.until).toBe('5.2');
-    expect(findings(read('cma-alloc-failed.5.15.log'))[0]!.era).toEqual({ from: '5.11', until: '6.11' });
-    // the log names 5.15 and the wording is 5.1+: no note
+  it('the era of a wording follows the version gates (swiotlb slot totals, arm-smmu cbfrsynra, the CMA area name and __cma_alloc)', () => {
+    const totals = SWIOTLB_GATES.fullTotals.from;
+    expect(findings(read('swiotlb-full.4.20.log'))[0]!.era).toEqual({ from: null, until: totals });
+    expect(findings(read('swiotlb-full.5.15.log'))[0]!.era).toEqual({ from: totals, until: null });
+    expect(findings(read('arm-smmu-fault.4.19.log'))[0]!.era.until).toBe(ARM_SMMU_GATES.cbfrsynra.from);
+    expect(findings(read('cma-alloc-failed.5.15.log'))[0]!.era).toEqual({ from: CMA_GATES.areaName.from, until: CMA_GATES.underscoreName.from });
+    // the log names 5.15 and the wording is that of the slot totals era: no note
     expect(findings(read('swiotlb-full.5.15.log'))[0]!.notes).toEqual([]);
   });
 
