@@ -160,7 +160,7 @@ test('print: the scenario, the explanation and the open view, without the app ch
   await expect(page.locator('.topbar')).toBeHidden();
   await expect(page.locator('[role=toolbar][aria-label="Step controls"]')).toBeHidden();
   await expect(page.getByTestId('timeline')).toBeHidden();
-  await expect(page.locator('.tabs')).toBeHidden();
+  await expect(page.locator('.tabs[role=tablist]')).toBeHidden();
   const printed = page.locator('.print-scenario');
   await expect(printed).toBeVisible();
   // The whole text, not just the lines the editor has drawn.
