@@ -19,9 +19,10 @@ import {
 import type { DecorationSet } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { lintGutter, lintKeymap, setDiagnostics } from '@codemirror/lint';
+import { autocompletion, completionKeymap } from '@codemirror/autocomplete';
 import type { Diagnostic } from '@codemirror/lint';
 import { scenarioHighlighting } from './language.ts';
-import { scenarioHelp } from './help.ts';
+import { scenarioCompletions, scenarioHelp } from './help.ts';
 import { unsafeCharHighlight } from './unsafeChars.ts';
 import { useStore } from '../store/store.ts';
 import type { ParseErrorJson } from '../../scenario/result.ts';
@@ -121,7 +122,8 @@ export default function Editor({ readOnly = false }: EditorProps) {
       history(),
       drawSelection(),
       unsafeCharHighlight,
-      keymap.of([...defaultKeymap, ...historyKeymap, ...lintKeymap]),
+      keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap, ...lintKeymap]),
+      autocompletion({ override: [scenarioCompletions], icons: true }),
       scenarioHighlighting,
       scenarioHelp,
       lintGutter(),

@@ -88,8 +88,8 @@ export default function ReferencePanel({ onClose, initial = '' }: { onClose: () 
         <p className="muted">
           One statement per line: <code>name = operation(arguments)</code>, optionally followed by a check <code>=&gt; value</code>,{' '}
           <code>=&gt; ok</code>, <code>=&gt; warning</code> or <code>=&gt; ERROR</code>. <code>#</code> starts a comment. The header (
-          <code>machine</code>, <code>iommu</code>, <code>device</code>) comes first. In the editor, hovering a call shows its documentation
-          and typing inside one shows what each argument must be.
+          <code>machine</code>, <code>iommu</code>, <code>device</code>) comes first. In the editor, hovering a call shows its documentation,
+          typing inside one shows what each argument must be, and Ctrl+Space completes operations, names and values.
         </p>
         {sections.map(([section, ops]) => (
           <section key={section}>

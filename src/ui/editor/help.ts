@@ -195,5 +195,5 @@ const helpTheme = EditorView.baseTheme({
   '.cm-help-params dd': { margin: '0' },
 });
 
-/** Hover docs and signature help (completion joins them once @codemirror/autocomplete is installed). */
+/** Hover docs and signature help (completion is `scenarioCompletions`, handed to autocompletion() by the editor). */
 export const scenarioHelp = [scenarioHover, signatureField, signatureKeys, helpTheme];

@@ -5,8 +5,8 @@
  * change. Comments point at the hover docs and the reference.
  */
 export const NEW_SCENARIO = `# New scenario: describe what it shows here.
-# Hover a call for its documentation; "Reference" lists the whole
-# language.
+# Hover a call for its documentation, Ctrl+Space completes names and
+# values; "Reference" lists the whole language.
 
 machine(arch=arm64, kernel="6.18")   # arch: arm64, arm, x86, riscv
 device(dev, dma_mask=64, coherent=false)
