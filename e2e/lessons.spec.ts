@@ -78,6 +78,10 @@ test.describe('a first visit', () => {
       await page.getByTestId('compare-preset').first().click();
       await expect(page.getByTestId('compare-side-b')).toContainText('x86');
       await expect(page.getByTestId('compare-count')).toContainText(/[1-9]\d* of \d+ steps differ/);
+      // The step's narration and the learner's verdict stay in view while comparing.
+      const cmpNarration = page.getByTestId('compare').getByTestId('narration');
+      await expect(cmpNarration).toBeVisible();
+      await expect(cmpNarration.getByTestId('predict-verdict')).toContainText('Not quite');
       await page.screenshot({ path: `test-results/lesson-compare-${size.width}.png` });
     });
   }

@@ -21,6 +21,7 @@ import { StepChecks, StepResult } from '../panels/StepDetail.tsx';
 import { StepBadges, stepListStyle, useClientHeight } from '../panels/StepRows.tsx';
 import { useCompare } from './compareStore.ts';
 import { startCompareSync } from './compareEngine.ts';
+import Narration from '../lesson/Narration.tsx';
 import MachineSettings from './MachineSettings.tsx';
 import { FIELD_LABEL, countDifferences, diffStepJson, differs, nextDifference, prevDifference, type DiffField, type StepDiff } from './diff.ts';
 import { headerFacts, settingsLabel } from './settings.ts';
@@ -360,25 +361,33 @@ export default function ComparePanel() {
       {summaryA ? (
         <div className={`cmp-body${cmp.sideView === 'diagram' ? ' diagram-mode' : ''}`}>
           <CompareTimeline a={summaryA} b={cmp.summaryB} diffs={cmp.diffs} step={step} />
-          <div className="cmp-strip" data-testid="compare-strip">
-            <span className="step-no mono">
-              Step {step} / {n}
-            </span>
-            {source ? (
-              <>
-                <code className="cmp-src">{source.source}</code>
-                {OP_DOCS[source.op] && <span className="muted cmp-opdoc">{OP_DOCS[source.op]}</span>}
-              </>
-            ) : (
-              <span className="muted">the machines are built: step forward (→) to run both</span>
+          <div className="cmp-mid">
+            <div className="cmp-strip" data-testid="compare-strip">
+              <span className="step-no mono">
+                Step {step} / {n}
+              </span>
+              {source ? (
+                <>
+                  <code className="cmp-src">{source.source}</code>
+                  {OP_DOCS[source.op] && <span className="muted cmp-opdoc">{OP_DOCS[source.op]}</span>}
+                </>
+              ) : (
+                <span className="muted">the machines are built: step forward (→) to run both</span>
+              )}
+              <span className="cmp-verdict">
+                {step === 0 ? null : differs(here) ? (
+                  <span className="badge cmp-differs">≠ differs: {here!.fields.map((f) => FIELD_LABEL[f]).join(', ')}</span>
+                ) : here ? (
+                  <span className="badge good">same outcome{here.eventsDiffer ? ', different work' : ''}</span>
+                ) : null}
+              </span>
+            </div>
+            {/* A lesson's narration stays with its step when the learner compares. */}
+            {frameA && frameA.step === step && (
+              <div className="cmp-narration">
+                <Narration frame={frameA} />
+              </div>
             )}
-            <span className="cmp-verdict">
-              {step === 0 ? null : differs(here) ? (
-                <span className="badge cmp-differs">≠ differs: {here!.fields.map((f) => FIELD_LABEL[f]).join(', ')}</span>
-              ) : here ? (
-                <span className="badge good">same outcome{here.eventsDiffer ? ', different work' : ''}</span>
-              ) : null}
-            </span>
           </div>
           <div className="cmp-sides">
             <Side name="A" label={settingsLabel(overrides, facts)} frame={frameA} summary={summaryA} fields={fields} eventsDiffer={!!here?.eventsDiffer} running={runningA} errors={[]} view={cmp.sideView} step={step} />
