@@ -11,7 +11,11 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
-  workers: 1,
+  // Two workers for the functional specs (the machines have 2 cores); the
+  // performance specs are a project of their own with one worker, which
+  // npm test runs after the others, so their figures are not shared with
+  // another browser. E2E_WORKERS=1 runs everything one at a time.
+  workers: Number(process.env.E2E_WORKERS ?? 2),
   retries: 0,
   forbidOnly: !!process.env.CI,
   reporter: [['list']],
@@ -29,6 +33,10 @@ export default defineConfig({
       ],
     },
   },
+  projects: [
+    { name: 'app', testIgnore: /perf(-import)?\.spec\.ts$/ },
+    { name: 'perf', testMatch: /perf(-import)?\.spec\.ts$/, workers: 1 },
+  ],
   webServer: {
     command: `./node_modules/.bin/vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
     url: `http://127.0.0.1:${PORT}/`,

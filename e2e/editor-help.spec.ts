@@ -34,7 +34,14 @@ for (const [w, h] of [
       await expect(sig).toContainText('size: a positive size');
       await page.keyboard.type('256, ');
       await expect(sig.locator('.cm-help-active')).toHaveText('dir');
+      // Where a direction is expected, completion offers the directions beside the signature.
+      const completion = page.locator('.cm-tooltip-autocomplete');
+      await expect(completion).toContainText('DMA_FROM_DEVICE');
       await page.screenshot({ path: `/tmp/uxb-sighelp-${w}.png` });
+      // Esc closes the completion list first, then the signature.
+      await page.keyboard.press('Escape');
+      await expect(completion).toHaveCount(0);
+      await expect(sig).toBeVisible();
       await page.keyboard.press('Escape');
       await expect(sig).toHaveCount(0);
       await page.keyboard.type('DMA_');

@@ -24,20 +24,29 @@ UNIT_RC=$?
 step "build (vite)"
 npm run -s build > "$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; die "vite build failed"; }
 
-step "browser tests (playwright + chromium)"
-PLAYWRIGHT_JSON_OUTPUT_FILE="$OUT/pw.json" ./node_modules/.bin/playwright test --reporter=list,json
+step "browser tests (playwright + chromium, two at a time)"
+PLAYWRIGHT_JSON_OUTPUT_FILE="$OUT/pw.json" ./node_modules/.bin/playwright test --project app --reporter=list,json
 E2E_RC=$?
+
+step "performance in the browser (alone)"
+PLAYWRIGHT_JSON_OUTPUT_FILE="$OUT/pw-perf.json" ./node_modules/.bin/playwright test --project perf --reporter=list,json
+PERF_RC=$?
 
 step "summary"
 echo "elapsed $(( $(date +%s) - T0 ))s"
 node -e '
 const fs = require("fs");
 const rd = (f) => { try { return JSON.parse(fs.readFileSync(f, "utf8")); } catch { return null; } };
-const v = rd(process.argv[1]), p = rd(process.argv[2]);
+const v = rd(process.argv[1]);
 const up = v ? v.numPassedTests : 0, uf = v ? v.numFailedTests : 1;
-const ep = p ? p.stats.expected : 0, ef = p ? p.stats.unexpected + p.stats.flaky : 1;
+let ep = 0, ef = 0;
+for (const f of process.argv.slice(2)) {
+  const p = rd(f);
+  ep += p ? p.stats.expected : 0;
+  ef += p ? p.stats.unexpected + p.stats.flaky : 1;
+}
 console.log(`unit: ${up} passed, ${uf} failed`);
 console.log(`e2e: ${ep} passed, ${ef} failed`);
 console.log(`${up + ep} passed, ${uf + ef} failed`);
-' "$OUT/vitest.json" "$OUT/pw.json"
-[ "$UNIT_RC" -eq 0 ] && [ "$E2E_RC" -eq 0 ]
+' "$OUT/vitest.json" "$OUT/pw.json" "$OUT/pw-perf.json"
+[ "$UNIT_RC" -eq 0 ] && [ "$E2E_RC" -eq 0 ] && [ "$PERF_RC" -eq 0 ]
