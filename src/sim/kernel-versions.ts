@@ -630,8 +630,9 @@ export const CMA_GATES = table('cma', {
     after: '"cma: cma_alloc: <area>: alloc failed, req-size: %zu pages, ret: %d" (pr_err; pr_err_ratelimited and %lu later)',
     verified: true,
   },
-  // id: a mainline commit link (463586e9ff39 "mm/cma: add cma_{alloc,free}_folio()"); release: the series was
-  // posted to mm-unstable on 2024-08-11, after the 6.11 window, so 6.12; both sides: the v1 diff of mm/cma.c.
+  // id: a mainline commit link (463586e9ff39 "mm/cma: add cma_{alloc,free}_folio()"); release: the torvalds/linux
+  // push log of 2024-09-21 (the 6.12 merge window, 6.11 having been released on 2024-09-15) lists it; both sides:
+  // the v1 diff of mm/cma.c (cma_alloc becomes a wrapper, the pr_err's __func__ becomes __cma_alloc).
   underscoreName: {
     from: '6.12',
     commit: '463586e9ff39',
@@ -639,7 +640,7 @@ export const CMA_GATES = table('cma', {
     file: 'mm/cma.c',
     before: 'the line names cma_alloc',
     after: 'the line names __cma_alloc',
-    verified: false,
+    verified: true,
   },
   // id and release: the same 5.12 merge-window push log as areaName (df2ff39e78da). Not 5.11.
   aboveFourGiB: {
@@ -731,8 +732,9 @@ export const DMA_BUF_GATES = table('dma-buf', {
     after: 'dma_buf_map/unmap_attachment assert the reservation lock for every importer',
     verified: false,
   },
-  // id: kernel.org push logs and the 2025-03 follow-up quoting "commit b72f66f22c0e"; release: committed
-  // 2025-02-11 to drm-misc-next, the 6.15 window (not pinned by a pull).
+  // id: kernel.org push logs and the April 2025 dri-devel mails quoting "commit b72f66f22c0e" ("landed a month
+  // ago"); release: committed 2025-02-11 to drm-misc-next and in next-20250307 (linux-next push log, with
+  // de68b17d5d07), while mainline was at 6.14-rc5: not a fix, so the 6.15 merge window.
   noCache: {
     from: '6.15',
     commit: 'b72f66f22c0e, de68b17d5d07',
@@ -740,7 +742,7 @@ export const DMA_BUF_GATES = table('dma-buf', {
     file: 'drivers/dma-buf/dma-buf.c',
     before: 'cached mappings (cache_sgt_mapping, the BIDIRECTIONAL mapping made at attach) and -EBUSY for a second direction',
     after: 'no caching, no -EBUSY; dma_buf_pin_on_map pins for static importers (and for all with CONFIG_DMABUF_MOVE_NOTIFY=n)',
-    verified: false,
+    verified: true,
   },
 });
 
