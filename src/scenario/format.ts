@@ -8,7 +8,7 @@
  * `✗ => "hello" (got "hellp")`). Ends with `checks: N passed, M failed`.
  * Colour is an option; the caller decides (TTY and NO_COLOR).
  */
-import type { SimEvent } from '../sim/events.ts';
+import { findingSource, type SimEvent } from '../sim/events.ts';
 import type { ParseErrorJson, RunResult, StepJson } from './result.ts';
 import { failedCheckText } from './verdict.ts';
 import type { StepNarration } from './teaching.ts';
@@ -144,7 +144,7 @@ export function describeEvent(e: SimEvent): string {
     case 'dev_access':
       return `${e.dev} ${e.op === 'read' ? 'reads' : 'writes'} ${bytes(e.len)} at ${hex(e.addr)} → phys ${hex(e.phys)} via ${e.via}${e.snooped ? ' (snooped)' : ''}`;
     case 'finding':
-      return `dma-debug [${e.rule}]: ${e.message}`;
+      return `${findingSource(e)} [${e.rule}]: ${e.message}`;
     case 'log':
       return `log ${e.level}: ${e.text}`;
     case 'note':

@@ -116,8 +116,9 @@ export const IOMMU_PROT = ['IOMMU_READ', 'IOMMU_WRITE', 'IOMMU_CACHE', 'IOMMU_NO
 export const CONSTANTS: ReadonlySet<string> = new Set<string>([...DIRECTIONS, ...GFP_FLAGS, ...DMA_ATTRS, ...IOMMU_PROT]);
 
 /** Error names a check may expect besides any errno name (E[A-Z0-9]+). */
-/** BUG: the kernel would oops (BUG_ON), e.g. DMA_NONE passed to a mapping call. */
-export const SPECIAL_ERRORS = ['DMA_MAPPING_ERROR', 'NULL', 'FAULT', 'BUG'] as const;
+/** BUG: the kernel would oops (BUG_ON), e.g. DMA_NONE passed to a mapping call. HANG: the call never returns (iommu_map without
+ * IOMMU_READ|IOMMU_WRITE on 5.15–6.10); the run stops there and every later statement reports HANG too. */
+export const SPECIAL_ERRORS = ['DMA_MAPPING_ERROR', 'NULL', 'FAULT', 'BUG', 'HANG'] as const;
 /** The errno names most scenarios expect (for help and suggestions). */
 export const COMMON_ERRORS = ['EBUSY', 'ENOMEM', 'EINVAL', 'EIO', 'EEXIST', ...SPECIAL_ERRORS] as const;
 

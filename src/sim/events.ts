@@ -81,3 +81,12 @@ export type SimEvent =
   | { kind: 'dmabuf'; op: string; buf: string; attachment?: string; dir?: string; sgt?: string; cached?: boolean; why: Why };
 
 export type SimEventKind = SimEvent['kind'];
+
+/**
+ * Who reports a finding: dma-debug for its checks (kernel/dma/debug.c,
+ * lib/dma-debug.c before 4.17), else the kernel function it names (a hang in
+ * __iommu_map is the kernel's state, not a dma-debug report).
+ */
+export function findingSource(e: Extract<SimEvent, { kind: 'finding' }>): string {
+  return /(^|\/)(dma-)?debug\.c$/.test(e.why.file) ? 'dma-debug' : e.why.fn;
+}

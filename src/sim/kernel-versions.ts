@@ -256,11 +256,12 @@ export const SWIOTLB_GATES = table('swiotlb', {
     verified: false,
   },
   // release: "[GIT PULL] (swiotlb) stable/for-linus-5.2" (2019-05-07, Dongli Zhang); both sides: a 5.0 tree
-  // (no totals) and a 5.2 tree (totals). Not 5.1. The mainline id was not found (linux-next had 8395c154abb7
-  // "(v2)" in February 2019, before the rebase).
+  // (no totals) and a 5.2 tree (totals). Not 5.1. id: the kbuild robot's blame of kernel/dma/swiotlb.c (July
+  // 2019) attributes the "swiotlb buffer is full (sz: %zd bytes), total %lu (slots), used %lu (slots)" line and
+  // tmp_io_tlb_used to 53b29c336830 (Dongli Zhang, 2019-04-12); linux-next had 8395c154abb7 "(v2)" before the rebase.
   fullTotals: {
     from: '5.2',
-    commit: null,
+    commit: '53b29c336830',
     subject: 'swiotlb: dump used and total slots when swiotlb buffer is full',
     file: 'kernel/dma/swiotlb.c',
     before: '"swiotlb buffer is full (sz: %zd bytes)"',
@@ -340,12 +341,25 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     after: 'the first failure clears pci_32bit_workaround for good and logs "Using %d-bit DMA addresses"',
     verified: true,
   },
+  // id: the 6.8 stable-review mail ("Upstream commit afc5aa46ed56", Fixes: 82612d66d51d); release: posted
+  // 2024-02 with Will Deacon's swiotlb alignment fixes and backported to 6.8.y, so mainline 6.9.
+  untrustedMaxMapping: {
+    from: '6.9',
+    commit: 'afc5aa46ed56',
+    subject: 'iommu/dma: Force swiotlb_max_mapping_size on an untrusted device',
+    file: 'drivers/iommu/dma-iommu.c',
+    before: 'iommu_dma_ops has no max_mapping_size: dma_max_mapping_size() says SIZE_MAX even for an untrusted device whose mappings bounce (5.11 on), so a mapping larger than 256 KiB fails with "swiotlb buffer is full"',
+    after: 'iommu_dma_max_mapping_size(): swiotlb_max_mapping_size() (256 KiB) for an untrusted device, SIZE_MAX otherwise',
+    verified: true,
+  },
   // release: "[GIT PULL] dma-mapping updates for Linux 6.10" ("fix swiotlb padding for untrusted devices
-  // (Michael Kelley)"); both sides: the patch (2024-04-08). The mainline id was not found.
+  // (Michael Kelley)"); both sides: the patch (2024-04-08). id: kernel.org push logs of the 6.10 merge window
+  // (2650073f1b58 beside 327e2c97c46a "swiotlb: remove alloc_size argument to swiotlb_tbl_map_single()"), where
+  // the subject reads "fix zeroing".
   paddingZeroFix: {
     from: '6.10',
-    commit: null,
-    subject: "iommu/dma: Fix zero'ing of bounce buffer padding used by untrusted devices",
+    commit: '2650073f1b58',
+    subject: 'iommu/dma: fix zeroing of bounce buffer padding used by untrusted devices',
     file: 'drivers/iommu/dma-iommu.c',
     before: 'every dma-iommu bounce memsets its padding: only the tail for TO_DEVICE/BIDIRECTIONAL without DMA_ATTR_SKIP_CPU_SYNC, otherwise the whole slot — the bytes just copied in included',
     after: 'only untrusted devices get zeroing, of the pre- and post-padding of the granule; the bounce buffer proper keeps the original\'s bytes',
@@ -357,16 +371,19 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
 // drivers/iommu/iommu.c
 
 export const IOMMU_GATES = table('iommu', {
+  // id: kernel.org push log of the 5.19 merge window (1ea2a07a532b beside "iommu/msm: Add a check for the return
+  // of kzalloc()" and the rest of Lu Baolu's series); both sides: the v5/v6 patch's diff of __iommu_attach_group()
+  // ("-if (group->default_domain && group->domain != group->default_domain)" / "+if (group->domain && …)").
   attachBusyWithoutDefault: {
     from: '5.19',
-    commit: null,
+    commit: '1ea2a07a532b',
     subject: 'iommu: Add DMA ownership management interfaces (__iommu_attach_group checks group->domain, not group->default_domain)',
     file: 'drivers/iommu/iommu.c',
     before: '__iommu_attach_group(): "if (group->default_domain && group->domain != group->default_domain) return -EBUSY" — a group with no default domain (arm32, whose IOMMU drivers have none) is silently moved from the domain it is attached to (the ARM_DMA_USE_IOMMU mapping) to the driver\'s',
     after: '"if (group->domain && group->domain != group->default_domain) return -EBUSY": a group already attached to the arch mapping\'s domain refuses a second domain; the driver must arm_iommu_detach_device() first',
     // the rule is generic, but only arm32's groups lack a default domain here (every other device has one)
     arch: 'arm',
-    verified: false,
+    verified: true,
   },
 });
 
@@ -374,6 +391,18 @@ export const IOMMU_GATES = table('iommu', {
 // drivers/iommu/io-pgtable-arm.c
 
 export const IO_PGTABLE_GATES = table('io-pgtable', {
+  // id: kernel.org push logs (4a77b12deb25, 808035317b22); release: "[git pull] IOMMU Updates for Linux v5.15"
+  // (Isaac J. Manjarres, 12 patches, since v5.14-rc6). The hang itself: the commit message of 6093cd582f8e ("Since
+  // they return back to __iommu_map() leaving the mapped output as 0 it triggers an infinite loop").
+  mapPagesHang: {
+    from: '5.15',
+    commit: '4a77b12deb25, 808035317b22',
+    subject: 'iommu/io-pgtable-arm: Implement arm_lpae_map_pages(); iommu/arm-smmu: Implement the map_pages() IOMMU driver callback',
+    file: 'drivers/iommu/iommu.c',
+    before: '__iommu_map calls ->map once per page size and advances by it whatever happened: arm_lpae_map with neither IOMMU_READ nor IOMMU_WRITE returns 0 ("If no access, then nothing to do"), so iommu_map succeeds with no translation installed',
+    after: '__iommu_map calls ->map_pages and advances by the bytes it reports: arm_lpae_map_pages returns 0 with *mapped 0, so `while (size)` never ends — iommu_map never returns (until 6.11, 6093cd582f8e)',
+    verified: true,
+  },
   // id and both sides: the 6.10/6.6 stable-review mails ("Upstream commit 6093cd582f8e"); release: the iommu
   // fixes branch pushed with v6.11-rc5, so 6.11 (backported to 6.10.y and 6.6.y).
   noProtEinval: {
@@ -381,7 +410,7 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
     commit: '6093cd582f8e',
     subject: "iommu: Do not return 0 from map_pages if it doesn't do anything",
     file: 'drivers/iommu/io-pgtable-arm.c',
-    before: 'arm_lpae_map_pages returns 0 and maps nothing; where the core walks map_pages (5.15 on) __iommu_map never advances and loops (the commit message), before that iommu_map succeeds with no translation installed',
+    before: 'arm_lpae_map_pages returns 0 and maps nothing: __iommu_map never advances and loops forever (5.15–6.10, see mapPagesHang; before 5.15 iommu_map succeeds with no translation installed)',
     after: 'arm_lpae_map_pages returns -EINVAL',
     verified: true,
   },
@@ -400,7 +429,8 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
 // drivers/iommu/arm/arm-smmu/arm-smmu.c
 
 export const ARM_SMMU_GATES = table('arm-smmu', {
-  // release: "IOMMU Updates for Linux v5.2" shortlog (Vivek Gautam); the mainline id was not found.
+  // release: "IOMMU Updates for Linux v5.2" shortlog (Vivek Gautam); the mainline id was not found (no Fixes
+  // tag, stable backport or blame names it).
   cbfrsynra: {
     from: '5.2',
     commit: null,
@@ -549,7 +579,8 @@ export const DEBUG_GATES = table('dma-debug', {
     verified: false,
   },
   // release: the dma_map_phys series (v6, 2025-09-09) went in with tags/dma-mapping-6.18-2025-09-30; only
-  // linux-next ids were seen for "dma-debug: refactor to use physical addresses for page mapping".
+  // topic-branch ids were seen for "dma-debug: refactor to use physical addresses for page mapping" (0961d2a537ca,
+  // 7359b69b1cc9, 48fdd6511b46 in linux-rdma pushes of July–September 2025), not the mainline one.
   phy: {
     from: '6.18',
     commit: null,
@@ -577,15 +608,16 @@ export const DEBUG_GATES = table('dma-debug', {
 
 export const CMA_GATES = table('cma', {
   // release: the v2 patch (2017-02-01) is in the mmotm "since-4.10" shortlog of 2017-02-23, i.e. the 4.11 merge
-  // window, not 4.12 (no 4.11 tree was found to pin it). Its first form was pr_info(); the id was not found.
+  // window, not 4.12. id: the kbuild robot's blame of mm/cma.c attributes cma_alloc's failure path to
+  // dbe43d4d2837 (Jaewon Kim, 2017-02-24, after 4.10 was released on 2017-02-19). Its first form was pr_info().
   failMessage: {
     from: '4.11',
-    commit: null,
+    commit: 'dbe43d4d2837',
     subject: 'mm: cma: print allocation failure reason and bitmap status',
     file: 'mm/cma.c',
     before: 'a failed cma_alloc logs nothing',
     after: '"cma: cma_alloc: alloc failed, req-size: %zu pages, ret: %d"',
-    verified: false,
+    verified: true,
   },
   // id and release: torvalds/linux push log of the 5.12 merge window (a052d4d13d88 right before "Merge branch
   // 'akpm' (patches from Andrew)" and the *-5.12-rc1 merges); both sides: the v2 patch (2021-02-09). Not 5.11.
@@ -598,8 +630,9 @@ export const CMA_GATES = table('cma', {
     after: '"cma: cma_alloc: <area>: alloc failed, req-size: %zu pages, ret: %d" (pr_err; pr_err_ratelimited and %lu later)',
     verified: true,
   },
-  // id: a mainline commit link (463586e9ff39 "mm/cma: add cma_{alloc,free}_folio()"); release: the series was
-  // posted to mm-unstable on 2024-08-11, after the 6.11 window, so 6.12; both sides: the v1 diff of mm/cma.c.
+  // id: a mainline commit link (463586e9ff39 "mm/cma: add cma_{alloc,free}_folio()"); release: the torvalds/linux
+  // push log of 2024-09-21 (the 6.12 merge window, 6.11 having been released on 2024-09-15) lists it; both sides:
+  // the v1 diff of mm/cma.c (cma_alloc becomes a wrapper, the pr_err's __func__ becomes __cma_alloc).
   underscoreName: {
     from: '6.12',
     commit: '463586e9ff39',
@@ -607,7 +640,7 @@ export const CMA_GATES = table('cma', {
     file: 'mm/cma.c',
     before: 'the line names cma_alloc',
     after: 'the line names __cma_alloc',
-    verified: false,
+    verified: true,
   },
   // id and release: the same 5.12 merge-window push log as areaName (df2ff39e78da). Not 5.11.
   aboveFourGiB: {
@@ -699,8 +732,9 @@ export const DMA_BUF_GATES = table('dma-buf', {
     after: 'dma_buf_map/unmap_attachment assert the reservation lock for every importer',
     verified: false,
   },
-  // id: kernel.org push logs and the 2025-03 follow-up quoting "commit b72f66f22c0e"; release: committed
-  // 2025-02-11 to drm-misc-next, the 6.15 window (not pinned by a pull).
+  // id: kernel.org push logs and the April 2025 dri-devel mails quoting "commit b72f66f22c0e" ("landed a month
+  // ago"); release: committed 2025-02-11 to drm-misc-next and in next-20250307 (linux-next push log, with
+  // de68b17d5d07), while mainline was at 6.14-rc5: not a fix, so the 6.15 merge window.
   noCache: {
     from: '6.15',
     commit: 'b72f66f22c0e, de68b17d5d07',
@@ -708,7 +742,7 @@ export const DMA_BUF_GATES = table('dma-buf', {
     file: 'drivers/dma-buf/dma-buf.c',
     before: 'cached mappings (cache_sgt_mapping, the BIDIRECTIONAL mapping made at attach) and -EBUSY for a second direction',
     after: 'no caching, no -EBUSY; dma_buf_pin_on_map pins for static importers (and for all with CONFIG_DMABUF_MOVE_NOTIFY=n)',
-    verified: false,
+    verified: true,
   },
 });
 
@@ -718,6 +752,9 @@ export const DMA_BUF_GATES = table('dma-buf', {
 // names this version and commit: the driver would not build there)
 
 export const DMA_API_GATES = table('dma-api', {
+  // id: Fixes tags (the 2019 tmio_mmc and DMA-API.txt patches, the 5.3 dma-direct fix below); release: "[PULL]
+  // virtio,vhost: cleanups and fixes" (since Linux 5.0, Joerg Roedel's five patches "for virtio on swiotlb
+  // systems"), the 5.1 merge window.
   maxMappingSize: {
     from: '5.1',
     commit: '133d624b1cee',
@@ -725,8 +762,21 @@ export const DMA_API_GATES = table('dma-api', {
     file: 'kernel/dma/mapping.c',
     before: 'no dma_max_mapping_size(): a driver cannot ask how large one streaming mapping may be',
     after: 'dma_max_mapping_size(dev): SIZE_MAX, or swiotlb_max_mapping_size() (256 KiB) when the device may bounce',
-    verified: false,
+    verified: true,
   },
+  // release: "[GIT PULL] dma-mapping fixes for 5.3-rc1" (tags/dma-mapping-5.3-1, "avoid limiting request size if
+  // swiotlb is not used"); both sides: the patch (2019-07-17, Fixes: 133d624b1cee). The mainline id was not found.
+  maxMappingSizeLimited: {
+    from: '5.3',
+    commit: null,
+    subject: 'dma-direct: only limit the mapping size if swiotlb could be used',
+    file: 'kernel/dma/direct.c',
+    before: 'dma_direct_max_mapping_size(): swiotlb_max_mapping_size() (256 KiB) for every device as soon as swiotlb is active, even one that never bounces',
+    after: 'only when swiotlb is active and the device is addressing-limited or forced to bounce; SIZE_MAX otherwise',
+    verified: true,
+  },
+  // id: the kbuild robot's blame of kernel/dma/swiotlb.c ("492366f7b423 … Joerg Roedel 2019-02-07 bool
+  // is_swiotlb_active(void)"); release: the same virtio pull as maxMappingSize (5.1).
   swiotlbActive: {
     from: '5.1',
     commit: '492366f7b423',
@@ -734,26 +784,34 @@ export const DMA_API_GATES = table('dma-api', {
     file: 'kernel/dma/swiotlb.c',
     before: 'no is_swiotlb_active(): drivers looked at swiotlb_nr_tbl()',
     after: 'is_swiotlb_active() says whether the swiotlb pool exists (it takes the device from 5.15, for restricted DMA pools)',
-    verified: false,
+    verified: true,
   },
+  // id: Fixes tags of Eric Auger's NULL dma_mask fixes (July 2019); release: "[GIT PULL] dma-mapping fixes for
+  // 5.3-rc1" (tags/dma-mapping-5.3-1, on top of the 2019-07-15 merge window). Posted 2019-07-17 as patch 1/2 of
+  // the dma_max_mapping_size fix: not 5.1.
   addressingLimited: {
-    from: '5.1',
+    from: '5.3',
     commit: 'b866455423e0',
     subject: 'dma-mapping: add a dma_addressing_limited helper',
     file: 'include/linux/dma-mapping.h',
     before: 'no dma_addressing_limited(): a driver compares masks itself',
     after: 'dma_addressing_limited(dev): the device cannot reach all of memory directly (its mask is below dma_get_required_mask), so streaming mappings may bounce',
-    verified: false,
+    verified: true,
   },
+  // release: "pull-request: bpf 2020-06-30" into net during 5.8-rc ("Fix broken AF_XDP DMA hacks … integrate it
+  // properly into DMA core", patch 1/4 posted 2020-06-29), so 5.8. The mainline id was not found (3aa916250078,
+  // written from memory earlier, appears in no source).
   needSync: {
     from: '5.8',
-    commit: '3aa916250078',
-    subject: 'dma-mapping: add a dma_need_sync API',
+    commit: null,
+    subject: 'dma-mapping: Add a new dma_need_sync API',
     file: 'kernel/dma/mapping.c',
     before: 'no dma_need_sync(): a driver cannot ask whether dma_sync_* calls do anything for a mapping',
     after: 'dma_need_sync(dev, addr): false only for a coherent device whose address is not a swiotlb slot (dma-direct); true behind dma-iommu',
-    verified: false,
+    verified: true,
   },
+  // id: Fixes tags (the 2020 ingenic build fix, the 92826e967535 highmem fix, 7e2368a21741); release: "dma-mapping
+  // fixes for 5.10" documents "the new dma_{alloc,free}_pages API" (tags/dma-mapping-5.10-1), posted 2020-09-15.
   allocPages: {
     from: '5.10',
     commit: 'efa70f2fdc84',
@@ -761,8 +819,11 @@ export const DMA_API_GATES = table('dma-api', {
     file: 'kernel/dma/mapping.c',
     before: 'no dma_alloc_pages()/dma_free_pages(): non-coherent DMA memory came from DMA_ATTR_NON_CONSISTENT',
     after: 'dma_alloc_pages(dev, size, &h, dir, gfp): cacheable pages mapped for the device, owned and synced like a streaming mapping',
-    verified: false,
+    verified: true,
   },
+  // id: Fixes tag of the 2026 "return 0 when no backend provides a hint" patch; release: "[GIT PULL] dma-mapping
+  // updates for the kernel formetly known as 5.20" ("allow the IOMMU code to communicate an optional DMA mapping
+  // length … (John Garry)"), i.e. 6.0. Backported to 5.15.y/6.1.y in 2024 (not modelled).
   optMappingSize: {
     from: '6.0',
     commit: 'a229cc14f339',
@@ -770,7 +831,7 @@ export const DMA_API_GATES = table('dma-api', {
     file: 'kernel/dma/mapping.c',
     before: 'no dma_opt_mapping_size(): nothing tells a driver above which size mappings miss the IOVA caches',
     after: 'dma_opt_mapping_size(dev): the IOVA rcache limit (128 KiB with 4 KiB pages) behind dma-iommu, capped by dma_max_mapping_size',
-    verified: false,
+    verified: true,
   },
 });
 

@@ -156,6 +156,12 @@ export interface Machine {
   ownDmaOps: OwnDmaOps[];
   /** Linear-map caching attribute by page frame, as x86 set_memory_wc/uc left it (absent: write-back). */
   memattr: Map<number, 'wc' | 'uc'>;
+  /**
+   * The kernel is stuck in an endless loop (the statement that entered it): no
+   * later statement runs (step.ts). Set by iommu_map on 5.15–6.10 when
+   * arm_lpae_map_pages maps nothing and reports success (io-pgtable.ts).
+   */
+  hung: { line: number; fn: string } | null;
 }
 
 function deviceFor(cfg: DeviceConfig, arch: Arch, kernel: number): Device {
@@ -220,6 +226,7 @@ export function createMachine(config: MachineConfig): Machine {
     dmaBufAttachments: [],
     ownDmaOps: [],
     memattr: new Map(),
+    hung: null,
   };
 }
 

@@ -21,6 +21,13 @@ export interface StepOutcome {
   events: SimEvent[];
 }
 
+/**
+ * The error of a call the kernel never returns from (an endless loop in the
+ * kernel): the machine stops there, and every later statement reports it too
+ * instead of running (step.ts).
+ */
+export const HANG = 'HANG';
+
 export function emptyOutcome(): StepOutcome {
   return { result: null, resultKind: null, data: null, error: null, warnings: [], observations: [], events: [] };
 }

@@ -6,7 +6,7 @@
  */
 import type { Command, Expr } from './command.ts';
 import { BUDGETS, commandOverBudget } from './budgets.ts';
-import { emptyOutcome, type StepOutcome } from './outcome.ts';
+import { HANG, emptyOutcome, type StepOutcome } from './outcome.ts';
 import { SimError, argAttrs, argBytes, argDev, argDir, argFlags, argHandle, argInt, argPtr, argSgt, kwBool, kwInt } from './args.ts';
 import type { Buffer, Machine, SgEntry } from './machine.ts';
 import type { Handler, OpTable } from './handler.ts';
@@ -268,6 +268,7 @@ export function step(m: Machine, cmd: Command): StepOutcome {
   const o = emptyOutcome();
   m.step++;
   m.line = cmd.loc.line;
+  if (m.hung) return stillHung(m, o);
   const h = OPS[cmd.op];
   try {
     refuseOverBudget(m, cmd);
@@ -278,7 +279,15 @@ export function step(m: Machine, cmd: Command): StepOutcome {
     o.error = 'EINVAL';
     o.observations.push(err.message);
   }
+  if (o.error === HANG) m.hung = { line: cmd.loc.line, fn: cmd.op };
   capEvents(o);
+  return o;
+}
+
+/** A statement after the kernel hung: it never runs. */
+function stillHung(m: Machine, o: StepOutcome): StepOutcome {
+  o.error = HANG;
+  o.observations.push(`not run: the kernel has been stuck in ${m.hung!.fn} since line ${m.hung!.line}`);
   return o;
 }
 

@@ -3,7 +3,7 @@
  * operation in one line, and number formatting (addresses in hex, sizes in
  * binary units). Pure functions: no React, no store.
  */
-import type { SimEvent } from '../sim/events.ts';
+import { findingSource, type SimEvent } from '../sim/events.ts';
 import { faultSentence, faultsOf } from './faults.ts';
 
 export function hex(n: number): string {
@@ -65,7 +65,7 @@ export function describeEvent(e: SimEvent): string {
     case 'dev_access':
       return `${e.dev} DMA ${e.op} of ${size(e.len)} at ${hex(e.addr)} → phys ${hex(e.phys)} (${e.via}${e.snooped ? ', snooping the CPU cache' : e.nosnoop === 'no-snoop' ? ', non-snooped (No Snoop) although the DMA API believes the device coherent: RAM only' : e.nosnoop === 'iommu-nc' ? ', through a Non-cacheable IOMMU leaf (no IOMMU_CACHE): RAM only' : ', RAM only, caches not snooped'}).`;
     case 'finding':
-      return `dma-debug [${e.rule}]: ${e.message}`;
+      return `${findingSource(e)} [${e.rule}]: ${e.message}`;
     case 'log':
       return `kernel log (${e.level}): ${e.text}`;
     case 'note':

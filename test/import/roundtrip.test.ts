@@ -15,6 +15,7 @@ import type { EraId } from '../../src/import/trace-format.ts';
 import { prepareScenario, runScenario } from '../../src/scenario/run.ts';
 import type { RunResult } from '../../src/scenario/result.ts';
 import { kernelCode } from '../../src/sim/config.ts';
+import { findingSource } from '../../src/sim/events.ts';
 
 const LIB = resolve(__dirname, '../../src/scenario/library');
 
@@ -31,9 +32,13 @@ function eraOf(kernel: string): EraId {
   return k >= 6018 ? '6.18' : k >= 6013 ? '6.13' : k === 6012 ? '6.12' : '6.13';
 }
 
-/** dma-debug's reports, by rule, in order (the map-error check rests on a call a trace cannot show; leaks at the end only the replay asks for). */
+/**
+ * dma-debug's reports, by rule, in order (the map-error check rests on a call a trace cannot show; leaks at the end
+ * only the replay asks for). Findings of other sources (the kernel hanging in __iommu_map) come from IOMMU API calls,
+ * which no DMA trace event records.
+ */
 function rules(r: RunResult): string[] {
-  return r.steps.flatMap((s) => s.events.flatMap((e) => (e.kind === 'finding' && e.rule !== 'unmap/map-error-not-checked' && e.rule !== 'release/pending-allocations' ? [e.rule] : [])));
+  return r.steps.flatMap((s) => s.events.flatMap((e) => (e.kind === 'finding' && findingSource(e) === 'dma-debug' && e.rule !== 'unmap/map-error-not-checked' && e.rule !== 'release/pending-allocations' ? [e.rule] : [])));
 }
 
 function roundTrip(text: string, style: TraceStyle) {

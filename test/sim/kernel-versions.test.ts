@@ -364,11 +364,33 @@ cpu_write(big, "block")
 describe('io-pgtable gates', () => {
   boundary(
     IO_PGTABLE_GATES.noProtEinval,
-    'iommu_map with no permission returns 0 and maps nothing before (the device faults), -EINVAL after',
+    'iommu_map with no permission never returns before (__iommu_map loops: the run stops), -EINVAL after (the run goes on)',
+    ({ before, after }) => {
+      expect(at(before, 'iommu_map').error).toBe('HANG');
+      expect(at(before, 'iommu_map').events.some((e) => e.kind === 'finding' && e.rule === 'iommu-map-hang')).toBe(true);
+      expect(at(before, 'dev_read').error).toBe('HANG');
+      expect(at(before, 'dev_read').events).toEqual([]);
+      expect(at(after, 'iommu_map').error).toBe('EINVAL');
+      expect(at(after, 'dev_read').error).toBe('FAULT');
+    },
+    UNMANAGED + `iommu_map(dom, 0x40000000, big, 4096, 0)
+dev_read(gpu, 0x40000000, 5)
+`,
+  );
+  boundary(
+    IO_PGTABLE_GATES.mapPagesHang,
+    'iommu_map with no permission returns 0 with nothing mapped before (the device faults), never returns after (map_pages reports 0 bytes mapped)',
     ({ before, after }) => {
       expect(at(before, 'iommu_map').error).toBeNull();
+      expect(at(before, 'iommu_map').result).toBe(0);
       expect(at(before, 'dev_read').error).toBe('FAULT');
-      expect(at(after, 'iommu_map').error).toBe('EINVAL');
+      expect(at(after, 'iommu_map').error).toBe('HANG');
+      const f = at(after, 'iommu_map').events.find((e) => e.kind === 'finding');
+      expect(f).toMatchObject({ kind: 'finding', rule: 'iommu-map-hang', why: { fn: '__iommu_map', file: 'drivers/iommu/iommu.c' } });
+      expect(f && 'message' in f ? f.message : '').toContain('the kernel would hang here');
+      expect(f && f.kind === 'finding' ? f.why.rule : '').toContain('6093cd582f8e');
+      expect(at(after, 'dev_read').error).toBe('HANG');
+      expect(at(after, 'dev_read').observations).toEqual([`not run: the kernel has been stuck in iommu_map since line ${at(after, 'iommu_map').line}`]);
     },
     UNMANAGED + `iommu_map(dom, 0x40000000, big, 4096, 0)
 dev_read(gpu, 0x40000000, 5)
@@ -965,7 +987,7 @@ function absentThenPresent(g: Gate, fn: string, call: string, after: (s: StepJso
       const b = at(before, call);
       expect(b.error).toBe('ENOSYS');
       expect(b.observations.join(' ')).toContain(`added in ${g.from}`);
-      expect(b.observations.join(' ')).toContain(g.commit!);
+      expect(b.observations.join(' ')).toContain(g.commit ?? g.subject);
       expect(at(aft, call).error).toBeNull();
       after(at(aft, call));
     },
@@ -986,6 +1008,50 @@ describe('DMA API query gates', () => {
   absentThenPresent(DMA_API_GATES.optMappingSize, 'dma_opt_mapping_size', 'dma_opt_mapping_size(nic)', (s) => expect(s.result).toBe(262144));
   // dma_alloc_pages (kernel/dma/mapping.c, efa70f2fdc84): cacheable pages mapped for the device
   absentThenPresent(DMA_API_GATES.allocPages, 'dma_alloc_pages', 'page, ph = dma_alloc_pages(nic, 4096, DMA_FROM_DEVICE)', (s) => expect(s.events.some((e) => e.kind === 'alloc' && e.allocator === 'dma_alloc_pages')).toBe(true));
+
+  // dma_direct_max_mapping_size (kernel/dma/direct.c): a 64-bit device on 8 GiB never bounces
+  boundary(
+    DMA_API_GATES.maxMappingSizeLimited,
+    'a device that never bounces is limited to 256 KiB whenever swiotlb is active before, SIZE_MAX after',
+    ({ before, after }) => {
+      expect(at(before, 'dma_max_mapping_size(wide)').result).toBe(262144);
+      expect(at(after, 'dma_max_mapping_size(wide)').result).toBe(2 ** 64);
+      // an addressing-limited device is limited on both sides
+      for (const r of [before, after]) expect(at(r, 'dma_max_mapping_size(nic)').result).toBe(262144);
+    },
+    `machine(arch=x86, ram=8G)
+device(nic, dma_mask=32)
+device(wide, dma_mask=64)
+dma_max_mapping_size(wide)
+dma_max_mapping_size(nic)
+`,
+  );
+});
+
+describe('dma-iommu dma_max_mapping_size gate', () => {
+  // iommu_dma_max_mapping_size (drivers/iommu/dma-iommu.c): an untrusted device's mappings bounce from 5.11
+  boundary(
+    DMA_IOMMU_GATES.untrustedMaxMapping,
+    'an untrusted device behind dma-iommu is told SIZE_MAX before (and a 512 KiB map then fails), 256 KiB after',
+    ({ before, after }) => {
+      expect(at(before, 'dma_max_mapping_size(tbt)').result).toBe(2 ** 64);
+      expect(at(after, 'dma_max_mapping_size(tbt)').result).toBe(262144);
+      for (const r of [before, after]) {
+        // the trusted device is never limited; the untrusted one's 512 KiB map bounces and fails either way
+        expect(at(r, 'dma_max_mapping_size(nic)').result).toBe(2 ** 64);
+        expect(at(r, 'h = dma_map_single(tbt').error).toBe('DMA_MAPPING_ERROR');
+      }
+    },
+    `machine(arch=arm64)
+iommu(smmu)
+device(tbt, dma_mask=64, bus=pci, untrusted=true, coherent=true, iommu=smmu)
+device(nic, dma_mask=64, bus=pci, coherent=true, iommu=smmu)
+big = kmalloc(1048576, GFP_KERNEL)
+dma_max_mapping_size(tbt)
+dma_max_mapping_size(nic)
+h = dma_map_single(tbt, big + 64, 524288, DMA_TO_DEVICE)
+`,
+  );
 });
 
 // ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ export const REFERENCE_TITLES: Readonly<Record<string, string>> = {
   'gpu-two-stage-fault': 'GPU: which stage faults',
   'iommu-iova-topdown': 'IOVA allocation: top-down, aligned, cached',
   'iommu-lazy-stale-iotlb': 'Lazy IOMMU: the stale IOTLB window',
+  'iommu-map-no-prot-hang': 'iommu_map() without READ or WRITE hangs (5.15–6.10)',
   'iommu-pci-32bit-first': 'PCI devices get 32-bit IOVAs first',
   'iommu-prot-cache': 'IOMMU_CACHE: which IOMMU leaves snoop',
   'iommu-sg-merge': 'IOMMU: scatter-gather merging',

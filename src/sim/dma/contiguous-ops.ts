@@ -25,12 +25,14 @@
  *   `gfpflags_allow_blocking(gfp)`; the default area only when `size >
  *   PAGE_SIZE`; `cma_alloc_aligned` with `align = min(get_order(size),
  *   CONFIG_CMA_ALIGNMENT)` and `no_warn = gfp & __GFP_NOWARN`.
- * - The failure line by version (CMA_GATES): none before 4.12, `cma: cma_alloc: alloc failed, req-size: N
- *   pages, ret: R` (before the area name was added, 5.11), `cma:
- *   cma_alloc: reserved: …` (5.11–6.10), `cma: __cma_alloc: reserved: …`
- *   (6.11+), followed from 6.14 by `cma_debug_show_areas`. `ret` starts at
- *   -ENOMEM before the multi-range rework (6.14) — so "nothing fits" reports
- *   -12 there unless a candidate failed with -EBUSY — and at -EBUSY after.
+ * - The failure line by version (CMA_GATES, each with its commit): none before
+ *   4.11 (failMessage), `cma: cma_alloc: alloc failed, req-size: N pages, ret:
+ *   R` until the area name was added in 5.12 (areaName), `cma: cma_alloc:
+ *   reserved: …` (5.12–6.11), `cma: __cma_alloc: reserved: …` (6.12+,
+ *   underscoreName), followed from 6.15 by `cma_debug_show_areas`
+ *   (multiRange). `ret` starts at -ENOMEM before the multi-range rework (6.15)
+ *   — so "nothing fits" reports -12 there unless a candidate failed with
+ *   -EBUSY — and at -EBUSY after.
  * - Migration moves every page of the candidate range that nothing pins
  *   (migrate_pages keeps going past a page it cannot move); a page that stays
  *   makes test_pages_isolated() fail: "alloc_contig_range: [start, end) PFNs
@@ -277,7 +279,7 @@ function cmaAllocMigrating(m: Machine, count: number, align: number, noWarn: boo
       o.events.push({ kind: 'log', level: i === 0 ? 'err' : 'info', text });
     });
   }
-  o.events.push({ kind: 'note', text: `${fn} failed`, why: why(fn, ret === EBUSY ? 'every aligned candidate was allocated already or held a page that could not be migrated: -EBUSY' : 'no aligned run of free bits was found: -ENOMEM (before 6.14 ret started at -ENOMEM)', 'mm/cma.c') });
+  o.events.push({ kind: 'note', text: `${fn} failed`, why: why(fn, ret === EBUSY ? 'every aligned candidate was allocated already or held a page that could not be migrated: -EBUSY' : `no aligned run of free bits was found: -ENOMEM (before ${CMA_GATES.multiRange.from} ret started at -ENOMEM)`, 'mm/cma.c') });
   return -1;
 }
 

@@ -14,9 +14,10 @@
  * - is_swiotlb_active: the swiotlb pool exists (`mem && mem->nslabs`).
  * - dma_max_mapping_size: dma-direct: swiotlb_max_mapping_size() (IO_TLB_SIZE
  *   × IO_TLB_SEGSIZE = 256 KiB) when swiotlb is active and the device is
- *   addressing-limited or forced to bounce, else SIZE_MAX; dma-iommu:
- *   swiotlb_max_mapping_size() for an untrusted device that bounces, else
- *   SIZE_MAX.
+ *   addressing-limited or forced to bounce, else SIZE_MAX (5.1–5.2: whenever
+ *   swiotlb is active, DMA_API_GATES.maxMappingSizeLimited); dma-iommu:
+ *   swiotlb_max_mapping_size() for an untrusted device from 6.9
+ *   (DMA_IOMMU_GATES.untrustedMaxMapping), SIZE_MAX before and otherwise.
  * - dma_opt_mapping_size: behind dma-iommu iova_rcache_range() (PAGE_SIZE <<
  *   (IOVA_RANGE_CACHE_MAX_SIZE - 1) = 128 KiB), else SIZE_MAX; never more
  *   than dma_max_mapping_size.
@@ -32,10 +33,9 @@
  *   have answered, with an event saying so.
  *
  * Simplified: SIZE_MAX is returned as 2^64 − 1 rounded to a double
- * (a check cannot spell it; the event says "SIZE_MAX"); dma_max_mapping_size
- * follows today's rule on every version (5.1–5.3 limited every device once
- * swiotlb was active); no min_align_mask, so swiotlb_max_mapping_size is a
- * full 256 KiB; no dma_direct_all_ram_mapped() (no DMA range holes).
+ * (a check cannot spell it; the event says "SIZE_MAX"); no min_align_mask,
+ * so swiotlb_max_mapping_size is a full 256 KiB; no dma_direct_all_ram_mapped()
+ * (no DMA range holes).
  */
 import type { Why } from '../events.ts';
 import type { Handler, OpTable } from '../handler.ts';
@@ -90,11 +90,37 @@ function forcedBounce(m: Machine, dev: Device): boolean {
   return dev.cfg.swiotlb === 'force';
 }
 
-/** dma_max_mapping_size(dev). */
+/**
+ * dma_max_mapping_size(dev): dma-direct's answer (dma_direct_max_mapping_size)
+ * or the IOMMU ops' max_mapping_size, SIZE_MAX when they have none.
+ */
 export function maxMappingSize(m: Machine, dev: Device): number {
+  if (devUsesDmaIommu(m, dev)) {
+    // iommu_dma_max_mapping_size() exists from 6.9 and checks only dev_is_untrusted() ("Drop redundant
+    // is_swiotlb_active(dev) check"); before, iommu_dma_ops had no max_mapping_size at all
+    if (m.kernel < DMA_IOMMU_GATES.untrustedMaxMapping.code) return SIZE_MAX;
+    return devIsUntrusted(dev) ? SWIOTLB_MAX_MAPPING : SIZE_MAX;
+  }
   if (!m.swiotlb) return SIZE_MAX;
-  if (devUsesDmaIommu(m, dev)) return forcedBounce(m, dev) ? SWIOTLB_MAX_MAPPING : SIZE_MAX;
+  // 5.1–5.2: "If SWIOTLB is active, use its maximum mapping size", for every device
+  if (m.kernel < DMA_API_GATES.maxMappingSizeLimited.code) return SWIOTLB_MAX_MAPPING;
   return addressingLimited(m, dev) || forcedBounce(m, dev) ? SWIOTLB_MAX_MAPPING : SIZE_MAX;
+}
+
+/** Why dma_max_mapping_size answered `n` for this device on this kernel. */
+function maxMappingRule(m: Machine, dev: Device, n: number): string {
+  const limit = `so one mapping is at most swiotlb_max_mapping_size(): ${IO_TLB_SEGSIZE} slots of ${IO_TLB_SIZE} bytes = ${SWIOTLB_MAX_MAPPING} bytes`;
+  if (devUsesDmaIommu(m, dev)) {
+    const g = DMA_IOMMU_GATES.untrustedMaxMapping;
+    if (m.kernel < g.code) {
+      return `iommu_dma_ops has no max_mapping_size before ${g.from} (${g.commit}), so the answer is SIZE_MAX${devIsUntrusted(dev) && forcedBounce(m, dev) ? ` — although this untrusted device's mappings bounce through swiotlb and fail above ${SWIOTLB_MAX_MAPPING} bytes` : ''}`;
+    }
+    return n === SIZE_MAX ? 'iommu_dma_max_mapping_size: a trusted device never bounces, so nothing limits its size: SIZE_MAX' : `iommu_dma_max_mapping_size: the device is untrusted and its mappings may bounce, ${limit}`;
+  }
+  if (n === SIZE_MAX) return 'no mapping of this device can bounce, so nothing limits its size: SIZE_MAX';
+  const g = DMA_API_GATES.maxMappingSizeLimited;
+  if (m.kernel < g.code) return `before ${g.from} ("${g.subject}") swiotlb being active limits every device, ${limit}`;
+  return `this device's mappings may bounce through swiotlb, ${limit}`;
 }
 
 /**
@@ -131,7 +157,7 @@ const QUERIES: OpTable = {
     const dev = argDev(m, c.args[0]);
     if (!available(m, 'dma_max_mapping_size', DMA_API_GATES.maxMappingSize, o)) return;
     const n = maxMappingSize(m, dev);
-    answer(o, n, 'count', sizeText(n), why(devUsesDmaIommu(m, dev) ? 'iommu_dma_max_mapping_size' : 'dma_direct_max_mapping_size', n === SIZE_MAX ? 'no mapping of this device can bounce, so nothing limits its size: SIZE_MAX' : `this device's mappings may bounce through swiotlb, so one mapping is at most swiotlb_max_mapping_size(): ${IO_TLB_SEGSIZE} slots of ${IO_TLB_SIZE} bytes = ${SWIOTLB_MAX_MAPPING} bytes`, devUsesDmaIommu(m, dev) ? 'drivers/iommu/dma-iommu.c' : 'kernel/dma/direct.c'));
+    answer(o, n, 'count', sizeText(n), why(devUsesDmaIommu(m, dev) ? 'iommu_dma_max_mapping_size' : 'dma_direct_max_mapping_size', maxMappingRule(m, dev, n), devUsesDmaIommu(m, dev) ? 'drivers/iommu/dma-iommu.c' : 'kernel/dma/direct.c'));
   },
   dma_opt_mapping_size: (m, c, o) => {
     const dev = argDev(m, c.args[0]);

@@ -282,8 +282,8 @@ function mapSwiotlb(m: Machine, dev: Device, dom: IommuDomain, phys: number, siz
  * - before 6.10 every dma-iommu bounce zeroed from the slot: the tail past the
  *   buffer for TO_DEVICE/BIDIRECTIONAL without DMA_ATTR_SKIP_CPU_SYNC, else the
  *   whole aligned size — the original's bytes swiotlb just copied in included;
- * - from 6.10 ("iommu/dma: Fix zero'ing of bounce buffer padding used by
- *   untrusted devices") only untrusted devices, and only the pre- and
+ * - from 6.10 (2650073f1b58 "iommu/dma: fix zeroing of bounce buffer padding
+ *   used by untrusted devices") only untrusted devices, and only the pre- and
  *   post-padding of the granule(s) around the buffer.
  */
 function zeroPadding(m: Machine, dev: Device, g: number, tlb: number, size: number, allocSize: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {

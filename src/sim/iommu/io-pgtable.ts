@@ -22,7 +22,11 @@
  *   of iova|pa and the remaining size, and how many of them fit before the next
  *   larger page size boundary; on error what was mapped is unmapped again.
  * - `arm_lpae_map_pages`: -EINVAL without IOMMU_READ|IOMMU_WRITE from 6.11
- *   (6093cd582f8e); before, 0 with nothing mapped. -ERANGE beyond
+ *   (6093cd582f8e); before, 0 with nothing mapped — which on 5.15–6.10, where
+ *   `__iommu_map` advances by the bytes `->map_pages` reports (4a77b12deb25,
+ *   808035317b22), never ends: the result says `hang` and the machine stops
+ *   (step.ts); before 5.15 `->map` was trusted per page size and iommu_map
+ *   succeeded with nothing installed. -ERANGE beyond
  *   the IAS/OAS; `__arm_lpae_map` / `arm_lpae_init_pte`: -EEXIST ("We require
  *   an unmap first") when a leaf is already present at or above the level; a
  *   table found where a block is to be installed is unmapped and freed first.
@@ -136,6 +140,8 @@ export interface PtMapResult {
   /** The kernel log line, if any (`iommu: unaligned: …`). */
   log: string | null;
   events: SimEvent[];
+  /** __iommu_map would never return (5.15–6.10, no IOMMU_READ|IOMMU_WRITE): IO_PGTABLE_GATES.mapPagesHang. */
+  hang?: true;
 }
 
 export interface PtUnmapResult {
@@ -436,9 +442,15 @@ const WHY_NOPROT: Why = {
   rule: 'A mapping with neither IOMMU_READ nor IOMMU_WRITE is refused (-EINVAL).',
 };
 const WHY_NOPROT_OLD: Why = {
-  fn: 'arm_lpae_map_pages',
+  fn: 'arm_lpae_map',
   file: FILE,
-  rule: 'Before 6.11 (6093cd582f8e) a mapping with neither IOMMU_READ nor IOMMU_WRITE returns 0 and installs nothing: the caller believes it mapped, and the device faults.',
+  rule: `Before ${IO_PGTABLE_GATES.mapPagesHang.from} a mapping with neither IOMMU_READ nor IOMMU_WRITE returns 0 and installs nothing, and __iommu_map (which calls ->map per page size and advances by that size) reports success: the caller believes it mapped, and the device faults.`,
+};
+const HANG_MESSAGE = 'the kernel would hang here: __iommu_map loops forever because arm_lpae_map_pages mapped 0 bytes and returned 0 (no IOMMU_READ or IOMMU_WRITE in prot)';
+const WHY_NOPROT_HANG: Why = {
+  fn: '__iommu_map',
+  file: 'drivers/iommu/iommu.c',
+  rule: `From ${IO_PGTABLE_GATES.mapPagesHang.from} (${IO_PGTABLE_GATES.mapPagesHang.commit}: io-pgtable-arm and arm-smmu implement map_pages) __iommu_map advances by the bytes ->map_pages reports. arm_lpae_map_pages returns 0 for a prot without IOMMU_READ|IOMMU_WRITE ("If no access, then nothing to do") with *mapped still 0, so "while (size)" never ends: the calling thread spins in the kernel. Fixed in ${IO_PGTABLE_GATES.noProtEinval.from} by ${IO_PGTABLE_GATES.noProtEinval.commit} ("${IO_PGTABLE_GATES.noProtEinval.subject}"), which returns -EINVAL instead.`,
 };
 const WHY_SPLIT: Why = {
   fn: 'arm_lpae_split_blk_unmap',
@@ -485,6 +497,11 @@ export function ptMap(pt: IoPgtable, iova: number, paddr: number, size: number, 
   }
   if (!(prot & (IOMMU_READ | IOMMU_WRITE)) && pt.kernel < IO_PGTABLE_GATES.noProtEinval.code) {
     // before 6.11 arm_lpae_map_pages: "If no access, then nothing to do" — return 0
+    if (pt.kernel >= IO_PGTABLE_GATES.mapPagesHang.code) {
+      // ... with *mapped still 0, and __iommu_map advances by what was mapped: `while (size)` never ends
+      events.push({ kind: 'finding', rule: 'iommu-map-hang', message: HANG_MESSAGE, why: WHY_NOPROT_HANG });
+      return { ret: 0, mapped: 0, log: null, events, hang: true };
+    }
     events.push({ kind: 'note', text: 'iommu_map with neither IOMMU_READ nor IOMMU_WRITE: nothing mapped, 0 returned', why: WHY_NOPROT_OLD });
     return { ret: 0, mapped: 0, log: null, events };
   }

@@ -47,10 +47,10 @@
  *   counters). The explorer follows the kernel.
  */
 import { kernelCode, type MachineConfig } from '../config.ts';
-import { DMA_IOMMU_GATES, IOMMU_GATES } from '../kernel-versions.ts';
+import { DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES } from '../kernel-versions.ts';
 import { kernelHas, kmsg, type Who } from '../kernel-log/catalogue.ts';
 import type { SimEvent, Why } from '../events.ts';
-import type { StepOutcome } from '../outcome.ts';
+import { HANG, type StepOutcome } from '../outcome.ts';
 import type { Device, Machine } from '../machine.ts';
 import type { DmaChunk } from '../hw/device.ts';
 import { IOMMU_CACHE, createIoPgtable, formatPa, ptIovaToPhys, ptLeafAt, ptMap, ptUnmap, type IoPgtable, type PtLeaf } from './io-pgtable.ts';
@@ -419,6 +419,11 @@ export function iommuMap(dom: IommuDomain, iova: number, paddr: number, size: nu
   const r = ptMap(dom.pt, iova, paddr, size, prot);
   pushAll(o, r.events);
   if (r.log) o.warnings.push(r.log);
+  if (r.hang) {
+    o.error = HANG;
+    const fix = IO_PGTABLE_GATES.noProtEinval;
+    o.observations.push(`iommu_map never returns: __iommu_map spins because arm_lpae_map_pages mapped 0 bytes and reported success (kernels from ${IO_PGTABLE_GATES.mapPagesHang.from} until ${fix.from}, ${fix.commit}); the explorer stops the run here, where a real machine would report a soft lockup`);
+  }
   return r.ret;
 }
 
