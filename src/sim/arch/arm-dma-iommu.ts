@@ -61,14 +61,11 @@ import { runMaintenance } from './cache-maint.ts';
 import { zoneOf } from '../hw/memory.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { cpuMemset } from '../mm/buffers.ts';
-import { debugAndTrackCoherent } from '../iommu/dma-iommu.ts';
-import { debugUnmap } from '../dma/debug.ts';
-import { report } from '../dma/mapping.ts';
-import { untrackMapping } from '../dma/tracking.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { IOMMU_READ, IOMMU_WRITE } from '../iommu/io-pgtable.ts';
 import { iommuIovaToPhys, iommuMap, iommuUnmap, newDomain, type IommuDomain, type IommuState } from '../iommu/iommu.ts';
-import { syncForCpuArch, syncForDeviceArch, DMA_MAPPING_ERROR, type Attrs } from '../dma/direct.ts';
+import { syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
+import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaMapOps } from '../dma/map-ops.ts';
 import type { DmaDir } from '../dma/debug.ts';
 import { ARCH_GATES } from '../kernel-versions.ts';
 import type { OpTable } from '../handler.ts';
@@ -398,7 +395,7 @@ export function armIommuSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDi
  * READ|WRITE (`__iommu_create_mapping`), and a CPU alias remapped
  * write-combined for a non-coherent device.
  */
-export function armIommuAllocAttrs(m: Machine, dev: Device, mp: ArmIommuMapping, name: string, size: number, o: StepOutcome): Buffer | null {
+export function armIommuAllocAttrs(m: Machine, dev: Device, mp: ArmIommuMapping, name: string, size: number, o: StepOutcome): DmaAllocated | null {
   const len = pageAlign(size);
   const phys = allocHighest(m.free, len, PAGE_SIZE, m.config.ram);
   if (phys < 0) {
@@ -426,14 +423,11 @@ export function armIommuAllocAttrs(m: Machine, dev: Device, mp: ArmIommuMapping,
   m.buffers.push(b);
   o.events.push({ kind: 'alloc', allocator: 'dma_alloc_coherent', name, va, phys, size: len, zone: zoneOf(phys), why: why('arm_iommu_alloc_attrs', `pages cleared and flushed (__dma_clear_buffer), mapped at IOVA ${hex(iova)} of the arch mapping (__iommu_create_mapping, READ|WRITE) and remapped ${dev.coherent ? 'cached' : 'write-combined for the CPU (modelled uncached)'}`) });
   cpuMemset(m, b, 0, 0, len, o);
-  debugAndTrackCoherent(m, dev, b, iova, size, phys, len, o);
-  return b;
+  return { buf: b, addr: iova, paddr: phys, len };
 }
 
 /** `arm_iommu_free_attrs`: `__iommu_remove_mapping` (iommu_unmap + __free_iova), then the pages. */
-export function armIommuFreeAttrs(m: Machine, dev: Device, mp: ArmIommuMapping, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
-  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: cpu?.va ?? 0, cpuPaddr: cpu ? cpu.pages[0] : undefined }), o);
-  untrackMapping(m, dev.name, addr);
+export function armIommuFreeAttrs(m: Machine, mp: ArmIommuMapping, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
   const iova = addr - (addr % PAGE_SIZE);
   const len = pageAlign((addr % PAGE_SIZE) + size);
   iommuUnmap(domainOf(m, mp), iova, len, o);
@@ -445,6 +439,44 @@ export function armIommuFreeAttrs(m: Machine, dev: Device, mp: ArmIommuMapping, 
     o.events.push({ kind: 'free', allocator: 'dma_free_coherent', name: cpu.name, phys: cpu.pages[0] ?? -1, size: cpu.allocSize, why: why('arm_iommu_free_attrs', 'the IOVA range is unmapped and freed in the bitmap, the CPU alias removed, the pages freed') });
   }
 }
+
+// ---------------------------------------------------------------------------
+// the dma_map_ops arch_setup_dma_ops() gives the device
+
+function mappingOf(m: Machine, dev: Device): ArmIommuMapping {
+  return armIommuMapping(m, dev)!;
+}
+
+/**
+ * `iommu_ops` (arm32's `struct dma_map_ops` for a device behind an IOMMU),
+ * as the front door calls them; dma_alloc_noncoherent is not routed through
+ * them (Simplified, above).
+ */
+export const ARM_IOMMU_DMA_OPS: DmaMapOps = {
+  mapRule: "arm32 ARM_DMA_USE_IOMMU (arm_iommu_map_page in arch/arm/mm/dma-mapping.c, not dma-iommu): the arch cleans or invalidates the buffer, then hands out an IOVA from the mapping's own bitmap, mapped in the domain arch_setup_dma_ops() attached the device to",
+  mapPhys: (m, dev, phys, size, dir, attrs, o) => ({ addr: armIommuMapPhys(m, dev, mappingOf(m, dev), phys, size, dir, attrs, o), bounced: -1 }),
+  unmapPhys: (m, dev, addr, size, dir, attrs, o) => armIommuUnmapPhys(m, dev, mappingOf(m, dev), addr, size, dir, attrs, o),
+  syncSingle: (m, dev, addr, size, dir, forCpu, o) => armIommuSyncSingle(m, dev, mappingOf(m, dev), addr, size, dir, forCpu, o),
+  mapSg(m, dev, sgt, dir, attrs, o) {
+    const addrs: number[] = [];
+    const n = armIommuMapSg(m, dev, mappingOf(m, dev), sgt, dir, attrs, addrs, o);
+    if (!n) return { ok: false, why: why('arm_iommu_map_sg', 'no IOVA space left in the mapping: the chunks already mapped are removed and dma_map_sg returns 0') };
+    m.iommu.sg[sgt.id] = { dev: dev.name, swiotlb: false, addrs, tlb: addrs.map(() => -1) };
+    return {
+      ok: true,
+      nents: n,
+      entries: addrs.map((addr) => ({ addr, bounced: -1 })),
+      why: why('arm_iommu_map_sg', `arm32's __iommu_map_sg: entries share one IOVA chunk until one starts inside a page, the chunk ends inside a page, or it would pass max_seg_size (${dev.maxSegSize}): ${sgt.entries.length} entries → ${n} DMA segment(s)`),
+    };
+  },
+  unmapSg(m, dev, sgt, dir, attrs, o) {
+    armIommuUnmapSg(m, dev, mappingOf(m, dev), sgt, dir, attrs, o);
+    delete m.iommu.sg[sgt.id];
+  },
+  syncSg: armIommuSyncSg,
+  alloc: (m, dev, name, size, o) => armIommuAllocAttrs(m, dev, mappingOf(m, dev), name, size, o),
+  free: (m, dev, size, cpu, addr, o) => armIommuFreeAttrs(m, mappingOf(m, dev), size, cpu, addr, o),
+};
 
 // ---------------------------------------------------------------------------
 // arm_iommu_detach_device
