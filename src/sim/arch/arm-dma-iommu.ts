@@ -54,7 +54,6 @@
  */
 import type { Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
-import type { MachineConfig } from '../config.ts';
 import type { Buffer, Device, Machine, SgTable } from '../machine.ts';
 import { archOps } from './arch.ts';
 import { runMaintenance } from './cache-maint.ts';
@@ -63,7 +62,8 @@ import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { cpuMemset } from '../mm/buffers.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { IOMMU_READ, IOMMU_WRITE } from '../iommu/io-pgtable.ts';
-import { iommuIovaToPhys, iommuMap, iommuUnmap, newDomain, type IommuDomain, type IommuState } from '../iommu/iommu.ts';
+import { iommuIovaToPhys, iommuMap, iommuUnmap, type IommuDomain } from '../iommu/iommu.ts';
+import type { ArmIommuMapping } from './arm-dma-iommu-setup.ts';
 import { syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaMapOps } from '../dma/map-ops.ts';
 import type { DmaDir } from '../dma/debug.ts';
@@ -74,74 +74,12 @@ import { argDev } from '../args.ts';
 const FILE = 'arch/arm/mm/dma-mapping.c';
 /** CONFIG_ARM_DMA_IOMMU_ALIGNMENT (default 8): allocations are aligned to at most 2^8 pages. */
 export const ARM_DMA_IOMMU_ALIGNMENT = 8;
-/** One bitmap is one page of bits (bitmap_size capped at PAGE_SIZE in arm_iommu_create_mapping). */
-const BITS_PER_BITMAP = PAGE_SIZE * 8;
-
-export interface ArmIommuMapping {
-  id: number;
-  /** The device it was created for (arch_setup_dma_ops). */
-  dev: string;
-  /** mapping->domain: an UNMANAGED domain. */
-  domain: number;
-  base: number;
-  /** Bits (IOVA pages) per bitmap. */
-  bits: number;
-  /** How many bitmaps the mapping may grow to. */
-  extensions: number;
-  /** mapping->bitmaps[0 .. nr_bitmaps): one byte per IOVA page, 1 = used. */
-  bitmaps: Uint8Array[];
-  /** kref: false once released (arm_iommu_detach_device + arm_iommu_release_mapping). */
-  live: boolean;
-}
-
 function why(fn: string, rule: string, file = FILE): Why {
   return { fn, file, rule };
 }
 
 function hex(n: number): string {
   return '0x' + n.toString(16);
-}
-
-// ---------------------------------------------------------------------------
-// boot: arch_setup_dma_ops → arm_setup_iommu_dma_ops
-
-/**
- * `arm_iommu_create_mapping(bus, base, size)` + `__arm_iommu_attach_device`
- * for every arm device behind an IOMMU (not in passthrough): the device's
- * group gets no default domain; it is attached to the mapping's domain.
- */
-export function armSetupIommuDmaOps(s: IommuState, config: MachineConfig): void {
-  if (config.arch !== 'arm') return;
-  for (const d of config.devices) {
-    const unit = d.iommu ? s.units[d.iommu] : undefined;
-    if (!unit || unit.mode === 'passthrough') continue;
-    const dom = newDomain(s, unit, `${unit.name}/${d.name}`, 'UNMANAGED');
-    dom.devices.push(d.name);
-    const size = 2 ** 32;
-    const bits = size / PAGE_SIZE;
-    const mapping: ArmIommuMapping = {
-      id: s.armMappings.length,
-      dev: d.name,
-      domain: dom.id,
-      base: 0,
-      bits: BITS_PER_BITMAP,
-      extensions: bits / BITS_PER_BITMAP,
-      bitmaps: [new Uint8Array(BITS_PER_BITMAP)],
-      live: true,
-    };
-    s.armMappings.push(mapping);
-    s.devs[d.name] = {
-      dev: d.name,
-      iommu: unit.name,
-      sid: unit.nextSid++,
-      defaultDomain: dom.id,
-      domain: dom.id,
-      dmaIommu: false,
-      pci32bitWorkaround: false,
-      noDefault: true,
-      armMapping: mapping.id,
-    };
-  }
 }
 
 // ---------------------------------------------------------------------------
