@@ -81,4 +81,10 @@ describe('the engine layering', () => {
       expect(deps, b).not.toContain('dma/mapping.ts');
     }
   });
+
+  it('chooses the back end in one place (dmaBackEnd in dma/mapping.ts)', () => {
+    const callers = [...graph.keys()].filter((f) => /\b(devUsesDmaIommu|armIommuMapping)\(/.test(readFileSync(f, 'utf8').replace(/^.*\bexport function\b.*$/gm, ''))).map(rel).sort();
+    // mapping.ts asks; arm-dma-iommu.ts looks its own mapping up inside its ops and arm_iommu_detach_device
+    expect(callers).toEqual(['arch/arm-dma-iommu.ts', 'dma/mapping.ts']);
+  });
 });
