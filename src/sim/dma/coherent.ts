@@ -55,14 +55,24 @@ function remap(m: Machine, phys: number, size: number): number {
   return va;
 }
 
-/** dma_direct_alloc(): pages below the coherent mask (CMA first); an uncached alias for a non-coherent device. */
-export function directAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
+/**
+ * __dma_direct_alloc_pages(): the page-aligned size from CMA first
+ * (dma_alloc_contiguous), else an order-sized block from the page allocator
+ * below the zone the coherent mask allows; phys is -1 when neither has it.
+ */
+function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): { alloc: number; order: number; limit: number; phys: number; allocSize: number } {
   const alloc = pageAlign(size);
   const order = getOrder(alloc);
   const limit = coherentZoneLimit(m, dev);
+  const block = PAGE_SIZE * 2 ** order;
   const cma = dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
-  const phys = cma >= 0 ? cma : allocHighest(m.free, PAGE_SIZE * 2 ** order, PAGE_SIZE * 2 ** order, limit);
-  const allocSize = cma >= 0 ? alloc : PAGE_SIZE * 2 ** order;
+  const phys = cma >= 0 ? cma : allocHighest(m.free, block, block, limit);
+  return { alloc, order, limit, phys, allocSize: cma >= 0 ? alloc : block };
+}
+
+/** dma_direct_alloc(): pages below the coherent mask (CMA first); an uncached alias for a non-coherent device. */
+export function directAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
+  const { alloc, order, limit, phys, allocSize } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
     o.events.push({ kind: 'note', text: 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: `no free order-${order} block below 0x${limit.toString(16)}` } });
@@ -108,15 +118,12 @@ export function directFreeCoherent(m: Machine, cpu: Buffer | null, o: StepOutcom
 
 /** dma_direct_alloc_pages(): cacheable pages, the DMA address is the physical one. */
 export function directAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
-  const alloc = pageAlign(size);
-  const order = getOrder(alloc);
-  const cma = dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
-  const phys = cma >= 0 ? cma : allocHighest(m.free, PAGE_SIZE * 2 ** order, PAGE_SIZE * 2 ** order, coherentZoneLimit(m, dev));
+  const { alloc, order, phys, allocSize } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
     return null;
   }
-  const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, cma >= 0 ? alloc : PAGE_SIZE * 2 ** order, dev);
+  const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
   b.order = order;
   zeroNoncoherent(m, b, alloc, { fn: 'dma_direct_alloc_pages', file: FILE, rule: 'cacheable memory, zeroed through the cache with no maintenance: the driver moves ownership with dma_sync_single_for_device / _for_cpu' }, o);
   return { buf: b, addr: phys, paddr: phys, len: alloc };
@@ -139,10 +146,7 @@ export function directFreeNoncoherent(m: Machine, size: number, cpu: Buffer | nu
 
 /** dma_direct_alloc_no_mapping() (DMA_ATTR_NO_KERNEL_MAPPING): pages (not zeroed), the kernel alias cleaned; no CPU mapping. */
 export function directAllocNoMapping(m: Machine, dev: Device, name: string, size: number, gfp: readonly string[], o: StepOutcome): DmaAllocated | null {
-  const alloc = pageAlign(size);
-  const order = getOrder(alloc);
-  const cma = dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
-  const phys = cma >= 0 ? cma : allocHighest(m.free, PAGE_SIZE * 2 ** order, PAGE_SIZE * 2 ** order, coherentZoneLimit(m, dev));
+  const { alloc, order, phys, allocSize } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
     return null;
@@ -152,7 +156,7 @@ export function directAllocNoMapping(m: Machine, dev: Device, name: string, size
     const plan = archOps(m.arch).prepCoherent(m.kernel);
     if (plan) runMaintenance(m, phys, alloc, plan, o);
   }
-  const b = newDmaBuffer(m, name, 'coherent', LINEAR_BASE + phys, size, phys, cma >= 0 ? alloc : PAGE_SIZE * 2 ** order, dev);
+  const b = newDmaBuffer(m, name, 'coherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
   b.order = order;
   b.noKernelMapping = true;
   o.events.push({
