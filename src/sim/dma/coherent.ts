@@ -27,7 +27,7 @@
  * Simplified: no atomic pools, no NO_KERNEL_MAPPING cookies, no per-device
  * coherent pools.
  */
-import type { Why } from '../events.ts';
+import type { SimEvent, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
@@ -45,6 +45,11 @@ function newDmaBuffer(m: Machine, name: string, kind: 'coherent' | 'noncoherent'
   const b: Buffer = { id: m.buffers.length, name, kind, va, size, phys, pages: [], allocSize, uncached: false, live: true, step: m.step, dev: dev.name, dmaAddr: phys };
   m.buffers.push(b);
   return b;
+}
+
+/** The event of a dma-direct allocation: `size` bytes at `b`'s physical address, in its zone. */
+function allocEvent(allocator: string, b: Buffer, size: number, why: Why): SimEvent {
+  return { kind: 'alloc', allocator, name: b.name, va: b.va, phys: b.phys, size, zone: zoneOf(b.phys), why };
 }
 
 /** Reserve vmalloc address space mapping the contiguous block at `phys` (dma_common_contiguous_remap). */
@@ -88,22 +93,15 @@ export function directAllocCoherent(m: Machine, dev: Device, name: string, size:
     b = newDmaBuffer(m, name, 'coherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
   }
   b.order = order;
-  o.events.push({
-    kind: 'alloc',
-    allocator: 'dma_alloc_coherent',
-    name,
-    va: b.va,
-    phys,
-    size: alloc,
-    zone: zoneOf(phys),
-    why: {
+  o.events.push(
+    allocEvent('dma_alloc_coherent', b, alloc, {
       fn: 'dma_direct_alloc',
       file: FILE,
       rule: dev.coherent
         ? `${m.arch === 'x86' ? 'on x86 every device is coherent, so' : 'the device is coherent, so'} the memory is ordinary cached memory; CPU and device see the same bytes without any sync`
         : 'the device is not coherent: the kernel alias is cleaned (arch_dma_prep_coherent) and the CPU gets an uncached alias (dma_common_contiguous_remap), so CPU stores reach RAM directly',
-    },
-  });
+    }),
+  );
   cpuMemset(m, b, 0, 0, alloc > size ? size : alloc, o);
   return { buf: b, addr: phys, paddr: phys, len: alloc };
 }
@@ -134,7 +132,7 @@ export function directAllocNoncoherent(m: Machine, dev: Device, name: string, si
  * and dma-iommu): zeroed through the cacheable mapping with no maintenance.
  */
 export function zeroNoncoherent(m: Machine, b: Buffer, alloc: number, why: Why, o: StepOutcome): void {
-  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_noncoherent', name: b.name, va: b.va, phys: b.phys, size: alloc, zone: zoneOf(b.phys), why });
+  o.events.push(allocEvent('dma_alloc_noncoherent', b, alloc, why));
   cpuMemset(m, b, 0, 0, alloc, o);
 }
 
@@ -159,19 +157,12 @@ export function directAllocNoMapping(m: Machine, dev: Device, name: string, size
   const b = newDmaBuffer(m, name, 'coherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
   b.order = order;
   b.noKernelMapping = true;
-  o.events.push({
-    kind: 'alloc',
-    allocator: 'dma_alloc_attrs',
-    name,
-    va: b.va,
-    phys,
-    size: alloc,
-    zone: zoneOf(phys),
-    why: {
+  o.events.push(
+    allocEvent('dma_alloc_attrs', b, alloc, {
       fn: 'dma_direct_alloc_no_mapping',
       file: FILE,
       rule: `DMA_ATTR_NO_KERNEL_MAPPING: pages allocated with gfp & ~__GFP_ZERO (not zeroed: the old bytes stay)${dev.coherent ? '' : ' whose kernel alias is cleaned (arch_dma_prep_coherent: "remove any dirty cache lines on the kernel alias")'} and no CPU mapping at all: the returned pointer is the struct page, a cookie for dma_free_attrs and dma_mmap_attrs; the device gets DMA address 0x${phys.toString(16)}`,
-    },
-  });
+    }),
+  );
   return { buf: b, addr: phys, paddr: phys, len: alloc };
 }
