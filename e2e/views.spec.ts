@@ -4,7 +4,7 @@
  * lanes, and the selection linking them. Screenshots at 1280×800, light and
  * dark, go to test-results/views-*.png.
  */
-import { expect, goToStep, openLibrary, openView, stepTotal, test } from './fixtures.ts';
+import { expect, goToStep, openApp, openLibrary, openView, stepTotal, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 test.use({ viewport: { width: 1280, height: 800 } });
@@ -184,3 +184,40 @@ for (const theme of ['light', 'dark'] as const) {
     }
   });
 }
+
+test('bytes three ways: each device row is labelled with its own mapping when devices mapped in another order', async ({ page }) => {
+  // b maps x before a exists in the mapping index, then a and b both map z:
+  // the devices' own order (b, a) differs from the order z was mapped in (a, b).
+  const text = [
+    'machine(arch=x86)',
+    'device(a, dma_mask=64)',
+    'device(b, dma_mask=64)',
+    'x = kmalloc(64, GFP_KERNEL)',
+    'z = kmalloc(64, GFP_KERNEL)',
+    'cpu_write(z, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")',
+    'hx = dma_map_single(b, x, 64, DMA_TO_DEVICE)',
+    'hz = dma_map_single(a, z, 16, DMA_TO_DEVICE)',
+    'hz2 = dma_map_single(b, z, 64, DMA_BIDIRECTIONAL)',
+  ].join('\n');
+  const { encodeShareHash } = await import('../src/scenario/url.ts');
+  const n = await openApp(page, `#${await encodeShareHash(text, 0)}`);
+  await openView(page, 'bytes');
+  await goToStep(page, 'hz2 = dma_map_single');
+  expect(n).toBe(6);
+  const view = page.getByTestId('bytes-view');
+  await expect(view).toHaveAttribute('data-buffer', 'z');
+
+  // The facts: a mapped 16 bytes for the device to read, b the whole buffer both ways.
+  await expect(page.locator('[data-testid=bytes-mapping][data-dev=a]')).toContainText('single DMA_TO_DEVICE');
+  await expect(page.locator('[data-testid=bytes-mapping][data-dev=b]')).toContainText('single DMA_BIDIRECTIONAL');
+  await expect(page.locator('[data-testid=bytes-mapping]')).toHaveCount(2);
+
+  // The rows: a's mapping covers the first 16 bytes only, b's all 64.
+  const hex = page.getByTestId('hex');
+  const rowA = hex.locator('.bytes[data-row=dev][data-who=a]');
+  const rowB = hex.locator('.bytes[data-row=dev][data-who=b]');
+  await expect(rowA).toHaveCount(4);
+  await expect(rowA.nth(0).locator('.absent')).toHaveCount(0);
+  await expect(rowA.nth(1).locator('.absent')).toHaveCount(16);
+  for (let g = 0; g < 4; g++) await expect(rowB.nth(g).locator('.absent')).toHaveCount(0);
+});

@@ -7,7 +7,7 @@
  */
 import type { Expr, Loc } from './command.ts';
 import type { DmaDir } from './dma/debug.ts';
-import type { Attrs } from './dma/direct.ts';
+import type { Attrs } from './dma/map-ops.ts';
 import type { Buffer, Device, Machine, SgTable } from './machine.ts';
 
 export class SimError extends Error {

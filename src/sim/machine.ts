@@ -16,7 +16,7 @@ import { createDebugState, type DebugState, type DmaDir } from './dma/debug.ts';
 import { archOps, hasNonCoherentDma } from './arch/arch.ts';
 import { KERNEL_IMAGE, machineLayout } from './layout.ts';
 import { createIommuState, type IommuState } from './iommu/iommu.ts';
-import { armSetupIommuDmaOps } from './arch/arm-dma-iommu.ts';
+import { armSetupIommuDmaOps } from './arch/arm-dma-iommu-setup.ts';
 import { createCmaState, type CmaState } from './dma/cma-state.ts';
 import type { GpuVm } from './hw/gpu-mmu.ts';
 import type { DmaBuf, DmaBufAttachment } from './dma-buf/dma-buf.ts';

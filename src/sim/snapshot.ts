@@ -180,6 +180,25 @@ export interface ByteView {
   bytes: Uint8Array;
 }
 
+/** The live mapping a device row reads through, and which window bytes it covers. */
+export interface DeviceWindow {
+  /** DMA address of the mapping. */
+  addr: number;
+  /** Bounce slot address, or -1. */
+  tlbAddr: number;
+  dir: MapRecord['dir'];
+  api: MapRecord['api'];
+  owner: MapRecord['owner'];
+  /** Window bytes [from, to) the mapping covers (window-relative). */
+  from: number;
+  to: number;
+}
+
+/** One device's view of the buffer, with the mapping it reaches the bytes through. */
+export interface DeviceByteView extends ByteView {
+  mapping: DeviceWindow;
+}
+
 /** Per byte: the CPU line state over it ('I' when not cached). */
 export interface BytesThreeWays {
   buffer: string;
@@ -187,7 +206,7 @@ export interface BytesThreeWays {
   len: number;
   cpu: ByteView;
   ram: ByteView;
-  devices: ByteView[];
+  devices: DeviceByteView[];
   lineStates: CacheLineState[];
 }
 
@@ -239,7 +258,7 @@ export function bytesThreeWays(m: Machine, bufferName: string, offset = 0, len?:
     peekCpu(m, ch.phys, ch.len, cpu, states, ch.at, b.uncached);
     ramRead(m.ram, ch.phys, ch.len, ram, ch.at);
   }
-  const devices: ByteView[] = [];
+  const devices: DeviceByteView[] = [];
   for (const r of mappingsOfBuffer(m, b.id)) {
     const dev = m.devices[r.dev];
     if (!dev) continue;
@@ -264,6 +283,7 @@ export function bytesThreeWays(m: Machine, bufferName: string, offset = 0, len?:
       who: r.dev,
       via: `${r.tlbAddr >= 0 ? `swiotlb slot 0x${r.tlbAddr.toString(16)}` : `DMA address 0x${r.addr.toString(16)}`}${dev.cfg.iommu ? ` through ${dev.cfg.iommu}` : ''}${how}`,
       bytes,
+      mapping: { addr: r.addr, tlbAddr: r.tlbAddr, dir: r.dir, api: r.api, owner: r.owner, from: from - offset, to: to - offset },
     });
   }
   return {

@@ -21,7 +21,7 @@ import { DMA_QUERY_OPS } from './dma/queries.ts';
 import { DMA_ALLOC_ATTRS_OPS } from './dma/alloc-attrs.ts';
 import { allocPages, cacheEvictBuffer, cpuMemset, cpuRead, cpuWrite, freeBuffer, kmalloc, physOf, prefetchBuffer, stackBuffer, vmalloc } from './mm/buffers.ts';
 import { DMA_MAPPING_ERROR, dmaMapPage, dmaMapSg, dmaMapSingle, dmaMappingError, dmaSetMask, dmaSync, dmaSyncSg, dmaUnmap, dmaUnmapSg, releaseDriver } from './dma/mapping.ts';
-import { dmaAllocCoherent, dmaAllocNoncoherent, dmaFreeCoherent, dmaFreeNoncoherent } from './dma/coherent.ts';
+import { dmaAllocCoherent, dmaAllocNoncoherent, dmaFreeCoherent, dmaFreeNoncoherent } from './dma/mapping.ts';
 import { devRead, devWrite } from './hw/device.ts';
 import { advanceTime } from './iommu/iommu.ts';
 import { mappingsOfBuffer } from './dma/tracking.ts';

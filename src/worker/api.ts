@@ -31,7 +31,7 @@ import type { BounceSeries } from './ownership.ts';
 
 export type { OwnershipLanes } from './lanes.ts';
 export type { BounceSeries } from './ownership.ts';
-export type { BytesThreeWays, MachineSnapshot } from '../sim/snapshot.ts';
+export type { BytesThreeWays, DeviceByteView, DeviceWindow, MachineSnapshot } from '../sim/snapshot.ts';
 
 export interface LoadOptions {
   arch?: Arch;
@@ -171,23 +171,8 @@ export interface Frame {
   origin?: string | null;
 }
 
-/** The mapping behind one device row of the bytes three ways, and which window bytes it covers. */
-export interface DeviceWindow {
-  dev: string;
-  /** DMA address of the mapping. */
-  addr: number;
-  /** Bounce slot address, or -1. */
-  tlbAddr: number;
-  dir: string;
-  api: string;
-  owner: 'cpu' | 'device';
-  /** Window bytes [from, to) the mapping covers (window-relative). */
-  from: number;
-  to: number;
-}
-
-/** Bytes three ways plus, for each device row, the mapping it reads through. */
-export type BufferBytes = BytesThreeWays & { windows: DeviceWindow[] };
+/** Bytes three ways; each device row carries the mapping it reads through (`devices[i].mapping`). */
+export type BufferBytes = BytesThreeWays;
 
 export interface FrameOptions {
   /** false: only the step's record (no snapshot, no bytes): for callers that walk a whole run. */

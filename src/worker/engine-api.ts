@@ -9,7 +9,7 @@ import type { Machine } from '../sim/machine.ts';
 import type { MachineSnapshot } from '../sim/snapshot.ts';
 import type { ParseErrorJson, StepJson } from '../scenario/result.ts';
 import type { MachineConfig } from '../sim/config.ts';
-import { allMappings, exactMapping, findMapping } from '../sim/dma/tracking.ts';
+import { exactMapping, findMapping } from '../sim/dma/tracking.ts';
 import { bufferInfo } from '../sim/snapshot.ts';
 import { BounceRecorder, EMPTY_BOUNCES, EMPTY_LANES, OwnershipTracker } from './ownership.ts';
 import {
@@ -21,9 +21,7 @@ import {
   stepInfo,
 } from './api.ts';
 import type {
-  BufferBytes,
   CheckpointStats,
-  DeviceWindow,
   EngineApi,
   EngineCore,
   EngineEnv,
@@ -142,27 +140,6 @@ function extentsOf(s: MachineSnapshot): Extents {
     mappings[i++] = r.owner === 'device' ? 1 : 0;
   }
   return { buffers, mappings };
-}
-
-/** bytesThreeWays plus the mapping behind each device row (same order: the engine walks allMappings). */
-function bufferBytes(core: EngineCore, m: Machine, name: string, offset: number, len: number): BufferBytes | null {
-  const b3 = core.bytes(m, name, offset, len);
-  if (!b3) return null;
-  const v = m.names[name];
-  const b = v && v.t === 'buf' ? m.buffers[v.id] : undefined;
-  const windows: DeviceWindow[] = [];
-  if (b) {
-    for (const r of allMappings(m)) {
-      if (r.bufId !== b.id || !m.devices[r.dev]) continue;
-      const bufStart = b.phys >= 0 ? r.phys - b.phys : 0;
-      const from = Math.max(b3.offset, bufStart);
-      const to = Math.min(b3.offset + b3.len, bufStart + r.size);
-      if (to <= from) continue;
-      windows.push({ dev: r.dev, addr: r.addr, tlbAddr: r.tlbAddr, dir: r.dir, api: r.api, owner: r.owner, from: from - b3.offset, to: to - b3.offset });
-    }
-  }
-  // If the engine ever walks differently, drop the windows rather than mislabel rows.
-  return { ...b3, windows: windows.length === b3.devices.length ? windows : [] };
 }
 
 /**
@@ -513,7 +490,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
         run.frames.set(cacheKey, cached);
         if (run.frames.size > 6) run.frames.delete(run.frames.keys().next().value!);
       }
-      const bytes = want ? bufferBytes(core, at.m, want, Math.max(0, opts.offset ?? 0), Math.min(BYTES_MAX, opts.len ?? BYTES_MAX)) : null;
+      const bytes = want ? core.bytes(at.m, want, Math.max(0, opts.offset ?? 0), Math.min(BYTES_MAX, opts.len ?? BYTES_MAX)) : null;
       return { ...base, snapshot: cached.snapshot, snapshotOmitted: cached.omitted, extents: cached.extents, focus, bytes, ms: now() - t0 };
     },
 
@@ -544,7 +521,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       const run = current;
       if (!run) return null;
       const at = machineAt(run, clampStep(run, step));
-      return bufferBytes(core, at.m, buffer, Math.max(0, offset), Math.min(BYTES_MAX, len));
+      return core.bytes(at.m, buffer, Math.max(0, offset), Math.min(BYTES_MAX, len));
     },
   };
 }

@@ -10,7 +10,7 @@ import { defaultConfig, defaultDevice, type MachineConfig } from '../../src/sim/
 import { createMachine, type Buffer, type Machine } from '../../src/sim/machine.ts';
 import { emptyOutcome } from '../../src/sim/outcome.ts';
 import { cpuRead, cpuWrite } from '../../src/sim/mm/buffers.ts';
-import { dmaAllocCoherent, dmaFreeCoherent } from '../../src/sim/dma/coherent.ts';
+import { dmaAllocCoherent, dmaFreeCoherent } from '../../src/sim/dma/mapping.ts';
 import { cmaFreePages } from '../../src/sim/dma/cma-state.ts';
 import {
   allocMovable,

@@ -297,6 +297,27 @@ device(forced, swiotlb=force)
     expect(e.kind === 'note' && e.why.rule).toContain('exists in no kernel');
   });
 
+  it("a device whose DMA API is a struct dma_map_ops gets mapping.c's answers for ops without the callbacks (arm32's ARM_DMA_USE_IOMMU ops, a device's own ops)", () => {
+    // kernel/dma/mapping.c: dma_get_required_mask → DMA_BIT_MASK(32) without ops->get_required_mask;
+    // dma_max_mapping_size → SIZE_MAX without ops->max_mapping_size; __dma_addressing_limited → false
+    // for ops once the mask reaches the required one; __dma_need_sync → true for anything not dma-direct.
+    const arm = (q: string) => {
+      const r = run(`machine(arch=arm, ram=8G)\niommu(smmu)\ndevice(gpu, iommu=smmu, dma_mask=32, coherent=true)\ndevice(plain, dma_mask=32, coherent=true)\ndevice(wide, dma_mask=64, coherent=true)\n${q}\n`);
+      return r.steps.at(-1)!.result;
+    };
+    expect(arm('dma_get_required_mask(gpu)')).toBe('0xffffffff');
+    expect(arm('dma_get_required_mask(plain)')).toBe('0x1ffffffff');
+    expect(arm('dma_addressing_limited(gpu)')).toBe(0);
+    expect(arm('dma_addressing_limited(plain)')).toBe(1);
+    expect(arm('dma_max_mapping_size(gpu)')).toBe(2 ** 64);
+    expect(arm('dma_max_mapping_size(plain)')).toBe(262144);
+    expect(arm('p = kmalloc(4096, GFP_KERNEL)\nh = dma_map_single(gpu, p, 4096, DMA_TO_DEVICE)\ndma_need_sync(gpu, h)')).toBe(1);
+    expect(arm('p = kmalloc(4096, GFP_KERNEL)\nh = dma_map_single(wide, p, 4096, DMA_TO_DEVICE)\ndma_need_sync(wide, h)')).toBe(0);
+    const own = run('machine(arch=x86, ram=8G)\ndevice(cam, mmu=true, dma_ops=own, coherent=true)\nm = dma_get_required_mask(cam) => 0xffffffff\nn = dma_opt_mapping_size(cam)\n');
+    expect(failed(own)).toEqual([]);
+    expect(own.steps.at(-1)!.events[0]).toMatchObject({ kind: 'note', why: { fn: 'dma_opt_mapping_size', rule: expect.stringContaining('no opt_mapping_size') } });
+  });
+
 });
 
 describe('DMA_ATTR_NO_KERNEL_MAPPING does not zero', () => {

@@ -180,6 +180,28 @@ describe('engine API', () => {
     expect(api.bytes(sync, 'nothing')).toBeNull();
   });
 
+  it('bytes three ways: each device row carries its own mapping, whatever order the devices mapped in', async () => {
+    // b maps x first, so the per-device index walks b before a; z is mapped by a (16 bytes) then b (all 64).
+    const text = [
+      'machine(arch=x86)',
+      'device(a, dma_mask=64)',
+      'device(b, dma_mask=64)',
+      'x = kmalloc(64, GFP_KERNEL)',
+      'z = kmalloc(64, GFP_KERNEL)',
+      'hx = dma_map_single(b, x, 64, DMA_TO_DEVICE)',
+      'hz = dma_map_single(a, z, 16, DMA_TO_DEVICE)',
+      'hz2 = dma_map_single(b, z, 64, DMA_BIDIRECTIONAL)',
+    ].join('\n');
+    const api = createEngineApi(realCore);
+    const s = await api.load(text);
+    const b = api.bytes(s.stepCount, 'z')!;
+    const rows = b.devices.map((d) => [d.who, d.mapping.dir, d.mapping.from, d.mapping.to]);
+    expect(rows).toEqual([
+      ['a', 'DMA_TO_DEVICE', 0, 16],
+      ['b', 'DMA_BIDIRECTIONAL', 0, 64],
+    ]);
+  });
+
   it('records ownership lanes and the bounce series', async () => {
     const api = createEngineApi(realCore);
     const s = await api.load(lib('swiotlb-32bit-device.dma'));

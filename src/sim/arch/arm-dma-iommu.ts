@@ -54,21 +54,18 @@
  */
 import type { Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
-import type { MachineConfig } from '../config.ts';
 import type { Buffer, Device, Machine, SgTable } from '../machine.ts';
 import { archOps } from './arch.ts';
 import { runMaintenance } from './cache-maint.ts';
 import { zoneOf } from '../hw/memory.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { cpuMemset } from '../mm/buffers.ts';
-import { debugAndTrackCoherent } from '../iommu/dma-iommu.ts';
-import { debugUnmap } from '../dma/debug.ts';
-import { report } from '../dma/mapping.ts';
-import { untrackMapping } from '../dma/tracking.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { IOMMU_READ, IOMMU_WRITE } from '../iommu/io-pgtable.ts';
-import { iommuIovaToPhys, iommuMap, iommuUnmap, newDomain, type IommuDomain, type IommuState } from '../iommu/iommu.ts';
-import { syncForCpuArch, syncForDeviceArch, DMA_MAPPING_ERROR, type Attrs } from '../dma/direct.ts';
+import { iommuIovaToPhys, iommuMap, iommuUnmap, type IommuDomain } from '../iommu/iommu.ts';
+import type { ArmIommuMapping } from './arm-dma-iommu-setup.ts';
+import { syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
+import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaMapOps } from '../dma/map-ops.ts';
 import type { DmaDir } from '../dma/debug.ts';
 import { ARCH_GATES } from '../kernel-versions.ts';
 import type { OpTable } from '../handler.ts';
@@ -77,74 +74,12 @@ import { argDev } from '../args.ts';
 const FILE = 'arch/arm/mm/dma-mapping.c';
 /** CONFIG_ARM_DMA_IOMMU_ALIGNMENT (default 8): allocations are aligned to at most 2^8 pages. */
 export const ARM_DMA_IOMMU_ALIGNMENT = 8;
-/** One bitmap is one page of bits (bitmap_size capped at PAGE_SIZE in arm_iommu_create_mapping). */
-const BITS_PER_BITMAP = PAGE_SIZE * 8;
-
-export interface ArmIommuMapping {
-  id: number;
-  /** The device it was created for (arch_setup_dma_ops). */
-  dev: string;
-  /** mapping->domain: an UNMANAGED domain. */
-  domain: number;
-  base: number;
-  /** Bits (IOVA pages) per bitmap. */
-  bits: number;
-  /** How many bitmaps the mapping may grow to. */
-  extensions: number;
-  /** mapping->bitmaps[0 .. nr_bitmaps): one byte per IOVA page, 1 = used. */
-  bitmaps: Uint8Array[];
-  /** kref: false once released (arm_iommu_detach_device + arm_iommu_release_mapping). */
-  live: boolean;
-}
-
 function why(fn: string, rule: string, file = FILE): Why {
   return { fn, file, rule };
 }
 
 function hex(n: number): string {
   return '0x' + n.toString(16);
-}
-
-// ---------------------------------------------------------------------------
-// boot: arch_setup_dma_ops → arm_setup_iommu_dma_ops
-
-/**
- * `arm_iommu_create_mapping(bus, base, size)` + `__arm_iommu_attach_device`
- * for every arm device behind an IOMMU (not in passthrough): the device's
- * group gets no default domain; it is attached to the mapping's domain.
- */
-export function armSetupIommuDmaOps(s: IommuState, config: MachineConfig): void {
-  if (config.arch !== 'arm') return;
-  for (const d of config.devices) {
-    const unit = d.iommu ? s.units[d.iommu] : undefined;
-    if (!unit || unit.mode === 'passthrough') continue;
-    const dom = newDomain(s, unit, `${unit.name}/${d.name}`, 'UNMANAGED');
-    dom.devices.push(d.name);
-    const size = 2 ** 32;
-    const bits = size / PAGE_SIZE;
-    const mapping: ArmIommuMapping = {
-      id: s.armMappings.length,
-      dev: d.name,
-      domain: dom.id,
-      base: 0,
-      bits: BITS_PER_BITMAP,
-      extensions: bits / BITS_PER_BITMAP,
-      bitmaps: [new Uint8Array(BITS_PER_BITMAP)],
-      live: true,
-    };
-    s.armMappings.push(mapping);
-    s.devs[d.name] = {
-      dev: d.name,
-      iommu: unit.name,
-      sid: unit.nextSid++,
-      defaultDomain: dom.id,
-      domain: dom.id,
-      dmaIommu: false,
-      pci32bitWorkaround: false,
-      noDefault: true,
-      armMapping: mapping.id,
-    };
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -398,7 +333,7 @@ export function armIommuSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDi
  * READ|WRITE (`__iommu_create_mapping`), and a CPU alias remapped
  * write-combined for a non-coherent device.
  */
-export function armIommuAllocAttrs(m: Machine, dev: Device, mp: ArmIommuMapping, name: string, size: number, o: StepOutcome): Buffer | null {
+export function armIommuAllocAttrs(m: Machine, dev: Device, mp: ArmIommuMapping, name: string, size: number, o: StepOutcome): DmaAllocated | null {
   const len = pageAlign(size);
   const phys = allocHighest(m.free, len, PAGE_SIZE, m.config.ram);
   if (phys < 0) {
@@ -426,14 +361,11 @@ export function armIommuAllocAttrs(m: Machine, dev: Device, mp: ArmIommuMapping,
   m.buffers.push(b);
   o.events.push({ kind: 'alloc', allocator: 'dma_alloc_coherent', name, va, phys, size: len, zone: zoneOf(phys), why: why('arm_iommu_alloc_attrs', `pages cleared and flushed (__dma_clear_buffer), mapped at IOVA ${hex(iova)} of the arch mapping (__iommu_create_mapping, READ|WRITE) and remapped ${dev.coherent ? 'cached' : 'write-combined for the CPU (modelled uncached)'}`) });
   cpuMemset(m, b, 0, 0, len, o);
-  debugAndTrackCoherent(m, dev, b, iova, size, phys, len, o);
-  return b;
+  return { buf: b, addr: iova, paddr: phys, len };
 }
 
 /** `arm_iommu_free_attrs`: `__iommu_remove_mapping` (iommu_unmap + __free_iova), then the pages. */
-export function armIommuFreeAttrs(m: Machine, dev: Device, mp: ArmIommuMapping, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
-  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: cpu?.va ?? 0, cpuPaddr: cpu ? cpu.pages[0] : undefined }), o);
-  untrackMapping(m, dev.name, addr);
+export function armIommuFreeAttrs(m: Machine, mp: ArmIommuMapping, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
   const iova = addr - (addr % PAGE_SIZE);
   const len = pageAlign((addr % PAGE_SIZE) + size);
   iommuUnmap(domainOf(m, mp), iova, len, o);
@@ -445,6 +377,44 @@ export function armIommuFreeAttrs(m: Machine, dev: Device, mp: ArmIommuMapping, 
     o.events.push({ kind: 'free', allocator: 'dma_free_coherent', name: cpu.name, phys: cpu.pages[0] ?? -1, size: cpu.allocSize, why: why('arm_iommu_free_attrs', 'the IOVA range is unmapped and freed in the bitmap, the CPU alias removed, the pages freed') });
   }
 }
+
+// ---------------------------------------------------------------------------
+// the dma_map_ops arch_setup_dma_ops() gives the device
+
+function mappingOf(m: Machine, dev: Device): ArmIommuMapping {
+  return armIommuMapping(m, dev)!;
+}
+
+/**
+ * `iommu_ops` (arm32's `struct dma_map_ops` for a device behind an IOMMU),
+ * as the front door calls them; dma_alloc_noncoherent is not routed through
+ * them (Simplified, above).
+ */
+export const ARM_IOMMU_DMA_OPS: DmaMapOps = {
+  mapRule: "arm32 ARM_DMA_USE_IOMMU (arm_iommu_map_page in arch/arm/mm/dma-mapping.c, not dma-iommu): the arch cleans or invalidates the buffer, then hands out an IOVA from the mapping's own bitmap, mapped in the domain arch_setup_dma_ops() attached the device to",
+  mapPhys: (m, dev, phys, size, dir, attrs, o) => ({ addr: armIommuMapPhys(m, dev, mappingOf(m, dev), phys, size, dir, attrs, o), bounced: -1 }),
+  unmapPhys: (m, dev, addr, size, dir, attrs, o) => armIommuUnmapPhys(m, dev, mappingOf(m, dev), addr, size, dir, attrs, o),
+  syncSingle: (m, dev, addr, size, dir, forCpu, o) => armIommuSyncSingle(m, dev, mappingOf(m, dev), addr, size, dir, forCpu, o),
+  mapSg(m, dev, sgt, dir, attrs, o) {
+    const addrs: number[] = [];
+    const n = armIommuMapSg(m, dev, mappingOf(m, dev), sgt, dir, attrs, addrs, o);
+    if (!n) return { ok: false, why: why('arm_iommu_map_sg', 'no IOVA space left in the mapping: the chunks already mapped are removed and dma_map_sg returns 0') };
+    m.iommu.sg[sgt.id] = { dev: dev.name, swiotlb: false, addrs, tlb: addrs.map(() => -1) };
+    return {
+      ok: true,
+      nents: n,
+      entries: addrs.map((addr) => ({ addr, bounced: -1 })),
+      why: why('arm_iommu_map_sg', `arm32's __iommu_map_sg: entries share one IOVA chunk until one starts inside a page, the chunk ends inside a page, or it would pass max_seg_size (${dev.maxSegSize}): ${sgt.entries.length} entries → ${n} DMA segment(s)`),
+    };
+  },
+  unmapSg(m, dev, sgt, dir, attrs, o) {
+    armIommuUnmapSg(m, dev, mappingOf(m, dev), sgt, dir, attrs, o);
+    delete m.iommu.sg[sgt.id];
+  },
+  syncSg: armIommuSyncSg,
+  alloc: (m, dev, name, size, o) => armIommuAllocAttrs(m, dev, mappingOf(m, dev), name, size, o),
+  free: (m, dev, size, cpu, addr, o) => armIommuFreeAttrs(m, mappingOf(m, dev), size, cpu, addr, o),
+};
 
 // ---------------------------------------------------------------------------
 // arm_iommu_detach_device

@@ -21,86 +21,20 @@
  *   cacheable alias, not the one the CPU uses. Thread 000: GPU drivers "grab
  *   the sgt to get at the CMA allocations because that's the only way".
  *
- * Simplified: behind dma-iommu NO_KERNEL_MAPPING still allocates as
- * iommu_dma_alloc does and only marks the result unmapped; dma_alloc_pages
- * is recorded by dma-debug as dma_alloc_noncoherent is.
+ * The allocations themselves go through the front door (mapping.ts:
+ * dma_alloc_attrs, dma_free_attrs, dma_alloc_noncoherent, …).
+ *
+ * Simplified: dma_alloc_pages is recorded by dma-debug as
+ * dma_alloc_noncoherent is.
  */
 import type { OpTable } from '../handler.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { argAttrs, argDev, argDir, argFlags, argHandle, argInt, argPtr } from '../args.ts';
-import { archOps } from '../arch/arch.ts';
-import { runMaintenance } from '../arch/cache-maint.ts';
-import { PAGE_SIZE, zoneOf } from '../hw/memory.ts';
-import { LINEAR_BASE, type Buffer, type Device, type Machine, type SgEntry } from '../machine.ts';
-import { getOrder, physChunks } from '../mm/buffers.ts';
-import { allocHighest } from '../mm/page-alloc.ts';
+import type { Buffer, Device, Machine, SgEntry } from '../machine.ts';
+import { physChunks } from '../mm/buffers.ts';
 import { DMA_API_GATES } from '../kernel-versions.ts';
-import { debugMap } from './debug.ts';
-import { coherentZoneLimit, pageAlign } from './direct.ts';
-import { report } from './mapping.ts';
-import { trackMapping } from './tracking.ts';
-import { dmaDirectAllocFromCma } from './contiguous-ops.ts';
-import { dmaAllocCoherent, dmaAllocNoncoherent, dmaFreeCoherent, dmaFreeNoncoherent } from './coherent.ts';
-import { devUsesDmaIommu } from '../iommu/iommu.ts';
-
-const FILE = 'kernel/dma/direct.c';
-
-/** dma_direct_alloc_no_mapping(): pages (not zeroed), the kernel alias cleaned; no CPU mapping. */
-function allocNoMapping(m: Machine, dev: Device, name: string, size: number, gfp: readonly string[], o: StepOutcome): Buffer | null {
-  const alloc = pageAlign(size);
-  const order = getOrder(alloc);
-  const cma = dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
-  const phys = cma >= 0 ? cma : allocHighest(m.free, PAGE_SIZE * 2 ** order, PAGE_SIZE * 2 ** order, coherentZoneLimit(m, dev));
-  if (phys < 0) {
-    o.error = 'NULL';
-    return null;
-  }
-  // gfp & ~__GFP_ZERO: nothing is zeroed (no CPU mapping to zero through); old bytes stay
-  if (!dev.coherent) {
-    const plan = archOps(m.arch).prepCoherent(m.kernel);
-    if (plan) runMaintenance(m, phys, alloc, plan, o);
-  }
-  const b: Buffer = { id: m.buffers.length, name, kind: 'coherent', va: LINEAR_BASE + phys, size, phys, pages: [], allocSize: cma >= 0 ? alloc : PAGE_SIZE * 2 ** order, uncached: false, live: true, step: m.step, dev: dev.name, dmaAddr: phys, order, noKernelMapping: true };
-  m.buffers.push(b);
-  o.events.push({
-    kind: 'alloc',
-    allocator: 'dma_alloc_attrs',
-    name,
-    va: b.va,
-    phys,
-    size: alloc,
-    zone: zoneOf(phys),
-    why: {
-      fn: 'dma_direct_alloc_no_mapping',
-      file: FILE,
-      rule: `DMA_ATTR_NO_KERNEL_MAPPING: pages allocated with gfp & ~__GFP_ZERO (not zeroed: the old bytes stay)${dev.coherent ? '' : ' whose kernel alias is cleaned (arch_dma_prep_coherent: "remove any dirty cache lines on the kernel alias")'} and no CPU mapping at all: the returned pointer is the struct page, a cookie for dma_free_attrs and dma_mmap_attrs; the device gets DMA address 0x${phys.toString(16)}`,
-    },
-  });
-  report(debugMap(m.debug, { dev: dev.name, devAddr: phys, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', paddr: phys, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: b.va, mapErr: 'n/a', step: m.step }, true), o);
-  trackMapping(m, { dev: dev.name, addr: phys, size: alloc, dir: 'DMA_BIDIRECTIONAL', api: 'coherent', phys, tlbAddr: -1, bufId: b.id, owner: 'device', step: m.step, line: m.line });
-  o.result = phys;
-  o.resultKind = 'addr';
-  return b;
-}
-
-/** `cpu, h = dma_alloc_attrs(dev, size, gfp, attrs)`. */
-export function dmaAllocAttrs(m: Machine, dev: Device, name: string, size: number, gfp: readonly string[], attrs: readonly string[], o: StepOutcome): Buffer | null {
-  if (attrs.includes('DMA_ATTR_NO_KERNEL_MAPPING')) {
-    if (!devUsesDmaIommu(m, dev)) return allocNoMapping(m, dev, name, size, gfp, o);
-    const b = dmaAllocCoherent(m, dev, name, size, o, gfp);
-    if (b) {
-      b.noKernelMapping = true;
-      o.events.push({ kind: 'note', text: 'no kernel mapping', why: { fn: 'iommu_dma_alloc', file: 'drivers/iommu/dma-iommu.c', rule: 'DMA_ATTR_NO_KERNEL_MAPPING: the CPU gets no usable mapping; the returned pointer is a cookie for dma_free_attrs and dma_mmap_attrs' } });
-    }
-    return b;
-  }
-  const b = dmaAllocCoherent(m, dev, name, size, o, gfp);
-  if (b && b.uncached && attrs.includes('DMA_ATTR_WRITE_COMBINE')) {
-    b.memType = 'wc';
-    o.events.push({ kind: 'note', text: 'write-combining alias', why: { fn: 'dma_pgprot', file: 'kernel/dma/mapping.c', rule: 'DMA_ATTR_WRITE_COMBINE on a non-coherent device: the CPU alias is pgprot_writecombine instead of pgprot_dmacoherent (modelled as uncached)' } });
-  }
-  return b;
-}
+import { pageAlign } from './direct.ts';
+import { dmaAllocAttrs, dmaAllocNoncoherent, dmaBackEnd, dmaFreeCoherent, dmaFreeNoncoherent } from './mapping.ts';
 
 /** `sgt = dma_get_sgtable(dev, cpu, h, size)`: the pages behind a coherent allocation. */
 export function dmaGetSgtable(m: Machine, dev: Device, name: string, cpu: Buffer, h: number, size: number, o: StepOutcome): number {
@@ -113,7 +47,7 @@ export function dmaGetSgtable(m: Machine, dev: Device, name: string, cpu: Buffer
   }
   const id = m.sgts.length;
   m.sgts.push({ id, name, entries, nents: 0, mappedFor: null, dir: null });
-  const iommu = devUsesDmaIommu(m, dev);
+  const iommu = dmaBackEnd(m, dev) === 'iommu';
   o.events.push({
     kind: 'note',
     text: `sg_table of ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`,

@@ -14,8 +14,10 @@
  *   maintenance at all: the zeroes may sit in dirty lines until the driver's
  *   first dma_sync_single_for_device.
  *
- * A device behind an IOMMU DMA domain allocates through iommu/dma-iommu.ts
- * (iommu_dma_alloc, dma_common_alloc_pages) instead.
+ * The front door (mapping.ts: dma_alloc_attrs, dma_free_attrs, …) chooses
+ * this back end, iommu/dma-iommu.ts (iommu_dma_alloc, dma_common_alloc_pages)
+ * or the device's dma_map_ops, then calls the dma-debug hook and records the
+ * allocation; these functions only allocate, prepare and free.
  *
  * CMA first (`__dma_direct_alloc_pages` → `dma_alloc_contiguous`): more than
  * one page with a blocking gfp comes from the default CMA area (contiguous-ops.ts),
@@ -25,7 +27,7 @@
  * Simplified: no atomic pools, no NO_KERNEL_MAPPING cookies, no per-device
  * coherent pools.
  */
-import type { Why } from '../events.ts';
+import type { SimEvent, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
@@ -33,14 +35,9 @@ import { PAGE_SIZE, zoneOf } from '../hw/memory.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine } from '../machine.ts';
 import { cpuMemset, getOrder } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
-import { debugMap, debugUnmap, type DmaDir } from './debug.ts';
 import { coherentZoneLimit, pageAlign } from './direct.ts';
-import { report } from './mapping.ts';
-import { trackMapping, untrackMapping } from './tracking.ts';
+import type { DmaAllocated } from './map-ops.ts';
 import { dmaDirectAllocFromCma, dmaDirectFreeBuffer } from './contiguous-ops.ts';
-import { devUsesDmaIommu } from '../iommu/iommu.ts';
-import { armIommuAllocAttrs, armIommuFreeAttrs, armIommuMapping } from '../arch/arm-dma-iommu.ts';
-import { iommuDmaAllocCoherent, iommuDmaAllocNoncoherent, iommuDmaFreeCoherent, iommuDmaFreeNoncoherent } from '../iommu/dma-iommu.ts';
 
 const FILE = 'kernel/dma/direct.c';
 
@@ -48,6 +45,11 @@ function newDmaBuffer(m: Machine, name: string, kind: 'coherent' | 'noncoherent'
   const b: Buffer = { id: m.buffers.length, name, kind, va, size, phys, pages: [], allocSize, uncached: false, live: true, step: m.step, dev: dev.name, dmaAddr: phys };
   m.buffers.push(b);
   return b;
+}
+
+/** The event of a dma-direct allocation: `size` bytes at `b`'s physical address, in its zone. */
+function allocEvent(allocator: string, b: Buffer, size: number, why: Why): SimEvent {
+  return { kind: 'alloc', allocator, name: b.name, va: b.va, phys: b.phys, size, zone: zoneOf(b.phys), why };
 }
 
 /** Reserve vmalloc address space mapping the contiguous block at `phys` (dma_common_contiguous_remap). */
@@ -58,16 +60,24 @@ function remap(m: Machine, phys: number, size: number): number {
   return va;
 }
 
-export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
-  if (devUsesDmaIommu(m, dev)) return iommuDmaAllocCoherent(m, dev, name, size, o, gfp);
-  const arm = armIommuMapping(m, dev);
-  if (arm) return armIommuAllocAttrs(m, dev, arm, name, size, o);
+/**
+ * __dma_direct_alloc_pages(): the page-aligned size from CMA first
+ * (dma_alloc_contiguous), else an order-sized block from the page allocator
+ * below the zone the coherent mask allows; phys is -1 when neither has it.
+ */
+function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): { alloc: number; order: number; limit: number; phys: number; allocSize: number } {
   const alloc = pageAlign(size);
   const order = getOrder(alloc);
   const limit = coherentZoneLimit(m, dev);
+  const block = PAGE_SIZE * 2 ** order;
   const cma = dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
-  const phys = cma >= 0 ? cma : allocHighest(m.free, PAGE_SIZE * 2 ** order, PAGE_SIZE * 2 ** order, limit);
-  const allocSize = cma >= 0 ? alloc : PAGE_SIZE * 2 ** order;
+  const phys = cma >= 0 ? cma : allocHighest(m.free, block, block, limit);
+  return { alloc, order, limit, phys, allocSize: cma >= 0 ? alloc : block };
+}
+
+/** dma_direct_alloc(): pages below the coherent mask (CMA first); an uncached alias for a non-coherent device. */
+export function directAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
+  const { alloc, order, limit, phys, allocSize } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
     o.events.push({ kind: 'note', text: 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: `no free order-${order} block below 0x${limit.toString(16)}` } });
@@ -83,76 +93,76 @@ export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: nu
     b = newDmaBuffer(m, name, 'coherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
   }
   b.order = order;
-  o.events.push({
-    kind: 'alloc',
-    allocator: 'dma_alloc_coherent',
-    name,
-    va: b.va,
-    phys,
-    size: alloc,
-    zone: zoneOf(phys),
-    why: {
+  o.events.push(
+    allocEvent('dma_alloc_coherent', b, alloc, {
       fn: 'dma_direct_alloc',
       file: FILE,
       rule: dev.coherent
         ? `${m.arch === 'x86' ? 'on x86 every device is coherent, so' : 'the device is coherent, so'} the memory is ordinary cached memory; CPU and device see the same bytes without any sync`
         : 'the device is not coherent: the kernel alias is cleaned (arch_dma_prep_coherent) and the CPU gets an uncached alias (dma_common_contiguous_remap), so CPU stores reach RAM directly',
-    },
-  });
+    }),
+  );
   cpuMemset(m, b, 0, 0, alloc > size ? size : alloc, o);
-  report(debugMap(m.debug, { dev: dev.name, devAddr: phys, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', paddr: phys, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: b.va, mapErr: 'n/a', step: m.step }, true), o);
-  trackMapping(m, { dev: dev.name, addr: phys, size: alloc, dir: 'DMA_BIDIRECTIONAL', api: 'coherent', phys, tlbAddr: -1, bufId: b.id, owner: 'device', step: m.step, line: m.line });
-  o.result = phys;
-  o.resultKind = 'addr';
-  return b;
+  return { buf: b, addr: phys, paddr: phys, len: alloc };
 }
 
-export function dmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
-  if (devUsesDmaIommu(m, dev)) return iommuDmaFreeCoherent(m, dev, size, cpu, addr, o);
-  const arm = armIommuMapping(m, dev);
-  if (arm) return armIommuFreeAttrs(m, dev, arm, size, cpu, addr, o);
-  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: cpu?.va ?? 0, cpuPaddr: cpu && cpu.phys >= 0 ? cpu.phys : undefined }), o);
-  untrackMapping(m, dev.name, addr);
+/** dma_direct_free(): the uncached alias goes, the pages return (to CMA when they came from there). */
+export function directFreeCoherent(m: Machine, cpu: Buffer | null, o: StepOutcome): void {
   if (cpu && cpu.live && cpu.kind === 'coherent') {
     if (cpu.uncached) for (let i = 0; i < cpu.allocSize / PAGE_SIZE; i++) m.vmap.delete(cpu.va / PAGE_SIZE + i);
     dmaDirectFreeBuffer(m, cpu, 'dma_free_coherent', 'dma_direct_free', o);
   }
 }
 
-export function dmaAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, dir: DmaDir, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
-  if (devUsesDmaIommu(m, dev)) return iommuDmaAllocNoncoherent(m, dev, name, size, dir, o, gfp);
-  const alloc = pageAlign(size);
-  const order = getOrder(alloc);
-  const cma = dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
-  const phys = cma >= 0 ? cma : allocHighest(m.free, PAGE_SIZE * 2 ** order, PAGE_SIZE * 2 ** order, coherentZoneLimit(m, dev));
+/** dma_direct_alloc_pages(): cacheable pages, the DMA address is the physical one. */
+export function directAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
+  const { alloc, order, phys, allocSize } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
     return null;
   }
-  const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, cma >= 0 ? alloc : PAGE_SIZE * 2 ** order, dev);
+  const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
   b.order = order;
-  return handOutNoncoherent(m, dev, b, { dir, size, alloc, addr: phys }, { fn: 'dma_direct_alloc_pages', file: FILE, rule: 'cacheable memory, zeroed through the cache with no maintenance: the driver moves ownership with dma_sync_single_for_device / _for_cpu' }, o);
+  zeroNoncoherent(m, b, alloc, { fn: 'dma_direct_alloc_pages', file: FILE, rule: 'cacheable memory, zeroed through the cache with no maintenance: the driver moves ownership with dma_sync_single_for_device / _for_cpu' }, o);
+  return { buf: b, addr: phys, paddr: phys, len: alloc };
 }
 
 /**
- * The common tail of dma_alloc_noncoherent (dma-direct and dma-iommu): the
- * pages are zeroed through the cacheable mapping with no maintenance,
- * dma-debug records a noncoherent entry, and the CPU owns the buffer.
+ * What dma_alloc_noncoherent does to its pages on both back ends (dma-direct
+ * and dma-iommu): zeroed through the cacheable mapping with no maintenance.
  */
-export function handOutNoncoherent(m: Machine, dev: Device, b: Buffer, a: { dir: DmaDir; size: number; alloc: number; addr: number }, why: Why, o: StepOutcome): Buffer {
-  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_noncoherent', name: b.name, va: b.va, phys: b.phys, size: a.alloc, zone: zoneOf(b.phys), why });
-  cpuMemset(m, b, 0, 0, a.alloc, o);
-  report(debugMap(m.debug, { dev: dev.name, devAddr: a.addr, size: a.size, type: 'noncoherent', dir: a.dir, paddr: b.phys, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: b.va, mapErr: 'n/a', step: m.step }, true), o);
-  trackMapping(m, { dev: dev.name, addr: a.addr, size: a.alloc, dir: a.dir, api: 'noncoherent', phys: b.phys, tlbAddr: -1, bufId: b.id, owner: 'cpu', step: m.step, line: m.line });
-  o.result = a.addr;
-  o.resultKind = 'addr';
-  return b;
+export function zeroNoncoherent(m: Machine, b: Buffer, alloc: number, why: Why, o: StepOutcome): void {
+  o.events.push(allocEvent('dma_alloc_noncoherent', b, alloc, why));
+  cpuMemset(m, b, 0, 0, alloc, o);
 }
 
-export function dmaFreeNoncoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, dir: DmaDir, o: StepOutcome): void {
-  if (devUsesDmaIommu(m, dev)) return iommuDmaFreeNoncoherent(m, dev, size, cpu, addr, dir, o);
-  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'noncoherent', dir, cpuAddr: cpu?.va ?? 0, cpuPaddr: cpu && cpu.phys >= 0 ? cpu.phys : undefined }), o);
-  untrackMapping(m, dev.name, addr);
+/** dma_direct_free_pages(); a free with no CPU pointer returns the pages at the DMA address. */
+export function directFreeNoncoherent(m: Machine, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
   if (cpu && cpu.live && cpu.kind === 'noncoherent') dmaDirectFreeBuffer(m, cpu, 'dma_free_noncoherent', 'dma_direct_free_pages', o);
   else if (!cpu) freeRange(m.free, addr, pageAlign(size));
+}
+
+/** dma_direct_alloc_no_mapping() (DMA_ATTR_NO_KERNEL_MAPPING): pages (not zeroed), the kernel alias cleaned; no CPU mapping. */
+export function directAllocNoMapping(m: Machine, dev: Device, name: string, size: number, gfp: readonly string[], o: StepOutcome): DmaAllocated | null {
+  const { alloc, order, phys, allocSize } = allocPages(m, dev, size, gfp, o);
+  if (phys < 0) {
+    o.error = 'NULL';
+    return null;
+  }
+  // gfp & ~__GFP_ZERO: nothing is zeroed (no CPU mapping to zero through); old bytes stay
+  if (!dev.coherent) {
+    const plan = archOps(m.arch).prepCoherent(m.kernel);
+    if (plan) runMaintenance(m, phys, alloc, plan, o);
+  }
+  const b = newDmaBuffer(m, name, 'coherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
+  b.order = order;
+  b.noKernelMapping = true;
+  o.events.push(
+    allocEvent('dma_alloc_attrs', b, alloc, {
+      fn: 'dma_direct_alloc_no_mapping',
+      file: FILE,
+      rule: `DMA_ATTR_NO_KERNEL_MAPPING: pages allocated with gfp & ~__GFP_ZERO (not zeroed: the old bytes stay)${dev.coherent ? '' : ' whose kernel alias is cleaned (arch_dma_prep_coherent: "remove any dirty cache lines on the kernel alias")'} and no CPU mapping at all: the returned pointer is the struct page, a cookie for dma_free_attrs and dma_mmap_attrs; the device gets DMA address 0x${phys.toString(16)}`,
+    }),
+  );
+  return { buf: b, addr: phys, paddr: phys, len: alloc };
 }

@@ -21,7 +21,7 @@ import type { StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
 import { PAGE_SIZE, SZ_4G } from '../hw/memory.ts';
-import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine } from '../machine.ts';
+import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine, type SgTable } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
 import type { DmaDir } from './debug.ts';
 import { DIRECT_GATES, SWIOTLB_GATES } from '../kernel-versions.ts';
@@ -29,14 +29,10 @@ import { isSwiotlbBuffer, syncSingleForCpu, syncSingleForDevice, tblMapSingle, t
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
 import type { Arch } from '../config.ts';
+import { DMA_MAPPING_ERROR, type Attrs, type DmaMapped, type SgMapped } from './map-ops.ts';
 
-export const DMA_MAPPING_ERROR = -1;
 const FILE_H = 'kernel/dma/direct.h';
-
-export interface Attrs {
-  skipCpuSync: boolean;
-  noWarn: boolean;
-}
+const FILE_C = 'kernel/dma/direct.c';
 
 function why(fn: string, rule: string, file = FILE_H): Why {
   return { fn, file, rule };
@@ -141,11 +137,11 @@ function overflowReport(m: Machine, dev: Device, phys: number, size: number, o: 
   printkOnce(m, o, 'report_addr:WARN_ON_ONCE', 'dma-direct.report-addr-warn');
 }
 
-/** dma_direct_map_phys(): returns the DMA address or DMA_MAPPING_ERROR. */
-export function directMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
+/** dma_direct_map_phys(): the DMA address (or DMA_MAPPING_ERROR) and the bounce slot; the DMA address is the physical one unless it bounced. */
+export function directMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): DmaMapped {
   if (dev.cfg.swiotlb === 'force') {
     o.events.push({ kind: 'note', text: 'forced bounce', why: why('dma_direct_map_phys', 'is_swiotlb_force_bounce(): this device bounces every streaming mapping (swiotlb=force)') });
-    return swiotlbMap(m, dev, phys, size, dir, attrs, o);
+    return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o));
   }
   const capable = dmaCapable(dev, phys, size);
   const kmb = capable && kmallocNeedsBounce(m, dev, size, dir);
@@ -155,17 +151,24 @@ export function directMap(m: Machine, dev: Device, phys: number, size: number, d
       : `a ${size}-byte non-coherent ${dir} mapping whose kmalloc size class is not a multiple of ARCH_DMA_MINALIGN (${archOps(m.arch).dmaMinAlign}) could share a cache line with other data: dma_kmalloc_needs_bounce() is true`;
     if (m.swiotlb) {
       o.events.push({ kind: 'note', text: 'bounce through swiotlb', why: why('dma_direct_map_phys', `${reason}, so the mapping bounces through swiotlb`) });
-      return swiotlbMap(m, dev, phys, size, dir, attrs, o);
+      return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o));
     }
     o.events.push({ kind: 'note', text: 'no swiotlb', why: why('dma_direct_map_phys', `${reason}, and there is no swiotlb pool to bounce through`) });
     overflowReport(m, dev, phys, size, o);
-    return DMA_MAPPING_ERROR;
+    return FAILED;
   }
   if (!dev.coherent && !attrs.skipCpuSync) syncForDeviceArch(m, phys, size, dir, o);
   else if (!dev.coherent) {
     o.events.push({ kind: 'note', text: 'no cache maintenance', why: why('dma_direct_map_phys', 'DMA_ATTR_SKIP_CPU_SYNC: the driver takes care of arch_sync_dma_for_device itself') });
   }
-  return phys;
+  return { addr: phys, bounced: -1 };
+}
+
+const FAILED: DmaMapped = { addr: DMA_MAPPING_ERROR, bounced: -1 };
+
+/** A swiotlb_map() result: the device is given the slot's address. */
+function bounced(tlb: number): DmaMapped {
+  return tlb === DMA_MAPPING_ERROR ? FAILED : { addr: tlb, bounced: tlb };
 }
 
 /** dma_direct_sync_single_for_device(). */
@@ -190,6 +193,47 @@ export function directUnmap(m: Machine, dev: Device, addr: number, size: number,
     o.events.push({ kind: 'note', text: 'no sync at unmap', why: why('dma_direct_unmap_phys', 'DMA_ATTR_SKIP_CPU_SYNC: no cache maintenance and no swiotlb copy-back at unmap') });
   }
   if (isSwiotlbBuffer(m, phys)) tblUnmapSingle(m, dev, phys, size, dir, true, o);
+}
+
+/**
+ * dma_direct_map_sg(): each entry mapped on its own, never merged. On a
+ * failure the entries already mapped are unmapped (with
+ * DMA_ATTR_SKIP_CPU_SYNC) and dma_map_sg returns 0.
+ */
+export function directMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): SgMapped {
+  const done: DmaMapped[] = [];
+  for (const e of sgt.entries) {
+    const r = directMap(m, dev, e.phys, e.length, dir, attrs, o);
+    if (r.addr === DMA_MAPPING_ERROR) {
+      sgt.entries.forEach((x, i) => {
+        if (i < done.length) directUnmap(m, dev, done[i]!.addr, x.length, dir, { ...attrs, skipCpuSync: true }, o);
+      });
+      return { ok: false, why: why('dma_direct_map_sg', 'an entry could not be mapped: the entries already mapped are unmapped (with DMA_ATTR_SKIP_CPU_SYNC) and dma_map_sg returns 0', FILE_C) };
+    }
+    done.push(r);
+    e.dmaAddress = r.addr;
+    e.dmaLength = e.length;
+  }
+  const n = done.length;
+  return { ok: true, nents: n, entries: done, why: why('dma_direct_map_sg', `dma-direct maps each of the ${n} entries on its own and never merges them, even when they are physically contiguous: ${n} DMA segments`, FILE_C) };
+}
+
+/** dma_direct_unmap_sg(): the first `nents` of the `mapped` entries (a wrong count leaves the rest mapped). */
+export function directUnmapSg(m: Machine, dev: Device, sgt: SgTable, nents: number, mapped: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  for (let i = 0; i < Math.min(mapped, nents); i++) {
+    const e = sgt.entries[i]!;
+    directUnmap(m, dev, e.dmaAddress, e.dmaLength, dir, attrs, o);
+  }
+  if (nents < mapped) o.observations.push(`dma_unmap_sg was given nents=${nents} but ${mapped} entries were mapped: dma-direct unmaps only the first ${nents}; the rest stay mapped (and leak)`);
+}
+
+/** dma_direct_sync_sg_for_cpu / _for_device: each of the `mapped` entries like a single mapping. */
+export function directSyncSg(m: Machine, dev: Device, sgt: SgTable, mapped: number, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
+  for (let i = 0; i < mapped; i++) {
+    const e = sgt.entries[i]!;
+    if (forCpu) directSyncForCpu(m, dev, e.dmaAddress, e.dmaLength, dir, o);
+    else directSyncForDevice(m, dev, e.dmaAddress, e.dmaLength, dir, o);
+  }
 }
 
 /**

@@ -1,36 +1,48 @@
 /**
- * The driver-facing streaming DMA API: `kernel/dma/mapping.c` and
+ * The driver-facing DMA API, the front door: `kernel/dma/mapping.c` and
  * `include/linux/dma-mapping.h`. Every entry point keeps the kernel's shape:
- * check the direction (BUG on an invalid one) → choose dma-direct or the IOMMU
- * → call it → call the dma-debug hook. The explorer's "why did this bounce?"
- * is then a trace of these decisions.
- *
- * A device whose default IOMMU domain is a DMA or DMA_FQ domain
- * (use_dma_iommu()) goes to iommu/dma-iommu.ts; one with an identity
- * (passthrough) domain, or no IOMMU, to dma-direct.
+ * check the direction (BUG on an invalid one) → choose the back end
+ * (dmaBackEnd: dma-direct, dma-iommu or the device's dma_map_ops) → call it
+ * → call the dma-debug hook, record the mapping and say what happened. The
+ * front door owns dma-debug, the explorer's mapping records and the map
+ * events; the back ends (direct.ts, coherent.ts, iommu/dma-iommu.ts, and the
+ * DmaMapOps of arch/arm-dma-iommu.ts and hw/device-dma-ops.ts; the contract
+ * is map-ops.ts) only map, sync, allocate and free, and never call back up.
+ * "Why did this bounce?" is then a trace of these decisions.
  *
  * Simplified: dma_map_phys and dma_map_page_attrs are one path.
  */
 import type { Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
-import type { Buffer, Device, Machine, MapRecord, SgTable } from '../machine.ts';
+import type { Buffer, Device, Machine, SgTable } from '../machine.ts';
 import { fmtVa, isVmallocAddr, physOf } from '../mm/buffers.ts';
 import { debugMap, debugMapSg, debugMapTimeFinding, debugMappingError, debugReleaseDriver, debugSync, debugSyncSg, debugUnmap, debugUnmapSg, type DebugSgEntry, type DebugType, type DmaDir, type Finding } from './debug.ts';
 import { archOps } from '../arch/arch.ts';
-import { DMA_MAPPING_ERROR, directMap, directSyncForCpu, directSyncForDevice, directUnmap, type Attrs } from './direct.ts';
+import { directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
+import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, directFreeCoherent, directFreeNoncoherent } from './coherent.ts';
+import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
 import { DIRECT_GATES } from '../kernel-versions.ts';
 import { devUsesDmaIommu } from '../iommu/iommu.ts';
-import { iommuDmaMapPhys, iommuDmaMapSg, iommuDmaSyncSg, iommuDmaSyncSingle, iommuDmaUnmapPhys, iommuDmaUnmapSg } from '../iommu/dma-iommu.ts';
+import {
+  iommuDmaAllocCoherent,
+  iommuDmaAllocNoncoherent,
+  iommuDmaFreeCoherent,
+  iommuDmaFreeNoncoherent,
+  iommuDmaMapPhys,
+  iommuDmaMapSg,
+  iommuDmaSyncSg,
+  iommuDmaSyncSingle,
+  iommuDmaUnmapPhys,
+  iommuDmaUnmapSg,
+} from '../iommu/dma-iommu.ts';
 import { exactMapping, findMapping, trackMapping, untrackMapping } from './tracking.ts';
-import { foreignInternalAddress, ownDmaMapPhys, ownDmaMapSg, ownDmaOps, ownDmaSync, ownDmaSyncSg, ownDmaUnmap, ownDmaUnmapSg } from '../hw/device-dma-ops.ts';
-import { armIommuMapPhys, armIommuMapSg, armIommuMapping, armIommuSyncSg, armIommuSyncSingle, armIommuUnmapPhys, armIommuUnmapSg } from '../arch/arm-dma-iommu.ts';
+import { OWN_DMA_OPS, foreignInternalAddress } from '../hw/device-dma-ops.ts';
+import { ARM_IOMMU_DMA_OPS, armIommuMapping } from '../arch/arm-dma-iommu.ts';
 
 const FILE = 'kernel/dma/mapping.c';
-
-export const DIRS: readonly DmaDir[] = ['DMA_BIDIRECTIONAL', 'DMA_TO_DEVICE', 'DMA_FROM_DEVICE', 'DMA_NONE'];
 
 function why(fn: string, rule: string, file = FILE): Why {
   return { fn, file, rule };
@@ -52,17 +64,18 @@ export function checkDirection(m: Machine, dir: DmaDir, fn: string, o: StepOutco
   return false;
 }
 
-/** use_dma_iommu(dev): the device's default domain is an IOMMU DMA (or DMA_FQ) domain, not passthrough. */
-function usesIommu(m: Machine, dev: Device): boolean {
-  return devUsesDmaIommu(m, dev);
-}
-
-function track(m: Machine, r: MapRecord): void {
-  trackMapping(m, r);
-}
-
-function untrack(m: Machine, dev: string, addr: number): MapRecord | undefined {
-  return untrackMapping(m, dev, addr);
+/**
+ * The one choice of back end, as mapping.c makes it: use_dma_iommu(dev) →
+ * dma-iommu; else get_dma_ops(dev) — arm32's IOMMU ops when
+ * arch_setup_dma_ops() attached the device to an ARM DMA/IOMMU mapping, or
+ * the device's own ops (thread 001's proposal) — else dma_map_direct() →
+ * dma-direct (no IOMMU, or an identity domain).
+ */
+export function dmaBackEnd(m: Machine, dev: Device): DmaBackEnd {
+  if (devUsesDmaIommu(m, dev)) return 'iommu';
+  if (armIommuMapping(m, dev)) return ARM_IOMMU_DMA_OPS;
+  if (dev.cfg.dmaOps === 'own') return OWN_DMA_OPS;
+  return 'direct';
 }
 
 export { findMapping, foreignInternalAddress };
@@ -88,17 +101,25 @@ function sgDebug(m: Machine, sgt: SgTable): DebugSgEntry[] {
 const WHY_IOMMU = 'dma-iommu: the device gets an IOVA, which its IOMMU translates to the buffer (prot from the direction: TO_DEVICE read-only, FROM_DEVICE write, BIDIRECTIONAL both); the device owns the buffer until sync_for_cpu or unmap';
 const WHY_IOMMU_BOUNCED = 'dma-iommu: the device gets an IOVA that its IOMMU translates to a swiotlb bounce slot, not to the buffer: it reads and writes the copy; the device owns it until sync_for_cpu or unmap';
 
-const WHY_ARM_IOMMU = 'arm32 ARM_DMA_USE_IOMMU (arm_iommu_map_page in arch/arm/mm/dma-mapping.c, not dma-iommu): the arch cleans or invalidates the buffer, then hands out an IOVA from the mapping\'s own bitmap, mapped in the domain arch_setup_dma_ops() attached the device to';
+/** Why a single mapping got the address it got, by back end and whether it bounced. */
+function mapRule(be: DmaBackEnd, r: DmaMapped): string {
+  const bounced = r.bounced >= 0;
+  if (be === 'iommu') return bounced ? WHY_IOMMU_BOUNCED : WHY_IOMMU;
+  if (be !== 'direct') return be.mapRule;
+  return bounced ? `the device gets the bounce slot's address 0x${r.addr.toString(16)}, not the buffer's: it reads and writes the copy` : `dma-direct: the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap`;
+}
 
-const WHY_OWN_OPS = 'PROPOSAL, never merged (thread 001): the device\'s own dma_map_ops flushed the CPU cache and mapped the buffer in the device\'s internal MMU; the address returned means something only to this device';
+function backEndMap(m: Machine, dev: Device, be: DmaBackEnd, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): DmaMapped {
+  if (be === 'direct') return directMap(m, dev, phys, size, dir, attrs, o);
+  if (be === 'iommu') return iommuDmaMapPhys(m, dev, phys, size, dir, attrs, o);
+  return be.mapPhys(m, dev, phys, size, dir, attrs, o);
+}
 
-/** The streaming map path shared by dma_map_single and dma_map_page. */
+/** The streaming map path shared by dma_map_single and dma_map_page: back end, then debug_dma_map_phys, the record, the event. */
 function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): number {
-  const arm = armIommuMapping(m, dev);
-  const own = ownDmaOps(m, dev);
-  const iommu = arm !== null || own !== null || usesIommu(m, dev);
-  const bounce = { tlb: -1 };
-  const addr = own ? ownDmaMapPhys(m, dev, own, phys, size, dir, attrs.skipCpuSync, o) : arm ? armIommuMapPhys(m, dev, arm, phys, size, dir, attrs, o) : iommu ? iommuDmaMapPhys(m, dev, phys, size, dir, attrs, o, bounce) : directMap(m, dev, phys, size, dir, attrs, o);
+  const be = dmaBackEnd(m, dev);
+  const r = backEndMap(m, dev, be, phys, size, dir, attrs, o);
+  const addr = r.addr;
   if (addr === DMA_MAPPING_ERROR) {
     o.error = 'DMA_MAPPING_ERROR';
     o.resultKind = 'addr';
@@ -114,9 +135,7 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
     ),
     o,
   );
-  const tlbAddr = iommu ? bounce.tlb : addr !== phys ? addr : -1;
-  const bounced = tlbAddr >= 0;
-  track(m, { dev: dev.name, addr, size, dir, api, phys, tlbAddr, bufId: buf.id, owner: 'device', step: m.step, line: m.line });
+  trackMapping(m, { dev: dev.name, addr, size, dir, api, phys, tlbAddr: r.bounced, bufId: buf.id, owner: 'device', step: m.step, line: m.line });
   o.events.push({
     kind: 'dma_map',
     dev: dev.name,
@@ -125,21 +144,8 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
     phys,
     size,
     dir,
-    path: iommu ? 'iommu' : bounced ? 'swiotlb' : 'direct',
-    why: why(
-      api === 'single' ? 'dma_map_single_attrs' : 'dma_map_page_attrs',
-      own
-        ? WHY_OWN_OPS
-        : arm
-        ? WHY_ARM_IOMMU
-        : iommu
-        ? bounced
-          ? WHY_IOMMU_BOUNCED
-          : WHY_IOMMU
-        : bounced
-          ? `the device gets the bounce slot's address 0x${addr.toString(16)}, not the buffer's: it reads and writes the copy`
-          : `dma-direct: the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap`,
-    ),
+    path: be === 'direct' ? (r.bounced >= 0 ? 'swiotlb' : 'direct') : 'iommu',
+    why: why(api === 'single' ? 'dma_map_single_attrs' : 'dma_map_page_attrs', mapRule(be, r)),
   });
   o.result = addr;
   o.resultKind = 'addr';
@@ -207,27 +213,23 @@ export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOu
 export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): void {
   if (!checkDirection(m, dir, `dma_unmap_${api}_attrs`, o)) return;
   const rec = exactMapping(m, dev.name, addr);
-  const arm = armIommuMapping(m, dev);
-  const own = ownDmaOps(m, dev);
   if (rec || addr !== DMA_MAPPING_ERROR) {
-    if (own) ownDmaUnmap(m, dev, own, addr, size, dir, attrs.skipCpuSync, o);
-    else if (arm) armIommuUnmapPhys(m, dev, arm, addr, size, dir, attrs, o);
-    else if (usesIommu(m, dev)) iommuDmaUnmapPhys(m, dev, addr, size, dir, attrs, o);
-    else directUnmap(m, dev, addr, size, dir, attrs, o);
+    const be = dmaBackEnd(m, dev);
+    if (be === 'direct') directUnmap(m, dev, addr, size, dir, attrs, o);
+    else if (be === 'iommu') iommuDmaUnmapPhys(m, dev, addr, size, dir, attrs, o);
+    else be.unmapPhys(m, dev, addr, size, dir, attrs, o);
   }
   report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: api, dir }), o);
-  untrack(m, dev.name, addr);
+  untrackMapping(m, dev.name, addr);
   o.events.push({ kind: 'dma_unmap', dev: dev.name, api: `dma_unmap_${api}`, addr, size, dir, why: why(`dma_unmap_${api}_attrs`, 'the CPU owns the buffer again; the DMA address is no longer valid') });
 }
 
 export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
   const fn = forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
   if (!checkDirection(m, dir, fn, o)) return;
-  const arm = armIommuMapping(m, dev);
-  const own = ownDmaOps(m, dev);
-  if (own) ownDmaSync(m, dev, own, addr, size, dir, forCpu, o);
-  else if (arm) armIommuSyncSingle(m, dev, arm, addr, size, dir, forCpu, o);
-  else if (usesIommu(m, dev)) iommuDmaSyncSingle(m, dev, addr, size, dir, forCpu, o);
+  const be = dmaBackEnd(m, dev);
+  if (be === 'iommu') iommuDmaSyncSingle(m, dev, addr, size, dir, forCpu, o);
+  else if (be !== 'direct') be.syncSingle(m, dev, addr, size, dir, forCpu, o);
   else if (forCpu) directSyncForCpu(m, dev, addr, size, dir, o);
   else directSyncForDevice(m, dev, addr, size, dir, o);
   report(debugSync(m.debug, { dev: dev.name, devAddr: addr, size, dir, maxSegSize: dev.maxSegSize }, forCpu), o);
@@ -245,100 +247,38 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
   });
 }
 
-/** dma_map_sg(): dma-direct maps each entry on its own and never merges; on failure unmaps what it mapped and returns 0. */
+function backEndMapSg(m: Machine, dev: Device, be: DmaBackEnd, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): SgMapped {
+  if (be === 'direct') return directMapSg(m, dev, sgt, dir, attrs, o);
+  if (be === 'iommu') return iommuDmaMapSg(m, dev, sgt, dir, attrs, o);
+  return be.mapSg(m, dev, sgt, dir, attrs, o);
+}
+
+/**
+ * dma_map_sg(): the back end maps the list (dma-direct entry by entry, never
+ * merged; dma-iommu one IOVA range merged by __finalise_sg; arm32's ops in
+ * IOVA chunks), then debug_dma_map_sg. On failure dma_map_sg returns 0. The
+ * explorer records one mapping per input entry (at the entry's own DMA
+ * address), so ownership and byte views stay per buffer.
+ */
 export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
   if (!checkDirection(m, dir, 'dma_map_sg_attrs', o)) return;
-  if (ownDmaOps(m, dev) || armIommuMapping(m, dev)) return mapSgArm(m, dev, sgt, dir, attrs, o);
-  if (usesIommu(m, dev)) return mapSgIommu(m, dev, sgt, dir, attrs, o);
-  const done: number[] = [];
-  for (const e of sgt.entries) {
-    const addr = directMap(m, dev, e.phys, e.length, dir, attrs, o);
-    if (addr === DMA_MAPPING_ERROR) {
-      sgt.entries.forEach((x, i) => {
-        if (i < done.length) directUnmap(m, dev, done[i]!, x.length, dir, { ...attrs, skipCpuSync: true }, o);
-      });
-      o.result = 0;
-      o.resultKind = 'count';
-      o.error = null;
-      o.events.push({ kind: 'note', text: 'dma_map_sg failed', why: why('dma_direct_map_sg', 'an entry could not be mapped: the entries already mapped are unmapped (with DMA_ATTR_SKIP_CPU_SYNC) and dma_map_sg returns 0', 'kernel/dma/direct.c') });
-      return;
-    }
-    done.push(addr);
-    e.dmaAddress = addr;
-    e.dmaLength = e.length;
-  }
-  const n = sgt.entries.length;
-  sgt.nents = n;
-  sgt.mappedFor = dev.name;
-  sgt.dir = dir;
-  report(debugMapSg(m.debug, dev.name, sgDebug(m, sgt), n, n, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
-  for (const e of sgt.entries) {
-    track(m, { dev: dev.name, addr: e.dmaAddress, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: e.dmaAddress !== e.phys ? e.dmaAddress : -1, bufId: e.bufId, owner: 'device', step: m.step, line: m.line });
-  }
-  o.events.push({ kind: 'dma_map', dev: dev.name, api: 'dma_map_sg', addr: sgt.entries[0]?.dmaAddress ?? 0, phys: sgt.entries[0]?.phys ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, path: 'direct', why: why('dma_direct_map_sg', `dma-direct maps each of the ${n} entries on its own and never merges them, even when they are physically contiguous: ${n} DMA segments`, 'kernel/dma/direct.c') });
-  o.result = n;
+  const be = dmaBackEnd(m, dev);
+  const r = backEndMapSg(m, dev, be, sgt, dir, attrs, o);
   o.resultKind = 'count';
-}
-
-/**
- * dma_map_sg() through arm32's ARM_DMA_USE_IOMMU ops (__iommu_map_sg): entries
- * merged into IOVA chunks by arm32's own rule; 0 when a chunk finds no IOVA
- * space. Tracked per input entry, as for dma-iommu.
- */
-function mapSgArm(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
-  const arm = armIommuMapping(m, dev);
-  const own = ownDmaOps(m, dev);
-  const addrs: number[] = [];
-  const n = own ? ownDmaMapSg(m, dev, own, sgt, dir, attrs.skipCpuSync, addrs, o) : armIommuMapSg(m, dev, arm!, sgt, dir, attrs, addrs, o);
-  o.resultKind = 'count';
-  o.result = n;
-  if (!n) {
-    o.events.push({ kind: 'note', text: 'dma_map_sg failed', why: why('arm_iommu_map_sg', 'no IOVA space left in the mapping: the chunks already mapped are removed and dma_map_sg returns 0', 'arch/arm/mm/dma-mapping.c') });
-    return;
-  }
-  sgt.nents = n;
-  sgt.mappedFor = dev.name;
-  sgt.dir = dir;
-  m.iommu.sg[sgt.id] = { dev: dev.name, swiotlb: false, addrs, tlb: addrs.map(() => -1) };
-  report(debugMapSg(m.debug, dev.name, sgDebug(m, sgt), sgt.entries.length, n, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
-  sgt.entries.forEach((e, i) => {
-    track(m, { dev: dev.name, addr: addrs[i]!, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: -1, bufId: e.bufId, owner: 'device', step: m.step, line: m.line });
-  });
-  o.events.push({
-    kind: 'dma_map',
-    dev: dev.name,
-    api: 'dma_map_sg',
-    addr: sgt.entries[0]?.dmaAddress ?? 0,
-    phys: sgt.entries[0]?.phys ?? 0,
-    size: sgt.entries.reduce((s, e) => s + e.length, 0),
-    dir,
-    path: 'iommu',
-    why: own ? why('dma_map_sg_attrs', WHY_OWN_OPS) : why('arm_iommu_map_sg', `arm32's __iommu_map_sg: entries share one IOVA chunk until one starts inside a page, the chunk ends inside a page, or it would pass max_seg_size (${dev.maxSegSize}): ${sgt.entries.length} entries → ${n} DMA segment(s)`, 'arch/arm/mm/dma-mapping.c'),
-  });
-}
-
-/**
- * dma_map_sg() through dma-iommu: one IOVA range for the whole list, entries
- * merged into DMA segments by __finalise_sg (or, untrusted, each entry on its
- * own); a negative errno becomes 0. The explorer tracks one record per input
- * entry (at the entry's own IOVA), so ownership and byte views stay per buffer.
- */
-function mapSgIommu(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
-  const ret = iommuDmaMapSg(m, dev, sgt, dir, attrs, o);
-  o.resultKind = 'count';
-  if (ret <= 0) {
+  if (!r.ok) {
+    // dma_map_sg reports a failure by its count alone
     o.result = 0;
-    o.events.push({ kind: 'note', text: 'dma_map_sg failed', why: why('dma_map_sg_attrs', `iommu_dma_map_sg returned ${ret} (${ret === -12 ? '-ENOMEM: no IOVA space' : ret === -5 ? '-EIO: an entry could not be bounced' : '-EINVAL: iommu_map failed'}); the list is restored (__invalidate_sg) and dma_map_sg returns 0`) });
+    o.error = null;
+    o.events.push({ kind: 'note', text: 'dma_map_sg failed', why: r.why });
     return;
   }
-  const n = sgt.entries.length;
-  sgt.nents = ret;
+  sgt.nents = r.nents;
   sgt.mappedFor = dev.name;
   sgt.dir = dir;
-  report(debugMapSg(m.debug, dev.name, sgDebug(m, sgt), n, ret, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
-  const rec = m.iommu.sg[sgt.id]!;
+  report(debugMapSg(m.debug, dev.name, sgDebug(m, sgt), sgt.entries.length, r.nents, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
   sgt.entries.forEach((e, i) => {
-    track(m, { dev: dev.name, addr: rec.addrs[i]!, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: rec.tlb[i]!, bufId: e.bufId, owner: 'device', step: m.step, line: m.line });
+    const at = r.entries[i]!;
+    trackMapping(m, { dev: dev.name, addr: at.addr, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: at.bounced, bufId: e.bufId, owner: 'device', step: m.step, line: m.line });
   });
   o.events.push({
     kind: 'dma_map',
@@ -348,10 +288,10 @@ function mapSgIommu(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: A
     phys: sgt.entries[0]?.phys ?? 0,
     size: sgt.entries.reduce((s, e) => s + e.length, 0),
     dir,
-    path: 'iommu',
-    why: why('iommu_dma_map_sg', rec.swiotlb ? `each of the ${n} entries was mapped on its own: ${ret} DMA segments` : `the ${n} entries share one IOVA range and __finalise_sg merged them into ${ret} DMA segment(s)`, 'drivers/iommu/dma-iommu.c'),
+    path: be === 'direct' ? 'direct' : 'iommu',
+    why: r.why,
   });
-  o.result = ret;
+  o.result = r.nents;
 }
 
 /**
@@ -363,27 +303,17 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
   if (!checkDirection(m, dir, 'dma_unmap_sg_attrs', o)) return;
   const n = nents;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
-  const arm = armIommuMapping(m, dev);
-  const own = ownDmaOps(m, dev);
-  if (own || arm || usesIommu(m, dev)) {
+  const be = dmaBackEnd(m, dev);
+  if (be === 'direct') {
+    directUnmapSg(m, dev, sgt, n, mapped, dir, attrs, o);
+    for (let i = 0; i < Math.min(mapped, n); i++) untrackMapping(m, dev.name, sgt.entries[i]!.dmaAddress);
+  } else {
     const rec = m.iommu.sg[sgt.id];
     if (mapped && rec) {
-      for (const a of rec.addrs) untrack(m, dev.name, a);
-      if (own) {
-        ownDmaUnmapSg(m, dev, own, sgt, rec.addrs, dir, attrs.skipCpuSync, o);
-        delete m.iommu.sg[sgt.id];
-      } else if (arm) {
-        armIommuUnmapSg(m, dev, arm, sgt, dir, attrs, o);
-        delete m.iommu.sg[sgt.id];
-      } else iommuDmaUnmapSg(m, dev, sgt, dir, attrs, o);
+      for (const a of rec.addrs) untrackMapping(m, dev.name, a);
+      if (be === 'iommu') iommuDmaUnmapSg(m, dev, sgt, dir, attrs, o);
+      else be.unmapSg(m, dev, sgt, dir, attrs, o);
     }
-  } else {
-    for (let i = 0; i < Math.min(mapped, n); i++) {
-      const e = sgt.entries[i]!;
-      directUnmap(m, dev, e.dmaAddress, e.dmaLength, dir, attrs, o);
-      untrack(m, dev.name, e.dmaAddress);
-    }
-    if (n < mapped) o.observations.push(`dma_unmap_sg was given nents=${n} but ${mapped} entries were mapped: dma-direct unmaps only the first ${n}; the rest stay mapped (and leak)`);
   }
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: dma_unmap_sg has nothing to undo`);
   report(debugUnmapSg(m.debug, dev.name, sgDebug(m, sgt), n, dir), o);
@@ -397,24 +327,24 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
   if (!checkDirection(m, dir, fn, o)) return;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: its entries carry no DMA addresses to sync`);
-  const arm = armIommuMapping(m, dev);
-  const own = ownDmaOps(m, dev);
-  const rec = mapped && (own || arm || usesIommu(m, dev)) ? m.iommu.sg[sgt.id] : undefined;
-  if (rec) {
-    if (own) ownDmaSyncSg(m, dev, sgt, dir, forCpu, o);
-    else if (arm) armIommuSyncSg(m, dev, sgt, dir, forCpu, o);
-    else iommuDmaSyncSg(m, dev, sgt, dir, forCpu, o);
+  const be = dmaBackEnd(m, dev);
+  const owner = forCpu ? 'cpu' : 'device';
+  const rec = mapped && be !== 'direct' ? m.iommu.sg[sgt.id] : undefined;
+  if (rec && be !== 'direct') {
+    if (be === 'iommu') iommuDmaSyncSg(m, dev, sgt, dir, forCpu, o);
+    else be.syncSg(m, dev, sgt, dir, forCpu, o);
     for (const a of rec.addrs) {
       const r = exactMapping(m, dev.name, a);
-      if (r) r.owner = forCpu ? 'cpu' : 'device';
+      if (r) r.owner = owner;
     }
-  }
-  for (let i = 0; i < (rec ? 0 : mapped); i++) {
-    const e = sgt.entries[i]!;
-    if (forCpu) directSyncForCpu(m, dev, e.dmaAddress, e.dmaLength, dir, o);
-    else directSyncForDevice(m, dev, e.dmaAddress, e.dmaLength, dir, o);
-    const r = findMapping(m, dev.name, e.dmaAddress, e.dmaLength);
-    if (r) r.owner = forCpu ? 'cpu' : 'device';
+  } else {
+    // dma-direct: each mapped entry holds its own DMA address
+    directSyncSg(m, dev, sgt, mapped, dir, forCpu, o);
+    for (let i = 0; i < mapped; i++) {
+      const e = sgt.entries[i]!;
+      const r = findMapping(m, dev.name, e.dmaAddress, e.dmaLength);
+      if (r) r.owner = owner;
+    }
   }
   report(debugSyncSg(m.debug, dev.name, sgDebug(m, sgt), nents, dir, forCpu), o);
   o.events.push({ kind: 'dma_sync', dev: dev.name, api: fn, addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, forCpu, why: why(fn, 'each mapped entry is synced like a single mapping') });
@@ -422,7 +352,7 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
 
 export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {
   o.resultKind = 'status';
-  if (!usesIommu(m, dev) && !armIommuMapping(m, dev) && !ownDmaOps(m, dev) && !directSupported(m, bits)) {
+  if (dmaBackEnd(m, dev) === 'direct' && !directSupported(m, bits)) {
     o.result = -5;
     o.error = 'EIO';
     o.events.push({ kind: 'note', text: 'mask not supported', why: why('dma_direct_supported', `a ${bits}-bit mask does not cover ZONE_DMA (${archOps(m.arch).zoneDmaBits(m.kernel)} bits on ${m.arch} ${m.config.kernel}) nor all of RAM: dma_supported() is false, -EIO`, 'kernel/dma/direct.c') });
@@ -438,7 +368,7 @@ export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: b
  * dma_direct_supported(): masks of 32 bits or more always; a smaller one must
  * reach min(the last page of RAM, ZONE_DMA) — ZONE_DMA by architecture and
  * version (ArchOps.zoneDmaBits: 16 MiB on x86, 1 GiB or 4 GiB on arm64).
- * Behind a DMA IOMMU domain dma_supported() is always true.
+ * Behind a DMA IOMMU domain, or dma_map_ops, dma_supported() is true here.
  */
 function directSupported(m: Machine, bits: number): boolean {
   if (bits >= 32) return true;
@@ -451,6 +381,84 @@ export function releaseDriver(m: Machine, dev: Device, o: StepOutcome): void {
   report(debugReleaseDriver(m.debug, dev.name), o);
   dev.driverBound = false;
   o.events.push({ kind: 'note', text: 'driver unbound', why: why('dma_debug_device_change', 'BUS_NOTIFY_UNBOUND_DRIVER: dma-debug counts this device\'s entries still live', 'kernel/dma/debug.c') });
+}
+
+// ---------------------------------------------------------------------------
+// coherent and non-coherent allocations
+
+/** The physical page behind a CPU address given to a free, as debug_dma_free_coherent / _free_pages find it (virt_to_paddr or vmalloc_to_page). */
+function cpuPaddr(cpu: Buffer | null): number | undefined {
+  if (!cpu) return undefined;
+  return cpu.phys >= 0 ? cpu.phys : cpu.pages[0];
+}
+
+/** The dma-debug hook and the explorer's record of an allocation (debug_dma_alloc_coherent / debug_dma_alloc_pages). */
+function allocated(m: Machine, dev: Device, a: DmaAllocated, size: number, api: 'coherent' | 'noncoherent', dir: DmaDir, o: StepOutcome): Buffer {
+  report(debugMap(m.debug, { dev: dev.name, devAddr: a.addr, size, type: api, dir, paddr: a.paddr, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: a.buf.va, mapErr: 'n/a', step: m.step }, true), o);
+  trackMapping(m, { dev: dev.name, addr: a.addr, size: a.len, dir, api, phys: a.paddr, tlbAddr: -1, bufId: a.buf.id, owner: api === 'coherent' ? 'device' : 'cpu', step: m.step, line: m.line });
+  o.result = a.addr;
+  o.resultKind = 'addr';
+  return a.buf;
+}
+
+/**
+ * `cpu, h = dma_alloc_attrs(dev, size, gfp, attrs)`: the back end allocates
+ * (dma-direct — dma_direct_alloc, or dma_direct_alloc_no_mapping for
+ * DMA_ATTR_NO_KERNEL_MAPPING — dma-iommu, or the device's ops' alloc), then
+ * debug_dma_alloc_coherent. A device's own ops, which have no alloc, take
+ * the system path (Simplified in hw/device-dma-ops.ts), and so does
+ * NO_KERNEL_MAPPING on arm32's ops (their own NO_KERNEL_MAPPING path is not
+ * modelled). Behind dma-iommu NO_KERNEL_MAPPING still allocates as
+ * iommu_dma_alloc does and only marks the result unmapped.
+ */
+export function dmaAllocAttrs(m: Machine, dev: Device, name: string, size: number, gfp: readonly string[], attrs: readonly string[], o: StepOutcome): Buffer | null {
+  const noMapping = attrs.includes('DMA_ATTR_NO_KERNEL_MAPPING');
+  const be = dmaBackEnd(m, dev);
+  let a: DmaAllocated | null;
+  if (be === 'iommu') a = iommuDmaAllocCoherent(m, dev, name, size, o, gfp);
+  else if (noMapping) a = directAllocNoMapping(m, dev, name, size, gfp, o);
+  else if (be !== 'direct' && be.alloc) a = be.alloc(m, dev, name, size, o);
+  else a = directAllocCoherent(m, dev, name, size, o, gfp);
+  if (!a) return null;
+  const b = allocated(m, dev, a, size, 'coherent', 'DMA_BIDIRECTIONAL', o);
+  if (noMapping && be === 'iommu') {
+    b.noKernelMapping = true;
+    o.events.push({ kind: 'note', text: 'no kernel mapping', why: why('iommu_dma_alloc', 'DMA_ATTR_NO_KERNEL_MAPPING: the CPU gets no usable mapping; the returned pointer is a cookie for dma_free_attrs and dma_mmap_attrs', 'drivers/iommu/dma-iommu.c') });
+  }
+  if (!noMapping && b.uncached && attrs.includes('DMA_ATTR_WRITE_COMBINE')) {
+    b.memType = 'wc';
+    o.events.push({ kind: 'note', text: 'write-combining alias', why: why('dma_pgprot', 'DMA_ATTR_WRITE_COMBINE on a non-coherent device: the CPU alias is pgprot_writecombine instead of pgprot_dmacoherent (modelled as uncached)') });
+  }
+  return b;
+}
+
+/** dma_alloc_coherent() = dma_alloc_attrs(…, 0). */
+export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
+  return dmaAllocAttrs(m, dev, name, size, gfp, [], o);
+}
+
+/** dma_free_coherent() → dma_free_attrs(): debug_dma_free_coherent first, then the back end. */
+export function dmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
+  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: cpu?.va ?? 0, cpuPaddr: cpuPaddr(cpu) }), o);
+  untrackMapping(m, dev.name, addr);
+  const be = dmaBackEnd(m, dev);
+  if (be === 'iommu') iommuDmaFreeCoherent(m, dev, size, cpu, addr, o);
+  else if (be !== 'direct' && be.free) be.free(m, dev, size, cpu, addr, o);
+  else directFreeCoherent(m, cpu, o);
+}
+
+/** dma_alloc_noncoherent() → dma_alloc_pages(): dma-direct or dma-iommu (a device's dma_map_ops take the system path), then debug_dma_alloc_pages; the CPU owns the buffer. */
+export function dmaAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, dir: DmaDir, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
+  const a = dmaBackEnd(m, dev) === 'iommu' ? iommuDmaAllocNoncoherent(m, dev, name, size, dir, o, gfp) : directAllocNoncoherent(m, dev, name, size, o, gfp);
+  return a ? allocated(m, dev, a, size, 'noncoherent', dir, o) : null;
+}
+
+/** dma_free_noncoherent() → dma_free_pages(): debug_dma_free_pages first, then the back end. */
+export function dmaFreeNoncoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, dir: DmaDir, o: StepOutcome): void {
+  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'noncoherent', dir, cpuAddr: cpu?.va ?? 0, cpuPaddr: cpuPaddr(cpu) }), o);
+  untrackMapping(m, dev.name, addr);
+  if (dmaBackEnd(m, dev) === 'iommu') iommuDmaFreeNoncoherent(m, dev, size, cpu, addr, dir, o);
+  else directFreeNoncoherent(m, size, cpu, addr, o);
 }
 
 export { DMA_MAPPING_ERROR };

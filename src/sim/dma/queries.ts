@@ -28,6 +28,15 @@
  *   dev->dma_skip_sync, which would make a coherent device behind dma-iommu
  *   answer false — but with CONFIG_DMA_API_DEBUG, which the explorer always
  *   has, dma_dev_need_sync() is always true, so the answer does not change.
+ * - A device whose DMA API is a `struct dma_map_ops` (arm32's
+ *   ARM_DMA_USE_IOMMU ops, a device's own ops) gets what mapping.c answers
+ *   for ops that have no get_required_mask / max_mapping_size /
+ *   opt_mapping_size: DMA_BIT_MASK(32), SIZE_MAX, SIZE_MAX; not addressing
+ *   limited unless its mask is below 32 bits (`unlikely(ops)` in
+ *   __dma_addressing_limited); dma_need_sync true (__dma_need_sync answers
+ *   true for anything not dma-direct). Simplified: before 5.19 arm32 gave a
+ *   coherent device iommu_coherent_ops with no sync callbacks, for which
+ *   dma_need_sync was false.
  * - dma_streaming_is_coherent: a proposal from thread 002 (Thomas
  *   Hellström, January 2019) that was never merged; answered as it would
  *   have answered, with an event saying so.
@@ -44,8 +53,9 @@ import { argDev, argHandle } from '../args.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, type Device, type Machine } from '../machine.ts';
 import { DMA_API_GATES, DMA_IOMMU_GATES, type Gate } from '../kernel-versions.ts';
-import { devIsUntrusted, devUsesDmaIommu } from '../iommu/iommu.ts';
+import { devIsUntrusted } from '../iommu/iommu.ts';
 import { IO_TLB_SEGSIZE, IO_TLB_SIZE, isSwiotlbBuffer } from './swiotlb.ts';
+import { dmaBackEnd } from './mapping.ts';
 
 const FILE = 'kernel/dma/mapping.c';
 /** SIZE_MAX (2^64 − 1) as the nearest double: "no limit". */
@@ -72,9 +82,15 @@ function sizeText(n: number): string {
   return n === SIZE_MAX ? 'SIZE_MAX (no limit)' : `${n} bytes`;
 }
 
+/** Which back end answers: dma-direct, dma-iommu, or the device's dma_map_ops. */
+function backEnd(m: Machine, dev: Device): 'direct' | 'iommu' | 'ops' {
+  const be = dmaBackEnd(m, dev);
+  return be === 'direct' || be === 'iommu' ? be : 'ops';
+}
+
 /** dma_get_required_mask(dev). */
 export function requiredMask(m: Machine, dev: Device): number {
-  if (devUsesDmaIommu(m, dev)) return dmaBitMask(32);
+  if (backEnd(m, dev) !== 'direct') return dmaBitMask(32);
   const maxDma = m.config.ram - PAGE_SIZE;
   const fls = Math.floor(Math.log2(maxDma)) + 1;
   return 2 ** (fls - 1) * 2 - 1;
@@ -85,9 +101,11 @@ export function addressingLimited(m: Machine, dev: Device): boolean {
   return dmaLimit(dev) < requiredMask(m, dev);
 }
 
+/** Every streaming mapping of the device bounces: forced on dma-direct, an untrusted device behind dma-iommu; never through dma_map_ops. */
 function forcedBounce(m: Machine, dev: Device): boolean {
-  if (devUsesDmaIommu(m, dev)) return devIsUntrusted(dev) && m.kernel >= DMA_IOMMU_GATES.untrustedBounce.code && m.swiotlb !== null;
-  return dev.cfg.swiotlb === 'force';
+  const be = backEnd(m, dev);
+  if (be === 'iommu') return devIsUntrusted(dev) && m.kernel >= DMA_IOMMU_GATES.untrustedBounce.code && m.swiotlb !== null;
+  return be === 'direct' && dev.cfg.swiotlb === 'force';
 }
 
 /**
@@ -95,7 +113,10 @@ function forcedBounce(m: Machine, dev: Device): boolean {
  * or the IOMMU ops' max_mapping_size, SIZE_MAX when they have none.
  */
 export function maxMappingSize(m: Machine, dev: Device): number {
-  if (devUsesDmaIommu(m, dev)) {
+  const be = backEnd(m, dev);
+  // dma_map_ops back ends (arm32's IOMMU glue, a device's own ops) have no max_mapping_size
+  if (be === 'ops') return SIZE_MAX;
+  if (be === 'iommu') {
     // iommu_dma_max_mapping_size() exists from 6.9 and checks only dev_is_untrusted() ("Drop redundant
     // is_swiotlb_active(dev) check"); before, iommu_dma_ops had no max_mapping_size at all
     if (m.kernel < DMA_IOMMU_GATES.untrustedMaxMapping.code) return SIZE_MAX;
@@ -110,7 +131,7 @@ export function maxMappingSize(m: Machine, dev: Device): number {
 /** Why dma_max_mapping_size answered `n` for this device on this kernel. */
 function maxMappingRule(m: Machine, dev: Device, n: number): string {
   const limit = `so one mapping is at most swiotlb_max_mapping_size(): ${IO_TLB_SEGSIZE} slots of ${IO_TLB_SIZE} bytes = ${SWIOTLB_MAX_MAPPING} bytes`;
-  if (devUsesDmaIommu(m, dev)) {
+  if (backEnd(m, dev) === 'iommu') {
     const g = DMA_IOMMU_GATES.untrustedMaxMapping;
     if (m.kernel < g.code) {
       return `iommu_dma_ops has no max_mapping_size before ${g.from} (${g.commit}), so the answer is SIZE_MAX${devIsUntrusted(dev) && forcedBounce(m, dev) ? ` — although this untrusted device's mappings bounce through swiotlb and fail above ${SWIOTLB_MAX_MAPPING} bytes` : ''}`;
@@ -130,16 +151,20 @@ function maxMappingRule(m: Machine, dev: Device, n: number): string {
  */
 export function streamingIsCoherent(m: Machine, dev: Device): boolean {
   if (!dev.coherent || forcedBounce(m, dev)) return false;
-  return devUsesDmaIommu(m, dev) || !m.swiotlb || !addressingLimited(m, dev);
+  return backEnd(m, dev) !== 'direct' || !m.swiotlb || !addressingLimited(m, dev);
 }
 
 const why = (fn: string, rule: string, file = FILE): Why => ({ fn, file, rule });
+
+/** The dma_map_ops the answer came from, in words. */
+const OPS_WORDS = "the device's dma_map_ops (not dma-direct, not dma-iommu)";
 
 const QUERIES: OpTable = {
   dma_get_required_mask: (m, c, o) => {
     const dev = argDev(m, c.args[0]);
     const mask = requiredMask(m, dev);
-    answer(o, mask, 'addr', `required mask 0x${mask.toString(16)}`, why('dma_get_required_mask', devUsesDmaIommu(m, dev) ? 'behind dma-iommu the answer is DMA_BIT_MASK(32): the IOMMU can place IOVAs below 4 GiB, whatever the RAM' : `dma_direct_get_required_mask: the smallest all-ones mask that reaches the last page of RAM (0x${(m.config.ram - PAGE_SIZE).toString(16)})`));
+    const be = backEnd(m, dev);
+    answer(o, mask, 'addr', `required mask 0x${mask.toString(16)}`, why('dma_get_required_mask', be === 'iommu' ? 'behind dma-iommu the answer is DMA_BIT_MASK(32): the IOMMU can place IOVAs below 4 GiB, whatever the RAM' : be === 'ops' ? `${OPS_WORDS} have no get_required_mask: DMA_BIT_MASK(32), the mask every ops implementation must support` : `dma_direct_get_required_mask: the smallest all-ones mask that reaches the last page of RAM (0x${(m.config.ram - PAGE_SIZE).toString(16)})`));
   },
   dma_addressing_limited: (m, c, o) => {
     const dev = argDev(m, c.args[0]);
@@ -157,14 +182,16 @@ const QUERIES: OpTable = {
     const dev = argDev(m, c.args[0]);
     if (!available(m, 'dma_max_mapping_size', DMA_API_GATES.maxMappingSize, o)) return;
     const n = maxMappingSize(m, dev);
-    answer(o, n, 'count', sizeText(n), why(devUsesDmaIommu(m, dev) ? 'iommu_dma_max_mapping_size' : 'dma_direct_max_mapping_size', maxMappingRule(m, dev, n), devUsesDmaIommu(m, dev) ? 'drivers/iommu/dma-iommu.c' : 'kernel/dma/direct.c'));
+    const be = backEnd(m, dev);
+    const rule = maxMappingRule(m, dev, n);
+    answer(o, n, 'count', sizeText(n), be === 'iommu' ? why('iommu_dma_max_mapping_size', rule, 'drivers/iommu/dma-iommu.c') : be === 'ops' ? why('dma_max_mapping_size', `${OPS_WORDS} have no max_mapping_size: SIZE_MAX`) : why('dma_direct_max_mapping_size', rule, 'kernel/dma/direct.c'));
   },
   dma_opt_mapping_size: (m, c, o) => {
     const dev = argDev(m, c.args[0]);
     if (!available(m, 'dma_opt_mapping_size', DMA_API_GATES.optMappingSize, o)) return;
-    const iommu = devUsesDmaIommu(m, dev);
-    const n = Math.min(iommu ? IOVA_RCACHE_RANGE : SIZE_MAX, maxMappingSize(m, dev));
-    answer(o, n, 'count', sizeText(n), why('dma_opt_mapping_size', iommu ? `behind dma-iommu: iova_rcache_range() = ${IOVA_RCACHE_RANGE} bytes, the largest IOVA the per-CPU caches recycle; larger mappings search the IOVA tree every time` : 'no IOMMU: nothing makes smaller mappings faster, so the answer is dma_max_mapping_size()'));
+    const be = backEnd(m, dev);
+    const n = Math.min(be === 'iommu' ? IOVA_RCACHE_RANGE : SIZE_MAX, maxMappingSize(m, dev));
+    answer(o, n, 'count', sizeText(n), why('dma_opt_mapping_size', be === 'iommu' ? `behind dma-iommu: iova_rcache_range() = ${IOVA_RCACHE_RANGE} bytes, the largest IOVA the per-CPU caches recycle; larger mappings search the IOVA tree every time` : be === 'ops' ? `${OPS_WORDS} have no opt_mapping_size: the answer is dma_max_mapping_size()` : 'no IOMMU: nothing makes smaller mappings faster, so the answer is dma_max_mapping_size()'));
   },
   dma_need_sync: (m, c, o) => {
     const dev = argDev(m, c.args[0]);
@@ -172,9 +199,13 @@ const QUERIES: OpTable = {
     if (!available(m, 'dma_need_sync', DMA_API_GATES.needSync, o)) return;
     let need: boolean;
     let rule: string;
-    if (devUsesDmaIommu(m, dev)) {
+    const be = backEnd(m, dev);
+    if (be === 'iommu') {
       need = true;
       rule = 'behind dma-iommu __dma_need_sync answers true: its sync callbacks do cache maintenance for a non-coherent device and bounce copies for an untrusted one (with CONFIG_DMA_API_DEBUG, as here, dma_dev_need_sync never skips the question)';
+    } else if (be === 'ops') {
+      need = true;
+      rule = `through ${OPS_WORDS} __dma_need_sync answers true: only dma-direct is asked about the address`;
     } else if (!dev.coherent) {
       need = true;
       rule = 'dma_direct_need_sync: the device is not coherent, so every sync does cache maintenance';

@@ -43,7 +43,8 @@ import type { MaintPlan } from '../arch/arch.ts';
 import type { GpuVm } from './gpu-mmu.ts';
 import { PAGE_SIZE } from './memory.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
-import { syncForCpuArch, syncForDeviceArch, DMA_MAPPING_ERROR } from '../dma/direct.ts';
+import { syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
+import { DMA_MAPPING_ERROR, type DmaMapOps } from '../dma/map-ops.ts';
 import { IOMMU_READ, IOMMU_WRITE, createIoPgtable, ptIovaToPhys, ptMap, ptUnmap } from '../iommu/io-pgtable.ts';
 
 /** The label every event of these ops carries. */
@@ -207,6 +208,34 @@ export function ownDmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir,
     else toDevice(m, dev, e.phys, e.length, dir, o);
   }
 }
+
+// ---------------------------------------------------------------------------
+// the ops as the front door calls them
+
+/** The device's own ops (created at first use). */
+function own(m: Machine, dev: Device): OwnDmaOps {
+  return ownDmaOps(m, dev)!;
+}
+
+/** The proposal's per-device `struct dma_map_ops`; no alloc/free (Simplified, above). */
+export const OWN_DMA_OPS: DmaMapOps = {
+  mapRule: "PROPOSAL, never merged (thread 001): the device's own dma_map_ops flushed the CPU cache and mapped the buffer in the device's internal MMU; the address returned means something only to this device",
+  mapPhys: (m, dev, phys, size, dir, attrs, o) => ({ addr: ownDmaMapPhys(m, dev, own(m, dev), phys, size, dir, attrs.skipCpuSync, o), bounced: -1 }),
+  unmapPhys: (m, dev, addr, size, dir, attrs, o) => ownDmaUnmap(m, dev, own(m, dev), addr, size, dir, attrs.skipCpuSync, o),
+  syncSingle: (m, dev, addr, size, dir, forCpu, o) => ownDmaSync(m, dev, own(m, dev), addr, size, dir, forCpu, o),
+  mapSg(m, dev, sgt, dir, attrs, o) {
+    const addrs: number[] = [];
+    const n = ownDmaMapSg(m, dev, own(m, dev), sgt, dir, attrs.skipCpuSync, addrs, o);
+    if (!n) return { ok: false, why: why('own_dma_map_sg', `no room left in ${dev.name}'s own address space: dma_map_sg returns 0`) };
+    m.iommu.sg[sgt.id] = { dev: dev.name, swiotlb: false, addrs, tlb: addrs.map(() => -1) };
+    return { ok: true, nents: n, entries: addrs.map((addr) => ({ addr, bounced: -1 })), why: { fn: 'dma_map_sg_attrs', file: 'kernel/dma/mapping.c', rule: OWN_DMA_OPS.mapRule } };
+  },
+  unmapSg(m, dev, sgt, dir, attrs, o) {
+    ownDmaUnmapSg(m, dev, own(m, dev), sgt, m.iommu.sg[sgt.id]?.addrs ?? [], dir, attrs.skipCpuSync, o);
+    delete m.iommu.sg[sgt.id];
+  },
+  syncSg: ownDmaSyncSg,
+};
 
 // ---------------------------------------------------------------------------
 // the device side

@@ -80,16 +80,16 @@ import { dmaBitMask, dmaLimit, LINEAR_BASE, type Buffer, type Device, type Machi
 import { cpuMemset, getOrder } from '../mm/buffers.ts';
 import { dmaAllocContiguous, dmaDirectFreeBuffer, dmaFreeContiguous } from '../dma/contiguous-ops.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
-import { debugMap, debugUnmap, type DmaDir, type Finding } from '../dma/debug.ts';
-import { DMA_MAPPING_ERROR, kmallocNeedsBounce, syncForCpuArch, syncForDeviceArch, type Attrs } from '../dma/direct.ts';
+import type { DmaDir } from '../dma/debug.ts';
+import { kmallocNeedsBounce, syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
+import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaMapped, type SgMapped } from '../dma/map-ops.ts';
 import { isSwiotlbBuffer, nrSlots, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from '../dma/swiotlb.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE, protString } from './io-pgtable.ts';
 import { allocIova, freeIovaFast, limitPfnForAddr, limitPfnForBits } from './iova.ts';
 import { fqQueue } from './flush-queue.ts';
-import { trackMapping, untrackMapping } from '../dma/tracking.ts';
-import { handOutNoncoherent } from '../dma/coherent.ts';
+import { zeroNoncoherent } from '../dma/coherent.ts';
 import { DMA_IOMMU_GATES as G } from '../kernel-versions.ts';
 import { APERTURE_END, applyFq, devIsUntrusted, dmaDomain, iommuIotlbSync, iommuIovaToPhys, iommuMap, iommuUnmapFast, type IommuDomain } from './iommu.ts';
 
@@ -106,13 +106,6 @@ function hex(n: number): string {
 
 function alignUp(x: number, a: number): number {
   return Math.ceil(x / a) * a;
-}
-
-function report(findings: Finding[], o: StepOutcome): void {
-  for (const f of findings) {
-    o.warnings.push(f.message);
-    o.events.push({ kind: 'finding', rule: f.rule, message: f.message, why: f.why });
-  }
 }
 
 /** dma_info_to_prot(dir, coherent, attrs). */
@@ -314,15 +307,14 @@ function zeroPadding(m: Machine, dev: Device, g: number, tlb: number, size: numb
 
 /**
  * iommu_dma_map_phys(dev, phys, size, dir, attrs): the DMA address (IOVA +
- * offset) or DMA_MAPPING_ERROR. `out.tlb` receives the bounce slot (-1 if
+ * offset) or DMA_MAPPING_ERROR, and the bounce slot the IOVA leads to (-1 if
  * the buffer was mapped in place).
  */
-export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome, out?: { tlb: number }): number {
+export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): DmaMapped {
   const dom = dmaDomain(m, dev);
   const coherent = dev.coherent;
   const prot = dmaInfoToProt(dir, coherent);
   let tlb = -1;
-  if (out) out.tlb = -1;
   if (dev.cfg.swiotlb === 'force') {
     o.events.push({ kind: 'note', text: 'swiotlb=force ignored', why: why('dev_use_swiotlb', 'dma-iommu does not look at is_swiotlb_force_bounce(): only untrusted devices and unsafe kmalloc buffers bounce behind an IOMMU') });
   }
@@ -345,7 +337,7 @@ export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: num
       ),
     });
     tlb = mapSwiotlb(m, dev, dom, phys, size, dir, attrs, o);
-    if (tlb < 0) return DMA_MAPPING_ERROR;
+    if (tlb < 0) return { addr: DMA_MAPPING_ERROR, bounced: -1 };
     phys = tlb;
   }
   if (!coherent && !attrs.skipCpuSync) syncForDeviceArch(m, phys, size, dir, o);
@@ -354,8 +346,7 @@ export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: num
     tblUnmapSingle(m, dev, tlb, size, dir, attrs.skipCpuSync, o);
     tlb = -1;
   }
-  if (out) out.tlb = tlb;
-  return addr;
+  return { addr, bounced: tlb };
 }
 
 /** iommu_dma_unmap_phys(dev, dma_handle, size, dir, attrs). */
@@ -458,11 +449,10 @@ function syncSgArch(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: 
 function mapSgSwiotlb(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
   const addrs: number[] = [];
   const tlbs: number[] = [];
-  const out = { tlb: -1 };
   o.events.push({ kind: 'note', text: 'each entry mapped on its own', why: why('iommu_dma_map_sg', `${devIsUntrusted(dev) ? `${dev.name} is untrusted` : 'an entry\'s kmalloc length is not DMA-safe'} (dev_use_sg_swiotlb): iommu_dma_map_sg_swiotlb maps every entry separately, bouncing the unaligned ones, and never merges`) });
   for (let i = 0; i < sgt.entries.length; i++) {
     const e = sgt.entries[i]!;
-    const a = iommuDmaMapPhys(m, dev, e.phys, e.length, dir, attrs, o, out);
+    const { addr: a, bounced } = iommuDmaMapPhys(m, dev, e.phys, e.length, dir, attrs, o);
     if (a === DMA_MAPPING_ERROR) {
       for (let j = 0; j < i; j++) iommuDmaUnmapPhys(m, dev, addrs[j]!, sgt.entries[j]!.length, dir, { ...attrs, skipCpuSync: true }, o);
       invalidateSg(sgt);
@@ -471,7 +461,7 @@ function mapSgSwiotlb(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs:
     e.dmaAddress = a;
     e.dmaLength = e.length;
     addrs.push(a);
-    tlbs.push(out.tlb);
+    tlbs.push(bounced);
   }
   m.iommu.sg[sgt.id] = { dev: dev.name, swiotlb: true, addrs, tlb: tlbs };
   return sgt.entries.length;
@@ -508,12 +498,31 @@ function mapSgRuns(dom: IommuDomain, iova: number, starts: number[], lens: numbe
 }
 
 /**
- * iommu_dma_map_sg(dev, sg, nents, dir, attrs): the DMA segment count, or a
- * negative errno (dma_map_sg turns it into 0). The entries' dmaAddress /
- * dmaLength hold the segments; m.iommu.sg[sgt.id] records where each input
- * entry went.
+ * iommu_dma_map_sg() as the front door sees it: one IOVA range for the whole
+ * list, entries merged into DMA segments by __finalise_sg (or, untrusted,
+ * each entry on its own); a negative errno fails the call (dma_map_sg
+ * returns 0). m.iommu.sg[sgt.id] records where each input entry went.
  */
-export function iommuDmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
+export function iommuDmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): SgMapped {
+  const ret = mapSg(m, dev, sgt, dir, attrs, o);
+  if (ret <= 0) {
+    return { ok: false, why: why('dma_map_sg_attrs', `iommu_dma_map_sg returned ${ret} (${ret === -12 ? '-ENOMEM: no IOVA space' : ret === -5 ? '-EIO: an entry could not be bounced' : '-EINVAL: iommu_map failed'}); the list is restored (__invalidate_sg) and dma_map_sg returns 0`, 'kernel/dma/mapping.c') };
+  }
+  const n = sgt.entries.length;
+  const rec = m.iommu.sg[sgt.id]!;
+  return {
+    ok: true,
+    nents: ret,
+    entries: rec.addrs.map((addr, i) => ({ addr, bounced: rec.tlb[i]! })),
+    why: why('iommu_dma_map_sg', rec.swiotlb ? `each of the ${n} entries was mapped on its own: ${ret} DMA segments` : `the ${n} entries share one IOVA range and __finalise_sg merged them into ${ret} DMA segment(s)`),
+  };
+}
+
+/**
+ * iommu_dma_map_sg(dev, sg, nents, dir, attrs): the DMA segment count, or a
+ * negative errno. The entries' dmaAddress / dmaLength hold the segments.
+ */
+function mapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
   if (devUseSgSwiotlb(m, dev, sgt, dir)) return mapSgSwiotlb(m, dev, sgt, dir, attrs, o);
   const dom = dmaDomain(m, dev);
   const g = dom.granule;
@@ -633,20 +642,13 @@ function allowsBlocking(gfp: readonly string[]): boolean {
   return !gfp.includes('GFP_ATOMIC') && !gfp.includes('GFP_NOWAIT');
 }
 
-export function debugAndTrackCoherent(m: Machine, dev: Device, b: Buffer, iova: number, size: number, paddr: number, allocSize: number, o: StepOutcome): void {
-  report(debugMap(m.debug, { dev: dev.name, devAddr: iova, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', paddr, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: b.va, mapErr: 'n/a', step: m.step }, true), o);
-  trackMapping(m, { dev: dev.name, addr: iova, size: allocSize, dir: 'DMA_BIDIRECTIONAL', api: 'coherent', phys: paddr, tlbAddr: -1, bufId: b.id, owner: 'device', step: m.step, line: m.line });
-  o.result = iova;
-  o.resultKind = 'addr';
-}
-
 /**
  * iommu_dma_alloc() with a non-blocking GFP: one contiguous block from the
  * page allocator (CMA needs a blocking context; the atomic pool of a
  * non-coherent device is not modelled, so it gets ordinary pages with an
  * uncached alias), mapped by __iommu_dma_map under the coherent mask.
  */
-function allocCoherentAtomic(m: Machine, dev: Device, name: string, size: number, o: StepOutcome): Buffer | null {
+function allocCoherentAtomic(m: Machine, dev: Device, name: string, size: number, o: StepOutcome): DmaAllocated | null {
   const dom = dmaDomain(m, dev);
   const coherent = dev.coherent;
   const alloc = alignUp(size, PAGE_SIZE);
@@ -686,17 +688,15 @@ function allocCoherentAtomic(m: Machine, dev: Device, name: string, size: number
     why: why('iommu_dma_alloc', `a non-blocking allocation cannot remap page by page: one contiguous block (iommu_dma_alloc_pages; no CMA without a blocking context) mapped at IOVA ${hex(iova)}${coherent ? '' : ', with an uncached alias for the non-coherent device'}`),
   });
   cpuMemset(m, b, 0, 0, alloc, o);
-  debugAndTrackCoherent(m, dev, b, iova, size, phys, alloc, o);
-  return b;
+  return { buf: b, addr: iova, paddr: phys, len: alloc };
 }
 
 /**
  * dma_alloc_coherent() through dma-iommu (iommu_dma_alloc →
  * iommu_dma_alloc_remap → __iommu_dma_alloc_noncontiguous for a blocking
- * GFP), with the dma-debug hook. Returns the CPU buffer (b.dmaAddr is the
- * IOVA) or null.
+ * GFP). Returns the CPU buffer and its IOVA, or null.
  */
-export function iommuDmaAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
+export function iommuDmaAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
   if (!allowsBlocking(gfp)) return allocCoherentAtomic(m, dev, name, size, o);
   const dom = dmaDomain(m, dev);
   const g = dom.granule;
@@ -762,14 +762,11 @@ export function iommuDmaAllocCoherent(m: Machine, dev: Device, name: string, siz
     ),
   });
   cpuMemset(m, b, 0, 0, count * PAGE_SIZE, o);
-  debugAndTrackCoherent(m, dev, b, iova, size, pages[0]!, count * PAGE_SIZE, o);
-  return b;
+  return { buf: b, addr: iova, paddr: pages[0]!, len: count * PAGE_SIZE };
 }
 
 /** dma_free_coherent() through dma-iommu (iommu_dma_free: __iommu_dma_unmap, then the pages). */
 export function iommuDmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
-  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: cpu?.va ?? 0, cpuPaddr: cpu ? (cpu.phys >= 0 ? cpu.phys : cpu.pages[0]) : undefined }), o);
-  untrackMapping(m, dev.name, addr);
   const dom = dmaDomain(m, dev);
   if (iommuIovaToPhys(dom, addr) >= 0) dmaUnmapRange(m, dom, addr, size, o);
   else o.observations.push(`nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: dma_free_coherent unmaps nothing`);
@@ -791,7 +788,7 @@ export function iommuDmaFreeCoherent(m: Machine, dev: Device, size: number, cpu:
  * through the cacheable linear map — the zeroes may sit in dirty lines
  * until the driver's first dma_sync_single_for_device.
  */
-export function iommuDmaAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, dir: DmaDir, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
+export function iommuDmaAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, dir: DmaDir, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
   const alloc = alignUp(size, PAGE_SIZE);
   const order = getOrder(alloc);
   // dma_alloc_contiguous(dev, size, gfp) first, then alloc_pages_node
@@ -802,7 +799,7 @@ export function iommuDmaAllocNoncoherent(m: Machine, dev: Device, name: string, 
     o.error = 'NULL';
     return null;
   }
-  const addr = iommuDmaMapPhys(m, dev, phys, alloc, dir, { skipCpuSync: true, noWarn: false }, o);
+  const { addr } = iommuDmaMapPhys(m, dev, phys, alloc, dir, { skipCpuSync: true, noWarn: false }, o);
   if (addr === DMA_MAPPING_ERROR) {
     if (cma < 0 || !dmaFreeContiguous(m, phys, alloc, o)) freeRange(m.free, phys, block);
     o.error = 'NULL';
@@ -810,20 +807,12 @@ export function iommuDmaAllocNoncoherent(m: Machine, dev: Device, name: string, 
   }
   const b = newBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, block, dev, addr);
   b.order = order;
-  return handOutNoncoherent(
-    m,
-    dev,
-    b,
-    { dir, size, alloc, addr },
-    why('dma_common_alloc_pages', `contiguous cacheable pages mapped at IOVA ${hex(addr)} with DMA_ATTR_SKIP_CPU_SYNC, then zeroed through the cache: the driver moves ownership with dma_sync_single_for_device / _for_cpu`, 'kernel/dma/ops_helpers.c'),
-    o,
-  );
+  zeroNoncoherent(m, b, alloc, why('dma_common_alloc_pages', `contiguous cacheable pages mapped at IOVA ${hex(addr)} with DMA_ATTR_SKIP_CPU_SYNC, then zeroed through the cache: the driver moves ownership with dma_sync_single_for_device / _for_cpu`, 'kernel/dma/ops_helpers.c'), o);
+  return { buf: b, addr, paddr: phys, len: alloc };
 }
 
 /** dma_free_noncoherent() through dma-iommu: dma_common_free_pages → iommu_dma_unmap_phys(…, SKIP_CPU_SYNC). */
 export function iommuDmaFreeNoncoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, dir: DmaDir, o: StepOutcome): void {
-  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'noncoherent', dir, cpuAddr: cpu?.va ?? 0, cpuPaddr: cpu && cpu.phys >= 0 ? cpu.phys : undefined }), o);
-  untrackMapping(m, dev.name, addr);
   iommuDmaUnmapPhys(m, dev, addr, alignUp(size, PAGE_SIZE), dir, { skipCpuSync: true, noWarn: false }, o);
   if (cpu && cpu.live && cpu.kind === 'noncoherent') dmaDirectFreeBuffer(m, cpu, 'dma_free_noncoherent', 'dma_common_free_pages', o);
 }

@@ -57,7 +57,7 @@ import { IOMMU_CACHE, createIoPgtable, formatPa, ptIovaToPhys, ptLeafAt, ptMap, 
 import { createIotlb, iotlbInvalidateAll, iotlbInvalidateRange, iotlbTranslate, type Iotlb } from './iotlb.ts';
 import { createIovaDomain, freeIovaFast, type IovaDomain } from './iova.ts';
 import { createFlushQueue, fqAdvance, type FlushQueue, type FqResult } from './flush-queue.ts';
-import type { ArmIommuMapping } from '../arch/arm-dma-iommu.ts';
+import type { ArmIommuMapping } from '../arch/arm-dma-iommu-setup.ts';
 
 const FILE = 'drivers/iommu/iommu.c';
 const DMA_FILE = 'drivers/iommu/dma-iommu.c';

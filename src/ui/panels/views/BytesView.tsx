@@ -37,7 +37,7 @@ function Group({ g, lineSize, selLine, selAddr, onLine, onByte }: { g: HexGroup;
           <span className={`who ${r.kind}`} title={`${r.who}: ${r.via}`}>
             {r.kind === 'dev' ? `${r.who} sees` : r.kind === 'cpu' ? 'CPU sees' : 'RAM holds'}
           </span>
-          <span className="bytes" data-row={r.kind}>
+          <span className="bytes" data-row={r.kind} data-who={r.who}>
             {r.hex.map((h, i) => {
               const addr = g.phys === null ? null : g.phys + i;
               const cls = ['b'];
@@ -115,9 +115,9 @@ function BufferFacts({ b, data, owner }: { b: BufferInfo; data: BufferBytes; own
       <span>
         owner: <b>{owner}</b>
       </span>
-      {data.windows.map((w, i) => (
-        <span key={i} title={data.devices[i]?.via}>
-          <b>{w.dev}</b> {w.api} {w.dir} at {hexAddr(w.addr)}
+      {data.devices.map(({ who, via, mapping: w }, i) => (
+        <span key={i} title={via} data-testid="bytes-mapping" data-dev={who}>
+          <b>{who}</b> {w.api} {w.dir} at {hexAddr(w.addr)}
           {w.tlbAddr >= 0 ? ` (bounce slot ${hexAddr(w.tlbAddr)})` : ''} · {w.owner === 'device' ? 'device owns it' : 'given back to the CPU'}
         </span>
       ))}
@@ -180,7 +180,7 @@ function BytesView({ frame }: ViewProps) {
   const items = useMemo(() => {
     if (!shown) return [];
     const b = buffers.find((x) => x.name === shown.buffer);
-    const coverage = shown.windows.length === shown.devices.length ? shown.windows.map((w) => (i: number) => i >= w.from && i < w.to) : undefined;
+    const coverage = shown.devices.map(({ mapping: w }) => (i: number) => i >= w.from && i < w.to);
     return hexLayout(shown, (off) => (b ? physOf(b, off) : null), lineSize, { fold, coverage });
   }, [shown, buffers, lineSize, fold]);
   const stats = useMemo(() => diffStats(items), [items]);
