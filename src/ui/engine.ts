@@ -47,6 +47,13 @@ export function cancelRun(): void {
 /** Starts syncing; returns a function that stops it. */
 export function startEngineSync(): () => void {
   const c = engineClient();
+  // The operation list, signatures and doc lines live in the engine's table: ask once.
+  if (useStore.getState().operations.length === 0) {
+    c.operations().then(
+      (ops) => useStore.getState().setOperations(ops),
+      () => undefined,
+    );
+  }
   let loadSeq = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let frameInFlight = false;

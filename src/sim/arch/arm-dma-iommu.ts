@@ -71,8 +71,6 @@ import { iommuIovaToPhys, iommuMap, iommuUnmap, newDomain, type IommuDomain, typ
 import { syncForCpuArch, syncForDeviceArch, DMA_MAPPING_ERROR, type Attrs } from '../dma/direct.ts';
 import type { DmaDir } from '../dma/debug.ts';
 import { ARCH_GATES } from '../kernel-versions.ts';
-import type { OpTable } from '../handler.ts';
-import { argDev } from '../args.ts';
 
 const FILE = 'arch/arm/mm/dma-mapping.c';
 /** CONFIG_ARM_DMA_IOMMU_ALIGNMENT (default 8): allocations are aligned to at most 2^8 pages. */
@@ -519,6 +517,3 @@ export function armMappingViews(m: Machine): ArmMappingView[] {
 // scenario operations
 
 /** `arm_iommu_detach_device(dev)` — signature in src/scenario/ops.ts, doc in src/ui/describe.ts. */
-export const ARM_IOMMU_OPS: OpTable = {
-  arm_iommu_detach_device: (m, c, o) => armIommuDetachDevice(m, argDev(m, c.args[0]), o),
-};
