@@ -5,7 +5,7 @@
  * Content-Security-Policy (loaded from inside the page, so a policy that
  * forbade them would fail here).
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 
 test('favicon, social preview and robots.txt are served and allowed by the CSP', async ({ page, request }) => {
   const violations: string[] = [];

@@ -512,8 +512,3 @@ export function armMappingViews(m: Machine): ArmMappingView[] {
     return { dev: mp.dev, domain: domainOf(m, mp).name, base: mp.base, bits: mp.bits, nrBitmaps: mp.bitmaps.length, extensions: mp.extensions, used, live: mp.live };
   });
 }
-
-// ---------------------------------------------------------------------------
-// scenario operations
-
-/** `arm_iommu_detach_device(dev)` — signature in src/scenario/ops.ts, doc in src/ui/describe.ts. */
