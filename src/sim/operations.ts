@@ -34,6 +34,7 @@
 import { arg, op, type OpOptions, type Operation } from './operation.ts';
 import { argAttrs, argBytes, argDev, argDir, argFlags, argHandle, argInt, argPtr, argSgt, kwBool, kwInt } from './args.ts';
 import { ARCHES } from './config.ts';
+import { catalogueEntry } from './kernel-log/catalogue.ts';
 import { bindBuf, bindBufOrNull, bindCpuAndHandle, bindDma, bindNull, cpuTouch, freeRun, gfpKernel, kmallocRun, allocPagesRun, sgIndex, sgTableRun } from './core-ops.ts';
 import { cacheEvictBuffer, cpuMemset, cpuRead, cpuWrite, prefetchBuffer, stackBuffer, vmalloc } from './mm/buffers.ts';
 import { kasanCheck, rangeInRam } from './mm/kasan.ts';
@@ -61,6 +62,8 @@ const size = arg('size', 'size');
 const handle = arg('h', 'handle');
 /** Per-access snooping: dev_read, dev_write, gpu_read, gpu_write. */
 const NOSNOOP: OpOptions = { nosnoop: { kind: 'bool', def: "the device's" } };
+/** drm_clflush_sg's complaint off x86, quoted from the catalogue (which owns the kernel's wording). */
+const DRM_NO_ARCH = catalogueEntry('drm.cache-no-arch-support').wordings[0]!.template;
 
 const TABLE: readonly Operation[] = [
   // Header
@@ -765,8 +768,8 @@ const TABLE: readonly Operation[] = [
   }),
   op('drm_clflush_sg', 'cache', {
     args: [arg('sgt', 'sgt')],
-    doc: 'drm_cache.c: clflush every page of an sg_table (x86); elsewhere "Architecture has no drm_cache.c support" and a WARN, nothing flushed.',
-    explain: 'drm_cache.c: clflush every page of an sg_table on x86; on other architectures it only complains (“Architecture has no drm_cache.c support”).',
+    doc: `drm_cache.c: clflush every page of an sg_table (x86); elsewhere "${DRM_NO_ARCH}" and a WARN, nothing flushed.`,
+    explain: `drm_cache.c: clflush every page of an sg_table on x86; on other architectures it only complains (“${DRM_NO_ARCH}”).`,
     run: drmClflushSgRun,
   }),
   op('set_memory_wc', 'cache', {
