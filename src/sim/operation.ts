@@ -154,7 +154,9 @@ export interface Operation extends OperationDoc {
   cpuAccess: boolean;
   /** The handler; absent for the header statements, which build the machine instead. */
   run?: OpRun;
-  /** Every positional name, required then optional (what `run` receives). */
+  /** Every positional argument, required then optional. */
+  positional: readonly ArgSpec[];
+  /** Their names, in order (what `run` receives). */
   names: readonly string[];
 }
 
@@ -184,6 +186,7 @@ export interface OpInit<A extends readonly ArgSpec[], O extends readonly ArgSpec
 export function op<const A extends readonly ArgSpec[] = [], const O extends readonly ArgSpec[] = []>(name: string, section: OpSection, init: OpInit<A, O>): Operation {
   const args = init.args ?? ([] as unknown as A);
   const optional = init.optional ?? ([] as unknown as O);
+  const positional = [...args, ...optional];
   return {
     name,
     section,
@@ -199,7 +202,8 @@ export function op<const A extends readonly ArgSpec[] = [], const O extends read
     touches: init.touches ?? 'events',
     cpuAccess: init.cpuAccess ?? false,
     ...(init.run ? { run: init.run as OpRun } : {}),
-    names: [...args, ...optional].map((x) => x.name),
+    positional,
+    names: positional.map((x) => x.name),
   };
 }
 
