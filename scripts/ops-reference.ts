@@ -1,37 +1,26 @@
 /**
  * Writes the operations table of docs/scenario-language.md from the
- * signature table the parser uses (src/scenario/ops.ts), between the
+ * engine's operation table (src/sim/operations.ts) that the validator and
+ * the explorer read too, between the
  * `<!-- ops:begin -->` and `<!-- ops:end -->` markers. `--check` exits 1 when
  * the document is out of date (the test suite runs that).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { OPS, signatureText } from '../src/scenario/ops.ts';
+import { signatureText } from '../src/scenario/ops.ts';
+import { SECTION_TITLES, type OpSection } from '../src/sim/operation.ts';
+import { OPERATIONS } from '../src/sim/operations.ts';
 
 const DOC = new URL('../docs/scenario-language.md', import.meta.url);
-const TITLES: Record<string, string> = {
-  header: 'Header: the machine',
-  memory: 'CPU memory and CPU access',
-  cache: 'CPU caching: flushes and memory attributes',
-  streaming: 'Streaming DMA',
-  coherent: 'Coherent and non-coherent allocations',
-  queries: "The DMA API's queries",
-  device: 'Device side',
-  iommu: 'System IOMMU used directly',
-  gpu: 'Device-internal MMU (GPU)',
-  cma: 'CMA',
-  'dma-buf': 'dma-buf',
-};
-
 export function opsSection(): string {
-  const bySection = new Map<string, string[]>();
-  for (const sig of OPS.values()) {
+  const bySection = new Map<OpSection, string[]>();
+  for (const sig of OPERATIONS.values()) {
     const rows = bySection.get(sig.section) ?? [];
     rows.push(`| \`${signatureText(sig).replace(/\|/g, '\\|')}\` | ${sig.doc} |`);
     bySection.set(sig.section, rows);
   }
   const out: string[] = [];
   for (const [section, rows] of bySection) {
-    out.push(`### ${TITLES[section] ?? section}`, '', '| statement | what it does |', '|---|---|', ...rows, '');
+    out.push(`### ${SECTION_TITLES[section]}`, '', '| statement | what it does |', '|---|---|', ...rows, '');
   }
   return out.join('\n');
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderDoc } from '../scripts/ops-reference.ts';
-import { OPS } from '../src/scenario/ops.ts';
+import { OPERATIONS as OPS } from '../src/sim/operations.ts';
 import { runScenario } from '../src/scenario/run.ts';
 
 const DOC = readFileSync(resolve(__dirname, '../docs/scenario-language.md'), 'utf8');

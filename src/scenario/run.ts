@@ -92,6 +92,8 @@ export function runStep(machine: Machine, cmd: Command, index: number): { outcom
       warnings: [],
       observations: [`the engine threw: ${messageOf(e)}`],
       events: [],
+      // the machine is left as the throw left it: any buffer may have changed
+      touches: 'any',
     };
   }
   return { outcome, json: stepJson(cmd, index, outcome) };

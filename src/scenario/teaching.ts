@@ -17,7 +17,8 @@
 import type { Command, Expr, Loc } from '../sim/command.ts';
 import { lexLine } from './lexer.ts';
 import type { ParseError, Token } from './lexer.ts';
-import { ARCH_VALUES, closest, lookupOp } from './ops.ts';
+import { ARCH_VALUES, closest } from './ops.ts';
+import { lookupOp } from '../sim/operations.ts';
 import type { ValueType } from './ops.ts';
 import { inlineSpans, scanFixRegions } from './markup.ts';
 import type { FixRegion } from './markup.ts';

@@ -11,25 +11,11 @@
  */
 import type { Check, Command, Expr, Loc } from '../sim/command.ts';
 import { KERNEL_RANGE, DEFAULT_MACHINE, kernelCode } from '../sim/config.ts';
-import { BUDGETS, budgetError, bytesBudgetError } from '../sim/budgets.ts';
+import { BUDGETS, literalBudgetError } from '../sim/budgets.ts';
+import { HEADER_OPS, OPERATIONS, lookupOp } from '../sim/operations.ts';
 import type { ParseError } from './lexer.ts';
 import type { ParsedStmt } from './parser.ts';
-import {
-  CONSTANTS,
-  DIRECTIONS,
-  DMA_ATTRS,
-  GFP_FLAGS,
-  HEADER_OPS,
-  IOMMU_PROT,
-  OPS,
-  closest,
-  describeKind,
-  describeType,
-  isReservedName,
-  lookupOp,
-  makerOf,
-  signatureText,
-} from './ops.ts';
+import { CONSTANTS, DIRECTIONS, DMA_ATTRS, GFP_FLAGS, IOMMU_PROT, closest, describeKind, describeType, isReservedName, signatureText } from './ops.ts';
 import type { ArgKind, ArgSpec, OpSig, OptionSpec, ValueType } from './ops.ts';
 import { printCheck, printCheckValue, printExpr } from './printer.ts';
 import { checkCompareIommu, isTeachingStatement, validateTeachingStatement } from './teaching.ts';
@@ -119,7 +105,7 @@ function validateStatement(s: ParsedStmt, scope: Scope, errs: Err[]): void {
   const { cmd } = s;
   const sig = lookupOp(cmd.op);
   if (!sig) {
-    const guess = closest(cmd.op, OPS.keys());
+    const guess = closest(cmd.op, OPERATIONS.keys());
     errs.push({ loc: s.opLoc, message: `unknown operation '${cmd.op}'${guess ? ` (did you mean ${guess}?)` : ''}` });
     if (scope.firstOpLine === null) scope.firstOpLine = cmd.loc.line;
     cmd.targets.forEach((t) => scope.names.set(t, 'any'));
@@ -142,7 +128,7 @@ function validateStatement(s: ParsedStmt, scope: Scope, errs: Err[]): void {
     const spec = argSpec(sig, i);
     const e = checkValue(spec.kind, undefined, cmd.args[i]!, argWhat(sig, i, spec), spec.name, scope);
     if (e) errs.push(e);
-    else checkBudget(cmd.op, i, cmd.args[i]!, errs);
+    else checkBudget(cmd.op, spec, cmd.args[i]!, errs);
   }
   if (cmd.op === 'sg_table' && cmd.args.length > 2 * BUDGETS.sgEntries) {
     errs.push({ loc: cmd.args[2 * BUDGETS.sgEntries]!.loc, message: `sg_table: more than ${BUDGETS.sgEntries} entries (the explorer models at most ${BUDGETS.sgEntries} per table)` });
@@ -163,8 +149,8 @@ function validateStatement(s: ParsedStmt, scope: Scope, errs: Err[]): void {
 }
 
 /** A literal over one of the explorer's budgets (src/sim/budgets.ts) is refused before anything runs. */
-function checkBudget(op: string, i: number, e: Expr, errs: Err[]): void {
-  const message = e.k === 'int' ? budgetError(op, i, e.value) : e.k === 'str' || e.k === 'bytes' ? bytesBudgetError(op, i, e.bytes.length) : null;
+function checkBudget(op: string, spec: ArgSpec, e: Expr, errs: Err[]): void {
+  const message = literalBudgetError(op, spec, e);
   if (message) errs.push({ loc: e.loc, message });
 }
 
@@ -431,6 +417,13 @@ function checkRef(kind: ArgKind, name: string, loc: Loc, what: string, scope: Sc
   const guess = closest(name, candidates);
   const hint = guess ? `; did you mean ${guess}?` : '';
   return { loc, message: `'${name}' is not defined (assign it first: ${name} = ${makerOf(kind)}${hint})` };
+}
+
+/** The first operation in the table that makes a value of this kind, for "assign it first" hints: `dma_map_single(...)`. */
+function makerOf(kind: ArgKind): string {
+  const made: ValueType = kind === 'handle' || kind === 'sgt' || kind === 'domain' || kind === 'vm' || kind === 'dmabuf' || kind === 'attach' ? kind : 'buf';
+  for (const o of OPERATIONS.values()) if (o.results.includes(made)) return `${o.name}(...)`;
+  return '(...)';
 }
 
 // ---------------------------------------------------------------- checks

@@ -10,12 +10,14 @@
  * vmalloc's "more than all of RAM") the allocator answers as the kernel does
  * (NULL) instead.
  *
- * One table says which argument of which operation each budget applies to.
- * The validator checks integer literals against it (a parse error at the
- * literal's LINE:COL, nothing runs); step() checks the values it reads at run
- * time (names bound to integers), failing the call with EINVAL.
+ * The operation table (operations.ts) says which argument of which
+ * operation each budget applies to (ArgSpec.budget). The validator checks
+ * literals against it (a parse error at the literal's LINE:COL, nothing
+ * runs); step() checks the values it reads at run time (names bound to
+ * integers), failing the call with EINVAL.
  */
 import type { Command, Expr } from './command.ts';
+import type { ArgSpec } from './operation.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -45,41 +47,7 @@ export const BUDGETS = {
   literalBytesTotal: 64 * MiB,
 } as const;
 
-type BudgetKind = 'accessBytes' | 'mappingBytes' | 'ptMapBytes' | 'vmallocBytes' | 'cmaPages';
-
-/** Which positional argument of an operation a budget limits. */
-const BUDGETED: Readonly<Record<string, ReadonlyArray<readonly [number, BudgetKind]>>> = {
-  cpu_read: [[1, 'accessBytes']],
-  memset: [[2, 'accessBytes']],
-  cache_evict: [[1, 'accessBytes']],
-  cpu_prefetch: [[1, 'accessBytes']],
-  dev_read: [[2, 'accessBytes']],
-  gpu_read: [[2, 'accessBytes']],
-  pin_pages: [[1, 'mappingBytes']],
-  unpin_pages: [[1, 'mappingBytes']],
-  dma_map_single: [[2, 'mappingBytes']],
-  dma_unmap_single: [[2, 'mappingBytes']],
-  dma_map_page: [[3, 'mappingBytes']],
-  dma_unmap_page: [[2, 'mappingBytes']],
-  dma_sync_single_for_cpu: [[2, 'mappingBytes']],
-  dma_sync_single_for_device: [[2, 'mappingBytes']],
-  dma_alloc_coherent: [[1, 'mappingBytes']],
-  dma_free_coherent: [[1, 'mappingBytes']],
-  dma_alloc_noncoherent: [[1, 'mappingBytes']],
-  dma_free_noncoherent: [[1, 'mappingBytes']],
-  dma_buf_export: [[2, 'mappingBytes']],
-  alloc_movable: [[0, 'mappingBytes']],
-  iommu_map: [[3, 'ptMapBytes']],
-  iommu_unmap: [[2, 'ptMapBytes']],
-  gpu_vm_map: [[3, 'ptMapBytes']],
-  gpu_vm_unmap: [[2, 'ptMapBytes']],
-  vmalloc: [[0, 'vmallocBytes']],
-  dma_alloc_from_contiguous: [[1, 'cmaPages']],
-  dma_release_from_contiguous: [[2, 'cmaPages']],
-};
-
-/** Operations whose bytes argument is one access. */
-const BYTES_ARG: Readonly<Record<string, number>> = { cpu_write: 1, dev_write: 2, gpu_write: 2 };
+export type BudgetKind = 'accessBytes' | 'mappingBytes' | 'ptMapBytes' | 'vmallocBytes' | 'cmaPages';
 
 /** 1 MiB, 256 MiB, 262,144 pages: a limit as people read it. */
 export function showBytes(n: number): string {
@@ -103,33 +71,38 @@ function limitText(kind: BudgetKind): string {
   }
 }
 
-/** The budget an integer `value` at argument `index` of `op` exceeds, worded for the user; null when within. */
-export function budgetError(op: string, index: number, value: number): string | null {
-  for (const [at, kind] of BUDGETED[op] ?? []) {
-    if (at === index && value > BUDGETS[kind]) return `${op}: ${value.toLocaleString('en-US')} is too large (${limitText(kind)})`;
-  }
-  return null;
+/** The budget an integer `value` of `op`'s argument exceeds, worded for the user; null when within. */
+export function budgetError(op: string, kind: BudgetKind, value: number): string | null {
+  return value > BUDGETS[kind] ? `${op}: ${value.toLocaleString('en-US')} is too large (${limitText(kind)})` : null;
 }
 
-/** The budget a bytes argument of `length` bytes at argument `index` of `op` exceeds; null when within. */
-export function bytesBudgetError(op: string, index: number, length: number): string | null {
-  if (BYTES_ARG[op] !== index || length <= BUDGETS.accessBytes) return null;
+/** The budget a bytes argument of `length` bytes exceeds (one access); null when within. */
+export function bytesBudgetError(op: string, length: number): string | null {
+  if (length <= BUDGETS.accessBytes) return null;
   return `${op}: ${length.toLocaleString('en-US')} bytes is too large (${limitText('accessBytes')})`;
 }
 
-/** The first argument of `c` over budget, evaluated with `read` (integers) — for step(). */
-export function commandOverBudget(c: Command, read: (e: Expr) => number | null): { message: string; at: Expr } | null {
-  for (const [at, kind] of BUDGETED[c.op] ?? []) {
-    const e = c.args[at];
-    if (!e) continue;
+/** The budget literal `e` given for argument `spec` of `op` exceeds; null when within (or not budgeted). */
+export function literalBudgetError(op: string, spec: ArgSpec, e: Expr): string | null {
+  if (!spec.budget) return null;
+  if (spec.kind === 'bytes') return e.k === 'str' || e.k === 'bytes' ? bytesBudgetError(op, e.bytes.length) : null;
+  return e.k === 'int' ? budgetError(op, spec.budget, e.value) : null;
+}
+
+/** The first argument of `c` over budget, integers evaluated with `read` — for step(). */
+export function commandOverBudget(c: Command, specs: readonly ArgSpec[], read: (e: Expr) => number | null): { message: string; at: Expr } | null {
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i]!;
+    const e = c.args[i];
+    if (!spec.budget || !e) continue;
+    if (spec.kind === 'bytes') {
+      const msg = e.k === 'str' || e.k === 'bytes' ? bytesBudgetError(c.op, e.bytes.length) : null;
+      if (msg) return { message: msg, at: e };
+      continue;
+    }
     const v = read(e);
-    if (v !== null && v > BUDGETS[kind]) return { message: budgetError(c.op, at, v)!, at: e };
-  }
-  const bi = BYTES_ARG[c.op];
-  const be = bi === undefined ? undefined : c.args[bi];
-  if (be && (be.k === 'str' || be.k === 'bytes')) {
-    const msg = bytesBudgetError(c.op, bi!, be.bytes.length);
-    if (msg) return { message: msg, at: be };
+    const msg = v === null ? null : budgetError(c.op, spec.budget, v);
+    if (msg) return { message: msg, at: e };
   }
   return null;
 }

@@ -4,6 +4,7 @@
  * that, and the events that explain it.
  */
 import type { SimEvent } from './events.ts';
+import type { Touches } from './operation.ts';
 
 export interface StepOutcome {
   /** Integer result (a DMA address, a count, a status), or null. */
@@ -19,6 +20,13 @@ export interface StepOutcome {
   /** What the explorer saw that the kernel would not log (stale reads, lost dirty data…). */
   observations: string[];
   events: SimEvent[];
+  /**
+   * Which buffers and mappings the step may have changed: those its events
+   * name ('events'), or possibly any ('any': from the operation table's
+   * entry). The explorer's ownership lanes read it; it is not part of the
+   * runner's JSON.
+   */
+  touches: Touches;
 }
 
 /**
@@ -29,5 +37,5 @@ export interface StepOutcome {
 export const HANG = 'HANG';
 
 export function emptyOutcome(): StepOutcome {
-  return { result: null, resultKind: null, data: null, error: null, warnings: [], observations: [], events: [] };
+  return { result: null, resultKind: null, data: null, error: null, warnings: [], observations: [], events: [], touches: 'events' };
 }

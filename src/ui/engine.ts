@@ -47,6 +47,22 @@ export function cancelRun(): void {
 /** Starts syncing; returns a function that stops it. */
 export function startEngineSync(): () => void {
   const c = engineClient();
+  // The operation list, signatures and doc lines live in the engine's table: ask once (again after a run, if a restarting worker lost the answer).
+  let asking = false;
+  const askOperations = () => {
+    if (asking || useStore.getState().operations.length > 0) return;
+    asking = true;
+    c.operations().then(
+      (ops) => {
+        asking = false;
+        useStore.getState().setOperations(ops);
+      },
+      () => {
+        asking = false;
+      },
+    );
+  };
+  askOperations();
   let loadSeq = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let frameInFlight = false;
@@ -87,6 +103,7 @@ export function startEngineSync(): () => void {
         markOpened(summary.imported.scenario);
       } else if (summary.ok) loadedText = text;
       useStore.getState().applySummary(summary);
+      askOperations();
       void pullFrame();
     } catch (e) {
       if (stopped || seq !== loadSeq) return;

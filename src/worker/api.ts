@@ -23,6 +23,7 @@
 import type { Arch, MachineConfig } from '../sim/config.ts';
 import type { Command } from '../sim/command.ts';
 import type { Machine } from '../sim/machine.ts';
+import type { OperationDoc, Touches } from '../sim/operation.ts';
 import type { BytesThreeWays, MachineSnapshot } from '../sim/snapshot.ts';
 import type { ParseErrorJson, RunResult, StepJson, Teaching } from '../scenario/result.ts';
 import type { ImportReport } from '../import/report.ts';
@@ -197,6 +198,8 @@ export interface EngineApi {
    * the position `frame()` answers from. Null when nothing is loaded.
    */
   runJson(): RunResult | null;
+  /** The operation table's plain data (signatures, doc lines, sections), in the reference's order: what the editor's help, the Reference panel and the explanation read. */
+  operations(): OperationDoc[];
 }
 
 /** The engine, as the API needs it (core.ts gives the real one). */
@@ -211,8 +214,11 @@ export interface EngineCore {
    */
   importInput?(text: string, opts: { arch?: Arch; kernel?: string }, progress: (done: number, total: number) => void): ImportedInput | null;
   createMachine(config: MachineConfig): Machine;
-  /** One statement, with its record (never throws: an engine exception becomes error EXCEPTION). */
-  runStep(m: Machine, cmd: Command, index: number): StepJson;
+  /**
+   * One statement, with its record and what its outcome says it may have
+   * touched (never throws: an engine exception becomes error EXCEPTION).
+   */
+  runStep(m: Machine, cmd: Command, index: number): { json: StepJson; touches: Touches };
   /** One statement, for replay: same effect on the machine, no record. Never throws. */
   replayStep(m: Machine, cmd: Command): void;
   clone(m: Machine): Machine;

@@ -17,6 +17,7 @@
 import * as Comlink from 'comlink';
 import type { BufferBytes, EngineApi, Frame, FrameOptions, LoadOptions, LoadProgress, LoadSummary, StepInfo } from './api.ts';
 import type { RunResult } from '../scenario/result.ts';
+import type { OperationDoc } from '../sim/operation.ts';
 
 /** What the client needs of a Worker (tests pass a MessageChannel-backed fake). */
 export type WorkerLike = Comlink.Endpoint & { terminate(): void };
@@ -202,6 +203,11 @@ export class EngineClient {
   /** The whole current run as the CLI's `--json` (full records, no snapshots); it does not move the frame position. */
   runJson(): Promise<RunResult | null> {
     return this.enqueue(() => this.call((r) => r.runJson(), this.loadTimeoutMs));
+  }
+
+  /** The operation table's plain data (asked once by the page: it never changes). */
+  operations(): Promise<OperationDoc[]> {
+    return this.enqueue(() => this.call((r) => r.operations(), this.frameTimeoutMs));
   }
 
   ping(): Promise<string> {

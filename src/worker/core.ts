@@ -41,7 +41,10 @@ export const realCore: EngineCore = {
     return { scenario: r.scenario, summary: r.summary, report: r.report };
   },
   createMachine,
-  runStep: (m, cmd, index) => runStep(m, cmd, index).json,
+  runStep(m, cmd, index) {
+    const r = runStep(m, cmd, index);
+    return { json: r.json, touches: r.outcome.touches };
+  },
   replayStep(m, cmd) {
     try {
       step(m, cmd);

@@ -4,6 +4,8 @@
  * how seeking works. Runs in the worker and in tests, never in the UI.
  */
 import type { Command } from '../sim/command.ts';
+import { operationDoc } from '../sim/operation.ts';
+import { OPERATIONS } from '../sim/operations.ts';
 import type { SimEvent } from '../sim/events.ts';
 import type { Machine } from '../sim/machine.ts';
 import type { MachineSnapshot } from '../sim/snapshot.ts';
@@ -337,7 +339,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     let sliceStart = now();
     for (let i = 1; i <= n; i++) {
       const cmd = body[i - 1]!;
-      const json = core.runStep(m, cmd, i);
+      const { json, touches } = core.runStep(m, cmd, i);
       lastJson = json;
       const info = stepInfo(json);
       passed += info.checksPassed;
@@ -347,7 +349,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
         chunk.push(info);
         if (chunk.length >= ROWS_PER_CHUNK) flush(i);
       } else infos[i - 1] = info;
-      owners.afterStep(m, i, cmd.op, json.events);
+      owners.afterStep(m, i, touches, json.events);
       bounces.afterStep(i, json.events);
       if (i < n && i - lastCp >= interval) {
         take(i, json, m, true);
@@ -445,7 +447,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     const t = now();
     const from = c.step;
     for (let i = c.step + 1; i < k; i++) core.replayStep(c.m, run.body[i - 1]!);
-    c.json = core.runStep(c.m, run.body[k - 1]!, k);
+    c.json = core.runStep(c.m, run.body[k - 1]!, k).json;
     c.step = k;
     const dt = now() - t;
     if (k - from > 32 && dt > 0) run.rate = 0.7 * run.rate + 0.3 * ((k - from) / dt);
@@ -503,7 +505,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       const steps: StepJson[] = [];
       let events = 0;
       for (let i = 0; i < prepared.body.length; i++) {
-        const st = core.runStep(m, prepared.body[i]!, i + 1);
+        const st = core.runStep(m, prepared.body[i]!, i + 1).json;
         events += st.events.length + 1;
         if (events > EXPORT_MAX_EVENTS) {
           throw new Error(`this run is too large to export as JSON in the browser (more than ${EXPORT_MAX_EVENTS.toLocaleString('en-US')} events by step ${i + 1} of ${prepared.body.length}); the CLI exports any run: npm run -s cli -- run FILE --json`);
@@ -515,6 +517,10 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       for (const st of steps) for (const c of st.checks) c.passed ? passed++ : failed++;
       const threw = steps.some((st) => st.error === 'EXCEPTION');
       return { ok: failed === 0 && !threw, config: prepared.config, steps, checks: { passed, failed }, errors: [], ...(prepared.teaching ? { teaching: prepared.teaching } : {}) };
+    },
+
+    operations() {
+      return [...OPERATIONS.values()].map(operationDoc);
     },
 
     bytes(step, buffer, offset = 0, len = BYTES_MAX) {

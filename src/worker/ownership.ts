@@ -7,14 +7,17 @@
  * full scan after every step would cost O(live mappings) per step, so the
  * tracker follows the step's events (dma_map / dma_unmap / dma_sync of single
  * mappings, allocations and frees) and keeps an index from mapping key to
- * buffer. Anything it does not model step by step (scatter-gather, dma-buf,
- * IOMMU, CMA, unknown frees) falls back to one full rescan of the mappings.
+ * buffer. A step whose outcome says it may have touched any buffer or
+ * mapping (`touches: 'any'`, from the operation table: scatter-gather,
+ * dma-buf, IOMMU, CMA, frees that may untrack another buffer), and events it
+ * does not model one by one, fall back to one full rescan of the mappings.
  * test/ui/ownership.test.ts checks it against a full scan at every step of
  * every library scenario.
  *
  * Runs in the worker (and in tests), never in the UI.
  */
 import type { SimEvent } from '../sim/events.ts';
+import type { Touches } from '../sim/operation.ts';
 import type { Machine } from '../sim/machine.ts';
 import { allMappings, exactMapping, findMapping } from '../sim/dma/tracking.ts';
 
@@ -32,11 +35,6 @@ function byKey(m: Machine, k: string) {
   return exactMapping(m, k.slice(0, at), Number(k.slice(at + 1)));
 }
 
-// dma_free_* may free one buffer and untrack another (a mismatched cpu/handle pair): rescan
-// dma_alloc_attrs, dma_alloc_pages and dma_get_sgtable make buffers and mappings outside the single-mapping path;
-// vunmap ends an alias without a free event
-const RESCAN_OPS = /^(dma_buf|iommu|arm_iommu|gpu|device_release|dma_alloc_from|dma_alloc_attrs|dma_alloc_pages|dma_get_sgtable|vunmap|dma_release_from|dma_free_|pin_pages|unpin_pages|alloc_movable|free_movable|sg_table)/;
-
 export class OwnershipTracker {
   private keyBuf = new Map<string, number>();
   private bufKeys = new Map<number, Set<string>>();
@@ -53,7 +51,8 @@ export class OwnershipTracker {
     return this.keyBuf.size;
   }
 
-  afterStep(m: Machine, step: number, op: string, events: readonly SimEvent[]): void {
+  /** After step `step`: what its outcome says it touched, and its events. */
+  afterStep(m: Machine, step: number, touches: Touches, events: readonly SimEvent[]): void {
     const dirty: number[] = [];
     while (this.seen < m.buffers.length) {
       const b = m.buffers[this.seen]!;
@@ -67,7 +66,7 @@ export class OwnershipTracker {
       dirty.push(b.id);
       this.seen++;
     }
-    let rescan = RESCAN_OPS.test(op);
+    let rescan = touches === 'any';
     for (const e of events) {
       if (rescan) break;
       switch (e.kind) {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, defaultDevice } from '../../src/sim/config.ts';
 import { checkOverrides, configFromHeader } from '../../src/scenario/header.ts';
-import { OPS, signatureText } from '../../src/scenario/ops.ts';
+import { signatureText } from '../../src/scenario/ops.ts';
+import { OPERATIONS as OPS } from '../../src/sim/operations.ts';
 import { ok } from './helpers.ts';
 
 describe('configFromHeader', () => {

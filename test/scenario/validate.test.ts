@@ -1,6 +1,7 @@
 /** Validator: operations, arity, kinds, names, constants, header rules and check kinds. */
 import { describe, expect, it } from 'vitest';
-import { OPS, signatureText } from '../../src/scenario/ops.ts';
+import { signatureText } from '../../src/scenario/ops.ts';
+import { OPERATIONS as OPS } from '../../src/sim/operations.ts';
 import { HEAD, errors, expectError, ok } from './helpers.ts';
 
 const pre = `${HEAD}buf = kmalloc(4096, GFP_KERNEL)\n`;

@@ -4,16 +4,23 @@
  * option keys, check words), and that every operation of the language has
  * hover docs and a signature from the same table as the language reference.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EditorState } from '@codemirror/state';
 import { contextAt, declaredNames } from '../../src/ui/editor/scenario-context.ts';
 import { completeLine } from '../../src/ui/editor/completions.ts';
 import { allOps, opInfo } from '../../src/ui/editor/op-info.ts';
 import { scenarioCompletions } from '../../src/ui/editor/help.ts';
-import { OPS, signatureText } from '../../src/scenario/ops.ts';
+import { signatureText } from '../../src/scenario/ops.ts';
+import { OPERATIONS as OPS } from '../../src/sim/operations.ts';
 import { opsSection } from '../../scripts/ops-reference.ts';
 import { NEW_SCENARIO } from '../../src/ui/editor/template.ts';
 import { parseScenario } from '../../src/scenario/parser.ts';
+import { useStore } from '../../src/ui/store/store.ts';
+import { createEngineApi } from '../../src/worker/engine-api.ts';
+import { realCore } from '../../src/worker/core.ts';
+
+// The editor knows the operations the worker sends from the engine's table (src/ui/engine.ts asks once).
+beforeAll(() => useStore.getState().setOperations(createEngineApi(realCore).operations()));
 
 const TEXT = `machine(arch=arm64)
 iommu(smmu, mode=strict)

@@ -124,7 +124,13 @@ describe('engine API', () => {
 
   it('caps the events of a frame', async () => {
     const events: SimEvent[] = Array.from({ length: FRAME_MAX_EVENTS + 20 }, (_, i) => ({ kind: 'log', level: 'info', text: `e${i}` }));
-    const api = createEngineApi({ ...realCore, runStep: (m, cmd, i) => ({ ...realCore.runStep(m, cmd, i), events }) });
+    const api = createEngineApi({
+      ...realCore,
+      runStep: (m, cmd, i) => {
+        const r = realCore.runStep(m, cmd, i);
+        return { ...r, json: { ...r.json, events } };
+      },
+    });
     await api.load(`${HEAD}buf = kmalloc(64, GFP_KERNEL)\n`);
     const f = api.frame(1);
     expect(f.json?.events).toHaveLength(FRAME_MAX_EVENTS);

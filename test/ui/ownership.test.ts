@@ -24,8 +24,8 @@ function check(text: string): { tracker: OwnershipTracker; bounces: BounceRecord
   const tracker = new OwnershipTracker();
   const bounces = new BounceRecorder();
   p.body.forEach((cmd, i) => {
-    const json = runStep(m, cmd, i + 1).json;
-    tracker.afterStep(m, i + 1, cmd.op, json.events);
+    const { json, outcome } = runStep(m, cmd, i + 1);
+    tracker.afterStep(m, i + 1, outcome.touches, json.events);
     bounces.afterStep(i + 1, json.events);
     const want = ownershipByScan(m);
     expect(tracker.current(), `after step ${i + 1}: ${cmd.source}`).toEqual(want);

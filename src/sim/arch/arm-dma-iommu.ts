@@ -68,8 +68,6 @@ import { syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaMapOps } from '../dma/map-ops.ts';
 import type { DmaDir } from '../dma/debug.ts';
 import { ARCH_GATES } from '../kernel-versions.ts';
-import type { OpTable } from '../handler.ts';
-import { argDev } from '../args.ts';
 
 const FILE = 'arch/arm/mm/dma-mapping.c';
 /** CONFIG_ARM_DMA_IOMMU_ALIGNMENT (default 8): allocations are aligned to at most 2^8 pages. */
@@ -484,11 +482,3 @@ export function armMappingViews(m: Machine): ArmMappingView[] {
     return { dev: mp.dev, domain: domainOf(m, mp).name, base: mp.base, bits: mp.bits, nrBitmaps: mp.bitmaps.length, extensions: mp.extensions, used, live: mp.live };
   });
 }
-
-// ---------------------------------------------------------------------------
-// scenario operations
-
-/** `arm_iommu_detach_device(dev)` — signature in src/scenario/ops.ts, doc in src/ui/describe.ts. */
-export const ARM_IOMMU_OPS: OpTable = {
-  arm_iommu_detach_device: (m, c, o) => armIommuDetachDevice(m, argDev(m, c.args[0]), o),
-};

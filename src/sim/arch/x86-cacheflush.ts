@@ -20,7 +20,7 @@
  * Simplified: one CPU and one cache level (wbinvd's IPI to every CPU is the
  * same as one flush); the CPU always has clflush (X86_FEATURE_CLFLUSH).
  */
-import type { OpTable } from '../handler.ts';
+import type { OpRun } from '../operation.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { argPtr, argInt, argSgt } from '../args.ts';
 import { runMaintenance } from './cache-maint.ts';
@@ -57,34 +57,36 @@ export function wbinvd(m: Machine, o: StepOutcome): void {
   runMaintenance(m, first, Math.max(last - first, m.cache.line), plan('wbinvd', 'arch/x86/include/asm/special_insns.h', 'wbinvd: the whole cache', 'write back and invalidate every line of the cache (drm_clflush_* fall back to this, on every CPU, when there is no clflush): correct, and very slow on a large cache'), o);
 }
 
-export const X86_CACHEFLUSH_OPS: OpTable = {
-  clflush: (m, c, o) => {
-    if (notX86(m, 'clflush_cache_range', o)) return;
-    const { buf, off } = argPtr(m, c.args[0]);
-    for (const ch of physChunks(m, buf, off, argInt(m, c.args[1], 'a length'))) clflushRange(m, ch.phys, ch.len, o);
-  },
-  wbinvd: (m, _c, o) => {
-    if (notX86(m, 'wbinvd', o)) return;
-    wbinvd(m, o);
-  },
-  drm_clflush_sg: (m, c, o) => {
-    const sgt = argSgt(m, c.args[0]);
-    if (m.arch !== 'x86') {
-      printk(m, o, 'drm.cache-no-arch-support');
-      printkOnce(m, o, 'drm_clflush_sg:WARN_ON_ONCE', 'drm.cache-no-arch-warn', { fn: 'drm_clflush_sg' });
-      o.observations.push(`drm_clflush_sg() flushes nothing on ${m.arch}: drm_cache.c has no code for it, so a driver that relies on it for a non-snooping device gets stale data there`);
-      return;
+/** clflush(p, len): clflush_cache_range over the buffer's physical runs (ENOSYS off x86). */
+export const clflushRun: OpRun<'p' | 'len'> = (m, a, o) => {
+  if (notX86(m, 'clflush_cache_range', o)) return;
+  const { buf, off } = argPtr(m, a.p);
+  for (const ch of physChunks(m, buf, off, argInt(m, a.len, 'a length'))) clflushRange(m, ch.phys, ch.len, o);
+};
+
+export const wbinvdRun: OpRun<never> = (m, _a, o) => {
+  if (notX86(m, 'wbinvd', o)) return;
+  wbinvd(m, o);
+};
+
+/** drm_clflush_sg(sgt): every page of the table, whole; elsewhere drm_cache.c's message and WARN. */
+export const drmClflushSgRun: OpRun<'sgt'> = (m, a, o) => {
+  const sgt = argSgt(m, a.sgt);
+  if (m.arch !== 'x86') {
+    printk(m, o, 'drm.cache-no-arch-support');
+    printkOnce(m, o, 'drm_clflush_sg:WARN_ON_ONCE', 'drm.cache-no-arch-warn', { fn: 'drm_clflush_sg' });
+    o.observations.push(`drm_clflush_sg() flushes nothing on ${m.arch}: drm_cache.c has no code for it, so a driver that relies on it for a non-snooping device gets stale data there`);
+    return;
+  }
+  // for_each_sgtable_page: whole pages, each flushed by drm_clflush_page
+  const pages = new Set<number>();
+  for (const e of sgt.entries) {
+    const b = m.buffers[e.bufId]!;
+    for (const ch of physChunks(m, b, e.offset, e.length)) {
+      for (let p = ch.phys - (ch.phys % PAGE_SIZE); p < ch.phys + ch.len; p += PAGE_SIZE) pages.add(p);
     }
-    // for_each_sgtable_page: whole pages, each flushed by drm_clflush_page
-    const pages = new Set<number>();
-    for (const e of sgt.entries) {
-      const b = m.buffers[e.bufId]!;
-      for (const ch of physChunks(m, b, e.offset, e.length)) {
-        for (let p = ch.phys - (ch.phys % PAGE_SIZE); p < ch.phys + ch.len; p += PAGE_SIZE) pages.add(p);
-      }
-    }
-    for (const p of [...pages].sort((a, b) => a - b)) {
-      runMaintenance(m, p, PAGE_SIZE, plan('drm_clflush_sg', FILE_DRM, 'drm_clflush_page: clflushopt on every line of the page', `every page of '${sgt.name}' is flushed whole (written back and invalidated), between two mb(): what a GPU driver does for a non-snooping GPU, since the DMA API believes the GPU coherent on x86`), o);
-    }
-  },
+  }
+  for (const p of [...pages].sort((x, y) => x - y)) {
+    runMaintenance(m, p, PAGE_SIZE, plan('drm_clflush_sg', FILE_DRM, 'drm_clflush_page: clflushopt on every line of the page', `every page of '${sgt.name}' is flushed whole (written back and invalidated), between two mb(): what a GPU driver does for a non-snooping GPU, since the DMA API believes the GPU coherent on x86`), o);
+  }
 };

@@ -1,27 +1,14 @@
 /**
  * Scenario operations of dma-buf (dma_buf_export, dma_buf_attach,
- * dma_buf_map_attachment, …): argument reading and name binding for
- * dma-buf.ts, which mirrors `drivers/dma-buf/dma-buf.c`.
+ * dma_buf_map_attachment, …): the argument readers and name binding the
+ * operation table (operations.ts) uses for dma-buf.ts, which mirrors
+ * `drivers/dma-buf/dma-buf.c`.
  */
 import type { Expr, KwArg } from '../command.ts';
-import type { Handler, OpTable } from '../handler.ts';
+import type { OpRun } from '../operation.ts';
 import type { Machine } from '../machine.ts';
-import { SimError, argDev, argDir, argInt, argName, argPtr, argSgt } from '../args.ts';
-import {
-  dmaBufAttach,
-  dmaBufCpuAccess,
-  dmaBufDetach,
-  dmaBufExport,
-  dmaBufMapAttachment,
-  dmaBufMove,
-  dmaBufPin,
-  dmaBufUnmapAttachment,
-  dmaBufUnpin,
-  dmaResvLock,
-  dmaResvUnlock,
-  type DmaBuf,
-  type DmaBufAttachment,
-} from './dma-buf.ts';
+import { SimError, argDev, argDir, argInt, argName, argPtr } from '../args.ts';
+import { dmaBufAttach, dmaBufExport, dmaBufMapAttachment, type DmaBuf, type DmaBufAttachment } from './dma-buf.ts';
 
 export function argDmaBuf(m: Machine, e: Expr | undefined): DmaBuf {
   const name = argName(e, 'a dma-buf');
@@ -57,49 +44,32 @@ function bindObj(m: Machine, target: string | undefined, kind: 'dmabuf' | 'attac
   if (target) m.names[target] = { t: 'obj', kind, id };
 }
 
-function status(o: { result: number | null; resultKind: 'addr' | 'count' | 'status' | null }, v: number): void {
+/** A call that returns 0 or a status. */
+export function dmaBufStatus(o: { result: number | null; resultKind: 'addr' | 'count' | 'status' | null }, v: number): void {
   o.result = v;
   o.resultKind = 'status';
 }
 
-const exportOp: Handler = (m, c, o) => {
-  const exporter = argDev(m, c.args[0]);
-  const { buf, off } = argPtr(m, c.args[1]);
+export const dmaBufExportRun: OpRun<'exporter' | 'p' | 'size'> = (m, a, o, c) => {
+  const exporter = argDev(m, a.exporter);
+  const { buf, off } = argPtr(m, a.p);
   const opts = { dynamic: kwBool(c.kwargs, 'dynamic'), cacheSgt: kwBool(c.kwargs, 'cache_sgt'), gem: kwWord(c.kwargs, 'ops') === 'gem', syncCached: kwWord(c.kwargs, 'proposal') === 'sync_cached' };
-  const db = dmaBufExport(m, exporter, buf, off, argInt(m, c.args[2], 'a size'), opts, c.targets[0] ?? '(dmabuf)', o);
+  const db = dmaBufExport(m, exporter, buf, off, argInt(m, a.size, 'a size'), opts, c.targets[0] ?? '(dmabuf)', o);
   bindObj(m, c.targets[0], 'dmabuf', db ? db.id : -1);
 };
 
-function attachOp(dynamic: boolean): Handler {
-  return (m, c, o) => {
-    const at = dmaBufAttach(m, argDmaBuf(m, c.args[0]), argDev(m, c.args[1]), dynamic, c.targets[0] ?? '(attachment)', o);
+/** dma_buf_attach and dma_buf_dynamic_attach. */
+export function dmaBufAttachRun(dynamic: boolean): OpRun<'db' | 'dev'> {
+  return (m, a, o, c) => {
+    const at = dmaBufAttach(m, argDmaBuf(m, a.db), argDev(m, a.dev), dynamic, c.targets[0] ?? '(attachment)', o);
     bindObj(m, c.targets[0], 'attach', at ? at.id : -1);
   };
 }
 
-const mapOp: Handler = (m, c, o) => {
-  const sgt = dmaBufMapAttachment(m, argAttachment(m, c.args[0]), argDir(c.args[1]), o);
+export const dmaBufMapAttachmentRun: OpRun<'at' | 'dir'> = (m, a, o, c) => {
+  const sgt = dmaBufMapAttachment(m, argAttachment(m, a.at), argDir(a.dir), o);
   if (sgt && c.targets[0]) {
     if (sgt.name.includes(':sgt')) sgt.name = c.targets[0];
     m.names[c.targets[0]] = { t: 'sgt', id: sgt.id };
   }
-};
-
-export const DMABUF_OPS: OpTable = {
-  dma_buf_export: exportOp,
-  dma_buf_attach: attachOp(false),
-  dma_buf_dynamic_attach: attachOp(true),
-  dma_buf_detach: (m, c, o) => dmaBufDetach(m, argDmaBuf(m, c.args[0]), argAttachment(m, c.args[1]), o),
-  dma_buf_map_attachment: mapOp,
-  dma_buf_unmap_attachment: (m, c, o) => dmaBufUnmapAttachment(m, argAttachment(m, c.args[0]), argSgt(m, c.args[1]), argDir(c.args[2]), o),
-  dma_buf_pin: (m, c, o) => status(o, dmaBufPin(m, argAttachment(m, c.args[0]), o)),
-  dma_buf_unpin: (m, c, o) => dmaBufUnpin(m, argAttachment(m, c.args[0]), o),
-  dma_buf_move: (m, c, o) => {
-    const r = dmaBufMove(m, argDmaBuf(m, c.args[0]), o);
-    if (r) status(o, r);
-  },
-  dma_resv_lock: (m, c, o) => status(o, dmaResvLock(m, argDmaBuf(m, c.args[0]), o)),
-  dma_resv_unlock: (m, c, o) => dmaResvUnlock(m, argDmaBuf(m, c.args[0]), o),
-  dma_buf_begin_cpu_access: (m, c, o) => status(o, dmaBufCpuAccess(m, argDmaBuf(m, c.args[0]), argDir(c.args[1]), true, o)),
-  dma_buf_end_cpu_access: (m, c, o) => status(o, dmaBufCpuAccess(m, argDmaBuf(m, c.args[0]), argDir(c.args[1]), false, o)),
 };

@@ -27,7 +27,7 @@
  * Simplified: dma_alloc_pages is recorded by dma-debug as
  * dma_alloc_noncoherent is.
  */
-import type { OpTable } from '../handler.ts';
+import type { OpRun } from '../operation.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { argAttrs, argDev, argDir, argFlags, argHandle, argInt, argPtr } from '../args.ts';
 import type { Buffer, Device, Machine, SgEntry } from '../machine.ts';
@@ -60,48 +60,50 @@ export function dmaGetSgtable(m: Machine, dev: Device, name: string, cpu: Buffer
   return id;
 }
 
-export const DMA_ALLOC_ATTRS_OPS: OpTable = {
-  dma_alloc_attrs: (m, c, o) => {
-    const dev = argDev(m, c.args[0]);
-    const b = dmaAllocAttrs(m, dev, c.targets[0] ?? '(coherent)', argInt(m, c.args[1], 'a size'), argFlags(c.args[2]), argFlags(c.args[3]), o);
-    bind(m, c.targets, dev, b, o);
-  },
-  dma_free_attrs: (m, c, o) => {
-    const dev = argDev(m, c.args[0]);
-    argAttrs(c.args[4]);
-    dmaFreeCoherent(m, dev, argInt(m, c.args[1], 'a size'), argPtr(m, c.args[2]).buf, argHandle(m, c.args[3]), o);
-  },
-  dma_alloc_pages: (m, c, o) => {
-    if (m.kernel < DMA_API_GATES.allocPages.code) {
-      const g = DMA_API_GATES.allocPages;
-      o.error = 'ENOSYS';
-      o.observations.push(`dma_alloc_pages() does not exist in ${m.config.kernel}: it was added in ${g.from} by ${g.commit} ("${g.subject}"); a driver calling it would not build on this kernel`);
-      return;
-    }
-    const dev = argDev(m, c.args[0]);
-    const b = dmaAllocNoncoherent(m, dev, c.targets[0] ?? '(pages)', argInt(m, c.args[1], 'a size'), argDir(c.args[2]), o, argFlags(c.args[3] ?? { k: 'name', name: 'GFP_KERNEL', loc: c.loc }));
-    if (b) {
-      for (const e of o.events) if (e.kind === 'alloc' && e.allocator === 'dma_alloc_noncoherent' && e.name === b.name) e.allocator = 'dma_alloc_pages';
-    }
-    bind(m, c.targets, dev, b, o);
-  },
-  dma_free_pages: (m, c, o) => {
-    if (m.kernel < DMA_API_GATES.allocPages.code) {
-      o.error = 'ENOSYS';
-      o.observations.push(`dma_free_pages() does not exist in ${m.config.kernel} (added in ${DMA_API_GATES.allocPages.from})`);
-      return;
-    }
-    const dev = argDev(m, c.args[0]);
-    dmaFreeNoncoherent(m, dev, argInt(m, c.args[1], 'a size'), argPtr(m, c.args[2]).buf, argHandle(m, c.args[3]), argDir(c.args[4]), o);
-  },
-  dma_get_sgtable: (m, c, o) => {
-    const dev = argDev(m, c.args[0]);
-    const cpu = argPtr(m, c.args[1]).buf;
-    const id = dmaGetSgtable(m, dev, c.targets[0] ?? '(sgt)', cpu, argHandle(m, c.args[2]), argInt(m, c.args[3], 'a size'), o);
-    if (c.targets[0]) m.names[c.targets[0]] = { t: 'sgt', id };
-    o.result = 0;
-    o.resultKind = 'status';
-  },
+export const dmaAllocAttrsRun: OpRun<'dev' | 'size' | 'gfp' | 'attrs'> = (m, a, o, c) => {
+  const dev = argDev(m, a.dev);
+  const b = dmaAllocAttrs(m, dev, c.targets[0] ?? '(coherent)', argInt(m, a.size, 'a size'), argFlags(a.gfp), argFlags(a.attrs), o);
+  bind(m, c.targets, dev, b, o);
+};
+
+export const dmaFreeAttrsRun: OpRun<'dev' | 'size' | 'cpu' | 'h' | 'attrs'> = (m, a, o) => {
+  const dev = argDev(m, a.dev);
+  argAttrs(a.attrs);
+  dmaFreeCoherent(m, dev, argInt(m, a.size, 'a size'), argPtr(m, a.cpu).buf, argHandle(m, a.h), o);
+};
+
+export const dmaAllocPagesRun: OpRun<'dev' | 'size' | 'dir' | 'gfp'> = (m, a, o, c) => {
+  if (m.kernel < DMA_API_GATES.allocPages.code) {
+    const g = DMA_API_GATES.allocPages;
+    o.error = 'ENOSYS';
+    o.observations.push(`dma_alloc_pages() does not exist in ${m.config.kernel}: it was added in ${g.from} by ${g.commit} ("${g.subject}"); a driver calling it would not build on this kernel`);
+    return;
+  }
+  const dev = argDev(m, a.dev);
+  const b = dmaAllocNoncoherent(m, dev, c.targets[0] ?? '(pages)', argInt(m, a.size, 'a size'), argDir(a.dir), o, argFlags(a.gfp ?? { k: 'name', name: 'GFP_KERNEL', loc: c.loc }));
+  if (b) {
+    for (const e of o.events) if (e.kind === 'alloc' && e.allocator === 'dma_alloc_noncoherent' && e.name === b.name) e.allocator = 'dma_alloc_pages';
+  }
+  bind(m, c.targets, dev, b, o);
+};
+
+export const dmaFreePagesRun: OpRun<'dev' | 'size' | 'page' | 'h' | 'dir'> = (m, a, o) => {
+  if (m.kernel < DMA_API_GATES.allocPages.code) {
+    o.error = 'ENOSYS';
+    o.observations.push(`dma_free_pages() does not exist in ${m.config.kernel} (added in ${DMA_API_GATES.allocPages.from})`);
+    return;
+  }
+  const dev = argDev(m, a.dev);
+  dmaFreeNoncoherent(m, dev, argInt(m, a.size, 'a size'), argPtr(m, a.page).buf, argHandle(m, a.h), argDir(a.dir), o);
+};
+
+export const dmaGetSgtableRun: OpRun<'dev' | 'cpu' | 'h' | 'size'> = (m, a, o, c) => {
+  const dev = argDev(m, a.dev);
+  const cpu = argPtr(m, a.cpu).buf;
+  const id = dmaGetSgtable(m, dev, c.targets[0] ?? '(sgt)', cpu, argHandle(m, a.h), argInt(m, a.size, 'a size'), o);
+  if (c.targets[0]) m.names[c.targets[0]] = { t: 'sgt', id };
+  o.result = 0;
+  o.resultKind = 'status';
 };
 
 function bind(m: Machine, targets: readonly string[], dev: Device, b: Buffer | null, o: StepOutcome): void {

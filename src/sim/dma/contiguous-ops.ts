@@ -58,9 +58,8 @@
  *   device keeps using the old page.
  */
 import type { Why } from '../events.ts';
-import type { Handler, OpTable } from '../handler.ts';
 import type { StepOutcome } from '../outcome.ts';
-import { SimError, argDev, argInt, argPtr } from '../args.ts';
+import { SimError } from '../args.ts';
 import { evictRange } from '../hw/cpu-cache.ts';
 import { PAGE_SIZE, ramCopy, zoneOf } from '../hw/memory.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine } from '../machine.ts';
@@ -399,46 +398,6 @@ export function inCmaArea(m: Machine, phys: number): boolean {
   const s = cmaOf(m);
   return s.area.count > 0 && cmaContains(s.area, Math.floor(phys / PAGE_SIZE));
 }
-
-// ---------------------------------------------------------------------------
-// scenario operations
-
-function bindBuf(m: Machine, target: string | undefined, b: Buffer | null, o: StepOutcome): void {
-  if (target) m.names[target] = { t: 'buf', id: b ? b.id : -1 };
-  if (!b) o.error = 'NULL';
-}
-
-const allocFromContiguousOp: Handler = (m, c, o) => {
-  const dev = argDev(m, c.args[0]);
-  const count = argInt(m, c.args[1], 'a page count');
-  const align = argInt(m, c.args[2], 'an alignment order');
-  bindBuf(m, c.targets[0], dmaAllocFromContiguous(m, dev, c.targets[0] ?? '(cma)', count, align, o), o);
-};
-
-const releaseFromContiguousOp: Handler = (m, c, o) => {
-  argDev(m, c.args[0]);
-  const { buf } = argPtr(m, c.args[1]);
-  const ok = dmaReleaseFromContiguous(m, buf, argInt(m, c.args[2], 'a page count'), o);
-  o.result = ok ? 1 : 0;
-  o.resultKind = 'status';
-};
-
-export const CMA_OPS: OpTable = {
-  dma_alloc_from_contiguous: allocFromContiguousOp,
-  dma_release_from_contiguous: releaseFromContiguousOp,
-  alloc_movable: (m, c, o) => bindBuf(m, c.targets[0], allocMovable(m, c.targets[0] ?? '(movable)', argInt(m, c.args[0], 'a size'), o), o),
-  free_movable: (m, c, o) => freeMovable(m, argPtr(m, c.args[0]).buf, o),
-  pin_pages: (m, c, o) => {
-    const { buf, off } = argPtr(m, c.args[0]);
-    o.result = pinPages(m, buf, off, argInt(m, c.args[1], 'a length'), o);
-    o.resultKind = 'count';
-  },
-  unpin_pages: (m, c, o) => {
-    const { buf, off } = argPtr(m, c.args[0]);
-    unpinPages(m, buf, off, argInt(m, c.args[1], 'a length'), o);
-  },
-};
-
 
 // ---------------------------------------------------------------------------
 // the CMA view (a plain projection for snapshots; reads only)

@@ -47,7 +47,7 @@
  * (no DMA range holes).
  */
 import type { Why } from '../events.ts';
-import type { Handler, OpTable } from '../handler.ts';
+import type { OpRun } from '../operation.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { argDev, argHandle } from '../args.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
@@ -159,82 +159,83 @@ const why = (fn: string, rule: string, file = FILE): Why => ({ fn, file, rule })
 /** The dma_map_ops the answer came from, in words. */
 const OPS_WORDS = "the device's dma_map_ops (not dma-direct, not dma-iommu)";
 
-const QUERIES: OpTable = {
-  dma_get_required_mask: (m, c, o) => {
-    const dev = argDev(m, c.args[0]);
-    const mask = requiredMask(m, dev);
-    const be = backEnd(m, dev);
-    answer(o, mask, 'addr', `required mask 0x${mask.toString(16)}`, why('dma_get_required_mask', be === 'iommu' ? 'behind dma-iommu the answer is DMA_BIT_MASK(32): the IOMMU can place IOVAs below 4 GiB, whatever the RAM' : be === 'ops' ? `${OPS_WORDS} have no get_required_mask: DMA_BIT_MASK(32), the mask every ops implementation must support` : `dma_direct_get_required_mask: the smallest all-ones mask that reaches the last page of RAM (0x${(m.config.ram - PAGE_SIZE).toString(16)})`));
-  },
-  dma_addressing_limited: (m, c, o) => {
-    const dev = argDev(m, c.args[0]);
-    if (!available(m, 'dma_addressing_limited', DMA_API_GATES.addressingLimited, o)) return;
-    const lim = addressingLimited(m, dev);
-    answer(o, lim ? 1 : 0, 'count', lim ? 'addressing limited' : 'not addressing limited', why('dma_addressing_limited', `min_not_zero(dma mask, bus_dma_limit) = 0x${dmaLimit(dev).toString(16)} ${lim ? '<' : '≥'} dma_get_required_mask() = 0x${requiredMask(m, dev).toString(16)}: ${lim ? 'some memory is out of direct reach, so streaming mappings of it bounce through swiotlb (or fail without it)' : 'the device reaches every page it may be given'}`, 'include/linux/dma-mapping.h'));
-  },
-  is_swiotlb_active: (m, c, o) => {
-    argDev(m, c.args[0]);
-    if (!available(m, 'is_swiotlb_active', DMA_API_GATES.swiotlbActive, o)) return;
-    const on = m.swiotlb !== null;
-    answer(o, on ? 1 : 0, 'count', on ? 'swiotlb active' : 'no swiotlb', why('is_swiotlb_active', on ? `the swiotlb pool exists (${m.swiotlb!.nslabs} slots of ${IO_TLB_SIZE} bytes): a mapping the device cannot reach can bounce` : 'there is no swiotlb pool (swiotlb=0): a mapping the device cannot reach fails instead of bouncing', 'kernel/dma/swiotlb.c'));
-  },
-  dma_max_mapping_size: (m, c, o) => {
-    const dev = argDev(m, c.args[0]);
-    if (!available(m, 'dma_max_mapping_size', DMA_API_GATES.maxMappingSize, o)) return;
-    const n = maxMappingSize(m, dev);
-    const be = backEnd(m, dev);
-    const rule = maxMappingRule(m, dev, n);
-    answer(o, n, 'count', sizeText(n), be === 'iommu' ? why('iommu_dma_max_mapping_size', rule, 'drivers/iommu/dma-iommu.c') : be === 'ops' ? why('dma_max_mapping_size', `${OPS_WORDS} have no max_mapping_size: SIZE_MAX`) : why('dma_direct_max_mapping_size', rule, 'kernel/dma/direct.c'));
-  },
-  dma_opt_mapping_size: (m, c, o) => {
-    const dev = argDev(m, c.args[0]);
-    if (!available(m, 'dma_opt_mapping_size', DMA_API_GATES.optMappingSize, o)) return;
-    const be = backEnd(m, dev);
-    const n = Math.min(be === 'iommu' ? IOVA_RCACHE_RANGE : SIZE_MAX, maxMappingSize(m, dev));
-    answer(o, n, 'count', sizeText(n), why('dma_opt_mapping_size', be === 'iommu' ? `behind dma-iommu: iova_rcache_range() = ${IOVA_RCACHE_RANGE} bytes, the largest IOVA the per-CPU caches recycle; larger mappings search the IOVA tree every time` : be === 'ops' ? `${OPS_WORDS} have no opt_mapping_size: the answer is dma_max_mapping_size()` : 'no IOMMU: nothing makes smaller mappings faster, so the answer is dma_max_mapping_size()'));
-  },
-  dma_need_sync: (m, c, o) => {
-    const dev = argDev(m, c.args[0]);
-    const addr = argHandle(m, c.args[1]);
-    if (!available(m, 'dma_need_sync', DMA_API_GATES.needSync, o)) return;
-    let need: boolean;
-    let rule: string;
-    const be = backEnd(m, dev);
-    if (be === 'iommu') {
-      need = true;
-      rule = 'behind dma-iommu __dma_need_sync answers true: its sync callbacks do cache maintenance for a non-coherent device and bounce copies for an untrusted one (with CONFIG_DMA_API_DEBUG, as here, dma_dev_need_sync never skips the question)';
-    } else if (be === 'ops') {
-      need = true;
-      rule = `through ${OPS_WORDS} __dma_need_sync answers true: only dma-direct is asked about the address`;
-    } else if (!dev.coherent) {
-      need = true;
-      rule = 'dma_direct_need_sync: the device is not coherent, so every sync does cache maintenance';
-    } else {
-      need = isSwiotlbBuffer(m, addr);
-      rule = need ? 'dma_direct_need_sync: the device is coherent, but this address is a swiotlb slot: the syncs copy between slot and buffer' : `dma_direct_need_sync: the device is coherent and the address is not a swiotlb slot, so the syncs do nothing${dev.cfg.nosnoop ? ' (the DMA API does not know this device issues non-snooped accesses: the driver must flush itself)' : ''}`;
-    }
-    answer(o, need ? 1 : 0, 'count', need ? 'sync needed' : 'no sync needed', why('dma_need_sync', rule));
-  },
-  dma_streaming_is_coherent: (m, c, o) => {
-    const dev = argDev(m, c.args[0]);
-    const yes = streamingIsCoherent(m, dev);
-    const reason = !dev.coherent ? 'the device is not coherent: every streaming mapping needs syncs (cache maintenance)' : forcedBounce(m, dev) ? 'the device bounces every streaming mapping through swiotlb: the syncs copy' : !yes ? 'the device cannot reach all of memory and swiotlb is active: mappings may bounce, and then the syncs copy' : `the device is coherent and no mapping bounces: streaming mappings need no syncs${dev.cfg.nosnoop ? ' (as far as the DMA API knows: this device issues non-snooped accesses)' : ''}`;
-    answer(o, yes ? 1 : 0, 'count', 'a proposal, in no kernel', {
-      fn: 'dma_streaming_is_coherent (proposed, never merged)',
-      file: 'thread 002: "[PATCH] lib/scatterlist: Provide a DMA page iterator", dri-devel, January 2019',
-      rule: `Not a kernel function: Thomas Hellström proposed bool dma_streaming_is_coherent(const struct device *) in that thread so TTM could refuse to load where its map-once-never-sync use breaks; it was never merged and exists in no kernel. It would have answered ${yes ? 'true' : 'false'} here: ${reason}.`,
-    });
-  },
+export const dmaGetRequiredMaskRun: OpRun<'dev'> = (m, a, o) => {
+  const dev = argDev(m, a.dev);
+  const mask = requiredMask(m, dev);
+  const be = backEnd(m, dev);
+  answer(o, mask, 'addr', `required mask 0x${mask.toString(16)}`, why('dma_get_required_mask', be === 'iommu' ? 'behind dma-iommu the answer is DMA_BIT_MASK(32): the IOMMU can place IOVAs below 4 GiB, whatever the RAM' : be === 'ops' ? `${OPS_WORDS} have no get_required_mask: DMA_BIT_MASK(32), the mask every ops implementation must support` : `dma_direct_get_required_mask: the smallest all-ones mask that reaches the last page of RAM (0x${(m.config.ram - PAGE_SIZE).toString(16)})`));
+};
+
+export const dmaAddressingLimitedRun: OpRun<'dev'> = (m, a, o) => {
+  const dev = argDev(m, a.dev);
+  if (!available(m, 'dma_addressing_limited', DMA_API_GATES.addressingLimited, o)) return;
+  const lim = addressingLimited(m, dev);
+  answer(o, lim ? 1 : 0, 'count', lim ? 'addressing limited' : 'not addressing limited', why('dma_addressing_limited', `min_not_zero(dma mask, bus_dma_limit) = 0x${dmaLimit(dev).toString(16)} ${lim ? '<' : '≥'} dma_get_required_mask() = 0x${requiredMask(m, dev).toString(16)}: ${lim ? 'some memory is out of direct reach, so streaming mappings of it bounce through swiotlb (or fail without it)' : 'the device reaches every page it may be given'}`, 'include/linux/dma-mapping.h'));
+};
+
+export const isSwiotlbActiveRun: OpRun<'dev'> = (m, a, o) => {
+  argDev(m, a.dev);
+  if (!available(m, 'is_swiotlb_active', DMA_API_GATES.swiotlbActive, o)) return;
+  const on = m.swiotlb !== null;
+  answer(o, on ? 1 : 0, 'count', on ? 'swiotlb active' : 'no swiotlb', why('is_swiotlb_active', on ? `the swiotlb pool exists (${m.swiotlb!.nslabs} slots of ${IO_TLB_SIZE} bytes): a mapping the device cannot reach can bounce` : 'there is no swiotlb pool (swiotlb=0): a mapping the device cannot reach fails instead of bouncing', 'kernel/dma/swiotlb.c'));
+};
+
+export const dmaMaxMappingSizeRun: OpRun<'dev'> = (m, a, o) => {
+  const dev = argDev(m, a.dev);
+  if (!available(m, 'dma_max_mapping_size', DMA_API_GATES.maxMappingSize, o)) return;
+  const n = maxMappingSize(m, dev);
+  const be = backEnd(m, dev);
+  const rule = maxMappingRule(m, dev, n);
+  answer(o, n, 'count', sizeText(n), be === 'iommu' ? why('iommu_dma_max_mapping_size', rule, 'drivers/iommu/dma-iommu.c') : be === 'ops' ? why('dma_max_mapping_size', `${OPS_WORDS} have no max_mapping_size: SIZE_MAX`) : why('dma_direct_max_mapping_size', rule, 'kernel/dma/direct.c'));
+};
+
+export const dmaOptMappingSizeRun: OpRun<'dev'> = (m, a, o) => {
+  const dev = argDev(m, a.dev);
+  if (!available(m, 'dma_opt_mapping_size', DMA_API_GATES.optMappingSize, o)) return;
+  const be = backEnd(m, dev);
+  const n = Math.min(be === 'iommu' ? IOVA_RCACHE_RANGE : SIZE_MAX, maxMappingSize(m, dev));
+  answer(o, n, 'count', sizeText(n), why('dma_opt_mapping_size', be === 'iommu' ? `behind dma-iommu: iova_rcache_range() = ${IOVA_RCACHE_RANGE} bytes, the largest IOVA the per-CPU caches recycle; larger mappings search the IOVA tree every time` : be === 'ops' ? `${OPS_WORDS} have no opt_mapping_size: the answer is dma_max_mapping_size()` : 'no IOMMU: nothing makes smaller mappings faster, so the answer is dma_max_mapping_size()'));
+};
+
+export const dmaNeedSyncRun: OpRun<'dev' | 'h'> = (m, a, o) => {
+  const dev = argDev(m, a.dev);
+  const addr = argHandle(m, a.h);
+  if (!available(m, 'dma_need_sync', DMA_API_GATES.needSync, o)) return;
+  let need: boolean;
+  let rule: string;
+  const be = backEnd(m, dev);
+  if (be === 'iommu') {
+    need = true;
+    rule = 'behind dma-iommu __dma_need_sync answers true: its sync callbacks do cache maintenance for a non-coherent device and bounce copies for an untrusted one (with CONFIG_DMA_API_DEBUG, as here, dma_dev_need_sync never skips the question)';
+  } else if (be === 'ops') {
+    need = true;
+    rule = `through ${OPS_WORDS} __dma_need_sync answers true: only dma-direct is asked about the address`;
+  } else if (!dev.coherent) {
+    need = true;
+    rule = 'dma_direct_need_sync: the device is not coherent, so every sync does cache maintenance';
+  } else {
+    need = isSwiotlbBuffer(m, addr);
+    rule = need ? 'dma_direct_need_sync: the device is coherent, but this address is a swiotlb slot: the syncs copy between slot and buffer' : `dma_direct_need_sync: the device is coherent and the address is not a swiotlb slot, so the syncs do nothing${dev.cfg.nosnoop ? ' (the DMA API does not know this device issues non-snooped accesses: the driver must flush itself)' : ''}`;
+  }
+  answer(o, need ? 1 : 0, 'count', need ? 'sync needed' : 'no sync needed', why('dma_need_sync', rule));
+};
+
+export const dmaStreamingIsCoherentRun: OpRun<'dev'> = (m, a, o) => {
+  const dev = argDev(m, a.dev);
+  const yes = streamingIsCoherent(m, dev);
+  const reason = !dev.coherent ? 'the device is not coherent: every streaming mapping needs syncs (cache maintenance)' : forcedBounce(m, dev) ? 'the device bounces every streaming mapping through swiotlb: the syncs copy' : !yes ? 'the device cannot reach all of memory and swiotlb is active: mappings may bounce, and then the syncs copy' : `the device is coherent and no mapping bounces: streaming mappings need no syncs${dev.cfg.nosnoop ? ' (as far as the DMA API knows: this device issues non-snooped accesses)' : ''}`;
+  answer(o, yes ? 1 : 0, 'count', 'a proposal, in no kernel', {
+    fn: 'dma_streaming_is_coherent (proposed, never merged)',
+    file: 'thread 002: "[PATCH] lib/scatterlist: Provide a DMA page iterator", dri-devel, January 2019',
+    rule: `Not a kernel function: Thomas Hellström proposed bool dma_streaming_is_coherent(const struct device *) in that thread so TTM could refuse to load where its map-once-never-sync use breaks; it was never merged and exists in no kernel. It would have answered ${yes ? 'true' : 'false'} here: ${reason}.`,
+  });
 };
 
 /** Each query binds its integer result to the name it is assigned to (`n = dma_need_sync(…)`). */
-export const DMA_QUERY_OPS: OpTable = Object.fromEntries(
-  Object.entries(QUERIES).map(([op, h]) => [
-    op,
-    ((m, c, o) => {
-      h(m, c, o);
-      const t = c.targets[0];
-      if (t) m.names[t] = { t: 'int', v: o.result ?? 0 };
-    }) satisfies Handler,
-  ]),
-);
+export function bindQueryResult<N extends string>(run: OpRun<N>): OpRun<N> {
+  return (m, a, o, c) => {
+    run(m, a, o, c);
+    const t = c.targets[0];
+    if (t) m.names[t] = { t: 'int', v: o.result ?? 0 };
+  };
+}

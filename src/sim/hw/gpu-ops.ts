@@ -1,13 +1,14 @@
 /**
  * Scenario operations of a device's own MMU (gpu_vm_create, gpu_vm_map,
- * gpu_vm_unmap, gpu_read, gpu_write): argument reading and name binding for
- * gpu-mmu.ts, which mirrors `drivers/gpu/drm/panfrost/panfrost_mmu.c`.
+ * gpu_vm_unmap, gpu_read, gpu_write): the argument readers and name binding
+ * the operation table (operations.ts) uses for gpu-mmu.ts, which mirrors
+ * `drivers/gpu/drm/panfrost/panfrost_mmu.c`.
  */
 import type { Expr } from '../command.ts';
-import type { Handler, OpTable } from '../handler.ts';
+import type { OpRun } from '../operation.ts';
 import type { Machine } from '../machine.ts';
-import { SimError, argBytes, argDev, argHandle, argInt, argName, kwBool } from '../args.ts';
-import { gpuRead, gpuVmCreate, gpuVmMap, gpuVmUnmap, gpuWrite, type GpuVm } from './gpu-mmu.ts';
+import { SimError, argDev, argHandle, argInt, argName } from '../args.ts';
+import { gpuVmCreate, gpuVmMap, type GpuVm } from './gpu-mmu.ts';
 
 /** A GPU VM by the name gpu_vm_create bound. */
 export function argVm(m: Machine, e: Expr | undefined): GpuVm {
@@ -18,31 +19,17 @@ export function argVm(m: Machine, e: Expr | undefined): GpuVm {
   throw new SimError(`'${name}' is not a GPU VM`, e!.loc);
 }
 
-const create: Handler = (m, c, o) => {
-  const dev = argDev(m, c.args[0]);
+export const gpuVmCreateRun: OpRun<'dev'> = (m, a, o, c) => {
+  const dev = argDev(m, a.dev);
   const vm = gpuVmCreate(m, dev, c.targets[0] ?? '(vm)', o);
   if (c.targets[0]) m.names[c.targets[0]] = { t: 'obj', kind: 'vm', id: vm ? vm.id : -1 };
 };
 
-const map: Handler = (m, c, o) => {
-  const vm = argVm(m, c.args[0]);
-  const ret = gpuVmMap(m, vm, argInt(m, c.args[1], 'a GPU VA'), argHandle(m, c.args[2]), argInt(m, c.args[3], 'a size'), o);
+export const gpuVmMapRun: OpRun<'vm' | 'va' | 'dma_addr' | 'size'> = (m, a, o) => {
+  const vm = argVm(m, a.vm);
+  const ret = gpuVmMap(m, vm, argInt(m, a.va, 'a GPU VA'), argHandle(m, a.dma_addr), argInt(m, a.size, 'a size'), o);
   o.result = ret;
   o.resultKind = 'status';
   if (ret === -17) o.error = 'EEXIST';
   else if (ret) o.error = 'EINVAL';
-};
-
-export const GPU_OPS: OpTable = {
-  gpu_vm_create: create,
-  gpu_vm_map: map,
-  gpu_vm_unmap: (m, c, o) => {
-    gpuVmUnmap(m, argVm(m, c.args[0]), argInt(m, c.args[1], 'a GPU VA'), argInt(m, c.args[2], 'a size'), o);
-  },
-  gpu_read: (m, c, o) => {
-    gpuRead(m, argVm(m, c.args[0]), argInt(m, c.args[1], 'a GPU VA'), argInt(m, c.args[2], 'a length'), o, kwBool(c.kwargs, 'nosnoop'));
-  },
-  gpu_write: (m, c, o) => {
-    gpuWrite(m, argVm(m, c.args[0]), argInt(m, c.args[1], 'a GPU VA'), argBytes(c.args[2]), o, kwBool(c.kwargs, 'nosnoop'));
-  },
 };

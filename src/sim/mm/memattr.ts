@@ -28,7 +28,7 @@
  * is UC- (_PAGE_CACHE_MODE_UC_MINUS) and behaves as uncached.
  */
 import type { Expr } from '../command.ts';
-import type { Handler, OpTable } from '../handler.ts';
+import type { OpRun } from '../operation.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { SimError, argInt, argName, argPtr } from '../args.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
@@ -141,27 +141,26 @@ export function vmapAlias(m: Machine, name: string, b: Buffer, off: number, npag
   return q;
 }
 
-const setMemoryOp =
-  (type: MemType): Handler =>
-  (m, c, o) => {
-    const { buf, off } = argPtr(m, c.args[0]);
-    setMemory(m, buf, off, argInt(m, c.args[1], 'a page count'), type, o);
+/** set_memory_wc / _uc / _wb(p, npages). */
+export function setMemoryRun(type: MemType): OpRun<'p' | 'npages'> {
+  return (m, a, o) => {
+    const { buf, off } = argPtr(m, a.p);
+    setMemory(m, buf, off, argInt(m, a.npages, 'a page count'), type, o);
   };
+}
 
-export const MEMATTR_OPS: OpTable = {
-  set_memory_wc: setMemoryOp('wc'),
-  set_memory_uc: setMemoryOp('uc'),
-  set_memory_wb: setMemoryOp('wb'),
-  vmap: (m, c, o) => {
-    const { buf, off } = argPtr(m, c.args[0]);
-    const q = vmapAlias(m, c.targets[0] ?? '(vmap)', buf, off, argInt(m, c.args[1], 'a page count'), protOf(c.args[2], c.kwargs), o);
-    if (c.targets[0]) m.names[c.targets[0]] = { t: 'buf', id: q.id };
-  },
-  vunmap: (m, c, o) => {
-    const { buf } = argPtr(m, c.args[0]);
-    if (buf.kind !== 'vmap') throw new SimError(`'${buf.name}' did not come from vmap`);
-    buf.live = false;
-    buf.pages.forEach((_, i) => m.vmap.delete(buf.va / PAGE_SIZE + i));
-    o.events.push({ kind: 'note', text: `alias '${buf.name}' unmapped`, why: { fn: 'vunmap', file: 'mm/vmalloc.c', rule: 'the alias goes; the pages stay with their owner (vunmap frees no pages)' } });
-  },
+/** `q = vmap(p, npages, prot=…)`. */
+export const vmapRun: OpRun<'p' | 'npages'> = (m, a, o, c) => {
+  const { buf, off } = argPtr(m, a.p);
+  const q = vmapAlias(m, c.targets[0] ?? '(vmap)', buf, off, argInt(m, a.npages, 'a page count'), protOf(c.args[2], c.kwargs), o);
+  if (c.targets[0]) m.names[c.targets[0]] = { t: 'buf', id: q.id };
+};
+
+/** vunmap(q): the alias goes, the pages stay. */
+export const vunmapRun: OpRun<'q'> = (m, a, o) => {
+  const { buf } = argPtr(m, a.q);
+  if (buf.kind !== 'vmap') throw new SimError(`'${buf.name}' did not come from vmap`);
+  buf.live = false;
+  buf.pages.forEach((_, i) => m.vmap.delete(buf.va / PAGE_SIZE + i));
+  o.events.push({ kind: 'note', text: `alias '${buf.name}' unmapped`, why: { fn: 'vunmap', file: 'mm/vmalloc.c', rule: 'the alias goes; the pages stay with their owner (vunmap frees no pages)' } });
 };

@@ -14,7 +14,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { Frame, LoadSummary, StepInfo } from '../../worker/api.ts';
-import { OP_DOCS, describeEvent, eventTone, size } from '../describe.ts';
+import { describeEvent, eventTone, opExplain, size } from '../describe.ts';
 import { useStore } from '../store/store.ts';
 import { MachineDiagram } from '../panels/views/MachineDiagram.tsx';
 import { StepChecks, StepResult } from '../panels/StepDetail.tsx';
@@ -308,6 +308,7 @@ export default function ComparePanel() {
   }, [frameA, cmp.frameB, cmp.diffs, step]);
   const fields = new Set(here?.fields ?? []);
   const source = summaryA?.steps[step - 1];
+  const opDoc = useStore((s) => opExplain(s.operations, source?.op));
   const comparing = cmp.exact < cmp.exactTarget;
 
   return (
@@ -369,7 +370,7 @@ export default function ComparePanel() {
               {source ? (
                 <>
                   <code className="cmp-src">{source.source}</code>
-                  {OP_DOCS[source.op] && <span className="muted cmp-opdoc">{OP_DOCS[source.op]}</span>}
+                  {opDoc && <span className="muted cmp-opdoc">{opDoc}</span>}
                 </>
               ) : (
                 <span className="muted">the machines are built: step forward (→) to run both</span>

@@ -98,6 +98,8 @@ function revealLine(view: EditorView, line: number): void {
 }
 
 const readOnlyCompartment = new Compartment();
+/** The highlighting, reloaded when the operation table arrives from the worker (operation names are read from it). */
+const languageCompartment = new Compartment();
 
 const baseTheme = EditorView.theme({
   '&': { height: '100%', fontSize: '12.5px' },
@@ -124,7 +126,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
       unsafeCharHighlight,
       keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap, ...lintKeymap]),
       autocompletion({ override: [scenarioCompletions], icons: true }),
-      scenarioHighlighting,
+      languageCompartment.of(scenarioHighlighting),
       scenarioHelp,
       lintGutter(),
       stepLineField,
@@ -164,6 +166,10 @@ export default function Editor({ readOnly = false }: EditorProps) {
         view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: s.text } });
         applyingExternal = false;
         foldLesson(view);
+      }
+      if (s.operations !== prev.operations) {
+        view.dispatch({ effects: languageCompartment.reconfigure([]) });
+        view.dispatch({ effects: languageCompartment.reconfigure(scenarioHighlighting) });
       }
       if (s.errors !== prev.errors) {
         view.dispatch(setDiagnostics(view.state, toDiagnostics(view.state.doc, s.errors)));

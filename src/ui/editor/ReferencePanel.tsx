@@ -8,6 +8,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { CHECK_ERRORS, CONSTANT_GROUPS, SECTION_TITLES, allOps } from './op-info.ts';
 import type { OpInfo, OpSection } from './op-info.ts';
+import { useStore } from '../store/store.ts';
 
 function OpEntry({ op }: { op: OpInfo }) {
   return (
@@ -61,11 +62,13 @@ export default function ReferencePanel({ onClose, initial = '' }: { onClose: () 
     window.addEventListener('keydown', onKey, true);
     return () => window.removeEventListener('keydown', onKey, true);
   }, [onClose]);
+  // the engine's table arrives from the worker once: redraw when it does
+  const table = useStore((s) => s.operations);
   const sections = useMemo(() => {
     const by = new Map<OpSection, OpInfo[]>();
     for (const op of allOps()) if (matches(op, q.trim())) by.set(op.section, [...(by.get(op.section) ?? []), op]);
     return [...by];
-  }, [q]);
+  }, [q, table]);
   const constants = CONSTANT_GROUPS.map((g) => ({ ...g, names: g.names.filter((n) => q.trim() === '' || n.toLowerCase().includes(q.trim().toLowerCase())) })).filter((g) => g.names.length > 0);
   return (
     <div className="overlay" onClick={(e) => e.target === e.currentTarget && onClose()}>

@@ -8,9 +8,8 @@
 import { HighlightStyle, StreamLanguage, syntaxHighlighting } from '@codemirror/language';
 import type { StringStream } from '@codemirror/language';
 import { Tag, tags as t } from '@lezer/highlight';
-import { OP_DOCS } from '../describe.ts';
+import { opInfo } from './op-info.ts';
 
-const HEADER = new Set(['machine', 'device', 'iommu']);
 const BUILTINS = new Set(['fill']);
 
 const opTag = Tag.define();
@@ -58,9 +57,10 @@ function token(stream: StringStream, state: State): string | null {
     if (/^[A-Z][A-Z0-9_]*$/.test(name)) return 'constant';
     const call = stream.match(/^\s*\(/, false);
     if (call) {
-      if (HEADER.has(name)) return 'header';
       if (BUILTINS.has(name)) return 'builtin';
-      return name in OP_DOCS ? 'op' : 'call';
+      // the engine's table, as the worker sent it (Editor.tsx re-highlights when it arrives)
+      const op = opInfo(name);
+      return op?.header ? 'header' : op ? 'op' : 'call';
     }
     if (stream.match(/^\s*=(?!>)/, false)) return 'key';
     return 'name';

@@ -1,28 +1,19 @@
 /**
  * What the editor's help (completion, signature help, hover docs) and the
  * in-app language reference know about the scenario language, read from one
- * place. Today that is the parser's signature table (src/scenario/ops.ts) plus
- * the explanation panel's one-line descriptions (src/ui/describe.ts OP_DOCS);
- * the generated reference (scripts/ops-reference.ts) reads the same table.
- * Everything the editor shows goes through this module, so moving the source
- * to another table is an edit here only.
+ * place: the engine's operation table (src/sim/operations.ts), whose plain
+ * data the worker sends once (store: `operations`; the page never loads the
+ * engine itself), with the language's constants and wording
+ * (src/scenario/ops.ts). The generated reference (scripts/ops-reference.ts)
+ * reads the same table. Until the worker answers, no operation is known.
  */
-import {
-  COMMON_ERRORS,
-  DIRECTIONS,
-  DMA_ATTRS,
-  GFP_FLAGS,
-  HEADER_OPS,
-  IOMMU_PROT,
-  OPS,
-  describeKind,
-  describeType,
-  signatureText,
-} from '../../scenario/ops.ts';
-import type { ArgKind, OpSection, OpSig, ValueType } from '../../scenario/ops.ts';
-import { OP_DOCS } from '../describe.ts';
+import { COMMON_ERRORS, DIRECTIONS, DMA_ATTRS, GFP_FLAGS, IOMMU_PROT, describeKind, describeType, signatureText } from '../../scenario/ops.ts';
+import type { ArgKind, OpSection, ValueType } from '../../scenario/ops.ts';
+import type { OperationDoc } from '../../sim/operation.ts';
+import { useStore } from '../store/store.ts';
 
 export type { ArgKind, OpSection, ValueType } from '../../scenario/ops.ts';
+export { SECTION_TITLES } from '../../sim/operation.ts';
 
 export interface ParamInfo {
   name: string;
@@ -60,7 +51,7 @@ export interface OpInfo {
   resultsText: string[];
 }
 
-function toInfo(s: OpSig): OpInfo {
+function toInfo(s: OperationDoc): OpInfo {
   const param = (optional: boolean) => (p: { name: string; kind: ArgKind }): ParamInfo => ({
     name: p.name,
     kind: p.kind,
@@ -68,11 +59,11 @@ function toInfo(s: OpSig): OpInfo {
     optional,
   });
   const params = s.repeat ? s.repeat.map(param(false)) : [...s.args.map(param(false)), ...s.optional.map(param(true))];
-  const explain = OP_DOCS[s.name];
+  const explain = s.explain;
   return {
     name: s.name,
     section: s.section,
-    header: HEADER_OPS.has(s.name),
+    header: s.section === 'header',
     signature: signatureText(s),
     doc: s.doc,
     ...(explain !== undefined ? { explain } : {}),
@@ -90,32 +81,24 @@ function toInfo(s: OpSig): OpInfo {
   };
 }
 
-const INFOS: ReadonlyMap<string, OpInfo> = new Map([...OPS.values()].map((s) => [s.name, toInfo(s)]));
+let built: { from: readonly OperationDoc[]; infos: ReadonlyMap<string, OpInfo> } | null = null;
+
+/** The help of every operation the worker sent, built once per table. */
+function infos(): ReadonlyMap<string, OpInfo> {
+  const ops = useStore.getState().operations;
+  if (built?.from !== ops) built = { from: ops, infos: new Map(ops.map((s) => [s.name, toInfo(s)])) };
+  return built.infos;
+}
 
 /** One operation's help, or undefined for an unknown name. */
 export function opInfo(name: string): OpInfo | undefined {
-  return INFOS.get(name);
+  return infos().get(name);
 }
 
 /** Every operation, in the reference's order (header first, then by section). */
 export function allOps(): OpInfo[] {
-  return [...INFOS.values()];
+  return [...infos().values()];
 }
-
-/** Section titles, as the language reference heads them. */
-export const SECTION_TITLES: Readonly<Record<OpSection, string>> = {
-  header: 'Header: the machine',
-  memory: 'CPU memory and CPU access',
-  cache: 'CPU caching: flushes and memory attributes',
-  streaming: 'Streaming DMA',
-  coherent: 'Coherent and non-coherent allocations',
-  queries: "The DMA API's queries",
-  device: 'Device side',
-  iommu: 'System IOMMU used directly',
-  gpu: 'Device-internal MMU (GPU)',
-  cma: 'CMA',
-  'dma-buf': 'dma-buf',
-};
 
 export interface ConstantGroup {
   kind: 'dir' | 'gfp' | 'attrs' | 'prot';

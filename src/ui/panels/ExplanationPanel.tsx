@@ -8,7 +8,7 @@ import { useEffect, useRef } from 'react';
 import type { LoadSummary } from '../../worker/api.ts';
 import type { SimEvent } from '../../sim/events.ts';
 import type { MachineConfig } from '../../sim/config.ts';
-import { OP_DOCS, describeEvent, eventTone, kernelFunctionLink, kernelLink, size } from '../describe.ts';
+import { describeEvent, opExplain, eventTone, kernelFunctionLink, kernelLink, size } from '../describe.ts';
 import { useStore } from '../store/store.ts';
 import { StepChecks, StepResult } from './StepDetail.tsx';
 import Narration from '../lesson/Narration.tsx';
@@ -98,6 +98,7 @@ export default function ExplanationPanel() {
   const engineFailed = useStore((s) => s.notices.some((n) => n.kind === 'error'));
   const box = useRef<HTMLElement>(null);
   const shownStep = frame?.step ?? -1;
+  const opDoc = useStore((s) => opExplain(s.operations, frame?.json?.op));
   // A prediction the learner has not answered keeps the step's result hidden.
   const pending = usePredictionPending(frame);
 
@@ -133,9 +134,9 @@ export default function ExplanationPanel() {
             )}
           </h2>
           <pre className="source mono">{json.source}</pre>
-          {OP_DOCS[json.op] && (
+          {opDoc && (
             <p className="opdoc">
-              <Glossed text={OP_DOCS[json.op]!} />
+              <Glossed text={opDoc} />
             </p>
           )}
           {pending ? (

@@ -10,6 +10,7 @@ import { create } from 'zustand';
 import { immer } from 'zustand/middleware/immer';
 import type { Frame, LoadSummary } from '../../worker/api.ts';
 import type { ParseErrorJson } from '../../scenario/result.ts';
+import type { OperationDoc } from '../../sim/operation.ts';
 import type { Theme } from './persist.ts';
 import { NO_OVERRIDES, type MachineOverrides } from '../compare/settings.ts';
 
@@ -50,6 +51,8 @@ export interface AppState {
   errors: ParseErrorJson[];
   frame: Frame | null;
   running: boolean;
+  /** The operations of the scenario language (the engine's table, asked of the worker once); empty until it answers. */
+  operations: readonly OperationDoc[];
 
   /** Machine settings the run uses instead of the header's (header selectors, links); sent with the text. */
   overrides: MachineOverrides;
@@ -94,6 +97,7 @@ export interface AppActions {
   applySummary(summary: LoadSummary): void;
   setFrame(frame: Frame): void;
   setRunning(running: boolean): void;
+  setOperations(ops: readonly OperationDoc[]): void;
   setReady(): void;
   setOverrides(o: Partial<MachineOverrides>): void;
 }
@@ -110,6 +114,7 @@ export const initialState = (theme: Theme): AppState => ({
   errors: [],
   frame: null,
   running: false,
+  operations: [],
   overrides: NO_OVERRIDES,
   ready: false,
   step: 0,
@@ -231,6 +236,8 @@ export const useStore = create<Store>()(
     setFrame: (frame) => {
       set({ frame });
     },
+    // Replaced whole, never drafted: the table is read-only data from the engine.
+    setOperations: (ops) => set({ operations: ops }),
     setRunning: (running) =>
       set((s) => {
         s.running = running;

@@ -1,0 +1,113 @@
+// DESIGN §2.9: one table of operations (src/sim/operations.ts) — signature,
+// doc lines, section, budgets and handler per statement — that the
+// validator, the generated language reference, the explorer (through the
+// worker), the budgets and the ownership lanes all read. These tests fail if
+// a second list of operations appears anywhere in src/.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HEADER_OPS, OPERATIONS } from '../../src/sim/operations.ts';
+import { SECTION_TITLES } from '../../src/sim/operation.ts';
+import { createEngineApi } from '../../src/worker/engine-api.ts';
+import { realCore } from '../../src/worker/core.ts';
+import { parseScenario } from '../../src/scenario/parser.ts';
+import { runStep, prepareScenario } from '../../src/scenario/run.ts';
+import { createMachine } from '../../src/sim/machine.ts';
+import { opsSection } from '../../scripts/ops-reference.ts';
+
+const SRC = resolve(__dirname, '../../src');
+const TABLE = 'sim/operations.ts';
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : /\.tsx?$/.test(p) ? [p] : [];
+  });
+}
+
+const names = [...OPERATIONS.keys()];
+
+/** Where `text` lists three or more operation names: as object keys, in one bracketed list, or in one regex alternation. */
+function opLists(text: string): string[] {
+  const found: string[] = [];
+  // `dma_map_single: …` as an object key (a per-operation table)
+  const keys = names.filter((n) => new RegExp(`^\\s+['"]?${n}['"]?\\s*:`, 'm').test(text));
+  if (keys.length >= 3) found.push(`keys ${keys.join(', ')}`);
+  // ['kmalloc', 'kfree', …] or new Set([…]): a list of names (three or more in one bracket);
+  // not the kernel functions a catalogue message's WARN site names (`fns: […]`), which share the kernel's names
+  for (const m of text.matchAll(/\[([^\][]*)\]/g)) {
+    if (/fns:\s*$/.test(text.slice(Math.max(0, m.index - 10), m.index))) continue;
+    const inside = names.filter((n) => new RegExp(`['"\`]${n}['"\`]`).test(m[1]!));
+    if (inside.length >= 3) found.push(`list ${m[0].slice(0, 80)}`);
+  }
+  // sig('kmalloc', 'memory', …): a second table of entries, an operation name with its section
+  const sections = Object.keys(SECTION_TITLES).join('|');
+  const entries = names.filter((n) => new RegExp(`\\(\\s*['"]${n}['"]\\s*,\\s*['"](${sections})['"]`).test(text));
+  if (entries.length >= 3) found.push(`entries ${entries.slice(0, 5).join(', ')}`);
+  // /^(dma_buf|iommu|…)/: operation names or prefixes in a regex alternation
+  for (const m of text.matchAll(/\/\^?\(?([\w|]+)\)?\//g)) {
+    const words = m[1]!.split('|').filter((w) => w.length > 2 && names.some((n) => n === w || n.startsWith(w)));
+    if (words.length >= 3) found.push(`regex ${m[0]}`);
+  }
+  return found;
+}
+
+describe('the operation table', () => {
+  it('is the only list of operations in src/: no other file keys an object, fills a list or writes a regex with operation names', () => {
+    const offenders: string[] = [];
+    for (const f of files(SRC)) {
+      const rel = relative(SRC, f);
+      if (rel === TABLE) continue;
+      for (const what of opLists(readFileSync(f, 'utf8'))) offenders.push(`${rel}: ${what}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('the scan finds the lists this table replaced (it can fail)', () => {
+    expect(opLists(`const RESCAN_OPS = /^(dma_buf|iommu|gpu|sg_table)/;`)).toHaveLength(1);
+    expect(opLists(`export const OP_DOCS = {\n  kmalloc: 'a',\n  kfree: 'b',\n  vmalloc: 'c',\n};`)).toHaveLength(1);
+    expect(opLists(`const CPU_ACCESS_OPS = new Set(['cpu_write', 'cpu_read', 'memset']);`)).toHaveLength(1);
+    expect(opLists(`const SIGS = [\n  sig('kmalloc', 'memory', {}),\n  sig('kfree', 'memory', {}),\n  sig('vmalloc', 'memory', {}),\n];`).some((f) => f.startsWith('entries'))).toBe(true);
+    expect(opLists(`if (e.kind === 'iommu_map') x();`)).toEqual([]);
+    expect(opLists(`site: { fns: ['dma_buf_map_attachment', 'dma_buf_unmap_attachment', 'dma_buf_pin'] }`)).toEqual([]);
+  });
+
+  it('is what the validator, the reference and the explorer (through the worker) read', () => {
+    expect([...HEADER_OPS]).toEqual(['machine', 'iommu', 'device']);
+    const sent = createEngineApi(realCore).operations();
+    expect(sent.map((o) => o.name)).toEqual(names);
+    // plain data: it crosses the worker boundary (structured clone) whole
+    expect(structuredClone(sent)).toEqual(sent);
+    expect(sent.find((o) => o.name === 'dma_map_single')!.explain).toBe(OPERATIONS.get('dma_map_single')!.explain);
+    const reference = opsSection();
+    for (const o of OPERATIONS.values()) {
+      expect(reference, o.name).toContain(`${o.name}(`);
+      expect(reference).toContain(`### ${SECTION_TITLES[o.section]}`);
+    }
+    // the validator knows exactly the table's operations
+    const unknown = parseScenario('machine(arch=arm64)\nfoo_bar_baz(1)\n');
+    expect(unknown.ok).toBe(false);
+  });
+
+  it('has a handler for every statement but the header, and each handler sees the names its signature declares', () => {
+    for (const o of OPERATIONS.values()) {
+      expect(o.run === undefined, o.name).toBe(o.section === 'header');
+      expect(o.names).toEqual([...o.args, ...o.optional].map((x) => x.name));
+      expect(new Set(o.names).size, `${o.name}: argument names are unique`).toBe(o.names.length);
+    }
+  });
+
+  it("puts its entry's `touches` in each step's outcome (what the ownership lanes read)", () => {
+    const p = prepareScenario(`machine(arch=arm64)
+device(nic)
+buf = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, buf, 4096, DMA_TO_DEVICE)
+t = sg_table(buf, 64)
+`);
+    if (!p.ok) throw new Error(p.errors[0]!.message);
+    const m = createMachine(p.config);
+    const touches = p.body.map((c, i) => runStep(m, c, i + 1).outcome.touches);
+    expect(touches).toEqual(['events', 'events', 'any']);
+    expect(OPERATIONS.get('sg_table')!.touches).toBe('any');
+  });
+});
