@@ -19,7 +19,7 @@ import {
 import type { DecorationSet } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { lintGutter, lintKeymap, setDiagnostics } from '@codemirror/lint';
-import { autocompletion, completionKeymap } from '@codemirror/autocomplete';
+import { acceptCompletion, autocompletion, completionKeymap } from '@codemirror/autocomplete';
 import type { Diagnostic } from '@codemirror/lint';
 import { scenarioHighlighting } from './language.ts';
 import { scenarioCompletions, scenarioHelp } from './help.ts';
@@ -122,7 +122,8 @@ export default function Editor({ readOnly = false }: EditorProps) {
       history(),
       drawSelection(),
       unsafeCharHighlight,
-      keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap, ...lintKeymap]),
+      // Tab accepts a completion too (only while the list is open: otherwise Tab leaves the editor, as keyboard users expect).
+      keymap.of([...completionKeymap, { key: 'Tab', run: acceptCompletion }, ...defaultKeymap, ...historyKeymap, ...lintKeymap]),
       autocompletion({ override: [scenarioCompletions], icons: true }),
       scenarioHighlighting,
       scenarioHelp,

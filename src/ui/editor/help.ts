@@ -9,6 +9,7 @@
 import { Prec, StateEffect, StateField } from '@codemirror/state';
 import type { EditorState } from '@codemirror/state';
 import { EditorView, hoverTooltip, keymap, showTooltip } from '@codemirror/view';
+import { completionStatus } from '@codemirror/autocomplete';
 import type { Tooltip } from '@codemirror/view';
 import { completeLine } from './completions.ts';
 import type { CompletionItem } from './completions.ts';
@@ -163,7 +164,8 @@ const signatureKeys = Prec.high(
       run: (view) => {
         if (view.state.field(signatureField, false) == null) return false;
         view.dispatch({ effects: closeSignature.of(null) });
-        return true;
+        // An open completion list closes with the same key press (its own Escape binding runs next).
+        return completionStatus(view.state) === null;
       },
     },
   ]),
