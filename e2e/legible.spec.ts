@@ -65,6 +65,14 @@ for (const size of [
       expect(row && list && row.y >= list.y && row.y + row.height <= list.y + list.height + 1).toBeTruthy();
     }
     await page.screenshot({ path: `test-results/legible-fault-${size.width}.png` });
+    // The header fits: an IOMMU scenario's three pickers, overridden (with the reset chip), push nothing off screen.
+    await page.getByTestId('ovr-arch').selectOption('x86');
+    await page.getByTestId('ovr-iommu').selectOption({ index: 1 });
+    await expect(page.getByTestId('ovr-reset')).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(size.width);
+    const help = await page.locator('.topbar > :last-child').boundingBox();
+    expect(help!.x + help!.width).toBeLessThanOrEqual(size.width);
+    await page.getByTestId('ovr-reset').click();
     for (const id of ['bytes', 'cache', 'memmap', 'swiotlb', 'iommu']) {
       const tab = page.locator(`#tab-${id}`);
       if ((await tab.count()) === 0) {
