@@ -107,6 +107,36 @@ test('tabs badge the change, follow opens it, the diagram can fill the window', 
   expect((await page.getByTestId('views').boundingBox())!.width).toBeLessThan(1000);
 });
 
+test('follow opens the cache view for a clean and the IOMMU view for the IOTLB and each fault', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await openLibrary(page, 'iommu-strict-unmap-fault');
+  await page.getByTestId('follow-toggle').check();
+  const selected = page.locator('[role=tab][aria-selected=true]');
+  const caption = page.getByTestId('view-caption');
+  // Mapping for the device on a non-coherent arm64 SoC cleans the dirty line: the cache view.
+  await goToStep(page, 'h = dma_map_single');
+  await expect(selected).toHaveAttribute('id', 'tab-cache');
+  await expect(page.locator('[data-view=cache]')).toBeVisible();
+  await expect(caption).toHaveText('1 dirty line written back to RAM (dcache_clean_poc).');
+  // A step that changes nothing a view shows: back to the diagram.
+  await goToStep(page, 'dma_mapping_error(nic, h)');
+  await expect(selected).toHaveAttribute('id', 'tab-diagram');
+  // The first device access walks the page table: the IOMMU view, saying so.
+  await goToStep(page, 'dev_read(nic, h, 6)');
+  await expect(selected).toHaveAttribute('id', 'tab-iommu');
+  await expect(page.locator('[data-view=iommu]')).toBeVisible();
+  await expect(caption).toContainText('IOTLB miss, fill: the IOMMU walks the page table');
+  // Each fault kind, in the IOMMU view, in the explanation's words.
+  await goToStep(page, 'dev_write(nic, h, "x")');
+  await expect(selected).toHaveAttribute('id', 'tab-iommu');
+  await expect(caption).toContainText('IOMMU permission fault');
+  await expect(caption).toContainText('mapped read-only');
+  await page.screenshot({ path: '/tmp/ux2-follow-iommu-1280.png' });
+  await page.locator('[data-testid=timeline] .tl-row[data-step="9"]').click();
+  await expect(caption).toContainText('IOMMU translation fault');
+  await expect(selected).toHaveAttribute('id', 'tab-iommu');
+});
+
 test('the machine table is a header popover; glossary cards; the bug step reads "bug reproduced as expected"', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await openApp(page);
