@@ -8,7 +8,7 @@
 import { expect, goToStep, openApp, openLibrary, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
-/** Every visible text node's rendered font size in px (SVG text scaled by its screen CTM), smallest first. */
+/** Every visible text node's rendered font size in px (SVG text scaled by its screen CTM, canvas text as its canvas reports it), smallest first. */
 async function smallTexts(page: Page): Promise<Array<{ px: number; text: string }>> {
   return page.evaluate(() => {
     const out: Array<{ px: number; text: string }> = [];
@@ -25,6 +25,14 @@ async function smallTexts(page: Page): Promise<Array<{ px: number; text: string 
         if (m) px *= Math.hypot(m.a, m.b);
       }
       out.push({ px: Math.round(px * 100) / 100, text: t.slice(0, 40) });
+    }
+    // Canvas views write no DOM text: each canvas says the smallest font it drew text at (data-text-px, CSS px).
+    for (const c of document.querySelectorAll<HTMLCanvasElement>('canvas[data-text-px]')) {
+      const r = c.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || r.bottom < 0 || r.top > innerHeight) continue;
+      const scale = c.width > 0 ? r.width / (c.width / devicePixelRatio) : 1;
+      const px = Number(c.dataset.textPx) * scale;
+      if (c.dataset.textPx) out.push({ px: Math.round(px * 100) / 100, text: `canvas: ${c.getAttribute('aria-label') ?? ''}`.slice(0, 40) });
     }
     return out.filter((x) => x.px < 11).sort((a, b) => a.px - b.px);
   });
