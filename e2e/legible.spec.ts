@@ -99,6 +99,17 @@ test('tabs badge the change, follow opens it, the diagram can fill the window', 
   await goToStep(page, 'h = dma_map_single');
   await expect(page.getByTestId('tab-badge-swiotlb')).toHaveText('bounced');
   await expect(page.locator('#tab-diagram')).toHaveAttribute('aria-selected', 'true');
+  // The diagram fits the view's height: its three captions are on screen without scrolling, the drawing above them.
+  await expect(page.locator('[data-testid=diagram-captions] li')).toHaveCount(3);
+  const fit = await page.evaluate(() => {
+    const body = document.querySelector('.view-body[data-view=diagram]')!;
+    const caps = document.querySelector('[data-testid=diagram-captions]')!.getBoundingClientRect();
+    const svg = document.querySelector('.dg-svg')!.getBoundingClientRect();
+    return { scrolls: body.scrollHeight > body.clientHeight + 1, capsBottom: caps.bottom, bodyBottom: body.getBoundingClientRect().bottom, svgBottom: svg.bottom, capsTop: caps.top };
+  });
+  expect(fit.scrolls, 'the diagram view scrolls').toBe(false);
+  expect(fit.capsBottom).toBeLessThanOrEqual(fit.bodyBottom);
+  expect(fit.svgBottom).toBeLessThanOrEqual(fit.capsTop + 1);
   await page.getByTestId('follow-toggle').check();
   await goToStep(page, 'buf = kmalloc');
   await expect(page.locator('#tab-diagram')).toHaveAttribute('aria-selected', 'true');
