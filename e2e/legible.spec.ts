@@ -172,4 +172,6 @@ test('the machine table is a header popover; glossary cards; the bug step reads 
   const term = page.getByTestId('explanation').locator('.gl-term[data-term=observation]').first();
   await term.hover();
   await expect(page.getByTestId('gloss-card')).toContainText('the kernel did not report');
+  // Every card says where in the kernel: here, the rules the kernel does not check.
+  await expect(page.getByTestId('gloss-source')).toHaveText('Documentation/core-api/dma-api-howto.rst');
 });
