@@ -73,6 +73,14 @@ test('a link keeps the typed text as a draft with Undo; the link survives reload
   await expect(stepCount(page)).toHaveText('step 2 / 3');
   await expect(editor(page)).toContainText('# linked scenario from a mail');
 
+  // A broken link changes nothing but a message: the text stays, and typing does not save a default over it.
+  await page.evaluate(() => (location.hash = '#s=1.not-a-real-payload'));
+  await expect(page.locator('.notices')).toContainText('This share link could not be opened');
+  await expect(page.locator('.notices')).toContainText('Your text is unchanged.');
+  await expect(editor(page)).toContainText('# linked scenario from a mail');
+  expect(await saved(page)).toBe(LINKED);
+  await page.locator('.notices .close').first().click();
+
   // The Drafts menu lists the kept text; restoring it keeps the link's text in turn.
   await page.getByTestId('drafts-button').click();
   const menu = page.getByTestId('drafts-menu');
