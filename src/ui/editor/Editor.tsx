@@ -17,7 +17,7 @@ import {
   lineNumbers,
 } from '@codemirror/view';
 import type { DecorationSet } from '@codemirror/view';
-import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
+import { defaultKeymap, history, historyKeymap, isolateHistory } from '@codemirror/commands';
 import { lintGutter, lintKeymap, setDiagnostics } from '@codemirror/lint';
 import { acceptCompletion, autocompletion, completionKeymap } from '@codemirror/autocomplete';
 import type { Diagnostic } from '@codemirror/lint';
@@ -124,9 +124,10 @@ export default function Editor({ readOnly = false }: EditorProps) {
       unsafeCharHighlight,
       // Tab accepts a completion too (only while the list is open: otherwise Tab leaves the editor, as keyboard users expect).
       keymap.of([...completionKeymap, { key: 'Tab', run: acceptCompletion }, ...defaultKeymap, ...historyKeymap, ...lintKeymap]),
+      // Before autocompletion: the signature help's Escape runs first and lets the completion's close the list too.
+      scenarioHelp,
       autocompletion({ override: [scenarioCompletions], icons: true }),
       scenarioHighlighting,
-      scenarioHelp,
       lintGutter(),
       stepLineField,
       lessonExtensions(() => useStore.getState().setHint('Locked: only the highlighted lines can change')),
@@ -162,7 +163,8 @@ export default function Editor({ readOnly = false }: EditorProps) {
     const unsub = useStore.subscribe((s, prev) => {
       if (s.textEpoch !== prev.textEpoch && s.text !== view.state.doc.toString()) {
         applyingExternal = true;
-        view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: s.text } });
+        // Its own undo step: Ctrl+Z gives back exactly the text it replaced, never merged with typing just before it.
+        view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: s.text }, annotations: isolateHistory.of('full') });
         applyingExternal = false;
         foldLesson(view);
       }

@@ -156,8 +156,8 @@ const signatureField = StateField.define<Tooltip | null>({
   provide: (f) => showTooltip.from(f),
 });
 
-/** Escape closes the signature help (and only then does nothing else). */
-const signatureKeys = Prec.high(
+/** Escape closes the signature help, and an open completion list with it (autocompletion's own Escape runs next). */
+const signatureKeys = Prec.highest(
   keymap.of([
     {
       key: 'Escape',
