@@ -141,8 +141,17 @@ test('show the solution of a hunt; reset brings the bug back', async ({ page }) 
   await page.getByTestId('solution-btn').click();
   await expect(page.getByTestId('hunt-status')).toHaveText('✓ Solved: every check passes');
   await expect(page.locator('.cm-content')).toContainText('dma_sync_single_for_cpu(cam, h, 4096, DMA_FROM_DEVICE)');
-  await page.getByRole('button', { name: 'Reset' }).click();
+  await page.getByTestId('hunt-reset').click();
   await expect(page.getByTestId('hunt-status')).toHaveText('1 check failing');
+  // An attempt typed in the editable lines is not lost by a reset: it is kept as a draft, with Undo.
+  await page.locator('.cm-line', { hasText: 'dma_sync_single_for_cpu(cam, h, 4096, DMA_TO_DEVICE)' }).click();
+  await page.keyboard.press('End');
+  await page.keyboard.type('  # my attempt');
+  await page.getByTestId('hunt-reset').click();
+  await expect(page.locator('.cm-content')).not.toContainText('# my attempt');
+  await expect(page.getByTestId('draft-toast')).toContainText('(resetting the bug hunt)');
+  await page.getByTestId('draft-undo').click();
+  await expect(page.locator('.cm-content')).toContainText('# my attempt');
 });
 
 test('the library: tracks in order, a pasted kernel warning finds its lesson, keyboard only', async ({ page }) => {

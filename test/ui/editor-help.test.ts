@@ -64,6 +64,13 @@ describe('cursor context', () => {
 });
 
 describe('completion', () => {
+  it('details an operation by its arguments, options with their "=" included', () => {
+    const detail = (before: string, label: string) => completeLine(before, TEXT, true)?.options.find((o) => o.label === label)?.detail;
+    expect(detail('dma_sync_sg_for_d', 'dma_sync_sg_for_device')).toBe('(dev, sgt, dir[, nents=NENTS])');
+    expect(detail('h = dma_map_si', 'dma_map_single')).toBe('(dev, p, size, dir[, attrs])');
+    expect(detail('cpu, h = dma_alloc_co', 'dma_alloc_coherent')).toBe('(dev, size[, gfp])');
+    expect(detail('dev_wr', 'dev_write')).toBe("(dev, addr, bytes[, nosnoop=the device's])");
+  });
   it('offers operations by prefix, header statements only on a bare line', () => {
     expect(labels('dma_map_s')).toContain('dma_map_single');
     expect(labels('dma_map_s')).toContain('dma_map_sg');

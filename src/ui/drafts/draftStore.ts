@@ -59,11 +59,11 @@ export function undoToast(): void {
 
 export function restoreDraft(d: Draft, step = 0): void {
   const st = useStore.getState();
-  // The text being replaced may itself hold typing: keep it too (restoring never loses anything either).
-  if (st.text !== d.text) keepIfTyped(st.text, `before restoring "${d.name}"`, st.step, 'restoring a draft');
-  removeDraft(d.id);
-  refreshDrafts();
   useDrafts.setState({ toast: null, menuOpen: false });
+  removeDraft(d.id);
+  // The text being replaced may itself hold typing: keep it too, and say so (restoring never loses anything either).
+  if (st.text !== d.text) keepIfTyped(st.text, `before restoring "${d.name}"`, st.step, 'restoring a draft');
+  refreshDrafts();
   st.replaceText(d.text, step);
   opened = null;
 }

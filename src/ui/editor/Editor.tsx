@@ -17,9 +17,9 @@ import {
   lineNumbers,
 } from '@codemirror/view';
 import type { DecorationSet } from '@codemirror/view';
-import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
+import { defaultKeymap, history, historyKeymap, isolateHistory } from '@codemirror/commands';
 import { lintGutter, lintKeymap, setDiagnostics } from '@codemirror/lint';
-import { autocompletion, completionKeymap } from '@codemirror/autocomplete';
+import { acceptCompletion, autocompletion, completionKeymap } from '@codemirror/autocomplete';
 import type { Diagnostic } from '@codemirror/lint';
 import { scenarioHighlighting } from './language.ts';
 import { scenarioCompletions, scenarioHelp } from './help.ts';
@@ -124,10 +124,12 @@ export default function Editor({ readOnly = false }: EditorProps) {
       history(),
       drawSelection(),
       unsafeCharHighlight,
-      keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap, ...lintKeymap]),
+      // Tab accepts a completion too (only while the list is open: otherwise Tab leaves the editor, as keyboard users expect).
+      keymap.of([...completionKeymap, { key: 'Tab', run: acceptCompletion }, ...defaultKeymap, ...historyKeymap, ...lintKeymap]),
+      // Before autocompletion: the signature help's Escape runs first and lets the completion's close the list too.
+      scenarioHelp,
       autocompletion({ override: [scenarioCompletions], icons: true }),
       languageCompartment.of(scenarioHighlighting),
-      scenarioHelp,
       lintGutter(),
       stepLineField,
       lessonExtensions(() => useStore.getState().setHint('Locked: only the highlighted lines can change')),
@@ -163,7 +165,8 @@ export default function Editor({ readOnly = false }: EditorProps) {
     const unsub = useStore.subscribe((s, prev) => {
       if (s.textEpoch !== prev.textEpoch && s.text !== view.state.doc.toString()) {
         applyingExternal = true;
-        view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: s.text } });
+        // Its own undo step: Ctrl+Z gives back exactly the text it replaced, never merged with typing just before it.
+        view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: s.text }, annotations: isolateHistory.of('full') });
         applyingExternal = false;
         foldLesson(view);
       }

@@ -6,6 +6,7 @@
 import { Suspense, lazy, useCallback, useState } from 'react';
 import { useStore } from '../store/store.ts';
 import { NEW_SCENARIO } from './template.ts';
+import { openText } from '../drafts/draftStore.ts';
 import './editor-tools.css';
 import '../print.css';
 
@@ -16,7 +17,8 @@ export default function EditorTools({ readOnly }: { readOnly: boolean }) {
   const text = useStore((s) => s.text);
   const close = useCallback(() => setRefOpen(false), []);
   function newScenario() {
-    useStore.getState().replaceText(NEW_SCENARIO, 0);
+    // The text it replaces is kept as a draft (with Undo), like any other source taking the editor.
+    openText(NEW_SCENARIO, 0, 'before starting a new scenario');
   }
   return (
     <span className="editor-tools">

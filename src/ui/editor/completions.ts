@@ -72,10 +72,16 @@ function opOptions(assigned: boolean, lineStart: boolean): CompletionItem[] {
     .map((o) => ({
       label: o.name,
       type: o.header ? ('keyword' as const) : ('function' as const),
-      detail: o.signature.replace(/^.*?=\s*/, '').replace(`${o.name}(`, '('),
+      detail: argsOf(o),
       info: o.explain ?? o.doc,
       boost: o.header ? 1 : 0,
     }));
+}
+
+/** "(dev, sgt, dir[, nents=NENTS])": the signature without its results ("h = ") and name; an option's "=" stays. */
+function argsOf(o: OpInfo): string {
+  const call = o.signature.indexOf(`${o.name}(`);
+  return call < 0 ? o.signature : o.signature.slice(call + o.name.length);
 }
 
 function checkOptions(): CompletionItem[] {

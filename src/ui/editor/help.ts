@@ -9,6 +9,7 @@
 import { Prec, StateEffect, StateField } from '@codemirror/state';
 import type { EditorState } from '@codemirror/state';
 import { EditorView, hoverTooltip, keymap, showTooltip } from '@codemirror/view';
+import { completionStatus } from '@codemirror/autocomplete';
 import type { Tooltip } from '@codemirror/view';
 import { completeLine } from './completions.ts';
 import type { CompletionItem } from './completions.ts';
@@ -155,15 +156,16 @@ const signatureField = StateField.define<Tooltip | null>({
   provide: (f) => showTooltip.from(f),
 });
 
-/** Escape closes the signature help (and only then does nothing else). */
-const signatureKeys = Prec.high(
+/** Escape closes the signature help, and an open completion list with it (autocompletion's own Escape runs next). */
+const signatureKeys = Prec.highest(
   keymap.of([
     {
       key: 'Escape',
       run: (view) => {
         if (view.state.field(signatureField, false) == null) return false;
         view.dispatch({ effects: closeSignature.of(null) });
-        return true;
+        // An open completion list closes with the same key press (its own Escape binding runs next).
+        return completionStatus(view.state) === null;
       },
     },
   ]),

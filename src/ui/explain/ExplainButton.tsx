@@ -14,7 +14,7 @@ export default function ExplainButton() {
   return (
     <>
       <button type="button" className="explain-btn" onClick={() => useExplain.getState().show()} aria-haspopup="dialog" aria-expanded={open} data-testid="explain-btn" title="Explain a kernel log: paste dmesg, see what each DMA message means (x)">
-        Explain a log
+        Explain<span className="wide-only"> a log</span>
       </button>
       {open &&
         createPortal(

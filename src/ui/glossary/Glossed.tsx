@@ -4,7 +4,7 @@
  * Commit ids become links to the commit, with its subject as the tooltip.
  */
 import { useState } from 'react';
-import { commitSubject, commitUrl, glossPieces, type Term } from './glossary.ts';
+import { commitSubject, commitUrl, glossPieces, sourceText, type Term } from './glossary.ts';
 import './glossary.css';
 
 function TermSpan({ term, text }: { term: Term; text: string }) {
@@ -30,6 +30,9 @@ function TermSpan({ term, text }: { term: Term; text: string }) {
       {at && (
         <span className="gl-card" role="tooltip" id={`gl-${term.id}`} data-testid="gloss-card" style={{ left: at.x, top: at.y }}>
           <b>{term.term}</b> {term.def}
+          <span className="gl-src" data-testid="gloss-source">
+            {term.source.map(sourceText).join(' · ')}
+          </span>
         </span>
       )}
     </span>

@@ -13,6 +13,7 @@ import { useCompare } from '../compare/compareStore.ts';
 import { isArch, isIommuMode, kernelProblem } from '../compare/settings.ts';
 import { entryForTitle, loadCatalog } from '../library/catalog.ts';
 import { openEntry } from '../library/open.ts';
+import { openText } from '../drafts/draftStore.ts';
 import { useLesson } from './lessonStore.ts';
 import { useHuntSolved, useTeaching } from './teaching.ts';
 import Markup from './Markup.tsx';
@@ -74,16 +75,16 @@ function HuntControls() {
         <button
           type="button"
           data-testid="solution-btn"
-          title="Replace the editable lines with the reference solution (Ctrl+Z undoes)"
+          title="Replace the editable lines with the reference solution (your edits are kept as a draft)"
           onClick={() => {
             const st = useStore.getState();
-            st.replaceText(applySolution(st.text), st.step);
+            openText(applySolution(st.text), st.step, 'before showing the solution');
           }}
         >
           Show solution
         </button>
         {opened && (
-          <button type="button" title="Back to the bug hunt as shipped (Ctrl+Z undoes)" onClick={() => useStore.getState().replaceText(opened.text, 0)}>
+          <button type="button" title="Back to the bug hunt as shipped (your edits are kept as a draft)" onClick={() => openText(opened.text, 0, 'before resetting the bug hunt')} data-testid="hunt-reset">
             Reset
           </button>
         )}

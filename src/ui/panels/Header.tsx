@@ -88,7 +88,13 @@ function ExportButton() {
       data-testid="export-json"
       title="Download this run as JSON, as the command-line runner's run FILE --json prints it"
     >
-      {busy ? 'Exporting…' : 'Export JSON'}
+      {busy ? (
+        'Exporting…'
+      ) : (
+        <>
+          Export<span className="wide-only"> JSON</span>
+        </>
+      )}
     </button>
   );
 }

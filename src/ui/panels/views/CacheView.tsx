@@ -18,6 +18,11 @@ import { bufferAt, hexAddr, mappingsOf, resolveSelection, sizeShort } from '../.
 import { Canvas, Key, NoSnapshot, Tip, themeColors, useSelect, useWidth } from './common.tsx';
 import type { TipState } from './common.tsx';
 
+/** The state letters' size: no text under 11 px anywhere (issue: legible at 1280×720). */
+const LETTER_PX = 11;
+/** The smallest cell an 11 px letter fits in; smaller cells (zoomed out, huge caches) show the state by colour only. */
+const LETTER_CELL = 16;
+
 const COLORS = ['st-clean', 'st-clean-bg', 'st-dirty', 'st-dirty-bg', 'st-invalid', 'st-invalid-bg', 'sel', 'flash', 'muted', 'panel', 'text'] as const;
 
 type CacheLine = MachineSnapshot['cache']['lines'][number];
@@ -71,7 +76,8 @@ function CacheView({ frame }: ViewProps) {
   const discarded = useMemo(() => discardedData(events), [events]);
 
   const c = snap?.cache;
-  const cell = Math.round((c && c.sets * c.ways > 4096 ? 9 : 13) * zoom);
+  // Cells big enough for an 11 px state letter (D/V), except in caches too large to show that way (colour only there).
+  const cell = Math.round((c && c.sets * c.ways > 4096 ? 9 : LETTER_CELL) * zoom);
   const grid = useMemo(() => (c ? cacheGrid(c.sets, c.ways, width, cell) : null), [c?.sets, c?.ways, width, cell]);
   const bySlot = useMemo(() => {
     const m = new Map<number, CacheLine>();
@@ -129,7 +135,8 @@ function CacheView({ frame }: ViewProps) {
   const draw = (ctx: CanvasRenderingContext2D) => {
     const col = themeColors(COLORS);
     const { cell: cs } = grid;
-    ctx.font = `600 ${Math.max(8, Math.round(cs * 0.7))}px ui-monospace, Menlo, Consolas, monospace`;
+    const letters = cs >= LETTER_CELL;
+    ctx.font = `600 ${Math.max(LETTER_PX, Math.round(cs * 0.7))}px ui-monospace, Menlo, Consolas, monospace`;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
     // Row labels: the first set of each row.
@@ -154,7 +161,7 @@ function CacheView({ frame }: ViewProps) {
         }
         ctx.fillStyle = l.state === 'D' ? col['st-dirty'] : col['st-clean'];
         ctx.fillRect(x, y, cs, cs);
-        if (cs >= 9) {
+        if (letters) {
           ctx.fillStyle = '#fff';
           ctx.fillText(l.state, x + cs / 2, y + cs / 2 + 0.5);
         }
@@ -184,7 +191,7 @@ function CacheView({ frame }: ViewProps) {
         ctx.lineWidth = 1.5;
         ctx.strokeRect(x + 0.75, y + 0.75, cs - 1.5, cs - 1.5);
         ctx.setLineDash([]);
-        if (cs >= 9) {
+        if (letters) {
           ctx.fillStyle = col.muted;
           ctx.fillText('×', x + cs / 2, y + cs / 2 + 0.5);
         }

@@ -39,6 +39,35 @@ export function themeColors<K extends string>(names: readonly K[]): Record<K, st
 }
 
 /** A canvas sized in CSS pixels, drawn at device resolution. `draw` runs after every render whose deps change. */
+/** The size (px) in a canvas font string such as "600 11px ui-monospace". */
+function fontPx(font: string): number {
+  const m = /(\d+(?:\.\d+)?)px/.exec(font);
+  return m ? Number(m[1]) : NaN;
+}
+
+/**
+ * Runs `draw` and answers the smallest font size (CSS px: the context is
+ * scaled by the device pixel ratio only) it wrote text at, '' when it wrote
+ * none. Canvas text is not in the DOM: the canvas carries this as
+ * data-text-px, so the legibility check holds canvas views to 11 px too.
+ */
+function drawMeasuringText(ctx: CanvasRenderingContext2D, draw: (ctx: CanvasRenderingContext2D) => void): string {
+  let min = Infinity;
+  const fill = ctx.fillText;
+  ctx.fillText = function (text: string, x: number, y: number, maxWidth?: number) {
+    if (text.trim() !== '') min = Math.min(min, fontPx(ctx.font));
+    if (maxWidth === undefined) fill.call(ctx, text, x, y);
+    else fill.call(ctx, text, x, y, maxWidth);
+  };
+  try {
+    draw(ctx);
+  } finally {
+    // Back to the prototype's method.
+    delete (ctx as { fillText?: unknown }).fillText;
+  }
+  return min === Infinity ? '' : String(min);
+}
+
 export function Canvas({
   width,
   height,
@@ -80,7 +109,7 @@ export function Canvas({
     if (!ctx) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    draw(ctx);
+    c.dataset.textPx = drawMeasuringText(ctx, draw);
   }, [width, height, theme, ...deps]);
   // Wheel must be non-passive to stop the page scrolling while zooming.
   const wheel = useRef(onWheel);
