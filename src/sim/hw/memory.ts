@@ -18,10 +18,16 @@ export const PAGE_SHIFT = 12;
 export const SZ_16M = 16 * 1024 * 1024;
 export const SZ_4G = 4 * 1024 * 1024 * 1024;
 
+/** One materialised page: its bytes, and the same bytes as 32-bit words (whole cache lines move a word at a time). */
+export interface RamPage {
+  b: Uint8Array;
+  w: Int32Array;
+}
+
 export interface Ram {
   size: number;
   /** Materialised pages by page frame number. */
-  pages: Map<number, Uint8Array>;
+  pages: Map<number, RamPage>;
 }
 
 export function createRam(size: number): Ram {
@@ -34,13 +40,45 @@ export function zoneOf(phys: number): 'DMA' | 'DMA32' | 'Normal' {
   return 'Normal';
 }
 
-function pageFor(ram: Ram, pfn: number, create: boolean): Uint8Array | undefined {
+function newPage(): RamPage {
+  const w = new Int32Array(PAGE_SIZE / 4);
+  return { b: new Uint8Array(w.buffer), w };
+}
+
+function pageFor(ram: Ram, pfn: number, create: boolean): RamPage | undefined {
   let page = ram.pages.get(pfn);
   if (!page && create) {
-    page = new Uint8Array(PAGE_SIZE);
+    page = newPage();
     ram.pages.set(pfn, page);
   }
   return page;
+}
+
+/**
+ * Spans up to this many bytes are copied element by element: creating the
+ * subarray view `set()` needs costs more than the loop (and makes garbage).
+ */
+const LOOP_MAX = 64;
+
+/**
+ * Whole cache lines between RAM and a cache's word array: `phys` and
+ * `words * 4` stay inside one page (a line never crosses one), 4-byte aligned.
+ */
+export function ramReadWords(ram: Ram, phys: number, dst: Int32Array, dstWord: number, words: number): void {
+  const page = ram.pages.get(Math.floor(phys / PAGE_SIZE));
+  if (!page) {
+    for (let i = 0; i < words; i++) dst[dstWord + i] = 0;
+    return;
+  }
+  const w = page.w;
+  const from = (phys % PAGE_SIZE) >> 2;
+  for (let i = 0; i < words; i++) dst[dstWord + i] = w[from + i]!;
+}
+
+export function ramWriteWords(ram: Ram, phys: number, src: Int32Array, srcWord: number, words: number): void {
+  const w = pageFor(ram, Math.floor(phys / PAGE_SIZE), true)!.w;
+  const to = (phys % PAGE_SIZE) >> 2;
+  for (let i = 0; i < words; i++) w[to + i] = src[srcWord + i]!;
 }
 
 /** Copy `len` bytes of RAM at `phys` into `out[outOff…]`. Unwritten RAM reads as zero. */
@@ -51,9 +89,9 @@ export function ramRead(ram: Ram, phys: number, len: number, out: Uint8Array, ou
     const pfn = Math.floor(addr / PAGE_SIZE);
     const off = addr - pfn * PAGE_SIZE;
     const n = Math.min(len - done, PAGE_SIZE - off);
-    const page = pageFor(ram, pfn, false);
+    const page = pageFor(ram, pfn, false)?.b;
     if (!page) out.fill(0, outOff + done, outOff + done + n);
-    else if (n <= 16) for (let i = 0; i < n; i++) out[outOff + done + i] = page[off + i]!;
+    else if (n <= LOOP_MAX) for (let i = 0; i < n; i++) out[outOff + done + i] = page[off + i]!;
     else out.set(page.subarray(off, off + n), outOff + done);
     done += n;
   }
@@ -67,8 +105,8 @@ export function ramWrite(ram: Ram, phys: number, src: Uint8Array, srcOff = 0, le
     const pfn = Math.floor(addr / PAGE_SIZE);
     const off = addr - pfn * PAGE_SIZE;
     const n = Math.min(len - done, PAGE_SIZE - off);
-    const page = pageFor(ram, pfn, true)!;
-    if (n <= 16) for (let i = 0; i < n; i++) page[off + i] = src[srcOff + done + i]!;
+    const page = pageFor(ram, pfn, true)!.b;
+    if (n <= LOOP_MAX) for (let i = 0; i < n; i++) page[off + i] = src[srcOff + done + i]!;
     else page.set(src.subarray(srcOff + done, srcOff + done + n), off);
     done += n;
   }
@@ -82,7 +120,7 @@ export function ramFill(ram: Ram, phys: number, byte: number, len: number): void
     const off = addr - pfn * PAGE_SIZE;
     const n = Math.min(len - done, PAGE_SIZE - off);
     const page = pageFor(ram, pfn, byte !== 0);
-    if (page) page.fill(byte, off, off + n);
+    if (page) page.b.fill(byte, off, off + n);
     done += n;
   }
 }
