@@ -137,7 +137,7 @@ const n = (x: number): string => Math.round(x).toLocaleString('en-US');
  * (map, sync_for_cpu and unmap each copy 4 KiB) with TypedArray.set, the
  * median of `runs` timed batches.
  */
-function copyFloor(runs: number): { wall: number; cpu: number } {
+function copyFloor(runs: number): { wall: number; cpu: number; bestCpu: number } {
   const src = new Uint8Array(4096).fill(0x11);
   const slot = new Uint8Array(4096);
   const buf = new Uint8Array(4096);
@@ -155,11 +155,11 @@ function copyFloor(runs: number): { wall: number; cpu: number } {
     walls.push(Number(process.hrtime.bigint() - t0) / 1e9 / iterations);
     cpusUsed.push((cpuMs() - c0) / 1000 / iterations);
   }
-  return { wall: median(walls), cpu: median(cpusUsed) };
+  return { wall: median(walls), cpu: median(cpusUsed), bestCpu: Math.min(...cpusUsed) };
 }
 
 /** Parser lines per second on an imported trace's scenario (the largest scenarios the explorer opens). */
-function benchParser(runs: number, lines: number): { wall: number; cpu: number; lines: number } {
+function benchParser(runs: number, lines: number): { wall: number; cpu: number; best: number; lines: number } {
   const text = syntheticScenario(lines);
   const count = text.split('\n').length;
   const walls: number[] = [];
@@ -172,7 +172,7 @@ function benchParser(runs: number, lines: number): { wall: number; cpu: number; 
     walls.push((count / (performance.now() - t0)) * 1000);
     cpusUsed.push((count / (cpuMs() - c0)) * 1000);
   }
-  return { wall: median(walls), cpu: median(cpusUsed), lines: count };
+  return { wall: median(walls), cpu: median(cpusUsed), best: Math.max(...cpusUsed), lines: count };
 }
 
 const args = process.argv.slice(2);
@@ -181,7 +181,7 @@ const figures: Figures = {};
 console.log(`DMA Explorer engine benchmark — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
 console.log(`median of ${RUNS} runs; every step records its events; per wall-clock second (and per CPU second of the process)\n`);
 let missed = 0;
-let roundTripC: { wall: number; cpu: number } | null = null;
+let roundTripC: { wall: number; cpu: number; bestCpu: number } | null = null;
 for (const c of CASES) {
   // calibrate to ~0.4 s per run
   const probe = runOnce(c, 2000);
@@ -197,8 +197,9 @@ for (const c of CASES) {
   }
   const med = median(rates);
   const cpuMed = median(cpuRates);
-  figures[c.id] = { wall: Math.round(med), cpu: Math.round(cpuMed) };
-  if (c.id === 'c') roundTripC = { wall: c.apiCalls / med, cpu: c.apiCalls / cpuMed };
+  const best = Math.max(...cpuRates);
+  figures[c.id] = { wall: Math.round(med), cpu: Math.round(cpuMed), best: Math.round(best) };
+  if (c.id === 'c') roundTripC = { wall: c.apiCalls / med, cpu: c.apiCalls / cpuMed, bestCpu: c.apiCalls / best };
   const ok = c.budget === null || med >= c.budget;
   if (!ok) missed++;
   const verdict = c.budget === null ? 'no budget set' : `budget ${c.budget.toLocaleString('en-US')}: ${ok ? 'met' : 'MISSED'} (${(med / c.budget).toFixed(2)}×)`;
@@ -209,13 +210,17 @@ if (roundTripC) {
   // The same bytes moved by TypedArray.set: what a model that really copies them cannot beat.
   const floor = copyFloor(RUNS);
   const ratio = roundTripC.wall / floor.wall;
-  figures.copyLimitRatio = { wall: Number(ratio.toFixed(1)), cpu: Number((roundTripC.cpu / floor.cpu).toFixed(1)) };
+  figures.copyLimitRatio = {
+    wall: Number(ratio.toFixed(1)),
+    cpu: Number((roundTripC.cpu / floor.cpu).toFixed(1)),
+    best: Number((roundTripC.bestCpu / floor.bestCpu).toFixed(1)),
+  };
   console.log(`\ncopy-limit ratio (c): ${ratio.toFixed(1)}×`);
   console.log(`  one bounced round trip ${(roundTripC.wall * 1e6).toFixed(1)} µs; its 12 KiB copied with TypedArray.set ${(floor.wall * 1e6).toFixed(2)} µs (per CPU second: ${figures.copyLimitRatio.cpu}×); target ≤ 10×`);
 }
 const PARSER_BUDGET = 500_000;
 const parser = benchParser(Math.min(RUNS, 5), Number(process.env.BENCH_PARSE_LINES ?? 100_000));
-figures.parser = { wall: Math.round(parser.wall), cpu: Math.round(parser.cpu) };
+figures.parser = { wall: Math.round(parser.wall), cpu: Math.round(parser.cpu), best: Math.round(parser.best) };
 if (parser.wall < PARSER_BUDGET) missed++;
 console.log(`\n(h) parse an imported trace's scenario (${n(parser.lines)} lines)`);
 console.log(`  ${n(parser.wall)} lines/s (${n(parser.cpu)} per CPU second); budget ${PARSER_BUDGET.toLocaleString('en-US')}: ${parser.wall >= PARSER_BUDGET ? 'met' : 'MISSED'} (${(parser.wall / PARSER_BUDGET).toFixed(2)}×)`);
