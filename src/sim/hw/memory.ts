@@ -18,16 +18,14 @@ export const PAGE_SHIFT = 12;
 export const SZ_16M = 16 * 1024 * 1024;
 export const SZ_4G = 4 * 1024 * 1024 * 1024;
 
-/** One materialised page: its bytes, and the same bytes as 32-bit words (whole cache lines move a word at a time). */
-export interface RamPage {
-  b: Uint8Array;
-  w: Int32Array;
-}
-
 export interface Ram {
   size: number;
-  /** Materialised pages by page frame number. */
-  pages: Map<number, RamPage>;
+  /**
+   * Materialised pages by page frame number, as 32-bit words: whole cache
+   * lines move a word at a time; byte accesses take a Uint8Array view of the
+   * same memory. One object per page keeps a checkpoint's clone cheap.
+   */
+  pages: Map<number, Int32Array>;
 }
 
 export function createRam(size: number): Ram {
@@ -40,18 +38,19 @@ export function zoneOf(phys: number): 'DMA' | 'DMA32' | 'Normal' {
   return 'Normal';
 }
 
-function newPage(): RamPage {
-  const w = new Int32Array(PAGE_SIZE / 4);
-  return { b: new Uint8Array(w.buffer), w };
-}
-
-function pageFor(ram: Ram, pfn: number, create: boolean): RamPage | undefined {
+function pageWords(ram: Ram, pfn: number, create: boolean): Int32Array | undefined {
   let page = ram.pages.get(pfn);
   if (!page && create) {
-    page = newPage();
+    page = new Int32Array(PAGE_SIZE / 4);
     ram.pages.set(pfn, page);
   }
   return page;
+}
+
+/** The page's bytes (a view, made once per run of bytes within the page). */
+function pageFor(ram: Ram, pfn: number, create: boolean): Uint8Array | undefined {
+  const w = pageWords(ram, pfn, create);
+  return w && new Uint8Array(w.buffer, w.byteOffset, PAGE_SIZE);
 }
 
 /**
@@ -65,18 +64,17 @@ const LOOP_MAX = 64;
  * `words * 4` stay inside one page (a line never crosses one), 4-byte aligned.
  */
 export function ramReadWords(ram: Ram, phys: number, dst: Int32Array, dstWord: number, words: number): void {
-  const page = ram.pages.get(Math.floor(phys / PAGE_SIZE));
-  if (!page) {
+  const w = ram.pages.get(Math.floor(phys / PAGE_SIZE));
+  if (!w) {
     for (let i = 0; i < words; i++) dst[dstWord + i] = 0;
     return;
   }
-  const w = page.w;
   const from = (phys % PAGE_SIZE) >> 2;
   for (let i = 0; i < words; i++) dst[dstWord + i] = w[from + i]!;
 }
 
 export function ramWriteWords(ram: Ram, phys: number, src: Int32Array, srcWord: number, words: number): void {
-  const w = pageFor(ram, Math.floor(phys / PAGE_SIZE), true)!.w;
+  const w = pageWords(ram, Math.floor(phys / PAGE_SIZE), true)!;
   const to = (phys % PAGE_SIZE) >> 2;
   for (let i = 0; i < words; i++) w[to + i] = src[srcWord + i]!;
 }
@@ -89,7 +87,7 @@ export function ramRead(ram: Ram, phys: number, len: number, out: Uint8Array, ou
     const pfn = Math.floor(addr / PAGE_SIZE);
     const off = addr - pfn * PAGE_SIZE;
     const n = Math.min(len - done, PAGE_SIZE - off);
-    const page = pageFor(ram, pfn, false)?.b;
+    const page = pageFor(ram, pfn, false);
     if (!page) out.fill(0, outOff + done, outOff + done + n);
     else if (n <= LOOP_MAX) for (let i = 0; i < n; i++) out[outOff + done + i] = page[off + i]!;
     else out.set(page.subarray(off, off + n), outOff + done);
@@ -105,7 +103,7 @@ export function ramWrite(ram: Ram, phys: number, src: Uint8Array, srcOff = 0, le
     const pfn = Math.floor(addr / PAGE_SIZE);
     const off = addr - pfn * PAGE_SIZE;
     const n = Math.min(len - done, PAGE_SIZE - off);
-    const page = pageFor(ram, pfn, true)!.b;
+    const page = pageFor(ram, pfn, true)!;
     if (n <= LOOP_MAX) for (let i = 0; i < n; i++) page[off + i] = src[srcOff + done + i]!;
     else page.set(src.subarray(srcOff + done, srcOff + done + n), off);
     done += n;
@@ -120,7 +118,7 @@ export function ramFill(ram: Ram, phys: number, byte: number, len: number): void
     const off = addr - pfn * PAGE_SIZE;
     const n = Math.min(len - done, PAGE_SIZE - off);
     const page = pageFor(ram, pfn, byte !== 0);
-    if (page) page.b.fill(byte, off, off + n);
+    if (page) page.fill(byte, off, off + n);
     done += n;
   }
 }
