@@ -39,6 +39,11 @@ export function syntheticTrace(lines: number): string {
   return `${out.slice(0, lines).join('\n')}\n`;
 }
 
+/** The scenario a `lines`-line synthetic trace imports as. */
+export function syntheticScenario(lines: number): string {
+  return importTrace(syntheticTrace(lines)).scenario;
+}
+
 /** Wall and CPU milliseconds of a phase (the machine is shared: CPU time is the steadier figure). */
 function timed<T>(fn: () => T): { value: T; wall: number; cpu: number } {
   const c0 = process.cpuUsage();

@@ -1,18 +1,30 @@
 /**
  * npm run bench: simulated DMA API calls per second, the median of several
- * timed runs, with every event recorded as the explorer needs it.
+ * timed runs, with every event recorded as the explorer needs it; the
+ * copy-limit ratio of the bounce case; the parser's lines per second; then
+ * the import of a 1,000,000-line trace (bench-import.ts).
  *
  * Scenarios are parsed once; the loop then calls the engine's step() with the
  * parsed commands, exactly as the runner and the worker do.
+ *
+ * Each figure is given per wall-clock second and per CPU second of the
+ * process: on a shared machine the CPU figure moves less.
+ *
+ *   npm run bench -- --check    also compare with bench-figures.json
+ *   npm run bench -- --record   write this run's medians to bench-figures.json
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseScenario } from '../scenario/parser.ts';
 import { createMachine } from '../sim/machine.ts';
 import { step } from '../sim/step.ts';
 import type { Command } from '../sim/command.ts';
-import { benchImport } from './bench-import.ts';
+import { benchImport, syntheticScenario } from './bench-import.ts';
+import { checkFigures, FIGURES_FILE, type Figures } from './bench-check.ts';
 
 interface Case {
+  /** The case's letter, the key of its figure in bench-figures.json. */
+  id: string;
   name: string;
   /** Calls per second the issue asks for; null where none is set. */
   budget: number | null;
@@ -29,21 +41,24 @@ interface Case {
 
 const CASES: Case[] = [
   {
+    id: 'a',
     name: '(a) map+unmap 4 KiB TO_DEVICE, coherent x86',
-    budget: 1_000_000,
+    budget: 3_000_000,
     setup: 'machine(arch=x86)\ndevice(nic, dma_mask=64)\nbuf = kmalloc(4096, GFP_KERNEL)\n',
     loop: 'h = dma_map_single(nic, buf, 4096, DMA_TO_DEVICE)\ndma_mapping_error(nic, h)\ndma_unmap_single(nic, h, 4096, DMA_TO_DEVICE)\n',
     apiCalls: 2,
   },
   {
+    id: 'b',
     name: '(b) map → dev_write → sync_for_cpu → unmap, 4 KiB FROM_DEVICE, non-coherent arm64',
-    budget: 300_000,
+    budget: 1_000_000,
     setup: 'machine(arch=arm64)\ndevice(cam, dma_mask=64)\nbuf = kmalloc(4096, GFP_KERNEL)\ncpu_write(buf, fill(0x11, 4096))\n',
     loop:
       'h = dma_map_single(cam, buf, 4096, DMA_FROM_DEVICE)\ndma_mapping_error(cam, h)\ndev_write(cam, h, fill(0x5a, 64))\ndma_sync_single_for_cpu(cam, h, 4096, DMA_FROM_DEVICE)\ndma_unmap_single(cam, h, 4096, DMA_FROM_DEVICE)\n',
     apiCalls: 3,
   },
   {
+    id: 'c',
     name: '(c) as (b), bounced through swiotlb by a 32-bit device on an 8 GiB machine',
     budget: 300_000,
     setup: 'machine(arch=arm64, ram=8G)\ndevice(cam, dma_mask=32)\nbuf = kmalloc(4096, GFP_KERNEL)\ncpu_write(buf, fill(0x11, 4096))\n',
@@ -52,22 +67,25 @@ const CASES: Case[] = [
     apiCalls: 3,
   },
   {
+    id: 'd',
     name: '(d) map+unmap 4 KiB TO_DEVICE through a strict IOMMU (arm64 SMMU, non-coherent)',
-    budget: null,
+    budget: 1_000_000,
     setup: 'machine(arch=arm64)\niommu(smmu, mode=strict)\ndevice(gpu, iommu=smmu)\nbuf = kmalloc(4096, GFP_KERNEL)\n',
     loop: 'h = dma_map_single(gpu, buf, 4096, DMA_TO_DEVICE)\ndma_mapping_error(gpu, h)\ndma_unmap_single(gpu, h, 4096, DMA_TO_DEVICE)\n',
     apiCalls: 2,
   },
   {
+    id: 'e',
     name: '(e) the same through a lazy IOMMU (flush queue)',
-    budget: null,
+    budget: 1_000_000,
     setup: 'machine(arch=arm64)\niommu(smmu, mode=lazy)\ndevice(gpu, iommu=smmu)\nbuf = kmalloc(4096, GFP_KERNEL)\n',
     loop: 'h = dma_map_single(gpu, buf, 4096, DMA_TO_DEVICE)\ndma_mapping_error(gpu, h)\ndma_unmap_single(gpu, h, 4096, DMA_TO_DEVICE)\n',
     apiCalls: 2,
   },
   {
+    id: 'f',
     name: '(f) dma_map_sg + dma_unmap_sg of a 16-page table through a strict IOMMU (merged into one segment)',
-    budget: null,
+    budget: 500_000,
     setup:
       'machine(arch=arm64)\niommu(smmu, mode=strict)\ndevice(gpu, iommu=smmu, coherent=true)\np = alloc_pages(GFP_KERNEL, 4)\n' +
       `sgt = sg_table(${Array.from({ length: 16 }, (_, i) => `p + ${i * 4096}, 4096`).join(', ')})\n`,
@@ -82,12 +100,19 @@ function parse(text: string): { config: Parameters<typeof createMachine>[0]; bod
   return { config: r.scenario.config, body: r.scenario.body };
 }
 
-function runOnce(c: Case, iterations: number): { seconds: number; events: number } {
+/** CPU milliseconds this process has used. */
+function cpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
+function runOnce(c: Case, iterations: number): { seconds: number; cpuSeconds: number; events: number } {
   const setup = parse(c.setup);
   const loop = parse(c.setup + c.loop).body.slice(setup.body.length);
   const m = createMachine(setup.config);
   for (const cmd of setup.body) step(m, cmd);
   let events = 0;
+  const c0 = cpuMs();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < iterations; i++) {
     for (const cmd of loop) {
@@ -97,7 +122,7 @@ function runOnce(c: Case, iterations: number): { seconds: number; events: number
     }
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { seconds, events };
+  return { seconds, cpuSeconds: (cpuMs() - c0) / 1000, events };
 }
 
 function median(xs: number[]): number {
@@ -105,27 +130,104 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+/**
+ * The physical floor of case (c): seconds to move one round trip's bytes
+ * (map, sync_for_cpu and unmap each copy 4 KiB) with TypedArray.set, the
+ * median of `runs` timed batches.
+ */
+function copyFloor(runs: number): { wall: number; cpu: number; bestCpu: number } {
+  const src = new Uint8Array(4096).fill(0x11);
+  const slot = new Uint8Array(4096);
+  const buf = new Uint8Array(4096);
+  const iterations = 200_000;
+  const walls: number[] = [];
+  const cpusUsed: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const c0 = cpuMs();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) {
+      slot.set(src);
+      buf.set(slot);
+      buf.set(slot);
+    }
+    walls.push(Number(process.hrtime.bigint() - t0) / 1e9 / iterations);
+    cpusUsed.push((cpuMs() - c0) / 1000 / iterations);
+  }
+  return { wall: median(walls), cpu: median(cpusUsed), bestCpu: Math.min(...cpusUsed) };
+}
+
+/** Parser lines per second on an imported trace's scenario (the largest scenarios the explorer opens). */
+function benchParser(runs: number, lines: number): { wall: number; cpu: number; best: number; lines: number } {
+  const text = syntheticScenario(lines);
+  const count = text.split('\n').length;
+  const walls: number[] = [];
+  const cpusUsed: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    const res = parseScenario(text);
+    if (!res.ok) throw new Error(`the imported scenario does not parse: ${res.errors[0]?.message}`);
+    walls.push((count / (performance.now() - t0)) * 1000);
+    cpusUsed.push((count / (cpuMs() - c0)) * 1000);
+  }
+  return { wall: median(walls), cpu: median(cpusUsed), best: Math.max(...cpusUsed), lines: count };
+}
+
+const args = process.argv.slice(2);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const figures: Figures = {};
 console.log(`DMA Explorer engine benchmark — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
-console.log(`median of ${RUNS} runs; every step records its events\n`);
+console.log(`median of ${RUNS} runs; every step records its events; per wall-clock second (and per CPU second of the process)\n`);
 let missed = 0;
+let roundTripC: { wall: number; cpu: number; bestCpu: number } | null = null;
 for (const c of CASES) {
   // calibrate to ~0.4 s per run
   const probe = runOnce(c, 2000);
   const iterations = Math.max(2000, Math.round((0.4 / probe.seconds) * 2000));
   const rates: number[] = [];
+  const cpuRates: number[] = [];
   let events = 0;
   for (let r = 0; r < RUNS; r++) {
     const res = runOnce(c, iterations);
     rates.push((iterations * c.apiCalls) / res.seconds);
+    cpuRates.push((iterations * c.apiCalls) / res.cpuSeconds);
     events = res.events / iterations;
   }
   const med = median(rates);
+  const cpuMed = median(cpuRates);
+  const best = Math.max(...cpuRates);
+  figures[c.id] = { wall: Math.round(med), cpu: Math.round(cpuMed), best: Math.round(best) };
+  if (c.id === 'c') roundTripC = { wall: c.apiCalls / med, cpu: c.apiCalls / cpuMed, bestCpu: c.apiCalls / best };
   const ok = c.budget === null || med >= c.budget;
   if (!ok) missed++;
   const verdict = c.budget === null ? 'no budget set' : `budget ${c.budget.toLocaleString('en-US')}: ${ok ? 'met' : 'MISSED'} (${(med / c.budget).toFixed(2)}×)`;
   console.log(`${c.name}`);
-  console.log(`  ${Math.round(med).toLocaleString('en-US')} DMA API calls/s (min ${Math.round(Math.min(...rates)).toLocaleString('en-US')}, max ${Math.round(Math.max(...rates)).toLocaleString('en-US')}), ${events.toFixed(1)} events per iteration; ${verdict}`);
+  console.log(`  ${n(med)} DMA API calls/s (min ${n(Math.min(...rates))}, max ${n(Math.max(...rates))}; ${n(cpuMed)} per CPU second), ${events.toFixed(1)} events per iteration; ${verdict}`);
 }
+if (roundTripC) {
+  // The same bytes moved by TypedArray.set: what a model that really copies them cannot beat.
+  const floor = copyFloor(RUNS);
+  const ratio = roundTripC.wall / floor.wall;
+  figures.copyLimitRatio = {
+    wall: Number(ratio.toFixed(1)),
+    cpu: Number((roundTripC.cpu / floor.cpu).toFixed(1)),
+    best: Number((roundTripC.bestCpu / floor.bestCpu).toFixed(1)),
+  };
+  console.log(`\ncopy-limit ratio (c): ${ratio.toFixed(1)}×`);
+  console.log(`  one bounced round trip ${(roundTripC.wall * 1e6).toFixed(1)} µs; its 12 KiB copied with TypedArray.set ${(floor.wall * 1e6).toFixed(2)} µs (per CPU second: ${figures.copyLimitRatio.cpu}×); target ≤ 10×`);
+}
+const PARSER_BUDGET = 500_000;
+const parser = benchParser(Math.min(RUNS, 5), Number(process.env.BENCH_PARSE_LINES ?? 100_000));
+figures.parser = { wall: Math.round(parser.wall), cpu: Math.round(parser.cpu), best: Math.round(parser.best) };
+if (parser.wall < PARSER_BUDGET) missed++;
+console.log(`\n(h) parse an imported trace's scenario (${n(parser.lines)} lines)`);
+console.log(`  ${n(parser.wall)} lines/s (${n(parser.cpu)} per CPU second); budget ${PARSER_BUDGET.toLocaleString('en-US')}: ${parser.wall >= PARSER_BUDGET ? 'met' : 'MISSED'} (${(parser.wall / PARSER_BUDGET).toFixed(2)}×)`);
 if (missed) console.log(`\n${missed} case(s) below budget (see README for why)`);
-benchImport(Number(process.env.BENCH_IMPORT_LINES ?? 1_000_000));
+if (args.includes('--check')) checkFigures(figures, JSON.parse(readFileSync(FIGURES_FILE, 'utf8')) as Figures);
+if (args.includes('--record')) {
+  writeFileSync(FIGURES_FILE, `${JSON.stringify({ machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, node: process.version, date: new Date().toISOString().slice(0, 10), ...figures }, null, 2)}\n`);
+  console.log(`\nrecorded in ${FIGURES_FILE}`);
+}
+if (!args.includes('--no-import')) benchImport(Number(process.env.BENCH_IMPORT_LINES ?? 1_000_000));

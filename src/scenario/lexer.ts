@@ -68,7 +68,8 @@ const isNameChar = (c: number): boolean => isNameStart(c) || isDigit(c);
 const NAME_CHAR = /[A-Za-z0-9_]/;
 const DIGIT = /[0-9]/;
 const SPACE = /\s/;
-const PUNCT = new Set(['(', ')', ',', '=', '+', '-', '|']);
+/** Single-character punctuation tokens by character code. */
+const PUNCT: Record<number, TokKind> = { 40: '(', 41: ')', 44: ',', 61: '=', 43: '+', 45: '-', 124: '|' };
 
 const SUFFIX: Record<string, bigint> = { K: 1024n, M: 1024n ** 2n, G: 1024n ** 3n };
 
@@ -86,16 +87,17 @@ export function lexLine(text: string, line: number): LexedLine {
   const unsafe = UNSAFE_CHAR.exec(text);
   if (unsafe) err(unsafe.index, unsafeCharMessage(text.charCodeAt(unsafe.index)));
 
+  // Character codes throughout: this loop runs for every character of a million-line trace.
   while (i < text.length) {
     const code = text.charCodeAt(i);
-    const c = text[i]!;
+    const punct = PUNCT[code];
     if (code === 32 || code === 9) {
       i++;
-    } else if (c === '#' || (c === '/' && text[i + 1] === '/')) {
+    } else if (code === 35 || (code === 47 && text.charCodeAt(i + 1) === 47)) {
       comment = text.slice(i).trimEnd();
       commentAt = i;
       break;
-    } else if (c === 'x' && text[i + 1] === '"') {
+    } else if (code === 120 && text.charCodeAt(i + 1) === 34) {
       i = lexHex(text, i, line, tokens, err);
     } else if (isNameStart(code)) {
       const start = i;
@@ -103,18 +105,18 @@ export function lexLine(text: string, line: number): LexedLine {
       tokens.push({ kind: 'name', text: text.slice(start, i), line, col: start + 1 });
     } else if (isDigit(code)) {
       i = lexInt(text, i, line, tokens, err);
-    } else if (c === '"') {
+    } else if (code === 34) {
       i = lexString(text, i, line, tokens, err);
-    } else if (c === '=' && text[i + 1] === '>' && text[i + 2] === '?') {
+    } else if (code === 61 && text.charCodeAt(i + 1) === 62 && text.charCodeAt(i + 2) === 63) {
       tokens.push({ kind: '=>?', text: '=>?', line, col: i + 1 });
       i += 3;
-    } else if (c === '=' && text[i + 1] === '>') {
+    } else if (code === 61 && text.charCodeAt(i + 1) === 62) {
       tokens.push({ kind: '=>', text: '=>', line, col: i + 1 });
       i += 2;
-    } else if (PUNCT.has(c)) {
-      tokens.push({ kind: c as TokKind, text: c, line, col: i + 1 });
+    } else if (punct !== undefined) {
+      tokens.push({ kind: punct, text: punct, line, col: i + 1 });
       i++;
-    } else if (SPACE.test(c)) {
+    } else if (SPACE.test(text[i]!)) {
       i++;
     } else {
       const ch = String.fromCodePoint(text.codePointAt(i)!);
@@ -139,27 +141,29 @@ type ErrFn = (at: number, message: string) => void;
 function lexInt(text: string, start: number, line: number, tokens: Token[], err: ErrFn): number {
   let i = start;
   let radix = 10;
-  let digitRe = /[0-9_]/;
-  if (text[i] === '0' && (text[i + 1] === 'x' || text[i + 1] === 'X')) {
+  const c1 = text.charCodeAt(i + 1);
+  if (text.charCodeAt(i) === 48 && (c1 === 120 || c1 === 88)) {
     radix = 16;
-    digitRe = /[0-9a-fA-F_]/;
     i += 2;
-  } else if (text[i] === '0' && (text[i + 1] === 'b' || text[i + 1] === 'B') && /[01_]/.test(text[i + 2] ?? '')) {
+  } else if (text.charCodeAt(i) === 48 && (c1 === 98 || c1 === 66) && isDigitOf(2, text.charCodeAt(i + 2))) {
     radix = 2;
-    digitRe = /[01_]/;
     i += 2;
   }
   const digitsStart = i;
-  while (i < text.length && digitRe.test(text[i]!)) i++;
+  let underscore = false;
+  while (i < text.length && isDigitOf(radix, text.charCodeAt(i))) {
+    if (text.charCodeAt(i) === 95) underscore = true;
+    i++;
+  }
   const digits = text.slice(digitsStart, i);
   let multiplier = 1n;
   const s = text[i];
-  if (s !== undefined && s in SUFFIX && !NAME_CHAR.test(text[i + 1] ?? '')) {
+  if (s !== undefined && s in SUFFIX && !isNameChar(text.charCodeAt(i + 1))) {
     multiplier = SUFFIX[s]!;
     i++;
   }
   // A number runs into letters or digits: `12ab`, `0x1g`, `4KB`, `0b102`.
-  if (i < text.length && NAME_CHAR.test(text[i]!)) {
+  if (i < text.length && isNameChar(text.charCodeAt(i))) {
     const wordEnd = scanWord(text, i);
     err(start, `bad number '${text.slice(start, wordEnd)}'${numberHint(radix)}`);
     return wordEnd;
@@ -174,12 +178,18 @@ function lexInt(text: string, start: number, line: number, tokens: Token[], err:
     err(start, `expected ${radix === 16 ? 'hex' : 'binary'} digits after '${text.slice(start, digitsStart)}'`);
     return i;
   }
-  if (!/^[0-9a-fA-F]+(_[0-9a-fA-F]+)*$/.test(digits)) {
+  if (underscore && !/^[0-9a-fA-F]+(_[0-9a-fA-F]+)*$/.test(digits)) {
     err(start, `bad number '${raw}' ('_' may only sit between digits)`);
     return i;
   }
-  if (radix === 10 && multiplier === 1n && digits.length <= 15 && !digits.includes('_')) {
-    tokens.push({ kind: 'int', text: raw, line, col: start + 1, value: Number(digits) });
+  // Digits a double holds exactly (and a power-of-two suffix keeps exact): no BigInt needed.
+  if (!underscore && digits.length <= EXACT_DIGITS[radix]!) {
+    const value = (radix === 10 ? Number(digits) : parseInt(digits, radix)) * Number(multiplier);
+    if (value > Number.MAX_SAFE_INTEGER) {
+      err(start, `number '${raw}' is too large (at most 2^53 - 1)`);
+      return i;
+    }
+    tokens.push({ kind: 'int', text: raw, line, col: start + 1, value });
     return i;
   }
   const prefix = radix === 16 ? '0x' : radix === 2 ? '0b' : '';
@@ -191,6 +201,17 @@ function lexInt(text: string, start: number, line: number, tokens: Token[], err:
   tokens.push({ kind: 'int', text: raw, line, col: start + 1, value: Number(value) });
   return i;
 }
+
+/** Digit characters of each radix, `_` included (the separator). */
+function isDigitOf(radix: number, c: number): boolean {
+  if (c === 95) return true;
+  if (radix === 2) return c === 48 || c === 49;
+  if (radix === 10) return isDigit(c);
+  return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/** The most digits of each radix whose value is below 2^53. */
+const EXACT_DIGITS: Record<number, number> = { 2: 53, 10: 15, 16: 13 };
 
 function numberHint(radix: number): string {
   if (radix === 2) return ' (binary digits are 0 and 1)';

@@ -119,7 +119,8 @@ function parseUnsafe(text: string): ParseResult {
       statements.push({ kind: 'failed', line: lexed.line, targets: parsed.targets, op: parsed.op });
       return;
     }
-    statements.push({ kind: 'ok', ...parsed.stmt });
+    const { cmd, opLoc, closeLoc, targetLocs } = parsed.stmt;
+    statements.push({ kind: 'ok', cmd, opLoc, closeLoc, targetLocs });
     lines.push({ kind: 'stmt', cmd: parsed.stmt.cmd, comment: lexed.comment });
   }
   // Trailing blank lines (the final newline among them) are not part of the document.
@@ -143,15 +144,22 @@ function overBudget(parsed: LineParse, budget: { literalBytes: number; steps: nu
   if (++budget.steps > BUDGETS.steps) {
     return { line: cmd.loc.line, col: cmd.loc.col, message: `more than ${BUDGETS.steps.toLocaleString('en-US')} statements (the explorer runs at most ${BUDGETS.steps.toLocaleString('en-US')} per scenario)` };
   }
-  const literals = [...cmd.args, ...cmd.kwargs.map((k) => k.value), ...cmd.checks.flatMap((c) => (c.k === 'bytes' ? [c.expr] : []))];
-  for (const e of literals) {
-    if (e.k !== 'str' && e.k !== 'bytes') continue;
-    budget.literalBytes += e.bytes.length;
-    if (budget.literalBytes > BUDGETS.literalBytesTotal) {
-      return { line: e.loc.line, col: e.loc.col, message: `the scenario's bytes literals hold more than ${BUDGETS.literalBytesTotal / 1024 / 1024} MiB together (the explorer's limit)` };
-    }
-  }
+  // Arguments, then option values, then checks' bytes, in that order (no arrays built: this runs per statement).
+  for (const e of cmd.args) if (addLiteral(e, budget)) return literalsOverBudget(e);
+  for (const k of cmd.kwargs) if (addLiteral(k.value, budget)) return literalsOverBudget(k.value);
+  for (const c of cmd.checks) if (c.k === 'bytes' && addLiteral(c.expr, budget)) return literalsOverBudget(c.expr);
   return null;
+}
+
+/** Count a literal's bytes; true when the total is now over the budget. */
+function addLiteral(e: Expr, budget: { literalBytes: number }): boolean {
+  if (e.k !== 'str' && e.k !== 'bytes') return false;
+  budget.literalBytes += e.bytes.length;
+  return budget.literalBytes > BUDGETS.literalBytesTotal;
+}
+
+function literalsOverBudget(e: Expr): ParseError {
+  return { line: e.loc.line, col: e.loc.col, message: `the scenario's bytes literals hold more than ${BUDGETS.literalBytesTotal / 1024 / 1024} MiB together (the explorer's limit)` };
 }
 
 /** A whole-line comment as a DocLine: narration, a fix marker, a solution line (only right after a region), or a plain comment. */

@@ -5,7 +5,7 @@
  * no IOTLB fills, no events): it peeks.
  */
 import type { CacheLineState } from './events.ts';
-import { cacheLines, lookup } from './hw/cpu-cache.ts';
+import { cacheLines, dirtyByteCount, lookup } from './hw/cpu-cache.ts';
 import { ramRead, SZ_16M, SZ_4G } from './hw/memory.ts';
 import { KERNEL_IMAGE, type Buffer, type Machine, type MapRecord } from './machine.ts';
 import { physChunks } from './mm/buffers.ts';
@@ -153,12 +153,7 @@ export function snapshot(m: Machine): MachineSnapshot {
       line: c.line,
       ways: c.ways,
       sets: c.sets,
-      lines: cacheLines(c).map((l) => {
-        const slot = l.set * c.ways + l.way;
-        let dirty = 0;
-        for (let i = slot * c.line; i < (slot + 1) * c.line; i++) dirty += c.dirtyBytes[i]!;
-        return { ...l, dirtyBytes: dirty };
-      }),
+      lines: cacheLines(c).map((l) => ({ ...l, dirtyBytes: dirtyByteCount(c, l.set * c.ways + l.way) })),
     },
     buffers: m.buffers.filter((b) => b.live).map((b) => bufferInfo(m, b)),
     mappings: [...allMappings(m)].map((r) => ({ ...r })),

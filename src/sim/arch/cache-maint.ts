@@ -16,12 +16,15 @@ export function runMaintenance(m: Machine, start: number, size: number, plan: Ma
   const { first, last } = linesOf(c, start, size);
   const end = start + size;
   const lines = [];
+  let checkedPfn = -1;
   for (let l = first; l <= last; l += c.line) {
-    if (!pageHasLines(c, Math.floor(l / 4096))) {
+    const pfn = Math.floor(l / 4096);
+    if (pfn !== checkedPfn && !pageHasLines(c, pfn)) {
       // nothing of this page is cached: skip to its last line
-      l = Math.floor(l / 4096) * 4096 + 4096 - c.line;
+      l = pfn * 4096 + 4096 - c.line;
       continue;
     }
+    checkedPfn = pfn;
     let op = plan.op;
     if (op === 'inval' && plan.edges === 'promote' && (l < start || l + c.line > end)) op = 'clean_inval';
     const a = maintainLine(c, m.ram, l, op);
@@ -34,6 +37,7 @@ export function runMaintenance(m: Machine, start: number, size: number, plan: Ma
 
 /** One observation per kind of memory for the dirty bytes an invalidate threw away. */
 function reportDiscards(m: Machine, lines: LineAction[], plan: MaintPlan, o: StepOutcome): void {
+  if (!lines.some((a) => a.lostHex)) return;
   const groups = { slot: { bytes: 0, lines: 0, first: -1 }, other: { bytes: 0, lines: 0, first: -1 } };
   for (const a of lines) {
     if (!a.lostHex) continue;

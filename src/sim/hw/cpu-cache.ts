@@ -14,7 +14,7 @@
  * - Physically indexed and tagged; no TLB, no write buffers, no other levels.
  */
 import type { CacheLineState, LineAction, SimEvent } from '../events.ts';
-import { ramRead, ramWrite, type Ram } from './memory.ts';
+import { ramRead, ramReadWords, ramWrite, ramWriteWords, type Ram } from './memory.ts';
 
 const I = 0;
 const C = 1;
@@ -32,8 +32,17 @@ export interface CpuCache {
   /** Last-use stamp per slot, for LRU. */
   lru: Float64Array;
   data: Uint8Array;
-  /** 1 for each byte the CPU stored since the line was last clean: what an invalidate would lose. */
-  dirtyBytes: Uint8Array;
+  /** `data` as 32-bit words (the same memory): whole lines move a word at a time. */
+  words: Int32Array;
+  /**
+   * One bit per byte the CPU stored since the line was last clean (what an
+   * invalidate would lose): `dirtyWords` words per slot, bit i of word w is
+   * byte 32w + i of the line.
+   */
+  dirty: Int32Array;
+  dirtyWords: number;
+  /** sets - 1 when sets is a power of two (the scenario language requires it), else -1. */
+  setMask: number;
   /** Lines present per physical page: lets maintenance skip pages with nothing cached. */
   pageLines: Map<number, number>;
   clock: number;
@@ -42,6 +51,8 @@ export interface CpuCache {
 export function createCache(size: number, line: number, ways: number): CpuCache {
   const slots = size / line;
   const sets = slots / ways;
+  const words = new Int32Array(size / 4);
+  const dirtyWords = Math.ceil(line / 32);
   return {
     size,
     line,
@@ -50,21 +61,64 @@ export function createCache(size: number, line: number, ways: number): CpuCache 
     tags: new Float64Array(slots).fill(-1),
     state: new Uint8Array(slots),
     lru: new Float64Array(slots),
-    data: new Uint8Array(size),
-    dirtyBytes: new Uint8Array(size),
+    data: new Uint8Array(words.buffer),
+    words,
+    dirty: new Int32Array(slots * dirtyWords),
+    dirtyWords,
+    setMask: (sets & (sets - 1)) === 0 ? sets - 1 : -1,
     pageLines: new Map(),
     clock: 0,
   };
 }
 
+/*
+ * Addresses reach past 2^32, so `%` here would be a floating-point modulo (a
+ * call into the runtime on every access). Line size and set count are powers
+ * of two, so the low bits are masked instead: `&` takes the address modulo
+ * 2^32 first, which keeps every bit below that.
+ */
 export function setOf(c: CpuCache, lineAddr: number): number {
-  return (lineAddr / c.line) % c.sets;
+  return c.setMask >= 0 ? (lineAddr / c.line) & c.setMask : (lineAddr / c.line) % c.sets;
+}
+
+/** Offset of `addr` within its cache line (the line size is a power of two). */
+function lineOffset(c: CpuCache, addr: number): number {
+  return addr & (c.line - 1);
 }
 
 /** Byte copy without allocating views (the spans here are at most one line). */
 function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, n: number): void {
-  if (n > 16) dst.set(src.subarray(srcOff, srcOff + n), dstOff);
+  if (n > 64) dst.set(src.subarray(srcOff, srcOff + n), dstOff);
   else for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i]!;
+}
+
+/** Mark bytes [off, off+n) of the slot's line as stored by the CPU. */
+function markDirty(c: CpuCache, slot: number, off: number, n: number): void {
+  const base = slot * c.dirtyWords;
+  const end = off + n;
+  for (let w = off >> 5; w << 5 < end; w++) {
+    const lo = Math.max(off, w << 5) - (w << 5);
+    const hi = Math.min(end, (w + 1) << 5) - (w << 5);
+    c.dirty[base + w]! |= hi - lo === 32 ? -1 : ((1 << (hi - lo)) - 1) << lo;
+  }
+}
+
+function clearDirty(c: CpuCache, slot: number): void {
+  const base = slot * c.dirtyWords;
+  for (let w = 0; w < c.dirtyWords; w++) c.dirty[base + w] = 0;
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** How many bytes of the slot's line the CPU stored since it was last clean. */
+export function dirtyByteCount(c: CpuCache, slot: number): number {
+  let n = 0;
+  for (let w = 0; w < c.dirtyWords; w++) n += popcount(c.dirty[slot * c.dirtyWords + w]!);
+  return n;
 }
 
 /** Slot holding the line at `lineAddr`, or -1. */
@@ -83,9 +137,10 @@ export function lineState(c: CpuCache, lineAddr: number): CacheLineState {
 }
 
 function writeBack(c: CpuCache, ram: Ram, slot: number): void {
-  ramWrite(ram, c.tags[slot]!, c.data, slot * c.line, c.line);
+  const words = c.line >> 2;
+  ramWriteWords(ram, c.tags[slot]!, c.words, slot * words, words);
   c.state[slot] = C;
-  c.dirtyBytes.fill(0, slot * c.line, (slot + 1) * c.line);
+  clearDirty(c, slot);
 }
 
 const PAGE = 4096;
@@ -106,7 +161,7 @@ function invalidateSlot(c: CpuCache, slot: number): void {
   if (c.state[slot] !== I) notePresent(c, c.tags[slot]!, -1);
   c.state[slot] = I;
   c.tags[slot] = -1;
-  c.dirtyBytes.fill(0, slot * c.line, (slot + 1) * c.line);
+  clearDirty(c, slot);
 }
 
 /**
@@ -135,7 +190,7 @@ function fill(c: CpuCache, ram: Ram, lineAddr: number, ev: SimEvent[] | null, wh
   notePresent(c, lineAddr, 1);
   c.tags[victim] = lineAddr;
   c.state[victim] = C;
-  if (!whole) ramRead(ram, lineAddr, c.line, c.data, victim * c.line);
+  if (!whole) ramReadWords(ram, lineAddr, c.words, victim * (c.line >> 2), c.line >> 2);
   ev?.push({ kind: 'cache_fill', line: lineAddr, set, way: victim - base });
   return victim;
 }
@@ -151,7 +206,7 @@ export function cacheRead(c: CpuCache, ram: Ram, phys: number, len: number, out:
   let done = 0;
   while (done < len) {
     const addr = phys + done;
-    const lineAddr = addr - (addr % c.line);
+    const lineAddr = addr - lineOffset(c, addr);
     const off = addr - lineAddr;
     const take = Math.min(len - done, c.line - off);
     let slot = lookup(c, lineAddr);
@@ -173,7 +228,7 @@ export function cacheWrite(c: CpuCache, ram: Ram, phys: number, src: Uint8Array,
   const len = src.length;
   while (done < len) {
     const addr = phys + done;
-    const lineAddr = addr - (addr % c.line);
+    const lineAddr = addr - lineOffset(c, addr);
     const off = addr - lineAddr;
     const take = Math.min(len - done, c.line - off);
     let slot = lookup(c, lineAddr);
@@ -183,7 +238,7 @@ export function cacheWrite(c: CpuCache, ram: Ram, phys: number, src: Uint8Array,
     } else n.hits++;
     c.lru[slot] = ++c.clock;
     copyBytes(c.data, slot * c.line + off, src, done, take);
-    c.dirtyBytes.fill(1, slot * c.line + off, slot * c.line + off + take);
+    markDirty(c, slot, off, take);
     c.state[slot] = D;
     done += take;
   }
@@ -197,7 +252,7 @@ export function cacheWrite(c: CpuCache, ram: Ram, phys: number, src: Uint8Array,
  * are copied inside the cache without a bounce buffer.
  */
 export function cacheCopy(c: CpuCache, ram: Ram, dst: number, src: number, len: number, ev: SimEvent[] | null): void {
-  if ((dst - src) % c.line !== 0) {
+  if (lineOffset(c, dst - src) !== 0) {
     const tmp = new Uint8Array(len);
     cacheRead(c, ram, src, len, tmp, ev);
     cacheWrite(c, ram, dst, tmp, ev);
@@ -206,7 +261,7 @@ export function cacheCopy(c: CpuCache, ram: Ram, dst: number, src: number, len: 
   let done = 0;
   while (done < len) {
     const s = src + done;
-    const off = s % c.line;
+    const off = lineOffset(c, s);
     const take = Math.min(len - done, c.line - off);
     const sLine = s - off;
     const dLine = dst + done - off;
@@ -223,25 +278,39 @@ export function cacheCopy(c: CpuCache, ram: Ram, dst: number, src: number, len: 
       }
     }
     c.lru[ds] = ++c.clock;
-    c.data.copyWithin(ds * c.line + off, ss * c.line + off, ss * c.line + off + take);
-    c.dirtyBytes.fill(1, ds * c.line + off, ds * c.line + off + take);
+    copyInCache(c, ds * c.line + off, ss * c.line + off, take);
+    markDirty(c, ds, off, take);
     c.state[ds] = D;
     done += take;
   }
 }
 
+/** Move `n` bytes between two places in the cache's data, a word at a time when both are aligned. */
+function copyInCache(c: CpuCache, to: number, from: number, n: number): void {
+  if (((to | from | n) & 3) !== 0) {
+    c.data.copyWithin(to, from, from + n);
+    return;
+  }
+  const w = c.words;
+  const t = to >> 2;
+  const f = from >> 2;
+  for (let i = 0; i < n >> 2; i++) w[t + i] = w[f + i]!;
+}
+
 /** The bytes of a dirty line the CPU stored since it was last clean: what an invalidate throws away. */
 function lostBytes(c: CpuCache, slot: number): { offset: number; hex: string } | null {
-  const base = slot * c.line;
+  const dbase = slot * c.dirtyWords;
   let first = -1;
   let last = -1;
-  for (let i = 0; i < c.line; i++) {
-    if (c.dirtyBytes[base + i]) {
-      if (first < 0) first = i;
-      last = i;
-    }
+  for (let w = 0; w < c.dirtyWords; w++) {
+    const bits = c.dirty[dbase + w]!;
+    if (bits === 0) continue;
+    // lowest set bit: 31 - clz32(bits & -bits); highest: 31 - clz32(bits)
+    if (first < 0) first = (w << 5) + 31 - Math.clz32(bits & -bits);
+    last = (w << 5) + 31 - Math.clz32(bits);
   }
   if (first < 0) return null;
+  const base = slot * c.line;
   let hex = '';
   for (let i = first; i <= last; i++) hex += c.data[base + i]!.toString(16).padStart(2, '0');
   return { offset: first, hex };
@@ -281,9 +350,9 @@ export function maintainLine(c: CpuCache, ram: Ram, lineAddr: number, op: LineOp
 
 /** Every line that intersects [start, start+size), as line addresses. */
 export function linesOf(c: CpuCache, start: number, size: number): { first: number; last: number } {
-  const first = start - (start % c.line);
+  const first = start - lineOffset(c, start);
   const endByte = start + Math.max(size, 1) - 1;
-  const last = endByte - (endByte % c.line);
+  const last = endByte - lineOffset(c, endByte);
   return { first, last };
 }
 

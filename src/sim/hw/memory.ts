@@ -20,8 +20,12 @@ export const SZ_4G = 4 * 1024 * 1024 * 1024;
 
 export interface Ram {
   size: number;
-  /** Materialised pages by page frame number. */
-  pages: Map<number, Uint8Array>;
+  /**
+   * Materialised pages by page frame number, as 32-bit words: whole cache
+   * lines move a word at a time; byte accesses take a Uint8Array view of the
+   * same memory. One object per page keeps a checkpoint's clone cheap.
+   */
+  pages: Map<number, Int32Array>;
 }
 
 export function createRam(size: number): Ram {
@@ -34,13 +38,45 @@ export function zoneOf(phys: number): 'DMA' | 'DMA32' | 'Normal' {
   return 'Normal';
 }
 
-function pageFor(ram: Ram, pfn: number, create: boolean): Uint8Array | undefined {
+function pageWords(ram: Ram, pfn: number, create: boolean): Int32Array | undefined {
   let page = ram.pages.get(pfn);
   if (!page && create) {
-    page = new Uint8Array(PAGE_SIZE);
+    page = new Int32Array(PAGE_SIZE / 4);
     ram.pages.set(pfn, page);
   }
   return page;
+}
+
+/** The page's bytes (a view, made once per run of bytes within the page). */
+function pageFor(ram: Ram, pfn: number, create: boolean): Uint8Array | undefined {
+  const w = pageWords(ram, pfn, create);
+  return w && new Uint8Array(w.buffer, w.byteOffset, PAGE_SIZE);
+}
+
+/**
+ * Spans up to this many bytes are copied element by element: creating the
+ * subarray view `set()` needs costs more than the loop (and makes garbage).
+ */
+const LOOP_MAX = 64;
+
+/**
+ * Whole cache lines between RAM and a cache's word array: `phys` and
+ * `words * 4` stay inside one page (a line never crosses one), 4-byte aligned.
+ */
+export function ramReadWords(ram: Ram, phys: number, dst: Int32Array, dstWord: number, words: number): void {
+  const w = ram.pages.get(Math.floor(phys / PAGE_SIZE));
+  if (!w) {
+    for (let i = 0; i < words; i++) dst[dstWord + i] = 0;
+    return;
+  }
+  const from = (phys % PAGE_SIZE) >> 2;
+  for (let i = 0; i < words; i++) dst[dstWord + i] = w[from + i]!;
+}
+
+export function ramWriteWords(ram: Ram, phys: number, src: Int32Array, srcWord: number, words: number): void {
+  const w = pageWords(ram, Math.floor(phys / PAGE_SIZE), true)!;
+  const to = (phys % PAGE_SIZE) >> 2;
+  for (let i = 0; i < words; i++) w[to + i] = src[srcWord + i]!;
 }
 
 /** Copy `len` bytes of RAM at `phys` into `out[outOff…]`. Unwritten RAM reads as zero. */
@@ -53,7 +89,7 @@ export function ramRead(ram: Ram, phys: number, len: number, out: Uint8Array, ou
     const n = Math.min(len - done, PAGE_SIZE - off);
     const page = pageFor(ram, pfn, false);
     if (!page) out.fill(0, outOff + done, outOff + done + n);
-    else if (n <= 16) for (let i = 0; i < n; i++) out[outOff + done + i] = page[off + i]!;
+    else if (n <= LOOP_MAX) for (let i = 0; i < n; i++) out[outOff + done + i] = page[off + i]!;
     else out.set(page.subarray(off, off + n), outOff + done);
     done += n;
   }
@@ -68,7 +104,7 @@ export function ramWrite(ram: Ram, phys: number, src: Uint8Array, srcOff = 0, le
     const off = addr - pfn * PAGE_SIZE;
     const n = Math.min(len - done, PAGE_SIZE - off);
     const page = pageFor(ram, pfn, true)!;
-    if (n <= 16) for (let i = 0; i < n; i++) page[off + i] = src[srcOff + done + i]!;
+    if (n <= LOOP_MAX) for (let i = 0; i < n; i++) page[off + i] = src[srcOff + done + i]!;
     else page.set(src.subarray(srcOff + done, srcOff + done + n), off);
     done += n;
   }
