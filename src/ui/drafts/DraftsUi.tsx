@@ -18,7 +18,7 @@ export function DraftToast() {
   }, [toast]);
   if (!toast) return null;
   return (
-    <div className="notices" role="status">
+    <div className="notices draft-toast-box" role="status">
       <div className="notice info draft-toast" data-testid="draft-toast">
         <span className="notice-text">
           Your previous text was kept as the draft “{toast.draft.name}” ({toast.what}).
