@@ -1,8 +1,9 @@
 /**
  * The engine worker's API: what the explorer may ask the engine, and the
  * shapes of the answers. The UI imports this file for its types only
- * (`import type`); engine-api.ts implements it, engine.worker.ts exposes it
- * through comlink, client.ts calls it.
+ * (`import type`); engine-api.ts implements it (checkpoints in
+ * checkpoints.ts, what a frame sends in frames.ts), engine.worker.ts exposes
+ * it through comlink, client.ts calls it.
  *
  * How the implementation works:
  * - `load` parses the text, builds a Machine and steps it through every

@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FRAME_MAX_EVENTS, stepInfo } from '../../src/worker/api.ts';
 import type { EngineApi, EngineCore, LoadProgress } from '../../src/worker/api.ts';
 import { createEngineApi } from '../../src/worker/engine-api.ts';
-import { MIN_INTERVAL } from '../../src/worker/engine-api.ts';
+import { MIN_INTERVAL } from '../../src/worker/checkpoints.ts';
 import { realCore } from '../../src/worker/core.ts';
 import { EngineClient, EngineError } from '../../src/worker/client.ts';
 import type { EngineNotice, EngineProgress, WorkerLike } from '../../src/worker/client.ts';
