@@ -1,10 +1,14 @@
 /**
  * Keeps the worker in step with the store: the text goes to the worker
- * (debounced) to run, the selected step goes to the worker to fetch its frame.
+ * (debounced) to run, the selected step goes to the worker to fetch its frame,
+ * with the selected buffer (the store owns the selection; the frame brings
+ * that buffer's bytes).
  * Answers about older texts or steps are dropped; frame requests coalesce, so
  * scrubbing fast asks only for the step the user stopped on.
  */
 import { EngineClient, EngineError } from '../worker/client.ts';
+import type { FrameOptions } from '../worker/api.ts';
+import { framePull } from './frame-pull.ts';
 import { useStore } from './store/store.ts';
 import { loadArgs } from './compare/settings.ts';
 import { useImport } from './import/importStore.ts';
@@ -23,6 +27,11 @@ let dropped: ((text: string, fileName: string) => void) | null = null;
 /** A dropped kernel trace or dma-debug dump: imported by the worker, the editor then shows the scenario. */
 export function importDropped(text: string, fileName: string): void {
   dropped?.(text, fileName);
+}
+
+/** What a frame request asks for besides the step: the selected buffer's bytes come with the frame (no second round trip per step). */
+function frameOptions(buffer: string | undefined): FrameOptions {
+  return buffer !== undefined ? { buffer } : {};
 }
 
 export function engineClient(): EngineClient {
@@ -49,7 +58,6 @@ export function startEngineSync(): () => void {
   const c = engineClient();
   let loadSeq = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
-  let frameInFlight = false;
   let stopped = false;
 
   async function runLoad(text: string, fileName: string | null = null): Promise<void> {
@@ -99,25 +107,30 @@ export function startEngineSync(): () => void {
     }
   }
 
-  async function pullFrame(): Promise<void> {
-    if (frameInFlight || stopped) return;
-    frameInFlight = true;
-    try {
-      for (;;) {
-        const { step, summary } = useStore.getState();
-        if (!summary) return;
-        const frame = await c.frame(step);
-        if (stopped) return;
+  const pullFrame = framePull(
+    c,
+    {
+      wanted() {
+        const { step, summary, selection } = useStore.getState();
+        return summary ? { summary, step, options: frameOptions(selection.buffer) } : null;
+      },
+      show: (frame) => useStore.getState().setFrame(frame),
+      fail: (message) => useStore.getState().notify('error', `Engine: ${message}`),
+    },
+    () => stopped,
+  );
+
+  /** A buffer the frame on screen left out (machines with thousands) is selected: fetch this step again with it. */
+  function fetchSelected(want: string | undefined): void {
+    const f = useStore.getState().frame;
+    if (want === undefined || !f?.snapshot || f.snapshot.buffers.some((b) => b.name === want)) return;
+    void c
+      .frame(f.step, frameOptions(want))
+      .then((next) => {
         const now = useStore.getState();
-        if (frame.runId === now.summary?.runId) now.setFrame(frame);
-        if (now.step === step && now.summary === summary) return;
-        // The step or the run changed while we waited: ask again for the latest.
-      }
-    } catch (e) {
-      if (!(e instanceof EngineError)) useStore.getState().notify('error', `Engine: ${String(e)}`);
-    } finally {
-      frameInFlight = false;
-    }
+        if (now.frame === f && next.runId === f.runId && now.selection.buffer === want) now.setFrame(next);
+      })
+      .catch(() => undefined);
   }
 
   dropped = (text, fileName) => {
@@ -139,6 +152,7 @@ export function startEngineSync(): () => void {
       }, delay);
     }
     if (s.step !== prev.step && s.summary) void pullFrame();
+    if (s.selection.buffer !== prev.selection.buffer) fetchSelected(s.selection.buffer);
   });
 
   if (useStore.getState().ready) void runLoad(useStore.getState().text);

@@ -286,8 +286,7 @@ describe('engine client', () => {
     const f = await c.frame(1);
     expect(f.runId).toBe(s.runId);
     expect(f.json?.source).toBe('buf = kmalloc(64, GFP_KERNEL)');
-    c.setFrameDefaults({ buffer: 'buf' });
-    expect((await c.frame(2)).bytes?.buffer).toBe('buf');
+    expect((await c.frame(2, { buffer: 'buf' })).bytes?.buffer).toBe('buf');
     expect((await c.bytes(2, 'buf', 0, 1))?.cpu.bytes[0]).toBe(0x78);
   });
 
