@@ -211,6 +211,8 @@ export interface EngineCore {
    * when the text is a scenario. `progress` gets lines read so far.
    */
   importInput?(text: string, opts: { arch?: Arch; kernel?: string }, progress: (done: number, total: number) => void): ImportedInput | null;
+  /** A whole run as `run FILE --json` gives it (scenario/run.ts runScenario); `onStep` sees each record and may stop it by throwing. */
+  run(text: string, opts: { arch?: Arch; kernel?: string }, onStep: (step: StepJson, total: number) => void): RunResult;
   createMachine(config: MachineConfig): Machine;
   /** One statement, with its record (never throws: an engine exception becomes error EXCEPTION). */
   runStep(m: Machine, cmd: Command, index: number): StepJson;

@@ -201,25 +201,15 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
 
     runJson() {
       if (!source || !current) return null;
-      const prepared = core.prepare(source.text, source.opts);
-      if (!prepared.ok) return null;
-      const m = core.createMachine(prepared.config);
       // Bounded: the records are built at once and stringified by the page; a run past the export budget is refused, not attempted.
-      const steps: StepJson[] = [];
       let events = 0;
-      for (let i = 0; i < prepared.body.length; i++) {
-        const st = core.runStep(m, prepared.body[i]!, i + 1);
+      const result = core.run(source.text, source.opts, (st, total) => {
         events += st.events.length + 1;
         if (events > EXPORT_MAX_EVENTS) {
-          throw new Error(`this run is too large to export as JSON in the browser (more than ${EXPORT_MAX_EVENTS.toLocaleString('en-US')} events by step ${i + 1} of ${prepared.body.length}); the CLI exports any run: npm run -s cli -- run FILE --json`);
+          throw new Error(`this run is too large to export as JSON in the browser (more than ${EXPORT_MAX_EVENTS.toLocaleString('en-US')} events by step ${st.index} of ${total}); the CLI exports any run: npm run -s cli -- run FILE --json`);
         }
-        steps.push(st);
-      }
-      let passed = 0;
-      let failed = 0;
-      for (const st of steps) for (const c of st.checks) c.passed ? passed++ : failed++;
-      const threw = steps.some((st) => st.error === 'EXCEPTION');
-      return { ok: failed === 0 && !threw, config: prepared.config, steps, checks: { passed, failed }, errors: [], ...(prepared.teaching ? { teaching: prepared.teaching } : {}) };
+      });
+      return result.errors.length > 0 ? null : result;
     },
 
     bytes(step, buffer, offset = 0, len = BYTES_MAX) {
