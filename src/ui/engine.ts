@@ -8,7 +8,7 @@
  */
 import { EngineClient, EngineError } from '../worker/client.ts';
 import type { FrameOptions } from '../worker/api.ts';
-import { framePull } from './frame-pull.ts';
+import { framePull, latestLoad } from './engine-loops.ts';
 import { useStore } from './store/store.ts';
 import { loadArgs } from './compare/settings.ts';
 import { useImport } from './import/importStore.ts';
@@ -56,9 +56,47 @@ export function cancelRun(): void {
 /** Starts syncing; returns a function that stops it. */
 export function startEngineSync(): () => void {
   const c = engineClient();
-  let loadSeq = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let stopped = false;
+
+  const load = latestLoad(
+    // Machine-setting overrides (header selectors, links): arch/kernel as options, IOMMU mode as a header rewrite.
+    (text: string, _fileName: string | null) => {
+      const args = loadArgs(text, useStore.getState().overrides);
+      return c.load(args.text, args.opts);
+    },
+    {
+      running: (on) => useStore.getState().setRunning(on),
+      loaded(summary, text, fileName) {
+        if (summary.cancelled) {
+          if (userCancelled) {
+            useStore
+              .getState()
+              .notify('info', `Run cancelled.${useStore.getState().summary ? ' The last complete run stays on screen.' : ''} Edit the scenario to run it again.`);
+          }
+          loadedText = text;
+          return;
+        }
+        if (summary.imported) {
+          // A trace or dump became a scenario: the editor shows it (without running it again) and the report says what happened.
+          loadedText = summary.imported.scenario;
+          useImport.getState().show(summary.imported, text, fileName);
+          // What the editor held (typed text, or a pasted trace) is kept as a draft.
+          keepIfTyped(useStore.getState().text, 'before importing a trace', useStore.getState().step, 'a trace was imported');
+          useStore.getState().replaceText(summary.imported.scenario, 0);
+          markOpened(summary.imported.scenario);
+        } else if (summary.ok) loadedText = text;
+        useStore.getState().applySummary(summary);
+        void pullFrame();
+      },
+      failed(e) {
+        if (!(e instanceof EngineError)) useStore.getState().notify('error', `Engine: ${String(e)}`);
+        // A worker that died mid-run: show the (replayed) last good trace.
+        void pullFrame();
+      },
+    },
+    () => stopped,
+  );
 
   async function runLoad(text: string, fileName: string | null = null): Promise<void> {
     if (detectInput(text) === 'dmesg') {
@@ -67,44 +105,8 @@ export function startEngineSync(): () => void {
       if (loadedText !== null) useStore.getState().replaceText(loadedText, null);
       return;
     }
-    const seq = ++loadSeq;
     userCancelled = false;
-    const st = useStore.getState();
-    st.setRunning(true);
-    try {
-      // Machine-setting overrides (header selectors, links): arch/kernel as options, IOMMU mode as a header rewrite.
-      const args = loadArgs(text, st.overrides);
-      const summary = await c.load(args.text, args.opts);
-      if (stopped || seq !== loadSeq) return;
-      if (summary.cancelled) {
-        if (userCancelled) {
-          useStore
-            .getState()
-            .notify('info', `Run cancelled.${useStore.getState().summary ? ' The last complete run stays on screen.' : ''} Edit the scenario to run it again.`);
-        }
-        loadedText = text;
-        return;
-      }
-      if (summary.imported) {
-        // A trace or dump became a scenario: the editor shows it (without running it again) and the report says what happened.
-        loadedText = summary.imported.scenario;
-        useImport.getState().show(summary.imported, text, fileName);
-        // What the editor held (typed text, or a pasted trace) is kept as a draft.
-        keepIfTyped(useStore.getState().text, 'before importing a trace', useStore.getState().step, 'a trace was imported');
-        useStore.getState().replaceText(summary.imported.scenario, 0);
-        markOpened(summary.imported.scenario);
-      } else if (summary.ok) loadedText = text;
-      useStore.getState().applySummary(summary);
-      void pullFrame();
-    } catch (e) {
-      if (stopped || seq !== loadSeq) return;
-      // The client already restarted the worker and told the user what happened.
-      if (!(e instanceof EngineError)) useStore.getState().notify('error', `Engine: ${String(e)}`);
-      // A worker that died mid-run: show the (replayed) last good trace.
-      void pullFrame();
-    } finally {
-      if (seq === loadSeq) useStore.getState().setRunning(false);
-    }
+    await load(text, fileName);
   }
 
   const pullFrame = framePull(

@@ -10,7 +10,7 @@
 import { EngineClient, EngineError } from '../../worker/client.ts';
 import type { LoadSummary } from '../../worker/api.ts';
 import { engineClient } from '../engine.ts';
-import { framePull } from '../frame-pull.ts';
+import { framePull, latestLoad } from '../engine-loops.ts';
 import { useStore } from '../store/store.ts';
 import { useCompare } from './compareStore.ts';
 import { aligned, diffStepJson, diffSummaries, type StepDiff } from './diff.ts';
@@ -36,31 +36,29 @@ export function compareClient(): EngineClient {
 export function startCompareSync(): () => void {
   const c = compareClient();
   let stopped = false;
-  let loadSeq = 0;
   let diffGen = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
 
-  async function loadB(): Promise<void> {
-    const seq = ++loadSeq;
-    const { text } = useStore.getState();
-    const cmp = useCompare.getState();
-    cmp.setRunningB(true);
-    try {
-      const args = loadArgs(text, cmp.b);
-      const s = await c.load(args.text, args.opts);
-      if (stopped || seq !== loadSeq) return;
-      if (s.ok) useCompare.getState().setSummaryB(s);
-      else useCompare.getState().setErrorsB(s.errors);
-      void pullFrameB();
-      void compareRuns();
-    } catch (e) {
-      if (stopped || seq !== loadSeq) return;
-      if (!(e instanceof EngineError)) useStore.getState().notify('error', `Compare, side B: ${String(e)}`);
-      void pullFrameB();
-    } finally {
-      if (!stopped && seq === loadSeq) useCompare.getState().setRunningB(false);
-    }
-  }
+  const loadB = latestLoad(
+    () => {
+      const args = loadArgs(useStore.getState().text, useCompare.getState().b);
+      return c.load(args.text, args.opts);
+    },
+    {
+      running: (on) => useCompare.getState().setRunningB(on),
+      loaded(s) {
+        if (s.ok) useCompare.getState().setSummaryB(s);
+        else useCompare.getState().setErrorsB(s.errors);
+        void pullFrameB();
+        void compareRuns();
+      },
+      failed(e) {
+        if (!(e instanceof EngineError)) useStore.getState().notify('error', `Compare, side B: ${String(e)}`);
+        void pullFrameB();
+      },
+    },
+    () => stopped,
+  );
 
   const pullFrameB = framePull(
     c,

@@ -1,9 +1,10 @@
 /**
- * The frame-fetch loop both runs on screen share (the explorer's run, and
- * compare mode's side B): one request at a time; while it is on its way,
- * step changes coalesce into one more request for the latest, so scrubbing
- * fast asks only for the step the user stopped on. An answer about an older
- * run is dropped.
+ * The two loops both runs on screen share (the explorer's run, engine.ts,
+ * and compare mode's side B, compareEngine.ts): loads where only the latest
+ * answer counts, and the frame fetch: one request at a time; while it is on
+ * its way, step changes coalesce into one more request for the latest, so
+ * scrubbing fast asks only for the step the user stopped on. An answer about
+ * an older run is dropped.
  */
 import { EngineError } from '../worker/client.ts';
 import type { EngineClient } from '../worker/client.ts';
@@ -39,6 +40,34 @@ export function framePull(client: EngineClient, target: FrameTarget, stopped: ()
       if (!(e instanceof EngineError)) target.fail(String(e));
     } finally {
       inFlight = false;
+    }
+  };
+}
+
+export interface LoadTarget<A extends unknown[], T> {
+  /** The side is running a load (or no longer). */
+  running(on: boolean): void;
+  /** The latest load answered. */
+  loaded(answer: T, ...args: A): void;
+  /** The latest load failed (the client has already restarted a failed worker and told the user). */
+  failed(e: unknown): void;
+}
+
+/** Loads where only the latest counts: the answer or failure of a load a newer one overtook is dropped. */
+export function latestLoad<A extends unknown[], T>(load: (...args: A) => Promise<T>, target: LoadTarget<A, T>, stopped: () => boolean): (...args: A) => Promise<void> {
+  let seq = 0;
+  return async (...args: A) => {
+    const mine = ++seq;
+    target.running(true);
+    try {
+      const answer = await load(...args);
+      if (stopped() || mine !== seq) return;
+      target.loaded(answer, ...args);
+    } catch (e) {
+      if (stopped() || mine !== seq) return;
+      target.failed(e);
+    } finally {
+      if (!stopped() && mine === seq) target.running(false);
     }
   };
 }
