@@ -28,6 +28,11 @@ import type { CheckResult, RunResult, StepJson } from './result.ts';
 export interface RunOptions {
   arch?: Arch;
   kernel?: string;
+  /**
+   * Each step's record as it is made (of `total` steps): a caller with a
+   * budget (the browser's JSON export) stops the run by throwing.
+   */
+  onStep?: (step: StepJson, total: number) => void;
 }
 
 export type Prepared =
@@ -42,7 +47,7 @@ export function prepareScenario(text: string, opts: RunOptions = {}): Prepared {
   return { ok: true, scenario, config: configFromHeader(scenario.header, opts), body: scenario.body };
 }
 
-/** Run a whole scenario. Never throws. */
+/** Run a whole scenario. Never throws (but passes on what `opts.onStep` throws). */
 export function runScenario(text: string, opts: RunOptions = {}): RunResult {
   const prepared = prepareScenario(text, opts);
   if (!prepared.ok) return failed(prepared.errors, null);
@@ -52,7 +57,12 @@ export function runScenario(text: string, opts: RunOptions = {}): RunResult {
   } catch (e) {
     return failed([{ line: 1, col: 1, message: `the engine could not build this machine: ${messageOf(e)}` }], prepared.config);
   }
-  const steps = prepared.body.map((cmd, i) => runStep(machine, cmd, i + 1).json);
+  const total = prepared.body.length;
+  const steps = prepared.body.map((cmd, i) => {
+    const json = runStep(machine, cmd, i + 1).json;
+    opts.onStep?.(json, total);
+    return json;
+  });
   const passed = steps.reduce((n, s) => n + s.checks.filter((c) => c.passed).length, 0);
   const failedN = steps.reduce((n, s) => n + s.checks.filter((c) => !c.passed).length, 0);
   const threw = steps.some((s) => s.error === EXCEPTION);

@@ -1,10 +1,14 @@
 /**
  * Keeps the worker in step with the store: the text goes to the worker
- * (debounced) to run, the selected step goes to the worker to fetch its frame.
+ * (debounced) to run, the selected step goes to the worker to fetch its frame,
+ * with the selected buffer (the store owns the selection; the frame brings
+ * that buffer's bytes).
  * Answers about older texts or steps are dropped; frame requests coalesce, so
  * scrubbing fast asks only for the step the user stopped on.
  */
 import { EngineClient, EngineError } from '../worker/client.ts';
+import type { FrameOptions } from '../worker/api.ts';
+import { framePull, latestLoad } from './engine-loops.ts';
 import { useStore } from './store/store.ts';
 import { loadArgs } from './compare/settings.ts';
 import { useImport } from './import/importStore.ts';
@@ -23,6 +27,11 @@ let dropped: ((text: string, fileName: string) => void) | null = null;
 /** A dropped kernel trace or dma-debug dump: imported by the worker, the editor then shows the scenario. */
 export function importDropped(text: string, fileName: string): void {
   dropped?.(text, fileName);
+}
+
+/** What a frame request asks for besides the step: the selected buffer's bytes come with the frame (no second round trip per step). */
+function frameOptions(buffer: string | undefined): FrameOptions {
+  return buffer !== undefined ? { buffer } : {};
 }
 
 export function engineClient(): EngineClient {
@@ -63,10 +72,48 @@ export function startEngineSync(): () => void {
     );
   };
   askOperations();
-  let loadSeq = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
-  let frameInFlight = false;
   let stopped = false;
+
+  const load = latestLoad(
+    // Machine-setting overrides (header selectors, links): arch/kernel as options, IOMMU mode as a header rewrite.
+    (text: string, _fileName: string | null) => {
+      const args = loadArgs(text, useStore.getState().overrides);
+      return c.load(args.text, args.opts);
+    },
+    {
+      running: (on) => useStore.getState().setRunning(on),
+      loaded(summary, text, fileName) {
+        if (summary.cancelled) {
+          if (userCancelled) {
+            useStore
+              .getState()
+              .notify('info', `Run cancelled.${useStore.getState().summary ? ' The last complete run stays on screen.' : ''} Edit the scenario to run it again.`);
+          }
+          loadedText = text;
+          return;
+        }
+        if (summary.imported) {
+          // A trace or dump became a scenario: the editor shows it (without running it again) and the report says what happened.
+          loadedText = summary.imported.scenario;
+          useImport.getState().show(summary.imported, text, fileName);
+          // What the editor held (typed text, or a pasted trace) is kept as a draft.
+          keepIfTyped(useStore.getState().text, 'before importing a trace', useStore.getState().step, 'a trace was imported');
+          useStore.getState().replaceText(summary.imported.scenario, 0);
+          markOpened(summary.imported.scenario);
+        } else if (summary.ok) loadedText = text;
+        useStore.getState().applySummary(summary);
+        askOperations();
+        void pullFrame();
+      },
+      failed(e) {
+        if (!(e instanceof EngineError)) useStore.getState().notify('error', `Engine: ${String(e)}`);
+        // A worker that died mid-run: show the (replayed) last good trace.
+        void pullFrame();
+      },
+    },
+    () => stopped,
+  );
 
   async function runLoad(text: string, fileName: string | null = null): Promise<void> {
     if (detectInput(text) === 'dmesg') {
@@ -75,66 +122,34 @@ export function startEngineSync(): () => void {
       if (loadedText !== null) useStore.getState().replaceText(loadedText, null);
       return;
     }
-    const seq = ++loadSeq;
     userCancelled = false;
-    const st = useStore.getState();
-    st.setRunning(true);
-    try {
-      // Machine-setting overrides (header selectors, links): arch/kernel as options, IOMMU mode as a header rewrite.
-      const args = loadArgs(text, st.overrides);
-      const summary = await c.load(args.text, args.opts);
-      if (stopped || seq !== loadSeq) return;
-      if (summary.cancelled) {
-        if (userCancelled) {
-          useStore
-            .getState()
-            .notify('info', `Run cancelled.${useStore.getState().summary ? ' The last complete run stays on screen.' : ''} Edit the scenario to run it again.`);
-        }
-        loadedText = text;
-        return;
-      }
-      if (summary.imported) {
-        // A trace or dump became a scenario: the editor shows it (without running it again) and the report says what happened.
-        loadedText = summary.imported.scenario;
-        useImport.getState().show(summary.imported, text, fileName);
-        // What the editor held (typed text, or a pasted trace) is kept as a draft.
-        keepIfTyped(useStore.getState().text, 'before importing a trace', useStore.getState().step, 'a trace was imported');
-        useStore.getState().replaceText(summary.imported.scenario, 0);
-        markOpened(summary.imported.scenario);
-      } else if (summary.ok) loadedText = text;
-      useStore.getState().applySummary(summary);
-      askOperations();
-      void pullFrame();
-    } catch (e) {
-      if (stopped || seq !== loadSeq) return;
-      // The client already restarted the worker and told the user what happened.
-      if (!(e instanceof EngineError)) useStore.getState().notify('error', `Engine: ${String(e)}`);
-      // A worker that died mid-run: show the (replayed) last good trace.
-      void pullFrame();
-    } finally {
-      if (seq === loadSeq) useStore.getState().setRunning(false);
-    }
+    await load(text, fileName);
   }
 
-  async function pullFrame(): Promise<void> {
-    if (frameInFlight || stopped) return;
-    frameInFlight = true;
-    try {
-      for (;;) {
-        const { step, summary } = useStore.getState();
-        if (!summary) return;
-        const frame = await c.frame(step);
-        if (stopped) return;
+  const pullFrame = framePull(
+    c,
+    {
+      wanted() {
+        const { step, summary, selection } = useStore.getState();
+        return summary ? { summary, step, options: frameOptions(selection.buffer) } : null;
+      },
+      show: (frame) => useStore.getState().setFrame(frame),
+      fail: (message) => useStore.getState().notify('error', `Engine: ${message}`),
+    },
+    () => stopped,
+  );
+
+  /** A buffer the frame on screen left out (machines with thousands) is selected: fetch this step again with it. */
+  function fetchSelected(want: string | undefined): void {
+    const f = useStore.getState().frame;
+    if (want === undefined || !f?.snapshot || f.snapshot.buffers.some((b) => b.name === want)) return;
+    void c
+      .frame(f.step, frameOptions(want))
+      .then((next) => {
         const now = useStore.getState();
-        if (frame.runId === now.summary?.runId) now.setFrame(frame);
-        if (now.step === step && now.summary === summary) return;
-        // The step or the run changed while we waited: ask again for the latest.
-      }
-    } catch (e) {
-      if (!(e instanceof EngineError)) useStore.getState().notify('error', `Engine: ${String(e)}`);
-    } finally {
-      frameInFlight = false;
-    }
+        if (now.frame === f && next.runId === f.runId && now.selection.buffer === want) now.setFrame(next);
+      })
+      .catch(() => undefined);
   }
 
   dropped = (text, fileName) => {
@@ -156,6 +171,7 @@ export function startEngineSync(): () => void {
       }, delay);
     }
     if (s.step !== prev.step && s.summary) void pullFrame();
+    if (s.selection.buffer !== prev.selection.buffer) fetchSelected(s.selection.buffer);
   });
 
   if (useStore.getState().ready) void runLoad(useStore.getState().text);

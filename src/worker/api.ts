@@ -1,8 +1,9 @@
 /**
  * The engine worker's API: what the explorer may ask the engine, and the
  * shapes of the answers. The UI imports this file for its types only
- * (`import type`); engine-api.ts implements it, engine.worker.ts exposes it
- * through comlink, client.ts calls it.
+ * (`import type`); engine-api.ts implements it (checkpoints in
+ * checkpoints.ts, what a frame sends in frames.ts), engine.worker.ts exposes
+ * it through comlink, client.ts calls it.
  *
  * How the implementation works:
  * - `load` parses the text, builds a Machine and steps it through every
@@ -213,6 +214,8 @@ export interface EngineCore {
    * when the text is a scenario. `progress` gets lines read so far.
    */
   importInput?(text: string, opts: { arch?: Arch; kernel?: string }, progress: (done: number, total: number) => void): ImportedInput | null;
+  /** A whole run as `run FILE --json` gives it (scenario/run.ts runScenario); `onStep` sees each record and may stop it by throwing. */
+  run(text: string, opts: { arch?: Arch; kernel?: string }, onStep: (step: StepJson, total: number) => void): RunResult;
   createMachine(config: MachineConfig): Machine;
   /**
    * One statement, with its record and what its outcome says it may have

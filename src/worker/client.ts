@@ -169,16 +169,8 @@ export class EngineClient {
     if (pend && pend.runId === p.runId) this.emit({ runId: p.runId, phase: p.phase, done: p.done, total: p.total, ms: p.ms });
   }
 
-  /** Options every frame request carries unless the caller gives its own (the UI's selected buffer). */
-  private frameDefaults: FrameOptions = {};
-
-  setFrameDefaults(opts: FrameOptions): void {
-    this.frameDefaults = { ...opts };
-  }
-
-  /** The frame of step N of the current run. Retries once on a fresh worker. */
-  frame(step: number, options?: FrameOptions): Promise<Frame> {
-    const opts = options ?? this.frameDefaults;
+  /** The frame of step N of the current run (with the bytes of `opts.buffer`, the caller's selection). Retries once on a fresh worker. */
+  frame(step: number, opts: FrameOptions = {}): Promise<Frame> {
     return this.enqueue(async () => {
       try {
         // Shallow-frozen for the same reason as summaries (a frame can hold thousands of objects).

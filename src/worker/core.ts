@@ -3,7 +3,7 @@
  * snapshot. Imported at run time only by engine.worker.ts and by tests; the
  * UI never imports it (DESIGN §2.2).
  */
-import { prepareScenario, runStep, teachingOf } from '../scenario/run.ts';
+import { prepareScenario, runScenario, runStep, teachingOf } from '../scenario/run.ts';
 import { createMachine } from '../sim/machine.ts';
 import { step } from '../sim/step.ts';
 import { bytesThreeWays, snapshot } from '../sim/snapshot.ts';
@@ -40,6 +40,7 @@ export const realCore: EngineCore = {
     const r = importText(text, { ...opts, onProgress: (p) => progress(p.phase === 'read' ? p.done / 2 : (p.total + p.done) / 2, p.total) }, kind);
     return { scenario: r.scenario, summary: r.summary, report: r.report };
   },
+  run: (text, opts, onStep) => runScenario(text, { ...opts, onStep }),
   createMachine,
   runStep(m, cmd, index) {
     const r = runStep(m, cmd, index);

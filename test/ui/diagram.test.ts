@@ -1,12 +1,13 @@
 /**
- * The machine diagram's pure layout (src/ui/viz/diagram.ts): boxes from the
+ * The machine diagram's pure layout (src/ui/viz/diagram-layout.ts, diagram.ts): boxes from the
  * configuration, chips from the snapshot, arrows and captions from a step's
  * events; with and without a snapshot.
  */
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, defaultDevice, defaultIommu } from '../../src/sim/config.ts';
 import type { MachineConfig } from '../../src/sim/config.ts';
-import { DIAGRAM_H, DIAGRAM_W, asSnapshot, buildDiagram, pathOf, regionsFromConfig, type DiagramModel } from '../../src/ui/viz/diagram.ts';
+import { asSnapshot, buildDiagram, pathOf } from '../../src/ui/viz/diagram.ts';
+import { DIAGRAM_H, DIAGRAM_W, regionsFromConfig, type DiagramModel } from '../../src/ui/viz/diagram-layout.ts';
 import { library, stepped } from './engine-fixtures.ts';
 
 function at(model: DiagramModel, id: string) {

@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FRAME_MAX_EVENTS, stepInfo } from '../../src/worker/api.ts';
 import type { EngineApi, EngineCore, LoadProgress } from '../../src/worker/api.ts';
 import { createEngineApi } from '../../src/worker/engine-api.ts';
+import { MIN_INTERVAL } from '../../src/worker/checkpoints.ts';
 import { realCore } from '../../src/worker/core.ts';
 import { EngineClient, EngineError } from '../../src/worker/client.ts';
 import type { EngineNotice, EngineProgress, WorkerLike } from '../../src/worker/client.ts';
@@ -46,6 +47,27 @@ function loopScenario(n: number): string {
     );
   }
   return lines.slice(0, n + 3).join('\n') + '\n';
+}
+
+/** The real engine on a clock that moves only when it works: each step costs stepMs (half that replayed), each clone cloneMs. */
+function timedCore(stepMs: number, cloneMs: number): { core: EngineCore; now: () => number } {
+  let t = 0;
+  const core: EngineCore = {
+    ...realCore,
+    runStep(m, cmd, index) {
+      t += stepMs;
+      return realCore.runStep(m, cmd, index);
+    },
+    replayStep(m, cmd) {
+      t += stepMs / 2;
+      realCore.replayStep(m, cmd);
+    },
+    clone(m) {
+      t += cloneMs;
+      return realCore.clone(m);
+    },
+  };
+  return { core, now: () => t };
 }
 
 /** The real core; THROW in the text makes it throw, HANG never answers (in the fake worker). */
@@ -157,9 +179,15 @@ describe('engine API', () => {
       records.push(runStep(m, cmd, i + 1).json);
       want.push(JSON.stringify(snapshot(m)));
     });
-    const api = createEngineApi(realCore);
+    // A clock that moves only when the engine works: a step costs 1/8 ms, a clone 4 ms (32 steps' worth).
+    const { core, now } = timedCore(0.125, 4);
+    const api = createEngineApi(core, { now });
     const s = await api.load(text);
-    expect(s.checkpoints!.count).toBeGreaterThan(3);
+    // The first checkpoint MIN_INTERVAL steps in (no rate measured yet), then every four clones' worth of
+    // steps (4 × 32 = 128), and the last step: 0, 64, 192, 320, 448, 576, 702.
+    expect(MIN_INTERVAL).toBe(64);
+    expect(s.stepCount).toBe(702);
+    expect(s.checkpoints).toMatchObject({ count: 7, interval: 702 - 576 });
     const order = [700, 0, 699, 350, 351, 352, 64, 63, 65, 128, 500, 1, 2, 3, 699, 200, 17, 640, 641, 639];
     for (const k of order) {
       const f = api.frame(k);
@@ -264,8 +292,7 @@ describe('engine client', () => {
     const f = await c.frame(1);
     expect(f.runId).toBe(s.runId);
     expect(f.json?.source).toBe('buf = kmalloc(64, GFP_KERNEL)');
-    c.setFrameDefaults({ buffer: 'buf' });
-    expect((await c.frame(2)).bytes?.buffer).toBe('buf');
+    expect((await c.frame(2, { buffer: 'buf' })).bytes?.buffer).toBe('buf');
     expect((await c.bytes(2, 'buf', 0, 1))?.cpu.bytes[0]).toBe(0x78);
   });
 

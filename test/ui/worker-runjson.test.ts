@@ -4,7 +4,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createEngineApi } from '../../src/worker/engine-api.ts';
+import { EXPORT_MAX_EVENTS, createEngineApi } from '../../src/worker/engine-api.ts';
+import type { SimEvent } from '../../src/sim/events.ts';
 import { realCore } from '../../src/worker/core.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 
@@ -28,6 +29,15 @@ describe('worker runJson()', () => {
     expect(JSON.stringify(api.runJson())).toBe(JSON.stringify(runScenario(text)));
     const after = api.frame(2, { snapshot: false });
     expect(after.json).toEqual(before.json);
+  });
+
+  it('refuses a run past the export budget, saying at which step and where to export it instead', async () => {
+    // Each record seen by the budget as if it held 200,000 events: the third passes EXPORT_MAX_EVENTS.
+    const wide = Array.from({ length: 200_000 }, (_, i): SimEvent => ({ kind: 'log', level: 'info', text: `e${i}` }));
+    const api = createEngineApi({ ...realCore, run: (text, opts, onStep) => realCore.run(text, opts, (st, total) => onStep({ ...st, events: wide }, total)) });
+    const s = await api.load(readFileSync(FILES[0]!, 'utf8'));
+    expect(s.stepCount).toBeGreaterThan(3);
+    expect(() => api.runJson()).toThrow(new RegExp(`more than ${EXPORT_MAX_EVENTS.toLocaleString('en-US')} events by step 3 of ${s.stepCount}\\); the CLI exports any run`));
   });
 
   it('is null before anything is loaded', () => {

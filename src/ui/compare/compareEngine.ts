@@ -10,6 +10,7 @@
 import { EngineClient, EngineError } from '../../worker/client.ts';
 import type { LoadSummary } from '../../worker/api.ts';
 import { engineClient } from '../engine.ts';
+import { framePull, latestLoad } from '../engine-loops.ts';
 import { useStore } from '../store/store.ts';
 import { useCompare } from './compareStore.ts';
 import { aligned, diffStepJson, diffSummaries, type StepDiff } from './diff.ts';
@@ -35,54 +36,42 @@ export function compareClient(): EngineClient {
 export function startCompareSync(): () => void {
   const c = compareClient();
   let stopped = false;
-  let loadSeq = 0;
   let diffGen = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
-  let frameInFlight = false;
 
-  async function loadB(): Promise<void> {
-    const seq = ++loadSeq;
-    const { text } = useStore.getState();
-    const cmp = useCompare.getState();
-    cmp.setRunningB(true);
-    try {
-      const args = loadArgs(text, cmp.b);
-      const s = await c.load(args.text, args.opts);
-      if (stopped || seq !== loadSeq) return;
-      if (s.ok) useCompare.getState().setSummaryB(s);
-      else useCompare.getState().setErrorsB(s.errors);
-      void pullFrameB();
-      void compareRuns();
-    } catch (e) {
-      if (stopped || seq !== loadSeq) return;
-      if (!(e instanceof EngineError)) useStore.getState().notify('error', `Compare, side B: ${String(e)}`);
-      void pullFrameB();
-    } finally {
-      if (!stopped && seq === loadSeq) useCompare.getState().setRunningB(false);
-    }
-  }
+  const loadB = latestLoad(
+    () => {
+      const args = loadArgs(useStore.getState().text, useCompare.getState().b);
+      return c.load(args.text, args.opts);
+    },
+    {
+      running: (on) => useCompare.getState().setRunningB(on),
+      loaded(s) {
+        if (s.ok) useCompare.getState().setSummaryB(s);
+        else useCompare.getState().setErrorsB(s.errors);
+        void pullFrameB();
+        void compareRuns();
+      },
+      failed(e) {
+        if (!(e instanceof EngineError)) useStore.getState().notify('error', `Compare, side B: ${String(e)}`);
+        void pullFrameB();
+      },
+    },
+    () => stopped,
+  );
 
-  async function pullFrameB(): Promise<void> {
-    if (frameInFlight || stopped) return;
-    frameInFlight = true;
-    try {
-      for (;;) {
-        const { step } = useStore.getState();
+  const pullFrameB = framePull(
+    c,
+    {
+      wanted() {
         const summary = useCompare.getState().summaryB;
-        if (!summary) return;
-        const want = Math.min(step, summary.stepCount);
-        const f = await c.frame(want);
-        if (stopped) return;
-        const cmp = useCompare.getState();
-        if (f.runId === cmp.summaryB?.runId) cmp.setFrameB(f);
-        if (useStore.getState().step === step && cmp.summaryB === summary) return;
-      }
-    } catch (e) {
-      if (!(e instanceof EngineError)) useStore.getState().notify('error', `Compare, side B: ${String(e)}`);
-    } finally {
-      frameInFlight = false;
-    }
-  }
+        return summary ? { summary, step: Math.min(useStore.getState().step, summary.stepCount) } : null;
+      },
+      show: (frame) => useCompare.getState().setFrameB(frame),
+      fail: (message) => useStore.getState().notify('error', `Compare, side B: ${message}`),
+    },
+    () => stopped,
+  );
 
   /** Coarse differences at once, then exact ones step by step from both workers. */
   async function compareRuns(): Promise<void> {

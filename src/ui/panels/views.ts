@@ -5,12 +5,11 @@
 import { registerView } from './registry.ts';
 import { stepJsonView } from './StepJsonView.tsx';
 import { machineDiagramView } from './views/MachineDiagram.tsx';
-import { machineStateViews, syncSelectionToEngine } from './views/index.ts';
+import { machineStateViews } from './views/index.ts';
 import { iommuView } from './views/IommuView.tsx';
 import { gpuVmView } from './views/GpuVmView.tsx';
 import { cmaView } from './views/CmaView.tsx';
 import { dmaBufView } from './views/DmaBufView.tsx';
 
 for (const v of [stepJsonView, machineDiagramView, ...machineStateViews]) registerView(v);
-syncSelectionToEngine();
 for (const v of [iommuView, gpuVmView, cmaView, dmaBufView]) registerView(v);

@@ -4,13 +4,15 @@
  * bar with the devices' DMA limits), system IOMMUs and devices; the current
  * step's data movement as numbered arrows, each with a caption in words.
  *
- * Layout is pure (src/ui/viz/diagram.ts); this file only draws it as SVG.
+ * Layout is pure (src/ui/viz/diagram-layout.ts, the step's arrows in
+ * diagram.ts); this file only draws it as SVG.
  * Colours come from the theme's CSS variables; arrows animate (a short
  * draw-in, then a slow flow) unless the user prefers reduced motion.
  */
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { ViewDef, ViewProps } from '../registry.ts';
-import { BADGE_R, asSnapshot, buildDiagram, pathOf, type DArrow, type DBox, type DiagramModel } from '../../viz/diagram.ts';
+import { asSnapshot, buildDiagram, pathOf } from '../../viz/diagram.ts';
+import { BADGE_R, type DArrow, type DBox, type DiagramModel } from '../../viz/diagram-layout.ts';
 import './MachineDiagram.css';
 import Glossed from '../../glossary/Glossed.tsx';
 

@@ -9,6 +9,7 @@
  */
 import { useMemo, useRef, useState } from 'react';
 import type { ViewDef, ViewProps } from '../registry.ts';
+import type { Frame, SnapshotOmitted } from '../../../worker/api.ts';
 import type { MachineSnapshot } from '../../../sim/snapshot.ts';
 import { useStore } from '../../store/store.ts';
 import { hexAddr, resolveSelection, sizeShort } from '../../viz/machine-lookup.ts';
@@ -28,6 +29,239 @@ function laneY(lane: number): number {
   return TOP + lane * (LANE_H + 4);
 }
 
+interface MapPaint {
+  items: MapItem[];
+  mappings: MachineSnapshot['mappings'];
+  /** The address range shown, and the canvas width it spans (lane labels excluded). */
+  d: Domain;
+  width: number;
+  total: number;
+  selName: string | undefined;
+  /** A selected address or cache line: a band across all lanes. */
+  band: { start: number; end: number } | null;
+  extents: Frame['extents'];
+  omitted: SnapshotOmitted;
+}
+
+/** Lanes, items (bounce links between buffer and slot), the selection, the 4 GiB line and the address axis. */
+function drawMemoryMap(ctx: CanvasRenderingContext2D, { items, mappings, d, width, total, selName, band, extents, omitted }: MapPaint): void {
+  const col = themeColors(COLORS);
+  const fill: Record<string, string> = { kernel: col.kernel, swiotlb: col.swiotlb, cma: col.cma, buffer: col.buffer, mapping: col.mapping, bounce: col['own-device'] };
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textBaseline = 'middle';
+  // Lane labels.
+  ctx.fillStyle = col.muted;
+  LANES.forEach((name, i) => ctx.fillText(name, 2, laneY(i) + LANE_H / 2));
+  ctx.save();
+  ctx.translate(LABEL_W, 0);
+  ctx.beginPath();
+  ctx.rect(0, 0, width, HEIGHT);
+  ctx.clip();
+  // Lane backgrounds.
+  for (let i = 0; i < LANES.length; i++) {
+    ctx.fillStyle = col.panel;
+    ctx.fillRect(0, laneY(i), width, LANE_H);
+    ctx.strokeStyle = col['border-strong'];
+    ctx.lineWidth = 0.5;
+    ctx.strokeRect(0.5, laneY(i) + 0.5, width - 1, LANE_H - 1);
+  }
+  // Items not in the (capped) snapshot: thin ticks from the extents, so density still shows.
+  if (extents && (omitted.buffers > 0 || omitted.mappings > 0)) {
+    ctx.globalAlpha = 0.45;
+    ctx.fillStyle = col.buffer;
+    for (let i = 0; i < extents.buffers.length; i += 3) {
+      const s = itemSpan(d, width, extents.buffers[i]!, extents.buffers[i]! + extents.buffers[i + 1]!, 1);
+      if (s) ctx.fillRect(s.x, laneY(2) + LANE_H - 6, s.w, 5);
+    }
+    ctx.fillStyle = col.mapping;
+    for (let i = 0; i < extents.mappings.length; i += 4) {
+      const start = extents.mappings[i + 2]! >= 0 ? extents.mappings[i + 2]! : extents.mappings[i]!;
+      const s = itemSpan(d, width, start, start + extents.mappings[i + 1]!, 1);
+      if (s) ctx.fillRect(s.x, laneY(3) + LANE_H - 6, s.w, 5);
+    }
+    ctx.globalAlpha = 1;
+  }
+  const zoneFill = (name: string) => (name === 'ZONE_DMA' ? col['zone-dma'] : name === 'ZONE_DMA32' ? col['zone-dma32'] : col['zone-normal']);
+  // Bounce links: buffer (lane 2) to slot (lane 3).
+  for (const r of mappings) {
+    if (r.tlbAddr < 0) continue;
+    const a = itemSpan(d, width, r.phys, r.phys + r.size);
+    const b = itemSpan(d, width, r.tlbAddr, r.tlbAddr + r.size);
+    if (!a || !b) continue;
+    ctx.strokeStyle = col['own-device'];
+    ctx.setLineDash([4, 3]);
+    ctx.lineWidth = 1.2;
+    ctx.beginPath();
+    ctx.moveTo(a.x + a.w / 2, laneY(2) + LANE_H);
+    ctx.lineTo(b.x + b.w / 2, laneY(3));
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+  for (const it of items) {
+    const s = itemSpan(d, width, it.start, it.end);
+    if (!s) continue;
+    const y = laneY(it.lane);
+    const isSel = it.buffer !== undefined && it.buffer === selName;
+    ctx.fillStyle = it.kind === 'zone' ? zoneFill(it.label) : (fill[it.kind] ?? col.buffer);
+    const inset = it.lane >= 2 ? 3 : 1;
+    ctx.fillRect(s.x, y + inset, s.w, LANE_H - 2 * inset);
+    if (isSel) {
+      ctx.strokeStyle = col.sel;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(s.x - 1, y + inset - 1, s.w + 2, LANE_H - 2 * inset + 2);
+    }
+    if (s.w <= 4 && it.lane >= 1) {
+      // A marker over tiny items so they can be found.
+      ctx.fillStyle = isSel ? col.sel : ctx.fillStyle;
+      ctx.beginPath();
+      ctx.moveTo(s.x + s.w / 2, y + 1);
+      ctx.lineTo(s.x + s.w / 2 - 4, y - 4);
+      ctx.lineTo(s.x + s.w / 2 + 4, y - 4);
+      ctx.fill();
+    }
+    const label = it.label;
+    const tw = ctx.measureText(label).width;
+    if (tw + 8 < s.w) {
+      ctx.fillStyle = it.lane >= 2 ? '#fff' : col.text;
+      const cx = Math.max(s.x + 4, Math.min(s.x + s.w - tw - 4, width / 2 - tw / 2));
+      ctx.fillText(label, Math.max(4, cx), y + LANE_H / 2 + 0.5);
+    }
+  }
+  // Selected address or line: a band across all lanes.
+  if (band) {
+    const s = itemSpan(d, width, band.start, band.end, 2)!;
+    if (s) {
+      ctx.fillStyle = col['sel-bg'];
+      ctx.fillRect(s.x, TOP, s.w, LANES.length * (LANE_H + 4));
+      ctx.strokeStyle = col.sel;
+      ctx.lineWidth = 1;
+      ctx.strokeRect(s.x, TOP, s.w, LANES.length * (LANE_H + 4));
+    }
+  }
+  // The 4 GiB line: the end of what a 32-bit DMA mask reaches.
+  if (total > SZ_4G && SZ_4G >= d[0] && SZ_4G <= d[1]) {
+    const x = xOf(d, width, SZ_4G);
+    ctx.strokeStyle = col.bad;
+    ctx.setLineDash([5, 3]);
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    ctx.moveTo(x, TOP - 2);
+    ctx.lineTo(x, laneY(LANES.length) - 2);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = col.bad;
+    ctx.font = '600 11px system-ui, sans-serif';
+    const t = '4 GiB: 32-bit DMA reaches only below this line';
+    const tw = ctx.measureText(t).width;
+    ctx.fillText(t, x + 4 + tw > width ? Math.max(2, x - tw - 4) : x + 4, TOP - 8);
+  }
+  // Axis.
+  const ay = laneY(LANES.length) + 2;
+  ctx.strokeStyle = col['border-strong'];
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.moveTo(0, ay);
+  ctx.lineTo(width, ay);
+  ctx.stroke();
+  ctx.font = '11px ui-monospace, Menlo, Consolas, monospace';
+  ctx.fillStyle = col.muted;
+  let lastEnd = -Infinity;
+  for (const t of addrTicks(d, Math.max(2, Math.floor(width / 150)))) {
+    const x = xOf(d, width, t.value);
+    ctx.beginPath();
+    ctx.moveTo(x, ay);
+    ctx.lineTo(x, ay + 4);
+    ctx.stroke();
+    const tw = ctx.measureText(t.label).width;
+    const lx = Math.min(Math.max(0, x - tw / 2), width - tw);
+    if (lx > lastEnd + 8) {
+      ctx.fillText(t.label, lx, ay + 13);
+      lastEnd = lx + tw;
+    }
+  }
+  ctx.restore();
+}
+
+/** Zoom buttons, the range shown, and the legend. */
+function MapHead({ d, total, onDomain, target, selected, focus, omitted }: { d: Domain; total: number; onDomain: (d: Domain | null) => void; target: { start: number; end: number } | null; selected: boolean; focus: string | null; omitted: SnapshotOmitted }) {
+  const zoomed = d[1] - d[0] < total;
+  return (
+    <>
+      <div className="mv-head">
+        <span className="seg-btns">
+          <button type="button" onClick={() => onDomain(zoomAt(d, 0.5, (d[0] + d[1]) / 2, total))} aria-label="Zoom in">
+            +
+          </button>
+          <button type="button" onClick={() => onDomain(zoomAt(d, 2, (d[0] + d[1]) / 2, total))} aria-label="Zoom out" disabled={!zoomed}>
+            −
+          </button>
+          <button type="button" onClick={() => onDomain(null)} disabled={!zoomed} title="Show all of RAM">
+            All RAM
+          </button>
+        </span>
+        <button
+          type="button"
+          className="small-btn"
+          onClick={() => target && onDomain(focusDomain(target.start, target.end, total))}
+          disabled={!target}
+          data-testid="zoom-selection"
+          title={selected ? 'Zoom to the selected buffer, address or line' : `Zoom to the buffer this step names${focus ? ` ("${focus}")` : ''}`}
+        >
+          {selected ? 'Zoom to selection' : 'Zoom to this step’s buffer'}
+        </button>
+        <span className="mm-range" data-testid="memmap-range">
+          {hexAddr(Math.floor(d[0]))} – {hexAddr(Math.ceil(d[1]))} ({sizeShort(Math.round(d[1] - d[0]))} of {sizeShort(total)})
+        </span>
+      </div>
+      <div className="legend">
+        <Key cls="own-cpu-mapped" title="Live buffers">buffer</Key>
+        <Key cls="own-device" title="Where a device's DMA lands: the buffer itself, or (bounced) its swiotlb slot">device addresses</Key>
+        <Key cls="sel">selected</Key>
+        <span className="key">wheel: zoom · drag: pan · click: select</span>
+        {(omitted.buffers > 0 || omitted.mappings > 0) && (
+          <span className="key">
+            {omitted.buffers} buffers and {omitted.mappings} mappings shown as ticks only
+          </span>
+        )}
+      </div>
+    </>
+  );
+}
+
+/** The live buffers by name (the first 200 that match the search): a click selects one and zooms to it. */
+function BufferList({ buffers, selName, onPick }: { buffers: MachineSnapshot['buffers']; selName: string | undefined; onPick: (name: string) => void }) {
+  const [filter, setFilter] = useState('');
+  const listed = buffers.filter((b) => !filter || b.name.toLowerCase().includes(filter.toLowerCase())).slice(0, 200);
+  return (
+    <div className="mm-list">
+      <input type="search" placeholder="find buffer…" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Find a buffer" />
+      <ul data-testid="memmap-buffers">
+        {listed.map((b) => (
+          <li key={b.id}>
+            <button
+              type="button"
+              className={b.name === selName ? 'on' : ''}
+              onClick={() => onPick(b.name)}
+              title={`Select "${b.name}" and zoom to it`}
+            >
+              <span>{b.name}</span>
+              <span className="muted">
+                {sizeShort(b.size)}
+                {memTag(b) && (
+                  <span className="attr" title={memTagTitle(b)} data-testid="memmap-attr">
+                    {memTag(b)}
+                  </span>
+                )}
+              </span>
+            </button>
+          </li>
+        ))}
+        {listed.length === 0 && <li className="muted small">no live buffers</li>}
+      </ul>
+    </div>
+  );
+}
+
 function MemoryMapView({ frame }: ViewProps) {
   const snap = frame?.snapshot ?? null;
   const selection = useStore((s) => s.selection);
@@ -36,7 +270,6 @@ function MemoryMapView({ frame }: ViewProps) {
   const [box, boxW] = useWidth(700);
   const [domain, setDomain] = useState<Domain | null>(null);
   const [tip, setTip] = useState<TipState | null>(null);
-  const [filter, setFilter] = useState('');
   const drag = useRef<{ x: number; d: Domain; moved: boolean } | null>(null);
 
   const items = useMemo(() => (snap ? memItems(snap) : []), [snap]);
@@ -49,143 +282,8 @@ function MemoryMapView({ frame }: ViewProps) {
   const omitted = frame.snapshotOmitted ?? { buffers: 0, mappings: 0, debugEntries: 0 };
   const extents = frame.extents;
 
-  const draw = (ctx: CanvasRenderingContext2D) => {
-    const col = themeColors(COLORS);
-    const fill: Record<string, string> = { kernel: col.kernel, swiotlb: col.swiotlb, cma: col.cma, buffer: col.buffer, mapping: col.mapping, bounce: col['own-device'] };
-    ctx.font = '11px system-ui, sans-serif';
-    ctx.textBaseline = 'middle';
-    // Lane labels.
-    ctx.fillStyle = col.muted;
-    LANES.forEach((name, i) => ctx.fillText(name, 2, laneY(i) + LANE_H / 2));
-    ctx.save();
-    ctx.translate(LABEL_W, 0);
-    ctx.beginPath();
-    ctx.rect(0, 0, width, HEIGHT);
-    ctx.clip();
-    // Lane backgrounds.
-    for (let i = 0; i < LANES.length; i++) {
-      ctx.fillStyle = col.panel;
-      ctx.fillRect(0, laneY(i), width, LANE_H);
-      ctx.strokeStyle = col['border-strong'];
-      ctx.lineWidth = 0.5;
-      ctx.strokeRect(0.5, laneY(i) + 0.5, width - 1, LANE_H - 1);
-    }
-    // Items not in the (capped) snapshot: thin ticks from the extents, so density still shows.
-    if (extents && (omitted.buffers > 0 || omitted.mappings > 0)) {
-      ctx.globalAlpha = 0.45;
-      ctx.fillStyle = col.buffer;
-      for (let i = 0; i < extents.buffers.length; i += 3) {
-        const s = itemSpan(d, width, extents.buffers[i]!, extents.buffers[i]! + extents.buffers[i + 1]!, 1);
-        if (s) ctx.fillRect(s.x, laneY(2) + LANE_H - 6, s.w, 5);
-      }
-      ctx.fillStyle = col.mapping;
-      for (let i = 0; i < extents.mappings.length; i += 4) {
-        const start = extents.mappings[i + 2]! >= 0 ? extents.mappings[i + 2]! : extents.mappings[i]!;
-        const s = itemSpan(d, width, start, start + extents.mappings[i + 1]!, 1);
-        if (s) ctx.fillRect(s.x, laneY(3) + LANE_H - 6, s.w, 5);
-      }
-      ctx.globalAlpha = 1;
-    }
-    const zoneFill = (name: string) => (name === 'ZONE_DMA' ? col['zone-dma'] : name === 'ZONE_DMA32' ? col['zone-dma32'] : col['zone-normal']);
-    // Bounce links: buffer (lane 2) to slot (lane 3).
-    for (const r of snap.mappings) {
-      if (r.tlbAddr < 0) continue;
-      const a = itemSpan(d, width, r.phys, r.phys + r.size);
-      const b = itemSpan(d, width, r.tlbAddr, r.tlbAddr + r.size);
-      if (!a || !b) continue;
-      ctx.strokeStyle = col['own-device'];
-      ctx.setLineDash([4, 3]);
-      ctx.lineWidth = 1.2;
-      ctx.beginPath();
-      ctx.moveTo(a.x + a.w / 2, laneY(2) + LANE_H);
-      ctx.lineTo(b.x + b.w / 2, laneY(3));
-      ctx.stroke();
-      ctx.setLineDash([]);
-    }
-    for (const it of items) {
-      const s = itemSpan(d, width, it.start, it.end);
-      if (!s) continue;
-      const y = laneY(it.lane);
-      const isSel = it.buffer !== undefined && it.buffer === selName;
-      ctx.fillStyle = it.kind === 'zone' ? zoneFill(it.label) : (fill[it.kind] ?? col.buffer);
-      const inset = it.lane >= 2 ? 3 : 1;
-      ctx.fillRect(s.x, y + inset, s.w, LANE_H - 2 * inset);
-      if (isSel) {
-        ctx.strokeStyle = col.sel;
-        ctx.lineWidth = 2;
-        ctx.strokeRect(s.x - 1, y + inset - 1, s.w + 2, LANE_H - 2 * inset + 2);
-      }
-      if (s.w <= 4 && it.lane >= 1) {
-        // A marker over tiny items so they can be found.
-        ctx.fillStyle = isSel ? col.sel : ctx.fillStyle;
-        ctx.beginPath();
-        ctx.moveTo(s.x + s.w / 2, y + 1);
-        ctx.lineTo(s.x + s.w / 2 - 4, y - 4);
-        ctx.lineTo(s.x + s.w / 2 + 4, y - 4);
-        ctx.fill();
-      }
-      const label = it.label;
-      const tw = ctx.measureText(label).width;
-      if (tw + 8 < s.w) {
-        ctx.fillStyle = it.lane >= 2 ? '#fff' : col.text;
-        const cx = Math.max(s.x + 4, Math.min(s.x + s.w - tw - 4, width / 2 - tw / 2));
-        ctx.fillText(label, Math.max(4, cx), y + LANE_H / 2 + 0.5);
-      }
-    }
-    // Selected address or line: a band across all lanes.
-    if (resolved.range && (selection.addr !== undefined || selection.line !== undefined)) {
-      const s = itemSpan(d, width, resolved.range.start, resolved.range.end, 2)!;
-      if (s) {
-        ctx.fillStyle = col['sel-bg'];
-        ctx.fillRect(s.x, TOP, s.w, LANES.length * (LANE_H + 4));
-        ctx.strokeStyle = col.sel;
-        ctx.lineWidth = 1;
-        ctx.strokeRect(s.x, TOP, s.w, LANES.length * (LANE_H + 4));
-      }
-    }
-    // The 4 GiB line: the end of what a 32-bit DMA mask reaches.
-    if (total > SZ_4G && SZ_4G >= d[0] && SZ_4G <= d[1]) {
-      const x = xOf(d, width, SZ_4G);
-      ctx.strokeStyle = col.bad;
-      ctx.setLineDash([5, 3]);
-      ctx.lineWidth = 1.5;
-      ctx.beginPath();
-      ctx.moveTo(x, TOP - 2);
-      ctx.lineTo(x, laneY(LANES.length) - 2);
-      ctx.stroke();
-      ctx.setLineDash([]);
-      ctx.fillStyle = col.bad;
-      ctx.font = '600 11px system-ui, sans-serif';
-      const t = '4 GiB: 32-bit DMA reaches only below this line';
-      const tw = ctx.measureText(t).width;
-      ctx.fillText(t, x + 4 + tw > width ? Math.max(2, x - tw - 4) : x + 4, TOP - 8);
-    }
-    // Axis.
-    const ay = laneY(LANES.length) + 2;
-    ctx.strokeStyle = col['border-strong'];
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    ctx.moveTo(0, ay);
-    ctx.lineTo(width, ay);
-    ctx.stroke();
-    ctx.font = '11px ui-monospace, Menlo, Consolas, monospace';
-    ctx.fillStyle = col.muted;
-    let lastEnd = -Infinity;
-    for (const t of addrTicks(d, Math.max(2, Math.floor(width / 150)))) {
-      const x = xOf(d, width, t.value);
-      ctx.beginPath();
-      ctx.moveTo(x, ay);
-      ctx.lineTo(x, ay + 4);
-      ctx.stroke();
-      const tw = ctx.measureText(t.label).width;
-      const lx = Math.min(Math.max(0, x - tw / 2), width - tw);
-      if (lx > lastEnd + 8) {
-        ctx.fillText(t.label, lx, ay + 13);
-        lastEnd = lx + tw;
-      }
-    }
-    ctx.restore();
-  };
+  const band = resolved.range && (selection.addr !== undefined || selection.line !== undefined) ? resolved.range : null;
+  const draw = (ctx: CanvasRenderingContext2D) => drawMemoryMap(ctx, { items, mappings: snap.mappings, d, width, total, selName, band, extents, omitted });
 
   const laneAt = (y: number) => {
     for (let i = 0; i < LANES.length; i++) if (y >= laneY(i) - 5 && y < laneY(i) + LANE_H + 2) return i;
@@ -228,12 +326,9 @@ function MemoryMapView({ frame }: ViewProps) {
     const center = addrAt(d, width, x - LABEL_W);
     setDomain(zoomAt(d, e.deltaY < 0 ? 0.7 : 1 / 0.7, center, total));
   };
-  const zoomBy = (f: number) => setDomain(zoomAt(d, f, (d[0] + d[1]) / 2, total));
   // Zoom to the selection, or (nothing selected) to the buffer this step names.
   const target = resolved.range ?? resolveSelection(snap, { buffer: frame.focus ?? undefined }).range;
-  const toSelection = () => {
-    if (target) setDomain(focusDomain(target.start, target.end, total));
-  };
+
   const zoomToBuffer = (name: string) => {
     const b = snap.buffers.find((x) => x.name === name);
     if (!b || b.pieces.length === 0) return;
@@ -242,48 +337,10 @@ function MemoryMapView({ frame }: ViewProps) {
     setDomain(focusDomain(start, end, total));
   };
 
-  const listed = snap.buffers.filter((b) => !filter || b.name.toLowerCase().includes(filter.toLowerCase())).slice(0, 200);
-  const zoomed = d[1] - d[0] < total;
 
   return (
     <div className="mv" data-testid="memmap-view" data-step={frame.step} data-frame-ms={frame.ms?.toFixed(1)}>
-      <div className="mv-head">
-        <span className="seg-btns">
-          <button type="button" onClick={() => zoomBy(0.5)} aria-label="Zoom in">
-            +
-          </button>
-          <button type="button" onClick={() => zoomBy(2)} aria-label="Zoom out" disabled={!zoomed}>
-            −
-          </button>
-          <button type="button" onClick={() => setDomain(null)} disabled={!zoomed} title="Show all of RAM">
-            All RAM
-          </button>
-        </span>
-        <button
-          type="button"
-          className="small-btn"
-          onClick={toSelection}
-          disabled={!target}
-          data-testid="zoom-selection"
-          title={resolved.range ? 'Zoom to the selected buffer, address or line' : `Zoom to the buffer this step names${frame.focus ? ` ("${frame.focus}")` : ''}`}
-        >
-          {resolved.range ? 'Zoom to selection' : 'Zoom to this step’s buffer'}
-        </button>
-        <span className="mm-range" data-testid="memmap-range">
-          {hexAddr(Math.floor(d[0]))} – {hexAddr(Math.ceil(d[1]))} ({sizeShort(Math.round(d[1] - d[0]))} of {sizeShort(total)})
-        </span>
-      </div>
-      <div className="legend">
-        <Key cls="own-cpu-mapped" title="Live buffers">buffer</Key>
-        <Key cls="own-device" title="Where a device's DMA lands: the buffer itself, or (bounced) its swiotlb slot">device addresses</Key>
-        <Key cls="sel">selected</Key>
-        <span className="key">wheel: zoom · drag: pan · click: select</span>
-        {(omitted.buffers > 0 || omitted.mappings > 0) && (
-          <span className="key">
-            {omitted.buffers} buffers and {omitted.mappings} mappings shown as ticks only
-          </span>
-        )}
-      </div>
+      <MapHead d={d} total={total} onDomain={setDomain} target={target} selected={!!resolved.range} focus={frame.focus ?? null} omitted={omitted} />
       <div className="mm-wrap">
         <div ref={box} className="canvas-box" onMouseLeave={() => setTip(null)}>
           <Canvas
@@ -307,35 +364,14 @@ function MemoryMapView({ frame }: ViewProps) {
           />
           <Tip tip={tip} boxWidth={boxW} />
         </div>
-        <div className="mm-list">
-          <input type="search" placeholder="find buffer…" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Find a buffer" />
-          <ul data-testid="memmap-buffers">
-            {listed.map((b) => (
-              <li key={b.id}>
-                <button
-                  type="button"
-                  className={b.name === selName ? 'on' : ''}
-                  onClick={() => {
-                    setSelection({ buffer: b.name });
-                    zoomToBuffer(b.name);
-                  }}
-                  title={`Select "${b.name}" and zoom to it`}
-                >
-                  <span>{b.name}</span>
-                  <span className="muted">
-                    {sizeShort(b.size)}
-                    {memTag(b) && (
-                      <span className="attr" title={memTagTitle(b)} data-testid="memmap-attr">
-                        {memTag(b)}
-                      </span>
-                    )}
-                  </span>
-                </button>
-              </li>
-            ))}
-            {listed.length === 0 && <li className="muted small">no live buffers</li>}
-          </ul>
-        </div>
+        <BufferList
+          buffers={snap.buffers}
+          selName={selName}
+          onPick={(name) => {
+            setSelection({ buffer: name });
+            zoomToBuffer(name);
+          }}
+        />
       </div>
     </div>
   );

@@ -1,0 +1,202 @@
+/**
+ * Checkpoints of a loaded run, for seeking: structuredClone copies of the
+ * machine taken while the run loads (`CheckpointTaker`: take, evict), and the
+ * seek that restores the cheapest one and replays up to a step
+ * (`CheckpointSeeker`: seek cost). Every duration comes from the injected
+ * clock, so the policy is the same function of measured costs in the worker
+ * and in a test that makes cloning and stepping cost what it says.
+ */
+import type { Command } from '../sim/command.ts';
+import type { Machine } from '../sim/machine.ts';
+import type { StepJson } from '../scenario/result.ts';
+import type { CheckpointStats, EngineCore } from './api.ts';
+
+/** Fewest steps between two checkpoints. */
+export const MIN_INTERVAL = 64;
+/** Estimated memory the checkpoints may hold; past it every other one is dropped. */
+export const CHECKPOINT_BUDGET_BYTES = 256 * 1024 * 1024;
+/** A seek looks this many checkpoints back for a cheaper one to restore. */
+const LOOK_BACK = 8;
+
+export interface Checkpoint {
+  step: number;
+  m: Machine;
+  /** The record of the step that led here (null for step 0). */
+  json: StepJson | null;
+  bytes: number;
+  /** What restoring it costs (-1 until measured). */
+  cloneMs: number;
+}
+
+/** The memory a machine's copy holds, roughly (RAM pages, cache, buffers, mappings, swiotlb slots, vmap). */
+export function estimateBytes(m: Machine, liveMappings: number): number {
+  const c = m.cache;
+  const slots = c.size / c.line;
+  return (
+    m.ram.pages.size * 4160 +
+    c.size * 2 +
+    slots * 17 +
+    m.buffers.length * 240 +
+    liveMappings * 420 +
+    (m.swiotlb ? m.swiotlb.nslabs * 16 : 0) +
+    m.vmap.size * 40 +
+    16 * 1024
+  );
+}
+
+/**
+ * Steps until the next checkpoint: four clones' worth of steps apart, so
+ * cloning costs at most about a fifth of the run, and never closer than
+ * `minInterval`.
+ */
+export function checkpointInterval(minInterval: number, cloneMs: number, stepsPerMs: number): number {
+  return Math.max(minInterval, Math.ceil(4 * cloneMs * stepsPerMs));
+}
+
+/** Keeps step 0 and the newest; drops every other one in between. */
+export function thin(list: Checkpoint[]): Checkpoint[] {
+  return list.filter((_c, i) => i === 0 || i === list.length - 1 || i % 2 === 0);
+}
+
+/** Takes checkpoints while a run loads; created when the run starts. */
+export class CheckpointTaker {
+  readonly list: Checkpoint[] = [];
+  /** Steps until the next checkpoint is due. */
+  interval = MIN_INTERVAL;
+  private bytes = 0;
+  private cloneTotal = 0;
+  private minInterval = MIN_INTERVAL;
+  private readonly start: number;
+
+  constructor(
+    private readonly clone: (m: Machine) => Machine,
+    private readonly now: () => number,
+    private readonly budget: number,
+  ) {
+    this.start = now();
+  }
+
+  /** Run time so far without the time spent cloning (at least 1 ms). */
+  runMs(): number {
+    return Math.max(1, this.now() - this.start - this.cloneTotal);
+  }
+
+  /**
+   * Keeps the machine after `step`. The last one is not cloned (nothing steps
+   * it again); its restore cost is set by finish().
+   */
+  take(step: number, json: StepJson | null, machine: Machine, liveMappings: number, cloneIt = true): void {
+    const c0 = this.now();
+    const copy = cloneIt ? this.clone(machine) : machine;
+    const cloneMs = cloneIt ? this.now() - c0 : 0;
+    this.cloneTotal += cloneMs;
+    const bytes = estimateBytes(machine, liveMappings);
+    this.list.push({ step, m: copy, json, bytes, cloneMs: cloneIt ? cloneMs : -1 });
+    this.bytes += bytes;
+    this.evict();
+    this.interval = checkpointInterval(this.minInterval, cloneMs, step / this.runMs());
+  }
+
+  /** Over budget: thin the list, and space later ones twice as far apart. */
+  private evict(): void {
+    while (this.bytes > this.budget && this.list.length > 2) {
+      const kept = thin(this.list);
+      this.list.length = 0;
+      this.list.push(...kept);
+      this.bytes = kept.reduce((s, c) => s + c.bytes, 0);
+      this.minInterval *= 2;
+    }
+  }
+
+  /** The run is over: the last checkpoint costs what an average clone did. */
+  finish(): CheckpointStats {
+    const list = this.list;
+    const measured = list.filter((c) => c.cloneMs >= 0);
+    const last = list.at(-1)!;
+    last.cloneMs = measured.reduce((s, c) => s + c.cloneMs, 0) / Math.max(1, measured.length);
+    return { count: list.length, bytes: this.bytes, interval: list.length > 1 ? last.step - list.at(-2)!.step : 0 };
+  }
+}
+
+/** What reaching step k from checkpoint c costs: restore it, then replay at `rate` steps per ms. */
+export function seekCost(c: Checkpoint, k: number, rate: number): number {
+  return c.cloneMs + (k - c.step) / rate;
+}
+
+/**
+ * The checkpoint to restore for step k: one at k itself (nothing to restore:
+ * it is read as it is), else the last before it, or an earlier one that is
+ * cheaper to clone (big machines).
+ */
+export function pickCheckpoint(cps: readonly Checkpoint[], k: number, rate: number): { cp: Checkpoint; cost: number } {
+  let lo = 0;
+  let hi = cps.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (cps[mid]!.step <= k) lo = mid;
+    else hi = mid - 1;
+  }
+  let cp = cps[lo]!;
+  if (cp.step === k) return { cp, cost: 0 };
+  let cost = seekCost(cp, k, rate);
+  for (let j = lo - 1; j >= 0 && j >= lo - LOOK_BACK; j--) {
+    const c = cps[j]!;
+    const cj = seekCost(c, k, rate);
+    if (cj < cost) {
+      cp = c;
+      cost = cj;
+    }
+  }
+  return { cp, cost };
+}
+
+/** The machine after step `step`, and that step's record. */
+export interface Position {
+  m: Machine;
+  step: number;
+  json: StepJson | null;
+}
+
+/**
+ * Seeks a loaded run: continues the live cursor machine when that is
+ * cheaper, else clones the best checkpoint and replays (without records) up
+ * to the step. Learns the replay rate and clone costs as it goes.
+ */
+export class CheckpointSeeker {
+  private cursor: Position | null = null;
+
+  constructor(
+    private readonly core: Pick<EngineCore, 'clone' | 'replayStep' | 'runStep'>,
+    private readonly now: () => number,
+    private readonly body: readonly Command[],
+    private readonly checkpoints: readonly Checkpoint[],
+    /** Steps per ms when replaying. */
+    private rate: number,
+  ) {}
+
+  /** The machine after step k, read-only, and the record of step k. */
+  machineAt(k: number): Position {
+    const cur = this.cursor;
+    if (cur && cur.step === k) return cur;
+    const { cp, cost } = pickCheckpoint(this.checkpoints, k, this.rate);
+    if (cp.step === k) return cp;
+    const cursorCost = cur && cur.step < k ? (k - cur.step) / this.rate : Infinity;
+    if (!cur || cursorCost > cost) {
+      const t = this.now();
+      this.cursor = { m: this.core.clone(cp.m), step: cp.step, json: cp.json };
+      cp.cloneMs = 0.5 * cp.cloneMs + 0.5 * (this.now() - t);
+    }
+    return this.replayTo(this.cursor!, k);
+  }
+
+  private replayTo(c: Position, k: number): Position {
+    const t = this.now();
+    const from = c.step;
+    for (let i = c.step + 1; i < k; i++) this.core.replayStep(c.m, this.body[i - 1]!);
+    c.json = this.core.runStep(c.m, this.body[k - 1]!, k).json;
+    c.step = k;
+    const dt = this.now() - t;
+    if (k - from > 32 && dt > 0) this.rate = 0.7 * this.rate + 0.3 * ((k - from) / dt);
+    return c;
+  }
+}

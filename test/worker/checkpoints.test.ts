@@ -1,0 +1,122 @@
+/**
+ * The checkpoint policy (src/worker/checkpoints.ts) on an injected clock:
+ * spacing from measured clone and step costs, thinning over the memory
+ * budget, the restore cost of the last one, which checkpoint a seek restores,
+ * and the seek continuing its cursor when that is cheaper than a restore.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  CheckpointSeeker,
+  CheckpointTaker,
+  MIN_INTERVAL,
+  checkpointInterval,
+  estimateBytes,
+  pickCheckpoint,
+} from '../../src/worker/checkpoints.ts';
+import type { Checkpoint } from '../../src/worker/checkpoints.ts';
+import { realCore } from '../../src/worker/core.ts';
+import type { Machine } from '../../src/sim/machine.ts';
+
+function machine(): Machine {
+  const p = realCore.prepare('machine(arch=arm64)\ndevice(cam, dma_mask=64)\n', {});
+  if (!p.ok) throw new Error('bad scenario');
+  return realCore.createMachine(p.config);
+}
+
+/** A clock the test moves, and a clone that costs `cloneMs` on it. */
+function clocked(cloneMs: number) {
+  const clock = { t: 0 };
+  const clones: Machine[] = [];
+  const clone = (m: Machine) => {
+    clock.t += cloneMs;
+    const c = realCore.clone(m);
+    clones.push(c);
+    return c;
+  };
+  return { clock, now: () => clock.t, clone, clones };
+}
+
+const cp = (step: number, cloneMs: number): Checkpoint => ({ step, m: {} as Machine, json: null, bytes: 0, cloneMs });
+
+describe('checkpoint spacing', () => {
+  it('is MIN_INTERVAL while cloning is cheap, four clones of steps once it is not', () => {
+    expect(checkpointInterval(MIN_INTERVAL, 0.1, 100)).toBe(MIN_INTERVAL); // 40 steps' worth < 64
+    expect(checkpointInterval(MIN_INTERVAL, 2, 100)).toBe(800);
+    expect(checkpointInterval(256, 0.1, 100)).toBe(256);
+  });
+
+  it('measures the run without the time spent cloning', () => {
+    const { clock, now, clone } = clocked(5);
+    const m = machine();
+    const taker = new CheckpointTaker(clone, now, Infinity);
+    taker.take(0, null, m, 0);
+    expect(taker.interval).toBe(MIN_INTERVAL); // no steps yet: no rate
+    clock.t += 10; // 100 steps in 10 ms of stepping (the 5 ms clone does not count)
+    taker.take(100, null, m, 0);
+    expect(taker.runMs()).toBe(10);
+    expect(taker.interval).toBe(4 * 5 * 10); // four 5 ms clones at 10 steps per ms
+  });
+
+  it('over the memory budget keeps step 0 and the newest, drops every other one, and spaces later ones twice as far', () => {
+    const { now, clone } = clocked(0);
+    const m = machine();
+    const each = estimateBytes(m, 0);
+    const taker = new CheckpointTaker(clone, now, 3.5 * each);
+    for (const step of [0, 64, 128]) taker.take(step, null, m, 0);
+    expect(taker.list.map((c) => c.step)).toEqual([0, 64, 128]);
+    taker.take(192, null, m, 0);
+    expect(taker.list.map((c) => c.step)).toEqual([0, 128, 192]);
+    expect(taker.interval).toBe(2 * MIN_INTERVAL);
+    expect(taker.finish()).toMatchObject({ count: 3, bytes: 3 * each, interval: 64 });
+  });
+
+  it('the last checkpoint is not cloned and costs an average clone to restore', () => {
+    const { now, clone, clones } = clocked(3);
+    const m = machine();
+    const taker = new CheckpointTaker(clone, now, Infinity);
+    taker.take(0, null, m, 0);
+    taker.take(64, null, m, 0);
+    taker.take(70, null, m, 0, false);
+    expect(clones).toHaveLength(2);
+    expect(taker.list[2]!.m).toBe(m);
+    taker.finish();
+    expect(taker.list.map((c) => c.cloneMs)).toEqual([3, 3, 3]);
+  });
+});
+
+describe('seeking', () => {
+  it('restores the last checkpoint before the step, or an earlier one that is cheaper to clone', () => {
+    const cps = [cp(0, 1), cp(100, 1), cp(200, 50)];
+    expect(pickCheckpoint(cps, 150, 10).cp.step).toBe(100);
+    expect(pickCheckpoint(cps, 200, 10)).toEqual({ cp: cps[2], cost: 0 });
+    // From 200: 50 ms clone + 1 ms replay; from 100: 1 ms clone + 11 ms replay.
+    expect(pickCheckpoint(cps, 210, 10)).toMatchObject({ cp: { step: 100 }, cost: 12 });
+    // Once its clone costs less than the 10 ms of replay it saves, the last one wins.
+    expect(pickCheckpoint([cp(0, 1), cp(100, 1), cp(200, 5)], 210, 10)).toMatchObject({ cp: { step: 200 }, cost: 6 });
+  });
+
+  it('looks at most 8 checkpoints back', () => {
+    const expensive = (n: number) => Array.from({ length: n }, (_, i) => cp(10 * (i + 1), 1000));
+    // Step 0 costs nothing to clone: worth it from 8 checkpoints back, out of sight from 9.
+    expect(pickCheckpoint([cp(0, 0), ...expensive(8)], 85, 1).cp.step).toBe(0);
+    expect(pickCheckpoint([cp(0, 0), ...expensive(9)], 95, 1).cp.step).toBe(90);
+  });
+
+  it('continues its cursor forward instead of restoring, and restores to go back', () => {
+    const lines = ['machine(arch=arm64)', 'device(cam, dma_mask=64)', ...Array.from({ length: 40 }, (_, i) => `b${i} = kmalloc(64, GFP_KERNEL)`)];
+    const p = realCore.prepare(lines.join('\n') + '\n', {});
+    if (!p.ok) throw new Error('bad scenario');
+    const start = realCore.createMachine(p.config);
+    let clones = 0;
+    const core = { ...realCore, clone: (m: Machine) => (clones++, realCore.clone(m)) };
+    const seeker = new CheckpointSeeker(core, () => 0, p.body, [cp(0, 1)].map((c) => ({ ...c, m: start })), 1);
+    expect(seeker.machineAt(10).json?.source).toBe('b9 = kmalloc(64, GFP_KERNEL)');
+    expect(clones).toBe(1);
+    expect(seeker.machineAt(30).step).toBe(30);
+    expect(clones).toBe(1);
+    const back = seeker.machineAt(5);
+    expect(clones).toBe(2);
+    expect(Object.keys(back.m.names).filter((n) => n.startsWith('b'))).toHaveLength(5);
+    expect(Object.keys(start.names).filter((n) => n.startsWith('b'))).toHaveLength(0);
+  });
+});
