@@ -50,6 +50,12 @@ function laneY(i: number): number {
   return BUS.y + 3 + (i % 3) * 3;
 }
 
+/**
+ * Where the cache's arrows (fills, write-backs) carry their number and label:
+ * between the cache and the bus, never over RAM's title or a buffer's name.
+ */
+const CACHE_TO_BUS = (CACHE.y + CACHE.h + BUS.y) / 2;
+
 function mid(points: Pt[]): Pt {
   // the middle of the longest segment
   let best = 0;
@@ -167,6 +173,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
           addArrow({
             kind: 'fill',
             points: [[anchor.x, anchor.top], [anchor.x, y], [cx, y], [cx, CACHE.y + CACHE.h]],
+            at: [cx, CACHE_TO_BUS],
             label: 'line fill',
             caption: `${plural(count, 'cache line')} of ${what} filled from RAM into the CPU cache.`,
             stale: false,
@@ -214,6 +221,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
           addArrow({
             kind: 'writeback',
             points: [[cx, CACHE.y + CACHE.h], [cx, y], [a.x, y], [a.x, a.top]],
+            at: [cx, CACHE_TO_BUS],
             label: 'write-back',
             caption: `${e.op === 'clean' ? 'Clean' : 'Clean + invalidate'} (${name}): ${plural(wb, 'dirty line')} of ${a.what} written back to RAM, so RAM is current.`,
             stale: false,
@@ -238,7 +246,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
         const y = laneY(lane++);
         const cx = cacheX(lane);
         activate(f.cache);
-        addArrow({ kind: 'writeback', points: [[cx, CACHE.y + CACHE.h], [cx, y], [a.x, y], [a.x, a.top]], label: 'evict', caption: `The dirty line at ${hexAddr(e.line)} (${a.what === 'RAM' ? 'RAM' : `now ${a.what}`}) left the cache (${e.reason === 'lru' ? 'replaced' : e.reason}) and was written back to RAM.`, stale: false });
+        addArrow({ kind: 'writeback', points: [[cx, CACHE.y + CACHE.h], [cx, y], [a.x, y], [a.x, a.top]], at: [cx, CACHE_TO_BUS], label: 'evict', caption: `The dirty line at ${hexAddr(e.line)} (${a.what === 'RAM' ? 'RAM' : `now ${a.what}`}) left the cache (${e.reason === 'lru' ? 'replaced' : e.reason}) and was written back to RAM.`, stale: false });
         break;
       }
       case 'bounce': {
