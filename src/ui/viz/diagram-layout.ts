@@ -237,7 +237,7 @@ export function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | u
   const dirty = lines.filter((l) => l.state === 'D').length;
   const clean = lines.filter((l) => l.state === 'C').length;
   const cpu = box('cpu', 'cpu', CPU, 'CPU', [`${cfg.arch} · Linux ${cfg.kernel}`], `The CPU (${cfg.arch}), running kernel ${cfg.kernel}. It reads and writes memory through its data cache.`);
-  const cacheLines = snap ? [`${plural(dirty, 'dirty line')} · ${clean} clean`] : [`${cfg.line} B lines · ${cfg.ways}-way`];
+  const cacheLines = snap ? [`${dirty} dirty · ${clean} clean`] : [`${cfg.line} B lines · ${cfg.ways}-way`];
   const cache = box(
     'cache',
     'cache',
