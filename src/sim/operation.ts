@@ -158,6 +158,10 @@ export interface Operation extends OperationDoc {
   positional: readonly ArgSpec[];
   /** Their names, in order (what `run` receives). */
   names: readonly string[];
+  /** The indices of the positional arguments held to a budget (step() checks only these, and nothing for most operations). */
+  budgeted: readonly number[];
+  /** Every name of `names` bound to undefined: copied by namedArgs, so each call's object has the operation's one shape from the start. */
+  argsTemplate: Readonly<Record<string, undefined>>;
 }
 
 /** A positional argument of a signature. */
@@ -204,6 +208,8 @@ export function op<const A extends readonly ArgSpec[] = [], const O extends read
     ...(init.run ? { run: init.run as OpRun } : {}),
     positional,
     names: positional.map((x) => x.name),
+    budgeted: positional.flatMap((x, i) => (x.budget ? [i] : [])),
+    argsTemplate: Object.fromEntries(positional.map((x) => [x.name, undefined])),
   };
 }
 
@@ -226,9 +232,8 @@ export function operationDoc(o: Operation): OperationDoc {
 
 /** A statement's positional arguments by the names of its signature (sg_table's repeating pairs are read from the command). */
 export function namedArgs(o: Operation, c: Command): NamedArgs<string> {
-  const a: Record<string, Expr | undefined> = {};
-  o.names.forEach((n, i) => {
-    a[n] = c.args[i];
-  });
+  const a: Record<string, Expr | undefined> = { ...o.argsTemplate };
+  const names = o.names;
+  for (let i = 0; i < names.length; i++) a[names[i]!] = c.args[i];
   return a;
 }
