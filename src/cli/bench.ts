@@ -12,6 +12,8 @@
  *
  *   npm run bench -- --check    also compare with bench-figures.json
  *   npm run bench -- --record   write this run's medians to bench-figures.json
+ *   npm run bench -- --case=a,d only these cases, nothing else (for a profile:
+ *                               node --cpu-prof on a bundle of this file)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -182,7 +184,8 @@ console.log(`DMA Explorer engine benchmark — node ${process.version}, ${cpus()
 console.log(`median of ${RUNS} runs; every step records its events; per wall-clock second (and per CPU second of the process)\n`);
 let missed = 0;
 let roundTripC: { wall: number; cpu: number; bestCpu: number } | null = null;
-for (const c of CASES) {
+const only = args.find((a) => a.startsWith('--case='))?.slice('--case='.length).split(',');
+for (const c of CASES.filter((k) => !only || only.includes(k.id))) {
   // calibrate to ~0.4 s per run
   const probe = runOnce(c, 2000);
   const iterations = Math.max(2000, Math.round((0.4 / probe.seconds) * 2000));
@@ -206,6 +209,7 @@ for (const c of CASES) {
   console.log(`${c.name}`);
   console.log(`  ${n(med)} DMA API calls/s (min ${n(Math.min(...rates))}, max ${n(Math.max(...rates))}; ${n(cpuMed)} per CPU second), ${events.toFixed(1)} events per iteration; ${verdict}`);
 }
+if (only) process.exit(missed ? 1 : 0);
 if (roundTripC) {
   // The same bytes moved by TypedArray.set: what a model that really copies them cannot beat.
   const floor = copyFloor(RUNS);

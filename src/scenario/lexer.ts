@@ -73,6 +73,26 @@ const PUNCT: Record<number, TokKind> = { 40: '(', 41: ')', 44: ',', 61: '=', 43:
 
 const SUFFIX: Record<string, bigint> = { K: 1024n, M: 1024n ** 2n, G: 1024n ** 3n };
 
+/** Names already interned: a few thousand distinct names at most are kept (the cache only saves work, it never changes a result). */
+const INTERNED = new Map<string, string>();
+const INTERNED_MAX = 4096;
+
+/**
+ * The engine's one copy of a name (an operation, a device, a direction, a
+ * variable): a property key is always the engine's internalized string, so
+ * the name read back from an object literal is it. The engine looks these
+ * names up in its tables on every step; with its own copy each lookup is a
+ * pointer comparison instead of a search of V8's string table.
+ */
+function intern(s: string): string {
+  const known = INTERNED.get(s);
+  if (known !== undefined) return known;
+  const own = Object.keys({ [s]: 0 })[0]!;
+  if (INTERNED.size >= INTERNED_MAX) INTERNED.clear();
+  INTERNED.set(own, own);
+  return own;
+}
+
 /** Lex one line (line is its 1-based number). */
 export function lexLine(text: string, line: number): LexedLine {
   const tokens: Token[] = [];
@@ -102,7 +122,7 @@ export function lexLine(text: string, line: number): LexedLine {
     } else if (isNameStart(code)) {
       const start = i;
       while (i < text.length && isNameChar(text.charCodeAt(i))) i++;
-      tokens.push({ kind: 'name', text: text.slice(start, i), line, col: start + 1 });
+      tokens.push({ kind: 'name', text: intern(text.slice(start, i)), line, col: start + 1 });
     } else if (isDigit(code)) {
       i = lexInt(text, i, line, tokens, err);
     } else if (code === 34) {

@@ -50,7 +50,17 @@ export function argDev(m: Machine, e: Expr | undefined): Device {
 
 export function argDir(e: Expr | undefined): DmaDir {
   const name = argName(e, 'a DMA direction');
-  if (name === 'DMA_TO_DEVICE' || name === 'DMA_FROM_DEVICE' || name === 'DMA_BIDIRECTIONAL' || name === 'DMA_NONE') return name;
+  // The constant, not the scenario's copy of it: every later comparison of the direction is then one of two identical strings.
+  switch (name) {
+    case 'DMA_TO_DEVICE':
+      return 'DMA_TO_DEVICE';
+    case 'DMA_FROM_DEVICE':
+      return 'DMA_FROM_DEVICE';
+    case 'DMA_BIDIRECTIONAL':
+      return 'DMA_BIDIRECTIONAL';
+    case 'DMA_NONE':
+      return 'DMA_NONE';
+  }
   throw new SimError(`'${name}' is not a DMA direction`, e!.loc);
 }
 
@@ -63,7 +73,11 @@ export function argFlags(e: Expr | undefined): string[] {
   throw new SimError(`expected flags, got ${exprText(e)}`, e.loc);
 }
 
+/** No attributes: what almost every call passes, one shared object (no handler writes to an Attrs). */
+const NO_ATTRS: Attrs = Object.freeze({ skipCpuSync: false, noWarn: false });
+
 export function argAttrs(e: Expr | undefined): Attrs {
+  if (!e || (e.k === 'int' && e.value === 0)) return NO_ATTRS;
   const f = argFlags(e);
   return { skipCpuSync: f.includes('DMA_ATTR_SKIP_CPU_SYNC'), noWarn: f.includes('DMA_ATTR_NO_WARN') };
 }

@@ -89,9 +89,10 @@ export function literalBudgetError(op: string, spec: ArgSpec, e: Expr): string |
   return e.k === 'int' ? budgetError(op, spec.budget, e.value) : null;
 }
 
-/** The first argument of `c` over budget, integers evaluated with `read` — for step(). */
-export function commandOverBudget(c: Command, specs: readonly ArgSpec[], read: (e: Expr) => number | null): { message: string; at: Expr } | null {
-  for (let i = 0; i < specs.length; i++) {
+/** The first argument of `c` over budget (of those at the indices `budgeted`), integers evaluated with `read` — for step(). */
+export function commandOverBudget(c: Command, specs: readonly ArgSpec[], budgeted: readonly number[], read: (e: Expr) => number | null): { message: string; at: Expr } | null {
+  for (let k = 0; k < budgeted.length; k++) {
+    const i = budgeted[k]!;
     const spec = specs[i]!;
     const e = c.args[i];
     if (!spec.budget || !e) continue;
@@ -100,7 +101,7 @@ export function commandOverBudget(c: Command, specs: readonly ArgSpec[], read: (
       if (msg) return { message: msg, at: e };
       continue;
     }
-    const v = read(e);
+    const v = e.k === 'int' ? e.value : read(e);
     const msg = v === null ? null : budgetError(c.op, spec.budget, v);
     if (msg) return { message: msg, at: e };
   }

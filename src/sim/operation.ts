@@ -158,6 +158,10 @@ export interface Operation extends OperationDoc {
   positional: readonly ArgSpec[];
   /** Their names, in order (what `run` receives). */
   names: readonly string[];
+  /** The indices of the positional arguments held to a budget (step() checks only these, and nothing for most operations). */
+  budgeted: readonly number[];
+  /** The prototype of what namedArgs builds: a getter per argument name, reading the statement's arguments. */
+  argsProto: object;
 }
 
 /** A positional argument of a signature. */
@@ -204,6 +208,8 @@ export function op<const A extends readonly ArgSpec[] = [], const O extends read
     ...(init.run ? { run: init.run as OpRun } : {}),
     positional,
     names: positional.map((x) => x.name),
+    budgeted: positional.flatMap((x, i) => (x.budget ? [i] : [])),
+    argsProto: argsPrototype(positional.map((x) => x.name)),
   };
 }
 
@@ -224,11 +230,34 @@ export function operationDoc(o: Operation): OperationDoc {
   };
 }
 
+/** What namedArgs builds: the statement's arguments, read by name through the prototype's getters. */
+interface ArgsView {
+  $args: readonly Expr[];
+}
+
+/**
+ * A prototype whose getters read a statement's positional arguments by the
+ * signature's names. namedArgs then makes one small object per call, and
+ * each handler reads its arguments from objects of one shape: building an
+ * object with the names as keys instead cost a keyed store per argument at a
+ * site every operation shares, the dispatcher's largest cost.
+ */
+function argsPrototype(names: readonly string[]): object {
+  const proto = {};
+  names.forEach((n, i) => {
+    Object.defineProperty(proto, n, {
+      get(this: ArgsView): Expr | undefined {
+        return this.$args[i];
+      },
+      enumerable: true,
+    });
+  });
+  return proto;
+}
+
 /** A statement's positional arguments by the names of its signature (sg_table's repeating pairs are read from the command). */
 export function namedArgs(o: Operation, c: Command): NamedArgs<string> {
-  const a: Record<string, Expr | undefined> = {};
-  o.names.forEach((n, i) => {
-    a[n] = c.args[i];
-  });
-  return a;
+  const a = Object.create(o.argsProto) as ArgsView;
+  a.$args = c.args;
+  return a as unknown as NamedArgs<string>;
 }

@@ -51,7 +51,7 @@ function stillHung(m: Machine, o: StepOutcome): StepOutcome {
 
 /** A value over the explorer's budget fails the call before the handler does any work. */
 function refuseOverBudget(m: Machine, op: Operation | undefined, c: Command): void {
-  const over = op ? commandOverBudget(c, op.positional, (e) => (e.k === 'int' || e.k === 'name' ? readInt(m, e) : null)) : null;
+  const over = op && op.budgeted.length ? commandOverBudget(c, op.positional, op.budgeted, (e) => (e.k === 'name' ? readInt(m, e) : null)) : null;
   if (over) throw new SimError(`line ${over.at.loc.line}:${over.at.loc.col}: ${over.message}`, over.at.loc);
   // CPU accesses are checked (and reported as KASAN would) by their handlers.
   if (op?.cpuAccess) return;

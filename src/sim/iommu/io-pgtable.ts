@@ -280,7 +280,9 @@ export function createIoPgtable(opts: IoPgtableOptions): IoPgtable {
 }
 
 function lvlIdx(iova: number, level: number, entries: number): number {
-  return Math.floor(iova / BLOCK[level]) % entries;
+  // IOVAs pass 2^32, where `%` is a floating-point runtime call: divide and subtract instead (exact below 2^53)
+  const q = Math.floor(iova / BLOCK[level]);
+  return q - Math.floor(q / entries) * entries;
 }
 
 // ---------------------------------------------------------------------------
