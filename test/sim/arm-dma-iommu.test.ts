@@ -193,3 +193,24 @@ dev_read(d, h0, 1)
     expect(at(run(text.replace('arch=arm', 'arch=arm64')), 'dev_read').data!.hex).toBe('01');
   });
 });
+
+describe('arm_iommu_alloc_attrs with DMA_ATTR_NO_KERNEL_MAPPING', () => {
+  // arch/arm/mm/dma-mapping.c: __iommu_alloc_buffer, __iommu_create_mapping (an IOVA from the
+  // mapping's bitmap), then "if (attrs & DMA_ATTR_NO_KERNEL_MAPPING) return pages;" — the device
+  // gets an IOVA like any other allocation, the CPU gets a cookie it cannot use.
+  it('the handle is an IOVA from arm32\'s bitmap, not a physical address; the CPU cannot use the pointer; the device can', () => {
+    const r = run(`${HEAD}cpu, h = dma_alloc_attrs(gpu, 8192, GFP_KERNEL, DMA_ATTR_NO_KERNEL_MAPPING)
+cpu_write(cpu, "x")
+dev_write(gpu, h, "frame")
+dev_read(gpu, h, 5) => "frame"
+dma_free_attrs(gpu, 8192, cpu, h, DMA_ATTR_NO_KERNEL_MAPPING) => ok
+`);
+    const alloc = at(r, 'cpu, h');
+    expect(alloc.events.some((e) => e.kind === 'iova_alloc' && e.why.file === 'arch/arm/mm/dma-mapping.c')).toBe(true);
+    expect(alloc.events.find((e) => e.kind === 'note' && e.text === 'no kernel mapping')).toMatchObject({ why: { fn: 'arm_iommu_alloc_attrs' } });
+    expect(at(r, 'cpu_write').error).toBe('EINVAL');
+    expect(at(r, 'cpu_write').observations.join(' ')).toContain('DMA_ATTR_NO_KERNEL_MAPPING');
+    expect(at(r, 'dev_read').error).toBeNull();
+    expect(r.steps.flatMap((s) => s.checks.filter((c) => !c.passed).map((c) => `${s.source} ${c.expected}`))).toEqual([]);
+  });
+});

@@ -406,24 +406,27 @@ function allocated(m: Machine, dev: Device, a: DmaAllocated, size: number, api: 
  * (dma-direct — dma_direct_alloc, or dma_direct_alloc_no_mapping for
  * DMA_ATTR_NO_KERNEL_MAPPING — dma-iommu, or the device's ops' alloc), then
  * debug_dma_alloc_coherent. A device's own ops, which have no alloc, take
- * the system path (Simplified in hw/device-dma-ops.ts), and so does
- * NO_KERNEL_MAPPING on arm32's ops (their own NO_KERNEL_MAPPING path is not
- * modelled). Behind dma-iommu NO_KERNEL_MAPPING still allocates as
- * iommu_dma_alloc does and only marks the result unmapped.
+ * the system path (Simplified in hw/device-dma-ops.ts). Behind dma-iommu and
+ * arm32's ops NO_KERNEL_MAPPING still allocates and maps the IOVA as they do
+ * (iommu_dma_alloc; arm_iommu_alloc_attrs: __iommu_alloc_buffer,
+ * __iommu_create_mapping, then "if (attrs & DMA_ATTR_NO_KERNEL_MAPPING)
+ * return pages;") and only marks the result unmapped.
  */
 export function dmaAllocAttrs(m: Machine, dev: Device, name: string, size: number, gfp: readonly string[], attrs: readonly string[], o: StepOutcome): Buffer | null {
   const noMapping = attrs.includes('DMA_ATTR_NO_KERNEL_MAPPING');
   const be = dmaBackEnd(m, dev);
   let a: DmaAllocated | null;
+  const opsAlloc = be !== 'direct' && be !== 'iommu' && be.alloc ? be.alloc : null;
   if (be === 'iommu') a = iommuDmaAllocCoherent(m, dev, name, size, o, gfp);
+  else if (opsAlloc) a = opsAlloc(m, dev, name, size, o);
   else if (noMapping) a = directAllocNoMapping(m, dev, name, size, gfp, o);
-  else if (be !== 'direct' && be.alloc) a = be.alloc(m, dev, name, size, o);
   else a = directAllocCoherent(m, dev, name, size, o, gfp);
   if (!a) return null;
   const b = allocated(m, dev, a, size, 'coherent', 'DMA_BIDIRECTIONAL', o);
-  if (noMapping && be === 'iommu') {
+  if (noMapping && (be === 'iommu' || opsAlloc)) {
     b.noKernelMapping = true;
-    o.events.push({ kind: 'note', text: 'no kernel mapping', why: why('iommu_dma_alloc', 'DMA_ATTR_NO_KERNEL_MAPPING: the CPU gets no usable mapping; the returned pointer is a cookie for dma_free_attrs and dma_mmap_attrs', 'drivers/iommu/dma-iommu.c') });
+    const [fn, file] = be === 'iommu' ? ['iommu_dma_alloc', 'drivers/iommu/dma-iommu.c'] : ['arm_iommu_alloc_attrs', 'arch/arm/mm/dma-mapping.c'];
+    o.events.push({ kind: 'note', text: 'no kernel mapping', why: why(fn, 'DMA_ATTR_NO_KERNEL_MAPPING: the pages are allocated and mapped for the device as usual, but the CPU gets no usable mapping; the returned pointer is a cookie for dma_free_attrs and dma_mmap_attrs', file) });
   }
   if (!noMapping && b.uncached && attrs.includes('DMA_ATTR_WRITE_COMBINE')) {
     b.memType = 'wc';
