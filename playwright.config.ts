@@ -34,8 +34,8 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'app', testIgnore: /perf(-import)?\.spec\.ts$/ },
-    { name: 'perf', testMatch: /perf(-import)?\.spec\.ts$/, workers: 1 },
+    { name: 'app', testIgnore: /perf(-[a-z]+)?\.spec\.ts$/ },
+    { name: 'perf', testMatch: /perf(-[a-z]+)?\.spec\.ts$/, workers: 1 },
   ],
   webServer: {
     command: `./node_modules/.bin/vite preview --port ${PORT} --strictPort --host 127.0.0.1`,

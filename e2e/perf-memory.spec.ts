@@ -1,0 +1,121 @@
+/**
+ * Memory of the explorer's tab for the heaviest inputs: every case of the
+ * hostile corpus (test/hostile/corpus) opened by link, then a 100,000-step
+ * run stepped to its end (PERF_LONG=1: 1,000,000 steps). The engine runs in a
+ * dedicated worker, which lives in the tab's renderer process, so the
+ * renderer's peak resident set (VmHWM in /proc, Linux) bounds the worker's
+ * memory together with the page's. The limit is the one the robustness work
+ * promises: under 1 GiB for any input. Linux only (it reads /proc), as the
+ * project's machines are. Figures go to test-results/perf-memory.json.
+ */
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chromium, expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { encodeShareHash } from '../src/scenario/url.ts';
+import { stepCount, stepTotal } from './fixtures.ts';
+
+const GiB = 1024 ** 3;
+const CORPUS = new URL('../test/hostile/corpus/', import.meta.url);
+
+/** pid → parent pid, for every process we may read. */
+function parents(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const m = /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'));
+      if (m) out.set(Number(d), Number(m[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Peak resident set of each renderer process under the browser `root`. */
+function rendererPeaks(root: number): number[] {
+  const pp = parents();
+  const under = (pid: number): boolean => {
+    for (let p = pid, n = 0; p > 1 && n < 16; p = pp.get(p) ?? 0, n++) if (p === root) return true;
+    return false;
+  };
+  const peaks: number[] = [];
+  for (const pid of pp.keys()) {
+    if (!under(pid)) continue;
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) continue;
+      const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) peaks.push(Number(m[1]) * 1024);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return peaks;
+}
+
+async function openText(page: Page, text: string): Promise<void> {
+  const hash = await encodeShareHash(text, 0);
+  await page.evaluate((h) => (location.hash = h), hash);
+  await expect(page.locator('.cm-content')).toContainText(text.split('\n')[0]!.slice(0, 40));
+}
+
+function longLoop(steps: number): string {
+  const lines = ['# a long loop: map, device write, sync, read, unmap', 'machine(arch=arm64)', 'device(cam, dma_mask=64)', 'a = kmalloc(4096, GFP_KERNEL)'];
+  for (let i = 0; lines.length - 3 < steps; i++) {
+    lines.push(`cpu_write(a + ${(i * 16) % 256}, "w${i % 10}")`, 'h = dma_map_single(cam, a, 512, DMA_FROM_DEVICE)', `dev_write(cam, h, "d${i % 10}")`, 'dma_sync_single_for_cpu(cam, h, 512, DMA_FROM_DEVICE)', 'dma_unmap_single(cam, h, 512, DMA_FROM_DEVICE)');
+  }
+  return `${lines.slice(0, steps + 3).join('\n')}\n`;
+}
+
+test('the tab stays under 1 GiB for the hostile corpus and a long run', async ({ baseURL }) => {
+  const long = process.env.PERF_LONG ? 1_000_000 : 100_000;
+  test.setTimeout(long > 100_000 ? 900_000 : 240_000);
+  // A browser of our own, so its process tree (and only its) is measured.
+  const server = await chromium.launchServer({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const root = server.process().pid!;
+  const browser = await chromium.connect(server.wsEndpoint());
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.addInitScript(() => localStorage.setItem('dma-explorer:visited', '1'));
+    await page.goto(baseURL!);
+    await expect(stepCount(page)).toHaveText(/^step \d+ \/ \d+$/, { timeout: 30_000 });
+    const byCase: Record<string, number> = {};
+    for (const f of readdirSync(CORPUS).filter((n) => n.endsWith('.dma')).sort()) {
+      await openText(page, readFileSync(new URL(f, CORPUS), 'utf8'));
+      // Refused at parse time, or run to its end (no run in progress): either way the page answers.
+      await page.waitForTimeout(300);
+      await expect(page.getByTestId('cancel-run')).toHaveCount(0, { timeout: 60_000 });
+      await expect(stepCount(page)).toBeVisible();
+      byCase[f] = Math.max(...rendererPeaks(root));
+    }
+    // The long run is too big for a link (1 MiB): it is the saved text of a fresh tab, as after typing it.
+    const tab = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await tab.addInitScript((t) => {
+      localStorage.setItem('dma-explorer:visited', '1');
+      const orig = Storage.prototype.getItem;
+      Storage.prototype.getItem = function (key: string) {
+        if (key === 'dma-explorer:text') return t;
+        if (key === 'dma-explorer:step') return '0';
+        return orig.call(this, key);
+      };
+    }, longLoop(long));
+    await tab.goto(baseURL!);
+    await expect(stepCount(tab)).toHaveText(new RegExp(`^step \\d+ / ${long}$`), { timeout: long > 100_000 ? 600_000 : 180_000 });
+    await tab.locator('.explanation').click();
+    await tab.keyboard.press('End');
+    await expect(stepCount(tab)).toHaveText(`step ${long} / ${long}`, { timeout: 60_000 });
+    expect(await stepTotal(tab)).toBe(long);
+    const peak = Math.max(...rendererPeaks(root));
+    const figures = { when: new Date().toISOString(), longRunSteps: long, peakRendererMiB: Math.round(peak / 2 ** 20), byCaseMiB: Object.fromEntries(Object.entries(byCase).map(([k, v]) => [k, Math.round(v / 2 ** 20)])) };
+    mkdirSync('test-results', { recursive: true });
+    writeFileSync('test-results/perf-memory.json', JSON.stringify(figures, null, 2));
+    console.log(`[perf] memory: ${JSON.stringify(figures)}`);
+    expect(peak).toBeLessThan(GiB);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
