@@ -101,7 +101,7 @@ export const ARCH_GATES = table('arch', {
     verified: true,
   },
   // id: Fixes tags (arm64 kdump/crashkernel and max_dma warning fixes, 2019-2021); release: the v6 patch was
-  // reviewed by the arm64 maintainers on 2019-10-31 for the 5.5 window. The 5.4 side was not read.
+  // reviewed by the arm64 maintainers on 2019-10-31 for the 5.5 merge period. The 5.4 side was not read.
   arm64ZoneDma30: {
     from: '5.5',
     commit: '1a8e1cef7603',
@@ -155,7 +155,7 @@ export const ARCH_GATES = table('arch', {
     verified: true,
   },
   // id: patchwork-bot "applied to riscv/linux.git" mail (riscv/c/2926715163cf, riscv/c/f51f7a0fc2f4); release:
-  // linux-next after the v6.5-rc7 back-merge, i.e. the 6.6 window; both sides: the v3 patches' Kconfig diff.
+  // linux-next after the v6.5-rc7 back-merge, i.e. the 6.6 merge period; both sides: the v3 patches' Kconfig diff.
   riscvKmallocBounce: {
     from: '6.6',
     commit: '2926715163cf, f51f7a0fc2f4',
@@ -311,7 +311,7 @@ export const SWIOTLB_GATES = table('swiotlb', {
 
 export const DMA_IOMMU_GATES = table('dma-iommu', {
   // id: the stable bot's dependency lists (44f6876a00e8 is not in 4.19); release: the series was committed to the
-  // arm-smmu queue on 2018-09-20 (backport logs), i.e. the 4.20 window, not 5.0. No 4.20 tree or pull was found.
+  // arm-smmu queue on 2018-09-20 (backport logs), i.e. the 4.20 merge period, not 5.0. No 4.20 tree or pull was found.
   lazyFlushQueue: {
     from: '4.20',
     commit: '2da274cdf998, 44f6876a00e8',
@@ -353,7 +353,7 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     verified: true,
   },
   // release: "[GIT PULL] dma-mapping updates for Linux 6.10" ("fix swiotlb padding for untrusted devices
-  // (Michael Kelley)"); both sides: the patch (2024-04-08). id: kernel.org push logs of the 6.10 merge window
+  // (Michael Kelley)"); both sides: the patch (2024-04-08). id: kernel.org push logs of the 6.10 merge period
   // (2650073f1b58 beside 327e2c97c46a "swiotlb: remove alloc_size argument to swiotlb_tbl_map_single()"), where
   // the subject reads "fix zeroing".
   paddingZeroFix: {
@@ -371,7 +371,7 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
 // drivers/iommu/iommu.c
 
 export const IOMMU_GATES = table('iommu', {
-  // id: kernel.org push log of the 5.19 merge window (1ea2a07a532b beside "iommu/msm: Add a check for the return
+  // id: kernel.org push log of the 5.19 merge period (1ea2a07a532b beside "iommu/msm: Add a check for the return
   // of kzalloc()" and the rest of Lu Baolu's series); both sides: the v5/v6 patch's diff of __iommu_attach_group()
   // ("-if (group->default_domain && group->domain != group->default_domain)" / "+if (group->domain && …)").
   attachBusyWithoutDefault: {
@@ -491,7 +491,7 @@ export const DEBUG_GATES = table('dma-debug', {
     after: '"DMA-API: <driver> <device>: device driver …"',
     verified: false,
   },
-  // id: the commit message of 9bb50ed74709 quotes it; release: authored 2018-12-25 (blame), the 5.0 window;
+  // id: the commit message of 9bb50ed74709 quotes it; release: authored 2018-12-25 (blame), the 5.0 merge period;
   // before: debug_dma_map_page() with dma_debug_page and the map_single flag in 4.19/4.20 trees.
   singlePageMerged: {
     from: '5.0',
@@ -608,7 +608,7 @@ export const DEBUG_GATES = table('dma-debug', {
 
 export const CMA_GATES = table('cma', {
   // release: the v2 patch (2017-02-01) is in the mmotm "since-4.10" shortlog of 2017-02-23, i.e. the 4.11 merge
-  // window, not 4.12. id: the kbuild robot's blame of mm/cma.c attributes cma_alloc's failure path to
+  // period, not 4.12. id: the kbuild robot's blame of mm/cma.c attributes cma_alloc's failure path to
   // dbe43d4d2837 (Jaewon Kim, 2017-02-24, after 4.10 was released on 2017-02-19). Its first form was pr_info().
   failMessage: {
     from: '4.11',
@@ -619,7 +619,7 @@ export const CMA_GATES = table('cma', {
     after: '"cma: cma_alloc: alloc failed, req-size: %zu pages, ret: %d"',
     verified: true,
   },
-  // id and release: torvalds/linux push log of the 5.12 merge window (a052d4d13d88 right before "Merge branch
+  // id and release: torvalds/linux push log of the 5.12 merge period (a052d4d13d88 right before "Merge branch
   // 'akpm' (patches from Andrew)" and the *-5.12-rc1 merges); both sides: the v2 patch (2021-02-09). Not 5.11.
   areaName: {
     from: '5.12',
@@ -631,7 +631,7 @@ export const CMA_GATES = table('cma', {
     verified: true,
   },
   // id: a mainline commit link (463586e9ff39 "mm/cma: add cma_{alloc,free}_folio()"); release: the torvalds/linux
-  // push log of 2024-09-21 (the 6.12 merge window, 6.11 having been released on 2024-09-15) lists it; both sides:
+  // push log of 2024-09-21 (the 6.12 merge period, 6.11 having been released on 2024-09-15) lists it; both sides:
   // the v1 diff of mm/cma.c (cma_alloc becomes a wrapper, the pr_err's __func__ becomes __cma_alloc).
   underscoreName: {
     from: '6.12',
@@ -642,7 +642,7 @@ export const CMA_GATES = table('cma', {
     after: 'the line names __cma_alloc',
     verified: true,
   },
-  // id and release: the same 5.12 merge-window push log as areaName (df2ff39e78da). Not 5.11.
+  // id and release: the same 5.12 merge-period push log as areaName (df2ff39e78da). Not 5.11.
   aboveFourGiB: {
     from: '5.12',
     commit: 'df2ff39e78da',
@@ -691,7 +691,7 @@ export const DMA_BUF_GATES = table('dma-buf', {
     verified: true,
   },
   // id: Fixes tags; release: "v5.6-rc2-335-gbb42df4662a4" (git describe quoted by amdgpu's conftest), i.e.
-  // drm-misc-next for the 5.7 window.
+  // drm-misc-next for the 5.7 merge period.
   pinUnpin: {
     from: '5.7',
     commit: 'bb42df4662a4',
@@ -734,7 +734,7 @@ export const DMA_BUF_GATES = table('dma-buf', {
   },
   // id: kernel.org push logs and the April 2025 dri-devel mails quoting "commit b72f66f22c0e" ("landed a month
   // ago"); release: committed 2025-02-11 to drm-misc-next and in next-20250307 (linux-next push log, with
-  // de68b17d5d07), while mainline was at 6.14-rc5: not a fix, so the 6.15 merge window.
+  // de68b17d5d07), while mainline was at 6.14-rc5: not a fix, so the 6.15 merge period.
   noCache: {
     from: '6.15',
     commit: 'b72f66f22c0e, de68b17d5d07',
@@ -754,7 +754,7 @@ export const DMA_BUF_GATES = table('dma-buf', {
 export const DMA_API_GATES = table('dma-api', {
   // id: Fixes tags (the 2019 tmio_mmc and DMA-API.txt patches, the 5.3 dma-direct fix below); release: "[PULL]
   // virtio,vhost: cleanups and fixes" (since Linux 5.0, Joerg Roedel's five patches "for virtio on swiotlb
-  // systems"), the 5.1 merge window.
+  // systems"), the 5.1 merge period.
   maxMappingSize: {
     from: '5.1',
     commit: '133d624b1cee',
@@ -787,7 +787,7 @@ export const DMA_API_GATES = table('dma-api', {
     verified: true,
   },
   // id: Fixes tags of Eric Auger's NULL dma_mask fixes (July 2019); release: "[GIT PULL] dma-mapping fixes for
-  // 5.3-rc1" (tags/dma-mapping-5.3-1, on top of the 2019-07-15 merge window). Posted 2019-07-17 as patch 1/2 of
+  // 5.3-rc1" (tags/dma-mapping-5.3-1, on top of the 2019-07-15 merge period). Posted 2019-07-17 as patch 1/2 of
   // the dma_max_mapping_size fix: not 5.1.
   addressingLimited: {
     from: '5.3',

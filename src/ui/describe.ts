@@ -7,10 +7,9 @@
 import { findingSource, type SimEvent } from '../sim/events.ts';
 import type { OperationDoc } from '../sim/operation.ts';
 import { faultSentence, faultsOf } from './faults.ts';
+import { hex } from './hex.ts';
 
-export function hex(n: number): string {
-  return n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`;
-}
+export { hex };
 
 export function size(n: number): string {
   if (n >= 1024 ** 3 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3} GiB`;

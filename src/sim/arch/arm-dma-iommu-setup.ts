@@ -9,7 +9,7 @@
  */
 import type { MachineConfig } from '../config.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
-import { newDomain, type IommuState } from '../iommu/iommu.ts';
+import { attachAtBoot, newDomain, type IommuState } from '../iommu/iommu.ts';
 
 /** One bitmap is one page of bits (bitmap_size capped at PAGE_SIZE in arm_iommu_create_mapping). */
 const BITS_PER_BITMAP = PAGE_SIZE * 8;
@@ -56,16 +56,6 @@ export function armSetupIommuDmaOps(s: IommuState, config: MachineConfig): void 
       live: true,
     };
     s.armMappings.push(mapping);
-    s.devs[d.name] = {
-      dev: d.name,
-      iommu: unit.name,
-      sid: unit.nextSid++,
-      defaultDomain: dom.id,
-      domain: dom.id,
-      dmaIommu: false,
-      pci32bitWorkaround: false,
-      noDefault: true,
-      armMapping: mapping.id,
-    };
+    attachAtBoot(s, unit, d.name, dom, { dmaIommu: false, pci32bitWorkaround: false, noDefault: true, armMapping: mapping.id });
   }
 }

@@ -150,7 +150,7 @@ export interface PtUnmapResult {
   /**
    * Ranges whose whole last-level table was freed: `__arm_lpae_unmap` calls
    * `io_pgtable_tlb_flush_walk()` for them at once, whatever the gather (so
-   * lazy mode has no stale window there).
+   * lazy mode has no stale interval there).
    */
   walkFlushed: Array<{ iova: number; size: number }>;
   log: string | null;

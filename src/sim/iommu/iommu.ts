@@ -209,20 +209,15 @@ export function createIommuState(config: MachineConfig): IommuState {
     else type = unit.mode === 'lazy' ? 'DMA_FQ' : 'DMA';
     const dom = newDomain(s, unit, `${unit.name}/${d.name}`, type);
     dom.devices.push(d.name);
-    s.devs[d.name] = {
-      dev: d.name,
-      iommu: unit.name,
-      sid: unit.nextSid++,
-      defaultDomain: dom.id,
-      domain: dom.id,
-      dmaIommu: type === 'DMA' || type === 'DMA_FQ',
-      // iommu_dma_set_pci_32bit_workaround(): !iommu_dma_forcedac for PCI devices
-      pci32bitWorkaround: d.bus === 'pci',
-      noDefault: false,
-      armMapping: -1,
-    };
+    // iommu_dma_set_pci_32bit_workaround(): !iommu_dma_forcedac for PCI devices
+    attachAtBoot(s, unit, d.name, dom, { dmaIommu: type === 'DMA' || type === 'DMA_FQ', pci32bitWorkaround: d.bus === 'pci', noDefault: false, armMapping: -1 });
   }
   return s;
+}
+
+/** A device attached at boot to `dom` (its default domain), with the next stream ID of its IOMMU. */
+export function attachAtBoot(s: IommuState, unit: IommuUnit, dev: string, dom: IommuDomain, how: Pick<IommuDevice, 'dmaIommu' | 'pci32bitWorkaround' | 'noDefault' | 'armMapping'>): void {
+  s.devs[dev] = { dev, iommu: unit.name, sid: unit.nextSid++, defaultDomain: dom.id, domain: dom.id, ...how };
 }
 
 // ---------------------------------------------------------------------------
@@ -447,7 +442,7 @@ export function iommuUnmapFast(dom: IommuDomain, iova: number, size: number, que
 
 const WHY_WALK_FLUSH = why(
   '__arm_lpae_unmap',
-  'The unmap freed a whole last-level table: io_pgtable_tlb_flush_walk() invalidates its range synchronously ("Also flush any partial walks"), whatever the gather says, so this range has no stale IOTLB window even in lazy mode.',
+  'The unmap freed a whole last-level table: io_pgtable_tlb_flush_walk() invalidates its range synchronously ("Also flush any partial walks"), whatever the gather says, so this range has no stale IOTLB interval even in lazy mode.',
   'drivers/iommu/io-pgtable-arm.c',
 );
 
