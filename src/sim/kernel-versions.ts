@@ -101,7 +101,12 @@ export const ARCH_GATES = table('arch', {
     verified: true,
   },
   // id: Fixes tags (arm64 kdump/crashkernel and max_dma warning fixes, 2019-2021); release: the v6 patch was
-  // reviewed by the arm64 maintainers on 2019-10-31 for the 5.5 merge period. The 5.4 side was not read.
+  // reviewed by the arm64 maintainers on 2019-10-31, and the ZONE_DMA sizing it added was already being fixed
+  // against linux-next in the 5.5 merge window (Will Deacon's reply to John Stultz, 2019-12-03); the "arm64
+  // updates for 5.11" pull describes the result ("Previously, ZONE_DMA was set to the lowest 1GB").
+  // Both sides: the v6 diff of zone_sizes_init() quoted in that reply ("-\t/* 4GB maximum for 32-bit only
+  // capable devices */ … zone_size[ZONE_DMA32] = max_dma32 - min" before, a ZONE_DMA below
+  // arm64_dma_phys_limit after).
   arm64ZoneDma30: {
     from: '5.5',
     commit: '1a8e1cef7603',
@@ -110,10 +115,13 @@ export const ARCH_GATES = table('arch', {
     before: 'arm64 has no ZONE_DMA below 4 GiB (only ZONE_DMA32): dma_direct_supported() needs a mask of 32 bits or more',
     after: 'ZONE_DMA covers the first 1 GiB (zone_dma_bits = 30): masks down to 30 bits are supported',
     arch: 'arm64',
-    verified: false,
+    verified: true,
   },
   // id: Fixes/commit lists quoting 8424ecdde7df and 2b8652936f0c; the 7-patch series was also backported to
-  // 5.10.22 (35ec3d09ff6a, 8eaef922e938), so 5.10.22+ behaves like 5.11. Release 5.11 not pinned by a pull.
+  // 5.10.22 (35ec3d09ff6a, 8eaef922e938), so 5.10.22+ behaves like 5.11. Release and both sides: "[GIT PULL]
+  // arm64 updates for 5.11" (Catalin Marinas, 2020-12-14): "Default to 32-bit wide ZONE_DMA. Previously,
+  // ZONE_DMA was set to the lowest 1GB … the kernel scans the Device Tree dma-ranges and the ACPI IORT
+  // information before deciding on a smaller ZONE_DMA", with both commits in its shortlog.
   arm64ZoneDmaFirmware: {
     from: '5.11',
     commit: '8424ecdde7df, 2b8652936f0c',
@@ -122,7 +130,7 @@ export const ARCH_GATES = table('arch', {
     before: 'ZONE_DMA is always the first 1 GiB',
     after: 'ZONE_DMA reaches as far as firmware allows, 4 GiB (32 bits) when nothing limits it: masks below 32 bits are refused again',
     arch: 'arm64',
-    verified: false,
+    verified: true,
   },
   riscvNoncoherent: {
     from: '6.0',
