@@ -650,16 +650,21 @@ export const CMA_GATES = table('cma', {
     after: 'the line names __cma_alloc',
     verified: true,
   },
-  // id and release: the same 5.12 merge-period push log as areaName (df2ff39e78da). Not 5.11.
+  // id and release: the same 5.12 merge-period push log as areaName (df2ff39e78da); the patch was posted on
+  // 2020-12-15/17, after the 5.11 merge window had opened, and sat in mmotm with its -fix patches. Not 5.11.
+  // Both sides: the v2/v3 diff of cma_declare_contiguous_nid() ("if (!memblock_bottom_up() && memblock_end >=
+  // SZ_4G + size)" → memblock_alloc_range_nid(size, alignment, SZ_4G, limit, nid, true) bottom-up), whose
+  // message says areas were "allocated close to the end of the node" before; x86's limit is
+  // max_pfn_mapped << PAGE_SHIFT (dma_contiguous_reserve() in arch/x86/kernel/setup.c), i.e. the end of RAM.
   aboveFourGiB: {
     from: '5.12',
     commit: 'df2ff39e78da',
     subject: 'mm: cma: allocate cma areas bottom-up',
     file: 'mm/cma.c',
-    before: 'the default CMA area is reserved top-down below the limit x86 passes (the end of RAM), so it lands just under 4 GiB here',
-    after: 'when memory reaches at least its size past 4 GiB, cma_declare_contiguous_nid tries bottom-up from 4 GiB first: on x86 the area starts at 4 GiB, out of reach of 32-bit devices (arm64 and riscv pass a limit at or below 4 GiB, so nothing changes there)',
+    before: 'the default CMA area is reserved top-down below the limit x86 passes (the end of RAM): with more than 4 GiB it sits at the top of RAM, already out of reach of 32-bit devices',
+    after: 'when memory reaches at least its size past 4 GiB, cma_declare_contiguous_nid tries bottom-up from 4 GiB first: on x86 the area starts at 4 GiB, still out of reach of 32-bit devices (arm64 and riscv pass a limit at or below 4 GiB, so nothing changes there)',
     arch: 'x86',
-    verified: false,
+    verified: true,
   },
   // id: Fixes tags of the 2026 cma_debug fix and a mainline commit link (c009da4258f9); release: "[GIT PULL] MM
   // updates for 6.15-rc1" (the 27-patch "hugetlb/CMA improvements for large systems" series). Not 6.14.

@@ -1,12 +1,18 @@
 /**
  * Where boot puts things in physical memory, as memblock reserves them: the
  * kernel image at 2 MiB, the default CMA area (dma_contiguous_reserve, first)
- * right below min(RAM, 4 GiB) — on x86 from 5.11 at 4 GiB instead, bottom-up,
- * when RAM reaches at least its size past 4 GiB (CMA_GATES.aboveFourGiB) — and
- * the swiotlb pool (swiotlb_init → memblock_alloc_low) below whatever is
- * left under 4 GiB. A pure function of the configuration: createMachine
- * builds the machine from it and the explorer draws a frame without a
- * snapshot from it, so both always agree.
+ * and the swiotlb pool (swiotlb_init → memblock_alloc_low) below whatever is
+ * left under 4 GiB. The CMA area is reserved top-down below the limit the
+ * architecture passes to dma_contiguous_reserve(): the end of RAM on x86
+ * (max_pfn_mapped << PAGE_SHIFT, arch/x86/kernel/setup.c), 4 GiB or less on
+ * arm64, riscv and arm (their DMA32 limit). From 5.12 (CMA_GATES.aboveFourGiB)
+ * cma_declare_contiguous_nid first tries bottom-up from 4 GiB when memory
+ * reaches at least the area's size past 4 GiB, which only x86's limit allows.
+ * So on an x86 machine with more than 4 GiB the area sits at the top of RAM
+ * before 5.12 and at 4 GiB from 5.12; everywhere else it sits right below
+ * min(RAM, 4 GiB). A pure function of the configuration: createMachine builds
+ * the machine from it and the explorer draws a frame without a snapshot from
+ * it, so both always agree.
  */
 import { kernelCode, type MachineConfig } from './config.ts';
 import { CMA_GATES } from './kernel-versions.ts';
@@ -30,15 +36,17 @@ export interface MachineLayout {
 export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb'>): MachineLayout {
   const low = Math.min(config.ram, SZ_4G);
   const cmaSize = Math.ceil(config.cma / PAGE) * PAGE;
-  const cmaHigh = config.arch === 'x86' && kernelCode(config.kernel) >= CMA_GATES.aboveFourGiB.code && cmaSize > 0 && config.ram >= SZ_4G + cmaSize;
-  const cmaBase = cmaHigh ? SZ_4G : cmaSize ? Math.floor((low - cmaSize) / SZ_2M) * SZ_2M : low;
+  // x86's limit is the end of RAM; an area that would straddle 4 GiB (RAM under 4 GiB + its size) is
+  // kept below 4 GiB here, as the others' is (the kernel would fail to activate one spanning two zones)
+  const aboveFits = config.arch === 'x86' && cmaSize > 0 && config.ram >= SZ_4G + cmaSize;
+  const bottomUp = aboveFits && kernelCode(config.kernel) >= CMA_GATES.aboveFourGiB.code;
+  const top = aboveFits ? config.ram : low;
+  const cmaBase = bottomUp ? SZ_4G : cmaSize ? Math.floor((top - cmaSize) / SZ_2M) * SZ_2M : low;
   const swiotlbSize = config.swiotlb ? Math.ceil(config.swiotlb / SEGMENT) * SEGMENT : 0;
-  const swiotlbTop = cmaHigh ? low : cmaBase;
+  // an area above 4 GiB leaves all of low memory to swiotlb
+  const swiotlbTop = aboveFits ? low : cmaBase;
   const swiotlbBase = swiotlbSize ? Math.floor((swiotlbTop - swiotlbSize) / PAGE) * PAGE : swiotlbTop;
-  const freeRanges: Array<[number, number]> = [
-    [PAGE, KERNEL_IMAGE.start],
-    [KERNEL_IMAGE.end, swiotlbBase],
-    cmaHigh ? [cmaBase + cmaSize, config.ram] : [low, config.ram],
-  ];
+  const high: Array<[number, number]> = aboveFits ? [[low, cmaBase], [cmaBase + cmaSize, config.ram]] : [[low, config.ram]];
+  const freeRanges: Array<[number, number]> = [[PAGE, KERNEL_IMAGE.start], [KERNEL_IMAGE.end, swiotlbBase], ...high];
   return { cmaBase, cmaSize, swiotlbBase, swiotlbSize, freeRanges };
 }
