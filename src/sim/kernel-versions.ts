@@ -191,14 +191,30 @@ export const DIRECT_GATES = table('direct', {
     after: 'CONFIG_VMAP_STACK: the stack is vmalloc\'d, so a stack buffer is vmalloc memory (x86-64 from 4.9)',
     verified: true,
   },
-  // both sides: check_addr() in 4.16-4.20 trees, report_addr() in a 5.0 tree (runninglinuxkernel_5.0). The
-  // commit that introduced report_addr was not found (the subject below is descriptive, not the commit's).
+  // id: the bisect in the 2018-11 "dma-direct: Make DIRECT_MAPPING_ERROR viable for SWIOTLB" thread (Robert
+  // Richter: "the issue was seen first with: b4ebe6063204 …", pulled with "Merge tag 'dma-mapping-4.20'",
+  // cff229491af5; Robin Murphy: the 4.19 effect was different); release: that merge, 4.20. Both sides: the
+  // 4.20-era check_addr() ("%s: overflow %pad+%zu of device mask %llx bus mask %llx", printed when the mask is
+  // 32 bits or more or a bus mask is set) in stored trees, the bus-mask-less form in 4.17-4.19 ones.
+  overflowBusMask: {
+    from: '4.20',
+    commit: 'b4ebe6063204',
+    subject: 'dma-direct: implement complete bus_dma_mask handling',
+    file: 'kernel/dma/direct.c',
+    before: 'check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu of device mask %llx", only for masks of 32 bits or more',
+    after: 'check_addr() appends " bus mask %llx" and also reports a device with a bus mask',
+    verified: true,
+  },
+  // both sides: check_addr() in 4.20-era trees, report_addr() in a 5.0 tree (runninglinuxkernel_5.0) and in
+  // the 2020-02 patch that removed it (75467ee48a5e). The commit that introduced report_addr was not found: no
+  // Fixes tag, stable mail, pull shortlog or blame in the stored sources names it (the subject below is
+  // descriptive, not the commit's).
   overflowReportAddr: {
     from: '5.0',
     commit: null,
     subject: 'dma-direct: report_addr() replaces check_addr() (dma_direct_map_page rework for 5.0)',
     file: 'kernel/dma/direct.c',
-    before: 'check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu of device mask %llx" (" bus mask %llx" appended once bus_dma_mask exists), printed only for masks of 32 bits or more',
+    before: 'check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu of device mask %llx bus mask %llx", printed only for masks of 32 bits or more (or a bus mask)',
     after: 'report_addr(): dev_err_once "overflow %pad+%zu of DMA mask %llx bus mask %llx" (masks of 32 bits or more, or a bus mask), then WARN_ON_ONCE',
     verified: true,
   },

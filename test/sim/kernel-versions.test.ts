@@ -437,7 +437,8 @@ dev_read(nic, hs, 4)  # single leaf cleared
 
 // ---------------------------------------------------------------------------
 
-const OVERFLOW = (mask: number) => `machine(arch=x86, ram=8G, swiotlb=0)
+// cma=0: the buffer's address (the highest free page) does not move with the CMA area's placement by version
+const OVERFLOW = (mask: number) => `machine(arch=x86, ram=8G, swiotlb=0, cma=0)
 device(nic, dma_mask=${mask})
 b = kmalloc(4096, GFP_KERNEL)
 h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
@@ -476,10 +477,19 @@ h = dma_map_single(d, v, 4096, DMA_TO_DEVICE)
 `,
   );
   boundary(
-    DIRECT_GATES.overflowReportAddr,
-    'check_addr\'s "dma_direct_map_page: overflow … of device mask" before, report_addr\'s dev_err_once + WARN_ON_ONCE after',
+    DIRECT_GATES.overflowBusMask,
+    'check_addr\'s report without the bus mask before, with " bus mask" appended after',
     ({ before, after }) => {
       expect(at(before, 'h =').warnings).toEqual(['nic nic: dma_direct_map_page: overflow 0x00000001fffff000+4096 of device mask ffffffff']);
+      expect(at(after, 'h =').warnings).toEqual(['nic nic: dma_direct_map_page: overflow 0x00000001fffff000+4096 of device mask ffffffff bus mask 0']);
+    },
+    OVERFLOW(32),
+  );
+  boundary(
+    DIRECT_GATES.overflowReportAddr,
+    'check_addr\'s "dma_direct_map_page: overflow … of device mask … bus mask" before, report_addr\'s dev_err_once + WARN_ON_ONCE after',
+    ({ before, after }) => {
+      expect(at(before, 'h =').warnings).toEqual(['nic nic: dma_direct_map_page: overflow 0x00000001fffff000+4096 of device mask ffffffff bus mask 0']);
       expect(at(after, 'h =').warnings).toEqual(['nic nic: overflow 0x00000001fffff000+4096 of DMA mask ffffffff bus mask 0', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
     },
     OVERFLOW(32),

@@ -114,7 +114,8 @@ export function syncForCpuArch(m: Machine, phys: number, size: number, dir: DmaD
  * The report of a buffer the device cannot reach and no swiotlb to bounce it,
  * by version (DIRECT_GATES):
  * - before 5.0 check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu
- *   of device mask %llx" every time, only for masks of 32 bits or more;
+ *   of device mask %llx" every time, only for masks of 32 bits or more; from
+ *   4.20 with " bus mask %llx" appended, and for a bus mask too;
  * - 5.0–5.6 report_addr(): dev_err_once "overflow %pad+%zu of DMA mask %llx
  *   bus mask %llx" ("bus limit" from 5.5) for masks of 32 bits or more or a
  *   bus limit, then WARN_ON_ONCE(1) whatever the mask;
@@ -127,7 +128,7 @@ function overflowReport(m: Machine, dev: Device, phys: number, size: number, o: 
     printkOnce(m, o, 'dma_direct_map_phys:overflow', 'dma-direct.overflow', args, who(dev.name, dev.cfg.label));
     return;
   }
-  const printed = dev.maskBits >= 32 || dev.cfg.busLimit > 0;
+  const printed = dev.maskBits >= 32 || (dev.cfg.busLimit > 0 && m.kernel >= DIRECT_GATES.overflowBusMask.code);
   if (m.kernel < DIRECT_GATES.overflowReportAddr.code) {
     if (printed) printk(m, o, 'dma-direct.overflow', args, who(dev.name, dev.cfg.label));
     else o.observations.push('check_addr() prints nothing for a DMA mask under 32 bits: the map fails silently');

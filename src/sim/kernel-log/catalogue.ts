@@ -432,6 +432,7 @@ export const CATALOGUE = [
     prefix: 'dev',
     wordings: [
       { template: 'dma_direct_map_page: overflow 0x{addr:hex}+{size:int} of device mask {mask:hex}' },
+      { from: DIRECT_GATES.overflowBusMask, template: 'dma_direct_map_page: overflow 0x{addr:hex}+{size:int} of device mask {mask:hex} bus mask {bus:hex}' },
       { from: DIRECT_GATES.overflowReportAddr, template: 'overflow 0x{addr:hex}+{size:int} of DMA mask {mask:hex} bus mask {bus:hex}' },
       { from: DIRECT_GATES.overflowBusLimit, template: 'overflow 0x{addr:hex}+{size:int} of DMA mask {mask:hex} bus limit {bus:hex}' },
       { from: DIRECT_GATES.overflowAlways, template: 'DMA addr 0x{addr:hex}+{size:int} overflow (mask {mask:hex}, bus limit {bus:hex}).' },
