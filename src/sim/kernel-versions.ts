@@ -268,8 +268,9 @@ export const DIRECT_GATES = table('direct', {
 
 export const SWIOTLB_GATES = table('swiotlb', {
   // id: the stable bot's dependency list for v4.19.y (dff8d6c1ed58 is not in 4.19); both sides: a 4.18 tree (the
-  // 32 KiB overflow buffer, swiotlb_full) and a 5.0 tree (none). 4.20 (the Oct 2018 "swiotlb-noncoherent" series)
-  // is not pinned by a pull or a 4.20 tree.
+  // 32 KiB overflow buffer, swiotlb_full) and a 5.0 tree (none). Unverified: 4.20 vs 5.0 is not pinned — the
+  // series ("move swiotlb noncoherent dma support from arm64 to generic code V2") was posted on 2018-10-08, and
+  // neither the dma-mapping 4.20/4.21 pull shortlog nor a 4.20 tree with kernel/dma/swiotlb.c is stored.
   noOverflowBuffer: {
     from: '4.20',
     commit: 'dff8d6c1ed58',
@@ -335,7 +336,9 @@ export const SWIOTLB_GATES = table('swiotlb', {
 
 export const DMA_IOMMU_GATES = table('dma-iommu', {
   // id: the stable bot's dependency lists (44f6876a00e8 is not in 4.19); release: the series was committed to the
-  // arm-smmu queue on 2018-09-20 (backport logs), i.e. the 4.20 merge period, not 5.0. No 4.20 tree or pull was found.
+  // arm-smmu queue on 2018-09-20 (backport logs), and the tag iommu-updates-v4.20 (joro/iommu, kernel.googlesource)
+  // says "ARM-SMMU driver now uses the generic deferred flushing and fast-path iova allocation code" — both sides
+  // and 4.20 in one place.
   lazyFlushQueue: {
     from: '4.20',
     commit: '2da274cdf998, 44f6876a00e8',
@@ -343,7 +346,7 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     file: 'drivers/iommu/dma-iommu.c',
     before: 'arm-smmu has no lazy (flush queue) mode: every DMA domain is strict',
     after: 'iommu.strict=0 gives a flush queue: unmaps queue their IOTLB invalidation',
-    verified: false,
+    verified: true,
   },
   untrustedBounce: {
     from: '5.11',
@@ -453,8 +456,10 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
 // drivers/iommu/arm/arm-smmu/arm-smmu.c
 
 export const ARM_SMMU_GATES = table('arm-smmu', {
-  // release: "IOMMU Updates for Linux v5.2" shortlog (Vivek Gautam); the mainline id was not found (no Fixes
-  // tag, stable backport or blame names it).
+  // release: "IOMMU Updates for Linux v5.2" shortlog ("Vivek Gautam (1): iommu/arm-smmu: Log CBFRSYNRA register
+  // on context fault"); both sides: the "fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cb=%d" line in 4.x trees and the
+  // cbfrsynra form in later ones. The mainline id was not found: no Fixes tag, stable backport, push log or
+  // kbuild blame in the stored sources names it.
   cbfrsynra: {
     from: '5.2',
     commit: null,
@@ -462,7 +467,7 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
     file: 'drivers/iommu/arm/arm-smmu/arm-smmu.c',
     before: '"Unhandled context fault: fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cb=%d"',
     after: '"Unhandled context fault: fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cbfrsynra=0x%x, cb=%d"',
-    verified: false,
+    verified: true,
   },
   // id: Fixes tag of 98db56e49008 "iommu/arm-smmu: Un-demote unhandled-fault msg"; release: "IOMMU Updates for
   // Linux v6.11" shortlog (Rob Clark), not 6.12; both sides: the v3 patch. In 6.11.0-6.11.1 the first line is
@@ -493,8 +498,9 @@ export const DEBUG_GATES = table('dma-debug', {
     after: '"device driver maps memory from stack [addr=%p]", or "[probable addr=%p]" for a page of a vmapped stack',
     verified: true,
   },
-  // id: Fixes tags quoting cf65a0f6f6ff (it moved lib/dma-debug.c with the rest of the DMA code); the first
-  // release (4.17 or 4.18) was not pinned: a 4.18 tree has kernel/dma/, no 4.17 tree was found.
+  // id: Fixes tags quoting cf65a0f6f6ff (it moved lib/dma-debug.c with the rest of the DMA code). Unverified:
+  // the first release (4.17 or 4.18) is not pinned — linux-yocto-4.18 holds kernel/dma/swiotlb.c, no 4.17 tree,
+  // 4.17/4.18 pull or 4.17 stable patch touching either path was found, so 4.18 is possible.
   kernelDmaDir: {
     from: '4.17',
     commit: 'cf65a0f6f6ff',
@@ -504,8 +510,11 @@ export const DEBUG_GATES = table('dma-debug', {
     after: 'kernel/dma/debug.c',
     verified: false,
   },
-  // Not found: neither the commit nor a pinned tree on either side. Trees with "DMA-API: " inside each format
-  // string still have check_addr() (4.19/4.20); 5.19 warnings print "DMA-API: <driver> <device>:".
+  // Unverified: neither the commit nor its release was found (no pull shortlog, Fixes tag or patch mail with
+  // the pr_fmt("DMA-API: ") change is stored; the dma-mapping-4.21 pull is only quoted by its merge id
+  // af7ddd8a627c). Trees with "DMA-API: " inside each format string still have check_addr() (4.19/4.20);
+  // 5.14's add_dma_entry() pr_err relies on pr_fmt (the 5.15 diff of 510e1a724ab1); 5.19 warnings print
+  // "DMA-API: <driver> <device>:".
   prFmt: {
     from: '5.0',
     commit: null,
@@ -538,8 +547,10 @@ export const DEBUG_GATES = table('dma-debug', {
     verified: true,
   },
   // id and release: "[GIT PULL] dma-mapping updates for Linux 5.14" (tags/dma-mapping-5.14 ends at
-  // 2b4bbc6231d7). A 2026 fix (3d48c9fd78dd, in 6.18.y stable) silences it where dma_get_cache_alignment() <
-  // L1_CACHE_BYTES (x86): after the modelled 6.18 release, not modelled. The 5.14 pr_err wording was not read.
+  // 2b4bbc6231d7). Both sides: the pull's diffstat (the TODO in add_dma_entry() replaced) and the 5.14 line
+  // as 510e1a724ab1 removes it (pr_err("cacheline tracking EEXIST, overlapping mappings aren't
+  // supported\n"), AUTOSEL for 5.14.y). A 2026 fix (3d48c9fd78dd, in 6.18.y stable) silences it where
+  // dma_get_cache_alignment() < L1_CACHE_BYTES (x86): after the modelled 6.18 release, not modelled.
   eexistPrErr: {
     from: '5.14',
     commit: '2b4bbc6231d7',
@@ -547,10 +558,13 @@ export const DEBUG_GATES = table('dma-debug', {
     file: 'kernel/dma/debug.c',
     before: 'overlapping cachelines are not reported',
     after: '"DMA-API: cacheline tracking EEXIST, overlapping mappings aren\'t supported" (pr_err, no device)',
-    verified: false,
+    verified: true,
   },
   // release: both are fixes in "dma-mapping fixes for Linux 5.15" (tags/dma-mapping-5.15-1 and -5.15-2, the
-  // latter ending at c2bbf9d1e9ac); 510e1a724ab1 was not seen with its subject in a source.
+  // latter ending at c2bbf9d1e9ac, pushed right after v5.15-rc6); ids and both sides: the AUTOSEL 5.14 mail
+  // ("Upstream commit 510e1a724ab1…", pr_err → err_printk(entry->dev, entry, …)) and the 2021-10-12 patch
+  // c2bbf9d1e9ac (add_dma_entry(entry, attrs), skipped with DMA_ATTR_SKIP_CPU_SYNC). 510e1a724ab1 also went to
+  // 5.14.y stable.
   eexistErrPrintk: {
     from: '5.15',
     commit: '510e1a724ab1, c2bbf9d1e9ac',
@@ -558,7 +572,7 @@ export const DEBUG_GATES = table('dma-debug', {
     file: 'kernel/dma/debug.c',
     before: 'EEXIST is a plain pr_err',
     after: 'EEXIST goes through err_printk with the device, and DMA_ATTR_SKIP_CPU_SYNC silences it',
-    verified: false,
+    verified: true,
   },
   // id: kernel.org push logs; release: "Linux 6.0-rc5" shortlog (Robin Murphy); both sides: the patch and
   // bucket_find_contain() before (max_range = dma_get_max_seg_size) and after (limit = min(HASH_SIZE, ...)).
@@ -581,7 +595,9 @@ export const DEBUG_GATES = table('dma-debug', {
     verified: true,
   },
   // id and release: "[GIT PULL] dma-mapping updates for Linux 6.13" shortlog (with "dma-debug: remove
-  // DMA_API_DEBUG_SG"); also pulled into 6.12.y stable as a dependency.
+  // DMA_API_DEBUG_SG"); both sides: the 6.12-stable review copy of 9d4f645a1fd4 ("[cpu alloc
+  // address=0x%016llx]" → "[cpu alloc address=0x%pa]"). Also in 6.12.y stable (2025-09, as a dependency of
+  // 7e2368a21741), so 6.12.48+ prints the new form: not modelled.
   paddr: {
     from: '6.13',
     commit: '9d4f645a1fd4',
@@ -589,10 +605,11 @@ export const DEBUG_GATES = table('dma-debug', {
     file: 'kernel/dma/debug.c',
     before: '"[cpu alloc address=0x%016llx]"; check_sg_segment only with CONFIG_DMA_API_DEBUG_SG',
     after: '"[cpu alloc address=0x%pa]" (prints "0x0x…"); check_sg_segment always',
-    verified: false,
+    verified: true,
   },
   // id and release: "[GIT PULL] dma-mapping fix for Linux 6.17" (tags/dma-mapping-6.17-2025-09-09 ends at
-  // 7e2368a21741).
+  // 7e2368a21741; torvalds push log of the merge); both sides: the patch (dma_debug_noncoherent added to the
+  // enum and type2name, debug_dma_alloc_pages/debug_dma_free_pages used by dma_alloc_pages), also in stable.
   noncoherent: {
     from: '6.17',
     commit: '7e2368a21741',
@@ -600,11 +617,14 @@ export const DEBUG_GATES = table('dma-debug', {
     file: 'kernel/dma/debug.c',
     before: 'dma_alloc_pages entries are "single" and want a dma_mapping_error() check',
     after: 'they are "noncoherent" and need no check',
-    verified: false,
+    verified: true,
   },
-  // release: the dma_map_phys series (v6, 2025-09-09) went in with tags/dma-mapping-6.18-2025-09-30; only
-  // topic-branch ids were seen for "dma-debug: refactor to use physical addresses for page mapping" (0961d2a537ca,
-  // 7359b69b1cc9, 48fdd6511b46 in linux-rdma pushes of July–September 2025), not the mainline one.
+  // release: the dma_map_phys series (v6, 2025-09-09, based on 7e2368a21741) went in with
+  // tags/dma-mapping-6.18-2025-09-30 (merged as a498d59c469b in the 6.18 merge window); both sides: v6 03/16
+  // (debug_dma_map_page's dma_debug_single → debug_dma_map_phys's dma_debug_phy) and v6 11/16 (dma_debug_resource
+  // and debug_dma_map_resource removed: dma_map_resource goes through dma_map_phys). Only topic-branch ids were
+  // seen for 03/16 (0961d2a537ca, 7359b69b1cc9, 48fdd6511b46, dfe7534573cc, f9ba923cbf5d, 653bc2fb7ec2,
+  // 8866bdf0747f in linux-rdma pushes of July–September 2025), not the mainline one.
   phy: {
     from: '6.18',
     commit: null,
@@ -612,7 +632,7 @@ export const DEBUG_GATES = table('dma-debug', {
     file: 'kernel/dma/debug.c',
     before: 'dma_map_single/page entries are "single", dma_map_resource ones "resource"',
     after: 'all of them are "phy"',
-    verified: false,
+    verified: true,
   },
   // id and both sides: the 6.6 stable-review mail ("commit 03521c892bb8 upstream", diff of add_dma_entry());
   // release: an mm hotfix of 2025-10-09, between 6.18-rc1 and 6.18; also in 6.6.y and later stable trees.
@@ -683,7 +703,9 @@ export const CMA_GATES = table('cma', {
     verified: true,
   },
   // id: Fixes tags of the 2026 cma_debug fix and a mainline commit link (c009da4258f9); release: "[GIT PULL] MM
-  // updates for 6.15-rc1" (the 27-patch "hugetlb/CMA improvements for large systems" series). Not 6.14.
+  // updates for 6.15-rc1" (the 27-patch "hugetlb/CMA improvements for large systems" series). Not 6.14. Both
+  // sides: the c009da4258f9 diff (cma_range_alloc()'s "int ret = -EBUSY", cma_debug_show_areas() per range,
+  // outside CONFIG_CMA_DEBUG) against 6.14's cma_alloc() ("int ret = -ENOMEM", the dump under CONFIG_CMA_DEBUG).
   multiRange: {
     from: '6.15',
     commit: 'c009da4258f9',
@@ -691,7 +713,7 @@ export const CMA_GATES = table('cma', {
     file: 'mm/cma.c',
     before: 'ret starts at -ENOMEM (a range that never fits reports -12); cma_debug_show_areas only with CONFIG_CMA_DEBUG',
     after: 'ret starts at -EBUSY; the failure line is followed by the free ranges ("range 0: …", "=> N free of M total pages")',
-    verified: false,
+    verified: true,
   },
 });
 
@@ -700,7 +722,10 @@ export const CMA_GATES = table('cma', {
 
 export const DMA_BUF_GATES = table('dma-buf', {
   // id: the 2019-06 discussion of the caching ("Commit f13e143e7444"); release: the drm-next shortlog for 5.3
-  // (Christian König, 18 commits).
+  // (Christian König, 18 commits, with "drm: remove prime sg_table caching" next to it; amdgpu's conftest: "in
+  // v5.2-rc2" based). Both sides: the two patches — drm_gem_map_dma_buf()'s per-attachment cache (return it for
+  // the same direction, WARN_ON + -EBUSY otherwise) moves into dma_buf_map_attachment() behind
+  // cache_sgt_mapping, where a DMA_BIDIRECTIONAL cached mapping serves any direction.
   cacheSgt: {
     from: '5.3',
     commit: 'f13e143e7444',
@@ -708,7 +733,7 @@ export const DMA_BUF_GATES = table('dma-buf', {
     file: 'drivers/dma-buf/dma-buf.c',
     before: 'the core caches nothing: every map calls the exporter; only the GEM PRIME helpers (drivers/gpu/drm/drm_prime.c, drm_gem_map_dma_buf) cache each attachment\'s first mapping themselves, returning it for exactly that direction and failing any other with WARN_ON and -EBUSY (a cached BIDIRECTIONAL one included)',
     after: 'an exporter with cache_sgt_mapping (the GEM helpers set it) has its first mapping cached by the core; a different direction gets -EBUSY unless the cached mapping is DMA_BIDIRECTIONAL',
-    verified: false,
+    verified: true,
   },
   dynamic: {
     from: '5.5',
@@ -720,7 +745,8 @@ export const DMA_BUF_GATES = table('dma-buf', {
     verified: true,
   },
   // id: Fixes tags; release: "v5.6-rc2-335-gbb42df4662a4" (git describe quoted by amdgpu's conftest), i.e.
-  // drm-misc-next for the 5.7 merge period.
+  // drm-misc-next for the 5.7 merge period, and a later fix tagged "Fixes: bb42df4662a4 … Cc: stable # v5.7+".
+  // Both sides: the series (v15 1/7, 2020-02-19, with "dma-buf: drop dynamic_mapping flag" in the same pull).
   pinUnpin: {
     from: '5.7',
     commit: 'bb42df4662a4',
@@ -728,7 +754,7 @@ export const DMA_BUF_GATES = table('dma-buf', {
     file: 'drivers/dma-buf/dma-buf.c',
     before: 'no pin/unpin and no move_notify (5.5–5.6 had only dynamic_mapping)',
     after: 'exporters may have pin/unpin, importers move_notify; with CONFIG_DMABUF_MOVE_NOTIFY=n (the default) a dynamic exporter is pinned at map',
-    verified: false,
+    verified: true,
   },
   // id and release: drm-misc-next-2020-12-17 (8ccf0a29af75), pulled for 5.12; both sides: the patch.
   mightLock: {
@@ -741,7 +767,8 @@ export const DMA_BUF_GATES = table('dma-buf', {
     verified: true,
   },
   // id and release: "[GIT PULL] dma-mapping updates for Linux 5.15" ("allow to return specific errors from
-  // ->map_sg"), commit lists with fffe3cc8c219. Not 5.16.
+  // ->map_sg"), commit lists with fffe3cc8c219, linux-next warnings of 2021-08. Not 5.16. Both sides: the v2 01/21
+  // patch (dma_map_sgtable: "if (nents <= 0) return -EINVAL" → -EIO for 0, the op's -EINVAL/-ENOMEM/-EIO).
   sgtableEio: {
     from: '5.15',
     commit: 'fffe3cc8c219',
@@ -749,9 +776,11 @@ export const DMA_BUF_GATES = table('dma-buf', {
     file: 'kernel/dma/mapping.c',
     before: 'dma_map_sgtable turns a failed map into -EINVAL',
     after: 'dma_map_sgtable returns -EIO (or the op\'s own errno)',
-    verified: false,
+    verified: true,
   },
-  // id: drm-misc push log (47e982d5195d); release: the series (v7, 2022-10) went through drm-misc-next for 6.2.
+  // id: drm-misc push log (47e982d5195d); release: "[PULL] drm-misc-next" drm-misc-next-2022-10-20 ("drm-misc-next
+  // for 6.2", Dmitry Osipenko (21)). Both sides: the v5 17/21 diff ("if (dma_buf_attachment_is_dynamic(attach))
+  // dma_resv_assert_held(…)" → an unconditional dma_resv_assert_held() in map and unmap).
   lockAll: {
     from: '6.2',
     commit: '47e982d5195d',
@@ -759,7 +788,7 @@ export const DMA_BUF_GATES = table('dma-buf', {
     file: 'drivers/dma-buf/dma-buf.c',
     before: 'only dynamic attachments (and dynamic exporters) assert the lock at map/unmap',
     after: 'dma_buf_map/unmap_attachment assert the reservation lock for every importer',
-    verified: false,
+    verified: true,
   },
   // id: kernel.org push logs and the April 2025 dri-devel mails quoting "commit b72f66f22c0e" ("landed a month
   // ago"); release: committed 2025-02-11 to drm-misc-next and in next-20250307 (linux-next push log, with
@@ -794,7 +823,8 @@ export const DMA_API_GATES = table('dma-api', {
     verified: true,
   },
   // release: "[GIT PULL] dma-mapping fixes for 5.3-rc1" (tags/dma-mapping-5.3-1, "avoid limiting request size if
-  // swiotlb is not used"); both sides: the patch (2019-07-17, Fixes: 133d624b1cee). The mainline id was not found.
+  // swiotlb is not used"; the tag ends at 449fa54d6815, another commit); both sides: the patch (2019-07-17,
+  // Fixes: 133d624b1cee). The mainline id was not found: no Fixes tag, stable copy or push log names it.
   maxMappingSizeLimited: {
     from: '5.3',
     commit: null,
@@ -828,8 +858,8 @@ export const DMA_API_GATES = table('dma-api', {
     verified: true,
   },
   // release: "pull-request: bpf 2020-06-30" into net during 5.8-rc ("Fix broken AF_XDP DMA hacks … integrate it
-  // properly into DMA core", patch 1/4 posted 2020-06-29), so 5.8. The mainline id was not found (3aa916250078,
-  // written from memory earlier, appears in no source).
+  // properly into DMA core", patch 1/4 posted 2020-06-29; the pull gives no ids), so 5.8. The mainline id was not
+  // found (3aa916250078, written from memory earlier, appears in no source; no Fixes tag or push log names it).
   needSync: {
     from: '5.8',
     commit: null,
