@@ -271,10 +271,13 @@ export const SWIOTLB_GATES = table('swiotlb', {
   // 32 KiB overflow buffer, swiotlb_full) and a 5.0 tree (none). Unverified: 4.20 vs 5.0 is not pinned — the
   // series ("move swiotlb noncoherent dma support from arm64 to generic code V2") was posted on 2018-10-08, and
   // neither the dma-mapping 4.20/4.21 pull shortlog nor a 4.20 tree with kernel/dma/swiotlb.c is stored.
+  // 8088546832aa (same series, adjacent in the kernel/dma history) removed swiotlb_full(), i.e. the "Out of
+  // SW-IOMMU space" line and the panic; it was also backported to 4.19.y (AUTOSEL 4.19, 2019-11, "Upstream commit
+  // 8088546832aa…"), so late 4.19.y kernels no longer print that line: not modelled.
   noOverflowBuffer: {
     from: '4.20',
-    commit: 'dff8d6c1ed58',
-    subject: 'swiotlb: remove the overflow buffer',
+    commit: 'dff8d6c1ed58, 8088546832aa',
+    subject: 'swiotlb: remove the overflow buffer; swiotlb: do not panic on mapping failures',
     file: 'kernel/dma/swiotlb.c',
     before: 'a full pool also logs "DMA: Out of SW-IOMMU space for %zu bytes" (swiotlb_full) and hands out the overflow buffer, which dma_mapping_error() recognises',
     after: 'a full pool returns DMA_MAPPING_ERROR after the "swiotlb buffer is full" line',
