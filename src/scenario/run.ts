@@ -103,7 +103,7 @@ export function runStep(machine: Machine, cmd: Command, index: number): { outcom
       observations: [`the engine threw: ${messageOf(e)}`],
       events: [],
       // the machine is left as the throw left it: any buffer may have changed
-      touches: 'any',
+      touches: { buffers: machine.buffers.map((b) => b.id), mappings: [] },
     };
   }
   return { outcome, json: stepJson(cmd, index, outcome) };

@@ -24,7 +24,8 @@
 import type { Arch, MachineConfig } from '../sim/config.ts';
 import type { Command } from '../sim/command.ts';
 import type { Machine } from '../sim/machine.ts';
-import type { OperationDoc, Touches } from '../sim/operation.ts';
+import type { OperationDoc } from '../sim/operation.ts';
+import type { Touches } from '../sim/outcome.ts';
 import type { BytesThreeWays, MachineSnapshot } from '../sim/snapshot.ts';
 import type { ParseErrorJson, RunResult, StepJson, Teaching } from '../scenario/result.ts';
 import type { ImportReport } from '../import/report.ts';

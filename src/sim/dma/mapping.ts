@@ -13,9 +13,9 @@
  * Simplified: dma_map_phys and dma_map_page_attrs are one path.
  */
 import type { Why } from '../events.ts';
-import type { StepOutcome } from '../outcome.ts';
+import { touchBuffer, touchMapping, touchSg, type StepOutcome } from '../outcome.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
-import type { Buffer, Device, Machine, SgTable } from '../machine.ts';
+import type { Buffer, Device, Machine, MapRecord, SgTable } from '../machine.ts';
 import { fmtVa, isVmallocAddr, physOf } from '../mm/buffers.ts';
 import { debugMap, debugMapSg, debugMapTimeFinding, debugMappingError, debugReleaseDriver, debugSync, debugSyncSg, debugUnmap, debugUnmapSg, type DebugSgEntry, type DebugType, type DmaDir, type Finding } from './debug.ts';
 import { archOps } from '../arch/arch.ts';
@@ -38,7 +38,7 @@ import {
   iommuDmaUnmapPhys,
   iommuDmaUnmapSg,
 } from '../iommu/dma-iommu.ts';
-import { exactMapping, findMapping, trackMapping, untrackMapping } from './tracking.ts';
+import { exactMapping, findMapping, touchMappingAt, trackMapping, untrackMapping } from './tracking.ts';
 import { OWN_DMA_OPS, foreignInternalAddress } from '../hw/device-dma-ops.ts';
 import { ARM_IOMMU_DMA_OPS, armIommuMapping } from '../arch/arm-dma-iommu.ts';
 
@@ -79,6 +79,25 @@ export function dmaBackEnd(m: Machine, dev: Device): DmaBackEnd {
 }
 
 export { findMapping, foreignInternalAddress };
+
+/** The explorer's record of a new mapping, and the step's note that it touched it. */
+function record(m: Machine, r: MapRecord, o: StepOutcome): void {
+  trackMapping(m, r);
+  touchMapping(o, r);
+}
+
+/** The record of a mapping that ends here, if there was one, and the step's note that it touched it. */
+function drop(m: Machine, dev: string, addr: number, o: StepOutcome): void {
+  const r = untrackMapping(m, dev, addr);
+  if (r) touchMapping(o, r);
+}
+
+/** A sync hands a mapping to the CPU or back to the device. */
+function handOver(r: MapRecord | undefined, owner: MapRecord['owner'], o: StepOutcome): void {
+  if (!r) return;
+  r.owner = owner;
+  touchMapping(o, r);
+}
 
 /** dma-debug's 6.18 rule: no EEXIST report when unaligned kmalloc buffers may bounce through swiotlb. */
 function bounceUnalignedKmalloc(m: Machine): boolean {
@@ -135,7 +154,7 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
     ),
     o,
   );
-  trackMapping(m, { dev: dev.name, addr, size, dir, api, phys, tlbAddr: r.bounced, bufId: buf.id, owner: 'device', step: m.step, line: m.line });
+  record(m, { dev: dev.name, addr, size, dir, api, phys, tlbAddr: r.bounced, bufId: buf.id, owner: 'device', step: m.step, line: m.line }, o);
   o.events.push({
     kind: 'dma_map',
     dev: dev.name,
@@ -153,6 +172,7 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
 }
 
 export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  touchBuffer(o, buf.id);
   if (!checkDirection(m, dir, 'dma_map_single_attrs', o)) return;
   const va = buf.va + off;
   if (isVmallocAddr(va) && m.kernel < DIRECT_GATES.vmallocRejected.code) {
@@ -194,6 +214,7 @@ function stackCheck(m: Machine, dev: Device, buf: Buffer, va: number, o: StepOut
  * page-aligned pointer that is exactly virt_to_page() + offset.
  */
 export function dmaMapPage(m: Machine, dev: Device, buf: Buffer, ptrOff: number, offset: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  touchBuffer(o, buf.id);
   if (!checkDirection(m, dir, 'dma_map_page_attrs', o)) return;
   const phys = physOf(m, buf, ptrOff + offset);
   stackCheck(m, dev, buf, buf.va + ptrOff + offset, o);
@@ -201,6 +222,7 @@ export function dmaMapPage(m: Machine, dev: Device, buf: Buffer, ptrOff: number,
 }
 
 export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOutcome): void {
+  touchMappingAt(m, dev.name, addr, o);
   debugMappingError(m.debug, dev.name, addr);
   o.resultKind = 'status';
   if (addr === DMA_MAPPING_ERROR) {
@@ -220,7 +242,7 @@ export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, di
     else be.unmapPhys(m, dev, addr, size, dir, attrs, o);
   }
   report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: api, dir }), o);
-  untrackMapping(m, dev.name, addr);
+  drop(m, dev.name, addr, o);
   o.events.push({ kind: 'dma_unmap', dev: dev.name, api: `dma_unmap_${api}`, addr, size, dir, why: why(`dma_unmap_${api}_attrs`, 'the CPU owns the buffer again; the DMA address is no longer valid') });
 }
 
@@ -233,8 +255,7 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
   else if (forCpu) directSyncForCpu(m, dev, addr, size, dir, o);
   else directSyncForDevice(m, dev, addr, size, dir, o);
   report(debugSync(m.debug, { dev: dev.name, devAddr: addr, size, dir, maxSegSize: dev.maxSegSize }, forCpu), o);
-  const rec = findMapping(m, dev.name, addr, size);
-  if (rec) rec.owner = forCpu ? 'cpu' : 'device';
+  handOver(findMapping(m, dev.name, addr, size), forCpu ? 'cpu' : 'device', o);
   o.events.push({
     kind: 'dma_sync',
     dev: dev.name,
@@ -261,6 +282,7 @@ function backEndMapSg(m: Machine, dev: Device, be: DmaBackEnd, sgt: SgTable, dir
  * address), so ownership and byte views stay per buffer.
  */
 export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  touchSg(o, sgt);
   if (!checkDirection(m, dir, 'dma_map_sg_attrs', o)) return;
   const be = dmaBackEnd(m, dev);
   const r = backEndMapSg(m, dev, be, sgt, dir, attrs, o);
@@ -278,7 +300,7 @@ export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, att
   report(debugMapSg(m.debug, dev.name, sgDebug(m, sgt), sgt.entries.length, r.nents, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
   sgt.entries.forEach((e, i) => {
     const at = r.entries[i]!;
-    trackMapping(m, { dev: dev.name, addr: at.addr, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: at.bounced, bufId: e.bufId, owner: 'device', step: m.step, line: m.line });
+    record(m, { dev: dev.name, addr: at.addr, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: at.bounced, bufId: e.bufId, owner: 'device', step: m.step, line: m.line }, o);
   });
   o.events.push({
     kind: 'dma_map',
@@ -300,17 +322,18 @@ export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, att
  * unmaps only that many entries and dma-debug compares it with the map's.
  */
 export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome, nents = sgt.entries.length): void {
+  touchSg(o, sgt);
   if (!checkDirection(m, dir, 'dma_unmap_sg_attrs', o)) return;
   const n = nents;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
   const be = dmaBackEnd(m, dev);
   if (be === 'direct') {
     directUnmapSg(m, dev, sgt, n, mapped, dir, attrs, o);
-    for (let i = 0; i < Math.min(mapped, n); i++) untrackMapping(m, dev.name, sgt.entries[i]!.dmaAddress);
+    for (let i = 0; i < Math.min(mapped, n); i++) drop(m, dev.name, sgt.entries[i]!.dmaAddress, o);
   } else {
     const rec = m.iommu.sg[sgt.id];
     if (mapped && rec) {
-      for (const a of rec.addrs) untrackMapping(m, dev.name, a);
+      for (const a of rec.addrs) drop(m, dev.name, a, o);
       if (be === 'iommu') iommuDmaUnmapSg(m, dev, sgt, dir, attrs, o);
       else be.unmapSg(m, dev, sgt, dir, attrs, o);
     }
@@ -324,6 +347,7 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
 
 export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: boolean, o: StepOutcome, nents = sgt.entries.length): void {
   const fn = forCpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device';
+  touchSg(o, sgt);
   if (!checkDirection(m, dir, fn, o)) return;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: its entries carry no DMA addresses to sync`);
@@ -333,17 +357,13 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
   if (rec && be !== 'direct') {
     if (be === 'iommu') iommuDmaSyncSg(m, dev, sgt, dir, forCpu, o);
     else be.syncSg(m, dev, sgt, dir, forCpu, o);
-    for (const a of rec.addrs) {
-      const r = exactMapping(m, dev.name, a);
-      if (r) r.owner = owner;
-    }
+    for (const a of rec.addrs) handOver(exactMapping(m, dev.name, a), owner, o);
   } else {
     // dma-direct: each mapped entry holds its own DMA address
     directSyncSg(m, dev, sgt, mapped, dir, forCpu, o);
     for (let i = 0; i < mapped; i++) {
       const e = sgt.entries[i]!;
-      const r = findMapping(m, dev.name, e.dmaAddress, e.dmaLength);
-      if (r) r.owner = owner;
+      handOver(findMapping(m, dev.name, e.dmaAddress, e.dmaLength), owner, o);
     }
   }
   report(debugSyncSg(m.debug, dev.name, sgDebug(m, sgt), nents, dir, forCpu), o);
@@ -395,7 +415,7 @@ function cpuPaddr(cpu: Buffer | null): number | undefined {
 /** The dma-debug hook and the explorer's record of an allocation (debug_dma_alloc_coherent / debug_dma_alloc_pages). */
 function allocated(m: Machine, dev: Device, a: DmaAllocated, size: number, api: 'coherent' | 'noncoherent', dir: DmaDir, o: StepOutcome): Buffer {
   report(debugMap(m.debug, { dev: dev.name, devAddr: a.addr, size, type: api, dir, paddr: a.paddr, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: a.buf.va, mapErr: 'n/a', step: m.step }, true), o);
-  trackMapping(m, { dev: dev.name, addr: a.addr, size: a.len, dir, api, phys: a.paddr, tlbAddr: -1, bufId: a.buf.id, owner: api === 'coherent' ? 'device' : 'cpu', step: m.step, line: m.line });
+  record(m, { dev: dev.name, addr: a.addr, size: a.len, dir, api, phys: a.paddr, tlbAddr: -1, bufId: a.buf.id, owner: api === 'coherent' ? 'device' : 'cpu', step: m.step, line: m.line }, o);
   o.result = a.addr;
   o.resultKind = 'addr';
   return a.buf;
@@ -442,8 +462,9 @@ export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: nu
 
 /** dma_free_coherent() → dma_free_attrs(): debug_dma_free_coherent first, then the back end. */
 export function dmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
+  if (cpu) touchBuffer(o, cpu.id);
   report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: cpu?.va ?? 0, cpuPaddr: cpuPaddr(cpu) }), o);
-  untrackMapping(m, dev.name, addr);
+  drop(m, dev.name, addr, o);
   const be = dmaBackEnd(m, dev);
   if (be === 'iommu') iommuDmaFreeCoherent(m, dev, size, cpu, addr, o);
   else if (be !== 'direct' && be.free) be.free(m, dev, size, cpu, addr, o);
@@ -458,8 +479,9 @@ export function dmaAllocNoncoherent(m: Machine, dev: Device, name: string, size:
 
 /** dma_free_noncoherent() → dma_free_pages(): debug_dma_free_pages first, then the back end. */
 export function dmaFreeNoncoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, dir: DmaDir, o: StepOutcome): void {
+  if (cpu) touchBuffer(o, cpu.id);
   report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'noncoherent', dir, cpuAddr: cpu?.va ?? 0, cpuPaddr: cpuPaddr(cpu) }), o);
-  untrackMapping(m, dev.name, addr);
+  drop(m, dev.name, addr, o);
   if (dmaBackEnd(m, dev) === 'iommu') iommuDmaFreeNoncoherent(m, dev, size, cpu, addr, dir, o);
   else directFreeNoncoherent(m, size, cpu, addr, o);
 }

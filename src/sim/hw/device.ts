@@ -17,7 +17,7 @@
  * Simplified: a device cannot drive address bits above its DMA mask: such an
  * access is reported as FAULT rather than silently truncated.
  */
-import type { StepOutcome } from '../outcome.ts';
+import { touchMapping, type StepOutcome } from '../outcome.ts';
 import { lineState, snoopRead, snoopWrite } from './cpu-cache.ts';
 import { ramRead, ramWrite } from './memory.ts';
 import { dmaLimit, type Device, type Machine } from '../machine.ts';
@@ -89,6 +89,7 @@ function ownership(m: Machine, dev: Device, addr: number, len: number, write: bo
     o.observations.push(`${dev.name} ${write ? 'wrote' : 'read'} 0x${addr.toString(16)}+${len}, which is not inside any live mapping of ${dev.name}`);
     return;
   }
+  touchMapping(o, rec);
   if (rec.owner === 'cpu') {
     o.observations.push(`${dev.name} ${write ? 'wrote' : 'read'} a buffer the CPU owns (mapped at line ${rec.line}, synced for the CPU since): the driver must hand it back with dma_sync_*_for_device first`);
   }
