@@ -17,7 +17,30 @@ import { touchBuffer, touchMapping, touchSg, type StepOutcome } from '../outcome
 import { PAGE_SIZE } from '../hw/memory.ts';
 import type { Buffer, Device, Machine, MapRecord, SgTable } from '../machine.ts';
 import { fmtVa, isVmallocAddr, physOf } from '../mm/buffers.ts';
-import { debugMap, debugMapSg, debugMapTimeFinding, debugMappingError, debugReleaseDriver, debugSync, debugSyncSg, debugUnmap, debugUnmapSg, type DebugSgEntry, type DebugType, type DmaDir, type Finding } from './debug.ts';
+import {
+  debugDmaAllocCoherent,
+  debugDmaAllocPages,
+  debugDmaFreeCoherent,
+  debugDmaFreePages,
+  debugDmaMapPage,
+  debugDmaMapSg,
+  debugDmaMapSingle,
+  debugDmaSyncSgForCpu,
+  debugDmaSyncSgForDevice,
+  debugDmaSyncSingleForCpu,
+  debugDmaSyncSingleForDevice,
+  debugDmaUnmapPage,
+  debugDmaUnmapSg,
+  debugMapTimeFinding,
+  debugMappingError,
+  debugReleaseDriver,
+  type DebugAttrs,
+  type DebugCall,
+  type DebugSgEntry,
+  type DebugType,
+  type DmaDir,
+  type Finding,
+} from './debug.ts';
 import { archOps } from '../arch/arch.ts';
 import { directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
 import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, directFreeCoherent, directFreeNoncoherent } from './coherent.ts';
@@ -99,10 +122,10 @@ function handOver(r: MapRecord | undefined, owner: MapRecord['owner'], o: StepOu
   touchMapping(o, r);
 }
 
-/** dma-debug's 6.18 rule: no EEXIST report when unaligned kmalloc buffers may bounce through swiotlb. */
-function bounceUnalignedKmalloc(m: Machine): boolean {
+/** What dma-debug records with an entry: the step, and (its 6.18 rule: no EEXIST report) whether unaligned kmalloc buffers may bounce through swiotlb. */
+function debugCall(m: Machine): DebugCall {
   const from = archOps(m.arch).kmallocBounceFrom;
-  return from !== null && m.kernel >= from && m.swiotlb !== null;
+  return { step: m.step, bounceUnalignedKmalloc: from !== null && m.kernel >= from && m.swiotlb !== null };
 }
 
 function sgDebug(m: Machine, sgt: SgTable): DebugSgEntry[] {
@@ -145,15 +168,7 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
     o.result = DMA_MAPPING_ERROR;
     return addr;
   }
-  report(
-    debugMap(
-      m.debug,
-      { dev: dev.name, devAddr: addr, size, type: api, dir, paddr: phys, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: 0, mapErr: 'not-checked', step: m.step },
-      attrs.skipCpuSync,
-      { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m) },
-    ),
-    o,
-  );
+  report(debugDmaMapPage(m.debug, dev, phys, size, dir, addr, attrs, api, debugCall(m)), o);
   record(m, { dev: dev.name, addr, size, dir, api, phys, tlbAddr: r.bounced, bufId: buf.id, owner: 'device', step: m.step, line: m.line }, o);
   o.events.push({
     kind: 'dma_map',
@@ -177,7 +192,7 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
   const va = buf.va + off;
   if (isVmallocAddr(va) && m.kernel < DIRECT_GATES.vmallocRejected.code) {
     // before 5.5 (4544b9f25e70): debug_dma_map_single() complains, then dma_map_page_attrs(virt_to_page(ptr), …) goes ahead
-    report([debugMapTimeFinding(m.debug, dev.name, { kind: 'vmalloc', addr: va, len: size })], o);
+    report(debugDmaMapSingle(m.debug, dev, va, size), o);
     o.observations.push(
       "before 5.5 (4544b9f25e70) dma_map_single does not refuse a vmalloc address: virt_to_page() of it gives a struct page that is not the buffer's, so the device is handed unrelated memory; the explorer maps the buffer's first physical page so the rest of the scenario can run",
     );
@@ -241,7 +256,7 @@ export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, di
     else if (be === 'iommu') iommuDmaUnmapPhys(m, dev, addr, size, dir, attrs, o);
     else be.unmapPhys(m, dev, addr, size, dir, attrs, o);
   }
-  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: api, dir }), o);
+  report(debugDmaUnmapPage(m.debug, dev, addr, size, dir, api), o);
   drop(m, dev.name, addr, o);
   o.events.push({ kind: 'dma_unmap', dev: dev.name, api: `dma_unmap_${api}`, addr, size, dir, why: why(`dma_unmap_${api}_attrs`, 'the CPU owns the buffer again; the DMA address is no longer valid') });
 }
@@ -254,7 +269,7 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
   else if (be !== 'direct') be.syncSingle(m, dev, addr, size, dir, forCpu, o);
   else if (forCpu) directSyncForCpu(m, dev, addr, size, dir, o);
   else directSyncForDevice(m, dev, addr, size, dir, o);
-  report(debugSync(m.debug, { dev: dev.name, devAddr: addr, size, dir, maxSegSize: dev.maxSegSize }, forCpu), o);
+  report((forCpu ? debugDmaSyncSingleForCpu : debugDmaSyncSingleForDevice)(m.debug, dev, addr, size, dir), o);
   handOver(findMapping(m, dev.name, addr, size), forCpu ? 'cpu' : 'device', o);
   o.events.push({
     kind: 'dma_sync',
@@ -297,7 +312,7 @@ export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, att
   sgt.nents = r.nents;
   sgt.mappedFor = dev.name;
   sgt.dir = dir;
-  report(debugMapSg(m.debug, dev.name, sgDebug(m, sgt), sgt.entries.length, r.nents, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
+  report(debugDmaMapSg(m.debug, dev, sgDebug(m, sgt), sgt.entries.length, r.nents, dir, attrs, debugCall(m)), o);
   sgt.entries.forEach((e, i) => {
     const at = r.entries[i]!;
     record(m, { dev: dev.name, addr: at.addr, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: at.bounced, bufId: e.bufId, owner: 'device', step: m.step, line: m.line }, o);
@@ -339,7 +354,7 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
     }
   }
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: dma_unmap_sg has nothing to undo`);
-  report(debugUnmapSg(m.debug, dev.name, sgDebug(m, sgt), n, dir), o);
+  report(debugDmaUnmapSg(m.debug, dev, sgDebug(m, sgt), n, dir), o);
   sgt.nents = 0;
   sgt.mappedFor = null;
   o.events.push({ kind: 'dma_unmap', dev: dev.name, api: 'dma_unmap_sg', addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, why: why('dma_unmap_sg_attrs', 'each mapped entry is unmapped; nents must be the count passed to dma_map_sg, not the count it returned') });
@@ -366,7 +381,7 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
       handOver(findMapping(m, dev.name, e.dmaAddress, e.dmaLength), owner, o);
     }
   }
-  report(debugSyncSg(m.debug, dev.name, sgDebug(m, sgt), nents, dir, forCpu), o);
+  report((forCpu ? debugDmaSyncSgForCpu : debugDmaSyncSgForDevice)(m.debug, dev, sgDebug(m, sgt), nents, dir), o);
   o.events.push({ kind: 'dma_sync', dev: dev.name, api: fn, addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, forCpu, why: why(fn, 'each mapped entry is synced like a single mapping') });
 }
 
@@ -406,15 +421,17 @@ export function releaseDriver(m: Machine, dev: Device, o: StepOutcome): void {
 // ---------------------------------------------------------------------------
 // coherent and non-coherent allocations
 
-/** The physical page behind a CPU address given to a free, as debug_dma_free_coherent / _free_pages find it (virt_to_paddr or vmalloc_to_page). */
-function cpuPaddr(cpu: Buffer | null): number | undefined {
-  if (!cpu) return undefined;
-  return cpu.phys >= 0 ? cpu.phys : cpu.pages[0];
+/** A CPU address given to a free and the physical page behind it, as debug_dma_free_coherent / _free_pages find it (virt_to_paddr or vmalloc_to_page). */
+function cpuAddr(cpu: Buffer | null): { va: number; paddr?: number } | null {
+  if (!cpu) return null;
+  const paddr = cpu.phys >= 0 ? cpu.phys : cpu.pages[0];
+  return paddr === undefined ? { va: cpu.va } : { va: cpu.va, paddr };
 }
 
 /** The dma-debug hook and the explorer's record of an allocation (debug_dma_alloc_coherent / debug_dma_alloc_pages). */
-function allocated(m: Machine, dev: Device, a: DmaAllocated, size: number, api: 'coherent' | 'noncoherent', dir: DmaDir, o: StepOutcome): Buffer {
-  report(debugMap(m.debug, { dev: dev.name, devAddr: a.addr, size, type: api, dir, paddr: a.paddr, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: a.buf.va, mapErr: 'n/a', step: m.step }, true), o);
+function allocated(m: Machine, dev: Device, a: DmaAllocated, size: number, api: 'coherent' | 'noncoherent', dir: DmaDir, attrs: DebugAttrs, o: StepOutcome): Buffer {
+  const virt = { va: a.buf.va, paddr: a.paddr };
+  report(api === 'coherent' ? debugDmaAllocCoherent(m.debug, dev, size, a.addr, virt, attrs, debugCall(m)) : debugDmaAllocPages(m.debug, dev, virt, size, dir, a.addr, attrs, debugCall(m)), o);
   record(m, { dev: dev.name, addr: a.addr, size: a.len, dir, api, phys: a.paddr, tlbAddr: -1, bufId: a.buf.id, owner: api === 'coherent' ? 'device' : 'cpu', step: m.step, line: m.line }, o);
   o.result = a.addr;
   o.resultKind = 'addr';
@@ -442,7 +459,7 @@ export function dmaAllocAttrs(m: Machine, dev: Device, name: string, size: numbe
   else if (noMapping) a = directAllocNoMapping(m, dev, name, size, gfp, o);
   else a = directAllocCoherent(m, dev, name, size, o, gfp);
   if (!a) return null;
-  const b = allocated(m, dev, a, size, 'coherent', 'DMA_BIDIRECTIONAL', o);
+  const b = allocated(m, dev, a, size, 'coherent', 'DMA_BIDIRECTIONAL', { skipCpuSync: attrs.includes('DMA_ATTR_SKIP_CPU_SYNC') }, o);
   if (noMapping && (be === 'iommu' || opsAlloc)) {
     b.noKernelMapping = true;
     const [fn, file] = be === 'iommu' ? ['iommu_dma_alloc', 'drivers/iommu/dma-iommu.c'] : ['arm_iommu_alloc_attrs', 'arch/arm/mm/dma-mapping.c'];
@@ -463,7 +480,7 @@ export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: nu
 /** dma_free_coherent() → dma_free_attrs(): debug_dma_free_coherent first, then the back end. */
 export function dmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
   if (cpu) touchBuffer(o, cpu.id);
-  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: cpu?.va ?? 0, cpuPaddr: cpuPaddr(cpu) }), o);
+  report(debugDmaFreeCoherent(m.debug, dev, size, cpuAddr(cpu), addr), o);
   drop(m, dev.name, addr, o);
   const be = dmaBackEnd(m, dev);
   if (be === 'iommu') iommuDmaFreeCoherent(m, dev, size, cpu, addr, o);
@@ -474,13 +491,14 @@ export function dmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buff
 /** dma_alloc_noncoherent() → dma_alloc_pages(): dma-direct or dma-iommu (a device's dma_map_ops take the system path), then debug_dma_alloc_pages; the CPU owns the buffer. */
 export function dmaAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, dir: DmaDir, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
   const a = dmaBackEnd(m, dev) === 'iommu' ? iommuDmaAllocNoncoherent(m, dev, name, size, dir, o, gfp) : directAllocNoncoherent(m, dev, name, size, o, gfp);
-  return a ? allocated(m, dev, a, size, 'noncoherent', dir, o) : null;
+  // dma_alloc_pages() calls debug_dma_alloc_pages(…, 0): no attrs
+  return a ? allocated(m, dev, a, size, 'noncoherent', dir, { skipCpuSync: false }, o) : null;
 }
 
 /** dma_free_noncoherent() → dma_free_pages(): debug_dma_free_pages first, then the back end. */
 export function dmaFreeNoncoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, dir: DmaDir, o: StepOutcome): void {
   if (cpu) touchBuffer(o, cpu.id);
-  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'noncoherent', dir, cpuAddr: cpu?.va ?? 0, cpuPaddr: cpuPaddr(cpu) }), o);
+  report(debugDmaFreePages(m.debug, dev, cpuAddr(cpu), size, dir, addr), o);
   drop(m, dev.name, addr, o);
   if (dmaBackEnd(m, dev) === 'iommu') iommuDmaFreeNoncoherent(m, dev, size, cpu, addr, dir, o);
   else directFreeNoncoherent(m, size, cpu, addr, o);
