@@ -870,16 +870,27 @@ export function debugDmaMapSingle(s: DebugState, dev: DebugDevice, addr: number,
   return [debugMapTimeFinding(s, dev.name, { kind: 'vmalloc', addr, len })];
 }
 
+/** The page check_for_stack() finds on the task stack: its address, and whether the stack is vmalloc'd (the report says "probable addr"). */
+export interface DebugStackPage {
+  addr: number;
+  probable: boolean;
+}
+
 /**
  * debug_dma_map_page(dev, page, offset, size, dir, dma_addr, attrs) — from
  * 6.18 debug_dma_map_phys(dev, phys, size, dir, dma_addr, attrs); `paddr` is
- * the page plus offset. `api` is the call the driver made (dma_map_single
- * or dma_map_page: before 5.1 the entry types differ, as the 4.x hook's
- * map_single flag said).
+ * the page plus offset, `stack` what check_for_stack() finds for that page
+ * (the explorer compares it with the task stack, dma-debug with its pages).
+ * `api` is the call the driver made (dma_map_single or dma_map_page: before
+ * 5.1 the entry types differ, as the 4.x hook's map_single flag said). As in
+ * the kernel the checks run after the back end mapped, and not at all when
+ * it failed (the caller does not call the hook then).
  */
-export function debugDmaMapPage(s: DebugState, dev: DebugDevice, paddr: number, size: number, dir: DmaDir, dmaAddr: number, attrs: DebugAttrs, api: 'single' | 'page', at: DebugCall): Finding[] {
+export function debugDmaMapPage(s: DebugState, dev: DebugDevice, paddr: number, size: number, dir: DmaDir, dmaAddr: number, attrs: DebugAttrs, api: 'single' | 'page', stack: DebugStackPage | null, at: DebugCall): Finding[] {
+  const out = stack ? [debugMapTimeFinding(s, dev.name, { kind: 'stack', ...stack })] : [];
   const e: DebugEntry = { dev: dev.name, devAddr: dmaAddr, size, type: api, dir, paddr, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: 0, mapErr: 'not-checked', step: at.step };
-  return debugMap(s, e, attrs.skipCpuSync, { bounceUnalignedKmalloc: at.bounceUnalignedKmalloc });
+  out.push(...debugMap(s, e, attrs.skipCpuSync, { bounceUnalignedKmalloc: at.bounceUnalignedKmalloc }));
+  return out;
 }
 
 /** debug_dma_unmap_page(dev, dma_addr, size, dir) (debug_dma_unmap_phys from 6.18). */

@@ -31,12 +31,12 @@ import {
   debugDmaSyncSingleForDevice,
   debugDmaUnmapPage,
   debugDmaUnmapSg,
-  debugMapTimeFinding,
   debugMappingError,
   debugReleaseDriver,
   type DebugAttrs,
   type DebugCall,
   type DebugSgEntry,
+  type DebugStackPage,
   type DebugType,
   type DmaDir,
   type Finding,
@@ -157,8 +157,12 @@ function backEndMap(m: Machine, dev: Device, be: DmaBackEnd, phys: number, size:
   return be.mapPhys(m, dev, phys, size, dir, attrs, o);
 }
 
-/** The streaming map path shared by dma_map_single and dma_map_page: back end, then debug_dma_map_phys, the record, the event. */
-function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): number {
+/**
+ * The streaming map path shared by dma_map_single and dma_map_page: back
+ * end, then debug_dma_map_phys (with what check_for_stack finds at `stack`),
+ * the record, the event.
+ */
+function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', stack: DebugStackPage | null, o: StepOutcome): number {
   const be = dmaBackEnd(m, dev);
   const r = backEndMap(m, dev, be, phys, size, dir, attrs, o);
   const addr = r.addr;
@@ -168,7 +172,8 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
     o.result = DMA_MAPPING_ERROR;
     return addr;
   }
-  report(debugDmaMapPage(m.debug, dev, phys, size, dir, addr, attrs, api, debugCall(m)), o);
+  report(debugDmaMapPage(m.debug, dev, phys, size, dir, addr, attrs, api, stack, debugCall(m)), o);
+  if (stack) o.events.push({ kind: 'note', text: `stack page at ${fmtVa(stack.addr - (stack.addr % PAGE_SIZE))}`, why: why('check_for_stack', stack.probable ? 'dma-debug compares the page with every page of the vmapped stack' : 'object_is_on_stack(): the address lies inside the current task\'s (linear-map) stack', 'kernel/dma/debug.c') });
   record(m, { dev: dev.name, addr, size, dir, api, phys, tlbAddr: r.bounced, bufId: buf.id, owner: 'device', step: m.step, line: m.line }, o);
   o.events.push({
     kind: 'dma_map',
@@ -196,7 +201,8 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
     o.observations.push(
       "before 5.5 (4544b9f25e70) dma_map_single does not refuse a vmalloc address: virt_to_page() of it gives a struct page that is not the buffer's, so the device is handed unrelated memory; the explorer maps the buffer's first physical page so the rest of the scenario can run",
     );
-    mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', o);
+    // check_for_stack sees virt_to_page()'s unrelated page, never a stack page
+    mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', null, o);
     return;
   }
   if (isVmallocAddr(va)) {
@@ -211,16 +217,13 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
     o.resultKind = 'addr';
     return;
   }
-  stackCheck(m, dev, buf, va, o);
-  mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', o);
+  mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', stackPage(m, buf, va), o);
 }
 
-/** check_for_stack() in debug_dma_map_page/phys: a linear-map stack ("[addr=%p]") or a page of the vmapped stack ("[probable addr=%p]"). */
-function stackCheck(m: Machine, dev: Device, buf: Buffer, va: number, o: StepOutcome): void {
-  if (buf.kind !== 'stack' || !m.stack) return;
-  const probable = isVmallocAddr(va);
-  report([debugMapTimeFinding(m.debug, dev.name, { kind: 'stack', addr: va, probable })], o);
-  o.events.push({ kind: 'note', text: `stack page at ${fmtVa(va - (va % PAGE_SIZE))}`, why: why('check_for_stack', probable ? 'dma-debug compares the page with every page of the vmapped stack' : 'object_is_on_stack(): the address lies inside the current task\'s (linear-map) stack', 'kernel/dma/debug.c') });
+/** What check_for_stack() finds for the page at `va`: a linear-map stack ("[addr=%p]"), a page of the vmapped stack ("[probable addr=%p]"), or nothing. */
+function stackPage(m: Machine, buf: Buffer, va: number): DebugStackPage | null {
+  if (buf.kind !== 'stack' || !m.stack) return null;
+  return { addr: va, probable: isVmallocAddr(va) };
 }
 
 /**
@@ -231,9 +234,7 @@ function stackCheck(m: Machine, dev: Device, buf: Buffer, va: number, o: StepOut
 export function dmaMapPage(m: Machine, dev: Device, buf: Buffer, ptrOff: number, offset: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
   touchBuffer(o, buf.id);
   if (!checkDirection(m, dir, 'dma_map_page_attrs', o)) return;
-  const phys = physOf(m, buf, ptrOff + offset);
-  stackCheck(m, dev, buf, buf.va + ptrOff + offset, o);
-  mapPhys(m, dev, buf, phys, size, dir, attrs, 'page', o);
+  mapPhys(m, dev, buf, physOf(m, buf, ptrOff + offset), size, dir, attrs, 'page', stackPage(m, buf, buf.va + ptrOff + offset), o);
 }
 
 export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOutcome): void {
