@@ -102,8 +102,8 @@ export function runStep(machine: Machine, cmd: Command, index: number): { outcom
       warnings: [],
       observations: [`the engine threw: ${messageOf(e)}`],
       events: [],
-      // the machine is left as the throw left it: any buffer may have changed
-      touches: 'any',
+      // the machine is left as the throw left it (however broken): any buffer may have changed
+      touches: { buffers: Array.from(machine.buffers ?? [], (b) => b.id), mappings: [] },
     };
   }
   return { outcome, json: stepJson(cmd, index, outcome) };

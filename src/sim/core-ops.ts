@@ -5,7 +5,7 @@
  * accesses against device ownership (not a kernel log).
  */
 import type { Command, Expr } from './command.ts';
-import type { StepOutcome } from './outcome.ts';
+import { touchSg, type StepOutcome } from './outcome.ts';
 import type { Buffer, Machine, SgEntry } from './machine.ts';
 import { argFlags, argInt, argPtr, argSgt, kwInt } from './args.ts';
 import { allocPages, freeBuffer, kmalloc, physOf } from './mm/buffers.ts';
@@ -84,6 +84,7 @@ export function sgTableRun(m: Machine, o: StepOutcome, c: Command): void {
   }
   const id = m.sgts.length;
   m.sgts.push({ id, name: c.targets[0] ?? '(sgt)', entries, nents: 0, mappedFor: null, dir: null });
+  touchSg(o, { entries });
   if (c.targets[0]) m.names[c.targets[0]] = { t: 'sgt', id };
   o.result = entries.length;
   o.resultKind = 'count';
@@ -91,10 +92,13 @@ export function sgTableRun(m: Machine, o: StepOutcome, c: Command): void {
 }
 
 /** sg_dma_address / sg_dma_len: entry i of a table and how many DMA segments dma_map_sg returned. */
-export function sgIndex(m: Machine, sgtArg: Expr | undefined, iArg: Expr | undefined): { e: SgEntry | undefined; i: number; n: number } {
+export function sgIndex(m: Machine, sgtArg: Expr | undefined, iArg: Expr | undefined, o: StepOutcome): { e: SgEntry | undefined; i: number; n: number } {
   const sgt = argSgt(m, sgtArg);
   const i = argInt(m, iArg, 'an index');
-  return { e: sgt.entries[i], i, n: sgt.nents };
+  const e = sgt.entries[i];
+  // a DMA segment may span several entries once merged: the query reads the table
+  touchSg(o, sgt);
+  return { e, i, n: sgt.nents };
 }
 
 /** The explorer's ownership check for CPU loads and stores (not a kernel log). */

@@ -126,15 +126,6 @@ export interface OpSig {
   doc: string;
 }
 
-/**
- * What a step may have changed in the explorer's records of buffers and
- * mappings: 'events' — only the buffers and mappings its events name one by
- * one (a single map, unmap or sync; an allocation; a free); 'any' — possibly
- * any buffer's mappings or placement (scatterlists, IOMMU and GPU page
- * tables, CMA migration, dma-buf, a free that may untrack another buffer).
- */
-export type Touches = 'events' | 'any';
-
 /** The table's plain data about one operation, as the worker sends it to the explorer. */
 export interface OperationDoc extends OpSig {
   /** The explorer's sentence for the explanation panel (what the kernel does, why it matters); absent when the reference line says it. */
@@ -148,8 +139,6 @@ export type NamedArgs<N extends string> = { readonly [K in N]: Expr | undefined 
 export type OpRun<N extends string = string> = (m: Machine, a: NamedArgs<N>, o: StepOutcome, c: Command) => void;
 
 export interface Operation extends OperationDoc {
-  /** What the step may change beyond what its events name (the ownership lanes read it from the outcome). */
-  touches: Touches;
   /** A CPU access its handler checks as KASAN would (so step() does not refuse a `p ± offset` outside RAM first). */
   cpuAccess: boolean;
   /** The handler; absent for the header statements, which build the machine instead. */
@@ -181,7 +170,6 @@ export interface OpInit<A extends readonly ArgSpec[], O extends readonly ArgSpec
   yieldsInt?: boolean;
   doc: string;
   explain?: string;
-  touches?: Touches;
   cpuAccess?: boolean;
   run?: OpRun<NamesOf<A> | NamesOf<O>>;
 }
@@ -203,7 +191,6 @@ export function op<const A extends readonly ArgSpec[] = [], const O extends read
     yieldsInt: init.yieldsInt ?? false,
     doc: init.doc,
     ...(init.explain ? { explain: init.explain } : {}),
-    touches: init.touches ?? 'events',
     cpuAccess: init.cpuAccess ?? false,
     ...(init.run ? { run: init.run as OpRun } : {}),
     positional,

@@ -4,8 +4,7 @@
  * its handler. The validator (src/scenario/validate.ts), the generated
  * language reference (scripts/ops-reference.ts → docs/scenario-language.md),
  * the explorer (explanation, editor completion, hover and signature help,
- * the Reference panel: sent by the worker as OperationDocs) and the ownership
- * lanes (`touches`, through the step's outcome) read it; step.ts dispatches
+ * the Reference panel: sent by the worker as OperationDocs) read it; step.ts dispatches
  * through it; budgets.ts checks the arguments it marks. Nothing else lists
  * operations (test/sim/operations.test.ts).
  *
@@ -19,7 +18,6 @@
  *     yieldsInt: true,                            // `=> 0` is a valid check; readsBytes: `=> "text"`
  *     doc: 'One line for the language reference.',
  *     explain: 'The explorer's sentence: what the kernel does and why it matters.',
- *     touches: 'any',                             // only if it changes mappings or buffers its events do not name
  *     run: (m, a, o, c) => dmaFoo(m, argDev(m, a.dev), argPtr(m, a.p), …, o),
  *   }),
  *
@@ -28,7 +26,9 @@
  * this signature; the arg* readers (args.ts) turn them into devices, buffers,
  * directions… and still fail cleanly if a name is rebound at run time. The
  * work belongs in the subsystem module named after the kernel file
- * (dma/mapping.ts, iommu/iommu.ts, …); the entry only reads, calls, binds.
+ * (dma/mapping.ts, iommu/iommu.ts, …), which also says which buffers and
+ * mappings it touched (touchBuffer / touchMapping, outcome.ts: the ownership
+ * lanes and the views' focus read them); the entry only reads, calls, binds.
  * Then `npx tsx scripts/ops-reference.ts` regenerates the reference.
  */
 import { arg, op, type OpOptions, type Operation } from './operation.ts';
@@ -310,7 +310,6 @@ const TABLE: readonly Operation[] = [
     results: ['sgt'],
     doc: 'Build a scatter-gather table from (pointer, length) pairs.',
     explain: 'Builds a scatter-gather table from buffer pieces.',
-    touches: 'any',
     run: (m, _a, o, c) => sgTableRun(m, o, c),
   }),
   op('dma_map_sg', 'streaming', {
@@ -360,7 +359,7 @@ const TABLE: readonly Operation[] = [
     doc: 'The DMA address of mapped segment i.',
     explain: 'The DMA address of one mapped segment.',
     run: (m, a, o, c) => {
-      const { e, i, n } = sgIndex(m, a.sgt, a.i);
+      const { e, i, n } = sgIndex(m, a.sgt, a.i, o);
       o.resultKind = 'addr';
       o.result = e && i < n ? e.dmaAddress : DMA_MAPPING_ERROR;
       if (i >= n) o.observations.push(`entry ${i} is past the ${n} DMA segment(s) dma_map_sg returned: its DMA address is not valid`);
@@ -374,7 +373,7 @@ const TABLE: readonly Operation[] = [
     doc: 'The length of mapped segment i.',
     explain: 'The length of one mapped segment.',
     run: (m, a, o, c) => {
-      const { e, i, n } = sgIndex(m, a.sgt, a.i);
+      const { e, i, n } = sgIndex(m, a.sgt, a.i, o);
       o.resultKind = 'count';
       o.result = e && i < n ? e.dmaLength : 0;
       if (c.targets[0]) m.names[c.targets[0]] = { t: 'int', v: o.result };
@@ -410,7 +409,6 @@ const TABLE: readonly Operation[] = [
     args: [dev],
     doc: 'The driver unbinds (dma-debug reports mappings still live).',
     explain: 'The driver unbinds; dma-debug reports every mapping still live.',
-    touches: 'any',
     run: (m, a, o) => releaseDriver(m, argDev(m, a.dev), o),
   }),
 
@@ -431,7 +429,6 @@ const TABLE: readonly Operation[] = [
     args: [dev, arg('size', 'size', 'mappingBytes'), arg('cpu', 'buf'), handle],
     doc: 'Free coherent memory.',
     explain: 'Frees a coherent allocation.',
-    touches: 'any',
     run: (m, a, o) => {
       const dev = argDev(m, a.dev);
       const cpu = argPtr(m, a.cpu).buf;
@@ -454,7 +451,6 @@ const TABLE: readonly Operation[] = [
     args: [dev, arg('size', 'size', 'mappingBytes'), arg('cpu', 'buf'), handle, dir],
     doc: 'Free non-coherent DMA memory.',
     explain: 'Frees a non-coherent allocation.',
-    touches: 'any',
     run: (m, a, o) => {
       const dev = argDev(m, a.dev);
       const cpu = argPtr(m, a.cpu).buf;
@@ -485,7 +481,6 @@ const TABLE: readonly Operation[] = [
     results: ['domain'],
     doc: 'Allocate an unmanaged IOMMU domain.',
     explain: 'Allocates an unmanaged IOMMU domain (as GPU drivers do).',
-    touches: 'any',
     run: iommuDomainAllocRun,
   }),
   op('iommu_attach_device', 'iommu', {
@@ -493,14 +488,12 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Attach a device to a domain.',
     explain: 'Attaches a device to an IOMMU domain.',
-    touches: 'any',
     run: (m, a, o) => iommuStatus(o, iommuAttachDevice(m, argDomain(m, a.dom), argDev(m, a.dev), o)),
   }),
   op('iommu_detach_device', 'iommu', {
     args: [arg('dom', 'domain'), dev],
     doc: 'Detach a device from a domain.',
     explain: 'Detaches a device from its IOMMU domain.',
-    touches: 'any',
     run: (m, a, o) => iommuDetachDevice(m, argDomain(m, a.dom), argDev(m, a.dev), o),
   }),
   op('iommu_map', 'iommu', {
@@ -508,7 +501,6 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Map an IOVA range to a buffer in a domain.',
     explain: 'Maps an IOVA range to physical memory in a domain’s page table.',
-    touches: 'any',
     run: iommuMapRun,
   }),
   op('iommu_unmap', 'iommu', {
@@ -516,7 +508,6 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Unmap an IOVA range; returns the size unmapped.',
     explain: 'Unmaps an IOVA range (and invalidates the IOTLB).',
-    touches: 'any',
     run: (m, a, o) => {
       const dom = argDomain(m, a.dom);
       o.result = iommuUnmap(dom, argInt(m, a.iova, 'an IOVA'), argInt(m, a.size, 'a size'), o);
@@ -527,14 +518,12 @@ const TABLE: readonly Operation[] = [
     args: [dev],
     doc: '32-bit ARM only: take the device off the ARM_DMA_USE_IOMMU mapping arch_setup_dma_ops gave it (its DMA API becomes dma-direct) — arch internals a driver should not touch.',
     explain: 'arm32 only (<asm/dma-iommu.h>): detaches the device from the IOMMU mapping the arch code created for it, so its DMA API goes back to physical addresses (what nouveau does on Tegra).',
-    touches: 'any',
     run: (m, a, o) => armIommuDetachDevice(m, argDev(m, a.dev), o),
   }),
   op('iommu_flush_iotlb_all', 'iommu', {
     args: [arg('dom', 'domain')],
     doc: "Invalidate the domain's whole IOTLB (iommu_flush_iotlb_all); in the kernel this does not release a DMA_FQ flush queue's held IOVAs.",
     explain: 'Invalidates every IOTLB entry of the domain.',
-    touches: 'any',
     run: (m, a, o) => iommuFlushIotlbAll(argDomain(m, a.dom), o),
   }),
 
@@ -544,7 +533,6 @@ const TABLE: readonly Operation[] = [
     results: ['vm'],
     doc: "Create a VM in the device's own MMU.",
     explain: 'Creates a GPU virtual address space (the device’s own MMU).',
-    touches: 'any',
     run: gpuVmCreateRun,
   }),
   op('gpu_vm_map', 'gpu', {
@@ -552,14 +540,12 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Map GPU virtual addresses to a DMA address.',
     explain: 'Maps GPU virtual addresses to DMA addresses.',
-    touches: 'any',
     run: gpuVmMapRun,
   }),
   op('gpu_vm_unmap', 'gpu', {
     args: [arg('vm', 'vm'), arg('va', 'int'), arg('size', 'size', 'ptMapBytes')],
     doc: 'Unmap GPU virtual addresses.',
     explain: 'Unmaps GPU virtual addresses.',
-    touches: 'any',
     run: (m, a, o) => gpuVmUnmap(m, argVm(m, a.vm), argInt(m, a.va, 'a GPU VA'), argInt(m, a.size, 'a size'), o),
   }),
   op('gpu_read', 'gpu', {
@@ -568,7 +554,6 @@ const TABLE: readonly Operation[] = [
     readsBytes: true,
     doc: 'The GPU reads through its MMU (nosnoop=true: a non-snooped access, as for an uncached or write-combined GTT mapping).',
     explain: 'The GPU reads through its own MMU.',
-    touches: 'any',
     run: (m, a, o, c) => gpuRead(m, argVm(m, a.vm), argInt(m, a.va, 'a GPU VA'), argInt(m, a.len, 'a length'), o, kwBool(c.kwargs, 'nosnoop')),
   }),
   op('gpu_write', 'gpu', {
@@ -576,7 +561,6 @@ const TABLE: readonly Operation[] = [
     options: NOSNOOP,
     doc: 'The GPU writes through its MMU (nosnoop= as for gpu_read).',
     explain: 'The GPU writes through its own MMU.',
-    touches: 'any',
     run: (m, a, o, c) => gpuWrite(m, argVm(m, a.vm), argInt(m, a.va, 'a GPU VA'), argBytes(a.bytes), o, kwBool(c.kwargs, 'nosnoop')),
   }),
 
@@ -586,7 +570,6 @@ const TABLE: readonly Operation[] = [
     results: ['buf'],
     doc: 'Allocate count pages from the CMA area (migrating movable pages out).',
     explain: 'Allocates pages from the CMA area, migrating movable pages out of the way.',
-    touches: 'any',
     run: (m, a, o, c) => {
       const dev = argDev(m, a.dev);
       const count = argInt(m, a.count, 'a page count');
@@ -599,7 +582,6 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Release CMA pages.',
     explain: 'Returns pages to the CMA area.',
-    touches: 'any',
     run: (m, a, o) => {
       argDev(m, a.dev);
       const { buf } = argPtr(m, a.page);
@@ -613,14 +595,12 @@ const TABLE: readonly Operation[] = [
     results: ['buf'],
     doc: 'Movable pages placed in the CMA area, lowest free first.',
     explain: 'Allocates movable pages in the CMA area (as the page cache borrows CMA memory).',
-    touches: 'any',
     run: (m, a, o, c) => bindBufOrNull(m, c, o, allocMovable(m, c.targets[0] ?? '(movable)', argInt(m, a.size, 'a size'), o)),
   }),
   op('free_movable', 'cma', {
     args: [arg('p', 'buf')],
     doc: 'Free movable pages from alloc_movable (their CMA pages return to the area).',
     explain: 'Frees movable pages: their CMA pages return to the area.',
-    touches: 'any',
     run: (m, a, o) => freeMovable(m, argPtr(m, a.p).buf, o),
   }),
   op('pin_pages', 'cma', {
@@ -628,7 +608,6 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Pin pages (short-term): they cannot migrate.',
     explain: 'Pins pages for a short time: they cannot migrate.',
-    touches: 'any',
     run: (m, a, o) => {
       const { buf, off } = argPtr(m, a.p);
       o.result = pinPages(m, buf, off, argInt(m, a.len, 'a length'), o);
@@ -639,7 +618,6 @@ const TABLE: readonly Operation[] = [
     args: [arg('p', 'ptr'), arg('len', 'size', 'mappingBytes')],
     doc: 'Unpin pages.',
     explain: 'Releases a pin.',
-    touches: 'any',
     run: (m, a, o) => {
       const { buf, off } = argPtr(m, a.p);
       unpinPages(m, buf, off, argInt(m, a.len, 'a length'), o);
@@ -658,7 +636,6 @@ const TABLE: readonly Operation[] = [
     results: ['dmabuf'],
     doc: `Export a buffer as a dma-buf. ops=gem: the GEM PRIME helpers (before 5.3 drm_prime caches each attachment's first mapping itself; from 5.3 cache_sgt_mapping). proposal="sync_cached": thread 004's never-merged proposal — cache a BIDIRECTIONAL mapping and sync it at every map and unmap.`,
     explain: 'An exporter wraps a buffer as a dma-buf.',
-    touches: 'any',
     run: dmaBufExportRun,
   }),
   op('dma_buf_attach', 'dma-buf', {
@@ -666,7 +643,6 @@ const TABLE: readonly Operation[] = [
     results: ['attach'],
     doc: 'Attach an importer device.',
     explain: 'An importer device attaches to a dma-buf.',
-    touches: 'any',
     run: dmaBufAttachRun(false),
   }),
   op('dma_buf_dynamic_attach', 'dma-buf', {
@@ -674,14 +650,12 @@ const TABLE: readonly Operation[] = [
     results: ['attach'],
     doc: 'Attach an importer that handles move_notify.',
     explain: 'An importer attaches with move_notify support (dynamic).',
-    touches: 'any',
     run: dmaBufAttachRun(true),
   }),
   op('dma_buf_detach', 'dma-buf', {
     args: [arg('db', 'dmabuf'), arg('at', 'attach')],
     doc: 'Detach an importer.',
     explain: 'An importer detaches from a dma-buf.',
-    touches: 'any',
     run: (m, a, o) => dmaBufDetach(m, argDmaBuf(m, a.db), argAttachment(m, a.at), o),
   }),
   op('dma_buf_map_attachment', 'dma-buf', {
@@ -689,14 +663,12 @@ const TABLE: readonly Operation[] = [
     results: ['sgt'],
     doc: "Map the dma-buf for the importer's device.",
     explain: 'Gets the scatter-gather table of the buffer, mapped for the importing device.',
-    touches: 'any',
     run: dmaBufMapAttachmentRun,
   }),
   op('dma_buf_unmap_attachment', 'dma-buf', {
     args: [arg('at', 'attach'), arg('sgt', 'sgt'), dir],
     doc: 'Unmap an attachment mapping.',
     explain: 'Releases a mapped attachment.',
-    touches: 'any',
     run: (m, a, o) => dmaBufUnmapAttachment(m, argAttachment(m, a.at), argSgt(m, a.sgt), argDir(a.dir), o),
   }),
   op('dma_buf_pin', 'dma-buf', {
@@ -704,21 +676,18 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Pin the backing storage in place.',
     explain: 'Pins the dma-buf’s backing storage in place.',
-    touches: 'any',
     run: (m, a, o) => dmaBufStatus(o, dmaBufPin(m, argAttachment(m, a.at), o)),
   }),
   op('dma_buf_unpin', 'dma-buf', {
     args: [arg('at', 'attach')],
     doc: 'Unpin the backing storage.',
     explain: 'Releases the pin.',
-    touches: 'any',
     run: (m, a, o) => dmaBufUnpin(m, argAttachment(m, a.at), o),
   }),
   op('dma_buf_move', 'dma-buf', {
     args: [arg('db', 'dmabuf')],
     doc: 'The exporter moves the backing storage and calls move_notify.',
     explain: 'The exporter moves the backing storage and calls move_notify on dynamic importers.',
-    touches: 'any',
     run: (m, a, o) => {
       const r = dmaBufMove(m, argDmaBuf(m, a.db), o);
       if (r) dmaBufStatus(o, r);
@@ -742,7 +711,6 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Begin CPU access (syncs for the CPU).',
     explain: 'The CPU is about to access the dma-buf: the exporter syncs for the CPU.',
-    touches: 'any',
     run: (m, a, o) => dmaBufStatus(o, dmaBufCpuAccess(m, argDmaBuf(m, a.db), argDir(a.dir), true, o)),
   }),
   op('dma_buf_end_cpu_access', 'dma-buf', {
@@ -750,7 +718,6 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'End CPU access (syncs for the device).',
     explain: 'The CPU is done: the exporter syncs for the device.',
-    touches: 'any',
     run: (m, a, o) => dmaBufStatus(o, dmaBufCpuAccess(m, argDmaBuf(m, a.db), argDir(a.dir), false, o)),
   }),
 
@@ -805,7 +772,6 @@ const TABLE: readonly Operation[] = [
     args: [arg('q', 'buf')],
     doc: 'Remove a vmap alias (the pages stay).',
     explain: 'Removes a vmap alias; the pages stay.',
-    touches: 'any',
     run: vunmapRun,
   }),
   // DMA allocations with attributes, pages and sg_tables
@@ -815,14 +781,12 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'dma_alloc_coherent with attributes: DMA_ATTR_NO_KERNEL_MAPPING gives no CPU mapping (the pointer is a cookie), DMA_ATTR_WRITE_COMBINE a write-combining alias.',
     explain: 'dma_alloc_coherent with attributes: DMA_ATTR_NO_KERNEL_MAPPING returns no CPU mapping at all (a cookie).',
-    touches: 'any',
     run: dmaAllocAttrsRun,
   }),
   op('dma_free_attrs', 'coherent', {
     args: [dev, size, arg('cpu', 'buf'), handle, attrs],
     doc: 'Free a dma_alloc_attrs allocation.',
     explain: 'Frees a dma_alloc_attrs allocation.',
-    touches: 'any',
     run: dmaFreeAttrsRun,
   }),
   op('dma_alloc_pages', 'coherent', {
@@ -832,14 +796,12 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Cacheable pages mapped for the device (5.10+): owned and synced like a streaming mapping.',
     explain: 'Cacheable pages mapped for the device; the driver syncs them like a streaming mapping.',
-    touches: 'any',
     run: dmaAllocPagesRun,
   }),
   op('dma_free_pages', 'coherent', {
     args: [dev, size, arg('page', 'buf'), handle, dir],
     doc: 'Free dma_alloc_pages memory.',
     explain: 'Frees dma_alloc_pages memory.',
-    touches: 'any',
     run: dmaFreePagesRun,
   }),
   op('dma_get_sgtable', 'coherent', {
@@ -848,7 +810,6 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'The pages behind a coherent allocation as an sg_table ("fundamentally unsafe", says kernel/dma/mapping.c).',
     explain: 'The pages behind a coherent allocation as an sg_table (to share them, e.g. through dma-buf).',
-    touches: 'any',
     run: dmaGetSgtableRun,
   }),
 

@@ -4,7 +4,6 @@
  * that, and the events that explain it.
  */
 import type { SimEvent } from './events.ts';
-import type { Touches } from './operation.ts';
 
 export interface StepOutcome {
   /** Integer result (a DMA address, a count, a status), or null. */
@@ -20,13 +19,45 @@ export interface StepOutcome {
   /** What the explorer saw that the kernel would not log (stale reads, lost dirty data…). */
   observations: string[];
   events: SimEvent[];
-  /**
-   * Which buffers and mappings the step may have changed: those its events
-   * name ('events'), or possibly any ('any': from the operation table's
-   * entry). The explorer's ownership lanes read it; it is not part of the
-   * runner's JSON.
-   */
+  /** Which buffers and mappings the step touched (not part of the runner's JSON). */
   touches: Touches;
+}
+
+/** A live mapping as the explorer keys it (dma/tracking.ts): its device and DMA address. */
+export interface MappingRef {
+  dev: string;
+  addr: number;
+}
+
+/**
+ * The buffers (by id) and mappings a step touched — allocated, freed,
+ * mapped, unmapped, synced, read or written by the CPU or a device — in the
+ * order it reached them, so the buffer the step is about comes first. Filled
+ * where the work happens: the DMA front door (dma/mapping.ts) for every
+ * mapping it records, drops or hands over, the allocators and frees, the CPU
+ * and device accesses. The explorer's ownership lanes and the views' focus
+ * read it, instead of guessing from the statement or the events.
+ */
+export interface Touches {
+  buffers: number[];
+  mappings: MappingRef[];
+}
+
+/** The step touched buffer `id` (repeats in a row are kept once). */
+export function touchBuffer(o: StepOutcome, id: number): void {
+  const b = o.touches.buffers;
+  if (b[b.length - 1] !== id) b.push(id);
+}
+
+/** The step acted on every buffer of a scatterlist, in the table's order. */
+export function touchSg(o: StepOutcome, sgt: { entries: ReadonlyArray<{ bufId: number }> }): void {
+  for (const e of sgt.entries) touchBuffer(o, e.bufId);
+}
+
+/** The step touched a mapping (recorded, dropped, handed over or reached through) and so its buffer. */
+export function touchMapping(o: StepOutcome, r: MappingRef & { bufId: number }): void {
+  o.touches.mappings.push({ dev: r.dev, addr: r.addr });
+  touchBuffer(o, r.bufId);
 }
 
 /**
@@ -37,5 +68,5 @@ export interface StepOutcome {
 export const HANG = 'HANG';
 
 export function emptyOutcome(): StepOutcome {
-  return { result: null, resultKind: null, data: null, error: null, warnings: [], observations: [], events: [], touches: 'events' };
+  return { result: null, resultKind: null, data: null, error: null, warnings: [], observations: [], events: [], touches: { buffers: [], mappings: [] } };
 }

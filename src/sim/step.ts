@@ -26,20 +26,27 @@ export function step(m: Machine, cmd: Command): StepOutcome {
   m.line = cmd.loc.line;
   if (m.hung) return stillHung(m, o);
   const op = OPERATIONS.get(cmd.op);
+  const born = m.buffers.length;
   try {
     refuseOverBudget(m, op, cmd);
-    if (op?.run) {
-      o.touches = op.touches;
-      op.run(m, namedArgs(op, cmd), o, cmd);
-    } else notSupportedYet(cmd, o);
+    if (op?.run) op.run(m, namedArgs(op, cmd), o, cmd);
+    else notSupportedYet(cmd, o);
   } catch (err) {
     if (!(err instanceof SimError)) throw err;
     o.error = 'EINVAL';
     o.observations.push(err.message);
   }
   if (o.error === HANG) m.hung = { line: cmd.loc.line, fn: cmd.op };
+  if (m.buffers.length > born) touchNewBuffers(o, born, m.buffers.length);
   capEvents(o);
   return o;
+}
+
+/** Buffers the step allocated (ids born..end) are what it made: they come first among what it touched. */
+function touchNewBuffers(o: StepOutcome, born: number, end: number): void {
+  const made: number[] = [];
+  for (let id = born; id < end; id++) made.push(id);
+  o.touches.buffers = [...made, ...o.touches.buffers.filter((id) => id < born)];
 }
 
 /** A statement after the kernel hung: it never runs. */

@@ -19,12 +19,14 @@
  *   cheaper, else clones the best checkpoint at or before the step and
  *   replays (without building records) up to it. It answers with the step's
  *   record, a MachineSnapshot (big lists capped) and the bytes three ways of
- *   the selected buffer (or the buffer the step touches).
+ *   the selected buffer (or the buffer the step is about: the first it
+ *   touched, recorded per step at load).
  */
 import type { Arch, MachineConfig } from '../sim/config.ts';
 import type { Command } from '../sim/command.ts';
 import type { Machine } from '../sim/machine.ts';
-import type { OperationDoc, Touches } from '../sim/operation.ts';
+import type { OperationDoc } from '../sim/operation.ts';
+import type { Touches } from '../sim/outcome.ts';
 import type { BytesThreeWays, MachineSnapshot } from '../sim/snapshot.ts';
 import type { ParseErrorJson, RunResult, StepJson, Teaching } from '../scenario/result.ts';
 import type { ImportReport } from '../import/report.ts';
@@ -218,8 +220,9 @@ export interface EngineCore {
   run(text: string, opts: { arch?: Arch; kernel?: string }, onStep: (step: StepJson, total: number) => void): RunResult;
   createMachine(config: MachineConfig): Machine;
   /**
-   * One statement, with its record and what its outcome says it may have
-   * touched (never throws: an engine exception becomes error EXCEPTION).
+   * One statement, with its record and the buffers and mappings its outcome
+   * says it touched (never throws: an engine exception becomes error
+   * EXCEPTION, and counts as touching every buffer).
    */
   runStep(m: Machine, cmd: Command, index: number): { json: StepJson; touches: Touches };
   /** One statement, for replay: same effect on the machine, no record. Never throws. */

@@ -15,7 +15,7 @@ import { BounceRecorder, EMPTY_BOUNCES, EMPTY_LANES, OwnershipTracker } from './
 import { BYTES_MAX, stepInfo } from './api.ts';
 import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmitted, LoadOptions, LoadSummary, StepInfo } from './api.ts';
 import { CHECKPOINT_BUDGET_BYTES, CheckpointSeeker, CheckpointTaker } from './checkpoints.ts';
-import { FrameCache, focusBuffer, nothingOmitted, trimJson } from './frames.ts';
+import { FrameCache, focusOf, nothingOmitted, trimJson } from './frames.ts';
 
 /** Export JSON builds every record at once: at most this many events (about 100 MB of JSON). */
 export const EXPORT_MAX_EVENTS = 500_000;
@@ -31,6 +31,8 @@ interface Run {
   origins: Array<string | null> | null;
   config: MachineConfig;
   seeker: CheckpointSeeker;
+  /** The buffer each step is about (focusOf at that step), by step; -1 for none. */
+  focus: Int32Array;
   frames: FrameCache;
   stats: CheckpointStats;
 }
@@ -84,6 +86,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     let chunk: StepInfo[] = [];
     let chunkFrom = 0;
     const owners = new OwnershipTracker();
+    const focus = new Int32Array(n + 1).fill(-1);
     const bounces = new BounceRecorder();
     let passed = 0;
     let failed = 0;
@@ -115,7 +118,8 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
         chunk.push(info);
         if (chunk.length >= ROWS_PER_CHUNK) flush(i);
       } else infos[i - 1] = info;
-      owners.afterStep(m, i, touches, json.events);
+      owners.afterStep(m, i, touches);
+      focus[i] = focusOf(m, touches);
       bounces.afterStep(i, json.events);
       if (i < n && i - lastCp >= checkpoints.interval) {
         checkpoints.take(i, json, m, owners.liveMappings);
@@ -142,6 +146,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       origins: prepared.origins ?? null,
       config,
       seeker: new CheckpointSeeker(core, now, body, checkpoints.list, rate),
+      focus,
       frames: new FrameCache(),
       stats,
     };
@@ -194,7 +199,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       if (at.json) ({ json, omitted } = trimJson(at.json));
       const base: Frame = { runId: run.id, step: k, stepCount: run.body.length, json, omitted, config: run.config, origin: k > 0 ? (run.origins?.[k - 1] ?? null) : null };
       if (opts.snapshot === false) return { ...base, ms: now() - t0 };
-      const focus = focusBuffer(at.m, k > 0 ? run.body[k - 1]! : null);
+      const focus = run.focus[k]! >= 0 ? at.m.buffers[run.focus[k]!]!.name : null;
       const want = opts.buffer && at.m.names[opts.buffer]?.t === 'buf' ? opts.buffer : focus;
       const cached = run.frames.get(core, at.m, k, want, focus);
       const bytes = want ? core.bytes(at.m, want, Math.max(0, opts.offset ?? 0), Math.min(BYTES_MAX, opts.len ?? BYTES_MAX)) : null;

@@ -1,15 +1,14 @@
 /**
  * What one frame sends, kept small: the step's record trimmed (events, cache
  * lines, data), the machine snapshot with its long lists capped, the extents
- * of every buffer and mapping (never capped), the buffer the step names, and
+ * of every buffer and mapping (never capped), the buffer the step is about, and
  * the last few snapshots cached by step and wanted buffer.
  */
-import type { Command } from '../sim/command.ts';
 import type { SimEvent } from '../sim/events.ts';
 import type { Machine } from '../sim/machine.ts';
 import type { MachineSnapshot } from '../sim/snapshot.ts';
+import type { Touches } from '../sim/outcome.ts';
 import type { StepJson } from '../scenario/result.ts';
-import { exactMapping, findMapping } from '../sim/dma/tracking.ts';
 import { bufferInfo } from '../sim/snapshot.ts';
 import { FRAME_MAX_DATA_BYTES, FRAME_MAX_EVENTS, FRAME_MAX_LINES_PER_EVENT, SNAPSHOT_MAX_ITEMS } from './api.ts';
 import type { EngineCore, Extents, FrameOmitted, SnapshotOmitted } from './api.ts';
@@ -50,27 +49,18 @@ export function trimJson(s: StepJson): { json: StepJson; omitted: FrameOmitted }
   return { json: { ...s, data, events: trimmed.events }, omitted };
 }
 
-/** The buffer a statement names: an assigned buffer, a buffer argument, or the buffer behind a DMA handle or sg table. */
-export function focusBuffer(m: Machine, cmd: Command | null): string | null {
-  if (!cmd) return null;
-  const names: string[] = [...cmd.targets];
-  for (const a of cmd.args) if (a.k === 'name' || a.k === 'offset') names.push(a.name);
-  for (const n of names) {
-    const v = m.names[n];
-    if (!v) continue;
-    let id = -1;
-    if (v.t === 'buf') id = v.id;
-    else if (v.t === 'dma') {
-      const r = exactMapping(m, v.dev, v.addr) ?? findMapping(m, v.dev, v.addr, 1);
-      if (r) id = r.bufId;
-    } else if (v.t === 'sgt') id = m.sgts[v.id]?.entries[0]?.bufId ?? -1;
-    const b = id >= 0 ? m.buffers[id] : undefined;
-    if (!b) continue;
-    // bytesThreeWays finds buffers by name: only a name still bound to this buffer works.
-    const bound = m.names[b.name];
-    if (bound && bound.t === 'buf' && bound.id === b.id) return b.name;
+/**
+ * The buffer a step is about: the first buffer its outcome says it touched
+ * (what it allocated, then what it mapped, accessed or freed) that its name
+ * still holds — bytesThreeWays finds buffers by name — or -1.
+ */
+export function focusOf(m: Machine, touches: Touches): number {
+  for (const id of touches.buffers) {
+    const b = m.buffers[id];
+    const bound = b ? m.names[b.name] : undefined;
+    if (bound && bound.t === 'buf' && bound.id === id) return id;
   }
-  return null;
+  return -1;
 }
 
 /** The snapshot with its long lists capped at SNAPSHOT_MAX_ITEMS, the buffers in `keep` kept first. */

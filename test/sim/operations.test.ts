@@ -97,7 +97,7 @@ describe('the operation table', () => {
     }
   });
 
-  it("puts its entry's `touches` in each step's outcome (what the ownership lanes read)", () => {
+  it('says in each step\'s outcome which buffers and mappings the step touched (what the ownership lanes and the focus read)', () => {
     const p = prepareScenario(`machine(arch=arm64)
 device(nic)
 buf = kmalloc(4096, GFP_KERNEL)
@@ -107,7 +107,11 @@ t = sg_table(buf, 64)
     if (!p.ok) throw new Error(p.errors[0]!.message);
     const m = createMachine(p.config);
     const touches = p.body.map((c, i) => runStep(m, c, i + 1).outcome.touches);
-    expect(touches).toEqual(['events', 'events', 'any']);
-    expect(OPERATIONS.get('sg_table')!.touches).toBe('any');
+    const h = m.names.h!.t === 'dma' ? m.names.h.addr : -1;
+    expect(touches).toEqual([
+      { buffers: [0], mappings: [] },
+      { buffers: [0], mappings: [{ dev: 'nic', addr: h }] },
+      { buffers: [0], mappings: [] },
+    ]);
   });
 });

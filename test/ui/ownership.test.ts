@@ -25,7 +25,7 @@ function check(text: string): { tracker: OwnershipTracker; bounces: BounceRecord
   const bounces = new BounceRecorder();
   p.body.forEach((cmd, i) => {
     const { json, outcome } = runStep(m, cmd, i + 1);
-    tracker.afterStep(m, i + 1, outcome.touches, json.events);
+    tracker.afterStep(m, i + 1, outcome.touches);
     bounces.afterStep(i + 1, json.events);
     const want = ownershipByScan(m);
     expect(tracker.current(), `after step ${i + 1}: ${cmd.source}`).toEqual(want);

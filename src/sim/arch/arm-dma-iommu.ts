@@ -53,7 +53,7 @@
  *   swgroup's translation); an arm-smmu with disable_bypass would abort it.
  */
 import type { Why } from '../events.ts';
-import type { StepOutcome } from '../outcome.ts';
+import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import type { Buffer, Device, Machine, SgTable } from '../machine.ts';
 import { archOps } from './arch.ts';
 import { runMaintenance } from './cache-maint.ts';
@@ -372,6 +372,7 @@ export function armIommuFreeAttrs(m: Machine, mp: ArmIommuMapping, size: number,
     for (let i = 0; i < cpu.pages.length; i++) m.vmap.delete(cpu.va / PAGE_SIZE + i);
     for (const p of cpu.pages) freeRange(m.free, p, PAGE_SIZE);
     cpu.live = false;
+    touchBuffer(o, cpu.id);
     o.events.push({ kind: 'free', allocator: 'dma_free_coherent', name: cpu.name, phys: cpu.pages[0] ?? -1, size: cpu.allocSize, why: why('arm_iommu_free_attrs', 'the IOVA range is unmapped and freed in the bitmap, the CPU alias removed, the pages freed') });
   }
 }

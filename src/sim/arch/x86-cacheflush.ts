@@ -21,7 +21,7 @@
  * same as one flush); the CPU always has clflush (X86_FEATURE_CLFLUSH).
  */
 import type { OpRun } from '../operation.ts';
-import type { StepOutcome } from '../outcome.ts';
+import { touchBuffer, touchSg, type StepOutcome } from '../outcome.ts';
 import { argPtr, argInt, argSgt } from '../args.ts';
 import { runMaintenance } from './cache-maint.ts';
 import { cacheLines } from '../hw/cpu-cache.ts';
@@ -61,6 +61,7 @@ export function wbinvd(m: Machine, o: StepOutcome): void {
 export const clflushRun: OpRun<'p' | 'len'> = (m, a, o) => {
   if (notX86(m, 'clflush_cache_range', o)) return;
   const { buf, off } = argPtr(m, a.p);
+  touchBuffer(o, buf.id);
   for (const ch of physChunks(m, buf, off, argInt(m, a.len, 'a length'))) clflushRange(m, ch.phys, ch.len, o);
 };
 
@@ -72,6 +73,7 @@ export const wbinvdRun: OpRun<never> = (m, _a, o) => {
 /** drm_clflush_sg(sgt): every page of the table, whole; elsewhere drm_cache.c's message and WARN. */
 export const drmClflushSgRun: OpRun<'sgt'> = (m, a, o) => {
   const sgt = argSgt(m, a.sgt);
+  touchSg(o, sgt);
   if (m.arch !== 'x86') {
     printk(m, o, 'drm.cache-no-arch-support');
     printkOnce(m, o, 'drm_clflush_sg:WARN_ON_ONCE', 'drm.cache-no-arch-warn', { fn: 'drm_clflush_sg' });

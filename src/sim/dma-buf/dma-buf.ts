@@ -96,7 +96,7 @@
  *   attribute is not pinned).
  */
 import type { Why } from '../events.ts';
-import type { StepOutcome } from '../outcome.ts';
+import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import type { DmaDir } from '../dma/debug.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine, type SgEntry, type SgTable } from '../machine.ts';
 import { evictRange } from '../hw/cpu-cache.ts';
@@ -249,6 +249,7 @@ function cachesOnMap(m: Machine, db: DmaBuf): boolean {
 
 /** `dma_buf_export(&exp_info)` for a system-heap style exporter over [off, off+size) of `b`. */
 export function dmaBufExport(m: Machine, exporter: Device, b: Buffer, off: number, size: number, opts: ExportOptions, name: string, o: StepOutcome): DmaBuf | null {
+  touchBuffer(o, b.id);
   let { dynamic, cacheSgt } = opts;
   const gem = opts.gem === true;
   const syncCached = opts.syncCached === true;
@@ -491,6 +492,7 @@ function mapCached(m: Machine, db: DmaBuf, at: DmaBufAttachment, dir: DmaDir, o:
 /** `dma_buf_map_attachment(attach, dir)`: the sg_table mapped for the importer's device, or null with o.error. */
 export function dmaBufMapAttachment(m: Machine, at: DmaBufAttachment, dir: DmaDir, o: StepOutcome): SgTable | null {
   const db = m.dmaBufs[at.db]!;
+  touchBuffer(o, db.bufId);
   const fn = 'dma_buf_map_attachment';
   if (!at.live) {
     o.error = 'EINVAL';
@@ -555,6 +557,7 @@ export function dmaBufMapAttachment(m: Machine, at: DmaBufAttachment, dir: DmaDi
 
 export function dmaBufUnmapAttachment(m: Machine, at: DmaBufAttachment, sgt: SgTable, dir: DmaDir, o: StepOutcome): void {
   const db = m.dmaBufs[at.db]!;
+  touchBuffer(o, db.bufId);
   const fn = 'dma_buf_unmap_attachment';
   if (m.kernel >= K_LOCK_ALL || at.dynamic) assertHeld(m, db, fn, 'attach->dmabuf->resv', o);
   if (m.kernel < K_NO_CACHE && at.sgt === sgt.id) {

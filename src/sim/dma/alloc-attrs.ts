@@ -28,7 +28,7 @@
  * dma_alloc_noncoherent is.
  */
 import type { OpRun } from '../operation.ts';
-import type { StepOutcome } from '../outcome.ts';
+import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { argAttrs, argDev, argDir, argFlags, argHandle, argInt, argPtr } from '../args.ts';
 import type { Buffer, Device, Machine, SgEntry } from '../machine.ts';
 import { physChunks } from '../mm/buffers.ts';
@@ -38,6 +38,7 @@ import { dmaAllocAttrs, dmaAllocNoncoherent, dmaBackEnd, dmaFreeCoherent, dmaFre
 
 /** `sgt = dma_get_sgtable(dev, cpu, h, size)`: the pages behind a coherent allocation. */
 export function dmaGetSgtable(m: Machine, dev: Device, name: string, cpu: Buffer, h: number, size: number, o: StepOutcome): number {
+  touchBuffer(o, cpu.id);
   const entries: SgEntry[] = [];
   const len = Math.min(pageAlign(size), cpu.allocSize || pageAlign(size));
   for (const ch of physChunks(m, cpu, 0, len)) {

@@ -58,7 +58,7 @@
  *   device keeps using the old page.
  */
 import type { Why } from '../events.ts';
-import type { StepOutcome } from '../outcome.ts';
+import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { SimError } from '../args.ts';
 import { evictRange } from '../hw/cpu-cache.ts';
 import { PAGE_SIZE, ramCopy, zoneOf } from '../hw/memory.ts';
@@ -169,6 +169,7 @@ export function freeMovable(m: Machine, b: Buffer, o: StepOutcome): void {
     m.vmap.delete(b.va / PAGE_SIZE + i);
   });
   b.live = false;
+  touchBuffer(o, b.id);
   o.events.push({ kind: 'free', allocator: 'free_movable', name: b.name, phys: b.pages[0] ?? -1, size: b.allocSize, why: why('folio_put', 'the movable pages are freed; those in the CMA area are free for CMA and for the next movable allocation', 'mm/swap.c') });
 }
 
@@ -187,6 +188,7 @@ function pfnsOf(m: Machine, b: Buffer, off: number, len: number): number[] {
 
 /** `pin_user_pages(…, FOLL_PIN)` without FOLL_LONGTERM: returns the number of pages pinned. */
 export function pinPages(m: Machine, b: Buffer, off: number, len: number, o: StepOutcome): number {
+  touchBuffer(o, b.id);
   const s = cmaOf(m);
   const pfns = pfnsOf(m, b, off, len);
   for (const pfn of pfns) s.pins[pfn] = (s.pins[pfn] ?? 0) + 1;
@@ -197,6 +199,7 @@ export function pinPages(m: Machine, b: Buffer, off: number, len: number, o: Ste
 
 /** `unpin_user_pages`: drop one pin from each page. */
 export function unpinPages(m: Machine, b: Buffer, off: number, len: number, o: StepOutcome): void {
+  touchBuffer(o, b.id);
   const s = cmaOf(m);
   const pfns = pfnsOf(m, b, off, len);
   let unpinned = 0;
@@ -322,7 +325,10 @@ export function dmaReleaseFromContiguous(m: Machine, b: Buffer, count: number, o
   if (r.notAllocated) o.observations.push(`${r.notAllocated} of the ${count} page(s) were not allocated from CMA: the kernel would free them a second time`);
   if (b.kind === 'cma' && b.live) {
     if (count * PAGE_SIZE < b.size) o.observations.push(`only ${count} of the ${b.size / PAGE_SIZE} page(s) of '${b.name}' were released`);
-    else b.live = false;
+    else {
+      b.live = false;
+      touchBuffer(o, b.id);
+    }
   }
   o.events.push({ kind: 'free', allocator: 'dma_release_from_contiguous', name: b.name, phys, size: count * PAGE_SIZE, why: why('dma_release_from_contiguous', 'cma_release: the pages are freed and their bitmap bits cleared') });
   return true;
@@ -387,6 +393,7 @@ export function dmaDirectAllocFromCma(m: Machine, dev: Device, size: number, gfp
 export function dmaDirectFreeBuffer(m: Machine, b: Buffer, allocator: string, fn: string, o: StepOutcome): void {
   if (b.phys >= 0 && inCmaArea(m, b.phys) && dmaFreeContiguous(m, b.phys, b.allocSize, o)) {
     b.live = false;
+    touchBuffer(o, b.id);
     o.events.push({ kind: 'free', allocator, name: b.name, phys: b.phys, size: b.allocSize, why: why('dma_free_contiguous', 'the pages came from the CMA area: cma_release clears their bits; movable allocations may borrow them again') });
     return;
   }

@@ -834,6 +834,123 @@ export function debugReleaseDriver(s: DebugState, dev: string): Finding[] {
 }
 
 // ---------------------------------------------------------------------------
+// Hooks: what the DMA API's front door calls (kernel/dma/debug.h,
+// include/linux/dma-debug.h), one per API call with that call's own
+// arguments; each builds the entry or reference the checks above read.
+
+/** The device as dma-debug reads it: its name and dma_get_max_seg_size(dev). */
+export interface DebugDevice {
+  name: string;
+  maxSegSize: number;
+}
+
+/** The DMA_ATTR_* dma-debug reads: DMA_ATTR_SKIP_CPU_SYNC silences add_dma_entry's EEXIST report. */
+export interface DebugAttrs {
+  skipCpuSync: boolean;
+}
+
+/**
+ * What the explorer passes with every call that makes an entry: the step
+ * (standing in for the entry's "Mapped at:" stack trace) and whether swiotlb
+ * bounces unaligned kmalloc buffers for the device (DebugMapOptions).
+ */
+export interface DebugCall {
+  step: number;
+  bounceUnalignedKmalloc: boolean;
+}
+
+/** A CPU address as dma-debug reads it (virt_to_paddr / vmalloc_to_pfn of it, or page_to_phys of the page). */
+export interface DebugCpuAddr {
+  va: number;
+  paddr: number;
+}
+
+/** debug_dma_map_single(dev, addr, len): dma_map_single of a vmalloc address (the map itself goes on, before 5.5). */
+export function debugDmaMapSingle(s: DebugState, dev: DebugDevice, addr: number, len: number): Finding[] {
+  return [debugMapTimeFinding(s, dev.name, { kind: 'vmalloc', addr, len })];
+}
+
+/** The page check_for_stack() finds on the task stack: its address, and whether the stack is vmalloc'd (the report says "probable addr"). */
+export interface DebugStackPage {
+  addr: number;
+  probable: boolean;
+}
+
+/**
+ * debug_dma_map_page(dev, page, offset, size, dir, dma_addr, attrs) — from
+ * 6.18 debug_dma_map_phys(dev, phys, size, dir, dma_addr, attrs); `paddr` is
+ * the page plus offset, `stack` what check_for_stack() finds for that page
+ * (the explorer compares it with the task stack, dma-debug with its pages).
+ * `api` is the call the driver made (dma_map_single or dma_map_page: before
+ * 5.1 the entry types differ, as the 4.x hook's map_single flag said). As in
+ * the kernel the checks run after the back end mapped, and not at all when
+ * it failed (the caller does not call the hook then).
+ */
+export function debugDmaMapPage(s: DebugState, dev: DebugDevice, paddr: number, size: number, dir: DmaDir, dmaAddr: number, attrs: DebugAttrs, api: 'single' | 'page', stack: DebugStackPage | null, at: DebugCall): Finding[] {
+  const out = stack ? [debugMapTimeFinding(s, dev.name, { kind: 'stack', ...stack })] : [];
+  const e: DebugEntry = { dev: dev.name, devAddr: dmaAddr, size, type: api, dir, paddr, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: 0, mapErr: 'not-checked', step: at.step };
+  out.push(...debugMap(s, e, attrs.skipCpuSync, { bounceUnalignedKmalloc: at.bounceUnalignedKmalloc }));
+  return out;
+}
+
+/** debug_dma_unmap_page(dev, dma_addr, size, dir) (debug_dma_unmap_phys from 6.18). */
+export function debugDmaUnmapPage(s: DebugState, dev: DebugDevice, dmaAddr: number, size: number, dir: DmaDir, api: 'single' | 'page'): Finding[] {
+  return debugUnmap(s, { dev: dev.name, devAddr: dmaAddr, size, type: api, dir });
+}
+
+/** debug_dma_map_sg(dev, sg, nents, mapped_ents, dir, attrs). */
+export function debugDmaMapSg(s: DebugState, dev: DebugDevice, sg: DebugSgEntry[], nents: number, mappedEnts: number, dir: DmaDir, attrs: DebugAttrs, at: DebugCall): Finding[] {
+  return debugMapSg(s, dev.name, sg, nents, mappedEnts, dir, attrs.skipCpuSync, at.step, { bounceUnalignedKmalloc: at.bounceUnalignedKmalloc, maxSegSize: dev.maxSegSize });
+}
+
+/** debug_dma_unmap_sg(dev, sglist, nelems, dir). */
+export function debugDmaUnmapSg(s: DebugState, dev: DebugDevice, sglist: DebugSgEntry[], nelems: number, dir: DmaDir): Finding[] {
+  return debugUnmapSg(s, dev.name, sglist, nelems, dir);
+}
+
+/** debug_dma_sync_single_for_cpu(dev, dma_handle, size, dir). */
+export function debugDmaSyncSingleForCpu(s: DebugState, dev: DebugDevice, dmaHandle: number, size: number, dir: DmaDir): Finding[] {
+  return debugSync(s, { dev: dev.name, devAddr: dmaHandle, size, dir, maxSegSize: dev.maxSegSize }, true);
+}
+
+/** debug_dma_sync_single_for_device(dev, dma_handle, size, dir). */
+export function debugDmaSyncSingleForDevice(s: DebugState, dev: DebugDevice, dmaHandle: number, size: number, dir: DmaDir): Finding[] {
+  return debugSync(s, { dev: dev.name, devAddr: dmaHandle, size, dir, maxSegSize: dev.maxSegSize }, false);
+}
+
+/** debug_dma_sync_sg_for_cpu(dev, sg, nelems, dir). */
+export function debugDmaSyncSgForCpu(s: DebugState, dev: DebugDevice, sg: DebugSgEntry[], nelems: number, dir: DmaDir): Finding[] {
+  return debugSyncSg(s, dev.name, sg, nelems, dir, true);
+}
+
+/** debug_dma_sync_sg_for_device(dev, sg, nelems, dir). */
+export function debugDmaSyncSgForDevice(s: DebugState, dev: DebugDevice, sg: DebugSgEntry[], nelems: number, dir: DmaDir): Finding[] {
+  return debugSyncSg(s, dev.name, sg, nelems, dir, false);
+}
+
+/** debug_dma_alloc_coherent(dev, size, dma_addr, virt, attrs). */
+export function debugDmaAllocCoherent(s: DebugState, dev: DebugDevice, size: number, dmaAddr: number, virt: DebugCpuAddr, attrs: DebugAttrs, at: DebugCall): Finding[] {
+  const e: DebugEntry = { dev: dev.name, devAddr: dmaAddr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', paddr: virt.paddr, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: virt.va, mapErr: 'n/a', step: at.step };
+  return debugMap(s, e, attrs.skipCpuSync, { bounceUnalignedKmalloc: at.bounceUnalignedKmalloc });
+}
+
+/** debug_dma_free_coherent(dev, size, virt, dma_addr); `virt` null when the driver passes a pointer the explorer cannot resolve. */
+export function debugDmaFreeCoherent(s: DebugState, dev: DebugDevice, size: number, virt: Partial<DebugCpuAddr> | null, dmaAddr: number): Finding[] {
+  return debugUnmap(s, { dev: dev.name, devAddr: dmaAddr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: virt?.va ?? 0, cpuPaddr: virt?.paddr });
+}
+
+/** debug_dma_alloc_pages(dev, page, size, dir, dma_addr, attrs): dma_alloc_pages and dma_alloc_noncoherent. */
+export function debugDmaAllocPages(s: DebugState, dev: DebugDevice, page: DebugCpuAddr, size: number, dir: DmaDir, dmaAddr: number, attrs: DebugAttrs, at: DebugCall): Finding[] {
+  const e: DebugEntry = { dev: dev.name, devAddr: dmaAddr, size, type: 'noncoherent', dir, paddr: page.paddr, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: page.va, mapErr: 'n/a', step: at.step };
+  return debugMap(s, e, attrs.skipCpuSync, { bounceUnalignedKmalloc: at.bounceUnalignedKmalloc });
+}
+
+/** debug_dma_free_pages(dev, page, size, dir, dma_addr). */
+export function debugDmaFreePages(s: DebugState, dev: DebugDevice, page: Partial<DebugCpuAddr> | null, size: number, dir: DmaDir, dmaAddr: number): Finding[] {
+  return debugUnmap(s, { dev: dev.name, devAddr: dmaAddr, size, type: 'noncoherent', dir, cpuAddr: page?.va ?? 0, cpuPaddr: page?.paddr });
+}
+
+// ---------------------------------------------------------------------------
 // Views
 
 /** Live entries in the order they were made (copies; the kernel type and its printed name filled in). */

@@ -13,11 +13,34 @@
  * Simplified: dma_map_phys and dma_map_page_attrs are one path.
  */
 import type { Why } from '../events.ts';
-import type { StepOutcome } from '../outcome.ts';
+import { touchBuffer, touchMapping, touchSg, type StepOutcome } from '../outcome.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
-import type { Buffer, Device, Machine, SgTable } from '../machine.ts';
+import type { Buffer, Device, Machine, MapRecord, SgTable } from '../machine.ts';
 import { fmtVa, isVmallocAddr, physOf } from '../mm/buffers.ts';
-import { debugMap, debugMapSg, debugMapTimeFinding, debugMappingError, debugReleaseDriver, debugSync, debugSyncSg, debugUnmap, debugUnmapSg, type DebugSgEntry, type DebugType, type DmaDir, type Finding } from './debug.ts';
+import {
+  debugDmaAllocCoherent,
+  debugDmaAllocPages,
+  debugDmaFreeCoherent,
+  debugDmaFreePages,
+  debugDmaMapPage,
+  debugDmaMapSg,
+  debugDmaMapSingle,
+  debugDmaSyncSgForCpu,
+  debugDmaSyncSgForDevice,
+  debugDmaSyncSingleForCpu,
+  debugDmaSyncSingleForDevice,
+  debugDmaUnmapPage,
+  debugDmaUnmapSg,
+  debugMappingError,
+  debugReleaseDriver,
+  type DebugAttrs,
+  type DebugCall,
+  type DebugSgEntry,
+  type DebugStackPage,
+  type DebugType,
+  type DmaDir,
+  type Finding,
+} from './debug.ts';
 import { archOps } from '../arch/arch.ts';
 import { directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
 import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, directFreeCoherent, directFreeNoncoherent } from './coherent.ts';
@@ -38,7 +61,7 @@ import {
   iommuDmaUnmapPhys,
   iommuDmaUnmapSg,
 } from '../iommu/dma-iommu.ts';
-import { exactMapping, findMapping, trackMapping, untrackMapping } from './tracking.ts';
+import { exactMapping, findMapping, touchMappingAt, trackMapping, untrackMapping } from './tracking.ts';
 import { OWN_DMA_OPS, foreignInternalAddress } from '../hw/device-dma-ops.ts';
 import { ARM_IOMMU_DMA_OPS, armIommuMapping } from '../arch/arm-dma-iommu.ts';
 
@@ -80,10 +103,29 @@ export function dmaBackEnd(m: Machine, dev: Device): DmaBackEnd {
 
 export { findMapping, foreignInternalAddress };
 
-/** dma-debug's 6.18 rule: no EEXIST report when unaligned kmalloc buffers may bounce through swiotlb. */
-function bounceUnalignedKmalloc(m: Machine): boolean {
+/** The explorer's record of a new mapping, and the step's note that it touched it. */
+function record(m: Machine, r: MapRecord, o: StepOutcome): void {
+  trackMapping(m, r);
+  touchMapping(o, r);
+}
+
+/** The record of a mapping that ends here, if there was one, and the step's note that it touched it. */
+function drop(m: Machine, dev: string, addr: number, o: StepOutcome): void {
+  const r = untrackMapping(m, dev, addr);
+  if (r) touchMapping(o, r);
+}
+
+/** A sync hands a mapping to the CPU or back to the device. */
+function handOver(r: MapRecord | undefined, owner: MapRecord['owner'], o: StepOutcome): void {
+  if (!r) return;
+  r.owner = owner;
+  touchMapping(o, r);
+}
+
+/** What dma-debug records with an entry: the step, and (its 6.18 rule: no EEXIST report) whether unaligned kmalloc buffers may bounce through swiotlb. */
+function debugCall(m: Machine): DebugCall {
   const from = archOps(m.arch).kmallocBounceFrom;
-  return from !== null && m.kernel >= from && m.swiotlb !== null;
+  return { step: m.step, bounceUnalignedKmalloc: from !== null && m.kernel >= from && m.swiotlb !== null };
 }
 
 function sgDebug(m: Machine, sgt: SgTable): DebugSgEntry[] {
@@ -115,8 +157,12 @@ function backEndMap(m: Machine, dev: Device, be: DmaBackEnd, phys: number, size:
   return be.mapPhys(m, dev, phys, size, dir, attrs, o);
 }
 
-/** The streaming map path shared by dma_map_single and dma_map_page: back end, then debug_dma_map_phys, the record, the event. */
-function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): number {
+/**
+ * The streaming map path shared by dma_map_single and dma_map_page: back
+ * end, then debug_dma_map_phys (with what check_for_stack finds at `stack`),
+ * the record, the event.
+ */
+function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', stack: DebugStackPage | null, o: StepOutcome): number {
   const be = dmaBackEnd(m, dev);
   const r = backEndMap(m, dev, be, phys, size, dir, attrs, o);
   const addr = r.addr;
@@ -126,16 +172,9 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
     o.result = DMA_MAPPING_ERROR;
     return addr;
   }
-  report(
-    debugMap(
-      m.debug,
-      { dev: dev.name, devAddr: addr, size, type: api, dir, paddr: phys, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: 0, mapErr: 'not-checked', step: m.step },
-      attrs.skipCpuSync,
-      { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m) },
-    ),
-    o,
-  );
-  trackMapping(m, { dev: dev.name, addr, size, dir, api, phys, tlbAddr: r.bounced, bufId: buf.id, owner: 'device', step: m.step, line: m.line });
+  report(debugDmaMapPage(m.debug, dev, phys, size, dir, addr, attrs, api, stack, debugCall(m)), o);
+  if (stack) o.events.push({ kind: 'note', text: `stack page at ${fmtVa(stack.addr - (stack.addr % PAGE_SIZE))}`, why: why('check_for_stack', stack.probable ? 'dma-debug compares the page with every page of the vmapped stack' : 'object_is_on_stack(): the address lies inside the current task\'s (linear-map) stack', 'kernel/dma/debug.c') });
+  record(m, { dev: dev.name, addr, size, dir, api, phys, tlbAddr: r.bounced, bufId: buf.id, owner: 'device', step: m.step, line: m.line }, o);
   o.events.push({
     kind: 'dma_map',
     dev: dev.name,
@@ -153,15 +192,17 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
 }
 
 export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  touchBuffer(o, buf.id);
   if (!checkDirection(m, dir, 'dma_map_single_attrs', o)) return;
   const va = buf.va + off;
   if (isVmallocAddr(va) && m.kernel < DIRECT_GATES.vmallocRejected.code) {
     // before 5.5 (4544b9f25e70): debug_dma_map_single() complains, then dma_map_page_attrs(virt_to_page(ptr), …) goes ahead
-    report([debugMapTimeFinding(m.debug, dev.name, { kind: 'vmalloc', addr: va, len: size })], o);
+    report(debugDmaMapSingle(m.debug, dev, va, size), o);
     o.observations.push(
       "before 5.5 (4544b9f25e70) dma_map_single does not refuse a vmalloc address: virt_to_page() of it gives a struct page that is not the buffer's, so the device is handed unrelated memory; the explorer maps the buffer's first physical page so the rest of the scenario can run",
     );
-    mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', o);
+    // check_for_stack sees virt_to_page()'s unrelated page, never a stack page
+    mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', null, o);
     return;
   }
   if (isVmallocAddr(va)) {
@@ -176,16 +217,13 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
     o.resultKind = 'addr';
     return;
   }
-  stackCheck(m, dev, buf, va, o);
-  mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', o);
+  mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', stackPage(m, buf, va), o);
 }
 
-/** check_for_stack() in debug_dma_map_page/phys: a linear-map stack ("[addr=%p]") or a page of the vmapped stack ("[probable addr=%p]"). */
-function stackCheck(m: Machine, dev: Device, buf: Buffer, va: number, o: StepOutcome): void {
-  if (buf.kind !== 'stack' || !m.stack) return;
-  const probable = isVmallocAddr(va);
-  report([debugMapTimeFinding(m.debug, dev.name, { kind: 'stack', addr: va, probable })], o);
-  o.events.push({ kind: 'note', text: `stack page at ${fmtVa(va - (va % PAGE_SIZE))}`, why: why('check_for_stack', probable ? 'dma-debug compares the page with every page of the vmapped stack' : 'object_is_on_stack(): the address lies inside the current task\'s (linear-map) stack', 'kernel/dma/debug.c') });
+/** What check_for_stack() finds for the page at `va`: a linear-map stack ("[addr=%p]"), a page of the vmapped stack ("[probable addr=%p]"), or nothing. */
+function stackPage(m: Machine, buf: Buffer, va: number): DebugStackPage | null {
+  if (buf.kind !== 'stack' || !m.stack) return null;
+  return { addr: va, probable: isVmallocAddr(va) };
 }
 
 /**
@@ -194,13 +232,13 @@ function stackCheck(m: Machine, dev: Device, buf: Buffer, va: number, o: StepOut
  * page-aligned pointer that is exactly virt_to_page() + offset.
  */
 export function dmaMapPage(m: Machine, dev: Device, buf: Buffer, ptrOff: number, offset: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  touchBuffer(o, buf.id);
   if (!checkDirection(m, dir, 'dma_map_page_attrs', o)) return;
-  const phys = physOf(m, buf, ptrOff + offset);
-  stackCheck(m, dev, buf, buf.va + ptrOff + offset, o);
-  mapPhys(m, dev, buf, phys, size, dir, attrs, 'page', o);
+  mapPhys(m, dev, buf, physOf(m, buf, ptrOff + offset), size, dir, attrs, 'page', stackPage(m, buf, buf.va + ptrOff + offset), o);
 }
 
 export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOutcome): void {
+  touchMappingAt(m, dev.name, addr, o);
   debugMappingError(m.debug, dev.name, addr);
   o.resultKind = 'status';
   if (addr === DMA_MAPPING_ERROR) {
@@ -219,8 +257,8 @@ export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, di
     else if (be === 'iommu') iommuDmaUnmapPhys(m, dev, addr, size, dir, attrs, o);
     else be.unmapPhys(m, dev, addr, size, dir, attrs, o);
   }
-  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: api, dir }), o);
-  untrackMapping(m, dev.name, addr);
+  report(debugDmaUnmapPage(m.debug, dev, addr, size, dir, api), o);
+  drop(m, dev.name, addr, o);
   o.events.push({ kind: 'dma_unmap', dev: dev.name, api: `dma_unmap_${api}`, addr, size, dir, why: why(`dma_unmap_${api}_attrs`, 'the CPU owns the buffer again; the DMA address is no longer valid') });
 }
 
@@ -232,9 +270,8 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
   else if (be !== 'direct') be.syncSingle(m, dev, addr, size, dir, forCpu, o);
   else if (forCpu) directSyncForCpu(m, dev, addr, size, dir, o);
   else directSyncForDevice(m, dev, addr, size, dir, o);
-  report(debugSync(m.debug, { dev: dev.name, devAddr: addr, size, dir, maxSegSize: dev.maxSegSize }, forCpu), o);
-  const rec = findMapping(m, dev.name, addr, size);
-  if (rec) rec.owner = forCpu ? 'cpu' : 'device';
+  report((forCpu ? debugDmaSyncSingleForCpu : debugDmaSyncSingleForDevice)(m.debug, dev, addr, size, dir), o);
+  handOver(findMapping(m, dev.name, addr, size), forCpu ? 'cpu' : 'device', o);
   o.events.push({
     kind: 'dma_sync',
     dev: dev.name,
@@ -261,6 +298,7 @@ function backEndMapSg(m: Machine, dev: Device, be: DmaBackEnd, sgt: SgTable, dir
  * address), so ownership and byte views stay per buffer.
  */
 export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
+  touchSg(o, sgt);
   if (!checkDirection(m, dir, 'dma_map_sg_attrs', o)) return;
   const be = dmaBackEnd(m, dev);
   const r = backEndMapSg(m, dev, be, sgt, dir, attrs, o);
@@ -275,10 +313,10 @@ export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, att
   sgt.nents = r.nents;
   sgt.mappedFor = dev.name;
   sgt.dir = dir;
-  report(debugMapSg(m.debug, dev.name, sgDebug(m, sgt), sgt.entries.length, r.nents, dir, attrs.skipCpuSync, m.step, { bounceUnalignedKmalloc: bounceUnalignedKmalloc(m), maxSegSize: dev.maxSegSize }), o);
+  report(debugDmaMapSg(m.debug, dev, sgDebug(m, sgt), sgt.entries.length, r.nents, dir, attrs, debugCall(m)), o);
   sgt.entries.forEach((e, i) => {
     const at = r.entries[i]!;
-    trackMapping(m, { dev: dev.name, addr: at.addr, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: at.bounced, bufId: e.bufId, owner: 'device', step: m.step, line: m.line });
+    record(m, { dev: dev.name, addr: at.addr, size: e.length, dir, api: 'sg', phys: e.phys, tlbAddr: at.bounced, bufId: e.bufId, owner: 'device', step: m.step, line: m.line }, o);
   });
   o.events.push({
     kind: 'dma_map',
@@ -300,23 +338,24 @@ export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, att
  * unmaps only that many entries and dma-debug compares it with the map's.
  */
 export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome, nents = sgt.entries.length): void {
+  touchSg(o, sgt);
   if (!checkDirection(m, dir, 'dma_unmap_sg_attrs', o)) return;
   const n = nents;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
   const be = dmaBackEnd(m, dev);
   if (be === 'direct') {
     directUnmapSg(m, dev, sgt, n, mapped, dir, attrs, o);
-    for (let i = 0; i < Math.min(mapped, n); i++) untrackMapping(m, dev.name, sgt.entries[i]!.dmaAddress);
+    for (let i = 0; i < Math.min(mapped, n); i++) drop(m, dev.name, sgt.entries[i]!.dmaAddress, o);
   } else {
     const rec = m.iommu.sg[sgt.id];
     if (mapped && rec) {
-      for (const a of rec.addrs) untrackMapping(m, dev.name, a);
+      for (const a of rec.addrs) drop(m, dev.name, a, o);
       if (be === 'iommu') iommuDmaUnmapSg(m, dev, sgt, dir, attrs, o);
       else be.unmapSg(m, dev, sgt, dir, attrs, o);
     }
   }
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: dma_unmap_sg has nothing to undo`);
-  report(debugUnmapSg(m.debug, dev.name, sgDebug(m, sgt), n, dir), o);
+  report(debugDmaUnmapSg(m.debug, dev, sgDebug(m, sgt), n, dir), o);
   sgt.nents = 0;
   sgt.mappedFor = null;
   o.events.push({ kind: 'dma_unmap', dev: dev.name, api: 'dma_unmap_sg', addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, why: why('dma_unmap_sg_attrs', 'each mapped entry is unmapped; nents must be the count passed to dma_map_sg, not the count it returned') });
@@ -324,6 +363,7 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
 
 export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: boolean, o: StepOutcome, nents = sgt.entries.length): void {
   const fn = forCpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device';
+  touchSg(o, sgt);
   if (!checkDirection(m, dir, fn, o)) return;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
   if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: its entries carry no DMA addresses to sync`);
@@ -333,20 +373,16 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
   if (rec && be !== 'direct') {
     if (be === 'iommu') iommuDmaSyncSg(m, dev, sgt, dir, forCpu, o);
     else be.syncSg(m, dev, sgt, dir, forCpu, o);
-    for (const a of rec.addrs) {
-      const r = exactMapping(m, dev.name, a);
-      if (r) r.owner = owner;
-    }
+    for (const a of rec.addrs) handOver(exactMapping(m, dev.name, a), owner, o);
   } else {
     // dma-direct: each mapped entry holds its own DMA address
     directSyncSg(m, dev, sgt, mapped, dir, forCpu, o);
     for (let i = 0; i < mapped; i++) {
       const e = sgt.entries[i]!;
-      const r = findMapping(m, dev.name, e.dmaAddress, e.dmaLength);
-      if (r) r.owner = owner;
+      handOver(findMapping(m, dev.name, e.dmaAddress, e.dmaLength), owner, o);
     }
   }
-  report(debugSyncSg(m.debug, dev.name, sgDebug(m, sgt), nents, dir, forCpu), o);
+  report((forCpu ? debugDmaSyncSgForCpu : debugDmaSyncSgForDevice)(m.debug, dev, sgDebug(m, sgt), nents, dir), o);
   o.events.push({ kind: 'dma_sync', dev: dev.name, api: fn, addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, forCpu, why: why(fn, 'each mapped entry is synced like a single mapping') });
 }
 
@@ -386,16 +422,18 @@ export function releaseDriver(m: Machine, dev: Device, o: StepOutcome): void {
 // ---------------------------------------------------------------------------
 // coherent and non-coherent allocations
 
-/** The physical page behind a CPU address given to a free, as debug_dma_free_coherent / _free_pages find it (virt_to_paddr or vmalloc_to_page). */
-function cpuPaddr(cpu: Buffer | null): number | undefined {
-  if (!cpu) return undefined;
-  return cpu.phys >= 0 ? cpu.phys : cpu.pages[0];
+/** A CPU address given to a free and the physical page behind it, as debug_dma_free_coherent / _free_pages find it (virt_to_paddr or vmalloc_to_page). */
+function cpuAddr(cpu: Buffer | null): { va: number; paddr?: number } | null {
+  if (!cpu) return null;
+  const paddr = cpu.phys >= 0 ? cpu.phys : cpu.pages[0];
+  return paddr === undefined ? { va: cpu.va } : { va: cpu.va, paddr };
 }
 
 /** The dma-debug hook and the explorer's record of an allocation (debug_dma_alloc_coherent / debug_dma_alloc_pages). */
-function allocated(m: Machine, dev: Device, a: DmaAllocated, size: number, api: 'coherent' | 'noncoherent', dir: DmaDir, o: StepOutcome): Buffer {
-  report(debugMap(m.debug, { dev: dev.name, devAddr: a.addr, size, type: api, dir, paddr: a.paddr, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: a.buf.va, mapErr: 'n/a', step: m.step }, true), o);
-  trackMapping(m, { dev: dev.name, addr: a.addr, size: a.len, dir, api, phys: a.paddr, tlbAddr: -1, bufId: a.buf.id, owner: api === 'coherent' ? 'device' : 'cpu', step: m.step, line: m.line });
+function allocated(m: Machine, dev: Device, a: DmaAllocated, size: number, api: 'coherent' | 'noncoherent', dir: DmaDir, attrs: DebugAttrs, o: StepOutcome): Buffer {
+  const virt = { va: a.buf.va, paddr: a.paddr };
+  report(api === 'coherent' ? debugDmaAllocCoherent(m.debug, dev, size, a.addr, virt, attrs, debugCall(m)) : debugDmaAllocPages(m.debug, dev, virt, size, dir, a.addr, attrs, debugCall(m)), o);
+  record(m, { dev: dev.name, addr: a.addr, size: a.len, dir, api, phys: a.paddr, tlbAddr: -1, bufId: a.buf.id, owner: api === 'coherent' ? 'device' : 'cpu', step: m.step, line: m.line }, o);
   o.result = a.addr;
   o.resultKind = 'addr';
   return a.buf;
@@ -422,7 +460,7 @@ export function dmaAllocAttrs(m: Machine, dev: Device, name: string, size: numbe
   else if (noMapping) a = directAllocNoMapping(m, dev, name, size, gfp, o);
   else a = directAllocCoherent(m, dev, name, size, o, gfp);
   if (!a) return null;
-  const b = allocated(m, dev, a, size, 'coherent', 'DMA_BIDIRECTIONAL', o);
+  const b = allocated(m, dev, a, size, 'coherent', 'DMA_BIDIRECTIONAL', { skipCpuSync: attrs.includes('DMA_ATTR_SKIP_CPU_SYNC') }, o);
   if (noMapping && (be === 'iommu' || opsAlloc)) {
     b.noKernelMapping = true;
     const [fn, file] = be === 'iommu' ? ['iommu_dma_alloc', 'drivers/iommu/dma-iommu.c'] : ['arm_iommu_alloc_attrs', 'arch/arm/mm/dma-mapping.c'];
@@ -442,8 +480,9 @@ export function dmaAllocCoherent(m: Machine, dev: Device, name: string, size: nu
 
 /** dma_free_coherent() → dma_free_attrs(): debug_dma_free_coherent first, then the back end. */
 export function dmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
-  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'coherent', dir: 'DMA_BIDIRECTIONAL', cpuAddr: cpu?.va ?? 0, cpuPaddr: cpuPaddr(cpu) }), o);
-  untrackMapping(m, dev.name, addr);
+  if (cpu) touchBuffer(o, cpu.id);
+  report(debugDmaFreeCoherent(m.debug, dev, size, cpuAddr(cpu), addr), o);
+  drop(m, dev.name, addr, o);
   const be = dmaBackEnd(m, dev);
   if (be === 'iommu') iommuDmaFreeCoherent(m, dev, size, cpu, addr, o);
   else if (be !== 'direct' && be.free) be.free(m, dev, size, cpu, addr, o);
@@ -453,13 +492,15 @@ export function dmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buff
 /** dma_alloc_noncoherent() → dma_alloc_pages(): dma-direct or dma-iommu (a device's dma_map_ops take the system path), then debug_dma_alloc_pages; the CPU owns the buffer. */
 export function dmaAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, dir: DmaDir, o: StepOutcome, gfp: readonly string[] = []): Buffer | null {
   const a = dmaBackEnd(m, dev) === 'iommu' ? iommuDmaAllocNoncoherent(m, dev, name, size, dir, o, gfp) : directAllocNoncoherent(m, dev, name, size, o, gfp);
-  return a ? allocated(m, dev, a, size, 'noncoherent', dir, o) : null;
+  // dma_alloc_pages() calls debug_dma_alloc_pages(…, 0): no attrs
+  return a ? allocated(m, dev, a, size, 'noncoherent', dir, { skipCpuSync: false }, o) : null;
 }
 
 /** dma_free_noncoherent() → dma_free_pages(): debug_dma_free_pages first, then the back end. */
 export function dmaFreeNoncoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, dir: DmaDir, o: StepOutcome): void {
-  report(debugUnmap(m.debug, { dev: dev.name, devAddr: addr, size, type: 'noncoherent', dir, cpuAddr: cpu?.va ?? 0, cpuPaddr: cpuPaddr(cpu) }), o);
-  untrackMapping(m, dev.name, addr);
+  if (cpu) touchBuffer(o, cpu.id);
+  report(debugDmaFreePages(m.debug, dev, cpuAddr(cpu), size, dir, addr), o);
+  drop(m, dev.name, addr, o);
   if (dmaBackEnd(m, dev) === 'iommu') iommuDmaFreeNoncoherent(m, dev, size, cpu, addr, dir, o);
   else directFreeNoncoherent(m, size, cpu, addr, o);
 }

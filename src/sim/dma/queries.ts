@@ -49,6 +49,7 @@
 import type { Why } from '../events.ts';
 import type { OpRun } from '../operation.ts';
 import type { StepOutcome } from '../outcome.ts';
+import { touchMappingAt } from './tracking.ts';
 import { argDev, argHandle } from '../args.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, type Device, type Machine } from '../machine.ts';
@@ -200,6 +201,7 @@ export const dmaOptMappingSizeRun: OpRun<'dev'> = (m, a, o) => {
 export const dmaNeedSyncRun: OpRun<'dev' | 'h'> = (m, a, o) => {
   const dev = argDev(m, a.dev);
   const addr = argHandle(m, a.h);
+  touchMappingAt(m, dev.name, addr, o);
   if (!available(m, 'dma_need_sync', DMA_API_GATES.needSync, o)) return;
   let need: boolean;
   let rule: string;

@@ -7,6 +7,7 @@
  * scan (CPU accesses ask it on every load and store).
  */
 import type { Machine, MapRecord } from '../machine.ts';
+import { touchMapping, type StepOutcome } from '../outcome.ts';
 
 function perDevice(m: Machine, dev: string): Map<number, MapRecord> {
   let t = m.maps[dev];
@@ -59,6 +60,19 @@ export function findMapping(m: Machine, dev: string, addr: number, size: number)
   if (exact && addr + size <= exact.addr + exact.size) return exact;
   for (const r of t.values()) if (addr >= r.addr && addr + size <= r.addr + r.size) return r;
   return undefined;
+}
+
+/** How many mappings are live (one Map size per device). */
+export function liveMappingCount(m: Machine): number {
+  let n = 0;
+  for (const dev in m.maps) n += m.maps[dev]!.size;
+  return n;
+}
+
+/** A call that names a DMA address touches the live mapping holding its first byte, if any. */
+export function touchMappingAt(m: Machine, dev: string, addr: number, o: StepOutcome): void {
+  const r = findMapping(m, dev, addr, 1);
+  if (r) touchMapping(o, r);
 }
 
 export function* allMappings(m: Machine): Generator<MapRecord> {

@@ -17,7 +17,8 @@
  * Simplified: a device cannot drive address bits above its DMA mask: such an
  * access is reported as FAULT rather than silently truncated.
  */
-import type { StepOutcome } from '../outcome.ts';
+import type { SimEvent } from '../events.ts';
+import { touchMapping, type StepOutcome } from '../outcome.ts';
 import { lineState, snoopRead, snoopWrite } from './cpu-cache.ts';
 import { ramRead, ramWrite } from './memory.ts';
 import { dmaLimit, type Device, type Machine } from '../machine.ts';
@@ -89,6 +90,7 @@ function ownership(m: Machine, dev: Device, addr: number, len: number, write: bo
     o.observations.push(`${dev.name} ${write ? 'wrote' : 'read'} 0x${addr.toString(16)}+${len}, which is not inside any live mapping of ${dev.name}`);
     return;
   }
+  touchMapping(o, rec);
   if (rec.owner === 'cpu') {
     o.observations.push(`${dev.name} ${write ? 'wrote' : 'read'} a buffer the CPU owns (mapped at line ${rec.line}, synced for the CPU since): the driver must hand it back with dma_sync_*_for_device first`);
   }
@@ -159,54 +161,64 @@ export function snoopOf(m: Machine, dev: Device, ch: { cache?: boolean }, nosnoo
   return { snoop: true, why: { fn: 'dev_is_dma_coherent', file: WHY_FILE, rule: `coherent device: the interconnect snoops the CPU cache${via}` } };
 }
 
-export function devRead(m: Machine, dev: Device, addr: number, len: number, o: StepOutcome, nosnoop?: boolean): Uint8Array | null {
-  const chunks = dmaChunks(m, dev, addr, len, false, o);
+/**
+ * What one access reaches, checked against the device's mappings: its
+ * chunks, each with its snoop decision, and the access's decision (the first
+ * chunk that did not snoop, else the first); null when it faulted.
+ */
+function accessPlan(m: Machine, dev: Device, addr: number, len: number, write: boolean, o: StepOutcome, nosnoop?: boolean): { chunks: Array<DmaChunk & { d: Snoop }>; d: Snoop } | null {
+  const chunks = dmaChunks(m, dev, addr, len, write, o);
   if (!chunks) return null;
-  ownership(m, dev, addr, len, false, o);
+  ownership(m, dev, addr, len, write, o);
+  const planned = chunks.map((ch) => ({ ...ch, d: snoopOf(m, dev, ch, nosnoop) }));
+  return { chunks: planned, d: planned.find((ch) => !ch.d.snoop)?.d ?? planned[0]!.d };
+}
+
+/** The dev_access event of a read or write: the path it took, whether it snooped, and why (`rule`). */
+function accessEvent(m: Machine, dev: Device, op: 'read' | 'write', addr: number, phys: number, len: number, d: Snoop, rule: string): SimEvent {
+  return {
+    kind: 'dev_access',
+    dev: dev.name,
+    op,
+    addr,
+    phys,
+    len,
+    via: dev.cfg.dmaOps === 'own' ? 'gpu-mmu' : translatingDomain(m, dev) ? 'iommu' : 'direct',
+    snooped: d.snoop,
+    ...(d.bypass ? { nosnoop: d.bypass } : {}),
+    why: { ...d.why, rule },
+  };
+}
+
+export function devRead(m: Machine, dev: Device, addr: number, len: number, o: StepOutcome, nosnoop?: boolean): Uint8Array | null {
+  const plan = accessPlan(m, dev, addr, len, false, o, nosnoop);
+  if (!plan) return null;
   const out = new Uint8Array(len);
   let snooped = 0;
   let stale = 0;
-  let decision: Snoop | null = null;
-  for (const ch of chunks) {
+  for (const ch of plan.chunks) {
     const piece = out.subarray(ch.at, ch.at + ch.len);
-    const d = snoopOf(m, dev, ch, nosnoop);
-    if (!decision || (decision.snoop && !d.snoop)) decision = d;
-    if (d.snoop) snooped += snoopRead(m.cache, m.ram, ch.phys, ch.len, piece);
+    if (ch.d.snoop) snooped += snoopRead(m.cache, m.ram, ch.phys, ch.len, piece);
     else {
       ramRead(m.ram, ch.phys, ch.len, piece);
       stale += dirtyDiffers(m, ch.phys, ch.len, piece);
     }
   }
   if (stale) o.observations.push(`stale read: ${dev.name} read ${stale} byte(s) from RAM that the CPU's dirty cache lines hold newer values for (nothing cleaned them to RAM)`);
-  const d = decision!;
-  o.events.push({
-    kind: 'dev_access',
-    dev: dev.name,
-    op: 'read',
-    addr,
-    phys: chunks[0]!.phys,
-    len,
-    via: dev.cfg.dmaOps === 'own' ? 'gpu-mmu' : translatingDomain(m, dev) ? 'iommu' : 'direct',
-    snooped: d.snoop,
-    ...(d.bypass ? { nosnoop: d.bypass } : {}),
-    why: { ...d.why, rule: d.snoop && snooped ? `${d.why.rule} (${snooped} dirty line(s) supplied their bytes)` : d.why.rule },
-  });
+  const d = plan.d;
+  o.events.push(accessEvent(m, dev, 'read', addr, plan.chunks[0]!.phys, len, d, d.snoop && snooped ? `${d.why.rule} (${snooped} dirty line(s) supplied their bytes)` : d.why.rule));
   o.data = out;
   return out;
 }
 
 export function devWrite(m: Machine, dev: Device, addr: number, data: Uint8Array, o: StepOutcome, nosnoop?: boolean): void {
-  const chunks = dmaChunks(m, dev, addr, data.length, true, o);
-  if (!chunks) return;
-  ownership(m, dev, addr, data.length, true, o);
+  const plan = accessPlan(m, dev, addr, data.length, true, o, nosnoop);
+  if (!plan) return;
   let dirty = 0;
   let clean = 0;
-  let decision: Snoop | null = null;
-  for (const ch of chunks) {
+  for (const ch of plan.chunks) {
     const piece = data.subarray(ch.at, ch.at + ch.len);
-    const d = snoopOf(m, dev, ch, nosnoop);
-    if (!decision || (decision.snoop && !d.snoop)) decision = d;
-    if (d.snoop) {
+    if (ch.d.snoop) {
       snoopWrite(m.cache, m.ram, ch.phys, piece, o.events);
       continue;
     }
@@ -223,17 +235,6 @@ export function devWrite(m: Machine, dev: Device, addr: number, data: Uint8Array
     // expected while the device owns the buffer; the sync or unmap will invalidate them
     o.events.push({ kind: 'note', text: `${clean} clean line(s) now stale`, why: { fn: 'arch_sync_dma_for_cpu', file: 'include/linux/dma-map-ops.h', rule: `${clean} clean CPU cache line(s) still hold the old bytes: until dma_sync_*_for_cpu or unmap invalidates them${dev.coherent ? ' (or, on a device the DMA API believes coherent, the driver flushes them itself)' : ''}, a CPU read would return stale data` } });
   }
-  const d = decision!;
-  o.events.push({
-    kind: 'dev_access',
-    dev: dev.name,
-    op: 'write',
-    addr,
-    phys: chunks[0]!.phys,
-    len: data.length,
-    via: dev.cfg.dmaOps === 'own' ? 'gpu-mmu' : translatingDomain(m, dev) ? 'iommu' : 'direct',
-    snooped: d.snoop,
-    ...(d.bypass ? { nosnoop: d.bypass } : {}),
-    why: d.snoop ? { ...d.why, rule: `${d.why.rule}: dirty lines are written back first, then the write lands in RAM and the CPU copies are invalidated` } : { ...d.why, rule: `${d.why.rule}. The write lands in RAM; the CPU cache is not told` },
-  });
+  const d = plan.d;
+  o.events.push(accessEvent(m, dev, 'write', addr, plan.chunks[0]!.phys, data.length, d, d.snoop ? `${d.why.rule}: dirty lines are written back first, then the write lands in RAM and the CPU copies are invalidated` : `${d.why.rule}. The write lands in RAM; the CPU cache is not told`));
 }

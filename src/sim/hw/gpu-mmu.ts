@@ -50,6 +50,7 @@
 import { kmsg } from '../kernel-log/catalogue.ts';
 import type { SimEvent, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
+import { touchMappingAt } from '../dma/tracking.ts';
 import type { Device, Machine } from '../machine.ts';
 import { IOMMU_READ, IOMMU_WRITE, SZ_1G, SZ_2M, SZ_4K, createIoPgtable, ptEntries, ptMap, ptUnmap, ptWalkInto, type IoPgtable } from '../iommu/io-pgtable.ts';
 import { devRead, devWrite } from './device.ts';
@@ -130,7 +131,7 @@ function keepLogs(events: SimEvent[], o: StepOutcome): void {
 
 /** `mmu_map_sg` for one DMA segment: returns 0, -EINVAL or -EEXIST. */
 export function gpuVmMap(m: Machine, vm: GpuVm, va: number, dmaAddr: number, size: number, o: StepOutcome): number {
-  void m;
+  touchMappingAt(m, vm.dev, dmaAddr, o);
   if (va % SZ_4K || dmaAddr % SZ_4K || size % SZ_4K || size <= 0 || va < 0 || dmaAddr < 0) {
     o.observations.push(`GPU mappings are whole 4 KiB pages: va ${hex(va)}, DMA address ${hex(dmaAddr)} and size ${hex(size)} must all be page-aligned (panfrost maps the BO's sg_table, whose DMA segments are page-aligned)`);
     return EINVAL;

@@ -71,7 +71,7 @@
  * is_swiotlb_force_bounce there; its merge is unconfirmed).
  */
 import type { Why } from '../events.ts';
-import type { StepOutcome } from '../outcome.ts';
+import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
 import { cacheWrite } from '../hw/cpu-cache.ts';
@@ -776,6 +776,7 @@ export function iommuDmaFreeCoherent(m: Machine, dev: Device, size: number, cpu:
     if (cpu.phys >= 0) freeRange(m.free, cpu.phys, cpu.allocSize);
     else for (const p of cpu.pages) freeRange(m.free, p, PAGE_SIZE);
     cpu.live = false;
+    touchBuffer(o, cpu.id);
     o.events.push({ kind: 'free', allocator: 'dma_free_coherent', name: cpu.name, phys: cpu.phys >= 0 ? cpu.phys : (cpu.pages[0] ?? -1), size: cpu.allocSize, why: why('iommu_dma_free', 'the IOVA range is unmapped (__iommu_dma_unmap), the CPU alias removed and the pages go back to the page allocator') });
   }
 }

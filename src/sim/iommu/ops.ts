@@ -12,7 +12,7 @@
 import type { Expr } from '../command.ts';
 import type { OpRun } from '../operation.ts';
 import type { Machine } from '../machine.ts';
-import type { StepOutcome } from '../outcome.ts';
+import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { SimError, argFlags, argInt, argName, argPtr } from '../args.ts';
 import { physOf } from '../mm/buffers.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
@@ -52,6 +52,7 @@ export const iommuMapRun: OpRun<'dom' | 'iova' | 'p' | 'size' | 'prot'> = (m, a,
   const dom = argDomain(m, a.dom);
   const iova = argInt(m, a.iova, 'an IOVA');
   const { buf, off } = argPtr(m, a.p);
+  touchBuffer(o, buf.id);
   const size = argInt(m, a.size, 'a size');
   const prot = protFromNames(argFlags(a.prot));
   const pa = physOf(m, buf, off);

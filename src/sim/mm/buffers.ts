@@ -16,7 +16,7 @@
  *   free page), mapped at increasing virtual addresses with a guard page.
  */
 import type { SimEvent } from '../events.ts';
-import type { StepOutcome } from '../outcome.ts';
+import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { cacheRead, cacheWrite, evictRange, lineState, linesOf, prefetchRange } from '../hw/cpu-cache.ts';
 import { SimError } from '../args.ts';
@@ -208,6 +208,7 @@ export function stackBuffer(m: Machine, name: string, size: number, o: StepOutco
 
 export function freeBuffer(m: Machine, b: Buffer, allocator: string, fn: string, o: StepOutcome): void {
   b.live = false;
+  touchBuffer(o, b.id);
   if (b.phys >= 0) freeRange(m.free, b.phys, b.allocSize);
   else if (b.kind === 'vmalloc') {
     b.pages.forEach((p, i) => {
@@ -382,10 +383,12 @@ export function cpuRead(m: Machine, b: Buffer, off: number, len: number, o: Step
 }
 
 export function cacheEvictBuffer(m: Machine, b: Buffer, off: number, len: number, o: StepOutcome): void {
+  touchBuffer(o, b.id);
   for (const ch of physChunks(m, b, off, len)) evictRange(m.cache, m.ram, ch.phys, ch.len, o.events);
 }
 
 export function prefetchBuffer(m: Machine, b: Buffer, off: number, len: number, o: StepOutcome): void {
+  touchBuffer(o, b.id);
   for (const ch of physChunks(m, b, off, len)) prefetchRange(m.cache, m.ram, ch.phys, ch.len, o.events);
 }
 

@@ -17,7 +17,7 @@
  *   names the scenario operation.
  */
 import type { Buffer, Machine } from '../machine.ts';
-import type { StepOutcome } from '../outcome.ts';
+import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { physOf } from './buffers.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 
@@ -51,6 +51,7 @@ export function physInRam(m: Machine, phys: number): boolean {
  * reaches outside RAM or an unmapped vmalloc page).
  */
 export function kasanCheck(m: Machine, b: Buffer, off: number, len: number, write: boolean, op: string, o: StepOutcome): boolean {
+  touchBuffer(o, b.id);
   const va = b.va + off;
   const what = `${write ? 'Write' : 'Read'} of size ${len} at addr ${hex(va)}`;
   if (!rangeInRam(m, b, off, len)) {

@@ -29,7 +29,7 @@
  */
 import type { Expr } from '../command.ts';
 import type { OpRun } from '../operation.ts';
-import type { StepOutcome } from '../outcome.ts';
+import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { SimError, argInt, argName, argPtr } from '../args.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
 import { PAGE_SIZE, zoneOf } from '../hw/memory.ts';
@@ -43,6 +43,7 @@ type MemType = 'wc' | 'uc' | 'wb';
 
 /** set_memory_wc / _uc / _wb on the linear map of `npages` pages from `p`. */
 export function setMemory(m: Machine, b: Buffer, off: number, npages: number, type: MemType, o: StepOutcome): void {
+  touchBuffer(o, b.id);
   const fn = `set_memory_${type}`;
   o.resultKind = 'status';
   if (m.arch !== 'x86') {
@@ -161,6 +162,7 @@ export const vunmapRun: OpRun<'q'> = (m, a, o) => {
   const { buf } = argPtr(m, a.q);
   if (buf.kind !== 'vmap') throw new SimError(`'${buf.name}' did not come from vmap`);
   buf.live = false;
+  touchBuffer(o, buf.id);
   buf.pages.forEach((_, i) => m.vmap.delete(buf.va / PAGE_SIZE + i));
   o.events.push({ kind: 'note', text: `alias '${buf.name}' unmapped`, why: { fn: 'vunmap', file: 'mm/vmalloc.c', rule: 'the alias goes; the pages stay with their owner (vunmap frees no pages)' } });
 };
