@@ -25,7 +25,7 @@
  */
 import type { Arch } from '../sim/config.ts';
 import { NEWEST_KERNEL, kernelCode } from '../sim/config.ts';
-import type { DmaDir } from '../sim/dma/debug.ts';
+import type { DmaDir } from '../sim/events.ts';
 import { forEachLine } from './lines.ts';
 import { RegionCollector, blockOf } from './regions.ts';
 import { Messages, summarize, type ImportReport } from './report.ts';

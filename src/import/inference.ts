@@ -9,7 +9,7 @@ import type { Arch } from '../sim/config.ts';
 import { KERNEL_IMAGE, machineLayout } from '../sim/layout.ts';
 import { SZ_4G } from '../sim/hw/memory.ts';
 import { kmallocBounceBySize } from '../sim/dma/direct.ts';
-import type { DmaDir } from '../sim/dma/debug.ts';
+import type { DmaDir } from '../sim/events.ts';
 import type { Block } from './regions.ts';
 import type { Messages } from './report.ts';
 import { deviceIdentifier, isPciName } from './scenario-text.ts';

@@ -32,7 +32,7 @@
 import type { Arch } from '../sim/config.ts';
 import { NEWEST_KERNEL, kernelCode } from '../sim/config.ts';
 import { PAGE_SIZE } from '../sim/hw/memory.ts';
-import type { DmaDir } from '../sim/dma/debug.ts';
+import type { DmaDir } from '../sim/events.ts';
 import { ERAS, FORMATS_BY_EVENT, MAPPING_ERROR, isPreamble, lostEvents, parseEventLine, parseFields, type EraId, type TraceDir } from './trace-format.ts';
 import { decodeEvent, type DmaEvent } from './trace-events.ts';
 import { RegionCollector, blockOf, type Block } from './regions.ts';

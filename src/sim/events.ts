@@ -16,6 +16,44 @@ export interface Why {
   rule: string;
 }
 
+/** enum dma_data_direction (include/linux/dma-direction.h), by the kernel's names. */
+export type DmaDir = 'DMA_BIDIRECTIONAL' | 'DMA_TO_DEVICE' | 'DMA_FROM_DEVICE' | 'DMA_NONE';
+
+/** The streaming DMA API call a `dma_map` event reports (include/linux/dma-mapping.h). */
+export type DmaMapApi = 'dma_map_single' | 'dma_map_page' | 'dma_map_sg';
+/** The call a `dma_unmap` event reports. */
+export type DmaUnmapApi = 'dma_unmap_single' | 'dma_unmap_page' | 'dma_unmap_sg';
+/** The call a `dma_sync` event reports. */
+export type DmaSyncApi = 'dma_sync_single_for_cpu' | 'dma_sync_single_for_device' | 'dma_sync_sg_for_cpu' | 'dma_sync_sg_for_device';
+
+/**
+ * What a `dmabuf` event reports: a dma-buf core function or an exporter
+ * callback (drivers/dma-buf/dma-buf.c, include/linux/dma-buf.h). `map` /
+ * `unmap_dma_buf` are the exporter's map_dma_buf / unmap_dma_buf callbacks,
+ * `map_at_attach` the era-B mapping made by dma_buf_dynamic_attach, `cache`
+ * and `map_cached` the attachment's cached sg_table, `move` the exporter
+ * moving its storage and `move_notify` the importer's callback.
+ */
+export type DmaBufOp =
+  | 'export'
+  | 'attach'
+  | 'detach'
+  | 'lock'
+  | 'unlock'
+  | 'map'
+  | 'map_dma_buf'
+  | 'unmap_dma_buf'
+  | 'map_at_attach'
+  | 'map_cached'
+  | 'cache'
+  | 'unmap_cached'
+  | 'pin'
+  | 'unpin'
+  | 'move'
+  | 'move_notify'
+  | 'begin_cpu_access'
+  | 'end_cpu_access';
+
 export type CacheLineState = 'I' | 'C' | 'D';
 
 /** What a cache maintenance operation did to one line that was present. */
@@ -44,9 +82,9 @@ export type SimEvent =
   | { kind: 'bounce'; from: number; to: number; len: number; toSlot: boolean; why: Why }
   | { kind: 'swiotlb_alloc'; index: number; nslots: number; tlbAddr: number; orig: number; size: number; why: Why }
   | { kind: 'swiotlb_free'; index: number; nslots: number; tlbAddr: number; why: Why }
-  | { kind: 'dma_map'; dev: string; api: string; addr: number; phys: number; size: number; dir: string; path: 'direct' | 'swiotlb' | 'iommu'; why: Why }
-  | { kind: 'dma_unmap'; dev: string; api: string; addr: number; size: number; dir: string; why: Why }
-  | { kind: 'dma_sync'; dev: string; api: string; addr: number; size: number; dir: string; forCpu: boolean; why: Why }
+  | { kind: 'dma_map'; dev: string; api: DmaMapApi; addr: number; phys: number; size: number; dir: DmaDir; path: 'direct' | 'swiotlb' | 'iommu'; why: Why }
+  | { kind: 'dma_unmap'; dev: string; api: DmaUnmapApi; addr: number; size: number; dir: DmaDir; why: Why }
+  | { kind: 'dma_sync'; dev: string; api: DmaSyncApi; addr: number; size: number; dir: DmaDir; forCpu: boolean; why: Why }
   /**
    * `nosnoop`: the device is one the DMA API believes coherent, but this
    * transaction did not snoop (No Snoop, or a Non-cacheable IOMMU leaf).
@@ -73,12 +111,8 @@ export type SimEvent =
   | { kind: 'gpu_vm'; vm: string; op: 'map' | 'unmap' | 'walk' | 'fault'; va: number; size: number; dmaAddr?: number; as?: number; levels?: number[]; stage?: 'gpu-mmu' | 'iommu'; write?: boolean; why: Why }
   /** CMA: `borrow` = movable pages lent from the area, `pin` / `unpin` = short-term GUP pins (pfn = first page). */
   | { kind: 'cma'; op: 'alloc' | 'release' | 'busy_retry' | 'fail' | 'migrate' | 'borrow' | 'pin' | 'unpin'; pfn: number; count: number; to?: number; why: Why }
-  /**
-   * dma-buf: op is the kernel function or callback (`export`, `attach`, `map`,
-   * `map_cached`, `unmap`, `pin`, `move`, `move_notify`, `lock`, …); `sgt` names
-   * the sg_table of a mapping, `cached` marks the era-B cached mapping.
-   */
-  | { kind: 'dmabuf'; op: string; buf: string; attachment?: string; dir?: string; sgt?: string; cached?: boolean; why: Why };
+  /** dma-buf: `op` says which (DmaBufOp); `sgt` names the sg_table of a mapping, `cached` marks the era-B cached mapping. */
+  | { kind: 'dmabuf'; op: DmaBufOp; buf: string; attachment?: string; dir?: DmaDir; sgt?: string; cached?: boolean; why: Why };
 
 export type SimEventKind = SimEvent['kind'];
 

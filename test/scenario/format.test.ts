@@ -37,7 +37,7 @@ const SAMPLES: { [K in SimEventKind]: Extract<SimEvent, { kind: K }> } = {
   fq: { kind: 'fq', domain: 'd0', op: 'flush', entries: 3, why },
   gpu_vm: { kind: 'gpu_vm', vm: 'vm0', op: 'map', va: 0x10000, size: 4096, dmaAddr: 0x2000, why },
   cma: { kind: 'cma', op: 'migrate', pfn: 0x100, count: 1, to: 0x200, why },
-  dmabuf: { kind: 'dmabuf', op: 'map_attachment', buf: 'db', attachment: 'at', dir: 'DMA_BIDIRECTIONAL', why },
+  dmabuf: { kind: 'dmabuf', op: 'map', buf: 'db', attachment: 'at', dir: 'DMA_BIDIRECTIONAL', why },
 };
 
 function step(over: Partial<StepJson>): StepJson {

@@ -184,7 +184,7 @@ describe('configurations', () => {
   it('many devices fold into a "+N more" box; many events are capped', () => {
     const devices = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(defaultDevice);
     const why = { fn: 'f', file: 'x.c', rule: 'r' };
-    const events = Array.from({ length: 20 }, (_, i) => ({ kind: 'dma_sync' as const, dev: 'a', api: 'dma_sync_single_for_cpu', addr: i, size: 64, dir: 'DMA_FROM_DEVICE', forCpu: true, why }));
+    const events = Array.from({ length: 20 }, (_, i) => ({ kind: 'dma_sync' as const, dev: 'a', api: 'dma_sync_single_for_cpu' as const, addr: i, size: 64, dir: 'DMA_FROM_DEVICE' as const, forCpu: true, why }));
     const m = buildDiagram({ config: cfg({ devices }), events });
     expect(at(m, 'dev-more').title).toBe('+3 more');
     expect(m.boxes.filter((b) => b.kind === 'device')).toHaveLength(5);

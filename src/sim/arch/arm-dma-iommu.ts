@@ -52,7 +52,7 @@
  *   DMA is untranslated, as on Tegra (`tegra_smmu_detach_dev` disables the
  *   swgroup's translation); an arm-smmu with disable_bypass would abort it.
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import type { Buffer, Device, Machine, SgTable } from '../machine.ts';
 import { archOps } from './arch.ts';
@@ -66,7 +66,6 @@ import { iommuIovaToPhys, iommuMap, iommuUnmap, type IommuDomain } from '../iomm
 import type { ArmIommuMapping } from './arm-dma-iommu-setup.ts';
 import { syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaMapOps } from '../dma/map-ops.ts';
-import type { DmaDir } from '../dma/debug.ts';
 import { ARCH_GATES } from '../kernel-versions.ts';
 
 const FILE = 'arch/arm/mm/dma-mapping.c';

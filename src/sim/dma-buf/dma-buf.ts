@@ -95,9 +95,8 @@
  *   (as drm_prime.c's documented helpers do; the version that added the
  *   attribute is not pinned).
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
-import type { DmaDir } from '../dma/debug.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine, type SgEntry, type SgTable } from '../machine.ts';
 import { evictRange } from '../hw/cpu-cache.ts';
 import { PAGE_SIZE, ramCopy } from '../hw/memory.ts';

@@ -55,13 +55,11 @@
  *   instead of the reference;
  * - a driver unbind reports the leaked entries and keeps them, as the kernel does.
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import { DEBUG_GATES } from '../kernel-versions.ts';
 import { kernelCode, NEWEST_KERNEL } from '../config.ts';
 import { kmsg, who, type MessageId } from '../kernel-log/catalogue.ts';
 import type { MessageArgs } from '../kernel-log/printk.ts';
-
-export type DmaDir = 'DMA_BIDIRECTIONAL' | 'DMA_TO_DEVICE' | 'DMA_FROM_DEVICE' | 'DMA_NONE';
 
 /**
  * The mapping call that made (or frees) an entry. Pass what the driver called;

@@ -16,14 +16,13 @@
  * encryption, no MMIO (dma_map_resource), no atomic pools (GFP_ATOMIC
  * coherent allocations take ordinary pages).
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
 import { PAGE_SIZE, SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine, type SgTable } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
-import type { DmaDir } from './debug.ts';
 import { DIRECT_GATES, SWIOTLB_GATES } from '../kernel-versions.ts';
 import { isSwiotlbBuffer, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from './swiotlb.ts';
 import { who } from '../kernel-log/catalogue.ts';

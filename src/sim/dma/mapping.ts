@@ -12,12 +12,12 @@
  *
  * Simplified: dma_map_phys and dma_map_page_attrs are one path.
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import type { Buffer, Device, Machine, SgTable } from '../machine.ts';
 import { fmtVa, isVmallocAddr, physOf } from '../mm/buffers.ts';
-import { debugMap, debugMapSg, debugMapTimeFinding, debugMappingError, debugReleaseDriver, debugSync, debugSyncSg, debugUnmap, debugUnmapSg, type DebugSgEntry, type DebugType, type DmaDir, type Finding } from './debug.ts';
+import { debugMap, debugMapSg, debugMapTimeFinding, debugMappingError, debugReleaseDriver, debugSync, debugSyncSg, debugUnmap, debugUnmapSg, type DebugSgEntry, type DebugType, type Finding } from './debug.ts';
 import { archOps } from '../arch/arch.ts';
 import { directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
 import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, directFreeCoherent, directFreeNoncoherent } from './coherent.ts';

@@ -21,12 +21,11 @@
  * Simplified: one area (one CPU), no dynamic or transient pools, no
  * restricted pools, devices have no min_align_mask.
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { cacheCopy } from '../hw/cpu-cache.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import type { Device, Machine } from '../machine.ts';
-import type { DmaDir } from './debug.ts';
 import { SWIOTLB_GATES as G } from '../kernel-versions.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';

@@ -35,10 +35,9 @@
  *   own ops (they take the system path).
  * - The device never snoops the CPU cache (set coherent=true to say it does).
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import type { Device, Machine, SgTable } from '../machine.ts';
-import type { DmaDir } from '../dma/debug.ts';
 import type { MaintPlan } from '../arch/arch.ts';
 import type { GpuVm } from './gpu-mmu.ts';
 import { PAGE_SIZE } from './memory.ts';

@@ -70,7 +70,7 @@
  * dma-iommu, as in mainline's dev_use_swiotlb (a proposed patch adds
  * is_swiotlb_force_bounce there; its merge is unconfirmed).
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
@@ -80,7 +80,6 @@ import { dmaBitMask, dmaLimit, LINEAR_BASE, type Buffer, type Device, type Machi
 import { cpuMemset, getOrder } from '../mm/buffers.ts';
 import { dmaAllocContiguous, dmaDirectFreeBuffer, dmaFreeContiguous } from '../dma/contiguous-ops.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
-import type { DmaDir } from '../dma/debug.ts';
 import { kmallocNeedsBounce, syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaMapped, type SgMapped } from '../dma/map-ops.ts';
 import { isSwiotlbBuffer, nrSlots, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from '../dma/swiotlb.ts';
