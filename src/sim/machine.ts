@@ -231,13 +231,6 @@ export function createMachine(config: MachineConfig): Machine {
   };
 }
 
-export function alignUp(x: number, a: number): number {
-  return Math.ceil(x / a) * a;
-}
-
-export function alignDown(x: number, a: number): number {
-  return Math.floor(x / a) * a;
-}
 
 /** DMA_BIT_MASK(n) as a number (n ≥ 53 saturates: addresses stay below 2^53). */
 export function dmaBitMask(bits: number): number {

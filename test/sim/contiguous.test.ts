@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   CMA_ALIGNMENT,
-  EBUSY,
   bitmapFindNextZeroAreaOff,
   cmaAlignForSize,
   cmaAlloc,
@@ -18,6 +17,7 @@ import {
   dmaContiguousEligible,
 } from '../../src/sim/dma/contiguous.ts';
 import type { CmaArea } from '../../src/sim/dma/contiguous.ts';
+import { EBUSY } from '../../src/sim/errno.ts';
 import { CMA_GATES } from '../../src/sim/kernel-versions.ts';
 
 const BASE = 0xf8000; // 16 MiB area at 0xF8000000

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { EEXIST, EINVAL, ERANGE } from '../../src/sim/errno.ts';
 import {
-  EEXIST,
-  EINVAL,
-  ERANGE,
   IOMMU_CACHE,
   IOMMU_READ,
   IOMMU_WRITE,

@@ -67,6 +67,7 @@ import type { ArmIommuMapping } from './arm-dma-iommu-setup.ts';
 import { syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaMapOps } from '../dma/map-ops.ts';
 import { ARCH_GATES } from '../kernel-versions.ts';
+import { pageAlign } from '../align.ts';
 
 const FILE = 'arch/arm/mm/dma-mapping.c';
 /** CONFIG_ARM_DMA_IOMMU_ALIGNMENT (default 8): allocations are aligned to at most 2^8 pages. */
@@ -168,10 +169,6 @@ function dirToProt(dir: DmaDir): number {
   if (dir === 'DMA_TO_DEVICE') return IOMMU_READ;
   if (dir === 'DMA_FROM_DEVICE') return IOMMU_WRITE;
   return 0;
-}
-
-function pageAlign(n: number): number {
-  return Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
 }
 
 // ---------------------------------------------------------------------------

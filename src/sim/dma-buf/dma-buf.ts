@@ -105,6 +105,7 @@ import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { dmaMapSg, dmaSyncSg, dmaUnmapSg } from '../dma/mapping.ts';
 import { DMA_BUF_GATES as G } from '../kernel-versions.ts';
 import { printk } from '../kernel-log/printk.ts';
+import { EBUSY, EINVAL, ENOMEM } from '../errno.ts';
 
 const FILE = 'drivers/dma-buf/dma-buf.c';
 const HEAP = 'drivers/dma-buf/heaps/system_heap.c';
@@ -448,7 +449,7 @@ function mapCached(m: Machine, db: DmaBuf, at: DmaBufAttachment, dir: DmaDir, o:
   const ok = prime ? at.dir === dir || db.syncCached : at.dir === dir || at.dir === 'DMA_BIDIRECTIONAL';
   if (!ok) {
     o.error = 'EBUSY';
-    o.result = -16;
+    o.result = EBUSY;
     o.resultKind = 'status';
     if (prime) printk(m, o, 'drm-prime.map-busy');
     o.events.push({
@@ -666,28 +667,28 @@ export function dmaBufMove(m: Machine, db: DmaBuf, o: StepOutcome): number {
   if (!db.dynamic) {
     o.error = 'EINVAL';
     o.observations.push(`'${db.name}' has a static exporter (no pin/unpin): it cannot tell importers about a move, so it must keep the backing storage in place`);
-    return -22;
+    return EINVAL;
   }
   if (m.kernel < K_PIN) {
     o.error = 'EINVAL';
     o.observations.push('there is no dma_buf_move_notify before 5.7 (bb42df4662a4): a 5.5–5.6 dynamic_mapping exporter cannot tell importers about a move, so it must keep the backing storage in place');
-    return -22;
+    return EINVAL;
   }
   if (db.pins > 0) {
     o.error = 'EBUSY';
     const who = db.attachments.map((id) => m.dmaBufAttachments[id]!).filter((a) => a.pins || a.pinnedAtAttach || a.mapped.some((x) => x.pinned)).map((a) => a.name);
     o.observations.push(`'${db.name}' is pinned (${who.join(', ') || 'by an attachment'}): a pinned buffer must not move, so the exporter's eviction skips it`);
-    return -16;
+    return EBUSY;
   }
   if (b.kind !== 'pages' && b.kind !== 'kmalloc' && b.kind !== 'vmalloc') {
     o.error = 'EINVAL';
     o.observations.push(`'${b.name}' (${b.kind}) is not memory this exporter can move; back the dma-buf with alloc_pages, kmalloc or vmalloc to move it`);
-    return -22;
+    return EINVAL;
   }
   const tookLock = !db.locked;
   if (!moveBacking(m, b, o)) {
     o.error = 'ENOMEM';
-    return -12;
+    return ENOMEM;
   }
   db.moves++;
   o.events.push({ kind: 'dmabuf', op: 'move', buf: db.name, why: why('dma_buf_move_notify', `the exporter ${tookLock ? 'takes the reservation lock, ' : ''}moves the backing storage and calls dma_buf_move_notify with the lock held`) });

@@ -33,7 +33,7 @@ import { argAttrs, argDev, argDir, argFlags, argHandle, argInt, argPtr } from '.
 import type { Buffer, Device, Machine, SgEntry } from '../machine.ts';
 import { physChunks } from '../mm/buffers.ts';
 import { DMA_API_GATES } from '../kernel-versions.ts';
-import { pageAlign } from './direct.ts';
+import { pageAlign } from '../align.ts';
 import { dmaAllocAttrs, dmaAllocNoncoherent, dmaBackEnd, dmaFreeCoherent, dmaFreeNoncoherent } from './mapping.ts';
 
 /** `sgt = dma_get_sgtable(dev, cpu, h, size)`: the pages behind a coherent allocation. */

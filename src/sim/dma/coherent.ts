@@ -35,7 +35,8 @@ import { PAGE_SIZE, zoneOf } from '../hw/memory.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine } from '../machine.ts';
 import { cpuMemset, getOrder } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
-import { coherentZoneLimit, pageAlign } from './direct.ts';
+import { coherentZoneLimit } from './direct.ts';
+import { pageAlign } from '../align.ts';
 import type { DmaAllocated } from './map-ops.ts';
 import { dmaDirectAllocFromCma, dmaDirectFreeBuffer } from './contiguous-ops.ts';
 

@@ -69,11 +69,10 @@ import { cmaDebugShowAreas, cmaAllocFailedLine, cmaAlloc, cmaAlignForSize, cmaBo
 import { cmaOwnerOf, cmaPinned, type CmaState } from './cma-state.ts';
 import { CMA_GATES, DIRECT_GATES } from '../kernel-versions.ts';
 import { mappingsOfBuffer } from './tracking.ts';
+import { EBUSY, ENOMEM } from '../errno.ts';
 
 const FILE = 'kernel/dma/contiguous.c';
 const FILE_GUP = 'mm/gup.c';
-const ENOMEM = -12;
-const EBUSY = -16;
 
 function why(fn: string, rule: string, file = FILE): Why {
   return { fn, file, rule };

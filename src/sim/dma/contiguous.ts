@@ -49,6 +49,7 @@
 import type { SimEvent, Why } from '../events.ts';
 import { kernelCode, NEWEST_KERNEL } from '../config.ts';
 import { kernelHas, kmsg } from '../kernel-log/catalogue.ts';
+import { EBUSY } from '../errno.ts';
 
 const NEWEST = kernelCode(NEWEST_KERNEL);
 
@@ -56,7 +57,6 @@ const FILE = 'mm/cma.c';
 
 /** `CONFIG_CMA_ALIGNMENT` default. */
 export const CMA_ALIGNMENT = 8;
-export const EBUSY = -16;
 /** `dma_contiguous_reserve_area` names the default area "reserved". */
 export const CMA_DEFAULT_NAME = 'reserved';
 

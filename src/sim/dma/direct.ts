@@ -20,7 +20,7 @@ import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
-import { PAGE_SIZE, SZ_4G } from '../hw/memory.ts';
+import { SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine, type SgTable } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
 import { DIRECT_GATES, SWIOTLB_GATES } from '../kernel-versions.ts';
@@ -247,9 +247,5 @@ export function coherentZoneLimit(m: Machine, dev: Device): number {
   if (limit <= zoneDma - 1) return zoneDma;
   if (limit <= SZ_4G - 1) return SZ_4G;
   return m.config.ram;
-}
-
-export function pageAlign(size: number): number {
-  return Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
 }
 

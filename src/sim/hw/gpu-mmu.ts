@@ -53,11 +53,10 @@ import type { StepOutcome } from '../outcome.ts';
 import type { Device, Machine } from '../machine.ts';
 import { IOMMU_READ, IOMMU_WRITE, SZ_1G, SZ_2M, SZ_4K, createIoPgtable, ptEntries, ptMap, ptUnmap, ptWalkInto, type IoPgtable } from '../iommu/io-pgtable.ts';
 import { devRead, devWrite } from './device.ts';
+import { EEXIST, EINVAL } from '../errno.ts';
 
 const FILE = 'drivers/gpu/drm/panfrost/panfrost_mmu.c';
 const AS_SLOTS = 8;
-const EEXIST = -17;
-const EINVAL = -22;
 
 export interface GpuRange {
   va: number;

@@ -91,6 +91,8 @@ import { fqQueue } from './flush-queue.ts';
 import { zeroNoncoherent } from '../dma/coherent.ts';
 import { DMA_IOMMU_GATES as G } from '../kernel-versions.ts';
 import { APERTURE_END, applyFq, devIsUntrusted, dmaDomain, iommuIotlbSync, iommuIovaToPhys, iommuMap, iommuUnmapFast, type IommuDomain } from './iommu.ts';
+import { alignUp, pageAlign } from '../align.ts';
+import { EINVAL, EIO, ENOMEM } from '../errno.ts';
 
 const FILE = 'drivers/iommu/dma-iommu.c';
 const SZ_4G_MASK = 0xffff_ffff;
@@ -101,10 +103,6 @@ function why(fn: string, rule: string, file = FILE): Why {
 
 function hex(n: number): string {
   return '0x' + n.toString(16);
-}
-
-function alignUp(x: number, a: number): number {
-  return Math.ceil(x / a) * a;
 }
 
 /** dma_info_to_prot(dir, coherent, attrs). */
@@ -455,7 +453,7 @@ function mapSgSwiotlb(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs:
     if (a === DMA_MAPPING_ERROR) {
       for (let j = 0; j < i; j++) iommuDmaUnmapPhys(m, dev, addrs[j]!, sgt.entries[j]!.length, dir, { ...attrs, skipCpuSync: true }, o);
       invalidateSg(sgt);
-      return -5;
+      return EIO;
     }
     e.dmaAddress = a;
     e.dmaLength = e.length;
@@ -505,7 +503,7 @@ function mapSgRuns(dom: IommuDomain, iova: number, starts: number[], lens: numbe
 export function iommuDmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): SgMapped {
   const ret = mapSg(m, dev, sgt, dir, attrs, o);
   if (ret <= 0) {
-    return { ok: false, why: why('dma_map_sg_attrs', `iommu_dma_map_sg returned ${ret} (${ret === -12 ? '-ENOMEM: no IOVA space' : ret === -5 ? '-EIO: an entry could not be bounced' : '-EINVAL: iommu_map failed'}); the list is restored (__invalidate_sg) and dma_map_sg returns 0`, 'kernel/dma/mapping.c') };
+    return { ok: false, why: why('dma_map_sg_attrs', `iommu_dma_map_sg returned ${ret} (${ret === ENOMEM ? '-ENOMEM: no IOVA space' : ret === EIO ? '-EIO: an entry could not be bounced' : '-EINVAL: iommu_map failed'}); the list is restored (__invalidate_sg) and dma_map_sg returns 0`, 'kernel/dma/mapping.c') };
   }
   const n = sgt.entries.length;
   const rec = m.iommu.sg[sgt.id]!;
@@ -543,12 +541,12 @@ function mapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs,
   const iova = allocIovaFor(m, dev, dom, iovaLen, dmaLimit(dev), o);
   if (!iova) {
     invalidateSg(sgt);
-    return -12;
+    return ENOMEM;
   }
   if (mapSgRuns(dom, iova, starts, lens, prot, o)) {
     freeIovaFor(m, dom, iova, iovaLen, false, o);
     invalidateSg(sgt);
-    return -22;
+    return EINVAL;
   }
   const count = finaliseSg(sgt, offs, lens, iova, dev.maxSegSize);
   const addrs: number[] = [];
@@ -650,7 +648,7 @@ function allowsBlocking(gfp: readonly string[]): boolean {
 function allocCoherentAtomic(m: Machine, dev: Device, name: string, size: number, o: StepOutcome): DmaAllocated | null {
   const dom = dmaDomain(m, dev);
   const coherent = dev.coherent;
-  const alloc = alignUp(size, PAGE_SIZE);
+  const alloc = pageAlign(size);
   const block = PAGE_SIZE * 2 ** getOrder(alloc);
   const phys = allocHighest(m.free, block, block, m.config.ram);
   if (phys < 0) {
@@ -788,7 +786,7 @@ export function iommuDmaFreeCoherent(m: Machine, dev: Device, size: number, cpu:
  * until the driver's first dma_sync_single_for_device.
  */
 export function iommuDmaAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, dir: DmaDir, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
-  const alloc = alignUp(size, PAGE_SIZE);
+  const alloc = pageAlign(size);
   const order = getOrder(alloc);
   // dma_alloc_contiguous(dev, size, gfp) first, then alloc_pages_node
   const cma = dmaAllocContiguous(m, dev, alloc, gfp, o);
@@ -812,6 +810,6 @@ export function iommuDmaAllocNoncoherent(m: Machine, dev: Device, name: string, 
 
 /** dma_free_noncoherent() through dma-iommu: dma_common_free_pages → iommu_dma_unmap_phys(…, SKIP_CPU_SYNC). */
 export function iommuDmaFreeNoncoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, dir: DmaDir, o: StepOutcome): void {
-  iommuDmaUnmapPhys(m, dev, addr, alignUp(size, PAGE_SIZE), dir, { skipCpuSync: true, noWarn: false }, o);
+  iommuDmaUnmapPhys(m, dev, addr, pageAlign(size), dir, { skipCpuSync: true, noWarn: false }, o);
   if (cpu && cpu.live && cpu.kind === 'noncoherent') dmaDirectFreeBuffer(m, cpu, 'dma_free_noncoherent', 'dma_common_free_pages', o);
 }

@@ -57,6 +57,7 @@
 import type { SimEvent, Why } from '../events.ts';
 import { IO_PGTABLE_GATES } from '../kernel-versions.ts';
 import { kmsg } from '../kernel-log/catalogue.ts';
+import { EEXIST, EINVAL, ERANGE } from '../errno.ts';
 
 const FILE = 'drivers/iommu/io-pgtable-arm.c';
 const IOMMU_FILE = 'drivers/iommu/iommu.c';
@@ -69,9 +70,6 @@ export const IOMMU_NOEXEC = 8;
 export const IOMMU_MMIO = 16;
 export const IOMMU_PRIV = 32;
 
-export const EINVAL = -22;
-export const EEXIST = -17;
-export const ERANGE = -34;
 
 export const SZ_4K = 4096;
 export const SZ_2M = 2 * 1024 * 1024;

@@ -58,6 +58,7 @@ import { createIotlb, iotlbInvalidateAll, iotlbInvalidateRange, iotlbTranslate, 
 import { createIovaDomain, freeIovaFast, type IovaDomain } from './iova.ts';
 import { createFlushQueue, fqAdvance, type FlushQueue, type FqResult } from './flush-queue.ts';
 import type { ArmIommuMapping } from '../arch/arm-dma-iommu-setup.ts';
+import { EBUSY, EINVAL, ENODEV, errnoName } from '../errno.ts';
 
 const FILE = 'drivers/iommu/iommu.c';
 const DMA_FILE = 'drivers/iommu/dma-iommu.c';
@@ -274,8 +275,8 @@ export function iommuDomainAlloc(m: Machine, iommu: string, name: string, o: Ste
   return d;
 }
 
-function errno(o: StepOutcome, name: string, value: number): number {
-  o.error = name;
+function errno(o: StepOutcome, value: number): number {
+  o.error = errnoName(value);
   o.result = value;
   o.resultKind = 'status';
   return value;
@@ -291,21 +292,21 @@ export function iommuAttachDevice(m: Machine, dom: IommuDomain, dev: Device, o: 
   const d = m.iommu.devs[dev.name];
   if (!d) {
     o.events.push({ kind: 'note', text: 'no IOMMU group', why: why('iommu_attach_device', `${dev.name} is not behind an IOMMU: iommu_group_get() is NULL, -ENODEV`) });
-    return errno(o, 'ENODEV', -19);
+    return errno(o, ENODEV);
   }
   if (dom.type !== 'UNMANAGED') {
     o.events.push({ kind: 'note', text: 'not an unmanaged domain', why: why('iommu_attach_device', 'only IOMMU_DOMAIN_UNMANAGED domains can be attached by a driver: -EINVAL') });
-    return errno(o, 'EINVAL', -22);
+    return errno(o, EINVAL);
   }
   if (dom.iommu !== d.iommu) {
     o.events.push({ kind: 'note', text: 'domain on another IOMMU', why: why('arm_smmu_attach_dev', `domain '${dom.name}' was allocated on ${dom.iommu} but ${dev.name} sits behind ${d.iommu}: the IOMMU driver refuses, -EINVAL`, SMMU_FILE) });
-    return errno(o, 'EINVAL', -22);
+    return errno(o, EINVAL);
   }
   if (d.noDefault) return attachWithoutDefault(m, d, dom, dev, o);
   if (d.domain !== d.defaultDomain) {
     const cur = m.iommu.domains[d.domain]!;
     o.events.push({ kind: 'note', text: 'group busy', why: why('__iommu_attach_group', `${dev.name}'s group is already attached to '${cur.name}', not to its default domain: -EBUSY (detach first)`) });
-    return errno(o, 'EBUSY', -16);
+    return errno(o, EBUSY);
   }
   const def = m.iommu.domains[d.defaultDomain]!;
   def.devices = def.devices.filter((x) => x !== dev.name);
@@ -332,7 +333,7 @@ function attachWithoutDefault(m: Machine, d: IommuDevice, dom: IommuDomain, dev:
   const cur = d.domain >= 0 ? m.iommu.domains[d.domain]! : null;
   if (cur && m.iommu.kernel >= g.code) {
     o.events.push({ kind: 'note', text: 'group busy', why: why('__iommu_attach_group', `${dev.name}'s group is attached to '${cur.name}' and has no default domain: "group->domain && group->domain != group->default_domain" → -EBUSY (from ${g.from}); arm_iommu_detach_device() must come first`) });
-    return errno(o, 'EBUSY', -16);
+    return errno(o, EBUSY);
   }
   if (cur) cur.devices = cur.devices.filter((x) => x !== dev.name);
   dom.devices.push(dev.name);
@@ -402,14 +403,14 @@ function pushAll(o: StepOutcome, evs: SimEvent[]): void {
  * "iommu: unaligned: …" line) or -EEXIST. Logs go to o.warnings.
  */
 export function iommuMap(dom: IommuDomain, iova: number, paddr: number, size: number, prot: number, o: StepOutcome): number {
-  if (!dom.pt) return -22;
+  if (!dom.pt) return EINVAL;
   const min = dom.granule;
   if (dom.granule > PT_PAGE && (iova % min !== 0 || paddr % min !== 0 || size % min !== 0)) {
     // the same check as ptMap's, with this domain's min_pagesz
     const log = kmsg(dom.pt.kernel, 'iommu.unaligned-map', { iova: iova.toString(16), pa: formatPa(paddr).slice(2), size: size.toString(16), min: min.toString(16) });
     o.warnings.push(log);
     o.events.push({ kind: 'log', level: 'err', text: log });
-    return -22;
+    return EINVAL;
   }
   const r = ptMap(dom.pt, iova, paddr, size, prot);
   pushAll(o, r.events);

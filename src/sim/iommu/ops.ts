@@ -17,8 +17,7 @@ import { SimError, argFlags, argInt, argName, argPtr } from '../args.ts';
 import { physOf } from '../mm/buffers.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { iommuDomainAlloc, iommuMap, protFromNames, type IommuDomain } from './iommu.ts';
-
-const ERRNO: Record<number, string> = { [-22]: 'EINVAL', [-17]: 'EEXIST', [-34]: 'ERANGE', [-19]: 'ENODEV', [-16]: 'EBUSY', [-12]: 'ENOMEM' };
+import { errnoName } from '../errno.ts';
 
 /** A domain name bound by iommu_domain_alloc. */
 export function argDomain(m: Machine, e: Expr | undefined): IommuDomain {
@@ -34,7 +33,7 @@ export function argDomain(m: Machine, e: Expr | undefined): IommuDomain {
 export function iommuStatus(o: StepOutcome, ret: number): void {
   o.result = ret;
   o.resultKind = 'status';
-  if (ret < 0) o.error = ERRNO[ret] ?? `E${-ret}`;
+  if (ret < 0) o.error = errnoName(ret);
 }
 
 export const iommuDomainAllocRun: OpRun<'iommu'> = (m, a, o, c) => {

@@ -21,9 +21,10 @@ import { archOps } from '../arch/arch.ts';
 import { cacheRead, cacheWrite, evictRange, lineState, linesOf, prefetchRange } from '../hw/cpu-cache.ts';
 import { SimError } from '../args.ts';
 import { PAGE_SIZE, SZ_4G, ramFill, ramRead, ramWrite, zoneOf } from '../hw/memory.ts';
-import { LINEAR_BASE, VMALLOC_BASE, alignUp, type Buffer, type BufferKind, type Machine } from '../machine.ts';
+import { LINEAR_BASE, VMALLOC_BASE, type Buffer, type BufferKind, type Machine } from '../machine.ts';
 import { allocAt, allocHighest, freeRange } from './page-alloc.ts';
 import { DIRECT_GATES } from '../kernel-versions.ts';
+import { alignUp } from '../align.ts';
 
 const FILE_SLAB = 'mm/slub.c';
 const FILE_PAGE = 'mm/page_alloc.c';

@@ -480,11 +480,3 @@ function separateBadges(arrows: DArrow[], marks: DMark[]): void {
 export function pathOf(points: readonly Pt[]): string {
   return points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${Math.round(x * 10) / 10} ${Math.round(y * 10) / 10}`).join(' ');
 }
-
-/** Guards a frame's `snapshot` (typed `unknown` until the worker sends one). */
-export function asSnapshot(v: unknown): MachineSnapshot | null {
-  if (!v || typeof v !== 'object') return null;
-  const s = v as Partial<MachineSnapshot>;
-  if (!Array.isArray(s.regions) || !Array.isArray(s.buffers) || !s.cache || !Array.isArray(s.cache.lines)) return null;
-  return v as MachineSnapshot;
-}
