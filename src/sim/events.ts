@@ -7,6 +7,8 @@
  * kernel function, its file, and the rule in words.
  */
 
+import type { MessageId } from './kernel-log/catalogue.ts';
+
 export interface Why {
   /** Kernel function that made the decision, e.g. `dma_direct_map_phys`. */
   fn: string;
@@ -54,6 +56,94 @@ export type DmaBufOp =
   | 'begin_cpu_access'
   | 'end_cpu_access';
 
+/**
+ * What the explorer saw that the kernel would not log, by rule: `area/what`
+ * (cpu, dev, cache, mm, sg, swiotlb, iommu, arm-iommu, gpu, cma, dma-buf, api,
+ * log, explorer). Views and tools select observations by rule, never by
+ * their words.
+ */
+export type ObservationRule =
+  | 'api/bad-direction'
+  | 'api/not-in-this-kernel'
+  | 'api/not-on-this-arch'
+  | 'api/vmalloc-address'
+  | 'arm-iommu/arch-internals'
+  | 'arm-iommu/iova-zero'
+  | 'arm-iommu/not-attached'
+  | 'cache/dirty-discarded'
+  | 'cache/dirty-over-device-write'
+  | 'cache/flush-does-nothing'
+  | 'cache/outside-ram'
+  | 'cma/freed-while-pinned'
+  | 'cma/migrated-while-mapped'
+  | 'cma/not-from-cma'
+  | 'cma/partial-release'
+  | 'cma/unpin-underflow'
+  | 'cpu/access-while-device-owned'
+  | 'cpu/mismatched-alias'
+  | 'cpu/stale-read'
+  | 'dev/access-while-cpu-owned'
+  | 'dev/beyond-mask'
+  | 'dev/bus-abort'
+  | 'dev/foreign-address'
+  | 'dev/outside-mapping'
+  | 'dev/own-mmu-fault'
+  | 'dev/stale-read'
+  | 'dev/write-to-device-only'
+  | 'dma-buf/bad-attachment'
+  | 'dma-buf/bad-range'
+  | 'dma-buf/cached-without-sync'
+  | 'dma-buf/cannot-move'
+  | 'dma-buf/detach-while-mapped'
+  | 'dma-buf/detach-while-pinned'
+  | 'dma-buf/lock-held'
+  | 'dma-buf/lock-not-held'
+  | 'dma-buf/pin-underflow'
+  | 'dma-buf/proposal-no-effect'
+  | 'dma-buf/stale-mapping'
+  | 'dma-buf/unmap-unknown'
+  | 'dma-direct/silent-failure'
+  | 'explorer/exception'
+  | 'explorer/hung'
+  | 'explorer/refused'
+  | 'explorer/unsupported'
+  | 'gpu/map-refused'
+  | 'gpu/no-mmu'
+  | 'gpu/partial-unmap'
+  | 'gpu/stage2-fault'
+  | 'gpu/unaligned'
+  | 'iommu/arch-mapping-taken'
+  | 'iommu/fault'
+  | 'iommu/map-hang'
+  | 'iommu/map-past-buffer'
+  | 'iommu/no-such-iommu'
+  | 'iommu/not-attached'
+  | 'iommu/nothing-mapped'
+  | 'iommu/padding-zeroed'
+  | 'iommu/stale-iotlb-hit'
+  | 'iommu/untrusted-ignored'
+  | 'iommu/untrusted-not-bounced'
+  | 'log/warn-once-silent'
+  | 'mm/double-free'
+  | 'mm/freed-while-mapped'
+  | 'mm/not-ram'
+  | 'mm/order-too-large'
+  | 'mm/out-of-bounds'
+  | 'mm/stack-overflow'
+  | 'mm/use-after-free'
+  | 'mm/wrong-allocator'
+  | 'sg/entry-past-nents'
+  | 'sg/nents-mismatch'
+  | 'sg/not-mapped'
+  | 'swiotlb/bad-slot'
+  | 'swiotlb/overflow-panic';
+
+/** One observation: its rule and the sentence that explains it. */
+export interface Observation {
+  rule: ObservationRule;
+  text: string;
+}
+
 export type CacheLineState = 'I' | 'C' | 'D';
 
 /** What a cache maintenance operation did to one line that was present. */
@@ -91,7 +181,8 @@ export type SimEvent =
    */
   | { kind: 'dev_access'; dev: string; op: 'read' | 'write'; addr: number; phys: number; len: number; via: 'direct' | 'iommu' | 'gpu-mmu'; snooped: boolean; nosnoop?: 'no-snoop' | 'iommu-nc'; why: Why }
   | { kind: 'finding'; rule: string; message: string; why: Why }
-  | { kind: 'log'; level: 'warn' | 'err' | 'info' | 'notice'; text: string }
+  /** A kernel log line: `id` names its catalogue entry (kernel-log/catalogue.ts), so views select lines by id, never by their words. */
+  | { kind: 'log'; level: 'warn' | 'err' | 'info' | 'notice'; id: MessageId; text: string }
   | { kind: 'note'; text: string; why: Why }
   // IOMMU, GPU MMU, CMA and dma-buf events (filled in by their modules)
   | { kind: 'iommu_map'; domain: string; iova: number; phys: number; size: number; prot: string; why: Why }
@@ -123,4 +214,11 @@ export type SimEventKind = SimEvent['kind'];
  */
 export function findingSource(e: Extract<SimEvent, { kind: 'finding' }>): string {
   return /(^|\/)(dma-)?debug\.c$/.test(e.why.file) ? 'dma-debug' : e.why.fn;
+}
+
+/** The text of the kernel log lines among `events` whose catalogue id `pick` accepts, in order. */
+export function logLines(events: readonly SimEvent[], pick: (id: MessageId) => boolean): string[] {
+  const out: string[] = [];
+  for (const e of events) if (e.kind === 'log' && pick(e.id)) out.push(e.text);
+  return out;
 }

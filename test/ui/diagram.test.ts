@@ -25,7 +25,7 @@ describe('swiotlb-32bit-device.dma', () => {
   const mapStep = run.steps.findIndex((s) => s.op === 'dma_map_single') + 1;
   const readStep = run.steps.findIndex((s) => s.op === 'dev_read') + 1;
   const model = (k: number, snap = true) =>
-    buildDiagram({ config: run.config, snapshot: snap ? run.snapshots[k]! : null, events: run.steps[k - 1]?.events ?? [], observations: run.steps[k - 1]?.observations ?? [] });
+    buildDiagram({ config: run.config, snapshot: snap ? run.snapshots[k]! : null, events: run.steps[k - 1]?.events ?? [], observationRules: run.steps[k - 1]?.observationRules ?? [] });
 
   it('draws the map step as a CPU bounce copy from the buffer into a swiotlb slot', () => {
     const m = model(mapStep);
@@ -102,7 +102,7 @@ describe('x86-always-coherent.dma', () => {
   const read = (arch: 'x86' | 'arm64') => {
     const run = stepped(text, { arch });
     const k = run.steps.findIndex((s) => s.op === 'dev_read') + 1;
-    return buildDiagram({ config: run.config, snapshot: run.snapshots[k]!, events: run.steps[k - 1]!.events, observations: run.steps[k - 1]!.observations });
+    return buildDiagram({ config: run.config, snapshot: run.snapshots[k]!, events: run.steps[k - 1]!.events, observationRules: run.steps[k - 1]!.observationRules });
   };
 
   it('arm64: the non-coherent device reads stale RAM (marked stale, the buffer hatched)', () => {

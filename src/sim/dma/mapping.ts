@@ -41,6 +41,8 @@ import {
 import { exactMapping, findMapping, trackMapping, untrackMapping } from './tracking.ts';
 import { OWN_DMA_OPS, foreignInternalAddress } from '../hw/device-dma-ops.ts';
 import { ARM_IOMMU_DMA_OPS, armIommuMapping } from '../arch/arm-dma-iommu.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 const FILE = 'kernel/dma/mapping.c';
 
@@ -59,7 +61,7 @@ export function report(findings: Finding[], o: StepOutcome): void {
 export function checkDirection(m: Machine, dir: DmaDir, fn: string, o: StepOutcome): boolean {
   if (dir !== 'DMA_NONE') return true;
   printk(m, o, 'dma-mapping.bad-direction', { fn });
-  o.observations.push('DMA_NONE is not a valid direction for a mapping: the kernel oopses here; the explorer carries on so the rest of the scenario can be seen');
+  observe(o, 'api/bad-direction', 'DMA_NONE is not a valid direction for a mapping: the kernel oopses here; the explorer carries on so the rest of the scenario can be seen');
   o.error = 'BUG';
   return false;
 }
@@ -106,7 +108,7 @@ function mapRule(be: DmaBackEnd, r: DmaMapped): string {
   const bounced = r.bounced >= 0;
   if (be === 'iommu') return bounced ? WHY_IOMMU_BOUNCED : WHY_IOMMU;
   if (be !== 'direct') return be.mapRule;
-  return bounced ? `the device gets the bounce slot's address 0x${r.addr.toString(16)}, not the buffer's: it reads and writes the copy` : `dma-direct: the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap`;
+  return bounced ? `the device gets the bounce slot's address ${hex(r.addr)}, not the buffer's: it reads and writes the copy` : `dma-direct: the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap`;
 }
 
 function backEndMap(m: Machine, dev: Device, be: DmaBackEnd, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): DmaMapped {
@@ -158,7 +160,7 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
   if (isVmallocAddr(va) && m.kernel < DIRECT_GATES.vmallocRejected.code) {
     // before 5.5 (4544b9f25e70): debug_dma_map_single() complains, then dma_map_page_attrs(virt_to_page(ptr), …) goes ahead
     report([debugMapTimeFinding(m.debug, dev.name, { kind: 'vmalloc', addr: va, len: size })], o);
-    o.observations.push(
+    observe(o, 'api/vmalloc-address',
       "before 5.5 (4544b9f25e70) dma_map_single does not refuse a vmalloc address: virt_to_page() of it gives a struct page that is not the buffer's, so the device is handed unrelated memory; the explorer maps the buffer's first physical page so the rest of the scenario can run",
     );
     mapPhys(m, dev, buf, physOf(m, buf, off), size, dir, attrs, 'single', o);
@@ -315,7 +317,7 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
       else be.unmapSg(m, dev, sgt, dir, attrs, o);
     }
   }
-  if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: dma_unmap_sg has nothing to undo`);
+  if (!mapped) observe(o, 'sg/not-mapped', `'${sgt.name}' is not mapped for ${dev.name}: dma_unmap_sg has nothing to undo`);
   report(debugUnmapSg(m.debug, dev.name, sgDebug(m, sgt), n, dir), o);
   sgt.nents = 0;
   sgt.mappedFor = null;
@@ -326,7 +328,7 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
   const fn = forCpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device';
   if (!checkDirection(m, dir, fn, o)) return;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
-  if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: its entries carry no DMA addresses to sync`);
+  if (!mapped) observe(o, 'sg/not-mapped', `'${sgt.name}' is not mapped for ${dev.name}: its entries carry no DMA addresses to sync`);
   const be = dmaBackEnd(m, dev);
   const owner = forCpu ? 'cpu' : 'device';
   const rec = mapped && be !== 'direct' ? m.iommu.sg[sgt.id] : undefined;

@@ -93,16 +93,14 @@ import { DMA_IOMMU_GATES as G } from '../kernel-versions.ts';
 import { APERTURE_END, applyFq, devIsUntrusted, dmaDomain, iommuIotlbSync, iommuIovaToPhys, iommuMap, iommuUnmapFast, type IommuDomain } from './iommu.ts';
 import { alignUp, pageAlign } from '../align.ts';
 import { EINVAL, EIO, ENOMEM } from '../errno.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 const FILE = 'drivers/iommu/dma-iommu.c';
 const SZ_4G_MASK = 0xffff_ffff;
 
 function why(fn: string, rule: string, file = FILE): Why {
   return { fn, file, rule };
-}
-
-function hex(n: number): string {
-  return '0x' + n.toString(16);
 }
 
 /** dma_info_to_prot(dir, coherent, attrs). */
@@ -287,7 +285,7 @@ function zeroPadding(m: Machine, dev: Device, g: number, tlb: number, size: numb
       zero(tlb + size, allocSize - size, '"Cleanup the padding area": before 6.10 the rest of the aligned bounce buffer past the data is zeroed (memset through the CPU cache)');
     } else {
       zero(tlb, allocSize, `"Cleanup the padding area": before 6.10 a ${attrs.skipCpuSync ? 'DMA_ATTR_SKIP_CPU_SYNC' : dir} bounce zeroes the whole aligned bounce buffer — the original's bytes swiotlb just copied in included, so a partial device write brings zeroes back at unmap`);
-      o.observations.push(`the bounce buffer was zeroed over the data swiotlb had copied in (pre-6.10 padding memset): bytes the device does not write come back as zeroes at unmap`);
+      observe(o, 'iommu/padding-zeroed', `the bounce buffer was zeroed over the data swiotlb had copied in (pre-6.10 padding memset): bytes the device does not write come back as zeroes at unmap`);
     }
     return;
   }
@@ -316,11 +314,11 @@ export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: num
     o.events.push({ kind: 'note', text: 'swiotlb=force ignored', why: why('dev_use_swiotlb', 'dma-iommu does not look at is_swiotlb_force_bounce(): only untrusted devices and unsafe kmalloc buffers bounce behind an IOMMU') });
   }
   if (dev.cfg.untrusted && dev.cfg.bus !== 'pci') {
-    o.observations.push(`${dev.name} is marked untrusted, but dev_is_untrusted() reads pci_dev->untrusted: a platform device is never treated as untrusted`);
+    observe(o, 'iommu/untrusted-ignored', `${dev.name} is marked untrusted, but dev_is_untrusted() reads pci_dev->untrusted: a platform device is never treated as untrusted`);
   }
   const g = dom.granule;
   if (devIsUntrusted(dev) && !bouncesUntrusted(m, dev) && (phys % g !== 0 || size % g !== 0)) {
-    o.observations.push(`${dev.name} is untrusted, but before 5.11 dma-iommu does not bounce (82612d66d51d): the device is given the whole granule(s) around the buffer, neighbouring data included`);
+    observe(o, 'iommu/untrusted-not-bounced', `${dev.name} is untrusted, but before 5.11 dma-iommu does not bounce (82612d66d51d): the device is given the whole granule(s) around the buffer, neighbouring data included`);
   }
   if ((phys % g !== 0 || size % g !== 0) && devUseSwiotlb(m, dev, size, dir)) {
     o.events.push({
@@ -352,7 +350,7 @@ export function iommuDmaUnmapPhys(m: Machine, dev: Device, addr: number, size: n
   const phys = addr >= 0 ? iommuIovaToPhys(dom, addr) : -1;
   if (phys < 0) {
     o.events.push({ kind: 'note', text: 'WARN_ON(!phys)', why: why('iommu_dma_unmap_phys', `iommu_iova_to_phys(${hex(addr)}) is 0: nothing is mapped there, the kernel WARNs and returns without unmapping anything`) });
-    o.observations.push(`nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: iommu_dma_unmap_phys hits WARN_ON(!phys) and returns`);
+    observe(o, 'iommu/nothing-mapped', `nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: iommu_dma_unmap_phys hits WARN_ON(!phys) and returns`);
     return;
   }
   if (!attrs.skipCpuSync && !dev.coherent) syncForCpuArch(m, phys, size, dir, o);
@@ -370,7 +368,7 @@ export function iommuDmaSyncSingle(m: Machine, dev: Device, addr: number, size: 
   const dom = dmaDomain(m, dev);
   const phys = iommuIovaToPhys(dom, addr);
   if (phys < 0) {
-    o.observations.push(`nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: ${fn} would maintain physical address 0`);
+    observe(o, 'iommu/nothing-mapped', `nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: ${fn} would maintain physical address 0`);
     return;
   }
   if (forCpu) {
@@ -766,7 +764,7 @@ export function iommuDmaAllocCoherent(m: Machine, dev: Device, name: string, siz
 export function iommuDmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
   const dom = dmaDomain(m, dev);
   if (iommuIovaToPhys(dom, addr) >= 0) dmaUnmapRange(m, dom, addr, size, o);
-  else o.observations.push(`nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: dma_free_coherent unmaps nothing`);
+  else observe(o, 'iommu/nothing-mapped', `nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: dma_free_coherent unmaps nothing`);
   if (cpu && cpu.live && cpu.kind === 'coherent') {
     if (cpu.uncached) for (let i = 0; i < cpu.pages.length; i++) m.vmap.delete(cpu.va / PAGE_SIZE + i);
     // a contiguous (atomic) block goes back whole; remapped pages one by one

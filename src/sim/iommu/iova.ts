@@ -45,6 +45,7 @@
  */
 import type { SimEvent, Why } from '../events.ts';
 import { alignDown } from '../align.ts';
+import { hex } from '../format.ts';
 
 const FILE = 'drivers/iommu/iova.c';
 
@@ -150,10 +151,6 @@ export function orderBase2(x: number): number {
     o++;
   }
   return o;
-}
-
-function hex(n: number): string {
-  return '0x' + n.toString(16);
 }
 
 // ---------------------------------------------------------------------------

@@ -18,6 +18,8 @@ import { physOf } from '../mm/buffers.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { iommuDomainAlloc, iommuMap, protFromNames, type IommuDomain } from './iommu.ts';
 import { errnoName } from '../errno.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 /** A domain name bound by iommu_domain_alloc. */
 export function argDomain(m: Machine, e: Expr | undefined): IommuDomain {
@@ -55,7 +57,7 @@ export const iommuMapRun: OpRun<'dom' | 'iova' | 'p' | 'size' | 'prot'> = (m, a,
   const prot = protFromNames(argFlags(a.prot));
   const pa = physOf(m, buf, off);
   if (buf.phys < 0 && (pa % PAGE_SIZE) + size > PAGE_SIZE) {
-    o.observations.push(`'${buf.name}' is not physically contiguous: iommu_map maps ${size} bytes of physical memory from 0x${pa.toString(16)}, which runs past the buffer's first page into unrelated memory`);
+    observe(o, 'iommu/map-past-buffer', `'${buf.name}' is not physically contiguous: iommu_map maps ${size} bytes of physical memory from ${hex(pa)}, which runs past the buffer's first page into unrelated memory`);
   }
   iommuStatus(o, iommuMap(dom, iova, pa, size, prot, o));
 };

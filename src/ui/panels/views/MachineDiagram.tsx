@@ -259,7 +259,7 @@ export function MachineDiagram({ frame, summary, step }: ViewProps) {
   const json = frame?.json ?? null;
   const snapshot = frame?.snapshot ?? null;
   const model = useMemo(
-    () => (cfg ? buildDiagram({ config: cfg, snapshot, events: json?.events ?? [], observations: json?.observations ?? [] }) : null),
+    () => (cfg ? buildDiagram({ config: cfg, snapshot, events: json?.events ?? [], observationRules: json?.observationRules ?? [] }) : null),
     [cfg, snapshot, json],
   );
   if (!cfg || !model) return <p className="muted">No machine yet: the scenario has not run.</p>;
