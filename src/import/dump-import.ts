@@ -25,14 +25,15 @@
  */
 import type { Arch } from '../sim/config.ts';
 import { NEWEST_KERNEL, kernelCode } from '../sim/config.ts';
-import type { DmaDir } from '../sim/dma/debug.ts';
+import type { DmaDir } from '../sim/events.ts';
 import { forEachLine } from './lines.ts';
 import { RegionCollector, blockOf } from './regions.ts';
 import { Messages, summarize, type ImportReport } from './report.ts';
-import { annotation, count, hex } from './scenario-text.ts';
+import { annotation, count } from './scenario-text.ts';
 import { DeviceTable, chooseMachine, headerStatements, pathName } from './inference.ts';
 import { DEBUGFS, DMESG } from './dump-format.ts';
 import type { ImportResult } from './trace-import.ts';
+import { hex } from '../sim/format.ts';
 
 export interface DumpImportOptions {
   arch?: Arch;

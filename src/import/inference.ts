@@ -9,10 +9,11 @@ import type { Arch } from '../sim/config.ts';
 import { KERNEL_IMAGE, machineLayout } from '../sim/layout.ts';
 import { SZ_4G } from '../sim/hw/memory.ts';
 import { kmallocBounceBySize } from '../sim/dma/direct.ts';
-import type { DmaDir } from '../sim/dma/debug.ts';
+import type { DmaDir } from '../sim/events.ts';
 import type { Block } from './regions.ts';
 import type { Messages } from './report.ts';
 import { deviceIdentifier, isPciName } from './scenario-text.ts';
+import { hex, sizeLiteral } from '../sim/format.ts';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
@@ -308,26 +309,18 @@ export function chooseMachine(arch: Arch, kernel: string, blocks: Block[], messa
     if (b.base + b.size > ram || !inside(b)) {
       b.placed = false;
       const where = b.base + b.size > ram ? 'beyond 1024 GiB' : b.base < KERNEL_IMAGE.end ? "where the explorer's kernel image sits" : 'where the explorer keeps its bounce pool';
-      messages.add(b.firstLine, `memory at 0x${b.base.toString(16)} is ${where}: placed elsewhere, so DMA addresses of its mappings are not checked`);
+      messages.add(b.firstLine, `memory at ${hex(b.base)} is ${where}: placed elsewhere, so DMA addresses of its mappings are not checked`);
     }
   }
   return { ram, cma, swiotlb, notes };
 }
 
-export function sizeText(n: number): string {
-  if (n === 0) return '0';
-  if (n % GiB === 0) return `${n / GiB}G`;
-  if (n % MiB === 0) return `${n / MiB}M`;
-  if (n % 1024 === 0) return `${n / 1024}K`;
-  return String(n);
-}
-
 /** machine(…), iommu(…) and one device(…) per device, each with its reasons. */
 export function headerStatements(arch: Arch, kernel: string, m: MachineChoice, devices: Iterable<DeviceFacts>, setups: Map<string, DeviceSetup>, imported: boolean): string[] {
   const out: string[] = [];
-  const opts = [`arch=${arch}`, `kernel="${kernel}"`, `ram=${sizeText(m.ram)}`];
-  if (m.cma !== 16 * MiB) opts.push(`cma=${sizeText(m.cma)}`);
-  if (m.swiotlb !== 4 * MiB) opts.push(`swiotlb=${sizeText(m.swiotlb)}`);
+  const opts = [`arch=${arch}`, `kernel="${kernel}"`, `ram=${sizeLiteral(m.ram)}`];
+  if (m.cma !== 16 * MiB) opts.push(`cma=${sizeLiteral(m.cma)}`);
+  if (m.swiotlb !== 4 * MiB) opts.push(`swiotlb=${sizeLiteral(m.swiotlb)}`);
   if (imported) opts.push('imported=true');
   out.push(`machine(${opts.join(', ')})${m.notes.length ? `   # ${m.notes.join('; ')}` : ''}`);
   if ([...setups.values()].some((s) => s.path === 'iommu')) out.push('iommu(iommu0, mode=strict)   # strict or lazy: the addresses cannot tell');

@@ -7,10 +7,6 @@
 import { CONSTANTS, DMA_ATTRS, isReservedName } from '../scenario/ops.ts';
 import type { TraceDir } from './trace-format.ts';
 
-export function hex(n: number): string {
-  return `0x${n.toString(16)}`;
-}
-
 /** A valid scenario name for a kernel device name: 0000:03:00.0 → pci_0000_03_00_0, fe300000.dma → dev_fe300000_dma. */
 export function deviceIdentifier(kernelName: string, taken: ReadonlySet<string>): string {
   const pci = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(kernelName);

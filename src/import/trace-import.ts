@@ -32,14 +32,15 @@
 import type { Arch } from '../sim/config.ts';
 import { NEWEST_KERNEL, kernelCode } from '../sim/config.ts';
 import { PAGE_SIZE } from '../sim/hw/memory.ts';
-import type { DmaDir } from '../sim/dma/debug.ts';
+import type { DmaDir } from '../sim/events.ts';
 import { ERAS, FORMATS_BY_EVENT, MAPPING_ERROR, isPreamble, lostEvents, parseEventLine, parseFields, type EraId, type TraceDir } from './trace-format.ts';
 import { decodeEvent, type DmaEvent } from './trace-events.ts';
 import { RegionCollector, blockOf, type Block } from './regions.ts';
-import { annotation, attrsArg, count, dirConstant, hex } from './scenario-text.ts';
+import { annotation, attrsArg, count, dirConstant } from './scenario-text.ts';
 import { DeviceTable, chooseMachine, headerStatements, pathName, type DeviceFacts, type DeviceSetup, type MachineChoice } from './inference.ts';
 import { Messages, summarize, type ImportReport, type ImportedDevice } from './report.ts';
 import { forEachLine, lineCount } from './lines.ts';
+import { hex } from '../sim/format.ts';
 
 export interface TraceImportOptions {
   arch?: Arch;
@@ -445,12 +446,12 @@ class Scan {
       case 'unmap':
         if (ev.resource || b.resources.delete(ev.dma) || ev.dma === MAPPING_ERROR) return;
         if (b.unmapExact(ev.dma, ev.size, ev.dir) || b.containing(ev.dma, ev.size) || b.deadAt(ev.dma) || b.allocAt(ev.dma)) return;
-        this.addEarlier(f, b, { kind: 'single', dev: ev.dev, handle: `h${line}_before`, dma: ev.dma, size: ev.size, dir: ev.dir, line, what: `${ev.event} of 0x${ev.dma.toString(16)}` }, messages);
+        this.addEarlier(f, b, { kind: 'single', dev: ev.dev, handle: `h${line}_before`, dma: ev.dma, size: ev.size, dir: ev.dir, line, what: `${ev.event} of ${hex(ev.dma)}` }, messages);
         b.unmapExact(ev.dma, ev.size, ev.dir);
         return;
       case 'sync':
         if (b.containing(ev.dma, ev.size) || b.deadAt(ev.dma) || b.allocAt(ev.dma)) return;
-        this.addEarlier(f, b, { kind: 'single', dev: ev.dev, handle: `h${line}_before`, dma: ev.dma, size: ev.size, dir: ev.dir, line, what: `a sync of 0x${ev.dma.toString(16)}` }, messages);
+        this.addEarlier(f, b, { kind: 'single', dev: ev.dev, handle: `h${line}_before`, dma: ev.dma, size: ev.size, dir: ev.dir, line, what: `a sync of ${hex(ev.dma)}` }, messages);
         return;
       case 'map_sg': {
         const { lengths } = sgEntryLengths(ev.phys, ev.sizes, ev.ents, ev.nents);
@@ -484,7 +485,7 @@ class Scan {
         // only the mapped segments (an IOMMU marks the rest DMA_MAPPING_ERROR, length 0); without
         // physical addresses: a dma-direct device's are its DMA addresses (decided after the scan)
         const segs = ev.dma.map((d, i) => [d, ev.sizes[i]!] as const).filter(([d, l]) => d !== MAPPING_ERROR && l > 0);
-        this.addEarlier(f, b, { kind: 'sg', dev: ev.dev, name: `sg${line}_before`, phys: segs.map(([d]) => d), physKnown: false, lengths: segs.map(([, l]) => l), dma0: d0, dir: ev.dir, line, what: `a sync of a list at 0x${d0.toString(16)}` }, messages);
+        this.addEarlier(f, b, { kind: 'sg', dev: ev.dev, name: `sg${line}_before`, phys: segs.map(([d]) => d), physKnown: false, lengths: segs.map(([, l]) => l), dma0: d0, dir: ev.dir, line, what: `a sync of a list at ${hex(d0)}` }, messages);
         return;
       }
       case 'alloc':
@@ -494,7 +495,7 @@ class Scan {
       case 'free':
         if (ev.virt === null && ev.dma === 0) return;
         if (b.takeAlloc(ev.dma, ev.virt) || b.deadAllocs.has(ev.dma)) return;
-        this.addEarlier(f, b, { kind: 'alloc', dev: ev.dev, cpu: `buf${line}_before`, handle: `h${line}_before`, api: ev.api, dma: ev.dma, size: ev.size, dir: ev.dir, line, what: `a free of 0x${ev.dma.toString(16)}` }, messages);
+        this.addEarlier(f, b, { kind: 'alloc', dev: ev.dev, cpu: `buf${line}_before`, handle: `h${line}_before`, api: ev.api, dma: ev.dma, size: ev.size, dir: ev.dir, line, what: `a free of ${hex(ev.dma)}` }, messages);
         b.takeAlloc(ev.dma, null);
         return;
       case 'alloc_sgt': {
@@ -833,7 +834,7 @@ class Writer {
       case 'free_sgt': {
         const s = book.sgtLive.get(ev.dma);
         if (!s) {
-          this.comment(`${this.ann(r)}: dma_free_noncontiguous of 0x${ev.dma.toString(16)}, which this trace never allocated: not replayed`);
+          this.comment(`${this.ann(r)}: dma_free_noncontiguous of ${hex(ev.dma)}, which this trace never allocated: not replayed`);
           return;
         }
         book.sgtLive.delete(ev.dma);
@@ -872,12 +873,12 @@ class Writer {
     const a = book.allocAt(dma);
     if (a) return refText(a, dma);
     // made before the trace began: written in the preamble and put in the book there
-    return `0x${dma.toString(16)}`;
+    return `${hex(dma)}`;
   }
 
   private syncRef(book: DeviceBook, dma: number, size: number): string {
     const c = book.containing(dma, size) ?? book.deadAt(dma) ?? book.allocAt(dma);
-    return c ? refText(c, dma) : `0x${dma.toString(16)}`;
+    return c ? refText(c, dma) : `${hex(dma)}`;
   }
 
   finish(reader: Reader): ImportResult {

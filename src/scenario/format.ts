@@ -4,11 +4,13 @@
  * One block per step: `L7  h = dma_map_single(…)`, then indented lines for the
  * result (`→ 0xfffff000`, `→ error DMA_MAPPING_ERROR`, `→ "hello"`), kernel log
  * lines (`warning:`), what the explorer observed (`observed:`), a one-line
- * summary of each event (`describeEvent`), and check verdicts (`✓ => 0`,
+ * summary of each event (`eventLine`: the explanation's sentence and the
+ * event's rule), and check verdicts (`✓ => 0`,
  * `✗ => "hello" (got "hellp")`). Ends with `checks: N passed, M failed`.
  * Colour is an option; the caller decides (TTY and NO_COLOR).
  */
-import { findingSource, type SimEvent } from '../sim/events.ts';
+import type { SimEvent } from '../sim/events.ts';
+import { describeEvent } from './event-words.ts';
 import type { ParseErrorJson, RunResult, StepJson } from './result.ts';
 import { failedCheckText } from './verdict.ts';
 import type { StepNarration } from './teaching.ts';
@@ -87,7 +89,7 @@ export function formatStep(s: StepJson, opts: FormatOptions = {}): string[] {
   if (s.data !== null) lines.push(`${ind}→ ${formatData(s.data)}`);
   for (const w of s.warnings) lines.push(`${ind}${paint(YELLOW, `warning: ${w}`)}`);
   for (const o of s.observations) lines.push(`${ind}${paint(CYAN, `observed: ${o}`)}`);
-  if (opts.events ?? true) for (const e of s.events) lines.push(`${ind}${paint(DIM, `· ${describeEvent(e)}`)}`);
+  if (opts.events ?? true) for (const e of s.events) lines.push(`${ind}${paint(DIM, `· ${eventLine(e)}`)}`);
   for (const c of s.checks) {
     const among = c.choices ? paint(DIM, `  (predict: ${c.choices.join(' | ')})`) : '';
     lines.push((c.passed ? `${ind}${paint(GREEN, `✓ ${c.expected}`)}` : `${ind}${paint(RED, `✗ ${failedCheckText(c, opts.imported ?? false)}`)}`) + among);
@@ -110,83 +112,12 @@ export function formatErrors(file: string, errors: readonly ParseErrorJson[]): s
   return errors.map((e) => `${file}:${e.line}:${e.col}: ${e.message}`);
 }
 
-const hex = (n: number): string => `0x${n.toString(16)}`;
-const bytes = (n: number): string => (n % 1024 === 0 && n >= 1024 ? (n % (1024 * 1024) === 0 ? `${n / 1024 / 1024}M` : `${n / 1024}K`) : `${n} B`);
-const range = (start: number, size: number): string => `${hex(start)}..${hex(start + size)}`;
-
-/** One line summing up an event. */
-export function describeEvent(e: SimEvent): string {
-  switch (e.kind) {
-    case 'alloc':
-      return `${e.allocator}: '${e.name}' ${bytes(e.size)} at ${e.phys >= 0 ? `phys ${hex(e.phys)}` : 'scattered pages'} (va ${hex(e.va)}, zone ${e.zone})`;
-    case 'free':
-      return `${e.allocator}: '${e.name}' ${bytes(e.size)} at phys ${hex(e.phys)} freed`;
-    case 'cpu_access':
-      return `cpu ${e.op} ${bytes(e.len)} at va ${hex(e.va)} (phys ${hex(e.phys)})${e.uncached ? ', uncached' : `: ${e.hits} hit${e.hits === 1 ? '' : 's'}, ${e.misses} miss${e.misses === 1 ? '' : 'es'}`}`;
-    case 'cache_fill':
-      return `cache fill line ${hex(e.line)} → set ${e.set} way ${e.way}${e.why ? ` — ${e.why.rule}` : ''}`;
-    case 'cache_evict':
-      return `cache evict line ${hex(e.line)} from set ${e.set} way ${e.way} (${e.reason}${e.dirty ? ', dirty: written back' : ''})`;
-    case 'cache_maint':
-      return `cache ${MAINT[e.op]} ${range(e.start, e.size)} [${e.instr}]: ${maintSummary(e.lines)} — ${e.why.rule}`;
-    case 'bounce':
-      return `bounce ${bytes(e.len)} ${hex(e.from)} → ${hex(e.to)} (${e.toSlot ? 'into the swiotlb slot' : 'back from the swiotlb slot'}) — ${e.why.rule}`;
-    case 'swiotlb_alloc':
-      return `swiotlb: ${e.nslots} slot${e.nslots === 1 ? '' : 's'} from index ${e.index} at ${hex(e.tlbAddr)} for ${hex(e.orig)}, ${bytes(e.size)} — ${e.why.rule}`;
-    case 'swiotlb_free':
-      return `swiotlb: ${e.nslots} slot${e.nslots === 1 ? '' : 's'} from index ${e.index} at ${hex(e.tlbAddr)} freed`;
-    case 'dma_map':
-      return `${e.api} ${e.dev}: ${hex(e.addr)} → phys ${hex(e.phys)}, ${bytes(e.size)}, ${e.dir}, via ${e.path} — ${e.why.rule}`;
-    case 'dma_unmap':
-      return `${e.api} ${e.dev}: ${hex(e.addr)}, ${bytes(e.size)}, ${e.dir} — ${e.why.rule}`;
-    case 'dma_sync':
-      return `${e.api} ${e.dev}: ${hex(e.addr)}, ${bytes(e.size)}, ${e.dir}, for the ${e.forCpu ? 'CPU' : 'device'} — ${e.why.rule}`;
-    case 'dev_access':
-      return `${e.dev} ${e.op === 'read' ? 'reads' : 'writes'} ${bytes(e.len)} at ${hex(e.addr)} → phys ${hex(e.phys)} via ${e.via}${e.snooped ? ' (snooped)' : ''}`;
-    case 'finding':
-      return `${findingSource(e)} [${e.rule}]: ${e.message}`;
-    case 'log':
-      return `log ${e.level}: ${e.text}`;
-    case 'note':
-      return `note: ${e.text}`;
-    case 'iommu_map':
-      return `iommu map ${e.domain}: iova ${hex(e.iova)} → phys ${hex(e.phys)}, ${bytes(e.size)}, ${e.prot}`;
-    case 'iommu_unmap':
-      return `iommu unmap ${e.domain}: iova ${hex(e.iova)}, ${bytes(e.size)}${e.queued ? ' (IOTLB invalidation queued)' : ''}`;
-    case 'iova_alloc':
-      return `iova alloc ${e.domain}: ${range(e.iova, e.size)}`;
-    case 'iova_free':
-      return `iova free ${e.domain}: ${range(e.iova, e.size)}${e.deferred ? ' (deferred to the flush queue)' : ''}`;
-    case 'pt_walk':
-      return `page-table walk ${e.domain}: iova ${hex(e.iova)} → ${e.phys === null ? 'no mapping' : `phys ${hex(e.phys)}`} (${e.levels.length} level${e.levels.length === 1 ? '' : 's'})`;
-    case 'iotlb':
-      return `IOTLB ${e.op} ${e.domain}: iova ${hex(e.iova)}${e.phys !== undefined ? ` → phys ${hex(e.phys)}` : ''}${e.stale ? ' (stale)' : ''}`;
-    case 'iommu_fault':
-      return `IOMMU fault ${e.domain}: ${e.dev} ${e.write ? 'write' : 'read'} at iova ${hex(e.iova)} (${e.stage}) — ${e.why.rule}`;
-    case 'fq':
-      return `flush queue ${e.domain}: ${e.op} (${e.entries} entr${e.entries === 1 ? 'y' : 'ies'})`;
-    case 'gpu_vm':
-      return `gpu vm ${e.vm}: ${e.op} va ${hex(e.va)}, ${bytes(e.size)}${e.dmaAddr !== undefined ? ` → ${hex(e.dmaAddr)}` : ''}`;
-    case 'cma':
-      return `cma ${e.op}: pfn ${hex(e.pfn)}, ${e.count} page${e.count === 1 ? '' : 's'}${e.to !== undefined ? ` → pfn ${hex(e.to)}` : ''} — ${e.why.rule}`;
-    case 'dmabuf':
-      return `dma-buf ${e.buf}: ${e.op}${e.attachment ? ` (${e.attachment})` : ''}${e.dir ? ` ${e.dir}` : ''} — ${e.why.rule}`;
-    default:
-      return unknownEvent(e);
-  }
-}
-
-function unknownEvent(e: never): string {
-  return `event ${(e as { kind?: string }).kind ?? '?'}`;
-}
-
-const MAINT: Record<string, string> = { clean: 'clean', inval: 'invalidate', clean_inval: 'clean+invalidate' };
-
-function maintSummary(lines: readonly { wroteBack: boolean; lostHex?: string }[]): string {
-  const wrote = lines.filter((l) => l.wroteBack).length;
-  const lost = lines.filter((l) => l.lostHex !== undefined).length;
-  const parts = [`${lines.length} line${lines.length === 1 ? '' : 's'} present`];
-  if (wrote) parts.push(`${wrote} written back`);
-  if (lost) parts.push(`${lost} dirty line${lost === 1 ? '' : 's'} discarded`);
-  return parts.join(', ');
+/**
+ * One line for an event: its sentence (event-words.ts, the explanation's
+ * words) and, when the event carries one, the rule that explains it.
+ */
+export function eventLine(e: SimEvent): string {
+  const words = describeEvent(e);
+  if (e.kind === 'finding' || !('why' in e) || !e.why) return words;
+  return `${words.endsWith('.') ? words.slice(0, -1) : words} — ${e.why.rule}`;
 }

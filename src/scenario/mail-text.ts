@@ -11,6 +11,7 @@
 import type { MachineConfig } from '../sim/config.ts';
 import type { RunResult, StepJson } from './result.ts';
 import { failedCheckText } from './verdict.ts';
+import { sizeExact } from '../sim/format.ts';
 
 export const MAIL_WIDTH = 72;
 
@@ -66,21 +67,17 @@ function titleOf(r: RunResult, text: string): string {
   return head ?? sentence;
 }
 
-const size = (n: number): string => {
-  for (const [unit, v] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (n >= v && n % v === 0) return `${n / v} ${unit}`;
-  return `${n} B`;
-};
 
 function machineLines(c: MachineConfig): string[] {
   const parts = [
     `${c.arch}, Linux ${c.kernel}`,
-    `${size(c.ram)} RAM`,
-    `${size(c.cache)} cache of ${c.line}-byte lines`,
-    c.swiotlb ? `swiotlb ${size(c.swiotlb)}` : 'no swiotlb',
-    ...(c.cma ? [`CMA ${size(c.cma)}`] : []),
+    `${sizeExact(c.ram)} RAM`,
+    `${sizeExact(c.cache)} cache of ${c.line}-byte lines`,
+    c.swiotlb ? `swiotlb ${sizeExact(c.swiotlb)}` : 'no swiotlb',
+    ...(c.cma ? [`CMA ${sizeExact(c.cma)}`] : []),
   ];
   const lines = wrap(`Machine: ${parts.join(', ')}.`, '', '  ');
-  for (const i of c.iommus) lines.push(...wrap(`IOMMU ${i.name}: ${i.mode}, ${size(i.pgsize)} pages.`, '', '  '));
+  for (const i of c.iommus) lines.push(...wrap(`IOMMU ${i.name}: ${i.mode}, ${sizeExact(i.pgsize)} pages.`, '', '  '));
   for (const d of c.devices) {
     const facts = [
       c.arch === 'x86' || d.coherent ? 'coherent' : 'non-coherent',

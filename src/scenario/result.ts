@@ -3,7 +3,7 @@
  * "The runner's JSON"), also what the worker sends the explorer.
  */
 import type { MachineConfig } from '../sim/config.ts';
-import type { SimEvent } from '../sim/events.ts';
+import type { ObservationRule, SimEvent } from '../sim/events.ts';
 import type { Teaching } from './teaching.ts';
 
 export type { Teaching } from './teaching.ts';
@@ -29,7 +29,10 @@ export interface StepJson {
   data: { hex: string; text: string | null } | null;
   error: string | null;
   warnings: string[];
+  /** What the explorer saw that the kernel would not log, in words. */
   observations: string[];
+  /** The rule of each observation, in the same order (the language's JSON keeps `observations` as words). */
+  observationRules: ObservationRule[];
   events: SimEvent[];
   checks: CheckResult[];
 }

@@ -24,6 +24,7 @@ import { printCheckValue, printCommand, quoteBytes } from './printer.ts';
 import { isEmptyTeaching } from './teaching.ts';
 import type { Teaching } from './teaching.ts';
 import type { CheckResult, RunResult, StepJson } from './result.ts';
+import { hex } from '../sim/format.ts';
 
 export interface RunOptions {
   arch?: Arch;
@@ -100,7 +101,7 @@ export function runStep(machine: Machine, cmd: Command, index: number): { outcom
       data: null,
       error: EXCEPTION,
       warnings: [],
-      observations: [`the engine threw: ${messageOf(e)}`],
+      observations: [{ rule: 'explorer/exception', text: `the engine threw: ${messageOf(e)}` }],
       events: [],
       // the machine is left as the throw left it (however broken): any buffer may have changed
       touches: { buffers: Array.from(machine.buffers ?? [], (b) => b.id), mappings: [] },
@@ -124,7 +125,8 @@ export function stepJson(cmd: Command, index: number, o: StepOutcome): StepJson 
     data: o.data === null ? null : { hex: toHex(o.data), text: asText(o.data) },
     error: o.error,
     warnings: o.warnings,
-    observations: o.observations,
+    observations: o.observations.map((x) => x.text),
+    observationRules: o.observations.map((x) => x.rule),
     events: o.events,
     checks: cmd.checks.map((c) => evaluateCheck(c, o)),
   };
@@ -132,11 +134,7 @@ export function stepJson(cmd: Command, index: number, o: StepOutcome): StepJson 
 
 function resultJson(o: StepOutcome): string | number | null {
   if (o.result === null) return null;
-  return o.resultKind === 'addr' ? hexAddr(o.result) : o.result;
-}
-
-export function hexAddr(n: number): string {
-  return `0x${n.toString(16)}`;
+  return o.resultKind === 'addr' ? hex(o.result) : o.result;
 }
 
 function toHex(b: Uint8Array): string {
@@ -201,5 +199,5 @@ function describeData(o: StepOutcome): string {
 function describeResult(o: StepOutcome): string {
   if (o.error !== null) return o.error;
   if (o.result === null) return 'no result';
-  return o.resultKind === 'addr' ? hexAddr(o.result) : String(o.result);
+  return o.resultKind === 'addr' ? hex(o.result) : String(o.result);
 }

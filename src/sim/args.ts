@@ -6,7 +6,7 @@
  * name is bound to something of another kind at run time.
  */
 import type { Expr, Loc } from './command.ts';
-import type { DmaDir } from './dma/debug.ts';
+import type { DmaDir } from './events.ts';
 import type { Attrs } from './dma/map-ops.ts';
 import type { Buffer, Device, Machine, SgTable } from './machine.ts';
 

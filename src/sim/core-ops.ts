@@ -10,6 +10,7 @@ import type { Buffer, Machine, SgEntry } from './machine.ts';
 import { argFlags, argInt, argPtr, argSgt, kwInt } from './args.ts';
 import { allocPages, freeBuffer, kmalloc, physOf } from './mm/buffers.ts';
 import { mappingsOfBuffer } from './dma/tracking.ts';
+import { observe } from './observe.ts';
 
 export function bindBuf(m: Machine, c: Command, id: number): void {
   const t = c.targets[0];
@@ -62,15 +63,15 @@ export function allocPagesRun(m: Machine, gfp: Expr | undefined, order: Expr | u
 export function freeRun(m: Machine, p: Expr | undefined, order: Expr | undefined, kind: 'kmalloc' | 'pages' | 'vmalloc', fn: string, o: StepOutcome): void {
   const { buf } = argPtr(m, p);
   if (!buf.live) {
-    o.observations.push(`double free: '${buf.name}' was already freed; with KASAN or SLUB debugging the kernel would report it here`);
+    observe(o, 'mm/double-free', `double free: '${buf.name}' was already freed; with KASAN or SLUB debugging the kernel would report it here`);
     return;
   }
-  if (buf.kind !== kind) o.observations.push(`'${buf.name}' came from ${buf.kind}, not from the allocator ${fn} frees to`);
+  if (buf.kind !== kind) observe(o, 'mm/wrong-allocator', `'${buf.name}' came from ${buf.kind}, not from the allocator ${fn} frees to`);
   if (kind === 'pages' && order && argInt(m, order) !== buf.order) {
-    o.observations.push(`__free_pages with order ${argInt(m, order)} but '${buf.name}' was allocated with order ${buf.order}`);
+    observe(o, 'mm/wrong-allocator', `__free_pages with order ${argInt(m, order)} but '${buf.name}' was allocated with order ${buf.order}`);
   }
   const live = mappingsOfBuffer(m, buf.id);
-  for (const r of live) o.observations.push(`'${buf.name}' is freed while still mapped for ${r.dev} (mapped at line ${r.line}): the device can still reach memory the allocator will hand out again`);
+  for (const r of live) observe(o, 'mm/freed-while-mapped', `'${buf.name}' is freed while still mapped for ${r.dev} (mapped at line ${r.line}): the device can still reach memory the allocator will hand out again`);
   freeBuffer(m, buf, fn, fn, o);
 }
 
@@ -108,7 +109,7 @@ export function cpuTouch(m: Machine, bufId: number, off: number, len: number, wr
     const b = m.buffers[bufId]!;
     const start = r.phys - (b.phys >= 0 ? b.phys : r.phys);
     if (b.phys >= 0 && (off + len <= start || off >= start + r.size)) continue;
-    o.observations.push(
+    observe(o, 'cpu/access-while-device-owned',
       `the CPU ${write ? 'wrote to' : 'read'} '${b.name}' while ${r.dev} owns it (${r.dir}, mapped at line ${r.line}${r.api === 'noncoherent' ? '' : ', not synced for the CPU'}): the DMA API forbids CPU access until dma_sync_*_for_cpu or unmap`,
     );
   }

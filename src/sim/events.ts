@@ -7,6 +7,8 @@
  * kernel function, its file, and the rule in words.
  */
 
+import type { MessageId } from './kernel-log/catalogue.ts';
+
 export interface Why {
   /** Kernel function that made the decision, e.g. `dma_direct_map_phys`. */
   fn: string;
@@ -14,6 +16,132 @@ export interface Why {
   file: string;
   /** The rule in plain words. */
   rule: string;
+}
+
+/** enum dma_data_direction (include/linux/dma-direction.h), by the kernel's names. */
+export type DmaDir = 'DMA_BIDIRECTIONAL' | 'DMA_TO_DEVICE' | 'DMA_FROM_DEVICE' | 'DMA_NONE';
+
+/** The streaming DMA API call a `dma_map` event reports (include/linux/dma-mapping.h). */
+export type DmaMapApi = 'dma_map_single' | 'dma_map_page' | 'dma_map_sg';
+/** The call a `dma_unmap` event reports. */
+export type DmaUnmapApi = 'dma_unmap_single' | 'dma_unmap_page' | 'dma_unmap_sg';
+/** The call a `dma_sync` event reports. */
+export type DmaSyncApi = 'dma_sync_single_for_cpu' | 'dma_sync_single_for_device' | 'dma_sync_sg_for_cpu' | 'dma_sync_sg_for_device';
+
+/**
+ * What a `dmabuf` event reports: a dma-buf core function or an exporter
+ * callback (drivers/dma-buf/dma-buf.c, include/linux/dma-buf.h). `map` /
+ * `unmap_dma_buf` are the exporter's map_dma_buf / unmap_dma_buf callbacks,
+ * `map_at_attach` the era-B mapping made by dma_buf_dynamic_attach, `cache`
+ * and `map_cached` the attachment's cached sg_table, `move` the exporter
+ * moving its storage and `move_notify` the importer's callback.
+ */
+export type DmaBufOp =
+  | 'export'
+  | 'attach'
+  | 'detach'
+  | 'lock'
+  | 'unlock'
+  | 'map'
+  | 'map_dma_buf'
+  | 'unmap_dma_buf'
+  | 'map_at_attach'
+  | 'map_cached'
+  | 'cache'
+  | 'unmap_cached'
+  | 'pin'
+  | 'unpin'
+  | 'move'
+  | 'move_notify'
+  | 'begin_cpu_access'
+  | 'end_cpu_access';
+
+/**
+ * What the explorer saw that the kernel would not log, by rule: `area/what`
+ * (cpu, dev, cache, mm, sg, swiotlb, iommu, arm-iommu, gpu, cma, dma-buf, api,
+ * log, explorer). Views and tools select observations by rule, never by
+ * their words.
+ */
+export type ObservationRule =
+  | 'api/bad-direction'
+  | 'api/not-in-this-kernel'
+  | 'api/not-on-this-arch'
+  | 'api/vmalloc-address'
+  | 'arm-iommu/arch-internals'
+  | 'arm-iommu/iova-zero'
+  | 'arm-iommu/not-attached'
+  | 'cache/dirty-discarded'
+  | 'cache/dirty-over-device-write'
+  | 'cache/flush-does-nothing'
+  | 'cache/outside-ram'
+  | 'cma/freed-while-pinned'
+  | 'cma/migrated-while-mapped'
+  | 'cma/not-from-cma'
+  | 'cma/partial-release'
+  | 'cma/unpin-underflow'
+  | 'cpu/access-while-device-owned'
+  | 'cpu/mismatched-alias'
+  | 'cpu/stale-read'
+  | 'dev/access-while-cpu-owned'
+  | 'dev/beyond-mask'
+  | 'dev/bus-abort'
+  | 'dev/foreign-address'
+  | 'dev/outside-mapping'
+  | 'dev/own-mmu-fault'
+  | 'dev/stale-read'
+  | 'dev/write-to-device-only'
+  | 'dma-buf/bad-attachment'
+  | 'dma-buf/bad-range'
+  | 'dma-buf/cached-without-sync'
+  | 'dma-buf/cannot-move'
+  | 'dma-buf/detach-while-mapped'
+  | 'dma-buf/detach-while-pinned'
+  | 'dma-buf/lock-held'
+  | 'dma-buf/lock-not-held'
+  | 'dma-buf/pin-underflow'
+  | 'dma-buf/proposal-no-effect'
+  | 'dma-buf/stale-mapping'
+  | 'dma-buf/unmap-unknown'
+  | 'dma-direct/silent-failure'
+  | 'explorer/exception'
+  | 'explorer/hung'
+  | 'explorer/refused'
+  | 'explorer/unsupported'
+  | 'gpu/map-refused'
+  | 'gpu/no-mmu'
+  | 'gpu/partial-unmap'
+  | 'gpu/stage2-fault'
+  | 'gpu/unaligned'
+  | 'iommu/arch-mapping-taken'
+  | 'iommu/fault'
+  | 'iommu/map-hang'
+  | 'iommu/map-past-buffer'
+  | 'iommu/no-such-iommu'
+  | 'iommu/not-attached'
+  | 'iommu/nothing-mapped'
+  | 'iommu/padding-zeroed'
+  | 'iommu/stale-iotlb-hit'
+  | 'iommu/untrusted-ignored'
+  | 'iommu/untrusted-not-bounced'
+  | 'log/warn-once-silent'
+  | 'mm/double-free'
+  | 'mm/freed-while-mapped'
+  | 'mm/not-ram'
+  | 'mm/order-too-large'
+  | 'mm/out-of-bounds'
+  | 'mm/stack-overflow'
+  | 'mm/use-after-free'
+  | 'mm/wrong-allocator'
+  | 'sg/entry-past-nents'
+  | 'sg/nents-mismatch'
+  | 'sg/not-mapped'
+  | 'swiotlb/bad-slot'
+  | 'swiotlb/overflow-panic';
+
+/** One observation: its rule and the sentence that explains it. */
+export interface Observation {
+  rule: ObservationRule;
+  text: string;
 }
 
 export type CacheLineState = 'I' | 'C' | 'D';
@@ -44,16 +172,17 @@ export type SimEvent =
   | { kind: 'bounce'; from: number; to: number; len: number; toSlot: boolean; why: Why }
   | { kind: 'swiotlb_alloc'; index: number; nslots: number; tlbAddr: number; orig: number; size: number; why: Why }
   | { kind: 'swiotlb_free'; index: number; nslots: number; tlbAddr: number; why: Why }
-  | { kind: 'dma_map'; dev: string; api: string; addr: number; phys: number; size: number; dir: string; path: 'direct' | 'swiotlb' | 'iommu'; why: Why }
-  | { kind: 'dma_unmap'; dev: string; api: string; addr: number; size: number; dir: string; why: Why }
-  | { kind: 'dma_sync'; dev: string; api: string; addr: number; size: number; dir: string; forCpu: boolean; why: Why }
+  | { kind: 'dma_map'; dev: string; api: DmaMapApi; addr: number; phys: number; size: number; dir: DmaDir; path: 'direct' | 'swiotlb' | 'iommu'; why: Why }
+  | { kind: 'dma_unmap'; dev: string; api: DmaUnmapApi; addr: number; size: number; dir: DmaDir; why: Why }
+  | { kind: 'dma_sync'; dev: string; api: DmaSyncApi; addr: number; size: number; dir: DmaDir; forCpu: boolean; why: Why }
   /**
    * `nosnoop`: the device is one the DMA API believes coherent, but this
    * transaction did not snoop (No Snoop, or a Non-cacheable IOMMU leaf).
    */
   | { kind: 'dev_access'; dev: string; op: 'read' | 'write'; addr: number; phys: number; len: number; via: 'direct' | 'iommu' | 'gpu-mmu'; snooped: boolean; nosnoop?: 'no-snoop' | 'iommu-nc'; why: Why }
   | { kind: 'finding'; rule: string; message: string; why: Why }
-  | { kind: 'log'; level: 'warn' | 'err' | 'info' | 'notice'; text: string }
+  /** A kernel log line: `id` names its catalogue entry (kernel-log/catalogue.ts), so views select lines by id, never by their words. */
+  | { kind: 'log'; level: 'warn' | 'err' | 'info' | 'notice'; id: MessageId; text: string }
   | { kind: 'note'; text: string; why: Why }
   // IOMMU, GPU MMU, CMA and dma-buf events (filled in by their modules)
   | { kind: 'iommu_map'; domain: string; iova: number; phys: number; size: number; prot: string; why: Why }
@@ -73,12 +202,8 @@ export type SimEvent =
   | { kind: 'gpu_vm'; vm: string; op: 'map' | 'unmap' | 'walk' | 'fault'; va: number; size: number; dmaAddr?: number; as?: number; levels?: number[]; stage?: 'gpu-mmu' | 'iommu'; write?: boolean; why: Why }
   /** CMA: `borrow` = movable pages lent from the area, `pin` / `unpin` = short-term GUP pins (pfn = first page). */
   | { kind: 'cma'; op: 'alloc' | 'release' | 'busy_retry' | 'fail' | 'migrate' | 'borrow' | 'pin' | 'unpin'; pfn: number; count: number; to?: number; why: Why }
-  /**
-   * dma-buf: op is the kernel function or callback (`export`, `attach`, `map`,
-   * `map_cached`, `unmap`, `pin`, `move`, `move_notify`, `lock`, …); `sgt` names
-   * the sg_table of a mapping, `cached` marks the era-B cached mapping.
-   */
-  | { kind: 'dmabuf'; op: string; buf: string; attachment?: string; dir?: string; sgt?: string; cached?: boolean; why: Why };
+  /** dma-buf: `op` says which (DmaBufOp); `sgt` names the sg_table of a mapping, `cached` marks the era-B cached mapping. */
+  | { kind: 'dmabuf'; op: DmaBufOp; buf: string; attachment?: string; dir?: DmaDir; sgt?: string; cached?: boolean; why: Why };
 
 export type SimEventKind = SimEvent['kind'];
 
@@ -89,4 +214,11 @@ export type SimEventKind = SimEvent['kind'];
  */
 export function findingSource(e: Extract<SimEvent, { kind: 'finding' }>): string {
   return /(^|\/)(dma-)?debug\.c$/.test(e.why.file) ? 'dma-debug' : e.why.fn;
+}
+
+/** The text of the kernel log lines among `events` whose catalogue id `pick` accepts, in order. */
+export function logLines(events: readonly SimEvent[], pick: (id: MessageId) => boolean): string[] {
+  const out: string[] = [];
+  for (const e of events) if (e.kind === 'log' && pick(e.id)) out.push(e.text);
+  return out;
 }

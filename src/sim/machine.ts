@@ -12,7 +12,8 @@ import { createCache, type CpuCache } from './hw/cpu-cache.ts';
 import { createRam, PAGE_SIZE, type Ram } from './hw/memory.ts';
 import { createFreeList, type FreeList } from './mm/page-alloc.ts';
 import { createSwiotlb, type SwiotlbPool } from './dma/swiotlb.ts';
-import { createDebugState, type DebugState, type DmaDir } from './dma/debug.ts';
+import { createDebugState, type DebugState } from './dma/debug.ts';
+import type { DmaDir } from './events.ts';
 import { archOps, hasNonCoherentDma } from './arch/arch.ts';
 import { KERNEL_IMAGE, machineLayout } from './layout.ts';
 import { createIommuState, type IommuState } from './iommu/iommu.ts';
@@ -230,13 +231,6 @@ export function createMachine(config: MachineConfig): Machine {
   };
 }
 
-export function alignUp(x: number, a: number): number {
-  return Math.ceil(x / a) * a;
-}
-
-export function alignDown(x: number, a: number): number {
-  return Math.floor(x / a) * a;
-}
 
 /** DMA_BIT_MASK(n) as a number (n ≥ 53 saturates: addresses stay below 2^53). */
 export function dmaBitMask(bits: number): number {

@@ -53,6 +53,7 @@ import { armIommuDetachDevice } from './arch/arm-dma-iommu.ts';
 import { clflushRun, drmClflushSgRun, wbinvdRun } from './arch/x86-cacheflush.ts';
 import { dmaBufCpuAccess, dmaBufDetach, dmaBufMove, dmaBufPin, dmaBufUnmapAttachment, dmaBufUnpin, dmaResvLock, dmaResvUnlock } from './dma-buf/dma-buf.ts';
 import { argAttachment, argDmaBuf, dmaBufAttachRun, dmaBufExportRun, dmaBufMapAttachmentRun, dmaBufStatus } from './dma-buf/ops.ts';
+import { observe } from './observe.ts';
 
 // Arguments many operations share.
 const dev = arg('dev', 'dev');
@@ -169,7 +170,7 @@ const TABLE: readonly Operation[] = [
       if (b) bindBuf(m, c, b.id);
       else {
         bindNull(m, c, o);
-        o.observations.push('the kernel stack is 16 KiB: an array this large would overflow it');
+        observe(o, 'mm/stack-overflow', 'the kernel stack is 16 KiB: an array this large would overflow it');
       }
     },
   }),
@@ -221,7 +222,7 @@ const TABLE: readonly Operation[] = [
       const { buf, off } = argPtr(m, a.p);
       const len = argInt(m, a.len, 'a length');
       if (rangeInRam(m, buf, off, len)) cacheEvictBuffer(m, buf, off, len, o);
-      else o.observations.push(`cache_evict: the range reaches outside RAM; nothing to evict there`);
+      else observe(o, 'cache/outside-ram', `cache_evict: the range reaches outside RAM; nothing to evict there`);
     },
   }),
   op('cpu_prefetch', 'memory', {
@@ -233,7 +234,7 @@ const TABLE: readonly Operation[] = [
       const { buf, off } = argPtr(m, a.p);
       const len = argInt(m, a.len, 'a length');
       if (rangeInRam(m, buf, off, len)) prefetchBuffer(m, buf, off, len, o);
-      else o.observations.push(`cpu_prefetch: the range reaches outside RAM; nothing is prefetched there`);
+      else observe(o, 'cache/outside-ram', `cpu_prefetch: the range reaches outside RAM; nothing is prefetched there`);
     },
   }),
   op('udelay', 'memory', {
@@ -362,7 +363,7 @@ const TABLE: readonly Operation[] = [
       const { e, i, n } = sgIndex(m, a.sgt, a.i, o);
       o.resultKind = 'addr';
       o.result = e && i < n ? e.dmaAddress : DMA_MAPPING_ERROR;
-      if (i >= n) o.observations.push(`entry ${i} is past the ${n} DMA segment(s) dma_map_sg returned: its DMA address is not valid`);
+      if (i >= n) observe(o, 'sg/entry-past-nents', `entry ${i} is past the ${n} DMA segment(s) dma_map_sg returned: its DMA address is not valid`);
       if (c.targets[0]) m.names[c.targets[0]] = { t: 'dma', addr: o.result, dev: '' };
     },
   }),

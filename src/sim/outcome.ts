@@ -3,7 +3,7 @@
  * give it, the kernel log lines it wrote, what the explorer observed beyond
  * that, and the events that explain it.
  */
-import type { SimEvent } from './events.ts';
+import type { Observation, SimEvent } from './events.ts';
 
 export interface StepOutcome {
   /** Integer result (a DMA address, a count, a status), or null. */
@@ -16,8 +16,8 @@ export interface StepOutcome {
   error: string | null;
   /** Kernel log lines, in the kernel's wording. */
   warnings: string[];
-  /** What the explorer saw that the kernel would not log (stale reads, lost dirty data…). */
-  observations: string[];
+  /** What the explorer saw that the kernel would not log (stale reads, lost dirty data…), each with its rule (observe.ts). */
+  observations: Observation[];
   events: SimEvent[];
   /** Which buffers and mappings the step touched (not part of the runner's JSON). */
   touches: Touches;

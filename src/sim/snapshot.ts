@@ -21,6 +21,7 @@ import { iotlbEntries, type IotlbEntryView } from './iommu/iotlb.ts';
 import { iovaRanges, type IovaRange } from './iommu/iova.ts';
 import { armMappingViews } from './arch/arm-dma-iommu.ts';
 import { debugActiveCachelines, debugLiveEntries, type DebugEntry } from './dma/debug.ts';
+import { hex } from './format.ts';
 
 export interface BufferInfo {
   id: number;
@@ -276,7 +277,7 @@ export function bytesThreeWays(m: Machine, bufferName: string, offset = 0, len?:
     const how = snoops ? ', snooping the CPU cache' : dev.coherent && dev.cfg.nosnoop ? ', non-snooped (No Snoop): RAM only' : dev.coherent ? ', through a non-cacheable IOMMU leaf: RAM only' : ', RAM only';
     devices.push({
       who: r.dev,
-      via: `${r.tlbAddr >= 0 ? `swiotlb slot 0x${r.tlbAddr.toString(16)}` : `DMA address 0x${r.addr.toString(16)}`}${dev.cfg.iommu ? ` through ${dev.cfg.iommu}` : ''}${how}`,
+      via: `${r.tlbAddr >= 0 ? `swiotlb slot ${hex(r.tlbAddr)}` : `DMA address ${hex(r.addr)}`}${dev.cfg.iommu ? ` through ${dev.cfg.iommu}` : ''}${how}`,
       bytes,
       mapping: { addr: r.addr, tlbAddr: r.tlbAddr, dir: r.dir, api: r.api, owner: r.owner, from: from - offset, to: to - offset },
     });

@@ -14,10 +14,11 @@ import type { Machine } from './machine.ts';
 import { namedArgs, type Operation } from './operation.ts';
 import { OPERATIONS } from './operations.ts';
 import { rangeInRam } from './mm/kasan.ts';
+import { observe } from './observe.ts';
 
 function notSupportedYet(c: Command, o: StepOutcome): void {
   o.error = 'ENOSYS';
-  o.observations.push(`${c.op} is not supported by this version of the explorer yet`);
+  observe(o, 'explorer/unsupported', `${c.op} is not supported by this version of the explorer yet`);
 }
 
 export function step(m: Machine, cmd: Command): StepOutcome {
@@ -34,7 +35,7 @@ export function step(m: Machine, cmd: Command): StepOutcome {
   } catch (err) {
     if (!(err instanceof SimError)) throw err;
     o.error = 'EINVAL';
-    o.observations.push(err.message);
+    observe(o, 'explorer/refused', err.message);
   }
   if (o.error === HANG) m.hung = { line: cmd.loc.line, fn: cmd.op };
   if (m.buffers.length > born) touchNewBuffers(o, born, m.buffers.length);
@@ -52,7 +53,7 @@ function touchNewBuffers(o: StepOutcome, born: number, end: number): void {
 /** A statement after the kernel hung: it never runs. */
 function stillHung(m: Machine, o: StepOutcome): StepOutcome {
   o.error = HANG;
-  o.observations.push(`not run: the kernel has been stuck in ${m.hung!.fn} since line ${m.hung!.line}`);
+  observe(o, 'explorer/hung', `not run: the kernel has been stuck in ${m.hung!.fn} since line ${m.hung!.line}`);
   return o;
 }
 

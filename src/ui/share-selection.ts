@@ -6,12 +6,12 @@
  * one is dropped with a message in words, never passed on.
  */
 import type { Selection } from './store/store.ts';
+import { hex } from '../sim/format.ts';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** Addresses are hex; at most 2^53 so they stay exact as numbers. */
 const ADDR = /^0x[0-9a-f]{1,14}$/i;
 
-const hex = (n: number): string => `0x${n.toString(16)}`;
 
 /** The link fields for a selection (only what is set). */
 export function selectionToExtra(sel: Selection): Record<string, string> {

@@ -1,7 +1,7 @@
 /** Human-readable output: step blocks, verdicts, summary, colour, and a line for every event kind. */
 import { describe, expect, it } from 'vitest';
 import type { SimEvent, SimEventKind, Why } from '../../src/sim/events.ts';
-import { describeEvent, formatErrors, formatRun, formatStep } from '../../src/scenario/format.ts';
+import { eventLine, formatErrors, formatRun, formatStep } from '../../src/scenario/format.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
 
 const why: Why = { fn: 'fn', file: 'kernel/dma/x.c', rule: 'the rule' };
@@ -25,7 +25,7 @@ const SAMPLES: { [K in SimEventKind]: Extract<SimEvent, { kind: K }> } = {
   dma_sync: { kind: 'dma_sync', dev: 'nic', api: 'dma_sync_single_for_cpu', addr: 0xfec00000, size: 64, dir: 'DMA_FROM_DEVICE', forCpu: true, why },
   dev_access: { kind: 'dev_access', dev: 'nic', op: 'read', addr: 0x1000, phys: 0x2000, len: 5, via: 'iommu', snooped: false, why },
   finding: { kind: 'finding', rule: 'map/error-not-checked', message: 'device driver failed to check map error', why },
-  log: { kind: 'log', level: 'warn', text: 'swiotlb buffer is full' },
+  log: { kind: 'log', level: 'warn', id: 'swiotlb.full', text: 'swiotlb buffer is full' },
   note: { kind: 'note', text: 'no copy', why },
   iommu_map: { kind: 'iommu_map', domain: 'd0', iova: 0xfffff000, phys: 0x2000, size: 4096, prot: 'RW', why },
   iommu_unmap: { kind: 'iommu_unmap', domain: 'd0', iova: 0xfffff000, size: 4096, queued: true, why },
@@ -37,19 +37,19 @@ const SAMPLES: { [K in SimEventKind]: Extract<SimEvent, { kind: K }> } = {
   fq: { kind: 'fq', domain: 'd0', op: 'flush', entries: 3, why },
   gpu_vm: { kind: 'gpu_vm', vm: 'vm0', op: 'map', va: 0x10000, size: 4096, dmaAddr: 0x2000, why },
   cma: { kind: 'cma', op: 'migrate', pfn: 0x100, count: 1, to: 0x200, why },
-  dmabuf: { kind: 'dmabuf', op: 'map_attachment', buf: 'db', attachment: 'at', dir: 'DMA_BIDIRECTIONAL', why },
+  dmabuf: { kind: 'dmabuf', op: 'map', buf: 'db', attachment: 'at', dir: 'DMA_BIDIRECTIONAL', why },
 };
 
 function step(over: Partial<StepJson>): StepJson {
   return {
     index: 1, line: 7, source: 'h = dma_map_single(nic, buf, 4096, DMA_TO_DEVICE)', op: 'dma_map_single',
-    result: null, data: null, error: null, warnings: [], observations: [], events: [], checks: [], ...over,
+    result: null, data: null, error: null, warnings: [], observations: [], observationRules: [], events: [], checks: [], ...over,
   };
 }
 
-describe('describeEvent', () => {
+describe('eventLine', () => {
   it.each(Object.values(SAMPLES))('$kind gives one non-empty line', (e) => {
-    const s = describeEvent(e);
+    const s = eventLine(e);
     expect(s.length).toBeGreaterThan(5);
     expect(s).not.toContain('\n');
     expect(s).not.toContain('undefined');
@@ -57,10 +57,10 @@ describe('describeEvent', () => {
   });
 
   it('uses the rule where it explains a decision', () => {
-    expect(describeEvent(SAMPLES.cache_maint)).toContain('the rule');
-    expect(describeEvent(SAMPLES.cache_maint)).toContain('1 dirty line discarded');
-    expect(describeEvent(SAMPLES.bounce)).toContain('the rule');
-    expect(describeEvent(SAMPLES.dma_map)).toBe('dma_map_single nic: 0xfec00000 → phys 0x2000, 4K, DMA_TO_DEVICE, via swiotlb — the rule');
+    expect(eventLine(SAMPLES.cache_maint)).toContain('the rule');
+    expect(eventLine(SAMPLES.cache_maint)).toContain('1 with dirty data DISCARDED');
+    expect(eventLine(SAMPLES.bounce)).toContain('the rule');
+    expect(eventLine(SAMPLES.dma_map)).toBe('dma_map_single: nic gets DMA address 0xfec00000 for phys 0x2000, 4 KiB, DMA_TO_DEVICE, via swiotlb — the rule');
   });
 });
 
@@ -72,7 +72,7 @@ describe('formatStep', () => {
     expect(lines).toEqual([
       'L7  h = dma_map_single(nic, buf, 4096, DMA_TO_DEVICE)',
       '    → 0xfffff000',
-      `    · ${describeEvent(SAMPLES.dma_map)}`,
+      `    · ${eventLine(SAMPLES.dma_map)}`,
       '    ✓ => 0xfffff000',
     ]);
   });

@@ -119,7 +119,7 @@ describe('evaluateCheck', () => {
 
   it('ok: no error and no warning (observations do not count)', () => {
     const [c] = checksOf('dma_mapping_error(nic, h) => ok');
-    expect(evaluateCheck(c!, outcome({ observations: ['stale read'] })).passed).toBe(true);
+    expect(evaluateCheck(c!, outcome({ observations: [{ rule: 'cpu/stale-read', text: 'stale read' }] })).passed).toBe(true);
     expect(evaluateCheck(c!, outcome({ warnings: ['DMA-API: boom'] }))).toMatchObject({ passed: false, actual: 'warning "DMA-API: boom"' });
     expect(evaluateCheck(c!, outcome({ error: 'EIO' }))).toMatchObject({ passed: false, actual: 'EIO' });
   });

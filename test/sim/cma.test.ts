@@ -135,10 +135,10 @@ a = dma_alloc_from_contiguous(cam, 512, 8) => NULL => warning "cma: __cma_alloc:
   });
 
   it('the failure line by kernel version (mm/cma.c pr_err_ratelimited)', () => {
-    expect(cmaFailLines(machine(16 * MB, '5.4'), 4, -12)).toEqual(['cma: cma_alloc: alloc failed, req-size: 4 pages, ret: -12']);
-    expect(cmaFailLines(machine(16 * MB, '5.15'), 4, -16)).toEqual(['cma: cma_alloc: reserved: alloc failed, req-size: 4 pages, ret: -16']);
-    expect(cmaFailLines(machine(16 * MB, '6.12'), 4, -16)).toEqual(['cma: __cma_alloc: reserved: alloc failed, req-size: 4 pages, ret: -16']);
-    const l = cmaFailLines(machine(16 * MB, '6.18'), 4, -16);
+    expect(cmaFailLines(machine(16 * MB, '5.4'), 4, -12).map((l) => l.text)).toEqual(['cma: cma_alloc: alloc failed, req-size: 4 pages, ret: -12']);
+    expect(cmaFailLines(machine(16 * MB, '5.15'), 4, -16).map((l) => l.text)).toEqual(['cma: cma_alloc: reserved: alloc failed, req-size: 4 pages, ret: -16']);
+    expect(cmaFailLines(machine(16 * MB, '6.12'), 4, -16).map((l) => l.text)).toEqual(['cma: __cma_alloc: reserved: alloc failed, req-size: 4 pages, ret: -16']);
+    const l = cmaFailLines(machine(16 * MB, '6.18'), 4, -16).map((x) => x.text);
     expect(l[0]).toBe('cma: __cma_alloc: reserved: alloc failed, req-size: 4 pages, ret: -16');
     expect(l.at(-1)).toMatch(/^=> \d+ free of 4096 total pages$/); // cma_debug_show_areas
   });

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   CMA_ALIGNMENT,
-  EBUSY,
   bitmapFindNextZeroAreaOff,
   cmaAlignForSize,
   cmaAlloc,
@@ -18,6 +17,7 @@ import {
   dmaContiguousEligible,
 } from '../../src/sim/dma/contiguous.ts';
 import type { CmaArea } from '../../src/sim/dma/contiguous.ts';
+import { EBUSY } from '../../src/sim/errno.ts';
 import { CMA_GATES } from '../../src/sim/kernel-versions.ts';
 
 const BASE = 0xf8000; // 16 MiB area at 0xF8000000
@@ -126,7 +126,7 @@ describe('mm/cma.c: cma_range_alloc', () => {
     const r = cmaAlloc(a, 3888, 8, never, noMigrate);
     expect(r.ret).toBe(EBUSY);
     expect(r.pfn).toBe(-1);
-    expect(r.log).toEqual([
+    expect(r.log.map((l) => l.text)).toEqual([
       'cma: __cma_alloc: reserved: alloc failed, req-size: 3888 pages, ret: -16',
       'cma: number of available pages: ',
       'cma: range 0: +3072@1024',
@@ -143,21 +143,21 @@ describe('mm/cma.c: cma_range_alloc', () => {
     cmaAlloc(a, 8, 3, never, noMigrate); // 0..7
     cmaAlloc(a, 8, 3, never, noMigrate); // 8..15
     cmaRelease(a, BASE, 4); // free 0..3
-    expect(cmaDebugShowAreas(a)[1]).toBe('cma: range 0: 4@0+48@16');
+    expect(cmaDebugShowAreas(a)[1]!.text).toBe('cma: range 0: 4@0+48@16');
   });
 
   it('a request larger than available_count fails at once with -EBUSY (ret starts as -EBUSY)', () => {
     const a = area(64);
     const r = cmaAlloc(a, 65, 0, never, noMigrate);
     expect(r.ret).toBe(-16);
-    expect(r.log[0]).toBe('cma: __cma_alloc: reserved: alloc failed, req-size: 65 pages, ret: -16');
+    expect(r.log[0]!.text).toBe('cma: __cma_alloc: reserved: alloc failed, req-size: 65 pages, ret: -16');
   });
 
   it('older kernels name the function cma_alloc (before 463586e9ff39, 6.12), without the area before a052d4d13d88 (5.12) and print nothing before 4.11; no_warn prints nothing', () => {
     const a = area(64);
-    expect(cmaAllocFailedLine(a, 100, EBUSY, CMA_GATES.underscoreName.code - 1)).toEqual(['cma: cma_alloc: reserved: alloc failed, req-size: 100 pages, ret: -16']);
-    expect(cmaAllocFailedLine(a, 100, EBUSY, CMA_GATES.areaName.code - 1)).toEqual(['cma: cma_alloc: alloc failed, req-size: 100 pages, ret: -16']);
-    expect(cmaAllocFailedLine(a, 100, EBUSY, CMA_GATES.failMessage.code)).toEqual(['cma: cma_alloc: alloc failed, req-size: 100 pages, ret: -16']);
+    expect(cmaAllocFailedLine(a, 100, EBUSY, CMA_GATES.underscoreName.code - 1).map((l) => l.text)).toEqual(['cma: cma_alloc: reserved: alloc failed, req-size: 100 pages, ret: -16']);
+    expect(cmaAllocFailedLine(a, 100, EBUSY, CMA_GATES.areaName.code - 1).map((l) => l.text)).toEqual(['cma: cma_alloc: alloc failed, req-size: 100 pages, ret: -16']);
+    expect(cmaAllocFailedLine(a, 100, EBUSY, CMA_GATES.failMessage.code).map((l) => l.text)).toEqual(['cma: cma_alloc: alloc failed, req-size: 100 pages, ret: -16']);
     expect(cmaAllocFailedLine(a, 100, EBUSY, CMA_GATES.failMessage.code - 1)).toEqual([]);
     expect(cmaDebugShowAreas(a, CMA_GATES.multiRange.code - 1)).toEqual([]);
     const r = cmaAlloc(a, 100, 0, never, noMigrate, { noWarn: true });

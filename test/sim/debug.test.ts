@@ -22,9 +22,9 @@ import {
   type DebugEntry,
   type DebugState,
   type DebugType,
-  type DmaDir,
   type Finding,
 } from '../../src/sim/dma/debug.ts';
+import type { DmaDir } from '../../src/sim/events.ts';
 
 const ADDR = 0xfffff000;
 

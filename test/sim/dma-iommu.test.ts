@@ -107,7 +107,7 @@ describe('iommu_dma_alloc_iova', () => {
     expect(out[6]!.result).toBe(0x40000000);
     expect(out[7]!.result).toBe(0xffffc0000000);
     expect(out[7]!.warnings).toEqual(['nic nic: Using 48-bit DMA addresses']);
-    expect(out[7]!.events).toContainEqual({ kind: 'log', level: 'notice', text: 'nic nic: Using 48-bit DMA addresses' });
+    expect(out[7]!.events).toContainEqual({ kind: 'log', level: 'notice', id: 'dma-iommu.dac', text: 'nic nic: Using 48-bit DMA addresses' });
     expect(m.iommu.devs.nic!.pci32bitWorkaround).toBe(false);
     // no 32-bit try any more, and no second notice
     expect(out[8]!.result).toBe(0xffffbffff000);
@@ -136,7 +136,7 @@ describe('__iommu_dma_map / __iommu_dma_unmap', () => {
     expect(kinds(out[3]!, 'iotlb')).toEqual([expect.objectContaining({ op: 'inval', iova: 0xfffff000 })]);
     expect(kinds(out[3]!, 'iommu_unmap')[0]).toMatchObject({ queued: false });
     expect(out[4]!.error).toBe('FAULT');
-    expect(out[4]!.observations.some((x) => x.startsWith('stale IOTLB hit'))).toBe(false);
+    expect(out[4]!.observations.some((x) => x.text.startsWith('stale IOTLB hit'))).toBe(false);
     expect(out[5]!.result).toBe(0xfffff000);
     expect(dom(m, 'nic').iotlb!.entries.size).toBe(0);
   });
@@ -149,7 +149,7 @@ describe('__iommu_dma_map / __iommu_dma_unmap', () => {
     expect(out[6]!.error).toBeNull();
     expect(out[6]!.data).toEqual(new TextEncoder().encode('data'));
     expect(kinds(out[6]!, 'iotlb')[0]).toMatchObject({ op: 'hit', stale: true });
-    expect(out[6]!.observations.some((x) => x.startsWith('stale IOTLB hit'))).toBe(true);
+    expect(out[6]!.observations.some((x) => x.text.startsWith('stale IOTLB hit'))).toBe(true);
     expect(out[7]!.result).toBe(0xffffe000);
     expect(fqCount(dom(m, 'nic').fq!)).toBe(1);
   });
@@ -252,7 +252,7 @@ describe('swiotlb bouncing behind the IOMMU (iommu_dma_map_swiotlb)', () => {
   it('untrusted is a PCI property (dev_is_untrusted reads pci_dev->untrusted): a platform device marked untrusted maps in place', () => {
     const { out } = sim(HDR('strict', 'device(x, untrusted=true, iommu=smmu)') + 'b = kmalloc(100, GFP_KERNEL)\nh = dma_map_single(x, b, 100, DMA_TO_DEVICE)\n');
     expect(kinds(out[1]!, 'swiotlb_alloc')).toEqual([]);
-    expect(out[1]!.observations.some((x) => x.includes('pci_dev->untrusted'))).toBe(true);
+    expect(out[1]!.observations.some((x) => x.text.includes('pci_dev->untrusted'))).toBe(true);
   });
 
   it('arm64 ≥ 6.5: a small non-coherent kmalloc FROM_DEVICE buffer bounces behind the IOMMU too (dma_kmalloc_needs_bounce); 6.4 maps it in place', () => {
@@ -424,7 +424,7 @@ describe('dma-iommu properties', () => {
         for (const c of p.body) {
           const o = step(m, c);
           expect(o.error === null || o.error === 'FAULT', text).toBe(true);
-          if (o.observations.some((x) => x.startsWith('stale IOTLB hit'))) stale++;
+          if (o.observations.some((x) => x.text.startsWith('stale IOTLB hit'))) stale++;
           // live mappings of nic never overlap in IOVA space (granule-widened)
           const spans = [...(m.maps.nic?.values() ?? [])].map((r) => [Math.floor(r.addr / 4096), Math.ceil((r.addr + r.size) / 4096)] as const).sort((a, b) => a[0] - b[0]);
           for (let i = 1; i < spans.length; i++) expect(spans[i]![0] >= spans[i - 1]![1], text).toBe(true);

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { EEXIST, EINVAL, ERANGE } from '../../src/sim/errno.ts';
 import {
-  EEXIST,
-  EINVAL,
-  ERANGE,
   IOMMU_CACHE,
   IOMMU_READ,
   IOMMU_WRITE,
@@ -106,7 +104,7 @@ describe('iommu.c / io-pgtable-arm.c: map errors', () => {
     const r = ptMap(p, 0x1234, 0x12345000, 0x1000, RW);
     expect(r.ret).toBe(EINVAL);
     expect(r.log).toBe('iommu: unaligned: iova 0x1234 pa 0x0000000012345000 size 0x1000 min_pagesz 0x1000');
-    expect(r.events[0]).toEqual({ kind: 'log', level: 'err', text: r.log });
+    expect(r.events[0]).toEqual({ kind: 'log', level: 'err', id: 'iommu.unaligned-map', text: r.log });
     expect(ptMap(p, 0x1000, 0x12345800, 0x1000, RW).log).toBe('iommu: unaligned: iova 0x1000 pa 0x0000000012345800 size 0x1000 min_pagesz 0x1000');
     expect(ptMap(p, 0x1000, 0x12345000, 0x800, RW).log).toBe('iommu: unaligned: iova 0x1000 pa 0x0000000012345000 size 0x800 min_pagesz 0x1000');
     expect(p.leaves).toBe(0);
@@ -194,7 +192,7 @@ describe('iommu.c / io-pgtable-arm.c: unmap', () => {
     ptMap(p, 0x200000, 0x600000, SZ_2M, RW);
     const r = ptUnmap(p, 0x201000, SZ_4K);
     expect(r.unmapped).toBe(0);
-    expect(r.events).toContainEqual({ kind: 'log', level: 'warn', text: 'Unmap of a partial large IOPTE is not allowed' });
+    expect(r.events).toContainEqual({ kind: 'log', level: 'warn', id: 'io-pgtable.partial-unmap', text: 'Unmap of a partial large IOPTE is not allowed' });
     const again = ptUnmap(p, 0x200000, SZ_4K);
     expect(again.unmapped).toBe(0);
     expect(again.events.some((e) => e.kind === 'log')).toBe(false); // _ONCE

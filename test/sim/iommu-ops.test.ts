@@ -53,7 +53,7 @@ describe('iommu_domain_alloc / iommu_attach_device / iommu_detach_device', () =>
   it('iommu_detach_device returns the group to its default domain; detaching a device that is not attached WARNs and changes nothing', () => {
     const { m, out } = sim(ATTACHED + 'iommu_detach_device(dom, gpu)\niommu_detach_device(dom, gpu)\n');
     expect(m.iommu.devs.gpu!.domain).toBe(m.iommu.devs.gpu!.defaultDomain);
-    expect(out[4]!.observations[0]).toContain('not attached');
+    expect(out[4]!.observations[0]!.text).toContain('not attached');
     const views = iommuDomains(m);
     expect(views.find((d) => d.name === 'dom')).toMatchObject({ type: 'UNMANAGED', devices: [] });
     expect(views.find((d) => d.name === 'smmu/gpu')).toMatchObject({ type: 'DMA', devices: ['gpu'] });
@@ -145,7 +145,7 @@ describe('iommu_unmap and iommu_flush_iotlb_all', () => {
     expect(out[5]!.result).toBe(4096);
     expect(kinds(out[5]!, 'iotlb')).toEqual([expect.objectContaining({ op: 'inval', iova: 0x100000 })]);
     expect(out[6]!.error).toBe('FAULT');
-    expect(out[6]!.observations.some((x) => x.startsWith('stale IOTLB'))).toBe(false);
+    expect(out[6]!.observations.some((x) => x.text.startsWith('stale IOTLB'))).toBe(false);
   });
 
   it('iommu_unmap of an unaligned range logs "iommu: unaligned: iova … size … min_pagesz …" and unmaps nothing', () => {

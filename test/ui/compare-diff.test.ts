@@ -10,7 +10,7 @@ import { aligned, countDifferences, diffStepInfo, diffStepJson, diffSummaries, e
 import { library } from './engine-fixtures.ts';
 
 function rec(extra: Partial<StepJson> = {}): StepJson {
-  return { index: 1, line: 5, source: 'x()', op: 'x', result: null, data: null, error: null, warnings: [], observations: [], events: [], checks: [], ...extra };
+  return { index: 1, line: 5, source: 'x()', op: 'x', result: null, data: null, error: null, warnings: [], observations: [], observationRules: [], events: [], checks: [], ...extra };
 }
 
 describe('diffStepJson', () => {

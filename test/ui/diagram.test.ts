@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, defaultDevice, defaultIommu } from '../../src/sim/config.ts';
 import type { MachineConfig } from '../../src/sim/config.ts';
-import { asSnapshot, buildDiagram, pathOf } from '../../src/ui/viz/diagram.ts';
+import { buildDiagram, pathOf } from '../../src/ui/viz/diagram.ts';
 import { DIAGRAM_H, DIAGRAM_W, regionsFromConfig, type DiagramModel } from '../../src/ui/viz/diagram-layout.ts';
 import { library, stepped } from './engine-fixtures.ts';
 
@@ -25,7 +25,7 @@ describe('swiotlb-32bit-device.dma', () => {
   const mapStep = run.steps.findIndex((s) => s.op === 'dma_map_single') + 1;
   const readStep = run.steps.findIndex((s) => s.op === 'dev_read') + 1;
   const model = (k: number, snap = true) =>
-    buildDiagram({ config: run.config, snapshot: snap ? run.snapshots[k]! : null, events: run.steps[k - 1]?.events ?? [], observations: run.steps[k - 1]?.observations ?? [] });
+    buildDiagram({ config: run.config, snapshot: snap ? run.snapshots[k]! : null, events: run.steps[k - 1]?.events ?? [], observationRules: run.steps[k - 1]?.observationRules ?? [] });
 
   it('draws the map step as a CPU bounce copy from the buffer into a swiotlb slot', () => {
     const m = model(mapStep);
@@ -102,7 +102,7 @@ describe('x86-always-coherent.dma', () => {
   const read = (arch: 'x86' | 'arm64') => {
     const run = stepped(text, { arch });
     const k = run.steps.findIndex((s) => s.op === 'dev_read') + 1;
-    return buildDiagram({ config: run.config, snapshot: run.snapshots[k]!, events: run.steps[k - 1]!.events, observations: run.steps[k - 1]!.observations });
+    return buildDiagram({ config: run.config, snapshot: run.snapshots[k]!, events: run.steps[k - 1]!.events, observationRules: run.steps[k - 1]!.observationRules });
   };
 
   it('arm64: the non-coherent device reads stale RAM (marked stale, the buffer hatched)', () => {
@@ -184,7 +184,7 @@ describe('configurations', () => {
   it('many devices fold into a "+N more" box; many events are capped', () => {
     const devices = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(defaultDevice);
     const why = { fn: 'f', file: 'x.c', rule: 'r' };
-    const events = Array.from({ length: 20 }, (_, i) => ({ kind: 'dma_sync' as const, dev: 'a', api: 'dma_sync_single_for_cpu', addr: i, size: 64, dir: 'DMA_FROM_DEVICE', forCpu: true, why }));
+    const events = Array.from({ length: 20 }, (_, i) => ({ kind: 'dma_sync' as const, dev: 'a', api: 'dma_sync_single_for_cpu' as const, addr: i, size: 64, dir: 'DMA_FROM_DEVICE' as const, forCpu: true, why }));
     const m = buildDiagram({ config: cfg({ devices }), events });
     expect(at(m, 'dev-more').title).toBe('+3 more');
     expect(m.boxes.filter((b) => b.kind === 'device')).toHaveLength(5);
@@ -200,12 +200,8 @@ describe('configurations', () => {
 });
 
 describe('helpers', () => {
-  it('pathOf and asSnapshot', () => {
+  it('pathOf', () => {
     expect(pathOf([[0, 0], [10.04, 5]])).toBe('M0 0 L10 5');
-    expect(asSnapshot(undefined)).toBeNull();
-    expect(asSnapshot({ regions: [] })).toBeNull();
-    const s = stepped(library('swiotlb-32bit-device')).snapshots[0]!;
-    expect(asSnapshot(s)).toBe(s);
   });
 });
 

@@ -30,7 +30,7 @@ const lib = (name: string) => readFileSync(resolve(LIB, name), 'utf8');
 const HEAD = 'machine(arch=arm64)\ndevice(cam, dma_mask=64)\n';
 
 function step(index: number, line: number, source: string, extra: Partial<StepJson> = {}): StepJson {
-  return { index, line, source, op: source.replace(/\(.*$/, ''), result: null, data: null, error: null, warnings: [], observations: [], events: [], checks: [], ...extra };
+  return { index, line, source, op: source.replace(/\(.*$/, ''), result: null, data: null, error: null, warnings: [], observations: [], observationRules: [], events: [], checks: [], ...extra };
 }
 
 /** A long scenario: map / device write / sync / unmap loops over a few buffers. */
@@ -145,7 +145,7 @@ describe('engine API', () => {
   });
 
   it('caps the events of a frame', async () => {
-    const events: SimEvent[] = Array.from({ length: FRAME_MAX_EVENTS + 20 }, (_, i) => ({ kind: 'log', level: 'info', text: `e${i}` }));
+    const events: SimEvent[] = Array.from({ length: FRAME_MAX_EVENTS + 20 }, (_, i) => ({ kind: 'log', level: 'info', id: 'swiotlb.full', text: `e${i}` }));
     const api = createEngineApi({
       ...realCore,
       runStep: (m, cmd, i) => {

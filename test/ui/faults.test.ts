@@ -1,5 +1,5 @@
 /**
- * A step's faults in words (src/ui/faults.ts), checked against what the engine
+ * A step's faults in words (src/scenario/faults.ts), checked against what the engine
  * itself says of the same step: the SMMU's fault status (FSR.TF = 0x2 for a
  * translation fault, FSR.PF = 0x8 for a permission fault, as
  * arm_smmu_context_fault() in drivers/iommu/arm/arm-smmu/arm-smmu.c prints it)
@@ -8,8 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildDiagram } from '../../src/ui/viz/diagram.ts';
-import { describeEvent } from '../../src/ui/describe.ts';
-import { faultSentence, faultsOf } from '../../src/ui/faults.ts';
+import { describeEvent } from '../../src/scenario/event-words.ts';
+import { faultSentence, faultsOf } from '../../src/scenario/faults.ts';
 import { library, stepped } from './engine-fixtures.ts';
 
 function stepOf(run: ReturnType<typeof stepped>, src: string, nth = 0): number {
@@ -19,7 +19,7 @@ function stepOf(run: ReturnType<typeof stepped>, src: string, nth = 0): number {
 
 function captions(run: ReturnType<typeof stepped>, k: number): string[] {
   const s = run.steps[k - 1]!;
-  return buildDiagram({ config: run.config, snapshot: run.snapshots[k]!, events: s.events, observations: s.observations }).captions.map((c) => c.text);
+  return buildDiagram({ config: run.config, snapshot: run.snapshots[k]!, events: s.events, observationRules: s.observationRules }).captions.map((c) => c.text);
 }
 
 describe('iommu-strict-unmap-fault.dma', () => {

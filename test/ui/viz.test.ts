@@ -10,9 +10,10 @@ import { cacheGrid, cellXY, discardedData, hitCell, touchedLines } from '../../s
 import { addrTicks, clampDomain, focusDomain, itemSpan, memItems, zoomAt } from '../../src/ui/viz/memmap.ts';
 import { bounceBins, bouncedAt, byteTicks, segmentRows, slotOccupancy } from '../../src/ui/viz/swiotlb.ts';
 import { pickLanes } from '../../src/ui/viz/lanes.ts';
-import { bufferAt, hexAddr, resolveSelection, sizeShort } from '../../src/ui/viz/machine-lookup.ts';
+import { bufferAt, resolveSelection } from '../../src/ui/viz/machine-lookup.ts';
 import { laneStateAt } from '../../src/worker/lanes.ts';
 import type { OwnershipLanes } from '../../src/worker/lanes.ts';
+import { hexGrouped, sizeShort } from '../../src/sim/format.ts';
 
 const text = (s: string, n: number) => {
   const b = new Uint8Array(n);
@@ -228,7 +229,7 @@ describe('lanes and selection', () => {
     expect(resolveSelection(s, { line: 0x1fffff040 })).toMatchObject({ buffer: { name: 'buf' }, range: { start: 0x1fffff040, end: 0x1fffff080 } });
     expect(resolveSelection(s, { buffer: 'buf' }).range).toEqual({ start: 0x1fffff000, end: 0x200000000 });
     expect(resolveSelection(s, { addr: 0x10 }).buffer).toBeNull();
-    expect(hexAddr(0x1fffff000)).toBe('0x1_ffff_f000');
+    expect(hexGrouped(0x1fffff000)).toBe('0x1_ffff_f000');
     expect(sizeShort(4096)).toBe('4 KiB');
     expect(sizeShort(1536)).toBe('1.5 KiB');
   });

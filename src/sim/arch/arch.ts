@@ -10,8 +10,7 @@
  * that make it so. cache-maint.ts executes a plan on the cache.
  */
 import type { Arch } from '../config.ts';
-import type { DmaDir } from '../dma/debug.ts';
-import type { MaintOp, Why } from '../events.ts';
+import type { DmaDir, MaintOp, Why } from '../events.ts';
 import { arm64 } from './arm64.ts';
 import { arm } from './arm.ts';
 import { riscv } from './riscv.ts';

@@ -52,7 +52,7 @@
  *   DMA is untranslated, as on Tegra (`tegra_smmu_detach_dev` disables the
  *   swgroup's translation); an arm-smmu with disable_bypass would abort it.
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import type { Buffer, Device, Machine, SgTable } from '../machine.ts';
 import { archOps } from './arch.ts';
@@ -66,18 +66,16 @@ import { iommuIovaToPhys, iommuMap, iommuUnmap, type IommuDomain } from '../iomm
 import type { ArmIommuMapping } from './arm-dma-iommu-setup.ts';
 import { syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaMapOps } from '../dma/map-ops.ts';
-import type { DmaDir } from '../dma/debug.ts';
 import { ARCH_GATES } from '../kernel-versions.ts';
+import { pageAlign } from '../align.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 const FILE = 'arch/arm/mm/dma-mapping.c';
 /** CONFIG_ARM_DMA_IOMMU_ALIGNMENT (default 8): allocations are aligned to at most 2^8 pages. */
 export const ARM_DMA_IOMMU_ALIGNMENT = 8;
 function why(fn: string, rule: string, file = FILE): Why {
   return { fn, file, rule };
-}
-
-function hex(n: number): string {
-  return '0x' + n.toString(16);
 }
 
 // ---------------------------------------------------------------------------
@@ -171,10 +169,6 @@ function dirToProt(dir: DmaDir): number {
   return 0;
 }
 
-function pageAlign(n: number): number {
-  return Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
-}
-
 // ---------------------------------------------------------------------------
 // iommu_ops: streaming
 
@@ -194,7 +188,7 @@ export function armIommuMapPhys(m: Machine, dev: Device, mp: ArmIommuMapping, ph
     return DMA_MAPPING_ERROR;
   }
   if (iova === 0) {
-    o.observations.push(`this mapping got IOVA 0 (the mapping's base is 0 and the bitmap is first fit): arm_iommu_unmap_page() and arm_iommu_sync_single_for_*() test "if (!iova) return;", so its syncs and its unmap will do nothing`);
+    observe(o, 'arm-iommu/iova-zero', `this mapping got IOVA 0 (the mapping's base is 0 and the bitmap is first fit): arm_iommu_unmap_page() and arm_iommu_sync_single_for_*() test "if (!iova) return;", so its syncs and its unmap will do nothing`);
   }
   return iova + offset;
 }
@@ -223,7 +217,7 @@ export function armIommuSyncSingle(m: Machine, dev: Device, mp: ArmIommuMapping,
   const iova = handle - (handle % PAGE_SIZE);
   if (dev.coherent || !iova) {
     o.events.push({ kind: 'note', text: 'nothing to do', why: why(fn, dev.coherent ? 'coherent device: no cache maintenance' : '"if (dev->dma_coherent || !iova) return;": IOVA 0 is taken for "not mapped", so this sync does no cache maintenance') });
-    if (!iova && !dev.coherent) o.observations.push(`the sync at IOVA 0 did nothing: arm32's IOMMU ops treat IOVA 0 as unmapped, so the CPU's cache is not ${forCpu ? 'invalidated' : 'cleaned'} for this buffer`);
+    if (!iova && !dev.coherent) observe(o, 'arm-iommu/iova-zero', `the sync at IOVA 0 did nothing: arm32's IOMMU ops treat IOVA 0 as unmapped, so the CPU's cache is not ${forCpu ? 'invalidated' : 'cleaned'} for this buffer`);
     return;
   }
   const phys = iommuIovaToPhys(domainOf(m, mp), iova);
@@ -429,7 +423,7 @@ export function armIommuDetachDevice(m: Machine, dev: Device, o: StepOutcome): v
   const mp = armIommuMapping(m, dev);
   if (!d || !mp) {
     o.events.push({ kind: 'note', text: 'Not attached', why: why('arm_iommu_detach_device', `${dev.name} has no ARM DMA/IOMMU mapping (to_dma_iommu_mapping(dev) is NULL): dev_warn "Not attached" and return`) });
-    o.observations.push(m.arch === 'arm' ? `${dev.name} is not attached to an ARM DMA/IOMMU mapping` : `arm_iommu_detach_device exists only on 32-bit ARM (arch/arm/include/asm/dma-iommu.h); on ${m.arch} a driver cannot even build this call`);
+    observe(o, 'arm-iommu/not-attached', m.arch === 'arm' ? `${dev.name} is not attached to an ARM DMA/IOMMU mapping` : `arm_iommu_detach_device exists only on 32-bit ARM (arch/arm/include/asm/dma-iommu.h); on ${m.arch} a driver cannot even build this call`);
     return;
   }
   const dom = domainOf(m, mp);
@@ -445,7 +439,7 @@ export function armIommuDetachDevice(m: Machine, dev: Device, o: StepOutcome): v
     text: `${dev.name} detached from the ARM DMA/IOMMU mapping`,
     why: why('arm_iommu_detach_device', `iommu_detach_device(mapping->domain, dev): the group has no default domain, so the device is left on none; to_dma_iommu_mapping(dev) = NULL; set_dma_ops(dev, NULL): the DMA API now uses ${ops} — DMA addresses are physical again, and the driver is free to attach a domain of its own`),
   });
-  o.observations.push('arm_iommu_detach_device() is arm32 arch internals (<asm/dma-iommu.h>, only with CONFIG_ARM_DMA_USE_IOMMU) called from a driver: "Drivers have no business poking into these details" (thread 000). It was merged anyway as the fix for nouveau on Tegra (b59fb482b522)');
+  observe(o, 'arm-iommu/arch-internals', 'arm_iommu_detach_device() is arm32 arch internals (<asm/dma-iommu.h>, only with CONFIG_ARM_DMA_USE_IOMMU) called from a driver: "Drivers have no business poking into these details" (thread 000). It was merged anyway as the fix for nouveau on Tegra (b59fb482b522)');
 }
 
 // ---------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import { linesOf, maintainLine, pageHasLines } from '../hw/cpu-cache.ts';
 import type { Machine } from '../machine.ts';
 import type { MaintPlan } from './arch.ts';
 import { isSwiotlbBuffer } from '../dma/swiotlb.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 export function runMaintenance(m: Machine, start: number, size: number, plan: MaintPlan, o: StepOutcome): void {
   const c = m.cache;
@@ -48,12 +50,12 @@ function reportDiscards(m: Machine, lines: LineAction[], plan: MaintPlan, o: Ste
     if (g.first < 0) g.first = at;
   }
   const how = `${plan.why.fn} invalidated ${plan.instr.split(':')[0]}`;
-  const where = (g: { lines: number; first: number }) => `${g.lines} line(s) from 0x${g.first.toString(16)}`;
+  const where = (g: { lines: number; first: number }) => `${g.lines} line(s) from ${hex(g.first)}`;
   if (groups.other.lines) {
-    o.observations.push(`dirty data discarded: ${groups.other.bytes} byte(s) the CPU wrote, in ${where(groups.other)}, were lost when ${how}; RAM keeps its older bytes`);
+    observe(o, 'cache/dirty-discarded', `dirty data discarded: ${groups.other.bytes} byte(s) the CPU wrote, in ${where(groups.other)}, were lost when ${how}; RAM keeps its older bytes`);
   }
   if (groups.slot.lines) {
-    o.observations.push(
+    observe(o, 'cache/dirty-discarded',
       `dirty data discarded in the swiotlb slot: ${groups.slot.bytes} byte(s) that swiotlb copied in through the cache, in ${where(groups.slot)}, were lost when ${how}; the slot in RAM keeps older bytes, which a partial device write would let unmap copy back`,
     );
   }

@@ -24,7 +24,7 @@
  * invalidates (menvcfg.CBIE set by firmware); no vendor cache ops (T-Head, Andes).
  */
 import type { ArchOps, MaintPlan } from './arch.ts';
-import type { DmaDir } from '../dma/debug.ts';
+import type { DmaDir } from '../events.ts';
 import { ARCH_GATES as G } from '../kernel-versions.ts';
 
 const FILE = 'arch/riscv/mm/dma-noncoherent.c';

@@ -30,6 +30,7 @@ import type { Machine } from '../machine.ts';
 import type { MaintPlan } from './arch.ts';
 import { physChunks } from '../mm/buffers.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
+import { observe } from '../observe.ts';
 
 const FILE_CPA = 'arch/x86/mm/pat/set_memory.c';
 const FILE_DRM = 'drivers/gpu/drm/drm_cache.c';
@@ -42,7 +43,7 @@ function plan(fn: string, file: string, instr: string, rule: string): MaintPlan 
 function notX86(m: Machine, fn: string, o: StepOutcome): boolean {
   if (m.arch === 'x86') return false;
   o.error = 'ENOSYS';
-  o.observations.push(`${fn}() is x86-only (the clflush and wbinvd instructions): ${m.arch} exports no cache flush for drivers; its cache maintenance lives inside the DMA API (dma_sync_*)`);
+  observe(o, 'api/not-on-this-arch', `${fn}() is x86-only (the clflush and wbinvd instructions): ${m.arch} exports no cache flush for drivers; its cache maintenance lives inside the DMA API (dma_sync_*)`);
   return true;
 }
 
@@ -77,7 +78,7 @@ export const drmClflushSgRun: OpRun<'sgt'> = (m, a, o) => {
   if (m.arch !== 'x86') {
     printk(m, o, 'drm.cache-no-arch-support');
     printkOnce(m, o, 'drm_clflush_sg:WARN_ON_ONCE', 'drm.cache-no-arch-warn', { fn: 'drm_clflush_sg' });
-    o.observations.push(`drm_clflush_sg() flushes nothing on ${m.arch}: drm_cache.c has no code for it, so a driver that relies on it for a non-snooping device gets stale data there`);
+    observe(o, 'cache/flush-does-nothing', `drm_clflush_sg() flushes nothing on ${m.arch}: drm_cache.c has no code for it, so a driver that relies on it for a non-snooping device gets stale data there`);
     return;
   }
   // for_each_sgtable_page: whole pages, each flushed by drm_clflush_page

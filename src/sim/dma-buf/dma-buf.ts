@@ -95,9 +95,8 @@
  *   (as drm_prime.c's documented helpers do; the version that added the
  *   attribute is not pinned).
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import { touchBuffer, type StepOutcome } from '../outcome.ts';
-import type { DmaDir } from '../dma/debug.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine, type SgEntry, type SgTable } from '../machine.ts';
 import { evictRange } from '../hw/cpu-cache.ts';
 import { PAGE_SIZE, ramCopy } from '../hw/memory.ts';
@@ -106,6 +105,9 @@ import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { dmaMapSg, dmaSyncSg, dmaUnmapSg } from '../dma/mapping.ts';
 import { DMA_BUF_GATES as G } from '../kernel-versions.ts';
 import { printk } from '../kernel-log/printk.ts';
+import { EBUSY, EINVAL, ENOMEM } from '../errno.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 const FILE = 'drivers/dma-buf/dma-buf.c';
 const HEAP = 'drivers/dma-buf/heaps/system_heap.c';
@@ -179,10 +181,6 @@ function why(fn: string, rule: string, file = FILE): Why {
   return { fn, file, rule };
 }
 
-function hex(n: number): string {
-  return '0x' + n.toString(16);
-}
-
 // ---------------------------------------------------------------------------
 // the reservation lock and its lockdep checks
 
@@ -190,7 +188,7 @@ function hex(n: number): string {
 function assertHeld(m: Machine, db: DmaBuf, fn: string, expr: string, o: StepOutcome): void {
   if (m.kernel < K_DYNAMIC || db.locked) return;
   printk(m, o, 'dma-buf.resv-not-held', { fn, expr });
-  o.observations.push(`${fn} must be called with the dma-buf's reservation lock held (dma_resv_lock): so that no mapping is created concurrently with an ongoing move`);
+  observe(o, 'dma-buf/lock-not-held', `${fn} must be called with the dma-buf's reservation lock held (dma_resv_lock): so that no mapping is created concurrently with an ongoing move`);
 }
 
 function recursive(m: Machine, fn: string, o: StepOutcome): void {
@@ -202,13 +200,13 @@ function recursive(m: Machine, fn: string, o: StepOutcome): void {
 function mustNotHold(m: Machine, db: DmaBuf, fn: string, o: StepOutcome): void {
   if (m.kernel < K_DYNAMIC || !db.locked) return;
   recursive(m, fn, o);
-  o.observations.push(`${fn} takes the reservation lock itself: calling it with the lock held deadlocks on the ww_mutex (the explorer carries on)`);
+  observe(o, 'dma-buf/lock-held', `${fn} takes the reservation lock itself: calling it with the lock held deadlocks on the ww_mutex (the explorer carries on)`);
 }
 
 export function dmaResvLock(m: Machine, db: DmaBuf, o: StepOutcome): number {
   if (db.locked) {
     recursive(m, 'dma_resv_lock', o);
-    o.observations.push('the reservation lock is already held by this task: dma_resv_lock(resv, NULL) on a ww_mutex the task holds never returns');
+    observe(o, 'dma-buf/lock-held', 'the reservation lock is already held by this task: dma_resv_lock(resv, NULL) on a ww_mutex the task holds never returns');
     return 0;
   }
   db.locked = true;
@@ -257,17 +255,17 @@ export function dmaBufExport(m: Machine, exporter: Device, b: Buffer, off: numbe
   if (gem && m.kernel >= K_CACHE_SGT && m.kernel < K_NO_CACHE) cacheSgt = true;
   if (off + size > b.size || size <= 0) {
     o.error = 'EINVAL';
-    o.observations.push(`the exported range [${off}, ${off + size}) does not fit in '${b.name}' (${b.size} bytes)`);
+    observe(o, 'dma-buf/bad-range', `the exported range [${off}, ${off + size}) does not fit in '${b.name}' (${b.size} bytes)`);
     return null;
   }
   if (cacheSgt && m.kernel < K_CACHE_SGT) {
     cacheSgt = false;
-    o.observations.push(`cache_sgt_mapping does not exist before 5.3 (f13e143e7444): every map calls the exporter${gem ? '' : ' (only the GEM PRIME helpers cache, in drm_prime.c: ops=gem)'}`);
+    observe(o, 'api/not-in-this-kernel', `cache_sgt_mapping does not exist before 5.3 (f13e143e7444): every map calls the exporter${gem ? '' : ' (only the GEM PRIME helpers cache, in drm_prime.c: ops=gem)'}`);
   }
-  if (syncCached && m.kernel >= K_NO_CACHE) o.observations.push('proposal="sync_cached" changes nothing on 6.15+: dma-buf caches no mapping any more, so every map and unmap already calls the exporter with its cache maintenance');
+  if (syncCached && m.kernel >= K_NO_CACHE) observe(o, 'dma-buf/proposal-no-effect', 'proposal="sync_cached" changes nothing on 6.15+: dma-buf caches no mapping any more, so every map and unmap already calls the exporter with its cache maintenance');
   if (dynamic && m.kernel < K_DYNAMIC) {
     dynamic = false;
-    o.observations.push('dynamic dma-buf handling (pin/unpin, move_notify) does not exist before 5.5 (15fd552d186c): the exporter is static');
+    observe(o, 'api/not-in-this-kernel', 'dynamic dma-buf handling (pin/unpin, move_notify) does not exist before 5.5 (15fd552d186c): the exporter is static');
   }
   if (cacheSgt && m.kernel >= K_NO_CACHE) {
     cacheSgt = false;
@@ -351,7 +349,7 @@ export function dmaBufAttach(m: Machine, db: DmaBuf, dev: Device, dynamic: boole
   const fn = dynamic ? 'dma_buf_dynamic_attach' : 'dma_buf_attach';
   if (dynamic && m.kernel < K_DYNAMIC) {
     dynamic = false;
-    o.observations.push('dma_buf_dynamic_attach does not exist before 5.5: this is a static attachment');
+    observe(o, 'api/not-in-this-kernel', 'dma_buf_dynamic_attach does not exist before 5.5: this is a static attachment');
   }
   mustNotHold(m, db, fn, o);
   const at: DmaBufAttachment = { id: m.dmaBufAttachments.length, name, db: db.id, dev: dev.name, dynamic, live: true, sgt: -1, dir: null, cachedAtAttach: false, pinnedAtAttach: false, mapped: [], pins: 0 };
@@ -391,11 +389,11 @@ export function dmaBufAttach(m: Machine, db: DmaBuf, dev: Device, dynamic: boole
 
 export function dmaBufDetach(m: Machine, db: DmaBuf, at: DmaBufAttachment, o: StepOutcome): void {
   if (at.db !== db.id) {
-    o.observations.push(`'${at.name}' is an attachment of another dma-buf: the kernel would corrupt both attachment lists`);
+    observe(o, 'dma-buf/bad-attachment', `'${at.name}' is an attachment of another dma-buf: the kernel would corrupt both attachment lists`);
     return;
   }
   if (!at.live) {
-    o.observations.push(`'${at.name}' was already detached: the attachment was freed (use after free)`);
+    observe(o, 'dma-buf/bad-attachment', `'${at.name}' was already detached: the attachment was freed (use after free)`);
     return;
   }
   mustNotHold(m, db, 'dma_buf_detach', o);
@@ -411,11 +409,11 @@ export function dmaBufDetach(m: Machine, db: DmaBuf, at: DmaBufAttachment, o: St
     at.dir = null;
   }
   for (const x of at.mapped) {
-    o.observations.push(`'${m.sgts[x.sgt]!.name}' is still mapped for ${at.dev} (${x.dir}): dma_buf_detach does not unmap it; the importer must call dma_buf_unmap_attachment first`);
+    observe(o, 'dma-buf/detach-while-mapped', `'${m.sgts[x.sgt]!.name}' is still mapped for ${at.dev} (${x.dir}): dma_buf_detach does not unmap it; the importer must call dma_buf_unmap_attachment first`);
     if (x.pinned) db.pins--;
   }
   at.mapped = [];
-  if (at.pins) o.observations.push(`'${at.name}' is detached with ${at.pins} dma_buf_pin(s) not undone: the exporter stays pinned`);
+  if (at.pins) observe(o, 'dma-buf/detach-while-pinned', `'${at.name}' is detached with ${at.pins} dma_buf_pin(s) not undone: the exporter stays pinned`);
   db.attachments = db.attachments.filter((x) => x !== at.id);
   at.live = false;
   o.events.push({ kind: 'dmabuf', op: 'detach', buf: db.name, attachment: at.name, why: why('dma_buf_detach', 'the attachment leaves the list (under the reservation lock) and is freed') });
@@ -450,7 +448,7 @@ function mapCached(m: Machine, db: DmaBuf, at: DmaBufAttachment, dir: DmaDir, o:
   const ok = prime ? at.dir === dir || db.syncCached : at.dir === dir || at.dir === 'DMA_BIDIRECTIONAL';
   if (!ok) {
     o.error = 'EBUSY';
-    o.result = -16;
+    o.result = EBUSY;
     o.resultKind = 'status';
     if (prime) printk(m, o, 'drm-prime.map-busy');
     o.events.push({
@@ -484,7 +482,7 @@ function mapCached(m: Machine, db: DmaBuf, at: DmaBufAttachment, dir: DmaDir, o:
     o.resultKind = null;
     o.events.push({ kind: 'note', text: 'proposal: synced for the device', why: why(fn, `${SYNC_CACHED_PROPOSAL}: dma_sync_sg_for_device(${dev.name}, …, ${dir}) on the cached table, the maintenance a fresh map would have done`) });
   } else if (!dev.coherent) {
-    o.observations.push(`the cached mapping is returned without any cache maintenance: CPU writes to the buffer since it was mapped may still sit in dirty cache lines that ${dev.name} (not coherent) cannot see`);
+    observe(o, 'dma-buf/cached-without-sync', `the cached mapping is returned without any cache maintenance: CPU writes to the buffer since it was mapped may still sit in dirty cache lines that ${dev.name} (not coherent) cannot see`);
   }
   return sgt;
 }
@@ -496,7 +494,7 @@ export function dmaBufMapAttachment(m: Machine, at: DmaBufAttachment, dir: DmaDi
   const fn = 'dma_buf_map_attachment';
   if (!at.live) {
     o.error = 'EINVAL';
-    o.observations.push(`'${at.name}' was detached`);
+    observe(o, 'dma-buf/bad-attachment', `'${at.name}' was detached`);
     return null;
   }
   if (m.kernel >= K_LOCK_ALL || at.dynamic) assertHeld(m, db, fn, 'attach->dmabuf->resv', o);
@@ -582,7 +580,7 @@ export function dmaBufUnmapAttachment(m: Machine, at: DmaBufAttachment, sgt: SgT
   }
   if (m.kernel >= K_DYNAMIC && m.kernel < K_LOCK_ALL && db.dynamic && !at.dynamic) assertHeld(m, db, fn, 'attach->dmabuf->resv', o);
   const rec = dropMapping(at, sgt.id);
-  if (!rec) o.observations.push(`'${sgt.name}' was not mapped through '${at.name}': the exporter unmaps a table it did not hand out`);
+  if (!rec) observe(o, 'dma-buf/unmap-unknown', `'${sgt.name}' was not mapped through '${at.name}': the exporter unmaps a table it did not hand out`);
   else if (rec.stale) o.events.push({ kind: 'note', text: 'stale mapping unmapped', why: why(fn, 'the importer tears down the mapping move_notify invalidated; a new map will point at the new location') });
   exporterUnmap(m, db, at, sgt, dir, o);
   if (rec?.pinned) {
@@ -598,7 +596,7 @@ export function dmaBufPin(m: Machine, at: DmaBufAttachment, o: StepOutcome): num
   const db = m.dmaBufs[at.db]!;
   if (m.kernel < K_PIN) {
     o.error = 'ENOSYS';
-    o.observations.push('dma_buf_pin does not exist before 5.7 (bb42df4662a4): 5.5–5.6 had only the dynamic_mapping flag');
+    observe(o, 'api/not-in-this-kernel', 'dma_buf_pin does not exist before 5.7 (bb42df4662a4): 5.5–5.6 had only the dynamic_mapping flag');
     return -38;
   }
   if (!at.dynamic) printk(m, o, 'dma-buf.pin-static-importer', { fn: 'dma_buf_pin' });
@@ -613,13 +611,13 @@ export function dmaBufUnpin(m: Machine, at: DmaBufAttachment, o: StepOutcome): v
   const db = m.dmaBufs[at.db]!;
   if (m.kernel < K_PIN) {
     o.error = 'ENOSYS';
-    o.observations.push('dma_buf_unpin does not exist before 5.7 (bb42df4662a4): 5.5–5.6 had only the dynamic_mapping flag');
+    observe(o, 'api/not-in-this-kernel', 'dma_buf_unpin does not exist before 5.7 (bb42df4662a4): 5.5–5.6 had only the dynamic_mapping flag');
     return;
   }
   if (!at.dynamic) printk(m, o, 'dma-buf.pin-static-importer', { fn: 'dma_buf_unpin' });
   assertHeld(m, db, 'dma_buf_unpin', 'dmabuf->resv', o);
   if (!at.pins) {
-    o.observations.push(`'${at.name}' has no dma_buf_pin to undo: the exporter's pin count would underflow`);
+    observe(o, 'dma-buf/pin-underflow', `'${at.name}' has no dma_buf_pin to undo: the exporter's pin count would underflow`);
     return;
   }
   at.pins--;
@@ -669,29 +667,29 @@ export function dmaBufMove(m: Machine, db: DmaBuf, o: StepOutcome): number {
   const b = m.buffers[db.bufId]!;
   if (!db.dynamic) {
     o.error = 'EINVAL';
-    o.observations.push(`'${db.name}' has a static exporter (no pin/unpin): it cannot tell importers about a move, so it must keep the backing storage in place`);
-    return -22;
+    observe(o, 'dma-buf/cannot-move', `'${db.name}' has a static exporter (no pin/unpin): it cannot tell importers about a move, so it must keep the backing storage in place`);
+    return EINVAL;
   }
   if (m.kernel < K_PIN) {
     o.error = 'EINVAL';
-    o.observations.push('there is no dma_buf_move_notify before 5.7 (bb42df4662a4): a 5.5–5.6 dynamic_mapping exporter cannot tell importers about a move, so it must keep the backing storage in place');
-    return -22;
+    observe(o, 'api/not-in-this-kernel', 'there is no dma_buf_move_notify before 5.7 (bb42df4662a4): a 5.5–5.6 dynamic_mapping exporter cannot tell importers about a move, so it must keep the backing storage in place');
+    return EINVAL;
   }
   if (db.pins > 0) {
     o.error = 'EBUSY';
     const who = db.attachments.map((id) => m.dmaBufAttachments[id]!).filter((a) => a.pins || a.pinnedAtAttach || a.mapped.some((x) => x.pinned)).map((a) => a.name);
-    o.observations.push(`'${db.name}' is pinned (${who.join(', ') || 'by an attachment'}): a pinned buffer must not move, so the exporter's eviction skips it`);
-    return -16;
+    observe(o, 'dma-buf/cannot-move', `'${db.name}' is pinned (${who.join(', ') || 'by an attachment'}): a pinned buffer must not move, so the exporter's eviction skips it`);
+    return EBUSY;
   }
   if (b.kind !== 'pages' && b.kind !== 'kmalloc' && b.kind !== 'vmalloc') {
     o.error = 'EINVAL';
-    o.observations.push(`'${b.name}' (${b.kind}) is not memory this exporter can move; back the dma-buf with alloc_pages, kmalloc or vmalloc to move it`);
-    return -22;
+    observe(o, 'dma-buf/cannot-move', `'${b.name}' (${b.kind}) is not memory this exporter can move; back the dma-buf with alloc_pages, kmalloc or vmalloc to move it`);
+    return EINVAL;
   }
   const tookLock = !db.locked;
   if (!moveBacking(m, b, o)) {
     o.error = 'ENOMEM';
-    return -12;
+    return ENOMEM;
   }
   db.moves++;
   o.events.push({ kind: 'dmabuf', op: 'move', buf: db.name, why: why('dma_buf_move_notify', `the exporter ${tookLock ? 'takes the reservation lock, ' : ''}moves the backing storage and calls dma_buf_move_notify with the lock held`) });
@@ -701,7 +699,7 @@ export function dmaBufMove(m: Machine, db: DmaBuf, o: StepOutcome): number {
     for (const x of at.mapped) x.stale = true;
     o.events.push({ kind: 'dmabuf', op: 'move_notify', buf: db.name, attachment: at.name, why: why('dma_buf_move_notify', 'move_notify: "Mappings stay valid and are not directly affected by this callback. But the DMA-buf can now be in a different physical location, so all mappings should be destroyed and re-created as soon as possible."') });
     for (const x of at.mapped) {
-      o.observations.push(`'${m.sgts[x.sgt]!.name}' (${at.dev}) still holds the old DMA addresses: device accesses through it reach the old pages, which the exporter has freed, until the importer unmaps and maps again`);
+      observe(o, 'dma-buf/stale-mapping', `'${m.sgts[x.sgt]!.name}' (${at.dev}) still holds the old DMA addresses: device accesses through it reach the old pages, which the exporter has freed, until the importer unmaps and maps again`);
     }
   }
   return 0;

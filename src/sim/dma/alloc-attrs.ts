@@ -33,8 +33,10 @@ import { argAttrs, argDev, argDir, argFlags, argHandle, argInt, argPtr } from '.
 import type { Buffer, Device, Machine, SgEntry } from '../machine.ts';
 import { physChunks } from '../mm/buffers.ts';
 import { DMA_API_GATES } from '../kernel-versions.ts';
-import { pageAlign } from './direct.ts';
+import { pageAlign } from '../align.ts';
 import { dmaAllocAttrs, dmaAllocNoncoherent, dmaBackEnd, dmaFreeCoherent, dmaFreeNoncoherent } from './mapping.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 /** `sgt = dma_get_sgtable(dev, cpu, h, size)`: the pages behind a coherent allocation. */
 export function dmaGetSgtable(m: Machine, dev: Device, name: string, cpu: Buffer, h: number, size: number, o: StepOutcome): number {
@@ -55,7 +57,7 @@ export function dmaGetSgtable(m: Machine, dev: Device, name: string, cpu: Buffer
     why: {
       fn: iommu ? 'iommu_dma_get_sgtable' : 'dma_common_get_sgtable',
       file: iommu ? 'drivers/iommu/dma-iommu.c' : 'kernel/dma/ops_helpers.c',
-      rule: `the pages behind '${cpu.name}' (DMA address 0x${h.toString(16)} for ${dev.name}), as an sg_table: ${entries.length === 1 ? 'one contiguous entry' : `${entries.length} runs of pages`}. kernel/dma/mapping.c warns that the whole dma_get_sgtable() idea is fundamentally unsafe: mapping these pages with the streaming API for another device maintains the cacheable linear alias, not the alias the CPU uses${cpu.uncached ? " (here: an uncached one)" : ''}`,
+      rule: `the pages behind '${cpu.name}' (DMA address ${hex(h)} for ${dev.name}), as an sg_table: ${entries.length === 1 ? 'one contiguous entry' : `${entries.length} runs of pages`}. kernel/dma/mapping.c warns that the whole dma_get_sgtable() idea is fundamentally unsafe: mapping these pages with the streaming API for another device maintains the cacheable linear alias, not the alias the CPU uses${cpu.uncached ? " (here: an uncached one)" : ''}`,
     },
   });
   return id;
@@ -77,7 +79,7 @@ export const dmaAllocPagesRun: OpRun<'dev' | 'size' | 'dir' | 'gfp'> = (m, a, o,
   if (m.kernel < DMA_API_GATES.allocPages.code) {
     const g = DMA_API_GATES.allocPages;
     o.error = 'ENOSYS';
-    o.observations.push(`dma_alloc_pages() does not exist in ${m.config.kernel}: it was added in ${g.from} by ${g.commit} ("${g.subject}"); a driver calling it would not build on this kernel`);
+    observe(o, 'api/not-in-this-kernel', `dma_alloc_pages() does not exist in ${m.config.kernel}: it was added in ${g.from} by ${g.commit} ("${g.subject}"); a driver calling it would not build on this kernel`);
     return;
   }
   const dev = argDev(m, a.dev);
@@ -91,7 +93,7 @@ export const dmaAllocPagesRun: OpRun<'dev' | 'size' | 'dir' | 'gfp'> = (m, a, o,
 export const dmaFreePagesRun: OpRun<'dev' | 'size' | 'page' | 'h' | 'dir'> = (m, a, o) => {
   if (m.kernel < DMA_API_GATES.allocPages.code) {
     o.error = 'ENOSYS';
-    o.observations.push(`dma_free_pages() does not exist in ${m.config.kernel} (added in ${DMA_API_GATES.allocPages.from})`);
+    observe(o, 'api/not-in-this-kernel', `dma_free_pages() does not exist in ${m.config.kernel} (added in ${DMA_API_GATES.allocPages.from})`);
     return;
   }
   const dev = argDev(m, a.dev);

@@ -35,9 +35,11 @@ import { PAGE_SIZE, zoneOf } from '../hw/memory.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine } from '../machine.ts';
 import { cpuMemset, getOrder } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
-import { coherentZoneLimit, pageAlign } from './direct.ts';
+import { coherentZoneLimit } from './direct.ts';
+import { pageAlign } from '../align.ts';
 import type { DmaAllocated } from './map-ops.ts';
 import { dmaDirectAllocFromCma, dmaDirectFreeBuffer } from './contiguous-ops.ts';
+import { hex } from '../format.ts';
 
 const FILE = 'kernel/dma/direct.c';
 
@@ -80,7 +82,7 @@ export function directAllocCoherent(m: Machine, dev: Device, name: string, size:
   const { alloc, order, limit, phys, allocSize } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
-    o.events.push({ kind: 'note', text: 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: `no free order-${order} block below 0x${limit.toString(16)}` } });
+    o.events.push({ kind: 'note', text: 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: `no free order-${order} block below ${hex(limit)}` } });
     return null;
   }
   let b: Buffer;
@@ -161,7 +163,7 @@ export function directAllocNoMapping(m: Machine, dev: Device, name: string, size
     allocEvent('dma_alloc_attrs', b, alloc, {
       fn: 'dma_direct_alloc_no_mapping',
       file: FILE,
-      rule: `DMA_ATTR_NO_KERNEL_MAPPING: pages allocated with gfp & ~__GFP_ZERO (not zeroed: the old bytes stay)${dev.coherent ? '' : ' whose kernel alias is cleaned (arch_dma_prep_coherent: "remove any dirty cache lines on the kernel alias")'} and no CPU mapping at all: the returned pointer is the struct page, a cookie for dma_free_attrs and dma_mmap_attrs; the device gets DMA address 0x${phys.toString(16)}`,
+      rule: `DMA_ATTR_NO_KERNEL_MAPPING: pages allocated with gfp & ~__GFP_ZERO (not zeroed: the old bytes stay)${dev.coherent ? '' : ' whose kernel alias is cleaned (arch_dma_prep_coherent: "remove any dirty cache lines on the kernel alias")'} and no CPU mapping at all: the returned pointer is the struct page, a cookie for dma_free_attrs and dma_mmap_attrs; the device gets DMA address ${hex(phys)}`,
     }),
   );
   return { buf: b, addr: phys, paddr: phys, len: alloc };

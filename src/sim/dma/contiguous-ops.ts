@@ -69,11 +69,13 @@ import { cmaDebugShowAreas, cmaAllocFailedLine, cmaAlloc, cmaAlignForSize, cmaBo
 import { cmaOwnerOf, cmaPinned, type CmaState } from './cma-state.ts';
 import { CMA_GATES, DIRECT_GATES } from '../kernel-versions.ts';
 import { mappingsOfBuffer } from './tracking.ts';
+import { EBUSY, ENOMEM } from '../errno.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
+import type { LogLine } from '../kernel-log/catalogue.ts';
 
 const FILE = 'kernel/dma/contiguous.c';
 const FILE_GUP = 'mm/gup.c';
-const ENOMEM = -12;
-const EBUSY = -16;
 
 function why(fn: string, rule: string, file = FILE): Why {
   return { fn, file, rule };
@@ -158,12 +160,12 @@ function releaseMovablePage(m: Machine, phys: number): void {
 export function freeMovable(m: Machine, b: Buffer, o: StepOutcome): void {
   if (b.kind !== 'movable') throw new SimError(`'${b.name}' did not come from alloc_movable`);
   if (!b.live) {
-    o.observations.push(`double free: '${b.name}' was already freed`);
+    observe(o, 'mm/double-free', `double free: '${b.name}' was already freed`);
     return;
   }
   const s = cmaOf(m);
   const pinned = b.pages.filter((p) => cmaPinned(s, p / PAGE_SIZE)).length;
-  if (pinned) o.observations.push(`${pinned} page(s) of '${b.name}' are still pinned: the pin holds a reference, so the kernel frees them only at unpin_user_page`);
+  if (pinned) observe(o, 'cma/freed-while-pinned', `${pinned} page(s) of '${b.name}' are still pinned: the pin holds a reference, so the kernel frees them only at unpin_user_page`);
   b.pages.forEach((p, i) => {
     releaseMovablePage(m, p);
     m.vmap.delete(b.va / PAGE_SIZE + i);
@@ -210,7 +212,7 @@ export function unpinPages(m: Machine, b: Buffer, off: number, len: number, o: S
     if (n === 1) delete s.pins[pfn];
     else s.pins[pfn] = n - 1;
   }
-  if (unpinned < pfns.length) o.observations.push(`${pfns.length - unpinned} page(s) were not pinned: unpinning them would underflow the page's pin count in the kernel`);
+  if (unpinned < pfns.length) observe(o, 'cma/unpin-underflow', `${pfns.length - unpinned} page(s) were not pinned: unpinning them would underflow the page's pin count in the kernel`);
   o.events.push({ kind: 'cma', op: 'unpin', pfn: pfns[0] ?? -1, count: unpinned, why: why('unpin_user_pages', 'the pin is dropped: the pages can be migrated again', FILE_GUP) });
 }
 
@@ -225,7 +227,7 @@ export function unpinPages(m: Machine, b: Buffer, off: number, len: number, o: S
 function migrateOut(m: Machine, pfn: number, o: StepOutcome): boolean | number {
   const s = cmaOf(m);
   if (cmaPinned(s, pfn)) {
-    o.events.push({ kind: 'note', text: `pfn 0x${pfn.toString(16)} is pinned`, why: why('alloc_contig_range', 'a pinned page holds an extra reference: migration cannot move it, the range is busy (-EBUSY)', 'mm/page_alloc.c') });
+    o.events.push({ kind: 'note', text: `pfn ${hex(pfn)} is pinned`, why: why('alloc_contig_range', 'a pinned page holds an extra reference: migration cannot move it, the range is busy (-EBUSY)', 'mm/page_alloc.c') });
     return false;
   }
   const owner = cmaOwnerOf(s, pfn);
@@ -244,7 +246,7 @@ function migrateOut(m: Machine, pfn: number, o: StepOutcome): boolean | number {
     const first = r.phys;
     const last = r.phys + r.size;
     if (first < oldPhys + PAGE_SIZE && last > oldPhys) {
-      o.observations.push(`page 0x${oldPhys.toString(16)} of '${b.name}' was migrated while mapped for ${r.dev} (line ${r.line}) without a pin: the device still reaches the old page, which now belongs to the CMA allocation`);
+      observe(o, 'cma/migrated-while-mapped', `page ${hex(oldPhys)} of '${b.name}' was migrated while mapped for ${r.dev} (line ${r.line}) without a pin: the device still reaches the old page, which now belongs to the CMA allocation`);
     }
   }
   return to / PAGE_SIZE;
@@ -270,15 +272,15 @@ function cmaAllocMigrating(m: Machine, count: number, align: number, noWarn: boo
   }
   for (const text of r.busyLines) {
     o.warnings.push(text);
-    o.events.push({ kind: 'log', level: 'info', text });
+    o.events.push({ kind: 'log', level: 'info', id: 'cma.pfns-busy', text });
   }
   if (r.pfn >= 0) return r.pfn;
   const ret = m.kernel >= CMA_GATES.multiRange.code || busy ? EBUSY : ENOMEM;
   if (!noWarn) {
     const lines = cmaFailLines(m, count, ret);
-    lines.forEach((text, i) => {
+    lines.forEach(({ id, text }, i) => {
       o.warnings.push(text);
-      o.events.push({ kind: 'log', level: i === 0 ? 'err' : 'info', text });
+      o.events.push({ kind: 'log', level: i === 0 ? 'err' : 'info', id, text });
     });
   }
   o.events.push({ kind: 'note', text: `${fn} failed`, why: why(fn, ret === EBUSY ? 'every aligned candidate was allocated already or held a page that could not be migrated: -EBUSY' : `no aligned run of free bits was found: -ENOMEM (before ${CMA_GATES.multiRange.from} ret started at -ENOMEM)`, 'mm/cma.c') });
@@ -286,7 +288,7 @@ function cmaAllocMigrating(m: Machine, count: number, align: number, noWarn: boo
 }
 
 /** The kernel's failure lines for this version (mm/cma.c `pr_err_ratelimited`, `cma_debug_show_areas`). */
-export function cmaFailLines(m: Machine, count: number, ret: number): string[] {
+export function cmaFailLines(m: Machine, count: number, ret: number): LogLine[] {
   const area = cmaOf(m).area;
   return [...cmaAllocFailedLine(area, count, ret, m.kernel), ...cmaDebugShowAreas(area, m.kernel)];
 }
@@ -322,9 +324,9 @@ export function dmaReleaseFromContiguous(m: Machine, b: Buffer, count: number, o
     o.events.push({ kind: 'note', text: 'not CMA pages', why: why('dma_release_from_contiguous', 'cma_release returns false for pages outside the area: the caller must free them with __free_pages') });
     return false;
   }
-  if (r.notAllocated) o.observations.push(`${r.notAllocated} of the ${count} page(s) were not allocated from CMA: the kernel would free them a second time`);
+  if (r.notAllocated) observe(o, 'cma/not-from-cma', `${r.notAllocated} of the ${count} page(s) were not allocated from CMA: the kernel would free them a second time`);
   if (b.kind === 'cma' && b.live) {
-    if (count * PAGE_SIZE < b.size) o.observations.push(`only ${count} of the ${b.size / PAGE_SIZE} page(s) of '${b.name}' were released`);
+    if (count * PAGE_SIZE < b.size) observe(o, 'cma/partial-release', `only ${count} of the ${b.size / PAGE_SIZE} page(s) of '${b.name}' were released`);
     else {
       b.live = false;
       touchBuffer(o, b.id);
@@ -385,7 +387,7 @@ export function dmaDirectAllocFromCma(m: Machine, dev: Device, size: number, gfp
     o.events.push({ kind: 'note', text: 'CMA pages out of reach', why: why('__dma_direct_alloc_pages', `the CMA pages end above what ${dev.name} can address (dma_coherent_ok fails): they go back to CMA and the page allocator is tried`, 'kernel/dma/direct.c') });
     return -1;
   }
-  o.events.push({ kind: 'note', text: `from CMA at 0x${phys.toString(16)}`, why: why('dma_alloc_contiguous', `more than one page and a blocking allocation: dma-direct takes the ${size / PAGE_SIZE} pages from the default CMA area (cma_alloc_aligned, aligned to 2^${cmaAlignForSize(size)} pages)`) });
+  o.events.push({ kind: 'note', text: `from CMA at ${hex(phys)}`, why: why('dma_alloc_contiguous', `more than one page and a blocking allocation: dma-direct takes the ${size / PAGE_SIZE} pages from the default CMA area (cma_alloc_aligned, aligned to 2^${cmaAlignForSize(size)} pages)`) });
   return phys;
 }
 

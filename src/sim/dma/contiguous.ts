@@ -48,7 +48,8 @@
  */
 import type { SimEvent, Why } from '../events.ts';
 import { kernelCode, NEWEST_KERNEL } from '../config.ts';
-import { kernelHas, kmsg } from '../kernel-log/catalogue.ts';
+import { kernelHas, kline, kmsg, type LogLine } from '../kernel-log/catalogue.ts';
+import { EBUSY } from '../errno.ts';
 
 const NEWEST = kernelCode(NEWEST_KERNEL);
 
@@ -56,7 +57,6 @@ const FILE = 'mm/cma.c';
 
 /** `CONFIG_CMA_ALIGNMENT` default. */
 export const CMA_ALIGNMENT = 8;
-export const EBUSY = -16;
 /** `dma_contiguous_reserve_area` names the default area "reserved". */
 export const CMA_DEFAULT_NAME = 'reserved';
 
@@ -104,7 +104,7 @@ export interface CmaAllocResult {
   /** 0 or -EBUSY. */
   ret: number;
   /** Kernel log lines on failure (the pr_err and `cma_debug_show_areas`). */
-  log: string[];
+  log: LogLine[];
   /** alloc_contig_range's "PFNs busy" line for each candidate a page could not leave. */
   busyLines: string[];
   /** Pages migrated out (including those of failed candidates). */
@@ -200,8 +200,8 @@ const WHY_FAIL: Why = {
 const WHY_RELEASE: Why = { fn: 'cma_release', file: FILE, rule: 'The pages are freed and their bitmap bits cleared.' };
 
 /** The `pr_err` of a failed allocation as this kernel prints it (kernel-log catalogue `cma.alloc-failed`), or none before 4.12. */
-export function cmaAllocFailedLine(area: CmaArea, count: number, ret: number, kernel: number = NEWEST): string[] {
-  return kernelHas(kernel, 'cma.alloc-failed') ? [kmsg(kernel, 'cma.alloc-failed', { area: area.name, count, ret })] : [];
+export function cmaAllocFailedLine(area: CmaArea, count: number, ret: number, kernel: number = NEWEST): LogLine[] {
+  return kernelHas(kernel, 'cma.alloc-failed') ? [kline(kernel, 'cma.alloc-failed', { area: area.name, count, ret })] : [];
 }
 
 /**
@@ -210,7 +210,7 @@ export function cmaAllocFailedLine(area: CmaArea, count: number, ret: number, ke
  * the `pr_info("\n")` record ends with a newline so the final `pr_cont`
  * starts a record of its own.
  */
-export function cmaDebugShowAreas(area: CmaArea, kernel: number = NEWEST): string[] {
+export function cmaDebugShowAreas(area: CmaArea, kernel: number = NEWEST): LogLine[] {
   if (!kernelHas(kernel, 'cma.areas-head')) return [];
   let runs = '';
   for (const r of cmaFreeRanges(area)) {
@@ -218,10 +218,10 @@ export function cmaDebugShowAreas(area: CmaArea, kernel: number = NEWEST): strin
     runs += `${r.start ? '+' : ''}${nrPart}@${r.start}`;
   }
   return [
-    kmsg(kernel, 'cma.areas-head'),
-    kmsg(kernel, 'cma.areas-range', { range: 0, runs }),
-    kmsg(kernel, 'cma.areas-end'),
-    kmsg(kernel, 'cma.areas-total', { free: area.availableCount, total: area.count }),
+    kline(kernel, 'cma.areas-head'),
+    kline(kernel, 'cma.areas-range', { range: 0, runs }),
+    kline(kernel, 'cma.areas-end'),
+    kline(kernel, 'cma.areas-total', { free: area.availableCount, total: area.count }),
   ];
 }
 
@@ -316,7 +316,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
       // test_pages_isolated() failed: pr_info_ratelimited("%s: [%lx, %lx) PFNs busy\n", __func__, outer_start, end)
       const busyLine = kmsg(opts.kernel ?? NEWEST, 'cma.pfns-busy', { start: pfn.toString(16), end: (pfn + count).toString(16) });
       busyLines.push(busyLine);
-      events.push({ kind: 'log', level: 'info', text: busyLine });
+      events.push({ kind: 'log', level: 'info', id: 'cma.pfns-busy', text: busyLine });
       events.push({ kind: 'cma', op: 'busy_retry', pfn, count, why: WHY_BUSY });
       clearBits(area, bitmapNo, bitmapCount);
       // try again with a bit different memory target
@@ -330,10 +330,10 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
     return { pfn: pfnOut, ret, log: [], busyLines, migrated, events };
   }
   area.allocPagesFail += count;
-  const log: string[] = [];
+  const log: LogLine[] = [];
   if (!opts.noWarn) {
     log.push(...cmaAllocFailedLine(area, count, ret, opts.kernel), ...cmaDebugShowAreas(area, opts.kernel));
-    for (let i = 0; i < log.length; i++) events.push({ kind: 'log', level: i === 0 ? 'err' : 'info', text: log[i] });
+    log.forEach(({ id, text }, i) => events.push({ kind: 'log', level: i === 0 ? 'err' : 'info', id, text }));
   }
   events.push({ kind: 'cma', op: 'fail', pfn: area.basePfn, count, why: WHY_FAIL });
   return { pfn: -1, ret, log, busyLines, migrated, events };

@@ -55,13 +55,12 @@
  *   instead of the reference;
  * - a driver unbind reports the leaked entries and keeps them, as the kernel does.
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import { DEBUG_GATES } from '../kernel-versions.ts';
 import { kernelCode, NEWEST_KERNEL } from '../config.ts';
 import { kmsg, who, type MessageId } from '../kernel-log/catalogue.ts';
 import type { MessageArgs } from '../kernel-log/printk.ts';
-
-export type DmaDir = 'DMA_BIDIRECTIONAL' | 'DMA_TO_DEVICE' | 'DMA_FROM_DEVICE' | 'DMA_NONE';
+import { hex16, kernelPtr } from '../format.ts';
 
 /**
  * The mapping call that made (or frees) an entry. Pass what the driver called;
@@ -235,12 +234,6 @@ function file(kernel: number): string {
 /** The full log line of an err_printk (WARN(1, pr_fmt("%s %s: ") fmt, driver, dev, …)), from the kernel-log catalogue. */
 function line(kernel: number, dev: string, id: MessageId, args: MessageArgs, devName?: string): string {
   return kmsg(kernel, id, args, who(dev, devName));
-}
-
-/** %016llx of a dma_addr_t / phys_addr_t (the explorer's -1 is ~0). */
-function hex16(n: number): string {
-  if (n >= 0) return n.toString(16).padStart(16, '0');
-  return BigInt.asUintN(64, BigInt(n)).toString(16).padStart(16, '0');
 }
 
 /** dma_addr_t → hash bucket (hash_fn). */
@@ -986,13 +979,10 @@ export function debugActiveCachelines(s: DebugState): Array<{ line: number; mapp
 // Map-time checks (15–19): the caller decides when they apply
 
 /**
- * `%p` of a kernel virtual address, in the engine's convention (48-bit VAs with
- * an implied 0xffff prefix, as mm/buffers.ts fmtVa prints them, without "0x").
- * Kernels since 4.15 print a hashed value instead of the real pointer.
+ * `%p` of a kernel virtual address, in the engine's convention (format.ts
+ * kernelPtr). Kernels since 4.15 print a hashed value instead of the real pointer.
  */
-function ptr(addr: number): string {
-  return addr >= 0 && addr < 2 ** 48 ? 'ffff' + addr.toString(16).padStart(12, '0') : hex16(addr);
-}
+const ptr = kernelPtr;
 
 /** The kernel's text for the map-time checks; `kernel` picks the version's wording (default: newest). */
 export const debugMessages = {

@@ -16,20 +16,21 @@
  * encryption, no MMIO (dma_map_resource), no atomic pools (GFP_ATOMIC
  * coherent allocations take ordinary pages).
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
-import { PAGE_SIZE, SZ_4G } from '../hw/memory.ts';
+import { SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine, type SgTable } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
-import type { DmaDir } from './debug.ts';
 import { DIRECT_GATES, SWIOTLB_GATES } from '../kernel-versions.ts';
 import { isSwiotlbBuffer, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from './swiotlb.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
 import type { Arch } from '../config.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaMapped, type SgMapped } from './map-ops.ts';
+import { hex, hex16 } from '../format.ts';
+import { observe } from '../observe.ts';
 
 const FILE_H = 'kernel/dma/direct.h';
 const FILE_C = 'kernel/dma/direct.c';
@@ -62,11 +63,6 @@ export function kmallocBounceBySize(arch: Arch, kernel: number, size: number, di
   return !aligned;
 }
 
-/** %pad / %016llx without the 0x the template writes. */
-function hex16(addr: number): string {
-  return addr.toString(16).padStart(16, '0');
-}
-
 function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
   const tlb = tblMapSingle(m, dev, phys, size, dir, attrs.skipCpuSync, attrs.noWarn, o);
   if (tlb < 0) {
@@ -96,7 +92,7 @@ function swiotlbFull(m: Machine, dev: Device, size: number, dir: DmaDir, o: Step
   }
   const what = dir === 'DMA_BIDIRECTIONAL' ? 'accessed' : dir === 'DMA_FROM_DEVICE' ? 'written' : 'read';
   printk(m, o, 'swiotlb.panic', { what });
-  o.observations.push('the mapping is larger than the 32 KiB overflow buffer: swiotlb_full() panics; the explorer carries on');
+  observe(o, 'swiotlb/overflow-panic', 'the mapping is larger than the 32 KiB overflow buffer: swiotlb_full() panics; the explorer carries on');
   o.error = 'BUG';
 }
 
@@ -131,7 +127,7 @@ function overflowReport(m: Machine, dev: Device, phys: number, size: number, o: 
   const printed = dev.maskBits >= 32 || (dev.cfg.busLimit > 0 && m.kernel >= DIRECT_GATES.overflowBusMask.code);
   if (m.kernel < DIRECT_GATES.overflowReportAddr.code) {
     if (printed) printk(m, o, 'dma-direct.overflow', args, who(dev.name, dev.cfg.label));
-    else o.observations.push('check_addr() prints nothing for a DMA mask under 32 bits: the map fails silently');
+    else observe(o, 'dma-direct/silent-failure', 'check_addr() prints nothing for a DMA mask under 32 bits: the map fails silently');
     return;
   }
   if (printed) printkOnce(m, o, 'report_addr:dev_err_once', 'dma-direct.overflow', args, who(dev.name, dev.cfg.label));
@@ -148,7 +144,7 @@ export function directMap(m: Machine, dev: Device, phys: number, size: number, d
   const kmb = capable && kmallocNeedsBounce(m, dev, size, dir);
   if (!capable || kmb) {
     const reason = !capable
-      ? `the buffer ends at 0x${(phys + size - 1).toString(16)}, above what the device can address (mask ${maskHex(dev.maskBits)}${dev.cfg.busLimit ? `, bus limit ${maskHex(dev.cfg.busLimit)}` : ''}): dma_capable() is false`
+      ? `the buffer ends at ${hex(phys + size - 1)}, above what the device can address (mask ${maskHex(dev.maskBits)}${dev.cfg.busLimit ? `, bus limit ${maskHex(dev.cfg.busLimit)}` : ''}): dma_capable() is false`
       : `a ${size}-byte non-coherent ${dir} mapping whose kmalloc size class is not a multiple of ARCH_DMA_MINALIGN (${archOps(m.arch).dmaMinAlign}) could share a cache line with other data: dma_kmalloc_needs_bounce() is true`;
     if (m.swiotlb) {
       o.events.push({ kind: 'note', text: 'bounce through swiotlb', why: why('dma_direct_map_phys', `${reason}, so the mapping bounces through swiotlb`) });
@@ -225,7 +221,7 @@ export function directUnmapSg(m: Machine, dev: Device, sgt: SgTable, nents: numb
     const e = sgt.entries[i]!;
     directUnmap(m, dev, e.dmaAddress, e.dmaLength, dir, attrs, o);
   }
-  if (nents < mapped) o.observations.push(`dma_unmap_sg was given nents=${nents} but ${mapped} entries were mapped: dma-direct unmaps only the first ${nents}; the rest stay mapped (and leak)`);
+  if (nents < mapped) observe(o, 'sg/nents-mismatch', `dma_unmap_sg was given nents=${nents} but ${mapped} entries were mapped: dma-direct unmaps only the first ${nents}; the rest stay mapped (and leak)`);
 }
 
 /** dma_direct_sync_sg_for_cpu / _for_device: each of the `mapped` entries like a single mapping. */
@@ -249,9 +245,5 @@ export function coherentZoneLimit(m: Machine, dev: Device): number {
   if (limit <= zoneDma - 1) return zoneDma;
   if (limit <= SZ_4G - 1) return SZ_4G;
   return m.config.ram;
-}
-
-export function pageAlign(size: number): number {
-  return Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
 }
 

@@ -17,10 +17,9 @@
  * This file holds types and constants only, so every back end can import it
  * without an import cycle.
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import type { Buffer, Device, Machine, SgTable } from '../machine.ts';
-import type { DmaDir } from './debug.ts';
 
 /** The kernel's DMA_MAPPING_ERROR (all ones in the kernel; -1 here, never a valid address). */
 export const DMA_MAPPING_ERROR = -1;

@@ -12,7 +12,7 @@
  *
  * Simplified: dma_map_phys and dma_map_page_attrs are one path.
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import { touchBuffer, touchMapping, touchSg, type StepOutcome } from '../outcome.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import type { Buffer, Device, Machine, MapRecord, SgTable } from '../machine.ts';
@@ -38,7 +38,6 @@ import {
   type DebugSgEntry,
   type DebugStackPage,
   type DebugType,
-  type DmaDir,
   type Finding,
 } from './debug.ts';
 import { archOps } from '../arch/arch.ts';
@@ -64,6 +63,8 @@ import {
 import { exactMapping, findMapping, touchMappingAt, trackMapping, untrackMapping } from './tracking.ts';
 import { OWN_DMA_OPS, foreignInternalAddress } from '../hw/device-dma-ops.ts';
 import { ARM_IOMMU_DMA_OPS, armIommuMapping } from '../arch/arm-dma-iommu.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 const FILE = 'kernel/dma/mapping.c';
 
@@ -82,7 +83,7 @@ export function report(findings: Finding[], o: StepOutcome): void {
 export function checkDirection(m: Machine, dir: DmaDir, fn: string, o: StepOutcome): boolean {
   if (dir !== 'DMA_NONE') return true;
   printk(m, o, 'dma-mapping.bad-direction', { fn });
-  o.observations.push('DMA_NONE is not a valid direction for a mapping: the kernel oopses here; the explorer carries on so the rest of the scenario can be seen');
+  observe(o, 'api/bad-direction', 'DMA_NONE is not a valid direction for a mapping: the kernel oopses here; the explorer carries on so the rest of the scenario can be seen');
   o.error = 'BUG';
   return false;
 }
@@ -148,7 +149,7 @@ function mapRule(be: DmaBackEnd, r: DmaMapped): string {
   const bounced = r.bounced >= 0;
   if (be === 'iommu') return bounced ? WHY_IOMMU_BOUNCED : WHY_IOMMU;
   if (be !== 'direct') return be.mapRule;
-  return bounced ? `the device gets the bounce slot's address 0x${r.addr.toString(16)}, not the buffer's: it reads and writes the copy` : `dma-direct: the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap`;
+  return bounced ? `the device gets the bounce slot's address ${hex(r.addr)}, not the buffer's: it reads and writes the copy` : `dma-direct: the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap`;
 }
 
 function backEndMap(m: Machine, dev: Device, be: DmaBackEnd, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): DmaMapped {
@@ -198,7 +199,7 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
   if (isVmallocAddr(va) && m.kernel < DIRECT_GATES.vmallocRejected.code) {
     // before 5.5 (4544b9f25e70): debug_dma_map_single() complains, then dma_map_page_attrs(virt_to_page(ptr), …) goes ahead
     report(debugDmaMapSingle(m.debug, dev, va, size), o);
-    o.observations.push(
+    observe(o, 'api/vmalloc-address',
       "before 5.5 (4544b9f25e70) dma_map_single does not refuse a vmalloc address: virt_to_page() of it gives a struct page that is not the buffer's, so the device is handed unrelated memory; the explorer maps the buffer's first physical page so the rest of the scenario can run",
     );
     // check_for_stack sees virt_to_page()'s unrelated page, never a stack page
@@ -354,7 +355,7 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
       else be.unmapSg(m, dev, sgt, dir, attrs, o);
     }
   }
-  if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: dma_unmap_sg has nothing to undo`);
+  if (!mapped) observe(o, 'sg/not-mapped', `'${sgt.name}' is not mapped for ${dev.name}: dma_unmap_sg has nothing to undo`);
   report(debugDmaUnmapSg(m.debug, dev, sgDebug(m, sgt), n, dir), o);
   sgt.nents = 0;
   sgt.mappedFor = null;
@@ -366,7 +367,7 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
   touchSg(o, sgt);
   if (!checkDirection(m, dir, fn, o)) return;
   const mapped = sgt.mappedFor === dev.name ? sgt.nents : 0;
-  if (!mapped) o.observations.push(`'${sgt.name}' is not mapped for ${dev.name}: its entries carry no DMA addresses to sync`);
+  if (!mapped) observe(o, 'sg/not-mapped', `'${sgt.name}' is not mapped for ${dev.name}: its entries carry no DMA addresses to sync`);
   const be = dmaBackEnd(m, dev);
   const owner = forCpu ? 'cpu' : 'device';
   const rec = mapped && be !== 'direct' ? m.iommu.sg[sgt.id] : undefined;

@@ -57,6 +57,8 @@ import { DMA_API_GATES, DMA_IOMMU_GATES, type Gate } from '../kernel-versions.ts
 import { devIsUntrusted } from '../iommu/iommu.ts';
 import { IO_TLB_SEGSIZE, IO_TLB_SIZE, isSwiotlbBuffer } from './swiotlb.ts';
 import { dmaBackEnd } from './mapping.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 const FILE = 'kernel/dma/mapping.c';
 /** SIZE_MAX (2^64 − 1) as the nearest double: "no limit". */
@@ -69,7 +71,7 @@ const IOVA_RCACHE_RANGE = PAGE_SIZE << 5;
 function available(m: Machine, fn: string, g: Gate, o: StepOutcome): boolean {
   if (m.kernel >= g.code) return true;
   o.error = 'ENOSYS';
-  o.observations.push(`${fn}() does not exist in ${m.config.kernel}: it was added in ${g.from} by ${g.commit ?? 'a commit'} ("${g.subject}"); a driver calling it would not build on this kernel`);
+  observe(o, 'api/not-in-this-kernel', `${fn}() does not exist in ${m.config.kernel}: it was added in ${g.from} by ${g.commit ?? 'a commit'} ("${g.subject}"); a driver calling it would not build on this kernel`);
   return false;
 }
 
@@ -164,7 +166,7 @@ export const dmaGetRequiredMaskRun: OpRun<'dev'> = (m, a, o) => {
   const dev = argDev(m, a.dev);
   const mask = requiredMask(m, dev);
   const be = backEnd(m, dev);
-  answer(o, mask, 'addr', `required mask 0x${mask.toString(16)}`, why('dma_get_required_mask', be === 'iommu' ? 'behind dma-iommu the answer is DMA_BIT_MASK(32): the IOMMU can place IOVAs below 4 GiB, whatever the RAM' : be === 'ops' ? `${OPS_WORDS} have no get_required_mask: DMA_BIT_MASK(32), the mask every ops implementation must support` : `dma_direct_get_required_mask: the smallest all-ones mask that reaches the last page of RAM (0x${(m.config.ram - PAGE_SIZE).toString(16)})`));
+  answer(o, mask, 'addr', `required mask ${hex(mask)}`, why('dma_get_required_mask', be === 'iommu' ? 'behind dma-iommu the answer is DMA_BIT_MASK(32): the IOMMU can place IOVAs below 4 GiB, whatever the RAM' : be === 'ops' ? `${OPS_WORDS} have no get_required_mask: DMA_BIT_MASK(32), the mask every ops implementation must support` : `dma_direct_get_required_mask: the smallest all-ones mask that reaches the last page of RAM (${hex(m.config.ram - PAGE_SIZE)})`));
 };
 
 export const dmaAddressingLimitedRun: OpRun<'dev'> = (m, a, o) => {

@@ -21,15 +21,16 @@
  * Simplified: one area (one CPU), no dynamic or transient pools, no
  * restricted pools, devices have no min_align_mask.
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { cacheCopy } from '../hw/cpu-cache.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import type { Device, Machine } from '../machine.ts';
-import type { DmaDir } from './debug.ts';
 import { SWIOTLB_GATES as G } from '../kernel-versions.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 export const IO_TLB_SHIFT = 11;
 export const IO_TLB_SIZE = 1 << IO_TLB_SHIFT;
@@ -263,7 +264,7 @@ export function tblUnmapSingle(m: Machine, dev: Device, tlbAddr: number, size: n
   }
   const index = Math.floor((tlbAddr - p.start) / IO_TLB_SIZE);
   if (p.list[index] !== 0 || p.origAddr[index] === INVALID) {
-    o.observations.push(`0x${tlbAddr.toString(16)} is not an allocated swiotlb slot: swiotlb_release_slots would corrupt the pool's free counts here`);
+    observe(o, 'swiotlb/bad-slot', `${hex(tlbAddr)} is not an allocated swiotlb slot: swiotlb_release_slots would corrupt the pool's free counts here`);
     return;
   }
   const nslots = releaseSlots(p, index);

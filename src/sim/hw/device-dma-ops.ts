@@ -35,10 +35,9 @@
  *   own ops (they take the system path).
  * - The device never snoops the CPU cache (set coherent=true to say it does).
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
 import type { Device, Machine, SgTable } from '../machine.ts';
-import type { DmaDir } from '../dma/debug.ts';
 import type { MaintPlan } from '../arch/arch.ts';
 import type { GpuVm } from './gpu-mmu.ts';
 import { PAGE_SIZE } from './memory.ts';
@@ -46,6 +45,8 @@ import { runMaintenance } from '../arch/cache-maint.ts';
 import { syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
 import { DMA_MAPPING_ERROR, type DmaMapOps } from '../dma/map-ops.ts';
 import { IOMMU_READ, IOMMU_WRITE, createIoPgtable, ptIovaToPhys, ptMap, ptUnmap } from '../iommu/io-pgtable.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 /** The label every event of these ops carries. */
 export const OWN_OPS_PROPOSAL = 'PROPOSAL, never merged: thread 001 ("Export commonly used symbols", July 2017) — the camera\'s internal MMU hidden behind its own dma_map_ops';
@@ -63,10 +64,6 @@ export interface OwnDmaOps {
 
 function why(fn: string, rule: string): Why {
   return { fn, file: FILE, rule: `${OWN_OPS_PROPOSAL}: ${rule}` };
-}
-
-function hex(n: number): string {
-  return '0x' + n.toString(16);
 }
 
 /** The device's own ops, created at first use (the VM joins m.gpuVms so the GPU MMU view shows it). */
@@ -253,7 +250,7 @@ export function ownDmaTranslate(m: Machine, dev: Device, ops: OwnDmaOps, addr: n
     const phys = ptIovaToPhys(pt, va);
     if (phys < 0) {
       o.error = 'FAULT';
-      o.observations.push(`${dev.name}'s own MMU has nothing at ${hex(va)}: the access faults inside the device`);
+      observe(o, 'dev/own-mmu-fault', `${dev.name}'s own MMU has nothing at ${hex(va)}: the access faults inside the device`);
       o.events.push({ kind: 'gpu_vm', vm: `${dev.name}:dma_ops`, op: 'fault', va, size: n, stage: 'gpu-mmu', why: why('own MMU', `${dev.name} translates every DMA address through its internal MMU`) });
       return null;
     }
@@ -274,7 +271,7 @@ export function ownDmaTranslate(m: Machine, dev: Device, ops: OwnDmaOps, addr: n
 export function foreignInternalAddress(m: Machine, dev: Device, addr: number, o: StepOutcome): void {
   for (const ops of m.ownDmaOps) {
     if (ops.dev === dev.name || !rangeAt(ops, addr)) continue;
-    o.observations.push(
+    observe(o, 'dev/foreign-address',
       `${hex(addr)} is an address in ${ops.dev}'s own MMU space (its dma_ops=own handed it out), not a bus address: to ${dev.name} it means ${dev.cfg.iommu ? `an IOVA of its own IOMMU domain` : `physical memory at ${hex(addr)}`}, unrelated to the buffer — "the DMA API shouldn't give you the device internal address" (thread 001)`,
     );
     o.events.push({ kind: 'note', text: 'a device-internal address on the bus', why: why('dma_map_sg', `${ops.dev}'s ops returned an address only ${ops.dev}'s MMU can translate; ${dev.name} cannot`) });

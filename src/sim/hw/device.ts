@@ -25,6 +25,8 @@ import { dmaLimit, type Device, type Machine } from '../machine.ts';
 import { findMapping } from '../dma/mapping.ts';
 import { iommuTranslate, translatingDomain } from '../iommu/iommu.ts';
 import { foreignInternalAddress, ownDmaOps, ownDmaTranslate } from './device-dma-ops.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 const WHY_FILE = 'include/linux/dma-map-ops.h';
 
@@ -52,7 +54,7 @@ export interface DmaChunk {
 export function dmaChunks(m: Machine, dev: Device, addr: number, len: number, write: boolean, o: StepOutcome): DmaChunk[] | null {
   if (addr < 0 || addr + len - 1 > dmaLimit(dev)) {
     o.error = 'FAULT';
-    o.observations.push(`${dev.name} cannot emit DMA address 0x${addr.toString(16)}: it is above the device's ${dev.maskBits}-bit DMA mask`);
+    observe(o, 'dev/beyond-mask', `${dev.name} cannot emit DMA address ${hex(addr)}: it is above the device's ${dev.maskBits}-bit DMA mask`);
     return null;
   }
   const own = ownDmaOps(m, dev);
@@ -66,7 +68,7 @@ export function dmaChunks(m: Machine, dev: Device, addr: number, len: number, wr
     for (const ch of chunks) {
       if (ch.phys + ch.len > m.config.ram) {
         o.error = 'FAULT';
-        o.observations.push(`IOVA 0x${(addr + ch.at).toString(16)} translates to 0x${ch.phys.toString(16)}, which is not RAM: the bus aborts the transaction`);
+        observe(o, 'dev/bus-abort', `IOVA ${hex(addr + ch.at)} translates to ${hex(ch.phys)}, which is not RAM: the bus aborts the transaction`);
         return null;
       }
     }
@@ -74,7 +76,7 @@ export function dmaChunks(m: Machine, dev: Device, addr: number, len: number, wr
   }
   if (addr + len > m.config.ram) {
     o.error = 'FAULT';
-    o.observations.push(`DMA address 0x${addr.toString(16)} is not RAM: the bus aborts the transaction`);
+    observe(o, 'dev/bus-abort', `DMA address ${hex(addr)} is not RAM: the bus aborts the transaction`);
     return null;
   }
   return [{ phys: addr, len, at: 0 }];
@@ -87,15 +89,15 @@ function ownership(m: Machine, dev: Device, addr: number, len: number, write: bo
   // behind an IOMMU one access may span the merged entries of a scatterlist: judge by its first byte
   const rec = findMapping(m, dev.name, addr, len) ?? (dom ? findMapping(m, dev.name, addr, 1) : undefined);
   if (!rec) {
-    o.observations.push(`${dev.name} ${write ? 'wrote' : 'read'} 0x${addr.toString(16)}+${len}, which is not inside any live mapping of ${dev.name}`);
+    observe(o, 'dev/outside-mapping', `${dev.name} ${write ? 'wrote' : 'read'} ${hex(addr)}+${len}, which is not inside any live mapping of ${dev.name}`);
     return;
   }
   touchMapping(o, rec);
   if (rec.owner === 'cpu') {
-    o.observations.push(`${dev.name} ${write ? 'wrote' : 'read'} a buffer the CPU owns (mapped at line ${rec.line}, synced for the CPU since): the driver must hand it back with dma_sync_*_for_device first`);
+    observe(o, 'dev/access-while-cpu-owned', `${dev.name} ${write ? 'wrote' : 'read'} a buffer the CPU owns (mapped at line ${rec.line}, synced for the CPU since): the driver must hand it back with dma_sync_*_for_device first`);
   }
   if (write && rec.dir === 'DMA_TO_DEVICE') {
-    o.observations.push(`${dev.name} wrote into a DMA_TO_DEVICE mapping: the device must treat it as read-only`);
+    observe(o, 'dev/write-to-device-only', `${dev.name} wrote into a DMA_TO_DEVICE mapping: the device must treat it as read-only`);
   }
 }
 
@@ -204,7 +206,7 @@ export function devRead(m: Machine, dev: Device, addr: number, len: number, o: S
       stale += dirtyDiffers(m, ch.phys, ch.len, piece);
     }
   }
-  if (stale) o.observations.push(`stale read: ${dev.name} read ${stale} byte(s) from RAM that the CPU's dirty cache lines hold newer values for (nothing cleaned them to RAM)`);
+  if (stale) observe(o, 'dev/stale-read', `stale read: ${dev.name} read ${stale} byte(s) from RAM that the CPU's dirty cache lines hold newer values for (nothing cleaned them to RAM)`);
   const d = plan.d;
   o.events.push(accessEvent(m, dev, 'read', addr, plan.chunks[0]!.phys, len, d, d.snoop && snooped ? `${d.why.rule} (${snooped} dirty line(s) supplied their bytes)` : d.why.rule));
   o.data = out;
@@ -230,7 +232,7 @@ export function devWrite(m: Machine, dev: Device, addr: number, data: Uint8Array
       else if (st === 'C') clean++;
     }
   }
-  if (dirty) o.observations.push(`${dirty} dirty CPU cache line(s) cover bytes the device just wrote: if they are written back (eviction or a clean) they overwrite the device's data`);
+  if (dirty) observe(o, 'cache/dirty-over-device-write', `${dirty} dirty CPU cache line(s) cover bytes the device just wrote: if they are written back (eviction or a clean) they overwrite the device's data`);
   if (clean) {
     // expected while the device owns the buffer; the sync or unmap will invalidate them
     o.events.push({ kind: 'note', text: `${clean} clean line(s) now stale`, why: { fn: 'arch_sync_dma_for_cpu', file: 'include/linux/dma-map-ops.h', rule: `${clean} clean CPU cache line(s) still hold the old bytes: until dma_sync_*_for_cpu or unmap invalidates them${dev.coherent ? ' (or, on a device the DMA API believes coherent, the driver flushes them itself)' : ''}, a CPU read would return stale data` } });

@@ -54,11 +54,12 @@ import { touchMappingAt } from '../dma/tracking.ts';
 import type { Device, Machine } from '../machine.ts';
 import { IOMMU_READ, IOMMU_WRITE, SZ_1G, SZ_2M, SZ_4K, createIoPgtable, ptEntries, ptMap, ptUnmap, ptWalkInto, type IoPgtable } from '../iommu/io-pgtable.ts';
 import { devRead, devWrite } from './device.ts';
+import { EEXIST, EINVAL } from '../errno.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 const FILE = 'drivers/gpu/drm/panfrost/panfrost_mmu.c';
 const AS_SLOTS = 8;
-const EEXIST = -17;
-const EINVAL = -22;
 
 export interface GpuRange {
   va: number;
@@ -86,15 +87,11 @@ function why(fn: string, rule: string, file = FILE): Why {
   return { fn, file, rule };
 }
 
-function hex(n: number): string {
-  return '0x' + n.toString(16);
-}
-
 /** `panfrost_mmu_ctx_create` + `alloc_io_pgtable_ops(ARM_MALI_LPAE, …)`. Throws for a device without an MMU. */
 export function gpuVmCreate(m: Machine, dev: Device, name: string, o: StepOutcome): GpuVm | null {
   if (!dev.cfg.mmu) {
     o.error = 'EINVAL';
-    o.observations.push(`'${dev.name}' has no MMU of its own: declare it with device(${dev.name}, mmu=true) to give it GPU page tables`);
+    observe(o, 'gpu/no-mmu', `'${dev.name}' has no MMU of its own: declare it with device(${dev.name}, mmu=true) to give it GPU page tables`);
     return null;
   }
   const used = new Set(m.gpuVms.filter((v) => v.dev === dev.name).map((v) => v.as));
@@ -133,7 +130,7 @@ function keepLogs(events: SimEvent[], o: StepOutcome): void {
 export function gpuVmMap(m: Machine, vm: GpuVm, va: number, dmaAddr: number, size: number, o: StepOutcome): number {
   touchMappingAt(m, vm.dev, dmaAddr, o);
   if (va % SZ_4K || dmaAddr % SZ_4K || size % SZ_4K || size <= 0 || va < 0 || dmaAddr < 0) {
-    o.observations.push(`GPU mappings are whole 4 KiB pages: va ${hex(va)}, DMA address ${hex(dmaAddr)} and size ${hex(size)} must all be page-aligned (panfrost maps the BO's sg_table, whose DMA segments are page-aligned)`);
+    observe(o, 'gpu/unaligned', `GPU mappings are whole 4 KiB pages: va ${hex(va)}, DMA address ${hex(dmaAddr)} and size ${hex(size)} must all be page-aligned (panfrost maps the BO's sg_table, whose DMA segments are page-aligned)`);
     return EINVAL;
   }
   let iova = va;
@@ -148,7 +145,7 @@ export function gpuVmMap(m: Machine, vm: GpuVm, va: number, dmaAddr: number, siz
     keepLogs(r.events, o);
     if (r.ret) {
       if (size - left > 0) keepLogs(ptUnmap(vm.pt, va, size - left).events, o);
-      o.observations.push(r.ret === EEXIST ? `GPU VA ${hex(iova)} is already mapped in '${vm.name}': io-pgtable refuses to overwrite a present PTE (unmap first)` : `io-pgtable refused the mapping (${r.ret})`);
+      observe(o, 'gpu/map-refused', r.ret === EEXIST ? `GPU VA ${hex(iova)} is already mapped in '${vm.name}': io-pgtable refuses to overwrite a present PTE (unmap first)` : `io-pgtable refused the mapping (${r.ret})`);
       return r.ret;
     }
     iova += pgsize * n;
@@ -174,7 +171,7 @@ export function gpuVmUnmap(m: Machine, vm: GpuVm, va: number, size: number, o: S
     return out;
   });
   o.events.push({ kind: 'gpu_vm', vm: vm.name, op: 'unmap', va, size: r.unmapped, as: vm.as, why: why('panfrost_mmu_unmap', `the GPU PTEs are cleared and the range flushed (AS_COMMAND_FLUSH_PT): the GPU can no longer reach [${hex(va)}, ${hex(va + r.unmapped)})`) });
-  if (r.unmapped < size) o.observations.push(`only ${hex(r.unmapped)} of ${hex(size)} bytes were mapped at ${hex(va)}`);
+  if (r.unmapped < size) observe(o, 'gpu/partial-unmap', `only ${hex(r.unmapped)} of ${hex(size)} bytes were mapped at ${hex(va)}`);
   return r.unmapped;
 }
 
@@ -231,7 +228,7 @@ function stage1(vm: GpuVm, va: number, len: number, write: boolean, o: StepOutco
       const lines = gpuFaultLines(vm.dev, vm.as, at, w.level, write);
       for (const text of lines) {
         o.warnings.push(text);
-        o.events.push({ kind: 'log', level: 'err', text });
+        o.events.push({ kind: 'log', level: 'err', id: 'panfrost.page-fault', text });
       }
       o.events.push({ kind: 'gpu_vm', vm: vm.name, op: 'fault', va: at, size: len - done, as: vm.as, levels: w.levels, stage: 'gpu-mmu', write, why: why('panfrost_mmu_irq_handler_thread', `stage 1: no GPU PTE for VA ${hex(at)} (the walk stopped at level ${w.level}). This is the GPU's own MMU faulting, not the system IOMMU: the driver never mapped this GPU VA. Not a heap BO, so the fault is unhandled and AS${vm.as} is disabled to kill its jobs`) });
       o.error = 'FAULT';
@@ -247,7 +244,7 @@ function stage1(vm: GpuVm, va: number, len: number, write: boolean, o: StepOutco
 
 function stage2Fault(vm: GpuVm, va: number, p: Piece, write: boolean, o: StepOutcome): void {
   o.events.push({ kind: 'gpu_vm', vm: vm.name, op: 'fault', va: va + p.at, size: p.len, dmaAddr: p.dma, as: vm.as, stage: 'iommu', write, why: why('panfrost_mmu', `stage 2: the GPU PTE for VA ${hex(va + p.at)} is present and holds DMA address ${hex(p.dma)}, but that address no longer translates: the fault is the system IOMMU's (or the bus's), not the GPU MMU's`) });
-  o.observations.push(`stage 2 fault: GPU VA ${hex(va + p.at)} → DMA address ${hex(p.dma)} (stage 1 succeeded); the DMA address is not mapped for ${vm.dev} any more, so the system IOMMU rejects it`);
+  observe(o, 'gpu/stage2-fault', `stage 2 fault: GPU VA ${hex(va + p.at)} → DMA address ${hex(p.dma)} (stage 1 succeeded); the DMA address is not mapped for ${vm.dev} any more, so the system IOMMU rejects it`);
 }
 
 /** `gpu_read(vm, va, len)`: both stages; the bytes, or null with o.error = FAULT. */

@@ -9,6 +9,7 @@ import type { OpRun } from '../operation.ts';
 import type { Machine } from '../machine.ts';
 import { SimError, argDev, argHandle, argInt, argName } from '../args.ts';
 import { gpuVmCreate, gpuVmMap, type GpuVm } from './gpu-mmu.ts';
+import { EEXIST } from '../errno.ts';
 
 /** A GPU VM by the name gpu_vm_create bound. */
 export function argVm(m: Machine, e: Expr | undefined): GpuVm {
@@ -30,6 +31,6 @@ export const gpuVmMapRun: OpRun<'vm' | 'va' | 'dma_addr' | 'size'> = (m, a, o) =
   const ret = gpuVmMap(m, vm, argInt(m, a.va, 'a GPU VA'), argHandle(m, a.dma_addr), argInt(m, a.size, 'a size'), o);
   o.result = ret;
   o.resultKind = 'status';
-  if (ret === -17) o.error = 'EEXIST';
-  else if (ret) o.error = 'EINVAL';
+  // mmu_map_sg's callers see -EEXIST or -EINVAL (an io-pgtable -ERANGE reads as EINVAL here)
+  if (ret) o.error = ret === EEXIST ? 'EEXIST' : 'EINVAL';
 };

@@ -70,7 +70,7 @@
  * dma-iommu, as in mainline's dev_use_swiotlb (a proposed patch adds
  * is_swiotlb_force_bounce there; its merge is unconfirmed).
  */
-import type { Why } from '../events.ts';
+import type { DmaDir, Why } from '../events.ts';
 import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { archOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
@@ -80,7 +80,6 @@ import { dmaBitMask, dmaLimit, LINEAR_BASE, type Buffer, type Device, type Machi
 import { cpuMemset, getOrder } from '../mm/buffers.ts';
 import { dmaAllocContiguous, dmaDirectFreeBuffer, dmaFreeContiguous } from '../dma/contiguous-ops.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
-import type { DmaDir } from '../dma/debug.ts';
 import { kmallocNeedsBounce, syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaMapped, type SgMapped } from '../dma/map-ops.ts';
 import { isSwiotlbBuffer, nrSlots, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from '../dma/swiotlb.ts';
@@ -92,20 +91,16 @@ import { fqQueue } from './flush-queue.ts';
 import { zeroNoncoherent } from '../dma/coherent.ts';
 import { DMA_IOMMU_GATES as G } from '../kernel-versions.ts';
 import { APERTURE_END, applyFq, devIsUntrusted, dmaDomain, iommuIotlbSync, iommuIovaToPhys, iommuMap, iommuUnmapFast, type IommuDomain } from './iommu.ts';
+import { alignUp, pageAlign } from '../align.ts';
+import { EINVAL, EIO, ENOMEM } from '../errno.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 const FILE = 'drivers/iommu/dma-iommu.c';
 const SZ_4G_MASK = 0xffff_ffff;
 
 function why(fn: string, rule: string, file = FILE): Why {
   return { fn, file, rule };
-}
-
-function hex(n: number): string {
-  return '0x' + n.toString(16);
-}
-
-function alignUp(x: number, a: number): number {
-  return Math.ceil(x / a) * a;
 }
 
 /** dma_info_to_prot(dir, coherent, attrs). */
@@ -290,7 +285,7 @@ function zeroPadding(m: Machine, dev: Device, g: number, tlb: number, size: numb
       zero(tlb + size, allocSize - size, '"Cleanup the padding area": before 6.10 the rest of the aligned bounce buffer past the data is zeroed (memset through the CPU cache)');
     } else {
       zero(tlb, allocSize, `"Cleanup the padding area": before 6.10 a ${attrs.skipCpuSync ? 'DMA_ATTR_SKIP_CPU_SYNC' : dir} bounce zeroes the whole aligned bounce buffer — the original's bytes swiotlb just copied in included, so a partial device write brings zeroes back at unmap`);
-      o.observations.push(`the bounce buffer was zeroed over the data swiotlb had copied in (pre-6.10 padding memset): bytes the device does not write come back as zeroes at unmap`);
+      observe(o, 'iommu/padding-zeroed', `the bounce buffer was zeroed over the data swiotlb had copied in (pre-6.10 padding memset): bytes the device does not write come back as zeroes at unmap`);
     }
     return;
   }
@@ -319,11 +314,11 @@ export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: num
     o.events.push({ kind: 'note', text: 'swiotlb=force ignored', why: why('dev_use_swiotlb', 'dma-iommu does not look at is_swiotlb_force_bounce(): only untrusted devices and unsafe kmalloc buffers bounce behind an IOMMU') });
   }
   if (dev.cfg.untrusted && dev.cfg.bus !== 'pci') {
-    o.observations.push(`${dev.name} is marked untrusted, but dev_is_untrusted() reads pci_dev->untrusted: a platform device is never treated as untrusted`);
+    observe(o, 'iommu/untrusted-ignored', `${dev.name} is marked untrusted, but dev_is_untrusted() reads pci_dev->untrusted: a platform device is never treated as untrusted`);
   }
   const g = dom.granule;
   if (devIsUntrusted(dev) && !bouncesUntrusted(m, dev) && (phys % g !== 0 || size % g !== 0)) {
-    o.observations.push(`${dev.name} is untrusted, but before 5.11 dma-iommu does not bounce (82612d66d51d): the device is given the whole granule(s) around the buffer, neighbouring data included`);
+    observe(o, 'iommu/untrusted-not-bounced', `${dev.name} is untrusted, but before 5.11 dma-iommu does not bounce (82612d66d51d): the device is given the whole granule(s) around the buffer, neighbouring data included`);
   }
   if ((phys % g !== 0 || size % g !== 0) && devUseSwiotlb(m, dev, size, dir)) {
     o.events.push({
@@ -355,7 +350,7 @@ export function iommuDmaUnmapPhys(m: Machine, dev: Device, addr: number, size: n
   const phys = addr >= 0 ? iommuIovaToPhys(dom, addr) : -1;
   if (phys < 0) {
     o.events.push({ kind: 'note', text: 'WARN_ON(!phys)', why: why('iommu_dma_unmap_phys', `iommu_iova_to_phys(${hex(addr)}) is 0: nothing is mapped there, the kernel WARNs and returns without unmapping anything`) });
-    o.observations.push(`nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: iommu_dma_unmap_phys hits WARN_ON(!phys) and returns`);
+    observe(o, 'iommu/nothing-mapped', `nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: iommu_dma_unmap_phys hits WARN_ON(!phys) and returns`);
     return;
   }
   if (!attrs.skipCpuSync && !dev.coherent) syncForCpuArch(m, phys, size, dir, o);
@@ -373,7 +368,7 @@ export function iommuDmaSyncSingle(m: Machine, dev: Device, addr: number, size: 
   const dom = dmaDomain(m, dev);
   const phys = iommuIovaToPhys(dom, addr);
   if (phys < 0) {
-    o.observations.push(`nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: ${fn} would maintain physical address 0`);
+    observe(o, 'iommu/nothing-mapped', `nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: ${fn} would maintain physical address 0`);
     return;
   }
   if (forCpu) {
@@ -456,7 +451,7 @@ function mapSgSwiotlb(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs:
     if (a === DMA_MAPPING_ERROR) {
       for (let j = 0; j < i; j++) iommuDmaUnmapPhys(m, dev, addrs[j]!, sgt.entries[j]!.length, dir, { ...attrs, skipCpuSync: true }, o);
       invalidateSg(sgt);
-      return -5;
+      return EIO;
     }
     e.dmaAddress = a;
     e.dmaLength = e.length;
@@ -506,7 +501,7 @@ function mapSgRuns(dom: IommuDomain, iova: number, starts: number[], lens: numbe
 export function iommuDmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): SgMapped {
   const ret = mapSg(m, dev, sgt, dir, attrs, o);
   if (ret <= 0) {
-    return { ok: false, why: why('dma_map_sg_attrs', `iommu_dma_map_sg returned ${ret} (${ret === -12 ? '-ENOMEM: no IOVA space' : ret === -5 ? '-EIO: an entry could not be bounced' : '-EINVAL: iommu_map failed'}); the list is restored (__invalidate_sg) and dma_map_sg returns 0`, 'kernel/dma/mapping.c') };
+    return { ok: false, why: why('dma_map_sg_attrs', `iommu_dma_map_sg returned ${ret} (${ret === ENOMEM ? '-ENOMEM: no IOVA space' : ret === EIO ? '-EIO: an entry could not be bounced' : '-EINVAL: iommu_map failed'}); the list is restored (__invalidate_sg) and dma_map_sg returns 0`, 'kernel/dma/mapping.c') };
   }
   const n = sgt.entries.length;
   const rec = m.iommu.sg[sgt.id]!;
@@ -544,12 +539,12 @@ function mapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs,
   const iova = allocIovaFor(m, dev, dom, iovaLen, dmaLimit(dev), o);
   if (!iova) {
     invalidateSg(sgt);
-    return -12;
+    return ENOMEM;
   }
   if (mapSgRuns(dom, iova, starts, lens, prot, o)) {
     freeIovaFor(m, dom, iova, iovaLen, false, o);
     invalidateSg(sgt);
-    return -22;
+    return EINVAL;
   }
   const count = finaliseSg(sgt, offs, lens, iova, dev.maxSegSize);
   const addrs: number[] = [];
@@ -651,7 +646,7 @@ function allowsBlocking(gfp: readonly string[]): boolean {
 function allocCoherentAtomic(m: Machine, dev: Device, name: string, size: number, o: StepOutcome): DmaAllocated | null {
   const dom = dmaDomain(m, dev);
   const coherent = dev.coherent;
-  const alloc = alignUp(size, PAGE_SIZE);
+  const alloc = pageAlign(size);
   const block = PAGE_SIZE * 2 ** getOrder(alloc);
   const phys = allocHighest(m.free, block, block, m.config.ram);
   if (phys < 0) {
@@ -769,7 +764,7 @@ export function iommuDmaAllocCoherent(m: Machine, dev: Device, name: string, siz
 export function iommuDmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void {
   const dom = dmaDomain(m, dev);
   if (iommuIovaToPhys(dom, addr) >= 0) dmaUnmapRange(m, dom, addr, size, o);
-  else o.observations.push(`nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: dma_free_coherent unmaps nothing`);
+  else observe(o, 'iommu/nothing-mapped', `nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: dma_free_coherent unmaps nothing`);
   if (cpu && cpu.live && cpu.kind === 'coherent') {
     if (cpu.uncached) for (let i = 0; i < cpu.pages.length; i++) m.vmap.delete(cpu.va / PAGE_SIZE + i);
     // a contiguous (atomic) block goes back whole; remapped pages one by one
@@ -790,7 +785,7 @@ export function iommuDmaFreeCoherent(m: Machine, dev: Device, size: number, cpu:
  * until the driver's first dma_sync_single_for_device.
  */
 export function iommuDmaAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, dir: DmaDir, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
-  const alloc = alignUp(size, PAGE_SIZE);
+  const alloc = pageAlign(size);
   const order = getOrder(alloc);
   // dma_alloc_contiguous(dev, size, gfp) first, then alloc_pages_node
   const cma = dmaAllocContiguous(m, dev, alloc, gfp, o);
@@ -814,6 +809,6 @@ export function iommuDmaAllocNoncoherent(m: Machine, dev: Device, name: string, 
 
 /** dma_free_noncoherent() through dma-iommu: dma_common_free_pages → iommu_dma_unmap_phys(…, SKIP_CPU_SYNC). */
 export function iommuDmaFreeNoncoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, dir: DmaDir, o: StepOutcome): void {
-  iommuDmaUnmapPhys(m, dev, addr, alignUp(size, PAGE_SIZE), dir, { skipCpuSync: true, noWarn: false }, o);
+  iommuDmaUnmapPhys(m, dev, addr, pageAlign(size), dir, { skipCpuSync: true, noWarn: false }, o);
   if (cpu && cpu.live && cpu.kind === 'noncoherent') dmaDirectFreeBuffer(m, cpu, 'dma_free_noncoherent', 'dma_common_free_pages', o);
 }

@@ -57,21 +57,15 @@
 import type { SimEvent, Why } from '../events.ts';
 import { IO_PGTABLE_GATES } from '../kernel-versions.ts';
 import { kmsg } from '../kernel-log/catalogue.ts';
+import { EEXIST, EINVAL, ERANGE } from '../errno.ts';
+import { hex, hex16 } from '../format.ts';
 
 const FILE = 'drivers/iommu/io-pgtable-arm.c';
 const IOMMU_FILE = 'drivers/iommu/iommu.c';
 
-/** IOMMU prot flags, `include/linux/iommu.h`. */
-export const IOMMU_READ = 1;
-export const IOMMU_WRITE = 2;
-export const IOMMU_CACHE = 4;
-export const IOMMU_NOEXEC = 8;
-export const IOMMU_MMIO = 16;
-export const IOMMU_PRIV = 32;
+import { IOMMU_CACHE, IOMMU_MMIO, IOMMU_NOEXEC, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE } from './prot.ts';
+export { IOMMU_CACHE, IOMMU_MMIO, IOMMU_NOEXEC, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE };
 
-export const EINVAL = -22;
-export const EEXIST = -17;
-export const ERANGE = -34;
 
 export const SZ_4K = 4096;
 export const SZ_2M = 2 * 1024 * 1024;
@@ -199,13 +193,9 @@ export interface PtEntryView {
 // ---------------------------------------------------------------------------
 // formatting
 
-function hex(n: number): string {
-  return '0x' + n.toString(16);
-}
-
 /** `%pa` of a 64-bit phys_addr_t: `0x` and 16 hex digits. */
 export function formatPa(pa: number): string {
-  return '0x' + pa.toString(16).padStart(16, '0');
+  return `0x${hex16(pa)}`;
 }
 
 const protNames: string[] = [];
@@ -493,7 +483,7 @@ export function ptMap(pt: IoPgtable, iova: number, paddr: number, size: number, 
   const events: SimEvent[] = [];
   if (iova % MIN_PAGESZ !== 0 || paddr % MIN_PAGESZ !== 0 || size % MIN_PAGESZ !== 0) {
     const log = kmsg(pt.kernel, 'iommu.unaligned-map', { iova: iova.toString(16), pa: formatPa(paddr).slice(2), size: size.toString(16), min: MIN_PAGESZ.toString(16) });
-    events.push({ kind: 'log', level: 'err', text: log });
+    events.push({ kind: 'log', level: 'err', id: 'iommu.unaligned-map', text: log });
     events.push({ kind: 'note', text: 'iommu_map refused an unaligned mapping: -EINVAL', why: WHY_UNALIGNED });
     return { ret: EINVAL, mapped: 0, log, events };
   }
@@ -567,7 +557,7 @@ function lpaeUnmapPages(pt: IoPgtable, iova: number, pgsize: number, pgcount: nu
       if (pt.kernel < IO_PGTABLE_GATES.noSplitBlock.code) return splitBlockUnmap(pt, t, idx, lvl, iova, pgsize, pgcount, events, walks);
       if (!pt.warnedPartialUnmap) {
         pt.warnedPartialUnmap = true;
-        events.push({ kind: 'log', level: 'warn', text: kmsg(pt.kernel, 'io-pgtable.partial-unmap') });
+        events.push({ kind: 'log', level: 'warn', id: 'io-pgtable.partial-unmap', text: kmsg(pt.kernel, 'io-pgtable.partial-unmap') });
       }
       events.push({ kind: 'note', text: `__arm_lpae_unmap: iova ${hex(iova)} is inside a ${sizeName(BLOCK[lvl])} block; unmapping ${sizeName(pgsize)} of it is not allowed`, why: WHY_PARTIAL });
       return 0;
@@ -636,7 +626,7 @@ export function ptUnmap(pt: IoPgtable, iova: number, size: number, queued = fals
   const events: SimEvent[] = [];
   if (iova % MIN_PAGESZ !== 0 || size % MIN_PAGESZ !== 0) {
     const log = kmsg(pt.kernel, 'iommu.unaligned-unmap', { iova: iova.toString(16), size: size.toString(16), min: MIN_PAGESZ.toString(16) });
-    events.push({ kind: 'log', level: 'err', text: log });
+    events.push({ kind: 'log', level: 'err', id: 'iommu.unaligned-unmap', text: log });
     return { unmapped: 0, log, events, walkFlushed: [] };
   }
   const walkFlushed: Array<{ iova: number; size: number }> = [];

@@ -48,7 +48,7 @@
  */
 import { kernelCode, type MachineConfig } from '../config.ts';
 import { DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES } from '../kernel-versions.ts';
-import { kernelHas, kmsg, type Who } from '../kernel-log/catalogue.ts';
+import { kernelHas, kline, kmsg, type LogLine, type Who } from '../kernel-log/catalogue.ts';
 import type { SimEvent, Why } from '../events.ts';
 import { HANG, type StepOutcome } from '../outcome.ts';
 import type { Device, Machine } from '../machine.ts';
@@ -58,6 +58,9 @@ import { createIotlb, iotlbInvalidateAll, iotlbInvalidateRange, iotlbTranslate, 
 import { createIovaDomain, freeIovaFast, type IovaDomain } from './iova.ts';
 import { createFlushQueue, fqAdvance, type FlushQueue, type FqResult } from './flush-queue.ts';
 import type { ArmIommuMapping } from '../arch/arm-dma-iommu-setup.ts';
+import { EBUSY, EINVAL, ENODEV, errnoName } from '../errno.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 const FILE = 'drivers/iommu/iommu.c';
 const DMA_FILE = 'drivers/iommu/dma-iommu.c';
@@ -155,10 +158,6 @@ export interface IommuState {
 
 function why(fn: string, rule: string, file = FILE): Why {
   return { fn, file, rule };
-}
-
-function hex(n: number): string {
-  return '0x' + n.toString(16);
 }
 
 // ---------------------------------------------------------------------------
@@ -266,7 +265,7 @@ const WHY_ALLOC = why('iommu_domain_alloc', 'An IOMMU_DOMAIN_UNMANAGED domain: a
 export function iommuDomainAlloc(m: Machine, iommu: string, name: string, o: StepOutcome): IommuDomain | null {
   const unit = m.iommu.units[iommu];
   if (!unit) {
-    o.observations.push(`'${iommu}' is not an IOMMU of this machine`);
+    observe(o, 'iommu/no-such-iommu', `'${iommu}' is not an IOMMU of this machine`);
     return null;
   }
   const d = newDomain(m.iommu, unit, name, 'UNMANAGED');
@@ -274,8 +273,8 @@ export function iommuDomainAlloc(m: Machine, iommu: string, name: string, o: Ste
   return d;
 }
 
-function errno(o: StepOutcome, name: string, value: number): number {
-  o.error = name;
+function errno(o: StepOutcome, value: number): number {
+  o.error = errnoName(value);
   o.result = value;
   o.resultKind = 'status';
   return value;
@@ -291,21 +290,21 @@ export function iommuAttachDevice(m: Machine, dom: IommuDomain, dev: Device, o: 
   const d = m.iommu.devs[dev.name];
   if (!d) {
     o.events.push({ kind: 'note', text: 'no IOMMU group', why: why('iommu_attach_device', `${dev.name} is not behind an IOMMU: iommu_group_get() is NULL, -ENODEV`) });
-    return errno(o, 'ENODEV', -19);
+    return errno(o, ENODEV);
   }
   if (dom.type !== 'UNMANAGED') {
     o.events.push({ kind: 'note', text: 'not an unmanaged domain', why: why('iommu_attach_device', 'only IOMMU_DOMAIN_UNMANAGED domains can be attached by a driver: -EINVAL') });
-    return errno(o, 'EINVAL', -22);
+    return errno(o, EINVAL);
   }
   if (dom.iommu !== d.iommu) {
     o.events.push({ kind: 'note', text: 'domain on another IOMMU', why: why('arm_smmu_attach_dev', `domain '${dom.name}' was allocated on ${dom.iommu} but ${dev.name} sits behind ${d.iommu}: the IOMMU driver refuses, -EINVAL`, SMMU_FILE) });
-    return errno(o, 'EINVAL', -22);
+    return errno(o, EINVAL);
   }
   if (d.noDefault) return attachWithoutDefault(m, d, dom, dev, o);
   if (d.domain !== d.defaultDomain) {
     const cur = m.iommu.domains[d.domain]!;
     o.events.push({ kind: 'note', text: 'group busy', why: why('__iommu_attach_group', `${dev.name}'s group is already attached to '${cur.name}', not to its default domain: -EBUSY (detach first)`) });
-    return errno(o, 'EBUSY', -16);
+    return errno(o, EBUSY);
   }
   const def = m.iommu.domains[d.defaultDomain]!;
   def.devices = def.devices.filter((x) => x !== dev.name);
@@ -332,7 +331,7 @@ function attachWithoutDefault(m: Machine, d: IommuDevice, dom: IommuDomain, dev:
   const cur = d.domain >= 0 ? m.iommu.domains[d.domain]! : null;
   if (cur && m.iommu.kernel >= g.code) {
     o.events.push({ kind: 'note', text: 'group busy', why: why('__iommu_attach_group', `${dev.name}'s group is attached to '${cur.name}' and has no default domain: "group->domain && group->domain != group->default_domain" → -EBUSY (from ${g.from}); arm_iommu_detach_device() must come first`) });
-    return errno(o, 'EBUSY', -16);
+    return errno(o, EBUSY);
   }
   if (cur) cur.devices = cur.devices.filter((x) => x !== dev.name);
   dom.devices.push(dev.name);
@@ -350,7 +349,7 @@ function attachWithoutDefault(m: Machine, d: IommuDevice, dom: IommuDomain, dev:
         : `${dev.name}'s group is attached to no domain: it now translates through '${dom.name}'`,
     ),
   });
-  if (arch) o.observations.push(`${dev.name} was attached to the ARM_DMA_USE_IOMMU mapping by arch_setup_dma_ops(): iommu_attach_device() silently took it away, so DMA-API addresses (dma_map_*, dma_alloc_*) now fault or hit whatever the new domain maps there — the Tegra/nouveau breakage of thread 000`);
+  if (arch) observe(o, 'iommu/arch-mapping-taken', `${dev.name} was attached to the ARM_DMA_USE_IOMMU mapping by arch_setup_dma_ops(): iommu_attach_device() silently took it away, so DMA-API addresses (dma_map_*, dma_alloc_*) now fault or hit whatever the new domain maps there — the Tegra/nouveau breakage of thread 000`);
   return 0;
 }
 
@@ -364,7 +363,7 @@ export function iommuDetachDevice(m: Machine, dom: IommuDomain, dev: Device, o: 
   const d = m.iommu.devs[dev.name];
   if (!d || d.domain !== dom.id) {
     o.events.push({ kind: 'note', text: 'not attached (WARN_ON)', why: why('iommu_detach_device', `${dev.name} is not attached to '${dom.name}': WARN_ON(group->domain != domain), nothing changes`) });
-    o.observations.push(`${dev.name} is not attached to '${dom.name}': the kernel WARNs and does nothing`);
+    observe(o, 'iommu/not-attached', `${dev.name} is not attached to '${dom.name}': the kernel WARNs and does nothing`);
     return;
   }
   dom.devices = dom.devices.filter((x) => x !== dev.name);
@@ -402,14 +401,14 @@ function pushAll(o: StepOutcome, evs: SimEvent[]): void {
  * "iommu: unaligned: …" line) or -EEXIST. Logs go to o.warnings.
  */
 export function iommuMap(dom: IommuDomain, iova: number, paddr: number, size: number, prot: number, o: StepOutcome): number {
-  if (!dom.pt) return -22;
+  if (!dom.pt) return EINVAL;
   const min = dom.granule;
   if (dom.granule > PT_PAGE && (iova % min !== 0 || paddr % min !== 0 || size % min !== 0)) {
     // the same check as ptMap's, with this domain's min_pagesz
     const log = kmsg(dom.pt.kernel, 'iommu.unaligned-map', { iova: iova.toString(16), pa: formatPa(paddr).slice(2), size: size.toString(16), min: min.toString(16) });
     o.warnings.push(log);
-    o.events.push({ kind: 'log', level: 'err', text: log });
-    return -22;
+    o.events.push({ kind: 'log', level: 'err', id: 'iommu.unaligned-map', text: log });
+    return EINVAL;
   }
   const r = ptMap(dom.pt, iova, paddr, size, prot);
   pushAll(o, r.events);
@@ -417,7 +416,7 @@ export function iommuMap(dom: IommuDomain, iova: number, paddr: number, size: nu
   if (r.hang) {
     o.error = HANG;
     const fix = IO_PGTABLE_GATES.noProtEinval;
-    o.observations.push(`iommu_map never returns: __iommu_map spins because arm_lpae_map_pages mapped 0 bytes and reported success (kernels from ${IO_PGTABLE_GATES.mapPagesHang.from} until ${fix.from}, ${fix.commit}); the explorer stops the run here, where a real machine would report a soft lockup`);
+    observe(o, 'iommu/map-hang', `iommu_map never returns: __iommu_map spins because arm_lpae_map_pages mapped 0 bytes and reported success (kernels from ${IO_PGTABLE_GATES.mapPagesHang.from} until ${fix.from}, ${fix.commit}); the explorer stops the run here, where a real machine would report a soft lockup`);
   }
   return r.ret;
 }
@@ -561,7 +560,7 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
     at += n;
   }
   if (staleN) {
-    o.observations.push(
+    observe(o, 'iommu/stale-iotlb-hit',
       `stale IOTLB hit: ${dev.name} ${write ? 'wrote' : 'read'} ${staleN} byte(s) at IOVA ${hex(addr)} through a translation the kernel already unmapped; the invalidation is still queued (lazy mode), so the access reached the old physical page ${hex(staleFrom)}, which the kernel may have freed and reused`,
     );
     o.events.push({ kind: 'note', text: 'stale IOTLB translation used', why: WHY_STALE });
@@ -574,16 +573,16 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
  * fsynr=…, cb=…" before 5.2, with "cbfrsynra=…" from 5.2, followed from 6.11
  * by arm_smmu_print_context_fault_info's decoded FSR and FSYNR0 lines.
  */
-function contextFaultLines(kernel: number, dom: IommuDomain, fsr: number, iova: number, fsynr: number, sid: number): string[] {
+function contextFaultLines(kernel: number, dom: IommuDomain, fsr: number, iova: number, fsynr: number, sid: number): LogLine[] {
   const by: Who = { driver: 'arm-smmu', device: dom.iommu };
   const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
-  const lines = [kmsg(kernel, 'arm-smmu.context-fault', { fsr: fsr.toString(16), iova: hex8(iova), fsynr: fsynr.toString(16), sid: sid.toString(16), cb: dom.cb }, by)];
+  const lines = [kline(kernel, 'arm-smmu.context-fault', { fsr: fsr.toString(16), iova: hex8(iova), fsynr: fsynr.toString(16), sid: sid.toString(16), cb: dom.cb }, by)];
   if (!kernelHas(kernel, 'arm-smmu.fsr')) return lines;
   // arm_smmu_print_context_fault_info(): FSR and FSYNR0 decoded
   const fsrFlags = `Format=${(fsr >> 9) & 3}${fsr & FSR_PF ? ' PF' : ''}${fsr & FSR_TF ? ' TF' : ''}`;
   const fsynrFlags = `S1CBNDX=${(fsynr >> 16) & 0xff}${fsynr & FSYNR0_WNR ? ' WNR' : ''} PLVL=${fsynr & 3}`;
-  lines.push(kmsg(kernel, 'arm-smmu.fsr', { fsr: hex8(fsr), flags: fsrFlags, sid: sid.toString(16) }, by));
-  lines.push(kmsg(kernel, 'arm-smmu.fsynr0', { fsynr: hex8(fsynr), flags: fsynrFlags }, by));
+  lines.push(kline(kernel, 'arm-smmu.fsr', { fsr: hex8(fsr), flags: fsrFlags, sid: sid.toString(16) }, by));
+  lines.push(kline(kernel, 'arm-smmu.fsynr0', { fsynr: hex8(fsynr), flags: fsynrFlags }, by));
   return lines;
 }
 
@@ -593,13 +592,13 @@ function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, wr
   const fsr = permission ? FSR_PF : FSR_TF;
   const fsynr = (write ? FSYNR0_WNR : 0) | (level & 3);
   const sid = d ? d.sid : 0;
-  for (const line of contextFaultLines(m.iommu.kernel, dom, fsr, iova, fsynr, sid)) {
-    o.warnings.push(line);
-    o.events.push({ kind: 'log', level: 'err', text: line });
+  for (const { id, text } of contextFaultLines(m.iommu.kernel, dom, fsr, iova, fsynr, sid)) {
+    o.warnings.push(text);
+    o.events.push({ kind: 'log', level: 'err', id, text });
   }
   o.events.push({ kind: 'iommu_fault', domain: dom.name, dev: dev.name, iova, write, stage: permission ? 'permission' : 'translation', why: WHY_FAULT });
   o.error = 'FAULT';
-  o.observations.push(
+  observe(o, 'iommu/fault',
     permission
       ? `permission fault: ${dev.name} wrote IOVA ${hex(iova)}, which '${dom.name}' maps read-only (IOMMU_READ without IOMMU_WRITE: AP_RDONLY); the transaction is terminated and memory is untouched`
       : `translation fault: nothing maps IOVA ${hex(iova)} in '${dom.name}'; the transaction is terminated and memory is untouched`,

@@ -44,6 +44,8 @@
  *   bin the caller's size selects is returned to the tree instead of cached.
  */
 import type { SimEvent, Why } from '../events.ts';
+import { alignDown } from '../align.ts';
+import { hex } from '../format.ts';
 
 const FILE = 'drivers/iommu/iova.c';
 
@@ -149,14 +151,6 @@ export function orderBase2(x: number): number {
     o++;
   }
   return o;
-}
-
-function alignDown(x: number, align: number): number {
-  return align === 1 ? x : Math.floor(x / align) * align;
-}
-
-function hex(n: number): string {
-  return '0x' + n.toString(16);
 }
 
 // ---------------------------------------------------------------------------

@@ -17,8 +17,9 @@ import { SimError, argFlags, argInt, argName, argPtr } from '../args.ts';
 import { physOf } from '../mm/buffers.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { iommuDomainAlloc, iommuMap, protFromNames, type IommuDomain } from './iommu.ts';
-
-const ERRNO: Record<number, string> = { [-22]: 'EINVAL', [-17]: 'EEXIST', [-34]: 'ERANGE', [-19]: 'ENODEV', [-16]: 'EBUSY', [-12]: 'ENOMEM' };
+import { errnoName } from '../errno.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 /** A domain name bound by iommu_domain_alloc. */
 export function argDomain(m: Machine, e: Expr | undefined): IommuDomain {
@@ -34,7 +35,7 @@ export function argDomain(m: Machine, e: Expr | undefined): IommuDomain {
 export function iommuStatus(o: StepOutcome, ret: number): void {
   o.result = ret;
   o.resultKind = 'status';
-  if (ret < 0) o.error = ERRNO[ret] ?? `E${-ret}`;
+  if (ret < 0) o.error = errnoName(ret);
 }
 
 export const iommuDomainAllocRun: OpRun<'iommu'> = (m, a, o, c) => {
@@ -57,7 +58,7 @@ export const iommuMapRun: OpRun<'dom' | 'iova' | 'p' | 'size' | 'prot'> = (m, a,
   const prot = protFromNames(argFlags(a.prot));
   const pa = physOf(m, buf, off);
   if (buf.phys < 0 && (pa % PAGE_SIZE) + size > PAGE_SIZE) {
-    o.observations.push(`'${buf.name}' is not physically contiguous: iommu_map maps ${size} bytes of physical memory from 0x${pa.toString(16)}, which runs past the buffer's first page into unrelated memory`);
+    observe(o, 'iommu/map-past-buffer', `'${buf.name}' is not physically contiguous: iommu_map maps ${size} bytes of physical memory from ${hex(pa)}, which runs past the buffer's first page into unrelated memory`);
   }
   iommuStatus(o, iommuMap(dom, iova, pa, size, prot, o));
 };

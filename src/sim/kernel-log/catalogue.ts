@@ -826,6 +826,17 @@ function prefixText(p: Prefix, kernel: number, by: Who | undefined): string {
   return kernel >= DEBUG_GATES.prFmt.code ? `DMA-API: ${by.driver} ${by.device}: ` : `${by.driver} ${by.device}: DMA-API: `;
 }
 
+/** A kernel log line and the catalogue entry it came from. */
+export interface LogLine {
+  id: MessageId;
+  text: string;
+}
+
+/** kmsg, keeping the message id with the line. */
+export function kline(kernel: number, id: MessageId, args: Readonly<Record<string, string | number>> = {}, by?: Who): LogLine {
+  return { id, text: kmsg(kernel, id, args, by) };
+}
+
 /**
  * The line this kernel prints for message `id` with these values (each
  * already formatted as the kernel formats it). Throws when the kernel does

@@ -7,19 +7,20 @@
 import type { Machine } from '../machine.ts';
 import type { StepOutcome } from '../outcome.ts';
 import { catalogueEntry, kmsg, type MessageId, type Who } from './catalogue.ts';
+import { observe } from '../observe.ts';
 
 export type MessageArgs = Readonly<Record<string, string | number>>;
 
 export function printk(m: Machine, o: StepOutcome, id: MessageId, args: MessageArgs = {}, by?: Who): string {
   const text = kmsg(m.kernel, id, args, by);
   o.warnings.push(text);
-  o.events.push({ kind: 'log', level: catalogueEntry(id).level, text });
+  o.events.push({ kind: 'log', level: catalogueEntry(id).level, id, text });
   return text;
 }
 
 export function printkOnce(m: Machine, o: StepOutcome, site: string, id: MessageId, args: MessageArgs = {}, by?: Who): void {
   if (m.warnedOnce[site]) {
-    o.observations.push(`WARN_ONCE already fired at this site, so the kernel logs nothing this time: "${kmsg(m.kernel, id, args, by)}"`);
+    observe(o, 'log/warn-once-silent', `WARN_ONCE already fired at this site, so the kernel logs nothing this time: "${kmsg(m.kernel, id, args, by)}"`);
     return;
   }
   m.warnedOnce[site] = true;

@@ -21,9 +21,12 @@ import { archOps } from '../arch/arch.ts';
 import { cacheRead, cacheWrite, evictRange, lineState, linesOf, prefetchRange } from '../hw/cpu-cache.ts';
 import { SimError } from '../args.ts';
 import { PAGE_SIZE, SZ_4G, ramFill, ramRead, ramWrite, zoneOf } from '../hw/memory.ts';
-import { LINEAR_BASE, VMALLOC_BASE, alignUp, type Buffer, type BufferKind, type Machine } from '../machine.ts';
+import { LINEAR_BASE, VMALLOC_BASE, type Buffer, type BufferKind, type Machine } from '../machine.ts';
 import { allocAt, allocHighest, freeRange } from './page-alloc.ts';
 import { DIRECT_GATES } from '../kernel-versions.ts';
+import { alignUp } from '../align.ts';
+import { hex, kernelPtr } from '../format.ts';
+import { observe } from '../observe.ts';
 
 const FILE_SLAB = 'mm/slub.c';
 const FILE_PAGE = 'mm/page_alloc.c';
@@ -96,7 +99,7 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
   let align: number;
   // at= places memory that exists (an imported trace's buffers, whatever allocated them): the allocator limits do not apply to it
   if (size > KMALLOC_MAX_SIZE && at === null) {
-    o.observations.push(`kmalloc(${size}): above KMALLOC_MAX_SIZE (4 MiB) kmalloc_large asks the page allocator for order ${getOrder(size)}, more than MAX_PAGE_ORDER (${MAX_PAGE_ORDER}): __alloc_pages warns once (WARN_ON_ONCE_GFP) and returns NULL`);
+    observe(o, 'mm/order-too-large', `kmalloc(${size}): above KMALLOC_MAX_SIZE (4 MiB) kmalloc_large asks the page allocator for order ${getOrder(size)}, more than MAX_PAGE_ORDER (${MAX_PAGE_ORDER}): __alloc_pages warns once (WARN_ON_ONCE_GFP) and returns NULL`);
     return null;
   }
   if (size > KMALLOC_MAX_CACHE_SIZE) {
@@ -116,7 +119,7 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
       size > KMALLOC_MAX_CACHE_SIZE ? 'kmalloc_large' : '__kmalloc',
       FILE_SLAB,
       at !== null
-        ? `placed at 0x${phys.toString(16)} as the scenario asked`
+        ? `placed at ${hex(phys)} as the scenario asked`
         : `kmalloc-${allocSize} object, ${align}-byte aligned: the highest free block the ${gfp.join('|') || 'GFP_KERNEL'} zone allows (${zoneOf(phys)})`,
     ),
   );
@@ -126,7 +129,7 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
 
 export function allocPages(m: Machine, name: string, gfp: readonly string[], order: number, at: number | null, o: StepOutcome): Buffer | null {
   if (order > MAX_PAGE_ORDER && at === null) {
-    o.observations.push(`alloc_pages: order ${order} is above MAX_PAGE_ORDER (${MAX_PAGE_ORDER}, 4 MiB): __alloc_pages warns once (WARN_ON_ONCE_GFP) and returns NULL; large contiguous buffers come from CMA (dma_alloc_from_contiguous, dma_alloc_coherent)`);
+    observe(o, 'mm/order-too-large', `alloc_pages: order ${order} is above MAX_PAGE_ORDER (${MAX_PAGE_ORDER}, 4 MiB): __alloc_pages warns once (WARN_ON_ONCE_GFP) and returns NULL; large contiguous buffers come from CMA (dma_alloc_from_contiguous, dma_alloc_coherent)`);
     return null;
   }
   const size = PAGE_SIZE * 2 ** order;
@@ -345,7 +348,7 @@ function mismatchedAlias(m: Machine, chunks: CpuChunk[], o: StepOutcome): void {
     for (let l = first; l <= last; l += m.cache.line) if (lineState(m.cache, l) === 'D') dirty++;
   }
   if (!dirty) return;
-  o.observations.push(
+  observe(o, 'cpu/mismatched-alias',
     `mismatched alias: this uncached store went to RAM while the cacheable linear alias of the same bytes holds ${dirty} dirty line(s), which will be written back over it when evicted or cleaned: nothing cleaned them when the uncached alias was made (dma_alloc_coherent runs arch_dma_prep_coherent for this)`,
   );
 }
@@ -377,7 +380,7 @@ export function cpuRead(m: Machine, b: Buffer, off: number, len: number, o: Step
   }
   cpuAccessEvent(m, b, 'read', off, len, hits, misses, chunks, o);
   if (stale) {
-    o.observations.push(`stale read: ${stale} byte(s) came from clean cache lines that no longer match RAM (the device wrote RAM behind the CPU's cache)`);
+    observe(o, 'cpu/stale-read', `stale read: ${stale} byte(s) came from clean cache lines that no longer match RAM (the device wrote RAM behind the CPU's cache)`);
   }
   return out;
 }
@@ -396,7 +399,7 @@ export function isVmallocAddr(va: number): boolean {
   return va >= VMALLOC_BASE;
 }
 
-/** A kernel virtual address as %px would print it on arm64 (48-bit, 0xffff prefix). */
+/** A kernel virtual address as %px would print it on arm64 (48-bit, 0xffff prefix), with 0x. */
 export function fmtVa(va: number): string {
-  return '0xffff' + va.toString(16).padStart(12, '0');
+  return `0x${kernelPtr(va)}`;
 }

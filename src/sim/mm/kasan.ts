@@ -20,8 +20,9 @@ import type { Buffer, Machine } from '../machine.ts';
 import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { physOf } from './buffers.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
-const hex = (n: number): string => (n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`);
 
 function bugPrefix(b: Buffer): string {
   if (b.kind === 'kmalloc') return 'slab-';
@@ -56,15 +57,15 @@ export function kasanCheck(m: Machine, b: Buffer, off: number, len: number, writ
   const what = `${write ? 'Write' : 'Read'} of size ${len} at addr ${hex(va)}`;
   if (!rangeInRam(m, b, off, len)) {
     o.error = 'FAULT';
-    o.observations.push(
+    observe(o, 'mm/not-ram',
       `${op} at ${hex(va)} ('${b.name}'${off >= 0 ? ' + ' : ' - '}${Math.abs(off)}) reaches memory that is not RAM: the kernel would oops ("Unable to handle kernel paging request at virtual address ${hex(va)}"); the explorer did not perform the access`,
     );
     return false;
   }
   if (!b.live) {
-    o.observations.push(`'${b.name}' was freed: KASAN would report "BUG: KASAN: ${b.kind === 'kmalloc' ? 'slab-' : ''}use-after-free in ${op}" / "${what}"; the ${write ? 'store' : 'load'} reaches memory the allocator may already have handed out again`);
+    observe(o, 'mm/use-after-free', `'${b.name}' was freed: KASAN would report "BUG: KASAN: ${b.kind === 'kmalloc' ? 'slab-' : ''}use-after-free in ${op}" / "${what}"; the ${write ? 'store' : 'load'} reaches memory the allocator may already have handed out again`);
   } else if (off < 0 || off + len > b.size) {
-    o.observations.push(
+    observe(o, 'mm/out-of-bounds',
       `${op} touches bytes ${off}..${off + len - 1} of '${b.name}', a ${b.size}-byte buffer: KASAN would report "BUG: KASAN: ${bugPrefix(b)}out-of-bounds in ${op}" / "${what}"`,
     );
   }

@@ -36,6 +36,8 @@ import { PAGE_SIZE, zoneOf } from '../hw/memory.ts';
 import { lineState } from '../hw/cpu-cache.ts';
 import { VMALLOC_BASE, type Buffer, type Machine } from '../machine.ts';
 import { physOf } from './buffers.ts';
+import { hex } from '../format.ts';
+import { observe } from '../observe.ts';
 
 const FILE_CPA = 'arch/x86/mm/pat/set_memory.c';
 
@@ -48,7 +50,7 @@ export function setMemory(m: Machine, b: Buffer, off: number, npages: number, ty
   o.resultKind = 'status';
   if (m.arch !== 'x86') {
     o.error = 'ENOSYS';
-    o.observations.push(
+    observe(o, 'api/not-on-this-arch',
       `${fn}() does not exist on ${m.arch}: its linear map's memory type cannot be changed (only set_memory_ro/rw/x/nx and the direct-map valid bits), so arbitrary kernel pages cannot be made uncached; an uncached CPU view comes from dma_alloc_coherent (or a vmap alias, with the mismatched-alias hazard)`,
     );
     return;
@@ -81,7 +83,7 @@ export function setMemory(m: Machine, b: Buffer, off: number, npages: number, ty
     why: {
       fn: 'change_page_attr_set_clr',
       file: FILE_CPA,
-      rule: `the linear map's PTEs of ${npages} page(s) from 0x${start.toString(16)} are now ${what}${type === 'wb' ? '; set_memory_wb sets no caching attribute, so cpa_flush does not flush the cache' : ''}. x86 changes the one mapping, so no cacheable alias is left behind`,
+      rule: `the linear map's PTEs of ${npages} page(s) from ${hex(start)} are now ${what}${type === 'wb' ? '; set_memory_wb sets no caching attribute, so cpa_flush does not flush the cache' : ''}. x86 changes the one mapping, so no cacheable alias is left behind`,
     },
   });
   o.result = 0;
@@ -135,7 +137,7 @@ export function vmapAlias(m: Machine, name: string, b: Buffer, off: number, npag
     },
   });
   if (prot !== 'cached' && present) {
-    o.observations.push(
+    observe(o, 'cpu/mismatched-alias',
       `mismatched alias: '${b.name}' is still mapped cacheable in the linear map and ${present} of its line(s) are in the CPU cache${dirty ? ` (${dirty} dirty: written back on eviction, over whatever the uncached alias stores)` : ''}; the CPU may also fill that alias speculatively at any time. dma_alloc_coherent avoids this with arch_dma_prep_coherent before handing out its uncached alias`,
     );
   }

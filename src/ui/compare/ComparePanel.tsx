@@ -14,7 +14,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { Frame, LoadSummary, StepInfo } from '../../worker/api.ts';
-import { describeEvent, eventTone, opExplain, size } from '../describe.ts';
+import { eventTone, opExplain } from '../describe.ts';
 import { useStore } from '../store/store.ts';
 import { MachineDiagram } from '../panels/views/MachineDiagram.tsx';
 import { StepChecks, StepResult } from '../panels/StepDetail.tsx';
@@ -26,6 +26,8 @@ import MachineSettings from './MachineSettings.tsx';
 import { FIELD_LABEL, countDifferences, diffStepJson, differs, nextDifference, prevDifference, type DiffField, type StepDiff } from './diff.ts';
 import { headerFacts, settingsLabel } from './settings.ts';
 import './compare.css';
+import { sizeExact } from '../../sim/format.ts';
+import { describeEvent } from '../../scenario/event-words.ts';
 
 const ROW = 24;
 const OVERSCAN = 6;
@@ -185,7 +187,7 @@ function SideDetail({ frame, fields, eventsDiffer }: { frame: Frame | null; fiel
   if (!json) {
     return cfg ? (
       <p>
-        <b>{cfg.arch}</b>, kernel {cfg.kernel}, {size(cfg.ram)} RAM, {cfg.swiotlb ? `${size(cfg.swiotlb)} swiotlb` : 'no swiotlb'}
+        <b>{cfg.arch}</b>, kernel {cfg.kernel}, {sizeExact(cfg.ram)} RAM, {cfg.swiotlb ? `${sizeExact(cfg.swiotlb)} swiotlb` : 'no swiotlb'}
         {cfg.iommus.length ? `, IOMMU ${cfg.iommus.map((i) => `${i.name} (${i.mode})`).join(', ')}` : ''}. Devices:{' '}
         {cfg.devices.length === 0
           ? 'none'

@@ -8,14 +8,16 @@ import { useEffect, useRef } from 'react';
 import type { LoadSummary } from '../../worker/api.ts';
 import type { SimEvent } from '../../sim/events.ts';
 import type { MachineConfig } from '../../sim/config.ts';
-import { describeEvent, opExplain, eventTone, kernelFunctionLink, kernelLink, size } from '../describe.ts';
+import { opExplain, eventTone, kernelFunctionLink, kernelLink } from '../describe.ts';
 import { useStore } from '../store/store.ts';
 import { StepChecks, StepResult } from './StepDetail.tsx';
 import Narration from '../lesson/Narration.tsx';
 import { usePredictionPending } from '../lesson/teaching.ts';
-import { faultSentence, faultsOf } from '../faults.ts';
+import { faultSentence, faultsOf } from '../../scenario/faults.ts';
 import './ExplanationPanel.css';
 import Glossed from '../glossary/Glossed.tsx';
+import { sizeExact } from '../../sim/format.ts';
+import { describeEvent } from '../../scenario/event-words.ts';
 
 function Why({ e }: { e: SimEvent }) {
   if (!('why' in e) || !e.why) return null;
@@ -63,8 +65,8 @@ function MachineBuilt({ config, summary }: { config: MachineConfig | null; summa
       </h2>
       {config ? (
         <p>
-          An <b>{config.arch}</b> machine (kernel {config.kernel}) with {size(config.ram)} of RAM, a {size(config.cache)}{' '}
-          data cache of {config.line}-byte lines, {config.swiotlb ? `a ${size(config.swiotlb)} swiotlb pool` : 'no swiotlb'}
+          An <b>{config.arch}</b> machine (kernel {config.kernel}) with {sizeExact(config.ram)} of RAM, a {sizeExact(config.cache)}{' '}
+          data cache of {config.line}-byte lines, {config.swiotlb ? `a ${sizeExact(config.swiotlb)} swiotlb pool` : 'no swiotlb'}
           {config.iommus.length ? `, ${config.iommus.length} IOMMU${config.iommus.length > 1 ? 's' : ''}` : ''} and{' '}
           {config.devices.length} device{config.devices.length === 1 ? '' : 's'}
           {config.devices.length ? ': ' : '.'}

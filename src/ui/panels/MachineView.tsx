@@ -4,7 +4,7 @@
  * (MachineButton.tsx), out of the way of the views that change per step.
  */
 import type { ViewProps } from './registry.ts';
-import { size } from '../describe.ts';
+import { sizeExact } from '../../sim/format.ts';
 
 export default function MachineView({ frame, summary }: Pick<ViewProps, 'frame' | 'summary'>) {
   const cfg = frame?.config ?? summary?.config ?? null;
@@ -19,15 +19,15 @@ export default function MachineView({ frame, summary }: Pick<ViewProps, 'frame' 
         <dt>kernel</dt>
         <dd className="mono">{cfg.kernel}</dd>
         <dt>RAM</dt>
-        <dd className="mono">{size(cfg.ram)}</dd>
+        <dd className="mono">{sizeExact(cfg.ram)}</dd>
         <dt>data cache</dt>
         <dd className="mono">
-          {size(cfg.cache)}, {cfg.line} B lines, {cfg.ways}-way, {sets} sets
+          {sizeExact(cfg.cache)}, {cfg.line} B lines, {cfg.ways}-way, {sets} sets
         </dd>
         <dt>swiotlb</dt>
-        <dd className="mono">{cfg.swiotlb ? `${size(cfg.swiotlb)} (${cfg.swiotlb / 2048} slots of 2 KiB)` : 'none'}</dd>
+        <dd className="mono">{cfg.swiotlb ? `${sizeExact(cfg.swiotlb)} (${cfg.swiotlb / 2048} slots of 2 KiB)` : 'none'}</dd>
         <dt>CMA</dt>
-        <dd className="mono">{cfg.cma ? size(cfg.cma) : 'none'}</dd>
+        <dd className="mono">{cfg.cma ? sizeExact(cfg.cma) : 'none'}</dd>
       </dl>
       {allCoherent && (
         <p className="note">On x86 every device is cache-coherent as far as the DMA API knows, whatever the scenario says: the kernel hard-wires dev_is_dma_coherent() there. A device declared nosnoop=true still issues non-snooped accesses, which the driver must flush for itself.</p>
@@ -84,7 +84,7 @@ export default function MachineView({ frame, summary }: Pick<ViewProps, 'frame' 
               <tr key={i.name}>
                 <td className="mono">{i.name}</td>
                 <td>{i.mode}</td>
-                <td className="mono">{size(i.pgsize)}</td>
+                <td className="mono">{sizeExact(i.pgsize)}</td>
               </tr>
             ))}
           </tbody>

@@ -119,7 +119,7 @@ export default function ViewsArea() {
   const [full, setFull] = useState(false);
   const pending = usePredictionPending(frame);
   // The badges wait for a prediction, as the views do.
-  const changes = useMemo(() => (pending || !frame?.json ? {} : stepChanges(frame.json.events, frame.json.observations)), [frame, pending]);
+  const changes = useMemo(() => (pending || !frame?.json ? {} : stepChanges(frame.json.events, frame.json.observationRules)), [frame, pending]);
 
   // Overflow: measure every tab once laid out, keep what fits, put the rest in "More".
   const strip = useRef<HTMLDivElement>(null); // the tab list: it takes what the follow toggle and full-screen button leave

@@ -45,7 +45,7 @@ export function followedView(frame: Frame): string {
   const json = frame.json;
   if (!json) return 'diagram';
   const shown = listViews(s.summary).map((v) => v.id);
-  return followTarget(stepChanges(json.events, json.observations), shown);
+  return followTarget(stepChanges(json.events, json.observationRules), shown);
 }
 
 /** Follows the step outside lessons (focus.ts does it inside one); returns a function that stops it. */

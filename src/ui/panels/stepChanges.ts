@@ -5,9 +5,10 @@
  * Derived from the step's events only (the same fields the explanation words),
  * so a badge never says what the explanation does not. Pure: no React.
  */
-import type { SimEvent } from '../../sim/events.ts';
-import { plural, size } from '../describe.ts';
-import { faultSentence, faultsOf } from '../faults.ts';
+import type { ObservationRule, SimEvent } from '../../sim/events.ts';
+import { faultSentence, faultsOf } from '../../scenario/faults.ts';
+import { hex, plural, sizeExact } from '../../sim/format.ts';
+import { sawStaleData } from '../../sim/observe.ts';
 
 export interface ViewChange {
   /** A word or two on the view's tab. */
@@ -22,7 +23,6 @@ export interface ViewChange {
 
 type Changes = Partial<Record<string, ViewChange>>;
 
-const hex = (n: number) => `0x${n.toString(16)}`;
 
 function cacheChange(events: readonly SimEvent[]): ViewChange | null {
   let fills = 0;
@@ -59,13 +59,13 @@ function cacheChange(events: readonly SimEvent[]): ViewChange | null {
   return { badge: plural(touched, 'line'), caption: `${parts.join(', ')}${wb || dropped || lost ? how : ''}.`, weight: lost ? 8 : wb || dropped ? 5 : 2, bad: lost > 0 };
 }
 
-function bytesChange(events: readonly SimEvent[], observations: readonly string[]): ViewChange | null {
-  const stale = observations.some((o) => /\bstale\b/i.test(o));
+function bytesChange(events: readonly SimEvent[], observed: readonly ObservationRule[]): ViewChange | null {
+  const stale = sawStaleData(observed);
   const dev = events.find((e) => e.kind === 'dev_access');
   const cpu = events.find((e) => e.kind === 'cpu_access');
   if (stale) return { badge: 'stale', caption: 'The CPU, RAM and the device do not agree here: one of them sees stale bytes.', weight: 7, bad: true };
-  if (dev?.kind === 'dev_access') return { badge: `device ${dev.op}`, caption: `${dev.dev} ${dev.op === 'read' ? 'reads' : 'writes'} ${size(dev.len)}${dev.snooped ? ', snooping the CPU cache' : ': RAM only'}. Compare the device's bytes with the CPU's.`, weight: 3, bad: false };
-  if (cpu?.kind === 'cpu_access') return { badge: `CPU ${cpu.op}`, caption: `The CPU ${cpu.op === 'read' ? 'reads' : 'writes'} ${size(cpu.len)}${cpu.uncached ? ' uncached' : ' through its cache'}: the CPU's column ${cpu.op === 'write' && !cpu.uncached ? 'now differs from RAM' : 'shows what it got'}.`, weight: 1, bad: false };
+  if (dev?.kind === 'dev_access') return { badge: `device ${dev.op}`, caption: `${dev.dev} ${dev.op === 'read' ? 'reads' : 'writes'} ${sizeExact(dev.len)}${dev.snooped ? ', snooping the CPU cache' : ': RAM only'}. Compare the device's bytes with the CPU's.`, weight: 3, bad: false };
+  if (cpu?.kind === 'cpu_access') return { badge: `CPU ${cpu.op}`, caption: `The CPU ${cpu.op === 'read' ? 'reads' : 'writes'} ${sizeExact(cpu.len)}${cpu.uncached ? ' uncached' : ' through its cache'}: the CPU's column ${cpu.op === 'write' && !cpu.uncached ? 'now differs from RAM' : 'shows what it got'}.`, weight: 1, bad: false };
   return null;
 }
 
@@ -76,9 +76,9 @@ function swiotlbChange(events: readonly SimEvent[]): ViewChange | null {
   if (bounces.length) {
     const bytes = bounces.reduce((n, e) => n + (e.kind === 'bounce' ? e.len : 0), 0);
     const into = bounces.some((e) => e.kind === 'bounce' && e.toSlot);
-    return { badge: 'bounced', caption: `${size(bytes)} copied ${into ? 'into a bounce slot: the device uses the copy, not the buffer' : 'back from a bounce slot to the buffer'}.`, weight: 6, bad: false };
+    return { badge: 'bounced', caption: `${sizeExact(bytes)} copied ${into ? 'into a bounce slot: the device uses the copy, not the buffer' : 'back from a bounce slot to the buffer'}.`, weight: 6, bad: false };
   }
-  if (alloc?.kind === 'swiotlb_alloc') return { badge: 'slot', caption: `${plural(alloc.nslots, 'slot')} reserved from index ${alloc.index} for ${size(alloc.size)}.`, weight: 4, bad: false };
+  if (alloc?.kind === 'swiotlb_alloc') return { badge: 'slot', caption: `${plural(alloc.nslots, 'slot')} reserved from index ${alloc.index} for ${sizeExact(alloc.size)}.`, weight: 4, bad: false };
   if (free?.kind === 'swiotlb_free') return { badge: 'freed', caption: `${plural(free.nslots, 'slot')} from index ${free.index} released.`, weight: 2, bad: false };
   return null;
 }
@@ -86,8 +86,8 @@ function swiotlbChange(events: readonly SimEvent[]): ViewChange | null {
 function memmapChange(events: readonly SimEvent[]): ViewChange | null {
   const a = events.find((e) => e.kind === 'alloc');
   const f = events.find((e) => e.kind === 'free');
-  if (a?.kind === 'alloc') return { badge: 'alloc', caption: `${a.name}: ${size(a.size)} at ${hex(a.phys)} (zone ${a.zone}).`, weight: 2, bad: false };
-  if (f?.kind === 'free') return { badge: 'freed', caption: `${f.name} (${size(f.size)} at ${hex(f.phys)}) freed.`, weight: 1, bad: false };
+  if (a?.kind === 'alloc') return { badge: 'alloc', caption: `${a.name}: ${sizeExact(a.size)} at ${hex(a.phys)} (zone ${a.zone}).`, weight: 2, bad: false };
+  if (f?.kind === 'free') return { badge: 'freed', caption: `${f.name} (${sizeExact(f.size)} at ${hex(f.phys)}) freed.`, weight: 1, bad: false };
   return null;
 }
 
@@ -101,7 +101,7 @@ function iommuChange(events: readonly SimEvent[]): ViewChange | null {
   const unmap = events.find((e) => e.kind === 'iommu_unmap');
   const fq = events.find((e) => e.kind === 'fq');
   if (unmap?.kind === 'iommu_unmap') return { badge: 'unmap', caption: `IOVA ${hex(unmap.iova)} unmapped${unmap.queued ? '; the IOTLB invalidation is only queued (lazy): the device can still reach it' : ' and the IOTLB invalidated'}.`, weight: 5, bad: false };
-  if (map?.kind === 'iommu_map') return { badge: 'map', caption: `IOVA ${hex(map.iova)} → ${hex(map.phys)} mapped (${size(map.size)}, ${map.prot}).`, weight: 4, bad: false };
+  if (map?.kind === 'iommu_map') return { badge: 'map', caption: `IOVA ${hex(map.iova)} → ${hex(map.phys)} mapped (${sizeExact(map.size)}, ${map.prot}).`, weight: 4, bad: false };
   if (tlb.length) {
     const ops = [...new Set(tlb.map((e) => (e.kind === 'iotlb' ? e.op : '')))];
     return { badge: 'IOTLB', caption: `IOTLB ${ops.join(', ')}: ${ops.includes('miss') ? 'the IOMMU walks the page table, then caches the translation' : ops.includes('hit') ? 'the cached translation is used, no table walk' : 'entries change'}.`, weight: 4, bad: false };
@@ -133,14 +133,15 @@ function dmabufChange(events: readonly SimEvent[]): ViewChange | null {
 }
 
 /** What this step changed, by view id. The diagram shows every step's movement and is never badged. */
-export function stepChanges(events: readonly SimEvent[] | undefined, observations: readonly string[] = []): Changes {
+/** `observed`: the rules of the step's observations (StepJson.observationRules). */
+export function stepChanges(events: readonly SimEvent[] | undefined, observed: readonly ObservationRule[] = []): Changes {
   const ev = events ?? [];
   const out: Changes = {};
   const put = (id: string, c: ViewChange | null) => {
     if (c) out[id] = c;
   };
   put('cache', cacheChange(ev));
-  put('bytes', bytesChange(ev, observations));
+  put('bytes', bytesChange(ev, observed));
   put('swiotlb', swiotlbChange(ev));
   put('memmap', memmapChange(ev));
   put('iommu', iommuChange(ev));

@@ -15,9 +15,9 @@
  */
 import type { DeviceConfig, MachineConfig } from '../../sim/config.ts';
 import { machineLayout } from '../../sim/layout.ts';
-import type { SimEvent } from '../../sim/events.ts';
+import type { ObservationRule, SimEvent } from '../../sim/events.ts';
 import type { BufferInfo, MachineSnapshot } from '../../sim/snapshot.ts';
-import { plural, size } from '../describe.ts';
+import { hex, plural, sizeExact } from '../../sim/format.ts';
 
 export const DIAGRAM_W = 860;
 export const DIAGRAM_H = 278;
@@ -124,14 +124,8 @@ export interface DiagramInput {
   config: MachineConfig;
   snapshot?: MachineSnapshot | null;
   events?: readonly SimEvent[];
-  observations?: readonly string[];
-}
-
-// ---------------------------------------------------------------------------
-// formatting (sizes and plurals: describe.ts)
-
-export function hexAddr(n: number): string {
-  return `0x${Math.max(0, Math.trunc(n)).toString(16)}`;
+  /** The rules of the step's observations (StepJson.observationRules). */
+  observationRules?: readonly ObservationRule[];
 }
 
 // ---------------------------------------------------------------------------
@@ -242,9 +236,9 @@ export function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | u
     'cache',
     'cache',
     CACHE,
-    `data cache ${size(cfg.cache)}`,
+    `data cache ${sizeExact(cfg.cache)}`,
     [...cacheLines, 'write-back'],
-    `The CPU's data cache: ${size(cfg.cache)}, ${cfg.line}-byte lines, ${cfg.ways}-way, write-back. Dirty lines hold bytes RAM does not have yet.`,
+    `The CPU's data cache: ${sizeExact(cfg.cache)}, ${cfg.line}-byte lines, ${cfg.ways}-way, write-back. Dirty lines hold bytes RAM does not have yet.`,
   );
   boxes.push(cpu, cache);
   wires.push({ id: 'w-cpu', points: [[CPU.x + 60, CPU.y + CPU.h], [CACHE.x + 60, CACHE.y]] });
@@ -301,14 +295,14 @@ export function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | u
       r = { x: FREE_AREA.x, y: freeY, w: FREE_AREA.w, h: 30 };
       freeY += 36;
     }
-    const b = box(`iommu-${m.name}`, 'iommu', r, `IOMMU ${m.name}`, [`${m.mode} · ${size(m.pgsize)} pages`], `System IOMMU ${m.name}: ${m.mode === 'strict' ? 'strict (IOTLB invalidated at every unmap)' : m.mode === 'lazy' ? 'lazy (unmaps queued; IOTLB flushed later)' : 'passthrough (identity: DMA address = physical)'}; ${size(m.pgsize)} pages.`);
+    const b = box(`iommu-${m.name}`, 'iommu', r, `IOMMU ${m.name}`, [`${m.mode} · ${sizeExact(m.pgsize)} pages`], `System IOMMU ${m.name}: ${m.mode === 'strict' ? 'strict (IOTLB invalidated at every unmap)' : m.mode === 'lazy' ? 'lazy (unmaps queued; IOTLB flushed later)' : 'passthrough (identity: DMA address = physical)'}; ${sizeExact(m.pgsize)} pages.`);
     boxes.push(b);
     iommus.set(m.name, b);
   }
   for (const d of devices.values()) if (d.cfg.iommu) d.iommu = iommus.get(d.cfg.iommu) ?? null;
 
   // RAM and its regions
-  boxes.push(box('ram', 'ram', RAM, `RAM ${size(cfg.ram)}`, [], `Main memory: ${size(cfg.ram)}.`));
+  boxes.push(box('ram', 'ram', RAM, `RAM ${sizeExact(cfg.ram)}`, [], `Main memory: ${sizeExact(cfg.ram)}.`));
   const snapRegions = snap?.regions ?? null;
   const fromCfg = regionsFromConfig(cfg);
   const poolR = snapRegions ? snapRegions.find((r) => r.kind === 'swiotlb') ?? null : fromCfg.pool;
@@ -327,7 +321,7 @@ export function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | u
   if (poolR) {
     const used = snap?.swiotlb ? `${snap.swiotlb.used} / ${snap.swiotlb.nslabs} slots used` : `${(poolR.end - poolR.start) / SLOT} slots of 2 KiB`;
     pool = {
-      box: box('pool', 'pool', { x: inner.x + genW + 8, y: inner.y, w: poolW, h: inner.h }, `swiotlb pool · ${size(poolR.end - poolR.start)}`, [used], `The swiotlb bounce pool: ${size(poolR.end - poolR.start)} at ${hexAddr(poolR.start)}–${hexAddr(poolR.end)}, below 4 GiB, in 2 KiB slots. A mapping the device cannot reach is copied into a slot.`),
+      box: box('pool', 'pool', { x: inner.x + genW + 8, y: inner.y, w: poolW, h: inner.h }, `swiotlb pool · ${sizeExact(poolR.end - poolR.start)}`, [used], `The swiotlb bounce pool: ${sizeExact(poolR.end - poolR.start)} at ${hex(poolR.start)}–${hex(poolR.end)}, below 4 GiB, in 2 KiB slots. A mapping the device cannot reach is copied into a slot.`),
       start: poolR.start,
       end: poolR.end,
     };
@@ -336,7 +330,7 @@ export function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | u
   let cma: Placed | null = null;
   if (cmaR) {
     cma = {
-      box: box('cma', 'cma', { x: inner.x + inner.w - cmaW, y: inner.y, w: cmaW, h: inner.h }, `CMA area · ${size(cmaR.end - cmaR.start)}`, [], `The CMA area: ${size(cmaR.end - cmaR.start)} at ${hexAddr(cmaR.start)}, reserved for large contiguous allocations (movable pages may borrow it).`),
+      box: box('cma', 'cma', { x: inner.x + inner.w - cmaW, y: inner.y, w: cmaW, h: inner.h }, `CMA area · ${sizeExact(cmaR.end - cmaR.start)}`, [], `The CMA area: ${sizeExact(cmaR.end - cmaR.start)} at ${hex(cmaR.start)}, reserved for large contiguous allocations (movable pages may borrow it).`),
       start: cmaR.start,
       end: cmaR.end,
     };
@@ -356,14 +350,14 @@ export function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | u
     const pieces = bufferPieces(b);
     const d = dirtyOver(b);
     const start = lowestPhys(b);
-    const where = pieces.length > 1 ? `${pieces.length} pieces` : pieces.length === 1 ? hexAddr(pieces[0]!.phys) : '—';
+    const where = pieces.length > 1 ? `${pieces.length} pieces` : pieces.length === 1 ? hex(pieces[0]!.phys) : '—';
     const bx = box(
       `buf-${b.name}`,
       'chip',
       r,
       b.name,
-      [d ? `${size(b.size)} · RAM stale` : `${size(b.size)} · ${b.kind}`, where],
-      `${b.name}: ${b.kind}, ${size(b.size)}${pieces.length ? ` at ${pieces.map((p) => hexAddr(p.phys)).join(', ')}` : ''}${start >= SZ_4G ? ' (above 4 GiB)' : ''}${d ? `. ${plural(d, 'dirty cache line')} ${d === 1 ? 'holds' : 'hold'} newer bytes than RAM: RAM's copy is stale.` : '.'}`,
+      [d ? `${sizeExact(b.size)} · RAM stale` : `${sizeExact(b.size)} · ${b.kind}`, where],
+      `${b.name}: ${b.kind}, ${sizeExact(b.size)}${pieces.length ? ` at ${pieces.map((p) => hex(p.phys)).join(', ')}` : ''}${start >= SZ_4G ? ' (above 4 GiB)' : ''}${d ? `. ${plural(d, 'dirty cache line')} ${d === 1 ? 'holds' : 'hold'} newer bytes than RAM: RAM's copy is stale.` : '.'}`,
       d ? 'stale' : null,
     );
     return { box: bx, start: pieces.length === 1 ? pieces[0]!.phys : start, end: pieces.length === 1 ? pieces[0]!.phys + pieces[0]!.len : start, buffer: b.name };
@@ -398,8 +392,8 @@ export function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | u
             'slot',
             r,
             `slot ${it.index}${it.nslots > 1 ? `–${it.index + it.nslots - 1}` : ''}`,
-            [owner ? `copy of ${owner.name}` : `copy of ${hexAddr(it.orig)}`, hexAddr(start)],
-            `swiotlb slots ${it.index}–${it.index + it.nslots - 1} (${size(it.nslots * SLOT)}) at ${hexAddr(start)}: the bounce copy of ${owner ? owner.name : hexAddr(it.orig)}.${slotDirty ? ` ${plural(slotDirty, 'dirty cache line')} ${slotDirty === 1 ? 'holds' : 'hold'} newer bytes than RAM here (the CPU's copy went through its cache).` : ''}`,
+            [owner ? `copy of ${owner.name}` : `copy of ${hex(it.orig)}`, hex(start)],
+            `swiotlb slots ${it.index}–${it.index + it.nslots - 1} (${sizeExact(it.nslots * SLOT)}) at ${hex(start)}: the bounce copy of ${owner ? owner.name : hex(it.orig)}.${slotDirty ? ` ${plural(slotDirty, 'dirty cache line')} ${slotDirty === 1 ? 'holds' : 'hold'} newer bytes than RAM here (the CPU's copy went through its cache).` : ''}`,
             slotDirty ? 'stale' : null,
           );
           return { box: bx, start, end: start + it.nslots * SLOT };
@@ -422,13 +416,13 @@ export function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | u
   for (const m of masks) {
     if (m === 32) continue;
     const who = cfg.devices.filter((d) => Math.min(d.dmaMask, d.busLimit || 64) === m).map((d) => d.name);
-    ticks.push({ x: xOf(2 ** m), label: `${size(2 ** m)}: ${who.slice(0, 2).join(', ')}'s ${m}-bit limit`, strong: true });
+    ticks.push({ x: xOf(2 ** m), label: `${sizeExact(2 ** m)}: ${who.slice(0, 2).join(', ')}'s ${m}-bit limit`, strong: true });
   }
-  ticks.push({ x: ax.x + ax.w, label: size(cfg.ram), strong: false });
+  ticks.push({ x: ax.x + ax.w, label: sizeExact(cfg.ram), strong: false });
   const spans: DAxisSpan[] = [];
-  if (poolR) spans.push({ x: xOf(poolR.start), w: Math.max(3, xOf(poolR.end) - xOf(poolR.start)), kind: 'pool', title: `swiotlb pool ${hexAddr(poolR.start)}` });
-  if (cmaR) spans.push({ x: xOf(cmaR.start), w: Math.max(3, xOf(cmaR.end) - xOf(cmaR.start)), kind: 'cma', title: `CMA ${hexAddr(cmaR.start)}` });
-  for (const b of buffers) for (const p of bufferPieces(b)) spans.push({ x: xOf(p.phys), w: Math.max(2, xOf(p.phys + p.len) - xOf(p.phys)), kind: 'buffer', title: `${b.name} ${hexAddr(p.phys)}` });
+  if (poolR) spans.push({ x: xOf(poolR.start), w: Math.max(3, xOf(poolR.end) - xOf(poolR.start)), kind: 'pool', title: `swiotlb pool ${hex(poolR.start)}` });
+  if (cmaR) spans.push({ x: xOf(cmaR.start), w: Math.max(3, xOf(cmaR.end) - xOf(cmaR.start)), kind: 'cma', title: `CMA ${hex(cmaR.start)}` });
+  for (const b of buffers) for (const p of bufferPieces(b)) spans.push({ x: xOf(p.phys), w: Math.max(2, xOf(p.phys + p.len) - xOf(p.phys)), kind: 'buffer', title: `${b.name} ${hex(p.phys)}` });
 
   return { boxes, wires, devices, iommus, chips, regions: { general, pool, cma }, axis: { ...ax, ticks, spans }, buffers, cpu, cache };
 }

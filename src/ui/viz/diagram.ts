@@ -7,10 +7,12 @@
  */
 import type { SimEvent } from '../../sim/events.ts';
 import type { MachineSnapshot } from '../../sim/snapshot.ts';
-import { plural, size } from '../describe.ts';
-import { faultSentence, faultsOf, type Fault } from '../faults.ts';
-import { BADGE_R, BADGE_SEP, BUS, CACHE, CHIP_H, CHIP_Y, CPU, DEV_AREA, DIAGRAM_H, DIAGRAM_W, FREE_AREA, RAM, SZ_4G, bufferPieces, hexAddr, layoutFrame } from './diagram-layout.ts';
+import { faultSentence, faultsOf, type Fault } from '../../scenario/faults.ts';
+import { BADGE_R, BADGE_SEP, BUS, CACHE, CHIP_H, CHIP_Y, CPU, DEV_AREA, DIAGRAM_H, DIAGRAM_W, FREE_AREA, RAM, bufferPieces, layoutFrame } from './diagram-layout.ts';
 import type { DArrow, DBox, DMark, DiagramInput, DiagramModel, Layout, Pt, Rect } from './diagram-layout.ts';
+import { hex, plural, sizeExact } from '../../sim/format.ts';
+import { sawStaleData } from '../../sim/observe.ts';
+import { describeEvent } from '../../scenario/event-words.ts';
 
 /** Arrows and marks drawn for one step; the rest are counted in `more`. */
 const MAX_ITEMS = 10;
@@ -109,14 +111,13 @@ function sameFault(f: Fault, e: SimEvent): boolean {
 export function buildDiagram(input: DiagramInput): DiagramModel {
   const { config: cfg, snapshot: snap } = input;
   const events = input.events ?? [];
-  const observations = input.observations ?? [];
   const f = layoutFrame(cfg, snap);
   const arrows: DArrow[] = [];
   const marks: DMark[] = [];
   let n = 0;
   let more = 0;
   let lane = 0;
-  const staleObserved = observations.some((o) => /\bstale\b/i.test(o));
+  const staleObserved = sawStaleData(input.observationRules ?? []);
   const lineSize = snap?.cache?.line ?? cfg.line;
   const full = () => arrows.length + marks.length >= MAX_ITEMS;
   const activate = (b: DBox | null | undefined) => {
@@ -191,7 +192,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
             kind: 'cpu',
             points: e.op === 'write' ? [[CPU.x + CPU.w, CPU.y + 14], [CPU.x + CPU.w + 14, CPU.y + 14], [CPU.x + CPU.w + 14, y], [a.x, y], [a.x, a.top]] : [[a.x, a.top], [a.x, y], [CPU.x + CPU.w + 14, y], [CPU.x + CPU.w + 14, CPU.y + 14], [CPU.x + CPU.w, CPU.y + 14]],
             label: `uncached ${e.op}`,
-            caption: `CPU ${e.op === 'write' ? 'writes' : 'reads'} ${size(e.len)} of ${a.what} straight ${e.op === 'write' ? 'to' : 'from'} RAM (uncached mapping: the cache is bypassed).`,
+            caption: `CPU ${e.op === 'write' ? 'writes' : 'reads'} ${sizeExact(e.len)} of ${a.what} straight ${e.op === 'write' ? 'to' : 'from'} RAM (uncached mapping: the cache is bypassed).`,
             stale,
           });
         } else {
@@ -202,7 +203,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
             points: e.op === 'write' ? [[x, CPU.y + CPU.h], [x, CACHE.y]] : [[x, CACHE.y], [x, CPU.y + CPU.h]],
             at: [x, (CPU.y + CPU.h + CACHE.y) / 2],
             label: e.op,
-            caption: `CPU ${e.op === 'write' ? 'writes' : 'reads'} ${size(e.len)} of ${a.what} through its cache: ${plural(e.hits, 'hit')}, ${plural(e.misses, 'miss', 'misses')}${e.op === 'write' ? ' (the lines are now dirty; RAM is not updated)' : ''}${stale ? ' — STALE: the cache returned an old copy, not what the device wrote to RAM' : ''}.`,
+            caption: `CPU ${e.op === 'write' ? 'writes' : 'reads'} ${sizeExact(e.len)} of ${a.what} through its cache: ${plural(e.hits, 'hit')}, ${plural(e.misses, 'miss', 'misses')}${e.op === 'write' ? ' (the lines are now dirty; RAM is not updated)' : ''}${stale ? ' — STALE: the cache returned an old copy, not what the device wrote to RAM' : ''}.`,
             stale,
           });
         }
@@ -246,7 +247,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
         const y = laneY(lane++);
         const cx = cacheX(lane);
         activate(f.cache);
-        addArrow({ kind: 'writeback', points: [[cx, CACHE.y + CACHE.h], [cx, y], [a.x, y], [a.x, a.top]], at: [cx, CACHE_TO_BUS], label: 'evict', caption: `The dirty line at ${hexAddr(e.line)} (${a.what === 'RAM' ? 'RAM' : `now ${a.what}`}) left the cache (${e.reason === 'lru' ? 'replaced' : e.reason}) and was written back to RAM.`, stale: false });
+        addArrow({ kind: 'writeback', points: [[cx, CACHE.y + CACHE.h], [cx, y], [a.x, y], [a.x, a.top]], at: [cx, CACHE_TO_BUS], label: 'evict', caption: `The dirty line at ${hex(e.line)} (${a.what === 'RAM' ? 'RAM' : `now ${a.what}`}) left the cache (${e.reason === 'lru' ? 'replaced' : e.reason}) and was written back to RAM.`, stale: false });
         break;
       }
       case 'bounce': {
@@ -265,8 +266,8 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
           at: [xr + 15, (CACHE.y + CACHE.y + CACHE.h) / 2],
           label: 'memcpy',
           caption: e.toSlot
-            ? `Bounce: the CPU copies ${size(e.len)} of ${from.what} into ${to.what} (${hexAddr(e.to)}); the device will use the copy.`
-            : `Bounce back: the CPU copies ${size(e.len)} from ${from.what} (${hexAddr(e.from)}) to ${to.what}, so the CPU sees what the device wrote.`,
+            ? `Bounce: the CPU copies ${sizeExact(e.len)} of ${from.what} into ${to.what} (${hex(e.to)}); the device will use the copy.`
+            : `Bounce back: the CPU copies ${sizeExact(e.len)} from ${from.what} (${hex(e.from)}) to ${to.what}, so the CPU sees what the device wrote.`,
           stale: false,
           ...(whyText(e) ? { why: whyText(e)! } : {}),
         });
@@ -283,7 +284,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
         if (e.via === 'iommu') activate(d.iommu);
         if (e.via === 'gpu-mmu') activate(d.mmu);
         const ramSide: Pt[] = [[a.x, a.top], [a.x, y], [d.x, y], [d.x, d.bottom]];
-        const through = e.via === 'iommu' ? ` through the IOMMU (IOVA ${hexAddr(e.addr)} → ${hexAddr(e.phys)})` : e.via === 'gpu-mmu' ? ` through its own MMU (→ ${hexAddr(e.phys)})` : e.addr !== e.phys ? ` (DMA ${hexAddr(e.addr)} → ${hexAddr(e.phys)})` : ` at ${hexAddr(e.phys)}`;
+        const through = e.via === 'iommu' ? ` through the IOMMU (IOVA ${hex(e.addr)} → ${hex(e.phys)})` : e.via === 'gpu-mmu' ? ` through its own MMU (→ ${hex(e.phys)})` : e.addr !== e.phys ? ` (DMA ${hex(e.addr)} → ${hex(e.phys)})` : ` at ${hex(e.phys)}`;
         const verb = e.op === 'read' ? 'reads' : 'writes';
         // a device the DMA API believes coherent whose transaction did not snoop
         const bypass = e.nosnoop === 'no-snoop' ? ' non-snooped (No Snoop; the DMA API believes the device coherent)' : e.nosnoop === 'iommu-nc' ? ' through a Non-cacheable IOMMU leaf (no IOMMU_CACHE)' : '';
@@ -300,7 +301,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
           kind: e.op === 'read' ? 'dma-read' : 'dma-write',
           points: e.op === 'read' ? ramSide : [...ramSide].reverse(),
           label: `${e.op === 'read' ? 'DMA read' : 'DMA write'}${e.nosnoop === 'no-snoop' ? ' (No Snoop)' : e.nosnoop === 'iommu-nc' ? ' (NC leaf)' : ''}`,
-          caption: `${e.dev} ${verb} ${size(e.len)} ${e.op === 'read' ? 'from' : 'to'} ${a.what}${through}${bypass}${tail}`,
+          caption: `${e.dev} ${verb} ${sizeExact(e.len)} ${e.op === 'read' ? 'from' : 'to'} ${a.what}${through}${bypass}${tail}`,
           stale,
           ...(whyText(e) ? { why: whyText(e)! } : {}),
         });
@@ -316,20 +317,19 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
       case 'dma_map': {
         const d = f.devices.get(e.dev);
         activate(d?.box);
-        const how = e.path === 'swiotlb' ? 'a swiotlb bounce slot' : e.path === 'iommu' ? 'an IOVA through its IOMMU' : 'direct: DMA address = physical address';
-        addMark({ kind: 'map', ...corner(d?.box, DEV_AREA), bad: false, caption: `${e.api}: ${e.dev} gets DMA address ${hexAddr(e.addr)} for ${size(e.size)}, ${e.dir} (${how}); the device owns the buffer now.`, ...(whyText(e) ? { why: whyText(e)! } : {}) });
+        addMark({ kind: 'map', ...corner(d?.box, DEV_AREA), bad: false, caption: `${describeEvent(e)} The device owns the buffer now.`, ...(whyText(e) ? { why: whyText(e)! } : {}) });
         break;
       }
       case 'dma_unmap': {
         const d = f.devices.get(e.dev);
         activate(d?.box);
-        addMark({ kind: 'unmap', ...corner(d?.box, DEV_AREA), bad: false, caption: `${e.api}: ${e.dev} gives ${hexAddr(e.addr)} back; the CPU owns the buffer again.` });
+        addMark({ kind: 'unmap', ...corner(d?.box, DEV_AREA), bad: false, caption: `${describeEvent(e)} The CPU owns the buffer again.` });
         break;
       }
       case 'dma_sync': {
         const d = f.devices.get(e.dev);
         activate(d?.box);
-        addMark({ kind: 'sync', ...corner(d?.box, DEV_AREA), bad: false, caption: `${e.api}: ${size(e.size)} at ${hexAddr(e.addr)} handed to the ${e.forCpu ? 'CPU' : 'device'}.` });
+        addMark({ kind: 'sync', ...corner(d?.box, DEV_AREA), bad: false, caption: describeEvent(e) });
         break;
       }
       case 'swiotlb_alloc':
@@ -340,7 +340,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
           kind: 'swiotlb',
           ...corner(p?.box, RAM),
           bad: false,
-          caption: e.kind === 'swiotlb_alloc' ? `swiotlb: ${plural(e.nslots, 'slot')} from ${e.index} (${hexAddr(e.tlbAddr)}) reserved for ${size(e.size)} at ${hexAddr(e.orig)}.` : `swiotlb: ${plural(e.nslots, 'slot')} from ${e.index} released.`,
+          caption: describeEvent(e),
           ...(whyText(e) ? { why: whyText(e)! } : {}),
         });
         break;
@@ -352,17 +352,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
       case 'fq': {
         const b = iommuFor(f, null);
         activate(b);
-        const words =
-          e.kind === 'iommu_map'
-            ? `IOMMU ${e.domain}: IOVA ${hexAddr(e.iova)} → ${hexAddr(e.phys)} mapped (${size(e.size)}, ${e.prot}).`
-            : e.kind === 'iommu_unmap'
-              ? `IOMMU ${e.domain}: IOVA ${hexAddr(e.iova)} unmapped${e.queued ? '; IOTLB invalidation queued (lazy): the device can still reach it' : ''}.`
-              : e.kind === 'iotlb'
-                ? `IOTLB ${e.op} at IOVA ${hexAddr(e.iova)}${e.stale ? ' — STALE entry: it still points at memory that was unmapped' : ''}.`
-                : e.kind === 'pt_walk'
-                  ? `Page-table walk for IOVA ${hexAddr(e.iova)}: ${e.phys === null ? 'no mapping' : `→ ${hexAddr(e.phys)}`}.`
-                  : `Flush queue ${e.op}: ${plural(e.entries, 'entry', 'entries')}.`;
-        addMark({ kind: 'iommu', ...corner(b, { x: FREE_AREA.x, y: 14, w: FREE_AREA.w, h: 30 }), bad: e.kind === 'iotlb' && !!e.stale, caption: words, ...(whyText(e) ? { why: whyText(e)! } : {}) });
+        addMark({ kind: 'iommu', ...corner(b, { x: FREE_AREA.x, y: 14, w: FREE_AREA.w, h: 30 }), bad: e.kind === 'iotlb' && !!e.stale, caption: describeEvent(e), ...(whyText(e) ? { why: whyText(e)! } : {}) });
         break;
       }
       case 'iommu_fault':
@@ -370,7 +360,7 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
         if (e.kind === 'gpu_vm' && e.op !== 'fault') {
           const gpu = [...f.devices.values()].find((d) => d.mmu);
           activate(gpu?.mmu);
-          addMark({ kind: 'gpu', ...corner(gpu?.mmu ?? gpu?.box, DEV_AREA), bad: false, caption: `GPU VM ${e.vm}: ${e.op} VA ${hexAddr(e.va)}${e.dmaAddr !== undefined ? ` → DMA ${hexAddr(e.dmaAddr)}` : ''} (${size(e.size)}).` });
+          addMark({ kind: 'gpu', ...corner(gpu?.mmu ?? gpu?.box, DEV_AREA), bad: false, caption: describeEvent(e) });
           break;
         }
         // Faults: one caption per fault (faults.ts), on the unit that refused the access.
@@ -398,20 +388,20 @@ export function buildDiagram(input: DiagramInput): DiagramModel {
           const from = anchorFor(f, e.pfn * 4096);
           const to = anchorFor(f, e.to * 4096);
           const yb = CHIP_Y + CHIP_H + 2;
-          addArrow({ kind: 'migrate', points: [[from.x, from.bottom], [from.x, yb], [to.x, yb], [to.x, to.bottom]], label: 'migrate', caption: `CMA migrates ${plural(e.count, 'page')} from pfn ${hexAddr(e.pfn)} to ${hexAddr(e.to)} (the data moves with them).`, stale: false });
+          addArrow({ kind: 'migrate', points: [[from.x, from.bottom], [from.x, yb], [to.x, yb], [to.x, to.bottom]], label: 'migrate', caption: `CMA migrates ${plural(e.count, 'page')} from pfn ${hex(e.pfn)} to ${hex(e.to)} (the data moves with them).`, stale: false });
         } else {
-          addMark({ kind: 'cma', ...corner(c?.box, RAM), bad: e.op === 'fail', caption: `CMA ${e.op.replace('_', ' ')}: ${plural(e.count, 'page')} at pfn ${hexAddr(e.pfn)}.` });
+          addMark({ kind: 'cma', ...corner(c?.box, RAM), bad: e.op === 'fail', caption: describeEvent(e) });
         }
         break;
       }
       case 'alloc': {
         const a = anchorFor(f, e.phys);
         activate(a.box);
-        addMark({ kind: 'alloc', ...corner(a.box, RAM), bad: false, caption: `${e.allocator} allocated ${e.name}: ${size(e.size)} at ${hexAddr(e.phys)} (zone ${e.zone}${e.phys >= SZ_4G ? ', above 4 GiB' : ''}).` });
+        addMark({ kind: 'alloc', ...corner(a.box, RAM), bad: false, caption: describeEvent(e) });
         break;
       }
       case 'free': {
-        addMark({ kind: 'free', ...corner(f.regions.general.box, RAM), bad: false, caption: `${e.allocator} freed ${e.name} (${size(e.size)} at ${hexAddr(e.phys)}).` });
+        addMark({ kind: 'free', ...corner(f.regions.general.box, RAM), bad: false, caption: describeEvent(e) });
         break;
       }
       default:
@@ -479,12 +469,4 @@ function separateBadges(arrows: DArrow[], marks: DMark[]): void {
 /** An SVG path for a polyline. */
 export function pathOf(points: readonly Pt[]): string {
   return points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${Math.round(x * 10) / 10} ${Math.round(y * 10) / 10}`).join(' ');
-}
-
-/** Guards a frame's `snapshot` (typed `unknown` until the worker sends one). */
-export function asSnapshot(v: unknown): MachineSnapshot | null {
-  if (!v || typeof v !== 'object') return null;
-  const s = v as Partial<MachineSnapshot>;
-  if (!Array.isArray(s.regions) || !Array.isArray(s.buffers) || !s.cache || !Array.isArray(s.cache.lines)) return null;
-  return v as MachineSnapshot;
 }

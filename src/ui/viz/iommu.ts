@@ -12,15 +12,9 @@ import type { SimEvent } from '../../sim/events.ts';
 import type { MachineConfig } from '../../sim/config.ts';
 import type { GpuVmView } from '../../sim/hw/gpu-mmu.ts';
 import type { PtEntryView } from '../../sim/iommu/io-pgtable.ts';
-import { hexAddr } from './machine-lookup.ts';
+import { hexGrouped } from '../../sim/format.ts';
+import { IOMMU_CACHE, IOMMU_MMIO, IOMMU_NOEXEC, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE } from '../../sim/iommu/prot.ts';
 
-/** include/linux/iommu.h */
-export const IOMMU_READ = 1;
-export const IOMMU_WRITE = 2;
-export const IOMMU_CACHE = 4;
-export const IOMMU_NOEXEC = 8;
-export const IOMMU_MMIO = 16;
-export const IOMMU_PRIV = 32;
 
 /** The modelled SMMUs have a 48-bit input address size (io-pgtable-arm, 4 KiB tables). */
 export const IOMMU_IAS = 48;
@@ -380,7 +374,7 @@ const LANDMARKS: Array<[number, string]> = [
  * `limitGap` from the limit's (long) label, and 0.
  */
 export function addrTicks(limit: number, minGap = 0.09, limitGap = minGap): Array<{ pos: number; addr: number; label: string }> {
-  const out: Array<{ pos: number; addr: number; label: string }> = [{ pos: 1, addr: limit, label: hexAddr(limit) }];
+  const out: Array<{ pos: number; addr: number; label: string }> = [{ pos: 1, addr: limit, label: hexGrouped(limit) }];
   const cands = LANDMARKS.filter(([a]) => a < limit).reverse();
   const four = cands.find(([a]) => a === 2 ** 32);
   const keep = (a: number) => {

@@ -7,26 +7,6 @@ import type { BufferInfo, MachineSnapshot } from '../../sim/snapshot.ts';
 import type { MapRecord } from '../../sim/machine.ts';
 import type { Selection } from '../store/store.ts';
 
-/** 0x1_0000_0000 style: hex with a separator every 4 digits (long addresses stay readable). */
-export function hexAddr(n: number): string {
-  if (n < 0) return `-${hexAddr(-n)}`;
-  const h = Math.floor(n).toString(16);
-  return `0x${h.replace(/\B(?=(?:[0-9a-f]{4})+$)/g, '_')}`;
-}
-
-/** Bytes in binary units, short: 4 KiB, 1.5 MiB, 8 GiB, 300 B. */
-export function sizeShort(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let u = 0;
-  let v = n;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  const s = u === 0 || Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 1).replace(/\.?0+$/, '');
-  return `${s} ${units[u]}`;
-}
-
 /** The piece of a buffer that holds physical address `addr`, and the offset of that byte in the buffer. */
 export function bufferAt(s: MachineSnapshot, addr: number): { buffer: BufferInfo; offset: number } | null {
   for (const b of s.buffers) {

@@ -5,7 +5,7 @@
  * Pure: no DOM, no React; the view draws on a canvas.
  */
 import type { MachineSnapshot } from '../../sim/snapshot.ts';
-import { hexAddr, sizeShort } from './machine-lookup.ts';
+import { hexGrouped, sizeShort } from '../../sim/format.ts';
 
 export type Domain = readonly [number, number];
 
@@ -31,7 +31,7 @@ export function memItems(s: MachineSnapshot): MapItem[] {
   const out: MapItem[] = [];
   for (const r of s.regions) {
     const lane = r.kind === 'zone' ? 0 : 1;
-    out.push({ lane, start: r.start, end: r.end, kind: r.kind, label: r.name, tip: [r.name, `${hexAddr(r.start)} – ${hexAddr(r.end)}`, sizeShort(r.end - r.start)] });
+    out.push({ lane, start: r.start, end: r.end, kind: r.kind, label: r.name, tip: [r.name, `${hexGrouped(r.start)} – ${hexGrouped(r.end)}`, sizeShort(r.end - r.start)] });
   }
   const names = new Map<number, string>();
   for (const b of s.buffers) {
@@ -44,7 +44,7 @@ export function memItems(s: MachineSnapshot): MapItem[] {
         kind: 'buffer',
         label: b.name,
         buffer: b.name,
-        tip: [`buffer "${b.name}" (${b.kind})${b.pieces.length > 1 ? `, piece at +${hexAddr(p.at)}` : ''}`, `phys ${hexAddr(p.phys)} – ${hexAddr(p.phys + p.len)}`, `${sizeShort(p.len)}${memTypeText(b)}`],
+        tip: [`buffer "${b.name}" (${b.kind})${b.pieces.length > 1 ? `, piece at +${hexGrouped(p.at)}` : ''}`, `phys ${hexGrouped(p.phys)} – ${hexGrouped(p.phys + p.len)}`, `${sizeShort(p.len)}${memTypeText(b)}`],
       });
     }
   }
@@ -61,8 +61,8 @@ export function memItems(s: MachineSnapshot): MapItem[] {
       buffer: name,
       tip: [
         `${r.dev}: ${r.api} mapping of "${name}", ${r.dir}`,
-        `DMA address ${hexAddr(r.addr)}, ${sizeShort(r.size)}`,
-        bounced ? `bounced: the device reads/writes the swiotlb slot at ${hexAddr(r.tlbAddr)}, not the buffer at ${hexAddr(r.phys)}` : `the device reads/writes the buffer itself at ${hexAddr(r.phys)}`,
+        `DMA address ${hexGrouped(r.addr)}, ${sizeShort(r.size)}`,
+        bounced ? `bounced: the device reads/writes the swiotlb slot at ${hexGrouped(r.tlbAddr)}, not the buffer at ${hexGrouped(r.phys)}` : `the device reads/writes the buffer itself at ${hexGrouped(r.phys)}`,
         `owned by the ${r.owner === 'device' ? 'device' : 'CPU'} now`,
       ],
     });
@@ -115,7 +115,7 @@ export function addrTicks(d: Domain, count = 6): Tick[] {
   const out: Tick[] = [];
   for (let v = Math.ceil(a / step) * step; v <= b && out.length < 64; v += step) {
     const round = v !== 0 && v % (1024 * 1024) === 0;
-    out.push({ value: v, label: round && span > 16 * 1024 * 1024 ? `${hexAddr(v)} (${sizeShort(v)})` : hexAddr(v), major: v % (step * 2) === 0 });
+    out.push({ value: v, label: round && span > 16 * 1024 * 1024 ? `${hexGrouped(v)} (${sizeShort(v)})` : hexGrouped(v), major: v % (step * 2) === 0 });
   }
   return out;
 }

@@ -18,8 +18,9 @@ import { engineClient } from '../../engine.ts';
 import { useStore } from '../../store/store.ts';
 import { GROUP, diffStats, hexLayout } from '../../viz/bytes.ts';
 import type { HexGroup, HexItem } from '../../viz/bytes.ts';
-import { hexAddr, physOf, sizeShort } from '../../viz/machine-lookup.ts';
+import { physOf } from '../../viz/machine-lookup.ts';
 import { Key, NoSnapshot, useSelect } from './common.tsx';
+import { hexGrouped, sizeShort } from '../../../sim/format.ts';
 
 const PAGE = 4096;
 const MAX_GROUPS = 64;
@@ -31,8 +32,8 @@ function Group({ g, lineSize, selLine, selAddr, onLine, onByte }: { g: HexGroup;
     <>
       {g.rows.map((r, ri) => (
         <Fragment key={ri}>
-          <span className={`off${ri === 0 && selAddr !== undefined && g.phys !== null && selAddr >= g.phys && selAddr < g.phys + g.len ? ' sel' : ''}`} title={g.phys !== null ? `buffer offset +${hexAddr(g.offset)}, physical ${hexAddr(g.phys)}` : undefined}>
-            {ri === 0 ? `+${g.offset.toString(16).padStart(3, '0')}` : ri === 1 && g.phys !== null ? hexAddr(g.phys) : ''}
+          <span className={`off${ri === 0 && selAddr !== undefined && g.phys !== null && selAddr >= g.phys && selAddr < g.phys + g.len ? ' sel' : ''}`} title={g.phys !== null ? `buffer offset +${hexGrouped(g.offset)}, physical ${hexGrouped(g.phys)}` : undefined}>
+            {ri === 0 ? `+${g.offset.toString(16).padStart(3, '0')}` : ri === 1 && g.phys !== null ? hexGrouped(g.phys) : ''}
           </span>
           <span className={`who ${r.kind}`} title={`${r.who}: ${r.via}`}>
             {r.kind === 'dev' ? `${r.who} sees` : r.kind === 'cpu' ? 'CPU sees' : 'RAM holds'}
@@ -72,10 +73,10 @@ function Group({ g, lineSize, selLine, selAddr, onLine, onByte }: { g: HexGroup;
             key={i}
             className={`seg ${s.state}${s.line !== null && s.line === selLine ? ' selseg' : ''}`}
             style={{ gridColumn: `${s.from + 1} / ${s.to + 1}` }}
-            title={`${s.line !== null ? `line ${hexAddr(s.line)} (${lineSize} B)` : 'line'}: ${STATE_WORD[s.state]} in the CPU cache`}
+            title={`${s.line !== null ? `line ${hexGrouped(s.line)} (${lineSize} B)` : 'line'}: ${STATE_WORD[s.state]} in the CPU cache`}
             onClick={s.line !== null ? () => onLine(s.line!) : undefined}
           >
-            {s.to - s.from >= 4 ? `${s.state === 'I' ? 'not cached' : STATE_WORD[s.state]}${s.to - s.from >= 12 && s.line !== null ? ` ${hexAddr(s.line)}` : ''}` : s.state}
+            {s.to - s.from >= 4 ? `${s.state === 'I' ? 'not cached' : STATE_WORD[s.state]}${s.to - s.from >= 12 && s.line !== null ? ` ${hexGrouped(s.line)}` : ''}` : s.state}
           </span>
         ))}
       </span>
@@ -105,7 +106,7 @@ function Items({ items, lineSize, all, selLine, selAddr, onLine, onByte }: { ite
 }
 
 function BufferFacts({ b, data, owner }: { b: BufferInfo; data: BufferBytes; owner: string }) {
-  const phys = b.pieces.length === 1 ? `phys ${hexAddr(b.pieces[0]!.phys)}` : `${b.pieces.length} physical pieces`;
+  const phys = b.pieces.length === 1 ? `phys ${hexGrouped(b.pieces[0]!.phys)}` : `${b.pieces.length} physical pieces`;
   return (
     <div className="dev-list" data-testid="bytes-facts">
       <span>
@@ -117,8 +118,8 @@ function BufferFacts({ b, data, owner }: { b: BufferInfo; data: BufferBytes; own
       </span>
       {data.devices.map(({ who, via, mapping: w }, i) => (
         <span key={i} title={via} data-testid="bytes-mapping" data-dev={who}>
-          <b>{who}</b> {w.api} {w.dir} at {hexAddr(w.addr)}
-          {w.tlbAddr >= 0 ? ` (bounce slot ${hexAddr(w.tlbAddr)})` : ''} · {w.owner === 'device' ? 'device owns it' : 'given back to the CPU'}
+          <b>{who}</b> {w.api} {w.dir} at {hexGrouped(w.addr)}
+          {w.tlbAddr >= 0 ? ` (bounce slot ${hexGrouped(w.tlbAddr)})` : ''} · {w.owner === 'device' ? 'device owns it' : 'given back to the CPU'}
         </span>
       ))}
       {data.devices.length === 0 && <span>no device has it mapped</span>}

@@ -15,9 +15,10 @@ import { useStore } from '../../store/store.ts';
 import type { Selection } from '../../store/store.ts';
 import { cacheGrid, cellXY, discardedData, hexPairs, hitCell, setOfLine, touchWords, touchedLines } from '../../viz/cache.ts';
 import type { Touched } from '../../viz/cache.ts';
-import { bufferAt, hexAddr, mappingsOf, resolveSelection, sizeShort } from '../../viz/machine-lookup.ts';
+import { bufferAt, mappingsOf, resolveSelection } from '../../viz/machine-lookup.ts';
 import { Canvas, Key, NoSnapshot, Tip, themeColors, useSelect, useWidth } from './common.tsx';
 import type { TipState } from './common.tsx';
+import { hexGrouped, sizeShort } from '../../../sim/format.ts';
 
 /** The state letters' size: no text under 11 px anywhere (issue: legible at 1280×720). */
 const LETTER_PX = 11;
@@ -37,15 +38,15 @@ function slotOf(s: MachineSnapshot, addr: number): number | null {
 function lineTip(s: MachineSnapshot, l: CacheLine | null, set: number, way: number, touched: Touched | undefined): string[] {
   if (!l) {
     const out = [`set ${set}, way ${way}: invalid (empty)`];
-    if (touched) out.push(`this step: ${hexAddr(touched.line)} ${touchWords(touched)}`);
+    if (touched) out.push(`this step: ${hexGrouped(touched.line)} ${touchWords(touched)}`);
     return out;
   }
-  const out = [`line ${hexAddr(l.line)} – ${hexAddr(l.line + s.cache.line - 1)}`, `set ${set}, way ${way}: ${l.state === 'D' ? `DIRTY (${l.dirtyBytes} byte${l.dirtyBytes === 1 ? '' : 's'} not in RAM)` : 'clean (matches RAM as of its last fill or clean)'}`];
+  const out = [`line ${hexGrouped(l.line)} – ${hexGrouped(l.line + s.cache.line - 1)}`, `set ${set}, way ${way}: ${l.state === 'D' ? `DIRTY (${l.dirtyBytes} byte${l.dirtyBytes === 1 ? '' : 's'} not in RAM)` : 'clean (matches RAM as of its last fill or clean)'}`];
   const hit = bufferAt(s, l.line);
   const slot = slotOf(s, l.line);
   if (slot !== null) out.push(`swiotlb pool, slot ${slot}: a bounce buffer`);
   if (hit) {
-    out.push(`buffer "${hit.buffer.name}" at +${hexAddr(hit.offset)} (${hit.buffer.kind}, ${sizeShort(hit.buffer.size)})`);
+    out.push(`buffer "${hit.buffer.name}" at +${hexGrouped(hit.offset)} (${hit.buffer.kind}, ${sizeShort(hit.buffer.size)})`);
     for (const r of mappingsOf(s, hit.buffer.id)) out.push(`mapped by ${r.dev}, ${r.dir}, ${r.owner === 'device' ? 'the device owns it' : 'the CPU owns it'}`);
   } else if (slot === null) out.push('no live buffer here');
   if (touched) out.push(`this step: ${touchWords(touched)}`);
@@ -204,8 +205,8 @@ function DiscardedData({ discarded, snap }: { discarded: ReturnType<typeof disca
         const hit = bufferAt(snap, d.line + d.offset);
         return (
           <div key={i} className="callout" data-testid="cache-discard" role="alert">
-            <b>Dirty data discarded</b> by {d.instr} ({d.op === 'inval' ? 'invalidate' : d.op}) on line <span className="mono">{hexAddr(d.line)}</span>
-            {hit ? ` (buffer "${hit.buffer.name}" +${hexAddr(hit.offset)})` : ''}: {p.spaced.split(' ').length} byte(s) the CPU wrote never reached RAM:{' '}
+            <b>Dirty data discarded</b> by {d.instr} ({d.op === 'inval' ? 'invalidate' : d.op}) on line <span className="mono">{hexGrouped(d.line)}</span>
+            {hit ? ` (buffer "${hit.buffer.name}" +${hexGrouped(hit.offset)})` : ''}: {p.spaced.split(' ').length} byte(s) the CPU wrote never reached RAM:{' '}
             <span className="mono">{p.spaced.length > 96 ? `${p.spaced.slice(0, 96)}…` : p.spaced}</span> <span className="mono">"{p.text.slice(0, 32)}"</span>
           </div>
         );
@@ -226,7 +227,7 @@ function TouchedLines({ touched, present, snap, onSelect }: { touched: Touched[]
           {touched.slice(0, 12).map((t) => (
             <span key={t.line}>
               <button type="button" onClick={() => onSelect({ line: t.line, ...(bufferAt(snap, t.line) ? { buffer: bufferAt(snap, t.line)!.buffer.name } : {}) })} title="Select this line">
-                {hexAddr(t.line)}
+                {hexGrouped(t.line)}
               </button>{' '}
               {touchWords(t)}
             </span>
@@ -255,7 +256,7 @@ function PresentLines({ chips, lineSize, selRange, snap, onSelect }: { chips: Ar
               onClick={() => onSelect({ line: l.line, ...(hit ? { buffer: hit.buffer.name } : {}) })}
               title={`set ${l.set}, way ${l.way}: ${l.state === 'D' ? `dirty, ${l.dirtyBytes} byte(s) not in RAM` : 'clean'}`}
             >
-              {l.state} {hexAddr(l.line)}
+              {l.state} {hexGrouped(l.line)}
               {hit ? ` ${hit.buffer.name}+${hit.offset.toString(16)}` : slotOf(snap, l.line) !== null ? ` swiotlb slot ${slotOf(snap, l.line)}` : ''}
             </button>
           ))}
@@ -385,8 +386,8 @@ function CacheView({ frame }: ViewProps) {
       {/* The same content as text, for screen readers and tests. */}
       <ul className="sr-only" data-testid="cache-lines">
         {c.lines.map((l) => (
-          <li key={`${l.set}.${l.way}`} data-line={hexAddr(l.line)} data-state={l.state}>
-            line {hexAddr(l.line)} set {l.set} way {l.way} {l.state === 'D' ? 'dirty' : 'clean'}
+          <li key={`${l.set}.${l.way}`} data-line={hexGrouped(l.line)} data-state={l.state}>
+            line {hexGrouped(l.line)} set {l.set} way {l.way} {l.state === 'D' ? 'dirty' : 'clean'}
           </li>
         ))}
       </ul>

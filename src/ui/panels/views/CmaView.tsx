@@ -13,12 +13,18 @@ import type { CmaView as CmaArea } from '../../../sim/dma/contiguous-ops.ts';
 import { usesOps } from '../registry.ts';
 import type { ViewDef, ViewProps } from '../registry.ts';
 import { useStore } from '../../store/store.ts';
-import { bufferAt, hexAddr, resolveSelection, sizeShort } from '../../viz/machine-lookup.ts';
+import { bufferAt, resolveSelection } from '../../viz/machine-lookup.ts';
 import { ALLOCATED, BORROWED, PAGE, cellOf, cmaCounts, cmaGrid, cmaPages, cmaStep, gridLayout, inArea, rangeOutline } from '../../viz/cma.ts';
 import type { CmaGrid, CmaPages, CmaStep, GridLayout } from '../../viz/cma.ts';
 import { Canvas, Key, NoSnapshot, Tip, themeColors, useSelect, useWidth } from './common.tsx';
 import type { TipState } from './common.tsx';
 import './engine-views.css';
+import { hexGrouped, sizeShort } from '../../../sim/format.ts';
+import { logLines } from '../../../sim/events.ts';
+import type { MessageId } from '../../../sim/kernel-log/catalogue.ts';
+
+/** A failed cma_alloc's lines: the pr_err and cma_debug_show_areas (not alloc_contig_range's "PFNs busy"). */
+const CMA_FAIL_LINES: ReadonlySet<MessageId> = new Set<MessageId>(['cma.alloc-failed', 'cma.areas-head', 'cma.areas-range', 'cma.areas-end', 'cma.areas-total']);
 
 const COLORS = ['cma-free', 'cma-alloc', 'cma-borrowed', 'cma-pinned', 'sel', 'flash', 'bad', 'muted', 'text', 'panel', 'good', 'border-strong'] as const;
 const LABEL_W = 80;
@@ -67,7 +73,7 @@ function arrow(ctx: CanvasRenderingContext2D, x0: number, y0: number, x1: number
 function pageWords(p: CmaPages, i: number): string[] {
   const phys = p.base + i * PAGE;
   const st = p.state[i];
-  const out = [`page ${i} of the area · pfn ${hexAddr(phys / PAGE)} · ${hexAddr(phys)}`];
+  const out = [`page ${i} of the area · pfn ${hexGrouped(phys / PAGE)} · ${hexGrouped(phys)}`];
   if (st === ALLOCATED) out.push('allocated by cma_alloc (bitmap bit set)');
   else if (st === BORROWED) out.push(`free in CMA's bitmap, lent to the movable allocation "${p.owner[i] ?? '?'}" (migrates out when CMA needs it)`);
   else out.push('free');
@@ -94,7 +100,7 @@ function CmaGridCanvas({ p, g, geo, step, range, frameKey, onPick }: { p: CmaPag
     const every = Math.max(1, Math.ceil(13 / ch));
     for (let r = 0; r < g.rows; r += every) {
       ctx.fillStyle = col.muted;
-      ctx.fillText(hexAddr(p.base + r * g.cols * g.perCell * PAGE), 0, TOP + r * ch + Math.min(ch, 10) / 2);
+      ctx.fillText(hexGrouped(p.base + r * g.cols * g.perCell * PAGE), 0, TOP + r * ch + Math.min(ch, 10) / 2);
     }
     for (let c = 0; c < g.cells; c++) {
       const [x, y] = cellXY(geo, g, c);
@@ -168,7 +174,7 @@ function CmaGridCanvas({ p, g, geo, step, range, frameKey, onPick }: { p: CmaPag
       ctx.fillStyle = col.text;
       ctx.lineWidth = 1.2;
       arrow(ctx, x + cw, y + ch / 2, geo.destX, ty);
-      const to = m.to >= 0 ? hexAddr(m.to * PAGE) : '?';
+      const to = m.to >= 0 ? hexGrouped(m.to * PAGE) : '?';
       ctx.fillText(`${to}${inArea(p, m.to) ? ' (in the area)' : ''}${m.owner ? ` "${m.owner}"` : ''}`, geo.destX + 4, ty);
     });
     if (step.migrations.length > MAX_ARROWS) {
@@ -260,13 +266,13 @@ function CmaView({ frame }: ViewProps) {
     const hit = bufferAt(snap, phys);
     select(hit ? { addr: phys, buffer: hit.buffer.name } : { addr: phys });
   };
-  const failLines = (frame.json?.warnings ?? []).filter((w) => /cma/i.test(w));
+  const failLines = logLines(frame.json?.events ?? [], (id) => CMA_FAIL_LINES.has(id));
   const active = step.migrations.length + step.busy.length + step.alloc.length + step.release.length + step.fail.length + step.borrow.length + step.pin.length > 0;
   return (
     <div className="mv ev" ref={box} data-testid="cma-view" data-step={frame.step}>
       <div className="mv-head">
         <span className="mv-facts" data-testid="cma-facts">
-          CMA area "{cma.name}" <b>{hexAddr(cma.base)}</b>–{hexAddr(cma.base + cma.pages * PAGE)} ({sizeShort(cma.pages * PAGE)}, {cma.pages} pages) · <b data-testid="cma-allocated">{counts.allocated}</b> allocated ·{' '}
+          CMA area "{cma.name}" <b>{hexGrouped(cma.base)}</b>–{hexGrouped(cma.base + cma.pages * PAGE)} ({sizeShort(cma.pages * PAGE)}, {cma.pages} pages) · <b data-testid="cma-allocated">{counts.allocated}</b> allocated ·{' '}
           <b data-testid="cma-borrowed">{counts.borrowed}</b> lent to movable · <b>{counts.pinned}</b> pinned · <b>{counts.free}</b> free
           {g.perCell > 1 && <> · {g.perCell} pages per cell</>}
         </span>
@@ -299,7 +305,7 @@ function CmaView({ frame }: ViewProps) {
           {step.migrations.map((m, i) => (
             <li key={i} data-testid="cma-migration">
               <button type="button" className="ev-link" onClick={() => m.to >= 0 && select({ addr: m.to * PAGE, ...(m.owner ? { buffer: m.owner } : {}) })}>
-                {m.owner ? `"${m.owner}" ` : ''}page {hexAddr(m.from * PAGE)} → {m.to >= 0 ? hexAddr(m.to * PAGE) : '?'}
+                {m.owner ? `"${m.owner}" ` : ''}page {hexGrouped(m.from * PAGE)} → {m.to >= 0 ? hexGrouped(m.to * PAGE) : '?'}
               </button>
             </li>
           ))}
@@ -312,7 +318,7 @@ function CmaView({ frame }: ViewProps) {
           return (
             <li key={i} className={sel ? 'sel' : ''}>
               <button type="button" className="ev-link" onClick={() => pick(r.from)}>
-                {hexAddr(lo)} +{r.count} page{r.count === 1 ? '' : 's'}
+                {hexGrouped(lo)} +{r.count} page{r.count === 1 ? '' : 's'}
               </button>{' '}
               <span className="muted">
                 {r.kind === 'allocated' ? 'allocated' : `lent to "${r.owner}"`}
@@ -329,11 +335,11 @@ function CmaView({ frame }: ViewProps) {
 function cmaStepWords(s: CmaStep): string {
   const parts: string[] = [];
   if (s.borrow.length) parts.push(`${s.borrow.reduce((n, b) => n + b.count, 0)} page(s) lent to a movable allocation`);
-  for (const b of s.busy) parts.push(`candidate ${hexAddr(b.pfn * PAGE)} (+${b.count} pages) busy: a page could not migrate (-EBUSY), retried at the next aligned candidate`);
+  for (const b of s.busy) parts.push(`candidate ${hexGrouped(b.pfn * PAGE)} (+${b.count} pages) busy: a page could not migrate (-EBUSY), retried at the next aligned candidate`);
   if (s.migrations.length) parts.push(`${s.migrations.length} page(s) migrated out (alloc_contig_range)`);
-  for (const a of s.alloc) parts.push(`claimed ${a.count} page(s) at ${hexAddr(a.pfn * PAGE)}`);
-  for (const r of s.release) parts.push(`released ${r.count} page(s) at ${hexAddr(r.pfn * PAGE)}`);
-  for (const q of s.pin) parts.push(`${q.op === 'pin' ? 'pinned' : 'unpinned'} ${q.count} page(s) at ${hexAddr(q.pfn * PAGE)}`);
+  for (const a of s.alloc) parts.push(`claimed ${a.count} page(s) at ${hexGrouped(a.pfn * PAGE)}`);
+  for (const r of s.release) parts.push(`released ${r.count} page(s) at ${hexGrouped(r.pfn * PAGE)}`);
+  for (const q of s.pin) parts.push(`${q.op === 'pin' ? 'pinned' : 'unpinned'} ${q.count} page(s) at ${hexGrouped(q.pfn * PAGE)}`);
   return `This step: ${parts.join(' · ')}.`;
 }
 

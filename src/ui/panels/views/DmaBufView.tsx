@@ -14,11 +14,12 @@ import type { MachineSnapshot } from '../../../sim/snapshot.ts';
 import { usesOps } from '../registry.ts';
 import type { ViewDef, ViewProps } from '../registry.ts';
 import { useStore } from '../../store/store.ts';
-import { hexAddr, resolveSelection, sizeShort } from '../../viz/machine-lookup.ts';
+import { resolveSelection } from '../../viz/machine-lookup.ts';
 import { cachedWhy, dirShort, dmaKind, dmabufStep, mapEra, opWords } from '../../viz/dmabuf.ts';
 import type { DmaBufStep } from '../../viz/dmabuf.ts';
 import { NoSnapshot, useSelect } from './common.tsx';
 import './engine-views.css';
+import { hexGrouped, sizeShort } from '../../../sim/format.ts';
 
 type Attachment = DmaBuf['attachments'][number];
 
@@ -75,7 +76,7 @@ function AttachmentCard({ at, db, step, snap }: { at: Attachment; db: DmaBuf; st
                 </span>
                 {isCached && <span className="badge warn">cached{at.cached!.atAttach ? ' at attach' : ''}</span>}
                 {m.stale && <span className="badge bad">stale: the buffer moved, this still points at the old pages</span>}
-                <span className="mono muted small">{m.segments.map((s) => `${hexAddr(s.dma)} +${sizeShort(s.len)}`).join(', ')}</span>
+                <span className="mono muted small">{m.segments.map((s) => `${hexGrouped(s.dma)} +${sizeShort(s.len)}`).join(', ')}</span>
                 {m.segments[0] && <span className="muted small">{dmaKind(m.segments[0].dma, at.dev, snap)}</span>}
                 {isCached && (
                   <div className="ev-note" data-testid="dmabuf-cached-why">

@@ -13,33 +13,40 @@ import type { MachineSnapshot } from '../../../sim/snapshot.ts';
 import { usesOps } from '../registry.ts';
 import type { ViewDef, ViewProps } from '../registry.ts';
 import { useStore } from '../../store/store.ts';
-import { bufferAt, hexAddr, resolveSelection, sizeShort } from '../../viz/machine-lookup.ts';
+import { bufferAt, resolveSelection } from '../../viz/machine-lookup.ts';
 import { domainOfDevice, gpuChains, gpuWalks, overlaps } from '../../viz/iommu.ts';
 import type { GpuWalk } from '../../viz/iommu.ts';
 import { NoSnapshot, useSelect } from './common.tsx';
 import './engine-views.css';
+import { hexGrouped, sizeShort } from '../../../sim/format.ts';
+import { logLines } from '../../../sim/events.ts';
 
 function levelsText(levels: readonly number[], start = 0): string {
   return levels.map((x, i) => `L${start + i}[${x}]`).join(' ');
 }
 
-function WalkChain({ w, warnings, snap, stepOp }: { w: GpuWalk; warnings: string[]; snap: MachineSnapshot; stepOp: string | undefined }) {
+/** The step's fault lines: panfrost's page fault (stage 1) and the SMMU's context fault (stage 2). */
+interface FaultLines {
+  gpu: string | undefined;
+  smmu: string | undefined;
+}
+
+function WalkChain({ w, lines, snap, stepOp }: { w: GpuWalk; lines: FaultLines; snap: MachineSnapshot; stepOp: string | undefined }) {
   const s1Bad = w.faulted === 'gpu-mmu';
   const s2Bad = w.faulted === 'iommu';
-  const gpuLine = warnings.find((l) => /Page fault|AS\d/.test(l));
-  const smmuLine = warnings.find((l) => /context fault/.test(l));
+  const { gpu: gpuLine, smmu: smmuLine } = lines;
   const vm = snap.gpuVms.find((v) => v.name === w.vm);
   const s2Kind = w.s2.kind === 'not-reached' ? (vm && domainOfDevice(snap, vm.dev) ? 'iommu' : 'direct') : w.s2.kind;
   return (
     <div className={`ev-chain${w.faulted ? ' faulted' : ''}`} data-testid="gpu-walk" data-faulted-stage={w.faulted ?? 'none'}>
       <div className="ev-sub">
-        This step: GPU {w.op ?? (stepOp === 'gpu_write' ? 'write' : stepOp === 'gpu_read' ? 'read' : 'access')} of {sizeShort(w.len)} at VA {hexAddr(w.va)} in {w.vm}
+        This step: GPU {w.op ?? (stepOp === 'gpu_write' ? 'write' : stepOp === 'gpu_read' ? 'read' : 'access')} of {sizeShort(w.len)} at VA {hexGrouped(w.va)} in {w.vm}
         {w.as !== null ? ` (AS${w.as})` : ''}
       </div>
       <div className="ev-chain-row">
         <div className="ev-node">
           <div className="k">GPU VA</div>
-          <div className="mono">{hexAddr(w.va)}</div>
+          <div className="mono">{hexGrouped(w.va)}</div>
         </div>
         <div className={`ev-stage${s1Bad ? ' bad' : ' good'}`} data-testid="gpu-stage1" data-fault={s1Bad ? 'true' : 'false'}>
           <div className="k">stage 1 · GPU MMU{w.as !== null ? ` AS${w.as}` : ''}</div>
@@ -48,7 +55,7 @@ function WalkChain({ w, warnings, snap, stepOp }: { w: GpuWalk; warnings: string
         </div>
         <div className={`ev-node${s1Bad ? ' dim' : ''}`}>
           <div className="k">DMA address</div>
-          <div className="mono">{w.s1.dmaAddr !== null ? hexAddr(w.s1.dmaAddr) : '—'}</div>
+          <div className="mono">{w.s1.dmaAddr !== null ? hexGrouped(w.s1.dmaAddr) : '—'}</div>
         </div>
         <div className={`ev-stage${s1Bad ? ' dim' : s2Bad ? ' bad' : ' good'}`} data-testid="gpu-stage2" data-fault={s2Bad ? 'true' : 'false'}>
           <div className="k">stage 2 · {s2Kind === 'direct' ? 'no system IOMMU' : 'system IOMMU'}</div>
@@ -67,7 +74,7 @@ function WalkChain({ w, warnings, snap, stepOp }: { w: GpuWalk; warnings: string
         </div>
         <div className={`ev-node${w.faulted ? ' dim' : ''}`}>
           <div className="k">physical</div>
-          <div className="mono">{w.faulted ? '—' : w.s2.phys !== null ? hexAddr(w.s2.phys) : '—'}</div>
+          <div className="mono">{w.faulted ? '—' : w.s2.phys !== null ? hexGrouped(w.s2.phys) : '—'}</div>
         </div>
       </div>
       {w.faulted && (
@@ -108,13 +115,13 @@ function VmCard({ vm, snap, range, onPick }: { vm: GpuVm; snap: MachineSnapshot;
               return (
                 <tr key={i} className={sel ? 'sel' : ''} data-testid="gpu-chain">
                   <td className="mono">
-                    <button type="button" className="ev-link" disabled={c.phys === null} onClick={() => c.phys !== null && onPick(c.phys)} aria-label={`select GPU mapping at ${hexAddr(c.va)}`}>
-                      {hexAddr(c.va)}
+                    <button type="button" className="ev-link" disabled={c.phys === null} onClick={() => c.phys !== null && onPick(c.phys)} aria-label={`select GPU mapping at ${hexGrouped(c.va)}`}>
+                      {hexGrouped(c.va)}
                     </button>
                   </td>
                   <td>{sizeShort(c.size)}</td>
                   <td className="mono">
-                    {hexAddr(c.dmaAddr)} <span className="muted">{c.stage2 === 'iommu' ? 'IOVA' : 'bus = phys'}</span>
+                    {hexGrouped(c.dmaAddr)} <span className="muted">{c.stage2 === 'iommu' ? 'IOVA' : 'bus = phys'}</span>
                   </td>
                   <td className="mono">
                     {c.phys === null ? (
@@ -123,7 +130,7 @@ function VmCard({ vm, snap, range, onPick }: { vm: GpuVm; snap: MachineSnapshot;
                       </span>
                     ) : (
                       <>
-                        {hexAddr(c.phys)} <span className="muted">{c.stage2 === 'iommu' ? `via ${c.domain}` : c.stage2 === 'identity' ? 'identity domain' : 'no IOMMU'}</span>
+                        {hexGrouped(c.phys)} <span className="muted">{c.stage2 === 'iommu' ? `via ${c.domain}` : c.stage2 === 'identity' ? 'identity domain' : 'no IOMMU'}</span>
                       </>
                     )}
                   </td>
@@ -145,7 +152,8 @@ function GpuVmView({ frame }: ViewProps) {
   const withMmu = frame.config?.devices.filter((d) => d.mmu) ?? [];
   const walks = gpuWalks(frame.json?.events);
   const range = resolveSelection(snap, selection).range;
-  const warnings = frame.json?.warnings ?? [];
+  const events = frame.json?.events ?? [];
+  const lines: FaultLines = { gpu: logLines(events, (id) => id === 'panfrost.page-fault')[0], smmu: logLines(events, (id) => id === 'arm-smmu.context-fault')[0] };
   const pick = (phys: number) => {
     const hit = bufferAt(snap, phys);
     select(hit ? { addr: phys, buffer: hit.buffer.name } : { addr: phys });
@@ -173,7 +181,7 @@ function GpuVmView({ frame }: ViewProps) {
         {walks.length === 0 ? (
           <div className="ev-status">This step made no GPU access. GPU VA → (stage 1: GPU MMU) → DMA address → (stage 2: system IOMMU) → physical.</div>
         ) : (
-          walks.map((w, i) => <WalkChain key={i} w={w} warnings={warnings} snap={snap} stepOp={frame.json?.op} />)
+          walks.map((w, i) => <WalkChain key={i} w={w} lines={lines} snap={snap} stepOp={frame.json?.op} />)
         )}
       </div>
       {snap.gpuVms.map((vm) => (

@@ -13,12 +13,12 @@ import { useEffect, useMemo, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { IommuDomainDetail, MachineSnapshot } from '../../../sim/snapshot.ts';
 import type { MachineConfig } from '../../../sim/config.ts';
-import type { SimEvent } from '../../../sim/events.ts';
+import { logLines, type SimEvent } from '../../../sim/events.ts';
 import type { PtEntryView } from '../../../sim/iommu/io-pgtable.ts';
 import { usesOps } from '../registry.ts';
 import type { ViewDef, ViewProps } from '../registry.ts';
 import { useStore } from '../../store/store.ts';
-import { bufferAt, hexAddr, resolveSelection, sizeShort } from '../../viz/machine-lookup.ts';
+import { bufferAt, resolveSelection } from '../../viz/machine-lookup.ts';
 import {
   buildPtTree,
   domainLimit,
@@ -39,6 +39,7 @@ import {
 import type { IovaSeg, PtRow, StepIommu } from '../../viz/iommu.ts';
 import { NoSnapshot, useSelect, useWidth } from './common.tsx';
 import './engine-views.css';
+import { hexGrouped, sizeShort } from '../../../sim/format.ts';
 
 const TYPE_WORDS: Record<string, string> = {
   DMA: 'IOMMU_DOMAIN_DMA (strict): dma-iommu owns it; an unmap invalidates the IOTLB before it returns',
@@ -82,15 +83,15 @@ function onKeyActivate(fn: () => void) {
 
 // ---------------------------------------------------------------------------
 
-function FaultCallout({ step, d, warnings, startLevel }: { step: StepIommu; d: IommuDomainDetail; warnings: string[]; startLevel: number }) {
+function FaultCallout({ step, d, events, startLevel }: { step: StepIommu; d: IommuDomainDetail; events: readonly SimEvent[]; startLevel: number }) {
   if (step.faults.length === 0) {
     const stale = step.tlb.filter((t) => t.op === 'hit' && t.stale);
     return (
       <>
         {stale.map((t, i) => (
           <div key={i} className="callout ev-warn" role="status" data-testid="iommu-stale-hit">
-            <b>Stale IOTLB hit at IOVA {hexAddr(t.iova)}</b>
-            {t.phys !== undefined ? <> → {hexAddr(t.phys)}</> : null}: its PTE is gone (unmapped, invalidation still queued in the flush queue) but the IOTLB still translates, so the device reached the old physical page — which the kernel may have freed and reused.
+            <b>Stale IOTLB hit at IOVA {hexGrouped(t.iova)}</b>
+            {t.phys !== undefined ? <> → {hexGrouped(t.phys)}</> : null}: its PTE is gone (unmapped, invalidation still queued in the flush queue) but the IOTLB still translates, so the device reached the old physical page — which the kernel may have freed and reused.
           </div>
         ))}
         <div className="ev-status" data-testid="iommu-step">
@@ -99,7 +100,7 @@ function FaultCallout({ step, d, warnings, startLevel }: { step: StepIommu; d: I
       </>
     );
   }
-  const lines = warnings.filter((w) => /context fault|fault/i.test(w));
+  const lines = logLines(events, (id) => id === 'arm-smmu.context-fault' || id === 'panfrost.page-fault');
   return (
     <div className="callout ev-fault" role="alert" data-testid="iommu-fault">
       {step.faults.map((f, i) => {
@@ -107,7 +108,7 @@ function FaultCallout({ step, d, warnings, startLevel }: { step: StepIommu; d: I
         const where = w ? `the walk stopped at L${startLevel + w.levels.length - 1}[${w.levels[w.levels.length - 1]}]: ${f.stage === 'translation' ? 'no entry' : 'read-only leaf'}` : f.stage === 'permission' ? 'read-only leaf' : 'no translation';
         return (
           <div key={i}>
-            <b>IOMMU {f.stage} fault ({d.iommu}, context bank {d.cb})</b>: {f.dev} {f.write ? 'write' : 'read'} at IOVA <span className="mono">{hexAddr(f.iova)}</span> — {where}. The transaction is terminated; no byte moves.
+            <b>IOMMU {f.stage} fault ({d.iommu}, context bank {d.cb})</b>: {f.dev} {f.write ? 'write' : 'read'} at IOVA <span className="mono">{hexGrouped(f.iova)}</span> — {where}. The transaction is terminated; no byte moves.
           </div>
         );
       })}
@@ -122,18 +123,18 @@ function FaultCallout({ step, d, warnings, startLevel }: { step: StepIommu; d: I
 
 function stepSummary(s: StepIommu): string {
   const parts: string[] = [];
-  for (const a of s.allocs) parts.push(`IOVA ${hexAddr(a.iova)} allocated (${sizeShort(a.size)})`);
-  for (const m of s.maps) parts.push(`mapped ${hexAddr(m.iova)} → ${hexAddr(m.phys)} ${m.prot}`);
-  for (const u of s.unmaps) parts.push(`unmapped ${hexAddr(u.iova)}: PTE cleared${u.queued ? ', IOTLB invalidation queued' : ''}`);
+  for (const a of s.allocs) parts.push(`IOVA ${hexGrouped(a.iova)} allocated (${sizeShort(a.size)})`);
+  for (const m of s.maps) parts.push(`mapped ${hexGrouped(m.iova)} → ${hexGrouped(m.phys)} ${m.prot}`);
+  for (const u of s.unmaps) parts.push(`unmapped ${hexGrouped(u.iova)}: PTE cleared${u.queued ? ', IOTLB invalidation queued' : ''}`);
   for (const t of s.tlb) {
-    if (t.op === 'hit') parts.push(t.stale ? `STALE IOTLB hit at ${hexAddr(t.iova)}` : `IOTLB hit at ${hexAddr(t.iova)}`);
-    else if (t.op === 'miss') parts.push(`IOTLB miss at ${hexAddr(t.iova)} → table walk`);
+    if (t.op === 'hit') parts.push(t.stale ? `STALE IOTLB hit at ${hexGrouped(t.iova)}` : `IOTLB hit at ${hexGrouped(t.iova)}`);
+    else if (t.op === 'miss') parts.push(`IOTLB miss at ${hexGrouped(t.iova)} → table walk`);
     else if (t.op === 'fill') parts.push('IOTLB filled');
     else if (t.op === 'flush') parts.push('IOTLB flushed (every entry)');
-    else parts.push(`IOTLB invalidated at ${hexAddr(t.iova)}`);
+    else parts.push(`IOTLB invalidated at ${hexGrouped(t.iova)}`);
   }
   for (const q of s.fq) parts.push(q.op === 'queue' ? `flush queue: ${q.entries} pending` : `flush queue flushed ${q.entries} entr${q.entries === 1 ? 'y' : 'ies'}`);
-  for (const f of s.frees) parts.push(`IOVA ${hexAddr(f.iova)} freed${f.deferred ? ' (after the flush)' : ''}`);
+  for (const f of s.frees) parts.push(`IOVA ${hexGrouped(f.iova)} freed${f.deferred ? ' (after the flush)' : ''}`);
   return parts.length ? `This step: ${parts.join(' · ')}.` : 'This step did not touch this domain.';
 }
 
@@ -144,8 +145,8 @@ function WalkStrip({ step, startLevel }: { step: StepIommu; startLevel: number }
   return (
     <div className="ev-walks" data-testid="iommu-walk">
       {step.walks.map((w, i) => (
-        <div key={i} className="ev-walk" aria-label={`page-table walk for IOVA ${hexAddr(w.iova)}`}>
-          <span className="mono">{hexAddr(w.iova)}</span>
+        <div key={i} className="ev-walk" aria-label={`page-table walk for IOVA ${hexGrouped(w.iova)}`}>
+          <span className="mono">{hexGrouped(w.iova)}</span>
           {w.levels.map((idx, k) => {
             const last = k === w.levels.length - 1;
             const bad = last && w.phys === null;
@@ -156,7 +157,7 @@ function WalkStrip({ step, startLevel }: { step: StepIommu; startLevel: number }
             );
           })}
           <span className={w.phys === null ? 'res bad' : 'res good'} style={{ animationDelay: `${w.levels.length * 90}ms` }}>
-            {w.phys === null ? '✗ empty: translation fault' : `→ ${hexAddr(w.phys)}`}
+            {w.phys === null ? '✗ empty: translation fault' : `→ ${hexGrouped(w.phys)}`}
           </span>
         </div>
       ))}
@@ -183,7 +184,7 @@ function PtTree({ d, rows, startLevel, range, onPick }: { d: IommuDomainDetail; 
         if (r.kind === 'empty')
           return (
             <div key={i} className="ev-pt-row walked bad" style={{ ...pad, animationDelay: `${(r.level - startLevel) * 90}ms` }} data-testid="iommu-pt-empty">
-              <span className="lvl-tag">L{r.level}</span>[{r.index}] <b>empty</b> <span className="muted">IOVA {hexAddr(r.iova)}: the walk stops here</span>
+              <span className="lvl-tag">L{r.level}</span>[{r.index}] <b>empty</b> <span className="muted">IOVA {hexGrouped(r.iova)}: the walk stops here</span>
             </div>
           );
         if (r.kind === 'run') {
@@ -196,11 +197,11 @@ function PtTree({ d, rows, startLevel, range, onPick }: { d: IommuDomainDetail; 
               style={pad}
               role="button"
               tabIndex={0}
-              aria-label={`${r.count} leaves L${r.level}[${r.from}–${r.to}], IOVA ${hexAddr(r.first.iova)} to physical ${hexAddr(r.first.phys)}`}
+              aria-label={`${r.count} leaves L${r.level}[${r.from}–${r.to}], IOVA ${hexGrouped(r.first.iova)} to physical ${hexGrouped(r.first.phys)}`}
               onClick={() => onPick(r.first)}
               onKeyDown={onKeyActivate(() => onPick(r.first))}
             >
-              <span className="lvl-tag">L{r.level}</span>[{r.from}–{r.to}] <span className="mono">{hexAddr(r.first.iova)}</span> → <span className="mono">{hexAddr(r.first.phys)}</span>{' '}
+              <span className="lvl-tag">L{r.level}</span>[{r.from}–{r.to}] <span className="mono">{hexGrouped(r.first.iova)}</span> → <span className="mono">{hexGrouped(r.first.phys)}</span>{' '}
               <span className="muted" title={`${r.count} leaves of ${sizeShort(r.first.size)}, contiguous`}>
                 {sizeShort(r.count * r.first.size)}
               </span>{' '}
@@ -222,12 +223,12 @@ function PtTree({ d, rows, startLevel, range, onPick }: { d: IommuDomainDetail; 
             role="button"
             tabIndex={0}
             data-testid="iommu-pte"
-            data-iova={hexAddr(e.iova)}
-            aria-label={`leaf L${r.level}[${r.index}]: IOVA ${hexAddr(e.iova)} to physical ${hexAddr(e.phys)}, ${sizeShort(e.size)}, ${perm.text}`}
+            data-iova={hexGrouped(e.iova)}
+            aria-label={`leaf L${r.level}[${r.index}]: IOVA ${hexGrouped(e.iova)} to physical ${hexGrouped(e.phys)}, ${sizeShort(e.size)}, ${perm.text}`}
             onClick={() => onPick(e)}
             onKeyDown={onKeyActivate(() => onPick(e))}
           >
-            <span className="lvl-tag">L{r.level}</span>[{r.index}] <span className="mono">{hexAddr(e.iova)}</span> → <span className="mono">{hexAddr(e.phys)}</span> <span className="muted">{sizeShort(e.size)}</span>{' '}
+            <span className="lvl-tag">L{r.level}</span>[{r.index}] <span className="mono">{hexGrouped(e.iova)}</span> → <span className="mono">{hexGrouped(e.phys)}</span> <span className="muted">{sizeShort(e.size)}</span>{' '}
             <span className="perm" title={perm.title}>
               {perm.text}
             </span>{' '}
@@ -253,7 +254,7 @@ function Iotlb({ d, step, range, onPick }: { d: IommuDomainDetail; step: StepIom
       </div>
       {d.iotlb.length === 0 ? (
         <div className="muted ev-tlb-empty" data-testid="iommu-iotlb-empty">
-          empty{flushed ? ': flushed this step (every cached translation dropped)' : invals.length ? `: ${hexAddr(invals[0]!.iova)} invalidated this step` : ''}
+          empty{flushed ? ': flushed this step (every cached translation dropped)' : invals.length ? `: ${hexGrouped(invals[0]!.iova)} invalidated this step` : ''}
         </div>
       ) : (
         <ul className="ev-tlb-list">
@@ -263,8 +264,8 @@ function Iotlb({ d, step, range, onPick }: { d: IommuDomainDetail; step: StepIom
             const perm = permText(e.prot);
             return (
               <li key={i} className={`${e.stale ? 'stale' : ''}${sel ? ' sel' : ''}`} data-testid="iotlb-entry" data-stale={e.stale ? 'true' : 'false'}>
-                <button type="button" className="ev-row-btn" onClick={() => onPick(e.phys)} aria-label={`IOTLB entry ${hexAddr(e.iova)} to ${hexAddr(e.phys)}${e.stale ? ', stale' : ''}`}>
-                  <span className="mono">{hexAddr(e.iova)}</span> → <span className="mono">{hexAddr(e.phys)}</span> <span className="muted">{sizeShort(e.size)}</span>{' '}
+                <button type="button" className="ev-row-btn" onClick={() => onPick(e.phys)} aria-label={`IOTLB entry ${hexGrouped(e.iova)} to ${hexGrouped(e.phys)}${e.stale ? ', stale' : ''}`}>
+                  <span className="mono">{hexGrouped(e.iova)}</span> → <span className="mono">{hexGrouped(e.phys)}</span> <span className="muted">{sizeShort(e.size)}</span>{' '}
                   <span className="perm" title={perm.title}>
                     {perm.text}
                   </span>
@@ -285,7 +286,7 @@ function Iotlb({ d, step, range, onPick }: { d: IommuDomainDetail; step: StepIom
         .filter((t) => t.op === 'miss')
         .map((t, i) => (
           <div key={`m${i}`} className="muted ev-tlb-miss">
-            miss at {hexAddr(t.iova)}: walked the table
+            miss at {hexGrouped(t.iova)}: walked the table
           </div>
         ))}
     </div>
@@ -344,7 +345,7 @@ function IovaSpace({ d, segs, limit, granule, range, width, onPick }: { d: Iommu
   const L = 8;
   const R = 8;
   const iw = W - L - R;
-  const ticks = addrTicks(limit, 64 / iw, (hexAddr(limit).length * 6.2 + 34) / iw);
+  const ticks = addrTicks(limit, 64 / iw, (hexGrouped(limit).length * 6.2 + 34) / iw);
   const zooms = zoomWindows(segs, limit, granule);
   const lx = (a: number) => L + addrPos(a, limit) * iw;
   const iovaSel = useStore((st) => st.selection.iova);
@@ -355,11 +356,11 @@ function IovaSpace({ d, segs, limit, granule, range, width, onPick }: { d: Iommu
   const ZSTEP = 56;
   const H = Z0 + zooms.length * ZSTEP - 10;
   const segTitle = (s: IovaSeg) =>
-    `${hexAddr(s.lo)}–${hexAddr(s.hi - 1)} (${sizeShort(s.hi - s.lo)}): ${SEG_WORDS[s.state]}${s.mapped.length ? `; mapped ${s.mapped.map((m) => `${hexAddr(m.lo)}+${sizeShort(m.hi - m.lo)} → ${hexAddr(m.phys)}`).join(', ')}` : s.state === 'allocated' ? '; no PTE' : ''}${s.changed ? ` · ${s.changed === 'alloc' ? 'allocated' : 'freed'} this step` : ''}`;
+    `${hexGrouped(s.lo)}–${hexGrouped(s.hi - 1)} (${sizeShort(s.hi - s.lo)}): ${SEG_WORDS[s.state]}${s.mapped.length ? `; mapped ${s.mapped.map((m) => `${hexGrouped(m.lo)}+${sizeShort(m.hi - m.lo)} → ${hexGrouped(m.phys)}`).join(', ')}` : s.state === 'allocated' ? '; no PTE' : ''}${s.changed ? ` · ${s.changed === 'alloc' ? 'allocated' : 'freed'} this step` : ''}`;
   return (
     <div className="ev-iova" data-testid="iommu-iova">
       <div className="ev-sub">
-        IOVA space <span className="muted">0 – {hexAddr(limit)} ({d.armBitmap ? `arm32 ARM_DMA_USE_IOMMU mapping: __alloc_iova fills its bitmap first fit from 0, bottom-up; ${d.armBitmap.nrBitmaps} of ${d.armBitmap.extensions} bitmaps of ${d.armBitmap.bitsPerBitmap} pages` : d.type === 'UNMANAGED' ? 'IOVAs the driver chose' : `${d.devices.join(', ')}'s limit; the allocator fills top-down`})</span>
+        IOVA space <span className="muted">0 – {hexGrouped(limit)} ({d.armBitmap ? `arm32 ARM_DMA_USE_IOMMU mapping: __alloc_iova fills its bitmap first fit from 0, bottom-up; ${d.armBitmap.nrBitmaps} of ${d.armBitmap.extensions} bitmaps of ${d.armBitmap.bitsPerBitmap} pages` : d.type === 'UNMANAGED' ? 'IOVAs the driver chose' : `${d.devices.join(', ')}'s limit; the allocator fills top-down`})</span>
       </div>
       <svg width={W} height={H} className="ev-iova-svg" role="group" aria-label={`IOVA space of ${d.name}`}>
         <defs>
@@ -413,7 +414,7 @@ function IovaSpace({ d, segs, limit, granule, range, width, onPick }: { d: Iommu
                     aria-label={segTitle(s)}
                     className={`iova-seg${s.changed ? ` changed-${s.changed}` : ''}${sel ? ' sel' : ''}`}
                     data-testid="iova-range"
-                    data-lo={hexAddr(s.lo)}
+                    data-lo={hexGrouped(s.lo)}
                     data-state={s.state}
                     onClick={pick}
                     onKeyDown={onKeyActivate(pick)}
@@ -426,7 +427,7 @@ function IovaSpace({ d, segs, limit, granule, range, width, onPick }: { d: Iommu
                     <rect x={x0} y={top} width={w} height={ZH} className="iova-outline" />
                     {w > 62 && (
                       <text x={x0 + 3} y={top + 16} className="ev-seg-label">
-                        {hexAddr(s.lo)}
+                        {hexGrouped(s.lo)}
                       </text>
                     )}
                   </g>
@@ -436,7 +437,7 @@ function IovaSpace({ d, segs, limit, granule, range, width, onPick }: { d: Iommu
                 <g key={i} transform={`translate(${zx(a)},${top + ZH})`}>
                   <line y2={4} className="ev-tick" />
                   <text y={14} textAnchor={i === 0 ? 'start' : 'end'} className="ev-axis">
-                    {hexAddr(a)}
+                    {hexGrouped(a)}
                   </text>
                 </g>
               ))}
@@ -464,8 +465,8 @@ function IovaSpace({ d, segs, limit, granule, range, width, onPick }: { d: Iommu
       </div>
       <ul className="ev-iova-list" aria-label="IOVA ranges">
         {segs.map((s, i) => (
-          <li key={i} className={`${s.changed ? `changed-${s.changed}` : ''}${selected(s) ? ' sel' : ''}`} data-testid="iova-row" data-lo={hexAddr(s.lo)}>
-            <span className="mono">{hexAddr(s.lo)}</span>–<span className="mono">{hexAddr(s.hi - 1)}</span> <span className="muted">{sizeShort(s.hi - s.lo)}</span> {SEG_WORDS[s.state]}
+          <li key={i} className={`${s.changed ? `changed-${s.changed}` : ''}${selected(s) ? ' sel' : ''}`} data-testid="iova-row" data-lo={hexGrouped(s.lo)}>
+            <span className="mono">{hexGrouped(s.lo)}</span>–<span className="mono">{hexGrouped(s.hi - 1)}</span> <span className="muted">{sizeShort(s.hi - s.lo)}</span> {SEG_WORDS[s.state]}
             {s.state === 'allocated' && s.mapped.length > 0 && s.mapped.reduce((n, m) => n + m.hi - m.lo, 0) < s.hi - s.lo && (
               <span className="muted"> · {sizeShort(s.mapped.reduce((n, m) => n + m.hi - m.lo, 0))} mapped</span>
             )}
@@ -483,7 +484,7 @@ function IovaSpace({ d, segs, limit, granule, range, width, onPick }: { d: Iommu
 
 // ---------------------------------------------------------------------------
 
-function DomainPanel({ d, snap, config, events, warnings, width }: { d: IommuDomainDetail; snap: MachineSnapshot; config: MachineConfig | null; events: readonly SimEvent[] | undefined; warnings: string[]; width: number }) {
+function DomainPanel({ d, snap, config, events, width }: { d: IommuDomainDetail; snap: MachineSnapshot; config: MachineConfig | null; events: readonly SimEvent[] | undefined; width: number }) {
   const selection = useStore((s) => s.selection);
   const select = useSelect();
   const step = useMemo(() => stepIommu(events, d.name), [events, d.name]);
@@ -512,7 +513,7 @@ function DomainPanel({ d, snap, config, events, warnings, width }: { d: IommuDom
         <b>{d.name}</b> · <span title={typeWords(d)}>{d.type}</span> · cb {d.cb} · devices <b>{d.devices.join(', ') || 'none'}</b> · <b>{d.leaves}</b> lea{d.leaves === 1 ? 'f' : 'ves'} · granule {sizeShort(granule)}
         <div className="ev-type-words">{typeWords(d)}</div>
       </div>
-      <FaultCallout step={step} d={d} warnings={warnings} startLevel={startLevel} />
+      <FaultCallout step={step} d={d} events={events ?? []} startLevel={startLevel} />
       <div className={twoCol ? 'ev-cols' : 'ev-rows'}>
         <section aria-label="Page table">
           <div className="ev-sub">
@@ -555,7 +556,6 @@ function IommuView({ frame }: ViewProps) {
   }
   const active = domains.find((d) => d.name === picked) ?? domains[0]!;
   const faultDomains = new Set(iommuFaultDomains(events));
-  const warnings = frame.json?.warnings ?? [];
   return (
     <div className="mv ev" ref={box} data-testid="iommu-view" data-step={frame.step}>
       {domains.length > 1 && (
@@ -568,7 +568,7 @@ function IommuView({ frame }: ViewProps) {
           ))}
         </div>
       )}
-      <DomainPanel d={active} snap={snap} config={frame.config} events={events} warnings={warnings} width={width} />
+      <DomainPanel d={active} snap={snap} config={frame.config} events={events} width={width} />
     </div>
   );
 }

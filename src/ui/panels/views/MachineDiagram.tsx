@@ -11,7 +11,7 @@
  */
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { ViewDef, ViewProps } from '../registry.ts';
-import { asSnapshot, buildDiagram, pathOf } from '../../viz/diagram.ts';
+import { buildDiagram, pathOf } from '../../viz/diagram.ts';
 import { BADGE_R, type DArrow, type DBox, type DiagramModel } from '../../viz/diagram-layout.ts';
 import './MachineDiagram.css';
 import Glossed from '../../glossary/Glossed.tsx';
@@ -257,9 +257,9 @@ function Diagram({ m, step }: { m: DiagramModel; step: number }) {
 export function MachineDiagram({ frame, summary, step }: ViewProps) {
   const cfg = frame?.config ?? summary?.config ?? null;
   const json = frame?.json ?? null;
-  const snapshot = asSnapshot(frame?.snapshot);
+  const snapshot = frame?.snapshot ?? null;
   const model = useMemo(
-    () => (cfg ? buildDiagram({ config: cfg, snapshot, events: json?.events ?? [], observations: json?.observations ?? [] }) : null),
+    () => (cfg ? buildDiagram({ config: cfg, snapshot, events: json?.events ?? [], observationRules: json?.observationRules ?? [] }) : null),
     [cfg, snapshot, json],
   );
   if (!cfg || !model) return <p className="muted">No machine yet: the scenario has not run.</p>;

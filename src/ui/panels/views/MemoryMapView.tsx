@@ -12,11 +12,12 @@ import type { ViewDef, ViewProps } from '../registry.ts';
 import type { Frame, SnapshotOmitted } from '../../../worker/api.ts';
 import type { MachineSnapshot } from '../../../sim/snapshot.ts';
 import { useStore } from '../../store/store.ts';
-import { hexAddr, resolveSelection, sizeShort } from '../../viz/machine-lookup.ts';
+import { resolveSelection } from '../../viz/machine-lookup.ts';
 import { LANES, SZ_4G, addrAt, addrTicks, clampDomain, focusDomain, itemSpan, itemsAt, memItems, panBy, xOf, zoomAt } from '../../viz/memmap.ts';
 import type { Domain, MapItem } from '../../viz/memmap.ts';
 import { Canvas, Key, NoSnapshot, Tip, themeColors, useSelect, useWidth } from './common.tsx';
 import type { TipState } from './common.tsx';
+import { hexGrouped, sizeShort } from '../../../sim/format.ts';
 
 const LANE_H = 26;
 const TOP = 16;
@@ -210,7 +211,7 @@ function MapHead({ d, total, onDomain, target, selected, focus, omitted }: { d: 
           {selected ? 'Zoom to selection' : 'Zoom to this step’s buffer'}
         </button>
         <span className="mm-range" data-testid="memmap-range">
-          {hexAddr(Math.floor(d[0]))} – {hexAddr(Math.ceil(d[1]))} ({sizeShort(Math.round(d[1] - d[0]))} of {sizeShort(total)})
+          {hexGrouped(Math.floor(d[0]))} – {hexGrouped(Math.ceil(d[1]))} ({sizeShort(Math.round(d[1] - d[0]))} of {sizeShort(total)})
         </span>
       </div>
       <div className="legend">
@@ -305,7 +306,7 @@ function MemoryMapView({ frame }: ViewProps) {
     }
     const it = hover(x, y);
     if (!it) {
-      if (x >= LABEL_W && laneAt(y) >= 0) setTip({ x, y, lines: [`phys ${hexAddr(Math.floor(addrAt(d, width, x - LABEL_W)))}`] });
+      if (x >= LABEL_W && laneAt(y) >= 0) setTip({ x, y, lines: [`phys ${hexGrouped(Math.floor(addrAt(d, width, x - LABEL_W)))}`] });
       else setTip(null);
       return;
     }

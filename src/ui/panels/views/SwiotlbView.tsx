@@ -11,11 +11,12 @@ import { scaleLinear, schemeTableau10 } from 'd3';
 import type { ViewDef, ViewProps } from '../registry.ts';
 import type { BounceSeries } from '../../../worker/api.ts';
 import { useStore } from '../../store/store.ts';
-import { hexAddr, resolveSelection, sizeShort } from '../../viz/machine-lookup.ts';
+import { resolveSelection } from '../../viz/machine-lookup.ts';
 import { IO_TLB_SEGSIZE, IO_TLB_SIZE, bounceBins, bouncedAt, byteTicks, segmentRows, slotOccupancy } from '../../viz/swiotlb.ts';
 import type { Occupancy, SegRow } from '../../viz/swiotlb.ts';
 import { Canvas, Key, NoSnapshot, Tip, themeColors, useSelect, useWidth } from './common.tsx';
 import type { TipState } from './common.tsx';
+import { hexGrouped, sizeShort } from '../../../sim/format.ts';
 
 const ROW_H = 16;
 const LABEL_W = 58;
@@ -113,12 +114,12 @@ function SlotGrid({ occ, rows, index, start, cellW, selRuns, onSelect, names, fr
           const slot = slotAt(x, y);
           if (slot === null) return setTip(null);
           const o = occ.owner[slot]!;
-          const lines = [`slot ${slot} (segment ${Math.floor(slot / IO_TLB_SEGSIZE)}) at ${hexAddr(start + slot * IO_TLB_SIZE)}${slot === index ? ' · next-fit index' : ''}`];
+          const lines = [`slot ${slot} (segment ${Math.floor(slot / IO_TLB_SEGSIZE)}) at ${hexGrouped(start + slot * IO_TLB_SIZE)}${slot === index ? ' · next-fit index' : ''}`];
           if (o < 0) lines.push('free');
           else {
             const run = occ.runs[o]!;
-            lines.push(`used: slots ${run.index}–${run.index + run.nslots - 1} (${sizeShort(run.nslots * IO_TLB_SIZE)})`, `bounce copy of ${hexAddr(run.orig)}`);
-            if (run.map) lines.push(`${run.map.dev}: ${run.map.api} mapping of "${names.get(run.map.bufId) ?? `#${run.map.bufId}`}", ${sizeShort(run.map.size)}, ${run.map.dir}`, `DMA address ${hexAddr(run.map.addr)} (the slot), ${run.map.owner === 'device' ? 'device owns it' : 'synced for the CPU'}`);
+            lines.push(`used: slots ${run.index}–${run.index + run.nslots - 1} (${sizeShort(run.nslots * IO_TLB_SIZE)})`, `bounce copy of ${hexGrouped(run.orig)}`);
+            if (run.map) lines.push(`${run.map.dev}: ${run.map.api} mapping of "${names.get(run.map.bufId) ?? `#${run.map.bufId}`}", ${sizeShort(run.map.size)}, ${run.map.dir}`, `DMA address ${hexGrouped(run.map.addr)} (the slot), ${run.map.owner === 'device' ? 'device owns it' : 'synced for the CPU'}`);
           }
           setTip({ x, y, lines });
         }}
@@ -225,7 +226,7 @@ function SwiotlbView({ frame, summary }: ViewProps) {
         <>
           <div className="mv-head">
             <span className="mv-facts" data-testid="swiotlb-facts">
-              pool <b>{hexAddr(sw.start)}</b>–{hexAddr(sw.end)} ({sizeShort(sw.end - sw.start)}) · <b>{sw.nslabs}</b> slots of 2 KiB in {Math.ceil(sw.nslabs / IO_TLB_SEGSIZE)} segments · <b data-testid="swiotlb-used">{sw.used}</b> used · next-fit index <b>{sw.index}</b>
+              pool <b>{hexGrouped(sw.start)}</b>–{hexGrouped(sw.end)} ({sizeShort(sw.end - sw.start)}) · <b>{sw.nslabs}</b> slots of 2 KiB in {Math.ceil(sw.nslabs / IO_TLB_SEGSIZE)} segments · <b data-testid="swiotlb-used">{sw.used}</b> used · next-fit index <b>{sw.index}</b>
             </span>
           </div>
           <div className="legend">
@@ -235,7 +236,7 @@ function SwiotlbView({ frame, summary }: ViewProps) {
                 occ.runs.slice(0, 6).map((r, i) => (
                   <span key={i} className="key" style={{ marginRight: 8 }}>
                     <span className="sw" style={{ background: runColor(r.color) }} aria-hidden="true" />
-                    {r.map ? `${r.map.dev}: "${names.get(r.map.bufId) ?? `#${r.map.bufId}`}"` : hexAddr(r.orig)} ({r.nslots} slot{r.nslots === 1 ? '' : 's'})
+                    {r.map ? `${r.map.dev}: "${names.get(r.map.bufId) ?? `#${r.map.bufId}`}"` : hexGrouped(r.orig)} ({r.nslots} slot{r.nslots === 1 ? '' : 's'})
                   </span>
                 ))
               ) : (

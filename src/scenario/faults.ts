@@ -8,7 +8,7 @@
  * contradict each other.
  */
 import type { SimEvent } from '../sim/events.ts';
-import { hex } from './hex.ts';
+import { hex } from '../sim/format.ts';
 
 export type FaultKind = 'translation' | 'permission';
 
