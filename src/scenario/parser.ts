@@ -409,8 +409,8 @@ function parseStatement(lx: LineLexer): Command | null {
   if (call === null) return lineFails(null);
   const { args, kwargs } = call;
   const close = p - 1;
-  const startCol = lx.col(0);
-  const loc: Loc = targets.length ? { line: lx.line, col: startCol } : locAt(opTok);
+  // The statement starts at its first token: the first target, or the operation.
+  const loc = locAt(0);
   const source = lx.text.slice(lx.start[0]!, lx.end[close]!);
 
   let checks = NO_CHECKS;
@@ -438,8 +438,8 @@ function parseStatement(lx: LineLexer): Command | null {
   return { op, targets, args, kwargs, checks, loc, source };
 }
 
-/** The line failed (at `fail`): record the error for `failed`. */
-function lineFails(_: null): null {
+/** The line failed: `fail` says where (the argument is the null the failing parse returned). */
+function lineFails(_failed: null): null {
   failed.error = { line: lex.line, col: lex.col(fail.at), message: fail.message };
   return null;
 }
