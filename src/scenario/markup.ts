@@ -162,6 +162,8 @@ export interface FixScan {
 export function scanFixRegions(text: string): FixScan {
   const regions: FixRegion[] = [];
   const errors: FixScan['errors'] = [];
+  // Without a marker there is nothing to find: a million-line trace is not split to learn that.
+  if (!text.includes('fix:')) return { regions, errors };
   let open: number | null = null;
   let last: FixRegion | null = null;
   splitLines(text).forEach((raw, i) => {

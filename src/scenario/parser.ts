@@ -1,27 +1,32 @@
 /**
  * Parser for the scenario language (SCENARIO-LANGUAGE.md): text → Commands.
  *
- * `parseScenario` lexes and parses each line, then validates the statements
- * against the operation table (validate.ts) and builds the machine
+ * `parseScenario` lexes and parses each line, validates each statement
+ * against the operation table as it comes (validate.ts) and builds the machine
  * configuration from the header (header.ts). It never throws: every problem is
  * a ParseError with the 1-based line:col of the offending token and what was
  * expected. Comments and blank lines are kept in a ScenarioDoc so that the
  * printer can reproduce a readable file.
+ *
+ * A scenario can be a million lines (an imported trace), so the loop over
+ * lines allocates only what it keeps: the text is not split into lines, the
+ * tokens of a line sit in the lexer's reused arrays (lexer.ts), and a
+ * statement becomes its Command and expressions directly.
  */
 import type { BytesPart, Check, Command, Expr, KwArg, Loc } from '../sim/command.ts';
 import type { MachineConfig } from '../sim/config.ts';
-import { lexLine, splitLines } from './lexer.ts';
+import { KIND_NAMES, LineLexer, T_ARROW, T_BAR, T_COMMA, T_EOL, T_EQ, T_HEX, T_INT, T_LPAREN, T_MINUS, T_NAME, T_PLUS, T_PREDICT, T_RPAREN, T_STR } from './lexer.ts';
 import { BUDGETS } from '../sim/budgets.ts';
-import type { LexedLine, ParseError, Token } from './lexer.ts';
+import type { ParseError } from './lexer.ts';
 import { isErrorName } from './ops.ts';
 import { HEADER_OPS } from '../sim/operations.ts';
-import { validateStatements } from './validate.ts';
+import { Validator } from './validate.ts';
 import { printCheckValue } from './printer.ts';
-import type { Statement } from './validate.ts';
 import { configFromHeader } from './header.ts';
 import { classifyComment, applySolution } from './markup.ts';
 import { buildTeaching, isTeachingStatement, parseNarrationLine } from './teaching.ts';
 import type { FocusSpec, NarrationLine, Placed, Teaching } from './teaching.ts';
+import { UNSAFE_IN_LINES } from './unsafe-chars.ts';
 
 export type { ParseError } from './lexer.ts';
 
@@ -73,81 +78,129 @@ export function parseScenario(text: string): ParseResult {
   }
 }
 
+/** Every blank line is the same: one shared, read-only DocLine. */
+const BLANK: DocLine = Object.freeze({ kind: 'blank' });
+
 function parseUnsafe(text: string): ParseResult {
   const errors: ParseError[] = [];
-  const statements: Statement[] = [];
   const lines: DocLine[] = [];
   const narration: NarrationLine[] = [];
+  const validator = new Validator();
+  const lx = new LineLexer();
   const budget = { literalBytes: 0, steps: 0 };
-  const allLines = splitLines(text);
-  if (allLines.length > BUDGETS.lines) {
-    return { ok: false, errors: [{ line: BUDGETS.lines + 1, col: 1, message: `the scenario has ${allLines.length.toLocaleString('en-US')} lines (the explorer reads at most ${BUDGETS.lines.toLocaleString('en-US')})` }] };
+  if (text.length >= BUDGETS.lines) {
+    const count = countLines(text);
+    if (count > BUDGETS.lines) {
+      return { ok: false, errors: [{ line: BUDGETS.lines + 1, col: 1, message: `the scenario has ${count.toLocaleString('en-US')} lines (the explorer reads at most ${BUDGETS.lines.toLocaleString('en-US')})` }] };
+    }
   }
-  for (let i = 0; i < allLines.length; i++) {
-    const lineText = allLines[i]!;
-    if (lineText.length > BUDGETS.lineChars) {
-      errors.push({ line: i + 1, col: 1, message: `line of ${lineText.length.toLocaleString('en-US')} characters (the explorer reads at most ${BUDGETS.lineChars.toLocaleString('en-US')} per line)` });
+  const lf = text.indexOf('\r') < 0;
+  // Unsafe characters are rare: one search of the whole text finds them, in order.
+  UNSAFE_IN_LINES.lastIndex = 0;
+  let unsafe = UNSAFE_IN_LINES.exec(text)?.index ?? -1;
+  for (let line = 1, at = 0; ; line++) {
+    let end = lf ? text.indexOf('\n', at) : lineEnd(text, at);
+    if (end < 0) end = text.length;
+    if (end - at > BUDGETS.lineChars) {
+      errors.push({ line, col: 1, message: `line of ${(end - at).toLocaleString('en-US')} characters (the explorer reads at most ${BUDGETS.lineChars.toLocaleString('en-US')} per line)` });
       break;
     }
-    const lexed = lexLine(lineText, i + 1);
-    const parsed = parseLine(lexed);
-    const over = overBudget(parsed, budget);
+    let unsafeAt = -1;
+    if (unsafe >= 0 && unsafe < end) {
+      unsafeAt = unsafe;
+      UNSAFE_IN_LINES.lastIndex = end;
+      unsafe = UNSAFE_IN_LINES.exec(text)?.index ?? -1;
+    }
+    lx.lex(text, at, end, line, unsafeAt);
+    const cmd = parseStatement(lx);
+    const over = cmd === null ? null : overBudget(cmd, budget);
     if (over) {
       errors.push(over);
       break;
     }
-    parseOneLine(lineText, lexed, parsed);
+    addLine(lx, cmd);
+    if (end >= text.length) break;
+    at = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
   }
-  function parseOneLine(lineText: string, lexed: LexedLine, parsed: LineParse): void {
-    if (parsed.kind === 'empty' && lexed.comment !== null && lexed.errors.length === 0) {
-      lines.push(teachingLine(lexed.comment, lexed.line, lineText.indexOf(lexed.comment) + 1, lines, narration, errors));
+
+  /** What line `lx` is in the document, for the validator and in the errors. */
+  function addLine(lx: LineLexer, cmd: Command | null): void {
+    const comment = lx.comment();
+    if (lx.n === 1 && comment !== null && lx.errors.length === 0) {
+      lines.push(teachingLine(comment, lx.line, lx.commentAt - lx.lineStart + 1, lines, narration, errors));
       return;
     }
-    if (lexed.errors.length > 0) {
+    if (lx.errors.length > 0) {
       // Report the first lexical error; keep what could be read of the statement for later lines.
-      errors.push(lexed.errors[0]!);
-      if (parsed.kind === 'error') statements.push({ kind: 'failed', line: lexed.line, targets: parsed.targets, op: parsed.op });
-      if (parsed.kind === 'stmt') statements.push({ kind: 'failed', line: lexed.line, targets: parsed.stmt.cmd.targets, op: parsed.stmt.cmd.op });
+      errors.push(lx.errors[0]!);
+      if (cmd !== null) validator.failed(lx.line, cmd.targets, cmd.op);
+      else if (lx.n > 1) validator.failed(lx.line, failed.targets, failed.op);
       return;
     }
-    if (parsed.kind === 'empty') {
-      lines.push(lexed.comment === null ? { kind: 'blank' } : { kind: 'comment', text: lexed.comment });
+    if (lx.n === 1) {
+      lines.push(comment === null ? BLANK : { kind: 'comment', text: comment });
       return;
     }
-    if (parsed.kind === 'error') {
-      errors.push(parsed.error);
-      statements.push({ kind: 'failed', line: lexed.line, targets: parsed.targets, op: parsed.op });
+    if (cmd === null) {
+      errors.push(failed.error!);
+      validator.failed(lx.line, failed.targets, failed.op);
       return;
     }
-    const { cmd, opLoc, closeLoc, targetLocs } = parsed.stmt;
-    statements.push({ kind: 'ok', cmd, opLoc, closeLoc, targetLocs });
-    lines.push({ kind: 'stmt', cmd: parsed.stmt.cmd, comment: lexed.comment });
+    validator.ok(stmtView.of(cmd, lx));
+    lines.push({ kind: 'stmt', cmd, comment });
   }
   // Trailing blank lines (the final newline among them) are not part of the document.
   while (lines.length > 0 && lines[lines.length - 1]!.kind === 'blank') lines.pop();
-  const validated = validateStatements(statements);
+  const validated = validator.finish();
   for (const e of validated.errors) errors.push(e);
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors).slice(0, MAX_ERRORS) };
   const { header, body } = validated;
-  const built = buildTeaching(text, placeStatements(statements), narration, validated.teaching);
+  const built = buildTeaching(text, narration.length > 0 ? placeStatements(lines) : [], narration, validated.teaching);
   if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
   return { ok: true, scenario: { header, body, config: configFromHeader(header), doc: { lines }, teaching: built.teaching } };
+}
+
+/** The end of the line starting at `at`: the next \n or \r, or the end of the text. */
+function lineEnd(text: string, at: number): number {
+  for (let i = at; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return i;
+  }
+  return text.length;
+}
+
+/** Lines of the text, split on \n, \r\n or \r. */
+function countLines(text: string): number {
+  let n = 1;
+  if (text.indexOf('\r') < 0) {
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) n++;
+    return n;
+  }
+  for (let at = 0; at < text.length; ) {
+    const end = lineEnd(text, at);
+    if (end >= text.length) break;
+    n++;
+    at = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
+  }
+  return n;
 }
 
 /**
  * The run-wide budgets a line may exceed: statements per scenario and bytes
  * held by all literals together (each literal is already limited on its own).
  */
-function overBudget(parsed: LineParse, budget: { literalBytes: number; steps: number }): ParseError | null {
-  if (parsed.kind !== 'stmt') return null;
-  const { cmd } = parsed.stmt;
+function overBudget(cmd: Command, budget: { literalBytes: number; steps: number }): ParseError | null {
   if (++budget.steps > BUDGETS.steps) {
     return { line: cmd.loc.line, col: cmd.loc.col, message: `more than ${BUDGETS.steps.toLocaleString('en-US')} statements (the explorer runs at most ${BUDGETS.steps.toLocaleString('en-US')} per scenario)` };
   }
-  // Arguments, then option values, then checks' bytes, in that order (no arrays built: this runs per statement).
-  for (const e of cmd.args) if (addLiteral(e, budget)) return literalsOverBudget(e);
-  for (const k of cmd.kwargs) if (addLiteral(k.value, budget)) return literalsOverBudget(k.value);
-  for (const c of cmd.checks) if (c.k === 'bytes' && addLiteral(c.expr, budget)) return literalsOverBudget(c.expr);
+  // Arguments, then option values, then checks' bytes, in that order (no arrays or iterators made: this runs per statement).
+  const { args, kwargs, checks } = cmd;
+  for (let i = 0; i < args.length; i++) if (addLiteral(args[i]!, budget)) return literalsOverBudget(args[i]!);
+  for (let i = 0; i < kwargs.length; i++) if (addLiteral(kwargs[i]!.value, budget)) return literalsOverBudget(kwargs[i]!.value);
+  for (let i = 0; i < checks.length; i++) {
+    const c = checks[i]!;
+    if (c.k === 'bytes' && addLiteral(c.expr, budget)) return literalsOverBudget(c.expr);
+  }
   return null;
 }
 
@@ -178,14 +231,14 @@ function teachingLine(comment: string, line: number, col: number, lines: DocLine
   return { kind: 'comment', text: comment };
 }
 
-/** The statements in order, body statements numbered as steps 1…n. */
-function placeStatements(statements: Statement[]): Placed[] {
+/** The statements in order (the document's), body statements numbered as steps 1…n. */
+function placeStatements(lines: DocLine[]): Placed[] {
   let step = 0;
   const out: Placed[] = [];
-  for (const s of statements) {
-    if (s.kind !== 'ok') continue;
-    const isStep = !HEADER_OPS.has(s.cmd.op) && !isTeachingStatement(s.cmd.op);
-    out.push({ line: s.cmd.loc.line, step: isStep ? ++step : null, cmd: s.cmd });
+  for (const l of lines) {
+    if (l.kind !== 'stmt') continue;
+    const isStep = !HEADER_OPS.has(l.cmd.op) && !isTeachingStatement(l.cmd.op);
+    out.push({ line: l.cmd.loc.line, step: isStep ? ++step : null, cmd: l.cmd });
   }
   return out;
 }
@@ -237,301 +290,404 @@ export interface ParsedStmt {
   targetLocs: Loc[];
 }
 
-type LineParse =
-  | { kind: 'empty' }
-  | { kind: 'stmt'; stmt: ParsedStmt }
-  /** A syntax error; targets and op as far as they could be read (so later lines can still use the names). */
-  | { kind: 'error'; error: ParseError; targets: string[]; op: string | null };
+/**
+ * The statement just parsed, as the validator reads it: one object for every
+ * statement, its locations made only when asked for (an error is reported
+ * there). The validator does not keep it.
+ */
+class StmtView implements ParsedStmt {
+  cmd!: Command;
+  private line = 0;
+  private opCol = 0;
+  private closeCol = 0;
+  private targetCols: number[] = [];
 
-/** A position in one line's tokens. */
-interface Cursor {
-  toks: Token[];
-  i: number;
-}
-
-/** A syntax error at a token. */
-interface Fail {
-  error: string;
-  at: Token;
-}
-
-const peek = (c: Cursor, k = 0): Token => c.toks[Math.min(c.i + k, c.toks.length - 1)]!;
-const next = (c: Cursor): Token => c.toks[Math.min(c.i++, c.toks.length - 1)]!;
-const locOf = (t: Token): Loc => ({ line: t.line, col: t.col });
-const isFail = (x: object): x is Fail => 'error' in x;
-
-/** Parse one lexed line. */
-export function parseLine(lexed: LexedLine): LineParse {
-  const c: Cursor = { toks: lexed.tokens, i: 0 };
-  const targets: string[] = [];
-  const targetLocs: Loc[] = [];
-  let op: string | null = null;
-  const fail = (f: Fail): LineParse => ({
-    kind: 'error',
-    error: { line: f.at.line, col: f.at.col, message: f.error },
-    targets,
-    op,
-  });
-
-  const first = peek(c);
-  if (first.kind === 'eol') return { kind: 'empty' };
-  if (first.kind !== 'name') {
-    return fail({ at: first, error: `expected a statement (an operation such as kmalloc(…), or names = operation(…)), got ${show(first)}` });
+  of(cmd: Command, lx: LineLexer): this {
+    this.cmd = cmd;
+    this.line = lx.line;
+    this.opCol = lx.col(parsed.op);
+    this.closeCol = lx.col(parsed.close);
+    this.targetCols.length = 0;
+    for (let t = 0; t < cmd.targets.length; t++) this.targetCols.push(lx.col(2 * t));
+    return this;
   }
 
+  get opLoc(): Loc {
+    return { line: this.line, col: this.opCol };
+  }
+
+  get closeLoc(): Loc {
+    return { line: this.line, col: this.closeCol };
+  }
+
+  get targetLocs(): Loc[] {
+    return this.targetCols.map((col) => ({ line: this.line, col }));
+  }
+}
+
+const stmtView = new StmtView();
+
+// ---------------------------------------------------------------- one line
+
+/*
+ * The line parser reads the lexer's token buffer by index, from `p`. A
+ * function that fails returns null with the error in `fail` (at a token).
+ * Module state: a parse runs to its end without yielding, and nothing it calls
+ * parses.
+ */
+let p = 0;
+let lex: LineLexer;
+/** The error, at token `at`. */
+const fail = { at: 0, message: '' };
+/** Token indices of the statement just parsed. */
+const parsed = { op: 0, close: 0 };
+/** A line that failed: its error, and its targets and operation as far as they could be read (so later lines can still use the names). */
+const failed: { error: ParseError | null; targets: string[]; op: string | null } = { error: null, targets: [], op: null };
+
+/** Shared empty lists (read-only): most statements have no options, no checks or no targets. */
+const NO_NAMES: string[] = Object.freeze([]) as unknown as string[];
+const NO_EXPRS: Expr[] = Object.freeze([]) as unknown as Expr[];
+const NO_KWARGS: KwArg[] = Object.freeze([]) as unknown as KwArg[];
+const NO_CHECKS: Check[] = Object.freeze([]) as unknown as Check[];
+
+function failAt(at: number, message: string): null {
+  fail.at = at;
+  fail.message = message;
+  return null;
+}
+
+const kindAt = (i: number): number => lex.kindAt(i);
+const locAt = (i: number): Loc => ({ line: lex.line, col: lex.col(i) });
+/** The index of the next token, moving past it (it stays on the eol). */
+const next = (): number => (p < lex.n ? p++ : lex.n - 1);
+
+/**
+ * Parse the statement on the lexed line: its Command, or null (an empty
+ * line, or an error: then `failed` says what could be read and `fail` where).
+ */
+function parseStatement(lx: LineLexer): Command | null {
+  lex = lx;
+  p = 0;
+  failed.error = null;
+  failed.targets = NO_NAMES;
+  failed.op = null;
+  const first = kindAt(0);
+  if (first === T_EOL) return null;
+  if (first !== T_NAME) return lineFails(failAt(0, `expected a statement (an operation such as kmalloc(…), or names = operation(…)), got ${show(0)}`));
   // Targets: `a = op(…)` or `a, b = op(…)`.
-  if (peek(c, 1).kind === ',' || peek(c, 1).kind === '=') {
+  let targets = NO_NAMES;
+  if (kindAt(1) === T_EQ) {
+    // One target, the common case.
+    targets = [lx.str[0]!];
+    failed.targets = targets;
+    p = 2;
+  } else if (kindAt(1) === T_COMMA) {
+    targets = [];
+    failed.targets = targets;
     for (;;) {
-      const t = next(c);
-      if (t.kind !== 'name') return fail({ at: t, error: `expected a name to assign, got ${show(t)}` });
-      targets.push(t.text);
-      targetLocs.push(locOf(t));
-      const sep = next(c);
-      if (sep.kind === '=') break;
-      if (sep.kind !== ',') return fail({ at: sep, error: `expected '=' or ',' after '${t.text}', got ${show(sep)}` });
+      const t = next();
+      if (kindAt(t) !== T_NAME) return lineFails(failAt(t, `expected a name to assign, got ${show(t)}`));
+      targets.push(lx.str[t]!);
+      const sep = next();
+      if (kindAt(sep) === T_EQ) break;
+      if (kindAt(sep) !== T_COMMA) return lineFails(failAt(sep, `expected '=' or ',' after '${lx.str[t]}', got ${show(sep)}`));
     }
   }
-  const opTok = next(c);
-  if (opTok.kind !== 'name') {
-    return fail({ at: opTok, error: `expected an operation name${targets.length ? " after '='" : ''}, got ${show(opTok)}` });
+  const opTok = next();
+  if (kindAt(opTok) !== T_NAME) {
+    return lineFails(failAt(opTok, `expected an operation name${targets.length ? " after '='" : ''}, got ${show(opTok)}`));
   }
-  op = opTok.text;
-  const open = next(c);
-  if (open.kind !== '(') {
-    if (open.kind === '=>' || open.kind === 'eol') return fail({ at: open, error: `expected '(' after '${op}' (write ${op}(…))` });
-    return fail({ at: open, error: `expected '(' after '${op}', got ${show(open)}` });
+  const op = lx.str[opTok]!;
+  failed.op = op;
+  const open = next();
+  if (kindAt(open) !== T_LPAREN) {
+    if (kindAt(open) === T_ARROW || kindAt(open) === T_EOL) return lineFails(failAt(open, `expected '(' after '${op}' (write ${op}(…))`));
+    return lineFails(failAt(open, `expected '(' after '${op}', got ${show(open)}`));
   }
 
-  const call = parseArgs(c);
-  if (isFail(call)) return fail(call);
-  const stmtStart = targets.length ? targetLocs[0]! : locOf(opTok);
-  const source = lexed.text.slice(stmtStart.col - 1, call.close.col);
+  const call = parseArgs();
+  if (call === null) return lineFails(null);
+  const { args, kwargs } = call;
+  const close = p - 1;
+  // The statement starts at its first token: the first target, or the operation.
+  const loc = locAt(0);
+  const source = lx.text.slice(lx.start[0]!, lx.end[close]!);
 
-  const checks: Check[] = [];
-  let predicted: Token | null = null;
+  let checks = NO_CHECKS;
+  let predicted = -1;
   for (;;) {
-    const t = next(c);
-    if (t.kind === 'eol') break;
-    if (t.kind === '=>?') {
-      if (predicted) return fail({ at: t, error: `one prediction per statement (the first '=>?' is at column ${predicted.col})` });
+    const t = next();
+    const k = kindAt(t);
+    if (k === T_EOL) break;
+    let check: Check | null;
+    if (k === T_PREDICT) {
+      if (predicted >= 0) return lineFails(failAt(t, `one prediction per statement (the first '=>?' is at column ${lx.col(predicted)})`));
       predicted = t;
-      const p = parsePrediction(c, t);
-      if (isFail(p)) return fail(p);
-      checks.push(p);
-      continue;
+      check = parsePrediction(t);
+    } else {
+      if (k !== T_ARROW) return lineFails(failAt(t, `expected '=>' or the end of the line after ')', got ${show(t)}`));
+      check = parseCheck(t);
     }
-    if (t.kind !== '=>') return fail({ at: t, error: `expected '=>' or the end of the line after ')', got ${show(t)}` });
-    const check = parseCheck(c, t);
-    if (isFail(check)) return fail(check);
-    checks.push(check);
+    if (check === null) return lineFails(null);
+    // Lists are made to their size (a list grown by push keeps room for 16 more).
+    if (checks === NO_CHECKS) checks = [check];
+    else checks.push(check);
   }
-
-  return {
-    kind: 'stmt',
-    stmt: {
-      cmd: { op, targets, args: call.args, kwargs: call.kwargs, checks, loc: stmtStart, source },
-      opLoc: locOf(opTok),
-      closeLoc: locOf(call.close),
-      targetLocs,
-    },
-  };
+  parsed.op = opTok;
+  parsed.close = close;
+  return { op, targets, args, kwargs, checks, loc, source };
 }
+
+/** The line failed: `fail` says where (the argument is the null the failing parse returned). */
+function lineFails(_failed: null): null {
+  failed.error = { line: lex.line, col: lex.col(fail.at), message: fail.message };
+  return null;
+}
+
+const argScratch: Expr[] = [];
+const kwargScratch: KwArg[] = [];
+
+/** The arguments parseArgs just read. */
+const argsRead: { args: Expr[]; kwargs: KwArg[] } = { args: NO_EXPRS, kwargs: NO_KWARGS };
 
 /** Arguments after the opening parenthesis, up to and including the closing one. */
-function parseArgs(c: Cursor): { args: Expr[]; kwargs: KwArg[]; close: Token } | Fail {
-  const args: Expr[] = [];
-  const kwargs: KwArg[] = [];
-  if (peek(c).kind === ')') return { args, kwargs, close: next(c) };
+function parseArgs(): typeof argsRead | null {
+  argsRead.args = NO_EXPRS;
+  argsRead.kwargs = NO_KWARGS;
+  if (kindAt(p) === T_RPAREN) {
+    p++;
+    return argsRead;
+  }
+  // Gathered in reused lists, then copied at their size.
+  const args = argScratch;
+  const kwargs = kwargScratch;
+  args.length = 0;
+  kwargs.length = 0;
   for (;;) {
-    const t = peek(c);
-    if (t.kind === 'name' && peek(c, 1).kind === '=') {
-      c.i += 2;
-      const value = parseExpr(c);
-      if (isFail(value)) return value;
-      if (kwargs.some((k) => k.key === t.text)) return { at: t, error: `key '${t.text}' is given twice` };
-      kwargs.push({ key: t.text, value, loc: locOf(t) });
+    const t = p;
+    const k = kindAt(t);
+    if (k === T_NAME && kindAt(t + 1) === T_EQ) {
+      p += 2;
+      const value = parseExpr();
+      if (value === null) return null;
+      const key = lex.str[t]!;
+      if (kwargs.some((kw) => kw.key === key)) return failAt(t, `key '${key}' is given twice`);
+      kwargs.push({ key, value, loc: locAt(t) });
     } else {
-      if (kwargs.length > 0 && t.kind !== ')' && t.kind !== 'eol') {
-        return { at: t, error: 'positional argument after key=value options (write positional arguments first)' };
+      if (kwargs.length > 0 && k !== T_RPAREN && k !== T_EOL) {
+        return failAt(t, 'positional argument after key=value options (write positional arguments first)');
       }
-      const value = parseExpr(c);
-      if (isFail(value)) return value;
+      const value = parseExpr();
+      if (value === null) return null;
       args.push(value);
     }
-    const sep = next(c);
-    if (sep.kind === ')') return { args, kwargs, close: sep };
-    if (sep.kind === 'eol') return { at: sep, error: "expected ')' after arguments" };
-    if (sep.kind === '(') return { at: sep, error: "unexpected '(' (calls cannot be nested: assign the inner result to a name first)" };
-    if (sep.kind !== ',') return { at: sep, error: `expected ',' or ')' after an argument, got ${show(sep)}` };
-  }
-}
-
-function parseExpr(c: Cursor): Expr | Fail {
-  const t = peek(c);
-  if (t.kind === 'str' || t.kind === 'hex' || isFill(c, c.i)) return parseBytesExpr(c);
-  if (t.kind === 'int') {
-    c.i++;
-    const e: Expr = { k: 'int', value: t.value!, raw: t.text, loc: locOf(t) };
-    return peek(c).kind === '|' ? parseFlags(c, e) : e;
-  }
-  if (t.kind === 'name') {
-    c.i++;
-    const after = peek(c);
-    if (after.kind === '(') return { at: after, error: `unexpected '(' after '${t.text}' (calls cannot be nested: assign the result to a name first)` };
-    if (after.kind === '+' || after.kind === '-') {
-      c.i++;
-      const n = next(c);
-      if (n.kind !== 'int') return { at: n, error: `expected an integer offset after '${after.kind}' (${t.text} ${after.kind} 64), got ${show(n)}` };
-      const offset = (after.kind === '-' ? -n.value! : n.value!) || 0;
-      return { k: 'offset', name: t.text, offset, raw: n.text, loc: locOf(t) };
+    const sep = next();
+    const s = kindAt(sep);
+    if (s === T_RPAREN) {
+      argsRead.args = args.length > 0 ? args.slice() : NO_EXPRS;
+      argsRead.kwargs = kwargs.length > 0 ? kwargs.slice() : NO_KWARGS;
+      return argsRead;
     }
-    const e: Expr = { k: 'name', name: t.text, loc: locOf(t) };
-    return after.kind === '|' ? parseFlags(c, e) : e;
+    if (s === T_EOL) return failAt(sep, "expected ')' after arguments");
+    if (s === T_LPAREN) return failAt(sep, "unexpected '(' (calls cannot be nested: assign the inner result to a name first)");
+    if (s !== T_COMMA) return failAt(sep, `expected ',' or ')' after an argument, got ${show(sep)}`);
   }
-  if (t.kind === '-' && peek(c, 1).kind === 'int') return { at: t, error: 'negative numbers are not allowed here' };
-  if (t.kind === ')' || t.kind === ',') return { at: t, error: `expected an argument before ${show(t)}` };
-  return { at: t, error: `expected an argument (a name, a number, a string or bytes), got ${show(t)}` };
 }
 
-function parseFlags(c: Cursor, firstItem: Expr): Expr | Fail {
-  const items: Expr[] = [firstItem];
-  while (peek(c).kind === '|') {
-    c.i++;
-    const t = next(c);
-    if (t.kind === 'name') items.push({ k: 'name', name: t.text, loc: locOf(t) });
-    else if (t.kind === 'int') items.push({ k: 'int', value: t.value!, raw: t.text, loc: locOf(t) });
-    else return { at: t, error: `expected a flag name after '|', got ${show(t)}` };
+function parseExpr(): Expr | null {
+  const t = p;
+  const k = kindAt(t);
+  if (k === T_STR || k === T_HEX || isFill(t)) return parseBytesExpr();
+  if (k === T_INT) {
+    p++;
+    const e: Expr = { k: 'int', value: lex.value[t]!, raw: lex.str[t]!, loc: locAt(t) };
+    return kindAt(p) === T_BAR ? parseFlags(e) : e;
   }
-  return { k: 'flags', items, loc: firstItem.loc };
+  if (k === T_NAME) {
+    p++;
+    const name = lex.str[t]!;
+    const after = p;
+    const a = kindAt(after);
+    if (a === T_LPAREN) return failAt(after, `unexpected '(' after '${name}' (calls cannot be nested: assign the result to a name first)`);
+    if (a === T_PLUS || a === T_MINUS) {
+      p++;
+      const n = next();
+      const sign = KIND_NAMES[a]!;
+      if (kindAt(n) !== T_INT) return failAt(n, `expected an integer offset after '${sign}' (${name} ${sign} 64), got ${show(n)}`);
+      const offset = (a === T_MINUS ? -lex.value[n]! : lex.value[n]!) || 0;
+      return { k: 'offset', name, offset, raw: lex.str[n]!, loc: locAt(t) };
+    }
+    const e: Expr = { k: 'name', name, loc: locAt(t) };
+    return a === T_BAR ? parseFlags(e) : e;
+  }
+  if (k === T_MINUS && kindAt(t + 1) === T_INT) return failAt(t, 'negative numbers are not allowed here');
+  if (k === T_RPAREN || k === T_COMMA) return failAt(t, `expected an argument before ${show(t)}`);
+  return failAt(t, `expected an argument (a name, a number, a string or bytes), got ${show(t)}`);
 }
+
+function parseFlags(firstItem: Expr): Expr | null {
+  const items = flagScratch;
+  items.length = 0;
+  items.push(firstItem);
+  while (kindAt(p) === T_BAR) {
+    p++;
+    const t = next();
+    const k = kindAt(t);
+    if (k === T_NAME) items.push({ k: 'name', name: lex.str[t]!, loc: locAt(t) });
+    else if (k === T_INT) items.push({ k: 'int', value: lex.value[t]!, raw: lex.str[t]!, loc: locAt(t) });
+    else return failAt(t, `expected a flag name after '|', got ${show(t)}`);
+  }
+  return { k: 'flags', items: items.slice(), loc: firstItem.loc };
+}
+const flagScratch: Expr[] = [];
 
 /** `fill` followed by `(` at token index i. */
-function isFill(c: Cursor, i: number): boolean {
-  const t = c.toks[i];
-  return t !== undefined && t.kind === 'name' && t.text === 'fill' && c.toks[i + 1]?.kind === '(';
+function isFill(i: number): boolean {
+  return kindAt(i) === T_NAME && lex.str[i] === 'fill' && kindAt(i + 1) === T_LPAREN;
 }
 
 /** Bytes parts joined with `+`: a lone string is a 'str' expression, anything else 'bytes'. */
-function parseBytesExpr(c: Cursor): Expr | Fail {
-  const start = peek(c);
+function parseBytesExpr(): Expr | null {
+  const start = p;
+  if (kindAt(start) === T_STR && kindAt(start + 1) !== T_PLUS) {
+    // A lone string, the common case: its text and bytes as the lexer read them.
+    p++;
+    const bytes = lex.bytes[start]!;
+    if (bytes.length > MAX_BYTES_LITERAL) return failAt(start, `bytes literal too large (at most ${MAX_BYTES_LITERAL} bytes)`);
+    return { k: 'str', text: lex.str[start] ?? decodeUtf8(bytes), bytes, loc: locAt(start) };
+  }
   const parts: BytesPart[] = [];
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const p = parseBytesPart(c);
-    if (isFail(p)) return p;
-    total += p.bytes.length;
-    if (total > MAX_BYTES_LITERAL) return { at: start, error: `bytes literal too large (at most ${MAX_BYTES_LITERAL} bytes)` };
-    parts.push(p.part);
-    chunks.push(p.bytes);
-    if (peek(c).kind !== '+') break;
-    c.i++;
+    const part = parseBytesPart();
+    if (part === null) return null;
+    total += partBytes.length;
+    if (total > MAX_BYTES_LITERAL) return failAt(start, `bytes literal too large (at most ${MAX_BYTES_LITERAL} bytes)`);
+    parts.push(part);
+    chunks.push(partBytes);
+    if (kindAt(p) !== T_PLUS) break;
+    p++;
   }
-  if (parts.length === 1 && start.kind === 'str') {
-    return { k: 'str', text: decodeUtf8(chunks[0]!), bytes: chunks[0]!, loc: locOf(start) };
+  if (parts.length === 1 && kindAt(start) === T_STR) {
+    return { k: 'str', text: decodeUtf8(chunks[0]!), bytes: chunks[0]!, loc: locAt(start) };
   }
-  return { k: 'bytes', parts, bytes: concatBytes(chunks, total), loc: locOf(start) };
+  return { k: 'bytes', parts, bytes: concatBytes(chunks, total), loc: locAt(start) };
 }
 
-function parseBytesPart(c: Cursor): { part: BytesPart; bytes: Uint8Array } | Fail {
-  const isF = isFill(c, c.i);
-  const t = next(c);
-  if (t.kind === 'str') {
-    const b = t.bytes!;
-    const text = strictUtf8(b);
+/** The bytes of the part parseBytesPart just read. */
+let partBytes: Uint8Array = new Uint8Array();
+
+function parseBytesPart(): BytesPart | null {
+  const isF = isFill(p);
+  const t = next();
+  const k = kindAt(t);
+  if (k === T_STR) {
+    const b = lex.bytes[t]!;
+    partBytes = b;
+    const text = lex.str[t] ?? strictUtf8(b);
     // A string part that is not valid UTF-8 cannot be kept as text: keep its bytes as hex.
-    return { part: text === null ? { k: 'hex', hex: toHex(b) } : { k: 'str', text }, bytes: b };
+    return text === null ? { k: 'hex', hex: toHex(b) } : { k: 'str', text };
   }
-  if (t.kind === 'hex') return { part: { k: 'hex', hex: toHex(t.bytes!) }, bytes: t.bytes! };
-  if (isF) return parseFill(c);
-  return { at: t, error: `expected bytes after '+' ("text", x"de ad" or fill(BYTE, COUNT)), got ${show(t)}` };
+  if (k === T_HEX) {
+    partBytes = lex.bytes[t]!;
+    return { k: 'hex', hex: toHex(partBytes) };
+  }
+  if (isF) return parseFill();
+  return failAt(t, `expected bytes after '+' ("text", x"de ad" or fill(BYTE, COUNT)), got ${show(t)}`);
 }
 
 /** `fill(BYTE, COUNT)` after the name `fill`. */
-function parseFill(c: Cursor): { part: BytesPart; bytes: Uint8Array } | Fail {
-  c.i++; // '('
-  const byte = next(c);
-  if (byte.kind !== 'int') return { at: byte, error: `expected a byte value in fill(BYTE, COUNT), got ${show(byte)}` };
-  if (byte.value! > 255) return { at: byte, error: `fill byte must be 0..255, got ${byte.text}` };
-  const comma = next(c);
-  if (comma.kind !== ',') return { at: comma, error: `expected ',' after the byte in fill(BYTE, COUNT), got ${show(comma)}` };
-  const count = next(c);
-  if (count.kind !== 'int') return { at: count, error: `expected a count in fill(BYTE, COUNT), got ${show(count)}` };
-  if (count.value! > MAX_BYTES_LITERAL) return { at: count, error: `fill count too large (at most ${MAX_BYTES_LITERAL} bytes)` };
-  const close = next(c);
-  if (close.kind !== ')') return { at: close, error: `expected ')' after fill(BYTE, COUNT), got ${show(close)}` };
-  return { part: { k: 'fill', byte: byte.value!, count: count.value! }, bytes: new Uint8Array(count.value!).fill(byte.value!) };
+function parseFill(): BytesPart | null {
+  p++; // '('
+  const byte = next();
+  if (kindAt(byte) !== T_INT) return failAt(byte, `expected a byte value in fill(BYTE, COUNT), got ${show(byte)}`);
+  if (lex.value[byte]! > 255) return failAt(byte, `fill byte must be 0..255, got ${lex.textOf(byte)}`);
+  const comma = next();
+  if (kindAt(comma) !== T_COMMA) return failAt(comma, `expected ',' after the byte in fill(BYTE, COUNT), got ${show(comma)}`);
+  const count = next();
+  if (kindAt(count) !== T_INT) return failAt(count, `expected a count in fill(BYTE, COUNT), got ${show(count)}`);
+  if (lex.value[count]! > MAX_BYTES_LITERAL) return failAt(count, `fill count too large (at most ${MAX_BYTES_LITERAL} bytes)`);
+  const close = next();
+  if (kindAt(close) !== T_RPAREN) return failAt(close, `expected ')' after fill(BYTE, COUNT), got ${show(close)}`);
+  const b = lex.value[byte]!;
+  const n = lex.value[count]!;
+  partBytes = new Uint8Array(n).fill(b);
+  return { k: 'fill', byte: b, count: n };
 }
 
-function parseCheck(c: Cursor, arrow: Token): Check | Fail {
-  const t = peek(c);
-  const loc = locOf(t);
-  if (t.kind === 'str' || t.kind === 'hex' || isFill(c, c.i)) {
-    const e = parseBytesExpr(c);
-    if (isFail(e)) return e;
+function parseCheck(arrow: number): Check | null {
+  const t = p;
+  const k = kindAt(t);
+  const loc = locAt(t);
+  if (k === T_STR || k === T_HEX || isFill(t)) {
+    const e = parseBytesExpr();
+    if (e === null) return null;
     const bytes = e.k === 'str' || e.k === 'bytes' ? e.bytes : new Uint8Array();
     return { k: 'bytes', bytes, expr: e, loc };
   }
-  if (t.kind === 'int') {
-    c.i++;
-    return { k: 'int', value: t.value!, raw: t.text, loc };
+  if (k === T_INT) {
+    p++;
+    return { k: 'int', value: lex.value[t]!, raw: lex.str[t]!, loc };
   }
-  if (t.kind === 'name') {
-    c.i++;
-    if (t.text === 'ok') return { k: 'ok', loc };
-    if (t.text === 'warning') {
-      const s = next(c);
-      if (s.kind !== 'str') return { at: s, error: `expected a string after 'warning' (=> warning "substring"), got ${show(s)}` };
-      return { k: 'warning', text: decodeUtf8(s.bytes!), loc };
+  if (k === T_NAME) {
+    p++;
+    const name = lex.str[t]!;
+    if (name === 'ok') return { k: 'ok', loc };
+    if (name === 'warning') {
+      const s = next();
+      if (kindAt(s) !== T_STR) return failAt(s, `expected a string after 'warning' (=> warning "substring"), got ${show(s)}`);
+      return { k: 'warning', text: lex.str[s] ?? decodeUtf8(lex.bytes[s]!), loc };
     }
-    if (isErrorName(t.text)) return { k: 'error', name: t.text, loc };
-    return {
-      at: t,
-      error: `unknown check '${t.text}' (expected bytes, an integer, an error name such as EBUSY, DMA_MAPPING_ERROR, NULL or FAULT, warning "…", or ok)`,
-    };
+    if (isErrorName(name)) return { k: 'error', name, loc };
+    return failAt(t, `unknown check '${name}' (expected bytes, an integer, an error name such as EBUSY, DMA_MAPPING_ERROR, NULL or FAULT, warning "…", or ok)`);
   }
-  if (t.kind === 'eol') return { at: arrow, error: "expected a check after '=>'" };
-  if (t.kind === '-' && peek(c, 1).kind === 'int') return { at: t, error: 'negative numbers are not allowed (expect an error by its name: => EINVAL)' };
-  return { at: t, error: `expected a check after '=>', got ${show(t)}` };
+  if (k === T_EOL) return failAt(arrow, "expected a check after '=>'");
+  if (k === T_MINUS && kindAt(t + 1) === T_INT) return failAt(t, 'negative numbers are not allowed (expect an error by its name: => EINVAL)');
+  return failAt(t, `expected a check after '=>', got ${show(t)}`);
 }
 
 /**
  * A prediction `=>? a | b | …`: two or more distinct check values; the first
  * is the answer and is checked like `=> a`.
  */
-function parsePrediction(c: Cursor, arrow: Token): Check | Fail {
+function parsePrediction(arrow: number): Check | null {
   const choices: Check[] = [];
-  const seen = new Map<string, Token>();
+  const seen = new Set<string>();
   for (;;) {
-    const at = peek(c);
-    if (at.kind === 'eol' || at.kind === '|') return { at: choices.length ? at : arrow, error: "expected a choice after '=>?' or '|' (=>? \"frame 1\" | \"frame 2\")" };
-    const v = parseCheck(c, arrow);
-    if (isFail(v)) return v;
+    const at = p;
+    const k = kindAt(at);
+    if (k === T_EOL || k === T_BAR) return failAt(choices.length ? at : arrow, "expected a choice after '=>?' or '|' (=>? \"frame 1\" | \"frame 2\")");
+    const v = parseCheck(arrow);
+    if (v === null) return null;
     const key = printCheckValue(v);
-    if (seen.has(key)) return { at, error: `the choice ${key} is given twice` };
-    seen.set(key, at);
+    if (seen.has(key)) return failAt(at, `the choice ${key} is given twice`);
+    seen.add(key);
     choices.push(v);
-    if (peek(c).kind !== '|') break;
-    c.i++;
+    if (kindAt(p) !== T_BAR) break;
+    p++;
   }
-  if (choices.length < 2) return { at: arrow, error: "a prediction offers two or more choices: =>? ANSWER | OTHER (the first is the answer)" };
+  if (choices.length < 2) return failAt(arrow, 'a prediction offers two or more choices: =>? ANSWER | OTHER (the first is the answer)');
   return { ...choices[0]!, choices };
 }
 
-function show(t: Token): string {
-  switch (t.kind) {
-    case 'eol':
+/** Token i as an error message names it. */
+function show(i: number): string {
+  const k = kindAt(i);
+  const text = lex.textOf(i);
+  switch (k) {
+    case T_EOL:
       return 'the end of the line';
-    case 'name':
-      return `'${t.text}'`;
-    case 'int':
-      return `the number ${t.text}`;
-    case 'str':
-      return `the string ${t.text.length > 24 ? t.text.slice(0, 20) + '…"' : t.text}`;
-    case 'hex':
+    case T_NAME:
+      return `'${text}'`;
+    case T_INT:
+      return `the number ${text}`;
+    case T_STR:
+      return `the string ${text.length > 24 ? text.slice(0, 20) + '…"' : text}`;
+    case T_HEX:
       return 'hex bytes';
     default:
-      return `'${t.text}'`;
+      return `'${text}'`;
   }
 }
 

@@ -14,6 +14,8 @@
 /** C0 controls but tab, DEL, C1 controls, the bidi embeddings/overrides (U+202A–U+202E) and isolates (U+2066–U+2069). */
 export const UNSAFE_CHAR = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 export const UNSAFE_CHARS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+/** The same characters but the line breaks (\n, \r): what a whole scenario text may not contain between them. */
+export const UNSAFE_IN_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 const BIDI_NAMES: Record<number, string> = {
   0x202a: 'LEFT-TO-RIGHT EMBEDDING',

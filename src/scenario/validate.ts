@@ -52,7 +52,21 @@ type Err = { loc: Loc; message: string };
 
 /** Validate statements in order. */
 export function validateStatements(stmts: Statement[]): Validated {
-  const scope: Scope = {
+  const v = new Validator();
+  for (const s of stmts) {
+    if (s.kind === 'failed') v.failed(s.line, s.targets, s.op);
+    else v.ok(s);
+  }
+  return v.finish();
+}
+
+/**
+ * Validates statements one at a time, in order, as the parser reads them (a
+ * statement is checked against the names defined before it), then the checks
+ * that need them all (`finish`).
+ */
+export class Validator {
+  private readonly scope: Scope = {
     devices: new Map(),
     iommus: new Map(),
     names: new Map(),
@@ -60,32 +74,43 @@ export function validateStatements(stmts: Statement[]): Validated {
     machineLine: null,
     headerFailed: false,
   };
-  const errors: ParseError[] = [];
-  const header: Command[] = [];
-  const body: Command[] = [];
-  const teaching: Command[] = [];
-  const ctx: TeachingContext = { firstOpLine: null, firstHeaderLine: null, lessonLine: null };
-  for (const s of stmts) {
-    if (s.kind === 'failed') {
-      defineFailed(s, scope);
-      continue;
-    }
-    const found: Err[] = [];
+  private readonly errors: ParseError[] = [];
+  private readonly header: Command[] = [];
+  private readonly body: Command[] = [];
+  private readonly teaching: Command[] = [];
+  private readonly ctx: TeachingContext = { firstOpLine: null, firstHeaderLine: null, lessonLine: null };
+  private readonly found: Err[] = [];
+
+  /** A line with a syntax error: what could be read of it, so later lines can still use its names. */
+  failed(line: number, targets: string[], op: string | null): void {
+    defineFailed({ line, targets, op }, this.scope);
+  }
+
+  /** A statement that parsed (not kept: its command is). */
+  ok(s: ParsedStmt): void {
+    const { found, scope } = this;
     if (isTeachingStatement(s.cmd.op)) {
-      ctx.firstOpLine = scope.firstOpLine;
-      validateTeachingStatement(s.cmd, s.opLoc, s.targetLocs, ctx, found);
-      teaching.push(s.cmd);
+      this.ctx.firstOpLine = scope.firstOpLine;
+      validateTeachingStatement(s.cmd, s.opLoc, s.targetLocs, this.ctx, found);
+      this.teaching.push(s.cmd);
     } else {
       validateStatement(s, scope, found);
-      if (HEADER_OPS.has(s.cmd.op)) ctx.firstHeaderLine ??= s.cmd.loc.line;
-      (HEADER_OPS.has(s.cmd.op) ? header : body).push(s.cmd);
+      const isHeader = HEADER_OPS.has(s.cmd.op);
+      if (isHeader) this.ctx.firstHeaderLine ??= s.cmd.loc.line;
+      (isHeader ? this.header : this.body).push(s.cmd);
     }
-    for (const e of found) errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
+    if (found.length === 0) return;
+    for (const e of found) this.errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
+    found.length = 0;
   }
-  const late: Err[] = [];
-  checkCompareIommu(teaching, header, late);
-  for (const e of late) errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
-  return { errors, header, body, teaching };
+
+  finish(): Validated {
+    const { errors, header, body, teaching } = this;
+    const late: Err[] = [];
+    checkCompareIommu(teaching, header, late);
+    for (const e of late) errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
+    return { errors, header, body, teaching };
+  }
 }
 
 function defineFailed(s: { line: number; targets: string[]; op: string | null }, scope: Scope): void {
@@ -126,7 +151,7 @@ function validateStatement(s: ParsedStmt, scope: Scope, errs: Err[]): void {
   const n = sig.repeat ? cmd.args.length : Math.min(cmd.args.length, sig.args.length + sig.optional.length);
   for (let i = 0; i < n; i++) {
     const spec = argSpec(sig, i);
-    const e = checkValue(spec.kind, undefined, cmd.args[i]!, argWhat(sig, i, spec), spec.name, scope);
+    const e = checkValue(spec.kind, undefined, cmd.args[i]!, subject(sig, i, spec.name), spec.name, scope);
     if (e) errs.push(e);
     else checkBudget(cmd.op, spec, cmd.args[i]!, errs);
   }
@@ -142,10 +167,10 @@ function validateStatement(s: ParsedStmt, scope: Scope, errs: Err[]): void {
   if (cmd.op === 'iommu' && clean) checkIommu(cmd, errs);
   if (cmd.op === 'device' && clean) checkDeviceDmaOps(cmd, errs);
 
-  cmd.targets.forEach((t, i) => {
+  for (let i = 0; i < cmd.targets.length; i++) {
     const type = sig.results.length === cmd.targets.length ? sig.results[i]! : 'any';
-    scope.names.set(t, type);
-  });
+    scope.names.set(cmd.targets[i]!, type);
+  }
 }
 
 /** A literal over one of the explorer's budgets (src/sim/budgets.ts) is refused before anything runs. */
@@ -159,8 +184,27 @@ function argSpec(sig: OpSig, i: number): ArgSpec {
   return i < sig.args.length ? sig.args[i]! : sig.optional[i - sig.args.length]!;
 }
 
-function argWhat(sig: OpSig, i: number, spec: ArgSpec): string {
-  return `argument ${i + 1} (${spec.name}) of ${sig.name}`;
+/**
+ * The value being checked, named only when a message needs it: "argument 2
+ * (p) of dma_map_single" (i ≥ 0) or "dir= of device" (an option, i = -1).
+ * One object, reused: every statement's arguments go through here.
+ */
+interface Subject {
+  sig: OpSig;
+  i: number;
+  label: string;
+}
+const SUBJECT: Subject = { sig: undefined as unknown as OpSig, i: 0, label: '' };
+
+function subject(sig: OpSig, i: number, label: string): Subject {
+  SUBJECT.sig = sig;
+  SUBJECT.i = i;
+  SUBJECT.label = label;
+  return SUBJECT;
+}
+
+function whatOf(s: Subject): string {
+  return s.i >= 0 ? `argument ${s.i + 1} (${s.label}) of ${s.sig.name}` : `${s.label}= of ${s.sig.name}`;
 }
 
 // ---------------------------------------------------------------- targets, arity
@@ -184,15 +228,20 @@ function checkTargets(s: ParsedStmt, sig: OpSig, scope: Scope, errs: Err[]): voi
     });
     return;
   }
-  const seen = new Set<string>();
-  cmd.targets.forEach((t, i) => {
-    const loc = s.targetLocs[i]!;
-    if (isReservedName(t)) errs.push({ loc, message: `'${t}' is a constant and cannot be assigned` });
-    else if (scope.devices.has(t)) errs.push({ loc, message: `'${t}' is a device (line ${scope.devices.get(t)}); choose another name` });
-    else if (scope.iommus.has(t)) errs.push({ loc, message: `'${t}' is an iommu (line ${scope.iommus.get(t)}); choose another name` });
-    else if (seen.has(t)) errs.push({ loc, message: `'${t}' is assigned twice in one statement` });
-    seen.add(t);
-  });
+  const { targets } = cmd;
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i]!;
+    const problem = isReservedName(t)
+      ? `'${t}' is a constant and cannot be assigned`
+      : scope.devices.has(t)
+        ? `'${t}' is a device (line ${scope.devices.get(t)}); choose another name`
+        : scope.iommus.has(t)
+          ? `'${t}' is an iommu (line ${scope.iommus.get(t)}); choose another name`
+          : i > 0 && targets.lastIndexOf(t, i - 1) >= 0
+            ? `'${t}' is assigned twice in one statement`
+            : null;
+    if (problem !== null) errs.push({ loc: s.targetLocs[i]!, message: problem });
+  }
 }
 
 function checkArity(s: ParsedStmt, sig: OpSig, errs: Err[]): void {
@@ -223,10 +272,12 @@ function plural(n: number, word: string): string {
 // ---------------------------------------------------------------- options
 
 function checkOptions(s: ParsedStmt, sig: OpSig, scope: Scope, errs: Err[]): void {
-  const keys = Object.keys(sig.options);
-  for (const kw of s.cmd.kwargs) {
+  const { kwargs } = s.cmd;
+  for (let i = 0; i < kwargs.length; i++) {
+    const kw = kwargs[i]!;
     const spec: OptionSpec | undefined = Object.hasOwn(sig.options, kw.key) ? sig.options[kw.key] : undefined;
     if (!spec) {
+      const keys = Object.keys(sig.options);
       if (keys.length === 0) {
         errs.push({ loc: kw.loc, message: `${sig.name} takes no key=value options (got '${kw.key}=')` });
       } else {
@@ -238,7 +289,7 @@ function checkOptions(s: ParsedStmt, sig: OpSig, scope: Scope, errs: Err[]): voi
       }
       continue;
     }
-    const e = checkValue(spec.kind, spec.values, kw.value, `${kw.key}= of ${sig.name}`, kw.key, scope);
+    const e = checkValue(spec.kind, spec.values, kw.value, subject(sig, -1, kw.key), kw.key, scope);
     if (e) errs.push(e);
   }
 }
@@ -248,17 +299,16 @@ function checkOptions(s: ParsedStmt, sig: OpSig, scope: Scope, errs: Err[]): voi
 /**
  * Check one argument or option value against its kind. `what` names it in
  * messages ("argument 2 (p) of dma_map_single"); `label` is its short name ("p").
+ * Nothing is allocated unless there is an error: this runs for every argument.
  */
 function checkValue(
   kind: ArgKind,
   values: readonly string[] | undefined,
   e: Expr,
-  what: string,
+  what: Subject,
   label: string,
   scope: Scope,
 ): Err | null {
-  const want = describeKind(kind, values);
-  const bad = (message?: string, loc: Loc = e.loc): Err => ({ loc, message: message ?? `${what} must be ${want}, got ${shortExpr(e)}` });
   switch (kind) {
     case 'size':
     case 'size0':
@@ -266,54 +316,59 @@ function checkValue(
     case 'byte':
     case 'bits':
     case 'bits0': {
-      if (e.k !== 'int') return bad();
+      if (e.k !== 'int') return badValue(kind, values, e, what);
       return checkIntRange(kind, e.value, label, e.loc);
     }
     case 'dev':
     case 'iommu':
-      return e.k === 'name' ? checkDecl(kind, e.name, e.loc, what, scope) : bad();
+      return e.k === 'name' ? checkDecl(kind, e.name, e.loc, what, scope) : badValue(kind, values, e, what);
     case 'newname':
-      if (e.k !== 'name') return bad();
-      if (isReservedName(e.name)) return bad(`${what} must be a new name, not the constant '${e.name}'`);
+      if (e.k !== 'name') return badValue(kind, values, e, what);
+      if (isReservedName(e.name)) return badValue(kind, values, e, what, `${whatOf(what)} must be a new name, not the constant '${e.name}'`);
       return null;
     case 'ptr':
     case 'handle':
       if (e.k === 'name' || e.k === 'offset') return checkRef(kind, e.name, e.loc, what, scope);
       if (kind === 'handle' && e.k === 'int') return null;
-      return bad();
+      return badValue(kind, values, e, what);
     case 'buf':
-      if (e.k === 'offset') return bad(`${what} must be the buffer itself (${e.name}), not an offset into it`);
-      return e.k === 'name' ? checkRef(kind, e.name, e.loc, what, scope) : bad();
+      if (e.k === 'offset') return badValue(kind, values, e, what, `${whatOf(what)} must be the buffer itself (${e.name}), not an offset into it`);
+      return e.k === 'name' ? checkRef(kind, e.name, e.loc, what, scope) : badValue(kind, values, e, what);
     case 'sgt':
     case 'domain':
     case 'vm':
     case 'dmabuf':
     case 'attach':
-      return e.k === 'name' ? checkRef(kind, e.name, e.loc, what, scope) : bad();
+      return e.k === 'name' ? checkRef(kind, e.name, e.loc, what, scope) : badValue(kind, values, e, what);
     case 'dir':
-      if (e.k === 'flags') return bad(`${what} must be one DMA direction, not flags joined with |`);
-      return e.k === 'name' ? checkConstant(e.name, e.loc, DIRECTIONS, 'DMA direction') : bad();
+      if (e.k === 'flags') return badValue(kind, values, e, what, `${whatOf(what)} must be one DMA direction, not flags joined with |`);
+      return e.k === 'name' ? checkConstant(e.name, e.loc, DIRECTIONS, 'DMA direction') : badValue(kind, values, e, what);
     case 'gfp':
-      return checkFlags(e, GFP_FLAGS, 'GFP flag', what, want);
+      return checkFlags(e, GFP_FLAGS, 'GFP flag', what, kind);
     case 'attrs':
-      return checkFlags(e, DMA_ATTRS, 'DMA attribute', what, want);
+      return checkFlags(e, DMA_ATTRS, 'DMA attribute', what, kind);
     case 'prot':
-      return checkFlags(e, IOMMU_PROT, 'IOMMU prot flag', what, want);
+      return checkFlags(e, IOMMU_PROT, 'IOMMU prot flag', what, kind);
     case 'bytes':
-      return e.k === 'str' || e.k === 'bytes' ? null : bad();
+      return e.k === 'str' || e.k === 'bytes' ? null : badValue(kind, values, e, what);
     case 'bool':
-      return e.k === 'name' && (e.name === 'true' || e.name === 'false') ? null : bad();
+      return e.k === 'name' && (e.name === 'true' || e.name === 'false') ? null : badValue(kind, values, e, what);
     case 'version':
-      return e.k === 'str' ? checkVersion(e.text, e.loc) : bad(`${what} must be a version string such as "6.18", got ${shortExpr(e)}`);
+      return e.k === 'str' ? checkVersion(e.text, e.loc) : badValue(kind, values, e, what, `${whatOf(what)} must be a version string such as "6.18", got ${shortExpr(e)}`);
     case 'text':
-      return e.k === 'str' ? null : bad(`${what} must be a string such as "0000:03:00.0", got ${shortExpr(e)}`);
+      return e.k === 'str' ? null : badValue(kind, values, e, what, `${whatOf(what)} must be a string such as "0000:03:00.0", got ${shortExpr(e)}`);
     case 'enum': {
       const v = e.k === 'name' ? e.name : e.k === 'str' ? e.text : null;
       if (v !== null && values?.includes(v)) return null;
       const guess = v === null ? undefined : closest(v, values ?? []);
-      return bad(`${label} must be one of ${(values ?? []).join(', ')}, got ${shortExpr(e)}${guess ? ` (did you mean ${guess}?)` : ''}`);
+      return badValue(kind, values, e, what, `${label} must be one of ${(values ?? []).join(', ')}, got ${shortExpr(e)}${guess ? ` (did you mean ${guess}?)` : ''}`);
     }
   }
+}
+
+/** A value of the wrong kind, with the message given or the usual one. */
+function badValue(kind: ArgKind, values: readonly string[] | undefined, e: Expr, what: Subject, message?: string): Err {
+  return { loc: e.loc, message: message ?? `${whatOf(what)} must be ${describeKind(kind, values)}, got ${shortExpr(e)}` };
 }
 
 function shortExpr(e: Expr): string {
@@ -355,25 +410,30 @@ function checkConstant(name: string, loc: Loc, allowed: readonly string[], what:
   };
 }
 
-function checkFlags(e: Expr, allowed: readonly string[], what: string, argWhat: string, want: string): Err | null {
-  const items = e.k === 'flags' ? e.items : [e];
-  for (const item of items) {
-    if (item.k === 'int') {
-      if (item.value === 0 && items.length === 1) continue;
-      return { loc: item.loc, message: `${argWhat} must be ${want}; the only number allowed is 0, alone` };
-    }
-    if (item.k !== 'name') return { loc: item.loc, message: `${argWhat} must be ${want}, got ${shortExpr(item)}` };
-    const err = checkConstant(item.name, item.loc, allowed, what);
+function checkFlags(e: Expr, allowed: readonly string[], what: string, arg: Subject, kind: ArgKind): Err | null {
+  if (e.k !== 'flags') return checkFlag(e, true, allowed, what, arg, kind);
+  for (const item of e.items) {
+    const err = checkFlag(item, e.items.length === 1, allowed, what, arg, kind);
     if (err) return err;
   }
   return null;
 }
 
+function checkFlag(item: Expr, alone: boolean, allowed: readonly string[], what: string, arg: Subject, kind: ArgKind): Err | null {
+  if (item.k === 'int') {
+    if (item.value === 0 && alone) return null;
+    return { loc: item.loc, message: `${whatOf(arg)} must be ${describeKind(kind)}; the only number allowed is 0, alone` };
+  }
+  if (item.k !== 'name') return { loc: item.loc, message: `${whatOf(arg)} must be ${describeKind(kind)}, got ${shortExpr(item)}` };
+  return checkConstant(item.name, item.loc, allowed, what);
+}
+
 /** A device or iommu name from the header. */
-function checkDecl(kind: 'dev' | 'iommu', name: string, loc: Loc, what: string, scope: Scope): Err | null {
+function checkDecl(kind: 'dev' | 'iommu', name: string, loc: Loc, arg: Subject, scope: Scope): Err | null {
+  if ((kind === 'dev' ? scope.devices : scope.iommus).has(name)) return null;
+  const what = whatOf(arg);
   const [mine, other, word, otherWord] =
     kind === 'dev' ? [scope.devices, scope.iommus, 'device', 'an iommu'] : [scope.iommus, scope.devices, 'iommu', 'a device'];
-  if (mine.has(name)) return null;
   if (other.has(name)) return { loc, message: `'${name}' is ${otherWord}, but ${what} must be ${describeKind(kind)}` };
   if (scope.names.has(name)) {
     const t = scope.names.get(name)!;
@@ -400,12 +460,13 @@ const ACCEPTS: Partial<Record<ArgKind, readonly ValueType[]>> = {
 };
 
 /** A name assigned earlier, of a type the kind accepts. */
-function checkRef(kind: ArgKind, name: string, loc: Loc, what: string, scope: Scope): Err | null {
+function checkRef(kind: ArgKind, name: string, loc: Loc, arg: Subject, scope: Scope): Err | null {
   const accepts = ACCEPTS[kind] ?? [];
-  const want = describeKind(kind);
   const t = scope.names.get(name);
+  if (t === 'any' || (t !== undefined && accepts.includes(t))) return null;
+  const what = whatOf(arg);
+  const want = describeKind(kind);
   if (t !== undefined) {
-    if (t === 'any' || accepts.includes(t)) return null;
     return { loc, message: `'${name}' is ${describeType(t)}, but ${what} must be ${want}` };
   }
   if (scope.devices.has(name)) return { loc, message: `'${name}' is a device, but ${what} must be ${want}` };
@@ -437,7 +498,8 @@ function checkChecks(s: ParsedStmt, sig: OpSig, errs: Err[]): void {
   let ok: Check | null = null;
   let value: Check | null = null;
   let error: Check | null = null;
-  for (const c of cmd.checks) {
+  for (let i = 0; i < cmd.checks.length; i++) {
+    const c = cmd.checks[i]!;
     if (c.k === 'bytes' && !sig.readsBytes) {
       errs.push({ loc: c.loc, message: `${printCheck(c)} checks bytes, but ${cmd.op} reads no bytes` });
     } else if (c.k === 'int' && !sig.yieldsInt) {
@@ -453,7 +515,9 @@ function checkChecks(s: ParsedStmt, sig: OpSig, errs: Err[]): void {
     if (c.k === 'int' || c.k === 'bytes') value = c;
     if (c.k === 'error') error = c;
     // A prediction's other choices must be answers this operation could give.
-    for (const v of c.choices?.slice(1) ?? []) {
+    const choices = c.choices;
+    for (let j = 1; choices && j < choices.length; j++) {
+      const v = choices[j]!;
       if (v.k === 'bytes' && !sig.readsBytes) errs.push({ loc: v.loc, message: `the choice ${printCheckValue(v)} is bytes, but ${cmd.op} reads no bytes` });
       if (v.k === 'int' && !sig.yieldsInt) errs.push({ loc: v.loc, message: `the choice ${printCheckValue(v)} is an integer, but ${cmd.op} gives no integer result` });
     }

@@ -5,6 +5,10 @@
  * engine never sees text. A command names buffers, handles and devices by the
  * names the scenario author gave them, never by addresses the engine computed
  * (DESIGN §2.4), so one record serves the editor, URLs, the CLI and the tests.
+ *
+ * Commands are read-only once parsed: the parser shares what it can between
+ * them (one frozen empty list for every command without targets, options or
+ * checks; one `Uint8Array` for every equal short plain string literal).
  */
 
 /** 1-based line and column of a token in the scenario text. */
