@@ -13,11 +13,17 @@
  * listeners, puts the rows back into the summary, and counts the load's time
  * limit from the last sign of life, not from the start. A new load cancels
  * the one still running.
+ *
+ * Long texts cross as bytes (wire-text.ts): a Uint8Array given to load() is
+ * transferred to the worker (the caller no longer has it), and an imported
+ * scenario that comes back as bytes is decoded a slice at a time, yielding
+ * to the page between slices.
  */
 import * as Comlink from 'comlink';
 import type { BufferBytes, EngineApi, Frame, FrameOptions, LoadOptions, LoadProgress, LoadSummary, StepInfo } from './api.ts';
 import type { RunResult } from '../scenario/result.ts';
 import type { OperationDoc } from '../sim/operation.ts';
+import { WIRE_BYTES_MIN, decodeInSlices, encodeInSlices, type WireSummary, type WireText } from './wire-text.ts';
 
 /** What the client needs of a Worker (tests pass a MessageChannel-backed fake). */
 export type WorkerLike = Comlink.Endpoint & { terminate(): void };
@@ -52,6 +58,17 @@ export class EngineError extends Error {
     this.name = 'EngineError';
     this.failure = failure;
   }
+}
+
+/** The answer of a load a newer one overtook before it reached the worker (as the worker answers a cancelled load). */
+function supersededSummary(runId: number): LoadSummary {
+  return { runId, stepCount: 0, steps: [], checks: { passed: 0, failed: 0 }, config: null, ms: 0, ok: false, errors: [], cancelled: true };
+}
+
+/** A load's answer from the wire: an imported scenario sent as bytes becomes text again. */
+async function fromWire(w: WireSummary): Promise<LoadSummary> {
+  if (!w.imported || typeof w.imported.scenario === 'string') return w as LoadSummary;
+  return { ...w, imported: { ...w.imported, scenario: await decodeInSlices(w.imported.scenario) } };
 }
 
 function defaultWorker(): WorkerLike {
@@ -96,8 +113,11 @@ export class EngineClient {
     this.onNotice = opts.onNotice ?? (() => {});
   }
 
-  /** Runs a scenario. Resolves with the summary (ok=false on parse errors); rejects with EngineError if the engine failed. */
-  load(text: string, opts: LoadOptions = {}): Promise<LoadSummary> {
+  /**
+   * Runs a scenario, or imports a trace or dump (text, or its UTF-8 bytes: transferred, the caller no longer has them).
+   * Resolves with the summary (ok=false on parse errors); rejects with EngineError if the engine failed.
+   */
+  load(text: WireText, opts: LoadOptions = {}): Promise<LoadSummary> {
     const runId = ++this.runCounter;
     // A newer text makes the run in progress pointless: stop it (not queued, so it gets there now).
     if (this.loading > 0 && this.live) void this.live.remote.cancel().catch(() => undefined);
@@ -107,7 +127,15 @@ export class EngineClient {
       this.pending = { runId, rows: [] };
       try {
         // Parsing sends no progress: give big texts (about 1 s per MB) more time before calling it a hang.
-        s = await this.call((r) => r.load(text, { ...opts, runId }), this.loadTimeoutMs + Math.ceil(text.length / 1e6) * 1000);
+        const bytes = typeof text !== 'string' ? text : text.length >= WIRE_BYTES_MIN ? await encodeInSlices(text) : null;
+        // A newer load came while the text was being encoded: its cancel reached the worker before this load did.
+        if (typeof text === 'string' && bytes && runId !== this.runCounter) {
+          this.pending = null;
+          return supersededSummary(runId);
+        }
+        const arg = bytes ? Comlink.transfer(bytes, [bytes.buffer]) : text;
+        const wire = await this.call((r) => (r.load as unknown as (t: WireText, o: LoadOptions) => Promise<WireSummary>)(arg, { ...opts, runId }), this.loadTimeoutMs + Math.ceil(text.length / 1e6) * 1000);
+        s = await fromWire(wire);
       } catch (e) {
         this.pending = null;
         const err = this.asEngineError(e);
@@ -126,7 +154,7 @@ export class EngineClient {
       Object.freeze(s.steps);
       Object.freeze(s);
       // after an import, a restart replays the scenario it became (not the import)
-      if (s.ok) this.lastGood = { text: s.imported?.scenario ?? text, opts, runId: s.runId };
+      if (s.ok && (s.imported || typeof text === 'string')) this.lastGood = { text: s.imported?.scenario ?? (text as string), opts, runId: s.runId };
       this.emit({ runId, phase: 'done', done: s.stepCount, total: s.stepCount, ms: s.ms });
       return s;
     });
