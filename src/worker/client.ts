@@ -94,7 +94,7 @@ export class EngineClient {
   private runCounter = 0;
   private lastGood: { text: string; opts: LoadOptions; runId: number } | null = null;
   /** The load whose rows the client is collecting. */
-  private pending: { runId: number; rows: StepInfo[] } | null = null;
+  private pending: { runId: number; rows: StepInfo[]; ops: Set<string> } | null = null;
   private loading = 0;
   private progressListeners = new Set<(p: EngineProgress) => void>();
   /** Called on every progress message: restarts the current call's time limit. */
@@ -124,7 +124,7 @@ export class EngineClient {
     this.loading++;
     const task = this.enqueue(async () => {
       let s: LoadSummary;
-      this.pending = { runId, rows: [] };
+      this.pending = { runId, rows: [], ops: new Set() };
       try {
         // Parsing sends no progress: give big texts (about 1 s per MB) more time before calling it a hang.
         const bytes = typeof text !== 'string' ? text : text.length >= WIRE_BYTES_MIN ? await encodeInSlices(text) : null;
@@ -146,9 +146,9 @@ export class EngineClient {
         );
         throw err;
       }
-      const rows = this.pending?.runId === runId ? this.pending.rows : [];
+      const pend = this.pending?.runId === runId ? this.pending : null;
       this.pending = null;
-      if (s.stepsStreamed) s = { ...s, steps: s.ok ? rows : [] };
+      if (s.stepsStreamed) s = { ...s, steps: s.ok && pend ? pend.rows : [], ...(s.ok && pend ? { opsUsed: pend.ops } : {}) };
       // Shallow-frozen: immer (the store) then sees a frozen object and does not walk and
       // deep-freeze a million StepInfo rows on the next state change.
       Object.freeze(s.steps);
@@ -192,7 +192,10 @@ export class EngineClient {
     this.alive?.();
     const pend = this.pending;
     if (pend && pend.runId === p.runId && p.rows) {
-      for (const r of p.rows) pend.rows.push(r);
+      for (const r of p.rows) {
+        pend.rows.push(r);
+        pend.ops.add(r.op);
+      }
     }
     if (pend && pend.runId === p.runId) this.emit({ runId: p.runId, phase: p.phase, done: p.done, total: p.total, ms: p.ms });
   }
