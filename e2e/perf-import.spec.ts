@@ -158,7 +158,9 @@ test(`a ${LINES.toLocaleString('en-US')}-line trace dropped on the page becomes 
   rmSync('dist/perf-long.trace', { force: true });
   const n = await steps(page);
   await page.screenshot({ path: `${OUT}/perf-import-${LINES}.png` });
+  const stopAfter = await profile(page, '-import-after');
   const after = await afterLoad(page, n);
+  await stopAfter();
   const progressShown = await page.evaluate(() => (window as unknown as W).__progressSeen);
   const loading = await longTasks(page, dropped, loaded);
   record('perf-import', { lines: LINES, steps: n, dropToSteppableMs: ms, importProgressShown: progressShown, loading, ...after });
@@ -193,7 +195,9 @@ test(`a ${LINES.toLocaleString('en-US')}-step scenario file dropped on the page 
   await stop();
   rmSync('dist/perf-long.dma', { force: true });
   await page.screenshot({ path: `${OUT}/perf-scenario-${LINES}.png` });
+  const stopAfter = await profile(page, '-scenario-after');
   const after = await afterLoad(page, LINES);
+  await stopAfter();
   const progressShown = await page.evaluate(() => (window as unknown as W).__progressSeen);
   const loading = await longTasks(page, dropped, loaded);
   record('perf-import-scenario', { steps: LINES, dropToSteppableMs: ms, progressShown, loading, ...after });
