@@ -30,17 +30,18 @@ export default function BigTextBar({ info, onEditWhole }: { info: BigTextInfo; o
   const count = info.lines !== null ? `${info.lines.toLocaleString('en-US')} lines, ${size}` : size;
   return (
     <div className="big-text-bar" role="note" data-testid="big-text-bar">
-      <span>
-        Long scenario ({count}): lines {info.from.toLocaleString('en-US')}–{info.to.toLocaleString('en-US')} shown, around the current step, read-only.
-      </span>{' '}
+      <span title="A text this long is not loaded into the editor whole: the lines around the current step are, and they follow the steps">
+        Long scenario ({count}): lines {info.from.toLocaleString('en-US')}–{info.to.toLocaleString('en-US')}, read-only
+      </span>
+      {' · '}
       <button type="button" className="link" onClick={() => saveFile(useStore.getState().text, scenarioName())} data-testid="big-text-download">
-        download it
+        download
       </button>
       {onEditWhole && (
         <>
           {' · '}
           <button type="button" className="link" onClick={onEditWhole} data-testid="big-text-edit" title={`Loads all ${size} into the editor: the page may stop for several seconds, and again on each change`}>
-            edit it whole (slow)
+            edit whole (slow)
           </button>
         </>
       )}
