@@ -126,16 +126,13 @@ export class EngineClient {
       let s: LoadSummary;
       this.pending = { runId, rows: [], ops: new Set() };
       try {
-        // Parsing sends no progress: give big texts (about 1 s per MB) more time before calling it a hang.
         const bytes = typeof text !== 'string' ? text : text.length >= WIRE_BYTES_MIN ? await encodeInSlices(text) : null;
         // A newer load came while the text was being encoded: its cancel reached the worker before this load did.
         if (typeof text === 'string' && bytes && runId !== this.runCounter) {
           this.pending = null;
           return supersededSummary(runId);
         }
-        const arg = bytes ? Comlink.transfer(bytes, [bytes.buffer]) : text;
-        const wire = await this.call((r) => (r.load as unknown as (t: WireText, o: LoadOptions) => Promise<WireSummary>)(arg, { ...opts, runId }), this.loadTimeoutMs + Math.ceil(text.length / 1e6) * 1000);
-        s = await fromWire(wire);
+        s = await this.send(bytes ?? text, { ...opts, runId });
       } catch (e) {
         this.pending = null;
         const err = this.asEngineError(e);
@@ -163,6 +160,13 @@ export class EngineClient {
     };
     task.then(done, done);
     return task;
+  }
+
+  /** One load on the wire (the bytes, if any, are transferred); its time limit grows with the text, since parsing sends no progress (about 1 s per MB). */
+  private async send(text: WireText, opts: LoadOptions): Promise<LoadSummary> {
+    const arg = typeof text === 'string' ? text : Comlink.transfer(text, [text.buffer]);
+    const load = (r: Comlink.Remote<EngineApi>) => (r.load as unknown as (t: WireText, o: LoadOptions) => Promise<WireSummary>)(arg, opts);
+    return fromWire(await this.call(load, this.loadTimeoutMs + Math.ceil(text.length / 1e6) * 1000));
   }
 
   /** Stops the load in progress at the worker's next safe point (between steps); it resolves with cancelled=true. */
@@ -306,7 +310,8 @@ export class EngineClient {
       return;
     }
     try {
-      const s = await this.call((r) => r.load(good.text, { ...good.opts, runId: good.runId }), this.loadTimeoutMs);
+      // A replayed long scenario crosses as bytes too, with the time a load of its size gets.
+      const s = await this.send(good.text.length >= WIRE_BYTES_MIN ? await encodeInSlices(good.text) : good.text, { ...good.opts, runId: good.runId });
       if (!s.ok) throw new Error('the last good scenario no longer parses');
       this.onNotice({ kind: 'restarted', message: `${reason} The engine was restarted and the last good trace replayed.` });
     } catch (e) {
