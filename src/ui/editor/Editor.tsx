@@ -177,7 +177,8 @@ export default function Editor({ readOnly = false }: EditorProps) {
         const st = useStore.getState();
         const offset = winRef.current?.offset ?? 0;
         if (u.docChanged && !applyingExternal && !winRef.current) st.setText(u.state.doc.toString());
-        if (u.selectionSet || u.docChanged) {
+        // A window moving is not the user moving the cursor.
+        if ((u.selectionSet || u.docChanged) && !applyingExternal) {
           const head = u.state.selection.main.head;
           const line = u.state.doc.lineAt(head);
           if (line.number + offset !== st.cursor.line || head - line.from + 1 !== st.cursor.col) {
@@ -214,6 +215,11 @@ export default function Editor({ readOnly = false }: EditorProps) {
       });
       applyingExternal = false;
       foldLesson(v);
+      if (!wasWindow) return;
+      // Where the window was: the step's line, now numbered in the whole text.
+      const line = currentStepLine();
+      v.dispatch({ effects: setStepLine.of(line) });
+      if (line !== null && line <= v.state.doc.lines) revealLine(v, line);
     }
 
     const initial = useStore.getState().text;
