@@ -22,12 +22,15 @@ let client: EngineClient | null = null;
 /** The scenario text the current run came from (after an import, the scenario it became): the same text is not run again. */
 let loadedText: string | null = null;
 /** Runs a dropped trace or dump without putting it in the editor (set while the sync runs). */
-let dropped: ((text: string, fileName: string) => void) | null = null;
+let dropped: ((bytes: Uint8Array, file: File) => void) | null = null;
 
-/** A dropped kernel trace or dma-debug dump: imported by the worker, the editor then shows the scenario. */
-export function importDropped(text: string, fileName: string): void {
-  dropped?.(text, fileName);
+/** A dropped kernel trace or dma-debug dump (its bytes, handed over: transferred to the worker): imported there, the editor then shows the scenario. */
+export function importDropped(bytes: Uint8Array, file: File): void {
+  dropped?.(bytes, file);
 }
+
+/** Where a load's text came from: typed or opened (null), or a dropped file (kept to offer the original back without holding its text). */
+type Origin = File | null;
 
 /** What a frame request asks for besides the step: the selected buffer's bytes come with the frame (no second round trip per step). */
 function frameOptions(buffer: string | undefined): FrameOptions {
@@ -76,32 +79,32 @@ export function startEngineSync(): () => void {
   let stopped = false;
 
   const load = latestLoad(
-    // Machine-setting overrides (header selectors, links): arch/kernel as options, IOMMU mode as a header rewrite.
-    (text: string, _fileName: string | null) => {
-      const args = loadArgs(text, useStore.getState().overrides);
+    // Machine-setting overrides (header selectors, links): arch/kernel as options, IOMMU mode as a header rewrite (a dropped trace's bytes go as they are).
+    (text: string | Uint8Array, _from: Origin) => {
+      const args = typeof text === 'string' ? loadArgs(text, useStore.getState().overrides) : { text, opts: loadArgs('', useStore.getState().overrides).opts };
       return c.load(args.text, args.opts);
     },
     {
       running: (on) => useStore.getState().setRunning(on),
-      loaded(summary, text, fileName) {
+      loaded(summary, text, from) {
         if (summary.cancelled) {
           if (userCancelled) {
             useStore
               .getState()
               .notify('info', `Run cancelled.${useStore.getState().summary ? ' The last complete run stays on screen.' : ''} Edit the scenario to run it again.`);
           }
-          loadedText = text;
+          if (typeof text === 'string') loadedText = text;
           return;
         }
         if (summary.imported) {
           // A trace or dump became a scenario: the editor shows it (without running it again) and the report says what happened.
           loadedText = summary.imported.scenario;
-          useImport.getState().show(summary.imported, text, fileName);
+          useImport.getState().show(summary.imported, from ?? (text as string), from?.name ?? null);
           // What the editor held (typed text, or a pasted trace) is kept as a draft.
           keepIfTyped(useStore.getState().text, 'before importing a trace', useStore.getState().step, 'a trace was imported');
           useStore.getState().replaceText(summary.imported.scenario, 0);
           markOpened(summary.imported.scenario);
-        } else if (summary.ok) loadedText = text;
+        } else if (summary.ok && typeof text === 'string') loadedText = text;
         useStore.getState().applySummary(summary);
         askOperations();
         void pullFrame();
@@ -115,15 +118,15 @@ export function startEngineSync(): () => void {
     () => stopped,
   );
 
-  async function runLoad(text: string, fileName: string | null = null): Promise<void> {
-    if (detectInput(text) === 'dmesg') {
+  async function runLoad(text: string | Uint8Array, from: Origin = null): Promise<void> {
+    if (typeof text === 'string' && detectInput(text) === 'dmesg') {
       // A kernel log pasted into the editor is explained, not run: the dialog takes it, the editor gets its scenario back.
-      useExplain.getState().show(text, fileName);
+      useExplain.getState().show(text, null);
       if (loadedText !== null) useStore.getState().replaceText(loadedText, null);
       return;
     }
     userCancelled = false;
-    await load(text, fileName);
+    await load(text, from);
   }
 
   const pullFrame = framePull(
@@ -152,10 +155,10 @@ export function startEngineSync(): () => void {
       .catch(() => undefined);
   }
 
-  dropped = (text, fileName) => {
+  dropped = (bytes, file) => {
     if (timer) clearTimeout(timer);
     timer = null;
-    void runLoad(text, fileName);
+    void runLoad(bytes, file);
   };
 
   const unsub = useStore.subscribe((s, prev) => {

@@ -88,6 +88,8 @@ export interface LoadSummary {
   stepsStreamed?: boolean;
   /** The steps that are findings (StepInfo.finding), ascending: the timeline pins them without walking `steps`. */
   findings?: Int32Array;
+  /** The operations the steps call, gathered by the client as the streamed rows arrive (the page then never walks a million rows for them). */
+  opsUsed?: ReadonlySet<string>;
   checks: { passed: number; failed: number };
   config: MachineConfig | null;
   /** Who owns each buffer at each step (always sent by the worker; optional for hand-made summaries). */

@@ -13,11 +13,17 @@
  * listeners, puts the rows back into the summary, and counts the load's time
  * limit from the last sign of life, not from the start. A new load cancels
  * the one still running.
+ *
+ * Long texts cross as bytes (wire-text.ts): a Uint8Array given to load() is
+ * transferred to the worker (the caller no longer has it), and an imported
+ * scenario that comes back as bytes is decoded a slice at a time, yielding
+ * to the page between slices.
  */
 import * as Comlink from 'comlink';
 import type { BufferBytes, EngineApi, Frame, FrameOptions, LoadOptions, LoadProgress, LoadSummary, StepInfo } from './api.ts';
 import type { RunResult } from '../scenario/result.ts';
 import type { OperationDoc } from '../sim/operation.ts';
+import { WIRE_BYTES_MIN, decodeInSlices, encodeInSlices, type WireSummary, type WireText } from './wire-text.ts';
 
 /** What the client needs of a Worker (tests pass a MessageChannel-backed fake). */
 export type WorkerLike = Comlink.Endpoint & { terminate(): void };
@@ -54,6 +60,17 @@ export class EngineError extends Error {
   }
 }
 
+/** The answer of a load a newer one overtook before it reached the worker (as the worker answers a cancelled load). */
+function supersededSummary(runId: number): LoadSummary {
+  return { runId, stepCount: 0, steps: [], checks: { passed: 0, failed: 0 }, config: null, ms: 0, ok: false, errors: [], cancelled: true };
+}
+
+/** A load's answer from the wire: an imported scenario sent as bytes becomes text again. */
+async function fromWire(w: WireSummary): Promise<LoadSummary> {
+  if (!w.imported || typeof w.imported.scenario === 'string') return w as LoadSummary;
+  return { ...w, imported: { ...w.imported, scenario: await decodeInSlices(w.imported.scenario) } };
+}
+
 function defaultWorker(): WorkerLike {
   return new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'dma-engine' });
 }
@@ -77,7 +94,7 @@ export class EngineClient {
   private runCounter = 0;
   private lastGood: { text: string; opts: LoadOptions; runId: number } | null = null;
   /** The load whose rows the client is collecting. */
-  private pending: { runId: number; rows: StepInfo[] } | null = null;
+  private pending: { runId: number; rows: StepInfo[]; ops: Set<string> } | null = null;
   private loading = 0;
   private progressListeners = new Set<(p: EngineProgress) => void>();
   /** Called on every progress message: restarts the current call's time limit. */
@@ -96,18 +113,26 @@ export class EngineClient {
     this.onNotice = opts.onNotice ?? (() => {});
   }
 
-  /** Runs a scenario. Resolves with the summary (ok=false on parse errors); rejects with EngineError if the engine failed. */
-  load(text: string, opts: LoadOptions = {}): Promise<LoadSummary> {
+  /**
+   * Runs a scenario, or imports a trace or dump (text, or its UTF-8 bytes: transferred, the caller no longer has them).
+   * Resolves with the summary (ok=false on parse errors); rejects with EngineError if the engine failed.
+   */
+  load(text: WireText, opts: LoadOptions = {}): Promise<LoadSummary> {
     const runId = ++this.runCounter;
     // A newer text makes the run in progress pointless: stop it (not queued, so it gets there now).
     if (this.loading > 0 && this.live) void this.live.remote.cancel().catch(() => undefined);
     this.loading++;
     const task = this.enqueue(async () => {
       let s: LoadSummary;
-      this.pending = { runId, rows: [] };
+      this.pending = { runId, rows: [], ops: new Set() };
       try {
-        // Parsing sends no progress: give big texts (about 1 s per MB) more time before calling it a hang.
-        s = await this.call((r) => r.load(text, { ...opts, runId }), this.loadTimeoutMs + Math.ceil(text.length / 1e6) * 1000);
+        const bytes = typeof text !== 'string' ? text : text.length >= WIRE_BYTES_MIN ? await encodeInSlices(text) : null;
+        // A newer load came while the text was being encoded: its cancel reached the worker before this load did.
+        if (typeof text === 'string' && bytes && runId !== this.runCounter) {
+          this.pending = null;
+          return supersededSummary(runId);
+        }
+        s = await this.send(bytes ?? text, { ...opts, runId });
       } catch (e) {
         this.pending = null;
         const err = this.asEngineError(e);
@@ -118,15 +143,15 @@ export class EngineClient {
         );
         throw err;
       }
-      const rows = this.pending?.runId === runId ? this.pending.rows : [];
+      const pend = this.pending?.runId === runId ? this.pending : null;
       this.pending = null;
-      if (s.stepsStreamed) s = { ...s, steps: s.ok ? rows : [] };
+      if (s.stepsStreamed) s = { ...s, steps: s.ok && pend ? pend.rows : [], ...(s.ok && pend ? { opsUsed: pend.ops } : {}) };
       // Shallow-frozen: immer (the store) then sees a frozen object and does not walk and
       // deep-freeze a million StepInfo rows on the next state change.
       Object.freeze(s.steps);
       Object.freeze(s);
       // after an import, a restart replays the scenario it became (not the import)
-      if (s.ok) this.lastGood = { text: s.imported?.scenario ?? text, opts, runId: s.runId };
+      if (s.ok && (s.imported || typeof text === 'string')) this.lastGood = { text: s.imported?.scenario ?? (text as string), opts, runId: s.runId };
       this.emit({ runId, phase: 'done', done: s.stepCount, total: s.stepCount, ms: s.ms });
       return s;
     });
@@ -135,6 +160,13 @@ export class EngineClient {
     };
     task.then(done, done);
     return task;
+  }
+
+  /** One load on the wire (the bytes, if any, are transferred); its time limit grows with the text, since parsing sends no progress (about 1 s per MB). */
+  private async send(text: WireText, opts: LoadOptions): Promise<LoadSummary> {
+    const arg = typeof text === 'string' ? text : Comlink.transfer(text, [text.buffer]);
+    const load = (r: Comlink.Remote<EngineApi>) => (r.load as unknown as (t: WireText, o: LoadOptions) => Promise<WireSummary>)(arg, opts);
+    return fromWire(await this.call(load, this.loadTimeoutMs + Math.ceil(text.length / 1e6) * 1000));
   }
 
   /** Stops the load in progress at the worker's next safe point (between steps); it resolves with cancelled=true. */
@@ -164,7 +196,10 @@ export class EngineClient {
     this.alive?.();
     const pend = this.pending;
     if (pend && pend.runId === p.runId && p.rows) {
-      for (const r of p.rows) pend.rows.push(r);
+      for (const r of p.rows) {
+        pend.rows.push(r);
+        pend.ops.add(r.op);
+      }
     }
     if (pend && pend.runId === p.runId) this.emit({ runId: p.runId, phase: p.phase, done: p.done, total: p.total, ms: p.ms });
   }
@@ -275,7 +310,8 @@ export class EngineClient {
       return;
     }
     try {
-      const s = await this.call((r) => r.load(good.text, { ...good.opts, runId: good.runId }), this.loadTimeoutMs);
+      // A replayed long scenario crosses as bytes too, with the time a load of its size gets.
+      const s = await this.send(good.text.length >= WIRE_BYTES_MIN ? await encodeInSlices(good.text) : good.text, { ...good.opts, runId: good.runId });
       if (!s.ok) throw new Error('the last good scenario no longer parses');
       this.onNotice({ kind: 'restarted', message: `${reason} The engine was restarted and the last good trace replayed.` });
     } catch (e) {

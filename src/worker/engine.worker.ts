@@ -3,10 +3,12 @@
  * (DESIGN §2.2). It exposes the API of api.ts through comlink; the UI talks to
  * it through client.ts. Load progress goes out as plain messages on the same
  * port (so they arrive before the load's answer), tagged 'dma-engine:progress'.
+ * Long texts cross as transferred bytes both ways (wire-text.ts).
  */
 import * as Comlink from 'comlink';
 import { createEngineApi } from './engine-api.ts';
 import { realCore } from './core.ts';
+import { wireApi } from './wire-text.ts';
 
 // Yield to the event loop through a MessageChannel: no 4 ms timer clamping.
 const channel = new MessageChannel();
@@ -25,4 +27,4 @@ const api = createEngineApi(realCore, {
 });
 
 // Explicit `self` (TOOLCHAIN G4): identical in browsers, and works under @vitest/web-worker.
-Comlink.expose(api, self as unknown as Comlink.Endpoint);
+Comlink.expose(wireApi(api), self as unknown as Comlink.Endpoint);

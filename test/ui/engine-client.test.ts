@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FRAME_MAX_EVENTS, stepInfo } from '../../src/worker/api.ts';
 import type { EngineApi, EngineCore, LoadProgress } from '../../src/worker/api.ts';
 import { createEngineApi } from '../../src/worker/engine-api.ts';
+import { wireApi } from '../../src/worker/wire-text.ts';
 import { MIN_INTERVAL } from '../../src/worker/checkpoints.ts';
 import { realCore } from '../../src/worker/core.ts';
 import { EngineClient, EngineError } from '../../src/worker/client.ts';
@@ -86,7 +87,8 @@ function fakeWorker(): WorkerLike {
     ...api,
     load: ((text: string, opts) => (text.includes('HANG') ? new Promise(() => {}) : api.load(text, opts))) as EngineApi['load'],
   };
-  Comlink.expose(hanging, nodeEndpoint(port1));
+  // As the worker exposes it (long texts cross as bytes).
+  Comlink.expose(wireApi(hanging), nodeEndpoint(port1));
   const ep = nodeEndpoint(port2);
   return {
     postMessage: (msg: unknown, transfer?: Transferable[]) => ep.postMessage(msg, transfer),

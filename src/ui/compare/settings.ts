@@ -104,13 +104,25 @@ export function splitComment(line: string): { code: string; comment: string } {
 const HEADER_OP = /^\s*(machine|iommu|device)\s*\(/;
 
 /** Calls `fn` for each header statement line (0-based index), stopping at the first body statement. */
-function eachHeaderLine(lines: string[], fn: (i: number, op: string, code: string) => void): void {
-  for (let i = 0; i < lines.length; i++) {
-    const { code } = splitComment(lines[i]!);
+function eachHeaderLine(lines: Iterable<string>, fn: (i: number, op: string, code: string) => void): void {
+  let i = -1;
+  for (const line of lines) {
+    i++;
+    const { code } = splitComment(line);
     if (code.trim() === '') continue;
     const m = HEADER_OP.exec(code);
     if (!m) return;
     fn(i, m[1]!, code);
+  }
+}
+
+/** The lines of a text as split('\n') gives them, one at a time: reading a header must not split a million-line text. */
+function* linesOf(text: string): Generator<string> {
+  for (let pos = 0; pos <= text.length; ) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    yield text.slice(pos, end);
+    pos = end + 1;
   }
 }
 
@@ -121,7 +133,7 @@ function eachHeaderLine(lines: string[], fn: (i: number, op: string, code: strin
  */
 export function headerFacts(text: string): HeaderFacts {
   const facts: HeaderFacts = { arch: DEFAULT_ARCH, kernel: DEFAULT_KERNEL, iommus: [] };
-  eachHeaderLine(text.split('\n'), (i, op, code) => {
+  eachHeaderLine(linesOf(text), (i, op, code) => {
     if (op === 'machine') {
       const a = /\barch\s*=\s*"?([A-Za-z0-9_]+)"?/.exec(code);
       if (a) facts.arch = a[1]!;

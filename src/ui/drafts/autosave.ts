@@ -10,6 +10,13 @@ import { loadSavedText, saveSession } from '../store/persist.ts';
 import { keepIfTyped } from './draftStore.ts';
 
 const DEBOUNCE_MS = 300;
+/**
+ * Longer texts are not written to storage (a browser gives a page about 5 MB
+ * of it, UTF-16): trying would copy the text for nothing and fail. The stored
+ * text stays what it was, and the user is told once (an imported trace's
+ * scenario: download it, or import the trace again).
+ */
+export const SAVE_MAX_CHARS = 2_000_000;
 
 /** The text this tab last read from or wrote to storage. */
 let lastSeen: string | null = null;
@@ -35,6 +42,14 @@ export function startAutosave(): () => void {
     timer = null;
     const s = useStore.getState();
     if (!s.ready) return;
+    if (s.text.length > SAVE_MAX_CHARS) {
+      if (!reported) {
+        reported = true;
+        const mb = (s.text.length / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 });
+        s.notify('info', `This scenario (${mb} MB) is too long to keep in this browser: reloading the page brings back your last shorter text. Download it (above the editor) to keep it.`);
+      }
+      return;
+    }
     const failed = saveNow(s.text, s.step);
     if (failed && !reported) {
       reported = true;

@@ -2,10 +2,11 @@
  * The scenario editor: CodeMirror 6, loaded lazily (React.lazy) so the first
  * paint does not wait for it. It edits the store's text, reports the cursor,
  * underlines parse errors (lint diagnostics with the parser's message) and
- * highlights the line of the current step.
+ * highlights the line of the current step. A text too long to hold whole
+ * (textWindow.ts) is shown as a read-only window of lines around the step.
  */
-import { useEffect, useRef } from 'react';
-import { Compartment, EditorState, RangeSetBuilder, StateEffect, StateField } from '@codemirror/state';
+import { useEffect, useRef, useState } from 'react';
+import { Compartment, EditorState, RangeSetBuilder, StateEffect, StateField, Transaction } from '@codemirror/state';
 import type { Extension, Text } from '@codemirror/state';
 import {
   Decoration,
@@ -28,6 +29,8 @@ import { useStore } from '../store/store.ts';
 import type { ParseErrorJson } from '../../scenario/result.ts';
 import { foldLesson, lessonExtensions, setAnswered } from './lessonExtensions.ts';
 import { useLesson } from '../lesson/lessonStore.ts';
+import { BIG_TEXT_CHARS, TextWindow, type WindowSlice } from './textWindow.ts';
+import BigTextBar, { type BigTextInfo } from './BigTextBar.tsx';
 
 const answeredLines = (): Set<number> => new Set(Object.keys(useLesson.getState().answers).map(Number));
 
@@ -55,9 +58,11 @@ function lineDeco(doc: Text, line: number | null): DecorationSet {
   return b.finish();
 }
 
-function toDiagnostics(doc: Text, errors: ParseErrorJson[]): Diagnostic[] {
-  return errors.map((e) => {
-    const line = doc.line(Math.max(1, Math.min(doc.lines, e.line)));
+/** Parse errors as lint diagnostics; `offset` lines of the text come before the document (a window), errors outside it are left to the status line. */
+function toDiagnostics(doc: Text, errors: ParseErrorJson[], offset = 0): Diagnostic[] {
+  const shown = offset === 0 ? errors : errors.filter((e) => e.line > offset && e.line <= offset + doc.lines);
+  return shown.map((e) => {
+    const line = doc.line(Math.max(1, Math.min(doc.lines, e.line - offset)));
     let from = Math.min(line.to, line.from + Math.max(0, e.col - 1));
     let to = from;
     const rest = doc.sliceString(from, line.to);
@@ -98,6 +103,10 @@ function revealLine(view: EditorView, line: number): void {
 }
 
 const readOnlyCompartment = new Compartment();
+/** Line numbers: a window's count from its first line in the whole text. */
+const gutterCompartment = new Compartment();
+const numbers = (offset: number): Extension => (offset === 0 ? lineNumbers() : lineNumbers({ formatNumber: (n) => String(n + offset) }));
+const readOnlyExt = (on: boolean): Extension => [EditorState.readOnly.of(on), EditorView.editable.of(!on)];
 /** The highlighting, reloaded when the operation table arrives from the worker (operation names are read from it). */
 const languageCompartment = new Compartment();
 
@@ -113,12 +122,39 @@ export interface EditorProps {
 export default function Editor({ readOnly = false }: EditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const viewRef = useRef<EditorView | null>(null);
+  /** The window on a long text, while one is shown (null: the editor holds the whole text). */
+  const winRef = useRef<TextWindow | null>(null);
+  const readOnlyRef = useRef(readOnly);
+  readOnlyRef.current = readOnly;
+  const [big, setBig] = useState<BigTextInfo | null>(null);
+  const wholeRef = useRef<(() => void) | null>(null);
 
   useEffect(() => {
     if (!host.current) return;
     let applyingExternal = false;
+    const info = (w: TextWindow): BigTextInfo => ({ chars: w.text.length, lines: w.index.lines, from: w.from, to: w.to });
+    /** The window's line for a line of the whole text. */
+    const local = (line: number | null): number | null => {
+      const w = winRef.current;
+      return line === null || !w ? line : line - w.offset;
+    };
+    const startWindow = (text: string): WindowSlice => {
+      winRef.current?.stop();
+      const w = new TextWindow(text);
+      winRef.current = w;
+      const first = w.around(currentStepLine()) ?? w.around(null)!;
+      // Once every line can be reached: the line count for the bar, and the window to the step if it was further on.
+      w.indexRest(() => {
+        if (winRef.current !== w || !viewRef.current) return;
+        const moved = w.around(currentStepLine());
+        if (moved) showSlice(viewRef.current, moved);
+        setBig(info(w));
+      });
+      setBig(info(w));
+      return first;
+    };
     const extensions: Extension[] = [
-      lineNumbers(),
+      gutterCompartment.of(numbers(0)),
       highlightActiveLineGutter(),
       highlightActiveLine(),
       history(),
@@ -135,57 +171,107 @@ export default function Editor({ readOnly = false }: EditorProps) {
       lessonExtensions(() => useStore.getState().setHint('Locked: only the highlighted lines can change')),
       baseTheme,
       EditorView.lineWrapping,
-      readOnlyCompartment.of([EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)]),
+      readOnlyCompartment.of(readOnlyExt(readOnly)),
       EditorView.contentAttributes.of({ 'aria-label': 'Scenario editor', spellcheck: 'false' }),
       EditorView.updateListener.of((u) => {
         const st = useStore.getState();
-        if (u.docChanged && !applyingExternal) st.setText(u.state.doc.toString());
-        if (u.selectionSet || u.docChanged) {
+        const offset = winRef.current?.offset ?? 0;
+        if (u.docChanged && !applyingExternal && !winRef.current) st.setText(u.state.doc.toString());
+        // A window moving is not the user moving the cursor.
+        if ((u.selectionSet || u.docChanged) && !applyingExternal) {
           const head = u.state.selection.main.head;
           const line = u.state.doc.lineAt(head);
-          if (line.number !== st.cursor.line || head - line.from + 1 !== st.cursor.col) {
-            st.setCursor(line.number, head - line.from + 1);
+          if (line.number + offset !== st.cursor.line || head - line.from + 1 !== st.cursor.col) {
+            st.setCursor(line.number + offset, head - line.from + 1);
           }
         }
       }),
     ];
+    /** Puts a window's lines in the editor (not an edit: no undo step, nothing sent to the store). */
+    function showSlice(v: EditorView, slice: WindowSlice): void {
+      applyingExternal = true;
+      v.dispatch({
+        changes: { from: 0, to: v.state.doc.length, insert: slice.text },
+        effects: [gutterCompartment.reconfigure(numbers(slice.from - 1)), readOnlyCompartment.reconfigure(readOnlyExt(true)), setStepLine.of(local(currentStepLine()))],
+        annotations: Transaction.addToHistory.of(false),
+      });
+      applyingExternal = false;
+      const errors = useStore.getState().errors;
+      v.dispatch(setDiagnostics(v.state, toDiagnostics(v.state.doc, errors, slice.from - 1)));
+      setBig(winRef.current && info(winRef.current));
+    }
+    /** The whole text in the editor, editable (a text from outside, or "edit it whole" on a long one). */
+    function showWhole(v: EditorView, text: string): void {
+      const wasWindow = winRef.current !== null;
+      winRef.current?.stop();
+      winRef.current = null;
+      setBig(null);
+      applyingExternal = true;
+      // Its own undo step: Ctrl+Z gives back exactly the text it replaced, never merged with typing just before it.
+      v.dispatch({
+        changes: { from: 0, to: v.state.doc.length, insert: text },
+        effects: wasWindow ? [gutterCompartment.reconfigure(numbers(0)), readOnlyCompartment.reconfigure(readOnlyExt(readOnlyRef.current))] : [],
+        annotations: wasWindow ? Transaction.addToHistory.of(false) : isolateHistory.of('full'),
+      });
+      applyingExternal = false;
+      foldLesson(v);
+      if (!wasWindow) return;
+      // Where the window was: the step's line, now numbered in the whole text.
+      const line = currentStepLine();
+      v.dispatch({ effects: setStepLine.of(line) });
+      if (line !== null && line <= v.state.doc.lines) revealLine(v, line);
+    }
+
+    const initial = useStore.getState().text;
     const view = new EditorView({
       parent: host.current,
-      state: EditorState.create({ doc: useStore.getState().text, extensions }),
+      state: EditorState.create({ doc: initial.length > BIG_TEXT_CHARS ? '' : initial, extensions }),
     });
     viewRef.current = view;
-    view.dispatch({ effects: [setStepLine.of(currentStepLine()), setAnswered.of(answeredLines())] });
+    if (initial.length > BIG_TEXT_CHARS) showSlice(view, startWindow(initial));
+    wholeRef.current = () => showWhole(view, useStore.getState().text);
+    view.dispatch({ effects: [setStepLine.of(local(currentStepLine())), setAnswered.of(answeredLines())] });
     foldLesson(view);
     const unsubLesson = useLesson.subscribe((l, prev) => {
       if (l.answers !== prev.answers) view.dispatch({ effects: setAnswered.of(answeredLines()) });
     });
     const errs = useStore.getState().errors;
-    if (errs.length) view.dispatch(setDiagnostics(view.state, toDiagnostics(view.state.doc, errs)));
+    if (errs.length) view.dispatch(setDiagnostics(view.state, toDiagnostics(view.state.doc, errs, winRef.current?.offset ?? 0)));
 
     const unsub = useStore.subscribe((s, prev) => {
-      if (s.textEpoch !== prev.textEpoch && s.text !== view.state.doc.toString()) {
-        applyingExternal = true;
-        // Its own undo step: Ctrl+Z gives back exactly the text it replaced, never merged with typing just before it.
-        view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: s.text }, annotations: isolateHistory.of('full') });
-        applyingExternal = false;
-        foldLesson(view);
+      if (s.textEpoch !== prev.textEpoch) {
+        // A long text from outside (an imported trace, a dropped file) is shown as a window; anything else whole.
+        if (s.text.length > BIG_TEXT_CHARS) {
+          // In a task of its own: the store change that brought the text (an import's summary too) is work enough for one.
+          if (winRef.current?.text !== s.text) {
+            const text = s.text;
+            setTimeout(() => {
+              if (viewRef.current === view && useStore.getState().text === text && winRef.current?.text !== text) showSlice(view, startWindow(text));
+            }, 0);
+          }
+        } else if (winRef.current || s.text !== view.state.doc.toString()) showWhole(view, s.text);
       }
       if (s.operations !== prev.operations) {
         view.dispatch({ effects: languageCompartment.reconfigure([]) });
         view.dispatch({ effects: languageCompartment.reconfigure(scenarioHighlighting) });
       }
       if (s.errors !== prev.errors) {
-        view.dispatch(setDiagnostics(view.state, toDiagnostics(view.state.doc, s.errors)));
+        view.dispatch(setDiagnostics(view.state, toDiagnostics(view.state.doc, s.errors, winRef.current?.offset ?? 0)));
       }
       if (s.step !== prev.step || s.summary !== prev.summary) {
-        const line = currentStepLine();
+        const moved = winRef.current?.around(currentStepLine());
+        if (moved) showSlice(view, moved);
+        const line = local(currentStepLine());
         view.dispatch({ effects: setStepLine.of(line) });
-        if (line !== null && line <= view.state.doc.lines && !view.hasFocus) revealLine(view, line);
+        if (line !== null && line >= 1 && line <= view.state.doc.lines && !view.hasFocus) revealLine(view, line);
       }
     });
     return () => {
       unsub();
       unsubLesson();
+      winRef.current?.stop();
+      winRef.current = null;
+      wholeRef.current = null;
       view.destroy();
       viewRef.current = null;
     };
@@ -194,10 +280,13 @@ export default function Editor({ readOnly = false }: EditorProps) {
   }, []);
 
   useEffect(() => {
-    viewRef.current?.dispatch({
-      effects: readOnlyCompartment.reconfigure([EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)]),
-    });
+    viewRef.current?.dispatch({ effects: readOnlyCompartment.reconfigure(readOnlyExt(readOnly || winRef.current !== null)) });
   }, [readOnly]);
 
-  return <div className="editor-host" ref={host} data-testid="editor" />;
+  return (
+    <div className="editor-stack">
+      {big && <BigTextBar info={big} onEditWhole={readOnly ? null : () => wholeRef.current?.()} />}
+      <div className="editor-host" ref={host} data-testid="editor" />
+    </div>
+  );
 }

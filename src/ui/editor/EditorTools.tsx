@@ -6,9 +6,19 @@
 import { Suspense, lazy, useCallback, useState } from 'react';
 import { useStore } from '../store/store.ts';
 import { NEW_SCENARIO } from './template.ts';
+import { BIG_TEXT_CHARS } from './textWindow.ts';
 import { openText } from '../drafts/draftStore.ts';
 import './editor-tools.css';
 import '../print.css';
+
+/** What printing shows: the text, or the start of a long one (a million lines are not printed; putting them in the page would stop it for seconds). */
+function printed(text: string): string {
+  if (text.length <= BIG_TEXT_CHARS) return text;
+  const cut = text.lastIndexOf('\n', PRINT_CHARS);
+  return `${text.slice(0, cut)}\n\n… the scenario is ${text.length.toLocaleString('en-US')} characters long: only its start is printed (download it to print it all)`;
+}
+
+const PRINT_CHARS = 200_000;
 
 const ReferencePanel = lazy(() => import('./ReferencePanel.tsx'));
 
@@ -32,7 +42,7 @@ export default function EditorTools({ readOnly }: { readOnly: boolean }) {
       </button>
       {/* The whole text for printing (the editor on screen draws only the lines in view). */}
       <pre className="print-scenario" aria-hidden="true">
-        {text}
+        {printed(text)}
       </pre>
       {refOpen && (
         <Suspense fallback={null}>

@@ -5,16 +5,7 @@
  */
 import { useState } from 'react';
 import { useImport } from './importStore.ts';
-
-/** Saves the pasted text as a file (the blob is made on demand: copying 150 MB on every render would stall the page). */
-function download(text: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+import { saveFile } from './saveFile.ts';
 
 const SHOWN = 50;
 
@@ -38,7 +29,7 @@ export default function ImportPanel() {
           </button>
         )}{' '}
         {original !== null && (
-          <button type="button" className="link" onClick={() => download(original, fileName ?? `pasted.${report.kind === 'trace' ? 'trace' : 'dump'}`)}>
+          <button type="button" className="link" onClick={() => saveFile(original, fileName ?? `pasted.${report.kind === 'trace' ? 'trace' : 'dump'}`)}>
             download the original
           </button>
         )}

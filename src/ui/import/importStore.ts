@@ -8,11 +8,11 @@ import type { ImportedInput } from '../../worker/api.ts';
 
 export interface ImportState {
   imported: ImportedInput | null;
-  /** The pasted or dropped text (the editor now holds the scenario). */
-  original: string | null;
+  /** The pasted text, or the dropped file (not read into a string: it may be 150 MB); the editor now holds the scenario. */
+  original: string | Blob | null;
   /** A file's name, when dropped. */
   fileName: string | null;
-  show(imported: ImportedInput, original: string, fileName: string | null): void;
+  show(imported: ImportedInput, original: string | Blob, fileName: string | null): void;
   clear(): void;
 }
 

@@ -1,9 +1,10 @@
 /**
  * Files dropped anywhere on the page: a kernel log opens the explain dialog;
  * a kernel trace or dma-debug dump goes
- * straight to the worker to be imported (the editor then shows the scenario it
- * becomes; a 150 MB trace never passes through the editor); a scenario file
- * replaces the editor's text. While a file is dragged over the page, `dragging`
+ * straight to the worker to be imported, as bytes (the editor then shows the
+ * scenario it becomes; a 150 MB trace is never a string on the page); a
+ * scenario file replaces the editor's text. What a file is, is decided from
+ * its first lines. While a file is dragged over the page, `dragging`
  * is true (for the drop overlay).
  */
 import { useEffect, useState } from 'react';
@@ -12,6 +13,17 @@ import { useStore } from '../store/store.ts';
 import { importDropped } from '../engine.ts';
 import { useExplain } from '../explain/explainStore.ts';
 import { openText } from '../drafts/draftStore.ts';
+
+/** Enough of a file's start to tell what it is (detectInput reads the first 400 lines). */
+const HEAD_BYTES = 256 * 1024;
+
+/** Reads a dropped file and hands it to the one that takes it. */
+async function take(file: File): Promise<void> {
+  const kind = detectInput(await file.slice(0, HEAD_BYTES).text());
+  if (kind === 'scenario') openText(await file.text(), null, `before opening ${file.name}`);
+  else if (kind === 'dmesg') useExplain.getState().show(await file.text(), file.name);
+  else importDropped(new Uint8Array(await file.arrayBuffer()), file);
+}
 
 function hasFiles(e: DragEvent): boolean {
   return !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
@@ -43,15 +55,7 @@ export function useFileDrop(): boolean {
       setDragging(false);
       const file = e.dataTransfer?.files[0];
       if (!file) return;
-      void file.text().then(
-        (text) => {
-          const kind = detectInput(text);
-          if (kind === 'scenario') openText(text, null, `before opening ${file.name}`);
-          else if (kind === 'dmesg') useExplain.getState().show(text, file.name);
-          else importDropped(text, file.name);
-        },
-        (err: unknown) => useStore.getState().notify('error', `Could not read ${file.name}: ${String(err)}`),
-      );
+      take(file).catch((err: unknown) => useStore.getState().notify('error', `Could not read ${file.name}: ${String(err)}`));
     };
     window.addEventListener('dragover', over);
     window.addEventListener('dragenter', enter);

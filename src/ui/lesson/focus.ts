@@ -132,6 +132,9 @@ async function trackProgress(): Promise<void> {
   if (id) useLesson.getState().markDone(id);
 }
 
+/** Longer texts are never the lesson that was opened (a lesson is a page or two). */
+const LESSON_MAX_CHARS = 1_000_000;
+
 /** Starts following focus and progress; returns a function that stops it. */
 export function startLessonSync(): () => void {
   let lastKey = '';
@@ -141,7 +144,8 @@ export function startLessonSync(): () => void {
     if (s.textEpoch !== prev.textEpoch) {
       // Keep the opened lesson (and its progress id) across Reset and "show solution"; anything else is a new text.
       const opened = useLesson.getState().opened;
-      const same = opened && (opened.text === s.text || (lockedSkeleton(opened.text) !== null && lockedSkeleton(opened.text) === lockedSkeleton(s.text)));
+      // (A text of megabytes is no learner's answer: its skeleton is not worth splitting it for.)
+      const same = opened && (opened.text === s.text || (s.text.length < LESSON_MAX_CHARS && lockedSkeleton(opened.text) !== null && lockedSkeleton(opened.text) === lockedSkeleton(s.text)));
       useLesson.getState().reset(same ? opened : null);
     }
     if (s.step !== prev.step || s.summary !== prev.summary || s.running !== prev.running) void trackProgress();

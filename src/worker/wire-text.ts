@@ -1,0 +1,88 @@
+/**
+ * Long texts between the page and the engine worker. Structured clone copies
+ * a string on both sides of postMessage: for a 150 MB trace that is seconds of
+ * the page's main thread (measured: 3.4 s sending a 1,000,000-line trace,
+ * ~0.9 s receiving its 134 MB scenario). A text this long crosses as UTF-8
+ * bytes instead, and the buffer is transferred (moved, not copied). The page
+ * encodes and decodes in slices, yielding between them (client.ts); the
+ * worker at once (its time is not the page's).
+ */
+import * as Comlink from 'comlink';
+import type { EngineApi, ImportedInput, LoadOptions, LoadSummary } from './api.ts';
+
+/** Characters from which a text crosses as bytes. */
+export const WIRE_BYTES_MIN = 1_000_000;
+
+/** A text as it crosses: itself, or its UTF-8 bytes. */
+export type WireText = string | Uint8Array;
+
+/** A load's answer as it crosses: an imported scenario may be bytes. */
+export type WireSummary = Omit<LoadSummary, 'imported'> & { imported?: Omit<ImportedInput, 'scenario'> & { scenario: WireText } };
+
+/** The text of a wire text (decoded at once: in the worker, where time is not the page's). */
+export function textOf(w: WireText): string {
+  return typeof w === 'string' ? w : new TextDecoder().decode(w);
+}
+
+/** A load's answer for the wire, an imported scenario of WIRE_BYTES_MIN characters or more as transferred bytes. */
+export function summaryToWire(s: LoadSummary): WireSummary {
+  if (!s.imported || s.imported.scenario.length < WIRE_BYTES_MIN) return s;
+  const bytes = new TextEncoder().encode(s.imported.scenario);
+  return Comlink.transfer({ ...s, imported: { ...s.imported, scenario: bytes } }, [bytes.buffer]);
+}
+
+/** The API as the worker exposes it: load takes a wire text and answers a wire summary. */
+export function wireApi(api: EngineApi): Omit<EngineApi, 'load'> & { load(text: WireText, opts?: LoadOptions): Promise<WireSummary> } {
+  return { ...api, load: async (text, opts) => summaryToWire(await api.load(textOf(text), opts)) };
+}
+
+/** Characters or bytes per slice of the page's time (a few ms each). */
+const SLICE = 1 << 20;
+
+/** Lets the page run (input, paint) between slices of a long job: a message to itself, without setTimeout's 4 ms clamp. */
+function yieldToPage(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(0);
+  });
+}
+
+/** UTF-8 bytes to text, a slice at a time (one 134 MB decode is a long task). */
+export async function decodeInSlices(bytes: Uint8Array): Promise<string> {
+  const dec = new TextDecoder();
+  const parts: string[] = [];
+  for (let at = 0; at < bytes.length; at += SLICE) {
+    parts.push(dec.decode(bytes.subarray(at, at + SLICE), { stream: at + SLICE < bytes.length }));
+    await yieldToPage();
+  }
+  return parts.join('');
+}
+
+/** Text to UTF-8 bytes, a slice at a time (a slice never ends inside a surrogate pair). */
+export async function encodeInSlices(text: string): Promise<Uint8Array> {
+  const enc = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + SLICE);
+    const c = text.charCodeAt(end);
+    if (end < text.length && c >= 0xdc00 && c <= 0xdfff) end--;
+    const b = enc.encode(text.slice(at, end));
+    parts.push(b);
+    total += b.length;
+    at = end;
+    await yieldToPage();
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+    await yieldToPage();
+  }
+  return out;
+}
