@@ -14,7 +14,7 @@
  * - Physically indexed and tagged; no TLB, no write buffers, no other levels.
  */
 import type { CacheLineState, LineAction, SimEvent } from '../events.ts';
-import { copyWords, lineFromPage, lineToPage, PageCursor, ramRead, ramWrite, type Ram } from './memory.ts';
+import { copyWords, lineFromPage, lineToPage, PAGE_SHIFT, PAGE_SIZE, PageCursor, ramRead, ramWrite, type Ram } from './memory.ts';
 
 const I = 0;
 const C = 1;
@@ -45,7 +45,26 @@ export interface CpuCache {
   setMask: number;
   /** log2(line). */
   lineShift: number;
+  /**
+   * Lines present per bucket of physical pages (page frame number modulo
+   * PAGE_BUCKETS): a zero says no line of any page in the bucket is cached,
+   * so maintenance skips the page without looking its lines up. Pages
+   * sharing a bucket only cost a walk over lines that turn out absent.
+   */
+  pageBuckets: Int32Array;
   clock: number;
+}
+
+const PAGE_BUCKETS = 1024;
+
+/** The page bucket of a physical address (`>>>` keeps the low 32 bits, which hold the page number's low bits). */
+function bucketOf(addr: number): number {
+  return (addr >>> PAGE_SHIFT) & (PAGE_BUCKETS - 1);
+}
+
+/** May a line of the page holding `addr` be cached? (false: certainly not) */
+export function pageMayHaveLines(c: CpuCache, addr: number): boolean {
+  return c.pageBuckets[bucketOf(addr)] !== 0;
 }
 
 export function createCache(size: number, line: number, ways: number): CpuCache {
@@ -67,6 +86,7 @@ export function createCache(size: number, line: number, ways: number): CpuCache 
     dirtyWords,
     setMask: (sets & (sets - 1)) === 0 ? sets - 1 : -1,
     lineShift: 31 - Math.clz32(line),
+    pageBuckets: new Int32Array(PAGE_BUCKETS),
     clock: 0,
   };
 }
@@ -149,6 +169,7 @@ function writeBack(c: CpuCache, ram: Ram | PageCursor, slot: number): void {
 }
 
 function invalidateSlot(c: CpuCache, slot: number): void {
+  if (c.state[slot] !== I) c.pageBuckets[bucketOf(c.tags[slot]!)]!--;
   c.state[slot] = I;
   c.tags[slot] = -1;
   clearDirty(c, slot);
@@ -185,7 +206,9 @@ function fillSlot(c: CpuCache, ram: Ram, lineAddr: number, victim: number, ev: S
     const dirty = c.state[victim] === D;
     if (dirty) writeBack(c, ram, victim);
     ev?.push({ kind: 'cache_evict', line: c.tags[victim]!, set: (victim - way) / c.ways, way, dirty, reason: 'lru' });
+    c.pageBuckets[bucketOf(c.tags[victim]!)]!--;
   }
+  c.pageBuckets[bucketOf(lineAddr)]!++;
   c.tags[victim] = lineAddr;
   c.state[victim] = C;
   if (!whole) lineFromPage(page, lineAddr, c.words, victim * (c.line >> 2), c.line >> 2);
@@ -375,6 +398,11 @@ export function presentSlots(c: CpuCache, first: number, last: number): number[]
   const lines = (last - first) / c.line + 1;
   if (lines <= c.sets) {
     for (let l = first; l <= last; l += c.line) {
+      if (!pageMayHaveLines(c, l)) {
+        // nothing of this page is cached: on to its last line
+        l = l - (l & (PAGE_SIZE - 1)) + PAGE_SIZE - c.line;
+        continue;
+      }
       const slot = lookup(c, l);
       if (slot >= 0) out.push(slot);
     }
