@@ -6,7 +6,8 @@
  */
 import type { LineAction, SimEvent } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
-import { linesOf, maintainLine, pageHasLines } from '../hw/cpu-cache.ts';
+import { linesOf, maintainSlot, presentSlots } from '../hw/cpu-cache.ts';
+import { PageCursor } from '../hw/memory.ts';
 import type { Machine } from '../machine.ts';
 import type { MaintPlan } from './arch.ts';
 import { isSwiotlbBuffer } from '../dma/swiotlb.ts';
@@ -17,20 +18,17 @@ export function runMaintenance(m: Machine, start: number, size: number, plan: Ma
   const c = m.cache;
   const { first, last } = linesOf(c, start, size);
   const end = start + size;
-  const lines = [];
-  let checkedPfn = -1;
-  for (let l = first; l <= last; l += c.line) {
-    const pfn = Math.floor(l / 4096);
-    if (pfn !== checkedPfn && !pageHasLines(c, pfn)) {
-      // nothing of this page is cached: skip to its last line
-      l = pfn * 4096 + 4096 - c.line;
-      continue;
-    }
-    checkedPfn = pfn;
+  // each line's instruction touches only that line (and its bytes in RAM), so
+  // only the lines present are visited, in address order; the RAM page a
+  // write-back lands in is found once per page
+  const pages = new PageCursor(m.ram);
+  const slots = presentSlots(c, first, last);
+  const lines: LineAction[] = [];
+  for (const slot of slots) {
+    const l = c.tags[slot]!;
     let op = plan.op;
     if (op === 'inval' && plan.edges === 'promote' && (l < start || l + c.line > end)) op = 'clean_inval';
-    const a = maintainLine(c, m.ram, l, op);
-    if (a) lines.push(a);
+    lines.push(maintainSlot(c, pages, slot, op));
   }
   const ev: SimEvent = { kind: 'cache_maint', op: plan.op, start, size, lines, instr: plan.instr, why: plan.why };
   o.events.push(ev);

@@ -14,7 +14,7 @@
  * - Physically indexed and tagged; no TLB, no write buffers, no other levels.
  */
 import type { CacheLineState, LineAction, SimEvent } from '../events.ts';
-import { ramRead, ramReadWords, ramWrite, ramWriteWords, type Ram } from './memory.ts';
+import { copyWords, lineFromPage, lineToPage, PAGE_SHIFT, PAGE_SIZE, PageCursor, ramRead, ramWrite, type Ram } from './memory.ts';
 
 const I = 0;
 const C = 1;
@@ -26,7 +26,7 @@ export interface CpuCache {
   line: number;
   ways: number;
   sets: number;
-  /** Physical address of the line in each slot (set * ways + way); -1 when invalid. */
+  /** Physical address of the line in each slot (set * ways + way); -1 exactly when the slot is invalid. */
   tags: Float64Array;
   state: Uint8Array;
   /** Last-use stamp per slot, for LRU. */
@@ -43,9 +43,28 @@ export interface CpuCache {
   dirtyWords: number;
   /** sets - 1 when sets is a power of two (the scenario language requires it), else -1. */
   setMask: number;
-  /** Lines present per physical page: lets maintenance skip pages with nothing cached. */
-  pageLines: Map<number, number>;
+  /** log2(line). */
+  lineShift: number;
+  /**
+   * Lines present per bucket of physical pages (page frame number modulo
+   * PAGE_BUCKETS): a zero says no line of any page in the bucket is cached,
+   * so maintenance skips the page without looking its lines up. Pages
+   * sharing a bucket only cost a walk over lines that turn out absent.
+   */
+  pageBuckets: Int32Array;
   clock: number;
+}
+
+const PAGE_BUCKETS = 1024;
+
+/** The page bucket of a physical address (`>>>` keeps the low 32 bits, which hold the page number's low bits). */
+function bucketOf(addr: number): number {
+  return (addr >>> PAGE_SHIFT) & (PAGE_BUCKETS - 1);
+}
+
+/** May a line of the page holding `addr` be cached? (false: certainly not) */
+export function pageMayHaveLines(c: CpuCache, addr: number): boolean {
+  return c.pageBuckets[bucketOf(addr)] !== 0;
 }
 
 export function createCache(size: number, line: number, ways: number): CpuCache {
@@ -66,7 +85,8 @@ export function createCache(size: number, line: number, ways: number): CpuCache 
     dirty: new Int32Array(slots * dirtyWords),
     dirtyWords,
     setMask: (sets & (sets - 1)) === 0 ? sets - 1 : -1,
-    pageLines: new Map(),
+    lineShift: 31 - Math.clz32(line),
+    pageBuckets: new Int32Array(PAGE_BUCKETS),
     clock: 0,
   };
 }
@@ -74,11 +94,12 @@ export function createCache(size: number, line: number, ways: number): CpuCache 
 /*
  * Addresses reach past 2^32, so `%` here would be a floating-point modulo (a
  * call into the runtime on every access). Line size and set count are powers
- * of two, so the low bits are masked instead: `&` takes the address modulo
- * 2^32 first, which keeps every bit below that.
+ * of two, so the low bits are shifted and masked instead: `>>>` takes the
+ * address modulo 2^32 first, which keeps every bit below that, and the set
+ * index lies below it (line × sets ≤ the cache's size).
  */
 export function setOf(c: CpuCache, lineAddr: number): number {
-  return c.setMask >= 0 ? (lineAddr / c.line) & c.setMask : (lineAddr / c.line) % c.sets;
+  return c.setMask >= 0 ? (lineAddr >>> c.lineShift) & c.setMask : (lineAddr / c.line) % c.sets;
 }
 
 /** Offset of `addr` within its cache line (the line size is a power of two). */
@@ -95,6 +116,10 @@ function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: num
 /** Mark bytes [off, off+n) of the slot's line as stored by the CPU. */
 function markDirty(c: CpuCache, slot: number, off: number, n: number): void {
   const base = slot * c.dirtyWords;
+  if (n === c.line && (n & 31) === 0) {
+    for (let w = 0; w < c.dirtyWords; w++) c.dirty[base + w] = -1;
+    return;
+  }
   const end = off + n;
   for (let w = off >> 5; w << 5 < end; w++) {
     const lo = Math.max(off, w << 5) - (w << 5);
@@ -121,13 +146,10 @@ export function dirtyByteCount(c: CpuCache, slot: number): number {
   return n;
 }
 
-/** Slot holding the line at `lineAddr`, or -1. */
+/** Slot holding the line at `lineAddr`, or -1 (an invalid slot's tag is -1, never a line address). */
 export function lookup(c: CpuCache, lineAddr: number): number {
   const base = setOf(c, lineAddr) * c.ways;
-  for (let w = 0; w < c.ways; w++) {
-    const s = base + w;
-    if (c.tags[s] === lineAddr && c.state[s] !== I) return s;
-  }
+  for (let s = base; s < base + c.ways; s++) if (c.tags[s] === lineAddr) return s;
   return -1;
 }
 
@@ -136,63 +158,68 @@ export function lineState(c: CpuCache, lineAddr: number): CacheLineState {
   return s < 0 ? 'I' : STATE_NAMES[c.state[s]!]!;
 }
 
-function writeBack(c: CpuCache, ram: Ram, slot: number): void {
+/** Write the slot's line back to RAM; `ram` finds its page (a cursor when a run of lines is written back). */
+function writeBack(c: CpuCache, ram: Ram | PageCursor, slot: number): void {
   const words = c.line >> 2;
-  ramWriteWords(ram, c.tags[slot]!, c.words, slot * words, words);
+  const line = c.tags[slot]!;
+  const page = ram instanceof PageCursor ? ram.words(line, true)! : new PageCursor(ram).words(line, true)!;
+  lineToPage(page, line, c.words, slot * words, words);
   c.state[slot] = C;
   clearDirty(c, slot);
 }
 
-const PAGE = 4096;
-
-function notePresent(c: CpuCache, lineAddr: number, delta: 1 | -1): void {
-  const pfn = Math.floor(lineAddr / PAGE);
-  const n = (c.pageLines.get(pfn) ?? 0) + delta;
-  if (n) c.pageLines.set(pfn, n);
-  else c.pageLines.delete(pfn);
-}
-
-/** Are any lines of the page at `pfn` in the cache? */
-export function pageHasLines(c: CpuCache, pfn: number): boolean {
-  return c.pageLines.has(pfn);
-}
-
 function invalidateSlot(c: CpuCache, slot: number): void {
-  if (c.state[slot] !== I) notePresent(c, c.tags[slot]!, -1);
+  if (c.state[slot] !== I) c.pageBuckets[bucketOf(c.tags[slot]!)]!--;
   c.state[slot] = I;
   c.tags[slot] = -1;
   clearDirty(c, slot);
 }
 
 /**
- * Bring the line into the cache (clean), evicting the LRU way of its set.
- * `whole`: the caller is about to overwrite every byte, so reading RAM would
- * be unobservable and is skipped.
+ * One pass over the line's set: the slot holding the line, or, when it is
+ * not present, -1 - the slot a fill takes (the first invalid way, else the
+ * least recently used one, the lowest way on a tie).
  */
-function fill(c: CpuCache, ram: Ram, lineAddr: number, ev: SimEvent[] | null, whole = false): number {
-  const set = setOf(c, lineAddr);
-  const base = set * c.ways;
-  let victim = -1;
-  for (let w = 0; w < c.ways; w++) {
-    if (c.state[base + w] === I) {
-      victim = base + w;
-      break;
-    }
+function probe(c: CpuCache, lineAddr: number): number {
+  const base = setOf(c, lineAddr) * c.ways;
+  let invalid = -1;
+  let oldest = base;
+  for (let s = base; s < base + c.ways; s++) {
+    const tag = c.tags[s]!;
+    if (tag === lineAddr) return s;
+    if (tag === -1) {
+      if (invalid < 0) invalid = s;
+    } else if (c.lru[s]! < c.lru[oldest]! || c.tags[oldest] === -1) oldest = s;
   }
-  if (victim < 0) {
-    victim = base;
-    for (let w = 1; w < c.ways; w++) if (c.lru[base + w]! < c.lru[victim]!) victim = base + w;
+  return -1 - (invalid >= 0 ? invalid : oldest);
+}
+
+/**
+ * Bring the line into `victim` (from probe()), clean, evicting what it held.
+ * `page`: the RAM page under the line (undefined: never written, reads as
+ * zero). `whole`: the caller is about to overwrite every byte, so reading RAM
+ * would be unobservable and is skipped.
+ */
+function fillSlot(c: CpuCache, ram: Ram, lineAddr: number, victim: number, ev: SimEvent[] | null, page: Int32Array | undefined, whole: boolean): number {
+  const way = victim % c.ways;
+  if (c.state[victim] !== I) {
     const dirty = c.state[victim] === D;
     if (dirty) writeBack(c, ram, victim);
-    ev?.push({ kind: 'cache_evict', line: c.tags[victim]!, set, way: victim - base, dirty, reason: 'lru' });
-    notePresent(c, c.tags[victim]!, -1);
+    ev?.push({ kind: 'cache_evict', line: c.tags[victim]!, set: (victim - way) / c.ways, way, dirty, reason: 'lru' });
+    c.pageBuckets[bucketOf(c.tags[victim]!)]!--;
   }
-  notePresent(c, lineAddr, 1);
+  c.pageBuckets[bucketOf(lineAddr)]!++;
   c.tags[victim] = lineAddr;
   c.state[victim] = C;
-  if (!whole) ramReadWords(ram, lineAddr, c.words, victim * (c.line >> 2), c.line >> 2);
-  ev?.push({ kind: 'cache_fill', line: lineAddr, set, way: victim - base });
+  if (!whole) lineFromPage(page, lineAddr, c.words, victim * (c.line >> 2), c.line >> 2);
+  ev?.push({ kind: 'cache_fill', line: lineAddr, set: (victim - way) / c.ways, way });
   return victim;
+}
+
+/** Bring the line into the cache (clean), evicting the LRU way of its set (the line is not present). */
+function fill(c: CpuCache, ram: Ram, lineAddr: number, ev: SimEvent[] | null, whole = false): number {
+  const p = probe(c, lineAddr);
+  return fillSlot(c, ram, lineAddr, -1 - p, ev, whole ? undefined : new PageCursor(ram).words(lineAddr, false), whole);
 }
 
 export interface AccessCount {
@@ -248,8 +275,9 @@ export function cacheWrite(c: CpuCache, ram: Ram, phys: number, src: Uint8Array,
 /**
  * A CPU memcpy of `len` bytes from `src` to `dst` (physical), through the
  * cache: loads fill source lines, stores dirty destination lines. When both
- * sides share their offset within a line (swiotlb's bounce copies do), lines
- * are copied inside the cache without a bounce buffer.
+ * sides share their offset within a line (swiotlb's bounce copies do), each
+ * line is loaded then stored inside the cache without a bounce buffer, one
+ * pass over each side's set, the RAM page under each side found once per page.
  */
 export function cacheCopy(c: CpuCache, ram: Ram, dst: number, src: number, len: number, ev: SimEvent[] | null): void {
   if (lineOffset(c, dst - src) !== 0) {
@@ -258,6 +286,8 @@ export function cacheCopy(c: CpuCache, ram: Ram, dst: number, src: number, len: 
     cacheWrite(c, ram, dst, tmp, ev);
     return;
   }
+  const srcPages = new PageCursor(ram);
+  const dstPages = new PageCursor(ram);
   let done = 0;
   while (done < len) {
     const s = src + done;
@@ -265,20 +295,24 @@ export function cacheCopy(c: CpuCache, ram: Ram, dst: number, src: number, len: 
     const take = Math.min(len - done, c.line - off);
     const sLine = s - off;
     const dLine = dst + done - off;
-    let ss = lookup(c, sLine);
-    if (ss < 0) ss = fill(c, ram, sLine, ev);
+    let ss = probe(c, sLine);
+    if (ss < 0) ss = fillSlot(c, ram, sLine, -1 - ss, ev, srcPages.words(sLine, false), false);
     c.lru[ss] = ++c.clock;
-    let ds = lookup(c, dLine);
+    let ds = probe(c, dLine);
     if (ds < 0) {
-      ds = fill(c, ram, dLine, ev, take === c.line);
-      // the fill may have evicted the source line; reload it
-      if (c.tags[ss] !== sLine || c.state[ss] === I) {
-        ss = lookup(c, sLine);
-        if (ss < 0) ss = fill(c, ram, sLine, ev);
+      const whole = take === c.line;
+      const page = whole ? undefined : dstPages.words(dLine, false);
+      if (-1 - ds === ss) {
+        // one way and both lines in one set: the load happened before the store evicts its line
+        const loaded = c.data.slice(ss * c.line + off, ss * c.line + off + take);
+        ds = fillSlot(c, ram, dLine, ss, ev, page, whole);
+        c.data.set(loaded, ds * c.line + off);
+      } else {
+        ds = fillSlot(c, ram, dLine, -1 - ds, ev, page, whole);
+        copyInCache(c, ds * c.line + off, ss * c.line + off, take);
       }
-    }
+    } else copyInCache(c, ds * c.line + off, ss * c.line + off, take);
     c.lru[ds] = ++c.clock;
-    copyInCache(c, ds * c.line + off, ss * c.line + off, take);
     markDirty(c, ds, off, take);
     c.state[ds] = D;
     done += take;
@@ -291,10 +325,7 @@ function copyInCache(c: CpuCache, to: number, from: number, n: number): void {
     c.data.copyWithin(to, from, from + n);
     return;
   }
-  const w = c.words;
-  const t = to >> 2;
-  const f = from >> 2;
-  for (let i = 0; i < n >> 2; i++) w[t + i] = w[f + i]!;
+  copyWords(c.words, to >> 2, c.words, from >> 2, n >> 2);
 }
 
 /** The bytes of a dirty line the CPU stored since it was last clean: what an invalidate throws away. */
@@ -321,10 +352,18 @@ export type LineOp = 'clean' | 'inval' | 'clean_inval';
 /** One maintenance instruction on the line at `lineAddr`; null when the line is not present. */
 export function maintainLine(c: CpuCache, ram: Ram, lineAddr: number, op: LineOp): LineAction | null {
   const slot = lookup(c, lineAddr);
-  if (slot < 0) return null;
+  return slot < 0 ? null : maintainSlot(c, ram, slot, op);
+}
+
+/**
+ * One maintenance instruction on the line the slot holds (present). `ram`
+ * finds the page a write-back goes to: a cursor over a run of lines looks
+ * each page up once.
+ */
+export function maintainSlot(c: CpuCache, ram: Ram | PageCursor, slot: number, op: LineOp): LineAction {
   const before = STATE_NAMES[c.state[slot]!]!;
   const dirty = c.state[slot] === D;
-  const action: LineAction = { line: lineAddr, before, after: before, wroteBack: false };
+  const action: LineAction = { line: c.tags[slot]!, before, after: before, wroteBack: false };
   if (op === 'inval') {
     if (dirty) {
       const lost = lostBytes(c, slot);
@@ -346,6 +385,33 @@ export function maintainLine(c: CpuCache, ram: Ram, lineAddr: number, op: LineOp
     action.after = 'I';
   } else action.after = 'C';
   return action;
+}
+
+/**
+ * The slots holding lines in [first, last] (line addresses), in address
+ * order: the lines are looked up one by one, or, when the range has more
+ * lines than the cache has sets, the cache's slots are scanned instead (a
+ * large range costs no more than the cache is big).
+ */
+export function presentSlots(c: CpuCache, first: number, last: number): number[] {
+  const out: number[] = [];
+  const lines = (last - first) / c.line + 1;
+  if (lines <= c.sets) {
+    for (let l = first; l <= last; l += c.line) {
+      if (!pageMayHaveLines(c, l)) {
+        // nothing of this page is cached: on to its last line
+        l = l - (l & (PAGE_SIZE - 1)) + PAGE_SIZE - c.line;
+        continue;
+      }
+      const slot = lookup(c, l);
+      if (slot >= 0) out.push(slot);
+    }
+    return out;
+  }
+  for (let s = 0; s < c.tags.length; s++) {
+    if (c.state[s] !== I && c.tags[s]! >= first && c.tags[s]! <= last) out.push(s);
+  }
+  return out.sort((a, b) => c.tags[a]! - c.tags[b]!);
 }
 
 /** Every line that intersects [start, start+size), as line addresses. */
