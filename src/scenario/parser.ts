@@ -15,9 +15,8 @@ import { BUDGETS } from '../sim/budgets.ts';
 import type { LexedLine, ParseError, Token } from './lexer.ts';
 import { isErrorName } from './ops.ts';
 import { HEADER_OPS } from '../sim/operations.ts';
-import { validateStatements } from './validate.ts';
+import { StatementValidator } from './validate.ts';
 import { printCheckValue } from './printer.ts';
-import type { Statement } from './validate.ts';
 import { configFromHeader } from './header.ts';
 import { classifyComment, applySolution } from './markup.ts';
 import { buildTeaching, isTeachingStatement, parseNarrationLine } from './teaching.ts';
@@ -74,17 +73,111 @@ export function parseScenario(text: string): ParseResult {
 }
 
 function parseUnsafe(text: string): ParseResult {
+  const r = readStatements(text, null);
+  if (r.errors.length > 0) return { ok: false, errors: sortErrors(r.errors).slice(0, MAX_ERRORS) };
+  const { header } = r.validator;
+  const built = buildTeaching(text, r.placed, r.narration, r.validator.teaching);
+  if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
+  return { ok: true, scenario: { header, body: r.body, config: configFromHeader(header), doc: { lines: r.lines }, teaching: built.teaching } };
+}
+
+/** A step as the parse reaches it (scanScenario): its command, its 1-based line, and where that line starts in the text. */
+export type StepSink = (cmd: Command, line: number, lineStart: number) => void;
+
+/** What scanScenario keeps of a scenario: everything but its steps and its document. */
+export interface ScannedScenario {
+  header: Command[];
+  config: MachineConfig;
+  teaching: Teaching;
+  /** Steps handed to the sink. */
+  steps: number;
+}
+
+export type ScanResult = { ok: true; scenario: ScannedScenario } | { ok: false; errors: ParseError[] };
+
+/**
+ * Parse and validate a scenario without keeping its steps: each step goes to
+ * `onStep` as soon as it is read and validated, while the text has shown no
+ * error so far (after the first error no more steps are handed out, and the
+ * result is the errors, as parseScenario gives them). Header statements
+ * precede every step, so the header is complete at the first step. A caller
+ * that needs a step again reads it back with statementAt(). Never throws.
+ */
+export function scanScenario(text: string, onStep: StepSink): ScanResult {
+  try {
+    const r = readStatements(text, onStep);
+    if (r.errors.length > 0) return { ok: false, errors: sortErrors(r.errors).slice(0, MAX_ERRORS) };
+    const { header } = r.validator;
+    // Narration is attached to steps by their lines and the names they assign: read the steps again for it (lessons, which are short).
+    const placed = r.narration.length > 0 ? placeAllStatements(text) : r.placed;
+    const built = buildTeaching(text, placed, r.narration, r.validator.teaching);
+    if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
+    const scanned: ScanResult = { ok: true, scenario: { header, config: configFromHeader(header), teaching: built.teaching, steps: r.steps } };
+    if (built.teaching.fixes.length === 0) return scanned;
+    const checked = checkSolution(text, { ok: true, scenario: { header, body: [], config: scanned.scenario.config, doc: { lines: [] }, teaching: built.teaching } });
+    return checked.ok ? scanned : checked;
+  } catch (e) {
+    return { ok: false, errors: [{ line: 1, col: 1, message: `internal parser error: ${String(e)}` }] };
+  }
+}
+
+/**
+ * The statement on the line that starts at `lineStart` (its 1-based number
+ * `line`), read as scanScenario read it, with the line's trailing comment.
+ * Only for a line that scanScenario handed out as a step.
+ */
+export function statementAt(text: string, lineStart: number, line: number): { cmd: Command; comment: string | null } {
+  const lineText = text.slice(lineStart, lineEnd(text, lineStart));
+  const lexed = lexLine(lineText, line);
+  const parsed = parseLine(lexed);
+  if (parsed.kind !== 'stmt') throw new Error(`line ${line} does not hold a statement`);
+  return { cmd: parsed.stmt.cmd, comment: lexed.comment };
+}
+
+/** Where the line starting at `from` ends (before its \n, \r\n or \r), as splitLines splits. */
+function lineEnd(text: string, from: number): number {
+  const n = text.indexOf('\n', from);
+  const r = text.indexOf('\r', from);
+  if (n < 0) return r < 0 ? text.length : r;
+  return r < 0 ? n : Math.min(n, r);
+}
+
+/** Every statement's line and step, for the narration (scanScenario did not keep them). */
+function placeAllStatements(text: string): Placed[] {
+  const out: Placed[] = [];
+  let step = 0;
+  splitLines(text).forEach((lineText, i) => {
+    const parsed = parseLine(lexLine(lineText, i + 1));
+    if (parsed.kind !== 'stmt') return;
+    const { op, targets, loc } = parsed.stmt.cmd;
+    out.push({ line: loc.line, step: isStepOp(op) ? ++step : null, cmd: { op, targets } });
+  });
+  return out;
+}
+
+const isStepOp = (op: string): boolean => !HEADER_OPS.has(op) && !isTeachingStatement(op);
+
+/** The statements of a text, read, validated and placed; with a sink, its steps are handed to it and not kept (nor the document). */
+function readStatements(text: string, sink: StepSink | null) {
   const errors: ParseError[] = [];
-  const statements: Statement[] = [];
+  const validator = new StatementValidator();
+  const body: Command[] = [];
+  const placed: Placed[] = [];
   const lines: DocLine[] = [];
   const narration: NarrationLine[] = [];
   const budget = { literalBytes: 0, steps: 0 };
+  let steps = 0;
   const allLines = splitLines(text);
   if (allLines.length > BUDGETS.lines) {
-    return { ok: false, errors: [{ line: BUDGETS.lines + 1, col: 1, message: `the scenario has ${allLines.length.toLocaleString('en-US')} lines (the explorer reads at most ${BUDGETS.lines.toLocaleString('en-US')})` }] };
+    errors.push({ line: BUDGETS.lines + 1, col: 1, message: `the scenario has ${allLines.length.toLocaleString('en-US')} lines (the explorer reads at most ${BUDGETS.lines.toLocaleString('en-US')})` });
+    return { errors, validator, body, placed, lines, narration, steps };
   }
+  let at = 0;
   for (let i = 0; i < allLines.length; i++) {
     const lineText = allLines[i]!;
+    const lineStart = at;
+    at += lineText.length;
+    at += text.charCodeAt(at) === 13 && text.charCodeAt(at + 1) === 10 ? 2 : 1;
     if (lineText.length > BUDGETS.lineChars) {
       errors.push({ line: i + 1, col: 1, message: `line of ${lineText.length.toLocaleString('en-US')} characters (the explorer reads at most ${BUDGETS.lineChars.toLocaleString('en-US')} per line)` });
       break;
@@ -96,42 +189,46 @@ function parseUnsafe(text: string): ParseResult {
       errors.push(over);
       break;
     }
-    parseOneLine(lineText, lexed, parsed);
+    parseOneLine(lineText, lexed, parsed, lineStart);
   }
-  function parseOneLine(lineText: string, lexed: LexedLine, parsed: LineParse): void {
+  function parseOneLine(lineText: string, lexed: LexedLine, parsed: LineParse, lineStart: number): void {
+    const keep = (l: DocLine): void => {
+      if (!sink) lines.push(l);
+    };
     if (parsed.kind === 'empty' && lexed.comment !== null && lexed.errors.length === 0) {
-      lines.push(teachingLine(lexed.comment, lexed.line, lineText.indexOf(lexed.comment) + 1, lines, narration, errors));
+      const l = teachingLine(lexed.comment, lexed.line, lineText.indexOf(lexed.comment) + 1, lines.at(-1), narration, errors);
+      keep(l);
       return;
     }
     if (lexed.errors.length > 0) {
       // Report the first lexical error; keep what could be read of the statement for later lines.
       errors.push(lexed.errors[0]!);
-      if (parsed.kind === 'error') statements.push({ kind: 'failed', line: lexed.line, targets: parsed.targets, op: parsed.op });
-      if (parsed.kind === 'stmt') statements.push({ kind: 'failed', line: lexed.line, targets: parsed.stmt.cmd.targets, op: parsed.stmt.cmd.op });
+      if (parsed.kind === 'error') validator.add({ kind: 'failed', line: lexed.line, targets: parsed.targets, op: parsed.op });
+      if (parsed.kind === 'stmt') validator.add({ kind: 'failed', line: lexed.line, targets: parsed.stmt.cmd.targets, op: parsed.stmt.cmd.op });
       return;
     }
     if (parsed.kind === 'empty') {
-      lines.push(lexed.comment === null ? { kind: 'blank' } : { kind: 'comment', text: lexed.comment });
+      keep(lexed.comment === null ? { kind: 'blank' } : { kind: 'comment', text: lexed.comment });
       return;
     }
     if (parsed.kind === 'error') {
       errors.push(parsed.error);
-      statements.push({ kind: 'failed', line: lexed.line, targets: parsed.targets, op: parsed.op });
+      validator.add({ kind: 'failed', line: lexed.line, targets: parsed.targets, op: parsed.op });
       return;
     }
     const { cmd, opLoc, closeLoc, targetLocs } = parsed.stmt;
-    statements.push({ kind: 'ok', cmd, opLoc, closeLoc, targetLocs });
-    lines.push({ kind: 'stmt', cmd: parsed.stmt.cmd, comment: lexed.comment });
+    const role = validator.add({ kind: 'ok', cmd, opLoc, closeLoc, targetLocs });
+    if (role === 'step') steps++;
+    if (role !== 'step' || !sink) placed.push({ line: cmd.loc.line, step: role === 'step' ? steps : null, cmd });
+    if (role === 'step' && !sink) body.push(cmd);
+    if (role === 'step' && sink && errors.length + validator.errors.length === 0) sink(cmd, lexed.line, lineStart);
+    keep({ kind: 'stmt', cmd, comment: lexed.comment });
   }
   // Trailing blank lines (the final newline among them) are not part of the document.
   while (lines.length > 0 && lines[lines.length - 1]!.kind === 'blank') lines.pop();
-  const validated = validateStatements(statements);
-  for (const e of validated.errors) errors.push(e);
-  if (errors.length > 0) return { ok: false, errors: sortErrors(errors).slice(0, MAX_ERRORS) };
-  const { header, body } = validated;
-  const built = buildTeaching(text, placeStatements(statements), narration, validated.teaching);
-  if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
-  return { ok: true, scenario: { header, body, config: configFromHeader(header), doc: { lines }, teaching: built.teaching } };
+  validator.finish();
+  for (const e of validator.errors) errors.push(e);
+  return { errors, validator, body, placed, lines, narration, steps };
 }
 
 /**
@@ -163,7 +260,7 @@ function literalsOverBudget(e: Expr): ParseError {
 }
 
 /** A whole-line comment as a DocLine: narration, a fix marker, a solution line (only right after a region), or a plain comment. */
-function teachingLine(comment: string, line: number, col: number, lines: DocLine[], narration: NarrationLine[], errors: ParseError[]): DocLine {
+function teachingLine(comment: string, line: number, col: number, prev: DocLine | undefined, narration: NarrationLine[], errors: ParseError[]): DocLine {
   const role = classifyComment(comment, col);
   if (role.kind === 'narration') {
     const n = parseNarrationLine(role.text, line, role.textCol);
@@ -172,22 +269,9 @@ function teachingLine(comment: string, line: number, col: number, lines: DocLine
     return { kind: 'narration', focus: n.focus, text: n.text };
   }
   if (role.kind === 'fix') return { kind: 'fix', mark: role.mark };
-  const prev = lines[lines.length - 1];
   const afterRegion = prev !== undefined && ((prev.kind === 'fix' && prev.mark === 'end') || prev.kind === 'solution');
   if (role.kind === 'solution' && afterRegion) return { kind: 'solution', text: role.text };
   return { kind: 'comment', text: comment };
-}
-
-/** The statements in order, body statements numbered as steps 1…n. */
-function placeStatements(statements: Statement[]): Placed[] {
-  let step = 0;
-  const out: Placed[] = [];
-  for (const s of statements) {
-    if (s.kind !== 'ok') continue;
-    const isStep = !HEADER_OPS.has(s.cmd.op) && !isTeachingStatement(s.cmd.op);
-    out.push({ line: s.cmd.loc.line, step: isStep ? ++step : null, cmd: s.cmd });
-  }
-  return out;
 }
 
 /**

@@ -52,7 +52,23 @@ type Err = { loc: Loc; message: string };
 
 /** Validate statements in order. */
 export function validateStatements(stmts: Statement[]): Validated {
-  const scope: Scope = {
+  const v = new StatementValidator();
+  const body: Command[] = [];
+  for (const s of stmts) if (v.add(s) === 'step' && s.kind === 'ok') body.push(s.cmd);
+  v.finish();
+  return { errors: v.errors, header: v.header, body, teaching: v.teaching };
+}
+
+/**
+ * Validates statements one at a time, in order: the scope grows as it goes,
+ * so a long scenario's steps can be validated as they are read and not kept.
+ * Keeps the header and teaching statements (few), never the steps.
+ */
+export class StatementValidator {
+  readonly errors: ParseError[] = [];
+  readonly header: Command[] = [];
+  readonly teaching: Command[] = [];
+  private readonly scope: Scope = {
     devices: new Map(),
     iommus: new Map(),
     names: new Map(),
@@ -60,32 +76,38 @@ export function validateStatements(stmts: Statement[]): Validated {
     machineLine: null,
     headerFailed: false,
   };
-  const errors: ParseError[] = [];
-  const header: Command[] = [];
-  const body: Command[] = [];
-  const teaching: Command[] = [];
-  const ctx: TeachingContext = { firstOpLine: null, firstHeaderLine: null, lessonLine: null };
-  for (const s of stmts) {
+  private readonly ctx: TeachingContext = { firstOpLine: null, firstHeaderLine: null, lessonLine: null };
+
+  /** Validates the next statement (its errors go to `errors`); says what it is: a header or teaching statement, a step, or null for a line that failed to parse. */
+  add(s: Statement): 'header' | 'teaching' | 'step' | null {
+    const { scope, ctx } = this;
     if (s.kind === 'failed') {
       defineFailed(s, scope);
-      continue;
+      return null;
     }
     const found: Err[] = [];
+    let role: 'header' | 'teaching' | 'step';
     if (isTeachingStatement(s.cmd.op)) {
       ctx.firstOpLine = scope.firstOpLine;
       validateTeachingStatement(s.cmd, s.opLoc, s.targetLocs, ctx, found);
-      teaching.push(s.cmd);
+      this.teaching.push(s.cmd);
+      role = 'teaching';
     } else {
       validateStatement(s, scope, found);
       if (HEADER_OPS.has(s.cmd.op)) ctx.firstHeaderLine ??= s.cmd.loc.line;
-      (HEADER_OPS.has(s.cmd.op) ? header : body).push(s.cmd);
+      role = HEADER_OPS.has(s.cmd.op) ? 'header' : 'step';
+      if (role === 'header') this.header.push(s.cmd);
     }
-    for (const e of found) errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
+    for (const e of found) this.errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
+    return role;
   }
-  const late: Err[] = [];
-  checkCompareIommu(teaching, header, late);
-  for (const e of late) errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
-  return { errors, header, body, teaching };
+
+  /** The checks that need every statement (compare presets against the header); call once, after the last add(). */
+  finish(): void {
+    const late: Err[] = [];
+    checkCompareIommu(this.teaching, this.header, late);
+    for (const e of late) this.errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
+  }
 }
 
 function defineFailed(s: { line: number; targets: string[]; op: string | null }, scope: Scope): void {
