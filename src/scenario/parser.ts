@@ -73,7 +73,10 @@ export function parseScenario(text: string): ParseResult {
 }
 
 function parseUnsafe(text: string): ParseResult {
-  const r = readStatements(text, null);
+  const read = readStatements(text, false);
+  let next = read.next();
+  while (!next.done) next = read.next();
+  const r = next.value;
   if (r.errors.length > 0) return { ok: false, errors: sortErrors(r.errors).slice(0, MAX_ERRORS) };
   const { header } = r.validator;
   const built = buildTeaching(text, r.placed, r.narration, r.validator.teaching);
@@ -81,41 +84,52 @@ function parseUnsafe(text: string): ParseResult {
   return { ok: true, scenario: { header, body: r.body, config: configFromHeader(header), doc: { lines: r.lines }, teaching: built.teaching } };
 }
 
-/** A step as the parse reaches it (scanScenario): its command, its 1-based line, and where that line starts in the text. */
-export type StepSink = (cmd: Command, line: number, lineStart: number) => void;
+/** A step as scanScenario reaches it. */
+export interface ScannedStep {
+  cmd: Command;
+  /** Its 1-based line, and where that line starts in the text (for statementAt). */
+  line: number;
+  lineStart: number;
+  /** The header statements: complete at the first step (they precede every step). */
+  header: readonly Command[];
+}
 
 /** What scanScenario keeps of a scenario: everything but its steps and its document. */
 export interface ScannedScenario {
   header: Command[];
+  /** The machine the header describes (defaults filled in). */
   config: MachineConfig;
   teaching: Teaching;
-  /** Steps handed to the sink. */
+  /** Steps handed out. */
   steps: number;
 }
 
 export type ScanResult = { ok: true; scenario: ScannedScenario } | { ok: false; errors: ParseError[] };
 
 /**
- * Parse and validate a scenario without keeping its steps: each step goes to
- * `onStep` as soon as it is read and validated, while the text has shown no
- * error so far (after the first error no more steps are handed out, and the
- * result is the errors, as parseScenario gives them). Header statements
- * precede every step, so the header is complete at the first step. A caller
- * that needs a step again reads it back with statementAt(). Never throws.
+ * Parse and validate a scenario without keeping its steps: yields each step
+ * as soon as it is read and validated, while the text has shown no error so
+ * far, and returns what parseScenario would say (the errors, or the header,
+ * configuration and teaching). After the first error no more steps are
+ * yielded. The caller paces the parse (it may run each step, and yield to
+ * its event loop, between two); a step needed again is read back with
+ * statementAt(). Never throws.
  */
-export function scanScenario(text: string, onStep: StepSink): ScanResult {
+export function* scanScenario(text: string): Generator<ScannedStep, ScanResult, void> {
   try {
-    const r = readStatements(text, onStep);
+    const r = yield* readStatements(text, true);
     if (r.errors.length > 0) return { ok: false, errors: sortErrors(r.errors).slice(0, MAX_ERRORS) };
     const { header } = r.validator;
-    // Narration is attached to steps by their lines and the names they assign: read the steps again for it (lessons, which are short).
+    // Narration is attached to steps by their lines and the names they assign: read the steps again for it (lessons are short).
     const placed = r.narration.length > 0 ? placeAllStatements(text) : r.placed;
     const built = buildTeaching(text, placed, r.narration, r.validator.teaching);
     if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
-    const scanned: ScanResult = { ok: true, scenario: { header, config: configFromHeader(header), teaching: built.teaching, steps: r.steps } };
-    if (built.teaching.fixes.length === 0) return scanned;
-    const checked = checkSolution(text, { ok: true, scenario: { header, body: [], config: scanned.scenario.config, doc: { lines: [] }, teaching: built.teaching } });
-    return checked.ok ? scanned : checked;
+    const config = configFromHeader(header);
+    if (built.teaching.fixes.length > 0) {
+      const solved = checkSolution(text, { ok: true, scenario: { header, body: [], config, doc: { lines: [] }, teaching: built.teaching } });
+      if (!solved.ok) return solved;
+    }
+    return { ok: true, scenario: { header, config, teaching: built.teaching, steps: r.steps } };
   } catch (e) {
     return { ok: false, errors: [{ line: 1, col: 1, message: `internal parser error: ${String(e)}` }] };
   }
@@ -123,23 +137,23 @@ export function scanScenario(text: string, onStep: StepSink): ScanResult {
 
 /**
  * The statement on the line that starts at `lineStart` (its 1-based number
- * `line`), read as scanScenario read it, with the line's trailing comment.
- * Only for a line that scanScenario handed out as a step.
+ * `line`), read again as scanScenario read it, with the line's trailing
+ * comment. Only for a line that scanScenario yielded as a step.
  */
 export function statementAt(text: string, lineStart: number, line: number): { cmd: Command; comment: string | null } {
-  const lineText = text.slice(lineStart, lineEnd(text, lineStart));
-  const lexed = lexLine(lineText, line);
+  const lexed = lexLine(text.slice(lineStart, lineEnd(text, lineStart)), line);
   const parsed = parseLine(lexed);
   if (parsed.kind !== 'stmt') throw new Error(`line ${line} does not hold a statement`);
   return { cmd: parsed.stmt.cmd, comment: lexed.comment };
 }
 
-/** Where the line starting at `from` ends (before its \n, \r\n or \r), as splitLines splits. */
+/** Where the line starting at `from` ends (at its \n, \r\n or \r), as splitLines splits. */
 function lineEnd(text: string, from: number): number {
-  const n = text.indexOf('\n', from);
-  const r = text.indexOf('\r', from);
-  if (n < 0) return r < 0 ? text.length : r;
-  return r < 0 ? n : Math.min(n, r);
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return i;
+  }
+  return text.length;
 }
 
 /** Every statement's line and step, for the narration (scanScenario did not keep them). */
@@ -157,21 +171,34 @@ function placeAllStatements(text: string): Placed[] {
 
 const isStepOp = (op: string): boolean => !HEADER_OPS.has(op) && !isTeachingStatement(op);
 
-/** The statements of a text, read, validated and placed; with a sink, its steps are handed to it and not kept (nor the document). */
-function readStatements(text: string, sink: StepSink | null) {
-  const errors: ParseError[] = [];
-  const validator = new StatementValidator();
-  const body: Command[] = [];
-  const placed: Placed[] = [];
-  const lines: DocLine[] = [];
-  const narration: NarrationLine[] = [];
-  const budget = { literalBytes: 0, steps: 0 };
-  let steps = 0;
+interface Read {
+  errors: ParseError[];
+  validator: StatementValidator;
+  /** The steps, the statements' places and the document: kept only when not streamed. */
+  body: Command[];
+  placed: Placed[];
+  lines: DocLine[];
+  narration: NarrationLine[];
+  steps: number;
+}
+
+/**
+ * The statements of a text, read, validated and placed, line by line.
+ * Streamed, each step is yielded (while no error was found) and neither the
+ * steps nor the document are kept.
+ */
+function* readStatements(text: string, streamed: boolean): Generator<ScannedStep, Read, void> {
+  const r: Read = { errors: [], validator: new StatementValidator(), body: [], placed: [], lines: [], narration: [], steps: 0 };
+  const { errors, validator, lines } = r;
   const allLines = splitLines(text);
   if (allLines.length > BUDGETS.lines) {
     errors.push({ line: BUDGETS.lines + 1, col: 1, message: `the scenario has ${allLines.length.toLocaleString('en-US')} lines (the explorer reads at most ${BUDGETS.lines.toLocaleString('en-US')})` });
-    return { errors, validator, body, placed, lines, narration, steps };
+    return r;
   }
+  const budget = { literalBytes: 0, steps: 0 };
+  const keep = (l: DocLine): void => {
+    if (!streamed) lines.push(l);
+  };
   let at = 0;
   for (let i = 0; i < allLines.length; i++) {
     const lineText = allLines[i]!;
@@ -189,46 +216,45 @@ function readStatements(text: string, sink: StepSink | null) {
       errors.push(over);
       break;
     }
-    parseOneLine(lineText, lexed, parsed, lineStart);
+    const step = readLine(lineText, lexed, parsed);
+    if (step && streamed && errors.length + validator.errors.length === 0) yield { cmd: step, line: lexed.line, lineStart, header: validator.header };
   }
-  function parseOneLine(lineText: string, lexed: LexedLine, parsed: LineParse, lineStart: number): void {
-    const keep = (l: DocLine): void => {
-      if (!sink) lines.push(l);
-    };
+  /** One line into the document, the validator and the places; its command when it is a step. */
+  function readLine(lineText: string, lexed: LexedLine, parsed: LineParse): Command | null {
     if (parsed.kind === 'empty' && lexed.comment !== null && lexed.errors.length === 0) {
-      const l = teachingLine(lexed.comment, lexed.line, lineText.indexOf(lexed.comment) + 1, lines.at(-1), narration, errors);
-      keep(l);
-      return;
+      keep(teachingLine(lexed.comment, lexed.line, lineText.indexOf(lexed.comment) + 1, lines.at(-1), r.narration, errors));
+      return null;
     }
     if (lexed.errors.length > 0) {
       // Report the first lexical error; keep what could be read of the statement for later lines.
       errors.push(lexed.errors[0]!);
       if (parsed.kind === 'error') validator.add({ kind: 'failed', line: lexed.line, targets: parsed.targets, op: parsed.op });
       if (parsed.kind === 'stmt') validator.add({ kind: 'failed', line: lexed.line, targets: parsed.stmt.cmd.targets, op: parsed.stmt.cmd.op });
-      return;
+      return null;
     }
     if (parsed.kind === 'empty') {
       keep(lexed.comment === null ? { kind: 'blank' } : { kind: 'comment', text: lexed.comment });
-      return;
+      return null;
     }
     if (parsed.kind === 'error') {
       errors.push(parsed.error);
       validator.add({ kind: 'failed', line: lexed.line, targets: parsed.targets, op: parsed.op });
-      return;
+      return null;
     }
     const { cmd, opLoc, closeLoc, targetLocs } = parsed.stmt;
-    const role = validator.add({ kind: 'ok', cmd, opLoc, closeLoc, targetLocs });
-    if (role === 'step') steps++;
-    if (role !== 'step' || !sink) placed.push({ line: cmd.loc.line, step: role === 'step' ? steps : null, cmd });
-    if (role === 'step' && !sink) body.push(cmd);
-    if (role === 'step' && sink && errors.length + validator.errors.length === 0) sink(cmd, lexed.line, lineStart);
+    const isStep = validator.add({ kind: 'ok', cmd, opLoc, closeLoc, targetLocs }) === 'step';
+    if (isStep) r.steps++;
     keep({ kind: 'stmt', cmd, comment: lexed.comment });
+    if (streamed && isStep) return cmd;
+    r.placed.push({ line: cmd.loc.line, step: isStep ? r.steps : null, cmd });
+    if (isStep) r.body.push(cmd);
+    return null;
   }
   // Trailing blank lines (the final newline among them) are not part of the document.
   while (lines.length > 0 && lines[lines.length - 1]!.kind === 'blank') lines.pop();
   validator.finish();
   for (const e of validator.errors) errors.push(e);
-  return { errors, validator, body, placed, lines, narration, steps };
+  return r;
 }
 
 /**

@@ -160,7 +160,8 @@ export interface Position {
 /**
  * Seeks a loaded run: continues the live cursor machine when that is
  * cheaper, else clones the best checkpoint and replays (without records) up
- * to the step. Learns the replay rate and clone costs as it goes.
+ * to the step, reading each statement back from the run's text. Learns the
+ * replay rate (statements read and stepped) and clone costs as it goes.
  */
 export class CheckpointSeeker {
   private cursor: Position | null = null;
@@ -168,7 +169,8 @@ export class CheckpointSeeker {
   constructor(
     private readonly core: Pick<EngineCore, 'clone' | 'replayStep' | 'runStep'>,
     private readonly now: () => number,
-    private readonly body: readonly Command[],
+    /** Step k's statement (1-based): the run reads it back from its text (StepIndex). */
+    private readonly command: (k: number) => Command,
     private readonly checkpoints: readonly Checkpoint[],
     /** Steps per ms when replaying. */
     private rate: number,
@@ -192,8 +194,8 @@ export class CheckpointSeeker {
   private replayTo(c: Position, k: number): Position {
     const t = this.now();
     const from = c.step;
-    for (let i = c.step + 1; i < k; i++) this.core.replayStep(c.m, this.body[i - 1]!);
-    c.json = this.core.runStep(c.m, this.body[k - 1]!, k).json;
+    for (let i = c.step + 1; i < k; i++) this.core.replayStep(c.m, this.command(i));
+    c.json = this.core.runStep(c.m, this.command(k), k).json;
     c.step = k;
     const dt = this.now() - t;
     if (k - from > 32 && dt > 0) this.rate = 0.7 * this.rate + 0.3 * ((k - from) / dt);
