@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { createEngineApi } from '../src/worker/engine-api.ts';
 import { realCore } from '../src/worker/core.ts';
 import { parseScenario } from '../src/scenario/parser.ts';
+import type { StepInfo } from '../src/worker/api.ts';
 
 const MiB = 2 ** 20;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
@@ -57,11 +58,20 @@ async function main(): Promise<void> {
   }
   let rows = 0;
   let firstProgress = -1;
+  let maxHeap = 0;
+  let maxTotal = 0;
+  const keepRows = args.includes('--keep-rows');
+  const kept: StepInfo[] = [];
   const t0 = performance.now();
   const api = createEngineApi(realCore, {
     post: (p) => {
       if (firstProgress < 0 && p.phase === 'run') firstProgress = performance.now() - t0;
       rows += p.rows?.length ?? 0;
+      // The rows as the page gets them: a structured clone, kept (the client puts them in the summary).
+      if (keepRows && p.rows) for (const r of structuredClone(p.rows)) kept.push(r);
+      const u = process.memoryUsage();
+      maxHeap = Math.max(maxHeap, u.heapUsed);
+      maxTotal = Math.max(maxTotal, u.heapTotal);
     },
     yieldNow: () => Promise.resolve(),
   });
@@ -74,6 +84,8 @@ async function main(): Promise<void> {
   text = null;
   const loaded = heapMiB() - base;
   console.log(`load: ${(loadMs / 1000).toFixed(1)} s (first run progress at ${(firstProgress / 1000).toFixed(1)} s), ${rows} rows posted; first frame ${firstFrameMs.toFixed(0)} ms`);
+  console.log(`during the load: heap used at most ${fmt(maxHeap / MiB)}, heap reserved at most ${fmt(maxTotal / MiB)}`);
+  if (keepRows) console.log(`the page's rows, kept: ${kept.length}`);
   console.log(`checkpoints: ${s.checkpoints!.count} every ${s.checkpoints!.interval} steps, estimated ${fmt(s.checkpoints!.bytes / MiB)}`);
   console.log(`heap held by the loaded run (text included): ${fmt(loaded)}; peak RSS ${fmt(peakRssMiB())}`);
   // Seeks to spread-out steps, as a user dragging the timeline would.

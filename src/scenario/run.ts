@@ -33,6 +33,8 @@ export interface RunOptions {
    * browser's JSON export) stops the run by throwing.
    */
   onStep?: (step: StepJson) => void;
+  /** false: each record goes to onStep only and the result's `steps` is empty (a run too long to hold: the CLI's text output). */
+  keepSteps?: boolean;
 }
 
 export type Prepared =
@@ -70,26 +72,25 @@ export function runScenario(text: string, opts: RunOptions = {}): RunResult {
     return machine;
   };
   const steps: StepJson[] = [];
+  let index = 0;
+  let passed = 0;
+  let failedN = 0;
+  let threw = false;
   let r = scan.next();
   for (; !r.done; r = scan.next()) {
     const m = build(r.value.header);
     if (!m) continue;
-    const json = runStep(m, r.value.cmd, steps.length + 1).json;
+    const json = runStep(m, r.value.cmd, ++index).json;
+    for (const c of json.checks) if (c.passed) passed++;
+    else failedN++;
+    if (json.error === EXCEPTION) threw = true;
     opts.onStep?.(json);
-    steps.push(json);
+    if (opts.keepSteps !== false) steps.push(json);
   }
   const scanned = r.value;
   if (!scanned.ok) return failed(scanned.errors, null);
   build(scanned.scenario.header);
   if (noMachine !== null) return failed([{ line: 1, col: 1, message: noMachine }], config);
-  let passed = 0;
-  let failedN = 0;
-  let threw = false;
-  for (const s of steps) {
-    for (const c of s.checks) if (c.passed) passed++;
-    else failedN++;
-    if (s.error === EXCEPTION) threw = true;
-  }
   return {
     ok: failedN === 0 && !threw,
     config,
