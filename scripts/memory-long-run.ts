@@ -33,6 +33,12 @@ function heapMiB(): number {
   return process.memoryUsage().heapUsed / MiB;
 }
 
+/** Typed arrays' memory lives outside the V8 heap (RAM pages and cache lines of the checkpoints). */
+function arrayBuffersMiB(): number {
+  gc();
+  return process.memoryUsage().arrayBuffers / MiB;
+}
+
 function peakRssMiB(): number {
   const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
   return m ? Number(m[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
@@ -61,6 +67,7 @@ async function main(): Promise<void> {
   let maxHeap = 0;
   let maxTotal = 0;
   const keepRows = args.includes('--keep-rows');
+  const budgetArg = args.find((a) => a.startsWith('--budget='));
   const kept: StepInfo[] = [];
   const t0 = performance.now();
   const api = createEngineApi(realCore, {
@@ -74,6 +81,7 @@ async function main(): Promise<void> {
       maxTotal = Math.max(maxTotal, u.heapTotal);
     },
     yieldNow: () => Promise.resolve(),
+    ...(budgetArg ? { checkpointBudgetBytes: Number(budgetArg.slice(9)) * MiB } : {}),
   });
   const s = await api.load(text);
   const loadMs = performance.now() - t0;
@@ -87,7 +95,7 @@ async function main(): Promise<void> {
   console.log(`during the load: heap used at most ${fmt(maxHeap / MiB)}, heap reserved at most ${fmt(maxTotal / MiB)}`);
   if (keepRows) console.log(`the page's rows, kept: ${kept.length}`);
   console.log(`checkpoints: ${s.checkpoints!.count} every ${s.checkpoints!.interval} steps, estimated ${fmt(s.checkpoints!.bytes / MiB)}`);
-  console.log(`heap held by the loaded run (text included): ${fmt(loaded)}; peak RSS ${fmt(peakRssMiB())}`);
+  console.log(`heap held by the loaded run (text included): ${fmt(loaded)}, and ${fmt(arrayBuffersMiB())} of typed arrays; peak RSS ${fmt(peakRssMiB())}`);
   // Seeks to spread-out steps, as a user dragging the timeline would.
   const times: number[] = [];
   for (let i = 0; i < 41; i++) {

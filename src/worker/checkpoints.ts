@@ -13,8 +13,13 @@ import type { CheckpointStats, EngineCore } from './api.ts';
 
 /** Fewest steps between two checkpoints. */
 export const MIN_INTERVAL = 64;
-/** Estimated memory the checkpoints may hold; past it every other one is dropped. */
-export const CHECKPOINT_BUDGET_BYTES = 256 * 1024 * 1024;
+/**
+ * Estimated memory the checkpoints may hold; past it every other one is
+ * dropped. A 1,000,000-step run of a small arm64 machine (~250 KB a copy)
+ * keeps ~650 of them, ~1,500 steps apart: a seek replays ~750 steps on
+ * average, ~10–20 ms on the project's machine (README, Memory).
+ */
+export const CHECKPOINT_BUDGET_BYTES = 160 * 1024 * 1024;
 /** A seek looks this many checkpoints back for a cheaper one to restore. */
 const LOOK_BACK = 8;
 
@@ -28,7 +33,13 @@ export interface Checkpoint {
   cloneMs: number;
 }
 
-/** The memory a machine's copy holds, roughly (RAM pages, cache, buffers, mappings, swiotlb slots, vmap). */
+/**
+ * The memory a machine's copy holds, roughly (RAM pages, cache, buffers,
+ * mappings, swiotlb slots, dma-debug's hash buckets, the CMA owner map,
+ * vmap). Checked against a copy's real size (scripts/memory-long-run.ts):
+ * a small arm64 machine's copy holds ~250 KB, a third of it the 16,384
+ * dma-debug buckets.
+ */
 export function estimateBytes(m: Machine, liveMappings: number): number {
   const c = m.cache;
   const slots = c.size / c.line;
@@ -39,8 +50,10 @@ export function estimateBytes(m: Machine, liveMappings: number): number {
     m.buffers.length * 240 +
     liveMappings * 420 +
     (m.swiotlb ? m.swiotlb.nslabs * 16 : 0) +
+    m.debug.buckets.length * 8 +
+    m.cma.owner.byteLength +
     m.vmap.size * 40 +
-    16 * 1024
+    24 * 1024
   );
 }
 
