@@ -147,6 +147,20 @@ export function statementAt(text: string, lineStart: number, line: number): { cm
   return { cmd: parsed.stmt.cmd, comment: lexed.comment };
 }
 
+/** The number of lines splitLines would cut the text into. */
+function countLines(text: string): number {
+  let n = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) n++;
+    else if (c === 13) {
+      n++;
+      if (text.charCodeAt(i + 1) === 10) i++;
+    }
+  }
+  return n;
+}
+
 /** Where the line starting at `from` ends (at its \n, \r\n or \r), as splitLines splits. */
 function lineEnd(text: string, from: number): number {
   for (let i = from; i < text.length; i++) {
@@ -190,9 +204,10 @@ interface Read {
 function* readStatements(text: string, streamed: boolean): Generator<ScannedStep, Read, void> {
   const r: Read = { errors: [], validator: new StatementValidator(), body: [], placed: [], lines: [], narration: [], steps: 0 };
   const { errors, validator, lines } = r;
-  const allLines = splitLines(text);
-  if (allLines.length > BUDGETS.lines) {
-    errors.push({ line: BUDGETS.lines + 1, col: 1, message: `the scenario has ${allLines.length.toLocaleString('en-US')} lines (the explorer reads at most ${BUDGETS.lines.toLocaleString('en-US')})` });
+  // Lines are cut one at a time, as splitLines cuts them: no array of every line lives through a long parse.
+  const lineCount = countLines(text);
+  if (lineCount > BUDGETS.lines) {
+    errors.push({ line: BUDGETS.lines + 1, col: 1, message: `the scenario has ${lineCount.toLocaleString('en-US')} lines (the explorer reads at most ${BUDGETS.lines.toLocaleString('en-US')})` });
     return r;
   }
   const budget = { literalBytes: 0, steps: 0 };
@@ -200,11 +215,11 @@ function* readStatements(text: string, streamed: boolean): Generator<ScannedStep
     if (!streamed) lines.push(l);
   };
   let at = 0;
-  for (let i = 0; i < allLines.length; i++) {
-    const lineText = allLines[i]!;
+  for (let i = 0; i < lineCount; i++) {
     const lineStart = at;
-    at += lineText.length;
-    at += text.charCodeAt(at) === 13 && text.charCodeAt(at + 1) === 10 ? 2 : 1;
+    const end = lineEnd(text, at);
+    const lineText = text.slice(lineStart, end);
+    at = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
     if (lineText.length > BUDGETS.lineChars) {
       errors.push({ line: i + 1, col: 1, message: `line of ${lineText.length.toLocaleString('en-US')} characters (the explorer reads at most ${BUDGETS.lineChars.toLocaleString('en-US')} per line)` });
       break;

@@ -16,10 +16,12 @@ export const MIN_INTERVAL = 64;
 /**
  * Estimated memory the checkpoints may hold; past it every other one is
  * dropped. A 1,000,000-step run of a small arm64 machine (~250 KB a copy)
- * keeps ~650 of them, ~1,500 steps apart: a seek replays ~750 steps on
- * average, ~10–20 ms on the project's machine (README, Memory).
+ * keeps ~400 of them, ~2,500 steps apart: a seek replays ~1,250 steps on
+ * average, 20–40 ms on the project's shared machine (README, "Memory stays
+ * bounded"). Their memory counts about twice in the worker's peak (the
+ * garbage collector lets the heap grow in proportion to what it holds).
  */
-export const CHECKPOINT_BUDGET_BYTES = 160 * 1024 * 1024;
+export const CHECKPOINT_BUDGET_BYTES = 96 * 1024 * 1024;
 /** A seek looks this many checkpoints back for a cheaper one to restore. */
 const LOOK_BACK = 8;
 
