@@ -141,6 +141,12 @@ test('the tab stays under 1 GiB for the hostile corpus and a long run', async ({
       }
     })();
     await tab.goto(baseURL!);
+    // When the page first shows the worker running steps (parse and run go together, from the first statement).
+    let runningMs = -1;
+    if (long > 100_000) {
+      await expect(tab.getByTestId('load-progress')).toContainText('running', { timeout: 600_000 });
+      runningMs = Date.now() - opened;
+    }
     await expect(stepCount(tab)).toHaveText(new RegExp(`^step \\d+ / ${long}$`), { timeout: long > 100_000 ? 600_000 : 180_000 });
     // From opening the page to the run being steppable (the whole text parsed and run, in the worker).
     const steppableMs = Date.now() - opened;
@@ -154,7 +160,7 @@ test('the tab stays under 1 GiB for the hostile corpus and a long run', async ({
     // The page's own JavaScript heap (the worker's is not in it): how the peak splits between page and worker.
     await cdp.send('HeapProfiler.collectGarbage');
     const { usedSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
-    const figures = { when: new Date().toISOString(), longRunSteps: long, steppableMs, peakRendererMiB: Math.round(peak / 2 ** 20), pageHeapMiB: Math.round(usedSize / 2 ** 20), loadSamples: samples.filter((_x, i) => i % 5 === 0 || i === samples.length - 1), byCaseMiB: Object.fromEntries(Object.entries(byCase).map(([k, v]) => [k, Math.round(v / 2 ** 20)])) };
+    const figures = { when: new Date().toISOString(), longRunSteps: long, runningShownMs: runningMs, steppableMs, peakRendererMiB: Math.round(peak / 2 ** 20), pageHeapMiB: Math.round(usedSize / 2 ** 20), loadSamples: samples.filter((_x, i) => i % 5 === 0 || i === samples.length - 1), byCaseMiB: Object.fromEntries(Object.entries(byCase).map(([k, v]) => [k, Math.round(v / 2 ** 20)])) };
     mkdirSync('test-results', { recursive: true });
     writeFileSync('test-results/perf-memory.json', JSON.stringify(figures, null, 2));
     console.log(`[perf] memory: ${JSON.stringify(figures)}`);

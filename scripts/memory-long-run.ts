@@ -70,6 +70,7 @@ async function main(): Promise<void> {
   const budgetArg = args.find((a) => a.startsWith('--budget='));
   const kept: StepInfo[] = [];
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const api = createEngineApi(realCore, {
     post: (p) => {
       if (firstProgress < 0 && p.phase === 'run') firstProgress = performance.now() - t0;
@@ -85,27 +86,34 @@ async function main(): Promise<void> {
   });
   const s = await api.load(text);
   const loadMs = performance.now() - t0;
+  const loadCpu = process.cpuUsage(cpu0);
   if (!s.ok) throw new Error(JSON.stringify(s.errors.slice(0, 3)));
   const first = performance.now();
   api.frame(1);
   const firstFrameMs = performance.now() - first;
   text = null;
   const loaded = heapMiB() - base;
-  console.log(`load: ${(loadMs / 1000).toFixed(1)} s (first run progress at ${(firstProgress / 1000).toFixed(1)} s), ${rows} rows posted; first frame ${firstFrameMs.toFixed(0)} ms`);
+  console.log(`load: ${(loadMs / 1000).toFixed(1)} s, ${((loadCpu.user + loadCpu.system) / 1e6).toFixed(1)} s of CPU (first run progress at ${(firstProgress / 1000).toFixed(1)} s), ${rows} rows posted; first frame ${firstFrameMs.toFixed(0)} ms`);
   console.log(`during the load: heap used at most ${fmt(maxHeap / MiB)}, heap reserved at most ${fmt(maxTotal / MiB)}`);
   if (keepRows) console.log(`the page's rows, kept: ${kept.length}`);
   console.log(`checkpoints: ${s.checkpoints!.count} every ${s.checkpoints!.interval} steps, estimated ${fmt(s.checkpoints!.bytes / MiB)}`);
   console.log(`heap held by the loaded run (text included): ${fmt(loaded)}, and ${fmt(arrayBuffersMiB())} of typed arrays; peak RSS ${fmt(peakRssMiB())}`);
   // Seeks to spread-out steps, as a user dragging the timeline would.
+  // Wall time, and CPU time (steadier on a shared machine), of each seek.
   const times: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < 41; i++) {
-    const k = Math.round(((i * 7919) % 41) / 41 * steps) + 1;
+    const k = Math.round((((i * 7919) % 41) / 41) * steps) + 1;
     const t = performance.now();
+    const c = process.cpuUsage();
     api.frame(k);
+    const dc = process.cpuUsage(c);
+    cpus.push((dc.user + dc.system) / 1000);
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
-  console.log(`seek (frame of a far step): median ${times[20]!.toFixed(1)} ms, p95 ${times[38]!.toFixed(1)} ms, max ${times[40]!.toFixed(1)} ms`);
+  cpus.sort((a, b) => a - b);
+  console.log(`seek (frame of a far step): median ${times[20]!.toFixed(1)} ms, p95 ${times[38]!.toFixed(1)} ms, max ${times[40]!.toFixed(1)} ms; CPU median ${cpus[20]!.toFixed(1)} ms, p95 ${cpus[38]!.toFixed(1)} ms`);
   console.log(`heap after seeking ${fmt(heapMiB() - base)}; peak RSS ${fmt(peakRssMiB())}`);
 }
 
