@@ -39,3 +39,17 @@ describe('StepIndex', () => {
     expect(index.command(2).source).toBe('kfree(b)');
   });
 });
+
+describe('load, parsing and running together', () => {
+  it('a text whose error comes after steps have run changes nothing: the errors, and the previous run still answers', async () => {
+    const { createEngineApi } = await import('../../src/worker/engine-api.ts');
+    const api = createEngineApi(realCore);
+    const head = 'machine(arch=arm64)\ndevice(cam, dma_mask=64)\n';
+    const good = await api.load(`${head}a = kmalloc(64, GFP_KERNEL)\nkfree(a)\n`, { runId: 3 });
+    expect(good).toMatchObject({ ok: true, runId: 3, stepCount: 2 });
+    const bad = await api.load(`${head}b = kmalloc(64, GFP_KERNEL)\ncpu_write(b, "x")\nkfree(b)\nkfree(nope)\n`, { runId: 4 });
+    expect(bad).toMatchObject({ ok: false, runId: 3, stepCount: 2, steps: [] });
+    expect(bad.errors[0]).toMatchObject({ line: 6 });
+    expect(api.frame(2)).toMatchObject({ runId: 3, step: 2, stepCount: 2, json: { source: 'kfree(a)' } });
+  });
+});
