@@ -71,13 +71,30 @@ function errorText(e: unknown): string {
   return String(e);
 }
 
+/**
+ * A row as kept for the timeline, its operation and error names shared with
+ * the rows before it: a message gives every row strings of its own, and a
+ * long run has a few dozen distinct names for a million rows.
+ */
+function shareNames(r: StepInfo, names: Map<string, string>): StepInfo {
+  const op = names.get(r.op);
+  if (op === undefined) names.set(r.op, r.op);
+  else r.op = op;
+  if (r.error !== null) {
+    const e = names.get(r.error);
+    if (e === undefined) names.set(r.error, r.error);
+    else r.error = e;
+  }
+  return r;
+}
+
 export class EngineClient {
   private live: Live | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private runCounter = 0;
   private lastGood: { text: string; opts: LoadOptions; runId: number } | null = null;
   /** The load whose rows the client is collecting. */
-  private pending: { runId: number; rows: StepInfo[] } | null = null;
+  private pending: { runId: number; rows: StepInfo[]; names: Map<string, string> } | null = null;
   private loading = 0;
   private progressListeners = new Set<(p: EngineProgress) => void>();
   /** Called on every progress message: restarts the current call's time limit. */
@@ -104,7 +121,7 @@ export class EngineClient {
     this.loading++;
     const task = this.enqueue(async () => {
       let s: LoadSummary;
-      this.pending = { runId, rows: [] };
+      this.pending = { runId, rows: [], names: new Map() };
       try {
         // Parsing sends no progress: give big texts (about 1 s per MB) more time before calling it a hang.
         s = await this.call((r) => r.load(text, { ...opts, runId }), this.loadTimeoutMs + Math.ceil(text.length / 1e6) * 1000);
@@ -164,7 +181,7 @@ export class EngineClient {
     this.alive?.();
     const pend = this.pending;
     if (pend && pend.runId === p.runId && p.rows) {
-      for (const r of p.rows) pend.rows.push(r);
+      for (const r of p.rows) pend.rows.push(shareNames(r, pend.names));
     }
     if (pend && pend.runId === p.runId) this.emit({ runId: p.runId, phase: p.phase, done: p.done, total: p.total, ms: p.ms });
   }
