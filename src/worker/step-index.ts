@@ -2,8 +2,8 @@
  * Where each step of a loaded run is in its text: the start of the
  * statement's line and the line's number, two typed arrays (8 bytes a step).
  * A run keeps its text (one string) and this index instead of every parsed
- * statement: a 1,000,000-step run's statements, parsed, hold ~950 bytes
- * each, the index 8. A step needed again (replay from a checkpoint, the step
+ * statement: a 1,000,000-step run's statements, parsed, hold ~640 bytes
+ * each (scripts/memory-long-run.ts --parse-only), the index 8. A step needed again (replay from a checkpoint, the step
  * a frame shows) is read back from its line, as the load read it.
  */
 import type { Command } from '../sim/command.ts';
