@@ -1,11 +1,14 @@
 /**
  * scanScenario and statementAt (src/scenario/parser.ts): the parse that
- * keeps no step. Over every library scenario and lesson it yields exactly
- * parseScenario's steps and says what parseScenario says (errors, teaching);
+ * keeps no step. Over every library scenario and lesson, and random edits of
+ * them, it yields exactly parseScenario's steps and says what parseScenario
+ * says (errors, teaching) — the two share one reader, one keeping what the
+ * other does not;
  * a step read back from its line is the statement the scan yielded; and the
  * runner, which streams through it, gives the same RunResult with or without
  * keeping the records.
  */
+import fc from 'fast-check';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +85,35 @@ describe('scanScenario', () => {
     const { result } = scanAll(text);
     expect(whole.ok && whole.scenario.teaching.narration.length).toBe(2);
     expect(result.ok && result.scenario.teaching).toEqual(whole.ok && whole.scenario.teaching);
+  });
+});
+
+/** Pieces an edit inserts: what makes a line fail to lex, parse or validate, or change its meaning. */
+const PIECES = ['(', ')', ',', '=', '"', 'x"', '#', '#> ', '\n', '\r\n', 'é', '\t', '\u202e', 'zz', '4K', 'kfree(', 'machine(arch=x86_64)\n', 'GFP_KERNEL', '=> ok', '# fix: end\n'];
+
+describe('scanScenario against parseScenario on edited texts', () => {
+  const texts = scenarioFiles().map((f) => readFileSync(f, 'utf8'));
+  it('gives the same errors, or the same steps, header, configuration and teaching, each step read back from its line', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.nat(), fc.constantFrom(...PIECES), fc.nat(2), (which, at, piece, kind) => {
+        const base = texts[which % texts.length]!;
+        const i = at % (base.length + 1);
+        // Delete a character, insert a piece, or put a piece in a character's place.
+        const text = kind === 0 ? base.slice(0, i) + base.slice(i + 1) : base.slice(0, i) + piece + base.slice(kind === 1 ? i : i + 1);
+        const whole = parseScenario(text);
+        const { steps, result } = scanAll(text);
+        if (!whole.ok) {
+          expect(result).toEqual(whole);
+          return;
+        }
+        expect(result.ok).toBe(true);
+        if (!result.ok) return;
+        expect(steps.map((s) => s.cmd)).toEqual(whole.scenario.body);
+        expect(result.scenario).toEqual({ header: whole.scenario.header, config: whole.scenario.config, teaching: whole.scenario.teaching, steps: whole.scenario.body.length });
+        for (const s of steps) expect(statementAt(text, s.lineStart, s.line).cmd).toEqual(s.cmd);
+      }),
+      { numRuns: 400 },
+    );
   });
 });
 
