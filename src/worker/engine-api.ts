@@ -88,9 +88,17 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     const findings: number[] = [];
     let checkpoints: CheckpointTaker | null = null;
 
-    /** Where the parse is in the text: the start of the last step's line. */
+    /** Where the steps are in the text: the start of the first step's line and of the last one's. */
+    let firstStart = -1;
     let readTo = 0;
-    const flush = (done: number, total = Math.max(done, Math.round((done * text.length) / Math.max(1, readTo)))) => {
+    /** The steps expected: as many more as the text left holds at the rate of the steps read so far (bytes of step lines per step). */
+    const expected = (done: number): number => {
+      if (done === 0) return 0;
+      const end = text.indexOf('\n', readTo);
+      const read = (end < 0 ? text.length : end + 1) - firstStart;
+      return Math.max(done, Math.round((done * (text.length - firstStart)) / Math.max(1, read)));
+    };
+    const flush = (done: number, total = expected(done)) => {
       if (!post) return;
       const rows = chunk;
       chunk = [];
@@ -124,6 +132,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       i++;
       index.add(r.value.line, r.value.lineStart);
       readTo = r.value.lineStart;
+      if (firstStart < 0) firstStart = readTo;
       const { json, touches } = core.runStep(mach, cmd, i);
       lastJson = json;
       const info = stepInfo(json);
