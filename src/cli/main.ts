@@ -169,27 +169,29 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (imported.report.events === 0) return 2;
     text = imported.scenario;
   }
-  // Checked whole first, keeping no statement (a long scenario's parsed statements would not fit).
-  const scan = scanScenario(text);
-  let pre = scan.next();
-  while (!pre.done) pre = scan.next();
-  if (!pre.value.ok) {
-    io.err(`${formatErrors(file, pre.value.errors).join('\n')}\n`);
-    if (json) io.out(`${JSON.stringify(parseFailure(pre.value.errors), null, 2)}\n`);
-    return 2;
-  }
   const { runScenario } = await import('../scenario/run.ts');
   const threw: string[] = [];
   const noteThrow = (s: StepJson) => {
     if (s.error === 'EXCEPTION') threw.push(`${file}:${s.line}: internal error: ${s.observations.join('; ')}\n`);
   };
+  const refuse = (errors: RunResult['errors']): number => {
+    io.err(`${formatErrors(file, errors).join('\n')}\n`);
+    if (json) io.out(`${JSON.stringify(parseFailure(errors), null, 2)}\n`);
+    return 2;
+  };
   let result: RunResult;
   if (json || textUntil !== null) {
+    // The whole result is built: one parse, the run's own (a text that does not parse gives its errors and no configuration).
     result = runScenario(text, { ...overrides, onStep: noteThrow });
+    if (result.config === null && result.errors.length > 0) return refuse(result.errors);
     if (json) io.out(`${JSON.stringify(result, null, 2)}\n`);
     else if (textUntil !== null) io.out(formatMailText(result, { text, ...(Number.isFinite(textUntil) ? { upTo: textUntil } : {}) }));
   } else {
-    // The lines before the first step need the machine and the teaching: the check above read them.
+    // Printed as the steps run, so checked whole first, keeping no statement: a text with an error prints no step, and the lines before the first step need the teaching, which only the end of the text completes.
+    const scan = scanScenario(text);
+    let pre = scan.next();
+    while (!pre.done) pre = scan.next();
+    if (!pre.value.ok) return refuse(pre.value.errors);
     const { header, teaching } = pre.value.scenario;
     const head = { config: configFromHeader(header, overrides), ...(isEmptyTeaching(teaching) ? {} : { teaching }) };
     result = printRun(text, head, overrides, { color: io.color, events }, io, noteThrow, runScenario);
