@@ -21,13 +21,15 @@
  * parse errors never depend on it.
  */
 import { readFileSync } from 'node:fs';
-import { checkOverrides } from '../scenario/header.ts';
+import { checkOverrides, configFromHeader } from '../scenario/header.ts';
 import type { ConfigOverrides } from '../scenario/header.ts';
-import { formatErrors, formatRun } from '../scenario/format.ts';
+import { formatErrors, formatSummary, runText } from '../scenario/format.ts';
+import type { FormatOptions } from '../scenario/format.ts';
 import { formatMailText } from '../scenario/mail-text.ts';
-import { parseScenario } from '../scenario/parser.ts';
+import { scanScenario } from '../scenario/parser.ts';
+import { isEmptyTeaching } from '../scenario/teaching.ts';
 import { applySolution } from '../scenario/markup.ts';
-import type { RunResult } from '../scenario/result.ts';
+import type { RunResult, StepJson } from '../scenario/result.ts';
 import type { Arch } from '../sim/config.ts';
 import type { Catalog } from '../scenario/lessons/catalog.ts';
 import type { Finding } from '../explain/explain.ts';
@@ -167,21 +169,64 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (imported.report.events === 0) return 2;
     text = imported.scenario;
   }
-  const pre = parseScenario(text);
-  if (!pre.ok) {
-    io.err(`${formatErrors(file, pre.errors).join('\n')}\n`);
-    if (json) io.out(`${JSON.stringify(parseFailure(pre.errors), null, 2)}\n`);
-    return 2;
-  }
   const { runScenario } = await import('../scenario/run.ts');
-  const result = runScenario(text, overrides);
-  if (json) io.out(`${JSON.stringify(result, null, 2)}\n`);
-  else if (textUntil !== null) io.out(formatMailText(result, { text, ...(Number.isFinite(textUntil) ? { upTo: textUntil } : {}) }));
-  else io.out(formatRun(result, { color: io.color, events }));
-  for (const s of result.steps) {
-    if (s.error === 'EXCEPTION') io.err(`${file}:${s.line}: internal error: ${s.observations.join('; ')}\n`);
+  const threw: string[] = [];
+  const noteThrow = (s: StepJson) => {
+    if (s.error === 'EXCEPTION') threw.push(`${file}:${s.line}: internal error: ${s.observations.join('; ')}\n`);
+  };
+  const refuse = (errors: RunResult['errors']): number => {
+    io.err(`${formatErrors(file, errors).join('\n')}\n`);
+    if (json) io.out(`${JSON.stringify(parseFailure(errors), null, 2)}\n`);
+    return 2;
+  };
+  let result: RunResult;
+  if (json || textUntil !== null) {
+    // The whole result is built: one parse, the run's own (a text that does not parse gives its errors and no configuration).
+    result = runScenario(text, { ...overrides, onStep: noteThrow });
+    if (result.config === null && result.errors.length > 0) return refuse(result.errors);
+    if (json) io.out(`${JSON.stringify(result, null, 2)}\n`);
+    else if (textUntil !== null) io.out(formatMailText(result, { text, ...(Number.isFinite(textUntil) ? { upTo: textUntil } : {}) }));
+  } else {
+    // Printed as the steps run, so checked whole first, keeping no statement: a text with an error prints no step, and the lines before the first step need the teaching, which only the end of the text completes.
+    const scan = scanScenario(text);
+    let pre = scan.next();
+    while (!pre.done) pre = scan.next();
+    if (!pre.value.ok) return refuse(pre.value.errors);
+    const { header, teaching } = pre.value.scenario;
+    const head = { config: configFromHeader(header, overrides), ...(isEmptyTeaching(teaching) ? {} : { teaching }) };
+    result = printRun(text, head, overrides, { color: io.color, events }, io, noteThrow, runScenario);
   }
+  for (const t of threw) io.err(t);
   return result.ok ? 0 : 1;
+}
+
+/** The default text output (formatRun's), printed as the steps run: no record is kept, so any length of run fits. */
+function printRun(
+  text: string,
+  head: Pick<RunResult, 'config' | 'teaching'>,
+  overrides: ConfigOverrides,
+  opts: FormatOptions,
+  io: Io,
+  onStep: (s: StepJson) => void,
+  runScenario: typeof import('../scenario/run.ts').runScenario,
+): RunResult {
+  const parts = runText(head, opts);
+  let out = parts.head();
+  const result = runScenario(text, {
+    ...overrides,
+    keepSteps: false,
+    onStep: (s) => {
+      onStep(s);
+      for (const l of parts.step(s)) out.push(l);
+      if (out.length >= 4096) {
+        io.out(`${out.join('\n')}\n`);
+        out = [];
+      }
+    },
+  });
+  out.push(formatSummary(result, opts));
+  io.out(`${out.join('\n')}\n`);
+  return result;
 }
 
 /** Import a trace or dump, telling stderr what was read and every problem with its line. */

@@ -42,26 +42,45 @@ const BOLD = '1';
 
 /** The whole run as text, ending with a newline. */
 export function formatRun(r: RunResult, opts: FormatOptions = {}): string {
-  const paint = painter(opts.color ?? false);
-  const out: string[] = [];
-  const lesson = r.teaching?.lesson;
-  if (lesson) {
-    const where = [lesson.track, `level ${lesson.level}`, lesson.thread ? `thread ${lesson.thread}` : null].filter(Boolean).join(', ');
-    out.push(paint(BOLD, `lesson: ${lesson.title}`) + paint(DIM, ` (${where})`));
-    if (lesson.summary) out.push(lesson.summary);
-  }
-  if (r.config) {
-    const c = r.config;
-    out.push(paint(DIM, `machine: ${c.arch}, kernel ${c.kernel}, ${c.devices.length} device${c.devices.length === 1 ? '' : 's'}`));
-  }
-  const narration = new Map((r.teaching?.narration ?? []).map((n) => [n.step, n]));
-  append(out, formatNarration(narration.get(0), paint));
-  for (const s of r.steps) {
-    append(out, formatNarration(narration.get(s.index), paint));
-    append(out, formatStep(s, { ...opts, imported: r.config?.imported ?? false }));
-  }
+  const text = runText(r, opts);
+  const out = text.head();
+  for (const s of r.steps) append(out, text.step(s));
   out.push(formatSummary(r, opts));
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * formatRun in pieces, for a caller that prints each step as it runs (the
+ * CLI, which keeps no records): the lines before the first step, then each
+ * step's lines; formatSummary closes it. Joined with newlines (and one at
+ * the end) they are formatRun's text.
+ */
+export function runText(r: Pick<RunResult, 'config' | 'teaching'>, opts: FormatOptions = {}): { head(): string[]; step(s: StepJson): string[] } {
+  const paint = painter(opts.color ?? false);
+  const narration = new Map((r.teaching?.narration ?? []).map((n) => [n.step, n]));
+  const stepOpts = { ...opts, imported: r.config?.imported ?? false };
+  return {
+    head() {
+      const out: string[] = [];
+      const lesson = r.teaching?.lesson;
+      if (lesson) {
+        const where = [lesson.track, `level ${lesson.level}`, lesson.thread ? `thread ${lesson.thread}` : null].filter(Boolean).join(', ');
+        out.push(paint(BOLD, `lesson: ${lesson.title}`) + paint(DIM, ` (${where})`));
+        if (lesson.summary) out.push(lesson.summary);
+      }
+      if (r.config) {
+        const c = r.config;
+        out.push(paint(DIM, `machine: ${c.arch}, kernel ${c.kernel}, ${c.devices.length} device${c.devices.length === 1 ? '' : 's'}`));
+      }
+      append(out, formatNarration(narration.get(0), paint));
+      return out;
+    },
+    step(s) {
+      const out = formatNarration(narration.get(s.index), paint);
+      append(out, formatStep(s, stepOpts));
+      return out;
+    },
+  };
 }
 
 /** The final line: `checks: N passed, M failed`. */

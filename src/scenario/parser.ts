@@ -11,7 +11,10 @@
  * A scenario can be a million lines (an imported trace), so the loop over
  * lines allocates only what it keeps: the text is not split into lines, the
  * tokens of a line sit in the lexer's reused arrays (lexer.ts), and a
- * statement becomes its Command and expressions directly.
+ * statement becomes its Command and expressions directly. `scanScenario`
+ * keeps less still: it hands out each step as it is read and keeps neither
+ * the steps nor the document (a run too long to hold parsed: the worker, the
+ * CLI); `statementAt` reads one step back from its line.
  */
 import type { BytesPart, Check, Command, Expr, KwArg, Loc } from '../sim/command.ts';
 import type { MachineConfig } from '../sim/config.ts';
@@ -71,93 +74,241 @@ const MAX_ERRORS = 100;
 /** Parse and validate a scenario. Never throws. */
 export function parseScenario(text: string): ParseResult {
   try {
-    return checkSolution(text, parseUnsafe(text));
+    const r = parseUnsafe(text);
+    if (!r.ok) return r;
+    const solved = solutionErrors(text, r.scenario.teaching);
+    return solved ? { ok: false, errors: solved } : r;
   } catch (e) {
     // A bug in the parser must not take the editor down: report it as an error.
-    return { ok: false, errors: [{ line: 1, col: 1, message: `internal parser error: ${String(e)}` }] };
+    return { ok: false, errors: internalError(e) };
   }
+}
+
+/** A step as scanScenario reaches it. */
+export interface ScannedStep {
+  cmd: Command;
+  /** Its 1-based line, and where that line starts in the text (for statementAt). */
+  line: number;
+  lineStart: number;
+  /** The header statements: complete at the first step (they precede every step). */
+  header: readonly Command[];
+}
+
+/** What scanScenario keeps of a scenario: everything but its steps and its document. */
+export interface ScannedScenario {
+  header: Command[];
+  /** The machine the header describes (defaults filled in). */
+  config: MachineConfig;
+  teaching: Teaching;
+  /** Steps handed out. */
+  steps: number;
+}
+
+export type ScanResult = { ok: true; scenario: ScannedScenario } | { ok: false; errors: ParseError[] };
+
+/**
+ * Parse and validate a scenario without keeping its steps or its document:
+ * yields each step as soon as it is read and validated, while the text has
+ * shown no error so far, and returns what parseScenario would say (the
+ * errors, or the header, configuration and teaching). After the first error
+ * no more steps are yielded. The caller paces the parse (it may run each
+ * step, and yield to its event loop, between two); a step needed again is
+ * read back with statementAt(). Never throws.
+ */
+export function* scanScenario(text: string): Generator<ScannedStep, ScanResult, void> {
+  try {
+    const r = new Reader(text, false);
+    while (!r.done) {
+      const cmd = r.next();
+      if (cmd !== null && r.clean()) yield { cmd, line: r.lx.line, lineStart: r.lx.lineStart, header: r.validator.header };
+    }
+    r.finish();
+    if (r.errors.length > 0) return { ok: false, errors: sortErrors(r.errors).slice(0, MAX_ERRORS) };
+    const { header, teaching: cmds } = r.validator;
+    // Narration is attached to steps by their lines and the names they assign: a narrated text (a lesson, short) is read again, keeping its document, for it.
+    const placed = r.narration.length > 0 ? placeStatements(readAll(text, true).lines) : [];
+    const built = buildTeaching(text, placed, r.narration, cmds);
+    if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
+    const solved = solutionErrors(text, built.teaching);
+    if (solved) return { ok: false, errors: solved };
+    return { ok: true, scenario: { header, config: configFromHeader(header), teaching: built.teaching, steps: r.steps } };
+  } catch (e) {
+    return { ok: false, errors: internalError(e) };
+  }
+}
+
+/** One reused lexer for statementAt (a scan may be suspended between two steps with its own lexer's line in it). */
+const againLexer = new LineLexer();
+
+/**
+ * The statement on the line that starts at `lineStart` (its 1-based number
+ * `line`), read again as scanScenario read it, with the line's trailing
+ * comment. Only for a line that scanScenario yielded as a step (so it holds
+ * no unsafe character and parses).
+ */
+export function statementAt(text: string, lineStart: number, line: number): { cmd: Command; comment: string | null } {
+  const lx = againLexer;
+  lx.lex(text, lineStart, lineEnd(text, lineStart), line, -1);
+  const cmd = lx.errors.length === 0 ? parseStatement(lx) : null;
+  if (cmd === null) throw new Error(`line ${line} does not hold a statement`);
+  return { cmd, comment: lx.comment() };
+}
+
+function internalError(e: unknown): ParseError[] {
+  return [{ line: 1, col: 1, message: `internal parser error: ${String(e)}` }];
 }
 
 /** Every blank line is the same: one shared, read-only DocLine. */
 const BLANK: DocLine = Object.freeze({ kind: 'blank' });
 
 function parseUnsafe(text: string): ParseResult {
-  const errors: ParseError[] = [];
-  const lines: DocLine[] = [];
-  const narration: NarrationLine[] = [];
-  const validator = new Validator();
-  const lx = new LineLexer();
-  const budget = { literalBytes: 0, steps: 0 };
-  if (text.length >= BUDGETS.lines) {
-    const count = countLines(text);
-    if (count > BUDGETS.lines) {
-      return { ok: false, errors: [{ line: BUDGETS.lines + 1, col: 1, message: `the scenario has ${count.toLocaleString('en-US')} lines (the explorer reads at most ${BUDGETS.lines.toLocaleString('en-US')})` }] };
+  const r = readAll(text, true);
+  if (r.errors.length > 0) return { ok: false, errors: sortErrors(r.errors).slice(0, MAX_ERRORS) };
+  const { header, teaching } = r.validator;
+  const { lines, narration } = r;
+  const built = buildTeaching(text, narration.length > 0 ? placeStatements(lines) : [], narration, teaching);
+  if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
+  return { ok: true, scenario: { header, body: r.body, config: configFromHeader(header), doc: { lines }, teaching: built.teaching } };
+}
+
+/** Every line of the text read (finished: its errors include the validator's). */
+function readAll(text: string, keep: boolean): Reader {
+  const r = new Reader(text, keep);
+  while (!r.done) r.next();
+  r.finish();
+  return r;
+}
+
+/**
+ * Reads a text one line at a time: each line lexed in place, its statement
+ * parsed, checked against the budgets and validated, and (when `keep`) the
+ * steps and the document kept. A scan keeps neither: what it holds does not
+ * grow with the steps.
+ */
+class Reader {
+  /** The errors so far: the lines' own, then (after finish) the validator's. */
+  readonly errors: ParseError[] = [];
+  readonly validator = new Validator();
+  /** The steps, in order (when kept). */
+  readonly body: Command[] = [];
+  /** The document (when kept). */
+  readonly lines: DocLine[] = [];
+  readonly narration: NarrationLine[] = [];
+  /** Steps read. */
+  steps = 0;
+  /** No line left (or a budget stopped the read). */
+  done = false;
+  /** The lexer, holding the line just read. */
+  readonly lx = new LineLexer();
+  /** The document's last line, kept or not (a solution line is one only right after a region). */
+  private prev: DocLine | undefined = undefined;
+  private readonly budget = { literalBytes: 0, steps: 0 };
+  private readonly lf: boolean;
+  private line = 1;
+  private at = 0;
+  private unsafe: number;
+
+  constructor(
+    private readonly text: string,
+    private readonly keep: boolean,
+  ) {
+    if (text.length >= BUDGETS.lines) {
+      const count = countLines(text);
+      if (count > BUDGETS.lines) {
+        this.errors.push({ line: BUDGETS.lines + 1, col: 1, message: `the scenario has ${count.toLocaleString('en-US')} lines (the explorer reads at most ${BUDGETS.lines.toLocaleString('en-US')})` });
+        this.done = true;
+      }
     }
+    this.lf = text.indexOf('\r') < 0;
+    // Unsafe characters are rare: one search of the whole text finds them, in order.
+    UNSAFE_IN_LINES.lastIndex = 0;
+    this.unsafe = UNSAFE_IN_LINES.exec(text)?.index ?? -1;
   }
-  const lf = text.indexOf('\r') < 0;
-  // Unsafe characters are rare: one search of the whole text finds them, in order.
-  UNSAFE_IN_LINES.lastIndex = 0;
-  let unsafe = UNSAFE_IN_LINES.exec(text)?.index ?? -1;
-  for (let line = 1, at = 0; ; line++) {
-    let end = lf ? text.indexOf('\n', at) : lineEnd(text, at);
+
+  /** No error found so far (the validator's included). */
+  clean(): boolean {
+    return this.errors.length === 0 && this.validator.errors.length === 0;
+  }
+
+  /** Read the next line: its command when it is a step, else null. */
+  next(): Command | null {
+    const { text, lx } = this;
+    const at = this.at;
+    const line = this.line++;
+    let end = this.lf ? text.indexOf('\n', at) : lineEnd(text, at);
     if (end < 0) end = text.length;
+    this.done = end >= text.length;
+    this.at = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
     if (end - at > BUDGETS.lineChars) {
-      errors.push({ line, col: 1, message: `line of ${(end - at).toLocaleString('en-US')} characters (the explorer reads at most ${BUDGETS.lineChars.toLocaleString('en-US')} per line)` });
-      break;
+      this.errors.push({ line, col: 1, message: `line of ${(end - at).toLocaleString('en-US')} characters (the explorer reads at most ${BUDGETS.lineChars.toLocaleString('en-US')} per line)` });
+      this.done = true;
+      return null;
     }
     let unsafeAt = -1;
-    if (unsafe >= 0 && unsafe < end) {
-      unsafeAt = unsafe;
+    if (this.unsafe >= 0 && this.unsafe < end) {
+      unsafeAt = this.unsafe;
       UNSAFE_IN_LINES.lastIndex = end;
-      unsafe = UNSAFE_IN_LINES.exec(text)?.index ?? -1;
+      this.unsafe = UNSAFE_IN_LINES.exec(text)?.index ?? -1;
     }
     lx.lex(text, at, end, line, unsafeAt);
     const cmd = parseStatement(lx);
-    const over = cmd === null ? null : overBudget(cmd, budget);
+    const over = cmd === null ? null : overBudget(cmd, this.budget);
     if (over) {
-      errors.push(over);
-      break;
+      this.errors.push(over);
+      this.done = true;
+      return null;
     }
-    addLine(lx, cmd);
-    if (end >= text.length) break;
-    at = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
+    return this.addLine(cmd);
   }
 
-  /** What line `lx` is in the document, for the validator and in the errors. */
-  function addLine(lx: LineLexer, cmd: Command | null): void {
+  /** What the line just lexed is, in the document and to the validator; its command when it is a step. */
+  private addLine(cmd: Command | null): Command | null {
+    const { lx, errors, validator } = this;
     const comment = lx.comment();
     if (lx.n === 1 && comment !== null && lx.errors.length === 0) {
-      lines.push(teachingLine(comment, lx.line, lx.commentAt - lx.lineStart + 1, lines, narration, errors));
-      return;
+      this.addDoc(teachingLine(comment, lx.line, lx.commentAt - lx.lineStart + 1, this.prev, this.narration, errors));
+      return null;
     }
     if (lx.errors.length > 0) {
       // Report the first lexical error; keep what could be read of the statement for later lines.
       errors.push(lx.errors[0]!);
       if (cmd !== null) validator.failed(lx.line, cmd.targets, cmd.op);
       else if (lx.n > 1) validator.failed(lx.line, failed.targets, failed.op);
-      return;
+      return null;
     }
     if (lx.n === 1) {
-      lines.push(comment === null ? BLANK : { kind: 'comment', text: comment });
-      return;
+      this.addDoc(comment === null ? BLANK : { kind: 'comment', text: comment });
+      return null;
     }
     if (cmd === null) {
       errors.push(failed.error!);
       validator.failed(lx.line, failed.targets, failed.op);
-      return;
+      return null;
     }
-    validator.ok(stmtView.of(cmd, lx));
-    lines.push({ kind: 'stmt', cmd, comment });
+    const isStep = validator.ok(stmtView.of(cmd, lx)) === 'step';
+    if (isStep) this.steps++;
+    if (!this.keep) {
+      this.prev = undefined;
+      return isStep ? cmd : null;
+    }
+    if (isStep) this.body.push(cmd);
+    this.addDoc({ kind: 'stmt', cmd, comment });
+    return isStep ? cmd : null;
   }
-  // Trailing blank lines (the final newline among them) are not part of the document.
-  while (lines.length > 0 && lines[lines.length - 1]!.kind === 'blank') lines.pop();
-  const validated = validator.finish();
-  for (const e of validated.errors) errors.push(e);
-  if (errors.length > 0) return { ok: false, errors: sortErrors(errors).slice(0, MAX_ERRORS) };
-  const { header, body } = validated;
-  const built = buildTeaching(text, narration.length > 0 ? placeStatements(lines) : [], narration, validated.teaching);
-  if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
-  return { ok: true, scenario: { header, body, config: configFromHeader(header), doc: { lines }, teaching: built.teaching } };
+
+  private addDoc(l: DocLine): void {
+    this.prev = l;
+    if (this.keep) this.lines.push(l);
+  }
+
+  /** After the last line: the validator's errors join the lines' own. */
+  finish(): void {
+    const { lines } = this;
+    // Trailing blank lines (the final newline among them) are not part of the document.
+    while (lines.length > 0 && lines[lines.length - 1]!.kind === 'blank') lines.pop();
+    this.validator.finish();
+    for (const e of this.validator.errors) this.errors.push(e);
+  }
 }
 
 /** The end of the line starting at `at`: the next \n or \r, or the end of the text. */
@@ -216,7 +367,7 @@ function literalsOverBudget(e: Expr): ParseError {
 }
 
 /** A whole-line comment as a DocLine: narration, a fix marker, a solution line (only right after a region), or a plain comment. */
-function teachingLine(comment: string, line: number, col: number, lines: DocLine[], narration: NarrationLine[], errors: ParseError[]): DocLine {
+function teachingLine(comment: string, line: number, col: number, prev: DocLine | undefined, narration: NarrationLine[], errors: ParseError[]): DocLine {
   const role = classifyComment(comment, col);
   if (role.kind === 'narration') {
     const n = parseNarrationLine(role.text, line, role.textCol);
@@ -225,7 +376,6 @@ function teachingLine(comment: string, line: number, col: number, lines: DocLine
     return { kind: 'narration', focus: n.focus, text: n.text };
   }
   if (role.kind === 'fix') return { kind: 'fix', mark: role.mark };
-  const prev = lines[lines.length - 1];
   const afterRegion = prev !== undefined && ((prev.kind === 'fix' && prev.mark === 'end') || prev.kind === 'solution');
   if (role.kind === 'solution' && afterRegion) return { kind: 'solution', text: role.text };
   return { kind: 'comment', text: comment };
@@ -247,12 +397,13 @@ function placeStatements(lines: DocLine[]): Placed[] {
  * A bug hunt's reference solution must parse: the text with every region
  * replaced by its solution is parsed too, and its errors are reported at the
  * solution line they come from (or at the region's first solution line).
+ * Null when there is no region or the solution parses.
  */
-function checkSolution(text: string, r: ParseResult): ParseResult {
-  if (!r.ok || r.scenario.teaching.fixes.length === 0) return r;
+function solutionErrors(text: string, teaching: Teaching): ParseError[] | null {
+  const regions = teaching.fixes;
+  if (regions.length === 0) return null;
   const solved = parseUnsafe(applySolution(text));
-  if (solved.ok) return r;
-  const regions = r.scenario.teaching.fixes;
+  if (solved.ok) return null;
   const errors = solved.errors.map((e) => {
     // Lines of the solved text map back: a region of n lines became its solution's m lines.
     let shift = 0;
@@ -265,7 +416,7 @@ function checkSolution(text: string, r: ParseResult): ParseResult {
     const at = regions[0]!.solutionLines![0];
     return { line: at, col: 1, message: `with the solution applied, line ${e.line}: ${e.message}` };
   });
-  return { ok: false, errors: sortErrors(errors).slice(0, MAX_ERRORS) };
+  return sortErrors(errors).slice(0, MAX_ERRORS);
 }
 
 function sortErrors(errors: ParseError[]): ParseError[] {
@@ -332,8 +483,8 @@ const stmtView = new StmtView();
 /*
  * The line parser reads the lexer's token buffer by index, from `p`. A
  * function that fails returns null with the error in `fail` (at a token).
- * Module state: a parse runs to its end without yielding, and nothing it calls
- * parses.
+ * Module state: a line's parse runs to its end without yielding (a scan
+ * yields only between lines), and nothing it calls parses.
  */
 let p = 0;
 let lex: LineLexer;

@@ -18,7 +18,7 @@ import { createMachine } from '../sim/machine.ts';
 import type { Machine } from '../sim/machine.ts';
 import { step } from '../sim/step.ts';
 import { configFromHeader } from './header.ts';
-import { parseScenario } from './parser.ts';
+import { parseScenario, scanScenario } from './parser.ts';
 import type { ParseError, Scenario } from './parser.ts';
 import { printCheckValue, printCommand, quoteBytes } from './printer.ts';
 import { isEmptyTeaching } from './teaching.ts';
@@ -30,10 +30,12 @@ export interface RunOptions {
   arch?: Arch;
   kernel?: string;
   /**
-   * Each step's record as it is made (of `total` steps): a caller with a
-   * budget (the browser's JSON export) stops the run by throwing.
+   * Each step's record as it is made: a caller with a budget (the
+   * browser's JSON export) stops the run by throwing.
    */
-  onStep?: (step: StepJson, total: number) => void;
+  onStep?: (step: StepJson) => void;
+  /** false: each record goes to onStep only and the result's `steps` is empty (a run too long to hold: the CLI's text output). */
+  keepSteps?: boolean;
 }
 
 export type Prepared =
@@ -48,32 +50,55 @@ export function prepareScenario(text: string, opts: RunOptions = {}): Prepared {
   return { ok: true, scenario, config: configFromHeader(scenario.header, opts), body: scenario.body };
 }
 
-/** Run a whole scenario. Never throws (but passes on what `opts.onStep` throws). */
+/**
+ * Run a whole scenario. Never throws (but passes on what `opts.onStep`
+ * throws). Each step runs as the parse reaches it (scanScenario), so the
+ * parsed statements are never all held at once; a text with an error gives
+ * its errors and no steps, as if nothing had run.
+ */
 export function runScenario(text: string, opts: RunOptions = {}): RunResult {
-  const prepared = prepareScenario(text, opts);
-  if (!prepared.ok) return failed(prepared.errors, null);
-  let machine: Machine;
-  try {
-    machine = createMachine(prepared.config);
-  } catch (e) {
-    return failed([{ line: 1, col: 1, message: `the engine could not build this machine: ${messageOf(e)}` }], prepared.config);
+  const scan = scanScenario(text);
+  let config: MachineConfig | null = null;
+  let machine: Machine | null = null;
+  let noMachine: string | null = null;
+  /** The machine the header describes, built once: at the first step, or after the parse when there is none. */
+  const build = (header: readonly Command[]): Machine | null => {
+    if (config) return machine;
+    config = configFromHeader(header, opts);
+    try {
+      machine = createMachine(config);
+    } catch (e) {
+      noMachine = `the engine could not build this machine: ${messageOf(e)}`;
+    }
+    return machine;
+  };
+  const steps: StepJson[] = [];
+  let index = 0;
+  let passed = 0;
+  let failedN = 0;
+  let threw = false;
+  let r = scan.next();
+  for (; !r.done; r = scan.next()) {
+    const m = build(r.value.header);
+    if (!m) continue;
+    const json = runStep(m, r.value.cmd, ++index).json;
+    for (const c of json.checks) if (c.passed) passed++;
+    else failedN++;
+    if (json.error === EXCEPTION) threw = true;
+    opts.onStep?.(json);
+    if (opts.keepSteps !== false) steps.push(json);
   }
-  const total = prepared.body.length;
-  const steps = prepared.body.map((cmd, i) => {
-    const json = runStep(machine, cmd, i + 1).json;
-    opts.onStep?.(json, total);
-    return json;
-  });
-  const passed = steps.reduce((n, s) => n + s.checks.filter((c) => c.passed).length, 0);
-  const failedN = steps.reduce((n, s) => n + s.checks.filter((c) => !c.passed).length, 0);
-  const threw = steps.some((s) => s.error === EXCEPTION);
+  const scanned = r.value;
+  if (!scanned.ok) return failed(scanned.errors, null);
+  build(scanned.scenario.header);
+  if (noMachine !== null) return failed([{ line: 1, col: 1, message: noMachine }], config);
   return {
     ok: failedN === 0 && !threw,
-    config: prepared.config,
+    config,
     steps,
     checks: { passed, failed: failedN },
     errors: [],
-    ...teachingOf(prepared.scenario),
+    ...(isEmptyTeaching(scanned.scenario.teaching) ? {} : { teaching: scanned.scenario.teaching }),
   };
 }
 

@@ -334,7 +334,8 @@ export interface Placed {
   line: number;
   /** Null for a header or teaching statement. */
   step: number | null;
-  cmd: Command;
+  /** What the teaching reads of the statement: the names it assigns. */
+  cmd: Pick<Command, 'op' | 'targets'>;
 }
 
 /**

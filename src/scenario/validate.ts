@@ -53,19 +53,26 @@ type Err = { loc: Loc; message: string };
 /** Validate statements in order. */
 export function validateStatements(stmts: Statement[]): Validated {
   const v = new Validator();
+  const body: Command[] = [];
   for (const s of stmts) {
     if (s.kind === 'failed') v.failed(s.line, s.targets, s.op);
-    else v.ok(s);
+    else if (v.ok(s) === 'step') body.push(s.cmd);
   }
-  return v.finish();
+  v.finish();
+  return { errors: v.errors, header: v.header, body, teaching: v.teaching };
 }
 
 /**
  * Validates statements one at a time, in order, as the parser reads them (a
  * statement is checked against the names defined before it), then the checks
- * that need them all (`finish`).
+ * that need them all (`finish`). Keeps the header and teaching statements
+ * (few), never the steps: a long scenario's steps are validated as they are
+ * read and need not be kept.
  */
 export class Validator {
+  readonly errors: ParseError[] = [];
+  readonly header: Command[] = [];
+  readonly teaching: Command[] = [];
   private readonly scope: Scope = {
     devices: new Map(),
     iommus: new Map(),
@@ -74,10 +81,6 @@ export class Validator {
     machineLine: null,
     headerFailed: false,
   };
-  private readonly errors: ParseError[] = [];
-  private readonly header: Command[] = [];
-  private readonly body: Command[] = [];
-  private readonly teaching: Command[] = [];
   private readonly ctx: TeachingContext = { firstOpLine: null, firstHeaderLine: null, lessonLine: null };
   private readonly found: Err[] = [];
 
@@ -86,30 +89,34 @@ export class Validator {
     defineFailed({ line, targets, op }, this.scope);
   }
 
-  /** A statement that parsed (not kept: its command is). */
-  ok(s: ParsedStmt): void {
+  /** A statement that parsed (not kept: a header or teaching statement's command is); says what it is. */
+  ok(s: ParsedStmt): 'header' | 'teaching' | 'step' {
     const { found, scope } = this;
+    let role: 'header' | 'teaching' | 'step';
     if (isTeachingStatement(s.cmd.op)) {
       this.ctx.firstOpLine = scope.firstOpLine;
       validateTeachingStatement(s.cmd, s.opLoc, s.targetLocs, this.ctx, found);
       this.teaching.push(s.cmd);
+      role = 'teaching';
     } else {
       validateStatement(s, scope, found);
-      const isHeader = HEADER_OPS.has(s.cmd.op);
-      if (isHeader) this.ctx.firstHeaderLine ??= s.cmd.loc.line;
-      (isHeader ? this.header : this.body).push(s.cmd);
+      role = HEADER_OPS.has(s.cmd.op) ? 'header' : 'step';
+      if (role === 'header') {
+        this.ctx.firstHeaderLine ??= s.cmd.loc.line;
+        this.header.push(s.cmd);
+      }
     }
-    if (found.length === 0) return;
+    if (found.length === 0) return role;
     for (const e of found) this.errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
     found.length = 0;
+    return role;
   }
 
-  finish(): Validated {
-    const { errors, header, body, teaching } = this;
+  /** The checks that need every statement (compare presets against the header); call once, after the last statement. */
+  finish(): void {
     const late: Err[] = [];
-    checkCompareIommu(teaching, header, late);
-    for (const e of late) errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
-    return { errors, header, body, teaching };
+    checkCompareIommu(this.teaching, this.header, late);
+    for (const e of late) this.errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
   }
 }
 

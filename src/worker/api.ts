@@ -7,7 +7,9 @@
  *
  * How the implementation works:
  * - `load` parses the text, builds a Machine and steps it through every
- *   statement, keeping one line of facts per step (StepInfo), who owns each
+ *   statement as the parse reaches it, keeping the text and where each
+ *   step's line is (not the parsed statements: a step needed again is read
+ *   back from its line), one line of facts per step (StepInfo), who owns each
  *   buffer at each step (ownership lanes), the bytes bounced per step, and a
  *   structuredClone checkpoint of the machine every so many steps. Checkpoint
  *   spacing adapts: at least MIN_INTERVAL steps apart, and far enough apart
@@ -121,6 +123,7 @@ export interface LoadProgress {
   phase: 'import' | 'parse' | 'run';
   /** Steps run so far (lines read, while importing). */
   done: number;
+  /** While running: the steps expected, estimated from how much of the text the parse (which runs alongside) has read; exact in the last message. */
   total: number;
   ms: number;
   /** StepInfo rows for steps from+1 … from+rows.length. */
@@ -207,19 +210,35 @@ export interface EngineApi {
   operations(): OperationDoc[];
 }
 
+/** A step as the engine's parse reaches it (EngineCore.scan). */
+export interface ScannedStep {
+  cmd: Command;
+  line: number;
+  lineStart: number;
+  config: MachineConfig;
+}
+
+/** What a whole parse says: the text is a scenario (with its configuration when it has no step, and its teaching), or its errors. */
+export type Scanned = { ok: true; config: MachineConfig; teaching?: Teaching } | { ok: false; errors: ParseErrorJson[] };
+
 /** The engine, as the API needs it (core.ts gives the real one). */
 export interface EngineCore {
-  prepare(
-    text: string,
-    opts: { arch?: Arch; kernel?: string },
-  ): { ok: true; config: MachineConfig; body: Command[]; origins?: Array<string | null>; teaching?: Teaching } | { ok: false; errors: ParseErrorJson[] };
+  /**
+   * Parse without keeping the steps (scenario/parser.ts scanScenario): yields
+   * each step as it is read — its statement, line, where the line starts, and
+   * the machine the header describes (overrides applied) — while the text has
+   * shown no error, and returns the teaching or the errors.
+   */
+  scan(text: string, opts: { arch?: Arch; kernel?: string }): Generator<ScannedStep, Scanned, void>;
+  /** A step's statement read back from the text (scenario/parser.ts statementAt), with its origin when imported. */
+  statementAt(text: string, lineStart: number, line: number): { cmd: Command; origin: string | null };
   /**
    * A kernel trace or dma-debug dump → the scenario that replays it, or null
    * when the text is a scenario. `progress` gets lines read so far.
    */
   importInput?(text: string, opts: { arch?: Arch; kernel?: string }, progress: (done: number, total: number) => void): ImportedInput | null;
   /** A whole run as `run FILE --json` gives it (scenario/run.ts runScenario); `onStep` sees each record and may stop it by throwing. */
-  run(text: string, opts: { arch?: Arch; kernel?: string }, onStep: (step: StepJson, total: number) => void): RunResult;
+  run(text: string, opts: { arch?: Arch; kernel?: string }, onStep: (step: StepJson) => void): RunResult;
   createMachine(config: MachineConfig): Machine;
   /**
    * One statement, with its record and the buffers and mappings its outcome

@@ -13,8 +13,15 @@ import type { CheckpointStats, EngineCore } from './api.ts';
 
 /** Fewest steps between two checkpoints. */
 export const MIN_INTERVAL = 64;
-/** Estimated memory the checkpoints may hold; past it every other one is dropped. */
-export const CHECKPOINT_BUDGET_BYTES = 256 * 1024 * 1024;
+/**
+ * Estimated memory the checkpoints may hold; past it every other one is
+ * dropped. A 1,000,000-step run of a small arm64 machine (~250 KB a copy)
+ * keeps ~400 of them, ~2,500 steps apart: a seek replays ~1,250 steps on
+ * average, 20–40 ms on the project's shared machine (README, "Memory stays
+ * bounded"). Their memory counts about twice in the worker's peak (the
+ * garbage collector lets the heap grow in proportion to what it holds).
+ */
+export const CHECKPOINT_BUDGET_BYTES = 96 * 1024 * 1024;
 /** A seek looks this many checkpoints back for a cheaper one to restore. */
 const LOOK_BACK = 8;
 
@@ -28,7 +35,13 @@ export interface Checkpoint {
   cloneMs: number;
 }
 
-/** The memory a machine's copy holds, roughly (RAM pages, cache, buffers, mappings, swiotlb slots, vmap). */
+/**
+ * The memory a machine's copy holds, roughly (RAM pages, cache, buffers,
+ * mappings, swiotlb slots, dma-debug's hash buckets, the CMA owner map,
+ * vmap). Checked against a copy's real size (scripts/memory-long-run.ts):
+ * a small arm64 machine's copy holds ~250 KB, a third of it the 16,384
+ * dma-debug buckets.
+ */
 export function estimateBytes(m: Machine, liveMappings: number): number {
   const c = m.cache;
   const slots = c.size / c.line;
@@ -39,8 +52,10 @@ export function estimateBytes(m: Machine, liveMappings: number): number {
     m.buffers.length * 240 +
     liveMappings * 420 +
     (m.swiotlb ? m.swiotlb.nslabs * 16 : 0) +
+    m.debug.buckets.length * 8 +
+    m.cma.owner.byteLength +
     m.vmap.size * 40 +
-    16 * 1024
+    24 * 1024
   );
 }
 
@@ -160,7 +175,8 @@ export interface Position {
 /**
  * Seeks a loaded run: continues the live cursor machine when that is
  * cheaper, else clones the best checkpoint and replays (without records) up
- * to the step. Learns the replay rate and clone costs as it goes.
+ * to the step, reading each statement back from the run's text. Learns the
+ * replay rate (statements read and stepped) and clone costs as it goes.
  */
 export class CheckpointSeeker {
   private cursor: Position | null = null;
@@ -168,7 +184,8 @@ export class CheckpointSeeker {
   constructor(
     private readonly core: Pick<EngineCore, 'clone' | 'replayStep' | 'runStep'>,
     private readonly now: () => number,
-    private readonly body: readonly Command[],
+    /** Step k's statement (1-based): the run reads it back from its text (StepIndex). */
+    private readonly command: (k: number) => Command,
     private readonly checkpoints: readonly Checkpoint[],
     /** Steps per ms when replaying. */
     private rate: number,
@@ -192,8 +209,8 @@ export class CheckpointSeeker {
   private replayTo(c: Position, k: number): Position {
     const t = this.now();
     const from = c.step;
-    for (let i = c.step + 1; i < k; i++) this.core.replayStep(c.m, this.body[i - 1]!);
-    c.json = this.core.runStep(c.m, this.body[k - 1]!, k).json;
+    for (let i = c.step + 1; i < k; i++) this.core.replayStep(c.m, this.command(i));
+    c.json = this.core.runStep(c.m, this.command(k), k).json;
     c.step = k;
     const dt = this.now() - t;
     if (k - from > 32 && dt > 0) this.rate = 0.7 * this.rate + 0.3 * ((k - from) / dt);

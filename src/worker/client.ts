@@ -88,13 +88,30 @@ function errorText(e: unknown): string {
   return String(e);
 }
 
+/**
+ * A row as kept for the timeline, its operation and error names shared with
+ * the rows before it: a message gives every row strings of its own, and a
+ * long run has a few dozen distinct names for a million rows.
+ */
+function shareNames(r: StepInfo, names: Map<string, string>): StepInfo {
+  const op = names.get(r.op);
+  if (op === undefined) names.set(r.op, r.op);
+  else r.op = op;
+  if (r.error !== null) {
+    const e = names.get(r.error);
+    if (e === undefined) names.set(r.error, r.error);
+    else r.error = e;
+  }
+  return r;
+}
+
 export class EngineClient {
   private live: Live | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private runCounter = 0;
   private lastGood: { text: string; opts: LoadOptions; runId: number } | null = null;
   /** The load whose rows the client is collecting. */
-  private pending: { runId: number; rows: StepInfo[]; ops: Set<string> } | null = null;
+  private pending: { runId: number; rows: StepInfo[]; ops: Set<string>; names: Map<string, string> } | null = null;
   private loading = 0;
   private progressListeners = new Set<(p: EngineProgress) => void>();
   /** Called on every progress message: restarts the current call's time limit. */
@@ -124,7 +141,7 @@ export class EngineClient {
     this.loading++;
     const task = this.enqueue(async () => {
       let s: LoadSummary;
-      this.pending = { runId, rows: [], ops: new Set() };
+      this.pending = { runId, rows: [], ops: new Set(), names: new Map() };
       try {
         const bytes = typeof text !== 'string' ? text : text.length >= WIRE_BYTES_MIN ? await encodeInSlices(text) : null;
         // A newer load came while the text was being encoded: its cancel reached the worker before this load did.
@@ -197,8 +214,9 @@ export class EngineClient {
     const pend = this.pending;
     if (pend && pend.runId === p.runId && p.rows) {
       for (const r of p.rows) {
-        pend.rows.push(r);
-        pend.ops.add(r.op);
+        const row = shareNames(r, pend.names);
+        pend.rows.push(row);
+        pend.ops.add(row.op);
       }
     }
     if (pend && pend.runId === p.runId) this.emit({ runId: p.runId, phase: p.phase, done: p.done, total: p.total, ms: p.ms });

@@ -3,35 +3,44 @@
  * snapshot. Imported at run time only by engine.worker.ts and by tests; the
  * UI never imports it (DESIGN §2.2).
  */
-import { prepareScenario, runScenario, runStep, teachingOf } from '../scenario/run.ts';
+import { runScenario, runStep } from '../scenario/run.ts';
 import { createMachine } from '../sim/machine.ts';
 import { step } from '../sim/step.ts';
 import { bytesThreeWays, snapshot } from '../sim/snapshot.ts';
-import type { EngineCore } from './api.ts';
+import type { EngineCore, Scanned, ScannedStep } from './api.ts';
 import { detectInput } from '../import/detect.ts';
 import { importText, traceLineOf } from '../import/index.ts';
-import type { ScenarioDoc } from '../scenario/parser.ts';
+import { scanScenario, statementAt } from '../scenario/parser.ts';
+import { configFromHeader } from '../scenario/header.ts';
+import { isEmptyTeaching } from '../scenario/teaching.ts';
+import type { MachineConfig } from '../sim/config.ts';
 
-/** The comment of each statement after the header that says where an imported step came from. */
-function origins(doc: ScenarioDoc, headerCount: number): Array<string | null> | undefined {
-  const out: Array<string | null> = [];
-  let seen = 0;
-  let any = false;
-  for (const l of doc.lines) {
-    if (l.kind !== 'stmt' || seen++ < headerCount) continue;
-    const c = l.comment !== null && traceLineOf(l.comment) !== null ? l.comment.replace(/^(#|\/\/)\s*/, '') : null;
-    if (c) any = true;
-    out.push(c);
+/** The parse, step by step, with the configuration (overrides applied) the header gives. */
+function* scan(text: string, opts: { arch?: MachineConfig['arch']; kernel?: string }): Generator<ScannedStep, Scanned, void> {
+  const it = scanScenario(text);
+  let config: MachineConfig | null = null;
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) {
+      const p = r.value;
+      if (!p.ok) return { ok: false, errors: p.errors.map((e) => ({ line: e.line, col: e.col, message: e.message })) };
+      return { ok: true, config: config ?? configFromHeader(p.scenario.header, opts), ...(isEmptyTeaching(p.scenario.teaching) ? {} : { teaching: p.scenario.teaching }) };
+    }
+    const { cmd, line, lineStart, header } = r.value;
+    config ??= configFromHeader(header, opts);
+    yield { cmd, line, lineStart, config };
   }
-  return any ? out : undefined;
+}
+
+/** An imported step's `# trace line N · time task` comment, without its comment mark (null when the comment is not one). */
+function originOf(comment: string | null): string | null {
+  return comment !== null && traceLineOf(comment) !== null ? comment.replace(/^(#|\/\/)\s*/, '') : null;
 }
 
 export const realCore: EngineCore = {
-  prepare(text, opts) {
-    const p = prepareScenario(text, opts);
-    if (!p.ok) return { ok: false, errors: p.errors.map((e) => ({ line: e.line, col: e.col, message: e.message })) };
-    const o = origins(p.scenario.doc, p.scenario.header.length);
-    return { ok: true, config: p.config, body: p.body, ...(o ? { origins: o } : {}), ...teachingOf(p.scenario) };
+  scan,
+  statementAt(text, lineStart, line) {
+    const { cmd, comment } = statementAt(text, lineStart, line);
+    return { cmd, origin: originOf(comment) };
   },
   importInput(text, opts, progress) {
     const kind = detectInput(text);

@@ -5,7 +5,6 @@
  * checkpoints.ts, what a frame sends in frames.ts. See api.ts for what each
  * call answers. Runs in the worker and in tests, never in the UI.
  */
-import type { Command } from '../sim/command.ts';
 import { operationDoc } from '../sim/operation.ts';
 import { OPERATIONS } from '../sim/operations.ts';
 import type { Machine } from '../sim/machine.ts';
@@ -16,6 +15,7 @@ import { BYTES_MAX, stepInfo } from './api.ts';
 import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmitted, LoadOptions, LoadSummary, StepInfo } from './api.ts';
 import { CHECKPOINT_BUDGET_BYTES, CheckpointSeeker, CheckpointTaker } from './checkpoints.ts';
 import { FrameCache, focusOf, nothingOmitted, trimJson } from './frames.ts';
+import { StepIndex } from './step-index.ts';
 
 /** Export JSON builds every record at once: at most this many events (about 100 MB of JSON). */
 export const EXPORT_MAX_EVENTS = 500_000;
@@ -26,9 +26,8 @@ const ROWS_PER_CHUNK = 4000;
 
 interface Run {
   id: number;
-  body: Command[];
-  /** For an imported scenario, each step's `# trace line …` comment. */
-  origins: Array<string | null> | null;
+  /** The text and where each step is in it: statements are read back from their lines, not kept parsed. */
+  steps: StepIndex;
   config: MachineConfig;
   seeker: CheckpointSeeker;
   /** The buffer each step is about (focusOf at that step), by step; -1 for none. */
@@ -71,44 +70,70 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     const imported = core.importInput?.(text, runOpts, (done, total) => post?.({ type: 'dma-engine:progress', runId: id, phase: 'import', done, total, ms: now() - t0 }));
     if (imported) text = imported.scenario;
     post?.({ type: 'dma-engine:progress', runId: id, phase: 'parse', done: 0, total: 0, ms: 0 });
-    const prepared = core.prepare(text, runOpts);
-    if (!prepared.ok) return { ...failedSummary(prepared.errors, now() - t0), ...(imported ? { imported } : {}) };
-    source = { text, opts: runOpts };
-    let m: Machine;
-    try {
-      m = core.createMachine(prepared.config);
-    } catch (e) {
-      return failedSummary([{ line: 1, col: 1, message: `the engine could not build this machine: ${e instanceof Error ? e.message : String(e)}` }], now() - t0);
-    }
-    const { body, config } = prepared;
-    const n = body.length;
-    const infos: StepInfo[] = post ? [] : new Array<StepInfo>(n);
+    // Parse and run together: each step runs as the parse reaches it, and only its line's place is kept.
+    const scan = core.scan(text, runOpts);
+    const index = new StepIndex(core, text);
+    let m: Machine | null = null;
+    let noMachine: string | null = null;
+    let config: MachineConfig | null = null;
+    const infos: StepInfo[] = [];
     let chunk: StepInfo[] = [];
     let chunkFrom = 0;
     const owners = new OwnershipTracker();
-    const focus = new Int32Array(n + 1).fill(-1);
+    /** The buffer each step is about, by step (grown as the parse hands out steps). */
+    let focus = new Int32Array(1024).fill(-1);
     const bounces = new BounceRecorder();
     let passed = 0;
     let failed = 0;
     const findings: number[] = [];
-    const checkpoints = new CheckpointTaker((x) => core.clone(x), now, budget);
+    let checkpoints: CheckpointTaker | null = null;
 
-    const flush = (done: number) => {
+    /** Where the steps are in the text: the start of the first step's line and of the last one's. */
+    let firstStart = -1;
+    let readTo = 0;
+    /** The steps expected: as many more as the text left holds at the rate of the steps read so far (bytes of step lines per step). */
+    const expected = (done: number): number => {
+      if (done === 0) return 0;
+      const end = text.indexOf('\n', readTo);
+      const read = (end < 0 ? text.length : end + 1) - firstStart;
+      return Math.max(done, Math.round((done * (text.length - firstStart)) / Math.max(1, read)));
+    };
+    const flush = (done: number, total = expected(done)) => {
       if (!post) return;
       const rows = chunk;
       chunk = [];
       const from = chunkFrom;
       chunkFrom = done;
-      post({ type: 'dma-engine:progress', runId: id, phase: 'run', done, total: n, ms: now() - t0, from, rows });
+      post({ type: 'dma-engine:progress', runId: id, phase: 'run', done, total, ms: now() - t0, from, rows });
+    };
+    /** The machine the header describes, built once (at the first step, or after the parse when there is none). */
+    const build = (c: MachineConfig): Machine | null => {
+      if (config) return m;
+      config = c;
+      try {
+        m = core.createMachine(c);
+        checkpoints = new CheckpointTaker((x) => core.clone(x), now, budget);
+        checkpoints.take(0, null, m, owners.liveMappings);
+      } catch (e) {
+        noMachine = `the engine could not build this machine: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      return m;
     };
 
-    checkpoints.take(0, null, m, owners.liveMappings);
     let lastCp = 0;
     let lastJson: StepJson | null = null;
     let sliceStart = now();
-    for (let i = 1; i <= n; i++) {
-      const cmd = body[i - 1]!;
-      const { json, touches } = core.runStep(m, cmd, i);
+    let i = 0;
+    let r = scan.next();
+    for (; !r.done; r = scan.next()) {
+      const mach = build(r.value.config);
+      if (!mach) continue;
+      const cmd = r.value.cmd;
+      i++;
+      index.add(r.value.line, r.value.lineStart);
+      readTo = r.value.lineStart;
+      if (firstStart < 0) firstStart = readTo;
+      const { json, touches } = core.runStep(mach, cmd, i);
       lastJson = json;
       const info = stepInfo(json);
       passed += info.checksPassed;
@@ -117,12 +142,14 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       if (post) {
         chunk.push(info);
         if (chunk.length >= ROWS_PER_CHUNK) flush(i);
-      } else infos[i - 1] = info;
-      owners.afterStep(m, i, touches);
-      focus[i] = focusOf(m, touches);
+      } else infos.push(info);
+      owners.afterStep(mach, i, touches);
+      if (i === focus.length) focus = grow(focus);
+      focus[i] = focusOf(mach, touches);
       bounces.afterStep(i, json.events);
-      if (i < n && i - lastCp >= checkpoints.interval) {
-        checkpoints.take(i, json, m, owners.liveMappings);
+      // The last step is not known until the parse ends: a checkpoint there is kept too (the end takes none again).
+      if (i - lastCp >= checkpoints!.interval) {
+        checkpoints!.take(i, json, mach, owners.liveMappings);
         lastCp = i;
       }
       // By time, not by step count: a run of slow steps still yields (to a cancel) and shows progress.
@@ -133,20 +160,27 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
         sliceStart = now();
       }
     }
+    const scanned = r.value;
+    if (!scanned.ok) return { ...failedSummary(scanned.errors, now() - t0), ...(imported ? { imported } : {}) };
+    source = { text, opts: runOpts };
+    build(scanned.config);
+    if (!m || !checkpoints) return failedSummary([{ line: 1, col: 1, message: noMachine ?? 'the engine could not build this machine' }], now() - t0);
+    const n = i;
+    const cps: CheckpointTaker = checkpoints;
     // The machine after the last step is the last checkpoint (no clone: nothing steps it again).
-    if (n > 0) checkpoints.take(n, lastJson, m, owners.liveMappings, false);
-    flush(n);
-    const runMs = checkpoints.runMs();
-    const stats = checkpoints.finish();
-    // Replay skips building records: count it about twice as fast as the load.
-    const rate = n > 0 ? (2 * n) / runMs : 100;
+    if (n > lastCp) cps.take(n, lastJson, m, owners.liveMappings, false);
+    else if (n > 0) cps.list.at(-1)!.m = m;
+    flush(n, n);
+    const runMs = cps.runMs();
+    const stats = cps.finish();
+    // Replay reads each statement back and skips building records: count it about as fast as the load.
+    const rate = n > 0 ? n / runMs : 100;
     current = {
       id,
-      body,
-      origins: prepared.origins ?? null,
-      config,
-      seeker: new CheckpointSeeker(core, now, body, checkpoints.list, rate),
-      focus,
+      steps: index,
+      config: scanned.config,
+      seeker: new CheckpointSeeker(core, now, (k) => index.command(k), cps.list, rate),
+      focus: focus.slice(0, n + 1),
       frames: new FrameCache(),
       stats,
     };
@@ -155,7 +189,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       runId: id,
       stepCount: n,
       checks: { passed, failed },
-      config,
+      config: scanned.config,
       lanes: owners.lanes(),
       bounces: bounces.series(),
       checkpoints: stats,
@@ -168,13 +202,13 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       steps: post ? [] : infos,
       ...(post ? { stepsStreamed: true } : {}),
       ...(imported ? { imported } : {}),
-      ...(prepared.teaching ? { teaching: prepared.teaching } : {}),
+      ...(scanned.teaching ? { teaching: scanned.teaching } : {}),
       ms: now() - t0,
     };
   }
 
   function clampStep(run: Run, step: number): number {
-    return Math.max(0, Math.min(run.body.length, Math.trunc(Number.isFinite(step) ? step : 0)));
+    return Math.max(0, Math.min(run.steps.count, Math.trunc(Number.isFinite(step) ? step : 0)));
   }
 
   return {
@@ -197,7 +231,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       let json: StepJson | null = null;
       let omitted: FrameOmitted = nothingOmitted();
       if (at.json) ({ json, omitted } = trimJson(at.json));
-      const base: Frame = { runId: run.id, step: k, stepCount: run.body.length, json, omitted, config: run.config, origin: k > 0 ? (run.origins?.[k - 1] ?? null) : null };
+      const base: Frame = { runId: run.id, step: k, stepCount: run.steps.count, json, omitted, config: run.config, origin: k > 0 ? run.steps.origin(k) : null };
       if (opts.snapshot === false) return { ...base, ms: now() - t0 };
       const focus = run.focus[k]! >= 0 ? at.m.buffers[run.focus[k]!]!.name : null;
       const want = opts.buffer && at.m.names[opts.buffer]?.t === 'buf' ? opts.buffer : focus;
@@ -210,7 +244,8 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       if (!source || !current) return null;
       // Bounded: the records are built at once and stringified by the page; a run past the export budget is refused, not attempted.
       let events = 0;
-      const result = core.run(source.text, source.opts, (st, total) => {
+      const total = current.steps.count;
+      const result = core.run(source.text, source.opts, (st) => {
         events += st.events.length + 1;
         if (events > EXPORT_MAX_EVENTS) {
           throw new Error(`this run is too large to export as JSON in the browser (more than ${EXPORT_MAX_EVENTS.toLocaleString('en-US')} events by step ${st.index} of ${total}); the CLI exports any run: npm run -s cli -- run FILE --json`);
@@ -230,4 +265,11 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       return core.bytes(at.m, buffer, Math.max(0, offset), Math.min(BYTES_MAX, len));
     },
   };
+}
+
+/** A focus array twice as long, the new half without a focus (-1). */
+function grow(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2).fill(-1);
+  b.set(a);
+  return b;
 }

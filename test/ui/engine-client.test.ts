@@ -74,9 +74,9 @@ function timedCore(stepMs: number, cloneMs: number): { core: EngineCore; now: ()
 /** The real core; THROW in the text makes it throw, HANG never answers (in the fake worker). */
 const throwingCore: EngineCore = {
   ...realCore,
-  prepare(text, opts) {
+  scan(text, opts) {
     if (text.includes('THROW')) throw new Error('engine bug');
-    return realCore.prepare(text, opts);
+    return realCore.scan(text, opts);
   },
 };
 

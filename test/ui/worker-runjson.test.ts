@@ -34,7 +34,7 @@ describe('worker runJson()', () => {
   it('refuses a run past the export budget, saying at which step and where to export it instead', async () => {
     // Each record seen by the budget as if it held 200,000 events: the third passes EXPORT_MAX_EVENTS.
     const wide = Array.from({ length: 200_000 }, (_, i): SimEvent => ({ kind: 'log', level: 'info', id: 'swiotlb.full', text: `e${i}` }));
-    const api = createEngineApi({ ...realCore, run: (text, opts, onStep) => realCore.run(text, opts, (st, total) => onStep({ ...st, events: wide }, total)) });
+    const api = createEngineApi({ ...realCore, run: (text, opts, onStep) => realCore.run(text, opts, (st) => onStep({ ...st, events: wide })) });
     const s = await api.load(readFileSync(FILES[0]!, 'utf8'));
     expect(s.stepCount).toBeGreaterThan(3);
     expect(() => api.runJson()).toThrow(new RegExp(`more than ${EXPORT_MAX_EVENTS.toLocaleString('en-US')} events by step 3 of ${s.stepCount}\\); the CLI exports any run`));

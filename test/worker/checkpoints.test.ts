@@ -15,10 +15,11 @@ import {
 } from '../../src/worker/checkpoints.ts';
 import type { Checkpoint } from '../../src/worker/checkpoints.ts';
 import { realCore } from '../../src/worker/core.ts';
+import { prepareScenario } from '../../src/scenario/run.ts';
 import type { Machine } from '../../src/sim/machine.ts';
 
 function machine(): Machine {
-  const p = realCore.prepare('machine(arch=arm64)\ndevice(cam, dma_mask=64)\n', {});
+  const p = prepareScenario('machine(arch=arm64)\ndevice(cam, dma_mask=64)\n');
   if (!p.ok) throw new Error('bad scenario');
   return realCore.createMachine(p.config);
 }
@@ -104,12 +105,12 @@ describe('seeking', () => {
 
   it('continues its cursor forward instead of restoring, and restores to go back', () => {
     const lines = ['machine(arch=arm64)', 'device(cam, dma_mask=64)', ...Array.from({ length: 40 }, (_, i) => `b${i} = kmalloc(64, GFP_KERNEL)`)];
-    const p = realCore.prepare(lines.join('\n') + '\n', {});
+    const p = prepareScenario(lines.join('\n') + '\n');
     if (!p.ok) throw new Error('bad scenario');
     const start = realCore.createMachine(p.config);
     let clones = 0;
     const core = { ...realCore, clone: (m: Machine) => (clones++, realCore.clone(m)) };
-    const seeker = new CheckpointSeeker(core, () => 0, p.body, [cp(0, 1)].map((c) => ({ ...c, m: start })), 1);
+    const seeker = new CheckpointSeeker(core, () => 0, (k) => p.body[k - 1]!, [cp(0, 1)].map((c) => ({ ...c, m: start })), 1);
     expect(seeker.machineAt(10).json?.source).toBe('b9 = kmalloc(64, GFP_KERNEL)');
     expect(clones).toBe(1);
     expect(seeker.machineAt(30).step).toBe(30);

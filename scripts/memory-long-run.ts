@@ -1,0 +1,120 @@
+/**
+ * Where a long run's memory goes in the engine worker, measured in Node:
+ * loads the long loop of e2e/perf-memory.spec.ts (default 1,000,000 steps)
+ * through the worker's engine API (posting progress as the worker does, so
+ * the StepInfo rows leave it), then reports the V8 heap after each phase and
+ * the peak resident set, and times seeks.
+ *
+ *   node --expose-gc --import tsx scripts/memory-long-run.ts [STEPS]
+ *
+ * With --parse-only it parses the text whole (parseScenario) and reports what
+ * the parsed statements hold.
+ */
+import { readFileSync } from 'node:fs';
+import { createEngineApi } from '../src/worker/engine-api.ts';
+import { realCore } from '../src/worker/core.ts';
+import { parseScenario } from '../src/scenario/parser.ts';
+import type { StepInfo } from '../src/worker/api.ts';
+
+const MiB = 2 ** 20;
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+
+/** The long loop of e2e/perf-memory.spec.ts: map, device write, sync, read, unmap, over and over. */
+export function longLoop(steps: number): string {
+  const lines = ['# a long loop: map, device write, sync, read, unmap', 'machine(arch=arm64)', 'device(cam, dma_mask=64)', 'a = kmalloc(4096, GFP_KERNEL)'];
+  for (let i = 0; lines.length - 3 < steps; i++) {
+    lines.push(`cpu_write(a + ${(i * 16) % 256}, "w${i % 10}")`, 'h = dma_map_single(cam, a, 512, DMA_FROM_DEVICE)', `dev_write(cam, h, "d${i % 10}")`, 'dma_sync_single_for_cpu(cam, h, 512, DMA_FROM_DEVICE)', 'dma_unmap_single(cam, h, 512, DMA_FROM_DEVICE)');
+  }
+  return `${lines.slice(0, steps + 3).join('\n')}\n`;
+}
+
+function heapMiB(): number {
+  gc();
+  return process.memoryUsage().heapUsed / MiB;
+}
+
+/** Typed arrays' memory lives outside the V8 heap (RAM pages and cache lines of the checkpoints). */
+function arrayBuffersMiB(): number {
+  gc();
+  return process.memoryUsage().arrayBuffers / MiB;
+}
+
+function peakRssMiB(): number {
+  const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
+}
+
+const fmt = (n: number) => `${n.toFixed(0).padStart(6)} MiB`;
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const steps = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
+  const base = heapMiB();
+  let text: string | null = longLoop(steps);
+  const textHeap = heapMiB() - base;
+  console.log(`text: ${(text.length / MiB).toFixed(1)} MiB of characters, ${steps.toLocaleString('en-US')} steps; heap for it ${fmt(textHeap)}`);
+  if (args.includes('--parse-only')) {
+    const t0 = performance.now();
+    const parsed = parseScenario(text);
+    const ms = performance.now() - t0;
+    const held = heapMiB() - base - textHeap;
+    console.log(`parseScenario: ${(ms / 1000).toFixed(1)} s; the parse result holds ${fmt(held)} (${((held * MiB) / steps).toFixed(0)} bytes a statement); peak RSS ${fmt(peakRssMiB())}`);
+    if (!parsed.ok) console.log(parsed.errors.slice(0, 3));
+    return;
+  }
+  let rows = 0;
+  let firstProgress = -1;
+  let maxHeap = 0;
+  let maxTotal = 0;
+  const keepRows = args.includes('--keep-rows');
+  const budgetArg = args.find((a) => a.startsWith('--budget='));
+  const kept: StepInfo[] = [];
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const api = createEngineApi(realCore, {
+    post: (p) => {
+      if (firstProgress < 0 && p.phase === 'run') firstProgress = performance.now() - t0;
+      rows += p.rows?.length ?? 0;
+      // The rows as the page gets them: a structured clone, kept (the client puts them in the summary).
+      if (keepRows && p.rows) for (const r of structuredClone(p.rows)) kept.push(r);
+      const u = process.memoryUsage();
+      maxHeap = Math.max(maxHeap, u.heapUsed);
+      maxTotal = Math.max(maxTotal, u.heapTotal);
+    },
+    yieldNow: () => Promise.resolve(),
+    ...(budgetArg ? { checkpointBudgetBytes: Number(budgetArg.slice(9)) * MiB } : {}),
+  });
+  const s = await api.load(text);
+  const loadMs = performance.now() - t0;
+  const loadCpu = process.cpuUsage(cpu0);
+  if (!s.ok) throw new Error(JSON.stringify(s.errors.slice(0, 3)));
+  const first = performance.now();
+  api.frame(1);
+  const firstFrameMs = performance.now() - first;
+  text = null;
+  const loaded = heapMiB() - base;
+  console.log(`load: ${(loadMs / 1000).toFixed(1)} s, ${((loadCpu.user + loadCpu.system) / 1e6).toFixed(1)} s of CPU (first run progress at ${(firstProgress / 1000).toFixed(1)} s), ${rows} rows posted; first frame ${firstFrameMs.toFixed(0)} ms`);
+  console.log(`during the load: heap used at most ${fmt(maxHeap / MiB)}, heap reserved at most ${fmt(maxTotal / MiB)}`);
+  if (keepRows) console.log(`the page's rows, kept: ${kept.length}`);
+  console.log(`checkpoints: ${s.checkpoints!.count} every ${s.checkpoints!.interval} steps, estimated ${fmt(s.checkpoints!.bytes / MiB)}`);
+  console.log(`heap held by the loaded run (text included): ${fmt(loaded)}, and ${fmt(arrayBuffersMiB())} of typed arrays; peak RSS ${fmt(peakRssMiB())}`);
+  // Seeks to spread-out steps, as a user dragging the timeline would.
+  // Wall time, and CPU time (steadier on a shared machine), of each seek.
+  const times: number[] = [];
+  const cpus: number[] = [];
+  for (let i = 0; i < 41; i++) {
+    const k = Math.round((((i * 7919) % 41) / 41) * steps) + 1;
+    const t = performance.now();
+    const c = process.cpuUsage();
+    api.frame(k);
+    const dc = process.cpuUsage(c);
+    cpus.push((dc.user + dc.system) / 1000);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  cpus.sort((a, b) => a - b);
+  console.log(`seek (frame of a far step): median ${times[20]!.toFixed(1)} ms, p95 ${times[38]!.toFixed(1)} ms, max ${times[40]!.toFixed(1)} ms; CPU median ${cpus[20]!.toFixed(1)} ms, p95 ${cpus[38]!.toFixed(1)} ms`);
+  console.log(`heap after seeking ${fmt(heapMiB() - base)}; peak RSS ${fmt(peakRssMiB())}`);
+}
+
+await main();
