@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { createEngineApi } from '../src/worker/engine-api.ts';
 import { realCore } from '../src/worker/core.ts';
 import { parseScenario } from '../src/scenario/parser.ts';
-import type { StepInfo } from '../src/worker/api.ts';
+import { StepRows } from '../src/worker/rows.ts';
 
 const MiB = 2 ** 20;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
@@ -68,15 +68,15 @@ async function main(): Promise<void> {
   let maxTotal = 0;
   const keepRows = args.includes('--keep-rows');
   const budgetArg = args.find((a) => a.startsWith('--budget='));
-  const kept: StepInfo[] = [];
+  const kept = new StepRows();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const api = createEngineApi(realCore, {
     post: (p) => {
       if (firstProgress < 0 && p.phase === 'run') firstProgress = performance.now() - t0;
-      rows += p.rows?.length ?? 0;
+      rows += p.rows?.count ?? 0;
       // The rows as the page gets them: a structured clone, kept (the client puts them in the summary).
-      if (keepRows && p.rows) for (const r of structuredClone(p.rows)) kept.push(r);
+      if (keepRows && p.rows) kept.append(structuredClone(p.rows));
       const u = process.memoryUsage();
       maxHeap = Math.max(maxHeap, u.heapUsed);
       maxTotal = Math.max(maxTotal, u.heapTotal);

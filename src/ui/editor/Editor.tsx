@@ -80,7 +80,7 @@ function toDiagnostics(doc: Text, errors: ParseErrorJson[]): Diagnostic[] {
 function currentStepLine(): number | null {
   const s = useStore.getState();
   if (!s.summary || s.step === 0) return null;
-  return s.summary.steps[s.step - 1]?.line ?? null;
+  return s.summary.steps.at(s.step - 1)?.line ?? null;
 }
 
 /**

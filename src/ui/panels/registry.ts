@@ -33,7 +33,7 @@ export interface ViewDef {
 /** Does the run call any operation whose name starts with one of these prefixes? (True while nothing is known.) */
 export function usesOps(summary: LoadSummary | null, ...prefixes: string[]): boolean {
   if (!summary || summary.steps.length === 0) return true;
-  return summary.steps.some((s) => prefixes.some((p) => s.op.startsWith(p)));
+  return summary.steps.opNames().some((op) => prefixes.some((p) => op.startsWith(p)));
 }
 
 const views = new Map<string, ViewDef>();
