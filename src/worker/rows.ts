@@ -1,12 +1,13 @@
 /**
  * The timeline's rows (one StepInfo per step) stored by column: typed arrays
  * per numeric field, operation and error names as small ints into one name
- * table, sources joined into a few long strings. A million steps as objects
- * cost about 110 bytes each on the page's heap; stored this way about 13
- * bytes plus the source text.
+ * table, each distinct source once (joined into a few long strings) and a
+ * row's as an int. A million steps as objects cost about 100 bytes each on
+ * the page's heap; stored this way 17 bytes (in pages of 65,536 rows) plus
+ * the distinct sources (a long run is mostly a loop: few distinct sources).
  *
  * The worker fills a StepRows as it steps and sends it in pieces
- * (`take()` → RowChunk: plain typed arrays and strings, cheap to post); the
+ * (`chunk()` → RowChunk: plain typed arrays and strings, cheap to post); the
  * page appends each piece (`append`) to its own StepRows. Readers ask
  * `at(i)` for one row (a fresh StepInfo, for the few rows on screen) or a
  * column accessor (`line(i)`, `finding(i)`, …) in loops over the whole run.
@@ -25,16 +26,61 @@ export interface RowChunk {
   /** warnings, observations, checksPassed, checksFailed per row, interleaved. */
   counts: Uint32Array;
   finding: Uint8Array;
-  /** The rows' sources joined; row k's ends at sourceEnd[k]. */
-  source: string;
-  sourceEnd: Uint32Array;
+  /** The chunk's distinct sources (each its own string: a slice of one long string would keep all of it alive). */
+  sources: string[];
+  /** Row k's source is sources[source[k]]. */
+  source: Uint32Array;
 }
 
 const COUNT_FIELDS = 4;
 /** A count at or above this is kept in the overflow map (the column is one byte per row). */
 const COUNT_BIG = 255;
-/** Sources are joined into one string per this many rows. */
+/** Distinct sources are joined into one string per this many. */
 const SOURCE_BLOCK = 4096;
+/**
+ * Sources looked up to share (a run whose sources are all different, such as
+ * an imported trace, keeps each anyway; the lookup is bounded so it does not
+ * cost more than it saves there).
+ */
+const SOURCE_LOOKUP_MAX = 65_536;
+
+/** Rows per page of columns: a long run grows by whole pages (no copy, no doubling); the first page grows from small. */
+const PAGE_BITS = 16;
+const PAGE_ROWS = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE_ROWS - 1;
+
+/** The columns of up to PAGE_ROWS rows. */
+interface Page {
+  line: Uint32Array;
+  op: Uint16Array;
+  error: Uint16Array;
+  /** COUNT_FIELDS a row. */
+  counts: Uint8Array;
+  finding: Uint8Array;
+  source: Uint32Array;
+}
+
+function newPage(rows: number): Page {
+  return {
+    line: new Uint32Array(rows),
+    op: new Uint16Array(rows),
+    error: new Uint16Array(rows),
+    counts: new Uint8Array(rows * COUNT_FIELDS),
+    finding: new Uint8Array(rows),
+    source: new Uint32Array(rows),
+  };
+}
+
+function grownPage(p: Page, rows: number): Page {
+  return {
+    line: grown(p.line, rows),
+    op: grown(p.op, rows),
+    error: grown(p.error, rows),
+    counts: grown(p.counts, rows * COUNT_FIELDS),
+    finding: grown(p.finding, rows),
+    source: grown(p.source, rows),
+  };
+}
 
 function grown<T extends Uint8Array | Uint16Array | Uint32Array>(a: T, cap: number): T {
   const b = new (a.constructor as new (n: number) => T)(cap);
@@ -60,22 +106,21 @@ export interface Rows extends Iterable<StepInfo> {
 
 export class StepRows implements Rows {
   length = 0;
-  private cap = 0;
-  private lines = new Uint32Array(0);
-  private ops = new Uint16Array(0);
-  private errors = new Uint16Array(0);
-  private counts = new Uint8Array(0);
-  private findings = new Uint8Array(0);
+  private pages: Page[] = [];
+  /** Rows the last page has room for. */
+  private room = 0;
   /** Counts of COUNT_BIG or more, by row * COUNT_FIELDS + field. */
   private big = new Map<number, number>();
   private names: string[] = [];
   private nameIds = new Map<string, number>();
-  /** Sources of rows [k * SOURCE_BLOCK, (k+1) * SOURCE_BLOCK) joined; their ends in sourceEnds (relative to the block). */
+  /** Distinct sources [k * SOURCE_BLOCK, (k+1) * SOURCE_BLOCK) joined; their ends in sourceEnds (relative to the block). */
   private blocks: string[] = [];
   private sourceEnds = new Uint32Array(0);
-  /** Sources of the block being filled. */
+  private sources = 0;
+  /** Distinct sources of the block being filled. */
   private open: string[] = [];
   private openLen = 0;
+  private sourceLookup = new Map<string, number>();
 
   /** Rows from objects (tests, hand-made summaries). Each row's index is its position + 1. */
   static of(infos: readonly StepInfo[]): StepRows {
@@ -84,16 +129,18 @@ export class StepRows implements Rows {
     return r;
   }
 
-  private reserve(n: number): void {
-    if (n <= this.cap) return;
-    const cap = Math.max(1024, this.cap * 2, n);
-    this.lines = grown(this.lines, cap);
-    this.ops = grown(this.ops, cap);
-    this.errors = grown(this.errors, cap);
-    this.counts = grown(this.counts, cap * COUNT_FIELDS);
-    this.findings = grown(this.findings, cap);
-    this.sourceEnds = grown(this.sourceEnds, cap);
-    this.cap = cap;
+  /** The page for row i (= length), made or grown when full. */
+  private pageForNext(i: number): Page {
+    const k = i >>> PAGE_BITS;
+    const off = i & PAGE_MASK;
+    if (k === this.pages.length) {
+      this.pages.push(newPage(k === 0 ? 1024 : PAGE_ROWS));
+      this.room = k === 0 ? 1024 : PAGE_ROWS;
+    } else if (off === this.room) {
+      this.room = Math.min(PAGE_ROWS, this.room * 2);
+      this.pages[k] = grownPage(this.pages[k]!, this.room);
+    }
+    return this.pages[k]!;
   }
 
   private nameId(name: string): number {
@@ -107,43 +154,49 @@ export class StepRows implements Rows {
     return id;
   }
 
-  private setCount(i: number, field: number, v: number): void {
-    const k = i * COUNT_FIELDS + field;
+  private setCount(p: Page, i: number, field: number, v: number): void {
+    const k = (i & PAGE_MASK) * COUNT_FIELDS + field;
     if (v >= COUNT_BIG) {
-      this.counts[k] = COUNT_BIG;
-      this.big.set(k, v);
-    } else this.counts[k] = v;
+      p.counts[k] = COUNT_BIG;
+      this.big.set(i * COUNT_FIELDS + field, v);
+    } else p.counts[k] = v;
   }
 
   private count(i: number, field: number): number {
-    const k = i * COUNT_FIELDS + field;
-    const v = this.counts[k]!;
-    return v === COUNT_BIG ? this.big.get(k)! : v;
+    const v = this.pages[i >>> PAGE_BITS]!.counts[(i & PAGE_MASK) * COUNT_FIELDS + field]!;
+    return v === COUNT_BIG ? this.big.get(i * COUNT_FIELDS + field)! : v;
   }
 
-  private pushSource(i: number, s: string): void {
+  private sourceId(s: string): number {
+    const known = this.sourceLookup.get(s);
+    if (known !== undefined) return known;
+    const id = this.sources++;
+    if (id >= this.sourceEnds.length) this.sourceEnds = grown(this.sourceEnds, Math.max(1024, id * 2));
     this.openLen += s.length;
     this.open.push(s);
-    this.sourceEnds[i] = this.openLen;
+    this.sourceEnds[id] = this.openLen;
+    if (this.sourceLookup.size < SOURCE_LOOKUP_MAX) this.sourceLookup.set(s, id);
     if (this.open.length === SOURCE_BLOCK) {
       this.blocks.push(this.open.join(''));
       this.open = [];
       this.openLen = 0;
     }
+    return id;
   }
 
   private pushRow(line: number, op: string, error: string | null, w: number, o: number, p: number, f: number, finding: boolean, source: string): void {
     const i = this.length;
-    this.reserve(i + 1);
-    this.lines[i] = line;
-    this.ops[i] = this.nameId(op);
-    this.errors[i] = error === null ? 0 : this.nameId(error) + 1;
-    this.setCount(i, 0, w);
-    this.setCount(i, 1, o);
-    this.setCount(i, 2, p);
-    this.setCount(i, 3, f);
-    this.findings[i] = finding ? 1 : 0;
-    this.pushSource(i, source);
+    const pg = this.pageForNext(i);
+    const j = i & PAGE_MASK;
+    pg.line[j] = line;
+    pg.op[j] = this.nameId(op);
+    pg.error[j] = error === null ? 0 : this.nameId(error) + 1;
+    this.setCount(pg, i, 0, w);
+    this.setCount(pg, i, 1, o);
+    this.setCount(pg, i, 2, p);
+    this.setCount(pg, i, 3, f);
+    pg.finding[j] = finding ? 1 : 0;
+    pg.source[j] = this.sourceId(source);
     this.length = i + 1;
   }
 
@@ -154,13 +207,10 @@ export class StepRows implements Rows {
   /** Appends rows sent by another StepRows' take() (they must follow on: c.from === length). */
   append(c: RowChunk): void {
     if (c.from !== this.length) throw new Error(`rows ${c.from + 1}… arrived after row ${this.length}`);
-    let start = 0;
     for (let k = 0; k < c.count; k++) {
       const e = c.error[k]!;
       const j = k * COUNT_FIELDS;
-      const end = c.sourceEnd[k]!;
-      this.pushRow(c.line[k]!, c.names[c.op[k]!]!, e === 0 ? null : c.names[e - 1]!, c.counts[j]!, c.counts[j + 1]!, c.counts[j + 2]!, c.counts[j + 3]!, c.finding[k] === 1, c.source.slice(start, end));
-      start = end;
+      this.pushRow(c.line[k]!, c.names[c.op[k]!]!, e === 0 ? null : c.names[e - 1]!, c.counts[j]!, c.counts[j + 1]!, c.counts[j + 2]!, c.counts[j + 3]!, c.finding[k] === 1, c.sources[c.source[k]!]!);
     }
   }
 
@@ -178,34 +228,44 @@ export class StepRows implements Rows {
       }
       return c;
     };
+    const line = new Uint32Array(count);
     const op = new Uint16Array(count);
+    const finding = new Uint8Array(count);
     const error = new Uint16Array(count);
     const counts = new Uint32Array(count * COUNT_FIELDS);
-    const sourceEnd = new Uint32Array(count);
+    const source = new Uint32Array(count);
     const sources: string[] = [];
-    let len = 0;
+    const sourceCode = new Map<number, number>();
     for (let k = 0; k < count; k++) {
       const i = from + k;
-      op[k] = code(this.ops[i]!);
-      const e = this.errors[i]!;
+      const pg = this.pages[i >>> PAGE_BITS]!;
+      const j = i & PAGE_MASK;
+      line[k] = pg.line[j]!;
+      finding[k] = pg.finding[j]!;
+      op[k] = code(pg.op[j]!);
+      const e = pg.error[j]!;
       error[k] = e === 0 ? 0 : code(e - 1) + 1;
       for (let f = 0; f < COUNT_FIELDS; f++) counts[k * COUNT_FIELDS + f] = this.count(i, f);
-      const s = this.source(i);
-      sources.push(s);
-      len += s.length;
-      sourceEnd[k] = len;
+      const id = pg.source[j]!;
+      let sc = sourceCode.get(id);
+      if (sc === undefined) {
+        sc = sources.length;
+        sources.push(this.source(i));
+        sourceCode.set(id, sc);
+      }
+      source[k] = sc;
     }
     return {
       from,
       count,
       names,
-      line: this.lines.slice(from, from + count),
+      line,
       op,
       error,
       counts,
-      finding: this.findings.slice(from, from + count),
-      source: sources.join(''),
-      sourceEnd,
+      finding,
+      sources,
+      source,
     };
   }
 
@@ -213,7 +273,7 @@ export class StepRows implements Rows {
     if (!(Number.isInteger(i) && i >= 0 && i < this.length)) return undefined;
     return {
       index: i + 1,
-      line: this.lines[i]!,
+      line: this.line(i),
       source: this.source(i),
       op: this.op(i),
       error: this.error(i),
@@ -221,20 +281,20 @@ export class StepRows implements Rows {
       observations: this.count(i, 1),
       checksPassed: this.count(i, 2),
       checksFailed: this.count(i, 3),
-      finding: this.findings[i] === 1,
+      finding: this.finding(i),
     };
   }
 
   line(i: number): number {
-    return this.lines[i]!;
+    return this.pages[i >>> PAGE_BITS]!.line[i & PAGE_MASK]!;
   }
 
   op(i: number): string {
-    return this.names[this.ops[i]!]!;
+    return this.names[this.pages[i >>> PAGE_BITS]!.op[i & PAGE_MASK]!]!;
   }
 
   error(i: number): string | null {
-    const e = this.errors[i]!;
+    const e = this.pages[i >>> PAGE_BITS]!.error[i & PAGE_MASK]!;
     return e === 0 ? null : this.names[e - 1]!;
   }
 
@@ -247,20 +307,20 @@ export class StepRows implements Rows {
   }
 
   finding(i: number): boolean {
-    return this.findings[i] === 1;
+    return this.pages[i >>> PAGE_BITS]!.finding[i & PAGE_MASK] === 1;
   }
 
   source(i: number): string {
-    const b = Math.floor(i / SOURCE_BLOCK);
-    const start = i % SOURCE_BLOCK === 0 ? 0 : this.sourceEnds[i - 1]!;
-    const end = this.sourceEnds[i]!;
-    if (b < this.blocks.length) return this.blocks[b]!.slice(start, end);
-    return this.open[i - b * SOURCE_BLOCK]!;
+    const id = this.pages[i >>> PAGE_BITS]!.source[i & PAGE_MASK]!;
+    const b = Math.floor(id / SOURCE_BLOCK);
+    if (b === this.blocks.length) return this.open[id - b * SOURCE_BLOCK]!;
+    const start = id % SOURCE_BLOCK === 0 ? 0 : this.sourceEnds[id - 1]!;
+    return this.blocks[b]!.slice(start, this.sourceEnds[id]!);
   }
 
   opNames(): string[] {
     const seen = new Uint8Array(this.names.length);
-    for (let i = 0; i < this.length; i++) seen[this.ops[i]!] = 1;
+    for (let i = 0; i < this.length; i++) seen[this.pages[i >>> PAGE_BITS]!.op[i & PAGE_MASK]!] = 1;
     return this.names.filter((_, id) => seen[id] === 1);
   }
 

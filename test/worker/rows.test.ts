@@ -78,4 +78,17 @@ describe('StepRows', () => {
     const page = new StepRows();
     expect(() => page.append({ ...StepRows.of([row(0)]).chunk(0), from: 1 })).toThrow(/rows 2… arrived after row 0/);
   });
+
+  it('keeps a repeated source once, and every source right past the bound of its lookup', () => {
+    // 70,000 distinct sources (more than the lookup holds), then each again.
+    const loop = (i: number): StepInfo => ({ ...row(0), index: i + 1, line: i * 3, source: `cpu_write(a + ${i % 70_000}, "w")` });
+    const many = new StepRows();
+    for (let i = 0; i < 140_000; i++) many.push(loop(i));
+    for (const i of [0, 4095, 4096, 65_535, 65_536, 69_999, 70_000, 70_001, 131_072, 135_536, 139_999]) expect(many.at(i)).toEqual(loop(i));
+    // A chunk sends each distinct source once.
+    const few = StepRows.of(Array.from({ length: 5000 }, (_, i) => ({ ...row(0), source: `op(${i % 5})` })));
+    const c = few.chunk(0);
+    expect(c.sources.sort()).toEqual(['op(0)', 'op(1)', 'op(2)', 'op(3)', 'op(4)']);
+    expect(c.count).toBe(5000);
+  });
 });
