@@ -113,6 +113,8 @@ export class StepRows implements Rows {
   private big = new Map<number, number>();
   private names: string[] = [];
   private nameIds = new Map<string, number>();
+  /** Names that some row has as its operation (by name id). */
+  private usedAsOp: boolean[] = [];
   /** Distinct sources [k * SOURCE_BLOCK, (k+1) * SOURCE_BLOCK) joined; their ends in sourceEnds (relative to the block). */
   private blocks: string[] = [];
   private sourceEnds = new Uint32Array(0);
@@ -189,7 +191,9 @@ export class StepRows implements Rows {
     const pg = this.pageForNext(i);
     const j = i & PAGE_MASK;
     pg.line[j] = line;
-    pg.op[j] = this.nameId(op);
+    const opId = this.nameId(op);
+    pg.op[j] = opId;
+    this.usedAsOp[opId] = true;
     pg.error[j] = error === null ? 0 : this.nameId(error) + 1;
     this.setCount(pg, i, 0, w);
     this.setCount(pg, i, 1, o);
@@ -319,9 +323,7 @@ export class StepRows implements Rows {
   }
 
   opNames(): string[] {
-    const seen = new Uint8Array(this.names.length);
-    for (let i = 0; i < this.length; i++) seen[this.pages[i >>> PAGE_BITS]!.op[i & PAGE_MASK]!] = 1;
-    return this.names.filter((_, id) => seen[id] === 1);
+    return this.names.filter((_, id) => this.usedAsOp[id] === true);
   }
 
   /** Every row, as objects (for tests and small runs; loops over a long run use the column accessors). */
