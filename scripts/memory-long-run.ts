@@ -7,14 +7,15 @@
  *
  *   node --expose-gc --import tsx scripts/memory-long-run.ts [STEPS]
  *
- * With --parse-only it parses the text whole (parseScenario) and reports what
- * the parsed statements hold.
+ * With --keep-rows it also keeps the timeline's rows as the page does and
+ * reports what they hold. With --parse-only it parses the text whole
+ * (parseScenario) and reports what the parsed statements hold.
  */
 import { readFileSync } from 'node:fs';
 import { createEngineApi } from '../src/worker/engine-api.ts';
 import { realCore } from '../src/worker/core.ts';
 import { parseScenario } from '../src/scenario/parser.ts';
-import type { StepInfo } from '../src/worker/api.ts';
+import { StepRows } from '../src/worker/rows.ts';
 
 const MiB = 2 ** 20;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
@@ -68,15 +69,15 @@ async function main(): Promise<void> {
   let maxTotal = 0;
   const keepRows = args.includes('--keep-rows');
   const budgetArg = args.find((a) => a.startsWith('--budget='));
-  const kept: StepInfo[] = [];
+  let kept: StepRows | null = new StepRows();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const api = createEngineApi(realCore, {
     post: (p) => {
       if (firstProgress < 0 && p.phase === 'run') firstProgress = performance.now() - t0;
-      rows += p.rows?.length ?? 0;
+      rows += p.rows?.count ?? 0;
       // The rows as the page gets them: a structured clone, kept (the client puts them in the summary).
-      if (keepRows && p.rows) for (const r of structuredClone(p.rows)) kept.push(r);
+      if (keepRows && p.rows) kept!.append(structuredClone(p.rows));
       const u = process.memoryUsage();
       maxHeap = Math.max(maxHeap, u.heapUsed);
       maxTotal = Math.max(maxTotal, u.heapTotal);
@@ -95,7 +96,14 @@ async function main(): Promise<void> {
   const loaded = heapMiB() - base;
   console.log(`load: ${(loadMs / 1000).toFixed(1)} s, ${((loadCpu.user + loadCpu.system) / 1e6).toFixed(1)} s of CPU (first run progress at ${(firstProgress / 1000).toFixed(1)} s), ${rows} rows posted; first frame ${firstFrameMs.toFixed(0)} ms`);
   console.log(`during the load: heap used at most ${fmt(maxHeap / MiB)}, heap reserved at most ${fmt(maxTotal / MiB)}`);
-  if (keepRows) console.log(`the page's rows, kept: ${kept.length}`);
+  if (keepRows) {
+    // What the rows hold: the heap and typed arrays they free.
+    const heap = heapMiB();
+    const arrays = arrayBuffersMiB();
+    const n = kept!.length;
+    kept = null;
+    console.log(`the page's rows (${n.toLocaleString('en-US')}, by column) hold ${fmt(heap - heapMiB())} of heap and ${fmt(arrays - arrayBuffersMiB())} of typed arrays`);
+  }
   console.log(`checkpoints: ${s.checkpoints!.count} every ${s.checkpoints!.interval} steps, estimated ${fmt(s.checkpoints!.bytes / MiB)}`);
   console.log(`heap held by the loaded run (text included): ${fmt(loaded)}, and ${fmt(arrayBuffersMiB())} of typed arrays; peak RSS ${fmt(peakRssMiB())}`);
   // Seeks to spread-out steps, as a user dragging the timeline would.

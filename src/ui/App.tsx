@@ -96,7 +96,7 @@ function usePlayback(): void {
       }
       const next = s.step + 1;
       s.setStep(next);
-      if (s.pauseAtFindings && s.summary?.steps[next - 1]?.finding) {
+      if (s.pauseAtFindings && s.summary?.steps.at(next - 1)?.finding) {
         s.setPlaying(false);
         s.setHint(`paused at step ${next}: a finding or an observation`);
       }

@@ -2,6 +2,7 @@
  * The controls' actions, shared by the buttons and the keyboard.
  */
 import { useStore, stepCount } from './store/store.ts';
+import { NO_ROWS } from '../worker/rows.ts';
 
 export function stepBy(delta: number): void {
   const s = useStore.getState();
@@ -28,10 +29,10 @@ export function togglePlay(): void {
 
 /** The step at which the statement on (or last before) `line` has run. */
 export function stepForLine(line: number): number {
-  const steps = useStore.getState().summary?.steps ?? [];
+  const steps = useStore.getState().summary?.steps ?? NO_ROWS;
   let k = 0;
-  for (const info of steps) {
-    if (info.line <= line) k = info.index;
+  for (let i = 0; i < steps.length; i++) {
+    if (steps.line(i) <= line) k = i + 1;
     else break;
   }
   return k;
@@ -47,8 +48,8 @@ export function runToCursor(): void {
 
 /** Index of the next step after `from` that is a finding, or null. */
 export function nextFindingAfter(from: number): number | null {
-  const steps = useStore.getState().summary?.steps ?? [];
-  for (let i = from; i < steps.length; i++) if (steps[i]!.finding) return steps[i]!.index;
+  const steps = useStore.getState().summary?.steps ?? NO_ROWS;
+  for (let i = Math.max(0, from); i < steps.length; i++) if (steps.finding(i)) return i + 1;
   return null;
 }
 

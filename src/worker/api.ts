@@ -34,6 +34,7 @@ import type { ParseErrorJson, RunResult, StepJson, Teaching } from '../scenario/
 import type { ImportReport } from '../import/report.ts';
 import type { OwnershipLanes } from './lanes.ts';
 import type { BounceSeries } from './ownership.ts';
+import type { RowChunk, Rows } from './rows.ts';
 
 export type { OwnershipLanes } from './lanes.ts';
 export type { BounceSeries } from './ownership.ts';
@@ -84,14 +85,12 @@ export interface LoadSummary {
   runId: number;
   /** Number of statements after the header (steps 1..stepCount; step 0 is "machine built"). */
   stepCount: number;
-  /** One per step. Sent in chunks with the progress messages when the API posts progress (the client puts them back here). */
-  steps: StepInfo[];
+  /** One per step, stored by column (rows.ts). Sent in chunks with the progress messages when the API posts progress (the client puts them back here). */
+  steps: Rows;
   /** True when `steps` went out with the progress messages. */
   stepsStreamed?: boolean;
   /** The steps that are findings (StepInfo.finding), ascending: the timeline pins them without walking `steps`. */
   findings?: Int32Array;
-  /** The operations the steps call, gathered by the client as the streamed rows arrive (the page then never walks a million rows for them). */
-  opsUsed?: ReadonlySet<string>;
   checks: { passed: number; failed: number };
   config: MachineConfig | null;
   /** Who owns each buffer at each step (always sent by the worker; optional for hand-made summaries). */
@@ -125,10 +124,12 @@ export interface LoadProgress {
   done: number;
   /** While running: the steps expected, estimated from how much of the text the parse (which runs alongside) has read; exact in the last message. */
   total: number;
+  /** The total is the run's length (the last message of the run), not an estimate. */
+  exact?: boolean;
   ms: number;
-  /** StepInfo rows for steps from+1 … from+rows.length. */
+  /** StepInfo rows for steps from+1 … from+rows.count, by column. */
   from?: number;
-  rows?: StepInfo[];
+  rows?: RowChunk;
 }
 
 /** How much of a step's record was left out to keep a frame small. */

@@ -20,7 +20,8 @@
  * to the page between slices.
  */
 import * as Comlink from 'comlink';
-import type { BufferBytes, EngineApi, Frame, FrameOptions, LoadOptions, LoadProgress, LoadSummary, StepInfo } from './api.ts';
+import type { BufferBytes, EngineApi, Frame, FrameOptions, LoadOptions, LoadProgress, LoadSummary } from './api.ts';
+import { NO_ROWS, StepRows } from './rows.ts';
 import type { RunResult } from '../scenario/result.ts';
 import type { OperationDoc } from '../sim/operation.ts';
 import { WIRE_BYTES_MIN, decodeInSlices, encodeInSlices, type WireSummary, type WireText } from './wire-text.ts';
@@ -46,6 +47,8 @@ export interface EngineProgress {
   phase: 'import' | 'parse' | 'run' | 'done';
   done: number;
   total: number;
+  /** The total is known, not estimated (importing: the trace's lines; running: only the run's last message). */
+  exact?: boolean;
   ms: number;
 }
 
@@ -62,7 +65,7 @@ export class EngineError extends Error {
 
 /** The answer of a load a newer one overtook before it reached the worker (as the worker answers a cancelled load). */
 function supersededSummary(runId: number): LoadSummary {
-  return { runId, stepCount: 0, steps: [], checks: { passed: 0, failed: 0 }, config: null, ms: 0, ok: false, errors: [], cancelled: true };
+  return { runId, stepCount: 0, steps: NO_ROWS, checks: { passed: 0, failed: 0 }, config: null, ms: 0, ok: false, errors: [], cancelled: true };
 }
 
 /** A load's answer from the wire: an imported scenario sent as bytes becomes text again. */
@@ -88,30 +91,13 @@ function errorText(e: unknown): string {
   return String(e);
 }
 
-/**
- * A row as kept for the timeline, its operation and error names shared with
- * the rows before it: a message gives every row strings of its own, and a
- * long run has a few dozen distinct names for a million rows.
- */
-function shareNames(r: StepInfo, names: Map<string, string>): StepInfo {
-  const op = names.get(r.op);
-  if (op === undefined) names.set(r.op, r.op);
-  else r.op = op;
-  if (r.error !== null) {
-    const e = names.get(r.error);
-    if (e === undefined) names.set(r.error, r.error);
-    else r.error = e;
-  }
-  return r;
-}
-
 export class EngineClient {
   private live: Live | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private runCounter = 0;
   private lastGood: { text: string; opts: LoadOptions; runId: number } | null = null;
   /** The load whose rows the client is collecting. */
-  private pending: { runId: number; rows: StepInfo[]; ops: Set<string>; names: Map<string, string> } | null = null;
+  private pending: { runId: number; rows: StepRows } | null = null;
   private loading = 0;
   private progressListeners = new Set<(p: EngineProgress) => void>();
   /** Called on every progress message: restarts the current call's time limit. */
@@ -141,7 +127,7 @@ export class EngineClient {
     this.loading++;
     const task = this.enqueue(async () => {
       let s: LoadSummary;
-      this.pending = { runId, rows: [], ops: new Set(), names: new Map() };
+      this.pending = { runId, rows: new StepRows() };
       try {
         const bytes = typeof text !== 'string' ? text : text.length >= WIRE_BYTES_MIN ? await encodeInSlices(text) : null;
         // A newer load came while the text was being encoded: its cancel reached the worker before this load did.
@@ -160,16 +146,15 @@ export class EngineClient {
         );
         throw err;
       }
-      const pend = this.pending?.runId === runId ? this.pending : null;
+      const rows = this.pending?.runId === runId ? this.pending.rows : NO_ROWS;
       this.pending = null;
-      if (s.stepsStreamed) s = { ...s, steps: s.ok && pend ? pend.rows : [], ...(s.ok && pend ? { opsUsed: pend.ops } : {}) };
-      // Shallow-frozen: immer (the store) then sees a frozen object and does not walk and
-      // deep-freeze a million StepInfo rows on the next state change.
-      Object.freeze(s.steps);
+      // What crossed the port is the rows' plain fields, not a StepRows: the streamed rows stand in for them.
+      if (!(s.steps instanceof StepRows)) s = { ...s, steps: s.stepsStreamed && s.ok ? rows : NO_ROWS };
+      // Shallow-frozen: immer (the store) then sees a frozen object and does not walk it on the next state change.
       Object.freeze(s);
       // after an import, a restart replays the scenario it became (not the import)
       if (s.ok && (s.imported || typeof text === 'string')) this.lastGood = { text: s.imported?.scenario ?? (text as string), opts, runId: s.runId };
-      this.emit({ runId, phase: 'done', done: s.stepCount, total: s.stepCount, ms: s.ms });
+      this.emit({ runId, phase: 'done', done: s.stepCount, total: s.stepCount, exact: true, ms: s.ms });
       return s;
     });
     const done = () => {
@@ -213,13 +198,9 @@ export class EngineClient {
     this.alive?.();
     const pend = this.pending;
     if (pend && pend.runId === p.runId && p.rows) {
-      for (const r of p.rows) {
-        const row = shareNames(r, pend.names);
-        pend.rows.push(row);
-        pend.ops.add(row.op);
-      }
+      pend.rows.append(p.rows);
     }
-    if (pend && pend.runId === p.runId) this.emit({ runId: p.runId, phase: p.phase, done: p.done, total: p.total, ms: p.ms });
+    if (pend && pend.runId === p.runId) this.emit({ runId: p.runId, phase: p.phase, done: p.done, total: p.total, ...(p.exact ? { exact: true } : {}), ms: p.ms });
   }
 
   /** The frame of step N of the current run (with the bytes of `opts.buffer`, the caller's selection). Retries once on a fresh worker. */

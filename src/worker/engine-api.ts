@@ -12,7 +12,8 @@ import type { ParseErrorJson, StepJson } from '../scenario/result.ts';
 import type { MachineConfig } from '../sim/config.ts';
 import { BounceRecorder, EMPTY_BOUNCES, EMPTY_LANES, OwnershipTracker } from './ownership.ts';
 import { BYTES_MAX, stepInfo } from './api.ts';
-import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmitted, LoadOptions, LoadSummary, StepInfo } from './api.ts';
+import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmitted, LoadOptions, LoadSummary } from './api.ts';
+import { NO_ROWS, StepRows } from './rows.ts';
 import { CHECKPOINT_BUDGET_BYTES, CheckpointSeeker, CheckpointTaker } from './checkpoints.ts';
 import { FrameCache, focusOf, nothingOmitted, trimJson } from './frames.ts';
 import { StepIndex } from './step-index.ts';
@@ -57,7 +58,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
   let source: { text: string; opts: Omit<LoadOptions, 'runId'> } | null = null;
 
   function failedSummary(errors: ParseErrorJson[], ms: number, cancelled = false): LoadSummary {
-    return { ...summaryBase, ok: false, errors, steps: [], ms, ...(cancelled ? { cancelled } : {}) };
+    return { ...summaryBase, ok: false, errors, steps: NO_ROWS, ms, ...(cancelled ? { cancelled } : {}) };
   }
 
   async function load(text: string, opts: LoadOptions = {}): Promise<LoadSummary> {
@@ -76,8 +77,8 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     let m: Machine | null = null;
     let noMachine: string | null = null;
     let config: MachineConfig | null = null;
-    const infos: StepInfo[] = [];
-    let chunk: StepInfo[] = [];
+    // Posting: only the rows not yet sent are kept; else every row, for the summary.
+    let rows = new StepRows();
     let chunkFrom = 0;
     const owners = new OwnershipTracker();
     /** The buffer each step is about, by step (grown as the parse hands out steps). */
@@ -98,13 +99,12 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       const read = (end < 0 ? text.length : end + 1) - firstStart;
       return Math.max(done, Math.round((done * (text.length - firstStart)) / Math.max(1, read)));
     };
-    const flush = (done: number, total = expected(done)) => {
+    const flush = (done: number, total = expected(done), exact = false) => {
       if (!post) return;
-      const rows = chunk;
-      chunk = [];
-      const from = chunkFrom;
+      const sent = { ...rows.chunk(0), from: chunkFrom };
+      rows = new StepRows();
       chunkFrom = done;
-      post({ type: 'dma-engine:progress', runId: id, phase: 'run', done, total, ms: now() - t0, from, rows });
+      post({ type: 'dma-engine:progress', runId: id, phase: 'run', done, total, ...(exact ? { exact } : {}), ms: now() - t0, from: sent.from, rows: sent });
     };
     /** The machine the header describes, built once (at the first step, or after the parse when there is none). */
     const build = (c: MachineConfig): Machine | null => {
@@ -139,10 +139,8 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       passed += info.checksPassed;
       failed += info.checksFailed;
       if (info.finding) findings.push(i);
-      if (post) {
-        chunk.push(info);
-        if (chunk.length >= ROWS_PER_CHUNK) flush(i);
-      } else infos.push(info);
+      rows.push(info);
+      if (post && rows.length >= ROWS_PER_CHUNK) flush(i);
       owners.afterStep(mach, i, touches);
       if (i === focus.length) focus = grow(focus);
       focus[i] = focusOf(mach, touches);
@@ -170,7 +168,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     // The machine after the last step is the last checkpoint (no clone: nothing steps it again).
     if (n > lastCp) cps.take(n, lastJson, m, owners.liveMappings, false);
     else if (n > 0) cps.list.at(-1)!.m = m;
-    flush(n, n);
+    flush(n, n, true);
     const runMs = cps.runMs();
     const stats = cps.finish();
     // Replay reads each statement back and skips building records: count it about as fast as the load.
@@ -199,7 +197,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       ...summaryBase,
       ok: true,
       errors: [],
-      steps: post ? [] : infos,
+      steps: post ? NO_ROWS : rows,
       ...(post ? { stepsStreamed: true } : {}),
       ...(imported ? { imported } : {}),
       ...(scanned.teaching ? { teaching: scanned.teaching } : {}),

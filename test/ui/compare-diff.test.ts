@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/scenario/run.ts';
 import { stepInfo } from '../../src/worker/api.ts';
 import type { StepJson } from '../../src/scenario/result.ts';
+import { StepRows } from '../../src/worker/rows.ts';
 import { aligned, countDifferences, diffStepInfo, diffStepJson, diffSummaries, eventKey, nextDifference, prevDifference } from '../../src/ui/compare/diff.ts';
 import { library } from './engine-fixtures.ts';
 
@@ -46,7 +47,7 @@ describe('x86-always-coherent.dma: x86 vs arm64', () => {
   const devRead = x86.steps.findIndex((s) => s.op === 'dev_read') + 1;
 
   it('the runs align and only the device read differs in outcome', () => {
-    expect(aligned(x86.steps.map(stepInfo), arm.steps.map(stepInfo))).toBe(true);
+    expect(aligned(StepRows.of(x86.steps.map(stepInfo)), StepRows.of(arm.steps.map(stepInfo)))).toBe(true);
     expect(devRead).toBeGreaterThan(0);
     expect(diffs[devRead - 1]!.fields).toEqual(expect.arrayContaining(['data', 'checks', 'observations']));
     expect(x86.steps[devRead - 1]!.data?.text).toBe('late write');
@@ -65,7 +66,7 @@ describe('x86-always-coherent.dma: x86 vs arm64', () => {
   });
 
   it('coarse diffs from the summaries already flag the read', () => {
-    const coarse = diffSummaries(x86.steps.map(stepInfo), arm.steps.map(stepInfo));
+    const coarse = diffSummaries(StepRows.of(x86.steps.map(stepInfo)), StepRows.of(arm.steps.map(stepInfo)));
     expect(coarse[devRead - 1]!.fields.length).toBeGreaterThan(0);
     expect(coarse.every((d) => !d.exact)).toBe(true);
     expect(diffStepInfo(stepInfo(x86.steps[0]!), stepInfo(arm.steps[0]!)).fields).toEqual([]);
@@ -73,6 +74,6 @@ describe('x86-always-coherent.dma: x86 vs arm64', () => {
 
   it('runs of different statements do not align', () => {
     const other = runScenario(library('swiotlb-32bit-device'));
-    expect(aligned(x86.steps.map(stepInfo), other.steps.map(stepInfo))).toBe(false);
+    expect(aligned(StepRows.of(x86.steps.map(stepInfo)), StepRows.of(other.steps.map(stepInfo)))).toBe(false);
   });
 });

@@ -114,8 +114,8 @@ function CompareTimeline({ a, b, diffs, step }: { a: LoadSummary; b: LoadSummary
   const last = Math.min(total, Math.ceil((scrollTop + height) / ROW) + OVERSCAN);
   const rows: ReactNode[] = [];
   for (let i = first; i < last; i++) {
-    const sa = i === 0 ? null : a.steps[i - 1]!;
-    const sb = i === 0 ? null : b?.steps[i - 1];
+    const sa = i === 0 ? null : a.steps.at(i - 1)!;
+    const sb = i === 0 ? null : b?.steps.at(i - 1);
     const d = i === 0 ? undefined : diffs[i - 1];
     const dif = differs(d);
     rows.push(
@@ -162,7 +162,7 @@ function CompareTimeline({ a, b, diffs, step }: { a: LoadSummary; b: LoadSummary
           role="listbox"
           aria-label="Steps of both runs, aligned"
           className="tl-list"
-          style={stepListStyle(total, a.steps.at(-1)?.line ?? 0, ROW)}
+          style={stepListStyle(total, a.steps.length > 0 ? a.steps.line(a.steps.length - 1) : 0, ROW)}
         >
           {rows}
         </ul>
@@ -309,7 +309,7 @@ export default function ComparePanel() {
     return step > 0 ? cmp.diffs[step - 1] : undefined;
   }, [frameA, cmp.frameB, cmp.diffs, step]);
   const fields = new Set(here?.fields ?? []);
-  const source = summaryA?.steps[step - 1];
+  const source = summaryA?.steps.at(step - 1);
   const opDoc = useStore((s) => opExplain(s.operations, source?.op));
   const comparing = cmp.exact < cmp.exactTarget;
 

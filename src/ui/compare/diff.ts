@@ -12,6 +12,7 @@
 import type { StepJson } from '../../scenario/result.ts';
 import type { SimEvent } from '../../sim/events.ts';
 import type { StepInfo } from '../../worker/api.ts';
+import type { Rows } from '../../worker/rows.ts';
 
 export type DiffField = 'result' | 'error' | 'data' | 'warnings' | 'observations' | 'checks';
 
@@ -110,16 +111,18 @@ export function diffStepInfo(a: StepInfo, b: StepInfo): StepDiff {
 }
 
 /** Coarse diffs for a whole run (the runs must have the same statements). */
-export function diffSummaries(a: readonly StepInfo[], b: readonly StepInfo[]): StepDiff[] {
+export function diffSummaries(a: Rows, b: Rows): StepDiff[] {
   const n = Math.min(a.length, b.length);
   const out: StepDiff[] = [];
-  for (let i = 0; i < n; i++) out.push(diffStepInfo(a[i]!, b[i]!));
+  for (let i = 0; i < n; i++) out.push(diffStepInfo(a.at(i)!, b.at(i)!));
   return out;
 }
 
 /** True when both runs are of the same statements (same lines and sources), so steps align. */
-export function aligned(a: readonly StepInfo[], b: readonly StepInfo[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.line === b[i]!.line && x.op === b[i]!.op);
+export function aligned(a: Rows, b: Rows): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a.line(i) !== b.line(i) || a.op(i) !== b.op(i)) return false;
+  return true;
 }
 
 /** The next step after `from` whose outcome differs, or null. Diffs are indexed by step - 1. */

@@ -85,7 +85,7 @@ function toDiagnostics(doc: Text, errors: ParseErrorJson[], offset = 0): Diagnos
 function currentStepLine(): number | null {
   const s = useStore.getState();
   if (!s.summary || s.step === 0) return null;
-  return s.summary.steps[s.step - 1]?.line ?? null;
+  return s.summary.steps.at(s.step - 1)?.line ?? null;
 }
 
 /**

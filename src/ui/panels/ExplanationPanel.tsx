@@ -57,7 +57,7 @@ function Why({ e }: { e: SimEvent }) {
 }
 
 function MachineBuilt({ config, summary }: { config: MachineConfig | null; summary: LoadSummary | null }) {
-  const first = summary?.steps[0];
+  const first = summary?.steps.at(0);
   return (
     <>
       <h2 className="step-title">

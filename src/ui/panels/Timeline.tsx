@@ -17,6 +17,7 @@ import { useStore } from '../store/store.ts';
 import { engineClient } from '../engine.ts';
 import type { EngineProgress } from '../../worker/client.ts';
 import { laneStateAt } from '../../worker/lanes.ts';
+import { NO_ROWS } from '../../worker/rows.ts';
 import { OWN_TITLE, findingSteps, pickLanes } from '../viz/lanes.ts';
 import { StepBadges, columnWidths, stepListStyle, useClientHeight } from './StepRows.tsx';
 import './views/views.css';
@@ -83,17 +84,18 @@ export default function Timeline() {
   const box = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
 
-  const steps = summary?.steps ?? [];
+  const steps = summary?.steps ?? NO_ROWS;
   const total = steps.length + 1; // row 0: machine built
-  const findingList = useMemo(() => (summary?.findings ? Array.from(summary.findings) : findingSteps(summary?.steps ?? [])), [summary]);
+  const findingList = useMemo(() => (summary?.findings ? Array.from(summary.findings) : findingSteps(summary?.steps ?? NO_ROWS)), [summary]);
   const findings = findingList.length;
   // The header's words: steps where the kernel logged something (findings), steps where the explorer saw what it did not (observations).
   const told = useMemo(() => {
     let logged = 0;
     let seen = 0;
-    for (const s of summary?.steps ?? []) {
-      if (s.warnings > 0) logged++;
-      if (s.observations > 0) seen++;
+    const rows = summary?.steps ?? NO_ROWS;
+    for (let i = 0; i < rows.length; i++) {
+      if (rows.warnings(i) > 0) logged++;
+      if (rows.observations(i) > 0) seen++;
     }
     return { logged, seen };
   }, [summary]);
@@ -103,7 +105,7 @@ export default function Timeline() {
   const show = useMemo(() => (lanes ? pickLanes(lanes, selected, MAX_LANES) : []), [lanes, selected]);
   const progress = useProgress();
   const height = useClientHeight(box, 400);
-  const lastLine = steps.at(-1)?.line ?? 0;
+  const lastLine = steps.length > 0 ? steps.line(steps.length - 1) : 0;
   const cols = columnWidths(total, lastLine);
 
   // Keep the current row in view. The scroll position and height come from state (kept by
@@ -124,7 +126,7 @@ export default function Timeline() {
   const lastRow = Math.min(total, Math.ceil((scrollTop + height) / ROW) + OVERSCAN);
   const rows = [];
   for (let i = firstRow; i < lastRow; i++) {
-    const s = i === 0 ? null : steps[i - 1]!;
+    const s = i === 0 ? null : steps.at(i - 1)!;
     const current = i === step;
     rows.push(
       <li
@@ -163,7 +165,7 @@ export default function Timeline() {
               ? `importing the trace: ${Math.round(progress.done).toLocaleString('en')} / ${progress.total.toLocaleString('en')} lines`
               : progress.phase === 'parse'
                 ? 'parsing…'
-                : `running ${progress.done.toLocaleString('en')} / ${progress.total.toLocaleString('en')} steps`}
+                : `running ${progress.done.toLocaleString('en')} / ${progress.exact ? '' : 'about '}${progress.total.toLocaleString('en')} steps`}
           </span>
         ) : (
           summary && (

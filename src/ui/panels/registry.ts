@@ -30,26 +30,10 @@ export interface ViewDef {
   when?: (summary: LoadSummary | null) => boolean;
 }
 
-/** Every view asks on every render; a run can have a million steps. */
-const opsOfRun = new WeakMap<LoadSummary, ReadonlySet<string>>();
-
-/** The operations a run calls: gathered by the engine client as the rows arrived, else found once per run. */
-function opsOf(summary: LoadSummary): ReadonlySet<string> {
-  let ops = summary.opsUsed ?? opsOfRun.get(summary);
-  if (!ops) {
-    const found = new Set<string>();
-    for (const s of summary.steps) found.add(s.op);
-    opsOfRun.set(summary, found);
-    ops = found;
-  }
-  return ops;
-}
-
 /** Does the run call any operation whose name starts with one of these prefixes? (True while nothing is known.) */
 export function usesOps(summary: LoadSummary | null, ...prefixes: string[]): boolean {
   if (!summary || summary.steps.length === 0) return true;
-  for (const op of opsOf(summary)) if (prefixes.some((p) => op.startsWith(p))) return true;
-  return false;
+  return summary.steps.opNames().some((op) => prefixes.some((p) => op.startsWith(p)));
 }
 
 const views = new Map<string, ViewDef>();

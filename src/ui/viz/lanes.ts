@@ -3,7 +3,8 @@
  * one first, then those a device ever owned or mapped, in allocation order)
  * and where findings sit on the run's overview strip. Pure.
  */
-import type { OwnershipLanes, StepInfo } from '../../worker/api.ts';
+import type { OwnershipLanes } from '../../worker/api.ts';
+import type { Rows } from '../../worker/rows.ts';
 
 export const OWN_LABEL = ['—', 'CPU', 'CPU (mapped)', 'device', 'shared'] as const;
 export const OWN_TITLE = [
@@ -38,8 +39,8 @@ export function pickLanes(l: OwnershipLanes, selected: string | undefined, max: 
 }
 
 /** Steps that are findings, for the overview strip. */
-export function findingSteps(steps: readonly StepInfo[]): number[] {
+export function findingSteps(steps: Rows): number[] {
   const out: number[] = [];
-  for (const s of steps) if (s.finding) out.push(s.index);
+  for (let i = 0; i < steps.length; i++) if (steps.finding(i)) out.push(i + 1);
   return out;
 }
