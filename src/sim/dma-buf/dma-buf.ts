@@ -95,7 +95,7 @@
  *   (as drm_prime.c's documented helpers do; the version that added the
  *   attribute is not pinned).
  */
-import type { DmaDir, Why } from '../events.ts';
+import type { DmaBufOp, DmaDir, SimEvent, Why } from '../events.ts';
 import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine, type SgEntry, type SgTable } from '../machine.ts';
 import { evictRange } from '../hw/cpu-cache.ts';
@@ -179,6 +179,11 @@ export interface DmaBufAttachment {
 
 function why(fn: string, rule: string, file = FILE): Why {
   return { fn, file, rule };
+}
+
+/** A step on an attachment's cached sg_table (attach->sgt, 5.3–6.14; the drm_prime_attachment before): the event says which table and that it is the cached one. */
+function cachedSgtEvent(op: DmaBufOp, db: DmaBuf, attachment: string, dir: DmaDir, sgt: SgTable, because: Why): SimEvent {
+  return { kind: 'dmabuf', op, buf: db.name, attachment, dir, sgt: sgt.name, cached: true, why: because };
 }
 
 // ---------------------------------------------------------------------------
@@ -373,16 +378,9 @@ export function dmaBufAttach(m: Machine, db: DmaBuf, dev: Device, dynamic: boole
     at.dir = 'DMA_BIDIRECTIONAL';
     at.cachedAtAttach = true;
     at.mapped.push({ sgt: sgt.id, dir: 'DMA_BIDIRECTIONAL', pinned: false, stale: false });
-    o.events.push({
-      kind: 'dmabuf',
-      op: 'map_at_attach',
-      buf: db.name,
-      attachment: name,
-      dir: 'DMA_BIDIRECTIONAL',
-      sgt: sgt.name,
-      cached: true,
-      why: why(fn, `exporter and importer disagree on dynamic handling (exporter ${db.dynamic ? 'dynamic' : 'static'}, importer ${dynamic ? 'dynamic' : 'static'}): the mapping is made now, DMA_BIDIRECTIONAL, and cached in attach->sgt; every later dma_buf_map_attachment returns it without calling the exporter (15fd552d186c, 5.5–6.14)`),
-    });
+    o.events.push(cachedSgtEvent('map_at_attach', db, name, 'DMA_BIDIRECTIONAL', sgt,
+      why(fn, `exporter and importer disagree on dynamic handling (exporter ${db.dynamic ? 'dynamic' : 'static'}, importer ${dynamic ? 'dynamic' : 'static'}): the mapping is made now, DMA_BIDIRECTIONAL, and cached in attach->sgt; every later dma_buf_map_attachment returns it without calling the exporter (15fd552d186c, 5.5–6.14)`),
+    ));
   }
   return at;
 }
@@ -464,18 +462,11 @@ function mapCached(m: Machine, db: DmaBuf, at: DmaBufAttachment, dir: DmaDir, o:
     return null;
   }
   const dev = m.devices[at.dev]!;
-  o.events.push({
-    kind: 'dmabuf',
-    op: 'map_cached',
-    buf: db.name,
-    attachment: at.name,
-    dir,
-    sgt: sgt.name,
-    cached: true,
-    why: prime
+  o.events.push(cachedSgtEvent('map_cached', db, at.name, dir, sgt,
+    prime
       ? why('drm_gem_map_dma_buf', `"return the cached mapping when possible": the drm_prime_attachment's ${at.dir} table is returned as is — no dma_map_sg, so no cache maintenance for this map`, PRIME)
       : why(fn, `attach->sgt is cached (${at.cachedAtAttach ? 'mapped DMA_BIDIRECTIONAL at attach' : `first mapped ${at.dir}`}): it is returned as is — no exporter call, so no cache maintenance for this map`),
-  });
+  ));
   if (db.syncCached) {
     dmaSyncSg(m, dev, sgt, dir, false, o);
     o.result = null;
@@ -535,20 +526,13 @@ export function dmaBufMapAttachment(m: Machine, at: DmaBufAttachment, dir: DmaDi
     at.sgt = sgt.id;
     at.dir = mapDir;
     const prime = m.kernel < K_CACHE_SGT;
-    o.events.push({
-      kind: 'dmabuf',
-      op: 'cache',
-      buf: db.name,
-      attachment: at.name,
-      dir: mapDir,
-      sgt: sgt.name,
-      cached: true,
-      why: db.syncCached
+    o.events.push(cachedSgtEvent('cache', db, at.name, mapDir, sgt,
+      db.syncCached
         ? why(fn, `${SYNC_CACHED_PROPOSAL}: the mapping is made DMA_BIDIRECTIONAL (asked: ${dir}) and cached; later maps sync it for the device, unmaps for the CPU, so no direction is refused and no flush is lost`)
         : prime
           ? why('drm_gem_map_dma_buf', `the GEM PRIME helpers (before 5.3) cache this first mapping in the drm_prime_attachment with its direction (${dir}): the same direction gets it back, any other gets WARN_ON and -EBUSY`, PRIME)
           : why(fn, `cache_sgt_mapping: this first mapping (${dir}) is cached on the attachment and returned by every later map; a different direction will get -EBUSY`),
-    });
+    ));
   }
   return sgt;
 }
@@ -560,18 +544,11 @@ export function dmaBufUnmapAttachment(m: Machine, at: DmaBufAttachment, sgt: SgT
   if (m.kernel >= K_LOCK_ALL || at.dynamic) assertHeld(m, db, fn, 'attach->dmabuf->resv', o);
   if (m.kernel < K_NO_CACHE && at.sgt === sgt.id) {
     const prime = m.kernel < K_CACHE_SGT && !at.cachedAtAttach;
-    o.events.push({
-      kind: 'dmabuf',
-      op: 'unmap_cached',
-      buf: db.name,
-      attachment: at.name,
-      dir,
-      sgt: sgt.name,
-      cached: true,
-      why: prime
+    o.events.push(cachedSgtEvent('unmap_cached', db, at.name, dir, sgt,
+      prime
         ? why('drm_gem_unmap_dma_buf', '"nothing to be done here": the drm_prime_attachment keeps its mapping until drm_gem_map_detach', PRIME)
         : why(fn, 'attach->sgt == sg_table: the cached mapping stays until dma_buf_detach; nothing is unmapped and no cache maintenance is done'),
-    });
+    ));
     if (db.syncCached) {
       dmaSyncSg(m, m.devices[at.dev]!, sgt, dir, true, o);
       o.events.push({ kind: 'note', text: 'proposal: synced for the CPU', why: why(fn, `${SYNC_CACHED_PROPOSAL}: dma_sync_sg_for_cpu(${at.dev}, …, ${dir}) on the cached table, the maintenance a real unmap would have done`) });

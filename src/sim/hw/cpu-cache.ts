@@ -227,6 +227,20 @@ export interface AccessCount {
   misses: number;
 }
 
+/**
+ * The slot holding the line at `lineAddr` for a CPU access: filled on a miss (`whole`: the
+ * store overwrites the whole line, so nothing is read from RAM), counted, made most recent.
+ */
+function accessLine(c: CpuCache, ram: Ram, lineAddr: number, ev: SimEvent[] | null, n: AccessCount, whole = false): number {
+  let slot = lookup(c, lineAddr);
+  if (slot < 0) {
+    slot = fill(c, ram, lineAddr, ev, whole);
+    n.misses++;
+  } else n.hits++;
+  c.lru[slot] = ++c.clock;
+  return slot;
+}
+
 /** A CPU load of `len` bytes at `phys` through the cache. */
 export function cacheRead(c: CpuCache, ram: Ram, phys: number, len: number, out: Uint8Array, ev: SimEvent[] | null): AccessCount {
   const n = { hits: 0, misses: 0 };
@@ -236,12 +250,7 @@ export function cacheRead(c: CpuCache, ram: Ram, phys: number, len: number, out:
     const lineAddr = addr - lineOffset(c, addr);
     const off = addr - lineAddr;
     const take = Math.min(len - done, c.line - off);
-    let slot = lookup(c, lineAddr);
-    if (slot < 0) {
-      slot = fill(c, ram, lineAddr, ev);
-      n.misses++;
-    } else n.hits++;
-    c.lru[slot] = ++c.clock;
+    const slot = accessLine(c, ram, lineAddr, ev, n);
     copyBytes(out, done, c.data, slot * c.line + off, take);
     done += take;
   }
@@ -258,12 +267,7 @@ export function cacheWrite(c: CpuCache, ram: Ram, phys: number, src: Uint8Array,
     const lineAddr = addr - lineOffset(c, addr);
     const off = addr - lineAddr;
     const take = Math.min(len - done, c.line - off);
-    let slot = lookup(c, lineAddr);
-    if (slot < 0) {
-      slot = fill(c, ram, lineAddr, ev, take === c.line);
-      n.misses++;
-    } else n.hits++;
-    c.lru[slot] = ++c.clock;
+    const slot = accessLine(c, ram, lineAddr, ev, n, take === c.line);
     copyBytes(c.data, slot * c.line + off, src, done, take);
     markDirty(c, slot, off, take);
     c.state[slot] = D;

@@ -117,48 +117,43 @@ export function lineToPage(page: Int32Array, phys: number, src: Int32Array, srcW
   copyWords(page, (phys & (PAGE_SIZE - 1)) >> 2, src, srcWord, words);
 }
 
-/** Copy `len` bytes of RAM at `phys` into `out[outOff…]`. Unwritten RAM reads as zero. */
-export function ramRead(ram: Ram, phys: number, len: number, out: Uint8Array, outOff = 0): void {
+/** Walks `[phys, phys + len)` a page at a time: `visit` gets the page frame, the offset in it, the bytes there and how many came before. */
+function eachPage(phys: number, len: number, visit: (pfn: number, off: number, n: number, done: number) => void): void {
   let done = 0;
   while (done < len) {
     const addr = phys + done;
     const pfn = Math.floor(addr / PAGE_SIZE);
     const off = addr - pfn * PAGE_SIZE;
     const n = Math.min(len - done, PAGE_SIZE - off);
+    visit(pfn, off, n, done);
+    done += n;
+  }
+}
+
+/** Copy `len` bytes of RAM at `phys` into `out[outOff…]`. Unwritten RAM reads as zero. */
+export function ramRead(ram: Ram, phys: number, len: number, out: Uint8Array, outOff = 0): void {
+  eachPage(phys, len, (pfn, off, n, done) => {
     const page = pageFor(ram, pfn, false);
     if (!page) out.fill(0, outOff + done, outOff + done + n);
     else if (n <= LOOP_MAX) for (let i = 0; i < n; i++) out[outOff + done + i] = page[off + i]!;
     else out.set(page.subarray(off, off + n), outOff + done);
-    done += n;
-  }
+  });
 }
 
 /** Write `src[srcOff…srcOff+len)` to RAM at `phys`. */
 export function ramWrite(ram: Ram, phys: number, src: Uint8Array, srcOff = 0, len = src.length - srcOff): void {
-  let done = 0;
-  while (done < len) {
-    const addr = phys + done;
-    const pfn = Math.floor(addr / PAGE_SIZE);
-    const off = addr - pfn * PAGE_SIZE;
-    const n = Math.min(len - done, PAGE_SIZE - off);
+  eachPage(phys, len, (pfn, off, n, done) => {
     const page = pageFor(ram, pfn, true)!;
     if (n <= LOOP_MAX) for (let i = 0; i < n; i++) page[off + i] = src[srcOff + done + i]!;
     else page.set(src.subarray(srcOff + done, srcOff + done + n), off);
-    done += n;
-  }
+  });
 }
 
 export function ramFill(ram: Ram, phys: number, byte: number, len: number): void {
-  let done = 0;
-  while (done < len) {
-    const addr = phys + done;
-    const pfn = Math.floor(addr / PAGE_SIZE);
-    const off = addr - pfn * PAGE_SIZE;
-    const n = Math.min(len - done, PAGE_SIZE - off);
+  eachPage(phys, len, (pfn, off, n) => {
     const page = pageFor(ram, pfn, byte !== 0);
     if (page) page.fill(byte, off, off + n);
-    done += n;
-  }
+  });
 }
 
 /** Copy RAM to RAM (a page migration, a DMA engine copy). */

@@ -78,16 +78,3 @@ export function traceFileName(r: RunResult): string {
   const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '');
   return c ? `dma-run-${safe(c.arch)}-${safe(c.kernel)}.json` : 'dma-run.json';
 }
-
-/** Saves text as a file through a temporary object URL (no navigation, nothing rendered). */
-export function downloadText(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.rel = 'noopener';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}

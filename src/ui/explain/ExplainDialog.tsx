@@ -17,6 +17,7 @@ import { loadCatalog } from '../library/catalog.ts';
 import { openEntry } from '../library/open.ts';
 import { useStore } from '../store/store.ts';
 import { useExplain } from './explainStore.ts';
+import { trapTab } from '../focus-trap.ts';
 import './explain.css';
 
 /** Larger texts are kept but not put in the text box (a 50 MB textarea stalls the page). */
@@ -216,16 +217,7 @@ export default function ExplainDialog() {
       e.preventDefault();
       void explain();
     } else if (e.key === 'Tab') {
-      const all = [...e.currentTarget.querySelectorAll<HTMLElement>('textarea, button')];
-      const first = all[0];
-      const last = all[all.length - 1];
-      if (!e.shiftKey && document.activeElement === last) {
-        e.preventDefault();
-        first?.focus();
-      } else if (e.shiftKey && document.activeElement === first) {
-        e.preventDefault();
-        last?.focus();
-      }
+      trapTab(e, 'textarea, button');
     }
     // keys typed here are not the explorer's shortcuts
     e.stopPropagation();

@@ -14,6 +14,7 @@ import { useLesson } from '../lesson/lessonStore.ts';
 import { PART_LABELS, loadCatalog } from './catalog.ts';
 import { openEntry } from './open.ts';
 import { searchCatalog } from './search.ts';
+import { trapTab } from '../focus-trap.ts';
 import '../lesson/lesson.css';
 
 function Row({ entry, done, why }: { entry: CatalogEntry; done: boolean; why?: string }) {
@@ -113,17 +114,7 @@ export default function LibraryBrowser() {
       return;
     }
     if (e.key === 'Tab') {
-      // Focus stays in the dialog: Tab from the last control goes back to the first, Shift+Tab the other way.
-      const all = [...(e.currentTarget.querySelectorAll<HTMLElement>('input, button'))];
-      const first = all[0];
-      const last = all[all.length - 1];
-      if (!e.shiftKey && document.activeElement === last) {
-        e.preventDefault();
-        first?.focus();
-      } else if (e.shiftKey && document.activeElement === first) {
-        e.preventDefault();
-        last?.focus();
-      }
+      trapTab(e, 'input, button');
       return;
     }
     if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;

@@ -15,7 +15,8 @@ import ExplainButton from '../explain/ExplainButton.tsx';
 import MachineSettings from '../compare/MachineSettings.tsx';
 import { useCompare } from '../compare/compareStore.ts';
 import { contrastFor, effective, headerFacts } from '../compare/settings.ts';
-import { downloadText, runJsonOf, runJsonText, traceFileName } from '../compare/trace.ts';
+import { runJsonOf, runJsonText, traceFileName } from '../compare/trace.ts';
+import { saveFile } from '../import/saveFile.ts';
 
 function RunAs() {
   const text = useStore((s) => s.text);
@@ -65,7 +66,7 @@ function ExportButton() {
         notify('warn', 'The scenario changed while exporting; press Export JSON again.');
         return;
       }
-      downloadText(traceFileName(got.result), runJsonText(got.result));
+      saveFile(runJsonText(got.result), traceFileName(got.result), 'application/json');
       if (got.trimmed > 0) {
         notify(
           'warn',
