@@ -76,7 +76,10 @@ async function main(): Promise<void> {
   const kept: StepInfo[] = [];
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const api = createEngineApi(realCore, {
+  // Steps replayed by each seek (the checkpoint spacing it met), counted as the worker replays them.
+  let replayed = 0;
+  const core = { ...realCore, replayStep: (m: Parameters<typeof realCore.replayStep>[0], c: Parameters<typeof realCore.replayStep>[1]) => (replayed++, realCore.replayStep(m, c)) };
+  const api = createEngineApi(core, {
     post: (p) => {
       if (firstProgress < 0 && p.phase === 'run') firstProgress = performance.now() - t0;
       rows += p.rows?.length ?? 0;
@@ -108,18 +111,23 @@ async function main(): Promise<void> {
   // Wall time, and CPU time (steadier on a shared machine), of each seek.
   const times: number[] = [];
   const cpus: number[] = [];
+  const replays: number[] = [];
   for (let i = 0; i < 41; i++) {
     const k = Math.round((((i * 7919) % 41) / 41) * steps) + 1;
+    replayed = 0;
     const t = performance.now();
     const c = process.cpuUsage();
     api.frame(k);
     const dc = process.cpuUsage(c);
     cpus.push((dc.user + dc.system) / 1000);
     times.push(performance.now() - t);
+    replays.push(replayed);
   }
+  replays.sort((a, b) => a - b);
   times.sort((a, b) => a - b);
   cpus.sort((a, b) => a - b);
   console.log(`seek (frame of a far step): median ${times[20]!.toFixed(1)} ms, p95 ${times[38]!.toFixed(1)} ms, max ${times[40]!.toFixed(1)} ms; CPU median ${cpus[20]!.toFixed(1)} ms, p95 ${cpus[38]!.toFixed(1)} ms, max ${cpus[40]!.toFixed(1)} ms`);
+  console.log(`steps replayed by a seek: median ${replays[20]}, max ${replays[40]}`);
   console.log(`heap after seeking ${fmt(heapMiB() - base)}; peak RSS ${fmt(peakRssMiB())}`);
 }
 

@@ -22,6 +22,8 @@ export const MIN_INTERVAL = 64;
  * garbage collector lets the heap grow in proportion to what it holds).
  */
 export const CHECKPOINT_BUDGET_BYTES = 96 * 1024 * 1024;
+/** Clones whose mean sets the spacing. */
+const RECENT = 8;
 /** A seek looks this many checkpoints back for a cheaper one to restore. */
 const LOOK_BACK = 8;
 
@@ -80,6 +82,8 @@ export class CheckpointTaker {
   interval = MIN_INTERVAL;
   private bytes = 0;
   private cloneTotal = 0;
+  /** The last RECENT clones' durations. */
+  private recent: number[] = [];
   private minInterval = MIN_INTERVAL;
   private readonly start: number;
 
@@ -109,7 +113,10 @@ export class CheckpointTaker {
     this.list.push({ step, m: copy, json, bytes, cloneMs: cloneIt ? cloneMs : -1 });
     this.bytes += bytes;
     this.evict();
-    this.interval = checkpointInterval(this.minInterval, cloneMs, step / this.runMs());
+    if (cloneIt) this.recent = [...this.recent.slice(1 - RECENT), cloneMs];
+    // The mean of the last few clones: one slow clone (a garbage collection) must not space the next checkpoint far away.
+    const typical = this.recent.reduce((a, b) => a + b, 0) / Math.max(1, this.recent.length);
+    this.interval = checkpointInterval(this.minInterval, typical, step / this.runMs());
   }
 
   /** Over budget: thin the list, and space later ones twice as far apart. */
