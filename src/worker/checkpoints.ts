@@ -70,6 +70,14 @@ export function checkpointInterval(minInterval: number, cloneMs: number, stepsPe
   return Math.max(minInterval, Math.ceil(4 * cloneMs * stepsPerMs));
 }
 
+/** The middle value (0 for none). */
+function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+}
+
 /** Keeps step 0 and the newest; drops every other one in between. */
 export function thin(list: Checkpoint[]): Checkpoint[] {
   return list.filter((_c, i) => i === 0 || i === list.length - 1 || i % 2 === 0);
@@ -114,8 +122,10 @@ export class CheckpointTaker {
     this.bytes += bytes;
     this.evict();
     if (cloneIt) this.recent = [...this.recent.slice(1 - RECENT), cloneMs];
-    // The mean of the last few clones: one slow clone (a garbage collection) must not space the next checkpoint far away.
-    const typical = this.recent.reduce((a, b) => a + b, 0) / Math.max(1, this.recent.length);
+    // The median of the last few clones: one slow clone (a garbage collection, a merge of the names' layers) must
+    // neither space the next checkpoint far away nor make this one look dear to restore (restoring it does not repeat it).
+    const typical = median(this.recent);
+    if (cloneIt && cloneMs > 2 * typical) this.list.at(-1)!.cloneMs = typical;
     this.interval = checkpointInterval(this.minInterval, typical, step / this.runMs());
   }
 
