@@ -45,7 +45,7 @@ function commandsOf(text: string): { m: Machine; cmds: Command[] } {
 describe('machine copies that share names and sg_tables', () => {
   it('a kept checkpoint stays the machine it was while the run goes on and seeks step copies of it', () => {
     // An imported trace: a new name at every mapping and a new sg_table, mapped then unmapped, every 16 events.
-    const { m, cmds } = commandsOf(syntheticScenario(1500));
+    const { m, cmds } = commandsOf(syntheticScenario(800));
     const kept: { cp: Machine; want: string }[] = [];
     cmds.forEach((cmd, i) => {
       realCore.replayStep(m, cmd);
