@@ -9,13 +9,17 @@
  *
  * With --keep-rows it also keeps the timeline's rows as the page does and
  * reports what they hold. With --parse-only it parses the text whole
- * (parseScenario) and reports what the parsed statements hold.
+ * (parseScenario) and reports what the parsed statements hold. With
+ * --import=LINES it loads instead the scenario a LINES-line kernel trace
+ * imports as (src/cli/bench-import.ts: a NIC's receive ring and a storage
+ * device's sg lists at traced addresses).
  */
 import { readFileSync } from 'node:fs';
 import { createEngineApi } from '../src/worker/engine-api.ts';
 import { realCore } from '../src/worker/core.ts';
 import { parseScenario } from '../src/scenario/parser.ts';
 import { StepRows } from '../src/worker/rows.ts';
+import { syntheticScenario } from '../src/cli/bench-import.ts';
 
 const MiB = 2 ** 20;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
@@ -49,16 +53,18 @@ const fmt = (n: number) => `${n.toFixed(0).padStart(6)} MiB`;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const steps = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
+  const importArg = args.find((a) => a.startsWith('--import='));
   const base = heapMiB();
-  let text: string | null = longLoop(steps);
+  let text: string | null = importArg ? syntheticScenario(Number(importArg.slice(9))) : longLoop(Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000));
   const textHeap = heapMiB() - base;
-  console.log(`text: ${(text.length / MiB).toFixed(1)} MiB of characters, ${steps.toLocaleString('en-US')} steps; heap for it ${fmt(textHeap)}`);
+  const what = importArg ? `the scenario a ${Number(importArg.slice(9)).toLocaleString('en-US')}-line trace imports as` : 'the long loop';
+  console.log(`text: ${what}, ${(text.length / MiB).toFixed(1)} MiB of characters; heap for it ${fmt(textHeap)}`);
   if (args.includes('--parse-only')) {
     const t0 = performance.now();
     const parsed = parseScenario(text);
     const ms = performance.now() - t0;
     const held = heapMiB() - base - textHeap;
+    const steps = parsed.ok ? parsed.scenario.body.length : 1;
     console.log(`parseScenario: ${(ms / 1000).toFixed(1)} s; the parse result holds ${fmt(held)} (${((held * MiB) / steps).toFixed(0)} bytes a statement); peak RSS ${fmt(peakRssMiB())}`);
     if (!parsed.ok) console.log(parsed.errors.slice(0, 3));
     return;
@@ -72,7 +78,10 @@ async function main(): Promise<void> {
   let kept: StepRows | null = new StepRows();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const api = createEngineApi(realCore, {
+  // Steps replayed by each seek (the checkpoint spacing it met), counted as the worker replays them.
+  let replayed = 0;
+  const core = { ...realCore, replayStep: (m: Parameters<typeof realCore.replayStep>[0], c: Parameters<typeof realCore.replayStep>[1]) => (replayed++, realCore.replayStep(m, c)) };
+  const api = createEngineApi(core, {
     post: (p) => {
       if (firstProgress < 0 && p.phase === 'run') firstProgress = performance.now() - t0;
       rows += p.rows?.count ?? 0;
@@ -89,12 +98,13 @@ async function main(): Promise<void> {
   const loadMs = performance.now() - t0;
   const loadCpu = process.cpuUsage(cpu0);
   if (!s.ok) throw new Error(JSON.stringify(s.errors.slice(0, 3)));
+  const steps = s.stepCount;
   const first = performance.now();
   api.frame(1);
   const firstFrameMs = performance.now() - first;
   text = null;
   const loaded = heapMiB() - base;
-  console.log(`load: ${(loadMs / 1000).toFixed(1)} s, ${((loadCpu.user + loadCpu.system) / 1e6).toFixed(1)} s of CPU (first run progress at ${(firstProgress / 1000).toFixed(1)} s), ${rows} rows posted; first frame ${firstFrameMs.toFixed(0)} ms`);
+  console.log(`load: ${steps.toLocaleString('en-US')} steps in ${(loadMs / 1000).toFixed(1)} s, ${((loadCpu.user + loadCpu.system) / 1e6).toFixed(1)} s of CPU (first run progress at ${(firstProgress / 1000).toFixed(1)} s), ${rows} rows posted; first frame ${firstFrameMs.toFixed(0)} ms`);
   console.log(`during the load: heap used at most ${fmt(maxHeap / MiB)}, heap reserved at most ${fmt(maxTotal / MiB)}`);
   if (keepRows) {
     // What the rows hold: the heap and typed arrays they free.
@@ -110,18 +120,23 @@ async function main(): Promise<void> {
   // Wall time, and CPU time (steadier on a shared machine), of each seek.
   const times: number[] = [];
   const cpus: number[] = [];
+  const replays: number[] = [];
   for (let i = 0; i < 41; i++) {
     const k = Math.round((((i * 7919) % 41) / 41) * steps) + 1;
+    replayed = 0;
     const t = performance.now();
     const c = process.cpuUsage();
     api.frame(k);
     const dc = process.cpuUsage(c);
     cpus.push((dc.user + dc.system) / 1000);
     times.push(performance.now() - t);
+    replays.push(replayed);
   }
+  replays.sort((a, b) => a - b);
   times.sort((a, b) => a - b);
   cpus.sort((a, b) => a - b);
-  console.log(`seek (frame of a far step): median ${times[20]!.toFixed(1)} ms, p95 ${times[38]!.toFixed(1)} ms, max ${times[40]!.toFixed(1)} ms; CPU median ${cpus[20]!.toFixed(1)} ms, p95 ${cpus[38]!.toFixed(1)} ms`);
+  console.log(`seek (frame of a far step): median ${times[20]!.toFixed(1)} ms, p95 ${times[38]!.toFixed(1)} ms, max ${times[40]!.toFixed(1)} ms; CPU median ${cpus[20]!.toFixed(1)} ms, p95 ${cpus[38]!.toFixed(1)} ms, max ${cpus[40]!.toFixed(1)} ms`);
+  console.log(`steps replayed by a seek: median ${replays[20]}, max ${replays[40]}`);
   console.log(`heap after seeking ${fmt(heapMiB() - base)}; peak RSS ${fmt(peakRssMiB())}`);
 }
 

@@ -9,6 +9,7 @@ import type { Expr, Loc } from './command.ts';
 import type { DmaDir } from './events.ts';
 import type { Attrs } from './dma/map-ops.ts';
 import type { Buffer, Device, Machine, SgTable } from './machine.ts';
+import { sgTableForWrite } from './sg-share.ts';
 
 export class SimError extends Error {
   loc: Loc | null;
@@ -115,7 +116,7 @@ export function argSgt(m: Machine, e: Expr | undefined): SgTable {
   const name = argName(e, 'an sg_table');
   const v = m.names[name];
   if (v?.t !== 'sgt') throw new SimError(`'${name}' is not an sg_table`, e!.loc);
-  return m.sgts[v.id]!;
+  return sgTableForWrite(m, v.id);
 }
 
 export function kwInt(m: Machine, kwargs: ReadonlyArray<{ key: string; value: Expr }>, key: string): number | null {

@@ -249,7 +249,10 @@ export interface EngineCore {
   runStep(m: Machine, cmd: Command, index: number): { json: StepJson; touches: Touches };
   /** One statement, for replay: same effect on the machine, no record. Never throws. */
   replayStep(m: Machine, cmd: Command): void;
+  /** A copy to step on from; the original is not stepped again (a checkpoint). */
   clone(m: Machine): Machine;
+  /** A copy to keep as a checkpoint while the original goes on stepping (may share what neither changes in place); clone when absent. */
+  keep?(m: Machine): Machine;
   snapshot(m: Machine): MachineSnapshot;
   bytes(m: Machine, buffer: string, offset: number, len?: number): BytesThreeWays | null;
 }

@@ -22,6 +22,8 @@ export const MIN_INTERVAL = 64;
  * garbage collector lets the heap grow in proportion to what it holds).
  */
 export const CHECKPOINT_BUDGET_BYTES = 96 * 1024 * 1024;
+/** Clones whose mean sets the spacing. */
+const RECENT = 8;
 /** A seek looks this many checkpoints back for a cheaper one to restore. */
 const LOOK_BACK = 8;
 
@@ -68,6 +70,14 @@ export function checkpointInterval(minInterval: number, cloneMs: number, stepsPe
   return Math.max(minInterval, Math.ceil(4 * cloneMs * stepsPerMs));
 }
 
+/** The middle value (0 for none). */
+function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+}
+
 /** Keeps step 0 and the newest; drops every other one in between. */
 export function thin(list: Checkpoint[]): Checkpoint[] {
   return list.filter((_c, i) => i === 0 || i === list.length - 1 || i % 2 === 0);
@@ -80,6 +90,8 @@ export class CheckpointTaker {
   interval = MIN_INTERVAL;
   private bytes = 0;
   private cloneTotal = 0;
+  /** The last RECENT clones' durations. */
+  private recent: number[] = [];
   private minInterval = MIN_INTERVAL;
   private readonly start: number;
 
@@ -109,7 +121,12 @@ export class CheckpointTaker {
     this.list.push({ step, m: copy, json, bytes, cloneMs: cloneIt ? cloneMs : -1 });
     this.bytes += bytes;
     this.evict();
-    this.interval = checkpointInterval(this.minInterval, cloneMs, step / this.runMs());
+    if (cloneIt) this.recent = [...this.recent.slice(1 - RECENT), cloneMs];
+    // The median of the last few clones: one slow clone (a garbage collection, a merge of the names' layers) must
+    // neither space the next checkpoint far away nor make this one look dear to restore (restoring it does not repeat it).
+    const typical = median(this.recent);
+    if (cloneIt && cloneMs > 2 * typical) this.list.at(-1)!.cloneMs = typical;
+    this.interval = checkpointInterval(this.minInterval, typical, step / this.runMs());
   }
 
   /** Over budget: thin the list, and space later ones twice as far apart. */

@@ -14,6 +14,7 @@ import { scanScenario, statementAt } from '../scenario/parser.ts';
 import { configFromHeader } from '../scenario/header.ts';
 import { isEmptyTeaching } from '../scenario/teaching.ts';
 import type { MachineConfig } from '../sim/config.ts';
+import { copyMachine, keepMachine } from './machine-copy.ts';
 
 /** The parse, step by step, with the configuration (overrides applied) the header gives. */
 function* scan(text: string, opts: { arch?: MachineConfig['arch']; kernel?: string }): Generator<ScannedStep, Scanned, void> {
@@ -62,8 +63,9 @@ export const realCore: EngineCore = {
       // runStep records the exception as error EXCEPTION; the machine is left as the throw left it, here too.
     }
   },
-  // Machines are plain data (Maps and typed arrays included): structuredClone is a valid checkpoint.
-  clone: (m) => structuredClone(m),
+  // Machines are plain data (Maps and typed arrays included), copied whole but for the names, which copies share (machine-copy.ts).
+  clone: copyMachine,
+  keep: keepMachine,
   snapshot,
   bytes: (m, buffer, offset, len) => bytesThreeWays(m, buffer, offset, len),
 };

@@ -68,6 +68,10 @@ function timedCore(stepMs: number, cloneMs: number): { core: EngineCore; now: ()
       t += cloneMs;
       return realCore.clone(m);
     },
+    keep(m) {
+      t += cloneMs;
+      return realCore.keep!(m);
+    },
   };
   return { core, now: () => t };
 }

@@ -58,6 +58,26 @@ describe('checkpoint spacing', () => {
     expect(taker.interval).toBe(4 * 5 * 10); // four 5 ms clones at 10 steps per ms
   });
 
+  it('follows the median of the last clones: one slow clone (a garbage collection) neither spaces the next checkpoint far away nor makes its checkpoint look dear', () => {
+    const clock = { t: 0 };
+    const costs = [2, 2, 2, 2, 2, 2, 2, 98];
+    let n = 0;
+    const clone = (m: Machine) => {
+      clock.t += costs[n++ % costs.length]!;
+      return realCore.clone(m);
+    };
+    const m = machine();
+    const taker = new CheckpointTaker(clone, () => clock.t, Infinity);
+    for (let k = 0; k < 8; k++) {
+      if (k > 0) clock.t += 10; // 100 steps in 10 ms of stepping
+      taker.take(k * 100, null, m, 0);
+    }
+    // The eighth clone took 98 ms; the median of the eight is 2 ms: four of them at 10 steps per ms.
+    expect(taker.interval).toBe(4 * 2 * 10);
+    expect(taker.list.at(-1)!.cloneMs).toBe(2);
+    expect(taker.list.at(-2)!.cloneMs).toBe(2);
+  });
+
   it('over the memory budget keeps step 0 and the newest, drops every other one, and spaces later ones twice as far', () => {
     const { now, clone } = clocked(0);
     const m = machine();

@@ -98,6 +98,7 @@
 import type { DmaBufOp, DmaDir, SimEvent, Why } from '../events.ts';
 import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine, type SgEntry, type SgTable } from '../machine.ts';
+import { sgTableForWrite } from '../sg-share.ts';
 import { evictRange } from '../hw/cpu-cache.ts';
 import { PAGE_SIZE, ramCopy } from '../hw/memory.ts';
 import { isVmallocAddr, physChunks } from '../mm/buffers.ts';
@@ -396,7 +397,7 @@ export function dmaBufDetach(m: Machine, db: DmaBuf, at: DmaBufAttachment, o: St
   }
   mustNotHold(m, db, 'dma_buf_detach', o);
   if (m.kernel < K_NO_CACHE && at.sgt >= 0) {
-    const sgt = m.sgts[at.sgt]!;
+    const sgt = sgTableForWrite(m, at.sgt);
     exporterUnmap(m, db, at, sgt, at.dir!, o);
     dropMapping(at, at.sgt);
     if (at.pinnedAtAttach) {
@@ -441,7 +442,7 @@ function pinsOnMap(m: Machine, db: DmaBuf, at: DmaBufAttachment): boolean {
  */
 function mapCached(m: Machine, db: DmaBuf, at: DmaBufAttachment, dir: DmaDir, o: StepOutcome): SgTable | null {
   const fn = 'dma_buf_map_attachment';
-  const sgt = m.sgts[at.sgt]!;
+  const sgt = sgTableForWrite(m, at.sgt);
   const prime = m.kernel < K_CACHE_SGT && !at.cachedAtAttach;
   const ok = prime ? at.dir === dir || db.syncCached : at.dir === dir || at.dir === 'DMA_BIDIRECTIONAL';
   if (!ok) {
@@ -694,7 +695,7 @@ export function dmaBufCpuAccess(m: Machine, db: DmaBuf, dir: DmaDir, begin: bool
   for (const id of db.attachments) {
     const at = m.dmaBufAttachments[id]!;
     for (const x of at.mapped) {
-      dmaSyncSg(m, m.devices[at.dev]!, m.sgts[x.sgt]!, dir, begin, o);
+      dmaSyncSg(m, m.devices[at.dev]!, sgTableForWrite(m, x.sgt), dir, begin, o);
       synced++;
     }
   }

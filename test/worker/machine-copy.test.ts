@@ -1,0 +1,108 @@
+/**
+ * Copies of a machine that share its names and sg_tables
+ * (src/worker/machine-copy.ts, src/sim/sg-share.ts): a kept checkpoint stays
+ * exactly the machine it was while the run goes on and while seeks step
+ * copies of it, across many layers of names; and a seek to a far step of a
+ * long imported run replays a bounded number of steps (the copies no longer
+ * grow with the run, so checkpoints stay close together).
+ */
+import { describe, expect, it } from 'vitest';
+import { realCore } from '../../src/worker/core.ts';
+import { createEngineApi } from '../../src/worker/engine-api.ts';
+import { MAX_DEPTH, copyMachine, keepMachine } from '../../src/worker/machine-copy.ts';
+import { syntheticScenario } from '../../src/cli/bench-import.ts';
+import type { EngineCore } from '../../src/worker/api.ts';
+import type { Command } from '../../src/sim/command.ts';
+import type { Machine } from '../../src/sim/machine.ts';
+
+/** Every name the chain of layers binds, as one plain object in name order (nothing in the engine enumerates names, so their order is not part of a machine). */
+function flatNames(m: Machine): Record<string, unknown> {
+  const keys: string[] = [];
+  for (const k in m.names) keys.push(k);
+  return Object.fromEntries(keys.sort().map((k) => [k, m.names[k]]));
+}
+
+/** What a machine is, compared in full: its snapshot, every name, every sg_table, and the rest of its data. */
+function state(m: Machine): string {
+  const { names: _n, sgts, ...rest } = m;
+  return JSON.stringify({ snap: realCore.snapshot(m), names: flatNames(m), sgts, rest: structuredClone(rest) }, (_k, v: unknown) =>
+    v instanceof Map ? [...v.entries()] : ArrayBuffer.isView(v) ? Array.from(v as Uint8Array) : v,
+  );
+}
+
+/** The commands of a scenario, in order. */
+function commandsOf(text: string): { m: Machine; cmds: Command[] } {
+  const cmds: Command[] = [];
+  let m: Machine | null = null;
+  const it = realCore.scan(text, {});
+  for (let r = it.next(); !r.done; r = it.next()) {
+    m ??= realCore.createMachine(r.value.config);
+    cmds.push(r.value.cmd);
+  }
+  return { m: m!, cmds };
+}
+
+describe('machine copies that share names and sg_tables', () => {
+  it('a kept checkpoint stays the machine it was while the run goes on and seeks step copies of it', () => {
+    // An imported trace: a new name at every mapping and a new sg_table, mapped then unmapped, every 16 events.
+    const { m, cmds } = commandsOf(syntheticScenario(800));
+    const kept: { cp: Machine; want: string }[] = [];
+    cmds.forEach((cmd, i) => {
+      realCore.replayStep(m, cmd);
+      // Every 7th step lands between dma_map_sg and dma_unmap_sg of some tables, so the live run changes shared ones.
+      if (i % 7 === 0) kept.push({ cp: keepMachine(m), want: state(m) });
+    });
+    expect(kept.length).toBeGreaterThan(3 * MAX_DEPTH); // the chain of name layers is merged several times
+    // A seek's cursor: a copy of a checkpoint stepped on to the end (rebinding names, mapping and unmapping tables).
+    for (const j of [0, 5, kept.length >> 1, kept.length - 1]) {
+      const cursor = copyMachine(kept[j]!.cp);
+      for (let i = j * 7 + 1; i < cmds.length; i++) realCore.replayStep(cursor, cmds[i]!);
+      expect(state(cursor) === state(m), `a copy of checkpoint ${j} stepped to the end`).toBe(true);
+    }
+    for (const [j, k] of kept.entries()) expect(state(k.cp) === k.want, `checkpoint ${j}`).toBe(true);
+  });
+
+  it('a copy shares the names below it: its own layer starts empty and a lookup walks at most MAX_DEPTH + 1 layers', () => {
+    const { m, cmds } = commandsOf(syntheticScenario(3000));
+    let cp = m;
+    cmds.forEach((cmd, i) => {
+      realCore.replayStep(m, cmd);
+      if (i % 3 === 0) cp = keepMachine(m);
+    });
+    const cursor = copyMachine(cp);
+    expect(Object.keys(cursor.names)).toEqual([]);
+    expect(Object.getPrototypeOf(cursor.names)).toBe(cp.names);
+    let depth = 0;
+    for (let n: object | null = cursor.names; n && n !== Object.prototype; n = Object.getPrototypeOf(n) as object | null) depth++;
+    expect(depth).toBeLessThanOrEqual(MAX_DEPTH + 1);
+    expect(cursor.sgts).not.toBe(cp.sgts);
+    expect(cursor.sgts[0]).toBe(cp.sgts[0]); // shared until one of them changes it
+  });
+
+  it('a seek to a far step of a long imported run replays a bounded number of steps', async () => {
+    let replayed = 0;
+    const core: EngineCore = {
+      ...realCore,
+      replayStep(m, cmd) {
+        replayed++;
+        realCore.replayStep(m, cmd);
+      },
+    };
+    const api = createEngineApi(core);
+    // 200,000 trace lines: ~67,000 names and ~4,000 sg_tables by the end. Copied whole (structuredClone), a
+    // checkpoint of the last part cost as much as thousands of steps, and checkpoints were spaced four
+    // copies' worth apart: these seeks replayed up to 22,563 steps (checkpoints ~19,000 apart at the end).
+    const s = await api.load(syntheticScenario(200_000));
+    expect(s.ok).toBe(true);
+    const n = s.stepCount;
+    expect(n).toBeGreaterThan(195_000);
+    let worst = 0;
+    // Far seeks, back and forth (each restores a checkpoint: the cursor only moves forward).
+    for (const k of [n - 1, Math.round(n * 0.9) - 37, Math.round(n * 0.5) + 11, Math.round(n * 0.75) + 3, 1234, Math.round(n * 0.99) - 5]) {
+      replayed = 0;
+      expect(api.frame(k, { snapshot: false }).step).toBe(k);
+      worst = Math.max(worst, replayed);
+    }
+    expect(worst).toBeLessThanOrEqual(12_000);
+  }, 300_000);
+});
