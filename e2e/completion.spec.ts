@@ -37,7 +37,7 @@ test('completion offers operations, declared names, constants and header keys; E
   // An operation prefix offers the operations that start with it.
   await page.keyboard.type('dma_sync_si');
   await expect(list(page)).toBeVisible();
-  expect(await offered(page)).toEqual(expect.arrayContaining(['dma_sync_single_for_cpu', 'dma_sync_single_for_device']));
+  await expect.poll(() => offered(page)).toEqual(expect.arrayContaining(['dma_sync_single_for_cpu', 'dma_sync_single_for_device']));
   // Prefix matches first (CodeMirror's fuzzy matches, like dma_sync_sg_…, follow them).
   expect((await offered(page)).slice(0, 2).every((l) => l.startsWith('dma_sync_si'))).toBe(true);
   await page.screenshot({ path: '/tmp/ux2-complete-op-1280.png' });
@@ -52,20 +52,20 @@ test('completion offers operations, declared names, constants and header keys; E
   await page.keyboard.type('(');
   await page.keyboard.press('Control+Space');
   await expect(list(page)).toBeVisible();
-  expect(await offered(page)).toEqual(['dev']);
+  await expect.poll(() => offered(page)).toEqual(['dev']);
   await accept(page, 'Tab');
   await expect(cursorLine(page)).toHaveText('dma_sync_single_for_cpu(dev');
   // The handle argument offers the declared handle, not the buffer.
   await page.keyboard.type(', ');
   await page.keyboard.press('Control+Space');
   await expect(list(page)).toBeVisible();
-  expect(await offered(page)).toEqual(['h']);
+  await expect.poll(() => offered(page)).toEqual(['h']);
   await page.keyboard.press('Escape');
   await expect(list(page)).toHaveCount(0);
   // The direction argument offers the direction constants while typing; Tab accepts.
   await page.keyboard.type('h, 256, DMA_F');
   await expect(list(page)).toBeVisible();
-  expect(await offered(page)).toEqual(['DMA_FROM_DEVICE']);
+  await expect.poll(() => offered(page)).toEqual(['DMA_FROM_DEVICE']);
   await page.screenshot({ path: '/tmp/ux2-complete-dir-1280.png' });
   await accept(page, 'Tab');
   await expect(cursorLine(page)).toHaveText('dma_sync_single_for_cpu(dev, h, 256, DMA_FROM_DEVICE');
@@ -75,7 +75,7 @@ test('completion offers operations, declared names, constants and header keys; E
   await page.keyboard.press('Enter');
   await page.keyboard.type('cpu_read(b');
   await expect(list(page)).toBeVisible();
-  expect(await offered(page)).toEqual(['buf']);
+  await expect.poll(() => offered(page)).toEqual(['buf']);
   await accept(page, 'Enter');
   await expect(cursorLine(page)).toHaveText('cpu_read(buf');
   await page.keyboard.type(', 16)');
@@ -84,17 +84,17 @@ test('completion offers operations, declared names, constants and header keys; E
   await page.keyboard.press('Enter');
   await page.keyboard.type('device(dev2, dma');
   await expect(list(page)).toBeVisible();
-  expect(await offered(page)).toContain('dma_mask=');
+  await expect.poll(() => offered(page)).toContain('dma_mask=');
   await page.keyboard.press('Escape');
   await page.keyboard.press('Control+a');
   await page.keyboard.type('machine(ar');
   await expect(list(page)).toBeVisible();
-  expect(await offered(page)).toContain('arch=');
+  await expect.poll(() => offered(page)).toContain('arch=');
   await page.screenshot({ path: '/tmp/ux2-complete-key-1280.png' });
   await accept(page, 'Enter');
   await expect(cursorLine(page)).toHaveText('machine(arch=');
   // And the value an option takes.
   await page.keyboard.press('Control+Space');
   await expect(list(page)).toBeVisible();
-  expect(await offered(page)).toEqual(['arm', 'arm64', 'riscv', 'x86']);
+  await expect.poll(() => offered(page)).toEqual(['arm', 'arm64', 'riscv', 'x86']);
 });
