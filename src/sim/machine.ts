@@ -209,7 +209,8 @@ export function createMachine(config: MachineConfig): Machine {
     devices,
     buffers: [],
     sgts: [],
-    names: {},
+    // no prototype: a scenario may name a buffer __proto__ or constructor (an Object.prototype key would shadow or, for __proto__, replace what is looked up)
+    names: Object.create(null) as Record<string, Value>,
     debug: createDebugState(kernel, archOps(config.arch).l1CacheShift, { mapErrorUnknown: config.imported, deviceNames: deviceNames(config) }),
     maps: {},
     mapsByBuf: new Map(),

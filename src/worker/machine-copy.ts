@@ -33,7 +33,7 @@ const depths = new WeakMap<Names, number>();
 const sizes = new WeakMap<Names, number>();
 const sizeOf = (n: Names): number => sizes.get(n) ?? Object.keys(n).length;
 
-/** The layers under `names` and names itself, nearest first (the root's prototype, Object.prototype, is not one). */
+/** The layers under `names` and names itself, nearest first (the root layer has no prototype: sim/machine.ts). */
 function chainOf(names: Names): Names[] {
   const chain: Names[] = [];
   for (let n: Names | null = names; n && n !== Object.prototype; n = Object.getPrototypeOf(n) as Names | null) chain.push(n);
@@ -51,7 +51,7 @@ function merge(names: Names): Names {
   let size = sizeOf(chain[0]!) + sizeOf(chain[1]!);
   while (k < chain.length && 2 * size >= sizeOf(chain[k]!)) size += sizeOf(chain[k++]!);
   const below = chain[k];
-  const merged = (below ? Object.create(below) : {}) as Names;
+  const merged = Object.create(below ?? null) as Names;
   for (let j = k - 1; j >= 0; j--) Object.assign(merged, chain[j]);
   depths.set(merged, below ? (depths.get(below) ?? 0) + 1 : 0);
   sizes.set(merged, Object.keys(merged).length);
@@ -80,7 +80,7 @@ function baseOf(names: Names): Names {
  * shared until either machine changes one (sim/sg-share.ts).
  */
 function cloneRest(m: Machine, names: Names): Machine {
-  const copy = structuredClone({ ...m, names: {}, sgts: [] }) as Machine;
+  const copy = structuredClone({ ...m, names: null, sgts: [] }) as unknown as Machine;
   copy.names = names;
   shareSgTables(m, copy);
   return copy;

@@ -106,3 +106,28 @@ describe('machine copies that share names and sg_tables', () => {
     expect(worst).toBeLessThanOrEqual(12_000);
   }, 300_000);
 });
+
+describe('names that are Object.prototype properties', () => {
+  it('binding __proto__, constructor or toString in a layer over kept names neither hides nor shadows the names below', () => {
+    const text = [
+      'machine(arch=arm64)',
+      'device(dev, dma_mask=32)',
+      'buf = kmalloc(64, GFP_KERNEL)',
+      '__proto__ = kmalloc(64, GFP_KERNEL)',
+      'constructor = kmalloc(64, GFP_KERNEL)',
+      'cpu_write(buf, "still here")',
+    ].join('\n');
+    const { m, cmds } = commandsOf(text);
+    realCore.replayStep(m, cmds[0]!);
+    keepMachine(m); // m now writes into a layer over the kept names
+    for (const c of cmds.slice(1)) realCore.replayStep(m, c);
+    expect(m.names['buf']?.t).toBe('buf');
+    expect(m.names['__proto__']?.t).toBe('buf');
+    expect(m.names['constructor']?.t).toBe('buf');
+    // a name never bound is absent, whatever Object.prototype holds
+    expect(m.names['toString']).toBeUndefined();
+    const copy = copyMachine(m);
+    expect(copy.names['toString']).toBeUndefined();
+    expect(copy.names['buf']?.t).toBe('buf');
+  });
+});
