@@ -180,12 +180,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return 2;
   };
   let result: RunResult;
-  if (json || textUntil !== null) {
-    // The whole result is built: one parse, the run's own (a text that does not parse gives its errors and no configuration).
+  if (json) {
+    // Streamed, so any length of run fits: a first run keeping no step gives what comes before and after the steps (a text that does not parse gives its errors and no configuration), a second prints the steps as they run.
+    result = runScenario(text, { ...overrides, keepSteps: false, onStep: noteThrow });
+    if (result.config === null && result.errors.length > 0) return refuse(result.errors);
+    printJson(result, (onStep) => runScenario(text, { ...overrides, keepSteps: false, onStep }), io);
+  } else if (textUntil !== null) {
+    // The whole result is built: one parse, the run's own.
     result = runScenario(text, { ...overrides, onStep: noteThrow });
     if (result.config === null && result.errors.length > 0) return refuse(result.errors);
-    if (json) io.out(`${JSON.stringify(result, null, 2)}\n`);
-    else if (textUntil !== null) io.out(formatMailText(result, { text, ...(Number.isFinite(textUntil) ? { upTo: textUntil } : {}) }));
+    io.out(formatMailText(result, { text, ...(Number.isFinite(textUntil) ? { upTo: textUntil } : {}) }));
   } else {
     // Printed as the steps run, so checked whole first, keeping no statement: a text with an error prints no step, and the lines before the first step need the teaching, which only the end of the text completes.
     const scan = scanScenario(text);
@@ -198,6 +202,30 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   for (const t of threw) io.err(t);
   return result.ok ? 0 : 1;
+}
+
+/**
+ * The runner's JSON (`JSON.stringify(result, null, 2)`, byte for byte)
+ * printed with its steps as they run: `result` is the run without its steps,
+ * `rerun` runs it again calling back with each step. Nothing holds more than
+ * a few thousand steps' text at once.
+ */
+export function printJson(result: RunResult, rerun: (onStep: (s: StepJson) => void) => void, io: Pick<Io, 'out'>): void {
+  const whole = JSON.stringify({ ...result, steps: [] }, null, 2);
+  const at = whole.indexOf('\n  "steps": [],\n');
+  if (at < 0) throw new Error('printJson: the result has no steps list');
+  let out: string[] = [whole.slice(0, at + '\n  "steps": ['.length)];
+  let first = true;
+  rerun((s) => {
+    out.push(`${first ? '' : ','}\n    ${JSON.stringify(s, null, 2).replace(/\n/g, '\n    ')}`);
+    first = false;
+    if (out.length >= 4096) {
+      io.out(out.join(''));
+      out = [];
+    }
+  });
+  out.push(first ? ']' : '\n  ]', whole.slice(at + '\n  "steps": []'.length), '\n');
+  io.out(out.join(''));
 }
 
 /** The default text output (formatRun's), printed as the steps run: no record is kept, so any length of run fits. */
