@@ -20,7 +20,7 @@
  * The engine is loaded only once the text has parsed, so that reading and
  * parse errors never depend on it.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { checkOverrides, configFromHeader } from '../scenario/header.ts';
 import type { ConfigOverrides } from '../scenario/header.ts';
 import { formatErrors, formatSummary, runText } from '../scenario/format.ts';
@@ -305,12 +305,36 @@ const isEntry = (() => {
   }
 })();
 
+/**
+ * Write to a file descriptor before returning. process.stdout.write on a
+ * pipe queues what the reader has not taken yet, and a run is one synchronous
+ * loop, so the queue would hold a long run's whole output (a 1,000,000-step
+ * --json ran out of memory behind `| wc -c`). A full non-blocking pipe
+ * (EAGAIN) is waited on; a reader gone (EPIPE, as `| head` does) ends the
+ * output quietly.
+ */
+function writeFully(fd: number, s: string): void {
+  const buf = Buffer.from(s, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') Atomics.wait(PAUSE, 0, 0, 2);
+      else if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      else throw e;
+    }
+  }
+}
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 if (isEntry) {
   const color = useColor();
   // Whatever reaches the terminal — file names, trace lines, a scenario's text — never carries raw control characters.
   main(process.argv.slice(2), {
-    out: (s) => process.stdout.write(terminalSafe(s, color)),
-    err: (s) => process.stderr.write(terminalSafe(s, false)),
+    out: (s) => writeFully(1, terminalSafe(s, color)),
+    err: (s) => writeFully(2, terminalSafe(s, false)),
     color,
   }).then(
     (code) => {
