@@ -102,7 +102,7 @@ export const ARCH_GATES = table('arch', {
   },
   // id: Fixes tags (arm64 kdump/crashkernel and max_dma warning fixes, 2019-2021); release: the v6 patch was
   // reviewed by the arm64 maintainers on 2019-10-31, and the ZONE_DMA sizing it added was already being fixed
-  // against linux-next in the 5.5 merge window (Will Deacon's reply to John Stultz, 2019-12-03); the "arm64
+  // against linux-next in the 5.5 merge period (Will Deacon's reply to John Stultz, 2019-12-03); the "arm64
   // updates for 5.11" pull describes the result ("Previously, ZONE_DMA was set to the lowest 1GB").
   // Both sides: the v6 diff of zone_sizes_init() quoted in that reply ("-\t/* 4GB maximum for 32-bit only
   // capable devices */ … zone_size[ZONE_DMA32] = max_dma32 - min" before, a ZONE_DMA below
@@ -623,7 +623,7 @@ export const DEBUG_GATES = table('dma-debug', {
     verified: true,
   },
   // release: the dma_map_phys series (v6, 2025-09-09, based on 7e2368a21741) went in with
-  // tags/dma-mapping-6.18-2025-09-30 (merged as a498d59c469b in the 6.18 merge window); both sides: v6 03/16
+  // tags/dma-mapping-6.18-2025-09-30 (merged as a498d59c469b in the 6.18 merge period); both sides: v6 03/16
   // (debug_dma_map_page's dma_debug_single → debug_dma_map_phys's dma_debug_phy) and v6 11/16 (dma_debug_resource
   // and debug_dma_map_resource removed: dma_map_resource goes through dma_map_phys). Only topic-branch ids were
   // seen for 03/16 (0961d2a537ca, 7359b69b1cc9, 48fdd6511b46, dfe7534573cc, f9ba923cbf5d, 653bc2fb7ec2,
@@ -690,7 +690,7 @@ export const CMA_GATES = table('cma', {
     verified: true,
   },
   // id and release: the same 5.12 merge-period push log as areaName (df2ff39e78da); the patch was posted on
-  // 2020-12-15/17, after the 5.11 merge window had opened, and sat in mmotm with its -fix patches. Not 5.11.
+  // 2020-12-15/17, after the 5.11 merge period had opened, and sat in mmotm with its -fix patches. Not 5.11.
   // Both sides: the v2/v3 diff of cma_declare_contiguous_nid() ("if (!memblock_bottom_up() && memblock_end >=
   // SZ_4G + size)" → memblock_alloc_range_nid(size, alignment, SZ_4G, limit, nid, true) bottom-up), whose
   // message says areas were "allocated close to the end of the node" before; x86's limit is

@@ -176,7 +176,7 @@ export interface ByteView {
   bytes: Uint8Array;
 }
 
-/** The live mapping a device row reads through, and which window bytes it covers. */
+/** The live mapping a device row reads through, and which bytes of the shown range it covers. */
 export interface DeviceWindow {
   /** DMA address of the mapping. */
   addr: number;
@@ -185,7 +185,7 @@ export interface DeviceWindow {
   dir: MapRecord['dir'];
   api: MapRecord['api'];
   owner: MapRecord['owner'];
-  /** Window bytes [from, to) the mapping covers (window-relative). */
+  /** Bytes [from, to) of the shown range the mapping covers (relative to its start). */
   from: number;
   to: number;
 }
