@@ -181,9 +181,18 @@ test('the player in a narrow iframe stacks the explanation over the view', async
   const frame = page.frameLocator('#p');
   await expect(frame.getByTestId('embed')).toBeVisible();
   await expect(frame.locator('[data-view=diagram]')).toBeVisible();
-  const ex = await frame.getByTestId('explanation').boundingBox();
-  const view = await frame.locator('.embed-view').boundingBox();
-  expect(view!.y).toBeGreaterThanOrEqual(ex!.y + ex!.height - 1);
+  await expect(frame.getByTestId('explanation')).toHaveAttribute('data-step', '5');
+  // Both boxes read in one task: the explanation can still grow as its
+  // text arrives, so two separate reads could straddle a re-layout.
+  await expect
+    .poll(() =>
+      frame.locator('.embed-body').evaluate((body) => {
+        const ex = body.querySelector('[data-testid=explanation]')!.getBoundingClientRect();
+        const view = body.querySelector('.embed-view')!.getBoundingClientRect();
+        return view.top - ex.bottom;
+      }),
+    )
+    .toBeGreaterThanOrEqual(-1);
   await frame.getByRole('button', { name: 'Step back' }).click();
   await expect(frame.getByTestId('explanation')).toHaveAttribute('data-step', '4');
   await page.screenshot({ path: '/tmp/uxb-embed-narrow.png' });
