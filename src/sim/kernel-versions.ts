@@ -132,6 +132,22 @@ export const ARCH_GATES = table('arch', {
     arch: 'arm64',
     verified: true,
   },
+  // Both sides: arch/x86/kernel/pci-nommu.c check_addr() in 3.x–4.16 trees (printk(KERN_ERR "nommu_%s: overflow
+  // %Lx+%zu of device mask %Lx\n", name, …) with name "map_single" from nommu_map_page and "map_sg" from
+  // nommu_map_sg, only for masks of 32 bits or more, every time, no device prefix), and x86 on dma-direct's
+  // check_addr() ("dma_direct_map_page: overflow …", dev_err) after. Unverified: the commit id and the release (the
+  // series "x86: use generic dma-direct" went through the x86 tree in the 4.17 merge period; no pull shortlog or
+  // tree of 4.16/4.17 is stored to pin it).
+  x86DmaDirect: {
+    from: '4.17',
+    commit: null,
+    subject: 'x86/dma: Use DMA-direct (CONFIG_DMA_DIRECT_OPS=y)',
+    file: 'arch/x86/kernel/pci-nommu.c',
+    before: 'a device without an IOMMU uses nommu_dma_ops: an unreachable buffer gives printk "nommu_map_single: overflow %Lx+%zu of device mask %Lx" (masks of 32 bits or more), no device prefix',
+    after: 'x86 uses dma-direct: the overflow is dma-direct\'s report (dev_err "dma_direct_map_page: overflow …")',
+    arch: 'x86',
+    verified: false,
+  },
   riscvNoncoherent: {
     from: '6.0',
     commit: '1631ba1259d6',
@@ -240,6 +256,22 @@ export const DIRECT_GATES = table('direct', {
     after: 'dev_err_once "DMA addr %pad+%zu overflow (mask %llx, bus limit %llx)." then WARN_ON_ONCE, for every mask (later kernels fold both into one dev_WARN_ONCE)',
     verified: true,
   },
+  // id: the commit itself (gitiles copies in the msm-4.19 and mainline mirrors, "18 files changed") and Fixes tags
+  // quoting it. Release: 4.19, not 4.17 or 4.18 — on 2018-06-15, two days before 4.18-rc1 closed the 4.18 merge
+  // period, the commit's own author still posted patches against lib/dma-noncoherent.c ("[PATCH 22/25]
+  // dma-noncoherent: add a arch_sync_dma_for_cpu_all hook", index 79e9a757387f), a file that the 4.18 merge period
+  // had only just created (782e6769c0df) and that this commit moved to kernel/dma/noncoherent.c; msm-4.19 carries
+  // it. Unverified: no 4.18 or 4.19 release tree or pull shortlog pins it, and one stored "linux-yocto-4.18" tree
+  // (WindRiver-Labs) already has kernel/dma/swiotlb.c, with the overflow buffer of 4.19.
+  kernelDmaDir: {
+    from: '4.19',
+    commit: 'cf65a0f6f6ff',
+    subject: 'dma-mapping: move all DMA mapping code to kernel/dma',
+    file: 'kernel/dma/',
+    before: 'lib/dma-debug.c, lib/swiotlb.c, lib/dma-direct.c and drivers/base/dma-*.c',
+    after: 'kernel/dma/debug.c, kernel/dma/swiotlb.c, kernel/dma/direct.c, kernel/dma/mapping.c …',
+    verified: false,
+  },
   // both sides: dma_alloc_from_contiguous() for every size in a 5.0 tree; the 5.3 side from the commit.
   cmaSinglePage: {
     from: '5.3',
@@ -267,21 +299,24 @@ export const DIRECT_GATES = table('direct', {
 // kernel/dma/swiotlb.c (lib/swiotlb.c before 4.19)
 
 export const SWIOTLB_GATES = table('swiotlb', {
-  // id: the stable bot's dependency list for v4.19.y (dff8d6c1ed58 is not in 4.19); both sides: a 4.18 tree (the
-  // 32 KiB overflow buffer, swiotlb_full) and a 5.0 tree (none). Unverified: 4.20 vs 5.0 is not pinned — the
-  // series ("move swiotlb noncoherent dma support from arm64 to generic code V2") was posted on 2018-10-08, and
-  // neither the dma-mapping 4.20/4.21 pull shortlog nor a 4.20 tree with kernel/dma/swiotlb.c is stored.
-  // 8088546832aa (same series, adjacent in the kernel/dma history) removed swiotlb_full(), i.e. the "Out of
-  // SW-IOMMU space" line and the panic; it was also backported to 4.19.y (AUTOSEL 4.19, 2019-11, "Upstream commit
-  // 8088546832aa…"), so late 4.19.y kernels no longer print that line: not modelled.
+  // id: the stable bot's dependency list for v4.19.y (dff8d6c1ed58 is not in 4.19); 8088546832aa (same series,
+  // adjacent in the kernel/dma history) removed swiotlb_full(), i.e. the "Out of SW-IOMMU space" line and the panic.
+  // Release: the series ("move swiotlb noncoherent dma support from arm64 to generic code V2", posted 2018-10-08,
+  // before the 4.20 merge period) broke SWIOTLB users with RAM at physical address 0, and the two fixes ("dma-direct:
+  // Make DIRECT_MAPPING_ERROR viable for SWIOTLB", "swiotlb: Skip cache maintenance on map error") were "queued up
+  // for 4.20" by 2018-11-22 ("remove the ->mapping_error method from dma_map_ops V2"): the removal was in 4.20-rc,
+  // so 4.20. Both sides: swiotlb_map_page() of a 4.19-era kernel/dma/swiotlb.c (swiotlb_full(dev, size, dir, 1),
+  // then the overflow buffer; dev_err_ratelimited "DMA: Out of SW-IOMMU space for %zu bytes", skipped with
+  // swiotlb=noforce; panic above the 32 KiB io_tlb_overflow) and a 5.0 tree (neither). 8088546832aa was also
+  // backported to 4.19.y (AUTOSEL 4.19, 2019-11), so late 4.19.y kernels no longer print that line: not modelled.
   noOverflowBuffer: {
     from: '4.20',
     commit: 'dff8d6c1ed58, 8088546832aa',
     subject: 'swiotlb: remove the overflow buffer; swiotlb: do not panic on mapping failures',
     file: 'kernel/dma/swiotlb.c',
-    before: 'a full pool also logs "DMA: Out of SW-IOMMU space for %zu bytes" (swiotlb_full) and hands out the overflow buffer, which dma_mapping_error() recognises',
+    before: 'a full pool also logs "DMA: Out of SW-IOMMU space for %zu bytes" (swiotlb_full) and hands out the overflow buffer, which dma_mapping_error() recognises; a mapping above 32 KiB panics',
     after: 'a full pool returns DMA_MAPPING_ERROR after the "swiotlb buffer is full" line',
-    verified: false,
+    verified: true,
   },
   // release: "[GIT PULL] (swiotlb) stable/for-linus-5.2" (2019-05-07, Dongli Zhang); both sides: a 5.0 tree
   // (no totals) and a 5.2 tree (totals). Not 5.1. id: the kbuild robot's blame of kernel/dma/swiotlb.c (July
@@ -459,6 +494,21 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
 // drivers/iommu/arm/arm-smmu/arm-smmu.c
 
 export const ARM_SMMU_GATES = table('arm-smmu', {
+  // Both sides: arm_smmu_context_fault() in 4.4–4.9-based trees calls report_iommu_fault() first and, finding no
+  // handler, prints "Unhandled context fault: iova=0x%08lx, fsynr=0x%x, cb=%d" (after "Unexpected context fault (fsr
+  // 0x%x)" for FSR_IGN); later trees print the one "fsr=0x%x, iova=…, fsynr=…, cb=%d" line with no handler call
+  // (stalling faults disabled for every context). Unverified: the commit and its release (4.10 is the first
+  // release the stored sources leave possible: no pull shortlog, Fixes tag or stable copy naming the change was
+  // found, and the vendor trees on both sides carry backports).
+  fsrLine: {
+    from: '4.10',
+    commit: null,
+    subject: 'iommu/arm-smmu: Disable stalling faults for all endpoints',
+    file: 'drivers/iommu/arm-smmu.c',
+    before: '"Unhandled context fault: iova=0x%08lx, fsynr=0x%x, cb=%d" (no fsr=), after report_iommu_fault() found no handler',
+    after: '"Unhandled context fault: fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cb=%d"',
+    verified: false,
+  },
   // release: "IOMMU Updates for Linux v5.2" shortlog ("Vivek Gautam (1): iommu/arm-smmu: Log CBFRSYNRA register
   // on context fault"); both sides: the "fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cb=%d" line in 4.x trees and the
   // cbfrsynra form in later ones. The mainline id was not found: no Fixes tag, stable backport, push log or
@@ -487,7 +537,7 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
 });
 
 // ---------------------------------------------------------------------------
-// kernel/dma/debug.c (lib/dma-debug.c before 4.17)
+// kernel/dma/debug.c (lib/dma-debug.c before 4.19)
 
 export const DEBUG_GATES = table('dma-debug', {
   // id and release: the kernel.org commit links for the 4.9 VMAP_STACK work (b4a0f533e597); before: 3.x/4.x
@@ -501,23 +551,12 @@ export const DEBUG_GATES = table('dma-debug', {
     after: '"device driver maps memory from stack [addr=%p]", or "[probable addr=%p]" for a page of a vmapped stack',
     verified: true,
   },
-  // id: Fixes tags quoting cf65a0f6f6ff (it moved lib/dma-debug.c with the rest of the DMA code). Unverified:
-  // the first release (4.17 or 4.18) is not pinned — linux-yocto-4.18 holds kernel/dma/swiotlb.c, no 4.17 tree,
-  // 4.17/4.18 pull or 4.17 stable patch touching either path was found, so 4.18 is possible.
-  kernelDmaDir: {
-    from: '4.17',
-    commit: 'cf65a0f6f6ff',
-    subject: 'dma-mapping: move all DMA mapping code to kernel/dma',
-    file: 'kernel/dma/debug.c',
-    before: 'lib/dma-debug.c',
-    after: 'kernel/dma/debug.c',
-    verified: false,
-  },
   // Unverified: neither the commit nor its release was found (no pull shortlog, Fixes tag or patch mail with
   // the pr_fmt("DMA-API: ") change is stored; the dma-mapping-4.21 pull is only quoted by its merge id
-  // af7ddd8a627c). Trees with "DMA-API: " inside each format string still have check_addr() (4.19/4.20);
-  // 5.14's add_dma_entry() pr_err relies on pr_fmt (the 5.15 diff of 510e1a724ab1); 5.19 warnings print
-  // "DMA-API: <driver> <device>:".
+  // af7ddd8a627c). Trees with "DMA-API: " inside each format string still have check_addr() (4.19/4.20); a
+  // 5.0.0-rc7 log (2019-02-19) already prints "DMA-API: dw_dmac_pci 0000:00:15.0: device driver maps memory from
+  // stack", so the change is in 5.0 at the latest; 5.14's add_dma_entry() pr_err relies on pr_fmt (the 5.15 diff of
+  // 510e1a724ab1). Whether 4.20 already had it is what stays open.
   prFmt: {
     from: '5.0',
     commit: null,
@@ -665,6 +704,20 @@ export const CMA_GATES = table('cma', {
     before: 'a failed cma_alloc logs nothing',
     after: '"cma: cma_alloc: alloc failed, req-size: %zu pages, ret: %d"',
     verified: true,
+  },
+  // Both sides: alloc_contig_range() in a 5.11.5 tree ends a failed test_pages_isolated() with
+  // pr_info_ratelimited("%s: [%lx, %lx) PFNs busy\n", __func__, outer_start, end) (pr_info before 4.14), a 5.14.2
+  // tree (and 5.15.y, 6.1.y, 6.12, mainline) returns -EBUSY silently: "test_pages_isolated() has a tracepoint which
+  // will report the busy page". Unverified: the commit and whether 5.12 or 5.13 already dropped the line (no tree of
+  // either is stored); 5.14 is the first release seen without it.
+  pfnsBusySilent: {
+    from: '5.14',
+    commit: null,
+    subject: 'mm/page_alloc: alloc_contig_range() no longer prints "PFNs busy" (the test_pages_isolated tracepoint reports the busy page)',
+    file: 'mm/page_alloc.c',
+    before: 'a candidate range whose pages stay busy logs "alloc_contig_range: [%lx, %lx) PFNs busy" before CMA tries the next one',
+    after: 'nothing is logged for a busy candidate (only the trace event); cma_alloc still retries',
+    verified: false,
   },
   // id and release: torvalds/linux push log of the 5.12 merge period (a052d4d13d88 right before "Merge branch
   // 'akpm' (patches from Andrew)" and the *-5.12-rc1 merges); both sides: the v2 patch (2021-02-09). Not 5.11.
@@ -896,6 +949,17 @@ export const DMA_API_GATES = table('dma-api', {
     verified: true,
   },
 });
+
+/** Where a kernel/dma file lived before DIRECT_GATES.kernelDmaDir (cf65a0f6f6ff) moved it there. */
+const BEFORE_KERNEL_DMA: Readonly<Record<string, string>> = {
+  'kernel/dma/debug.c': 'lib/dma-debug.c',
+  'kernel/dma/swiotlb.c': 'lib/swiotlb.c',
+};
+
+/** The file a kernel/dma source file had in kernel `code` (lib/… before 4.19). */
+export function dmaFile(code: number, file: string): string {
+  return code < DIRECT_GATES.kernelDmaDir.code ? (BEFORE_KERNEL_DMA[file] ?? file) : file;
+}
 
 /** Every table, by subsystem. */
 export const GATE_TABLES: Record<Subsystem, Record<string, Gate>> = {

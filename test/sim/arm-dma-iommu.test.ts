@@ -214,3 +214,15 @@ dma_free_attrs(gpu, 8192, cpu, h, DMA_ATTR_NO_KERNEL_MAPPING) => ok
     expect(r.steps.flatMap((s) => s.checks.filter((c) => !c.passed).map((c) => `${s.source} ${c.expected}`))).toEqual([]);
   });
 });
+
+describe('dma_get_sgtable through the arm32 IOMMU ops', () => {
+  it('dma_get_sgtable_attrs calls the ops\' ->get_sgtable: arm_iommu_get_sgtable (arch/arm/mm/dma-mapping.c, sg_alloc_table_from_pages over the remapped pages), not dma_common_get_sgtable', () => {
+    const r = run(`${HEAD}c, h = dma_alloc_coherent(gpu, 8192, GFP_KERNEL)
+sgt = dma_get_sgtable(gpu, c, h, 8192)
+`);
+    const s = at(r, 'sgt =');
+    expect(s.error).toBeNull();
+    const note = s.events.find((e) => e.kind === 'note' && e.text.startsWith('sg_table of'));
+    expect(note).toMatchObject({ why: { fn: 'arm_iommu_get_sgtable', file: 'arch/arm/mm/dma-mapping.c' } });
+  });
+});

@@ -8,6 +8,10 @@ import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_G
 import { prepareScenario, runScenario, runStep } from '../../src/scenario/run.ts';
 import { createMachine } from '../../src/sim/machine.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
+import { catalogueEntry, fileFor } from '../../src/sim/kernel-log/catalogue.ts';
+import { emptyOutcome } from '../../src/sim/outcome.ts';
+import { dmaMapSg } from '../../src/sim/dma/mapping.ts';
+import { defaultConfig, defaultDevice } from '../../src/sim/config.ts';
 
 const registered = new Set<string>();
 
@@ -446,6 +450,47 @@ h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
 
 describe('dma-direct and mapping gates', () => {
   boundary(
+    DIRECT_GATES.kernelDmaDir,
+    'dma-debug findings and swiotlb_full come from lib/dma-debug.c and lib/swiotlb.c before, kernel/dma/debug.c and kernel/dma/swiotlb.c after',
+    ({ before, after }) => {
+      const findingFile = (r: RunResult) => at(r, 'dma_unmap_single').events.find((e) => e.kind === 'finding')?.why.file;
+      const overflowFile = (r: RunResult) => (at(r, 'hc =').events.find((e) => e.kind === 'note' && e.text === 'overflow buffer') as { why: { file?: string } } | undefined)?.why.file;
+      expect(findingFile(before)).toBe('lib/dma-debug.c');
+      expect(overflowFile(before)).toBe('lib/swiotlb.c');
+      expect(findingFile(after)).toBe('kernel/dma/debug.c');
+      expect(overflowFile(after)).toBe('kernel/dma/swiotlb.c');
+      // the catalogue names the same files for the lines swiotlb_full prints
+      const g = DIRECT_GATES.kernelDmaDir;
+      expect(fileFor(catalogueEntry('swiotlb.out-of-space'), g.code - 1)).toBe('lib/swiotlb.c');
+      expect(fileFor(catalogueEntry('swiotlb.out-of-space'), g.code)).toBe('kernel/dma/swiotlb.c');
+    },
+    `${SWIOTLB_FULL}dma_unmap_single(nic, 0x1000, 64, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
+    ARCH_GATES.x86DmaDirect,
+    'x86 without IOMMU or swiotlb: pci-nommu\'s check_addr() printk ("nommu_map_single" / "nommu_map_sg", no device, no 0x) before, dma-direct\'s dev_err after',
+    ({ before, after }) => {
+      expect(at(before, 'h =').warnings).toEqual(['nommu_map_single: overflow 180000000+4096 of device mask ffffffff']);
+      expect(at(before, 'n =').warnings).toEqual(['nommu_map_sg: overflow 180000000+4096 of device mask ffffffff']);
+      expect(at(before, 'h =').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(before, 'n =').result).toBe(0);
+      expect(at(after, 'h =').warnings).toEqual([expect.stringMatching(/^nic nic: dma_direct_map_page: overflow 0x0*180000000\+4096 of device mask ffffffff$/)]);
+      // a mask under 32 bits fails silently on both sides (check_addr's `*dev->dma_mask >= DMA_BIT_MASK(32)`)
+      expect(at(before, 'h30 =').warnings).toEqual([]);
+      expect(at(before, 'h30 =').error).toBe('DMA_MAPPING_ERROR');
+    },
+    `machine(arch=x86, ram=8G, swiotlb=0)
+device(nic, dma_mask=32)
+device(old, dma_mask=30)
+b = kmalloc(4096, GFP_KERNEL, at=0x180000000)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+t = sg_table(b, 4096)
+n = dma_map_sg(nic, t, DMA_TO_DEVICE)
+h30 = dma_map_single(old, b, 4096, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
     DIRECT_GATES.vmapStack,
     'a stack buffer is linear-map memory before (mapped, "fromstack"), vmalloc memory after (dma-debug\'s vmalloc report)',
     ({ before, after }) => {
@@ -543,19 +588,6 @@ describe('dma-debug gates', () => {
 device(d, dma_mask=64)
 s = stack_buffer(64)
 h = dma_map_page(d, s, 0, 64, DMA_TO_DEVICE)
-`,
-  );
-  boundary(
-    DEBUG_GATES.kernelDmaDir,
-    'findings come from lib/dma-debug.c before, kernel/dma/debug.c after',
-    ({ before, after }) => {
-      const file = (r: RunResult) => at(r, 'dma_unmap_single').events.find((e) => e.kind === 'finding')?.why.file;
-      expect(file(before)).toBe('lib/dma-debug.c');
-      expect(file(after)).toBe('kernel/dma/debug.c');
-    },
-    `machine(arch=arm64)
-device(d, dma_mask=64)
-dma_unmap_single(d, 0x1000, 64, DMA_TO_DEVICE)
 `,
   );
   const NOT_ALLOCATED = `machine(arch=arm64)
@@ -787,20 +819,34 @@ c, h = dma_alloc_coherent(cam, 65536, GFP_KERNEL)
     CMA_TOO_BIG,
   );
 
-  it('migration moves every movable page of a candidate before a pinned one fails it (alloc_contig_range: … PFNs busy)', () => {
-    const r = runScenario(`machine(arch=arm64, ram=8G, cma=2M)
+  const PINNED_CANDIDATE = `machine(arch=arm64, ram=8G, cma=2M)
 device(cam)
 pc = alloc_movable(12K)
 pin_pages(pc + 4096, 4096)
 a = dma_alloc_from_contiguous(cam, 256, 8)
-`);
-    const s = at(r, 'a =');
+`;
+  it('migration moves every movable page of a candidate before a pinned one fails it; cma_alloc goes on to the next candidate', () => {
+    const s = at(runScenario(PINNED_CANDIDATE), 'a =');
     const migrated = s.events.filter((e) => e.kind === 'cma' && e.op === 'migrate');
     // pages 0 and 2 of the first candidate move; page 1 is pinned
     expect(migrated.map((e) => (e as { pfn: number }).pfn - 0xffe00)).toEqual([0, 2]);
-    expect(s.warnings).toEqual(['alloc_contig_range: [ffe00, fff00) PFNs busy']);
+    expect(s.events.filter((e) => e.kind === 'cma' && e.op === 'busy_retry')).toHaveLength(1);
     expect(s.error).toBeNull();
   });
+  boundary(
+    CMA_GATES.pfnsBusySilent,
+    'alloc_contig_range prints one "PFNs busy" line for the busy candidate before (one log event, not two), nothing after',
+    ({ before, after }) => {
+      const busyLogs = (r: RunResult) => at(r, 'a =').events.filter((e) => e.kind === 'log' && e.id === 'cma.pfns-busy');
+      expect(at(before, 'a =').warnings).toEqual(['alloc_contig_range: [ffe00, fff00) PFNs busy']);
+      expect(busyLogs(before)).toHaveLength(1);
+      expect(at(after, 'a =').warnings).toEqual([]);
+      expect(busyLogs(after)).toEqual([]);
+      // the retry itself is the same on both sides
+      for (const r of [before, after]) expect(at(r, 'a =').events.filter((e) => e.kind === 'cma' && e.op === 'busy_retry')).toHaveLength(1);
+    },
+    PINNED_CANDIDATE,
+  );
 });
 
 // ---------------------------------------------------------------------------
@@ -959,6 +1005,15 @@ dev_write(nic, h, "x")
 
 describe('arm-smmu gates', () => {
   boundary(
+    ARM_SMMU_GATES.fsrLine,
+    'the context-fault line has no fsr= before (report_iommu_fault() first), fsr= first after',
+    ({ before, after }) => {
+      expect(at(before, 'dev_write').warnings).toEqual(['arm-smmu smmu: Unhandled context fault: iova=0xfffffffff000, fsynr=0x13, cb=0']);
+      expect(at(after, 'dev_write').warnings).toEqual(['arm-smmu smmu: Unhandled context fault: fsr=0x8, iova=0xfffffffff000, fsynr=0x13, cb=0']);
+    },
+    SMMU_FAULT,
+  );
+  boundary(
     ARM_SMMU_GATES.cbfrsynra,
     'the context-fault line gains cbfrsynra (the stream ID)',
     ({ before, after }) => {
@@ -1107,6 +1162,45 @@ describe('arm32 IOMMU gates', () => {
     },
     ARM_TEGRA,
   );
+});
+
+// kernel/dma/mapping.c __dma_map_sg_attrs (5.15, fffe3cc8c219) / dma_map_sg_attrs before: an empty list.
+// The scenario language cannot build an empty sg_table, so the engine's dma_map_sg is called directly.
+describe('dma_map_sg of an empty list (DMA_BUF_GATES.sgtableEio)', () => {
+  function mapEmpty(kernel: string, times = 1) {
+    const cfg = defaultConfig();
+    cfg.arch = 'arm64';
+    cfg.kernel = kernel;
+    cfg.devices.push({ ...defaultDevice('d'), dmaMask: 64 });
+    const m = createMachine(cfg);
+    const outs = [];
+    for (let i = 0; i < times; i++) {
+      const o = emptyOutcome();
+      dmaMapSg(m, m.devices['d']!, { id: 0, name: 't', entries: [], nents: 0, mappedFor: null, dir: null }, 'DMA_TO_DEVICE', { skipCpuSync: false, noWarn: false }, o);
+      outs.push(o);
+    }
+    return outs;
+  }
+  const g = DMA_BUF_GATES.sgtableEio;
+
+  it(`${prev(g.from)}: dma_map_sg_attrs returns the 0 with no warning and maps nothing`, () => {
+    const [o] = mapEmpty(prev(g.from));
+    expect(o!.result).toBe(0);
+    expect(o!.error).toBeNull();
+    expect(o!.warnings).toEqual([]);
+    expect(o!.events.some((e) => e.kind === 'dma_map')).toBe(false);
+  });
+
+  it(`${g.from} (${g.commit}): __dma_map_sg_attrs WARNs once (0 is neither a count nor -EINVAL/-ENOMEM/-EIO), dma_map_sg returns 0`, () => {
+    const [first, second] = mapEmpty(g.from, 2);
+    expect(first!.result).toBe(0);
+    expect(first!.error).toBeNull();
+    expect(first!.warnings).toEqual(['WARNING: at kernel/dma/mapping.c: __dma_map_sg_attrs: WARN_ON_ONCE(ents != -EINVAL && ents != -ENOMEM && ents != -EIO)']);
+    expect(first!.events.some((e) => e.kind === 'dma_map')).toBe(false);
+    // WARN_ON_ONCE: the second empty map is silent
+    expect(second!.warnings).toEqual([]);
+    expect(second!.result).toBe(0);
+  });
 });
 
 describe('every gate has a boundary test', () => {

@@ -405,6 +405,8 @@ export const ARM_IOMMU_DMA_OPS: DmaMapOps = {
     delete m.iommu.sg[sgt.id];
   },
   syncSg: armIommuSyncSg,
+  // arm_iommu_get_sgtable(): sg_alloc_table_from_pages() over __iommu_get_pages(cpu_addr): contiguous pages merge
+  getSgtable: { fn: 'arm_iommu_get_sgtable', file: FILE },
   alloc: (m, dev, name, size, o) => armIommuAllocAttrs(m, dev, mappingOf(m, dev), name, size, o),
   free: (m, dev, size, cpu, addr, o) => armIommuFreeAttrs(m, mappingOf(m, dev), size, cpu, addr, o),
 };

@@ -15,7 +15,8 @@
  *   page_address().
  * - `dma_get_sgtable(dev, sgt, cpu, h, size)`: an sg_table of the pages
  *   behind a coherent allocation (dma_common_get_sgtable: one entry for a
- *   contiguous allocation; iommu_dma_get_sgtable: the remapped pages). The
+ *   contiguous allocation; iommu_dma_get_sgtable and arm32's
+ *   arm_iommu_get_sgtable: the remapped pages, contiguous runs merged). The
  *   kernel's own comment: "The whole dma_get_sgtable() idea is fundamentally
  *   unsafe" — mapping those pages with the streaming API maintains the
  *   cacheable alias, not the one the CPU uses. Thread 000: GPU drivers "grab
@@ -35,8 +36,16 @@ import { physChunks } from '../mm/buffers.ts';
 import { DMA_API_GATES } from '../kernel-versions.ts';
 import { pageAlign } from '../align.ts';
 import { dmaAllocAttrs, dmaAllocNoncoherent, dmaBackEnd, dmaFreeCoherent, dmaFreeNoncoherent } from './mapping.ts';
+import type { DmaBackEnd } from './map-ops.ts';
 import { hex } from '../format.ts';
 import { observe } from '../observe.ts';
+
+/** The get_sgtable dma_get_sgtable_attrs() reaches for this back end. */
+function getSgtableImpl(be: DmaBackEnd): { fn: string; file: string } {
+  if (be === 'iommu') return { fn: 'iommu_dma_get_sgtable', file: 'drivers/iommu/dma-iommu.c' };
+  if (be !== 'direct' && be.getSgtable) return be.getSgtable;
+  return { fn: 'dma_common_get_sgtable', file: 'kernel/dma/ops_helpers.c' };
+}
 
 /** `sgt = dma_get_sgtable(dev, cpu, h, size)`: the pages behind a coherent allocation. */
 export function dmaGetSgtable(m: Machine, dev: Device, name: string, cpu: Buffer, h: number, size: number, o: StepOutcome): number {
@@ -50,13 +59,13 @@ export function dmaGetSgtable(m: Machine, dev: Device, name: string, cpu: Buffer
   }
   const id = m.sgts.length;
   m.sgts.push({ id, name, entries, nents: 0, mappedFor: null, dir: null });
-  const iommu = dmaBackEnd(m, dev) === 'iommu';
+  const at = getSgtableImpl(dmaBackEnd(m, dev));
   o.events.push({
     kind: 'note',
     text: `sg_table of ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`,
     why: {
-      fn: iommu ? 'iommu_dma_get_sgtable' : 'dma_common_get_sgtable',
-      file: iommu ? 'drivers/iommu/dma-iommu.c' : 'kernel/dma/ops_helpers.c',
+      fn: at.fn,
+      file: at.file,
       rule: `the pages behind '${cpu.name}' (DMA address ${hex(h)} for ${dev.name}), as an sg_table: ${entries.length === 1 ? 'one contiguous entry' : `${entries.length} runs of pages`}. kernel/dma/mapping.c warns that the whole dma_get_sgtable() idea is fundamentally unsafe: mapping these pages with the streaming API for another device maintains the cacheable linear alias, not the alias the CPU uses${cpu.uncached ? " (here: an uncached one)" : ''}`,
     },
   });

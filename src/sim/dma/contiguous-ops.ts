@@ -270,10 +270,8 @@ function cmaAllocMigrating(m: Machine, count: number, align: number, noWarn: boo
     if (e.kind === 'cma' && e.why.fn === 'alloc_contig_frozen_range') o.events.push({ ...e, why: { ...e.why, fn: 'alloc_contig_range' } });
     else o.events.push(e);
   }
-  for (const text of r.busyLines) {
-    o.warnings.push(text);
-    o.events.push({ kind: 'log', level: 'info', id: 'cma.pfns-busy', text });
-  }
+  // the "PFNs busy" lines are already among r.events (one per busy candidate): the step's warnings only
+  for (const text of r.busyLines) o.warnings.push(text);
   if (r.pfn >= 0) return r.pfn;
   const ret = m.kernel >= CMA_GATES.multiRange.code || busy ? EBUSY : ENOMEM;
   if (!noWarn) {

@@ -314,9 +314,13 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
         break;
       }
       // test_pages_isolated() failed: pr_info_ratelimited("%s: [%lx, %lx) PFNs busy\n", __func__, outer_start, end)
-      const busyLine = kmsg(opts.kernel ?? NEWEST, 'cma.pfns-busy', { start: pfn.toString(16), end: (pfn + count).toString(16) });
-      busyLines.push(busyLine);
-      events.push({ kind: 'log', level: 'info', id: 'cma.pfns-busy', text: busyLine });
+      // until CMA_GATES.pfnsBusySilent; later kernels leave it to the test_pages_isolated trace event
+      const kernel = opts.kernel ?? NEWEST;
+      if (kernelHas(kernel, 'cma.pfns-busy')) {
+        const busyLine = kmsg(kernel, 'cma.pfns-busy', { start: pfn.toString(16), end: (pfn + count).toString(16) });
+        busyLines.push(busyLine);
+        events.push({ kind: 'log', level: 'info', id: 'cma.pfns-busy', text: busyLine });
+      }
       events.push({ kind: 'cma', op: 'busy_retry', pfn, count, why: WHY_BUSY });
       clearBits(area, bitmapNo, bitmapCount);
       // try again with a bit different memory target

@@ -1,5 +1,5 @@
 /**
- * dma-debug: `kernel/dma/debug.c` (`lib/dma-debug.c` before 4.17),
+ * dma-debug: `kernel/dma/debug.c` (`lib/dma-debug.c` before 4.19),
  * CONFIG_DMA_API_DEBUG.
  *
  * What it is for: the kernel's bookkeeping of every live streaming mapping and
@@ -56,7 +56,7 @@
  * - a driver unbind reports the leaked entries and keeps them, as the kernel does.
  */
 import type { DmaDir, Why } from '../events.ts';
-import { DEBUG_GATES } from '../kernel-versions.ts';
+import { DEBUG_GATES, dmaFile } from '../kernel-versions.ts';
 import { kernelCode, NEWEST_KERNEL } from '../config.ts';
 import { kmsg, who, type MessageId } from '../kernel-log/catalogue.ts';
 import type { MessageArgs } from '../kernel-log/printk.ts';
@@ -228,7 +228,7 @@ function madeByMapPage(k: number): boolean {
 }
 
 function file(kernel: number): string {
-  return kernel >= DEBUG_VERSIONS.kernelDmaDir ? 'kernel/dma/debug.c' : 'lib/dma-debug.c';
+  return dmaFile(kernel, 'kernel/dma/debug.c');
 }
 
 /** The full log line of an err_printk (WARN(1, pr_fmt("%s %s: ") fmt, driver, dev, …)), from the kernel-log catalogue. */

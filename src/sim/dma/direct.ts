@@ -23,7 +23,7 @@ import { runMaintenance } from '../arch/cache-maint.ts';
 import { SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine, type SgTable } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
-import { DIRECT_GATES, SWIOTLB_GATES } from '../kernel-versions.ts';
+import { ARCH_GATES, DIRECT_GATES, SWIOTLB_GATES, dmaFile } from '../kernel-versions.ts';
 import { isSwiotlbBuffer, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from './swiotlb.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
@@ -87,7 +87,7 @@ function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: Dm
 function swiotlbFull(m: Machine, dev: Device, size: number, dir: DmaDir, o: StepOutcome): void {
   printk(m, o, 'swiotlb.out-of-space', { size }, who(dev.name, dev.cfg.label));
   if (size <= 32 * 1024) {
-    o.events.push({ kind: 'note', text: 'overflow buffer', why: why('swiotlb_full', 'the mapping gets io_tlb_overflow_buffer, which dma_mapping_error() reports as an error', 'lib/swiotlb.c') });
+    o.events.push({ kind: 'note', text: 'overflow buffer', why: why('swiotlb_full', 'the mapping gets io_tlb_overflow_buffer, which dma_mapping_error() reports as an error', dmaFile(m.kernel, 'kernel/dma/swiotlb.c')) });
     return;
   }
   const what = dir === 'DMA_BIDIRECTIONAL' ? 'accessed' : dir === 'DMA_FROM_DEVICE' ? 'written' : 'read';
@@ -108,7 +108,8 @@ export function syncForCpuArch(m: Machine, phys: number, size: number, dir: DmaD
 
 /**
  * The report of a buffer the device cannot reach and no swiotlb to bounce it,
- * by version (DIRECT_GATES):
+ * by version (DIRECT_GATES; ARCH_GATES.x86DmaDirect):
+ * - x86 before 4.17: pci-nommu's check_addr() (nommuOverflow);
  * - before 5.0 check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu
  *   of device mask %llx" every time, only for masks of 32 bits or more; from
  *   4.20 with " bus mask %llx" appended, and for a bus mask too;
@@ -118,7 +119,11 @@ export function syncForCpuArch(m: Machine, phys: number, size: number, dir: DmaD
  * - from 5.7: dev_WARN_ONCE "DMA addr %pad+%zu overflow (mask %llx, bus limit
  *   %llx)." for every mask.
  */
-function overflowReport(m: Machine, dev: Device, phys: number, size: number, o: StepOutcome): void {
+function overflowReport(m: Machine, dev: Device, phys: number, size: number, sg: boolean, o: StepOutcome): void {
+  if (m.arch === 'x86' && m.kernel < ARCH_GATES.x86DmaDirect.code) {
+    nommuOverflow(m, dev, phys, size, sg, o);
+    return;
+  }
   const args = { addr: hex16(phys), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) };
   if (m.kernel >= DIRECT_GATES.overflowAlways.code) {
     printkOnce(m, o, 'dma_direct_map_phys:overflow', 'dma-direct.overflow', args, who(dev.name, dev.cfg.label));
@@ -134,8 +139,27 @@ function overflowReport(m: Machine, dev: Device, phys: number, size: number, o: 
   printkOnce(m, o, 'report_addr:WARN_ON_ONCE', 'dma-direct.report-addr-warn');
 }
 
-/** dma_direct_map_phys(): the DMA address (or DMA_MAPPING_ERROR) and the bounce slot; the DMA address is the physical one unless it bounced. */
-export function directMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): DmaMapped {
+/**
+ * x86 before 4.17 had no dma-direct: a device without IOMMU or swiotlb used
+ * nommu_dma_ops (arch/x86/kernel/pci-nommu.c), whose check_addr() printk'd
+ * "nommu_%s: overflow %Lx+%zu of device mask %Lx" (name "map_single" from
+ * nommu_map_page, "map_sg" from nommu_map_sg; %Lx: no 0x, no padding) every
+ * time, only for a mask of 32 bits or more, with no device prefix.
+ */
+function nommuOverflow(m: Machine, dev: Device, phys: number, size: number, sg: boolean, o: StepOutcome): void {
+  if (dev.maskBits < 32) {
+    observe(o, 'dma-direct/silent-failure', 'nommu check_addr() prints nothing for a DMA mask under 32 bits: the map fails silently');
+    return;
+  }
+  printk(m, o, 'x86.nommu-overflow', { op: sg ? 'map_sg' : 'map_single', addr: phys.toString(16), size, mask: maskHex(dev.maskBits) });
+}
+
+/**
+ * dma_direct_map_phys(): the DMA address (or DMA_MAPPING_ERROR) and the bounce
+ * slot; the DMA address is the physical one unless it bounced. `sg`: called
+ * for an entry of dma_map_sg (the pre-4.17 x86 report names nommu_map_sg).
+ */
+export function directMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome, sg = false): DmaMapped {
   if (dev.cfg.swiotlb === 'force') {
     o.events.push({ kind: 'note', text: 'forced bounce', why: why('dma_direct_map_phys', 'is_swiotlb_force_bounce(): this device bounces every streaming mapping (swiotlb=force)') });
     return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o));
@@ -151,7 +175,7 @@ export function directMap(m: Machine, dev: Device, phys: number, size: number, d
       return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o));
     }
     o.events.push({ kind: 'note', text: 'no swiotlb', why: why('dma_direct_map_phys', `${reason}, and there is no swiotlb pool to bounce through`) });
-    overflowReport(m, dev, phys, size, o);
+    overflowReport(m, dev, phys, size, sg, o);
     return FAILED;
   }
   if (!dev.coherent && !attrs.skipCpuSync) syncForDeviceArch(m, phys, size, dir, o);
@@ -200,7 +224,7 @@ export function directUnmap(m: Machine, dev: Device, addr: number, size: number,
 export function directMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): SgMapped {
   const done: DmaMapped[] = [];
   for (const e of sgt.entries) {
-    const r = directMap(m, dev, e.phys, e.length, dir, attrs, o);
+    const r = directMap(m, dev, e.phys, e.length, dir, attrs, o, true);
     if (r.addr === DMA_MAPPING_ERROR) {
       sgt.entries.forEach((x, i) => {
         if (i < done.length) directUnmap(m, dev, done[i]!.addr, x.length, dir, { ...attrs, skipCpuSync: true }, o);

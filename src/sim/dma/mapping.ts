@@ -46,7 +46,7 @@ import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, dire
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
-import { DIRECT_GATES } from '../kernel-versions.ts';
+import { DIRECT_GATES, DMA_BUF_GATES } from '../kernel-versions.ts';
 import { devUsesDmaIommu } from '../iommu/iommu.ts';
 import {
   iommuDmaAllocCoherent,
@@ -292,6 +292,31 @@ function backEndMapSg(m: Machine, dev: Device, be: DmaBackEnd, sgt: SgTable, dir
 }
 
 /**
+ * A back end that mapped 0 entries (an empty list: dma_direct_map_sg loops
+ * zero times) is not a success: from 5.15 (fffe3cc8c219) __dma_map_sg_attrs
+ * takes `ents > 0` for success and anything but -EINVAL/-ENOMEM/-EIO for a
+ * bug, WARN_ON_ONCE and -EIO (dma_map_sg returns 0, dma_map_sgtable -EIO);
+ * before, dma_map_sg_attrs returned the 0 silently (BUG_ON(ents < 0) only)
+ * and dma_map_sgtable made it -EINVAL. debug_dma_map_sg records nothing.
+ */
+function mapSgZero(m: Machine, o: StepOutcome): void {
+  o.result = 0;
+  o.error = null;
+  const g = DMA_BUF_GATES.sgtableEio;
+  if (m.kernel >= g.code) printkOnce(m, o, '__dma_map_sg_attrs:ents', 'dma-mapping.map-sg-zero');
+  o.events.push({
+    kind: 'note',
+    text: 'dma_map_sg mapped nothing',
+    why: why(
+      m.kernel >= g.code ? '__dma_map_sg_attrs' : 'dma_map_sg_attrs',
+      m.kernel >= g.code
+        ? `the list has no entry: the back end returned 0, which is neither a count nor -EINVAL/-ENOMEM/-EIO, so __dma_map_sg_attrs WARNs once and returns -EIO (dma_map_sg gives 0, dma_map_sgtable -EIO; ${g.commit}, ${g.from})`
+        : `the list has no entry: dma_map_sg returns the back end's 0 without a word (dma_map_sgtable would return -EINVAL); from ${g.from} (${g.commit}) this is a WARN and -EIO`,
+    ),
+  });
+}
+
+/**
  * dma_map_sg(): the back end maps the list (dma-direct entry by entry, never
  * merged; dma-iommu one IOVA range merged by __finalise_sg; arm32's ops in
  * IOVA chunks), then debug_dma_map_sg. On failure dma_map_sg returns 0. The
@@ -304,6 +329,10 @@ export function dmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, att
   const be = dmaBackEnd(m, dev);
   const r = backEndMapSg(m, dev, be, sgt, dir, attrs, o);
   o.resultKind = 'count';
+  if (r.ok && r.nents === 0) {
+    mapSgZero(m, o);
+    return;
+  }
   if (!r.ok) {
     // dma_map_sg reports a failure by its count alone
     o.result = 0;

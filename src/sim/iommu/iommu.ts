@@ -569,9 +569,11 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
 }
 
 /**
- * The context-fault report by version (ARM_SMMU_GATES): "fsr=…, iova=…,
- * fsynr=…, cb=…" before 5.2, with "cbfrsynra=…" from 5.2, followed from 6.11
- * by arm_smmu_print_context_fault_info's decoded FSR and FSYNR0 lines.
+ * The context-fault report by version (ARM_SMMU_GATES): "iova=…, fsynr=…,
+ * cb=…" while the handler still called report_iommu_fault() first (before
+ * fsrLine), "fsr=…, iova=…, fsynr=…, cb=…" until 5.2, with "cbfrsynra=…" from
+ * 5.2, followed from 6.11 by arm_smmu_print_context_fault_info's decoded FSR
+ * and FSYNR0 lines.
  */
 function contextFaultLines(kernel: number, dom: IommuDomain, fsr: number, iova: number, fsynr: number, sid: number): LogLine[] {
   const by: Who = { driver: 'arm-smmu', device: dom.iommu };

@@ -23,7 +23,7 @@
  * - `none`: the template is the whole line.
  */
 import { kernelCode } from '../config.ts';
-import { ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, type Gate } from '../kernel-versions.ts';
+import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, dmaFile, type Gate } from '../kernel-versions.ts';
 
 export type Prefix = 'dev' | 'dma-api' | 'dma-api-nodev' | 'none';
 
@@ -71,7 +71,7 @@ const DEBUG_FILE = 'kernel/dma/debug.c';
 
 export const CATALOGUE = [
   // -------------------------------------------------------------------------
-  // dma-debug (kernel/dma/debug.c; lib/dma-debug.c before 4.17)
+  // dma-debug (kernel/dma/debug.c; lib/dma-debug.c before 4.19)
   {
     id: 'dma-debug.unmap-not-allocated',
     source: 'dma-debug',
@@ -407,7 +407,8 @@ export const CATALOGUE = [
     prefix: 'dev',
     wordings: [{ until: SWIOTLB_GATES.noOverflowBuffer, template: 'DMA: Out of SW-IOMMU space for {size:int} bytes' }],
     fn: 'swiotlb_full',
-    file: 'lib/swiotlb.c',
+    // lib/swiotlb.c before 4.19 (fileFor)
+    file: 'kernel/dma/swiotlb.c',
     why: 'Before 4.20: the pool was full and swiotlb_map_page handed out the overflow buffer, which dma_mapping_error() catches — if the driver checks it.',
     rule: 'swiotlb/full',
   },
@@ -418,7 +419,8 @@ export const CATALOGUE = [
     prefix: 'none',
     wordings: [{ until: SWIOTLB_GATES.noOverflowBuffer, template: 'Kernel panic - not syncing: DMA: Random memory could be DMA {what:word}' }],
     fn: 'swiotlb_full',
-    file: 'lib/swiotlb.c',
+    // lib/swiotlb.c before 4.19 (fileFor)
+    file: 'kernel/dma/swiotlb.c',
     why: 'Before 4.20: a mapping larger than the 32 KiB overflow buffer found the pool full, and swiotlb panicked rather than let the device reach random memory.',
     rule: 'swiotlb/full',
   },
@@ -443,6 +445,17 @@ export const CATALOGUE = [
     rule: 'direct/overflow',
   },
   {
+    id: 'x86.nommu-overflow',
+    source: 'dma-direct',
+    level: 'err',
+    prefix: 'none',
+    wordings: [{ until: ARCH_GATES.x86DmaDirect, template: 'nommu_{op:word}: overflow {addr:hex}+{size:int} of device mask {mask:hex}' }],
+    fn: 'check_addr',
+    file: 'arch/x86/kernel/pci-nommu.c',
+    why: 'x86 before 4.17, no IOMMU and no swiotlb (nommu_dma_ops): the buffer lies above the device\'s DMA mask, so nommu_map_page (map_single) or nommu_map_sg (map_sg) fails. Printed only for masks of 32 bits or more; a smaller mask fails silently.',
+    rule: 'direct/overflow',
+  },
+  {
     id: 'dma-direct.report-addr-warn',
     source: 'dma-direct',
     level: 'warn',
@@ -453,6 +466,18 @@ export const CATALOGUE = [
     why: 'The WARN_ON_ONCE that followed an unreachable-buffer report in 5.0–5.5 (for a mask under 32 bits, the only trace): see the overflow report.',
     rule: 'direct/overflow',
     site: { files: ['kernel/dma/direct.c'], fns: ['report_addr'] },
+  },
+  {
+    id: 'dma-mapping.map-sg-zero',
+    source: 'dma-mapping',
+    level: 'warn',
+    prefix: 'none',
+    wordings: [{ from: DMA_BUF_GATES.sgtableEio, template: 'WARNING: at kernel/dma/mapping.c: __dma_map_sg_attrs: WARN_ON_ONCE(ents != -EINVAL && ents != -ENOMEM && ents != -EIO)' }],
+    fn: '__dma_map_sg_attrs',
+    file: 'kernel/dma/mapping.c',
+    why: 'dma_map_sg or dma_map_sgtable was given a list the back end mapped to 0 entries (an empty scatterlist) where only a count or -EINVAL/-ENOMEM/-EIO is expected: WARN once, dma_map_sgtable returns -EIO and dma_map_sg 0. Before 5.15 the 0 was returned silently (and dma_map_sgtable turned it into -EINVAL).',
+    rule: 'map/sg-empty',
+    site: { files: ['kernel/dma/mapping.c'], fns: ['__dma_map_sg_attrs', 'dma_map_sg_attrs', 'dma_map_sgtable'] },
   },
   {
     id: 'dma-mapping.vmalloc-rejected',
@@ -541,7 +566,8 @@ export const CATALOGUE = [
     level: 'err',
     prefix: 'dev',
     wordings: [
-      { template: 'Unhandled context fault: fsr=0x{fsr:hex}, iova=0x{iova:hex}, fsynr=0x{fsynr:hex}, cb={cb:int}' },
+      { template: 'Unhandled context fault: iova=0x{iova:hex}, fsynr=0x{fsynr:hex}, cb={cb:int}' },
+      { from: ARM_SMMU_GATES.fsrLine, template: 'Unhandled context fault: fsr=0x{fsr:hex}, iova=0x{iova:hex}, fsynr=0x{fsynr:hex}, cb={cb:int}' },
       { from: ARM_SMMU_GATES.cbfrsynra, template: 'Unhandled context fault: fsr=0x{fsr:hex}, iova=0x{iova:hex}, fsynr=0x{fsynr:hex}, cbfrsynra=0x{sid:hex}, cb={cb:int}' },
     ],
     fn: 'arm_smmu_context_fault',
@@ -654,10 +680,10 @@ export const CATALOGUE = [
     source: 'cma',
     level: 'info',
     prefix: 'none',
-    wordings: [{ template: 'alloc_contig_range: [{start:hex}, {end:hex}) PFNs busy' }],
+    wordings: [{ until: CMA_GATES.pfnsBusySilent, template: 'alloc_contig_range: [{start:hex}, {end:hex}) PFNs busy' }],
     fn: 'alloc_contig_range',
     file: 'mm/page_alloc.c',
-    why: 'A page in this candidate range could not be migrated out (pinned, or with an extra reference): CMA retries at the next aligned candidate. Frequent lines point at short-term pins or unmovable allocations in the CMA area.',
+    why: 'A page in this candidate range could not be migrated out (pinned, or with an extra reference): CMA retries at the next aligned candidate. Frequent lines point at short-term pins or unmovable allocations in the CMA area. Newer kernels print nothing here (only the test_pages_isolated trace event).',
     rule: 'cma/busy',
   },
 
@@ -801,6 +827,11 @@ export interface Who {
 /** dev_driver_string() and dev_name() of a device: the scenario's name, and the kernel's name (label=) when it has one. */
 export function who(name: string, devName?: string): Who {
   return { driver: name, device: devName ?? name };
+}
+
+/** The file that prints an entry in this kernel: kernel/dma files lived in lib/ before 4.19 (dmaFile). */
+export function fileFor(e: CatalogueEntry, kernel: number): string {
+  return dmaFile(kernel, e.file);
 }
 
 /** Does this kernel print message `id` at all (some wording is in force)? */
