@@ -830,8 +830,8 @@ export const DMA_BUF_GATES = table('dma-buf', {
     commit: 'fffe3cc8c219',
     subject: 'dma-mapping: allow map_sg() ops to return negative error codes',
     file: 'kernel/dma/mapping.c',
-    before: 'dma_map_sgtable turns a failed map into -EINVAL',
-    after: 'dma_map_sgtable returns -EIO (or the op\'s own errno)',
+    before: 'dma_map_sgtable turns a failed map into -EINVAL; dma_map_sg of a list that maps to 0 entries returns 0 silently',
+    after: 'dma_map_sgtable returns -EIO (or the op\'s own errno); __dma_map_sg_attrs takes only ents > 0 for success, so 0 mapped entries (an empty list) WARNs once and gives -EIO',
     verified: true,
   },
   // id: drm-misc push log (47e982d5195d); release: "[PULL] drm-misc-next" drm-misc-next-2022-10-20 ("drm-misc-next
