@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import type { Frame } from '../../src/worker/api.ts';
-import type { ViewDef } from '../../src/ui/panels/registry.ts';
-import { iommuView } from '../../src/ui/panels/views/IommuView.tsx';
-import { gpuVmView } from '../../src/ui/panels/views/GpuVmView.tsx';
-import { cmaView } from '../../src/ui/panels/views/CmaView.tsx';
-import { dmaBufView } from '../../src/ui/panels/views/DmaBufView.tsx';
+import type { ComponentType } from 'react';
+import type { ViewProps } from '../../src/ui/panels/registry.ts';
+import IommuView from '../../src/ui/panels/views/IommuView.tsx';
+import GpuVmView from '../../src/ui/panels/views/GpuVmView.tsx';
+import CmaView from '../../src/ui/panels/views/CmaView.tsx';
+import DmaBufView from '../../src/ui/panels/views/DmaBufView.tsx';
 import { useStore } from '../../src/ui/store/store.ts';
 import { stepped } from './engine-fixtures.ts';
 
@@ -22,7 +23,9 @@ import { stepped } from './engine-fixtures.ts';
 const LIB = join(process.cwd(), 'src/scenario/library');
 const library = (name: string) => readFileSync(join(LIB, `${name}.dma`), 'utf8');
 
-const VIEWS: ViewDef[] = [iommuView, gpuVmView, cmaView, dmaBufView];
+type View = ComponentType<ViewProps>;
+
+const VIEWS: View[] = [IommuView, GpuVmView, CmaView, DmaBufView];
 
 function frames(name: string): Frame[] {
   const run = stepped(library(name));
@@ -37,8 +40,7 @@ function frames(name: string): Frame[] {
   }));
 }
 
-function show(view: ViewDef, frame: Frame | null) {
-  const V = view.component;
+function show(V: View, frame: Frame | null) {
   return render(<V frame={frame} summary={null} step={frame?.step ?? 0} />);
 }
 
@@ -60,9 +62,9 @@ describe('every library scenario, every step', () => {
   for (const name of names) {
     it(name, () => {
       const fs = frames(name);
-      for (const view of VIEWS) {
-        const r = show(view, fs[0]!);
-        for (const f of fs) r.rerender(<view.component frame={f} summary={null} step={f.step} />);
+      for (const View of VIEWS) {
+        const r = show(View, fs[0]!);
+        for (const f of fs) r.rerender(<View frame={f} summary={null} step={f.step} />);
         r.unmount();
       }
     });
@@ -79,13 +81,13 @@ describe('every library scenario, every step', () => {
 describe('empty machines say why', () => {
   const f = frames('swiotlb-force').at(-1)!;
   it('no IOMMU, no GPU VM, no dma-buf', () => {
-    show(iommuView, f);
+    show(IommuView, f);
     expect(screen.getByTestId('iommu-none').textContent).toMatch(/No system IOMMU/);
     cleanup();
-    show(gpuVmView, f);
+    show(GpuVmView, f);
     expect(screen.getByTestId('gpu-none').textContent).toMatch(/own MMU/);
     cleanup();
-    show(dmaBufView, f);
+    show(DmaBufView, f);
     expect(screen.getByTestId('dmabuf-none').textContent).toMatch(/No dma-buf/);
   });
 });
@@ -94,18 +96,18 @@ describe('iommu-lazy-stale-iotlb', () => {
   const fs = frames('iommu-lazy-stale-iotlb');
   it('after the lazy unmap the IOTLB entry is stale, after the flush it is gone', () => {
     const unmap = stepWith(fs, 'dma_unmap_single(nic, h,');
-    show(iommuView, unmap);
+    show(IommuView, unmap);
     const e = screen.getByTestId('iotlb-entry');
     expect(e.dataset.stale).toBe('true');
     expect(e.textContent).toMatch(/stale: the PTE is gone but the IOTLB still translates/);
     expect(screen.getByTestId('fq-pending').textContent).toBe('1');
     cleanup();
-    show(iommuView, stepWith(fs, 'udelay(1)'));
+    show(IommuView, stepWith(fs, 'udelay(1)'));
     expect(screen.queryByTestId('iotlb-entry')).toBeNull();
     expect(screen.getByTestId('iommu-iotlb-empty').textContent).toMatch(/flushed this step/);
   });
   it('a fault is shown with its stage and the SMMU line', () => {
-    show(iommuView, stepWith(fs, 'dev_read(nic, h2, 8)'));
+    show(IommuView, stepWith(fs, 'dev_read(nic, h2, 8)'));
     const c = screen.getByTestId('iommu-fault');
     expect(c.textContent).toMatch(/translation fault/);
     expect(c.textContent).toMatch(/Unhandled context fault/);
@@ -113,7 +115,7 @@ describe('iommu-lazy-stale-iotlb', () => {
   });
   it('clicking a leaf selects its physical address, its buffer and its IOVA (what a share link carries)', () => {
     const f = stepWith(fs, 'dev_read(nic, h, 8)');
-    show(iommuView, f);
+    show(IommuView, f);
     const pte = screen.getAllByTestId('iommu-pte').find((x) => x.dataset.iova === '0xffff_f000')!;
     act(() => fireEvent.click(pte));
     const sel = useStore.getState().selection;
@@ -126,11 +128,11 @@ describe('iommu-lazy-stale-iotlb', () => {
 describe('gpu-two-stage-fault', () => {
   const fs = frames('gpu-two-stage-fault');
   it('marks the stage that faulted', () => {
-    show(gpuVmView, stepWith(fs, 'gpu_read(vm, 0x2001000, 4)'));
+    show(GpuVmView, stepWith(fs, 'gpu_read(vm, 0x2001000, 4)'));
     expect(screen.getByTestId('gpu-walk').dataset.faultedStage).toBe('gpu-mmu');
     expect(screen.getByTestId('gpu-stage1').dataset.fault).toBe('true');
     cleanup();
-    show(gpuVmView, stepWith(fs, 'gpu_read(vm, 0x2000000, 6)', stepWith(fs, 'dma_unmap_sg(gpu,').step));
+    show(GpuVmView, stepWith(fs, 'gpu_read(vm, 0x2000000, 6)', stepWith(fs, 'dma_unmap_sg(gpu,').step));
     expect(screen.getByTestId('gpu-walk').dataset.faultedStage).toBe('iommu');
     expect(screen.getByTestId('gpu-stage2').dataset.fault).toBe('true');
     expect(screen.getByTestId('gpu-chain-broken')).toBeTruthy();
@@ -140,7 +142,7 @@ describe('gpu-two-stage-fault', () => {
 describe('dmabuf-busy-direction-5.10', () => {
   const fs = frames('dmabuf-busy-direction-5.10');
   it('shows the cached mapping, its direction and the -EBUSY', () => {
-    show(dmaBufView, stepWith(fs, 'rx = dma_buf_map_attachment'));
+    show(DmaBufView, stepWith(fs, 'rx = dma_buf_map_attachment'));
     const m = screen.getByTestId('dmabuf-mapping');
     expect(m.dataset.cached).toBe('true');
     expect(m.dataset.dir).toBe('DMA_TO_DEVICE');

@@ -5,6 +5,7 @@
  */
 import { Suspense, lazy } from 'react';
 import { createPortal } from 'react-dom';
+import DialogLoading from '../panels/DialogLoading.tsx';
 import { useExplain } from './explainStore.ts';
 
 const ExplainDialog = lazy(() => import('./ExplainDialog.tsx'));
@@ -18,7 +19,7 @@ export default function ExplainButton() {
       </button>
       {open &&
         createPortal(
-          <Suspense fallback={null}>
+          <Suspense fallback={<DialogLoading what="the log explainer" />}>
             <ExplainDialog />
           </Suspense>,
           document.body,

@@ -4,6 +4,7 @@
  */
 import { Suspense, lazy } from 'react';
 import { createPortal } from 'react-dom';
+import DialogLoading from '../panels/DialogLoading.tsx';
 import { useLesson } from '../lesson/lessonStore.ts';
 
 const LibraryBrowser = lazy(() => import('./LibraryBrowser.tsx'));
@@ -19,7 +20,7 @@ export default function LibraryButton() {
       {/* A dialog over the whole page, outside the header's styles. */}
       {open &&
         createPortal(
-          <Suspense fallback={null}>
+          <Suspense fallback={<DialogLoading what="the library" />}>
             <LibraryBrowser />
           </Suspense>,
           document.body,

@@ -2,9 +2,12 @@
  * Shows the share link (also copied to the clipboard when allowed), with a
  * Copy button for when the automatic copy was refused.
  */
-import { useEffect, useRef, useState } from 'react';
+import { Suspense, lazy, useEffect, useRef, useState } from 'react';
 import { useStore } from '../store/store.ts';
-import ShareMore from '../ShareMore.tsx';
+import PanelBoundary from './PanelBoundary.tsx';
+
+// The other forms (text for an email, SVG/PNG of the view, the embed snippet): loaded when the popover first opens.
+const ShareMore = lazy(() => import('../ShareMore.tsx'));
 
 export default function SharePopover() {
   const share = useStore((s) => s.share);
@@ -45,7 +48,11 @@ export default function SharePopover() {
             </button>
           </div>
           <p className="muted small">{share.url ? `${share.url.length} characters` : ''}</p>
-          <ShareMore url={share.url} />
+          <PanelBoundary name="share options">
+            <Suspense fallback={<p className="muted small">Loading the other forms (text, SVG, PNG, embed)…</p>}>
+              <ShareMore url={share.url} />
+            </Suspense>
+          </PanelBoundary>
         </>
       )}
       <button type="button" className="close" aria-label="Close" onClick={() => setShare(null)}>

@@ -2,7 +2,7 @@
  * The current step's record as JSON, as the runner produced it (events capped
  * to keep frames small): for checking what the other views draw from.
  */
-import type { ViewDef, ViewProps } from './registry.ts';
+import type { ViewProps } from './registry.ts';
 
 function StepJsonView({ frame }: ViewProps) {
   if (!frame) return <p className="muted">No frame yet.</p>;
@@ -20,4 +20,5 @@ function StepJsonView({ frame }: ViewProps) {
   );
 }
 
-export const stepJsonView: ViewDef = { id: 'json', title: 'Step JSON', order: 90, component: StepJsonView };
+// The view's tab (title, when it shows) is listed in ../views.ts, which loads this module on first open.
+export default StepJsonView;

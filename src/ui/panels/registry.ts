@@ -3,9 +3,10 @@
  * current frame (and the run's summary) and draws one part of the machine:
  * cache, memory, bytes three ways, swiotlb, IOMMU…
  *
- * To add one: write `src/ui/panels/MyView.tsx` exporting a ViewDef, and add
- * it to the list in `src/ui/panels/views.ts`. Heavy views can pass a
- * `React.lazy` component so they load only when their tab is first opened.
+ * To add one: write `src/ui/panels/views/MyView.tsx` exporting the component
+ * as its default, and list it in `src/ui/panels/views.ts` (title, order, when
+ * it shows) as a `React.lazy` component, so it loads only when its tab is
+ * first opened.
  */
 import type { ComponentType } from 'react';
 import type { Frame, LoadSummary } from '../../worker/api.ts';

@@ -15,8 +15,7 @@ import type { IommuDomainDetail, MachineSnapshot } from '../../../sim/snapshot.t
 import type { MachineConfig } from '../../../sim/config.ts';
 import { logLines, type SimEvent } from '../../../sim/events.ts';
 import type { PtEntryView } from '../../../sim/iommu/io-pgtable.ts';
-import { usesOps } from '../registry.ts';
-import type { ViewDef, ViewProps } from '../registry.ts';
+import type { ViewProps } from '../registry.ts';
 import { useStore } from '../../store/store.ts';
 import { bufferAt, resolveSelection } from '../../viz/machine-lookup.ts';
 import {
@@ -577,4 +576,5 @@ function iommuFaultDomains(events: readonly SimEvent[] | undefined): string[] {
   return (events ?? []).flatMap((e) => (e.kind === 'iommu_fault' ? [e.domain] : []));
 }
 
-export const iommuView: ViewDef = { id: 'iommu', title: 'IOMMU', order: 40, component: IommuView, when: (s) => (s?.config?.iommus.length ?? 1) > 0 || usesOps(s, 'iommu_') };
+// The view's tab (title, when it shows) is listed in ../views.ts, which loads this module on first open.
+export default IommuView;

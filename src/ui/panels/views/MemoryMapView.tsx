@@ -8,7 +8,7 @@
  * buffer list) brings it into view. Wheel zooms at the pointer, drag pans.
  */
 import { useMemo, useRef, useState } from 'react';
-import type { ViewDef, ViewProps } from '../registry.ts';
+import type { ViewProps } from '../registry.ts';
 import type { Frame, SnapshotOmitted } from '../../../worker/api.ts';
 import type { MachineSnapshot } from '../../../sim/snapshot.ts';
 import { useStore } from '../../store/store.ts';
@@ -378,7 +378,8 @@ function MemoryMapView({ frame }: ViewProps) {
   );
 }
 
-export const memoryMapView: ViewDef = { id: 'memmap', title: 'Memory map', order: 20, component: MemoryMapView };
+// The view's tab (title, when it shows) is listed in ../views.ts, which loads this module on first open.
+export default MemoryMapView;
 
 /** The CPU mapping's caching, when not plain write-back: WC, UC (linear map or alias), or no mapping. */
 function memTag(b: MachineSnapshot['buffers'][number]): string | null {
