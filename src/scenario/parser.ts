@@ -126,7 +126,7 @@ export function* scanScenario(text: string): Generator<ScannedStep, ScanResult, 
     if (r.errors.length > 0) return { ok: false, errors: sortErrors(r.errors).slice(0, MAX_ERRORS) };
     const { header, teaching: cmds } = r.validator;
     // Narration is attached to steps by their lines and the names they assign: a narrated text (a lesson, short) is read again, keeping its document, for it.
-    const placed = r.narration.length > 0 ? placeStatements(readAll(text, true).lines) : [];
+    const placed = r.narration.length > 0 ? placeStatements(readAll(text, true).kept.doc().lines) : [];
     const built = buildTeaching(text, placed, r.narration, cmds);
     if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
     const solved = solutionErrors(text, built.teaching);
@@ -147,11 +147,100 @@ const againLexer = new LineLexer();
  * no unsafe character and parses).
  */
 export function statementAt(text: string, lineStart: number, line: number): { cmd: Command; comment: string | null } {
+  const cmd = readBack(text, lineStart, lineEnd(text, lineStart), line);
+  return { cmd, comment: againLexer.comment() };
+}
+
+/** The statement on `text[lineStart, end)`, a line that parsed before (againLexer holds it after). */
+function readBack(text: string, lineStart: number, end: number, line: number): Command {
   const lx = againLexer;
-  lx.lex(text, lineStart, lineEnd(text, lineStart), line, -1);
+  lx.lex(text, lineStart, end, line, -1);
   const cmd = lx.errors.length === 0 ? parseStatement(lx) : null;
   if (cmd === null) throw new Error(`line ${line} does not hold a statement`);
-  return { cmd, comment: lx.comment() };
+  return cmd;
+}
+
+/**
+ * What parseScenario keeps of a text's lines: every DocLine but the steps'
+ * in order, and where each step's line is (three numbers a step). The
+ * steps' statements are read back from their lines, all at once, when the
+ * body or the document is first asked for: a million-line trace's parse
+ * keeps ~12 bytes a step instead of ~25 objects, and a caller that reads
+ * only the header, the configuration or the errors never builds them.
+ */
+class KeptLines {
+  /** The document in order: each line's DocLine, or for a step's line its index among the steps. */
+  private readonly entries: Array<DocLine | number> = [];
+  private starts: Int32Array = new Int32Array(64);
+  private ends: Int32Array = new Int32Array(64);
+  private lines: Int32Array = new Int32Array(64);
+  private count = 0;
+  private body: Command[] | null = null;
+  private document: ScenarioDoc | null = null;
+
+  constructor(private readonly text: string) {}
+
+  add(l: DocLine): void {
+    this.entries.push(l);
+  }
+
+  /** A step, on the line `text[start, end)` numbered `line`. */
+  addStep(start: number, end: number, line: number): void {
+    const k = this.count;
+    if (k === this.starts.length) {
+      this.starts = grown(this.starts);
+      this.ends = grown(this.ends);
+      this.lines = grown(this.lines);
+    }
+    this.starts[k] = start;
+    this.ends[k] = end;
+    this.lines[k] = line;
+    this.count = k + 1;
+    this.entries.push(k);
+  }
+
+  /** Trailing blank lines (the final newline among them) are not part of the document. */
+  trimBlanks(): void {
+    const { entries } = this;
+    while (entries.length > 0 && entries[entries.length - 1] === BLANK) entries.pop();
+  }
+
+  /** The steps' statements, in order (read back once). */
+  steps(): Command[] {
+    if (this.body !== null) return this.body;
+    const body: Command[] = new Array<Command>(this.count);
+    for (let k = 0; k < this.count; k++) body[k] = readBack(this.text, this.starts[k]!, this.ends[k]!, this.lines[k]!);
+    this.body = body;
+    return body;
+  }
+
+  /** The document (built once; its steps' statements are steps()'s). */
+  doc(): ScenarioDoc {
+    if (this.document !== null) return this.document;
+    const body = this.body ?? new Array<Command>(this.count);
+    const read = this.body === null;
+    const lines: DocLine[] = new Array<DocLine>(this.entries.length);
+    for (let i = 0; i < lines.length; i++) {
+      const e = this.entries[i]!;
+      if (typeof e !== 'number') {
+        lines[i] = e;
+        continue;
+      }
+      // The statement and its trailing comment, or (the steps already read) the comment: the line lexed again, as a '#' may sit in a string.
+      if (read) body[e] = readBack(this.text, this.starts[e]!, this.ends[e]!, this.lines[e]!);
+      else againLexer.lex(this.text, this.starts[e]!, this.ends[e]!, this.lines[e]!, -1);
+      lines[i] = { kind: 'stmt', cmd: body[e]!, comment: againLexer.comment() };
+    }
+    this.body = body;
+    this.document = { lines };
+    return this.document;
+  }
+}
+
+function grown(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 function internalError(e: unknown): ParseError[] {
@@ -165,10 +254,30 @@ function parseUnsafe(text: string): ParseResult {
   const r = readAll(text, true);
   if (r.errors.length > 0) return { ok: false, errors: sortErrors(r.errors).slice(0, MAX_ERRORS) };
   const { header, teaching } = r.validator;
-  const { lines, narration } = r;
-  const built = buildTeaching(text, narration.length > 0 ? placeStatements(lines) : [], narration, teaching);
+  const { narration } = r;
+  const kept = r.kept;
+  const built = buildTeaching(text, narration.length > 0 ? placeStatements(kept.doc().lines) : [], narration, teaching);
   if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
-  return { ok: true, scenario: { header, body: r.body, config: configFromHeader(header), doc: { lines }, teaching: built.teaching } };
+  return { ok: true, scenario: lazyScenario(header, configFromHeader(header), built.teaching, kept) };
+}
+
+/**
+ * A Scenario whose steps and document are built when first read: its own
+ * enumerable `body` and `doc` read the kept statements (a copy, a spread and
+ * toEqual see them as values).
+ */
+function lazyScenario(header: Command[], config: MachineConfig, teaching: Teaching, kept: KeptLines): Scenario {
+  return {
+    header,
+    get body() {
+      return kept.steps();
+    },
+    config,
+    get doc() {
+      return kept.doc();
+    },
+    teaching,
+  };
 }
 
 /** Every line of the text read (finished: its errors include the validator's). */
@@ -189,10 +298,8 @@ class Reader {
   /** The errors so far: the lines' own, then (after finish) the validator's. */
   readonly errors: ParseError[] = [];
   readonly validator = new Validator();
-  /** The steps, in order (when kept). */
-  readonly body: Command[] = [];
-  /** The document (when kept). */
-  readonly lines: DocLine[] = [];
+  /** The document and its steps (when kept). */
+  readonly kept: KeptLines;
   readonly narration: NarrationLine[] = [];
   /** Steps read. */
   steps = 0;
@@ -212,6 +319,7 @@ class Reader {
     private readonly text: string,
     private readonly keep: boolean,
   ) {
+    this.kept = new KeptLines(text);
     if (text.length >= BUDGETS.lines) {
       const count = countLines(text);
       if (count > BUDGETS.lines) {
@@ -286,26 +394,25 @@ class Reader {
       return null;
     }
     const isStep = validator.ok(stmtView.of(cmd, lx)) === 'step';
-    if (isStep) this.steps++;
-    if (!this.keep) {
+    if (isStep) {
+      this.steps++;
       this.prev = undefined;
-      return isStep ? cmd : null;
+      // A step's statement is read back from its line when asked for (KeptLines); the few others are kept.
+      if (this.keep) this.kept.addStep(lx.lineStart, lx.lineEnd, lx.line);
+      return cmd;
     }
-    if (isStep) this.body.push(cmd);
     this.addDoc({ kind: 'stmt', cmd, comment });
-    return isStep ? cmd : null;
+    return null;
   }
 
   private addDoc(l: DocLine): void {
     this.prev = l;
-    if (this.keep) this.lines.push(l);
+    if (this.keep) this.kept.add(l);
   }
 
   /** After the last line: the validator's errors join the lines' own. */
   finish(): void {
-    const { lines } = this;
-    // Trailing blank lines (the final newline among them) are not part of the document.
-    while (lines.length > 0 && lines[lines.length - 1]!.kind === 'blank') lines.pop();
+    this.kept.trimBlanks();
     this.validator.finish();
     for (const e of this.validator.errors) this.errors.push(e);
   }
