@@ -169,7 +169,7 @@ function readBack(text: string, lineStart: number, end: number, line: number): C
  * only the header, the configuration or the errors never builds them.
  */
 class KeptLines {
-  /** The document in order: each line's DocLine, or for a step's line its index among the steps. */
+  /** The document in order: each line's DocLine, or for a run of n steps' lines the number n. */
   private readonly entries: Array<DocLine | number> = [];
   private starts: Int32Array = new Int32Array(64);
   private ends: Int32Array = new Int32Array(64);
@@ -196,7 +196,10 @@ class KeptLines {
     this.ends[k] = end;
     this.lines[k] = line;
     this.count = k + 1;
-    this.entries.push(k);
+    const { entries } = this;
+    const last = entries.length - 1;
+    if (last >= 0 && typeof entries[last] === 'number') entries[last]++;
+    else entries.push(1);
   }
 
   /** Trailing blank lines (the final newline among them) are not part of the document. */
@@ -219,17 +222,19 @@ class KeptLines {
     if (this.document !== null) return this.document;
     const body = this.body ?? new Array<Command>(this.count);
     const read = this.body === null;
-    const lines: DocLine[] = new Array<DocLine>(this.entries.length);
-    for (let i = 0; i < lines.length; i++) {
-      const e = this.entries[i]!;
+    const lines: DocLine[] = [];
+    let k = 0;
+    for (const e of this.entries) {
       if (typeof e !== 'number') {
-        lines[i] = e;
+        lines.push(e);
         continue;
       }
-      // The statement and its trailing comment, or (the steps already read) the comment: the line lexed again, as a '#' may sit in a string.
-      if (read) body[e] = readBack(this.text, this.starts[e]!, this.ends[e]!, this.lines[e]!);
-      else againLexer.lex(this.text, this.starts[e]!, this.ends[e]!, this.lines[e]!, -1);
-      lines[i] = { kind: 'stmt', cmd: body[e]!, comment: againLexer.comment() };
+      for (const end = k + e; k < end; k++) {
+        // The statement and its trailing comment, or (the steps already read) the comment: the line lexed again, as a '#' may sit in a string.
+        if (read) body[k] = readBack(this.text, this.starts[k]!, this.ends[k]!, this.lines[k]!);
+        else againLexer.lex(this.text, this.starts[k]!, this.ends[k]!, this.lines[k]!, -1);
+        lines.push({ kind: 'stmt', cmd: body[k]!, comment: againLexer.comment() });
+      }
     }
     this.body = body;
     this.document = { lines };
@@ -559,14 +564,15 @@ class StmtView implements ParsedStmt {
   private opCol = 0;
   private closeCol = 0;
   private targetCols: number[] = [];
+  private targets = 0;
 
   of(cmd: Command, lx: LineLexer): this {
     this.cmd = cmd;
     this.line = lx.line;
     this.opCol = lx.col(parsed.op);
     this.closeCol = lx.col(parsed.close);
-    this.targetCols.length = 0;
-    for (let t = 0; t < cmd.targets.length; t++) this.targetCols.push(lx.col(2 * t));
+    this.targets = cmd.targets.length;
+    for (let t = 0; t < this.targets; t++) this.targetCols[t] = lx.col(2 * t);
     return this;
   }
 
@@ -579,7 +585,7 @@ class StmtView implements ParsedStmt {
   }
 
   get targetLocs(): Loc[] {
-    return this.targetCols.map((col) => ({ line: this.line, col }));
+    return this.targetCols.slice(0, this.targets).map((col) => ({ line: this.line, col }));
   }
 }
 
@@ -716,11 +722,11 @@ function parseArgs(): typeof argsRead | null {
     p++;
     return argsRead;
   }
-  // Gathered in reused lists, then copied at their size.
+  // Gathered in reused lists, then copied at their size (the lists' lengths are not reset: setting a length is a call).
   const args = argScratch;
   const kwargs = kwargScratch;
-  args.length = 0;
-  kwargs.length = 0;
+  let nArgs = 0;
+  let nKwargs = 0;
   for (;;) {
     const t = p;
     const k = kindAt(t);
@@ -729,27 +735,34 @@ function parseArgs(): typeof argsRead | null {
       const value = parseExpr();
       if (value === null) return null;
       const key = lex.str[t]!;
-      if (kwargs.some((kw) => kw.key === key)) return failAt(t, `key '${key}' is given twice`);
-      kwargs.push({ key, value, loc: locAt(t) });
+      for (let i = 0; i < nKwargs; i++) if (kwargs[i]!.key === key) return failAt(t, `key '${key}' is given twice`);
+      kwargs[nKwargs++] = { key, value, loc: locAt(t) };
     } else {
-      if (kwargs.length > 0 && k !== T_RPAREN && k !== T_EOL) {
+      if (nKwargs > 0 && k !== T_RPAREN && k !== T_EOL) {
         return failAt(t, 'positional argument after key=value options (write positional arguments first)');
       }
       const value = parseExpr();
       if (value === null) return null;
-      args.push(value);
+      args[nArgs++] = value;
     }
     const sep = next();
     const s = kindAt(sep);
     if (s === T_RPAREN) {
-      argsRead.args = args.length > 0 ? args.slice() : NO_EXPRS;
-      argsRead.kwargs = kwargs.length > 0 ? kwargs.slice() : NO_KWARGS;
+      argsRead.args = nArgs > 0 ? copyOf(args, nArgs) : NO_EXPRS;
+      argsRead.kwargs = nKwargs > 0 ? copyOf(kwargs, nKwargs) : NO_KWARGS;
       return argsRead;
     }
     if (s === T_EOL) return failAt(sep, "expected ')' after arguments");
     if (s === T_LPAREN) return failAt(sep, "unexpected '(' (calls cannot be nested: assign the inner result to a name first)");
     if (s !== T_COMMA) return failAt(sep, `expected ',' or ')' after an argument, got ${show(sep)}`);
   }
+}
+
+/** The first n items of a scratch list, in a list of their own. */
+function copyOf<T>(scratch: T[], n: number): T[] {
+  const out = new Array<T>(n);
+  for (let i = 0; i < n; i++) out[i] = scratch[i]!;
+  return out;
 }
 
 function parseExpr(): Expr | null {
@@ -785,17 +798,17 @@ function parseExpr(): Expr | null {
 
 function parseFlags(firstItem: Expr): Expr | null {
   const items = flagScratch;
-  items.length = 0;
-  items.push(firstItem);
+  items[0] = firstItem;
+  let n = 1;
   while (kindAt(p) === T_BAR) {
     p++;
     const t = next();
     const k = kindAt(t);
-    if (k === T_NAME) items.push({ k: 'name', name: lex.str[t]!, loc: locAt(t) });
-    else if (k === T_INT) items.push({ k: 'int', value: lex.value[t]!, raw: lex.str[t]!, loc: locAt(t) });
+    if (k === T_NAME) items[n++] = { k: 'name', name: lex.str[t]!, loc: locAt(t) };
+    else if (k === T_INT) items[n++] = { k: 'int', value: lex.value[t]!, raw: lex.str[t]!, loc: locAt(t) };
     else return failAt(t, `expected a flag name after '|', got ${show(t)}`);
   }
-  return { k: 'flags', items: items.slice(), loc: firstItem.loc };
+  return { k: 'flags', items: copyOf(items, n), loc: firstItem.loc };
 }
 const flagScratch: Expr[] = [];
 
