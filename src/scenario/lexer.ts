@@ -85,8 +85,11 @@ export function splitLines(text: string): string[] {
 }
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isNameStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-const isNameChar = (c: number): boolean => isNameStart(c) || isDigit(c);
+/** ASCII characters by code: 1 a name's first character (a letter or _), 2 a digit. */
+const NAME_CHARS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) NAME_CHARS[c] = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 ? 1 : isDigit(c) ? 2 : 0;
+const isNameStart = (c: number): boolean => c < 128 && NAME_CHARS[c] === 1;
+const isNameChar = (c: number): boolean => c < 128 && NAME_CHARS[c]! !== 0;
 const SPACE = /\s/;
 /** Single-character punctuation tokens by character code (-1: none). */
 const PUNCT = new Int8Array(128).fill(-1);

@@ -760,9 +760,7 @@ function parseArgs(): typeof argsRead | null {
 
 /** The first n items of a scratch list, in a list of their own. */
 function copyOf<T>(scratch: T[], n: number): T[] {
-  const out = new Array<T>(n);
-  for (let i = 0; i < n; i++) out[i] = scratch[i]!;
-  return out;
+  return scratch.slice(0, n);
 }
 
 function parseExpr(): Expr | null {
