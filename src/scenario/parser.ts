@@ -171,14 +171,23 @@ function readBack(text: string, lineStart: number, end: number, line: number): C
 class KeptLines {
   /** The document in order: each line's DocLine, or for a run of n steps' lines the number n. */
   private readonly entries: Array<DocLine | number> = [];
-  private starts: Int32Array = new Int32Array(64);
-  private ends: Int32Array = new Int32Array(64);
-  private lines: Int32Array = new Int32Array(64);
+  private starts: Int32Array;
+  private ends: Int32Array;
+  private lines: Int32Array;
   private count = 0;
   private body: Command[] | null = null;
   private document: ScenarioDoc | null = null;
 
-  constructor(private readonly text: string) {}
+  /** `keep`: room for a step every 64 characters at first (a trace's lines are ~130). */
+  constructor(
+    private readonly text: string,
+    keep: boolean,
+  ) {
+    const room = keep ? Math.max(64, Math.min(text.length >> 6, 1 << 20)) : 0;
+    this.starts = new Int32Array(room);
+    this.ends = new Int32Array(room);
+    this.lines = new Int32Array(room);
+  }
 
   add(l: DocLine): void {
     this.entries.push(l);
@@ -243,7 +252,7 @@ class KeptLines {
 }
 
 function grown(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
+  const b = new Int32Array(Math.max(64, a.length * 2));
   b.set(a);
   return b;
 }
@@ -324,7 +333,7 @@ class Reader {
     private readonly text: string,
     private readonly keep: boolean,
   ) {
-    this.kept = new KeptLines(text);
+    this.kept = new KeptLines(text, keep);
     if (text.length >= BUDGETS.lines) {
       const count = countLines(text);
       if (count > BUDGETS.lines) {
