@@ -10,8 +10,7 @@
  * first gives the same body.
  */
 import fc from 'fast-check';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { lexLine, splitLines } from '../../src/scenario/lexer.ts';
 import { parseScenario, scanScenario } from '../../src/scenario/parser.ts';
@@ -20,21 +19,7 @@ import type { Command } from '../../src/sim/command.ts';
 import { HEADER_OPS } from '../../src/sim/operations.ts';
 import { isTeachingStatement } from '../../src/scenario/teaching.ts';
 import { scenarioText } from './gen.ts';
-import { HEAD } from './helpers.ts';
-
-function scenarioFiles(): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (p.endsWith('.dma')) out.push(p);
-    }
-  };
-  walk('src/scenario/library');
-  walk('src/scenario/lessons');
-  return out.sort();
-}
+import { HEAD, scenarioFiles } from './helpers.ts';
 
 /** The steps as the parse first built them (scanScenario hands each out as it is validated). */
 function scannedSteps(text: string): Command[] {
