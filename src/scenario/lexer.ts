@@ -85,8 +85,11 @@ export function splitLines(text: string): string[] {
 }
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isNameStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-const isNameChar = (c: number): boolean => isNameStart(c) || isDigit(c);
+/** ASCII characters by code: 1 a name's first character (a letter or _), 2 a digit. */
+const NAME_CHARS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) NAME_CHARS[c] = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 ? 1 : isDigit(c) ? 2 : 0;
+const isNameStart = (c: number): boolean => c < 128 && NAME_CHARS[c] === 1;
+const isNameChar = (c: number): boolean => c < 128 && NAME_CHARS[c]! !== 0;
 const SPACE = /\s/;
 /** Single-character punctuation tokens by character code (-1: none). */
 const PUNCT = new Int8Array(128).fill(-1);
@@ -122,7 +125,7 @@ class StringTable {
     const len = end - start;
     let slot = hash & this.mask;
     for (let k = this.keys[slot]; k !== undefined; k = this.keys[slot]) {
-      if (k.length === len && sameChars(k, text, start, len)) return k;
+      if (k.length === len && text.startsWith(k, start)) return k;
       slot = (slot + 1) & this.mask;
     }
     const s = this.own ? intern(text.slice(start, end)) : text.slice(start, end);
@@ -137,31 +140,24 @@ class StringTable {
   }
 }
 
-function sameChars(k: string, text: string, start: number, len: number): boolean {
-  for (let j = 0; j < len; j++) if (k.charCodeAt(j) !== text.charCodeAt(start + j)) return false;
-  return true;
-}
-
 /**
  * The engine's one copy of a name (an operation, a device, a direction, a
  * variable). The engine looks these names up in its tables on every step;
  * with its own copy each lookup is a pointer comparison instead of a search
  * of V8's string table. A string stored as a property key is internalized:
  * V8 makes the string itself a reference to its internalized copy (which its
- * garbage collector then puts in its place). Reading the key back
- * (`Object.keys({ [s]: 0 })[0]`) costs ~4× more, and one name in three of an
- * imported trace is new (a handle).
+ * garbage collector then puts in its place). The key is deleted at once:
+ * the string stays internalized and the sink stays small (a sink left to
+ * grow costs ~1.7× more, and one name in three of an imported trace is new:
+ * a handle). Reading the key back (`Object.keys({ [s]: 0 })[0]`) costs ~4×
+ * more.
  */
 function intern(s: string): string {
   internSink[s] = 0;
-  if (++internSinkSize >= 4096) {
-    internSink = Object.create(null) as Record<string, number>;
-    internSinkSize = 0;
-  }
+  delete internSink[s];
   return s;
 }
-let internSink = Object.create(null) as Record<string, number>;
-let internSinkSize = 0;
+const internSink = Object.create(null) as Record<string, number>;
 
 /** Names, interned; a few thousand distinct names at most are kept. */
 const NAMES = new StringTable(8192, true);

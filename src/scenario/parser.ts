@@ -126,7 +126,7 @@ export function* scanScenario(text: string): Generator<ScannedStep, ScanResult, 
     if (r.errors.length > 0) return { ok: false, errors: sortErrors(r.errors).slice(0, MAX_ERRORS) };
     const { header, teaching: cmds } = r.validator;
     // Narration is attached to steps by their lines and the names they assign: a narrated text (a lesson, short) is read again, keeping its document, for it.
-    const placed = r.narration.length > 0 ? placeStatements(readAll(text, true).lines) : [];
+    const placed = r.narration.length > 0 ? placeStatements(readAll(text, true).kept.doc().lines) : [];
     const built = buildTeaching(text, placed, r.narration, cmds);
     if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
     const solved = solutionErrors(text, built.teaching);
@@ -147,11 +147,114 @@ const againLexer = new LineLexer();
  * no unsafe character and parses).
  */
 export function statementAt(text: string, lineStart: number, line: number): { cmd: Command; comment: string | null } {
+  const cmd = readBack(text, lineStart, lineEnd(text, lineStart), line);
+  return { cmd, comment: againLexer.comment() };
+}
+
+/** The statement on `text[lineStart, end)`, a line that parsed before (againLexer holds it after). */
+function readBack(text: string, lineStart: number, end: number, line: number): Command {
   const lx = againLexer;
-  lx.lex(text, lineStart, lineEnd(text, lineStart), line, -1);
+  lx.lex(text, lineStart, end, line, -1);
   const cmd = lx.errors.length === 0 ? parseStatement(lx) : null;
   if (cmd === null) throw new Error(`line ${line} does not hold a statement`);
-  return { cmd, comment: lx.comment() };
+  return cmd;
+}
+
+/**
+ * What parseScenario keeps of a text's lines: every DocLine but the steps'
+ * in order, and where each step's line is (three numbers a step). The
+ * steps' statements are read back from their lines, all at once, when the
+ * body or the document is first asked for: a million-line trace's parse
+ * keeps ~12 bytes a step instead of ~25 objects, and a caller that reads
+ * only the header, the configuration or the errors never builds them.
+ */
+class KeptLines {
+  /** The document in order: each line's DocLine, or for a run of n steps' lines the number n. */
+  private readonly entries: Array<DocLine | number> = [];
+  private starts: Int32Array;
+  private ends: Int32Array;
+  private lines: Int32Array;
+  private count = 0;
+  private body: Command[] | null = null;
+  private document: ScenarioDoc | null = null;
+
+  /** `keep`: room for a step every 64 characters at first (a trace's lines are ~130). */
+  constructor(
+    private readonly text: string,
+    keep: boolean,
+  ) {
+    const room = keep ? Math.max(64, Math.min(text.length >> 6, 1 << 20)) : 0;
+    this.starts = new Int32Array(room);
+    this.ends = new Int32Array(room);
+    this.lines = new Int32Array(room);
+  }
+
+  add(l: DocLine): void {
+    this.entries.push(l);
+  }
+
+  /** A step, on the line `text[start, end)` numbered `line`. */
+  addStep(start: number, end: number, line: number): void {
+    const k = this.count;
+    if (k === this.starts.length) {
+      this.starts = grown(this.starts);
+      this.ends = grown(this.ends);
+      this.lines = grown(this.lines);
+    }
+    this.starts[k] = start;
+    this.ends[k] = end;
+    this.lines[k] = line;
+    this.count = k + 1;
+    const { entries } = this;
+    const last = entries.length - 1;
+    if (last >= 0 && typeof entries[last] === 'number') entries[last]++;
+    else entries.push(1);
+  }
+
+  /** Trailing blank lines (the final newline among them) are not part of the document. */
+  trimBlanks(): void {
+    const { entries } = this;
+    while (entries.length > 0 && entries[entries.length - 1] === BLANK) entries.pop();
+  }
+
+  /** The steps' statements, in order (read back once). */
+  steps(): Command[] {
+    if (this.body !== null) return this.body;
+    const body: Command[] = new Array<Command>(this.count);
+    for (let k = 0; k < this.count; k++) body[k] = readBack(this.text, this.starts[k]!, this.ends[k]!, this.lines[k]!);
+    this.body = body;
+    return body;
+  }
+
+  /** The document (built once; its steps' statements are steps()'s). */
+  doc(): ScenarioDoc {
+    if (this.document !== null) return this.document;
+    const body = this.body ?? new Array<Command>(this.count);
+    const read = this.body === null;
+    const lines: DocLine[] = [];
+    let k = 0;
+    for (const e of this.entries) {
+      if (typeof e !== 'number') {
+        lines.push(e);
+        continue;
+      }
+      for (const end = k + e; k < end; k++) {
+        // The statement and its trailing comment, or (the steps already read) the comment: the line lexed again, as a '#' may sit in a string.
+        if (read) body[k] = readBack(this.text, this.starts[k]!, this.ends[k]!, this.lines[k]!);
+        else againLexer.lex(this.text, this.starts[k]!, this.ends[k]!, this.lines[k]!, -1);
+        lines.push({ kind: 'stmt', cmd: body[k]!, comment: againLexer.comment() });
+      }
+    }
+    this.body = body;
+    this.document = { lines };
+    return this.document;
+  }
+}
+
+function grown(a: Int32Array): Int32Array {
+  const b = new Int32Array(Math.max(64, a.length * 2));
+  b.set(a);
+  return b;
 }
 
 function internalError(e: unknown): ParseError[] {
@@ -165,10 +268,30 @@ function parseUnsafe(text: string): ParseResult {
   const r = readAll(text, true);
   if (r.errors.length > 0) return { ok: false, errors: sortErrors(r.errors).slice(0, MAX_ERRORS) };
   const { header, teaching } = r.validator;
-  const { lines, narration } = r;
-  const built = buildTeaching(text, narration.length > 0 ? placeStatements(lines) : [], narration, teaching);
+  const { narration } = r;
+  const kept = r.kept;
+  const built = buildTeaching(text, narration.length > 0 ? placeStatements(kept.doc().lines) : [], narration, teaching);
   if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
-  return { ok: true, scenario: { header, body: r.body, config: configFromHeader(header), doc: { lines }, teaching: built.teaching } };
+  return { ok: true, scenario: lazyScenario(header, configFromHeader(header), built.teaching, kept) };
+}
+
+/**
+ * A Scenario whose steps and document are built when first read: its own
+ * enumerable `body` and `doc` read the kept statements (a copy, a spread and
+ * toEqual see them as values).
+ */
+function lazyScenario(header: Command[], config: MachineConfig, teaching: Teaching, kept: KeptLines): Scenario {
+  return {
+    header,
+    get body() {
+      return kept.steps();
+    },
+    config,
+    get doc() {
+      return kept.doc();
+    },
+    teaching,
+  };
 }
 
 /** Every line of the text read (finished: its errors include the validator's). */
@@ -189,10 +312,8 @@ class Reader {
   /** The errors so far: the lines' own, then (after finish) the validator's. */
   readonly errors: ParseError[] = [];
   readonly validator = new Validator();
-  /** The steps, in order (when kept). */
-  readonly body: Command[] = [];
-  /** The document (when kept). */
-  readonly lines: DocLine[] = [];
+  /** The document and its steps (when kept). */
+  readonly kept: KeptLines;
   readonly narration: NarrationLine[] = [];
   /** Steps read. */
   steps = 0;
@@ -212,6 +333,7 @@ class Reader {
     private readonly text: string,
     private readonly keep: boolean,
   ) {
+    this.kept = new KeptLines(text, keep);
     if (text.length >= BUDGETS.lines) {
       const count = countLines(text);
       if (count > BUDGETS.lines) {
@@ -286,26 +408,25 @@ class Reader {
       return null;
     }
     const isStep = validator.ok(stmtView.of(cmd, lx)) === 'step';
-    if (isStep) this.steps++;
-    if (!this.keep) {
+    if (isStep) {
+      this.steps++;
       this.prev = undefined;
-      return isStep ? cmd : null;
+      // A step's statement is read back from its line when asked for (KeptLines); the few others are kept.
+      if (this.keep) this.kept.addStep(lx.lineStart, lx.lineEnd, lx.line);
+      return cmd;
     }
-    if (isStep) this.body.push(cmd);
     this.addDoc({ kind: 'stmt', cmd, comment });
-    return isStep ? cmd : null;
+    return null;
   }
 
   private addDoc(l: DocLine): void {
     this.prev = l;
-    if (this.keep) this.lines.push(l);
+    if (this.keep) this.kept.add(l);
   }
 
   /** After the last line: the validator's errors join the lines' own. */
   finish(): void {
-    const { lines } = this;
-    // Trailing blank lines (the final newline among them) are not part of the document.
-    while (lines.length > 0 && lines[lines.length - 1]!.kind === 'blank') lines.pop();
+    this.kept.trimBlanks();
     this.validator.finish();
     for (const e of this.validator.errors) this.errors.push(e);
   }
@@ -452,14 +573,15 @@ class StmtView implements ParsedStmt {
   private opCol = 0;
   private closeCol = 0;
   private targetCols: number[] = [];
+  private targets = 0;
 
   of(cmd: Command, lx: LineLexer): this {
     this.cmd = cmd;
     this.line = lx.line;
     this.opCol = lx.col(parsed.op);
     this.closeCol = lx.col(parsed.close);
-    this.targetCols.length = 0;
-    for (let t = 0; t < cmd.targets.length; t++) this.targetCols.push(lx.col(2 * t));
+    this.targets = cmd.targets.length;
+    for (let t = 0; t < this.targets; t++) this.targetCols[t] = lx.col(2 * t);
     return this;
   }
 
@@ -472,7 +594,7 @@ class StmtView implements ParsedStmt {
   }
 
   get targetLocs(): Loc[] {
-    return this.targetCols.map((col) => ({ line: this.line, col }));
+    return this.targetCols.slice(0, this.targets).map((col) => ({ line: this.line, col }));
   }
 }
 
@@ -609,11 +731,11 @@ function parseArgs(): typeof argsRead | null {
     p++;
     return argsRead;
   }
-  // Gathered in reused lists, then copied at their size.
+  // Gathered in reused lists, then copied at their size (the lists' lengths are not reset: setting a length is a call).
   const args = argScratch;
   const kwargs = kwargScratch;
-  args.length = 0;
-  kwargs.length = 0;
+  let nArgs = 0;
+  let nKwargs = 0;
   for (;;) {
     const t = p;
     const k = kindAt(t);
@@ -622,27 +744,32 @@ function parseArgs(): typeof argsRead | null {
       const value = parseExpr();
       if (value === null) return null;
       const key = lex.str[t]!;
-      if (kwargs.some((kw) => kw.key === key)) return failAt(t, `key '${key}' is given twice`);
-      kwargs.push({ key, value, loc: locAt(t) });
+      for (let i = 0; i < nKwargs; i++) if (kwargs[i]!.key === key) return failAt(t, `key '${key}' is given twice`);
+      kwargs[nKwargs++] = { key, value, loc: locAt(t) };
     } else {
-      if (kwargs.length > 0 && k !== T_RPAREN && k !== T_EOL) {
+      if (nKwargs > 0 && k !== T_RPAREN && k !== T_EOL) {
         return failAt(t, 'positional argument after key=value options (write positional arguments first)');
       }
       const value = parseExpr();
       if (value === null) return null;
-      args.push(value);
+      args[nArgs++] = value;
     }
     const sep = next();
     const s = kindAt(sep);
     if (s === T_RPAREN) {
-      argsRead.args = args.length > 0 ? args.slice() : NO_EXPRS;
-      argsRead.kwargs = kwargs.length > 0 ? kwargs.slice() : NO_KWARGS;
+      argsRead.args = nArgs > 0 ? copyOf(args, nArgs) : NO_EXPRS;
+      argsRead.kwargs = nKwargs > 0 ? copyOf(kwargs, nKwargs) : NO_KWARGS;
       return argsRead;
     }
     if (s === T_EOL) return failAt(sep, "expected ')' after arguments");
     if (s === T_LPAREN) return failAt(sep, "unexpected '(' (calls cannot be nested: assign the inner result to a name first)");
     if (s !== T_COMMA) return failAt(sep, `expected ',' or ')' after an argument, got ${show(sep)}`);
   }
+}
+
+/** The first n items of a scratch list, in a list of their own. */
+function copyOf<T>(scratch: T[], n: number): T[] {
+  return scratch.slice(0, n);
 }
 
 function parseExpr(): Expr | null {
@@ -678,17 +805,17 @@ function parseExpr(): Expr | null {
 
 function parseFlags(firstItem: Expr): Expr | null {
   const items = flagScratch;
-  items.length = 0;
-  items.push(firstItem);
+  items[0] = firstItem;
+  let n = 1;
   while (kindAt(p) === T_BAR) {
     p++;
     const t = next();
     const k = kindAt(t);
-    if (k === T_NAME) items.push({ k: 'name', name: lex.str[t]!, loc: locAt(t) });
-    else if (k === T_INT) items.push({ k: 'int', value: lex.value[t]!, raw: lex.str[t]!, loc: locAt(t) });
+    if (k === T_NAME) items[n++] = { k: 'name', name: lex.str[t]!, loc: locAt(t) };
+    else if (k === T_INT) items[n++] = { k: 'int', value: lex.value[t]!, raw: lex.str[t]!, loc: locAt(t) };
     else return failAt(t, `expected a flag name after '|', got ${show(t)}`);
   }
-  return { k: 'flags', items: items.slice(), loc: firstItem.loc };
+  return { k: 'flags', items: copyOf(items, n), loc: firstItem.loc };
 }
 const flagScratch: Expr[] = [];
 

@@ -2,11 +2,28 @@
  * Test helpers for the scenario language: parse expecting success or a
  * specific error, and strip locations for structural comparison.
  */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parseScenario } from '../../src/scenario/parser.ts';
 import type { ParseError, Scenario } from '../../src/scenario/parser.ts';
 
 export const HEAD = 'device(nic, dma_mask=32)\n';
+
+/** Every library scenario and lesson file, sorted. */
+export function scenarioFiles(): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith('.dma')) out.push(p);
+    }
+  };
+  walk('src/scenario/library');
+  walk('src/scenario/lessons');
+  return out.sort();
+}
 
 /** Parse text that must be valid. */
 export function ok(text: string): Scenario {

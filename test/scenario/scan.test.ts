@@ -9,14 +9,13 @@
  * keeping the records.
  */
 import fc from 'fast-check';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseScenario, scanScenario, statementAt } from '../../src/scenario/parser.ts';
 import type { ScanResult, ScannedStep } from '../../src/scenario/parser.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 import type { StepJson } from '../../src/scenario/result.ts';
-import { HEAD } from './helpers.ts';
+import { HEAD, scenarioFiles } from './helpers.ts';
 
 function scanAll(text: string): { steps: ScannedStep[]; result: ScanResult } {
   const it = scanScenario(text);
@@ -24,20 +23,6 @@ function scanAll(text: string): { steps: ScannedStep[]; result: ScanResult } {
   let r = it.next();
   for (; !r.done; r = it.next()) steps.push(r.value);
   return { steps, result: r.value };
-}
-
-function scenarioFiles(): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (p.endsWith('.dma')) out.push(p);
-    }
-  };
-  walk('src/scenario/library');
-  walk('src/scenario/lessons');
-  return out.sort();
 }
 
 describe('scanScenario', () => {
