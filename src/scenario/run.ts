@@ -18,7 +18,7 @@ import { createMachine } from '../sim/machine.ts';
 import type { Machine } from '../sim/machine.ts';
 import { step } from '../sim/step.ts';
 import { configFromHeader } from './header.ts';
-import { parseScenario, scanScenario } from './parser.ts';
+import { scanScenario } from './parser.ts';
 import type { ParseError, Scenario } from './parser.ts';
 import { printCheckValue, printCommand, quoteBytes } from './printer.ts';
 import { isEmptyTeaching } from './teaching.ts';
@@ -39,15 +39,22 @@ export interface RunOptions {
 }
 
 export type Prepared =
-  | { ok: true; scenario: Scenario; config: MachineConfig; body: Command[] }
+  | { ok: true; config: MachineConfig; header: Command[]; body: Command[] }
   | { ok: false; errors: ParseError[] };
 
-/** Parse and build the configuration (overrides applied), without running anything. */
+/**
+ * Parse and build the configuration (overrides applied), without running
+ * anything, keeping every step's statement. It keeps them as the scan makes
+ * them: parseScenario's `body` would read each step's line a second time.
+ */
 export function prepareScenario(text: string, opts: RunOptions = {}): Prepared {
-  const parsed = parseScenario(text);
-  if (!parsed.ok) return parsed;
-  const { scenario } = parsed;
-  return { ok: true, scenario, config: configFromHeader(scenario.header, opts), body: scenario.body };
+  const scan = scanScenario(text);
+  const body: Command[] = [];
+  let r = scan.next();
+  for (; !r.done; r = scan.next()) body.push(r.value.cmd);
+  if (!r.value.ok) return r.value;
+  const { header } = r.value.scenario;
+  return { ok: true, config: configFromHeader(header, opts), header, body };
 }
 
 /**
