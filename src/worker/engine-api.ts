@@ -15,7 +15,7 @@ import { BYTES_MAX, stepInfo } from './api.ts';
 import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmitted, LoadOptions, LoadSummary } from './api.ts';
 import { NO_ROWS, StepRows } from './rows.ts';
 import { CHECKPOINT_BUDGET_BYTES, CheckpointSeeker, CheckpointTaker } from './checkpoints.ts';
-import { FrameCache, focusOf, nothingOmitted, trimJson } from './frames.ts';
+import { FrameCache, FrameParts, focusOf, nothingOmitted, trimJson } from './frames.ts';
 import { StepIndex } from './step-index.ts';
 
 /** Export JSON builds every record at once: at most this many events (about 100 MB of JSON). */
@@ -43,6 +43,8 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
   const yieldNow = env.yieldNow ?? (() => new Promise<void>((r) => setTimeout(r, 0)));
   const budget = env.checkpointBudgetBytes ?? CHECKPOINT_BUDGET_BYTES;
   let current: Run | null = null;
+  /** Frame parts by identity, across runs: a caller holding a part is not sent it again. */
+  const parts = new FrameParts();
   let summaryBase: Omit<LoadSummary, 'ok' | 'errors' | 'ms' | 'cancelled' | 'steps' | 'stepsStreamed'> = {
     runId: 0,
     stepCount: 0,
@@ -179,7 +181,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       config: scanned.config,
       seeker: new CheckpointSeeker(core, now, (k) => index.command(k), cps.list, rate),
       focus: focus.slice(0, n + 1),
-      frames: new FrameCache(),
+      frames: new FrameCache(parts),
       stats,
     };
     nextId = Math.max(nextId, id) + 1;
@@ -235,7 +237,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       const want = opts.buffer && at.m.names[opts.buffer]?.t === 'buf' ? opts.buffer : focus;
       const cached = run.frames.get(core, at.m, k, want, focus);
       const bytes = want ? core.bytes(at.m, want, Math.max(0, opts.offset ?? 0), Math.min(BYTES_MAX, opts.len ?? BYTES_MAX)) : null;
-      return { ...base, snapshot: cached.snapshot, snapshotOmitted: cached.omitted, extents: cached.extents, focus, bytes, ms: now() - t0 };
+      return parts.send({ ...base, snapshot: cached.snapshot, snapshotOmitted: cached.omitted, extents: cached.extents, focus, bytes, ms: now() - t0 }, opts.have);
     },
 
     runJson() {
