@@ -191,6 +191,18 @@ export interface Frame {
    * sees a frame with one missing.
    */
   reused?: FramePart[];
+  /**
+   * Lists that changed in a few items, sent as what differs from the list
+   * the caller holds (FrameOptions.have): absent from the snapshot, put back
+   * by EngineClient.
+   */
+  lists?: Partial<Record<'buffers' | 'mappings', ListDelta>>;
+}
+
+/** A list as the held list `from`'s items it keeps (their index there) and its new items (themselves). */
+export interface ListDelta {
+  from: number;
+  items: Array<number | object>;
 }
 
 /** The parts of a frame sent once and then named by id while they stay the same (Frame.parts). */

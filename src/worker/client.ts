@@ -20,7 +20,7 @@
  * to the page between slices.
  */
 import * as Comlink from 'comlink';
-import type { BufferBytes, EngineApi, Frame, FrameOptions, LoadOptions, LoadProgress, LoadSummary } from './api.ts';
+import type { BufferBytes, EngineApi, Frame, FrameOptions, ListDelta, LoadOptions, LoadProgress, LoadSummary } from './api.ts';
 import { NO_ROWS, StepRows } from './rows.ts';
 import type { RunResult } from '../scenario/result.ts';
 import type { OperationDoc } from '../sim/operation.ts';
@@ -78,6 +78,12 @@ async function fromWire(w: WireSummary): Promise<LoadSummary> {
 function withParts(f: Frame, held: Frame | null): Frame {
   const out: Frame = { ...f, snapshot: f.snapshot ? { ...f.snapshot } : f.snapshot };
   delete out.reused;
+  delete out.lists;
+  for (const [part, delta] of Object.entries(f.lists ?? {}) as Array<['buffers' | 'mappings', ListDelta]>) {
+    const base = held?.snapshot?.[part] as object[] | undefined;
+    if (!base || !out.snapshot || held?.parts?.[part] !== delta.from) throw new EngineError('threw', `a frame sent "${part}" as changes to a list no earlier frame holds`);
+    (out.snapshot as unknown as Record<string, unknown>)[part] = delta.items.map((x) => (typeof x === 'number' ? base[x] : x));
+  }
   for (const part of f.reused ?? []) {
     if (part === 'extents') out.extents = held?.extents;
     else if (part === 'config') out.config = held?.config ?? null;
@@ -244,7 +250,7 @@ export class EngineClient {
   private async frameOnce(step: number, opts: FrameOptions): Promise<Frame> {
     const held = opts.snapshot === false ? null : this.held;
     const f = await this.call((r) => r.frame(step, held?.parts ? { ...opts, have: held.parts } : opts), this.frameTimeoutMs);
-    const whole = f.reused ? withParts(f, held) : f;
+    const whole = f.reused || f.lists ? withParts(f, held) : f;
     if (whole.snapshot) this.held = whole;
     // Shallow-frozen for the same reason as summaries (a frame can hold thousands of objects).
     return Object.freeze(whole);

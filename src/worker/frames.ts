@@ -14,7 +14,7 @@ import type { Touches } from '../sim/outcome.ts';
 import type { StepJson } from '../scenario/result.ts';
 import { bufferInfo } from '../sim/snapshot.ts';
 import { FRAME_MAX_DATA_BYTES, FRAME_MAX_EVENTS, FRAME_MAX_LINES_PER_EVENT, SNAPSHOT_MAX_ITEMS } from './api.ts';
-import type { EngineCore, Extents, Frame, FrameOmitted, FrameOptions, FramePart, SnapshotOmitted } from './api.ts';
+import type { EngineCore, Extents, Frame, FrameOmitted, FrameOptions, FramePart, ListDelta, SnapshotOmitted } from './api.ts';
 import { allMappings, liveMappingCount } from '../sim/dma/tracking.ts';
 
 /** Snapshots kept per run (stepping back and forth over a few steps reuses them). */
@@ -228,6 +228,11 @@ export function sameData(a: unknown, b: unknown): boolean {
   return true;
 }
 
+/** The list parts sent as what differs from the caller's (Frame.lists). */
+const LIST_PARTS = ['buffers', 'mappings'] as const satisfies readonly FramePart[];
+/** Lists remembered by id to send the next as a difference (a caller holds the one it was sent last). */
+const LISTS_KEPT = 16;
+
 /** Values of a part kept to compare a new one with (stepping back and forth over a change finds the one before it). */
 const PART_HISTORY = 4;
 /** Items of list parts remembered by key (a few frames' worth of buffers and mappings). */
@@ -242,6 +247,8 @@ const ITEMS_REMEMBERED = 4 * SNAPSHOT_MAX_ITEMS;
  */
 export class FrameParts {
   private readonly ids = new WeakMap<object, number>();
+  /** The lists given ids lately, by id: a new list is sent as the items that differ from the one the caller holds. */
+  private readonly lists = new Map<number, readonly object[]>();
   private readonly recent = new Map<FramePart, object[]>();
   private readonly items = new Map<FramePart, Map<string | number, object>>();
   private next = 1;
@@ -293,6 +300,35 @@ export class FrameParts {
     return id;
   }
 
+  /** The id of a list part, kept to send later lists as what differs from it (the last LISTS_KEPT of them). */
+  private listId(list: readonly object[]): number {
+    const id = this.id(list);
+    if (!this.lists.has(id)) {
+      this.lists.set(id, list);
+      if (this.lists.size > LISTS_KEPT) this.lists.delete(this.lists.keys().next().value!);
+    }
+    return id;
+  }
+
+  /**
+   * A list as the items of the held list `from` it shares (their index) and
+   * the new ones (themselves), or null when the caller holds no list this
+   * engine still knows, or most items are new.
+   */
+  private listDelta(list: readonly object[], from: number | undefined): ListDelta | null {
+    const base = from === undefined ? undefined : this.lists.get(from);
+    if (!base) return null;
+    const at = new Map(base.map((x, i) => [x, i]));
+    let shared = 0;
+    const items = list.map((x) => {
+      const i = at.get(x);
+      if (i === undefined) return x;
+      shared++;
+      return i;
+    });
+    return shared * 2 >= list.length ? { from: from!, items } : null;
+  }
+
   /**
    * The frame with its parts' ids, and without the parts `have` says the
    * caller holds (listed in `reused`). Null parts (no swiotlb, no CMA) are
@@ -313,6 +349,16 @@ export class FrameParts {
     };
     if (snap) {
       for (const k of SNAPSHOT_PARTS) if (note(k, snap[k])) delete (snap as Partial<MachineSnapshot>)[k];
+      // A long list that changed in a few items (the buffer this step is about) goes as those items and indexes.
+      for (const k of LIST_PARTS) {
+        const list = snap[k];
+        if (!list) continue;
+        this.listId(list);
+        const delta = this.listDelta(list, have?.[k]);
+        if (!delta) continue;
+        (out.lists ??= {})[k] = delta;
+        delete (snap as Partial<MachineSnapshot>)[k];
+      }
       out.snapshot = snap;
     }
     if (note('extents', frame.extents)) delete out.extents;

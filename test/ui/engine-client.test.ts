@@ -312,7 +312,7 @@ describe('engine client', () => {
   });
 
   it('a frame the worker sends without the parts the client holds is whole again, those parts the same objects', async () => {
-    const text = `${HEAD}buf = kmalloc(64, GFP_KERNEL)\ncpu_write(buf, "x")\nh = dma_map_single(cam, buf, 64, DMA_TO_DEVICE)\ndev_read(cam, h, 1)\n`;
+    const text = `${HEAD}buf = kmalloc(64, GFP_KERNEL)\ncpu_write(buf, "x")\nh = dma_map_single(cam, buf, 64, DMA_TO_DEVICE)\ndev_read(cam, h, 1)\nb2 = kmalloc(64, GFP_KERNEL)\n`;
     const c = makeClient([]);
     await c.load(text);
     const f3 = await c.frame(3);
@@ -329,6 +329,12 @@ describe('engine client', () => {
     const whole = api.frame(4);
     const plain = (f: typeof whole) => ({ ...f, ms: 0, runId: 0, parts: null });
     expect(plain(f4)).toEqual(plain(whole));
+    // A new buffer: the list comes as the one item it adds, the other is the object the client had.
+    const f5 = await c.frame(5);
+    expect(f5.snapshot!.buffers.map((b) => b.name)).toEqual(['buf', 'b2']);
+    expect(f5.snapshot!.buffers[0]).toBe(f4.snapshot!.buffers[0]);
+    expect(f5).not.toHaveProperty('lists');
+    expect(plain(f5)).toEqual(plain(api.frame(5)));
   });
 
   it('a newer load cancels the one still running', async () => {

@@ -128,6 +128,16 @@ describe('frame parts', () => {
     const want = fresh.frame(4);
     expect({ ...whole, ms: 0, parts: null }).toEqual({ ...want, ms: 0, parts: null });
     // A part the caller holds under an old id is sent.
+    // A list that changed in a few items: the indexes of the items kept and the new ones.
+    const f1 = api.frame(1);
+    const grown = createEngineApi(realCore);
+    await grown.load(`${text}\nb = kmalloc(64, GFP_KERNEL)\n`);
+    const g5 = grown.frame(5);
+    const g6 = grown.frame(6, { have: g5.parts });
+    expect(g6.lists?.buffers?.items).toEqual([0, g6.lists!.buffers!.items[1]]);
+    expect(g6.lists!.buffers!.from).toBe(g5.parts!.buffers);
+    expect(g6.snapshot).not.toHaveProperty('buffers');
+    expect(f1.lists).toBeUndefined();
     const stale = api.frame(5, { have: { ...held.parts, mappings: -1 } });
     expect(stale.snapshot!.mappings).toEqual([]);
     expect(stale.reused).not.toContain('mappings');
