@@ -388,3 +388,34 @@ export class FrameCache {
     return cached;
   }
 }
+
+/** Whole frames kept (their snapshots share most parts, so a kept frame costs little more than its record and bytes). */
+const SHOWN_FRAMES = 64;
+
+/**
+ * The whole frames of the steps shown lately, by step and what was asked
+ * (buffer, window into it): stepping back over steps just shown answers from
+ * here, without restoring a checkpoint and replaying up to the step.
+ */
+export class ShownFrames {
+  private readonly frames = new Map<string, Frame>();
+
+  static key(step: number, opts: FrameOptions): string {
+    return `${step}|${opts.buffer ?? ''}|${opts.offset ?? ''}|${opts.len ?? ''}`;
+  }
+
+  get(key: string): Frame | undefined {
+    const f = this.frames.get(key);
+    if (f) {
+      // Most recently used last: the oldest goes first.
+      this.frames.delete(key);
+      this.frames.set(key, f);
+    }
+    return f;
+  }
+
+  set(key: string, f: Frame): void {
+    this.frames.set(key, f);
+    if (this.frames.size > SHOWN_FRAMES) this.frames.delete(this.frames.keys().next().value!);
+  }
+}

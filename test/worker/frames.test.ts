@@ -158,3 +158,32 @@ describe('frame parts', () => {
     expect(second.snapshot!.buffers[0]!.size).toBe(8192);
   });
 });
+
+describe('frames of steps shown lately', () => {
+  it('stepping back over them answers the same frame without restoring a checkpoint or replaying', async () => {
+    let seeks = 0;
+    const core = {
+      ...realCore,
+      clone: (m: Machine) => {
+        seeks++;
+        return realCore.clone(m);
+      },
+      replayStep: (m: Machine, cmd: Parameters<typeof realCore.replayStep>[1]) => {
+        seeks++;
+        realCore.replayStep(m, cmd);
+      },
+    };
+    const lines = ['machine(arch=arm64)', 'device(cam, dma_mask=64)', 'a = kmalloc(4096, GFP_KERNEL)'];
+    for (let i = 0; i < 200; i++) lines.push(`cpu_write(a + ${i}, "x")`);
+    const api = createEngineApi(core);
+    await api.load(lines.join('\n'));
+    const first = [150, 151, 152].map((k) => api.frame(k));
+    const before = seeks;
+    const again = api.frame(151);
+    expect(seeks).toBe(before);
+    expect({ ...again, ms: 0 }).toEqual({ ...first[1]!, ms: 0 });
+    // A step not shown lately seeks.
+    api.frame(140);
+    expect(seeks).toBeGreaterThan(before);
+  });
+});
