@@ -139,7 +139,17 @@ export function bufferInfo(m: Machine, b: Buffer): BufferInfo {
   return info;
 }
 
-export function snapshot(m: Machine): MachineSnapshot {
+/**
+ * What a snapshot of a machine with thousands of live buffers lists (the
+ * worker's frames, worker/frames.ts): these buffers and mappings only, and
+ * no dma-debug entries, so its cost does not grow with every live buffer.
+ */
+export interface SnapshotSubset {
+  buffers: readonly Buffer[];
+  mappings: readonly MapRecord[];
+}
+
+export function snapshot(m: Machine, subset?: SnapshotSubset): MachineSnapshot {
   const c = m.cache;
   const p = m.swiotlb;
   return {
@@ -156,10 +166,10 @@ export function snapshot(m: Machine): MachineSnapshot {
       sets: c.sets,
       lines: cacheLines(c).map((l) => ({ ...l, dirtyBytes: dirtyByteCount(c, l.set * c.ways + l.way) })),
     },
-    buffers: m.buffers.filter((b) => b.live).map((b) => bufferInfo(m, b)),
-    mappings: [...allMappings(m)].map((r) => ({ ...r })),
+    buffers: (subset ? subset.buffers : m.buffers.filter((b) => b.live)).map((b) => bufferInfo(m, b)),
+    mappings: (subset ? subset.mappings : [...allMappings(m)]).map((r) => ({ ...r })),
     swiotlb: p ? { start: p.start, end: p.end, nslabs: p.nslabs, used: p.used, index: p.index, runs: swiotlbRuns(p) } : null,
-    debug: { entries: debugLiveEntries(m.debug), cachelines: debugActiveCachelines(m.debug) },
+    debug: subset ? { entries: [], cachelines: [] } : { entries: debugLiveEntries(m.debug), cachelines: debugActiveCachelines(m.debug) },
     devices: Object.values(m.devices).map((d) => ({ name: d.name, maskBits: d.maskBits, coherent: d.coherent, nosnoop: !!d.cfg.nosnoop, iommu: d.cfg.iommu, driverBound: d.driverBound, maxSegSize: d.maxSegSize })),
     iommu: iommuDetail(m),
     cma: m.layout.cmaSize ? cmaView(m) : null,

@@ -29,7 +29,7 @@ import type { Command } from '../sim/command.ts';
 import type { Machine } from '../sim/machine.ts';
 import type { OperationDoc } from '../sim/operation.ts';
 import type { Touches } from '../sim/outcome.ts';
-import type { BytesThreeWays, MachineSnapshot } from '../sim/snapshot.ts';
+import type { BytesThreeWays, MachineSnapshot, SnapshotSubset } from '../sim/snapshot.ts';
 import type { ParseErrorJson, RunResult, StepJson, Teaching } from '../scenario/result.ts';
 import type { ImportReport } from '../import/report.ts';
 import type { OwnershipLanes } from './lanes.ts';
@@ -179,7 +179,34 @@ export interface Frame {
   ms?: number;
   /** Where an imported step came from: its `# trace line N · time task` comment (null for written scenarios). */
   origin?: string | null;
+  /**
+   * An id for each part of the frame that often stays as it was from one step
+   * to the next (the snapshot's lists, the extents, the configuration): equal
+   * parts keep their id (frames.ts, FramePart).
+   */
+  parts?: Partial<Record<FramePart, number>>;
+  /**
+   * Parts left out because the caller said it holds them (FrameOptions.have):
+   * absent from this frame. EngineClient puts them back, so the page never
+   * sees a frame with one missing.
+   */
+  reused?: FramePart[];
+  /**
+   * Lists that changed in a few items, sent as what differs from the list
+   * the caller holds (FrameOptions.have): absent from the snapshot, put back
+   * by EngineClient.
+   */
+  lists?: Partial<Record<'buffers' | 'mappings', ListDelta>>;
 }
+
+/** A list as the held list `from`'s items it keeps (their index there) and its new items (themselves). */
+export interface ListDelta {
+  from: number;
+  items: Array<number | object>;
+}
+
+/** The parts of a frame sent once and then named by id while they stay the same (Frame.parts). */
+export type FramePart = Exclude<keyof MachineSnapshot, 'step' | 'timeUs' | 'arch' | 'kernel' | 'ram'> | 'extents' | 'config';
 
 /** Bytes three ways; each device row carries the mapping it reads through (`devices[i].mapping`). */
 export type BufferBytes = BytesThreeWays;
@@ -192,6 +219,8 @@ export interface FrameOptions {
   /** Window into the buffer for its bytes. */
   offset?: number;
   len?: number;
+  /** The ids of the parts the caller holds (Frame.parts of its last frame): those still the same are left out (Frame.reused). */
+  have?: Partial<Record<FramePart, number>>;
 }
 
 export interface EngineApi {
@@ -253,7 +282,8 @@ export interface EngineCore {
   clone(m: Machine): Machine;
   /** A copy to keep as a checkpoint while the original goes on stepping (may share what neither changes in place); clone when absent. */
   keep?(m: Machine): Machine;
-  snapshot(m: Machine): MachineSnapshot;
+  /** The machine's picture; with a subset, only those buffers and mappings and no dma-debug entries (machines with thousands). */
+  snapshot(m: Machine, subset?: SnapshotSubset): MachineSnapshot;
   bytes(m: Machine, buffer: string, offset: number, len?: number): BytesThreeWays | null;
 }
 

@@ -20,7 +20,7 @@
  * to the page between slices.
  */
 import * as Comlink from 'comlink';
-import type { BufferBytes, EngineApi, Frame, FrameOptions, LoadOptions, LoadProgress, LoadSummary } from './api.ts';
+import type { BufferBytes, EngineApi, Frame, FrameOptions, ListDelta, LoadOptions, LoadProgress, LoadSummary } from './api.ts';
 import { NO_ROWS, StepRows } from './rows.ts';
 import type { RunResult } from '../scenario/result.ts';
 import type { OperationDoc } from '../sim/operation.ts';
@@ -74,6 +74,26 @@ async function fromWire(w: WireSummary): Promise<LoadSummary> {
   return { ...w, imported: { ...w.imported, scenario: await decodeInSlices(w.imported.scenario) } };
 }
 
+/** A frame with the parts it left out (Frame.reused) taken from `held`, the frame whose parts the request named. */
+function withParts(f: Frame, held: Frame | null): Frame {
+  const out: Frame = { ...f, snapshot: f.snapshot ? { ...f.snapshot } : f.snapshot };
+  delete out.reused;
+  delete out.lists;
+  for (const [part, delta] of Object.entries(f.lists ?? {}) as Array<['buffers' | 'mappings', ListDelta]>) {
+    const base = held?.snapshot?.[part] as object[] | undefined;
+    if (!base || !out.snapshot || held?.parts?.[part] !== delta.from) throw new EngineError('threw', `a frame sent "${part}" as changes to a list no earlier frame holds`);
+    (out.snapshot as unknown as Record<string, unknown>)[part] = delta.items.map((x) => (typeof x === 'number' ? base[x] : x));
+  }
+  for (const part of f.reused ?? []) {
+    if (part === 'extents') out.extents = held?.extents;
+    else if (part === 'config') out.config = held?.config ?? null;
+    else if (out.snapshot && held?.snapshot) (out.snapshot as unknown as Record<string, unknown>)[part] = held.snapshot[part];
+    // The worker names only parts the request said it holds: a missing one is a bug, not a state to draw.
+    if (!held) throw new EngineError('threw', `a frame left out "${part}" but no earlier frame holds it`);
+  }
+  return out;
+}
+
 function defaultWorker(): WorkerLike {
   return new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'dma-engine' });
 }
@@ -108,6 +128,8 @@ export class EngineClient {
   private readonly onNotice: (n: EngineNotice) => void;
   /** How many times the worker was replaced (for tests and the status line). */
   restarts = 0;
+  /** The last frame with a snapshot: its parts are what the next frame request says it holds. */
+  private held: Frame | null = null;
 
   constructor(opts: EngineClientOptions = {}) {
     this.loadTimeoutMs = opts.loadTimeoutMs ?? 20_000;
@@ -207,18 +229,31 @@ export class EngineClient {
   frame(step: number, opts: FrameOptions = {}): Promise<Frame> {
     return this.enqueue(async () => {
       try {
-        // Shallow-frozen for the same reason as summaries (a frame can hold thousands of objects).
-        return Object.freeze(await this.call((r) => r.frame(step, opts), this.frameTimeoutMs));
+        return await this.frameOnce(step, opts);
       } catch (e) {
         const err = this.asEngineError(e);
         await this.restart(err.message);
         try {
-          return Object.freeze(await this.call((r) => r.frame(step, opts), this.frameTimeoutMs));
+          return await this.frameOnce(step, opts);
         } catch (e2) {
           throw this.asEngineError(e2);
         }
       }
     });
+  }
+
+  /**
+   * One frame: the parts the last frame brought that are still the same are
+   * not sent again (FrameOptions.have, Frame.reused) but taken from it, the
+   * same objects, so the page redraws only what changed.
+   */
+  private async frameOnce(step: number, opts: FrameOptions): Promise<Frame> {
+    const held = opts.snapshot === false ? null : this.held;
+    const f = await this.call((r) => r.frame(step, held?.parts ? { ...opts, have: held.parts } : opts), this.frameTimeoutMs);
+    const whole = f.reused || f.lists ? withParts(f, held) : f;
+    if (whole.snapshot) this.held = whole;
+    // Shallow-frozen for the same reason as summaries (a frame can hold thousands of objects).
+    return Object.freeze(whole);
   }
 
   /** Bytes three ways of a buffer after step N (null: no such buffer). */
@@ -243,6 +278,8 @@ export class EngineClient {
   dispose(): void {
     this.live?.worker.terminate();
     this.live = null;
+    // A new worker knows none of the parts.
+    this.held = null;
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {

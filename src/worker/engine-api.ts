@@ -15,7 +15,7 @@ import { BYTES_MAX, stepInfo } from './api.ts';
 import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmitted, LoadOptions, LoadSummary } from './api.ts';
 import { NO_ROWS, StepRows } from './rows.ts';
 import { CHECKPOINT_BUDGET_BYTES, CheckpointSeeker, CheckpointTaker } from './checkpoints.ts';
-import { FrameCache, focusOf, nothingOmitted, trimJson } from './frames.ts';
+import { FrameCache, FrameParts, ShownFrames, focusOf, nothingOmitted, trimJson } from './frames.ts';
 import { StepIndex } from './step-index.ts';
 
 /** Export JSON builds every record at once: at most this many events (about 100 MB of JSON). */
@@ -34,6 +34,7 @@ interface Run {
   /** The buffer each step is about (focusOf at that step), by step; -1 for none. */
   focus: Int32Array;
   frames: FrameCache;
+  shown: ShownFrames;
   stats: CheckpointStats;
 }
 
@@ -43,6 +44,8 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
   const yieldNow = env.yieldNow ?? (() => new Promise<void>((r) => setTimeout(r, 0)));
   const budget = env.checkpointBudgetBytes ?? CHECKPOINT_BUDGET_BYTES;
   let current: Run | null = null;
+  /** Frame parts by identity, across runs: a caller holding a part is not sent it again. */
+  const parts = new FrameParts();
   let summaryBase: Omit<LoadSummary, 'ok' | 'errors' | 'ms' | 'cancelled' | 'steps' | 'stepsStreamed'> = {
     runId: 0,
     stepCount: 0,
@@ -179,7 +182,8 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       config: scanned.config,
       seeker: new CheckpointSeeker(core, now, (k) => index.command(k), cps.list, rate),
       focus: focus.slice(0, n + 1),
-      frames: new FrameCache(),
+      frames: new FrameCache(parts),
+      shown: new ShownFrames(),
       stats,
     };
     nextId = Math.max(nextId, id) + 1;
@@ -225,6 +229,9 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       }
       const t0 = now();
       const k = clampStep(run, step);
+      const key = opts.snapshot === false ? null : ShownFrames.key(k, opts);
+      const shown = key === null ? undefined : run.shown.get(key);
+      if (shown) return parts.send({ ...shown, ms: now() - t0 }, opts.have);
       const at = run.seeker.machineAt(k);
       let json: StepJson | null = null;
       let omitted: FrameOmitted = nothingOmitted();
@@ -235,7 +242,9 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       const want = opts.buffer && at.m.names[opts.buffer]?.t === 'buf' ? opts.buffer : focus;
       const cached = run.frames.get(core, at.m, k, want, focus);
       const bytes = want ? core.bytes(at.m, want, Math.max(0, opts.offset ?? 0), Math.min(BYTES_MAX, opts.len ?? BYTES_MAX)) : null;
-      return { ...base, snapshot: cached.snapshot, snapshotOmitted: cached.omitted, extents: cached.extents, focus, bytes, ms: now() - t0 };
+      const whole: Frame = { ...base, snapshot: cached.snapshot, snapshotOmitted: cached.omitted, extents: cached.extents, focus, bytes, ms: now() - t0 };
+      run.shown.set(key!, whole);
+      return parts.send(whole, opts.have);
     },
 
     runJson() {

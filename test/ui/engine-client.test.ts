@@ -311,6 +311,32 @@ describe('engine client', () => {
     expect((await c.bytes(2, 'buf', 0, 1))?.cpu.bytes[0]).toBe(0x78);
   });
 
+  it('a frame the worker sends without the parts the client holds is whole again, those parts the same objects', async () => {
+    const text = `${HEAD}buf = kmalloc(64, GFP_KERNEL)\ncpu_write(buf, "x")\nh = dma_map_single(cam, buf, 64, DMA_TO_DEVICE)\ndev_read(cam, h, 1)\nb2 = kmalloc(64, GFP_KERNEL)\n`;
+    const c = makeClient([]);
+    await c.load(text);
+    const f3 = await c.frame(3);
+    const f4 = await c.frame(4);
+    // dev_read changes no buffer, mapping or extent: the client kept the objects it had.
+    expect(f4.snapshot!.buffers).toBe(f3.snapshot!.buffers);
+    expect(f4.snapshot!.mappings).toBe(f3.snapshot!.mappings);
+    expect(f4.extents).toBe(f3.extents);
+    expect(f4.config).toBe(f3.config);
+    expect(f4).not.toHaveProperty('reused');
+    // The same as the whole frame the worker builds for a caller that holds nothing.
+    const api = createEngineApi(realCore);
+    await api.load(text);
+    const whole = api.frame(4);
+    const plain = (f: typeof whole) => ({ ...f, ms: 0, runId: 0, parts: null });
+    expect(plain(f4)).toEqual(plain(whole));
+    // A new buffer: the list comes as the one item it adds, the other is the object the client had.
+    const f5 = await c.frame(5);
+    expect(f5.snapshot!.buffers.map((b) => b.name)).toEqual(['buf', 'b2']);
+    expect(f5.snapshot!.buffers[0]).toBe(f4.snapshot!.buffers[0]);
+    expect(f5).not.toHaveProperty('lists');
+    expect(plain(f5)).toEqual(plain(api.frame(5)));
+  });
+
   it('a newer load cancels the one still running', async () => {
     const c = makeClient([]);
     const first = c.load(loopScenario(60_000));

@@ -6,7 +6,7 @@
  * tab saved it, and it is kept as a draft before this tab writes.
  */
 import { useStore } from '../store/store.ts';
-import { loadSavedText, saveSession } from '../store/persist.ts';
+import { loadSavedText, saveSession, saveStep } from '../store/persist.ts';
 import { keepIfTyped } from './draftStore.ts';
 
 const DEBOUNCE_MS = 300;
@@ -27,6 +27,9 @@ export function noteStoredText(text: string | null): void {
 
 /** Save now. Returns why it failed, or null. */
 export function saveNow(text: string, step: number): string | null {
+  // Only the step moved: the text in storage is the one this tab last wrote or read, so only the step is
+  // written (a 400 KB scenario is not read back and copied into storage every time the user steps).
+  if (text === lastSeen) return saveStep(step);
   const stored = loadSavedText();
   if (stored !== null && stored !== lastSeen && stored !== text) keepIfTyped(stored, 'saved by another tab', 0, 'another tab saved its own text');
   const failed = saveSession(text, step);

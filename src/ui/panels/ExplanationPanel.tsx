@@ -99,6 +99,11 @@ export default function ExplanationPanel() {
   // After a failed first run there is no last good run to show: say so instead of "Running…" forever.
   const engineFailed = useStore((s) => s.notices.some((n) => n.kind === 'error'));
   const box = useRef<HTMLElement>(null);
+  /** The panel was scrolled since the last step (kept by onScroll: reading scrollTop would lay the page out too). */
+  const scrolled = useRef(false);
+  const onScroll = (e: React.UIEvent<HTMLElement>) => {
+    scrolled.current = e.currentTarget.scrollTop > 0;
+  };
   const shownStep = frame?.step ?? -1;
   const opDoc = useStore((s) => opExplain(s.operations, frame?.json?.op));
   // A prediction the learner has not answered keeps the step's result hidden.
@@ -106,19 +111,21 @@ export default function ExplanationPanel() {
 
   // Each step's explanation starts at its top.
   useEffect(() => {
-    if (box.current) box.current.scrollTop = 0;
+    // Only when scrolled: writing scrollTop lays the page out at once, and most steps find the panel at its top.
+    if (box.current && scrolled.current) box.current.scrollTop = 0;
+    scrolled.current = false;
   }, [shownStep]);
 
   if (!frame) {
     return (
-      <section ref={box} className="panel explanation" aria-label="Explanation" data-testid="explanation">
+      <section ref={box} onScroll={onScroll} className="panel explanation" aria-label="Explanation" data-testid="explanation">
         <p className="muted">{!running && !summary && engineFailed ? 'Nothing has run: the engine could not run this scenario (see the message above). Edit the text to try again.' : running || !summary ? 'Running the scenario…' : 'Loading…'}</p>
       </section>
     );
   }
   const json = frame.json;
   return (
-    <section ref={box} className="panel explanation" aria-label="Explanation" data-testid="explanation" data-step={frame.step}>
+    <section ref={box} onScroll={onScroll} className="panel explanation" aria-label="Explanation" data-testid="explanation" data-step={frame.step}>
       <Narration frame={frame} />
       {!json ? (
         <MachineBuilt config={frame.config} summary={summary} />

@@ -110,20 +110,37 @@ export default function Timeline() {
 
   // Keep the current row in view. The scroll position and height come from state (kept by
   // onScroll and the ResizeObserver), not read from the element: reading them forces a
-  // synchronous layout of the whole page on every step; only an actual scroll pays for one.
-  const view = useRef({ top: 0, height: 400 });
-  view.current = { top: scrollTop, height };
+  // synchronous layout of the whole page on every step. A step out of view renders the rows
+  // around it at once, and the scroll is written in the next animation frame, with the layout
+  // the frame does anyway (written now, it laid out the editor's and the panels' changes a
+  // second time on a seek).
+  const followed = useRef<{ step: number; summary: unknown; pending: number | null }>({ step: -1, summary: null, pending: null });
+  const f = followed.current;
+  const stepTop = step * ROW;
+  // A new step or run follows the current row; otherwise the rows stay where the user scrolled them.
+  const shownTop =
+    f.step !== step || f.summary !== summary
+      ? stepTop < scrollTop
+        ? stepTop
+        : stepTop + ROW > scrollTop + height
+          ? Math.max(0, stepTop + ROW - height)
+          : scrollTop
+      : (f.pending ?? scrollTop);
   useEffect(() => {
     const el = box.current;
-    if (!el) return;
-    const top = step * ROW;
-    const { top: st, height: h } = view.current;
-    if (top < st) el.scrollTop = top;
-    else if (top + ROW > st + h) el.scrollTop = top + ROW - h;
+    const pending = shownTop !== scrollTop ? shownTop : null;
+    followed.current = { step, summary, pending };
+    if (!el || pending === null) return;
+    const id = requestAnimationFrame(() => {
+      el.scrollTop = pending;
+    });
+    return () => cancelAnimationFrame(id);
+    // Only a new step or run moves the rows (shownTop follows from them).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [step, summary]);
 
-  const firstRow = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
-  const lastRow = Math.min(total, Math.ceil((scrollTop + height) / ROW) + OVERSCAN);
+  const firstRow = Math.max(0, Math.floor(shownTop / ROW) - OVERSCAN);
+  const lastRow = Math.min(total, Math.ceil((shownTop + height) / ROW) + OVERSCAN);
   const rows = [];
   for (let i = firstRow; i < lastRow; i++) {
     const s = i === 0 ? null : steps.at(i - 1)!;
@@ -212,7 +229,15 @@ export default function Timeline() {
         </div>
       )}
       <div className="tl-body">
-        <div className="tl-scroll" ref={box} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="timeline">
+        <div
+          className="tl-scroll"
+          ref={box}
+          onScroll={(e) => {
+            followed.current.pending = null;
+            setScrollTop(e.currentTarget.scrollTop);
+          }}
+          data-testid="timeline"
+        >
           <ul
             role="listbox"
             aria-label="Steps"

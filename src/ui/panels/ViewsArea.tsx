@@ -7,7 +7,8 @@
  * most (follow.ts). Tabs that do not fit go into a "More" menu; the area can
  * fill the window (Esc leaves) and be resized against the panels above it.
  */
-import { Suspense, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Suspense, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import { listViews, type ViewDef } from './registry.ts';
 import './views.ts';
 import { useStore } from '../store/store.ts';
@@ -121,27 +122,29 @@ export default function ViewsArea() {
   // The badges wait for a prediction, as the views do.
   const changes = useMemo(() => (pending || !frame?.json ? {} : stepChanges(frame.json.events, frame.json.observationRules)), [frame, pending]);
 
-  // Overflow: measure every tab once laid out, keep what fits, put the rest in "More".
+  // Overflow: every tab is measured off screen, what fits stays, the rest goes in "More". Widths come from
+  // ResizeObservers (after layout, before paint), never read after a render: a step changes the badges, and
+  // reading a width then forced a layout of the whole page on every step. Only a width that changed renders again.
   const strip = useRef<HTMLDivElement>(null); // the tab list: it takes what the follow toggle and full-screen button leave
   const measure = useRef<HTMLDivElement>(null);
   const [room, setRoom] = useState<{ width: number; widths: Map<string, number> }>({ width: Infinity, widths: new Map() });
   const ids = views.map((v) => v.id).join(',');
-  const badges = views.map((v) => changes[v.id]?.badge ?? '').join(',');
-  const remeasure = useCallback(() => {
+  useLayoutEffect(() => {
     const s = strip.current;
     const m = measure.current;
     if (!s || !m) return;
-    const widths = new Map([...m.children].map((c) => [(c as HTMLElement).dataset.id!, (c as HTMLElement).offsetWidth]));
-    setRoom({ width: s.clientWidth, widths });
-  }, []);
-  useLayoutEffect(remeasure, [ids, badges, remeasure, full]);
-  useEffect(() => {
-    const s = strip.current;
-    if (!s) return;
+    const remeasure = () => {
+      const widths = new Map([...m.children].map((c) => [(c as HTMLElement).dataset.id!, (c as HTMLElement).offsetWidth]));
+      const width = s.clientWidth;
+      const same = (r: typeof room) => r.width === width && r.widths.size === widths.size && [...widths].every(([k, w]) => r.widths.get(k) === w);
+      // Rendered at once (still before this frame paints), so the strip never shows a stale overflow.
+      flushSync(() => setRoom((r) => (same(r) ? r : { width, widths })));
+    };
     const ro = new ResizeObserver(remeasure);
     ro.observe(s);
+    for (const c of m.children) ro.observe(c);
     return () => ro.disconnect();
-  }, [remeasure]);
+  }, [ids, full]);
 
   useEffect(() => {
     if (!full) return;

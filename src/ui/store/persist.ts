@@ -38,6 +38,11 @@ export function saveSession(text: string, step: number): string | null {
   return put(KEY_TEXT, text) ?? put(KEY_STEP, String(step));
 }
 
+/** Save the step alone (the stored text is already this one); why it failed, or null. */
+export function saveStep(step: number): string | null {
+  return put(KEY_STEP, String(step));
+}
+
 export type Theme = 'light' | 'dark';
 
 export function loadTheme(): Theme {

@@ -21,17 +21,17 @@ export interface MapItem {
   label: string;
   /** The buffer it belongs to (buffers and mappings). */
   buffer?: string;
-  /** Lines for the tooltip. */
-  tip: string[];
+  /** Lines for the tooltip (built when asked: a frame can list thousands of items, a pointer hovers one). */
+  tip: () => string[];
 }
 
 export const SZ_4G = 4 * 1024 ** 3;
 
-export function memItems(s: MachineSnapshot): MapItem[] {
+export function memItems(s: Pick<MachineSnapshot, 'regions' | 'buffers' | 'mappings'>): MapItem[] {
   const out: MapItem[] = [];
   for (const r of s.regions) {
     const lane = r.kind === 'zone' ? 0 : 1;
-    out.push({ lane, start: r.start, end: r.end, kind: r.kind, label: r.name, tip: [r.name, `${hexGrouped(r.start)} – ${hexGrouped(r.end)}`, sizeShort(r.end - r.start)] });
+    out.push({ lane, start: r.start, end: r.end, kind: r.kind, label: r.name, tip: () => [r.name, `${hexGrouped(r.start)} – ${hexGrouped(r.end)}`, sizeShort(r.end - r.start)] });
   }
   const names = new Map<number, string>();
   for (const b of s.buffers) {
@@ -44,7 +44,7 @@ export function memItems(s: MachineSnapshot): MapItem[] {
         kind: 'buffer',
         label: b.name,
         buffer: b.name,
-        tip: [`buffer "${b.name}" (${b.kind})${b.pieces.length > 1 ? `, piece at +${hexGrouped(p.at)}` : ''}`, `phys ${hexGrouped(p.phys)} – ${hexGrouped(p.phys + p.len)}`, `${sizeShort(p.len)}${memTypeText(b)}`],
+        tip: () => [`buffer "${b.name}" (${b.kind})${b.pieces.length > 1 ? `, piece at +${hexGrouped(p.at)}` : ''}`, `phys ${hexGrouped(p.phys)} – ${hexGrouped(p.phys + p.len)}`, `${sizeShort(p.len)}${memTypeText(b)}`],
       });
     }
   }
@@ -59,7 +59,7 @@ export function memItems(s: MachineSnapshot): MapItem[] {
       kind: bounced ? 'bounce' : 'mapping',
       label: `${r.dev}${bounced ? ' (bounce)' : ''}`,
       buffer: name,
-      tip: [
+      tip: () => [
         `${r.dev}: ${r.api} mapping of "${name}", ${r.dir}`,
         `DMA address ${hexGrouped(r.addr)}, ${sizeShort(r.size)}`,
         bounced ? `bounced: the device reads/writes the swiotlb slot at ${hexGrouped(r.tlbAddr)}, not the buffer at ${hexGrouped(r.phys)}` : `the device reads/writes the buffer itself at ${hexGrouped(r.phys)}`,
@@ -137,6 +137,35 @@ export function itemSpan(d: Domain, width: number, start: number, end: number, m
   if (w >= min) return { x: x0, w };
   const c = (x0 + x1) / 2;
   return { x: c - min / 2, w: min };
+}
+
+/**
+ * Pixel columns covered by [start, start+len) spans (at least one column
+ * each), as runs [x, w]…: thousands of buffers on an 8 GiB map fall on a few
+ * hundred columns, so the map draws a rectangle per run, not per buffer.
+ * `spans` holds `stride` numbers per span, its start at `at` and its length
+ * at `at + 1`; `startOf` picks another start (a bounce slot) when given.
+ */
+export function coveredRuns(d: Domain, width: number, spans: ArrayLike<number>, stride: number, startOf?: (i: number) => number): number[] {
+  const cols = Math.max(1, Math.ceil(width));
+  const hit = new Uint8Array(cols);
+  const scale = cols / (d[1] - d[0]);
+  for (let i = 0; i + 1 < spans.length; i += stride) {
+    const start = startOf ? startOf(i) : spans[i]!;
+    const end = start + spans[i + 1]!;
+    if (end < d[0] || start > d[1]) continue;
+    const x0 = Math.max(0, Math.floor((start - d[0]) * scale));
+    const x1 = Math.min(cols, Math.max(x0 + 1, Math.ceil((end - d[0]) * scale)));
+    hit.fill(1, x0, x1);
+  }
+  const runs: number[] = [];
+  for (let x = 0; x < cols; x++) {
+    if (!hit[x]) continue;
+    const from = x;
+    while (x < cols && hit[x]) x++;
+    runs.push(from, x - from);
+  }
+  return runs;
 }
 
 /** The items under pixel x in a lane, smallest first. */

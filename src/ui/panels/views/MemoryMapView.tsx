@@ -7,13 +7,13 @@
  * an 8 GiB map can be found, and "Zoom to selection" (or a click in the
  * buffer list) brings it into view. Wheel zooms at the pointer, drag pans.
  */
-import { useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import type { ViewProps } from '../registry.ts';
 import type { Frame, SnapshotOmitted } from '../../../worker/api.ts';
 import type { MachineSnapshot } from '../../../sim/snapshot.ts';
 import { useStore } from '../../store/store.ts';
 import { resolveSelection } from '../../viz/machine-lookup.ts';
-import { LANES, SZ_4G, addrAt, addrTicks, clampDomain, focusDomain, itemSpan, itemsAt, memItems, panBy, xOf, zoomAt } from '../../viz/memmap.ts';
+import { LANES, SZ_4G, addrAt, addrTicks, clampDomain, coveredRuns, focusDomain, itemSpan, itemsAt, memItems, panBy, xOf, zoomAt } from '../../viz/memmap.ts';
 import type { Domain, MapItem } from '../../viz/memmap.ts';
 import { Canvas, Key, NoSnapshot, Tip, themeColors, useSelect, useWidth } from './common.tsx';
 import type { TipState } from './common.tsx';
@@ -24,6 +24,8 @@ const TOP = 16;
 const LABEL_W = 78;
 const AXIS_H = 30;
 const HEIGHT = TOP + LANES.length * (LANE_H + 4) + AXIS_H;
+/** Narrower items get no label: even one 11 px character and its padding would not fit. */
+const MIN_LABEL_W = 14;
 const COLORS = ['zone-dma', 'zone-dma32', 'zone-normal', 'kernel', 'swiotlb', 'cma', 'buffer', 'mapping', 'own-device', 'own-cpu-mapped', 'sel', 'sel-bg', 'muted', 'text', 'border-strong', 'panel', 'bad'] as const;
 
 function laneY(lane: number): number {
@@ -66,43 +68,51 @@ function drawMemoryMap(ctx: CanvasRenderingContext2D, { items, mappings, d, widt
     ctx.lineWidth = 0.5;
     ctx.strokeRect(0.5, laneY(i) + 0.5, width - 1, LANE_H - 1);
   }
-  // Items not in the (capped) snapshot: thin ticks from the extents, so density still shows.
+  // Items not in the (capped) snapshot: thin ticks from the extents, so density still shows (one rectangle per run of covered pixels).
   if (extents && (omitted.buffers > 0 || omitted.mappings > 0)) {
     ctx.globalAlpha = 0.45;
     ctx.fillStyle = col.buffer;
-    for (let i = 0; i < extents.buffers.length; i += 3) {
-      const s = itemSpan(d, width, extents.buffers[i]!, extents.buffers[i]! + extents.buffers[i + 1]!, 1);
-      if (s) ctx.fillRect(s.x, laneY(2) + LANE_H - 6, s.w, 5);
-    }
+    const bufs = coveredRuns(d, width, extents.buffers, 3);
+    for (let i = 0; i < bufs.length; i += 2) ctx.fillRect(bufs[i]!, laneY(2) + LANE_H - 6, bufs[i + 1]!, 5);
     ctx.fillStyle = col.mapping;
-    for (let i = 0; i < extents.mappings.length; i += 4) {
-      const start = extents.mappings[i + 2]! >= 0 ? extents.mappings[i + 2]! : extents.mappings[i]!;
-      const s = itemSpan(d, width, start, start + extents.mappings[i + 1]!, 1);
-      if (s) ctx.fillRect(s.x, laneY(3) + LANE_H - 6, s.w, 5);
-    }
+    const mx = extents.mappings;
+    const maps = coveredRuns(d, width, mx, 4, (i) => (mx[i + 2]! >= 0 ? mx[i + 2]! : mx[i]!));
+    for (let i = 0; i < maps.length; i += 2) ctx.fillRect(maps[i]!, laneY(3) + LANE_H - 6, maps[i + 1]!, 5);
     ctx.globalAlpha = 1;
   }
   const zoneFill = (name: string) => (name === 'ZONE_DMA' ? col['zone-dma'] : name === 'ZONE_DMA32' ? col['zone-dma32'] : col['zone-normal']);
-  // Bounce links: buffer (lane 2) to slot (lane 3).
+  // Bounce links: buffer (lane 2) to slot (lane 3), one path; links that land on the same pixels are drawn once.
+  ctx.strokeStyle = col['own-device'];
+  ctx.setLineDash([4, 3]);
+  ctx.lineWidth = 1.2;
+  ctx.beginPath();
+  const linked = new Set<number>();
   for (const r of mappings) {
     if (r.tlbAddr < 0) continue;
     const a = itemSpan(d, width, r.phys, r.phys + r.size);
     const b = itemSpan(d, width, r.tlbAddr, r.tlbAddr + r.size);
     if (!a || !b) continue;
-    ctx.strokeStyle = col['own-device'];
-    ctx.setLineDash([4, 3]);
-    ctx.lineWidth = 1.2;
-    ctx.beginPath();
+    const key = Math.round(a.x + a.w / 2) * 65536 + Math.round(b.x + b.w / 2);
+    if (linked.has(key)) continue;
+    linked.add(key);
     ctx.moveTo(a.x + a.w / 2, laneY(2) + LANE_H);
     ctx.lineTo(b.x + b.w / 2, laneY(3));
-    ctx.stroke();
-    ctx.setLineDash([]);
   }
+  ctx.stroke();
+  ctx.setLineDash([]);
+  // Tiny items on the same pixel of a lane, of one kind, draw once (thousands of 4 KiB buffers on an 8 GiB map).
+  const tinyDrawn = new Set<string>();
   for (const it of items) {
     const s = itemSpan(d, width, it.start, it.end);
     if (!s) continue;
     const y = laneY(it.lane);
     const isSel = it.buffer !== undefined && it.buffer === selName;
+    const tiny = s.w <= 4 && it.lane >= 1;
+    if (tiny && !isSel) {
+      const key = `${it.lane}:${it.kind}:${Math.round(s.x)}`;
+      if (tinyDrawn.has(key)) continue;
+      tinyDrawn.add(key);
+    }
     ctx.fillStyle = it.kind === 'zone' ? zoneFill(it.label) : (fill[it.kind] ?? col.buffer);
     const inset = it.lane >= 2 ? 3 : 1;
     ctx.fillRect(s.x, y + inset, s.w, LANE_H - 2 * inset);
@@ -111,7 +121,7 @@ function drawMemoryMap(ctx: CanvasRenderingContext2D, { items, mappings, d, widt
       ctx.lineWidth = 2;
       ctx.strokeRect(s.x - 1, y + inset - 1, s.w + 2, LANE_H - 2 * inset + 2);
     }
-    if (s.w <= 4 && it.lane >= 1) {
+    if (tiny) {
       // A marker over tiny items so they can be found.
       ctx.fillStyle = isSel ? col.sel : ctx.fillStyle;
       ctx.beginPath();
@@ -120,6 +130,8 @@ function drawMemoryMap(ctx: CanvasRenderingContext2D, { items, mappings, d, widt
       ctx.lineTo(s.x + s.w / 2 + 4, y - 4);
       ctx.fill();
     }
+    // A label needs more room than any item this narrow has (measuring thousands of them is not free).
+    if (s.w < MIN_LABEL_W) continue;
     const label = it.label;
     const tw = ctx.measureText(label).width;
     if (tw + 8 < s.w) {
@@ -229,8 +241,8 @@ function MapHead({ d, total, onDomain, target, selected, focus, omitted }: { d: 
   );
 }
 
-/** The live buffers by name (the first 200 that match the search): a click selects one and zooms to it. */
-function BufferList({ buffers, selName, onPick }: { buffers: MachineSnapshot['buffers']; selName: string | undefined; onPick: (name: string) => void }) {
+/** The live buffers by name (the first 200 that match the search): a click selects one and zooms to it. Drawn again only when the list or the selection changes. */
+const BufferList = memo(function BufferList({ buffers, selName, onPick }: { buffers: MachineSnapshot['buffers']; selName: string | undefined; onPick: (name: string) => void }) {
   const [filter, setFilter] = useState('');
   const listed = buffers.filter((b) => !filter || b.name.toLowerCase().includes(filter.toLowerCase())).slice(0, 200);
   return (
@@ -261,7 +273,7 @@ function BufferList({ buffers, selName, onPick }: { buffers: MachineSnapshot['bu
       </ul>
     </div>
   );
-}
+});
 
 function MemoryMapView({ frame }: ViewProps) {
   const snap = frame?.snapshot ?? null;
@@ -273,7 +285,26 @@ function MemoryMapView({ frame }: ViewProps) {
   const [tip, setTip] = useState<TipState | null>(null);
   const drag = useRef<{ x: number; d: Domain; moved: boolean } | null>(null);
 
-  const items = useMemo(() => (snap ? memItems(snap) : []), [snap]);
+  // Frames share the parts a step did not change (worker/frames.ts): the items are rebuilt only when the lists are new.
+  const regions = snap?.regions;
+  const buffers = snap?.buffers;
+  const mappings = snap?.mappings;
+  const items = useMemo(() => (regions && buffers && mappings ? memItems({ regions, buffers, mappings }) : []), [regions, buffers, mappings]);
+  // A click in the list selects the buffer and zooms to it (stable, so the list is not drawn again every step).
+  const listed = useRef(buffers);
+  listed.current = buffers;
+  const total0 = snap?.ram ?? 0;
+  const onPick = useCallback(
+    (name: string) => {
+      setSelection({ buffer: name });
+      const b = listed.current?.find((x) => x.name === name);
+      if (!b || b.pieces.length === 0) return;
+      const start = Math.min(...b.pieces.map((p) => p.phys));
+      const end = Math.max(...b.pieces.map((p) => p.phys + p.len));
+      setDomain(focusDomain(start, end, total0));
+    },
+    [setSelection, total0],
+  );
   if (!frame || !snap) return <NoSnapshot what="the memory map" />;
   const total = snap.ram;
   const d: Domain = clampDomain(domain ?? [0, total], total, 16);
@@ -310,7 +341,7 @@ function MemoryMapView({ frame }: ViewProps) {
       else setTip(null);
       return;
     }
-    setTip({ x, y, lines: it.tip });
+    setTip({ x, y, lines: it.tip() });
   };
   const onClick = (x: number, y: number) => {
     if (drag.current?.moved) {
@@ -330,13 +361,6 @@ function MemoryMapView({ frame }: ViewProps) {
   // Zoom to the selection, or (nothing selected) to the buffer this step names.
   const target = resolved.range ?? resolveSelection(snap, { buffer: frame.focus ?? undefined }).range;
 
-  const zoomToBuffer = (name: string) => {
-    const b = snap.buffers.find((x) => x.name === name);
-    if (!b || b.pieces.length === 0) return;
-    const start = Math.min(...b.pieces.map((p) => p.phys));
-    const end = Math.max(...b.pieces.map((p) => p.phys + p.len));
-    setDomain(focusDomain(start, end, total));
-  };
 
 
   return (
@@ -365,14 +389,7 @@ function MemoryMapView({ frame }: ViewProps) {
           />
           <Tip tip={tip} boxWidth={boxW} />
         </div>
-        <BufferList
-          buffers={snap.buffers}
-          selName={selName}
-          onPick={(name) => {
-            setSelection({ buffer: name });
-            zoomToBuffer(name);
-          }}
-        />
+        <BufferList buffers={snap.buffers} selName={selName} onPick={onPick} />
       </div>
     </div>
   );
