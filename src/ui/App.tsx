@@ -7,6 +7,7 @@
  *   right:  step controls + scrubber / explanation | timeline / machine views
  */
 import { Suspense, lazy, useEffect, useMemo, useState } from 'react';
+import type { ReactNode } from 'react';
 import { handleKeydown } from './keys.ts';
 import { startEngineSync } from './engine.ts';
 import { applyShareHash, hasShareHash, initialLoad } from './share.ts';
@@ -105,9 +106,19 @@ function usePlayback(): void {
   }, [playing, speed]);
 }
 
+/** A boundary that starts over at each step: it alone follows the step, so App does not re-render on every step. */
+function StepBoundary({ name, children }: { name: string; children: ReactNode }) {
+  const step = useStore((s) => s.step);
+  const runId = useStore((s) => s.summary?.runId ?? 0);
+  return (
+    <PanelBoundary name={name} resetKey={`${runId}:${step}`}>
+      {children}
+    </PanelBoundary>
+  );
+}
+
 export default function App() {
   const ready = useStore((s) => s.ready);
-  const step = useStore((s) => s.step);
   const runId = useStore((s) => s.summary?.runId ?? 0);
   const theme = useStore((s) => s.theme);
   const narrow = useNarrow();
@@ -194,16 +205,16 @@ export default function App() {
           ) : (
             <>
               <div className="run-grid">
-                <PanelBoundary name="explanation" resetKey={`${runId}:${step}`}>
+                <StepBoundary name="explanation">
                   <ExplanationPanel />
-                </PanelBoundary>
+                </StepBoundary>
                 <PanelBoundary name="timeline" resetKey={runId}>
                   <Timeline />
                 </PanelBoundary>
               </div>
-              <PanelBoundary name="machine views" resetKey={`${runId}:${step}`}>
+              <StepBoundary name="machine views">
                 <ViewsArea />
-              </PanelBoundary>
+              </StepBoundary>
             </>
           )}
         </section>
