@@ -25,7 +25,8 @@ import { checkOverrides, configFromHeader } from '../scenario/header.ts';
 import type { ConfigOverrides } from '../scenario/header.ts';
 import { formatErrors, formatSummary, runText } from '../scenario/format.ts';
 import type { FormatOptions } from '../scenario/format.ts';
-import { formatMailText } from '../scenario/mail-text.ts';
+import { mailTextParts } from '../scenario/mail-text.ts';
+import type { MailTextOptions } from '../scenario/mail-text.ts';
 import { scanScenario } from '../scenario/parser.ts';
 import { isEmptyTeaching } from '../scenario/teaching.ts';
 import { applySolution } from '../scenario/markup.ts';
@@ -186,19 +187,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (result.config === null && result.errors.length > 0) return refuse(result.errors);
     printJson(result, (onStep) => runScenario(text, { ...overrides, keepSteps: false, onStep }), io);
   } else if (textUntil !== null) {
-    // The whole result is built: one parse, the run's own.
-    result = runScenario(text, { ...overrides, onStep: noteThrow });
-    if (result.config === null && result.errors.length > 0) return refuse(result.errors);
-    io.out(formatMailText(result, { text, ...(Number.isFinite(textUntil) ? { upTo: textUntil } : {}) }));
+    const pre = prescan(text, overrides);
+    if (!pre.ok) return refuse(pre.errors);
+    result = printMailText(text, pre, { text, ...(Number.isFinite(textUntil) ? { upTo: textUntil } : {}) }, overrides, io, noteThrow, runScenario);
   } else {
     // Printed as the steps run, so checked whole first, keeping no statement: a text with an error prints no step, and the lines before the first step need the teaching, which only the end of the text completes.
-    const scan = scanScenario(text);
-    let pre = scan.next();
-    while (!pre.done) pre = scan.next();
-    if (!pre.value.ok) return refuse(pre.value.errors);
-    const { header, teaching } = pre.value.scenario;
-    const head = { config: configFromHeader(header, overrides), ...(isEmptyTeaching(teaching) ? {} : { teaching }) };
-    result = printRun(text, head, overrides, { color: io.color, events }, io, noteThrow, runScenario);
+    const pre = prescan(text, overrides);
+    if (!pre.ok) return refuse(pre.errors);
+    result = printRun(text, pre.head, overrides, { color: io.color, events }, io, noteThrow, runScenario);
   }
   for (const t of threw) io.err(t);
   return result.ok ? 0 : 1;
@@ -226,6 +222,68 @@ export function printJson(result: RunResult, rerun: (onStep: (s: StepJson) => vo
   });
   out.push(first ? ']' : '\n  ]', whole.slice(at + '\n  "steps": []'.length), '\n');
   io.out(out.join(''));
+}
+
+/**
+ * The text checked whole before anything runs, keeping no statement (for
+ * the outputs printed as the steps run): its errors, or what the lines
+ * before the steps need (the configuration, and the teaching, which only
+ * the end of the text completes) and how many steps it has.
+ */
+function prescan(text: string, overrides: ConfigOverrides): { ok: false; errors: RunResult['errors'] } | { ok: true; head: Pick<RunResult, 'config' | 'teaching'>; steps: number } {
+  const scan = scanScenario(text);
+  let steps = 0;
+  let pre = scan.next();
+  for (; !pre.done; pre = scan.next()) steps++;
+  if (!pre.value.ok) return { ok: false, errors: pre.value.errors };
+  const { header, teaching } = pre.value.scenario;
+  return { ok: true, head: { config: configFromHeader(header, overrides), ...(isEmptyTeaching(teaching) ? {} : { teaching }) }, steps };
+}
+
+/**
+ * The plain-text summary (`--text`, `--text-until N`: formatMailText's text,
+ * byte for byte) printed as the steps run, keeping no record. Its opening
+ * lines name the number of steps, which is the text's when the machine is
+ * built and none when the engine cannot build it (then no step runs): they
+ * wait for the first step, or for the end of a run that had none.
+ */
+export function printMailText(
+  text: string,
+  pre: { head: Pick<RunResult, 'config' | 'teaching'>; steps: number },
+  opts: MailTextOptions,
+  overrides: ConfigOverrides,
+  io: Pick<Io, 'out'>,
+  onStep: (s: StepJson) => void,
+  runScenario: typeof import('../scenario/run.ts').runScenario,
+): RunResult {
+  const parts = mailTextParts(pre.head, opts);
+  let out: string[] = [];
+  const flush = () => {
+    io.out(`${out.join('\n')}\n`);
+    out = [];
+  };
+  const head = (steps: number) => {
+    for (const l of parts.head(steps)) {
+      out.push(l);
+      if (out.length >= 4096) flush();
+    }
+  };
+  let started = false;
+  const result = runScenario(text, {
+    ...overrides,
+    keepSteps: false,
+    onStep: (s) => {
+      onStep(s);
+      if (!started) head(pre.steps);
+      started = true;
+      for (const l of parts.step(s)) out.push(l);
+      if (out.length >= 4096) flush();
+    },
+  });
+  if (!started) head(0);
+  for (const l of parts.end()) out.push(l);
+  flush();
+  return result;
 }
 
 /** The default text output (formatRun's), printed as the steps run: no record is kept, so any length of run fits. */

@@ -26,28 +26,75 @@ export interface MailTextOptions {
 
 /** The run as plain text, ending with a newline. */
 export function formatMailText(r: RunResult, opts: MailTextOptions): string {
-  const upTo = Math.max(0, Math.min(r.steps.length, opts.upTo ?? r.steps.length));
+  const parts = mailTextParts(r, opts);
   const out: string[] = [];
-  out.push(...wrap(`DMA Explorer: ${titleOf(r, opts.text)}`, ''));
-  if (r.config) out.push(...machineLines(r.config));
-  out.push('', 'Scenario:');
-  for (const l of statementLines(opts.text)) out.push(`    ${l}`);
-  out.push('', upTo === r.steps.length ? `Steps 1-${upTo} (all):` : `Steps 1-${upTo} of ${r.steps.length}:`);
-  if (upTo === 0) out.push('    (none yet: the machine is built)');
-  for (const s of r.steps.slice(0, upTo)) out.push(...stepLines(s, r.config?.imported ?? false));
-  const shown = r.steps.slice(0, upTo).flatMap((s) => s.checks);
-  const failed = shown.filter((c) => !c.passed).length;
-  out.push('', `Checks so far: ${shown.length - failed} passed, ${failed} failed.`);
-  if (opts.link) out.push('', 'Open this step in DMA Explorer:', opts.link);
+  for (const l of parts.head(r.steps.length)) out.push(l);
+  for (const s of r.steps) for (const l of parts.step(s)) out.push(l);
+  for (const l of parts.end()) out.push(l);
   return `${out.join('\n')}\n`;
 }
 
-function titleOf(r: RunResult, text: string): string {
+/**
+ * The same text in pieces, for a caller that prints it as the steps run
+ * (the CLI's `--text`: a 1,000,000-step run is never held whole): the lines
+ * before the steps once the number of steps is known, each step's lines (none
+ * past `upTo`), then the closing lines. Joined with newlines and ended with
+ * one, they are formatMailText's text.
+ */
+export function mailTextParts(
+  r: Pick<RunResult, 'config' | 'teaching'>,
+  opts: MailTextOptions,
+): { head(steps: number): Iterable<string>; step(s: StepJson): string[]; end(): string[] } {
+  let upTo = 0;
+  let passed = 0;
+  let failed = 0;
+  const imported = r.config?.imported ?? false;
+  return {
+    *head(steps) {
+      upTo = Math.max(0, Math.min(steps, opts.upTo ?? steps));
+      yield* wrap(`DMA Explorer: ${titleOf(r, opts.text)}`, '');
+      if (r.config) yield* machineLines(r.config);
+      yield '';
+      yield 'Scenario:';
+      for (const l of statementLines(opts.text)) yield `    ${l}`;
+      yield '';
+      yield upTo === steps ? `Steps 1-${upTo} (all):` : `Steps 1-${upTo} of ${steps}:`;
+      if (upTo === 0) yield '    (none yet: the machine is built)';
+    },
+    step(s) {
+      if (s.index > upTo) return [];
+      for (const c of s.checks) if (c.passed) passed++;
+      else failed++;
+      return stepLines(s, imported);
+    },
+    end() {
+      const out = ['', `Checks so far: ${passed} passed, ${failed} failed.`];
+      if (opts.link) out.push('', 'Open this step in DMA Explorer:', opts.link);
+      return out;
+    },
+  };
+}
+
+/** The lines of a text (as `split('\n')` gives them), one at a time: a long scenario is not split whole. */
+function* linesOf(text: string): Generator<string> {
+  let at = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', at);
+    if (nl < 0) {
+      yield text.slice(at);
+      return;
+    }
+    yield text.slice(at, nl);
+    at = nl + 1;
+  }
+}
+
+function titleOf(r: Pick<RunResult, 'teaching'>, text: string): string {
   const lesson = r.teaching?.lesson?.title;
   if (lesson) return lesson;
   // The first sentence of the scenario's opening comment block.
   const block: string[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of linesOf(text)) {
     const m = /^\s*#(?!>)\s?(.*)$/.exec(line);
     if (!m) {
       if (block.length > 0 || line.trim() !== '') break;
@@ -95,13 +142,11 @@ function machineLines(c: MachineConfig): string[] {
 }
 
 /** The scenario's statements: comments and blank lines left out, trailing comments too. */
-function statementLines(text: string): string[] {
-  const out: string[] = [];
-  for (const raw of text.split('\n')) {
+function* statementLines(text: string): Generator<string> {
+  for (const raw of linesOf(text)) {
     const code = stripComment(raw).trimEnd();
-    if (code.trim() !== '') out.push(code.trim());
+    if (code.trim() !== '') yield code.trim();
   }
-  return out;
 }
 
 function stripComment(line: string): string {
@@ -119,17 +164,22 @@ function stepLines(s: StepJson, imported: boolean): string[] {
   const out = [`${String(s.index).padStart(3)}. ${s.source.trim()}`];
   const ind = '     ';
   const more = '       ';
-  if (s.error !== null) out.push(...wrap(`-> error ${s.error}`, ind, more));
-  else if (s.result !== null) out.push(...wrap(`-> ${String(s.result)}`, ind, more));
-  if (s.data !== null) out.push(...wrap(`-> ${dataText(s.data)}`, ind, more));
+  if (s.error !== null) append(out, wrap(`-> error ${s.error}`, ind, more));
+  else if (s.result !== null) append(out, wrap(`-> ${String(s.result)}`, ind, more));
+  if (s.data !== null) append(out, wrap(`-> ${dataText(s.data)}`, ind, more));
   // Kernel lines and checks are quoted whole, as dmesg printed them and as the scenario wrote them.
   for (const w of s.warnings) out.push(`${ind}kernel: ${w}`);
-  for (const o of s.observations) out.push(...wrap(`observed: ${o}`, ind, more));
+  for (const o of s.observations) append(out, wrap(`observed: ${o}`, ind, more));
   for (const c of s.checks) {
     if (c.choices) continue;
     out.push(`${ind}${c.passed ? `check ${c.expected}: holds` : `check FAILED: ${failedCheckText(c, imported)}`}`);
   }
   return out;
+}
+
+/** Lines added one by one (a spread of a very long list would overflow the call stack). */
+function append(out: string[], lines: readonly string[]): void {
+  for (const l of lines) out.push(l);
 }
 
 const MAX_DATA = 32;

@@ -24,8 +24,16 @@ export const MIN_INTERVAL = 64;
 export const CHECKPOINT_BUDGET_BYTES = 96 * 1024 * 1024;
 /** Clones whose mean sets the spacing. */
 const RECENT = 8;
-/** A seek looks this many checkpoints back for a cheaper one to restore. */
-const LOOK_BACK = 8;
+/**
+ * A seek may restore an earlier checkpoint that is cheaper to restore than
+ * the nearest one, but no more than this many of the nearest's gaps (to the
+ * checkpoint before it) further back: a seek replays at most three gaps'
+ * worth of steps. Looking back by recorded cost alone (up to eight
+ * checkpoints) let one slow restore — a garbage collection counted in it —
+ * send later seeks ~35,000 steps back in a run imported from a
+ * 1,000,000-line trace, checkpoints ~3,000 steps apart.
+ */
+export const LOOK_BACK_GAPS = 2;
 
 export interface Checkpoint {
   step: number;
@@ -41,8 +49,9 @@ export interface Checkpoint {
  * The memory a machine's copy holds, roughly (RAM pages, cache, buffers,
  * mappings, swiotlb slots, dma-debug's hash buckets, the CMA owner map,
  * vmap). Checked against a copy's real size (scripts/memory-long-run.ts):
- * a small arm64 machine's copy holds ~250 KB, a third of it the 16,384
- * dma-debug buckets.
+ * a small arm64 machine's copy holds ~120 KB (~250 KB while it copied all
+ * 16,384 dma-debug buckets; a copy now keeps only those in use:
+ * copyDebugBuckets).
  */
 export function estimateBytes(m: Machine, liveMappings: number): number {
   const c = m.cache;
@@ -54,11 +63,18 @@ export function estimateBytes(m: Machine, liveMappings: number): number {
     m.buffers.length * 240 +
     liveMappings * 420 +
     (m.swiotlb ? m.swiotlb.nslabs * 16 : 0) +
-    m.debug.buckets.length * 8 +
+    usedBuckets(m) * 64 +
     m.cma.owner.byteLength +
     m.vmap.size * 40 +
     24 * 1024
   );
+}
+
+/** dma-debug's hash buckets that hold or held an entry (a copy keeps a slot and a list for each). */
+function usedBuckets(m: Machine): number {
+  let n = 0;
+  for (const b of m.debug.buckets) if (b) n++;
+  return n;
 }
 
 /**
@@ -158,9 +174,11 @@ export function seekCost(c: Checkpoint, k: number, rate: number): number {
 /**
  * The checkpoint to restore for step k: one at k itself (nothing to restore:
  * it is read as it is), else the last before it, or an earlier one that is
- * cheaper to clone (big machines).
+ * cheaper to restore (big machines) within LOOK_BACK_GAPS of the nearest's
+ * gap. `maxReplay`: the most steps a seek to k may replay, from whatever it
+ * starts (a checkpoint or its cursor).
  */
-export function pickCheckpoint(cps: readonly Checkpoint[], k: number, rate: number): { cp: Checkpoint; cost: number } {
+export function pickCheckpoint(cps: readonly Checkpoint[], k: number, rate: number): { cp: Checkpoint; cost: number; maxReplay: number } {
   let lo = 0;
   let hi = cps.length - 1;
   while (lo < hi) {
@@ -169,9 +187,11 @@ export function pickCheckpoint(cps: readonly Checkpoint[], k: number, rate: numb
     else hi = mid - 1;
   }
   let cp = cps[lo]!;
-  if (cp.step === k) return { cp, cost: 0 };
+  const gap = lo > 0 ? cp.step - cps[lo - 1]!.step : 0;
+  const maxReplay = k - cp.step + LOOK_BACK_GAPS * gap;
+  if (cp.step === k) return { cp, cost: 0, maxReplay };
   let cost = seekCost(cp, k, rate);
-  for (let j = lo - 1; j >= 0 && j >= lo - LOOK_BACK; j--) {
+  for (let j = lo - 1; j >= 0 && k - cps[j]!.step <= maxReplay; j--) {
     const c = cps[j]!;
     const cj = seekCost(c, k, rate);
     if (cj < cost) {
@@ -179,7 +199,7 @@ export function pickCheckpoint(cps: readonly Checkpoint[], k: number, rate: numb
       cost = cj;
     }
   }
-  return { cp, cost };
+  return { cp, cost, maxReplay };
 }
 
 /** The machine after step `step`, and that step's record. */
@@ -212,9 +232,9 @@ export class CheckpointSeeker {
   machineAt(k: number): Position {
     const cur = this.cursor;
     if (cur && cur.step === k) return cur;
-    const { cp, cost } = pickCheckpoint(this.checkpoints, k, this.rate);
+    const { cp, cost, maxReplay } = pickCheckpoint(this.checkpoints, k, this.rate);
     if (cp.step === k) return cp;
-    const cursorCost = cur && cur.step < k ? (k - cur.step) / this.rate : Infinity;
+    const cursorCost = cur && cur.step < k && k - cur.step <= maxReplay ? (k - cur.step) / this.rate : Infinity;
     if (!cur || cursorCost > cost) {
       const t = this.now();
       this.cursor = { m: this.core.clone(cp.m), step: cp.step, json: cp.json };

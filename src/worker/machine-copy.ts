@@ -18,6 +18,7 @@
  */
 import type { Machine } from '../sim/machine.ts';
 import { shareSgTables } from '../sim/sg-share.ts';
+import { copyDebugBuckets } from '../sim/dma/debug.ts';
 
 /** Layers a lookup may walk before the chain is flattened. */
 export const MAX_DEPTH = 16;
@@ -75,13 +76,18 @@ function baseOf(names: Names): Names {
 }
 
 /**
- * Everything but the names and sg_tables copied whole (structuredClone:
- * machines are plain data, Maps and typed arrays included); the sg_tables
- * shared until either machine changes one (sim/sg-share.ts).
+ * Everything but the names, sg_tables and dma-debug's hash buckets copied
+ * whole (structuredClone: machines are plain data, Maps and typed arrays
+ * included); the sg_tables shared until either machine changes one
+ * (sim/sg-share.ts); only the hash buckets in use copied, and a copy that is
+ * not stepped (a checkpoint) keeps no slot for the others
+ * (copyDebugBuckets: structuredClone of the 16,384 slots was most of a small
+ * machine's copy, in time and in memory).
  */
-function cloneRest(m: Machine, names: Names): Machine {
-  const copy = structuredClone({ ...m, names: null, sgts: [] }) as unknown as Machine;
+function cloneRest(m: Machine, names: Names, forStepping: boolean): Machine {
+  const copy = structuredClone({ ...m, names: null, sgts: [], debug: { ...m.debug, buckets: [] } }) as unknown as Machine;
   copy.names = names;
+  copy.debug.buckets = copyDebugBuckets(m.debug.buckets, forStepping);
   shareSgTables(m, copy);
   return copy;
 }
@@ -95,7 +101,7 @@ export function keepMachine(m: Machine): Machine {
   const base = baseOf(m.names);
   frozen.add(base);
   m.names = layerOver(base);
-  return cloneRest(m, base);
+  return cloneRest(m, base, false);
 }
 
 /**
@@ -110,5 +116,5 @@ export function copyMachine(m: Machine): Machine {
     m.names = baseOf(m.names);
     frozen.add(m.names);
   }
-  return cloneRest(m, layerOver(m.names));
+  return cloneRest(m, layerOver(m.names), true);
 }

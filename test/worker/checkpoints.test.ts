@@ -11,12 +11,14 @@ import {
   MIN_INTERVAL,
   checkpointInterval,
   estimateBytes,
+  LOOK_BACK_GAPS,
   pickCheckpoint,
 } from '../../src/worker/checkpoints.ts';
 import type { Checkpoint } from '../../src/worker/checkpoints.ts';
 import { realCore } from '../../src/worker/core.ts';
 import { prepareScenario } from '../../src/scenario/run.ts';
 import type { Machine } from '../../src/sim/machine.ts';
+import type { Command } from '../../src/sim/command.ts';
 
 function machine(): Machine {
   const p = prepareScenario('machine(arch=arm64)\ndevice(cam, dma_mask=64)\n');
@@ -109,18 +111,59 @@ describe('seeking', () => {
   it('restores the last checkpoint before the step, or an earlier one that is cheaper to clone', () => {
     const cps = [cp(0, 1), cp(100, 1), cp(200, 50)];
     expect(pickCheckpoint(cps, 150, 10).cp.step).toBe(100);
-    expect(pickCheckpoint(cps, 200, 10)).toEqual({ cp: cps[2], cost: 0 });
+    expect(pickCheckpoint(cps, 200, 10)).toMatchObject({ cp: cps[2], cost: 0 });
     // From 200: 50 ms clone + 1 ms replay; from 100: 1 ms clone + 11 ms replay.
     expect(pickCheckpoint(cps, 210, 10)).toMatchObject({ cp: { step: 100 }, cost: 12 });
     // Once its clone costs less than the 10 ms of replay it saves, the last one wins.
     expect(pickCheckpoint([cp(0, 1), cp(100, 1), cp(200, 5)], 210, 10)).toMatchObject({ cp: { step: 200 }, cost: 6 });
   });
 
-  it('looks at most 8 checkpoints back', () => {
-    const expensive = (n: number) => Array.from({ length: n }, (_, i) => cp(10 * (i + 1), 1000));
-    // Step 0 costs nothing to clone: worth it from 8 checkpoints back, out of sight from 9.
-    expect(pickCheckpoint([cp(0, 0), ...expensive(8)], 85, 1).cp.step).toBe(0);
-    expect(pickCheckpoint([cp(0, 0), ...expensive(9)], 95, 1).cp.step).toBe(90);
+  it('looks back at most LOOK_BACK_GAPS of the nearest gap: a seek replays a bounded number of steps, whatever the recorded costs', () => {
+    expect(LOOK_BACK_GAPS).toBe(2);
+    // Checkpoints 10 steps apart; the nearest to 95 is at 90 (replay 5), so the bound is 5 + 2 × 10 = 25 steps.
+    const dear = (n: number) => Array.from({ length: n }, (_, i) => cp(10 * (i + 1), 1000));
+    const free = (at: number, cps: Checkpoint[]) => cps.map((c) => (c.step === at ? { ...c, cloneMs: 0 } : c));
+    expect(pickCheckpoint(free(70, dear(9)), 95, 1)).toMatchObject({ cp: { step: 70 }, cost: 25, maxReplay: 25 }); // exactly at the bound
+    expect(pickCheckpoint(free(60, dear(9)), 95, 1).cp.step).toBe(90); // one gap past it: out of sight
+    expect(pickCheckpoint([cp(0, 0), ...dear(9)], 95, 1).cp.step).toBe(90);
+    // On a checkpoint: read as it is.
+    expect(pickCheckpoint(free(70, dear(9)), 90, 1)).toMatchObject({ cp: { step: 90 }, cost: 0 });
+    // Only step 0 before: nothing to look back at, the replay is the distance to it.
+    expect(pickCheckpoint([cp(0, 5), cp(1000, 1)], 300, 1)).toMatchObject({ cp: { step: 0 }, maxReplay: 300 });
+  });
+
+  it('restores an earlier checkpoint at the edge of the look-back and still reaches the same machine as a straight run; never continues a cursor further back than the bound', () => {
+    const lines = ['machine(arch=arm64)', 'device(cam, dma_mask=64)', 'a = kmalloc(4096, GFP_KERNEL)'];
+    for (let i = 0; lines.length < 3 + 120; i++) lines.push(`cpu_write(a + ${(i * 16) % 256}, "w${i % 10}")`, 'h = dma_map_single(cam, a, 512, DMA_FROM_DEVICE)', `dev_write(cam, h, "d${i % 10}")`, 'dma_unmap_single(cam, h, 512, DMA_FROM_DEVICE)');
+    const p = prepareScenario(lines.join('\n') + '\n');
+    if (!p.ok) throw new Error('bad scenario');
+    // The straight run, its snapshot after each step, and checkpoints every 10 steps (all dear to restore but step 70's).
+    const m = realCore.createMachine(p.config);
+    const want = [JSON.stringify(realCore.snapshot(m))];
+    const cps: Checkpoint[] = [{ ...cp(0, 1000), m: realCore.keep!(m) }];
+    p.body.forEach((cmd, i) => {
+      realCore.runStep(m, cmd, i + 1);
+      want.push(JSON.stringify(realCore.snapshot(m)));
+      if ((i + 1) % 10 === 0) cps.push({ ...cp(i + 1, i + 1 === 70 ? 0 : 1000), m: realCore.keep!(m) });
+    });
+    let replayed = 0;
+    const core = { ...realCore, replayStep: (x: Machine, c: Command) => (replayed++, realCore.replayStep(x, c)) };
+    const seeker = new CheckpointSeeker(core, () => 0, (k) => p.body[k - 1]!, cps, 1);
+    const seek = (k: number) => {
+      replayed = 0;
+      const at = seeker.machineAt(k);
+      expect(at.step).toBe(k);
+      expect(JSON.stringify(realCore.snapshot(at.m)), `step ${k}`).toBe(want[k]);
+      return replayed + 1; // the replayed steps and the last one, run with its record
+    };
+    // The look-back reaches two gaps behind the nearest checkpoint, whatever the step: 70 from 90, 80 from 100.
+    expect(seek(95)).toBe(25); // from 70 (free to restore), exactly LOOK_BACK_GAPS gaps behind the nearest (90)
+    expect(seek(96)).toBe(1); // the cursor, one step on
+    expect(seek(62)).toBe(2); // back: from 60
+    expect(seek(118)).toBe(8); // the cursor at 62 costs less than a dear restore by the recorded costs, but is 56 steps back, past 8 + 20: from 110
+    expect(seek(99)).toBe(29); // back: from 70 again, at the edge
+    expect(seek(62)).toBe(2);
+    expect(seek(105)).toBe(5); // 70 is three gaps behind 100 now, out of sight however cheap: from 100
   });
 
   it('continues its cursor forward instead of restoring, and restores to go back', () => {

@@ -12,6 +12,8 @@ import { createEngineApi } from '../../src/worker/engine-api.ts';
 import { MAX_DEPTH, copyMachine, keepMachine } from '../../src/worker/machine-copy.ts';
 import { syntheticScenario } from '../../src/cli/bench-import.ts';
 import type { EngineCore } from '../../src/worker/api.ts';
+import { debugLiveEntries } from '../../src/sim/dma/debug.ts';
+import { runScenario } from '../../src/scenario/run.ts';
 import type { Command } from '../../src/sim/command.ts';
 import type { Machine } from '../../src/sim/machine.ts';
 
@@ -105,6 +107,59 @@ describe('machine copies that share names and sg_tables', () => {
     }
     expect(worst).toBeLessThanOrEqual(12_000);
   }, 300_000);
+});
+
+describe("dma-debug's hash buckets in copies", () => {
+  // dma-debug keeps each mapping in one of 16,384 buckets (dma_entry_hash, kernel/dma/debug.c: hash_fn()
+  // buckets by dev_addr >> 13); a sync looks for the containing entry walking back one bucket at a time
+  // (bucket_find_contain), so a copy must keep every entry in its bucket, in list order.
+  const text = [
+    'machine(arch=arm64)',
+    'device(cam, dma_mask=64)',
+    ...Array.from({ length: 6 }, (_, i) => `b${i} = kmalloc(${4096 << (i % 3)}, GFP_KERNEL)`),
+    ...Array.from({ length: 6 }, (_, i) => `h${i} = dma_map_single(cam, b${i}, ${4096 << (i % 3)}, DMA_BIDIRECTIONAL)`),
+    'g = dma_map_single(cam, b0, 64, DMA_TO_DEVICE)', // a second entry in b0's bucket
+    'dma_sync_single_for_cpu(cam, h2 + 0x2100, 64, DMA_BIDIRECTIONAL)', // inside h2, a bucket past its start: the walk back
+    'dma_unmap_single(cam, h1, 8192, DMA_BIDIRECTIONAL)',
+    'dma_sync_single_for_device(cam, h5 + 0x3000, 16, DMA_BIDIRECTIONAL)',
+    'dma_unmap_single(cam, g, 64, DMA_TO_DEVICE)',
+    'dma_unmap_single(cam, h0, 4096, DMA_BIDIRECTIONAL)',
+    'dma_unmap_single(cam, h4, 8192, DMA_FROM_DEVICE)', // wrong direction: dma-debug complains, the entry goes
+  ].join('\n');
+
+  it('a checkpoint keeps only the buckets in use, a copy to step on every slot; both find the same entries as the straight run', () => {
+    const { m, cmds } = commandsOf(text);
+    const kept: { at: number; cp: Machine; want: string }[] = [];
+    cmds.forEach((cmd, i) => {
+      realCore.replayStep(m, cmd);
+      kept.push({ at: i, cp: keepMachine(m), want: state(m) });
+    });
+    const mapped = kept[12]!; // after the six maps and g
+    const used = m.debug.buckets.filter(Boolean).length;
+    expect(used).toBeGreaterThan(3);
+    // The checkpoint stores a slot only for a bucket in use (and the last one, null): no 16,384 slots.
+    expect(Object.keys(mapped.cp.debug.buckets).length).toBeLessThanOrEqual(used + 1);
+    expect(mapped.cp.debug.buckets).toHaveLength(16384);
+    expect(debugLiveEntries(mapped.cp.debug)).toHaveLength(7);
+    // Stepped on from each checkpoint, a copy ends as the straight run did (findings and warnings included: state()).
+    for (const { at, cp } of kept) {
+      const cursor = copyMachine(cp);
+      expect(Object.keys(cursor.debug.buckets)).toHaveLength(16384);
+      for (let i = at + 1; i < cmds.length; i++) realCore.replayStep(cursor, cmds[i]!);
+      expect(state(cursor) === state(m), `a copy of the checkpoint after step ${at + 1} stepped to the end`).toBe(true);
+    }
+    // ...and the checkpoints are still what they were (a copy's records are its own: the module changes them in place).
+    for (const k of kept) expect(state(k.cp) === k.want, `checkpoint after step ${k.at + 1}`).toBe(true);
+  });
+
+  it("a seek through the engine API gives each step the straight run's record", async () => {
+    const api = createEngineApi(realCore);
+    const s = await api.load(text);
+    const straight = runScenario(text).steps;
+    for (const k of [straight.length, 14, 13, 18, 15, 19, 16]) expect(api.frame(k, { snapshot: false }).json, `step ${k}`).toEqual(straight[k - 1]);
+    expect(s.stepCount).toBe(straight.length);
+    expect(straight.some((x) => x.warnings.length > 0)).toBe(true);
+  });
 });
 
 describe('names that are Object.prototype properties', () => {

@@ -131,7 +131,11 @@ export interface DebugState {
   mapErrorUnknown: boolean;
   /** DebugOptions.deviceNames. */
   deviceNames: Readonly<Record<string, string>>;
-  /** dma_entry_hash: 16384 buckets, each its entries in list order (null until first used). */
+  /**
+   * dma_entry_hash: 16384 buckets, each its entries in list order (null until
+   * first used; absent, read as undefined, in a copy made to be read only:
+   * copyDebugBuckets).
+   */
   buckets: Array<DebugRecord[] | null>;
   /** Live entries. */
   liveCount: number;
@@ -278,6 +282,27 @@ export function createDebugState(kernel: number, l1CacheShift: number, opts: Deb
     warnedOverlapLimit: false,
     typeNames: typeNamesFor(kernel),
   };
+}
+
+/**
+ * The hash buckets for a copy of the machine (a checkpoint, a seek's
+ * cursor): only the buckets in use are copied, with their records (the
+ * module changes records in place). A copy that is only read (`forStepping`
+ * false: a checkpoint) leaves the unused buckets absent — a sparse array of
+ * a few hundred bytes where the 16,384 slots took 128 KiB, half of a small
+ * machine's copy — and every lookup takes an absent bucket for an empty
+ * one; a copy that steps on gets every slot back.
+ */
+export function copyDebugBuckets(buckets: DebugState['buckets'], forStepping: boolean): DebugState['buckets'] {
+  const out: DebugState['buckets'] = forStepping ? new Array<DebugRecord[] | null>(HASH_SIZE).fill(null) : [];
+  // The last slot stored first, far past an empty array's room: V8 then keeps the elements in a dictionary sized by
+  // what is stored (setting `length` instead allocates every slot: measured, 131 KB an array).
+  if (!forStepping) out[HASH_SIZE - 1] = null;
+  for (let i = 0; i < HASH_SIZE; i++) {
+    const list = buckets[i];
+    if (list) out[i] = list.map((e) => ({ ...e }));
+  }
+  return out;
 }
 
 /** The type name this kernel prints for a call ("single", "phy", "scather-gather"…). */
