@@ -2,8 +2,9 @@
  * A scenario too long for the editor to hold whole (over 2,000,000
  * characters), dropped on the page as a file: the editor shows a read-only
  * window of its lines with the whole text's line numbers, the window follows
- * the step, the bar says what is shown, and "edit whole" loads all of it,
- * editable.
+ * the step, the bar says what is shown and that the text is not kept in the
+ * browser (nothing tries to save it there), and "edit whole" loads all of
+ * it, editable.
  */
 import { expect, openApp, stepCount, test } from './fixtures.ts';
 
@@ -32,6 +33,11 @@ test('a long scenario file is shown as a window that follows the step; "edit who
   await expect(stepCount(page)).toHaveText(`step 0 / ${STEPS}`, { timeout: 60_000 });
   const bar = page.getByTestId('big-text-bar');
   await expect(bar).toContainText(`Long scenario (${(STEPS + 3).toLocaleString('en-US')} lines, ${(text.length / 1e6).toFixed(1)} MB): lines 1–2,000, read-only`);
+  // Never tried in the browser's storage (it would be full): said in plain words, once, and the text saved before stays.
+  await expect(bar).toContainText('not kept in this browser: download it to keep it');
+  await expect(page.getByText(/This scenario \(2\.\d MB\) is too big to keep in this browser: it is not saved, nor kept as a draft/)).toBeVisible();
+  await expect(page.getByText(/storage is full/)).toHaveCount(0);
+  expect(await page.evaluate(() => localStorage.getItem('dma-explorer:text')?.length ?? 0)).toBeLessThan(1_000_000);
   await expect(page.locator('.cm-content')).toHaveAttribute('contenteditable', 'false');
   // Far into the run: the window moves there, numbered as the whole text, the step's line marked.
   const k = 45_000;

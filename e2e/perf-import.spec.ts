@@ -18,6 +18,7 @@ import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { syntheticTrace } from '../src/cli/bench-import.ts';
 import { stepCount } from './fixtures.ts';
+import { dropServed, longLoop } from './long-inputs.ts';
 
 const LINES = Number(process.env.PERF_IMPORT_LINES ?? (process.env.PERF_LONG ? 1_000_000 : 100_000));
 const OUT = 'test-results';
@@ -29,7 +30,7 @@ interface LongTask {
   start: number;
   ms: number;
 }
-type W = Window & { __longTasks: LongTask[]; __progressSeen: boolean; __file: File };
+type W = Window & { __longTasks: LongTask[]; __progressSeen: boolean };
 
 /** Before the page loads: collect long tasks and whether the load's progress line ever showed. */
 async function observe(page: Page, progress: RegExp): Promise<void> {
@@ -72,24 +73,6 @@ async function until(page: Page, want: { stepCount?: RegExp; explained?: number;
     { count: want.stepCount?.source ?? null, explained: want.explained ?? null, report: want.report ?? null },
     { timeout, polling: 250 },
   );
-}
-
-/** Drops a file the preview server serves (a 150 MB evaluate() argument or routed body takes the page down). Returns the page's clock at the drop. */
-async function dropServed(page: Page, path: string, name: string): Promise<number> {
-  await page.evaluate(
-    async ([p, n]) => {
-      const blob = await (await fetch(p)).blob();
-      (window as unknown as W).__file = new File([blob], n, { type: 'text/plain' });
-    },
-    [path, name] as const,
-  );
-  return page.evaluate(() => {
-    const dt = new DataTransfer();
-    dt.items.add((window as unknown as W).__file);
-    const t = performance.now();
-    window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-    return t;
-  });
 }
 
 /** The run's steps, from "step k / N". */
@@ -176,15 +159,6 @@ test(`a ${LINES.toLocaleString('en-US')}-line trace dropped on the page becomes 
   expect(loading.worstMs[0] ?? 0).toBeLessThan(2000);
   expect(after.steppingAndSeeking.worstMs[0] ?? 0).toBeLessThan(2000);
 });
-
-/** A scenario of `steps` steps: map, device write, sync, read, unmap over and over (about 45 bytes a line). */
-function longLoop(steps: number): string {
-  const lines = ['# a long loop: map, device write, sync, read, unmap', 'machine(arch=arm64)', 'device(cam, dma_mask=64)', 'a = kmalloc(4096, GFP_KERNEL)'];
-  for (let i = 0; lines.length - 3 < steps; i++) {
-    lines.push(`cpu_write(a + ${(i * 16) % 256}, "w${i % 10}")`, 'h = dma_map_single(cam, a, 512, DMA_FROM_DEVICE)', `dev_write(cam, h, "d${i % 10}")`, 'dma_sync_single_for_cpu(cam, h, 512, DMA_FROM_DEVICE)', 'dma_unmap_single(cam, h, 512, DMA_FROM_DEVICE)');
-  }
-  return `${lines.slice(0, steps + 3).join('\n')}\n`;
-}
 
 test(`a ${LINES.toLocaleString('en-US')}-step scenario file dropped on the page becomes steppable`, async ({ page }) => {
   test.setTimeout(Math.max(240_000, LINES * 1.2));

@@ -8,6 +8,7 @@
  */
 import { EngineClient, EngineError } from '../worker/client.ts';
 import type { FrameOptions } from '../worker/api.ts';
+import { runOf, type WireSummary } from '../worker/wire-text.ts';
 import { framePull, latestLoad } from './engine-loops.ts';
 import { useStore } from './store/store.ts';
 import { loadArgs } from './compare/settings.ts';
@@ -15,12 +16,13 @@ import { useImport } from './import/importStore.ts';
 import { useExplain } from './explain/explainStore.ts';
 import { detectInput } from '../import/detect.ts';
 import { keepIfTyped, markOpened } from './drafts/draftStore.ts';
+import { BIG_TEXT_BYTES, BigText, scenarioLoadArgs } from './editor/bigText.ts';
 
 const DEBOUNCE_MS = 250;
 
 let client: EngineClient | null = null;
-/** The scenario text the current run came from (after an import, the scenario it became): the same text is not run again. */
-let loadedText: string | null = null;
+/** The scenario the current run came from (after an import, the scenario it became; a long one as its bytes): the same is not run again. */
+let loadedText: string | BigText | null = null;
 /** Runs a dropped trace or dump without putting it in the editor (set while the sync runs). */
 let dropped: ((bytes: Uint8Array, file: File) => void) | null = null;
 
@@ -29,8 +31,28 @@ export function importDropped(bytes: Uint8Array, file: File): void {
   dropped?.(bytes, file);
 }
 
+/** "Edit whole" on a long scenario: its text, decoded a slice at a time, takes the bytes' place in the store; the run on screen stays (the scenario is the same). */
+export async function editWhole(): Promise<void> {
+  const big = useStore.getState().big;
+  if (!big) return;
+  const text = await big.text();
+  if (useStore.getState().big !== big) return;
+  if (loadedText === big) loadedText = text;
+  markOpened(text);
+  useStore.getState().replaceText(text, null);
+}
+
 /** Where a load's text came from: typed or opened (null), or a dropped file (kept to offer the original back without holding its text). */
 type Origin = File | null;
+
+/** What a load sends: the store's text, its long scenario (bytes the page keeps), or a dropped trace's bytes (handed over). */
+type Source = string | BigText | Uint8Array;
+
+/** The store's scenario as a load's source. */
+function storeSource(): string | BigText {
+  const { text, big } = useStore.getState();
+  return big ?? text;
+}
 
 /** What a frame request asks for besides the step: the selected buffer's bytes come with the frame (no second round trip per step). */
 function frameOptions(buffer: string | undefined): FrameOptions {
@@ -80,9 +102,11 @@ export function startEngineSync(): () => void {
 
   const load = latestLoad(
     // Machine-setting overrides (header selectors, links): arch/kernel as options, IOMMU mode as a header rewrite (a dropped trace's bytes go as they are).
-    (text: string | Uint8Array, _from: Origin) => {
-      const args = typeof text === 'string' ? loadArgs(text, useStore.getState().overrides) : { text, opts: loadArgs('', useStore.getState().overrides).opts };
-      return c.load(args.text, args.opts);
+    async (text: Source, _from: Origin): Promise<WireSummary> => {
+      const overrides = useStore.getState().overrides;
+      if (text instanceof Uint8Array) return c.load(text, loadArgs('', overrides).opts);
+      const args = await scenarioLoadArgs(typeof text === 'string' ? text : '', text instanceof BigText ? text : null, overrides);
+      return c.load(args.text, args.opts, args.keep);
     },
     {
       running: (on) => useStore.getState().setRunning(on),
@@ -93,19 +117,28 @@ export function startEngineSync(): () => void {
               .getState()
               .notify('info', `Run cancelled.${useStore.getState().summary ? ' The last complete run stays on screen.' : ''} Edit the scenario to run it again.`);
           }
-          if (typeof text === 'string') loadedText = text;
+          if (!(text instanceof Uint8Array)) loadedText = text;
           return;
         }
         if (summary.imported) {
           // A trace or dump became a scenario: the editor shows it (without running it again) and the report says what happened.
-          loadedText = summary.imported.scenario;
-          useImport.getState().show(summary.imported, from ?? (text as string), from?.name ?? null);
+          const { scenario, ...report } = summary.imported;
+          useImport.getState().show(report, from ?? (text as string), from?.name ?? null);
           // What the editor held (typed text, or a pasted trace) is kept as a draft.
           keepIfTyped(useStore.getState().text, 'before importing a trace', useStore.getState().step, 'a trace was imported');
-          useStore.getState().replaceText(summary.imported.scenario, 0);
-          markOpened(summary.imported.scenario);
-        } else if (summary.ok && typeof text === 'string') loadedText = text;
-        useStore.getState().applySummary(summary);
+          if (typeof scenario !== 'string' && scenario.length > BIG_TEXT_BYTES) {
+            // Kept as the bytes it came in: never one string on the page.
+            const big = new BigText(scenario);
+            loadedText = big;
+            useStore.getState().openBig(big, 0);
+          } else {
+            const s = typeof scenario === 'string' ? scenario : new TextDecoder().decode(scenario);
+            loadedText = s;
+            useStore.getState().replaceText(s, 0);
+            markOpened(s);
+          }
+        } else if (summary.ok && !(text instanceof Uint8Array)) loadedText = text;
+        useStore.getState().applySummary(runOf(summary));
         askOperations();
         void pullFrame();
       },
@@ -118,11 +151,12 @@ export function startEngineSync(): () => void {
     () => stopped,
   );
 
-  async function runLoad(text: string | Uint8Array, from: Origin = null): Promise<void> {
+  async function runLoad(text: Source, from: Origin = null): Promise<void> {
     if (typeof text === 'string' && detectInput(text) === 'dmesg') {
       // A kernel log pasted into the editor is explained, not run: the dialog takes it, the editor gets its scenario back.
       useExplain.getState().show(text, null);
-      if (loadedText !== null) useStore.getState().replaceText(loadedText, null);
+      if (loadedText instanceof BigText) useStore.getState().openBig(loadedText, null);
+      else if (loadedText !== null) useStore.getState().replaceText(loadedText, null);
       return;
     }
     userCancelled = false;
@@ -163,21 +197,21 @@ export function startEngineSync(): () => void {
 
   const unsub = useStore.subscribe((s, prev) => {
     if (!s.ready) return;
-    const same = s.text === loadedText && s.overrides === prev.overrides && prev.ready;
-    if (!same && (s.text !== prev.text || (s.ready && !prev.ready) || s.overrides !== prev.overrides)) {
+    const same = (s.big ?? s.text) === loadedText && s.overrides === prev.overrides && prev.ready;
+    if (!same && (s.text !== prev.text || s.big !== prev.big || (s.ready && !prev.ready) || s.overrides !== prev.overrides)) {
       if (timer) clearTimeout(timer);
       // Text from outside the editor (link, library, first load) and new machine settings run at once.
       const delay = s.textEpoch !== prev.textEpoch || !prev.ready || s.overrides !== prev.overrides ? 0 : DEBOUNCE_MS;
       timer = setTimeout(() => {
         timer = null;
-        void runLoad(useStore.getState().text);
+        void runLoad(storeSource());
       }, delay);
     }
     if (s.step !== prev.step && s.summary) void pullFrame();
     if (s.selection.buffer !== prev.selection.buffer) fetchSelected(s.selection.buffer);
   });
 
-  if (useStore.getState().ready) void runLoad(useStore.getState().text);
+  if (useStore.getState().ready) void runLoad(storeSource());
 
   return () => {
     stopped = true;

@@ -14,7 +14,7 @@
  * Every view choice is checked against the known values first: an unknown
  * one is ignored with a message, never passed on.
  */
-import { decodeShareHash, encodeShareHash } from '../scenario/url.ts';
+import { MAX_SHARE_TEXT_BYTES, decodeShareHash, encodeShareHash } from '../scenario/url.ts';
 import { DEFAULT_SCENARIO } from './defaultScenario.ts';
 import { loadSavedStep, loadSavedText } from './store/persist.ts';
 import { useStore } from './store/store.ts';
@@ -48,6 +48,11 @@ export function hasShareHash(hash: string = location.hash): boolean {
 
 /** Makes the link; throws, with the reason, rather than make one the explorer would refuse to open. */
 export async function shareUrl(text: string, step: number, extra: Record<string, string> = currentShareExtras()): Promise<string> {
+  // The store's long scenario is bytes (its `text` empty): far over what a link holds.
+  const { big } = useStore.getState();
+  if (big && text === useStore.getState().text) {
+    throw new Error(`the scenario is ${(big.size / 1024 / 1024).toFixed(1)} MiB; a link holds at most ${MAX_SHARE_TEXT_BYTES / 1024 / 1024} MiB (download it to share it as a file)`);
+  }
   const hash = await encodeShareHash(text, step, extra);
   const back = await decodeShareHash(hash);
   if (!back.ok) throw new Error(`this link would not open (${back.message})`);

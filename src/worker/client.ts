@@ -16,15 +16,15 @@
  *
  * Long texts cross as bytes (wire-text.ts): a Uint8Array given to load() is
  * transferred to the worker (the caller no longer has it), and an imported
- * scenario that comes back as bytes is decoded a slice at a time, yielding
- * to the page between slices.
+ * scenario that comes back as bytes is handed on as bytes (the page never
+ * makes one string of 134 MB).
  */
 import * as Comlink from 'comlink';
 import type { BufferBytes, EngineApi, Frame, FrameOptions, ListDelta, LoadOptions, LoadProgress, LoadSummary } from './api.ts';
 import { NO_ROWS, StepRows } from './rows.ts';
 import type { RunResult } from '../scenario/result.ts';
 import type { OperationDoc } from '../sim/operation.ts';
-import { WIRE_BYTES_MIN, decodeInSlices, encodeInSlices, type WireSummary, type WireText } from './wire-text.ts';
+import { WIRE_BYTES_MIN, concatInSlices, encodeInSlices, type WireSummary, type WireText } from './wire-text.ts';
 
 /** What the client needs of a Worker (tests pass a MessageChannel-backed fake). */
 export type WorkerLike = Comlink.Endpoint & { terminate(): void };
@@ -68,10 +68,10 @@ function supersededSummary(runId: number): LoadSummary {
   return { runId, stepCount: 0, steps: NO_ROWS, checks: { passed: 0, failed: 0 }, config: null, ms: 0, ok: false, errors: [], cancelled: true };
 }
 
-/** A load's answer from the wire: an imported scenario sent as bytes becomes text again. */
-async function fromWire(w: WireSummary): Promise<LoadSummary> {
-  if (!w.imported || typeof w.imported.scenario === 'string') return w as LoadSummary;
-  return { ...w, imported: { ...w.imported, scenario: await decodeInSlices(w.imported.scenario) } };
+/** Bytes for the worker from what the page keeps (a string, or bytes the page goes on holding: copied, the copy transferred). */
+function wireCopy(text: WireText): Promise<WireText> | WireText {
+  if (typeof text !== 'string') return concatInSlices([text]);
+  return text.length >= WIRE_BYTES_MIN ? encodeInSlices(text) : text;
 }
 
 /** A frame with the parts it left out (Frame.reused) taken from `held`, the frame whose parts the request named. */
@@ -115,7 +115,8 @@ export class EngineClient {
   private live: Live | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private runCounter = 0;
-  private lastGood: { text: string; opts: LoadOptions; runId: number } | null = null;
+  /** What a restarted worker replays: the text, or bytes the page keeps (never transferred, copied for each replay). */
+  private lastGood: { text: WireText; opts: LoadOptions; runId: number } | null = null;
   /** The load whose rows the client is collecting. */
   private pending: { runId: number; rows: StepRows } | null = null;
   private loading = 0;
@@ -139,16 +140,18 @@ export class EngineClient {
   }
 
   /**
-   * Runs a scenario, or imports a trace or dump (text, or its UTF-8 bytes: transferred, the caller no longer has them).
-   * Resolves with the summary (ok=false on parse errors); rejects with EngineError if the engine failed.
+   * Runs a scenario, or imports a trace or dump (text, or its UTF-8 bytes: transferred, the caller no longer has them;
+   * `keep`: the same bytes the caller keeps, replayed if the worker has to be restarted).
+   * Resolves with the summary (ok=false on parse errors; an imported scenario of WIRE_BYTES_MIN characters or more as
+   * its bytes, which the caller may keep); rejects with EngineError if the engine failed.
    */
-  load(text: WireText, opts: LoadOptions = {}): Promise<LoadSummary> {
+  load(text: WireText, opts: LoadOptions = {}, keep?: Uint8Array): Promise<WireSummary> {
     const runId = ++this.runCounter;
     // A newer text makes the run in progress pointless: stop it (not queued, so it gets there now).
     if (this.loading > 0 && this.live) void this.live.remote.cancel().catch(() => undefined);
     this.loading++;
     const task = this.enqueue(async () => {
-      let s: LoadSummary;
+      let s: WireSummary;
       this.pending = { runId, rows: new StepRows() };
       try {
         const bytes = typeof text !== 'string' ? text : text.length >= WIRE_BYTES_MIN ? await encodeInSlices(text) : null;
@@ -175,7 +178,8 @@ export class EngineClient {
       // Shallow-frozen: immer (the store) then sees a frozen object and does not walk it on the next state change.
       Object.freeze(s);
       // after an import, a restart replays the scenario it became (not the import)
-      if (s.ok && (s.imported || typeof text === 'string')) this.lastGood = { text: s.imported?.scenario ?? (text as string), opts, runId: s.runId };
+      const replay = s.imported?.scenario ?? (typeof text === 'string' ? text : keep);
+      if (s.ok && replay !== undefined) this.lastGood = { text: replay, opts, runId: s.runId };
       this.emit({ runId, phase: 'done', done: s.stepCount, total: s.stepCount, exact: true, ms: s.ms });
       return s;
     });
@@ -187,10 +191,10 @@ export class EngineClient {
   }
 
   /** One load on the wire (the bytes, if any, are transferred); its time limit grows with the text, since parsing sends no progress (about 1 s per MB). */
-  private async send(text: WireText, opts: LoadOptions): Promise<LoadSummary> {
+  private send(text: WireText, opts: LoadOptions): Promise<WireSummary> {
     const arg = typeof text === 'string' ? text : Comlink.transfer(text, [text.buffer]);
     const load = (r: Comlink.Remote<EngineApi>) => (r.load as unknown as (t: WireText, o: LoadOptions) => Promise<WireSummary>)(arg, opts);
-    return fromWire(await this.call(load, this.loadTimeoutMs + Math.ceil(text.length / 1e6) * 1000));
+    return this.call(load, this.loadTimeoutMs + Math.ceil(text.length / 1e6) * 1000);
   }
 
   /** Stops the load in progress at the worker's next safe point (between steps); it resolves with cancelled=true. */
@@ -347,7 +351,7 @@ export class EngineClient {
     }
     try {
       // A replayed long scenario crosses as bytes too, with the time a load of its size gets.
-      const s = await this.send(good.text.length >= WIRE_BYTES_MIN ? await encodeInSlices(good.text) : good.text, { ...good.opts, runId: good.runId });
+      const s = await this.send(await wireCopy(good.text), { ...good.opts, runId: good.runId });
       if (!s.ok) throw new Error('the last good scenario no longer parses');
       this.onNotice({ kind: 'restarted', message: `${reason} The engine was restarted and the last good trace replayed.` });
     } catch (e) {

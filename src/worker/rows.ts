@@ -40,9 +40,13 @@ const SOURCE_BLOCK = 4096;
 /**
  * Sources looked up to share (a run whose sources are all different, such as
  * an imported trace, keeps each anyway; the lookup is bounded so it does not
- * cost more than it saves there).
+ * cost more than it saves there). Once it is full having found fewer than one
+ * source in SOURCE_LOOKUP_HITS already known, it is no longer asked: looking a
+ * string up hashes all of it, and for a million different sources (an
+ * imported trace) that was seconds of the page's main thread.
  */
 const SOURCE_LOOKUP_MAX = 65_536;
+const SOURCE_LOOKUP_HITS = 8;
 
 /** Rows per page of columns: a long run grows by whole pages (no copy, no doubling); the first page grows from small. */
 const PAGE_BITS = 16;
@@ -122,7 +126,8 @@ export class StepRows implements Rows {
   /** Distinct sources of the block being filled. */
   private open: string[] = [];
   private openLen = 0;
-  private sourceLookup = new Map<string, number>();
+  private sourceLookup: Map<string, number> | null = new Map();
+  private sourceHits = 0;
 
   /** Rows from objects (tests, hand-made summaries). Each row's index is its position + 1. */
   static of(infos: readonly StepInfo[]): StepRows {
@@ -170,14 +175,19 @@ export class StepRows implements Rows {
   }
 
   private sourceId(s: string): number {
-    const known = this.sourceLookup.get(s);
-    if (known !== undefined) return known;
+    const lookup = this.sourceLookup;
+    const known = lookup?.get(s);
+    if (known !== undefined) {
+      this.sourceHits++;
+      return known;
+    }
     const id = this.sources++;
     if (id >= this.sourceEnds.length) this.sourceEnds = grown(this.sourceEnds, Math.max(1024, id * 2));
     this.openLen += s.length;
     this.open.push(s);
     this.sourceEnds[id] = this.openLen;
-    if (this.sourceLookup.size < SOURCE_LOOKUP_MAX) this.sourceLookup.set(s, id);
+    if (lookup && lookup.size < SOURCE_LOOKUP_MAX) lookup.set(s, id);
+    else if (lookup && this.sourceHits * SOURCE_LOOKUP_HITS < this.sources) this.sourceLookup = null;
     if (this.open.length === SOURCE_BLOCK) {
       this.blocks.push(this.open.join(''));
       this.open = [];
@@ -186,7 +196,7 @@ export class StepRows implements Rows {
     return id;
   }
 
-  private pushRow(line: number, op: string, error: string | null, w: number, o: number, p: number, f: number, finding: boolean, source: string): void {
+  private pushRow(line: number, op: string, error: string | null, w: number, o: number, p: number, f: number, finding: boolean, sourceId: number): void {
     const i = this.length;
     const pg = this.pageForNext(i);
     const j = i & PAGE_MASK;
@@ -200,21 +210,23 @@ export class StepRows implements Rows {
     this.setCount(pg, i, 2, p);
     this.setCount(pg, i, 3, f);
     pg.finding[j] = finding ? 1 : 0;
-    pg.source[j] = this.sourceId(source);
+    pg.source[j] = sourceId;
     this.length = i + 1;
   }
 
   push(s: StepInfo): void {
-    this.pushRow(s.line, s.op, s.error, s.warnings, s.observations, s.checksPassed, s.checksFailed, s.finding, s.source);
+    this.pushRow(s.line, s.op, s.error, s.warnings, s.observations, s.checksPassed, s.checksFailed, s.finding, this.sourceId(s.source));
   }
 
   /** Appends rows sent by another StepRows' take() (they must follow on: c.from === length). */
   append(c: RowChunk): void {
     if (c.from !== this.length) throw new Error(`rows ${c.from + 1}… arrived after row ${this.length}`);
+    // The chunk's sources are distinct and in the order its rows first use them: each is looked up once.
+    const sourceIds = c.sources.map((src) => this.sourceId(src));
     for (let k = 0; k < c.count; k++) {
       const e = c.error[k]!;
       const j = k * COUNT_FIELDS;
-      this.pushRow(c.line[k]!, c.names[c.op[k]!]!, e === 0 ? null : c.names[e - 1]!, c.counts[j]!, c.counts[j + 1]!, c.counts[j + 2]!, c.counts[j + 3]!, c.finding[k] === 1, c.sources[c.source[k]!]!);
+      this.pushRow(c.line[k]!, c.names[c.op[k]!]!, e === 0 ? null : c.names[e - 1]!, c.counts[j]!, c.counts[j + 1]!, c.counts[j + 2]!, c.counts[j + 3]!, c.finding[k] === 1, sourceIds[c.source[k]!]!);
     }
   }
 

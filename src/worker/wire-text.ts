@@ -4,8 +4,11 @@
  * the page's main thread (measured: 3.4 s sending a 1,000,000-line trace,
  * ~0.9 s receiving its 134 MB scenario). A text this long crosses as UTF-8
  * bytes instead, and the buffer is transferred (moved, not copied). The page
- * encodes and decodes in slices, yielding between them (client.ts); the
- * worker at once (its time is not the page's).
+ * keeps an imported scenario this long as the bytes it got (decoding 134 MB
+ * into one string is seconds of its time: src/ui/editor/bigText.ts cuts the
+ * lines it shows from the bytes), and encodes, copies or decodes in slices,
+ * yielding between them; the worker converts at once (its time is not the
+ * page's).
  */
 import * as Comlink from 'comlink';
 import type { EngineApi, ImportedInput, LoadOptions, LoadSummary } from './api.ts';
@@ -16,7 +19,7 @@ export const WIRE_BYTES_MIN = 1_000_000;
 /** A text as it crosses: itself, or its UTF-8 bytes. */
 export type WireText = string | Uint8Array;
 
-/** A load's answer as it crosses: an imported scenario may be bytes. */
+/** A load's answer as it crosses, and as the page's client gives it: an imported scenario may be bytes. */
 export type WireSummary = Omit<LoadSummary, 'imported'> & { imported?: Omit<ImportedInput, 'scenario'> & { scenario: WireText } };
 
 /** The text of a wire text (decoded at once: in the worker, where time is not the page's). */
@@ -66,23 +69,34 @@ export async function decodeInSlices(bytes: Uint8Array): Promise<string> {
 export async function encodeInSlices(text: string): Promise<Uint8Array> {
   const enc = new TextEncoder();
   const parts: Uint8Array[] = [];
-  let total = 0;
   for (let at = 0; at < text.length; ) {
     let end = Math.min(text.length, at + SLICE);
     const c = text.charCodeAt(end);
     if (end < text.length && c >= 0xdc00 && c <= 0xdfff) end--;
-    const b = enc.encode(text.slice(at, end));
-    parts.push(b);
-    total += b.length;
+    parts.push(enc.encode(text.slice(at, end)));
     at = end;
     await yieldToPage();
   }
-  const out = new Uint8Array(total);
+  return concatInSlices(parts);
+}
+
+/** Byte arrays one after the other in a new array, a slice at a time (a copy the worker can be given while the page keeps its own). */
+export async function concatInSlices(parts: readonly Uint8Array[]): Promise<Uint8Array> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
-    out.set(p, o);
+    for (let at = 0; at < p.length; at += SLICE) {
+      out.set(p.subarray(at, at + SLICE), o + at);
+      await yieldToPage();
+    }
     o += p.length;
-    await yieldToPage();
   }
   return out;
+}
+
+/** A load's answer without what an import made (the run, as the views keep it: the scenario is the editor's). */
+export function runOf(s: WireSummary): LoadSummary {
+  if (!s.imported) return s as LoadSummary;
+  const { imported: _imported, ...run } = s;
+  return Object.freeze(run);
 }

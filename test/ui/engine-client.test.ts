@@ -373,4 +373,17 @@ describe('engine client', () => {
     // And it keeps working for new text.
     expect((await c.load(`${HEAD}a = kmalloc(64, GFP_KERNEL)\nkfree(a)\n`)).stepCount).toBe(2);
   });
+
+  it('after a restart, replays the bytes the page keeps of a long scenario (the worker was given a copy)', async () => {
+    const notices: EngineNotice[] = [];
+    const c = makeClient(notices, 300);
+    const keep = new TextEncoder().encode(`${HEAD}a = kmalloc(64, GFP_KERNEL)\nkfree(a)\n`);
+    const good = await c.load(keep.slice(), {}, keep);
+    expect(good.stepCount).toBe(2);
+    await c.load('HANG').catch(() => undefined);
+    expect(notices.at(-1)?.message).toMatch(/last good trace replayed/);
+    expect((await c.frame(2)).runId).toBe(good.runId);
+    // Replayed from a copy: the page's own bytes were never transferred away.
+    expect(keep.byteLength).toBeGreaterThan(0);
+  });
 });

@@ -28,6 +28,7 @@ import { headerFacts, settingsLabel } from './settings.ts';
 import './compare.css';
 import { sizeExact } from '../../sim/format.ts';
 import { describeEvent } from '../../scenario/event-words.ts';
+import { scenarioHead } from '../editor/bigText.ts';
 
 const ROW = 24;
 const OVERSCAN = 6;
@@ -290,6 +291,7 @@ function Side({ name, label, frame, summary, fields, eventsDiffer, running, erro
 
 export default function ComparePanel() {
   const text = useStore((s) => s.text);
+  const big = useStore((s) => s.big);
   const step = useStore((s) => s.step);
   const summaryA = useStore((s) => s.summary);
   const frameA = useStore((s) => s.frame);
@@ -297,7 +299,7 @@ export default function ComparePanel() {
   const overrides = useStore((s) => s.overrides);
   const setOverrides = useStore((s) => s.setOverrides);
   const cmp = useCompare();
-  const facts = useMemo(() => headerFacts(text), [text]);
+  const facts = useMemo(() => headerFacts(scenarioHead({ text, big })), [text, big]);
 
   useEffect(() => startCompareSync(), []);
   useCompareKeys();

@@ -14,7 +14,8 @@ import { framePull, latestLoad } from '../engine-loops.ts';
 import { useStore } from '../store/store.ts';
 import { useCompare } from './compareStore.ts';
 import { aligned, diffStepJson, diffSummaries, type StepDiff } from './diff.ts';
-import { loadArgs } from './settings.ts';
+import { scenarioLoadArgs } from '../editor/bigText.ts';
+import { runOf } from '../../worker/wire-text.ts';
 
 const DEBOUNCE_MS = 250;
 /** Steps compared from full records; past this, the summaries' counts only. */
@@ -40,14 +41,15 @@ export function startCompareSync(): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
 
   const loadB = latestLoad(
-    () => {
-      const args = loadArgs(useStore.getState().text, useCompare.getState().b);
-      return c.load(args.text, args.opts);
+    async () => {
+      const { text, big } = useStore.getState();
+      const args = await scenarioLoadArgs(text, big, useCompare.getState().b);
+      return c.load(args.text, args.opts, args.keep);
     },
     {
       running: (on) => useCompare.getState().setRunningB(on),
       loaded(s) {
-        if (s.ok) useCompare.getState().setSummaryB(s);
+        if (s.ok) useCompare.getState().setSummaryB(runOf(s));
         else useCompare.getState().setErrorsB(s.errors);
         void pullFrameB();
         void compareRuns();
@@ -118,7 +120,7 @@ export function startCompareSync(): () => void {
 
   const unsubMain = useStore.subscribe((s, prev) => {
     if (!s.ready) return;
-    if (s.text !== prev.text || !prev.ready) scheduleLoad(s.textEpoch !== prev.textEpoch || !prev.ready ? 0 : DEBOUNCE_MS);
+    if (s.text !== prev.text || s.big !== prev.big || !prev.ready) scheduleLoad(s.textEpoch !== prev.textEpoch || !prev.ready ? 0 : DEBOUNCE_MS);
     if (s.step !== prev.step) void pullFrameB();
     if (s.summary !== prev.summary) void compareRuns();
   });

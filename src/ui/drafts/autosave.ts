@@ -11,12 +11,20 @@ import { keepIfTyped } from './draftStore.ts';
 
 const DEBOUNCE_MS = 300;
 /**
- * Longer texts are not written to storage (a browser gives a page about 5 MB
- * of it, UTF-16): trying would copy the text for nothing and fail. The stored
- * text stays what it was, and the user is told once (an imported trace's
- * scenario: download it, or import the trace again).
+ * Longer texts are never written to storage: a browser gives a page about
+ * 5 MB of it (UTF-16) for the text and the drafts together, so trying would
+ * copy the text on the main thread for nothing and fail with "storage full".
+ * A scenario the page keeps as bytes (an import, a long dropped file) is
+ * never tried either. The stored text stays what it was (a reload brings it
+ * back), and the user is told once per text that this one is not kept, and
+ * how to keep it: its file.
  */
-export const SAVE_MAX_CHARS = 2_000_000;
+export const SAVE_MAX_CHARS = 1_000_000;
+
+/** Whether the store's scenario is too long to keep in this browser. */
+export function tooLongToKeep(s: { text: string; big: unknown }): boolean {
+  return s.big !== null || s.text.length > SAVE_MAX_CHARS;
+}
 
 /** The text this tab last read from or wrote to storage. */
 let lastSeen: string | null = null;
@@ -40,16 +48,21 @@ export function saveNow(text: string, step: number): string | null {
 export function startAutosave(): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let reported = false;
+  /** The long text the user was last told is not kept (told once per text). */
+  let toldLong: unknown = null;
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = null;
     const s = useStore.getState();
     if (!s.ready) return;
-    if (s.text.length > SAVE_MAX_CHARS) {
-      if (!reported) {
-        reported = true;
-        const mb = (s.text.length / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 });
-        s.notify('info', `This scenario (${mb} MB) is too long to keep in this browser: reloading the page brings back your last shorter text. Download it (above the editor) to keep it.`);
+    if (tooLongToKeep(s)) {
+      if (toldLong !== (s.big ?? s.text)) {
+        toldLong = s.big ?? s.text;
+        const mb = ((s.big?.size ?? s.text.length) / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 });
+        s.notify(
+          'info',
+          `This scenario (${mb} MB) is too big to keep in this browser: it is not saved, nor kept as a draft. To keep it, keep its file (download it above the editor). What you had before is kept: reloading the page brings back your last saved text.`,
+        );
       }
       return;
     }
@@ -61,7 +74,7 @@ export function startAutosave(): () => void {
     if (!failed) reported = false;
   };
   const unsub = useStore.subscribe((s, prev) => {
-    if (!s.ready || (s.text === prev.text && s.step === prev.step)) return;
+    if (!s.ready || (s.text === prev.text && s.big === prev.big && s.step === prev.step)) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(flush, DEBOUNCE_MS);
   });

@@ -7,6 +7,7 @@
 import { create } from 'zustand';
 import { useStore } from '../store/store.ts';
 import { DEFAULT_SCENARIO } from '../defaultScenario.ts';
+import type { BigText } from '../editor/bigText.ts';
 import { DRAFTS_KEY, keepDraft, listDrafts, removeDraft, type Draft } from './drafts.ts';
 
 interface DraftState {
@@ -48,6 +49,14 @@ export function openText(text: string, step: number | null, reason: string): voi
   if (st.text !== text) keepIfTyped(st.text, reason, st.step, reason.replace(/^before /, ''));
   st.replaceText(text, step);
   opened = text;
+}
+
+/** Replace the editor's text with a long scenario kept as bytes (a dropped file); the current text is kept as a draft first. */
+export function openBigText(big: BigText, reason: string): void {
+  const st = useStore.getState();
+  keepIfTyped(st.text, reason, st.step, reason.replace(/^before /, ''));
+  st.openBig(big, null);
+  opened = null;
 }
 
 /** Undo: the kept draft goes back into the editor (and out of the list). */

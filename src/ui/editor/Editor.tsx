@@ -29,8 +29,10 @@ import { useStore } from '../store/store.ts';
 import type { ParseErrorJson } from '../../scenario/result.ts';
 import { foldLesson, lessonExtensions, setAnswered } from './lessonExtensions.ts';
 import { useLesson } from '../lesson/lessonStore.ts';
-import { BIG_TEXT_CHARS, TextWindow, type WindowSlice } from './textWindow.ts';
+import { TextWindow, type WindowSlice } from './textWindow.ts';
+import type { BigText } from './bigText.ts';
 import BigTextBar, { type BigTextInfo } from './BigTextBar.tsx';
+import { editWhole } from '../engine.ts';
 
 const answeredLines = (): Set<number> => new Set(Object.keys(useLesson.getState().answers).map(Number));
 
@@ -132,15 +134,15 @@ export default function Editor({ readOnly = false }: EditorProps) {
   useEffect(() => {
     if (!host.current) return;
     let applyingExternal = false;
-    const info = (w: TextWindow): BigTextInfo => ({ chars: w.text.length, lines: w.index.lines, from: w.from, to: w.to });
+    const info = (w: TextWindow): BigTextInfo => ({ bytes: w.big.size, lines: w.index.lines, from: w.from, to: w.to });
     /** The window's line for a line of the whole text. */
     const local = (line: number | null): number | null => {
       const w = winRef.current;
       return line === null || !w ? line : line - w.offset;
     };
-    const startWindow = (text: string): WindowSlice => {
+    const startWindow = (big: BigText): WindowSlice => {
       winRef.current?.stop();
-      const w = new TextWindow(text);
+      const w = new TextWindow(big);
       winRef.current = w;
       const first = w.around(currentStepLine()) ?? w.around(null)!;
       // Once every line can be reached: the line count for the bar, and the window to the step if it was further on.
@@ -200,7 +202,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
       v.dispatch(setDiagnostics(v.state, toDiagnostics(v.state.doc, errors, slice.from - 1)));
       setBig(winRef.current && info(winRef.current));
     }
-    /** The whole text in the editor, editable (a text from outside, or "edit it whole" on a long one). */
+    /** The whole text in the editor, editable (a text from outside, or a long one after "edit whole"). */
     function showWhole(v: EditorView, text: string): void {
       const wasWindow = winRef.current !== null;
       winRef.current?.stop();
@@ -222,14 +224,14 @@ export default function Editor({ readOnly = false }: EditorProps) {
       if (line !== null && line <= v.state.doc.lines) revealLine(v, line);
     }
 
-    const initial = useStore.getState().text;
+    const { text: initial, big: initialBig } = useStore.getState();
     const view = new EditorView({
       parent: host.current,
-      state: EditorState.create({ doc: initial.length > BIG_TEXT_CHARS ? '' : initial, extensions }),
+      state: EditorState.create({ doc: initial, extensions }),
     });
     viewRef.current = view;
-    if (initial.length > BIG_TEXT_CHARS) showSlice(view, startWindow(initial));
-    wholeRef.current = () => showWhole(view, useStore.getState().text);
+    if (initialBig) showSlice(view, startWindow(initialBig));
+    wholeRef.current = () => void editWhole();
     view.dispatch({ effects: [setStepLine.of(local(currentStepLine())), setAnswered.of(answeredLines())] });
     foldLesson(view);
     const unsubLesson = useLesson.subscribe((l, prev) => {
@@ -240,13 +242,13 @@ export default function Editor({ readOnly = false }: EditorProps) {
 
     const unsub = useStore.subscribe((s, prev) => {
       if (s.textEpoch !== prev.textEpoch) {
-        // A long text from outside (an imported trace, a dropped file) is shown as a window; anything else whole.
-        if (s.text.length > BIG_TEXT_CHARS) {
+        // A long text from outside (an imported trace, a dropped file: its bytes) is shown as a window; anything else whole.
+        const big = s.big;
+        if (big) {
           // In a task of its own: the store change that brought the text (an import's summary too) is work enough for one.
-          if (winRef.current?.text !== s.text) {
-            const text = s.text;
+          if (winRef.current?.big !== big) {
             setTimeout(() => {
-              if (viewRef.current === view && useStore.getState().text === text && winRef.current?.text !== text) showSlice(view, startWindow(text));
+              if (viewRef.current === view && useStore.getState().big === big && winRef.current?.big !== big) showSlice(view, startWindow(big));
             }, 0);
           }
         } else if (winRef.current || s.text !== view.state.doc.toString()) showWhole(view, s.text);

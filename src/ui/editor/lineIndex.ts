@@ -1,8 +1,9 @@
 /**
- * Where the lines of a long text start, found a slice of time at a time so
- * the page never stops for it: a scenario of a million lines (an imported
- * trace) is shown by the editor a window of lines at a time, and finding
- * line 700,000 must not mean splitting 134 MB of text in one task.
+ * Where the lines of a long text start, in its UTF-8 bytes, found a slice of
+ * time at a time so the page never stops for it: a scenario of a million
+ * lines (an imported trace) is shown by the editor a window of lines at a
+ * time, and finding line 700,000 must not mean splitting 134 MB in one task.
+ * Only the lines shown are ever decoded into a string.
  *
  * Only every ANCHOR_EVERY-th line's start is kept (a few thousand numbers for
  * a million lines); a line in between is found from its anchor with at most
@@ -10,19 +11,22 @@
  */
 export const ANCHOR_EVERY = 256;
 
+const NL = 0x0a;
+
 export class LineIndex {
-  readonly text: string;
-  /** anchors[k]: where line k * ANCHOR_EVERY + 1 starts. */
+  readonly bytes: Uint8Array;
+  /** anchors[k]: the byte where line k * ANCHOR_EVERY + 1 starts. */
   private readonly anchors: number[] = [0];
   /** Lines whose start is known: 1 … known. */
   private known = 1;
-  /** Where line `known` starts. */
+  /** The byte where line `known` starts. */
   private pos = 0;
   /** The number of lines (as an editor counts them: a final newline starts an empty last line), once scanned to the end. */
   lines: number | null = null;
+  private readonly decoder = new TextDecoder();
 
-  constructor(text: string) {
-    this.text = text;
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
   }
 
   /**
@@ -31,11 +35,11 @@ export class LineIndex {
    */
   scan(budgetMs: number, upTo = Infinity): boolean {
     const t0 = performance.now();
-    const { text, anchors } = this;
+    const { bytes, anchors } = this;
     while (this.lines === null && this.known < upTo) {
-      // the clock is read once per batch: a newline search costs well under a microsecond
+      // the clock is read once per batch: a newline search (a native indexOf) costs well under a microsecond
       for (let k = 0; k < 4096 && this.known < upTo; k++) {
-        const nl = text.indexOf('\n', this.pos);
+        const nl = bytes.indexOf(NL, this.pos);
         if (nl < 0) {
           this.lines = this.known;
           break;
@@ -49,24 +53,24 @@ export class LineIndex {
     return this.lines !== null;
   }
 
-  /** Where 1-based line `n` starts; null while the scan has not reached it (or past the end). */
+  /** The byte where 1-based line `n` starts; null while the scan has not reached it (or past the end). */
   startOf(n: number): number | null {
     if (n < 1 || n > this.known) return null;
     const k = Math.floor((n - 1) / ANCHOR_EVERY);
     let p = this.anchors[k]!;
-    for (let i = k * ANCHOR_EVERY + 1; i < n; i++) p = this.text.indexOf('\n', p) + 1;
+    for (let i = k * ANCHOR_EVERY + 1; i < n; i++) p = this.bytes.indexOf(NL, p) + 1;
     return p;
   }
 
-  /** Lines `from` … `to` (1-based, inclusive, clamped to what is known), without the final newline. */
+  /** Lines `from` … `to` (1-based, inclusive, clamped to what is known), decoded, without the final newline. */
   slice(from: number, to: number): { from: number; to: number; text: string } {
     const a = Math.max(1, Math.min(from, this.known));
     const b = Math.max(a, Math.min(to, this.known));
     const start = this.startOf(a)!;
     let end = this.startOf(b)!;
-    const nl = this.text.indexOf('\n', end);
-    end = nl < 0 ? this.text.length : nl;
-    return { from: a, to: b, text: this.text.slice(start, end) };
+    const nl = this.bytes.indexOf(NL, end);
+    end = nl < 0 ? this.bytes.length : nl;
+    return { from: a, to: b, text: this.decoder.decode(this.bytes.subarray(start, end)) };
   }
 
   /** Lines known so far. */

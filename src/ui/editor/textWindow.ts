@@ -1,15 +1,14 @@
 /**
- * A scenario too long for the editor to hold whole (an imported trace of a
- * million lines is 134 MB): the editor shows a window of its lines around the
- * current step, read-only, and moves the window as the steps move. The store
- * keeps the whole text (it still runs, shares and downloads as it is); only
- * the editor's document is the window. The lines are found by a LineIndex
- * built a slice of time at a time.
+ * A scenario too long for the editor to hold whole (bigText.ts: an imported
+ * trace of a million lines is 134 MB): the editor shows a window of its lines
+ * around the current step, read-only, and moves the window as the steps move.
+ * The store keeps the whole text as bytes (it still runs and downloads as it
+ * is); only the editor's document is the window, decoded from the bytes. The
+ * lines are found by a LineIndex built a slice of time at a time.
  */
-import { LineIndex, indexInSlices } from './lineIndex.ts';
+import { indexInSlices, type LineIndex } from './lineIndex.ts';
+import type { BigText } from './bigText.ts';
 
-/** Texts longer than this (characters) that come from outside the editor are shown as a window. */
-export const BIG_TEXT_CHARS = 2_000_000;
 /** Lines in the window. */
 export const WINDOW_LINES = 2000;
 /** The window moves once the step's line comes this close to one of its edges. */
@@ -25,18 +24,18 @@ export interface WindowSlice {
 }
 
 export class TextWindow {
-  readonly index: LineIndex;
+  readonly big: BigText;
   from = 1;
   to = 1;
   private stopped = false;
 
-  constructor(text: string) {
-    this.index = new LineIndex(text);
+  constructor(big: BigText) {
+    this.big = big;
     this.index.scan(FIRST_SCAN_MS, WINDOW_LINES);
   }
 
-  get text(): string {
-    return this.index.text;
+  get index(): LineIndex {
+    return this.big.index;
   }
 
   /** Lines before the window: the editor's line n is line n + offset of the text. */

@@ -1,7 +1,9 @@
 /**
  * What an import did, under the header: what was read and skipped, the
  * devices found, every problem with its input line, and the pasted text to
- * take back (the editor now holds the scenario it became).
+ * take back (the editor now holds the scenario it became). One line unless
+ * asked for more: a report of many devices must not push the machine views
+ * off a laptop's screen.
  */
 import { useState } from 'react';
 import { useImport } from './importStore.ts';
@@ -15,14 +17,21 @@ export default function ImportPanel() {
   const fileName = useImport((s) => s.fileName);
   const clear = useImport((s) => s.clear);
   const [open, setOpen] = useState(false);
+  const [more, setMore] = useState(false);
   if (!imported) return null;
   const { report } = imported;
   const problems = report.messages.length + report.moreMessages;
   const what = report.kind === 'trace' ? 'trace' : 'dma-debug dump';
   return (
     <div className="import-report" role="status" data-testid="import-report">
-      <div className="import-head">
-        <b>Imported a kernel {what}{fileName ? ` (${fileName})` : ''}.</b> <span data-testid="import-summary">{imported.summary}</span>{' '}
+      <div className={`import-head${more ? ' more' : ''}`}>
+        <b>Imported a kernel {what}{fileName ? ` (${fileName})` : ''}.</b>{' '}
+        <span className="import-summary" data-testid="import-summary" title={more ? undefined : imported.summary}>
+          {imported.summary}
+        </span>{' '}
+        <button type="button" className="link" aria-expanded={more} onClick={() => setMore(!more)} data-testid="import-more">
+          {more ? 'less' : 'more'}
+        </button>{' '}
         {problems > 0 && (
           <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>
             {open ? 'hide' : 'show'} {problems} problem{problems > 1 ? 's' : ''}

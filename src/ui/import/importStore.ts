@@ -6,13 +6,16 @@
 import { create } from 'zustand';
 import type { ImportedInput } from '../../worker/api.ts';
 
+/** What the import did (its scenario is the editor's). */
+export type ImportReport = Omit<ImportedInput, 'scenario'>;
+
 export interface ImportState {
-  imported: ImportedInput | null;
+  imported: ImportReport | null;
   /** The pasted text, or the dropped file (not read into a string: it may be 150 MB); the editor now holds the scenario. */
   original: string | Blob | null;
   /** A file's name, when dropped. */
   fileName: string | null;
-  show(imported: ImportedInput, original: string | Blob, fileName: string | null): void;
+  show(imported: ImportReport, original: string | Blob, fileName: string | null): void;
   clear(): void;
 }
 

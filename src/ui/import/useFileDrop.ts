@@ -3,7 +3,7 @@
  * a kernel trace or dma-debug dump goes
  * straight to the worker to be imported, as bytes (the editor then shows the
  * scenario it becomes; a 150 MB trace is never a string on the page); a
- * scenario file replaces the editor's text. What a file is, is decided from
+ * scenario file replaces the editor's text (a long one as its bytes). What a file is, is decided from
  * its first lines. While a file is dragged over the page, `dragging`
  * is true (for the drop overlay).
  */
@@ -12,7 +12,8 @@ import { detectInput } from '../../import/detect.ts';
 import { useStore } from '../store/store.ts';
 import { importDropped } from '../engine.ts';
 import { useExplain } from '../explain/explainStore.ts';
-import { openText } from '../drafts/draftStore.ts';
+import { openBigText, openText } from '../drafts/draftStore.ts';
+import { BIG_TEXT_BYTES, BigText } from '../editor/bigText.ts';
 
 /** Enough of a file's start to tell what it is (detectInput reads the first 400 lines). */
 const HEAD_BYTES = 256 * 1024;
@@ -20,7 +21,11 @@ const HEAD_BYTES = 256 * 1024;
 /** Reads a dropped file and hands it to the one that takes it. */
 async function take(file: File): Promise<void> {
   const kind = detectInput(await file.slice(0, HEAD_BYTES).text());
-  if (kind === 'scenario') openText(await file.text(), null, `before opening ${file.name}`);
+  if (kind === 'scenario') {
+    // A long one stays bytes on the page (read off the main thread); the worker reads the file again for its own copy.
+    if (file.size > BIG_TEXT_BYTES) openBigText(new BigText(new Uint8Array(await file.arrayBuffer()), file), `before opening ${file.name}`);
+    else openText(await file.text(), null, `before opening ${file.name}`);
+  }
   else if (kind === 'dmesg') useExplain.getState().show(await file.text(), file.name);
   else importDropped(new Uint8Array(await file.arrayBuffer()), file);
 }

@@ -17,12 +17,14 @@ import { useCompare } from '../compare/compareStore.ts';
 import { contrastFor, effective, headerFacts } from '../compare/settings.ts';
 import { runJsonOf, runJsonText, traceFileName } from '../compare/trace.ts';
 import { saveFile } from '../import/saveFile.ts';
+import { scenarioHead } from '../editor/bigText.ts';
 
 function RunAs() {
   const text = useStore((s) => s.text);
+  const big = useStore((s) => s.big);
   const overrides = useStore((s) => s.overrides);
   const setOverrides = useStore((s) => s.setOverrides);
-  const facts = useMemo(() => headerFacts(text), [text]);
+  const facts = useMemo(() => headerFacts(scenarioHead({ text, big })), [text, big]);
   return <MachineSettings value={overrides} onChange={setOverrides} facts={facts} label="Run as" testId="ovr" />;
 }
 
@@ -35,7 +37,7 @@ function CompareToggle() {
       return;
     }
     const st = useStore.getState();
-    const a = effective(st.overrides, headerFacts(st.text));
+    const a = effective(st.overrides, headerFacts(scenarioHead(st)));
     cmp.openCompare(contrastFor(a.arch));
   }
   return (

@@ -13,6 +13,7 @@ import type { ParseErrorJson } from '../../scenario/result.ts';
 import type { OperationDoc } from '../../sim/operation.ts';
 import type { Theme } from './persist.ts';
 import { NO_OVERRIDES, type MachineOverrides } from '../compare/settings.ts';
+import type { BigText } from '../editor/bigText.ts';
 
 export interface Notice {
   id: number;
@@ -45,6 +46,8 @@ export interface AppState {
   cursor: { line: number; col: number };
   /** Bumped when the text is replaced from outside the editor (link, library), so the editor resets. */
   textEpoch: number;
+  /** A scenario too long to be a string on the page (an import, a dropped file), as its bytes; `text` is empty meanwhile. */
+  big: BigText | null;
 
   // from the worker
   summary: LoadSummary | null;
@@ -80,6 +83,8 @@ export interface AppState {
 export interface AppActions {
   setText(text: string): void;
   replaceText(text: string, step: number | null): void;
+  /** Replaces the text with a long one kept as bytes (editor/bigText.ts). */
+  openBig(big: BigText, step: number | null): void;
   setCursor(line: number, col: number): void;
   setStep(step: number): void;
   setPlaying(playing: boolean): void;
@@ -110,6 +115,7 @@ export const initialState = (theme: Theme): AppState => ({
   text: '',
   cursor: { line: 1, col: 1 },
   textEpoch: 0,
+  big: null,
   summary: null,
   errors: [],
   frame: null,
@@ -131,7 +137,7 @@ export const initialState = (theme: Theme): AppState => ({
   hint: null,
 });
 
-export function stepCount(s: AppState): number {
+export function stepCount(s: Pick<AppState, 'summary'>): number {
   return s.summary?.stepCount ?? 0;
 }
 
@@ -146,11 +152,14 @@ export const useStore = create<Store>()(
     replaceText: (text, step) =>
       set((s) => {
         s.text = text;
+        s.big = null;
         s.textEpoch++;
         s.pendingStep = step;
         s.playing = false;
         s.errors = [];
       }),
+    // Not a recipe: the bytes are not drafted or frozen.
+    openBig: (big, step) => set({ text: '', big, textEpoch: get().textEpoch + 1, pendingStep: step, playing: false, errors: [] }),
     setCursor: (line, col) =>
       set((s) => {
         s.cursor = { line, col };
