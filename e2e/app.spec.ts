@@ -245,7 +245,8 @@ test('play runs to a finding or the end; theme toggles; the text survives a relo
   await page.locator('.cm-line', { hasText: 'kfree(buf)' }).click();
   await page.keyboard.press('End');
   await page.keyboard.type(' # kept across reloads');
-  await page.waitForTimeout(500);
+  // The text is saved (debounced) before the reload.
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('dma-explorer:text'))).toContain('# kept across reloads');
   await page.reload();
   await expect(page.locator('.cm-content')).toContainText('# kept across reloads');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
