@@ -3,7 +3,7 @@
  * arrow on swiotlb-32bit-device.dma's map step, stale DMA on arm64, a layout
  * that does not jump while stepping, reduced motion, light and dark themes.
  */
-import { expect, goToStep, openLibrary, settled, test } from './fixtures.ts';
+import { expect, goToStep, layoutOf, openLibrary, settled, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 test.beforeEach(async ({ page }) => {
@@ -66,12 +66,7 @@ test('arm64: the non-coherent device reads stale RAM; x86 snoops', async ({ page
 test('the diagram does not jump while stepping, and honours reduced motion', async ({ page }) => {
   const n = await openLibrary(page, 'swiotlb-32bit-device');
   await openDiagram(page);
-  const boxes = async () =>
-    JSON.stringify(
-      await Promise.all(
-        ['.view-body', '.dg-svg', '[data-testid=diagram-captions]', '.explanation', '.timeline'].map((s) => page.locator(s).first().boundingBox()),
-      ),
-    );
+  const boxes = () => layoutOf(page, ['.view-body', '.dg-svg', '[data-testid=diagram-captions]', '.explanation', '.timeline']);
   const first = await boxes();
   for (let k = 1; k <= n; k++) {
     await page.getByRole('button', { name: 'Step forward' }).click();

@@ -165,3 +165,24 @@ export async function settled(page: Page): Promise<void> {
     await Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined)));
   });
 }
+
+/**
+ * The boxes (x, y, width, height) of the first element matching each CSS
+ * selector, read in one task, so in one layout: boxes read one protocol call
+ * at a time can straddle a re-layout (text arriving, a view redrawing) and
+ * differ without the page ever showing them so. JSON, for comparing layouts.
+ */
+export async function layoutOf(page: Page, selectors: string[]): Promise<string> {
+  return page.evaluate(
+    (sels) =>
+      JSON.stringify(
+        sels.map((s) => {
+          const el = document.querySelector(s);
+          if (!el) return null;
+          const r = el.getBoundingClientRect();
+          return [r.x, r.y, r.width, r.height];
+        }),
+      ),
+    selectors,
+  );
+}

@@ -69,9 +69,13 @@ for (const size of [
       await settled(page);
       expect(await smallTexts(page), `text under 11 px at step ${k}`).toEqual([]);
       expect(await badgeOverlaps(page), `overlapping badges at step ${k}`).toBe(0);
-      const row = await page.locator('.tl-row.current').boundingBox();
-      const list = await page.locator('[data-testid=timeline] .tl-list, [data-testid=timeline]').first().boundingBox();
-      expect(row && list && row.y >= list.y && row.y + row.height <= list.y + list.height + 1).toBeTruthy();
+      // The row and the list read in one task (the timeline re-renders its rows as it scrolls).
+      const inView = await page.evaluate(() => {
+        const row = document.querySelector('.tl-row.current')?.getBoundingClientRect();
+        const list = document.querySelector('[data-testid=timeline] .tl-list, [data-testid=timeline]')?.getBoundingClientRect();
+        return !!row && !!list && row.y >= list.y && row.y + row.height <= list.y + list.height + 1;
+      });
+      expect(inView, `the current row in view at step ${k}`).toBeTruthy();
     }
     await page.screenshot({ path: `test-results/legible-fault-${size.width}.png` });
     // The header fits: an IOMMU scenario's three pickers, overridden (with the reset chip), push nothing off screen.
