@@ -33,7 +33,7 @@ UNIT_RC=$?
 step "build (vite)"
 npm run -s build > "$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; die "vite build failed"; }
 
-step "browser tests (playwright + chromium, two at a time)"
+step "browser tests (playwright + chromium, three at a time)"
 PLAYWRIGHT_JSON_OUTPUT_FILE="$OUT/pw.json" ./node_modules/.bin/playwright test --project app --reporter=list,json
 E2E_RC=$?
 
