@@ -2,7 +2,7 @@
  * The explorer in Chromium, against the built app (run `vite build` first).
  * Every test fails on a console error or an uncaught page error.
  */
-import { expect, openApp, pickFromLibrary, stepCount, test } from './fixtures.ts';
+import { expect, layoutOf, openApp, pickFromLibrary, stepCount, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 const DEFAULT_TITLE = 'Why dma_sync_single_for_cpu() matters';
@@ -38,12 +38,7 @@ test('loads the default scenario with its steps, no console errors', async ({ pa
 
 test('steps with buttons and keys; explanation follows; layout does not jump', async ({ page }) => {
   const n = await openApp(page);
-  const box = async () => {
-    const e = await explanation(page).boundingBox();
-    const t = await page.locator('.timeline').boundingBox();
-    const c = await page.locator('.controls').boundingBox();
-    return JSON.stringify([e, t, c]);
-  };
+  const box = () => layoutOf(page, ['[data-testid=explanation]', '.timeline', '.controls']);
   const layout0 = await box();
 
   await page.getByRole('button', { name: 'Step forward' }).click();
@@ -245,7 +240,8 @@ test('play runs to a finding or the end; theme toggles; the text survives a relo
   await page.locator('.cm-line', { hasText: 'kfree(buf)' }).click();
   await page.keyboard.press('End');
   await page.keyboard.type(' # kept across reloads');
-  await page.waitForTimeout(500);
+  // The text is saved (debounced) before the reload.
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('dma-explorer:text'))).toContain('# kept across reloads');
   await page.reload();
   await expect(page.locator('.cm-content')).toContainText('# kept across reloads');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { runScenario } from '../src/scenario/run.ts';
-import { expect, openLibrary, pickFromLibrary, stepCount, test } from './fixtures.ts';
+import { expect, openLibrary, pickFromLibrary, settled, stepCount, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 test.beforeEach(async ({ page }) => {
@@ -45,7 +45,7 @@ test('x86 vs arm64: the device read is marked as differing; step both together',
   await expect(page.getByTestId('compare-side-b')).not.toContainText('read "late write"');
   await expect(page.getByTestId('compare-side-b')).toContainText('stale read');
   await expect(page.getByTestId('compare-side-b').locator('.cmp-diff').first()).toBeVisible();
-  await page.waitForTimeout(300);
+  await settled(page);
   await page.screenshot({ path: 'test-results/compare-light.png' });
 
   await page.locator('.cmp-strip').click();
@@ -70,7 +70,8 @@ test('x86 vs arm64: the device read is marked as differing; step both together',
   await expect(page.getByTestId('compare-side-b').locator('[data-arrow=dma-read][data-stale=true]')).toHaveCount(1);
   await expect(page.getByTestId('compare-side-a').locator('[data-arrow=snoop]')).toHaveCount(1);
   await page.getByRole('button', { name: 'Switch to dark theme' }).click();
-  await page.waitForTimeout(700);
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await settled(page);
   await page.screenshot({ path: 'test-results/compare-diagram-dark.png' });
   await page.getByRole('radio', { name: 'Explanation' }).check();
   await page.screenshot({ path: 'test-results/compare-dark.png' });
@@ -182,7 +183,7 @@ test('strict vs lazy IOMMU (a header rewrite): the stale IOTLB hit differs', asy
   await expect(page.getByTestId('compare-side-b')).toContainText('FAULT');
   await page.getByRole('radio', { name: 'Diagram' }).check();
   await expect(page.getByTestId('compare-side-a').locator('[data-box=iommu-smmu]')).toBeVisible();
-  await page.waitForTimeout(700);
+  await settled(page);
   await page.screenshot({ path: 'test-results/compare-iommu-light.png' });
 });
 

@@ -26,6 +26,16 @@ async function accept(page: Page, key: 'Enter' | 'Tab'): Promise<void> {
   await expect(list(page)).toHaveCount(0);
 }
 
+/**
+ * Waits until the run of the line as typed has answered (its parse error, at
+ * column `col`, is shown). Every edit starts a run, and Esc while a run is in
+ * flight stops the run (the app's key) instead of closing the list: on a
+ * slow machine an Esc pressed right after typing could land in that run.
+ */
+async function ranAsTyped(page: Page, col: number): Promise<void> {
+  await expect(page.getByTestId('parse-error').locator('.mono')).toHaveText(new RegExp(`^\\d+:${col}: expected an argument`));
+}
+
 test.use({ viewport: { width: 1280, height: 720 } });
 
 test('completion offers operations, declared names, constants and header keys; Enter, Tab and Ctrl+Space', async ({ page }) => {
@@ -60,6 +70,7 @@ test('completion offers operations, declared names, constants and header keys; E
   await page.keyboard.press('Control+Space');
   await expect(list(page)).toBeVisible();
   await expect.poll(() => offered(page)).toEqual(['h']);
+  await ranAsTyped(page, 'dma_sync_single_for_cpu(dev, '.length + 1);
   await page.keyboard.press('Escape');
   await expect(list(page)).toHaveCount(0);
   // The direction argument offers the direction constants while typing; Tab accepts.

@@ -3,7 +3,7 @@
  * arrow on swiotlb-32bit-device.dma's map step, stale DMA on arm64, a layout
  * that does not jump while stepping, reduced motion, light and dark themes.
  */
-import { expect, goToStep, openLibrary, test } from './fixtures.ts';
+import { expect, goToStep, layoutOf, openLibrary, settled, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 test.beforeEach(async ({ page }) => {
@@ -33,12 +33,12 @@ test('swiotlb-32bit-device: the map step shows the bounce copy into a swiotlb sl
   await expect(page.getByTestId('diagram-captions')).toContainText('CPU copies 4 KiB of buf into swiotlb slot');
   await expect(diagram(page).locator('[data-box^=slot-]')).toContainText('copy of buf');
   await expect(diagram(page).locator('.dg-tick.strong')).toContainText("nic's 32-bit limit");
-  await page.waitForTimeout(700); // let the arrows finish drawing in
+  await settled(page); // the arrows have finished drawing in
   await page.screenshot({ path: 'test-results/diagram-bounce-light.png' });
 
   await page.getByRole('button', { name: 'Switch to dark theme' }).click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
-  await page.waitForTimeout(300);
+  await settled(page);
   await page.screenshot({ path: 'test-results/diagram-bounce-dark.png' });
 
   // The device then reads the slot.
@@ -59,19 +59,14 @@ test('arm64: the non-coherent device reads stale RAM; x86 snoops', async ({ page
   await expect(diagram(page).locator('[data-arrow=snoop]')).toHaveCount(0);
   await expect(page.getByTestId('diagram-captions')).toContainText('STALE');
   await expect(diagram(page).locator('[data-box=buf-buf].dg-tone-stale')).toHaveCount(1);
-  await page.waitForTimeout(700);
+  await settled(page);
   await page.screenshot({ path: 'test-results/diagram-stale-light.png' });
 });
 
 test('the diagram does not jump while stepping, and honours reduced motion', async ({ page }) => {
   const n = await openLibrary(page, 'swiotlb-32bit-device');
   await openDiagram(page);
-  const boxes = async () =>
-    JSON.stringify(
-      await Promise.all(
-        ['.view-body', '.dg-svg', '[data-testid=diagram-captions]', '.explanation', '.timeline'].map((s) => page.locator(s).first().boundingBox()),
-      ),
-    );
+  const boxes = () => layoutOf(page, ['.view-body', '.dg-svg', '[data-testid=diagram-captions]', '.explanation', '.timeline']);
   const first = await boxes();
   for (let k = 1; k <= n; k++) {
     await page.getByRole('button', { name: 'Step forward' }).click();

@@ -38,6 +38,11 @@ for (const [w, h] of [
       const completion = page.locator('.cm-tooltip-autocomplete');
       await expect(completion).toContainText('DMA_FROM_DEVICE');
       await page.screenshot({ path: `/tmp/uxb-sighelp-${w}.png` });
+      // Every edit starts a run, and Esc while a run is in flight stops the run instead:
+      // wait for the run of the line as typed (its parse error at the line's end).
+      await expect(page.getByTestId('parse-error').locator('.mono')).toHaveText(
+        new RegExp(`^\\d+:${'dma_sync_single_for_cpu(dev, h, 256, '.length + 1}: expected an argument`),
+      );
       // One Esc closes both the completion list and the signature.
       await page.keyboard.press('Escape');
       await expect(completion).toHaveCount(0);

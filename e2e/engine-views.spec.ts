@@ -7,7 +7,7 @@
  * $SHOTS_DIR (default test-results/) as engine-views-*.png.
  */
 import { readFileSync } from 'node:fs';
-import { expect, openLibrary, openView, stepCount, test } from './fixtures.ts';
+import { expect, openLibrary, openView, settled, stepCount, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 test.use({ viewport: { width: 1280, height: 800 } });
@@ -69,8 +69,8 @@ class Scenario {
 }
 
 async function shot(page: Page, name: string): Promise<void> {
-  // let the walk's level-by-level highlight finish
-  await page.waitForTimeout(600);
+  // the walk's level-by-level highlight has finished
+  await settled(page);
   await page.screenshot({ path: `${SHOTS}/engine-views-${name}.png` });
 }
 

@@ -5,12 +5,11 @@
  * caption says the same fault as the explanation, in the same words, and both
  * agree with the kernel's fault status in the log and the engine's observation.
  */
-import { expect, goToStep, openLibrary, test } from './fixtures.ts';
+import { expect, goToStep, loadLibrary, onePage, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
-test.beforeEach(async ({ page }) => {
-  await page.setViewportSize({ width: 1280, height: 720 });
-});
+// One page for the four faults: each test shows its scenario and goes to its step.
+const shared = onePage({ viewport: { width: 1280, height: 720 } });
 
 async function faultWords(page: Page): Promise<{ caption: string; explanation: string; log: string; explanationText: string }> {
   await page.locator('#tab-diagram').click();
@@ -26,8 +25,9 @@ async function faultWords(page: Page): Promise<{ caption: string; explanation: s
   };
 }
 
-test('IOMMU permission fault: a write to a read-only mapping is never called "not mapped"', async ({ page }) => {
-  await openLibrary(page, 'iommu-strict-unmap-fault');
+test('IOMMU permission fault: a write to a read-only mapping is never called "not mapped"', async () => {
+  const page = shared();
+  await loadLibrary(page, 'iommu-strict-unmap-fault');
   await goToStep(page, 'dev_write(nic, h');
   const w = await faultWords(page);
   expect(w.caption).toBe(w.explanation);
@@ -41,8 +41,9 @@ test('IOMMU permission fault: a write to a read-only mapping is never called "no
   await expect(page.getByTestId('machine-diagram').locator('[data-arrow=blocked]')).toHaveCount(1);
 });
 
-test('IOMMU translation fault: a read after a strict unmap finds nothing mapped', async ({ page }) => {
-  await openLibrary(page, 'iommu-strict-unmap-fault');
+test('IOMMU translation fault: a read after a strict unmap finds nothing mapped', async () => {
+  const page = shared();
+  await loadLibrary(page, 'iommu-strict-unmap-fault');
   const rows = page.locator('[data-testid=timeline] .tl-row', { hasText: 'dev_read(nic, h, 6)' });
   await rows.nth(2).click();
   await expect(page.getByTestId('explanation')).toHaveAttribute('data-step', (await rows.nth(2).getAttribute('data-step'))!);
@@ -58,8 +59,9 @@ test('IOMMU translation fault: a read after a strict unmap finds nothing mapped'
   await expect(page.getByTestId('explanation')).not.toContainText('(hardware)()');
 });
 
-test('GPU stage-1 fault: the GPU MMU has no PTE for the VA', async ({ page }) => {
-  await openLibrary(page, 'gpu-two-stage-fault');
+test('GPU stage-1 fault: the GPU MMU has no PTE for the VA', async () => {
+  const page = shared();
+  await loadLibrary(page, 'gpu-two-stage-fault');
   await goToStep(page, 'gpu_read(vm, 0x2001000');
   const w = await faultWords(page);
   expect(w.caption).toBe(w.explanation);
@@ -69,8 +71,9 @@ test('GPU stage-1 fault: the GPU MMU has no PTE for the VA', async ({ page }) =>
   expect(w.explanationText).toContain('stage 1: no GPU PTE for VA 0x2001000');
 });
 
-test('GPU stage-2 fault: the GPU PTE holds an IOVA the IOMMU no longer maps (one fault, not two)', async ({ page }) => {
-  await openLibrary(page, 'gpu-two-stage-fault');
+test('GPU stage-2 fault: the GPU PTE holds an IOVA the IOMMU no longer maps (one fault, not two)', async () => {
+  const page = shared();
+  await loadLibrary(page, 'gpu-two-stage-fault');
   const rows = page.locator('[data-testid=timeline] .tl-row', { hasText: 'gpu_read(vm, 0x2000000' });
   await rows.nth(1).click();
   await expect(page.getByTestId('explanation')).toHaveAttribute('data-step', (await rows.nth(1).getAttribute('data-step'))!);

@@ -5,7 +5,7 @@
  * changed, "follow" opens that view; the machine table is a header popover;
  * glossary hover cards; a check on the bug step reads "bug reproduced as expected".
  */
-import { expect, goToStep, openApp, openLibrary, test } from './fixtures.ts';
+import { expect, goToStep, openApp, openLibrary, settled, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 /** Every visible text node's rendered font size in px (SVG text scaled by its screen CTM, canvas text as its canvas reports it), smallest first. */
@@ -65,12 +65,17 @@ for (const size of [
     await expect(page.locator('[role=tab][aria-selected=true]')).toHaveAttribute('id', 'tab-diagram');
     for (const src of ['h = dma_map_single', 'dev_write(nic, h', 'h2 = dma_map_single']) {
       const k = await goToStep(page, src);
-      await page.waitForTimeout(300);
+      await expect(page.getByTestId('machine-diagram')).toHaveAttribute('data-step', String(k));
+      await settled(page);
       expect(await smallTexts(page), `text under 11 px at step ${k}`).toEqual([]);
       expect(await badgeOverlaps(page), `overlapping badges at step ${k}`).toBe(0);
-      const row = await page.locator('.tl-row.current').boundingBox();
-      const list = await page.locator('[data-testid=timeline] .tl-list, [data-testid=timeline]').first().boundingBox();
-      expect(row && list && row.y >= list.y && row.y + row.height <= list.y + list.height + 1).toBeTruthy();
+      // The row and the list read in one task (the timeline re-renders its rows as it scrolls).
+      const inView = await page.evaluate(() => {
+        const row = document.querySelector('.tl-row.current')?.getBoundingClientRect();
+        const list = document.querySelector('[data-testid=timeline] .tl-list, [data-testid=timeline]')?.getBoundingClientRect();
+        return !!row && !!list && row.y >= list.y && row.y + row.height <= list.y + list.height + 1;
+      });
+      expect(inView, `the current row in view at step ${k}`).toBeTruthy();
     }
     await page.screenshot({ path: `test-results/legible-fault-${size.width}.png` });
     // The header fits: an IOMMU scenario's three pickers, overridden (with the reset chip), push nothing off screen.
@@ -87,7 +92,8 @@ for (const size of [
         await page.getByTestId('tabs-more').click();
         await page.locator(`[role=menuitem][data-tab=${id}]`).click();
       } else await tab.click();
-      await page.waitForTimeout(300);
+      await expect(page.locator(`[data-view=${id}]`)).toBeVisible();
+      await settled(page);
       expect(await smallTexts(page), `text under 11 px in ${id}`).toEqual([]);
     }
   });

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { expect, goToStep, openLibrary, openView, stepCount, test } from './fixtures.ts';
+import { expect, goToStep, loadLibrary, onePage, openLibrary, openView, stepCount, test } from './fixtures.ts';
 import { embedUrl } from '../src/ui/embed/embed-link.ts';
 
 const LAZY = 'iommu-lazy-stale-iotlb';
@@ -81,41 +81,53 @@ test('Copy as text gives the CLI text of the steps so far, and the link', async 
   await page.screenshot({ path: '/tmp/uxb-copy-text-1280.png' });
 });
 
-for (const view of ['diagram', 'iommu', 'bytes', 'swiotlb', 'cache', 'compare']) {
-  test(`the ${view} view exports as an SVG that parses, and as a PNG`, async ({ page }) => {
-    await openLibrary(page, view === 'swiotlb' ? 'swiotlb-32bit-device' : LAZY);
-    await goToStep(page, view === 'swiotlb' ? 'dev_read(nic, h, 5)' : 'dma_mapping_error(nic, h2)');
-    if (view === 'compare') {
-      await page.getByTestId('compare-toggle').click();
-      await expect(page.getByTestId('compare-count')).toContainText('differ in outcome');
-    } else await openView(page, view);
-    await page.getByRole('button', { name: 'Share' }).click();
-    const [svgDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-svg').click()]);
-    expect(svgDl.suggestedFilename()).toMatch(new RegExp(`^dma-explorer-${view}-step\\d+\\.svg$`));
-    const svg = readFileSync((await svgDl.path())!, 'utf8');
-    const parsed = await page.evaluate((s) => {
-      const doc = new DOMParser().parseFromString(s, 'image/svg+xml');
-      return {
-        error: doc.getElementsByTagName('parsererror').length > 0,
-        root: doc.documentElement.localName,
-        width: Number(doc.documentElement.getAttribute('width')),
-        text: doc.documentElement.textContent ?? '',
-      };
-    }, svg);
-    expect(parsed.error).toBe(false);
-    expect(parsed.root).toBe('svg');
-    expect(parsed.width).toBeGreaterThan(200);
-    const shown = view === 'compare' ? page.getByTestId('compare') : page.locator(`[data-view=${view}]`);
-    const onScreen = (await shown.innerText()).split('\n').find((l) => l.trim().length > 8)!;
-    expect(parsed.text.replace(/\s+/g, ' ')).toContain(onScreen.trim().replace(/\s+/g, ' ').slice(0, 20));
-    const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);
-    const png = readFileSync((await pngDl.path())!);
-    await pngDl.saveAs(`/tmp/uxb-export-${view}.png`);
-    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-    // PNG width (IHDR) is twice the SVG's.
-    expect(png.readUInt32BE(16)).toBe(Math.round(parsed.width * 2));
-  });
-}
+test.describe('exports', () => {
+  // One page for the six exports: each shows its scenario (picked from the library unless shown), its step and its view.
+  const shared = onePage();
+  for (const view of ['diagram', 'iommu', 'bytes', 'swiotlb', 'cache', 'compare']) {
+    test(`the ${view} view exports as an SVG that parses, and as a PNG`, async () => {
+      const page = shared();
+      await loadLibrary(page, view === 'swiotlb' ? 'swiotlb-32bit-device' : LAZY);
+      await goToStep(page, view === 'swiotlb' ? 'dev_read(nic, h, 5)' : 'dma_mapping_error(nic, h2)');
+      if (view === 'compare') {
+        await page.getByTestId('compare-toggle').click();
+        await expect(page.getByTestId('compare-count')).toContainText('differ in outcome');
+      } else await openView(page, view);
+      await page.getByRole('button', { name: 'Share' }).click();
+      const [svgDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-svg').click()]);
+      expect(svgDl.suggestedFilename()).toMatch(new RegExp(`^dma-explorer-${view}-step\\d+\\.svg$`));
+      const svg = readFileSync((await svgDl.path())!, 'utf8');
+      const parsed = await page.evaluate((s) => {
+        const doc = new DOMParser().parseFromString(s, 'image/svg+xml');
+        return {
+          error: doc.getElementsByTagName('parsererror').length > 0,
+          root: doc.documentElement.localName,
+          width: Number(doc.documentElement.getAttribute('width')),
+          text: doc.documentElement.textContent ?? '',
+        };
+      }, svg);
+      expect(parsed.error).toBe(false);
+      expect(parsed.root).toBe('svg');
+      expect(parsed.width).toBeGreaterThan(200);
+      const shown = view === 'compare' ? page.getByTestId('compare') : page.locator(`[data-view=${view}]`);
+      const onScreen = (await shown.innerText()).split('\n').find((l) => l.trim().length > 8)!;
+      expect(parsed.text.replace(/\s+/g, ' ')).toContain(onScreen.trim().replace(/\s+/g, ' ').slice(0, 20));
+      const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);
+      const png = readFileSync((await pngDl.path())!);
+      await pngDl.saveAs(`/tmp/uxb-export-${view}.png`);
+      expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      // PNG width (IHDR) is twice the SVG's.
+      expect(png.readUInt32BE(16)).toBe(Math.round(parsed.width * 2));
+      // Leave the page as a fresh one would be: the share popover closed, compare mode off.
+      await page.keyboard.press('Escape');
+      await expect(page.getByTestId('share-url')).toHaveCount(0);
+      if (view === 'compare') {
+        await page.getByTestId('exit-compare').click();
+        await expect(page.getByTestId('compare')).toHaveCount(0);
+      }
+    });
+  }
+});
 
 test('embed mode works inside an iframe: one view, step controls, explanation, a way out', async ({ page, baseURL }) => {
   await openLibrary(page, LAZY);

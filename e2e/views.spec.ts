@@ -4,7 +4,7 @@
  * lanes, and the selection linking them. Screenshots at 1280×800, light and
  * dark, go to test-results/views-*.png.
  */
-import { expect, goToStep, openApp, openLibrary, openView, stepTotal, test } from './fixtures.ts';
+import { expect, goToStep, layoutOf, openApp, openLibrary, openView, stepTotal, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 test.use({ viewport: { width: 1280, height: 800 } });
@@ -153,10 +153,7 @@ test('stepping with a view open does not move the layout', async ({ page }) => {
     await openView(page, id);
     await page.locator('.explanation').click();
     await page.keyboard.press('Home');
-    const box = async () =>
-      JSON.stringify(
-        await Promise.all(['.views', '.timeline', '.explanation', '.controls', '.tabs'].map((s) => page.locator(s).first().boundingBox())),
-      );
+    const box = () => layoutOf(page, ['.views', '.timeline', '.explanation', '.controls', '.tabs']);
     const first = await box();
     for (let k = 1; k <= n; k++) {
       await page.keyboard.press('ArrowRight');
