@@ -55,6 +55,8 @@ export function handleKeydown(e: KeyboardEvent): void {
   if (e.defaultPrevented || e.isComposing) return;
   const st = useStore.getState();
   if (e.key === 'Escape') {
+    // An open completion list in the editor takes Esc first: closing it must not also cancel the run the typing started.
+    if (e.target instanceof Element && e.target.closest('.cm-editor')?.querySelector('.cm-tooltip-autocomplete')) return;
     if (st.helpOpen) {
       st.setHelpOpen(false);
       e.preventDefault();
