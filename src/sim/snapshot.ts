@@ -5,7 +5,7 @@
  * no IOTLB fills, no events): it peeks.
  */
 import type { CacheLineState } from './events.ts';
-import { cacheLines, dirtyByteCount, lookup } from './hw/cpu-cache.ts';
+import { cacheLines, dirtyByteCount, lookup, slotAt } from './hw/cpu-cache.ts';
 import { ramRead, SZ_16M, SZ_4G } from './hw/memory.ts';
 import { KERNEL_IMAGE, type Buffer, type Machine, type MapRecord } from './machine.ts';
 import { physChunks } from './mm/buffers.ts';
@@ -164,7 +164,7 @@ export function snapshot(m: Machine, subset?: SnapshotSubset): MachineSnapshot {
       line: c.line,
       ways: c.ways,
       sets: c.sets,
-      lines: cacheLines(c).map((l) => ({ ...l, dirtyBytes: dirtyByteCount(c, l.set * c.ways + l.way) })),
+      lines: cacheLines(c).map((l) => ({ ...l, dirtyBytes: dirtyByteCount(c, slotAt(c, l.set, l.way)) })),
     },
     buffers: (subset ? subset.buffers : m.buffers.filter((b) => b.live)).map((b) => bufferInfo(m, b)),
     mappings: (subset ? subset.mappings : [...allMappings(m)]).map((r) => ({ ...r })),

@@ -16,6 +16,7 @@ import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmi
 import { NO_ROWS, StepRows } from './rows.ts';
 import { CHECKPOINT_BUDGET_BYTES, CheckpointSeeker, CheckpointTaker } from './checkpoints.ts';
 import { FrameCache, FrameParts, ShownFrames, focusOf, nothingOmitted, trimJson } from './frames.ts';
+import { plainEvents } from '../sim/hw/line-actions.ts';
 import { StepIndex } from './step-index.ts';
 
 /** Export JSON builds every record at once: at most this many events (about 100 MB of JSON). */
@@ -258,7 +259,8 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
           throw new Error(`this run is too large to export as JSON in the browser (more than ${EXPORT_MAX_EVENTS.toLocaleString('en-US')} events by step ${st.index} of ${total}); the CLI exports any run: npm run -s cli -- run FILE --json`);
         }
       });
-      return result.errors.length > 0 ? null : result;
+      // posted to the page: each `cache_maint` with its lines listed (they are made when read, and postMessage copies only what is there)
+      return result.errors.length > 0 ? null : { ...result, steps: result.steps.map((st) => ({ ...st, events: plainEvents(st.events) })) };
     },
 
     operations() {

@@ -8,6 +8,7 @@
  * sends what it changed, not the whole picture.
  */
 import type { SimEvent } from '../sim/events.ts';
+import { plainEvents } from '../sim/hw/line-actions.ts';
 import type { Machine, MapRecord } from '../sim/machine.ts';
 import type { MachineSnapshot } from '../sim/snapshot.ts';
 import type { Touches } from '../sim/outcome.ts';
@@ -24,9 +25,14 @@ export function nothingOmitted(): FrameOmitted {
   return { events: 0, lines: 0, dataBytes: 0 };
 }
 
+/**
+ * The events a frame sends: at most FRAME_MAX_EVENTS, each `cache_maint`
+ * with at most FRAME_MAX_LINES_PER_EVENT lines, as plain objects (a
+ * `cache_maint` lists its lines only when read: postMessage would drop them).
+ */
 function trimEvents(events: SimEvent[]): { events: SimEvent[]; omitted: FrameOmitted } {
   const omitted: FrameOmitted = nothingOmitted();
-  let out = events;
+  let out = plainEvents(events);
   if (out.length > FRAME_MAX_EVENTS) {
     omitted.events = out.length - FRAME_MAX_EVENTS;
     out = out.slice(0, FRAME_MAX_EVENTS);

@@ -26,6 +26,7 @@ import type { SimEvent } from '../../src/sim/events.ts';
 import { prepareScenario, runStep } from '../../src/scenario/run.ts';
 import { createMachine } from '../../src/sim/machine.ts';
 import { snapshot } from '../../src/sim/snapshot.ts';
+import { plainEvents } from '../../src/sim/hw/line-actions.ts';
 
 const LIB = resolve(__dirname, '../../src/scenario/library');
 const lib = (name: string) => readFileSync(resolve(LIB, name), 'utf8');
@@ -183,7 +184,9 @@ describe('engine API', () => {
     const want: string[] = [JSON.stringify(snapshot(m))];
     const records: StepJson[] = [];
     p.body.forEach((cmd, i) => {
-      records.push(runStep(m, cmd, i + 1).json);
+      // as the page receives a record: each cache_maint with its lines listed (the runner's lists them when read)
+      const json = runStep(m, cmd, i + 1).json;
+      records.push({ ...json, events: plainEvents(json.events) });
       want.push(JSON.stringify(snapshot(m)));
     });
     // A clock that moves only when the engine works: a step costs 1/8 ms, a clone 4 ms (32 steps' worth).

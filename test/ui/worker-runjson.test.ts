@@ -26,7 +26,8 @@ describe('worker runJson()', () => {
     expect(summary.ok).toBe(true);
     expect(summary.teaching).toEqual(runScenario(text).teaching);
     const before = api.frame(2, { snapshot: false });
-    expect(JSON.stringify(api.runJson())).toBe(JSON.stringify(runScenario(text)));
+    // what the page receives: a structured clone (postMessage), which copies own data only
+    expect(JSON.stringify(structuredClone(api.runJson()))).toBe(JSON.stringify(runScenario(text)));
     const after = api.frame(2, { snapshot: false });
     expect(after.json).toEqual(before.json);
   });
@@ -38,6 +39,24 @@ describe('worker runJson()', () => {
     const s = await api.load(readFileSync(FILES[0]!, 'utf8'));
     expect(s.stepCount).toBeGreaterThan(3);
     expect(() => api.runJson()).toThrow(new RegExp(`more than ${EXPORT_MAX_EVENTS.toLocaleString('en-US')} events by step 3 of ${s.stepCount}\\); the CLI exports any run`));
+  });
+
+  // A cache_maint event lists its lines when they are read (sim/hw/line-actions.ts):
+  // each frame the page receives through postMessage must carry them, as the
+  // runner's JSON has them.
+  it('frames reach the page with every cache_maint line listed, as the runner has them', async () => {
+    const text = readFileSync(join(DIR, 'dma-get-sgtable-cma.dma'), 'utf8');
+    const api = createEngineApi(realCore);
+    const s = await api.load(text);
+    const want = JSON.parse(JSON.stringify(runScenario(text).steps)) as Array<{ events: SimEvent[] }>;
+    let lost = 0;
+    for (let k = 1; k <= s.stepCount; k++) {
+      const got = structuredClone(api.frame(k, { snapshot: false }).json)!;
+      expect(got.events).toEqual(want[k - 1]!.events);
+      for (const e of got.events) if (e.kind === 'cache_maint') lost += e.lines.filter((l) => l.lostHex !== undefined).length;
+    }
+    // the scenario's invalidate discards 64 dirty lines: each listed with its bytes
+    expect(lost).toBe(64);
   });
 
   it('is null before anything is loaded', () => {

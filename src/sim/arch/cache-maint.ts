@@ -2,12 +2,12 @@
  * Executes an architecture's maintenance plan on the CPU cache over a
  * physical range, line by line, and reports one `cache_maint` event with what
  * happened to every line that was present (written back, invalidated, dirty
- * bytes discarded).
+ * bytes discarded): kept as runs of lines (hw/line-actions.ts), listed line
+ * by line when the event is read.
  */
-import type { LineAction, SimEvent } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
-import { linesOf, maintainSlot, presentSlots } from '../hw/cpu-cache.ts';
-import { PageCursor } from '../hw/memory.ts';
+import { linesOf, maintainRange } from '../hw/cpu-cache.ts';
+import { CacheMaintEvent, LineRuns } from '../hw/line-actions.ts';
 import type { Machine } from '../machine.ts';
 import type { MaintPlan } from './arch.ts';
 import { isSwiotlbBuffer } from '../dma/swiotlb.ts';
@@ -15,35 +15,22 @@ import { hex } from '../format.ts';
 import { observe } from '../observe.ts';
 
 export function runMaintenance(m: Machine, start: number, size: number, plan: MaintPlan, o: StepOutcome): void {
-  const c = m.cache;
-  const { first, last } = linesOf(c, start, size);
-  const end = start + size;
-  // each line's instruction touches only that line (and its bytes in RAM), so
-  // only the lines present are visited, in address order; the RAM page a
-  // write-back lands in is found once per page
-  const pages = new PageCursor(m.ram);
-  const slots = presentSlots(c, first, last);
-  const lines: LineAction[] = [];
-  for (const slot of slots) {
-    const l = c.tags[slot]!;
-    let op = plan.op;
-    if (op === 'inval' && plan.edges === 'promote' && (l < start || l + c.line > end)) op = 'clean_inval';
-    lines.push(maintainSlot(c, pages, slot, op));
-  }
-  const ev: SimEvent = { kind: 'cache_maint', op: plan.op, start, size, lines, instr: plan.instr, why: plan.why };
-  o.events.push(ev);
-  reportDiscards(m, lines, plan, o);
+  const runs = new LineRuns(linesOf(m.cache, start, size).first, m.cache.line);
+  maintainRange(m.cache, m.ram, start, size, plan.op, plan.edges === 'promote', runs);
+  // the lines' actions are made when something reads them (the explorer's frame, the CLI's output)
+  o.events.push(new CacheMaintEvent(plan.op, start, size, runs, plan.instr, plan.why));
+  reportDiscards(m, runs, plan, o);
 }
 
 /** One observation per kind of memory for the dirty bytes an invalidate threw away. */
-function reportDiscards(m: Machine, lines: LineAction[], plan: MaintPlan, o: StepOutcome): void {
-  if (!lines.some((a) => a.lostHex)) return;
+function reportDiscards(m: Machine, runs: LineRuns, plan: MaintPlan, o: StepOutcome): void {
+  const lost = runs.losses();
+  if (!lost.length) return;
   const groups = { slot: { bytes: 0, lines: 0, first: -1 }, other: { bytes: 0, lines: 0, first: -1 } };
-  for (const a of lines) {
-    if (!a.lostHex) continue;
-    const at = a.line + (a.lostOffset ?? 0);
+  for (const a of lost) {
+    const at = a.line + a.offset;
     const g = isSwiotlbBuffer(m, at) ? groups.slot : groups.other;
-    g.bytes += a.lostHex.length / 2;
+    g.bytes += a.hex.length / 2;
     g.lines++;
     if (g.first < 0) g.first = at;
   }

@@ -14,7 +14,8 @@
  * - Physically indexed and tagged; no TLB, no write buffers, no other levels.
  */
 import type { CacheLineState, LineAction, SimEvent } from '../events.ts';
-import { copyWords, lineFromPage, lineToPage, PAGE_SHIFT, PAGE_SIZE, PageCursor, ramRead, ramWrite, type Ram } from './memory.ts';
+import { LEFT_INVALID, LineRuns, WAS_DIRTY, WROTE_BACK } from './line-actions.ts';
+import { copyWords, PAGE_SHIFT, PAGE_SIZE, PageCursor, ramPage, ramRead, ramWrite, type Ram } from './memory.ts';
 
 const I = 0;
 const C = 1;
@@ -26,11 +27,17 @@ export interface CpuCache {
   line: number;
   ways: number;
   sets: number;
-  /** Physical address of the line in each slot (set * ways + way); -1 exactly when the slot is invalid. */
+  /**
+   * Physical address of the line in each slot; -1 exactly when the slot is
+   * invalid. Slots are numbered way by way (way × sets + set), so one way's
+   * lines for consecutive sets — a run of consecutive lines — sit next to
+   * each other, and their bytes move with one copy.
+   */
   tags: Float64Array;
   state: Uint8Array;
   /** Last-use stamp per slot, for LRU. */
   lru: Float64Array;
+  /** The lines' bytes, `line` bytes per slot in slot order. */
   data: Uint8Array;
   /** `data` as 32-bit words (the same memory): whole lines move a word at a time. */
   words: Int32Array;
@@ -102,6 +109,17 @@ export function setOf(c: CpuCache, lineAddr: number): number {
   return c.setMask >= 0 ? (lineAddr >>> c.lineShift) & c.setMask : (lineAddr / c.line) % c.sets;
 }
 
+/** The slot of a set's way. */
+export function slotAt(c: CpuCache, set: number, way: number): number {
+  return way * c.sets + set;
+}
+
+/** The set and way of a slot. */
+function placeOf(c: CpuCache, slot: number): { set: number; way: number } {
+  const set = slot % c.sets;
+  return { set, way: (slot - set) / c.sets };
+}
+
 /** Offset of `addr` within its cache line (the line size is a power of two). */
 function lineOffset(c: CpuCache, addr: number): number {
   return addr & (c.line - 1);
@@ -148,8 +166,8 @@ export function dirtyByteCount(c: CpuCache, slot: number): number {
 
 /** Slot holding the line at `lineAddr`, or -1 (an invalid slot's tag is -1, never a line address). */
 export function lookup(c: CpuCache, lineAddr: number): number {
-  const base = setOf(c, lineAddr) * c.ways;
-  for (let s = base; s < base + c.ways; s++) if (c.tags[s] === lineAddr) return s;
+  const tags = c.tags;
+  for (let s = setOf(c, lineAddr); s < tags.length; s += c.sets) if (tags[s] === lineAddr) return s;
   return -1;
 }
 
@@ -158,12 +176,10 @@ export function lineState(c: CpuCache, lineAddr: number): CacheLineState {
   return s < 0 ? 'I' : STATE_NAMES[c.state[s]!]!;
 }
 
-/** Write the slot's line back to RAM; `ram` finds its page (a cursor when a run of lines is written back). */
-function writeBack(c: CpuCache, ram: Ram | PageCursor, slot: number): void {
+/** Write the slot's line back to its RAM page (`page`: the words of the page holding it; a line never crosses a page). */
+function writeBack(c: CpuCache, page: Int32Array, slot: number): void {
   const words = c.line >> 2;
-  const line = c.tags[slot]!;
-  const page = ram instanceof PageCursor ? ram.words(line, true)! : new PageCursor(ram).words(line, true)!;
-  lineToPage(page, line, c.words, slot * words, words);
+  copyWords(page, (c.tags[slot]! & (PAGE_SIZE - 1)) >> 2, c.words, slot * words, words);
   c.state[slot] = C;
   clearDirty(c, slot);
 }
@@ -181,17 +197,55 @@ function invalidateSlot(c: CpuCache, slot: number): void {
  * least recently used one, the lowest way on a tie).
  */
 function probe(c: CpuCache, lineAddr: number): number {
-  const base = setOf(c, lineAddr) * c.ways;
+  const tags = c.tags;
+  const lru = c.lru;
+  const set = setOf(c, lineAddr);
   let invalid = -1;
-  let oldest = base;
-  for (let s = base; s < base + c.ways; s++) {
-    const tag = c.tags[s]!;
+  let oldest = set;
+  for (let s = set; s < tags.length; s += c.sets) {
+    const tag = tags[s]!;
     if (tag === lineAddr) return s;
     if (tag === -1) {
       if (invalid < 0) invalid = s;
-    } else if (c.lru[s]! < c.lru[oldest]! || c.tags[oldest] === -1) oldest = s;
+    } else if (lru[s]! < lru[oldest]! || tags[oldest] === -1) oldest = s;
   }
   return -1 - (invalid >= 0 ? invalid : oldest);
+}
+
+/*
+ * The hot paths pass slots, word offsets and array references between
+ * functions, not addresses: an address above 2^31 is a double, which V8 boxes
+ * on the heap at every call it is not inlined into (for a bounced 4 KiB
+ * buffer that was one allocation per line).
+ */
+
+/** The slot a fill takes gives up the line it holds (an LRU eviction), written back first when dirty. */
+function evictVictim(c: CpuCache, ram: Ram, victim: number, ev: SimEvent[] | null): void {
+  if (c.state[victim] === I) return;
+  const line = c.tags[victim]!;
+  const dirty = c.state[victim] === D;
+  if (dirty) writeBack(c, ramPage(ram, line, true)!, victim);
+  if (ev) ev.push({ kind: 'cache_evict', line, ...placeOf(c, victim), dirty, reason: 'lru' });
+  c.pageBuckets[bucketOf(line)]!--;
+}
+
+/** The slot's line was just filled: the event, when events are kept. */
+function noteFill(c: CpuCache, slot: number, ev: SimEvent[]): void {
+  ev.push({ kind: 'cache_fill', line: c.tags[slot]!, ...placeOf(c, slot) });
+}
+
+/** The bytes of `n` consecutive slots from `slot` on, from a RAM page's words from `pageWord` (no page: never written, zeros). */
+function loadLines(c: CpuCache, slot: number, n: number, page: Int32Array | undefined, pageWord: number): void {
+  const words = c.line >> 2;
+  if (!page) c.words.fill(0, slot * words, (slot + n) * words);
+  else moveWords(c.words, slot * words, page, pageWord, n * words);
+}
+
+/** The slot takes the line (clean), its page bucket counted. */
+function claim(c: CpuCache, slot: number, lineAddr: number): void {
+  c.pageBuckets[bucketOf(lineAddr)]!++;
+  c.tags[slot] = lineAddr;
+  c.state[slot] = C;
 }
 
 /**
@@ -201,25 +255,17 @@ function probe(c: CpuCache, lineAddr: number): number {
  * would be unobservable and is skipped.
  */
 function fillSlot(c: CpuCache, ram: Ram, lineAddr: number, victim: number, ev: SimEvent[] | null, page: Int32Array | undefined, whole: boolean): number {
-  const way = victim % c.ways;
-  if (c.state[victim] !== I) {
-    const dirty = c.state[victim] === D;
-    if (dirty) writeBack(c, ram, victim);
-    ev?.push({ kind: 'cache_evict', line: c.tags[victim]!, set: (victim - way) / c.ways, way, dirty, reason: 'lru' });
-    c.pageBuckets[bucketOf(c.tags[victim]!)]!--;
-  }
-  c.pageBuckets[bucketOf(lineAddr)]!++;
-  c.tags[victim] = lineAddr;
-  c.state[victim] = C;
-  if (!whole) lineFromPage(page, lineAddr, c.words, victim * (c.line >> 2), c.line >> 2);
-  ev?.push({ kind: 'cache_fill', line: lineAddr, set: (victim - way) / c.ways, way });
+  evictVictim(c, ram, victim, ev);
+  claim(c, victim, lineAddr);
+  if (!whole) loadLines(c, victim, 1, page, (lineAddr & (PAGE_SIZE - 1)) >> 2);
+  if (ev) noteFill(c, victim, ev);
   return victim;
 }
 
 /** Bring the line into the cache (clean), evicting the LRU way of its set (the line is not present). */
 function fill(c: CpuCache, ram: Ram, lineAddr: number, ev: SimEvent[] | null, whole = false): number {
   const p = probe(c, lineAddr);
-  return fillSlot(c, ram, lineAddr, -1 - p, ev, whole ? undefined : new PageCursor(ram).words(lineAddr, false), whole);
+  return fillSlot(c, ram, lineAddr, -1 - p, ev, whole ? undefined : ramPage(ram, lineAddr, false), whole);
 }
 
 export interface AccessCount {
@@ -278,10 +324,12 @@ export function cacheWrite(c: CpuCache, ram: Ram, phys: number, src: Uint8Array,
 
 /**
  * A CPU memcpy of `len` bytes from `src` to `dst` (physical), through the
- * cache: loads fill source lines, stores dirty destination lines. When both
- * sides share their offset within a line (swiotlb's bounce copies do), each
- * line is loaded then stored inside the cache without a bounce buffer, one
- * pass over each side's set, the RAM page under each side found once per page.
+ * cache: loads fill source lines, stores dirty destination lines, line by
+ * line, as a load and a store of each line would. When both sides share
+ * their offset within a line (swiotlb's bounce copies do), each line is
+ * loaded then stored inside the cache without a bounce buffer; when, on top
+ * of that, no set is reached by two of its lines in an order the two phases
+ * below could swap, the bytes move by runs (copyByRuns).
  */
 export function cacheCopy(c: CpuCache, ram: Ram, dst: number, src: number, len: number, ev: SimEvent[] | null): void {
   if (lineOffset(c, dst - src) !== 0) {
@@ -290,32 +338,176 @@ export function cacheCopy(c: CpuCache, ram: Ram, dst: number, src: number, len: 
     cacheWrite(c, ram, dst, tmp, ev);
     return;
   }
+  if (ev === null && len > 0 && setsApart(c, dst, src, len)) copyByRuns(c, ram, dst, src, len);
+  else copyByLines(c, ram, dst, src, len, ev);
+}
+
+/**
+ * Can copyByRuns do this copy? Its lines must each reach a set of their own
+ * on either side (no more lines than sets), and where a set is reached from
+ * both sides, by the same line's load and store: the source's sets and the
+ * destination's are then the same ones, or none in common. Then every set
+ * sees what it would see line by line (a load, then perhaps a store), and
+ * no slot is written twice. One way is left out: a store's fill there can
+ * evict the line its own load just brought in.
+ */
+function setsApart(c: CpuCache, dst: number, src: number, len: number): boolean {
+  if (c.ways < 2 || c.setMask < 0) return false;
+  const { first, last } = linesOf(c, src, len);
+  const n = (last - first) / c.line + 1;
+  if (n > c.sets) return false;
+  const delta = (setOf(c, dst - lineOffset(c, dst)) - setOf(c, first)) & c.setMask;
+  return delta === 0 || (delta >= n && c.sets - delta >= n);
+}
+
+/**
+ * What copyByRuns's second phase moves, gathered by its first: runs of fills
+ * from RAM (first slot, lines, page frame, first word in the page) and runs
+ * of copies inside the cache (destination byte, source byte, bytes), four
+ * and three numbers each. Reused from call to call (grown when needed).
+ */
+let fillRuns = new Float64Array(4 * 64);
+let copyRuns = new Int32Array(3 * 64);
+
+/**
+ * cacheCopy in two phases. First the bookkeeping, line by line in the order
+ * of a memcpy: the source line looked up (filled on a miss: its slot's old
+ * line evicted), then the destination line (filled unless the store covers
+ * it whole), LRU stamps, dirty bits. Then the bytes: every fill from RAM,
+ * then every copy, by runs of consecutive slots (one way, consecutive sets),
+ * each with a single native copy where it is long. setsApart makes the order
+ * of the bytes' moves unobservable: each line's slots are its own, and an
+ * eviction writes back a line this copy neither reads nor writes.
+ */
+function copyByRuns(c: CpuCache, ram: Ram, dst: number, src: number, len: number): void {
+  const L = c.line;
+  const W = L >> 2;
+  const lru = c.lru;
+  const state = c.state;
+  const dirty = c.dirty;
+  const dw = c.dirtyWords;
+  const first = src - lineOffset(c, src);
+  const dFirst = dst - lineOffset(c, dst);
+  const n = (src + len - 1 - lineOffset(c, src + len - 1) - first) / L + 1;
+  if (fillRuns.length < 4 * (n + 2)) fillRuns = new Float64Array(4 * (n + 2));
+  if (copyRuns.length < 3 * n) copyRuns = new Int32Array(3 * n);
+  const fr = fillRuns;
+  const cr = copyRuns;
+  let fills = 0;
+  let copies = 0;
+  let clock = c.clock;
+  for (let i = 0; i < n; i++) {
+    const sLine = first + i * L;
+    const dLine = dFirst + i * L;
+    const lo = i === 0 ? lineOffset(c, src) : 0;
+    const hi = i === n - 1 ? lineOffset(c, src + len - 1) + 1 : L;
+    let ss = probe(c, sLine);
+    if (ss < 0) {
+      ss = -1 - ss;
+      if (state[ss] !== I) evictVictim(c, ram, ss, null);
+      claim(c, ss, sLine);
+      fills = addFill(fr, fills, ss, sLine, W);
+    }
+    lru[ss] = ++clock;
+    let ds = probe(c, dLine);
+    if (ds < 0) {
+      ds = -1 - ds;
+      if (state[ds] !== I) evictVictim(c, ram, ds, null);
+      claim(c, ds, dLine);
+      // a store over the whole line makes reading it from RAM unobservable
+      if (hi - lo !== L) fills = addFill(fr, fills, ds, dLine, W);
+    }
+    lru[ds] = ++clock;
+    if (hi - lo === L && (L & 31) === 0) for (let w = ds * dw; w < ds * dw + dw; w++) dirty[w] = -1;
+    else markDirty(c, ds, lo, hi - lo);
+    state[ds] = D;
+    // the copy: a whole line joins the run before it when both its slots follow that run's
+    const at = 3 * (copies - 1);
+    if (copies > 0 && hi - lo === L && cr[at + 2]! % L === 0 && cr[at]! + cr[at + 2]! === ds * L && cr[at + 1]! + cr[at + 2]! === ss * L && lo === 0) cr[at + 2]! += L;
+    else {
+      cr[3 * copies] = ds * L + lo;
+      cr[3 * copies + 1] = ss * L + lo;
+      cr[3 * copies + 2] = hi - lo;
+      copies++;
+    }
+  }
+  c.clock = clock;
+  // the bytes: fills from RAM first, then the copies
+  const pages = new PageCursor(ram);
+  for (let f = 0; f < fills; f++) loadLines(c, fr[4 * f]!, fr[4 * f + 1]!, pages.page(fr[4 * f + 2]!, false), fr[4 * f + 3]!);
+  for (let k = 0; k < copies; k++) {
+    const to = cr[3 * k]!;
+    const from = cr[3 * k + 1]!;
+    const bytes = cr[3 * k + 2]!;
+    if (((to | from | bytes) & 3) === 0) moveWords(c.words, to >> 2, c.words, from >> 2, bytes >> 2);
+    else c.data.copyWithin(to, from, from + bytes);
+  }
+}
+
+/**
+ * A fill of `slot` with the line at `line` joins the last run of fills when
+ * it follows it (next slot, next line of the same page), else starts one.
+ * Returns the number of runs.
+ */
+function addFill(fr: Float64Array, runs: number, slot: number, line: number, wordsPerLine: number): number {
+  const pfn = Math.floor(line / PAGE_SIZE);
+  const word = (line & (PAGE_SIZE - 1)) >> 2;
+  const at = 4 * (runs - 1);
+  if (runs > 0 && fr[at]! + fr[at + 1]! === slot && fr[at + 2] === pfn && fr[at + 3]! + fr[at + 1]! * wordsPerLine === word) {
+    fr[at + 1]!++;
+    return runs;
+  }
+  fr[4 * runs] = slot;
+  fr[4 * runs + 1] = 1;
+  fr[4 * runs + 2] = pfn;
+  fr[4 * runs + 3] = word;
+  return runs + 1;
+}
+
+/**
+ * Runs of at least this many words move with one native copy (`set` of a
+ * view, `copyWithin`); shorter ones with copyWords, which costs less than
+ * the view and the call.
+ */
+const NATIVE_MIN_WORDS = 64;
+
+/** Copy `n` words between two word arrays (the same one included: then the ranges do not overlap). */
+function moveWords(dst: Int32Array, d: number, src: Int32Array, s: number, n: number): void {
+  if (n < NATIVE_MIN_WORDS) copyWords(dst, d, src, s, n);
+  else if (dst === src) dst.copyWithin(d, s, s + n);
+  else dst.set(src.subarray(s, s + n), d);
+}
+
+/** cacheCopy one line at a time: a line's load, then its store. */
+function copyByLines(c: CpuCache, ram: Ram, dst: number, src: number, len: number, ev: SimEvent[] | null): void {
+  const L = c.line;
+  // the RAM page under each side, looked up once per page
   const srcPages = new PageCursor(ram);
   const dstPages = new PageCursor(ram);
   let done = 0;
   while (done < len) {
     const s = src + done;
     const off = lineOffset(c, s);
-    const take = Math.min(len - done, c.line - off);
+    const take = Math.min(len - done, L - off);
     const sLine = s - off;
     const dLine = dst + done - off;
     let ss = probe(c, sLine);
-    if (ss < 0) ss = fillSlot(c, ram, sLine, -1 - ss, ev, srcPages.words(sLine, false), false);
+    if (ss < 0) ss = fillSlot(c, ram, sLine, -1 - ss, ev, srcPages.page(Math.floor(sLine / PAGE_SIZE), false), false);
     c.lru[ss] = ++c.clock;
     let ds = probe(c, dLine);
     if (ds < 0) {
-      const whole = take === c.line;
-      const page = whole ? undefined : dstPages.words(dLine, false);
+      const whole = take === L;
+      const page = whole ? undefined : dstPages.page(Math.floor(dLine / PAGE_SIZE), false);
       if (-1 - ds === ss) {
         // one way and both lines in one set: the load happened before the store evicts its line
-        const loaded = c.data.slice(ss * c.line + off, ss * c.line + off + take);
+        const loaded = c.data.slice(ss * L + off, ss * L + off + take);
         ds = fillSlot(c, ram, dLine, ss, ev, page, whole);
-        c.data.set(loaded, ds * c.line + off);
+        c.data.set(loaded, ds * L + off);
       } else {
         ds = fillSlot(c, ram, dLine, -1 - ds, ev, page, whole);
-        copyInCache(c, ds * c.line + off, ss * c.line + off, take);
+        copyInCache(c, ds * L + off, ss * L + off, take);
       }
-    } else copyInCache(c, ds * c.line + off, ss * c.line + off, take);
+    } else copyInCache(c, ds * L + off, ss * L + off, take);
     c.lru[ds] = ++c.clock;
     markDirty(c, ds, off, take);
     c.state[ds] = D;
@@ -332,8 +524,8 @@ function copyInCache(c: CpuCache, to: number, from: number, n: number): void {
   copyWords(c.words, to >> 2, c.words, from >> 2, n >> 2);
 }
 
-/** The bytes of a dirty line the CPU stored since it was last clean: what an invalidate throws away. */
-function lostBytes(c: CpuCache, slot: number): { offset: number; hex: string } | null {
+/** The bytes of a dirty line the CPU stored since it was last clean (what an invalidate throws away) into `runs`. */
+function recordLost(c: CpuCache, slot: number, runs: LineRuns): void {
   const dbase = slot * c.dirtyWords;
   let first = -1;
   let last = -1;
@@ -344,74 +536,114 @@ function lostBytes(c: CpuCache, slot: number): { offset: number; hex: string } |
     if (first < 0) first = (w << 5) + 31 - Math.clz32(bits & -bits);
     last = (w << 5) + 31 - Math.clz32(bits);
   }
-  if (first < 0) return null;
+  if (first < 0) return;
   const base = slot * c.line;
   let hex = '';
   for (let i = first; i <= last; i++) hex += c.data[base + i]!.toString(16).padStart(2, '0');
-  return { offset: first, hex };
+  runs.addLost(first, hex);
 }
 
 export type LineOp = 'clean' | 'inval' | 'clean_inval';
 
 /** One maintenance instruction on the line at `lineAddr`; null when the line is not present. */
 export function maintainLine(c: CpuCache, ram: Ram, lineAddr: number, op: LineOp): LineAction | null {
-  const slot = lookup(c, lineAddr);
-  return slot < 0 ? null : maintainSlot(c, ram, slot, op);
+  const runs = new LineRuns(lineAddr, c.line);
+  maintainRange(c, ram, lineAddr, c.line, op, false, runs);
+  return runs.size ? runs.actions()[0]! : null;
 }
 
 /**
- * One maintenance instruction on the line the slot holds (present). `ram`
- * finds the page a write-back goes to: a cursor over a run of lines looks
- * each page up once.
+ * A maintenance instruction on every line of [start, start+size) that is
+ * present, in address order, recorded in `runs` (made for the range's first
+ * line, linesOf). Each line's instruction touches only that line (and its
+ * bytes in RAM), so only the lines present are visited: the lines are looked
+ * up one by one (pages with no line cached skipped whole), or, when the range
+ * has more lines than the cache has sets, the cache's slots are scanned
+ * instead (a large range costs no more than the cache is big).
+ * `promoteEdges`: an invalidate of a line only partly inside the range cleans
+ * it first (clean+invalidate). The write-backs are gathered into runs
+ * (consecutive slots holding consecutive lines of one page), each moved with
+ * one copy: nothing here changes a line's bytes, so a write-back may wait.
  */
-export function maintainSlot(c: CpuCache, ram: Ram | PageCursor, slot: number, op: LineOp): LineAction {
-  const before = STATE_NAMES[c.state[slot]!]!;
-  const dirty = c.state[slot] === D;
-  const action: LineAction = { line: c.tags[slot]!, before, after: before, wroteBack: false };
-  if (op === 'inval') {
-    if (dirty) {
-      const lost = lostBytes(c, slot);
-      if (lost) {
-        action.lostHex = lost.hex;
-        action.lostOffset = lost.offset;
-      }
-    }
-    invalidateSlot(c, slot);
-    action.after = 'I';
-    return action;
-  }
-  if (dirty) {
-    writeBack(c, ram, slot);
-    action.wroteBack = true;
-  }
-  if (op === 'clean_inval') {
-    invalidateSlot(c, slot);
-    action.after = 'I';
-  } else action.after = 'C';
-  return action;
-}
-
-/**
- * The slots holding lines in [first, last] (line addresses), in address
- * order: the lines are looked up one by one, or, when the range has more
- * lines than the cache has sets, the cache's slots are scanned instead (a
- * large range costs no more than the cache is big).
- */
-export function presentSlots(c: CpuCache, first: number, last: number): number[] {
-  const out: number[] = [];
-  const lines = (last - first) / c.line + 1;
-  if (lines <= c.sets) {
-    for (let l = first; l <= last; l += c.line) {
-      if (!pageMayHaveLines(c, l)) {
+export function maintainRange(c: CpuCache, ram: Ram, start: number, size: number, op: LineOp, promoteEdges: boolean, runs: LineRuns): void {
+  const { first, last } = linesOf(c, start, size);
+  const end = start + size;
+  const edgeOp = op === 'inval' && promoteEdges ? 'clean_inval' : op;
+  const pages = new PageCursor(ram);
+  const L = c.line;
+  const W = L >> 2;
+  const tags = c.tags;
+  const state = c.state;
+  const buckets = c.pageBuckets;
+  const dirty = c.dirty;
+  const dw = c.dirtyWords;
+  const lines = (last - first) / L + 1;
+  const scanned = lines > c.sets ? scanSlots(c, first, last) : null;
+  let wbSlot = -1;
+  let wbLines = 0;
+  let wbPage: Int32Array | undefined;
+  let wbWord = 0;
+  // the loop runs once per line of every DMA sync: everything inline
+  for (let i = 0; i < (scanned ? scanned.length : lines); i++) {
+    let slot = -1;
+    let l: number;
+    if (scanned) {
+      slot = scanned[i]!;
+      l = tags[slot]!;
+    } else {
+      l = first + i * L;
+      if (buckets[(l >>> PAGE_SHIFT) & (PAGE_BUCKETS - 1)] === 0) {
         // nothing of this page is cached: on to its last line
-        l = l - (l & (PAGE_SIZE - 1)) + PAGE_SIZE - c.line;
+        i += (PAGE_SIZE - (l & (PAGE_SIZE - 1))) / L - 1;
         continue;
       }
-      const slot = lookup(c, l);
-      if (slot >= 0) out.push(slot);
+      for (let s = setOf(c, l); s < tags.length; s += c.sets) {
+        if (tags[s] === l) {
+          slot = s;
+          break;
+        }
+      }
+      if (slot < 0) continue;
     }
-    return out;
+    const k = (l - first) / L;
+    const lineOp = l < start || l + L > end ? edgeOp : op;
+    const wasDirty = state[slot] === D;
+    let bits = wasDirty ? WAS_DIRTY : 0;
+    if (lineOp === 'inval') {
+      bits |= LEFT_INVALID;
+      runs.add(k, bits);
+      if (wasDirty) recordLost(c, slot, runs);
+    } else {
+      if (wasDirty) {
+        const page = pages.page(Math.floor(l / PAGE_SIZE), true)!;
+        const word = (l & (PAGE_SIZE - 1)) >> 2;
+        if (page === wbPage && slot === wbSlot + wbLines && word === wbWord + wbLines * W) wbLines++;
+        else {
+          if (wbLines) moveWords(wbPage!, wbWord, c.words, wbSlot * W, wbLines * W);
+          wbSlot = slot;
+          wbLines = 1;
+          wbPage = page;
+          wbWord = word;
+        }
+        bits |= WROTE_BACK;
+      }
+      if (lineOp === 'clean_inval') bits |= LEFT_INVALID;
+      runs.add(k, bits);
+    }
+    if (bits & LEFT_INVALID) {
+      buckets[(l >>> PAGE_SHIFT) & (PAGE_BUCKETS - 1)]!--;
+      tags[slot] = -1;
+      state[slot] = I;
+    } else state[slot] = C;
+    // a line not dirty has no dirty bits (markDirty sets them only with the state)
+    if (wasDirty) for (let w = slot * dw; w < slot * dw + dw; w++) dirty[w] = 0;
   }
+  if (wbLines) moveWords(wbPage!, wbWord, c.words, wbSlot * W, wbLines * W);
+}
+
+/** The slots holding lines in [first, last], in address order, found by scanning every slot. */
+function scanSlots(c: CpuCache, first: number, last: number): number[] {
+  const out: number[] = [];
   for (let s = 0; s < c.tags.length; s++) {
     if (c.state[s] !== I && c.tags[s]! >= first && c.tags[s]! <= last) out.push(s);
   }
@@ -433,9 +665,8 @@ function flushOut(c: CpuCache, ram: Ram, start: number, size: number, reason: 'c
     const slot = lookup(c, l);
     if (slot < 0) continue;
     const dirty = c.state[slot] === D;
-    if (dirty) writeBack(c, ram, slot);
-    const set = setOf(c, l);
-    ev.push({ kind: 'cache_evict', line: l, set, way: slot - set * c.ways, dirty, reason });
+    if (dirty) writeBack(c, ramPage(ram, l, true)!, slot);
+    ev.push({ kind: 'cache_evict', line: l, ...placeOf(c, slot), dirty, reason });
     invalidateSlot(c, slot);
   }
 }
@@ -485,9 +716,11 @@ export function snoopWrite(c: CpuCache, ram: Ram, phys: number, src: Uint8Array,
 /** Lines present in the cache, for the explorer's cache view. */
 export function cacheLines(c: CpuCache): Array<{ set: number; way: number; line: number; state: CacheLineState }> {
   const out: Array<{ set: number; way: number; line: number; state: CacheLineState }> = [];
-  for (let s = 0; s < c.tags.length; s++) {
-    if (c.state[s] === I) continue;
-    out.push({ set: Math.floor(s / c.ways), way: s % c.ways, line: c.tags[s]!, state: STATE_NAMES[c.state[s]!]! });
+  for (let set = 0; set < c.sets; set++) {
+    for (let way = 0; way < c.ways; way++) {
+      const s = slotAt(c, set, way);
+      if (c.state[s] !== I) out.push({ set, way, line: c.tags[s]!, state: STATE_NAMES[c.state[s]!]! });
+    }
   }
   return out;
 }

@@ -172,7 +172,8 @@ function accessPlan(m: Machine, dev: Device, addr: number, len: number, write: b
   const chunks = dmaChunks(m, dev, addr, len, write, o);
   if (!chunks) return null;
   ownership(m, dev, addr, len, write, o);
-  const planned = chunks.map((ch) => ({ ...ch, d: snoopOf(m, dev, ch, nosnoop) }));
+  // each chunk with its decision (spelt out: a spread copies by the slow path on every access)
+  const planned = chunks.map((ch) => ({ phys: ch.phys, len: ch.len, at: ch.at, cache: ch.cache, d: snoopOf(m, dev, ch, nosnoop) }));
   return { chunks: planned, d: planned.find((ch) => !ch.d.snoop)?.d ?? planned[0]!.d };
 }
 
@@ -188,7 +189,7 @@ function accessEvent(m: Machine, dev: Device, op: 'read' | 'write', addr: number
     via: dev.cfg.dmaOps === 'own' ? 'gpu-mmu' : translatingDomain(m, dev) ? 'iommu' : 'direct',
     snooped: d.snoop,
     ...(d.bypass ? { nosnoop: d.bypass } : {}),
-    why: { ...d.why, rule },
+    why: { fn: d.why.fn, file: d.why.file, rule },
   };
 }
 

@@ -47,6 +47,11 @@ function pageWords(ram: Ram, pfn: number, create: boolean): Int32Array | undefin
   return page;
 }
 
+/** The words of the RAM page holding `phys`; created (zeroed) when `create` and not yet written. */
+export function ramPage(ram: Ram, phys: number, create: boolean): Int32Array | undefined {
+  return pageWords(ram, Math.floor(phys / PAGE_SIZE), create);
+}
+
 /** The page's bytes (a view, made once per run of bytes within the page). */
 function pageFor(ram: Ram, pfn: number, create: boolean): Uint8Array | undefined {
   const w = pageWords(ram, pfn, create);
@@ -61,23 +66,24 @@ const LOOP_MAX = 64;
 
 /**
  * The RAM page under a run of cache lines, looked up once per page rather
- * than once per line: a cursor lives for one run (one copy, one maintenance
- * range) and remembers the last page it found.
+ * than once per line: a cursor lives for one run (one maintenance range) and
+ * remembers the last page it found. It takes page frame numbers (small
+ * integers), not addresses: an address above 2^31 is a double, boxed on the
+ * heap at a call that is not inlined.
  */
 export class PageCursor {
   private pfn = -1;
-  private page: Int32Array | undefined;
+  private words: Int32Array | undefined;
   constructor(private readonly ram: Ram) {}
 
-  /** The words of the page holding `phys`; created (zeroed) when `create` and not yet written. */
-  words(phys: number, create: boolean): Int32Array | undefined {
-    const pfn = Math.floor(phys / PAGE_SIZE);
+  /** The words of page `pfn`; created (zeroed) when `create` and not yet written. */
+  page(pfn: number, create: boolean): Int32Array | undefined {
     // a page not yet written is looked up again: a write-back may create it meanwhile
-    if (pfn !== this.pfn || this.page === undefined) {
-      this.page = pageWords(this.ram, pfn, create);
+    if (pfn !== this.pfn || this.words === undefined) {
+      this.words = pageWords(this.ram, pfn, create);
       this.pfn = pfn;
     }
-    return this.page;
+    return this.words;
   }
 }
 
@@ -101,20 +107,6 @@ export function copyWords(dst: Int32Array, d: number, src: Int32Array, s: number
     dst[d + k + 6] = src[s + k + 6]!;
     dst[d + k + 7] = src[s + k + 7]!;
   }
-}
-
-/**
- * Whole cache lines between a RAM page's words (undefined: never written,
- * reads as zero) and a cache's word array: the line at `phys` stays inside
- * its page (a line never crosses one), 4-byte aligned.
- */
-export function lineFromPage(page: Int32Array | undefined, phys: number, dst: Int32Array, dstWord: number, words: number): void {
-  if (!page) dst.fill(0, dstWord, dstWord + words);
-  else copyWords(dst, dstWord, page, (phys & (PAGE_SIZE - 1)) >> 2, words);
-}
-
-export function lineToPage(page: Int32Array, phys: number, src: Int32Array, srcWord: number, words: number): void {
-  copyWords(page, (phys & (PAGE_SIZE - 1)) >> 2, src, srcWord, words);
 }
 
 /** Walks `[phys, phys + len)` a page at a time: `visit` gets the page frame, the offset in it, the bytes there and how many came before. */
