@@ -148,6 +148,8 @@ export async function openView(page: Page, id: string): Promise<void> {
     await page.locator(`[role=menuitem][data-tab=${id}]`).click();
   } else await page.locator(`#tab-${id}`).click();
   await expect(page.locator(`[data-view=${id}]`)).toBeVisible();
+  // A view's code loads when its tab first opens.
+  await expect(page.locator(`[data-view=${id}] .view-loading`)).toHaveCount(0);
 }
 
 /**

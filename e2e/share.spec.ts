@@ -108,6 +108,7 @@ test.describe('exports', () => {
       }, svg);
       expect(parsed.error).toBe(false);
       expect(parsed.root).toBe('svg');
+      expect(parsed.text).not.toContain('Loading view');
       expect(parsed.width).toBeGreaterThan(200);
       const shown = view === 'compare' ? page.getByTestId('compare') : page.locator(`[data-view=${view}]`);
       const onScreen = (await shown.innerText()).split('\n').find((l) => l.trim().length > 8)!;

@@ -7,7 +7,7 @@
 import { useState } from 'react';
 import { useStore } from './store/store.ts';
 import { mailText } from './share-text.ts';
-import { elementToSvg, openViewElement, saveBlob, svgToPng } from './share-export.ts';
+import { elementToSvg, loadedViewElement, openViewElement, saveBlob, svgToPng } from './share-export.ts';
 import { embedSnippet } from './embed/embed-link.ts';
 import './share.css';
 
@@ -39,9 +39,13 @@ export default function ShareMore({ url }: { url: string | null }) {
   }
 
   async function exportView(kind: 'svg' | 'png') {
-    const v = openViewElement();
+    const v = await loadedViewElement();
     if (!v) {
       setStatus('No view is open.');
+      return;
+    }
+    if (v === 'loading') {
+      setStatus('The view is still loading: export it once it shows.');
       return;
     }
     try {

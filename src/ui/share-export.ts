@@ -166,6 +166,23 @@ export function saveBlob(name: string, blob: Blob): void {
 }
 
 /** The element of the open view: a machine view, or both sides in compare mode. */
+/**
+ * The open view once its code has loaded: a view's module loads when its tab
+ * first opens, and until then the element holds the "Loading view…" line
+ * (and the previous view, hidden). Null when none is open, or it is still
+ * loading after `waitMs`.
+ */
+export async function loadedViewElement(waitMs = 10_000): Promise<{ el: HTMLElement; id: string } | 'loading' | null> {
+  const until = performance.now() + waitMs;
+  for (;;) {
+    const v = openViewElement();
+    if (!v) return null;
+    if (!v.el.querySelector('.view-loading')) return v;
+    if (performance.now() > until) return 'loading';
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export function openViewElement(): { el: HTMLElement; id: string } | null {
   const cmp = document.querySelector<HTMLElement>('[data-testid=compare]');
   if (cmp) return { el: cmp, id: 'compare' };

@@ -38,7 +38,7 @@ function OneView() {
     <section className="panel views embed-view" aria-label={`Machine view: ${view.title}`}>
       <div className="embed-view-title">{view.title}</div>
       <div className="view-body" data-view={view.id}>
-        <Suspense fallback={<p className="muted">Loading view…</p>}>
+        <Suspense fallback={<p className="muted view-loading">Loading view…</p>}>
           <View frame={frame} summary={summary} step={step} />
         </Suspense>
       </div>

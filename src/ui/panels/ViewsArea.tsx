@@ -217,7 +217,7 @@ export default function ViewsArea() {
         </p>
       )}
       <div className="view-body" role="tabpanel" id={`view-${active.id}`} aria-labelledby={`tab-${active.id}`} data-view={active.id}>
-        <Suspense fallback={<p className="muted">Loading view…</p>}>
+        <Suspense fallback={<p className="muted view-loading">Loading view…</p>}>
           <PredictGate>
             <View frame={frame} summary={summary} step={step} />
           </PredictGate>
