@@ -234,6 +234,22 @@ export const DIRECT_GATES = table('direct', {
     after: 'report_addr(): dev_err_once "overflow %pad+%zu of DMA mask %llx bus mask %llx" (masks of 32 bits or more, or a bus mask), then WARN_ON_ONCE',
     verified: true,
   },
+  // id: the commit as quoted by later fixes ('34dc0ea6bc96 ("dma-direct: provide mmap and get_sgtable method
+  // overrides")'); release: "[GIT PULL] dma-mapping updates for 5.5" (tags/dma-mapping-5.5) lists it. Both sides:
+  // the patch (2019-11-01, "[PATCH 3/5]" on iommu@): dma_get_sgtable_attrs()'s dma_is_direct() branch calls
+  // dma_common_get_sgtable (kernel/dma/mapping.c, virt_to_page(cpu_addr)) before, dma_direct_get_sgtable
+  // (kernel/dma/direct.c, the page of dma_to_phys(dma_addr)) after. Before 4.19 the same fallback is
+  // dma_common_get_sgtable in drivers/base/dma-mapping.c, called from the inline dma_get_sgtable_attrs() when the
+  // ops have no ->get_sgtable (kernelDmaDir). Also in Peter Gonda's 2020-09 5.4-stable series (not modelled).
+  directGetSgtable: {
+    from: '5.5',
+    commit: '34dc0ea6bc96',
+    subject: 'dma-direct: provide mmap and get_sgtable method overrides',
+    file: 'kernel/dma/direct.c',
+    before: 'dma_get_sgtable on a dma-direct device is dma_common_get_sgtable (kernel/dma/mapping.c; drivers/base/dma-mapping.c before 4.19): one entry, the page found from cpu_addr (virt_to_page; in 5.4 arch_dma_coherent_to_pfn() for a non-coherent device)',
+    after: 'dma_direct_get_sgtable: one entry, the page of dma_to_phys(dma_addr), whatever alias cpu_addr is',
+    verified: true,
+  },
   // id and release: "[GIT PULL] dma-mapping updates for 5.5" (tags/dma-mapping-5.5 ends at a7ba70f1787f);
   // both sides: the v2 patch diff of report_addr().
   overflowBusLimit: {

@@ -448,6 +448,21 @@ b = kmalloc(4096, GFP_KERNEL)
 h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
 `;
 
+// dma_map_sg of one entry the device cannot reach, no swiotlb (kernel/dma/direct.c dma_direct_map_sg)
+const OVERFLOW_SG = `machine(arch=x86, ram=8G, swiotlb=0, cma=0)
+device(nic, dma_mask=32)
+b = kmalloc(4096, GFP_KERNEL, at=0x1fffff000)
+t = sg_table(b, 4096)
+n = dma_map_sg(nic, t, DMA_TO_DEVICE)
+`;
+
+// dma_get_sgtable of a coherent allocation on a device without IOMMU
+const SGTABLE = (arch: string) => `machine(arch=${arch})
+device(gpu, coherent=true)
+cpu, h = dma_alloc_coherent(gpu, 8192)
+sgt = dma_get_sgtable(gpu, cpu, h, 8192) => 0
+`;
+
 describe('dma-direct and mapping gates', () => {
   boundary(
     DIRECT_GATES.kernelDmaDir,
@@ -476,6 +491,9 @@ describe('dma-direct and mapping gates', () => {
       expect(at(before, 'h =').error).toBe('DMA_MAPPING_ERROR');
       expect(at(before, 'n =').result).toBe(0);
       expect(at(after, 'h =').warnings).toEqual([expect.stringMatching(/^nic nic: dma_direct_map_page: overflow 0x0*180000000\+4096 of device mask ffffffff$/)]);
+      // kernel/dma/direct.c dma_direct_map_sg() (4.17–4.20) calls check_addr(dev, …, __func__) itself: the sg report names it
+      expect(at(after, 'n =').warnings).toEqual([expect.stringMatching(/^nic nic: dma_direct_map_sg: overflow 0x0*180000000\+4096 of device mask ffffffff$/)]);
+      expect(at(after, 'n =').result).toBe(0);
       // a mask under 32 bits fails silently on both sides (check_addr's `*dev->dma_mask >= DMA_BIT_MASK(32)`)
       expect(at(before, 'h30 =').warnings).toEqual([]);
       expect(at(before, 'h30 =').error).toBe('DMA_MAPPING_ERROR');
@@ -529,6 +547,43 @@ h = dma_map_single(d, v, 4096, DMA_TO_DEVICE)
       expect(at(after, 'h =').warnings).toEqual(['nic nic: dma_direct_map_page: overflow 0x00000001fffff000+4096 of device mask ffffffff bus mask 0']);
     },
     OVERFLOW(32),
+  );
+  boundary(
+    DIRECT_GATES.overflowReportAddr,
+    'an sg entry out of reach: check_addr\'s "dma_direct_map_sg: overflow …" (dma_direct_map_sg checks each entry itself) before, report_addr\'s caller-less report after (dma_direct_map_sg maps each entry with dma_direct_map_page)',
+    ({ before, after }) => {
+      expect(at(before, 'n =').warnings).toEqual(['nic nic: dma_direct_map_sg: overflow 0x00000001fffff000+4096 of device mask ffffffff bus mask 0']);
+      expect(at(after, 'n =').warnings).toEqual(['nic nic: overflow 0x00000001fffff000+4096 of DMA mask ffffffff bus mask 0', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
+      for (const r of [before, after]) expect(at(r, 'n =').result).toBe(0);
+    },
+    OVERFLOW_SG,
+  );
+  boundary(
+    DIRECT_GATES.overflowBusMask,
+    'an sg entry out of reach: "dma_direct_map_sg: overflow … of device mask" before, " bus mask" appended after',
+    ({ before, after }) => {
+      expect(at(before, 'n =').warnings).toEqual(['nic nic: dma_direct_map_sg: overflow 0x00000001fffff000+4096 of device mask ffffffff']);
+      expect(at(after, 'n =').warnings).toEqual(['nic nic: dma_direct_map_sg: overflow 0x00000001fffff000+4096 of device mask ffffffff bus mask 0']);
+    },
+    OVERFLOW_SG,
+  );
+  boundary(
+    DIRECT_GATES.directGetSgtable,
+    'dma_get_sgtable on a dma-direct device: dma_common_get_sgtable (kernel/dma/mapping.c) before, dma_direct_get_sgtable (kernel/dma/direct.c) after; one entry either way',
+    ({ before, after }) => {
+      expect(at(before, 'sgt =').events[0]).toMatchObject({ kind: 'note', text: 'sg_table of 1 entry', why: { fn: 'dma_common_get_sgtable', file: 'kernel/dma/mapping.c' } });
+      expect(at(after, 'sgt =').events[0]).toMatchObject({ kind: 'note', text: 'sg_table of 1 entry', why: { fn: 'dma_direct_get_sgtable', file: 'kernel/dma/direct.c' } });
+    },
+    SGTABLE('arm64'),
+  );
+  boundary(
+    DIRECT_GATES.kernelDmaDir,
+    'dma_get_sgtable on a device without IOMMU: dma_common_get_sgtable from drivers/base/dma-mapping.c before, kernel/dma/mapping.c after',
+    ({ before, after }) => {
+      expect(at(before, 'sgt =').events[0]).toMatchObject({ why: { fn: 'dma_common_get_sgtable', file: 'drivers/base/dma-mapping.c' } });
+      expect(at(after, 'sgt =').events[0]).toMatchObject({ why: { fn: 'dma_common_get_sgtable', file: 'kernel/dma/mapping.c' } });
+    },
+    SGTABLE('x86'),
   );
   boundary(
     DIRECT_GATES.overflowReportAddr,
@@ -1161,6 +1216,15 @@ describe('arm32 IOMMU gates', () => {
       for (const r of [before, after]) expect(at(r, 'h2 =').events.find((e) => e.kind === 'dma_map')).toMatchObject({ path: 'direct' });
     },
     ARM_TEGRA,
+  );
+  boundary(
+    ARCH_GATES.armDmaDirect,
+    'dma_get_sgtable on an arm32 device without IOMMU: arm_dma_ops\' arm_dma_get_sgtable (arch/arm/mm/dma-mapping.c) before, dma-direct\'s dma_direct_get_sgtable (kernel/dma/direct.c) after',
+    ({ before, after }) => {
+      expect(at(before, 'sgt =').events[0]).toMatchObject({ why: { fn: 'arm_dma_get_sgtable', file: 'arch/arm/mm/dma-mapping.c' } });
+      expect(at(after, 'sgt =').events[0]).toMatchObject({ why: { fn: 'dma_direct_get_sgtable', file: 'kernel/dma/direct.c' } });
+    },
+    SGTABLE('arm'),
   );
 });
 

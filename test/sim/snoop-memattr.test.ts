@@ -213,7 +213,7 @@ dma_free_attrs(cam, 8192, cpu, h, DMA_ATTR_NO_KERNEL_MAPPING) => ok
     expect(at(r, 'cpu_write').observations.join(' ')).toContain('DMA_ATTR_NO_KERNEL_MAPPING');
   });
 
-  it('dma_get_sgtable (dma_common_get_sgtable) gives one entry for a contiguous coherent allocation, usable with the streaming API', () => {
+  it('dma_get_sgtable (dma_direct_get_sgtable, kernel/dma/direct.c, 5.5+) gives one entry for a contiguous coherent allocation, usable with the streaming API', () => {
     const r = run(`machine(arch=arm64)
 device(gpu, coherent=true)
 device(disp)
@@ -223,7 +223,7 @@ dma_map_sg(disp, sgt, DMA_TO_DEVICE) => 1
 sg_dma_len(sgt, 0) => 8192
 `);
     expect(failed(r)).toEqual([]);
-    expect(at(r, 'sgt = ').events[0]).toMatchObject({ kind: 'note', why: { fn: 'dma_common_get_sgtable' } });
+    expect(at(r, 'sgt = ').events[0]).toMatchObject({ kind: 'note', why: { fn: 'dma_direct_get_sgtable', file: 'kernel/dma/direct.c' } });
   });
 
   it('dma_alloc_pages (5.10+) gives cacheable pages mapped for the device, synced like a streaming mapping', () => {

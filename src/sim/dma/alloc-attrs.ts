@@ -14,8 +14,9 @@
  *   and synced like a streaming mapping; dma_alloc_noncoherent is this plus
  *   page_address().
  * - `dma_get_sgtable(dev, sgt, cpu, h, size)`: an sg_table of the pages
- *   behind a coherent allocation (dma_common_get_sgtable: one entry for a
- *   contiguous allocation; iommu_dma_get_sgtable and arm32's
+ *   behind a coherent allocation (dma-direct's dma_direct_get_sgtable, and
+ *   before 5.5 dma_common_get_sgtable or arm32's arm_dma_get_sgtable: one
+ *   entry for a contiguous allocation; iommu_dma_get_sgtable and arm32's
  *   arm_iommu_get_sgtable: the remapped pages, contiguous runs merged). The
  *   kernel's own comment: "The whole dma_get_sgtable() idea is fundamentally
  *   unsafe" — mapping those pages with the streaming API maintains the
@@ -33,7 +34,7 @@ import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { argAttrs, argDev, argDir, argFlags, argHandle, argInt, argPtr } from '../args.ts';
 import type { Buffer, Device, Machine, SgEntry } from '../machine.ts';
 import { physChunks } from '../mm/buffers.ts';
-import { DMA_API_GATES } from '../kernel-versions.ts';
+import { ARCH_GATES, DIRECT_GATES, DMA_API_GATES, since } from '../kernel-versions.ts';
 import { pageAlign } from '../align.ts';
 import { dmaAllocAttrs, dmaAllocNoncoherent, dmaBackEnd, dmaFreeCoherent, dmaFreeNoncoherent } from './mapping.ts';
 import type { DmaBackEnd } from './map-ops.ts';
@@ -41,10 +42,24 @@ import { hex } from '../format.ts';
 import { observe } from '../observe.ts';
 
 /** The get_sgtable dma_get_sgtable_attrs() reaches for this back end. */
-function getSgtableImpl(be: DmaBackEnd): { fn: string; file: string } {
+function getSgtableImpl(m: Machine, be: DmaBackEnd): { fn: string; file: string } {
   if (be === 'iommu') return { fn: 'iommu_dma_get_sgtable', file: 'drivers/iommu/dma-iommu.c' };
-  if (be !== 'direct' && be.getSgtable) return be.getSgtable;
+  if (be === 'direct') return directGetSgtable(m);
+  if (be.getSgtable) return be.getSgtable;
   return { fn: 'dma_common_get_sgtable', file: 'kernel/dma/ops_helpers.c' };
+}
+
+/**
+ * What a device without an IOMMU gets, by version: arm32 before its switch to
+ * dma-direct has arm_dma_ops (and arm_coherent_dma_ops), whose ->get_sgtable
+ * is arm_dma_get_sgtable; elsewhere dma_get_sgtable_attrs() falls back to
+ * dma_common_get_sgtable (an ops without ->get_sgtable before 5.0, the
+ * dma_is_direct() branch after) until dma-direct got its own override.
+ */
+function directGetSgtable(m: Machine): { fn: string; file: string } {
+  if (m.arch === 'arm' && !since(m.kernel, ARCH_GATES.armDmaDirect)) return { fn: 'arm_dma_get_sgtable', file: 'arch/arm/mm/dma-mapping.c' };
+  if (since(m.kernel, DIRECT_GATES.directGetSgtable)) return { fn: 'dma_direct_get_sgtable', file: 'kernel/dma/direct.c' };
+  return { fn: 'dma_common_get_sgtable', file: since(m.kernel, DIRECT_GATES.kernelDmaDir) ? 'kernel/dma/mapping.c' : 'drivers/base/dma-mapping.c' };
 }
 
 /** `sgt = dma_get_sgtable(dev, cpu, h, size)`: the pages behind a coherent allocation. */
@@ -59,14 +74,14 @@ export function dmaGetSgtable(m: Machine, dev: Device, name: string, cpu: Buffer
   }
   const id = m.sgts.length;
   m.sgts.push({ id, name, entries, nents: 0, mappedFor: null, dir: null });
-  const at = getSgtableImpl(dmaBackEnd(m, dev));
+  const at = getSgtableImpl(m, dmaBackEnd(m, dev));
   o.events.push({
     kind: 'note',
     text: `sg_table of ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`,
     why: {
       fn: at.fn,
       file: at.file,
-      rule: `the pages behind '${cpu.name}' (DMA address ${hex(h)} for ${dev.name}), as an sg_table: ${entries.length === 1 ? 'one contiguous entry' : `${entries.length} runs of pages`}. kernel/dma/mapping.c warns that the whole dma_get_sgtable() idea is fundamentally unsafe: mapping these pages with the streaming API for another device maintains the cacheable linear alias, not the alias the CPU uses${cpu.uncached ? " (here: an uncached one)" : ''}`,
+      rule: `the pages behind '${cpu.name}' (DMA address ${hex(h)} for ${dev.name}), as an sg_table: ${entries.length === 1 ? 'one contiguous entry' : `${entries.length} runs of pages`}. The kernel's own comment on dma_get_sgtable() calls the whole idea fundamentally unsafe: mapping these pages with the streaming API for another device maintains the cacheable linear alias, not the alias the CPU uses${cpu.uncached ? " (here: an uncached one)" : ''}`,
     },
   });
   return id;

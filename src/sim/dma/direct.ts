@@ -111,7 +111,7 @@ export function syncForCpuArch(m: Machine, phys: number, size: number, dir: DmaD
  * by version (DIRECT_GATES; ARCH_GATES.x86DmaDirect):
  * - x86 before 4.17: pci-nommu's check_addr() (nommuOverflow);
  * - before 5.0 check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu
- *   of device mask %llx" every time, only for masks of 32 bits or more; from
+ *   of device mask %llx" ("dma_direct_map_sg: …" for an sg entry) every time, only for masks of 32 bits or more; from
  *   4.20 with " bus mask %llx" appended, and for a bus mask too;
  * - 5.0–5.6 report_addr(): dev_err_once "overflow %pad+%zu of DMA mask %llx
  *   bus mask %llx" ("bus limit" from 5.5) for masks of 32 bits or more or a
@@ -124,7 +124,8 @@ function overflowReport(m: Machine, dev: Device, phys: number, size: number, sg:
     nommuOverflow(m, dev, phys, size, sg, o);
     return;
   }
-  const args = { addr: hex16(phys), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) };
+  // before 5.0 check_addr() names its caller: dma_direct_map_sg checks each entry itself, it does not call dma_direct_map_page
+  const args = { op: sg ? 'sg' : 'page', addr: hex16(phys), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) };
   if (m.kernel >= DIRECT_GATES.overflowAlways.code) {
     printkOnce(m, o, 'dma_direct_map_phys:overflow', 'dma-direct.overflow', args, who(dev.name, dev.cfg.label));
     return;
@@ -157,7 +158,8 @@ function nommuOverflow(m: Machine, dev: Device, phys: number, size: number, sg: 
 /**
  * dma_direct_map_phys(): the DMA address (or DMA_MAPPING_ERROR) and the bounce
  * slot; the DMA address is the physical one unless it bounced. `sg`: called
- * for an entry of dma_map_sg (the pre-4.17 x86 report names nommu_map_sg).
+ * for an entry of dma_map_sg (the pre-5.0 reports name the sg caller:
+ * nommu_map_sg on x86 before 4.17, dma_direct_map_sg after).
  */
 export function directMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome, sg = false): DmaMapped {
   if (dev.cfg.swiotlb === 'force') {

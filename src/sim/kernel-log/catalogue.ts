@@ -433,8 +433,9 @@ export const CATALOGUE = [
     level: 'err',
     prefix: 'dev',
     wordings: [
-      { template: 'dma_direct_map_page: overflow 0x{addr:hex}+{size:int} of device mask {mask:hex}' },
-      { from: DIRECT_GATES.overflowBusMask, template: 'dma_direct_map_page: overflow 0x{addr:hex}+{size:int} of device mask {mask:hex} bus mask {bus:hex}' },
+      // check_addr(dev, addr, size, __func__): "dma_direct_map_page" or "dma_direct_map_sg", the caller
+      { template: 'dma_direct_map_{op:word}: overflow 0x{addr:hex}+{size:int} of device mask {mask:hex}' },
+      { from: DIRECT_GATES.overflowBusMask, template: 'dma_direct_map_{op:word}: overflow 0x{addr:hex}+{size:int} of device mask {mask:hex} bus mask {bus:hex}' },
       { from: DIRECT_GATES.overflowReportAddr, template: 'overflow 0x{addr:hex}+{size:int} of DMA mask {mask:hex} bus mask {bus:hex}' },
       { from: DIRECT_GATES.overflowBusLimit, template: 'overflow 0x{addr:hex}+{size:int} of DMA mask {mask:hex} bus limit {bus:hex}' },
       { from: DIRECT_GATES.overflowAlways, template: 'DMA addr 0x{addr:hex}+{size:int} overflow (mask {mask:hex}, bus limit {bus:hex}).' },
