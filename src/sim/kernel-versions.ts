@@ -389,6 +389,22 @@ export const SWIOTLB_GATES = table('swiotlb', {
 // drivers/iommu/dma-iommu.c
 
 export const DMA_IOMMU_GATES = table('dma-iommu', {
+  // id: Fixes tags quoting it (Nathan Chancellor's iommu_dma_unmap_sg condition fix, 2019) and the stable bot's
+  // dependency list for 4.19; release: "[git pull] IOMMU Updates for Linux v5.3" (Joerg Roedel, 2019-07-08), whose
+  // shortlog has it. Both sides: arm64's iommu_dma_ops in 4.x trees of arch/arm64/mm/dma-mapping.c
+  // (.get_sgtable = __iommu_get_sgtable: sg_alloc_table_from_pages over the vm area's pages) and
+  // iommu_dma_get_sgtable in drivers/iommu/dma-iommu.c after ("iommu/dma: Refactor iommu_dma_get_sgtable", same
+  // pull). Only arm64 used dma-iommu before: x86's IOMMU drivers had their own ops until later (not modelled).
+  commonOps: {
+    from: '5.3',
+    commit: '06d60728ff5c',
+    subject: 'iommu/dma: move the arm64 wrappers to common code',
+    file: 'drivers/iommu/dma-iommu.c',
+    before: "arm64's dma_map_ops for a device behind an IOMMU live in arch/arm64/mm/dma-mapping.c (__iommu_map_page, __iommu_get_sgtable …), calling the iommu_dma_* helpers",
+    after: 'the ops are iommu_dma_ops in drivers/iommu/dma-iommu.c (iommu_dma_map_page, iommu_dma_get_sgtable …)',
+    arch: 'arm64',
+    verified: true,
+  },
   // id: the stable bot's dependency lists (44f6876a00e8 is not in 4.19); release: the series was committed to the
   // arm-smmu queue on 2018-09-20 (backport logs), and the tag iommu-updates-v4.20 (joro/iommu, kernel.googlesource)
   // says "ARM-SMMU driver now uses the generic deferred flushing and fast-path iova allocation code" — both sides

@@ -293,6 +293,20 @@ dev_read(tbt, h, 5)
 
 describe('dma-iommu gates', () => {
   boundary(
+    DMA_IOMMU_GATES.commonOps,
+    "dma_get_sgtable behind an arm64 IOMMU: arm64's __iommu_get_sgtable (arch/arm64/mm/dma-mapping.c) before, iommu_dma_get_sgtable (drivers/iommu/dma-iommu.c) after",
+    ({ before, after }) => {
+      expect(at(before, 'sgt =').events[0]).toMatchObject({ kind: 'note', why: { fn: '__iommu_get_sgtable', file: 'arch/arm64/mm/dma-mapping.c' } });
+      expect(at(after, 'sgt =').events[0]).toMatchObject({ kind: 'note', why: { fn: 'iommu_dma_get_sgtable', file: 'drivers/iommu/dma-iommu.c' } });
+    },
+    `machine(arch=arm64)
+iommu(smmu)
+device(gpu, dma_mask=64, coherent=true, iommu=smmu)
+cpu, h = dma_alloc_coherent(gpu, 8192)
+sgt = dma_get_sgtable(gpu, cpu, h, 8192) => 0
+`,
+  );
+  boundary(
     DMA_IOMMU_GATES.lazyFlushQueue,
     'arm-smmu has no lazy mode before (a read after unmap faults), a flush queue after (the stale IOTLB entry still translates)',
     ({ before, after }) => {

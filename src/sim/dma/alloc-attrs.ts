@@ -34,7 +34,7 @@ import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { argAttrs, argDev, argDir, argFlags, argHandle, argInt, argPtr } from '../args.ts';
 import type { Buffer, Device, Machine, SgEntry } from '../machine.ts';
 import { physChunks } from '../mm/buffers.ts';
-import { ARCH_GATES, DIRECT_GATES, DMA_API_GATES, since } from '../kernel-versions.ts';
+import { ARCH_GATES, DIRECT_GATES, DMA_API_GATES, DMA_IOMMU_GATES, since } from '../kernel-versions.ts';
 import { pageAlign } from '../align.ts';
 import { dmaAllocAttrs, dmaAllocNoncoherent, dmaBackEnd, dmaFreeCoherent, dmaFreeNoncoherent } from './mapping.ts';
 import type { DmaBackEnd } from './map-ops.ts';
@@ -43,7 +43,10 @@ import { observe } from '../observe.ts';
 
 /** The get_sgtable dma_get_sgtable_attrs() reaches for this back end. */
 function getSgtableImpl(m: Machine, be: DmaBackEnd): { fn: string; file: string } {
-  if (be === 'iommu') return { fn: 'iommu_dma_get_sgtable', file: 'drivers/iommu/dma-iommu.c' };
+  if (be === 'iommu') {
+    if (m.arch === 'arm64' && !since(m.kernel, DMA_IOMMU_GATES.commonOps)) return { fn: '__iommu_get_sgtable', file: 'arch/arm64/mm/dma-mapping.c' };
+    return { fn: 'iommu_dma_get_sgtable', file: 'drivers/iommu/dma-iommu.c' };
+  }
   if (be === 'direct') return directGetSgtable(m);
   if (be.getSgtable) return be.getSgtable;
   return { fn: 'dma_common_get_sgtable', file: 'kernel/dma/ops_helpers.c' };
