@@ -255,6 +255,15 @@ export default function Editor({ readOnly = false }: EditorProps) {
       v.dispatch({ effects: stepEffects(v, v.state.doc, currentStepLine(), true) });
     }
 
+    let following = 0;
+    /** The editor follows the current step: the window moves only when the step's line nears its edge; otherwise the step's line and the scroll are one transaction. */
+    function followStep(): void {
+      following = 0;
+      const moved = winRef.current?.around(currentStepLine());
+      if (moved) showSlice(view, moved);
+      else view.dispatch({ effects: stepEffects(view, view.state.doc, local(currentStepLine()), !view.hasFocus) });
+    }
+
     const { text: initial, big: initialBig } = useStore.getState();
     const view = new EditorView({
       parent: host.current,
@@ -292,13 +301,13 @@ export default function Editor({ readOnly = false }: EditorProps) {
         view.dispatch(setDiagnostics(view.state, toDiagnostics(view.state.doc, s.errors, winRef.current?.offset ?? 0)));
       }
       if (s.step !== prev.step || s.summary !== prev.summary) {
-        // The window moves only when the step's line nears its edge; otherwise the step's line and the scroll are the one transaction.
-        const moved = winRef.current?.around(currentStepLine());
-        if (moved) showSlice(view, moved);
-        else view.dispatch({ effects: stepEffects(view, view.state.doc, local(currentStepLine()), !view.hasFocus) });
+        // In the next animation frame, once, however many steps went by (a scrubber dragged): the page has committed the
+        // step's frame by then, so the editor's update reads a layout the frame needs anyway, instead of forcing one of its own first.
+        if (!following) following = requestAnimationFrame(followStep);
       }
     });
     return () => {
+      cancelAnimationFrame(following);
       unsub();
       unsubLesson();
       winRef.current?.stop();
