@@ -6,8 +6,8 @@
  * (textWindow.ts) is shown as a read-only window of lines around the step.
  */
 import { useEffect, useRef, useState } from 'react';
-import { Compartment, EditorState, RangeSetBuilder, StateEffect, StateField, Transaction } from '@codemirror/state';
-import type { Extension, Text } from '@codemirror/state';
+import { Compartment, EditorState, RangeSetBuilder, StateEffect, StateField, Text, Transaction } from '@codemirror/state';
+import type { Extension } from '@codemirror/state';
 import {
   Decoration,
   EditorView,
@@ -90,24 +90,51 @@ function currentStepLine(): number | null {
   return s.summary.steps.at(s.step - 1)?.line ?? null;
 }
 
+/** The step line waiting to be revealed, per editor: its position in the document. */
+const revealing = new WeakMap<EditorView, number>();
+
 /**
- * Scrolls only the editor's own scroller to show a line (EditorView.scrollIntoView
- * would also scroll the page, which on a phone jumps away from the controls).
+ * Reveals the step's line by scrolling only the editor's own scroller (CodeMirror's
+ * default would also scroll the page, which on a phone jumps away from the controls).
+ * It runs in CodeMirror's measure phase, with the line already drawn and measured:
+ * reading the layout here costs no extra layout, unlike reading it as the step changes.
  */
-function revealLine(view: EditorView, line: number): void {
+const stepScroll = EditorView.scrollHandler.of((view, range) => {
+  if (revealing.get(view) !== range.head) return false;
+  revealing.delete(view);
   const sd = view.scrollDOM;
-  if (sd.clientHeight === 0) return;
-  const block = view.lineBlockAt(view.state.doc.line(line).from);
+  if (sd.clientHeight === 0) return true;
+  const block = view.lineBlockAt(range.head);
   const top = block.top + view.documentPadding.top;
   if (top < sd.scrollTop || top + block.height > sd.scrollTop + sd.clientHeight) {
     sd.scrollTop = Math.max(0, top - sd.clientHeight / 3);
   }
+  return true;
+});
+
+/** The effects that mark a line as the step's and (unless the user is typing there) scroll to it, in one transaction with whatever else changes. */
+function stepEffects(view: EditorView, doc: Text, line: number | null, reveal: boolean): StateEffect<unknown>[] {
+  const effects: StateEffect<unknown>[] = [setStepLine.of(line)];
+  if (reveal && line !== null && line >= 1 && line <= doc.lines) {
+    const pos = doc.line(line).from;
+    revealing.set(view, pos);
+    effects.push(EditorView.scrollIntoView(pos));
+  }
+  return effects;
 }
 
 const readOnlyCompartment = new Compartment();
-/** Line numbers: a window's count from its first line in the whole text. */
-const gutterCompartment = new Compartment();
-const numbers = (offset: number): Extension => (offset === 0 ? lineNumbers() : lineNumbers({ formatNumber: (n) => String(n + offset) }));
+/** Lines of the whole text before the document (a window's first line - 1), set with the window's text. */
+const setOffset = StateEffect.define<number>();
+const offsetField = StateField.define<number>({
+  create: () => 0,
+  update(value, tr) {
+    for (const e of tr.effects) if (e.is(setOffset)) value = e.value;
+    return value;
+  },
+});
+/** Line numbers: a window's count from its first line in the whole text (read from the state: moving the window reconfigures nothing). */
+const numbers = lineNumbers({ formatNumber: (n, state) => String(n + state.field(offsetField)) });
 const readOnlyExt = (on: boolean): Extension => [EditorState.readOnly.of(on), EditorView.editable.of(!on)];
 /** The highlighting, reloaded when the operation table arrives from the worker (operation names are read from it). */
 const languageCompartment = new Compartment();
@@ -156,7 +183,8 @@ export default function Editor({ readOnly = false }: EditorProps) {
       return first;
     };
     const extensions: Extension[] = [
-      gutterCompartment.of(numbers(0)),
+      offsetField,
+      numbers,
       highlightActiveLineGutter(),
       highlightActiveLine(),
       history(),
@@ -170,6 +198,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
       languageCompartment.of(scenarioHighlighting),
       lintGutter(),
       stepLineField,
+      stepScroll,
       lessonExtensions(() => useStore.getState().setHint('Locked: only the highlighted lines can change')),
       baseTheme,
       EditorView.lineWrapping,
@@ -191,15 +220,19 @@ export default function Editor({ readOnly = false }: EditorProps) {
     ];
     /** Puts a window's lines in the editor (not an edit: no undo step, nothing sent to the store). */
     function showSlice(v: EditorView, slice: WindowSlice): void {
+      // One transaction: the lines, their numbering, the step's line, the scroll to it and the errors in it (each a transaction of its own was a layout each).
+      const doc = Text.of(slice.text.split(/\r\n?|\n/));
+      const offset = slice.from - 1;
+      const effects: StateEffect<unknown>[] = [setOffset.of(offset), ...stepEffects(v, doc, local(currentStepLine()), !v.hasFocus)];
+      if (!v.state.readOnly) effects.push(readOnlyCompartment.reconfigure(readOnlyExt(true)));
+      const diagnostics = setDiagnostics(v.state, toDiagnostics(doc, useStore.getState().errors, offset)).effects;
       applyingExternal = true;
       v.dispatch({
-        changes: { from: 0, to: v.state.doc.length, insert: slice.text },
-        effects: [gutterCompartment.reconfigure(numbers(slice.from - 1)), readOnlyCompartment.reconfigure(readOnlyExt(true)), setStepLine.of(local(currentStepLine()))],
+        changes: { from: 0, to: v.state.doc.length, insert: doc },
+        effects: effects.concat(diagnostics ?? []),
         annotations: Transaction.addToHistory.of(false),
       });
       applyingExternal = false;
-      const errors = useStore.getState().errors;
-      v.dispatch(setDiagnostics(v.state, toDiagnostics(v.state.doc, errors, slice.from - 1)));
       setBig(winRef.current && info(winRef.current));
     }
     /** The whole text in the editor, editable (a text from outside, or a long one after "edit whole"). */
@@ -212,16 +245,23 @@ export default function Editor({ readOnly = false }: EditorProps) {
       // Its own undo step: Ctrl+Z gives back exactly the text it replaced, never merged with typing just before it.
       v.dispatch({
         changes: { from: 0, to: v.state.doc.length, insert: text },
-        effects: wasWindow ? [gutterCompartment.reconfigure(numbers(0)), readOnlyCompartment.reconfigure(readOnlyExt(readOnlyRef.current))] : [],
+        effects: wasWindow ? [setOffset.of(0), readOnlyCompartment.reconfigure(readOnlyExt(readOnlyRef.current))] : [],
         annotations: wasWindow ? Transaction.addToHistory.of(false) : isolateHistory.of('full'),
       });
       applyingExternal = false;
       foldLesson(v);
       if (!wasWindow) return;
       // Where the window was: the step's line, now numbered in the whole text.
-      const line = currentStepLine();
-      v.dispatch({ effects: setStepLine.of(line) });
-      if (line !== null && line <= v.state.doc.lines) revealLine(v, line);
+      v.dispatch({ effects: stepEffects(v, v.state.doc, currentStepLine(), true) });
+    }
+
+    let following = 0;
+    /** The editor follows the current step: the window moves only when the step's line nears its edge; otherwise the step's line and the scroll are one transaction. */
+    function followStep(): void {
+      following = 0;
+      const moved = winRef.current?.around(currentStepLine());
+      if (moved) showSlice(view, moved);
+      else view.dispatch({ effects: stepEffects(view, view.state.doc, local(currentStepLine()), !view.hasFocus) });
     }
 
     const { text: initial, big: initialBig } = useStore.getState();
@@ -261,14 +301,13 @@ export default function Editor({ readOnly = false }: EditorProps) {
         view.dispatch(setDiagnostics(view.state, toDiagnostics(view.state.doc, s.errors, winRef.current?.offset ?? 0)));
       }
       if (s.step !== prev.step || s.summary !== prev.summary) {
-        const moved = winRef.current?.around(currentStepLine());
-        if (moved) showSlice(view, moved);
-        const line = local(currentStepLine());
-        view.dispatch({ effects: setStepLine.of(line) });
-        if (line !== null && line >= 1 && line <= view.state.doc.lines && !view.hasFocus) revealLine(view, line);
+        // In the next animation frame, once, however many steps went by (a scrubber dragged): the page has committed the
+        // step's frame by then, so the editor's update reads a layout the frame needs anyway, instead of forcing one of its own first.
+        if (!following) following = requestAnimationFrame(followStep);
       }
     });
     return () => {
+      cancelAnimationFrame(following);
       unsub();
       unsubLesson();
       winRef.current?.stop();
