@@ -48,6 +48,29 @@ const SOURCE_BLOCK = 4096;
 const SOURCE_LOOKUP_MAX = 65_536;
 const SOURCE_LOOKUP_HITS = 8;
 
+/**
+ * Whether a run's sources are still looked up, and how often that found one.
+ * One is kept across the StepRows of one run: the worker starts a StepRows for
+ * each progress message (it keeps only the rows not yet sent), and a fresh
+ * lookup for each would hash every row's source of an imported trace, a
+ * million times, to find next to nothing.
+ */
+export class SourceSharing {
+  on = true;
+  private hits = 0;
+  private misses = 0;
+
+  hit(): void {
+    this.hits++;
+  }
+
+  /** A source not known: once SOURCE_LOOKUP_MAX of them came with fewer than one hit in SOURCE_LOOKUP_HITS, the lookup is off. */
+  miss(): void {
+    this.misses++;
+    if (this.misses >= SOURCE_LOOKUP_MAX && this.hits * SOURCE_LOOKUP_HITS < this.misses) this.on = false;
+  }
+}
+
 /** Rows per page of columns: a long run grows by whole pages (no copy, no doubling); the first page grows from small. */
 const PAGE_BITS = 16;
 const PAGE_ROWS = 1 << PAGE_BITS;
@@ -126,8 +149,11 @@ export class StepRows implements Rows {
   /** Distinct sources of the block being filled. */
   private open: string[] = [];
   private openLen = 0;
-  private sourceLookup: Map<string, number> | null = new Map();
-  private sourceHits = 0;
+  /** Sources looked up to share, by id (at most SOURCE_LOOKUP_MAX; then only those already in it are found). */
+  private sourceLookup = new Map<string, number>();
+
+  /** `sharing`: the lookup's state, shared by the StepRows of one run that is sent in pieces. */
+  constructor(private readonly sharing = new SourceSharing()) {}
 
   /** Rows from objects (tests, hand-made summaries). Each row's index is its position + 1. */
   static of(infos: readonly StepInfo[]): StepRows {
@@ -175,10 +201,10 @@ export class StepRows implements Rows {
   }
 
   private sourceId(s: string): number {
-    const lookup = this.sourceLookup;
+    const lookup = this.sharing.on ? this.sourceLookup : null;
     const known = lookup?.get(s);
     if (known !== undefined) {
-      this.sourceHits++;
+      this.sharing.hit();
       return known;
     }
     const id = this.sources++;
@@ -186,8 +212,12 @@ export class StepRows implements Rows {
     this.openLen += s.length;
     this.open.push(s);
     this.sourceEnds[id] = this.openLen;
-    if (lookup && lookup.size < SOURCE_LOOKUP_MAX) lookup.set(s, id);
-    else if (lookup && this.sourceHits * SOURCE_LOOKUP_HITS < this.sources) this.sourceLookup = null;
+    if (lookup) {
+      if (lookup.size < SOURCE_LOOKUP_MAX) lookup.set(s, id);
+      this.sharing.miss();
+      // Off for good: what it holds is no longer asked.
+      if (!this.sharing.on) this.sourceLookup.clear();
+    }
     if (this.open.length === SOURCE_BLOCK) {
       this.blocks.push(this.open.join(''));
       this.open = [];
