@@ -152,6 +152,9 @@ export class StepRows implements Rows {
   /** Sources looked up to share, by id (at most SOURCE_LOOKUP_MAX; then only those already in it are found). */
   private sourceLookup = new Map<string, number>();
 
+  /** The chunk being appended in parts, and its sources' ids here (-1: not yet looked up). */
+  private appending: { chunk: RowChunk; ids: Int32Array } | null = null;
+
   /** `sharing`: the lookup's state, shared by the StepRows of one run that is sent in pieces. */
   constructor(private readonly sharing = new SourceSharing()) {}
 
@@ -248,16 +251,24 @@ export class StepRows implements Rows {
     this.pushRow(s.line, s.op, s.error, s.warnings, s.observations, s.checksPassed, s.checksFailed, s.finding, this.sourceId(s.source));
   }
 
-  /** Appends rows sent by another StepRows' take() (they must follow on: c.from === length). */
-  append(c: RowChunk): void {
-    if (c.from !== this.length) throw new Error(`rows ${c.from + 1}… arrived after row ${this.length}`);
-    // The chunk's sources are distinct and in the order its rows first use them: each is looked up once.
-    const sourceIds = c.sources.map((src) => this.sourceId(src));
-    for (let k = 0; k < c.count; k++) {
+  /**
+   * Appends rows start … end-1 of a chunk sent by another StepRows' chunk() (they must follow on: c.from + start === length).
+   * A chunk may come in several parts (the page appends a long run's in slices), each part after the one before.
+   */
+  append(c: RowChunk, start = 0, end = c.count): void {
+    if (c.from + start !== this.length) throw new Error(`rows ${c.from + start + 1}… arrived after row ${this.length}`);
+    // The chunk's sources are distinct and in the order its rows first use them: each is looked up once, when first used.
+    if (this.appending?.chunk !== c) this.appending = { chunk: c, ids: new Int32Array(c.sources.length).fill(-1) };
+    const ids = this.appending.ids;
+    for (let k = start; k < end; k++) {
       const e = c.error[k]!;
       const j = k * COUNT_FIELDS;
-      this.pushRow(c.line[k]!, c.names[c.op[k]!]!, e === 0 ? null : c.names[e - 1]!, c.counts[j]!, c.counts[j + 1]!, c.counts[j + 2]!, c.counts[j + 3]!, c.finding[k] === 1, sourceIds[c.source[k]!]!);
+      const sc = c.source[k]!;
+      let id = ids[sc]!;
+      if (id < 0) ids[sc] = id = this.sourceId(c.sources[sc]!);
+      this.pushRow(c.line[k]!, c.names[c.op[k]!]!, e === 0 ? null : c.names[e - 1]!, c.counts[j]!, c.counts[j + 1]!, c.counts[j + 2]!, c.counts[j + 3]!, c.finding[k] === 1, id);
     }
+    if (end === c.count) this.appending = null;
   }
 
   /** Rows `from` … length-1 as a chunk to post (plain data; its typed arrays can be transferred). */
