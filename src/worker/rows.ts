@@ -292,7 +292,8 @@ export class StepRows implements Rows {
     const counts = new Uint32Array(count * COUNT_FIELDS);
     const source = new Uint32Array(count);
     const sources: string[] = [];
-    const sourceCode = new Map<number, number>();
+    // By source id (the worker's StepRows holds one chunk's rows: as many ids as rows at most), -1 for not yet in the chunk.
+    const sourceCode = new Int32Array(this.sources).fill(-1);
     for (let k = 0; k < count; k++) {
       const i = from + k;
       const pg = this.pages[i >>> PAGE_BITS]!;
@@ -304,11 +305,10 @@ export class StepRows implements Rows {
       error[k] = e === 0 ? 0 : code(e - 1) + 1;
       for (let f = 0; f < COUNT_FIELDS; f++) counts[k * COUNT_FIELDS + f] = this.count(i, f);
       const id = pg.source[j]!;
-      let sc = sourceCode.get(id);
-      if (sc === undefined) {
-        sc = sources.length;
+      let sc = sourceCode[id]!;
+      if (sc < 0) {
+        sc = sourceCode[id] = sources.length;
         sources.push(this.source(i));
-        sourceCode.set(id, sc);
       }
       source[k] = sc;
     }
