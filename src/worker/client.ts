@@ -22,6 +22,7 @@
 import * as Comlink from 'comlink';
 import type { BufferBytes, EngineApi, Frame, FrameOptions, ListDelta, LoadOptions, LoadProgress, LoadSummary } from './api.ts';
 import { NO_ROWS, StepRows } from './rows.ts';
+import { RowInbox } from './row-inbox.ts';
 import type { RunResult } from '../scenario/result.ts';
 import type { OperationDoc } from '../sim/operation.ts';
 import { WIRE_BYTES_MIN, concatInSlices, encodeInSlices, type WireSummary, type WireText } from './wire-text.ts';
@@ -118,7 +119,7 @@ export class EngineClient {
   /** What a restarted worker replays: the text, or bytes the page keeps (never transferred, copied for each replay). */
   private lastGood: { text: WireText; opts: LoadOptions; runId: number } | null = null;
   /** The load whose rows the client is collecting. */
-  private pending: { runId: number; rows: StepRows } | null = null;
+  private pending: { runId: number; inbox: RowInbox } | null = null;
   private loading = 0;
   private progressListeners = new Set<(p: EngineProgress) => void>();
   /** Called on every progress message: restarts the current call's time limit. */
@@ -152,16 +153,18 @@ export class EngineClient {
     this.loading++;
     const task = this.enqueue(async () => {
       let s: WireSummary;
-      this.pending = { runId, rows: new StepRows() };
+      this.pending = { runId, inbox: new RowInbox(new StepRows()) };
       try {
         const bytes = typeof text !== 'string' ? text : text.length >= WIRE_BYTES_MIN ? await encodeInSlices(text) : null;
         // A newer load came while the text was being encoded: its cancel reached the worker before this load did.
         if (typeof text === 'string' && bytes && runId !== this.runCounter) {
+          this.pending.inbox.drop();
           this.pending = null;
           return supersededSummary(runId);
         }
         s = await this.send(bytes ?? text, { ...opts, runId });
       } catch (e) {
+        this.pending?.inbox.drop();
         this.pending = null;
         const err = this.asEngineError(e);
         await this.restart(
@@ -171,7 +174,10 @@ export class EngineClient {
         );
         throw err;
       }
-      const rows = this.pending?.runId === runId ? this.pending.rows : NO_ROWS;
+      const pend = this.pending?.runId === runId ? this.pending : null;
+      // The rows still queued are appended (in slices) before the summary stands for them.
+      if (pend) await pend.inbox.drained();
+      const rows = pend ? pend.inbox.rows : NO_ROWS;
       this.pending = null;
       // What crossed the port is the rows' plain fields, not a StepRows: the streamed rows stand in for them.
       if (!(s.steps instanceof StepRows)) s = { ...s, steps: s.stepsStreamed && s.ok ? rows : NO_ROWS };
@@ -223,9 +229,7 @@ export class EngineClient {
     const p = data as LoadProgress;
     this.alive?.();
     const pend = this.pending;
-    if (pend && pend.runId === p.runId && p.rows) {
-      pend.rows.append(p.rows);
-    }
+    if (pend && pend.runId === p.runId && p.rows) pend.inbox.add(p.rows);
     if (pend && pend.runId === p.runId) this.emit({ runId: p.runId, phase: p.phase, done: p.done, total: p.total, ...(p.exact ? { exact: true } : {}), ms: p.ms });
   }
 

@@ -13,7 +13,7 @@ import type { MachineConfig } from '../sim/config.ts';
 import { BounceRecorder, EMPTY_BOUNCES, EMPTY_LANES, OwnershipTracker } from './ownership.ts';
 import { BYTES_MAX, stepInfo } from './api.ts';
 import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmitted, LoadOptions, LoadSummary } from './api.ts';
-import { NO_ROWS, StepRows } from './rows.ts';
+import { NO_ROWS, SourceSharing, StepRows } from './rows.ts';
 import { CHECKPOINT_BUDGET_BYTES, CheckpointSeeker, CheckpointTaker } from './checkpoints.ts';
 import { FrameCache, FrameParts, ShownFrames, focusOf, nothingOmitted, trimJson } from './frames.ts';
 import { plainEvents } from '../sim/hw/line-actions.ts';
@@ -82,7 +82,9 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     let noMachine: string | null = null;
     let config: MachineConfig | null = null;
     // Posting: only the rows not yet sent are kept; else every row, for the summary.
-    let rows = new StepRows();
+    // One source lookup state for the run: a trace's sources, all different, are not hashed a million times.
+    const sharing = new SourceSharing();
+    let rows = new StepRows(sharing);
     let chunkFrom = 0;
     const owners = new OwnershipTracker();
     /** The buffer each step is about, by step (grown as the parse hands out steps). */
@@ -106,7 +108,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     const flush = (done: number, total = expected(done), exact = false) => {
       if (!post) return;
       const sent = { ...rows.chunk(0), from: chunkFrom };
-      rows = new StepRows();
+      rows = new StepRows(sharing);
       chunkFrom = done;
       post({ type: 'dma-engine:progress', runId: id, phase: 'run', done, total, ...(exact ? { exact } : {}), ms: now() - t0, from: sent.from, rows: sent });
     };

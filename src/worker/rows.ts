@@ -48,6 +48,29 @@ const SOURCE_BLOCK = 4096;
 const SOURCE_LOOKUP_MAX = 65_536;
 const SOURCE_LOOKUP_HITS = 8;
 
+/**
+ * Whether a run's sources are still looked up, and how often that found one.
+ * One is kept across the StepRows of one run: the worker starts a StepRows for
+ * each progress message (it keeps only the rows not yet sent), and a fresh
+ * lookup for each would hash every row's source of an imported trace, a
+ * million times, to find next to nothing.
+ */
+export class SourceSharing {
+  on = true;
+  private hits = 0;
+  private misses = 0;
+
+  hit(): void {
+    this.hits++;
+  }
+
+  /** A source not known: once SOURCE_LOOKUP_MAX of them came with fewer than one hit in SOURCE_LOOKUP_HITS, the lookup is off. */
+  miss(): void {
+    this.misses++;
+    if (this.misses >= SOURCE_LOOKUP_MAX && this.hits * SOURCE_LOOKUP_HITS < this.misses) this.on = false;
+  }
+}
+
 /** Rows per page of columns: a long run grows by whole pages (no copy, no doubling); the first page grows from small. */
 const PAGE_BITS = 16;
 const PAGE_ROWS = 1 << PAGE_BITS;
@@ -126,8 +149,14 @@ export class StepRows implements Rows {
   /** Distinct sources of the block being filled. */
   private open: string[] = [];
   private openLen = 0;
-  private sourceLookup: Map<string, number> | null = new Map();
-  private sourceHits = 0;
+  /** Sources looked up to share, by id (at most SOURCE_LOOKUP_MAX; then only those already in it are found). */
+  private sourceLookup = new Map<string, number>();
+
+  /** The chunk being appended in parts, and its sources' ids here (-1: not yet looked up). */
+  private appending: { chunk: RowChunk; ids: Int32Array } | null = null;
+
+  /** `sharing`: the lookup's state, shared by the StepRows of one run that is sent in pieces. */
+  constructor(private readonly sharing = new SourceSharing()) {}
 
   /** Rows from objects (tests, hand-made summaries). Each row's index is its position + 1. */
   static of(infos: readonly StepInfo[]): StepRows {
@@ -175,10 +204,10 @@ export class StepRows implements Rows {
   }
 
   private sourceId(s: string): number {
-    const lookup = this.sourceLookup;
+    const lookup = this.sharing.on ? this.sourceLookup : null;
     const known = lookup?.get(s);
     if (known !== undefined) {
-      this.sourceHits++;
+      this.sharing.hit();
       return known;
     }
     const id = this.sources++;
@@ -186,8 +215,12 @@ export class StepRows implements Rows {
     this.openLen += s.length;
     this.open.push(s);
     this.sourceEnds[id] = this.openLen;
-    if (lookup && lookup.size < SOURCE_LOOKUP_MAX) lookup.set(s, id);
-    else if (lookup && this.sourceHits * SOURCE_LOOKUP_HITS < this.sources) this.sourceLookup = null;
+    if (lookup) {
+      if (lookup.size < SOURCE_LOOKUP_MAX) lookup.set(s, id);
+      this.sharing.miss();
+      // Off for good: what it holds is no longer asked.
+      if (!this.sharing.on) this.sourceLookup.clear();
+    }
     if (this.open.length === SOURCE_BLOCK) {
       this.blocks.push(this.open.join(''));
       this.open = [];
@@ -218,16 +251,24 @@ export class StepRows implements Rows {
     this.pushRow(s.line, s.op, s.error, s.warnings, s.observations, s.checksPassed, s.checksFailed, s.finding, this.sourceId(s.source));
   }
 
-  /** Appends rows sent by another StepRows' take() (they must follow on: c.from === length). */
-  append(c: RowChunk): void {
-    if (c.from !== this.length) throw new Error(`rows ${c.from + 1}… arrived after row ${this.length}`);
-    // The chunk's sources are distinct and in the order its rows first use them: each is looked up once.
-    const sourceIds = c.sources.map((src) => this.sourceId(src));
-    for (let k = 0; k < c.count; k++) {
+  /**
+   * Appends rows start … end-1 of a chunk sent by another StepRows' chunk() (they must follow on: c.from + start === length).
+   * A chunk may come in several parts (the page appends a long run's in slices), each part after the one before.
+   */
+  append(c: RowChunk, start = 0, end = c.count): void {
+    if (c.from + start !== this.length) throw new Error(`rows ${c.from + start + 1}… arrived after row ${this.length}`);
+    // The chunk's sources are distinct and in the order its rows first use them: each is looked up once, when first used.
+    if (this.appending?.chunk !== c) this.appending = { chunk: c, ids: new Int32Array(c.sources.length).fill(-1) };
+    const ids = this.appending.ids;
+    for (let k = start; k < end; k++) {
       const e = c.error[k]!;
       const j = k * COUNT_FIELDS;
-      this.pushRow(c.line[k]!, c.names[c.op[k]!]!, e === 0 ? null : c.names[e - 1]!, c.counts[j]!, c.counts[j + 1]!, c.counts[j + 2]!, c.counts[j + 3]!, c.finding[k] === 1, sourceIds[c.source[k]!]!);
+      const sc = c.source[k]!;
+      let id = ids[sc]!;
+      if (id < 0) ids[sc] = id = this.sourceId(c.sources[sc]!);
+      this.pushRow(c.line[k]!, c.names[c.op[k]!]!, e === 0 ? null : c.names[e - 1]!, c.counts[j]!, c.counts[j + 1]!, c.counts[j + 2]!, c.counts[j + 3]!, c.finding[k] === 1, id);
     }
+    if (end === c.count) this.appending = null;
   }
 
   /** Rows `from` … length-1 as a chunk to post (plain data; its typed arrays can be transferred). */
@@ -251,7 +292,8 @@ export class StepRows implements Rows {
     const counts = new Uint32Array(count * COUNT_FIELDS);
     const source = new Uint32Array(count);
     const sources: string[] = [];
-    const sourceCode = new Map<number, number>();
+    // By source id (the worker's StepRows holds one chunk's rows: as many ids as rows at most), -1 for not yet in the chunk.
+    const sourceCode = new Int32Array(this.sources).fill(-1);
     for (let k = 0; k < count; k++) {
       const i = from + k;
       const pg = this.pages[i >>> PAGE_BITS]!;
@@ -263,11 +305,10 @@ export class StepRows implements Rows {
       error[k] = e === 0 ? 0 : code(e - 1) + 1;
       for (let f = 0; f < COUNT_FIELDS; f++) counts[k * COUNT_FIELDS + f] = this.count(i, f);
       const id = pg.source[j]!;
-      let sc = sourceCode.get(id);
-      if (sc === undefined) {
-        sc = sources.length;
+      let sc = sourceCode[id]!;
+      if (sc < 0) {
+        sc = sourceCode[id] = sources.length;
         sources.push(this.source(i));
-        sourceCode.set(id, sc);
       }
       source[k] = sc;
     }

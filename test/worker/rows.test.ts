@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { StepInfo } from '../../src/worker/api.ts';
-import { NO_ROWS, StepRows } from '../../src/worker/rows.ts';
+import { NO_ROWS, SourceSharing, StepRows } from '../../src/worker/rows.ts';
 
 function row(i: number): StepInfo {
   const k = i % 7;
@@ -90,5 +90,34 @@ describe('StepRows', () => {
     const c = few.chunk(0);
     expect(c.sources.sort()).toEqual(['op(0)', 'op(1)', 'op(2)', 'op(3)', 'op(4)']);
     expect(c.count).toBe(5000);
+  });
+
+  it('the StepRows of one run sent in pieces share one lookup: off for sources all different, on for a loop', () => {
+    /** The rows in 4000-row pieces as the worker sends them (one StepRows each), appended by the page. */
+    const sendInPieces = (n: number, at: (i: number) => StepInfo) => {
+      const sharing = new SourceSharing();
+      const page = new StepRows();
+      let sources = 0;
+      for (let from = 0; from < n; from += 4000) {
+        const part = new StepRows(sharing);
+        for (let i = from; i < Math.min(n, from + 4000); i++) part.push(at(i));
+        const c = part.chunk(0);
+        sources += c.sources.length;
+        page.append(structuredClone({ ...c, from }));
+      }
+      return { sharing, page, sources };
+    };
+    // An imported trace: every source different. Past SOURCE_LOOKUP_MAX (65,536) of them the lookup is off.
+    const trace = (i: number): StepInfo => ({ ...row(0), index: i + 1, line: i + 4, source: `dma_map_single(nic, rx${i}, 1536, DMA_FROM_DEVICE)` });
+    const t = sendInPieces(70_000, trace);
+    expect(t.sharing.on).toBe(false);
+    expect(t.sources).toBe(70_000);
+    for (const i of [0, 3999, 4000, 65_535, 65_536, 69_999]) expect(t.page.at(i)).toEqual(trace(i));
+    // A loop: each piece sends its few distinct sources, and the lookup stays on.
+    const loop = (i: number): StepInfo => ({ ...row(0), index: i + 1, line: i + 4, source: `cpu_write(a + ${i % 5}, "w")` });
+    const l = sendInPieces(70_000, loop);
+    expect(l.sharing.on).toBe(true);
+    expect(l.sources).toBe(5 * Math.ceil(70_000 / 4000));
+    for (const i of [0, 4001, 69_999]) expect(l.page.at(i)).toEqual(loop(i));
   });
 });

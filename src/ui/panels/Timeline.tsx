@@ -41,28 +41,27 @@ function Lanes({ lanes, show, step, selected }: { lanes: OwnershipLanes; show: n
   );
 }
 
-/** Load progress of long runs: shown once a load has taken 250 ms (short runs do not flicker). */
+/** Load progress of long runs: shown once a load has taken PROGRESS_MS, then redrawn at most every PROGRESS_MS (short runs do not flicker; a long one does not render the timeline for each of its hundreds of progress messages). */
+const PROGRESS_MS = 250;
+
 function useProgress(): EngineProgress | null {
   const [p, setP] = useState<EngineProgress | null>(null);
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let latest: EngineProgress | null = null;
-    let visible = false;
     const off = engineClient().onProgress((x) => {
       if (x.phase === 'done') {
         clearTimeout(timer);
         timer = undefined;
-        visible = false;
         setP(null);
         return;
       }
       latest = x;
-      if (visible) setP(x);
-      else if (timer === undefined) {
+      if (timer === undefined) {
         timer = setTimeout(() => {
-          visible = true;
+          timer = undefined;
           setP(latest);
-        }, 250);
+        }, PROGRESS_MS);
       }
     });
     return () => {
