@@ -20,6 +20,7 @@ import type { BytesPart, Check, Command, Expr, KwArg, Loc } from '../sim/command
 import type { MachineConfig } from '../sim/config.ts';
 import { KIND_NAMES, LineLexer, T_ARROW, T_BAR, T_COMMA, T_EOL, T_EQ, T_HEX, T_INT, T_LPAREN, T_MINUS, T_NAME, T_PLUS, T_PREDICT, T_RPAREN, T_STR } from './lexer.ts';
 import { BUDGETS } from '../sim/budgets.ts';
+import { bytesHex } from '../sim/format.ts';
 import type { ParseError } from './lexer.ts';
 import { isErrorName } from './ops.ts';
 import { HEADER_OPS } from '../sim/operations.ts';
@@ -865,11 +866,11 @@ function parseBytesPart(): BytesPart | null {
     partBytes = b;
     const text = lex.str[t] ?? strictUtf8(b);
     // A string part that is not valid UTF-8 cannot be kept as text: keep its bytes as hex.
-    return text === null ? { k: 'hex', hex: toHex(b) } : { k: 'str', text };
+    return text === null ? { k: 'hex', hex: bytesHex(b) } : { k: 'str', text };
   }
   if (k === T_HEX) {
     partBytes = lex.bytes[t]!;
-    return { k: 'hex', hex: toHex(partBytes) };
+    return { k: 'hex', hex: bytesHex(partBytes) };
   }
   if (isF) return parseFill();
   return failAt(t, `expected bytes after '+' ("text", x"de ad" or fill(BYTE, COUNT)), got ${show(t)}`);
@@ -983,12 +984,6 @@ function strictUtf8(b: Uint8Array): string | null {
   } catch {
     return null;
   }
-}
-
-function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
 }
 
 function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {

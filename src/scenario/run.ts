@@ -24,7 +24,7 @@ import { printCheckValue, printCommand, quoteBytes } from './printer.ts';
 import { isEmptyTeaching } from './teaching.ts';
 import type { Teaching } from './teaching.ts';
 import type { CheckResult, RunResult, StepJson } from './result.ts';
-import { hex } from '../sim/format.ts';
+import { bytesHex, hex } from '../sim/format.ts';
 
 export interface RunOptions {
   arch?: Arch;
@@ -154,7 +154,7 @@ export function stepJson(cmd: Command, index: number, o: StepOutcome): StepJson 
     source: cmd.source || printCommand(cmd),
     op: cmd.op,
     result: resultJson(o),
-    data: o.data === null ? null : { hex: toHex(o.data), text: asText(o.data) },
+    data: o.data === null ? null : { hex: bytesHex(o.data), text: asText(o.data) },
     error: o.error,
     warnings: o.warnings,
     observations: o.observations.map((x) => x.text),
@@ -167,12 +167,6 @@ export function stepJson(cmd: Command, index: number, o: StepOutcome): StepJson 
 function resultJson(o: StepOutcome): string | number | null {
   if (o.result === null) return null;
   return o.resultKind === 'addr' ? hex(o.result) : o.result;
-}
-
-function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
 }
 
 /** The bytes as text when all are printable ASCII (or \n, \t, \r), else null. */
@@ -225,7 +219,7 @@ function describeData(o: StepOutcome): string {
   const more = o.data.length > 64 ? ` … (${o.data.length} bytes)` : '';
   const text = asText(shown);
   if (text !== null) return `${quoteBytes(shown)}${more}`;
-  return `x"${(toHex(shown).match(/../g) ?? []).join(' ')}"${more}`;
+  return `x"${(bytesHex(shown).match(/../g) ?? []).join(' ')}"${more}`;
 }
 
 function describeResult(o: StepOutcome): string {

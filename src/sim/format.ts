@@ -28,6 +28,13 @@ export function kernelPtr(va: number): string {
   return va >= 0 && va < 2 ** 48 ? `ffff${va.toString(16).padStart(12, '0')}` : hex16(va);
 }
 
+/** Bytes as two lowercase hex digits each, no separator: `[0xde, 0xad]` → `dead`. */
+export function bytesHex(b: Iterable<number>): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
 /** `0x1_0000_0000`: hex with a separator every 4 digits, so long addresses stay readable. */
 export function hexGrouped(n: number): string {
   if (n < 0) return `-${hexGrouped(-n)}`;
