@@ -10,8 +10,10 @@
 
 export type { ArgKind, ArgSpec, OpSection, OpSig, OptionSpec, ValueType } from '../sim/operation.ts';
 import type { ArgKind, OpSig, ValueType } from '../sim/operation.ts';
+import { DMA_DIRS } from '../sim/events.ts';
 
-export const DIRECTIONS = ['DMA_BIDIRECTIONAL', 'DMA_TO_DEVICE', 'DMA_FROM_DEVICE', 'DMA_NONE'] as const;
+/** The DMA directions: the engine's list (enum dma_data_direction), so the validator accepts exactly what the engine runs. */
+export const DIRECTIONS = DMA_DIRS;
 export const GFP_FLAGS = ['GFP_KERNEL', 'GFP_DMA32', 'GFP_DMA', 'GFP_ATOMIC', 'GFP_NOWAIT', '__GFP_NOWARN', '__GFP_ZERO'] as const;
 export const DMA_ATTRS = [
   'DMA_ATTR_SKIP_CPU_SYNC',

@@ -6,7 +6,7 @@
  * name is bound to something of another kind at run time.
  */
 import type { Expr, Loc } from './command.ts';
-import type { DmaDir } from './events.ts';
+import { DMA_DIRS, type DmaDir } from './events.ts';
 import type { Attrs } from './dma/map-ops.ts';
 import type { Buffer, Device, Machine, SgTable } from './machine.ts';
 import { sgTableForWrite } from './sg-share.ts';
@@ -52,16 +52,8 @@ export function argDev(m: Machine, e: Expr | undefined): Device {
 export function argDir(e: Expr | undefined): DmaDir {
   const name = argName(e, 'a DMA direction');
   // The constant, not the scenario's copy of it: every later comparison of the direction is then one of two identical strings.
-  switch (name) {
-    case 'DMA_TO_DEVICE':
-      return 'DMA_TO_DEVICE';
-    case 'DMA_FROM_DEVICE':
-      return 'DMA_FROM_DEVICE';
-    case 'DMA_BIDIRECTIONAL':
-      return 'DMA_BIDIRECTIONAL';
-    case 'DMA_NONE':
-      return 'DMA_NONE';
-  }
+  const dir = DMA_DIRS.find((d) => d === name);
+  if (dir) return dir;
   throw new SimError(`'${name}' is not a DMA direction`, e!.loc);
 }
 

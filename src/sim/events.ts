@@ -18,8 +18,9 @@ export interface Why {
   rule: string;
 }
 
-/** enum dma_data_direction (include/linux/dma-direction.h), by the kernel's names. */
-export type DmaDir = 'DMA_BIDIRECTIONAL' | 'DMA_TO_DEVICE' | 'DMA_FROM_DEVICE' | 'DMA_NONE';
+/** enum dma_data_direction (include/linux/dma-direction.h), by the kernel's names, in the enum's order (0 to 3). */
+export const DMA_DIRS = ['DMA_BIDIRECTIONAL', 'DMA_TO_DEVICE', 'DMA_FROM_DEVICE', 'DMA_NONE'] as const;
+export type DmaDir = (typeof DMA_DIRS)[number];
 
 /** The streaming DMA API call a `dma_map` event reports (include/linux/dma-mapping.h). */
 export type DmaMapApi = 'dma_map_single' | 'dma_map_page' | 'dma_map_sg';
