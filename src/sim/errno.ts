@@ -1,5 +1,5 @@
 /**
- * Error numbers: `include/uapi/asm-generic/errno-base.h`. Each constant is
+ * Error numbers: `include/uapi/asm-generic/errno-base.h` (and ENOSYS, `errno.h`). Each constant is
  * what a kernel function returns for it (`return -EINVAL;`), so it is
  * negative; `errnoName` names such a value the way a step's `error` does.
  */
@@ -11,6 +11,7 @@ export const EEXIST = -17;
 export const ENODEV = -19;
 export const EINVAL = -22;
 export const ERANGE = -34;
+export const ENOSYS = -38;
 
 const NAMES: ReadonlyMap<number, string> = new Map([
   [EIO, 'EIO'],
@@ -20,6 +21,7 @@ const NAMES: ReadonlyMap<number, string> = new Map([
   [ENODEV, 'ENODEV'],
   [EINVAL, 'EINVAL'],
   [ERANGE, 'ERANGE'],
+  [ENOSYS, 'ENOSYS'],
 ]);
 
 /** The name of a negative errno (`-22` → `EINVAL`); `E<n>` for one not listed here. */

@@ -106,7 +106,7 @@ import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { dmaMapSg, dmaSyncSg, dmaUnmapSg } from '../dma/mapping.ts';
 import { DMA_BUF_GATES as G } from '../kernel-versions.ts';
 import { printk } from '../kernel-log/printk.ts';
-import { EBUSY, EINVAL, ENOMEM } from '../errno.ts';
+import { EBUSY, EINVAL, ENOMEM, ENOSYS, errnoName } from '../errno.ts';
 import { hex } from '../format.ts';
 import { observe } from '../observe.ts';
 
@@ -573,9 +573,9 @@ export function dmaBufUnmapAttachment(m: Machine, at: DmaBufAttachment, sgt: SgT
 export function dmaBufPin(m: Machine, at: DmaBufAttachment, o: StepOutcome): number {
   const db = m.dmaBufs[at.db]!;
   if (m.kernel < K_PIN) {
-    o.error = 'ENOSYS';
+    o.error = errnoName(ENOSYS);
     observe(o, 'api/not-in-this-kernel', 'dma_buf_pin does not exist before 5.7 (bb42df4662a4): 5.5–5.6 had only the dynamic_mapping flag');
-    return -38;
+    return ENOSYS;
   }
   if (!at.dynamic) printk(m, o, 'dma-buf.pin-static-importer', { fn: 'dma_buf_pin' });
   assertHeld(m, db, 'dma_buf_pin', 'dmabuf->resv', o);

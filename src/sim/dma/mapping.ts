@@ -64,6 +64,7 @@ import { exactMapping, findMapping, touchMappingAt, trackMapping, untrackMapping
 import { OWN_DMA_OPS, foreignInternalAddress } from '../hw/device-dma-ops.ts';
 import { ARM_IOMMU_DMA_OPS, armIommuMapping } from '../arch/arm-dma-iommu.ts';
 import { hex } from '../format.ts';
+import { EIO, ENOMEM, errnoName } from '../errno.ts';
 import { observe } from '../observe.ts';
 
 const FILE = 'kernel/dma/mapping.c';
@@ -243,8 +244,8 @@ export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOu
   debugMappingError(m.debug, dev.name, addr);
   o.resultKind = 'status';
   if (addr === DMA_MAPPING_ERROR) {
-    o.result = -12;
-    o.error = 'ENOMEM';
+    o.result = ENOMEM;
+    o.error = errnoName(ENOMEM);
   } else o.result = 0;
   o.events.push({ kind: 'note', text: 'map error checked', why: why('dma_mapping_error', 'returns -ENOMEM for DMA_MAPPING_ERROR, else 0; dma-debug records that the driver checked', 'include/linux/dma-mapping.h') });
 }
@@ -419,8 +420,8 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
 export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {
   o.resultKind = 'status';
   if (dmaBackEnd(m, dev) === 'direct' && !directSupported(m, bits)) {
-    o.result = -5;
-    o.error = 'EIO';
+    o.result = EIO;
+    o.error = errnoName(EIO);
     o.events.push({ kind: 'note', text: 'mask not supported', why: why('dma_direct_supported', `a ${bits}-bit mask does not cover ZONE_DMA (${archOps(m.arch).zoneDmaBits(m.kernel)} bits on ${m.arch} ${m.config.kernel}) nor all of RAM: dma_supported() is false, -EIO`, 'kernel/dma/direct.c') });
     return;
   }
