@@ -16,9 +16,10 @@
  */
 import { kernelCode, type MachineConfig } from './config.ts';
 import { CMA_GATES } from './kernel-versions.ts';
+import { PAGE_SIZE } from './hw/memory.ts';
+import { alignDown, alignUp, pageAlign } from './align.ts';
 
 export const KERNEL_IMAGE = { start: 0x200000, end: 0x2000000 } as const;
-const PAGE = 4096;
 const SZ_2M = 2 * 1024 * 1024;
 const SZ_4G = 4 * 1024 ** 3;
 /** swiotlb=<nslabs> is rounded up to a multiple of IO_TLB_SEGSIZE (128 slots = 256 KiB). */
@@ -35,18 +36,18 @@ export interface MachineLayout {
 
 export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb'>): MachineLayout {
   const low = Math.min(config.ram, SZ_4G);
-  const cmaSize = Math.ceil(config.cma / PAGE) * PAGE;
+  const cmaSize = pageAlign(config.cma);
   // x86's limit is the end of RAM; an area that would straddle 4 GiB (RAM under 4 GiB + its size) is
   // kept below 4 GiB here, as the others' is (the kernel would fail to activate one spanning two zones)
   const aboveFits = config.arch === 'x86' && cmaSize > 0 && config.ram >= SZ_4G + cmaSize;
   const bottomUp = aboveFits && kernelCode(config.kernel) >= CMA_GATES.aboveFourGiB.code;
   const top = aboveFits ? config.ram : low;
-  const cmaBase = bottomUp ? SZ_4G : cmaSize ? Math.floor((top - cmaSize) / SZ_2M) * SZ_2M : low;
-  const swiotlbSize = config.swiotlb ? Math.ceil(config.swiotlb / SEGMENT) * SEGMENT : 0;
+  const cmaBase = bottomUp ? SZ_4G : cmaSize ? alignDown(top - cmaSize, SZ_2M) : low;
+  const swiotlbSize = config.swiotlb ? alignUp(config.swiotlb, SEGMENT) : 0;
   // an area above 4 GiB leaves all of low memory to swiotlb
   const swiotlbTop = aboveFits ? low : cmaBase;
-  const swiotlbBase = swiotlbSize ? Math.floor((swiotlbTop - swiotlbSize) / PAGE) * PAGE : swiotlbTop;
+  const swiotlbBase = swiotlbSize ? alignDown(swiotlbTop - swiotlbSize, PAGE_SIZE) : swiotlbTop;
   const high: Array<[number, number]> = aboveFits ? [[low, cmaBase], [cmaBase + cmaSize, config.ram]] : [[low, config.ram]];
-  const freeRanges: Array<[number, number]> = [[PAGE, KERNEL_IMAGE.start], [KERNEL_IMAGE.end, swiotlbBase], ...high];
+  const freeRanges: Array<[number, number]> = [[PAGE_SIZE, KERNEL_IMAGE.start], [KERNEL_IMAGE.end, swiotlbBase], ...high];
   return { cmaBase, cmaSize, swiotlbBase, swiotlbSize, freeRanges };
 }

@@ -50,6 +50,7 @@ import type { SimEvent, Why } from '../events.ts';
 import { kernelCode, NEWEST_KERNEL } from '../config.ts';
 import { kernelHas, kline, kmsg, type LogLine } from '../kernel-log/catalogue.ts';
 import { EBUSY } from '../errno.ts';
+import { alignUp } from '../align.ts';
 
 const NEWEST = kernelCode(NEWEST_KERNEL);
 
@@ -163,8 +164,7 @@ export function bitmapFindNextZeroAreaOff(map: Uint8Array, size: number, start: 
     let index = start;
     while (index < size && map[index]) index++; // find_next_zero_bit
     // index = __ALIGN_MASK(index + align_offset, align_mask) - align_offset
-    const m = alignMask + 1;
-    index = Math.ceil((index + alignOffset) / m) * m - alignOffset;
+    index = alignUp(index + alignOffset, alignMask + 1) - alignOffset;
     const end = index + nr;
     if (end > size) return end;
     let i = index;

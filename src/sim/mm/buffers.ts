@@ -24,7 +24,7 @@ import { PAGE_SIZE, SZ_4G, ramFill, ramRead, ramWrite, zoneOf } from '../hw/memo
 import { LINEAR_BASE, VMALLOC_BASE, type Buffer, type BufferKind, type Machine } from '../machine.ts';
 import { allocAt, allocHighest, freeRange } from './page-alloc.ts';
 import { DIRECT_GATES } from '../kernel-versions.ts';
-import { alignUp } from '../align.ts';
+import { alignDown, alignUp } from '../align.ts';
 import { hex, kernelPtr } from '../format.ts';
 import { observe } from '../observe.ts';
 
@@ -187,7 +187,7 @@ export function stackBuffer(m: Machine, name: string, size: number, o: StepOutco
       m.stack = { base: LINEAR_BASE + phys, top: LINEAR_BASE + phys + THREAD_SIZE, pages };
     }
   }
-  const top = Math.floor((m.stack.top - size) / 8) * 8;
+  const top = alignDown(m.stack.top - size, 8);
   // keep a little room for the rest of the frame, as a real stack would
   if (top - 256 < m.stack.base) return null;
   m.stack.top = top;

@@ -14,6 +14,8 @@
  *   only, by contiguous.ts).
  */
 
+import { alignDown } from '../align.ts';
+
 export interface FreeList {
   /** Sorted, disjoint, non-adjacent free ranges [starts[i], ends[i]). */
   starts: number[];
@@ -35,7 +37,7 @@ export function allocHighest(fl: FreeList, size: number, align: number, limit: n
     const start = fl.starts[i]!;
     if (start >= limit) continue;
     const top = Math.min(fl.ends[i]!, limit);
-    const cand = Math.floor((top - size) / align) * align;
+    const cand = alignDown(top - size, align);
     if (cand >= start) {
       takeRange(fl, i, cand, size);
       return cand;
