@@ -28,7 +28,7 @@ import type { FormatOptions } from '../scenario/format.ts';
 import { mailTextParts } from '../scenario/mail-text.ts';
 import type { MailTextOptions } from '../scenario/mail-text.ts';
 import { scanScenario } from '../scenario/parser.ts';
-import { isEmptyTeaching } from '../scenario/teaching.ts';
+import { teachingField } from '../scenario/teaching.ts';
 import { applySolution } from '../scenario/markup.ts';
 import type { RunResult, StepJson } from '../scenario/result.ts';
 import type { Arch } from '../sim/config.ts';
@@ -237,7 +237,7 @@ function prescan(text: string, overrides: ConfigOverrides): { ok: false; errors:
   for (; !pre.done; pre = scan.next()) steps++;
   if (!pre.value.ok) return { ok: false, errors: pre.value.errors };
   const { header, teaching } = pre.value.scenario;
-  return { ok: true, head: { config: configFromHeader(header, overrides), ...(isEmptyTeaching(teaching) ? {} : { teaching }) }, steps };
+  return { ok: true, head: { config: configFromHeader(header, overrides), ...teachingField(teaching) }, steps };
 }
 
 /**

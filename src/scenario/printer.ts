@@ -66,11 +66,6 @@ export function printCommand(cmd: Command): string {
   return cmd.targets.length > 0 ? `${cmd.targets.join(', ')} = ${call}` : call;
 }
 
-/** A statement with its checks. */
-export function printStatement(cmd: Command): string {
-  return [printCommand(cmd), ...cmd.checks.map(printCheck)].join(' ');
-}
-
 export function printExpr(e: Expr): string {
   switch (e.k) {
     case 'int':

@@ -19,10 +19,9 @@ import type { Machine } from '../sim/machine.ts';
 import { step } from '../sim/step.ts';
 import { configFromHeader } from './header.ts';
 import { scanScenario } from './parser.ts';
-import type { ParseError, Scenario } from './parser.ts';
+import type { ParseError } from './parser.ts';
 import { printCheckValue, printCommand, quoteBytes } from './printer.ts';
-import { isEmptyTeaching } from './teaching.ts';
-import type { Teaching } from './teaching.ts';
+import { teachingField } from './teaching.ts';
 import type { CheckResult, RunResult, StepJson } from './result.ts';
 import { bytesHex, hex } from '../sim/format.ts';
 
@@ -105,13 +104,8 @@ export function runScenario(text: string, opts: RunOptions = {}): RunResult {
     steps,
     checks: { passed, failed: failedN },
     errors: [],
-    ...(isEmptyTeaching(scanned.scenario.teaching) ? {} : { teaching: scanned.scenario.teaching }),
+    ...teachingField(scanned.scenario.teaching),
   };
-}
-
-/** The teaching markup for a RunResult: the field only when the scenario has some. */
-export function teachingOf(scenario: Scenario): { teaching?: Teaching } {
-  return isEmptyTeaching(scenario.teaching) ? {} : { teaching: scenario.teaching };
 }
 
 function failed(errors: ParseError[], config: MachineConfig | null): RunResult {

@@ -320,6 +320,11 @@ export function isEmptyTeaching(t: Teaching): boolean {
   return !t.lesson && t.compare.length === 0 && t.hints.length === 0 && t.narration.length === 0 && t.fixes.length === 0;
 }
 
+/** The `teaching` field of a run's result or head: present only when the scenario has some markup. */
+export function teachingField(t: Teaching): { teaching?: Teaching } {
+  return isEmptyTeaching(t) ? {} : { teaching: t };
+}
+
 /** A narration line as the parser saw it. */
 export interface NarrationLine {
   line: number;

@@ -12,7 +12,7 @@ import { detectInput } from '../import/detect.ts';
 import { importText, traceLineOf } from '../import/index.ts';
 import { scanScenario, statementAt } from '../scenario/parser.ts';
 import { configFromHeader } from '../scenario/header.ts';
-import { isEmptyTeaching } from '../scenario/teaching.ts';
+import { teachingField } from '../scenario/teaching.ts';
 import type { MachineConfig } from '../sim/config.ts';
 import { copyMachine, keepMachine } from './machine-copy.ts';
 
@@ -24,7 +24,7 @@ function* scan(text: string, opts: { arch?: MachineConfig['arch']; kernel?: stri
     if (r.done) {
       const p = r.value;
       if (!p.ok) return { ok: false, errors: p.errors.map((e) => ({ line: e.line, col: e.col, message: e.message })) };
-      return { ok: true, config: config ?? configFromHeader(p.scenario.header, opts), ...(isEmptyTeaching(p.scenario.teaching) ? {} : { teaching: p.scenario.teaching }) };
+      return { ok: true, config: config ?? configFromHeader(p.scenario.header, opts), ...teachingField(p.scenario.teaching) };
     }
     const { cmd, line, lineStart, header } = r.value;
     config ??= configFromHeader(header, opts);

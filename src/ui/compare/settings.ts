@@ -72,10 +72,6 @@ export function kernelProblem(v: string): string | null {
   return null;
 }
 
-export function sameOverrides(a: MachineOverrides, b: MachineOverrides): boolean {
-  return a.arch === b.arch && a.kernel === b.kernel && a.iommu === b.iommu;
-}
-
 // ---------------------------------------------------------------------------
 // Reading the header from the text
 

@@ -6,7 +6,6 @@
 import type { OwnershipLanes } from '../../worker/api.ts';
 import type { Rows } from '../../worker/rows.ts';
 
-export const OWN_LABEL = ['—', 'CPU', 'CPU (mapped)', 'device', 'shared'] as const;
 export const OWN_TITLE = [
   'not allocated',
   'the CPU owns it (not mapped for any device)',

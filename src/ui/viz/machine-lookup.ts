@@ -32,11 +32,6 @@ export function mappingsOf(s: MachineSnapshot, bufId: number): MapRecord[] {
   return s.mappings.filter((r) => r.bufId === bufId);
 }
 
-/** Where a mapping's device-visible bytes live: the bounce slot, or the buffer itself. */
-export function deviceSide(r: MapRecord): { start: number; end: number; bounced: boolean } {
-  return r.tlbAddr >= 0 ? { start: r.tlbAddr, end: r.tlbAddr + r.size, bounced: true } : { start: r.phys, end: r.phys + r.size, bounced: false };
-}
-
 export interface Resolved {
   /** The selected buffer (by name, or the one holding the selected address or line). */
   buffer: BufferInfo | null;

@@ -33,6 +33,7 @@ import {
   stepDomain,
   stepIommu,
   usText,
+  walkStopLevel,
   zoomWindows,
 } from '../../viz/iommu.ts';
 import type { IovaSeg, PtRow, StepIommu } from '../../viz/iommu.ts';
@@ -104,7 +105,7 @@ function FaultCallout({ step, d, events, startLevel }: { step: StepIommu; d: Iom
     <div className="callout ev-fault" role="alert" data-testid="iommu-fault">
       {step.faults.map((f, i) => {
         const w = step.walks.find((x) => x.iova === f.iova);
-        const where = w ? `the walk stopped at L${startLevel + w.levels.length - 1}[${w.levels[w.levels.length - 1]}]: ${f.stage === 'translation' ? 'no entry' : 'read-only leaf'}` : f.stage === 'permission' ? 'read-only leaf' : 'no translation';
+        const where = w ? `the walk stopped at L${walkStopLevel(w, startLevel)}[${w.levels[w.levels.length - 1]}]: ${f.stage === 'translation' ? 'no entry' : 'read-only leaf'}` : f.stage === 'permission' ? 'read-only leaf' : 'no translation';
         return (
           <div key={i}>
             <b>IOMMU {f.stage} fault ({d.iommu}, context bank {d.cb})</b>: {f.dev} {f.write ? 'write' : 'read'} at IOVA <span className="mono">{hexGrouped(f.iova)}</span> — {where}. The transaction is terminated; no byte moves.

@@ -162,12 +162,6 @@ export function Tip({ tip, boxWidth }: { tip: TipState | null; boxWidth: number 
   );
 }
 
-export function useSelection(): [Selection, (s: Selection) => void] {
-  const sel = useStore((s) => s.selection);
-  const set = useStore((s) => s.setSelection);
-  return [sel, set];
-}
-
 /** Toggle-select helper: picking the selected thing again clears the selection. */
 export function useSelect(): (s: Selection) => void {
   const set = useStore((s) => s.setSelection);
