@@ -79,12 +79,12 @@ export default function ShareMore({ url }: { url: string | null }) {
           {status}
         </p>
       )}
-      {text !== null && <textarea className="mono share-text" readOnly value={text} rows={10} wrap="off" aria-label="The run as text" data-testid="share-text" onFocus={(e) => e.currentTarget.select()} />}
+      {text !== null && <textarea className="text-field mono share-text" readOnly value={text} rows={10} wrap="off" aria-label="The run as text" data-testid="share-text" onFocus={(e) => e.currentTarget.select()} />}
       {url && (
         <details className="share-embed">
           <summary>Embed in a page</summary>
           <p className="muted small">A compact read-only player of this step and view, for documentation or a blog:</p>
-          <textarea className="mono" readOnly rows={3} value={embedSnippet(url)} aria-label="Embed code" data-testid="embed-code" onFocus={(e) => e.currentTarget.select()} />
+          <textarea className="text-field mono" readOnly rows={3} value={embedSnippet(url)} aria-label="Embed code" data-testid="embed-code" onFocus={(e) => e.currentTarget.select()} />
         </details>
       )}
     </div>

@@ -245,7 +245,7 @@ export default function ExplainDialog() {
         ) : (
           <textarea
             ref={box}
-            className="xp-input mono"
+            className="text-field xp-input mono"
             rows={7}
             spellCheck={false}
             placeholder="[   12.345678] DMA-API: e1000e 0000:00:19.0: device driver frees DMA memory with different size …"

@@ -42,7 +42,7 @@ export default function SharePopover() {
             {status ?? (share.copied ? 'Link copied to the clipboard. It opens this text at this step, with this view and selection.' : 'Copy this link: it opens this text at this step, with this view and selection.')}
           </p>
           <div className="share-row">
-            <input ref={input} readOnly value={share.url ?? ''} aria-label="Share link" data-testid="share-url" className="mono" />
+            <input ref={input} readOnly value={share.url ?? ''} aria-label="Share link" data-testid="share-url" className="text-field mono" />
             <button type="button" onClick={() => void copy()}>
               Copy
             </button>

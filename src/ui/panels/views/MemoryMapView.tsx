@@ -247,7 +247,7 @@ const BufferList = memo(function BufferList({ buffers, selName, onPick }: { buff
   const listed = buffers.filter((b) => !filter || b.name.toLowerCase().includes(filter.toLowerCase())).slice(0, 200);
   return (
     <div className="mm-list">
-      <input type="search" placeholder="find buffer…" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Find a buffer" />
+      <input type="search" className="text-field" placeholder="find buffer…" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Find a buffer" />
       <ul data-testid="memmap-buffers">
         {listed.map((b) => (
           <li key={b.id}>
