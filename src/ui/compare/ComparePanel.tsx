@@ -268,7 +268,7 @@ function Side({ name, label, frame, summary, fields, eventsDiffer, running, erro
   const cfg = frame?.config ?? summary?.config ?? null;
   return (
     <section className={`cmp-side cmp-side-${name.toLowerCase()}`} aria-label={`Side ${name}: ${label}`} data-testid={`compare-side-${name.toLowerCase()}`} data-step={frame?.step ?? -1}>
-      <header className="cmp-side-head">
+      <header className="head-bar cmp-side-head">
         <span className={`cmp-tag cmp-tag-${name.toLowerCase()}`}>{name}</span>
         <b className="mono">{cfg ? `${cfg.arch} · ${cfg.kernel}${cfg.iommus.length ? ` · ${cfg.iommus.map((i) => i.mode).join('/')}` : ''}` : label}</b>
         {running && <span className="muted small">running…</span>}

@@ -83,7 +83,7 @@ export default function EmbedApp() {
   const open = fullUrl(location.href).replace(/([#&])step=\d+/, `$1step=${step}`);
   return (
     <div className="embed" data-testid="embed">
-      <header className="embed-head">
+      <header className="head-bar embed-head">
         <span className="embed-title" title={titleOf(text)}>
           {titleOf(text)}
         </span>
