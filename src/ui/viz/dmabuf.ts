@@ -6,7 +6,7 @@
  * locked). Pure functions over the snapshot's DmaBufView and the step's
  * events (types only).
  */
-import type { SimEvent } from '../../sim/events.ts';
+import type { DmaBufOp as DmaBufEventOp, DmaDir, SimEvent } from '../../sim/events.ts';
 
 /** "5.10" → [5, 10]; unparsable versions count as the newest. */
 export function kernelVersion(kernel: string): [number, number] {
@@ -42,9 +42,9 @@ export function cachedWhy(atAttach: boolean, dir: string): string {
 }
 
 export interface DmaBufOp {
-  op: string;
+  op: DmaBufEventOp;
   attachment: string | null;
-  dir: string | null;
+  dir: DmaDir | null;
   sgt: string | null;
   cached: boolean;
   rule: string;
@@ -86,7 +86,8 @@ export function dmabufStep(events: readonly SimEvent[] | undefined, name: string
   return s;
 }
 
-const OP_WORDS: Record<string, string> = {
+/** Every dma-buf event op in words (typed by the event's union: a new op cannot go without its words). */
+const OP_WORDS: Record<DmaBufEventOp, string> = {
   export: 'dma_buf_export: the exporter wraps its buffer',
   attach: 'attach: an importer device joins',
   detach: 'detach: the attachment leaves (a cached mapping is unmapped now)',
@@ -107,8 +108,8 @@ const OP_WORDS: Record<string, string> = {
   end_cpu_access: 'end_cpu_access: sync every mapped attachment for the device',
 };
 
-export function opWords(op: string): string {
-  return OP_WORDS[op] ?? op;
+export function opWords(op: DmaBufEventOp): string {
+  return OP_WORDS[op];
 }
 
 /** Short direction names: DMA_TO_DEVICE → TO_DEVICE. */
