@@ -132,16 +132,22 @@ export const ARCH_GATES = table('arch', {
     arch: 'arm64',
     verified: true,
   },
-  // Both sides: arch/x86/kernel/pci-nommu.c check_addr() in 3.x–4.16 trees (printk(KERN_ERR "nommu_%s: overflow
+  // Both sides: arch/x86/kernel/pci-nommu.c check_addr() in 3.x–4.x trees (printk(KERN_ERR "nommu_%s: overflow
   // %Lx+%zu of device mask %Lx\n", name, …) with name "map_single" from nommu_map_page and "map_sg" from
   // nommu_map_sg, only for masks of 32 bits or more, every time, no device prefix), and x86 on dma-direct's
-  // check_addr() ("dma_direct_map_page: overflow …", dev_err) after. Unverified: the commit id and the release (the
-  // series "x86: use generic dma-direct" went through the x86 tree in the 4.17 merge period; no pull shortlog or
-  // tree of 4.16/4.17 is stored to pin it).
+  // check_addr() ("dma_direct_map_page: overflow …", dev_err) after. 4.17 is pinned from above: an x86-64 build of
+  // 4.17.12 (github xjh19971110/linux-4.17.12) compiles lib/dma-direct.c (linux-4.17.12/lib/.dma-direct.o.cmd) and
+  // arch/x86/kernel/ has .pci-dma.o.cmd, .pci-iommu_table.o.cmd and .pci-swiotlb.o.cmd but no pci-nommu object.
+  // Unverified: whether 4.16 already switched. The switch was first posted as "[PATCH 37/67] x86: use dma-direct"
+  // (2017-12-29, the series that created lib/dma-direct.c for the 4.16 merge period: it drops pci-nommu.o from
+  // arch/x86/kernel/Makefile and sets dma_ops = &dma_direct_ops), and no 4.16 tree, pull shortlog or tip merge log
+  // is stored to say whether that patch or a later repost went in. The subject is the one posted (the mainline one
+  // was not seen). The mainline id was not found: "x86: use dma-direct", "x86/dma: Use DMA-direct", "x86: use generic
+  // dma-direct" and "x86/dma: Use generic swiotlb_ops" match no push log, Fixes tag or stable mail in the stored sources.
   x86DmaDirect: {
     from: '4.17',
     commit: null,
-    subject: 'x86/dma: Use DMA-direct (CONFIG_DMA_DIRECT_OPS=y)',
+    subject: 'x86: use dma-direct',
     file: 'arch/x86/kernel/pci-nommu.c',
     before: 'a device without an IOMMU uses nommu_dma_ops: an unreachable buffer gives printk "nommu_map_single: overflow %Lx+%zu of device mask %Lx" (masks of 32 bits or more), no device prefix',
     after: 'x86 uses dma-direct: the overflow is dma-direct\'s report (dev_err "dma_direct_map_page: overflow …")',
@@ -223,8 +229,9 @@ export const DIRECT_GATES = table('direct', {
   },
   // both sides: check_addr() in 4.20-era trees, report_addr() in a 5.0 tree (runninglinuxkernel_5.0) and in
   // the 2020-02 patch that removed it (75467ee48a5e). The commit that introduced report_addr was not found: no
-  // Fixes tag, stable mail, pull shortlog or blame in the stored sources names it (the subject below is
-  // descriptive, not the commit's).
+  // Fixes tag, stable mail, pull shortlog or blame in the stored sources names it (searched: the "overflow %pad+%zu
+  // of DMA mask" format, "+static void report_addr", candidate subjects; the hits are 5.x trees and the 5.5
+  // bus_dma_limit diff). The subject below is descriptive, not the commit's.
   overflowReportAddr: {
     from: '5.0',
     commit: null,
@@ -277,8 +284,11 @@ export const DIRECT_GATES = table('direct', {
   // period, the commit's own author still posted patches against lib/dma-noncoherent.c ("[PATCH 22/25]
   // dma-noncoherent: add a arch_sync_dma_for_cpu_all hook", index 79e9a757387f), a file that the 4.18 merge period
   // had only just created (782e6769c0df) and that this commit moved to kernel/dma/noncoherent.c; msm-4.19 carries
-  // it. Unverified: no 4.18 or 4.19 release tree or pull shortlog pins it, and one stored "linux-yocto-4.18" tree
-  // (WindRiver-Labs) already has kernel/dma/swiotlb.c, with the overflow buffer of 4.19.
+  // it. An x86-64 build of 4.17.12 (github xjh19971110/linux-4.17.12) still compiles lib/dma-direct.c, so 4.17 is
+  // before. Unverified: 4.18 or 4.19. No 4.18 or 4.19 release tree, pull shortlog ("dma-mapping-4.18"/"-4.19" tags
+  // are in no stored mail) or 4.18.y stable mail touching either path is stored, and the one stored
+  // "linux-yocto-4.18" tree (WindRiver-Labs) already has kernel/dma/swiotlb.c (with the overflow buffer, which
+  // both 4.18 and 4.19 have) but is a long-lived vendor branch whose Makefile is not stored, so it pins nothing.
   kernelDmaDir: {
     from: '4.19',
     commit: 'cf65a0f6f6ff',
@@ -531,7 +541,9 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // 0x%x)" for FSR_IGN); later trees print the one "fsr=0x%x, iova=…, fsynr=…, cb=%d" line with no handler call
   // (stalling faults disabled for every context). Unverified: the commit and its release (4.10 is the first
   // release the stored sources leave possible: no pull shortlog, Fixes tag or stable copy naming the change was
-  // found, and the vendor trees on both sides carry backports).
+  // found, and the vendor trees on both sides carry backports). Searched: the subject (no hit in trees or mails;
+  // "IOMMU Updates for Linux v4.10" does not list SMMU commits), the old and new format strings (only whole
+  // files, no diff), and 4.10/4.11 trees by name (none holds drivers/iommu/arm-smmu.c).
   fsrLine: {
     from: '4.10',
     commit: null,
@@ -544,7 +556,8 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // release: "IOMMU Updates for Linux v5.2" shortlog ("Vivek Gautam (1): iommu/arm-smmu: Log CBFRSYNRA register
   // on context fault"); both sides: the "fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cb=%d" line in 4.x trees and the
   // cbfrsynra form in later ones. The mainline id was not found: no Fixes tag, stable backport, push log or
-  // kbuild blame in the stored sources names it.
+  // kbuild blame in the stored sources names it (the subject occurs only in that shortlog; the one kbuild blame of
+  // arm-smmu code by Vivek Gautam is of arm-smmu-impl.c).
   cbfrsynra: {
     from: '5.2',
     commit: null,
@@ -588,7 +601,8 @@ export const DEBUG_GATES = table('dma-debug', {
   // af7ddd8a627c). Trees with "DMA-API: " inside each format string still have check_addr() (4.19/4.20); a
   // 5.0.0-rc7 log (2019-02-19) already prints "DMA-API: dw_dmac_pci 0000:00:15.0: device driver maps memory from
   // stack", so the change is in 5.0 at the latest; 5.14's add_dma_entry() pr_err relies on pr_fmt (the 5.15 diff of
-  // 510e1a724ab1). Whether 4.20 already had it is what stays open.
+  // 510e1a724ab1). Whether 4.20 already had it is what stays open: the '#define pr_fmt(fmt)	"DMA-API: " fmt' line
+  // occurs only in whole files of later trees, never in a diff, and no 4.20 log of a dma-debug report is stored.
   prFmt: {
     from: '5.0',
     commit: null,
@@ -697,8 +711,9 @@ export const DEBUG_GATES = table('dma-debug', {
   // tags/dma-mapping-6.18-2025-09-30 (merged as a498d59c469b in the 6.18 merge period); both sides: v6 03/16
   // (debug_dma_map_page's dma_debug_single → debug_dma_map_phys's dma_debug_phy) and v6 11/16 (dma_debug_resource
   // and debug_dma_map_resource removed: dma_map_resource goes through dma_map_phys). Only topic-branch ids were
-  // seen for 03/16 (0961d2a537ca, 7359b69b1cc9, 48fdd6511b46, dfe7534573cc, f9ba923cbf5d, 653bc2fb7ec2,
-  // 8866bdf0747f in linux-rdma pushes of July–September 2025), not the mainline one.
+  // seen for 03/16 (0961d2a537ca, 7359b69b1cc9, 48fdd6511b46, dfe7534573cc, dc46b69ceb36, f9ba923cbf5d,
+  // 653bc2fb7ec2, 8866bdf0747f in linux-rdma pushes of July–September 2025, e.g. leon/linux-rdma dmabuf-vfio on
+  // 2025-08-04), not the mainline one: no Fixes tag or stable mail quotes the subject.
   phy: {
     from: '6.18',
     commit: null,
@@ -740,12 +755,16 @@ export const CMA_GATES = table('cma', {
   // Both sides: alloc_contig_range() in a 5.11.5 tree ends a failed test_pages_isolated() with
   // pr_info_ratelimited("%s: [%lx, %lx) PFNs busy\n", __func__, outer_start, end) (pr_info before 4.14), a 5.14.2
   // tree (and 5.15.y, 6.1.y, 6.12, mainline) returns -EBUSY silently: "test_pages_isolated() has a tracepoint which
-  // will report the busy page". Unverified: the commit and whether 5.12 or 5.13 already dropped the line (no tree of
-  // either is stored); 5.14 is the first release seen without it.
+  // will report the busy page". The change: "[PATCH v1] mm/page_alloc: drop pr_info_ratelimited() in
+  // alloc_contig_range()" (David Hildenbrand, 2021-03-01, after 5.12-rc1; acked by Michal Hocko, Oscar Salvador,
+  // Minchan Kim), the two-line removal. 5.12 still prints: the patch sat in linux-next's akpm (-mm) branch on
+  // 2021-04-26, the push that tagged v5.12. Unverified: 5.13 or 5.14 (no tree of 5.13, mainline push log or
+  // patch-bomb mail is stored; the linux-next pushes carry only rebased ids such as 6578265de64b, 77febec20626,
+  // 89efc1ed53cc, caad0ea7823c, so the mainline id stays open); 5.14 is the first release seen without the line.
   pfnsBusySilent: {
     from: '5.14',
     commit: null,
-    subject: 'mm/page_alloc: alloc_contig_range() no longer prints "PFNs busy" (the test_pages_isolated tracepoint reports the busy page)',
+    subject: 'mm/page_alloc: drop pr_info_ratelimited() in alloc_contig_range()',
     file: 'mm/page_alloc.c',
     before: 'a candidate range whose pages stay busy logs "alloc_contig_range: [%lx, %lx) PFNs busy" before CMA tries the next one',
     after: 'nothing is logged for a busy candidate (only the trace event); cma_alloc still retries',
@@ -911,8 +930,9 @@ export const DMA_API_GATES = table('dma-api', {
     verified: true,
   },
   // release: "[GIT PULL] dma-mapping fixes for 5.3-rc1" (tags/dma-mapping-5.3-1, "avoid limiting request size if
-  // swiotlb is not used"; the tag ends at 449fa54d6815, another commit); both sides: the patch (2019-07-17,
-  // Fixes: 133d624b1cee). The mainline id was not found: no Fixes tag, stable copy or push log names it.
+  // swiotlb is not used", shortlog "dma-direct: only limit the mapping size if swiotlb could be used"; the tag ends
+  // at 449fa54d6815, another commit); both sides: the patch (2019-07-17, Fixes: 133d624b1cee). The mainline id was
+  // not found: the subject occurs only in that pull and the patch mails, with no Fixes tag, stable copy or push log.
   maxMappingSizeLimited: {
     from: '5.3',
     commit: null,
@@ -946,8 +966,10 @@ export const DMA_API_GATES = table('dma-api', {
     verified: true,
   },
   // release: "pull-request: bpf 2020-06-30" into net during 5.8-rc ("Fix broken AF_XDP DMA hacks … integrate it
-  // properly into DMA core", patch 1/4 posted 2020-06-29; the pull gives no ids), so 5.8. The mainline id was not
-  // found (3aa916250078, written from memory earlier, appears in no source; no Fixes tag or push log names it).
+  // properly into DMA core", patch 1/4 posted 2020-06-29; the pull gives no ids), and the "Linux 5.8-rc5"
+  // announcement (Linus Torvalds, 2020-07-12) lists it in its shortlog under Christoph Hellwig: in 5.8, not 5.9.
+  // The mainline id was not found: no Fixes tag quotes the subject, and neither the blame of kernel/dma/mapping.c
+  // nor a push log naming it is stored (3aa916250078, written from memory earlier, appears in no source).
   needSync: {
     from: '5.8',
     commit: null,
