@@ -357,22 +357,35 @@ export const SWIOTLB_GATES = table('swiotlb', {
     after: '"swiotlb buffer is full (sz: %zd bytes), total %lu (slots), used %lu (slots)"',
     verified: true,
   },
-  copyUnlessSkip: {
+  // ids: Fixes tags and stable backports ("This is a backport of ddbd89deb7d3 (\"swiotlb: fix info leak with
+  // DMA_FROM_DEVICE\") and aa6f8dcbab47 (\"swiotlb: rework \"fix info leak with DMA_FROM_DEVICE\"\")", Halil Pasic,
+  // 2022-03-22, for 5.4.y and 5.10.y). Release: "These commits appeared in v5.17 and v5.16.15" ("[REGRESSION] Recent
+  // swiotlb DMA_FROM_DEVICE fixes break ath9k-based AP", Oleksandr Natalenko, 2022-03-23). Both sides: the two
+  // diffs. ddbd89deb7d3 alone made the map copy depend only on DMA_ATTR_SKIP_CPU_SYNC (DMA_ATTR_OVERWRITE was never
+  // used), but no release had that state: aa6f8dcbab47, also in v5.17, bounces unconditionally in
+  // swiotlb_tbl_map_single and in swiotlb_sync_single_for_device ("Unconditional bounce is necessary to avoid
+  // corruption on sync_*_for_cpu or dma_ummap_*").
+  copyAtMapAlways: {
     from: '5.17',
-    commit: 'ddbd89deb7d3',
-    subject: 'swiotlb: fix info leak with DMA_FROM_DEVICE',
+    commit: 'ddbd89deb7d3, aa6f8dcbab47',
+    subject: 'swiotlb: fix info leak with DMA_FROM_DEVICE; swiotlb: rework "fix info leak with DMA_FROM_DEVICE"',
     file: 'kernel/dma/swiotlb.c',
-    before: 'map copies the original into the slot only for DMA_TO_DEVICE and DMA_BIDIRECTIONAL: a DMA_FROM_DEVICE slot keeps stale bytes (CVE-2022-0854)',
-    after: 'map copies for every direction unless DMA_ATTR_SKIP_CPU_SYNC',
+    before: 'map copies the original into the slot only for DMA_TO_DEVICE and DMA_BIDIRECTIONAL without DMA_ATTR_SKIP_CPU_SYNC: a DMA_FROM_DEVICE slot keeps stale bytes (CVE-2022-0854)',
+    after: 'map always copies the original into the slot, whatever the direction and attributes; in 5.17 sync_for_device also copies it in again for every direction, DMA_FROM_DEVICE included',
     verified: true,
   },
-  copyAlways: {
+  // ids and both sides: the 5.4-stable backport of 901c7280ca0d ("commit 901c7280ca0d… upstream": "the full revert
+  // of that commit (revert in bddac7c1e02b)" … "reinstate the cleanups from commit aa6f8dcbab47 … and effectively
+  // only revert the part that caused problems", i.e. swiotlb_sync_single_for_device; its diff keeps the
+  // unconditional map bounce) and the revert's diff. Release: both follow the 2022-03-23 regression report against
+  // v5.17 and are in 5.16.y/5.15.y only as backports ("[2] is present in 5.17/5.16/5.15" stable), so mainline 5.18.
+  syncForDeviceByDir: {
     from: '5.18',
-    commit: '901c7280ca0d',
-    subject: 'Reinstate some of "swiotlb: rework "fix info leak with DMA_FROM_DEVICE""',
+    commit: 'bddac7c1e02b, 901c7280ca0d',
+    subject: 'Revert "swiotlb: rework "fix info leak with DMA_FROM_DEVICE""; Reinstate some of "swiotlb: rework "fix info leak with DMA_FROM_DEVICE""',
     file: 'kernel/dma/swiotlb.c',
-    before: 'DMA_ATTR_SKIP_CPU_SYNC skips the copy at map',
-    after: 'map always copies the original into the slot, whatever the direction and attributes',
+    before: 'swiotlb_sync_single_for_device copies the original into the slot for every direction: a DMA_FROM_DEVICE sync_for_device after the device wrote puts the CPU\'s old bytes back over the device\'s (the ath9k regression)',
+    after: 'sync_for_device copies only for DMA_TO_DEVICE and DMA_BIDIRECTIONAL again; map still copies for every direction',
     verified: true,
   },
   slotOffsetMatch: {
