@@ -64,6 +64,10 @@ export function since(code: number, g: Gate): boolean {
 // arch/*: cache maintenance, kmalloc bouncing, ZONE_DMA
 
 export const ARCH_GATES = table('arch', {
+  // id: mails quoting it (Nanyong Sun's 2022-11 patch "The commit c50f11c6196f (\"arm64: mm: Don't invalidate
+  // FROM_DEVICE buffers at start of DMA transfer\") replaces invalidate with clean when DMA_FROM_DEVICE"; Arnd
+  // Bergmann, 2023-01: arch_sync_dma_for_device() "changed from 'invalidate' to 'clean' last June in commit
+  // c50f11c6196f"), i.e. the 5.19 merge period.
   arm64FromDeviceClean: {
     from: '5.19',
     commit: 'c50f11c6196f',
@@ -154,6 +158,8 @@ export const ARCH_GATES = table('arch', {
     arch: 'x86',
     verified: false,
   },
+  // id: Fixes tags (Conor Dooley's Zicbom toolchain fix against next-20220920, Palmer Dabbelt's build fix) and the
+  // stable bot's dependency lists; release: 6.0 (it was in linux-next for 6.0-rc, not in 5.19).
   riscvNoncoherent: {
     from: '6.0',
     commit: '1631ba1259d6',
@@ -164,6 +170,9 @@ export const ARCH_GATES = table('arch', {
     arch: 'riscv',
     verified: true,
   },
+  // ids and release: the mainline push log of the 6.6 merge period lists eb746180132a and 482069ebdc1d under
+  // "Merge tag 'riscv-for-linus-6.6-mw1'" (e0152e7481c6); both sides: Arnd Bergmann's "[PATCH 08/21] riscv:
+  // dma-mapping: only invalidate after DMA, not flush" (2023-03-27) and its sibling.
   riscvNoFlush: {
     from: '6.6',
     commit: 'eb746180132a, 482069ebdc1d',
@@ -174,6 +183,8 @@ export const ARCH_GATES = table('arch', {
     arch: 'riscv',
     verified: true,
   },
+  // id: Fixes tags (the mvebu coherency fix 49bc8bebae79 in the 2022-10 stable reviews, Christian Meissl's
+  // ARCH_HAS_DMA_PREP_COHERENT fix, Linus Walleij's Integrator fix); release: 5.19 (the fixes target 5.19/6.0).
   armDmaDirect: {
     from: '5.19',
     commit: 'ae626eb97376',
@@ -388,19 +399,27 @@ export const SWIOTLB_GATES = table('swiotlb', {
     after: 'sync_for_device copies only for DMA_TO_DEVICE and DMA_BIDIRECTIONAL again; map still copies for every direction',
     verified: true,
   },
+  // ids: Fixes tags of Will Deacon's 2024 fixes ("Commit bbb73a103fbb (\"swiotlb: fix a braino in the alignment check
+  // fix\"), which was a fix for commit 0eee5ae10256"); release: both in 6.3 — 0eee5ae10256 (2023-03-22) is the base
+  // of tags/dma-mapping-6.3-2023-04-08 ("dma-mapping fix for Linux 6.3"), which adds bbb73a103fbb; CVE-2024-35814
+  // ("affected >=6.3.0") agrees. Not modelled: the double allocation of slots that CVE fixes.
   slotOffsetMatch: {
     from: '6.3',
-    commit: '0eee5ae10256',
-    subject: 'swiotlb: fix slot alignment checks',
+    commit: '0eee5ae10256, bbb73a103fbb',
+    subject: 'swiotlb: fix slot alignment checks; swiotlb: fix a braino in the alignment check fix',
     file: 'kernel/dma/swiotlb.c',
     before: 'a mapping of PAGE_SIZE or more (or with an alloc_align_mask) searches with a page stride from ALIGN(index, stride): its slot is page aligned',
     after: 'the search starts at the area index and the slot must match the original in the bits of (alloc_align_mask | ~PAGE_MASK for ≥ PAGE_SIZE) above the 2 KiB slot: a buffer at offset 0x800 gets a slot at offset 0x800, not a page-aligned one',
     verified: true,
   },
+  // ids and release: the 6.6/6.7 stable reviews ("commit 14cebf689a78 upstream", "Upstream commit 04867a7a3332",
+  // 2024-04: "swiotlb: Fix double-allocation of slots due to broken alignment handling" separates alloc_align_mask
+  // from the device's mask, 14cebf689a78 reinstates page alignment for mappings of PAGE_SIZE or more), both from
+  // the 6.9 merge period; CVE-2024-35814 lists 6.8.3/6.7.12/6.6.24 as the fixed stable releases.
   slotPageAlign: {
     from: '6.9',
-    commit: '14cebf689a78',
-    subject: 'swiotlb: Reinstate page-alignment for mappings >= PAGE_SIZE',
+    commit: '04867a7a3332, 14cebf689a78',
+    subject: 'swiotlb: Fix double-allocation of slots due to broken alignment handling; swiotlb: Reinstate page-alignment for mappings >= PAGE_SIZE',
     file: 'kernel/dma/swiotlb.c',
     before: 'alloc_align_mask is folded into the original-matching mask (no slot alignment of its own)',
     after: 'the slot is aligned to alloc_align_mask (PAGE_SIZE - 1 for a mapping of PAGE_SIZE or more without alignment constraints)',
@@ -441,6 +460,9 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     after: 'iommu.strict=0 gives a flush queue: unmaps queue their IOTLB invalidation',
     verified: true,
   },
+  // id: Fixes tags (David Stevens' sync fixes, Mario Limonciello's AMD fix, Will Deacon's 2024 swiotlb alignment
+  // fixes); release: "[GIT PULL] IOMMU updates for 5.11" (Will Deacon, 2020-12-14, tags/iommu-updates-v5.11:
+  // "Tom Murphy (4): … iommu: Allow the dma-iommu api to use bounce buffers").
   untrustedBounce: {
     from: '5.11',
     commit: '82612d66d51d',
@@ -534,6 +556,8 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
     after: 'arm_lpae_map_pages returns -EINVAL',
     verified: true,
   },
+  // id: Fixes tags and mails quoting it (Daniel Mentz 2025-07, Adrián Larumbe's Panthor fixes 2025); release: the
+  // "Arm SMMU updates for 6.13" merge ("IO-PGTable: … Remove unused block-splitting support").
   noSplitBlock: {
     from: '6.13',
     commit: '33729a5fc0ca',
@@ -686,6 +710,8 @@ export const DEBUG_GATES = table('dma-debug', {
     after: 'a sync walks back through every bucket below the address (at most HASH_SIZE buckets)',
     verified: true,
   },
+  // id and release: "dma-mapping updates for Linux 6.7" (tags/dma-mapping-6.7-2023-10-30 ends at 36d91e851598;
+  // pr-tracker-bot: merged as 009fbfc97b63).
   scatterSpelling: {
     from: '6.7',
     commit: '36d91e851598',
@@ -855,6 +881,8 @@ export const DMA_BUF_GATES = table('dma-buf', {
     after: 'an exporter with cache_sgt_mapping (the GEM helpers set it) has its first mapping cached by the core; a different direction gets -EBUSY unless the cached mapping is DMA_BIDIRECTIONAL',
     verified: true,
   },
+  // id: Sasha Levin's stable bot ("v5.4.39: Failed to apply! Possible dependencies: 15fd552d186c"), Daniel
+  // Vetter's 2021 mail; release: "[git pull] drm for 5.5-rc1" (Dave Airlie, 2019-11-28) lists it.
   dynamic: {
     from: '5.5',
     commit: '15fd552d186c',
