@@ -639,7 +639,9 @@ export const DEBUG_GATES = table('dma-debug', {
   // 5.0.0-rc7 log (2019-02-19) already prints "DMA-API: dw_dmac_pci 0000:00:15.0: device driver maps memory from
   // stack", so the change is in 5.0 at the latest; 5.14's add_dma_entry() pr_err relies on pr_fmt (the 5.15 diff of
   // 510e1a724ab1). Whether 4.20 already had it is what stays open: the '#define pr_fmt(fmt)	"DMA-API: " fmt' line
-  // occurs only in whole files of later trees, never in a diff, and no 4.20 log of a dma-debug report is stored.
+  // occurs only in whole files of later trees, never in a diff, and no 4.20 log of a dma-debug report is stored;
+  // neither "dma-debug: Use pr_fmt()" nor the other subjects of the late-2018 dma-debug rework occur in any stored
+  // source, so the id and the 4.20/5.0 question stay open.
   prFmt: {
     from: '5.0',
     commit: null,
