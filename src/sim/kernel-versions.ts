@@ -158,8 +158,9 @@ export const ARCH_GATES = table('arch', {
     arch: 'x86',
     verified: false,
   },
-  // id: Fixes tags (Conor Dooley's Zicbom toolchain fix against next-20220920, Palmer Dabbelt's build fix) and the
-  // stable bot's dependency lists; release: 6.0 (it was in linux-next for 6.0-rc, not in 5.19).
+  // id: Fixes tags (Conor Dooley's Zicbom toolchain fix against next-20220920, Palmer Dabbelt's build fix); release:
+  // the stable bot on 2022-09-24 (6.0-rc6): 2a2018c3ac84, already "in Linus's tree", "does not apply to the
+  // 5.19-stable tree" with 1631ba1259d6 among the missing dependencies, so mainline 6.0, not 5.19.
   riscvNoncoherent: {
     from: '6.0',
     commit: '1631ba1259d6',
@@ -183,10 +184,13 @@ export const ARCH_GATES = table('arch', {
     arch: 'riscv',
     verified: true,
   },
-  // id: Fixes tags (the mvebu coherency fix 49bc8bebae79 in the 2022-10 stable reviews, Christian Meissl's
-  // ARCH_HAS_DMA_PREP_COHERENT fix, Linus Walleij's Integrator fix); release: 5.19 (the fixes target 5.19/6.0).
+  // id: Fixes tags (the mvebu coherency fix 49bc8bebae79 in the 6.0-stable review of 2022-10-19, Christian
+  // Meissl's ARCH_HAS_DMA_PREP_COHERENT fix, Linus Walleij's Integrator fix). Release: 6.0, not 5.19 — the commit
+  // (authored 2022-04-19) is in "[GIT PULL] dma-mapping updates" tags/dma-mapping-5.20-2022-08-06, based on
+  // v5.19-rc3 ("convert arm32 to the common dma-direct code"; 5.20 became 6.0), with the rest of the arm32
+  // conversion (dmabounce removal, Robin Murphy's IOMMU ops merge).
   armDmaDirect: {
-    from: '5.19',
+    from: '6.0',
     commit: 'ae626eb97376',
     subject: 'ARM/dma-mapping: use dma-direct unconditionally',
     file: 'arch/arm/mm/dma-mapping.c',
