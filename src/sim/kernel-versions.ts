@@ -67,7 +67,8 @@ export const ARCH_GATES = table('arch', {
   // id: mails quoting it (Nanyong Sun's 2022-11 patch "The commit c50f11c6196f (\"arm64: mm: Don't invalidate
   // FROM_DEVICE buffers at start of DMA transfer\") replaces invalidate with clean when DMA_FROM_DEVICE"; Arnd
   // Bergmann, 2023-01: arch_sync_dma_for_device() "changed from 'invalidate' to 'clean' last June in commit
-  // c50f11c6196f"), i.e. the 5.19 merge period.
+  // c50f11c6196f"). Release: the stable backports posted on 2022-06-23 ("commit c50f11c6196f… upstream", Catalin
+  // Marinas) show it in mainline during 5.19-rc, after 5.18 (2022-05-22): 5.19.
   arm64FromDeviceClean: {
     from: '5.19',
     commit: 'c50f11c6196f',
