@@ -64,6 +64,11 @@ export function since(code: number, g: Gate): boolean {
 // arch/*: cache maintenance, kmalloc bouncing, ZONE_DMA
 
 export const ARCH_GATES = table('arch', {
+  // id: mails quoting it (Nanyong Sun's 2022-11 patch "The commit c50f11c6196f (\"arm64: mm: Don't invalidate
+  // FROM_DEVICE buffers at start of DMA transfer\") replaces invalidate with clean when DMA_FROM_DEVICE"; Arnd
+  // Bergmann, 2023-01: arch_sync_dma_for_device() "changed from 'invalidate' to 'clean' last June in commit
+  // c50f11c6196f"). Release: the stable backports posted on 2022-06-23 ("commit c50f11c6196f… upstream", Catalin
+  // Marinas) show it in mainline during 5.19-rc, after 5.18 (2022-05-22): 5.19.
   arm64FromDeviceClean: {
     from: '5.19',
     commit: 'c50f11c6196f',
@@ -132,22 +137,31 @@ export const ARCH_GATES = table('arch', {
     arch: 'arm64',
     verified: true,
   },
-  // Both sides: arch/x86/kernel/pci-nommu.c check_addr() in 3.x–4.16 trees (printk(KERN_ERR "nommu_%s: overflow
+  // Both sides: arch/x86/kernel/pci-nommu.c check_addr() in 3.x–4.x trees (printk(KERN_ERR "nommu_%s: overflow
   // %Lx+%zu of device mask %Lx\n", name, …) with name "map_single" from nommu_map_page and "map_sg" from
   // nommu_map_sg, only for masks of 32 bits or more, every time, no device prefix), and x86 on dma-direct's
-  // check_addr() ("dma_direct_map_page: overflow …", dev_err) after. Unverified: the commit id and the release (the
-  // series "x86: use generic dma-direct" went through the x86 tree in the 4.17 merge period; no pull shortlog or
-  // tree of 4.16/4.17 is stored to pin it).
+  // check_addr() ("dma_direct_map_page: overflow …", dev_err) after. 4.17 is pinned from above: an x86-64 build of
+  // 4.17.12 (github xjh19971110/linux-4.17.12) compiles lib/dma-direct.c (linux-4.17.12/lib/.dma-direct.o.cmd) and
+  // arch/x86/kernel/ has .pci-dma.o.cmd, .pci-iommu_table.o.cmd and .pci-swiotlb.o.cmd but no pci-nommu object.
+  // Unverified: whether 4.16 already switched. The switch was first posted as "[PATCH 37/67] x86: use dma-direct"
+  // (2017-12-29, the series that created lib/dma-direct.c for the 4.16 merge period: it drops pci-nommu.o from
+  // arch/x86/kernel/Makefile and sets dma_ops = &dma_direct_ops), and no 4.16 tree, pull shortlog or tip merge log
+  // is stored to say whether that patch or a later repost went in. The subject is the one posted (the mainline one
+  // was not seen). The mainline id was not found: "x86: use dma-direct", "x86/dma: Use DMA-direct", "x86: use generic
+  // dma-direct" and "x86/dma: Use generic swiotlb_ops" match no push log, Fixes tag or stable mail in the stored sources.
   x86DmaDirect: {
     from: '4.17',
     commit: null,
-    subject: 'x86/dma: Use DMA-direct (CONFIG_DMA_DIRECT_OPS=y)',
+    subject: 'x86: use dma-direct',
     file: 'arch/x86/kernel/pci-nommu.c',
     before: 'a device without an IOMMU uses nommu_dma_ops: an unreachable buffer gives printk "nommu_map_single: overflow %Lx+%zu of device mask %Lx" (masks of 32 bits or more), no device prefix',
     after: 'x86 uses dma-direct: the overflow is dma-direct\'s report (dev_err "dma_direct_map_page: overflow …")',
     arch: 'x86',
     verified: false,
   },
+  // id: Fixes tags (Conor Dooley's Zicbom toolchain fix against next-20220920, Palmer Dabbelt's build fix); release:
+  // the stable bot on 2022-09-24 (6.0-rc6): 2a2018c3ac84, already "in Linus's tree", "does not apply to the
+  // 5.19-stable tree" with 1631ba1259d6 among the missing dependencies, so mainline 6.0, not 5.19.
   riscvNoncoherent: {
     from: '6.0',
     commit: '1631ba1259d6',
@@ -158,6 +172,9 @@ export const ARCH_GATES = table('arch', {
     arch: 'riscv',
     verified: true,
   },
+  // ids and release: the mainline push log of the 6.6 merge period lists eb746180132a and 482069ebdc1d under
+  // "Merge tag 'riscv-for-linus-6.6-mw1'" (e0152e7481c6); both sides: Arnd Bergmann's "[PATCH 08/21] riscv:
+  // dma-mapping: only invalidate after DMA, not flush" (2023-03-27) and its sibling.
   riscvNoFlush: {
     from: '6.6',
     commit: 'eb746180132a, 482069ebdc1d',
@@ -168,8 +185,13 @@ export const ARCH_GATES = table('arch', {
     arch: 'riscv',
     verified: true,
   },
+  // id: Fixes tags (the mvebu coherency fix 49bc8bebae79 in the 6.0-stable review of 2022-10-19, Christian
+  // Meissl's ARCH_HAS_DMA_PREP_COHERENT fix, Linus Walleij's Integrator fix). Release: 6.0, not 5.19 — the commit
+  // (authored 2022-04-19) is in "[GIT PULL] dma-mapping updates" tags/dma-mapping-5.20-2022-08-06, based on
+  // v5.19-rc3 ("convert arm32 to the common dma-direct code"; 5.20 became 6.0), with the rest of the arm32
+  // conversion (dmabounce removal, Robin Murphy's IOMMU ops merge).
   armDmaDirect: {
-    from: '5.19',
+    from: '6.0',
     commit: 'ae626eb97376',
     subject: 'ARM/dma-mapping: use dma-direct unconditionally',
     file: 'arch/arm/mm/dma-mapping.c',
@@ -223,8 +245,9 @@ export const DIRECT_GATES = table('direct', {
   },
   // both sides: check_addr() in 4.20-era trees, report_addr() in a 5.0 tree (runninglinuxkernel_5.0) and in
   // the 2020-02 patch that removed it (75467ee48a5e). The commit that introduced report_addr was not found: no
-  // Fixes tag, stable mail, pull shortlog or blame in the stored sources names it (the subject below is
-  // descriptive, not the commit's).
+  // Fixes tag, stable mail, pull shortlog or blame in the stored sources names it (searched: the "overflow %pad+%zu
+  // of DMA mask" format, "+static void report_addr", candidate subjects; the hits are 5.x trees and the 5.5
+  // bus_dma_limit diff). The subject below is descriptive, not the commit's.
   overflowReportAddr: {
     from: '5.0',
     commit: null,
@@ -277,8 +300,11 @@ export const DIRECT_GATES = table('direct', {
   // period, the commit's own author still posted patches against lib/dma-noncoherent.c ("[PATCH 22/25]
   // dma-noncoherent: add a arch_sync_dma_for_cpu_all hook", index 79e9a757387f), a file that the 4.18 merge period
   // had only just created (782e6769c0df) and that this commit moved to kernel/dma/noncoherent.c; msm-4.19 carries
-  // it. Unverified: no 4.18 or 4.19 release tree or pull shortlog pins it, and one stored "linux-yocto-4.18" tree
-  // (WindRiver-Labs) already has kernel/dma/swiotlb.c, with the overflow buffer of 4.19.
+  // it. An x86-64 build of 4.17.12 (github xjh19971110/linux-4.17.12) still compiles lib/dma-direct.c, so 4.17 is
+  // before. Unverified: 4.18 or 4.19. No 4.18 or 4.19 release tree, pull shortlog ("dma-mapping-4.18"/"-4.19" tags
+  // are in no stored mail) or 4.18.y stable mail touching either path is stored, and the one stored
+  // "linux-yocto-4.18" tree (WindRiver-Labs) already has kernel/dma/swiotlb.c (with the overflow buffer, which
+  // both 4.18 and 4.19 have) but is a long-lived vendor branch whose Makefile is not stored, so it pins nothing.
   kernelDmaDir: {
     from: '4.19',
     commit: 'cf65a0f6f6ff',
@@ -347,37 +373,58 @@ export const SWIOTLB_GATES = table('swiotlb', {
     after: '"swiotlb buffer is full (sz: %zd bytes), total %lu (slots), used %lu (slots)"',
     verified: true,
   },
-  copyUnlessSkip: {
+  // ids: Fixes tags and stable backports ("This is a backport of ddbd89deb7d3 (\"swiotlb: fix info leak with
+  // DMA_FROM_DEVICE\") and aa6f8dcbab47 (\"swiotlb: rework \"fix info leak with DMA_FROM_DEVICE\"\")", Halil Pasic,
+  // 2022-03-22, for 5.4.y and 5.10.y). Release: "These commits appeared in v5.17 and v5.16.15" ("[REGRESSION] Recent
+  // swiotlb DMA_FROM_DEVICE fixes break ath9k-based AP", Oleksandr Natalenko, 2022-03-23). Both sides: the two
+  // diffs. ddbd89deb7d3 alone made the map copy depend only on DMA_ATTR_SKIP_CPU_SYNC (DMA_ATTR_OVERWRITE was never
+  // used), but no release had that state: aa6f8dcbab47, also in v5.17, bounces unconditionally in
+  // swiotlb_tbl_map_single and in swiotlb_sync_single_for_device ("Unconditional bounce is necessary to avoid
+  // corruption on sync_*_for_cpu or dma_ummap_*").
+  copyAtMapAlways: {
     from: '5.17',
-    commit: 'ddbd89deb7d3',
-    subject: 'swiotlb: fix info leak with DMA_FROM_DEVICE',
+    commit: 'ddbd89deb7d3, aa6f8dcbab47',
+    subject: 'swiotlb: fix info leak with DMA_FROM_DEVICE; swiotlb: rework "fix info leak with DMA_FROM_DEVICE"',
     file: 'kernel/dma/swiotlb.c',
-    before: 'map copies the original into the slot only for DMA_TO_DEVICE and DMA_BIDIRECTIONAL: a DMA_FROM_DEVICE slot keeps stale bytes (CVE-2022-0854)',
-    after: 'map copies for every direction unless DMA_ATTR_SKIP_CPU_SYNC',
+    before: 'map copies the original into the slot only for DMA_TO_DEVICE and DMA_BIDIRECTIONAL without DMA_ATTR_SKIP_CPU_SYNC: a DMA_FROM_DEVICE slot keeps stale bytes (CVE-2022-0854)',
+    after: 'map always copies the original into the slot, whatever the direction and attributes; in 5.17 sync_for_device also copies it in again for every direction, DMA_FROM_DEVICE included',
     verified: true,
   },
-  copyAlways: {
+  // ids and both sides: the 5.4-stable backport of 901c7280ca0d ("commit 901c7280ca0d… upstream": "the full revert
+  // of that commit (revert in bddac7c1e02b)" … "reinstate the cleanups from commit aa6f8dcbab47 … and effectively
+  // only revert the part that caused problems", i.e. swiotlb_sync_single_for_device; its diff keeps the
+  // unconditional map bounce) and the revert's diff. Release: both follow the 2022-03-23 regression report against
+  // v5.17 and are in 5.16.y/5.15.y only as backports ("[2] is present in 5.17/5.16/5.15" stable), so mainline 5.18.
+  syncForDeviceByDir: {
     from: '5.18',
-    commit: '901c7280ca0d',
-    subject: 'Reinstate some of "swiotlb: rework "fix info leak with DMA_FROM_DEVICE""',
+    commit: 'bddac7c1e02b, 901c7280ca0d',
+    subject: 'Revert "swiotlb: rework "fix info leak with DMA_FROM_DEVICE""; Reinstate some of "swiotlb: rework "fix info leak with DMA_FROM_DEVICE""',
     file: 'kernel/dma/swiotlb.c',
-    before: 'DMA_ATTR_SKIP_CPU_SYNC skips the copy at map',
-    after: 'map always copies the original into the slot, whatever the direction and attributes',
+    before: 'swiotlb_sync_single_for_device copies the original into the slot for every direction: a DMA_FROM_DEVICE sync_for_device after the device wrote puts the CPU\'s old bytes back over the device\'s (the ath9k regression)',
+    after: 'sync_for_device copies only for DMA_TO_DEVICE and DMA_BIDIRECTIONAL again; map still copies for every direction',
     verified: true,
   },
+  // ids: Fixes tags of Will Deacon's 2024 fixes ("Commit bbb73a103fbb (\"swiotlb: fix a braino in the alignment check
+  // fix\"), which was a fix for commit 0eee5ae10256"); release: both in 6.3 — 0eee5ae10256 (2023-03-22) is the base
+  // of tags/dma-mapping-6.3-2023-04-08 ("dma-mapping fix for Linux 6.3"), which adds bbb73a103fbb; CVE-2024-35814
+  // ("affected >=6.3.0") agrees. Not modelled: the double allocation of slots that CVE fixes.
   slotOffsetMatch: {
     from: '6.3',
-    commit: '0eee5ae10256',
-    subject: 'swiotlb: fix slot alignment checks',
+    commit: '0eee5ae10256, bbb73a103fbb',
+    subject: 'swiotlb: fix slot alignment checks; swiotlb: fix a braino in the alignment check fix',
     file: 'kernel/dma/swiotlb.c',
     before: 'a mapping of PAGE_SIZE or more (or with an alloc_align_mask) searches with a page stride from ALIGN(index, stride): its slot is page aligned',
     after: 'the search starts at the area index and the slot must match the original in the bits of (alloc_align_mask | ~PAGE_MASK for ≥ PAGE_SIZE) above the 2 KiB slot: a buffer at offset 0x800 gets a slot at offset 0x800, not a page-aligned one',
     verified: true,
   },
+  // ids and release: the 6.6/6.7 stable reviews ("commit 14cebf689a78 upstream", "Upstream commit 04867a7a3332",
+  // 2024-04: "swiotlb: Fix double-allocation of slots due to broken alignment handling" separates alloc_align_mask
+  // from the device's mask, 14cebf689a78 reinstates page alignment for mappings of PAGE_SIZE or more), both from
+  // the 6.9 merge period; CVE-2024-35814 lists 6.8.3/6.7.12/6.6.24 as the fixed stable releases.
   slotPageAlign: {
     from: '6.9',
-    commit: '14cebf689a78',
-    subject: 'swiotlb: Reinstate page-alignment for mappings >= PAGE_SIZE',
+    commit: '04867a7a3332, 14cebf689a78',
+    subject: 'swiotlb: Fix double-allocation of slots due to broken alignment handling; swiotlb: Reinstate page-alignment for mappings >= PAGE_SIZE',
     file: 'kernel/dma/swiotlb.c',
     before: 'alloc_align_mask is folded into the original-matching mask (no slot alignment of its own)',
     after: 'the slot is aligned to alloc_align_mask (PAGE_SIZE - 1 for a mapping of PAGE_SIZE or more without alignment constraints)',
@@ -418,6 +465,9 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     after: 'iommu.strict=0 gives a flush queue: unmaps queue their IOTLB invalidation',
     verified: true,
   },
+  // id: Fixes tags (David Stevens' sync fixes, Mario Limonciello's AMD fix, Will Deacon's 2024 swiotlb alignment
+  // fixes); release: "[GIT PULL] IOMMU updates for 5.11" (Will Deacon, 2020-12-14, tags/iommu-updates-v5.11:
+  // "Tom Murphy (4): … iommu: Allow the dma-iommu api to use bounce buffers").
   untrustedBounce: {
     from: '5.11',
     commit: '82612d66d51d',
@@ -511,6 +561,8 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
     after: 'arm_lpae_map_pages returns -EINVAL',
     verified: true,
   },
+  // id: Fixes tags and mails quoting it (Daniel Mentz 2025-07, Adrián Larumbe's Panthor fixes 2025); release: the
+  // "Arm SMMU updates for 6.13" merge ("IO-PGTable: … Remove unused block-splitting support").
   noSplitBlock: {
     from: '6.13',
     commit: '33729a5fc0ca',
@@ -531,7 +583,9 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // 0x%x)" for FSR_IGN); later trees print the one "fsr=0x%x, iova=…, fsynr=…, cb=%d" line with no handler call
   // (stalling faults disabled for every context). Unverified: the commit and its release (4.10 is the first
   // release the stored sources leave possible: no pull shortlog, Fixes tag or stable copy naming the change was
-  // found, and the vendor trees on both sides carry backports).
+  // found, and the vendor trees on both sides carry backports). Searched: the subject (no hit in trees or mails;
+  // "IOMMU Updates for Linux v4.10" does not list SMMU commits), the old and new format strings (only whole
+  // files, no diff), and 4.10/4.11 trees by name (none holds drivers/iommu/arm-smmu.c).
   fsrLine: {
     from: '4.10',
     commit: null,
@@ -544,7 +598,8 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // release: "IOMMU Updates for Linux v5.2" shortlog ("Vivek Gautam (1): iommu/arm-smmu: Log CBFRSYNRA register
   // on context fault"); both sides: the "fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cb=%d" line in 4.x trees and the
   // cbfrsynra form in later ones. The mainline id was not found: no Fixes tag, stable backport, push log or
-  // kbuild blame in the stored sources names it.
+  // kbuild blame in the stored sources names it (the subject occurs only in that shortlog; the one kbuild blame of
+  // arm-smmu code by Vivek Gautam is of arm-smmu-impl.c).
   cbfrsynra: {
     from: '5.2',
     commit: null,
@@ -588,7 +643,10 @@ export const DEBUG_GATES = table('dma-debug', {
   // af7ddd8a627c). Trees with "DMA-API: " inside each format string still have check_addr() (4.19/4.20); a
   // 5.0.0-rc7 log (2019-02-19) already prints "DMA-API: dw_dmac_pci 0000:00:15.0: device driver maps memory from
   // stack", so the change is in 5.0 at the latest; 5.14's add_dma_entry() pr_err relies on pr_fmt (the 5.15 diff of
-  // 510e1a724ab1). Whether 4.20 already had it is what stays open.
+  // 510e1a724ab1). Whether 4.20 already had it is what stays open: the '#define pr_fmt(fmt)	"DMA-API: " fmt' line
+  // occurs only in whole files of later trees, never in a diff, and no 4.20 log of a dma-debug report is stored;
+  // neither "dma-debug: Use pr_fmt()" nor the other subjects of the late-2018 dma-debug rework occur in any stored
+  // source, so the id and the 4.20/5.0 question stay open.
   prFmt: {
     from: '5.0',
     commit: null,
@@ -659,6 +717,8 @@ export const DEBUG_GATES = table('dma-debug', {
     after: 'a sync walks back through every bucket below the address (at most HASH_SIZE buckets)',
     verified: true,
   },
+  // id and release: "dma-mapping updates for Linux 6.7" (tags/dma-mapping-6.7-2023-10-30 ends at 36d91e851598;
+  // pr-tracker-bot: merged as 009fbfc97b63).
   scatterSpelling: {
     from: '6.7',
     commit: '36d91e851598',
@@ -697,8 +757,9 @@ export const DEBUG_GATES = table('dma-debug', {
   // tags/dma-mapping-6.18-2025-09-30 (merged as a498d59c469b in the 6.18 merge period); both sides: v6 03/16
   // (debug_dma_map_page's dma_debug_single → debug_dma_map_phys's dma_debug_phy) and v6 11/16 (dma_debug_resource
   // and debug_dma_map_resource removed: dma_map_resource goes through dma_map_phys). Only topic-branch ids were
-  // seen for 03/16 (0961d2a537ca, 7359b69b1cc9, 48fdd6511b46, dfe7534573cc, f9ba923cbf5d, 653bc2fb7ec2,
-  // 8866bdf0747f in linux-rdma pushes of July–September 2025), not the mainline one.
+  // seen for 03/16 (0961d2a537ca, 7359b69b1cc9, 48fdd6511b46, dfe7534573cc, dc46b69ceb36, f9ba923cbf5d,
+  // 653bc2fb7ec2, 8866bdf0747f in linux-rdma pushes of July–September 2025, e.g. leon/linux-rdma dmabuf-vfio on
+  // 2025-08-04), not the mainline one: no Fixes tag or stable mail quotes the subject.
   phy: {
     from: '6.18',
     commit: null,
@@ -740,12 +801,16 @@ export const CMA_GATES = table('cma', {
   // Both sides: alloc_contig_range() in a 5.11.5 tree ends a failed test_pages_isolated() with
   // pr_info_ratelimited("%s: [%lx, %lx) PFNs busy\n", __func__, outer_start, end) (pr_info before 4.14), a 5.14.2
   // tree (and 5.15.y, 6.1.y, 6.12, mainline) returns -EBUSY silently: "test_pages_isolated() has a tracepoint which
-  // will report the busy page". Unverified: the commit and whether 5.12 or 5.13 already dropped the line (no tree of
-  // either is stored); 5.14 is the first release seen without it.
+  // will report the busy page". The change: "[PATCH v1] mm/page_alloc: drop pr_info_ratelimited() in
+  // alloc_contig_range()" (David Hildenbrand, 2021-03-01, after 5.12-rc1; acked by Michal Hocko, Oscar Salvador,
+  // Minchan Kim), the two-line removal. 5.12 still prints: the patch sat in linux-next's akpm (-mm) branch on
+  // 2021-04-26, the push that tagged v5.12. Unverified: 5.13 or 5.14 (no tree of 5.13, mainline push log or
+  // patch-bomb mail is stored; the linux-next pushes carry only rebased ids such as 6578265de64b, 77febec20626,
+  // 89efc1ed53cc, caad0ea7823c, so the mainline id stays open); 5.14 is the first release seen without the line.
   pfnsBusySilent: {
     from: '5.14',
     commit: null,
-    subject: 'mm/page_alloc: alloc_contig_range() no longer prints "PFNs busy" (the test_pages_isolated tracepoint reports the busy page)',
+    subject: 'mm/page_alloc: drop pr_info_ratelimited() in alloc_contig_range()',
     file: 'mm/page_alloc.c',
     before: 'a candidate range whose pages stay busy logs "alloc_contig_range: [%lx, %lx) PFNs busy" before CMA tries the next one',
     after: 'nothing is logged for a busy candidate (only the trace event); cma_alloc still retries',
@@ -823,6 +888,8 @@ export const DMA_BUF_GATES = table('dma-buf', {
     after: 'an exporter with cache_sgt_mapping (the GEM helpers set it) has its first mapping cached by the core; a different direction gets -EBUSY unless the cached mapping is DMA_BIDIRECTIONAL',
     verified: true,
   },
+  // id: Sasha Levin's stable bot ("v5.4.39: Failed to apply! Possible dependencies: 15fd552d186c"), Daniel
+  // Vetter's 2021 mail; release: "[git pull] drm for 5.5-rc1" (Dave Airlie, 2019-11-28) lists it.
   dynamic: {
     from: '5.5',
     commit: '15fd552d186c',
@@ -911,8 +978,9 @@ export const DMA_API_GATES = table('dma-api', {
     verified: true,
   },
   // release: "[GIT PULL] dma-mapping fixes for 5.3-rc1" (tags/dma-mapping-5.3-1, "avoid limiting request size if
-  // swiotlb is not used"; the tag ends at 449fa54d6815, another commit); both sides: the patch (2019-07-17,
-  // Fixes: 133d624b1cee). The mainline id was not found: no Fixes tag, stable copy or push log names it.
+  // swiotlb is not used", shortlog "dma-direct: only limit the mapping size if swiotlb could be used"; the tag ends
+  // at 449fa54d6815, another commit); both sides: the patch (2019-07-17, Fixes: 133d624b1cee). The mainline id was
+  // not found: the subject occurs only in that pull and the patch mails, with no Fixes tag, stable copy or push log.
   maxMappingSizeLimited: {
     from: '5.3',
     commit: null,
@@ -946,8 +1014,10 @@ export const DMA_API_GATES = table('dma-api', {
     verified: true,
   },
   // release: "pull-request: bpf 2020-06-30" into net during 5.8-rc ("Fix broken AF_XDP DMA hacks … integrate it
-  // properly into DMA core", patch 1/4 posted 2020-06-29; the pull gives no ids), so 5.8. The mainline id was not
-  // found (3aa916250078, written from memory earlier, appears in no source; no Fixes tag or push log names it).
+  // properly into DMA core", patch 1/4 posted 2020-06-29; the pull gives no ids), and the "Linux 5.8-rc5"
+  // announcement (Linus Torvalds, 2020-07-12) lists it in its shortlog under Christoph Hellwig: in 5.8, not 5.9.
+  // The mainline id was not found: no Fixes tag quotes the subject, and neither the blame of kernel/dma/mapping.c
+  // nor a push log naming it is stored (3aa916250078, written from memory earlier, appears in no source).
   needSync: {
     from: '5.8',
     commit: null,

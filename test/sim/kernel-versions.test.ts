@@ -232,32 +232,45 @@ describe('swiotlb gates', () => {
     },
     SWIOTLB_FULL,
   );
+  // swiotlb_tbl_map_single (kernel/dma/swiotlb.c): the map-time copy of the original into the slot.
   boundary(
-    SWIOTLB_GATES.copyUnlessSkip,
-    'a DMA_FROM_DEVICE map does not copy into the slot before (stale slot bytes), copies after',
+    SWIOTLB_GATES.copyAtMapAlways,
+    'a DMA_FROM_DEVICE map copies nothing into the slot before (stale slot bytes), copies after, DMA_ATTR_SKIP_CPU_SYNC or not',
     ({ before, after }) => {
-      const bounces = (r: RunResult) => at(r, 'h = dma_map_single').events.filter((e) => e.kind === 'bounce');
-      expect(bounces(before)).toEqual([]);
-      expect(bounces(after)).toMatchObject([{ toSlot: true }]);
+      const bounces = (r: RunResult, step: string) => at(r, step).events.filter((e) => e.kind === 'bounce');
+      for (const step of ['h = dma_map_single', 'k = dma_map_single']) {
+        expect(bounces(before, step)).toEqual([]);
+        expect(bounces(after, step)).toMatchObject([{ toSlot: true }]);
+      }
     },
     `machine(arch=x86, ram=8G)
 device(nic, dma_mask=32)
 b = kmalloc(4096, GFP_KERNEL)
 h = dma_map_single(nic, b, 4096, DMA_FROM_DEVICE)
+c = kmalloc(4096, GFP_KERNEL)
+k = dma_map_single(nic, c, 4096, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC)
 `,
   );
+  // swiotlb_sync_single_for_device (kernel/dma/swiotlb.c): 5.17 bounced for every direction (aa6f8dcbab47).
   boundary(
-    SWIOTLB_GATES.copyAlways,
-    'DMA_ATTR_SKIP_CPU_SYNC skips the copy at map before, not after',
+    SWIOTLB_GATES.syncForDeviceByDir,
+    'a DMA_FROM_DEVICE sync_for_device after the device wrote puts the CPU bytes back over the device bytes before, copies nothing after',
     ({ before, after }) => {
-      const bounces = (r: RunResult) => at(r, 'h = dma_map_single').events.filter((e) => e.kind === 'bounce');
-      expect(bounces(before)).toEqual([]);
-      expect(bounces(after)).toMatchObject([{ toSlot: true }]);
+      const bounces = (r: RunResult) => at(r, 'dma_sync_single_for_device').events.filter((e) => e.kind === 'bounce');
+      expect(bounces(before)).toMatchObject([{ toSlot: true }]);
+      expect(bounces(after)).toEqual([]);
+      expect(text(before, 'cpu_read(b, 7)')).toBe('old-cpu');
+      expect(text(after, 'cpu_read(b, 7)')).toBe('device!');
     },
     `machine(arch=x86, ram=8G)
 device(nic, dma_mask=32)
 b = kmalloc(4096, GFP_KERNEL)
-h = dma_map_single(nic, b, 4096, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC)
+cpu_write(b, "old-cpu")
+h = dma_map_single(nic, b, 4096, DMA_FROM_DEVICE)
+dev_write(nic, h, "device!")
+dma_sync_single_for_device(nic, h, 4096, DMA_FROM_DEVICE)
+dma_unmap_single(nic, h, 4096, DMA_FROM_DEVICE)
+cpu_read(b, 7)
 `,
   );
   boundary(

@@ -417,7 +417,7 @@ export const ARM_IOMMU_DMA_OPS: DmaMapOps = {
 /**
  * `arm_iommu_detach_device(dev)`: `iommu_detach_device(mapping->domain, dev)`,
  * drop the mapping, `set_dma_ops(dev, NULL)` — the device's DMA API becomes
- * dma-direct (arm_dma_ops before 5.19). A driver calling it reaches into
+ * dma-direct (arm_dma_ops before 6.0). A driver calling it reaches into
  * arm32's internals (<asm/dma-iommu.h>), which is what thread 000 argued about.
  */
 export function armIommuDetachDevice(m: Machine, dev: Device, o: StepOutcome): void {

@@ -34,7 +34,7 @@
  *   opt_mapping_size: DMA_BIT_MASK(32), SIZE_MAX, SIZE_MAX; not addressing
  *   limited unless its mask is below 32 bits (`unlikely(ops)` in
  *   __dma_addressing_limited); dma_need_sync true (__dma_need_sync answers
- *   true for anything not dma-direct). Simplified: before 5.19 arm32 gave a
+ *   true for anything not dma-direct). Simplified: before 6.0 arm32 gave a
  *   coherent device iommu_coherent_ops with no sync callbacks, for which
  *   dma_need_sync was false.
  * - dma_streaming_is_coherent: a proposal from thread 002 (Thomas

@@ -15,8 +15,9 @@
  * direction; sync_for_device copies for TO_DEVICE/BIDIRECTIONAL; sync_for_cpu
  * and unmap copy slot → original for FROM_DEVICE/BIDIRECTIONAL; unmap with
  * DMA_ATTR_SKIP_CPU_SYNC copies nothing. ≤ 5.16 the map copy skipped
- * FROM_DEVICE (CVE-2022-0854: stale slot bytes reached the caller); 5.17
- * (ddbd89deb7d3) copied unless DMA_ATTR_SKIP_CPU_SYNC.
+ * FROM_DEVICE and DMA_ATTR_SKIP_CPU_SYNC (CVE-2022-0854: stale slot bytes
+ * reached the caller); 5.17 (aa6f8dcbab47) already copied at map for every
+ * direction but sync_for_device copied for every direction too.
  *
  * Simplified: one area (one CPU), no dynamic or transient pools, no
  * restricted pools, devices have no min_align_mask.
@@ -187,18 +188,17 @@ export function bounce(m: Machine, dev: Device, tlbAddr: number, size: number, t
 
 /** Does the map-time copy happen for this kernel, direction and attrs? */
 function copiesAtMap(kernel: number, dir: DmaDir, skipCpuSync: boolean): { copy: boolean; rule: string } {
-  if (kernel >= G.copyAlways.code) {
-    return { copy: true, rule: 'since 5.18 swiotlb copies the original into the slot at map time for every direction, even DMA_FROM_DEVICE and with DMA_ATTR_SKIP_CPU_SYNC, so bytes the device does not write keep their values (CVE-2022-0854 fix)' };
-  }
-  if (kernel >= G.copyUnlessSkip.code) {
-    return { copy: !skipCpuSync, rule: '5.17 (ddbd89deb7d3) copies at map time unless DMA_ATTR_SKIP_CPU_SYNC' };
+  if (kernel >= G.copyAtMapAlways.code) {
+    return { copy: true, rule: 'since 5.17 (aa6f8dcbab47, kept by 901c7280ca0d) swiotlb copies the original into the slot at map time for every direction, even DMA_FROM_DEVICE and with DMA_ATTR_SKIP_CPU_SYNC, so bytes the device does not write keep their values (CVE-2022-0854 fix)' };
   }
   const copy = !skipCpuSync && dir !== 'DMA_FROM_DEVICE';
   return {
     copy,
     rule: copy
       ? 'before 5.17 swiotlb copied at map time only for DMA_TO_DEVICE and DMA_BIDIRECTIONAL'
-      : 'before 5.17 swiotlb did not copy a DMA_FROM_DEVICE buffer at map time: the slot keeps what an earlier user left there (CVE-2022-0854)',
+      : skipCpuSync
+        ? 'before 5.17 DMA_ATTR_SKIP_CPU_SYNC skipped the copy at map time'
+        : 'before 5.17 swiotlb did not copy a DMA_FROM_DEVICE buffer at map time: the slot keeps what an earlier user left there (CVE-2022-0854)',
   };
 }
 
@@ -272,7 +272,9 @@ export function tblUnmapSingle(m: Machine, dev: Device, tlbAddr: number, size: n
 }
 
 export function syncSingleForDevice(m: Machine, dev: Device, tlbAddr: number, size: number, dir: DmaDir, o: StepOutcome): void {
-  if (dir === 'DMA_TO_DEVICE' || dir === 'DMA_BIDIRECTIONAL') {
+  if (m.kernel >= G.copyAtMapAlways.code && m.kernel < G.syncForDeviceByDir.code) {
+    bounce(m, dev, tlbAddr, size, true, 'swiotlb_sync_single_for_device', '5.17 (aa6f8dcbab47) copies the original into the slot for every direction, DMA_FROM_DEVICE included: bytes the device already wrote are overwritten (reverted for 5.18 by bddac7c1e02b/901c7280ca0d)', o);
+  } else if (dir === 'DMA_TO_DEVICE' || dir === 'DMA_BIDIRECTIONAL') {
     bounce(m, dev, tlbAddr, size, true, 'swiotlb_sync_single_for_device', 'sync_for_device copies the original into the slot for DMA_TO_DEVICE and DMA_BIDIRECTIONAL', o);
   } else {
     o.events.push({ kind: 'note', text: 'no copy: DMA_FROM_DEVICE', why: why('swiotlb_sync_single_for_device', 'sync_for_device copies nothing for DMA_FROM_DEVICE: the device is about to overwrite the slot') });
