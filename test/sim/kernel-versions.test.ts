@@ -224,6 +224,25 @@ describe('swiotlb gates', () => {
     SWIOTLB_FULL,
   );
   boundary(
+    SWIOTLB_GATES.noOverflowBuffer,
+    'a full pool during dma_map_sg: swiotlb_map_sg_attrs\' swiotlb_full(…, 0) logs "Out of SW-IOMMU space" without overflow buffer or panic (even for 64 KiB) before, nothing of it after; the list fails either way',
+    ({ before, after }) => {
+      expect(at(before, 'n =').warnings).toEqual(['nic nic: swiotlb buffer is full (sz: 65536 bytes)', 'nic nic: DMA: Out of SW-IOMMU space for 65536 bytes']);
+      expect(at(before, 'n =').events.some((e) => e.kind === 'note' && e.text === 'overflow buffer')).toBe(false);
+      expect(at(before, 'n =').error).toBeNull();
+      expect(at(after, 'n =').warnings).toEqual(['nic nic: swiotlb buffer is full (sz: 65536 bytes)']);
+      for (const r of [before, after]) expect(at(r, 'n =').result).toBe(0);
+    },
+    `machine(arch=x86, ram=8G, swiotlb=256K)
+device(nic, dma_mask=32)
+a = kmalloc(262144, GFP_KERNEL)
+c = kmalloc(65536, GFP_KERNEL)
+ha = dma_map_single(nic, a, 262144, DMA_TO_DEVICE)
+t = sg_table(c, 65536)
+n = dma_map_sg(nic, t, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
     SWIOTLB_GATES.fullTotals,
     '"swiotlb buffer is full" gains the slot totals',
     ({ before, after }) => {
