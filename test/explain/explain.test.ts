@@ -113,7 +113,7 @@ describe('swiotlb, dma-direct, IOMMU faults, CMA, dma-buf, GPU faults', () => {
     ['cma-alloc-failed.5.15.log', [['cma.alloc-failed']]],
     ['cma-alloc-failed.6.6.log', [['cma.alloc-failed'], ['cma.alloc-failed']]],
     ['cma-pfns-busy.5.10.log', [['cma.pfns-busy'], ['cma.pfns-busy'], ['cma.alloc-failed']]],
-    ['cma-alloc-failed.6.14.log', [['cma.alloc-failed'], ['cma.areas-head'], ['cma.areas-range'], ['cma.areas-end'], ['cma.areas-total']]],
+    ['cma-alloc-failed.6.15.log', [['cma.alloc-failed'], ['cma.areas-head'], ['cma.areas-range'], ['cma.areas-end'], ['cma.areas-total']]],
     ['dma-buf-warn.6.6.log', [['dma-buf.resv-not-held'], ['dma-buf.pin-static-importer', 'dma-buf.resv-not-held']]],
     ['panfrost-fault.6.1.log', [['panfrost.page-fault']]],
   ];

@@ -1280,6 +1280,26 @@ t = sg_table(b, 4096)
 n = dma_map_sg(nic, t, DMA_TO_DEVICE)
 `;
 
+describe('dma-debug notes name lib/dma-debug.c before kernel/dma (DIRECT_GATES.kernelDmaDir)', () => {
+  boundary(
+    DIRECT_GATES.kernelDmaDir,
+    "check_for_stack's note and dma_debug_device_change's unbind note come from lib/dma-debug.c before, kernel/dma/debug.c after",
+    ({ before, after }) => {
+      const file = (r: RunResult, prefix: string, fn: string) => (at(r, prefix).events.find((e) => e.kind === 'note' && e.why.fn === fn) as { why: { file?: string } } | undefined)?.why.file;
+      expect(file(before, 'h =', 'check_for_stack')).toBe('lib/dma-debug.c');
+      expect(file(before, 'device_release_driver', 'dma_debug_device_change')).toBe('lib/dma-debug.c');
+      expect(file(after, 'h =', 'check_for_stack')).toBe('kernel/dma/debug.c');
+      expect(file(after, 'device_release_driver', 'dma_debug_device_change')).toBe('kernel/dma/debug.c');
+    },
+    `machine(arch=x86)
+device(nic, dma_mask=64)
+s = stack_buffer(64)
+h = dma_map_page(nic, s, 0, 64, DMA_TO_DEVICE)
+device_release_driver(nic)
+`,
+  );
+});
+
 describe('dma_map_sg failure, arm64 swiotlb ops, dma_get_sgtable on ops without it, arm-smmu.c path', () => {
   const notes = (r: RunResult, prefix: string) => at(r, prefix).events.filter((e) => e.kind === 'note') as Array<{ text: string; why: { fn: string; file?: string; rule: string } }>;
   boundary(
