@@ -1320,6 +1320,17 @@ describe('dma_map_sg failure, arm64 swiotlb ops, dma_get_sgtable on ops without 
     SG_SECOND_OUT_OF_REACH,
   );
   boundary(
+    DMA_BUF_GATES.sgtableEio,
+    "dma_direct_map_sg's out_unmap returns 0 before, -EIO after (dma_map_sg still gives 0)",
+    ({ before, after }) => {
+      const rule = (r: RunResult) => notes(r, 'n =').find((n) => n.text === 'dma_map_sg failed')?.why.rule ?? '';
+      expect(rule(before)).toContain('dma_map_sg returns 0');
+      expect(rule(after)).toContain('dma_direct_map_sg returns -EIO');
+      for (const r of [before, after]) expect(at(r, 'n =').result).toBe(0);
+    },
+    SG_SECOND_OUT_OF_REACH,
+  );
+  boundary(
     DIRECT_GATES.swiotlbMerged,
     'arm64 bouncing: the generic swiotlb_dma_ops (swiotlb_map_page, kernel/dma/swiotlb.c) before, dma-direct after',
     ({ before, after }) => {

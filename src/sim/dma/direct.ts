@@ -23,7 +23,7 @@ import { runMaintenance } from '../arch/cache-maint.ts';
 import { SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine, type SgTable } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
-import { ARCH_GATES, DIRECT_GATES, SWIOTLB_GATES, dmaFile } from '../kernel-versions.ts';
+import { ARCH_GATES, DIRECT_GATES, DMA_BUF_GATES, SWIOTLB_GATES, dmaFile } from '../kernel-versions.ts';
 import { isSwiotlbBuffer, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from './swiotlb.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
@@ -300,7 +300,9 @@ function mapSgFailed(m: Machine, dev: Device, sgt: SgTable, done: DmaMapped[], d
   sgt.entries.forEach((x, i) => {
     if (i < done.length) directUnmap(m, dev, done[i]!.addr, x.length, dir, { ...attrs, skipCpuSync: true }, o);
   });
-  return { ok: false, why: { ...at, rule: 'an entry could not be mapped: the entries already mapped are unmapped (with DMA_ATTR_SKIP_CPU_SYNC) and dma_map_sg returns 0' } };
+  // from 5.15 (DMA_BUF_GATES.sgtableEio, fffe3cc8c219's series) out_unmap returns -EIO instead of 0
+  const ret = m.kernel >= DMA_BUF_GATES.sgtableEio.code ? `${at.fn} returns -EIO (dma_map_sg gives 0, dma_map_sgtable -EIO)` : 'dma_map_sg returns 0';
+  return { ok: false, why: { ...at, rule: `an entry could not be mapped: the entries already mapped are unmapped (with DMA_ATTR_SKIP_CPU_SYNC) and ${ret}` } };
 }
 
 /** dma_direct_unmap_sg(): the first `nents` of the `mapped` entries (a wrong count leaves the rest mapped). */
