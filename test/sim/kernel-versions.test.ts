@@ -1360,6 +1360,49 @@ describe('dma_map_sg failure, arm64 swiotlb ops, dma_get_sgtable on ops without 
     SGTABLE('arm64'),
   );
   boundary(
+    ARCH_GATES.arm64GenericSwiotlbOps,
+    "a FROM_DEVICE list that fails at its second entry: __swiotlb_map_sg_attrs maintains only the entries swiotlb_map_sg_attrs returned (none), so the first entry's dirty line survives, before; swiotlb_map_page invalidated it as it mapped it, after",
+    ({ before, after }) => {
+      for (const r of [before, after]) expect(at(r, 'n =').result).toBe(0);
+      expect(at(before, 'n =').events.some((e) => e.kind === 'cache_maint')).toBe(false);
+      expect(text(before, 'cpu_read(a, 6)')).toBe('header');
+      expect(at(after, 'n =').events.some((e) => e.kind === 'cache_maint')).toBe(true);
+      expect(at(after, 'cpu_read(a, 6)').data?.hex).toBe('000000000000');
+    },
+    `machine(arch=arm64, ram=8G, swiotlb=256K)
+device(nic, dma_mask=32)
+big = kmalloc(262144, GFP_KERNEL)
+hb = dma_map_single(nic, big, 262144, DMA_TO_DEVICE)
+a = kmalloc(4096, GFP_DMA32)
+cpu_write(a, "header")
+c = kmalloc(4096, GFP_KERNEL)
+t = sg_table(a, 4096, c, 4096)
+n = dma_map_sg(nic, t, DMA_FROM_DEVICE)
+cpu_read(a, 6)
+`,
+  );
+  boundary(
+    ARCH_GATES.arm64GenericSwiotlbOps,
+    'a list that maps: the same cache maintenance either way, after the whole list (one note) before, entry by entry after',
+    ({ before, after }) => {
+      const maint = (r: RunResult) => at(r, 'n =').events.filter((e) => e.kind === 'cache_maint').length;
+      expect(maint(before)).toBe(maint(after));
+      expect(maint(before)).toBeGreaterThan(0);
+      expect(at(before, 'n =').events.some((e) => e.kind === 'note' && e.text === 'cache maintenance after the whole list')).toBe(true);
+      expect(at(after, 'n =').events.some((e) => e.kind === 'note' && e.text === 'cache maintenance after the whole list')).toBe(false);
+      for (const r of [before, after]) expect(at(r, 'cpu_read(a, 6)').data?.hex).toBe('000000000000');
+    },
+    `machine(arch=arm64, ram=8G)
+device(nic, dma_mask=32)
+a = kmalloc(4096, GFP_DMA32)
+cpu_write(a, "header")
+c = kmalloc(4096, GFP_KERNEL)
+t = sg_table(a, 4096, c, 4096)
+n = dma_map_sg(nic, t, DMA_FROM_DEVICE)
+cpu_read(a, 6)
+`,
+  );
+  boundary(
     DMA_API_GATES.getSgtableEnxio,
     'dma_get_sgtable on dma_map_ops without ->get_sgtable (a device\'s own ops): dma_common_get_sgtable before, -ENXIO and no table after',
     ({ before, after }) => {

@@ -63,7 +63,7 @@ export function kmallocBounceBySize(arch: Arch, kernel: number, size: number, di
   return !aligned;
 }
 
-function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome, sg: boolean): number {
+function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome, sg: boolean, archSync: boolean): number {
   const tlb = tblMapSingle(m, dev, phys, size, dir, attrs.skipCpuSync, attrs.noWarn, o);
   if (tlb < 0) {
     if (m.swiotlb && m.kernel < SWIOTLB_GATES.noOverflowBuffer.code) swiotlbFull(m, dev, size, dir, sg, o);
@@ -74,7 +74,7 @@ function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: Dm
     printkOnce(m, o, 'swiotlb_map:overflow', 'swiotlb.addr-overflow', { addr: hex16(tlb), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) }, who(dev.name, dev.cfg.label));
     return DMA_MAPPING_ERROR;
   }
-  if (!dev.coherent && !attrs.skipCpuSync) syncForDeviceArch(m, tlb, size, dir, o);
+  if (!dev.coherent && !attrs.skipCpuSync && archSync) syncForDeviceArch(m, tlb, size, dir, o);
   return tlb;
 }
 
@@ -199,12 +199,14 @@ function nommuOverflow(m: Machine, dev: Device, phys: number, size: number, sg: 
  * dma_direct_map_phys(): the DMA address (or DMA_MAPPING_ERROR) and the bounce
  * slot; the DMA address is the physical one unless it bounced. `sg`: called
  * for an entry of dma_map_sg (the pre-5.0 reports name the sg caller:
- * nommu_map_sg on x86 before 4.17, dma_direct_map_sg after).
+ * nommu_map_sg on x86 before 4.17, dma_direct_map_sg after). `archSync`
+ * false: the caller does the arch cache maintenance itself (arm64's
+ * __swiotlb_map_sg_attrs before 4.20).
  */
-export function directMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome, sg = false): DmaMapped {
+export function directMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome, sg = false, archSync = true): DmaMapped {
   if (dev.cfg.swiotlb === 'force') {
     o.events.push({ kind: 'note', text: 'forced bounce', why: opsWhy(m, 'map', 'is_swiotlb_force_bounce(): this device bounces every streaming mapping (swiotlb=force)') });
-    return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o, sg));
+    return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o, sg, archSync));
   }
   const capable = dmaCapable(dev, phys, size);
   const kmb = capable && kmallocNeedsBounce(m, dev, size, dir);
@@ -214,14 +216,15 @@ export function directMap(m: Machine, dev: Device, phys: number, size: number, d
       : `a ${size}-byte non-coherent ${dir} mapping whose kmalloc size class is not a multiple of ARCH_DMA_MINALIGN (${archOps(m.arch).dmaMinAlign}) could share a cache line with other data: dma_kmalloc_needs_bounce() is true`;
     if (m.swiotlb) {
       o.events.push({ kind: 'note', text: 'bounce through swiotlb', why: opsWhy(m, 'map', `${reason}, so the mapping bounces through swiotlb`) });
-      return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o, sg));
+      return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o, sg, archSync));
     }
     o.events.push({ kind: 'note', text: 'no swiotlb', why: opsWhy(m, 'map', `${reason}, and there is no swiotlb pool to bounce through`) });
     overflowReport(m, dev, phys, size, sg, o);
     return FAILED;
   }
-  if (!dev.coherent && !attrs.skipCpuSync) syncForDeviceArch(m, phys, size, dir, o);
-  else if (!dev.coherent) {
+  if (!dev.coherent && !attrs.skipCpuSync) {
+    if (archSync) syncForDeviceArch(m, phys, size, dir, o);
+  } else if (!dev.coherent) {
     o.events.push({ kind: 'note', text: 'no cache maintenance', why: opsWhy(m, 'map', 'DMA_ATTR_SKIP_CPU_SYNC: the driver takes care of arch_sync_dma_for_device itself') });
   }
   return { addr: phys, bounced: -1 };
@@ -265,15 +268,32 @@ export function directUnmap(m: Machine, dev: Device, addr: number, size: number,
  */
 export function directMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): SgMapped {
   const done: DmaMapped[] = [];
+  const after = syncsAfterList(m, dev, attrs);
   for (const e of sgt.entries) {
-    const r = directMap(m, dev, e.phys, e.length, dir, attrs, o, true);
+    const r = directMap(m, dev, e.phys, e.length, dir, attrs, o, true, !after);
     if (r.addr === DMA_MAPPING_ERROR) return mapSgFailed(m, dev, sgt, done, dir, attrs, o);
     done.push(r);
     e.dmaAddress = r.addr;
     e.dmaLength = e.length;
   }
+  if (after) {
+    o.events.push({ kind: 'note', text: 'cache maintenance after the whole list', why: opsWhy(m, 'map_sg', 'swiotlb_map_sg_attrs mapped every entry; only then does __swiotlb_map_sg_attrs run __dma_map_area over the entries it returned (the bounce slot where an entry bounced)') });
+    done.forEach((r, i) => syncForDeviceArch(m, r.addr, sgt.entries[i]!.length, dir, o));
+  }
   const n = done.length;
   return { ok: true, nents: n, entries: done, why: opsWhy(m, 'map_sg', `dma-direct maps each of the ${n} entries on its own and never merges them, even when they are physically contiguous: ${n} DMA segments`) };
+}
+
+/**
+ * arm64 before 4.20 (ARCH_GATES.arm64GenericSwiotlbOps): __swiotlb_map_sg_attrs
+ * calls swiotlb_map_sg_attrs first and then "for_each_sg(sgl, sg, ret, i)
+ * __dma_map_area(…)": the cache maintenance follows the whole list and
+ * covers only the `ret` entries mapped, none when the list failed. From 4.20
+ * each entry is maintained as it is mapped (swiotlb_map_page, then
+ * dma_direct_map_page).
+ */
+function syncsAfterList(m: Machine, dev: Device, attrs: Attrs): boolean {
+  return m.arch === 'arm64' && m.kernel < ARCH_GATES.arm64GenericSwiotlbOps.code && !dev.coherent && !attrs.skipCpuSync;
 }
 
 /**
