@@ -5,6 +5,7 @@
  */
 
 export const EIO = -5;
+export const ENXIO = -6;
 export const ENOMEM = -12;
 export const EBUSY = -16;
 export const EEXIST = -17;
@@ -15,6 +16,7 @@ export const ENOSYS = -38;
 
 const NAMES: ReadonlyMap<number, string> = new Map([
   [EIO, 'EIO'],
+  [ENXIO, 'ENXIO'],
   [ENOMEM, 'ENOMEM'],
   [EBUSY, 'EBUSY'],
   [EEXIST, 'EEXIST'],

@@ -134,6 +134,7 @@ export type ObservationRule =
   | 'mm/use-after-free'
   | 'mm/wrong-allocator'
   | 'sg/entry-past-nents'
+  | 'sg/map-failure-leaves-entries'
   | 'sg/nents-mismatch'
   | 'sg/not-mapped'
   | 'swiotlb/bad-slot'

@@ -212,6 +212,24 @@ export const ARCH_GATES = table('arch', {
     arch: 'riscv',
     verified: true,
   },
+  // id: the stable bot's dependency list for v4.19.y ("886643b76632 ("arm64: use the generic swiotlb_dma_ops")", not
+  // in 4.19); release: same series as SWIOTLB_GATES.noOverflowBuffer ("move swiotlb noncoherent dma support from
+  // arm64 to generic code", queued for 4.20), so 4.20 by that argument, not by a pull shortlog. Before: 4.19's
+  // arch/arm64/mm/dma-mapping.c (arm64_swiotlb_dma_ops: .map_page = __swiotlb_map_page, .map_sg =
+  // __swiotlb_map_sg_attrs, .get_sgtable = __swiotlb_get_sgtable, …; the series' "[PATCH] arm64: rename
+  // swiotlb_dma_ops", 2018-10-01, renamed it so the generic ops could take the name). After: the generic
+  // swiotlb_dma_ops of kernel/dma/swiotlb.c (swiotlb_map_page, swiotlb_map_sg_attrs; no ->get_sgtable), until
+  // DIRECT_GATES.swiotlbMerged folds them into dma-direct in 5.0.
+  arm64GenericSwiotlbOps: {
+    from: '4.20',
+    commit: '886643b76632',
+    subject: 'arm64: use the generic swiotlb_dma_ops',
+    file: 'arch/arm64/mm/dma-mapping.c',
+    before: "a device without an IOMMU uses arm64's own arm64_swiotlb_dma_ops: __swiotlb_map_page, __swiotlb_map_sg_attrs (cache maintenance only for the entries swiotlb_map_sg_attrs returned), __swiotlb_get_sgtable … in arch/arm64/mm/dma-mapping.c",
+    after: 'the generic swiotlb_dma_ops of kernel/dma/swiotlb.c: swiotlb_map_page, swiotlb_map_sg_attrs (dma_common_get_sgtable: the ops have no ->get_sgtable)',
+    arch: 'arm64',
+    verified: false,
+  },
 });
 
 // ---------------------------------------------------------------------------
@@ -333,6 +351,24 @@ export const DIRECT_GATES = table('direct', {
     file: 'include/linux/dma-mapping.h',
     before: 'dma_map_single of a vmalloc address goes ahead (dma-debug, where it has debug_dma_map_single, says "device driver maps memory from vmalloc area"); virt_to_page() of the address gives an unrelated page',
     after: 'dma_map_single of a vmalloc address WARNs once and returns DMA_MAPPING_ERROR',
+    verified: true,
+  },
+  // id: Fixes tags quoting 55897af63091 (the 2019 dma_direct_sync_sg_for_* fix, the 2022 "Fixes:" on iommu@);
+  // release: John Stultz's 2020 mail "In v5.0 this was incidentally fixed by commit 55897af63091 (\"dma-direct:
+  // merge swiotlb_dma_ops into the dma_direct code\")". Both sides: dma_direct_map_sg() of 4.17–4.20 trees
+  // (sg_dma_address(sg) = phys_to_dma(…); "if (!check_addr(dev, sg_dma_address(sg), sg->length, __func__))
+  // return 0;": the entries before stay as they are, and dma_map_sg_attrs' debug_dma_map_sg(dev, sg, nents, 0, dir)
+  // records nothing), and the 5.0 form (sg->dma_address = dma_direct_map_page(…); on DMA_MAPPING_ERROR "goto
+  // out_unmap": dma_direct_unmap_sg(dev, sgl, i, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC); return 0). A device with
+  // swiotlb used swiotlb_dma_ops before (swiotlb_map_sg_attrs, which always unmapped on failure, and called
+  // swiotlb_full(…, 0): the "Out of SW-IOMMU space" line without the overflow buffer or the panic).
+  swiotlbMerged: {
+    from: '5.0',
+    commit: '55897af63091',
+    subject: 'dma-direct: merge swiotlb_dma_ops into the dma_direct code',
+    file: 'kernel/dma/direct.c',
+    before: 'dma_direct_map_sg (devices without swiotlb) returns 0 at the first entry check_addr() rejects and leaves the entries before it mapped, their sg_dma_address set; swiotlb devices use swiotlb_map_sg_attrs, which unmaps what it mapped',
+    after: 'one dma_direct_map_sg: each entry through dma_direct_map_page; on a failure the entries already mapped are unmapped (DMA_ATTR_SKIP_CPU_SYNC) and it returns 0',
     verified: true,
   },
 });
@@ -604,7 +640,7 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
     from: '5.2',
     commit: null,
     subject: 'iommu/arm-smmu: Log CBFRSYNRA register on context fault',
-    file: 'drivers/iommu/arm/arm-smmu/arm-smmu.c',
+    file: 'drivers/iommu/arm-smmu.c',
     before: '"Unhandled context fault: fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cb=%d"',
     after: '"Unhandled context fault: fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cbfrsynra=0x%x, cb=%d"',
     verified: true,
@@ -619,6 +655,18 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
     file: 'drivers/iommu/arm/arm-smmu/arm-smmu.c',
     before: 'one line per context fault',
     after: 'the line is followed by the decoded "FSR    = %08x [...], SID=0x%x" and "FSYNR0 = %08x [S1CBNDX=%u... PLVL=%u]" lines (dev_err)',
+    verified: true,
+  },
+  // id and release: "More Arm SMMU updates for 5.9" (tags/arm-smmu-updates, "for you to fetch changes up to
+  // e86d1aa8b60f7ea18d36f50296d7d20eb2852e7e: iommu/arm-smmu: Move Arm SMMU drivers into their own subdirectory")
+  // and the "IOMMU Updates for Linux v5.9" shortlog (Will Deacon (2): …); the file moved, the code did not.
+  subdir: {
+    from: '5.9',
+    commit: 'e86d1aa8b60f',
+    subject: 'iommu/arm-smmu: Move Arm SMMU drivers into their own subdirectory',
+    file: 'drivers/iommu/arm/arm-smmu/arm-smmu.c',
+    before: 'the driver is drivers/iommu/arm-smmu.c',
+    after: 'the driver is drivers/iommu/arm/arm-smmu/arm-smmu.c',
     verified: true,
   },
 });
@@ -1050,17 +1098,45 @@ export const DMA_API_GATES = table('dma-api', {
     after: 'dma_opt_mapping_size(dev): the IOVA rcache limit (128 KiB with 4 KiB pages) behind dma-iommu, capped by dma_max_mapping_size',
     verified: true,
   },
+  // id: linux-next's 2019 merge reports ("f9f3232a7d0a (\"dma-mapping: explicitly wire up ->mmap and
+  // ->get_sgtable\") from the dma-mapping tree"); release: "[GIT PULL] dma-mapping updates for 5.4" shortlog; both
+  // sides: the patch ("[PATCH 2/7]", 2019-08-05): dma_get_sgtable_attrs() "if (!dma_is_direct(ops) &&
+  // ops->get_sgtable) return ops->get_sgtable(…); return dma_common_get_sgtable(…);" before, "if
+  // (!ops->get_sgtable) return -ENXIO;" after, with .get_sgtable = dma_common_get_sgtable wired into the ops that
+  // were safe (intel-iommu, amd_iommu, gart, …). Of the modelled back ends only a device's own ops (thread 001's
+  // proposal) lack ->get_sgtable: arm32's IOMMU ops, arm64's and the IOMMU ops have their own.
+  getSgtableEnxio: {
+    from: '5.4',
+    commit: 'f9f3232a7d0a',
+    subject: 'dma-mapping: explicitly wire up ->mmap and ->get_sgtable',
+    file: 'kernel/dma/mapping.c',
+    before: 'dma_get_sgtable on dma_map_ops without ->get_sgtable falls back to dma_common_get_sgtable (one entry, virt_to_page(cpu_addr))',
+    after: 'dma_get_sgtable on dma_map_ops without ->get_sgtable returns -ENXIO',
+    verified: true,
+  },
 });
 
 /** Where a kernel/dma file lived before DIRECT_GATES.kernelDmaDir (cf65a0f6f6ff) moved it there. */
 const BEFORE_KERNEL_DMA: Readonly<Record<string, string>> = {
   'kernel/dma/debug.c': 'lib/dma-debug.c',
   'kernel/dma/swiotlb.c': 'lib/swiotlb.c',
+  'kernel/dma/direct.c': 'lib/dma-direct.c',
 };
 
 /** The file a kernel/dma source file had in kernel `code` (lib/… before 4.19). */
 export function dmaFile(code: number, file: string): string {
   return code < DIRECT_GATES.kernelDmaDir.code ? (BEFORE_KERNEL_DMA[file] ?? file) : file;
+}
+
+/** Where a drivers/iommu/arm/arm-smmu file lived before ARM_SMMU_GATES.subdir (e86d1aa8b60f) moved it there. */
+const BEFORE_SMMU_SUBDIR: Readonly<Record<string, string>> = {
+  'drivers/iommu/arm/arm-smmu/arm-smmu.c': 'drivers/iommu/arm-smmu.c',
+};
+
+/** The path a source file had in kernel `code`: kernel/dma files in lib/ before 4.19, the arm-smmu driver in drivers/iommu/ before 5.9. */
+export function kernelFile(code: number, file: string): string {
+  if (code < ARM_SMMU_GATES.subdir.code && BEFORE_SMMU_SUBDIR[file]) return BEFORE_SMMU_SUBDIR[file]!;
+  return dmaFile(code, file);
 }
 
 /** Every table, by subsystem. */

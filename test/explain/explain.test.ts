@@ -111,8 +111,9 @@ describe('swiotlb, dma-direct, IOMMU faults, CMA, dma-buf, GPU faults', () => {
     ['arm-smmu-fault.6.12.log', [['arm-smmu.context-fault'], ['arm-smmu.fsr'], ['arm-smmu.fsynr0']]],
     ['cma-alloc-failed.4.19.log', [['cma.alloc-failed']]],
     ['cma-alloc-failed.5.15.log', [['cma.alloc-failed']]],
-    ['cma-alloc-failed.6.6.log', [['cma.alloc-failed'], ['cma.pfns-busy'], ['cma.pfns-busy']]],
-    ['cma-alloc-failed.6.14.log', [['cma.alloc-failed'], ['cma.areas-head'], ['cma.areas-range'], ['cma.areas-end'], ['cma.areas-total']]],
+    ['cma-alloc-failed.6.6.log', [['cma.alloc-failed'], ['cma.alloc-failed']]],
+    ['cma-pfns-busy.5.10.log', [['cma.pfns-busy'], ['cma.pfns-busy'], ['cma.alloc-failed']]],
+    ['cma-alloc-failed.6.15.log', [['cma.alloc-failed'], ['cma.areas-head'], ['cma.areas-range'], ['cma.areas-end'], ['cma.areas-total']]],
     ['dma-buf-warn.6.6.log', [['dma-buf.resv-not-held'], ['dma-buf.pin-static-importer', 'dma-buf.resv-not-held']]],
     ['panfrost-fault.6.1.log', [['panfrost.page-fault']]],
   ];
@@ -126,6 +127,12 @@ describe('swiotlb, dma-direct, IOMMU faults, CMA, dma-buf, GPU faults', () => {
     expect(findings(read('swiotlb-full.5.15.log'))[0]!.era).toEqual({ from: totals, until: null });
     expect(findings(read('arm-smmu-fault.4.19.log'))[0]!.era.until).toBe(ARM_SMMU_GATES.cbfrsynra.from);
     expect(findings(read('cma-alloc-failed.5.15.log'))[0]!.era).toEqual({ from: CMA_GATES.areaName.from, until: CMA_GATES.underscoreName.from });
+    // 6.6 prints the area name and still names cma_alloc (__cma_alloc from 6.12); "PFNs busy" is gone since 5.14
+    for (const f of findings(read('cma-alloc-failed.6.6.log'))) expect(f.era).toEqual({ from: CMA_GATES.areaName.from, until: CMA_GATES.underscoreName.from });
+    // before 5.14 each busy candidate logs "PFNs busy" ahead of the failure line, which has no area name before 5.12
+    const busy = findings(read('cma-pfns-busy.5.10.log'));
+    expect(busy[0]!.era.until).toBe(CMA_GATES.pfnsBusySilent.from);
+    expect(busy[2]!.era).toEqual({ from: CMA_GATES.failMessage.from, until: CMA_GATES.areaName.from });
     // the log names 5.15 and the wording is that of the slot totals era: no note
     expect(findings(read('swiotlb-full.5.15.log'))[0]!.notes).toEqual([]);
   });

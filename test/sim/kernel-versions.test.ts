@@ -11,7 +11,7 @@ import type { RunResult, StepJson } from '../../src/scenario/result.ts';
 import { catalogueEntry, fileFor } from '../../src/sim/kernel-log/catalogue.ts';
 import { emptyOutcome } from '../../src/sim/outcome.ts';
 import { dmaMapSg } from '../../src/sim/dma/mapping.ts';
-import { defaultConfig, defaultDevice } from '../../src/sim/config.ts';
+import { defaultConfig, defaultDevice, kernelCode } from '../../src/sim/config.ts';
 
 const registered = new Set<string>();
 
@@ -222,6 +222,25 @@ describe('swiotlb gates', () => {
       expect(at(after, 'hc =').error).toBe('DMA_MAPPING_ERROR');
     },
     SWIOTLB_FULL,
+  );
+  boundary(
+    SWIOTLB_GATES.noOverflowBuffer,
+    'a full pool during dma_map_sg: swiotlb_map_sg_attrs\' swiotlb_full(…, 0) logs "Out of SW-IOMMU space" without overflow buffer or panic (even for 64 KiB) before, nothing of it after; the list fails either way',
+    ({ before, after }) => {
+      expect(at(before, 'n =').warnings).toEqual(['nic nic: swiotlb buffer is full (sz: 65536 bytes)', 'nic nic: DMA: Out of SW-IOMMU space for 65536 bytes']);
+      expect(at(before, 'n =').events.some((e) => e.kind === 'note' && e.text === 'overflow buffer')).toBe(false);
+      expect(at(before, 'n =').error).toBeNull();
+      expect(at(after, 'n =').warnings).toEqual(['nic nic: swiotlb buffer is full (sz: 65536 bytes)']);
+      for (const r of [before, after]) expect(at(r, 'n =').result).toBe(0);
+    },
+    `machine(arch=x86, ram=8G, swiotlb=256K)
+device(nic, dma_mask=32)
+a = kmalloc(262144, GFP_KERNEL)
+c = kmalloc(65536, GFP_KERNEL)
+ha = dma_map_single(nic, a, 262144, DMA_TO_DEVICE)
+t = sg_table(c, 65536)
+n = dma_map_sg(nic, t, DMA_TO_DEVICE)
+`,
   );
   boundary(
     SWIOTLB_GATES.fullTotals,
@@ -1252,6 +1271,177 @@ describe('arm32 IOMMU gates', () => {
       expect(at(after, 'sgt =').events[0]).toMatchObject({ why: { fn: 'dma_direct_get_sgtable', file: 'kernel/dma/direct.c' } });
     },
     SGTABLE('arm'),
+  );
+});
+
+// dma_map_sg of a list whose second entry the device cannot reach, no swiotlb (dma_direct_map_sg,
+// kernel/dma/direct.c; lib/dma-direct.c before 4.19)
+const SG_SECOND_OUT_OF_REACH = `machine(arch=x86, ram=8G, swiotlb=0, cma=0)
+device(nic, dma_mask=32)
+b = kmalloc(4096, GFP_KERNEL, at=0x1fffff000)
+a = kmalloc(4096, GFP_DMA32)
+t = sg_table(a, 4096, b, 4096)
+n = dma_map_sg(nic, t, DMA_TO_DEVICE)
+`;
+
+// a mapping that bounces on arm64 (the buffer above a 32-bit mask)
+const ARM64_BOUNCE = `machine(arch=arm64, ram=8G)
+device(nic, dma_mask=32, coherent=true)
+b = kmalloc(4096, GFP_KERNEL, at=0x1fffff000)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+t = sg_table(b, 4096)
+n = dma_map_sg(nic, t, DMA_TO_DEVICE)
+`;
+
+describe('dma-debug notes name lib/dma-debug.c before kernel/dma (DIRECT_GATES.kernelDmaDir)', () => {
+  boundary(
+    DIRECT_GATES.kernelDmaDir,
+    "check_for_stack's note and dma_debug_device_change's unbind note come from lib/dma-debug.c before, kernel/dma/debug.c after",
+    ({ before, after }) => {
+      const file = (r: RunResult, prefix: string, fn: string) => (at(r, prefix).events.find((e) => e.kind === 'note' && e.why.fn === fn) as { why: { file?: string } } | undefined)?.why.file;
+      expect(file(before, 'h =', 'check_for_stack')).toBe('lib/dma-debug.c');
+      expect(file(before, 'device_release_driver', 'dma_debug_device_change')).toBe('lib/dma-debug.c');
+      expect(file(after, 'h =', 'check_for_stack')).toBe('kernel/dma/debug.c');
+      expect(file(after, 'device_release_driver', 'dma_debug_device_change')).toBe('kernel/dma/debug.c');
+    },
+    `machine(arch=x86)
+device(nic, dma_mask=64)
+s = stack_buffer(64)
+h = dma_map_page(nic, s, 0, 64, DMA_TO_DEVICE)
+device_release_driver(nic)
+`,
+  );
+});
+
+describe('dma_map_sg failure, arm64 swiotlb ops, dma_get_sgtable on ops without it, arm-smmu.c path', () => {
+  const notes = (r: RunResult, prefix: string) => at(r, prefix).events.filter((e) => e.kind === 'note') as Array<{ text: string; why: { fn: string; file?: string; rule: string } }>;
+  boundary(
+    DIRECT_GATES.swiotlbMerged,
+    'dma_direct_map_sg returns 0 at the unreachable entry leaving the first one mapped (no unmap; dma-debug records nothing) before, unmaps it with DMA_ATTR_SKIP_CPU_SYNC after',
+    ({ before, after }) => {
+      for (const r of [before, after]) {
+        expect(at(r, 'n =').result).toBe(0);
+        expect(at(r, 'n =').events.some((e) => e.kind === 'finding' || e.kind === 'dma_map')).toBe(false);
+      }
+      expect(at(before, 'n =').observationRules).toContain('sg/map-failure-leaves-entries');
+      expect(notes(before, 'n =').some((n) => n.text === 'no sync at unmap')).toBe(false);
+      expect(notes(before, 'n =').find((n) => n.text === 'dma_map_sg failed')?.why).toMatchObject({ fn: 'dma_direct_map_sg', file: 'kernel/dma/direct.c' });
+      expect(at(after, 'n =').observationRules).not.toContain('sg/map-failure-leaves-entries');
+      expect(notes(after, 'n =').filter((n) => n.text === 'no sync at unmap')).toHaveLength(1);
+      expect(notes(after, 'n =').find((n) => n.text === 'dma_map_sg failed')?.why.rule).toContain('already mapped are unmapped');
+    },
+    SG_SECOND_OUT_OF_REACH,
+  );
+  boundary(
+    DMA_BUF_GATES.sgtableEio,
+    "dma_direct_map_sg's out_unmap returns 0 before, -EIO after (dma_map_sg still gives 0)",
+    ({ before, after }) => {
+      const rule = (r: RunResult) => notes(r, 'n =').find((n) => n.text === 'dma_map_sg failed')?.why.rule ?? '';
+      expect(rule(before)).toContain('dma_map_sg returns 0');
+      expect(rule(after)).toContain('dma_direct_map_sg returns -EIO');
+      for (const r of [before, after]) expect(at(r, 'n =').result).toBe(0);
+    },
+    SG_SECOND_OUT_OF_REACH,
+  );
+  boundary(
+    DIRECT_GATES.swiotlbMerged,
+    'arm64 bouncing: the generic swiotlb_dma_ops (swiotlb_map_page, kernel/dma/swiotlb.c) before, dma-direct after',
+    ({ before, after }) => {
+      expect(notes(before, 'h =').find((n) => n.text === 'bounce through swiotlb')?.why).toMatchObject({ fn: 'swiotlb_map_page', file: 'kernel/dma/swiotlb.c' });
+      expect(notes(after, 'h =').find((n) => n.text === 'bounce through swiotlb')?.why).toMatchObject({ fn: 'dma_direct_map_phys', file: 'kernel/dma/direct.h' });
+    },
+    ARM64_BOUNCE,
+  );
+  boundary(
+    ARCH_GATES.arm64GenericSwiotlbOps,
+    "arm64's own arm64_swiotlb_dma_ops (__swiotlb_map_page, __swiotlb_map_sg_attrs in arch/arm64/mm/dma-mapping.c) before, the generic swiotlb_dma_ops after",
+    ({ before, after }) => {
+      expect(notes(before, 'h =').find((n) => n.text === 'bounce through swiotlb')?.why).toMatchObject({ fn: '__swiotlb_map_page', file: 'arch/arm64/mm/dma-mapping.c' });
+      expect(notes(after, 'h =').find((n) => n.text === 'bounce through swiotlb')?.why).toMatchObject({ fn: 'swiotlb_map_page', file: 'kernel/dma/swiotlb.c' });
+      expect(at(before, 'n =').events.find((e) => e.kind === 'dma_map')?.why).toMatchObject({ fn: '__swiotlb_map_sg_attrs', file: 'arch/arm64/mm/dma-mapping.c' });
+      expect(at(after, 'n =').events.find((e) => e.kind === 'dma_map')?.why).toMatchObject({ fn: 'swiotlb_map_sg_attrs', file: 'kernel/dma/swiotlb.c' });
+    },
+    ARM64_BOUNCE,
+  );
+  boundary(
+    ARCH_GATES.arm64GenericSwiotlbOps,
+    "dma_get_sgtable on arm64 without IOMMU: arm64_swiotlb_dma_ops' __swiotlb_get_sgtable before, dma_common_get_sgtable after (the generic swiotlb_dma_ops have no ->get_sgtable)",
+    ({ before, after }) => {
+      expect(at(before, 'sgt =').events[0]).toMatchObject({ why: { fn: '__swiotlb_get_sgtable', file: 'arch/arm64/mm/dma-mapping.c' } });
+      expect(at(after, 'sgt =').events[0]).toMatchObject({ why: { fn: 'dma_common_get_sgtable', file: 'kernel/dma/mapping.c' } });
+    },
+    SGTABLE('arm64'),
+  );
+  boundary(
+    ARCH_GATES.arm64GenericSwiotlbOps,
+    "a FROM_DEVICE list that fails at its second entry: __swiotlb_map_sg_attrs maintains only the entries swiotlb_map_sg_attrs returned (none), so the first entry's dirty line survives, before; swiotlb_map_page invalidated it as it mapped it, after",
+    ({ before, after }) => {
+      for (const r of [before, after]) expect(at(r, 'n =').result).toBe(0);
+      expect(at(before, 'n =').events.some((e) => e.kind === 'cache_maint')).toBe(false);
+      expect(text(before, 'cpu_read(a, 6)')).toBe('header');
+      expect(at(after, 'n =').events.some((e) => e.kind === 'cache_maint')).toBe(true);
+      expect(at(after, 'cpu_read(a, 6)').data?.hex).toBe('000000000000');
+    },
+    `machine(arch=arm64, ram=8G, swiotlb=256K)
+device(nic, dma_mask=32)
+big = kmalloc(262144, GFP_KERNEL)
+hb = dma_map_single(nic, big, 262144, DMA_TO_DEVICE)
+a = kmalloc(4096, GFP_DMA32)
+cpu_write(a, "header")
+c = kmalloc(4096, GFP_KERNEL)
+t = sg_table(a, 4096, c, 4096)
+n = dma_map_sg(nic, t, DMA_FROM_DEVICE)
+cpu_read(a, 6)
+`,
+  );
+  boundary(
+    ARCH_GATES.arm64GenericSwiotlbOps,
+    'a list that maps: the same cache maintenance either way, after the whole list (one note) before, entry by entry after',
+    ({ before, after }) => {
+      const maint = (r: RunResult) => at(r, 'n =').events.filter((e) => e.kind === 'cache_maint').length;
+      expect(maint(before)).toBe(maint(after));
+      expect(maint(before)).toBeGreaterThan(0);
+      expect(at(before, 'n =').events.some((e) => e.kind === 'note' && e.text === 'cache maintenance after the whole list')).toBe(true);
+      expect(at(after, 'n =').events.some((e) => e.kind === 'note' && e.text === 'cache maintenance after the whole list')).toBe(false);
+      for (const r of [before, after]) expect(at(r, 'cpu_read(a, 6)').data?.hex).toBe('000000000000');
+    },
+    `machine(arch=arm64, ram=8G)
+device(nic, dma_mask=32)
+a = kmalloc(4096, GFP_DMA32)
+cpu_write(a, "header")
+c = kmalloc(4096, GFP_KERNEL)
+t = sg_table(a, 4096, c, 4096)
+n = dma_map_sg(nic, t, DMA_FROM_DEVICE)
+cpu_read(a, 6)
+`,
+  );
+  boundary(
+    DMA_API_GATES.getSgtableEnxio,
+    'dma_get_sgtable on dma_map_ops without ->get_sgtable (a device\'s own ops): dma_common_get_sgtable before, -ENXIO and no table after',
+    ({ before, after }) => {
+      expect(at(before, 'sgt =')).toMatchObject({ error: null, result: 0 });
+      expect(at(before, 'sgt =').events[0]).toMatchObject({ why: { fn: 'dma_common_get_sgtable', file: 'kernel/dma/mapping.c' } });
+      expect(at(after, 'sgt =')).toMatchObject({ error: 'ENXIO', result: -6 });
+      expect(at(after, 'sgt =').events[0]).toMatchObject({ why: { fn: 'dma_get_sgtable_attrs', file: 'kernel/dma/mapping.c' } });
+    },
+    `machine(arch=arm64)
+device(cam, mmu=true, dma_ops=own, coherent=true)
+cpu, h = dma_alloc_coherent(cam, 8192)
+sgt = dma_get_sgtable(cam, cpu, h, 8192)
+`,
+  );
+  boundary(
+    ARM_SMMU_GATES.subdir,
+    'the context fault comes from drivers/iommu/arm-smmu.c before, drivers/iommu/arm/arm-smmu/arm-smmu.c after; the line itself is the same',
+    ({ before, after }) => {
+      const fault = (r: RunResult) => at(r, 'dev_write').events.find((e) => e.kind === 'iommu_fault') as { why: { file?: string } } | undefined;
+      expect(fault(before)?.why.file).toBe('drivers/iommu/arm-smmu.c');
+      expect(fault(after)?.why.file).toBe('drivers/iommu/arm/arm-smmu/arm-smmu.c');
+      expect(fileFor(catalogueEntry('arm-smmu.context-fault'), kernelCode(prev(ARM_SMMU_GATES.subdir.from)))).toBe('drivers/iommu/arm-smmu.c');
+      expect(fileFor(catalogueEntry('arm-smmu.context-fault'), ARM_SMMU_GATES.subdir.code)).toBe('drivers/iommu/arm/arm-smmu/arm-smmu.c');
+      expect(at(before, 'dev_write').warnings).toEqual(at(after, 'dev_write').warnings);
+    },
+    SMMU_FAULT,
   );
 });
 

@@ -35,21 +35,33 @@ import { argAttrs, argDev, argDir, argFlags, argHandle, argInt, argPtr } from '.
 import type { Buffer, Device, Machine, SgEntry } from '../machine.ts';
 import { physChunks } from '../mm/buffers.ts';
 import { ARCH_GATES, DIRECT_GATES, DMA_API_GATES, DMA_IOMMU_GATES, since } from '../kernel-versions.ts';
+import { ENXIO } from '../errno.ts';
 import { pageAlign } from '../align.ts';
 import { dmaAllocAttrs, dmaAllocNoncoherent, dmaBackEnd, dmaFreeCoherent, dmaFreeNoncoherent } from './mapping.ts';
 import type { DmaBackEnd } from './map-ops.ts';
 import { hex } from '../format.ts';
 import { observe } from '../observe.ts';
 
-/** The get_sgtable dma_get_sgtable_attrs() reaches for this back end. */
-function getSgtableImpl(m: Machine, be: DmaBackEnd): { fn: string; file: string } {
+/**
+ * The get_sgtable dma_get_sgtable_attrs() reaches for this back end, or null
+ * when it returns -ENXIO: dma_map_ops without ->get_sgtable fall back to
+ * dma_common_get_sgtable before DMA_API_GATES.getSgtableEnxio (f9f3232a7d0a,
+ * 5.4) and get -ENXIO from it on.
+ */
+function getSgtableImpl(m: Machine, be: DmaBackEnd): { fn: string; file: string } | null {
   if (be === 'iommu') {
     if (m.arch === 'arm64' && !since(m.kernel, DMA_IOMMU_GATES.commonOps)) return { fn: '__iommu_get_sgtable', file: 'arch/arm64/mm/dma-mapping.c' };
     return { fn: 'iommu_dma_get_sgtable', file: 'drivers/iommu/dma-iommu.c' };
   }
   if (be === 'direct') return directGetSgtable(m);
   if (be.getSgtable) return be.getSgtable;
-  return { fn: 'dma_common_get_sgtable', file: 'kernel/dma/ops_helpers.c' };
+  if (since(m.kernel, DMA_API_GATES.getSgtableEnxio)) return null;
+  return commonGetSgtable(m);
+}
+
+/** dma_common_get_sgtable as the fallback (before 5.5 only): drivers/base/dma-mapping.c before 4.19, kernel/dma/mapping.c after. */
+function commonGetSgtable(m: Machine): { fn: string; file: string } {
+  return { fn: 'dma_common_get_sgtable', file: since(m.kernel, DIRECT_GATES.kernelDmaDir) ? 'kernel/dma/mapping.c' : 'drivers/base/dma-mapping.c' };
 }
 
 /**
@@ -61,8 +73,10 @@ function getSgtableImpl(m: Machine, be: DmaBackEnd): { fn: string; file: string 
  */
 function directGetSgtable(m: Machine): { fn: string; file: string } {
   if (m.arch === 'arm' && !since(m.kernel, ARCH_GATES.armDmaDirect)) return { fn: 'arm_dma_get_sgtable', file: 'arch/arm/mm/dma-mapping.c' };
+  // arm64_swiotlb_dma_ops' .get_sgtable (the generic swiotlb_dma_ops of 4.20 have none: dma_common_get_sgtable)
+  if (m.arch === 'arm64' && !since(m.kernel, ARCH_GATES.arm64GenericSwiotlbOps)) return { fn: '__swiotlb_get_sgtable', file: 'arch/arm64/mm/dma-mapping.c' };
   if (since(m.kernel, DIRECT_GATES.directGetSgtable)) return { fn: 'dma_direct_get_sgtable', file: 'kernel/dma/direct.c' };
-  return { fn: 'dma_common_get_sgtable', file: since(m.kernel, DIRECT_GATES.kernelDmaDir) ? 'kernel/dma/mapping.c' : 'drivers/base/dma-mapping.c' };
+  return commonGetSgtable(m);
 }
 
 /** `sgt = dma_get_sgtable(dev, cpu, h, size)`: the pages behind a coherent allocation. */
@@ -75,9 +89,15 @@ export function dmaGetSgtable(m: Machine, dev: Device, name: string, cpu: Buffer
     if (last && last.phys + last.length === ch.phys) last.length += ch.len;
     else entries.push({ bufId: cpu.id, offset: ch.at, length: ch.len, phys: ch.phys, dmaAddress: 0, dmaLength: 0 });
   }
+  const at = getSgtableImpl(m, dmaBackEnd(m, dev));
+  if (!at) {
+    const g = DMA_API_GATES.getSgtableEnxio;
+    o.error = 'ENXIO';
+    o.events.push({ kind: 'note', text: 'no ->get_sgtable: -ENXIO', why: { fn: 'dma_get_sgtable_attrs', file: 'kernel/dma/mapping.c', rule: `${dev.name}'s dma_map_ops have no ->get_sgtable: from ${g.from} (${g.commit}, "${g.subject}") dma_get_sgtable returns -ENXIO instead of falling back to dma_common_get_sgtable; no sg_table is built` } });
+    return -1;
+  }
   const id = m.sgts.length;
   m.sgts.push({ id, name, entries, nents: 0, mappedFor: null, dir: null });
-  const at = getSgtableImpl(m, dmaBackEnd(m, dev));
   o.events.push({
     kind: 'note',
     text: `sg_table of ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`,
@@ -131,9 +151,13 @@ export const dmaGetSgtableRun: OpRun<'dev' | 'cpu' | 'h' | 'size'> = (m, a, o, c
   const dev = argDev(m, a.dev);
   const cpu = argPtr(m, a.cpu).buf;
   const id = dmaGetSgtable(m, dev, c.targets[0] ?? '(sgt)', cpu, argHandle(m, a.h), argInt(m, a.size, 'a size'), o);
+  o.resultKind = 'status';
+  if (id < 0) {
+    o.result = ENXIO;
+    return;
+  }
   if (c.targets[0]) m.names[c.targets[0]] = { t: 'sgt', id };
   o.result = 0;
-  o.resultKind = 'status';
 };
 
 function bind(m: Machine, targets: readonly string[], dev: Device, b: Buffer | null, o: StepOutcome): void {

@@ -23,7 +23,7 @@ import { runMaintenance } from '../arch/cache-maint.ts';
 import { SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine, type SgTable } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
-import { ARCH_GATES, DIRECT_GATES, SWIOTLB_GATES, dmaFile } from '../kernel-versions.ts';
+import { ARCH_GATES, DIRECT_GATES, DMA_BUF_GATES, SWIOTLB_GATES, dmaFile } from '../kernel-versions.ts';
 import { isSwiotlbBuffer, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from './swiotlb.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
@@ -63,10 +63,10 @@ export function kmallocBounceBySize(arch: Arch, kernel: number, size: number, di
   return !aligned;
 }
 
-function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
+function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome, sg: boolean, archSync: boolean): number {
   const tlb = tblMapSingle(m, dev, phys, size, dir, attrs.skipCpuSync, attrs.noWarn, o);
   if (tlb < 0) {
-    if (m.swiotlb && m.kernel < SWIOTLB_GATES.noOverflowBuffer.code) swiotlbFull(m, dev, size, dir, o);
+    if (m.swiotlb && m.kernel < SWIOTLB_GATES.noOverflowBuffer.code) swiotlbFull(m, dev, size, dir, sg, o);
     return DMA_MAPPING_ERROR;
   }
   if (!dmaCapable(dev, tlb, size)) {
@@ -74,7 +74,7 @@ function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: Dm
     printkOnce(m, o, 'swiotlb_map:overflow', 'swiotlb.addr-overflow', { addr: hex16(tlb), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) }, who(dev.name, dev.cfg.label));
     return DMA_MAPPING_ERROR;
   }
-  if (!dev.coherent && !attrs.skipCpuSync) syncForDeviceArch(m, tlb, size, dir, o);
+  if (!dev.coherent && !attrs.skipCpuSync && archSync) syncForDeviceArch(m, tlb, size, dir, o);
   return tlb;
 }
 
@@ -83,9 +83,16 @@ function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: Dm
  * "DMA: Out of SW-IOMMU space for %zu bytes", then the overflow buffer (32 KiB,
  * which dma_mapping_error() recognises) for a small mapping, or a panic for a
  * larger one ("DMA: Random memory could be DMA accessed/written/read").
+ * swiotlb_map_sg_attrs() called swiotlb_full(…, 0) ("Don't panic here, we
+ * expect map_sg users to do proper error handling"): the line only, and the
+ * list fails.
  */
-function swiotlbFull(m: Machine, dev: Device, size: number, dir: DmaDir, o: StepOutcome): void {
+function swiotlbFull(m: Machine, dev: Device, size: number, dir: DmaDir, sg: boolean, o: StepOutcome): void {
   printk(m, o, 'swiotlb.out-of-space', { size }, who(dev.name, dev.cfg.label));
+  if (sg) {
+    o.events.push({ kind: 'note', text: 'no overflow buffer for a list', why: why('swiotlb_map_sg_attrs', 'swiotlb_full(…, do_panic = 0): no overflow buffer and no panic for an sg entry; the entries already mapped are unmapped and the list fails', dmaFile(m.kernel, 'kernel/dma/swiotlb.c')) });
+    return;
+  }
   if (size <= 32 * 1024) {
     o.events.push({ kind: 'note', text: 'overflow buffer', why: why('swiotlb_full', 'the mapping gets io_tlb_overflow_buffer, which dma_mapping_error() reports as an error', dmaFile(m.kernel, 'kernel/dma/swiotlb.c')) });
     return;
@@ -94,6 +101,39 @@ function swiotlbFull(m: Machine, dev: Device, size: number, dir: DmaDir, o: Step
   printk(m, o, 'swiotlb.panic', { what });
   observe(o, 'swiotlb/overflow-panic', 'the mapping is larger than the 32 KiB overflow buffer: swiotlb_full() panics; the explorer carries on');
   o.error = 'BUG';
+}
+
+/** A streaming call of a device without an IOMMU, as the explorer's events name it. */
+type Streaming = 'map' | 'unmap' | 'map_sg';
+
+const ARM64_OPS = 'arch/arm64/mm/dma-mapping.c';
+
+/**
+ * The kernel function that does dma-direct's work for `op` in this kernel,
+ * and its file. From 5.0 (DIRECT_GATES.swiotlbMerged, 55897af63091) one
+ * dma-direct serves every device. Before, a device that may bounce had
+ * swiotlb ops: arm64's own arm64_swiotlb_dma_ops before 4.20
+ * (ARCH_GATES.arm64GenericSwiotlbOps: __swiotlb_map_page, …, which call
+ * swiotlb_map_page / swiotlb_map_sg_attrs), then the generic swiotlb_dma_ops;
+ * x86 and riscv when a swiotlb pool exists. Without one: dma_direct_ops from
+ * 4.17 (x86 before 4.17: nommu_dma_ops, ARCH_GATES.x86DmaDirect).
+ */
+export function directOpsFn(m: Machine, op: Streaming): { fn: string; file: string } {
+  const k = m.kernel;
+  if (k >= DIRECT_GATES.swiotlbMerged.code) {
+    if (op === 'map_sg') return { fn: 'dma_direct_map_sg', file: FILE_C };
+    return { fn: op === 'map' ? 'dma_direct_map_phys' : 'dma_direct_unmap_phys', file: FILE_H };
+  }
+  const sw = { map: 'swiotlb_map_page', unmap: 'swiotlb_unmap_page', map_sg: 'swiotlb_map_sg_attrs' }[op];
+  if (m.arch === 'arm64' && k < ARCH_GATES.arm64GenericSwiotlbOps.code) return { fn: op === 'map_sg' ? '__swiotlb_map_sg_attrs' : `__${sw}`, file: ARM64_OPS };
+  if (m.arch === 'arm64' || m.swiotlb) return { fn: sw, file: dmaFile(k, 'kernel/dma/swiotlb.c') };
+  if (m.arch === 'x86' && k < ARCH_GATES.x86DmaDirect.code) return { fn: { map: 'nommu_map_page', unmap: 'nommu_unmap_page', map_sg: 'nommu_map_sg' }[op], file: 'arch/x86/kernel/pci-nommu.c' };
+  return { fn: { map: 'dma_direct_map_page', unmap: 'dma_direct_unmap_page', map_sg: 'dma_direct_map_sg' }[op], file: dmaFile(k, FILE_C) };
+}
+
+/** A note's why, named as this kernel names the function (directOpsFn). */
+function opsWhy(m: Machine, op: Streaming, rule: string): Why {
+  return { ...directOpsFn(m, op), rule };
 }
 
 export function syncForDeviceArch(m: Machine, phys: number, size: number, dir: DmaDir, o: StepOutcome): void {
@@ -159,12 +199,14 @@ function nommuOverflow(m: Machine, dev: Device, phys: number, size: number, sg: 
  * dma_direct_map_phys(): the DMA address (or DMA_MAPPING_ERROR) and the bounce
  * slot; the DMA address is the physical one unless it bounced. `sg`: called
  * for an entry of dma_map_sg (the pre-5.0 reports name the sg caller:
- * nommu_map_sg on x86 before 4.17, dma_direct_map_sg after).
+ * nommu_map_sg on x86 before 4.17, dma_direct_map_sg after). `archSync`
+ * false: the caller does the arch cache maintenance itself (arm64's
+ * __swiotlb_map_sg_attrs before 4.20).
  */
-export function directMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome, sg = false): DmaMapped {
+export function directMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome, sg = false, archSync = true): DmaMapped {
   if (dev.cfg.swiotlb === 'force') {
-    o.events.push({ kind: 'note', text: 'forced bounce', why: why('dma_direct_map_phys', 'is_swiotlb_force_bounce(): this device bounces every streaming mapping (swiotlb=force)') });
-    return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o));
+    o.events.push({ kind: 'note', text: 'forced bounce', why: opsWhy(m, 'map', 'is_swiotlb_force_bounce(): this device bounces every streaming mapping (swiotlb=force)') });
+    return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o, sg, archSync));
   }
   const capable = dmaCapable(dev, phys, size);
   const kmb = capable && kmallocNeedsBounce(m, dev, size, dir);
@@ -173,16 +215,17 @@ export function directMap(m: Machine, dev: Device, phys: number, size: number, d
       ? `the buffer ends at ${hex(phys + size - 1)}, above what the device can address (mask ${maskHex(dev.maskBits)}${dev.cfg.busLimit ? `, bus limit ${maskHex(dev.cfg.busLimit)}` : ''}): dma_capable() is false`
       : `a ${size}-byte non-coherent ${dir} mapping whose kmalloc size class is not a multiple of ARCH_DMA_MINALIGN (${archOps(m.arch).dmaMinAlign}) could share a cache line with other data: dma_kmalloc_needs_bounce() is true`;
     if (m.swiotlb) {
-      o.events.push({ kind: 'note', text: 'bounce through swiotlb', why: why('dma_direct_map_phys', `${reason}, so the mapping bounces through swiotlb`) });
-      return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o));
+      o.events.push({ kind: 'note', text: 'bounce through swiotlb', why: opsWhy(m, 'map', `${reason}, so the mapping bounces through swiotlb`) });
+      return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o, sg, archSync));
     }
-    o.events.push({ kind: 'note', text: 'no swiotlb', why: why('dma_direct_map_phys', `${reason}, and there is no swiotlb pool to bounce through`) });
+    o.events.push({ kind: 'note', text: 'no swiotlb', why: opsWhy(m, 'map', `${reason}, and there is no swiotlb pool to bounce through`) });
     overflowReport(m, dev, phys, size, sg, o);
     return FAILED;
   }
-  if (!dev.coherent && !attrs.skipCpuSync) syncForDeviceArch(m, phys, size, dir, o);
-  else if (!dev.coherent) {
-    o.events.push({ kind: 'note', text: 'no cache maintenance', why: why('dma_direct_map_phys', 'DMA_ATTR_SKIP_CPU_SYNC: the driver takes care of arch_sync_dma_for_device itself') });
+  if (!dev.coherent && !attrs.skipCpuSync) {
+    if (archSync) syncForDeviceArch(m, phys, size, dir, o);
+  } else if (!dev.coherent) {
+    o.events.push({ kind: 'note', text: 'no cache maintenance', why: opsWhy(m, 'map', 'DMA_ATTR_SKIP_CPU_SYNC: the driver takes care of arch_sync_dma_for_device itself') });
   }
   return { addr: phys, bounced: -1 };
 }
@@ -213,32 +256,73 @@ export function directUnmap(m: Machine, dev: Device, addr: number, size: number,
   const phys = addr;
   if (!attrs.skipCpuSync) directSyncForCpu(m, dev, addr, size, dir, o);
   else {
-    o.events.push({ kind: 'note', text: 'no sync at unmap', why: why('dma_direct_unmap_phys', 'DMA_ATTR_SKIP_CPU_SYNC: no cache maintenance and no swiotlb copy-back at unmap') });
+    o.events.push({ kind: 'note', text: 'no sync at unmap', why: opsWhy(m, 'unmap', 'DMA_ATTR_SKIP_CPU_SYNC: no cache maintenance and no swiotlb copy-back at unmap') });
   }
   if (isSwiotlbBuffer(m, phys)) tblUnmapSingle(m, dev, phys, size, dir, true, o);
 }
 
 /**
  * dma_direct_map_sg(): each entry mapped on its own, never merged. On a
- * failure the entries already mapped are unmapped (with
- * DMA_ATTR_SKIP_CPU_SYNC) and dma_map_sg returns 0.
+ * failure (mapSgFailed) dma_map_sg returns 0; whether the entries already
+ * mapped are unmapped depends on the kernel.
  */
 export function directMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): SgMapped {
   const done: DmaMapped[] = [];
+  const after = syncsAfterList(m, dev, attrs);
   for (const e of sgt.entries) {
-    const r = directMap(m, dev, e.phys, e.length, dir, attrs, o, true);
-    if (r.addr === DMA_MAPPING_ERROR) {
-      sgt.entries.forEach((x, i) => {
-        if (i < done.length) directUnmap(m, dev, done[i]!.addr, x.length, dir, { ...attrs, skipCpuSync: true }, o);
-      });
-      return { ok: false, why: why('dma_direct_map_sg', 'an entry could not be mapped: the entries already mapped are unmapped (with DMA_ATTR_SKIP_CPU_SYNC) and dma_map_sg returns 0', FILE_C) };
-    }
+    const r = directMap(m, dev, e.phys, e.length, dir, attrs, o, true, !after);
+    if (r.addr === DMA_MAPPING_ERROR) return mapSgFailed(m, dev, sgt, done, dir, attrs, o);
     done.push(r);
     e.dmaAddress = r.addr;
     e.dmaLength = e.length;
   }
+  if (after) {
+    o.events.push({ kind: 'note', text: 'cache maintenance after the whole list', why: opsWhy(m, 'map_sg', 'swiotlb_map_sg_attrs mapped every entry; only then does __swiotlb_map_sg_attrs run __dma_map_area over the entries it returned (the bounce slot where an entry bounced)') });
+    done.forEach((r, i) => syncForDeviceArch(m, r.addr, sgt.entries[i]!.length, dir, o));
+  }
   const n = done.length;
-  return { ok: true, nents: n, entries: done, why: why('dma_direct_map_sg', `dma-direct maps each of the ${n} entries on its own and never merges them, even when they are physically contiguous: ${n} DMA segments`, FILE_C) };
+  return { ok: true, nents: n, entries: done, why: opsWhy(m, 'map_sg', `dma-direct maps each of the ${n} entries on its own and never merges them, even when they are physically contiguous: ${n} DMA segments`) };
+}
+
+/**
+ * arm64 before 4.20 (ARCH_GATES.arm64GenericSwiotlbOps): __swiotlb_map_sg_attrs
+ * calls swiotlb_map_sg_attrs first and then "for_each_sg(sgl, sg, ret, i)
+ * __dma_map_area(…)": the cache maintenance follows the whole list and
+ * covers only the `ret` entries mapped, none when the list failed. From 4.20
+ * each entry is maintained as it is mapped (swiotlb_map_page, then
+ * dma_direct_map_page).
+ */
+function syncsAfterList(m: Machine, dev: Device, attrs: Attrs): boolean {
+  return m.arch === 'arm64' && m.kernel < ARCH_GATES.arm64GenericSwiotlbOps.code && !dev.coherent && !attrs.skipCpuSync;
+}
+
+/**
+ * An entry of the list could not be mapped (DIRECT_GATES.swiotlbMerged):
+ * from 5.0, and before it in swiotlb_map_sg_attrs, the entries already mapped
+ * are unmapped with DMA_ATTR_SKIP_CPU_SYNC; before 5.0 dma_direct_map_sg (and
+ * x86's nommu_map_sg) returned 0 on the spot, the entries before it still
+ * mapped and the failing one's sg_dma_address already set (to its physical
+ * address, before check_addr looked). Either way dma_map_sg_attrs hands
+ * debug_dma_map_sg a count of 0, so dma-debug records none of them.
+ */
+function mapSgFailed(m: Machine, dev: Device, sgt: SgTable, done: DmaMapped[], dir: DmaDir, attrs: Attrs, o: StepOutcome): SgMapped {
+  const g = DIRECT_GATES.swiotlbMerged;
+  const at = directOpsFn(m, 'map_sg');
+  const unmaps = m.kernel >= g.code || at.fn.includes('swiotlb');
+  if (!unmaps) {
+    const failing = sgt.entries[done.length]!;
+    failing.dmaAddress = failing.phys;
+    if (done.length) {
+      observe(o, 'sg/map-failure-leaves-entries', `before ${g.from} (${g.commit}) ${at.fn} returns 0 at entry ${done.length} without unmapping the ${done.length} entr${done.length === 1 ? 'y' : 'ies'} before it: their sg_dma_address stays set, and dma-debug, handed a count of 0, records none of them`);
+    }
+    return { ok: false, why: { ...at, rule: `entry ${done.length} is out of the device's reach: ${at.fn} returns 0 on the spot, leaving the ${done.length} entr${done.length === 1 ? 'y' : 'ies'} before it mapped (no unmap before ${g.from}, ${g.commit}); dma_map_sg returns 0` } };
+  }
+  sgt.entries.forEach((x, i) => {
+    if (i < done.length) directUnmap(m, dev, done[i]!.addr, x.length, dir, { ...attrs, skipCpuSync: true }, o);
+  });
+  // from 5.15 (DMA_BUF_GATES.sgtableEio, fffe3cc8c219's series) out_unmap returns -EIO instead of 0
+  const ret = m.kernel >= DMA_BUF_GATES.sgtableEio.code ? `${at.fn} returns -EIO (dma_map_sg gives 0, dma_map_sgtable -EIO)` : 'dma_map_sg returns 0';
+  return { ok: false, why: { ...at, rule: `an entry could not be mapped: the entries already mapped are unmapped (with DMA_ATTR_SKIP_CPU_SYNC) and ${ret}` } };
 }
 
 /** dma_direct_unmap_sg(): the first `nents` of the `mapped` entries (a wrong count leaves the rest mapped). */

@@ -75,7 +75,7 @@ export interface DmaMapOps {
   mapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): SgMapped;
   unmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): void;
   syncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: boolean, o: StepOutcome): void;
-  /** The ops' ->get_sgtable (what dma_get_sgtable calls); absent: dma_common_get_sgtable (the kernel's fallback for ops without one until 2019's "dma-mapping: explicitly wire up ->mmap and ->get_sgtable", -ENXIO after: not modelled). */
+  /** The ops' ->get_sgtable (what dma_get_sgtable calls); absent: dma_common_get_sgtable before 5.4, -ENXIO from it (DMA_API_GATES.getSgtableEnxio, f9f3232a7d0a). */
   getSgtable?: { fn: string; file: string };
   alloc?(m: Machine, dev: Device, name: string, size: number, o: StepOutcome): DmaAllocated | null;
   free?(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, o: StepOutcome): void;

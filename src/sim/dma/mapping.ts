@@ -46,7 +46,7 @@ import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, dire
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
-import { DIRECT_GATES, DMA_BUF_GATES } from '../kernel-versions.ts';
+import { DIRECT_GATES, DMA_BUF_GATES, dmaFile } from '../kernel-versions.ts';
 import { devUsesDmaIommu } from '../iommu/iommu.ts';
 import {
   iommuDmaAllocCoherent,
@@ -175,7 +175,7 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
     return addr;
   }
   report(debugDmaMapPage(m.debug, dev, phys, size, dir, addr, attrs, api, stack, debugCall(m)), o);
-  if (stack) o.events.push({ kind: 'note', text: `stack page at ${fmtVa(stack.addr - (stack.addr % PAGE_SIZE))}`, why: why('check_for_stack', stack.probable ? 'dma-debug compares the page with every page of the vmapped stack' : 'object_is_on_stack(): the address lies inside the current task\'s (linear-map) stack', 'kernel/dma/debug.c') });
+  if (stack) o.events.push({ kind: 'note', text: `stack page at ${fmtVa(stack.addr - (stack.addr % PAGE_SIZE))}`, why: why('check_for_stack', stack.probable ? 'dma-debug compares the page with every page of the vmapped stack' : 'object_is_on_stack(): the address lies inside the current task\'s (linear-map) stack', dmaFile(m.kernel, 'kernel/dma/debug.c')) });
   record(m, { dev: dev.name, addr, size, dir, api, phys, tlbAddr: r.bounced, bufId: buf.id, owner: 'device', step: m.step, line: m.line }, o);
   o.events.push({
     kind: 'dma_map',
@@ -447,7 +447,7 @@ function directSupported(m: Machine, bits: number): boolean {
 export function releaseDriver(m: Machine, dev: Device, o: StepOutcome): void {
   report(debugReleaseDriver(m.debug, dev.name), o);
   dev.driverBound = false;
-  o.events.push({ kind: 'note', text: 'driver unbound', why: why('dma_debug_device_change', 'BUS_NOTIFY_UNBOUND_DRIVER: dma-debug counts this device\'s entries still live', 'kernel/dma/debug.c') });
+  o.events.push({ kind: 'note', text: 'driver unbound', why: why('dma_debug_device_change', 'BUS_NOTIFY_UNBOUND_DRIVER: dma-debug counts this device\'s entries still live', dmaFile(m.kernel, 'kernel/dma/debug.c')) });
 }
 
 // ---------------------------------------------------------------------------

@@ -47,7 +47,7 @@
  *   counters). The explorer follows the kernel.
  */
 import { kernelCode, type MachineConfig } from '../config.ts';
-import { DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES } from '../kernel-versions.ts';
+import { DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, kernelFile } from '../kernel-versions.ts';
 import { kernelHas, kline, kmsg, type LogLine, type Who } from '../kernel-log/catalogue.ts';
 import type { SimEvent, Why } from '../events.ts';
 import { HANG, type StepOutcome } from '../outcome.ts';
@@ -297,7 +297,7 @@ export function iommuAttachDevice(m: Machine, dom: IommuDomain, dev: Device, o: 
     return errno(o, EINVAL);
   }
   if (dom.iommu !== d.iommu) {
-    o.events.push({ kind: 'note', text: 'domain on another IOMMU', why: why('arm_smmu_attach_dev', `domain '${dom.name}' was allocated on ${dom.iommu} but ${dev.name} sits behind ${d.iommu}: the IOMMU driver refuses, -EINVAL`, SMMU_FILE) });
+    o.events.push({ kind: 'note', text: 'domain on another IOMMU', why: why('arm_smmu_attach_dev', `domain '${dom.name}' was allocated on ${dom.iommu} but ${dev.name} sits behind ${d.iommu}: the IOMMU driver refuses, -EINVAL`, kernelFile(m.iommu.kernel, SMMU_FILE)) });
     return errno(o, EINVAL);
   }
   if (d.noDefault) return attachWithoutDefault(m, d, dom, dev, o);
@@ -598,7 +598,7 @@ function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, wr
     o.warnings.push(text);
     o.events.push({ kind: 'log', level: 'err', id, text });
   }
-  o.events.push({ kind: 'iommu_fault', domain: dom.name, dev: dev.name, iova, write, stage: permission ? 'permission' : 'translation', why: WHY_FAULT });
+  o.events.push({ kind: 'iommu_fault', domain: dom.name, dev: dev.name, iova, write, stage: permission ? 'permission' : 'translation', why: { ...WHY_FAULT, file: kernelFile(m.iommu.kernel, SMMU_FILE) } });
   o.error = 'FAULT';
   observe(o, 'iommu/fault',
     permission

@@ -23,7 +23,7 @@
  * - `none`: the template is the whole line.
  */
 import { kernelCode } from '../config.ts';
-import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, dmaFile, type Gate } from '../kernel-versions.ts';
+import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelFile, type Gate } from '../kernel-versions.ts';
 
 export type Prefix = 'dev' | 'dma-api' | 'dma-api-nodev' | 'none';
 
@@ -830,9 +830,9 @@ export function who(name: string, devName?: string): Who {
   return { driver: name, device: devName ?? name };
 }
 
-/** The file that prints an entry in this kernel: kernel/dma files lived in lib/ before 4.19 (dmaFile). */
+/** The file that prints an entry in this kernel: kernel/dma files lived in lib/ before 4.19, arm-smmu.c in drivers/iommu/ before 5.9 (kernelFile). */
 export function fileFor(e: CatalogueEntry, kernel: number): string {
-  return dmaFile(kernel, e.file);
+  return kernelFile(kernel, e.file);
 }
 
 /** Does this kernel print message `id` at all (some wording is in force)? */
