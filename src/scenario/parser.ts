@@ -373,6 +373,8 @@ class Reader {
       this.unsafe = UNSAFE_IN_LINES.exec(text)?.index ?? -1;
     }
     lx.lex(text, at, end, line, unsafeAt);
+    // A kept step needs no Command now (it is read back when asked for): a plainly valid one is checked from its tokens.
+    if (this.keep && lx.n > 1 && lx.errors.length === 0 && this.plainStep()) return null;
     const cmd = parseStatement(lx);
     const over = cmd === null ? null : overBudget(cmd, this.budget);
     if (over) {
@@ -381,6 +383,26 @@ class Reader {
       return null;
     }
     return this.addLine(cmd);
+  }
+
+  /**
+   * The line just lexed as a step checked straight from its tokens
+   * (validate-line.ts), kept as its line: false when it is not plainly a
+   * valid step within the budgets (then nothing changed, and the line is
+   * parsed and validated as a statement, which says what is wrong).
+   */
+  private plainStep(): boolean {
+    const { budget, lx } = this;
+    if (budget.steps >= BUDGETS.steps) return false;
+    const bytes = this.validator.checkPlain(lx);
+    if (bytes < 0 || budget.literalBytes + bytes > BUDGETS.literalBytesTotal) return false;
+    budget.steps++;
+    budget.literalBytes += bytes;
+    this.validator.commitPlain(lx);
+    this.steps++;
+    this.prev = undefined;
+    this.kept.addStep(lx.lineStart, lx.lineEnd, lx.line);
+    return true;
   }
 
   /** What the line just lexed is, in the document and to the validator; its command when it is a step. */

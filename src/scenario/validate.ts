@@ -20,6 +20,9 @@ import type { ArgKind, ArgSpec, OpSig, OptionSpec, ValueType } from './ops.ts';
 import { printCheck, printCheckValue, printExpr } from './printer.ts';
 import { checkCompareIommu, isTeachingStatement, validateTeachingStatement } from './teaching.ts';
 import type { TeachingContext } from './teaching.ts';
+import { ACCEPTS, checkPlainStep, plain } from './validate-line.ts';
+import type { NameType } from './validate-line.ts';
+import type { LineLexer } from './lexer.ts';
 
 /** What the validator gets for each line that held a statement. */
 export type Statement =
@@ -34,8 +37,6 @@ export interface Validated {
   /** lesson(…), compare(…) and hint(…): language-level statements, neither header nor steps (teaching.ts). */
   teaching: Command[];
 }
-
-type NameType = ValueType | 'any';
 
 interface Scope {
   devices: Map<string, number>;
@@ -111,6 +112,24 @@ export class Validator {
     for (const e of found) this.errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
     found.length = 0;
     return role;
+  }
+
+  /**
+   * The step on the line `lx` holds, checked straight from its tokens
+   * (validate-line.ts): the bytes its literals hold, or -1 when it is not
+   * plainly valid and must be parsed and validated as a statement (`ok`).
+   * Changes nothing: `commitPlain` defines its names.
+   */
+  checkPlain(lx: LineLexer): number {
+    return checkPlainStep(lx, this.scope);
+  }
+
+  /** The step checkPlain just passed is taken: its names are defined, as `ok` would have. */
+  commitPlain(lx: LineLexer): void {
+    const { scope } = this;
+    const results = plain.sig!.results;
+    if (scope.firstOpLine === null) scope.firstOpLine = lx.line;
+    for (let i = 0; i < plain.targets; i++) scope.names[lx.str[2 * i]!] = results[i]!;
   }
 
   /** The checks that need every statement (compare presets against the header); call once, after the last statement. */
@@ -455,17 +474,6 @@ function checkDecl(kind: 'dev' | 'iommu', name: string, loc: Loc, arg: Subject, 
     message: `'${name}' is not a declared ${word} (${guess ? `did you mean ${guess}? ` : ''}declare it in the header: ${decl})`,
   };
 }
-
-const ACCEPTS: Partial<Record<ArgKind, readonly ValueType[]>> = {
-  ptr: ['buf'],
-  buf: ['buf'],
-  handle: ['handle', 'int'],
-  sgt: ['sgt'],
-  domain: ['domain'],
-  vm: ['vm'],
-  dmabuf: ['dmabuf'],
-  attach: ['attach'],
-};
 
 /** A name assigned earlier, of a type the kind accepts. */
 function checkRef(kind: ArgKind, name: string, loc: Loc, arg: Subject, scope: Scope): Err | null {
