@@ -29,7 +29,7 @@ export type NameType = ValueType | 'any';
 export interface PlainScope {
   readonly devices: ReadonlyMap<string, number>;
   readonly iommus: ReadonlyMap<string, number>;
-  readonly names: Readonly<Record<string, NameType>>;
+  readonly names: ReadonlyMap<string, NameType>;
 }
 
 /** The value types each reference kind accepts (a name's type must be one of them, or 'any'). */
@@ -260,7 +260,7 @@ function flagOk(k: 'gfp' | 'attrs' | 'prot', name: string): boolean {
 
 /** A name assigned earlier, of a type the kind accepts. */
 function refOk(k: ArgKind, name: string): boolean {
-  const type = scope.names[name];
+  const type = scope.names.get(name);
   return type === 'any' || (type !== undefined && (ACCEPTS[k] ?? []).includes(type));
 }
 
