@@ -161,6 +161,8 @@ const internSink = Object.create(null) as Record<string, number>;
 
 /** Names, interned; a few thousand distinct names at most are kept. */
 const NAMES = new StringTable(8192, true);
+/** The same, not interned (see LineLexer's constructor). */
+const PLAIN_NAMES = new StringTable(8192, false);
 /** The text of short integers as written (`1536`, `0x40`): most repeat, and each is kept by its expression. */
 const SHORT_INTS = new StringTable(4096, false);
 const SHORT_INT_CHARS = 6;
@@ -174,8 +176,8 @@ const PLAIN_STRING_CHARS = 64;
  * One line's tokens, in arrays reused from line to line. Token i has kind
  * `kind[i]` and spans `[start[i], end[i])` of `text` (offsets in the whole
  * text, so columns are `start - lineStart + 1`); an int's value is
- * `value[i]`, a name's interned text (an int's text, a plain string's
- * contents) `str[i]`, a string's or hex literal's bytes `bytes[i]`. The last
+ * `value[i]` (its text `intText(i)`), a name's interned text (a plain
+ * string's contents) `str[i]`, a string's or hex literal's bytes `bytes[i]`. The last
  * token is always an eol, at the comment or the end of the line, and reading
  * past it reads it again.
  */
@@ -197,6 +199,17 @@ export class LineLexer {
   commentEnd = -1;
   /** Lexical errors, in the order they were found (an unsafe character first). */
   errors: ParseError[] = [];
+  private readonly names: StringTable;
+
+  /**
+   * `interned`: hand out the engine's copy of each name (`intern`), as the
+   * statements the engine runs need. A lexer whose lines are only checked
+   * (the parse that keeps each step as its line, to read it back later)
+   * skips it: a name the validator records is internalized by that store.
+   */
+  constructor(interned = true) {
+    this.names = interned ? NAMES : PLAIN_NAMES;
+  }
 
   /**
    * Lex `text[lineStart, lineEnd)`, line number `line`. `unsafeAt` is the
@@ -228,7 +241,7 @@ export class LineLexer {
         let h = code;
         i++;
         for (let c = text.charCodeAt(i); i < lineEnd && isNameChar(c); c = text.charCodeAt(++i)) h = (Math.imul(h, 31) + c) | 0;
-        this.push(T_NAME, start, i, NAMES.get(text, start, i, h ^ (h >>> 13)));
+        this.push(T_NAME, start, i, this.names.get(text, start, i, h ^ (h >>> 13)));
       } else if (isDigit(code)) {
         i = this.lexInt(i);
       } else if (code === 35 || (code === 47 && text.charCodeAt(i + 1) === 47 && i + 1 < lineEnd)) {
@@ -275,7 +288,7 @@ export class LineLexer {
     if (k === T_NAME) return this.str[i]!;
     if (k === T_EOL) return '';
     if (k >= T_LPAREN) return KIND_NAMES[k]!;
-    return k === T_INT ? this.str[i]! : this.text.slice(this.start[i]!, this.end[i]!);
+    return k === T_INT ? this.intText(i) : this.text.slice(this.start[i]!, this.end[i]!);
   }
 
   /** The comment, from its marker, trailing space removed; null if none. */
@@ -384,15 +397,21 @@ export class LineLexer {
       this.err(start, `number '${text.slice(start, i)}' is too large (at most 2^53 - 1)`);
       return i;
     }
-    let raw: string;
-    if (i - start <= SHORT_INT_CHARS) {
-      let h = 0;
-      for (let k = start; k < i; k++) h = (Math.imul(h, 31) + text.charCodeAt(k)) | 0;
-      raw = SHORT_INTS.get(text, start, i, h ^ (h >>> 13));
-    } else raw = text.slice(start, i);
-    this.push(T_INT, start, i, raw);
+    // Its text is made when asked for (intText): a step checked from its tokens needs only the value.
+    this.push(T_INT, start, i, null);
     this.value[this.n - 1] = value;
     return i;
+  }
+
+  /** Integer token i's text as written (`1536`, `0x40`, `4K`). */
+  intText(i: number): string {
+    const { text } = this;
+    const start = this.start[i]!;
+    const end = this.end[i]!;
+    if (end - start > SHORT_INT_CHARS) return text.slice(start, end);
+    let h = 0;
+    for (let k = start; k < end; k++) h = (Math.imul(h, 31) + text.charCodeAt(k)) | 0;
+    return SHORT_INTS.get(text, start, end, h ^ (h >>> 13));
   }
 
   /** The end of a word of name characters (and dots, when `dotted`) from i. */

@@ -320,8 +320,8 @@ class Reader {
   steps = 0;
   /** No line left (or a budget stopped the read). */
   done = false;
-  /** The lexer, holding the line just read. */
-  readonly lx = new LineLexer();
+  /** The lexer, holding the line just read (a kept step's names are interned when its statement is read back). */
+  readonly lx: LineLexer;
   /** The document's last line, kept or not (a solution line is one only right after a region). */
   private prev: DocLine | undefined = undefined;
   private readonly budget = { literalBytes: 0, steps: 0 };
@@ -335,6 +335,7 @@ class Reader {
     private readonly keep: boolean,
   ) {
     this.kept = new KeptLines(text, keep);
+    this.lx = new LineLexer(!keep);
     if (text.length >= BUDGETS.lines) {
       const count = countLines(text);
       if (count > BUDGETS.lines) {
@@ -374,6 +375,8 @@ class Reader {
       this.unsafe = UNSAFE_IN_LINES.exec(text)?.index ?? -1;
     }
     lx.lex(text, at, end, line, unsafeAt);
+    // A kept step needs no Command now (it is read back when asked for): a plainly valid one is checked from its tokens.
+    if (this.keep && lx.n > 1 && lx.errors.length === 0 && this.plainStep()) return null;
     const cmd = parseStatement(lx);
     const over = cmd === null ? null : overBudget(cmd, this.budget);
     if (over) {
@@ -382,6 +385,26 @@ class Reader {
       return null;
     }
     return this.addLine(cmd);
+  }
+
+  /**
+   * The line just lexed as a step checked straight from its tokens
+   * (validate-line.ts), kept as its line: false when it is not plainly a
+   * valid step within the budgets (then nothing changed, and the line is
+   * parsed and validated as a statement, which says what is wrong).
+   */
+  private plainStep(): boolean {
+    const { budget, lx } = this;
+    if (budget.steps >= BUDGETS.steps) return false;
+    const bytes = this.validator.checkPlain(lx);
+    if (bytes < 0 || budget.literalBytes + bytes > BUDGETS.literalBytesTotal) return false;
+    budget.steps++;
+    budget.literalBytes += bytes;
+    this.validator.commitPlain(lx);
+    this.steps++;
+    this.prev = undefined;
+    this.kept.addStep(lx.lineStart, lx.lineEnd, lx.line);
+    return true;
   }
 
   /** What the line just lexed is, in the document and to the validator; its command when it is a step. */
@@ -779,7 +802,7 @@ function parseExpr(): Expr | null {
   if (k === T_STR || k === T_HEX || isFill(t)) return parseBytesExpr();
   if (k === T_INT) {
     p++;
-    const e: Expr = { k: 'int', value: lex.value[t]!, raw: lex.str[t]!, loc: locAt(t) };
+    const e: Expr = { k: 'int', value: lex.value[t]!, raw: lex.intText(t), loc: locAt(t) };
     return kindAt(p) === T_BAR ? parseFlags(e) : e;
   }
   if (k === T_NAME) {
@@ -794,7 +817,7 @@ function parseExpr(): Expr | null {
       const sign = KIND_NAMES[a]!;
       if (kindAt(n) !== T_INT) return failAt(n, `expected an integer offset after '${sign}' (${name} ${sign} 64), got ${show(n)}`);
       const offset = (a === T_MINUS ? -lex.value[n]! : lex.value[n]!) || 0;
-      return { k: 'offset', name, offset, raw: lex.str[n]!, loc: locAt(t) };
+      return { k: 'offset', name, offset, raw: lex.intText(n), loc: locAt(t) };
     }
     const e: Expr = { k: 'name', name, loc: locAt(t) };
     return a === T_BAR ? parseFlags(e) : e;
@@ -813,7 +836,7 @@ function parseFlags(firstItem: Expr): Expr | null {
     const t = next();
     const k = kindAt(t);
     if (k === T_NAME) items[n++] = { k: 'name', name: lex.str[t]!, loc: locAt(t) };
-    else if (k === T_INT) items[n++] = { k: 'int', value: lex.value[t]!, raw: lex.str[t]!, loc: locAt(t) };
+    else if (k === T_INT) items[n++] = { k: 'int', value: lex.value[t]!, raw: lex.intText(t), loc: locAt(t) };
     else return failAt(t, `expected a flag name after '|', got ${show(t)}`);
   }
   return { k: 'flags', items: copyOf(items, n), loc: firstItem.loc };
@@ -907,7 +930,7 @@ function parseCheck(arrow: number): Check | null {
   }
   if (k === T_INT) {
     p++;
-    return { k: 'int', value: lex.value[t]!, raw: lex.str[t]!, loc };
+    return { k: 'int', value: lex.value[t]!, raw: lex.intText(t), loc };
   }
   if (k === T_NAME) {
     p++;

@@ -20,6 +20,9 @@ import type { ArgKind, ArgSpec, OpSig, OptionSpec, ValueType } from './ops.ts';
 import { printCheck, printCheckValue, printExpr } from './printer.ts';
 import { checkCompareIommu, isTeachingStatement, validateTeachingStatement } from './teaching.ts';
 import type { TeachingContext } from './teaching.ts';
+import { ACCEPTS, checkPlainStep, plain } from './validate-line.ts';
+import type { NameType } from './validate-line.ts';
+import type { LineLexer } from './lexer.ts';
 
 /** What the validator gets for each line that held a statement. */
 export type Statement =
@@ -35,13 +38,11 @@ export interface Validated {
   teaching: Command[];
 }
 
-type NameType = ValueType | 'any';
-
 interface Scope {
   devices: Map<string, number>;
   iommus: Map<string, number>;
-  /** Names assigned so far and their types: a dictionary object (its keys, interned by the lexer, are found by identity; a Map's growth cost twice as much per new name). Keys in assignment order. */
-  names: Record<string, NameType>;
+  /** Names assigned so far and their types, in assignment order. A Map: the keeping parse's names are not interned, and a dictionary object's key would be (~10 % of that parse). */
+  names: Map<string, NameType>;
   /** Line of the first operation after the header, once seen. */
   firstOpLine: number | null;
   machineLine: number | null;
@@ -77,7 +78,7 @@ export class Validator {
   private readonly scope: Scope = {
     devices: new Map(),
     iommus: new Map(),
-    names: Object.create(null) as Record<string, NameType>,
+    names: new Map(),
     firstOpLine: null,
     machineLine: null,
     headerFailed: false,
@@ -113,6 +114,24 @@ export class Validator {
     return role;
   }
 
+  /**
+   * The step on the line `lx` holds, checked straight from its tokens
+   * (validate-line.ts): the bytes its literals hold, or -1 when it is not
+   * plainly valid and must be parsed and validated as a statement (`ok`).
+   * Changes nothing: `commitPlain` defines its names.
+   */
+  checkPlain(lx: LineLexer): number {
+    return checkPlainStep(lx, this.scope);
+  }
+
+  /** The step checkPlain just passed is taken: its names are defined, as `ok` would have. */
+  commitPlain(lx: LineLexer): void {
+    const { scope } = this;
+    const results = plain.sig!.results;
+    if (scope.firstOpLine === null) scope.firstOpLine = lx.line;
+    for (let i = 0; i < plain.targets; i++) scope.names.set(lx.str[2 * i]!, results[i]!);
+  }
+
   /** The checks that need every statement (compare presets against the header); call once, after the last statement. */
   finish(): void {
     const late: Err[] = [];
@@ -130,7 +149,7 @@ function defineFailed(s: { line: number; targets: string[]; op: string | null },
   }
   s.targets.forEach((t, i) => {
     const type = sig && sig.results.length === s.targets.length ? sig.results[i]! : 'any';
-    scope.names[t] = type;
+    scope.names.set(t, type);
   });
 }
 
@@ -141,7 +160,7 @@ function validateStatement(s: ParsedStmt, scope: Scope, errs: Err[]): void {
     const guess = closest(cmd.op, OPERATIONS.keys());
     errs.push({ loc: s.opLoc, message: `unknown operation '${cmd.op}'${guess ? ` (did you mean ${guess}?)` : ''}` });
     if (scope.firstOpLine === null) scope.firstOpLine = cmd.loc.line;
-    cmd.targets.forEach((t) => (scope.names[t] = 'any'));
+    cmd.targets.forEach((t) => scope.names.set(t, 'any'));
     return;
   }
   const isHeader = sig.section === 'header';
@@ -177,7 +196,7 @@ function validateStatement(s: ParsedStmt, scope: Scope, errs: Err[]): void {
 
   for (let i = 0; i < cmd.targets.length; i++) {
     const type = sig.results.length === cmd.targets.length ? sig.results[i]! : 'any';
-    scope.names[cmd.targets[i]!] = type;
+    scope.names.set(cmd.targets[i]!, type);
   }
 }
 
@@ -443,7 +462,7 @@ function checkDecl(kind: 'dev' | 'iommu', name: string, loc: Loc, arg: Subject, 
   const [mine, other, word, otherWord] =
     kind === 'dev' ? [scope.devices, scope.iommus, 'device', 'an iommu'] : [scope.iommus, scope.devices, 'iommu', 'a device'];
   if (other.has(name)) return { loc, message: `'${name}' is ${otherWord}, but ${what} must be ${describeKind(kind)}` };
-  const t = scope.names[name];
+  const t = scope.names.get(name);
   if (t !== undefined) {
     return { loc, message: `'${name}' is ${t === 'any' ? 'a value' : describeType(t)}, but ${what} must be ${describeKind(kind)}` };
   }
@@ -456,21 +475,10 @@ function checkDecl(kind: 'dev' | 'iommu', name: string, loc: Loc, arg: Subject, 
   };
 }
 
-const ACCEPTS: Partial<Record<ArgKind, readonly ValueType[]>> = {
-  ptr: ['buf'],
-  buf: ['buf'],
-  handle: ['handle', 'int'],
-  sgt: ['sgt'],
-  domain: ['domain'],
-  vm: ['vm'],
-  dmabuf: ['dmabuf'],
-  attach: ['attach'],
-};
-
 /** A name assigned earlier, of a type the kind accepts. */
 function checkRef(kind: ArgKind, name: string, loc: Loc, arg: Subject, scope: Scope): Err | null {
   const accepts = ACCEPTS[kind] ?? [];
-  const t = scope.names[name];
+  const t = scope.names.get(name);
   if (t === 'any' || (t !== undefined && accepts.includes(t))) return null;
   const what = whatOf(arg);
   const want = describeKind(kind);
@@ -482,7 +490,7 @@ function checkRef(kind: ArgKind, name: string, loc: Loc, arg: Subject, scope: Sc
   if (CONSTANTS.has(name) || name === 'true' || name === 'false') {
     return { loc, message: `'${name}' is a constant, but ${what} must be ${want}` };
   }
-  const candidates = Object.entries(scope.names).filter(([, ty]) => ty === 'any' || accepts.includes(ty)).map(([n]) => n);
+  const candidates = [...scope.names].filter(([, ty]) => ty === 'any' || accepts.includes(ty)).map(([n]) => n);
   const guess = closest(name, candidates);
   const hint = guess ? `; did you mean ${guess}?` : '';
   return { loc, message: `'${name}' is not defined (assign it first: ${name} = ${makerOf(kind)}${hint})` };
@@ -557,7 +565,7 @@ function declareName(s: ParsedStmt, scope: Scope, errs: Err[]): void {
     });
     return;
   }
-  if (scope.names[name] !== undefined) {
+  if (scope.names.has(name)) {
     errs.push({ loc: e.loc, message: `'${name}' is already a name assigned by an operation; choose another ${word} name` });
     return;
   }
