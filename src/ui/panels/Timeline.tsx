@@ -114,6 +114,8 @@ export default function Timeline() {
   // the frame does anyway (written now, it laid out the editor's and the panels' changes a
   // second time on a seek).
   const followed = useRef<{ step: number; summary: unknown; pending: number | null }>({ step: -1, summary: null, pending: null });
+  /** The scroll position last written by following the step, until its scroll event comes. */
+  const wrote = useRef<number | null>(null);
   const f = followed.current;
   const stepTop = step * ROW;
   // A new step or run follows the current row; otherwise the rows stay where the user scrolled them.
@@ -132,6 +134,11 @@ export default function Timeline() {
     if (!el || pending === null) return;
     const id = requestAnimationFrame(() => {
       el.scrollTop = pending;
+      wrote.current = pending;
+      // Its scroll event comes before the next frame's callbacks; none comes if nothing moved.
+      requestAnimationFrame(() => {
+        if (wrote.current === pending) wrote.current = null;
+      });
     });
     return () => cancelAnimationFrame(id);
     // Only a new step or run moves the rows (shownTop follows from them).
@@ -233,7 +240,11 @@ export default function Timeline() {
           ref={box}
           onScroll={(e) => {
             followed.current.pending = null;
-            setScrollTop(e.currentTarget.scrollTop);
+            // The scroll this page wrote is known (rows have a fixed height): reading it back would lay the page out
+            // in the middle of a step; a scroll by the user is read.
+            const top = wrote.current ?? e.currentTarget.scrollTop;
+            wrote.current = null;
+            setScrollTop(top);
           }}
           data-testid="timeline"
         >
