@@ -152,8 +152,11 @@ export default function Timeline() {
     const s = i === 0 ? null : steps.at(i - 1)!;
     const current = i === step;
     rows.push(
+      // Keyed by place in the window, not by step: a seek far away rewrites the text of the rows on screen (a
+      // layout of a few changed lines of text) instead of replacing every row with new elements (a layout of
+      // each new row, ~25× the time); scrolling by a row rewrites each row's text rather than moving one.
       <li
-        key={i}
+        key={i - firstRow}
         role="option"
         aria-selected={current}
         data-step={i}
