@@ -123,6 +123,18 @@ function stepEffects(view: EditorView, doc: Text, line: number | null, reveal: b
   return effects;
 }
 
+/**
+ * While the page has no selection at all, CodeMirror reads the page's selection at every update of the editor (it
+ * looks for one to keep, in case it is in the editor): reading it lays the page out there and then, in the middle of
+ * a step, with the editor's new lines and the views' new step half drawn (most of a seek's time in a long run was
+ * these layouts, two or three a seek). A caret at the very start of the page, where nothing is drawn, gives it a
+ * selection to remember, so it reads no more until the selection changes; whatever the user selects replaces it.
+ */
+function giveSelectionToRemember(): void {
+  const sel = document.getSelection();
+  if (sel && sel.rangeCount === 0) sel.collapse(document.body, 0);
+}
+
 const readOnlyCompartment = new Compartment();
 /** Lines of the whole text before the document (a window's first line - 1), set with the window's text. */
 const setOffset = StateEffect.define<number>();
@@ -269,6 +281,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
       parent: host.current,
       state: EditorState.create({ doc: initial, extensions }),
     });
+    giveSelectionToRemember();
     viewRef.current = view;
     if (initialBig) showSlice(view, startWindow(initialBig));
     wholeRef.current = () => void editWhole();

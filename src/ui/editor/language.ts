@@ -1,12 +1,22 @@
 /**
- * Syntax highlighting for the scenario language (SCENARIO-LANGUAGE.md) as a
- * CodeMirror StreamLanguage: comments, strings, x"…" bytes, numbers with
- * size suffixes, kernel constants in CAPS, operation names, `=>` checks and
- * the words after them. Colours come from CSS variables (styles.css), so the
- * theme switch needs no reconfiguration.
+ * Syntax highlighting for the scenario language (SCENARIO-LANGUAGE.md):
+ * comments, strings, x"…" bytes, numbers with size suffixes, kernel
+ * constants in CAPS, operation names, `=>` checks and the words after them.
+ * Colours come from CSS variables (styles.css), so the theme switch needs no
+ * reconfiguration.
+ *
+ * Every line is read on its own (nothing carries from one line to the
+ * next), so only the lines in view are tokenised, each time the view or the
+ * text changes: a jump to line 80,000 of a long run reads the ~100 lines
+ * around it. A CodeMirror language (StreamLanguage) parses the document from
+ * the top, in idle slices of up to ~100 ms after a far jump, which on a busy
+ * main thread stood between the worker's answer and the next frame.
  */
-import { HighlightStyle, StreamLanguage, syntaxHighlighting } from '@codemirror/language';
-import type { StringStream } from '@codemirror/language';
+import { EditorState, Prec, RangeSetBuilder } from '@codemirror/state';
+import type { Extension } from '@codemirror/state';
+import { HighlightStyle, StringStream } from '@codemirror/language';
+import { Decoration, EditorView, ViewPlugin } from '@codemirror/view';
+import type { DecorationSet, ViewUpdate } from '@codemirror/view';
 import { Tag, tags as t } from '@lezer/highlight';
 import { opInfo } from './op-info.ts';
 
@@ -71,31 +81,25 @@ function token(stream: StringStream, state: State): string | null {
   return null;
 }
 
-export const scenarioLanguage = StreamLanguage.define<State>({
-  name: 'dma-scenario',
-  startState: () => ({ inCheck: false }),
-  copyState: (s) => ({ ...s }),
-  token,
-  languageData: { commentTokens: { line: '#' } },
-  tokenTable: {
-    comment: t.lineComment,
-    narration: narrationTag,
-    check: checkTag,
-    checkWord: checkWordTag,
-    bytes: bytesTag,
-    string: t.string,
-    number: t.number,
-    constant: t.constant(t.variableName),
-    header: headerTag,
-    builtin: t.standard(t.function(t.variableName)),
-    op: opTag,
-    call: t.function(t.variableName),
-    key: t.propertyName,
-    name: t.variableName,
-    paren: t.paren,
-    punct: t.punctuation,
-  },
-});
+/** The highlighting tag of each token kind. */
+const TOKEN_TAGS: Record<string, Tag> = {
+  comment: t.lineComment,
+  narration: narrationTag,
+  check: checkTag,
+  checkWord: checkWordTag,
+  bytes: bytesTag,
+  string: t.string,
+  number: t.number,
+  constant: t.constant(t.variableName),
+  header: headerTag,
+  builtin: t.standard(t.function(t.variableName)),
+  op: opTag,
+  call: t.function(t.variableName),
+  key: t.propertyName,
+  name: t.variableName,
+  paren: t.paren,
+  punct: t.punctuation,
+};
 
 const style = HighlightStyle.define([
   { tag: t.lineComment, color: 'var(--tok-comment)', fontStyle: 'italic' },
@@ -115,4 +119,74 @@ const style = HighlightStyle.define([
   { tag: [t.paren, t.punctuation], color: 'var(--tok-punct)' },
 ]);
 
-export const scenarioHighlighting = [scenarioLanguage, syntaxHighlighting(style)];
+/** Past this many characters a line is left plain (as CodeMirror's stream parser does). */
+const MAX_LINE = 10_000;
+
+/** One mark per token kind, made once: equal marks let CodeMirror keep the spans it drew. */
+const marks = new Map<string, Decoration>();
+function markFor(kind: string): Decoration | null {
+  let m = marks.get(kind);
+  if (m === undefined) {
+    const cls = TOKEN_TAGS[kind] ? style.style([TOKEN_TAGS[kind]]) : null;
+    if (!cls) return null;
+    m = Decoration.mark({ class: cls });
+    marks.set(kind, m);
+  }
+  return m;
+}
+
+/** A line's tokens, adjacent tokens of a kind merged (as the stream parser's were): [from, to, kind], offsets in the line. */
+export function lineTokens(text: string, tabSize = 4): [number, number, string][] {
+  const out: [number, number, string][] = [];
+  const stream = new StringStream(text, tabSize, 2);
+  const state: State = { inCheck: false };
+  while (!stream.eol() && stream.pos <= MAX_LINE) {
+    stream.start = stream.pos;
+    const kind = token(stream, state);
+    if (kind === null) continue;
+    const last = out.at(-1);
+    if (last && last[2] === kind && last[1] === stream.start) last[1] = stream.pos;
+    else out.push([stream.start, stream.pos, kind]);
+  }
+  return out;
+}
+
+/** The token marks of the lines in view. */
+function highlightVisible(view: EditorView): DecorationSet {
+  const b = new RangeSetBuilder<Decoration>();
+  const { doc, tabSize } = view.state;
+  let lastLine = 0;
+  for (const { from, to } of view.visibleRanges) {
+    for (let pos = from; pos <= to; ) {
+      const line = doc.lineAt(pos);
+      pos = line.to + 1;
+      if (line.number <= lastLine) continue;
+      lastLine = line.number;
+      for (const [a, z, kind] of lineTokens(line.text, tabSize)) {
+        const m = markFor(kind);
+        if (m) b.add(line.from + a, line.from + z, m);
+      }
+    }
+  }
+  return b.finish();
+}
+
+const viewportHighlighter = ViewPlugin.fromClass(
+  class {
+    decorations: DecorationSet;
+    constructor(view: EditorView) {
+      this.decorations = highlightVisible(view);
+    }
+    update(u: ViewUpdate) {
+      if (u.docChanged || u.viewportChanged) this.decorations = highlightVisible(u.view);
+    }
+  },
+  { decorations: (v) => v.decorations },
+);
+
+/** The highlighting (above the other marks, where CodeMirror's own syntax highlighter sits), its CSS, and the language's comment token. */
+export const scenarioHighlighting: Extension = [
+  Prec.high(viewportHighlighter),
+  EditorView.styleModule.of(style.module!),
+  EditorState.languageData.of(() => [{ commentTokens: { line: '#' } }]),
+];

@@ -114,6 +114,8 @@ export default function Timeline() {
   // the frame does anyway (written now, it laid out the editor's and the panels' changes a
   // second time on a seek).
   const followed = useRef<{ step: number; summary: unknown; pending: number | null }>({ step: -1, summary: null, pending: null });
+  /** The scroll position last written by following the step, until its scroll event comes. */
+  const wrote = useRef<number | null>(null);
   const f = followed.current;
   const stepTop = step * ROW;
   // A new step or run follows the current row; otherwise the rows stay where the user scrolled them.
@@ -132,6 +134,11 @@ export default function Timeline() {
     if (!el || pending === null) return;
     const id = requestAnimationFrame(() => {
       el.scrollTop = pending;
+      wrote.current = pending;
+      // Its scroll event comes before the next frame's callbacks; none comes if nothing moved.
+      requestAnimationFrame(() => {
+        if (wrote.current === pending) wrote.current = null;
+      });
     });
     return () => cancelAnimationFrame(id);
     // Only a new step or run moves the rows (shownTop follows from them).
@@ -145,8 +152,11 @@ export default function Timeline() {
     const s = i === 0 ? null : steps.at(i - 1)!;
     const current = i === step;
     rows.push(
+      // Keyed by place in the window, not by step: a seek far away rewrites the text of the rows on screen (a
+      // layout of a few changed lines of text) instead of replacing every row with new elements (a layout of
+      // each new row, ~25× the time); scrolling by a row rewrites each row's text rather than moving one.
       <li
-        key={i}
+        key={i - firstRow}
         role="option"
         aria-selected={current}
         data-step={i}
@@ -233,7 +243,11 @@ export default function Timeline() {
           ref={box}
           onScroll={(e) => {
             followed.current.pending = null;
-            setScrollTop(e.currentTarget.scrollTop);
+            // The scroll this page wrote is known (rows have a fixed height): reading it back would lay the page out
+            // in the middle of a step; a scroll by the user is read.
+            const top = wrote.current ?? e.currentTarget.scrollTop;
+            wrote.current = null;
+            setScrollTop(top);
           }}
           data-testid="timeline"
         >
@@ -259,9 +273,12 @@ export default function Timeline() {
               jumpTo(near ?? k);
             }}
           >
-            {findingList.slice(0, 2000).map((f) => (
-              <span key={f} className="mark" style={{ top: `calc(${(100 * f) / (total - 1)}% - 1.5px)` }} />
-            ))}
+            {/* In a box of their own: moving the step's marker then lays out the marker, not up to 2,000 marks beside it. */}
+            <div className="marks">
+              {findingList.slice(0, 2000).map((f) => (
+                <span key={f} className="mark" style={{ top: `calc(${(100 * f) / (total - 1)}% - 1.5px)` }} />
+              ))}
+            </div>
             <span className="here" style={{ top: `calc(${(100 * step) / (total - 1)}% - 1px)` }} />
           </div>
         )}

@@ -128,6 +128,8 @@ export default function ViewsArea() {
   const strip = useRef<HTMLDivElement>(null); // the tab list: it takes what the follow toggle and full-screen button leave
   const measure = useRef<HTMLDivElement>(null);
   const [room, setRoom] = useState<{ width: number; widths: Map<string, number> }>({ width: Infinity, widths: new Map() });
+  const roomRef = useRef(room);
+  roomRef.current = room;
   const ids = views.map((v) => v.id).join(',');
   useLayoutEffect(() => {
     const s = strip.current;
@@ -137,6 +139,9 @@ export default function ViewsArea() {
       const widths = new Map([...m.children].map((c) => [(c as HTMLElement).dataset.id!, (c as HTMLElement).offsetWidth]));
       const width = s.clientWidth;
       const same = (r: typeof room) => r.width === width && r.widths.size === widths.size && [...widths].every(([k, w]) => r.widths.get(k) === w);
+      // Nothing to render when no width changed: a flushSync would still run any render React had waiting, here,
+      // between this frame's layout and its paint, and lay the page out again for it.
+      if (same(roomRef.current)) return;
       // Rendered at once (still before this frame paints), so the strip never shows a stale overflow.
       flushSync(() => setRoom((r) => (same(r) ? r : { width, widths })));
     };
