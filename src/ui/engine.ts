@@ -78,8 +78,10 @@ export function cancelRun(): void {
   engineClient().cancel();
 }
 
-/** A long load's steps are shown this often while it runs (the first at once): each is a new summary the page renders. */
+/** A long load's steps are shown at most this often while it runs (the first at once): each is a new summary the page renders. */
 const PARTIAL_MS = 1000;
+/** ... and at most this share of the page's time goes to showing them (a slow render spaces them further apart). */
+const PARTIAL_SHARE = 0.05;
 
 /**
  * Shows a long load's steps while it runs: from its first rows on, a
@@ -97,6 +99,8 @@ function partialRuns(c: EngineClient, shown: () => void) {
   let shownImport = false;
   let textReplaced = false;
   let last = 0;
+  /** Time between two provisional summaries: PARTIAL_MS, or longer when the last one took long to show. */
+  let every = PARTIAL_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let latest: PartialRun | null = null;
 
@@ -126,14 +130,19 @@ function partialRuns(c: EngineClient, shown: () => void) {
       ms: 0,
       partial: true,
     });
+    const t0 = performance.now();
     useStore.getState().applySummary(summary);
-    last = performance.now();
     shown();
+    last = t0;
+    // React renders the new summary before the next task: the time until then is what showing it cost.
+    setTimeout(() => {
+      every = Math.max(PARTIAL_MS, (performance.now() - t0) / PARTIAL_SHARE);
+    }, 0);
   };
   const off = c.onPartial((p) => {
     latest = p;
     if (timer !== undefined) return;
-    const wait = Math.max(0, last + PARTIAL_MS - performance.now());
+    const wait = Math.max(0, last + every - performance.now());
     timer = setTimeout(() => {
       timer = undefined;
       if (latest) show(latest);
@@ -146,6 +155,7 @@ function partialRuns(c: EngineClient, shown: () => void) {
       from = { text, origin };
       shownImport = false;
       last = 0;
+      every = PARTIAL_MS;
     },
     /** The load answered (finished: true when it ran to its end); says whether its import was already shown. */
     end(finished: boolean): boolean {
