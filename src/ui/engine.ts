@@ -80,8 +80,10 @@ export function cancelRun(): void {
 
 /** A long load's steps are shown at most this often while it runs (the first at once): each is a new summary the page renders. */
 const PARTIAL_MS = 1000;
-/** ... and at most this share of the page's time goes to showing them (a slow render spaces them further apart). */
+/** ... and at most this share of the page's time goes to showing them (a slow render spaces them further apart), */
 const PARTIAL_SHARE = 0.05;
+/** ... but never further apart than this: the run on screen keeps growing. */
+const PARTIAL_MAX_MS = 5000;
 
 /**
  * Shows a long load's steps while it runs: from its first rows on, a
@@ -131,13 +133,17 @@ function partialRuns(c: EngineClient, shown: () => void) {
       partial: true,
     });
     const t0 = performance.now();
+    const firstShown = useStore.getState().summary?.partial !== true;
     useStore.getState().applySummary(summary);
     shown();
     last = t0;
-    // React renders the new summary before the next task: the time until then is what showing it cost.
-    setTimeout(() => {
-      every = Math.max(PARTIAL_MS, (performance.now() - t0) / PARTIAL_SHARE);
-    }, 0);
+    // React renders the new summary before the next task: the time until then is what showing it cost (the first one
+    // also puts an import's scenario in the editor and its report on the page, once: not a cost of the ones to come).
+    if (!firstShown) {
+      setTimeout(() => {
+        every = Math.min(PARTIAL_MAX_MS, Math.max(PARTIAL_MS, (performance.now() - t0) / PARTIAL_SHARE));
+      }, 0);
+    }
   };
   const off = c.onPartial((p) => {
     latest = p;
