@@ -6,8 +6,8 @@
  * Answers about older texts or steps are dropped; frame requests coalesce, so
  * scrubbing fast asks only for the step the user stopped on.
  */
-import { EngineClient, EngineError } from '../worker/client.ts';
-import type { FrameOptions } from '../worker/api.ts';
+import { EngineClient, EngineError, type PartialRun } from '../worker/client.ts';
+import type { FrameOptions, LoadSummary } from '../worker/api.ts';
 import { runOf, type WireSummary } from '../worker/wire-text.ts';
 import { framePull, latestLoad } from './engine-loops.ts';
 import { useStore } from './store/store.ts';
@@ -78,6 +78,141 @@ export function cancelRun(): void {
   engineClient().cancel();
 }
 
+/** A long load's steps are shown at most this often while it runs (the first at once): each is a new summary the page renders. */
+const PARTIAL_MS = 1000;
+/** ... and at most this share of the page's time goes to showing them (a slow render spaces them further apart), */
+const PARTIAL_SHARE = 0.05;
+/** ... but never further apart than this: the run on screen keeps growing. */
+const PARTIAL_MAX_MS = 5000;
+
+/**
+ * Shows a long load's steps while it runs: from its first rows on, a
+ * provisional summary (`partial`) of the steps the page has, renewed every
+ * PARTIAL_MS, so the run is stepped and seeked as it streams in (the worker
+ * answers frames about the steps it has run); an imported scenario is put in
+ * the editor as soon as it comes. If the load does not finish (cancelled,
+ * failed, errors at the end), the run and text from before come back.
+ */
+function partialRuns(c: EngineClient, shown: () => void) {
+  let from: { text: Source; origin: Origin } | null = null;
+  /** What the page showed before the first provisional summary. */
+  let before: { summary: ReturnType<typeof useStore.getState>['summary']; text: string; big: BigText | null; loaded: typeof loadedText; step: number } | null = null;
+  /** This load's import is in the editor; some load's since `before` (the text to put back if none finishes). */
+  let shownImport = false;
+  let textReplaced = false;
+  let last = 0;
+  /** Time between two provisional summaries: PARTIAL_MS, or longer when the last one took long to show. */
+  let every = PARTIAL_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let latest: PartialRun | null = null;
+
+  const show = (p: PartialRun) => {
+    const st = useStore.getState();
+    if (!from) return;
+    before ??= { summary: st.summary, text: st.text, big: st.big, loaded: loadedText, step: st.step };
+    if (p.imported && !shownImport) {
+      shownImport = true;
+      textReplaced = true;
+      showImported(p.imported, from.text, from.origin);
+    }
+    const n = p.rows.length;
+    if (n === 0) return;
+    // Findings past the rows the page has wait for their rows.
+    let f = p.findings.length;
+    while (f > 0 && p.findings[f - 1]! > n) f--;
+    const summary: LoadSummary = Object.freeze({
+      ok: true,
+      errors: [],
+      runId: p.runId,
+      stepCount: n,
+      steps: p.rows,
+      findings: Int32Array.from(p.findings.slice(0, f)),
+      checks: { passed: 0, failed: 0 },
+      config: p.config,
+      ms: 0,
+      partial: true,
+    });
+    const t0 = performance.now();
+    const firstShown = useStore.getState().summary?.partial !== true;
+    useStore.getState().applySummary(summary);
+    shown();
+    last = t0;
+    // React renders the new summary before the next task: the time until then is what showing it cost (the first one
+    // also puts an import's scenario in the editor and its report on the page, once: not a cost of the ones to come).
+    if (!firstShown) {
+      setTimeout(() => {
+        every = Math.min(PARTIAL_MAX_MS, Math.max(PARTIAL_MS, (performance.now() - t0) / PARTIAL_SHARE));
+      }, 0);
+    }
+  };
+  const off = c.onPartial((p) => {
+    latest = p;
+    if (timer !== undefined) return;
+    const wait = Math.max(0, last + every - performance.now());
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (latest) show(latest);
+      latest = null;
+    }, wait);
+  });
+  return {
+    begin(text: Source, origin: Origin) {
+      // A load that overtook one shown as it went: what to put back is still what came before that one.
+      from = { text, origin };
+      shownImport = false;
+      last = 0;
+      every = PARTIAL_MS;
+    },
+    /** The load answered (finished: true when it ran to its end); says whether its import was already shown. */
+    end(finished: boolean): boolean {
+      clearTimeout(timer);
+      timer = undefined;
+      latest = null;
+      from = null;
+      const was = shownImport;
+      const replaced = textReplaced;
+      const b = before;
+      before = null;
+      shownImport = false;
+      textReplaced = false;
+      if (!finished && b) {
+        if (replaced) {
+          // The text put back is not run again (as it was not when it was replaced).
+          loadedText = b.big ?? b.text;
+          if (b.big) useStore.getState().openBig(b.big, null);
+          else useStore.getState().replaceText(b.text, null);
+        }
+        loadedText = b.loaded;
+        useStore.setState({ summary: b.summary, step: b.step, pendingStep: null, errors: [] });
+      }
+      return finished && was;
+    },
+    stop() {
+      off();
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A trace or dump became a scenario: the editor shows it (without running it again) and the report says what happened. */
+function showImported(imported: NonNullable<WireSummary['imported']>, text: Source, from: Origin): void {
+  const { scenario, ...report } = imported;
+  useImport.getState().show(report, from ?? (text as string), from?.name ?? null);
+  // What the editor held (typed text, or a pasted trace) is kept as a draft.
+  keepIfTyped(useStore.getState().text, 'before importing a trace', useStore.getState().step, 'a trace was imported');
+  if (typeof scenario !== 'string' && scenario.length > BIG_TEXT_BYTES) {
+    // Kept as the bytes it came in: never one string on the page.
+    const big = new BigText(scenario);
+    loadedText = big;
+    useStore.getState().openBig(big, 0);
+  } else {
+    const s = typeof scenario === 'string' ? scenario : new TextDecoder().decode(scenario);
+    loadedText = s;
+    useStore.getState().replaceText(s, 0);
+    markOpened(s);
+  }
+}
+
 /** Starts syncing; returns a function that stops it. */
 export function startEngineSync(): () => void {
   const c = engineClient();
@@ -100,9 +235,11 @@ export function startEngineSync(): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let stopped = false;
 
+  const partial = partialRuns(c, () => void pullFrame());
   const load = latestLoad(
     // Machine-setting overrides (header selectors, links): arch/kernel as options, IOMMU mode as a header rewrite (a dropped trace's bytes go as they are).
-    async (text: Source, _from: Origin): Promise<WireSummary> => {
+    async (text: Source, from: Origin): Promise<WireSummary> => {
+      partial.begin(text, from);
       const overrides = useStore.getState().overrides;
       if (text instanceof Uint8Array) return c.load(text, loadArgs('', overrides).opts);
       const args = await scenarioLoadArgs(typeof text === 'string' ? text : '', text instanceof BigText ? text : null, overrides);
@@ -111,6 +248,8 @@ export function startEngineSync(): () => void {
     {
       running: (on) => useStore.getState().setRunning(on),
       loaded(summary, text, from) {
+        // A run shown while it loaded that did not finish: the run before it comes back (the worker's did).
+        const shownImport = partial.end(summary.ok && !summary.cancelled);
         if (summary.cancelled) {
           if (userCancelled) {
             useStore
@@ -121,28 +260,14 @@ export function startEngineSync(): () => void {
           return;
         }
         if (summary.imported) {
-          // A trace or dump became a scenario: the editor shows it (without running it again) and the report says what happened.
-          const { scenario, ...report } = summary.imported;
-          useImport.getState().show(report, from ?? (text as string), from?.name ?? null);
-          // What the editor held (typed text, or a pasted trace) is kept as a draft.
-          keepIfTyped(useStore.getState().text, 'before importing a trace', useStore.getState().step, 'a trace was imported');
-          if (typeof scenario !== 'string' && scenario.length > BIG_TEXT_BYTES) {
-            // Kept as the bytes it came in: never one string on the page.
-            const big = new BigText(scenario);
-            loadedText = big;
-            useStore.getState().openBig(big, 0);
-          } else {
-            const s = typeof scenario === 'string' ? scenario : new TextDecoder().decode(scenario);
-            loadedText = s;
-            useStore.getState().replaceText(s, 0);
-            markOpened(s);
-          }
+          if (!shownImport) showImported(summary.imported, text, from);
         } else if (summary.ok && !(text instanceof Uint8Array)) loadedText = text;
         useStore.getState().applySummary(runOf(summary));
         askOperations();
         void pullFrame();
       },
       failed(e) {
+        partial.end(false);
         if (!(e instanceof EngineError)) useStore.getState().notify('error', `Engine: ${String(e)}`);
         // A worker that died mid-run: show the (replayed) last good trace.
         void pullFrame();
@@ -215,6 +340,7 @@ export function startEngineSync(): () => void {
 
   return () => {
     stopped = true;
+    partial.stop();
     dropped = null;
     unsub();
     if (timer) clearTimeout(timer);

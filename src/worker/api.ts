@@ -89,6 +89,8 @@ export interface LoadSummary {
   steps: Rows;
   /** True when `steps` went out with the progress messages. */
   stepsStreamed?: boolean;
+  /** The steps run so far of a load still going (the page's provisional summary, replaced by the load's own when it ends). */
+  partial?: boolean;
   /** The steps that are findings (StepInfo.finding), ascending: the timeline pins them without walking `steps`. */
   findings?: Int32Array;
   checks: { passed: number; failed: number };
@@ -113,6 +115,8 @@ export interface ImportedInput {
   /** What was read, skipped and found, as a paragraph. */
   summary: string;
   report: ImportReport;
+  /** The scenario went to the page with the load's progress (LoadProgress.imported), before the run: `scenario` is empty here. */
+  scenarioPosted?: boolean;
 }
 
 /** Posted by the worker (outside comlink, on the same port, so in order) while a load runs. */
@@ -130,6 +134,12 @@ export interface LoadProgress {
   /** StepInfo rows for steps from+1 … from+rows.count, by column. */
   from?: number;
   rows?: RowChunk;
+  /** The findings among those rows (StepInfo.finding), ascending. */
+  findings?: Int32Array;
+  /** The machine the run steps (in the first message with rows): with the rows, the page can step in the run before it ends. */
+  config?: MachineConfig;
+  /** What an import made, sent once before the run (as bytes over the wire when long): the page shows the scenario while it runs. */
+  imported?: ImportedInput;
 }
 
 /** How much of a step's record was left out to keep a frame small. */

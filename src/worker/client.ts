@@ -20,12 +20,13 @@
  * makes one string of 134 MB).
  */
 import * as Comlink from 'comlink';
-import type { BufferBytes, EngineApi, Frame, FrameOptions, ListDelta, LoadOptions, LoadProgress, LoadSummary } from './api.ts';
+import type { BufferBytes, EngineApi, Frame, FrameOptions, ListDelta, LoadOptions, LoadSummary } from './api.ts';
 import { NO_ROWS, StepRows } from './rows.ts';
 import { RowInbox } from './row-inbox.ts';
 import type { RunResult } from '../scenario/result.ts';
 import type { OperationDoc } from '../sim/operation.ts';
-import { WIRE_BYTES_MIN, concatInSlices, encodeInSlices, type WireSummary, type WireText } from './wire-text.ts';
+import { WIRE_BYTES_MIN, concatInSlices, encodeInSlices, type WireProgress, type WireSummary, type WireText } from './wire-text.ts';
+import type { MachineConfig } from '../sim/config.ts';
 
 /** What the client needs of a Worker (tests pass a MessageChannel-backed fake). */
 export type WorkerLike = Comlink.Endpoint & { terminate(): void };
@@ -40,6 +41,29 @@ export interface EngineClientOptions {
   frameTimeoutMs?: number;
   createWorker?: () => WorkerLike;
   onNotice?: (n: EngineNotice) => void;
+}
+
+/** The load the client is collecting the rows of. */
+interface Pending {
+  runId: number;
+  inbox: RowInbox;
+  /** The findings posted so far, ascending. */
+  findings: number[];
+  config?: MachineConfig;
+  imported?: WireProgress['imported'];
+}
+
+/**
+ * A long load as it goes (`onPartial`): its machine, the rows appended so far
+ * (the same StepRows grows as more arrive), the findings posted so far (some
+ * may be past the rows appended yet) and what an import made.
+ */
+export interface PartialRun {
+  runId: number;
+  config: MachineConfig;
+  rows: StepRows;
+  findings: readonly number[];
+  imported?: WireProgress['imported'];
 }
 
 /** What `onProgress` listeners get: where the current load is. */
@@ -119,11 +143,12 @@ export class EngineClient {
   /** What a restarted worker replays: the text, or bytes the page keeps (never transferred, copied for each replay). */
   private lastGood: { text: WireText; opts: LoadOptions; runId: number } | null = null;
   /** The load whose rows the client is collecting. */
-  private pending: { runId: number; inbox: RowInbox } | null = null;
+  private pending: Pending | null = null;
+  private partialListeners = new Set<(p: PartialRun) => void>();
   private loading = 0;
   private progressListeners = new Set<(p: EngineProgress) => void>();
-  /** Called on every progress message: restarts the current call's time limit. */
-  private alive: (() => void) | null = null;
+  /** Called on every progress message: restart the time limits of the calls on their way (a load, and a frame of the run it streams). */
+  private alive = new Set<() => void>();
   private readonly loadTimeoutMs: number;
   private readonly frameTimeoutMs: number;
   private readonly createWorker: () => WorkerLike;
@@ -153,7 +178,7 @@ export class EngineClient {
     this.loading++;
     const task = this.enqueue(async () => {
       let s: WireSummary;
-      this.pending = { runId, inbox: new RowInbox(new StepRows()) };
+      this.pending = { runId, inbox: new RowInbox(new StepRows()), findings: [] };
       try {
         const bytes = typeof text !== 'string' ? text : text.length >= WIRE_BYTES_MIN ? await encodeInSlices(text) : null;
         // A newer load came while the text was being encoded: its cancel reached the worker before this load did.
@@ -175,6 +200,8 @@ export class EngineClient {
         throw err;
       }
       const pend = this.pending?.runId === runId ? this.pending : null;
+      // The scenario an import became came with the progress (shown while it ran): the summary carries it again for the caller.
+      if (s.imported?.scenarioPosted && pend?.imported) s = { ...s, imported: { ...s.imported, scenario: pend.imported.scenario } };
       // The rows still queued are appended (in slices) before the summary stands for them.
       if (pend) await pend.inbox.drained();
       const rows = pend ? pend.inbox.rows : NO_ROWS;
@@ -226,15 +253,42 @@ export class EngineClient {
 
   private onWorkerMessage(data: unknown): void {
     if (!data || typeof data !== 'object' || (data as { type?: unknown }).type !== 'dma-engine:progress') return;
-    const p = data as LoadProgress;
-    this.alive?.();
+    const p = data as WireProgress;
+    for (const alive of this.alive) alive();
     const pend = this.pending;
-    if (pend && pend.runId === p.runId && p.rows) pend.inbox.add(p.rows);
+    if (pend && pend.runId === p.runId) {
+      if (p.rows) pend.inbox.add(p.rows);
+      if (p.findings) for (const k of p.findings) pend.findings.push(k);
+      if (p.config) pend.config = p.config;
+      if (p.imported) pend.imported = p.imported;
+      // The latest load (not one a newer load is cancelling) with steps to show: its listeners may show it as it goes.
+      if (pend.config && p.phase === 'run' && !p.exact && pend.runId === this.runCounter) {
+        const partial: PartialRun = { runId: p.runId, config: pend.config, rows: pend.inbox.rows, findings: pend.findings, ...(pend.imported ? { imported: pend.imported } : {}) };
+        for (const fn of this.partialListeners) {
+          try {
+            fn(partial);
+          } catch {
+            /* a listener's bug must not break the engine */
+          }
+        }
+      }
+    }
     if (pend && pend.runId === p.runId) this.emit({ runId: p.runId, phase: p.phase, done: p.done, total: p.total, ...(p.exact ? { exact: true } : {}), ms: p.ms });
   }
 
-  /** The frame of step N of the current run (with the bytes of `opts.buffer`, the caller's selection). Retries once on a fresh worker. */
+  /** Listens to the steps of a long load as they come (after the first of them): the run can be stepped before it ends. */
+  onPartial(fn: (p: PartialRun) => void): () => void {
+    this.partialListeners.add(fn);
+    return () => this.partialListeners.delete(fn);
+  }
+
+  /**
+   * The frame of step N of the current run (with the bytes of `opts.buffer`, the caller's selection). Retries once on a fresh worker.
+   * While a load streams its steps, the worker answers between its slices about the steps run so far: the request goes
+   * at once (not queued behind the load), and a failure rejects without a restart (that would lose the load).
+   */
   frame(step: number, opts: FrameOptions = {}): Promise<Frame> {
+    if (this.loading > 0 && this.pending && this.live) return this.frameOnce(step, opts).catch((e: unknown) => Promise.reject(this.asEngineError(e)));
     return this.enqueue(async () => {
       try {
         return await this.frameOnce(step, opts);
@@ -328,13 +382,13 @@ export class EngineClient {
         clearTimeout(timer);
         timer = setTimeout(expire, ms);
       };
-      this.alive = alive;
+      this.alive.add(alive);
       live.crashed.catch((e: unknown) => reject(e));
       fn(live.remote)
         .then(resolve, reject)
         .finally(() => {
           clearTimeout(timer);
-          if (this.alive === alive) this.alive = null;
+          this.alive.delete(alive);
         });
     });
   }

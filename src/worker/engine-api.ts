@@ -12,7 +12,7 @@ import type { ParseErrorJson, StepJson } from '../scenario/result.ts';
 import type { MachineConfig } from '../sim/config.ts';
 import { BounceRecorder, EMPTY_BOUNCES, EMPTY_LANES, OwnershipTracker } from './ownership.ts';
 import { BYTES_MAX, stepInfo } from './api.ts';
-import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmitted, LoadOptions, LoadSummary } from './api.ts';
+import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmitted, ImportedInput, LoadOptions, LoadSummary } from './api.ts';
 import { NO_ROWS, SourceSharing, StepRows } from './rows.ts';
 import { CHECKPOINT_BUDGET_BYTES, CheckpointSeeker, CheckpointTaker } from './checkpoints.ts';
 import { FrameCache, FrameParts, ShownFrames, focusOf, nothingOmitted, trimJson } from './frames.ts';
@@ -37,6 +37,8 @@ interface Run {
   frames: FrameCache;
   shown: ShownFrames;
   stats: CheckpointStats;
+  /** Still loading: frames answer for the steps run so far (their count grows), and none is kept as shown (its step count would go stale). */
+  partial?: boolean;
 }
 
 /** The engine API over a core. Holds the last run that parsed. */
@@ -74,6 +76,8 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     // A kernel trace or dma-debug dump is imported first; what runs is the scenario it becomes.
     const imported = core.importInput?.(text, runOpts, (done, total) => post?.({ type: 'dma-engine:progress', runId: id, phase: 'import', done, total, ms: now() - t0 }));
     if (imported) text = imported.scenario;
+    // The page shows what the trace became while it runs (and steps in it): sent once, not again with the summary.
+    if (imported && post) post({ type: 'dma-engine:progress', runId: id, phase: 'parse', done: 0, total: 0, ms: now() - t0, imported });
     post?.({ type: 'dma-engine:progress', runId: id, phase: 'parse', done: 0, total: 0, ms: 0 });
     // Parse and run together: each step runs as the parse reaches it, and only its line's place is kept.
     const scan = core.scan(text, runOpts);
@@ -94,6 +98,12 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     let failed = 0;
     const findings: number[] = [];
     let checkpoints: CheckpointTaker | null = null;
+    /** The run that answers frames while this load goes on (from its first progress with steps); the previous run comes back if this load does not finish. */
+    const before = current;
+    let live = null as Run | null;
+    const fallBack = () => {
+      if (live && current === live) current = before;
+    };
 
     /** Where the steps are in the text: the start of the first step's line and of the last one's. */
     let firstStart = -1;
@@ -105,12 +115,36 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       const read = (end < 0 ? text.length : end + 1) - firstStart;
       return Math.max(done, Math.round((done * (text.length - firstStart)) / Math.max(1, read)));
     };
+    /** Findings not yet posted start here. */
+    let findingsSent = 0;
     const flush = (done: number, total = expected(done), exact = false) => {
       if (!post) return;
       const sent = { ...rows.chunk(0), from: chunkFrom };
       rows = new StepRows(sharing);
       chunkFrom = done;
-      post({ type: 'dma-engine:progress', runId: id, phase: 'run', done, total, ...(exact ? { exact } : {}), ms: now() - t0, from: sent.from, rows: sent });
+      const found = Int32Array.from(findings.slice(findingsSent));
+      findingsSent = findings.length;
+      // The machine's configuration comes with the first steps: the page can show the run before it ends.
+      const first = sent.from === 0 && config ? { config } : {};
+      post({ type: 'dma-engine:progress', runId: id, phase: 'run', done, total, ...(exact ? { exact } : {}), ms: now() - t0, from: sent.from, rows: sent, findings: found, ...first });
+      if (!exact && done > 0) goLive(done);
+    };
+    /** From the first posted steps on, frames answer about this run (for the steps run so far). */
+    const goLive = (done: number) => {
+      if (live || !checkpoints || !config) return;
+      const cps: CheckpointTaker = checkpoints;
+      live = {
+        id,
+        steps: index,
+        config,
+        seeker: new CheckpointSeeker(core, now, (k) => index.command(k), cps.list, done / cps.runMs()),
+        focus,
+        frames: new FrameCache(parts),
+        shown: new ShownFrames(),
+        stats: { count: 0, bytes: 0, interval: 0 },
+        partial: true,
+      };
+      current = live;
     };
     /** The machine the header describes, built once (at the first step, or after the parse when there is none). */
     const build = (c: MachineConfig): Machine | null => {
@@ -148,7 +182,10 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       rows.push(info);
       if (post && rows.length >= ROWS_PER_CHUNK) flush(i);
       owners.afterStep(mach, i, touches);
-      if (i === focus.length) focus = grow(focus);
+      if (i === focus.length) {
+        focus = grow(focus);
+        if (live) live.focus = focus;
+      }
       focus[i] = focusOf(mach, touches);
       bounces.afterStep(i, json.events);
       // The last step is not known until the parse ends: a checkpoint there is kept too (the end takes none again).
@@ -160,15 +197,24 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       if (now() - sliceStart > SLICE_MS) {
         flush(i);
         await yieldNow();
-        if (token !== loadToken) return failedSummary([], now() - t0, true);
+        if (token !== loadToken) {
+          fallBack();
+          return failedSummary([], now() - t0, true);
+        }
         sliceStart = now();
       }
     }
     const scanned = r.value;
-    if (!scanned.ok) return { ...failedSummary(scanned.errors, now() - t0), ...(imported ? { imported } : {}) };
+    if (!scanned.ok) {
+      fallBack();
+      return { ...failedSummary(scanned.errors, now() - t0), ...(imported ? { imported: postedOnce(imported) } : {}) };
+    }
     source = { text, opts: runOpts };
     build(scanned.config);
-    if (!m || !checkpoints) return failedSummary([{ line: 1, col: 1, message: noMachine ?? 'the engine could not build this machine' }], now() - t0);
+    if (!m || !checkpoints) {
+      fallBack();
+      return failedSummary([{ line: 1, col: 1, message: noMachine ?? 'the engine could not build this machine' }], now() - t0);
+    }
     const n = i;
     const cps: CheckpointTaker = checkpoints;
     // The machine after the last step is the last checkpoint (no clone: nothing steps it again).
@@ -185,7 +231,8 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       config: scanned.config,
       seeker: new CheckpointSeeker(core, now, (k) => index.command(k), cps.list, rate),
       focus: focus.slice(0, n + 1),
-      frames: new FrameCache(parts),
+      // The frames made while it loaded are of the same steps.
+      frames: live?.frames ?? new FrameCache(parts),
       shown: new ShownFrames(),
       stats,
     };
@@ -206,10 +253,15 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       errors: [],
       steps: post ? NO_ROWS : rows,
       ...(post ? { stepsStreamed: true } : {}),
-      ...(imported ? { imported } : {}),
+      ...(imported ? { imported: postedOnce(imported) } : {}),
       ...(scanned.teaching ? { teaching: scanned.teaching } : {}),
       ms: now() - t0,
     };
+  }
+
+  /** An import's answer: its scenario left out when the progress already carried it. */
+  function postedOnce(imported: ImportedInput): ImportedInput {
+    return env.post ? { ...imported, scenario: '', scenarioPosted: true } : imported;
   }
 
   function clampStep(run: Run, step: number): number {
@@ -232,7 +284,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       }
       const t0 = now();
       const k = clampStep(run, step);
-      const key = opts.snapshot === false ? null : ShownFrames.key(k, opts);
+      const key = opts.snapshot === false || run.partial ? null : ShownFrames.key(k, opts);
       const shown = key === null ? undefined : run.shown.get(key);
       if (shown) return parts.send({ ...shown, ms: now() - t0 }, opts.have);
       const at = run.seeker.machineAt(k);
@@ -246,7 +298,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       const cached = run.frames.get(core, at.m, k, want, focus);
       const bytes = want ? core.bytes(at.m, want, Math.max(0, opts.offset ?? 0), Math.min(BYTES_MAX, opts.len ?? BYTES_MAX)) : null;
       const whole: Frame = { ...base, snapshot: cached.snapshot, snapshotOmitted: cached.omitted, extents: cached.extents, focus, bytes, ms: now() - t0 };
-      run.shown.set(key!, whole);
+      if (key !== null) run.shown.set(key, whole);
       return parts.send(whole, opts.have);
     },
 

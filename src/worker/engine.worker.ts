@@ -8,7 +8,7 @@
 import * as Comlink from 'comlink';
 import { createEngineApi } from './engine-api.ts';
 import { realCore } from './core.ts';
-import { wireApi } from './wire-text.ts';
+import { progressToWire, wireApi } from './wire-text.ts';
 
 // Yield to the event loop through a MessageChannel: no 4 ms timer clamping.
 const channel = new MessageChannel();
@@ -22,7 +22,10 @@ const yieldNow = () =>
 
 const api = createEngineApi(realCore, {
   now: () => performance.now(),
-  post: (p) => (self as unknown as { postMessage(m: unknown): void }).postMessage(p),
+  post: (p) => {
+    const { message, transfer } = progressToWire(p);
+    (self as unknown as { postMessage(m: unknown, t: Transferable[]): void }).postMessage(message, transfer);
+  },
   yieldNow,
 });
 

@@ -11,7 +11,7 @@
  * page's).
  */
 import * as Comlink from 'comlink';
-import type { EngineApi, ImportedInput, LoadOptions, LoadSummary } from './api.ts';
+import type { EngineApi, ImportedInput, LoadOptions, LoadProgress, LoadSummary } from './api.ts';
 
 /** Characters from which a text crosses as bytes. */
 export const WIRE_BYTES_MIN = 1_000_000;
@@ -33,6 +33,16 @@ export function summaryToWire(s: LoadSummary): WireSummary {
   const bytes = new TextEncoder().encode(s.imported.scenario);
   return Comlink.transfer({ ...s, imported: { ...s.imported, scenario: bytes } }, [bytes.buffer]);
 }
+
+/** A progress message for the wire: an imported scenario of WIRE_BYTES_MIN characters or more as bytes, and what to transfer. */
+export function progressToWire(p: LoadProgress): { message: LoadProgress | WireProgress; transfer: Transferable[] } {
+  if (!p.imported || p.imported.scenario.length < WIRE_BYTES_MIN) return { message: p, transfer: [] };
+  const bytes = new TextEncoder().encode(p.imported.scenario);
+  return { message: { ...p, imported: { ...p.imported, scenario: bytes } }, transfer: [bytes.buffer] };
+}
+
+/** A progress message as it crosses: an imported scenario may be bytes. */
+export type WireProgress = Omit<LoadProgress, 'imported'> & { imported?: Omit<ImportedInput, 'scenario'> & { scenario: WireText } };
 
 /** The API as the worker exposes it: load takes a wire text and answers a wire summary. */
 export function wireApi(api: EngineApi): Omit<EngineApi, 'load'> & { load(text: WireText, opts?: LoadOptions): Promise<WireSummary> } {

@@ -13,14 +13,14 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FRAME_MAX_EVENTS, stepInfo } from '../../src/worker/api.ts';
-import type { EngineApi, EngineCore, LoadProgress } from '../../src/worker/api.ts';
+import type { EngineApi, EngineCore, Frame, LoadProgress } from '../../src/worker/api.ts';
 import { createEngineApi } from '../../src/worker/engine-api.ts';
 import { wireApi } from '../../src/worker/wire-text.ts';
 import { StepRows } from '../../src/worker/rows.ts';
 import { MIN_INTERVAL } from '../../src/worker/checkpoints.ts';
 import { realCore } from '../../src/worker/core.ts';
 import { EngineClient, EngineError } from '../../src/worker/client.ts';
-import type { EngineNotice, EngineProgress, WorkerLike } from '../../src/worker/client.ts';
+import type { EngineNotice, EngineProgress, PartialRun, WorkerLike } from '../../src/worker/client.ts';
 import type { StepJson } from '../../src/scenario/result.ts';
 import type { SimEvent } from '../../src/sim/events.ts';
 import { prepareScenario, runStep } from '../../src/scenario/run.ts';
@@ -299,6 +299,28 @@ describe('engine API', () => {
 });
 
 describe('engine client', () => {
+  it('a long load can be stepped while it runs: partial runs, frames answered before the load ends', async () => {
+    const c = makeClient([], 60_000);
+    const partials: PartialRun[] = [];
+    let during: Promise<{ frame: Frame; loaded: boolean }> | null = null;
+    let loaded = false;
+    c.onPartial((p) => {
+      partials.push(p);
+      // The first frame asked for while the load runs: it does not wait for the load.
+      during ??= c.frame(1).then((frame) => ({ frame, loaded }));
+    });
+    const s = await c.load(loopScenario(40_000));
+    loaded = true;
+    expect(s.ok).toBe(true);
+    expect(partials.length).toBeGreaterThan(0);
+    expect(partials.every((p) => p.runId === s.runId && p.config.arch === 'arm64')).toBe(true);
+    // The rows of the partial runs are the summary's, growing.
+    expect(partials[0]!.rows).toBe(s.steps);
+    const d = await during!;
+    expect(d.loaded).toBe(false);
+    expect(d.frame).toMatchObject({ runId: s.runId, step: 1, json: { source: 'a = kmalloc(4096, GFP_KERNEL)' } });
+  });
+
   it('runs and fetches frames through comlink, rows put back from the progress', async () => {
     const c = makeClient([]);
     const seen: EngineProgress[] = [];

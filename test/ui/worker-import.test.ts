@@ -21,8 +21,15 @@ describe('worker: a trace is imported, then run', () => {
     expect(s.imported?.summary).toContain('Read 16 dma events from 34 lines');
     expect(s.imported?.report.devices).toHaveLength(2);
     expect(posted.some((p) => p.phase === 'import')).toBe(true);
-    expect(s.stepCount).toBe(runScenario(s.imported!.scenario).steps.length);
-    expect(JSON.stringify(api.runJson())).toBe(JSON.stringify(runScenario(s.imported!.scenario)));
+    // The scenario goes to the page once, with the progress before the run (the page shows it while it runs); the summary says so.
+    const sent = posted.filter((p) => p.imported);
+    expect(sent).toHaveLength(1);
+    expect(posted.indexOf(sent[0]!)).toBeLessThan(posted.findIndex((p) => p.rows));
+    expect(s.imported).toMatchObject({ scenarioPosted: true, scenario: '' });
+    const scenario = sent[0]!.imported!.scenario;
+    expect(scenario).toBe((await createEngineApi(realCore).load(TRACE)).imported!.scenario);
+    expect(s.stepCount).toBe(runScenario(scenario).steps.length);
+    expect(JSON.stringify(api.runJson())).toBe(JSON.stringify(runScenario(scenario)));
   });
 
   it('frames carry the step’s trace line; written scenarios have none', async () => {

@@ -237,7 +237,8 @@ export const useStore = create<Store>()(
       set({
         summary,
         errors: [],
-        pendingStep: null,
+        // A step the run has not reached yet (a link's) waits for the rest of a run still loading.
+        pendingStep: summary.partial && want > n ? want : null,
         step: Math.max(0, Math.min(n, want)),
         playing: s.playing && want < n,
       });
