@@ -362,6 +362,14 @@ class Reader {
     if (!this.events) return null;
     const ids = ERAS.filter((e) => this.eras.has(e.id));
     if (ids.length === ERAS.length) return 'any version from 6.12';
+    if (ids.length === 1) return ids[0]!.label;
+    // eras next to each other read as one range ("6.12 to 6.17", not "6.12 to 6.12.47 or 6.13 to 6.17 (and 6.12.48 on)")
+    const at = ids.map((e) => ERAS.indexOf(e));
+    if (at.every((a, i) => i === 0 || a === at[i - 1]! + 1)) {
+      const last = ids.at(-1)!.last;
+      const range = last ? `${ids[0]!.first} to ${last}` : `${ids[0]!.first} on`;
+      return ids[0]!.id === '6.13' ? `${range} (and 6.12.48 on)` : range;
+    }
     return ids.map((e) => e.label).join(' or ');
   }
 }
