@@ -19,7 +19,7 @@ export async function openEntry(entry: CatalogEntry): Promise<void> {
     return;
   }
   openText(text, 0, `before opening ${entry.title}`);
-  // the report of an earlier import is not about this text (its original was kept as a draft when it was typed over)
+  // the report of an earlier import is not about this text
   useImport.getState().clear();
   useLesson.getState().reset({ id: entry.id, text });
   useLesson.getState().setLibraryOpen(false);
