@@ -12,6 +12,7 @@ import { useImport, type ImportReport } from './importStore.ts';
 import { saveFile } from './saveFile.ts';
 import { useStore } from '../store/store.ts';
 import { complaintLabel, complaintsOf } from './complaints.ts';
+import { KEYS_HINT } from '../lesson/firstVisit.ts';
 
 const SHOWN = 50;
 
@@ -24,6 +25,16 @@ function shortSummary(r: ImportReport['report']): string {
   const what = r.kind === 'trace' ? plural(r.events, 'dma event') : plural(r.events, 'dma-debug entry', 'dma-debug entries');
   const devs = r.devices.length === 0 ? 'no device' : `${plural(r.devices.length, 'device')} (${r.devices.slice(0, 3).map((d) => d.kernelName).join(', ')}${r.devices.length > 3 ? ', …' : ''})`;
   return `${what} read from ${plural(r.lines, 'line')}, ${devs}.`;
+}
+
+/** Once step `step` is drawn, scrolls its kernel log into the explanation's view (on a laptop it starts below the fold). */
+function showKernelLog(step: number): void {
+  const unsub = useStore.subscribe((s) => {
+    if (s.step !== step) return unsub();
+    if (s.frame?.step !== step) return;
+    unsub();
+    requestAnimationFrame(() => document.querySelector('[data-testid=kernel-log]')?.scrollIntoView({ block: 'nearest' }));
+  });
 }
 
 export default function ImportPanel() {
@@ -44,8 +55,13 @@ export default function ImportPanel() {
   useEffect(() => {
     if (!imported || !complaints || landed.current === imported) return;
     landed.current = imported;
+    // the first visit's line on the lesson's keys is about the lesson the import replaced
+    for (const n of useStore.getState().notices) if (n.text === KEYS_HINT) useStore.getState().dismiss(n.id);
     const first = complaints.list[0];
-    if (first && useStore.getState().step === 0) useStore.getState().setStep(first.step);
+    if (first && useStore.getState().step === 0) {
+      useStore.getState().setStep(first.step);
+      showKernelLog(first.step);
+    }
   }, [imported, complaints]);
   if (!imported) return null;
   const { report } = imported;
@@ -55,9 +71,8 @@ export default function ImportPanel() {
   return (
     <div className="import-report" role="status" data-testid="import-report">
       <div className={`import-head${more ? ' more' : ''}`}>
-        <b>Imported a kernel {what}{fileName ? ` (${fileName})` : ''}:</b>{' '}
-        <span className="import-short" data-testid="import-short">
-          {shortSummary(report)}
+        <span className="import-short" data-testid="import-short" title={more ? undefined : shortSummary(report)}>
+          <b>Imported a kernel {what}{fileName ? ` (${fileName})` : ''}:</b> {shortSummary(report)}
         </span>{' '}
         {complaints && (
           <span className="import-complaints" data-testid="import-complaints">
