@@ -39,7 +39,7 @@ import { RegionCollector, blockOf, type Block } from './regions.ts';
 import { annotation, attrsArg, count, dirConstant } from './scenario-text.ts';
 import { DeviceTable, chooseMachine, headerStatements, pathName, type DeviceFacts, type DeviceSetup, type MachineChoice } from './inference.ts';
 import { Messages, summarize, type ImportReport, type ImportedDevice } from './report.ts';
-import { forEachLine, lineCount } from './lines.ts';
+import { forEachLine, lineCount, safeLine } from './lines.ts';
 import { hex } from '../sim/format.ts';
 
 export interface TraceImportOptions {
@@ -386,15 +386,16 @@ export function importTrace(text: string, opts: TraceImportOptions = {}): Import
   opts.onProgress?.({ phase: 'read', done: 0, total });
   const reader = new Reader();
   const scan = new Scan(opts);
-  forEachLine(text, (t, n) => {
-    const r = reader.read(t, n, true);
+  const say = (line: number, msg: string) => reader.messages.add(line, msg);
+  forEachLine(text, (raw, n) => {
+    const r = reader.read(safeLine(raw, n, say), n, true);
     if (r) scan.event(r, reader.messages);
     if (opts.onProgress && n % PROGRESS_LINES === 0) opts.onProgress({ phase: 'read', done: n, total });
   });
   const plan = scan.plan(reader, opts);
   const writer = new Writer(plan, opts, reader.messages);
-  forEachLine(text, (t, n) => {
-    const r = reader.read(t, n, false);
+  forEachLine(text, (raw, n) => {
+    const r = reader.read(safeLine(raw, n, null), n, false);
     if (r) writer.event(r);
     if (opts.onProgress && n % PROGRESS_LINES === 0) opts.onProgress({ phase: 'write', done: n, total });
   });

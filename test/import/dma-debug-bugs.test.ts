@@ -57,3 +57,27 @@ describe('a dma-debug complaint at the trace line that caused it', () => {
     ]);
   });
 });
+
+describe('a pasted trace with control and bidi characters (Trojan Source)', () => {
+  const trace = readFileSync(resolve(__dirname, '../fixtures/trace', '6.15-stmmac-sync-after-unmap.trace'), 'utf8').split('\n');
+  trace[14] = trace[14]!.replace('fe1b0000.ethernet', 'fe1b0000.eth\u202eernet');
+  trace[15] = trace[15]!.replace('size=98', 'size=9\x1b[31m8');
+  trace[16] = `${trace[16]}\x07\u2066`;
+  const imp = importText(trace.join('\n'));
+
+  it('never reach the scenario raw: replaced by U+FFFD, each said at its line, and the scenario runs', () => {
+    expect(imp.scenario).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(imp.report.messages.map((m) => [m.line, m.text])).toEqual(expect.arrayContaining([
+      [15, 'control character U+202E (RIGHT-TO-LEFT OVERRIDE) replaced by \uFFFD: raw, it would make the text display as something other than it is'],
+      [16, 'control character U+001B replaced by \uFFFD: raw, it would make the text display as something other than it is'],
+      [17, '2 control characters, the first U+0007, replaced by \uFFFD: raw, it would make the text display as something other than it is'],
+    ]));
+    expect(imp.report.devices.map((d) => d.kernelName)).toEqual(['fe1b0000.ethernet', 'fe1b0000.eth\uFFFDernet']);
+    const run = runScenario(imp.scenario);
+    expect(run.errors).toEqual([]);
+  });
+
+  it('a value with one in it is garbled, named at its line, and the event skipped', () => {
+    expect(imp.report.messages.find((m) => m.line === 16 && m.text.startsWith('dma_map_page'))?.text).toMatch(/size/);
+  });
+});
