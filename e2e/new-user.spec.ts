@@ -133,3 +133,34 @@ test('a 6.18 trace_pipe (dma_map_phys) dropped as a file lands on its wrong-dire
   await expect(page.locator('#tab-iommu')).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/new-user-drop-1280.png` });
 });
+
+test('hostile pastes: a trace without dma events says why; bidi and control characters are named at their line; the typed text is kept', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto('/');
+  await expect(stepCount(page)).toHaveText(/^step 0 \/ [1-9]\d*$/);
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('ControlOrMeta+End');
+  await page.keyboard.type('\n# my own notes\n');
+  await expect(stepCount(page)).toHaveText(/^step 0 \/ [1-9]\d*$/);
+
+  await clipboard(page, fixture('trace/6.6-no-dma-events.trace'));
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.press('ControlOrMeta+v');
+  await expect(page.getByTestId('import-nothing')).toHaveText('Nothing to replay: no dma:* events among the 4 events of this trace: they exist from Linux 6.12 (echo 1 > /sys/kernel/tracing/events/dma/enable).');
+  // what was typed before the paste is a draft, one Undo away
+  await expect(page.getByTestId('draft-toast')).toContainText('kept as the draft');
+  expect(await page.evaluate(() => localStorage.getItem('dma-explorer:drafts') ?? '')).toContain('# my own notes');
+
+  const bidi = fixture('trace/6.15-stmmac-sync-after-unmap.trace').split('\n');
+  bidi[14] = bidi[14]!.replace('fe1b0000.ethernet', 'fe1b0000.eth\u202eernet');
+  await clipboard(page, bidi.join('\n'));
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.press('ControlOrMeta+v');
+  const report = page.getByTestId('import-report');
+  await expect(report).toContainText('2 devices (fe1b0000.ethernet, fe1b0000.eth\uFFFDernet)');
+  await report.getByRole('button', { name: /show \d+ problem/ }).click();
+  await expect(page.getByTestId('import-problems')).toContainText('line 15: control character U+202E (RIGHT-TO-LEFT OVERRIDE) replaced by \uFFFD');
+  // the scenario it became runs: it lands on the sync after unmap
+  await expect(page.getByTestId('kernel-log')).toContainText('tries to sync DMA memory it has not allocated');
+});

@@ -74,9 +74,14 @@ export default function ImportPanel() {
         <span className="import-short" data-testid="import-short" title={more ? undefined : shortSummary(report)}>
           <b>Imported a kernel {what}{fileName ? ` (${fileName})` : ''}:</b> {shortSummary(report)}
         </span>{' '}
-        {complaints && (
+        {(complaints || report.events === 0) && (
           <span className="import-complaints" data-testid="import-complaints">
-            {complaints.total === 0 ? (
+            {report.events === 0 ? (
+              // nothing was replayed: say why (no dma events, not a trace), not that all is well
+              <span className="bad-text" data-testid="import-nothing">
+                Nothing to replay{report.messages[0] ? `: ${report.messages[0].text}` : ''}.
+              </span>
+            ) : !complaints ? null : complaints.total === 0 ? (
               <span className="muted">The kernel would not have complained about this {what === 'trace' ? 'trace' : 'dump'}.</span>
             ) : (
               <>
