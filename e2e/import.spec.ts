@@ -69,7 +69,7 @@ test('paste a trace, land on the step dma-debug complains about, share it', asyn
   const ctx = await browser.newContext();
   const other = await ctx.newPage();
   await other.goto(url);
-  await expect(stepCount(other)).toHaveText(`step ${step} / 24`);
+  await expect(stepCount(other)).toHaveText(`step ${step} / 24`, { timeout: 30_000 });
   await expect(other.getByTestId('trace-origin')).toHaveText('trace line 29 · 402.301022 <idle>-0');
   await expect(other.getByTestId('kernel-log')).toContainText('tries to sync DMA memory it has not allocated');
   await ctx.close();

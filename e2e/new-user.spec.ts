@@ -70,7 +70,8 @@ test('paste a trace, land on the complaint, share it, explain the splat, open th
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const other = await ctx.newPage();
   await other.goto(url);
-  await expect(stepCount(other)).toHaveText('step 11 / 13');
+  // a cold page: the worker starts and runs the scenario (slow on a loaded machine)
+  await expect(stepCount(other)).toHaveText('step 11 / 13', { timeout: 30_000 });
   await expect(other.getByTestId('trace-origin')).toHaveText('trace line 21 · 121.880802 <idle>-0');
   await expect(other.getByTestId('kernel-log')).toHaveText(splat);
   await other.screenshot({ path: `${SHOTS}/new-user-shared-1440.png` });
