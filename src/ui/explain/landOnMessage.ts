@@ -1,11 +1,10 @@
 /**
  * After a lesson or scenario is opened to reproduce a kernel message: once
  * its run is in, go to the first step whose kernel log prints that message
- * (recognised by the same catalogue the explainer matched), so one click
+ * (the catalogue id of its kernel log event, the one the explainer matched), so one click
  * shows the message, not the lesson's step 0. A step that logs something
  * else is passed over; when none logs it, the first step that logs anything.
  */
-import { matchLine } from '../../sim/kernel-log/catalogue.ts';
 import { engineClient } from '../engine.ts';
 import { useStore } from '../store/store.ts';
 
@@ -46,7 +45,7 @@ export async function landOnMessage(text: string, ids: readonly string[]): Promi
     looked++;
     const frame = await engineClient().frame(i + 1).catch(() => null);
     if (useStore.getState().text !== text || useStore.getState().step !== 0) return;
-    if (frame?.json?.warnings.some((w) => matchLine(w).some((m) => ids.includes(m.entry.id)))) {
+    if (frame?.json?.events.some((e) => e.kind === 'log' && ids.includes(e.id))) {
       useStore.getState().setStep(i + 1);
       return;
     }
