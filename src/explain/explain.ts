@@ -13,7 +13,8 @@
  * Streaming over the text (a 50 MB paste is never split into an array), with
  * progress, a bounded list of unknown lines and of input problems. Pure.
  */
-import { CATALOGUE, mayMatch, matchLine, resembles, type CatalogueEntry, type Era, type LineMatch } from '../sim/kernel-log/catalogue.ts';
+import { CATALOGUE, catalogueEntry, fileFor, mayMatch, matchLine, resembles, type CatalogueEntry, type Era, type LineMatch, type MessageId } from '../sim/kernel-log/catalogue.ts';
+import { DIRECT_GATES } from '../sim/kernel-versions.ts';
 import { KERNEL_RANGE, kernelCode } from '../sim/config.ts';
 import { readLine, MAX_LINE, type DmesgLine } from './dmesg-line.ts';
 import { CUT_HERE, END_TRACE, MAPPED_AT, callerFrame, frameOf, isContext, kernelVersionIn, pcFunction, warnSite, type Frame, type WarnSite } from './warn-block.ts';
@@ -196,6 +197,20 @@ export function eraText(era: Era): string {
   if (era.from) return `${era.from} and later`;
   if (era.until) return `before ${era.until}`;
   return `every modelled version (${KERNEL_RANGE.oldest}–${KERNEL_RANGE.newest})`;
+}
+
+/**
+ * The file that prints an entry in the log's kernel (fileFor: kernel/dma/*
+ * lived in lib/ and drivers/base/ before 4.19). Without a version, the files
+ * of the versions that word it so, both when the file moved among them.
+ */
+function fileIn(id: string, kernel: string | null, era: Era): string {
+  const e = catalogueEntry(id as MessageId);
+  const code = kernel ? kernelCode(kernel) : NaN;
+  if (!Number.isNaN(code)) return fileFor(e, code);
+  const first = fileFor(e, kernelCode(era.from ?? KERNEL_RANGE.oldest));
+  const last = era.until ? fileFor(e, kernelCode(era.until) - 1) : e.file;
+  return first === last ? last : `${last} (${first} before ${DIRECT_GATES.kernelDmaDir.from})`;
 }
 
 function inEra(era: Era, version: string): boolean {
@@ -496,6 +511,7 @@ class Explainer {
     for (const it of this.items) {
       if (it.kind !== 'finding') continue;
       it.kernel ??= this.kernel?.version ?? null;
+      for (const e of it.entries) e.file = fileIn(e.id, it.kernel, it.era);
       if (it.warn) it.warn.mappedBy = callerFrame(it.warn.mappedAt);
       if (it.kernel && !inEra(it.era, it.kernel)) {
         it.notes.push(`The log names kernel ${it.kernel}, but the catalogue has this wording in ${eraText(it.era)}: a backport, a vendor kernel, or a line from another machine.`);

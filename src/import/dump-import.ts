@@ -26,7 +26,7 @@
 import type { Arch } from '../sim/config.ts';
 import { NEWEST_KERNEL, kernelCode } from '../sim/config.ts';
 import type { DmaDir } from '../sim/events.ts';
-import { forEachLine } from './lines.ts';
+import { forEachLine, safeLine } from './lines.ts';
 import { RegionCollector, blockOf } from './regions.ts';
 import { Messages, summarize, type ImportReport } from './report.ts';
 import { annotation, count } from './scenario-text.ts';
@@ -107,8 +107,9 @@ export function importDump(text: string, opts: DumpImportOptions = {}): ImportRe
   let sawN = false;
   const names = new Set<string>();
   const provisional = kernelCode(opts.kernel ?? NEWEST_KERNEL);
-  forEachLine(text, (t, n) => {
+  forEachLine(text, (raw, n) => {
     lines = n;
+    const t = safeLine(raw, n, (line, msg) => messages.add(line, msg));
     if (/^\s*(#|$)/.test(t)) return;
     const dbg = DMESG.exec(t) ?? DEBUGFS.exec(t);
     if (!dbg) {

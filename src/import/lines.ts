@@ -1,3 +1,5 @@
+import { UNSAFE_CHAR, UNSAFE_CHARS, describeUnsafe } from '../scenario/unsafe-chars.ts';
+
 /** Walks a text line by line without splitting it into an array (a 50 MB paste stays one string). */
 export function forEachLine(text: string, fn: (line: string, lineNo: number) => void): number {
   let pos = 0;
@@ -31,5 +33,24 @@ export function headLines(text: string, max: number): string[] {
     out.push(text.slice(pos, end).replace(/\r$/, ''));
     pos = end + 1;
   }
+  return out;
+}
+
+/**
+ * A line with its control and bidi characters (unsafe-chars.ts) replaced by
+ * U+FFFD: written into the scenario (a device name, a comment) they would make
+ * it display as something other than what runs, and its lexer rejects them.
+ * Each replacement is said at its line (`say`, when given).
+ */
+export function safeLine(line: string, lineNo: number, say: ((line: number, text: string) => void) | null): string {
+  if (!UNSAFE_CHAR.test(line)) return line;
+  let first = 0;
+  let n = 0;
+  const out = line.replace(UNSAFE_CHARS, (c) => {
+    if (n++ === 0) first = c.codePointAt(0)!;
+    return '\uFFFD';
+  });
+  const what = n === 1 ? `control character ${describeUnsafe(first)}` : `${n} control characters, the first ${describeUnsafe(first)},`;
+  say?.(lineNo, `${what} replaced by \uFFFD: raw, it would make the text display as something other than it is`);
   return out;
 }

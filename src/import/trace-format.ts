@@ -50,10 +50,10 @@
 
 /** The format eras, oldest first. */
 export const ERAS = [
-  { id: '6.12-rc', label: '6.12-rc1 to 6.12-rc3', kernel: '6.12' },
-  { id: '6.12', label: '6.12 to 6.12.47', kernel: '6.12' },
-  { id: '6.13', label: '6.13 to 6.17 (and 6.12.48 on)', kernel: '6.17' },
-  { id: '6.18', label: '6.18 on', kernel: '6.18' },
+  { id: '6.12-rc', label: '6.12-rc1 to 6.12-rc3', kernel: '6.12', first: '6.12-rc1', last: '6.12-rc3' },
+  { id: '6.12', label: '6.12 to 6.12.47', kernel: '6.12', first: '6.12', last: '6.12.47' },
+  { id: '6.13', label: '6.13 to 6.17 (and 6.12.48 on)', kernel: '6.17', first: '6.13', last: '6.17' },
+  { id: '6.18', label: '6.18 on', kernel: '6.18', first: '6.18', last: null },
 ] as const;
 
 export type EraId = (typeof ERAS)[number]['id'];

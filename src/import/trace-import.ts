@@ -39,7 +39,7 @@ import { RegionCollector, blockOf, type Block } from './regions.ts';
 import { annotation, attrsArg, count, dirConstant } from './scenario-text.ts';
 import { DeviceTable, chooseMachine, headerStatements, pathName, type DeviceFacts, type DeviceSetup, type MachineChoice } from './inference.ts';
 import { Messages, summarize, type ImportReport, type ImportedDevice } from './report.ts';
-import { forEachLine, lineCount } from './lines.ts';
+import { forEachLine, lineCount, safeLine } from './lines.ts';
 import { hex } from '../sim/format.ts';
 
 export interface TraceImportOptions {
@@ -362,6 +362,14 @@ class Reader {
     if (!this.events) return null;
     const ids = ERAS.filter((e) => this.eras.has(e.id));
     if (ids.length === ERAS.length) return 'any version from 6.12';
+    if (ids.length === 1) return ids[0]!.label;
+    // eras next to each other read as one range ("6.12 to 6.17", not "6.12 to 6.12.47 or 6.13 to 6.17 (and 6.12.48 on)")
+    const at = ids.map((e) => ERAS.indexOf(e));
+    if (at.every((a, i) => i === 0 || a === at[i - 1]! + 1)) {
+      const last = ids.at(-1)!.last;
+      const range = last ? `${ids[0]!.first} to ${last}` : `${ids[0]!.first} on`;
+      return ids[0]!.id === '6.13' ? `${range} (and 6.12.48 on)` : range;
+    }
     return ids.map((e) => e.label).join(' or ');
   }
 }
@@ -378,15 +386,16 @@ export function importTrace(text: string, opts: TraceImportOptions = {}): Import
   opts.onProgress?.({ phase: 'read', done: 0, total });
   const reader = new Reader();
   const scan = new Scan(opts);
-  forEachLine(text, (t, n) => {
-    const r = reader.read(t, n, true);
+  const say = (line: number, msg: string) => reader.messages.add(line, msg);
+  forEachLine(text, (raw, n) => {
+    const r = reader.read(safeLine(raw, n, say), n, true);
     if (r) scan.event(r, reader.messages);
     if (opts.onProgress && n % PROGRESS_LINES === 0) opts.onProgress({ phase: 'read', done: n, total });
   });
   const plan = scan.plan(reader, opts);
   const writer = new Writer(plan, opts, reader.messages);
-  forEachLine(text, (t, n) => {
-    const r = reader.read(t, n, false);
+  forEachLine(text, (raw, n) => {
+    const r = reader.read(safeLine(raw, n, null), n, false);
     if (r) writer.event(r);
     if (opts.onProgress && n % PROGRESS_LINES === 0) opts.onProgress({ phase: 'write', done: n, total });
   });

@@ -198,8 +198,10 @@ function partialRuns(c: EngineClient, shown: () => void) {
 function showImported(imported: NonNullable<WireSummary['imported']>, text: Source, from: Origin): void {
   const { scenario, ...report } = imported;
   useImport.getState().show(report, from ?? (text as string), from?.name ?? null);
-  // What the editor held (typed text, or a pasted trace) is kept as a draft.
-  keepIfTyped(useStore.getState().text, 'before importing a trace', useStore.getState().step, 'a trace was imported');
+  // What the editor held before the trace is kept as a draft: for a paste that is the text that ran last (the
+  // editor's text is the trace by now, and the original stays downloadable from the report), for a drop the editor's.
+  const before = typeof text === 'string' ? (typeof loadedText === 'string' ? loadedText : null) : useStore.getState().text;
+  if (before !== null) keepIfTyped(before, 'before importing a trace', useStore.getState().step, 'a trace was imported');
   if (typeof scenario !== 'string' && scenario.length > BIG_TEXT_BYTES) {
     // Kept as the bytes it came in: never one string on the page.
     const big = new BigText(scenario);

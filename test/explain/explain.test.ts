@@ -322,3 +322,22 @@ describe('bad input', () => {
     expect(ms).toBeLessThan(30_000);
   }, 60_000);
 });
+
+describe('the file named is the one the log\'s kernel prints from (fileFor: kernel/dma/ files lived in lib/ before the move)', () => {
+  it('a 4.14 splat names lib/dma-debug.c, a 6.15 one kernel/dma/debug.c', () => {
+    expect(findings(read('dma-debug/sync-not-allocated.4.14.log'))[0]!.entries[0]).toMatchObject({ fn: 'check_sync', file: 'lib/dma-debug.c' });
+    const f = findings(read('stmmac-sync-after-unmap.6.15.log'))[0]!;
+    expect(f.kernel).toBe('6.15');
+    expect(f.entries[0]).toMatchObject({ fn: 'check_sync', file: 'kernel/dma/debug.c' });
+    expect(f.warn!.caller).toMatchObject({ fn: 'stmmac_rx', module: 'stmmac' });
+  });
+
+  it('without a version line: the file of the versions that word it so, both when it moved among them', () => {
+    const line = 'e1000e 0000:00:19.0: DMA-API: device driver tries to sync DMA memory it has not allocated [device address=0x00000000fffff000] [size=2048 bytes]';
+    const old = findings(line)[0]!;
+    expect(old.kernel).toBeNull();
+    expect(old.entries[0]!.file).toBe('kernel/dma/debug.c (lib/dma-debug.c before 4.19)');
+    const now = findings('DMA-API: e1000e 0000:00:19.0: device driver tries to sync DMA memory it has not allocated [device address=0x00000000fffff000] [size=2048 bytes]')[0]!;
+    expect(now.entries[0]!.file).toBe('kernel/dma/debug.c');
+  });
+});

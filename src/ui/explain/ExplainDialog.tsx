@@ -18,6 +18,7 @@ import { openEntry } from '../library/open.ts';
 import { useStore } from '../store/store.ts';
 import { useExplain } from './explainStore.ts';
 import { trapTab } from '../focus-trap.ts';
+import { landOnMessage } from './landOnMessage.ts';
 import './explain.css';
 
 /** Larger texts are kept but not put in the text box (a 50 MB textarea stalls the page). */
@@ -32,11 +33,13 @@ function lines(a: number, b: number): string {
   return a === b ? `line ${a}` : `lines ${a}–${b}`;
 }
 
-async function openReproducer(r: Reproducer): Promise<void> {
+async function openReproducer(r: Reproducer, ids: readonly string[]): Promise<void> {
   // as the library index ran it: the file's own machine, or the version that logs the message
   useStore.getState().setOverrides({ arch: null, kernel: r.kernel, iommu: null });
   await openEntry(r.entry);
   useExplain.getState().close();
+  // then to the step that prints it
+  void landOnMessage(useStore.getState().text, ids);
 }
 
 function Reproducers({ f, cat }: { f: Finding; cat: Catalog | null }) {
@@ -50,7 +53,7 @@ function Reproducers({ f, cat }: { f: Finding; cat: Catalog | null }) {
     <div className="xp-repro">
       <span className="muted">Reproduce it:</span>
       {reps.slice(0, 5).map((r) => (
-        <button key={r.entry.id} type="button" className="xp-open" data-testid="xp-open" data-id={r.entry.id} onClick={() => void openReproducer(r)} title={`Open ${r.entry.file}${r.kernel ? ` and run it as kernel ${r.kernel}` : ''}`}>
+        <button key={r.entry.id} type="button" className="xp-open" data-testid="xp-open" data-id={r.entry.id} onClick={() => void openReproducer(r, f.entries.map((e) => e.id))} title={`Open ${r.entry.file}${r.kernel ? ` and run it as kernel ${r.kernel}` : ''}, at the step that logs this message`}>
           {r.entry.kind === 'lesson' ? 'Lesson' : 'Scenario'}: {r.entry.title}
           {r.kernel ? <span className="muted"> (as {r.kernel})</span> : null}
         </button>

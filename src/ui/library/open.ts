@@ -8,6 +8,7 @@ import { useStore } from '../store/store.ts';
 import { useLesson } from '../lesson/lessonStore.ts';
 import { loadText } from './catalog.ts';
 import { openText } from '../drafts/draftStore.ts';
+import { useImport } from '../import/importStore.ts';
 
 export async function openEntry(entry: CatalogEntry): Promise<void> {
   let text: string;
@@ -18,6 +19,8 @@ export async function openEntry(entry: CatalogEntry): Promise<void> {
     return;
   }
   openText(text, 0, `before opening ${entry.title}`);
+  // the report of an earlier import is not about this text
+  useImport.getState().clear();
   useLesson.getState().reset({ id: entry.id, text });
   useLesson.getState().setLibraryOpen(false);
 }
