@@ -275,6 +275,15 @@ function lvlIdx(iova: number, level: number, entries: number): number {
   return q - Math.floor(q / entries) * entries;
 }
 
+/**
+ * `x % s` for a power-of-two `s`: for x ≥ 0 by dividing and subtracting
+ * (exact below 2^53), as `%` of an address past 2^31 is a floating-point
+ * runtime call; a negative x (a bad address a scenario passed) keeps `%`.
+ */
+function rem(x: number, s: number): number {
+  return x >= 0 ? x - Math.floor(x / s) * s : x % s;
+}
+
 // ---------------------------------------------------------------------------
 // iommu_pgsize
 
@@ -291,7 +300,7 @@ function pgsizeCalc(iova: number, paddr: number, size: number): void {
   let idx = PGSIZES.length - 1;
   for (let i = 0; i < PGSIZES.length; i++) {
     const s = PGSIZES[i];
-    if (s <= size && iova % s === 0 && paddr % s === 0) {
+    if (s <= size && rem(iova, s) === 0 && rem(paddr, s) === 0) {
       idx = i;
       break;
     }
@@ -305,12 +314,12 @@ function pgsizeCalc(iova: number, paddr: number, size: number): void {
   const next = PGSIZES[idx - 1];
   // There's no point trying a bigger page size unless the virtual and
   // physical addresses are similarly offset within the larger page.
-  if (iova % next !== paddr % next) {
+  if (rem(iova, next) !== rem(paddr, next)) {
     countOut = Math.floor(size / pgsize);
     return;
   }
   // Offset to the next page size alignment boundary.
-  const offset = next - (iova % next);
+  const offset = next - rem(iova, next);
   if (offset + next <= size) size = offset;
   countOut = Math.floor(size / pgsize);
 }
@@ -481,7 +490,7 @@ const WHY_WALK: Why = {
  */
 export function ptMap(pt: IoPgtable, iova: number, paddr: number, size: number, prot: number): PtMapResult {
   const events: SimEvent[] = [];
-  if (iova % MIN_PAGESZ !== 0 || paddr % MIN_PAGESZ !== 0 || size % MIN_PAGESZ !== 0) {
+  if (rem(iova, MIN_PAGESZ) !== 0 || rem(paddr, MIN_PAGESZ) !== 0 || rem(size, MIN_PAGESZ) !== 0) {
     const log = kmsg(pt.kernel, 'iommu.unaligned-map', { iova: iova.toString(16), pa: formatPa(paddr).slice(2), size: size.toString(16), min: MIN_PAGESZ.toString(16) });
     events.push({ kind: 'log', level: 'err', id: 'iommu.unaligned-map', text: log });
     events.push({ kind: 'note', text: 'iommu_map refused an unaligned mapping: -EINVAL', why: WHY_UNALIGNED });
@@ -624,7 +633,7 @@ function unmapRange(pt: IoPgtable, iova: number, size: number, events: SimEvent[
  */
 export function ptUnmap(pt: IoPgtable, iova: number, size: number, queued = false): PtUnmapResult {
   const events: SimEvent[] = [];
-  if (iova % MIN_PAGESZ !== 0 || size % MIN_PAGESZ !== 0) {
+  if (rem(iova, MIN_PAGESZ) !== 0 || rem(size, MIN_PAGESZ) !== 0) {
     const log = kmsg(pt.kernel, 'iommu.unaligned-unmap', { iova: iova.toString(16), size: size.toString(16), min: MIN_PAGESZ.toString(16) });
     events.push({ kind: 'log', level: 'err', id: 'iommu.unaligned-unmap', text: log });
     return { unmapped: 0, log, events, walkFlushed: [] };
@@ -653,7 +662,7 @@ export function ptLeafAt(pt: IoPgtable, iova: number, out: PtLeaf): boolean {
     if (k === PTE_NONE) return false;
     if (k === PTE_LEAF) {
       const size = BLOCK[lvl];
-      const off = iova % size;
+      const off = rem(iova, size);
       out.base = t.val[idx];
       out.phys = out.base + off;
       out.iova = iova - off;
