@@ -27,8 +27,8 @@ export interface Ram {
    */
   pages: Map<number, Int32Array>;
   /**
-   * Where new pages come from: a chunk of PAGES_PER_CHUNK zeroed pages, each
-   * page a view of it, `chunkUsed` of them handed out. A typed array of its
+   * Where new pages come from: a chunk of zeroed pages (newPage), each page
+   * a view of it, `chunkUsed` of them handed out. A typed array of its
    * own per page cost an off-heap allocation each, and V8 collects garbage
    * by the external memory they add: a bounce pool's first pass (a page
    * written back per bounced mapping) spent a quarter of its time there. A
@@ -39,7 +39,11 @@ export interface Ram {
   chunkUsed: number;
 }
 
-/** Pages per chunk: 64 KiB, so a clone copies at most 60 KiB of pages not yet handed out. */
+/**
+ * Chunks double from one page up to PAGES_PER_CHUNK (64 KiB): a machine that
+ * touches a few pages (most scenarios, and a checkpoint is a clone of one)
+ * holds at most twice the pages it uses, a busy one one allocation per 16.
+ */
 const PAGES_PER_CHUNK = 16;
 const PAGE_WORDS = 1024;
 
@@ -49,8 +53,9 @@ export function createRam(size: number): Ram {
 
 /** A zeroed page's words, the next of the current chunk. */
 function newPage(ram: Ram): Int32Array {
-  if (ram.chunk === null || ram.chunkUsed === PAGES_PER_CHUNK) {
-    ram.chunk = new Int32Array(PAGES_PER_CHUNK * PAGE_WORDS);
+  if (ram.chunk === null || ram.chunkUsed * PAGE_WORDS === ram.chunk.length) {
+    const pages = ram.chunk === null ? 1 : Math.min(PAGES_PER_CHUNK, (2 * ram.chunk.length) / PAGE_WORDS);
+    ram.chunk = new Int32Array(pages * PAGE_WORDS);
     ram.chunkUsed = 0;
   }
   const at = ram.chunkUsed++ * PAGE_WORDS;
