@@ -43,10 +43,19 @@ export interface Touches {
   mappings: MappingRef[];
 }
 
+/**
+ * A step's touches start as this one empty list, frozen (so a push to it
+ * throws instead of reaching other steps); the first touch replaces it by a
+ * list of its own. Most steps touch one buffer and at most one mapping: a
+ * one-element list is a fraction of what an empty list's first push makes.
+ */
+const UNTOUCHED: never[] = Object.freeze([]) as unknown as never[];
+
 /** The step touched buffer `id` (repeats in a row are kept once). */
 export function touchBuffer(o: StepOutcome, id: number): void {
   const b = o.touches.buffers;
-  if (b[b.length - 1] !== id) b.push(id);
+  if (b.length === 0) o.touches.buffers = [id];
+  else if (b[b.length - 1] !== id) b.push(id);
 }
 
 /** The step acted on every buffer of a scatterlist, in the table's order. */
@@ -56,7 +65,9 @@ export function touchSg(o: StepOutcome, sgt: { entries: ReadonlyArray<{ bufId: n
 
 /** The step touched a mapping (recorded, dropped, handed over or reached through) and so its buffer. */
 export function touchMapping(o: StepOutcome, r: MappingRef & { bufId: number }): void {
-  o.touches.mappings.push({ dev: r.dev, addr: r.addr });
+  const ms = o.touches.mappings;
+  if (ms.length === 0) o.touches.mappings = [{ dev: r.dev, addr: r.addr }];
+  else ms.push({ dev: r.dev, addr: r.addr });
   touchBuffer(o, r.bufId);
 }
 
@@ -68,5 +79,5 @@ export function touchMapping(o: StepOutcome, r: MappingRef & { bufId: number }):
 export const HANG = 'HANG';
 
 export function emptyOutcome(): StepOutcome {
-  return { result: null, resultKind: null, data: null, error: null, warnings: [], observations: [], events: [], touches: { buffers: [], mappings: [] } };
+  return { result: null, resultKind: null, data: null, error: null, warnings: [], observations: [], events: [], touches: { buffers: UNTOUCHED, mappings: UNTOUCHED } };
 }

@@ -54,6 +54,30 @@ export function archOps(arch: Arch): ArchOps {
   return TABLE[arch];
 }
 
+const DIR_CODE: Record<DmaDir, number> = { DMA_BIDIRECTIONAL: 0, DMA_TO_DEVICE: 1, DMA_FROM_DEVICE: 2, DMA_NONE: 3 };
+const PLANS = new Map<ArchOps, Map<number, MaintPlan | null>>();
+
+/**
+ * The architecture's maintenance plan for a streaming sync (forCpu or
+ * forDevice), made once per architecture, kernel and direction: a plan
+ * depends on nothing else, and every map, sync and unmap of a non-coherent
+ * device asks for one. The plans (and so the events' why) are shared; nothing
+ * changes them.
+ */
+export function syncPlan(arch: Arch, kernel: number, dir: DmaDir, forCpu: boolean): MaintPlan | null {
+  const ops = TABLE[arch];
+  if (!Number.isInteger(kernel)) return forCpu ? ops.forCpu(dir, kernel) : ops.forDevice(dir, kernel);
+  let byKey = PLANS.get(ops);
+  if (!byKey) PLANS.set(ops, (byKey = new Map()));
+  const key = kernel * 8 + DIR_CODE[dir] * 2 + (forCpu ? 1 : 0);
+  let plan = byKey.get(key);
+  if (plan === undefined) {
+    plan = forCpu ? ops.forCpu(dir, kernel) : ops.forDevice(dir, kernel);
+    byKey.set(key, plan);
+  }
+  return plan;
+}
+
 /** dev_is_dma_coherent() can be false on this architecture and kernel (ARCH_HAS_SYNC_DMA_* selected). */
 export function hasNonCoherentDma(a: ArchOps, kernel: number): boolean {
   return a.hasNonCoherentDma && (a.nonCoherentFrom === undefined || kernel >= a.nonCoherentFrom);

@@ -242,7 +242,8 @@ function line(kernel: number, dev: string, id: MessageId, args: MessageArgs, dev
 
 /** dma_addr_t → hash bucket (hash_fn). */
 function hashFn(addr: number): number {
-  if (addr >= 0) return Math.floor(addr / BUCKET_BYTES) % HASH_SIZE;
+  // the bucket bits (13..26) lie below bit 32, which `>>>` keeps (a `%` of an address past 2^32 is a runtime call)
+  if (addr >= 0) return (addr >>> HASH_FN_SHIFT) & (HASH_SIZE - 1);
   return Number((BigInt.asUintN(64, BigInt(addr)) >> BigInt(HASH_FN_SHIFT)) & BigInt(HASH_SIZE - 1));
 }
 
@@ -905,10 +906,11 @@ export interface DebugStackPage {
  * it failed (the caller does not call the hook then).
  */
 export function debugDmaMapPage(s: DebugState, dev: DebugDevice, paddr: number, size: number, dir: DmaDir, dmaAddr: number, attrs: DebugAttrs, api: 'single' | 'page', stack: DebugStackPage | null, at: DebugCall): Finding[] {
-  const out = stack ? [debugMapTimeFinding(s, dev.name, { kind: 'stack', ...stack })] : [];
+  const first = stack ? debugMapTimeFinding(s, dev.name, { kind: 'stack', ...stack }) : null;
   const e: DebugEntry = { dev: dev.name, devAddr: dmaAddr, size, type: api, dir, paddr, sgCallEnts: 0, sgMappedEnts: 0, cpuAddr: 0, mapErr: 'not-checked', step: at.step };
-  out.push(...debugMap(s, e, attrs.skipCpuSync, { bounceUnalignedKmalloc: at.bounceUnalignedKmalloc }));
-  return out;
+  // `at` carries bounceUnalignedKmalloc, all the options a map takes
+  const found = debugMap(s, e, attrs.skipCpuSync, at);
+  return first ? [first, ...found] : found;
 }
 
 /** debug_dma_unmap_page(dev, dma_addr, size, dir) (debug_dma_unmap_phys from 6.18). */

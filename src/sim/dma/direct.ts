@@ -18,7 +18,7 @@
  */
 import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
-import { archOps } from '../arch/arch.ts';
+import { archOps, syncPlan } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
 import { SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine, type SgTable } from '../machine.ts';
@@ -137,12 +137,12 @@ function opsWhy(m: Machine, op: Streaming, rule: string): Why {
 }
 
 export function syncForDeviceArch(m: Machine, phys: number, size: number, dir: DmaDir, o: StepOutcome): void {
-  const plan = archOps(m.arch).forDevice(dir, m.kernel);
+  const plan = syncPlan(m.arch, m.kernel, dir, false);
   if (plan) runMaintenance(m, phys, size, plan, o);
 }
 
 export function syncForCpuArch(m: Machine, phys: number, size: number, dir: DmaDir, o: StepOutcome): void {
-  const plan = archOps(m.arch).forCpu(dir, m.kernel);
+  const plan = syncPlan(m.arch, m.kernel, dir, true);
   if (plan) runMaintenance(m, phys, size, plan, o);
 }
 

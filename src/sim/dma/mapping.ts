@@ -150,7 +150,25 @@ function mapRule(be: DmaBackEnd, r: DmaMapped): string {
   const bounced = r.bounced >= 0;
   if (be === 'iommu') return bounced ? WHY_IOMMU_BOUNCED : WHY_IOMMU;
   if (be !== 'direct') return be.mapRule;
-  return bounced ? `the device gets the bounce slot's address ${hex(r.addr)}, not the buffer's: it reads and writes the copy` : `dma-direct: the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap`;
+  return bounced ? `the device gets the bounce slot's address ${hex(r.addr)}, not the buffer's: it reads and writes the copy` : WHY_DIRECT;
+}
+
+/*
+ * The explanations that do not depend on the call's numbers are made once:
+ * events share them (nothing changes an event's `why` after the step), so a
+ * map or unmap builds no string and no Why of its own for them.
+ */
+const MAP_FN = { single: 'dma_map_single_attrs', page: 'dma_map_page_attrs' } as const;
+const WHY_MAP_IOMMU = { single: why(MAP_FN.single, WHY_IOMMU), page: why(MAP_FN.page, WHY_IOMMU) };
+const WHY_MAP_IOMMU_BOUNCED = { single: why(MAP_FN.single, WHY_IOMMU_BOUNCED), page: why(MAP_FN.page, WHY_IOMMU_BOUNCED) };
+const WHY_DIRECT = 'dma-direct: the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap';
+const WHY_MAP_DIRECT = { single: why(MAP_FN.single, WHY_DIRECT), page: why(MAP_FN.page, WHY_DIRECT) };
+
+/** The map event's why: mapRule's, shared where it is the same for every call. */
+function mapWhy(be: DmaBackEnd, r: DmaMapped, api: 'single' | 'page'): Why {
+  if (be === 'iommu') return (r.bounced >= 0 ? WHY_MAP_IOMMU_BOUNCED : WHY_MAP_IOMMU)[api];
+  if (be === 'direct' && r.bounced < 0) return WHY_MAP_DIRECT[api];
+  return why(MAP_FN[api], mapRule(be, r));
 }
 
 function backEndMap(m: Machine, dev: Device, be: DmaBackEnd, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): DmaMapped {
@@ -180,13 +198,13 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
   o.events.push({
     kind: 'dma_map',
     dev: dev.name,
-    api: `dma_map_${api}`,
+    api: api === 'single' ? 'dma_map_single' : 'dma_map_page',
     addr,
     phys,
     size,
     dir,
     path: be === 'direct' ? (r.bounced >= 0 ? 'swiotlb' : 'direct') : 'iommu',
-    why: why(api === 'single' ? 'dma_map_single_attrs' : 'dma_map_page_attrs', mapRule(be, r)),
+    why: mapWhy(be, r, api),
   });
   o.result = addr;
   o.resultKind = 'addr';
@@ -239,6 +257,8 @@ export function dmaMapPage(m: Machine, dev: Device, buf: Buffer, ptrOff: number,
   mapPhys(m, dev, buf, physOf(m, buf, ptrOff + offset), size, dir, attrs, 'page', stackPage(m, buf, buf.va + ptrOff + offset), o);
 }
 
+const WHY_MAPPING_ERROR = why('dma_mapping_error', 'returns -ENOMEM for DMA_MAPPING_ERROR, else 0; dma-debug records that the driver checked', 'include/linux/dma-mapping.h');
+
 export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOutcome): void {
   touchMappingAt(m, dev.name, addr, o);
   debugMappingError(m.debug, dev.name, addr);
@@ -247,11 +267,16 @@ export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOu
     o.result = ENOMEM;
     o.error = errnoName(ENOMEM);
   } else o.result = 0;
-  o.events.push({ kind: 'note', text: 'map error checked', why: why('dma_mapping_error', 'returns -ENOMEM for DMA_MAPPING_ERROR, else 0; dma-debug records that the driver checked', 'include/linux/dma-mapping.h') });
+  o.events.push({ kind: 'note', text: 'map error checked', why: WHY_MAPPING_ERROR });
 }
 
+const UNMAP_FN = { single: 'dma_unmap_single_attrs', page: 'dma_unmap_page_attrs' } as const;
+const UNMAP_API = { single: 'dma_unmap_single', page: 'dma_unmap_page' } as const;
+const UNMAP_RULE = 'the CPU owns the buffer again; the DMA address is no longer valid';
+const WHY_UNMAP = { single: why(UNMAP_FN.single, UNMAP_RULE), page: why(UNMAP_FN.page, UNMAP_RULE) };
+
 export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): void {
-  if (!checkDirection(m, dir, `dma_unmap_${api}_attrs`, o)) return;
+  if (!checkDirection(m, dir, UNMAP_FN[api], o)) return;
   const rec = exactMapping(m, dev.name, addr);
   if (rec || addr !== DMA_MAPPING_ERROR) {
     const be = dmaBackEnd(m, dev);
@@ -261,8 +286,11 @@ export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, di
   }
   report(debugDmaUnmapPage(m.debug, dev, addr, size, dir, api), o);
   drop(m, dev.name, addr, o);
-  o.events.push({ kind: 'dma_unmap', dev: dev.name, api: `dma_unmap_${api}`, addr, size, dir, why: why(`dma_unmap_${api}_attrs`, 'the CPU owns the buffer again; the DMA address is no longer valid') });
+  o.events.push({ kind: 'dma_unmap', dev: dev.name, api: UNMAP_API[api], addr, size, dir, why: WHY_UNMAP[api] });
 }
+
+const WHY_SYNC_FOR_CPU = why('dma_sync_single_for_cpu', 'ownership passes to the CPU: it may now read what the device wrote');
+const WHY_SYNC_FOR_DEVICE = why('dma_sync_single_for_device', 'ownership passes back to the device: it may now read what the CPU wrote');
 
 export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
   const fn = forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
@@ -282,7 +310,7 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
     size,
     dir,
     forCpu,
-    why: why(fn, forCpu ? 'ownership passes to the CPU: it may now read what the device wrote' : 'ownership passes back to the device: it may now read what the CPU wrote'),
+    why: forCpu ? WHY_SYNC_FOR_CPU : WHY_SYNC_FOR_DEVICE,
   });
 }
 

@@ -18,11 +18,20 @@ function perDevice(m: Machine, dev: string): Map<number, MapRecord> {
   return t;
 }
 
+/**
+ * Buffers whose emptied Set stays in the index for their next mapping (a
+ * driver maps the same buffer again and again: a Set made and dropped per
+ * map and unmap showed in the profile of every map+unmap); past this many buffers
+ * in the index an emptied Set goes, so the empty ones stay few. An empty Set
+ * and none read the same everywhere.
+ */
+const KEEP_EMPTY_BELOW = 1024;
+
 function unindex(m: Machine, r: MapRecord): void {
   const set = m.mapsByBuf.get(r.bufId);
   if (!set) return;
   set.delete(r);
-  if (!set.size) m.mapsByBuf.delete(r.bufId);
+  if (!set.size && m.mapsByBuf.size >= KEEP_EMPTY_BELOW) m.mapsByBuf.delete(r.bufId);
 }
 
 export function trackMapping(m: Machine, r: MapRecord): void {

@@ -91,7 +91,7 @@ import { fqQueue } from './flush-queue.ts';
 import { zeroNoncoherent } from '../dma/coherent.ts';
 import { DMA_IOMMU_GATES as G } from '../kernel-versions.ts';
 import { APERTURE_END, applyFq, devIsUntrusted, dmaDomain, iommuIotlbSync, iommuIovaToPhys, iommuMap, iommuUnmapFast, type IommuDomain } from './iommu.ts';
-import { alignUp, pageAlign } from '../align.ts';
+import { alignUp, offsetIn, pageAlign } from '../align.ts';
 import { EINVAL, EIO, ENOMEM } from '../errno.ts';
 import { hex } from '../format.ts';
 import { observe } from '../observe.ts';
@@ -206,7 +206,7 @@ const WHY_SYNC_NOW = why('__iommu_dma_unmap', 'Strict mode: iommu_iotlb_sync() b
 /** __iommu_dma_unmap(dev, dma_addr, size). */
 function dmaUnmapRange(m: Machine, dom: IommuDomain, addr: number, size: number, o: StepOutcome): void {
   const g = dom.granule;
-  const off = addr % g;
+  const off = offsetIn(addr, g);
   const iova = addr - off;
   const len = alignUp(size + off, g);
   const queued = dom.fq !== null;
@@ -224,7 +224,7 @@ function dmaUnmapRange(m: Machine, dom: IommuDomain, addr: number, size: number,
 /** __iommu_dma_map(dev, phys, size, prot, dma_mask). */
 function dmaMapRange(m: Machine, dev: Device, dom: IommuDomain, phys: number, size: number, prot: number, limit: number, o: StepOutcome): number {
   const g = dom.granule;
-  const off = phys % g;
+  const off = offsetIn(phys, g);
   const len = alignUp(size + off, g);
   const iova = allocIovaFor(m, dev, dom, len, limit, o);
   if (!iova) return DMA_MAPPING_ERROR;
@@ -317,10 +317,10 @@ export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: num
     observe(o, 'iommu/untrusted-ignored', `${dev.name} is marked untrusted, but dev_is_untrusted() reads pci_dev->untrusted: a platform device is never treated as untrusted`);
   }
   const g = dom.granule;
-  if (devIsUntrusted(dev) && !bouncesUntrusted(m, dev) && (phys % g !== 0 || size % g !== 0)) {
+  if (devIsUntrusted(dev) && !bouncesUntrusted(m, dev) && (offsetIn(phys, g) !== 0 || offsetIn(size, g) !== 0)) {
     observe(o, 'iommu/untrusted-not-bounced', `${dev.name} is untrusted, but before 5.11 dma-iommu does not bounce (82612d66d51d): the device is given the whole granule(s) around the buffer, neighbouring data included`);
   }
-  if ((phys % g !== 0 || size % g !== 0) && devUseSwiotlb(m, dev, size, dir)) {
+  if ((offsetIn(phys, g) !== 0 || offsetIn(size, g) !== 0) && devUseSwiotlb(m, dev, size, dir)) {
     o.events.push({
       kind: 'note',
       text: 'bounce through swiotlb',
@@ -528,7 +528,7 @@ function mapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs,
   const starts: number[] = [];
   let iovaLen = 0;
   for (const e of sgt.entries) {
-    const off = e.phys % g;
+    const off = offsetIn(e.phys, g);
     const len = alignUp(e.length + off, g);
     offs.push(off);
     lens.push(len);

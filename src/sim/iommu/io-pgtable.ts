@@ -59,6 +59,7 @@ import { IO_PGTABLE_GATES } from '../kernel-versions.ts';
 import { kmsg } from '../kernel-log/catalogue.ts';
 import { EEXIST, EINVAL, ERANGE } from '../errno.ts';
 import { hex, hex16 } from '../format.ts';
+import { offsetIn } from '../align.ts';
 
 const FILE = 'drivers/iommu/io-pgtable-arm.c';
 const IOMMU_FILE = 'drivers/iommu/iommu.c';
@@ -291,7 +292,7 @@ function pgsizeCalc(iova: number, paddr: number, size: number): void {
   let idx = PGSIZES.length - 1;
   for (let i = 0; i < PGSIZES.length; i++) {
     const s = PGSIZES[i];
-    if (s <= size && iova % s === 0 && paddr % s === 0) {
+    if (s <= size && offsetIn(iova, s) === 0 && offsetIn(paddr, s) === 0) {
       idx = i;
       break;
     }
@@ -305,12 +306,12 @@ function pgsizeCalc(iova: number, paddr: number, size: number): void {
   const next = PGSIZES[idx - 1];
   // There's no point trying a bigger page size unless the virtual and
   // physical addresses are similarly offset within the larger page.
-  if (iova % next !== paddr % next) {
+  if (offsetIn(iova, next) !== offsetIn(paddr, next)) {
     countOut = Math.floor(size / pgsize);
     return;
   }
   // Offset to the next page size alignment boundary.
-  const offset = next - (iova % next);
+  const offset = next - offsetIn(iova, next);
   if (offset + next <= size) size = offset;
   countOut = Math.floor(size / pgsize);
 }
@@ -481,7 +482,7 @@ const WHY_WALK: Why = {
  */
 export function ptMap(pt: IoPgtable, iova: number, paddr: number, size: number, prot: number): PtMapResult {
   const events: SimEvent[] = [];
-  if (iova % MIN_PAGESZ !== 0 || paddr % MIN_PAGESZ !== 0 || size % MIN_PAGESZ !== 0) {
+  if (offsetIn(iova, MIN_PAGESZ) !== 0 || offsetIn(paddr, MIN_PAGESZ) !== 0 || offsetIn(size, MIN_PAGESZ) !== 0) {
     const log = kmsg(pt.kernel, 'iommu.unaligned-map', { iova: iova.toString(16), pa: formatPa(paddr).slice(2), size: size.toString(16), min: MIN_PAGESZ.toString(16) });
     events.push({ kind: 'log', level: 'err', id: 'iommu.unaligned-map', text: log });
     events.push({ kind: 'note', text: 'iommu_map refused an unaligned mapping: -EINVAL', why: WHY_UNALIGNED });
@@ -624,7 +625,7 @@ function unmapRange(pt: IoPgtable, iova: number, size: number, events: SimEvent[
  */
 export function ptUnmap(pt: IoPgtable, iova: number, size: number, queued = false): PtUnmapResult {
   const events: SimEvent[] = [];
-  if (iova % MIN_PAGESZ !== 0 || size % MIN_PAGESZ !== 0) {
+  if (offsetIn(iova, MIN_PAGESZ) !== 0 || offsetIn(size, MIN_PAGESZ) !== 0) {
     const log = kmsg(pt.kernel, 'iommu.unaligned-unmap', { iova: iova.toString(16), size: size.toString(16), min: MIN_PAGESZ.toString(16) });
     events.push({ kind: 'log', level: 'err', id: 'iommu.unaligned-unmap', text: log });
     return { unmapped: 0, log, events, walkFlushed: [] };
@@ -653,7 +654,7 @@ export function ptLeafAt(pt: IoPgtable, iova: number, out: PtLeaf): boolean {
     if (k === PTE_NONE) return false;
     if (k === PTE_LEAF) {
       const size = BLOCK[lvl];
-      const off = iova % size;
+      const off = offsetIn(iova, size);
       out.base = t.val[idx];
       out.phys = out.base + off;
       out.iova = iova - off;
