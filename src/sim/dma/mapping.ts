@@ -46,7 +46,7 @@ import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, dire
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
-import { DIRECT_GATES, DMA_BUF_GATES, dmaFile } from '../kernel-versions.ts';
+import { DIRECT_GATES, DMA_BUF_GATES, apiFile, dmaFile } from '../kernel-versions.ts';
 import { devUsesDmaIommu } from '../iommu/iommu.ts';
 import {
   iommuDmaAllocCoherent,
@@ -71,6 +71,11 @@ const FILE = 'kernel/dma/mapping.c';
 
 function why(fn: string, rule: string, file = FILE): Why {
   return { fn, file, rule };
+}
+
+/** A why of a front-door call, in the file this kernel has it in (apiFile: include/linux/dma-mapping.h before 5.9). */
+function apiWhy(m: Machine, fn: string, rule: string): Why {
+  return why(fn, rule, apiFile(m.kernel, fn));
 }
 
 export function report(findings: Finding[], o: StepOutcome): void {
@@ -186,7 +191,7 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
     size,
     dir,
     path: be === 'direct' ? (r.bounced >= 0 ? 'swiotlb' : 'direct') : 'iommu',
-    why: why(api === 'single' ? 'dma_map_single_attrs' : 'dma_map_page_attrs', mapRule(be, r)),
+    why: apiWhy(m, api === 'single' ? 'dma_map_single_attrs' : 'dma_map_page_attrs', mapRule(be, r)),
   });
   o.result = addr;
   o.resultKind = 'addr';
@@ -212,7 +217,7 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
     o.events.push({
       kind: 'note',
       text: 'vmalloc address rejected',
-      why: why('dma_map_single_attrs', buf.kind === 'stack' ? 'the stack is vmalloc\'d (CONFIG_VMAP_STACK): is_vmalloc_addr() is true and the map is refused' : 'dma_map_single needs a linear-map address: a vmalloc address has no single struct page behind it'),
+      why: apiWhy(m, 'dma_map_single_attrs', buf.kind === 'stack' ? 'the stack is vmalloc\'d (CONFIG_VMAP_STACK): is_vmalloc_addr() is true and the map is refused' : 'dma_map_single needs a linear-map address: a vmalloc address has no single struct page behind it'),
     });
     o.error = 'DMA_MAPPING_ERROR';
     o.result = DMA_MAPPING_ERROR;
@@ -261,7 +266,7 @@ export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, di
   }
   report(debugDmaUnmapPage(m.debug, dev, addr, size, dir, api), o);
   drop(m, dev.name, addr, o);
-  o.events.push({ kind: 'dma_unmap', dev: dev.name, api: `dma_unmap_${api}`, addr, size, dir, why: why(`dma_unmap_${api}_attrs`, 'the CPU owns the buffer again; the DMA address is no longer valid') });
+  o.events.push({ kind: 'dma_unmap', dev: dev.name, api: `dma_unmap_${api}`, addr, size, dir, why: apiWhy(m, `dma_unmap_${api}_attrs`, 'the CPU owns the buffer again; the DMA address is no longer valid') });
 }
 
 export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
@@ -282,7 +287,7 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
     size,
     dir,
     forCpu,
-    why: why(fn, forCpu ? 'ownership passes to the CPU: it may now read what the device wrote' : 'ownership passes back to the device: it may now read what the CPU wrote'),
+    why: apiWhy(m, fn, forCpu ? 'ownership passes to the CPU: it may now read what the device wrote' : 'ownership passes back to the device: it may now read what the CPU wrote'),
   });
 }
 
@@ -308,7 +313,8 @@ function mapSgZero(m: Machine, o: StepOutcome): void {
   o.events.push({
     kind: 'note',
     text: 'dma_map_sg mapped nothing',
-    why: why(
+    why: apiWhy(
+      m,
       m.kernel >= g.code ? '__dma_map_sg_attrs' : 'dma_map_sg_attrs',
       m.kernel >= g.code
         ? `the list has no entry: the back end returned 0, which is neither a count nor -EINVAL/-ENOMEM/-EIO, so __dma_map_sg_attrs WARNs once and returns -EIO (dma_map_sg gives 0, dma_map_sgtable -EIO; ${g.commit}, ${g.from})`
@@ -389,7 +395,7 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
   report(debugDmaUnmapSg(m.debug, dev, sgDebug(m, sgt), n, dir), o);
   sgt.nents = 0;
   sgt.mappedFor = null;
-  o.events.push({ kind: 'dma_unmap', dev: dev.name, api: 'dma_unmap_sg', addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, why: why('dma_unmap_sg_attrs', 'each mapped entry is unmapped; nents must be the count passed to dma_map_sg, not the count it returned') });
+  o.events.push({ kind: 'dma_unmap', dev: dev.name, api: 'dma_unmap_sg', addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, why: apiWhy(m, 'dma_unmap_sg_attrs', 'each mapped entry is unmapped; nents must be the count passed to dma_map_sg, not the count it returned') });
 }
 
 export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: boolean, o: StepOutcome, nents = sgt.entries.length): void {
@@ -414,7 +420,7 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
     }
   }
   report((forCpu ? debugDmaSyncSgForCpu : debugDmaSyncSgForDevice)(m.debug, dev, sgDebug(m, sgt), nents, dir), o);
-  o.events.push({ kind: 'dma_sync', dev: dev.name, api: fn, addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, forCpu, why: why(fn, 'each mapped entry is synced like a single mapping') });
+  o.events.push({ kind: 'dma_sync', dev: dev.name, api: fn, addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, forCpu, why: apiWhy(m, fn, 'each mapped entry is synced like a single mapping') });
 }
 
 export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {
