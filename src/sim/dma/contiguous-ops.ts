@@ -277,7 +277,7 @@ function cmaAllocMigrating(m: Machine, count: number, align: number, noWarn: boo
       o.events.push({ kind: 'log', level: i === 0 ? 'err' : 'info', id, text });
     });
   }
-  o.events.push({ kind: 'note', text: `${fn} failed`, why: why(fn, ret === EBUSY ? 'every aligned candidate was allocated already or held a page that could not be migrated: -EBUSY' : `no aligned run of free bits was found: -ENOMEM (before ${CMA_GATES.multiRange.from} ret started at -ENOMEM)`, 'mm/cma.c') });
+  o.events.push({ kind: 'note', text: `${fn} failed`, why: why(fn, ret === EBUSY ? 'every aligned candidate was allocated already or held a page that could not be migrated: -EBUSY' : `no aligned run of free bits was found: -ENOMEM (before ${CMA_GATES.multiRange.from} ret started at -ENOMEM)`) });
   return -1;
 }
 
