@@ -371,6 +371,49 @@ export const DIRECT_GATES = table('direct', {
     after: 'one dma_direct_map_sg: each entry through dma_direct_map_page; on a failure the entries already mapped are unmapped (DMA_ATTR_SKIP_CPU_SYNC) and it returns 0',
     verified: true,
   },
+  // The function that maps one buffer and its file (the names, not the behaviour: kernelName()).
+  // id: the bisect in the 2020-07 "dma-mapping: make support for dma ops optional" report on the iommu list
+  // ("good: [b4174173005972f8f6497883d08d87e0aba1b604] dma-mapping: inline the fast path dma-direct calls", the
+  // dma-mapping tree in linux-next); release: "[GIT PULL] dma-mapping updates for 5.9" (shortlog). Both sides:
+  // d3fa60d7bfdc's diff (the patch before it in the series) still declares dma_direct_map_page() as a function of
+  // kernel/dma/direct.c, and 19c65c3d30bb's diff (5.10) removes the static inline dma_direct_map_page() and
+  // dma_direct_unmap_page() from include/linux/dma-direct.h.
+  fastPathInline: {
+    from: '5.9',
+    commit: 'b41741730059',
+    subject: 'dma-mapping: inline the fast path dma-direct calls',
+    file: 'include/linux/dma-direct.h',
+    before: 'dma_direct_map_page / dma_direct_unmap_page are functions of kernel/dma/direct.c',
+    after: 'they are static inlines in include/linux/dma-direct.h',
+    verified: true,
+  },
+  // id: a push log of the 5.10 merge period ("19c65c3d30bb5a97170e425979d2e44ab2096c7d dma-mapping: move large parts
+  // of <linux/dma-direct.h> to kernel/dma"); release: "[GIT PULL] dma-mapping updates for 5.10" (tags/dma-mapping-5.10,
+  // shortlog); both sides: the patch ("[PATCH 8/9]", 2020-09-30) moves the inlines into the new kernel/dma/direct.h.
+  directHeader: {
+    from: '5.10',
+    commit: '19c65c3d30bb',
+    subject: 'dma-mapping: move large parts of <linux/dma-direct.h> to kernel/dma',
+    file: 'kernel/dma/direct.h',
+    before: 'dma_direct_map_page / dma_direct_unmap_page are static inlines in include/linux/dma-direct.h',
+    after: 'they are static inlines in kernel/dma/direct.h, private to kernel/dma',
+    verified: true,
+  },
+  // id: the Fixes tag of the 2025 "dma_addr is uninitialized in dma_direct_map_phys()" fix (Jiri Pirko: "Fixes:
+  // e53d29f957b3 (\"dma-mapping: convert dma_direct_*map_page to be phys_addr_t based\")"), and the same id in a
+  // mainline push of 2025-10-04 (sj/linux master, after "Merge tag 'dma-mapping-6.17-2025-09-09'", beside
+  // 513559f73700 and e9e81d86fee6 of the same series); release: the dma_map_phys series went in with
+  // tags/dma-mapping-6.18-2025-09-30 (see DEBUG_GATES.phy). Both sides: the patch's diff of kernel/dma/direct.h
+  // (dma_direct_map_page(dev, page, offset, …) → dma_direct_map_phys(dev, phys, …); dma_direct_map_sg calls it).
+  mapPhys: {
+    from: '6.18',
+    commit: 'e53d29f957b3',
+    subject: 'dma-mapping: convert dma_direct_*map_page to be phys_addr_t based',
+    file: 'kernel/dma/direct.h',
+    before: 'dma-direct maps a buffer in dma_direct_map_page and unmaps it in dma_direct_unmap_page',
+    after: 'dma_direct_map_phys / dma_direct_unmap_phys',
+    verified: true,
+  },
 });
 
 // ---------------------------------------------------------------------------
@@ -466,6 +509,20 @@ export const SWIOTLB_GATES = table('swiotlb', {
     after: 'the slot is aligned to alloc_align_mask (PAGE_SIZE - 1 for a mapping of PAGE_SIZE or more without alignment constraints)',
     verified: true,
   },
+  // The function that frees the slots (kernelName('swiotlbRelease')). id: the konrad/swiotlb linux-next push of
+  // 2021-06-24 ("dc924470ee42a7222f5031b06d48488ed3e75943 swiotlb: Refactor swiotlb_tbl_unmap_single", Claire
+  // Chang's restricted DMA series); release: "[GIT PULL] (swiotlb) stable/for-linus-5.15", merged as 3de18c865f50
+  // (pr-tracker-bot, 2021-09-03). Both sides: the v15 patch (2021-06-24): "Add a new function,
+  // swiotlb_release_slots", the body of swiotlb_tbl_unmap_single() moved into it.
+  releaseSlots: {
+    from: '5.15',
+    commit: 'dc924470ee42',
+    subject: 'swiotlb: Refactor swiotlb_tbl_unmap_single',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'swiotlb_tbl_unmap_single gives the slots back itself',
+    after: 'swiotlb_tbl_unmap_single calls swiotlb_release_slots to give them back',
+    verified: true,
+  },
 });
 
 // ---------------------------------------------------------------------------
@@ -546,6 +603,20 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     file: 'drivers/iommu/dma-iommu.c',
     before: 'every dma-iommu bounce memsets its padding: only the tail for TO_DEVICE/BIDIRECTIONAL without DMA_ATTR_SKIP_CPU_SYNC, otherwise the whole slot — the bytes just copied in included',
     after: 'only untrusted devices get zeroing, of the pre- and post-padding of the granule; the bounce buffer proper keeps the original\'s bytes',
+    verified: true,
+  },
+  // The names of dma-iommu's single-mapping functions (kernelName('iommuMap')). id: the mainline push of 2025-10-04
+  // that carries e53d29f957b3 (DIRECT_GATES.mapPhys) lists "513559f73700966ded094b090c3ecc6dff877ef9 iommu/dma:
+  // rename iommu_dma_*map_page to iommu_dma_*map_phys"; release: the same dma_map_phys series, 6.18. Both sides:
+  // the patch's diff of drivers/iommu/dma-iommu.c ("-dma_addr_t iommu_dma_map_page(struct device *dev, struct page
+  // *page, …" → "+dma_addr_t iommu_dma_map_phys(struct device *dev, phys_addr_t phys, …").
+  mapPhys: {
+    from: '6.18',
+    commit: '513559f73700',
+    subject: 'iommu/dma: rename iommu_dma_*map_page to iommu_dma_*map_phys',
+    file: 'drivers/iommu/dma-iommu.c',
+    before: 'dma-iommu maps a buffer in iommu_dma_map_page and unmaps it in iommu_dma_unmap_page',
+    after: 'iommu_dma_map_phys / iommu_dma_unmap_phys',
     verified: true,
   },
 });
@@ -1114,6 +1185,21 @@ export const DMA_API_GATES = table('dma-api', {
     after: 'dma_get_sgtable on dma_map_ops without ->get_sgtable returns -ENXIO',
     verified: true,
   },
+  // The front door's file (apiFile()). id: linux-next's 2020-07-17 merge report ("d3fa60d7bfdc (\"dma-mapping: move
+  // the remaining DMA API calls out of line\") from the dma-mapping tree"); release: "[GIT PULL] dma-mapping updates
+  // for 5.9" (shortlog). Both sides: the patch ([PATCH 1/5], 2020-07-08) removes the static inline
+  // dma_map_page_attrs, dma_unmap_page_attrs, dma_map_sg_attrs, dma_unmap_sg_attrs, dma_map_resource,
+  // dma_unmap_resource and dma_sync_{single,sg}_for_{cpu,device} from include/linux/dma-mapping.h and adds them to
+  // kernel/dma/mapping.c. dma_map_single_attrs and dma_unmap_single_attrs stay inlines of the header to this day.
+  outOfLine: {
+    from: '5.9',
+    commit: 'd3fa60d7bfdc',
+    subject: 'dma-mapping: move the remaining DMA API calls out of line',
+    file: 'kernel/dma/mapping.c',
+    before: 'dma_map_page_attrs, dma_map_sg_attrs, the dma_sync_* calls and their unmaps are static inlines in include/linux/dma-mapping.h',
+    after: 'they are functions of kernel/dma/mapping.c',
+    verified: true,
+  },
 });
 
 /** Where a kernel/dma file lived before DIRECT_GATES.kernelDmaDir (cf65a0f6f6ff) moved it there. */
@@ -1137,6 +1223,92 @@ const BEFORE_SMMU_SUBDIR: Readonly<Record<string, string>> = {
 export function kernelFile(code: number, file: string): string {
   if (code < ARM_SMMU_GATES.subdir.code && BEFORE_SMMU_SUBDIR[file]) return BEFORE_SMMU_SUBDIR[file]!;
   return dmaFile(code, file);
+}
+
+/** A kernel function as one version names it, and the file it lives in. */
+export interface KernelFn {
+  fn: string;
+  file: string;
+}
+
+/** One name of a renamed or moved function: in force from `from` (from the oldest version when absent). */
+interface NameEra extends KernelFn {
+  from?: Gate;
+}
+
+/**
+ * Functions whose name or file changed, oldest first. The events name them
+ * through kernelName(), so no call site holds a version of its own; files
+ * under kernel/dma are given as today and moved by kernelFile() (lib/…
+ * before 4.19).
+ */
+const KERNEL_NAMES = {
+  directMap: [
+    { fn: 'dma_direct_map_page', file: 'kernel/dma/direct.c' },
+    { from: DIRECT_GATES.fastPathInline, fn: 'dma_direct_map_page', file: 'include/linux/dma-direct.h' },
+    { from: DIRECT_GATES.directHeader, fn: 'dma_direct_map_page', file: 'kernel/dma/direct.h' },
+    { from: DIRECT_GATES.mapPhys, fn: 'dma_direct_map_phys', file: 'kernel/dma/direct.h' },
+  ],
+  directUnmap: [
+    { fn: 'dma_direct_unmap_page', file: 'kernel/dma/direct.c' },
+    { from: DIRECT_GATES.fastPathInline, fn: 'dma_direct_unmap_page', file: 'include/linux/dma-direct.h' },
+    { from: DIRECT_GATES.directHeader, fn: 'dma_direct_unmap_page', file: 'kernel/dma/direct.h' },
+    { from: DIRECT_GATES.mapPhys, fn: 'dma_direct_unmap_phys', file: 'kernel/dma/direct.h' },
+  ],
+  iommuMap: [
+    { fn: 'iommu_dma_map_page', file: 'drivers/iommu/dma-iommu.c' },
+    { from: DMA_IOMMU_GATES.mapPhys, fn: 'iommu_dma_map_phys', file: 'drivers/iommu/dma-iommu.c' },
+  ],
+  iommuUnmap: [
+    { fn: 'iommu_dma_unmap_page', file: 'drivers/iommu/dma-iommu.c' },
+    { from: DMA_IOMMU_GATES.mapPhys, fn: 'iommu_dma_unmap_phys', file: 'drivers/iommu/dma-iommu.c' },
+  ],
+  swiotlbRelease: [
+    { fn: 'swiotlb_tbl_unmap_single', file: 'kernel/dma/swiotlb.c' },
+    { from: SWIOTLB_GATES.releaseSlots, fn: 'swiotlb_release_slots', file: 'kernel/dma/swiotlb.c' },
+  ],
+  // The function that searches the bitmap and migrates (cma_alloc's loop until it moved into __cma_alloc, then
+  // into cma_range_alloc with the multi-range areas). The frozen-page names (__cma_alloc_frozen,
+  // alloc_contig_frozen_range) came after 6.18, the newest modelled version.
+  cmaSearch: [
+    { fn: 'cma_alloc', file: 'mm/cma.c' },
+    { from: CMA_GATES.underscoreName, fn: '__cma_alloc', file: 'mm/cma.c' },
+    { from: CMA_GATES.multiRange, fn: 'cma_range_alloc', file: 'mm/cma.c' },
+  ],
+  // The function that reports a failed allocation (the pr_err's __func__).
+  cmaAlloc: [
+    { fn: 'cma_alloc', file: 'mm/cma.c' },
+    { from: CMA_GATES.underscoreName, fn: '__cma_alloc', file: 'mm/cma.c' },
+  ],
+} as const satisfies Record<string, readonly NameEra[]>;
+
+export type RenamedFn = keyof typeof KERNEL_NAMES;
+
+/** The name and file of `what` in kernel `code`. */
+export function kernelName(code: number, what: RenamedFn): KernelFn {
+  let e: NameEra = KERNEL_NAMES[what][0];
+  for (const x of KERNEL_NAMES[what] as readonly NameEra[]) if (!x.from || code >= x.from.code) e = x;
+  return { fn: e.fn, file: kernelFile(code, e.file) };
+}
+
+/**
+ * Front-door kernel functions by where they live (kernel names, which the
+ * explorer's operations share): `outOfLine` became functions of
+ * kernel/dma/mapping.c with DMA_API_GATES.outOfLine (d3fa60d7bfdc), `inline`
+ * are static inlines of include/linux/dma-mapping.h on every version.
+ */
+const FRONT_DOOR = {
+  outOfLine: {
+    fns: ['dma_map_page_attrs', 'dma_unmap_page_attrs', 'dma_map_sg_attrs', 'dma_unmap_sg_attrs', 'dma_map_resource', 'dma_unmap_resource', 'dma_sync_single_for_cpu', 'dma_sync_single_for_device', 'dma_sync_sg_for_cpu', 'dma_sync_sg_for_device'],
+  },
+  inline: { fns: ['dma_map_single_attrs', 'dma_unmap_single_attrs', 'dma_mapping_error'] },
+} as const satisfies Record<string, { fns: readonly string[] }>;
+
+/** The file a front-door call of the DMA API lives in on kernel `code` (kernel/dma/mapping.c for the rest). */
+export function apiFile(code: number, fn: string): string {
+  const has = (fns: readonly string[]) => fns.includes(fn);
+  if (has(FRONT_DOOR.inline.fns) || (has(FRONT_DOOR.outOfLine.fns) && code < DMA_API_GATES.outOfLine.code)) return 'include/linux/dma-mapping.h';
+  return 'kernel/dma/mapping.c';
 }
 
 /** Every table, by subsystem. */

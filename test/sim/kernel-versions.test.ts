@@ -1348,7 +1348,8 @@ describe('dma_map_sg failure, arm64 swiotlb ops, dma_get_sgtable on ops without 
     'arm64 bouncing: the generic swiotlb_dma_ops (swiotlb_map_page, kernel/dma/swiotlb.c) before, dma-direct after',
     ({ before, after }) => {
       expect(notes(before, 'h =').find((n) => n.text === 'bounce through swiotlb')?.why).toMatchObject({ fn: 'swiotlb_map_page', file: 'kernel/dma/swiotlb.c' });
-      expect(notes(after, 'h =').find((n) => n.text === 'bounce through swiotlb')?.why).toMatchObject({ fn: 'dma_direct_map_phys', file: 'kernel/dma/direct.h' });
+      // 5.0: dma_direct_map_page, still a function of kernel/dma/direct.c (DIRECT_GATES.fastPathInline, directHeader, mapPhys)
+      expect(notes(after, 'h =').find((n) => n.text === 'bounce through swiotlb')?.why).toMatchObject({ fn: 'dma_direct_map_page', file: 'kernel/dma/direct.c' });
     },
     ARM64_BOUNCE,
   );
@@ -1482,6 +1483,189 @@ describe('dma_map_sg of an empty list (DMA_BUF_GATES.sgtableEio)', () => {
     expect(second!.warnings).toEqual([]);
     expect(second!.result).toBe(0);
   });
+});
+
+// ---------------------------------------------------------------------------
+// Names: the kernel function and file an event names follow the version
+// (kernelName() / apiFile() in kernel-versions.ts). Each test asserts the name
+// on the last version before the rename and on the first one after.
+
+/** A bounced single mapping (a buffer above a 32-bit mask) with a sync for the CPU and an unmap. */
+const BOUNCE_ROUND_TRIP = `machine(arch=arm64, ram=8G)
+device(nic, dma_mask=32, coherent=true)
+b = kmalloc(4096, GFP_KERNEL, at=0x1fffff000)
+h = dma_map_single(nic, b, 4096, DMA_FROM_DEVICE)
+dma_sync_single_for_cpu(nic, h, 4096, DMA_FROM_DEVICE)
+dma_unmap_single(nic, h, 4096, DMA_FROM_DEVICE)
+`;
+
+/** The why of an event (undefined when there is none). */
+const whyOf = (e: unknown) => (e as { why?: { fn: string; file: string } } | undefined)?.why;
+const noteWhys = (r: RunResult, prefix: string) => at(r, prefix).events.filter((e) => e.kind === 'note') as Array<{ text: string; why: { fn: string; file: string } }>;
+/** dma-direct's bounce decision, as the map step's note names it. */
+const bounceWhy = (r: RunResult) => noteWhys(r, 'h =').find((n) => n.text === 'bounce through swiotlb')?.why;
+
+describe('function and file names by version', () => {
+  // kernel/dma/direct.c dma_direct_map_page (4.19–5.8) → static inline in include/linux/dma-direct.h (5.9, b41741730059)
+  boundary(
+    DIRECT_GATES.fastPathInline,
+    'dma_direct_map_page is a function of kernel/dma/direct.c before, a static inline of include/linux/dma-direct.h after',
+    ({ before, after }) => {
+      expect(bounceWhy(before)).toMatchObject({ fn: 'dma_direct_map_page', file: 'kernel/dma/direct.c' });
+      expect(bounceWhy(after)).toMatchObject({ fn: 'dma_direct_map_page', file: 'include/linux/dma-direct.h' });
+    },
+    BOUNCE_ROUND_TRIP,
+  );
+  // include/linux/dma-direct.h → kernel/dma/direct.h (5.10, 19c65c3d30bb)
+  boundary(
+    DIRECT_GATES.directHeader,
+    'dma_direct_map_page in include/linux/dma-direct.h before, in kernel/dma/direct.h after',
+    ({ before, after }) => {
+      expect(bounceWhy(before)).toMatchObject({ fn: 'dma_direct_map_page', file: 'include/linux/dma-direct.h' });
+      expect(bounceWhy(after)).toMatchObject({ fn: 'dma_direct_map_page', file: 'kernel/dma/direct.h' });
+    },
+    BOUNCE_ROUND_TRIP,
+  );
+  // dma_direct_map_page → dma_direct_map_phys (6.18, e53d29f957b3)
+  boundary(
+    DIRECT_GATES.mapPhys,
+    'dma_direct_map_page / dma_direct_unmap_page before, dma_direct_map_phys / dma_direct_unmap_phys after (kernel/dma/direct.h)',
+    ({ before, after }) => {
+      expect(bounceWhy(before)).toMatchObject({ fn: 'dma_direct_map_page', file: 'kernel/dma/direct.h' });
+      expect(bounceWhy(after)).toMatchObject({ fn: 'dma_direct_map_phys', file: 'kernel/dma/direct.h' });
+      const unmapWhy = (r: RunResult) => whyOf(at(r, 'dma_unmap_single').events.find((e) => e.kind === 'note' && e.text === 'no sync at unmap'));
+      expect(unmapWhy(before)).toMatchObject({ fn: 'dma_direct_unmap_page' });
+      expect(unmapWhy(after)).toMatchObject({ fn: 'dma_direct_unmap_phys' });
+    },
+    `machine(arch=arm64, ram=8G)
+device(nic, dma_mask=32, coherent=true)
+b = kmalloc(4096, GFP_KERNEL, at=0x1fffff000)
+h = dma_map_single(nic, b, 4096, DMA_FROM_DEVICE)
+dma_unmap_single(nic, h, 4096, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC)
+`,
+  );
+  // iommu_dma_map_page → iommu_dma_map_phys (6.18, 513559f73700)
+  boundary(
+    DMA_IOMMU_GATES.mapPhys,
+    'iommu_dma_map_page / iommu_dma_unmap_page before, iommu_dma_map_phys / iommu_dma_unmap_phys after (drivers/iommu/dma-iommu.c)',
+    ({ before, after }) => {
+      const mapWhy = (r: RunResult) => noteWhys(r, 'h = dma_map_single').find((n) => n.text === 'bounce through swiotlb')?.why;
+      expect(mapWhy(before)).toMatchObject({ fn: 'iommu_dma_map_page', file: 'drivers/iommu/dma-iommu.c' });
+      expect(mapWhy(after)).toMatchObject({ fn: 'iommu_dma_map_phys', file: 'drivers/iommu/dma-iommu.c' });
+      const staleWhy = (r: RunResult) => whyOf(at(r, 'dev_read(nic, hb, 4)', 1).events.find((e) => e.kind === 'note' && e.text === 'stale IOTLB translation used'));
+      expect(staleWhy(before)).toMatchObject({ fn: 'iommu_dma_unmap_page' });
+      expect(staleWhy(after)).toMatchObject({ fn: 'iommu_dma_unmap_phys' });
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=lazy)
+device(tbt, dma_mask=64, bus=pci, untrusted=true, coherent=true, iommu=smmu)
+device(nic, dma_mask=64, coherent=true, iommu=smmu)
+msg = kmalloc(64, GFP_KERNEL)
+h = dma_map_single(tbt, msg, 64, DMA_FROM_DEVICE)
+b = kmalloc(4096, GFP_KERNEL)
+hb = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+dev_read(nic, hb, 4)
+dma_unmap_single(nic, hb, 4096, DMA_TO_DEVICE)
+dev_read(nic, hb, 4)
+`,
+  );
+  // swiotlb_tbl_unmap_single frees the slots itself → swiotlb_release_slots (5.15, dc924470ee42)
+  boundary(
+    SWIOTLB_GATES.releaseSlots,
+    'the slots are freed by swiotlb_tbl_unmap_single before, by swiotlb_release_slots after (kernel/dma/swiotlb.c)',
+    ({ before, after }) => {
+      const freeWhy = (r: RunResult) => at(r, 'dma_unmap_single').events.find((e) => e.kind === 'swiotlb_free')?.why;
+      expect(freeWhy(before)).toMatchObject({ fn: 'swiotlb_tbl_unmap_single', file: 'kernel/dma/swiotlb.c' });
+      expect(freeWhy(after)).toMatchObject({ fn: 'swiotlb_release_slots', file: 'kernel/dma/swiotlb.c' });
+    },
+    BOUNCE_ROUND_TRIP,
+  );
+  // the swiotlb events' file: lib/swiotlb.c before 4.19 (cf65a0f6f6ff)
+  boundary(
+    DIRECT_GATES.kernelDmaDir,
+    'swiotlb_tbl_map_single and dma_direct_free name lib/swiotlb.c and lib/dma-direct.c before, kernel/dma/swiotlb.c and kernel/dma/direct.c after',
+    ({ before, after }) => {
+      const allocWhy = (r: RunResult) => at(r, 'h =').events.find((e) => e.kind === 'swiotlb_alloc')?.why;
+      expect(allocWhy(before)).toMatchObject({ fn: 'swiotlb_tbl_map_single', file: 'lib/swiotlb.c' });
+      expect(allocWhy(after)).toMatchObject({ fn: 'swiotlb_tbl_map_single', file: 'kernel/dma/swiotlb.c' });
+      const freeWhy = (r: RunResult) => at(r, 'dma_free_coherent').events.find((e) => e.kind === 'free')?.why;
+      expect(freeWhy(before)).toMatchObject({ fn: 'dma_direct_free', file: 'lib/dma-direct.c' });
+      expect(freeWhy(after)).toMatchObject({ fn: 'dma_direct_free', file: 'kernel/dma/direct.c' });
+    },
+    `machine(arch=x86, ram=8G, cma=0)
+device(nic, dma_mask=32)
+b = kmalloc(4096, GFP_KERNEL, at=0x1fffff000)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+cpu, hc = dma_alloc_coherent(nic, 8192)
+dma_free_coherent(nic, 8192, cpu, hc)
+`,
+  );
+  // the front door: static inlines of include/linux/dma-mapping.h → kernel/dma/mapping.c (5.9, d3fa60d7bfdc)
+  boundary(
+    DMA_API_GATES.outOfLine,
+    'dma_sync_single_for_cpu and dma_map_page_attrs live in include/linux/dma-mapping.h before, in kernel/dma/mapping.c after; dma_map_single_attrs stays in the header',
+    ({ before, after }) => {
+      const syncWhy = (r: RunResult) => at(r, 'dma_sync_single_for_cpu').events.find((e) => e.kind === 'dma_sync')?.why;
+      expect(syncWhy(before)).toMatchObject({ fn: 'dma_sync_single_for_cpu', file: 'include/linux/dma-mapping.h' });
+      expect(syncWhy(after)).toMatchObject({ fn: 'dma_sync_single_for_cpu', file: 'kernel/dma/mapping.c' });
+      const unmapWhy = (r: RunResult) => at(r, 'dma_unmap_single').events.find((e) => e.kind === 'dma_unmap')?.why;
+      for (const r of [before, after]) {
+        expect(at(r, 'h =').events.find((e) => e.kind === 'dma_map')?.why).toMatchObject({ fn: 'dma_map_single_attrs', file: 'include/linux/dma-mapping.h' });
+        expect(unmapWhy(r)).toMatchObject({ fn: 'dma_unmap_single_attrs', file: 'include/linux/dma-mapping.h' });
+      }
+      const sgWhy = (r: RunResult) => at(r, 'dma_unmap_sg').events.find((e) => e.kind === 'dma_unmap')?.why;
+      expect(sgWhy(before)).toMatchObject({ fn: 'dma_unmap_sg_attrs', file: 'include/linux/dma-mapping.h' });
+      expect(sgWhy(after)).toMatchObject({ fn: 'dma_unmap_sg_attrs', file: 'kernel/dma/mapping.c' });
+    },
+    BOUNCE_ROUND_TRIP + `t = sg_table(b, 4096)
+n = dma_map_sg(nic, t, DMA_TO_DEVICE)
+dma_unmap_sg(nic, t, DMA_TO_DEVICE)
+`,
+  );
+  // mm/cma.c: the search loop is cma_alloc's, then __cma_alloc's (6.12, 463586e9ff39), then cma_range_alloc's (6.15, c009da4258f9)
+  const PINNED = `machine(arch=arm64, ram=8G, cma=2M)
+device(cam)
+pc = alloc_movable(12K)
+pin_pages(pc + 4096, 4096)
+a = dma_alloc_from_contiguous(cam, 256, 8)
+`;
+  const cmaWhy = (r: RunResult, op: string) => whyOf(at(r, 'a =').events.find((e) => e.kind === 'cma' && e.op === op));
+  boundary(
+    CMA_GATES.underscoreName,
+    'the bitmap search, its -EBUSY retry and the failure are cma_alloc\'s before, __cma_alloc\'s after',
+    ({ before, after }) => {
+      for (const op of ['alloc', 'busy_retry']) {
+        expect(cmaWhy(before, op)).toMatchObject({ fn: 'cma_alloc', file: 'mm/cma.c' });
+        expect(cmaWhy(after, op)).toMatchObject({ fn: '__cma_alloc', file: 'mm/cma.c' });
+      }
+      expect(cmaWhy(before, 'migrate')).toMatchObject({ fn: 'alloc_contig_range', file: 'mm/page_alloc.c' });
+      expect(cmaWhy(after, 'migrate')).toMatchObject({ fn: 'alloc_contig_range', file: 'mm/page_alloc.c' });
+    },
+    PINNED,
+  );
+  boundary(
+    CMA_GATES.multiRange,
+    'the bitmap search is __cma_alloc\'s before, cma_range_alloc\'s after; the failure stays __cma_alloc\'s',
+    ({ before, after }) => {
+      for (const op of ['alloc', 'busy_retry']) {
+        expect(cmaWhy(before, op)).toMatchObject({ fn: '__cma_alloc' });
+        expect(cmaWhy(after, op)).toMatchObject({ fn: 'cma_range_alloc' });
+      }
+    },
+    PINNED,
+  );
+  boundary(
+    CMA_GATES.multiRange,
+    'a failed allocation is reported by __cma_alloc on both sides',
+    ({ before, after }) => {
+      for (const r of [before, after]) {
+        expect(cmaWhy(r, 'fail')).toMatchObject({ fn: '__cma_alloc', file: 'mm/cma.c' });
+        // the caller's failure is its own: dma_alloc_from_contiguous lives in kernel/dma/contiguous.c, not mm/cma.c
+        expect(noteWhys(r, 'a =').find((n) => n.text === 'dma_alloc_from_contiguous failed')?.why).toMatchObject({ fn: 'dma_alloc_from_contiguous', file: 'kernel/dma/contiguous.c' });
+      }
+    },
+    CMA_TOO_BIG,
+  );
 });
 
 describe('every gate has a boundary test', () => {

@@ -40,6 +40,7 @@ import { pageAlign } from '../align.ts';
 import type { DmaAllocated } from './map-ops.ts';
 import { dmaDirectAllocFromCma, dmaDirectFreeBuffer } from './contiguous-ops.ts';
 import { hex } from '../format.ts';
+import { dmaFile } from '../kernel-versions.ts';
 
 const FILE = 'kernel/dma/direct.c';
 
@@ -98,7 +99,7 @@ export function directAllocCoherent(m: Machine, dev: Device, name: string, size:
   o.events.push(
     allocEvent('dma_alloc_coherent', b, alloc, {
       fn: 'dma_direct_alloc',
-      file: FILE,
+      file: dmaFile(m.kernel, FILE),
       rule: dev.coherent
         ? `${m.arch === 'x86' ? 'on x86 every device is coherent, so' : 'the device is coherent, so'} the memory is ordinary cached memory; CPU and device see the same bytes without any sync`
         : 'the device is not coherent: the kernel alias is cleaned (arch_dma_prep_coherent) and the CPU gets an uncached alias (dma_common_contiguous_remap), so CPU stores reach RAM directly',
@@ -125,7 +126,7 @@ export function directAllocNoncoherent(m: Machine, dev: Device, name: string, si
   }
   const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
   b.order = order;
-  zeroNoncoherent(m, b, alloc, { fn: 'dma_direct_alloc_pages', file: FILE, rule: 'cacheable memory, zeroed through the cache with no maintenance: the driver moves ownership with dma_sync_single_for_device / _for_cpu' }, o);
+  zeroNoncoherent(m, b, alloc, { fn: 'dma_direct_alloc_pages', file: dmaFile(m.kernel, FILE), rule: 'cacheable memory, zeroed through the cache with no maintenance: the driver moves ownership with dma_sync_single_for_device / _for_cpu' }, o);
   return { buf: b, addr: phys, paddr: phys, len: alloc };
 }
 

@@ -67,7 +67,7 @@ import { freeBuffer, physOf } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { cmaDebugShowAreas, cmaAllocFailedLine, cmaAlloc, cmaAlignForSize, cmaBorrowMovable, cmaContains, cmaRelease, cmaReturnMovable, dmaContiguousEligible, CMA_ALIGNMENT } from './contiguous.ts';
 import { cmaOwnerOf, cmaPinned, type CmaState } from './cma-state.ts';
-import { CMA_GATES, DIRECT_GATES } from '../kernel-versions.ts';
+import { CMA_GATES, DIRECT_GATES, dmaFile } from '../kernel-versions.ts';
 import { mappingsOfBuffer } from './tracking.ts';
 import { EBUSY, ENOMEM } from '../errno.ts';
 import { hex } from '../format.ts';
@@ -265,11 +265,7 @@ function cmaAllocMigrating(m: Machine, count: number, align: number, noWarn: boo
     { noWarn: true, kernel: m.kernel },
   );
   const busy = r.events.some((e) => e.kind === 'cma' && e.op === 'busy_retry');
-  for (const e of r.events) {
-    // alloc_contig_frozen_range is the newest mainline's name; the modelled kernels call alloc_contig_range
-    if (e.kind === 'cma' && e.why.fn === 'alloc_contig_frozen_range') o.events.push({ ...e, why: { ...e.why, fn: 'alloc_contig_range' } });
-    else o.events.push(e);
-  }
+  o.events.push(...r.events);
   // the "PFNs busy" lines are already among r.events (one per busy candidate): the step's warnings only
   for (const text of r.busyLines) o.warnings.push(text);
   if (r.pfn >= 0) return r.pfn;
@@ -281,7 +277,7 @@ function cmaAllocMigrating(m: Machine, count: number, align: number, noWarn: boo
       o.events.push({ kind: 'log', level: i === 0 ? 'err' : 'info', id, text });
     });
   }
-  o.events.push({ kind: 'note', text: `${fn} failed`, why: why(fn, ret === EBUSY ? 'every aligned candidate was allocated already or held a page that could not be migrated: -EBUSY' : `no aligned run of free bits was found: -ENOMEM (before ${CMA_GATES.multiRange.from} ret started at -ENOMEM)`, 'mm/cma.c') });
+  o.events.push({ kind: 'note', text: `${fn} failed`, why: why(fn, ret === EBUSY ? 'every aligned candidate was allocated already or held a page that could not be migrated: -EBUSY' : `no aligned run of free bits was found: -ENOMEM (before ${CMA_GATES.multiRange.from} ret started at -ENOMEM)`) });
   return -1;
 }
 
@@ -390,14 +386,15 @@ export function dmaDirectAllocFromCma(m: Machine, dev: Device, size: number, gfp
 }
 
 /** dma-direct's free of a contiguous block: `dma_free_contiguous` → `cma_release`, else `__free_pages` (here `freeBuffer`). */
-export function dmaDirectFreeBuffer(m: Machine, b: Buffer, allocator: string, fn: string, o: StepOutcome): void {
+export function dmaDirectFreeBuffer(m: Machine, b: Buffer, allocator: string, fn: string, o: StepOutcome, file = dmaFile(m.kernel, 'kernel/dma/direct.c')): void {
   if (b.phys >= 0 && inCmaArea(m, b.phys) && dmaFreeContiguous(m, b.phys, b.allocSize, o)) {
     b.live = false;
     touchBuffer(o, b.id);
     o.events.push({ kind: 'free', allocator, name: b.name, phys: b.phys, size: b.allocSize, why: why('dma_free_contiguous', 'the pages came from the CMA area: cma_release clears their bits; movable allocations may borrow them again') });
     return;
   }
-  freeBuffer(m, b, allocator, fn, o);
+  // `fn` is the caller's: dma_direct_free / dma_direct_free_pages by default (kernel/dma/direct.c, lib/ before 4.19)
+  freeBuffer(m, b, allocator, fn, o, file);
 }
 
 /** Does this physical address lie in the CMA area? */

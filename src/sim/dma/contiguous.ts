@@ -1,6 +1,6 @@
 /**
- * CMA area allocator — mirrors `mm/cma.c` (`cma_alloc` → `__cma_alloc_frozen`
- * → `cma_range_alloc`, `cma_release`, `cma_debug_show_areas`) and the DMA
+ * CMA area allocator — mirrors `mm/cma.c` (`cma_alloc`, from 6.12 → `__cma_alloc`,
+ * from 6.15 → `cma_range_alloc`; `cma_release`, `cma_debug_show_areas`) and the DMA
  * glue in `kernel/dma/contiguous.c` (`dma_alloc_contiguous`,
  * `cma_alloc_aligned`, the default area named "reserved").
  *
@@ -17,7 +17,7 @@
  *   cma_bitmap_aligned_offset(align)` (alignment is of the pfn, not of the
  *   bit index), stop when `count > available_count`, candidate from
  *   `bitmap_find_next_zero_area_off`, claim the bits, then
- *   `alloc_contig_frozen_range` (older: `alloc_contig_range`) migrates every
+ *   `alloc_contig_range` (`alloc_contig_frozen_range` after 6.18) migrates every
  *   in-use movable page; on -EBUSY release the claim and retry from
  *   `bitmap_no + mask + 1` (trace `cma_alloc_busy_retry`).
  * - `ret` starts as -EBUSY, so every failure here reports -16.
@@ -49,6 +49,7 @@
 import type { SimEvent, Why } from '../events.ts';
 import { kernelCode, NEWEST_KERNEL } from '../config.ts';
 import { kernelHas, kline, kmsg, type LogLine } from '../kernel-log/catalogue.ts';
+import { kernelName } from '../kernel-versions.ts';
 import { EBUSY } from '../errno.ts';
 import { alignUp } from '../align.ts';
 
@@ -177,26 +178,17 @@ export function bitmapFindNextZeroAreaOff(map: Uint8Array, size: number, start: 
   }
 }
 
-const WHY_ALLOC: Why = {
-  fn: 'cma_range_alloc',
-  file: FILE,
-  rule: 'First free, aligned run of bits (bitmap_find_next_zero_area_off); the bits are claimed, then every movable page in the range is migrated out.',
-};
-const WHY_MIGRATE: Why = {
-  fn: 'alloc_contig_frozen_range',
-  file: 'mm/page_alloc.c',
-  rule: 'A movable page borrowing CMA memory is migrated out so the range becomes free for the contiguous allocation.',
-};
-const WHY_BUSY: Why = {
-  fn: 'cma_range_alloc',
-  file: FILE,
-  rule: 'A page in the candidate range cannot be migrated (pinned): -EBUSY; the claim is released and the next aligned candidate is tried (bitmap_no + mask + 1).',
-};
-const WHY_FAIL: Why = {
-  fn: '__cma_alloc_frozen',
-  file: FILE,
-  rule: 'No aligned run of free bits could be claimed and migrated: the CMA allocation fails with -EBUSY.',
-};
+/** The whys of an allocation, naming the functions as kernel `k` does (kernelName: cma_alloc, __cma_alloc, cma_range_alloc). */
+function allocWhys(k: number): { alloc: Why; migrate: Why; busy: Why; fail: Why } {
+  const search = kernelName(k, 'cmaSearch');
+  return {
+    alloc: { ...search, rule: 'First free, aligned run of bits (bitmap_find_next_zero_area_off); the bits are claimed, then every movable page in the range is migrated out.' },
+    // alloc_contig_frozen_range is a name of kernels after 6.18, the newest modelled one
+    migrate: { fn: 'alloc_contig_range', file: 'mm/page_alloc.c', rule: 'A movable page borrowing CMA memory is migrated out so the range becomes free for the contiguous allocation.' },
+    busy: { ...search, rule: 'A page in the candidate range cannot be migrated (pinned): -EBUSY; the claim is released and the next aligned candidate is tried (bitmap_no + mask + 1).' },
+    fail: { ...kernelName(k, 'cmaAlloc'), rule: 'No aligned run of free bits could be claimed and migrated: the CMA allocation fails with -EBUSY.' },
+  };
+}
 const WHY_RELEASE: Why = { fn: 'cma_release', file: FILE, rule: 'The pages are freed and their bitmap bits cleared.' };
 
 /** The `pr_err` of a failed allocation as this kernel prints it (kernel-log catalogue `cma.alloc-failed`), or none before 4.12. */
@@ -271,6 +263,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
   const events: SimEvent[] = [];
   let migrated = 0;
   if (!area.count || !count) return { pfn: -1, ret: 0, log: [], busyLines: [], migrated, events };
+  const whys = allocWhys(opts.kernel ?? NEWEST);
   align = Math.min(align, CMA_ALIGNMENT);
   const op = area.orderPerBit;
   // cma_bitmap_aligned_mask / cma_bitmap_aligned_offset
@@ -290,7 +283,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
       if (bitmapNo >= maxno) break;
       setBits(area, bitmapNo, bitmapCount);
       const pfn = area.basePfn + bitmapNo * 2 ** op;
-      // alloc_contig_frozen_range(pfn, pfn + count, ACR_CMA, gfp): migrate_pages
+      // alloc_contig_range(pfn, pfn + count, …) (alloc_contig_frozen_range after 6.18): migrate_pages
       // moves every page it can; one that stays makes the isolation test fail
       let ok = true;
       for (let p = pfn; p < pfn + count; p++) {
@@ -306,7 +299,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
           area.borrowed[bi] = 0;
           area.borrowedCount--;
         }
-        events.push({ kind: 'cma', op: 'migrate', pfn: p, count: 1, to: typeof r === 'number' ? r : undefined, why: WHY_MIGRATE });
+        events.push({ kind: 'cma', op: 'migrate', pfn: p, count: 1, to: typeof r === 'number' ? r : undefined, why: whys.migrate });
       }
       if (ok) {
         ret = 0;
@@ -321,7 +314,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
         busyLines.push(busyLine);
         events.push({ kind: 'log', level: 'info', id: 'cma.pfns-busy', text: busyLine });
       }
-      events.push({ kind: 'cma', op: 'busy_retry', pfn, count, why: WHY_BUSY });
+      events.push({ kind: 'cma', op: 'busy_retry', pfn, count, why: whys.busy });
       clearBits(area, bitmapNo, bitmapCount);
       // try again with a bit different memory target
       start = bitmapNo + mask + 1;
@@ -330,7 +323,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
 
   if (ret === 0) {
     area.allocPagesSuccess += count;
-    events.push({ kind: 'cma', op: 'alloc', pfn: pfnOut, count, why: WHY_ALLOC });
+    events.push({ kind: 'cma', op: 'alloc', pfn: pfnOut, count, why: whys.alloc });
     return { pfn: pfnOut, ret, log: [], busyLines, migrated, events };
   }
   area.allocPagesFail += count;
@@ -339,7 +332,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
     log.push(...cmaAllocFailedLine(area, count, ret, opts.kernel), ...cmaDebugShowAreas(area, opts.kernel));
     log.forEach(({ id, text }, i) => events.push({ kind: 'log', level: i === 0 ? 'err' : 'info', id, text }));
   }
-  events.push({ kind: 'cma', op: 'fail', pfn: area.basePfn, count, why: WHY_FAIL });
+  events.push({ kind: 'cma', op: 'fail', pfn: area.basePfn, count, why: whys.fail });
   return { pfn: -1, ret, log, busyLines, migrated, events };
 }
 

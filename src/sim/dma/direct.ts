@@ -23,7 +23,7 @@ import { runMaintenance } from '../arch/cache-maint.ts';
 import { SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine, type SgTable } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
-import { ARCH_GATES, DIRECT_GATES, DMA_BUF_GATES, SWIOTLB_GATES, dmaFile } from '../kernel-versions.ts';
+import { ARCH_GATES, DIRECT_GATES, DMA_BUF_GATES, SWIOTLB_GATES, dmaFile, kernelName } from '../kernel-versions.ts';
 import { isSwiotlbBuffer, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from './swiotlb.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
@@ -122,13 +122,14 @@ export function directOpsFn(m: Machine, op: Streaming): { fn: string; file: stri
   const k = m.kernel;
   if (k >= DIRECT_GATES.swiotlbMerged.code) {
     if (op === 'map_sg') return { fn: 'dma_direct_map_sg', file: FILE_C };
-    return { fn: op === 'map' ? 'dma_direct_map_phys' : 'dma_direct_unmap_phys', file: FILE_H };
+    return kernelName(k, op === 'map' ? 'directMap' : 'directUnmap');
   }
   const sw = { map: 'swiotlb_map_page', unmap: 'swiotlb_unmap_page', map_sg: 'swiotlb_map_sg_attrs' }[op];
   if (m.arch === 'arm64' && k < ARCH_GATES.arm64GenericSwiotlbOps.code) return { fn: op === 'map_sg' ? '__swiotlb_map_sg_attrs' : `__${sw}`, file: ARM64_OPS };
   if (m.arch === 'arm64' || m.swiotlb) return { fn: sw, file: dmaFile(k, 'kernel/dma/swiotlb.c') };
   if (m.arch === 'x86' && k < ARCH_GATES.x86DmaDirect.code) return { fn: { map: 'nommu_map_page', unmap: 'nommu_unmap_page', map_sg: 'nommu_map_sg' }[op], file: 'arch/x86/kernel/pci-nommu.c' };
-  return { fn: { map: 'dma_direct_map_page', unmap: 'dma_direct_unmap_page', map_sg: 'dma_direct_map_sg' }[op], file: dmaFile(k, FILE_C) };
+  if (op === 'map_sg') return { fn: 'dma_direct_map_sg', file: dmaFile(k, FILE_C) };
+  return kernelName(k, op === 'map' ? 'directMap' : 'directUnmap');
 }
 
 /** A note's why, named as this kernel names the function (directOpsFn). */

@@ -46,7 +46,7 @@ import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, dire
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
-import { DIRECT_GATES, DMA_BUF_GATES, dmaFile } from '../kernel-versions.ts';
+import { DIRECT_GATES, DMA_BUF_GATES, apiFile, dmaFile } from '../kernel-versions.ts';
 import { devUsesDmaIommu } from '../iommu/iommu.ts';
 import {
   iommuDmaAllocCoherent,
@@ -71,6 +71,30 @@ const FILE = 'kernel/dma/mapping.c';
 
 function why(fn: string, rule: string, file = FILE): Why {
   return { fn, file, rule };
+}
+
+/** A why of a front-door call, in the file this kernel has it in (apiFile: include/linux/dma-mapping.h before 5.9). */
+function apiWhy(m: Machine, fn: string, rule: string): Why {
+  return why(fn, rule, apiFile(m.kernel, fn));
+}
+
+/**
+ * A front-door why whose words are the same for every call: made once per
+ * file it can name (events share it; nothing changes an event's `why` after
+ * the step), so a map or unmap builds no string and no Why of its own.
+ */
+class SharedApiWhy {
+  private readonly byFile = new Map<string, Why>();
+  constructor(
+    readonly fn: string,
+    readonly rule: string,
+  ) {}
+  at(m: Machine): Why {
+    const file = apiFile(m.kernel, this.fn);
+    let w = this.byFile.get(file);
+    if (!w) this.byFile.set(file, (w = why(this.fn, this.rule, file)));
+    return w;
+  }
 }
 
 export function report(findings: Finding[], o: StepOutcome): void {
@@ -159,16 +183,16 @@ function mapRule(be: DmaBackEnd, r: DmaMapped): string {
  * map or unmap builds no string and no Why of its own for them.
  */
 const MAP_FN = { single: 'dma_map_single_attrs', page: 'dma_map_page_attrs' } as const;
-const WHY_MAP_IOMMU = { single: why(MAP_FN.single, WHY_IOMMU), page: why(MAP_FN.page, WHY_IOMMU) };
-const WHY_MAP_IOMMU_BOUNCED = { single: why(MAP_FN.single, WHY_IOMMU_BOUNCED), page: why(MAP_FN.page, WHY_IOMMU_BOUNCED) };
+const WHY_MAP_IOMMU = { single: new SharedApiWhy(MAP_FN.single, WHY_IOMMU), page: new SharedApiWhy(MAP_FN.page, WHY_IOMMU) };
+const WHY_MAP_IOMMU_BOUNCED = { single: new SharedApiWhy(MAP_FN.single, WHY_IOMMU_BOUNCED), page: new SharedApiWhy(MAP_FN.page, WHY_IOMMU_BOUNCED) };
 const WHY_DIRECT = 'dma-direct: the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap';
-const WHY_MAP_DIRECT = { single: why(MAP_FN.single, WHY_DIRECT), page: why(MAP_FN.page, WHY_DIRECT) };
+const WHY_MAP_DIRECT = { single: new SharedApiWhy(MAP_FN.single, WHY_DIRECT), page: new SharedApiWhy(MAP_FN.page, WHY_DIRECT) };
 
 /** The map event's why: mapRule's, shared where it is the same for every call. */
-function mapWhy(be: DmaBackEnd, r: DmaMapped, api: 'single' | 'page'): Why {
-  if (be === 'iommu') return (r.bounced >= 0 ? WHY_MAP_IOMMU_BOUNCED : WHY_MAP_IOMMU)[api];
-  if (be === 'direct' && r.bounced < 0) return WHY_MAP_DIRECT[api];
-  return why(MAP_FN[api], mapRule(be, r));
+function mapWhy(m: Machine, be: DmaBackEnd, r: DmaMapped, api: 'single' | 'page'): Why {
+  if (be === 'iommu') return (r.bounced >= 0 ? WHY_MAP_IOMMU_BOUNCED : WHY_MAP_IOMMU)[api].at(m);
+  if (be === 'direct' && r.bounced < 0) return WHY_MAP_DIRECT[api].at(m);
+  return apiWhy(m, MAP_FN[api], mapRule(be, r));
 }
 
 function backEndMap(m: Machine, dev: Device, be: DmaBackEnd, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): DmaMapped {
@@ -204,7 +228,7 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
     size,
     dir,
     path: be === 'direct' ? (r.bounced >= 0 ? 'swiotlb' : 'direct') : 'iommu',
-    why: mapWhy(be, r, api),
+    why: mapWhy(m, be, r, api),
   });
   o.result = addr;
   o.resultKind = 'addr';
@@ -230,7 +254,7 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
     o.events.push({
       kind: 'note',
       text: 'vmalloc address rejected',
-      why: why('dma_map_single_attrs', buf.kind === 'stack' ? 'the stack is vmalloc\'d (CONFIG_VMAP_STACK): is_vmalloc_addr() is true and the map is refused' : 'dma_map_single needs a linear-map address: a vmalloc address has no single struct page behind it'),
+      why: apiWhy(m, 'dma_map_single_attrs', buf.kind === 'stack' ? 'the stack is vmalloc\'d (CONFIG_VMAP_STACK): is_vmalloc_addr() is true and the map is refused' : 'dma_map_single needs a linear-map address: a vmalloc address has no single struct page behind it'),
     });
     o.error = 'DMA_MAPPING_ERROR';
     o.result = DMA_MAPPING_ERROR;
@@ -273,7 +297,7 @@ export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOu
 const UNMAP_FN = { single: 'dma_unmap_single_attrs', page: 'dma_unmap_page_attrs' } as const;
 const UNMAP_API = { single: 'dma_unmap_single', page: 'dma_unmap_page' } as const;
 const UNMAP_RULE = 'the CPU owns the buffer again; the DMA address is no longer valid';
-const WHY_UNMAP = { single: why(UNMAP_FN.single, UNMAP_RULE), page: why(UNMAP_FN.page, UNMAP_RULE) };
+const WHY_UNMAP = { single: new SharedApiWhy(UNMAP_FN.single, UNMAP_RULE), page: new SharedApiWhy(UNMAP_FN.page, UNMAP_RULE) };
 
 export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): void {
   if (!checkDirection(m, dir, UNMAP_FN[api], o)) return;
@@ -286,11 +310,11 @@ export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, di
   }
   report(debugDmaUnmapPage(m.debug, dev, addr, size, dir, api), o);
   drop(m, dev.name, addr, o);
-  o.events.push({ kind: 'dma_unmap', dev: dev.name, api: UNMAP_API[api], addr, size, dir, why: WHY_UNMAP[api] });
+  o.events.push({ kind: 'dma_unmap', dev: dev.name, api: UNMAP_API[api], addr, size, dir, why: WHY_UNMAP[api].at(m) });
 }
 
-const WHY_SYNC_FOR_CPU = why('dma_sync_single_for_cpu', 'ownership passes to the CPU: it may now read what the device wrote');
-const WHY_SYNC_FOR_DEVICE = why('dma_sync_single_for_device', 'ownership passes back to the device: it may now read what the CPU wrote');
+const WHY_SYNC_FOR_CPU = new SharedApiWhy('dma_sync_single_for_cpu', 'ownership passes to the CPU: it may now read what the device wrote');
+const WHY_SYNC_FOR_DEVICE = new SharedApiWhy('dma_sync_single_for_device', 'ownership passes back to the device: it may now read what the CPU wrote');
 
 export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, forCpu: boolean, o: StepOutcome): void {
   const fn = forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
@@ -310,7 +334,7 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
     size,
     dir,
     forCpu,
-    why: forCpu ? WHY_SYNC_FOR_CPU : WHY_SYNC_FOR_DEVICE,
+    why: (forCpu ? WHY_SYNC_FOR_CPU : WHY_SYNC_FOR_DEVICE).at(m),
   });
 }
 
@@ -336,7 +360,8 @@ function mapSgZero(m: Machine, o: StepOutcome): void {
   o.events.push({
     kind: 'note',
     text: 'dma_map_sg mapped nothing',
-    why: why(
+    why: apiWhy(
+      m,
       m.kernel >= g.code ? '__dma_map_sg_attrs' : 'dma_map_sg_attrs',
       m.kernel >= g.code
         ? `the list has no entry: the back end returned 0, which is neither a count nor -EINVAL/-ENOMEM/-EIO, so __dma_map_sg_attrs WARNs once and returns -EIO (dma_map_sg gives 0, dma_map_sgtable -EIO; ${g.commit}, ${g.from})`
@@ -417,7 +442,7 @@ export function dmaUnmapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, a
   report(debugDmaUnmapSg(m.debug, dev, sgDebug(m, sgt), n, dir), o);
   sgt.nents = 0;
   sgt.mappedFor = null;
-  o.events.push({ kind: 'dma_unmap', dev: dev.name, api: 'dma_unmap_sg', addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, why: why('dma_unmap_sg_attrs', 'each mapped entry is unmapped; nents must be the count passed to dma_map_sg, not the count it returned') });
+  o.events.push({ kind: 'dma_unmap', dev: dev.name, api: 'dma_unmap_sg', addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, why: apiWhy(m, 'dma_unmap_sg_attrs', 'each mapped entry is unmapped; nents must be the count passed to dma_map_sg, not the count it returned') });
 }
 
 export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: boolean, o: StepOutcome, nents = sgt.entries.length): void {
@@ -442,7 +467,7 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
     }
   }
   report((forCpu ? debugDmaSyncSgForCpu : debugDmaSyncSgForDevice)(m.debug, dev, sgDebug(m, sgt), nents, dir), o);
-  o.events.push({ kind: 'dma_sync', dev: dev.name, api: fn, addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, forCpu, why: why(fn, 'each mapped entry is synced like a single mapping') });
+  o.events.push({ kind: 'dma_sync', dev: dev.name, api: fn, addr: sgt.entries[0]?.dmaAddress ?? 0, size: sgt.entries.reduce((s, e) => s + e.length, 0), dir, forCpu, why: apiWhy(m, fn, 'each mapped entry is synced like a single mapping') });
 }
 
 export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {

@@ -27,7 +27,7 @@ import type { StepOutcome } from '../outcome.ts';
 import { cacheCopy } from '../hw/cpu-cache.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import type { Device, Machine } from '../machine.ts';
-import { SWIOTLB_GATES as G } from '../kernel-versions.ts';
+import { SWIOTLB_GATES as G, dmaFile, kernelName } from '../kernel-versions.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
 import { hex } from '../format.ts';
@@ -70,8 +70,9 @@ export function isSwiotlbBuffer(m: Machine, phys: number): boolean {
   return p !== null && phys >= p.start && phys < p.end;
 }
 
-function why(fn: string, rule: string): Why {
-  return { fn, file: FILE, rule };
+/** A why in this file, as this kernel names it (lib/swiotlb.c before 4.19). */
+function why(m: Machine, fn: string, rule: string): Why {
+  return { fn, file: dmaFile(m.kernel, FILE), rule };
 }
 
 /**
@@ -183,7 +184,7 @@ export function bounce(m: Machine, dev: Device, tlbAddr: number, size: number, t
   }
   if (toDevice) cpuCopy(m, tlbAddr, orig, size);
   else cpuCopy(m, orig, tlbAddr, size);
-  o.events.push({ kind: 'bounce', from: toDevice ? orig : tlbAddr, to: toDevice ? tlbAddr : orig, len: size, toSlot: toDevice, why: why(fn, rule) });
+  o.events.push({ kind: 'bounce', from: toDevice ? orig : tlbAddr, to: toDevice ? tlbAddr : orig, len: size, toSlot: toDevice, why: why(m, fn, rule) });
 }
 
 /** Does the map-time copy happen for this kernel, direction and attrs? */
@@ -246,13 +247,14 @@ export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number
     orig,
     size: allocSize,
     why: why(
+      m,
       req.fn ?? 'swiotlb_tbl_map_single',
       req.rule ?? `${nslots} slot(s) of 2 KiB from slot ${index}: next-fit from the area's index${allocSize >= PAGE_SIZE ? placementNote(m.kernel) : ''}, never crossing a 128-slot segment`,
     ),
   });
   const c = copiesAtMap(m.kernel, dir, skipCpuSync);
   if (c.copy) bounce(m, dev, tlbAddr, size, true, 'swiotlb_tbl_map_single', c.rule, o);
-  else o.events.push({ kind: 'note', text: 'no copy into the bounce slot at map time', why: why('swiotlb_tbl_map_single', c.rule) });
+  else o.events.push({ kind: 'note', text: 'no copy into the bounce slot at map time', why: why(m, 'swiotlb_tbl_map_single', c.rule) });
   return tlbAddr;
 }
 
@@ -268,7 +270,7 @@ export function tblUnmapSingle(m: Machine, dev: Device, tlbAddr: number, size: n
     return;
   }
   const nslots = releaseSlots(p, index);
-  o.events.push({ kind: 'swiotlb_free', index, nslots, tlbAddr, why: why('swiotlb_release_slots', 'the slots go back to the pool, merged with free neighbours inside their 128-slot segment') });
+  o.events.push({ kind: 'swiotlb_free', index, nslots, tlbAddr, why: why(m, kernelName(m.kernel, 'swiotlbRelease').fn, 'the slots go back to the pool, merged with free neighbours inside their 128-slot segment') });
 }
 
 export function syncSingleForDevice(m: Machine, dev: Device, tlbAddr: number, size: number, dir: DmaDir, o: StepOutcome): void {
@@ -277,7 +279,7 @@ export function syncSingleForDevice(m: Machine, dev: Device, tlbAddr: number, si
   } else if (dir === 'DMA_TO_DEVICE' || dir === 'DMA_BIDIRECTIONAL') {
     bounce(m, dev, tlbAddr, size, true, 'swiotlb_sync_single_for_device', 'sync_for_device copies the original into the slot for DMA_TO_DEVICE and DMA_BIDIRECTIONAL', o);
   } else {
-    o.events.push({ kind: 'note', text: 'no copy: DMA_FROM_DEVICE', why: why('swiotlb_sync_single_for_device', 'sync_for_device copies nothing for DMA_FROM_DEVICE: the device is about to overwrite the slot') });
+    o.events.push({ kind: 'note', text: 'no copy: DMA_FROM_DEVICE', why: why(m, 'swiotlb_sync_single_for_device', 'sync_for_device copies nothing for DMA_FROM_DEVICE: the device is about to overwrite the slot') });
   }
 }
 
@@ -285,7 +287,7 @@ export function syncSingleForCpu(m: Machine, dev: Device, tlbAddr: number, size:
   if (dir === 'DMA_FROM_DEVICE' || dir === 'DMA_BIDIRECTIONAL') {
     bounce(m, dev, tlbAddr, size, false, 'swiotlb_sync_single_for_cpu', 'sync_for_cpu copies the slot back into the original for DMA_FROM_DEVICE and DMA_BIDIRECTIONAL', o);
   } else {
-    o.events.push({ kind: 'note', text: 'no copy: DMA_TO_DEVICE', why: why('swiotlb_sync_single_for_cpu', 'sync_for_cpu copies nothing for DMA_TO_DEVICE: the device only read the slot') });
+    o.events.push({ kind: 'note', text: 'no copy: DMA_TO_DEVICE', why: why(m, 'swiotlb_sync_single_for_cpu', 'sync_for_cpu copies nothing for DMA_TO_DEVICE: the device only read the slot') });
   }
 }
 

@@ -45,6 +45,7 @@ import { runMaintenance } from '../arch/cache-maint.ts';
 import { syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
 import { DMA_MAPPING_ERROR, type DmaMapOps } from '../dma/map-ops.ts';
 import { IOMMU_READ, IOMMU_WRITE, createIoPgtable, ptIovaToPhys, ptMap, ptUnmap } from '../iommu/io-pgtable.ts';
+import { apiFile } from '../kernel-versions.ts';
 import { hex } from '../format.ts';
 import { observe } from '../observe.ts';
 
@@ -225,7 +226,7 @@ export const OWN_DMA_OPS: DmaMapOps = {
     const n = ownDmaMapSg(m, dev, own(m, dev), sgt, dir, attrs.skipCpuSync, addrs, o);
     if (!n) return { ok: false, why: why('own_dma_map_sg', `no room left in ${dev.name}'s own address space: dma_map_sg returns 0`) };
     m.iommu.sg[sgt.id] = { dev: dev.name, swiotlb: false, addrs, tlb: addrs.map(() => -1) };
-    return { ok: true, nents: n, entries: addrs.map((addr) => ({ addr, bounced: -1 })), why: { fn: 'dma_map_sg_attrs', file: 'kernel/dma/mapping.c', rule: OWN_DMA_OPS.mapRule } };
+    return { ok: true, nents: n, entries: addrs.map((addr) => ({ addr, bounced: -1 })), why: { fn: 'dma_map_sg_attrs', file: apiFile(m.kernel, 'dma_map_sg_attrs'), rule: OWN_DMA_OPS.mapRule } };
   },
   unmapSg(m, dev, sgt, dir, attrs, o) {
     ownDmaUnmapSg(m, dev, own(m, dev), sgt, m.iommu.sg[sgt.id]?.addrs ?? [], dir, attrs.skipCpuSync, o);

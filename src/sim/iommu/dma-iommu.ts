@@ -89,7 +89,7 @@ import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE, protString } from './io-pgtable.t
 import { allocIova, freeIovaFast, limitPfnForAddr, limitPfnForBits } from './iova.ts';
 import { fqQueue } from './flush-queue.ts';
 import { zeroNoncoherent } from '../dma/coherent.ts';
-import { DMA_IOMMU_GATES as G } from '../kernel-versions.ts';
+import { DMA_IOMMU_GATES as G, apiFile, kernelName } from '../kernel-versions.ts';
 import { APERTURE_END, applyFq, devIsUntrusted, dmaDomain, iommuIotlbSync, iommuIovaToPhys, iommuMap, iommuUnmapFast, type IommuDomain } from './iommu.ts';
 import { alignUp, offsetIn, pageAlign } from '../align.ts';
 import { EINVAL, EIO, ENOMEM } from '../errno.ts';
@@ -325,7 +325,7 @@ export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: num
       kind: 'note',
       text: 'bounce through swiotlb',
       why: why(
-        'iommu_dma_map_phys',
+        kernelName(m.kernel, 'iommuMap').fn,
         bouncesUntrusted(m, dev)
           ? `${dev.name} is untrusted and the buffer does not fill whole ${g}-byte granules (iova_unaligned): mapping it in place would expose the rest of its granule(s), so it bounces`
           : `a ${size}-byte kmalloc buffer on a non-coherent device could share a cache line (dma_kmalloc_needs_bounce) and is not granule aligned: it bounces`,
@@ -349,8 +349,8 @@ export function iommuDmaUnmapPhys(m: Machine, dev: Device, addr: number, size: n
   const dom = dmaDomain(m, dev);
   const phys = addr >= 0 ? iommuIovaToPhys(dom, addr) : -1;
   if (phys < 0) {
-    o.events.push({ kind: 'note', text: 'WARN_ON(!phys)', why: why('iommu_dma_unmap_phys', `iommu_iova_to_phys(${hex(addr)}) is 0: nothing is mapped there, the kernel WARNs and returns without unmapping anything`) });
-    observe(o, 'iommu/nothing-mapped', `nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: iommu_dma_unmap_phys hits WARN_ON(!phys) and returns`);
+    o.events.push({ kind: 'note', text: 'WARN_ON(!phys)', why: why(kernelName(m.kernel, 'iommuUnmap').fn, `iommu_iova_to_phys(${hex(addr)}) is 0: nothing is mapped there, the kernel WARNs and returns without unmapping anything`) });
+    observe(o, 'iommu/nothing-mapped', `nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: ${kernelName(m.kernel, 'iommuUnmap').fn} hits WARN_ON(!phys) and returns`);
     return;
   }
   if (!attrs.skipCpuSync && !dev.coherent) syncForCpuArch(m, phys, size, dir, o);
@@ -501,7 +501,7 @@ function mapSgRuns(dom: IommuDomain, iova: number, starts: number[], lens: numbe
 export function iommuDmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): SgMapped {
   const ret = mapSg(m, dev, sgt, dir, attrs, o);
   if (ret <= 0) {
-    return { ok: false, why: why('dma_map_sg_attrs', `iommu_dma_map_sg returned ${ret} (${ret === ENOMEM ? '-ENOMEM: no IOVA space' : ret === EIO ? '-EIO: an entry could not be bounced' : '-EINVAL: iommu_map failed'}); the list is restored (__invalidate_sg) and dma_map_sg returns 0`, 'kernel/dma/mapping.c') };
+    return { ok: false, why: why('dma_map_sg_attrs', `iommu_dma_map_sg returned ${ret} (${ret === ENOMEM ? '-ENOMEM: no IOVA space' : ret === EIO ? '-EIO: an entry could not be bounced' : '-EINVAL: iommu_map failed'}); the list is restored (__invalidate_sg) and dma_map_sg returns 0`, apiFile(m.kernel, 'dma_map_sg_attrs')) };
   }
   const n = sgt.entries.length;
   const rec = m.iommu.sg[sgt.id]!;
@@ -810,5 +810,5 @@ export function iommuDmaAllocNoncoherent(m: Machine, dev: Device, name: string, 
 /** dma_free_noncoherent() through dma-iommu: dma_common_free_pages → iommu_dma_unmap_phys(…, SKIP_CPU_SYNC). */
 export function iommuDmaFreeNoncoherent(m: Machine, dev: Device, size: number, cpu: Buffer | null, addr: number, dir: DmaDir, o: StepOutcome): void {
   iommuDmaUnmapPhys(m, dev, addr, pageAlign(size), dir, { skipCpuSync: true, noWarn: false }, o);
-  if (cpu && cpu.live && cpu.kind === 'noncoherent') dmaDirectFreeBuffer(m, cpu, 'dma_free_noncoherent', 'dma_common_free_pages', o);
+  if (cpu && cpu.live && cpu.kind === 'noncoherent') dmaDirectFreeBuffer(m, cpu, 'dma_free_noncoherent', 'dma_common_free_pages', o, 'kernel/dma/ops_helpers.c');
 }

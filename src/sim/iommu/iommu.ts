@@ -47,7 +47,7 @@
  *   counters). The explorer follows the kernel.
  */
 import { kernelCode, type MachineConfig } from '../config.ts';
-import { DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, kernelFile } from '../kernel-versions.ts';
+import { DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, kernelFile, kernelName } from '../kernel-versions.ts';
 import { kernelHas, kline, kmsg, type LogLine, type Who } from '../kernel-log/catalogue.ts';
 import type { SimEvent, Why } from '../events.ts';
 import { HANG, type StepOutcome } from '../outcome.ts';
@@ -520,8 +520,9 @@ const WHY_FAULT = why(
   'The SMMU terminates the transaction: no byte is read or written. report_iommu_fault() finds no handler (-ENOSYS), so the driver prints "Unhandled context fault".',
   SMMU_FILE,
 );
-const WHY_STALE = why(
-  'iommu_dma_unmap_phys',
+/** Why a stale translation is used, naming the unmap as this kernel does (kernelName). */
+const whyStale = (kernel: number): Why => why(
+  kernelName(kernel, 'iommuUnmap').fn,
   'Lazy (DMA-FQ) mode: the PTE is already cleared but the IOTLB invalidation waits in the flush queue (up to 10 ms or 255 more unmaps); a cached translation still leads to the old physical page.',
   DMA_FILE,
 );
@@ -563,7 +564,7 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
     observe(o, 'iommu/stale-iotlb-hit',
       `stale IOTLB hit: ${dev.name} ${write ? 'wrote' : 'read'} ${staleN} byte(s) at IOVA ${hex(addr)} through a translation the kernel already unmapped; the invalidation is still queued (lazy mode), so the access reached the old physical page ${hex(staleFrom)}, which the kernel may have freed and reused`,
     );
-    o.events.push({ kind: 'note', text: 'stale IOTLB translation used', why: WHY_STALE });
+    o.events.push({ kind: 'note', text: 'stale IOTLB translation used', why: whyStale(m.kernel) });
   }
   return out;
 }

@@ -209,7 +209,8 @@ export function stackBuffer(m: Machine, name: string, size: number, o: StepOutco
   return b;
 }
 
-export function freeBuffer(m: Machine, b: Buffer, allocator: string, fn: string, o: StepOutcome): void {
+/** Free `b`; `file` is where `fn` lives when it is not the allocator's own file (dma-direct's frees). */
+export function freeBuffer(m: Machine, b: Buffer, allocator: string, fn: string, o: StepOutcome, file?: string): void {
   b.live = false;
   touchBuffer(o, b.id);
   if (b.phys >= 0) freeRange(m.free, b.phys, b.allocSize);
@@ -225,7 +226,7 @@ export function freeBuffer(m: Machine, b: Buffer, allocator: string, fn: string,
     name: b.name,
     phys: b.phys >= 0 ? b.phys : (b.pages[0] ?? -1),
     size: b.allocSize,
-    why: { fn, file: allocator === 'kfree' ? FILE_SLAB : FILE_PAGE, rule: 'the block goes back to the free list: the next allocation that fits gets it, old bytes included' },
+    why: { fn, file: file ?? (allocator === 'kfree' ? FILE_SLAB : FILE_PAGE), rule: 'the block goes back to the free list: the next allocation that fits gets it, old bytes included' },
   });
 }
 
