@@ -169,7 +169,7 @@ function traceStep(m: Machine, cmd: Command, era: EraId, emit: Emit): void {
     case 'dma_map_single':
     case 'dma_map_page': {
       // dma_map_single_attrs() refuses a vmalloc address before dma_map_page_attrs(): no trace
-      if (o.events.some((e) => e.kind === 'note' && e.text === 'vmalloc address rejected')) return;
+      if (o.events.some((e) => e.kind === 'note' && e.rule === 'api/vmalloc-rejected')) return;
       const dirIdx = cmd.op === 'dma_map_single' ? 3 : 4;
       const size = num(dirIdx - 1);
       const phys = map && map.kind === 'dma_map' ? map.phys : mapPhys;
