@@ -55,8 +55,9 @@ function value(key: string, v: FieldValues[string], style: TraceStyle): string {
       return hexNo0x(v);
     case 'virt_addr':
       // %p: hashed by the kernel (16 digits), the raw pointer in trace-cmd
-      // (the stand-in for the hash folds the high half in, so no real pointer hashes to the NULL a failed allocation prints)
-      return v === 0 ? (style === 'trace' ? '0000000000000000' : '(nil)') : style === 'trace' ? (((v % 2 ** 32) ^ Math.floor(v / 2 ** 32)) || 1).toString(16).padStart(16, '0') : `0x${v.toString(16)}`;
+      // (the stand-in for the hash folds the high half in, so no real pointer hashes to the NULL a failed allocation prints;
+      // >>> 0 reads the fold unsigned: a set bit 31 would otherwise print a minus sign)
+      return v === 0 ? (style === 'trace' ? '0000000000000000' : '(nil)') : style === 'trace' ? ((((v % 2 ** 32) ^ Math.floor(v / 2 ** 32)) >>> 0) || 1).toString(16).padStart(16, '0') : `0x${v.toString(16)}`;
     default:
       return String(v);
   }

@@ -156,6 +156,20 @@ h = dma_map_single(old, b, 65536, DMA_TO_DEVICE)
     expect(traceOfScenario(text, { era: '6.18', style: 'trace', header: false })).toContain('dma_map_phys: old dir=TO_DEVICE dma_addr=ffffffffffffffff size=65536 phys_addr=180000000 attrs=');
   });
 
+  it('%p prints as 16 hex digits in the kernel\'s own text, whatever the pointer (trace-cmd prints it raw)', () => {
+    const text = `machine(arch=arm64, kernel="6.18")
+device(gpu, coherent=true)
+device(nic)
+c, h = dma_alloc_attrs(gpu, 8192, GFP_KERNEL, DMA_ATTR_WRITE_COMBINE)
+d, k = dma_alloc_coherent(nic, 4096)
+e, l = dma_alloc_pages(nic, 4096, DMA_TO_DEVICE)
+`;
+    const virt = (style: TraceStyle) => [...traceOfScenario(text, { era: '6.18', style, header: false }).matchAll(/virt_addr=(\S+)/g)].map((m) => m[1]!);
+    expect(virt('trace')).toHaveLength(3);
+    for (const v of virt('trace')) expect(v).toMatch(/^[0-9a-f]{16}$/);
+    for (const v of virt('trace-cmd')) expect(v).toMatch(/^0x[0-9a-f]+$/);
+  });
+
   it('dma_alloc_pages before 6.13 is traced as dma_map_page, from 6.13 as dma_alloc_pages (c4484ab86ee0); coherent allocations as dma_alloc, BIDIRECTIONAL', () => {
     const text = `machine(arch=arm64, kernel="6.18")
 device(nic)
