@@ -5,7 +5,11 @@
  * tests import what it writes and check the replay against the run; the
  * benchmark writes long traces with formatEvent() directly.
  */
-import type { Command } from '../sim/command.ts';
+import type { Command, Expr } from '../sim/command.ts';
+import { DMA_DIRS } from '../sim/events.ts';
+import { namedArgs, type DmaTrace, type NamedArgs, type Operation } from '../sim/operation.ts';
+import { OPERATIONS } from '../sim/operations.ts';
+import type { StepOutcome } from '../sim/outcome.ts';
 import { createMachine } from '../sim/machine.ts';
 import type { Machine } from '../sim/machine.ts';
 import { step } from '../sim/step.ts';
@@ -51,8 +55,9 @@ function value(key: string, v: FieldValues[string], style: TraceStyle): string {
       return hexNo0x(v);
     case 'virt_addr':
       // %p: hashed by the kernel (16 digits), the raw pointer in trace-cmd
-      // (the stand-in for the hash folds the high half in, so no real pointer hashes to the NULL a failed allocation prints)
-      return v === 0 ? (style === 'trace' ? '0000000000000000' : '(nil)') : style === 'trace' ? (((v % 2 ** 32) ^ Math.floor(v / 2 ** 32)) || 1).toString(16).padStart(16, '0') : `0x${v.toString(16)}`;
+      // (the stand-in for the hash folds the high half in, so no real pointer hashes to the NULL a failed allocation prints;
+      // >>> 0 reads the fold unsigned: a set bit 31 would otherwise print a minus sign)
+      return v === 0 ? (style === 'trace' ? '0000000000000000' : '(nil)') : style === 'trace' ? ((((v % 2 ** 32) ^ Math.floor(v / 2 ** 32)) >>> 0) || 1).toString(16).padStart(16, '0') : `0x${v.toString(16)}`;
     default:
       return String(v);
   }
@@ -70,18 +75,20 @@ export function formatEvent(format: EventFormat, device: string, values: FieldVa
   return `${comm.padStart(16)}-${pid.padEnd(5)} [${cpu}] ${time}: ${`${format.event}:`.padEnd(20)} ${device} ${fields}`;
 }
 
-const DIR: Record<string, string> = { DMA_BIDIRECTIONAL: 'BIDIRECTIONAL', DMA_TO_DEVICE: 'TO_DEVICE', DMA_FROM_DEVICE: 'FROM_DEVICE', DMA_NONE: 'NONE' };
-
-function dirOf(cmd: Command, index: number): string {
-  const e = cmd.args[index];
-  return e && e.k === 'name' ? (DIR[e.name] ?? 'NONE') : 'NONE';
+/** A direction argument as the events print it (decode_dma_data_direction: the enum's name without DMA_). */
+function dirOf(e: Expr | undefined): string {
+  return e && e.k === 'name' && (DMA_DIRS as readonly string[]).includes(e.name) ? e.name.slice('DMA_'.length) : 'NONE';
 }
 
-function attrsOf(cmd: Command, index: number): string {
-  const e = cmd.args[index];
+/** The DMA_ATTR_* of an attrs argument, joined as the events print them (none: ''). */
+function attrsOf(e: Expr | undefined): string {
   if (!e) return '';
   const names = e.k === 'flags' ? e.items : [e];
   return names.filter((x) => x.k === 'name' && x.name.startsWith('DMA_ATTR_')).map((x) => (x.k === 'name' ? x.name.slice('DMA_ATTR_'.length) : '')).join('|');
+}
+
+function intOf(e: Expr | undefined): number {
+  return e && e.k === 'int' ? e.value : 0;
 }
 
 export interface ScenarioTraceOptions {
@@ -101,10 +108,11 @@ export function kernelDeviceNames(devices: ReadonlyArray<{ name: string; bus: st
 
 /**
  * The trace of a run: each DMA API call of the scenario as the kernel of
- * `era` traces it (what it passed and what it got back), in order. Calls the
- * kernel does not trace (dma_mapping_error, CPU and device accesses, other
- * allocations) leave no line; nor does a failed dma_map_sg, which 6.12 does
- * not trace and later kernels trace only for unexpected errors.
+ * `era` traces it (what it passed and what it got back), in order. Which
+ * tracepoint a call fires is the operation table's `trace`; calls without one
+ * (dma_mapping_error, CPU and device accesses, other allocations) leave no
+ * line; nor does a failed dma_map_sg, which 6.12 does not trace and later
+ * kernels trace only for unexpected errors.
  */
 export function traceOfScenario(text: string, opts: ScenarioTraceOptions): string {
   const p = prepareScenario(text);
@@ -113,8 +121,7 @@ export function traceOfScenario(text: string, opts: ScenarioTraceOptions): strin
   const names = kernelDeviceNames(p.config.devices);
   const out: string[] = [];
   let t = 100;
-  const line = (kind: EventKind, cmd: Command, values: FieldValues, event?: string) => {
-    const dev = cmd.args[0];
+  const line: Emit = (kind, dev, values, event) => {
     const device = dev && dev.k === 'name' ? (names.get(dev.name) ?? dev.name) : 'dev';
     t += 0.000017;
     const format =
@@ -131,109 +138,128 @@ export function traceOfScenario(text: string, opts: ScenarioTraceOptions): strin
   return `${[...head, ...out].join('\n')}\n`;
 }
 
-type Emit = (kind: EventKind, cmd: Command, values: FieldValues, event?: string) => void;
+type Emit = (kind: EventKind, dev: Expr | undefined, values: FieldValues, event?: string) => void;
 
+/** What a traced call is given, read before it runs (an unmap forgets its mapping, a free its buffer). */
+interface Given {
+  /** The DMA address an unmap, sync or free is handed. */
+  handle: number;
+  /** The physical address a single map is asked to map (what dma_map_phys traces when the map fails). */
+  phys: number;
+  /** The scatterlist entries an unmap or sync covers (the first nents=). */
+  sg: { phys: number[]; dma: number[]; sizes: number[] };
+  /** The CPU address a free is handed. */
+  va: number;
+}
+
+/** One traced call: the machine after it, its outcome, its arguments by their signature names. */
+interface Traced {
+  m: Machine;
+  cmd: Command;
+  op: Operation;
+  a: NamedArgs<string>;
+  o: StepOutcome;
+  given: Given;
+  /** Before 6.13 (c4484ab86ee0): dma_alloc_pages and dma_free_pages are traced as dma_map_page and dma_unmap_page. */
+  pre: boolean;
+  emit: Emit;
+}
+
+function readGiven(m: Machine, trace: DmaTrace, a: NamedArgs<string>, cmd: Command): Given {
+  const given: Given = { handle: 0, phys: 0, sg: { phys: [], dma: [], sizes: [] }, va: 0 };
+  if (trace === 'map') {
+    const { buf, off } = argPtr(m, a.p ?? a.page);
+    given.phys = physOf(m, buf, off + intOf(a.offset));
+  }
+  if (trace === 'unmap_sg' || trace === 'sync_sg') {
+    const sgt = argSgt(m, a.sgt);
+    const n = cmd.kwargs.find((k) => k.key === 'nents');
+    const es = sgt.entries.slice(0, n && n.value.k === 'int' ? n.value.value : sgt.entries.length);
+    given.sg = { phys: es.map((e) => e.phys), dma: es.map((e) => e.dmaAddress), sizes: es.map((e) => e.dmaLength) };
+  }
+  if (a.h) given.handle = argHandle(m, a.h);
+  if (trace === 'free' || trace === 'free_pages') {
+    const cpu = a.cpu ?? a.page;
+    const v = cpu?.k === 'name' ? m.names[cpu.name] : undefined;
+    given.va = (v?.t === 'buf' ? m.buffers[v.id]?.va : undefined) ?? 0;
+  }
+  return given;
+}
+
+/** The buffer an allocation bound to its first result, if it got one. */
+function allocated(t: Traced) {
+  const v = t.cmd.targets[0] ? t.m.names[t.cmd.targets[0]] : undefined;
+  return v?.t === 'buf' && v.id >= 0 ? t.m.buffers[v.id] : undefined;
+}
+
+function traceAlloc(t: Traced, coherent: boolean): void {
+  const { a, o } = t;
+  const b = allocated(t);
+  // dma_alloc_attrs() traces DMA_BIDIRECTIONAL
+  const dir = coherent ? 'BIDIRECTIONAL' : dirOf(a.dir);
+  if (!coherent && t.pre) {
+    if (b) t.emit('map', a.dev, { dir, dma_addr: o.result ?? 0, size: intOf(a.size), phys_addr: b.phys, attrs: '' }, 'dma_map_page');
+    return;
+  }
+  t.emit('alloc', a.dev, { dir, dma_addr: b ? (o.result ?? 0) : 0, size: intOf(a.size), virt_addr: b ? b.va : 0, phys_addr: b ? b.phys : 0, flags: 'GFP_KERNEL', attrs: attrsOf(a.attrs) }, coherent ? 'dma_alloc' : 'dma_alloc_pages');
+}
+
+function traceFree(t: Traced, coherent: boolean): void {
+  const { a, given } = t;
+  if (!coherent && t.pre) {
+    t.emit('unmap', a.dev, { dir: dirOf(a.dir), dma_addr: given.handle, size: intOf(a.size), attrs: '' }, 'dma_unmap_page');
+    return;
+  }
+  t.emit('free', a.dev, { dir: coherent ? 'BIDIRECTIONAL' : dirOf(a.dir), dma_addr: given.handle, size: intOf(a.size), virt_addr: given.va, phys_addr: 0, attrs: attrsOf(a.attrs) }, coherent ? 'dma_free' : 'dma_free_pages');
+}
+
+/** How each tracepoint prints a call, from its arguments (by name), what it was given and what it did. */
+const TRACEPOINTS: Readonly<Record<DmaTrace, (t: Traced) => void>> = {
+  map: ({ a, o, given, emit }) => {
+    // dma_map_single_attrs() refuses a vmalloc address before dma_map_page_attrs(): no trace
+    if (o.events.some((e) => e.kind === 'note' && e.rule === 'api/vmalloc-rejected')) return;
+    const map = o.events.find((e) => e.kind === 'dma_map');
+    const phys = map && map.kind === 'dma_map' ? map.phys : given.phys;
+    emit('map', a.dev, { dir: dirOf(a.dir), dma_addr: o.result ?? MAPPING_ERROR, size: intOf(a.size), phys_addr: phys, attrs: attrsOf(a.attrs) });
+  },
+  unmap: ({ a, given, emit }) => emit('unmap', a.dev, { dir: dirOf(a.dir), dma_addr: given.handle, size: intOf(a.size), attrs: attrsOf(a.attrs) }),
+  sync: ({ a, op, given, emit }) => emit('sync', a.dev, { dir: dirOf(a.dir), dma_addr: given.handle, size: intOf(a.size) }, op.name),
+  map_sg: ({ m, a, o, emit }) => {
+    if (!o.result) return;
+    const sgt = argSgt(m, a.sgt);
+    const ents = sgt.entries.slice(0, o.result);
+    emit('map_sg', a.dev, {
+      dir: dirOf(a.dir),
+      nents: { shown: sgt.entries.length, full: sgt.entries.length },
+      ents: { shown: o.result, full: o.result },
+      dma_addrs: ents.map((e) => e.dmaAddress),
+      sizes: ents.map((e) => e.dmaLength),
+      phys_addrs: sgt.entries.map((e) => e.phys),
+      attrs: attrsOf(a.attrs),
+    });
+  },
+  unmap_sg: ({ a, given, emit }) => emit('unmap_sg', a.dev, { dir: dirOf(a.dir), phys_addrs: given.sg.phys, attrs: attrsOf(a.attrs) }),
+  sync_sg: ({ a, op, given, emit }) => emit('sync_sg', a.dev, { dir: dirOf(a.dir), dma_addrs: given.sg.dma, sizes: given.sg.sizes }, op.name),
+  alloc: (t) => traceAlloc(t, true),
+  alloc_pages: (t) => traceAlloc(t, false),
+  free: (t) => traceFree(t, true),
+  free_pages: (t) => traceFree(t, false),
+};
+
+/** Runs one statement and prints the tracepoint its call fires (the operation table says which), if any. */
 function traceStep(m: Machine, cmd: Command, era: EraId, emit: Emit): void {
-  const pre = era === '6.12' || era === '6.12-rc';
-  // what the call is given (read before it runs: an unmap forgets its mapping)
-  let before: { phys: number[]; dma: number[]; sizes: number[] } | null = null;
-  let handle = 0;
-  let cpu: { va: number; size: number } | null = null;
-  let mapPhys = 0;
+  const op = OPERATIONS.get(cmd.op);
+  if (!op?.trace) {
+    step(m, cmd);
+    return;
+  }
+  const a = namedArgs(op, cmd);
+  let given: Given;
   try {
-    if (cmd.op === 'dma_map_single' || cmd.op === 'dma_map_page') {
-      const { buf, off } = argPtr(m, cmd.args[1]);
-      mapPhys = physOf(m, buf, off + (cmd.op === 'dma_map_page' && cmd.args[2]?.k === 'int' ? cmd.args[2].value : 0));
-    }
-    if (cmd.op === 'dma_unmap_sg' || cmd.op.startsWith('dma_sync_sg_')) {
-      const sgt = argSgt(m, cmd.args[1]);
-      const n = cmd.kwargs.find((k) => k.key === 'nents');
-      const count = n && n.value.k === 'int' ? n.value.value : sgt.entries.length;
-      const es = sgt.entries.slice(0, count);
-      before = { phys: es.map((e) => e.phys), dma: es.map((e) => e.dmaAddress), sizes: es.map((e) => e.dmaLength) };
-    }
-    if (/^dma_(unmap_(single|page)|sync_single_for_)/.test(cmd.op)) handle = argHandle(m, cmd.args[1]);
-    if (/^dma_free_(coherent|noncoherent|attrs|pages)$/.test(cmd.op)) {
-      handle = argHandle(m, cmd.args[3]);
-      const v = cmd.args[2]?.k === 'name' ? m.names[cmd.args[2].name] : undefined;
-      const b = v?.t === 'buf' ? m.buffers[v.id] : undefined;
-      cpu = b ? { va: b.va, size: b.size } : null;
-    }
+    given = readGiven(m, op.trace, a, cmd);
   } catch {
     return;
   }
   const o = step(m, cmd);
-  const map = o.events.find((e) => e.kind === 'dma_map');
-  const num = (i: number) => (cmd.args[i]?.k === 'int' ? (cmd.args[i] as { value: number }).value : 0);
-  switch (cmd.op) {
-    case 'dma_map_single':
-    case 'dma_map_page': {
-      // dma_map_single_attrs() refuses a vmalloc address before dma_map_page_attrs(): no trace
-      if (o.events.some((e) => e.kind === 'note' && e.text === 'vmalloc address rejected')) return;
-      const dirIdx = cmd.op === 'dma_map_single' ? 3 : 4;
-      const size = num(dirIdx - 1);
-      const phys = map && map.kind === 'dma_map' ? map.phys : mapPhys;
-      emit('map', cmd, { dir: dirOf(cmd, dirIdx), dma_addr: o.result ?? MAPPING_ERROR, size, phys_addr: phys, attrs: attrsOf(cmd, dirIdx + 1) }, pre ? 'dma_map_page' : undefined);
-      return;
-    }
-    case 'dma_unmap_single':
-    case 'dma_unmap_page':
-      emit('unmap', cmd, { dir: dirOf(cmd, 3), dma_addr: handle, size: num(2), attrs: attrsOf(cmd, 4) }, pre ? 'dma_unmap_page' : undefined);
-      return;
-    case 'dma_sync_single_for_cpu':
-    case 'dma_sync_single_for_device':
-      emit('sync', cmd, { dir: dirOf(cmd, 3), dma_addr: handle, size: num(2) }, cmd.op);
-      return;
-    case 'dma_map_sg': {
-      if (!o.result) return;
-      const sgt = argSgt(m, cmd.args[1]);
-      const ents = sgt.entries.slice(0, o.result);
-      emit('map_sg', cmd, {
-        dir: dirOf(cmd, 2),
-        nents: { shown: sgt.entries.length, full: sgt.entries.length },
-        ents: { shown: o.result, full: o.result },
-        dma_addrs: ents.map((e) => e.dmaAddress),
-        sizes: ents.map((e) => e.dmaLength),
-        phys_addrs: sgt.entries.map((e) => e.phys),
-        attrs: attrsOf(cmd, 3),
-      });
-      return;
-    }
-    case 'dma_unmap_sg':
-      emit('unmap_sg', cmd, { dir: dirOf(cmd, 2), phys_addrs: before!.phys, attrs: attrsOf(cmd, 3) });
-      return;
-    case 'dma_sync_sg_for_cpu':
-    case 'dma_sync_sg_for_device':
-      emit('sync_sg', cmd, { dir: dirOf(cmd, 2), dma_addrs: before!.dma, sizes: before!.sizes }, cmd.op);
-      return;
-    // dma_alloc_attrs is traced as dma_alloc (with its attrs), dma_alloc_pages as dma_alloc_noncoherent is
-    case 'dma_alloc_coherent':
-    case 'dma_alloc_attrs':
-    case 'dma_alloc_pages':
-    case 'dma_alloc_noncoherent': {
-      const v = cmd.targets[0] ? m.names[cmd.targets[0]] : undefined;
-      const b = v?.t === 'buf' && v.id >= 0 ? m.buffers[v.id] : undefined;
-      const coherent = cmd.op === 'dma_alloc_coherent' || cmd.op === 'dma_alloc_attrs';
-      const dir = coherent ? 'BIDIRECTIONAL' : dirOf(cmd, 2);
-      if (!coherent && pre) {
-        // before 6.13 dma_alloc_pages was traced as dma_map_page
-        if (b) emit('map', cmd, { dir, dma_addr: o.result ?? 0, size: num(1), phys_addr: b.phys, attrs: '' }, 'dma_map_page');
-        return;
-      }
-      emit('alloc', cmd, { dir, dma_addr: b ? (o.result ?? 0) : 0, size: num(1), virt_addr: b ? b.va : 0, phys_addr: b ? b.phys : 0, flags: 'GFP_KERNEL', attrs: cmd.op === 'dma_alloc_attrs' ? attrsOf(cmd, 3) : '' }, coherent ? 'dma_alloc' : 'dma_alloc_pages');
-      return;
-    }
-    case 'dma_free_coherent':
-    case 'dma_free_attrs':
-    case 'dma_free_pages':
-    case 'dma_free_noncoherent': {
-      const coherent = cmd.op === 'dma_free_coherent' || cmd.op === 'dma_free_attrs';
-      if (!coherent && pre) {
-        emit('unmap', cmd, { dir: dirOf(cmd, 4), dma_addr: handle, size: num(1), attrs: '' }, 'dma_unmap_page');
-        return;
-      }
-      emit('free', cmd, { dir: coherent ? 'BIDIRECTIONAL' : dirOf(cmd, 4), dma_addr: handle, size: num(1), virt_addr: cpu?.va ?? 0, phys_addr: 0, attrs: cmd.op === 'dma_free_attrs' ? attrsOf(cmd, 4) : '' }, coherent ? 'dma_free' : 'dma_free_pages');
-      return;
-    }
-  }
+  TRACEPOINTS[op.trace]({ m, cmd, op, a, o, given, pre: era === '6.12' || era === '6.12-rc', emit });
 }

@@ -140,6 +140,15 @@ export type ObservationRule =
   | 'swiotlb/bad-slot'
   | 'swiotlb/overflow-panic';
 
+/**
+ * A kernel decision told as a note that a tool acts on, by rule (`area/what`,
+ * as observations): `api/vmalloc-rejected` is dma_map_single_attrs()
+ * refusing a vmalloc address before dma_map_page_attrs() (5.5, 4544b9f25e70),
+ * so the call maps nothing and fires no dma tracepoint. Notes no tool acts on
+ * carry none; nothing selects a note by its words.
+ */
+export type NoteRule = 'api/vmalloc-rejected';
+
 /** One observation: its rule and the sentence that explains it. */
 export interface Observation {
   rule: ObservationRule;
@@ -185,7 +194,7 @@ export type SimEvent =
   | { kind: 'finding'; rule: string; message: string; why: Why }
   /** A kernel log line: `id` names its catalogue entry (kernel-log/catalogue.ts), so views select lines by id, never by their words. */
   | { kind: 'log'; level: 'warn' | 'err' | 'info' | 'notice'; id: MessageId; text: string }
-  | { kind: 'note'; text: string; why: Why }
+  | { kind: 'note'; text: string; why: Why; rule?: NoteRule }
   // IOMMU, GPU MMU, CMA and dma-buf events (filled in by their modules)
   | { kind: 'iommu_map'; domain: string; iova: number; phys: number; size: number; prot: string; why: Why }
   | { kind: 'iommu_unmap'; domain: string; iova: number; size: number; queued: boolean; why: Why }

@@ -65,6 +65,17 @@ export type ArgKind =
   /** One of the option's `values`. */
   | 'enum';
 
+/**
+ * The tracepoint of include/trace/events/dma.h a DMA API call fires (from
+ * 6.12, 038eb433dc14), by what it reports: one mapping made, undone or
+ * synced; a scatterlist mapped, unmapped or synced; a coherent allocation
+ * (dma_alloc / dma_free) or non-coherent pages (dma_alloc_pages /
+ * dma_free_pages from 6.13, c4484ab86ee0; dma_map_page / dma_unmap_page
+ * before). The trace writer (src/import/trace-writer.ts) prints a call by
+ * it, reading the call's arguments by their signature names.
+ */
+export type DmaTrace = 'map' | 'unmap' | 'sync' | 'map_sg' | 'unmap_sg' | 'sync_sg' | 'alloc' | 'free' | 'alloc_pages' | 'free_pages';
+
 /** What a name holds after an assignment. */
 export type ValueType = 'buf' | 'handle' | 'int' | 'sgt' | 'domain' | 'vm' | 'dmabuf' | 'attach';
 
@@ -143,6 +154,8 @@ export interface Operation extends OperationDoc {
   cpuAccess: boolean;
   /** The handler; absent for the header statements, which build the machine instead. */
   run?: OpRun;
+  /** The dma tracepoint the call fires; absent for calls the kernel does not trace. */
+  trace?: DmaTrace;
   /** Every positional argument, required then optional. */
   positional: readonly ArgSpec[];
   /** Their names, in order (what `run` receives). */
@@ -171,6 +184,7 @@ export interface OpInit<A extends readonly ArgSpec[], O extends readonly ArgSpec
   doc: string;
   explain?: string;
   cpuAccess?: boolean;
+  trace?: DmaTrace;
   run?: OpRun<NamesOf<A> | NamesOf<O>>;
 }
 
@@ -193,6 +207,7 @@ export function op<const A extends readonly ArgSpec[] = [], const O extends read
     ...(init.explain ? { explain: init.explain } : {}),
     cpuAccess: init.cpuAccess ?? false,
     ...(init.run ? { run: init.run as OpRun } : {}),
+    ...(init.trace ? { trace: init.trace } : {}),
     positional,
     names: positional.map((x) => x.name),
     budgeted: positional.flatMap((x, i) => (x.budget ? [i] : [])),

@@ -18,6 +18,7 @@
  *     yieldsInt: true,                            // `=> 0` is a valid check; readsBytes: `=> "text"`
  *     doc: 'One line for the language reference.',
  *     explain: 'The explorer's sentence: what the kernel does and why it matters.',
+ *     trace: 'map',                               // the dma tracepoint the call fires (DmaTrace, operation.ts), if the kernel traces it
  *     run: (m, a, o, c) => dmaFoo(m, argDev(m, a.dev), argPtr(m, a.p), …, o),
  *   }),
  *
@@ -252,6 +253,7 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Map a buffer for streaming DMA; returns its DMA address.',
     explain: 'Hands a kernel buffer to the device: returns the DMA address it must use, after any cache maintenance or bounce (kernel/dma/mapping.c).',
+    trace: 'map',
     run: (m, a, o, c) => {
       const dev = argDev(m, a.dev);
       const { buf, off } = argPtr(m, a.p);
@@ -264,6 +266,7 @@ const TABLE: readonly Operation[] = [
     optional: [attrs],
     doc: 'Unmap a dma_map_single mapping.',
     explain: 'Takes the buffer back from the device: cache maintenance for the CPU, copy back from a bounce slot, release the address.',
+    trace: 'unmap',
     run: (m, a, o) => dmaUnmap(m, argDev(m, a.dev), argHandle(m, a.h), argInt(m, a.size, 'a size'), argDir(a.dir), argAttrs(a.attrs), 'single', o),
   }),
   op('dma_map_page', 'streaming', {
@@ -273,6 +276,7 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Map part of a page for streaming DMA; returns its DMA address.',
     explain: 'As dma_map_single, for a page and an offset.',
+    trace: 'map',
     run: (m, a, o, c) => {
       const dev = argDev(m, a.dev);
       const { buf, off } = argPtr(m, a.page);
@@ -285,18 +289,21 @@ const TABLE: readonly Operation[] = [
     optional: [attrs],
     doc: 'Unmap a dma_map_page mapping.',
     explain: 'As dma_unmap_single, for a mapping made with dma_map_page.',
+    trace: 'unmap',
     run: (m, a, o) => dmaUnmap(m, argDev(m, a.dev), argHandle(m, a.h), argInt(m, a.size, 'a size'), argDir(a.dir), argAttrs(a.attrs), 'page', o),
   }),
   op('dma_sync_single_for_cpu', 'streaming', {
     args: [dev, handle, arg('size', 'size', 'mappingBytes'), dir],
     doc: 'Give the buffer back to the CPU.',
     explain: 'Gives a mapped buffer back to the CPU without unmapping: invalidates stale lines, copies back from a bounce slot.',
+    trace: 'sync',
     run: (m, a, o) => dmaSync(m, argDev(m, a.dev), argHandle(m, a.h), argInt(m, a.size, 'a size'), argDir(a.dir), true, o),
   }),
   op('dma_sync_single_for_device', 'streaming', {
     args: [dev, handle, arg('size', 'size', 'mappingBytes'), dir],
     doc: 'Give the buffer back to the device.',
     explain: 'Gives a mapped buffer back to the device: writes the CPU’s data out (clean, or copy into the bounce slot).',
+    trace: 'sync',
     run: (m, a, o) => dmaSync(m, argDev(m, a.dev), argHandle(m, a.h), argInt(m, a.size, 'a size'), argDir(a.dir), false, o),
   }),
   op('dma_mapping_error', 'streaming', {
@@ -320,6 +327,7 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Map a scatter-gather table; returns the number of DMA segments.',
     explain: 'Maps a scatter-gather table; returns how many DMA segments the device sees (entries may merge behind an IOMMU).',
+    trace: 'map_sg',
     run: (m, a, o) => dmaMapSg(m, argDev(m, a.dev), argSgt(m, a.sgt), argDir(a.dir), argAttrs(a.attrs), o),
   }),
   op('dma_unmap_sg', 'streaming', {
@@ -328,6 +336,7 @@ const TABLE: readonly Operation[] = [
     options: { nents: { kind: 'int' } },
     doc: 'Unmap a scatter-gather table (nents= passes another entry count than the table has: the classic bug of passing the count dma_map_sg returned).',
     explain: 'Unmaps a scatter-gather table (with the original number of entries).',
+    trace: 'unmap_sg',
     run: (m, a, o, c) => {
       const sgt = argSgt(m, a.sgt);
       dmaUnmapSg(m, argDev(m, a.dev), sgt, argDir(a.dir), argAttrs(a.attrs), o, kwInt(m, c.kwargs, 'nents') ?? sgt.entries.length);
@@ -338,6 +347,7 @@ const TABLE: readonly Operation[] = [
     options: { nents: { kind: 'int' } },
     doc: 'Give a scatter-gather table back to the CPU (nents= as for dma_unmap_sg).',
     explain: 'dma_sync_single_for_cpu for every entry of a scatter-gather table.',
+    trace: 'sync_sg',
     run: (m, a, o, c) => {
       const sgt = argSgt(m, a.sgt);
       dmaSyncSg(m, argDev(m, a.dev), sgt, argDir(a.dir), true, o, kwInt(m, c.kwargs, 'nents') ?? sgt.entries.length);
@@ -348,6 +358,7 @@ const TABLE: readonly Operation[] = [
     options: { nents: { kind: 'int' } },
     doc: 'Give a scatter-gather table back to the device (nents= as for dma_unmap_sg).',
     explain: 'dma_sync_single_for_device for every entry of a scatter-gather table.',
+    trace: 'sync_sg',
     run: (m, a, o, c) => {
       const sgt = argSgt(m, a.sgt);
       dmaSyncSg(m, argDev(m, a.dev), sgt, argDir(a.dir), false, o, kwInt(m, c.kwargs, 'nents') ?? sgt.entries.length);
@@ -421,6 +432,7 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Allocate coherent memory; gives the CPU pointer and the DMA address.',
     explain: 'Allocates memory both CPU and device see consistently (uncached or snooped); returns the CPU pointer and the DMA address.',
+    trace: 'alloc',
     run: (m, a, o, c) => {
       const dev = argDev(m, a.dev);
       bindCpuAndHandle(m, c, o, dev.name, dmaAllocCoherent(m, dev, c.targets[0] ?? '(coherent)', argInt(m, a.size, 'a size'), o, argFlags(a.gfp ?? gfpKernel(c))));
@@ -430,6 +442,7 @@ const TABLE: readonly Operation[] = [
     args: [dev, arg('size', 'size', 'mappingBytes'), arg('cpu', 'buf'), handle],
     doc: 'Free coherent memory.',
     explain: 'Frees a coherent allocation.',
+    trace: 'free',
     run: (m, a, o) => {
       const dev = argDev(m, a.dev);
       const cpu = argPtr(m, a.cpu).buf;
@@ -443,6 +456,7 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Allocate non-coherent DMA memory; gives the CPU pointer and the DMA address.',
     explain: 'Allocates cacheable DMA memory: the driver must sync it like a streaming mapping.',
+    trace: 'alloc_pages',
     run: (m, a, o, c) => {
       const dev = argDev(m, a.dev);
       bindCpuAndHandle(m, c, o, dev.name, dmaAllocNoncoherent(m, dev, c.targets[0] ?? '(noncoherent)', argInt(m, a.size, 'a size'), argDir(a.dir), o, argFlags(a.gfp ?? gfpKernel(c))));
@@ -452,6 +466,7 @@ const TABLE: readonly Operation[] = [
     args: [dev, arg('size', 'size', 'mappingBytes'), arg('cpu', 'buf'), handle, dir],
     doc: 'Free non-coherent DMA memory.',
     explain: 'Frees a non-coherent allocation.',
+    trace: 'free_pages',
     run: (m, a, o) => {
       const dev = argDev(m, a.dev);
       const cpu = argPtr(m, a.cpu).buf;
@@ -782,12 +797,14 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'dma_alloc_coherent with attributes: DMA_ATTR_NO_KERNEL_MAPPING gives no CPU mapping (the pointer is a cookie), DMA_ATTR_WRITE_COMBINE a write-combining alias.',
     explain: 'dma_alloc_coherent with attributes: DMA_ATTR_NO_KERNEL_MAPPING returns no CPU mapping at all (a cookie).',
+    trace: 'alloc',
     run: dmaAllocAttrsRun,
   }),
   op('dma_free_attrs', 'coherent', {
     args: [dev, size, arg('cpu', 'buf'), handle, attrs],
     doc: 'Free a dma_alloc_attrs allocation.',
     explain: 'Frees a dma_alloc_attrs allocation.',
+    trace: 'free',
     run: dmaFreeAttrsRun,
   }),
   op('dma_alloc_pages', 'coherent', {
@@ -797,12 +814,14 @@ const TABLE: readonly Operation[] = [
     yieldsInt: true,
     doc: 'Cacheable pages mapped for the device (5.10+): owned and synced like a streaming mapping.',
     explain: 'Cacheable pages mapped for the device; the driver syncs them like a streaming mapping.',
+    trace: 'alloc_pages',
     run: dmaAllocPagesRun,
   }),
   op('dma_free_pages', 'coherent', {
     args: [dev, size, arg('page', 'buf'), handle, dir],
     doc: 'Free dma_alloc_pages memory.',
     explain: 'Frees dma_alloc_pages memory.',
+    trace: 'free_pages',
     run: dmaFreePagesRun,
   }),
   op('dma_get_sgtable', 'coherent', {

@@ -1,6 +1,7 @@
 /**
- * The ownership lanes' data format, shared by the worker (which records them,
- * ownership.ts) and the timeline (which draws them). Pure: no imports.
+ * The ownership lanes' data format and the words for their states, shared by
+ * the worker (which records them, ownership.ts) and the timeline (which draws
+ * them and names each state in its tooltip). Pure: no imports.
  */
 
 /** Ownership state of a buffer from one step on. */
@@ -16,7 +17,14 @@ export const OWN_COHERENT = 4;
 
 export type OwnState = 0 | 1 | 2 | 3 | 4;
 
-export const OWN_NAMES: readonly string[] = ['not allocated', 'CPU', 'CPU (mapped, synced for the CPU)', 'device', 'shared (coherent)'];
+/** Each state in words: `name` where states are listed (a lane's changes as text), `title` for the timeline's tooltip. */
+export const OWN_WORDS: Readonly<Record<OwnState, { name: string; title: string }>> = {
+  [OWN_NONE]: { name: 'not allocated', title: 'not allocated' },
+  [OWN_CPU]: { name: 'CPU', title: 'the CPU owns it (not mapped for any device)' },
+  [OWN_CPU_MAPPED]: { name: 'CPU (mapped, synced for the CPU)', title: 'mapped, but given back to the CPU (synced for the CPU): the CPU may access it' },
+  [OWN_DEVICE]: { name: 'device', title: 'a device owns it: the CPU must not touch it until sync_for_cpu or unmap' },
+  [OWN_COHERENT]: { name: 'shared (coherent)', title: 'coherent memory: CPU and device share it' },
+};
 
 /**
  * Ownership lanes of every buffer of a run, in allocation order (buffer id).

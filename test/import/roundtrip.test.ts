@@ -16,6 +16,8 @@ import { prepareScenario, runScenario } from '../../src/scenario/run.ts';
 import type { RunResult } from '../../src/scenario/result.ts';
 import { kernelCode } from '../../src/sim/config.ts';
 import { findingSource } from '../../src/sim/events.ts';
+import type { DmaTrace } from '../../src/sim/operation.ts';
+import { OPERATIONS } from '../../src/sim/operations.ts';
 
 const LIB = resolve(__dirname, '../../src/scenario/library');
 
@@ -107,5 +109,76 @@ dma_unmap_page(nvme, d, 8192, DMA_TO_DEVICE)
     expect(trace).toContain('dma_map_phys:        0000:01:00.0 dir=TO_DEVICE dma_addr=fffff000');
     expect(imp.scenario).toMatch(/^device\(pci_0000_01_00_0, label="0000:01:00\.0", iommu=iommu0, bus=pci\)/m);
     expect(replay.checks).toEqual({ passed: 4, failed: 0 });
+  });
+});
+
+describe('the trace of a call: the tracepoint the operation table names, its fields from the arguments by name', () => {
+  /** The arguments each tracepoint reports (include/trace/events/dma.h), by signature name; `a|b`: one of them. */
+  const REPORTS: Record<DmaTrace, string[]> = {
+    map: ['dev', 'p|page', 'size', 'dir'],
+    unmap: ['dev', 'h', 'size', 'dir'],
+    sync: ['dev', 'h', 'size', 'dir'],
+    map_sg: ['dev', 'sgt', 'dir'],
+    unmap_sg: ['dev', 'sgt', 'dir'],
+    sync_sg: ['dev', 'sgt', 'dir'],
+    alloc: ['dev', 'size'],
+    free: ['dev', 'size', 'cpu', 'h'],
+    alloc_pages: ['dev', 'size', 'dir'],
+    free_pages: ['dev', 'size', 'cpu|page', 'h', 'dir'],
+  };
+
+  it('every traced operation has the arguments its tracepoint reports', () => {
+    const traced = [...OPERATIONS.values()].filter((o) => o.trace);
+    expect(traced.length).toBeGreaterThanOrEqual(18);
+    for (const o of traced) for (const want of REPORTS[o.trace!]) expect(want.split('|').some((n) => o.names.includes(n)), `${o.name}: ${want}`).toBe(true);
+  });
+
+  it('a vmalloc address: dma_map_single_attrs refuses it from 5.5 (4544b9f25e70, include/linux/dma-mapping.h) before dma_map_phys fires its tracepoint; before 5.5 it is mapped and traced', () => {
+    const scenario = (kernel: string) => `machine(arch=arm64, kernel="${kernel}")
+device(nic)
+v = vmalloc(8192)
+h = dma_map_single(nic, v, 4096, DMA_TO_DEVICE)
+b = kmalloc(4096, GFP_KERNEL)
+g = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+`;
+    const lines = (kernel: string) => traceOfScenario(scenario(kernel), { era: '6.18', style: 'trace', header: false }).trim().split('\n');
+    expect(lines('6.18')).toHaveLength(1);
+    expect(lines('6.18')[0]).toMatch(/dma_map_phys: nic dir=TO_DEVICE dma_addr=[0-9a-f]+ size=4096/);
+    expect(lines('5.4')).toHaveLength(2);
+  });
+
+  it('a map that fails in the back end is traced, with DMA_MAPPING_ERROR (dma_map_phys traces after the map, kernel/dma/mapping.c)', () => {
+    const text = `machine(arch=arm64, kernel="6.18", ram=8G)
+device(old, dma_mask=24)
+b = kmalloc(65536, GFP_KERNEL, at=0x180000000)
+h = dma_map_single(old, b, 65536, DMA_TO_DEVICE)
+`;
+    expect(traceOfScenario(text, { era: '6.18', style: 'trace', header: false })).toContain('dma_map_phys: old dir=TO_DEVICE dma_addr=ffffffffffffffff size=65536 phys_addr=180000000 attrs=');
+  });
+
+  it('%p prints as 16 hex digits in the kernel\'s own text, whatever the pointer (trace-cmd prints it raw)', () => {
+    const text = `machine(arch=arm64, kernel="6.18")
+device(gpu, coherent=true)
+device(nic)
+c, h = dma_alloc_attrs(gpu, 8192, GFP_KERNEL, DMA_ATTR_WRITE_COMBINE)
+d, k = dma_alloc_coherent(nic, 4096)
+e, l = dma_alloc_pages(nic, 4096, DMA_TO_DEVICE)
+`;
+    const virt = (style: TraceStyle) => [...traceOfScenario(text, { era: '6.18', style, header: false }).matchAll(/virt_addr=(\S+)/g)].map((m) => m[1]!);
+    expect(virt('trace')).toHaveLength(3);
+    for (const v of virt('trace')) expect(v).toMatch(/^[0-9a-f]{16}$/);
+    for (const v of virt('trace-cmd')) expect(v).toMatch(/^0x[0-9a-f]+$/);
+  });
+
+  it('dma_alloc_pages before 6.13 is traced as dma_map_page, from 6.13 as dma_alloc_pages (c4484ab86ee0); coherent allocations as dma_alloc, BIDIRECTIONAL', () => {
+    const text = `machine(arch=arm64, kernel="6.18")
+device(nic)
+c, h = dma_alloc_pages(nic, 4096, DMA_FROM_DEVICE)
+dma_free_pages(nic, 4096, c, h, DMA_FROM_DEVICE)
+d, k = dma_alloc_attrs(nic, 8192, GFP_KERNEL, DMA_ATTR_WRITE_COMBINE)
+`;
+    const events = (era: EraId) => traceOfScenario(text, { era, style: 'trace', header: false }).trim().split('\n').map((l) => l.replace(/^.*?: (\w+): nic (dir=\w+ )?.*?(attrs=\S*)$/, '$1 $2$3'));
+    expect(events('6.12')).toEqual(['dma_map_page dir=FROM_DEVICE attrs=', 'dma_unmap_page dir=FROM_DEVICE attrs=', 'dma_alloc attrs=WRITE_COMBINE']);
+    expect(events('6.13')).toEqual(['dma_alloc_pages dir=FROM_DEVICE attrs=', 'dma_free_pages dir=FROM_DEVICE attrs=', 'dma_alloc dir=BIDIRECTIONAL attrs=WRITE_COMBINE']);
   });
 });

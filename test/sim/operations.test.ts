@@ -27,7 +27,38 @@ function files(dir: string): string[] {
 
 const names = [...OPERATIONS.keys()];
 
-/** Where `text` lists three or more operation names: as object keys, in one bracketed list, or in one regex alternation. */
+/** The event kinds (src/sim/events.ts): some are also operation names (iommu_map, cache_evict), so a switch over event kinds is no list of operations. */
+const EVENT_KINDS = new Set([...readFileSync(join(SRC, 'sim/events.ts'), 'utf8').matchAll(/\bkind: '(\w+)'/g)].map((m) => m[1]!));
+/** Names a dispatch may not spell out: not event kinds, nor the header statements, which build the machine (scenario/header.ts) instead of having a handler. */
+const DISPATCHED = names.filter((n) => !EVENT_KINDS.has(n) && !HEADER_OPS.has(n));
+
+/** Regex literals in code: after `(`, `,`, `=`, `:`, `!`, `&`, `|`, `?`, `[`, `{`, `;` or `return`. */
+function regexLiterals(text: string): RegExp[] {
+  const out: RegExp[] = [];
+  for (const m of text.matchAll(/(?:[(,=:!&|?[{;]|\breturn)\s*\/((?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n[])+)\/([dgimsuy]*)/g)) {
+    try {
+      out.push(new RegExp(m[1]!, m[2]!.replace('g', '')));
+    } catch {
+      // not a regex (a division that looked like one)
+    }
+  }
+  return out;
+}
+
+/**
+ * A regex picks operation `n` out when it matches `n` but not every name
+ * shaped like it: `n` with one of its words after the first (or its only
+ * word) replaced. So /^dma_free_(attrs|pages)$/ picks dma_free_attrs, while
+ * /^(dma_|iommu_)/ (kernel function prefixes) or /[A-Za-z0-9_]+/ pick nothing.
+ */
+function picks(re: RegExp, n: string): boolean {
+  if (!re.test(n)) return false;
+  const words = n.split('_');
+  const decoys = words.length === 1 ? ['zzz'] : words.slice(1).map((_, i) => words.map((w, k) => (k === i + 1 ? 'zzz' : w)).join('_'));
+  return decoys.some((d) => !re.test(d));
+}
+
+/** Where `text` lists three or more operation names: as object keys, in one bracketed list, in one regex, as case labels or as comparisons with `.op`. */
 function opLists(text: string): string[] {
   const found: string[] = [];
   // `dma_map_single: …` as an object key (a per-operation table)
@@ -44,16 +75,23 @@ function opLists(text: string): string[] {
   const sections = Object.keys(SECTION_TITLES).join('|');
   const entries = names.filter((n) => new RegExp(`\\(\\s*['"]${n}['"]\\s*,\\s*['"](${sections})['"]`).test(text));
   if (entries.length >= 3) found.push(`entries ${entries.slice(0, 5).join(', ')}`);
-  // /^(dma_buf|iommu|…)/: operation names or prefixes in a regex alternation
-  for (const m of text.matchAll(/\/\^?\(?([\w|]+)\)?\//g)) {
-    const words = m[1]!.split('|').filter((w) => w.length > 2 && names.some((n) => n === w || n.startsWith(w)));
-    if (words.length >= 3) found.push(`regex ${m[0]}`);
+  // switch (cmd.op) { case 'dma_map_single': … }: a dispatch on operation names (event kinds that share a name do not count)
+  const cases = DISPATCHED.filter((n) => new RegExp(`\\bcase\\s+['"]${n}['"]\\s*:`).test(text));
+  if (cases.length >= 3) found.push(`cases ${cases.slice(0, 5).join(', ')}`);
+  // cmd.op === 'dma_map_single' || cmd.op === 'dma_map_page' …: the same, as comparisons
+  const compared = DISPATCHED.filter((n) => new RegExp(`\\.op\\s*[!=]==?\\s*['"]${n}['"]`).test(text));
+  if (compared.length >= 3) found.push(`comparisons ${compared.slice(0, 5).join(', ')}`);
+  // /^(dma_buf|iommu|…)/, /^dma_free_(coherent|attrs|pages)$/: a regex whose alternatives pick three or more operations out
+  for (const re of regexLiterals(text)) {
+    if (!re.source.includes('|')) continue;
+    const picked = names.filter((n) => picks(re, n));
+    if (picked.length >= 3) found.push(`regex ${re.source} (${picked.slice(0, 5).join(', ')})`);
   }
-  return found;
+  return [...new Set(found)];
 }
 
 describe('the operation table', () => {
-  it('is the only list of operations in src/: no other file keys an object, fills a list or writes a regex with operation names', () => {
+  it('is the only list of operations in src/: no other file keys an object, fills a list, writes a regex, switches or compares with operation names', () => {
     const offenders: string[] = [];
     for (const f of files(SRC)) {
       const rel = relative(SRC, f);
@@ -70,6 +108,15 @@ describe('the operation table', () => {
     expect(opLists(`const SIGS = [\n  sig('kmalloc', 'memory', {}),\n  sig('kfree', 'memory', {}),\n  sig('vmalloc', 'memory', {}),\n];`).some((f) => f.startsWith('entries'))).toBe(true);
     expect(opLists(`if (e.kind === 'iommu_map') x();`)).toEqual([]);
     expect(opLists(`site: { fns: ['dma_buf_map_attachment', 'dma_buf_unmap_attachment', 'dma_buf_pin'] }`)).toEqual([]);
+    // the trace writer's second list: a switch over operation names, comparisons, regexes of names
+    expect(opLists(`switch (cmd.op) {\n  case 'dma_map_single':\n  case 'dma_map_page':\n    return;\n  case 'dma_unmap_single':\n    return;\n}`)).toEqual([expect.stringMatching(/^cases dma_map_single, dma_unmap_single, dma_map_page/)]);
+    expect(opLists(`const coherent = cmd.op === 'dma_alloc_coherent' || cmd.op === 'dma_alloc_attrs';\nif (cmd.op !== 'dma_free_coherent') x();`)).toHaveLength(1);
+    expect(opLists(`if (/^dma_free_(coherent|noncoherent|attrs|pages)$/.test(cmd.op)) x();`)).toEqual([expect.stringMatching(/^regex /)]);
+    expect(opLists(`if (/^dma_(unmap_(single|page)|sync_single_for_)/.test(cmd.op)) x();`)).toHaveLength(1);
+    // not lists: a switch over event kinds that share names with operations, a dma-buf event's op, one comparison, a path
+    expect(opLists(`switch (e.kind) {\n  case 'iommu_map':\n  case 'iommu_unmap':\n  case 'cache_evict':\n  case 'alloc':\n}`)).toEqual([]);
+    expect(opLists(`switch (e.op) {\n  case 'map':\n  case 'attach':\n  case 'pin':\n}`)).toEqual([]);
+    expect(opLists(`if (c.op === 'sg_table' || c.op === 'machine') x(a / b, 'kernel/dma/mapping.c');`)).toEqual([]);
   });
 
   it('is what the validator, the reference and the explorer (through the worker) read', () => {

@@ -16,7 +16,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepareScenario, runStep } from '../../src/scenario/run.ts';
 import { createMachine } from '../../src/sim/machine.ts';
-import { OWN_NAMES, OwnershipTracker, ownershipByScan } from '../../src/worker/ownership.ts';
+import { OWN_WORDS, OwnershipTracker, ownershipByScan, type OwnState } from '../../src/worker/ownership.ts';
 import { focusOf } from '../../src/worker/frames.ts';
 
 const ROOT = resolve(__dirname, '../../src/scenario');
@@ -47,7 +47,7 @@ function touchedText(file: string): string {
   const l = tracker.lanes();
   const lanes = l.names.map((n, b) => {
     const changes: string[] = [];
-    for (let j = l.offsets[b]!; j < l.offsets[b + 1]!; j++) changes.push(`${l.steps[j]}:${OWN_NAMES[l.states[j]!]}`);
+    for (let j = l.offsets[b]!; j < l.offsets[b + 1]!; j++) changes.push(`${l.steps[j]}:${OWN_WORDS[l.states[j]! as OwnState].name}`);
     return `  ${n} (${l.kinds[b]}) ${changes.join(', ')}`;
   });
   return [`## ${file}`, 'lanes:', ...lanes, 'focus:', ...focus, ''].join('\n');

@@ -10,6 +10,7 @@ import { runScenario } from '../run.ts';
 import { applySolution } from '../markup.ts';
 import type { RunResult } from '../result.ts';
 import { entriesMatching } from '../../sim/kernel-log/catalogue.ts';
+import { findingSource } from '../../sim/events.ts';
 import { declaredVersions, versionsToRun } from '../versions.ts';
 
 /** The parts of the machine a run exercises, as the browser labels them. */
@@ -56,9 +57,10 @@ export function partsOf(runs: RunResult[]): Part[] {
   const seen = new Set<Part>();
   for (const r of runs) {
     for (const s of r.steps) {
-      if (s.warnings.some((w) => w.startsWith('DMA-API:'))) seen.add('dma-debug');
       for (const e of s.events) {
-        if (e.kind === 'cache_maint') seen.add('cache');
+        // dma-debug's reports by their source, not their words (before 5.0 the line starts with the driver, not "DMA-API:")
+        if (e.kind === 'finding' && findingSource(e) === 'dma-debug') seen.add('dma-debug');
+        else if (e.kind === 'cache_maint') seen.add('cache');
         else if (e.kind === 'swiotlb_alloc' || e.kind === 'bounce') seen.add('swiotlb');
         else if (e.kind === 'iommu_map' || e.kind === 'iotlb' || e.kind === 'pt_walk' || e.kind === 'iommu_fault') seen.add('iommu');
         else if (e.kind === 'gpu_vm') seen.add('gpu');

@@ -253,6 +253,7 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
     printkOnce(m, o, 'dma_map_single_attrs:vmalloc', 'dma-mapping.vmalloc-rejected', {}, who(dev.name, dev.cfg.label));
     o.events.push({
       kind: 'note',
+      rule: 'api/vmalloc-rejected',
       text: 'vmalloc address rejected',
       why: apiWhy(m, 'dma_map_single_attrs', buf.kind === 'stack' ? 'the stack is vmalloc\'d (CONFIG_VMAP_STACK): is_vmalloc_addr() is true and the map is refused' : 'dma_map_single needs a linear-map address: a vmalloc address has no single struct page behind it'),
     });

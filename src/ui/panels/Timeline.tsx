@@ -16,9 +16,9 @@ import type { OwnershipLanes } from '../../worker/api.ts';
 import { useStore } from '../store/store.ts';
 import { engineClient } from '../engine.ts';
 import type { EngineProgress } from '../../worker/client.ts';
-import { laneStateAt } from '../../worker/lanes.ts';
+import { OWN_WORDS, laneStateAt } from '../../worker/lanes.ts';
 import { NO_ROWS } from '../../worker/rows.ts';
-import { OWN_TITLE, findingSteps, pickLanes } from '../viz/lanes.ts';
+import { findingSteps, pickLanes } from '../viz/lanes.ts';
 import { StepBadges, columnWidths, stepListStyle, useClientHeight } from './StepRows.tsx';
 import './views/views.css';
 
@@ -33,7 +33,7 @@ function Lanes({ lanes, show, step, selected }: { lanes: OwnershipLanes; show: n
           <span
             key={i}
             className={`tl-lane s${st}${lanes.names[i] === selected ? ' sel' : ''}`}
-            title={`${lanes.names[i]}: ${OWN_TITLE[st]}`}
+            title={`${lanes.names[i]}: ${OWN_WORDS[st].title}`}
           />
         );
       })}

@@ -6,14 +6,6 @@
 import type { OwnershipLanes } from '../../worker/api.ts';
 import type { Rows } from '../../worker/rows.ts';
 
-export const OWN_TITLE = [
-  'not allocated',
-  'the CPU owns it (not mapped for any device)',
-  'mapped, but given back to the CPU (synced for the CPU): the CPU may access it',
-  'a device owns it: the CPU must not touch it until sync_for_cpu or unmap',
-  'coherent memory: CPU and device share it',
-] as const;
-
 /** Was lane i ever mapped (any state above plain CPU)? */
 function everMapped(l: OwnershipLanes, i: number): boolean {
   for (let k = l.offsets[i]!; k < l.offsets[i + 1]!; k++) if (l.states[k]! >= 2) return true;
