@@ -82,7 +82,8 @@ describe('parseScenario and scanScenario checking steps from their tokens', () =
       }),
       { numRuns: 1500 },
     );
-  });
+    // Three reads of each text (parse, scan, scan the long way): minutes on a loaded 2-core machine.
+  }, 240_000);
 
   it('says what the full parser and validator say on step lines made at random from the operation table', () => {
     const ops = [...OPERATIONS.values()].filter((o) => o.section !== 'header');
@@ -134,7 +135,8 @@ describe('parseScenario and scanScenario checking steps from their tokens', () =
       fc.property(fc.array(line, { minLength: 1, maxLength: 4 }), (lines) => agree(`${context}${lines.join('\n')}\n`)),
       { numRuns: 3000 },
     );
-  });
+    // Three reads of each text (parse, scan, scan the long way): minutes on a loaded 2-core machine.
+  }, 240_000);
 
   it('reports the same error for a step line the fast path reads up to its last token', () => {
     const lines = [
