@@ -14,7 +14,10 @@
  * statement becomes its Command and expressions directly. `scanScenario`
  * keeps less still: it hands out each step as it is read and keeps neither
  * the steps nor the document (a run too long to hold parsed: the worker, the
- * CLI); `statementAt` reads one step back from its line.
+ * CLI); `statementAt` reads one step back from its line. Both check a plainly
+ * valid step straight from the lexer's tokens (validate-line.ts) instead of
+ * validating a Command: parseScenario builds none for it, scanScenario only
+ * the one it hands out.
  */
 import type { BytesPart, Check, Command, Expr, KwArg, Loc } from '../sim/command.ts';
 import type { MachineConfig } from '../sim/config.ts';
@@ -107,6 +110,16 @@ export interface ScannedScenario {
 
 export type ScanResult = { ok: true; scenario: ScannedScenario } | { ok: false; errors: ParseError[] };
 
+/** How scanScenario reads its steps. */
+export interface ScanOptions {
+  /**
+   * Every step parsed and validated as a statement, none checked from its
+   * tokens first (validate-line.ts): the long way the fast path must agree
+   * with, for the tests that check it. Same result, slower.
+   */
+  fullPath?: boolean;
+}
+
 /**
  * Parse and validate a scenario without keeping its steps or its document:
  * yields each step as soon as it is read and validated, while the text has
@@ -116,9 +129,9 @@ export type ScanResult = { ok: true; scenario: ScannedScenario } | { ok: false; 
  * step, and yield to its event loop, between two); a step needed again is
  * read back with statementAt(). Never throws.
  */
-export function* scanScenario(text: string): Generator<ScannedStep, ScanResult, void> {
+export function* scanScenario(text: string, opts: ScanOptions = {}): Generator<ScannedStep, ScanResult, void> {
   try {
-    const r = new Reader(text, false);
+    const r = new Reader(text, false, opts.fullPath !== true);
     while (!r.done) {
       const cmd = r.next();
       if (cmd !== null && r.clean()) yield { cmd, line: r.lx.line, lineStart: r.lx.lineStart, header: r.validator.header };
@@ -297,7 +310,7 @@ function lazyScenario(header: Command[], config: MachineConfig, teaching: Teachi
 
 /** Every line of the text read (finished: its errors include the validator's). */
 function readAll(text: string, keep: boolean): Reader {
-  const r = new Reader(text, keep);
+  const r = new Reader(text, keep, true);
   while (!r.done) r.next();
   r.finish();
   return r;
@@ -330,9 +343,15 @@ class Reader {
   private at = 0;
   private unsafe: number;
 
+  /**
+   * `keep`: the document and where each step is are kept (parseScenario).
+   * `plain`: a step that is plainly valid is checked from its tokens
+   * (validate-line.ts) instead of by the validator.
+   */
   constructor(
     private readonly text: string,
     private readonly keep: boolean,
+    private readonly plain: boolean,
   ) {
     this.kept = new KeptLines(text, keep);
     this.lx = new LineLexer(!keep);
@@ -375,9 +394,12 @@ class Reader {
       this.unsafe = UNSAFE_IN_LINES.exec(text)?.index ?? -1;
     }
     lx.lex(text, at, end, line, unsafeAt);
+    const plain = this.plain && lx.n > 1 && lx.errors.length === 0;
     // A kept step needs no Command now (it is read back when asked for): a plainly valid one is checked from its tokens.
-    if (this.keep && lx.n > 1 && lx.errors.length === 0 && this.plainStep()) return null;
+    if (plain && this.keep && this.plainStep()) return null;
     const cmd = parseStatement(lx);
+    // A scanned step is handed out with its Command, parsed; a plainly valid one still needs no validation.
+    if (plain && !this.keep && cmd !== null && this.plainStep()) return cmd;
     const over = cmd === null ? null : overBudget(cmd, this.budget);
     if (over) {
       this.errors.push(over);
@@ -389,7 +411,7 @@ class Reader {
 
   /**
    * The line just lexed as a step checked straight from its tokens
-   * (validate-line.ts), kept as its line: false when it is not plainly a
+   * (validate-line.ts), kept as its line when kept: false when it is not plainly a
    * valid step within the budgets (then nothing changed, and the line is
    * parsed and validated as a statement, which says what is wrong).
    */
@@ -403,7 +425,7 @@ class Reader {
     this.validator.commitPlain(lx);
     this.steps++;
     this.prev = undefined;
-    this.kept.addStep(lx.lineStart, lx.lineEnd, lx.line);
+    if (this.keep) this.kept.addStep(lx.lineStart, lx.lineEnd, lx.line);
     return true;
   }
 

@@ -1,37 +1,42 @@
 /**
- * The parser's fast path (src/scenario/validate-line.ts): parseScenario
- * checks a step straight from the lexer's tokens, without building its
- * Command, and sends anything it does not see as plainly valid through the
- * full parser and validator; scanScenario always takes the full path. So on
- * any text the two must say the same: the same errors at the same line:col,
- * or the same steps, names and types (a name given a wrong type by the fast
- * path shows as a difference in a later line's errors). Texts: every library
- * scenario and lesson and an imported trace's scenario, edited at random with
- * pieces aimed at what the fast path reads — targets, arguments of each kind,
+ * The parser's fast path (src/scenario/validate-line.ts): parseScenario and
+ * scanScenario check a step straight from the lexer's tokens, without
+ * validating its Command (parseScenario without building it), and send
+ * anything the check does not see as plainly valid through the full parser
+ * and validator; scanScenario with `fullPath` takes the full path for every
+ * line. So on any text the three must say the same: the same errors at the
+ * same line:col, or the same steps (each with its line and where it starts),
+ * names and types (a name given a wrong type by the fast path shows as a
+ * difference in a later line's errors). Texts: every library scenario and
+ * lesson and an imported trace's scenario, edited at random with pieces
+ * aimed at what the fast path reads — targets, arguments of each kind,
  * offsets, flags, options, literals and checks.
  */
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseScenario, scanScenario } from '../../src/scenario/parser.ts';
-import type { ScanResult, ScannedStep } from '../../src/scenario/parser.ts';
+import type { ScanOptions, ScanResult, ScannedStep } from '../../src/scenario/parser.ts';
 import { syntheticScenario } from '../../src/cli/bench-import.ts';
 import { HEAD, scenarioFiles } from './helpers.ts';
 import { OPERATIONS } from '../../src/sim/operations.ts';
 import type { ArgKind } from '../../src/sim/operation.ts';
 
-function scanAll(text: string): { steps: ScannedStep[]; result: ScanResult } {
-  const it = scanScenario(text);
+function scanAll(text: string, opts?: ScanOptions): { steps: ScannedStep[]; result: ScanResult } {
+  const it = scanScenario(text, opts);
   const steps: ScannedStep[] = [];
   let r = it.next();
   for (; !r.done; r = it.next()) steps.push(r.value);
   return { steps, result: r.value };
 }
 
-/** parseScenario (fast path) and scanScenario (full path) agree on `text`. */
+/** parseScenario and scanScenario (fast path) agree with scanScenario taking the full path on `text`. */
 function agree(text: string): void {
   const whole = parseScenario(text);
-  const { steps, result } = scanAll(text);
+  const { steps, result } = scanAll(text, { fullPath: true });
+  const fast = scanAll(text);
+  expect(fast.result).toEqual(result);
+  expect(fast.steps).toEqual(steps);
   if (!whole.ok) {
     expect(result).toEqual(whole);
     return;
@@ -52,7 +57,7 @@ const PIECES = [
 
 const texts = [...scenarioFiles().map((f) => readFileSync(f, 'utf8')), syntheticScenario(400), `${HEAD}a = kmalloc(64, GFP_KERNEL)\nh = dma_map_single(nic, a, 64, DMA_TO_DEVICE)\ndma_unmap_single(nic, h, 64, DMA_TO_DEVICE)\n`];
 
-describe('parseScenario checking steps from their tokens', () => {
+describe('parseScenario and scanScenario checking steps from their tokens', () => {
   it('says what the full parser and validator say, on every library scenario and lesson and an imported trace', () => {
     for (const text of texts) agree(text);
   });
@@ -77,7 +82,8 @@ describe('parseScenario checking steps from their tokens', () => {
       }),
       { numRuns: 1500 },
     );
-  });
+    // Three reads of each text (parse, scan, scan the long way): minutes on a loaded 2-core machine.
+  }, 240_000);
 
   it('says what the full parser and validator say on step lines made at random from the operation table', () => {
     const ops = [...OPERATIONS.values()].filter((o) => o.section !== 'header');
@@ -129,7 +135,8 @@ describe('parseScenario checking steps from their tokens', () => {
       fc.property(fc.array(line, { minLength: 1, maxLength: 4 }), (lines) => agree(`${context}${lines.join('\n')}\n`)),
       { numRuns: 3000 },
     );
-  });
+    // Three reads of each text (parse, scan, scan the long way): minutes on a loaded 2-core machine.
+  }, 240_000);
 
   it('reports the same error for a step line the fast path reads up to its last token', () => {
     const lines = [

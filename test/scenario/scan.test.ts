@@ -3,7 +3,8 @@
  * keeps no step. Over every library scenario and lesson, and random edits of
  * them, it yields exactly parseScenario's steps and says what parseScenario
  * says (errors, teaching) — the two share one reader, one keeping what the
- * other does not;
+ * other does not, and both check a plainly valid step from its tokens, as
+ * the scan taking the full path for every line confirms;
  * a step read back from its line is the statement the scan yielded; and the
  * runner, which streams through it, gives the same RunResult with or without
  * keeping the records.
@@ -12,13 +13,13 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseScenario, scanScenario, statementAt } from '../../src/scenario/parser.ts';
-import type { ScanResult, ScannedStep } from '../../src/scenario/parser.ts';
+import type { ScanOptions, ScanResult, ScannedStep } from '../../src/scenario/parser.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 import type { StepJson } from '../../src/scenario/result.ts';
 import { HEAD, scenarioFiles } from './helpers.ts';
 
-function scanAll(text: string): { steps: ScannedStep[]; result: ScanResult } {
-  const it = scanScenario(text);
+function scanAll(text: string, opts?: ScanOptions): { steps: ScannedStep[]; result: ScanResult } {
+  const it = scanScenario(text, opts);
   const steps: ScannedStep[] = [];
   let r = it.next();
   for (; !r.done; r = it.next()) steps.push(r.value);
@@ -87,6 +88,8 @@ describe('scanScenario against parseScenario on edited texts', () => {
         const text = kind === 0 ? base.slice(0, i) + base.slice(i + 1) : base.slice(0, i) + piece + base.slice(kind === 1 ? i : i + 1);
         const whole = parseScenario(text);
         const { steps, result } = scanAll(text);
+        // Every line the long way (no step checked from its tokens) says the same.
+        expect(scanAll(text, { fullPath: true })).toEqual({ steps, result });
         if (!whole.ok) {
           expect(result).toEqual(whole);
           return;
