@@ -62,15 +62,19 @@ export function releaseWireBytes(bytes: Uint8Array): void {
   }
 }
 
+/** The text of a wire text, its bytes let go (releaseWireBytes). */
+function takeText(wire: WireText): string {
+  const text = textOf(wire);
+  if (typeof wire !== 'string') releaseWireBytes(wire);
+  return text;
+}
+
 /** The API as the worker exposes it: load takes a wire text (bytes it may detach: they were transferred to it) and answers a wire summary. */
 export function wireApi(api: EngineApi): Omit<EngineApi, 'load'> & { load(text: WireText, opts?: LoadOptions): Promise<WireSummary> } {
   return {
     ...api,
-    load: async (wire, opts) => {
-      const text = textOf(wire);
-      if (typeof wire !== 'string') releaseWireBytes(wire);
-      return summaryToWire(await api.load(text, opts));
-    },
+    // No local holds the decoded text: the load drops a trace's text once imported.
+    load: async (wire, opts) => summaryToWire(await api.load(takeText(wire), opts)),
   };
 }
 
