@@ -12,7 +12,10 @@
  * (parseScenario) and reports what the parsed statements hold. With
  * --import=LINES it loads instead the scenario a LINES-line kernel trace
  * imports as (src/cli/bench-import.ts: a NIC's receive ring and a storage
- * device's sg lists at traced addresses).
+ * device's sg lists at traced addresses). With --trace-file=PATH it loads
+ * that trace file as the page sends it (UTF-8 bytes, transferred) through the
+ * worker's wire API, so the import is measured too (the scenario's bytes the
+ * page is sent are dropped here: they are the page's).
  */
 import { readFileSync } from 'node:fs';
 import { createEngineApi } from '../src/worker/engine-api.ts';
@@ -20,6 +23,7 @@ import { realCore } from '../src/worker/core.ts';
 import { parseScenario } from '../src/scenario/parser.ts';
 import { StepRows } from '../src/worker/rows.ts';
 import { syntheticScenario } from '../src/cli/bench-import.ts';
+import { progressToWire, wireApi } from '../src/worker/wire-text.ts';
 
 const MiB = 2 ** 20;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
@@ -54,10 +58,13 @@ const fmt = (n: number) => `${n.toFixed(0).padStart(6)} MiB`;
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const importArg = args.find((a) => a.startsWith('--import='));
+  const traceArg = args.find((a) => a.startsWith('--trace-file='));
   const base = heapMiB();
-  let text: string | null = importArg ? syntheticScenario(Number(importArg.slice(9))) : longLoop(Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000));
+  // A trace file crosses as bytes (its buffer transferred by the page): the worker decodes and imports it.
+  let wire: Uint8Array | null = traceArg ? new Uint8Array(readFileSync(traceArg.slice(13))) : null;
+  let text: string | null = wire ? '' : importArg ? syntheticScenario(Number(importArg.slice(9))) : longLoop(Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000));
   const textHeap = heapMiB() - base;
-  const what = importArg ? `the scenario a ${Number(importArg.slice(9)).toLocaleString('en-US')}-line trace imports as` : 'the long loop';
+  const what = wire ? `the trace file ${traceArg!.slice(13)} (${(wire.length / MiB).toFixed(1)} MiB of bytes)` : importArg ? `the scenario a ${Number(importArg.slice(9)).toLocaleString('en-US')}-line trace imports as` : 'the long loop';
   console.log(`text: ${what}, ${(text.length / MiB).toFixed(1)} MiB of characters; heap for it ${fmt(textHeap)}`);
   if (args.includes('--parse-only')) {
     const t0 = performance.now();
@@ -83,7 +90,9 @@ async function main(): Promise<void> {
   let replayed = 0;
   const core = { ...realCore, replayStep: (m: Parameters<typeof realCore.replayStep>[0], c: Parameters<typeof realCore.replayStep>[1]) => (replayed++, realCore.replayStep(m, c)) };
   const api = createEngineApi(core, {
-    post: (p) => {
+    post: (p0) => {
+      // As the worker posts it: a long imported scenario leaves as transferred bytes (not kept here).
+      const p = wire === null ? p0 : (progressToWire(p0).message as typeof p0);
       if (firstProgress < 0 && p.phase === 'run') firstProgress = performance.now() - t0;
       rows += p.rows?.count ?? 0;
       // The rows as the page gets them: a structured clone, kept (the client puts them in the summary).
@@ -95,7 +104,8 @@ async function main(): Promise<void> {
     yieldNow: () => Promise.resolve(),
     ...(budgetArg ? { checkpointBudgetBytes: Number(budgetArg.slice(9)) * MiB } : {}),
   });
-  const s = await api.load(text);
+  const s = wire ? await wireApi(api).load(wire) : await api.load(text);
+  wire = null;
   const loadMs = performance.now() - t0;
   const loadCpu = process.cpuUsage(cpu0);
   if (!s.ok) throw new Error(JSON.stringify(s.errors.slice(0, 3)));

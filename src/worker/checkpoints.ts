@@ -22,6 +22,17 @@ export const MIN_INTERVAL = 64;
  * garbage collector lets the heap grow in proportion to what it holds).
  */
 export const CHECKPOINT_BUDGET_BYTES = 96 * 1024 * 1024;
+/**
+ * The same for a run imported from a trace. Its machine grows (a name bound
+ * at every mapping, an sg_table at every dma_map_sg) in ways the estimate
+ * does not count: measured on a 1,000,000-line trace (scripts/memory-long-run.ts
+ * --trace-file, 2026-12-07), lowering the budget from 96 to 24 MiB freed
+ * ~80 MiB for ~41 MiB estimated (about twice the estimate), and the import
+ * ends with the worker's memory already at its peak, the scenario on both
+ * sides of the wire. Half the budget keeps the checkpoints' real cost near a
+ * written run's estimate (README, "Stepping a long run while it loads").
+ */
+export const IMPORT_CHECKPOINT_BUDGET_BYTES = 48 * 1024 * 1024;
 /** Clones whose mean sets the spacing. */
 const RECENT = 8;
 /**

@@ -14,7 +14,7 @@ import { BounceRecorder, EMPTY_BOUNCES, EMPTY_LANES, OwnershipTracker } from './
 import { BYTES_MAX, stepInfo } from './api.ts';
 import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmitted, ImportedInput, LoadOptions, LoadSummary } from './api.ts';
 import { NO_ROWS, SourceSharing, StepRows } from './rows.ts';
-import { CHECKPOINT_BUDGET_BYTES, CheckpointSeeker, CheckpointTaker } from './checkpoints.ts';
+import { CHECKPOINT_BUDGET_BYTES, CheckpointSeeker, CheckpointTaker, IMPORT_CHECKPOINT_BUDGET_BYTES } from './checkpoints.ts';
 import { FrameCache, FrameParts, ShownFrames, focusOf, nothingOmitted, trimJson } from './frames.ts';
 import { plainEvents } from '../sim/hw/line-actions.ts';
 import { StepIndex } from './step-index.ts';
@@ -45,7 +45,6 @@ interface Run {
 export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineApi {
   const now = env.now ?? (() => performance.now());
   const yieldNow = env.yieldNow ?? (() => new Promise<void>((r) => setTimeout(r, 0)));
-  const budget = env.checkpointBudgetBytes ?? CHECKPOINT_BUDGET_BYTES;
   let current: Run | null = null;
   /** Frame parts by identity, across runs: a caller holding a part is not sent it again. */
   const parts = new FrameParts();
@@ -76,6 +75,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     // A kernel trace or dma-debug dump is imported first; what runs is the scenario it becomes.
     const imported = core.importInput?.(text, runOpts, (done, total) => post?.({ type: 'dma-engine:progress', runId: id, phase: 'import', done, total, ms: now() - t0 }));
     if (imported) text = imported.scenario;
+    const budget = env.checkpointBudgetBytes ?? (imported ? IMPORT_CHECKPOINT_BUDGET_BYTES : CHECKPOINT_BUDGET_BYTES);
     // The page shows what the trace became while it runs (and steps in it): sent once, not again with the summary.
     if (imported && post) post({ type: 'dma-engine:progress', runId: id, phase: 'parse', done: 0, total: 0, ms: now() - t0, imported });
     post?.({ type: 'dma-engine:progress', runId: id, phase: 'parse', done: 0, total: 0, ms: 0 });

@@ -44,9 +44,38 @@ export function progressToWire(p: LoadProgress): { message: LoadProgress | WireP
 /** A progress message as it crosses: an imported scenario may be bytes. */
 export type WireProgress = Omit<LoadProgress, 'imported'> & { imported?: Omit<ImportedInput, 'scenario'> & { scenario: WireText } };
 
-/** The API as the worker exposes it: load takes a wire text and answers a wire summary. */
+/**
+ * A wire text's memory given back once it is decoded: its buffer is detached
+ * (moved into a copy nobody keeps). The message that brought it stays
+ * referenced until the load answers (comlink keeps it), so dropping our own
+ * reference would not free it: a 1,000,000-line trace's 148 MB would stay
+ * through the whole import and run. Only a buffer the bytes fill, and only
+ * one that can be moved (not shared, not a pooled Node Buffer).
+ */
+export function releaseWireBytes(bytes: Uint8Array): void {
+  const buf = bytes.buffer;
+  if (!(buf instanceof ArrayBuffer) || bytes.byteOffset !== 0 || bytes.byteLength !== buf.byteLength || buf.byteLength === 0) return;
+  try {
+    structuredClone(buf, { transfer: [buf] });
+  } catch {
+    // not transferable here: it is freed with the message
+  }
+}
+
+/** The text of a wire text, its bytes let go (releaseWireBytes). */
+function takeText(wire: WireText): string {
+  const text = textOf(wire);
+  if (typeof wire !== 'string') releaseWireBytes(wire);
+  return text;
+}
+
+/** The API as the worker exposes it: load takes a wire text (bytes it may detach: they were transferred to it) and answers a wire summary. */
 export function wireApi(api: EngineApi): Omit<EngineApi, 'load'> & { load(text: WireText, opts?: LoadOptions): Promise<WireSummary> } {
-  return { ...api, load: async (text, opts) => summaryToWire(await api.load(textOf(text), opts)) };
+  return {
+    ...api,
+    // No local holds the decoded text: the load drops a trace's text once imported.
+    load: async (wire, opts) => summaryToWire(await api.load(takeText(wire), opts)),
+  };
 }
 
 /** Characters or bytes per slice of the page's time (a few ms each). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeInSlices, encodeInSlices, summaryToWire, textOf, WIRE_BYTES_MIN } from '../../src/worker/wire-text.ts';
-import type { LoadSummary } from '../../src/worker/api.ts';
+import { decodeInSlices, encodeInSlices, releaseWireBytes, summaryToWire, textOf, wireApi, WIRE_BYTES_MIN } from '../../src/worker/wire-text.ts';
+import type { EngineApi, LoadSummary } from '../../src/worker/api.ts';
 
 // Longer than one slice (1 Mi characters), with a surrogate pair across the first slice boundary and
 // multi-byte characters across the byte slices' boundaries.
@@ -21,5 +21,23 @@ describe('long texts between the page and the worker', () => {
     expect(big.imported!.scenario).toBeInstanceOf(Uint8Array);
     expect(textOf(big.imported!.scenario) === 'x'.repeat(WIRE_BYTES_MIN)).toBe(true);
     expect(summaryToWire(summary('short')).imported!.scenario).toBe('short');
+  });
+
+  it('a load given bytes lets them go once decoded (the message that brought them is kept until it answers), and loads their text', async () => {
+    const bytes = new TextEncoder().encode(long);
+    let seen = '';
+    let lenDuringLoad = -1;
+    const api = { load: async (text: string) => ((seen = text), (lenDuringLoad = bytes.byteLength), { ok: true }) } as unknown as EngineApi;
+    await wireApi(api).load(bytes);
+    expect(seen === long).toBe(true);
+    expect(lenDuringLoad).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(0);
+  });
+
+  it('bytes that are only part of a buffer (someone else may hold the rest) are left as they are', () => {
+    const whole = new Uint8Array(64).fill(7);
+    releaseWireBytes(whole.subarray(8, 16));
+    expect(whole.byteLength).toBe(64);
+    expect(whole[63]).toBe(7);
   });
 });
