@@ -191,7 +191,12 @@ export type SimEvent =
    * transaction did not snoop (No Snoop, or a Non-cacheable IOMMU leaf).
    */
   | { kind: 'dev_access'; dev: string; op: 'read' | 'write'; addr: number; phys: number; len: number; via: 'direct' | 'iommu' | 'gpu-mmu'; snooped: boolean; nosnoop?: 'no-snoop' | 'iommu-nc'; why: Why }
-  | { kind: 'finding'; rule: string; message: string; why: Why }
+  /**
+   * A report: `id` names the catalogue entry (kernel-log/catalogue.ts) of the
+   * line the kernel prints, as a `log` event's does; null when the kernel
+   * prints nothing (a hang the explorer reports for it).
+   */
+  | { kind: 'finding'; rule: string; id: MessageId | null; message: string; why: Why }
   /** A kernel log line: `id` names its catalogue entry (kernel-log/catalogue.ts), so views select lines by id, never by their words. */
   | { kind: 'log'; level: 'warn' | 'err' | 'info' | 'notice'; id: MessageId; text: string }
   | { kind: 'note'; text: string; why: Why; rule?: NoteRule }

@@ -24,7 +24,7 @@ const SAMPLES: { [K in SimEventKind]: Extract<SimEvent, { kind: K }> } = {
   dma_unmap: { kind: 'dma_unmap', dev: 'nic', api: 'dma_unmap_single', addr: 0xfec00000, size: 4096, dir: 'DMA_TO_DEVICE', why },
   dma_sync: { kind: 'dma_sync', dev: 'nic', api: 'dma_sync_single_for_cpu', addr: 0xfec00000, size: 64, dir: 'DMA_FROM_DEVICE', forCpu: true, why },
   dev_access: { kind: 'dev_access', dev: 'nic', op: 'read', addr: 0x1000, phys: 0x2000, len: 5, via: 'iommu', snooped: false, why },
-  finding: { kind: 'finding', rule: 'map/error-not-checked', message: 'device driver failed to check map error', why },
+  finding: { kind: 'finding', rule: 'map/error-not-checked', id: 'dma-debug.map-error-not-checked', message: 'device driver failed to check map error', why },
   log: { kind: 'log', level: 'warn', id: 'swiotlb.full', text: 'swiotlb buffer is full' },
   note: { kind: 'note', text: 'no copy', why },
   iommu_map: { kind: 'iommu_map', domain: 'd0', iova: 0xfffff000, phys: 0x2000, size: 4096, prot: 'RW', why },

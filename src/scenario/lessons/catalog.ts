@@ -9,7 +9,6 @@ import { parseScenario } from '../parser.ts';
 import { runScenario } from '../run.ts';
 import { applySolution } from '../markup.ts';
 import type { RunResult } from '../result.ts';
-import { entriesMatching } from '../../sim/kernel-log/catalogue.ts';
 import { findingSource } from '../../sim/events.ts';
 import { declaredVersions, versionsToRun } from '../versions.ts';
 
@@ -84,10 +83,17 @@ export function leadSentence(text: string): string {
   return (m ? m[1]! : para).trim();
 }
 
-/** The catalogue ids of every line the runs logged, first-seen order. */
+/** The catalogue ids of every line the runs logged, first-seen order: every logged line is a `log` event or a printed finding, each naming its entry. */
 function messageIds(runs: readonly RunResult[]): string[] {
   const ids: string[] = [];
-  for (const r of runs) for (const s of r.steps) for (const w of s.warnings) for (const e of entriesMatching(w)) if (!ids.includes(e.id)) ids.push(e.id);
+  for (const r of runs) {
+    for (const s of r.steps) {
+      for (const e of s.events) {
+        const id = e.kind === 'log' || e.kind === 'finding' ? e.id : null;
+        if (id !== null && !ids.includes(id)) ids.push(id);
+      }
+    }
+  }
   return ids;
 }
 

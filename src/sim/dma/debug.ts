@@ -100,6 +100,8 @@ export interface DebugEntry {
 
 export interface Finding {
   rule: string;
+  /** The kernel-log catalogue entry of the line it prints, so readers select findings by id, not by their words. */
+  id: MessageId;
   /** The full log line(s), prefix included. */
   message: string;
   why: Why;
@@ -323,7 +325,7 @@ function errPrintk(s: DebugState, out: Finding[], rule: string, dev: string, id:
   s.errorCount += 1;
   const kernelPrints = s.showNumErrors > 0;
   if (s.showNumErrors > 0) s.showNumErrors -= 1;
-  const f: Finding = { rule, message: line(s.kernel, dev, id, args, s.deviceNames[dev]), why: w, kernelPrints };
+  const f: Finding = { rule, id, message: line(s.kernel, dev, id, args, s.deviceNames[dev]), why: w, kernelPrints };
   if (entry) f.entryStep = entry.step;
   out.push(f);
 }
@@ -449,6 +451,7 @@ function cachelineInsert(s: DebugState, e: DebugRecord, out: Finding[]): boolean
     s.warnedOverlapLimit = true;
     out.push({
       rule: 'map/overlap-limit',
+      id: 'dma-debug.overlap-limit',
       message: kmsg(s.kernel, 'dma-debug.overlap-limit', { max: ACTIVE_CACHELINE_MAX_OVERLAP, line: hex16(e.cln) }),
       why: why(s, 'active_cacheline_inc_overlap', RULES.overlapLimit),
       entryStep: e.step,
@@ -519,7 +522,8 @@ export function debugMap(s: DebugState, e: DebugEntry, skipCpuSync: boolean, opt
       if (!silenced) errPrintk(s, out, 'map/cacheline-overlap', rec.dev, 'dma-debug.cacheline-overlap', {}, w, rec);
     } else if (s.kernel >= DEBUG_VERSIONS.eexistPrErr) {
       // 5.14: pr_err(), no device, not counted as an error
-      out.push({ rule: 'map/cacheline-overlap', message: kmsg(s.kernel, 'dma-debug.cacheline-overlap'), why: w, entryStep: rec.step, kernelPrints: true });
+      const id = 'dma-debug.cacheline-overlap';
+      out.push({ rule: 'map/cacheline-overlap', id, message: kmsg(s.kernel, id), why: w, entryStep: rec.step, kernelPrints: true });
     }
   }
   return out;
@@ -1011,31 +1015,41 @@ export function debugActiveCachelines(s: DebugState): Array<{ line: number; mapp
  */
 const ptr = kernelPtr;
 
+/** The catalogue message each map-time check prints. */
+const MAP_TIME_IDS = {
+  stack: 'dma-debug.map-stack',
+  vmalloc: 'dma-debug.map-vmalloc',
+  'invalid-area': 'dma-debug.map-invalid-area',
+  'kernel-text': 'dma-debug.map-kernel-text',
+  'sg-too-long': 'dma-debug.sg-segment-too-long',
+  'sg-boundary': 'dma-debug.sg-segment-boundary',
+} as const satisfies Record<MapTimeCheck['kind'], MessageId>;
+
 /** The kernel's text for the map-time checks; `kernel` picks the version's wording (default: newest). */
 export const debugMessages = {
   /** check_for_stack(): a linear-map stack (`[addr=%p]`) or a page of a vmapped stack (`[probable addr=%p]`, 4.9+). */
   mapsFromStack(dev: string, addr: number, probable: boolean, kernel: number = NEWEST): string {
-    return line(kernel, dev, 'dma-debug.map-stack', { where: probable ? 'probable addr' : 'addr', addr: ptr(addr) });
+    return line(kernel, dev, MAP_TIME_IDS.stack, { where: probable ? 'probable addr' : 'addr', addr: ptr(addr) });
   },
   /** debug_dma_map_single(): is_vmalloc_addr(). */
   mapsFromVmalloc(dev: string, addr: number, len: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, 'dma-debug.map-vmalloc', { addr: ptr(addr), len });
+    return line(kernel, dev, MAP_TIME_IDS.vmalloc, { addr: ptr(addr), len });
   },
   /** debug_dma_map_single(): !virt_addr_valid(). */
   mapsFromInvalidArea(dev: string, addr: number, len: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, 'dma-debug.map-invalid-area', { addr: ptr(addr), len });
+    return line(kernel, dev, MAP_TIME_IDS['invalid-area'], { addr: ptr(addr), len });
   },
   /** check_for_illegal_area(): intersects _stext.._etext or __start_rodata..__end_rodata. */
   mapsKernelText(dev: string, addr: number, len: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, 'dma-debug.map-kernel-text', { addr: ptr(addr), len });
+    return line(kernel, dev, MAP_TIME_IDS['kernel-text'], { addr: ptr(addr), len });
   },
   /** check_sg_segment(): sg->length > dma_get_max_seg_size(). */
   sgSegmentTooLong(dev: string, len: number, max: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, 'dma-debug.sg-segment-too-long', { len, max });
+    return line(kernel, dev, MAP_TIME_IDS['sg-too-long'], { len, max });
   },
   /** check_sg_segment(): the DMA segment crosses dma_get_seg_boundary(). */
   sgSegmentAcrossBoundary(dev: string, start: number, end: number, boundary: number, kernel: number = NEWEST): string {
-    return line(kernel, dev, 'dma-debug.sg-segment-boundary', { start: hex16(start), end: hex16(end), boundary: hex16(boundary) });
+    return line(kernel, dev, MAP_TIME_IDS['sg-boundary'], { start: hex16(start), end: hex16(end), boundary: hex16(boundary) });
   },
 };
 
@@ -1098,7 +1112,7 @@ export function debugMapTimeFinding(s: DebugState, dev: string, c: MapTimeCheck)
   s.errorCount += 1;
   const kernelPrints = s.showNumErrors > 0;
   if (s.showNumErrors > 0) s.showNumErrors -= 1;
-  return { rule, message: text, why: why(s, fn, because), kernelPrints };
+  return { rule, id: MAP_TIME_IDS[c.kind], message: text, why: why(s, fn, because), kernelPrints };
 }
 
 /**

@@ -100,7 +100,7 @@ class SharedApiWhy {
 export function report(findings: Finding[], o: StepOutcome): void {
   for (const f of findings) {
     o.warnings.push(f.message);
-    o.events.push({ kind: 'finding', rule: f.rule, message: f.message, why: f.why });
+    o.events.push({ kind: 'finding', rule: f.rule, id: f.id, message: f.message, why: f.why });
   }
 }
 

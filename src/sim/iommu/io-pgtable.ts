@@ -492,7 +492,7 @@ export function ptMap(pt: IoPgtable, iova: number, paddr: number, size: number, 
     // before 6.11 arm_lpae_map_pages: "If no access, then nothing to do" — return 0
     if (pt.kernel >= IO_PGTABLE_GATES.mapPagesHang.code) {
       // ... with *mapped still 0, and __iommu_map advances by what was mapped: `while (size)` never ends
-      events.push({ kind: 'finding', rule: 'iommu-map-hang', message: HANG_MESSAGE, why: WHY_NOPROT_HANG });
+      events.push({ kind: 'finding', rule: 'iommu-map-hang', id: null, message: HANG_MESSAGE, why: WHY_NOPROT_HANG });
       return { ret: 0, mapped: 0, log: null, events, hang: true };
     }
     events.push({ kind: 'note', text: 'iommu_map with neither IOMMU_READ nor IOMMU_WRITE: nothing mapped, 0 returned', why: WHY_NOPROT_OLD });

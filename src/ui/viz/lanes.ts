@@ -5,10 +5,11 @@
  */
 import type { OwnershipLanes } from '../../worker/api.ts';
 import type { Rows } from '../../worker/rows.ts';
+import { OWN_CPU_MAPPED } from '../../worker/lanes.ts';
 
-/** Was lane i ever mapped (any state above plain CPU)? */
+/** Was lane i ever mapped? The states from OWN_CPU_MAPPED on (held by the CPU, by a device, coherent) are all mapped ones. */
 function everMapped(l: OwnershipLanes, i: number): boolean {
-  for (let k = l.offsets[i]!; k < l.offsets[i + 1]!; k++) if (l.states[k]! >= 2) return true;
+  for (let k = l.offsets[i]!; k < l.offsets[i + 1]!; k++) if (l.states[k]! >= OWN_CPU_MAPPED) return true;
   return false;
 }
 

@@ -21,6 +21,7 @@ import type { HexGroup, HexItem } from '../../viz/bytes.ts';
 import { physOf } from '../../viz/machine-lookup.ts';
 import { Key, NoSnapshot, useSelect } from './common.tsx';
 import { hexGrouped, sizeShort } from '../../../sim/format.ts';
+import { OWN_COHERENT, OWN_CPU, OWN_CPU_MAPPED, OWN_DEVICE, OWN_NONE, OWN_WORDS } from '../../../worker/lanes.ts';
 
 const PAGE = 4096;
 const MAX_GROUPS = 64;
@@ -195,13 +196,13 @@ function BytesView({ frame }: ViewProps) {
       </div>
     );
   }
-  const owner = (() => {
-    if (!buffer) return 'freed';
+  const owner = OWN_WORDS[(() => {
+    if (!buffer) return OWN_NONE;
     const maps = snap.mappings.filter((r) => r.bufId === buffer.id);
-    if (maps.length === 0) return 'CPU (not mapped)';
-    if (maps.some((r) => r.api === 'coherent')) return 'shared (coherent memory)';
-    return maps.some((r) => r.owner === 'device') ? 'device' : 'CPU (synced for the CPU)';
-  })();
+    if (maps.length === 0) return OWN_CPU;
+    if (maps.some((r) => r.api === 'coherent')) return OWN_COHERENT;
+    return maps.some((r) => r.owner === 'device') ? OWN_DEVICE : OWN_CPU_MAPPED;
+  })()].name;
   const pages = buffer ? Math.ceil(buffer.size / PAGE) : 1;
   const why = selected !== undefined ? 'selected' : frame.focus === name ? 'named by this step' : 'last shown';
 

@@ -17,6 +17,7 @@ import type { Occupancy, SegRow } from '../../viz/swiotlb.ts';
 import { Canvas, Key, NoSnapshot, Tip, themeColors, useSelect, useWidth } from './common.tsx';
 import type { TipState } from './common.tsx';
 import { hexGrouped, sizeShort } from '../../../sim/format.ts';
+import { OWN_CPU_MAPPED, OWN_DEVICE, OWN_WORDS } from '../../../worker/lanes.ts';
 
 const ROW_H = 16;
 const LABEL_W = 58;
@@ -119,7 +120,7 @@ function SlotGrid({ occ, rows, index, start, cellW, selRuns, onSelect, names, fr
           else {
             const run = occ.runs[o]!;
             lines.push(`used: slots ${run.index}–${run.index + run.nslots - 1} (${sizeShort(run.nslots * IO_TLB_SIZE)})`, `bounce copy of ${hexGrouped(run.orig)}`);
-            if (run.map) lines.push(`${run.map.dev}: ${run.map.api} mapping of "${names.get(run.map.bufId) ?? `#${run.map.bufId}`}", ${sizeShort(run.map.size)}, ${run.map.dir}`, `DMA address ${hexGrouped(run.map.addr)} (the slot), ${run.map.owner === 'device' ? 'device owns it' : 'synced for the CPU'}`);
+            if (run.map) lines.push(`${run.map.dev}: ${run.map.api} mapping of "${names.get(run.map.bufId) ?? `#${run.map.bufId}`}", ${sizeShort(run.map.size)}, ${run.map.dir}`, `DMA address ${hexGrouped(run.map.addr)} (the slot), owner: ${OWN_WORDS[run.map.owner === 'device' ? OWN_DEVICE : OWN_CPU_MAPPED].name}`);
           }
           setTip({ x, y, lines });
         }}
