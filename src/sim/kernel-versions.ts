@@ -509,6 +509,22 @@ export const SWIOTLB_GATES = table('swiotlb', {
     after: 'the slot is aligned to alloc_align_mask (PAGE_SIZE - 1 for a mapping of PAGE_SIZE or more without alignment constraints)',
     verified: true,
   },
+  // The functions that bounce on a sync (kernelName('swiotlbSyncForCpu'/'swiotlbSyncForDevice')). id: the mainline
+  // log of the 5.13 merge window ("80808d273a3f075196d1a26463f65d4c9d2891c8 swiotlb: split swiotlb_tbl_sync_single",
+  // beside 74d6790cdaaf "Merge branch 'stable/for-linus-5.13' of …/konrad/swiotlb"); release: "[GIT PULL] (swiotlb)
+  // stable/for-linus-5.13" (Konrad Rzeszutek Wilk, 2021-05-04; its shortlog lists the subject). Both sides: the
+  // patch ("[PATCH 04/14] swiotlb: split swiotlb_tbl_sync_single", Christoph Hellwig, 2021-03-01) replaces
+  // swiotlb_tbl_sync_single(dev, tlb_addr, size, dir, SYNC_FOR_CPU / SYNC_FOR_DEVICE) and enum dma_sync_target
+  // with swiotlb_sync_single_for_cpu() and swiotlb_sync_single_for_device(); the bounces themselves are unchanged.
+  syncSplit: {
+    from: '5.13',
+    commit: '80808d273a3f',
+    subject: 'swiotlb: split swiotlb_tbl_sync_single',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'one swiotlb_tbl_sync_single(…, SYNC_FOR_CPU / SYNC_FOR_DEVICE) bounces on both syncs',
+    after: 'swiotlb_sync_single_for_cpu and swiotlb_sync_single_for_device',
+    verified: true,
+  },
   // The function that frees the slots (kernelName('swiotlbRelease')). id: the konrad/swiotlb linux-next push of
   // 2021-06-24 ("dc924470ee42a7222f5031b06d48488ed3e75943 swiotlb: Refactor swiotlb_tbl_unmap_single", Claire
   // Chang's restricted DMA series); release: "[GIT PULL] (swiotlb) stable/for-linus-5.15", merged as 3de18c865f50
@@ -1266,6 +1282,15 @@ const KERNEL_NAMES = {
   swiotlbRelease: [
     { fn: 'swiotlb_tbl_unmap_single', file: 'kernel/dma/swiotlb.c' },
     { from: SWIOTLB_GATES.releaseSlots, fn: 'swiotlb_release_slots', file: 'kernel/dma/swiotlb.c' },
+  ],
+  // swiotlb_tbl_sync_single took the direction of the sync as its last argument (SYNC_FOR_CPU / SYNC_FOR_DEVICE).
+  swiotlbSyncForCpu: [
+    { fn: 'swiotlb_tbl_sync_single', file: 'kernel/dma/swiotlb.c' },
+    { from: SWIOTLB_GATES.syncSplit, fn: 'swiotlb_sync_single_for_cpu', file: 'kernel/dma/swiotlb.c' },
+  ],
+  swiotlbSyncForDevice: [
+    { fn: 'swiotlb_tbl_sync_single', file: 'kernel/dma/swiotlb.c' },
+    { from: SWIOTLB_GATES.syncSplit, fn: 'swiotlb_sync_single_for_device', file: 'kernel/dma/swiotlb.c' },
   ],
   // The function that searches the bitmap and migrates (cma_alloc's loop until it moved into __cma_alloc, then
   // into cma_range_alloc with the multi-range areas). The frozen-page names (__cma_alloc_frozen,

@@ -1580,6 +1580,26 @@ dev_read(nic, hb, 4)
     },
     BOUNCE_ROUND_TRIP,
   );
+  // swiotlb_tbl_sync_single(…, SYNC_FOR_CPU / SYNC_FOR_DEVICE) → swiotlb_sync_single_for_cpu / _for_device (5.13, 80808d273a3f)
+  boundary(
+    SWIOTLB_GATES.syncSplit,
+    'a sync bounces in swiotlb_tbl_sync_single before, in swiotlb_sync_single_for_cpu / swiotlb_sync_single_for_device after (kernel/dma/swiotlb.c)',
+    ({ before, after }) => {
+      const syncWhy = (r: RunResult, step: string) => whyOf(at(r, step).events.find((e) => e.kind === 'bounce'));
+      expect(syncWhy(before, 'dma_sync_single_for_cpu')).toMatchObject({ fn: 'swiotlb_tbl_sync_single', file: 'kernel/dma/swiotlb.c' });
+      expect(syncWhy(before, 'dma_sync_single_for_device')).toMatchObject({ fn: 'swiotlb_tbl_sync_single', file: 'kernel/dma/swiotlb.c' });
+      expect(syncWhy(after, 'dma_sync_single_for_cpu')).toMatchObject({ fn: 'swiotlb_sync_single_for_cpu', file: 'kernel/dma/swiotlb.c' });
+      expect(syncWhy(after, 'dma_sync_single_for_device')).toMatchObject({ fn: 'swiotlb_sync_single_for_device', file: 'kernel/dma/swiotlb.c' });
+    },
+    `machine(arch=arm64, ram=8G)
+device(nic, dma_mask=32, coherent=true)
+b = kmalloc(4096, GFP_KERNEL, at=0x1fffff000)
+h = dma_map_single(nic, b, 4096, DMA_BIDIRECTIONAL)
+dma_sync_single_for_cpu(nic, h, 4096, DMA_BIDIRECTIONAL)
+dma_sync_single_for_device(nic, h, 4096, DMA_BIDIRECTIONAL)
+dma_unmap_single(nic, h, 4096, DMA_BIDIRECTIONAL)
+`,
+  );
   // the swiotlb events' file: lib/swiotlb.c before 4.19 (cf65a0f6f6ff)
   boundary(
     DIRECT_GATES.kernelDmaDir,
