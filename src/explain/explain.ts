@@ -13,8 +13,8 @@
  * Streaming over the text (a 50 MB paste is never split into an array), with
  * progress, a bounded list of unknown lines and of input problems. Pure.
  */
-import { CATALOGUE, catalogueEntry, fileFor, mayMatch, matchLine, resembles, type CatalogueEntry, type Era, type LineMatch, type MessageId } from '../sim/kernel-log/catalogue.ts';
-import { DIRECT_GATES } from '../sim/kernel-versions.ts';
+import { CATALOGUE, catalogueEntry, printerFor, mayMatch, matchLine, resembles, type CatalogueEntry, type Era, type LineMatch, type MessageId } from '../sim/kernel-log/catalogue.ts';
+import { DIRECT_GATES, kernelFile, type KernelFn } from '../sim/kernel-versions.ts';
 import { KERNEL_RANGE, kernelCode } from '../sim/config.ts';
 import { readLine, MAX_LINE, type DmesgLine } from './dmesg-line.ts';
 import { CUT_HERE, END_TRACE, MAPPED_AT, callerFrame, frameOf, isContext, kernelVersionIn, pcFunction, warnSite, type Frame, type WarnSite } from './warn-block.ts';
@@ -200,17 +200,23 @@ export function eraText(era: Era): string {
 }
 
 /**
- * The file that prints an entry in the log's kernel (fileFor: kernel/dma/*
- * lived in lib/ and drivers/base/ before 4.19). Without a version, the files
- * of the versions that word it so, both when the file moved among them.
+ * The function that prints an entry in the log's kernel and its file, as the
+ * engine names them (printerFor: renamed functions, kernel/dma/* in lib/
+ * before 4.19). Without a version, the newest of the versions that word it
+ * so, and the oldest's as well when it differs.
  */
-function fileIn(id: string, kernel: string | null, era: Era): string {
+function printerIn(id: string, kernel: string | null, era: Era): KernelFn {
   const e = catalogueEntry(id as MessageId);
   const code = kernel ? kernelCode(kernel) : NaN;
-  if (!Number.isNaN(code)) return fileFor(e, code);
-  const first = fileFor(e, kernelCode(era.from ?? KERNEL_RANGE.oldest));
-  const last = era.until ? fileFor(e, kernelCode(era.until) - 1) : e.file;
-  return first === last ? last : `${last} (${first} before ${DIRECT_GATES.kernelDmaDir.from})`;
+  if (!Number.isNaN(code)) return printerFor(e, code);
+  const from = era.from ?? KERNEL_RANGE.oldest;
+  const first = printerFor(e, kernelCode(from));
+  const last = printerFor(e, era.until ? kernelCode(era.until) - 1 : kernelCode(KERNEL_RANGE.newest));
+  if (first.fn === last.fn && first.file === last.file) return last;
+  if (first.fn === last.fn && first.file === kernelFile(kernelCode(from), last.file)) {
+    return { fn: last.fn, file: `${last.file} (${first.file} before ${DIRECT_GATES.kernelDmaDir.from})` };
+  }
+  return { fn: last.fn, file: `${last.file} (${first.fn}() in ${first.file} in ${from})` };
 }
 
 function inEra(era: Era, version: string): boolean {
@@ -439,7 +445,9 @@ class Explainer {
       const f = b.messages[0]!;
       f.warn = this.warnInfo(b);
       const fn = b.site?.fn;
-      f.warn.confirms = fn ? f.entries.some((e) => e.fn === fn || SITE_ENTRIES.find((c) => c.id === e.id)?.site?.fns.includes(fn)) : null;
+      // the function as the block's kernel names it (a 6.6 splat fires in dma_direct_map_page, not dma_direct_map_phys)
+      const named = (e: ExplainedEntry) => e.fn === fn || (b.kernel !== null && printerFor(catalogueEntry(e.id as MessageId), kernelCode(b.kernel)).fn === fn);
+      f.warn.confirms = fn ? f.entries.some((e) => named(e) || SITE_ENTRIES.find((c) => c.id === e.id)?.site?.fns.includes(fn)) : null;
       f.endLine = Math.max(f.endLine, b.end);
       if (b.kernel) f.kernel = b.kernel;
       this.lastWarned = f;
@@ -511,7 +519,7 @@ class Explainer {
     for (const it of this.items) {
       if (it.kind !== 'finding') continue;
       it.kernel ??= this.kernel?.version ?? null;
-      for (const e of it.entries) e.file = fileIn(e.id, it.kernel, it.era);
+      for (const e of it.entries) Object.assign(e, printerIn(e.id, it.kernel, it.era));
       if (it.warn) it.warn.mappedBy = callerFrame(it.warn.mappedAt);
       if (it.kernel && !inEra(it.era, it.kernel)) {
         it.notes.push(`The log names kernel ${it.kernel}, but the catalogue has this wording in ${eraText(it.era)}: a backport, a vendor kernel, or a line from another machine.`);

@@ -332,6 +332,24 @@ export const DIRECT_GATES = table('direct', {
     after: 'kernel/dma/debug.c, kernel/dma/swiotlb.c, kernel/dma/direct.c, kernel/dma/mapping.c …',
     verified: false,
   },
+  // The names of dma-direct's CMA glue (kernelName('cmaDirectAlloc'/'cmaDirectFree')). id: the Fixes tag of
+  // "dma-direct: fix zone selection after an unaddressable CMA allocation" (Christoph Hellwig: "Fixes: b1d2dc009dec
+  // (\"dma-contiguous: add dma_{alloc,free}_contiguous() helpers\")"; an earlier application of the same patch,
+  // fdaeec198ada, is what Nicolin Chen's cma_align fix and a bisect log name); release: "[GIT PULL] dma-mapping
+  // updates for Linux 5.3" (tags/dma-mapping-5.3: "Nicolin Chen (4): dma-contiguous: add dma_{alloc,free}_contiguous()
+  // helpers; dma-contiguous: use fallback alloc_pages for single pages; …"), the pull of cmaSinglePage. Not 5.1.
+  // Both sides: __dma_direct_alloc_pages / __dma_direct_free_pages of a 5.0 tree call dma_alloc_from_contiguous /
+  // dma_release_from_contiguous themselves (the gfpflags_allow_blocking check in dma-direct); after, the helpers
+  // of kernel/dma/contiguous.c decide (blocking, more than one page) and fall back to alloc_pages_node.
+  contiguousHelpers: {
+    from: '5.3',
+    commit: 'b1d2dc009dec',
+    subject: 'dma-contiguous: add dma_{alloc,free}_contiguous() helpers',
+    file: 'kernel/dma/contiguous.c',
+    before: 'dma-direct calls dma_alloc_from_contiguous / dma_release_from_contiguous itself',
+    after: 'dma-direct calls dma_alloc_contiguous / dma_free_contiguous',
+    verified: true,
+  },
   // both sides: dma_alloc_from_contiguous() for every size in a 5.0 tree; the 5.3 side from the commit.
   cmaSinglePage: {
     from: '5.3',
@@ -507,6 +525,22 @@ export const SWIOTLB_GATES = table('swiotlb', {
     file: 'kernel/dma/swiotlb.c',
     before: 'alloc_align_mask is folded into the original-matching mask (no slot alignment of its own)',
     after: 'the slot is aligned to alloc_align_mask (PAGE_SIZE - 1 for a mapping of PAGE_SIZE or more without alignment constraints)',
+    verified: true,
+  },
+  // The functions that bounce on a sync (kernelName('swiotlbSyncForCpu'/'swiotlbSyncForDevice')). id: the mainline
+  // log of the 5.13 merge window ("80808d273a3f075196d1a26463f65d4c9d2891c8 swiotlb: split swiotlb_tbl_sync_single",
+  // beside 74d6790cdaaf "Merge branch 'stable/for-linus-5.13' of …/konrad/swiotlb"); release: "[GIT PULL] (swiotlb)
+  // stable/for-linus-5.13" (Konrad Rzeszutek Wilk, 2021-05-04; its shortlog lists the subject). Both sides: the
+  // patch ("[PATCH 04/14] swiotlb: split swiotlb_tbl_sync_single", Christoph Hellwig, 2021-03-01) replaces
+  // swiotlb_tbl_sync_single(dev, tlb_addr, size, dir, SYNC_FOR_CPU / SYNC_FOR_DEVICE) and enum dma_sync_target
+  // with swiotlb_sync_single_for_cpu() and swiotlb_sync_single_for_device(); the bounces themselves are unchanged.
+  syncSplit: {
+    from: '5.13',
+    commit: '80808d273a3f',
+    subject: 'swiotlb: split swiotlb_tbl_sync_single',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'one swiotlb_tbl_sync_single(…, SYNC_FOR_CPU / SYNC_FOR_DEVICE) bounces on both syncs',
+    after: 'swiotlb_sync_single_for_cpu and swiotlb_sync_single_for_device',
     verified: true,
   },
   // The function that frees the slots (kernelName('swiotlbRelease')). id: the konrad/swiotlb linux-next push of
@@ -1207,6 +1241,9 @@ const BEFORE_KERNEL_DMA: Readonly<Record<string, string>> = {
   'kernel/dma/debug.c': 'lib/dma-debug.c',
   'kernel/dma/swiotlb.c': 'lib/swiotlb.c',
   'kernel/dma/direct.c': 'lib/dma-direct.c',
+  // the kbuild robot's blame of kernel/dma/contiguous.c on cf65a0f6f6ff (2023-11-05) attributes every older line to
+  // drivers/base/dma-contiguous.c
+  'kernel/dma/contiguous.c': 'drivers/base/dma-contiguous.c',
 };
 
 /** The file a kernel/dma source file had in kernel `code` (lib/… before 4.19). */
@@ -1266,6 +1303,24 @@ const KERNEL_NAMES = {
   swiotlbRelease: [
     { fn: 'swiotlb_tbl_unmap_single', file: 'kernel/dma/swiotlb.c' },
     { from: SWIOTLB_GATES.releaseSlots, fn: 'swiotlb_release_slots', file: 'kernel/dma/swiotlb.c' },
+  ],
+  // swiotlb_tbl_sync_single took the direction of the sync as its last argument (SYNC_FOR_CPU / SYNC_FOR_DEVICE).
+  swiotlbSyncForCpu: [
+    { fn: 'swiotlb_tbl_sync_single', file: 'kernel/dma/swiotlb.c' },
+    { from: SWIOTLB_GATES.syncSplit, fn: 'swiotlb_sync_single_for_cpu', file: 'kernel/dma/swiotlb.c' },
+  ],
+  swiotlbSyncForDevice: [
+    { fn: 'swiotlb_tbl_sync_single', file: 'kernel/dma/swiotlb.c' },
+    { from: SWIOTLB_GATES.syncSplit, fn: 'swiotlb_sync_single_for_device', file: 'kernel/dma/swiotlb.c' },
+  ],
+  // dma-direct's CMA calls (DIRECT_GATES.contiguousHelpers).
+  cmaDirectAlloc: [
+    { fn: 'dma_alloc_from_contiguous', file: 'kernel/dma/contiguous.c' },
+    { from: DIRECT_GATES.contiguousHelpers, fn: 'dma_alloc_contiguous', file: 'kernel/dma/contiguous.c' },
+  ],
+  cmaDirectFree: [
+    { fn: 'dma_release_from_contiguous', file: 'kernel/dma/contiguous.c' },
+    { from: DIRECT_GATES.contiguousHelpers, fn: 'dma_free_contiguous', file: 'kernel/dma/contiguous.c' },
   ],
   // The function that searches the bitmap and migrates (cma_alloc's loop until it moved into __cma_alloc, then
   // into cma_range_alloc with the multi-range areas). The frozen-page names (__cma_alloc_frozen,

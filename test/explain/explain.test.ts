@@ -341,3 +341,35 @@ describe('the file named is the one the log\'s kernel prints from (fileFor: kern
     expect(now.entries[0]!.file).toBe('kernel/dma/debug.c');
   });
 });
+
+describe('the function named is the one the log\'s kernel prints from (printerFor: the renamed functions of kernel-versions.ts)', () => {
+  const boot = (v: string) => `[    0.000000] Linux version ${v}.0 (build@host) (gcc 12.2.0) #1 SMP\n`;
+  const overflow = '[    3.501000] xhci_hcd 0000:00:14.0: DMA addr 0x0000000123456000+4096 overflow (mask ffffffff, bus limit 0).\n';
+  const entry = (text: string) => findings(text)[0]!.entries[0]!;
+
+  // dma_direct_map_page → dma_direct_map_phys (6.18, e53d29f957b3); include/linux/dma-direct.h (5.9, b41741730059)
+  // → kernel/dma/direct.h (5.10, 19c65c3d30bb); the report moved into it from report_addr() in 5.6 (75467ee48a5e)
+  it('dma-direct.overflow: dma_direct_map_page on 6.6 and 6.17, dma_direct_map_phys on 6.18, include/linux/dma-direct.h on 5.9', () => {
+    expect(entry(boot('6.6') + overflow)).toMatchObject({ id: 'dma-direct.overflow', fn: 'dma_direct_map_page', file: 'kernel/dma/direct.h' });
+    expect(entry(boot('6.17') + overflow)).toMatchObject({ fn: 'dma_direct_map_page', file: 'kernel/dma/direct.h' });
+    expect(entry(boot('6.18') + overflow)).toMatchObject({ fn: 'dma_direct_map_phys', file: 'kernel/dma/direct.h' });
+    expect(entry(boot('5.9') + overflow)).toMatchObject({ fn: 'dma_direct_map_page', file: 'include/linux/dma-direct.h' });
+    expect(entry(boot('5.8') + overflow)).toMatchObject({ fn: 'dma_direct_map_page', file: 'kernel/dma/direct.c' });
+  });
+
+  it('the older wordings name the function that printed them: report_addr (5.0–5.5), check_addr (before 5.0, lib/dma-direct.c before 4.19)', () => {
+    expect(entry(boot('5.4') + '[ 1.0] ath9k 0000:01:00.0: overflow 0x0000000123456000+1500 of DMA mask ffffffff bus mask 0\n')).toMatchObject({ fn: 'report_addr', file: 'kernel/dma/direct.c' });
+    expect(entry(boot('4.19') + '[ 1.0] sdhci 0000:02:00.0: dma_direct_map_page: overflow 0x0000000123456000+512 of device mask ffffffff\n')).toMatchObject({ fn: 'check_addr', file: 'kernel/dma/direct.c' });
+    expect(entry(boot('4.18') + '[ 1.0] sdhci 0000:02:00.0: dma_direct_map_page: overflow 0x0000000123456000+512 of device mask ffffffff\n')).toMatchObject({ fn: 'check_addr', file: 'lib/dma-direct.c' });
+  });
+
+  it('without a version line: the newest name of the versions that word it so, and the oldest\'s when it differs', () => {
+    expect(entry(overflow)).toMatchObject({ fn: 'dma_direct_map_phys', file: 'kernel/dma/direct.h (dma_direct_map_page() in kernel/dma/direct.c in 5.6)' });
+  });
+
+  // cma_alloc → __cma_alloc (6.12, CMA_GATES.underscoreName): the pr_err's __func__ and the function named agree
+  it('cma.alloc-failed: cma_alloc on 6.6, __cma_alloc on 6.15', () => {
+    expect(entry(read('cma-alloc-failed.6.6.log'))).toMatchObject({ fn: 'cma_alloc', file: 'mm/cma.c' });
+    expect(entry(read('cma-alloc-failed.6.15.log'))).toMatchObject({ fn: '__cma_alloc', file: 'mm/cma.c' });
+  });
+});

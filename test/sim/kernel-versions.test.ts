@@ -4,7 +4,7 @@
 // (the gate's commit and both behaviours are in the table and in the test
 // name). The last test checks that no gate is left without its boundary test.
 import { describe, expect, it } from 'vitest';
-import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, type Gate } from '../../src/sim/kernel-versions.ts';
+import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, kernelName, type Gate } from '../../src/sim/kernel-versions.ts';
 import { prepareScenario, runScenario, runStep } from '../../src/scenario/run.ts';
 import { createMachine } from '../../src/sim/machine.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
@@ -1580,6 +1580,50 @@ dev_read(nic, hb, 4)
     },
     BOUNCE_ROUND_TRIP,
   );
+  // swiotlb_tbl_sync_single(…, SYNC_FOR_CPU / SYNC_FOR_DEVICE) → swiotlb_sync_single_for_cpu / _for_device (5.13, 80808d273a3f)
+  boundary(
+    SWIOTLB_GATES.syncSplit,
+    'a sync bounces in swiotlb_tbl_sync_single before, in swiotlb_sync_single_for_cpu / swiotlb_sync_single_for_device after (kernel/dma/swiotlb.c)',
+    ({ before, after }) => {
+      const syncWhy = (r: RunResult, step: string) => whyOf(at(r, step).events.find((e) => e.kind === 'bounce'));
+      expect(syncWhy(before, 'dma_sync_single_for_cpu')).toMatchObject({ fn: 'swiotlb_tbl_sync_single', file: 'kernel/dma/swiotlb.c' });
+      expect(syncWhy(before, 'dma_sync_single_for_device')).toMatchObject({ fn: 'swiotlb_tbl_sync_single', file: 'kernel/dma/swiotlb.c' });
+      expect(syncWhy(after, 'dma_sync_single_for_cpu')).toMatchObject({ fn: 'swiotlb_sync_single_for_cpu', file: 'kernel/dma/swiotlb.c' });
+      expect(syncWhy(after, 'dma_sync_single_for_device')).toMatchObject({ fn: 'swiotlb_sync_single_for_device', file: 'kernel/dma/swiotlb.c' });
+    },
+    `machine(arch=arm64, ram=8G)
+device(nic, dma_mask=32, coherent=true)
+b = kmalloc(4096, GFP_KERNEL, at=0x1fffff000)
+h = dma_map_single(nic, b, 4096, DMA_BIDIRECTIONAL)
+dma_sync_single_for_cpu(nic, h, 4096, DMA_BIDIRECTIONAL)
+dma_sync_single_for_device(nic, h, 4096, DMA_BIDIRECTIONAL)
+dma_unmap_single(nic, h, 4096, DMA_BIDIRECTIONAL)
+`,
+  );
+  // dma-direct's CMA calls: dma_alloc_from_contiguous / dma_release_from_contiguous → dma_alloc_contiguous /
+  // dma_free_contiguous (5.3, b1d2dc009dec), kernel/dma/contiguous.c
+  boundary(
+    DIRECT_GATES.contiguousHelpers,
+    'a CMA-backed dma_alloc_coherent / dma_free_coherent name dma_alloc_from_contiguous / dma_release_from_contiguous before, dma_alloc_contiguous / dma_free_contiguous after',
+    ({ before, after }) => {
+      const cmaWhy = (r: RunResult) => noteWhys(r, 'cpu, h =').find((n) => n.text.startsWith('from CMA at'))?.why;
+      const freeWhy = (r: RunResult) => whyOf(at(r, 'dma_free_coherent').events.find((e) => e.kind === 'free'));
+      expect(cmaWhy(before)).toMatchObject({ fn: 'dma_alloc_from_contiguous', file: 'kernel/dma/contiguous.c' });
+      expect(freeWhy(before)).toMatchObject({ fn: 'dma_release_from_contiguous', file: 'kernel/dma/contiguous.c' });
+      expect(cmaWhy(after)).toMatchObject({ fn: 'dma_alloc_contiguous', file: 'kernel/dma/contiguous.c' });
+      expect(freeWhy(after)).toMatchObject({ fn: 'dma_free_contiguous', file: 'kernel/dma/contiguous.c' });
+    },
+    `machine(arch=arm64, ram=8G)
+device(d, dma_mask=32)
+cpu, h = dma_alloc_coherent(d, 16384, GFP_KERNEL)
+dma_free_coherent(d, 16384, cpu, h)
+`,
+  );
+  // kernel/dma/contiguous.c was drivers/base/dma-contiguous.c before 4.19 (cf65a0f6f6ff)
+  it('dma-direct\'s CMA glue names drivers/base/dma-contiguous.c on 4.18, kernel/dma/contiguous.c on 4.19', () => {
+    expect(kernelName(kernelCode('4.18'), 'cmaDirectAlloc')).toEqual({ fn: 'dma_alloc_from_contiguous', file: 'drivers/base/dma-contiguous.c' });
+    expect(kernelName(kernelCode('4.19'), 'cmaDirectFree')).toEqual({ fn: 'dma_release_from_contiguous', file: 'kernel/dma/contiguous.c' });
+  });
   // the swiotlb events' file: lib/swiotlb.c before 4.19 (cf65a0f6f6ff)
   boundary(
     DIRECT_GATES.kernelDmaDir,

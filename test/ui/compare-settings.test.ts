@@ -136,8 +136,11 @@ describe('loadArgs, effective, notes', () => {
     expect(e.from).toBe('5.19');
     expect(e.changes.map((g) => g.id)).toContain('arch.arm64FromDeviceClean');
     expect(e.to).toBe('5.19'); // 6.0 starts the next era (riscv's gate counts only for riscv, but dma-debug's 6.0 gate for all)
-    const mid = eraChanges('5.13', 'arm64')!;
-    expect(mid).toMatchObject({ from: '5.12', to: '5.13' }); // the CMA area name arrives in 5.12, the silent "PFNs busy" in 5.14
+    const mid = eraChanges('5.16', 'arm64')!;
+    expect(mid).toMatchObject({ from: '5.15', to: '5.16' }); // swiotlb_release_slots arrives in 5.15, the unconditional copy at map in 5.17
+    expect(mid.changes.map((g) => g.id)).toContain('swiotlb.releaseSlots');
+    // 5.13 is an era of its own: swiotlb_tbl_sync_single split in two (80808d273a3f)
+    expect(eraChanges('5.13', 'arm64')).toMatchObject({ from: '5.13', to: '5.13' });
     // 5.9 is an era of its own: arm-smmu.c moved to drivers/iommu/arm/arm-smmu/ (e86d1aa8b60f)
     expect(eraChanges('5.9', 'arm64')).toMatchObject({ from: '5.9', to: '5.9' });
     expect(eraChanges('4.4', 'x86')).toMatchObject({ from: '4.4', changes: [] });

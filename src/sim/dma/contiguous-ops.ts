@@ -67,7 +67,7 @@ import { freeBuffer, physOf } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { cmaDebugShowAreas, cmaAllocFailedLine, cmaAlloc, cmaAlignForSize, cmaBorrowMovable, cmaContains, cmaRelease, cmaReturnMovable, dmaContiguousEligible, CMA_ALIGNMENT } from './contiguous.ts';
 import { cmaOwnerOf, cmaPinned, type CmaState } from './cma-state.ts';
-import { CMA_GATES, DIRECT_GATES, dmaFile } from '../kernel-versions.ts';
+import { CMA_GATES, DIRECT_GATES, dmaFile, kernelName } from '../kernel-versions.ts';
 import { mappingsOfBuffer } from './tracking.ts';
 import { EBUSY, ENOMEM } from '../errno.ts';
 import { hex } from '../format.ts';
@@ -342,10 +342,12 @@ export function dmaAllocContiguous(m: Machine, dev: Device, size: number, gfp: r
   // before 5.3 (bd2e75633c80) dma-direct called dma_alloc_from_contiguous for any blocking allocation, single pages included
   const singlePageToo = m.kernel < DIRECT_GATES.cmaSinglePage.code && canBlock;
   if (!singlePageToo && !dmaContiguousEligible(size, canBlock, false)) {
+    // before 5.3 (b1d2dc009dec) dma-direct checked gfpflags_allow_blocking itself; after, dma_alloc_contiguous decides
+    const decider = m.kernel < DIRECT_GATES.contiguousHelpers.code ? { fn: '__dma_direct_alloc_pages', file: dmaFile(m.kernel, 'kernel/dma/direct.c') } : kernelName(m.kernel, 'cmaDirectAlloc');
     o.events.push({
       kind: 'note',
       text: 'not from CMA',
-      why: why('dma_alloc_contiguous', canBlock ? 'a single page never comes from the default CMA area: it is always contiguous, and using CMA for it would only fragment the area' : 'CMA may migrate pages and sleep: it is never used when the GFP flags do not allow blocking'),
+      why: why(decider.fn, canBlock ? 'a single page never comes from the default CMA area: it is always contiguous, and using CMA for it would only fragment the area' : 'CMA may migrate pages and sleep: it is never used when the GFP flags do not allow blocking', decider.file),
     });
     return -1;
   }
@@ -381,7 +383,10 @@ export function dmaDirectAllocFromCma(m: Machine, dev: Device, size: number, gfp
     o.events.push({ kind: 'note', text: 'CMA pages out of reach', why: why('__dma_direct_alloc_pages', `the CMA pages end above what ${dev.name} can address (dma_coherent_ok fails): they go back to CMA and the page allocator is tried`, 'kernel/dma/direct.c') });
     return -1;
   }
-  o.events.push({ kind: 'note', text: `from CMA at ${hex(phys)}`, why: why('dma_alloc_contiguous', `more than one page and a blocking allocation: dma-direct takes the ${size / PAGE_SIZE} pages from the default CMA area (cma_alloc_aligned, aligned to 2^${cmaAlignForSize(size)} pages)`) });
+  const cma = kernelName(m.kernel, 'cmaDirectAlloc');
+  o.events.push({ kind: 'note', text: `from CMA at ${hex(phys)}`, why: why(cma.fn, m.kernel < DIRECT_GATES.cmaSinglePage.code
+    ? `a blocking allocation (any size before ${DIRECT_GATES.cmaSinglePage.from}): dma-direct takes the ${size / PAGE_SIZE} page(s) from the default CMA area (cma_alloc, aligned to 2^${cmaAlignForSize(size)} pages)`
+    : `more than one page and a blocking allocation: dma-direct takes the ${size / PAGE_SIZE} pages from the default CMA area (cma_alloc_aligned, aligned to 2^${cmaAlignForSize(size)} pages)`, cma.file) });
   return phys;
 }
 
@@ -390,7 +395,7 @@ export function dmaDirectFreeBuffer(m: Machine, b: Buffer, allocator: string, fn
   if (b.phys >= 0 && inCmaArea(m, b.phys) && dmaFreeContiguous(m, b.phys, b.allocSize, o)) {
     b.live = false;
     touchBuffer(o, b.id);
-    o.events.push({ kind: 'free', allocator, name: b.name, phys: b.phys, size: b.allocSize, why: why('dma_free_contiguous', 'the pages came from the CMA area: cma_release clears their bits; movable allocations may borrow them again') });
+    o.events.push({ kind: 'free', allocator, name: b.name, phys: b.phys, size: b.allocSize, why: { ...kernelName(m.kernel, 'cmaDirectFree'), rule: 'the pages came from the CMA area: cma_release clears their bits; movable allocations may borrow them again' } });
     return;
   }
   // `fn` is the caller's: dma_direct_free / dma_direct_free_pages by default (kernel/dma/direct.c, lib/ before 4.19)

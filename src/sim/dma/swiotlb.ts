@@ -274,20 +274,22 @@ export function tblUnmapSingle(m: Machine, dev: Device, tlbAddr: number, size: n
 }
 
 export function syncSingleForDevice(m: Machine, dev: Device, tlbAddr: number, size: number, dir: DmaDir, o: StepOutcome): void {
+  const fn = kernelName(m.kernel, 'swiotlbSyncForDevice').fn; // swiotlb_tbl_sync_single(…, SYNC_FOR_…) before 5.13
   if (m.kernel >= G.copyAtMapAlways.code && m.kernel < G.syncForDeviceByDir.code) {
-    bounce(m, dev, tlbAddr, size, true, 'swiotlb_sync_single_for_device', '5.17 (aa6f8dcbab47) copies the original into the slot for every direction, DMA_FROM_DEVICE included: bytes the device already wrote are overwritten (reverted for 5.18 by bddac7c1e02b/901c7280ca0d)', o);
+    bounce(m, dev, tlbAddr, size, true, fn, '5.17 (aa6f8dcbab47) copies the original into the slot for every direction, DMA_FROM_DEVICE included: bytes the device already wrote are overwritten (reverted for 5.18 by bddac7c1e02b/901c7280ca0d)', o);
   } else if (dir === 'DMA_TO_DEVICE' || dir === 'DMA_BIDIRECTIONAL') {
-    bounce(m, dev, tlbAddr, size, true, 'swiotlb_sync_single_for_device', 'sync_for_device copies the original into the slot for DMA_TO_DEVICE and DMA_BIDIRECTIONAL', o);
+    bounce(m, dev, tlbAddr, size, true, fn, 'sync_for_device copies the original into the slot for DMA_TO_DEVICE and DMA_BIDIRECTIONAL', o);
   } else {
-    o.events.push({ kind: 'note', text: 'no copy: DMA_FROM_DEVICE', why: why(m, 'swiotlb_sync_single_for_device', 'sync_for_device copies nothing for DMA_FROM_DEVICE: the device is about to overwrite the slot') });
+    o.events.push({ kind: 'note', text: 'no copy: DMA_FROM_DEVICE', why: why(m, fn, 'sync_for_device copies nothing for DMA_FROM_DEVICE: the device is about to overwrite the slot') });
   }
 }
 
 export function syncSingleForCpu(m: Machine, dev: Device, tlbAddr: number, size: number, dir: DmaDir, o: StepOutcome): void {
+  const fn = kernelName(m.kernel, 'swiotlbSyncForCpu').fn; // swiotlb_tbl_sync_single(…, SYNC_FOR_…) before 5.13
   if (dir === 'DMA_FROM_DEVICE' || dir === 'DMA_BIDIRECTIONAL') {
-    bounce(m, dev, tlbAddr, size, false, 'swiotlb_sync_single_for_cpu', 'sync_for_cpu copies the slot back into the original for DMA_FROM_DEVICE and DMA_BIDIRECTIONAL', o);
+    bounce(m, dev, tlbAddr, size, false, fn, 'sync_for_cpu copies the slot back into the original for DMA_FROM_DEVICE and DMA_BIDIRECTIONAL', o);
   } else {
-    o.events.push({ kind: 'note', text: 'no copy: DMA_TO_DEVICE', why: why(m, 'swiotlb_sync_single_for_cpu', 'sync_for_cpu copies nothing for DMA_TO_DEVICE: the device only read the slot') });
+    o.events.push({ kind: 'note', text: 'no copy: DMA_TO_DEVICE', why: why(m, fn, 'sync_for_cpu copies nothing for DMA_TO_DEVICE: the device only read the slot') });
   }
 }
 

@@ -23,7 +23,7 @@
  * - `none`: the template is the whole line.
  */
 import { kernelCode } from '../config.ts';
-import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelFile, type Gate } from '../kernel-versions.ts';
+import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelFile, kernelName, type Gate, type KernelFn, type RenamedFn } from '../kernel-versions.ts';
 
 export type Prefix = 'dev' | 'dma-api' | 'dma-api-nodev' | 'none';
 
@@ -34,6 +34,8 @@ export interface Wording {
   until?: Gate;
   prefix?: Prefix;
   template: string;
+  /** The function that prints this wording when it is not the entry's (printerFor). */
+  printedBy?: KernelFn;
 }
 
 export interface CatalogueEntry {
@@ -45,8 +47,11 @@ export interface CatalogueEntry {
   prefix: Prefix;
   /** Oldest first. */
   wordings: Wording[];
+  /** The function that prints it and its file (printerFor names them by version). */
   fn: string;
   file: string;
+  /** Its function was renamed or moved across versions: printerFor() names it as kernelName() does for that kernel. */
+  renamed?: RenamedFn;
   /** What the driver probably did, in one paragraph. */
   why: string;
   /** The related rule id (dma-debug's rule ids; subsystem/what for the others). */
@@ -68,6 +73,9 @@ export interface Site {
 }
 
 const DEBUG_FILE = 'kernel/dma/debug.c';
+/** dma-direct's overflow reporters before 5.6 (DIRECT_GATES.overflowReportAddr, overflowAlways). */
+const CHECK_ADDR: KernelFn = { fn: 'check_addr', file: 'kernel/dma/direct.c' };
+const REPORT_ADDR: KernelFn = { fn: 'report_addr', file: 'kernel/dma/direct.c' };
 
 export const CATALOGUE = [
   // -------------------------------------------------------------------------
@@ -434,14 +442,16 @@ export const CATALOGUE = [
     prefix: 'dev',
     wordings: [
       // check_addr(dev, addr, size, __func__): "dma_direct_map_page" or "dma_direct_map_sg", the caller
-      { template: 'dma_direct_map_{op:word}: overflow 0x{addr:hex}+{size:int} of device mask {mask:hex}' },
-      { from: DIRECT_GATES.overflowBusMask, template: 'dma_direct_map_{op:word}: overflow 0x{addr:hex}+{size:int} of device mask {mask:hex} bus mask {bus:hex}' },
-      { from: DIRECT_GATES.overflowReportAddr, template: 'overflow 0x{addr:hex}+{size:int} of DMA mask {mask:hex} bus mask {bus:hex}' },
-      { from: DIRECT_GATES.overflowBusLimit, template: 'overflow 0x{addr:hex}+{size:int} of DMA mask {mask:hex} bus limit {bus:hex}' },
+      { template: 'dma_direct_map_{op:word}: overflow 0x{addr:hex}+{size:int} of device mask {mask:hex}', printedBy: CHECK_ADDR },
+      { from: DIRECT_GATES.overflowBusMask, template: 'dma_direct_map_{op:word}: overflow 0x{addr:hex}+{size:int} of device mask {mask:hex} bus mask {bus:hex}', printedBy: CHECK_ADDR },
+      { from: DIRECT_GATES.overflowReportAddr, template: 'overflow 0x{addr:hex}+{size:int} of DMA mask {mask:hex} bus mask {bus:hex}', printedBy: REPORT_ADDR },
+      { from: DIRECT_GATES.overflowBusLimit, template: 'overflow 0x{addr:hex}+{size:int} of DMA mask {mask:hex} bus limit {bus:hex}', printedBy: REPORT_ADDR },
+      // 75467ee48a5e moved the report into dma_direct_map_page itself (and dma_direct_map_resource)
       { from: DIRECT_GATES.overflowAlways, template: 'DMA addr 0x{addr:hex}+{size:int} overflow (mask {mask:hex}, bus limit {bus:hex}).' },
     ],
     fn: 'dma_direct_map_phys',
     file: 'kernel/dma/direct.h',
+    renamed: 'directMap',
     why: 'The buffer lies above what the device can address (its DMA mask or bus limit) and there is no swiotlb pool to bounce it through: the driver should set the right mask, allocate below it (GFP_DMA32, dma_alloc_*), or the platform needs swiotlb.',
     rule: 'direct/overflow',
   },
@@ -629,6 +639,7 @@ export const CATALOGUE = [
     ],
     fn: 'cma_alloc',
     file: 'mm/cma.c',
+    renamed: 'cmaAlloc',
     why: 'No aligned run of free pages in the CMA area could be claimed and emptied: the area is too small or fragmented (ret -12 on older kernels), or every candidate held a page that could not migrate, usually a short-term pin such as O_DIRECT in flight (ret -16).',
     rule: 'cma/alloc-failed',
   },
@@ -830,9 +841,23 @@ export function who(name: string, devName?: string): Who {
   return { driver: name, device: devName ?? name };
 }
 
-/** The file that prints an entry in this kernel: kernel/dma files lived in lib/ before 4.19, arm-smmu.c in drivers/iommu/ before 5.9 (kernelFile). */
+/**
+ * The function that prints an entry in this kernel and its file, named as the
+ * engine names it: the wording's own printer when another function printed
+ * it, else the entry's renamed function (kernelName), else the entry's
+ * function in its file of that version (kernelFile: kernel/dma files lived in
+ * lib/ before 4.19, arm-smmu.c in drivers/iommu/ before 5.9).
+ */
+export function printerFor(e: CatalogueEntry, kernel: number): KernelFn {
+  const w = wordingFor(e, kernel);
+  if (w?.printedBy) return { fn: w.printedBy.fn, file: kernelFile(kernel, w.printedBy.file) };
+  if (e.renamed) return kernelName(kernel, e.renamed);
+  return { fn: e.fn, file: kernelFile(kernel, e.file) };
+}
+
+/** The file that prints an entry in this kernel (printerFor). */
 export function fileFor(e: CatalogueEntry, kernel: number): string {
-  return kernelFile(kernel, e.file);
+  return printerFor(e, kernel).file;
 }
 
 /** Does this kernel print message `id` at all (some wording is in force)? */
