@@ -85,6 +85,8 @@ export async function openApp(page: Page, hash = ''): Promise<number> {
   await page.goto(`/${hash}`);
   await expect(page.locator('.cm-content')).toBeVisible();
   await expect(stepCount(page)).toHaveText(/^step \d+ \/ [1-9]\d*$/);
+  // A long run is steppable while it loads (provisional summaries): its step count is the whole run's once the progress line is gone.
+  await expect(page.locator('.timeline[data-loading]')).toHaveCount(0, { timeout: 30_000 });
   return stepTotal(page);
 }
 

@@ -101,6 +101,8 @@ async function openWith(page: Page, text: string | null, loadTimeout = 60_000): 
   }, text);
   await page.goto('/');
   await expect(stepCount(page)).toHaveText(/^step 0 \/ [1-9]\d*$/, { timeout: loadTimeout });
+  // The whole run (a long one is steppable while it loads, counted from its provisional summaries until then).
+  await expect(page.locator('.timeline[data-loading]')).toHaveCount(0, { timeout: loadTimeout });
   return stepTotal(page);
 }
 

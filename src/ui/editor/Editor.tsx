@@ -92,6 +92,9 @@ function currentStepLine(): number | null {
 
 /** The step line waiting to be revealed, per editor: its position in the document. */
 const revealing = new WeakMap<EditorView, number>();
+/** Where the last reveal left the editor's scroller, and the editors scrolled elsewhere since. */
+const revealedTop = new WeakMap<EditorView, number>();
+const scrolledAway = new WeakSet<EditorView>();
 
 /**
  * Reveals the step's line by scrolling only the editor's own scroller (CodeMirror's
@@ -109,6 +112,8 @@ const stepScroll = EditorView.scrollHandler.of((view, range) => {
   if (top < sd.scrollTop || top + block.height > sd.scrollTop + sd.clientHeight) {
     sd.scrollTop = Math.max(0, top - sd.clientHeight / 3);
   }
+  revealedTop.set(view, sd.scrollTop);
+  scrolledAway.delete(view);
   return true;
 });
 
@@ -268,13 +273,32 @@ export default function Editor({ readOnly = false }: EditorProps) {
     }
 
     let following = 0;
-    /** The editor follows the current step: the window moves only when the step's line nears its edge; otherwise the step's line and the scroll are one transaction. */
+    /** The step changed since the editor last followed it (not only the summary: a long run's provisional summaries come every few seconds). */
+    let stepMoved = false;
+    /**
+     * The editor follows the current step: the window moves only when the step's line nears its edge; otherwise the step's line and the scroll are one transaction.
+     * Nothing is dispatched when the line and the text are the ones already shown (a new summary of a loading run, a step on the same line):
+     * every update of the editor reads the page's selection and draws again (0.4-1.6 s tasks in a 100,000-step load), for nothing here.
+     * A step to the same line still scrolls back to it if the editor was scrolled away meanwhile.
+     */
     function followStep(): void {
       following = 0;
-      const moved = winRef.current?.around(currentStepLine());
-      if (moved) showSlice(view, moved);
-      else view.dispatch({ effects: stepEffects(view, view.state.doc, local(currentStepLine()), !view.hasFocus) });
+      const line = currentStepLine();
+      const moved = winRef.current?.around(line);
+      if (moved) return showSlice(view, moved);
+      const shown = view.state.field(stepLineField).line;
+      if (shown === local(line) && shown !== null && (!stepMoved || !scrolledAway.has(view))) {
+        stepMoved = false;
+        return;
+      }
+      stepMoved = false;
+      if (shown === null && local(line) === null) return;
+      view.dispatch({ effects: stepEffects(view, view.state.doc, local(line), !view.hasFocus) });
     }
+    // The editor scrolled by the user (not by a reveal): a step to the same line scrolls back to it.
+    const onScroll = () => {
+      if (view.scrollDOM.scrollTop !== revealedTop.get(view)) scrolledAway.add(view);
+    };
 
     const { text: initial, big: initialBig } = useStore.getState();
     const view = new EditorView({
@@ -283,6 +307,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
     });
     giveSelectionToRemember();
     viewRef.current = view;
+    view.scrollDOM.addEventListener('scroll', onScroll, { passive: true });
     if (initialBig) showSlice(view, startWindow(initialBig));
     wholeRef.current = () => void editWhole();
     view.dispatch({ effects: [setStepLine.of(local(currentStepLine())), setAnswered.of(answeredLines())] });
@@ -313,6 +338,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
       if (s.errors !== prev.errors) {
         view.dispatch(setDiagnostics(view.state, toDiagnostics(view.state.doc, s.errors, winRef.current?.offset ?? 0)));
       }
+      if (s.step !== prev.step) stepMoved = true;
       if (s.step !== prev.step || s.summary !== prev.summary) {
         // In the next animation frame, once, however many steps went by (a scrubber dragged): the page has committed the
         // step's frame by then, so the editor's update reads a layout the frame needs anyway, instead of forcing one of its own first.
@@ -321,6 +347,7 @@ export default function Editor({ readOnly = false }: EditorProps) {
     });
     return () => {
       cancelAnimationFrame(following);
+      view.scrollDOM.removeEventListener('scroll', onScroll);
       unsub();
       unsubLesson();
       winRef.current?.stop();

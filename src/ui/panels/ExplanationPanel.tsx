@@ -94,7 +94,8 @@ function MachineBuilt({ config, summary }: { config: MachineConfig | null; summa
 
 export default function ExplanationPanel() {
   const frame = useStore((s) => s.frame);
-  const summary = useStore((s) => s.summary);
+  // The summary only where it is shown (step 0, or nothing run yet): a loading run's provisional summaries render nothing here at a step.
+  const summary = useStore((s) => (s.frame?.json ? null : s.summary));
   const running = useStore((s) => s.running);
   // After a failed first run there is no last good run to show: say so instead of "Running…" forever.
   const engineFailed = useStore((s) => s.notices.some((n) => n.kind === 'error'));

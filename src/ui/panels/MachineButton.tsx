@@ -7,10 +7,15 @@ import { useEffect, useRef, useState } from 'react';
 import { useStore } from '../store/store.ts';
 import MachineView from './MachineView.tsx';
 
-export default function MachineButton() {
-  const [open, setOpen] = useState(false);
+/** The table, reading the store only while the popover is open (a loading run's summaries and every step would render the closed button again). */
+function OpenMachineView() {
   const frame = useStore((s) => s.frame);
   const summary = useStore((s) => s.summary);
+  return <MachineView frame={frame} summary={summary} />;
+}
+
+export default function MachineButton() {
+  const [open, setOpen] = useState(false);
   const wrap = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!open) return;
@@ -37,7 +42,7 @@ export default function MachineButton() {
       </button>
       {open && (
         <div className="popover machine-pop" role="dialog" aria-label="Machine settings" data-testid="machine-pop">
-          <MachineView frame={frame} summary={summary} />
+          <OpenMachineView />
           <button type="button" className="close" aria-label="Close" onClick={() => setOpen(false)}>
             ×
           </button>

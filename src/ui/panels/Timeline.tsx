@@ -182,7 +182,7 @@ export default function Timeline() {
     setStep(k);
   };
   return (
-    <section className="panel timeline" aria-label="Timeline">
+    <section className="panel timeline" aria-label="Timeline" data-loading={summary?.partial ? 'true' : undefined}>
       <header className="panel-head">
         <h2>Timeline</h2>
         {progress && progress.phase !== 'done' ? (

@@ -7,9 +7,10 @@
  * most (follow.ts). Tabs that do not fit go into a "More" menu; the area can
  * fill the window (Esc leaves) and be resized against the panels above it.
  */
-import { Suspense, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Suspense, memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
-import { listViews, type ViewDef } from './registry.ts';
+import { listViews, type ViewDef, type ViewProps } from './registry.ts';
+import type { LoadSummary } from '../../worker/api.ts';
 import './views.ts';
 import { useStore } from '../store/store.ts';
 import PredictGate from '../lesson/PredictGate.tsx';
@@ -106,12 +107,32 @@ function MoreMenu({ views, changes, pick }: { views: ViewDef[]; changes: Record<
   );
 }
 
+/** The views a run shows, by id (kept for the last summary: the store's selector runs at every change of the store). */
+let idsFor: { summary: LoadSummary | null; ids: string } | null = null;
+function viewIds(summary: LoadSummary | null): string {
+  if (idsFor?.summary === summary) return idsFor.ids;
+  const ids = listViews(summary).map((v) => v.id).join(',');
+  idsFor = { summary, ids };
+  return ids;
+}
+const viewsOf = (ids: string): ViewDef[] => {
+  const wanted = new Set(ids.split(','));
+  return listViews().filter((v) => wanted.has(v.id));
+};
+
+/** The shown view: the one part of the area that reads the summary (a new one renders it, not the tabs). */
+const ActiveView = memo(function ActiveView({ View, frame, step }: { View: ViewDef['component']; frame: ViewProps['frame']; step: number }) {
+  const summary = useStore((s) => s.summary);
+  return <View frame={frame} summary={summary} step={step} />;
+});
+
 export default function ViewsArea() {
   const activeId = useStore((s) => s.activeView);
   const setActiveView = useStore((s) => s.setActiveView);
   const frame = useStore((s) => s.frame);
-  const summary = useStore((s) => s.summary);
-  const views = listViews(summary);
+  // The tabs' list as a string: a loading run's provisional summaries render the strip again only when the list changed.
+  const ids = useStore((s) => viewIds(s.summary));
+  const views = useMemo(() => viewsOf(ids), [ids]);
   const step = useStore((s) => s.step);
   const inLesson = useStore((s) => !!s.summary?.teaching?.lesson);
   const choice = useFollow((s) => s.choice);
@@ -130,7 +151,6 @@ export default function ViewsArea() {
   const [room, setRoom] = useState<{ width: number; widths: Map<string, number> }>({ width: Infinity, widths: new Map() });
   const roomRef = useRef(room);
   roomRef.current = room;
-  const ids = views.map((v) => v.id).join(',');
   useLayoutEffect(() => {
     const s = strip.current;
     const m = measure.current;
@@ -224,7 +244,7 @@ export default function ViewsArea() {
       <div className="view-body" role="tabpanel" id={`view-${active.id}`} aria-labelledby={`tab-${active.id}`} data-view={active.id}>
         <Suspense fallback={<p className="muted view-loading">Loading view…</p>}>
           <PredictGate>
-            <View frame={frame} summary={summary} step={step} />
+            <ActiveView View={View} frame={frame} step={step} />
           </PredictGate>
         </Suspense>
       </div>
