@@ -1361,10 +1361,12 @@ const FRONT_DOOR = {
 
 /** The file a front-door call of the DMA API lives in on kernel `code` (kernel/dma/mapping.c for the rest). */
 export function apiFile(code: number, fn: string): string {
-  const has = (fns: readonly string[]) => fns.includes(fn);
-  if (has(FRONT_DOOR.inline.fns) || (has(FRONT_DOOR.outOfLine.fns) && code < DMA_API_GATES.outOfLine.code)) return 'include/linux/dma-mapping.h';
+  if (INLINE_FNS.has(fn) || (OUT_OF_LINE_FNS.has(fn) && code < DMA_API_GATES.outOfLine.code)) return 'include/linux/dma-mapping.h';
   return 'kernel/dma/mapping.c';
 }
+// Sets made once: apiFile runs at every map, unmap and sync (no closure or array scan per call).
+const INLINE_FNS: ReadonlySet<string> = new Set(FRONT_DOOR.inline.fns);
+const OUT_OF_LINE_FNS: ReadonlySet<string> = new Set(FRONT_DOOR.outOfLine.fns);
 
 /** Every table, by subsystem. */
 export const GATE_TABLES: Record<Subsystem, Record<string, Gate>> = {
