@@ -136,8 +136,13 @@ export async function pickFromLibrary(page: Page, id: string): Promise<void> {
 /** Goes to the step of the first statement whose source contains `text` (a click on its timeline row); returns that step. */
 export async function goToStep(page: Page, text: string): Promise<number> {
   const row = page.locator('[data-testid=timeline] .tl-row', { hasText: text }).first();
-  await row.click();
   const step = Number(await row.getAttribute('data-step'));
+  // The timeline's rows are reused for whatever steps are in view: scroll the row in first, then click the row that
+  // shows this step (a click that scrolls could land on a reused row showing another step).
+  const target = page.locator(`[data-testid=timeline] .tl-row[data-step="${step}"]`);
+  await target.scrollIntoViewIfNeeded();
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+  await target.click();
   await expect(stepCount(page)).toHaveText(new RegExp(`^step ${step} /`));
   await expect(page.getByTestId('explanation')).toHaveAttribute('data-step', String(step));
   return step;

@@ -23,6 +23,12 @@ const DEBOUNCE_MS = 250;
 let client: EngineClient | null = null;
 /** The scenario the current run came from (after an import, the scenario it became; a long one as its bytes): the same is not run again. */
 let loadedText: string | BigText | null = null;
+/**
+ * The editor's text before its latest change, and that latest text: a trace pasted over typed text replaces it at
+ * once, before the typed text ever ran, so the text to keep as a draft is the one the editor held before the paste.
+ */
+let editorText: string | null = null;
+let editorTextBefore: string | null = null;
 /** Runs a dropped trace or dump without putting it in the editor (set while the sync runs). */
 let dropped: ((bytes: Uint8Array, file: File) => void) | null = null;
 
@@ -198,9 +204,11 @@ function partialRuns(c: EngineClient, shown: () => void) {
 function showImported(imported: NonNullable<WireSummary['imported']>, text: Source, from: Origin): void {
   const { scenario, ...report } = imported;
   useImport.getState().show(report, from ?? (text as string), from?.name ?? null);
-  // What the editor held before the trace is kept as a draft: for a paste that is the text that ran last (the
-  // editor's text is the trace by now, and the original stays downloadable from the report), for a drop the editor's.
-  const before = typeof text === 'string' ? (typeof loadedText === 'string' ? loadedText : null) : useStore.getState().text;
+  // What the editor held before the trace is kept as a draft: for a paste, the editor's text before the paste (else the
+  // text that ran last; the editor's text is the trace by now, and the original stays downloadable from the report),
+  // for a drop the editor's.
+  const before =
+    typeof text === 'string' ? (text === editorText ? editorTextBefore : typeof loadedText === 'string' ? loadedText : null) : useStore.getState().text;
   if (before !== null) keepIfTyped(before, 'before importing a trace', useStore.getState().step, 'a trace was imported');
   if (typeof scenario !== 'string' && scenario.length > BIG_TEXT_BYTES) {
     // Kept as the bytes it came in: never one string on the page.
@@ -340,8 +348,15 @@ export function startEngineSync(): () => void {
 
   if (useStore.getState().ready) void runLoad(storeSource());
 
+  editorText = useStore.getState().text;
+  const unsubText = useStore.subscribe((st) => {
+    if (st.text === editorText) return;
+    editorTextBefore = editorText;
+    editorText = st.text;
+  });
   return () => {
     stopped = true;
+    unsubText();
     partial.stop();
     dropped = null;
     unsub();
