@@ -152,7 +152,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       config = c;
       try {
         m = core.createMachine(c);
-        checkpoints = new CheckpointTaker((x) => (core.keep ?? core.clone)(x), now, budget);
+        checkpoints = new CheckpointTaker((x) => (core.keep ?? core.clone)(x), now, budget, expected);
         checkpoints.take(0, null, m, owners.liveMappings);
       } catch (e) {
         noMachine = `the engine could not build this machine: ${e instanceof Error ? e.message : String(e)}`;

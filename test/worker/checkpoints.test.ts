@@ -13,6 +13,7 @@ import {
   estimateBytes,
   LOOK_BACK_GAPS,
   pickCheckpoint,
+  plannedInterval,
 } from '../../src/worker/checkpoints.ts';
 import type { Checkpoint } from '../../src/worker/checkpoints.ts';
 import { realCore } from '../../src/worker/core.ts';
@@ -91,6 +92,34 @@ describe('checkpoint spacing', () => {
     expect(taker.list.map((c) => c.step)).toEqual([0, 128, 192]);
     expect(taker.interval).toBe(2 * MIN_INTERVAL);
     expect(taker.finish()).toMatchObject({ count: 3, bytes: 3 * each, interval: 64 });
+  });
+
+  it('with the run\'s length known, spaces them for the whole run at once: no dense start thinned by half again and again', () => {
+    const { now, clone, clones } = clocked(0);
+    const m = machine();
+    const each = estimateBytes(m, 0);
+    const total = 100_000;
+    // Room for ten copies: step 0, eight between, and the end's (the last step's machine, not cloned).
+    const budget = 10 * each;
+    expect(plannedInterval(total, each, budget)).toBe(12_500);
+    const planned = new CheckpointTaker(clone, now, budget, () => total);
+    let step = 0;
+    for (; step < total; step += planned.interval) planned.take(step, null, m, 0);
+    planned.take(total, null, m, 0, false);
+    expect(planned.interval).toBe(12_500);
+    expect(clones).toHaveLength(8);
+    expect(planned.list.map((c) => c.step)).toEqual([0, 12_500, 25_000, 37_500, 50_000, 62_500, 75_000, 87_500, 100_000]); // none dropped
+    // Unknown length: the same run takes them MIN_INTERVAL apart and thins over and over.
+    const { now: now2, clone: clone2, clones: clones2 } = clocked(0);
+    const unplanned = new CheckpointTaker(clone2, now2, budget);
+    for (step = 0; step < total; step += unplanned.interval) unplanned.take(step, null, m, 0);
+    expect(clones2.length).toBeGreaterThan(3 * clones.length);
+    expect(unplanned.list.length).toBeLessThanOrEqual(10);
+  });
+
+  it('plans nothing when the length or the budget is unknown', () => {
+    expect(plannedInterval(0, 1000, 1e6)).toBe(0);
+    expect(plannedInterval(1000, 1000, Infinity)).toBe(0);
   });
 
   it('the last checkpoint is not cloned and costs an average clone to restore', () => {
