@@ -16,8 +16,17 @@
  * that trace file as the page sends it (UTF-8 bytes, transferred) through the
  * worker's wire API, so the import is measured too (the scenario's bytes the
  * page is sent are dropped here: they are the page's).
+ *
+ * Where the memory comes from: --samples prints the resident set and heap as
+ * the load goes (about every 20th progress message); --alloc samples the
+ * allocations that reach the old generation (kept, or dropped only by a major
+ * collection: the garbage that grows the peak) and lists the top sites;
+ * --heap-spaces lists the V8 spaces over 20 MiB after the load (a retained
+ * input shows in large_object_space).
  */
 import { readFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { createEngineApi } from '../src/worker/engine-api.ts';
 import { realCore } from '../src/worker/core.ts';
 import { parseScenario } from '../src/scenario/parser.ts';
@@ -55,6 +64,42 @@ function peakRssMiB(): number {
 
 const fmt = (n: number) => `${n.toFixed(0).padStart(6)} MiB`;
 
+interface SampleNode {
+  callFrame: { functionName: string; url: string };
+  selfSize: number;
+  children: SampleNode[];
+}
+
+/**
+ * Starts V8's sampling heap profiler, keeping what a minor collection would
+ * drop out of the picture; the function returned stops it and prints the top
+ * sites by the last frames of their stacks. (Line numbers are not shown: tsx
+ * runs transformed sources.)
+ */
+async function startAllocationSampling(): Promise<() => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  const post = <T,>(method: string, params: object = {}) =>
+    new Promise<T>((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r as T))));
+  await post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+  return async () => {
+    const { profile } = await post<{ profile: { head: SampleNode } }>('HeapProfiler.stopSampling');
+    const bySite = new Map<string, number>();
+    const walk = (n: SampleNode, stack: string[]) => {
+      const here = [...stack, `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/.*\/src\//, '')}`];
+      if (n.selfSize) {
+        const site = here.slice(-5).join(' < ');
+        bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
+      }
+      for (const c of n.children) walk(c, here);
+    };
+    walk(profile.head, []);
+    console.log('allocations that reached the old generation, by site:');
+    for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${fmt(bytes / MiB)}  ${site}`);
+    session.disconnect();
+  };
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const importArg = args.find((a) => a.startsWith('--import='));
@@ -81,6 +126,8 @@ async function main(): Promise<void> {
   let firstProgress = -1;
   let maxHeap = 0;
   let maxTotal = 0;
+  const rssByPhase: Record<string, number> = {};
+  let posts = 0;
   const keepRows = args.includes('--keep-rows');
   const budgetArg = args.find((a) => a.startsWith('--budget='));
   let kept: StepRows | null = new StepRows();
@@ -100,11 +147,18 @@ async function main(): Promise<void> {
       const u = process.memoryUsage();
       maxHeap = Math.max(maxHeap, u.heapUsed);
       maxTotal = Math.max(maxTotal, u.heapTotal);
+      // Where the peak falls: the resident set at most, by phase (import, parse, run).
+      rssByPhase[p.phase] = Math.max(rssByPhase[p.phase] ?? 0, u.rss / MiB);
+      if (args.includes('--samples') && (posts++ % 20 === 0 || p.phase !== 'run')) {
+        console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s ${p.phase} ${p.done}: resident ${fmt(u.rss / MiB)}, heap ${fmt(u.heapUsed / MiB)}, typed arrays ${fmt(u.arrayBuffers / MiB)}`);
+      }
     },
     yieldNow: () => Promise.resolve(),
     ...(budgetArg ? { checkpointBudgetBytes: Number(budgetArg.slice(9)) * MiB } : {}),
   });
+  const alloc = args.includes('--alloc') ? await startAllocationSampling() : null;
   const s = wire ? await wireApi(api).load(wire) : await api.load(text);
+  if (alloc) await alloc();
   wire = null;
   const loadMs = performance.now() - t0;
   const loadCpu = process.cpuUsage(cpu0);
@@ -117,6 +171,7 @@ async function main(): Promise<void> {
   const loaded = heapMiB() - base;
   console.log(`load: ${steps.toLocaleString('en-US')} steps in ${(loadMs / 1000).toFixed(1)} s, ${((loadCpu.user + loadCpu.system) / 1e6).toFixed(1)} s of CPU (first run progress at ${(firstProgress / 1000).toFixed(1)} s), ${rows} rows posted; first frame ${firstFrameMs.toFixed(0)} ms`);
   console.log(`during the load: heap used at most ${fmt(maxHeap / MiB)}, heap reserved at most ${fmt(maxTotal / MiB)}`);
+  console.log(`resident at most, by phase: ${Object.entries(rssByPhase).map(([k, v]) => `${k} ${v.toFixed(0)} MiB`).join(', ')}`);
   if (keepRows) {
     // What the rows hold: the heap and typed arrays they free.
     const heap = heapMiB();
@@ -124,6 +179,10 @@ async function main(): Promise<void> {
     const n = kept!.length;
     kept = null;
     console.log(`the page's rows (${n.toLocaleString('en-US')}, by column) hold ${fmt(heap - heapMiB())} of heap and ${fmt(arrays - arrayBuffersMiB())} of typed arrays`);
+  }
+  if (args.includes('--heap-spaces')) {
+    gc();
+    for (const sp of getHeapSpaceStatistics()) if (sp.space_used_size > 20 * MiB) console.log(`V8 ${sp.space_name}: ${fmt(sp.space_used_size / MiB)}`);
   }
   console.log(`checkpoints: ${s.checkpoints!.count} every ${s.checkpoints!.interval} steps, estimated ${fmt(s.checkpoints!.bytes / MiB)}`);
   console.log(`heap held by the loaded run (text included): ${fmt(loaded)}, and ${fmt(arrayBuffersMiB())} of typed arrays; peak RSS ${fmt(peakRssMiB())}`);
