@@ -909,13 +909,18 @@ export const DEBUG_GATES = table('dma-debug', {
   // release: the dma_map_phys series (v6, 2025-09-09, based on 7e2368a21741) went in with
   // tags/dma-mapping-6.18-2025-09-30 (merged as a498d59c469b in the 6.18 merge period); both sides: v6 03/16
   // (debug_dma_map_page's dma_debug_single → debug_dma_map_phys's dma_debug_phy) and v6 11/16 (dma_debug_resource
-  // and debug_dma_map_resource removed: dma_map_resource goes through dma_map_phys). Only topic-branch ids were
-  // seen for 03/16 (0961d2a537ca, 7359b69b1cc9, 48fdd6511b46, dfe7534573cc, dc46b69ceb36, f9ba923cbf5d,
-  // 653bc2fb7ec2, 8866bdf0747f in linux-rdma pushes of July–September 2025, e.g. leon/linux-rdma dmabuf-vfio on
-  // 2025-08-04), not the mainline one: no Fixes tag or stable mail quotes the subject.
+  // and debug_dma_map_resource removed: dma_map_resource goes through dma_map_phys). id: the kernel.org push log of
+  // mszyprowski/linux dma-mapping-for-next on 2025-09-11 (110aa2c74dbd..ec818caebc08: "e9e81d86fee63c6d…
+  // dma-debug: refactor to use physical addresses for page mapping", an ancestor in the same linear revlist of
+  // e53d29f957b3, which Jiri Pirko's 2025 Fixes tag quotes as mainline, see DIRECT_GATES.mapPhys), and the same
+  // line in the axboe/linux master push of 2025-10-04 (e406d57be7bd..cbf33b8e0b36, a mainline mirror in the 6.18
+  // merge period, beside 513559f73700 and e53d29f957b3). The topic-branch ids seen before (0961d2a537ca,
+  // 7359b69b1cc9, 48fdd6511b46, dfe7534573cc, dc46b69ceb36, f9ba923cbf5d, 653bc2fb7ec2, 8866bdf0747f in linux-rdma
+  // pushes; 060d096c5caa in an earlier dma-mapping-for-next push; d264a27f2a64, 42f176b17575 in other pushes of
+  // September 2025) were rebased away.
   phy: {
     from: '6.18',
-    commit: null,
+    commit: 'e9e81d86fee6',
     subject: 'dma-debug: refactor to use physical addresses for page mapping',
     file: 'kernel/dma/debug.c',
     before: 'dma_map_single/page entries are "single", dma_map_resource ones "resource"',
