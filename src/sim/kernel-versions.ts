@@ -859,6 +859,26 @@ export const DEBUG_GATES = table('dma-debug', {
     after: 'EEXIST goes through err_printk with the device, and DMA_ATTR_SKIP_CPU_SYNC silences it',
     verified: true,
   },
+  // id: the 5.10-stable review "[PATCH 5.10 13/95] dma-debug: fix sg checks in debug_dma_map_sg()" (2021-10-25:
+  // "[ Upstream commit 293d92cbbd2418ca2ba43fed07f1b92e884d1c77 ]", Fixes: 884d05970bfb "dma-debug: use
+  // sg_dma_len accessor"), linux-next's merge logs ("Merging dma-mapping/for-next (293d92cbbd24 dma-debug: fix sg
+  // checks in debug_dma_map_sg())") and kernel.org push logs of October 2021 (beside 011a9ce80763 "dma-mapping:
+  // fix the kerneldoc for dma_map_sgtable()"). Release: posted 2021-10-06 (Gerald Schaefer), a 5.15-rc fix: in
+  // Linus' tree by 2021-10-25 (stable takes only upstream commits; "Linux 5.14.15" lists it), after 5.14
+  // (2021-08-29), so 5.15 (2021-10-31). Also in 5.10.76 and 5.14.15 stable (not modelled). Both sides: its diff of
+  // debug_dma_map_sg() — check_for_stack(dev, sg_page(s), s->offset) and check_for_illegal_area(…, sg_dma_len(s))
+  // inside the for_each_sg(sg, s, mapped_ents, i) loop, before check_sg_segment and add_dma_entry, before; a
+  // first for_each_sg(sg, s, nents, i) loop with both checks (s->length) after. 4.x lib/dma-debug.c has the
+  // before form.
+  sgChecksAllEntries: {
+    from: '5.15',
+    commit: '293d92cbbd24',
+    subject: 'dma-debug: fix sg checks in debug_dma_map_sg()',
+    file: 'kernel/dma/debug.c',
+    before: 'check_for_stack runs only on the first mapped_ents entries, each just before its segment is recorded: an entry an IOMMU merged into an earlier segment is never checked (a stack page there goes unreported)',
+    after: 'check_for_stack (and check_for_illegal_area) run on all nents entries first, then the mapped segments are recorded',
+    verified: true,
+  },
   // id: kernel.org push logs; release: "Linux 6.0-rc5" shortlog (Robin Murphy); both sides: the patch and
   // bucket_find_contain() before (max_range = dma_get_max_seg_size) and after (limit = min(HASH_SIZE, ...)).
   syncFullWalk: {

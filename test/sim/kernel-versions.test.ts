@@ -841,6 +841,41 @@ n = dma_map_sg(d, t, DMA_TO_DEVICE)
     expect(warns(r, 'n = dma_map_sg')).toContain('device driver maps memory from stack [probable addr=');
   });
   boundary(
+    DEBUG_GATES.sgChecksAllEntries,
+    'a stack page in an entry dma-iommu merged into the first segment: not checked (check_for_stack runs in the mapped_ents loop) before, reported (the nents loop) after',
+    ({ before, after }) => {
+      for (const r of [before, after]) expect(at(r, 'n = dma_map_sg').result).toBe(1);
+      expect(at(before, 'n = dma_map_sg').warnings).toEqual([]);
+      expect(warns(after, 'n = dma_map_sg')).toContain('device driver maps memory from stack [probable addr=');
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(nvme, dma_mask=64, coherent=true, iommu=smmu)
+a = alloc_pages(GFP_KERNEL, 0)
+s = stack_buffer(4096)
+t = sg_table(a, 4096, s, 4096)
+n = dma_map_sg(nvme, t, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
+    DEBUG_GATES.sgChecksAllEntries,
+    'a stack page in the first entry is reported on both sides (it is a mapped segment of its own)',
+    ({ before, after }) => {
+      for (const r of [before, after]) {
+        expect(at(r, 'n = dma_map_sg').result).toBe(1);
+        expect(warns(r, 'n = dma_map_sg')).toContain('device driver maps memory from stack [probable addr=');
+      }
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(nvme, dma_mask=64, coherent=true, iommu=smmu)
+a = alloc_pages(GFP_KERNEL, 0)
+s = stack_buffer(4096)
+t = sg_table(s, 4096, a, 4096)
+n = dma_map_sg(nvme, t, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
     DEBUG_GATES.swiotlbEexist,
     'EEXIST is reported on arm64 with swiotlb before, silenced while unaligned kmalloc buffers may bounce after',
     ({ before, after }) => {
