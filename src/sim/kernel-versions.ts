@@ -528,7 +528,7 @@ export const SWIOTLB_GATES = table('swiotlb', {
     verified: true,
   },
   // The functions that bounce on a sync (kernelName('swiotlbSyncForCpu'/'swiotlbSyncForDevice')). id: the mainline
-  // log of the 5.13 merge window ("80808d273a3f075196d1a26463f65d4c9d2891c8 swiotlb: split swiotlb_tbl_sync_single",
+  // log of the 5.13 merge period ("80808d273a3f075196d1a26463f65d4c9d2891c8 swiotlb: split swiotlb_tbl_sync_single",
   // beside 74d6790cdaaf "Merge branch 'stable/for-linus-5.13' of …/konrad/swiotlb"); release: "[GIT PULL] (swiotlb)
   // stable/for-linus-5.13" (Konrad Rzeszutek Wilk, 2021-05-04; its shortlog lists the subject). Both sides: the
   // patch ("[PATCH 04/14] swiotlb: split swiotlb_tbl_sync_single", Christoph Hellwig, 2021-03-01) replaces
