@@ -279,7 +279,7 @@ export const DIRECT_GATES = table('direct', {
   // overrides")'); release: "[GIT PULL] dma-mapping updates for 5.5" (tags/dma-mapping-5.5) lists it. Both sides:
   // the patch (2019-11-01, "[PATCH 3/5]" on iommu@): dma_get_sgtable_attrs()'s dma_is_direct() branch calls
   // dma_common_get_sgtable (kernel/dma/mapping.c, virt_to_page(cpu_addr)) before, dma_direct_get_sgtable
-  // (kernel/dma/direct.c, the page of dma_to_phys(dma_addr)) after. Before 4.19 the same fallback is
+  // (kernel/dma/direct.c, the page of dma_to_phys(dma_addr)) after. Before 4.18 the same fallback is
   // dma_common_get_sgtable in drivers/base/dma-mapping.c, called from the inline dma_get_sgtable_attrs() when the
   // ops have no ->get_sgtable (kernelDmaDir). Also in Peter Gonda's 2020-09 5.4-stable series (not modelled).
   directGetSgtable: {
@@ -287,7 +287,7 @@ export const DIRECT_GATES = table('direct', {
     commit: '34dc0ea6bc96',
     subject: 'dma-direct: provide mmap and get_sgtable method overrides',
     file: 'kernel/dma/direct.c',
-    before: 'dma_get_sgtable on a dma-direct device is dma_common_get_sgtable (kernel/dma/mapping.c; drivers/base/dma-mapping.c before 4.19): one entry, the page found from cpu_addr (virt_to_page; in 5.4 arch_dma_coherent_to_pfn() for a non-coherent device)',
+    before: 'dma_get_sgtable on a dma-direct device is dma_common_get_sgtable (kernel/dma/mapping.c; drivers/base/dma-mapping.c before 4.18): one entry, the page found from cpu_addr (virt_to_page; in 5.4 arch_dma_coherent_to_pfn() for a non-coherent device)',
     after: 'dma_direct_get_sgtable: one entry, the page of dma_to_phys(dma_addr), whatever alias cpu_addr is',
     verified: true,
   },
@@ -313,24 +313,25 @@ export const DIRECT_GATES = table('direct', {
     after: 'dev_err_once "DMA addr %pad+%zu overflow (mask %llx, bus limit %llx)." then WARN_ON_ONCE, for every mask (later kernels fold both into one dev_WARN_ONCE)',
     verified: true,
   },
-  // id: the commit itself (gitiles copies in the msm-4.19 and mainline mirrors, "18 files changed") and Fixes tags
-  // quoting it. Release: 4.19, not 4.17 or 4.18 — on 2018-06-15, two days before 4.18-rc1 closed the 4.18 merge
-  // period, the commit's own author still posted patches against lib/dma-noncoherent.c ("[PATCH 22/25]
-  // dma-noncoherent: add a arch_sync_dma_for_cpu_all hook", index 79e9a757387f), a file that the 4.18 merge period
-  // had only just created (782e6769c0df) and that this commit moved to kernel/dma/noncoherent.c; msm-4.19 carries
-  // it. An x86-64 build of 4.17.12 (github xjh19971110/linux-4.17.12) still compiles lib/dma-direct.c, so 4.17 is
-  // before. Unverified: 4.18 or 4.19. No 4.18 or 4.19 release tree, pull shortlog ("dma-mapping-4.18"/"-4.19" tags
-  // are in no stored mail) or 4.18.y stable mail touching either path is stored, and the one stored
-  // "linux-yocto-4.18" tree (WindRiver-Labs) already has kernel/dma/swiotlb.c (with the overflow buffer, which
-  // both 4.18 and 4.19 have) but is a long-lived vendor branch whose Makefile is not stored, so it pins nothing.
+  // id: the commit itself (gitiles copies in the msm-4.19 and mainline mirrors, "18 files changed"; its diff of
+  // kernel/Makefile adds "obj-y += dma/", so kernel/dma/ starts with it) and Fixes tags quoting it. Release: 4.18.
+  // Builds of 4.18.0 source kernel/dma/Kconfig: the arm64 build of v4.18 plus the -rt1 patch (github
+  // zzwd/linux-4.18-rt, include/config/kernel.release "4.18.0-rt1+", include/config/auto.conf.cmd "deps_config :=
+  // lib/fonts/Kconfig kernel/dma/Kconfig …") and an x86 build (github wenhuizhang/linux-4.18-i,
+  // linux/include/config/kernel.release "4.18.0+", the same deps_config line); the WindRiver linux-yocto-4.18 tree
+  // has kernel/dma/swiotlb.c too. Before: an x86-64 build of 4.17.12 (github xjh19971110/linux-4.17.12) still
+  // compiles lib/dma-direct.c. The move came at the end of the 4.18 merge period: the 4.18 merge period had only
+  // just created lib/dma-noncoherent.c (782e6769c0df), which this commit moves, and on 2018-06-15 the author still
+  // posted patches against lib/dma-noncoherent.c ("[PATCH 22/25] dma-noncoherent: add a arch_sync_dma_for_cpu_all
+  // hook"). The earlier reading (4.19) rested on that mail alone. Not seen: a pull shortlog or 4.18.y stable mail.
   kernelDmaDir: {
-    from: '4.19',
+    from: '4.18',
     commit: 'cf65a0f6f6ff',
     subject: 'dma-mapping: move all DMA mapping code to kernel/dma',
     file: 'kernel/dma/',
     before: 'lib/dma-debug.c, lib/swiotlb.c, lib/dma-direct.c and drivers/base/dma-*.c',
     after: 'kernel/dma/debug.c, kernel/dma/swiotlb.c, kernel/dma/direct.c, kernel/dma/mapping.c …',
-    verified: false,
+    verified: true,
   },
   // The names of dma-direct's CMA glue (kernelName('cmaDirectAlloc'/'cmaDirectFree')). id: the Fixes tag of
   // "dma-direct: fix zone selection after an unaddressable CMA allocation" (Christoph Hellwig: "Fixes: b1d2dc009dec
@@ -435,7 +436,7 @@ export const DIRECT_GATES = table('direct', {
 });
 
 // ---------------------------------------------------------------------------
-// kernel/dma/swiotlb.c (lib/swiotlb.c before 4.19)
+// kernel/dma/swiotlb.c (lib/swiotlb.c before 4.18)
 
 export const SWIOTLB_GATES = table('swiotlb', {
   // id: the stable bot's dependency list for v4.19.y (dff8d6c1ed58 is not in 4.19); 8088546832aa (same series,
@@ -777,7 +778,7 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
 });
 
 // ---------------------------------------------------------------------------
-// kernel/dma/debug.c (lib/dma-debug.c before 4.19)
+// kernel/dma/debug.c (lib/dma-debug.c before 4.18)
 
 export const DEBUG_GATES = table('dma-debug', {
   // id and release: the kernel.org commit links for the 4.9 VMAP_STACK work (b4a0f533e597); before: 3.x/4.x
@@ -1271,7 +1272,7 @@ const BEFORE_KERNEL_DMA: Readonly<Record<string, string>> = {
   'kernel/dma/contiguous.c': 'drivers/base/dma-contiguous.c',
 };
 
-/** The file a kernel/dma source file had in kernel `code` (lib/… before 4.19). */
+/** The file a kernel/dma source file had in kernel `code` (lib/… before 4.18). */
 export function dmaFile(code: number, file: string): string {
   return code < DIRECT_GATES.kernelDmaDir.code ? (BEFORE_KERNEL_DMA[file] ?? file) : file;
 }
@@ -1281,7 +1282,7 @@ const BEFORE_SMMU_SUBDIR: Readonly<Record<string, string>> = {
   'drivers/iommu/arm/arm-smmu/arm-smmu.c': 'drivers/iommu/arm-smmu.c',
 };
 
-/** The path a source file had in kernel `code`: kernel/dma files in lib/ before 4.19, the arm-smmu driver in drivers/iommu/ before 5.9. */
+/** The path a source file had in kernel `code`: kernel/dma files in lib/ before 4.18, the arm-smmu driver in drivers/iommu/ before 5.9. */
 export function kernelFile(code: number, file: string): string {
   if (code < ARM_SMMU_GATES.subdir.code && BEFORE_SMMU_SUBDIR[file]) return BEFORE_SMMU_SUBDIR[file]!;
   return dmaFile(code, file);
@@ -1302,7 +1303,7 @@ interface NameEra extends KernelFn {
  * Functions whose name or file changed, oldest first. The events name them
  * through kernelName(), so no call site holds a version of its own; files
  * under kernel/dma are given as today and moved by kernelFile() (lib/…
- * before 4.19).
+ * before 4.18).
  */
 const KERNEL_NAMES = {
   directMap: [

@@ -1,5 +1,5 @@
 /**
- * dma-debug: `kernel/dma/debug.c` (`lib/dma-debug.c` before 4.19),
+ * dma-debug: `kernel/dma/debug.c` (`lib/dma-debug.c` before 4.18),
  * CONFIG_DMA_API_DEBUG.
  *
  * What it is for: the kernel's bookkeeping of every live streaming mapping and
