@@ -149,6 +149,10 @@ export const ARCH_GATES = table('arch', {
   // is stored to say whether that patch or a later repost went in. The subject is the one posted (the mainline one
   // was not seen). The mainline id was not found: "x86: use dma-direct", "x86/dma: Use DMA-direct", "x86: use generic
   // dma-direct" and "x86/dma: Use generic swiotlb_ops" match no push log, Fixes tag or stable mail in the stored sources.
+  // Also searched (2026-12): "x86/dma: Use DMA-direct", "Use DMA-direct (CONFIG_DMA_DIRECT_OPS=y)", "[tip:x86/dma]" (no
+  // hit); 4.16 x86 build trees (none stored). For 4.17 rather than 4.16: Christoph Hellwig's "consolidate swiotlb
+  // dma_map implementations" (2018-01-10, just before the 4.16 merge period) says x86 "will be handled in a later
+  // series with other x86 dma mapping changes".
   x86DmaDirect: {
     from: '4.17',
     commit: null,
@@ -266,6 +270,9 @@ export const DIRECT_GATES = table('direct', {
   // Fixes tag, stable mail, pull shortlog or blame in the stored sources names it (searched: the "overflow %pad+%zu
   // of DMA mask" format, "+static void report_addr", candidate subjects; the hits are 5.x trees and the 5.5
   // bus_dma_limit diff). The subject below is descriptive, not the commit's.
+  // Also searched (2026-12): "dma-direct: improve addressab…", "dma-direct: remove the mapping_error…", the diff lines
+  // "+static void report_addr(" and "-static bool check_addr(" (no hit), and the patch mails of 55897af63091's
+  // series (none stored, so whether that commit itself brought report_addr stays open).
   overflowReportAddr: {
     from: '5.0',
     commit: null,
@@ -728,6 +735,9 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // found, and the vendor trees on both sides carry backports). Searched: the subject (no hit in trees or mails;
   // "IOMMU Updates for Linux v4.10" does not list SMMU commits), the old and new format strings (only whole
   // files, no diff), and 4.10/4.11 trees by name (none holds drivers/iommu/arm-smmu.c).
+  // Also searched (2026-12): the subject in find_string (no hit in any tree or mail) and the candidate id recalled
+  // from memory (3714ce1d66…, no hit); the only mention is SUSE's SLE 4.4 changelog of 2017-05 ("iommu/arm-smmu:
+  // Disable stalling faults for all endpoints (bsc#1038843)", a backport onto 4.4.67): upstream by then, not in 4.4.y.
   fsrLine: {
     from: '4.10',
     commit: null,
@@ -742,6 +752,8 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // cbfrsynra form in later ones. The mainline id was not found: no Fixes tag, stable backport, push log or
   // kbuild blame in the stored sources names it (the subject occurs only in that shortlog; the one kbuild blame of
   // arm-smmu code by Vivek Gautam is of arm-smmu-impl.c).
+  // Also searched (2026-12): the diff line "cbfrsynra = readl_relaxed(gr1_base + ARM_SMMU_GR1_…" (only later trees and
+  // the 2019 arm_smmu_gr1_read refactor), gitweb/gitiles pages by the commit message (none stored).
   cbfrsynra: {
     from: '5.2',
     commit: null,
@@ -801,6 +813,8 @@ export const DEBUG_GATES = table('dma-debug', {
   // occurs only in whole files of later trees, never in a diff, and no 4.20 log of a dma-debug report is stored;
   // neither "dma-debug: Use pr_fmt()" nor the other subjects of the late-2018 dma-debug rework occur in any stored
   // source, so the id and the 4.20/5.0 question stay open.
+  // Also searched (2026-12): 4.20 trees by name (github a4913994/linux-4.20, supersonic-xserver/sslinuX-4.20,
+  // rbates0119/linux-4.20.1: none holds kernel/dma/debug.c) and 4.20 dmesg reports in issue trackers (none).
   prFmt: {
     from: '5.0',
     commit: null,
@@ -986,6 +1000,12 @@ export const CMA_GATES = table('cma', {
   // 2021-04-26, the push that tagged v5.12. Unverified: 5.13 or 5.14 (no tree of 5.13, mainline push log or
   // patch-bomb mail is stored; the linux-next pushes carry only rebased ids such as 6578265de64b, 77febec20626,
   // 89efc1ed53cc, caad0ea7823c, so the mainline id stays open); 5.14 is the first release seen without the line.
+  // Also searched (2026-12): more push logs carry rebased ids only (d88dec7d2f7b jirislaby next_master 2021-04-20,
+  // fa0ae312fec3 next-20210421, e8f3b6a6e161 next-20210316, 6f772ec73a10 next-20210329, f1f05522ca7f next-20210412,
+  // 34f7349a817e, 5e1e6b4c853d, fc173dead06d, d1c79926005e, all before the 5.13 merge period); no Fixes tag quotes
+  // the subject and no mm-commits mail or 5.13 tree is stored. Its neighbours in every -mm series ("mm: move
+  // mem_init_print_info() into mm_init()" before it, "mm: remove lru_add_drain_all in alloc_contig_range" after)
+  // point to 5.13, which stays unproven.
   pfnsBusySilent: {
     from: '5.14',
     commit: null,
@@ -1160,6 +1180,9 @@ export const DMA_API_GATES = table('dma-api', {
   // swiotlb is not used", shortlog "dma-direct: only limit the mapping size if swiotlb could be used"; the tag ends
   // at 449fa54d6815, another commit); both sides: the patch (2019-07-17, Fixes: 133d624b1cee). The mainline id was
   // not found: the subject occurs only in that pull and the patch mails, with no Fixes tag, stable copy or push log.
+  // Also searched (2026-12): the subject in quotes (no Fixes tag), gitweb/gitiles pages by the commit message, and a
+  // candidate id recalled from memory (68a33b179466): the stored sources pair that id with another commit
+  // ("dma-direct: exclude dma_direct_map_resource from the min_low_pfn check", a 2020-05 stable review), so it is not this one.
   maxMappingSizeLimited: {
     from: '5.3',
     commit: null,
@@ -1197,6 +1220,8 @@ export const DMA_API_GATES = table('dma-api', {
   // announcement (Linus Torvalds, 2020-07-12) lists it in its shortlog under Christoph Hellwig: in 5.8, not 5.9.
   // The mainline id was not found: no Fixes tag quotes the subject, and neither the blame of kernel/dma/mapping.c
   // nor a push log naming it is stored (3aa916250078, written from memory earlier, appears in no source).
+  // Also searched (2026-12): the subject in a Fixes tag ("dma_need_sync API\")"), "Subject: … [PATCH] …" patch files,
+  // "UPSTREAM:" cherry-picks and gitweb pages (none); its 5.8-rc period (July 2020) predates the stored push logs.
   needSync: {
     from: '5.8',
     commit: null,
