@@ -202,7 +202,7 @@ export function eraText(era: Era): string {
 /**
  * The function that prints an entry in the log's kernel and its file, as the
  * engine names them (printerFor: renamed functions, kernel/dma/* in lib/
- * before 4.19). Without a version, the newest of the versions that word it
+ * before 4.18). Without a version, the newest of the versions that word it
  * so, and the oldest's as well when it differs.
  */
 function printerIn(id: string, kernel: string | null, era: Era): KernelFn {

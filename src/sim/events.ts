@@ -225,7 +225,7 @@ export type SimEventKind = SimEvent['kind'];
 
 /**
  * Who reports a finding: dma-debug for its checks (kernel/dma/debug.c,
- * lib/dma-debug.c before 4.19), else the kernel function it names (a hang in
+ * lib/dma-debug.c before 4.18), else the kernel function it names (a hang in
  * __iommu_map is the kernel's state, not a dma-debug report).
  */
 export function findingSource(e: Extract<SimEvent, { kind: 'finding' }>): string {

@@ -149,6 +149,10 @@ export const ARCH_GATES = table('arch', {
   // is stored to say whether that patch or a later repost went in. The subject is the one posted (the mainline one
   // was not seen). The mainline id was not found: "x86: use dma-direct", "x86/dma: Use DMA-direct", "x86: use generic
   // dma-direct" and "x86/dma: Use generic swiotlb_ops" match no push log, Fixes tag or stable mail in the stored sources.
+  // Also searched (2026-12): "x86/dma: Use DMA-direct", "Use DMA-direct (CONFIG_DMA_DIRECT_OPS=y)", "[tip:x86/dma]" (no
+  // hit); 4.16 x86 build trees (none stored). For 4.17 rather than 4.16: Christoph Hellwig's "consolidate swiotlb
+  // dma_map implementations" (2018-01-10, just before the 4.16 merge period) says x86 "will be handled in a later
+  // series with other x86 dma mapping changes".
   x86DmaDirect: {
     from: '4.17',
     commit: null,
@@ -266,6 +270,9 @@ export const DIRECT_GATES = table('direct', {
   // Fixes tag, stable mail, pull shortlog or blame in the stored sources names it (searched: the "overflow %pad+%zu
   // of DMA mask" format, "+static void report_addr", candidate subjects; the hits are 5.x trees and the 5.5
   // bus_dma_limit diff). The subject below is descriptive, not the commit's.
+  // Also searched (2026-12): "dma-direct: improve addressab…", "dma-direct: remove the mapping_error…", the diff lines
+  // "+static void report_addr(" and "-static bool check_addr(" (no hit), and the patch mails of 55897af63091's
+  // series (none stored, so whether that commit itself brought report_addr stays open).
   overflowReportAddr: {
     from: '5.0',
     commit: null,
@@ -279,7 +286,7 @@ export const DIRECT_GATES = table('direct', {
   // overrides")'); release: "[GIT PULL] dma-mapping updates for 5.5" (tags/dma-mapping-5.5) lists it. Both sides:
   // the patch (2019-11-01, "[PATCH 3/5]" on iommu@): dma_get_sgtable_attrs()'s dma_is_direct() branch calls
   // dma_common_get_sgtable (kernel/dma/mapping.c, virt_to_page(cpu_addr)) before, dma_direct_get_sgtable
-  // (kernel/dma/direct.c, the page of dma_to_phys(dma_addr)) after. Before 4.19 the same fallback is
+  // (kernel/dma/direct.c, the page of dma_to_phys(dma_addr)) after. Before 4.18 the same fallback is
   // dma_common_get_sgtable in drivers/base/dma-mapping.c, called from the inline dma_get_sgtable_attrs() when the
   // ops have no ->get_sgtable (kernelDmaDir). Also in Peter Gonda's 2020-09 5.4-stable series (not modelled).
   directGetSgtable: {
@@ -287,7 +294,7 @@ export const DIRECT_GATES = table('direct', {
     commit: '34dc0ea6bc96',
     subject: 'dma-direct: provide mmap and get_sgtable method overrides',
     file: 'kernel/dma/direct.c',
-    before: 'dma_get_sgtable on a dma-direct device is dma_common_get_sgtable (kernel/dma/mapping.c; drivers/base/dma-mapping.c before 4.19): one entry, the page found from cpu_addr (virt_to_page; in 5.4 arch_dma_coherent_to_pfn() for a non-coherent device)',
+    before: 'dma_get_sgtable on a dma-direct device is dma_common_get_sgtable (kernel/dma/mapping.c; drivers/base/dma-mapping.c before 4.18): one entry, the page found from cpu_addr (virt_to_page; in 5.4 arch_dma_coherent_to_pfn() for a non-coherent device)',
     after: 'dma_direct_get_sgtable: one entry, the page of dma_to_phys(dma_addr), whatever alias cpu_addr is',
     verified: true,
   },
@@ -313,24 +320,25 @@ export const DIRECT_GATES = table('direct', {
     after: 'dev_err_once "DMA addr %pad+%zu overflow (mask %llx, bus limit %llx)." then WARN_ON_ONCE, for every mask (later kernels fold both into one dev_WARN_ONCE)',
     verified: true,
   },
-  // id: the commit itself (gitiles copies in the msm-4.19 and mainline mirrors, "18 files changed") and Fixes tags
-  // quoting it. Release: 4.19, not 4.17 or 4.18 — on 2018-06-15, two days before 4.18-rc1 closed the 4.18 merge
-  // period, the commit's own author still posted patches against lib/dma-noncoherent.c ("[PATCH 22/25]
-  // dma-noncoherent: add a arch_sync_dma_for_cpu_all hook", index 79e9a757387f), a file that the 4.18 merge period
-  // had only just created (782e6769c0df) and that this commit moved to kernel/dma/noncoherent.c; msm-4.19 carries
-  // it. An x86-64 build of 4.17.12 (github xjh19971110/linux-4.17.12) still compiles lib/dma-direct.c, so 4.17 is
-  // before. Unverified: 4.18 or 4.19. No 4.18 or 4.19 release tree, pull shortlog ("dma-mapping-4.18"/"-4.19" tags
-  // are in no stored mail) or 4.18.y stable mail touching either path is stored, and the one stored
-  // "linux-yocto-4.18" tree (WindRiver-Labs) already has kernel/dma/swiotlb.c (with the overflow buffer, which
-  // both 4.18 and 4.19 have) but is a long-lived vendor branch whose Makefile is not stored, so it pins nothing.
+  // id: the commit itself (gitiles copies in the msm-4.19 and mainline mirrors, "18 files changed"; its diff of
+  // kernel/Makefile adds "obj-y += dma/", so kernel/dma/ starts with it) and Fixes tags quoting it. Release: 4.18.
+  // Builds of 4.18.0 source kernel/dma/Kconfig: the arm64 build of v4.18 plus the -rt1 patch (github
+  // zzwd/linux-4.18-rt, include/config/kernel.release "4.18.0-rt1+", include/config/auto.conf.cmd "deps_config :=
+  // lib/fonts/Kconfig kernel/dma/Kconfig …") and an x86 build (github wenhuizhang/linux-4.18-i,
+  // linux/include/config/kernel.release "4.18.0+", the same deps_config line); the WindRiver linux-yocto-4.18 tree
+  // has kernel/dma/swiotlb.c too. Before: an x86-64 build of 4.17.12 (github xjh19971110/linux-4.17.12) still
+  // compiles lib/dma-direct.c. The move came at the end of the 4.18 merge period: the 4.18 merge period had only
+  // just created lib/dma-noncoherent.c (782e6769c0df), which this commit moves, and on 2018-06-15 the author still
+  // posted patches against lib/dma-noncoherent.c ("[PATCH 22/25] dma-noncoherent: add a arch_sync_dma_for_cpu_all
+  // hook"). The earlier reading (4.19) rested on that mail alone. Not seen: a pull shortlog or 4.18.y stable mail.
   kernelDmaDir: {
-    from: '4.19',
+    from: '4.18',
     commit: 'cf65a0f6f6ff',
     subject: 'dma-mapping: move all DMA mapping code to kernel/dma',
     file: 'kernel/dma/',
     before: 'lib/dma-debug.c, lib/swiotlb.c, lib/dma-direct.c and drivers/base/dma-*.c',
     after: 'kernel/dma/debug.c, kernel/dma/swiotlb.c, kernel/dma/direct.c, kernel/dma/mapping.c …',
-    verified: false,
+    verified: true,
   },
   // The names of dma-direct's CMA glue (kernelName('cmaDirectAlloc'/'cmaDirectFree')). id: the Fixes tag of
   // "dma-direct: fix zone selection after an unaddressable CMA allocation" (Christoph Hellwig: "Fixes: b1d2dc009dec
@@ -435,7 +443,7 @@ export const DIRECT_GATES = table('direct', {
 });
 
 // ---------------------------------------------------------------------------
-// kernel/dma/swiotlb.c (lib/swiotlb.c before 4.19)
+// kernel/dma/swiotlb.c (lib/swiotlb.c before 4.18)
 
 export const SWIOTLB_GATES = table('swiotlb', {
   // id: the stable bot's dependency list for v4.19.y (dff8d6c1ed58 is not in 4.19); 8088546832aa (same series,
@@ -528,7 +536,7 @@ export const SWIOTLB_GATES = table('swiotlb', {
     verified: true,
   },
   // The functions that bounce on a sync (kernelName('swiotlbSyncForCpu'/'swiotlbSyncForDevice')). id: the mainline
-  // log of the 5.13 merge window ("80808d273a3f075196d1a26463f65d4c9d2891c8 swiotlb: split swiotlb_tbl_sync_single",
+  // log of the 5.13 merge period ("80808d273a3f075196d1a26463f65d4c9d2891c8 swiotlb: split swiotlb_tbl_sync_single",
   // beside 74d6790cdaaf "Merge branch 'stable/for-linus-5.13' of …/konrad/swiotlb"); release: "[GIT PULL] (swiotlb)
   // stable/for-linus-5.13" (Konrad Rzeszutek Wilk, 2021-05-04; its shortlog lists the subject). Both sides: the
   // patch ("[PATCH 04/14] swiotlb: split swiotlb_tbl_sync_single", Christoph Hellwig, 2021-03-01) replaces
@@ -727,6 +735,9 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // found, and the vendor trees on both sides carry backports). Searched: the subject (no hit in trees or mails;
   // "IOMMU Updates for Linux v4.10" does not list SMMU commits), the old and new format strings (only whole
   // files, no diff), and 4.10/4.11 trees by name (none holds drivers/iommu/arm-smmu.c).
+  // Also searched (2026-12): the subject in find_string (no hit in any tree or mail) and the candidate id recalled
+  // from memory (3714ce1d66…, no hit); the only mention is SUSE's SLE 4.4 changelog of 2017-05 ("iommu/arm-smmu:
+  // Disable stalling faults for all endpoints (bsc#1038843)", a backport onto 4.4.67): upstream by then, not in 4.4.y.
   fsrLine: {
     from: '4.10',
     commit: null,
@@ -741,6 +752,8 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // cbfrsynra form in later ones. The mainline id was not found: no Fixes tag, stable backport, push log or
   // kbuild blame in the stored sources names it (the subject occurs only in that shortlog; the one kbuild blame of
   // arm-smmu code by Vivek Gautam is of arm-smmu-impl.c).
+  // Also searched (2026-12): the diff line "cbfrsynra = readl_relaxed(gr1_base + ARM_SMMU_GR1_…" (only later trees and
+  // the 2019 arm_smmu_gr1_read refactor), gitweb/gitiles pages by the commit message (none stored).
   cbfrsynra: {
     from: '5.2',
     commit: null,
@@ -777,7 +790,7 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
 });
 
 // ---------------------------------------------------------------------------
-// kernel/dma/debug.c (lib/dma-debug.c before 4.19)
+// kernel/dma/debug.c (lib/dma-debug.c before 4.18)
 
 export const DEBUG_GATES = table('dma-debug', {
   // id and release: the kernel.org commit links for the 4.9 VMAP_STACK work (b4a0f533e597); before: 3.x/4.x
@@ -800,6 +813,8 @@ export const DEBUG_GATES = table('dma-debug', {
   // occurs only in whole files of later trees, never in a diff, and no 4.20 log of a dma-debug report is stored;
   // neither "dma-debug: Use pr_fmt()" nor the other subjects of the late-2018 dma-debug rework occur in any stored
   // source, so the id and the 4.20/5.0 question stay open.
+  // Also searched (2026-12): 4.20 trees by name (github a4913994/linux-4.20, supersonic-xserver/sslinuX-4.20,
+  // rbates0119/linux-4.20.1: none holds kernel/dma/debug.c) and 4.20 dmesg reports in issue trackers (none).
   prFmt: {
     from: '5.0',
     commit: null,
@@ -859,6 +874,26 @@ export const DEBUG_GATES = table('dma-debug', {
     after: 'EEXIST goes through err_printk with the device, and DMA_ATTR_SKIP_CPU_SYNC silences it',
     verified: true,
   },
+  // id: the 5.10-stable review "[PATCH 5.10 13/95] dma-debug: fix sg checks in debug_dma_map_sg()" (2021-10-25:
+  // "[ Upstream commit 293d92cbbd2418ca2ba43fed07f1b92e884d1c77 ]", Fixes: 884d05970bfb "dma-debug: use
+  // sg_dma_len accessor"), linux-next's merge logs ("Merging dma-mapping/for-next (293d92cbbd24 dma-debug: fix sg
+  // checks in debug_dma_map_sg())") and kernel.org push logs of October 2021 (beside 011a9ce80763 "dma-mapping:
+  // fix the kerneldoc for dma_map_sgtable()"). Release: posted 2021-10-06 (Gerald Schaefer), a 5.15-rc fix: in
+  // Linus' tree by 2021-10-25 (stable takes only upstream commits; "Linux 5.14.15" lists it), after 5.14
+  // (2021-08-29), so 5.15 (2021-10-31). Also in 5.10.76 and 5.14.15 stable (not modelled). Both sides: its diff of
+  // debug_dma_map_sg() — check_for_stack(dev, sg_page(s), s->offset) and check_for_illegal_area(…, sg_dma_len(s))
+  // inside the for_each_sg(sg, s, mapped_ents, i) loop, before check_sg_segment and add_dma_entry, before; a
+  // first for_each_sg(sg, s, nents, i) loop with both checks (s->length) after. 4.x lib/dma-debug.c has the
+  // before form.
+  sgChecksAllEntries: {
+    from: '5.15',
+    commit: '293d92cbbd24',
+    subject: 'dma-debug: fix sg checks in debug_dma_map_sg()',
+    file: 'kernel/dma/debug.c',
+    before: 'check_for_stack runs only on the first mapped_ents entries, each just before its segment is recorded: an entry an IOMMU merged into an earlier segment is never checked (a stack page there goes unreported)',
+    after: 'check_for_stack (and check_for_illegal_area) run on all nents entries first, then the mapped segments are recorded',
+    verified: true,
+  },
   // id: kernel.org push logs; release: "Linux 6.0-rc5" shortlog (Robin Murphy); both sides: the patch and
   // bucket_find_contain() before (max_range = dma_get_max_seg_size) and after (limit = min(HASH_SIZE, ...)).
   syncFullWalk: {
@@ -909,13 +944,18 @@ export const DEBUG_GATES = table('dma-debug', {
   // release: the dma_map_phys series (v6, 2025-09-09, based on 7e2368a21741) went in with
   // tags/dma-mapping-6.18-2025-09-30 (merged as a498d59c469b in the 6.18 merge period); both sides: v6 03/16
   // (debug_dma_map_page's dma_debug_single → debug_dma_map_phys's dma_debug_phy) and v6 11/16 (dma_debug_resource
-  // and debug_dma_map_resource removed: dma_map_resource goes through dma_map_phys). Only topic-branch ids were
-  // seen for 03/16 (0961d2a537ca, 7359b69b1cc9, 48fdd6511b46, dfe7534573cc, dc46b69ceb36, f9ba923cbf5d,
-  // 653bc2fb7ec2, 8866bdf0747f in linux-rdma pushes of July–September 2025, e.g. leon/linux-rdma dmabuf-vfio on
-  // 2025-08-04), not the mainline one: no Fixes tag or stable mail quotes the subject.
+  // and debug_dma_map_resource removed: dma_map_resource goes through dma_map_phys). id: the kernel.org push log of
+  // mszyprowski/linux dma-mapping-for-next on 2025-09-11 (110aa2c74dbd..ec818caebc08: "e9e81d86fee63c6d…
+  // dma-debug: refactor to use physical addresses for page mapping", an ancestor in the same linear revlist of
+  // e53d29f957b3, which Jiri Pirko's 2025 Fixes tag quotes as mainline, see DIRECT_GATES.mapPhys), and the same
+  // line in the axboe/linux master push of 2025-10-04 (e406d57be7bd..cbf33b8e0b36, a mainline mirror in the 6.18
+  // merge period, beside 513559f73700 and e53d29f957b3). The topic-branch ids seen before (0961d2a537ca,
+  // 7359b69b1cc9, 48fdd6511b46, dfe7534573cc, dc46b69ceb36, f9ba923cbf5d, 653bc2fb7ec2, 8866bdf0747f in linux-rdma
+  // pushes; 060d096c5caa in an earlier dma-mapping-for-next push; d264a27f2a64, 42f176b17575 in other pushes of
+  // September 2025) were rebased away.
   phy: {
     from: '6.18',
-    commit: null,
+    commit: 'e9e81d86fee6',
     subject: 'dma-debug: refactor to use physical addresses for page mapping',
     file: 'kernel/dma/debug.c',
     before: 'dma_map_single/page entries are "single", dma_map_resource ones "resource"',
@@ -960,6 +1000,12 @@ export const CMA_GATES = table('cma', {
   // 2021-04-26, the push that tagged v5.12. Unverified: 5.13 or 5.14 (no tree of 5.13, mainline push log or
   // patch-bomb mail is stored; the linux-next pushes carry only rebased ids such as 6578265de64b, 77febec20626,
   // 89efc1ed53cc, caad0ea7823c, so the mainline id stays open); 5.14 is the first release seen without the line.
+  // Also searched (2026-12): more push logs carry rebased ids only (d88dec7d2f7b jirislaby next_master 2021-04-20,
+  // fa0ae312fec3 next-20210421, e8f3b6a6e161 next-20210316, 6f772ec73a10 next-20210329, f1f05522ca7f next-20210412,
+  // 34f7349a817e, 5e1e6b4c853d, fc173dead06d, d1c79926005e, all before the 5.13 merge period); no Fixes tag quotes
+  // the subject and no mm-commits mail or 5.13 tree is stored. Its neighbours in every -mm series ("mm: move
+  // mem_init_print_info() into mm_init()" before it, "mm: remove lru_add_drain_all in alloc_contig_range" after)
+  // point to 5.13, which stays unproven.
   pfnsBusySilent: {
     from: '5.14',
     commit: null,
@@ -1134,6 +1180,9 @@ export const DMA_API_GATES = table('dma-api', {
   // swiotlb is not used", shortlog "dma-direct: only limit the mapping size if swiotlb could be used"; the tag ends
   // at 449fa54d6815, another commit); both sides: the patch (2019-07-17, Fixes: 133d624b1cee). The mainline id was
   // not found: the subject occurs only in that pull and the patch mails, with no Fixes tag, stable copy or push log.
+  // Also searched (2026-12): the subject in quotes (no Fixes tag), gitweb/gitiles pages by the commit message, and a
+  // candidate id recalled from memory (68a33b179466): the stored sources pair that id with another commit
+  // ("dma-direct: exclude dma_direct_map_resource from the min_low_pfn check", a 2020-05 stable review), so it is not this one.
   maxMappingSizeLimited: {
     from: '5.3',
     commit: null,
@@ -1171,6 +1220,8 @@ export const DMA_API_GATES = table('dma-api', {
   // announcement (Linus Torvalds, 2020-07-12) lists it in its shortlog under Christoph Hellwig: in 5.8, not 5.9.
   // The mainline id was not found: no Fixes tag quotes the subject, and neither the blame of kernel/dma/mapping.c
   // nor a push log naming it is stored (3aa916250078, written from memory earlier, appears in no source).
+  // Also searched (2026-12): the subject in a Fixes tag ("dma_need_sync API\")"), "Subject: … [PATCH] …" patch files,
+  // "UPSTREAM:" cherry-picks and gitweb pages (none); its 5.8-rc period (July 2020) predates the stored push logs.
   needSync: {
     from: '5.8',
     commit: null,
@@ -1246,7 +1297,7 @@ const BEFORE_KERNEL_DMA: Readonly<Record<string, string>> = {
   'kernel/dma/contiguous.c': 'drivers/base/dma-contiguous.c',
 };
 
-/** The file a kernel/dma source file had in kernel `code` (lib/… before 4.19). */
+/** The file a kernel/dma source file had in kernel `code` (lib/… before 4.18). */
 export function dmaFile(code: number, file: string): string {
   return code < DIRECT_GATES.kernelDmaDir.code ? (BEFORE_KERNEL_DMA[file] ?? file) : file;
 }
@@ -1256,7 +1307,7 @@ const BEFORE_SMMU_SUBDIR: Readonly<Record<string, string>> = {
   'drivers/iommu/arm/arm-smmu/arm-smmu.c': 'drivers/iommu/arm-smmu.c',
 };
 
-/** The path a source file had in kernel `code`: kernel/dma files in lib/ before 4.19, the arm-smmu driver in drivers/iommu/ before 5.9. */
+/** The path a source file had in kernel `code`: kernel/dma files in lib/ before 4.18, the arm-smmu driver in drivers/iommu/ before 5.9. */
 export function kernelFile(code: number, file: string): string {
   if (code < ARM_SMMU_GATES.subdir.code && BEFORE_SMMU_SUBDIR[file]) return BEFORE_SMMU_SUBDIR[file]!;
   return dmaFile(code, file);
@@ -1277,7 +1328,7 @@ interface NameEra extends KernelFn {
  * Functions whose name or file changed, oldest first. The events name them
  * through kernelName(), so no call site holds a version of its own; files
  * under kernel/dma are given as today and moved by kernelFile() (lib/…
- * before 4.19).
+ * before 4.18).
  */
 const KERNEL_NAMES = {
   directMap: [

@@ -336,7 +336,7 @@ describe('the file named is the one the log\'s kernel prints from (fileFor: kern
     const line = 'e1000e 0000:00:19.0: DMA-API: device driver tries to sync DMA memory it has not allocated [device address=0x00000000fffff000] [size=2048 bytes]';
     const old = findings(line)[0]!;
     expect(old.kernel).toBeNull();
-    expect(old.entries[0]!.file).toBe('kernel/dma/debug.c (lib/dma-debug.c before 4.19)');
+    expect(old.entries[0]!.file).toBe('kernel/dma/debug.c (lib/dma-debug.c before 4.18)');
     const now = findings('DMA-API: e1000e 0000:00:19.0: device driver tries to sync DMA memory it has not allocated [device address=0x00000000fffff000] [size=2048 bytes]')[0]!;
     expect(now.entries[0]!.file).toBe('kernel/dma/debug.c');
   });
@@ -357,10 +357,10 @@ describe('the function named is the one the log\'s kernel prints from (printerFo
     expect(entry(boot('5.8') + overflow)).toMatchObject({ fn: 'dma_direct_map_page', file: 'kernel/dma/direct.c' });
   });
 
-  it('the older wordings name the function that printed them: report_addr (5.0–5.5), check_addr (before 5.0, lib/dma-direct.c before 4.19)', () => {
+  it('the older wordings name the function that printed them: report_addr (5.0–5.5), check_addr (before 5.0, lib/dma-direct.c before 4.18)', () => {
     expect(entry(boot('5.4') + '[ 1.0] ath9k 0000:01:00.0: overflow 0x0000000123456000+1500 of DMA mask ffffffff bus mask 0\n')).toMatchObject({ fn: 'report_addr', file: 'kernel/dma/direct.c' });
-    expect(entry(boot('4.19') + '[ 1.0] sdhci 0000:02:00.0: dma_direct_map_page: overflow 0x0000000123456000+512 of device mask ffffffff\n')).toMatchObject({ fn: 'check_addr', file: 'kernel/dma/direct.c' });
-    expect(entry(boot('4.18') + '[ 1.0] sdhci 0000:02:00.0: dma_direct_map_page: overflow 0x0000000123456000+512 of device mask ffffffff\n')).toMatchObject({ fn: 'check_addr', file: 'lib/dma-direct.c' });
+    expect(entry(boot('4.18') + '[ 1.0] sdhci 0000:02:00.0: dma_direct_map_page: overflow 0x0000000123456000+512 of device mask ffffffff\n')).toMatchObject({ fn: 'check_addr', file: 'kernel/dma/direct.c' });
+    expect(entry(boot('4.17') + '[ 1.0] sdhci 0000:02:00.0: dma_direct_map_page: overflow 0x0000000123456000+512 of device mask ffffffff\n')).toMatchObject({ fn: 'check_addr', file: 'lib/dma-direct.c' });
   });
 
   it('without a version line: the newest name of the versions that word it so, and the oldest\'s when it differs', () => {

@@ -841,6 +841,41 @@ n = dma_map_sg(d, t, DMA_TO_DEVICE)
     expect(warns(r, 'n = dma_map_sg')).toContain('device driver maps memory from stack [probable addr=');
   });
   boundary(
+    DEBUG_GATES.sgChecksAllEntries,
+    'a stack page in an entry dma-iommu merged into the first segment: not checked (check_for_stack runs in the mapped_ents loop) before, reported (the nents loop) after',
+    ({ before, after }) => {
+      for (const r of [before, after]) expect(at(r, 'n = dma_map_sg').result).toBe(1);
+      expect(at(before, 'n = dma_map_sg').warnings).toEqual([]);
+      expect(warns(after, 'n = dma_map_sg')).toContain('device driver maps memory from stack [probable addr=');
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(nvme, dma_mask=64, coherent=true, iommu=smmu)
+a = alloc_pages(GFP_KERNEL, 0)
+s = stack_buffer(4096)
+t = sg_table(a, 4096, s, 4096)
+n = dma_map_sg(nvme, t, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
+    DEBUG_GATES.sgChecksAllEntries,
+    'a stack page in the first entry is reported on both sides (it is a mapped segment of its own)',
+    ({ before, after }) => {
+      for (const r of [before, after]) {
+        expect(at(r, 'n = dma_map_sg').result).toBe(1);
+        expect(warns(r, 'n = dma_map_sg')).toContain('device driver maps memory from stack [probable addr=');
+      }
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(nvme, dma_mask=64, coherent=true, iommu=smmu)
+a = alloc_pages(GFP_KERNEL, 0)
+s = stack_buffer(4096)
+t = sg_table(s, 4096, a, 4096)
+n = dma_map_sg(nvme, t, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
     DEBUG_GATES.swiotlbEexist,
     'EEXIST is reported on arm64 with swiotlb before, silenced while unaligned kmalloc buffers may bounce after',
     ({ before, after }) => {
@@ -1275,7 +1310,7 @@ describe('arm32 IOMMU gates', () => {
 });
 
 // dma_map_sg of a list whose second entry the device cannot reach, no swiotlb (dma_direct_map_sg,
-// kernel/dma/direct.c; lib/dma-direct.c before 4.19)
+// kernel/dma/direct.c; lib/dma-direct.c before 4.18)
 const SG_SECOND_OUT_OF_REACH = `machine(arch=x86, ram=8G, swiotlb=0, cma=0)
 device(nic, dma_mask=32)
 b = kmalloc(4096, GFP_KERNEL, at=0x1fffff000)
@@ -1506,7 +1541,7 @@ const noteWhys = (r: RunResult, prefix: string) => at(r, prefix).events.filter((
 const bounceWhy = (r: RunResult) => noteWhys(r, 'h =').find((n) => n.text === 'bounce through swiotlb')?.why;
 
 describe('function and file names by version', () => {
-  // kernel/dma/direct.c dma_direct_map_page (4.19–5.8) → static inline in include/linux/dma-direct.h (5.9, b41741730059)
+  // kernel/dma/direct.c dma_direct_map_page (4.18–5.8) → static inline in include/linux/dma-direct.h (5.9, b41741730059)
   boundary(
     DIRECT_GATES.fastPathInline,
     'dma_direct_map_page is a function of kernel/dma/direct.c before, a static inline of include/linux/dma-direct.h after',
@@ -1619,12 +1654,12 @@ cpu, h = dma_alloc_coherent(d, 16384, GFP_KERNEL)
 dma_free_coherent(d, 16384, cpu, h)
 `,
   );
-  // kernel/dma/contiguous.c was drivers/base/dma-contiguous.c before 4.19 (cf65a0f6f6ff)
-  it('dma-direct\'s CMA glue names drivers/base/dma-contiguous.c on 4.18, kernel/dma/contiguous.c on 4.19', () => {
-    expect(kernelName(kernelCode('4.18'), 'cmaDirectAlloc')).toEqual({ fn: 'dma_alloc_from_contiguous', file: 'drivers/base/dma-contiguous.c' });
-    expect(kernelName(kernelCode('4.19'), 'cmaDirectFree')).toEqual({ fn: 'dma_release_from_contiguous', file: 'kernel/dma/contiguous.c' });
+  // kernel/dma/contiguous.c was drivers/base/dma-contiguous.c before 4.18 (cf65a0f6f6ff)
+  it('dma-direct\'s CMA glue names drivers/base/dma-contiguous.c on 4.17, kernel/dma/contiguous.c on 4.18', () => {
+    expect(kernelName(kernelCode('4.17'), 'cmaDirectAlloc')).toEqual({ fn: 'dma_alloc_from_contiguous', file: 'drivers/base/dma-contiguous.c' });
+    expect(kernelName(kernelCode('4.18'), 'cmaDirectFree')).toEqual({ fn: 'dma_release_from_contiguous', file: 'kernel/dma/contiguous.c' });
   });
-  // the swiotlb events' file: lib/swiotlb.c before 4.19 (cf65a0f6f6ff)
+  // the swiotlb events' file: lib/swiotlb.c before 4.18 (cf65a0f6f6ff)
   boundary(
     DIRECT_GATES.kernelDmaDir,
     'swiotlb_tbl_map_single and dma_direct_free name lib/swiotlb.c and lib/dma-direct.c before, kernel/dma/swiotlb.c and kernel/dma/direct.c after',

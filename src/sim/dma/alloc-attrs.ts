@@ -59,7 +59,7 @@ function getSgtableImpl(m: Machine, be: DmaBackEnd): { fn: string; file: string 
   return commonGetSgtable(m);
 }
 
-/** dma_common_get_sgtable as the fallback (before 5.5 only): drivers/base/dma-mapping.c before 4.19, kernel/dma/mapping.c after. */
+/** dma_common_get_sgtable as the fallback (before 5.5 only): drivers/base/dma-mapping.c before 4.18, kernel/dma/mapping.c after. */
 function commonGetSgtable(m: Machine): { fn: string; file: string } {
   return { fn: 'dma_common_get_sgtable', file: since(m.kernel, DIRECT_GATES.kernelDmaDir) ? 'kernel/dma/mapping.c' : 'drivers/base/dma-mapping.c' };
 }

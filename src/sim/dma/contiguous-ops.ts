@@ -398,7 +398,7 @@ export function dmaDirectFreeBuffer(m: Machine, b: Buffer, allocator: string, fn
     o.events.push({ kind: 'free', allocator, name: b.name, phys: b.phys, size: b.allocSize, why: { ...kernelName(m.kernel, 'cmaDirectFree'), rule: 'the pages came from the CMA area: cma_release clears their bits; movable allocations may borrow them again' } });
     return;
   }
-  // `fn` is the caller's: dma_direct_free / dma_direct_free_pages by default (kernel/dma/direct.c, lib/ before 4.19)
+  // `fn` is the caller's: dma_direct_free / dma_direct_free_pages by default (kernel/dma/direct.c, lib/ before 4.18)
   freeBuffer(m, b, allocator, fn, o, file);
 }
 

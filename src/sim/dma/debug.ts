@@ -1,5 +1,5 @@
 /**
- * dma-debug: `kernel/dma/debug.c` (`lib/dma-debug.c` before 4.19),
+ * dma-debug: `kernel/dma/debug.c` (`lib/dma-debug.c` before 4.18),
  * CONFIG_DMA_API_DEBUG.
  *
  * What it is for: the kernel's bookkeeping of every live streaming mapping and
@@ -39,7 +39,9 @@
  *   (so dma_set_max_seg_size changes what a sync finds), every bucket below the
  *   address from 6.0 (2995b8002cef).
  * - debug_dma_map_sg runs check_for_stack (and check_for_illegal_area) on every
- *   entry it is given, then records the mapped segments.
+ *   entry it is given, then records the mapped segments, from 5.15
+ *   (293d92cbbd24); before, only on the mapped_ents entries, each as its
+ *   segment is recorded (an entry an IOMMU merged away is not checked).
  * - "different CPU address" prints `0x%pa` (so "0x0x…") from 6.13 (9d4f645a1fd4).
  *
  * Simplified:
@@ -756,7 +758,9 @@ function nrMappedEntries(s: DebugState, dev: string, sg: DebugSgEntry, nelems: n
  * debug_dma_map_sg(): one entry per mapped segment (the first `mappedEnts`
  * scatterlist entries, DMA address and length from sg_dma_*, cacheline from the
  * same entry's sg_phys()), each preceded by check_sg_segment when enabled.
- * check_for_stack runs on all nents entries first (an entry with `stackVa`);
+ * check_for_stack runs on all nents entries first (an entry with `stackVa`)
+ * from 5.15, on each of the first mappedEnts entries just before its segment
+ * before (DEBUG_GATES.sgChecksAllEntries);
  * check_for_illegal_area never fires here (no scenario buffer lies in the
  * kernel image).
  */
@@ -772,13 +776,17 @@ export function debugMapSg(
   opts?: DebugMapOptions & { maxSegSize?: number; segBoundary?: number },
 ): Finding[] {
   const out: Finding[] = [];
-  // for_each_sg(sg, s, nents, i) { check_for_stack(dev, sg_page(s), s->offset); check_for_illegal_area(…); }
-  for (let i = 0; i < nents && i < sgl.length; i++) {
-    const e = sgl[i]!;
+  const stackOf = (e: DebugSgEntry): void => {
     if (e.stackVa !== undefined) out.push(debugMapTimeFinding(s, dev, { kind: 'stack', addr: e.stackVa, probable: !!e.stackVmapped }));
-  }
+  };
+  // From 5.15 (DEBUG_GATES.sgChecksAllEntries, 293d92cbbd24): for_each_sg(sg, s, nents, i) { check_for_stack(dev,
+  // sg_page(s), s->offset); check_for_illegal_area(…); } first. Before, both ran inside the mapped_ents loop
+  // below, so an entry merged into an earlier segment was never checked.
+  const allEntries = s.kernel >= DEBUG_VERSIONS.sgChecksAllEntries;
+  if (allEntries) for (let i = 0; i < nents && i < sgl.length; i++) stackOf(sgl[i]!);
   for (let i = 0; i < mappedEnts && i < sgl.length; i++) {
     const sg = sgl[i]!;
+    if (!allEntries) stackOf(sg);
     if (s.sgChecks) out.push(...debugCheckSgSegment(s, dev, sg, opts?.maxSegSize ?? DEFAULT_MAX_SEG_SIZE, opts?.segBoundary ?? Number.MAX_SAFE_INTEGER));
     out.push(
       ...debugMap(

@@ -70,7 +70,7 @@ export function isSwiotlbBuffer(m: Machine, phys: number): boolean {
   return p !== null && phys >= p.start && phys < p.end;
 }
 
-/** A why in this file, as this kernel names it (lib/swiotlb.c before 4.19). */
+/** A why in this file, as this kernel names it (lib/swiotlb.c before 4.18). */
 function why(m: Machine, fn: string, rule: string): Why {
   return { fn, file: dmaFile(m.kernel, FILE), rule };
 }

@@ -40,7 +40,7 @@
  * - Each device is alone in its IOMMU group; its stream ID is its index among
  *   the IOMMU's devices; context bank = the domain's index on its IOMMU.
  * - One IOTLB per domain (no ASID sharing), no walk cache.
- * - No reserved regions (no PCI windows, no MSI page), no fault handlers, no
+ * - No reserved regions (no PCI bridge apertures, no MSI page), no fault handlers, no
  *   stall model, no rate limiting of the fault line.
  * - In the kernel an explicit iommu_flush_iotlb_all() only invalidates the
  *   IOTLB: it does not drain a flush queue (only fq_flush_iotlb advances the

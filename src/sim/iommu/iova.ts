@@ -535,7 +535,7 @@ export function findIova(d: IovaDomain, pfn: number): IovaRange | null {
 
 /**
  * `reserve_iova(iovad, pfn_lo, pfn_hi)`: carve a range out of the space
- * (PCI windows, MSI regions). Overlapping nodes are extended as the kernel
+ * (PCI bridge apertures, MSI regions). Overlapping nodes are extended as the kernel
  * does (`__adjust_overlap_range`). Returns false on nonsensical input.
  */
 export function reserveIova(d: IovaDomain, pfnLo: number, pfnHi: number): boolean {

@@ -79,7 +79,7 @@ const REPORT_ADDR: KernelFn = { fn: 'report_addr', file: 'kernel/dma/direct.c' }
 
 export const CATALOGUE = [
   // -------------------------------------------------------------------------
-  // dma-debug (kernel/dma/debug.c; lib/dma-debug.c before 4.19)
+  // dma-debug (kernel/dma/debug.c; lib/dma-debug.c before 4.18)
   {
     id: 'dma-debug.unmap-not-allocated',
     source: 'dma-debug',
@@ -349,7 +349,7 @@ export const CATALOGUE = [
   },
 
   // -------------------------------------------------------------------------
-  // swiotlb (kernel/dma/swiotlb.c; lib/swiotlb.c before 4.19)
+  // swiotlb (kernel/dma/swiotlb.c; lib/swiotlb.c before 4.18)
   {
     id: 'swiotlb.no-pool',
     source: 'swiotlb',
@@ -415,7 +415,7 @@ export const CATALOGUE = [
     prefix: 'dev',
     wordings: [{ until: SWIOTLB_GATES.noOverflowBuffer, template: 'DMA: Out of SW-IOMMU space for {size:int} bytes' }],
     fn: 'swiotlb_full',
-    // lib/swiotlb.c before 4.19 (fileFor)
+    // lib/swiotlb.c before 4.18 (fileFor)
     file: 'kernel/dma/swiotlb.c',
     why: 'Before 4.20: the pool was full and swiotlb_map_page handed out the overflow buffer, which dma_mapping_error() catches — if the driver checks it.',
     rule: 'swiotlb/full',
@@ -427,7 +427,7 @@ export const CATALOGUE = [
     prefix: 'none',
     wordings: [{ until: SWIOTLB_GATES.noOverflowBuffer, template: 'Kernel panic - not syncing: DMA: Random memory could be DMA {what:word}' }],
     fn: 'swiotlb_full',
-    // lib/swiotlb.c before 4.19 (fileFor)
+    // lib/swiotlb.c before 4.18 (fileFor)
     file: 'kernel/dma/swiotlb.c',
     why: 'Before 4.20: a mapping larger than the 32 KiB overflow buffer found the pool full, and swiotlb panicked rather than let the device reach random memory.',
     rule: 'swiotlb/full',
@@ -846,7 +846,7 @@ export function who(name: string, devName?: string): Who {
  * engine names it: the wording's own printer when another function printed
  * it, else the entry's renamed function (kernelName), else the entry's
  * function in its file of that version (kernelFile: kernel/dma files lived in
- * lib/ before 4.19, arm-smmu.c in drivers/iommu/ before 5.9).
+ * lib/ before 4.18, arm-smmu.c in drivers/iommu/ before 5.9).
  */
 export function printerFor(e: CatalogueEntry, kernel: number): KernelFn {
   const w = wordingFor(e, kernel);
