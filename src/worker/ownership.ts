@@ -35,12 +35,43 @@ function stateOf(live: boolean, maps: Iterable<MapRecord>): OwnState {
   return coherent ? OWN_COHERENT : mapped ? OWN_CPU_MAPPED : OWN_CPU;
 }
 
+/**
+ * Every transition of every buffer, in step order, in typed arrays grown by
+ * doubling: a JS array per buffer, grown push by push, put each growth's copy
+ * in the worker's old generation (67 MiB of garbage over a 1,000,000-line
+ * trace's run, allocation sampling in scripts/memory-long-run.ts); typed
+ * arrays live outside the collected heap.
+ */
+class TransitionLog {
+  length = 0;
+  ids = new Int32Array(1024);
+  steps = new Int32Array(1024);
+  states = new Uint8Array(1024);
+
+  push(id: number, step: number, state: number): void {
+    if (this.length === this.ids.length) {
+      const n = this.length * 2;
+      this.ids = grown(this.ids, new Int32Array(n));
+      this.steps = grown(this.steps, new Int32Array(n));
+      this.states = grown(this.states, new Uint8Array(n));
+    }
+    this.ids[this.length] = id;
+    this.steps[this.length] = step;
+    this.states[this.length] = state;
+    this.length++;
+  }
+}
+
+function grown<T extends Int32Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
 export class OwnershipTracker {
   private seen = 0;
   private live = 0;
   private cur: number[] = [];
-  private tSteps: number[][] = [];
-  private tStates: number[][] = [];
+  private log = new TransitionLog();
   private names: string[] = [];
   private kinds: string[] = [];
   /** Live mappings after the last step (for memory estimates). */
@@ -55,8 +86,6 @@ export class OwnershipTracker {
       this.names[b.id] = b.name;
       this.kinds[b.id] = b.kind;
       this.cur[b.id] = OWN_NONE;
-      this.tSteps[b.id] = [];
-      this.tStates[b.id] = [];
       this.seen++;
       this.update(m, step, b.id);
     }
@@ -68,8 +97,7 @@ export class OwnershipTracker {
     const s = stateOf(m.buffers[id]?.live ?? false, m.mapsByBuf.get(id) ?? []);
     if (s === this.cur[id]) return;
     this.cur[id] = s;
-    this.tSteps[id]!.push(step);
-    this.tStates[id]!.push(s);
+    this.log.push(id, step, s);
   }
 
   /** Current state of every buffer, by id (for tests). */
@@ -77,20 +105,20 @@ export class OwnershipTracker {
     return this.cur.slice();
   }
 
+  /** The log grouped by buffer (each buffer's transitions stay in step order): a counting sort. */
   lanes(): OwnershipLanes {
     const n = this.seen;
+    const { length: total, ids, steps: logSteps, states: logStates } = this.log;
     const offsets = new Int32Array(n + 1);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      offsets[i] = total;
-      total += this.tSteps[i]!.length;
-    }
-    offsets[n] = total;
+    for (let k = 0; k < total; k++) offsets[ids[k]! + 1]!++;
+    for (let i = 0; i < n; i++) offsets[i + 1]! += offsets[i]!;
+    const at = offsets.slice(0, n);
     const steps = new Int32Array(total);
     const states = new Uint8Array(total);
-    for (let i = 0; i < n; i++) {
-      steps.set(this.tSteps[i]!, offsets[i]!);
-      states.set(this.tStates[i]!, offsets[i]!);
+    for (let k = 0; k < total; k++) {
+      const o = at[ids[k]!]!++;
+      steps[o] = logSteps[k]!;
+      states[o] = logStates[k]!;
     }
     return { names: this.names.slice(0, n), kinds: this.kinds.slice(0, n), offsets, steps, states };
   }
