@@ -31,9 +31,10 @@ export function importText(text: string, opts: ImportOptions = {}, kind: InputKi
  * The report and summary with strings of their own. A name cut from the input
  * (an event's or a device's) is a slice that keeps the whole input alive: a
  * 1,000,000-line trace's 141 MiB stayed in the worker through the run, held by
- * the ten event names of `skippedByEvent`. A structured copy writes each
- * string anew; the report is small (its lists are capped).
+ * the ten event names of `skippedByEvent`. A copy through JSON writes each
+ * string anew (the importer is pure ES: no structuredClone here); the report
+ * is small (its lists are capped) and plain data.
  */
 function unshared<T>(x: T): T {
-  return structuredClone(x);
+  return JSON.parse(JSON.stringify(x)) as T;
 }
