@@ -185,7 +185,8 @@ export type SimEvent =
   | { kind: 'swiotlb_free'; index: number; nslots: number; tlbAddr: number; why: Why }
   | { kind: 'dma_map'; dev: string; api: DmaMapApi; addr: number; phys: number; size: number; dir: DmaDir; path: 'direct' | 'swiotlb' | 'iommu'; why: Why }
   | { kind: 'dma_unmap'; dev: string; api: DmaUnmapApi; addr: number; size: number; dir: DmaDir; why: Why }
-  | { kind: 'dma_sync'; dev: string; api: DmaSyncApi; addr: number; size: number; dir: DmaDir; forCpu: boolean; why: Why }
+  /** `untracked`: no live mapping of the device holds the range (a sync after unmap, a wrong handle): nothing changes hands, though the kernel syncs the addresses all the same. */
+  | { kind: 'dma_sync'; dev: string; api: DmaSyncApi; addr: number; size: number; dir: DmaDir; forCpu: boolean; untracked?: true; why: Why }
   /**
    * `nosnoop`: the device is one the DMA API believes coherent, but this
    * transaction did not snoop (No Snoop, or a Non-cacheable IOMMU leaf).

@@ -326,7 +326,8 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
   else if (forCpu) directSyncForCpu(m, dev, addr, size, dir, o);
   else directSyncForDevice(m, dev, addr, size, dir, o);
   report((forCpu ? debugDmaSyncSingleForCpu : debugDmaSyncSingleForDevice)(m.debug, dev, addr, size, dir), o);
-  handOver(findMapping(m, dev.name, addr, size), forCpu ? 'cpu' : 'device', o);
+  const held = findMapping(m, dev.name, addr, size);
+  handOver(held, forCpu ? 'cpu' : 'device', o);
   o.events.push({
     kind: 'dma_sync',
     dev: dev.name,
@@ -335,6 +336,7 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
     size,
     dir,
     forCpu,
+    ...(held ? {} : { untracked: true as const }),
     why: (forCpu ? WHY_SYNC_FOR_CPU : WHY_SYNC_FOR_DEVICE).at(m),
   });
 }
