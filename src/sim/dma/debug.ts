@@ -754,6 +754,11 @@ function nrMappedEntries(s: DebugState, dev: string, sg: DebugSgEntry, nelems: n
   return e ? e.sgMappedEnts : 0;
 }
 
+/** check_for_stack on one scatterlist entry (an entry with `stackVa`). */
+function stackCheck(s: DebugState, dev: string, e: DebugSgEntry, out: Finding[]): void {
+  if (e.stackVa !== undefined) out.push(debugMapTimeFinding(s, dev, { kind: 'stack', addr: e.stackVa, probable: !!e.stackVmapped }));
+}
+
 /**
  * debug_dma_map_sg(): one entry per mapped segment (the first `mappedEnts`
  * scatterlist entries, DMA address and length from sg_dma_*, cacheline from the
@@ -776,17 +781,15 @@ export function debugMapSg(
   opts?: DebugMapOptions & { maxSegSize?: number; segBoundary?: number },
 ): Finding[] {
   const out: Finding[] = [];
-  const stackOf = (e: DebugSgEntry): void => {
-    if (e.stackVa !== undefined) out.push(debugMapTimeFinding(s, dev, { kind: 'stack', addr: e.stackVa, probable: !!e.stackVmapped }));
-  };
+
   // From 5.15 (DEBUG_GATES.sgChecksAllEntries, 293d92cbbd24): for_each_sg(sg, s, nents, i) { check_for_stack(dev,
   // sg_page(s), s->offset); check_for_illegal_area(…); } first. Before, both ran inside the mapped_ents loop
   // below, so an entry merged into an earlier segment was never checked.
   const allEntries = s.kernel >= DEBUG_VERSIONS.sgChecksAllEntries;
-  if (allEntries) for (let i = 0; i < nents && i < sgl.length; i++) stackOf(sgl[i]!);
+  if (allEntries) for (let i = 0; i < nents && i < sgl.length; i++) stackCheck(s, dev, sgl[i]!, out);
   for (let i = 0; i < mappedEnts && i < sgl.length; i++) {
     const sg = sgl[i]!;
-    if (!allEntries) stackOf(sg);
+    if (!allEntries) stackCheck(s, dev, sg, out);
     if (s.sgChecks) out.push(...debugCheckSgSegment(s, dev, sg, opts?.maxSegSize ?? DEFAULT_MAX_SEG_SIZE, opts?.segBoundary ?? Number.MAX_SAFE_INTEGER));
     out.push(
       ...debugMap(
