@@ -98,3 +98,24 @@ test('bad input: control characters, a truncated line, nothing but noise', async
   await expect(page.getByTestId('xp-unknown')).toContainText('contains the words of dma-debug.unmap-size but not its wording: cut short or garbled?');
   await expect(page.getByTestId('xp-unknown')).toContainText('contains the words of swiotlb.full');
 });
+
+test('a first-time user tries the example log; the example never replaces what they pasted', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await openApp(page);
+  await page.getByTestId('explain-btn').click();
+  const example = page.getByTestId('xp-example');
+  await example.click();
+  await expect(page.getByTestId('xp-summary')).toContainText('1 kernel message explained, 1 not recognised');
+  const card = page.getByTestId('xp-finding');
+  await expect(card).toHaveAttribute('data-id', 'dma-debug.sync-not-allocated');
+  await expect(card).toContainText('check_sync()');
+  await expect(card).toContainText('called from stmmac_rx() [stmmac]');
+  await expect(page.getByTestId('xp-input')).toHaveValue(/device driver tries to sync DMA memory it has not allocated/);
+  await page.screenshot({ path: `${SHOTS}/explain-example-1280.png` });
+  // with text in the box, there is no example to overwrite it
+  await expect(example).toHaveCount(0);
+  await page.getByTestId('xp-input').fill('');
+  await expect(example).toBeVisible();
+  await page.getByTestId('xp-input').fill('my own line');
+  await expect(example).toHaveCount(0);
+});

@@ -17,6 +17,7 @@ import { loadCatalog } from '../library/catalog.ts';
 import { openEntry } from '../library/open.ts';
 import { useStore } from '../store/store.ts';
 import { useExplain } from './explainStore.ts';
+import { EXAMPLE_LOG, EXAMPLE_LOG_NAME } from './example.ts';
 import { trapTab } from '../focus-trap.ts';
 import { landOnMessage } from './landOnMessage.ts';
 import './explain.css';
@@ -266,6 +267,12 @@ export default function ExplainDialog() {
             Open a log file…
           </button>
           <input ref={file} type="file" hidden accept=".log,.txt,text/plain" onChange={(e) => readFile(e.target.files?.[0])} />
+          {/* Only over an empty box: an example never replaces what the user pasted. */}
+          {text.trim() === '' && !running && (
+            <button type="button" className="link" onClick={() => useExplain.getState().show(EXAMPLE_LOG, EXAMPLE_LOG_NAME)} data-testid="xp-example" title="Fill the box with a real-looking dma-debug WARN block and explain it">
+              Try an example
+            </button>
+          )}
           {fileName && !big && <span className="muted">{fileName}</span>}
           {running && progress && (
             <progress max={progress.total} value={progress.done} aria-label="Explaining">
