@@ -208,6 +208,9 @@ test('help overlay opens with ? and closes with Esc', async ({ page }) => {
     await expect(help).toContainText(label);
   }
   await expect(help).toContainText('Alt+→');
+  // how to bring a trace, a dump or a splat: the commands as the kernel names its files
+  await expect(help).toContainText('echo 1 > /sys/kernel/tracing/events/dma/enable');
+  await expect(help).toContainText('/sys/kernel/debug/dma-api/dump');
   await page.screenshot({ path: 'test-results/07-help.png' });
   await page.keyboard.press('Escape');
   await expect(help).toHaveCount(0);

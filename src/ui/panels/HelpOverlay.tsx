@@ -1,6 +1,6 @@
 /**
- * The help overlay: every keyboard shortcut, and a few words on how to use
- * the explorer. Opens with "?", closes with Esc, the × or a click outside.
+ * The help overlay: every keyboard shortcut, a few words on how to use the
+ * explorer, and how to bring a kernel's own trace, dump or log. Opens with "?", closes with Esc, the × or a click outside.
  */
 import { useEffect, useRef } from 'react';
 import { SHORTCUTS } from '../keys.ts';
@@ -23,7 +23,7 @@ export default function HelpOverlay() {
     <div className="overlay" onClick={(e) => e.target === e.currentTarget && setHelpOpen(false)}>
       <div className="dialog help" role="dialog" aria-modal="true" aria-labelledby="help-title" data-testid="help">
         <header>
-          <h2 id="help-title">Keyboard shortcuts</h2>
+          <h2 id="help-title">Help: keys, how it works, your own kernel</h2>
           <button ref={closeBtn} type="button" className="close" aria-label="Close help" onClick={() => setHelpOpen(false)}>
             ×
           </button>
@@ -91,6 +91,15 @@ export default function HelpOverlay() {
           simulated kernel in a background worker; step through it to see what each call did to the caches, memory and
           devices, and why, with the kernel function and file that decided it. Edits re-run at once; a parse error is underlined
           in the editor while the last good run stays on screen. <b>Share</b> copies a link that opens this text at this step.
+        </p>
+        <h3>Bring your own kernel</h3>
+        <p className="small">
+          A DMA trace from Linux 6.12 or later becomes a scenario you can step through, landing where dma-debug would have
+          complained. Record it with <code>echo 1 &gt; /sys/kernel/tracing/events/dma/enable</code>, run the workload, then paste
+          the text of <code>/sys/kernel/tracing/trace</code> (or <code>trace_pipe</code>, or <code>trace-cmd report</code>) into
+          the editor, or drop the file on the page. dma-debug's <code>/sys/kernel/debug/dma-api/dump</code> imports the same way,
+          as the live mappings to start from. A <code>dmesg</code> splat goes to <b>Explain</b>, which names the kernel function
+          that printed it and opens a lesson that reproduces it.
         </p>
       </div>
     </div>
