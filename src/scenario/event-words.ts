@@ -48,9 +48,7 @@ export function describeEvent(e: SimEvent): string {
     case 'dma_unmap':
       return `${e.api}: ${e.dev} gives back ${hex(e.addr)}, ${size(e.size)}, ${e.dir}.`;
     case 'dma_sync':
-      return e.untracked
-        ? `${e.api}: ${hex(e.addr)}, ${size(e.size)}, ${e.dir}; no live mapping holds it, so nothing changes hands (the kernel syncs the addresses all the same).`
-        : `${e.api}: ${hex(e.addr)}, ${size(e.size)}, ${e.dir}; ownership goes to the ${e.forCpu ? 'CPU' : 'device'}.`;
+      return `${e.api}: ${hex(e.addr)}, ${size(e.size)}, ${e.dir}; ${e.untracked ? 'no live mapping holds it, so nothing changes hands (the kernel syncs the addresses all the same)' : `ownership goes to the ${e.forCpu ? 'CPU' : 'device'}`}.`;
     case 'dev_access':
       return `${e.dev} DMA ${e.op} of ${size(e.len)} at ${hex(e.addr)} → phys ${hex(e.phys)} (${e.via}${e.snooped ? ', snooping the CPU cache' : e.nosnoop === 'no-snoop' ? ', non-snooped (No Snoop) although the DMA API believes the device coherent: RAM only' : e.nosnoop === 'iommu-nc' ? ', through a Non-cacheable IOMMU leaf (no IOMMU_CACHE): RAM only' : ', RAM only, caches not snooped'}).`;
     case 'finding':

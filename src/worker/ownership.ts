@@ -17,6 +17,7 @@ import type { Touches } from '../sim/outcome.ts';
 import type { Machine, MapRecord } from '../sim/machine.ts';
 import { allMappings, liveMappingCount } from '../sim/dma/tracking.ts';
 
+import { grown } from './grown.ts';
 import { OWN_COHERENT, OWN_CPU, OWN_CPU_MAPPED, OWN_DEVICE, OWN_NONE } from './lanes.ts';
 import type { OwnState, OwnershipLanes } from './lanes.ts';
 
@@ -51,20 +52,15 @@ class TransitionLog {
   push(id: number, step: number, state: number): void {
     if (this.length === this.ids.length) {
       const n = this.length * 2;
-      this.ids = grown(this.ids, new Int32Array(n));
-      this.steps = grown(this.steps, new Int32Array(n));
-      this.states = grown(this.states, new Uint8Array(n));
+      this.ids = grown(this.ids, n);
+      this.steps = grown(this.steps, n);
+      this.states = grown(this.states, n);
     }
     this.ids[this.length] = id;
     this.steps[this.length] = step;
     this.states[this.length] = state;
     this.length++;
   }
-}
-
-function grown<T extends Int32Array | Uint8Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
 
 export class OwnershipTracker {

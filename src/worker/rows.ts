@@ -14,6 +14,7 @@
  * Runs in the worker, the page and tests.
  */
 import type { StepInfo } from './api.ts';
+import { grown } from './grown.ts';
 
 /** Rows in transit: rows from+1 … from+count. Names are this chunk's own (op/error codes index into them; error 0 is none). */
 export interface RowChunk {
@@ -107,12 +108,6 @@ function grownPage(p: Page, rows: number): Page {
     finding: grown(p.finding, rows),
     source: grown(p.source, rows),
   };
-}
-
-function grown<T extends Uint8Array | Uint16Array | Uint32Array>(a: T, cap: number): T {
-  const b = new (a.constructor as new (n: number) => T)(cap);
-  b.set(a);
-  return b;
 }
 
 /** What readers see of the rows (the page's store keeps them behind this). */

@@ -8,6 +8,7 @@
  */
 import type { Command } from '../sim/command.ts';
 import type { EngineCore } from './api.ts';
+import { grown } from './grown.ts';
 
 export class StepIndex {
   private starts: Int32Array = new Int32Array(1024);
@@ -25,8 +26,8 @@ export class StepIndex {
   /** The next step's line: its 1-based number and where it starts in the text. */
   add(line: number, lineStart: number): void {
     if (this.count === this.starts.length) {
-      this.starts = grow(this.starts);
-      this.lines = grow(this.lines);
+      this.starts = grown(this.starts, this.starts.length * 2);
+      this.lines = grown(this.lines, this.lines.length * 2);
     }
     this.starts[this.count] = lineStart;
     this.lines[this.count] = line;
@@ -52,8 +53,3 @@ export class StepIndex {
   }
 }
 
-function grow(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
-}

@@ -840,6 +840,15 @@ n = dma_map_sg(d, t, DMA_TO_DEVICE)
 `);
     expect(warns(r, 'n = dma_map_sg')).toContain('device driver maps memory from stack [probable addr=');
   });
+  /** A page and a stack page in one sg_table (in the order given), mapped through a strict SMMU: dma-iommu merges them into one segment. */
+  const stackInSg = (entries: string) => `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(nvme, dma_mask=64, coherent=true, iommu=smmu)
+a = alloc_pages(GFP_KERNEL, 0)
+s = stack_buffer(4096)
+t = sg_table(${entries})
+n = dma_map_sg(nvme, t, DMA_TO_DEVICE)
+`;
   boundary(
     DEBUG_GATES.sgChecksAllEntries,
     'a stack page in an entry dma-iommu merged into the first segment: not checked (check_for_stack runs in the mapped_ents loop) before, reported (the nents loop) after',
@@ -848,14 +857,7 @@ n = dma_map_sg(d, t, DMA_TO_DEVICE)
       expect(at(before, 'n = dma_map_sg').warnings).toEqual([]);
       expect(warns(after, 'n = dma_map_sg')).toContain('device driver maps memory from stack [probable addr=');
     },
-    `machine(arch=arm64)
-iommu(smmu, mode=strict)
-device(nvme, dma_mask=64, coherent=true, iommu=smmu)
-a = alloc_pages(GFP_KERNEL, 0)
-s = stack_buffer(4096)
-t = sg_table(a, 4096, s, 4096)
-n = dma_map_sg(nvme, t, DMA_TO_DEVICE)
-`,
+    stackInSg('a, 4096, s, 4096'),
   );
   boundary(
     DEBUG_GATES.sgChecksAllEntries,
@@ -866,14 +868,7 @@ n = dma_map_sg(nvme, t, DMA_TO_DEVICE)
         expect(warns(r, 'n = dma_map_sg')).toContain('device driver maps memory from stack [probable addr=');
       }
     },
-    `machine(arch=arm64)
-iommu(smmu, mode=strict)
-device(nvme, dma_mask=64, coherent=true, iommu=smmu)
-a = alloc_pages(GFP_KERNEL, 0)
-s = stack_buffer(4096)
-t = sg_table(s, 4096, a, 4096)
-n = dma_map_sg(nvme, t, DMA_TO_DEVICE)
-`,
+    stackInSg('s, 4096, a, 4096'),
   );
   boundary(
     DEBUG_GATES.swiotlbEexist,

@@ -12,7 +12,7 @@
  *
  * Simplified: dma_map_phys and dma_map_page_attrs are one path.
  */
-import type { DmaDir, Why } from '../events.ts';
+import type { DmaDir, SimEvent, Why } from '../events.ts';
 import { touchBuffer, touchMapping, touchSg, type StepOutcome } from '../outcome.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import type { Buffer, Device, Machine, MapRecord, SgTable } from '../machine.ts';
@@ -328,17 +328,10 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
   report((forCpu ? debugDmaSyncSingleForCpu : debugDmaSyncSingleForDevice)(m.debug, dev, addr, size, dir), o);
   const held = findMapping(m, dev.name, addr, size);
   handOver(held, forCpu ? 'cpu' : 'device', o);
-  o.events.push({
-    kind: 'dma_sync',
-    dev: dev.name,
-    api: fn,
-    addr,
-    size,
-    dir,
-    forCpu,
-    ...(held ? {} : { untracked: true as const }),
-    why: (forCpu ? WHY_SYNC_FOR_CPU : WHY_SYNC_FOR_DEVICE).at(m),
-  });
+  const ev: Extract<SimEvent, { kind: 'dma_sync' }> = { kind: 'dma_sync', dev: dev.name, api: fn, addr, size, dir, forCpu, why: (forCpu ? WHY_SYNC_FOR_CPU : WHY_SYNC_FOR_DEVICE).at(m) };
+  // Only when it is so: no spread of a second object at every sync.
+  if (!held) ev.untracked = true;
+  o.events.push(ev);
 }
 
 function backEndMapSg(m: Machine, dev: Device, be: DmaBackEnd, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): SgMapped {
