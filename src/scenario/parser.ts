@@ -110,6 +110,23 @@ export interface ScannedScenario {
 
 export type ScanResult = { ok: true; scenario: ScannedScenario } | { ok: false; errors: ParseError[] };
 
+/**
+ * A long text read a span at a time: the engine worker keeps a long scenario
+ * as UTF-8 bytes outside the JavaScript heap (src/worker/text-bytes.ts) and
+ * hands the scan one span of lines at a time. The spans are whole lines; the
+ * text is the spans joined with '\n' (a step's lineStart is its place in that
+ * text). It holds no '\r'.
+ */
+export interface TextSpans {
+  /** Lines of the text. */
+  readonly lines: number;
+  readonly spanCount: number;
+  /** Span i's text (0 ≤ i < spanCount), read in order by a scan. */
+  span(i: number): string;
+  /** The whole text as one string: only for teaching markup (a narrated or bug-hunt text, short). */
+  whole(): string;
+}
+
 /** How scanScenario reads its steps. */
 export interface ScanOptions {
   /**
@@ -129,21 +146,23 @@ export interface ScanOptions {
  * step, and yield to its event loop, between two); a step needed again is
  * read back with statementAt(). Never throws.
  */
-export function* scanScenario(text: string, opts: ScanOptions = {}): Generator<ScannedStep, ScanResult, void> {
+export function* scanScenario(text: string | TextSpans, opts: ScanOptions = {}): Generator<ScannedStep, ScanResult, void> {
   try {
     const r = new Reader(text, false, opts.fullPath !== true);
     while (!r.done) {
       const cmd = r.next();
-      if (cmd !== null && r.clean()) yield { cmd, line: r.lx.line, lineStart: r.lx.lineStart, header: r.validator.header };
+      if (cmd !== null && r.clean()) yield { cmd, line: r.lx.line, lineStart: r.lineStart(), header: r.validator.header };
     }
     r.finish();
     if (r.errors.length > 0) return { ok: false, errors: sortErrors(r.errors).slice(0, MAX_ERRORS) };
     const { header, teaching: cmds } = r.validator;
     // Narration is attached to steps by their lines and the names they assign: a narrated text (a lesson, short) is read again, keeping its document, for it.
-    const placed = r.narration.length > 0 ? placeStatements(readAll(text, true).kept.doc().lines) : [];
-    const built = buildTeaching(text, placed, r.narration, cmds);
+    const whole = typeof text === 'string' ? text : r.narration.length > 0 || r.sawFix ? text.whole() : '';
+    const placed = r.narration.length > 0 ? placeStatements(readAll(whole, true).kept.doc().lines) : [];
+    // Bug-hunt regions are found in the whole text; spans with no 'fix:' marker have none to find.
+    const built = buildTeaching(whole, placed, r.narration, cmds);
     if (built.errors.length > 0) return { ok: false, errors: sortErrors(built.errors).slice(0, MAX_ERRORS) };
-    const solved = solutionErrors(text, built.teaching);
+    const solved = solutionErrors(whole, built.teaching);
     if (solved) return { ok: false, errors: solved };
     return { ok: true, scenario: { header, config: configFromHeader(header), teaching: built.teaching, steps: r.steps } };
   } catch (e) {
@@ -338,10 +357,18 @@ class Reader {
   /** The document's last line, kept or not (a solution line is one only right after a region). */
   private prev: DocLine | undefined = undefined;
   private readonly budget = { literalBytes: 0, steps: 0 };
-  private readonly lf: boolean;
+  private lf = true;
   private line = 1;
   private at = 0;
-  private unsafe: number;
+  private unsafe = -1;
+  /** The span being read (spans: the text read a span at a time), where it starts in the text, and whether its last line was read. */
+  private readonly spans: TextSpans | null;
+  private text: string;
+  private spanIndex = 0;
+  private base = 0;
+  private spanEnded = false;
+  /** A span held a bug-hunt marker ('fix:'): the whole text is read for its regions at the end. */
+  sawFix = false;
 
   /**
    * `keep`: the document and where each step is are kept (parseScenario).
@@ -349,23 +376,47 @@ class Reader {
    * (validate-line.ts) instead of by the validator.
    */
   constructor(
-    private readonly text: string,
+    source: string | TextSpans,
     private readonly keep: boolean,
     private readonly plain: boolean,
   ) {
-    this.kept = new KeptLines(text, keep);
+    this.spans = typeof source === 'string' ? null : source;
+    const text = typeof source === 'string' ? source : source.span(0);
+    this.text = text;
+    this.kept = new KeptLines(this.spans ? '' : text, keep);
     this.lx = new LineLexer(!keep);
-    if (text.length >= BUDGETS.lines) {
-      const count = countLines(text);
+    if (this.spans ? this.spans.lines > BUDGETS.lines : text.length >= BUDGETS.lines) {
+      const count = this.spans ? this.spans.lines : countLines(text);
       if (count > BUDGETS.lines) {
         this.errors.push({ line: BUDGETS.lines + 1, col: 1, message: `the scenario has ${count.toLocaleString('en-US')} lines (the explorer reads at most ${BUDGETS.lines.toLocaleString('en-US')})` });
         this.done = true;
       }
     }
+    this.startSpan();
+  }
+
+  /** Where the line just read starts in the whole text. */
+  lineStart(): number {
+    return this.base + this.lx.lineStart;
+  }
+
+  /** The text (or the span) begins to be read. */
+  private startSpan(): void {
+    const { text } = this;
     this.lf = text.indexOf('\r') < 0;
-    // Unsafe characters are rare: one search of the whole text finds them, in order.
+    // Unsafe characters are rare: one search of the whole text (or span) finds them, in order.
     UNSAFE_IN_LINES.lastIndex = 0;
     this.unsafe = UNSAFE_IN_LINES.exec(text)?.index ?? -1;
+    if (this.spans && !this.sawFix && text.includes('fix:')) this.sawFix = true;
+  }
+
+  /** On to the next span: its lines follow the last one read. */
+  private nextSpan(): void {
+    this.base += this.text.length + 1;
+    this.text = this.spans!.span(++this.spanIndex);
+    this.at = 0;
+    this.spanEnded = false;
+    this.startSpan();
   }
 
   /** No error found so far (the validator's included). */
@@ -375,12 +426,15 @@ class Reader {
 
   /** Read the next line: its command when it is a step, else null. */
   next(): Command | null {
+    if (this.spanEnded) this.nextSpan();
     const { text, lx } = this;
     const at = this.at;
     const line = this.line++;
     let end = this.lf ? text.indexOf('\n', at) : lineEnd(text, at);
     if (end < 0) end = text.length;
-    this.done = end >= text.length;
+    const last = end >= text.length;
+    if (last && this.spans !== null && this.spanIndex + 1 < this.spans.spanCount) this.spanEnded = true;
+    else this.done = last;
     this.at = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
     if (end - at > BUDGETS.lineChars) {
       this.errors.push({ line, col: 1, message: `line of ${(end - at).toLocaleString('en-US')} characters (the explorer reads at most ${BUDGETS.lineChars.toLocaleString('en-US')} per line)` });

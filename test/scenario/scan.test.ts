@@ -13,12 +13,30 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseScenario, scanScenario, statementAt } from '../../src/scenario/parser.ts';
-import type { ScanOptions, ScanResult, ScannedStep } from '../../src/scenario/parser.ts';
+import type { ScanOptions, ScanResult, ScannedStep, TextSpans } from '../../src/scenario/parser.ts';
 import { runScenario } from '../../src/scenario/run.ts';
+import { BUDGETS } from '../../src/sim/budgets.ts';
 import type { StepJson } from '../../src/scenario/result.ts';
 import { HEAD, scenarioFiles } from './helpers.ts';
 
-function scanAll(text: string, opts?: ScanOptions): { steps: ScannedStep[]; result: ScanResult } {
+/** A text as TextSpans of `perSpan` lines each (as the worker reads a long text: text-bytes.ts), counting whole() reads. */
+function spansOf(text: string, perSpan: number): TextSpans & { wholeReads: number } {
+  const lines = text.split('\n');
+  const spans: string[] = [];
+  for (let i = 0; i < lines.length; i += perSpan) spans.push(lines.slice(i, i + perSpan).join('\n'));
+  return {
+    lines: lines.length,
+    spanCount: spans.length,
+    span: (i) => spans[i]!,
+    wholeReads: 0,
+    whole() {
+      this.wholeReads++;
+      return text;
+    },
+  };
+}
+
+function scanAll(text: string | TextSpans, opts?: ScanOptions): { steps: ScannedStep[]; result: ScanResult } {
   const it = scanScenario(text, opts);
   const steps: ScannedStep[] = [];
   let r = it.next();
@@ -42,6 +60,25 @@ describe('scanScenario', () => {
       expect(s.header).toEqual(whole.scenario.header);
       expect(statementAt(text, s.lineStart, s.line).cmd).toEqual(s.cmd);
     }
+  });
+
+  it.each(scenarioFiles())('%s read in spans of lines: the same steps (line starts in the whole text), result and teaching; the whole text is read only for narration or a bug hunt', (file) => {
+    const text = readFileSync(file, 'utf8');
+    const once = scanAll(text);
+    for (const per of [1, 2, 7]) {
+      const spans = spansOf(text, per);
+      expect(scanAll(spans)).toEqual(once);
+      for (const s of once.steps) expect(statementAt(text, s.lineStart, s.line).cmd).toEqual(s.cmd);
+      const marked = text.includes('fix:') || (once.result.ok && once.result.scenario.teaching.narration.length > 0);
+      if (!marked) expect(spans.wholeReads).toBe(0);
+    }
+  });
+
+  it('applies the line budget to a text read in spans as to one string', () => {
+    const spans = { ...spansOf(`${HEAD}a = kmalloc(64, GFP_KERNEL)\n`, 1), lines: BUDGETS.lines + 5 };
+    const { steps, result } = scanAll(spans);
+    expect(steps).toEqual([]);
+    expect(result).toEqual({ ok: false, errors: [{ line: BUDGETS.lines + 1, col: 1, message: `the scenario has ${(BUDGETS.lines + 5).toLocaleString('en-US')} lines (the explorer reads at most ${BUDGETS.lines.toLocaleString('en-US')})` }] });
   });
 
   it('finds a line start after \\n, \\r\\n and \\r alike, and reads the trailing comment back', () => {
@@ -88,8 +125,9 @@ describe('scanScenario against parseScenario on edited texts', () => {
         const text = kind === 0 ? base.slice(0, i) + base.slice(i + 1) : base.slice(0, i) + piece + base.slice(kind === 1 ? i : i + 1);
         const whole = parseScenario(text);
         const { steps, result } = scanAll(text);
-        // Every line the long way (no step checked from its tokens) says the same.
+        // Every line the long way (no step checked from its tokens) says the same; so does the text read in spans of lines.
         expect(scanAll(text, { fullPath: true })).toEqual({ steps, result });
+        if (!text.includes('\r')) expect(scanAll(spansOf(text, 1 + (at % 3)))).toEqual({ steps, result });
         if (!whole.ok) {
           expect(result).toEqual(whole);
           return;
