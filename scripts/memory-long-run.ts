@@ -21,6 +21,7 @@
  * the load goes (about every 20th progress message); --alloc samples the
  * allocations that reach the old generation (kept, or dropped only by a major
  * collection: the garbage that grows the peak) and lists the top sites;
+ * --live lists instead the sites of what is still held after the load;
  * --heap-spaces lists the V8 spaces over 20 MiB after the load (a retained
  * input shows in large_object_space).
  */
@@ -76,12 +77,12 @@ interface SampleNode {
  * sites by the last frames of their stacks. (Line numbers are not shown: tsx
  * runs transformed sources.)
  */
-async function startAllocationSampling(): Promise<() => Promise<void>> {
+async function startAllocationSampling(live = false): Promise<() => Promise<void>> {
   const session = new Session();
   session.connect();
   const post = <T,>(method: string, params: object = {}) =>
     new Promise<T>((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r as T))));
-  await post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+  await post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: !live, includeObjectsCollectedByMinorGC: false });
   return async () => {
     const { profile } = await post<{ profile: { head: SampleNode } }>('HeapProfiler.stopSampling');
     const bySite = new Map<string, number>();
@@ -94,7 +95,8 @@ async function startAllocationSampling(): Promise<() => Promise<void>> {
       for (const c of n.children) walk(c, here);
     };
     walk(profile.head, []);
-    console.log('allocations that reached the old generation, by site:');
+    if (live) gc();
+    console.log(live ? 'allocations still held after the load, by site:' : 'allocations that reached the old generation, by site:');
     for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${fmt(bytes / MiB)}  ${site}`);
     session.disconnect();
   };
@@ -139,7 +141,10 @@ async function main(): Promise<void> {
   const api = createEngineApi(core, {
     post: (p0) => {
       // As the worker posts it: a long imported scenario leaves as transferred bytes (not kept here).
-      const p = wire === null ? p0 : (progressToWire(p0).message as typeof p0);
+      const sent = wire === null ? null : progressToWire(p0);
+      const p = sent === null ? p0 : (sent.message as typeof p0);
+      // Moved, as postMessage moves them: the bytes are the page's, not the worker's.
+      for (const t of sent?.transfer ?? []) structuredClone(t, { transfer: [t] });
       if (firstProgress < 0 && p.phase === 'run') firstProgress = performance.now() - t0;
       rows += p.rows?.count ?? 0;
       // The rows as the page gets them: a structured clone, kept (the client puts them in the summary).
@@ -156,7 +161,7 @@ async function main(): Promise<void> {
     yieldNow: () => Promise.resolve(),
     ...(budgetArg ? { checkpointBudgetBytes: Number(budgetArg.slice(9)) * MiB } : {}),
   });
-  const alloc = args.includes('--alloc') ? await startAllocationSampling() : null;
+  const alloc = args.includes('--alloc') || args.includes('--live') ? await startAllocationSampling(args.includes('--live')) : null;
   const s = wire ? await wireApi(api).load(wire) : await api.load(text);
   if (alloc) await alloc();
   wire = null;

@@ -32,7 +32,7 @@ import { Messages, summarize, type ImportReport } from './report.ts';
 import { annotation, count } from './scenario-text.ts';
 import { DeviceTable, chooseMachine, headerStatements, pathName } from './inference.ts';
 import { DEBUGFS, DMESG } from './dump-format.ts';
-import type { ImportResult } from './trace-import.ts';
+import { joinedImport, type ImportPieces, type ImportResult } from './trace-import.ts';
 import { hex } from '../sim/format.ts';
 
 export interface DumpImportOptions {
@@ -99,6 +99,11 @@ function dumpKernel(sawCln: boolean, sawN: boolean, names: Set<string>): string 
 }
 
 export function importDump(text: string, opts: DumpImportOptions = {}): ImportResult {
+  return joinedImport(importDumpPieces(text, opts));
+}
+
+/** importDump, its scenario as pieces (ImportPieces). */
+export function importDumpPieces(text: string, opts: DumpImportOptions = {}): ImportPieces {
   const messages = new Messages();
   const entries: DumpEntry[] = [];
   let lines = 0;
@@ -226,5 +231,5 @@ export function importDump(text: string, opts: DumpImportOptions = {}): ImportRe
     messages: messages.list,
     moreMessages: messages.more,
   };
-  return { scenario: `${out.join('\n')}\n`, report, summary: summarize(report) };
+  return { pieces: [...out, ''], report, summary: summarize(report) };
 }

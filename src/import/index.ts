@@ -5,10 +5,10 @@
  */
 import type { Arch } from '../sim/config.ts';
 import { detectInput, type InputKind } from './detect.ts';
-import { importDump } from './dump-import.ts';
-import { importTrace, type ImportResult, type TraceImportOptions } from './trace-import.ts';
+import { importDumpPieces } from './dump-import.ts';
+import { importTracePieces, joinedImport, type ImportPieces, type ImportResult, type TraceImportOptions } from './trace-import.ts';
 
-export type { ImportResult, TraceImportOptions } from './trace-import.ts';
+export type { ImportPieces, ImportResult, TraceImportOptions } from './trace-import.ts';
 export type { ImportReport, ImportMessage, ImportedDevice } from './report.ts';
 export { detectInput, type InputKind } from './detect.ts';
 export { traceLineOf } from './scenario-text.ts';
@@ -23,8 +23,13 @@ export interface ImportOptions extends TraceImportOptions {
  * trace, so the report says which lines it could not read.
  */
 export function importText(text: string, opts: ImportOptions = {}, kind: InputKind = detectInput(text)): ImportResult {
-  const r = kind === 'dump' ? importDump(text, opts) : importTrace(text, opts);
-  return { scenario: r.scenario, ...unshared({ report: r.report, summary: r.summary }) };
+  return joinedImport(importPieces(text, opts, kind));
+}
+
+/** importText, its scenario as pieces (ImportPieces): for a caller that lets the input go before joining them. */
+export function importPieces(text: string, opts: ImportOptions = {}, kind: InputKind = detectInput(text)): ImportPieces {
+  const r = kind === 'dump' ? importDumpPieces(text, opts) : importTracePieces(text, opts);
+  return { pieces: r.pieces, ...unshared({ report: r.report, summary: r.summary }) };
 }
 
 /**

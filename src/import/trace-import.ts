@@ -62,6 +62,20 @@ export interface ImportResult {
   summary: string;
 }
 
+/**
+ * An import's scenario as pieces: joined with newlines, they are the
+ * scenario's text (the last piece is '', for its final newline). The engine
+ * worker joins them only once the input and the importer's state are gone: a
+ * 1,000,000-line trace (141 MiB), its scenario's pieces and the joined
+ * scenario (134 MB each) would otherwise be held at once.
+ */
+export type ImportPieces = Omit<ImportResult, 'scenario'> & { pieces: string[] };
+
+/** The scenario of an import's pieces, joined once (one flat string: a template literal's `…\n` would copy it again). */
+export function joinedImport(p: ImportPieces): ImportResult {
+  return { scenario: p.pieces.join('\n'), report: p.report, summary: p.summary };
+}
+
 const PROGRESS_LINES = 65536;
 /** A live mapping is indexed by every page it covers, up to this many; longer ones are scanned. */
 const PAGE_INDEX_CAP = 64;
@@ -382,6 +396,11 @@ function eraLabel(id: EraId): string {
 // The importer
 
 export function importTrace(text: string, opts: TraceImportOptions = {}): ImportResult {
+  return joinedImport(importTracePieces(text, opts));
+}
+
+/** importTrace, its scenario as pieces (ImportPieces). */
+export function importTracePieces(text: string, opts: TraceImportOptions = {}): ImportPieces {
   const total = opts.onProgress ? lineCount(text) : 0;
   opts.onProgress?.({ phase: 'read', done: 0, total });
   const reader = new Reader();
@@ -893,7 +912,7 @@ class Writer {
     return c ? refText(c, dma) : `${hex(dma)}`;
   }
 
-  finish(reader: Reader): ImportResult {
+  finish(reader: Reader): ImportPieces {
     // The body's pieces joined once with the rest: a 1,000,000-line trace's 134 MB body joined on its own first
     // would exist twice for a while (the worker's peak memory during an import).
     const body = this.out.takeChunks();
@@ -921,7 +940,7 @@ class Writer {
       messages: [...this.messages.list].sort((a, b) => a.line - b.line),
       moreMessages: this.messages.more,
     };
-    return { scenario: `${lines.join('\n')}\n`, report, summary: summarize(report) };
+    return { pieces: [...lines, ''], report, summary: summarize(report) };
   }
 
   private leaks(): void {

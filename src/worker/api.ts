@@ -26,6 +26,7 @@
  */
 import type { Arch, MachineConfig } from '../sim/config.ts';
 import type { Command } from '../sim/command.ts';
+import type { TextSpans } from '../scenario/parser.ts';
 import type { Machine } from '../sim/machine.ts';
 import type { OperationDoc } from '../sim/operation.ts';
 import type { Touches } from '../sim/outcome.ts';
@@ -117,7 +118,12 @@ export interface ImportedInput {
   report: ImportReport;
   /** The scenario went to the page with the load's progress (LoadProgress.imported), before the run: `scenario` is empty here. */
   scenarioPosted?: boolean;
+  /** A long scenario as UTF-8 bytes, to be moved to the page (the worker keeps it compressed): `scenario` is empty then. */
+  bytes?: Uint8Array;
 }
+
+/** An import as the core answers it: the scenario as pieces that join with newlines (src/import ImportPieces), joined by the caller once the input is let go. */
+export type ImportedPieces = Omit<ImportedInput, 'scenario'> & { pieces: string[] };
 
 /** Posted by the worker (outside comlink, on the same port, so in order) while a load runs. */
 export interface LoadProgress {
@@ -269,14 +275,14 @@ export interface EngineCore {
    * the machine the header describes (overrides applied) — while the text has
    * shown no error, and returns the teaching or the errors.
    */
-  scan(text: string, opts: { arch?: Arch; kernel?: string }): Generator<ScannedStep, Scanned, void>;
+  scan(text: string | TextSpans, opts: { arch?: Arch; kernel?: string }): Generator<ScannedStep, Scanned, void>;
   /** A step's statement read back from the text (scenario/parser.ts statementAt), with its origin when imported. */
   statementAt(text: string, lineStart: number, line: number): { cmd: Command; origin: string | null };
   /**
    * A kernel trace or dma-debug dump → the scenario that replays it, or null
    * when the text is a scenario. `progress` gets lines read so far.
    */
-  importInput?(text: string, opts: { arch?: Arch; kernel?: string }, progress: (done: number, total: number) => void): ImportedInput | null;
+  importInput?(text: string, opts: { arch?: Arch; kernel?: string }, progress: (done: number, total: number) => void): ImportedPieces | null;
   /** A whole run as `run FILE --json` gives it (scenario/run.ts runScenario); `onStep` sees each record and may stop it by throwing. */
   run(text: string, opts: { arch?: Arch; kernel?: string }, onStep: (step: StepJson) => void): RunResult;
   createMachine(config: MachineConfig): Machine;

@@ -9,7 +9,7 @@ import { step } from '../sim/step.ts';
 import { bytesThreeWays, snapshot } from '../sim/snapshot.ts';
 import type { EngineCore, Scanned, ScannedStep } from './api.ts';
 import { detectInput } from '../import/detect.ts';
-import { importText, traceLineOf } from '../import/index.ts';
+import { importPieces, traceLineOf } from '../import/index.ts';
 import { scanScenario, statementAt } from '../scenario/parser.ts';
 import { configFromHeader } from '../scenario/header.ts';
 import { teachingField } from '../scenario/teaching.ts';
@@ -47,8 +47,8 @@ export const realCore: EngineCore = {
     const kind = detectInput(text);
     // a kernel log is explained by the page (src/explain), not imported
     if (kind === 'scenario' || kind === 'dmesg') return null;
-    const r = importText(text, { ...opts, onProgress: (p) => progress(p.phase === 'read' ? p.done / 2 : (p.total + p.done) / 2, p.total) }, kind);
-    return { scenario: r.scenario, summary: r.summary, report: r.report };
+    const r = importPieces(text, { ...opts, onProgress: (p) => progress(p.phase === 'read' ? p.done / 2 : (p.total + p.done) / 2, p.total) }, kind);
+    return { pieces: r.pieces, summary: r.summary, report: r.report };
   },
   run: (text, opts, onStep) => runScenario(text, { ...opts, onStep }),
   createMachine,

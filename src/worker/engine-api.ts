@@ -12,12 +12,14 @@ import type { ParseErrorJson, StepJson } from '../scenario/result.ts';
 import type { MachineConfig } from '../sim/config.ts';
 import { BounceRecorder, EMPTY_BOUNCES, EMPTY_LANES, OwnershipTracker } from './ownership.ts';
 import { BYTES_MAX, stepInfo } from './api.ts';
-import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmitted, ImportedInput, LoadOptions, LoadSummary } from './api.ts';
+import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmitted, ImportedInput, ImportedPieces, LoadOptions, LoadSummary } from './api.ts';
 import { NO_ROWS, SourceSharing, StepRows } from './rows.ts';
 import { CHECKPOINT_BUDGET_BYTES, CheckpointSeeker, CheckpointTaker, IMPORT_CHECKPOINT_BUDGET_BYTES } from './checkpoints.ts';
 import { FrameCache, FrameParts, ShownFrames, focusOf, nothingOmitted, trimJson } from './frames.ts';
 import { plainEvents } from '../sim/hw/line-actions.ts';
 import { StepIndex } from './step-index.ts';
+import { TextBytes, utf8Pieces } from './text-bytes.ts';
+import { WIRE_BYTES_MIN } from './wire-text.ts';
 
 /** Export JSON builds every record at once: at most this many events (about 100 MB of JSON). */
 export const EXPORT_MAX_EVENTS = 500_000;
@@ -60,28 +62,53 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
   let nextId = 1;
   let loadToken = 0;
   /** What the current run was loaded from, for runJson(). */
-  let source: { text: string; opts: Omit<LoadOptions, 'runId'> } | null = null;
+  let source: { text: string | TextBytes; opts: Omit<LoadOptions, 'runId'> } | null = null;
 
   function failedSummary(errors: ParseErrorJson[], ms: number, cancelled = false): LoadSummary {
     return { ...summaryBase, ok: false, errors, steps: NO_ROWS, ms, ...(cancelled ? { cancelled } : {}) };
   }
 
-  async function load(text: string, opts: LoadOptions = {}): Promise<LoadSummary> {
+  /** A load: its text goes in a box the import empties (no frame of the load holds a trace while its scenario runs). */
+  function load(text: string, opts: LoadOptions = {}): Promise<LoadSummary> {
+    return loadFrom({ text }, opts);
+  }
+
+  /**
+   * What a load runs: the text, or what an import of it became, the input let
+   * go (the box emptied). Not async: a suspended async function keeps the
+   * values its frame held, and a 141 MiB trace passed to the import stayed for
+   * the whole run.
+   */
+  function prepare(input: { text: string }, runOpts: Omit<LoadOptions, 'runId'>, id: number, t0: number): { body: string | TextBytes; imported: ImportedInput | null } {
+    const post = env.post;
+    // A kernel trace or dma-debug dump is imported first; what runs is the scenario it becomes.
+    const pieces = core.importInput?.(input.text, runOpts, (done, total) => post?.({ type: 'dma-engine:progress', runId: id, phase: 'import', done, total, ms: now() - t0 }));
+    if (!pieces) return { body: input.text, imported: null };
+    // The input is let go before the scenario is joined: a long trace, its scenario's pieces and the scenario are never all held.
+    input.text = '';
+    // A long scenario the page is sent: its bytes go to the page, and the worker keeps them compressed (text-bytes.ts).
+    const bytes = post ? utf8Pieces(pieces.pieces, WIRE_BYTES_MIN) : null;
+    const imported = bytes ? { scenario: '', summary: pieces.summary, report: pieces.report } : joinedScenario(pieces);
+    const body = bytes ? new TextBytes(bytes) : imported.scenario;
+    // The page shows what the trace became while it runs (and steps in it): sent once, not again with the summary.
+    post?.({ type: 'dma-engine:progress', runId: id, phase: 'parse', done: 0, total: 0, ms: now() - t0, imported: bytes ? { ...imported, bytes } : imported });
+    return { body, imported };
+  }
+
+  async function loadFrom(input: { text: string }, opts: LoadOptions): Promise<LoadSummary> {
     const token = ++loadToken;
     const t0 = now();
     const { runId, ...runOpts } = opts;
     const id = runId ?? nextId;
     const post = env.post;
-    // A kernel trace or dma-debug dump is imported first; what runs is the scenario it becomes.
-    const imported = core.importInput?.(text, runOpts, (done, total) => post?.({ type: 'dma-engine:progress', runId: id, phase: 'import', done, total, ms: now() - t0 }));
-    if (imported) text = imported.scenario;
+    /** What runs: the text, or a long imported scenario's bytes (text-bytes.ts). */
+    const { body, imported } = prepare(input, runOpts, id, t0);
     const budget = env.checkpointBudgetBytes ?? (imported ? IMPORT_CHECKPOINT_BUDGET_BYTES : CHECKPOINT_BUDGET_BYTES);
-    // The page shows what the trace became while it runs (and steps in it): sent once, not again with the summary.
-    if (imported && post) post({ type: 'dma-engine:progress', runId: id, phase: 'parse', done: 0, total: 0, ms: now() - t0, imported });
     post?.({ type: 'dma-engine:progress', runId: id, phase: 'parse', done: 0, total: 0, ms: 0 });
     // Parse and run together: each step runs as the parse reaches it, and only its line's place is kept.
-    const scan = core.scan(text, runOpts);
-    const index = new StepIndex(core, text);
+    const scan = core.scan(body, runOpts);
+    const index = new StepIndex(core, body);
+    const bodyLength = typeof body === 'string' ? body.length : body.byteLength;
     let m: Machine | null = null;
     let noMachine: string | null = null;
     let config: MachineConfig | null = null;
@@ -111,9 +138,10 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     /** The steps expected: as many more as the text left holds at the rate of the steps read so far (bytes of step lines per step). */
     const expected = (done: number): number => {
       if (done === 0) return 0;
-      const end = text.indexOf('\n', readTo);
-      const read = (end < 0 ? text.length : end + 1) - firstStart;
-      return Math.max(done, Math.round((done * (text.length - firstStart)) / Math.max(1, read)));
+      // (Bytes are counted as characters: an estimate.)
+      const end = typeof body === 'string' ? body.indexOf('\n', readTo) : readTo;
+      const read = (end < 0 ? bodyLength : end + 1) - firstStart;
+      return Math.max(done, Math.round((done * (bodyLength - firstStart)) / Math.max(1, read)));
     };
     /** Findings not yet posted start here. */
     let findingsSent = 0;
@@ -209,7 +237,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       fallBack();
       return { ...failedSummary(scanned.errors, now() - t0), ...(imported ? { imported: postedOnce(imported) } : {}) };
     }
-    source = { text, opts: runOpts };
+    source = { text: body, opts: runOpts };
     build(scanned.config);
     if (!m || !checkpoints) {
       fallBack();
@@ -257,6 +285,13 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       ...(scanned.teaching ? { teaching: scanned.teaching } : {}),
       ms: now() - t0,
     };
+  }
+
+  /** An import's scenario joined once, its pieces let go as they are joined. */
+  function joinedScenario(p: ImportedPieces): ImportedInput {
+    const scenario = p.pieces.join('\n');
+    p.pieces.length = 0;
+    return { scenario, summary: p.summary, report: p.report };
   }
 
   /** An import's answer: its scenario left out when the progress already carried it. */
@@ -307,7 +342,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       // Bounded: the records are built at once and stringified by the page; a run past the export budget is refused, not attempted.
       let events = 0;
       const total = current.steps.count;
-      const result = core.run(source.text, source.opts, (st) => {
+      const result = core.run(typeof source.text === 'string' ? source.text : source.text.whole(), source.opts, (st) => {
         events += st.events.length + 1;
         if (events > EXPORT_MAX_EVENTS) {
           throw new Error(`this run is too large to export as JSON in the browser (more than ${EXPORT_MAX_EVENTS.toLocaleString('en-US')} events by step ${st.index} of ${total}); the CLI exports any run: npm run -s cli -- run FILE --json`);

@@ -1,7 +1,7 @@
 /**
  * Where each step of a loaded run is in its text: the start of the
  * statement's line and the line's number, two typed arrays (8 bytes a step).
- * A run keeps its text (one string) and this index instead of every parsed
+ * A run keeps its text (one string, or a long one's bytes: text-bytes.ts) and this index instead of every parsed
  * statement: a 1,000,000-step run's statements, parsed, hold ~640 bytes
  * each (scripts/memory-long-run.ts --parse-only), the index 8. A step needed again (replay from a checkpoint, the step
  * a frame shows) is read back from its line, as the load read it.
@@ -9,6 +9,7 @@
 import type { Command } from '../sim/command.ts';
 import type { EngineCore } from './api.ts';
 import { grown } from './grown.ts';
+import type { TextBytes } from './text-bytes.ts';
 
 export class StepIndex {
   private starts: Int32Array = new Int32Array(1024);
@@ -20,7 +21,7 @@ export class StepIndex {
 
   constructor(
     private readonly core: Pick<EngineCore, 'statementAt'>,
-    readonly text: string,
+    readonly text: string | TextBytes,
   ) {}
 
   /** The next step's line: its 1-based number and where it starts in the text. */
@@ -47,9 +48,17 @@ export class StepIndex {
   private read(k: number): { k: number; cmd: Command; origin: string | null } {
     if (this.last?.k === k) return this.last;
     if (!(k >= 1 && k <= this.count)) throw new RangeError(`no step ${k} (the run has ${this.count})`);
-    const r = this.core.statementAt(this.text, this.starts[k - 1]!, this.lines[k - 1]!);
+    const { text } = this;
+    const at = this.starts[k - 1]!;
+    const r = typeof text === 'string' ? this.core.statementAt(text, at, this.lines[k - 1]!) : this.readSpan(text, at, this.lines[k - 1]!);
     this.last = { k, cmd: r.cmd, origin: r.origin };
     return this.last;
+  }
+
+  /** A statement of a text kept as bytes, read from the span that holds its line. */
+  private readSpan(text: TextBytes, at: number, line: number): { cmd: Command; origin: string | null } {
+    const l = text.lineAt(at);
+    return this.core.statementAt(l.text, l.start, line);
   }
 }
 

@@ -34,8 +34,13 @@ export function summaryToWire(s: LoadSummary): WireSummary {
   return Comlink.transfer({ ...s, imported: { ...s.imported, scenario: bytes } }, [bytes.buffer]);
 }
 
-/** A progress message for the wire: an imported scenario of WIRE_BYTES_MIN characters or more as bytes, and what to transfer. */
+/** A progress message for the wire: an imported scenario of WIRE_BYTES_MIN characters or more as bytes, and what to transfer (bytes it already is are moved). */
 export function progressToWire(p: LoadProgress): { message: LoadProgress | WireProgress; transfer: Transferable[] } {
+  if (p.imported?.bytes) {
+    // Bytes already (a long imported scenario: a copy of the worker's, text-bytes.ts): moved as they are.
+    const { bytes, ...imported } = p.imported;
+    return { message: { ...p, imported: { ...imported, scenario: bytes } }, transfer: [bytes.buffer as ArrayBuffer] };
+  }
   if (!p.imported || p.imported.scenario.length < WIRE_BYTES_MIN) return { message: p, transfer: [] };
   const bytes = new TextEncoder().encode(p.imported.scenario);
   return { message: { ...p, imported: { ...p.imported, scenario: bytes } }, transfer: [bytes.buffer] };
@@ -73,8 +78,8 @@ function takeText(wire: WireText): string {
 export function wireApi(api: EngineApi): Omit<EngineApi, 'load'> & { load(text: WireText, opts?: LoadOptions): Promise<WireSummary> } {
   return {
     ...api,
-    // No local holds the decoded text: the load drops a trace's text once imported.
-    load: async (wire, opts) => summaryToWire(await api.load(takeText(wire), opts)),
+    // Not async: no suspended frame holds the decoded text (the load lets a trace go once imported).
+    load: (wire, opts) => api.load(takeText(wire), opts).then(summaryToWire),
   };
 }
 

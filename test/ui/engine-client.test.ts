@@ -81,7 +81,7 @@ function timedCore(stepMs: number, cloneMs: number): { core: EngineCore; now: ()
 const throwingCore: EngineCore = {
   ...realCore,
   scan(text, opts) {
-    if (text.includes('THROW')) throw new Error('engine bug');
+    if (typeof text === 'string' && text.includes('THROW')) throw new Error('engine bug');
     return realCore.scan(text, opts);
   },
 };

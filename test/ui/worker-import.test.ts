@@ -9,6 +9,9 @@ import { createEngineApi } from '../../src/worker/engine-api.ts';
 import { realCore } from '../../src/worker/core.ts';
 import type { LoadProgress } from '../../src/worker/api.ts';
 import { runScenario } from '../../src/scenario/run.ts';
+import { WIRE_BYTES_MIN } from '../../src/worker/wire-text.ts';
+import { importText } from '../../src/import/index.ts';
+import { syntheticTrace } from '../../src/cli/bench-import.ts';
 
 const TRACE = readFileSync(resolve(__dirname, '../fixtures/trace/6.13-nvme-eth.trace'), 'utf8');
 
@@ -49,5 +52,30 @@ describe('worker: a trace is imported, then run', () => {
   it('a scenario is not imported', async () => {
     const s = await createEngineApi(realCore).load('device(nic)\nb = kmalloc(64, GFP_KERNEL)\n');
     expect(s.imported).toBeUndefined();
+  });
+
+  it('a long import: the page is sent its bytes once; the worker runs it from compressed spans, as it would from the string', async () => {
+    // Over WIRE_BYTES_MIN characters of scenario: kept as TextBytes (src/worker/text-bytes.ts) when progress is posted.
+    const trace = syntheticTrace(10_000);
+    const posted: LoadProgress[] = [];
+    const spans = createEngineApi(realCore, { post: (p) => posted.push(p) });
+    const string = createEngineApi(realCore);
+    const a = await spans.load(trace);
+    const b = await string.load(trace);
+    const bytes = posted.find((p) => p.imported)!.imported!.bytes!;
+    expect(bytes.length).toBeGreaterThan(WIRE_BYTES_MIN);
+    expect(new TextDecoder().decode(bytes)).toBe(b.imported!.scenario);
+    expect(b.imported!.scenario).toBe(importText(trace).scenario);
+    expect(a.stepCount).toBe(b.stepCount);
+    expect(a.imported).toMatchObject({ scenarioPosted: true, scenario: '', summary: b.imported!.summary });
+    // Steps read back from their lines (spans inflated again, out of order): the same records and trace lines.
+    for (const k of [a.stepCount, 1, Math.floor(a.stepCount / 2), 2, a.stepCount - 1]) {
+      const fa = spans.frame(k, { snapshot: false });
+      const fb = string.frame(k, { snapshot: false });
+      expect(fa.json).toEqual(fb.json);
+      expect(fa.origin).toBe(fb.origin);
+    }
+    expect(spans.frame(a.stepCount - 1, { snapshot: false }).origin).toMatch(/^trace line \d+ · /);
+    expect(JSON.stringify(spans.runJson())).toBe(JSON.stringify(string.runJson()));
   });
 });
