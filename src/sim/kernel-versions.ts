@@ -996,24 +996,31 @@ export const CMA_GATES = table('cma', {
   // tree (and 5.15.y, 6.1.y, 6.12, mainline) returns -EBUSY silently: "test_pages_isolated() has a tracepoint which
   // will report the busy page". The change: "[PATCH v1] mm/page_alloc: drop pr_info_ratelimited() in
   // alloc_contig_range()" (David Hildenbrand, 2021-03-01, after 5.12-rc1; acked by Michal Hocko, Oscar Salvador,
-  // Minchan Kim), the two-line removal. 5.12 still prints: the patch sat in linux-next's akpm (-mm) branch on
-  // 2021-04-26, the push that tagged v5.12. Unverified: 5.13 or 5.14 (no tree of 5.13, mainline push log or
-  // patch-bomb mail is stored; the linux-next pushes carry only rebased ids such as 6578265de64b, 77febec20626,
-  // 89efc1ed53cc, caad0ea7823c, so the mainline id stays open); 5.14 is the first release seen without the line.
-  // Also searched (2026-12): more push logs carry rebased ids only (d88dec7d2f7b jirislaby next_master 2021-04-20,
-  // fa0ae312fec3 next-20210421, e8f3b6a6e161 next-20210316, 6f772ec73a10 next-20210329, f1f05522ca7f next-20210412,
-  // 34f7349a817e, 5e1e6b4c853d, fc173dead06d, d1c79926005e, all before the 5.13 merge period); no Fixes tag quotes
-  // the subject and no mm-commits mail or 5.13 tree is stored. Its neighbours in every -mm series ("mm: move
-  // mem_init_print_info() into mm_init()" before it, "mm: remove lru_add_drain_all in alloc_contig_range" after)
-  // point to 5.13, which stays unproven.
+  // Minchan Kim), the two-line removal.
+  // Release 5.13, pinned by Andrew Morton's -mm queue (linux-next's akpm branch, kernel.org post-receive mails) on
+  // both sides of the 5.13 merge period: the push of 2021-04-26 that tagged v5.12 still carries the patch in the
+  // queue ("6578265de64b mm/page_alloc: drop pr_info_ratelimited() in alloc_contig_range()", between "mm: move
+  // mem_init_print_info() into mm_init()" and "mm: remove lru_add_drain_all in alloc_contig_range"); the
+  // linux-next-history push of 2021-06-07 (next-20210607, v5.13-rc5) lists the whole queue for 5.14, whose
+  // page-alloc part ("mm/page_alloc: switch to pr_debug" … "mm: page_alloc: dump migrate-failed pages only at
+  // -EBUSY" … "mm/page_alloc: allow high-order pages to be stored on the per-cpu lists") no longer has it; and
+  // the 5.14 mainline page-alloc batch (the linux-next push of 2021-06-30, with mainline ids such as
+  // "28f836b6777b mm/page_alloc: split per cpu page lists and zone stats") has it neither. Every stored listing
+  // of the subject (ten, all -mm rebases from 2021-03-16 to 2021-04-26) predates the 5.13 merge period. So it
+  // went to Linus with the 5.13 -mm batches: 5.12 prints the line, 5.13 does not.
+  // The mainline id was not found: the 5.13 mainline batch listing is not stored (or lies past the indexed part
+  // of a push mail), no Fixes tag or later mail quotes the subject with an id, and no commit page carries its
+  // "Link: …/20210301150945.77012-1-david@redhat.com" (searched 2026-12). The ids in the -mm pushes
+  // (6578265de64b, 77febec20626, 89efc1ed53cc, caad0ea7823c, e8f3b6a6e161, 6f772ec73a10, f1f05522ca7f, …) are
+  // rebases, not the mainline commit.
   pfnsBusySilent: {
-    from: '5.14',
+    from: '5.13',
     commit: null,
     subject: 'mm/page_alloc: drop pr_info_ratelimited() in alloc_contig_range()',
     file: 'mm/page_alloc.c',
     before: 'a candidate range whose pages stay busy logs "alloc_contig_range: [%lx, %lx) PFNs busy" before CMA tries the next one',
     after: 'nothing is logged for a busy candidate (only the trace event); cma_alloc still retries',
-    verified: false,
+    verified: true,
   },
   // id and release: torvalds/linux push log of the 5.12 merge period (a052d4d13d88 right before "Merge branch
   // 'akpm' (patches from Andrew)" and the *-5.12-rc1 merges); both sides: the v2 patch (2021-02-09). Not 5.11.
