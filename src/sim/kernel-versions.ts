@@ -750,8 +750,8 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // stable-queue and vendor cherry-pick pages (none stored), tree bracketing by the "Unexpected context fault (fsr
   // 0x%x)" / "fault: fsr=0x%x, iova=…, cb=%d" lines (only whole vendor files of unknown release). Related, not
   // modelled: between this change and f8f934c180f6 "iommu/arm-smmu: Add support for driver IOMMU fault handlers"
-  // (Jordan Crouse's v4 series of 2021-06-01, in drm-msm-next-2021-06-23b, so the 5.14 merge period; id quoted in
-  // Rob Clark's and Shyam Saini's later mails) arm_smmu_context_fault() does not call report_iommu_fault() at all.
+  // (Jordan Crouse's patch, v4 series of 2021-06-01; listed next to the drm-msm-next-2021-06-23b merge in the
+  // linux-next push of 2021-06-24, so probably the 5.14 merge period, not checked; id quoted in later mails) arm_smmu_context_fault() does not call report_iommu_fault() at all.
   fsrLine: {
     from: '4.10',
     commit: null,
