@@ -153,6 +153,10 @@ export const ARCH_GATES = table('arch', {
   // hit); 4.16 x86 build trees (none stored). For 4.17 rather than 4.16: Christoph Hellwig's "consolidate swiotlb
   // dma_map implementations" (2018-01-10, just before the 4.16 merge period) says x86 "will be handled in a later
   // series with other x86 dma mapping changes".
+  // Also tried (2026-12, second pass): the candidate id fec777c385b6 (recalled, no hit anywhere, so not used); trees
+  // holding both lib/dma-direct.c (4.16–4.17 only) and arch/x86/kernel/pci-nommu.c (none: the six repos with
+  // lib/dma-direct.c have no pci-nommu.c, or are mixed-version corpora); the linux-tip-commits list archive (no
+  // 2018 tip-bot mail indexed); "Use DMA-direct (CONFIG_DMA_DIRECT_OPS=y)" and "swiotlb code for x86" (no hit).
   x86DmaDirect: {
     from: '4.17',
     commit: null,
@@ -224,6 +228,8 @@ export const ARCH_GATES = table('arch', {
   // swiotlb_dma_ops", 2018-10-01, renamed it so the generic ops could take the name). After: the generic
   // swiotlb_dma_ops of kernel/dma/swiotlb.c (swiotlb_map_page, swiotlb_map_sg_attrs; no ->get_sgtable), until
   // DIRECT_GATES.swiotlbMerged folds them into dma-direct in 5.0.
+  // Also tried (2026-12, second pass): 4.20 trees by name (a4913994/linux-4.20 and supersonic-xserver/sslinuX-4.20
+  // hold no arch/arm64/mm file), the "dma-mapping updates for 4.20" pull (not stored), push mails (2021 on only).
   arm64GenericSwiotlbOps: {
     from: '4.20',
     commit: '886643b76632',
@@ -273,6 +279,8 @@ export const DIRECT_GATES = table('direct', {
   // Also searched (2026-12): "dma-direct: improve addressab…", "dma-direct: remove the mapping_error…", the diff lines
   // "+static void report_addr(" and "-static bool check_addr(" (no hit), and the patch mails of 55897af63091's
   // series (none stored, so whether that commit itself brought report_addr stays open).
+  // Also tried (2026-12, second pass): kernel.org post-receive (push) mails, which pair mainline ids with
+  // subjects, are stored only from about 2021 on, so none covers the 5.0 merge period.
   overflowReportAddr: {
     from: '5.0',
     commit: null,
@@ -738,6 +746,12 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // Also searched (2026-12): the subject in find_string (no hit in any tree or mail) and the candidate id recalled
   // from memory (3714ce1d66…, no hit); the only mention is SUSE's SLE 4.4 changelog of 2017-05 ("iommu/arm-smmu:
   // Disable stalling faults for all endpoints (bsc#1038843)", a backport onto 4.4.67): upstream by then, not in 4.4.y.
+  // Also tried (2026-12, second pass): "Disable stalling faults for all endpoints" in mails and trees (no hit),
+  // stable-queue and vendor cherry-pick pages (none stored), tree bracketing by the "Unexpected context fault (fsr
+  // 0x%x)" / "fault: fsr=0x%x, iova=…, cb=%d" lines (only whole vendor files of unknown release). Related, not
+  // modelled: between this change and f8f934c180f6 "iommu/arm-smmu: Add support for driver IOMMU fault handlers"
+  // (Jordan Crouse's patch, v4 series of 2021-06-01; listed next to the drm-msm-next-2021-06-23b merge in the
+  // linux-next push of 2021-06-24, so probably the 5.14 merge period, not checked; id quoted in later mails) arm_smmu_context_fault() does not call report_iommu_fault() at all.
   fsrLine: {
     from: '4.10',
     commit: null,
@@ -754,6 +768,8 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // arm-smmu code by Vivek Gautam is of arm-smmu-impl.c).
   // Also searched (2026-12): the diff line "cbfrsynra = readl_relaxed(gr1_base + ARM_SMMU_GR1_…" (only later trees and
   // the 2019 arm_smmu_gr1_read refactor), gitweb/gitiles pages by the commit message (none stored).
+  // Also tried (2026-12, second pass): the subject again (only the v5.2 IOMMU pull shortlog), kernel.org push
+  // mails (stored from about 2021 on only).
   cbfrsynra: {
     from: '5.2',
     commit: null,
@@ -815,6 +831,10 @@ export const DEBUG_GATES = table('dma-debug', {
   // source, so the id and the 4.20/5.0 question stay open.
   // Also searched (2026-12): 4.20 trees by name (github a4913994/linux-4.20, supersonic-xserver/sslinuX-4.20,
   // rbates0119/linux-4.20.1: none holds kernel/dma/debug.c) and 4.20 dmesg reports in issue trackers (none).
+  // Also tried (2026-12, second pass): diff lines removing "DMA-API: " from an err_printk() format (no hit); the
+  // only pre-pr_fmt debug_dma_map_single() with "DMA-API: device driver maps memory from invalid area" is in a
+  // concatenated student copy of kernel/dma of unknown release (it still has debug_dma_map_page()'s map_single
+  // flag, so it predates 5.0, but whether it is 4.19 or 4.20 is not shown); push mails start about 2021.
   prFmt: {
     from: '5.0',
     commit: null,
@@ -996,24 +1016,31 @@ export const CMA_GATES = table('cma', {
   // tree (and 5.15.y, 6.1.y, 6.12, mainline) returns -EBUSY silently: "test_pages_isolated() has a tracepoint which
   // will report the busy page". The change: "[PATCH v1] mm/page_alloc: drop pr_info_ratelimited() in
   // alloc_contig_range()" (David Hildenbrand, 2021-03-01, after 5.12-rc1; acked by Michal Hocko, Oscar Salvador,
-  // Minchan Kim), the two-line removal. 5.12 still prints: the patch sat in linux-next's akpm (-mm) branch on
-  // 2021-04-26, the push that tagged v5.12. Unverified: 5.13 or 5.14 (no tree of 5.13, mainline push log or
-  // patch-bomb mail is stored; the linux-next pushes carry only rebased ids such as 6578265de64b, 77febec20626,
-  // 89efc1ed53cc, caad0ea7823c, so the mainline id stays open); 5.14 is the first release seen without the line.
-  // Also searched (2026-12): more push logs carry rebased ids only (d88dec7d2f7b jirislaby next_master 2021-04-20,
-  // fa0ae312fec3 next-20210421, e8f3b6a6e161 next-20210316, 6f772ec73a10 next-20210329, f1f05522ca7f next-20210412,
-  // 34f7349a817e, 5e1e6b4c853d, fc173dead06d, d1c79926005e, all before the 5.13 merge period); no Fixes tag quotes
-  // the subject and no mm-commits mail or 5.13 tree is stored. Its neighbours in every -mm series ("mm: move
-  // mem_init_print_info() into mm_init()" before it, "mm: remove lru_add_drain_all in alloc_contig_range" after)
-  // point to 5.13, which stays unproven.
+  // Minchan Kim), the two-line removal.
+  // Release 5.13, pinned by Andrew Morton's -mm queue (linux-next's akpm branch, kernel.org post-receive mails) on
+  // both sides of the 5.13 merge period: the push of 2021-04-26 that tagged v5.12 still carries the patch in the
+  // queue ("6578265de64b mm/page_alloc: drop pr_info_ratelimited() in alloc_contig_range()", between "mm: move
+  // mem_init_print_info() into mm_init()" and "mm: remove lru_add_drain_all in alloc_contig_range"); the
+  // linux-next-history push of 2021-06-07 (next-20210607, v5.13-rc5) lists the whole queue for 5.14, whose
+  // page-alloc part ("mm/page_alloc: switch to pr_debug" … "mm: page_alloc: dump migrate-failed pages only at
+  // -EBUSY" … "mm/page_alloc: allow high-order pages to be stored on the per-cpu lists") no longer has it; and
+  // the 5.14 mainline page-alloc batch (the linux-next push of 2021-06-30, with mainline ids such as
+  // "28f836b6777b mm/page_alloc: split per cpu page lists and zone stats") has it neither. Every stored listing
+  // of the subject (ten, all -mm rebases from 2021-03-16 to 2021-04-26) predates the 5.13 merge period. So it
+  // went to Linus with the 5.13 -mm batches: 5.12 prints the line, 5.13 does not.
+  // The mainline id was not found: the 5.13 mainline batch listing is not stored (or lies past the indexed part
+  // of a push mail), no Fixes tag or later mail quotes the subject with an id, and no commit page carries its
+  // "Link: …/20210301150945.77012-1-david@redhat.com" (searched 2026-12). The ids in the -mm pushes
+  // (6578265de64b, 77febec20626, 89efc1ed53cc, caad0ea7823c, e8f3b6a6e161, 6f772ec73a10, f1f05522ca7f, …) are
+  // rebases, not the mainline commit.
   pfnsBusySilent: {
-    from: '5.14',
+    from: '5.13',
     commit: null,
     subject: 'mm/page_alloc: drop pr_info_ratelimited() in alloc_contig_range()',
     file: 'mm/page_alloc.c',
     before: 'a candidate range whose pages stay busy logs "alloc_contig_range: [%lx, %lx) PFNs busy" before CMA tries the next one',
     after: 'nothing is logged for a busy candidate (only the trace event); cma_alloc still retries',
-    verified: false,
+    verified: true,
   },
   // id and release: torvalds/linux push log of the 5.12 merge period (a052d4d13d88 right before "Merge branch
   // 'akpm' (patches from Andrew)" and the *-5.12-rc1 merges); both sides: the v2 patch (2021-02-09). Not 5.11.
@@ -1183,6 +1210,8 @@ export const DMA_API_GATES = table('dma-api', {
   // Also searched (2026-12): the subject in quotes (no Fixes tag), gitweb/gitiles pages by the commit message, and a
   // candidate id recalled from memory (68a33b179466): the stored sources pair that id with another commit
   // ("dma-direct: exclude dma_direct_map_resource from the min_low_pfn check", a 2020-05 stable review), so it is not this one.
+  // Also tried (2026-12, second pass): the subject in every form (three hits: the dma-mapping-5.3-1 pull twice and
+  // the patch), a candidate id recalled from memory (a5008b59cd9d, no hit, so not used); push mails of 2019 are not stored.
   maxMappingSizeLimited: {
     from: '5.3',
     commit: null,
@@ -1222,6 +1251,9 @@ export const DMA_API_GATES = table('dma-api', {
   // nor a push log naming it is stored (3aa916250078, written from memory earlier, appears in no source).
   // Also searched (2026-12): the subject in a Fixes tag ("dma_need_sync API\")"), "Subject: … [PATCH] …" patch files,
   // "UPSTREAM:" cherry-picks and gitweb pages (none); its 5.8-rc period (July 2020) predates the stored push logs.
+  // Also tried (2026-12, second pass): the patch's lore Link (".../bpf/20200629130359.2690853-2-hch@lst.de", no
+  // commit text carries it), the bpf 2020-06-30 pull (it names d923021c2ce1 as its tip, not this commit, and lists
+  // no ids); push mails of 2020 are not stored.
   needSync: {
     from: '5.8',
     commit: null,

@@ -127,9 +127,9 @@ describe('swiotlb, dma-direct, IOMMU faults, CMA, dma-buf, GPU faults', () => {
     expect(findings(read('swiotlb-full.5.15.log'))[0]!.era).toEqual({ from: totals, until: null });
     expect(findings(read('arm-smmu-fault.4.19.log'))[0]!.era.until).toBe(ARM_SMMU_GATES.cbfrsynra.from);
     expect(findings(read('cma-alloc-failed.5.15.log'))[0]!.era).toEqual({ from: CMA_GATES.areaName.from, until: CMA_GATES.underscoreName.from });
-    // 6.6 prints the area name and still names cma_alloc (__cma_alloc from 6.12); "PFNs busy" is gone since 5.14
+    // 6.6 prints the area name and still names cma_alloc (__cma_alloc from 6.12); "PFNs busy" is gone since 5.13
     for (const f of findings(read('cma-alloc-failed.6.6.log'))) expect(f.era).toEqual({ from: CMA_GATES.areaName.from, until: CMA_GATES.underscoreName.from });
-    // before 5.14 each busy candidate logs "PFNs busy" ahead of the failure line, which has no area name before 5.12
+    // before 5.13 each busy candidate logs "PFNs busy" ahead of the failure line, which has no area name before 5.12
     const busy = findings(read('cma-pfns-busy.5.10.log'));
     expect(busy[0]!.era.until).toBe(CMA_GATES.pfnsBusySilent.from);
     expect(busy[2]!.era).toEqual({ from: CMA_GATES.failMessage.from, until: CMA_GATES.areaName.from });
