@@ -8,6 +8,8 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, openApp, stepCount, test } from './fixtures.ts';
+import { syntheticTrace } from '../src/cli/bench-import.ts';
+import { importText } from '../src/import/index.ts';
 
 const fixture = (path: string) => readFileSync(new URL(`../test/fixtures/${path}`, import.meta.url), 'utf8');
 const SHOTS = 'test-results';
@@ -120,4 +122,38 @@ test('drop a dma-debug dump: the live mappings exist and stepping on works', asy
   await page.locator('.explanation').click();
   await page.keyboard.press('End');
   await expect(page.getByTestId('kernel-log')).toContainText('device driver failed to check map error[device address=0x000000008c1a6000]');
+});
+
+test('a long trace: the timeline reads each step from the scenario the page holds (the worker leaves the sources out)', async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await openApp(page);
+  // 10,000 lines import as ~1.3 MB (the page shows it whole), 20,000 as ~2.6 MB (kept as bytes: a window of lines).
+  for (const lines of [10_000, 20_000]) {
+    const trace = syntheticTrace(lines);
+    const scenario = importText(trace).scenario.split('\n');
+    await page.evaluate((t) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([t], 'long.trace', { type: 'text/plain' }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, trace);
+    await expect(page.getByTestId('import-report')).toContainText(`from ${lines.toLocaleString('en-US')} lines`, { timeout: 60_000 });
+    await expect(page.getByTestId('load-progress')).toHaveCount(0, { timeout: 60_000 });
+    await page.locator('.explanation').click();
+    await page.keyboard.press('End');
+    const rows = page.locator('[data-testid=timeline] .tl-row');
+    await expect(rows.filter({ has: page.locator('.tl-src', { hasText: /^(h\d+ = )?dma_(map|unmap|sync)_/ }) }).first()).toBeVisible({ timeout: 30_000 });
+    // Each row shows its step's statement: its line in the scenario, without the comment.
+    const shown = await rows.evaluateAll((els) => els.map((e) => [e.getAttribute('title') ?? '', e.querySelector('.tl-src')?.textContent ?? '']));
+    let checked = 0;
+    for (const [title, src] of shown) {
+      const m = /^step \d+, line (\d+): /.exec(title);
+      if (!m) continue;
+      expect(src).not.toBe('');
+      expect(scenario[Number(m[1]) - 1]!.startsWith(src)).toBe(true);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(5);
+  }
+  await page.screenshot({ path: 'test-results/import-long-timeline.png' });
 });

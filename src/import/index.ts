@@ -29,7 +29,7 @@ export function importText(text: string, opts: ImportOptions = {}, kind: InputKi
 /** importText, its scenario as pieces (ImportPieces): for a caller that lets the input go before joining them. */
 export function importPieces(text: string, opts: ImportOptions = {}, kind: InputKind = detectInput(text)): ImportPieces {
   const r = kind === 'dump' ? importDumpPieces(text, opts) : importTracePieces(text, opts);
-  return { pieces: r.pieces, ...unshared({ report: r.report, summary: r.summary }) };
+  return { pieces: r.pieces, ...(r.bodyAt !== undefined ? { bodyAt: r.bodyAt } : {}), ...unshared({ report: r.report, summary: r.summary }) };
 }
 
 /**

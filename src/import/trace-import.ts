@@ -53,6 +53,13 @@ export interface TraceImportOptions {
   source?: string;
   /** Called every PROGRESS_LINES lines of each pass. */
   onProgress?: (p: { phase: 'read' | 'write'; done: number; total: number }) => void;
+  /**
+   * Where the scenario's body (the trace's steps) goes as it is written, a
+   * few thousand lines at a time (the chunks join with '\n'): the result's
+   * pieces then leave it out (ImportPieces.bodyAt). The engine writes it
+   * straight into bytes, so a long trace's scenario is never held as strings.
+   */
+  body?: (chunk: string) => void;
 }
 
 export interface ImportResult {
@@ -69,10 +76,15 @@ export interface ImportResult {
  * 1,000,000-line trace (141 MiB), its scenario's pieces and the joined
  * scenario (134 MB each) would otherwise be held at once.
  */
-export type ImportPieces = Omit<ImportResult, 'scenario'> & { pieces: string[] };
+export type ImportPieces = Omit<ImportResult, 'scenario'> & {
+  pieces: string[];
+  /** The body went to TraceImportOptions.body: it stands between pieces[bodyAt - 1] and pieces[bodyAt] (absent when there was none). */
+  bodyAt?: number;
+};
 
 /** The scenario of an import's pieces, joined once (one flat string: a template literal's `…\n` would copy it again). */
 export function joinedImport(p: ImportPieces): ImportResult {
+  if (p.bodyAt !== undefined) throw new Error('the body of this import went elsewhere (TraceImportOptions.body)');
   return { scenario: p.pieces.join('\n'), report: p.report, summary: p.summary };
 }
 
@@ -596,6 +608,10 @@ interface Plan {
 class Output {
   private buf: string[] = [];
   private readonly chunks: string[] = [];
+  /** Where chunks go instead of being kept (TraceImportOptions.body), and what it was given. */
+  sink: ((chunk: string) => void) | null = null;
+  private sunk = 0;
+  private sunkFirst = '';
 
   push(...lines: string[]): void {
     for (const l of lines) this.buf.push(l);
@@ -603,8 +619,20 @@ class Output {
   }
 
   private flush(): void {
-    if (this.buf.length) this.chunks.push(this.buf.join('\n'));
+    if (this.buf.length) {
+      const chunk = this.buf.join('\n');
+      if (!this.sink) this.chunks.push(chunk);
+      else {
+        if (this.sunk++ === 0) this.sunkFirst = chunk;
+        this.sink(chunk);
+      }
+    }
     this.buf = [];
+  }
+
+  /** The sink was given some text: more than one chunk, or one that is not ''. */
+  get sunkText(): boolean {
+    return this.sunk > 1 || this.sunkFirst !== '';
   }
 
   /** Everything pushed so far, one line per line, without a final newline ('' when nothing). */
@@ -636,6 +664,8 @@ class Writer {
     for (const name of plan.devices.keys()) this.books.set(name, new DeviceBook());
     this.preamble();
     this.pre = this.out.take();
+    // The body, from here on, to the caller's sink when it gave one.
+    this.out.sink = opts.body ?? null;
   }
 
   private stmt(text: string, note?: string): void {
@@ -916,12 +946,15 @@ class Writer {
     // The body's pieces joined once with the rest: a 1,000,000-line trace's 134 MB body joined on its own first
     // would exist twice for a while (the worker's peak memory during an import).
     const body = this.out.takeChunks();
+    const sunk = this.out.sink !== null && this.out.sunkText;
+    this.out.sink = null;
     this.header(reader);
     const head = this.out.take();
     if (this.opts.leaks !== false) this.leaks();
     const tail = this.out.take();
     // Each part is left out when empty; the body is empty when it has no piece, or one that is ''.
-    const lines = [...[head, this.pre].filter((x) => x !== ''), ...(body.length > 1 || body[0] ? body : []), ...(tail !== '' ? [tail] : [])];
+    const before = [head, this.pre].filter((x) => x !== '');
+    const lines = [...before, ...(body.length > 1 || body[0] ? body : []), ...(tail !== '' ? [tail] : [])];
     const devices: ImportedDevice[] = [...this.plan.devices.values()].map((f) => ({ kernelName: f.kernelName, name: f.name, path: pathName(this.plan.setups.get(f.kernelName)!), events: f.events }));
     const report: ImportReport = {
       kind: 'trace',
@@ -940,7 +973,7 @@ class Writer {
       messages: [...this.messages.list].sort((a, b) => a.line - b.line),
       moreMessages: this.messages.more,
     };
-    return { pieces: [...lines, ''], report, summary: summarize(report) };
+    return { pieces: [...lines, ''], ...(sunk ? { bodyAt: before.length } : {}), report, summary: summarize(report) };
   }
 
   private leaks(): void {

@@ -17,6 +17,7 @@ import { useExplain } from './explain/explainStore.ts';
 import { detectInput } from '../import/detect.ts';
 import { keepIfTyped, markOpened } from './drafts/draftStore.ts';
 import { BIG_TEXT_BYTES, BigText, scenarioLoadArgs } from './editor/bigText.ts';
+import { StepRows } from '../worker/rows.ts';
 
 const DEBOUNCE_MS = 250;
 
@@ -119,7 +120,7 @@ function partialRuns(c: EngineClient, shown: () => void) {
     if (p.imported && !shownImport) {
       shownImport = true;
       textReplaced = true;
-      showImported(p.imported, from.text, from.origin);
+      showImported(p.imported, from.text, from.origin, p.rows);
     }
     const n = p.rows.length;
     if (n === 0) return;
@@ -201,7 +202,7 @@ function partialRuns(c: EngineClient, shown: () => void) {
 }
 
 /** A trace or dump became a scenario: the editor shows it (without running it again) and the report says what happened. */
-function showImported(imported: NonNullable<WireSummary['imported']>, text: Source, from: Origin): void {
+function showImported(imported: NonNullable<WireSummary['imported']>, text: Source, from: Origin, rows: StepRows | null): void {
   const { scenario, ...report } = imported;
   useImport.getState().show(report, from ?? (text as string), from?.name ?? null);
   // What the editor held before the trace is kept as a draft: for a paste, the editor's text before the paste (else the
@@ -214,10 +215,17 @@ function showImported(imported: NonNullable<WireSummary['imported']>, text: Sour
     // Kept as the bytes it came in: never one string on the page.
     const big = new BigText(scenario);
     loadedText = big;
+    // The worker does not send a long import's sources: the timeline cuts them from these bytes (rows.ts, cut sources).
+    rows?.readSourcesFrom((n: number) => big.line(n));
     useStore.getState().openBig(big, 0);
   } else {
     const s = typeof scenario === 'string' ? scenario : new TextDecoder().decode(scenario);
     loadedText = s;
+    if (typeof scenario !== 'string') {
+      // Long enough to come as bytes, and for the worker to leave its sources out, but shown whole: cut from its lines.
+      const lines = s.split('\n');
+      rows?.readSourcesFrom((n: number) => lines[n - 1] ?? null);
+    }
     useStore.getState().replaceText(s, 0);
     markOpened(s);
   }
@@ -270,7 +278,7 @@ export function startEngineSync(): () => void {
           return;
         }
         if (summary.imported) {
-          if (!shownImport) showImported(summary.imported, text, from);
+          if (!shownImport) showImported(summary.imported, text, from, summary.steps instanceof StepRows ? summary.steps : null);
         } else if (summary.ok && !(text instanceof Uint8Array)) loadedText = text;
         useStore.getState().applySummary(runOf(summary));
         askOperations();

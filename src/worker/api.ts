@@ -36,6 +36,7 @@ import type { ImportReport } from '../import/report.ts';
 import type { OwnershipLanes } from './lanes.ts';
 import type { BounceSeries } from './ownership.ts';
 import type { RowChunk, Rows } from './rows.ts';
+import type { PackedSpans } from './text-bytes.ts';
 
 export type { OwnershipLanes } from './lanes.ts';
 export type { BounceSeries } from './ownership.ts';
@@ -122,8 +123,12 @@ export interface ImportedInput {
   bytes?: Uint8Array;
 }
 
-/** An import as the core answers it: the scenario as pieces that join with newlines (src/import ImportPieces), joined by the caller once the input is let go. */
-export type ImportedPieces = Omit<ImportedInput, 'scenario'> & { pieces: string[] };
+/**
+ * A long trace or dump imported by a worker of its own, which ends with the
+ * import (EngineEnv.importLong): the scenario, or, long, its bytes for the
+ * page and its spans for the run (text-bytes.ts).
+ */
+export type ImportedLong = Omit<ImportedInput, 'scenario'> & ({ scenario: string } | { bytes: Uint8Array; spans: PackedSpans });
 
 /** Posted by the worker (outside comlink, on the same port, so in order) while a load runs. */
 export interface LoadProgress {
@@ -241,7 +246,8 @@ export interface FrameOptions {
 
 export interface EngineApi {
   ping(): string;
-  load(text: string, opts?: LoadOptions): Promise<LoadSummary>;
+  /** A text, or its UTF-8 bytes as they came over the wire (moved to it: it may detach them). */
+  load(text: string | Uint8Array, opts?: LoadOptions): Promise<LoadSummary>;
   /** Stops a load in progress (it answers with `cancelled: true`). */
   cancel(): void;
   frame(step: number, opts?: FrameOptions): Frame;
@@ -280,9 +286,10 @@ export interface EngineCore {
   statementAt(text: string, lineStart: number, line: number): { cmd: Command; origin: string | null };
   /**
    * A kernel trace or dma-debug dump → the scenario that replays it, or null
-   * when the text is a scenario. `progress` gets lines read so far.
+   * when the text is a scenario. `progress` gets lines read so far. `long`:
+   * a long scenario as bytes and spans (import-input.ts), else a string.
    */
-  importInput?(text: string, opts: { arch?: Arch; kernel?: string }, progress: (done: number, total: number) => void): ImportedPieces | null;
+  importInput?(text: string, opts: { arch?: Arch; kernel?: string }, progress: (done: number, total: number) => void, long?: boolean): ImportedLong | null;
   /** A whole run as `run FILE --json` gives it (scenario/run.ts runScenario); `onStep` sees each record and may stop it by throwing. */
   run(text: string, opts: { arch?: Arch; kernel?: string }, onStep: (step: StepJson) => void): RunResult;
   createMachine(config: MachineConfig): Machine;
@@ -310,6 +317,14 @@ export interface EngineEnv {
   /** Let other messages (cancel) in: resolves on a later task. */
   yieldNow?: () => Promise<void>;
   checkpointBudgetBytes?: number;
+  /**
+   * A long input's bytes imported away from the engine (engine.worker.ts: in
+   * an import worker that ends with it, so the import's memory, the trace
+   * and everything made from it, is given back at once instead of waiting for
+   * a collection during the run); null, the bytes left as they are, when
+   * they are not a trace or a dump.
+   */
+  importLong?: (bytes: Uint8Array, opts: { arch?: Arch; kernel?: string }, progress: (done: number, total: number) => void) => Promise<ImportedLong | null>;
 }
 
 /** Caps that keep one frame message small (a 4 MiB sync can touch 65,536 lines). */

@@ -8,8 +8,8 @@ import { createMachine } from '../sim/machine.ts';
 import { step } from '../sim/step.ts';
 import { bytesThreeWays, snapshot } from '../sim/snapshot.ts';
 import type { EngineCore, Scanned, ScannedStep } from './api.ts';
-import { detectInput } from '../import/detect.ts';
-import { importPieces, traceLineOf } from '../import/index.ts';
+import { traceLineOf } from '../import/index.ts';
+import { importInput } from './import-input.ts';
 import { scanScenario, statementAt } from '../scenario/parser.ts';
 import { configFromHeader } from '../scenario/header.ts';
 import { teachingField } from '../scenario/teaching.ts';
@@ -43,13 +43,7 @@ export const realCore: EngineCore = {
     const { cmd, comment } = statementAt(text, lineStart, line);
     return { cmd, origin: originOf(comment) };
   },
-  importInput(text, opts, progress) {
-    const kind = detectInput(text);
-    // a kernel log is explained by the page (src/explain), not imported
-    if (kind === 'scenario' || kind === 'dmesg') return null;
-    const r = importPieces(text, { ...opts, onProgress: (p) => progress(p.phase === 'read' ? p.done / 2 : (p.total + p.done) / 2, p.total) }, kind);
-    return { pieces: r.pieces, summary: r.summary, report: r.report };
-  },
+  importInput,
   run: (text, opts, onStep) => runScenario(text, { ...opts, onStep }),
   createMachine,
   runStep(m, cmd, index) {

@@ -12,14 +12,14 @@ import type { ParseErrorJson, StepJson } from '../scenario/result.ts';
 import type { MachineConfig } from '../sim/config.ts';
 import { BounceRecorder, EMPTY_BOUNCES, EMPTY_LANES, OwnershipTracker } from './ownership.ts';
 import { BYTES_MAX, stepInfo } from './api.ts';
-import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmitted, ImportedInput, ImportedPieces, LoadOptions, LoadSummary } from './api.ts';
+import type { CheckpointStats, EngineApi, EngineCore, EngineEnv, Frame, FrameOmitted, ImportedInput, ImportedLong, LoadOptions, LoadSummary } from './api.ts';
 import { NO_ROWS, SourceSharing, StepRows } from './rows.ts';
 import { CHECKPOINT_BUDGET_BYTES, CheckpointSeeker, CheckpointTaker, IMPORT_CHECKPOINT_BUDGET_BYTES } from './checkpoints.ts';
 import { FrameCache, FrameParts, ShownFrames, focusOf, nothingOmitted, trimJson } from './frames.ts';
 import { plainEvents } from '../sim/hw/line-actions.ts';
 import { StepIndex } from './step-index.ts';
-import { TextBytes, utf8Pieces } from './text-bytes.ts';
-import { WIRE_BYTES_MIN } from './wire-text.ts';
+import { TextBytes } from './text-bytes.ts';
+import { WIRE_BYTES_MIN, takeText } from './wire-text.ts';
 
 /** Export JSON builds every record at once: at most this many events (about 100 MB of JSON). */
 export const EXPORT_MAX_EVENTS = 500_000;
@@ -68,9 +68,9 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     return { ...summaryBase, ok: false, errors, steps: NO_ROWS, ms, ...(cancelled ? { cancelled } : {}) };
   }
 
-  /** A load: its text goes in a box the import empties (no frame of the load holds a trace while its scenario runs). */
-  function load(text: string, opts: LoadOptions = {}): Promise<LoadSummary> {
-    return loadFrom({ text }, opts);
+  /** A load: its text goes in a box the import empties (no frame of the load holds a trace while its scenario runs); bytes from the wire are moved on, or decoded. */
+  function load(text: string | Uint8Array, opts: LoadOptions = {}): Promise<LoadSummary> {
+    return loadFrom(typeof text === 'string' ? { text } : { wire: text }, opts);
   }
 
   /**
@@ -80,29 +80,56 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
    * the whole run.
    */
   function prepare(input: { text: string }, runOpts: Omit<LoadOptions, 'runId'>, id: number, t0: number): { body: string | TextBytes; imported: ImportedInput | null } {
-    const post = env.post;
-    // A kernel trace or dma-debug dump is imported first; what runs is the scenario it becomes.
-    const pieces = core.importInput?.(input.text, runOpts, (done, total) => post?.({ type: 'dma-engine:progress', runId: id, phase: 'import', done, total, ms: now() - t0 }));
-    if (!pieces) return { body: input.text, imported: null };
-    // The input is let go before the scenario is joined: a long trace, its scenario's pieces and the scenario are never all held.
+    // A kernel trace or dma-debug dump is imported first; what runs is the scenario it becomes (long, as spans, when the page is sent it).
+    const progress = (done: number, total: number) => env.post?.({ type: 'dma-engine:progress', runId: id, phase: 'import', done, total, ms: now() - t0 });
+    const long = core.importInput?.(input.text, runOpts, progress, env.post !== undefined);
+    if (!long) return { body: input.text, imported: null };
     input.text = '';
-    // A long scenario the page is sent: its bytes go to the page, and the worker keeps them compressed (text-bytes.ts).
-    const bytes = post ? utf8Pieces(pieces.pieces, WIRE_BYTES_MIN) : null;
-    const imported = bytes ? { scenario: '', summary: pieces.summary, report: pieces.report } : joinedScenario(pieces);
-    const body = bytes ? new TextBytes(bytes) : imported.scenario;
-    // The page shows what the trace became while it runs (and steps in it): sent once, not again with the summary.
-    post?.({ type: 'dma-engine:progress', runId: id, phase: 'parse', done: 0, total: 0, ms: now() - t0, imported: bytes ? { ...imported, bytes } : imported });
-    return { body, imported };
+    return prepared(long, id, t0);
   }
 
-  async function loadFrom(input: { text: string }, opts: LoadOptions): Promise<LoadSummary> {
+  /** What a long import made elsewhere (EngineEnv.importLong) runs as. */
+  function prepared(long: ImportedLong, id: number, t0: number): { body: string | TextBytes; imported: ImportedInput } {
+    const { summary, report } = long;
+    if ('scenario' in long) {
+      const imported = { scenario: long.scenario, summary, report };
+      posted(id, t0, imported, null);
+      return { body: long.scenario, imported };
+    }
+    const imported = { scenario: '', summary, report };
+    posted(id, t0, imported, long.bytes);
+    return { body: new TextBytes(long.spans), imported };
+  }
+
+  /** The page shows what the trace became while it runs (and steps in it): sent once, not again with the summary (a long one as its bytes, moved). */
+  function posted(id: number, t0: number, imported: ImportedInput, bytes: Uint8Array | null): void {
+    env.post?.({ type: 'dma-engine:progress', runId: id, phase: 'parse', done: 0, total: 0, ms: now() - t0, imported: bytes ? { ...imported, bytes } : imported });
+  }
+
+  /** Bytes from the wire as text, decoded and let go (not async: see prepare). */
+  function decoded(input: { wire: Uint8Array | null }): { text: string } {
+    const text = takeText(input.wire!);
+    input.wire = null;
+    return { text };
+  }
+
+  async function loadFrom(input: { text: string } | { wire: Uint8Array | null }, opts: LoadOptions): Promise<LoadSummary> {
     const token = ++loadToken;
     const t0 = now();
     const { runId, ...runOpts } = opts;
     const id = runId ?? nextId;
     const post = env.post;
-    /** What runs: the text, or a long imported scenario's bytes (text-bytes.ts). */
-    const { body, imported } = prepare(input, runOpts, id, t0);
+    // Long bytes may be a trace to import away from here (its memory given back when that ends).
+    const importProgress = (done: number, total: number) => post?.({ type: 'dma-engine:progress', runId: id, phase: 'import', done, total, ms: now() - t0 });
+    let long: ImportedLong | null = null;
+    try {
+      long = 'wire' in input && env.importLong && input.wire!.length >= WIRE_BYTES_MIN ? await env.importLong(input.wire!, runOpts, importProgress) : null;
+    } catch (e) {
+      return failedSummary([{ line: 1, col: 1, message: e instanceof Error ? e.message : String(e) }], now() - t0);
+    }
+    if (token !== loadToken) return failedSummary([], now() - t0, true);
+    /** What runs: the text, or a long imported scenario's spans (text-bytes.ts). */
+    const { body, imported } = long ? prepared(long, id, t0) : prepare('wire' in input ? decoded(input) : input, runOpts, id, t0);
     const budget = env.checkpointBudgetBytes ?? (imported ? IMPORT_CHECKPOINT_BUDGET_BYTES : CHECKPOINT_BUDGET_BYTES);
     post?.({ type: 'dma-engine:progress', runId: id, phase: 'parse', done: 0, total: 0, ms: 0 });
     // Parse and run together: each step runs as the parse reaches it, and only its line's place is kept.
@@ -207,7 +234,9 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       passed += info.checksPassed;
       failed += info.checksFailed;
       if (info.finding) findings.push(i);
-      rows.push(info);
+      // A long import's sources are cut by the page from the scenario's bytes it holds (rows.ts, pushCut): not sent.
+      if (typeof body === 'string') rows.push(info);
+      else rows.pushCut(info, cmd.loc.col - 1);
       if (post && rows.length >= ROWS_PER_CHUNK) flush(i);
       owners.afterStep(mach, i, touches);
       if (i === focus.length) {
@@ -285,13 +314,6 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
       ...(scanned.teaching ? { teaching: scanned.teaching } : {}),
       ms: now() - t0,
     };
-  }
-
-  /** An import's scenario joined once, its pieces let go as they are joined. */
-  function joinedScenario(p: ImportedPieces): ImportedInput {
-    const scenario = p.pieces.join('\n');
-    p.pieces.length = 0;
-    return { scenario, summary: p.summary, report: p.report };
   }
 
   /** An import's answer: its scenario left out when the progress already carried it. */

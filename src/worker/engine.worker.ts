@@ -9,6 +9,9 @@ import * as Comlink from 'comlink';
 import { createEngineApi } from './engine-api.ts';
 import { realCore } from './core.ts';
 import { progressToWire, wireApi } from './wire-text.ts';
+import type { EngineEnv, ImportedLong } from './api.ts';
+import { detectInput } from '../import/detect.ts';
+import { imported } from './import-input.ts';
 
 // Yield to the event loop through a MessageChannel: no 4 ms timer clamping.
 const channel = new MessageChannel();
@@ -20,7 +23,32 @@ const yieldNow = () =>
     channel.port2.postMessage(0);
   });
 
+/** Bytes of the start read to tell a trace or dump from a scenario (detectInput reads the first 400 lines). */
+const HEAD_BYTES = 1 << 16;
+
+/** A long trace or dump imported in a worker of its own (import.worker.ts), ended with the import; null for anything else. */
+const importLong: NonNullable<EngineEnv['importLong']> = (bytes, opts, progress) => {
+  if (!imported(detectInput(new TextDecoder().decode(bytes.subarray(0, HEAD_BYTES))))) return Promise.resolve(null);
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./import.worker.ts', import.meta.url), { type: 'module', name: 'dma-import' });
+    const end = () => w.terminate();
+    w.onmessage = (e: MessageEvent<{ progress?: [number, number]; result?: ImportedLong | null; error?: string }>) => {
+      const d = e.data;
+      if (d.progress) return progress(d.progress[0], d.progress[1]);
+      end();
+      if (d.error !== undefined) reject(new Error(`the import failed: ${d.error}`));
+      else resolve(d.result ?? null);
+    };
+    w.onerror = (e) => {
+      end();
+      reject(new Error(`the import worker could not run${e.message ? `: ${e.message}` : ''}`));
+    };
+    w.postMessage({ bytes, opts }, bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer as ArrayBuffer] : []);
+  });
+};
+
 const api = createEngineApi(realCore, {
+  importLong,
   now: () => performance.now(),
   post: (p) => {
     const { message, transfer } = progressToWire(p);

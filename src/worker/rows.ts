@@ -29,9 +29,21 @@ export interface RowChunk {
   finding: Uint8Array;
   /** The chunk's distinct sources (each its own string: a slice of one long string would keep all of it alive). */
   sources: string[];
-  /** Row k's source is sources[source[k]]. */
+  /** Row k's source is sources[source[k]]; with `cut`, where it is in its line (cutAt). */
   source: Uint32Array;
+  /** The sources are not sent: the page cuts them from the text it holds (a long imported scenario's bytes). */
+  cut?: true;
 }
+
+/**
+ * A source cut from its line: its column (12 bits) and length (20 bits), or
+ * CUT_LINE (the statement starts too far in, or is too long: its trimmed
+ * line stands for it).
+ */
+export function cutAt(col: number, len: number): number {
+  return col < 1 << 12 && len < 1 << 20 ? ((col << 20) | len) >>> 0 : CUT_LINE;
+}
+const CUT_LINE = 0xffffffff;
 
 const COUNT_FIELDS = 4;
 /** A count at or above this is kept in the overflow map (the column is one byte per row). */
@@ -147,6 +159,15 @@ export class StepRows implements Rows {
   /** Sources looked up to share, by id (at most SOURCE_LOOKUP_MAX; then only those already in it are found). */
   private sourceLookup = new Map<string, number>();
 
+  /**
+   * The sources are where they are in their lines (cutAt), not kept: a long
+   * imported scenario's million different sources were 78 MiB of the page's
+   * heap, next to the bytes of the scenario they are cut from.
+   */
+  private cut = false;
+  /** A line of the text, for cut sources (null: not at hand; the source reads as ''). */
+  private lineText: ((line: number) => string | null) | null = null;
+
   /** The chunk being appended in parts, and its sources' ids here (-1: not yet looked up). */
   private appending: { chunk: RowChunk; ids: Int32Array } | null = null;
 
@@ -246,6 +267,17 @@ export class StepRows implements Rows {
     this.pushRow(s.line, s.op, s.error, s.warnings, s.observations, s.checksPassed, s.checksFailed, s.finding, this.sourceId(s.source));
   }
 
+  /** A row whose source is not kept: it starts at 0-based column `col` of its line (the page holds the text). Every row of a run is cut, or none. */
+  pushCut(s: StepInfo, col: number): void {
+    this.cut = true;
+    this.pushRow(s.line, s.op, s.error, s.warnings, s.observations, s.checksPassed, s.checksFailed, s.finding, cutAt(col, s.source.length));
+  }
+
+  /** Where cut sources are read from: the text's line n (1-based). */
+  readSourcesFrom(lineText: (line: number) => string | null): void {
+    this.lineText = lineText;
+  }
+
   /**
    * Appends rows start … end-1 of a chunk sent by another StepRows' chunk() (they must follow on: c.from + start === length).
    * A chunk may come in several parts (the page appends a long run's in slices), each part after the one before.
@@ -255,11 +287,12 @@ export class StepRows implements Rows {
     // The chunk's sources are distinct and in the order its rows first use them: each is looked up once, when first used.
     if (this.appending?.chunk !== c) this.appending = { chunk: c, ids: new Int32Array(c.sources.length).fill(-1) };
     const ids = this.appending.ids;
+    if (c.cut) this.cut = true;
     for (let k = start; k < end; k++) {
       const e = c.error[k]!;
       const j = k * COUNT_FIELDS;
       const sc = c.source[k]!;
-      let id = ids[sc]!;
+      let id = c.cut ? sc : ids[sc]!;
       if (id < 0) ids[sc] = id = this.sourceId(c.sources[sc]!);
       this.pushRow(c.line[k]!, c.names[c.op[k]!]!, e === 0 ? null : c.names[e - 1]!, c.counts[j]!, c.counts[j + 1]!, c.counts[j + 2]!, c.counts[j + 3]!, c.finding[k] === 1, id);
     }
@@ -288,7 +321,7 @@ export class StepRows implements Rows {
     const source = new Uint32Array(count);
     const sources: string[] = [];
     // By source id (the worker's StepRows holds one chunk's rows: as many ids as rows at most), -1 for not yet in the chunk.
-    const sourceCode = new Int32Array(this.sources).fill(-1);
+    const sourceCode = new Int32Array(this.cut ? 0 : this.sources).fill(-1);
     for (let k = 0; k < count; k++) {
       const i = from + k;
       const pg = this.pages[i >>> PAGE_BITS]!;
@@ -300,6 +333,10 @@ export class StepRows implements Rows {
       error[k] = e === 0 ? 0 : code(e - 1) + 1;
       for (let f = 0; f < COUNT_FIELDS; f++) counts[k * COUNT_FIELDS + f] = this.count(i, f);
       const id = pg.source[j]!;
+      if (this.cut) {
+        source[k] = id;
+        continue;
+      }
       let sc = sourceCode[id]!;
       if (sc < 0) {
         sc = sourceCode[id] = sources.length;
@@ -318,6 +355,7 @@ export class StepRows implements Rows {
       finding,
       sources,
       source,
+      ...(this.cut ? { cut: true as const } : {}),
     };
   }
 
@@ -364,6 +402,12 @@ export class StepRows implements Rows {
 
   source(i: number): string {
     const id = this.pages[i >>> PAGE_BITS]!.source[i & PAGE_MASK]!;
+    if (this.cut) {
+      const line = this.lineText?.(this.line(i)) ?? null;
+      if (line === null) return '';
+            const col = id >>> 20;
+      return id === CUT_LINE ? line.trim() : line.slice(col, col + (id & 0xfffff));
+    }
     const b = Math.floor(id / SOURCE_BLOCK);
     if (b === this.blocks.length) return this.open[id - b * SOURCE_BLOCK]!;
     const start = id % SOURCE_BLOCK === 0 ? 0 : this.sourceEnds[id - 1]!;

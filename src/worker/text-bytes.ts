@@ -9,7 +9,7 @@
  * read back later inflates its span again (the last few are kept decoded).
  *
  * Only for a text with no '\r' (spans split at '\n', and a line's place is
- * its place in the spans joined with '\n'): utf8Pieces says when it applies.
+ * its place in the spans joined with '\n'): TextBytes.of and importInput say when it applies.
  */
 import { deflateSync, inflateSync } from 'fflate';
 import type { TextSpans } from '../scenario/parser.ts';
@@ -20,49 +20,104 @@ export const SPAN_BYTES = 1 << 16;
 const KEPT_SPANS = 4;
 /** Fast compression: the spans are made once, at the end of an import, on the load's time. */
 const LEVEL = 1;
+/**
+ * The compressor's memory level: small, as a span is small. fflate sizes its
+ * tables from the input's length when not told, and allocating those for
+ * each span made packing a 1,000,000-line trace's scenario 2.6 s instead of
+ * about 1 (same size out).
+ */
+const MEM = 4;
 
 const CR = 13;
 const LF = 10;
 
-/** The UTF-8 length of a string (a lone surrogate counted as two bytes: its replacement takes three). */
-function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) n += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2;
-  }
-  return n;
-}
+/** Bytes kept free before the body for what goes before it (the header, written last: ~200 bytes a traced page). */
+const FRONT_ROOM = 1 << 20;
 
 /**
- * Pieces that join with '\n' (an import's: ImportPieces) written straight
- * into UTF-8 bytes, never joined into a string, and let go (the array is
- * emptied); null, the pieces left as they are, when the text would have
- * fewer than `minChars` characters or holds a '\r'.
+ * An imported scenario written straight into UTF-8 bytes as the importer
+ * makes it: the body a few thousand lines at a time (`body`, given to the
+ * importer as TraceImportOptions.body), then the pieces around it (`finish`).
+ * A 1,000,000-line trace's scenario was held as strings (134 MB) and then
+ * encoded (134 MB more) at the import's end; here each chunk is garbage as
+ * soon as it is written. The header, written last, goes in room kept free
+ * before the body (no copy of the body to put it first, unless it is longer).
  */
-export function utf8Pieces(pieces: string[], minChars: number): Uint8Array | null {
-  let chars = pieces.length - 1;
-  for (const p of pieces) chars += p.length;
-  if (chars < minChars || pieces.some((p) => p.includes('\r'))) return null;
-  const encoder = new TextEncoder();
-  // Room for the bytes, counted (an import's lines hold a '·': two bytes); grown only for a lone surrogate (three).
-  let bytes = new Uint8Array(pieces.length - 1 + pieces.reduce((n, p) => n + utf8Length(p), 0));
-  let at = 0;
-  for (let i = 0; i < pieces.length; i++) {
-    const p = i + 1 < pieces.length ? `${pieces[i]!}\n` : pieces[i]!;
-    for (let read = 0; ; ) {
-      const r = encoder.encodeInto(read === 0 ? p : p.slice(read), bytes.subarray(at));
-      read += r.read;
-      at += r.written;
-      if (read >= p.length) break;
-      const more = new Uint8Array(Math.max(bytes.length * 2, at + 3 * (p.length - read)));
-      more.set(bytes.subarray(0, at));
-      bytes = more;
-    }
-    pieces[i] = '';
+export class ScenarioBytes {
+  private bytes: Uint8Array;
+  private at = FRONT_ROOM;
+  private chunks = 0;
+  private readonly encoder = new TextEncoder();
+
+  /** `expected`: about how many bytes the body will take (a trace's scenario is a little shorter than the trace). */
+  constructor(expected: number) {
+    this.bytes = new Uint8Array(FRONT_ROOM + expected + 1024);
   }
-  pieces.length = 0;
-  return at === bytes.length ? bytes : bytes.slice(0, at);
+
+  /** The body's next chunk (chunks join with '\n'). */
+  readonly body = (chunk: string): void => {
+    if (this.chunks++ > 0) this.write('\n');
+    this.write(chunk);
+  };
+
+  /** The whole text: the pieces of the import (ImportPieces), the body between pieces[bodyAt - 1] and pieces[bodyAt], as one view. */
+  finish(pieces: readonly string[], bodyAt: number | undefined): Uint8Array {
+    if (bodyAt === undefined) return this.encoder.encode(pieces.join('\n'));
+    this.write(`\n${pieces.slice(bodyAt).join('\n')}`);
+    const front = this.encoder.encode(bodyAt > 0 ? `${pieces.slice(0, bodyAt).join('\n')}\n` : '');
+    if (front.length <= FRONT_ROOM) {
+      this.bytes.set(front, FRONT_ROOM - front.length);
+      return this.bytes.subarray(FRONT_ROOM - front.length, this.at);
+    }
+    const all = new Uint8Array(front.length + this.at - FRONT_ROOM);
+    all.set(front);
+    all.set(this.bytes.subarray(FRONT_ROOM, this.at), front.length);
+    return all;
+  }
+
+  private write(s: string): void {
+    for (let read = 0; ; ) {
+      const r = this.encoder.encodeInto(read === 0 ? s : s.slice(read), this.bytes.subarray(this.at));
+      read += r.read;
+      this.at += r.written;
+      if (read >= s.length) return;
+      // Full: a quarter more room, or what the rest needs at three bytes a character.
+      const more = new Uint8Array(Math.max(this.bytes.length + (this.bytes.length >> 2), this.at + 3 * (s.length - read)));
+      more.set(this.bytes.subarray(0, this.at));
+      this.bytes = more;
+    }
+  }
+}
+
+/** A text as spans of lines, each deflated on its own: what TextBytes reads (made where the text is, moved to the worker that runs it). */
+export interface PackedSpans {
+  lines: number;
+  /** The text's length in UTF-8 bytes. */
+  byteLength: number;
+  /** Span i, deflated (the '\n' between two spans is in neither), and its length inflated. */
+  packed: Uint8Array[];
+  rawLength: Int32Array;
+}
+
+/** A text's UTF-8 bytes (with no '\r') as deflated spans of ~SPAN_BYTES, split after a line's end; the bytes are not kept. */
+export function packSpans(bytes: Uint8Array): PackedSpans {
+  const packed: Uint8Array[] = [];
+  const raw: number[] = [];
+  let lines = 1;
+  let start = 0;
+  const add = (end: number) => {
+    packed.push(deflateSync(bytes.subarray(start, end), { level: LEVEL, mem: MEM }));
+    raw.push(end - start);
+  };
+  for (let at = bytes.indexOf(LF); at >= 0; at = bytes.indexOf(LF, at + 1)) {
+    lines++;
+    if (at + 1 - start >= SPAN_BYTES) {
+      add(at);
+      start = at + 1;
+    }
+  }
+  add(bytes.length);
+  return { lines, byteLength: bytes.length, packed, rawLength: Int32Array.from(raw) };
 }
 
 export class TextBytes implements TextSpans {
@@ -70,7 +125,6 @@ export class TextBytes implements TextSpans {
   readonly spanCount: number;
   /** The text's length in UTF-8 bytes. */
   readonly byteLength: number;
-  /** Span i, deflated, and its length inflated (the '\n' between two spans is in neither). */
   private readonly packed: Uint8Array[];
   private readonly rawLength: Int32Array;
   /** Where span i starts in the text (characters), known for spans 0 … charsKnown - 1. */
@@ -81,40 +135,18 @@ export class TextBytes implements TextSpans {
   private readonly midDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
   private readonly kept: Array<{ i: number; text: string }> = [];
 
-  /** A text's UTF-8 bytes (with no '\r'), compressed span by span; the bytes are not kept. */
-  constructor(bytes: Uint8Array) {
-    const packed: Uint8Array[] = [];
-    const raw: number[] = [];
-    let lines = 1;
-    let start = 0;
-    const add = (end: number) => {
-      packed.push(deflateSync(bytes.subarray(start, end), { level: LEVEL }));
-      raw.push(end - start);
-    };
-    for (let at = bytes.indexOf(LF); at >= 0; at = bytes.indexOf(LF, at + 1)) {
-      lines++;
-      if (at + 1 - start >= SPAN_BYTES) {
-        add(at);
-        start = at + 1;
-      }
-    }
-    add(bytes.length);
-    this.lines = lines;
-    this.byteLength = bytes.length;
-    this.packed = packed;
-    this.rawLength = Int32Array.from(raw);
-    this.spanCount = packed.length;
+  constructor(spans: PackedSpans) {
+    this.lines = spans.lines;
+    this.byteLength = spans.byteLength;
+    this.packed = spans.packed;
+    this.rawLength = spans.rawLength;
+    this.spanCount = spans.packed.length;
     this.charStart = new Float64Array(this.spanCount);
   }
 
   /** A text's spans, or null when it holds a '\r' (its line ends are not all '\n'). */
   static of(bytes: Uint8Array): TextBytes | null {
-    return bytes.includes(CR) ? null : new TextBytes(bytes);
-  }
-
-  /** Bytes the spans hold, compressed. */
-  get packedBytes(): number {
-    return this.packed.reduce((n, p) => n + p.length, 0);
+    return bytes.includes(CR) ? null : new TextBytes(packSpans(bytes));
   }
 
   span(i: number): string {

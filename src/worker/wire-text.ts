@@ -68,7 +68,7 @@ export function releaseWireBytes(bytes: Uint8Array): void {
 }
 
 /** The text of a wire text, its bytes let go (releaseWireBytes). */
-function takeText(wire: WireText): string {
+export function takeText(wire: WireText): string {
   const text = textOf(wire);
   if (typeof wire !== 'string') releaseWireBytes(wire);
   return text;
@@ -78,8 +78,8 @@ function takeText(wire: WireText): string {
 export function wireApi(api: EngineApi): Omit<EngineApi, 'load'> & { load(text: WireText, opts?: LoadOptions): Promise<WireSummary> } {
   return {
     ...api,
-    // Not async: no suspended frame holds the decoded text (the load lets a trace go once imported).
-    load: (wire, opts) => api.load(takeText(wire), opts).then(summaryToWire),
+    // The load decodes the bytes itself (or moves them to an import worker), where no suspended frame holds the text.
+    load: (wire, opts) => api.load(wire, opts).then(summaryToWire),
   };
 }
 

@@ -10,6 +10,7 @@ import { realCore } from '../../src/worker/core.ts';
 import type { LoadProgress } from '../../src/worker/api.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 import { WIRE_BYTES_MIN } from '../../src/worker/wire-text.ts';
+import { StepRows } from '../../src/worker/rows.ts';
 import { importText } from '../../src/import/index.ts';
 import { syntheticTrace } from '../../src/cli/bench-import.ts';
 
@@ -77,5 +78,16 @@ describe('worker: a trace is imported, then run', () => {
     }
     expect(spans.frame(a.stepCount - 1, { snapshot: false }).origin).toMatch(/^trace line \d+ · /);
     expect(JSON.stringify(spans.runJson())).toBe(JSON.stringify(string.runJson()));
+    // The timeline's rows come without their sources (cut from the page's bytes): the same rows once cut.
+    const rows = new StepRows();
+    for (const p of posted) if (p.rows) {
+      expect(p.rows).toMatchObject({ cut: true, sources: [] });
+      rows.append(p.rows);
+    }
+    const lines = b.imported!.scenario.split('\n');
+    expect(rows.source(0)).toBe('');
+    rows.readSourcesFrom((n) => lines[n - 1] ?? null);
+    expect(rows.length).toBe(b.steps.length);
+    for (let i = 0; i < rows.length; i++) expect(rows.at(i)).toEqual(b.steps.at(i));
   });
 });

@@ -64,6 +64,30 @@ describe('StepRows', () => {
     expect(page.opNames().sort()).toEqual(rows.opNames().sort());
   });
 
+  it('cut sources: sent as where they are in their lines, cut again from the text on the page (no text at hand: empty)', () => {
+    // Each row's line holds its statement after some indent, and a comment after it.
+    const lineOf = (w: StepInfo) => `${' '.repeat(w.index % 5)}${w.source}   # trace line ${w.index}`;
+    const text = new Map(want.map((w) => [w.line, lineOf(w)]));
+    const page = new StepRows();
+    for (let from = 0; from < N; from += 3000) {
+      // As the worker sends a long run: a StepRows for each chunk.
+      const worker = new StepRows();
+      for (const w of want.slice(from, from + 3000)) worker.pushCut(w, w.index % 5);
+      const c = structuredClone({ ...worker.chunk(0), from });
+      expect(c).toMatchObject({ cut: true, sources: [] });
+      page.append(c);
+    }
+    expect(page.source(1)).toBe('');
+    page.readSourcesFrom((n) => text.get(n) ?? null);
+    expect([...page]).toEqual(want);
+    // A statement too long to place (or too far in) stands as its trimmed line.
+    const long = { ...want[1]!, source: 'x'.repeat(1 << 20) };
+    const odd = new StepRows();
+    odd.pushCut(long, 2);
+    odd.readSourcesFrom(() => `  ${long.source}  `);
+    expect(odd.source(0)).toBe(long.source);
+  });
+
   it('a chunk carries only its own names, and a chunk from the middle of a run', () => {
     const c = rows.chunk(N - 2);
     expect(c).toMatchObject({ from: N - 2, count: 2 });

@@ -1,15 +1,16 @@
 /**
  * A long scenario as the worker keeps it (src/worker/text-bytes.ts): an
- * import's pieces written straight into UTF-8 bytes, then kept as deflated
- * spans of lines. The spans joined with '\n' are the text, character for
+ * import's body written straight into UTF-8 bytes as the importer makes it,
+ * then kept as deflated spans of lines. The spans joined with '\n' are the text, character for
  * character (multi-byte characters, a final newline or none, a leading
  * byte-order mark as a whole decode drops it); every line is found again from
  * its place in the text; the whole text decodes back; and it costs a fraction
  * of the bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { SPAN_BYTES, TextBytes, utf8Pieces } from '../../src/worker/text-bytes.ts';
-import { importPieces } from '../../src/import/index.ts';
+import { SPAN_BYTES, ScenarioBytes, TextBytes, packSpans } from '../../src/worker/text-bytes.ts';
+import { importText } from '../../src/import/index.ts';
+import { importInput } from '../../src/worker/import-input.ts';
 import { syntheticTrace } from '../../src/cli/bench-import.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -21,28 +22,59 @@ function longText(lines: number, finalNewline: boolean): string {
   return out.join('\n') + (finalNewline ? '\n' : '');
 }
 
-describe('utf8Pieces', () => {
-  it('writes pieces joined with newlines as UTF-8, exactly as one encode of the joined text, and empties the pieces', () => {
-    const pieces = ['a · b', 'c → d 🐛', '', 'lone \ud800 surrogate', ''];
-    const joined = pieces.join('\n');
-    const bytes = utf8Pieces(pieces, 0)!;
-    expect(bytes).toEqual(enc(joined));
-    expect(bytes.buffer.byteLength).toBe(bytes.length);
-    expect(pieces).toEqual([]);
+describe('ScenarioBytes', () => {
+  const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+  it('the body written chunk by chunk, the pieces around it: the bytes of the pieces and chunks joined with newlines', () => {
+    const chunks = ['h1 = a · b', '', 'c → d 🐛', 'lone \ud800 surrogate'];
+    const pieces = ['# head', 'pre = 1', 'tail()', ''];
+    for (const bodyAt of [0, 1, 2, 3]) {
+      const w = new ScenarioBytes(4);
+      for (const c of chunks) w.body(c);
+      const text = [...pieces.slice(0, bodyAt), ...chunks, ...pieces.slice(bodyAt)].join('\n');
+      expect(w.finish(pieces, bodyAt)).toEqual(enc(text));
+    }
+    // No body: the pieces alone.
+    expect(dec(new ScenarioBytes(0).finish(['a', 'b', ''], undefined))).toBe('a\nb\n');
   });
 
-  it('leaves short texts and texts with a carriage return as pieces (null)', () => {
-    const short = ['abc', 'def'];
-    expect(utf8Pieces(short, 8)).toBeNull();
-    expect(short).toEqual(['abc', 'def']);
-    expect(utf8Pieces(['a\r', 'b'], 0)).toBeNull();
+  it('grows past what it expected, and puts a head longer than the room before the body by copying', () => {
+    const w = new ScenarioBytes(10);
+    const wide = ['→'.repeat(50_000), '🐛'.repeat(30_000), 'é · ü'];
+    for (const c of wide) w.body(c);
+    const head = 'x'.repeat((1 << 20) + 5);
+    expect(dec(w.finish([head, 'end', ''], 1))).toBe([head, ...wide, 'end', ''].join('\n'));
+  });
+});
+
+describe('importInput (long)', () => {
+  it('a long trace: written straight into bytes, the same scenario as the import the CLI makes, and its spans the same text', () => {
+    const trace = syntheticTrace(10_000);
+    const want = importText(trace);
+    const r = importInput(trace, {}, () => undefined, true)!;
+    expect('spans' in r).toBe(true);
+    if (!('spans' in r)) return;
+    expect(new TextDecoder().decode(r.bytes)).toBe(want.scenario);
+    expect(new TextBytes(r.spans).whole()).toBe(want.scenario);
+    expect({ summary: r.summary, report: r.report }).toEqual({ summary: want.summary, report: want.report });
+  });
+
+  it('a short trace, or not asked for long: one string, as the CLI gives it', () => {
+    for (const [lines, long] of [[200, true], [10_000, false]] as const) {
+      const trace = syntheticTrace(lines);
+      expect(importInput(trace, {}, () => undefined, long)).toEqual({ scenario: importText(trace).scenario, summary: importText(trace).summary, report: importText(trace).report });
+    }
+  });
+
+  it('a scenario or a kernel log is not imported', () => {
+    expect(importInput('device(nic)\nb = kmalloc(64, GFP_KERNEL)\n', {}, () => undefined, true)).toBeNull();
   });
 });
 
 describe('TextBytes', () => {
   it.each([true, false])('spans of whole lines that join into the text (final newline: %s); every line found from its start; the whole text back', (finalNewline) => {
     const text = longText(6000, finalNewline);
-    const t = new TextBytes(enc(text));
+    const t = TextBytes.of(enc(text))!;
     expect(t.spanCount).toBeGreaterThan(4);
     expect(t.byteLength).toBe(enc(text).length);
     const spans = Array.from({ length: t.spanCount }, (_, i) => t.span(i));
@@ -67,7 +99,7 @@ describe('TextBytes', () => {
 
   it('measures spans only as far as the line asked for (a load reads back only what its scan reached)', () => {
     const text = longText(6000, true);
-    const t = new TextBytes(enc(text));
+    const t = TextBytes.of(enc(text))!;
     const inflated: number[] = [];
     const span = t.span.bind(t);
     t.span = (i: number) => (inflated.push(i), span(i));
@@ -77,7 +109,7 @@ describe('TextBytes', () => {
 
   it('drops a leading byte-order mark as a whole decode does, and keeps one that starts a later line', () => {
     const text = `\ufeffa = 1\n${'x'.repeat(SPAN_BYTES)}\n\ufeffb`;
-    const t = new TextBytes(enc(text));
+    const t = TextBytes.of(enc(text))!;
     const whole = new TextDecoder().decode(enc(text));
     expect(t.whole()).toBe(whole);
     expect(Array.from({ length: t.spanCount }, (_, i) => t.span(i)).join('\n')).toBe(whole);
@@ -89,10 +121,10 @@ describe('TextBytes', () => {
   });
 
   it('keeps an imported trace in a fraction of its bytes', () => {
-    const { pieces } = importPieces(syntheticTrace(20_000));
-    const scenario = pieces.join('\n');
-    const t = new TextBytes(utf8Pieces(pieces, 0)!);
+    const scenario = importText(syntheticTrace(20_000)).scenario;
+    const spans = packSpans(enc(scenario));
+    const t = new TextBytes(spans);
     expect(t.whole()).toBe(scenario);
-    expect(t.packedBytes * 4).toBeLessThan(t.byteLength);
+    expect(spans.packed.reduce((n, p) => n + p.length, 0) * 4).toBeLessThan(t.byteLength);
   });
 });

@@ -33,6 +33,7 @@ export class BigText {
   private headText: string | null = null;
   /** Bytes of `head()`: whole lines. */
   private headEnd = 0;
+  private readonly decoder = new TextDecoder();
 
   constructor(bytes: Uint8Array, file: Blob | null = null) {
     this.bytes = bytes;
@@ -54,6 +55,15 @@ export class BigText {
       this.headText = new TextDecoder().decode(b.subarray(0, end));
     }
     return this.headText;
+  }
+
+  /** Line n (1-based), decoded (the index scanned up to it first if it has not reached it); null past the end. */
+  line(n: number): string | null {
+    if (this.index.startOf(n) === null) this.index.scan(Infinity, n);
+    const start = this.index.startOf(n);
+    if (start === null) return null;
+    const nl = this.bytes.indexOf(NL, start);
+    return this.decoder.decode(this.bytes.subarray(start, nl < 0 ? this.bytes.length : nl));
   }
 
   /** The text as a download: the dropped file, or a Blob of the bytes (the browser keeps it, not the page's heap). */
