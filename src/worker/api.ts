@@ -325,6 +325,8 @@ export interface EngineEnv {
    * they are not a trace or a dump.
    */
   importLong?: (bytes: Uint8Array, opts: { arch?: Arch; kernel?: string }, progress: (done: number, total: number) => void) => Promise<ImportedLong | null>;
+  /** Ends an importLong still going (its promise is then rejected: the load it was for has been replaced or cancelled). */
+  stopImport?: () => void;
 }
 
 /** Caps that keep one frame message small (a 4 MiB sync can touch 65,536 lines). */

@@ -115,6 +115,8 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
 
   async function loadFrom(input: { text: string } | { wire: Uint8Array | null }, opts: LoadOptions): Promise<LoadSummary> {
     const token = ++loadToken;
+    // An import still going for a load this one replaces is stopped (its answer would be dropped).
+    env.stopImport?.();
     const t0 = now();
     const { runId, ...runOpts } = opts;
     const id = runId ?? nextId;
@@ -125,7 +127,9 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
     try {
       long = 'wire' in input && env.importLong && input.wire!.length >= WIRE_BYTES_MIN ? await env.importLong(input.wire!, runOpts, importProgress) : null;
     } catch (e) {
-      return failedSummary([{ line: 1, col: 1, message: e instanceof Error ? e.message : String(e) }], now() - t0);
+      if (token !== loadToken) return failedSummary([], now() - t0, true);
+      // The import worker could not start (its bytes still here): imported here instead. Else the load says why it failed.
+      if (!('wire' in input && input.wire!.byteLength > 0)) return failedSummary([{ line: 1, col: 1, message: e instanceof Error ? e.message : String(e) }], now() - t0);
     }
     if (token !== loadToken) return failedSummary([], now() - t0, true);
     /** What runs: the text, or a long imported scenario's spans (text-bytes.ts). */
@@ -332,6 +336,7 @@ export function createEngineApi(core: EngineCore, env: EngineEnv = {}): EngineAp
 
     cancel() {
       loadToken++;
+      env.stopImport?.();
     },
 
     frame(step, opts = {}) {

@@ -26,12 +26,25 @@ const yieldNow = () =>
 /** Bytes of the start read to tell a trace or dump from a scenario (detectInput reads the first 400 lines). */
 const HEAD_BYTES = 1 << 16;
 
+/** The import worker at work, if any, and how to stop it. */
+let importing: { w: Worker; stop(): void } | null = null;
+
 /** A long trace or dump imported in a worker of its own (import.worker.ts), ended with the import; null for anything else. */
 const importLong: NonNullable<EngineEnv['importLong']> = (bytes, opts, progress) => {
   if (!imported(detectInput(new TextDecoder().decode(bytes.subarray(0, HEAD_BYTES))))) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./import.worker.ts', import.meta.url), { type: 'module', name: 'dma-import' });
-    const end = () => w.terminate();
+    const end = () => {
+      w.terminate();
+      if (importing?.w === w) importing = null;
+    };
+    importing = {
+      w,
+      stop: () => {
+        end();
+        reject(new Error('the import was stopped'));
+      },
+    };
     w.onmessage = (e: MessageEvent<{ progress?: [number, number]; result?: ImportedLong | null; error?: string }>) => {
       const d = e.data;
       if (d.progress) return progress(d.progress[0], d.progress[1]);
@@ -48,7 +61,8 @@ const importLong: NonNullable<EngineEnv['importLong']> = (bytes, opts, progress)
 };
 
 const api = createEngineApi(realCore, {
-  importLong,
+  // Where a worker cannot start workers of its own, long inputs are imported here.
+  ...(typeof Worker === 'function' ? { importLong, stopImport: () => importing?.stop() } : {}),
   now: () => performance.now(),
   post: (p) => {
     const { message, transfer } = progressToWire(p);

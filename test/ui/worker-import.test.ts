@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngineApi } from '../../src/worker/engine-api.ts';
 import { realCore } from '../../src/worker/core.ts';
-import type { LoadProgress } from '../../src/worker/api.ts';
+import type { EngineEnv, LoadProgress } from '../../src/worker/api.ts';
+import { importInput } from '../../src/worker/import-input.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 import { WIRE_BYTES_MIN } from '../../src/worker/wire-text.ts';
 import { StepRows } from '../../src/worker/rows.ts';
@@ -89,5 +90,66 @@ describe('worker: a trace is imported, then run', () => {
     rows.readSourcesFrom((n) => lines[n - 1] ?? null);
     expect(rows.length).toBe(b.steps.length);
     for (let i = 0; i < rows.length; i++) expect(rows.at(i)).toEqual(b.steps.at(i));
+  });
+
+  describe('a long input imported away from the engine (EngineEnv.importLong, an import worker in the browser)', () => {
+    const trace = syntheticTrace(10_000);
+    const bytesOf = () => new TextEncoder().encode(trace);
+    /** As the import worker does: the bytes moved to it (detached here), imported there. */
+    const importer = (delay = 0): NonNullable<EngineEnv['importLong']> => (bytes, opts, progress) => {
+      const text = new TextDecoder().decode(bytes);
+      structuredClone(bytes.buffer, { transfer: [bytes.buffer as ArrayBuffer] });
+      return new Promise((r) => setTimeout(() => r(importInput(text, opts, progress, true)), delay));
+    };
+
+    it('runs what it made: the same steps and frames as an import in place', async () => {
+      const posted: LoadProgress[] = [];
+      const away = createEngineApi(realCore, { post: (p) => posted.push(p), importLong: importer() });
+      const here = createEngineApi(realCore);
+      const a = await away.load(bytesOf());
+      const b = await here.load(trace);
+      expect(a.ok).toBe(true);
+      expect(a.stepCount).toBe(b.stepCount);
+      expect(posted.some((p) => p.phase === 'import')).toBe(true);
+      expect(new TextDecoder().decode(posted.find((p) => p.imported)!.imported!.bytes!)).toBe(b.imported!.scenario);
+      expect(away.frame(a.stepCount - 7, { snapshot: false }).json).toEqual(here.frame(a.stepCount - 7, { snapshot: false }).json);
+    });
+
+    it('a worker that could not start (the bytes still here): imported in place; one that failed with them: the load says why', async () => {
+      const unstarted = createEngineApi(realCore, { post: () => undefined, importLong: () => Promise.reject(new Error('no workers here')) });
+      const s = await unstarted.load(bytesOf());
+      expect(s.ok).toBe(true);
+      expect(s.imported?.report.devices).toHaveLength(2);
+      const failed = createEngineApi(realCore, {
+        post: () => undefined,
+        importLong: (bytes) => {
+          structuredClone(bytes.buffer, { transfer: [bytes.buffer as ArrayBuffer] });
+          return Promise.reject(new Error('the import failed: out of memory'));
+        },
+      });
+      const f = await failed.load(bytesOf());
+      expect(f.ok).toBe(false);
+      expect(f.errors).toEqual([{ line: 1, col: 1, message: 'the import failed: out of memory' }]);
+    });
+
+    it('a new load while it imports: the import is stopped, the first load answers cancelled', async () => {
+      let stop: (() => void) | null = null;
+      const api = createEngineApi(realCore, {
+        post: () => undefined,
+        // As the import worker: stopping it rejects what it would have answered.
+        importLong: (bytes, opts, progress) => new Promise((resolve, reject) => {
+          stop = () => reject(new Error('the import was stopped'));
+          void importer(3000)(bytes, opts, progress).then(resolve);
+        }),
+        stopImport: () => stop?.(),
+      });
+      const first = api.load(bytesOf());
+      await new Promise((r) => setTimeout(r, 0));
+      expect(stop).not.toBeNull();
+      const second = api.load('device(nic)\nb = kmalloc(64, GFP_KERNEL)\n');
+      // Answered at once, not when the import would have ended.
+      expect(await Promise.race([first, new Promise((r) => setTimeout(() => r('still importing'), 1000))])).toMatchObject({ ok: false, cancelled: true });
+      expect(await second).toMatchObject({ ok: true, stepCount: 1 });
+    });
   });
 });
