@@ -751,7 +751,7 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // 0x%x)" / "fault: fsr=0x%x, iova=…, cb=%d" lines (only whole vendor files of unknown release). Related, not
   // modelled: between this change and f8f934c180f6 "iommu/arm-smmu: Add support for driver IOMMU fault handlers"
   // (Jordan Crouse's patch, v4 series of 2021-06-01; listed next to the drm-msm-next-2021-06-23b merge in the
-  // linux-next push of 2021-06-24, so probably the 5.14 merge period, not checked; id quoted in later mails) arm_smmu_context_fault() does not call report_iommu_fault() at all.
+  // linux-next push of 2021-06-24; the faultHandlers gate below, 5.14) arm_smmu_context_fault() does not call report_iommu_fault() at all.
   fsrLine: {
     from: '4.10',
     commit: null,
@@ -760,6 +760,24 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
     before: '"Unhandled context fault: iova=0x%08lx, fsynr=0x%x, cb=%d" (no fsr=), after report_iommu_fault() found no handler',
     after: '"Unhandled context fault: fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cb=%d"',
     verified: false,
+  },
+  // Both sides: from fsrLine on, arm_smmu_context_fault() reads the fault registers and prints the line with no
+  // handler call; f8f934c180f6 calls report_iommu_fault() first again and prints only when it returns -ENOSYS (no
+  // handler took the fault), as every later tree does (the same call in qcom_smmu_context_fault and in today's
+  // arm_smmu_context_fault). The id: a 2025 patch mail ("In arm-smmu.c, commit f8f934c180f6 ("iommu/arm-smmu: Add
+  // support for driver IOMMU fault handlers") replaced a dev_err_ratelimited() call …"). The release: the push of
+  // 2021-07-02 to gustavoars/linux master, a mainline mirror, lists f8f934c180f629bb927a04fd90d6a16ef1a94073 in
+  // the revlist from dbe69e433722 (torvalds/linux master, "Merge tag 'net-next-5.14'", 2021-06-30): mainline in
+  // the 5.14 merge period, after v5.13 (2021-06-27). Patch series: Jordan Crouse's, v4 of 2021-06-01, merged through
+  // drm/msm.
+  faultHandlers: {
+    from: '5.14',
+    commit: 'f8f934c180f6',
+    subject: 'iommu/arm-smmu: Add support for driver IOMMU fault handlers',
+    file: 'drivers/iommu/arm/arm-smmu/arm-smmu.c',
+    before: 'arm_smmu_context_fault() calls no fault handler: every context fault prints the line',
+    after: 'report_iommu_fault() first; the line only when no handler took the fault (-ENOSYS)',
+    verified: true,
   },
   // release: "IOMMU Updates for Linux v5.2" shortlog ("Vivek Gautam (1): iommu/arm-smmu: Log CBFRSYNRA register
   // on context fault"); both sides: the "fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cb=%d" line in 4.x trees and the

@@ -1134,13 +1134,32 @@ h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
 dev_write(nic, h, "x")
 `;
 
+/** The rule the fault's explanation gives (arm_smmu_context_fault). */
+function faultRule(r: RunResult): string {
+  const e = at(r, 'dev_write').events.find((x) => x.kind === 'iommu_fault');
+  if (!e || e.kind !== 'iommu_fault') throw new Error('no iommu_fault event');
+  return e.why.rule;
+}
+
 describe('arm-smmu gates', () => {
   boundary(
     ARM_SMMU_GATES.fsrLine,
-    'the context-fault line has no fsr= before (report_iommu_fault() first), fsr= first after',
+    'the context-fault line has no fsr= before (report_iommu_fault() first), fsr= first after (no handler asked: the explanation says so)',
     ({ before, after }) => {
       expect(at(before, 'dev_write').warnings).toEqual(['arm-smmu smmu: Unhandled context fault: iova=0xfffffffff000, fsynr=0x13, cb=0']);
       expect(at(after, 'dev_write').warnings).toEqual(['arm-smmu smmu: Unhandled context fault: fsr=0x8, iova=0xfffffffff000, fsynr=0x13, cb=0']);
+      expect(faultRule(before)).toContain('report_iommu_fault() finds no handler (-ENOSYS)');
+      expect(faultRule(after)).toContain('calls no fault handler');
+    },
+    SMMU_FAULT,
+  );
+  boundary(
+    ARM_SMMU_GATES.faultHandlers,
+    'report_iommu_fault() is asked first again: the line only when no handler took the fault (the line itself unchanged)',
+    ({ before, after }) => {
+      expect(faultRule(before)).toContain('calls no fault handler (report_iommu_fault() is not asked until 5.14)');
+      expect(faultRule(after)).toContain('report_iommu_fault() finds no handler (-ENOSYS)');
+      expect(at(after, 'dev_write').warnings).toEqual(at(before, 'dev_write').warnings);
     },
     SMMU_FAULT,
   );

@@ -47,7 +47,7 @@
  *   counters). The explorer follows the kernel.
  */
 import { kernelCode, type MachineConfig } from '../config.ts';
-import { DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, kernelFile, kernelName } from '../kernel-versions.ts';
+import { ARM_SMMU_GATES, DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, kernelFile, kernelName, since } from '../kernel-versions.ts';
 import { kernelHas, kline, kmsg, type LogLine, type Who } from '../kernel-log/catalogue.ts';
 import type { SimEvent, Why } from '../events.ts';
 import { HANG, type StepOutcome } from '../outcome.ts';
@@ -515,11 +515,22 @@ export function advanceTime(m: Machine, us: number, o: StepOutcome): void {
 // ---------------------------------------------------------------------------
 // the hardware: translating a device access
 
-const WHY_FAULT = why(
-  'arm_smmu_context_fault',
-  'The SMMU terminates the transaction: no byte is read or written. report_iommu_fault() finds no handler (-ENOSYS), so the driver prints "Unhandled context fault".',
-  SMMU_FILE,
-);
+/**
+ * Why a context fault reads as it does, by version: arm_smmu_context_fault()
+ * asks report_iommu_fault() first before fsrLine and again from
+ * faultHandlers (5.14), and prints only when no handler took it; in between
+ * it calls no handler and prints for every fault.
+ */
+function whyFault(kernel: number): Why {
+  const handler = !since(kernel, ARM_SMMU_GATES.fsrLine) || since(kernel, ARM_SMMU_GATES.faultHandlers);
+  return why(
+    'arm_smmu_context_fault',
+    handler
+      ? 'The SMMU terminates the transaction: no byte is read or written. report_iommu_fault() finds no handler (-ENOSYS), so the driver prints "Unhandled context fault".'
+      : 'The SMMU terminates the transaction: no byte is read or written. This kernel\'s driver calls no fault handler (report_iommu_fault() is not asked until 5.14): it prints "Unhandled context fault" for every context fault.',
+    kernelFile(kernel, SMMU_FILE),
+  );
+}
 /** Why a stale translation is used, naming the unmap as this kernel does (kernelName). */
 const whyStale = (kernel: number): Why => why(
   kernelName(kernel, 'iommuUnmap').fn,
@@ -572,7 +583,7 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
 /**
  * The context-fault report by version (ARM_SMMU_GATES): "iova=…, fsynr=…,
  * cb=…" while the handler still called report_iommu_fault() first (before
- * fsrLine), "fsr=…, iova=…, fsynr=…, cb=…" until 5.2, with "cbfrsynra=…" from
+ * fsrLine; it does again from faultHandlers, 5.14: whyFault), "fsr=…, iova=…, fsynr=…, cb=…" until 5.2, with "cbfrsynra=…" from
  * 5.2, followed from 6.11 by arm_smmu_print_context_fault_info's decoded FSR
  * and FSYNR0 lines.
  */
@@ -599,7 +610,7 @@ function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, wr
     o.warnings.push(text);
     o.events.push({ kind: 'log', level: 'err', id, text });
   }
-  o.events.push({ kind: 'iommu_fault', domain: dom.name, dev: dev.name, iova, write, stage: permission ? 'permission' : 'translation', why: { ...WHY_FAULT, file: kernelFile(m.iommu.kernel, SMMU_FILE) } });
+  o.events.push({ kind: 'iommu_fault', domain: dom.name, dev: dev.name, iova, write, stage: permission ? 'permission' : 'translation', why: whyFault(m.iommu.kernel) });
   o.error = 'FAULT';
   observe(o, 'iommu/fault',
     permission
