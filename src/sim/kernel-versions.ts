@@ -1046,14 +1046,15 @@ export const CMA_GATES = table('cma', {
   // "28f836b6777b mm/page_alloc: split per cpu page lists and zone stats") has it neither. Every stored listing
   // of the subject (ten, all -mm rebases from 2021-03-16 to 2021-04-26) predates the 5.13 merge period. So it
   // went to Linus with the 5.13 -mm batches: 5.12 prints the line, 5.13 does not.
-  // The mainline id was not found: the 5.13 mainline batch listing is not stored (or lies past the indexed part
-  // of a push mail), no Fixes tag or later mail quotes the subject with an id, and no commit page carries its
-  // "Link: …/20210301150945.77012-1-david@redhat.com" (searched 2026-12). The ids in the -mm pushes
-  // (6578265de64b, 77febec20626, 89efc1ed53cc, caad0ea7823c, e8f3b6a6e161, 6f772ec73a10, f1f05522ca7f, …) are
-  // rebases, not the mainline commit.
+  // The mainline id, 77febec20626: of the ids the pushes carry for the subject (6578265de64b, 89efc1ed53cc,
+  // caad0ea7823c, e8f3b6a6e161, 6f772ec73a10, f1f05522ca7f: -mm rebases) it is the one in branches built on
+  // mainline after the 5.13 merge period, nine pushes in all. The scsi-misc tag push of 2021-07-02 (jejb/scsi)
+  // lists 77febec206262bd80c4176f2281a7970cfe69536 among Andrew's patches just before Linus's "Merge branch 'akpm'
+  // (patches from Andrew)" (d42f323a7df0) and the 5.13 merges ('iommu-updates-v5.13', 'drm-next-2021-04-30');
+  // the linux-kbuild push of 2021-05-01 has the same ids in the same order.
   pfnsBusySilent: {
     from: '5.13',
-    commit: null,
+    commit: '77febec20626',
     subject: 'mm/page_alloc: drop pr_info_ratelimited() in alloc_contig_range()',
     file: 'mm/page_alloc.c',
     before: 'a candidate range whose pages stay busy logs "alloc_contig_range: [%lx, %lx) PFNs busy" before CMA tries the next one',
