@@ -29,8 +29,14 @@ export function importInput(text: string, opts: { arch?: Arch; kernel?: string }
   const kind = detectInput(text);
   if (!imported(kind)) return null;
   const sink = long && kind === 'trace' ? new ScenarioBytes(text.length) : null;
-  const onProgress = (p: { phase: 'read' | 'write'; done: number; total: number }) => progress(p.phase === 'read' ? p.done / 2 : (p.total + p.done) / 2, p.total);
+  let total = 0;
+  const onProgress = (p: { phase: 'read' | 'write'; done: number; total: number }) => {
+    total = p.total;
+    progress(p.phase === 'read' ? p.done / 2 : (p.total + p.done) / 2, p.total);
+  };
   const r = importPieces(text, { ...opts, onProgress, ...(sink ? { body: sink.body } : {}) }, kind);
+  // Every line read (progress came every 65,536 lines): what follows, the packing of a long one, is not a stall at the last count.
+  if (total > 0) progress(total, total);
   const { summary, report } = r;
   const bytes = sink ? sink.finish(r.pieces, r.bodyAt) : null;
   if (!long || (bytes === null && r.pieces.reduce((n, p) => n + p.length + 1, 0) < WIRE_BYTES_MIN)) return { scenario: r.pieces.join('\n'), summary, report };

@@ -26,6 +26,10 @@ describe('worker: a trace is imported, then run', () => {
     expect(s.imported?.summary).toContain('Read 16 dma events from 34 lines');
     expect(s.imported?.report.devices).toHaveLength(2);
     expect(posted.some((p) => p.phase === 'import')).toBe(true);
+    // The import's last progress says every line is read (what follows it is not a stall at an earlier count).
+    const last = posted.filter((p) => p.phase === 'import').at(-1)!;
+    expect(last.done).toBe(last.total);
+    expect(last.total).toBe(34);
     // The scenario goes to the page once, with the progress before the run (the page shows it while it runs); the summary says so.
     const sent = posted.filter((p) => p.imported);
     expect(sent).toHaveLength(1);
