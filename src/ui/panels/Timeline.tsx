@@ -186,9 +186,10 @@ export default function Timeline() {
       <header className="panel-head">
         <h2>Timeline</h2>
         {progress && progress.phase !== 'done' ? (
-          <span className="muted tl-sum" data-testid="load-progress">
+          <span className="muted tl-sum" data-testid="load-progress" title={progress.phase === 'import' ? 'importing the kernel trace (or dma-debug dump): lines read of both passes' : undefined}>
             {progress.phase === 'import'
-              ? `importing the trace: ${Math.round(progress.done).toLocaleString('en')} / ${progress.total.toLocaleString('en')} lines`
+              ? // short: the timeline's header is narrow at 1280 px, and the count is what changes
+                `importing ${Math.round(progress.done).toLocaleString('en')} / ${progress.total.toLocaleString('en')} lines`
               : progress.phase === 'parse'
                 ? 'parsing…'
                 : `running ${progress.done.toLocaleString('en')} / ${progress.exact ? '' : 'about '}${progress.total.toLocaleString('en')} steps`}
