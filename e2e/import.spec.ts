@@ -155,5 +155,8 @@ test('a long trace: the timeline reads each step from the scenario the page hold
     }
     expect(checked).toBeGreaterThan(5);
   }
+  // Neither scenario is kept in the browser: one notice says so, about the one on screen.
+  await expect(page.getByText(/is too big to keep in this browser/)).toHaveCount(1);
+  await expect(page.getByText(/This scenario \(2\.\d MB\) is too big to keep/)).toBeVisible();
   await page.screenshot({ path: 'test-results/import-long-timeline.png' });
 });

@@ -62,6 +62,8 @@ export function startAutosave(): () => void {
         s.notify(
           'info',
           `This scenario (${mb} MB) is too big to keep in this browser: it is not saved, nor kept as a draft. To keep it, keep its file (download it above the editor). What you had before is kept: reloading the page brings back your last saved text.`,
+          // one notice for the text on screen: a second long text replaces the first one's
+          'too-long-to-keep',
         );
       }
       return;

@@ -19,6 +19,8 @@ export interface Notice {
   id: number;
   kind: 'error' | 'warn' | 'info';
   text: string;
+  /** What the notice is about: a newer notice with the same key takes its place (the same news about another text). */
+  key?: string;
 }
 
 export interface ShareState {
@@ -96,7 +98,7 @@ export interface AppActions {
   setActiveView(id: string): void;
   /** Replaces the selection (an empty object clears it). */
   setSelection(sel: Selection): void;
-  notify(kind: Notice['kind'], text: string): void;
+  notify(kind: Notice['kind'], text: string, key?: string): void;
   dismiss(id: number): void;
   setHint(hint: string | null): void;
   applySummary(summary: LoadSummary): void;
@@ -210,10 +212,11 @@ export const useStore = create<Store>()(
         if (sel.iova !== undefined && Number.isFinite(sel.iova)) next.iova = sel.iova;
         s.selection = next;
       }),
-    notify: (kind, text) =>
+    notify: (kind, text, key) =>
       set((s) => {
         if (s.notices.some((n) => n.text === text)) return;
-        s.notices.push({ id: ++noticeId, kind, text });
+        if (key !== undefined) s.notices = s.notices.filter((n) => n.key !== key);
+        s.notices.push({ id: ++noticeId, kind, text, ...(key !== undefined ? { key } : {}) });
         if (s.notices.length > 4) s.notices.shift();
       }),
     dismiss: (id) =>
