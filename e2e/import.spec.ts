@@ -160,3 +160,28 @@ test('a long trace: the timeline reads each step from the scenario the page hold
   await expect(page.getByText(/This scenario \(2\.\d MB\) is too big to keep/)).toBeVisible();
   await page.screenshot({ path: 'test-results/import-long-timeline.png' });
 });
+
+test('a long paste is opened as a dropped file would be: a trace imported from its bytes, the text before it kept as a draft', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await openApp(page);
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('ControlOrMeta+End');
+  await page.keyboard.type('\n# my own line');
+  const before = await page.locator('.cm-content').textContent();
+  // ~4 MB: past BIG_PASTE_CHARS (2,000,000 characters).
+  const trace = syntheticTrace(30_000);
+  expect(trace.length).toBeGreaterThan(2_000_000);
+  await paste(page, trace);
+  await expect(page.getByTestId('import-short')).toContainText('Imported a kernel trace (pasted text):', { timeout: 60_000 });
+  await expect(page.getByTestId('import-short')).toContainText('from 30,000 lines');
+  // The scenario it became is kept as bytes (a window of its lines), not the trace put in the editor.
+  await expect(page.getByTestId('big-text-bar')).toContainText('Long scenario');
+  await expect(page.locator('.cm-content')).not.toContainText('dma_map_page: ');
+  await expect(page.getByTestId('load-progress')).toHaveCount(0, { timeout: 60_000 });
+  // What the editor held (the default scenario with a line typed at its end) is a draft.
+  expect(before).toContain('my own line');
+  await page.getByTestId('drafts-button').click();
+  await expect(page.getByTestId('drafts-menu')).toContainText('before importing a trace');
+  await expect(page.getByTestId('drafts-menu')).toContainText('Why dma_sync_single_for_cpu() matters');
+});

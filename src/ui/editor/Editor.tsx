@@ -33,6 +33,7 @@ import { TextWindow, type WindowSlice } from './textWindow.ts';
 import type { BigText } from './bigText.ts';
 import BigTextBar, { type BigTextInfo } from './BigTextBar.tsx';
 import { editWhole } from '../engine.ts';
+import { BIG_PASTE_CHARS, openPasted } from '../import/useFileDrop.ts';
 
 const answeredLines = (): Set<number> => new Set(Object.keys(useLesson.getState().answers).map(Number));
 
@@ -221,6 +222,16 @@ export default function Editor({ readOnly = false }: EditorProps) {
       EditorView.lineWrapping,
       readOnlyCompartment.of(readOnlyExt(readOnly)),
       EditorView.contentAttributes.of({ 'aria-label': 'Scenario editor', spellcheck: 'false' }),
+      // A long paste is opened as a dropped file would be (imported, explained, or kept as bytes), never put in the document.
+      EditorView.domEventHandlers({
+        paste(e) {
+          const text = e.clipboardData?.getData('text/plain') ?? '';
+          if (text.length < BIG_PASTE_CHARS) return false;
+          e.preventDefault();
+          openPasted(text);
+          return true;
+        },
+      }),
       EditorView.updateListener.of((u) => {
         const st = useStore.getState();
         const offset = winRef.current?.offset ?? 0;

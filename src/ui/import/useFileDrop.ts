@@ -4,7 +4,7 @@
  * straight to the worker to be imported, as bytes (the editor then shows the
  * scenario it becomes; a 150 MB trace is never a string on the page); a
  * scenario file replaces the editor's text (a long one as its bytes). What a file is, is decided from
- * its first lines. While a file is dragged over the page, `dragging`
+ * its first lines. A long paste goes the same way (openPasted). While a file is dragged over the page, `dragging`
  * is true (for the drop overlay).
  */
 import { useEffect, useState } from 'react';
@@ -28,6 +28,19 @@ async function take(file: File): Promise<void> {
   }
   else if (kind === 'dmesg') useExplain.getState().show(await file.text(), file.name);
   else importDropped(new Uint8Array(await file.arrayBuffer()), file);
+}
+
+/**
+ * Pastes longer than this many characters are opened as a dropped file would
+ * be, not put in the editor: a 141 MiB trace pasted went into the editor's
+ * document line by line and was sent to the worker as well, and the tab peaked
+ * at 1,070 MiB; as a file its bytes go to the worker and the page keeps none.
+ */
+export const BIG_PASTE_CHARS = BIG_TEXT_BYTES;
+
+/** A long paste (BIG_PASTE_CHARS or more), opened as a file named "pasted text" would be: imported, explained or opened. */
+export function openPasted(text: string): void {
+  take(new File([text], 'pasted text', { type: 'text/plain' })).catch((err: unknown) => useStore.getState().notify('error', `Could not read the pasted text: ${String(err)}`));
 }
 
 function hasFiles(e: DragEvent): boolean {
