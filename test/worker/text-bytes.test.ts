@@ -66,6 +66,23 @@ describe('importInput (long)', () => {
     }
   });
 
+  it('a long dma-debug dump (no body sink): its scenario as bytes and spans too, the same as the import the CLI makes', () => {
+    // 12,000 live single mappings of one device, each its own page.
+    const lines: string[] = [];
+    for (let i = 0; i < 12_000; i++) {
+      const pa = (0x80000000 + i * 0x1000).toString(16);
+      lines.push(`dwmac-rk fe300000.ethernet single idx ${i} P=0x00000000${pa} D=${pa} L=600 cln=0x${(0x2000000 + i * 64).toString(16).padStart(16, '0')} DMA_FROM_DEVICE dma map error checked`);
+    }
+    const dump = `${lines.join('\n')}\n`;
+    const want = importText(dump);
+    expect(want.report.kind).toBe('dump');
+    const r = importInput(dump, {}, () => undefined, true)!;
+    expect('spans' in r).toBe(true);
+    if (!('spans' in r)) return;
+    expect(new TextDecoder().decode(r.bytes)).toBe(want.scenario);
+    expect(new TextBytes(r.spans).whole()).toBe(want.scenario);
+  });
+
   it('a scenario or a kernel log is not imported', () => {
     expect(importInput('device(nic)\nb = kmalloc(64, GFP_KERNEL)\n', {}, () => undefined, true)).toBeNull();
   });
