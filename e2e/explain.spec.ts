@@ -119,3 +119,18 @@ test('a first-time user tries the example log; the example never replaces what t
   await page.getByTestId('xp-input').fill('my own line');
   await expect(example).toHaveCount(0);
 });
+
+test('a log flooded with one message: the first 500 are cards, the rest counted by message', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await openApp(page);
+  await page.getByTestId('explain-btn').click();
+  const line = fixture('dmesg/arm-smmu-fault.4.19.log').trim().split('\n')[0]!;
+  await clipboard(page, `${Array.from({ length: 2000 }, () => line).join('\n')}\n`);
+  await page.getByTestId('xp-input').click();
+  await page.keyboard.press('ControlOrMeta+v');
+  await page.getByTestId('xp-go').click();
+  await expect(page.getByTestId('xp-summary')).toContainText('2,000 lines read: 2,000 kernel messages explained, 0 not recognised');
+  await expect(page.getByTestId('xp-finding')).toHaveCount(500);
+  await expect(page.getByTestId('xp-more')).toContainText('…and 1,500 more, not listed');
+  await expect(page.getByTestId('xp-more')).toContainText('arm-smmu.context-fault ×1,500 (the first at line 501)');
+});

@@ -336,7 +336,7 @@ async function explainCommand(file: string, text: string, args: Args, io: Io): P
   const { formatExplanation } = await import('../explain/format.ts');
   const { reproducersFor } = await import('../explain/reproducers.ts');
   const catalog = JSON.parse(readFileSync(new URL('../scenario/lessons/index.json', import.meta.url), 'utf8')) as Catalog;
-  const e = explainLog(text, { maxUnknown: args.all ? Infinity : 500 });
+  const e = explainLog(text, { maxUnknown: args.all ? Infinity : 500, maxFindings: args.all ? Infinity : undefined });
   const reproducers = (f: Finding) => reproducersFor(catalog, f.entries.map((x) => x.id));
   if (args.json) {
     const items = e.items.map((it) =>

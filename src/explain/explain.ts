@@ -96,6 +96,12 @@ export interface Explanation {
   /** Findings and listed unknowns, in log order. */
   items: Array<Finding | Unknown>;
   findings: number;
+  /**
+   * Findings past the ones listed (ExplainOptions.maxFindings), counted by
+   * catalogue entry, most first, with the line of the first: a log flooded
+   * with one message (a million lines of it) is not a million cards.
+   */
+  moreFindings: Array<{ ids: string; count: number; line: number }>;
   /** Lines not recognised (listed or not), and how many of them are not listed. */
   unknownLines: number;
   moreUnknown: number;
@@ -108,7 +114,17 @@ export interface ExplainOptions {
   onProgress?: (done: number, total: number) => void;
   /** Unknown lines listed (the rest are counted): default 500. */
   maxUnknown?: number;
+  /** Findings listed (the rest are counted by entry: Explanation.moreFindings): default MAX_FINDINGS. */
+  maxFindings?: number;
 }
+
+/** Findings counted but not listed (Explanation.moreFindings). */
+export function moreCount(e: Explanation): number {
+  return e.moreFindings.reduce((n, m) => n + m.count, 0);
+}
+
+/** Findings an explanation lists by default: each is a card on the page, with its fields, frames and notes. */
+export const MAX_FINDINGS = 500;
 
 const MAX_PROBLEMS = 100;
 const MAX_BLOCK = 400;
@@ -290,7 +306,13 @@ class Explainer {
   private lastWarned: Finding | null = null;
   private pending: Pending | null = null;
 
-  constructor(private readonly maxUnknown: number) {}
+  /** Findings past maxFindings, by their entries' ids: how many, and the first one's line. */
+  private readonly more = new Map<string, { count: number; line: number }>();
+
+  constructor(
+    private readonly maxUnknown: number,
+    private readonly maxFindings: number,
+  ) {}
 
   problem(line: number, text: string): void {
     if (this.problems.length < MAX_PROBLEMS) this.problems.push({ line, text });
@@ -491,8 +513,15 @@ class Explainer {
   }
 
   private add(f: Finding): void {
-    this.items.push(f);
     this.findings++;
+    if (this.findings <= this.maxFindings) {
+      this.items.push(f);
+      return;
+    }
+    const ids = f.entries.map((e) => e.id).join(' or ');
+    const m = this.more.get(ids);
+    if (m) m.count++;
+    else this.more.set(ids, { count: 1, line: f.line });
   }
 
   private unknown(l: DmesgLine): void {
@@ -532,6 +561,7 @@ class Explainer {
       kernel: this.kernel,
       items: this.items,
       findings: this.findings,
+      moreFindings: [...this.more].map(([ids, m]) => ({ ids, ...m })).sort((a, b) => b.count - a.count || a.line - b.line),
       unknownLines: this.unknownLines,
       moreUnknown: Math.max(0, this.unknownLines - listed),
       problems: this.problems,
@@ -542,7 +572,7 @@ class Explainer {
 
 /** Explain every line of a pasted kernel log. */
 export function explainLog(text: string, opts: ExplainOptions = {}): Explanation {
-  const ex = new Explainer(opts.maxUnknown ?? 500);
+  const ex = new Explainer(opts.maxUnknown ?? 500, opts.maxFindings ?? MAX_FINDINGS);
   const len = text.length;
   let pos = 0;
   let no = 0;

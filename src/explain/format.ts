@@ -3,7 +3,7 @@
  * each finding (what printed it and why, the fields, where the WARN fired and
  * who called, the lessons that reproduce it), then the lines not recognised.
  */
-import { eraText, type Explanation, type Finding, type Unknown } from './explain.ts';
+import { eraText, moreCount, type Explanation, type Finding, type Unknown } from './explain.ts';
 import type { Reproducer } from './reproducers.ts';
 
 export interface FormatOptions {
@@ -69,6 +69,10 @@ export function formatExplanation(e: Explanation, o: FormatOptions): string {
   for (const p of e.problems) out.push(`${o.source}:${p.line || ''}${p.line ? ':' : ''} ${p.text}`);
   if (e.moreProblems) out.push(`${o.source}: … and ${e.moreProblems} more problems`);
   for (const it of e.items) if (it.kind === 'finding') out.push('', ...formatFinding(it, o, bold));
+  if (e.moreFindings.length > 0) {
+    out.push('', bold(`… and ${moreCount(e).toLocaleString('en-US')} more not listed (--all lists every one):`));
+    for (const m of e.moreFindings) out.push(`  ${m.ids} ×${m.count.toLocaleString('en-US')} (the first at line ${m.line})`);
+  }
   const unknown = e.items.filter((i): i is Unknown => i.kind === 'unknown');
   if (unknown.length) {
     out.push('', bold(`not recognised (${e.unknownLines} line${e.unknownLines === 1 ? '' : 's'}; never guessed at):`));

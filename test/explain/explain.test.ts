@@ -8,7 +8,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { explainLog, type Finding, type Unknown } from '../../src/explain/explain.ts';
+import { MAX_FINDINGS, explainLog, moreCount, type Finding, type Unknown } from '../../src/explain/explain.ts';
+import { formatExplanation } from '../../src/explain/format.ts';
 import { reproducersFor } from '../../src/explain/reproducers.ts';
 import { CATALOGUE, entriesMatching, type CatalogueEntry } from '../../src/sim/kernel-log/catalogue.ts';
 import { runScenario } from '../../src/scenario/run.ts';
@@ -371,5 +372,26 @@ describe('the function named is the one the log\'s kernel prints from (printerFo
   it('cma.alloc-failed: cma_alloc on 6.6, __cma_alloc on 6.15', () => {
     expect(entry(read('cma-alloc-failed.6.6.log'))).toMatchObject({ fn: 'cma_alloc', file: 'mm/cma.c' });
     expect(entry(read('cma-alloc-failed.6.15.log'))).toMatchObject({ fn: '__cma_alloc', file: 'mm/cma.c' });
+  });
+});
+
+describe('a log flooded with one message', () => {
+  // The same SMMU fault, 1,200 times (three lines each): a log a storm fills. Each is one finding.
+  const one = '[  402.5] arm-smmu 15000000.iommu: Unhandled context fault: fsr=0x402, iova=0x0000f000, fsynr=0x32, cbfrsynra=0x0, cb=3\n';
+  const log = Array.from({ length: 1200 }, (_, i) => one.replace('402.5', `${400 + i}.5`)).join('');
+
+  it('lists the first MAX_FINDINGS and counts the rest by entry, with the first one not listed', () => {
+    const e = explainLog(log);
+    expect(e.findings).toBe(1200);
+    const listed = e.items.filter((i) => i.kind === 'finding');
+    expect(listed).toHaveLength(MAX_FINDINGS);
+    expect(e.moreFindings).toEqual([{ ids: 'arm-smmu.context-fault', count: 1200 - MAX_FINDINGS, line: MAX_FINDINGS + 1 }]);
+    expect(moreCount(e)).toBe(1200 - MAX_FINDINGS);
+    // The CLI's text says so (and --all lists every one).
+    const text = formatExplanation(e, { source: 'log', color: false, reproducers: () => [] });
+    expect(text).toContain(`… and ${(1200 - MAX_FINDINGS).toLocaleString('en-US')} more not listed (--all lists every one):\n  arm-smmu.context-fault ×${1200 - MAX_FINDINGS} (the first at line ${MAX_FINDINGS + 1})`);
+    const all = explainLog(log, { maxFindings: Infinity });
+    expect(all.items.filter((i) => i.kind === 'finding')).toHaveLength(1200);
+    expect(all.moreFindings).toEqual([]);
   });
 });

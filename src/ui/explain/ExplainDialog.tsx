@@ -11,7 +11,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { DragEvent, KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { Catalog } from '../../scenario/lessons/catalog.ts';
-import { eraText, type Explanation, type Finding, type Unknown } from '../../explain/explain.ts';
+import { eraText, moreCount, type Explanation, type Finding, type Unknown } from '../../explain/explain.ts';
 import { reproducersFor, type Reproducer } from '../../explain/reproducers.ts';
 import { loadCatalog } from '../library/catalog.ts';
 import { openEntry } from '../library/open.ts';
@@ -141,7 +141,7 @@ function Results({ r, cat }: { r: Explanation; cat: Catalog | null }) {
   return (
     <section className="xp-results" aria-label="Explanation" data-testid="xp-results">
       <p className="xp-summary" data-testid="xp-summary">
-        {r.lines.toLocaleString()} line{r.lines === 1 ? '' : 's'} read: <b>{r.findings} kernel message{r.findings === 1 ? '' : 's'} explained</b>, {r.unknownLines.toLocaleString()} not recognised
+        {r.lines.toLocaleString()} line{r.lines === 1 ? '' : 's'} read: <b>{r.findings.toLocaleString('en-US')} kernel message{r.findings === 1 ? '' : 's'} explained</b>, {r.unknownLines.toLocaleString()} not recognised
         {r.kernel ? ` · the log names kernel ${r.kernel.version} (line ${r.kernel.line})` : ''}.
       </p>
       {r.problems.length > 0 && (
@@ -159,6 +159,21 @@ function Results({ r, cat }: { r: Explanation; cat: Catalog | null }) {
       {found.map((f) => (
         <FindingCard key={f.line} f={f} cat={cat} />
       ))}
+      {r.moreFindings.length > 0 && (
+        <div className="xp-more" data-testid="xp-more">
+          <p>
+            …and <b>{moreCount(r).toLocaleString('en-US')} more</b>, not listed (the first {found.length.toLocaleString('en-US')} are above; the CLI's <code>explain --all</code> lists every one):
+          </p>
+          <ul>
+            {r.moreFindings.slice(0, 50).map((m) => (
+              <li key={m.ids}>
+                <code>{m.ids}</code> ×{m.count.toLocaleString('en-US')} <span className="muted">(the first at line {m.line.toLocaleString('en-US')})</span>
+              </li>
+            ))}
+            {r.moreFindings.length > 50 && <li className="muted">…and {r.moreFindings.length - 50} more kinds</li>}
+          </ul>
+        </div>
+      )}
       {unknown.length > 0 && (
         <div className="xp-unknown">
           <button type="button" className="link" aria-expanded={showUnknown} onClick={() => setShowUnknown(!showUnknown)} data-testid="xp-unknown-toggle">
