@@ -26,7 +26,8 @@
 import type { Arch } from '../sim/config.ts';
 import { NEWEST_KERNEL, kernelCode } from '../sim/config.ts';
 import type { DmaDir } from '../sim/events.ts';
-import { forEachLine, safeLine } from './lines.ts';
+import { BUDGETS } from '../sim/budgets.ts';
+import { forEachLine, lineCount, safeLine } from './lines.ts';
 import { RegionCollector, blockOf } from './regions.ts';
 import { Messages, summarize, type ImportReport } from './report.ts';
 import { annotation, count } from './scenario-text.ts';
@@ -39,7 +40,12 @@ export interface DumpImportOptions {
   arch?: Arch;
   kernel?: string;
   source?: string;
+  /** Called every PROGRESS_LINES lines while the dump is read (one pass: phase 'read'). */
+  onProgress?: (p: { phase: 'read' | 'write'; done: number; total: number }) => void;
 }
+
+/** Lines between two progress calls. */
+const PROGRESS_LINES = 65536;
 
 type EntryType = 'single' | 'sg' | 'coherent' | 'noncoherent' | 'resource';
 
@@ -108,12 +114,17 @@ export function importDumpPieces(text: string, opts: DumpImportOptions = {}): Im
   const entries: DumpEntry[] = [];
   let lines = 0;
   let unrecognised = 0;
+  /** Entries past BUDGETS.dumpEntries, left out. */
+  let beyond = 0;
   let sawCln = false;
   let sawN = false;
   const names = new Set<string>();
   const provisional = kernelCode(opts.kernel ?? NEWEST_KERNEL);
+  const total = opts.onProgress ? lineCount(text) : 0;
+  opts.onProgress?.({ phase: 'read', done: 0, total });
   forEachLine(text, (raw, n) => {
     lines = n;
+    if (opts.onProgress && n % PROGRESS_LINES === 0) opts.onProgress({ phase: 'read', done: n, total });
     const t = safeLine(raw, n, (line, msg) => messages.add(line, msg));
     if (/^\s*(#|$)/.test(t)) return;
     const dbg = DMESG.exec(t) ?? DEBUGFS.exec(t);
@@ -129,6 +140,11 @@ export function importDumpPieces(text: string, opts: DumpImportOptions = {}): Im
     names.add(typeName!);
     // before 6.4 debugfs printed the device name first, then the driver
     const [driver, dev] = fromDmesg || cln ? [a!, b!] : [b!, a!];
+    // Past the budget an entry is counted, not imported (each is ~400 bytes of scenario).
+    if (entries.length >= BUDGETS.dumpEntries) {
+      beyond++;
+      return;
+    }
     try {
       entries.push({
         line: n,
@@ -149,6 +165,9 @@ export function importDumpPieces(text: string, opts: DumpImportOptions = {}): Im
     }
   });
   if (unrecognised > 5) messages.add(lines, `${count(unrecognised - 5)} more lines that are not dump entries were ignored`);
+  if (beyond > 0) {
+    messages.add(entries[entries.length - 1]!.line + 1, `the dump holds ${count(entries.length + beyond)} entries: the explorer imports the first ${count(BUDGETS.dumpEntries)} (dma-debug preallocates 65,536) and leaves out ${count(beyond)}`);
+  }
   const kernel = opts.kernel ?? (entries.length ? dumpKernel(sawCln, sawN, names) : NEWEST_KERNEL);
   const arch = opts.arch ?? 'arm64';
   const table = new DeviceTable(arch, kernelCode(kernel));

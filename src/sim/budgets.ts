@@ -45,6 +45,19 @@ export const BUDGETS = {
   lineChars: 4 * MiB,
   /** Bytes all the bytes literals of one scenario may hold together. */
   literalBytesTotal: 64 * MiB,
+  /**
+   * Bytes of a text dropped or pasted on the page (a trace, a dump, a log, a
+   * scenario file): beyond, it is refused before it is read. A 1,000,000-line
+   * trace is ~141 MiB and imports in under 750 MiB of the tab; a longer one
+   * would be more steps than `steps` anyway.
+   */
+  inputBytes: 192 * MiB,
+  /**
+   * Entries of a dma-debug dump imported (the rest are counted and said):
+   * each becomes ~400 bytes of scenario (allocation, map, checks), so 100,000
+   * are ~40 MB. dma-debug preallocates 65,536 (PREALLOC_DMA_DEBUG_ENTRIES).
+   */
+  dumpEntries: 100_000,
 } as const;
 
 export type BudgetKind = 'accessBytes' | 'mappingBytes' | 'ptMapBytes' | 'vmallocBytes' | 'cmaPages';

@@ -32,7 +32,8 @@ export function importInput(text: string, opts: { arch?: Arch; kernel?: string }
   let total = 0;
   const onProgress = (p: { phase: 'read' | 'write'; done: number; total: number }) => {
     total = p.total;
-    progress(p.phase === 'read' ? p.done / 2 : (p.total + p.done) / 2, p.total);
+    // A trace is read twice (its two passes share the count), a dump once.
+    progress(kind === 'dump' ? p.done : p.phase === 'read' ? p.done / 2 : (p.total + p.done) / 2, p.total);
   };
   const r = importPieces(text, { ...opts, onProgress, ...(sink ? { body: sink.body } : {}) }, kind);
   // Every line read (progress came every 65,536 lines): what follows, the packing of a long one, is not a stall at the last count.

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importDump } from '../../src/import/dump-import.ts';
+import { BUDGETS } from '../../src/sim/budgets.ts';
 import { detectInput } from '../../src/import/detect.ts';
 import { prepareScenario, runScenario } from '../../src/scenario/run.ts';
 import { createMachine } from '../../src/sim/machine.ts';
@@ -92,5 +93,20 @@ describe('bad dump lines', () => {
     const line = 'nvme 0000:01:00.0 page idx 8696 P=8c3f0000 N=8c3f0 D=8c3f0000 L=1000 cln=0x00000000022f8fc0 DMA_FROM_DEVICE dma map error check not applicable';
     expect(importDump(line, { kernel: '5.4' }).scenario).toMatch(/sg1 = sg_table/);
     expect(importDump(line, { kernel: '6.1' }).scenario).toMatch(/h1 = dma_map_page/);
+  });
+});
+
+describe('a dump past BUDGETS.dumpEntries', () => {
+  it('imports the first 100,000 entries and says how many it left out, at the first one left out', () => {
+    const n = BUDGETS.dumpEntries + 3;
+    const lines: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const pa = (0x80000000 + i * 0x1000).toString(16);
+      lines.push(`dwmac-rk fe300000.ethernet single idx ${i} P=0x00000000${pa} D=${pa} L=600 cln=0x${(0x2000000 + i * 64).toString(16).padStart(16, '0')} DMA_FROM_DEVICE dma map error checked`);
+    }
+    const r = importDump(`${lines.join('\n')}\n`);
+    expect(r.report.events).toBe(BUDGETS.dumpEntries);
+    expect(r.report.messages).toContainEqual({ line: BUDGETS.dumpEntries + 1, text: 'the dump holds 100,003 entries: the explorer imports the first 100,000 (dma-debug preallocates 65,536) and leaves out 3' });
+    expect(r.scenario).toContain('# 100,000 live entries');
   });
 });

@@ -145,3 +145,13 @@ describe('TextBytes', () => {
     expect(spans.packed.reduce((n, p) => n + p.length, 0) * 4).toBeLessThan(t.byteLength);
   });
 });
+
+describe('import progress', () => {
+  it('a dump reports its one pass as lines read, ending at every line', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 140_000; i++) lines.push(`dwmac-rk fe300000.ethernet single idx ${i} P=0x00000000${(0x80000000 + i * 0x1000).toString(16)} D=${(0x80000000 + i * 0x1000).toString(16)} L=600 cln=0x${(0x2000000 + i * 64).toString(16).padStart(16, '0')} DMA_FROM_DEVICE dma map error checked`);
+    const seen: Array<[number, number]> = [];
+    importInput(`${lines.join('\n')}\n`, {}, (done, total) => seen.push([done, total]), true);
+    expect(seen).toEqual([[0, 140_000], [65_536, 140_000], [131_072, 140_000], [140_000, 140_000]]);
+  });
+});

@@ -20,6 +20,7 @@ import { useExplain } from './explainStore.ts';
 import { EXAMPLE_LOG, EXAMPLE_LOG_NAME } from './example.ts';
 import { trapTab } from '../focus-trap.ts';
 import { landOnMessage } from './landOnMessage.ts';
+import { tooLongToOpen } from '../import/inputLimit.ts';
 import './explain.css';
 
 /** Larger texts are kept but not put in the text box (a 50 MB textarea stalls the page). */
@@ -214,6 +215,11 @@ export default function ExplainDialog() {
 
   function readFile(f: File | undefined) {
     if (!f) return;
+    const refused = tooLongToOpen(f, f.name);
+    if (refused) {
+      useStore.getState().notify('error', refused);
+      return;
+    }
     f.text().then(
       (t) => useExplain.getState().show(t, f.name),
       (e: unknown) => useStore.getState().notify('error', `Could not read ${f.name}: ${String(e)}`),

@@ -14,12 +14,18 @@ import { importDropped } from '../engine.ts';
 import { useExplain } from '../explain/explainStore.ts';
 import { openBigText, openText } from '../drafts/draftStore.ts';
 import { BIG_TEXT_BYTES, BigText } from '../editor/bigText.ts';
+import { tooLongToOpen } from './inputLimit.ts';
 
 /** Enough of a file's start to tell what it is (detectInput reads the first 400 lines). */
 const HEAD_BYTES = 256 * 1024;
 
 /** Reads a dropped file and hands it to the one that takes it. */
 async function take(file: File): Promise<void> {
+  const refused = tooLongToOpen(file, file.name);
+  if (refused) {
+    useStore.getState().notify('error', refused);
+    return;
+  }
   const kind = detectInput(await file.slice(0, HEAD_BYTES).text());
   if (kind === 'scenario') {
     // A long one stays bytes on the page (read off the main thread); the worker reads the file again for its own copy.
