@@ -20,7 +20,7 @@
  * The engine is loaded only once the text has parsed, so that reading and
  * parse errors never depend on it.
  */
-import { readFileSync, writeSync } from 'node:fs';
+import { readFileSync, statSync, writeSync } from 'node:fs';
 import { checkOverrides, configFromHeader } from '../scenario/header.ts';
 import type { ConfigOverrides } from '../scenario/header.ts';
 import { formatErrors, formatSummary, runText } from '../scenario/format.ts';
@@ -35,6 +35,7 @@ import type { Arch } from '../sim/config.ts';
 import type { Catalog } from '../scenario/lessons/catalog.ts';
 import type { Finding } from '../explain/explain.ts';
 import { terminalSafe } from '../scenario/unsafe-chars.ts';
+import { inputTooLong } from '../sim/budgets.ts';
 
 const USAGE = `usage: dma-explorer run FILE [--json | --text | --text-until N] [--arch arm64|arm|x86|riscv] [--kernel VERSION] [--solution]
        dma-explorer import FILE [--arch ARCH] [--kernel VERSION] [--check-iova]
@@ -149,6 +150,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const { file, json, textUntil, events, solution, overrides } = parsed.args;
   let text: string;
   try {
+    // Past the input budget a file is refused before it is read (a pipe's size is not known: read).
+    const st = statSync(file);
+    const tooLong = st.isFile() ? inputTooLong(file, st.size) : null;
+    if (tooLong) {
+      io.err(`error: ${tooLong}\n`);
+      return 2;
+    }
     text = readFileSync(file, 'utf8');
     if (solution) text = applySolution(text);
   } catch (e) {

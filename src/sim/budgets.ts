@@ -62,6 +62,13 @@ export const BUDGETS = {
 
 export type BudgetKind = 'accessBytes' | 'mappingBytes' | 'ptMapBytes' | 'vmallocBytes' | 'cmaPages';
 
+/** Why a text of `bytes` bytes named `name` is too long to open (BUDGETS.inputBytes), or null: the page and the CLI say it before reading it. */
+export function inputTooLong(name: string, bytes: number): string | null {
+  if (bytes <= BUDGETS.inputBytes) return null;
+  const mb = Math.round(bytes / MiB).toLocaleString('en-US');
+  return `${name} is ${mb} MiB: the explorer opens at most ${BUDGETS.inputBytes / MiB} MiB (a kernel trace of about 1,300,000 lines, more steps than a run may have). Open a part of it, e.g. the first million lines: head -n 1000000 FILE > part.trace`;
+}
+
 /** 1 MiB, 256 MiB, 262,144 pages: a limit as people read it. */
 export function showBytes(n: number): string {
   if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;

@@ -4,7 +4,7 @@
  * A few cases spawn the real process; the rest call main() in-process.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,19 @@ describe('main (exit 2 without running anything)', () => {
 
   it('a directory', async () => {
     expect((await run('run', dir)).code).toBe(2);
+  });
+
+  it('a file over the input budget (192 MiB) is refused before it is read, saying how to cut it', async () => {
+    // Sparse: no disk is spent on it.
+    const big = join(dir, 'big.trace');
+    writeFileSync(big, '');
+    truncateSync(big, 193 * 2 ** 20);
+    for (const cmd of ['import', 'explain', 'run']) {
+      const r = await run(cmd, big);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toBe(`error: ${big} is 193 MiB: the explorer opens at most 192 MiB (a kernel trace of about 1,300,000 lines, more steps than a run may have). Open a part of it, e.g. the first million lines: head -n 1000000 FILE > part.trace\n`);
+    }
   });
 
   it('parse errors as FILE:LINE:COL: message, nothing on stdout', async () => {
