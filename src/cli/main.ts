@@ -66,7 +66,7 @@ the versions that word it so, and the lessons that reproduce it. Lines it does
 not know are listed as not recognised.
 
   --json            print the explanation as JSON
-  --all             list every line not recognised (default: the first 500)
+  --all             list every finding and every line not recognised (default: the first 100 findings, 500 lines)
 
 Exit status: run: 0 all checks passed, 1 a check failed, 2 the file could not be read or parsed;
 import: 0 something was imported, 2 nothing could be read;

@@ -124,7 +124,7 @@ export function moreCount(e: Explanation): number {
 }
 
 /** Findings an explanation lists by default: each is a card on the page, with its fields, frames and notes. */
-export const MAX_FINDINGS = 500;
+export const MAX_FINDINGS = 100;
 
 const MAX_PROBLEMS = 100;
 const MAX_BLOCK = 400;

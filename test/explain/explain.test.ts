@@ -389,7 +389,7 @@ describe('a log flooded with one message', () => {
     expect(moreCount(e)).toBe(1200 - MAX_FINDINGS);
     // The CLI's text says so (and --all lists every one).
     const text = formatExplanation(e, { source: 'log', color: false, reproducers: () => [] });
-    expect(text).toContain(`… and ${(1200 - MAX_FINDINGS).toLocaleString('en-US')} more not listed (--all lists every one):\n  arm-smmu.context-fault ×${1200 - MAX_FINDINGS} (the first at line ${MAX_FINDINGS + 1})`);
+    expect(text).toContain(`… and ${(1200 - MAX_FINDINGS).toLocaleString('en-US')} more not listed (--all lists every one):\n  arm-smmu.context-fault ×${(1200 - MAX_FINDINGS).toLocaleString('en-US')} (the first at line ${MAX_FINDINGS + 1})`);
     const all = explainLog(log, { maxFindings: Infinity });
     expect(all.items.filter((i) => i.kind === 'finding')).toHaveLength(1200);
     expect(all.moreFindings).toEqual([]);
