@@ -12,6 +12,9 @@ export type InputKind = 'trace' | 'dump' | 'dmesg' | 'scenario';
 
 const HEAD = 400;
 
+/** Bytes of a text's start enough to tell what it is (HEAD lines of a trace are well under this): what a caller holding bytes decodes for detectInput. */
+export const DETECT_HEAD_BYTES = 256 * 1024;
+
 /** A dmesg timestamp, a syslog/journalctl "host kernel:" prefix, or a WARN's cut-here line. */
 const LOG_LINE = /^\s*(?:<\d+>)?\[\s*\d+\.\d+\]|^\S+(?: +\S+){2,3} \S+ kernel: |^-+\[ cut here \]-+$/;
 

@@ -10,7 +10,7 @@ import { createEngineApi } from './engine-api.ts';
 import { realCore } from './core.ts';
 import { progressToWire, wireApi } from './wire-text.ts';
 import type { EngineEnv, ImportedLong } from './api.ts';
-import { detectInput } from '../import/detect.ts';
+import { DETECT_HEAD_BYTES, detectInput } from '../import/detect.ts';
 import { imported } from './import-input.ts';
 
 // Yield to the event loop through a MessageChannel: no 4 ms timer clamping.
@@ -23,15 +23,12 @@ const yieldNow = () =>
     channel.port2.postMessage(0);
   });
 
-/** Bytes of the start read to tell a trace or dump from a scenario (detectInput reads the first 400 lines). */
-const HEAD_BYTES = 1 << 16;
-
 /** The import worker at work, if any, and how to stop it. */
 let importing: { w: Worker; stop(): void } | null = null;
 
 /** A long trace or dump imported in a worker of its own (import.worker.ts), ended with the import; null for anything else. */
 const importLong: NonNullable<EngineEnv['importLong']> = (bytes, opts, progress) => {
-  if (!imported(detectInput(new TextDecoder().decode(bytes.subarray(0, HEAD_BYTES))))) return Promise.resolve(null);
+  if (!imported(detectInput(new TextDecoder().decode(bytes.subarray(0, DETECT_HEAD_BYTES))))) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./import.worker.ts', import.meta.url), { type: 'module', name: 'dma-import' });
     const end = () => {

@@ -13,15 +13,14 @@
  */
 import type { Arch } from '../sim/config.ts';
 import { importInput } from './import-input.ts';
-import { releaseWireBytes } from './wire-text.ts';
+import { takeText } from './wire-text.ts';
 
 const port = self as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown, transfer?: Transferable[]): void };
 
 port.onmessage = (e: MessageEvent<{ bytes: Uint8Array; opts: { arch?: Arch; kernel?: string } }>) => {
   try {
-    const text = new TextDecoder().decode(e.data.bytes);
-    // The bytes are let go now (the message would keep them to the end): 141 MiB of a 1,000,000-line trace.
-    releaseWireBytes(e.data.bytes);
+    // The bytes are let go once decoded (the message would keep them to the end): 141 MiB of a 1,000,000-line trace.
+    const text = takeText(e.data.bytes);
     const result = importInput(text, e.data.opts, (done, total) => port.postMessage({ progress: [done, total] }), true);
     if (!result || 'scenario' in result) {
       port.postMessage({ result });

@@ -8,7 +8,7 @@
  * is true (for the drop overlay).
  */
 import { useEffect, useState } from 'react';
-import { detectInput } from '../../import/detect.ts';
+import { DETECT_HEAD_BYTES, detectInput } from '../../import/detect.ts';
 import { useStore } from '../store/store.ts';
 import { importDropped } from '../engine.ts';
 import { useExplain } from '../explain/explainStore.ts';
@@ -16,8 +16,6 @@ import { openBigText, openText } from '../drafts/draftStore.ts';
 import { BIG_TEXT_BYTES, BigText } from '../editor/bigText.ts';
 import { tooLongToOpen } from './inputLimit.ts';
 
-/** Enough of a file's start to tell what it is (detectInput reads the first 400 lines). */
-const HEAD_BYTES = 256 * 1024;
 
 /** Reads a dropped file and hands it to the one that takes it. */
 async function take(file: File): Promise<void> {
@@ -26,7 +24,7 @@ async function take(file: File): Promise<void> {
     useStore.getState().notify('error', refused);
     return;
   }
-  const kind = detectInput(await file.slice(0, HEAD_BYTES).text());
+  const kind = detectInput(await file.slice(0, DETECT_HEAD_BYTES).text());
   if (kind === 'scenario') {
     // A long one stays bytes on the page (read off the main thread); the worker reads the file again for its own copy.
     if (file.size > BIG_TEXT_BYTES) openBigText(new BigText(new Uint8Array(await file.arrayBuffer()), file), `before opening ${file.name}`);
