@@ -115,11 +115,13 @@ test('a parse error is underlined with its message; the last good trace stays', 
   await page.locator('.cm-line', { hasText: 'kfree(buf)' }).click();
   await page.keyboard.press('End');
   await page.keyboard.press('Enter');
-  await page.keyboard.type('h2 = dma_map_single(dev, buf, 256');
+  const typed = 'h2 = dma_map_single(dev, buf, 256';
+  await page.keyboard.type(typed);
   const status = page.getByTestId('parse-error');
   await expect(status).toBeVisible();
-  // the parse follows typing after a pause: an error of a text typed halfway ("expected '(' after 'dma_map_sin'") can show first
-  await expect(status.locator('.mono')).toContainText("expected ')'");
+  // the parse follows typing after a pause: an error of a text typed halfway ("expected '(' after 'dma_map_sin'",
+  // or "expected ')'" at an earlier column) can show first, so wait for the error at the end of the whole text
+  await expect(status.locator('.mono')).toContainText(`:${typed.length + 1}: expected ')'`);
   const message = (await status.locator('.mono').textContent()) ?? '';
   await expect(status).toContainText('last good run shown');
   expect(message).toMatch(/^\d+:\d+: \S/);
