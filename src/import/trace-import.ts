@@ -124,6 +124,13 @@ interface Alloc {
   line: number;
 }
 
+/** Removes `x` from `list`, keeping the order; the usual case, the last one, without splice's new array. */
+function without<T>(list: T[], x: T): void {
+  const i = list.lastIndexOf(x);
+  if (i === list.length - 1) list.pop();
+  else list.splice(i, 1);
+}
+
 class DeviceBook {
   readonly live = new Map<number, Single[]>();
   private readonly pages = new Map<number, Single[]>();
@@ -156,17 +163,13 @@ class DeviceBook {
   }
 
   private dropSingle(s: Single): void {
-    const list = this.live.get(s.dma)!;
-    list.splice(list.indexOf(s), 1);
-    if (!list.length) this.live.delete(s.dma);
+    // An emptied list stays in its map: deleting the key made V8 shrink the table at every unmap (a ring's
+    // map, sync, unmap keeps one or two live) and grow it at the next map, a third of the import's time.
+    without(this.live.get(s.dma)!, s);
     const first = Math.floor(s.dma / PAGE_SIZE);
     const n = Math.ceil((s.dma + s.size) / PAGE_SIZE) - first;
-    if (n > PAGE_INDEX_CAP) this.big.splice(this.big.indexOf(s), 1);
-    else for (let p = first; p < first + n; p++) {
-      const l = this.pages.get(p)!;
-      l.splice(l.indexOf(s), 1);
-      if (!l.length) this.pages.delete(p);
-    }
+    if (n > PAGE_INDEX_CAP) without(this.big, s);
+    else for (let p = first; p < first + n; p++) without(this.pages.get(p)!, s);
     this.dead.set(s.dma, s);
     this.deadPage.set(first, s);
   }
@@ -174,7 +177,7 @@ class DeviceBook {
   /** The live mapping an unmap of [dma, dma+size) undoes: an exact start (best fit on size and direction). */
   unmapExact(dma: number, size: number, dir: TraceDir): Single | null {
     const list = this.live.get(dma);
-    if (!list) return null;
+    if (!list?.length) return null;
     const s = list.find((x) => x.size === size && x.dir === dir) ?? list.at(-1)!;
     this.dropSingle(s);
     return s;
@@ -183,7 +186,7 @@ class DeviceBook {
   /** A live mapping containing dma (and as much of the range as possible), exact start first. */
   containing(dma: number, size: number): Single | null {
     const exact = this.live.get(dma);
-    if (exact) return exact.find((x) => size <= x.size) ?? exact.at(-1)!;
+    if (exact?.length) return exact.find((x) => size <= x.size) ?? exact.at(-1)!;
     let best: Single | null = null;
     const consider = (x: Single) => {
       if (dma >= x.dma && dma < x.dma + x.size && (!best || x.dma + x.size >= dma + size)) best = x;
