@@ -153,10 +153,29 @@ export async function openView(page: Page, id: string): Promise<void> {
   if ((await page.locator(`#tab-${id}`).count()) === 0) {
     await page.getByTestId('tabs-more').click();
     await page.locator(`[role=menuitem][data-tab=${id}]`).click();
-  } else await page.locator(`#tab-${id}`).click();
+  } else await page.locator(`#tab-${id}`).click({ timeout: 20_000 }).catch(async (e: Error) => {
+    // A tab that keeps leaving the DOM means the strip re-renders without end: say what it did for a second.
+    throw new Error(`${e.message}\nthe tab strip over one second: ${await stripChurn(page)}`);
+  });
   await expect(page.locator(`[data-view=${id}]`)).toBeVisible();
   // A view's code loads when its tab first opens.
   await expect(page.locator(`[data-view=${id}] .view-loading`)).toHaveCount(0);
+}
+
+/** How often the tab strip's children changed in one second, and which tabs it showed before and after. */
+async function stripChurn(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const strip = document.querySelector('[role=tablist]');
+    if (!strip) return 'no tab strip';
+    const tabs = () => [...strip.children].map((c) => c.id || c.className).join(' ');
+    const before = tabs();
+    let changes = 0;
+    const mo = new MutationObserver((l) => (changes += l.length));
+    mo.observe(strip, { childList: true, subtree: true, attributes: true });
+    await new Promise((r) => setTimeout(r, 1000));
+    mo.disconnect();
+    return `${changes} mutation(s); before: ${before}; after: ${tabs()}; width ${(strip as HTMLElement).clientWidth}`;
+  });
 }
 
 /**
