@@ -620,6 +620,25 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     after: 'an untrusted device\'s sub-granule buffers bounce through swiotlb into a whole granule of their own',
     verified: true,
   },
+  // id and release: the kernel.org post-receive mail of 2022-06-01 (dhowells/linux-fs, refs/remotes/linus/master
+  // b00ed48bb0a7..700170bf6b4d, the 5.19 merge period after v5.18 of 2022-05-22) lists "f316ba0a8814f4c91e80a435da3421baf0ddd24c
+  // dma-iommu: Check that swiotlb is active before trying to use it" beside 1ea2a07a532b (IOMMU_GATES.
+  // attachBusyWithoutDefault); the stable bot's 5.15.y dependency list of 2024-01 names it too (not in 5.15).
+  // Both sides: Mario Limonciello's "[PATCH v2 2/2]" (2022-04-04, "Applied to core branch" by Joerg Roedel), whose
+  // diff adds to iommu_dma_map_page() "if (!is_swiotlb_active(dev)) { dev_warn_once(dev, "DMA bounce buffers are
+  // inactive, unable to map unaligned transaction.\n"); return DMA_MAPPING_ERROR; }" in front of the
+  // swiotlb_tbl_map_single() call; before it dma-iommu (5.11 on, untrustedBounce) called swiotlb_tbl_map_single()
+  // with no pool and got swiotlb's own answer (5.11's swiotlb.c: "if (no_iotlb_memory) panic("Can not allocate
+  // SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer")"; swiotlb.ts models that side).
+  bounceInactiveCheck: {
+    from: '5.19',
+    commit: 'f316ba0a8814',
+    subject: 'dma-iommu: Check that swiotlb is active before trying to use it',
+    file: 'drivers/iommu/dma-iommu.c',
+    before: 'iommu_dma_map_page bounces without asking whether swiotlb has a pool: with none, swiotlb_tbl_map_single answers for itself (its "Can not allocate SWIOTLB buffer earlier…" report)',
+    after: 'no pool: dev_warn_once "DMA bounce buffers are inactive, unable to map unaligned transaction." and DMA_MAPPING_ERROR, swiotlb never called',
+    verified: true,
+  },
   // release: "IOMMU Updates for Linux v6.6" shortlog (Robin Murphy); applied by Joerg Roedel on 2023-07-14;
   // id: linux-next commit list; both sides: the v4 patch. Not 6.4.
   pci32Once: {

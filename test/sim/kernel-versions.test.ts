@@ -377,6 +377,26 @@ dev_read(nic, h, 4)
     UNTRUSTED,
   );
   boundary(
+    DMA_IOMMU_GATES.bounceInactiveCheck,
+    'no swiotlb pool: 5.18 calls swiotlb_tbl_map_single anyway and swiotlb reports the missing pool (every time); 5.19 asks is_swiotlb_active() first and warns once "DMA bounce buffers are inactive"',
+    ({ before, after }) => {
+      const noPool = "tbt tbt: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer";
+      expect(at(before, 'h = dma_map_single').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(before, 'h = dma_map_single').warnings).toEqual([noPool]);
+      expect(at(before, 'h2 = dma_map_single').warnings).toEqual([noPool]);
+      expect(at(after, 'h = dma_map_single').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(after, 'h = dma_map_single').warnings).toEqual(['tbt tbt: DMA bounce buffers are inactive, unable to map unaligned transaction.']);
+      expect(at(after, 'h2 = dma_map_single').warnings).toEqual([]);
+    },
+    `machine(arch=arm64, swiotlb=0)
+iommu(smmu)
+device(tbt, dma_mask=64, bus=pci, untrusted=true, coherent=true, iommu=smmu)
+b = kmalloc(100, GFP_KERNEL)
+h = dma_map_single(tbt, b, 100, DMA_TO_DEVICE)
+h2 = dma_map_single(tbt, b, 100, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
     DMA_IOMMU_GATES.pci32Once,
     'a PCI device keeps trying 32-bit IOVAs silently before, says "Using 48-bit DMA addresses" once and stops after',
     ({ before, after }) => {
