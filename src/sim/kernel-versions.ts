@@ -595,6 +595,27 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     arch: 'arm64',
     verified: true,
   },
+  // Both sides: __alloc_iova() in a 4.4.y stable backport of c987ff0d3cb3 ("iommu/dma: Respect IOMMU aperture when
+  // allocating": "__alloc_iova(struct iommu_domain *domain, size_t size, dma_addr_t dma_limit)" clamps dma_limit to
+  // the aperture and calls "alloc_iova(iovad, length, dma_limit >> shift, true)", no device, no PCI case) and in a 4.8
+  // tree (the same, with "unsigned long attrs"); a 4.11 tree (MSI-only cookies, DMA_ATTR_PRIVILEGED, plain
+  // alloc_iova before the per-CPU caches of bb65a64c7285) has "__alloc_iova(…, dma_addr_t dma_limit, struct device
+  // *dev)" with "if (dma_limit > DMA_BIT_MASK(32) && dev_is_pci(dev)) iova = alloc_iova(iovad, length,
+  // DMA_BIT_MASK(32) >> shift, true); if (!iova) iova = alloc_iova(iovad, length, dma_limit >> shift, true);".
+  // id and subject: a gitweb commit page of 122fac030e912ed723fe94d8eb0d5d0f6b31535e (Robin Murphy, "Implement the
+  // same optimisation as other allocators by trying to get a 32-bit address first"). Unverified: the release — no
+  // 4.9 or 4.10 dma-iommu.c and no pull shortlog naming the commit is stored; 4.11 is inferred from the 4.11 tree
+  // having it and the "[PATCH v2 2/2]" being posted with the MSI-cookie work of January 2017 (after the 4.10 merge
+  // period), so 4.9 and 4.10 are taken to allocate as 4.8 does.
+  pciSac: {
+    from: '4.11',
+    commit: '122fac030e91',
+    subject: 'iommu/dma: Implement PCI allocation optimisation',
+    file: 'drivers/iommu/dma-iommu.c',
+    before: 'every device gets its IOVA top-down from its own limit (min(mask, aperture end)): a PCI device with a 64-bit mask is given addresses just below the top of the 48-bit aperture',
+    after: 'a PCI device whose limit is above 4 GiB tries below 4 GiB first (a SAC address) and falls back to its full limit',
+    verified: false,
+  },
   // id: the stable bot's dependency lists (44f6876a00e8 is not in 4.19); release: the series was committed to the
   // arm-smmu queue on 2018-09-20 (backport logs), and the tag iommu-updates-v4.20 (joro/iommu, kernel.googlesource)
   // says "ARM-SMMU driver now uses the generic deferred flushing and fast-path iova allocation code" — both sides

@@ -339,6 +339,20 @@ sgt = dma_get_sgtable(gpu, cpu, h, 8192) => 0
 `,
   );
   boundary(
+    DMA_IOMMU_GATES.pciSac,
+    'a PCI device with a 64-bit mask: its IOVA comes from the top of the 48-bit aperture before, from below 4 GiB (the SAC try) after',
+    ({ before, after }) => {
+      expect(at(before, 'h = dma_map_single').result).toBe('0xfffffffff000');
+      expect(at(after, 'h = dma_map_single').result).toBe('0xfffff000');
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(gpu, dma_mask=64, bus=pci, coherent=true, iommu=smmu)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(gpu, b, 4096, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
     DMA_IOMMU_GATES.lazyFlushQueue,
     'arm-smmu has no lazy mode before (a read after unmap faults), a flush queue after (the stale IOTLB entry still translates)',
     ({ before, after }) => {

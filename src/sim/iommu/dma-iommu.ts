@@ -32,7 +32,8 @@
  *   5.19, DMA_IOMMU_GATES.bounceInactiveCheck: before, swiotlb_tbl_map_single
  *   is called anyway and reports the missing pool itself).
  * - iommu_dma_alloc_iova: limit = min_not_zero(mask, bus_dma_limit) capped at
- *   the aperture (2^48 - 1); a PCI device tries below 4 GiB first
+ *   the aperture (2^48 - 1); a PCI device tries below 4 GiB first (4.11+,
+ *   DMA_IOMMU_GATES.pciSac; before, every device allocates from its limit)
  *   (alloc_iova_fast(…, DMA_BIT_MASK(32) >> shift, false)); from 6.6 a failed
  *   try clears pci_32bit_workaround for good and logs "Using %d-bit DMA
  *   addresses" (bits_per(limit)); before 6.6 every allocation tried 32 bits
@@ -166,7 +167,8 @@ function allocIovaFor(m: Machine, dev: Device, dom: IommuDomain, size: number, l
   const pages = size / iovad.granule;
   const lim = Math.min(limit, APERTURE_END);
   const d = m.iommu.devs[dev.name]!;
-  if (lim > SZ_4G_MASK && d.pci32bitWorkaround) {
+  // the 32-bit try exists from 4.11 (122fac030e91 "iommu/dma: Implement PCI allocation optimisation")
+  if (lim > SZ_4G_MASK && d.pci32bitWorkaround && m.kernel >= G.pciSac.code) {
     const r = allocIova(iovad, pages, limitPfnForBits(iovad, 32), false);
     for (const e of r.events) o.events.push(e);
     if (r.pfn) return r.iova;
