@@ -641,6 +641,21 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     after: 'an untrusted device\'s sub-granule buffers bounce through swiotlb into a whole granule of their own',
     verified: true,
   },
+  // id, release and both sides: "[GIT PULL] IOMMU Fixes for Linux v5.12-rc1" (Joerg Roedel, tags/iommu-fixes-v5.12-rc1:
+  // "Disabling lazy IOTLB flush for untrusted devices", "Lu Baolu (1): iommu: Don't use lazy flush for untrusted
+  // device", drivers/iommu/dma-iommu.c 15 lines), the stable pushes listing the mainline id 82c3cefb9f16, and the
+  // patch (2021-02-25): iommu_dma_init_domain()'s "if (!cookie->fq_domain && !iommu_domain_get_attr(domain,
+  // DOMAIN_ATTR_DMA_USE_FLUSH_QUEUE, &attr) && attr)" gains "(!dev || !dev_is_untrusted(dev)) &&". Before it (from
+  // DMA_IOMMU_GATES.lazyFlushQueue, 4.20) an untrusted device behind an SMMU in non-strict mode had a flush queue.
+  untrustedStrict: {
+    from: '5.12',
+    commit: '82c3cefb9f16',
+    subject: "iommu: Don't use lazy flush for untrusted device",
+    file: 'drivers/iommu/dma-iommu.c',
+    before: 'iommu.strict=0 gives an untrusted device a flush queue like any other: after dma_unmap its stale IOTLB entries still translate until the queue is flushed',
+    after: 'an untrusted device never gets a flush queue: its unmaps invalidate before they return',
+    verified: true,
+  },
   // id and release: the kernel.org post-receive mail of 2022-06-01 (dhowells/linux-fs, refs/remotes/linus/master
   // b00ed48bb0a7..700170bf6b4d, the 5.19 merge period after v5.18 of 2022-05-22) lists "f316ba0a8814f4c91e80a435da3421baf0ddd24c
   // dma-iommu: Check that swiotlb is active before trying to use it" beside 1ea2a07a532b (IOMMU_GATES.
@@ -715,6 +730,22 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
 // drivers/iommu/iommu.c
 
 export const IOMMU_GATES = table('iommu', {
+  // id and release: the kernel.org post-receive mail of 2020-11-25 (arm64/linux, Will Deacon's for-next/iommu/core
+  // for the 5.11 merge) lists "28b41e2c6aebd3caf99a77a76843c0175876bc72 iommu: Move def_domain type check for
+  // untrusted device into core" beside 82612d66d51d (DMA_IOMMU_GATES.untrustedBounce, 5.11). Both sides: the v10
+  // patch (2020-11-24): iommu_get_def_domain_type() gains "if (dev_is_pci(dev) && to_pci_dev(dev)->untrusted) return
+  // IOMMU_DOMAIN_DMA;" and the same test leaves intel-iommu's device_def_domain_type(); before it only VT-d kept an
+  // untrusted device out of the identity domain — arm-smmu (every IOMMU here) has no def_domain_type, so with
+  // iommu.passthrough=1 an untrusted device got IOMMU_DOMAIN_IDENTITY like any other.
+  untrustedDmaDomain: {
+    from: '5.11',
+    commit: '28b41e2c6aeb',
+    subject: 'iommu: Move def_domain type check for untrusted device into core',
+    file: 'drivers/iommu/iommu.c',
+    before: 'arm-smmu has no def_domain_type: with iommu.passthrough=1 an untrusted PCI device gets the identity domain (DMA address = physical address, no isolation)',
+    after: 'iommu_get_def_domain_type() gives every untrusted PCI device IOMMU_DOMAIN_DMA, whatever iommu.passthrough says',
+    verified: true,
+  },
   // id: kernel.org push log of the 5.19 merge period (1ea2a07a532b beside "iommu/msm: Add a check for the return
   // of kzalloc()" and the rest of Lu Baolu's series); both sides: the v5/v6 patch's diff of __iommu_attach_group()
   // ("-if (group->default_domain && group->domain != group->default_domain)" / "+if (group->domain && …)").

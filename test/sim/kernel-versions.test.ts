@@ -1323,6 +1323,42 @@ arm_iommu_detach_device(gpu)
 h2 = dma_map_single(gpu, b, 4096, DMA_TO_DEVICE)
 `;
 
+describe('untrusted device domain gates', () => {
+  boundary(
+    IOMMU_GATES.untrustedDmaDomain,
+    'iommu.passthrough with an untrusted PCI device: the identity domain before (the handle is the physical address 0x1fffff000), a DMA domain after (an IOVA below 4 GiB)',
+    ({ before, after }) => {
+      expect(at(before, 'h = dma_map_page').result).toBe('0x1fffff000');
+      expect(at(after, 'h = dma_map_page').result).toBe('0xfffff000');
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=passthrough)
+device(tbt, dma_mask=64, bus=pci, untrusted=true, coherent=true, iommu=smmu)
+p = alloc_pages(GFP_KERNEL, 0)
+h = dma_map_page(tbt, p, 0, 4096, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
+    DMA_IOMMU_GATES.untrustedStrict,
+    'iommu.strict=0 with an untrusted PCI device: a flush queue before (a read after unmap still hits the stale IOTLB entry), strict after (it faults)',
+    ({ before, after }) => {
+      expect(text(before, 'dev_read(tbt, h, 4)')).toBe('data');
+      expect(at(before, 'dev_read(tbt, h, 4)', 1).data?.text).toBe('data');
+      expect(at(after, 'dev_read(tbt, h, 4)', 1).error).toBe('FAULT');
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=lazy)
+device(tbt, dma_mask=64, bus=pci, untrusted=true, coherent=true, iommu=smmu)
+p = alloc_pages(GFP_KERNEL, 0)
+cpu_write(p, "data")
+h = dma_map_page(tbt, p, 0, 4096, DMA_TO_DEVICE)
+dev_read(tbt, h, 4)
+dma_unmap_page(tbt, h, 4096, DMA_TO_DEVICE)
+dev_read(tbt, h, 4)
+`,
+  );
+});
+
 describe('arm32 IOMMU gates', () => {
   boundary(
     IOMMU_GATES.attachBusyWithoutDefault,
