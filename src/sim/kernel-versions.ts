@@ -170,13 +170,18 @@ export const ARCH_GATES = table('arch', {
   // id: Fixes tags (Conor Dooley's Zicbom toolchain fix against next-20220920, Palmer Dabbelt's build fix); release:
   // the stable bot on 2022-09-24 (6.0-rc6): 2a2018c3ac84, already "in Linus's tree", "does not apply to the
   // 5.19-stable tree" with 1631ba1259d6 among the missing dependencies, so mainline 6.0, not 5.19.
+  // The kmalloc alignment: the patch's diff of arch/riscv/include/asm/cache.h (Heiko Stuebner's Zicbom series,
+  // 2022-06; the same hunk in the version merged, "index 9b58b104559e..") adds "#ifdef CONFIG_RISCV_DMA_NONCOHERENT
+  // #define ARCH_DMA_MINALIGN L1_CACHE_BYTES #endif" to a cache.h that had only L1_CACHE_SHIFT 6 (Christoph
+  // Hellwig's review: "This needs to be greater or equal to riscv_cbom_block_size"); before it the generic
+  // ARCH_KMALLOC_MINALIGN (__alignof__(unsigned long long)) applied, as on x86.
   riscvNoncoherent: {
     from: '6.0',
     commit: '1631ba1259d6',
     subject: 'riscv: Add support for non-coherent devices using zicbom extension',
     file: 'arch/riscv/mm/dma-noncoherent.c',
-    before: 'no non-coherent DMA support: dev_is_dma_coherent() is true for every device, as on x86',
-    after: 'non-coherent devices get Zicbom cache maintenance (cbo.clean / cbo.flush / cbo.inval)',
+    before: 'no non-coherent DMA support: dev_is_dma_coherent() is true for every device, as on x86; no ARCH_DMA_MINALIGN, so kmalloc objects are only 8-byte aligned (kmalloc-8/16/32 caches: two kmalloc(32) are 32 bytes apart)',
+    after: 'non-coherent devices get Zicbom cache maintenance (cbo.clean / cbo.flush / cbo.inval); ARCH_DMA_MINALIGN = L1_CACHE_BYTES (64) makes kmalloc objects 64-byte aligned',
     arch: 'riscv',
     verified: true,
   },

@@ -130,16 +130,21 @@ dma_set_mask(dev, 30)
 
   boundary(
     ARCH_GATES.riscvNoncoherent,
-    'without non-coherent support the device is coherent (no cache maintenance) before, gets cbo.clean after',
+    'without non-coherent support the device is coherent (no cache maintenance) and kmalloc objects are 8-byte aligned (two kmalloc(32) 32 bytes apart) before; cbo.clean and ARCH_DMA_MINALIGN 64 (64 bytes apart) after',
     ({ before, after }) => {
       const maint = (r: RunResult) => at(r, 'h = dma_map_single').events.filter((e) => e.kind === 'cache_maint');
       expect(maint(before)).toEqual([]);
       expect(maint(after)).toMatchObject([{ op: 'clean' }]);
+      const phys = (r: RunResult, p: string): number => (at(r, p).events.find((e) => e.kind === 'alloc') as { phys: number }).phys;
+      expect(phys(before, 's1 =') - phys(before, 's2 =')).toBe(32);
+      expect(phys(after, 's1 =') - phys(after, 's2 =')).toBe(64);
     },
     `machine(arch=riscv)
 device(eth, dma_mask=64)
 b = kmalloc(4096, GFP_KERNEL)
 h = dma_map_single(eth, b, 4096, DMA_TO_DEVICE)
+s1 = kmalloc(32, GFP_KERNEL)
+s2 = kmalloc(32, GFP_KERNEL)
 `,
   );
 
