@@ -170,13 +170,18 @@ export const ARCH_GATES = table('arch', {
   // id: Fixes tags (Conor Dooley's Zicbom toolchain fix against next-20220920, Palmer Dabbelt's build fix); release:
   // the stable bot on 2022-09-24 (6.0-rc6): 2a2018c3ac84, already "in Linus's tree", "does not apply to the
   // 5.19-stable tree" with 1631ba1259d6 among the missing dependencies, so mainline 6.0, not 5.19.
+  // The kmalloc alignment: the patch's diff of arch/riscv/include/asm/cache.h (Heiko Stuebner's Zicbom series,
+  // 2022-06; the same hunk in the version merged, "index 9b58b104559e..") adds "#ifdef CONFIG_RISCV_DMA_NONCOHERENT
+  // #define ARCH_DMA_MINALIGN L1_CACHE_BYTES #endif" to a cache.h that had only L1_CACHE_SHIFT 6 (Christoph
+  // Hellwig's review: "This needs to be greater or equal to riscv_cbom_block_size"); before it the generic
+  // ARCH_KMALLOC_MINALIGN (__alignof__(unsigned long long)) applied, as on x86.
   riscvNoncoherent: {
     from: '6.0',
     commit: '1631ba1259d6',
     subject: 'riscv: Add support for non-coherent devices using zicbom extension',
     file: 'arch/riscv/mm/dma-noncoherent.c',
-    before: 'no non-coherent DMA support: dev_is_dma_coherent() is true for every device, as on x86',
-    after: 'non-coherent devices get Zicbom cache maintenance (cbo.clean / cbo.flush / cbo.inval)',
+    before: 'no non-coherent DMA support: dev_is_dma_coherent() is true for every device, as on x86; no ARCH_DMA_MINALIGN, so kmalloc objects are only 8-byte aligned (kmalloc-8/16/32 caches: two kmalloc(32) are 32 bytes apart)',
+    after: 'non-coherent devices get Zicbom cache maintenance (cbo.clean / cbo.flush / cbo.inval); ARCH_DMA_MINALIGN = L1_CACHE_BYTES (64) makes kmalloc objects 64-byte aligned',
     arch: 'riscv',
     verified: true,
   },
@@ -595,6 +600,27 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     arch: 'arm64',
     verified: true,
   },
+  // Both sides: __alloc_iova() in a 4.4.y stable backport of c987ff0d3cb3 ("iommu/dma: Respect IOMMU aperture when
+  // allocating": "__alloc_iova(struct iommu_domain *domain, size_t size, dma_addr_t dma_limit)" clamps dma_limit to
+  // the aperture and calls "alloc_iova(iovad, length, dma_limit >> shift, true)", no device, no PCI case) and in a 4.8
+  // tree (the same, with "unsigned long attrs"); a 4.11 tree (MSI-only cookies, DMA_ATTR_PRIVILEGED, plain
+  // alloc_iova before the per-CPU caches of bb65a64c7285) has "__alloc_iova(…, dma_addr_t dma_limit, struct device
+  // *dev)" with "if (dma_limit > DMA_BIT_MASK(32) && dev_is_pci(dev)) iova = alloc_iova(iovad, length,
+  // DMA_BIT_MASK(32) >> shift, true); if (!iova) iova = alloc_iova(iovad, length, dma_limit >> shift, true);".
+  // id and subject: a gitweb commit page of 122fac030e912ed723fe94d8eb0d5d0f6b31535e (Robin Murphy, "Implement the
+  // same optimisation as other allocators by trying to get a 32-bit address first"). Unverified: the release — no
+  // 4.9 or 4.10 dma-iommu.c and no pull shortlog naming the commit is stored; 4.11 is inferred from the 4.11 tree
+  // having it and the "[PATCH v2 2/2]" being posted with the MSI-cookie work of January 2017 (after the 4.10 merge
+  // period), so 4.9 and 4.10 are taken to allocate as 4.8 does.
+  pciSac: {
+    from: '4.11',
+    commit: '122fac030e91',
+    subject: 'iommu/dma: Implement PCI allocation optimisation',
+    file: 'drivers/iommu/dma-iommu.c',
+    before: 'every device gets its IOVA top-down from its own limit (min(mask, aperture end)): a PCI device with a 64-bit mask is given addresses just below the top of the 48-bit aperture',
+    after: 'a PCI device whose limit is above 4 GiB tries below 4 GiB first (a SAC address) and falls back to its full limit',
+    verified: false,
+  },
   // id: the stable bot's dependency lists (44f6876a00e8 is not in 4.19); release: the series was committed to the
   // arm-smmu queue on 2018-09-20 (backport logs), and the tag iommu-updates-v4.20 (joro/iommu, kernel.googlesource)
   // says "ARM-SMMU driver now uses the generic deferred flushing and fast-path iova allocation code" — both sides
@@ -618,6 +644,40 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     file: 'drivers/iommu/dma-iommu.c',
     before: 'dma-iommu never bounces: an untrusted device sees the rest of every page it is given',
     after: 'an untrusted device\'s sub-granule buffers bounce through swiotlb into a whole granule of their own',
+    verified: true,
+  },
+  // id, release and both sides: "[GIT PULL] IOMMU Fixes for Linux v5.12-rc1" (Joerg Roedel, tags/iommu-fixes-v5.12-rc1:
+  // "Disabling lazy IOTLB flush for untrusted devices", "Lu Baolu (1): iommu: Don't use lazy flush for untrusted
+  // device", drivers/iommu/dma-iommu.c 15 lines), the stable pushes listing the mainline id 82c3cefb9f16, and the
+  // patch (2021-02-25): iommu_dma_init_domain()'s "if (!cookie->fq_domain && !iommu_domain_get_attr(domain,
+  // DOMAIN_ATTR_DMA_USE_FLUSH_QUEUE, &attr) && attr)" gains "(!dev || !dev_is_untrusted(dev)) &&". Before it (from
+  // DMA_IOMMU_GATES.lazyFlushQueue, 4.20) an untrusted device behind an SMMU in non-strict mode had a flush queue.
+  untrustedStrict: {
+    from: '5.12',
+    commit: '82c3cefb9f16',
+    subject: "iommu: Don't use lazy flush for untrusted device",
+    file: 'drivers/iommu/dma-iommu.c',
+    before: 'iommu.strict=0 gives an untrusted device a flush queue like any other: after dma_unmap its stale IOTLB entries still translate until the queue is flushed',
+    after: 'an untrusted device never gets a flush queue: its unmaps invalidate before they return',
+    verified: true,
+  },
+  // id and release: the kernel.org post-receive mail of 2022-06-01 (dhowells/linux-fs, refs/remotes/linus/master
+  // b00ed48bb0a7..700170bf6b4d, the 5.19 merge period after v5.18 of 2022-05-22) lists "f316ba0a8814f4c91e80a435da3421baf0ddd24c
+  // dma-iommu: Check that swiotlb is active before trying to use it" beside 1ea2a07a532b (IOMMU_GATES.
+  // attachBusyWithoutDefault); the stable bot's 5.15.y dependency list of 2024-01 names it too (not in 5.15).
+  // Both sides: Mario Limonciello's "[PATCH v2 2/2]" (2022-04-04, "Applied to core branch" by Joerg Roedel), whose
+  // diff adds to iommu_dma_map_page() "if (!is_swiotlb_active(dev)) { dev_warn_once(dev, "DMA bounce buffers are
+  // inactive, unable to map unaligned transaction.\n"); return DMA_MAPPING_ERROR; }" in front of the
+  // swiotlb_tbl_map_single() call; before it dma-iommu (5.11 on, untrustedBounce) called swiotlb_tbl_map_single()
+  // with no pool and got swiotlb's own answer (5.11's swiotlb.c: "if (no_iotlb_memory) panic("Can not allocate
+  // SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer")"; swiotlb.ts models that side).
+  bounceInactiveCheck: {
+    from: '5.19',
+    commit: 'f316ba0a8814',
+    subject: 'dma-iommu: Check that swiotlb is active before trying to use it',
+    file: 'drivers/iommu/dma-iommu.c',
+    before: 'iommu_dma_map_page bounces without asking whether swiotlb has a pool: with none, swiotlb_tbl_map_single answers for itself (its "Can not allocate SWIOTLB buffer earlier…" report)',
+    after: 'no pool: dev_warn_once "DMA bounce buffers are inactive, unable to map unaligned transaction." and DMA_MAPPING_ERROR, swiotlb never called',
     verified: true,
   },
   // release: "IOMMU Updates for Linux v6.6" shortlog (Robin Murphy); applied by Joerg Roedel on 2023-07-14;
@@ -675,6 +735,22 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
 // drivers/iommu/iommu.c
 
 export const IOMMU_GATES = table('iommu', {
+  // id and release: the kernel.org post-receive mail of 2020-11-25 (arm64/linux, Will Deacon's for-next/iommu/core
+  // for the 5.11 merge) lists "28b41e2c6aebd3caf99a77a76843c0175876bc72 iommu: Move def_domain type check for
+  // untrusted device into core" beside 82612d66d51d (DMA_IOMMU_GATES.untrustedBounce, 5.11). Both sides: the v10
+  // patch (2020-11-24): iommu_get_def_domain_type() gains "if (dev_is_pci(dev) && to_pci_dev(dev)->untrusted) return
+  // IOMMU_DOMAIN_DMA;" and the same test leaves intel-iommu's device_def_domain_type(); before it only VT-d kept an
+  // untrusted device out of the identity domain — arm-smmu (every IOMMU here) has no def_domain_type, so with
+  // iommu.passthrough=1 an untrusted device got IOMMU_DOMAIN_IDENTITY like any other.
+  untrustedDmaDomain: {
+    from: '5.11',
+    commit: '28b41e2c6aeb',
+    subject: 'iommu: Move def_domain type check for untrusted device into core',
+    file: 'drivers/iommu/iommu.c',
+    before: 'arm-smmu has no def_domain_type: with iommu.passthrough=1 an untrusted PCI device gets the identity domain (DMA address = physical address, no isolation)',
+    after: 'iommu_get_def_domain_type() gives every untrusted PCI device IOMMU_DOMAIN_DMA, whatever iommu.passthrough says',
+    verified: true,
+  },
   // id: kernel.org push log of the 5.19 merge period (1ea2a07a532b beside "iommu/msm: Add a check for the return
   // of kzalloc()" and the rest of Lu Baolu's series); both sides: the v5/v6 patch's diff of __iommu_attach_group()
   // ("-if (group->default_domain && group->domain != group->default_domain)" / "+if (group->domain && …)").

@@ -23,7 +23,8 @@ describe('# versions: comment', () => {
     expect(arm64[0]).toBe('5.15');
     expect(arm64).toContain('5.19'); // arm64: c50f11c6196f
     expect(arm64).not.toContain('6.0');
-    expect(versionsToRun([{ from: '5.15', to: '5.19' }], 'x86')).not.toContain('5.19'); // no x86 gate at 5.19
+    expect(versionsToRun([{ from: '6.3', to: '6.6' }], 'arm64')).toContain('6.5'); // arm64: 1c1a429efd4e
+    expect(versionsToRun([{ from: '6.3', to: '6.6' }], 'x86')).not.toContain('6.5'); // no x86 gate at 6.5
     expect(inRanges([{ from: '4.4', to: '6.2' }, { from: '6.9', to: '6.18' }], '6.6')).toBe(false);
     expect(inRanges([{ from: '4.4', to: '6.2' }, { from: '6.9', to: '6.18' }], '6.9')).toBe(true);
   });

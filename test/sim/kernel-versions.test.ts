@@ -130,16 +130,21 @@ dma_set_mask(dev, 30)
 
   boundary(
     ARCH_GATES.riscvNoncoherent,
-    'without non-coherent support the device is coherent (no cache maintenance) before, gets cbo.clean after',
+    'without non-coherent support the device is coherent (no cache maintenance) and kmalloc objects are 8-byte aligned (two kmalloc(32) 32 bytes apart) before; cbo.clean and ARCH_DMA_MINALIGN 64 (64 bytes apart) after',
     ({ before, after }) => {
       const maint = (r: RunResult) => at(r, 'h = dma_map_single').events.filter((e) => e.kind === 'cache_maint');
       expect(maint(before)).toEqual([]);
       expect(maint(after)).toMatchObject([{ op: 'clean' }]);
+      const phys = (r: RunResult, p: string): number => (at(r, p).events.find((e) => e.kind === 'alloc') as { phys: number }).phys;
+      expect(phys(before, 's1 =') - phys(before, 's2 =')).toBe(32);
+      expect(phys(after, 's1 =') - phys(after, 's2 =')).toBe(64);
     },
     `machine(arch=riscv)
 device(eth, dma_mask=64)
 b = kmalloc(4096, GFP_KERNEL)
 h = dma_map_single(eth, b, 4096, DMA_TO_DEVICE)
+s1 = kmalloc(32, GFP_KERNEL)
+s2 = kmalloc(32, GFP_KERNEL)
 `,
   );
 
@@ -339,6 +344,20 @@ sgt = dma_get_sgtable(gpu, cpu, h, 8192) => 0
 `,
   );
   boundary(
+    DMA_IOMMU_GATES.pciSac,
+    'a PCI device with a 64-bit mask: its IOVA comes from the top of the 48-bit aperture before, from below 4 GiB (the SAC try) after',
+    ({ before, after }) => {
+      expect(at(before, 'h = dma_map_single').result).toBe('0xfffffffff000');
+      expect(at(after, 'h = dma_map_single').result).toBe('0xfffff000');
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(gpu, dma_mask=64, bus=pci, coherent=true, iommu=smmu)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(gpu, b, 4096, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
     DMA_IOMMU_GATES.lazyFlushQueue,
     'arm-smmu has no lazy mode before (a read after unmap faults), a flush queue after (the stale IOTLB entry still translates)',
     ({ before, after }) => {
@@ -375,6 +394,26 @@ dev_read(nic, h, 4)
       expect(text(after, 'dev_read(tbt, h, 5)')).toBe('hello');
     },
     UNTRUSTED,
+  );
+  boundary(
+    DMA_IOMMU_GATES.bounceInactiveCheck,
+    'no swiotlb pool: 5.18 calls swiotlb_tbl_map_single anyway and swiotlb reports the missing pool (every time); 5.19 asks is_swiotlb_active() first and warns once "DMA bounce buffers are inactive"',
+    ({ before, after }) => {
+      const noPool = "tbt tbt: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer";
+      expect(at(before, 'h = dma_map_single').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(before, 'h = dma_map_single').warnings).toEqual([noPool]);
+      expect(at(before, 'h2 = dma_map_single').warnings).toEqual([noPool]);
+      expect(at(after, 'h = dma_map_single').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(after, 'h = dma_map_single').warnings).toEqual(['tbt tbt: DMA bounce buffers are inactive, unable to map unaligned transaction.']);
+      expect(at(after, 'h2 = dma_map_single').warnings).toEqual([]);
+    },
+    `machine(arch=arm64, swiotlb=0)
+iommu(smmu)
+device(tbt, dma_mask=64, bus=pci, untrusted=true, coherent=true, iommu=smmu)
+b = kmalloc(100, GFP_KERNEL)
+h = dma_map_single(tbt, b, 100, DMA_TO_DEVICE)
+h2 = dma_map_single(tbt, b, 100, DMA_TO_DEVICE)
+`,
   );
   boundary(
     DMA_IOMMU_GATES.pci32Once,
@@ -1288,6 +1327,42 @@ dev_read(gpu, h, 4)
 arm_iommu_detach_device(gpu)
 h2 = dma_map_single(gpu, b, 4096, DMA_TO_DEVICE)
 `;
+
+describe('untrusted device domain gates', () => {
+  boundary(
+    IOMMU_GATES.untrustedDmaDomain,
+    'iommu.passthrough with an untrusted PCI device: the identity domain before (the handle is the physical address 0x1fffff000), a DMA domain after (an IOVA below 4 GiB)',
+    ({ before, after }) => {
+      expect(at(before, 'h = dma_map_page').result).toBe('0x1fffff000');
+      expect(at(after, 'h = dma_map_page').result).toBe('0xfffff000');
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=passthrough)
+device(tbt, dma_mask=64, bus=pci, untrusted=true, coherent=true, iommu=smmu)
+p = alloc_pages(GFP_KERNEL, 0)
+h = dma_map_page(tbt, p, 0, 4096, DMA_TO_DEVICE)
+`,
+  );
+  boundary(
+    DMA_IOMMU_GATES.untrustedStrict,
+    'iommu.strict=0 with an untrusted PCI device: a flush queue before (a read after unmap still hits the stale IOTLB entry), strict after (it faults)',
+    ({ before, after }) => {
+      expect(text(before, 'dev_read(tbt, h, 4)')).toBe('data');
+      expect(at(before, 'dev_read(tbt, h, 4)', 1).data?.text).toBe('data');
+      expect(at(after, 'dev_read(tbt, h, 4)', 1).error).toBe('FAULT');
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=lazy)
+device(tbt, dma_mask=64, bus=pci, untrusted=true, coherent=true, iommu=smmu)
+p = alloc_pages(GFP_KERNEL, 0)
+cpu_write(p, "data")
+h = dma_map_page(tbt, p, 0, 4096, DMA_TO_DEVICE)
+dev_read(tbt, h, 4)
+dma_unmap_page(tbt, h, 4096, DMA_TO_DEVICE)
+dev_read(tbt, h, 4)
+`,
+  );
+});
 
 describe('arm32 IOMMU gates', () => {
   boundary(

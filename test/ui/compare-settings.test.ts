@@ -125,7 +125,8 @@ describe('loadArgs, effective, notes', () => {
   it('offers exactly the versions the engine distinguishes for the arch (kernel-versions.ts), newest last', () => {
     expect(kernelChoices('arm64')).toEqual(kernelEras('arm64').map((e) => e.version));
     expect(kernelChoices('arm64')).toContain('5.19'); // c50f11c6196f
-    expect(kernelChoices('x86')).not.toContain('5.19');
+    expect(kernelChoices('arm64')).toContain('6.5'); // 1c1a429efd4e
+    expect(kernelChoices('x86')).not.toContain('6.5');
     expect(kernelChoices('riscv')).toContain('6.6');
     expect(kernelChoices('x86').at(-1)).toBe('6.18');
     expect(kernelOptions(null, '6.18', 'x86')).toEqual(kernelChoices('x86'));

@@ -28,7 +28,7 @@ export interface ArchOps {
   name: Arch;
   /** False on x86: no ARCH_HAS_SYNC_DMA_* hook, so dev_is_dma_coherent() is hard-wired true. */
   hasNonCoherentDma: boolean;
-  /** ARCH_KMALLOC_MINALIGN as the product places kmalloc objects ("Modelling decisions"). */
+  /** ARCH_KMALLOC_MINALIGN as the product places kmalloc objects ("Modelling decisions"); read it through kmallocAlign(ops, kernel). */
   kmallocAlign: number;
   /** dma_get_cache_alignment(): ARCH_DMA_MINALIGN where defined, else 1. */
   dmaMinAlign: number;
@@ -76,6 +76,17 @@ export function syncPlan(arch: Arch, kernel: number, dir: DmaDir, forCpu: boolea
     byKey.set(key, plan);
   }
   return plan;
+}
+
+/**
+ * The kmalloc alignment on this kernel: an architecture whose non-coherent
+ * support arrived with a version (riscv 6.0) defined ARCH_DMA_MINALIGN only
+ * with it (1631ba1259d6 adds "#ifdef CONFIG_RISCV_DMA_NONCOHERENT #define
+ * ARCH_DMA_MINALIGN L1_CACHE_BYTES" to asm/cache.h); before, kmalloc objects
+ * had the generic ARCH_KMALLOC_MINALIGN, __alignof__(unsigned long long) = 8.
+ */
+export function kmallocAlign(a: ArchOps, kernel: number): number {
+  return a.nonCoherentFrom !== undefined && kernel < a.nonCoherentFrom ? 8 : a.kmallocAlign;
 }
 
 /** dev_is_dma_coherent() can be false on this architecture and kernel (ARCH_HAS_SYNC_DMA_* selected). */

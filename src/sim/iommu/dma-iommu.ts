@@ -28,9 +28,12 @@
  *   dma-iommu passed), and for untrusted devices the pre- and post-padding of
  *   the granule zeroed by a CPU memset, so the device sees zeros around the
  *   buffer, never stale kernel data. No swiotlb pool: "DMA bounce buffers
- *   are inactive, unable to map unaligned transaction." (warn once).
+ *   are inactive, unable to map unaligned transaction." (warn once; from
+ *   5.19, DMA_IOMMU_GATES.bounceInactiveCheck: before, swiotlb_tbl_map_single
+ *   is called anyway and reports the missing pool itself).
  * - iommu_dma_alloc_iova: limit = min_not_zero(mask, bus_dma_limit) capped at
- *   the aperture (2^48 - 1); a PCI device tries below 4 GiB first
+ *   the aperture (2^48 - 1); a PCI device tries below 4 GiB first (4.11+,
+ *   DMA_IOMMU_GATES.pciSac; before, every device allocates from its limit)
  *   (alloc_iova_fast(…, DMA_BIT_MASK(32) >> shift, false)); from 6.6 a failed
  *   try clears pci_32bit_workaround for good and logs "Using %d-bit DMA
  *   addresses" (bits_per(limit)); before 6.6 every allocation tried 32 bits
@@ -164,7 +167,8 @@ function allocIovaFor(m: Machine, dev: Device, dom: IommuDomain, size: number, l
   const pages = size / iovad.granule;
   const lim = Math.min(limit, APERTURE_END);
   const d = m.iommu.devs[dev.name]!;
-  if (lim > SZ_4G_MASK && d.pci32bitWorkaround) {
+  // the 32-bit try exists from 4.11 (122fac030e91 "iommu/dma: Implement PCI allocation optimisation")
+  if (lim > SZ_4G_MASK && d.pci32bitWorkaround && m.kernel >= G.pciSac.code) {
     const r = allocIova(iovad, pages, limitPfnForBits(iovad, 32), false);
     for (const e of r.events) o.events.push(e);
     if (r.pfn) return r.iova;
@@ -245,8 +249,8 @@ function dmaMapRange(m: Machine, dev: Device, dom: IommuDomain, phys: number, si
  * slot address or -1.
  */
 function mapSwiotlb(m: Machine, dev: Device, dom: IommuDomain, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
-  const p = m.swiotlb;
-  if (!p) {
+  // is_swiotlb_active() is asked from 5.19 (f316ba0a8814); before, swiotlb_tbl_map_single below reports the missing pool itself
+  if (!m.swiotlb && m.kernel >= G.bounceInactiveCheck.code) {
     printkOnce(m, o, 'iommu_dma_map_swiotlb:inactive', 'dma-iommu.bounce-inactive', {}, who(dev.name, dev.cfg.label));
     return -1;
   }

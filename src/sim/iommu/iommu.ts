@@ -14,9 +14,11 @@
  *   the invalidation (the stale-IOTLB interval);
  * - `passthrough` → IOMMU_DOMAIN_IDENTITY: DMA address == physical address,
  *   dma-direct (swiotlb included) serves the DMA API.
- * Untrusted PCI devices always get a strict DMA domain ("Always use DMA
- * domain for untrusted device" in iommu_get_def_domain_type; commit 82c3cef
- * "iommu: Don't use lazy flush for untrusted device").
+ * Untrusted PCI devices get a DMA domain even with passthrough from 5.11
+ * (IOMMU_GATES.untrustedDmaDomain, 28b41e2c6aeb: the check moved into
+ * iommu_get_def_domain_type; arm-smmu had none before) and never a flush
+ * queue from 5.12 (DMA_IOMMU_GATES.untrustedStrict, 82c3cefb9f16 "iommu: Don't
+ * use lazy flush for untrusted device").
  * A driver may allocate its own UNMANAGED domain (iommu_domain_alloc), attach
  * the device to it (iommu_attach_device) and choose IOVAs itself (iommu_map):
  * the device's DMA then translates through that domain, while the DMA API
@@ -203,9 +205,9 @@ export function createIommuState(config: MachineConfig): IommuState {
     if (config.arch === 'arm' && unit.mode !== 'passthrough') continue;
     const untrusted = d.bus === 'pci' && d.untrusted;
     let type: DomainType;
-    if (untrusted) type = 'DMA';
-    else if (unit.mode === 'passthrough') type = 'IDENTITY';
-    else type = unit.mode === 'lazy' ? 'DMA_FQ' : 'DMA';
+    if (unit.mode === 'passthrough') type = untrusted && since(s.kernel, IOMMU_GATES.untrustedDmaDomain) ? 'DMA' : 'IDENTITY';
+    else if (unit.mode === 'lazy') type = untrusted && since(s.kernel, DMA_IOMMU_GATES.untrustedStrict) ? 'DMA' : 'DMA_FQ';
+    else type = 'DMA';
     const dom = newDomain(s, unit, `${unit.name}/${d.name}`, type);
     dom.devices.push(d.name);
     // iommu_dma_set_pci_32bit_workaround(): !iommu_dma_forcedac for PCI devices

@@ -532,7 +532,7 @@ export const CATALOGUE = [
     source: 'dma-iommu',
     level: 'warn',
     prefix: 'dev',
-    wordings: [{ template: 'DMA bounce buffers are inactive, unable to map unaligned transaction.' }],
+    wordings: [{ from: DMA_IOMMU_GATES.bounceInactiveCheck, template: 'DMA bounce buffers are inactive, unable to map unaligned transaction.' }],
     fn: 'iommu_dma_map_swiotlb',
     file: 'drivers/iommu/dma-iommu.c',
     why: 'An untrusted device (or an unsafe kmalloc buffer) needed a bounce slot but swiotlb is not set up: the map fails.',

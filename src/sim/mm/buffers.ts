@@ -17,7 +17,7 @@
  */
 import type { SimEvent } from '../events.ts';
 import { touchBuffer, type StepOutcome } from '../outcome.ts';
-import { archOps } from '../arch/arch.ts';
+import { archOps, kmallocAlign } from '../arch/arch.ts';
 import { cacheRead, cacheWrite, evictRange, lineState, linesOf, prefetchRange } from '../hw/cpu-cache.ts';
 import { SimError } from '../args.ts';
 import { PAGE_SIZE, SZ_4G, ramFill, ramRead, ramWrite, zoneOf } from '../hw/memory.ts';
@@ -106,8 +106,9 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
     allocSize = PAGE_SIZE * 2 ** getOrder(size);
     align = allocSize;
   } else {
-    allocSize = Math.max(kmallocSizeRoundup(size, arch.kmallocAlign), arch.kmallocAlign);
-    align = (allocSize & (allocSize - 1)) === 0 ? Math.min(allocSize, PAGE_SIZE) : arch.kmallocAlign;
+    const minAlign = kmallocAlign(arch, m.kernel);
+    allocSize = Math.max(kmallocSizeRoundup(size, minAlign), minAlign);
+    align = (allocSize & (allocSize - 1)) === 0 ? Math.min(allocSize, PAGE_SIZE) : minAlign;
   }
   const phys = claimPhys(m, allocSize, at !== null ? 1 : align, gfpLimit(m, gfp), at);
   if (phys < 0) return null;
