@@ -573,6 +573,92 @@ export const SWIOTLB_GATES = table('swiotlb', {
     after: 'swiotlb_tbl_unmap_single calls swiotlb_release_slots to give them back',
     verified: true,
   },
+  // How a sync or an unmap copies (swiotlb_bounce and its callers); four steps, gated here and below.
+  // ids and release: the kernel.org push log of geert/renesas-drivers on 2021-03-02, whose revlist ends at the
+  // v5.12-rc1 tag it pushes ("1f221a0d0dbf swiotlb: respect min_align_mask", "daf9514fd5eb swiotlb: Validate bounce
+  // size in the sync/unmap path", just after "Merge tag 'nfs-for-5.12-1'"); Konrad Rzeszutek Wilk quoting "commit
+  // daf9514fd5eb… (swiotlb/stable/for-linus-5.12)"; 16fc3cef33a0 from the Fixes tag of 5f89468e2f06 (below), whose
+  // backport to 5.12.14 ("[PATCH 5.12 000/110] 5.12.14-rc1 review", 2021-06-28) shows 5.12 had it. Both sides: the
+  // patch ("[PATCH] swiotlb: Validate bounce size in the sync/unmap path", Martin Radev, 2021-01-12: io_tlb_orig_size[]
+  // and validate_sync_size_and_truncate() called from swiotlb_tbl_unmap_single and swiotlb_tbl_sync_single, which
+  // still did "orig_addr += (unsigned long)tlb_addr & ((1 << IO_TLB_SHIFT) - 1);" before it), and the 5.12 code as
+  // the diff of "[PATCH 03/14] swiotlb: move orig addr and size validation into swiotlb_bounce" (Christoph Hellwig,
+  // 2021-03-01) removes it: swiotlb_tbl_sync_single validates against io_tlb_alloc_size[index] and calls
+  // swiotlb_bounce(orig_addr, tlb_addr, size, …) with the slot's orig_addr, the offset inside the slot dropped
+  // (the regression 5f89468e2f06 fixes: "swiotlb_tbl_sync_single() copies from orig_addr base to tlb_addr with
+  // offset and ends up with data mismatch").
+  syncSizeCheck: {
+    from: '5.12',
+    commit: 'daf9514fd5eb, 16fc3cef33a0',
+    subject: "swiotlb: Validate bounce size in the sync/unmap path; swiotlb: don't modify orig_addr in swiotlb_tbl_sync_single",
+    file: 'kernel/dma/swiotlb.c',
+    before: 'a sync or an unmap copies the size it is given, unchecked (past the end of the allocation, into the bytes after the original and the next slots); a sync at an offset copies to or from the original at the same offset',
+    after: 'validate_sync_size_and_truncate(): a size above the allocation (counted from the start of the slot) is cut to it after dev_WARN_ONCE "Attempt for buffer overflow. Original size: %zu. Mapping size: %zu."; a sync inside a slot copies to or from the slot\'s original address, without the offset inside the slot',
+    verified: true,
+  },
+  // ids: the konrad/swiotlb for-linus-5.13 shortlog and mainline push logs of the 5.13 merge period
+  // ("2bdba622c351… swiotlb: move orig addr and size validation into swiotlb_bounce", beside 80808d273a3f, see
+  // syncSplit), and linux-next's "stable" branch (Linus' tree) on 2021-06-24: "5f89468e2f06… swiotlb: manipulate
+  // orig_addr when tlb_addr has offset" between "Merge tag 'pm-5.13-rc8'" and "Merge branch 'stable/for-linus-5.14'
+  // of …/konrad/swiotlb" ("[GIT PULL] (stable) stable/for-linus-5.14", 2021-06-22: "the regression for the DMA
+  // operations where the offset was ignored"), i.e. after 5.13-rc7 and before 5.13 (2021-06-27). Both sides: the
+  // 03/14 patch (swiotlb_bounce(dev, tlb_addr, size, dir) reads the slot's orig_addr and alloc_size and dev_WARN_ONCEs
+  // "Buffer overflow detected. Allocation size: %zu. Mapping size: %zu." before truncating) and the "before" of
+  // 868c9ddc182b's diff (tlb_offset = (tlb_addr & (IO_TLB_SIZE - 1)) - swiotlb_align_offset(dev, orig_addr);
+  // orig_addr += tlb_offset; alloc_size -= tlb_offset; with no check of tlb_offset: past the allocation the size_t
+  // alloc_size wraps and the size goes through uncut).
+  bounceOffset: {
+    from: '5.13',
+    commit: '2bdba622c351, 5f89468e2f06',
+    subject: 'swiotlb: move orig addr and size validation into swiotlb_bounce; swiotlb: manipulate orig_addr when tlb_addr has offset',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'the size is checked against the allocation from the start of the slot ("Attempt for buffer overflow…"), and a sync inside a slot copies to or from the slot\'s original address',
+    after: 'swiotlb_bounce() adds the offset inside the slot to the original address and takes it off the allocation before the check: dev_WARN_ONCE "Buffer overflow detected. Allocation size: %zu. Mapping size: %zu." and the copy cut to what is left; an offset past the allocation is not checked (alloc_size wraps, the whole size is copied)',
+    verified: true,
+  },
+  // id: "[PATCH AUTOSEL 5.14 02/99] swiotlb: add overflow checks to swiotlb_bounce" (Sasha Levin, 2021-09-09:
+  // "[ Upstream commit 868c9ddc182bc6728bb380cbfb3170734f72c599 ]"), the diff quoted there for both sides; release:
+  // chosen for 5.14.y after 5.14 (2021-08-29), so from the 5.15 merge period. Also in 5.14.y stable: not modelled.
+  bounceOverflowChecks: {
+    from: '5.15',
+    commit: '868c9ddc182b',
+    subject: 'swiotlb: add overflow checks to swiotlb_bounce',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'a sync whose offset inside the slot lies past the end of the allocation copies its whole size, unchecked',
+    after: 'dev_WARN_ONCE "Buffer overflow detected. Allocation size: %zu. Mapping size: %zu+%u." and nothing is copied (and "Access before mapping start detected…" for an offset before the min_align_mask offset, which the modelled devices do not have)',
+    verified: true,
+  },
+  // id and release: "[GIT PULL] dma-mapping fixes for Linux 6.9" (tags/dma-maping-6.9-2024-04-14, ending at
+  // a1255ccab8ec: "fix for partial dma_sync on swiotlb (Michael Kelley)") and mainline push logs of April 2024
+  // ("e8068f2d756d… swiotlb: fix swiotlb_bounce() to do partial sync's correctly"). Both sides: the patch
+  // ("[PATCH 1/1] swiotlb: Fix swiotlb_bounce() to do partial sync's correctly", 2024-03-26, against 6.9-rc1:
+  // "Fix these problems by removing the over-constraining validations added in 868c9ddc182b"; tlb_offset becomes an
+  // int). Also in stable trees for CVE-2024-35814's series: not modelled.
+  partialSyncFix: {
+    from: '6.9',
+    commit: 'e8068f2d756d',
+    subject: "swiotlb: fix swiotlb_bounce() to do partial sync's correctly",
+    file: 'kernel/dma/swiotlb.c',
+    before: 'an offset past the allocation: "Buffer overflow detected. Allocation size: %zu. Mapping size: %zu+%u." and no copy',
+    after: 'no such check: past the allocation the size_t alloc_size wraps and the whole size is copied, silently',
+    verified: true,
+  },
+  // id: the konrad/swiotlb for-linus-5.13 shortlog and the 5.13 merge-period push logs ("2973073a80b4… swiotlb:
+  // remove the alloc_size parameter to swiotlb_tbl_unmap_single", beside 2bdba622c351 and 80808d273a3f); release:
+  // 5.13, the pull of syncSplit. Both sides: the patch ("Now that swiotlb remembers the allocation size there is no
+  // need to pass it back to swiotlb_tbl_unmap_single", 2021-03-01): "nslots = nr_slots(alloc_size + offset)" from
+  // the caller's argument before — dma-direct passed the unmap's size twice (swiotlb_tbl_unmap_single(dev, phys,
+  // size, size, dir, attrs)), as 4.x's swiotlb_unmap_page did ("nslots = ALIGN(size, 1 << IO_TLB_SHIFT) >>
+  // IO_TLB_SHIFT") — and "nr_slots(io_tlb_alloc_size[index] + offset)" after.
+  unmapRecordedSize: {
+    from: '5.13',
+    commit: '2973073a80b4',
+    subject: 'swiotlb: remove the alloc_size parameter to swiotlb_tbl_unmap_single',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'unmap frees the slots the size passed to dma_unmap_* covers: a smaller size leaves slots allocated for good, a larger one frees slots past the mapping (a neighbour\'s too)',
+    after: 'unmap frees the slots the map took, whatever size the unmap passes',
+    verified: true,
+  },
 });
 
 // ---------------------------------------------------------------------------

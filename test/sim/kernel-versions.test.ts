@@ -208,6 +208,22 @@ b = kmalloc(8192, GFP_KERNEL, at=0x180000800)
 h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
 `;
 
+/** A 1 KiB bounce (one slot) synced in part: at offset 100, larger than the mapping, past its end. */
+const PARTIAL_SYNC = `machine(arch=x86, ram=8G)
+device(nic, dma_mask=32)
+b = kmalloc(4096, GFP_KERNEL)
+cpu_write(b, "0123456789abcdef")
+h = dma_map_single(nic, b, 1024, DMA_BIDIRECTIONAL)
+dev_write(nic, h + 100, "DEVICE")
+dma_sync_single_for_cpu(nic, h + 100, 6, DMA_BIDIRECTIONAL)
+cpu_read(b, 16)
+cpu_read(b + 100, 6)
+dma_sync_single_for_cpu(nic, h, 3000, DMA_BIDIRECTIONAL)
+dma_sync_single_for_cpu(nic, h + 100, 1000, DMA_BIDIRECTIONAL)
+dma_sync_single_for_cpu(nic, h + 1500, 8, DMA_BIDIRECTIONAL)
+dma_unmap_single(nic, h, 1024, DMA_BIDIRECTIONAL)
+`;
+
 function slotOffset(r: RunResult): number {
   return Number(at(r, 'h = dma_map_single').result) % 4096;
 }
@@ -309,6 +325,83 @@ cpu_read(b, 7)
       expect(slotOffset(after)).toBe(0);
     },
     SLOT_PLACEMENT,
+  );
+  // swiotlb_bounce's checks (kernel/dma/swiotlb.c), step by step. The device's lines only (dma-debug also reports
+  // these syncs, which is not what is tested here).
+  const swiotlbLines = (r: RunResult, step: string, nth = 0) => at(r, step, nth).warnings.filter((w) => w.startsWith('nic nic: '));
+  const bounces = (r: RunResult, step: string, nth = 0) => at(r, step, nth).events.filter((e) => e.kind === 'bounce');
+  boundary(
+    SWIOTLB_GATES.syncSizeCheck,
+    'a sync larger than the allocation copies all of it silently before, is cut to the allocation with "Attempt for buffer overflow…" after; a sync at offset 100 in the slot copies to the buffer at offset 100 before, to its start after (16fc3cef33a0)',
+    ({ before, after }) => {
+      expect(swiotlbLines(before, 'dma_sync_single_for_cpu(nic, h, 3000')).toEqual([]);
+      expect(bounces(before, 'dma_sync_single_for_cpu(nic, h, 3000')).toMatchObject([{ len: 3000 }]);
+      expect(swiotlbLines(after, 'dma_sync_single_for_cpu(nic, h, 3000')).toEqual(['nic nic: Attempt for buffer overflow. Original size: 1024. Mapping size: 3000.']);
+      expect(bounces(after, 'dma_sync_single_for_cpu(nic, h, 3000')).toMatchObject([{ len: 1024 }]);
+      expect(text(before, 'cpu_read(b, 16)')).toBe('0123456789abcdef');
+      expect(text(before, 'cpu_read(b + 100, 6)')).toBe('DEVICE');
+      expect(text(after, 'cpu_read(b, 16)')).toBe('DEVICE6789abcdef');
+      expect(text(after, 'cpu_read(b + 100, 6)')).not.toBe('DEVICE');
+    },
+    PARTIAL_SYNC,
+  );
+  boundary(
+    SWIOTLB_GATES.bounceOffset,
+    'the sync at offset 100 reaches the buffer at offset 0 before, at offset 100 after (5f89468e2f06); the check moves into swiotlb_bounce ("Attempt for buffer overflow. Original size" → "Buffer overflow detected. Allocation size") and counts the offset: 100+1000 bytes of a 1024-byte mapping pass before, are cut to 924 after',
+    ({ before, after }) => {
+      expect(text(before, 'cpu_read(b, 16)')).toBe('DEVICE6789abcdef');
+      expect(text(after, 'cpu_read(b, 16)')).toBe('0123456789abcdef');
+      expect(text(after, 'cpu_read(b + 100, 6)')).toBe('DEVICE');
+      expect(swiotlbLines(before, 'dma_sync_single_for_cpu(nic, h, 3000')).toEqual(['nic nic: Attempt for buffer overflow. Original size: 1024. Mapping size: 3000.']);
+      expect(swiotlbLines(after, 'dma_sync_single_for_cpu(nic, h, 3000')).toEqual(['nic nic: Buffer overflow detected. Allocation size: 1024. Mapping size: 3000.']);
+      // the first line of the run is a WARN_ONCE: on each side its own site, so both print it once
+      expect(bounces(before, 'dma_sync_single_for_cpu(nic, h + 100, 1000')).toMatchObject([{ len: 1000 }]);
+      expect(bounces(after, 'dma_sync_single_for_cpu(nic, h + 100, 1000')).toMatchObject([{ len: 924 }]);
+    },
+    PARTIAL_SYNC,
+  );
+  boundary(
+    SWIOTLB_GATES.bounceOverflowChecks,
+    'a sync at offset 1500 of a 1024-byte mapping copies its 8 bytes silently before (the size_t alloc_size wraps), warns "Mapping size: 8+1500." and copies nothing after',
+    ({ before, after }) => {
+      expect(swiotlbLines(before, 'dma_sync_single_for_cpu(nic, h + 1500')).toEqual([]);
+      expect(bounces(before, 'dma_sync_single_for_cpu(nic, h + 1500')).toMatchObject([{ len: 8 }]);
+      expect(swiotlbLines(after, 'dma_sync_single_for_cpu(nic, h + 1500')).toEqual(['nic nic: Buffer overflow detected. Allocation size: 1024. Mapping size: 8+1500.']);
+      expect(bounces(after, 'dma_sync_single_for_cpu(nic, h + 1500')).toEqual([]);
+    },
+    PARTIAL_SYNC,
+  );
+  boundary(
+    SWIOTLB_GATES.partialSyncFix,
+    'the same sync warns "Mapping size: 8+1500." and copies nothing before, copies its 8 bytes silently after (the check removed)',
+    ({ before, after }) => {
+      expect(swiotlbLines(before, 'dma_sync_single_for_cpu(nic, h + 1500')).toEqual(['nic nic: Buffer overflow detected. Allocation size: 1024. Mapping size: 8+1500.']);
+      expect(bounces(before, 'dma_sync_single_for_cpu(nic, h + 1500')).toEqual([]);
+      expect(swiotlbLines(after, 'dma_sync_single_for_cpu(nic, h + 1500')).toEqual([]);
+      expect(bounces(after, 'dma_sync_single_for_cpu(nic, h + 1500')).toMatchObject([{ len: 8 }]);
+    },
+    PARTIAL_SYNC,
+  );
+  boundary(
+    SWIOTLB_GATES.unmapRecordedSize,
+    'an 8 KiB bounce (4 slots) unmapped with size 2048 frees 1 slot before, so a 256 KiB map then finds the 128-slot pool full; all 4 after, and it fits',
+    ({ before, after }) => {
+      const freed = (r: RunResult) => at(r, 'dma_unmap_single').events.find((e) => e.kind === 'swiotlb_free');
+      expect(freed(before)).toMatchObject({ index: 0, nslots: 1 });
+      expect(freed(after)).toMatchObject({ index: 0, nslots: 4 });
+      expect(at(before, 'h2 =').warnings).toContain('nic nic: swiotlb buffer is full (sz: 262144 bytes), total 128 (slots), used 3 (slots)');
+      expect(at(before, 'h2 =').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(after, 'h2 =').warnings).toEqual([]);
+      expect(at(after, 'h2 =').error).toBeNull();
+    },
+    `machine(arch=x86, ram=8G, swiotlb=256K)
+device(nic, dma_mask=32)
+b = kmalloc(8192, GFP_KERNEL)
+h = dma_map_single(nic, b, 8192, DMA_TO_DEVICE)
+dma_unmap_single(nic, h, 2048, DMA_TO_DEVICE)
+c = kmalloc(262144, GFP_KERNEL)
+h2 = dma_map_single(nic, c, 262144, DMA_TO_DEVICE)
+`,
   );
 });
 

@@ -259,7 +259,8 @@ export function directUnmap(m: Machine, dev: Device, addr: number, size: number,
   else {
     o.events.push({ kind: 'note', text: 'no sync at unmap', why: opsWhy(m, 'unmap', 'DMA_ATTR_SKIP_CPU_SYNC: no cache maintenance and no swiotlb copy-back at unmap') });
   }
-  if (isSwiotlbBuffer(m, phys)) tblUnmapSingle(m, dev, phys, size, dir, true, o);
+  // before 5.13 swiotlb_tbl_unmap_single(dev, phys, size, size, …): the unmap's size is the alloc_size
+  if (isSwiotlbBuffer(m, phys)) tblUnmapSingle(m, dev, phys, size, dir, true, o, size);
 }
 
 /**

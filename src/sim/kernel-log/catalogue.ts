@@ -380,10 +380,11 @@ export const CATALOGUE = [
     source: 'swiotlb',
     level: 'warn',
     prefix: 'dev',
-    wordings: [{ template: 'Buffer overflow detected. Allocation size: {alloc:int}. Mapping size: {size:int}+{offset:int}.' }],
+    // 868c9ddc182b added it (5.15), e8068f2d756d removed it (6.9): before and after, such a sync copies unchecked
+    wordings: [{ from: SWIOTLB_GATES.bounceOverflowChecks, until: SWIOTLB_GATES.partialSyncFix, template: 'Buffer overflow detected. Allocation size: {alloc:int}. Mapping size: {size:int}+{offset:int}.' }],
     fn: 'swiotlb_bounce',
     file: 'kernel/dma/swiotlb.c',
-    why: 'A sync or unmap reached into a bounce slot past the end of its allocation: the offset of the synced address is already beyond the mapping. Nothing is copied.',
+    why: 'A sync or unmap reached into a bounce slot past the end of its allocation: the offset of the synced address is already beyond the mapping. Nothing is copied (5.15–6.8; other kernels copy the whole size without a word).',
     rule: 'swiotlb/overflow',
   },
   {
@@ -391,10 +392,14 @@ export const CATALOGUE = [
     source: 'swiotlb',
     level: 'warn',
     prefix: 'dev',
-    wordings: [{ template: 'Buffer overflow detected. Allocation size: {alloc:int}. Mapping size: {size:int}.' }],
+    wordings: [
+      // daf9514fd5eb (5.12): validate_sync_size_and_truncate(); 2bdba622c351 (5.13) moved the check into swiotlb_bounce
+      { from: SWIOTLB_GATES.syncSizeCheck, template: 'Attempt for buffer overflow. Original size: {alloc:int}. Mapping size: {size:int}.', printedBy: { fn: 'validate_sync_size_and_truncate', file: 'kernel/dma/swiotlb.c' } },
+      { from: SWIOTLB_GATES.bounceOffset, template: 'Buffer overflow detected. Allocation size: {alloc:int}. Mapping size: {size:int}.' },
+    ],
     fn: 'swiotlb_bounce',
     file: 'kernel/dma/swiotlb.c',
-    why: 'A sync or unmap asked swiotlb to copy more than the bounce allocation holds: the size passed is larger than the mapping. The copy is truncated to the allocation.',
+    why: 'A sync or unmap asked swiotlb to copy more than the bounce allocation holds: the size passed is larger than the mapping. The copy is truncated to the allocation (from 5.12; before, the whole size was copied, past the end of the buffer).',
     rule: 'swiotlb/overflow',
   },
   {
