@@ -229,6 +229,31 @@ function slotOffset(r: RunResult): number {
 }
 
 describe('swiotlb gates', () => {
+  // swiotlb_tbl_map_single / swiotlb_tbl_unmap_single gain an attrs argument (4.10, 0443fa003fa1)
+  boundary(
+    SWIOTLB_GATES.skipCpuSync,
+    'a DMA_BIDIRECTIONAL bounce mapped and unmapped with DMA_ATTR_SKIP_CPU_SYNC is still copied into the slot and back before (the device reads "before", the CPU then reads "after!"), copied neither way after',
+    ({ before, after }) => {
+      const bounces = (r: RunResult, step: string) => at(r, step).events.filter((e) => e.kind === 'bounce');
+      expect(bounces(before, 'h = dma_map_single')).toMatchObject([{ toSlot: true, len: 4096 }]);
+      expect(bounces(before, 'dma_unmap_single')).toMatchObject([{ toSlot: false, len: 4096 }]);
+      expect(text(before, 'dev_read(nic, h, 6)')).toBe('before');
+      expect(text(before, 'cpu_read(buf, 6)')).toBe('after!');
+      expect(bounces(after, 'h = dma_map_single')).toEqual([]);
+      expect(bounces(after, 'dma_unmap_single')).toEqual([]);
+      expect(text(after, 'cpu_read(buf, 6)')).toBe('before');
+    },
+    `machine(arch=x86, ram=8G)
+device(nic, dma_mask=32)
+buf = kmalloc(4096, GFP_KERNEL)
+cpu_write(buf, "before")
+h = dma_map_single(nic, buf, 4096, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC)
+dev_read(nic, h, 6)
+dev_write(nic, h, "after!")
+dma_unmap_single(nic, h, 4096, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC)
+cpu_read(buf, 6)
+`,
+  );
   boundary(
     SWIOTLB_GATES.noOverflowBuffer,
     'a full pool also logs "DMA: Out of SW-IOMMU space" (swiotlb_full) before, only "swiotlb buffer is full" after',

@@ -70,7 +70,8 @@ function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: Dm
     return DMA_MAPPING_ERROR;
   }
   if (!dmaCapable(dev, tlb, size)) {
-    tblUnmapSingle(m, dev, tlb, size, dir, true, o);
+    // attrs | DMA_ATTR_SKIP_CPU_SYNC from 4.10 (0443fa003fa1); before, swiotlb_tbl_unmap_single(dev, map, size, dir) copies back
+    tblUnmapSingle(m, dev, tlb, size, dir, m.kernel >= SWIOTLB_GATES.skipCpuSync.code, o);
     printkOnce(m, o, 'swiotlb_map:overflow', 'swiotlb.addr-overflow', { addr: hex16(tlb), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) }, who(dev.name, dev.cfg.label));
     return DMA_MAPPING_ERROR;
   }
@@ -255,12 +256,17 @@ export function directSyncForCpu(m: Machine, dev: Device, addr: number, size: nu
 /** dma_direct_unmap_phys(). */
 export function directUnmap(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
   const phys = addr;
+  // before 4.10 swiotlb_unmap_page → unmap_single(hwdev, dev_addr, size, dir): the attrs never reach swiotlb, whose
+  // swiotlb_tbl_unmap_single copies back whatever they say (SWIOTLB_GATES.skipCpuSync)
+  const swiotlbCopiesAnyway = attrs.skipCpuSync && m.kernel < SWIOTLB_GATES.skipCpuSync.code && isSwiotlbBuffer(m, phys);
   if (!attrs.skipCpuSync) directSyncForCpu(m, dev, addr, size, dir, o);
-  else {
+  else if (swiotlbCopiesAnyway) {
+    o.events.push({ kind: 'note', text: 'no cache maintenance at unmap', why: opsWhy(m, 'unmap', 'DMA_ATTR_SKIP_CPU_SYNC: no cache maintenance at unmap; swiotlb before 4.10 is not told, and still copies the slot back (0443fa003fa1 made it skip that too)') });
+  } else {
     o.events.push({ kind: 'note', text: 'no sync at unmap', why: opsWhy(m, 'unmap', 'DMA_ATTR_SKIP_CPU_SYNC: no cache maintenance and no swiotlb copy-back at unmap') });
   }
   // before 5.13 swiotlb_tbl_unmap_single(dev, phys, size, size, …): the unmap's size is the alloc_size
-  if (isSwiotlbBuffer(m, phys)) tblUnmapSingle(m, dev, phys, size, dir, true, o, size);
+  if (isSwiotlbBuffer(m, phys)) tblUnmapSingle(m, dev, phys, size, dir, !swiotlbCopiesAnyway, o, size);
 }
 
 /**

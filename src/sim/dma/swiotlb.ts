@@ -217,10 +217,13 @@ function copiesAtMap(kernel: number, dir: DmaDir, skipCpuSync: boolean): { copy:
   if (kernel >= G.copyAtMapAlways.code) {
     return { copy: true, rule: 'since 5.17 (aa6f8dcbab47, kept by 901c7280ca0d) swiotlb copies the original into the slot at map time for every direction, even DMA_FROM_DEVICE and with DMA_ATTR_SKIP_CPU_SYNC, so bytes the device does not write keep their values (CVE-2022-0854 fix)' };
   }
-  const copy = !skipCpuSync && dir !== 'DMA_FROM_DEVICE';
+  const attrIgnored = skipCpuSync && kernel < G.skipCpuSync.code;
+  const copy = (!skipCpuSync || attrIgnored) && dir !== 'DMA_FROM_DEVICE';
   return {
     copy,
-    rule: copy
+    rule: attrIgnored
+      ? 'before 4.10 swiotlb_tbl_map_single takes no attrs (0443fa003fa1 added them): DMA_ATTR_SKIP_CPU_SYNC does not stop the copy of a DMA_TO_DEVICE or DMA_BIDIRECTIONAL buffer into its slot'
+      : copy
       ? 'before 5.17 swiotlb copied at map time only for DMA_TO_DEVICE and DMA_BIDIRECTIONAL'
       : skipCpuSync
         ? 'before 5.17 DMA_ATTR_SKIP_CPU_SYNC skipped the copy at map time'
@@ -292,7 +295,8 @@ export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number
 export function tblUnmapSingle(m: Machine, dev: Device, tlbAddr: number, size: number, dir: DmaDir, skipCpuSync: boolean, o: StepOutcome, callerAllocSize?: number): void {
   const p = m.swiotlb!;
   if (!skipCpuSync && (dir === 'DMA_FROM_DEVICE' || dir === 'DMA_BIDIRECTIONAL')) {
-    bounce(m, dev, tlbAddr, size, false, 'swiotlb_tbl_unmap_single', 'unmap copies the slot back into the original buffer for DMA_FROM_DEVICE and DMA_BIDIRECTIONAL', o);
+    const rule = m.kernel < G.skipCpuSync.code ? 'unmap copies the slot back into the original buffer for DMA_FROM_DEVICE and DMA_BIDIRECTIONAL; before 4.10 it takes no attrs, so DMA_ATTR_SKIP_CPU_SYNC does not stop it (0443fa003fa1)' : 'unmap copies the slot back into the original buffer for DMA_FROM_DEVICE and DMA_BIDIRECTIONAL';
+    bounce(m, dev, tlbAddr, size, false, 'swiotlb_tbl_unmap_single', rule, o);
   }
   const index = Math.floor((tlbAddr - p.start) / IO_TLB_SIZE);
   if (p.list[index] !== 0 || p.origAddr[index] === INVALID) {
