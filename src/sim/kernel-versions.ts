@@ -591,6 +591,22 @@ export const SWIOTLB_GATES = table('swiotlb', {
     after: 'swiotlb_tbl_unmap_single calls swiotlb_release_slots to give them back',
     verified: true,
   },
+  // id and release: "[GIT PULL] dma-mapping updates for Linux 6.1" (tags/dma-mapping-6.1-2022-10-10: "don't panic on
+  // swiotlb initialization failure (Robin Murphy)", shortlog "swiotlb: don't panic!") and mainline push logs of the
+  // 6.1 merge period ("639205ed206f… swiotlb: don't panic!"); AUTOSEL for 6.0.y (2022-10-17). Both sides: the patch
+  // ("[PATCH] swiotlb: Don't panic!", 2022-09-07): swiotlb_tbl_map_single's "if (!mem || !mem->nslabs) panic("Can
+  // not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer");" becomes
+  // dev_warn_ratelimited(dev, …) and return DMA_MAPPING_ERROR. The panic is the same in 4.x lib/swiotlb.c ("if
+  // (no_iotlb_memory) panic(…)").
+  noPoolWarn: {
+    from: '6.1',
+    commit: '639205ed206f',
+    subject: "swiotlb: don't panic!",
+    file: 'kernel/dma/swiotlb.c',
+    before: 'a mapping that must bounce when there is no swiotlb pool panics: "Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can\'t now provide you with the DMA bounce buffer"',
+    after: 'dev_warn_ratelimited with the same words, and the map returns DMA_MAPPING_ERROR',
+    verified: true,
+  },
   // How a sync or an unmap copies (swiotlb_bounce and its callers); four steps, gated here and below.
   // ids and release: the kernel.org push log of geert/renesas-drivers on 2021-03-02, whose revlist ends at the
   // v5.12-rc1 tag it pushes ("1f221a0d0dbf swiotlb: respect min_align_mask", "daf9514fd5eb swiotlb: Validate bounce

@@ -229,6 +229,23 @@ function slotOffset(r: RunResult): number {
 }
 
 describe('swiotlb gates', () => {
+  // swiotlb_tbl_map_single without a pool (6.1, 639205ed206f "swiotlb: don't panic!")
+  boundary(
+    SWIOTLB_GATES.noPoolWarn,
+    'a forced bounce with no pool panics before ("Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier…"), warns with the device\'s name and fails the map after',
+    ({ before, after }) => {
+      expect(at(before, 'h =').warnings).toEqual(["Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"]);
+      expect(at(before, 'h =').observationRules).toContain('swiotlb/no-pool-panic');
+      expect(at(after, 'h =').warnings).toEqual(["nic nic: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"]);
+      expect(at(after, 'h =').observationRules).not.toContain('swiotlb/no-pool-panic');
+      expect(at(after, 'h =').error).toBe('DMA_MAPPING_ERROR');
+    },
+    `machine(arch=x86, ram=8G, swiotlb=0)
+device(nic, dma_mask=64, swiotlb=force)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+`,
+  );
   // swiotlb_tbl_map_single / swiotlb_tbl_unmap_single gain an attrs argument (4.10, 0443fa003fa1)
   boundary(
     SWIOTLB_GATES.skipCpuSync,

@@ -256,6 +256,11 @@ export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number
   const p = m.swiotlb;
   if (!p) {
     printk(m, o, 'swiotlb.no-pool', {}, who(dev.name, dev.cfg.label));
+    if (m.kernel < G.noPoolWarn.code) {
+      // "if (no_iotlb_memory) panic(…)" until 639205ed206f (6.1)
+      observe(o, 'swiotlb/no-pool-panic', 'before 6.1 swiotlb_tbl_map_single panics when there is no pool; the explorer carries on with DMA_MAPPING_ERROR');
+      o.error = 'BUG';
+    }
     return -1;
   }
   const allocSize = req.allocSize ?? size;

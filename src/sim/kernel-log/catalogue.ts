@@ -355,10 +355,14 @@ export const CATALOGUE = [
     source: 'swiotlb',
     level: 'warn',
     prefix: 'dev',
-    wordings: [{ template: "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer" }],
+    wordings: [
+      // a panic before 6.1 (639205ed206f "swiotlb: don't panic!"), dev_warn_ratelimited after
+      { prefix: 'none', template: "Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer" },
+      { from: SWIOTLB_GATES.noPoolWarn, template: "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer" },
+    ],
     fn: 'swiotlb_tbl_map_single',
     file: 'kernel/dma/swiotlb.c',
-    why: 'A mapping had to bounce (or dma-iommu bounced an untrusted buffer) but there is no swiotlb pool: swiotlb=noforce, or a machine whose RAM needed none at boot. The device cannot reach the buffer.',
+    why: 'A mapping had to bounce but there is no swiotlb pool: swiotlb=noforce, or a pool that could not be allocated at boot. The device cannot reach the buffer: before 6.1 the kernel panics, from 6.1 the map fails with DMA_MAPPING_ERROR.',
     rule: 'swiotlb/no-pool',
   },
   {
