@@ -993,6 +993,24 @@ export const DEBUG_GATES = table('dma-debug', {
     after: 'single and page are one type; the type2name table is shifted by one until 5.7',
     verified: true,
   },
+  // id: the Fixes tag of Eric Dumazet's follow-up ("Fixes: 5e76f564572b (\"dma-debug: increase HASH_SIZE\")", a
+  // dynamic-allocation patch of 2019-12 that was not applied: mainline keeps 16384); release: "applied to the
+  // dma-mapping tree for 5.5" (Christoph Hellwig, 2019-11-07) and the dma-mapping 5.5 pull's shortlog ("Eric Dumazet
+  // (3): … dma-debug: increase HASH_SIZE", beside Kees Cook's "dma-mapping: Add vmap checks to dma_map_single()",
+  // DIRECT_GATES.vmallocRejected). Both sides: the patch (2019-10-30: "-#define HASH_SIZE 1024ULL / +#define
+  // HASH_SIZE 16384ULL", HASH_FN_SHIFT 13 and HASH_FN_MASK (HASH_SIZE - 1) unchanged), a 4.19-era kernel/dma/debug.c
+  // (github nojick/test419: "#define HASH_SIZE 1024ULL") and 4.9's lib/dma-debug.c. What changes: which entries share
+  // a bucket (dma addresses 8 MiB apart did), so which leaked entry dma_debug_device_change's walk of the buckets
+  // meets last and prints ("One of leaked entries details"), and the order of a dump.
+  hashSize: {
+    from: '5.5',
+    commit: '5e76f564572b',
+    subject: 'dma-debug: increase HASH_SIZE',
+    file: 'kernel/dma/debug.c',
+    before: '1024 hash buckets: (dev_addr >> 13) & 1023, so addresses 8 MiB apart share a bucket',
+    after: '16384 hash buckets: (dev_addr >> 13) & 16383',
+    verified: true,
+  },
   // id and both sides: the stable-review mails ("commit 9bb50ed74709 upstream", with before/after log lines);
   // release: posted and acked 2020-04-08, a 5.7-rc fix; also in 5.4.y/5.5.y/5.6.y stable.
   typeNamesFixed: {
