@@ -982,6 +982,24 @@ export const DEBUG_GATES = table('dma-debug', {
     after: '"DMA-API: <driver> <device>: device driver …"',
     verified: false,
   },
+  // The hook dma_map_single_attrs() calls before mapping (debug_dma_map_single(dev, ptr, size)). Before: 4.9's
+  // lib/dma-debug.c (github OE4T/linux-tegra-4.9) has no debug_dma_map_single and no vmalloc or virt_addr_valid
+  // check: debug_dma_map_page() records the entry and runs check_for_stack / check_for_illegal_area only. After: a
+  // pre-5.0 copy (debug_dma_map_page still takes map_single) with "DMA-API: device driver maps memory from invalid
+  // area [addr=%p] [len=%lu]" and "…from vmalloc area…" inside the formats, and every later tree. Unverified: neither
+  // the commit nor its release was found (no patch mail, Fixes tag or pull shortlog naming it is stored; 4.10–4.19
+  // trees holding the file were not found); 4.20 is where the maintainer's tree took it by the patch's recollected
+  // date (late 2018), not a pinned release. It matters only before 5.5, when dma_map_single still maps a vmalloc
+  // address (DIRECT_GATES.vmallocRejected).
+  mapSingleCheck: {
+    from: '4.20',
+    commit: null,
+    subject: 'dma-debug: debug_dma_map_single() checks the address dma_map_single is given (virt_addr_valid, is_vmalloc_addr)',
+    file: 'kernel/dma/debug.c',
+    before: 'dma_map_single of a vmalloc or otherwise non-linear address is not reported by dma-debug (only the stack and kernel-text checks run, on the page virt_to_page() gives)',
+    after: '"device driver maps memory from vmalloc area [addr=%p] [len=%lu]" (and "…from invalid area…" for an address outside the linear map)',
+    verified: false,
+  },
   // id: the commit message of 9bb50ed74709 quotes it; release: authored 2018-12-25 (blame), the 5.0 merge period;
   // before: debug_dma_map_page() with dma_debug_page and the map_single flag in 4.19/4.20 trees.
   singlePageMerged: {

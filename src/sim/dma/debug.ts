@@ -44,6 +44,8 @@
  *   (293d92cbbd24); before, only on the mapped_ents entries, each as its
  *   segment is recorded (an entry an IOMMU merged away is not checked).
  * - "different CPU address" prints `0x%pa` (so "0x0x…") from 6.13 (9d4f645a1fd4).
+ * - debug_dma_map_single ("maps memory from vmalloc area" / "from invalid area")
+ *   only from 4.20 (DEBUG_GATES.mapSingleCheck; release not pinned).
  *
  * Simplified:
  * - every err_printk is reported (as with all_errors=1); `kernelPrints` says
