@@ -607,6 +607,26 @@ export const SWIOTLB_GATES = table('swiotlb', {
     after: 'dev_warn_ratelimited with the same words, and the map returns DMA_MAPPING_ERROR',
     verified: true,
   },
+  // A bounce slot the device cannot reach either (swiotlb_map's dma_capable check). Release: "[GIT PULL] dma-mapping
+  // fixes for 5.6" (shortlog: "Christoph Hellwig (3): dma-direct: relax addressability checks in
+  // dma_direct_supported; dma-direct: improve swiotlb error reporting; dma-direct: improve DMA mask overflow
+  // reporting" — the last is DIRECT_GATES.overflowAlways, 75467ee48a5e, where the tag ends). The mainline id was
+  // not found (the subject occurs only in that pull, the patch and its review). Both sides: the patch ("[PATCH 1/2]
+  // dma-direct: improve swiotlb error reporting", 2020-02-04): swiotlb_map() returned false after freeing the slot,
+  // and dma_direct_map_page() then called report_addr(dev, dma_addr, size) with the slot's address ("overflow %pad+%zu
+  // of DMA mask %llx bus limit %llx" for masks of 32 bits or more, and WARN_ON_ONCE); after, swiotlb_map() reports it
+  // itself: dev_err_once "swiotlb addr %pad+%zu overflow (mask %llx, bus limit %llx)." and WARN_ON_ONCE (later a
+  // dev_WARN_ONCE with the same words). Before 5.0 (DIRECT_GATES.swiotlbMerged) swiotlb_map_page() freed the slot and
+  // returned the overflow buffer's address (DMA_MAPPING_ERROR in 4.20) without a word.
+  addrOverflowReport: {
+    from: '5.6',
+    commit: null,
+    subject: 'dma-direct: improve swiotlb error reporting',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'a bounce slot out of the device\'s reach is reported by dma_direct_map_page\'s report_addr() with the slot\'s address ("overflow … of DMA mask … bus limit …", masks of 32 bits or more, then WARN_ON_ONCE); nothing at all before 5.0',
+    after: 'swiotlb_map() reports it: "swiotlb addr %pad+%zu overflow (mask %llx, bus limit %llx)." for every mask',
+    verified: true,
+  },
   // How a sync or an unmap copies (swiotlb_bounce and its callers); four steps, gated here and below.
   // ids and release: the kernel.org push log of geert/renesas-drivers on 2021-03-02, whose revlist ends at the
   // v5.12-rc1 tag it pushes ("1f221a0d0dbf swiotlb: respect min_align_mask", "daf9514fd5eb swiotlb: Validate bounce

@@ -229,6 +229,21 @@ function slotOffset(r: RunResult): number {
 }
 
 describe('swiotlb gates', () => {
+  // swiotlb_map's own report of an unreachable slot (5.6, "dma-direct: improve swiotlb error reporting", id not found)
+  boundary(
+    SWIOTLB_GATES.addrOverflowReport,
+    'a 30-bit device whose bounce slot (at 0xffc00000) is out of reach too: report_addr() of dma_direct_map_page, which prints only the WARN_ON_ONCE for a mask under 32 bits, before; swiotlb_map\'s "swiotlb addr … overflow" after; the map fails on both sides',
+    ({ before, after }) => {
+      expect(at(before, 'h =').warnings).toEqual(['WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
+      expect(at(after, 'h =').warnings).toEqual(['nic nic: swiotlb addr 0x00000000ffc00000+4096 overflow (mask 3fffffff, bus limit 0).']);
+      for (const r of [before, after]) expect(at(r, 'h =').error).toBe('DMA_MAPPING_ERROR');
+    },
+    `machine(arch=x86, ram=8G)
+device(nic, dma_mask=30)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+`,
+  );
   // swiotlb_tbl_map_single without a pool (6.1, 639205ed206f "swiotlb: don't panic!")
   boundary(
     SWIOTLB_GATES.noPoolWarn,

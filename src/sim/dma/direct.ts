@@ -72,7 +72,14 @@ function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: Dm
   if (!dmaCapable(dev, tlb, size)) {
     // attrs | DMA_ATTR_SKIP_CPU_SYNC from 4.10 (0443fa003fa1); before, swiotlb_tbl_unmap_single(dev, map, size, dir) copies back
     tblUnmapSingle(m, dev, tlb, size, dir, m.kernel >= SWIOTLB_GATES.skipCpuSync.code, o);
-    printkOnce(m, o, 'swiotlb_map:overflow', 'swiotlb.addr-overflow', { addr: hex16(tlb), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) }, who(dev.name, dev.cfg.label));
+    if (m.kernel >= SWIOTLB_GATES.addrOverflowReport.code) {
+      printkOnce(m, o, 'swiotlb_map:overflow', 'swiotlb.addr-overflow', { addr: hex16(tlb), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) }, who(dev.name, dev.cfg.label));
+    } else if (m.kernel >= DIRECT_GATES.swiotlbMerged.code) {
+      // 5.0–5.5: swiotlb_map() returns false and dma_direct_map_page() calls report_addr() with the slot's DMA address
+      overflowReport(m, dev, tlb, size, sg, o);
+    } else {
+      observe(o, 'dma-direct/silent-failure', "before 5.0 swiotlb_map_page() says nothing when even the bounce slot is out of the device's reach: it frees the slot and fails the map (the overflow buffer's address before 4.20)");
+    }
     return DMA_MAPPING_ERROR;
   }
   if (!dev.coherent && !attrs.skipCpuSync && archSync) syncForDeviceArch(m, tlb, size, dir, o);
@@ -155,11 +162,11 @@ export function syncForCpuArch(m: Machine, phys: number, size: number, dir: DmaD
  * - before 5.0 check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu
  *   of device mask %llx" ("dma_direct_map_sg: …" for an sg entry) every time, only for masks of 32 bits or more; from
  *   4.20 with " bus mask %llx" appended, and for a bus mask too;
- * - 5.0–5.6 report_addr(): dev_err_once "overflow %pad+%zu of DMA mask %llx
+ * - 5.0–5.5 report_addr(): dev_err_once "overflow %pad+%zu of DMA mask %llx
  *   bus mask %llx" ("bus limit" from 5.5) for masks of 32 bits or more or a
  *   bus limit, then WARN_ON_ONCE(1) whatever the mask;
- * - from 5.7: dev_WARN_ONCE "DMA addr %pad+%zu overflow (mask %llx, bus limit
- *   %llx)." for every mask.
+ * - from 5.6 (DIRECT_GATES.overflowAlways): "DMA addr %pad+%zu overflow (mask
+ *   %llx, bus limit %llx)." for every mask.
  */
 function overflowReport(m: Machine, dev: Device, phys: number, size: number, sg: boolean, o: StepOutcome): void {
   if (m.arch === 'x86' && m.kernel < ARCH_GATES.x86DmaDirect.code) {

@@ -411,7 +411,8 @@ export const CATALOGUE = [
     source: 'swiotlb',
     level: 'warn',
     prefix: 'dev',
-    wordings: [{ template: 'swiotlb addr 0x{addr:hex}+{size:int} overflow (mask {mask:hex}, bus limit {bus:hex}).' }],
+    // from "dma-direct: improve swiotlb error reporting" (5.6); before, report_addr() named the slot (dma-direct.overflow)
+    wordings: [{ from: SWIOTLB_GATES.addrOverflowReport, template: 'swiotlb addr 0x{addr:hex}+{size:int} overflow (mask {mask:hex}, bus limit {bus:hex}).' }],
     fn: 'swiotlb_map',
     file: 'kernel/dma/swiotlb.c',
     why: 'Even the bounce slot is out of the device\'s reach: its DMA mask (or bus limit) does not cover the swiotlb pool. The mask is probably wrong or too small for this platform.',
