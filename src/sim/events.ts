@@ -138,6 +138,7 @@ export type ObservationRule =
   | 'sg/nents-mismatch'
   | 'sg/not-mapped'
   | 'swiotlb/bad-slot'
+  | 'swiotlb/no-pool-panic'
   | 'swiotlb/overflow-panic';
 
 /**

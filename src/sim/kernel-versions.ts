@@ -459,6 +459,24 @@ export const DIRECT_GATES = table('direct', {
 // kernel/dma/swiotlb.c (lib/swiotlb.c before 4.18)
 
 export const SWIOTLB_GATES = table('swiotlb', {
+  // id: the kbuild robot's blame of lib/swiotlb.c ("0443fa003fa199f lib/swiotlb.c Alexander Duyck 2016-11-02" on
+  // swiotlb_tbl_map_single's new "unsigned long attrs" argument). Both sides: the patch ("[net-next PATCH RFC 02/26]
+  // swiotlb: Add support for DMA_ATTR_SKIP_CPU_SYNC", 2016-10-24, and v2 03/26 for mm, 2016-11-02): swiotlb_tbl_map_single
+  // "if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL) swiotlb_bounce(…)" → "if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)
+  // && (…))", swiotlb_tbl_unmap_single gains "!(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&" before its copy back, and
+  // swiotlb_unmap_page passes attrs down (unmap_single(hwdev, dev_addr, size, dir) before). Release: not pinned by
+  // a pull; the series was posted after 4.9-rc1 (v3 split the three swiotlb patches off for Konrad Rzeszutek Wilk's
+  // swiotlb tree), so after 4.9 and, the blame being of mainline, 4.10 by that argument. Not modelled: the arch
+  // halves of the series (arm64's own __swiotlb_* cache maintenance).
+  skipCpuSync: {
+    from: '4.10',
+    commit: '0443fa003fa1',
+    subject: 'swiotlb: Add support for DMA_ATTR_SKIP_CPU_SYNC',
+    file: 'lib/swiotlb.c',
+    before: 'swiotlb takes no attrs: a bounced mapping is copied into its slot at map (DMA_TO_DEVICE, DMA_BIDIRECTIONAL) and back at unmap (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL) even with DMA_ATTR_SKIP_CPU_SYNC',
+    after: 'DMA_ATTR_SKIP_CPU_SYNC skips both copies',
+    verified: false,
+  },
   // id: the stable bot's dependency list for v4.19.y (dff8d6c1ed58 is not in 4.19); 8088546832aa (same series,
   // adjacent in the kernel/dma history) removed swiotlb_full(), i.e. the "Out of SW-IOMMU space" line and the panic.
   // Release: the series ("move swiotlb noncoherent dma support from arm64 to generic code V2", posted 2018-10-08,
@@ -576,6 +594,128 @@ export const SWIOTLB_GATES = table('swiotlb', {
     file: 'kernel/dma/swiotlb.c',
     before: 'swiotlb_tbl_unmap_single gives the slots back itself',
     after: 'swiotlb_tbl_unmap_single calls swiotlb_release_slots to give them back',
+    verified: true,
+  },
+  // id and release: "[GIT PULL] dma-mapping updates for Linux 6.1" (tags/dma-mapping-6.1-2022-10-10: "don't panic on
+  // swiotlb initialization failure (Robin Murphy)", shortlog "swiotlb: don't panic!") and mainline push logs of the
+  // 6.1 merge period ("639205ed206f… swiotlb: don't panic!"); AUTOSEL for 6.0.y (2022-10-17). Both sides: the patch
+  // ("[PATCH] swiotlb: Don't panic!", 2022-09-07): swiotlb_tbl_map_single's "if (!mem || !mem->nslabs) panic("Can
+  // not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer");" becomes
+  // dev_warn_ratelimited(dev, …) and return DMA_MAPPING_ERROR. The panic is the same in 4.x lib/swiotlb.c ("if
+  // (no_iotlb_memory) panic(…)").
+  noPoolWarn: {
+    from: '6.1',
+    commit: '639205ed206f',
+    subject: "swiotlb: don't panic!",
+    file: 'kernel/dma/swiotlb.c',
+    before: 'a mapping that must bounce when there is no swiotlb pool panics: "Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can\'t now provide you with the DMA bounce buffer"',
+    after: 'dev_warn_ratelimited with the same words, and the map returns DMA_MAPPING_ERROR',
+    verified: true,
+  },
+  // A bounce slot the device cannot reach either (swiotlb_map's dma_capable check). Release: "[GIT PULL] dma-mapping
+  // fixes for 5.6" (shortlog: "Christoph Hellwig (3): dma-direct: relax addressability checks in
+  // dma_direct_supported; dma-direct: improve swiotlb error reporting; dma-direct: improve DMA mask overflow
+  // reporting" — the last is DIRECT_GATES.overflowAlways, 75467ee48a5e, where the tag ends). The mainline id was
+  // not found (the subject occurs only in that pull, the patch and its review). Both sides: the patch ("[PATCH 1/2]
+  // dma-direct: improve swiotlb error reporting", 2020-02-04): swiotlb_map() returned false after freeing the slot,
+  // and dma_direct_map_page() then called report_addr(dev, dma_addr, size) with the slot's address ("overflow %pad+%zu
+  // of DMA mask %llx bus limit %llx" for masks of 32 bits or more, and WARN_ON_ONCE); after, swiotlb_map() reports it
+  // itself: dev_err_once "swiotlb addr %pad+%zu overflow (mask %llx, bus limit %llx)." and WARN_ON_ONCE (later a
+  // dev_WARN_ONCE with the same words). Before 5.0 (DIRECT_GATES.swiotlbMerged) swiotlb_map_page() freed the slot and
+  // returned the overflow buffer's address (DMA_MAPPING_ERROR in 4.20) without a word.
+  addrOverflowReport: {
+    from: '5.6',
+    commit: null,
+    subject: 'dma-direct: improve swiotlb error reporting',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'a bounce slot out of the device\'s reach is reported by dma_direct_map_page\'s report_addr() with the slot\'s address ("overflow … of DMA mask … bus limit …", masks of 32 bits or more, then WARN_ON_ONCE); nothing at all before 5.0',
+    after: 'swiotlb_map() reports it: "swiotlb addr %pad+%zu overflow (mask %llx, bus limit %llx)." for every mask',
+    verified: true,
+  },
+  // How a sync or an unmap copies (swiotlb_bounce and its callers); four steps, gated here and below.
+  // ids and release: the kernel.org push log of geert/renesas-drivers on 2021-03-02, whose revlist ends at the
+  // v5.12-rc1 tag it pushes ("1f221a0d0dbf swiotlb: respect min_align_mask", "daf9514fd5eb swiotlb: Validate bounce
+  // size in the sync/unmap path", just after "Merge tag 'nfs-for-5.12-1'"); Konrad Rzeszutek Wilk quoting "commit
+  // daf9514fd5eb… (swiotlb/stable/for-linus-5.12)"; 16fc3cef33a0 from the Fixes tag of 5f89468e2f06 (below), whose
+  // backport to 5.12.14 ("[PATCH 5.12 000/110] 5.12.14-rc1 review", 2021-06-28) shows 5.12 had it. Both sides: the
+  // patch ("[PATCH] swiotlb: Validate bounce size in the sync/unmap path", Martin Radev, 2021-01-12: io_tlb_orig_size[]
+  // and validate_sync_size_and_truncate() called from swiotlb_tbl_unmap_single and swiotlb_tbl_sync_single, which
+  // still did "orig_addr += (unsigned long)tlb_addr & ((1 << IO_TLB_SHIFT) - 1);" before it), and the 5.12 code as
+  // the diff of "[PATCH 03/14] swiotlb: move orig addr and size validation into swiotlb_bounce" (Christoph Hellwig,
+  // 2021-03-01) removes it: swiotlb_tbl_sync_single validates against io_tlb_alloc_size[index] and calls
+  // swiotlb_bounce(orig_addr, tlb_addr, size, …) with the slot's orig_addr, the offset inside the slot dropped
+  // (the regression 5f89468e2f06 fixes: "swiotlb_tbl_sync_single() copies from orig_addr base to tlb_addr with
+  // offset and ends up with data mismatch").
+  syncSizeCheck: {
+    from: '5.12',
+    commit: 'daf9514fd5eb, 16fc3cef33a0',
+    subject: "swiotlb: Validate bounce size in the sync/unmap path; swiotlb: don't modify orig_addr in swiotlb_tbl_sync_single",
+    file: 'kernel/dma/swiotlb.c',
+    before: 'a sync or an unmap copies the size it is given, unchecked (past the end of the allocation, into the bytes after the original and the next slots); a sync at an offset copies to or from the original at the same offset',
+    after: 'validate_sync_size_and_truncate(): a size above the allocation (counted from the start of the slot) is cut to it after dev_WARN_ONCE "Attempt for buffer overflow. Original size: %zu. Mapping size: %zu."; a sync inside a slot copies to or from the slot\'s original address, without the offset inside the slot',
+    verified: true,
+  },
+  // ids: the konrad/swiotlb for-linus-5.13 shortlog and mainline push logs of the 5.13 merge period
+  // ("2bdba622c351… swiotlb: move orig addr and size validation into swiotlb_bounce", beside 80808d273a3f, see
+  // syncSplit), and linux-next's "stable" branch (Linus' tree) on 2021-06-24: "5f89468e2f06… swiotlb: manipulate
+  // orig_addr when tlb_addr has offset" between "Merge tag 'pm-5.13-rc8'" and "Merge branch 'stable/for-linus-5.14'
+  // of …/konrad/swiotlb" ("[GIT PULL] (stable) stable/for-linus-5.14", 2021-06-22: "the regression for the DMA
+  // operations where the offset was ignored"), i.e. after 5.13-rc7 and before 5.13 (2021-06-27). Both sides: the
+  // 03/14 patch (swiotlb_bounce(dev, tlb_addr, size, dir) reads the slot's orig_addr and alloc_size and dev_WARN_ONCEs
+  // "Buffer overflow detected. Allocation size: %zu. Mapping size: %zu." before truncating) and the "before" of
+  // 868c9ddc182b's diff (tlb_offset = (tlb_addr & (IO_TLB_SIZE - 1)) - swiotlb_align_offset(dev, orig_addr);
+  // orig_addr += tlb_offset; alloc_size -= tlb_offset; with no check of tlb_offset: past the allocation the size_t
+  // alloc_size wraps and the size goes through uncut).
+  bounceOffset: {
+    from: '5.13',
+    commit: '2bdba622c351, 5f89468e2f06',
+    subject: 'swiotlb: move orig addr and size validation into swiotlb_bounce; swiotlb: manipulate orig_addr when tlb_addr has offset',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'the size is checked against the allocation from the start of the slot ("Attempt for buffer overflow…"), and a sync inside a slot copies to or from the slot\'s original address',
+    after: 'swiotlb_bounce() adds the offset inside the slot to the original address and takes it off the allocation before the check: dev_WARN_ONCE "Buffer overflow detected. Allocation size: %zu. Mapping size: %zu." and the copy cut to what is left; an offset past the allocation is not checked (alloc_size wraps, the whole size is copied)',
+    verified: true,
+  },
+  // id: "[PATCH AUTOSEL 5.14 02/99] swiotlb: add overflow checks to swiotlb_bounce" (Sasha Levin, 2021-09-09:
+  // "[ Upstream commit 868c9ddc182bc6728bb380cbfb3170734f72c599 ]"), the diff quoted there for both sides; release:
+  // chosen for 5.14.y after 5.14 (2021-08-29), so from the 5.15 merge period. Also in 5.14.y stable: not modelled.
+  bounceOverflowChecks: {
+    from: '5.15',
+    commit: '868c9ddc182b',
+    subject: 'swiotlb: add overflow checks to swiotlb_bounce',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'a sync whose offset inside the slot lies past the end of the allocation copies its whole size, unchecked',
+    after: 'dev_WARN_ONCE "Buffer overflow detected. Allocation size: %zu. Mapping size: %zu+%u." and nothing is copied (and "Access before mapping start detected…" for an offset before the min_align_mask offset, which the modelled devices do not have)',
+    verified: true,
+  },
+  // id and release: "[GIT PULL] dma-mapping fixes for Linux 6.9" (tags/dma-maping-6.9-2024-04-14, ending at
+  // a1255ccab8ec: "fix for partial dma_sync on swiotlb (Michael Kelley)") and mainline push logs of April 2024
+  // ("e8068f2d756d… swiotlb: fix swiotlb_bounce() to do partial sync's correctly"). Both sides: the patch
+  // ("[PATCH 1/1] swiotlb: Fix swiotlb_bounce() to do partial sync's correctly", 2024-03-26, against 6.9-rc1:
+  // "Fix these problems by removing the over-constraining validations added in 868c9ddc182b"; tlb_offset becomes an
+  // int). Also in stable trees for CVE-2024-35814's series: not modelled.
+  partialSyncFix: {
+    from: '6.9',
+    commit: 'e8068f2d756d',
+    subject: "swiotlb: fix swiotlb_bounce() to do partial sync's correctly",
+    file: 'kernel/dma/swiotlb.c',
+    before: 'an offset past the allocation: "Buffer overflow detected. Allocation size: %zu. Mapping size: %zu+%u." and no copy',
+    after: 'no such check: past the allocation the size_t alloc_size wraps and the whole size is copied, silently',
+    verified: true,
+  },
+  // id: the konrad/swiotlb for-linus-5.13 shortlog and the 5.13 merge-period push logs ("2973073a80b4… swiotlb:
+  // remove the alloc_size parameter to swiotlb_tbl_unmap_single", beside 2bdba622c351 and 80808d273a3f); release:
+  // 5.13, the pull of syncSplit. Both sides: the patch ("Now that swiotlb remembers the allocation size there is no
+  // need to pass it back to swiotlb_tbl_unmap_single", 2021-03-01): "nslots = nr_slots(alloc_size + offset)" from
+  // the caller's argument before — dma-direct passed the unmap's size twice (swiotlb_tbl_unmap_single(dev, phys,
+  // size, size, dir, attrs)), as 4.x's swiotlb_unmap_page did ("nslots = ALIGN(size, 1 << IO_TLB_SHIFT) >>
+  // IO_TLB_SHIFT") — and "nr_slots(io_tlb_alloc_size[index] + offset)" after.
+  unmapRecordedSize: {
+    from: '5.13',
+    commit: '2973073a80b4',
+    subject: 'swiotlb: remove the alloc_size parameter to swiotlb_tbl_unmap_single',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'unmap frees the slots the size passed to dma_unmap_* covers: a smaller size leaves slots allocated for good, a larger one frees slots past the mapping (a neighbour\'s too)',
+    after: 'unmap frees the slots the map took, whatever size the unmap passes',
     verified: true,
   },
 });
@@ -938,6 +1078,24 @@ export const DEBUG_GATES = table('dma-debug', {
     after: '"DMA-API: <driver> <device>: device driver …"',
     verified: false,
   },
+  // The hook dma_map_single_attrs() calls before mapping (debug_dma_map_single(dev, ptr, size)). Before: 4.9's
+  // lib/dma-debug.c (github OE4T/linux-tegra-4.9) has no debug_dma_map_single and no vmalloc or virt_addr_valid
+  // check: debug_dma_map_page() records the entry and runs check_for_stack / check_for_illegal_area only. After: a
+  // pre-5.0 copy (debug_dma_map_page still takes map_single) with "DMA-API: device driver maps memory from invalid
+  // area [addr=%p] [len=%lu]" and "…from vmalloc area…" inside the formats, and every later tree. Unverified: neither
+  // the commit nor its release was found (no patch mail, Fixes tag or pull shortlog naming it is stored; 4.10–4.19
+  // trees holding the file were not found); 4.20 is where the maintainer's tree took it by the patch's recollected
+  // date (late 2018), not a pinned release. It matters only before 5.5, when dma_map_single still maps a vmalloc
+  // address (DIRECT_GATES.vmallocRejected).
+  mapSingleCheck: {
+    from: '4.20',
+    commit: null,
+    subject: 'dma-debug: debug_dma_map_single() checks the address dma_map_single is given (virt_addr_valid, is_vmalloc_addr)',
+    file: 'kernel/dma/debug.c',
+    before: 'dma_map_single of a vmalloc or otherwise non-linear address is not reported by dma-debug (only the stack and kernel-text checks run, on the page virt_to_page() gives)',
+    after: '"device driver maps memory from vmalloc area [addr=%p] [len=%lu]" (and "…from invalid area…" for an address outside the linear map)',
+    verified: false,
+  },
   // id: the commit message of 9bb50ed74709 quotes it; release: authored 2018-12-25 (blame), the 5.0 merge period;
   // before: debug_dma_map_page() with dma_debug_page and the map_single flag in 4.19/4.20 trees.
   singlePageMerged: {
@@ -947,6 +1105,24 @@ export const DEBUG_GATES = table('dma-debug', {
     file: 'kernel/dma/debug.c',
     before: 'dma_map_page entries are "page": unmapping one with dma_unmap_single is "wrong function"',
     after: 'single and page are one type; the type2name table is shifted by one until 5.7',
+    verified: true,
+  },
+  // id: the Fixes tag of Eric Dumazet's follow-up ("Fixes: 5e76f564572b (\"dma-debug: increase HASH_SIZE\")", a
+  // dynamic-allocation patch of 2019-12 that was not applied: mainline keeps 16384); release: "applied to the
+  // dma-mapping tree for 5.5" (Christoph Hellwig, 2019-11-07) and the dma-mapping 5.5 pull's shortlog ("Eric Dumazet
+  // (3): … dma-debug: increase HASH_SIZE", beside Kees Cook's "dma-mapping: Add vmap checks to dma_map_single()",
+  // DIRECT_GATES.vmallocRejected). Both sides: the patch (2019-10-30: "-#define HASH_SIZE 1024ULL / +#define
+  // HASH_SIZE 16384ULL", HASH_FN_SHIFT 13 and HASH_FN_MASK (HASH_SIZE - 1) unchanged), a 4.19-era kernel/dma/debug.c
+  // (github nojick/test419: "#define HASH_SIZE 1024ULL") and 4.9's lib/dma-debug.c. What changes: which entries share
+  // a bucket (dma addresses 8 MiB apart did), so which leaked entry dma_debug_device_change's walk of the buckets
+  // meets last and prints ("One of leaked entries details"), and the order of a dump.
+  hashSize: {
+    from: '5.5',
+    commit: '5e76f564572b',
+    subject: 'dma-debug: increase HASH_SIZE',
+    file: 'kernel/dma/debug.c',
+    before: '1024 hash buckets: (dev_addr >> 13) & 1023, so addresses 8 MiB apart share a bucket',
+    after: '16384 hash buckets: (dev_addr >> 13) & 16383',
     verified: true,
   },
   // id and both sides: the stable-review mails ("commit 9bb50ed74709 upstream", with before/after log lines);

@@ -213,11 +213,84 @@ b = kmalloc(8192, GFP_KERNEL, at=0x180000800)
 h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
 `;
 
+/** A 1 KiB bounce (one slot) synced in part: at offset 100, larger than the mapping, past its end. */
+const PARTIAL_SYNC = `machine(arch=x86, ram=8G)
+device(nic, dma_mask=32)
+b = kmalloc(4096, GFP_KERNEL)
+cpu_write(b, "0123456789abcdef")
+h = dma_map_single(nic, b, 1024, DMA_BIDIRECTIONAL)
+dev_write(nic, h + 100, "DEVICE")
+dma_sync_single_for_cpu(nic, h + 100, 6, DMA_BIDIRECTIONAL)
+cpu_read(b, 16)
+cpu_read(b + 100, 6)
+dma_sync_single_for_cpu(nic, h, 3000, DMA_BIDIRECTIONAL)
+dma_sync_single_for_cpu(nic, h + 100, 1000, DMA_BIDIRECTIONAL)
+dma_sync_single_for_cpu(nic, h + 1500, 8, DMA_BIDIRECTIONAL)
+dma_unmap_single(nic, h, 1024, DMA_BIDIRECTIONAL)
+`;
+
 function slotOffset(r: RunResult): number {
   return Number(at(r, 'h = dma_map_single').result) % 4096;
 }
 
 describe('swiotlb gates', () => {
+  // swiotlb_map's own report of an unreachable slot (5.6, "dma-direct: improve swiotlb error reporting", id not found)
+  boundary(
+    SWIOTLB_GATES.addrOverflowReport,
+    'a 30-bit device whose bounce slot (at 0xffc00000) is out of reach too: report_addr() of dma_direct_map_page, which prints only the WARN_ON_ONCE for a mask under 32 bits, before; swiotlb_map\'s "swiotlb addr … overflow" after; the map fails on both sides',
+    ({ before, after }) => {
+      expect(at(before, 'h =').warnings).toEqual(['WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
+      expect(at(after, 'h =').warnings).toEqual(['nic nic: swiotlb addr 0x00000000ffc00000+4096 overflow (mask 3fffffff, bus limit 0).']);
+      for (const r of [before, after]) expect(at(r, 'h =').error).toBe('DMA_MAPPING_ERROR');
+    },
+    `machine(arch=x86, ram=8G)
+device(nic, dma_mask=30)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+`,
+  );
+  // swiotlb_tbl_map_single without a pool (6.1, 639205ed206f "swiotlb: don't panic!")
+  boundary(
+    SWIOTLB_GATES.noPoolWarn,
+    'a forced bounce with no pool panics before ("Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier…"), warns with the device\'s name and fails the map after',
+    ({ before, after }) => {
+      expect(at(before, 'h =').warnings).toEqual(["Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"]);
+      expect(at(before, 'h =').observationRules).toContain('swiotlb/no-pool-panic');
+      expect(at(after, 'h =').warnings).toEqual(["nic nic: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"]);
+      expect(at(after, 'h =').observationRules).not.toContain('swiotlb/no-pool-panic');
+      expect(at(after, 'h =').error).toBe('DMA_MAPPING_ERROR');
+    },
+    `machine(arch=x86, ram=8G, swiotlb=0)
+device(nic, dma_mask=64, swiotlb=force)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+`,
+  );
+  // swiotlb_tbl_map_single / swiotlb_tbl_unmap_single gain an attrs argument (4.10, 0443fa003fa1)
+  boundary(
+    SWIOTLB_GATES.skipCpuSync,
+    'a DMA_BIDIRECTIONAL bounce mapped and unmapped with DMA_ATTR_SKIP_CPU_SYNC is still copied into the slot and back before (the device reads "before", the CPU then reads "after!"), copied neither way after',
+    ({ before, after }) => {
+      const bounces = (r: RunResult, step: string) => at(r, step).events.filter((e) => e.kind === 'bounce');
+      expect(bounces(before, 'h = dma_map_single')).toMatchObject([{ toSlot: true, len: 4096 }]);
+      expect(bounces(before, 'dma_unmap_single')).toMatchObject([{ toSlot: false, len: 4096 }]);
+      expect(text(before, 'dev_read(nic, h, 6)')).toBe('before');
+      expect(text(before, 'cpu_read(buf, 6)')).toBe('after!');
+      expect(bounces(after, 'h = dma_map_single')).toEqual([]);
+      expect(bounces(after, 'dma_unmap_single')).toEqual([]);
+      expect(text(after, 'cpu_read(buf, 6)')).toBe('before');
+    },
+    `machine(arch=x86, ram=8G)
+device(nic, dma_mask=32)
+buf = kmalloc(4096, GFP_KERNEL)
+cpu_write(buf, "before")
+h = dma_map_single(nic, buf, 4096, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC)
+dev_read(nic, h, 6)
+dev_write(nic, h, "after!")
+dma_unmap_single(nic, h, 4096, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC)
+cpu_read(buf, 6)
+`,
+  );
   boundary(
     SWIOTLB_GATES.noOverflowBuffer,
     'a full pool also logs "DMA: Out of SW-IOMMU space" (swiotlb_full) before, only "swiotlb buffer is full" after',
@@ -314,6 +387,83 @@ cpu_read(b, 7)
       expect(slotOffset(after)).toBe(0);
     },
     SLOT_PLACEMENT,
+  );
+  // swiotlb_bounce's checks (kernel/dma/swiotlb.c), step by step. The device's lines only (dma-debug also reports
+  // these syncs, which is not what is tested here).
+  const swiotlbLines = (r: RunResult, step: string, nth = 0) => at(r, step, nth).warnings.filter((w) => w.startsWith('nic nic: '));
+  const bounces = (r: RunResult, step: string, nth = 0) => at(r, step, nth).events.filter((e) => e.kind === 'bounce');
+  boundary(
+    SWIOTLB_GATES.syncSizeCheck,
+    'a sync larger than the allocation copies all of it silently before, is cut to the allocation with "Attempt for buffer overflow…" after; a sync at offset 100 in the slot copies to the buffer at offset 100 before, to its start after (16fc3cef33a0)',
+    ({ before, after }) => {
+      expect(swiotlbLines(before, 'dma_sync_single_for_cpu(nic, h, 3000')).toEqual([]);
+      expect(bounces(before, 'dma_sync_single_for_cpu(nic, h, 3000')).toMatchObject([{ len: 3000 }]);
+      expect(swiotlbLines(after, 'dma_sync_single_for_cpu(nic, h, 3000')).toEqual(['nic nic: Attempt for buffer overflow. Original size: 1024. Mapping size: 3000.']);
+      expect(bounces(after, 'dma_sync_single_for_cpu(nic, h, 3000')).toMatchObject([{ len: 1024 }]);
+      expect(text(before, 'cpu_read(b, 16)')).toBe('0123456789abcdef');
+      expect(text(before, 'cpu_read(b + 100, 6)')).toBe('DEVICE');
+      expect(text(after, 'cpu_read(b, 16)')).toBe('DEVICE6789abcdef');
+      expect(text(after, 'cpu_read(b + 100, 6)')).not.toBe('DEVICE');
+    },
+    PARTIAL_SYNC,
+  );
+  boundary(
+    SWIOTLB_GATES.bounceOffset,
+    'the sync at offset 100 reaches the buffer at offset 0 before, at offset 100 after (5f89468e2f06); the check moves into swiotlb_bounce ("Attempt for buffer overflow. Original size" → "Buffer overflow detected. Allocation size") and counts the offset: 100+1000 bytes of a 1024-byte mapping pass before, are cut to 924 after',
+    ({ before, after }) => {
+      expect(text(before, 'cpu_read(b, 16)')).toBe('DEVICE6789abcdef');
+      expect(text(after, 'cpu_read(b, 16)')).toBe('0123456789abcdef');
+      expect(text(after, 'cpu_read(b + 100, 6)')).toBe('DEVICE');
+      expect(swiotlbLines(before, 'dma_sync_single_for_cpu(nic, h, 3000')).toEqual(['nic nic: Attempt for buffer overflow. Original size: 1024. Mapping size: 3000.']);
+      expect(swiotlbLines(after, 'dma_sync_single_for_cpu(nic, h, 3000')).toEqual(['nic nic: Buffer overflow detected. Allocation size: 1024. Mapping size: 3000.']);
+      // the first line of the run is a WARN_ONCE: on each side its own site, so both print it once
+      expect(bounces(before, 'dma_sync_single_for_cpu(nic, h + 100, 1000')).toMatchObject([{ len: 1000 }]);
+      expect(bounces(after, 'dma_sync_single_for_cpu(nic, h + 100, 1000')).toMatchObject([{ len: 924 }]);
+    },
+    PARTIAL_SYNC,
+  );
+  boundary(
+    SWIOTLB_GATES.bounceOverflowChecks,
+    'a sync at offset 1500 of a 1024-byte mapping copies its 8 bytes silently before (the size_t alloc_size wraps), warns "Mapping size: 8+1500." and copies nothing after',
+    ({ before, after }) => {
+      expect(swiotlbLines(before, 'dma_sync_single_for_cpu(nic, h + 1500')).toEqual([]);
+      expect(bounces(before, 'dma_sync_single_for_cpu(nic, h + 1500')).toMatchObject([{ len: 8 }]);
+      expect(swiotlbLines(after, 'dma_sync_single_for_cpu(nic, h + 1500')).toEqual(['nic nic: Buffer overflow detected. Allocation size: 1024. Mapping size: 8+1500.']);
+      expect(bounces(after, 'dma_sync_single_for_cpu(nic, h + 1500')).toEqual([]);
+    },
+    PARTIAL_SYNC,
+  );
+  boundary(
+    SWIOTLB_GATES.partialSyncFix,
+    'the same sync warns "Mapping size: 8+1500." and copies nothing before, copies its 8 bytes silently after (the check removed)',
+    ({ before, after }) => {
+      expect(swiotlbLines(before, 'dma_sync_single_for_cpu(nic, h + 1500')).toEqual(['nic nic: Buffer overflow detected. Allocation size: 1024. Mapping size: 8+1500.']);
+      expect(bounces(before, 'dma_sync_single_for_cpu(nic, h + 1500')).toEqual([]);
+      expect(swiotlbLines(after, 'dma_sync_single_for_cpu(nic, h + 1500')).toEqual([]);
+      expect(bounces(after, 'dma_sync_single_for_cpu(nic, h + 1500')).toMatchObject([{ len: 8 }]);
+    },
+    PARTIAL_SYNC,
+  );
+  boundary(
+    SWIOTLB_GATES.unmapRecordedSize,
+    'an 8 KiB bounce (4 slots) unmapped with size 2048 frees 1 slot before, so a 256 KiB map then finds the 128-slot pool full; all 4 after, and it fits',
+    ({ before, after }) => {
+      const freed = (r: RunResult) => at(r, 'dma_unmap_single').events.find((e) => e.kind === 'swiotlb_free');
+      expect(freed(before)).toMatchObject({ index: 0, nslots: 1 });
+      expect(freed(after)).toMatchObject({ index: 0, nslots: 4 });
+      expect(at(before, 'h2 =').warnings).toContain('nic nic: swiotlb buffer is full (sz: 262144 bytes), total 128 (slots), used 3 (slots)');
+      expect(at(before, 'h2 =').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(after, 'h2 =').warnings).toEqual([]);
+      expect(at(after, 'h2 =').error).toBeNull();
+    },
+    `machine(arch=x86, ram=8G, swiotlb=256K)
+device(nic, dma_mask=32)
+b = kmalloc(8192, GFP_KERNEL)
+h = dma_map_single(nic, b, 8192, DMA_TO_DEVICE)
+dma_unmap_single(nic, h, 2048, DMA_TO_DEVICE)
+c = kmalloc(262144, GFP_KERNEL)
+h2 = dma_map_single(nic, c, 262144, DMA_TO_DEVICE)
+`,
   );
 });
 
@@ -595,12 +745,14 @@ h30 = dma_map_single(old, b, 4096, DMA_TO_DEVICE)
   );
   boundary(
     DIRECT_GATES.vmapStack,
-    'a stack buffer is linear-map memory before (mapped, "fromstack"), vmalloc memory after (dma-debug\'s vmalloc report)',
+    'a stack buffer is linear-map memory before (mapped, "fromstack"), vmalloc memory after (virt_to_page() of it is an unrelated page: no stack report; 4.9 has no debug_dma_map_single to say "vmalloc area", DEBUG_GATES.mapSingleCheck)',
     ({ before, after }) => {
       const b = at(before, 'h = dma_map_single');
       expect(b.error).toBeNull();
       expect(b.warnings.join('\n')).toContain('device driver maps memory fromstack [addr=');
-      expect(at(after, 'h = dma_map_single').warnings.join('\n')).toContain('device driver maps memory from vmalloc area');
+      const a = at(after, 'h = dma_map_single');
+      expect(a.observationRules).toContain('api/vmalloc-address');
+      expect(a.warnings).toEqual([]);
     },
     `machine(arch=arm64)
 device(d, dma_mask=64)
@@ -717,6 +869,40 @@ cpu, h = dma_alloc_coherent(d, 4096, GFP_KERNEL)
 const warns = (r: RunResult, prefix: string, nth = 0) => at(r, prefix, nth).warnings.join('\n');
 
 describe('dma-debug gates', () => {
+  // debug_dma_map_single(), called by dma_map_single_attrs (4.20, commit not found)
+  boundary(
+    DEBUG_GATES.mapSingleCheck,
+    'dma_map_single of vmalloc memory (mapped all the same before 5.5) goes unreported by dma-debug before, "device driver maps memory from vmalloc area" after',
+    ({ before, after }) => {
+      for (const r of [before, after]) expect(at(r, 'h = dma_map_single').error).toBeNull();
+      expect(at(before, 'h = dma_map_single').warnings).toEqual([]);
+      expect(at(after, 'h = dma_map_single').warnings).toEqual([expect.stringMatching(/^nic nic: DMA-API: device driver maps memory from vmalloc area \[addr=[0-9a-f]+\] \[len=4096\]$/)]);
+    },
+    `machine(arch=arm64)
+device(nic, dma_mask=64)
+v = vmalloc(4096)
+h = dma_map_single(nic, v, 4096, DMA_TO_DEVICE)
+`,
+  );
+  // kernel/dma/debug.c HASH_SIZE 1024 → 16384 (5.5, 5e76f564572b "dma-debug: increase HASH_SIZE")
+  boundary(
+    DEBUG_GATES.hashSize,
+    'two leaked mappings 8 MiB apart share bucket 0 of 1024 before, so the unbind report shows the later one (0x100800000); they sit in buckets 1024 and 2048 of 16384 after, so it shows the one in the higher bucket (0x101000000)',
+    ({ before, after }) => {
+      const leaked = (r: RunResult) => at(r, 'device_release_driver').warnings[0]!;
+      expect(leaked(before)).toContain('[count=2]');
+      expect(leaked(before)).toContain('[device address=0x0000000100800000] [size=4096 bytes] [mapped with DMA_FROM_DEVICE]');
+      expect(leaked(after)).toContain('[device address=0x0000000101000000] [size=4096 bytes] [mapped with DMA_TO_DEVICE]');
+    },
+    `machine(arch=x86, ram=8G)
+device(nic, dma_mask=64)
+a = kmalloc(4096, GFP_KERNEL, at=0x101000000)
+b = kmalloc(4096, GFP_KERNEL, at=0x100800000)
+ha = dma_map_single(nic, a, 4096, DMA_TO_DEVICE)
+hb = dma_map_single(nic, b, 4096, DMA_FROM_DEVICE)
+device_release_driver(nic)
+`,
+  );
   boundary(
     DEBUG_GATES.vmapStack,
     '"fromstack [addr=" for a linear-map stack before, "from stack [probable addr=" for a vmapped one after',

@@ -10,7 +10,8 @@
  * the kernel's own text, rendered for the machine's kernel version.
  *
  * The data structures mirror the kernel's, so its quirks come out the same:
- * - entries live in 16384 hash buckets keyed by `(dev_addr >> 13) & 16383`,
+ * - entries live in 16384 hash buckets keyed by `(dev_addr >> 13) & 16383`
+ *   (1024 buckets, `& 1023`, before 5.5: DEBUG_GATES.hashSize),
  *   each an insertion-ordered list (hash_bucket_add = list_add_tail);
  * - unmap finds an *exact* match (same device and DMA address) and ranks several
  *   by best fit on size, type, direction and sg count; several matches and no
@@ -43,6 +44,8 @@
  *   (293d92cbbd24); before, only on the mapped_ents entries, each as its
  *   segment is recorded (an entry an IOMMU merged away is not checked).
  * - "different CPU address" prints `0x%pa` (so "0x0x…") from 6.13 (9d4f645a1fd4).
+ * - debug_dma_map_single ("maps memory from vmalloc area" / "from invalid area")
+ *   only from 4.20 (DEBUG_GATES.mapSingleCheck; release not pinned).
  *
  * Simplified:
  * - every err_printk is reported (as with all_errors=1); `kernelPrints` says
@@ -160,6 +163,8 @@ export interface DebugState {
 // Constants
 
 const HASH_SIZE = 16384;
+/** HASH_SIZE before 5.5 (DEBUG_GATES.hashSize). */
+const OLD_HASH_SIZE = 1024;
 const HASH_FN_SHIFT = 13;
 const BUCKET_BYTES = 1 << HASH_FN_SHIFT;
 /** ACTIVE_CACHELINE_MAX_OVERLAP = (1 << RADIX_TREE_MAX_TAGS) - 1, RADIX_TREE_MAX_TAGS = 3. */
@@ -244,11 +249,21 @@ function line(kernel: number, dev: string, id: MessageId, args: MessageArgs, dev
   return kmsg(kernel, id, args, who(dev, devName));
 }
 
+/**
+ * HASH_FN_MASK for this kernel: 1024 buckets before 5.5, 16384 from 5e76f564572b
+ * (DEBUG_GATES.hashSize). The state always holds 16384 slots; an older kernel
+ * uses the first 1024.
+ */
+function hashMask(s: DebugState): number {
+  return (s.kernel >= DEBUG_VERSIONS.hashSize ? HASH_SIZE : OLD_HASH_SIZE) - 1;
+}
+
 /** dma_addr_t → hash bucket (hash_fn). */
-function hashFn(addr: number): number {
+function hashFn(s: DebugState, addr: number): number {
+  const mask = hashMask(s);
   // the bucket bits (13..26) lie below bit 32, which `>>>` keeps (a `%` of an address past 2^32 is a runtime call)
-  if (addr >= 0) return (addr >>> HASH_FN_SHIFT) & (HASH_SIZE - 1);
-  return Number((BigInt.asUintN(64, BigInt(addr)) >> BigInt(HASH_FN_SHIFT)) & BigInt(HASH_SIZE - 1));
+  if (addr >= 0) return (addr >>> HASH_FN_SHIFT) & mask;
+  return Number((BigInt.asUintN(64, BigInt(addr)) >> BigInt(HASH_FN_SHIFT)) & BigInt(mask));
 }
 
 /** dma_addr_t >> HASH_FN_SHIFT (for bucket_find_contain's limit). */
@@ -407,7 +422,7 @@ function bucketFind(list: DebugRecord[] | null, ref: Ref, containing: boolean): 
 
 /** bucket_find_contain(): look in the address's bucket, then walk back one bucket (8 KiB) at a time. */
 function bucketFindContain(s: DebugState, ref: Ref, maxSegSize: number): DebugRecord | null {
-  const start = hashFn(ref.devAddr);
+  const start = hashFn(s, ref.devAddr);
   // 6.0+: min(HASH_SIZE, (dev_addr >> HASH_FN_SHIFT) + 1) buckets; before: while (range <= max_range)
   const limit =
     s.kernel >= DEBUG_VERSIONS.syncFullWalk
@@ -415,7 +430,7 @@ function bucketFindContain(s: DebugState, ref: Ref, maxSegSize: number): DebugRe
       : Math.floor(maxSegSize / BUCKET_BYTES) + 1;
   if (s.liveCount === 0) return null;
   for (let i = 0; i < limit; i++) {
-    const e = bucketFind(s.buckets[(start - i) & (HASH_SIZE - 1)]!, ref, true);
+    const e = bucketFind(s.buckets[(start - i) & hashMask(s)]!, ref, true);
     if (e) return e;
   }
   return null;
@@ -423,7 +438,7 @@ function bucketFindContain(s: DebugState, ref: Ref, maxSegSize: number): DebugRe
 
 /** debug_dma_mapping_error(): mark the first unchecked exact match (list order) as checked. */
 function markChecked(s: DebugState, dev: string, devAddr: number): void {
-  const list = bucketList(s, hashFn(devAddr));
+  const list = bucketList(s, hashFn(s, devAddr));
   if (!list) return;
   for (let i = 0; i < list.length; i++) {
     const e = list[i]!;
@@ -508,7 +523,7 @@ export function debugMap(s: DebugState, e: DebugEntry, skipCpuSync: boolean, opt
     step: e.step,
     k,
     seq: s.nextSeq++,
-    bucket: hashFn(e.devAddr),
+    bucket: hashFn(s, e.devAddr),
     cln: Math.floor(e.paddr / 2 ** s.l1CacheShift),
     typeName: s.typeNames[k]!,
   };
@@ -591,7 +606,7 @@ export function debugUnmap(s: DebugState, ref: DebugUnmapRef): Finding[] {
   const out: Finding[] = [];
   const k = kernelType(s.kernel, ref.type);
   const r: Ref = { dev: ref.dev, devAddr: ref.devAddr, size: ref.size, k, dir: ref.dir, sgCallEnts: k === K_SG ? (ref.sgCallEnts ?? 0) : 0 };
-  const e = bucketFind(s.buckets[hashFn(ref.devAddr)]!, r, false);
+  const e = bucketFind(s.buckets[hashFn(s, ref.devAddr)]!, r, false);
   const fn = 'check_unmap';
   if (!e) {
     // dma_mapping_error(ref->dev, ref->dev_addr): also runs debug_dma_mapping_error()
@@ -750,7 +765,7 @@ export interface DebugSgEntry {
 
 /** get_nr_mapped_entries(): sg_mapped_ents of the best-fit exact match of the first entry, or 0. */
 function nrMappedEntries(s: DebugState, dev: string, sg: DebugSgEntry, nelems: number, dir: DmaDir): number {
-  const e = bucketFind(s.buckets[hashFn(sg.devAddr)]!, { dev, devAddr: sg.devAddr, size: sg.dmaLen, k: K_SG, dir, sgCallEnts: nelems }, false);
+  const e = bucketFind(s.buckets[hashFn(s, sg.devAddr)]!, { dev, devAddr: sg.devAddr, size: sg.dmaLen, k: K_SG, dir, sgCallEnts: nelems }, false);
   return e ? e.sgMappedEnts : 0;
 }
 

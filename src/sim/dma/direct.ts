@@ -70,8 +70,16 @@ function swiotlbMap(m: Machine, dev: Device, phys: number, size: number, dir: Dm
     return DMA_MAPPING_ERROR;
   }
   if (!dmaCapable(dev, tlb, size)) {
-    tblUnmapSingle(m, dev, tlb, size, dir, true, o);
-    printkOnce(m, o, 'swiotlb_map:overflow', 'swiotlb.addr-overflow', { addr: hex16(tlb), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) }, who(dev.name, dev.cfg.label));
+    // attrs | DMA_ATTR_SKIP_CPU_SYNC from 4.10 (0443fa003fa1); before, swiotlb_tbl_unmap_single(dev, map, size, dir) copies back
+    tblUnmapSingle(m, dev, tlb, size, dir, m.kernel >= SWIOTLB_GATES.skipCpuSync.code, o);
+    if (m.kernel >= SWIOTLB_GATES.addrOverflowReport.code) {
+      printkOnce(m, o, 'swiotlb_map:overflow', 'swiotlb.addr-overflow', { addr: hex16(tlb), size, mask: maskHex(dev.maskBits), bus: maskHex(dev.cfg.busLimit) }, who(dev.name, dev.cfg.label));
+    } else if (m.kernel >= DIRECT_GATES.swiotlbMerged.code) {
+      // 5.0–5.5: swiotlb_map() returns false and dma_direct_map_page() calls report_addr() with the slot's DMA address
+      overflowReport(m, dev, tlb, size, sg, o);
+    } else {
+      observe(o, 'dma-direct/silent-failure', "before 5.0 swiotlb_map_page() says nothing when even the bounce slot is out of the device's reach: it frees the slot and fails the map (the overflow buffer's address before 4.20)");
+    }
     return DMA_MAPPING_ERROR;
   }
   if (!dev.coherent && !attrs.skipCpuSync && archSync) syncForDeviceArch(m, tlb, size, dir, o);
@@ -154,11 +162,11 @@ export function syncForCpuArch(m: Machine, phys: number, size: number, dir: DmaD
  * - before 5.0 check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu
  *   of device mask %llx" ("dma_direct_map_sg: …" for an sg entry) every time, only for masks of 32 bits or more; from
  *   4.20 with " bus mask %llx" appended, and for a bus mask too;
- * - 5.0–5.6 report_addr(): dev_err_once "overflow %pad+%zu of DMA mask %llx
+ * - 5.0–5.5 report_addr(): dev_err_once "overflow %pad+%zu of DMA mask %llx
  *   bus mask %llx" ("bus limit" from 5.5) for masks of 32 bits or more or a
  *   bus limit, then WARN_ON_ONCE(1) whatever the mask;
- * - from 5.7: dev_WARN_ONCE "DMA addr %pad+%zu overflow (mask %llx, bus limit
- *   %llx)." for every mask.
+ * - from 5.6 (DIRECT_GATES.overflowAlways): "DMA addr %pad+%zu overflow (mask
+ *   %llx, bus limit %llx)." for every mask.
  */
 function overflowReport(m: Machine, dev: Device, phys: number, size: number, sg: boolean, o: StepOutcome): void {
   if (m.arch === 'x86' && m.kernel < ARCH_GATES.x86DmaDirect.code) {
@@ -255,11 +263,17 @@ export function directSyncForCpu(m: Machine, dev: Device, addr: number, size: nu
 /** dma_direct_unmap_phys(). */
 export function directUnmap(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
   const phys = addr;
+  // before 4.10 swiotlb_unmap_page → unmap_single(hwdev, dev_addr, size, dir): the attrs never reach swiotlb, whose
+  // swiotlb_tbl_unmap_single copies back whatever they say (SWIOTLB_GATES.skipCpuSync)
+  const swiotlbCopiesAnyway = attrs.skipCpuSync && m.kernel < SWIOTLB_GATES.skipCpuSync.code && isSwiotlbBuffer(m, phys);
   if (!attrs.skipCpuSync) directSyncForCpu(m, dev, addr, size, dir, o);
-  else {
+  else if (swiotlbCopiesAnyway) {
+    o.events.push({ kind: 'note', text: 'no cache maintenance at unmap', why: opsWhy(m, 'unmap', 'DMA_ATTR_SKIP_CPU_SYNC: no cache maintenance at unmap; swiotlb before 4.10 is not told, and still copies the slot back (0443fa003fa1 made it skip that too)') });
+  } else {
     o.events.push({ kind: 'note', text: 'no sync at unmap', why: opsWhy(m, 'unmap', 'DMA_ATTR_SKIP_CPU_SYNC: no cache maintenance and no swiotlb copy-back at unmap') });
   }
-  if (isSwiotlbBuffer(m, phys)) tblUnmapSingle(m, dev, phys, size, dir, true, o);
+  // before 5.13 swiotlb_tbl_unmap_single(dev, phys, size, size, …): the unmap's size is the alloc_size
+  if (isSwiotlbBuffer(m, phys)) tblUnmapSingle(m, dev, phys, size, dir, !swiotlbCopiesAnyway, o, size);
 }
 
 /**

@@ -46,7 +46,7 @@ import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, dire
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
-import { DIRECT_GATES, DMA_BUF_GATES, apiFile, dmaFile } from '../kernel-versions.ts';
+import { DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, apiFile, dmaFile } from '../kernel-versions.ts';
 import { devUsesDmaIommu } from '../iommu/iommu.ts';
 import {
   iommuDmaAllocCoherent,
@@ -240,8 +240,9 @@ export function dmaMapSingle(m: Machine, dev: Device, buf: Buffer, off: number, 
   if (!checkDirection(m, dir, 'dma_map_single_attrs', o)) return;
   const va = buf.va + off;
   if (isVmallocAddr(va) && m.kernel < DIRECT_GATES.vmallocRejected.code) {
-    // before 5.5 (4544b9f25e70): debug_dma_map_single() complains, then dma_map_page_attrs(virt_to_page(ptr), …) goes ahead
-    report(debugDmaMapSingle(m.debug, dev, va, size), o);
+    // before 5.5 (4544b9f25e70): debug_dma_map_single() complains (from DEBUG_GATES.mapSingleCheck; older kernels
+    // have no such hook), then dma_map_page_attrs(virt_to_page(ptr), …) goes ahead
+    if (m.kernel >= DEBUG_GATES.mapSingleCheck.code) report(debugDmaMapSingle(m.debug, dev, va, size), o);
     observe(o, 'api/vmalloc-address',
       "before 5.5 (4544b9f25e70) dma_map_single does not refuse a vmalloc address: virt_to_page() of it gives a struct page that is not the buffer's, so the device is handed unrelated memory; the explorer maps the buffer's first physical page so the rest of the scenario can run",
     );

@@ -19,6 +19,12 @@
  * reached the caller); 5.17 (aa6f8dcbab47) already copied at map for every
  * direction but sync_for_device copied for every direction too.
  *
+ * A sync or unmap larger than the mapping, or at an offset past it, is
+ * checked by version (bounce()): copied as given before 5.12, cut to the
+ * allocation from 5.12 (with the 5.12-only loss of the offset inside the
+ * slot), refused past the end 5.15–6.8. Before 5.13 an unmap frees the slots
+ * its own size covers, not the ones the map took (tblUnmapSingle).
+ *
  * Simplified: one area (one CPU), no dynamic or transient pools, no
  * restricted pools, devices have no min_align_mask.
  */
@@ -142,9 +148,8 @@ function claim(p: SwiotlbPool, index: number, nslots: number, allocSize: number)
   return index;
 }
 
-/** swiotlb_release_slots(): give the slots back, merging free runs inside the segment. */
-function releaseSlots(p: SwiotlbPool, index: number): number {
-  const nslots = nrSlots(p.allocSize[index]!);
+/** swiotlb_release_slots(): give `nslots` slots back, merging free runs inside the segment. */
+function releaseSlots(p: SwiotlbPool, index: number, nslots: number): number {
   let count = index + nslots < Math.ceil((index + 1) / IO_TLB_SEGSIZE) * IO_TLB_SEGSIZE ? p.list[index + nslots]! : 0;
   for (let i = index + nslots - 1; i >= index; i--) {
     p.list[i] = ++count;
@@ -163,24 +168,44 @@ function cpuCopy(m: Machine, to: number, from: number, len: number): void {
 
 /**
  * swiotlb_bounce(): copy between the original buffer and the slot at
- * `tlbAddr`, with the kernel's range checks.
+ * `tlbAddr`, with this kernel's range checks (SWIOTLB_GATES): none before
+ * 5.12 (the size is copied as given, to or from the original at the same
+ * offset inside the slot); 5.12 cuts the size to the allocation counted from
+ * the slot's start and copies to or from the slot's original address, the
+ * offset inside the slot dropped (16fc3cef33a0); from 5.13 the offset is
+ * added back and taken off the allocation before the check (5f89468e2f06);
+ * 5.15–6.8 also refuse an offset past the allocation (868c9ddc182b), which
+ * before and after wraps the size_t allocation and copies the whole size.
  */
 export function bounce(m: Machine, dev: Device, tlbAddr: number, size: number, toDevice: boolean, fn: string, rule: string, o: StepOutcome): void {
   const p = m.swiotlb!;
+  const k = m.kernel;
   const index = Math.floor((tlbAddr - p.start) / IO_TLB_SIZE);
   let orig = p.origAddr[index]!;
   let allocSize = p.allocSize[index]!;
   if (orig === INVALID) return;
-  const tlbOffset = tlbAddr % IO_TLB_SIZE;
-  if (tlbOffset > allocSize) {
-    printkOnce(m, o, 'swiotlb_bounce:overflow1', 'swiotlb.access-before-start', { alloc: allocSize, size, offset: tlbOffset }, who(dev.name, dev.cfg.label));
-    return;
-  }
-  orig += tlbOffset;
-  allocSize -= tlbOffset;
-  if (size > allocSize) {
-    printkOnce(m, o, 'swiotlb_bounce:overflow2', 'swiotlb.overflow', { alloc: allocSize, size }, who(dev.name, dev.cfg.label));
-    size = allocSize;
+  const tlbOffset = (tlbAddr - p.start) % IO_TLB_SIZE;
+  if (k < G.syncSizeCheck.code) {
+    // swiotlb_tbl_sync_single: orig_addr += tlb_addr & (IO_TLB_SIZE - 1); swiotlb_bounce(orig_addr, tlb_addr, size, dir)
+    orig += tlbOffset;
+  } else if (k < G.bounceOffset.code) {
+    // validate_sync_size_and_truncate(hwdev, io_tlb_orig_size[index], &size); the slot's orig_addr as it is
+    if (size > allocSize) {
+      printkOnce(m, o, 'swiotlb_bounce:overflow2', 'swiotlb.overflow', { alloc: allocSize, size }, who(dev.name, dev.cfg.label));
+      size = allocSize;
+    }
+  } else {
+    if (tlbOffset > allocSize && k >= G.bounceOverflowChecks.code && k < G.partialSyncFix.code) {
+      printkOnce(m, o, 'swiotlb_bounce:overflow1', 'swiotlb.access-before-start', { alloc: allocSize, size, offset: tlbOffset }, who(dev.name, dev.cfg.label));
+      return;
+    }
+    orig += tlbOffset;
+    allocSize -= tlbOffset;
+    // past the allocation the size_t alloc_size has wrapped: no check, the whole size is copied
+    if (allocSize >= 0 && size > allocSize) {
+      printkOnce(m, o, 'swiotlb_bounce:overflow2', 'swiotlb.overflow', { alloc: allocSize, size }, who(dev.name, dev.cfg.label));
+      size = allocSize;
+    }
   }
   if (toDevice) cpuCopy(m, tlbAddr, orig, size);
   else cpuCopy(m, orig, tlbAddr, size);
@@ -192,10 +217,13 @@ function copiesAtMap(kernel: number, dir: DmaDir, skipCpuSync: boolean): { copy:
   if (kernel >= G.copyAtMapAlways.code) {
     return { copy: true, rule: 'since 5.17 (aa6f8dcbab47, kept by 901c7280ca0d) swiotlb copies the original into the slot at map time for every direction, even DMA_FROM_DEVICE and with DMA_ATTR_SKIP_CPU_SYNC, so bytes the device does not write keep their values (CVE-2022-0854 fix)' };
   }
-  const copy = !skipCpuSync && dir !== 'DMA_FROM_DEVICE';
+  const attrIgnored = skipCpuSync && kernel < G.skipCpuSync.code;
+  const copy = (!skipCpuSync || attrIgnored) && dir !== 'DMA_FROM_DEVICE';
   return {
     copy,
-    rule: copy
+    rule: attrIgnored
+      ? 'before 4.10 swiotlb_tbl_map_single takes no attrs (0443fa003fa1 added them): DMA_ATTR_SKIP_CPU_SYNC does not stop the copy of a DMA_TO_DEVICE or DMA_BIDIRECTIONAL buffer into its slot'
+      : copy
       ? 'before 5.17 swiotlb copied at map time only for DMA_TO_DEVICE and DMA_BIDIRECTIONAL'
       : skipCpuSync
         ? 'before 5.17 DMA_ATTR_SKIP_CPU_SYNC skipped the copy at map time'
@@ -228,6 +256,11 @@ export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number
   const p = m.swiotlb;
   if (!p) {
     printk(m, o, 'swiotlb.no-pool', {}, who(dev.name, dev.cfg.label));
+    if (m.kernel < G.noPoolWarn.code) {
+      // "if (no_iotlb_memory) panic(…)" until 639205ed206f (6.1)
+      observe(o, 'swiotlb/no-pool-panic', 'before 6.1 swiotlb_tbl_map_single panics when there is no pool; the explorer carries on with DMA_MAPPING_ERROR');
+      o.error = 'BUG';
+    }
     return -1;
   }
   const allocSize = req.allocSize ?? size;
@@ -258,19 +291,31 @@ export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number
   return tlbAddr;
 }
 
-/** swiotlb_tbl_unmap_single(): copy back (FROM_DEVICE/BIDIRECTIONAL, no SKIP), then free the slots. */
-export function tblUnmapSingle(m: Machine, dev: Device, tlbAddr: number, size: number, dir: DmaDir, skipCpuSync: boolean, o: StepOutcome): void {
+/**
+ * swiotlb_tbl_unmap_single(): copy back (FROM_DEVICE/BIDIRECTIONAL, no SKIP),
+ * then free the slots. `callerAllocSize`: the alloc_size the caller passes
+ * before 5.13 (dma-direct: the unmap's size), which then decides how many
+ * slots are freed (SWIOTLB_GATES.unmapRecordedSize); absent, the allocation's.
+ */
+export function tblUnmapSingle(m: Machine, dev: Device, tlbAddr: number, size: number, dir: DmaDir, skipCpuSync: boolean, o: StepOutcome, callerAllocSize?: number): void {
   const p = m.swiotlb!;
   if (!skipCpuSync && (dir === 'DMA_FROM_DEVICE' || dir === 'DMA_BIDIRECTIONAL')) {
-    bounce(m, dev, tlbAddr, size, false, 'swiotlb_tbl_unmap_single', 'unmap copies the slot back into the original buffer for DMA_FROM_DEVICE and DMA_BIDIRECTIONAL', o);
+    const rule = m.kernel < G.skipCpuSync.code ? 'unmap copies the slot back into the original buffer for DMA_FROM_DEVICE and DMA_BIDIRECTIONAL; before 4.10 it takes no attrs, so DMA_ATTR_SKIP_CPU_SYNC does not stop it (0443fa003fa1)' : 'unmap copies the slot back into the original buffer for DMA_FROM_DEVICE and DMA_BIDIRECTIONAL';
+    bounce(m, dev, tlbAddr, size, false, 'swiotlb_tbl_unmap_single', rule, o);
   }
   const index = Math.floor((tlbAddr - p.start) / IO_TLB_SIZE);
   if (p.list[index] !== 0 || p.origAddr[index] === INVALID) {
     observe(o, 'swiotlb/bad-slot', `${hex(tlbAddr)} is not an allocated swiotlb slot: swiotlb_release_slots would corrupt the pool's free counts here`);
     return;
   }
-  const nslots = releaseSlots(p, index);
-  o.events.push({ kind: 'swiotlb_free', index, nslots, tlbAddr, why: why(m, kernelName(m.kernel, 'swiotlbRelease').fn, 'the slots go back to the pool, merged with free neighbours inside their 128-slot segment') });
+  const recorded = nrSlots(p.allocSize[index]!);
+  const byCaller = callerAllocSize !== undefined && m.kernel < G.unmapRecordedSize.code ? Math.min(nrSlots(callerAllocSize), p.nslabs - index) : recorded;
+  const nslots = releaseSlots(p, index, byCaller);
+  const rule =
+    byCaller === recorded
+      ? 'the slots go back to the pool, merged with free neighbours inside their 128-slot segment'
+      : `before 5.13 the unmap frees the slots its own size covers (nslots = ALIGN(size, IO_TLB_SIZE) >> IO_TLB_SHIFT): ${byCaller} slot(s) where the map took ${recorded}${byCaller < recorded ? ', the rest stay allocated for good' : ', slots past the mapping freed with it'} (2973073a80b4 frees what the map took)`;
+  o.events.push({ kind: 'swiotlb_free', index, nslots, tlbAddr, why: why(m, kernelName(m.kernel, 'swiotlbRelease').fn, rule) });
 }
 
 export function syncSingleForDevice(m: Machine, dev: Device, tlbAddr: number, size: number, dir: DmaDir, o: StepOutcome): void {

@@ -272,7 +272,7 @@ export const CATALOGUE = [
     source: 'dma-debug',
     level: 'warn',
     prefix: 'dma-api',
-    wordings: [{ template: 'device driver maps memory from vmalloc area [addr={addr:hex}] [len={len:int}]' }],
+    wordings: [{ from: DEBUG_GATES.mapSingleCheck, template: 'device driver maps memory from vmalloc area [addr={addr:hex}] [len={len:int}]' }],
     fn: 'debug_dma_map_single',
     file: DEBUG_FILE,
     why: 'dma_map_single was given a vmalloc address (vmalloc, a vmapped stack, a module\'s data): it has no single struct page behind it, so virt_to_page() maps unrelated memory. Map its pages (vmalloc_to_page) with dma_map_page or an sg_table.',
@@ -283,7 +283,7 @@ export const CATALOGUE = [
     source: 'dma-debug',
     level: 'warn',
     prefix: 'dma-api',
-    wordings: [{ template: 'device driver maps memory from invalid area [addr={addr:hex}] [len={len:int}]' }],
+    wordings: [{ from: DEBUG_GATES.mapSingleCheck, template: 'device driver maps memory from invalid area [addr={addr:hex}] [len={len:int}]' }],
     fn: 'debug_dma_map_single',
     file: DEBUG_FILE,
     why: 'dma_map_single was given an address outside the linear map (virt_addr_valid() is false): an ioremap or user pointer, or a computed address gone wrong.',
@@ -355,10 +355,14 @@ export const CATALOGUE = [
     source: 'swiotlb',
     level: 'warn',
     prefix: 'dev',
-    wordings: [{ template: "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer" }],
+    wordings: [
+      // a panic before 6.1 (639205ed206f "swiotlb: don't panic!"), dev_warn_ratelimited after
+      { prefix: 'none', template: "Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer" },
+      { from: SWIOTLB_GATES.noPoolWarn, template: "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer" },
+    ],
     fn: 'swiotlb_tbl_map_single',
     file: 'kernel/dma/swiotlb.c',
-    why: 'A mapping had to bounce (or dma-iommu bounced an untrusted buffer) but there is no swiotlb pool: swiotlb=noforce, or a machine whose RAM needed none at boot. The device cannot reach the buffer.',
+    why: 'A mapping had to bounce but there is no swiotlb pool: swiotlb=noforce, or a pool that could not be allocated at boot. The device cannot reach the buffer: before 6.1 the kernel panics, from 6.1 the map fails with DMA_MAPPING_ERROR.',
     rule: 'swiotlb/no-pool',
   },
   {
@@ -380,10 +384,11 @@ export const CATALOGUE = [
     source: 'swiotlb',
     level: 'warn',
     prefix: 'dev',
-    wordings: [{ template: 'Buffer overflow detected. Allocation size: {alloc:int}. Mapping size: {size:int}+{offset:int}.' }],
+    // 868c9ddc182b added it (5.15), e8068f2d756d removed it (6.9): before and after, such a sync copies unchecked
+    wordings: [{ from: SWIOTLB_GATES.bounceOverflowChecks, until: SWIOTLB_GATES.partialSyncFix, template: 'Buffer overflow detected. Allocation size: {alloc:int}. Mapping size: {size:int}+{offset:int}.' }],
     fn: 'swiotlb_bounce',
     file: 'kernel/dma/swiotlb.c',
-    why: 'A sync or unmap reached into a bounce slot past the end of its allocation: the offset of the synced address is already beyond the mapping. Nothing is copied.',
+    why: 'A sync or unmap reached into a bounce slot past the end of its allocation: the offset of the synced address is already beyond the mapping. Nothing is copied (5.15–6.8; other kernels copy the whole size without a word).',
     rule: 'swiotlb/overflow',
   },
   {
@@ -391,10 +396,14 @@ export const CATALOGUE = [
     source: 'swiotlb',
     level: 'warn',
     prefix: 'dev',
-    wordings: [{ template: 'Buffer overflow detected. Allocation size: {alloc:int}. Mapping size: {size:int}.' }],
+    wordings: [
+      // daf9514fd5eb (5.12): validate_sync_size_and_truncate(); 2bdba622c351 (5.13) moved the check into swiotlb_bounce
+      { from: SWIOTLB_GATES.syncSizeCheck, template: 'Attempt for buffer overflow. Original size: {alloc:int}. Mapping size: {size:int}.', printedBy: { fn: 'validate_sync_size_and_truncate', file: 'kernel/dma/swiotlb.c' } },
+      { from: SWIOTLB_GATES.bounceOffset, template: 'Buffer overflow detected. Allocation size: {alloc:int}. Mapping size: {size:int}.' },
+    ],
     fn: 'swiotlb_bounce',
     file: 'kernel/dma/swiotlb.c',
-    why: 'A sync or unmap asked swiotlb to copy more than the bounce allocation holds: the size passed is larger than the mapping. The copy is truncated to the allocation.',
+    why: 'A sync or unmap asked swiotlb to copy more than the bounce allocation holds: the size passed is larger than the mapping. The copy is truncated to the allocation (from 5.12; before, the whole size was copied, past the end of the buffer).',
     rule: 'swiotlb/overflow',
   },
   {
@@ -402,7 +411,8 @@ export const CATALOGUE = [
     source: 'swiotlb',
     level: 'warn',
     prefix: 'dev',
-    wordings: [{ template: 'swiotlb addr 0x{addr:hex}+{size:int} overflow (mask {mask:hex}, bus limit {bus:hex}).' }],
+    // from "dma-direct: improve swiotlb error reporting" (5.6); before, report_addr() named the slot (dma-direct.overflow)
+    wordings: [{ from: SWIOTLB_GATES.addrOverflowReport, template: 'swiotlb addr 0x{addr:hex}+{size:int} overflow (mask {mask:hex}, bus limit {bus:hex}).' }],
     fn: 'swiotlb_map',
     file: 'kernel/dma/swiotlb.c',
     why: 'Even the bounce slot is out of the device\'s reach: its DMA mask (or bus limit) does not cover the swiotlb pool. The mask is probably wrong or too small for this platform.',
