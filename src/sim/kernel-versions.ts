@@ -816,7 +816,7 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     commit: 'f316ba0a8814',
     subject: 'dma-iommu: Check that swiotlb is active before trying to use it',
     file: 'drivers/iommu/dma-iommu.c',
-    before: 'iommu_dma_map_page bounces without asking whether swiotlb has a pool: with none, swiotlb_tbl_map_single answers for itself (its "Can not allocate SWIOTLB buffer earlier…" report)',
+    before: 'iommu_dma_map_page bounces without asking whether swiotlb has a pool: with none, swiotlb_tbl_map_single answers for itself (before 6.1 it panics: "Can not allocate SWIOTLB buffer earlier…")',
     after: 'no pool: dev_warn_once "DMA bounce buffers are inactive, unable to map unaligned transaction." and DMA_MAPPING_ERROR, swiotlb never called',
     verified: true,
   },
