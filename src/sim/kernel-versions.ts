@@ -1281,6 +1281,23 @@ export const CMA_GATES = table('cma', {
     after: '"cma: cma_alloc: alloc failed, req-size: %zu pages, ret: %d"',
     verified: true,
   },
+  // id: the kbuild robot's blame of mm/cma.c ("5984af1082f3b1 Pintu Agarwal 2017-11-15" on the pr_err line) and
+  // Pintu Agarwal's own link to torvalds/linux commit 5984af1082f3b115082178ed88c47033d43b924d (2021 CMA
+  // sysfs thread). Both sides: the patch ("[PATCH 1/1] [mm]: cma: change pr_info to pr_err for cma_alloc fail log",
+  // 2017-10-10: "-\t\tpr_info(\"%s: alloc failed, req-size: %zu pages, ret: %d\\n\"" / "+\t\tpr_err(…"; "This will lead to
+  // problem if printk debug level is set to below 7"). Release: the mmotm "since-4.14" branch (Michal Hocko,
+  // 2017-11-20, based on v4.14) lists it in its shortlog ("Pintu Agarwal (1): mm/cma.c: change pr_info to pr_err
+  // for cma_alloc fail log"), and its mainline commit date 2017-11-15 falls in the 4.15 merge period (v4.14 was
+  // released on 2017-11-12): 4.15.
+  failPrErr: {
+    from: '4.15',
+    commit: '5984af1082f3',
+    subject: 'mm/cma.c: change pr_info to pr_err for cma_alloc fail log',
+    file: 'mm/cma.c',
+    before: 'the failure line is a pr_info (KERN_INFO): a console loglevel below 7 does not show it',
+    after: 'the failure line is a pr_err (KERN_ERR)',
+    verified: true,
+  },
   // Both sides: alloc_contig_range() in a 5.11.5 tree ends a failed test_pages_isolated() with
   // pr_info_ratelimited("%s: [%lx, %lx) PFNs busy\n", __func__, outer_start, end) (pr_info before 4.14), a 5.14.2
   // tree (and 5.15.y, 6.1.y, 6.12, mainline) returns -EBUSY silently: "test_pages_isolated() has a tracepoint which

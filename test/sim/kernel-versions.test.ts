@@ -1130,6 +1130,17 @@ describe('CMA gates', () => {
     CMA_TOO_BIG,
   );
   boundary(
+    CMA_GATES.failPrErr,
+    'the same failure line, printed with pr_info (KERN_INFO) before and pr_err (KERN_ERR) after',
+    ({ before, after }) => {
+      const line = 'cma: cma_alloc: alloc failed, req-size: 8192 pages, ret: -12';
+      const logs = (r: RunResult) => at(r, 'a =').events.flatMap((e) => (e.kind === 'log' ? [{ level: e.level, text: e.text }] : []));
+      expect(logs(before)).toEqual([{ level: 'info', text: line }]);
+      expect(logs(after)).toEqual([{ level: 'err', text: line }]);
+    },
+    CMA_TOO_BIG,
+  );
+  boundary(
     CMA_GATES.areaName,
     'the failure line gains the area name',
     ({ before, after }) => {

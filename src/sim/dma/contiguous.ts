@@ -48,7 +48,7 @@
  */
 import type { SimEvent, Why } from '../events.ts';
 import { kernelCode, NEWEST_KERNEL } from '../config.ts';
-import { kernelHas, kline, kmsg, type LogLine } from '../kernel-log/catalogue.ts';
+import { kernelHas, kernelLevel, kline, kmsg, type LogLine } from '../kernel-log/catalogue.ts';
 import { kernelName } from '../kernel-versions.ts';
 import { EBUSY } from '../errno.ts';
 import { alignUp } from '../align.ts';
@@ -191,7 +191,7 @@ function allocWhys(k: number): { alloc: Why; migrate: Why; busy: Why; fail: Why 
 }
 const WHY_RELEASE: Why = { fn: 'cma_release', file: FILE, rule: 'The pages are freed and their bitmap bits cleared.' };
 
-/** The `pr_err` of a failed allocation as this kernel prints it (kernel-log catalogue `cma.alloc-failed`), or none before 4.12. */
+/** The failure line of an allocation as this kernel prints it (kernel-log catalogue `cma.alloc-failed`: pr_info 4.11–4.14, pr_err from 4.15), or none before 4.11. */
 export function cmaAllocFailedLine(area: CmaArea, count: number, ret: number, kernel: number = NEWEST): LogLine[] {
   return kernelHas(kernel, 'cma.alloc-failed') ? [kline(kernel, 'cma.alloc-failed', { area: area.name, count, ret })] : [];
 }
@@ -330,7 +330,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
   const log: LogLine[] = [];
   if (!opts.noWarn) {
     log.push(...cmaAllocFailedLine(area, count, ret, opts.kernel), ...cmaDebugShowAreas(area, opts.kernel));
-    log.forEach(({ id, text }, i) => events.push({ kind: 'log', level: i === 0 ? 'err' : 'info', id, text }));
+    log.forEach(({ id, text }) => events.push({ kind: 'log', level: kernelLevel(opts.kernel ?? NEWEST, id), id, text }));
   }
   events.push({ kind: 'cma', op: 'fail', pfn: area.basePfn, count, why: whys.fail });
   return { pfn: -1, ret, log, busyLines, migrated, events };

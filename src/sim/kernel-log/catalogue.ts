@@ -27,6 +27,9 @@ import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_B
 
 export type Prefix = 'dev' | 'dma-api' | 'dma-api-nodev' | 'none';
 
+/** A printk log level (KERN_ERR, KERN_WARNING, KERN_INFO, KERN_NOTICE). */
+export type Level = 'err' | 'warn' | 'info' | 'notice';
+
 export interface Wording {
   /** First version with this wording (the gate that introduced it); absent: the oldest modelled. */
   from?: Gate;
@@ -42,7 +45,10 @@ export interface CatalogueEntry {
   id: string;
   /** Who prints it. */
   source: 'dma-debug' | 'swiotlb' | 'dma-direct' | 'dma-mapping' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'panfrost' | 'cma' | 'dma-buf' | 'lockdep' | 'drm';
-  level: 'err' | 'warn' | 'info' | 'notice';
+  /** The level it is printed at in the newest kernel (levelFor gives it by version). */
+  level: Level;
+  /** A kernel before `until` printed it at `level` instead (the gate that changed the printk call). */
+  earlierLevel?: { level: Level; until: Gate };
   /** Default prefix of the wordings. */
   prefix: Prefix;
   /** Oldest first. */
@@ -641,6 +647,8 @@ export const CATALOGUE = [
     id: 'cma.alloc-failed',
     source: 'cma',
     level: 'err',
+    // pr_info until 5984af1082f3 (4.15)
+    earlierLevel: { level: 'info', until: CMA_GATES.failPrErr },
     prefix: 'none',
     wordings: [
       { from: CMA_GATES.failMessage, template: 'cma: cma_alloc: alloc failed, req-size: {count:int} pages, ret: {ret:int}' },
@@ -868,6 +876,16 @@ export function printerFor(e: CatalogueEntry, kernel: number): KernelFn {
 /** The file that prints an entry in this kernel (printerFor). */
 export function fileFor(e: CatalogueEntry, kernel: number): string {
   return printerFor(e, kernel).file;
+}
+
+/** The level this kernel prints an entry at: its `earlierLevel` before that gate, else its own. */
+export function levelFor(e: CatalogueEntry, kernel: number): Level {
+  return e.earlierLevel && kernel < e.earlierLevel.until.code ? e.earlierLevel.level : e.level;
+}
+
+/** The level this kernel prints message `id` at (levelFor). */
+export function kernelLevel(kernel: number, id: MessageId): Level {
+  return levelFor(BY_ID.get(id)!, kernel);
 }
 
 /** Does this kernel print message `id` at all (some wording is in force)? */

@@ -6,7 +6,7 @@
  */
 import type { Machine } from '../machine.ts';
 import type { StepOutcome } from '../outcome.ts';
-import { catalogueEntry, kmsg, type MessageId, type Who } from './catalogue.ts';
+import { kernelLevel, kmsg, type MessageId, type Who } from './catalogue.ts';
 import { observe } from '../observe.ts';
 
 export type MessageArgs = Readonly<Record<string, string | number>>;
@@ -14,7 +14,7 @@ export type MessageArgs = Readonly<Record<string, string | number>>;
 export function printk(m: Machine, o: StepOutcome, id: MessageId, args: MessageArgs = {}, by?: Who): string {
   const text = kmsg(m.kernel, id, args, by);
   o.warnings.push(text);
-  o.events.push({ kind: 'log', level: catalogueEntry(id).level, id, text });
+  o.events.push({ kind: 'log', level: kernelLevel(m.kernel, id), id, text });
   return text;
 }
 
