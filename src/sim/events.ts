@@ -7,7 +7,7 @@
  * kernel function, its file, and the rule in words.
  */
 
-import type { MessageId } from './kernel-log/catalogue.ts';
+import type { Level, MessageId } from './kernel-log/catalogue.ts';
 
 export interface Why {
   /** Kernel function that made the decision, e.g. `dma_direct_map_phys`. */
@@ -200,7 +200,7 @@ export type SimEvent =
    */
   | { kind: 'finding'; rule: string; id: MessageId | null; message: string; why: Why }
   /** A kernel log line: `id` names its catalogue entry (kernel-log/catalogue.ts), so views select lines by id, never by their words. */
-  | { kind: 'log'; level: 'warn' | 'err' | 'info' | 'notice'; id: MessageId; text: string }
+  | { kind: 'log'; level: Level; id: MessageId; text: string }
   | { kind: 'note'; text: string; why: Why; rule?: NoteRule }
   // IOMMU, GPU MMU, CMA and dma-buf events (filled in by their modules)
   | { kind: 'iommu_map'; domain: string; iova: number; phys: number; size: number; prot: string; why: Why }

@@ -19,7 +19,7 @@ export function eventTone(e: SimEvent): 'bad' | 'warn' | null {
     case 'iotlb':
       return e.stale ? 'warn' : null;
     case 'log':
-      return e.level === 'err' || e.level === 'warn' ? 'warn' : null;
+      return e.level === 'emerg' ? 'bad' : e.level === 'err' || e.level === 'warn' ? 'warn' : null;
     default:
       return null;
   }

@@ -256,6 +256,10 @@ h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
     ({ before, after }) => {
       expect(at(before, 'h =').warnings).toEqual(["Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"]);
       expect(at(before, 'h =').observationRules).toContain('swiotlb/no-pool-panic');
+      // panic() prints with pr_emerg; the warning after it is dev_warn_ratelimited
+      const level = (r: RunResult) => at(r, 'h =').events.find((e) => e.kind === 'log');
+      expect(level(before)).toMatchObject({ level: 'emerg' });
+      expect(level(after)).toMatchObject({ level: 'warn' });
       expect(at(after, 'h =').warnings).toEqual(["nic nic: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"]);
       expect(at(after, 'h =').observationRules).not.toContain('swiotlb/no-pool-panic');
       expect(at(after, 'h =').error).toBe('DMA_MAPPING_ERROR');

@@ -28,7 +28,7 @@ import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_B
 export type Prefix = 'dev' | 'dma-api' | 'dma-api-nodev' | 'none';
 
 /** A printk log level (KERN_ERR, KERN_WARNING, KERN_INFO, KERN_NOTICE). */
-export type Level = 'err' | 'warn' | 'info' | 'notice';
+export type Level = 'emerg' | 'err' | 'warn' | 'info' | 'notice';
 
 export interface Wording {
   /** First version with this wording (the gate that introduced it); absent: the oldest modelled. */
@@ -360,6 +360,8 @@ export const CATALOGUE = [
     id: 'swiotlb.no-pool',
     source: 'swiotlb',
     level: 'warn',
+    // panic() prints its line with pr_emerg, until 639205ed206f (6.1) made it dev_warn_ratelimited
+    earlierLevel: { level: 'emerg', until: SWIOTLB_GATES.noPoolWarn },
     prefix: 'dev',
     wordings: [
       // a panic before 6.1 (639205ed206f "swiotlb: don't panic!"), dev_warn_ratelimited after
