@@ -7,69 +7,29 @@
  * which might not come before the run's end. Here it goes when the worker
  * ends, at once. What it sends back: the report, and the scenario (short) or
  * its bytes for the page and its spans for the run (text-bytes.ts), moved.
- * A trace's body is packed into spans by a worker of this one's as it is
- * written (pack.worker.ts), on the core the import leaves idle.
  *
  * In: { bytes, opts } (the bytes moved to it). Out: { progress: [done, total] }
  * while importing, then { result: ImportedLong } or { error: message }.
  */
 import type { Arch } from '../sim/config.ts';
-import { importInputPacked, packerHere, type BodyPacker } from './import-input.ts';
-import type { ImportedLong } from './api.ts';
-import { spansBuffers, type PackedSpans } from './text-bytes.ts';
+import { importInput } from './import-input.ts';
 import { takeText } from './wire-text.ts';
 
 const port = self as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown, transfer?: Transferable[]): void };
 
-/** The packing worker, or null where a worker cannot start one (the chunks are then packed here). */
-function packerWorker(): BodyPacker | null {
-  if (typeof Worker !== 'function') return null;
-  let w: Worker;
+port.onmessage = (e: MessageEvent<{ bytes: Uint8Array; opts: { arch?: Arch; kernel?: string } }>) => {
   try {
-    w = new Worker(new URL('./pack.worker.ts', import.meta.url), { type: 'module', name: 'dma-pack' });
-  } catch {
-    return null;
-  }
-  const spans = new Promise<PackedSpans>((resolve, reject) => {
-    w.onmessage = (e: MessageEvent<PackedSpans>) => {
-      w.terminate();
-      resolve(e.data);
-    };
-    w.onerror = (e) => {
-      e.preventDefault();
-      w.terminate();
-      reject(new Error(e.message || 'the packing worker could not run'));
-    };
-  });
-  // Not awaited when the import fails first or its scenario goes as a string.
-  spans.catch(() => undefined);
-  return {
-    add: (chunk) => w.postMessage({ chunk }, [chunk.buffer as ArrayBuffer]),
-    spans: () => {
-      w.postMessage({ end: true });
-      return spans;
-    },
-    stop: () => w.terminate(),
-  };
-}
-
-/**
- * The import, up to its wait for the packer. Not async: the text (141 MiB of a 1,000,000-line trace) is not held
- * by a suspended frame while the packer finishes. The bytes are let go once decoded (the message would keep them).
- */
-function start(data: { bytes: Uint8Array; opts: { arch?: Arch; kernel?: string } }): Promise<ImportedLong | null> {
-  return importInputPacked(takeText(data.bytes), data.opts, (done, total) => port.postMessage({ progress: [done, total] }), packerWorker() ?? packerHere());
-}
-
-port.onmessage = async (e: MessageEvent<{ bytes: Uint8Array; opts: { arch?: Arch; kernel?: string } }>) => {
-  try {
-    const result = await start(e.data);
+    // The bytes are let go once decoded (the message would keep them to the end): 141 MiB of a 1,000,000-line trace.
+    const text = takeText(e.data.bytes);
+    const result = importInput(text, e.data.opts, (done, total) => port.postMessage({ progress: [done, total] }), true);
     if (!result || 'scenario' in result) {
       port.postMessage({ result });
       return;
     }
-    // Moved, not copied.
-    port.postMessage({ result }, [...new Set([result.bytes.buffer as ArrayBuffer, ...spansBuffers(result.spans)])]);
+    // Moved, not copied (each buffer once: a list naming one twice is refused).
+    const { bytes, spans } = result;
+    const moved = new Set<ArrayBuffer>([bytes.buffer as ArrayBuffer, spans.rawLength.buffer as ArrayBuffer, ...spans.packed.map((p) => p.buffer as ArrayBuffer)]);
+    port.postMessage({ result }, [...moved]);
   } catch (err) {
     port.postMessage({ error: err instanceof Error ? err.message : String(err) });
   }

@@ -49,29 +49,16 @@ export class ScenarioBytes {
   private chunks = 0;
   private readonly encoder = new TextEncoder();
 
-  /**
-   * `expected`: about how many bytes the body will take (a trace's scenario is a little shorter than the trace).
-   * `onChunk`: given a copy of each body chunk's bytes as it is written (for packing them elsewhere meanwhile).
-   */
-  constructor(
-    expected: number,
-    private readonly onChunk?: (bytes: Uint8Array) => void,
-  ) {
+  /** `expected`: about how many bytes the body will take (a trace's scenario is a little shorter than the trace). */
+  constructor(expected: number) {
     this.bytes = new Uint8Array(FRONT_ROOM + expected + 1024);
   }
 
   /** The body's next chunk (chunks join with '\n'). */
   readonly body = (chunk: string): void => {
     if (this.chunks++ > 0) this.write('\n');
-    const start = this.at;
     this.write(chunk);
-    this.onChunk?.(this.bytes.slice(start, this.at));
   };
-
-  /** How many chunks the body was given (none: the body is one empty line). */
-  get chunkCount(): number {
-    return this.chunks;
-  }
 
   /** The whole text: the pieces of the import (ImportPieces), the body between pieces[bodyAt - 1] and pieces[bodyAt], as one view. */
   finish(pieces: readonly string[], bodyAt: number | undefined): Uint8Array {
@@ -131,27 +118,6 @@ export function packSpans(bytes: Uint8Array): PackedSpans {
   }
   add(bytes.length);
   return { lines, byteLength: bytes.length, packed, rawLength: Int32Array.from(raw) };
-}
-
-/** The buffers of a text's spans, each once: what a message moves (a list naming one twice is refused). */
-export function spansBuffers(spans: PackedSpans): ArrayBuffer[] {
-  return [...new Set<ArrayBuffer>([spans.rawLength.buffer as ArrayBuffer, ...spans.packed.map((p) => p.buffer as ArrayBuffer)])];
-}
-
-/** The spans of texts joined with '\n', from the spans of each (their order kept): packed apart, read as one. */
-export function joinSpans(parts: readonly PackedSpans[]): PackedSpans {
-  const raw = new Int32Array(parts.reduce((n, p) => n + p.rawLength.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    raw.set(p.rawLength, at);
-    at += p.rawLength.length;
-  }
-  return {
-    lines: parts.reduce((n, p) => n + p.lines, 0),
-    byteLength: parts.reduce((n, p) => n + p.byteLength, 0) + Math.max(0, parts.length - 1),
-    packed: parts.flatMap((p) => p.packed),
-    rawLength: raw,
-  };
 }
 
 export class TextBytes implements TextSpans {

@@ -8,9 +8,9 @@
  * of the bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { SPAN_BYTES, ScenarioBytes, TextBytes, joinSpans, packSpans, type PackedSpans } from '../../src/worker/text-bytes.ts';
+import { SPAN_BYTES, ScenarioBytes, TextBytes, packSpans } from '../../src/worker/text-bytes.ts';
 import { importText } from '../../src/import/index.ts';
-import { importInput, importInputPacked, packerHere, type BodyPacker } from '../../src/worker/import-input.ts';
+import { importInput } from '../../src/worker/import-input.ts';
 import { syntheticTrace } from '../../src/cli/bench-import.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -88,47 +88,6 @@ describe('importInput (long)', () => {
   });
 });
 
-describe('importInputPacked (the body packed elsewhere while the import goes on)', () => {
-  /** packerHere, counting the chunks it was given and whether it was stopped. */
-  const counting = () => {
-    const p = packerHere();
-    const seen = { chunks: 0, stopped: false };
-    const packer: BodyPacker = { add: (c) => (seen.chunks++, p.add(c)), spans: () => p.spans(), stop: () => ((seen.stopped = true), p.stop()) };
-    return { packer, seen };
-  };
-
-  it('a long trace: the same bytes as importInput, its body packed chunk by chunk, its spans the same text and lines', async () => {
-    const trace = syntheticTrace(20_000);
-    const want = importInput(trace, {}, () => undefined, true)!;
-    const { packer, seen } = counting();
-    const r = (await importInputPacked(trace, {}, () => undefined, packer))!;
-    if (!('spans' in r) || !('spans' in want)) throw new Error('expected bytes and spans');
-    // (compared as text: toEqual walks a few MB of bytes one by one)
-    expect(new TextDecoder().decode(r.bytes)).toBe(new TextDecoder().decode(want.bytes));
-    expect(seen.chunks).toBeGreaterThan(2);
-    const t = new TextBytes(r.spans);
-    expect(t.whole()).toBe(new TextDecoder().decode(want.bytes));
-    expect([t.lines, t.byteLength]).toEqual([want.spans.lines, want.spans.byteLength]);
-    expect({ summary: r.summary, report: r.report }).toEqual({ summary: want.summary, report: want.report });
-  });
-
-  it('a packer that fails (its worker could not run): the spans are made here instead, the same text', async () => {
-    const trace = syntheticTrace(12_000);
-    const failing: BodyPacker = { add: () => undefined, spans: () => Promise.reject(new Error('no worker')), stop: () => undefined };
-    const r = (await importInputPacked(trace, {}, () => undefined, failing))!;
-    if (!('spans' in r)) throw new Error('expected bytes and spans');
-    expect(new TextBytes(r.spans).whole()).toBe(new TextDecoder().decode(r.bytes));
-  });
-
-  it('a short trace, a dump or a scenario: the packer is stopped and the answer is importInput\'s', async () => {
-    for (const text of [syntheticTrace(200), 'device(nic)\nb = kmalloc(64, GFP_KERNEL)\n']) {
-      const { packer, seen } = counting();
-      expect(await importInputPacked(text, {}, () => undefined, packer)).toEqual(importInput(text, {}, () => undefined, true));
-      expect(seen.stopped).toBe(true);
-    }
-  });
-});
-
 describe('TextBytes', () => {
   it.each([true, false])('spans of whole lines that join into the text (final newline: %s); every line found from its start; the whole text back', (finalNewline) => {
     const text = longText(6000, finalNewline);
@@ -176,21 +135,6 @@ describe('TextBytes', () => {
   it('refuses a text with a carriage return (its lines do not all end in \\n)', () => {
     expect(TextBytes.of(enc('a\r\nb\n'))).toBeNull();
     expect(TextBytes.of(enc('a\nb\n'))!.whole()).toBe('a\nb\n');
-  });
-
-  it('texts packed apart and joined (joinSpans) read as the texts joined with newlines, an empty one too', () => {
-    const texts = [longText(900, false), '', longText(1, false), longText(700, true), 'last · line'];
-    const joined = new TextBytes(joinSpans(texts.map((t) => packSpans(enc(t)))));
-    const whole: PackedSpans = packSpans(enc(texts.join('\n')));
-    expect([joined.lines, joined.byteLength]).toEqual([whole.lines, whole.byteLength]);
-    expect(joined.whole()).toBe(texts.join('\n'));
-    const all = texts.join('\n');
-    for (const k of [0, 5, 899, 900, 901, 1500, whole.lines - 1]) {
-      const start = all.split('\n').slice(0, k).reduce((n, l) => n + l.length + 1, 0);
-      const l = joined.lineAt(start);
-      const end = l.text.indexOf('\n', l.start);
-      expect(l.text.slice(l.start, end < 0 ? undefined : end)).toBe(all.split('\n')[k]);
-    }
   });
 
   it('keeps an imported trace in a fraction of its bytes', () => {
