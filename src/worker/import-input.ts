@@ -44,5 +44,6 @@ export function importInput(text: string, opts: { arch?: Arch; kernel?: string }
   const b = bytes ?? new TextEncoder().encode(r.pieces.join('\n'));
   // Short after all, or with a '\r' (its lines could not be read a span at a time): one string.
   if (b.length < WIRE_BYTES_MIN || b.includes(CR)) return { scenario: new TextDecoder().decode(b), summary, report };
-  return { bytes: b, spans: packSpans(b), summary, report };
+  // Spans as they are: the run deflates each as its scan reads it (TextBytes.span), after it is steppable.
+  return { bytes: b, spans: packSpans(b, false), summary, report };
 }

@@ -4,29 +4,33 @@
  * as one string it sat in the worker's heap for the whole run, next to the
  * page's copy of its bytes (the editor's), in the same renderer process. As
  * spans of ~64 KiB of UTF-8, each deflated on its own (fflate, level 1: an
- * imported scenario shrinks ~9×), it costs the worker ~14 MiB. The scan
- * inflates one span after another (each string garbage once read); a step
- * read back later inflates its span again (the last few are kept decoded).
+ * imported scenario shrinks ~9×), it costs the worker ~14 MiB. An import
+ * hands its spans over as they are and each is deflated when the scan first
+ * reads it, so the packing is on the run's time, not before its first step.
+ * The scan reads one span after another (each string garbage once read); a
+ * step read back later inflates its span again (the last few are kept decoded).
  *
  * Only for a text with no '\r' (spans split at '\n', and a line's place is
  * its place in the spans joined with '\n'): TextBytes.of and importInput say when it applies.
  */
 import { deflateSync, inflateSync } from 'fflate';
 import type { TextSpans } from '../scenario/parser.ts';
+import { releaseWireBytes } from './wire-text.ts';
 
 /** Bytes a span reaches before it ends at the next line's end. */
 export const SPAN_BYTES = 1 << 16;
 /** Decoded spans kept (a replay reads its steps in order: one or two spans). */
 const KEPT_SPANS = 4;
-/** Fast compression: the spans are made once, at the end of an import, on the load's time. */
+/** Fast compression: each span is deflated once, as the run's scan first reads it. */
 const LEVEL = 1;
 /**
  * The compressor's memory level: small, as a span is small. fflate sizes its
  * tables from the input's length when not told, and allocating those for
  * each span made packing a 1,000,000-line trace's scenario 2.6 s instead of
- * about 1 (same size out).
+ * about 1 (same size out). Its tables are garbage after each span, in the
+ * worker that runs: 2 (a 32 KiB table) packs as fast and as small as 4 (128 KiB).
  */
-const MEM = 4;
+const MEM = 2;
 
 const CR = 13;
 const LF = 10;
@@ -94,19 +98,25 @@ export interface PackedSpans {
   lines: number;
   /** The text's length in UTF-8 bytes. */
   byteLength: number;
-  /** Span i, deflated (the '\n' between two spans is in neither), and its length inflated. */
+  /** Span i, deflated or as it is (the '\n' between two spans is in neither), and its length inflated. */
   packed: Uint8Array[];
   rawLength: Int32Array;
+  /** 1 where packed[i] is deflated; 0 where it is the span's bytes, deflated when the run first reads it (TextBytes.span). */
+  deflated: Uint8Array;
 }
 
-/** A text's UTF-8 bytes (with no '\r') as deflated spans of ~SPAN_BYTES, split after a line's end; the bytes are not kept. */
-export function packSpans(bytes: Uint8Array): PackedSpans {
+/**
+ * A text's UTF-8 bytes (with no '\r') as spans of ~SPAN_BYTES, split after a
+ * line's end, each deflated (`deflate`) or copied; the bytes are not kept.
+ */
+export function packSpans(bytes: Uint8Array, deflate = true): PackedSpans {
   const packed: Uint8Array[] = [];
   const raw: number[] = [];
   let lines = 1;
   let start = 0;
   const add = (end: number) => {
-    packed.push(deflateSync(bytes.subarray(start, end), { level: LEVEL, mem: MEM }));
+    const span = bytes.subarray(start, end);
+    packed.push(deflate ? deflateSpan(span) : span.slice());
     raw.push(end - start);
   };
   for (let at = bytes.indexOf(LF); at >= 0; at = bytes.indexOf(LF, at + 1)) {
@@ -117,7 +127,11 @@ export function packSpans(bytes: Uint8Array): PackedSpans {
     }
   }
   add(bytes.length);
-  return { lines, byteLength: bytes.length, packed, rawLength: Int32Array.from(raw) };
+  return { lines, byteLength: bytes.length, packed, rawLength: Int32Array.from(raw), deflated: new Uint8Array(packed.length).fill(deflate ? 1 : 0) };
+}
+
+function deflateSpan(span: Uint8Array): Uint8Array {
+  return deflateSync(span, { level: LEVEL, mem: MEM });
 }
 
 export class TextBytes implements TextSpans {
@@ -127,6 +141,7 @@ export class TextBytes implements TextSpans {
   readonly byteLength: number;
   private readonly packed: Uint8Array[];
   private readonly rawLength: Int32Array;
+  private readonly deflated: Uint8Array;
   /** Where span i starts in the text (characters), known for spans 0 … charsKnown - 1. */
   private readonly charStart: Float64Array;
   private charsKnown = 1;
@@ -140,6 +155,7 @@ export class TextBytes implements TextSpans {
     this.byteLength = spans.byteLength;
     this.packed = spans.packed;
     this.rawLength = spans.rawLength;
+    this.deflated = spans.deflated;
     this.spanCount = spans.packed.length;
     this.charStart = new Float64Array(this.spanCount);
   }
@@ -155,6 +171,15 @@ export class TextBytes implements TextSpans {
       text = (i === 0 ? this.decoder : this.midDecoder).decode(this.raw(i));
       this.kept.unshift({ i, text });
       if (this.kept.length > KEPT_SPANS) this.kept.pop();
+      // A span that came as it is is deflated once read: the scan reads each in order, so the run is steppable
+      // before any is deflated (~2.8 s of a 1,000,000-line trace's import in the browser) and holds them deflated after.
+      if (!this.deflated[i]) {
+        const bytes = this.packed[i]!;
+        this.packed[i] = deflateSpan(bytes);
+        this.deflated[i] = 1;
+        // Freed now, not when a full collection finds its wrapper: 134 MB of them raised the tab's peak by ~80 MiB.
+        releaseWireBytes(bytes);
+      }
     }
     if (i + 1 === this.charsKnown && i + 1 < this.spanCount) this.charStart[this.charsKnown++] = this.charStart[i]! + text.length + 1;
     return text;
@@ -185,8 +210,13 @@ export class TextBytes implements TextSpans {
     return { text: this.span(lo), start: start - this.charStart[lo]! };
   }
 
+  /** The bytes the spans take now (deflated, or not yet). */
+  get heldBytes(): number {
+    return this.packed.reduce((n, p) => n + p.length, 0);
+  }
+
   /** Span i's bytes, inflated. */
   private raw(i: number): Uint8Array {
-    return inflateSync(this.packed[i]!, { out: new Uint8Array(this.rawLength[i]!) });
+    return this.deflated[i] ? inflateSync(this.packed[i]!, { out: new Uint8Array(this.rawLength[i]!) }) : this.packed[i]!;
   }
 }

@@ -55,6 +55,8 @@ describe('importInput (long)', () => {
     expect('spans' in r).toBe(true);
     if (!('spans' in r)) return;
     expect(new TextDecoder().decode(r.bytes)).toBe(want.scenario);
+    // handed over as they are: the run deflates each as it reads it
+    expect([...r.spans.deflated].every((d) => d === 0)).toBe(true);
     expect(new TextBytes(r.spans).whole()).toBe(want.scenario);
     expect({ summary: r.summary, report: r.report }).toEqual({ summary: want.summary, report: want.report });
   });
@@ -135,6 +137,20 @@ describe('TextBytes', () => {
   it('refuses a text with a carriage return (its lines do not all end in \\n)', () => {
     expect(TextBytes.of(enc('a\r\nb\n'))).toBeNull();
     expect(TextBytes.of(enc('a\nb\n'))!.whole()).toBe('a\nb\n');
+  });
+
+  it('spans handed over as they are read the same, and each is deflated once the scan reads it', () => {
+    const text = longText(6000, true);
+    const raw = new TextBytes(packSpans(enc(text), false));
+    const packed = TextBytes.of(enc(text))!;
+    expect([raw.lines, raw.byteLength, raw.spanCount]).toEqual([packed.lines, packed.byteLength, packed.spanCount]);
+    expect(raw.heldBytes).toBe(enc(text).length - (raw.spanCount - 1));
+    expect(raw.whole()).toBe(text);
+    for (let i = 0; i < raw.spanCount; i++) expect(raw.span(i)).toBe(packed.span(i));
+    expect(raw.heldBytes).toBe(packed.heldBytes);
+    // read back after: from the deflated span
+    const l = raw.lineAt(text.indexOf('h3000 ='));
+    expect(l.text.slice(l.start).startsWith('h3000 =')).toBe(true);
   });
 
   it('keeps an imported trace in a fraction of its bytes', () => {
