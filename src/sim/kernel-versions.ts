@@ -1551,6 +1551,21 @@ export const DMA_API_GATES = table('dma-api', {
     after: 'dma_need_sync(dev, addr): false only for a coherent device whose address is not a swiotlb slot (dma-direct); true behind dma-iommu',
     verified: true,
   },
+  // release: "[GIT PULL] dma-mapping updates for 5.10" (tags/dma-mapping-5.10, 2020-10-15) lists "dma-mapping: add a
+  // new dma_alloc_noncoherent API" beside dma_alloc_pages (allocPages). Both sides: the patch ("[PATCH 08/18]",
+  // 2020-09-15), whose diff adds "static inline void *dma_alloc_noncoherent(struct device *dev, size_t size,
+  // dma_addr_t *dma_handle, enum dma_data_direction dir, gfp_t gfp)" to a 5.9 include/linux/dma-mapping.h that has
+  // none, and replaces dma-api.rst's dma_alloc_attrs(…, DMA_ATTR_NON_CONSISTENT) section with it. The mainline id
+  // was not found (no Fixes tag or shortlog with ids names it).
+  allocNoncoherent: {
+    from: '5.10',
+    commit: null,
+    subject: 'dma-mapping: add a new dma_alloc_noncoherent API',
+    file: 'include/linux/dma-mapping.h',
+    before: 'no dma_alloc_noncoherent(dev, size, &handle, dir, gfp): non-coherent memory came from dma_alloc_attrs(…, DMA_ATTR_NON_CONSISTENT), with no direction, which a platform could answer with coherent memory',
+    after: 'dma_alloc_noncoherent(dev, size, &h, dir, gfp) / dma_free_noncoherent(…, dir): cacheable memory the driver syncs like a streaming mapping',
+    verified: true,
+  },
   // id: Fixes tags (the 2020 ingenic build fix, the 92826e967535 highmem fix, 7e2368a21741); release: "dma-mapping
   // fixes for 5.10" documents "the new dma_{alloc,free}_pages API" (tags/dma-mapping-5.10-1), posted 2020-09-15.
   allocPages: {

@@ -43,7 +43,8 @@ import { setMemoryRun, vmapRun, vunmapRun } from './mm/memattr.ts';
 import { DMA_MAPPING_ERROR, dmaMapPage, dmaMapSg, dmaMapSingle, dmaMappingError, dmaSetMask, dmaSync, dmaSyncSg, dmaUnmap, dmaUnmapSg, releaseDriver } from './dma/mapping.ts';
 import { dmaAllocCoherent, dmaAllocNoncoherent, dmaFreeCoherent, dmaFreeNoncoherent } from './dma/mapping.ts';
 import { dmaAllocAttrsRun, dmaAllocPagesRun, dmaFreeAttrsRun, dmaFreePagesRun, dmaGetSgtableRun } from './dma/alloc-attrs.ts';
-import { bindQueryResult, dmaAddressingLimitedRun, dmaGetRequiredMaskRun, dmaMaxMappingSizeRun, dmaNeedSyncRun, dmaOptMappingSizeRun, dmaStreamingIsCoherentRun, isSwiotlbActiveRun } from './dma/queries.ts';
+import { apiAvailable, bindQueryResult, dmaAddressingLimitedRun, dmaGetRequiredMaskRun, dmaMaxMappingSizeRun, dmaNeedSyncRun, dmaOptMappingSizeRun, dmaStreamingIsCoherentRun, isSwiotlbActiveRun } from './dma/queries.ts';
+import { DMA_API_GATES } from './kernel-versions.ts';
 import { allocMovable, dmaAllocFromContiguous, dmaReleaseFromContiguous, freeMovable, pinPages, unpinPages } from './dma/contiguous-ops.ts';
 import { devRead, devWrite } from './hw/device.ts';
 import { argVm, gpuVmCreateRun, gpuVmMapRun } from './hw/gpu-ops.ts';
@@ -458,6 +459,7 @@ const TABLE: readonly Operation[] = [
     explain: 'Allocates cacheable DMA memory: the driver must sync it like a streaming mapping.',
     trace: 'alloc_pages',
     run: (m, a, o, c) => {
+      if (!apiAvailable(m, 'dma_alloc_noncoherent', DMA_API_GATES.allocNoncoherent, o)) return;
       const dev = argDev(m, a.dev);
       bindCpuAndHandle(m, c, o, dev.name, dmaAllocNoncoherent(m, dev, c.targets[0] ?? '(noncoherent)', argInt(m, a.size, 'a size'), argDir(a.dir), o, argFlags(a.gfp ?? gfpKernel(c))));
     },
@@ -468,6 +470,7 @@ const TABLE: readonly Operation[] = [
     explain: 'Frees a non-coherent allocation.',
     trace: 'free_pages',
     run: (m, a, o) => {
+      if (!apiAvailable(m, 'dma_free_noncoherent', DMA_API_GATES.allocNoncoherent, o)) return;
       const dev = argDev(m, a.dev);
       const cpu = argPtr(m, a.cpu).buf;
       dmaFreeNoncoherent(m, dev, argInt(m, a.size, 'a size'), cpu, argHandle(m, a.h), argDir(a.dir), o);

@@ -1464,6 +1464,9 @@ describe('DMA API query gates', () => {
   absentThenPresent(DMA_API_GATES.optMappingSize, 'dma_opt_mapping_size', 'dma_opt_mapping_size(nic)', (s) => expect(s.result).toBe(262144));
   // dma_alloc_pages (kernel/dma/mapping.c, efa70f2fdc84): cacheable pages mapped for the device
   absentThenPresent(DMA_API_GATES.allocPages, 'dma_alloc_pages', 'page, ph = dma_alloc_pages(nic, 4096, DMA_FROM_DEVICE)', (s) => expect(s.events.some((e) => e.kind === 'alloc' && e.allocator === 'dma_alloc_pages')).toBe(true));
+  // dma_alloc_noncoherent(dev, size, &h, dir, gfp) (include/linux/dma-mapping.h, 5.10): before it a driver had
+  // dma_alloc_attrs(…, DMA_ATTR_NON_CONSISTENT) and no direction
+  absentThenPresent(DMA_API_GATES.allocNoncoherent, 'dma_alloc_noncoherent', 'nc, nh = dma_alloc_noncoherent(nic, 4096, DMA_TO_DEVICE)', (s) => expect(s.events.some((e) => e.kind === 'alloc' && e.allocator === 'dma_alloc_noncoherent')).toBe(true));
 
   // dma_direct_max_mapping_size (kernel/dma/direct.c): a 64-bit device on 8 GiB never bounces
   boundary(

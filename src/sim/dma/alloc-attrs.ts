@@ -40,7 +40,7 @@ import { pageAlign } from '../align.ts';
 import { dmaAllocAttrs, dmaAllocNoncoherent, dmaBackEnd, dmaFreeCoherent, dmaFreeNoncoherent } from './mapping.ts';
 import type { DmaBackEnd } from './map-ops.ts';
 import { hex } from '../format.ts';
-import { observe } from '../observe.ts';
+import { apiAvailable } from './queries.ts';
 
 /**
  * The get_sgtable dma_get_sgtable_attrs() reaches for this back end, or null
@@ -123,12 +123,7 @@ export const dmaFreeAttrsRun: OpRun<'dev' | 'size' | 'cpu' | 'h' | 'attrs'> = (m
 };
 
 export const dmaAllocPagesRun: OpRun<'dev' | 'size' | 'dir' | 'gfp'> = (m, a, o, c) => {
-  if (m.kernel < DMA_API_GATES.allocPages.code) {
-    const g = DMA_API_GATES.allocPages;
-    o.error = 'ENOSYS';
-    observe(o, 'api/not-in-this-kernel', `dma_alloc_pages() does not exist in ${m.config.kernel}: it was added in ${g.from} by ${g.commit} ("${g.subject}"); a driver calling it would not build on this kernel`);
-    return;
-  }
+  if (!apiAvailable(m, 'dma_alloc_pages', DMA_API_GATES.allocPages, o)) return;
   const dev = argDev(m, a.dev);
   const b = dmaAllocNoncoherent(m, dev, c.targets[0] ?? '(pages)', argInt(m, a.size, 'a size'), argDir(a.dir), o, argFlags(a.gfp ?? { k: 'name', name: 'GFP_KERNEL', loc: c.loc }));
   if (b) {
@@ -138,11 +133,7 @@ export const dmaAllocPagesRun: OpRun<'dev' | 'size' | 'dir' | 'gfp'> = (m, a, o,
 };
 
 export const dmaFreePagesRun: OpRun<'dev' | 'size' | 'page' | 'h' | 'dir'> = (m, a, o) => {
-  if (m.kernel < DMA_API_GATES.allocPages.code) {
-    o.error = 'ENOSYS';
-    observe(o, 'api/not-in-this-kernel', `dma_free_pages() does not exist in ${m.config.kernel} (added in ${DMA_API_GATES.allocPages.from})`);
-    return;
-  }
+  if (!apiAvailable(m, 'dma_free_pages', DMA_API_GATES.allocPages, o)) return;
   const dev = argDev(m, a.dev);
   dmaFreeNoncoherent(m, dev, argInt(m, a.size, 'a size'), argPtr(m, a.page).buf, argHandle(m, a.h), argDir(a.dir), o);
 };

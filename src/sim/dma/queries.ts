@@ -68,7 +68,7 @@ const SWIOTLB_MAX_MAPPING = IO_TLB_SIZE * IO_TLB_SEGSIZE;
 const IOVA_RCACHE_RANGE = PAGE_SIZE << 5;
 
 /** The call exists on this kernel; otherwise the step fails naming the version and commit. */
-function available(m: Machine, fn: string, g: Gate, o: StepOutcome): boolean {
+export function apiAvailable(m: Machine, fn: string, g: Gate, o: StepOutcome): boolean {
   if (m.kernel >= g.code) return true;
   o.error = 'ENOSYS';
   observe(o, 'api/not-in-this-kernel', `${fn}() does not exist in ${m.config.kernel}: it was added in ${g.from} by ${g.commit ?? 'a commit'} ("${g.subject}"); a driver calling it would not build on this kernel`);
@@ -171,21 +171,21 @@ export const dmaGetRequiredMaskRun: OpRun<'dev'> = (m, a, o) => {
 
 export const dmaAddressingLimitedRun: OpRun<'dev'> = (m, a, o) => {
   const dev = argDev(m, a.dev);
-  if (!available(m, 'dma_addressing_limited', DMA_API_GATES.addressingLimited, o)) return;
+  if (!apiAvailable(m, 'dma_addressing_limited', DMA_API_GATES.addressingLimited, o)) return;
   const lim = addressingLimited(m, dev);
   answer(o, lim ? 1 : 0, 'count', lim ? 'addressing limited' : 'not addressing limited', why('dma_addressing_limited', `min_not_zero(dma mask, bus_dma_limit) = 0x${dmaLimit(dev).toString(16)} ${lim ? '<' : '≥'} dma_get_required_mask() = 0x${requiredMask(m, dev).toString(16)}: ${lim ? 'some memory is out of direct reach, so streaming mappings of it bounce through swiotlb (or fail without it)' : 'the device reaches every page it may be given'}`, 'include/linux/dma-mapping.h'));
 };
 
 export const isSwiotlbActiveRun: OpRun<'dev'> = (m, a, o) => {
   argDev(m, a.dev);
-  if (!available(m, 'is_swiotlb_active', DMA_API_GATES.swiotlbActive, o)) return;
+  if (!apiAvailable(m, 'is_swiotlb_active', DMA_API_GATES.swiotlbActive, o)) return;
   const on = m.swiotlb !== null;
   answer(o, on ? 1 : 0, 'count', on ? 'swiotlb active' : 'no swiotlb', why('is_swiotlb_active', on ? `the swiotlb pool exists (${m.swiotlb!.nslabs} slots of ${IO_TLB_SIZE} bytes): a mapping the device cannot reach can bounce` : 'there is no swiotlb pool (swiotlb=0): a mapping the device cannot reach fails instead of bouncing', 'kernel/dma/swiotlb.c'));
 };
 
 export const dmaMaxMappingSizeRun: OpRun<'dev'> = (m, a, o) => {
   const dev = argDev(m, a.dev);
-  if (!available(m, 'dma_max_mapping_size', DMA_API_GATES.maxMappingSize, o)) return;
+  if (!apiAvailable(m, 'dma_max_mapping_size', DMA_API_GATES.maxMappingSize, o)) return;
   const n = maxMappingSize(m, dev);
   const be = backEnd(m, dev);
   const rule = maxMappingRule(m, dev, n);
@@ -194,7 +194,7 @@ export const dmaMaxMappingSizeRun: OpRun<'dev'> = (m, a, o) => {
 
 export const dmaOptMappingSizeRun: OpRun<'dev'> = (m, a, o) => {
   const dev = argDev(m, a.dev);
-  if (!available(m, 'dma_opt_mapping_size', DMA_API_GATES.optMappingSize, o)) return;
+  if (!apiAvailable(m, 'dma_opt_mapping_size', DMA_API_GATES.optMappingSize, o)) return;
   const be = backEnd(m, dev);
   const n = Math.min(be === 'iommu' ? IOVA_RCACHE_RANGE : SIZE_MAX, maxMappingSize(m, dev));
   answer(o, n, 'count', sizeText(n), why('dma_opt_mapping_size', be === 'iommu' ? `behind dma-iommu: iova_rcache_range() = ${IOVA_RCACHE_RANGE} bytes, the largest IOVA the per-CPU caches recycle; larger mappings search the IOVA tree every time` : be === 'ops' ? `${OPS_WORDS} have no opt_mapping_size: the answer is dma_max_mapping_size()` : 'no IOMMU: nothing makes smaller mappings faster, so the answer is dma_max_mapping_size()'));
@@ -204,7 +204,7 @@ export const dmaNeedSyncRun: OpRun<'dev' | 'h'> = (m, a, o) => {
   const dev = argDev(m, a.dev);
   const addr = argHandle(m, a.h);
   touchMappingAt(m, dev.name, addr, o);
-  if (!available(m, 'dma_need_sync', DMA_API_GATES.needSync, o)) return;
+  if (!apiAvailable(m, 'dma_need_sync', DMA_API_GATES.needSync, o)) return;
   let need: boolean;
   let rule: string;
   const be = backEnd(m, dev);
