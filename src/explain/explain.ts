@@ -13,7 +13,7 @@
  * Streaming over the text (a 50 MB paste is never split into an array), with
  * progress, a bounded list of unknown lines and of input problems. Pure.
  */
-import { CATALOGUE, catalogueEntry, printerFor, mayMatch, matchLine, resembles, type CatalogueEntry, type Era, type LineMatch, type MessageId } from '../sim/kernel-log/catalogue.ts';
+import { CATALOGUE, catalogueEntry, levelFor, printerFor, mayMatch, matchLine, resembles, type CatalogueEntry, type Era, type LineMatch, type MessageId } from '../sim/kernel-log/catalogue.ts';
 import { DIRECT_GATES, kernelFile, type KernelFn } from '../sim/kernel-versions.ts';
 import { KERNEL_RANGE, kernelCode } from '../sim/config.ts';
 import { readLine, MAX_LINE, type DmesgLine } from './dmesg-line.ts';
@@ -130,8 +130,10 @@ const MAX_PROBLEMS = 100;
 const MAX_BLOCK = 400;
 const PROGRESS_EVERY = 8192;
 
-function entryOf(e: CatalogueEntry): ExplainedEntry {
-  return { id: e.id, source: e.source, level: e.level, fn: e.fn, file: e.file, why: e.why, rule: e.rule };
+/** An entry as a finding shows it: its level is the one the newest version of `era` prints it at (a wording only older kernels print can come at an older level: the CMA failure's pr_info, swiotlb's panic). */
+function entryOf(e: CatalogueEntry, era: Era | null): ExplainedEntry {
+  const last = era?.until ? kernelCode(era.until) - 1 : kernelCode(KERNEL_RANGE.newest);
+  return { id: e.id, source: e.source, level: levelFor(e, last), fn: e.fn, file: e.file, why: e.why, rule: e.rule };
 }
 
 // ---------------------------------------------------------------------------
@@ -407,7 +409,7 @@ class Explainer {
     const entries = [...new Set(ms.map((x) => x.entry))];
     const f: Finding = {
       kind: 'finding',
-      entries: entries.map(entryOf),
+      entries: entries.map((e) => entryOf(e, m.era)),
       line: l.no,
       endLine: l.no,
       time: l.time,
@@ -479,7 +481,7 @@ class Explainer {
     if (entries.length > 0) {
       const f: Finding = {
         kind: 'finding',
-        entries: entries.map(entryOf),
+        entries: entries.map((e) => entryOf(e, null)),
         line: b.siteLine || b.start,
         endLine: b.end,
         time: b.time,

@@ -395,3 +395,13 @@ describe('a log flooded with one message', () => {
     expect(all.moreFindings).toEqual([]);
   });
 });
+
+describe('a finding names the level its versions print it at', () => {
+  it('swiotlb with no pool: the panic (before 6.1, 639205ed206f) is emerg, the device warning after it is warn', () => {
+    const [panic] = findings("Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer");
+    const [warn] = findings("nvme 0000:01:00.0: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer");
+    expect(panic!.era.until).toBe(SWIOTLB_GATES.noPoolWarn.from);
+    expect(panic!.entries[0]!.level).toBe('emerg');
+    expect(warn!.entries[0]!.level).toBe('warn');
+  });
+});
