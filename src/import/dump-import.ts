@@ -27,7 +27,7 @@ import type { Arch } from '../sim/config.ts';
 import { NEWEST_KERNEL, kernelCode } from '../sim/config.ts';
 import type { DmaDir } from '../sim/events.ts';
 import { BUDGETS } from '../sim/budgets.ts';
-import { forEachLine, lineCount, safeLine } from './lines.ts';
+import { PROGRESS_LINES, forEachLine, lineCount, safeLine, type ImportProgress } from './lines.ts';
 import { RegionCollector, blockOf } from './regions.ts';
 import { Messages, summarize, type ImportReport } from './report.ts';
 import { annotation, count } from './scenario-text.ts';
@@ -41,11 +41,8 @@ export interface DumpImportOptions {
   kernel?: string;
   source?: string;
   /** Called every PROGRESS_LINES lines while the dump is read (one pass: phase 'read'). */
-  onProgress?: (p: { phase: 'read' | 'write'; done: number; total: number }) => void;
+  onProgress?: (p: ImportProgress) => void;
 }
-
-/** Lines between two progress calls. */
-const PROGRESS_LINES = 65536;
 
 type EntryType = 'single' | 'sg' | 'coherent' | 'noncoherent' | 'resource';
 

@@ -1,5 +1,15 @@
 import { UNSAFE_CHAR, UNSAFE_CHARS, describeUnsafe } from '../scenario/unsafe-chars.ts';
 
+/** An import's progress: lines done of `total`, in its reading pass or (a trace) its writing pass. */
+export interface ImportProgress {
+  phase: 'read' | 'write';
+  done: number;
+  total: number;
+}
+
+/** Lines between two progress calls of an import. */
+export const PROGRESS_LINES = 65536;
+
 /** Walks a text line by line without splitting it into an array (a 50 MB paste stays one string). */
 export function forEachLine(text: string, fn: (line: string, lineNo: number) => void): number {
   let pos = 0;

@@ -39,7 +39,7 @@ import { RegionCollector, blockOf, type Block } from './regions.ts';
 import { annotation, attrsArg, count, dirConstant } from './scenario-text.ts';
 import { DeviceTable, chooseMachine, headerStatements, pathName, type DeviceFacts, type DeviceSetup, type MachineChoice } from './inference.ts';
 import { Messages, summarize, type ImportReport, type ImportedDevice } from './report.ts';
-import { forEachLine, lineCount, safeLine } from './lines.ts';
+import { PROGRESS_LINES, forEachLine, lineCount, safeLine, type ImportProgress } from './lines.ts';
 import { hex } from '../sim/format.ts';
 
 export interface TraceImportOptions {
@@ -52,7 +52,7 @@ export interface TraceImportOptions {
   /** Where the text came from, for the scenario's first comment. */
   source?: string;
   /** Called every PROGRESS_LINES lines of each pass. */
-  onProgress?: (p: { phase: 'read' | 'write'; done: number; total: number }) => void;
+  onProgress?: (p: ImportProgress) => void;
   /**
    * Where the scenario's body (the trace's steps) goes as it is written, a
    * few thousand lines at a time (the chunks join with '\n'): the result's
@@ -88,7 +88,6 @@ export function joinedImport(p: ImportPieces): ImportResult {
   return { scenario: p.pieces.join('\n'), report: p.report, summary: p.summary };
 }
 
-const PROGRESS_LINES = 65536;
 /** A live mapping is indexed by every page it covers, up to this many; longer ones are scanned. */
 const PAGE_INDEX_CAP = 64;
 

@@ -6,6 +6,7 @@
  * long input: import.worker.ts).
  */
 import { detectInput, importPieces, type InputKind } from '../import/index.ts';
+import type { ImportProgress } from '../import/lines.ts';
 import type { Arch } from '../sim/config.ts';
 import type { ImportedLong } from './api.ts';
 import { ScenarioBytes, packSpans } from './text-bytes.ts';
@@ -30,7 +31,7 @@ export function importInput(text: string, opts: { arch?: Arch; kernel?: string }
   if (!imported(kind)) return null;
   const sink = long && kind === 'trace' ? new ScenarioBytes(text.length) : null;
   let total = 0;
-  const onProgress = (p: { phase: 'read' | 'write'; done: number; total: number }) => {
+  const onProgress = (p: ImportProgress) => {
     total = p.total;
     // A trace is read twice (its two passes share the count), a dump once.
     progress(kind === 'dump' ? p.done : p.phase === 'read' ? p.done / 2 : (p.total + p.done) / 2, p.total);

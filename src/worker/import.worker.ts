@@ -28,7 +28,7 @@ port.onmessage = (e: MessageEvent<{ bytes: Uint8Array; opts: { arch?: Arch; kern
     }
     // Moved, not copied (each buffer once: a list naming one twice is refused).
     const { bytes, spans } = result;
-    const moved = new Set<ArrayBuffer>([bytes.buffer as ArrayBuffer, spans.rawLength.buffer as ArrayBuffer, spans.deflated.buffer as ArrayBuffer, ...spans.packed.map((p) => p.buffer as ArrayBuffer)]);
+    const moved = new Set<ArrayBuffer>([bytes.buffer as ArrayBuffer, spans.rawLength.buffer as ArrayBuffer, ...spans.packed.map((p) => p.buffer as ArrayBuffer)]);
     port.postMessage({ result }, [...moved]);
   } catch (err) {
     port.postMessage({ error: err instanceof Error ? err.message : String(err) });

@@ -15,7 +15,6 @@
  */
 import { deflateSync, inflateSync } from 'fflate';
 import type { TextSpans } from '../scenario/parser.ts';
-import { releaseWireBytes } from './wire-text.ts';
 
 /** Bytes a span reaches before it ends at the next line's end. */
 export const SPAN_BYTES = 1 << 16;
@@ -101,8 +100,8 @@ export interface PackedSpans {
   /** Span i, deflated or as it is (the '\n' between two spans is in neither), and its length inflated. */
   packed: Uint8Array[];
   rawLength: Int32Array;
-  /** 1 where packed[i] is deflated; 0 where it is the span's bytes, deflated when the run first reads it (TextBytes.span). */
-  deflated: Uint8Array;
+  /** The spans are deflated; else they are the text's bytes, each deflated when the run first reads it (TextBytes.span). */
+  deflated: boolean;
 }
 
 /**
@@ -127,7 +126,7 @@ export function packSpans(bytes: Uint8Array, deflate = true): PackedSpans {
     }
   }
   add(bytes.length);
-  return { lines, byteLength: bytes.length, packed, rawLength: Int32Array.from(raw), deflated: new Uint8Array(packed.length).fill(deflate ? 1 : 0) };
+  return { lines, byteLength: bytes.length, packed, rawLength: Int32Array.from(raw), deflated: deflate };
 }
 
 function deflateSpan(span: Uint8Array): Uint8Array {
@@ -141,6 +140,7 @@ export class TextBytes implements TextSpans {
   readonly byteLength: number;
   private readonly packed: Uint8Array[];
   private readonly rawLength: Int32Array;
+  /** 1 where packed[i] is deflated. */
   private readonly deflated: Uint8Array;
   /** Where span i starts in the text (characters), known for spans 0 … charsKnown - 1. */
   private readonly charStart: Float64Array;
@@ -155,7 +155,7 @@ export class TextBytes implements TextSpans {
     this.byteLength = spans.byteLength;
     this.packed = spans.packed;
     this.rawLength = spans.rawLength;
-    this.deflated = spans.deflated;
+    this.deflated = new Uint8Array(spans.packed.length).fill(spans.deflated ? 1 : 0);
     this.spanCount = spans.packed.length;
     this.charStart = new Float64Array(this.spanCount);
   }
@@ -174,11 +174,8 @@ export class TextBytes implements TextSpans {
       // A span that came as it is is deflated once read: the scan reads each in order, so the run is steppable
       // before any is deflated (~2.8 s of a 1,000,000-line trace's import in the browser) and holds them deflated after.
       if (!this.deflated[i]) {
-        const bytes = this.packed[i]!;
-        this.packed[i] = deflateSpan(bytes);
+        this.packed[i] = deflateSpan(this.packed[i]!);
         this.deflated[i] = 1;
-        // Freed now, not when a full collection finds its wrapper: 134 MB of them raised the tab's peak by ~80 MiB.
-        releaseWireBytes(bytes);
       }
     }
     if (i + 1 === this.charsKnown && i + 1 < this.spanCount) this.charStart[this.charsKnown++] = this.charStart[i]! + text.length + 1;

@@ -72,7 +72,7 @@ import { mappingsOfBuffer } from './tracking.ts';
 import { EBUSY, ENOMEM } from '../errno.ts';
 import { hex } from '../format.ts';
 import { observe } from '../observe.ts';
-import { kernelLevel, type LogLine } from '../kernel-log/catalogue.ts';
+import type { LogLine } from '../kernel-log/catalogue.ts';
 
 const FILE = 'kernel/dma/contiguous.c';
 const FILE_GUP = 'mm/gup.c';
@@ -272,10 +272,10 @@ function cmaAllocMigrating(m: Machine, count: number, align: number, noWarn: boo
   const ret = m.kernel >= CMA_GATES.multiRange.code || busy ? EBUSY : ENOMEM;
   if (!noWarn) {
     const lines = cmaFailLines(m, count, ret);
-    lines.forEach(({ id, text }) => {
-      o.warnings.push(text);
-      o.events.push({ kind: 'log', level: kernelLevel(m.kernel, id), id, text });
-    });
+    for (const line of lines) {
+      o.warnings.push(line.text);
+      o.events.push({ kind: 'log', ...line });
+    }
   }
   o.events.push({ kind: 'note', text: `${fn} failed`, why: why(fn, ret === EBUSY ? 'every aligned candidate was allocated already or held a page that could not be migrated: -EBUSY' : `no aligned run of free bits was found: -ENOMEM (before ${CMA_GATES.multiRange.from} ret started at -ENOMEM)`) });
   return -1;

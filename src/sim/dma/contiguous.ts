@@ -48,7 +48,7 @@
  */
 import type { SimEvent, Why } from '../events.ts';
 import { kernelCode, NEWEST_KERNEL } from '../config.ts';
-import { kernelHas, kernelLevel, kline, kmsg, type LogLine } from '../kernel-log/catalogue.ts';
+import { kernelHas, kline, kmsg, type LogLine } from '../kernel-log/catalogue.ts';
 import { kernelName } from '../kernel-versions.ts';
 import { EBUSY } from '../errno.ts';
 import { alignUp } from '../align.ts';
@@ -330,7 +330,7 @@ export function cmaAlloc(area: CmaArea, count: number, align: number, isBusy: Cm
   const log: LogLine[] = [];
   if (!opts.noWarn) {
     log.push(...cmaAllocFailedLine(area, count, ret, opts.kernel), ...cmaDebugShowAreas(area, opts.kernel));
-    log.forEach(({ id, text }) => events.push({ kind: 'log', level: kernelLevel(opts.kernel ?? NEWEST, id), id, text }));
+    for (const line of log) events.push({ kind: 'log', ...line });
   }
   events.push({ kind: 'cma', op: 'fail', pfn: area.basePfn, count, why: whys.fail });
   return { pfn: -1, ret, log, busyLines, migrated, events };

@@ -608,9 +608,9 @@ function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, wr
   const fsr = permission ? FSR_PF : FSR_TF;
   const fsynr = (write ? FSYNR0_WNR : 0) | (level & 3);
   const sid = d ? d.sid : 0;
-  for (const { id, text } of contextFaultLines(m.iommu.kernel, dom, fsr, iova, fsynr, sid)) {
-    o.warnings.push(text);
-    o.events.push({ kind: 'log', level: 'err', id, text });
+  for (const line of contextFaultLines(m.iommu.kernel, dom, fsr, iova, fsynr, sid)) {
+    o.warnings.push(line.text);
+    o.events.push({ kind: 'log', ...line });
   }
   o.events.push({ kind: 'iommu_fault', domain: dom.name, dev: dev.name, iova, write, stage: permission ? 'permission' : 'translation', why: whyFault(m.iommu.kernel) });
   o.error = 'FAULT';

@@ -27,7 +27,7 @@ import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_B
 
 export type Prefix = 'dev' | 'dma-api' | 'dma-api-nodev' | 'none';
 
-/** A printk log level (KERN_ERR, KERN_WARNING, KERN_INFO, KERN_NOTICE). */
+/** A printk log level (KERN_EMERG, KERN_ERR, KERN_WARNING, KERN_INFO, KERN_NOTICE). */
 export type Level = 'emerg' | 'err' | 'warn' | 'info' | 'notice';
 
 export interface Wording {
@@ -917,11 +917,13 @@ function prefixText(p: Prefix, kernel: number, by: Who | undefined): string {
 export interface LogLine {
   id: MessageId;
   text: string;
+  /** The level this kernel prints it at (kernelLevel). */
+  level: Level;
 }
 
-/** kmsg, keeping the message id with the line. */
+/** kmsg, keeping the message id and this kernel's level with the line (a `log` event once given its kind). */
 export function kline(kernel: number, id: MessageId, args: Readonly<Record<string, string | number>> = {}, by?: Who): LogLine {
-  return { id, text: kmsg(kernel, id, args, by) };
+  return { id, text: kmsg(kernel, id, args, by), level: kernelLevel(kernel, id) };
 }
 
 /**

@@ -20,7 +20,7 @@ import { useExplain } from './explainStore.ts';
 import { EXAMPLE_LOG, EXAMPLE_LOG_NAME } from './example.ts';
 import { trapTab } from '../focus-trap.ts';
 import { landOnMessage } from './landOnMessage.ts';
-import { tooLongToOpen } from '../import/inputLimit.ts';
+import { inputTooLong } from '../../sim/budgets.ts';
 import './explain.css';
 
 /** Larger texts are kept but not put in the text box (a 50 MB textarea stalls the page). */
@@ -215,7 +215,7 @@ export default function ExplainDialog() {
 
   function readFile(f: File | undefined) {
     if (!f) return;
-    const refused = tooLongToOpen(f, f.name);
+    const refused = inputTooLong(f.name, f.size);
     if (refused) {
       useStore.getState().notify('error', refused);
       return;

@@ -14,12 +14,13 @@ import { importDropped } from '../engine.ts';
 import { useExplain } from '../explain/explainStore.ts';
 import { openBigText, openText } from '../drafts/draftStore.ts';
 import { BIG_TEXT_BYTES, BigText } from '../editor/bigText.ts';
-import { tooLongToOpen } from './inputLimit.ts';
+import { inputTooLong } from '../../sim/budgets.ts';
 
 
 /** Reads a dropped file and hands it to the one that takes it. */
 async function take(file: File): Promise<void> {
-  const refused = tooLongToOpen(file, file.name);
+  // refused before any of it is read (the CLI says the same)
+  const refused = inputTooLong(file.name, file.size);
   if (refused) {
     useStore.getState().notify('error', refused);
     return;
