@@ -1037,6 +1037,27 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
     after: 'the driver is drivers/iommu/arm/arm-smmu/arm-smmu.c',
     verified: true,
   },
+  // id: the stable bot's dependency list for v4.4.y (2020-08-26, on "iommu/tegra-smmu: Add missing locks around
+  // mapping operations": "9adb95949a34 ("iommu/arm-smmu: Support DMA-API domains")" and "8f78515425da
+  // ("iommu/arm-smmu: Implement of_xlate() for SMMUv3")" are missing from 4.4.232, not from 4.9.232). Release: the
+  // tag iommu-updates-v4.9 (joro/iommu): "Generic DT-binding support for the ARM-SMMU driver. With this the driver
+  // now makes use of the generic DMA-API code." Before: arm-smmu.c with only the legacy "mmu-masters" binding —
+  // registered with bus_set_iommu(), no of_xlate, so of_iommu_configure() hands arch_setup_dma_ops() no IOMMU ops
+  // and arm64 keeps swiotlb_dma_ops; domain allocation refuses everything but IOMMU_DOMAIN_UNMANAGED (still so for
+  // the legacy binding today: "if (using_legacy_binding || type != IOMMU_DOMAIN_DMA) return NULL"); the reset marks
+  // every S2CR bypass and clears sCR0.USFCFG ("Enable client access, but bypass when no mapping is found"), and
+  // removing a master from a domain writes S2CR_TYPE_BYPASS again. After: the generic "iommus" binding,
+  // IOMMU_DOMAIN_DMA default domains, and arm64's iommu_dma_ops for every device behind the SMMU.
+  dmaApi: {
+    from: '4.9',
+    commit: '9adb95949a34',
+    subject: 'iommu/arm-smmu: Support DMA-API domains',
+    file: 'drivers/iommu/arm-smmu.c',
+    before: 'the DMA API does not use the SMMU: a device behind it keeps the platform ops (swiotlb_dma_ops: the DMA address is the physical address, bounced when out of reach) and its stream bypasses the SMMU until a driver attaches it to an unmanaged domain with iommu_attach_device()',
+    after: 'a device behind the SMMU gets a DMA default domain and iommu_dma_ops: the DMA API hands it IOVAs',
+    arch: 'arm64',
+    verified: true,
+  },
 });
 
 // ---------------------------------------------------------------------------

@@ -1424,6 +1424,47 @@ describe('arm-smmu gates', () => {
   );
 });
 
+/** A device behind the SMMU: a DMA-API mapping, then a driver's two unmanaged domains. */
+const SMMU_DMA_API = `machine(arch=arm64)
+iommu(smmu)
+device(dev, iommu=smmu)
+buf = kmalloc(4096, GFP_KERNEL)
+cpu_write(buf, "hello")
+h = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE)
+dev_read(dev, h, 5)
+dom = iommu_domain_alloc(smmu)
+dom2 = iommu_domain_alloc(smmu)
+iommu_attach_device(dom, dev)
+iommu_attach_device(dom2, dev)
+dev_read(dev, h, 5)
+iommu_detach_device(dom, dev)
+dev_read(dev, h, 5)
+`;
+
+describe('arm-smmu DMA-API domains', () => {
+  boundary(
+    ARM_SMMU_GATES.dmaApi,
+    'before, the DMA API ignores the SMMU (swiotlb ops: the handle is the physical address; the stream bypasses until a driver attaches a domain, and a second attach is -EEXIST with "already attached to IOMMU domain"); after, a DMA default domain hands out IOVAs and a second attach is -EBUSY',
+    ({ before, after }) => {
+      const b = at(before, 'h = dma_map_single');
+      const a = at(after, 'h = dma_map_single');
+      expect(b.result).toBe(`0x${(0x1fffff000).toString(16)}`);
+      expect(b.events.find((e) => e.kind === 'dma_map')?.why.rule).toContain('legacy "mmu-masters" binding');
+      expect(a.result).toBe('0xfffffffff000');
+      for (const r of [before, after]) expect(text(r, 'dev_read')).toBe('hello');
+      expect(at(before, 'iommu_attach_device', 1).error).toBe('EEXIST');
+      expect(at(before, 'iommu_attach_device', 1).warnings).toEqual(['dev dev: already attached to IOMMU domain']);
+      expect(at(after, 'iommu_attach_device', 1).error).toBe('EBUSY');
+      expect(at(after, 'iommu_attach_device', 1).warnings).toEqual([]);
+      // attached to an empty unmanaged domain, the handle faults on both sides; detached, the device is back on
+      // the bypassing stream before (the physical address) and on its default domain after (the IOVA)
+      for (const r of [before, after]) expect(at(r, 'dev_read', 1).error).toBe('FAULT');
+      for (const r of [before, after]) expect(at(r, 'dev_read', 2).data?.text).toBe('hello');
+    },
+    SMMU_DMA_API,
+  );
+});
+
 // ---------------------------------------------------------------------------
 // kernel/dma/mapping.c: each query exists from the release that added it;
 // before, the step fails with ENOSYS naming that version and commit.

@@ -47,7 +47,7 @@ import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
 import { DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, apiFile, dmaFile } from '../kernel-versions.ts';
-import { devUsesDmaIommu } from '../iommu/iommu.ts';
+import { devUsesDmaIommu, smmuWithoutDmaApi } from '../iommu/iommu.ts';
 import {
   iommuDmaAllocCoherent,
   iommuDmaAllocNoncoherent,
@@ -189,8 +189,10 @@ const WHY_DIRECT = 'dma-direct: the DMA address is the physical address; the dev
 const WHY_MAP_DIRECT = { single: new SharedApiWhy(MAP_FN.single, WHY_DIRECT), page: new SharedApiWhy(MAP_FN.page, WHY_DIRECT) };
 
 /** The map event's why: mapRule's, shared where it is the same for every call. */
-function mapWhy(m: Machine, be: DmaBackEnd, r: DmaMapped, api: 'single' | 'page'): Why {
+function mapWhy(m: Machine, dev: Device, be: DmaBackEnd, r: DmaMapped, api: 'single' | 'page'): Why {
   if (be === 'iommu') return (r.bounced >= 0 ? WHY_MAP_IOMMU_BOUNCED : WHY_MAP_IOMMU)[api].at(m);
+  const ignored = be === 'direct' ? smmuWithoutDmaApi(m, dev) : null;
+  if (ignored) return apiWhy(m, MAP_FN[api], `${mapRule(be, r)}. ${ignored}`);
   if (be === 'direct' && r.bounced < 0) return WHY_MAP_DIRECT[api].at(m);
   return apiWhy(m, MAP_FN[api], mapRule(be, r));
 }
@@ -228,7 +230,7 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
     size,
     dir,
     path: be === 'direct' ? (r.bounced >= 0 ? 'swiotlb' : 'direct') : 'iommu',
-    why: mapWhy(m, be, r, api),
+    why: mapWhy(m, dev, be, r, api),
   });
   o.result = addr;
   o.resultKind = 'addr';

@@ -50,7 +50,8 @@
  */
 import { kernelCode, type MachineConfig } from '../config.ts';
 import { ARM_SMMU_GATES, DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, kernelFile, kernelName, since } from '../kernel-versions.ts';
-import { kernelHas, kline, kmsg, type LogLine, type Who } from '../kernel-log/catalogue.ts';
+import { kernelHas, kline, kmsg, who, type LogLine, type Who } from '../kernel-log/catalogue.ts';
+import { printk } from '../kernel-log/printk.ts';
 import type { SimEvent, Why } from '../events.ts';
 import { HANG, type StepOutcome } from '../outcome.ts';
 import type { Device, Machine } from '../machine.ts';
@@ -60,7 +61,7 @@ import { createIotlb, iotlbInvalidateAll, iotlbInvalidateRange, iotlbTranslate, 
 import { createIovaDomain, freeIovaFast, type IovaDomain } from './iova.ts';
 import { createFlushQueue, fqAdvance, type FlushQueue, type FqResult } from './flush-queue.ts';
 import type { ArmIommuMapping } from '../arch/arm-dma-iommu-setup.ts';
-import { EBUSY, EINVAL, ENODEV, errnoName } from '../errno.ts';
+import { EBUSY, EEXIST, EINVAL, ENODEV, errnoName } from '../errno.ts';
 import { hex } from '../format.ts';
 import { observe } from '../observe.ts';
 
@@ -125,9 +126,11 @@ export interface IommuDevice {
   /** dev->iommu->pci_32bit_workaround (PCI devices, until the first failed 32-bit try on ≥ 6.6). */
   pci32bitWorkaround: boolean;
   /**
-   * arm32 (arch/arm/mm/dma-mapping.c): the group has no default domain; the
+   * The group has no default domain. arm32 (arch/arm/mm/dma-mapping.c): the
    * arch code attached the device to its ARM_DMA_USE_IOMMU mapping's domain
    * (then `defaultDomain` is that domain: the one the DMA API maps into).
+   * arm64 with arm-smmu before 4.9: no domain at all (`defaultDomain` and
+   * `domain` -1) until a driver attaches one.
    */
   noDefault: boolean;
   /** to_dma_iommu_mapping(dev): index in armMappings, or -1. */
@@ -203,6 +206,10 @@ export function createIommuState(config: MachineConfig): IommuState {
     if (!unit) continue;
     // arm32 has no dma-iommu: arch_setup_dma_ops() attaches the device to an ARM_DMA_USE_IOMMU mapping (arch/arm-dma-iommu.ts)
     if (config.arch === 'arm' && unit.mode !== 'passthrough') continue;
+    if (config.arch === 'arm64' && !since(s.kernel, ARM_SMMU_GATES.dmaApi)) {
+      registerWithoutDomain(s, unit, d.name);
+      continue;
+    }
     const untrusted = d.bus === 'pci' && d.untrusted;
     let type: DomainType;
     if (unit.mode === 'passthrough') type = untrusted && since(s.kernel, IOMMU_GATES.untrustedDmaDomain) ? 'DMA' : 'IDENTITY';
@@ -214,6 +221,17 @@ export function createIommuState(config: MachineConfig): IommuState {
     attachAtBoot(s, unit, d.name, dom, { dmaIommu: type === 'DMA' || type === 'DMA_FQ', pci32bitWorkaround: d.bus === 'pci', noDefault: false, armMapping: -1 });
   }
   return s;
+}
+
+/**
+ * arm-smmu before ARM_SMMU_GATES.dmaApi: the device has an IOMMU group (its
+ * master was registered through the legacy "mmu-masters" binding) but no
+ * default domain and no DMA-API ops; its stream bypasses the SMMU until a
+ * driver attaches it to an unmanaged domain. The DMA API treats it as a
+ * device without an IOMMU.
+ */
+function registerWithoutDomain(s: IommuState, unit: IommuUnit, dev: string): void {
+  s.devs[dev] = { dev, iommu: unit.name, sid: unit.nextSid++, defaultDomain: -1, domain: -1, dmaIommu: false, pci32bitWorkaround: false, noDefault: true, armMapping: -1 };
 }
 
 /** A device attached at boot to `dom` (its default domain), with the next stream ID of its IOMMU. */
@@ -232,6 +250,19 @@ export function devIommu(m: Machine, dev: Device): IommuDevice | undefined {
 export function devUsesDmaIommu(m: Machine, dev: Device): boolean {
   const d = m.iommu.devs[dev.name];
   return d !== undefined && d.dmaIommu;
+}
+
+/**
+ * Why the DMA API ignores this device's IOMMU, when it sits behind an SMMU
+ * that gives the DMA API nothing (arm-smmu before ARM_SMMU_GATES.dmaApi);
+ * null otherwise. Says where the device's DMA goes now.
+ */
+export function smmuWithoutDmaApi(m: Machine, dev: Device): string | null {
+  const d = m.iommu.devs[dev.name];
+  if (!d || !d.noDefault || d.armMapping >= 0) return null;
+  const g = ARM_SMMU_GATES.dmaApi;
+  const now = d.domain >= 0 ? `a driver attached it to '${m.iommu.domains[d.domain]!.name}', so the device's DMA translates through that domain instead and a physical address means whatever the domain maps there` : 'its stream bypasses the SMMU (S2CR bypass), so the device reaches that physical address';
+  return `${dev.name} sits behind ${d.iommu}, but before ${g.from} (${g.commit}) arm-smmu had only the legacy "mmu-masters" binding and no DMA domains: the DMA API keeps arm64's swiotlb_dma_ops and hands out physical addresses (the buffer's, or a swiotlb slot's); ${now}`;
 }
 
 /** iommu_get_dma_domain(dev): the default domain, whatever the device is attached to now. */
@@ -334,6 +365,12 @@ function attachWithoutDefault(m: Machine, d: IommuDevice, dom: IommuDomain, dev:
   if (cur && m.iommu.kernel >= g.code) {
     o.events.push({ kind: 'note', text: 'group busy', why: why('__iommu_attach_group', `${dev.name}'s group is attached to '${cur.name}' and has no default domain: "group->domain && group->domain != group->default_domain" → -EBUSY (from ${g.from}); arm_iommu_detach_device() must come first`) });
     return errno(o, EBUSY);
+  }
+  if (cur && d.armMapping < 0) {
+    // arm-smmu before ARM_SMMU_GATES.dmaApi: arm_smmu_attach_dev() refuses while dev->archdata.iommu is set
+    printk(m, o, 'arm-smmu.already-attached', {}, who(dev.name, dev.cfg.label));
+    o.events.push({ kind: 'note', text: 'already attached', why: why('arm_smmu_attach_dev', `${dev.name} is attached to '${cur.name}' and its group has no default domain, so the core lets the call through to the driver, which refuses while dev->archdata.iommu is set: -EEXIST (the check went with bc7f2ce0a7b5 in ${ARM_SMMU_GATES.dmaApi.from})`, kernelFile(m.iommu.kernel, SMMU_FILE)) });
+    return errno(o, EEXIST);
   }
   if (cur) cur.devices = cur.devices.filter((x) => x !== dev.name);
   dom.devices.push(dev.name);
