@@ -1641,6 +1641,25 @@ export const DMA_API_GATES = table('dma-api', {
     after: 'they are functions of kernel/dma/mapping.c',
     verified: true,
   },
+  // Both sides: include/linux/dma-mapping.h (and the arch headers before it) in 3.x-4.x trees: "if
+  // (ops->mapping_error) return ops->mapping_error(dev, dma_addr); return (dma_addr == DMA_ERROR_CODE);" (or
+  // "return 0;" without the DMA_ERROR_CODE fallback once 4.13 removed it) — every ->mapping_error method
+  // (dma_direct_mapping_error, swiotlb_dma_mapping_error, iommu_dma_mapping_error …) is a comparison, so a failed
+  // map gives 1; the 5.0-era header: "if (dma_addr == DMA_MAPPING_ERROR) return -ENOMEM; return 0;". The change is
+  // Christoph Hellwig's series "remove the ->mapping_error method from dma_map_ops" (V3 posted 2018-11-30, for the
+  // 4.21 merge period that became 5.0; its per-driver patches b3aa14f02254 "iommu: remove the mapping_error
+  // dma_map_ops method" and 524a669bdd5f "iommu/vt-d: remove the mapping_error dma_map_ops method" are missing from
+  // 4.19.y per the stable bot and present in 5.1.y). Unverified: the id of the patch that rewrote
+  // dma_mapping_error() itself, and 5.0 as its release (inferred from the merge period).
+  mappingErrorEnomem: {
+    from: '5.0',
+    commit: null,
+    subject: 'dma-mapping: remove the mapping_error dma_map_ops method',
+    file: 'include/linux/dma-mapping.h',
+    before: 'dma_mapping_error() returns what the ops\' ->mapping_error() comparison returns: 1 for a failed map, 0 otherwise',
+    after: 'dma_mapping_error() returns -ENOMEM for DMA_MAPPING_ERROR, 0 otherwise',
+    verified: false,
+  },
 });
 
 /** Where a kernel/dma file lived before DIRECT_GATES.kernelDmaDir (cf65a0f6f6ff) moved it there. */

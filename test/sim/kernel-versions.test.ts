@@ -1492,6 +1492,28 @@ function absentThenPresent(g: Gate, fn: string, call: string, after: (s: StepJso
   );
 }
 
+describe('dma_mapping_error return value', () => {
+  boundary(
+    DMA_API_GATES.mappingErrorEnomem,
+    'a failed map: dma_mapping_error() returns the ops\' comparison (1) before, -ENOMEM after; a good handle gives 0 on both sides',
+    ({ before, after }) => {
+      expect(at(before, 'dma_mapping_error(nic, bad)').result).toBe(1);
+      expect(at(before, 'dma_mapping_error(nic, bad)').error).toBeNull();
+      expect(at(after, 'dma_mapping_error(nic, bad)').error).toBe('ENOMEM');
+      for (const r of [before, after]) expect(at(r, 'dma_mapping_error(nic, good)').result).toBe(0);
+    },
+    `machine(arch=arm64, ram=8G, swiotlb=0)
+device(nic, dma_mask=32)
+hi = kmalloc(4096, GFP_KERNEL)
+bad = dma_map_single(nic, hi, 4096, DMA_TO_DEVICE)
+dma_mapping_error(nic, bad)
+lo = kmalloc(4096, GFP_DMA32)
+good = dma_map_single(nic, lo, 4096, DMA_TO_DEVICE)
+dma_mapping_error(nic, good)
+`,
+  );
+});
+
 describe('DMA API query gates', () => {
   // dma_direct_max_mapping_size (kernel/dma/direct.c): a 32-bit device on 8 GiB is addressing-limited and swiotlb is active
   absentThenPresent(DMA_API_GATES.maxMappingSize, 'dma_max_mapping_size', 'dma_max_mapping_size(nic)', (s) => expect(s.result).toBe(262144));

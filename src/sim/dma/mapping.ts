@@ -46,7 +46,7 @@ import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, dire
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
-import { DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, apiFile, dmaFile } from '../kernel-versions.ts';
+import { DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, apiFile, dmaFile, since } from '../kernel-versions.ts';
 import { devUsesDmaIommu, smmuWithoutDmaApi } from '../iommu/iommu.ts';
 import {
   iommuDmaAllocCoherent,
@@ -286,16 +286,20 @@ export function dmaMapPage(m: Machine, dev: Device, buf: Buffer, ptrOff: number,
 }
 
 const WHY_MAPPING_ERROR = why('dma_mapping_error', 'returns -ENOMEM for DMA_MAPPING_ERROR, else 0; dma-debug records that the driver checked', 'include/linux/dma-mapping.h');
+const WHY_MAPPING_ERROR_OPS = why('dma_mapping_error', `returns the ops' ->mapping_error(): 1 when the handle is their error value, else 0 (-ENOMEM only from ${DMA_API_GATES.mappingErrorEnomem.from}); dma-debug records that the driver checked`, 'include/linux/dma-mapping.h');
 
 export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOutcome): void {
   touchMappingAt(m, dev.name, addr, o);
   debugMappingError(m.debug, dev.name, addr);
   o.resultKind = 'status';
-  if (addr === DMA_MAPPING_ERROR) {
+  const enomem = since(m.kernel, DMA_API_GATES.mappingErrorEnomem);
+  if (addr !== DMA_MAPPING_ERROR) o.result = 0;
+  else if (!enomem) o.result = 1;
+  else {
     o.result = ENOMEM;
     o.error = errnoName(ENOMEM);
-  } else o.result = 0;
-  o.events.push({ kind: 'note', text: 'map error checked', why: WHY_MAPPING_ERROR });
+  }
+  o.events.push({ kind: 'note', text: 'map error checked', why: enomem ? WHY_MAPPING_ERROR : WHY_MAPPING_ERROR_OPS });
 }
 
 const UNMAP_FN = { single: 'dma_unmap_single_attrs', page: 'dma_unmap_page_attrs' } as const;
