@@ -137,6 +137,29 @@ export const ARCH_GATES = table('arch', {
     arch: 'arm64',
     verified: true,
   },
+  // Before: 97303480753e ("arm64: Increase the max granular size") set "#define L1_CACHE_SHIFT 7" and
+  // "ARCH_DMA_MINALIGN L1_CACHE_BYTES" (Robin Murphy on linux-mm, 2016: "97303480753e (which landed in 4.4)"); the
+  // 4.7 (linux-scraping/linux-grsecurity) and 4.9.169 (HacKurx/linux-1) arch/arm64/include/asm/cache.h still have 7,
+  // and a 4.15-era cpufeature.c (SVE, KPTI) still warns "L1_CACHE_BYTES smaller than the Cache Writeback Granule": a
+  // plain #define throughout, no Kconfig symbol for it found (CONFIG_ARM64_L1_CACHE_SHIFT: no kernel hit). After: torvalds/linux at 1f85b42a691c has
+  // "L1_CACHE_SHIFT (6)", "ARCH_DMA_MINALIGN (128)", cache_line_size() defaulting to ARCH_DMA_MINALIGN and the
+  // swiotlb_noncoherent_bounce fallback for CWG > 128; the 5.0 cache.h (torvalds/linux 95d002e0a34c) the same.
+  // Unverified: the release and the id's subject. The subject is the one believed (Catalin Marinas, 2018); no stored
+  // text shows it (searched: the subject, "L1_CACHE_SHIFT back", "while keeping ARCH_DMA_MINALIGN at 128",
+  // "non-coherent DMA with large CWG", the full id; no 4.17/4.18 tree, arm64 pull or stable mail is stored), so
+  // commit stays null, 1f85b42a691c being the torvalds/linux commit whose tree shows the change. 4.17 rather
+  // than 4.18: that tree predates 4.17-rc1 content (no CTR_EL0.IDC/DIC in cache.h, capabilities still
+  // ".def_scope", arch-side dma_debug_init), i.e. a branch based on 4.16-rc, merged in the 4.17 merge period.
+  arm64L1CacheShift6: {
+    from: '4.17',
+    commit: null,
+    subject: 'arm64: Revert L1_CACHE_SHIFT back to 6 (64-byte cache line size)',
+    file: 'arch/arm64/include/asm/cache.h',
+    before: 'L1_CACHE_SHIFT is 7: dma-debug tracks 128-byte cachelines (to_cacheline_number = paddr >> 7), so two mappings starting 64 bytes apart in one 128-byte line share a cacheline; ARCH_DMA_MINALIGN = L1_CACHE_BYTES = 128',
+    after: 'L1_CACHE_SHIFT is 6: dma-debug tracks 64-byte cachelines (paddr >> 6); ARCH_DMA_MINALIGN stays 128 ("#define ARCH_DMA_MINALIGN (128)")',
+    arch: 'arm64',
+    verified: false,
+  },
   // Both sides: arch/x86/kernel/pci-nommu.c check_addr() in 3.x–4.x trees (printk(KERN_ERR "nommu_%s: overflow
   // %Lx+%zu of device mask %Lx\n", name, …) with name "map_single" from nommu_map_page and "map_sg" from
   // nommu_map_sg, only for masks of 32 bits or more, every time, no device prefix), and x86 on dma-direct's

@@ -1,6 +1,6 @@
 // Per-architecture DMA cache maintenance (KERNEL-FACTS Part A §3).
 import { describe, expect, it } from 'vitest';
-import { archOps } from '../../src/sim/arch/arch.ts';
+import { archOps, kmallocAlign } from '../../src/sim/arch/arch.ts';
 
 describe('arch maintenance plans', () => {
   it('arm64 ≥ 5.19 cleans for every direction at map (c50f11c6196f); before 5.19 FROM_DEVICE invalidated', () => {
@@ -35,5 +35,22 @@ describe('arch maintenance plans', () => {
     expect(x.hasNonCoherentDma).toBe(false);
     expect(x.forDevice('DMA_TO_DEVICE', 6018)).toBeNull();
     expect(x.forCpu('DMA_FROM_DEVICE', 6018)).toBeNull();
+  });
+});
+
+describe('arch cache-line constants', () => {
+  it('arm64 L1_CACHE_SHIFT: 7 on 4.4–4.16 (97303480753e), 6 from 4.17 (the revert); 6 on arm, riscv and x86 on every kernel', () => {
+    const a = archOps('arm64');
+    expect([4004, 4009, 4016].map((k) => a.l1CacheShift(k))).toEqual([7, 7, 7]);
+    expect([4017, 5004, 6018].map((k) => a.l1CacheShift(k))).toEqual([6, 6, 6]);
+    for (const arch of ['arm', 'riscv', 'x86'] as const) for (const k of [4004, 4016, 4017, 6018]) expect(archOps(arch).l1CacheShift(k)).toBe(6);
+  });
+
+  it('arm64 ARCH_DMA_MINALIGN and the kmalloc alignment stay 128 across the L1_CACHE_SHIFT revert (L1_CACHE_BYTES = 128 before, a literal (128) after)', () => {
+    const a = archOps('arm64');
+    for (const k of [4016, 4017, 6004]) {
+      expect(a.dmaMinAlign).toBe(128);
+      expect(kmallocAlign(a, k)).toBe(128);
+    }
   });
 });

@@ -25,6 +25,7 @@ import {
   type Finding,
 } from '../../src/sim/dma/debug.ts';
 import type { DmaDir } from '../../src/sim/events.ts';
+import { archOps } from '../../src/sim/arch/arch.ts';
 
 const ADDR = 0xfffff000;
 
@@ -499,6 +500,22 @@ describe('add_dma_entry / active_cacheline_insert (kernel/dma/debug.c)', () => {
     const s = createDebugState(6012, 7);
     map(s, { paddr: 0x1000, devAddr: 0x1000 });
     expect(messages(map(s, { paddr: 0x1040, devAddr: 0x2000 }))).toEqual([EEXIST]);
+  });
+
+  it("to_cacheline_number on arm64: the architecture's L1_CACHE_SHIFT for the kernel, 7 on 4.16 and 6 from 4.17 (the revert of 97303480753e)", () => {
+    const shift = archOps('arm64').l1CacheShift;
+    const lines = (kernel: number) => {
+      const s = createDebugState(kernel, shift);
+      map(s, { paddr: 0x1000, devAddr: 0x1000 });
+      map(s, { paddr: 0x1040, devAddr: 0x2000 });
+      return debugActiveCachelines(s);
+    };
+    // mappings 64 bytes apart: one 128-byte line with both on 4.16, two 64-byte lines on 4.17
+    expect(lines(4016)).toEqual([{ line: 0x1000, mappings: 2 }]);
+    expect(lines(4017)).toEqual([
+      { line: 0x1000, mappings: 1 },
+      { line: 0x1040, mappings: 1 },
+    ]);
   });
 });
 

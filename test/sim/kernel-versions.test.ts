@@ -184,6 +184,43 @@ h = dma_map_single(eth, s, 96, DMA_FROM_DEVICE)
 `,
   );
 
+  // arm64's L1_CACHE_SHIFT was 7 from 4.4 (97303480753e "arm64: Increase the max granular size") and is 6 again
+  // from 4.17 ("arm64: Revert L1_CACHE_SHIFT back to 6 (64-byte cache line size)", release not pinned);
+  // dma-debug's active-cacheline tree keys every mapping a device may write by paddr >> L1_CACHE_SHIFT and
+  // WARN_ONCEs when a ninth mapping starts in one line (the 3-bit overlap tag is full at 7).
+  boundary(
+    ARCH_GATES.arm64L1CacheShift6,
+    'nine FROM_DEVICE mappings alternating between a page start and 64 bytes into it: one 128-byte dma-debug cacheline on 4.16 (the overlap WARN fires), two 64-byte lines on 4.17 (no WARN)',
+    ({ before, after }) => {
+      const last = (r: RunResult) => at(r, 'h8 =').warnings;
+      // the page is at 0x1ffffff000: cacheline 0x1ffffff000 >> 7
+      expect(last(before)).toEqual(['DMA-API: exceeded 7 overlapping mappings of cacheline 0x0000000003ffffe0']);
+      expect(last(after)).toEqual([]);
+      for (const r of [before, after]) for (let i = 0; i < 8; i++) expect(at(r, `h${i} =`).warnings).toEqual([]);
+    },
+    `machine(arch=arm64)
+device(d, dma_mask=64)
+p = alloc_pages(GFP_KERNEL, 0)
+${Array.from({ length: 9 }, (_, i) => `h${i} = dma_map_single(d, p + ${(i % 2) * 64}, 64, DMA_FROM_DEVICE)`).join('\n')}
+`,
+  );
+
+  it(`${ARCH_GATES.arm64L1CacheShift6.id}: the overlap WARN prints the cacheline number, paddr >> 7 on 4.16 and paddr >> 6 on 4.17`, () => {
+    // active_cacheline_inc_overlap(): WARN_ONCE("DMA-API: exceeded %d overlapping mappings of cacheline %pa\n", …, &cln)
+    const nine = `machine(arch=arm64)
+device(d, dma_mask=64)
+p = alloc_pages(GFP_KERNEL, 0)
+${Array.from({ length: 9 }, (_, i) => `h${i} = dma_map_single(d, p, 64, DMA_FROM_DEVICE)`).join('\n')}
+`;
+    const warn = (kernel: string) => at(runScenario(nine, { kernel }), 'h8 =').warnings;
+    expect(warn('4.16')).toEqual(['DMA-API: exceeded 7 overlapping mappings of cacheline 0x0000000003ffffe0']);
+    expect(warn('4.17')).toEqual(['DMA-API: exceeded 7 overlapping mappings of cacheline 0x0000000007ffffc0']);
+    // the explanation names the line size of the version
+    const rule = (kernel: string) => at(runScenario(nine, { kernel }), 'h8 =').events.find((e) => e.kind === 'finding');
+    expect(JSON.stringify(rule('4.16'))).toContain('cachelines are 128 bytes (L1_CACHE_SHIFT 7)');
+    expect(JSON.stringify(rule('4.17'))).toContain('cachelines are 64 bytes (L1_CACHE_SHIFT 6)');
+  });
+
   it('dma-debug keys cachelines by L1_CACHE_SHIFT (64 B), not by the line size the machine models', () => {
     const r = runScenario(`machine(arch=arm64, line=128)
 device(d, dma_mask=64)

@@ -36,8 +36,12 @@ export interface ArchOps {
   kmallocBounceFrom: number | null;
   /** Non-coherent DMA support arrived with this version (riscv 6.0); before it every device is coherent. */
   nonCoherentFrom?: number;
-  /** L1_CACHE_SHIFT: dma-debug's cacheline granularity, whatever line size the machine models. */
-  l1CacheShift: number;
+  /**
+   * L1_CACHE_SHIFT on this kernel: dma-debug's cacheline granularity
+   * (to_cacheline_number), whatever line size the machine models. arm64 had 7
+   * from 4.4 until ARCH_GATES.arm64L1CacheShift6, 6 after.
+   */
+  l1CacheShift(kernel: number): number;
   /**
    * zone_dma_bits for this kernel: dma_direct_supported() refuses masks below
    * it (unless RAM ends lower) and GFP_DMA allocations stay below 2^bits.

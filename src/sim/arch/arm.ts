@@ -32,7 +32,7 @@ export const arm: ArchOps = {
   dmaMinAlign: 64,
   kmallocBounceFrom: null,
   // CONFIG_ARM_L1_CACHE_SHIFT=6 for ARMv7
-  l1CacheShift: 6,
+  l1CacheShift: () => 6,
   // multi_v7 has no ZONE_DMA: dma_direct_supported() wants 32 bits
   zoneDmaBits: () => 32,
   forDevice(dir) {

@@ -10,6 +10,9 @@
  *   (`dc ivac`), so dirty data in whole lines is discarded.
  * - arch_dma_prep_coherent: dcache_clean_poc since 7bd6680b47fa (early 2023,
  *   taken here as 6.3), __dma_flush_area (clean+invalidate) before.
+ * - L1_CACHE_SHIFT (dma-debug's cacheline): 7 in 4.4–4.16 (97303480753e "arm64:
+ *   Increase the max granular size"), 6 from 4.17 (release not pinned);
+ *   ARCH_DMA_MINALIGN and the kmalloc alignment are 128 throughout.
  * - ZONE_DMA: none below 4 GiB before 5.5, the first 1 GiB in 5.5–5.10
  *   (1a8e1cef7603), as far as firmware allows (4 GiB unless limited) from
  *   5.11: dma_direct_supported() follows it.
@@ -37,7 +40,9 @@ export const arm64: ArchOps = {
   kmallocAlign: 128,
   dmaMinAlign: 128,
   kmallocBounceFrom: G.arm64KmallocBounce.code,
-  l1CacheShift: 6,
+  // "#define L1_CACHE_SHIFT 7" from 4.4 (97303480753e), "(6)" again from ARCH_GATES.arm64L1CacheShift6;
+  // ARCH_DMA_MINALIGN is 128 on both sides (L1_CACHE_BYTES before, a literal 128 after)
+  l1CacheShift: (kernel) => (kernel < G.arm64L1CacheShift6.code ? 7 : 6),
   zoneDmaBits(kernel) {
     if (kernel >= G.arm64ZoneDmaFirmware.code) return 32;
     return kernel >= G.arm64ZoneDma30.code ? 30 : 32;

@@ -61,7 +61,7 @@ export const riscv: ArchOps = {
   kmallocAlign: 64,
   dmaMinAlign: 64,
   kmallocBounceFrom: G.riscvKmallocBounce.code,
-  l1CacheShift: 6,
+  l1CacheShift: () => 6,
   // riscv has ZONE_DMA32 but no ZONE_DMA
   zoneDmaBits: () => 32,
   forDevice(dir, kernel) {

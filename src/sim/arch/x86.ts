@@ -13,7 +13,7 @@ export const x86: ArchOps = {
   kmallocAlign: 8,
   dmaMinAlign: 1,
   kmallocBounceFrom: null,
-  l1CacheShift: 6,
+  l1CacheShift: () => 6,
   // MAX_DMA_ADDRESS: ZONE_DMA is the ISA 16 MiB
   zoneDmaBits: () => 24,
   forDevice: () => null,

@@ -32,6 +32,9 @@
  *   dma_map_phys series, dma-mapping-6.18 pull; "resource" is gone there).
  * - prefix: `DMA-API: <dev>: <text>` (pr_fmt) from 5.0 (assumed), before that
  *   `<dev>: DMA-API: <text>`.
+ * - the cacheline is paddr >> L1_CACHE_SHIFT (to_cacheline_number), the shift
+ *   the architecture has on this kernel: arm64's was 7 (128-byte lines) from 4.4
+ *   until ARCH_GATES.arm64L1CacheShift6 (4.17), 6 since, as on arm, riscv and x86.
  * - cacheline EEXIST: not reported before 5.14 (a TODO); a plain pr_err without
  *   device in 5.14 (2b4bbc6231d7); err_printk with device, suppressed by
  *   DMA_ATTR_SKIP_CPU_SYNC, from 5.15 (510e1a724ab1, c2bbf9d1e9ac); also
@@ -286,10 +289,15 @@ export interface DebugOptions {
   deviceNames?: Readonly<Record<string, string>>;
 }
 
-export function createDebugState(kernel: number, l1CacheShift: number, opts: DebugOptions = {}): DebugState {
+/**
+ * `l1CacheShift`: the architecture's L1_CACHE_SHIFT on this kernel, or the
+ * function that gives it for a kernel (ArchOps.l1CacheShift: arm64 had 7 before
+ * 4.17).
+ */
+export function createDebugState(kernel: number, l1CacheShift: number | ((kernel: number) => number), opts: DebugOptions = {}): DebugState {
   return {
     kernel,
-    l1CacheShift,
+    l1CacheShift: typeof l1CacheShift === 'function' ? l1CacheShift(kernel) : l1CacheShift,
     sgChecks: kernel >= DEBUG_VERSIONS.paddr || !!opts.debugSg,
     mapErrorUnknown: !!opts.mapErrorUnknown,
     deviceNames: opts.deviceNames ?? {},
@@ -335,6 +343,11 @@ export function debugTypeName(s: DebugState, t: DebugType): string {
 
 function why(s: DebugState, fn: string, rule: string): Why {
   return { fn, file: file(s.kernel), rule };
+}
+
+/** A cacheline rule with the line this kernel tracks: L1_CACHE_SHIFT (arm64: 7, 128-byte lines, before 4.17). */
+function lineRule(s: DebugState, rule: string): string {
+  return `${rule}; this kernel's dma-debug cachelines are ${2 ** s.l1CacheShift} bytes (L1_CACHE_SHIFT ${s.l1CacheShift})`;
 }
 
 /** err_printk(): counts the error and says whether a default kernel prints it. */
@@ -470,7 +483,7 @@ function cachelineInsert(s: DebugState, e: DebugRecord, out: Finding[]): boolean
       rule: 'map/overlap-limit',
       id: 'dma-debug.overlap-limit',
       message: kmsg(s.kernel, 'dma-debug.overlap-limit', { max: ACTIVE_CACHELINE_MAX_OVERLAP, line: hex16(e.cln) }),
-      why: why(s, 'active_cacheline_inc_overlap', RULES.overlapLimit),
+      why: why(s, 'active_cacheline_inc_overlap', lineRule(s, RULES.overlapLimit)),
       entryStep: e.step,
       kernelPrints: true,
     });
@@ -533,7 +546,7 @@ export function debugMap(s: DebugState, e: DebugEntry, skipCpuSync: boolean, opt
   else s.buckets[rec.bucket] = [rec];
   s.liveCount++;
   if (cachelineInsert(s, rec, out)) {
-    const w = why(s, 'active_cacheline_insert', RULES.overlap);
+    const w = why(s, 'active_cacheline_insert', lineRule(s, RULES.overlap));
     if (s.kernel >= DEBUG_VERSIONS.eexistErrPrintk) {
       const silenced = skipCpuSync || (s.kernel >= DEBUG_VERSIONS.swiotlbEexist && !!opts?.bounceUnalignedKmalloc);
       if (!silenced) errPrintk(s, out, 'map/cacheline-overlap', rec.dev, 'dma-debug.cacheline-overlap', {}, w, rec);
