@@ -157,6 +157,9 @@ export const ARCH_GATES = table('arch', {
   // holding both lib/dma-direct.c (4.16–4.17 only) and arch/x86/kernel/pci-nommu.c (none: the six repos with
   // lib/dma-direct.c have no pci-nommu.c, or are mixed-version corpora); the linux-tip-commits list archive (no
   // 2018 tip-bot mail indexed); "Use DMA-direct (CONFIG_DMA_DIRECT_OPS=y)" and "swiotlb code for x86" (no hit).
+  // Also tried (2026-12, third pass): per-release tree copies — the TROVON data set (github garghub/TROVON) stops at
+  // v4.14, and DepSurf's function table for nommu_map_page (DepSurf/depsurf.github.io) has it in Ubuntu 4.15 and
+  // absent from 4.18, with no 4.16/4.17 build; "x86-dma-for-linus", "x86/dma changes for" (no pull stored).
   x86DmaDirect: {
     from: '4.17',
     commit: null,
@@ -235,6 +238,8 @@ export const ARCH_GATES = table('arch', {
   // DIRECT_GATES.swiotlbMerged folds them into dma-direct in 5.0.
   // Also tried (2026-12, second pass): 4.20 trees by name (a4913994/linux-4.20 and supersonic-xserver/sslinuX-4.20
   // hold no arch/arm64/mm file), the "dma-mapping updates for 4.20" pull (not stored), push mails (2021 on only).
+  // Also tried (2026-12, third pass): 4.20-rc logs of arm64 SWIOTLB users (the ThunderX "Bad page state" report on
+  // 4.20.0-rc1 bisected to b4ebe6063204 shows no swiotlb frames); per-release copies (TROVON) stop at v4.14.
   arm64GenericSwiotlbOps: {
     from: '4.20',
     commit: '886643b76632',
@@ -1005,6 +1010,9 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // the 2019 arm_smmu_gr1_read refactor), gitweb/gitiles pages by the commit message (none stored).
   // Also tried (2026-12, second pass): the subject again (only the v5.2 IOMMU pull shortlog), kernel.org push
   // mails (stored from about 2021 on only).
+  // Also tried (2026-12, third pass): the commit message ("Bits[15:0] in CBFRSYNRA register contain information about
+  // StreamID …") against gitweb/gitiles commit pages in the pages corpus (no hit); no per-release arm-smmu.c copy
+  // after v4.14 is stored in the TROVON data set, so the release stays the pull's.
   cbfrsynra: {
     from: '5.2',
     commit: null,
@@ -1070,6 +1078,12 @@ export const DEBUG_GATES = table('dma-debug', {
   // only pre-pr_fmt debug_dma_map_single() with "DMA-API: device driver maps memory from invalid area" is in a
   // concatenated student copy of kernel/dma of unknown release (it still has debug_dma_map_page()'s map_single
   // flag, so it predates 5.0, but whether it is 4.19 or 4.20 is not shown); push mails start about 2021.
+  // Also tried (2026-12, third pass): the candidate id f737b095a40f (no hit anywhere, not used). Before side now also
+  // from a release copy: TROVON's v4.14 lib/dma-debug.c (github garghub/TROVON) has "DMA-API: " inside every
+  // err_printk format and no pr_fmt; its copies stop at v4.14. A repository labelled 4.19 (github nojick/test419,
+  // Makefile 4.19.0 at another commit) holds a kernel/dma/debug.c with pr_fmt("DMA-API: ") and the nr_total_entries
+  // debugfs file but still the static dma_debug_entry pool and dma_debug_resize_entries(): a mid-series snapshot of
+  // the dma-debug rework, of unknown release, so not used to pin 4.19/4.20.
   prFmt: {
     from: '5.0',
     commit: null,
@@ -1088,6 +1102,14 @@ export const DEBUG_GATES = table('dma-debug', {
   // trees holding the file were not found); 4.20 is where the maintainer's tree took it by the patch's recollected
   // date (late 2018), not a pinned release. It matters only before 5.5, when dma_map_single still maps a vmalloc
   // address (DIRECT_GATES.vmallocRejected).
+  // Also tried (2026-12, third pass): the candidate id 99c65fa7e3ad and the subject "dma-debug: Check for drivers
+  // mapping invalid addresses in dma_map_single()" (no hit anywhere, not used), phrases of its commit message
+  // ("returned from request_firmware() with dma_map…", no hit). Before side also from a release copy: TROVON's v4.14
+  // lib/dma-debug.c (github garghub/TROVON) has no debug_dma_map_single (copies stop at v4.14). The concatenated
+  // kernel/dma copy above is 4.20-era, not 4.19: its direct.c has check_addr() with " bus mask %llx" (b4ebe6063204,
+  // 4.20) and dma_direct_alloc() handing non-coherent devices to arch_dma_alloc(), and still .mapping_error (removed
+  // for 5.0) — so debug_dma_map_single existed in some tree between 4.20-rc1 and the 5.0 merge, which fits 4.20
+  // but does not exclude the 5.0 merge period.
   mapSingleCheck: {
     from: '4.20',
     commit: null,
@@ -1501,6 +1523,8 @@ export const DMA_API_GATES = table('dma-api', {
   // ("dma-direct: exclude dma_direct_map_resource from the min_low_pfn check", a 2020-05 stable review), so it is not this one.
   // Also tried (2026-12, second pass): the subject in every form (three hits: the dma-mapping-5.3-1 pull twice and
   // the patch), a candidate id recalled from memory (a5008b59cd9d, no hit, so not used); push mails of 2019 are not stored.
+  // Also tried (2026-12, third pass): OpenWrt/SUSE backport patch files ("Subject: [PATCH] dma-direct: only limit the
+  // mapping size …" with a "From <id>" header) and gitweb/gitiles commit pages (none stored).
   maxMappingSizeLimited: {
     from: '5.3',
     commit: null,
@@ -1543,6 +1567,9 @@ export const DMA_API_GATES = table('dma-api', {
   // Also tried (2026-12, second pass): the patch's lore Link (".../bpf/20200629130359.2690853-2-hch@lst.de", no
   // commit text carries it), the bpf 2020-06-30 pull (it names d923021c2ce1 as its tip, not this commit, and lists
   // no ids); push mails of 2020 are not stored.
+  // Also tried (2026-12, third pass): the candidate id 3aa9162500ba (no hit anywhere, not used); the commit message
+  // ("Add a new API to check if calls to dma_sync_single_for_{device,cpu} are required …") against gitweb/gitiles
+  // commit pages (none). The mainline subject is the capitalised one of the bpf pull and 5.8-rc5 shortlog.
   needSync: {
     from: '5.8',
     commit: null,
@@ -1558,6 +1585,9 @@ export const DMA_API_GATES = table('dma-api', {
   // dma_addr_t *dma_handle, enum dma_data_direction dir, gfp_t gfp)" to a 5.9 include/linux/dma-mapping.h that has
   // none, and replaces dma-api.rst's dma_alloc_attrs(…, DMA_ATTR_NON_CONSISTENT) section with it. The mainline id
   // was not found (no Fixes tag or shortlog with ids names it).
+  // Also tried (2026-12, third pass): a candidate id recalled from memory, efa70f2fdc84, is allocPages's commit
+  // ("dma-mapping: add a new dma_alloc_pages API", paired by Fixes tags), so not this one; de7cf917768f (recalled,
+  // no hit anywhere, not used); gitweb/gitiles commit pages and backport patch files by the subject (none).
   allocNoncoherent: {
     from: '5.10',
     commit: null,
