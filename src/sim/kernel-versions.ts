@@ -180,6 +180,9 @@ export const ARCH_GATES = table('arch', {
   // holding both lib/dma-direct.c (4.16–4.17 only) and arch/x86/kernel/pci-nommu.c (none: the six repos with
   // lib/dma-direct.c have no pci-nommu.c, or are mixed-version corpora); the linux-tip-commits list archive (no
   // 2018 tip-bot mail indexed); "Use DMA-direct (CONFIG_DMA_DIRECT_OPS=y)" and "swiotlb code for x86" (no hit).
+  // Also tried (2026-12, third pass): per-release tree copies — the TROVON data set (github garghub/TROVON) stops at
+  // v4.14, and DepSurf's function table for nommu_map_page (DepSurf/depsurf.github.io) has it in Ubuntu 4.15 and
+  // absent from 4.18, with no 4.16/4.17 build; "x86-dma-for-linus", "x86/dma changes for" (no pull stored).
   x86DmaDirect: {
     from: '4.17',
     commit: null,
@@ -258,6 +261,8 @@ export const ARCH_GATES = table('arch', {
   // DIRECT_GATES.swiotlbMerged folds them into dma-direct in 5.0.
   // Also tried (2026-12, second pass): 4.20 trees by name (a4913994/linux-4.20 and supersonic-xserver/sslinuX-4.20
   // hold no arch/arm64/mm file), the "dma-mapping updates for 4.20" pull (not stored), push mails (2021 on only).
+  // Also tried (2026-12, third pass): 4.20-rc logs of arm64 SWIOTLB users (the ThunderX "Bad page state" report on
+  // 4.20.0-rc1 bisected to b4ebe6063204 shows no swiotlb frames); per-release copies (TROVON) stop at v4.14.
   arm64GenericSwiotlbOps: {
     from: '4.20',
     commit: '886643b76632',
@@ -487,10 +492,13 @@ export const SWIOTLB_GATES = table('swiotlb', {
   // swiotlb: Add support for DMA_ATTR_SKIP_CPU_SYNC", 2016-10-24, and v2 03/26 for mm, 2016-11-02): swiotlb_tbl_map_single
   // "if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL) swiotlb_bounce(…)" → "if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)
   // && (…))", swiotlb_tbl_unmap_single gains "!(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&" before its copy back, and
-  // swiotlb_unmap_page passes attrs down (unmap_single(hwdev, dev_addr, size, dir) before). Release: not pinned by
-  // a pull; the series was posted after 4.9-rc1 (v3 split the three swiotlb patches off for Konrad Rzeszutek Wilk's
-  // swiotlb tree), so after 4.9 and, the blame being of mainline, 4.10 by that argument. Not modelled: the arch
-  // halves of the series (arm64's own __swiotlb_* cache maintenance).
+  // swiotlb_unmap_page passes attrs down (unmap_single(hwdev, dev_addr, size, dir) before). Release: the per-release
+  // copies of lib/swiotlb.c in the TROVON data set (github garghub/TROVON,
+  // dataset/codebase_cleansed/linux_kernel/v<release>/swiotlb.c): v4.9's swiotlb_tbl_map_single(hwdev, tbl_dma_addr,
+  // orig_addr, size, dir) bounces on every DMA_TO_DEVICE/BIDIRECTIONAL map and swiotlb_tbl_unmap_single(hwdev,
+  // tlb_addr, size, dir) on every FROM_DEVICE/BIDIRECTIONAL unmap; v4.10's take "unsigned long attrs" and test
+  // "!(attrs & DMA_ATTR_SKIP_CPU_SYNC)" before both copies. So 4.10 (checked third pass, 2026-12; v2 of the series was posted
+  // for the mm tree). Not modelled: the arch halves of the series (arm64's own __swiotlb_* cache maintenance).
   skipCpuSync: {
     from: '4.10',
     commit: '0443fa003fa1',
@@ -498,7 +506,7 @@ export const SWIOTLB_GATES = table('swiotlb', {
     file: 'lib/swiotlb.c',
     before: 'swiotlb takes no attrs: a bounced mapping is copied into its slot at map (DMA_TO_DEVICE, DMA_BIDIRECTIONAL) and back at unmap (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL) even with DMA_ATTR_SKIP_CPU_SYNC',
     after: 'DMA_ATTR_SKIP_CPU_SYNC skips both copies',
-    verified: false,
+    verified: true,
   },
   // id: the stable bot's dependency list for v4.19.y (dff8d6c1ed58 is not in 4.19); 8088546832aa (same series,
   // adjacent in the kernel/dma history) removed swiotlb_full(), i.e. the "Out of SW-IOMMU space" line and the panic.
@@ -771,10 +779,12 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
   // *dev)" with "if (dma_limit > DMA_BIT_MASK(32) && dev_is_pci(dev)) iova = alloc_iova(iovad, length,
   // DMA_BIT_MASK(32) >> shift, true); if (!iova) iova = alloc_iova(iovad, length, dma_limit >> shift, true);".
   // id and subject: a gitweb commit page of 122fac030e912ed723fe94d8eb0d5d0f6b31535e (Robin Murphy, "Implement the
-  // same optimisation as other allocators by trying to get a 32-bit address first"). Unverified: the release — no
-  // 4.9 or 4.10 dma-iommu.c and no pull shortlog naming the commit is stored; 4.11 is inferred from the 4.11 tree
-  // having it and the "[PATCH v2 2/2]" being posted with the MSI-cookie work of January 2017 (after the 4.10 merge
-  // period), so 4.9 and 4.10 are taken to allocate as 4.8 does.
+  // same optimisation as other allocators by trying to get a 32-bit address first"). Release: the per-release copies
+  // of drivers/iommu/dma-iommu.c in the TROVON data set (github garghub/TROVON,
+  // dataset/codebase_cleansed/linux_kernel/v<release>/dma-iommu.c): v4.10's __alloc_iova(domain, size, dma_limit)
+  // clamps to the aperture and calls alloc_iova(iovad, length, dma_limit >> shift, true) only; v4.11's takes the
+  // device and tries DMA_BIT_MASK(32) first for a PCI device with a limit above it. So 4.11 (checked third pass,
+  // 2026-12; before, 4.9 and 4.10 were only inferred to allocate as 4.8 does).
   pciSac: {
     from: '4.11',
     commit: '122fac030e91',
@@ -782,7 +792,7 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     file: 'drivers/iommu/dma-iommu.c',
     before: 'every device gets its IOVA top-down from its own limit (min(mask, aperture end)): a PCI device with a 64-bit mask is given addresses just below the top of the 48-bit aperture',
     after: 'a PCI device whose limit is above 4 GiB tries below 4 GiB first (a SAC address) and falls back to its full limit',
-    verified: false,
+    verified: true,
   },
   // id: the stable bot's dependency lists (44f6876a00e8 is not in 4.19); release: the series was committed to the
   // arm-smmu queue on 2018-09-20 (backport logs), and the tag iommu-updates-v4.20 (joro/iommu, kernel.googlesource)
@@ -974,31 +984,27 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
 // drivers/iommu/arm/arm-smmu/arm-smmu.c
 
 export const ARM_SMMU_GATES = table('arm-smmu', {
-  // Both sides: arm_smmu_context_fault() in 4.4–4.9-based trees calls report_iommu_fault() first and, finding no
-  // handler, prints "Unhandled context fault: iova=0x%08lx, fsynr=0x%x, cb=%d" (after "Unexpected context fault (fsr
-  // 0x%x)" for FSR_IGN); later trees print the one "fsr=0x%x, iova=…, fsynr=…, cb=%d" line with no handler call
-  // (stalling faults disabled for every context). Unverified: the commit and its release (4.10 is the first
-  // release the stored sources leave possible: no pull shortlog, Fixes tag or stable copy naming the change was
-  // found, and the vendor trees on both sides carry backports). Searched: the subject (no hit in trees or mails;
-  // "IOMMU Updates for Linux v4.10" does not list SMMU commits), the old and new format strings (only whole
-  // files, no diff), and 4.10/4.11 trees by name (none holds drivers/iommu/arm-smmu.c).
-  // Also searched (2026-12): the subject in find_string (no hit in any tree or mail) and the candidate id recalled
-  // from memory (3714ce1d66…, no hit); the only mention is SUSE's SLE 4.4 changelog of 2017-05 ("iommu/arm-smmu:
-  // Disable stalling faults for all endpoints (bsc#1038843)", a backport onto 4.4.67): upstream by then, not in 4.4.y.
-  // Also tried (2026-12, second pass): "Disable stalling faults for all endpoints" in mails and trees (no hit),
-  // stable-queue and vendor cherry-pick pages (none stored), tree bracketing by the "Unexpected context fault (fsr
-  // 0x%x)" / "fault: fsr=0x%x, iova=…, cb=%d" lines (only whole vendor files of unknown release). Related, not
-  // modelled: between this change and f8f934c180f6 "iommu/arm-smmu: Add support for driver IOMMU fault handlers"
-  // (Jordan Crouse's patch, v4 series of 2021-06-01; listed next to the drm-msm-next-2021-06-23b merge in the
-  // linux-next push of 2021-06-24; the faultHandlers gate below, 5.14) arm_smmu_context_fault() does not call report_iommu_fault() at all.
+  // Both sides and release: per-release copies of drivers/iommu/arm-smmu.c in the TROVON data set (github
+  // garghub/TROVON, dataset/codebase_cleansed/linux_kernel/v<release>/arm-smmu.c, one file per tagged release,
+  // comments and indentation stripped). v4.7's arm_smmu_context_fault() prints "Unexpected context fault (fsr 0x%x)"
+  // for FSR_IGN, calls report_iommu_fault() and, finding no handler, prints "Unhandled context fault: iova=0x%08lx,
+  // fsynr=0x%x, cb=%d" (resume = RESUME_TERMINATE, FSR_SS honoured); v4.8 (and v4.9, v4.10) read FSR, FSYNR0 and FAR
+  // and print "Unhandled context fault: fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cb=%d" with no handler call and no
+  // resume. So the change is in 4.8, not 4.10 as this gate said before (third pass, 2026-12: the earlier "4.10"
+  // was only the first release the sources then left possible). The commit is still not found: no source pairs a
+  // mainline id with the subject, which is the one SUSE's SLE 4.4 changelog of 2017-05 gives its backport
+  // ("iommu/arm-smmu: Disable stalling faults for all endpoints (bsc#1038843)"), not confirmed as mainline's.
+  // Searched before: the subject (no hit in trees or mails), the candidate id 3714ce1d66 (no hit), stable-queue and
+  // vendor cherry-pick pages (none stored). Related, not modelled: between this change and f8f934c180f6
+  // (faultHandlers below, 5.14) arm_smmu_context_fault() does not call report_iommu_fault() at all.
   fsrLine: {
-    from: '4.10',
+    from: '4.8',
     commit: null,
     subject: 'iommu/arm-smmu: Disable stalling faults for all endpoints',
     file: 'drivers/iommu/arm-smmu.c',
     before: '"Unhandled context fault: iova=0x%08lx, fsynr=0x%x, cb=%d" (no fsr=), after report_iommu_fault() found no handler',
     after: '"Unhandled context fault: fsr=0x%x, iova=0x%08lx, fsynr=0x%x, cb=%d"',
-    verified: false,
+    verified: true,
   },
   // Both sides: from fsrLine on, arm_smmu_context_fault() reads the fault registers and prints the line with no
   // handler call; f8f934c180f6 calls report_iommu_fault() first again and prints only when it returns -ENOSYS (no
@@ -1027,6 +1033,9 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // the 2019 arm_smmu_gr1_read refactor), gitweb/gitiles pages by the commit message (none stored).
   // Also tried (2026-12, second pass): the subject again (only the v5.2 IOMMU pull shortlog), kernel.org push
   // mails (stored from about 2021 on only).
+  // Also tried (2026-12, third pass): the commit message ("Bits[15:0] in CBFRSYNRA register contain information about
+  // StreamID …") against gitweb/gitiles commit pages in the pages corpus (no hit); no per-release arm-smmu.c copy
+  // after v4.14 is stored in the TROVON data set, so the release stays the pull's.
   cbfrsynra: {
     from: '5.2',
     commit: null,
@@ -1113,6 +1122,12 @@ export const DEBUG_GATES = table('dma-debug', {
   // only pre-pr_fmt debug_dma_map_single() with "DMA-API: device driver maps memory from invalid area" is in a
   // concatenated student copy of kernel/dma of unknown release (it still has debug_dma_map_page()'s map_single
   // flag, so it predates 5.0, but whether it is 4.19 or 4.20 is not shown); push mails start about 2021.
+  // Also tried (2026-12, third pass): the candidate id f737b095a40f (no hit anywhere, not used). Before side now also
+  // from a release copy: TROVON's v4.14 lib/dma-debug.c (github garghub/TROVON) has "DMA-API: " inside every
+  // err_printk format and no pr_fmt; its copies stop at v4.14. A repository labelled 4.19 (github nojick/test419,
+  // Makefile 4.19.0 at another commit) holds a kernel/dma/debug.c with pr_fmt("DMA-API: ") and the nr_total_entries
+  // debugfs file but still the static dma_debug_entry pool and dma_debug_resize_entries(): a mid-series snapshot of
+  // the dma-debug rework, of unknown release, so not used to pin 4.19/4.20.
   prFmt: {
     from: '5.0',
     commit: null,
@@ -1131,6 +1146,14 @@ export const DEBUG_GATES = table('dma-debug', {
   // trees holding the file were not found); 4.20 is where the maintainer's tree took it by the patch's recollected
   // date (late 2018), not a pinned release. It matters only before 5.5, when dma_map_single still maps a vmalloc
   // address (DIRECT_GATES.vmallocRejected).
+  // Also tried (2026-12, third pass): the candidate id 99c65fa7e3ad and the subject "dma-debug: Check for drivers
+  // mapping invalid addresses in dma_map_single()" (no hit anywhere, not used), phrases of its commit message
+  // ("returned from request_firmware() with dma_map…", no hit). Before side also from a release copy: TROVON's v4.14
+  // lib/dma-debug.c (github garghub/TROVON) has no debug_dma_map_single (copies stop at v4.14). The concatenated
+  // kernel/dma copy above is 4.20-era, not 4.19: its direct.c has check_addr() with " bus mask %llx" (b4ebe6063204,
+  // 4.20) and dma_direct_alloc() handing non-coherent devices to arch_dma_alloc(), and still .mapping_error (removed
+  // for 5.0) — so debug_dma_map_single existed in some tree between 4.20-rc1 and the 5.0 merge, which fits 4.20
+  // but does not exclude the 5.0 merge period.
   mapSingleCheck: {
     from: '4.20',
     commit: null,
@@ -1544,6 +1567,8 @@ export const DMA_API_GATES = table('dma-api', {
   // ("dma-direct: exclude dma_direct_map_resource from the min_low_pfn check", a 2020-05 stable review), so it is not this one.
   // Also tried (2026-12, second pass): the subject in every form (three hits: the dma-mapping-5.3-1 pull twice and
   // the patch), a candidate id recalled from memory (a5008b59cd9d, no hit, so not used); push mails of 2019 are not stored.
+  // Also tried (2026-12, third pass): OpenWrt/SUSE backport patch files ("Subject: [PATCH] dma-direct: only limit the
+  // mapping size …" with a "From <id>" header) and gitweb/gitiles commit pages (none stored).
   maxMappingSizeLimited: {
     from: '5.3',
     commit: null,
@@ -1586,6 +1611,9 @@ export const DMA_API_GATES = table('dma-api', {
   // Also tried (2026-12, second pass): the patch's lore Link (".../bpf/20200629130359.2690853-2-hch@lst.de", no
   // commit text carries it), the bpf 2020-06-30 pull (it names d923021c2ce1 as its tip, not this commit, and lists
   // no ids); push mails of 2020 are not stored.
+  // Also tried (2026-12, third pass): the candidate id 3aa9162500ba (no hit anywhere, not used); the commit message
+  // ("Add a new API to check if calls to dma_sync_single_for_{device,cpu} are required …") against gitweb/gitiles
+  // commit pages (none). The mainline subject is the capitalised one of the bpf pull and 5.8-rc5 shortlog.
   needSync: {
     from: '5.8',
     commit: null,
@@ -1601,6 +1629,9 @@ export const DMA_API_GATES = table('dma-api', {
   // dma_addr_t *dma_handle, enum dma_data_direction dir, gfp_t gfp)" to a 5.9 include/linux/dma-mapping.h that has
   // none, and replaces dma-api.rst's dma_alloc_attrs(…, DMA_ATTR_NON_CONSISTENT) section with it. The mainline id
   // was not found (no Fixes tag or shortlog with ids names it).
+  // Also tried (2026-12, third pass): a candidate id recalled from memory, efa70f2fdc84, is allocPages's commit
+  // ("dma-mapping: add a new dma_alloc_pages API", paired by Fixes tags), so not this one; de7cf917768f (recalled,
+  // no hit anywhere, not used); gitweb/gitiles commit pages and backport patch files by the subject (none).
   allocNoncoherent: {
     from: '5.10',
     commit: null,
