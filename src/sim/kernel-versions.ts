@@ -1069,24 +1069,42 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
     after: 'the driver is drivers/iommu/arm/arm-smmu/arm-smmu.c',
     verified: true,
   },
-  // id: the stable bot's dependency list for v4.4.y (2020-08-26, on "iommu/tegra-smmu: Add missing locks around
-  // mapping operations": "9adb95949a34 ("iommu/arm-smmu: Support DMA-API domains")" and "8f78515425da
-  // ("iommu/arm-smmu: Implement of_xlate() for SMMUv3")" are missing from 4.4.232, not from 4.9.232). Release: the
-  // tag iommu-updates-v4.9 (joro/iommu): "Generic DT-binding support for the ARM-SMMU driver. With this the driver
-  // now makes use of the generic DMA-API code." Before: arm-smmu.c with only the legacy "mmu-masters" binding —
-  // registered with bus_set_iommu(), no of_xlate, so of_iommu_configure() hands arch_setup_dma_ops() no IOMMU ops
-  // and arm64 keeps swiotlb_dma_ops; domain allocation refuses everything but IOMMU_DOMAIN_UNMANAGED (still so for
-  // the legacy binding today: "if (using_legacy_binding || type != IOMMU_DOMAIN_DMA) return NULL"); the reset marks
-  // every S2CR bypass and clears sCR0.USFCFG ("Enable client access, but bypass when no mapping is found"), and
-  // removing a master from a domain writes S2CR_TYPE_BYPASS again. After: the generic "iommus" binding,
-  // IOMMU_DOMAIN_DMA default domains, and arm64's iommu_dma_ops for every device behind the SMMU.
+  // ids: the stable bot's dependency list for v4.4.y (2020-08-26, on "iommu/tegra-smmu: Add missing locks around
+  // mapping operations") names "9adb95949a34 ("iommu/arm-smmu: Support DMA-API domains")" and "bc7f2ce0a7b5
+  // ("iommu/arm-smmu: Don't fail device attach if already attached to a domain")" as missing from 4.4.232. Both sides
+  // and release: per-release copies of drivers/iommu/arm-smmu.c in the TROVON data set (github garghub/TROVON,
+  // dataset/codebase_cleansed/linux_kernel/v4.5 and v4.6). v4.5: arm_smmu_domain_alloc() refuses every type but
+  // IOMMU_DOMAIN_UNMANAGED, and arm_smmu_attach_dev() has 'if (dev->archdata.iommu) { dev_err(dev, "already attached
+  // to IOMMU domain\n"); return -EEXIST; }'. v4.6: IOMMU_DOMAIN_DMA is allocated (with a DMA cookie), but
+  // arm_smmu_init_domain_context() returns early for it and arm_smmu_domain_add_master() programs no S2CR ("if
+  // (smmu_domain->domain.type == IOMMU_DOMAIN_DMA) return 0;"), so the stream keeps its reset value, bypass; an attach
+  // detaches the previous domain first. Both: S2CRs reset to bypass and sCR0.USFCFG clear (disable_bypass defaults to
+  // false): an unattached stream bypasses.
+  dmaDomains: {
+    from: '4.6',
+    commit: '9adb95949a34, bc7f2ce0a7b5',
+    subject: "iommu/arm-smmu: Support DMA-API domains; iommu/arm-smmu: Don't fail device attach if already attached to a domain",
+    file: 'drivers/iommu/arm-smmu.c',
+    before: 'no DMA domains: the group has no default domain, the stream bypasses until a driver attaches an unmanaged domain, and a second attach fails in arm_smmu_attach_dev() with "already attached to IOMMU domain" (-EEXIST)',
+    after: 'the group gets an IOMMU_DOMAIN_DMA default domain that arm-smmu leaves in bypass (no context bank, no S2CR); a second attach is the core\'s -EBUSY, and a detach returns to the bypassing default domain',
+    arch: 'arm64',
+    verified: true,
+  },
+  // id: Fixes tags ("Fixes: 021bb8420d44 ("iommu/arm-smmu: Wire up generic configuration support")", 2024, and the
+  // Xen SMR-mask discussion naming it with 588888a7399d as the generic-binding work). Release: the tag
+  // iommu-updates-v4.9 (joro/iommu): "Generic DT-binding support for the ARM-SMMU driver. With this the driver now
+  // makes use of the generic DMA-API code." Both sides: TROVON's v4.8 and v4.9 copies of arm-smmu.c. v4.8: only the
+  // legacy "mmu-masters" binding, registered with bus_set_iommu() and no of_xlate, so of_iommu_configure() gives
+  // arch_setup_dma_ops() no IOMMU ops and arm64 keeps swiotlb_dma_ops; DMA domains are the bypassing ones of
+  // dmaDomains. v4.9: iommu_fwspec and arm_smmu_of_xlate() for the generic "iommus" binding, real DMA domains
+  // (refused only "if (type == IOMMU_DOMAIN_DMA && (using_legacy_binding || …))"), and arm64's iommu_dma_ops.
   dmaApi: {
     from: '4.9',
-    commit: '9adb95949a34',
-    subject: 'iommu/arm-smmu: Support DMA-API domains',
+    commit: '021bb8420d44',
+    subject: 'iommu/arm-smmu: Wire up generic configuration support',
     file: 'drivers/iommu/arm-smmu.c',
-    before: 'the DMA API does not use the SMMU: a device behind it keeps the platform ops (swiotlb_dma_ops: the DMA address is the physical address, bounced when out of reach) and its stream bypasses the SMMU until a driver attaches it to an unmanaged domain with iommu_attach_device()',
-    after: 'a device behind the SMMU gets a DMA default domain and iommu_dma_ops: the DMA API hands it IOVAs',
+    before: 'the DMA API does not use the SMMU: a device behind it keeps the platform ops (swiotlb_dma_ops: the DMA address is the physical address, bounced when out of reach) and its stream bypasses the SMMU',
+    after: 'a device behind the SMMU gets a translating DMA default domain and iommu_dma_ops: the DMA API hands it IOVAs',
     arch: 'arm64',
     verified: true,
   },

@@ -1424,12 +1424,21 @@ describe('arm-smmu gates', () => {
     ARM_SMMU_GATES.fsrLine,
     'the context-fault line has no fsr= before (report_iommu_fault() first), fsr= first after (no handler asked: the explanation says so)',
     ({ before, after }) => {
-      expect(at(before, 'dev_write').warnings).toEqual(['arm-smmu smmu: Unhandled context fault: iova=0xfffffffff000, fsynr=0x13, cb=0']);
-      expect(at(after, 'dev_write').warnings).toEqual(['arm-smmu smmu: Unhandled context fault: fsr=0x8, iova=0xfffffffff000, fsynr=0x13, cb=0']);
+      expect(at(before, 'dev_write').warnings).toEqual(['arm-smmu smmu: Unhandled context fault: iova=0x00100000, fsynr=0x13, cb=0']);
+      expect(at(after, 'dev_write').warnings).toEqual(['arm-smmu smmu: Unhandled context fault: fsr=0x8, iova=0x00100000, fsynr=0x13, cb=0']);
       expect(faultRule(before)).toContain('report_iommu_fault() finds no handler (-ENOSYS)');
       expect(faultRule(after)).toContain('calls no fault handler');
     },
-    SMMU_FAULT,
+    // a driver's own domain: before ARM_SMMU_GATES.dmaApi (4.9) the DMA API does not use the SMMU
+    `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(nic, dma_mask=64, coherent=true, iommu=smmu)
+dom = iommu_domain_alloc(smmu)
+iommu_attach_device(dom, nic)
+b = alloc_pages(GFP_KERNEL, 0)
+iommu_map(dom, 0x100000, b, 4096, IOMMU_READ | IOMMU_CACHE)
+dev_write(nic, 0x100000, "x")
+`,
   );
   boundary(
     ARM_SMMU_GATES.faultHandlers,
@@ -1480,21 +1489,34 @@ dev_read(dev, h, 5)
 
 describe('arm-smmu DMA-API domains', () => {
   boundary(
-    ARM_SMMU_GATES.dmaApi,
-    'before, the DMA API ignores the SMMU (swiotlb ops: the handle is the physical address; the stream bypasses until a driver attaches a domain, and a second attach is -EEXIST with "already attached to IOMMU domain"); after, a DMA default domain hands out IOVAs and a second attach is -EBUSY',
+    ARM_SMMU_GATES.dmaDomains,
+    'before, no default domain: a second attach is arm_smmu_attach_dev\'s -EEXIST with "already attached to IOMMU domain"; after, a bypassing IOMMU_DOMAIN_DMA default domain (no context bank: the driver\'s domain gets cb 0) and the core\'s -EBUSY; the DMA API ignores the SMMU on both sides',
     ({ before, after }) => {
-      const b = at(before, 'h = dma_map_single');
-      const a = at(after, 'h = dma_map_single');
-      expect(b.result).toBe(`0x${(0x1fffff000).toString(16)}`);
-      expect(b.events.find((e) => e.kind === 'dma_map')?.why.rule).toContain('legacy "mmu-masters" binding');
-      expect(a.result).toBe('0xfffffffff000');
-      for (const r of [before, after]) expect(text(r, 'dev_read')).toBe('hello');
       expect(at(before, 'iommu_attach_device', 1).error).toBe('EEXIST');
       expect(at(before, 'iommu_attach_device', 1).warnings).toEqual(['dev dev: already attached to IOMMU domain']);
       expect(at(after, 'iommu_attach_device', 1).error).toBe('EBUSY');
       expect(at(after, 'iommu_attach_device', 1).warnings).toEqual([]);
-      // attached to an empty unmanaged domain, the handle faults on both sides; detached, the device is back on
-      // the bypassing stream before (the physical address) and on its default domain after (the IOVA)
+      for (const r of [before, after]) {
+        expect(at(r, 'h = dma_map_single').result).toBe(`0x${(0x1fffff000).toString(16)}`);
+        expect(at(r, 'dev_read', 1).warnings.join(' ')).toContain('cb=0');
+        expect(at(r, 'dev_read', 2).data?.text).toBe('hello');
+      }
+      expect(at(after, 'h = dma_map_single').events.find((e) => e.kind === 'dma_map')?.why.rule).toContain('leaves in bypass');
+    },
+    SMMU_DMA_API,
+  );
+  boundary(
+    ARM_SMMU_GATES.dmaApi,
+    'before, the DMA API ignores the SMMU (swiotlb ops: the handle is the physical address, the stream bypasses); after, the DMA default domain hands out IOVAs and translates them',
+    ({ before, after }) => {
+      const b = at(before, 'h = dma_map_single');
+      expect(b.result).toBe(`0x${(0x1fffff000).toString(16)}`);
+      expect(b.events.find((e) => e.kind === 'dma_map')?.why.rule).toContain('legacy "mmu-masters" binding');
+      expect(at(after, 'h = dma_map_single').result).toBe('0xfffffffff000');
+      expect(at(after, 'h = dma_map_single').events.find((e) => e.kind === 'dma_map')?.why.rule).not.toContain('legacy');
+      for (const r of [before, after]) expect(text(r, 'dev_read')).toBe('hello');
+      // attached to an empty unmanaged domain the handle faults on both sides; detached, the device is back on its
+      // bypassing default domain before (the physical address) and on its translating one after (the IOVA)
       for (const r of [before, after]) expect(at(r, 'dev_read', 1).error).toBe('FAULT');
       for (const r of [before, after]) expect(at(r, 'dev_read', 2).data?.text).toBe('hello');
     },

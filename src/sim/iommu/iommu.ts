@@ -176,7 +176,8 @@ export function newDomain(s: IommuState, unit: IommuUnit, name: string, type: Do
     name,
     iommu: unit.name,
     type,
-    cb: unit.nextCb++,
+    // arm_smmu_init_domain_context(): a bypass (identity) domain takes no context bank
+    cb: paging ? unit.nextCb++ : -1,
     granule: unit.pgsize,
     pt: paging ? createIoPgtable({ name, ias: IOMMU_IAS, oas: IOMMU_IAS, kernel: s.kernel }) : null,
     iotlb: paging ? createIotlb(name) : null,
@@ -207,7 +208,7 @@ export function createIommuState(config: MachineConfig): IommuState {
     // arm32 has no dma-iommu: arch_setup_dma_ops() attaches the device to an ARM_DMA_USE_IOMMU mapping (arch/arm-dma-iommu.ts)
     if (config.arch === 'arm' && unit.mode !== 'passthrough') continue;
     if (config.arch === 'arm64' && !since(s.kernel, ARM_SMMU_GATES.dmaApi)) {
-      registerWithoutDomain(s, unit, d.name);
+      legacySmmuAtBoot(s, unit, d.name);
       continue;
     }
     const untrusted = d.bus === 'pci' && d.untrusted;
@@ -224,13 +225,20 @@ export function createIommuState(config: MachineConfig): IommuState {
 }
 
 /**
- * arm-smmu before ARM_SMMU_GATES.dmaApi: the device has an IOMMU group (its
- * master was registered through the legacy "mmu-masters" binding) but no
- * default domain and no DMA-API ops; its stream bypasses the SMMU until a
- * driver attaches it to an unmanaged domain. The DMA API treats it as a
- * device without an IOMMU.
+ * arm-smmu before ARM_SMMU_GATES.dmaApi (only the legacy "mmu-masters"
+ * binding): the device has an IOMMU group but the DMA API treats it as a
+ * device without an IOMMU, and its stream bypasses the SMMU. Before
+ * ARM_SMMU_GATES.dmaDomains the group has no default domain at all; from it,
+ * an IOMMU_DOMAIN_DMA default domain that arm-smmu never programs — modelled
+ * as an identity domain, which is what the device sees.
  */
-function registerWithoutDomain(s: IommuState, unit: IommuUnit, dev: string): void {
+function legacySmmuAtBoot(s: IommuState, unit: IommuUnit, dev: string): void {
+  if (s.kernel >= ARM_SMMU_GATES.dmaDomains.code) {
+    const dom = newDomain(s, unit, `${unit.name}/${dev}`, 'IDENTITY');
+    dom.devices.push(dev);
+    attachAtBoot(s, unit, dev, dom, { dmaIommu: false, pci32bitWorkaround: false, noDefault: false, armMapping: -1 });
+    return;
+  }
   s.devs[dev] = { dev, iommu: unit.name, sid: unit.nextSid++, defaultDomain: -1, domain: -1, dmaIommu: false, pci32bitWorkaround: false, noDefault: true, armMapping: -1 };
 }
 
@@ -254,15 +262,21 @@ export function devUsesDmaIommu(m: Machine, dev: Device): boolean {
 
 /**
  * Why the DMA API ignores this device's IOMMU, when it sits behind an SMMU
- * that gives the DMA API nothing (arm-smmu before ARM_SMMU_GATES.dmaApi);
- * null otherwise. Says where the device's DMA goes now.
+ * that gives the DMA API nothing (arm64's arm-smmu before
+ * ARM_SMMU_GATES.dmaApi); null otherwise. Says where the device's DMA goes now.
  */
 export function smmuWithoutDmaApi(m: Machine, dev: Device): string | null {
   const d = m.iommu.devs[dev.name];
-  if (!d || !d.noDefault || d.armMapping >= 0) return null;
+  if (!d || m.arch !== 'arm64' || since(m.iommu.kernel, ARM_SMMU_GATES.dmaApi)) return null;
   const g = ARM_SMMU_GATES.dmaApi;
-  const now = d.domain >= 0 ? `a driver attached it to '${m.iommu.domains[d.domain]!.name}', so the device's DMA translates through that domain instead and a physical address means whatever the domain maps there` : 'its stream bypasses the SMMU (S2CR bypass), so the device reaches that physical address';
-  return `${dev.name} sits behind ${d.iommu}, but before ${g.from} (${g.commit}) arm-smmu had only the legacy "mmu-masters" binding and no DMA domains: the DMA API keeps arm64's swiotlb_dma_ops and hands out physical addresses (the buffer's, or a swiotlb slot's); ${now}`;
+  const cur = d.domain >= 0 ? m.iommu.domains[d.domain]! : null;
+  const now =
+    cur && cur.type !== 'IDENTITY'
+      ? `a driver attached it to '${cur.name}', so the device's DMA translates through that domain instead and a physical address means whatever the domain maps there`
+      : cur
+        ? `its default domain is an IOMMU_DOMAIN_DMA that arm-smmu leaves in bypass (no context bank, no S2CR), so the device reaches that physical address`
+        : 'its stream bypasses the SMMU (S2CR bypass), so the device reaches that physical address';
+  return `${dev.name} sits behind ${d.iommu}, but before ${g.from} (${g.commit}) arm-smmu had only the legacy "mmu-masters" binding, which gives of_iommu no ops: the DMA API keeps arm64's swiotlb_dma_ops and hands out physical addresses (the buffer's, or a swiotlb slot's); ${now}`;
 }
 
 /** iommu_get_dma_domain(dev): the default domain, whatever the device is attached to now. */
@@ -367,9 +381,9 @@ function attachWithoutDefault(m: Machine, d: IommuDevice, dom: IommuDomain, dev:
     return errno(o, EBUSY);
   }
   if (cur && d.armMapping < 0) {
-    // arm-smmu before ARM_SMMU_GATES.dmaApi: arm_smmu_attach_dev() refuses while dev->archdata.iommu is set
+    // arm-smmu before ARM_SMMU_GATES.dmaDomains: arm_smmu_attach_dev() refuses while dev->archdata.iommu is set
     printk(m, o, 'arm-smmu.already-attached', {}, who(dev.name, dev.cfg.label));
-    o.events.push({ kind: 'note', text: 'already attached', why: why('arm_smmu_attach_dev', `${dev.name} is attached to '${cur.name}' and its group has no default domain, so the core lets the call through to the driver, which refuses while dev->archdata.iommu is set: -EEXIST (the check went with bc7f2ce0a7b5 in ${ARM_SMMU_GATES.dmaApi.from})`, kernelFile(m.iommu.kernel, SMMU_FILE)) });
+    o.events.push({ kind: 'note', text: 'already attached', why: why('arm_smmu_attach_dev', `${dev.name} is attached to '${cur.name}' and its group has no default domain, so the core lets the call through to the driver, which refuses while dev->archdata.iommu is set: -EEXIST (until ${ARM_SMMU_GATES.dmaDomains.from}, bc7f2ce0a7b5)`, kernelFile(m.iommu.kernel, SMMU_FILE)) });
     return errno(o, EEXIST);
   }
   if (cur) cur.devices = cur.devices.filter((x) => x !== dev.name);

@@ -609,10 +609,10 @@ export const CATALOGUE = [
     source: 'arm-smmu',
     level: 'err',
     prefix: 'dev',
-    wordings: [{ until: ARM_SMMU_GATES.dmaApi, template: 'already attached to IOMMU domain' }],
+    wordings: [{ until: ARM_SMMU_GATES.dmaDomains, template: 'already attached to IOMMU domain' }],
     fn: 'arm_smmu_attach_dev',
     file: 'drivers/iommu/arm-smmu.c',
-    why: 'The driver attached its device to a second IOMMU domain without detaching it from the first: before 4.9 arm-smmu refused any attach while dev->archdata.iommu was set (-EEXIST). Call iommu_detach_device() first.',
+    why: 'The driver attached its device to a second IOMMU domain without detaching it from the first: before 4.6 arm-smmu refused any attach while dev->archdata.iommu was set (-EEXIST). Call iommu_detach_device() first.',
     rule: 'iommu/attach-busy',
   },
   {

@@ -510,7 +510,7 @@ function DomainPanel({ d, snap, config, events, width }: { d: IommuDomainDetail;
   return (
     <div className="ev-domain" id="iommu-domain-panel" role="tabpanel" aria-label={`IOMMU domain ${d.name}`} data-testid="iommu-domain" data-domain={d.name} data-type={d.type}>
       <div className="mv-facts ev-domain-facts">
-        <b>{d.name}</b> · <span title={typeWords(d)}>{d.type}</span> · cb {d.cb} · devices <b>{d.devices.join(', ') || 'none'}</b> · <b>{d.leaves}</b> lea{d.leaves === 1 ? 'f' : 'ves'} · granule {sizeShort(granule)}
+        <b>{d.name}</b> · <span title={typeWords(d)}>{d.type}</span> · {d.cb >= 0 ? `cb ${d.cb}` : 'no context bank'} · devices <b>{d.devices.join(', ') || 'none'}</b> · <b>{d.leaves}</b> lea{d.leaves === 1 ? 'f' : 'ves'} · granule {sizeShort(granule)}
         <div className="ev-type-words">{typeWords(d)}</div>
       </div>
       <FaultCallout step={step} d={d} events={events ?? []} startLevel={startLevel} />
