@@ -1661,8 +1661,10 @@ export const INTEL_IOMMU_GATES = table('intel-iommu', {
   // reason %02d] %s" / "+[%s] Request device [%02x:%02x.%d] PASID %x fault addr %llx …", dmar_fault() passing
   // "pasid_present ? pasid : -1"; the stored torvalds/linux intel/dmar.c (a 5.8–5.13 tree) prints the PASID form, and
   // a 5.13.12 log shows "[DMA Write] Request device [04:00.0] PASID ffffffff fault addr 69974000 [fault reason 05]".
-  // The mainline id was not found: the subject occurs only in the patch thread and that shortlog (no Fixes tag,
-  // stable backport or commit list naming it among the stored sources).
+  // The mainline id was not found: the subject occurs only in the patch thread (Joerg Roedel's "Applied" reply of
+  // 2019-09-10 and Sohil Mehta's review) and that shortlog; no Fixes tag, stable backport or commit list names it
+  // among the stored sources (searched: the subject in find_string, the pages and issues corpora by subject and
+  // author).
   pasidInFault: {
     from: '5.4',
     commit: null,

@@ -46,8 +46,9 @@
  *   (non-scalable) mode: its faults in dmar.c's words, its walk as the
  *   second-level table's (the same 4-level, 9-bits-a-level geometry for a
  *   48-bit address width). The permissions stay the LPAE table's: a write-only
- *   (DMA_FROM_DEVICE) mapping is readable, where VT-d's DMA_PTE_READ /
- *   DMA_PTE_WRITE bits would let a device read of it fault (reason 6).
+ *   (DMA_FROM_DEVICE) mapping is readable, where VT-d's separate
+ *   DMA_PTE_READ (bit 0) / DMA_PTE_WRITE (bit 1) would let a device read of it
+ *   fault (reason 6).
  * - x86 devices get a PCI address for the fault line (pciAddress: the
  *   explorer's choice); arm64 and arm keep the SMMU's stream IDs.
  * - Each device is alone in its IOMMU group; its stream ID is its index among
