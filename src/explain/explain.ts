@@ -14,7 +14,7 @@
  * progress, a bounded list of unknown lines and of input problems. Pure.
  */
 import { CATALOGUE, catalogueEntry, levelFor, printerFor, mayMatch, matchLine, resembles, type CatalogueEntry, type Era, type LineMatch, type MessageId } from '../sim/kernel-log/catalogue.ts';
-import { DIRECT_GATES, kernelFile, type KernelFn } from '../sim/kernel-versions.ts';
+import { DIRECT_GATES, kernelEras, kernelFile, type KernelFn } from '../sim/kernel-versions.ts';
 import { KERNEL_RANGE, kernelCode } from '../sim/config.ts';
 import { readLine, MAX_LINE, type DmesgLine } from './dmesg-line.ts';
 import { CUT_HERE, END_TRACE, MAPPED_AT, callerFrame, frameOf, isContext, kernelVersionIn, pcFunction, warnSite, type Frame, type WarnSite } from './warn-block.ts';
@@ -189,6 +189,12 @@ const LABELS: Record<string, string> = {
   fn: 'function',
   expr: 'lock of',
   what: 'direction',
+  access: 'access',
+  pciBus: 'PCI bus',
+  pciSlot: 'PCI slot',
+  pciFn: 'PCI function',
+  pasid: 'PASID',
+  reasonText: 'reason text',
 };
 
 /** The `{name:type}` placeholders of a wording. */
@@ -232,7 +238,9 @@ function printerIn(id: string, kernel: string | null, era: Era): KernelFn {
   const last = printerFor(e, era.until ? kernelCode(era.until) - 1 : kernelCode(KERNEL_RANGE.newest));
   if (first.fn === last.fn && first.file === last.file) return last;
   if (first.fn === last.fn && first.file === kernelFile(kernelCode(from), last.file)) {
-    return { fn: last.fn, file: `${last.file} (${first.file} before ${DIRECT_GATES.kernelDmaDir.from})` };
+    // the version the file got its present path: kernel/dma in 4.18, arm-smmu's subdirectory in 5.9, VT-d's in 5.8
+    const moved = kernelEras().find((x) => x.code > kernelCode(from) && kernelFile(x.code, last.file) === last.file);
+    return { fn: last.fn, file: `${last.file} (${first.file} before ${moved?.version ?? DIRECT_GATES.kernelDmaDir.from})` };
   }
   return { fn: last.fn, file: `${last.file} (${first.fn}() in ${first.file} in ${from})` };
 }

@@ -21,7 +21,7 @@
  */
 import { KERNEL_RANGE, kernelCode, type Arch } from './config.ts';
 
-export type Subsystem = 'arch' | 'direct' | 'swiotlb' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'dma-debug' | 'cma' | 'dma-buf' | 'dma-api';
+export type Subsystem = 'arch' | 'direct' | 'swiotlb' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'dma-debug' | 'cma' | 'dma-buf' | 'dma-api' | 'intel-iommu';
 
 export interface Gate {
   id: string;
@@ -1734,6 +1734,91 @@ export const DMA_API_GATES = table('dma-api', {
   },
 });
 
+// ---------------------------------------------------------------------------
+// drivers/iommu/intel/dmar.c (drivers/iommu/dmar.c before 5.8): the Intel VT-d fault report. x86 only: the
+// explorer's system IOMMU on an x86 machine is VT-d in legacy (non-scalable) mode, and dmar_fault() /
+// dmar_fault_do_one() print its faults. Every modelled version prints, under pr_fmt "DMAR: ", "DRHD: handling fault
+// status reg %x" and then one line per fault record; the record's wording changed three times (below). Before the
+// first gate (4.4–5.3) the line is "[%s] Request device [%02x:%02x.%d] fault addr %llx [fault reason %02d] %s"
+// (a 4.x tree of dmar.c with pr_fmt "DMAR: ", and the old side of the scalable-mode patch below); the fault reasons
+// are dma_remap_fault_reasons[]: 0x05 "PTE Write access is not set", 0x06 "PTE Read access is not set" (the
+// table in the stored torvalds/linux dmar.c, and logs of real faults on all three wordings: a read of an unmapped
+// IOVA reports 06, a write 05).
+
+export const INTEL_IOMMU_GATES = table('intel-iommu', {
+  // Release: "IOMMU Updates for Linux v5.4" (tags/iommu-updates-v5.4, Joerg Roedel, 2019-09-16) lists "Kyung Min
+  // Park (1): iommu/vt-d: Add Scalable Mode fault information". Both sides: the patch ("[PATCH] iommu/vt-d: Add
+  // Scalable Mode fault information", 2019-09-06): "-[%s] Request device [%02x:%02x.%d] fault addr %llx [fault
+  // reason %02d] %s" / "+[%s] Request device [%02x:%02x.%d] PASID %x fault addr %llx …", dmar_fault() passing
+  // "pasid_present ? pasid : -1"; the stored torvalds/linux intel/dmar.c (a 5.8–5.13 tree) prints the PASID form, and
+  // a 5.13.12 log shows "[DMA Write] Request device [04:00.0] PASID ffffffff fault addr 69974000 [fault reason 05]".
+  // The mainline id was not found: the subject occurs only in the patch thread (Joerg Roedel's "Applied" reply of
+  // 2019-09-10 and Sohil Mehta's review) and that shortlog; no Fixes tag, stable backport or commit list names it
+  // among the stored sources (searched: the subject in find_string, the pages and issues corpora by subject and
+  // author).
+  pasidInFault: {
+    from: '5.4',
+    commit: null,
+    subject: 'iommu/vt-d: Add Scalable Mode fault information',
+    file: 'drivers/iommu/dmar.c',
+    before: '"DMAR: [DMA Read] Request device [%02x:%02x.%d] fault addr %llx [fault reason %02d] %s"',
+    after: '"DMAR: [DMA Read] Request device [%02x:%02x.%d] PASID %x fault addr %llx [fault reason %02d] %s": a request without PASID prints PASID ffffffff (-1)',
+    arch: 'x86',
+    verified: true,
+  },
+  // id and release: the shortlog of the iommu-drivers-move-v5.8 pull ("for you to fetch changes up to
+  // 672cf6df9b8a3a6d70a6a5c30397f76fa40d3178: iommu/vt-d: Move Intel IOMMU driver into subdirectory"), merged by
+  // Linus on 2020-06-12 (pr-tracker-bot: merge 8f02f363f76f), i.e. in the 5.8 merge period; the 5.4-stable
+  // dependency list names "672cf6df9b8a (\"iommu/vt-d: Move Intel IOMMU driver into subdirectory\")". Both sides: the
+  // v5.4 and v5.8 IOMMU pulls' diffstats (drivers/iommu/dmar.c, drivers/iommu/intel-iommu.c) and the stored
+  // torvalds/linux drivers/iommu/intel/dmar.c; the cover letter moves the AMD files the same way (amd_iommu.c =>
+  // amd/iommu.c). The files moved, the fault code did not.
+  subdir: {
+    from: '5.8',
+    commit: '672cf6df9b8a',
+    subject: 'iommu/vt-d: Move Intel IOMMU driver into subdirectory',
+    file: 'drivers/iommu/intel/dmar.c',
+    before: 'the fault report is printed from drivers/iommu/dmar.c (the page tables live in drivers/iommu/intel-iommu.c)',
+    after: 'from drivers/iommu/intel/dmar.c (drivers/iommu/intel/iommu.c)',
+    arch: 'x86',
+    verified: true,
+  },
+  // id: the Fixes tag of 0b482d0c75bf ("Fixes: 719a19335692 (\"iommu/vt-d: Tweak the description of a DMA fault\")")
+  // and a mainline commit list (719a19335692083c0f4ebdc6eef65131e7394ac8). Release: "IOMMU Updates for Linux v5.14"
+  // (tags/iommu-updates-v5.14) lists "Lu Baolu (14): iommu/vt-d: Tweak the description of a DMA fault". Both sides:
+  // the patch ([PATCH 03/23], 2021-06-10): "-[%s] Request device [%02x:%02x.%d] PASID %x fault addr %llx [fault
+  // reason %02d] %s" / "+[%s NO_PASID] Request device [0x%02x:0x%02x.%d] fault addr 0x%llx [fault reason 0x%02x]
+  // %s" ("The fault message uses 0xffffffff as PASID for DMA requests w/o PASID. This is confusing."); a bug report
+  // quoting both kernels: 5.13.12 "[DMA Write] Request device [04:00.0] PASID ffffffff fault addr 69974000 [fault
+  // reason 05]", 5.14-rc7 "[DMA Write NO_PASID] Request device [0x04:0x00.0] fault addr 0x69974000 [fault reason
+  // 0x05]". The v1 patch's "[%s w/o PASID] … [fault reason %02xh]" was never merged.
+  noPasid: {
+    from: '5.14',
+    commit: '719a19335692',
+    subject: 'iommu/vt-d: Tweak the description of a DMA fault',
+    file: 'drivers/iommu/intel/dmar.c',
+    before: '"[DMA Read] Request device [00:02.0] PASID ffffffff fault addr fffff000 [fault reason 06] …": decimal reason, PASID -1 for a request without one',
+    after: '"[DMA Read NO_PASID] Request device [0x00:0x02.0] fault addr 0xfffff000 [fault reason 0x06] …": hexadecimal reason, NO_PASID, and 0x before the bus and slot too',
+    arch: 'x86',
+    verified: true,
+  },
+  // id: mainline commit lists ("0b482d0c75bf321b2fd87d215c3d6df095a601d1 iommu/vt-d: Drop \"0x\" prefix from PCI bus
+  // & device addresses"). Release: "IOMMU Fixes for Linux v5.15-rc3" ("Intel VT-d fix for how PCI device ids are
+  // printed"; Lu Baolu: "A fix is queued for v5.15"), so 5.14 keeps the 0x form. Both sides: the patch (Bjorn
+  // Helgaas, 2021-09-03): "-[%s NO_PASID] Request device [0x%02x:0x%02x.%d]" / "+[%s NO_PASID] Request device
+  // [%02x:%02x.%d]" ("These no longer match dev_printk() and other similar messages"); today's dmar.c prints the same.
+  bdfNo0x: {
+    from: '5.15',
+    commit: '0b482d0c75bf',
+    subject: 'iommu/vt-d: Drop "0x" prefix from PCI bus & device addresses',
+    file: 'drivers/iommu/intel/dmar.c',
+    before: '"Request device [0x00:0x02.0]"',
+    after: '"Request device [00:02.0]", as dev_printk names PCI devices (the address and reason keep their 0x)',
+    arch: 'x86',
+    verified: true,
+  },
+});
+
 /** Where a kernel/dma file lived before DIRECT_GATES.kernelDmaDir (cf65a0f6f6ff) moved it there. */
 const BEFORE_KERNEL_DMA: Readonly<Record<string, string>> = {
   'kernel/dma/debug.c': 'lib/dma-debug.c',
@@ -1754,9 +1839,16 @@ const BEFORE_SMMU_SUBDIR: Readonly<Record<string, string>> = {
   'drivers/iommu/arm/arm-smmu/arm-smmu.c': 'drivers/iommu/arm-smmu.c',
 };
 
-/** The path a source file had in kernel `code`: kernel/dma files in lib/ before 4.18, the arm-smmu driver in drivers/iommu/ before 5.9. */
+/** Where a drivers/iommu/intel file lived before INTEL_IOMMU_GATES.subdir (672cf6df9b8a) moved it there. */
+const BEFORE_INTEL_SUBDIR: Readonly<Record<string, string>> = {
+  'drivers/iommu/intel/dmar.c': 'drivers/iommu/dmar.c',
+  'drivers/iommu/intel/iommu.c': 'drivers/iommu/intel-iommu.c',
+};
+
+/** The path a source file had in kernel `code`: kernel/dma files in lib/ before 4.18, the arm-smmu driver in drivers/iommu/ before 5.9, the VT-d driver there before 5.8. */
 export function kernelFile(code: number, file: string): string {
   if (code < ARM_SMMU_GATES.subdir.code && BEFORE_SMMU_SUBDIR[file]) return BEFORE_SMMU_SUBDIR[file]!;
+  if (code < INTEL_IOMMU_GATES.subdir.code && BEFORE_INTEL_SUBDIR[file]) return BEFORE_INTEL_SUBDIR[file]!;
   return dmaFile(code, file);
 }
 
@@ -1879,6 +1971,7 @@ export const GATE_TABLES: Record<Subsystem, Record<string, Gate>> = {
   cma: CMA_GATES,
   'dma-buf': DMA_BUF_GATES,
   'dma-api': DMA_API_GATES,
+  'intel-iommu': INTEL_IOMMU_GATES,
 };
 
 export const ALL_GATES: readonly Gate[] = Object.values(GATE_TABLES).flatMap((t) => Object.values(t));

@@ -15,7 +15,7 @@ import { CATALOGUE, entriesMatching, type CatalogueEntry } from '../../src/sim/k
 import { runScenario } from '../../src/scenario/run.ts';
 import { declaredVersions, versionsToRun } from '../../src/scenario/versions.ts';
 import { DEFAULT_MACHINE, type Arch } from '../../src/sim/config.ts';
-import { ARM_SMMU_GATES, CMA_GATES, SWIOTLB_GATES } from '../../src/sim/kernel-versions.ts';
+import { ARM_SMMU_GATES, CMA_GATES, INTEL_IOMMU_GATES, SWIOTLB_GATES } from '../../src/sim/kernel-versions.ts';
 import type { Catalog } from '../../src/scenario/lessons/catalog.ts';
 import { toDmesg, type Logged } from './dmesg-writer.ts';
 
@@ -117,6 +117,10 @@ describe('swiotlb, dma-direct, IOMMU faults, CMA, dma-buf, GPU faults', () => {
     ['cma-alloc-failed.6.15.log', [['cma.alloc-failed'], ['cma.areas-head'], ['cma.areas-range'], ['cma.areas-end'], ['cma.areas-total']]],
     ['dma-buf-warn.6.6.log', [['dma-buf.resv-not-held'], ['dma-buf.pin-static-importer', 'dma-buf.resv-not-held']]],
     ['panfrost-fault.6.1.log', [['panfrost.page-fault']]],
+    ['vtd-fault.4.19.log', [['dmar.drhd-fault'], ['dmar.fault']]],
+    ['vtd-fault.5.10.log', [['dmar.drhd-fault'], ['dmar.fault']]],
+    ['vtd-fault.5.14.log', [['dmar.drhd-fault'], ['dmar.fault']]],
+    ['vtd-fault.6.1.log', [['dmar.drhd-fault'], ['dmar.fault']]],
   ];
   it.each(cases)('%s', (f, want) => {
     expect(findings(read(f)).map(ids)).toEqual(want);
@@ -136,6 +140,24 @@ describe('swiotlb, dma-direct, IOMMU faults, CMA, dma-buf, GPU faults', () => {
     expect(busy[2]!.era).toEqual({ from: CMA_GATES.failMessage.from, until: CMA_GATES.areaName.from });
     // the log names 5.15 and the wording is that of the slot totals era: no note
     expect(findings(read('swiotlb-full.5.15.log'))[0]!.notes).toEqual([]);
+  });
+
+  // drivers/iommu/intel/dmar.c dmar_fault_do_one(): one wording per era of INTEL_IOMMU_GATES (PASID %x from 5.4,
+  // 719a19335692; NO_PASID, hex reason and 0x before bus/slot in 5.14; 0b482d0c75bf drops that 0x in 5.15)
+  it('a pasted VT-d fault of each era is recognised with its era, its PCI address and its reason, and its file by version', () => {
+    const g = INTEL_IOMMU_GATES;
+    const rec = (f: string) => findings(read(f))[1]!;
+    expect(rec('vtd-fault.4.19.log').era).toEqual({ from: null, until: g.pasidInFault.from });
+    expect(rec('vtd-fault.5.10.log').era).toEqual({ from: g.pasidInFault.from, until: g.noPasid.from });
+    expect(rec('vtd-fault.5.14.log').era).toEqual({ from: g.noPasid.from, until: g.bdfNo0x.from });
+    expect(rec('vtd-fault.6.1.log').era).toEqual({ from: g.bdfNo0x.from, until: null });
+    expect(['access', 'pciBus', 'pciSlot', 'pciFn', 'reason'].map((n) => field(rec('vtd-fault.4.19.log'), n))).toEqual(['Read', '00', '02', '0', '06']);
+    expect(field(rec('vtd-fault.5.10.log'), 'pasid')).toBe('ffffffff');
+    expect(['access', 'pciBus', 'pciSlot', 'addr', 'reason'].map((n) => field(rec('vtd-fault.5.14.log'), n))).toEqual(['Write', '0x04', '0x00', '0x69974000', '0x05']);
+    expect(field(rec('vtd-fault.6.1.log'), 'reasonText')).toBe('PTE Read access is not set');
+    // the file moved with 672cf6df9b8a (5.8): a 4.19 log names drivers/iommu/dmar.c
+    expect(rec('vtd-fault.4.19.log').entries[0]!.file).toBe('drivers/iommu/dmar.c');
+    expect(findings(read('vtd-fault.5.10.log'))[0]!.entries[0]!.file).toBe(`drivers/iommu/intel/dmar.c (drivers/iommu/dmar.c before ${g.subdir.from})`);
   });
 
   it('a syslog prefix and timestamps are not part of the message; the fields are', () => {

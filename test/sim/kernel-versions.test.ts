@@ -4,7 +4,7 @@
 // (the gate's commit and both behaviours are in the table and in the test
 // name). The last test checks that no gate is left without its boundary test.
 import { describe, expect, it } from 'vitest';
-import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, kernelName, type Gate } from '../../src/sim/kernel-versions.ts';
+import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, kernelName, type Gate } from '../../src/sim/kernel-versions.ts';
 import { prepareScenario, runScenario, runStep } from '../../src/scenario/run.ts';
 import { createMachine } from '../../src/sim/machine.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
@@ -2161,6 +2161,104 @@ a = dma_alloc_from_contiguous(cam, 256, 8)
     },
     CMA_TOO_BIG,
   );
+});
+
+/**
+ * x86: a device behind VT-d (the second device declared, so 00:03.0 in the explorer's numbering) writes a
+ * DMA_TO_DEVICE mapping (read-only: a write fault) and reads an IOVA nothing maps (a read fault, reported at its
+ * page, 0x12345000).
+ */
+const VTD_FAULT = `machine(arch=x86)
+iommu(vtd, mode=strict)
+device(gpu)
+device(nic, dma_mask=64, iommu=vtd)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+dev_write(nic, h, "x")
+dev_read(nic, 0x12345678, 4)
+`;
+
+/** The explanation (file) of the fault event and of the walk before it, at the step starting with `prefix`. */
+function vtdWhy(r: RunResult, prefix: string): { fault: string | undefined; walk: string | undefined; walkFn: string | undefined } {
+  const evs = at(r, prefix).events as Array<{ kind: string; why?: { file?: string; fn?: string } }>;
+  const walk = evs.find((e) => e.kind === 'pt_walk');
+  return { fault: evs.find((e) => e.kind === 'iommu_fault')?.why?.file, walk: walk?.why?.file, walkFn: walk?.why?.fn };
+}
+
+// drivers/iommu/intel/dmar.c: dmar_fault() prints "DRHD: handling fault status reg %x" (pr_fmt "DMAR: "), then
+// dmar_fault_do_one() one line per fault record; legacy-mode reasons from dma_remap_fault_reasons[]: 0x05 "PTE Write
+// access is not set" for a write, 0x06 "PTE Read access is not set" for a read; the address is the record's page.
+describe('intel-iommu gates (VT-d fault report, x86)', () => {
+  boundary(
+    INTEL_IOMMU_GATES.pasidInFault,
+    'the record line gains "PASID %x" (ffffffff: the request had none) between the device and the address',
+    ({ before, after }) => {
+      expect(at(before, 'dev_write').warnings).toEqual([
+        'DMAR: DRHD: handling fault status reg 2',
+        'DMAR: [DMA Write] Request device [00:03.0] fault addr fffffffff000 [fault reason 05] PTE Write access is not set',
+      ]);
+      expect(at(after, 'dev_write').warnings).toEqual([
+        'DMAR: DRHD: handling fault status reg 2',
+        'DMAR: [DMA Write] Request device [00:03.0] PASID ffffffff fault addr fffffffff000 [fault reason 05] PTE Write access is not set',
+      ]);
+      expect(at(before, 'dev_read').warnings[1]).toBe('DMAR: [DMA Read] Request device [00:03.0] fault addr 12345000 [fault reason 06] PTE Read access is not set');
+      expect(at(after, 'dev_read').warnings[1]).toBe('DMAR: [DMA Read] Request device [00:03.0] PASID ffffffff fault addr 12345000 [fault reason 06] PTE Read access is not set');
+    },
+    VTD_FAULT,
+  );
+  boundary(
+    INTEL_IOMMU_GATES.subdir,
+    'the fault comes from drivers/iommu/dmar.c and the walk is intel-iommu.c\'s before, drivers/iommu/intel/dmar.c and intel/iommu.c after; the lines are the same',
+    ({ before, after }) => {
+      expect(vtdWhy(before, 'dev_write')).toEqual({ fault: 'drivers/iommu/dmar.c', walk: 'drivers/iommu/intel-iommu.c', walkFn: 'pfn_to_dma_pte' });
+      expect(vtdWhy(after, 'dev_write')).toEqual({ fault: 'drivers/iommu/intel/dmar.c', walk: 'drivers/iommu/intel/iommu.c', walkFn: 'pfn_to_dma_pte' });
+      expect(fileFor(catalogueEntry('dmar.fault'), kernelCode(prev(INTEL_IOMMU_GATES.subdir.from)))).toBe('drivers/iommu/dmar.c');
+      expect(fileFor(catalogueEntry('dmar.fault'), INTEL_IOMMU_GATES.subdir.code)).toBe('drivers/iommu/intel/dmar.c');
+      expect(at(before, 'dev_write').warnings).toEqual(at(after, 'dev_write').warnings);
+    },
+    VTD_FAULT,
+  );
+  boundary(
+    INTEL_IOMMU_GATES.noPasid,
+    'PASID ffffffff becomes "NO_PASID" in the bracket, the reason is printed in hex (0x05), and 0x precedes the bus, slot and address',
+    ({ before, after }) => {
+      expect(at(before, 'dev_write').warnings[1]).toBe('DMAR: [DMA Write] Request device [00:03.0] PASID ffffffff fault addr fffffffff000 [fault reason 05] PTE Write access is not set');
+      expect(at(after, 'dev_write').warnings[1]).toBe('DMAR: [DMA Write NO_PASID] Request device [0x00:0x03.0] fault addr 0xfffffffff000 [fault reason 0x05] PTE Write access is not set');
+      expect(at(after, 'dev_read').warnings[1]).toBe('DMAR: [DMA Read NO_PASID] Request device [0x00:0x03.0] fault addr 0x12345000 [fault reason 0x06] PTE Read access is not set');
+    },
+    VTD_FAULT,
+  );
+  boundary(
+    INTEL_IOMMU_GATES.bdfNo0x,
+    'the bus and slot lose their 0x again (as dev_printk prints a PCI address); the address and reason keep theirs',
+    ({ before, after }) => {
+      expect(at(before, 'dev_read').warnings[1]).toBe('DMAR: [DMA Read NO_PASID] Request device [0x00:0x03.0] fault addr 0x12345000 [fault reason 0x06] PTE Read access is not set');
+      expect(at(after, 'dev_read').warnings).toEqual([
+        'DMAR: DRHD: handling fault status reg 2',
+        'DMAR: [DMA Read NO_PASID] Request device [00:03.0] fault addr 0x12345000 [fault reason 0x06] PTE Read access is not set',
+      ]);
+    },
+    VTD_FAULT,
+  );
+
+  it('on x86 the walk is explained as VT-d\'s second-level table and no arm-smmu line is printed; arm64 keeps the SMMU\'s', () => {
+    const x86 = runScenario(VTD_FAULT, {});
+    const walk = at(x86, 'dev_read').events.find((e) => e.kind === 'pt_walk') as { why: { rule: string } };
+    expect(walk.why.rule).toContain('second-level page table');
+    expect(walk.why.rule).not.toContain('LPAE');
+    expect(x86.steps.flatMap((s) => s.warnings).some((w) => w.includes('arm-smmu'))).toBe(false);
+    const arm = runScenario(VTD_FAULT.replace('arch=x86', 'arch=arm64'), {});
+    expect(at(arm, 'dev_read').warnings[0]).toMatch(/^arm-smmu vtd: Unhandled context fault: fsr=0x2, iova=0x12345678,/);
+    const armWalk = at(arm, 'dev_read').events.find((e) => e.kind === 'pt_walk') as { why: { rule: string } };
+    expect(armWalk.why.rule).toContain('stage-1 LPAE');
+  });
+
+  it('the PCI address is the explorer\'s: slot 2 onwards by declaration order, or the kernel name a trace gave the device', () => {
+    const r = runScenario('machine(arch=x86)\niommu(vtd)\ndevice(a, iommu=vtd)\ndevice(b, iommu=vtd)\ndevice(c, iommu=vtd, label="0000:3a:1f.6")\ndev_read(a, 0x1000, 1)\ndev_read(b, 0x1000, 1)\ndev_read(c, 0x1000, 1)\n', {});
+    expect(at(r, 'dev_read(a').warnings[1]).toContain('Request device [00:02.0]');
+    expect(at(r, 'dev_read(b').warnings[1]).toContain('Request device [00:03.0]');
+    expect(at(r, 'dev_read(c').warnings[1]).toContain('Request device [3a:1f.6]');
+  });
 });
 
 describe('every gate has a boundary test', () => {

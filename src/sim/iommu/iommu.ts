@@ -3,8 +3,10 @@
  * iommu_unmap, iommu_flush_iotlb_all) and the hardware translation of a
  * device's DMA — mirrors `drivers/iommu/iommu.c` (domains, groups,
  * iommu_map / iommu_unmap / iommu_iotlb_sync), the flush-queue timer of
- * `drivers/iommu/dma-iommu.c` (fq_flush_timeout), and the context-fault
- * report of `drivers/iommu/arm/arm-smmu/arm-smmu.c` (arm_smmu_context_fault).
+ * `drivers/iommu/dma-iommu.c` (fq_flush_timeout), and the fault report:
+ * `drivers/iommu/arm/arm-smmu/arm-smmu.c` (arm_smmu_context_fault) on arm64
+ * and arm, Intel VT-d's `drivers/iommu/intel/dmar.c` (dmar_fault,
+ * dmar_fault_do_one) on x86.
  *
  * What it is for: every device declared with `iommu=NAME` gets a default
  * domain at boot (iommu_get_def_domain_type / iommu_setup_dma_ops):
@@ -30,15 +32,25 @@
  * write to a read-only (IOMMU_READ without IOMMU_WRITE) leaf a permission
  * fault. A fault terminates the whole transaction before any byte moves and
  * prints the SMMU's "Unhandled context fault" line (no fault handler is
- * installed, so report_iommu_fault() returns -ENOSYS). A hit on an entry the
+ * installed, so report_iommu_fault() returns -ENOSYS), or on x86 VT-d's
+ * "DRHD: handling fault status reg" and "[DMA Read] Request device [bb:ss.f]
+ * … fault addr …" lines. A hit on an entry the
  * page table no longer backs (lazy mode, before the flush) reaches the old
  * physical page.
  *
  * Simplified:
- * - Every IOMMU is an ARM SMMU with an io-pgtable-arm stage-1 LPAE table,
- *   48-bit IAS (aperture [0, 2^48)), 4 KiB page-table granule, whatever the
+ * - Every IOMMU has an io-pgtable-arm stage-1 LPAE table, 48-bit IAS
+ *   (aperture [0, 2^48)), 4 KiB page-table granule, whatever the
  *   architecture; `pgsize=16K/64K` changes the IOVA granule (and iommu_map's
- *   min_pagesz) only. Faults are reported in arm-smmu's words everywhere.
+ *   min_pagesz) only. On x86 the unit is reported as VT-d in legacy
+ *   (non-scalable) mode: its faults in dmar.c's words, its walk as the
+ *   second-level table's (the same 4-level, 9-bits-a-level geometry for a
+ *   48-bit address width). The permissions stay the LPAE table's: a write-only
+ *   (DMA_FROM_DEVICE) mapping is readable, where VT-d's separate
+ *   DMA_PTE_READ (bit 0) / DMA_PTE_WRITE (bit 1) would let a device read of it
+ *   fault (reason 6).
+ * - x86 devices get a PCI address for the fault line (pciAddress: the
+ *   explorer's choice); arm64 and arm keep the SMMU's stream IDs.
  * - Each device is alone in its IOMMU group; its stream ID is its index among
  *   the IOMMU's devices; context bank = the domain's index on its IOMMU.
  * - One IOTLB per domain (no ASID sharing), no walk cache.
@@ -49,7 +61,7 @@
  *   counters). The explorer follows the kernel.
  */
 import { kernelCode, type MachineConfig } from '../config.ts';
-import { ARM_SMMU_GATES, DMA_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, kernelFile, kernelName, since } from '../kernel-versions.ts';
+import { ARM_SMMU_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, kernelFile, kernelName, since } from '../kernel-versions.ts';
 import { kernelHas, kline, kmsg, who, type LogLine, type Who } from '../kernel-log/catalogue.ts';
 import { printk } from '../kernel-log/printk.ts';
 import type { SimEvent, Why } from '../events.ts';
@@ -68,6 +80,9 @@ import { observe } from '../observe.ts';
 const FILE = 'drivers/iommu/iommu.c';
 const DMA_FILE = 'drivers/iommu/dma-iommu.c';
 const SMMU_FILE = 'drivers/iommu/arm/arm-smmu/arm-smmu.c';
+/** VT-d's fault report and page tables (drivers/iommu/dmar.c and intel-iommu.c before 5.8: kernelFile). */
+const DMAR_FILE = 'drivers/iommu/intel/dmar.c';
+const VTD_FILE = 'drivers/iommu/intel/iommu.c';
 
 /** Input address size of every modelled IOMMU (arm-smmu with a 48-bit IAS). */
 export const IOMMU_IAS = 48;
@@ -80,6 +95,14 @@ const PT_PAGE = 4096;
 const FSR_TF = 0x2;
 const FSR_PF = 0x8;
 const FSYNR0_WNR = 0x10;
+
+/** intel-iommu.h: DMA_FSTS_PPF, the fault status register with a primary fault pending (record 0, no overflow). */
+const DMA_FSTS_PPF = 0x2;
+/** dmar.c dma_remap_fault_reasons[]: the two legacy-mode faults a blocked access gives (the index is the fault reason). */
+const DMAR_REASON_WRITE = { code: 0x05, text: 'PTE Write access is not set' } as const;
+const DMAR_REASON_READ = { code: 0x06, text: 'PTE Read access is not set' } as const;
+/** dma_frcd_page_addr(): the fault record holds the page of the faulting address (VTD_PAGE_SHIFT 12). */
+const VTD_PAGE = 4096;
 
 export type DomainType = 'DMA' | 'DMA_FQ' | 'IDENTITY' | 'UNMANAGED';
 
@@ -584,6 +607,29 @@ function whyFault(kernel: number): Why {
     kernelFile(kernel, SMMU_FILE),
   );
 }
+/**
+ * The walk as VT-d does it on x86: the pt_walk events of the table (whose
+ * explanation names the LPAE walk) explain VT-d's second-level table instead;
+ * every other event as it is.
+ */
+function pushVtd(o: StepOutcome, evs: SimEvent[], kernel: number): void {
+  for (let i = 0; i < evs.length; i++) {
+    const e = evs[i]!;
+    o.events.push(e.kind === 'pt_walk' ? { ...e, why: whyVtdWalk(kernel) } : e);
+  }
+}
+const whyVtdWalk = (kernel: number): Why => why(
+  'pfn_to_dma_pte',
+  'VT-d (legacy mode) walks the domain\'s second-level page table, which the context entry of the device\'s bus:devfn points at: 9 bits of the IOVA index each level (4 levels for a 48-bit address width), down to a 1G/2M superpage or a 4K page. pfn_to_dma_pte() is the driver\'s walk of the same table.',
+  kernelFile(kernel, VTD_FILE),
+);
+/** VT-d reports a blocked DMA-remapping request without asking any fault handler (dmar_fault). */
+const whyDmarFault = (kernel: number): Why => why(
+  'dmar_fault',
+  'VT-d blocks the request: no byte is read or written. The unit logs it in a fault recording register (source-id, page address, read or write, reason) and raises its fault interrupt; dmar_fault() prints the fault status register and dmar_fault_do_one() each record. No fault handler is asked: report_iommu_fault() is not called for a DMA-remapping fault.',
+  kernelFile(kernel, DMAR_FILE),
+);
+
 /** Why a stale translation is used, naming the unmap as this kernel does (kernelName). */
 const whyStale = (kernel: number): Why => why(
   kernelName(kernel, 'iommuUnmap').fn,
@@ -608,7 +654,8 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
     const iova = addr + at;
     const n = Math.min(len - at, PT_PAGE - (iova % PT_PAGE));
     const t = iotlbTranslate(tlb, pt, iova, access);
-    pushAll(o, t.events);
+    if (m.arch === 'x86') pushVtd(o, t.events, m.iommu.kernel);
+    else pushAll(o, t.events);
     if (t.fault || t.phys === null) {
       const level = t.hit ? 3 : pt.startLevel + Math.max(0, t.levels.length - 1);
       reportFault(m, dev, dom, iova, write, t.fault === 'permission', level, o);
@@ -653,21 +700,86 @@ function contextFaultLines(kernel: number, dom: IommuDomain, fsr: number, iova: 
   return lines;
 }
 
-/** arm_smmu_context_fault(): FSR, FAR (iova), FSYNR0 (WNR, PLVL), CBFRSYNRA (stream ID), cb. */
+/** A PCI address: bus, slot (device) and function, the source-id VT-d records. */
+export interface PciAddress {
+  bus: number;
+  slot: number;
+  fn: number;
+}
+
+/** Slots on a bus; the explorer's numbering starts at slot 2 of bus 00. */
+const PCI_SLOTS = 32;
+const FIRST_SLOT = 2;
+
+/**
+ * The PCI address of a device on an x86 machine, as VT-d's fault line prints
+ * it. A scenario declares no PCI topology, so this is the explorer's choice,
+ * stable and derived from the declaration order: a device whose kernel name
+ * (`label=`, from a trace) is a PCI address ("0000:03:00.0") keeps it; every
+ * other device is function 0 of its own slot on bus 00, the first declared
+ * 00:02.0, the next 00:03.0, and so on (slot 31 is followed by bus 01, slot 0).
+ * Devices without an IOMMU count too, so adding one never renumbers another.
+ */
+export function pciAddress(m: Machine, dev: Device): PciAddress {
+  const l = dev.cfg.label ? /^(?:[0-9a-fA-F]{4}:)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/.exec(dev.cfg.label) : null;
+  if (l) return { bus: parseInt(l[1]!, 16), slot: parseInt(l[2]!, 16), fn: Number(l[3]) };
+  const i = Math.max(0, m.config.devices.findIndex((d) => d.name === dev.name));
+  const n = FIRST_SLOT + i;
+  return { bus: Math.floor(n / PCI_SLOTS) & 0xff, slot: n % PCI_SLOTS, fn: 0 };
+}
+
+/**
+ * VT-d's report of one blocked request, by version (INTEL_IOMMU_GATES): dmar_fault()'s
+ * "DRHD: handling fault status reg 2", then dmar_fault_do_one()'s record line,
+ * "[DMA Read] Request device [00:02.0] fault addr … [fault reason 06] …" (PASID
+ * ffffffff from 5.4, "NO_PASID" and hexadecimal reason from 5.14, the bus and
+ * slot without 0x again from 5.15). Legacy mode: an unmapped page is reason 6
+ * for a read, 5 for a write, and a write to a read-only page is 5 too.
+ */
+function dmarFaultLines(kernel: number, pci: PciAddress, iova: number, write: boolean): LogLine[] {
+  const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
+  const reason = write ? DMAR_REASON_WRITE : DMAR_REASON_READ;
+  const hexReason = since(kernel, INTEL_IOMMU_GATES.noPasid);
+  const record = {
+    access: write ? 'Write' : 'Read',
+    pciBus: hex2(pci.bus),
+    pciSlot: hex2(pci.slot),
+    pciFn: pci.fn,
+    // a request without PASID: dmar_fault() passes -1, printed with %x
+    pasid: 'ffffffff',
+    addr: (iova - (iova % VTD_PAGE)).toString(16),
+    reason: hexReason ? hex2(reason.code) : String(reason.code).padStart(2, '0'),
+    reasonText: reason.text,
+  };
+  return [kline(kernel, 'dmar.drhd-fault', { status: DMA_FSTS_PPF.toString(16) }), kline(kernel, 'dmar.fault', record)];
+}
+
+/**
+ * The fault report: on x86 VT-d's (dmarFaultLines), elsewhere
+ * arm_smmu_context_fault()'s: FSR, FAR (iova), FSYNR0 (WNR, PLVL), CBFRSYNRA
+ * (stream ID), cb.
+ */
 function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, write: boolean, permission: boolean, level: number, o: StepOutcome): void {
-  const d = m.iommu.devs[dev.name];
-  const fsr = permission ? FSR_PF : FSR_TF;
-  const fsynr = (write ? FSYNR0_WNR : 0) | (level & 3);
-  const sid = d ? d.sid : 0;
-  for (const line of contextFaultLines(m.iommu.kernel, dom, fsr, iova, fsynr, sid)) {
+  const vtd = m.arch === 'x86';
+  let lines: LogLine[];
+  if (vtd) {
+    lines = dmarFaultLines(m.iommu.kernel, pciAddress(m, dev), iova, write);
+  } else {
+    const d = m.iommu.devs[dev.name];
+    const fsr = permission ? FSR_PF : FSR_TF;
+    const fsynr = (write ? FSYNR0_WNR : 0) | (level & 3);
+    const sid = d ? d.sid : 0;
+    lines = contextFaultLines(m.iommu.kernel, dom, fsr, iova, fsynr, sid);
+  }
+  for (const line of lines) {
     o.warnings.push(line.text);
     o.events.push({ kind: 'log', ...line });
   }
-  o.events.push({ kind: 'iommu_fault', domain: dom.name, dev: dev.name, iova, write, stage: permission ? 'permission' : 'translation', why: whyFault(m.iommu.kernel) });
+  o.events.push({ kind: 'iommu_fault', domain: dom.name, dev: dev.name, iova, write, stage: permission ? 'permission' : 'translation', why: vtd ? whyDmarFault(m.iommu.kernel) : whyFault(m.iommu.kernel) });
   o.error = 'FAULT';
   observe(o, 'iommu/fault',
     permission
-      ? `permission fault: ${dev.name} wrote IOVA ${hex(iova)}, which '${dom.name}' maps read-only (IOMMU_READ without IOMMU_WRITE: AP_RDONLY); the transaction is terminated and memory is untouched`
+      ? `permission fault: ${dev.name} wrote IOVA ${hex(iova)}, which '${dom.name}' maps read-only (IOMMU_READ without IOMMU_WRITE: ${vtd ? 'DMA_PTE_READ only' : 'AP_RDONLY'}); the transaction is terminated and memory is untouched`
       : `translation fault: nothing maps IOVA ${hex(iova)} in '${dom.name}'; the transaction is terminated and memory is untouched`,
   );
 }

@@ -23,7 +23,7 @@
  * - `none`: the template is the whole line.
  */
 import { kernelCode } from '../config.ts';
-import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelFile, kernelName, type Gate, type KernelFn, type RenamedFn } from '../kernel-versions.ts';
+import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelFile, kernelName, type Gate, type KernelFn, type RenamedFn } from '../kernel-versions.ts';
 
 export type Prefix = 'dev' | 'dma-api' | 'dma-api-nodev' | 'none';
 
@@ -44,7 +44,7 @@ export interface Wording {
 export interface CatalogueEntry {
   id: string;
   /** Who prints it. */
-  source: 'dma-debug' | 'swiotlb' | 'dma-direct' | 'dma-mapping' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'panfrost' | 'cma' | 'dma-buf' | 'lockdep' | 'drm';
+  source: 'dma-debug' | 'swiotlb' | 'dma-direct' | 'dma-mapping' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'intel-iommu' | 'panfrost' | 'cma' | 'dma-buf' | 'lockdep' | 'drm';
   /** The level it is printed at in the newest kernel (levelFor gives it by version). */
   level: Level;
   /** A kernel before `until` printed it at `level` instead (the gate that changed the printk call). */
@@ -635,6 +635,34 @@ export const CATALOGUE = [
     fn: 'arm_smmu_print_context_fault_info',
     file: 'drivers/iommu/arm/arm-smmu/arm-smmu.c',
     why: 'The decoded syndrome of the context fault above: WNR a write, PLVL the page-table level where the walk stopped.',
+    rule: 'iommu/fault',
+  },
+  // Intel VT-d (x86): dmar_fault() in drivers/iommu/intel/dmar.c (drivers/iommu/dmar.c before 5.8), pr_fmt "DMAR: "
+  {
+    id: 'dmar.drhd-fault',
+    source: 'intel-iommu',
+    level: 'err',
+    prefix: 'none',
+    wordings: [{ template: 'DMAR: DRHD: handling fault status reg {status:hex}' }],
+    fn: 'dmar_fault',
+    file: 'drivers/iommu/intel/dmar.c',
+    why: 'The VT-d unit raised its fault event interrupt: the fault status register (2 = DMA_FSTS_PPF, a primary fault is pending; 3 adds PFO, records overflowed) is printed before the fault records that follow. A device DMA was blocked by the IOMMU.',
+    rule: 'iommu/fault',
+  },
+  {
+    id: 'dmar.fault',
+    source: 'intel-iommu',
+    level: 'err',
+    prefix: 'none',
+    wordings: [
+      { template: 'DMAR: [DMA {access:word}] Request device [{pciBus:hex}:{pciSlot:hex}.{pciFn:int}] fault addr {addr:hex} [fault reason {reason:int}] {reasonText:text}' },
+      { from: INTEL_IOMMU_GATES.pasidInFault, template: 'DMAR: [DMA {access:word}] Request device [{pciBus:hex}:{pciSlot:hex}.{pciFn:int}] PASID {pasid:hex} fault addr {addr:hex} [fault reason {reason:int}] {reasonText:text}' },
+      { from: INTEL_IOMMU_GATES.noPasid, template: 'DMAR: [DMA {access:word} NO_PASID] Request device [0x{pciBus:hex}:0x{pciSlot:hex}.{pciFn:int}] fault addr 0x{addr:hex} [fault reason 0x{reason:hex}] {reasonText:text}' },
+      { from: INTEL_IOMMU_GATES.bdfNo0x, template: 'DMAR: [DMA {access:word} NO_PASID] Request device [{pciBus:hex}:{pciSlot:hex}.{pciFn:int}] fault addr 0x{addr:hex} [fault reason 0x{reason:hex}] {reasonText:text}' },
+    ],
+    fn: 'dmar_fault_do_one',
+    file: 'drivers/iommu/intel/dmar.c',
+    why: 'The device at that PCI address (bus:slot.function) made a DMA request the VT-d unit blocked: the address (the faulting page) is not mapped in its domain (a read reports fault reason 6, "PTE Read access is not set"; a write reason 5, "PTE Write access is not set": DMA after unmap, a wrong or stale handle, a driver that bypassed the DMA API), or a write hit a read-only mapping (reason 5: a DMA_TO_DEVICE buffer written by the device). Reasons 0x30 and up are scalable-mode faults.',
     rule: 'iommu/fault',
   },
   {
