@@ -42,6 +42,14 @@
  *   node moves it to the next node if that starts below `dma_32bit_pfn`,
  *   else forgets it. `allocIovaPlain` / `freeIovaNode` are the `alloc_iova`
  *   / `__free_iova` dma-iommu called before its rcache (4.12).
+ *   `dma_32bit_pfn` there is what dma-iommu passed to init_iova_domain: the
+ *   end pfn of the device's DMA range, taken here as of_dma_configure's
+ *   default (coherent_dma_mask + 1 = 4 GiB; a dma-ranges property would move
+ *   it). The rules are those of trees with the per-CPU rcache (4.7 on); the
+ *   pre-4.7 trees stored here use the cache only when limit_pfn equals
+ *   dma_32bit_pfn (`!=` where later trees have `>`), which differs only when
+ *   one domain sees both a limit below 4 GiB and exactly the 32-bit one; that
+ *   change's commit was not found and 4.4-4.6 are not told apart.
  *
  * Simplified:
  * - One CPU (so one `iova_cpu_rcache` per bin). `num_online_cpus()` = 1.
