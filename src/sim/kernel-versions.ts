@@ -902,6 +902,51 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     after: 'iommu_dma_map_phys / iommu_dma_unmap_phys',
     verified: true,
   },
+  // id and subject: a gitweb commit page of bb65a64c7285e7105c1a6c8a33b37770343a4e96 (Robin Murphy, "With IOVA
+  // allocation suitably tidied up, we are finally free to opt in to the per-CPU caching mechanism", Signed-off-by
+  // Joerg Roedel). Before: 4.4.y, 4.8 and 4.11 trees of drivers/iommu/dma-iommu.c — __alloc_iova() returns
+  // "alloc_iova(iovad, length, dma_limit >> shift, true)" with length = iova_align(iovad, size) >> shift (no
+  // rounding), and __iommu_dma_unmap(domain, dma_addr) does "iova = find_iova(iovad, pfn); if (WARN_ON(!iova))
+  // return; size = iova_size(iova) << shift; size -= iommu_unmap(domain, pfn << shift, size); … __free_iova(iovad,
+  // iova);" ("The IOVA allocator knows what we mapped, so just unmap whatever that was"). After: the 4.12-era
+  // iommu_dma_alloc_iova() ("Freeing non-power-of-two-sized allocations back into the IOVA caches will come back
+  // to bite us badly … if (iova_len < (1 << (IOVA_RANGE_CACHE_MAX_SIZE - 1))) iova_len = roundup_pow_of_two
+  // (iova_len);" then alloc_iova_fast) and iommu_dma_free_iova() → free_iova_fast(iovad, iova_pfn(iovad, iova),
+  // size >> shift). Unverified: the release. No pull shortlog or tree of 4.12 naming it is stored; 4.12 is taken
+  // from the 4.11 tree still having alloc_iova and the series ("iommu/dma: Convert to address-based allocation",
+  // "Clean up MSI IOVA allocation", this) being posted and reviewed in March 2017, for the 4.12 merge period.
+  perCpuIovaCache: {
+    from: '4.12',
+    commit: 'bb65a64c7285',
+    subject: 'iommu/dma: Plumb in the per-CPU IOVA caches',
+    file: 'drivers/iommu/dma-iommu.c',
+    before: 'alloc_iova(…, size_aligned = true) takes exactly the mapped granules (a 3-page mapping takes 3 pages, 4-page aligned); unmap finds the node (find_iova), unmaps the node\'s whole size whatever the caller says, and __free_iova erases it from the tree at once',
+    after: 'alloc_iova_fast: sizes below 32 granules rounded up to a power of two, the per-CPU rcache tried first; unmap uses the caller\'s size and free_iova_fast parks small ranges in the rcache (still allocated in the tree)',
+    verified: false,
+  },
+  // id and subject: Fixes tags quoting "e60aa7b53845 ("iommu/iova: Extend rbtree node caching")" (Chris Wilson's
+  // 2018 fix, "Cc: <stable@vger.kernel.org> # v4.15+", and the stable bot's 2019 mail: "fixing commit: e60aa7b53845
+  // iommu/iova: Extend rbtree node caching"). Release: that stable tag, 4.15 (with the rest of the series: "Make
+  // dma_32bit_pfn implicit", "Add rbtree anchor node", "Optimise the padding calculation"). Before: a 4.11-era
+  // drivers/iommu/iova.c — "__get_cached_rbnode(): if ((*limit_pfn > iovad->dma_32bit_pfn) || (iovad->cached32_node
+  // == NULL)) return rb_last(&iovad->rbroot); … *limit_pfn = curr_iova->pfn_lo - 1;", "__cached_rbnode_insert_update
+  // (): if (limit_pfn != iovad->dma_32bit_pfn) return;", the delete update ("only cache if it's below 32bit pfn"),
+  // iova_get_pad_size() "(limit_pfn + 1 - size) & (__roundup_pow_of_two(size) - 1)" and init_iova_domain(…,
+  // start_pfn, pfn_32bit) with dma-iommu passing its end_pfn. After: today's iova.c (cached_node and cached32_node,
+  // the anchor, iova_find_limit retry). Unverified: the 4.14 side — the stored old trees are 4.11-era, and a stored
+  // intermediate iova.c (exclusive limit_pfn, dma_32bit_pfn = pfn_32bit + 1, same walk) is taken to be from inside
+  // the 4.15 series. Later changes (max32_alloc_size, bee60e94a1e2, not in 4.19 per the stable bot; the retry from
+  // the limit, "iommu/iova: Retry from last rb tree node if iova search fails") only change what happens when the
+  // search from the cached node fails and are not gated here.
+  iovaNodeCaching: {
+    from: '4.15',
+    commit: 'e60aa7b53845',
+    subject: 'iommu/iova: Extend rbtree node caching',
+    file: 'drivers/iommu/iova.c',
+    before: 'one cached32_node, used only for limits up to dma_32bit_pfn (4 GiB) and remembered only for exactly that limit: a device with a larger limit searches from rb_last every time, so it fills alignment holes above its last allocation',
+    after: 'cached_node for limits above 4 GiB and cached32_node below (plus the anchor node): every search starts below the last allocation, skipping the holes above it',
+    verified: false,
+  },
 });
 
 // ---------------------------------------------------------------------------

@@ -3,12 +3,14 @@ import fc from 'fast-check';
 import {
   IOVA_MAG_SIZE,
   allocIova,
+  allocIovaPlain,
   allocIovaTree,
   createIovaDomain,
   findIova,
   flushIovaRcaches,
   freeIova,
   freeIovaFast,
+  freeIovaNode,
   iovaDepotWork,
   iovaRanges,
   iovaRcacheCount,
@@ -321,6 +323,115 @@ describe('iova.c properties (fast-check)', () => {
         expect(d.cachedNode).toBe(-1);
         // The domain behaves like a fresh one again.
         expect(allocIova(d, 1, LIMIT32).pfn).toBe(0xfffff);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+// The 4.4–4.14 tree (DMA_IOMMU_GATES.iovaNodeCaching, e60aa7b53845 "iommu/iova: Extend rbtree node caching", 4.15),
+// as a 4.11-era drivers/iommu/iova.c has it: __get_cached_rbnode() returns rb_last() unless limit_pfn <= dma_32bit_pfn
+// and cached32_node is set, in which case the walk starts at rb_prev(cached32_node) with limit_pfn = its pfn_lo - 1;
+// __cached_rbnode_insert_update() sets cached32_node only when limit_pfn == dma_32bit_pfn; the delete update moves it
+// to rb_next(free) "only … if it's below 32bit pfn", else NULL. dma_32bit_pfn is dma-iommu's end_pfn (0xfffff).
+// alloc_iova / __free_iova are what dma-iommu called before its rcache (bb65a64c7285, 4.12).
+const LIMIT48 = 2 ** 36 - 1; // aperture_end >> 12
+
+function oldDom(): IovaDomain {
+  const d = dom();
+  d.cached32Only = true;
+  return d;
+}
+
+describe('iova.c before 4.15: cached32_node only', () => {
+  it('alloc_iova takes exactly the asked granules, aligned to roundup_pow_of_two(size) by the padding', () => {
+    const d = oldDom();
+    expect(allocIovaPlain(d, 1, LIMIT32).pfn).toBe(0xfffff);
+    // pad = (0xffffe + 1 - 3) & 3 = 0: pfn_lo = 0xffffe - 3 + 1
+    const r = allocIovaPlain(d, 3, LIMIT32);
+    expect(r).toMatchObject({ pfn: 0xffffc, pages: 3 });
+    expect(findIova(d, 0xffffc)).toMatchObject({ pfnLo: 0xffffc, pfnHi: 0xffffe });
+    expect(r.events[0]).toMatchObject({ kind: 'iova_alloc', size: 3 * 4096, why: { fn: 'alloc_iova' } });
+  });
+
+  it('a limit above dma_32bit_pfn walks from rb_last every time: it finds the hole above its last allocation', () => {
+    const d = oldDom();
+    expect(allocIova(d, 1, LIMIT48).pfn).toBe(LIMIT48);
+    expect(allocIova(d, 3, LIMIT48).pfn).toBe(LIMIT48 - 7); // rounded to 4 by alloc_iova_fast, 3 pages of padding above
+    expect(allocIova(d, 1, LIMIT48).pfn).toBe(LIMIT48 - 1); // the hole, not below the 4-page range
+    // the same sequence on the 4.15+ tree starts below the cached node
+    const n = dom();
+    allocIova(n, 1, LIMIT48);
+    allocIova(n, 3, LIMIT48);
+    expect(allocIova(n, 1, LIMIT48).pfn).toBe(LIMIT48 - 8);
+  });
+
+  it('the 32-bit limit starts below cached32_node, skipping the hole as later kernels do', () => {
+    const d = oldDom();
+    allocIova(d, 1, LIMIT32);
+    expect(allocIova(d, 3, LIMIT32).pfn).toBe(0xffff8);
+    expect(d.cached32Node).toBe(0xffff8);
+    expect(allocIova(d, 1, LIMIT32).pfn).toBe(0xffff7);
+  });
+
+  it('only an allocation with exactly dma_32bit_pfn sets cached32_node, but every lower limit uses it, with the limit replaced by its pfn_lo - 1', () => {
+    const d = oldDom();
+    expect(allocIovaPlain(d, 1, 0x3ffff).pfn).toBe(0x3ffff);
+    expect(d.cached32Node).toBe(-1);
+    expect(allocIovaPlain(d, 1, LIMIT32).pfn).toBe(0xfffff);
+    expect(d.cached32Node).toBe(0xfffff);
+    // *limit_pfn = curr_iova->pfn_lo - 1, whatever the caller asked: a 30-bit limit gets a pfn above it
+    expect(allocIovaPlain(d, 1, 0x3ffff).pfn).toBe(0xffffe);
+  });
+
+  it('__free_iova at or above cached32_node moves it to the next node below dma_32bit_pfn, or forgets it', () => {
+    const d = oldDom();
+    allocIovaPlain(d, 1, LIMIT32); // 0xfffff
+    allocIovaPlain(d, 1, LIMIT32); // 0xffffe
+    allocIovaPlain(d, 1, LIMIT32); // 0xffffd
+    expect(d.cached32Node).toBe(0xffffd);
+    expect(freeIovaNode(d, 0xffffd).events[0]).toMatchObject({ kind: 'iova_free', iova: 0xffffd000, why: { fn: '__free_iova' } });
+    expect(d.cached32Node).toBe(0xffffe);
+    freeIovaNode(d, 0xffffe);
+    // rb_next is 0xfffff, not below dma_32bit_pfn (0xfffff): forgotten, the next search starts at rb_last
+    expect(d.cached32Node).toBe(-1);
+    expect(allocIovaPlain(d, 1, LIMIT32).pfn).toBe(0xffffe);
+    expect(d.cached32Node).toBe(0xffffe);
+    // freeing below the cached node leaves it alone (the 30-bit limit is lifted to just below it and sets nothing)
+    expect(allocIovaPlain(d, 1, 0x3ffff).pfn).toBe(0xffffd);
+    expect(d.cached32Node).toBe(0xffffe);
+    freeIovaNode(d, 0xffffd);
+    expect(d.cached32Node).toBe(0xffffe);
+  });
+
+  it('properties: IOVAs never overlap and stay below 4 GiB or 48 bits; every IOVA comes back and cached32_node is always a live node or NULL', () => {
+    const arb = fc.oneof(
+      fc.record({ t: fc.constant('alloc' as const), size: fc.integer({ min: 1, max: 40 }), lim: fc.constantFrom(LIMIT32, LIMIT48), fast: fc.boolean() }),
+      fc.record({ t: fc.constant('free' as const), pick: fc.nat(), fast: fc.boolean() }),
+    );
+    fc.assert(
+      fc.property(fc.array(arb, { maxLength: 300 }), (ops) => {
+        const d = oldDom();
+        const live: Array<{ lo: number; n: number; asked: number; fast: boolean }> = [];
+        for (const op of ops) {
+          if (op.t === 'alloc') {
+            const r = op.fast ? allocIova(d, op.size, op.lim) : allocIovaPlain(d, op.size, op.lim);
+            if (!r.pfn) continue;
+            expect(r.pfn + r.pages - 1).toBeLessThanOrEqual(op.lim);
+            expect(r.pfn % roundupPow2(r.pages)).toBe(0);
+            for (const l of live) expect(r.pfn + r.pages <= l.lo || l.lo + l.n <= r.pfn).toBe(true);
+            live.push({ lo: r.pfn, n: r.pages, asked: op.size, fast: op.fast });
+          } else if (live.length) {
+            const [l] = live.splice(op.pick % live.length, 1);
+            expect((l!.fast ? freeIovaFast(d, l!.lo, l!.asked) : freeIovaNode(d, l!.lo)).ok).toBe(true);
+          }
+          checkTree(d);
+          expect(d.cached32Node === -1 || d.lo.includes(d.cached32Node)).toBe(true);
+        }
+        for (const l of live) (l.fast ? freeIovaFast(d, l.lo, l.asked) : freeIovaNode(d, l.lo));
+        flushIovaRcaches(d);
+        expect(d.lo).toHaveLength(0);
+        expect(d.cached32Node).toBe(-1);
       }),
       { numRuns: 200 },
     );

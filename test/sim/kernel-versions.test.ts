@@ -631,6 +631,66 @@ other = kmalloc(4096, GFP_KERNEL)
 h5 = dma_map_single(gpu, other, 4096, DMA_TO_DEVICE)
 `,
   );
+  // drivers/iommu/dma-iommu.c, bb65a64c7285 "iommu/dma: Plumb in the per-CPU IOVA caches": 4.11's __alloc_iova
+  // calls alloc_iova(iovad, length, limit, true) with the exact granule count and __iommu_dma_unmap unmaps the
+  // node find_iova() returns, then __free_iova; 4.12 rounds sizes below 32 granules up to a power of two for
+  // alloc_iova_fast and frees with free_iova_fast(…, the caller's size).
+  boundary(
+    DMA_IOMMU_GATES.perCpuIovaCache,
+    'a 3-page mapping after a 1-page one: alloc_iova takes 3 pages right below it before (0xffffc000; the 4th page above is the first mapping\'s, so it reads its data), alloc_iova_fast 4 rounded pages after (0xffff8000; the 4th page faults); a 1-page unmap of it unmaps and __free_iova frees the whole node before, unmaps 1 page and parks the range with free_iova_fast after',
+    ({ before, after }) => {
+      expect(at(before, 'hb =').result).toBe('0xffffc000');
+      expect(at(after, 'hb =').result).toBe('0xffff8000');
+      const alloc = (r: RunResult) => at(r, 'hb =').events.find((e) => e.kind === 'iova_alloc');
+      expect(alloc(before)).toMatchObject({ size: 12288, why: { fn: 'alloc_iova' } });
+      expect(alloc(after)).toMatchObject({ size: 16384 });
+      expect(text(before, 'dev_read(dev, hb + 12288')).toBe('AAAA');
+      expect(at(after, 'dev_read(dev, hb + 12288').error).toBe('FAULT');
+      const free = (r: RunResult) => at(r, 'dma_unmap_single').events.find((e) => e.kind === 'iova_free');
+      expect(free(before)).toMatchObject({ size: 12288, why: { fn: '__free_iova' } });
+      expect(free(after)).toMatchObject({ why: { fn: 'free_iova_fast' } });
+      expect(at(before, 'dev_read(dev, hb + 4096').error).toBe('FAULT');
+      expect(at(after, 'dev_read(dev, hb + 4096').error).toBeNull();
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(dev, dma_mask=32, coherent=true, iommu=smmu)
+a = kmalloc(4096, GFP_KERNEL)
+cpu_write(a, "AAAA")
+ha = dma_map_single(dev, a, 4096, DMA_TO_DEVICE)
+b = alloc_pages(GFP_KERNEL, 2)
+hb = dma_map_single(dev, b, 12288, DMA_TO_DEVICE)
+dev_read(dev, hb + 12288, 4)
+dma_unmap_single(dev, hb, 4096, DMA_TO_DEVICE)
+dev_read(dev, hb + 4096, 4)
+`,
+  );
+  // drivers/iommu/iova.c, e60aa7b53845 "iommu/iova: Extend rbtree node caching" (4.15): before, only
+  // cached32_node, and only for limits up to dma_32bit_pfn, so a device with a 64-bit limit walks from rb_last
+  // every time; after, cached_node serves limits above 4 GiB and the walk starts below the last allocation.
+  boundary(
+    DMA_IOMMU_GATES.iovaNodeCaching,
+    'a 64-bit platform device: after 1 page and a rounded 4-page mapping (hole of 3 pages above it), the next page fills the hole from rb_last before (0xffffffffe000), goes below the cached node after (0xffffffff7000)',
+    ({ before, after }) => {
+      for (const r of [before, after]) {
+        expect(at(r, 'ha =').result).toBe('0xfffffffff000');
+        expect(at(r, 'hb =').result).toBe('0xffffffff8000');
+      }
+      expect(at(before, 'hc =').result).toBe('0xffffffffe000');
+      expect(at(after, 'hc =').result).toBe('0xffffffff7000');
+      expect(at(before, 'hc =').events.find((e) => e.kind === 'iova_alloc')?.why.rule).toContain('from rb_last');
+    },
+    `machine(arch=arm64)
+iommu(smmu, mode=strict)
+device(dev, dma_mask=64, coherent=true, iommu=smmu)
+a = kmalloc(4096, GFP_KERNEL)
+ha = dma_map_single(dev, a, 4096, DMA_TO_DEVICE)
+b = alloc_pages(GFP_KERNEL, 2)
+hb = dma_map_single(dev, b, 12288, DMA_TO_DEVICE)
+c = kmalloc(4096, GFP_KERNEL)
+hc = dma_map_single(dev, c, 4096, DMA_TO_DEVICE)
+`,
+  );
 });
 
 const UNMANAGED = `machine(arch=arm64)

@@ -37,7 +37,14 @@
  *   (alloc_iova_fast(…, DMA_BIT_MASK(32) >> shift, false)); from 6.6 a failed
  *   try clears pci_32bit_workaround for good and logs "Using %d-bit DMA
  *   addresses" (bits_per(limit)); before 6.6 every allocation tried 32 bits
- *   first, silently.
+ *   first, silently. Before 4.12 (DMA_IOMMU_GATES.perCpuIovaCache,
+ *   bb65a64c7285) there is no rcache: __alloc_iova calls alloc_iova(…, true)
+ *   with the exact granule count (no power-of-two rounding), and
+ *   __iommu_dma_unmap finds the node (find_iova; WARN_ON and nothing
+ *   unmapped if there is none), unmaps the node's own size whatever the
+ *   caller passed, and __free_iova erases it at once. Before 4.15 the tree
+ *   itself follows the older cached32_node rules (iova.ts,
+ *   DMA_IOMMU_GATES.iovaNodeCaching).
  * - Unmap (iommu_dma_unmap_phys): iommu_iova_to_phys, WARN_ON if unmapped,
  *   arch_sync_dma_for_cpu unless SKIP, __iommu_dma_unmap (iommu_unmap_fast,
  *   then strict: iommu_iotlb_sync and free_iova_fast; lazy: queue_iova),
@@ -89,7 +96,7 @@ import { isSwiotlbBuffer, nrSlots, syncSingleForCpu, syncSingleForDevice, tblMap
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE, protString } from './io-pgtable.ts';
-import { allocIova, freeIovaFast, limitPfnForAddr, limitPfnForBits } from './iova.ts';
+import { allocIova, allocIovaPlain, findIova, freeIovaFast, freeIovaNode, limitPfnForAddr, limitPfnForBits, type IovaAllocResult, type IovaDomain } from './iova.ts';
 import { fqQueue } from './flush-queue.ts';
 import { zeroNoncoherent } from '../dma/coherent.ts';
 import { DMA_IOMMU_GATES as G, apiFile, kernelName } from '../kernel-versions.ts';
@@ -162,14 +169,35 @@ function coherentLimit(dev: Device): number {
  * iommu_dma_alloc_iova(domain, size, dma_limit, dev): returns the IOVA, 0 on
  * failure. `limit` is min_not_zero(mask, bus_dma_limit).
  */
-function allocIovaFor(m: Machine, dev: Device, dom: IommuDomain, size: number, limit: number, o: StepOutcome): number {
+/**
+ * The domain's allocator, with the tree rules of this kernel: before 4.15
+ * (e60aa7b53845) iova.c has only cached32_node. The domain is created by
+ * iommu.ts without the version, so the rules are set here, before every use.
+ */
+function iovadOf(m: Machine, dom: IommuDomain): IovaDomain {
   const iovad = dom.iovad!;
+  iovad.cached32Only = m.kernel < G.iovaNodeCaching.code;
+  return iovad;
+}
+
+/** Is there a per-CPU rcache behind dma-iommu (4.12+, bb65a64c7285)? Before, alloc_iova / __free_iova. */
+function hasRcache(m: Machine): boolean {
+  return m.kernel >= G.perCpuIovaCache.code;
+}
+
+/** One allocation attempt: alloc_iova_fast (4.12+) or alloc_iova (before). */
+function tryAlloc(m: Machine, iovad: IovaDomain, pages: number, limitPfn: number, flushRcache: boolean): IovaAllocResult {
+  return hasRcache(m) ? allocIova(iovad, pages, limitPfn, flushRcache) : allocIovaPlain(iovad, pages, limitPfn);
+}
+
+function allocIovaFor(m: Machine, dev: Device, dom: IommuDomain, size: number, limit: number, o: StepOutcome): number {
+  const iovad = iovadOf(m, dom);
   const pages = size / iovad.granule;
   const lim = Math.min(limit, APERTURE_END);
   const d = m.iommu.devs[dev.name]!;
   // the 32-bit try exists from 4.11 (122fac030e91 "iommu/dma: Implement PCI allocation optimisation")
   if (lim > SZ_4G_MASK && d.pci32bitWorkaround && m.kernel >= G.pciSac.code) {
-    const r = allocIova(iovad, pages, limitPfnForBits(iovad, 32), false);
+    const r = tryAlloc(m, iovad, pages, limitPfnForBits(iovad, 32), false);
     for (const e of r.events) o.events.push(e);
     if (r.pfn) return r.iova;
     if (m.kernel >= G.pci32Once.code) {
@@ -184,31 +212,70 @@ function allocIovaFor(m: Machine, dev: Device, dom: IommuDomain, size: number, l
       o.events.push({ kind: 'note', text: '32-bit IOVA space full', why: why('iommu_dma_alloc_iova', `no room below 4 GiB for this PCI device: fall back to the full limit (before ${G.pci32Once.from} the 32-bit try is repeated every time, silently)`) });
     }
   }
-  const r = allocIova(iovad, pages, limitPfnForAddr(iovad, lim), true);
+  const r = tryAlloc(m, iovad, pages, limitPfnForAddr(iovad, lim), true);
   for (const e of r.events) o.events.push(e);
   if (!r.pfn) {
-    o.events.push({ kind: 'note', text: 'IOVA space exhausted', why: why('iommu_dma_alloc_iova', `alloc_iova_fast found no ${pages}-granule range below ${hex(lim)}, even after flushing the rcaches: the map fails`) });
+    if (hasRcache(m)) {
+      o.events.push({ kind: 'note', text: 'IOVA space exhausted', why: why('iommu_dma_alloc_iova', `alloc_iova_fast found no ${pages}-granule range below ${hex(lim)}, even after flushing the rcaches: the map fails`) });
+    } else {
+      o.events.push({ kind: 'note', text: 'IOVA space exhausted', why: why('__alloc_iova', `alloc_iova found no ${pages}-granule range below ${hex(lim)} (no rcache before ${G.perCpuIovaCache.from}, so nothing to flush): the map fails`) });
+    }
   }
   return r.pfn ? r.iova : 0;
 }
 
 /** iommu_dma_free_iova(domain, iova, size, gather): queue_iova when the gather is queued, else free_iova_fast. */
 function freeIovaFor(m: Machine, dom: IommuDomain, iova: number, size: number, queued: boolean, o: StepOutcome): void {
-  const iovad = dom.iovad!;
+  const iovad = iovadOf(m, dom);
   const pfn = iova / iovad.granule;
   const pages = size / iovad.granule;
   if (queued && dom.fq) {
     applyFq(dom, fqQueue(dom.fq, pfn, pages, m.timeUs), o);
     return;
   }
-  const r = freeIovaFast(iovad, pfn, pages);
+  // before 4.12 (bb65a64c7285) no rcache: __free_iova(iovad, find_iova(iovad, pfn))
+  const r = hasRcache(m) ? freeIovaFast(iovad, pfn, pages) : freeIovaNode(iovad, pfn);
   for (const e of r.events) o.events.push(e);
 }
 
 const WHY_SYNC_NOW = why('__iommu_dma_unmap', 'Strict mode: iommu_iotlb_sync() before dma_unmap_* returns, so no stale translation survives; the IOVA is reusable at once (free_iova_fast).');
 
+const WHY_UNMAP_NODE = why(
+  '__iommu_dma_unmap',
+  'Before 4.12 "the IOVA allocator knows what we mapped, so just unmap whatever that was": find_iova() gives the node holding the address, iommu_unmap() unmaps (and invalidates) the node\'s whole size whatever size the caller passed, and __free_iova() erases the node from the tree at once (no rcache).',
+);
+
+/** __iommu_dma_unmap(domain, dma_addr) before 4.12 (bb65a64c7285): by the IOVA node, not the caller's size. */
+function dmaUnmapNode(m: Machine, dom: IommuDomain, addr: number, size: number, o: StepOutcome): void {
+  const iovad = iovadOf(m, dom);
+  const node = findIova(iovad, Math.floor(addr / iovad.granule));
+  if (!node) {
+    o.events.push({ kind: 'note', text: 'WARN_ON(!iova)', why: why('__iommu_dma_unmap', `find_iova finds no IOVA node holding ${hex(addr)}: the kernel WARNs and returns, nothing is unmapped or freed`) });
+    return;
+  }
+  const iova = node.pfnLo * iovad.granule;
+  const len = (node.pfnHi - node.pfnLo + 1) * iovad.granule;
+  const unmapped = iommuUnmapFast(dom, iova, len, false, o);
+  iommuIotlbSync(dom, iova, unmapped, o);
+  if (unmapped !== len) {
+    o.events.push({ kind: 'note', text: `WARN_ON(size > 0): ${unmapped} of ${len} bytes unmapped`, why: why('__iommu_dma_unmap', 'the node\'s range was not (entirely) mapped: iommu_unmap stopped early; the IOVA is freed anyway') });
+  }
+  const off = offsetIn(addr, dom.granule);
+  const asked = alignUp(size + off, dom.granule);
+  o.events.push({
+    kind: 'note',
+    text: asked === len ? 'IOTLB invalidated' : `IOTLB invalidated: ${len} bytes unmapped (the caller passed ${size})`,
+    why: WHY_UNMAP_NODE,
+  });
+  freeIovaFor(m, dom, iova, len, false, o);
+}
+
 /** __iommu_dma_unmap(dev, dma_addr, size). */
 function dmaUnmapRange(m: Machine, dom: IommuDomain, addr: number, size: number, o: StepOutcome): void {
+  if (!hasRcache(m)) {
+    dmaUnmapNode(m, dom, addr, size, o);
+    return;
+  }
   const g = dom.granule;
   const off = offsetIn(addr, g);
   const iova = addr - off;

@@ -29,6 +29,27 @@
  *   recently pushed pfn that fits below the limit ("swap it to pop it").
  *   Cached ranges stay allocated in the tree.
  * - `reserve_iova` with the kernel's merge-into-overlapping-node behaviour.
+ * - Before 4.15 (DMA_IOMMU_GATES.iovaNodeCaching, e60aa7b53845 "iommu/iova:
+ *   Extend rbtree node caching" and its series), the 4.4–4.14 tree rules
+ *   (`cached32Only`, set by dma-iommu from the kernel version): one
+ *   `cached32_node`, remembered only by an allocation whose limit is exactly
+ *   `dma_32bit_pfn` (inclusive: the end pfn of dma-iommu's 4 GiB DMA range)
+ *   and used by any limit up to it (the walk then starts below it, with the
+ *   limit replaced by its pfn_lo - 1); every other allocation walks from
+ *   `rb_last`, so it finds holes above the last allocation. Padding
+ *   `(limit_pfn + 1 - size) & (roundup_pow_of_two(size) - 1)`, no anchor
+ *   node, no `max32_alloc_size`, no retry; freeing at or above the cached
+ *   node moves it to the next node if that starts below `dma_32bit_pfn`,
+ *   else forgets it. `allocIovaPlain` / `freeIovaNode` are the `alloc_iova`
+ *   / `__free_iova` dma-iommu called before its rcache (4.12).
+ *   `dma_32bit_pfn` there is what dma-iommu passed to init_iova_domain: the
+ *   end pfn of the device's DMA range, taken here as of_dma_configure's
+ *   default (coherent_dma_mask + 1 = 4 GiB; a dma-ranges property would move
+ *   it). The rules are those of trees with the per-CPU rcache (4.7 on); the
+ *   pre-4.7 trees stored here use the cache only when limit_pfn equals
+ *   dma_32bit_pfn (`!=` where later trees have `>`), which differs only when
+ *   one domain sees both a limit below 4 GiB and exactly the 32-bit one; that
+ *   change's commit was not found and 4.4-4.6 are not told apart.
  *
  * Simplified:
  * - One CPU (so one `iova_cpu_rcache` per bin). `num_online_cpus()` = 1.
@@ -91,6 +112,12 @@ export interface IovaDomain {
   cachedNode: number;
   cached32Node: number;
   rcaches: IovaRcache[];
+  /**
+   * The 4.4–4.14 tree rules (DMA_IOMMU_GATES.iovaNodeCaching): only
+   * `cached32_node` (-1 = NULL), walks from `rb_last` otherwise. The domain
+   * is created without a kernel version; dma-iommu sets this from it.
+   */
+  cached32Only: boolean;
 }
 
 export interface IovaDomainOptions {
@@ -185,6 +212,7 @@ export function createIovaDomain(opts: IovaDomainOptions): IovaDomain {
     cachedNode: ANCHOR,
     cached32Node: ANCHOR,
     rcaches,
+    cached32Only: false,
   };
 }
 
@@ -308,8 +336,84 @@ function allocAndInsertRange(d: IovaDomain, size: number, limitPfnExcl: number, 
   return newPfn;
 }
 
+/** `dma_32bit_pfn` of the 4.4–4.14 trees: dma-iommu's end_pfn, inclusive (the last pfn below 4 GiB). */
+function end32Pfn(d: IovaDomain): number {
+  return d.dma32BitPfn - 1;
+}
+
+/** `iova_get_pad_size(size, limit_pfn)` of the 4.4–4.14 trees: `(limit_pfn + 1 - size) & (roundup_pow_of_two(size) - 1)`. */
+function padSizeCached32(size: number, limitPfn: number): number {
+  const a = roundupPow2(size);
+  const x = limitPfn + 1 - size;
+  return ((x % a) + a) % a;
+}
+
+/** Does the 4.4–4.14 walk for `limitPfn` (inclusive) start below `cached32_node` (else at `rb_last`)? */
+function startsAtCached32(d: IovaDomain, limitPfn: number): boolean {
+  return limitPfn <= end32Pfn(d) && d.cached32Node !== ANCHOR;
+}
+
+/**
+ * `__alloc_and_insert_iova_range(iovad, size, limit_pfn, new, size_aligned)`
+ * of the 4.4–4.14 trees, `limitPfn` inclusive. Returns the new pfn_lo or -1.
+ */
+function allocAndInsertRangeCached32(d: IovaDomain, size: number, limitPfn: number, sizeAligned: boolean): number {
+  const lo = d.lo;
+  const hi = d.hi;
+  const end32 = end32Pfn(d);
+  const savedPfn = limitPfn;
+  let limit = limitPfn;
+  let cur: number;
+  // __get_cached_rbnode(iovad, &limit_pfn)
+  if (!startsAtCached32(d, limit)) {
+    cur = lo.length - 1; // rb_last
+  } else {
+    const c = indexOfKey(d, d.cached32Node);
+    limit = lo[c] - 1; // *limit_pfn = curr_iova->pfn_lo - 1, whatever the caller's limit was
+    cur = c - 1; // rb_prev(cached32_node)
+  }
+  let pad = 0;
+  while (cur >= 0) {
+    if (limit < lo[cur]) {
+      // move_left
+    } else if (limit < hi[cur]) {
+      limit = lo[cur] ? lo[cur] - 1 : 0; // adjust_limit_pfn
+    } else {
+      if (sizeAligned) pad = padSizeCached32(size, limit);
+      if (hi[cur] + size + pad <= limit) break; // found a free slot
+      limit = lo[cur] ? lo[cur] - 1 : 0;
+    }
+    cur--;
+  }
+  if (cur < 0) {
+    if (sizeAligned) pad = padSizeCached32(size, limit);
+    if (d.startPfn + size + pad > limit) return -1;
+  }
+  // pfn_lo will point to size aligned address if size_aligned is set
+  const pfnLo = limit - (size + pad) + 1;
+  const at = cur + 1;
+  lo.splice(at, 0, pfnLo);
+  hi.splice(at, 0, pfnLo + size - 1);
+  d.state.splice(at, 0, IOVA_ALLOCATED);
+  // __cached_rbnode_insert_update(iovad, saved_pfn, new)
+  if (savedPfn === end32) d.cached32Node = pfnLo;
+  return pfnLo;
+}
+
 /** `remove_iova` = `__cached_rbnode_delete_update` + `rb_erase`, by index. */
 function removeAt(d: IovaDomain, k: number): void {
+  if (d.cached32Only) {
+    // the 4.4–4.14 __cached_rbnode_delete_update: only cached32_node
+    if (d.cached32Node !== ANCHOR && d.lo[k] >= d.cached32Node) {
+      const next = k + 1 < d.lo.length ? d.lo[k + 1] : -1;
+      // only cache if it's below 32bit pfn
+      d.cached32Node = next >= 0 && next < end32Pfn(d) ? next : ANCHOR;
+    }
+    d.lo.splice(k, 1);
+    d.hi.splice(k, 1);
+    d.state.splice(k, 1);
+    return;
+  }
   const lo = d.lo;
   const fLo = lo[k];
   const fHi = d.hi[k];
@@ -406,6 +510,18 @@ const WHY_TREE: Why = {
   file: FILE,
   rule: 'Top-down search from the cached node: the highest free range below the limit, aligned to roundup_pow_of_two(size).',
 };
+/** The tree search's explanation: the 4.4–4.14 walk says where it started (`limitPfn` inclusive, read before the search). */
+function whyTree(d: IovaDomain, fn: string, limitPfn: number, size: number, prefix = ''): Why {
+  if (!d.cached32Only) return { fn, file: FILE, rule: prefix + WHY_TREE.rule };
+  const from =
+    limitPfn > end32Pfn(d)
+      ? 'from rb_last, the highest range in the tree (before 4.15 a limit above 4 GiB has no cached node), so holes above the last allocation are found'
+      : d.cached32Node === ANCHOR
+        ? 'from rb_last (cached32_node is not set: nothing allocated with the 32-bit limit yet, or a free at or above it forgot it)'
+        : 'below cached32_node, with the limit lowered to just below it (before 4.15 the only cached node, set by the last allocation whose limit was exactly dma_32bit_pfn)';
+  return { fn, file: FILE, rule: `${prefix}Top-down first fit ${from}: ${size} granule(s), aligned to roundup_pow_of_two(size) = ${roundupPow2(size)}.` };
+}
+
 const WHY_RCACHE_FREE: Why = {
   fn: 'free_iova_fast',
   file: FILE,
@@ -436,7 +552,7 @@ const WHY_MISUSE: Why = {
  */
 export function allocIovaTree(d: IovaDomain, size: number, limitPfn: number, sizeAligned: boolean): number {
   if (size < 1) return 0;
-  const pfn = allocAndInsertRange(d, size, limitPfn + 1, sizeAligned);
+  const pfn = d.cached32Only ? allocAndInsertRangeCached32(d, size, limitPfn, sizeAligned) : allocAndInsertRange(d, size, limitPfn + 1, sizeAligned);
   return pfn < 0 ? 0 : pfn;
 }
 
@@ -469,10 +585,11 @@ export function allocIova(d: IovaDomain, sizePages: number, limitPfn: number, fl
 
   let flushed = false;
   for (;;) {
+    const why = d.cached32Only ? whyTree(d, WHY_TREE.fn, limitPfn, size, 'Not in the rcache: alloc_iova searches the tree. ') : WHY_TREE;
     const pfn = allocIovaTree(d, size, limitPfn, true);
     if (pfn) {
       const iova = pfn * d.granule;
-      events.push({ kind: 'iova_alloc', domain: d.name, iova, size: size * d.granule, why: WHY_TREE });
+      events.push({ kind: 'iova_alloc', domain: d.name, iova, size: size * d.granule, why });
       return { pfn, iova, pages: size, fromRcache: false, flushedRcache: flushed, events };
     }
     if (!flushRcache) return { pfn: 0, iova: 0, pages: size, fromRcache: false, flushedRcache: flushed, events };
@@ -482,6 +599,47 @@ export function allocIova(d: IovaDomain, sizePages: number, limitPfn: number, fl
     const n = flushIovaRcaches(d);
     events.push({ kind: 'note', text: `IOVA space below ${hex((limitPfn + 1) * d.granule)} full: rcache flushed (${n} cached ranges returned to the tree), retrying`, why: WHY_FLUSH });
   }
+}
+
+/**
+ * `alloc_iova(iovad, size, limit_pfn, true)` as dma-iommu called it before its
+ * rcache (4.4–4.11, DMA_IOMMU_GATES.perCpuIovaCache): straight to the tree,
+ * exactly `sizePages` granules (no power-of-two rounding: nothing is ever
+ * cached, so nothing needs it), aligned to roundup_pow_of_two(size) all the
+ * same. `limitPfn` inclusive.
+ */
+export function allocIovaPlain(d: IovaDomain, sizePages: number, limitPfn: number): IovaAllocResult {
+  const events: SimEvent[] = [];
+  if (!(sizePages >= 1)) return { pfn: 0, iova: 0, pages: 0, fromRcache: false, flushedRcache: false, events };
+  const why = whyTree(d, 'alloc_iova', limitPfn, sizePages, WHY_PLAIN);
+  const pfn = allocIovaTree(d, sizePages, limitPfn, true);
+  if (!pfn) return { pfn: 0, iova: 0, pages: sizePages, fromRcache: false, flushedRcache: false, events };
+  const iova = pfn * d.granule;
+  events.push({ kind: 'iova_alloc', domain: d.name, iova, size: sizePages * d.granule, why });
+  return { pfn, iova, pages: sizePages, fromRcache: false, flushedRcache: false, events };
+}
+
+const WHY_PLAIN = 'Called directly, not alloc_iova_fast: dma-iommu has no per-CPU rcache before 4.12, so the size is not rounded up to a power of two (exactly the mapped granules are taken) and every allocation searches the tree. ';
+
+const WHY_NODE_FREE: Why = {
+  fn: '__free_iova',
+  file: FILE,
+  rule: 'The node is erased from the tree at once: dma-iommu has no per-CPU rcache before 4.12 (free_iova_fast would park small ranges there), so the range is free for the next allocation.',
+};
+
+/**
+ * `__free_iova(iovad, find_iova(iovad, pfn))` as dma-iommu called it before
+ * its rcache (4.4–4.11): the node containing `pfn` leaves the tree.
+ */
+export function freeIovaNode(d: IovaDomain, pfn: number): IovaFreeResult {
+  const events: SimEvent[] = [];
+  const k = findIndex(d, pfn);
+  if (k < 0 || d.state[k] !== IOVA_ALLOCATED) return { ok: false, cached: false, events };
+  const iova = d.lo[k] * d.granule;
+  const size = (d.hi[k] - d.lo[k] + 1) * d.granule;
+  removeAt(d, k);
+  events.push({ kind: 'iova_free', domain: d.name, iova, size, deferred: false, why: WHY_NODE_FREE });
+  return { ok: true, cached: false, events };
 }
 
 /**
