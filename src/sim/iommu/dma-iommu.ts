@@ -99,7 +99,7 @@ import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE, protString } from './io-pgtable.t
 import { allocIova, allocIovaPlain, findIova, freeIovaFast, freeIovaNode, limitPfnForAddr, limitPfnForBits, type IovaAllocResult, type IovaDomain } from './iova.ts';
 import { fqQueue } from './flush-queue.ts';
 import { zeroNoncoherent } from '../dma/coherent.ts';
-import { DMA_IOMMU_GATES as G, apiFile, kernelName } from '../kernel-versions.ts';
+import { DMA_IOMMU_GATES as G, apiFile, kernelName, since } from '../kernel-versions.ts';
 import { APERTURE_END, applyFq, devIsUntrusted, dmaDomain, iommuIotlbSync, iommuIovaToPhys, iommuMap, iommuUnmapFast, type IommuDomain } from './iommu.ts';
 import { alignUp, offsetIn, pageAlign } from '../align.ts';
 import { EINVAL, EIO, ENOMEM } from '../errno.ts';
@@ -180,9 +180,14 @@ function iovadOf(m: Machine, dom: IommuDomain): IovaDomain {
   return iovad;
 }
 
-/** Is there a per-CPU rcache behind dma-iommu (4.12+, bb65a64c7285)? Before, alloc_iova / __free_iova. */
+/**
+ * Is there a per-CPU rcache behind the allocation? arm64's dma-iommu from
+ * 4.12 (bb65a64c7285; before, alloc_iova / __free_iova). Other architectures
+ * reach this path only with the x86 VT-d model, whose own DMA ops had the
+ * rcache from 4.7 (9257b4a206fc): x86 4.4-4.6 are not told apart.
+ */
 function hasRcache(m: Machine): boolean {
-  return m.kernel >= G.perCpuIovaCache.code;
+  return m.arch !== G.perCpuIovaCache.arch || since(m.kernel, G.perCpuIovaCache);
 }
 
 /** One allocation attempt: alloc_iova_fast (4.12+) or alloc_iova (before). */

@@ -884,6 +884,11 @@ export type MessageId = (typeof CATALOGUE)[number]['id'];
 
 const BY_ID = new Map<string, CatalogueEntry>(CATALOGUE.map((e) => [e.id, e]));
 
+/** A line of an IOMMU's fault report (arm-smmu's context fault and its decode lines, VT-d's DMAR lines): what the views pin to a fault. */
+export function isIommuFaultLine(id: MessageId): boolean {
+  return catalogueEntry(id).rule === 'iommu/fault';
+}
+
 export function catalogueEntry(id: MessageId): CatalogueEntry {
   return BY_ID.get(id)!;
 }

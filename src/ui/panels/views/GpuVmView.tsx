@@ -19,6 +19,7 @@ import { NoSnapshot, useSelect } from './common.tsx';
 import './engine-views.css';
 import { hexGrouped, sizeShort } from '../../../sim/format.ts';
 import { logLines } from '../../../sim/events.ts';
+import { isIommuFaultLine } from '../../../sim/kernel-log/catalogue.ts';
 
 function levelsText(levels: readonly number[], start = 0): string {
   return levels.map((x, i) => `L${start + i}[${x}]`).join(' ');
@@ -27,13 +28,14 @@ function levelsText(levels: readonly number[], start = 0): string {
 /** The step's fault lines: panfrost's page fault (stage 1) and the SMMU's context fault (stage 2). */
 interface FaultLines {
   gpu: string | undefined;
-  smmu: string | undefined;
+  /** Every line of the system IOMMU's report (VT-d prints a status line before the record; arm-smmu from 6.11 decodes FSR and FSYNR0 after it). */
+  smmu: string[];
 }
 
 function WalkChain({ w, lines, snap, stepOp }: { w: GpuWalk; lines: FaultLines; snap: MachineSnapshot; stepOp: string | undefined }) {
   const s1Bad = w.faulted === 'gpu-mmu';
   const s2Bad = w.faulted === 'iommu';
-  const { gpu: gpuLine, smmu: smmuLine } = lines;
+  const { gpu: gpuLine, smmu: smmuLines } = lines;
   const vm = snap.gpuVms.find((v) => v.name === w.vm);
   const s2Kind = w.s2.kind === 'not-reached' ? (vm && domainOfDevice(snap, vm.dev) ? 'iommu' : 'direct') : w.s2.kind;
   return (
@@ -80,7 +82,11 @@ function WalkChain({ w, lines, snap, stepOp }: { w: GpuWalk; lines: FaultLines; 
         <div className="callout ev-fault" role="alert" data-testid="gpu-fault">
           <b>{w.faulted === 'gpu-mmu' ? 'Stage 1 faulted: the GPU MMU has no PTE for this VA' : w.s2.fault?.stage === 'permission' ? 'Stage 2 faulted: the GPU PTE is there, but the system IOMMU maps its DMA address read-only' : 'Stage 2 faulted: the GPU PTE is there, but the system IOMMU has no mapping for its DMA address'}</b>
           {w.faulted === 'gpu-mmu' ? ' — a GPU driver bug (unmapped VA); panfrost disables the address space, killing its jobs.' : w.s2.fault?.stage === 'permission' ? ' — the GPU wrote through a mapping made for the device to read; the SMMU terminates the access, memory untouched.' : ' — the DMA API already unmapped the IOVA the GPU PTE still holds; the SMMU terminates the access, memory untouched.'}
-          {(w.faulted === 'gpu-mmu' ? gpuLine : smmuLine) && <div className="mono ev-log">{w.faulted === 'gpu-mmu' ? gpuLine : smmuLine}</div>}
+          {(w.faulted === 'gpu-mmu' ? (gpuLine ? [gpuLine] : []) : smmuLines).map((l, i) => (
+            <div key={i} className="mono ev-log">
+              {l}
+            </div>
+          ))}
         </div>
       )}
     </div>
@@ -152,7 +158,7 @@ function GpuVmView({ frame }: ViewProps) {
   const walks = gpuWalks(frame.json?.events);
   const range = resolveSelection(snap, selection).range;
   const events = frame.json?.events ?? [];
-  const lines: FaultLines = { gpu: logLines(events, (id) => id === 'panfrost.page-fault')[0], smmu: logLines(events, (id) => id === 'arm-smmu.context-fault')[0] };
+  const lines: FaultLines = { gpu: logLines(events, (id) => id === 'panfrost.page-fault')[0], smmu: logLines(events, isIommuFaultLine) };
   const pick = (phys: number) => {
     const hit = bufferAt(snap, phys);
     select(hit ? { addr: phys, buffer: hit.buffer.name } : { addr: phys });

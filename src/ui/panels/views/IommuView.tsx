@@ -14,6 +14,7 @@ import type { KeyboardEvent } from 'react';
 import type { IommuDomainDetail, MachineSnapshot } from '../../../sim/snapshot.ts';
 import type { MachineConfig } from '../../../sim/config.ts';
 import { logLines, type SimEvent } from '../../../sim/events.ts';
+import { isIommuFaultLine } from '../../../sim/kernel-log/catalogue.ts';
 import type { PtEntryView } from '../../../sim/iommu/io-pgtable.ts';
 import type { ViewProps } from '../registry.ts';
 import { useStore } from '../../store/store.ts';
@@ -83,7 +84,12 @@ function onKeyActivate(fn: () => void) {
 
 // ---------------------------------------------------------------------------
 
-function FaultCallout({ step, d, events, startLevel }: { step: StepIommu; d: IommuDomainDetail; events: readonly SimEvent[]; startLevel: number }) {
+/** arm-smmu's context bank of a domain; VT-d has none, nor does a bypass domain. */
+function contextBank(d: IommuDomainDetail, config: MachineConfig | null): string | null {
+  return d.cb >= 0 && config?.arch !== 'x86' ? `context bank ${d.cb}` : null;
+}
+
+function FaultCallout({ step, d, events, startLevel, config }: { step: StepIommu; d: IommuDomainDetail; events: readonly SimEvent[]; startLevel: number; config: MachineConfig | null }) {
   if (step.faults.length === 0) {
     const stale = step.tlb.filter((t) => t.op === 'hit' && t.stale);
     return (
@@ -100,7 +106,7 @@ function FaultCallout({ step, d, events, startLevel }: { step: StepIommu; d: Iom
       </>
     );
   }
-  const lines = logLines(events, (id) => id === 'arm-smmu.context-fault' || id === 'panfrost.page-fault');
+  const lines = logLines(events, (id) => isIommuFaultLine(id) || id === 'panfrost.page-fault');
   return (
     <div className="callout ev-fault" role="alert" data-testid="iommu-fault">
       {step.faults.map((f, i) => {
@@ -108,7 +114,7 @@ function FaultCallout({ step, d, events, startLevel }: { step: StepIommu; d: Iom
         const where = w ? `the walk stopped at L${walkStopLevel(w, startLevel)}[${w.levels[w.levels.length - 1]}]: ${f.stage === 'translation' ? 'no entry' : 'read-only leaf'}` : f.stage === 'permission' ? 'read-only leaf' : 'no translation';
         return (
           <div key={i}>
-            <b>IOMMU {f.stage} fault ({d.iommu}, context bank {d.cb})</b>: {f.dev} {f.write ? 'write' : 'read'} at IOVA <span className="mono">{hexGrouped(f.iova)}</span> — {where}. The transaction is terminated; no byte moves.
+            <b>IOMMU {f.stage} fault ({[d.iommu, contextBank(d, config)].filter(Boolean).join(', ')})</b>: {f.dev} {f.write ? 'write' : 'read'} at IOVA <span className="mono">{hexGrouped(f.iova)}</span> — {where}. The transaction is terminated; no byte moves.
           </div>
         );
       })}
@@ -510,10 +516,10 @@ function DomainPanel({ d, snap, config, events, width }: { d: IommuDomainDetail;
   return (
     <div className="ev-domain" id="iommu-domain-panel" role="tabpanel" aria-label={`IOMMU domain ${d.name}`} data-testid="iommu-domain" data-domain={d.name} data-type={d.type}>
       <div className="mv-facts ev-domain-facts">
-        <b>{d.name}</b> · <span title={typeWords(d)}>{d.type}</span> · {d.cb >= 0 ? `cb ${d.cb}` : 'no context bank'} · devices <b>{d.devices.join(', ') || 'none'}</b> · <b>{d.leaves}</b> lea{d.leaves === 1 ? 'f' : 'ves'} · granule {sizeShort(granule)}
+        <b>{d.name}</b> · <span title={typeWords(d)}>{d.type}</span> · {contextBank(d, config) ?? (config?.arch === 'x86' ? 'VT-d' : 'no context bank')} · devices <b>{d.devices.join(', ') || 'none'}</b> · <b>{d.leaves}</b> lea{d.leaves === 1 ? 'f' : 'ves'} · granule {sizeShort(granule)}
         <div className="ev-type-words">{typeWords(d)}</div>
       </div>
-      <FaultCallout step={step} d={d} events={events ?? []} startLevel={startLevel} />
+      <FaultCallout step={step} d={d} events={events ?? []} startLevel={startLevel} config={config} />
       <div className={twoCol ? 'ev-cols' : 'ev-rows'}>
         <section aria-label="Page table">
           <div className="ev-sub">
