@@ -211,7 +211,7 @@ export function createMachine(config: MachineConfig): Machine {
     sgts: [],
     // no prototype: a scenario may name a buffer __proto__ or constructor (an Object.prototype key would shadow or, for __proto__, replace what is looked up)
     names: Object.create(null) as Record<string, Value>,
-    debug: createDebugState(kernel, archOps(config.arch).l1CacheShift, { mapErrorUnknown: config.imported, deviceNames: deviceNames(config) }),
+    debug: createDebugState(kernel, archOps(config.arch).l1CacheShift(kernel), { mapErrorUnknown: config.imported, deviceNames: deviceNames(config) }),
     maps: {},
     mapsByBuf: new Map(),
     vmap: new Map(),

@@ -505,7 +505,7 @@ describe('add_dma_entry / active_cacheline_insert (kernel/dma/debug.c)', () => {
   it("to_cacheline_number on arm64: the architecture's L1_CACHE_SHIFT for the kernel, 7 on 4.16 and 6 from 4.17 (the revert of 97303480753e)", () => {
     const shift = archOps('arm64').l1CacheShift;
     const lines = (kernel: number) => {
-      const s = createDebugState(kernel, shift);
+      const s = createDebugState(kernel, shift(kernel));
       map(s, { paddr: 0x1000, devAddr: 0x1000 });
       map(s, { paddr: 0x1040, devAddr: 0x2000 });
       return debugActiveCachelines(s);

@@ -289,15 +289,11 @@ export interface DebugOptions {
   deviceNames?: Readonly<Record<string, string>>;
 }
 
-/**
- * `l1CacheShift`: the architecture's L1_CACHE_SHIFT on this kernel, or the
- * function that gives it for a kernel (ArchOps.l1CacheShift: arm64 had 7 before
- * 4.17).
- */
-export function createDebugState(kernel: number, l1CacheShift: number | ((kernel: number) => number), opts: DebugOptions = {}): DebugState {
+/** `l1CacheShift`: the architecture's L1_CACHE_SHIFT on this kernel (ArchOps.l1CacheShift: arm64 had 7 before 4.17). */
+export function createDebugState(kernel: number, l1CacheShift: number, opts: DebugOptions = {}): DebugState {
   return {
     kernel,
-    l1CacheShift: typeof l1CacheShift === 'function' ? l1CacheShift(kernel) : l1CacheShift,
+    l1CacheShift,
     sgChecks: kernel >= DEBUG_VERSIONS.paddr || !!opts.debugSg,
     mapErrorUnknown: !!opts.mapErrorUnknown,
     deviceNames: opts.deviceNames ?? {},
