@@ -216,11 +216,12 @@ function fieldsOf(m: LineMatch): Field[] {
 // ---------------------------------------------------------------------------
 // Versions
 
+/** The versions of an era as a phrase that follows a verb: "in 5.0 and later", "before 4.6". */
 export function eraText(era: Era): string {
-  if (era.from && era.until) return `${era.from} up to ${era.until} (not ${era.until})`;
-  if (era.from) return `${era.from} and later`;
+  if (era.from && era.until) return `in ${era.from} up to ${era.until} (not ${era.until})`;
+  if (era.from) return `in ${era.from} and later`;
   if (era.until) return `before ${era.until}`;
-  return `every modelled version (${KERNEL_RANGE.oldest}–${KERNEL_RANGE.newest})`;
+  return `in every modelled version (${KERNEL_RANGE.oldest}–${KERNEL_RANGE.newest})`;
 }
 
 /**
@@ -561,7 +562,7 @@ class Explainer {
       for (const e of it.entries) Object.assign(e, printerIn(e.id, it.kernel, it.era));
       if (it.warn) it.warn.mappedBy = callerFrame(it.warn.mappedAt);
       if (it.kernel && !inEra(it.era, it.kernel)) {
-        it.notes.push(`The log names kernel ${it.kernel}, but the catalogue has this wording in ${eraText(it.era)}: a backport, a vendor kernel, or a line from another machine.`);
+        it.notes.push(`The log names kernel ${it.kernel}, but the catalogue has this wording ${eraText(it.era)}: a backport, a vendor kernel, or a line from another machine.`);
       }
       if (it.partial) it.notes.push('Only the first line of this multi-line message is here: the rest was cut off.');
     }

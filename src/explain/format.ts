@@ -37,7 +37,7 @@ function formatFinding(f: Finding, o: FormatOptions, bold: (s: string) => string
     out.push(`  why: ${e.why}`);
     out.push(`  rule: ${e.rule}`);
   }
-  out.push(`  wording: ${f.bySite ? 'a WARN with no text, recognised by its site' : `printed like this in ${eraText(f.era)}`}`);
+  out.push(`  wording: ${f.bySite ? 'a WARN with no text, recognised by its site' : `printed like this ${eraText(f.era)}`}`);
   if (f.fields.length) out.push(`  fields: ${f.fields.map((x) => `${x.label} ${x.value}`).join(' · ')}`);
   const w = f.warn;
   if (w) {

@@ -88,7 +88,7 @@ function FindingCard({ f, cat }: { f: Finding; cat: Catalog | null }) {
           )}
           <p>
             Printed by <code>{e.fn}()</code> in <code>{e.file}</code>
-            {f.bySite ? ' (a WARN with no text: recognised by where it fired)' : `, worded like this in ${eraText(f.era)}`}.
+            {f.bySite ? ' (a WARN with no text: recognised by where it fired)' : `, worded like this ${eraText(f.era)}`}.
           </p>
           <p className="xp-why">
             <b>What the driver probably did:</b> {e.why}
