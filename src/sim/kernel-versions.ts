@@ -239,6 +239,31 @@ export const ARCH_GATES = table('arch', {
     arch: 'arm',
     verified: true,
   },
+  // The explorer's IOMMU is arm-smmu on arm as on arm64 (its fault lines, context banks, stream IDs), so arm32's
+  // ARM_DMA_USE_IOMMU mapping follows arm-smmu's ARM_SMMU_GATES.dmaApi commit. id, release and both sides of the
+  // driver: as ARM_SMMU_GATES.dmaApi (TROVON's v4.8 copy of arm-smmu.c: legacy "mmu-masters" only, bus_set_iommu()
+  // and no of_xlate; v4.9: iommu_fwspec, arm_smmu_of_xlate(), the fwnode registered for of_iommu; tag
+  // iommu-updates-v4.9). The arm32 side, the same on both: arch_setup_dma_ops() in arch/arm/mm/dma-mapping.c does
+  // "if (arm_setup_iommu_dma_ops(dev, dma_base, size, iommu)) … else dma_ops = arm_get_dma_map_ops(coherent)"
+  // (6.0 on: "if (iommu) arm_setup_iommu_dma_ops(…)"), and arm_setup_iommu_dma_ops() returns false without the ops
+  // that of_iommu_configure() only finds through an IOMMU driver's of_xlate. The group still gets no default domain
+  // on either side (arm32 has no IOMMU_DMA: the DMA cookie of an IOMMU_DOMAIN_DMA cannot be had, so arm-smmu
+  // refuses that type). Tegra's own SMMU (thread 000's hardware) reached arm32's mapping later: TROVON's v4.4 and
+  // v4.14 tegra-smmu.c have no of_xlate and no fwspec (bus_set_iommu() only), and Thierry Reding's "[PATCH v3 0/2]
+  // drm/nouveau: tegra: Detach from ARM DMA/IOMMU mapping" (2018-05-30) blames "Tegra SMMU driver changes to support
+  // IOMMU groups" (tegra_smmu_add_device → tegra_smmu_configure: iommu_fwspec_init + of_xlate, so
+  // of_iommu_configure() returns fwspec->ops) for the regression he wanted fixed in v4.16; that commit's id was not
+  // found, so it is not a gate of its own.
+  armIommuMapping: {
+    from: '4.9',
+    commit: '021bb8420d44',
+    subject: 'iommu/arm-smmu: Wire up generic configuration support',
+    file: 'drivers/iommu/arm-smmu.c',
+    before: 'arm-smmu gives of_iommu no ops, so arch_setup_dma_ops() creates no ARM_DMA_USE_IOMMU mapping: a device behind the SMMU keeps arm_dma_ops (the DMA address is the physical address), its group has no domain and its stream bypasses the SMMU until a driver attaches one',
+    after: 'arch_setup_dma_ops() gets arm-smmu\'s ops: arm_setup_iommu_dma_ops() creates a dma_iommu_mapping and attaches the device, so the DMA API hands out IOVAs from the mapping\'s bitmap',
+    arch: 'arm',
+    verified: true,
+  },
   // id: patchwork-bot "applied to riscv/linux.git" mail (riscv/c/2926715163cf, riscv/c/f51f7a0fc2f4); release:
   // linux-next after the v6.5-rc7 back-merge, i.e. the 6.6 merge period; both sides: the v3 patches' Kconfig diff.
   riscvKmallocBounce: {

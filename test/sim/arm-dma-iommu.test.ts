@@ -157,6 +157,36 @@ arm_iommu_detach_device(gpu)
   });
 });
 
+describe('arm-smmu before its generic binding (ARCH_GATES.armIommuMapping, 4.9): no arch mapping, no default domain', () => {
+  // a driver's two domains in turn: __iommu_attach_group lets both through (no default domain); arm_smmu_attach_dev()
+  // refuses the second with -EEXIST before 9adb95949a34/bc7f2ce0a7b5 (4.6) and detaches the first itself from them on
+  // (TROVON v4.8 arm-smmu.c: "if (dev->archdata.iommu) arm_smmu_detach_dev(dev, cfg);")
+  const TWO = (kernel: string) => `machine(arch=arm, kernel="${kernel}", ram=1G)
+iommu(smmu)
+device(gpu, iommu=smmu, coherent=true)
+b = alloc_pages(GFP_KERNEL, 0)
+cpu_write(b, "two")
+d1 = iommu_domain_alloc(smmu)
+d2 = iommu_domain_alloc(smmu)
+iommu_map(d2, 0x100000, b, 4096, IOMMU_READ | IOMMU_CACHE)
+iommu_attach_device(d1, gpu)
+iommu_attach_device(d2, gpu)
+dev_read(gpu, 0x100000, 3)
+`;
+  it('4.5: the second attach is arm_smmu_attach_dev\'s -EEXIST ("already attached to IOMMU domain"); the device stays on the first', () => {
+    const r = run(TWO('4.5'));
+    const s = r.steps.filter((x) => x.source.startsWith('iommu_attach_device'));
+    expect(s[0]!.error).toBeNull();
+    expect(s[1]!.error).toBe('EEXIST');
+    expect(at(r, 'dev_read').error).toBe('FAULT');
+  });
+  it('4.8: the second attach succeeds (arm-smmu detaches the first domain itself); the device translates through the second', () => {
+    const r = run(TWO('4.8'));
+    for (const s of r.steps.filter((x) => x.source.startsWith('iommu_attach_device'))) expect(s.error).toBeNull();
+    expect(at(r, 'dev_read').data?.text).toBe('two');
+  });
+});
+
 describe('arm_iommu_alloc_attrs / arm_iommu_free_attrs', () => {
   it('dma_alloc_coherent on an arm device behind an IOMMU returns an IOVA of the arch mapping; the CPU alias is uncached; free returns the bits', () => {
     const r = run(`${HEAD}cpu, h = dma_alloc_coherent(gpu, 8192)

@@ -1764,6 +1764,32 @@ describe('arm32 IOMMU gates', () => {
     ARM_TEGRA,
   );
   boundary(
+    ARCH_GATES.armIommuMapping,
+    'arm-smmu gives arch_setup_dma_ops() no ops before (no ARM_DMA_USE_IOMMU mapping: arm_dma_ops, the handle is the physical address, the stream bypasses), its generic binding does after (the mapping\'s IOVA 0)',
+    ({ before, after }) => {
+      const b = at(before, 'h = dma_map_single').events.find((e) => e.kind === 'dma_map');
+      expect(b).toMatchObject({ path: 'direct' });
+      expect(b && 'addr' in b && 'phys' in b && b.addr === b.phys && b.addr !== 0).toBe(true);
+      expect(b?.why.rule).toContain('keeps arm_dma_ops');
+      expect(b?.why.rule).toContain('stream bypasses the SMMU');
+      expect(at(after, 'h = dma_map_single').result).toBe('0x0');
+      expect(at(after, 'h = dma_map_single').events.find((e) => e.kind === 'dma_map')?.why.rule).not.toContain('arm_dma_ops');
+      for (const r of [before, after]) expect(text(r, 'dev_read')).toBe('inst');
+      const notes = (r: RunResult) => at(r, 'arm_iommu_detach_device').events.map((e) => (e.kind === 'note' ? e.text : e.kind));
+      expect(notes(before)).toEqual(['Not attached']);
+      expect(notes(after)[0]).toBe('gpu detached from the ARM DMA/IOMMU mapping');
+    },
+    `machine(arch=arm, ram=1G)
+iommu(smmu)
+device(gpu, iommu=smmu)
+b = kmalloc(4096, GFP_KERNEL)
+cpu_write(b, "inst")
+h = dma_map_single(gpu, b, 4096, DMA_TO_DEVICE)
+dev_read(gpu, h, 4)
+arm_iommu_detach_device(gpu)
+`,
+  );
+  boundary(
     ARCH_GATES.armDmaDirect,
     'after arm_iommu_detach_device the DMA API is arm_dma_ops before, dma-direct after: physical addresses either way',
     ({ before, after }) => {

@@ -9,6 +9,7 @@
  */
 import type { MachineConfig } from '../config.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
+import { ARCH_GATES, since } from '../kernel-versions.ts';
 import { attachAtBoot, newDomain, type IommuState } from '../iommu/iommu.ts';
 
 /** One bitmap is one page of bits (bitmap_size capped at PAGE_SIZE in arm_iommu_create_mapping). */
@@ -35,9 +36,13 @@ export interface ArmIommuMapping {
  * `arm_iommu_create_mapping(bus, base, size)` + `__arm_iommu_attach_device`
  * for every arm device behind an IOMMU (not in passthrough): the device's
  * group gets no default domain; it is attached to the mapping's domain.
+ * Only when of_iommu_configure() hands arch_setup_dma_ops() the IOMMU's ops:
+ * arm-smmu's from ARCH_GATES.armIommuMapping (4.9, its generic binding);
+ * before it the device keeps arm_dma_ops and iommu.ts leaves its group
+ * without a domain (legacySmmuAtBoot).
  */
 export function armSetupIommuDmaOps(s: IommuState, config: MachineConfig): void {
-  if (config.arch !== 'arm') return;
+  if (config.arch !== 'arm' || !since(s.kernel, ARCH_GATES.armIommuMapping)) return;
   for (const d of config.devices) {
     const unit = d.iommu ? s.units[d.iommu] : undefined;
     if (!unit || unit.mode === 'passthrough') continue;

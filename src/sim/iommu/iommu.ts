@@ -61,7 +61,7 @@
  *   counters). The explorer follows the kernel.
  */
 import { kernelCode, type MachineConfig } from '../config.ts';
-import { ARM_SMMU_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, kernelFile, kernelName, since } from '../kernel-versions.ts';
+import { ARCH_GATES, ARM_SMMU_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, kernelFile, kernelName, since } from '../kernel-versions.ts';
 import { kernelHas, kline, kmsg, who, type LogLine, type Who } from '../kernel-log/catalogue.ts';
 import { printk } from '../kernel-log/printk.ts';
 import type { SimEvent, Why } from '../events.ts';
@@ -228,12 +228,13 @@ export function createIommuState(config: MachineConfig): IommuState {
   for (const d of config.devices) {
     const unit = d.iommu ? s.units[d.iommu] : undefined;
     if (!unit) continue;
-    // arm32 has no dma-iommu: arch_setup_dma_ops() attaches the device to an ARM_DMA_USE_IOMMU mapping (arch/arm-dma-iommu.ts)
-    if (config.arch === 'arm' && unit.mode !== 'passthrough') continue;
-    if (config.arch === 'arm64' && !since(s.kernel, ARM_SMMU_GATES.dmaApi)) {
-      legacySmmuAtBoot(s, unit, d.name);
+    // arm-smmu before its generic binding gives the DMA API nothing, on arm as on arm64
+    if ((config.arch === 'arm64' && !since(s.kernel, ARM_SMMU_GATES.dmaApi)) || (config.arch === 'arm' && !since(s.kernel, ARCH_GATES.armIommuMapping))) {
+      legacySmmuAtBoot(s, unit, d.name, config.arch === 'arm64');
       continue;
     }
+    // arm32 has no dma-iommu: arch_setup_dma_ops() attaches the device to an ARM_DMA_USE_IOMMU mapping (arch/arm-dma-iommu.ts)
+    if (config.arch === 'arm' && unit.mode !== 'passthrough') continue;
     const untrusted = d.bus === 'pci' && d.untrusted;
     let type: DomainType;
     if (unit.mode === 'passthrough') type = untrusted && since(s.kernel, IOMMU_GATES.untrustedDmaDomain) ? 'DMA' : 'IDENTITY';
@@ -249,14 +250,17 @@ export function createIommuState(config: MachineConfig): IommuState {
 
 /**
  * arm-smmu before ARM_SMMU_GATES.dmaApi (only the legacy "mmu-masters"
- * binding): the device has an IOMMU group but the DMA API treats it as a
- * device without an IOMMU, and its stream bypasses the SMMU. Before
- * ARM_SMMU_GATES.dmaDomains the group has no default domain at all; from it,
- * an IOMMU_DOMAIN_DMA default domain that arm-smmu never programs — modelled
- * as an identity domain, which is what the device sees.
+ * binding; on arm, ARCH_GATES.armIommuMapping): the device has an IOMMU group
+ * but the DMA API treats it as a device without an IOMMU, and its stream
+ * bypasses the SMMU. Before ARM_SMMU_GATES.dmaDomains the group has no
+ * default domain at all; from it, on arm64, an IOMMU_DOMAIN_DMA default domain
+ * that arm-smmu never programs — modelled as an identity domain, which is
+ * what the device sees. arm32 has no IOMMU_DMA, so arm-smmu cannot get that
+ * domain its DMA cookie and refuses it (`dmaCookie` false): no default domain
+ * on any version.
  */
-function legacySmmuAtBoot(s: IommuState, unit: IommuUnit, dev: string): void {
-  if (s.kernel >= ARM_SMMU_GATES.dmaDomains.code) {
+function legacySmmuAtBoot(s: IommuState, unit: IommuUnit, dev: string, dmaCookie: boolean): void {
+  if (dmaCookie && s.kernel >= ARM_SMMU_GATES.dmaDomains.code) {
     const dom = newDomain(s, unit, `${unit.name}/${dev}`, 'IDENTITY');
     dom.devices.push(dev);
     attachAtBoot(s, unit, dev, dom, { dmaIommu: false, pci32bitWorkaround: false, noDefault: false, armMapping: -1 });
@@ -285,13 +289,14 @@ export function devUsesDmaIommu(m: Machine, dev: Device): boolean {
 
 /**
  * Why the DMA API ignores this device's IOMMU, when it sits behind an SMMU
- * that gives the DMA API nothing (arm64's arm-smmu before
- * ARM_SMMU_GATES.dmaApi); null otherwise. Says where the device's DMA goes now.
+ * that gives the DMA API nothing (arm-smmu before ARM_SMMU_GATES.dmaApi on
+ * arm64, before ARCH_GATES.armIommuMapping on arm); null otherwise. Says
+ * where the device's DMA goes now.
  */
 export function smmuWithoutDmaApi(m: Machine, dev: Device): string | null {
   const d = m.iommu.devs[dev.name];
-  if (!d || m.arch !== 'arm64' || since(m.iommu.kernel, ARM_SMMU_GATES.dmaApi)) return null;
-  const g = ARM_SMMU_GATES.dmaApi;
+  const g = m.arch === 'arm64' ? ARM_SMMU_GATES.dmaApi : m.arch === 'arm' ? ARCH_GATES.armIommuMapping : null;
+  if (!d || !g || since(m.iommu.kernel, g)) return null;
   const cur = d.domain >= 0 ? m.iommu.domains[d.domain]! : null;
   const now =
     cur && cur.type !== 'IDENTITY'
@@ -299,7 +304,11 @@ export function smmuWithoutDmaApi(m: Machine, dev: Device): string | null {
       : cur
         ? `its default domain is an IOMMU_DOMAIN_DMA that arm-smmu leaves in bypass (no context bank, no S2CR), so the device reaches that physical address`
         : 'its stream bypasses the SMMU (S2CR bypass), so the device reaches that physical address';
-  return `${dev.name} sits behind ${d.iommu}, but before ${g.from} (${g.commit}) arm-smmu had only the legacy "mmu-masters" binding, which gives of_iommu no ops: the DMA API keeps arm64's swiotlb_dma_ops and hands out physical addresses (the buffer's, or a swiotlb slot's); ${now}`;
+  const ops =
+    m.arch === 'arm'
+      ? "so arch_setup_dma_ops() creates no ARM_DMA_USE_IOMMU mapping (arm_setup_iommu_dma_ops() needs the ops): the device keeps arm_dma_ops and its DMA address is the buffer's physical address"
+      : "the DMA API keeps arm64's swiotlb_dma_ops and hands out physical addresses (the buffer's, or a swiotlb slot's)";
+  return `${dev.name} sits behind ${d.iommu}, but before ${g.from} (${g.commit}) arm-smmu had only the legacy "mmu-masters" binding, which gives of_iommu no ops: ${ops}; ${now}`;
 }
 
 /** iommu_get_dma_domain(dev): the default domain, whatever the device is attached to now. */
@@ -403,8 +412,9 @@ function attachWithoutDefault(m: Machine, d: IommuDevice, dom: IommuDomain, dev:
     o.events.push({ kind: 'note', text: 'group busy', why: why('__iommu_attach_group', `${dev.name}'s group is attached to '${cur.name}' and has no default domain: "group->domain && group->domain != group->default_domain" → -EBUSY (from ${g.from}); arm_iommu_detach_device() must come first`) });
     return errno(o, EBUSY);
   }
-  if (cur && d.armMapping < 0) {
+  if (cur && d.armMapping < 0 && m.iommu.kernel < ARM_SMMU_GATES.dmaDomains.code) {
     // arm-smmu before ARM_SMMU_GATES.dmaDomains: arm_smmu_attach_dev() refuses while dev->archdata.iommu is set
+    // (from it, arm_smmu_attach_dev() detaches the old domain first: arm32 before ARCH_GATES.armIommuMapping)
     printk(m, o, 'arm-smmu.already-attached', {}, who(dev.name, dev.cfg.label));
     o.events.push({ kind: 'note', text: 'already attached', why: why('arm_smmu_attach_dev', `${dev.name} is attached to '${cur.name}' and its group has no default domain, so the core lets the call through to the driver, which refuses while dev->archdata.iommu is set: -EEXIST (until ${ARM_SMMU_GATES.dmaDomains.from}, bc7f2ce0a7b5)`, kernelFile(m.iommu.kernel, SMMU_FILE)) });
     return errno(o, EEXIST);
