@@ -12,7 +12,10 @@
  * device sits behind an IOMMU, the arch code itself creates a
  * `dma_iommu_mapping` for it at probe time — an UNMANAGED domain from
  * `iommu_domain_alloc(bus)`, plus a bitmap IOVA allocator of its own — and
- * attaches the device to that domain with `iommu_attach_device()`. The DMA
+ * attaches the device to that domain with `iommu_attach_device()` — provided
+ * of_iommu_configure() found the IOMMU's ops for it (an IOMMU driver with
+ * of_xlate: the explorer's arm-smmu from 4.9, ARCH_GATES.armIommuMapping;
+ * before it the device keeps arm_dma_ops, see iommu.ts smmuWithoutDmaApi). The DMA
  * API then hands out IOVAs from that bitmap and does the arm32 cache
  * maintenance itself (`__dma_page_cpu_to_dev` / `__dma_page_dev_to_cpu`, as
  * arch/arm.ts plans them). A driver that wants its own domain (nouveau on
