@@ -306,9 +306,9 @@ export function smmuWithoutDmaApi(m: Machine, dev: Device): string | null {
         : 'its stream bypasses the SMMU (S2CR bypass), so the device reaches that physical address';
   const ops =
     m.arch === 'arm'
-      ? "so arch_setup_dma_ops() creates no ARM_DMA_USE_IOMMU mapping (arm_setup_iommu_dma_ops() needs the ops): the device keeps arm_dma_ops and its DMA address is the buffer's physical address"
-      : "the DMA API keeps arm64's swiotlb_dma_ops and hands out physical addresses (the buffer's, or a swiotlb slot's)";
-  return `${dev.name} sits behind ${d.iommu}, but before ${g.from} (${g.commit}) arm-smmu had only the legacy "mmu-masters" binding, which gives of_iommu no ops: ${ops}; ${now}`;
+      ? ", so arch_setup_dma_ops() creates no ARM_DMA_USE_IOMMU mapping (arm_setup_iommu_dma_ops() needs the ops): the device keeps arm_dma_ops and its DMA address is the buffer's physical address"
+      : ": the DMA API keeps arm64's swiotlb_dma_ops and hands out physical addresses (the buffer's, or a swiotlb slot's)";
+  return `${dev.name} sits behind ${d.iommu}, but before ${g.from} (${g.commit}) arm-smmu had only the legacy "mmu-masters" binding, which gives of_iommu no ops${ops}; ${now}`;
 }
 
 /** iommu_get_dma_domain(dev): the default domain, whatever the device is attached to now. */
