@@ -115,6 +115,7 @@ function swiotlbFull(m: Machine, dev: Device, size: number, dir: DmaDir, sg: boo
 type Streaming = 'map' | 'unmap' | 'map_sg';
 
 const ARM64_OPS = 'arch/arm64/mm/dma-mapping.c';
+const ARM_OPS = 'arch/arm/mm/dma-mapping.c';
 
 /**
  * The kernel function that does dma-direct's work for `op` in this kernel,
@@ -124,10 +125,12 @@ const ARM64_OPS = 'arch/arm64/mm/dma-mapping.c';
  * (ARCH_GATES.arm64GenericSwiotlbOps: __swiotlb_map_page, …, which call
  * swiotlb_map_page / swiotlb_map_sg_attrs), then the generic swiotlb_dma_ops;
  * x86 and riscv when a swiotlb pool exists. Without one: dma_direct_ops from
- * 4.17 (x86 before 4.17: nommu_dma_ops, ARCH_GATES.x86DmaDirect).
+ * 4.17 (x86 before 4.17: nommu_dma_ops, ARCH_GATES.x86DmaDirect). arm32 has
+ * its own arm_dma_ops until it moves to dma-direct in 6.0 (ARCH_GATES.armDmaDirect).
  */
 export function directOpsFn(m: Machine, op: Streaming): { fn: string; file: string } {
   const k = m.kernel;
+  if (m.arch === 'arm' && k < ARCH_GATES.armDmaDirect.code) return { fn: { map: 'arm_dma_map_page', unmap: 'arm_dma_unmap_page', map_sg: 'arm_dma_map_sg' }[op], file: ARM_OPS };
   if (k >= DIRECT_GATES.swiotlbMerged.code) {
     if (op === 'map_sg') return { fn: 'dma_direct_map_sg', file: FILE_C };
     return kernelName(k, op === 'map' ? 'directMap' : 'directUnmap');
