@@ -30,7 +30,7 @@
  * page of an access is looked up in the domain's IOTLB; a miss walks the page
  * table and fills the IOTLB; an empty entry is a translation fault and a
  * write to a read-only (IOMMU_READ without IOMMU_WRITE) leaf a permission
- * fault. A fault terminates the whole transaction before any byte moves and
+ * fault — on x86 (VT-d) a read of a write-only leaf too. A fault terminates the whole transaction before any byte moves and
  * prints the SMMU's "Unhandled context fault" line (no fault handler is
  * installed, so report_iommu_fault() returns -ENOSYS), or on x86 VT-d's
  * "DRHD: handling fault status reg" and "[DMA Read] Request device [bb:ss.f]
@@ -45,10 +45,11 @@
  *   min_pagesz) only. On x86 the unit is reported as VT-d in legacy
  *   (non-scalable) mode: its faults in dmar.c's words, its walk as the
  *   second-level table's (the same 4-level, 9-bits-a-level geometry for a
- *   48-bit address width). The permissions stay the LPAE table's: a write-only
- *   (DMA_FROM_DEVICE) mapping is readable, where VT-d's separate
- *   DMA_PTE_READ (bit 0) / DMA_PTE_WRITE (bit 1) would let a device read of it
- *   fault (reason 6).
+ *   48-bit address width), and its page-table semantics VT-d's
+ *   (io-pgtable.ts `vtd`): separate DMA_PTE_READ (bit 0) / DMA_PTE_WRITE
+ *   (bit 1), so a device read of a write-only (DMA_FROM_DEVICE) mapping
+ *   faults (reason 6); a map without permission is -EINVAL; an unmap is
+ *   rounded up to the superpage (or hole) it starts in.
  * - x86 devices get a PCI address for the fault line (pciAddress: the
  *   explorer's choice); arm64 and arm keep the SMMU's stream IDs.
  * - Each device is alone in its IOMMU group; its stream ID is its index among
@@ -182,6 +183,8 @@ export interface IommuState {
   kernel: number;
   /** arm32's dma_iommu_mapping objects (arch/arm-dma-iommu.ts). */
   armMappings: ArmIommuMapping[];
+  /** x86: every IOMMU is VT-d, its page tables second-level (io-pgtable.ts `vtd`). */
+  vtd: boolean;
 }
 
 function why(fn: string, rule: string, file = FILE): Why {
@@ -202,7 +205,7 @@ export function newDomain(s: IommuState, unit: IommuUnit, name: string, type: Do
     // arm_smmu_init_domain_context(): a bypass (identity) domain takes no context bank
     cb: paging ? unit.nextCb++ : -1,
     granule: unit.pgsize,
-    pt: paging ? createIoPgtable({ name, ias: IOMMU_IAS, oas: IOMMU_IAS, kernel: s.kernel }) : null,
+    pt: paging ? createIoPgtable({ name, ias: IOMMU_IAS, oas: IOMMU_IAS, kernel: s.kernel, vtd: s.vtd === true }) : null,
     iotlb: paging ? createIotlb(name) : null,
     // iommu_dma_init_domain(): init_iova_domain(iovad, 1UL << __ffs(pgsize_bitmap), base_pfn)
     iovad: dma ? createIovaDomain({ name, granule: unit.pgsize, apertureStart: 0 }) : null,
@@ -221,7 +224,7 @@ export function newDomain(s: IommuState, unit: IommuUnit, name: string, type: Do
  * IOMMU's mode).
  */
 export function createIommuState(config: MachineConfig): IommuState {
-  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {}, kernel: kernelCode(config.kernel), armMappings: [] };
+  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {}, kernel: kernelCode(config.kernel), armMappings: [], vtd: config.arch === 'x86' };
   // before 5.0 arm-smmu had no non-strict mode: iommu.strict=0 does not exist and every DMA domain is strict
   const lazyOk = s.kernel >= DMA_IOMMU_GATES.lazyFlushQueue.code;
   for (const u of config.iommus) s.units[u.name] = { name: u.name, mode: u.mode === 'lazy' && !lazyOk ? 'strict' : u.mode, pgsize: u.pgsize, nextCb: 0, nextSid: 0 };
@@ -779,7 +782,9 @@ function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, wr
   o.error = 'FAULT';
   observe(o, 'iommu/fault',
     permission
-      ? `permission fault: ${dev.name} wrote IOVA ${hex(iova)}, which '${dom.name}' maps read-only (IOMMU_READ without IOMMU_WRITE: ${vtd ? 'DMA_PTE_READ only' : 'AP_RDONLY'}); the transaction is terminated and memory is untouched`
+      ? write
+        ? `permission fault: ${dev.name} wrote IOVA ${hex(iova)}, which '${dom.name}' maps read-only (IOMMU_READ without IOMMU_WRITE: ${vtd ? 'DMA_PTE_READ only' : 'AP_RDONLY'}); the transaction is terminated and memory is untouched`
+        : `permission fault: ${dev.name} read IOVA ${hex(iova)}, which '${dom.name}' maps write-only (IOMMU_WRITE without IOMMU_READ, a DMA_FROM_DEVICE mapping: DMA_PTE_WRITE only, and VT-d checks the read bit); the transaction is terminated and nothing is read`
       : `translation fault: nothing maps IOVA ${hex(iova)} in '${dom.name}'; the transaction is terminated and memory is untouched`,
   );
 }
