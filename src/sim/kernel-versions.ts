@@ -1864,6 +1864,27 @@ export const INTEL_IOMMU_GATES = table('intel-iommu', {
     arch: 'x86',
     verified: true,
   },
+  // id and release: the Fixes tag of Gerd Rausch's RDS fix ("starting with: commit c588072bba6b (\"iommu/vt-d: Convert
+  // intel iommu driver to the iommu ops\") … Simply put: Linux 5.11 and later"), Lu Baolu's "Fixes: c588072bba6b5"
+  // on the untrusted-flush-queue fix, and a mainline commit list (c588072bba6b54b4b946485228b0409f23cd68a6 after
+  // c062db039f40 and before 58a8bb39490d "iommu/vt-d: Cleanup after converting to dma-iommu ops"); the series is
+  // Tom Murphy's and Lu Baolu's ("Tom Murphy (4): … iommu/vt-d: Convert intel iommu driver to the iommu ops").
+  // Before: intel_map_page → __intel_map_single (4.x and 5.x trees of intel-iommu.c): intel_alloc_iova(dev, domain,
+  // dma_to_mm_pfn(size), dma_mask) with "nrpages = __roundup_pow_of_two(nrpages)" and "if (!dmar_forcedac &&
+  // dma_mask > DMA_BIT_MASK(32))" a first alloc_iova_fast below 4 GiB, for any device; prot "if (dir ==
+  // DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL || !cap_zlr(iommu->cap)) prot |= DMA_PTE_READ; if (dir ==
+  // DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL) prot |= DMA_PTE_WRITE". After: the patch removes those (the
+  // "-static unsigned long intel_alloc_iova" hunk) and dma-iommu's iommu_dma_map_page maps through intel_iommu_map.
+  dmaIommu: {
+    from: '5.11',
+    commit: 'c588072bba6b',
+    subject: 'iommu/vt-d: Convert intel iommu driver to the iommu ops',
+    file: 'drivers/iommu/intel/iommu.c',
+    before: "the DMA API behind VT-d is intel-iommu's own intel_dma_ops: intel_map_page / intel_unmap_page, intel_alloc_iova rounds every IOVA to a power of two and tries below 4 GiB first for any device whose mask is wider (PCI or not, every version); a DMA_FROM_DEVICE mapping is also readable when the unit lacks cap_zlr (the explorer's unit has it: write-only)",
+    after: "dma-iommu's iommu_dma_ops: iommu_dma_map_page / iommu_dma_unmap_page, its IOVA rules (powers of two only below 32 granules, the 32-bit try only for PCI devices), dma_info_to_prot: DMA_FROM_DEVICE is IOMMU_WRITE only, so DMA_PTE_WRITE only, whatever cap_zlr",
+    arch: 'x86',
+    verified: true,
+  },
 });
 
 /** Where a kernel/dma file lived before DIRECT_GATES.kernelDmaDir (cf65a0f6f6ff) moved it there. */

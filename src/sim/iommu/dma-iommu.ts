@@ -96,10 +96,10 @@ import { isSwiotlbBuffer, nrSlots, syncSingleForCpu, syncSingleForDevice, tblMap
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE, protString } from './io-pgtable.ts';
-import { allocIova, allocIovaPlain, findIova, freeIovaFast, freeIovaNode, limitPfnForAddr, limitPfnForBits, type IovaAllocResult, type IovaDomain } from './iova.ts';
+import { allocIova, allocIovaPlain, roundupPow2, findIova, freeIovaFast, freeIovaNode, limitPfnForAddr, limitPfnForBits, type IovaAllocResult, type IovaDomain } from './iova.ts';
 import { fqQueue } from './flush-queue.ts';
 import { zeroNoncoherent } from '../dma/coherent.ts';
-import { DMA_IOMMU_GATES as G, apiFile, kernelName, since } from '../kernel-versions.ts';
+import { DMA_IOMMU_GATES as G, INTEL_IOMMU_GATES, apiFile, kernelFile, kernelName, since } from '../kernel-versions.ts';
 import { APERTURE_END, applyFq, devIsUntrusted, dmaDomain, iommuIotlbSync, iommuIovaToPhys, iommuMap, iommuUnmapFast, type IommuDomain } from './iommu.ts';
 import { alignUp, offsetIn, pageAlign } from '../align.ts';
 import { EINVAL, EIO, ENOMEM } from '../errno.ts';
@@ -170,6 +170,45 @@ function coherentLimit(dev: Device): number {
  * failure. `limit` is min_not_zero(mask, bus_dma_limit).
  */
 /**
+ * x86 before INTEL_IOMMU_GATES.dmaIommu (5.11, c588072bba6b): the DMA API
+ * behind VT-d is intel-iommu's intel_dma_ops, not dma-iommu. What it changes
+ * here: the functions named (intel_map_page / intel_unmap_page), the IOVA
+ * allocation (intel_alloc_iova: every size rounded up to a power of two, the
+ * first try below 4 GiB for any device whose mask is wider) and the
+ * permission explanation (cap_zlr). The rest (one IOVA per mapping, iommu_map
+ * of the pages, strict or flush-queue unmap) is the same path.
+ */
+function intelDmaOps(m: Machine): boolean {
+  return m.arch === 'x86' && !since(m.kernel, INTEL_IOMMU_GATES.dmaIommu);
+}
+
+const INTEL_FILE = 'drivers/iommu/intel/iommu.c';
+
+/** The single-map function of this kernel's DMA ops behind an IOMMU. */
+function mapFn(m: Machine): string {
+  return intelDmaOps(m) ? 'intel_map_page' : kernelName(m.kernel, 'iommuMap').fn;
+}
+function unmapFn(m: Machine): string {
+  return intelDmaOps(m) ? 'intel_unmap_page' : kernelName(m.kernel, 'iommuUnmap').fn;
+}
+
+/**
+ * __intel_map_single's permissions: DMA_PTE_READ for TO_DEVICE and
+ * BIDIRECTIONAL "or !cap_zlr(iommu->cap)", DMA_PTE_WRITE for FROM_DEVICE and
+ * BIDIRECTIONAL. The explorer's VT-d unit reports zero-length-read support
+ * (CAP_REG.ZLR, bit 22, set on the Intel client and server units whose
+ * capability registers boot logs print), so a DMA_FROM_DEVICE mapping is
+ * write-only, as with dma-iommu from 5.11.
+ */
+function whyIntelMap(m: Machine, dir: DmaDir): Why {
+  return why(
+    'intel_map_page',
+    `Before ${INTEL_IOMMU_GATES.dmaIommu.from} (${INTEL_IOMMU_GATES.dmaIommu.commit}) the DMA API behind VT-d is intel-iommu's own: intel_map_page → __intel_map_single takes an IOVA from intel_alloc_iova (the size rounded up to a power of two; below 4 GiB first when the mask is wider) and maps it with domain_pfn_mapping. ${dir === 'DMA_FROM_DEVICE' ? 'DMA_FROM_DEVICE gets DMA_PTE_WRITE only: DMA_PTE_READ is added for a write-only mapping only when the unit lacks zero-length-read support (!cap_zlr), and the explorer\'s unit has it (the explorer\'s choice, as on the Intel units whose capability registers boot logs show), so a device read faults.' : dir === 'DMA_TO_DEVICE' ? 'DMA_TO_DEVICE gets DMA_PTE_READ only: a device write faults.' : 'DMA_BIDIRECTIONAL gets DMA_PTE_READ | DMA_PTE_WRITE.'}`,
+    kernelFile(m.kernel, INTEL_FILE),
+  );
+}
+
+/**
  * The domain's allocator, with the tree rules of this kernel: before 4.15
  * (e60aa7b53845) iova.c has only cached32_node. The domain is created by
  * iommu.ts without the version, so the rules are set here, before every use.
@@ -197,8 +236,9 @@ function tryAlloc(m: Machine, iovad: IovaDomain, pages: number, limitPfn: number
 
 function allocIovaFor(m: Machine, dev: Device, dom: IommuDomain, size: number, limit: number, o: StepOutcome): number {
   const iovad = iovadOf(m, dom);
-  const pages = size / iovad.granule;
   const lim = Math.min(limit, APERTURE_END);
+  if (intelDmaOps(m)) return intelAllocIova(m, iovad, roundupPow2(size / iovad.granule), lim, o);
+  const pages = size / iovad.granule;
   const d = m.iommu.devs[dev.name]!;
   // the 32-bit try exists from 4.11 (122fac030e91 "iommu/dma: Implement PCI allocation optimisation")
   if (lim > SZ_4G_MASK && d.pci32bitWorkaround && m.kernel >= G.pciSac.code) {
@@ -226,6 +266,27 @@ function allocIovaFor(m: Machine, dev: Device, dom: IommuDomain, size: number, l
       o.events.push({ kind: 'note', text: 'IOVA space exhausted', why: why('__alloc_iova', `alloc_iova found no ${pages}-granule range below ${hex(lim)} (no rcache before ${G.perCpuIovaCache.from}, so nothing to flush): the map fails`) });
     }
   }
+  return r.pfn ? r.iova : 0;
+}
+
+/**
+ * intel_alloc_iova(dev, domain, nrpages, dma_mask) before 5.11: "Ensure we
+ * reserve the whole size-aligned region" (nrpages rounded up to a power of
+ * two, whatever the size), then "if (!dmar_forcedac && dma_mask >
+ * DMA_BIT_MASK(32))" a first alloc_iova_fast below 4 GiB — for any device,
+ * PCI or not, on every allocation — then the full mask.
+ */
+function intelAllocIova(m: Machine, iovad: IovaDomain, pages: number, lim: number, o: StepOutcome): number {
+  const fn = kernelFile(m.kernel, INTEL_FILE);
+  if (lim > SZ_4G_MASK) {
+    const r = tryAlloc(m, iovad, pages, limitPfnForBits(iovad, 32), false);
+    for (const e of r.events) o.events.push(e);
+    if (r.pfn) return r.iova;
+    o.events.push({ kind: 'note', text: '32-bit IOVA space full', why: why('intel_alloc_iova', `no room for ${pages} page(s) below 4 GiB: try again up to the device's mask (every allocation tries 32 bits first, silently, unless intel_iommu=forcedac)`, fn) });
+  }
+  const r = tryAlloc(m, iovad, pages, limitPfnForAddr(iovad, lim), true);
+  for (const e of r.events) o.events.push(e);
+  if (!r.pfn) o.events.push({ kind: 'note', text: 'IOVA space exhausted', why: why('intel_alloc_iova', `alloc_iova_fast found no ${pages}-page range below ${hex(lim)}: "Allocating %ld-page iova failed", the map fails`, fn) });
   return r.pfn ? r.iova : 0;
 }
 
@@ -401,7 +462,7 @@ export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: num
       kind: 'note',
       text: 'bounce through swiotlb',
       why: why(
-        kernelName(m.kernel, 'iommuMap').fn,
+        mapFn(m),
         bouncesUntrusted(m, dev)
           ? `${dev.name} is untrusted and the buffer does not fill whole ${g}-byte granules (iova_unaligned): mapping it in place would expose the rest of its granule(s), so it bounces`
           : `a ${size}-byte kmalloc buffer on a non-coherent device could share a cache line (dma_kmalloc_needs_bounce) and is not granule aligned: it bounces`,
@@ -412,6 +473,7 @@ export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: num
     phys = tlb;
   }
   if (!coherent && !attrs.skipCpuSync) syncForDeviceArch(m, phys, size, dir, o);
+  if (intelDmaOps(m)) o.events.push({ kind: 'note', text: `intel_map_page: ${protString(prot & (IOMMU_READ | IOMMU_WRITE))}`, why: whyIntelMap(m, dir) });
   const addr = dmaMapRange(m, dev, dom, phys, size, prot, dmaLimit(dev), o);
   if (addr === DMA_MAPPING_ERROR && tlb >= 0) {
     tblUnmapSingle(m, dev, tlb, size, dir, attrs.skipCpuSync, o);
@@ -425,8 +487,8 @@ export function iommuDmaUnmapPhys(m: Machine, dev: Device, addr: number, size: n
   const dom = dmaDomain(m, dev);
   const phys = addr >= 0 ? iommuIovaToPhys(dom, addr) : -1;
   if (phys < 0) {
-    o.events.push({ kind: 'note', text: 'WARN_ON(!phys)', why: why(kernelName(m.kernel, 'iommuUnmap').fn, `iommu_iova_to_phys(${hex(addr)}) is 0: nothing is mapped there, the kernel WARNs and returns without unmapping anything`) });
-    observe(o, 'iommu/nothing-mapped', `nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: ${kernelName(m.kernel, 'iommuUnmap').fn} hits WARN_ON(!phys) and returns`);
+    o.events.push({ kind: 'note', text: 'WARN_ON(!phys)', why: why(unmapFn(m), `iommu_iova_to_phys(${hex(addr)}) is 0: nothing is mapped there, the kernel WARNs and returns without unmapping anything`) });
+    observe(o, 'iommu/nothing-mapped', `nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: ${unmapFn(m)} hits WARN_ON(!phys) and returns`);
     return;
   }
   if (!attrs.skipCpuSync && !dev.coherent) syncForCpuArch(m, phys, size, dir, o);
