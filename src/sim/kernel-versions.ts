@@ -39,8 +39,8 @@ export interface Gate {
   before: string;
   /** Behaviour from `from` on. */
   after: string;
-  /** Only this architecture is affected. */
-  arch?: Arch;
+  /** Only this architecture (or these architectures) is affected. */
+  arch?: Arch | readonly Arch[];
   verified: boolean;
 }
 
@@ -53,6 +53,12 @@ function table<K extends string>(subsystem: Subsystem, specs: Record<K, GateSpec
     out[id] = { id: `${subsystem}.${id}`, subsystem, code: kernelCode(s.from), ...s };
   }
   return out;
+}
+
+/** Does `g` concern architecture `arch` (a gate without `arch` concerns every one)? */
+export function gateConcerns(g: Gate, arch: Arch): boolean {
+  if (!g.arch) return true;
+  return typeof g.arch === 'string' ? g.arch === arch : g.arch.includes(arch);
 }
 
 /** Is the new behaviour of `g` in force on kernel `code`? */
@@ -988,7 +994,13 @@ export const IOMMU_GATES = table('iommu', {
 });
 
 // ---------------------------------------------------------------------------
-// drivers/iommu/io-pgtable-arm.c
+// drivers/iommu/io-pgtable-arm.c: the page tables of arm-smmu (arm64, arm). Not x86's: VT-d's second-level table
+// (drivers/iommu/intel/iommu.c) returns -EINVAL for a map without permission on every modelled version and
+// never splits a superpage on unmap (intel_iommu_unmap rounds the size up to it), so none of these gates apply
+// there (io-pgtable.ts `vtd`). riscv's IOMMU is modelled with the same LPAE table (iommu.ts), so they apply to it.
+
+/** The architectures whose system IOMMU the explorer models with io-pgtable-arm's LPAE table. */
+const LPAE_ARCHES: readonly Arch[] = ['arm64', 'arm', 'riscv'];
 
 export const IO_PGTABLE_GATES = table('io-pgtable', {
   // id: kernel.org push logs (4a77b12deb25, 808035317b22); release: "[git pull] IOMMU Updates for Linux v5.15"
@@ -1001,6 +1013,7 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
     file: 'drivers/iommu/iommu.c',
     before: '__iommu_map calls ->map once per page size and advances by it whatever happened: arm_lpae_map with neither IOMMU_READ nor IOMMU_WRITE returns 0 ("If no access, then nothing to do"), so iommu_map succeeds with no translation installed',
     after: '__iommu_map calls ->map_pages and advances by the bytes it reports: arm_lpae_map_pages returns 0 with *mapped 0, so `while (size)` never ends — iommu_map never returns (until 6.11, 6093cd582f8e)',
+    arch: LPAE_ARCHES,
     verified: true,
   },
   // id and both sides: the 6.10/6.6 stable-review mails ("Upstream commit 6093cd582f8e"); release: the iommu
@@ -1012,6 +1025,7 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
     file: 'drivers/iommu/io-pgtable-arm.c',
     before: 'arm_lpae_map_pages returns 0 and maps nothing: __iommu_map never advances and loops forever (5.15–6.10, see mapPagesHang; before 5.15 iommu_map succeeds with no translation installed)',
     after: 'arm_lpae_map_pages returns -EINVAL',
+    arch: LPAE_ARCHES,
     verified: true,
   },
   // id: Fixes tags and mails quoting it (Daniel Mentz 2025-07, Adrián Larumbe's Panthor fixes 2025); release: the
@@ -1023,6 +1037,7 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
     file: 'drivers/iommu/io-pgtable-arm.c',
     before: 'unmapping part of a block splits it (arm_lpae_split_blk_unmap): a table of smaller leaves replaces the block, minus the unmapped part',
     after: 'unmapping part of a block is refused: WARN_ONCE "Unmap of a partial large IOPTE is not allowed", 0 bytes unmapped',
+    arch: LPAE_ARCHES,
     verified: true,
   },
 });
@@ -2061,7 +2076,7 @@ export function kernelEras(arch?: Arch): KernelEra[] {
   const oldest = kernelCode(KERNEL_RANGE.oldest);
   const byCode = new Map<number, KernelEra>([[oldest, { version: KERNEL_RANGE.oldest, code: oldest, changes: [] }]]);
   for (const g of ALL_GATES) {
-    if (arch && g.arch && g.arch !== arch) continue;
+    if (arch && !gateConcerns(g, arch)) continue;
     const e = byCode.get(g.code) ?? { version: g.from, code: g.code, changes: [] };
     e.changes.push(g);
     byCode.set(g.code, e);

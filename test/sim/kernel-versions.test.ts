@@ -2331,6 +2331,71 @@ dev_read(nic, h, 4)
 `,
   );
 
+  // The io-pgtable-arm gates are arm-smmu's; VT-d's __domain_mapping / intel_iommu_unmap (drivers/iommu/intel/iommu.c,
+  // 4.x to 6.18 trees) behave the same on every version: see test/sim/io-pgtable.test.ts for the table itself.
+  it('x86 runs none of the io-pgtable-arm gates: no-permission iommu_map is -EINVAL on 5.15-6.10 (no hang), a partial superpage unmap unmaps it whole on 6.12 and 6.13', () => {
+    const x86 = UNMANAGED.replace('arch=arm64', 'arch=x86').replaceAll('smmu', 'vtd');
+    for (const k of ['5.14', '5.15', '6.10', '6.11']) {
+      const r = runScenario(x86 + 'iommu_map(dom, 0x40000000, big, 4096, 0)\ndev_read(gpu, 0x40000000, 5)\n', { kernel: k });
+      expect(at(r, 'iommu_map').error).toBe('EINVAL');
+      expect(at(r, 'dev_read').error).toBe('FAULT');
+    }
+    for (const k of ['6.12', '6.13']) {
+      const r = runScenario(x86 + 'iommu_map(dom, 0x40000000, big, 2M, IOMMU_READ | IOMMU_CACHE)\niommu_unmap(dom, 0x40000000, 4096)\ndev_read(gpu, 0x40001000, 5)\n', { kernel: k });
+      expect(at(r, 'iommu_unmap').result).toBe(2 * 1024 * 1024);
+      expect(at(r, 'iommu_unmap').warnings).toEqual([]);
+      expect(at(r, 'dev_read').error).toBe('FAULT');
+    }
+    const eras = kernelEras('x86').flatMap((e) => e.changes.map((g) => g.id));
+    expect(eras.filter((id) => id.startsWith('io-pgtable.'))).toEqual([]);
+    expect(kernelEras('arm64').flatMap((e) => e.changes.map((g) => g.id))).toContain('io-pgtable.mapPagesHang');
+  });
+
+  it('x86: mapping an IOVA twice keeps the first mapping, prints VT-d\'s pr_crit and returns 0; arm64 refuses with -EEXIST', () => {
+    const x86 = UNMANAGED.replace('arch=arm64', 'arch=x86').replaceAll('smmu', 'vtd') + 'iommu_map(dom, 0x40000000, big, 4096, IOMMU_READ)\niommu_map(dom, 0x40000000, big + 4096, 4096, IOMMU_READ)\ndev_read(gpu, 0x40000000, 5)\n';
+    const r = runScenario(x86, {});
+    const second = at(r, 'iommu_map', 1);
+    expect(second.error).toBeNull();
+    expect(second.warnings).toHaveLength(1);
+    expect(second.warnings[0]).toMatch(/^DMAR: ERROR: DMA PTE for vPFN 0x40000 already set \(to [0-9a-f]+001 not [0-9a-f]+001\)$/);
+    expect(text(r, 'dev_read')).toBe('block');
+    const arm = runScenario(x86.replace('arch=x86', 'arch=arm64'), {});
+    expect(at(arm, 'iommu_map', 1).error).toBe('EEXIST');
+  });
+
+  it('x86 (VT-d): a device read of a DMA_FROM_DEVICE mapping faults with reason 6 and reads nothing; arm64 (stage 1 has no write-only) reads it', () => {
+    const sc = `machine(arch=x86)
+iommu(vtd, mode=strict)
+device(nic, dma_mask=64, bus=pci, iommu=vtd)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_FROM_DEVICE)
+dev_write(nic, h, "data")
+dev_read(nic, h, 4)
+`;
+    const r = runScenario(sc, {});
+    expect(at(r, 'dev_write').error).toBeNull();
+    expect(at(r, 'dev_read').error).toBe('FAULT');
+    expect(at(r, 'dev_read').warnings[1]).toMatch(/^DMAR: \[DMA Read NO_PASID\] Request device \[00:02\.0\] fault addr 0x[0-9a-f]+ \[fault reason 0x06\] PTE Read access is not set$/);
+    expect(at(r, 'dev_read').observations.join(' ')).toContain('write-only');
+    const arm = runScenario(sc.replace('arch=x86', 'arch=arm64'), {});
+    expect(at(arm, 'dev_read').error).toBeNull();
+    expect(text(arm, 'dev_read')).toBe('data');
+  });
+
+  it('x86 before 5.11: intel_unmap_page of a handle nothing maps neither WARNs nor looks it up; dma-iommu from 5.11 WARNs (WARN_ON(!phys))', () => {
+    const sc = `machine(arch=x86)
+iommu(vtd, mode=strict)
+device(nic, dma_mask=64, bus=pci, iommu=vtd)
+dma_unmap_single(nic, 0x7000, 4096, DMA_TO_DEVICE)
+`;
+    const before = runScenario(sc, { kernel: '5.10' });
+    const after = runScenario(sc, { kernel: '5.11' });
+    const notes = (r: RunResult) => at(r, 'dma_unmap_single').events.filter((e) => e.kind === 'note').map((e) => (e.kind === 'note' ? `${e.why.fn}: ${e.text}` : ''));
+    expect(notes(before).some((n) => n.startsWith('intel_unmap_page: nothing mapped'))).toBe(true);
+    expect(notes(before).some((n) => n.includes('WARN_ON'))).toBe(false);
+    expect(notes(after)).toContain('iommu_dma_unmap_page: WARN_ON(!phys)');
+  });
+
   it('on x86 the walk is explained as VT-d\'s second-level table and no arm-smmu line is printed; arm64 keeps the SMMU\'s', () => {
     const x86 = runScenario(VTD_FAULT, {});
     const walk = at(x86, 'dev_read').events.find((e) => e.kind === 'pt_walk') as { why: { rule: string } };

@@ -491,7 +491,8 @@ export function iommuMap(dom: IommuDomain, iova: number, paddr: number, size: nu
   }
   const r = ptMap(dom.pt, iova, paddr, size, prot);
   pushAll(o, r.events);
-  if (r.log) o.warnings.push(r.log);
+  // the unaligned pr_err (r.log), and on VT-d the "DMA PTE … already set" pr_crit
+  for (const e of r.events) if (e.kind === 'log') o.warnings.push(e.text);
   if (r.hang) {
     o.error = HANG;
     const fix = IO_PGTABLE_GATES.noProtEinval;
