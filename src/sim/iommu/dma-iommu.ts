@@ -196,9 +196,12 @@ function unmapFn(m: Machine): string {
  * __intel_map_single's permissions: DMA_PTE_READ for TO_DEVICE and
  * BIDIRECTIONAL "or !cap_zlr(iommu->cap)", DMA_PTE_WRITE for FROM_DEVICE and
  * BIDIRECTIONAL. The explorer's VT-d unit reports zero-length-read support
- * (CAP_REG.ZLR, bit 22, set on the Intel client and server units whose
- * capability registers boot logs print), so a DMA_FROM_DEVICE mapping is
- * write-only, as with dma-iommu from 5.11.
+ * (cap_zlr(c) = ((c) >> 22) & 1, intel-iommu.h): the explorer's choice, as
+ * every capability register in the boot logs searched has it ("dmar0:
+ * reg_base_addr fed90000 ver 1:0 cap …": 1c0000c40660462, d2008c40660462,
+ * c90780106f0462, c0000020e60262, c0000020660462, d2008c20660462 all have
+ * bit 22 set). So a DMA_FROM_DEVICE mapping is write-only, as with dma-iommu
+ * from 5.11; a unit without ZLR would make it readable.
  */
 function whyIntelMap(m: Machine, dir: DmaDir): Why {
   return why(
