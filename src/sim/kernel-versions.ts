@@ -1890,6 +1890,25 @@ export const INTEL_IOMMU_GATES = table('intel-iommu', {
   // DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL || !cap_zlr(iommu->cap)) prot |= DMA_PTE_READ; if (dir ==
   // DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL) prot |= DMA_PTE_WRITE". After: the patch removes those (the
   // "-static unsigned long intel_alloc_iova" hunk) and dma-iommu's iommu_dma_map_page maps through intel_iommu_map.
+  // id: the 0-day report's blame ("cfb94a372f2d4ee226247447c863f8709863d170 iommu/vt-d: Use bounce buffer for
+  // untrusted devices", Lu Baolu 2019-09-06); release: "[git pull] IOMMU Updates for Linux v5.4" (tags/iommu-updates-v5.4:
+  // "Bounce buffering DMA-API implementatation in the Intel VT-d driver for untrusted devices (like Thunderbolt
+  // devices)", "Lu Baolu (5): … iommu/vt-d: Use bounce buffer for untrusted devices"). Both sides: the patch (v5-v8
+  // on the list) adds bounce_map_single ("If both the physical buffer start address and size are page aligned, we
+  // don't need to use a bounce page": swiotlb_tbl_map_single of the VTD_PAGE_SIZE-aligned size, the padding zeroed)
+  // for device_needs_bounce(): !intel_no_bounce && a PCI device marked untrusted; before, __intel_map_single maps
+  // the page in place. dma-iommu only learnt the same in 5.11 (DMA_IOMMU_GATES.untrustedBounce), which is when x86
+  // moved to it (dmaIommu), so x86 bounces from 5.4 on.
+  untrustedBounce: {
+    from: '5.4',
+    commit: 'cfb94a372f2d',
+    subject: 'iommu/vt-d: Use bounce buffer for untrusted devices',
+    file: 'drivers/iommu/intel-iommu.c',
+    before: 'intel_map_page maps an untrusted device\'s buffer in place: the device is given the whole page(s) around it',
+    after: 'bounce_map_single: a buffer whose start or size is not VTD_PAGE_SIZE-aligned bounces through swiotlb into pages of its own (padding zeroed) before it is mapped',
+    arch: 'x86',
+    verified: true,
+  },
   dmaIommu: {
     from: '5.11',
     commit: 'c588072bba6b',

@@ -2301,6 +2301,39 @@ describe('intel-iommu gates (VT-d fault report, x86)', () => {
     VTD_FAULT,
   );
 
+  // drivers/iommu/intel-iommu.c, cfb94a372f2d (5.4): bounce_map_single for device_needs_bounce() (an untrusted PCI
+  // device) when "!IS_ALIGNED(paddr | size, VTD_PAGE_SIZE)": swiotlb_tbl_map_single of the page-aligned size, the
+  // padding zeroed, the slot mapped; before, __intel_map_single maps the buffer's own page.
+  boundary(
+    INTEL_IOMMU_GATES.untrustedBounce,
+    'an untrusted PCI device\'s 64-byte buffer is mapped in place before (the device reads its neighbour in the same page), bounced into a zero-padded swiotlb page of its own after (explained as intel-iommu\'s, not dma-iommu\'s)',
+    ({ before, after }) => {
+      const map = (r: RunResult) => at(r, 'h = dma_map_single');
+      expect(map(before).observations.join(' ')).toContain('before 5.4 intel-iommu does not bounce (cfb94a372f2d)');
+      expect(map(before).events.some((e) => e.kind === 'note' && e.text === 'bounce through swiotlb')).toBe(false);
+      expect(text(before, 'dev_read(tb, h + 64')).toBe('next');
+      const bounce = map(after).events.find((e) => e.kind === 'note' && e.text === 'bounce through swiotlb') as { why: { fn: string } } | undefined;
+      expect(bounce?.why.fn).toBe('intel_map_page');
+      expect(map(after).events.find((e) => e.kind === 'dma_map')).toMatchObject({ why: { rule: expect.stringContaining('bounce_map_single') } });
+      expect(text(after, 'dev_read(tb, h,')).toBe('mine');
+      // the rest of the bounce page is the zeroed padding: the neighbour is out of reach
+      expect(at(after, 'dev_read(tb, h + 64').error).toBeNull();
+      expect(text(after, 'dev_read(tb, h + 64')).not.toBe('next');
+      expect(map(after).events.some((e) => e.kind === 'note' && e.text.startsWith('padding zeroed'))).toBe(true);
+    },
+    `machine(arch=x86, ram=8G)
+iommu(vtd, mode=strict)
+device(tb, bus=pci, untrusted=true, dma_mask=64, iommu=vtd)
+n = kmalloc(64, GFP_KERNEL)
+cpu_write(n, "next")
+b = kmalloc(64, GFP_KERNEL)
+cpu_write(b, "mine")
+h = dma_map_single(tb, b, 64, DMA_TO_DEVICE)
+dev_read(tb, h, 4)
+dev_read(tb, h + 64, 4)
+`,
+  );
+
   // drivers/iommu/intel-iommu.c before c588072bba6b (5.11): intel_map_page → __intel_map_single, intel_alloc_iova
   // ("nrpages = __roundup_pow_of_two(nrpages)"; "if (!dmar_forcedac && dma_mask > DMA_BIT_MASK(32))" a first try
   // below 4 GiB for any device); from 5.11 dma-iommu's iommu_dma_map_page (32-bit first only for PCI devices).

@@ -137,9 +137,15 @@ function devUseSwiotlb(m: Machine, dev: Device, size: number, dir: DmaDir): bool
   return bouncesUntrusted(m, dev) || (m.swiotlb !== null && kmallocNeedsBounce(m, dev, size, dir));
 }
 
-/** dma-iommu bounces an untrusted device's sub-granule buffers from 5.11 (82612d66d51d); before, it never bounced. */
-function bouncesUntrusted(m: Machine, dev: Device): boolean {
-  return devIsUntrusted(dev) && m.kernel >= G.untrustedBounce.code;
+/**
+ * dma-iommu bounces an untrusted device's sub-granule buffers from 5.11
+ * (82612d66d51d); before, it never bounced. x86's own VT-d ops did from 5.4
+ * (INTEL_IOMMU_GATES.untrustedBounce, cfb94a372f2d: bounce_map_single).
+ */
+export function bouncesUntrusted(m: Machine, dev: Device): boolean {
+  if (!devIsUntrusted(dev)) return false;
+  if (intelDmaOps(m)) return since(m.kernel, INTEL_IOMMU_GATES.untrustedBounce);
+  return m.kernel >= G.untrustedBounce.code;
 }
 
 /** dev_use_sg_swiotlb(): untrusted, or any entry whose kmalloc length is not DMA-safe. */
@@ -178,7 +184,7 @@ function coherentLimit(dev: Device): number {
  * permission explanation (cap_zlr). The rest (one IOVA per mapping, iommu_map
  * of the pages, strict or flush-queue unmap) is the same path.
  */
-function intelDmaOps(m: Machine): boolean {
+export function intelDmaOps(m: Machine): boolean {
   return m.arch === 'x86' && !since(m.kernel, INTEL_IOMMU_GATES.dmaIommu);
 }
 
@@ -458,7 +464,8 @@ export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: num
   }
   const g = dom.granule;
   if (devIsUntrusted(dev) && !bouncesUntrusted(m, dev) && (offsetIn(phys, g) !== 0 || offsetIn(size, g) !== 0)) {
-    observe(o, 'iommu/untrusted-not-bounced', `${dev.name} is untrusted, but before 5.11 dma-iommu does not bounce (82612d66d51d): the device is given the whole granule(s) around the buffer, neighbouring data included`);
+    const g = intelDmaOps(m) ? INTEL_IOMMU_GATES.untrustedBounce : G.untrustedBounce;
+    observe(o, 'iommu/untrusted-not-bounced', `${dev.name} is untrusted, but before ${g.from} ${intelDmaOps(m) ? 'intel-iommu' : 'dma-iommu'} does not bounce (${g.commit}): the device is given the whole granule(s) around the buffer, neighbouring data included`);
   }
   if ((offsetIn(phys, g) !== 0 || offsetIn(size, g) !== 0) && devUseSwiotlb(m, dev, size, dir)) {
     o.events.push({
