@@ -2415,6 +2415,24 @@ dev_read(nic, h, 4)
     expect(text(arm, 'dev_read')).toBe('data');
   });
 
+  it('x86 scatterlists: intel_map_sg gives every entry its own segment before 5.11 (nelems returned); dma-iommu\'s __finalise_sg merges page-aligned contiguous entries from 5.11', () => {
+    const sc = `machine(arch=x86, ram=8G)
+iommu(vtd, mode=strict)
+device(nic, dma_mask=64, bus=pci, iommu=vtd)
+p = alloc_pages(GFP_KERNEL, 2)
+sgt = sg_table(p, 4096, p + 4096, 4096, p + 8192, 8192)
+n = dma_map_sg(nic, sgt, DMA_TO_DEVICE)
+dma_unmap_sg(nic, sgt, DMA_TO_DEVICE)
+`;
+    const before = runScenario(sc, { kernel: '5.10' });
+    const after = runScenario(sc, { kernel: '5.11' });
+    expect(at(before, 'n = dma_map_sg').result).toBe(3);
+    expect(at(after, 'n = dma_map_sg').result).toBe(1);
+    expect(at(before, 'n = dma_map_sg').events.some((e) => e.kind === 'note' && e.why.fn === 'intel_map_sg')).toBe(true);
+    expect(at(before, 'dma_unmap_sg').error).toBeNull();
+    expect(at(before, 'dma_unmap_sg').observations).toEqual([]);
+  });
+
   it('x86 before 5.11: intel_unmap_page of a handle nothing maps neither WARNs nor looks it up; dma-iommu from 5.11 WARNs (WARN_ON(!phys))', () => {
     const sc = `machine(arch=x86)
 iommu(vtd, mode=strict)

@@ -178,11 +178,16 @@ function coherentLimit(dev: Device): number {
 /**
  * x86 before INTEL_IOMMU_GATES.dmaIommu (5.11, c588072bba6b): the DMA API
  * behind VT-d is intel-iommu's intel_dma_ops, not dma-iommu. What it changes
- * here: the functions named (intel_map_page / intel_unmap_page), the IOVA
- * allocation (intel_alloc_iova: every size rounded up to a power of two, the
- * first try below 4 GiB for any device whose mask is wider) and the
- * permission explanation (cap_zlr). The rest (one IOVA per mapping, iommu_map
- * of the pages, strict or flush-queue unmap) is the same path.
+ * here: the functions named (intel_map_page / intel_unmap_page /
+ * intel_map_sg), the IOVA allocation (intel_alloc_iova: every size rounded up
+ * to a power of two, the first try below 4 GiB for any device whose mask is
+ * wider), the permission explanation (cap_zlr), intel_unmap's missing
+ * iova_to_phys check, intel_map_sg's unmerged segments, and untrusted bounce
+ * from 5.4 (INTEL_IOMMU_GATES.untrustedBounce). The rest (one IOVA per
+ * mapping, the pages mapped, strict or flush-queue unmap) is the same path.
+ * Not told apart: intel_alloc_coherent (contiguous pages, CMA for any blocking
+ * allocation, the linear address) still takes dma-iommu's allocation; the
+ * strict unmap intel_unmap gave untrusted devices in lazy mode before 5.11.
  */
 export function intelDmaOps(m: Machine): boolean {
   return m.arch === 'x86' && !since(m.kernel, INTEL_IOMMU_GATES.dmaIommu);
@@ -663,7 +668,9 @@ export function iommuDmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir
     ok: true,
     nents: ret,
     entries: rec.addrs.map((addr, i) => ({ addr, bounced: rec.tlb[i]! })),
-    why: why('iommu_dma_map_sg', rec.swiotlb ? `each of the ${n} entries was mapped on its own: ${ret} DMA segments` : `the ${n} entries share one IOVA range and __finalise_sg merged them into ${ret} DMA segment(s)`),
+    why: intelDmaOps(m)
+      ? why(rec.swiotlb ? 'bounce_map_sg' : 'intel_map_sg', rec.swiotlb ? `each of the ${n} entries was mapped on its own (bounce_map_page): ${ret} DMA segments` : `the ${n} entries share one IOVA range, each its own DMA segment: ${ret}`, kernelFile(m.kernel, INTEL_FILE))
+      : why('iommu_dma_map_sg', rec.swiotlb ? `each of the ${n} entries was mapped on its own: ${ret} DMA segments` : `the ${n} entries share one IOVA range and __finalise_sg merged them into ${ret} DMA segment(s)`),
   };
 }
 
@@ -700,6 +707,7 @@ function mapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs,
     invalidateSg(sgt);
     return EINVAL;
   }
+  if (intelDmaOps(m)) return intelFinishSg(m, dev, sgt, offs, lens, iova, iovaLen, prot, o);
   const count = finaliseSg(sgt, offs, lens, iova, dev.maxSegSize);
   const addrs: number[] = [];
   let at = iova;
@@ -714,6 +722,32 @@ function mapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs,
     why: { ...WHY_FINALISE, rule: `One IOVA allocation of ${iovaLen} bytes for the whole list (${protString(prot)}). ${WHY_FINALISE.rule} Max segment size here: ${dev.maxSegSize}.` },
   });
   return count;
+}
+
+/**
+ * intel_map_sg before 5.11 (x86): one intel_alloc_iova for the pages of every
+ * entry, domain_sg_mapping maps them one after the other and gives each
+ * entry its own DMA address and length ("sg->dma_address = ((dma_addr_t)iov_pfn
+ * << VTD_PAGE_SHIFT) + sg->offset; sg->dma_length = sg->length"): nothing is
+ * merged, the call returns nelems.
+ */
+function intelFinishSg(m: Machine, dev: Device, sgt: SgTable, offs: number[], lens: number[], iova: number, iovaLen: number, prot: number, o: StepOutcome): number {
+  const addrs: number[] = [];
+  let at = iova;
+  for (let i = 0; i < offs.length; i++) {
+    const e = sgt.entries[i]!;
+    e.dmaAddress = at + offs[i]!;
+    e.dmaLength = e.length;
+    addrs.push(e.dmaAddress);
+    at += lens[i]!;
+  }
+  m.iommu.sg[sgt.id] = { dev: dev.name, swiotlb: false, addrs, tlb: addrs.map(() => -1) };
+  o.events.push({
+    kind: 'note',
+    text: `${sgt.entries.length} entries → ${sgt.entries.length} DMA segment(s) at ${hex(iova)}`,
+    why: why('intel_map_sg', `Before ${INTEL_IOMMU_GATES.dmaIommu.from} (${INTEL_IOMMU_GATES.dmaIommu.commit}) intel-iommu maps a scatterlist itself: one IOVA allocation of ${iovaLen} bytes for the pages of every entry (${protString(prot & (IOMMU_READ | IOMMU_WRITE))}), mapped in order by domain_sg_mapping, which gives every entry its own DMA address and length; nothing is merged (dma-iommu's __finalise_sg does that from ${INTEL_IOMMU_GATES.dmaIommu.from}) and nelems is returned.`, kernelFile(m.kernel, INTEL_FILE)),
+  });
+  return sgt.entries.length;
 }
 
 /** iommu_dma_unmap_sg(dev, sg, nents, dir, attrs). */
