@@ -603,7 +603,13 @@ function syncSgArch(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: 
 function mapSgSwiotlb(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
   const addrs: number[] = [];
   const tlbs: number[] = [];
-  o.events.push({ kind: 'note', text: 'each entry mapped on its own', why: why('iommu_dma_map_sg', `${devIsUntrusted(dev) ? `${dev.name} is untrusted` : 'an entry\'s kmalloc length is not DMA-safe'} (dev_use_sg_swiotlb): iommu_dma_map_sg_swiotlb maps every entry separately, bouncing the unaligned ones, and never merges`) });
+  o.events.push({
+    kind: 'note',
+    text: 'each entry mapped on its own',
+    why: intelDmaOps(m)
+      ? why('bounce_map_sg', `${dev.name} is untrusted (device_needs_bounce): intel_map_sg hands the list to bounce_map_sg, which maps every entry with bounce_map_page, bouncing the unaligned ones, and never merges`, kernelFile(m.kernel, INTEL_FILE))
+      : why('iommu_dma_map_sg', `${devIsUntrusted(dev) ? `${dev.name} is untrusted` : 'an entry\'s kmalloc length is not DMA-safe'} (dev_use_sg_swiotlb): iommu_dma_map_sg_swiotlb maps every entry separately, bouncing the unaligned ones, and never merges`),
+  });
   for (let i = 0; i < sgt.entries.length; i++) {
     const e = sgt.entries[i]!;
     const { addr: a, bounced } = iommuDmaMapPhys(m, dev, e.phys, e.length, dir, attrs, o);
