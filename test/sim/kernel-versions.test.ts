@@ -2433,6 +2433,29 @@ dma_unmap_sg(nic, sgt, DMA_TO_DEVICE)
     expect(at(before, 'dma_unmap_sg').observations).toEqual([]);
   });
 
+  it('x86 dma_alloc_coherent: intel_alloc_coherent gives one contiguous block at its linear address before 5.11; dma-iommu remaps pages into vmalloc space from 5.11', () => {
+    const sc = `machine(arch=x86, ram=8G)
+iommu(vtd, mode=strict)
+device(nic, dma_mask=64, bus=pci, iommu=vtd)
+cpu, h = dma_alloc_coherent(nic, 8192)
+dev_write(nic, h + 4094, "span")
+cpu_read(cpu + 4094, 4) => "span"
+dma_free_coherent(nic, 8192, cpu, h)
+`;
+    const before = runScenario(sc, { kernel: '5.10' });
+    const after = runScenario(sc, { kernel: '5.11' });
+    const alloc = (r: RunResult) => at(r, 'cpu, h = dma_alloc_coherent').events.find((e) => e.kind === 'alloc') as { va: number; phys: number; why: { fn: string; file: string } };
+    expect(alloc(before).why).toMatchObject({ fn: 'intel_alloc_coherent', file: 'drivers/iommu/intel/iommu.c' });
+    expect(alloc(before).va).toBe(alloc(before).phys); // page_address(): the linear map (LINEAR_BASE 0)
+    expect(alloc(after).why.fn).not.toBe('intel_alloc_coherent');
+    expect(alloc(after).va).not.toBe(alloc(after).phys);
+    for (const r of [before, after]) {
+      expect(at(r, 'cpu_read').error).toBeNull();
+      expect(at(r, 'dma_free_coherent').error).toBeNull();
+    }
+    expect(at(before, 'dma_free_coherent').events.find((e) => e.kind === 'free')).toMatchObject({ why: { fn: 'intel_free_coherent' } });
+  });
+
   it('x86 before 5.11: intel_unmap_page of a handle nothing maps neither WARNs nor looks it up; dma-iommu from 5.11 WARNs (WARN_ON(!phys))', () => {
     const sc = `machine(arch=x86)
 iommu(vtd, mode=strict)

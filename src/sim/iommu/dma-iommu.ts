@@ -182,12 +182,12 @@ function coherentLimit(dev: Device): number {
  * intel_map_sg), the IOVA allocation (intel_alloc_iova: every size rounded up
  * to a power of two, the first try below 4 GiB for any device whose mask is
  * wider), the permission explanation (cap_zlr), intel_unmap's missing
- * iova_to_phys check, intel_map_sg's unmerged segments, and untrusted bounce
- * from 5.4 (INTEL_IOMMU_GATES.untrustedBounce). The rest (one IOVA per
- * mapping, the pages mapped, strict or flush-queue unmap) is the same path.
- * Not told apart: intel_alloc_coherent (contiguous pages, CMA for any blocking
- * allocation, the linear address) still takes dma-iommu's allocation; the
- * strict unmap intel_unmap gave untrusted devices in lazy mode before 5.11.
+ * iova_to_phys check, intel_map_sg's unmerged segments, intel_alloc_coherent's
+ * contiguous block at its linear address, and untrusted bounce from 5.4
+ * (INTEL_IOMMU_GATES.untrustedBounce). The rest (one IOVA per mapping, the
+ * pages mapped, strict or flush-queue unmap) is the same path. Not told
+ * apart: the strict unmap intel_unmap gave untrusted devices in lazy mode
+ * before 5.11, and the per-entry IOVAs bounce_map_sg takes.
  */
 export function intelDmaOps(m: Machine): boolean {
   return m.arch === 'x86' && !since(m.kernel, INTEL_IOMMU_GATES.dmaIommu);
@@ -881,11 +881,59 @@ function allocCoherentAtomic(m: Machine, dev: Device, name: string, size: number
 }
 
 /**
+ * intel_alloc_coherent() before 5.11 (x86): "size = PAGE_ALIGN(size); order =
+ * get_order(size)"; a blocking allocation tries dma_alloc_from_contiguous
+ * first, else alloc_pages(flags, order) with GFP_DMA/GFP_DMA32 dropped (the
+ * IOMMU remaps it); memset to zero; __intel_map_single(…, DMA_BIDIRECTIONAL,
+ * dev->coherent_dma_mask); the CPU address is page_address(page): one
+ * physically contiguous block in the linear map, not dma-iommu's remapped
+ * pages. The CMA try follows dma_alloc_contiguous's rules of the same
+ * kernel (from 5.3 a single page skips CMA, where intel_alloc_coherent called
+ * dma_alloc_from_contiguous for it too: not told apart).
+ */
+function intelAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[]): DmaAllocated | null {
+  const dom = dmaDomain(m, dev);
+  const alloc = pageAlign(size);
+  const order = getOrder(alloc);
+  const cma = allowsBlocking(gfp) ? dmaAllocContiguous(m, dev, alloc, gfp, o) : -1;
+  const block = cma >= 0 ? alloc : PAGE_SIZE * 2 ** order;
+  const phys = cma >= 0 ? cma : allocHighest(m.free, block, block, m.config.ram);
+  if (phys < 0) {
+    o.error = 'NULL';
+    return null;
+  }
+  const file = kernelFile(m.kernel, INTEL_FILE);
+  const iova = dmaMapRange(m, dev, dom, phys, alloc, dmaInfoToProt('DMA_BIDIRECTIONAL', dev.coherent), coherentLimit(dev), o);
+  if (iova === DMA_MAPPING_ERROR) {
+    if (cma < 0 || !dmaFreeContiguous(m, phys, alloc, o)) freeRange(m.free, phys, block);
+    o.error = 'NULL';
+    return null;
+  }
+  const va = LINEAR_BASE + phys;
+  const b = newBuffer(m, name, 'coherent', va, size, phys, block, dev, iova);
+  b.order = order;
+  for (let i = 0; i < alloc / PAGE_SIZE; i++) b.pages.push(phys + i * PAGE_SIZE);
+  o.events.push({
+    kind: 'alloc',
+    allocator: 'dma_alloc_coherent',
+    name,
+    va,
+    phys,
+    size: alloc,
+    zone: zoneOf(phys),
+    why: why('intel_alloc_coherent', `Before ${INTEL_IOMMU_GATES.dmaIommu.from} (${INTEL_IOMMU_GATES.dmaIommu.commit}) intel-iommu allocates coherent memory itself: ${cma >= 0 ? 'from CMA (dma_alloc_from_contiguous, a blocking allocation)' : `one order-${order} block from the page allocator (GFP_DMA/GFP_DMA32 dropped: the IOMMU remaps it)`}, used through its linear address and mapped DMA_BIDIRECTIONAL at IOVA ${hex(iova)} by __intel_map_single (dma-iommu from ${INTEL_IOMMU_GATES.dmaIommu.from} remaps page by page instead)`, file),
+  });
+  cpuMemset(m, b, 0, 0, alloc, o);
+  return { buf: b, addr: iova, paddr: phys, len: alloc };
+}
+
+/**
  * dma_alloc_coherent() through dma-iommu (iommu_dma_alloc →
  * iommu_dma_alloc_remap → __iommu_dma_alloc_noncontiguous for a blocking
  * GFP). Returns the CPU buffer and its IOVA, or null.
  */
 export function iommuDmaAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
+  if (intelDmaOps(m)) return intelAllocCoherent(m, dev, name, size, o, gfp);
   if (!allowsBlocking(gfp)) return allocCoherentAtomic(m, dev, name, size, o);
   const dom = dmaDomain(m, dev);
   const g = dom.granule;
@@ -961,12 +1009,24 @@ export function iommuDmaFreeCoherent(m: Machine, dev: Device, size: number, cpu:
   else observe(o, 'iommu/nothing-mapped', `nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: dma_free_coherent unmaps nothing`);
   if (cpu && cpu.live && cpu.kind === 'coherent') {
     if (cpu.uncached) for (let i = 0; i < cpu.pages.length; i++) m.vmap.delete(cpu.va / PAGE_SIZE + i);
-    // a contiguous (atomic) block goes back whole; remapped pages one by one
-    if (cpu.phys >= 0) freeRange(m.free, cpu.phys, cpu.allocSize);
+    // a contiguous (atomic) block goes back whole; remapped pages one by one; x86 before 5.11:
+    // intel_free_coherent → dma_release_from_contiguous, else __free_pages
+    if (cpu.phys >= 0 && intelDmaOps(m) && dmaFreeContiguous(m, cpu.phys, cpu.allocSize, o)) {
+      // back in the CMA area
+    } else if (cpu.phys >= 0) freeRange(m.free, cpu.phys, cpu.allocSize);
     else for (const p of cpu.pages) freeRange(m.free, p, PAGE_SIZE);
     cpu.live = false;
     touchBuffer(o, cpu.id);
-    o.events.push({ kind: 'free', allocator: 'dma_free_coherent', name: cpu.name, phys: cpu.phys >= 0 ? cpu.phys : (cpu.pages[0] ?? -1), size: cpu.allocSize, why: why('iommu_dma_free', 'the IOVA range is unmapped (__iommu_dma_unmap), the CPU alias removed and the pages go back to the page allocator') });
+    o.events.push({
+      kind: 'free',
+      allocator: 'dma_free_coherent',
+      name: cpu.name,
+      phys: cpu.phys >= 0 ? cpu.phys : (cpu.pages[0] ?? -1),
+      size: cpu.allocSize,
+      why: intelDmaOps(m)
+        ? why('intel_free_coherent', 'the IOVA range is unmapped (intel_unmap) and the pages go back to CMA (dma_release_from_contiguous) or the page allocator (__free_pages)', kernelFile(m.kernel, INTEL_FILE))
+        : why('iommu_dma_free', 'the IOVA range is unmapped (__iommu_dma_unmap), the CPU alias removed and the pages go back to the page allocator'),
+    });
   }
 }
 
