@@ -55,6 +55,12 @@ function table<K extends string>(subsystem: Subsystem, specs: Record<K, GateSpec
   return out;
 }
 
+/**
+ * The architectures whose system IOMMU the explorer models as arm-smmu with
+ * io-pgtable-arm's LPAE table (riscv's included: iommu.ts); x86's is VT-d.
+ */
+const LPAE_ARCHES: readonly Arch[] = ['arm64', 'arm', 'riscv'];
+
 /** Does `g` concern architecture `arch` (a gate without `arch` concerns every one)? */
 export function gateConcerns(g: Gate, arch: Arch): boolean {
   if (!g.arch) return true;
@@ -811,6 +817,8 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     file: 'drivers/iommu/dma-iommu.c',
     before: 'arm-smmu has no lazy (flush queue) mode: every DMA domain is strict',
     after: 'iommu.strict=0 gives a flush queue: unmaps queue their IOTLB invalidation',
+    // x86's VT-d deferred its IOTLB flushes long before (intel-iommu.c's flush_unmaps, the iova flush queue from 4.14)
+    arch: LPAE_ARCHES,
     verified: true,
   },
   // id: Fixes tags (David Stevens' sync fixes, Mario Limonciello's AMD fix, Will Deacon's 2024 swiotlb alignment
@@ -998,9 +1006,6 @@ export const IOMMU_GATES = table('iommu', {
 // (drivers/iommu/intel/iommu.c) returns -EINVAL for a map without permission on every modelled version and
 // never splits a superpage on unmap (intel_iommu_unmap rounds the size up to it), so none of these gates apply
 // there (io-pgtable.ts `vtd`). riscv's IOMMU is modelled with the same LPAE table (iommu.ts), so they apply to it.
-
-/** The architectures whose system IOMMU the explorer models with io-pgtable-arm's LPAE table. */
-const LPAE_ARCHES: readonly Arch[] = ['arm64', 'arm', 'riscv'];
 
 export const IO_PGTABLE_GATES = table('io-pgtable', {
   // id: kernel.org push logs (4a77b12deb25, 808035317b22); release: "[git pull] IOMMU Updates for Linux v5.15"
@@ -1906,6 +1911,23 @@ export const INTEL_IOMMU_GATES = table('intel-iommu', {
     file: 'drivers/iommu/intel-iommu.c',
     before: 'intel_map_page maps an untrusted device\'s buffer in place: the device is given the whole page(s) around it',
     after: 'bounce_map_single: a buffer whose start or size is not VTD_PAGE_SIZE-aligned bounces through swiotlb into pages of its own (padding zeroed) before it is mapped',
+    arch: 'x86',
+    verified: true,
+  },
+  // id and both sides: the 5.1.y stable backport ("[PATCH 5.1 102/155] iommu/vt-d: Flush IOTLB for untrusted device in
+  // time", "[ Upstream commit f7b0c4ce8cb3c09cb3cbfc0c663268bf99e5fa9c ]"): intel_unmap()'s "if (intel_iommu_strict)"
+  // becomes "if (intel_iommu_strict || (pdev && pdev->untrusted))" ("This isn't suitable for untrusted device since it
+  // still can access the memory even if it isn't supposed to do so"). Release: "[git pull] IOMMU Updates for Linux
+  // v5.2" (tags/iommu-updates-v5.2, "Lu Baolu (15): … iommu/vt-d: Flush IOTLB for untrusted device in time"). The
+  // check went away with intel_unmap in 5.11 (dmaIommu) and came back in dma-iommu in 5.12
+  // (DMA_IOMMU_GATES.untrustedStrict, whose "Fixes: c588072bba6b5" names the conversion).
+  untrustedStrict: {
+    from: '5.2',
+    commit: 'f7b0c4ce8cb3',
+    subject: 'iommu/vt-d: Flush IOTLB for untrusted device in time',
+    file: 'drivers/iommu/intel-iommu.c',
+    before: 'lazy mode (the default) defers the IOTLB flush for an untrusted device too: after dma_unmap its stale IOTLB entries still translate until the deferred flush',
+    after: 'intel_unmap flushes the IOTLB at once for an untrusted PCI device, lazy mode or not (until 5.11, where dma-iommu lets it use the flush queue again for one release)',
     arch: 'x86',
     verified: true,
   },

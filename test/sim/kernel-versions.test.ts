@@ -2334,6 +2334,48 @@ dev_read(tb, h + 64, 4)
 `,
   );
 
+  // drivers/iommu/intel-iommu.c intel_unmap(), f7b0c4ce8cb3 (5.2): "if (intel_iommu_strict || (pdev &&
+  // pdev->untrusted))" flushes the IOTLB and frees the IOVA at once; before, only intel_iommu_strict did.
+  boundary(
+    INTEL_IOMMU_GATES.untrustedStrict,
+    'lazy mode: an untrusted PCI device still reads through its stale IOTLB entry after dma_unmap before, faults after (intel_unmap flushes at once)',
+    ({ before, after }) => {
+      expect(at(before, 'dev_read(tb, h, 4)', 1).error).toBeNull();
+      expect(at(before, 'dev_read(tb, h, 4)', 1).data?.text).toBe('data');
+      expect(at(after, 'dev_read(tb, h, 4)', 1).error).toBe('FAULT');
+    },
+    `machine(arch=x86, ram=8G)
+iommu(vtd, mode=lazy)
+device(tb, bus=pci, untrusted=true, dma_mask=64, iommu=vtd)
+b = kmalloc(4096, GFP_KERNEL)
+cpu_write(b, "data")
+h = dma_map_single(tb, b, 4096, DMA_TO_DEVICE)
+dev_read(tb, h, 4)
+dma_unmap_single(tb, h, 4096, DMA_TO_DEVICE)
+dev_read(tb, h, 4)
+`,
+  );
+
+  it('x86 lazy mode: VT-d defers flushes before 4.20 too (arm-smmu\'s gate is not x86\'s); an untrusted device is flushed at once 5.2-5.10, not in 5.11 (the conversion dropped intel_unmap\'s check), again from 5.12 (82c3cefb9f16)', () => {
+    const sc = (untrusted: boolean) => `machine(arch=x86, ram=8G)
+iommu(vtd, mode=lazy)
+device(tb, bus=pci, untrusted=${untrusted}, dma_mask=64, iommu=vtd)
+b = kmalloc(4096, GFP_KERNEL)
+cpu_write(b, "data")
+h = dma_map_single(tb, b, 4096, DMA_TO_DEVICE)
+dev_read(tb, h, 4)
+dma_unmap_single(tb, h, 4096, DMA_TO_DEVICE)
+dev_read(tb, h, 4)
+`;
+    const stale = (k: string, untrusted: boolean) => at(runScenario(sc(untrusted), { kernel: k }), 'dev_read(tb, h, 4)', 1).error === null;
+    expect(stale('4.4', false)).toBe(true);
+    expect(stale('4.19', false)).toBe(true);
+    expect(stale('5.10', true)).toBe(false);
+    expect(stale('5.11', true)).toBe(true);
+    expect(stale('5.12', true)).toBe(false);
+    expect(kernelEras('x86').flatMap((e) => e.changes.map((g) => g.id))).not.toContain('dma-iommu.lazyFlushQueue');
+  });
+
   // drivers/iommu/intel-iommu.c before c588072bba6b (5.11): intel_map_page → __intel_map_single, intel_alloc_iova
   // ("nrpages = __roundup_pow_of_two(nrpages)"; "if (!dmar_forcedac && dma_mask > DMA_BIT_MASK(32))" a first try
   // below 4 GiB for any device); from 5.11 dma-iommu's iommu_dma_map_page (32-bit first only for PCI devices).

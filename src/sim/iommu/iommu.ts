@@ -225,8 +225,10 @@ export function newDomain(s: IommuState, unit: IommuUnit, name: string, type: Do
  */
 export function createIommuState(config: MachineConfig): IommuState {
   const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {}, kernel: kernelCode(config.kernel), armMappings: [], vtd: config.arch === 'x86' };
-  // before 5.0 arm-smmu had no non-strict mode: iommu.strict=0 does not exist and every DMA domain is strict
-  const lazyOk = s.kernel >= DMA_IOMMU_GATES.lazyFlushQueue.code;
+  // before 4.20 arm-smmu had no non-strict mode: iommu.strict=0 does not exist and every DMA domain is strict;
+  // x86's VT-d deferred its flushes on every modelled version (intel-iommu.c's own deferred-unmap list, 250 entries
+  // or 10 ms, then the iova flush queue from 4.14: modelled as the same flush queue)
+  const lazyOk = config.arch === 'x86' || s.kernel >= DMA_IOMMU_GATES.lazyFlushQueue.code;
   for (const u of config.iommus) s.units[u.name] = { name: u.name, mode: u.mode === 'lazy' && !lazyOk ? 'strict' : u.mode, pgsize: u.pgsize, nextCb: 0, nextSid: 0 };
   for (const d of config.devices) {
     const unit = d.iommu ? s.units[d.iommu] : undefined;
@@ -240,7 +242,7 @@ export function createIommuState(config: MachineConfig): IommuState {
     const untrusted = d.bus === 'pci' && d.untrusted;
     let type: DomainType;
     if (unit.mode === 'passthrough') type = untrusted && since(s.kernel, IOMMU_GATES.untrustedDmaDomain) ? 'DMA' : 'IDENTITY';
-    else if (unit.mode === 'lazy') type = untrusted && since(s.kernel, DMA_IOMMU_GATES.untrustedStrict) ? 'DMA' : 'DMA_FQ';
+    else if (unit.mode === 'lazy') type = untrusted && untrustedFlushedAtOnce(config.arch, s.kernel) ? 'DMA' : 'DMA_FQ';
     else type = 'DMA';
     const dom = newDomain(s, unit, `${unit.name}/${d.name}`, type);
     dom.devices.push(d.name);
@@ -248,6 +250,18 @@ export function createIommuState(config: MachineConfig): IommuState {
     attachAtBoot(s, unit, d.name, dom, { dmaIommu: type === 'DMA' || type === 'DMA_FQ', pci32bitWorkaround: d.bus === 'pci', noDefault: false, armMapping: -1 });
   }
   return s;
+}
+
+/**
+ * Does an untrusted PCI device in lazy mode get its IOTLB flushed at unmap?
+ * dma-iommu: from 5.12 (DMA_IOMMU_GATES.untrustedStrict, no flush queue for
+ * it). x86 before 5.11: intel_unmap's own check from 5.2
+ * (INTEL_IOMMU_GATES.untrustedStrict); 5.11 itself, the first release on
+ * dma-iommu, lets it use the flush queue.
+ */
+function untrustedFlushedAtOnce(arch: MachineConfig['arch'], kernel: number): boolean {
+  if (arch === 'x86' && !since(kernel, INTEL_IOMMU_GATES.dmaIommu)) return since(kernel, INTEL_IOMMU_GATES.untrustedStrict);
+  return since(kernel, DMA_IOMMU_GATES.untrustedStrict);
 }
 
 /**
