@@ -804,6 +804,8 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     file: 'drivers/iommu/dma-iommu.c',
     before: 'every device gets its IOVA top-down from its own limit (min(mask, aperture end)): a PCI device with a 64-bit mask is given addresses just below the top of the 48-bit aperture',
     after: 'a PCI device whose limit is above 4 GiB tries below 4 GiB first (a SAC address) and falls back to its full limit',
+    // x86 before 5.11 allocates through intel_alloc_iova (32 bits first for every device: INTEL_IOMMU_GATES.dmaIommu), so nothing changes there at 4.11
+    arch: LPAE_ARCHES,
     verified: true,
   },
   // id: the stable bot's dependency lists (44f6876a00e8 is not in 4.19); release: the series was committed to the
@@ -831,6 +833,8 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     file: 'drivers/iommu/dma-iommu.c',
     before: 'dma-iommu never bounces: an untrusted device sees the rest of every page it is given',
     after: 'an untrusted device\'s sub-granule buffers bounce through swiotlb into a whole granule of their own',
+    // x86's VT-d ops bounced from 5.4 (INTEL_IOMMU_GATES.untrustedBounce), so nothing changes there at 5.11
+    arch: LPAE_ARCHES,
     verified: true,
   },
   // id, release and both sides: "[GIT PULL] IOMMU Fixes for Linux v5.12-rc1" (Joerg Roedel, tags/iommu-fixes-v5.12-rc1:
