@@ -185,9 +185,11 @@ function coherentLimit(dev: Device): number {
  * iova_to_phys check, intel_map_sg's unmerged segments, intel_alloc_coherent's
  * contiguous block at its linear address, and untrusted bounce from 5.4
  * (INTEL_IOMMU_GATES.untrustedBounce). The rest (one IOVA per mapping, the
- * pages mapped, strict or flush-queue unmap) is the same path. Not told
- * apart: the strict unmap intel_unmap gave untrusted devices in lazy mode
- * before 5.11, and the per-entry IOVAs bounce_map_sg takes.
+ * pages mapped, strict or flush-queue unmap) is the same path; the strict
+ * unmap intel_unmap gave untrusted devices in lazy mode from 5.2 is iommu.ts's
+ * (INTEL_IOMMU_GATES.untrustedStrict). Not told apart: the page-table
+ * explanation names intel_iommu_map where __intel_map_single calls
+ * domain_pfn_mapping (the same PTEs).
  */
 export function intelDmaOps(m: Machine): boolean {
   return m.arch === 'x86' && !since(m.kernel, INTEL_IOMMU_GATES.dmaIommu);
