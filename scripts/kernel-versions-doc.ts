@@ -18,7 +18,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
 function gateRow(g: Gate): string {
   const commit = g.commit ? g.commit.split(/[ ,/]+/).filter(Boolean).map((c) => `\`${c}\``).join(', ') : 'not found';
-  return `| ${g.from} | \`${g.id}\`${g.arch ? ` (${g.arch})` : ''} | ${commit} | ${g.verified ? 'yes' : 'open'} | ${cell(g.subject)} | \`${cell(g.file)}\` | ${cell(g.before)} | ${cell(g.after)} |`;
+  return `| ${g.from} | \`${g.id}\`${g.arch ? ` (${typeof g.arch === 'string' ? g.arch : g.arch.join(', ')})` : ''} | ${commit} | ${g.verified ? 'yes' : 'open'} | ${cell(g.subject)} | \`${cell(g.file)}\` | ${cell(g.before)} | ${cell(g.after)} |`;
 }
 
 export function kernelVersionsDoc(): string {

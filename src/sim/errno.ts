@@ -6,6 +6,7 @@
 
 export const EIO = -5;
 export const ENXIO = -6;
+export const EFAULT = -14;
 export const ENOMEM = -12;
 export const EBUSY = -16;
 export const EEXIST = -17;
@@ -18,6 +19,7 @@ const NAMES: ReadonlyMap<number, string> = new Map([
   [EIO, 'EIO'],
   [ENXIO, 'ENXIO'],
   [ENOMEM, 'ENOMEM'],
+  [EFAULT, 'EFAULT'],
   [EBUSY, 'EBUSY'],
   [EEXIST, 'EEXIST'],
   [ENODEV, 'ENODEV'],

@@ -39,8 +39,8 @@ export interface Gate {
   before: string;
   /** Behaviour from `from` on. */
   after: string;
-  /** Only this architecture is affected. */
-  arch?: Arch;
+  /** Only this architecture (or these architectures) is affected. */
+  arch?: Arch | readonly Arch[];
   verified: boolean;
 }
 
@@ -53,6 +53,18 @@ function table<K extends string>(subsystem: Subsystem, specs: Record<K, GateSpec
     out[id] = { id: `${subsystem}.${id}`, subsystem, code: kernelCode(s.from), ...s };
   }
   return out;
+}
+
+/**
+ * The architectures whose system IOMMU the explorer models as arm-smmu with
+ * io-pgtable-arm's LPAE table (riscv's included: iommu.ts); x86's is VT-d.
+ */
+const LPAE_ARCHES: readonly Arch[] = ['arm64', 'arm', 'riscv'];
+
+/** Does `g` concern architecture `arch` (a gate without `arch` concerns every one)? */
+export function gateConcerns(g: Gate, arch: Arch): boolean {
+  if (!g.arch) return true;
+  return typeof g.arch === 'string' ? g.arch === arch : g.arch.includes(arch);
 }
 
 /** Is the new behaviour of `g` in force on kernel `code`? */
@@ -817,6 +829,8 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     file: 'drivers/iommu/dma-iommu.c',
     before: 'every device gets its IOVA top-down from its own limit (min(mask, aperture end)): a PCI device with a 64-bit mask is given addresses just below the top of the 48-bit aperture',
     after: 'a PCI device whose limit is above 4 GiB tries below 4 GiB first (a SAC address) and falls back to its full limit',
+    // x86 before 5.11 allocates through intel_alloc_iova (32 bits first for every device: INTEL_IOMMU_GATES.dmaIommu), so nothing changes there at 4.11
+    arch: LPAE_ARCHES,
     verified: true,
   },
   // id: the stable bot's dependency lists (44f6876a00e8 is not in 4.19); release: the series was committed to the
@@ -830,6 +844,8 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     file: 'drivers/iommu/dma-iommu.c',
     before: 'arm-smmu has no lazy (flush queue) mode: every DMA domain is strict',
     after: 'iommu.strict=0 gives a flush queue: unmaps queue their IOTLB invalidation',
+    // x86's VT-d deferred its IOTLB flushes long before (intel-iommu.c's flush_unmaps, the iova flush queue from 4.14)
+    arch: LPAE_ARCHES,
     verified: true,
   },
   // id: Fixes tags (David Stevens' sync fixes, Mario Limonciello's AMD fix, Will Deacon's 2024 swiotlb alignment
@@ -842,6 +858,8 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     file: 'drivers/iommu/dma-iommu.c',
     before: 'dma-iommu never bounces: an untrusted device sees the rest of every page it is given',
     after: 'an untrusted device\'s sub-granule buffers bounce through swiotlb into a whole granule of their own',
+    // x86's VT-d ops bounced from 5.4 (INTEL_IOMMU_GATES.untrustedBounce), so nothing changes there at 5.11
+    arch: LPAE_ARCHES,
     verified: true,
   },
   // id, release and both sides: "[GIT PULL] IOMMU Fixes for Linux v5.12-rc1" (Joerg Roedel, tags/iommu-fixes-v5.12-rc1:
@@ -1013,7 +1031,10 @@ export const IOMMU_GATES = table('iommu', {
 });
 
 // ---------------------------------------------------------------------------
-// drivers/iommu/io-pgtable-arm.c
+// drivers/iommu/io-pgtable-arm.c: the page tables of arm-smmu (arm64, arm). Not x86's: VT-d's second-level table
+// (drivers/iommu/intel/iommu.c) returns -EINVAL for a map without permission on every modelled version and
+// never splits a superpage on unmap (intel_iommu_unmap rounds the size up to it), so none of these gates apply
+// there (io-pgtable.ts `vtd`). riscv's IOMMU is modelled with the same LPAE table (iommu.ts), so they apply to it.
 
 export const IO_PGTABLE_GATES = table('io-pgtable', {
   // id: kernel.org push logs (4a77b12deb25, 808035317b22); release: "[git pull] IOMMU Updates for Linux v5.15"
@@ -1026,6 +1047,7 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
     file: 'drivers/iommu/iommu.c',
     before: '__iommu_map calls ->map once per page size and advances by it whatever happened: arm_lpae_map with neither IOMMU_READ nor IOMMU_WRITE returns 0 ("If no access, then nothing to do"), so iommu_map succeeds with no translation installed',
     after: '__iommu_map calls ->map_pages and advances by the bytes it reports: arm_lpae_map_pages returns 0 with *mapped 0, so `while (size)` never ends — iommu_map never returns (until 6.11, 6093cd582f8e)',
+    arch: LPAE_ARCHES,
     verified: true,
   },
   // id and both sides: the 6.10/6.6 stable-review mails ("Upstream commit 6093cd582f8e"); release: the iommu
@@ -1037,6 +1059,7 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
     file: 'drivers/iommu/io-pgtable-arm.c',
     before: 'arm_lpae_map_pages returns 0 and maps nothing: __iommu_map never advances and loops forever (5.15–6.10, see mapPagesHang; before 5.15 iommu_map succeeds with no translation installed)',
     after: 'arm_lpae_map_pages returns -EINVAL',
+    arch: LPAE_ARCHES,
     verified: true,
   },
   // id: Fixes tags and mails quoting it (Daniel Mentz 2025-07, Adrián Larumbe's Panthor fixes 2025); release: the
@@ -1048,6 +1071,7 @@ export const IO_PGTABLE_GATES = table('io-pgtable', {
     file: 'drivers/iommu/io-pgtable-arm.c',
     before: 'unmapping part of a block splits it (arm_lpae_split_blk_unmap): a table of smaller leaves replaces the block, minus the unmapped part',
     after: 'unmapping part of a block is refused: WARN_ONCE "Unmap of a partial large IOPTE is not allowed", 0 bytes unmapped',
+    arch: LPAE_ARCHES,
     verified: true,
   },
 });
@@ -1889,6 +1913,63 @@ export const INTEL_IOMMU_GATES = table('intel-iommu', {
     arch: 'x86',
     verified: true,
   },
+  // id and release: the Fixes tag of Gerd Rausch's RDS fix ("starting with: commit c588072bba6b (\"iommu/vt-d: Convert
+  // intel iommu driver to the iommu ops\") … Simply put: Linux 5.11 and later"), Lu Baolu's "Fixes: c588072bba6b5"
+  // on the untrusted-flush-queue fix, and a mainline commit list (c588072bba6b54b4b946485228b0409f23cd68a6 after
+  // c062db039f40 and before 58a8bb39490d "iommu/vt-d: Cleanup after converting to dma-iommu ops"); the series is
+  // Tom Murphy's and Lu Baolu's ("Tom Murphy (4): … iommu/vt-d: Convert intel iommu driver to the iommu ops").
+  // Before: intel_map_page → __intel_map_single (4.x and 5.x trees of intel-iommu.c): intel_alloc_iova(dev, domain,
+  // dma_to_mm_pfn(size), dma_mask) with "nrpages = __roundup_pow_of_two(nrpages)" and "if (!dmar_forcedac &&
+  // dma_mask > DMA_BIT_MASK(32))" a first alloc_iova_fast below 4 GiB, for any device; prot "if (dir ==
+  // DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL || !cap_zlr(iommu->cap)) prot |= DMA_PTE_READ; if (dir ==
+  // DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL) prot |= DMA_PTE_WRITE". After: the patch removes those (the
+  // "-static unsigned long intel_alloc_iova" hunk) and dma-iommu's iommu_dma_map_page maps through intel_iommu_map.
+  // id: the 0-day report's blame ("cfb94a372f2d4ee226247447c863f8709863d170 iommu/vt-d: Use bounce buffer for
+  // untrusted devices", Lu Baolu 2019-09-06); release: "[git pull] IOMMU Updates for Linux v5.4" (tags/iommu-updates-v5.4:
+  // "Bounce buffering DMA-API implementatation in the Intel VT-d driver for untrusted devices (like Thunderbolt
+  // devices)", "Lu Baolu (5): … iommu/vt-d: Use bounce buffer for untrusted devices"). Both sides: the patch (v5-v8
+  // on the list) adds bounce_map_single ("If both the physical buffer start address and size are page aligned, we
+  // don't need to use a bounce page": swiotlb_tbl_map_single of the VTD_PAGE_SIZE-aligned size, the padding zeroed)
+  // for device_needs_bounce(): !intel_no_bounce && a PCI device marked untrusted; before, __intel_map_single maps
+  // the page in place. dma-iommu only learnt the same in 5.11 (DMA_IOMMU_GATES.untrustedBounce), which is when x86
+  // moved to it (dmaIommu), so x86 bounces from 5.4 on.
+  untrustedBounce: {
+    from: '5.4',
+    commit: 'cfb94a372f2d',
+    subject: 'iommu/vt-d: Use bounce buffer for untrusted devices',
+    file: 'drivers/iommu/intel-iommu.c',
+    before: 'intel_map_page maps an untrusted device\'s buffer in place: the device is given the whole page(s) around it',
+    after: 'bounce_map_single: a buffer whose start or size is not VTD_PAGE_SIZE-aligned bounces through swiotlb into pages of its own (padding zeroed) before it is mapped',
+    arch: 'x86',
+    verified: true,
+  },
+  // id and both sides: the 5.1.y stable backport ("[PATCH 5.1 102/155] iommu/vt-d: Flush IOTLB for untrusted device in
+  // time", "[ Upstream commit f7b0c4ce8cb3c09cb3cbfc0c663268bf99e5fa9c ]"): intel_unmap()'s "if (intel_iommu_strict)"
+  // becomes "if (intel_iommu_strict || (pdev && pdev->untrusted))" ("This isn't suitable for untrusted device since it
+  // still can access the memory even if it isn't supposed to do so"). Release: "[git pull] IOMMU Updates for Linux
+  // v5.2" (tags/iommu-updates-v5.2, "Lu Baolu (15): … iommu/vt-d: Flush IOTLB for untrusted device in time"). The
+  // check went away with intel_unmap in 5.11 (dmaIommu) and came back in dma-iommu in 5.12
+  // (DMA_IOMMU_GATES.untrustedStrict, whose "Fixes: c588072bba6b5" names the conversion).
+  untrustedStrict: {
+    from: '5.2',
+    commit: 'f7b0c4ce8cb3',
+    subject: 'iommu/vt-d: Flush IOTLB for untrusted device in time',
+    file: 'drivers/iommu/intel-iommu.c',
+    before: 'lazy mode (the default) defers the IOTLB flush for an untrusted device too: after dma_unmap its stale IOTLB entries still translate until the deferred flush',
+    after: 'intel_unmap flushes the IOTLB at once for an untrusted PCI device, lazy mode or not (until 5.11, where dma-iommu lets it use the flush queue again for one release)',
+    arch: 'x86',
+    verified: true,
+  },
+  dmaIommu: {
+    from: '5.11',
+    commit: 'c588072bba6b',
+    subject: 'iommu/vt-d: Convert intel iommu driver to the iommu ops',
+    file: 'drivers/iommu/intel/iommu.c',
+    before: "the DMA API behind VT-d is intel-iommu's own intel_dma_ops: intel_map_page / intel_unmap_page, intel_alloc_iova rounds every IOVA to a power of two and tries below 4 GiB first for any device whose mask is wider (PCI or not, every version); a DMA_FROM_DEVICE mapping is also readable when the unit lacks cap_zlr (the explorer's unit has it: write-only)",
+    after: "dma-iommu's iommu_dma_ops: iommu_dma_map_page / iommu_dma_unmap_page, its IOVA rules (powers of two only below 32 granules, the 32-bit try only for PCI devices), dma_info_to_prot: DMA_FROM_DEVICE is IOMMU_WRITE only, so DMA_PTE_WRITE only, whatever cap_zlr",
+    arch: 'x86',
+    verified: true,
+  },
 });
 
 /** Where a kernel/dma file lived before DIRECT_GATES.kernelDmaDir (cf65a0f6f6ff) moved it there. */
@@ -2065,7 +2146,7 @@ export function kernelEras(arch?: Arch): KernelEra[] {
   const oldest = kernelCode(KERNEL_RANGE.oldest);
   const byCode = new Map<number, KernelEra>([[oldest, { version: KERNEL_RANGE.oldest, code: oldest, changes: [] }]]);
   for (const g of ALL_GATES) {
-    if (arch && g.arch && g.arch !== arch) continue;
+    if (arch && !gateConcerns(g, arch)) continue;
     const e = byCode.get(g.code) ?? { version: g.from, code: g.code, changes: [] };
     e.changes.push(g);
     byCode.set(g.code, e);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { EEXIST, EINVAL, ERANGE } from '../../src/sim/errno.ts';
+import { kernelCode } from '../../src/sim/config.ts';
 import {
   IOMMU_CACHE,
   IOMMU_READ,
@@ -278,5 +279,90 @@ describe('io-pgtable properties (fast-check)', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+// drivers/iommu/intel/iommu.c (intel-iommu.c before 5.8), the stored torvalds/linux tree and 4.x/5.x trees:
+// intel_iommu_map sets DMA_PTE_READ (bit 0) for IOMMU_READ and DMA_PTE_WRITE (bit 1) for IOMMU_WRITE; __domain_mapping
+// returns -EINVAL when "(prot & (DMA_PTE_READ|DMA_PTE_WRITE)) == 0", pr_crit "ERROR: DMA PTE for vPFN 0x%lx already
+// set (to %llx not %llx)" + WARN_ON(1) and goes on (returns 0) when the cmpxchg from 0 fails; intel_iommu_unmap
+// rounds "size < VTD_PAGE_SIZE << level_to_offset_bits(level)" up to the level of the entry at the iova.
+describe('VT-d second-level semantics (x86: createIoPgtable vtd)', () => {
+  const vtd = (kernel?: number) => createIoPgtable({ name: 'vtd0', vtd: true, kernel });
+
+  it('a write-only (IOMMU_WRITE) leaf faults on a device read and takes a write; ARM LPAE stage 1 lets the read through', () => {
+    const v = vtd();
+    expect(ptMap(v, 0x40000000, 0x80000000, SZ_4K, IOMMU_WRITE).ret).toBe(0);
+    expect(ptWalk(v, 0x40000010, 'read').fault).toBe('permission');
+    expect(ptWalk(v, 0x40000010, 'write').fault).toBeNull();
+    const a = pt();
+    ptMap(a, 0x40000000, 0x80000000, SZ_4K, IOMMU_WRITE);
+    expect(ptWalk(a, 0x40000010, 'read').fault).toBeNull();
+  });
+
+  it('a read-only leaf faults on a write, a read|write leaf takes both', () => {
+    const v = vtd();
+    ptMap(v, 0x40000000, 0x80000000, SZ_4K, IOMMU_READ);
+    ptMap(v, 0x40001000, 0x80001000, SZ_4K, RW);
+    expect(ptWalk(v, 0x40000000, 'write').fault).toBe('permission');
+    expect(ptWalk(v, 0x40000000, 'read').fault).toBeNull();
+    expect(ptWalk(v, 0x40001000, 'write').fault).toBeNull();
+    expect(ptWalk(v, 0x40001000, 'read').fault).toBeNull();
+  });
+
+  it('no IOMMU_READ|IOMMU_WRITE: -EINVAL on every version (5.15-6.10 included, where io-pgtable-arm hangs)', () => {
+    for (const k of [kernelCode('4.4'), kernelCode('5.15'), kernelCode('6.10'), kernelCode('6.18')]) {
+      const r = ptMap(vtd(k), 0x40000000, 0x80000000, SZ_4K, IOMMU_CACHE);
+      expect(r.ret).toBe(EINVAL);
+      expect(r.hang).toBeUndefined();
+      expect(r.events.some((e) => e.kind === 'note' && e.why.fn === '__domain_mapping')).toBe(true);
+    }
+    expect(ptMap(createIoPgtable({ name: 's', kernel: kernelCode('6.10') }), 0x40000000, 0x80000000, SZ_4K, IOMMU_CACHE).hang).toBe(true);
+  });
+
+  it('mapping over a present PTE keeps the old one, prints the pr_crit and returns 0 (ARM: -EEXIST)', () => {
+    const v = vtd();
+    ptMap(v, 0x40000000, 0x80000000, SZ_4K, RW);
+    const r = ptMap(v, 0x40000000, 0x90000000, SZ_4K, IOMMU_READ);
+    expect(r.ret).toBe(0);
+    expect(r.events.find((e) => e.kind === 'log')).toMatchObject({ level: 'crit', text: 'DMAR: ERROR: DMA PTE for vPFN 0x40000 already set (to 80000003 not 90000001)' });
+    expect(ptIovaToPhys(v, 0x40000000)).toBe(0x80000000);
+    const a = pt();
+    ptMap(a, 0x40000000, 0x80000000, SZ_4K, RW);
+    expect(ptMap(a, 0x40000000, 0x90000000, SZ_4K, IOMMU_READ).ret).toBe(EEXIST);
+  });
+
+  it('unmapping 4 KiB at the start of a 2 MiB superpage unmaps the whole superpage and returns 2 MiB, on every version', () => {
+    for (const k of [kernelCode('6.12'), kernelCode('6.13')]) {
+      const v = vtd(k);
+      ptMap(v, 0x40000000, 0x80000000, SZ_2M, RW);
+      expect(ptEntries(v)).toHaveLength(1);
+      const u = ptUnmap(v, 0x40000000, SZ_4K);
+      expect(u.unmapped).toBe(SZ_2M);
+      expect(u.events.some((e) => e.kind === 'log')).toBe(false);
+      expect(ptIovaToPhys(v, 0x40001000)).toBe(-1);
+      expect(ptEntries(v)).toEqual([]);
+    }
+  });
+
+  it('unmapping a hole reports the size unmapped, with no WARN; ARM stops at the hole (0)', () => {
+    const v = vtd();
+    ptMap(v, 0x40000000, 0x80000000, SZ_4K, RW);
+    const u = ptUnmap(v, 0x40000000, 2 * SZ_4K);
+    expect(u.unmapped).toBe(2 * SZ_4K);
+    expect(u.events.some((e) => e.kind === 'note' && e.text.includes('WARN'))).toBe(false);
+    expect(ptEntries(v)).toEqual([]);
+    const a = pt();
+    ptMap(a, 0x40000000, 0x80000000, SZ_4K, RW);
+    expect(ptUnmap(a, 0x40000000, 2 * SZ_4K).unmapped).toBe(SZ_4K);
+  });
+
+  it('an unmap inside a superpage but not at its start leaves it mapped and reports what the driver does to its memory', () => {
+    const v = vtd();
+    ptMap(v, 0x40000000, 0x80000000, SZ_2M, RW);
+    const u = ptUnmap(v, 0x40001000, SZ_4K);
+    expect(u.unmapped).toBe(SZ_2M);
+    expect(u.events.some((e) => e.kind === 'finding' && e.rule === 'vtd-superpage-descent')).toBe(true);
+    expect(ptIovaToPhys(v, 0x40001000)).toBe(0x80001000);
   });
 });

@@ -2277,15 +2277,15 @@ function vtdWhy(r: RunResult, prefix: string): { fault: string | undefined; walk
 describe('intel-iommu gates (VT-d fault report, x86)', () => {
   boundary(
     INTEL_IOMMU_GATES.pasidInFault,
-    'the record line gains "PASID %x" (ffffffff: the request had none) between the device and the address',
+    'the record line gains "PASID %x" (ffffffff: the request had none) between the device and the address (the handle is below 4 GiB on both sides: intel_alloc_iova tries 32 bits first for any device until 5.11)',
     ({ before, after }) => {
       expect(at(before, 'dev_write').warnings).toEqual([
         'DMAR: DRHD: handling fault status reg 2',
-        'DMAR: [DMA Write] Request device [00:03.0] fault addr fffffffff000 [fault reason 05] PTE Write access is not set',
+        'DMAR: [DMA Write] Request device [00:03.0] fault addr fffff000 [fault reason 05] PTE Write access is not set',
       ]);
       expect(at(after, 'dev_write').warnings).toEqual([
         'DMAR: DRHD: handling fault status reg 2',
-        'DMAR: [DMA Write] Request device [00:03.0] PASID ffffffff fault addr fffffffff000 [fault reason 05] PTE Write access is not set',
+        'DMAR: [DMA Write] Request device [00:03.0] PASID ffffffff fault addr fffff000 [fault reason 05] PTE Write access is not set',
       ]);
       expect(at(before, 'dev_read').warnings[1]).toBe('DMAR: [DMA Read] Request device [00:03.0] fault addr 12345000 [fault reason 06] PTE Read access is not set');
       expect(at(after, 'dev_read').warnings[1]).toBe('DMAR: [DMA Read] Request device [00:03.0] PASID ffffffff fault addr 12345000 [fault reason 06] PTE Read access is not set');
@@ -2326,6 +2326,217 @@ describe('intel-iommu gates (VT-d fault report, x86)', () => {
     },
     VTD_FAULT,
   );
+
+  // drivers/iommu/intel-iommu.c, cfb94a372f2d (5.4): bounce_map_single for device_needs_bounce() (an untrusted PCI
+  // device) when "!IS_ALIGNED(paddr | size, VTD_PAGE_SIZE)": swiotlb_tbl_map_single of the page-aligned size, the
+  // padding zeroed, the slot mapped; before, __intel_map_single maps the buffer's own page.
+  boundary(
+    INTEL_IOMMU_GATES.untrustedBounce,
+    'an untrusted PCI device\'s 64-byte buffer is mapped in place before (the device reads its neighbour in the same page), bounced into a zero-padded swiotlb page of its own after (explained as intel-iommu\'s, not dma-iommu\'s)',
+    ({ before, after }) => {
+      const map = (r: RunResult) => at(r, 'h = dma_map_single');
+      expect(map(before).observations.join(' ')).toContain('before 5.4 intel-iommu does not bounce (cfb94a372f2d)');
+      expect(map(before).events.some((e) => e.kind === 'note' && e.text === 'bounce through swiotlb')).toBe(false);
+      expect(text(before, 'dev_read(tb, h + 64')).toBe('next');
+      const bounce = map(after).events.find((e) => e.kind === 'note' && e.text === 'bounce through swiotlb') as { why: { fn: string } } | undefined;
+      expect(bounce?.why.fn).toBe('intel_map_page');
+      expect(map(after).events.find((e) => e.kind === 'dma_map')).toMatchObject({ why: { rule: expect.stringContaining('bounce_map_single') } });
+      expect(text(after, 'dev_read(tb, h,')).toBe('mine');
+      // the rest of the bounce page is the zeroed padding: the neighbour is out of reach
+      expect(at(after, 'dev_read(tb, h + 64').error).toBeNull();
+      expect(text(after, 'dev_read(tb, h + 64')).not.toBe('next');
+      expect(map(after).events.some((e) => e.kind === 'note' && e.text.startsWith('padding zeroed'))).toBe(true);
+    },
+    `machine(arch=x86, ram=8G)
+iommu(vtd, mode=strict)
+device(tb, bus=pci, untrusted=true, dma_mask=64, iommu=vtd)
+n = kmalloc(64, GFP_KERNEL)
+cpu_write(n, "next")
+b = kmalloc(64, GFP_KERNEL)
+cpu_write(b, "mine")
+h = dma_map_single(tb, b, 64, DMA_TO_DEVICE)
+dev_read(tb, h, 4)
+dev_read(tb, h + 64, 4)
+`,
+  );
+
+  // drivers/iommu/intel-iommu.c intel_unmap(), f7b0c4ce8cb3 (5.2): "if (intel_iommu_strict || (pdev &&
+  // pdev->untrusted))" flushes the IOTLB and frees the IOVA at once; before, only intel_iommu_strict did.
+  boundary(
+    INTEL_IOMMU_GATES.untrustedStrict,
+    'lazy mode: an untrusted PCI device still reads through its stale IOTLB entry after dma_unmap before, faults after (intel_unmap flushes at once)',
+    ({ before, after }) => {
+      expect(at(before, 'dev_read(tb, h, 4)', 1).error).toBeNull();
+      expect(at(before, 'dev_read(tb, h, 4)', 1).data?.text).toBe('data');
+      expect(at(after, 'dev_read(tb, h, 4)', 1).error).toBe('FAULT');
+    },
+    `machine(arch=x86, ram=8G)
+iommu(vtd, mode=lazy)
+device(tb, bus=pci, untrusted=true, dma_mask=64, iommu=vtd)
+b = kmalloc(4096, GFP_KERNEL)
+cpu_write(b, "data")
+h = dma_map_single(tb, b, 4096, DMA_TO_DEVICE)
+dev_read(tb, h, 4)
+dma_unmap_single(tb, h, 4096, DMA_TO_DEVICE)
+dev_read(tb, h, 4)
+`,
+  );
+
+  it('x86 lazy mode: VT-d defers flushes before 4.20 too (arm-smmu\'s gate is not x86\'s); an untrusted device is flushed at once 5.2-5.10, not in 5.11 (the conversion dropped intel_unmap\'s check), again from 5.12 (82c3cefb9f16)', () => {
+    const sc = (untrusted: boolean) => `machine(arch=x86, ram=8G)
+iommu(vtd, mode=lazy)
+device(tb, bus=pci, untrusted=${untrusted}, dma_mask=64, iommu=vtd)
+b = kmalloc(4096, GFP_KERNEL)
+cpu_write(b, "data")
+h = dma_map_single(tb, b, 4096, DMA_TO_DEVICE)
+dev_read(tb, h, 4)
+dma_unmap_single(tb, h, 4096, DMA_TO_DEVICE)
+dev_read(tb, h, 4)
+`;
+    const stale = (k: string, untrusted: boolean) => at(runScenario(sc(untrusted), { kernel: k }), 'dev_read(tb, h, 4)', 1).error === null;
+    expect(stale('4.4', false)).toBe(true);
+    expect(stale('4.19', false)).toBe(true);
+    expect(stale('5.10', true)).toBe(false);
+    expect(stale('5.11', true)).toBe(true);
+    expect(stale('5.12', true)).toBe(false);
+    expect(kernelEras('x86').flatMap((e) => e.changes.map((g) => g.id))).not.toContain('dma-iommu.lazyFlushQueue');
+  });
+
+  // drivers/iommu/intel-iommu.c before c588072bba6b (5.11): intel_map_page → __intel_map_single, intel_alloc_iova
+  // ("nrpages = __roundup_pow_of_two(nrpages)"; "if (!dmar_forcedac && dma_mask > DMA_BIT_MASK(32))" a first try
+  // below 4 GiB for any device); from 5.11 dma-iommu's iommu_dma_map_page (32-bit first only for PCI devices).
+  // DMA_FROM_DEVICE is DMA_PTE_WRITE only on both sides (the explorer's unit has cap_zlr), so a device read faults.
+  boundary(
+    INTEL_IOMMU_GATES.dmaIommu,
+    'intel_map_page gives a platform device a handle below 4 GiB and names itself before; iommu_dma_map_page gives the top of the 48-bit space after; a device read of the FROM_DEVICE mapping faults (reason 6) on both',
+    ({ before, after }) => {
+      expect(Number(at(before, 'h = dma_map_single').result)).toBe(0xfffff000);
+      expect(Number(at(after, 'h = dma_map_single').result)).toBe(0xfffffffff000);
+      const note = at(before, 'h = dma_map_single').events.find((e) => e.kind === 'note' && e.why.fn === 'intel_map_page') as { why: { file: string; rule: string } } | undefined;
+      expect(note?.why.file).toBe('drivers/iommu/intel/iommu.c');
+      expect(note?.why.rule).toContain('cap_zlr');
+      expect(at(after, 'h = dma_map_single').events.some((e) => e.kind === 'note' && e.why.fn === 'intel_map_page')).toBe(false);
+      expect(at(before, 'dev_read(nic, h').warnings[1]).toBe('DMAR: [DMA Read] Request device [00:03.0] PASID ffffffff fault addr fffff000 [fault reason 06] PTE Read access is not set');
+      expect(at(after, 'dev_read(nic, h').warnings[1]).toBe('DMAR: [DMA Read] Request device [00:03.0] PASID ffffffff fault addr fffffffff000 [fault reason 06] PTE Read access is not set');
+      expect(at(before, 'dev_write(nic, h').error).toBeNull();
+      expect(at(after, 'dev_write(nic, h').error).toBeNull();
+    },
+    `machine(arch=x86)
+iommu(vtd, mode=strict)
+device(gpu)
+device(nic, dma_mask=64, iommu=vtd)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_FROM_DEVICE)
+dev_write(nic, h, "x")
+dev_read(nic, h, 4)
+`,
+  );
+
+  // The io-pgtable-arm gates are arm-smmu's; VT-d's __domain_mapping / intel_iommu_unmap (drivers/iommu/intel/iommu.c,
+  // 4.x to 6.18 trees) behave the same on every version: see test/sim/io-pgtable.test.ts for the table itself.
+  it('x86 runs none of the io-pgtable-arm gates: no-permission iommu_map is -EINVAL on 5.15-6.10 (no hang), a partial superpage unmap unmaps it whole on 6.12 and 6.13', () => {
+    const x86 = UNMANAGED.replace('arch=arm64', 'arch=x86').replaceAll('smmu', 'vtd');
+    for (const k of ['5.14', '5.15', '6.10', '6.11']) {
+      const r = runScenario(x86 + 'iommu_map(dom, 0x40000000, big, 4096, 0)\ndev_read(gpu, 0x40000000, 5)\n', { kernel: k });
+      expect(at(r, 'iommu_map').error).toBe('EINVAL');
+      expect(at(r, 'dev_read').error).toBe('FAULT');
+    }
+    for (const k of ['6.12', '6.13']) {
+      const r = runScenario(x86 + 'iommu_map(dom, 0x40000000, big, 2M, IOMMU_READ | IOMMU_CACHE)\niommu_unmap(dom, 0x40000000, 4096)\ndev_read(gpu, 0x40001000, 5)\n', { kernel: k });
+      expect(at(r, 'iommu_unmap').result).toBe(2 * 1024 * 1024);
+      expect(at(r, 'iommu_unmap').warnings).toEqual([]);
+      expect(at(r, 'dev_read').error).toBe('FAULT');
+    }
+    const eras = kernelEras('x86').flatMap((e) => e.changes.map((g) => g.id));
+    expect(eras.filter((id) => id.startsWith('io-pgtable.'))).toEqual([]);
+    expect(kernelEras('arm64').flatMap((e) => e.changes.map((g) => g.id))).toContain('io-pgtable.mapPagesHang');
+  });
+
+  it('x86: mapping an IOVA twice keeps the first mapping, prints VT-d\'s pr_crit and returns 0; arm64 refuses with -EEXIST', () => {
+    const x86 = UNMANAGED.replace('arch=arm64', 'arch=x86').replaceAll('smmu', 'vtd') + 'iommu_map(dom, 0x40000000, big, 4096, IOMMU_READ)\niommu_map(dom, 0x40000000, big + 4096, 4096, IOMMU_READ)\ndev_read(gpu, 0x40000000, 5)\n';
+    const r = runScenario(x86, {});
+    const second = at(r, 'iommu_map', 1);
+    expect(second.error).toBeNull();
+    expect(second.warnings).toHaveLength(1);
+    expect(second.warnings[0]).toMatch(/^DMAR: ERROR: DMA PTE for vPFN 0x40000 already set \(to [0-9a-f]+001 not [0-9a-f]+001\)$/);
+    expect(text(r, 'dev_read')).toBe('block');
+    const arm = runScenario(x86.replace('arch=x86', 'arch=arm64'), {});
+    expect(at(arm, 'iommu_map', 1).error).toBe('EEXIST');
+  });
+
+  it('x86 (VT-d): a device read of a DMA_FROM_DEVICE mapping faults with reason 6 and reads nothing; arm64 (stage 1 has no write-only) reads it', () => {
+    const sc = `machine(arch=x86)
+iommu(vtd, mode=strict)
+device(nic, dma_mask=64, bus=pci, iommu=vtd)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_FROM_DEVICE)
+dev_write(nic, h, "data")
+dev_read(nic, h, 4)
+`;
+    const r = runScenario(sc, {});
+    expect(at(r, 'dev_write').error).toBeNull();
+    expect(at(r, 'dev_read').error).toBe('FAULT');
+    expect(at(r, 'dev_read').warnings[1]).toMatch(/^DMAR: \[DMA Read NO_PASID\] Request device \[00:02\.0\] fault addr 0x[0-9a-f]+ \[fault reason 0x06\] PTE Read access is not set$/);
+    expect(at(r, 'dev_read').observations.join(' ')).toContain('write-only');
+    const arm = runScenario(sc.replace('arch=x86', 'arch=arm64'), {});
+    expect(at(arm, 'dev_read').error).toBeNull();
+    expect(text(arm, 'dev_read')).toBe('data');
+  });
+
+  it('x86 scatterlists: intel_map_sg gives every entry its own segment before 5.11 (nelems returned); dma-iommu\'s __finalise_sg merges page-aligned contiguous entries from 5.11', () => {
+    const sc = `machine(arch=x86, ram=8G)
+iommu(vtd, mode=strict)
+device(nic, dma_mask=64, bus=pci, iommu=vtd)
+p = alloc_pages(GFP_KERNEL, 2)
+sgt = sg_table(p, 4096, p + 4096, 4096, p + 8192, 8192)
+n = dma_map_sg(nic, sgt, DMA_TO_DEVICE)
+dma_unmap_sg(nic, sgt, DMA_TO_DEVICE)
+`;
+    const before = runScenario(sc, { kernel: '5.10' });
+    const after = runScenario(sc, { kernel: '5.11' });
+    expect(at(before, 'n = dma_map_sg').result).toBe(3);
+    expect(at(after, 'n = dma_map_sg').result).toBe(1);
+    expect(at(before, 'n = dma_map_sg').events.some((e) => e.kind === 'note' && e.why.fn === 'intel_map_sg')).toBe(true);
+    expect(at(before, 'dma_unmap_sg').error).toBeNull();
+    expect(at(before, 'dma_unmap_sg').observations).toEqual([]);
+  });
+
+  it('x86 dma_alloc_coherent: intel_alloc_coherent gives one contiguous block at its linear address before 5.11; dma-iommu remaps pages into vmalloc space from 5.11', () => {
+    const sc = `machine(arch=x86, ram=8G)
+iommu(vtd, mode=strict)
+device(nic, dma_mask=64, bus=pci, iommu=vtd)
+cpu, h = dma_alloc_coherent(nic, 8192)
+dev_write(nic, h + 4094, "span")
+cpu_read(cpu + 4094, 4) => "span"
+dma_free_coherent(nic, 8192, cpu, h)
+`;
+    const before = runScenario(sc, { kernel: '5.10' });
+    const after = runScenario(sc, { kernel: '5.11' });
+    const alloc = (r: RunResult) => at(r, 'cpu, h = dma_alloc_coherent').events.find((e) => e.kind === 'alloc') as { va: number; phys: number; why: { fn: string; file: string } };
+    expect(alloc(before).why).toMatchObject({ fn: 'intel_alloc_coherent', file: 'drivers/iommu/intel/iommu.c' });
+    expect(alloc(before).va).toBe(alloc(before).phys); // page_address(): the linear map (LINEAR_BASE 0)
+    expect(alloc(after).why.fn).not.toBe('intel_alloc_coherent');
+    expect(alloc(after).va).not.toBe(alloc(after).phys);
+    for (const r of [before, after]) {
+      expect(at(r, 'cpu_read').error).toBeNull();
+      expect(at(r, 'dma_free_coherent').error).toBeNull();
+    }
+    expect(at(before, 'dma_free_coherent').events.find((e) => e.kind === 'free')).toMatchObject({ why: { fn: 'intel_free_coherent' } });
+  });
+
+  it('x86 before 5.11: intel_unmap_page of a handle nothing maps neither WARNs nor looks it up; dma-iommu from 5.11 WARNs (WARN_ON(!phys))', () => {
+    const sc = `machine(arch=x86)
+iommu(vtd, mode=strict)
+device(nic, dma_mask=64, bus=pci, iommu=vtd)
+dma_unmap_single(nic, 0x7000, 4096, DMA_TO_DEVICE)
+`;
+    const before = runScenario(sc, { kernel: '5.10' });
+    const after = runScenario(sc, { kernel: '5.11' });
+    const notes = (r: RunResult) => at(r, 'dma_unmap_single').events.filter((e) => e.kind === 'note').map((e) => (e.kind === 'note' ? `${e.why.fn}: ${e.text}` : ''));
+    expect(notes(before).some((n) => n.startsWith('intel_unmap_page: nothing mapped'))).toBe(true);
+    expect(notes(before).some((n) => n.includes('WARN_ON'))).toBe(false);
+    expect(notes(after)).toContain('iommu_dma_unmap_page: WARN_ON(!phys)');
+  });
 
   it('on x86 the walk is explained as VT-d\'s second-level table and no arm-smmu line is printed; arm64 keeps the SMMU\'s', () => {
     const x86 = runScenario(VTD_FAULT, {});

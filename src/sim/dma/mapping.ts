@@ -59,6 +59,7 @@ import {
   iommuDmaSyncSingle,
   iommuDmaUnmapPhys,
   iommuDmaUnmapSg,
+  intelDmaOps,
 } from '../iommu/dma-iommu.ts';
 import { exactMapping, findMapping, touchMappingAt, trackMapping, untrackMapping } from './tracking.ts';
 import { OWN_DMA_OPS, foreignInternalAddress } from '../hw/device-dma-ops.ts';
@@ -168,6 +169,9 @@ function sgDebug(m: Machine, sgt: SgTable): DebugSgEntry[] {
 
 const WHY_IOMMU = 'dma-iommu: the device gets an IOVA, which its IOMMU translates to the buffer (prot from the direction: TO_DEVICE read-only, FROM_DEVICE write, BIDIRECTIONAL both); the device owns the buffer until sync_for_cpu or unmap';
 const WHY_IOMMU_BOUNCED = 'dma-iommu: the device gets an IOVA that its IOMMU translates to a swiotlb bounce slot, not to the buffer: it reads and writes the copy; the device owns it until sync_for_cpu or unmap';
+/** x86 before INTEL_IOMMU_GATES.dmaIommu (5.11): the same, by intel-iommu's own intel_dma_ops. */
+const WHY_INTEL = 'intel-iommu (intel_dma_ops, before 5.11): the device gets an IOVA, which VT-d translates to the buffer (DMA_PTE_READ for TO_DEVICE, DMA_PTE_WRITE for FROM_DEVICE, both for BIDIRECTIONAL); the device owns the buffer until sync_for_cpu or unmap';
+const WHY_INTEL_BOUNCED = 'intel-iommu (intel_dma_ops, before 5.11): bounce_map_single gives the device an IOVA that VT-d translates to a swiotlb bounce slot, not to the buffer: it reads and writes the copy; the device owns it until sync_for_cpu or unmap';
 
 /** Why a single mapping got the address it got, by back end and whether it bounced. */
 function mapRule(be: DmaBackEnd, r: DmaMapped): string {
@@ -185,11 +189,14 @@ function mapRule(be: DmaBackEnd, r: DmaMapped): string {
 const MAP_FN = { single: 'dma_map_single_attrs', page: 'dma_map_page_attrs' } as const;
 const WHY_MAP_IOMMU = { single: new SharedApiWhy(MAP_FN.single, WHY_IOMMU), page: new SharedApiWhy(MAP_FN.page, WHY_IOMMU) };
 const WHY_MAP_IOMMU_BOUNCED = { single: new SharedApiWhy(MAP_FN.single, WHY_IOMMU_BOUNCED), page: new SharedApiWhy(MAP_FN.page, WHY_IOMMU_BOUNCED) };
+const WHY_MAP_INTEL = { single: new SharedApiWhy(MAP_FN.single, WHY_INTEL), page: new SharedApiWhy(MAP_FN.page, WHY_INTEL) };
+const WHY_MAP_INTEL_BOUNCED = { single: new SharedApiWhy(MAP_FN.single, WHY_INTEL_BOUNCED), page: new SharedApiWhy(MAP_FN.page, WHY_INTEL_BOUNCED) };
 const WHY_DIRECT = 'dma-direct: the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap';
 const WHY_MAP_DIRECT = { single: new SharedApiWhy(MAP_FN.single, WHY_DIRECT), page: new SharedApiWhy(MAP_FN.page, WHY_DIRECT) };
 
 /** The map event's why: mapRule's, shared where it is the same for every call. */
 function mapWhy(m: Machine, dev: Device, be: DmaBackEnd, r: DmaMapped, api: 'single' | 'page'): Why {
+  if (be === 'iommu' && intelDmaOps(m)) return (r.bounced >= 0 ? WHY_MAP_INTEL_BOUNCED : WHY_MAP_INTEL)[api].at(m);
   if (be === 'iommu') return (r.bounced >= 0 ? WHY_MAP_IOMMU_BOUNCED : WHY_MAP_IOMMU)[api].at(m);
   const ignored = be === 'direct' ? smmuWithoutDmaApi(m, dev) : null;
   if (ignored) return apiWhy(m, MAP_FN[api], `${mapRule(be, r)}. ${ignored}`);

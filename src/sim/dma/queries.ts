@@ -55,6 +55,7 @@ import { PAGE_SIZE } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, type Device, type Machine } from '../machine.ts';
 import { DMA_API_GATES, DMA_IOMMU_GATES, type Gate } from '../kernel-versions.ts';
 import { devIsUntrusted } from '../iommu/iommu.ts';
+import { bouncesUntrusted } from '../iommu/dma-iommu.ts';
 import { IO_TLB_SEGSIZE, IO_TLB_SIZE, isSwiotlbBuffer } from './swiotlb.ts';
 import { dmaBackEnd } from './mapping.ts';
 import { hex } from '../format.ts';
@@ -107,7 +108,7 @@ export function addressingLimited(m: Machine, dev: Device): boolean {
 /** Every streaming mapping of the device bounces: forced on dma-direct, an untrusted device behind dma-iommu; never through dma_map_ops. */
 function forcedBounce(m: Machine, dev: Device): boolean {
   const be = backEnd(m, dev);
-  if (be === 'iommu') return devIsUntrusted(dev) && m.kernel >= DMA_IOMMU_GATES.untrustedBounce.code && m.swiotlb !== null;
+  if (be === 'iommu') return bouncesUntrusted(m, dev) && m.swiotlb !== null;
   return be === 'direct' && dev.cfg.swiotlb === 'force';
 }
 

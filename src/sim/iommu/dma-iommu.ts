@@ -96,10 +96,10 @@ import { isSwiotlbBuffer, nrSlots, syncSingleForCpu, syncSingleForDevice, tblMap
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE, protString } from './io-pgtable.ts';
-import { allocIova, allocIovaPlain, findIova, freeIovaFast, freeIovaNode, limitPfnForAddr, limitPfnForBits, type IovaAllocResult, type IovaDomain } from './iova.ts';
+import { allocIova, allocIovaPlain, roundupPow2, findIova, freeIovaFast, freeIovaNode, limitPfnForAddr, limitPfnForBits, type IovaAllocResult, type IovaDomain } from './iova.ts';
 import { fqQueue } from './flush-queue.ts';
 import { zeroNoncoherent } from '../dma/coherent.ts';
-import { DMA_IOMMU_GATES as G, apiFile, kernelName, since } from '../kernel-versions.ts';
+import { DMA_IOMMU_GATES as G, INTEL_IOMMU_GATES, apiFile, kernelFile, kernelName, since } from '../kernel-versions.ts';
 import { APERTURE_END, applyFq, devIsUntrusted, dmaDomain, iommuIotlbSync, iommuIovaToPhys, iommuMap, iommuUnmapFast, type IommuDomain } from './iommu.ts';
 import { alignUp, offsetIn, pageAlign } from '../align.ts';
 import { EINVAL, EIO, ENOMEM } from '../errno.ts';
@@ -137,9 +137,15 @@ function devUseSwiotlb(m: Machine, dev: Device, size: number, dir: DmaDir): bool
   return bouncesUntrusted(m, dev) || (m.swiotlb !== null && kmallocNeedsBounce(m, dev, size, dir));
 }
 
-/** dma-iommu bounces an untrusted device's sub-granule buffers from 5.11 (82612d66d51d); before, it never bounced. */
-function bouncesUntrusted(m: Machine, dev: Device): boolean {
-  return devIsUntrusted(dev) && m.kernel >= G.untrustedBounce.code;
+/**
+ * dma-iommu bounces an untrusted device's sub-granule buffers from 5.11
+ * (82612d66d51d); before, it never bounced. x86's own VT-d ops did from 5.4
+ * (INTEL_IOMMU_GATES.untrustedBounce, cfb94a372f2d: bounce_map_single).
+ */
+export function bouncesUntrusted(m: Machine, dev: Device): boolean {
+  if (!devIsUntrusted(dev)) return false;
+  if (intelDmaOps(m)) return since(m.kernel, INTEL_IOMMU_GATES.untrustedBounce);
+  return m.kernel >= G.untrustedBounce.code;
 }
 
 /** dev_use_sg_swiotlb(): untrusted, or any entry whose kmalloc length is not DMA-safe. */
@@ -170,6 +176,55 @@ function coherentLimit(dev: Device): number {
  * failure. `limit` is min_not_zero(mask, bus_dma_limit).
  */
 /**
+ * x86 before INTEL_IOMMU_GATES.dmaIommu (5.11, c588072bba6b): the DMA API
+ * behind VT-d is intel-iommu's intel_dma_ops, not dma-iommu. What it changes
+ * here: the functions named (intel_map_page / intel_unmap_page /
+ * intel_map_sg), the IOVA allocation (intel_alloc_iova: every size rounded up
+ * to a power of two, the first try below 4 GiB for any device whose mask is
+ * wider), the permission explanation (cap_zlr), intel_unmap's missing
+ * iova_to_phys check, intel_map_sg's unmerged segments, intel_alloc_coherent's
+ * contiguous block at its linear address, and untrusted bounce from 5.4
+ * (INTEL_IOMMU_GATES.untrustedBounce). The rest (one IOVA per mapping, the
+ * pages mapped, strict or flush-queue unmap) is the same path; the strict
+ * unmap intel_unmap gave untrusted devices in lazy mode from 5.2 is iommu.ts's
+ * (INTEL_IOMMU_GATES.untrustedStrict). Not told apart: the page-table
+ * explanation names intel_iommu_map where __intel_map_single calls
+ * domain_pfn_mapping (the same PTEs).
+ */
+export function intelDmaOps(m: Machine): boolean {
+  return m.arch === 'x86' && !since(m.kernel, INTEL_IOMMU_GATES.dmaIommu);
+}
+
+const INTEL_FILE = 'drivers/iommu/intel/iommu.c';
+
+/** The single-map function of this kernel's DMA ops behind an IOMMU. */
+function mapFn(m: Machine): string {
+  return intelDmaOps(m) ? 'intel_map_page' : kernelName(m.kernel, 'iommuMap').fn;
+}
+function unmapFn(m: Machine): string {
+  return intelDmaOps(m) ? 'intel_unmap_page' : kernelName(m.kernel, 'iommuUnmap').fn;
+}
+
+/**
+ * __intel_map_single's permissions: DMA_PTE_READ for TO_DEVICE and
+ * BIDIRECTIONAL "or !cap_zlr(iommu->cap)", DMA_PTE_WRITE for FROM_DEVICE and
+ * BIDIRECTIONAL. The explorer's VT-d unit reports zero-length-read support
+ * (cap_zlr(c) = ((c) >> 22) & 1, intel-iommu.h): the explorer's choice, as
+ * every capability register in the boot logs searched has it ("dmar0:
+ * reg_base_addr fed90000 ver 1:0 cap …": 1c0000c40660462, d2008c40660462,
+ * c90780106f0462, c0000020e60262, c0000020660462, d2008c20660462 all have
+ * bit 22 set). So a DMA_FROM_DEVICE mapping is write-only, as with dma-iommu
+ * from 5.11; a unit without ZLR would make it readable.
+ */
+function whyIntelMap(m: Machine, dir: DmaDir): Why {
+  return why(
+    'intel_map_page',
+    `Before ${INTEL_IOMMU_GATES.dmaIommu.from} (${INTEL_IOMMU_GATES.dmaIommu.commit}) the DMA API behind VT-d is intel-iommu's own: intel_map_page → __intel_map_single takes an IOVA from intel_alloc_iova (the size rounded up to a power of two; below 4 GiB first when the mask is wider) and maps it with domain_pfn_mapping. ${dir === 'DMA_FROM_DEVICE' ? 'DMA_FROM_DEVICE gets DMA_PTE_WRITE only: DMA_PTE_READ is added for a write-only mapping only when the unit lacks zero-length-read support (!cap_zlr), and the explorer\'s unit has it (the explorer\'s choice, as on the Intel units whose capability registers boot logs show), so a device read faults.' : dir === 'DMA_TO_DEVICE' ? 'DMA_TO_DEVICE gets DMA_PTE_READ only: a device write faults.' : 'DMA_BIDIRECTIONAL gets DMA_PTE_READ | DMA_PTE_WRITE.'}`,
+    kernelFile(m.kernel, INTEL_FILE),
+  );
+}
+
+/**
  * The domain's allocator, with the tree rules of this kernel: before 4.15
  * (e60aa7b53845) iova.c has only cached32_node. The domain is created by
  * iommu.ts without the version, so the rules are set here, before every use.
@@ -197,8 +252,9 @@ function tryAlloc(m: Machine, iovad: IovaDomain, pages: number, limitPfn: number
 
 function allocIovaFor(m: Machine, dev: Device, dom: IommuDomain, size: number, limit: number, o: StepOutcome): number {
   const iovad = iovadOf(m, dom);
-  const pages = size / iovad.granule;
   const lim = Math.min(limit, APERTURE_END);
+  if (intelDmaOps(m)) return intelAllocIova(m, iovad, roundupPow2(size / iovad.granule), lim, o);
+  const pages = size / iovad.granule;
   const d = m.iommu.devs[dev.name]!;
   // the 32-bit try exists from 4.11 (122fac030e91 "iommu/dma: Implement PCI allocation optimisation")
   if (lim > SZ_4G_MASK && d.pci32bitWorkaround && m.kernel >= G.pciSac.code) {
@@ -226,6 +282,27 @@ function allocIovaFor(m: Machine, dev: Device, dom: IommuDomain, size: number, l
       o.events.push({ kind: 'note', text: 'IOVA space exhausted', why: why('__alloc_iova', `alloc_iova found no ${pages}-granule range below ${hex(lim)} (no rcache before ${G.perCpuIovaCache.from}, so nothing to flush): the map fails`) });
     }
   }
+  return r.pfn ? r.iova : 0;
+}
+
+/**
+ * intel_alloc_iova(dev, domain, nrpages, dma_mask) before 5.11: "Ensure we
+ * reserve the whole size-aligned region" (nrpages rounded up to a power of
+ * two, whatever the size), then "if (!dmar_forcedac && dma_mask >
+ * DMA_BIT_MASK(32))" a first alloc_iova_fast below 4 GiB — for any device,
+ * PCI or not, on every allocation — then the full mask.
+ */
+function intelAllocIova(m: Machine, iovad: IovaDomain, pages: number, lim: number, o: StepOutcome): number {
+  const fn = kernelFile(m.kernel, INTEL_FILE);
+  if (lim > SZ_4G_MASK) {
+    const r = tryAlloc(m, iovad, pages, limitPfnForBits(iovad, 32), false);
+    for (const e of r.events) o.events.push(e);
+    if (r.pfn) return r.iova;
+    o.events.push({ kind: 'note', text: '32-bit IOVA space full', why: why('intel_alloc_iova', `no room for ${pages} page(s) below 4 GiB: try again up to the device's mask (every allocation tries 32 bits first, silently, unless intel_iommu=forcedac)`, fn) });
+  }
+  const r = tryAlloc(m, iovad, pages, limitPfnForAddr(iovad, lim), true);
+  for (const e of r.events) o.events.push(e);
+  if (!r.pfn) o.events.push({ kind: 'note', text: 'IOVA space exhausted', why: why('intel_alloc_iova', `alloc_iova_fast found no ${pages}-page range below ${hex(lim)}: "Allocating %ld-page iova failed", the map fails`, fn) });
   return r.pfn ? r.iova : 0;
 }
 
@@ -287,7 +364,7 @@ function dmaUnmapRange(m: Machine, dom: IommuDomain, addr: number, size: number,
   const len = alignUp(size + off, g);
   const queued = dom.fq !== null;
   const unmapped = iommuUnmapFast(dom, iova, len, queued, o);
-  if (unmapped !== len) {
+  if (unmapped !== len && !intelDmaOps(m)) {
     o.events.push({ kind: 'note', text: `WARN_ON(unmapped != size): ${unmapped} of ${len} bytes unmapped`, why: why('__iommu_dma_unmap', 'the range was not (entirely) mapped: iommu_unmap_fast stopped early; the IOVA is freed anyway') });
   }
   if (!queued) {
@@ -394,14 +471,15 @@ export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: num
   }
   const g = dom.granule;
   if (devIsUntrusted(dev) && !bouncesUntrusted(m, dev) && (offsetIn(phys, g) !== 0 || offsetIn(size, g) !== 0)) {
-    observe(o, 'iommu/untrusted-not-bounced', `${dev.name} is untrusted, but before 5.11 dma-iommu does not bounce (82612d66d51d): the device is given the whole granule(s) around the buffer, neighbouring data included`);
+    const g = intelDmaOps(m) ? INTEL_IOMMU_GATES.untrustedBounce : G.untrustedBounce;
+    observe(o, 'iommu/untrusted-not-bounced', `${dev.name} is untrusted, but before ${g.from} ${intelDmaOps(m) ? 'intel-iommu' : 'dma-iommu'} does not bounce (${g.commit}): the device is given the whole granule(s) around the buffer, neighbouring data included`);
   }
   if ((offsetIn(phys, g) !== 0 || offsetIn(size, g) !== 0) && devUseSwiotlb(m, dev, size, dir)) {
     o.events.push({
       kind: 'note',
       text: 'bounce through swiotlb',
       why: why(
-        kernelName(m.kernel, 'iommuMap').fn,
+        mapFn(m),
         bouncesUntrusted(m, dev)
           ? `${dev.name} is untrusted and the buffer does not fill whole ${g}-byte granules (iova_unaligned): mapping it in place would expose the rest of its granule(s), so it bounces`
           : `a ${size}-byte kmalloc buffer on a non-coherent device could share a cache line (dma_kmalloc_needs_bounce) and is not granule aligned: it bounces`,
@@ -412,6 +490,7 @@ export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: num
     phys = tlb;
   }
   if (!coherent && !attrs.skipCpuSync) syncForDeviceArch(m, phys, size, dir, o);
+  if (intelDmaOps(m)) o.events.push({ kind: 'note', text: `intel_map_page: ${protString(prot & (IOMMU_READ | IOMMU_WRITE))}`, why: whyIntelMap(m, dir) });
   const addr = dmaMapRange(m, dev, dom, phys, size, prot, dmaLimit(dev), o);
   if (addr === DMA_MAPPING_ERROR && tlb >= 0) {
     tblUnmapSingle(m, dev, tlb, size, dir, attrs.skipCpuSync, o);
@@ -424,9 +503,15 @@ export function iommuDmaMapPhys(m: Machine, dev: Device, phys: number, size: num
 export function iommuDmaUnmapPhys(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): void {
   const dom = dmaDomain(m, dev);
   const phys = addr >= 0 ? iommuIovaToPhys(dom, addr) : -1;
+  if (phys < 0 && intelDmaOps(m) && addr >= 0) {
+    // intel_unmap() looks nothing up: domain_unmap() of the range, then free_iova_fast() or queue_iova()
+    o.events.push({ kind: 'note', text: `nothing mapped at ${hex(addr)}: unmapped and freed anyway`, why: why('intel_unmap_page', `intel_unmap() has no iommu_iova_to_phys() check (dma-iommu's WARN_ON(!phys) comes with ${INTEL_IOMMU_GATES.dmaIommu.from}): it clears whatever the range maps (nothing here) and hands the IOVA pfn back to the allocator, which trusts it`, kernelFile(m.kernel, INTEL_FILE)) });
+    dmaUnmapRange(m, dom, addr, size, o);
+    return;
+  }
   if (phys < 0) {
-    o.events.push({ kind: 'note', text: 'WARN_ON(!phys)', why: why(kernelName(m.kernel, 'iommuUnmap').fn, `iommu_iova_to_phys(${hex(addr)}) is 0: nothing is mapped there, the kernel WARNs and returns without unmapping anything`) });
-    observe(o, 'iommu/nothing-mapped', `nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: ${kernelName(m.kernel, 'iommuUnmap').fn} hits WARN_ON(!phys) and returns`);
+    o.events.push({ kind: 'note', text: 'WARN_ON(!phys)', why: why(unmapFn(m), `iommu_iova_to_phys(${hex(addr)}) is 0: nothing is mapped there, the kernel WARNs and returns without unmapping anything`) });
+    observe(o, 'iommu/nothing-mapped', `nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: ${unmapFn(m)} hits WARN_ON(!phys) and returns`);
     return;
   }
   if (!attrs.skipCpuSync && !dev.coherent) syncForCpuArch(m, phys, size, dir, o);
@@ -520,7 +605,13 @@ function syncSgArch(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, forCpu: 
 function mapSgSwiotlb(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs, o: StepOutcome): number {
   const addrs: number[] = [];
   const tlbs: number[] = [];
-  o.events.push({ kind: 'note', text: 'each entry mapped on its own', why: why('iommu_dma_map_sg', `${devIsUntrusted(dev) ? `${dev.name} is untrusted` : 'an entry\'s kmalloc length is not DMA-safe'} (dev_use_sg_swiotlb): iommu_dma_map_sg_swiotlb maps every entry separately, bouncing the unaligned ones, and never merges`) });
+  o.events.push({
+    kind: 'note',
+    text: 'each entry mapped on its own',
+    why: intelDmaOps(m)
+      ? why('bounce_map_sg', `${dev.name} is untrusted (device_needs_bounce): intel_map_sg hands the list to bounce_map_sg, which maps every entry with bounce_map_page, bouncing the unaligned ones, and never merges`, kernelFile(m.kernel, INTEL_FILE))
+      : why('iommu_dma_map_sg', `${devIsUntrusted(dev) ? `${dev.name} is untrusted` : 'an entry\'s kmalloc length is not DMA-safe'} (dev_use_sg_swiotlb): iommu_dma_map_sg_swiotlb maps every entry separately, bouncing the unaligned ones, and never merges`),
+  });
   for (let i = 0; i < sgt.entries.length; i++) {
     const e = sgt.entries[i]!;
     const { addr: a, bounced } = iommuDmaMapPhys(m, dev, e.phys, e.length, dir, attrs, o);
@@ -585,7 +676,9 @@ export function iommuDmaMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir
     ok: true,
     nents: ret,
     entries: rec.addrs.map((addr, i) => ({ addr, bounced: rec.tlb[i]! })),
-    why: why('iommu_dma_map_sg', rec.swiotlb ? `each of the ${n} entries was mapped on its own: ${ret} DMA segments` : `the ${n} entries share one IOVA range and __finalise_sg merged them into ${ret} DMA segment(s)`),
+    why: intelDmaOps(m)
+      ? why(rec.swiotlb ? 'bounce_map_sg' : 'intel_map_sg', rec.swiotlb ? `each of the ${n} entries was mapped on its own (bounce_map_page): ${ret} DMA segments` : `the ${n} entries share one IOVA range, each its own DMA segment: ${ret}`, kernelFile(m.kernel, INTEL_FILE))
+      : why('iommu_dma_map_sg', rec.swiotlb ? `each of the ${n} entries was mapped on its own: ${ret} DMA segments` : `the ${n} entries share one IOVA range and __finalise_sg merged them into ${ret} DMA segment(s)`),
   };
 }
 
@@ -622,6 +715,7 @@ function mapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs,
     invalidateSg(sgt);
     return EINVAL;
   }
+  if (intelDmaOps(m)) return intelFinishSg(m, dev, sgt, offs, lens, iova, iovaLen, prot, o);
   const count = finaliseSg(sgt, offs, lens, iova, dev.maxSegSize);
   const addrs: number[] = [];
   let at = iova;
@@ -636,6 +730,32 @@ function mapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs,
     why: { ...WHY_FINALISE, rule: `One IOVA allocation of ${iovaLen} bytes for the whole list (${protString(prot)}). ${WHY_FINALISE.rule} Max segment size here: ${dev.maxSegSize}.` },
   });
   return count;
+}
+
+/**
+ * intel_map_sg before 5.11 (x86): one intel_alloc_iova for the pages of every
+ * entry, domain_sg_mapping maps them one after the other and gives each
+ * entry its own DMA address and length ("sg->dma_address = ((dma_addr_t)iov_pfn
+ * << VTD_PAGE_SHIFT) + sg->offset; sg->dma_length = sg->length"): nothing is
+ * merged, the call returns nelems.
+ */
+function intelFinishSg(m: Machine, dev: Device, sgt: SgTable, offs: number[], lens: number[], iova: number, iovaLen: number, prot: number, o: StepOutcome): number {
+  const addrs: number[] = [];
+  let at = iova;
+  for (let i = 0; i < offs.length; i++) {
+    const e = sgt.entries[i]!;
+    e.dmaAddress = at + offs[i]!;
+    e.dmaLength = e.length;
+    addrs.push(e.dmaAddress);
+    at += lens[i]!;
+  }
+  m.iommu.sg[sgt.id] = { dev: dev.name, swiotlb: false, addrs, tlb: addrs.map(() => -1) };
+  o.events.push({
+    kind: 'note',
+    text: `${sgt.entries.length} entries → ${sgt.entries.length} DMA segment(s) at ${hex(iova)}`,
+    why: why('intel_map_sg', `Before ${INTEL_IOMMU_GATES.dmaIommu.from} (${INTEL_IOMMU_GATES.dmaIommu.commit}) intel-iommu maps a scatterlist itself: one IOVA allocation of ${iovaLen} bytes for the pages of every entry (${protString(prot & (IOMMU_READ | IOMMU_WRITE))}), mapped in order by domain_sg_mapping, which gives every entry its own DMA address and length; nothing is merged (dma-iommu's __finalise_sg does that from ${INTEL_IOMMU_GATES.dmaIommu.from}) and nelems is returned.`, kernelFile(m.kernel, INTEL_FILE)),
+  });
+  return sgt.entries.length;
 }
 
 /** iommu_dma_unmap_sg(dev, sg, nents, dir, attrs). */
@@ -763,11 +883,59 @@ function allocCoherentAtomic(m: Machine, dev: Device, name: string, size: number
 }
 
 /**
+ * intel_alloc_coherent() before 5.11 (x86): "size = PAGE_ALIGN(size); order =
+ * get_order(size)"; a blocking allocation tries dma_alloc_from_contiguous
+ * first, else alloc_pages(flags, order) with GFP_DMA/GFP_DMA32 dropped (the
+ * IOMMU remaps it); memset to zero; __intel_map_single(…, DMA_BIDIRECTIONAL,
+ * dev->coherent_dma_mask); the CPU address is page_address(page): one
+ * physically contiguous block in the linear map, not dma-iommu's remapped
+ * pages. The CMA try follows dma_alloc_contiguous's rules of the same
+ * kernel (from 5.3 a single page skips CMA, where intel_alloc_coherent called
+ * dma_alloc_from_contiguous for it too: not told apart).
+ */
+function intelAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[]): DmaAllocated | null {
+  const dom = dmaDomain(m, dev);
+  const alloc = pageAlign(size);
+  const order = getOrder(alloc);
+  const cma = allowsBlocking(gfp) ? dmaAllocContiguous(m, dev, alloc, gfp, o) : -1;
+  const block = cma >= 0 ? alloc : PAGE_SIZE * 2 ** order;
+  const phys = cma >= 0 ? cma : allocHighest(m.free, block, block, m.config.ram);
+  if (phys < 0) {
+    o.error = 'NULL';
+    return null;
+  }
+  const file = kernelFile(m.kernel, INTEL_FILE);
+  const iova = dmaMapRange(m, dev, dom, phys, alloc, dmaInfoToProt('DMA_BIDIRECTIONAL', dev.coherent), coherentLimit(dev), o);
+  if (iova === DMA_MAPPING_ERROR) {
+    if (cma < 0 || !dmaFreeContiguous(m, phys, alloc, o)) freeRange(m.free, phys, block);
+    o.error = 'NULL';
+    return null;
+  }
+  const va = LINEAR_BASE + phys;
+  const b = newBuffer(m, name, 'coherent', va, size, phys, block, dev, iova);
+  b.order = order;
+  for (let i = 0; i < alloc / PAGE_SIZE; i++) b.pages.push(phys + i * PAGE_SIZE);
+  o.events.push({
+    kind: 'alloc',
+    allocator: 'dma_alloc_coherent',
+    name,
+    va,
+    phys,
+    size: alloc,
+    zone: zoneOf(phys),
+    why: why('intel_alloc_coherent', `Before ${INTEL_IOMMU_GATES.dmaIommu.from} (${INTEL_IOMMU_GATES.dmaIommu.commit}) intel-iommu allocates coherent memory itself: ${cma >= 0 ? 'from CMA (dma_alloc_from_contiguous, a blocking allocation)' : `one order-${order} block from the page allocator (GFP_DMA/GFP_DMA32 dropped: the IOMMU remaps it)`}, used through its linear address and mapped DMA_BIDIRECTIONAL at IOVA ${hex(iova)} by __intel_map_single (dma-iommu from ${INTEL_IOMMU_GATES.dmaIommu.from} remaps page by page instead)`, file),
+  });
+  cpuMemset(m, b, 0, 0, alloc, o);
+  return { buf: b, addr: iova, paddr: phys, len: alloc };
+}
+
+/**
  * dma_alloc_coherent() through dma-iommu (iommu_dma_alloc →
  * iommu_dma_alloc_remap → __iommu_dma_alloc_noncontiguous for a blocking
  * GFP). Returns the CPU buffer and its IOVA, or null.
  */
 export function iommuDmaAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
+  if (intelDmaOps(m)) return intelAllocCoherent(m, dev, name, size, o, gfp);
   if (!allowsBlocking(gfp)) return allocCoherentAtomic(m, dev, name, size, o);
   const dom = dmaDomain(m, dev);
   const g = dom.granule;
@@ -843,12 +1011,24 @@ export function iommuDmaFreeCoherent(m: Machine, dev: Device, size: number, cpu:
   else observe(o, 'iommu/nothing-mapped', `nothing is mapped at IOVA ${hex(addr)} in ${dom.name}: dma_free_coherent unmaps nothing`);
   if (cpu && cpu.live && cpu.kind === 'coherent') {
     if (cpu.uncached) for (let i = 0; i < cpu.pages.length; i++) m.vmap.delete(cpu.va / PAGE_SIZE + i);
-    // a contiguous (atomic) block goes back whole; remapped pages one by one
-    if (cpu.phys >= 0) freeRange(m.free, cpu.phys, cpu.allocSize);
+    // a contiguous (atomic) block goes back whole; remapped pages one by one; x86 before 5.11:
+    // intel_free_coherent → dma_release_from_contiguous, else __free_pages
+    if (cpu.phys >= 0 && intelDmaOps(m) && dmaFreeContiguous(m, cpu.phys, cpu.allocSize, o)) {
+      // back in the CMA area
+    } else if (cpu.phys >= 0) freeRange(m.free, cpu.phys, cpu.allocSize);
     else for (const p of cpu.pages) freeRange(m.free, p, PAGE_SIZE);
     cpu.live = false;
     touchBuffer(o, cpu.id);
-    o.events.push({ kind: 'free', allocator: 'dma_free_coherent', name: cpu.name, phys: cpu.phys >= 0 ? cpu.phys : (cpu.pages[0] ?? -1), size: cpu.allocSize, why: why('iommu_dma_free', 'the IOVA range is unmapped (__iommu_dma_unmap), the CPU alias removed and the pages go back to the page allocator') });
+    o.events.push({
+      kind: 'free',
+      allocator: 'dma_free_coherent',
+      name: cpu.name,
+      phys: cpu.phys >= 0 ? cpu.phys : (cpu.pages[0] ?? -1),
+      size: cpu.allocSize,
+      why: intelDmaOps(m)
+        ? why('intel_free_coherent', 'the IOVA range is unmapped (intel_unmap) and the pages go back to CMA (dma_release_from_contiguous) or the page allocator (__free_pages)', kernelFile(m.kernel, INTEL_FILE))
+        : why('iommu_dma_free', 'the IOVA range is unmapped (__iommu_dma_unmap), the CPU alias removed and the pages go back to the page allocator'),
+    });
   }
 }
 

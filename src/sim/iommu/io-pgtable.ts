@@ -44,6 +44,22 @@
  *   an IOMMU_WRITE-only (DMA_FROM_DEVICE) leaf is readable too; an
  *   IOMMU_READ-only (DMA_TO_DEVICE) leaf is read-only, so a device write faults.
  *
+ * - VT-d (x86, `vtd`), the second-level table of drivers/iommu/intel/iommu.c
+ *   (intel-iommu.c before 5.8) behind the same iommu_map / iommu_unmap
+ *   splitting and the same 4-level, 9-bit geometry: intel_iommu_map sets
+ *   DMA_PTE_READ for IOMMU_READ and DMA_PTE_WRITE for IOMMU_WRITE and the
+ *   hardware checks both (a write-only leaf faults on a read);
+ *   __domain_mapping returns -EINVAL without either (every version: no hang,
+ *   no IO_PGTABLE_GATES); a PTE already present at the same level is kept
+ *   ("DMA PTE for vPFN … already set", WARN, 0 returned); a superpage
+ *   replaces what lies below it (switch_to_super_page); intel_iommu_unmap
+ *   rounds each piece up to the page size of the entry at its iova (a
+ *   superpage is unmapped whole, never split; a hole is reported unmapped,
+ *   no WARN) and returns the rounded size. Beyond the address width:
+ *   -EFAULT. Where the driver takes a superpage's memory for a table (a
+ *   smaller map or an unaligned unmap inside it) the explorer reports it
+ *   and changes nothing.
+ *
  * Simplified:
  * - PTEs are stored decoded (kind, output address, IOMMU_* prot flags), not as
  *   64-bit descriptors; AF/SH/nG/ATTRINDX are implied.
@@ -55,9 +71,9 @@
  *   not as a fabricated kernel log line.
  */
 import type { SimEvent, Why } from '../events.ts';
-import { IO_PGTABLE_GATES } from '../kernel-versions.ts';
+import { IO_PGTABLE_GATES, kernelFile } from '../kernel-versions.ts';
 import { kmsg } from '../kernel-log/catalogue.ts';
-import { EEXIST, EINVAL, ERANGE } from '../errno.ts';
+import { EEXIST, EFAULT, EINVAL, ERANGE } from '../errno.ts';
 import { hex, hex16 } from '../format.ts';
 import { offsetIn } from '../align.ts';
 
@@ -115,6 +131,12 @@ export interface IoPgtable {
   warnedPartialUnmap: boolean;
   /** Kernel version code: a no-permission map and a partial block unmap behave by version. */
   kernel: number;
+  /**
+   * VT-d's second-level format (x86) instead of ARM LPAE stage 1: separate
+   * read and write permission bits, __domain_mapping / intel_iommu_unmap's
+   * map and unmap rules (see `vtdMapPages`, `vtdUnmapRange`).
+   */
+  vtd: boolean;
 }
 
 export interface IoPgtableOptions {
@@ -125,6 +147,8 @@ export interface IoPgtableOptions {
   oas?: number;
   /** Kernel version code (IO_PGTABLE_GATES); default the newest behaviour. */
   kernel?: number;
+  /** Intel VT-d second-level semantics (x86); default ARM LPAE stage 1. */
+  vtd?: boolean;
 }
 
 export interface PtMapResult {
@@ -218,11 +242,16 @@ export function protString(prot: number): string {
 }
 
 /**
- * Stage-1 permission check for a device access to a leaf with `prot`.
- * Reads are always allowed (stage 1 has no "no read"); writes fault only on
- * AP_RDONLY leaves, i.e. IOMMU_READ without IOMMU_WRITE.
+ * Permission check for a device access to a leaf with `prot`.
+ * ARM LPAE stage 1: reads are always allowed (stage 1 has no "no read");
+ * writes fault only on AP_RDONLY leaves, i.e. IOMMU_READ without IOMMU_WRITE.
+ * VT-d second level (`vtd`): intel_iommu_map turns IOMMU_READ into
+ * DMA_PTE_READ (bit 0) and IOMMU_WRITE into DMA_PTE_WRITE (bit 1), and the
+ * hardware checks each: a read needs DMA_PTE_READ (else fault reason 6), a
+ * write DMA_PTE_WRITE (else reason 5).
  */
-export function ptePermits(prot: number, write: boolean): boolean {
+export function ptePermits(prot: number, write: boolean, vtd = false): boolean {
+  if (vtd) return (prot & (write ? IOMMU_WRITE : IOMMU_READ)) !== 0;
   if (!write) return true;
   return !((prot & IOMMU_READ) !== 0 && (prot & IOMMU_WRITE) === 0);
 }
@@ -265,6 +294,7 @@ export function createIoPgtable(opts: IoPgtableOptions): IoPgtable {
     leaves: 0,
     warnedPartialUnmap: false,
     kernel: opts.kernel ?? Number.MAX_SAFE_INTEGER,
+    vtd: opts.vtd ?? false,
   };
   pt.root = newTable(pt, startLevel).id;
   return pt;
@@ -488,6 +518,11 @@ export function ptMap(pt: IoPgtable, iova: number, paddr: number, size: number, 
     events.push({ kind: 'note', text: 'iommu_map refused an unaligned mapping: -EINVAL', why: WHY_UNALIGNED });
     return { ret: EINVAL, mapped: 0, log, events };
   }
+  if (pt.vtd) {
+    const r = vtdMap(pt, iova, paddr, size, prot, events);
+    vtdFiles(pt, events, 0);
+    return r;
+  }
   if (!(prot & (IOMMU_READ | IOMMU_WRITE)) && pt.kernel < IO_PGTABLE_GATES.noProtEinval.code) {
     // before 6.11 arm_lpae_map_pages: "If no access, then nothing to do" — return 0
     if (pt.kernel >= IO_PGTABLE_GATES.mapPagesHang.code) {
@@ -631,9 +666,217 @@ export function ptUnmap(pt: IoPgtable, iova: number, size: number, queued = fals
     return { unmapped: 0, log, events, walkFlushed: [] };
   }
   const walkFlushed: Array<{ iova: number; size: number }> = [];
+  if (pt.vtd) {
+    const unmapped = vtdUnmapRange(pt, iova, size, events);
+    events.push({ kind: 'iommu_unmap', domain: pt.name, iova, size: unmapped, queued, why: queued ? WHY_VTD_UNMAP_QUEUED : WHY_VTD_UNMAP });
+    vtdFiles(pt, events, 0);
+    return { unmapped, log: null, events, walkFlushed };
+  }
   const unmapped = unmapRange(pt, iova, size, events, walkFlushed);
   events.push({ kind: 'iommu_unmap', domain: pt.name, iova, size: unmapped, queued, why: queued ? WHY_UNMAP_QUEUED : WHY_UNMAP });
   return { unmapped, log: null, events, walkFlushed };
+}
+
+// ---------------------------------------------------------------------------
+// VT-d second level (x86): drivers/iommu/intel/iommu.c (intel-iommu.c before 5.8)
+
+const VTD_FILE = 'drivers/iommu/intel/iommu.c';
+
+const WHY_VTD_NOPROT: Why = {
+  fn: '__domain_mapping',
+  file: VTD_FILE,
+  rule: 'intel_iommu_map turns IOMMU_READ into DMA_PTE_READ and IOMMU_WRITE into DMA_PTE_WRITE; __domain_mapping refuses a mapping with neither ("(prot & (DMA_PTE_READ|DMA_PTE_WRITE)) == 0"): -EINVAL, nothing mapped. VT-d has none of io-pgtable-arm\'s "nothing to do" success (or the 5.15-6.10 hang that came from it).',
+};
+const WHY_VTD_MAP: Why = {
+  fn: 'intel_iommu_map',
+  file: VTD_FILE,
+  rule: 'Split into the largest page sizes the alignment of iova and pa and the remaining size allow (iommu_pgsize), installed by __domain_mapping as second-level PTEs: DMA_PTE_READ for IOMMU_READ, DMA_PTE_WRITE for IOMMU_WRITE, each checked by the hardware (a write-only leaf is not readable).',
+};
+const WHY_VTD_SET: Why = {
+  fn: '__domain_mapping',
+  file: VTD_FILE,
+  rule: 'A PTE is already present: the cmpxchg from 0 fails, the driver prints "DMA PTE for vPFN … already set" and WARNs, and carries on: the old PTE stays and the map still returns 0 (no -EEXIST on VT-d).',
+};
+const WHY_VTD_SUPER: Why = {
+  fn: 'switch_to_super_page',
+  file: VTD_FILE,
+  rule: 'A superpage is installed where smaller pages or a table were: dma_pte_free_pagetable clears and frees them first, then the superpage PTE is written (no -EEXIST).',
+};
+const WHY_VTD_ROUND: Why = {
+  fn: 'intel_iommu_unmap',
+  file: VTD_FILE,
+  rule: '"Cope with horrid API which requires us to unmap more than the size argument if it happens to be a large-page mapping": pfn_to_dma_pte finds the level of the entry at the iova, and a size below that level\'s page size is rounded up to it, so the whole superpage is unmapped and its size returned.',
+};
+const WHY_VTD_HOLE: Why = {
+  fn: 'intel_iommu_unmap',
+  file: VTD_FILE,
+  rule: 'Nothing is mapped there, but VT-d neither WARNs nor stops: pfn_to_dma_pte returns the empty entry, the size is rounded up to its level, domain_unmap clears nothing and the size is returned as unmapped.',
+};
+const WHY_VTD_DESCENT: Why = {
+  fn: 'dma_pte_clear_level',
+  file: VTD_FILE,
+  rule: 'The iova lies inside a superpage but not at its start: the rounded range does not cover the superpage entry, so dma_pte_clear_level descends into it as if it pointed at a page table, i.e. into the first 4 KiB of the memory the superpage maps, and zeroes the 8-byte words there whose bit 0 or 1 is set. The superpage stays mapped. (The explorer does not write those zeroes: it reports the corruption instead.)',
+};
+
+/** VT-d explanations name intel-iommu.c before 5.8 (kernelFile): rewrite those of events[from..]. */
+function vtdFiles(pt: IoPgtable, events: SimEvent[], from: number): void {
+  const file = kernelFile(pt.kernel, VTD_FILE);
+  if (file === VTD_FILE) return;
+  for (let i = from; i < events.length; i++) {
+    const e = events[i]!;
+    if ('why' in e && e.why && e.why.file === VTD_FILE) events[i] = { ...e, why: { ...e.why, file } } as SimEvent;
+  }
+}
+
+const WHY_VTD_UNMAP: Why = {
+  fn: 'iommu_unmap',
+  file: IOMMU_FILE,
+  rule: 'PTEs cleared at once (intel_iommu_unmap → domain_unmap); the IOTLB still holds the old translation until it is invalidated.',
+};
+const WHY_VTD_UNMAP_QUEUED: Why = {
+  fn: 'iommu_unmap_fast',
+  file: IOMMU_FILE,
+  rule: 'PTEs cleared at once (intel_iommu_unmap → domain_unmap); the IOTLB invalidation is deferred to the flush queue (lazy mode), so the old translation can still be used until the flush.',
+};
+
+/** The 64-bit second-level PTE as the driver prints it: address | DMA_PTE_LARGE_PAGE (bit 7) | DMA_PTE_WRITE | DMA_PTE_READ (no snoop bit: the explorer's choice). */
+function vtdPteVal(phys: number, prot: number, large: boolean): string {
+  const bits = (prot & IOMMU_READ ? 1 : 0) | (prot & IOMMU_WRITE ? 2 : 0) | (large ? 0x80 : 0);
+  return (phys + bits).toString(16);
+}
+
+/**
+ * `intel_iommu_map` → `__domain_mapping` for one iommu_pgsize piece: walk
+ * (allocating tables) to the piece's level and write each PTE. A superpage
+ * replaces whatever is below it (switch_to_super_page); a PTE already present
+ * at the same level is kept with a pr_crit and a WARN; a smaller page inside
+ * an existing superpage: pfn_to_dma_pte walks into the superpage's memory as
+ * if it were a table (reported, nothing installed). Returns 0 (the kernel's
+ * return value in all three cases).
+ */
+function vtdMapPages(pt: IoPgtable, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, events: SimEvent[]): void {
+  let t = pt.tables.get(pt.root) as PtTable;
+  let lvl = pt.startLevel;
+  for (;;) {
+    const n = t.kind.length;
+    const idx = lvlIdx(iova, lvl, n);
+    if (pgsize === BLOCK[lvl]) {
+      const num = Math.min(pgcount, n - idx);
+      const large = pgsize > SZ_4K;
+      for (let i = 0; i < num; i++) {
+        const k = t.kind[idx + i];
+        if (k === PTE_TABLE || (k === PTE_LEAF && large)) {
+          events.push({ kind: 'note', text: `${sizeName(pgsize)} superpage at iova ${hex(iova + i * pgsize)} replaces what was mapped there`, why: WHY_VTD_SUPER });
+          clearEntry(pt, t, idx + i);
+        } else if (k === PTE_LEAF) {
+          const text = kmsg(pt.kernel, 'dmar.pte-already-set', { pfn: ((iova + i * pgsize) / SZ_4K).toString(16), old: vtdPteVal(t.val[idx + i]!, t.prot[idx + i]!, false), new: vtdPteVal(paddr + i * pgsize, prot, false) });
+          events.push({ kind: 'log', level: 'crit', id: 'dmar.pte-already-set', text });
+          events.push({ kind: 'note', text: `a PTE already maps iova ${hex(iova + i * pgsize)} (WARN_ON(1)): kept, map returns 0`, why: WHY_VTD_SET });
+          continue;
+        }
+        t.kind[idx + i] = PTE_LEAF;
+        t.val[idx + i] = paddr + i * pgsize;
+        t.prot[idx + i] = prot;
+        t.used++;
+        pt.leaves++;
+      }
+      mappedOut = num * pgsize;
+      return;
+    }
+    const k = t.kind[idx];
+    if (k === PTE_NONE) {
+      const c = newTable(pt, lvl + 1);
+      t.kind[idx] = PTE_TABLE;
+      t.val[idx] = c.id;
+      t.used++;
+      t = c;
+    } else if (k === PTE_LEAF) {
+      events.push({ kind: 'finding', rule: 'vtd-superpage-descent', id: null, message: `iova ${hex(iova)} lies inside a ${sizeName(BLOCK[lvl]!)} superpage: pfn_to_dma_pte takes the superpage's memory (${formatPa(t.val[idx]!)}) for a page table and __domain_mapping writes PTEs into it; the explorer installs nothing and reports the map as the kernel returns it (0)`, why: { fn: 'pfn_to_dma_pte', file: VTD_FILE, rule: 'pfn_to_dma_pte descends through any present entry above the target level, a superpage included: its output address is used as a table.' } });
+      mappedOut = Math.min(pgcount, n) * pgsize;
+      return;
+    } else {
+      t = pt.tables.get(t.val[idx]) as PtTable;
+    }
+    lvl++;
+  }
+}
+
+/** `iommu_map` on a VT-d second-level table (see vtdMapPages). */
+function vtdMap(pt: IoPgtable, iova: number, paddr: number, size: number, prot: number, events: SimEvent[]): PtMapResult {
+  if (!(prot & (IOMMU_READ | IOMMU_WRITE))) {
+    events.push({ kind: 'note', text: 'iommu_map with neither IOMMU_READ nor IOMMU_WRITE: -EINVAL', why: WHY_VTD_NOPROT });
+    return { ret: EINVAL, mapped: 0, log: null, events };
+  }
+  if (iova + size > 2 ** pt.ias || paddr + size > 2 ** pt.oas) {
+    events.push({ kind: 'note', text: `iova ${hex(iova)} + ${hex(size)} beyond the domain's ${pt.ias}-bit address width: -EFAULT`, why: { fn: 'intel_iommu_map', file: VTD_FILE, rule: 'The iommu width is not sufficient for the mapped address: pr_err and -EFAULT.' } });
+    return { ret: EFAULT, mapped: 0, log: null, events };
+  }
+  const origIova = iova;
+  const origPaddr = paddr;
+  const origSize = size;
+  while (size > 0) {
+    pgsizeCalc(iova, paddr, size);
+    vtdMapPages(pt, iova, paddr, pgsizeOut, countOut, prot, events);
+    size -= mappedOut;
+    iova += mappedOut;
+    paddr += mappedOut;
+  }
+  events.push({ kind: 'iommu_map', domain: pt.name, iova: origIova, phys: origPaddr, size: origSize, prot: protString(prot), why: WHY_VTD_MAP });
+  return { ret: 0, mapped: origSize, log: null, events };
+}
+
+/** Clear every entry of `t` (level `lvl`, first iova `base`) lying wholly inside [start, end); recurse into tables it only partly covers (dma_pte_clear_level). */
+function vtdClearLevel(pt: IoPgtable, t: PtTable, lvl: number, base: number, start: number, end: number): void {
+  const bs = BLOCK[lvl]!;
+  const first = Math.max(0, Math.floor((start - base) / bs));
+  for (let i = first; i < t.kind.length; i++) {
+    const eb = base + i * bs;
+    if (eb >= end) break;
+    const k = t.kind[i];
+    if (k === PTE_NONE) continue;
+    if (eb >= start && eb + bs <= end) clearEntry(pt, t, i);
+    else if (k === PTE_TABLE) vtdClearLevel(pt, pt.tables.get(t.val[i]!) as PtTable, lvl + 1, eb, start, end);
+  }
+}
+
+/**
+ * `__iommu_unmap` with VT-d's `intel_iommu_unmap` per piece: the size is
+ * rounded up to the page size of the entry found at the iova (a superpage,
+ * or the level of a hole), everything wholly inside is cleared, and the
+ * rounded size is returned, holes included.
+ */
+function vtdUnmapRange(pt: IoPgtable, iova: number, size: number, events: SimEvent[]): number {
+  let unmapped = 0;
+  while (unmapped < size) {
+    pgsizeCalc(iova, iova, size - unmapped);
+    let piece = pgsizeOut * countOut;
+    // pfn_to_dma_pte(…, &level = 0): stop at a superpage or an empty entry
+    let t = pt.tables.get(pt.root) as PtTable;
+    let lvl = pt.startLevel;
+    let kind = PTE_NONE;
+    for (;;) {
+      const idx = lvlIdx(iova, lvl, t.kind.length);
+      kind = t.kind[idx]!;
+      if (kind !== PTE_TABLE || lvl === MAX_LEVELS - 1) break;
+      t = pt.tables.get(t.val[idx]!) as PtTable;
+      lvl++;
+    }
+    const levelSize = BLOCK[lvl]!;
+    if (piece < levelSize) {
+      piece = levelSize;
+      if (kind === PTE_LEAF) events.push({ kind: 'note', text: `iova ${hex(iova)} is in a ${sizeName(levelSize)} superpage: the unmap is rounded up to ${sizeName(levelSize)}`, why: WHY_VTD_ROUND });
+    }
+    if (kind === PTE_NONE) {
+      events.push({ kind: 'note', text: `nothing mapped at iova ${hex(iova)}: ${hex(piece)} bytes reported unmapped anyway`, why: WHY_VTD_HOLE });
+    } else if (kind === PTE_LEAF && offsetIn(iova, levelSize) !== 0) {
+      const base = t.val[lvlIdx(iova, lvl, t.kind.length)]!;
+      events.push({ kind: 'finding', rule: 'vtd-superpage-descent', id: null, message: `iova ${hex(iova)} is inside a ${sizeName(levelSize)} superpage but not at its start: intel_iommu_unmap reports ${hex(piece)} bytes unmapped, the superpage stays mapped, and dma_pte_clear_level zeroes words of the memory at ${formatPa(base)} that it takes for PTEs`, why: WHY_VTD_DESCENT });
+    }
+    vtdClearLevel(pt, pt.tables.get(pt.root) as PtTable, pt.startLevel, 0, iova, iova + piece);
+    iova += piece;
+    unmapped += piece;
+  }
+  return unmapped;
 }
 
 // ---------------------------------------------------------------------------
@@ -703,7 +946,7 @@ export function ptWalkInto(pt: IoPgtable, iova: number, access: 'read' | 'write'
         pageSize = BLOCK[lvl];
         phys = t.val[idx] + (iova % pageSize);
         prot = t.prot[idx];
-        fault = access === 'write' && !ptePermits(prot, true) ? 'permission' : null;
+        fault = access !== undefined && !ptePermits(prot, access === 'write', pt.vtd) ? 'permission' : null;
         break;
       }
       t = pt.tables.get(t.val[idx]) as PtTable;

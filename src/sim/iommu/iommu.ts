@@ -30,7 +30,7 @@
  * page of an access is looked up in the domain's IOTLB; a miss walks the page
  * table and fills the IOTLB; an empty entry is a translation fault and a
  * write to a read-only (IOMMU_READ without IOMMU_WRITE) leaf a permission
- * fault. A fault terminates the whole transaction before any byte moves and
+ * fault — on x86 (VT-d) a read of a write-only leaf too. A fault terminates the whole transaction before any byte moves and
  * prints the SMMU's "Unhandled context fault" line (no fault handler is
  * installed, so report_iommu_fault() returns -ENOSYS), or on x86 VT-d's
  * "DRHD: handling fault status reg" and "[DMA Read] Request device [bb:ss.f]
@@ -45,10 +45,11 @@
  *   min_pagesz) only. On x86 the unit is reported as VT-d in legacy
  *   (non-scalable) mode: its faults in dmar.c's words, its walk as the
  *   second-level table's (the same 4-level, 9-bits-a-level geometry for a
- *   48-bit address width). The permissions stay the LPAE table's: a write-only
- *   (DMA_FROM_DEVICE) mapping is readable, where VT-d's separate
- *   DMA_PTE_READ (bit 0) / DMA_PTE_WRITE (bit 1) would let a device read of it
- *   fault (reason 6).
+ *   48-bit address width), and its page-table semantics VT-d's
+ *   (io-pgtable.ts `vtd`): separate DMA_PTE_READ (bit 0) / DMA_PTE_WRITE
+ *   (bit 1), so a device read of a write-only (DMA_FROM_DEVICE) mapping
+ *   faults (reason 6); a map without permission is -EINVAL; an unmap is
+ *   rounded up to the superpage (or hole) it starts in.
  * - x86 devices get a PCI address for the fault line (pciAddress: the
  *   explorer's choice); arm64 and arm keep the SMMU's stream IDs.
  * - Each device is alone in its IOMMU group; its stream ID is its index among
@@ -182,6 +183,8 @@ export interface IommuState {
   kernel: number;
   /** arm32's dma_iommu_mapping objects (arch/arm-dma-iommu.ts). */
   armMappings: ArmIommuMapping[];
+  /** x86: every IOMMU is VT-d, its page tables second-level (io-pgtable.ts `vtd`). */
+  vtd: boolean;
 }
 
 function why(fn: string, rule: string, file = FILE): Why {
@@ -202,7 +205,7 @@ export function newDomain(s: IommuState, unit: IommuUnit, name: string, type: Do
     // arm_smmu_init_domain_context(): a bypass (identity) domain takes no context bank
     cb: paging ? unit.nextCb++ : -1,
     granule: unit.pgsize,
-    pt: paging ? createIoPgtable({ name, ias: IOMMU_IAS, oas: IOMMU_IAS, kernel: s.kernel }) : null,
+    pt: paging ? createIoPgtable({ name, ias: IOMMU_IAS, oas: IOMMU_IAS, kernel: s.kernel, vtd: s.vtd === true }) : null,
     iotlb: paging ? createIotlb(name) : null,
     // iommu_dma_init_domain(): init_iova_domain(iovad, 1UL << __ffs(pgsize_bitmap), base_pfn)
     iovad: dma ? createIovaDomain({ name, granule: unit.pgsize, apertureStart: 0 }) : null,
@@ -221,9 +224,11 @@ export function newDomain(s: IommuState, unit: IommuUnit, name: string, type: Do
  * IOMMU's mode).
  */
 export function createIommuState(config: MachineConfig): IommuState {
-  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {}, kernel: kernelCode(config.kernel), armMappings: [] };
-  // before 5.0 arm-smmu had no non-strict mode: iommu.strict=0 does not exist and every DMA domain is strict
-  const lazyOk = s.kernel >= DMA_IOMMU_GATES.lazyFlushQueue.code;
+  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {}, kernel: kernelCode(config.kernel), armMappings: [], vtd: config.arch === 'x86' };
+  // before 4.20 arm-smmu had no non-strict mode: iommu.strict=0 does not exist and every DMA domain is strict;
+  // x86's VT-d deferred its flushes on every modelled version (intel-iommu.c's own deferred-unmap list, 250 entries
+  // or 10 ms, then the iova flush queue from 4.14: modelled as the same flush queue)
+  const lazyOk = config.arch === 'x86' || s.kernel >= DMA_IOMMU_GATES.lazyFlushQueue.code;
   for (const u of config.iommus) s.units[u.name] = { name: u.name, mode: u.mode === 'lazy' && !lazyOk ? 'strict' : u.mode, pgsize: u.pgsize, nextCb: 0, nextSid: 0 };
   for (const d of config.devices) {
     const unit = d.iommu ? s.units[d.iommu] : undefined;
@@ -238,7 +243,7 @@ export function createIommuState(config: MachineConfig): IommuState {
     const untrusted = d.bus === 'pci' && d.untrusted;
     let type: DomainType;
     if (unit.mode === 'passthrough') type = untrusted && since(s.kernel, IOMMU_GATES.untrustedDmaDomain) ? 'DMA' : 'IDENTITY';
-    else if (unit.mode === 'lazy') type = untrusted && since(s.kernel, DMA_IOMMU_GATES.untrustedStrict) ? 'DMA' : 'DMA_FQ';
+    else if (unit.mode === 'lazy') type = untrusted && untrustedFlushedAtOnce(config.arch, s.kernel) ? 'DMA' : 'DMA_FQ';
     else type = 'DMA';
     const dom = newDomain(s, unit, `${unit.name}/${d.name}`, type);
     dom.devices.push(d.name);
@@ -246,6 +251,18 @@ export function createIommuState(config: MachineConfig): IommuState {
     attachAtBoot(s, unit, d.name, dom, { dmaIommu: type === 'DMA' || type === 'DMA_FQ', pci32bitWorkaround: d.bus === 'pci', noDefault: false, armMapping: -1 });
   }
   return s;
+}
+
+/**
+ * Does an untrusted PCI device in lazy mode get its IOTLB flushed at unmap?
+ * dma-iommu: from 5.12 (DMA_IOMMU_GATES.untrustedStrict, no flush queue for
+ * it). x86 before 5.11: intel_unmap's own check from 5.2
+ * (INTEL_IOMMU_GATES.untrustedStrict); 5.11 itself, the first release on
+ * dma-iommu, lets it use the flush queue.
+ */
+function untrustedFlushedAtOnce(arch: MachineConfig['arch'], kernel: number): boolean {
+  if (arch === 'x86' && !since(kernel, INTEL_IOMMU_GATES.dmaIommu)) return since(kernel, INTEL_IOMMU_GATES.untrustedStrict);
+  return since(kernel, DMA_IOMMU_GATES.untrustedStrict);
 }
 
 /**
@@ -498,7 +515,8 @@ export function iommuMap(dom: IommuDomain, iova: number, paddr: number, size: nu
   }
   const r = ptMap(dom.pt, iova, paddr, size, prot);
   pushAll(o, r.events);
-  if (r.log) o.warnings.push(r.log);
+  // the unaligned pr_err (r.log), and on VT-d the "DMA PTE … already set" pr_crit
+  for (const e of r.events) if (e.kind === 'log') o.warnings.push(e.text);
   if (r.hang) {
     o.error = HANG;
     const fix = IO_PGTABLE_GATES.noProtEinval;
@@ -789,7 +807,9 @@ function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, wr
   o.error = 'FAULT';
   observe(o, 'iommu/fault',
     permission
-      ? `permission fault: ${dev.name} wrote IOVA ${hex(iova)}, which '${dom.name}' maps read-only (IOMMU_READ without IOMMU_WRITE: ${vtd ? 'DMA_PTE_READ only' : 'AP_RDONLY'}); the transaction is terminated and memory is untouched`
+      ? write
+        ? `permission fault: ${dev.name} wrote IOVA ${hex(iova)}, which '${dom.name}' maps read-only (IOMMU_READ without IOMMU_WRITE: ${vtd ? 'DMA_PTE_READ only' : 'AP_RDONLY'}); the transaction is terminated and memory is untouched`
+        : `permission fault: ${dev.name} read IOVA ${hex(iova)}, which '${dom.name}' maps write-only (IOMMU_WRITE without IOMMU_READ, a DMA_FROM_DEVICE mapping: DMA_PTE_WRITE only, and VT-d checks the read bit); the transaction is terminated and nothing is read`
       : `translation fault: nothing maps IOVA ${hex(iova)} in '${dom.name}'; the transaction is terminated and memory is untouched`,
   );
 }

@@ -27,8 +27,8 @@ import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_B
 
 export type Prefix = 'dev' | 'dma-api' | 'dma-api-nodev' | 'none';
 
-/** A printk log level (KERN_EMERG, KERN_ERR, KERN_WARNING, KERN_INFO, KERN_NOTICE). */
-export type Level = 'emerg' | 'err' | 'warn' | 'info' | 'notice';
+/** A printk log level (KERN_EMERG, KERN_CRIT, KERN_ERR, KERN_WARNING, KERN_INFO, KERN_NOTICE). */
+export type Level = 'emerg' | 'crit' | 'err' | 'warn' | 'info' | 'notice';
 
 export interface Wording {
   /** First version with this wording (the gate that introduced it); absent: the oldest modelled. */
@@ -662,8 +662,22 @@ export const CATALOGUE = [
     ],
     fn: 'dmar_fault_do_one',
     file: 'drivers/iommu/intel/dmar.c',
-    why: 'The device at that PCI address (bus:slot.function) made a DMA request the VT-d unit blocked: the address (the faulting page) is not mapped in its domain (a read reports fault reason 6, "PTE Read access is not set"; a write reason 5, "PTE Write access is not set": DMA after unmap, a wrong or stale handle, a driver that bypassed the DMA API), or a write hit a read-only mapping (reason 5: a DMA_TO_DEVICE buffer written by the device). Reasons 0x30 and up are scalable-mode faults.',
+    why: 'The device at that PCI address (bus:slot.function) made a DMA request the VT-d unit blocked: the address (the faulting page) is not mapped in its domain (a read reports fault reason 6, "PTE Read access is not set"; a write reason 5, "PTE Write access is not set": DMA after unmap, a wrong or stale handle, a driver that bypassed the DMA API), or a write hit a read-only mapping (reason 5: a DMA_TO_DEVICE buffer written by the device), or a read hit a write-only one (reason 6: a DMA_FROM_DEVICE buffer read by the device; VT-d has separate read and write bits). Reasons 0x30 and up are scalable-mode faults.',
     rule: 'iommu/fault',
+  },
+  // __domain_mapping() in drivers/iommu/intel/iommu.c (intel-iommu.c before 5.8), pr_fmt "DMAR: ": the same pr_crit
+  // in a 4.x tree ("tmp = cmpxchg64_local(&pte->val, 0ULL, pteval); if (tmp) { … pr_crit(…); … WARN_ON(1); }") and
+  // the stored torvalds/linux tree (try_cmpxchg64_local), where the map still returns 0.
+  {
+    id: 'dmar.pte-already-set',
+    source: 'intel-iommu',
+    level: 'crit',
+    prefix: 'none',
+    wordings: [{ template: 'DMAR: ERROR: DMA PTE for vPFN 0x{pfn:hex} already set (to {old:hex} not {new:hex})' }],
+    fn: '__domain_mapping',
+    file: 'drivers/iommu/intel/iommu.c',
+    why: 'iommu_map was asked to map an IOVA page that is already mapped (an unmap missing, or two mappings overlapping): VT-d keeps the old PTE (the first value; the second is the one refused), WARNs, and the map returns 0 anyway, so the caller believes the new mapping is in place.',
+    rule: 'iommu/pte-already-set',
   },
   {
     id: 'panfrost.page-fault',
