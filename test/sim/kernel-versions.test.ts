@@ -1797,6 +1797,9 @@ arm_iommu_detach_device(gpu)
       expect(why(before)).toContain('arm_dma_ops');
       expect(why(after)).toContain('dma-direct');
       for (const r of [before, after]) expect(at(r, 'h2 =').events.find((e) => e.kind === 'dma_map')).toMatchObject({ path: 'direct' });
+      // the map after the detach is explained by the ops that made it
+      expect(at(before, 'h2 =').events.find((e) => e.kind === 'dma_map')?.why.rule).toMatch(/^arm_dma_ops \(arm_dma_map_page/);
+      expect(at(after, 'h2 =').events.find((e) => e.kind === 'dma_map')?.why.rule).toMatch(/^dma-direct:/);
     },
     ARM_TEGRA,
   );

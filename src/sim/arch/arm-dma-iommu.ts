@@ -67,9 +67,8 @@ import { PAGE_SIZE } from '../hw/memory.ts';
 import { IOMMU_READ, IOMMU_WRITE } from '../iommu/io-pgtable.ts';
 import { iommuIovaToPhys, iommuMap, iommuUnmap, type IommuDomain } from '../iommu/iommu.ts';
 import type { ArmIommuMapping } from './arm-dma-iommu-setup.ts';
-import { syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
+import { armDmaOps, syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaMapOps } from '../dma/map-ops.ts';
-import { ARCH_GATES } from '../kernel-versions.ts';
 import { pageAlign } from '../align.ts';
 import { hex } from '../format.ts';
 import { observe } from '../observe.ts';
@@ -438,7 +437,7 @@ export function armIommuDetachDevice(m: Machine, dev: Device, o: StepOutcome): v
   }
   d.armMapping = -1;
   mp.live = false;
-  const ops = m.kernel >= ARCH_GATES.armDmaDirect.code ? 'dma-direct' : 'arm_dma_ops';
+  const ops = armDmaOps(m) ? 'arm_dma_ops' : 'dma-direct';
   o.events.push({
     kind: 'note',
     text: `${dev.name} detached from the ARM DMA/IOMMU mapping`,

@@ -41,6 +41,7 @@ import { dmaAllocAttrs, dmaAllocNoncoherent, dmaBackEnd, dmaFreeCoherent, dmaFre
 import type { DmaBackEnd } from './map-ops.ts';
 import { hex } from '../format.ts';
 import { apiAvailable } from './queries.ts';
+import { armDmaOps } from './direct.ts';
 
 /**
  * The get_sgtable dma_get_sgtable_attrs() reaches for this back end, or null
@@ -72,7 +73,7 @@ function commonGetSgtable(m: Machine): { fn: string; file: string } {
  * dma_is_direct() branch after) until dma-direct got its own override.
  */
 function directGetSgtable(m: Machine): { fn: string; file: string } {
-  if (m.arch === 'arm' && !since(m.kernel, ARCH_GATES.armDmaDirect)) return { fn: 'arm_dma_get_sgtable', file: 'arch/arm/mm/dma-mapping.c' };
+  if (armDmaOps(m)) return { fn: 'arm_dma_get_sgtable', file: 'arch/arm/mm/dma-mapping.c' };
   // arm64_swiotlb_dma_ops' .get_sgtable (the generic swiotlb_dma_ops of 4.20 have none: dma_common_get_sgtable)
   if (m.arch === 'arm64' && !since(m.kernel, ARCH_GATES.arm64GenericSwiotlbOps)) return { fn: '__swiotlb_get_sgtable', file: 'arch/arm64/mm/dma-mapping.c' };
   if (since(m.kernel, DIRECT_GATES.directGetSgtable)) return { fn: 'dma_direct_get_sgtable', file: 'kernel/dma/direct.c' };

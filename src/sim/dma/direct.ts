@@ -128,9 +128,14 @@ const ARM_OPS = 'arch/arm/mm/dma-mapping.c';
  * 4.17 (x86 before 4.17: nommu_dma_ops, ARCH_GATES.x86DmaDirect). arm32 has
  * its own arm_dma_ops until it moves to dma-direct in 6.0 (ARCH_GATES.armDmaDirect).
  */
+/** arm32 before it moved to dma-direct (ARCH_GATES.armDmaDirect, 6.0): a device without an IOMMU mapping has arm_dma_ops. */
+export function armDmaOps(m: Machine): boolean {
+  return m.arch === 'arm' && m.kernel < ARCH_GATES.armDmaDirect.code;
+}
+
 export function directOpsFn(m: Machine, op: Streaming): { fn: string; file: string } {
   const k = m.kernel;
-  if (m.arch === 'arm' && k < ARCH_GATES.armDmaDirect.code) return { fn: { map: 'arm_dma_map_page', unmap: 'arm_dma_unmap_page', map_sg: 'arm_dma_map_sg' }[op], file: ARM_OPS };
+  if (armDmaOps(m)) return { fn: { map: 'arm_dma_map_page', unmap: 'arm_dma_unmap_page', map_sg: 'arm_dma_map_sg' }[op], file: ARM_OPS };
   if (k >= DIRECT_GATES.swiotlbMerged.code) {
     if (op === 'map_sg') return { fn: 'dma_direct_map_sg', file: FILE_C };
     return kernelName(k, op === 'map' ? 'directMap' : 'directUnmap');

@@ -41,7 +41,7 @@ import {
   type Finding,
 } from './debug.ts';
 import { archOps } from '../arch/arch.ts';
-import { directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
+import { armDmaOps, directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
 import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, directFreeCoherent, directFreeNoncoherent } from './coherent.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
 import { who } from '../kernel-log/catalogue.ts';
@@ -174,11 +174,11 @@ const WHY_INTEL = 'intel-iommu (intel_dma_ops, before 5.11): the device gets an 
 const WHY_INTEL_BOUNCED = 'intel-iommu (intel_dma_ops, before 5.11): bounce_map_single gives the device an IOVA that VT-d translates to a swiotlb bounce slot, not to the buffer: it reads and writes the copy; the device owns it until sync_for_cpu or unmap';
 
 /** Why a single mapping got the address it got, by back end and whether it bounced. */
-function mapRule(be: DmaBackEnd, r: DmaMapped): string {
+function mapRule(m: Machine, be: DmaBackEnd, r: DmaMapped): string {
   const bounced = r.bounced >= 0;
   if (be === 'iommu') return bounced ? WHY_IOMMU_BOUNCED : WHY_IOMMU;
   if (be !== 'direct') return be.mapRule;
-  return bounced ? `the device gets the bounce slot's address ${hex(r.addr)}, not the buffer's: it reads and writes the copy` : WHY_DIRECT;
+  return bounced ? `the device gets the bounce slot's address ${hex(r.addr)}, not the buffer's: it reads and writes the copy` : armDmaOps(m) ? WHY_ARM_OPS : WHY_DIRECT;
 }
 
 /*
@@ -193,15 +193,18 @@ const WHY_MAP_INTEL = { single: new SharedApiWhy(MAP_FN.single, WHY_INTEL), page
 const WHY_MAP_INTEL_BOUNCED = { single: new SharedApiWhy(MAP_FN.single, WHY_INTEL_BOUNCED), page: new SharedApiWhy(MAP_FN.page, WHY_INTEL_BOUNCED) };
 const WHY_DIRECT = 'dma-direct: the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap';
 const WHY_MAP_DIRECT = { single: new SharedApiWhy(MAP_FN.single, WHY_DIRECT), page: new SharedApiWhy(MAP_FN.page, WHY_DIRECT) };
+const WHY_ARM_OPS = 'arm_dma_ops (arm_dma_map_page, arch/arm/mm/dma-mapping.c): the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap';
+const WHY_MAP_ARM_OPS = { single: new SharedApiWhy(MAP_FN.single, WHY_ARM_OPS), page: new SharedApiWhy(MAP_FN.page, WHY_ARM_OPS) };
+
 
 /** The map event's why: mapRule's, shared where it is the same for every call. */
 function mapWhy(m: Machine, dev: Device, be: DmaBackEnd, r: DmaMapped, api: 'single' | 'page'): Why {
   if (be === 'iommu' && intelDmaOps(m)) return (r.bounced >= 0 ? WHY_MAP_INTEL_BOUNCED : WHY_MAP_INTEL)[api].at(m);
   if (be === 'iommu') return (r.bounced >= 0 ? WHY_MAP_IOMMU_BOUNCED : WHY_MAP_IOMMU)[api].at(m);
   const ignored = be === 'direct' ? smmuWithoutDmaApi(m, dev) : null;
-  if (ignored) return apiWhy(m, MAP_FN[api], `${mapRule(be, r)}. ${ignored}`);
-  if (be === 'direct' && r.bounced < 0) return WHY_MAP_DIRECT[api].at(m);
-  return apiWhy(m, MAP_FN[api], mapRule(be, r));
+  if (ignored) return apiWhy(m, MAP_FN[api], `${mapRule(m, be, r)}. ${ignored}`);
+  if (be === 'direct' && r.bounced < 0) return (armDmaOps(m) ? WHY_MAP_ARM_OPS : WHY_MAP_DIRECT)[api].at(m);
+  return apiWhy(m, MAP_FN[api], mapRule(m, be, r));
 }
 
 function backEndMap(m: Machine, dev: Device, be: DmaBackEnd, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome): DmaMapped {
