@@ -771,6 +771,7 @@ function vtdMapPages(pt: IoPgtable, iova: number, paddr: number, pgsize: number,
         } else if (k === PTE_LEAF) {
           const text = kmsg(pt.kernel, 'dmar.pte-already-set', { pfn: ((iova + i * pgsize) / SZ_4K).toString(16), old: vtdPteVal(t.val[idx + i]!, t.prot[idx + i]!, false), new: vtdPteVal(paddr + i * pgsize, prot, false) });
           events.push({ kind: 'log', level: 'crit', id: 'dmar.pte-already-set', text });
+          events.push({ kind: 'log', level: 'warn', id: 'dmar.pte-already-set-warn', text: kmsg(pt.kernel, 'dmar.pte-already-set-warn', {}) });
           events.push({ kind: 'note', text: `a PTE already maps iova ${hex(iova + i * pgsize)} (WARN_ON(1)): kept, map returns 0`, why: WHY_VTD_SET });
           continue;
         }

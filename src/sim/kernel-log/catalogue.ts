@@ -680,6 +680,21 @@ export const CATALOGUE = [
     rule: 'iommu/pte-already-set',
   },
   {
+    id: 'dmar.pte-already-set-warn',
+    source: 'intel-iommu',
+    level: 'warn',
+    prefix: 'none',
+    wordings: [
+      { until: INTEL_IOMMU_GATES.subdir, template: 'WARNING: at drivers/iommu/intel-iommu.c: __domain_mapping: WARN_ON(1)' },
+      { from: INTEL_IOMMU_GATES.subdir, template: 'WARNING: at drivers/iommu/intel/iommu.c: __domain_mapping: WARN_ON(1)' },
+    ],
+    fn: '__domain_mapping',
+    file: 'drivers/iommu/intel/iommu.c',
+    why: 'The WARN_ON(1) right after "DMA PTE for vPFN … already set": see that line.',
+    rule: 'iommu/pte-already-set',
+    site: { files: ['drivers/iommu/intel/iommu.c', 'drivers/iommu/intel-iommu.c'], fns: ['__domain_mapping', 'domain_mapping', 'intel_iommu_map', 'iommu_map'] },
+  },
+  {
     id: 'panfrost.page-fault',
     source: 'panfrost',
     level: 'err',
