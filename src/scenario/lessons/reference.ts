@@ -58,4 +58,5 @@ export const REFERENCE_TITLES: Readonly<Record<string, string>> = {
   'x86-always-coherent': 'x86: every device snoops',
   'x86-gpu-nosnoop-clflush': 'x86: a non-snooping GPU and drm_clflush',
   'x86-set-memory-wc': 'x86: set_memory_wc() for TTM',
+  'x86-vtd-map-twice': 'x86 VT-d vs arm64: a double map and a write-only read',
 };
