@@ -19,6 +19,7 @@ import {
   addrTicks,
   posAddr,
   protInfo,
+  ptFormatOf,
   ptRows,
   stepDomain,
   stepIommu,
@@ -42,6 +43,13 @@ describe('permissions as stage 1 expresses them', () => {
     expect(protInfo(2)).toMatchObject({ effective: 'RW', asked: 'W', promoted: true });
     expect(protInfo(3 | 4)).toMatchObject({ effective: 'RW', asked: 'RW', promoted: false, flags: ['CACHE'] });
     expect(protInfo(0).effective).toBe('none');
+  });
+  it('VT-d (x86) has a read bit of its own: write-only stays write-only, nothing is promoted', () => {
+    expect(ptFormatOf('x86')).toBe('vtd');
+    expect(ptFormatOf('arm64')).toBe('lpae');
+    expect(protInfo(2, 'vtd')).toMatchObject({ effective: 'W', asked: 'W', promoted: false });
+    expect(protInfo(1, 'vtd')).toMatchObject({ effective: 'R', promoted: false });
+    expect(protInfo(3, 'vtd').effective).toBe('RW');
   });
   it('names the IOVA bits of each level', () => {
     expect([0, 1, 2, 3].map(levelBits)).toEqual(['47:39', '38:30', '29:21', '20:12']);

@@ -28,9 +28,20 @@ export function levelBits(level: number): string {
   return `${level === 0 ? IOMMU_IAS - 1 : lo + 8}:${lo}`;
 }
 
+/**
+ * The page-table format the system IOMMU uses: ARM's LPAE stage 1
+ * (io-pgtable-arm; arm64, arm, riscv in this model) or Intel VT-d's
+ * second-level tables (x86).
+ */
+export type PtFormat = 'lpae' | 'vtd';
+
+export function ptFormatOf(arch: string | undefined): PtFormat {
+  return arch === 'x86' ? 'vtd' : 'lpae';
+}
+
 export interface ProtInfo {
-  /** What the device may do through the leaf: stage 1 has no "no read". */
-  effective: 'R' | 'RW' | 'none';
+  /** What the device may do through the leaf: LPAE stage 1 has no "no read"; VT-d has a read bit. */
+  effective: 'R' | 'W' | 'RW' | 'none';
   /** What the mapping asked for (IOMMU_READ / IOMMU_WRITE), as R / W / RW. */
   asked: 'R' | 'W' | 'RW' | '—';
   /** Asked write-only (DMA_FROM_DEVICE) and got read-write: stage 1 cannot express write-only. */
@@ -45,18 +56,19 @@ export interface ProtInfo {
   attr: 'WB' | 'NC' | 'DEV';
 }
 
-export function protInfo(prot: number): ProtInfo {
+export function protInfo(prot: number, fmt: PtFormat = 'lpae'): ProtInfo {
   const r = (prot & IOMMU_READ) !== 0;
   const w = (prot & IOMMU_WRITE) !== 0;
   const asked = r && w ? 'RW' : r ? 'R' : w ? 'W' : '—';
-  const effective = w ? 'RW' : r ? 'R' : 'none';
+  // VT-d (intel_iommu_map): DMA_PTE_READ and DMA_PTE_WRITE as asked; LPAE stage 1: a writable leaf is readable too
+  const effective = fmt === 'vtd' ? (r && w ? 'RW' : r ? 'R' : w ? 'W' : 'none') : w ? 'RW' : r ? 'R' : 'none';
   const flags: string[] = [];
   if (prot & IOMMU_CACHE) flags.push('CACHE');
   if (prot & IOMMU_NOEXEC) flags.push('NOEXEC');
   if (prot & IOMMU_MMIO) flags.push('MMIO');
   if (prot & IOMMU_PRIV) flags.push('PRIV');
   const attr = prot & IOMMU_MMIO ? 'DEV' : prot & IOMMU_CACHE ? 'WB' : 'NC';
-  return { effective, asked, promoted: w && !r, flags, attr };
+  return { effective, asked, promoted: fmt === 'lpae' && w && !r, flags, attr };
 }
 
 // ---------------------------------------------------------------------------

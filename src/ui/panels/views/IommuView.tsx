@@ -30,6 +30,7 @@ import {
   addrTicks,
   overlaps,
   protInfo,
+  ptFormatOf,
   ptRows,
   stepDomain,
   stepIommu,
@@ -37,7 +38,7 @@ import {
   walkStopLevel,
   zoomWindows,
 } from '../../viz/iommu.ts';
-import type { IovaSeg, PtRow, StepIommu } from '../../viz/iommu.ts';
+import type { IovaSeg, PtFormat, PtRow, StepIommu } from '../../viz/iommu.ts';
 import { NoSnapshot, useSelect, useWidth } from './common.tsx';
 import './engine-views.css';
 import { hexGrouped, sizeShort } from '../../../sim/format.ts';
@@ -51,11 +52,20 @@ const TYPE_WORDS: Record<string, string> = {
 
 type Range = { start: number; end: number } | null;
 
-function permText(prot: number): { text: string; title: string } {
-  const p = protInfo(prot);
+const PERM_TITLE: Record<PtFormat, Record<'R' | 'W' | 'RW', string>> = {
+  lpae: { R: 'read-only (AP_RDONLY): a device write gets a permission fault', W: 'the device may read and write', RW: 'the device may read and write' },
+  vtd: {
+    R: 'DMA_PTE_READ only: a device write faults (reason 5, PTE Write access is not set)',
+    W: 'DMA_PTE_WRITE only (write-only, DMA_FROM_DEVICE): a device read faults (reason 6, PTE Read access is not set)',
+    RW: 'DMA_PTE_READ | DMA_PTE_WRITE: the device may read and write',
+  },
+};
+
+function permText(prot: number, fmt: PtFormat): { text: string; title: string } {
+  const p = protInfo(prot, fmt);
   const flags = p.flags.length ? ` · also ${p.flags.map((f) => `IOMMU_${f}`).join(', ')}` : '';
   if (p.promoted) return { text: 'RW*', title: `asked IOMMU_WRITE only (DMA_FROM_DEVICE); stage-1 LPAE cannot express write-only, so the device can read it too${flags}` };
-  return { text: p.effective === 'none' ? '—' : p.effective, title: `${p.effective === 'R' ? 'read-only (AP_RDONLY): a device write gets a permission fault' : 'the device may read and write'}${flags}` };
+  return { text: p.effective === 'none' ? '—' : p.effective, title: `${p.effective === 'none' ? 'no access' : PERM_TITLE[fmt][p.effective]}${flags}` };
 }
 
 const ATTR_TITLE: Record<'WB' | 'NC' | 'DEV', string> = {
@@ -64,7 +74,9 @@ const ATTR_TITLE: Record<'WB' | 'NC' | 'DEV', string> = {
   DEV: 'IOMMU_MMIO: device memory',
 };
 
-function AttrTag({ prot }: { prot: number }) {
+function AttrTag({ prot, fmt }: { prot: number; fmt: PtFormat }) {
+  // VT-d's leaves carry no memory attribute: an x86 device snoops whatever the PTE says (IOMMU_CACHE only asks for DMA_PTE_SNP)
+  if (fmt === 'vtd') return null;
   const a = protInfo(prot).attr;
   return (
     <span className={`attr attr-${a.toLowerCase()}`} title={ATTR_TITLE[a]} data-testid="iommu-attr">
@@ -111,7 +123,9 @@ function FaultCallout({ step, d, events, startLevel, config }: { step: StepIommu
     <div className="callout ev-fault" role="alert" data-testid="iommu-fault">
       {step.faults.map((f, i) => {
         const w = step.walks.find((x) => x.iova === f.iova);
-        const where = w ? `the walk stopped at L${walkStopLevel(w, startLevel)}[${w.levels[w.levels.length - 1]}]: ${f.stage === 'translation' ? 'no entry' : 'read-only leaf'}` : f.stage === 'permission' ? 'read-only leaf' : 'no translation';
+        // a permission fault on a read can only be VT-d's write-only leaf (LPAE stage 1 always lets a read through)
+        const leaf = f.write ? 'read-only leaf' : 'write-only leaf';
+        const where = w ? `the walk stopped at L${walkStopLevel(w, startLevel)}[${w.levels[w.levels.length - 1]}]: ${f.stage === 'translation' ? 'no entry' : leaf}` : f.stage === 'permission' ? leaf : 'no translation';
         return (
           <div key={i}>
             <b>IOMMU {f.stage} fault ({[d.iommu, contextBank(d, config)].filter(Boolean).join(', ')})</b>: {f.dev} {f.write ? 'write' : 'read'} at IOVA <span className="mono">{hexGrouped(f.iova)}</span> — {where}. The transaction is terminated; no byte moves.
@@ -171,7 +185,7 @@ function WalkStrip({ step, startLevel }: { step: StepIommu; startLevel: number }
   );
 }
 
-function PtTree({ d, rows, startLevel, range, onPick }: { d: IommuDomainDetail; rows: PtRow[]; startLevel: number; range: Range; onPick: (e: PtEntryView) => void }) {
+function PtTree({ d, rows, startLevel, range, onPick, fmt }: { d: IommuDomainDetail; rows: PtRow[]; startLevel: number; range: Range; onPick: (e: PtEntryView) => void; fmt: PtFormat }) {
   if (d.type === 'IDENTITY') return <p className="mv-empty">Identity domain: no page table; the device's DMA addresses are physical addresses.</p>;
   return (
     <div className="ev-pt" data-testid="iommu-pt">
@@ -195,7 +209,7 @@ function PtTree({ d, rows, startLevel, range, onPick }: { d: IommuDomainDetail; 
           );
         if (r.kind === 'run') {
           const sel = overlaps(range, r.first.phys, r.last.phys + r.last.size - r.first.phys);
-          const perm = permText(r.first.prot);
+          const perm = permText(r.first.prot, fmt);
           return (
             <div
               key={i}
@@ -214,13 +228,13 @@ function PtTree({ d, rows, startLevel, range, onPick }: { d: IommuDomainDetail; 
               <span className="perm" title={perm.title}>
                 {perm.text}
               </span>{' '}
-              <AttrTag prot={r.first.prot} />
+              <AttrTag prot={r.first.prot} fmt={fmt} />
             </div>
           );
         }
         const e = r.entry;
         const sel = overlaps(range, e.phys, e.size);
-        const perm = permText(e.prot);
+        const perm = permText(e.prot, fmt);
         return (
           <div
             key={i}
@@ -238,11 +252,11 @@ function PtTree({ d, rows, startLevel, range, onPick }: { d: IommuDomainDetail; 
             <span className="perm" title={perm.title}>
               {perm.text}
             </span>{' '}
-            <AttrTag prot={e.prot} />
+            <AttrTag prot={e.prot} fmt={fmt} />
           </div>
         );
       })}
-      {rows.some((r) => (r.kind === 'leaf' ? protInfo(r.entry.prot).promoted : r.kind === 'run' ? protInfo(r.first.prot).promoted : false)) && (
+      {rows.some((r) => (r.kind === 'leaf' ? protInfo(r.entry.prot, fmt).promoted : r.kind === 'run' ? protInfo(r.first.prot, fmt).promoted : false)) && (
         <div className="ev-note">RW*: asked write-only (DMA_FROM_DEVICE); stage-1 LPAE cannot express write-only, so the device may read it too.</div>
       )}
       {d.truncated && <div className="ev-note">Only the first 512 leaves are shown.</div>}
@@ -250,7 +264,7 @@ function PtTree({ d, rows, startLevel, range, onPick }: { d: IommuDomainDetail; 
   );
 }
 
-function Iotlb({ d, step, range, onPick }: { d: IommuDomainDetail; step: StepIommu; range: Range; onPick: (phys: number) => void }) {
+function Iotlb({ d, step, range, onPick, fmt }: { d: IommuDomainDetail; step: StepIommu; range: Range; onPick: (phys: number) => void; fmt: PtFormat }) {
   const flushed = step.tlb.some((t) => t.op === 'flush');
   const invals = step.tlb.filter((t) => t.op === 'inval');
   return (
@@ -267,7 +281,7 @@ function Iotlb({ d, step, range, onPick }: { d: IommuDomainDetail; step: StepIom
           {d.iotlb.map((e, i) => {
             const ops = step.tlb.filter((t) => t.iova >= e.iova && t.iova < e.iova + e.size && t.op !== 'miss');
             const sel = overlaps(range, e.phys, e.size);
-            const perm = permText(e.prot);
+            const perm = permText(e.prot, fmt);
             return (
               <li key={i} className={`${e.stale ? 'stale' : ''}${sel ? ' sel' : ''}`} data-testid="iotlb-entry" data-stale={e.stale ? 'true' : 'false'}>
                 <button type="button" className="ev-row-btn" onClick={() => onPick(e.phys)} aria-label={`IOTLB entry ${hexGrouped(e.iova)} to ${hexGrouped(e.phys)}${e.stale ? ', stale' : ''}`}>
@@ -498,6 +512,7 @@ function DomainPanel({ d, snap, config, events, width }: { d: IommuDomainDetail;
   const range = resolveSelection(snap, selection).range;
   const rows = useMemo(() => ptRows(root, step.walks.map((w) => w.levels), (e) => overlaps(range, e.phys, e.size)), [root, step.walks, range?.start, range?.end]);
   const granule = granuleOf(d, config);
+  const fmt = ptFormatOf(config?.arch);
   const limit = domainLimit(d, snap, config);
   const segs = useMemo(() => iovaSegments(d, granule, step), [d, granule, step]);
   const pickPhys = (phys: number, iova?: number) => {
@@ -523,13 +538,13 @@ function DomainPanel({ d, snap, config, events, width }: { d: IommuDomainDetail;
       <div className={twoCol ? 'ev-cols' : 'ev-rows'}>
         <section aria-label="Page table">
           <div className="ev-sub">
-            Page table <span className="muted">(io-pgtable-arm stage 1; present entries only)</span>
+            Page table <span className="muted">({fmt === 'vtd' ? 'VT-d second-level, legacy mode' : 'io-pgtable-arm stage 1'}; present entries only)</span>
           </div>
           <WalkStrip step={step} startLevel={startLevel} />
-          <PtTree d={d} rows={rows} startLevel={startLevel} range={range} onPick={(e) => pickPhys(e.phys, e.iova)} />
+          <PtTree d={d} rows={rows} startLevel={startLevel} range={range} onPick={(e) => pickPhys(e.phys, e.iova)} fmt={fmt} />
         </section>
         <section aria-label="IOTLB, flush queue and IOVA space">
-          <Iotlb d={d} step={step} range={range} onPick={pickPhys} />
+          <Iotlb d={d} step={step} range={range} onPick={pickPhys} fmt={fmt} />
           <FlushQueue d={d} timeUs={snap.timeUs} step={step} />
           {twoCol && iova(Math.floor(((width - 12) * 1) / 2.3) - 4)}
         </section>
