@@ -867,19 +867,19 @@ function allocCoherentAtomic(m: Machine, dev: Device, name: string, size: number
   }
   const b = newBuffer(m, name, 'coherent', va, size, phys, block, dev, iova);
   b.uncached = !coherent;
-  for (let i = 0; i < alloc / PAGE_SIZE; i++) b.pages.push(phys + i * PAGE_SIZE);
-  o.events.push({
-    kind: 'alloc',
-    allocator: 'dma_alloc_coherent',
-    name,
-    va,
-    phys,
-    size: alloc,
-    zone: zoneOf(phys),
-    why: why('iommu_dma_alloc', `a non-blocking allocation cannot remap page by page: one contiguous block (iommu_dma_alloc_pages; no CMA without a blocking context) mapped at IOVA ${hex(iova)}${coherent ? '' : ', with an uncached alias for the non-coherent device'}`),
-  });
+  return contiguousCoherent(m, b, iova, alloc, why('iommu_dma_alloc', `a non-blocking allocation cannot remap page by page: one contiguous block (iommu_dma_alloc_pages; no CMA without a blocking context) mapped at IOVA ${hex(iova)}${coherent ? '' : ', with an uncached alias for the non-coherent device'}`), o);
+}
+
+/**
+ * A coherent buffer made of one physically contiguous block mapped at one
+ * IOVA (dma-iommu's atomic path, intel_alloc_coherent): its pages, the alloc
+ * event, the zeroing memset.
+ */
+function contiguousCoherent(m: Machine, b: Buffer, iova: number, alloc: number, w: Why, o: StepOutcome): DmaAllocated {
+  for (let i = 0; i < alloc / PAGE_SIZE; i++) b.pages.push(b.phys + i * PAGE_SIZE);
+  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_coherent', name: b.name, va: b.va, phys: b.phys, size: alloc, zone: zoneOf(b.phys), why: w });
   cpuMemset(m, b, 0, 0, alloc, o);
-  return { buf: b, addr: iova, paddr: phys, len: alloc };
+  return { buf: b, addr: iova, paddr: b.phys, len: alloc };
 }
 
 /**
@@ -914,19 +914,7 @@ function intelAllocCoherent(m: Machine, dev: Device, name: string, size: number,
   const va = LINEAR_BASE + phys;
   const b = newBuffer(m, name, 'coherent', va, size, phys, block, dev, iova);
   b.order = order;
-  for (let i = 0; i < alloc / PAGE_SIZE; i++) b.pages.push(phys + i * PAGE_SIZE);
-  o.events.push({
-    kind: 'alloc',
-    allocator: 'dma_alloc_coherent',
-    name,
-    va,
-    phys,
-    size: alloc,
-    zone: zoneOf(phys),
-    why: why('intel_alloc_coherent', `Before ${INTEL_IOMMU_GATES.dmaIommu.from} (${INTEL_IOMMU_GATES.dmaIommu.commit}) intel-iommu allocates coherent memory itself: ${cma >= 0 ? 'from CMA (dma_alloc_from_contiguous, a blocking allocation)' : `one order-${order} block from the page allocator (GFP_DMA/GFP_DMA32 dropped: the IOMMU remaps it)`}, used through its linear address and mapped DMA_BIDIRECTIONAL at IOVA ${hex(iova)} by __intel_map_single (dma-iommu from ${INTEL_IOMMU_GATES.dmaIommu.from} remaps page by page instead)`, file),
-  });
-  cpuMemset(m, b, 0, 0, alloc, o);
-  return { buf: b, addr: iova, paddr: phys, len: alloc };
+  return contiguousCoherent(m, b, iova, alloc, why('intel_alloc_coherent', `Before ${INTEL_IOMMU_GATES.dmaIommu.from} (${INTEL_IOMMU_GATES.dmaIommu.commit}) intel-iommu allocates coherent memory itself: ${cma >= 0 ? 'from CMA (dma_alloc_from_contiguous, a blocking allocation)' : `one order-${order} block from the page allocator (GFP_DMA/GFP_DMA32 dropped: the IOMMU remaps it)`}, used through its linear address and mapped DMA_BIDIRECTIONAL at IOVA ${hex(iova)} by __intel_map_single (dma-iommu from ${INTEL_IOMMU_GATES.dmaIommu.from} remaps page by page instead)`, file), o);
 }
 
 /**

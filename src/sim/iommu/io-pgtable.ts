@@ -259,6 +259,15 @@ export function ptePermits(prot: number, write: boolean, vtd = false): boolean {
 // ---------------------------------------------------------------------------
 // creation
 
+/** A next-level table installed in the empty entry `idx` of `t` (both formats allocate one the same way on the way down). */
+function newChildTable(pt: IoPgtable, t: PtTable, idx: number, lvl: number): PtTable {
+  const c = newTable(pt, lvl + 1);
+  t.kind[idx] = PTE_TABLE;
+  t.val[idx] = c.id;
+  t.used++;
+  return c;
+}
+
 function newTable(pt: IoPgtable, level: number): PtTable {
   const n = level === pt.startLevel ? pt.pgdEntries : PTES_PER_TABLE;
   const t: PtTable = {
@@ -420,11 +429,7 @@ function lpaeMapPages(pt: IoPgtable, iova: number, paddr: number, pgsize: number
     if (lvl >= MAX_LEVELS - 1) return EINVAL;
     const k = t.kind[idx];
     if (k === PTE_NONE) {
-      const c = newTable(pt, lvl + 1);
-      t.kind[idx] = PTE_TABLE;
-      t.val[idx] = c.id;
-      t.used++;
-      t = c;
+      t = newChildTable(pt, t, idx, lvl);
     } else if (k === PTE_LEAF) {
       events.push({ kind: 'note', text: `__arm_lpae_map: a ${sizeName(BLOCK[lvl])} block already maps iova ${hex(iova)} (WARN_ON, "We require an unmap first"): -EEXIST`, why: WHY_EEXIST });
       return EEXIST;
@@ -786,11 +791,7 @@ function vtdMapPages(pt: IoPgtable, iova: number, paddr: number, pgsize: number,
     }
     const k = t.kind[idx];
     if (k === PTE_NONE) {
-      const c = newTable(pt, lvl + 1);
-      t.kind[idx] = PTE_TABLE;
-      t.val[idx] = c.id;
-      t.used++;
-      t = c;
+      t = newChildTable(pt, t, idx, lvl);
     } else if (k === PTE_LEAF) {
       events.push({ kind: 'finding', rule: 'vtd-superpage-descent', id: null, message: `iova ${hex(iova)} lies inside a ${sizeName(BLOCK[lvl]!)} superpage: pfn_to_dma_pte takes the superpage's memory (${formatPa(t.val[idx]!)}) for a page table and __domain_mapping writes PTEs into it; the explorer installs nothing and reports the map as the kernel returns it (0)`, why: { fn: 'pfn_to_dma_pte', file: VTD_FILE, rule: 'pfn_to_dma_pte descends through any present entry above the target level, a superpage included: its output address is used as a table.' } });
       mappedOut = Math.min(pgcount, n) * pgsize;
