@@ -61,8 +61,8 @@
  *   IOTLB: it does not drain a flush queue (only fq_flush_iotlb advances the
  *   counters). The explorer follows the kernel.
  */
-import { kernelCode, type MachineConfig } from '../config.ts';
-import { ARCH_GATES, ARM_SMMU_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, kernelFile, kernelName, since } from '../kernel-versions.ts';
+import { kernelCode, type Arch, type MachineConfig } from '../config.ts';
+import { ARCH_GATES, ARM_SMMU_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, kernelFile, kernelName, since, type Gate } from '../kernel-versions.ts';
 import { kernelHas, kline, kmsg, who, type LogLine, type Who } from '../kernel-log/catalogue.ts';
 import { printk } from '../kernel-log/printk.ts';
 import type { SimEvent, Why } from '../events.ts';
@@ -205,7 +205,7 @@ export function newDomain(s: IommuState, unit: IommuUnit, name: string, type: Do
     // arm_smmu_init_domain_context(): a bypass (identity) domain takes no context bank
     cb: paging ? unit.nextCb++ : -1,
     granule: unit.pgsize,
-    pt: paging ? createIoPgtable({ name, ias: IOMMU_IAS, oas: IOMMU_IAS, kernel: s.kernel, vtd: s.vtd === true }) : null,
+    pt: paging ? createIoPgtable({ name, ias: IOMMU_IAS, oas: IOMMU_IAS, kernel: s.kernel, vtd: s.vtd }) : null,
     iotlb: paging ? createIotlb(name) : null,
     // iommu_dma_init_domain(): init_iova_domain(iovad, 1UL << __ffs(pgsize_bitmap), base_pfn)
     iovad: dma ? createIovaDomain({ name, granule: unit.pgsize, apertureStart: 0 }) : null,
@@ -234,7 +234,8 @@ export function createIommuState(config: MachineConfig): IommuState {
     const unit = d.iommu ? s.units[d.iommu] : undefined;
     if (!unit) continue;
     // arm-smmu before its generic binding gives the DMA API nothing, on arm as on arm64
-    if ((config.arch === 'arm64' && !since(s.kernel, ARM_SMMU_GATES.dmaApi)) || (config.arch === 'arm' && !since(s.kernel, ARCH_GATES.armIommuMapping))) {
+    const g = smmuOpsGate(config.arch);
+    if (g && !since(s.kernel, g)) {
       legacySmmuAtBoot(s, unit, d.name, config.arch === 'arm64');
       continue;
     }
@@ -305,6 +306,15 @@ export function devUsesDmaIommu(m: Machine, dev: Device): boolean {
 }
 
 /**
+ * The gate from which arm-smmu's generic binding gives the DMA API the SMMU's
+ * ops on this architecture (arm64: dma-iommu; arm: the ARM_DMA_USE_IOMMU
+ * mapping); null where the modelled IOMMU is not arm-smmu's legacy one.
+ */
+function smmuOpsGate(arch: Arch): Gate | null {
+  return arch === 'arm64' ? ARM_SMMU_GATES.dmaApi : arch === 'arm' ? ARCH_GATES.armIommuMapping : null;
+}
+
+/**
  * Why the DMA API ignores this device's IOMMU, when it sits behind an SMMU
  * that gives the DMA API nothing (arm-smmu before ARM_SMMU_GATES.dmaApi on
  * arm64, before ARCH_GATES.armIommuMapping on arm); null otherwise. Says
@@ -312,7 +322,7 @@ export function devUsesDmaIommu(m: Machine, dev: Device): boolean {
  */
 export function smmuWithoutDmaApi(m: Machine, dev: Device): string | null {
   const d = m.iommu.devs[dev.name];
-  const g = m.arch === 'arm64' ? ARM_SMMU_GATES.dmaApi : m.arch === 'arm' ? ARCH_GATES.armIommuMapping : null;
+  const g = smmuOpsGate(m.arch);
   if (!d || !g || since(m.iommu.kernel, g)) return null;
   const cur = d.domain >= 0 ? m.iommu.domains[d.domain]! : null;
   const now =
@@ -682,7 +692,7 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
     const iova = addr + at;
     const n = Math.min(len - at, PT_PAGE - (iova % PT_PAGE));
     const t = iotlbTranslate(tlb, pt, iova, access);
-    if (m.arch === 'x86') pushVtd(o, t.events, m.iommu.kernel);
+    if (m.iommu.vtd) pushVtd(o, t.events, m.iommu.kernel);
     else pushAll(o, t.events);
     if (t.fault || t.phys === null) {
       const level = t.hit ? 3 : pt.startLevel + Math.max(0, t.levels.length - 1);
@@ -788,7 +798,7 @@ function dmarFaultLines(kernel: number, pci: PciAddress, iova: number, write: bo
  * (stream ID), cb.
  */
 function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, write: boolean, permission: boolean, level: number, o: StepOutcome): void {
-  const vtd = m.arch === 'x86';
+  const vtd = m.iommu.vtd;
   let lines: LogLine[];
   if (vtd) {
     lines = dmarFaultLines(m.iommu.kernel, pciAddress(m, dev), iova, write);
