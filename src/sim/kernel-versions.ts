@@ -545,6 +545,24 @@ export const SWIOTLB_GATES = table('swiotlb', {
     after: 'DMA_ATTR_SKIP_CPU_SYNC skips both copies',
     verified: true,
   },
+  // id: the kbuild robot's blame of kernel/dma/swiotlb.c ("d0bc0c2a31c9500 lib/swiotlb.c Christian König 2018-01-04"
+  // on "if (!(attrs & DMA_ATTR_NO_WARN) && printk_ratelimit())"). Both sides: the patch ("[PATCH 01/22] swiotlb:
+  // suppress warning when __GFP_NOWARN is set", 2018-01-10, first of Christoph Hellwig's series consolidating the
+  // swiotlb dma_map implementations): "-\tif (printk_ratelimit())" → "+\tif (!(attrs & DMA_ATTR_NO_WARN) &&
+  // printk_ratelimit())" before dev_warn "swiotlb buffer is full"; and the per-release lib/swiotlb.c of the TROVON
+  // data set (v4.10, v4.14: "not_found: … if (printk_ratelimit()) dev_warn(hwdev, "swiotlb buffer is full (sz: %zd
+  // bytes)\n", size)", attrs unread). Release: inferred, 4.16 — the series was posted after 4.15-rc7 for the next
+  // merge period (it also reached 4.14.y/4.15.y stable, CC stable: not modelled). The "DMA: Out of SW-IOMMU space"
+  // line of swiotlb_full() never read attrs (swiotlb.noOverflowBuffer).
+  noWarnAttr: {
+    from: '4.16',
+    commit: 'd0bc0c2a31c9',
+    subject: 'swiotlb: suppress warning when __GFP_NOWARN is set',
+    file: 'lib/swiotlb.c',
+    before: 'DMA_ATTR_NO_WARN does not silence swiotlb: a full pool prints "swiotlb buffer is full" whatever the attrs',
+    after: 'a map with DMA_ATTR_NO_WARN fails without the "swiotlb buffer is full" line',
+    verified: false,
+  },
   // id: the stable bot's dependency list for v4.19.y (dff8d6c1ed58 is not in 4.19); 8088546832aa (same series,
   // adjacent in the kernel/dma history) removed swiotlb_full(), i.e. the "Out of SW-IOMMU space" line and the panic.
   // Release: the series ("move swiotlb noncoherent dma support from arm64 to generic code V2", posted 2018-10-08,

@@ -307,6 +307,28 @@ b = kmalloc(4096, GFP_KERNEL)
 h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
 `,
   );
+  // swiotlb_tbl_map_single reads DMA_ATTR_NO_WARN before its "swiotlb buffer is full" warning (4.16, d0bc0c2a31c9)
+  boundary(
+    SWIOTLB_GATES.noWarnAttr,
+    'a map with DMA_ATTR_NO_WARN into a full pool still prints "swiotlb buffer is full" before, not after; swiotlb_full() prints its own line on both sides (until 4.20) and both fail the map',
+    ({ before, after }) => {
+      const third = (r: RunResult) => at(r, 'h3 =');
+      expect(third(before).warnings).toEqual(['nic nic: swiotlb buffer is full (sz: 32768 bytes)', 'nic nic: DMA: Out of SW-IOMMU space for 32768 bytes']);
+      expect(third(after).warnings).toEqual(['nic nic: DMA: Out of SW-IOMMU space for 32768 bytes']);
+      for (const r of [before, after]) expect(third(r).error).toBe('DMA_MAPPING_ERROR');
+      // without the attribute the line is printed on both sides
+      expect(at(after, 'h4 =').warnings[0]).toBe('nic nic: swiotlb buffer is full (sz: 32768 bytes)');
+    },
+    // the smallest pool is one 128-slot segment (256 KiB): a 256 KiB mapping fills it
+    `machine(arch=x86, ram=8G, swiotlb=256K)
+device(nic, dma_mask=32)
+a = kmalloc(262144, GFP_KERNEL)
+c = kmalloc(32768, GFP_KERNEL)
+h1 = dma_map_single(nic, a, 262144, DMA_TO_DEVICE)
+h3 = dma_map_single(nic, c, 32768, DMA_TO_DEVICE, DMA_ATTR_NO_WARN)
+h4 = dma_map_single(nic, c, 32768, DMA_TO_DEVICE)
+`,
+  );
   // swiotlb_tbl_map_single / swiotlb_tbl_unmap_single gain an attrs argument (4.10, 0443fa003fa1)
   boundary(
     SWIOTLB_GATES.skipCpuSync,

@@ -266,7 +266,8 @@ export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number
   const allocSize = req.allocSize ?? size;
   const index = findSlots(p, orig, allocSize, m.kernel, req.allocAlignMask ?? 0);
   if (index < 0) {
-    if (!noWarn) printk(m, o, 'swiotlb.full', { size: allocSize, total: p.nslabs, used: p.used }, who(dev.name, dev.cfg.label));
+    // DMA_ATTR_NO_WARN is read here only from d0bc0c2a31c9 (4.16)
+    if (!noWarn || m.kernel < G.noWarnAttr.code) printk(m, o, 'swiotlb.full', { size: allocSize, total: p.nslabs, used: p.used }, who(dev.name, dev.cfg.label));
     return -1;
   }
   const nslots = nrSlots(allocSize);
