@@ -162,6 +162,10 @@ export const ARCH_GATES = table('arch', {
   // commit stays null, 1f85b42a691c being the torvalds/linux commit whose tree shows the change. 4.17 rather
   // than 4.18: that tree predates 4.17-rc1 content (no CTR_EL0.IDC/DIC in cache.h, capabilities still
   // ".def_scope", arch-side dma_debug_init), i.e. a branch based on 4.16-rc, merged in the 4.17 merge period.
+  // Also tried (fourth pass, 2026-12): the id 1f85b42a691c and "L1_CACHE_SHIFT back to 6" in find_string (no hit);
+  // Will Deacon's 2021 "arm64: cache: Lower ARCH_DMA_MINALIGN to 64 (L1_CACHE_BYTES)" thread and the arm64/linux push
+  // of its revert (c1132702c71f, 2021-07-15) do not quote it; the 4.16/4.17 trees by name (lizuobin/linux-4.16.13_tiny4412,
+  // xjh19971110/linux-4.17.12) hold no arch/arm64 header.
   arm64L1CacheShift6: {
     from: '4.17',
     commit: null,
@@ -195,6 +199,10 @@ export const ARCH_GATES = table('arch', {
   // Also tried (2026-12, third pass): per-release tree copies — the TROVON data set (github garghub/TROVON) stops at
   // v4.14, and DepSurf's function table for nommu_map_page (DepSurf/depsurf.github.io) has it in Ubuntu 4.15 and
   // absent from 4.18, with no 4.16/4.17 build; "x86-dma-for-linus", "x86/dma changes for" (no pull stored).
+  // Also tried (fourth pass, 2026-12): the v1 patch's commit message ("The generic dma-direct implementation is now
+  // functionally equivalent to the x86 nommu dma_map implementation, so switch over to using it.") and the tip wording
+  // against the pages corpus, whose gitiles/gitea/gitweb mirrors of mainline (fairphone msm-4.19/msm-5.4, gitea
+  // korg/linux, review.tizen.org, infradead) do hold commit pages of the period: none for this commit.
   x86DmaDirect: {
     from: '4.17',
     commit: null,
@@ -300,6 +308,9 @@ export const ARCH_GATES = table('arch', {
   // hold no arch/arm64/mm file), the "dma-mapping updates for 4.20" pull (not stored), push mails (2021 on only).
   // Also tried (2026-12, third pass): 4.20-rc logs of arm64 SWIOTLB users (the ThunderX "Bad page state" report on
   // 4.20.0-rc1 bisected to b4ebe6063204 shows no swiotlb frames); per-release copies (TROVON) stop at v4.14.
+  // Also seen (fourth pass, 2026-12): the kbuild robot's 2019 blame of arch/arm64/mm/dma-mapping.c ("886643b766321f1
+  // Christoph Hellwig 2018-10-08 … dev->dma_coherent = coherent;"), the author date of the V2 posting; still no pull,
+  // push or 4.20 tree names its release.
   arm64GenericSwiotlbOps: {
     from: '4.20',
     commit: '886643b76632',
@@ -1859,6 +1870,9 @@ export const INTEL_IOMMU_GATES = table('intel-iommu', {
   // 2019-09-10 and Sohil Mehta's review) and that shortlog; no Fixes tag, stable backport or commit list names it
   // among the stored sources (searched: the subject in find_string, the pages and issues corpora by subject and
   // author).
+  // Also tried (fourth pass, 2026-12): the patch's message and subject against the pages corpus's mainline mirrors
+  // (gitiles, gitea, gitweb commit pages) and "dma_remap_sm_fault_reasons" in find_string (trees and the patch thread
+  // only): no id.
   pasidInFault: {
     from: '5.4',
     commit: null,
