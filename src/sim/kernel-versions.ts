@@ -162,6 +162,10 @@ export const ARCH_GATES = table('arch', {
   // commit stays null, 1f85b42a691c being the torvalds/linux commit whose tree shows the change. 4.17 rather
   // than 4.18: that tree predates 4.17-rc1 content (no CTR_EL0.IDC/DIC in cache.h, capabilities still
   // ".def_scope", arch-side dma_debug_init), i.e. a branch based on 4.16-rc, merged in the 4.17 merge period.
+  // Also tried (fourth pass, 2026-12): the id 1f85b42a691c and "L1_CACHE_SHIFT back to 6" in find_string (no hit);
+  // Will Deacon's 2021 "arm64: cache: Lower ARCH_DMA_MINALIGN to 64 (L1_CACHE_BYTES)" thread and the arm64/linux push
+  // of its revert (c1132702c71f, 2021-07-15) do not quote it; the 4.16/4.17 trees by name (lizuobin/linux-4.16.13_tiny4412,
+  // xjh19971110/linux-4.17.12) hold no arch/arm64 header.
   arm64L1CacheShift6: {
     from: '4.17',
     commit: null,
@@ -195,6 +199,10 @@ export const ARCH_GATES = table('arch', {
   // Also tried (2026-12, third pass): per-release tree copies — the TROVON data set (github garghub/TROVON) stops at
   // v4.14, and DepSurf's function table for nommu_map_page (DepSurf/depsurf.github.io) has it in Ubuntu 4.15 and
   // absent from 4.18, with no 4.16/4.17 build; "x86-dma-for-linus", "x86/dma changes for" (no pull stored).
+  // Also tried (fourth pass, 2026-12): the v1 patch's commit message ("The generic dma-direct implementation is now
+  // functionally equivalent to the x86 nommu dma_map implementation, so switch over to using it.") and the tip wording
+  // against the pages corpus, whose gitiles/gitea/gitweb mirrors of mainline (fairphone msm-4.19/msm-5.4, gitea
+  // korg/linux, review.tizen.org, infradead) do hold commit pages of the period: none for this commit.
   x86DmaDirect: {
     from: '4.17',
     commit: null,
@@ -300,6 +308,9 @@ export const ARCH_GATES = table('arch', {
   // hold no arch/arm64/mm file), the "dma-mapping updates for 4.20" pull (not stored), push mails (2021 on only).
   // Also tried (2026-12, third pass): 4.20-rc logs of arm64 SWIOTLB users (the ThunderX "Bad page state" report on
   // 4.20.0-rc1 bisected to b4ebe6063204 shows no swiotlb frames); per-release copies (TROVON) stop at v4.14.
+  // Also seen (fourth pass, 2026-12): the kbuild robot's 2019 blame of arch/arm64/mm/dma-mapping.c ("886643b766321f1
+  // Christoph Hellwig 2018-10-08 … dev->dma_coherent = coherent;"), the author date of the V2 posting; still no pull,
+  // push or 4.20 tree names its release.
   arm64GenericSwiotlbOps: {
     from: '4.20',
     commit: '886643b76632',
@@ -973,9 +984,12 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
   // iommu_dma_alloc_iova() ("Freeing non-power-of-two-sized allocations back into the IOVA caches will come back
   // to bite us badly … if (iova_len < (1 << (IOVA_RANGE_CACHE_MAX_SIZE - 1))) iova_len = roundup_pow_of_two
   // (iova_len);" then alloc_iova_fast) and iommu_dma_free_iova() → free_iova_fast(iovad, iova_pfn(iovad, iova),
-  // size >> shift). Unverified: the release. No pull shortlog or tree of 4.12 naming it is stored; 4.12 is taken
-  // from the 4.11 tree still having alloc_iova and the series ("iommu/dma: Convert to address-based allocation",
-  // "Clean up MSI IOVA allocation", this) being posted and reviewed in March 2017, for the 4.12 merge period.
+  // size >> shift). Release: per-release copies of drivers/iommu/dma-iommu.c in the TROVON data set (github
+  // garghub/TROVON, dataset/codebase_cleansed/linux_kernel/v<release>/dma-iommu.c, comments stripped): v4.11 has
+  // __alloc_iova() with "alloc_iova(iovad, length, dma_limit >> shift, true)" and __iommu_dma_unmap(domain, dma_addr)
+  // with find_iova/__free_iova; v4.12 has iommu_dma_alloc_iova() ("if (iova_len < (1 << (IOVA_RANGE_CACHE_MAX_SIZE
+  // - 1))) iova_len = roundup_pow_of_two(iova_len);", alloc_iova_fast) and iommu_dma_free_iova() → free_iova_fast,
+  // __iommu_dma_unmap(domain, dma_addr, size). So 4.12 (checked 2026-12, fourth pass).
   perCpuIovaCache: {
     from: '4.12',
     commit: 'bb65a64c7285',
@@ -985,7 +999,7 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     after: 'alloc_iova_fast: sizes below 32 granules rounded up to a power of two, the per-CPU rcache tried first; unmap uses the caller\'s size and free_iova_fast parks small ranges in the rcache (still allocated in the tree)',
     // dma-iommu served only arm64 then; x86's VT-d had its own DMA ops, with the rcache from 4.7 (9257b4a206fc)
     arch: 'arm64',
-    verified: false,
+    verified: true,
   },
   // id and subject: Fixes tags quoting "e60aa7b53845 ("iommu/iova: Extend rbtree node caching")" (Chris Wilson's
   // 2018 fix, "Cc: <stable@vger.kernel.org> # v4.15+", and the stable bot's 2019 mail: "fixing commit: e60aa7b53845
@@ -996,9 +1010,13 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
   // (): if (limit_pfn != iovad->dma_32bit_pfn) return;", the delete update ("only cache if it's below 32bit pfn"),
   // iova_get_pad_size() "(limit_pfn + 1 - size) & (__roundup_pow_of_two(size) - 1)" and init_iova_domain(…,
   // start_pfn, pfn_32bit) with dma-iommu passing its end_pfn. After: today's iova.c (cached_node and cached32_node,
-  // the anchor, iova_find_limit retry). Unverified: the 4.14 side — the stored old trees are 4.11-era, and a stored
-  // intermediate iova.c (exclusive limit_pfn, dma_32bit_pfn = pfn_32bit + 1, same walk) is taken to be from inside
-  // the 4.15 series. Later changes (max32_alloc_size, bee60e94a1e2, not in 4.19 per the stable bot; the retry from
+  // the anchor, iova_find_limit retry). The 4.14 side (fourth pass, 2026-12): TROVON's v4.14 drivers/iommu/iova.c
+  // (github garghub/TROVON, dataset/codebase_cleansed/linux_kernel/v4.14/iova.c) is the intermediate form (exclusive
+  // limit_pfn: alloc_iova passes "limit_pfn + 1", "dma_32bit_pfn = pfn_32bit + 1") with the same single-node walk:
+  // "if ((*limit_pfn > iovad->dma_32bit_pfn) || (iovad->cached32_node == NULL)) return rb_last(&iovad->rbroot);",
+  // "__cached_rbnode_insert_update(): if (limit_pfn != iovad->dma_32bit_pfn) return;", no cached_node, no anchor.
+  // So 4.14 still has the old caching and the "# v4.15+" stable tag gives the first release (the stable bot tested
+  // only v5.2.1, v5.1.18 and v4.19.59 for the fix, no 4.14.y). Later changes (max32_alloc_size, bee60e94a1e2, not in 4.19 per the stable bot; the retry from
   // the limit, "iommu/iova: Retry from last rb tree node if iova search fails") only change what happens when the
   // search from the cached node fails and are not gated here.
   iovaNodeCaching: {
@@ -1008,7 +1026,7 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
     file: 'drivers/iommu/iova.c',
     before: 'one cached32_node, used only for limits up to dma_32bit_pfn (4 GiB) and remembered only for exactly that limit: a device with a larger limit searches from rb_last every time, so it fills alignment holes above its last allocation',
     after: 'cached_node for limits above 4 GiB and cached32_node below (plus the anchor node): every search starts below the last allocation, skipping the holes above it',
-    verified: false,
+    verified: true,
   },
 });
 
@@ -1870,6 +1888,9 @@ export const INTEL_IOMMU_GATES = table('intel-iommu', {
   // 2019-09-10 and Sohil Mehta's review) and that shortlog; no Fixes tag, stable backport or commit list names it
   // among the stored sources (searched: the subject in find_string, the pages and issues corpora by subject and
   // author).
+  // Also tried (fourth pass, 2026-12): the patch's message and subject against the pages corpus's mainline mirrors
+  // (gitiles, gitea, gitweb commit pages) and "dma_remap_sm_fault_reasons" in find_string (trees and the patch thread
+  // only): no id.
   pasidInFault: {
     from: '5.4',
     commit: null,
