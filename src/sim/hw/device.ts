@@ -54,7 +54,9 @@ export interface DmaChunk {
 export function dmaChunks(m: Machine, dev: Device, addr: number, len: number, write: boolean, o: StepOutcome): DmaChunk[] | null {
   if (addr < 0 || addr + len - 1 > dmaLimit(dev)) {
     o.error = 'FAULT';
-    observe(o, 'dev/beyond-mask', `${dev.name} cannot emit DMA address ${hexDma(addr)}: it is above the device's ${dev.maskBits}-bit DMA mask`);
+    const failed = mapErrorOf(m, dev);
+    const what = addr === failed.addr ? ` (the handle of a failed map: ${failed.name}, all ones)` : '';
+    observe(o, 'dev/beyond-mask', `${dev.name} cannot emit DMA address ${hexDma(addr)}${what}: it is above the device's ${dev.maskBits}-bit DMA mask`);
     return null;
   }
   const own = ownDmaOps(m, dev);
