@@ -2,7 +2,7 @@
  * Human-readable text output of a run (the CLI's default output).
  *
  * One block per step: `L7  h = dma_map_single(…)`, then indented lines for the
- * result (`→ 0xfffff000`, `→ error DMA_MAPPING_ERROR`, `→ "hello"`), kernel log
+ * result (`→ 0xfffff000`, `→ error DMA_MAPPING_ERROR (handle 0x0)`, `→ "hello"`), kernel log
  * lines (`warning:`), what the explorer observed (`observed:`), a one-line
  * summary of each event (`eventLine`: the explanation's sentence and the
  * event's rule), and check verdicts (`✓ => 0`,
@@ -103,7 +103,8 @@ export function formatStep(s: StepJson, opts: FormatOptions = {}): string[] {
   const paint = painter(opts.color ?? false);
   const lines = [`${paint(BOLD, `L${s.line}`)}  ${s.source}`];
   const ind = '    ';
-  if (s.error !== null) lines.push(`${ind}→ ${paint(RED, `error ${s.error}`)}`);
+  // a failed map still hands the driver a value (0, the swiotlb overflow buffer, all ones: sim/dma/map-error.ts)
+  if (s.error !== null) lines.push(`${ind}→ ${paint(RED, `error ${s.error}`)}${typeof s.result === 'string' ? ` (handle ${s.result})` : ''}`);
   else if (s.result !== null) lines.push(`${ind}→ ${typeof s.result === 'number' ? String(s.result) : s.result}`);
   if (s.data !== null) lines.push(`${ind}→ ${formatData(s.data)}`);
   for (const w of s.warnings) lines.push(`${ind}${paint(YELLOW, `warning: ${w}`)}`);

@@ -23,7 +23,7 @@ import type { ParseError } from './parser.ts';
 import { printCheckValue, printCommand, quoteBytes } from './printer.ts';
 import { teachingField } from './teaching.ts';
 import type { CheckResult, RunResult, StepJson } from './result.ts';
-import { bytesHex, hex } from '../sim/format.ts';
+import { bytesHex, hexDma } from '../sim/format.ts';
 
 export interface RunOptions {
   arch?: Arch;
@@ -160,7 +160,7 @@ export function stepJson(cmd: Command, index: number, o: StepOutcome): StepJson 
 
 function resultJson(o: StepOutcome): string | number | null {
   if (o.result === null) return null;
-  return o.resultKind === 'addr' ? hex(o.result) : o.result;
+  return o.resultKind === 'addr' ? hexDma(o.result) : o.result;
 }
 
 /** The bytes as text when all are printable ASCII (or \n, \t, \r), else null. */
@@ -219,5 +219,5 @@ function describeData(o: StepOutcome): string {
 function describeResult(o: StepOutcome): string {
   if (o.error !== null) return o.error;
   if (o.result === null) return 'no result';
-  return o.resultKind === 'addr' ? hex(o.result) : String(o.result);
+  return o.resultKind === 'addr' ? hexDma(o.result) : String(o.result);
 }

@@ -20,6 +20,11 @@ export function hex16(n: number): string {
   return BigInt.asUintN(64, BigInt(n)).toString(16).padStart(16, '0');
 }
 
+/** A dma_addr_t as the explorer shows a handle: `0x1000`, and the explorer's DMA_MAPPING_ERROR (-1) as the kernel's all ones, `0xffffffffffffffff`. */
+export function hexDma(n: number): string {
+  return n < 0 ? `0x${hex16(n)}` : hex(n);
+}
+
 /**
  * A kernel virtual address as `%px` prints it: 16 hex digits, the engine's
  * 48-bit VAs under the arm64 0xffff prefix; anything else as `%016llx`.

@@ -352,6 +352,27 @@ export const DIRECT_GATES = table('direct', {
     after: 'check_addr() appends " bus mask %llx" and also reports a device with a bus mask',
     verified: true,
   },
+  // The value a failed dma-direct map returns (dma/map-error.ts). Before: "[PATCH 26/34] dma-direct: add dma address
+  // sanity checks" (Christoph Hellwig, 2018-01-12, the lib/dma-direct.c of the 4.16 series "consolidate direct dma
+  // mapping and swiotlb support", "roughly based on the x86 pci-nommu implementation"): "#define DIRECT_MAPPING_ERROR
+  // 0", dma_direct_map_page() returns it when check_addr() fails and dma_direct_mapping_error() compares with it;
+  // every stored lib/dma-direct.c and kernel/dma/direct.c of 4.16–4.19 shows 0 (find_string "DIRECT_MAPPING_ERROR":
+  // no other value). After: Robin Murphy's "dma-direct: Make DIRECT_MAPPING_ERROR viable for SWIOTLB" (the 2018-11
+  // thread also cited for overflowBusMask): with the overflow buffer gone (SWIOTLB_GATES.noOverflowBuffer)
+  // swiotlb_map_page() returned DIRECT_MAPPING_ERROR too, and a machine with RAM at physical address 0 saw a valid
+  // mapping at 0 as a failure, so the value became ~(dma_addr_t)0. Release: Christoph Hellwig's "remove the
+  // ->mapping_error method from dma_map_ops V2" cover (lkml, 2018-11-22) lists it among "the first two patches
+  // [that] are queued up for 4.20". Unverified: the mainline id (searched: the subject, "viable for SWIOTLB", the
+  // all-ones define; no Fixes tag, stable mail or 4.20 tree stored) and a 4.20 tree showing the define.
+  mappingErrorAllOnes: {
+    from: '4.20',
+    commit: null,
+    subject: 'dma-direct: Make DIRECT_MAPPING_ERROR viable for SWIOTLB',
+    file: 'kernel/dma/direct.c',
+    before: 'DIRECT_MAPPING_ERROR is 0: a map that fails in dma_direct_map_page() returns DMA address 0, which dma_direct_mapping_error() recognises (a driver that ignores it points its device at bus address 0)',
+    after: 'DIRECT_MAPPING_ERROR is ~(dma_addr_t)0 (all ones), as DMA_MAPPING_ERROR is for everyone from 5.0; swiotlb_map_page() returns it too, the overflow buffer being gone',
+    verified: false,
+  },
   // both sides: check_addr() in 4.20-era trees, report_addr() in a 5.0 tree (runninglinuxkernel_5.0) and in
   // the 2020-02 patch that removed it (75467ee48a5e). The commit that introduced report_addr was not found: no
   // Fixes tag, stable mail, pull shortlog or blame in the stored sources names it (searched: the "overflow %pad+%zu
@@ -584,13 +605,18 @@ export const SWIOTLB_GATES = table('swiotlb', {
   // then the overflow buffer; dev_err_ratelimited "DMA: Out of SW-IOMMU space for %zu bytes", skipped with
   // swiotlb=noforce; panic above the 32 KiB io_tlb_overflow) and a 5.0 tree (neither). 8088546832aa was also
   // backported to 4.19.y (AUTOSEL 4.19, 2019-11), so late 4.19.y kernels no longer print that line: not modelled.
+  // The handle (dma/map-error.ts): the TROVON copy of lib/swiotlb.c for v4.14 (github garghub/TROVON,
+  // dataset/codebase_cleansed/linux_kernel/v4.14/swiotlb.c) — swiotlb_map_page() "return swiotlb_phys_to_dma(dev,
+  // io_tlb_overflow_buffer);" on a full pool and on a slot out of reach, swiotlb_dma_mapping_error() "return (dma_addr
+  // == swiotlb_phys_to_dma(hwdev, io_tlb_overflow_buffer));", and swiotlb_init_with_tbl() taking the buffer with
+  // memblock_virt_alloc_low_nopanic(PAGE_ALIGN(io_tlb_overflow), PAGE_SIZE) after the pool (layout.ts).
   noOverflowBuffer: {
     from: '4.20',
     commit: 'dff8d6c1ed58, 8088546832aa',
     subject: 'swiotlb: remove the overflow buffer; swiotlb: do not panic on mapping failures',
     file: 'kernel/dma/swiotlb.c',
-    before: 'a full pool also logs "DMA: Out of SW-IOMMU space for %zu bytes" (swiotlb_full) and hands out the overflow buffer, which dma_mapping_error() recognises; a mapping above 32 KiB panics',
-    after: 'a full pool returns DMA_MAPPING_ERROR after the "swiotlb buffer is full" line',
+    before: 'a full pool also logs "DMA: Out of SW-IOMMU space for %zu bytes" (swiotlb_full) and hands out the overflow buffer: the handle is io_tlb_overflow_buffer\'s DMA address (32 KiB right below the pool), which swiotlb_dma_mapping_error() recognises and into which a device pointed at it DMAs; a mapping above 32 KiB panics',
+    after: 'a full pool returns DMA_MAPPING_ERROR (DIRECT_MAPPING_ERROR, all ones in 4.20) after the "swiotlb buffer is full" line',
     verified: true,
   },
   // release: "[GIT PULL] (swiotlb) stable/for-linus-5.2" (2019-05-07, Dongli Zhang); both sides: a 5.0 tree
@@ -821,6 +847,29 @@ export const SWIOTLB_GATES = table('swiotlb', {
 // drivers/iommu/dma-iommu.c
 
 export const DMA_IOMMU_GATES = table('dma-iommu', {
+  // The value a failed dma-iommu map returns (dma/map-error.ts). Before: arm64's "#define DMA_ERROR_CODE
+  // (~(dma_addr_t)0)" (arch/arm64/include/asm/dma-mapping.h, removed by "[PATCH 16/44] arm64: remove DMA_ERROR_CODE",
+  // 2017-06-16), which __iommu_dma_map() returned on failure and iommu_dma_mapping_error() compared with. After:
+  // "[PATCH 06/44] iommu/dma: don't rely on DMA_ERROR_CODE" — posted on 2017-06-08 with "#define IOMMU_MAPPING_ERROR
+  // (~(dma_addr_t)0)", reposted on 2017-06-16 with "#define IOMMU_MAPPING_ERROR 0" (quoted in Robin Murphy's review of
+  // 2017-06-19: "I was angling at just open-coding 0/!dma_addr"), and a stored drivers/iommu/dma-iommu.c of the 4.15+
+  // era (the cookie has fq_domain) has 0; no IOVA allocator hands out IOVA 0, so 0 is never a valid handle. Release:
+  // the series ("clean up and modularize arch dma_mapping interface V2", 2017-06-16) went in as one for the new
+  // dma-mapping tree; its "[PATCH 22/44] x86/pci-nommu: implement ->mapping_error" is in the TROVON copy of
+  // pci-nommu.c for v4.13 (github garghub/TROVON, dataset/codebase_cleansed/linux_kernel/v4.13: NOMMU_MAPPING_ERROR)
+  // and not in the v4.4 one (DMA_ERROR_CODE), so 4.13 — inferred for patch 06 from its series; no v4.12 copy is
+  // stored to pin it from below, and the mainline id was not found. 5.0 made it DMA_MAPPING_ERROR again
+  // (DMA_API_GATES.mappingErrorEnomem). Only arm64 used dma-iommu before 5.0 in the explorer's architectures.
+  mappingErrorZero: {
+    from: '4.13',
+    commit: null,
+    subject: "iommu/dma: don't rely on DMA_ERROR_CODE",
+    file: 'drivers/iommu/dma-iommu.c',
+    before: "a failed map returns arm64's DMA_ERROR_CODE, ~(dma_addr_t)0, which iommu_dma_mapping_error() recognises",
+    after: 'a failed map returns IOMMU_MAPPING_ERROR, 0 (IOVA 0 is never allocated): a driver that ignores the error points its device at IOVA 0, which the IOMMU does not translate',
+    arch: 'arm64',
+    verified: false,
+  },
   // id: Fixes tags quoting it (Nathan Chancellor's iommu_dma_unmap_sg condition fix, 2019) and the stable bot's
   // dependency list for 4.19; release: "[git pull] IOMMU Updates for Linux v5.3" (Joerg Roedel, 2019-07-08), whose
   // shortlog has it. Both sides: arm64's iommu_dma_ops in 4.x trees of arch/arm64/mm/dma-mapping.c
@@ -1854,14 +1903,19 @@ export const DMA_API_GATES = table('dma-api', {
   // 4.21 merge period that became 5.0; its per-driver patches b3aa14f02254 "iommu: remove the mapping_error
   // dma_map_ops method" and 524a669bdd5f "iommu/vt-d: remove the mapping_error dma_map_ops method" are missing from
   // 4.19.y per the stable bot and present in 5.1.y). Unverified: the id of the patch that rewrote
-  // dma_mapping_error() itself, and 5.0 as its release (inferred from the merge period).
+  // dma_mapping_error() itself, and 5.0 as its release (inferred from the merge period). The same series gave every
+  // back end the one failure value: before it each returned its own (dma/map-error.ts: 0 for x86's pci-nommu and
+  // intel-iommu (intel_mapping_error: "return !dma_addr;"), for dma-direct before 4.20 and dma-iommu from 4.13; the
+  // overflow buffer's address for swiotlb before 4.20; all ones for arm32 and the rest). Searched for the id (2026-12):
+  // "dma-mapping: provide a generic DMA_MAPPING_ERROR", "remove the mapping_error dma_map_ops method\")" (only the
+  // iommu and vt-d patches' ids, above, in Fixes tags and stable mails).
   mappingErrorEnomem: {
     from: '5.0',
     commit: null,
     subject: 'dma-mapping: remove the mapping_error dma_map_ops method',
     file: 'include/linux/dma-mapping.h',
     before: 'dma_mapping_error() returns what the ops\' ->mapping_error() comparison returns: 1 for a failed map, 0 otherwise',
-    after: 'dma_mapping_error() returns -ENOMEM for DMA_MAPPING_ERROR, 0 otherwise',
+    after: 'dma_mapping_error() returns -ENOMEM for DMA_MAPPING_ERROR, 0 otherwise; every back end returns DMA_MAPPING_ERROR (~(dma_addr_t)0) from a failed map, where each had its own value before (0, the swiotlb overflow buffer, all ones)',
     verified: false,
   },
 });

@@ -10,12 +10,16 @@
  * reaches at least the area's size past 4 GiB, which only x86's limit allows.
  * So on an x86 machine with more than 4 GiB the area sits at the top of RAM
  * before 5.12 and at 4 GiB from 5.12; everywhere else it sits right below
- * min(RAM, 4 GiB). A pure function of the configuration: createMachine builds
+ * min(RAM, 4 GiB). Before 4.20 (SWIOTLB_GATES.noOverflowBuffer) swiotlb_init_with_tbl()
+ * also took io_tlb_overflow_buffer, 32 KiB (io_tlb_overflow), from
+ * memblock_virt_alloc_low_nopanic() right after the pool: top-down, so right
+ * below it. A failed swiotlb_map_page() returned its address (dma/map-error.ts).
+ * A pure function of the configuration: createMachine builds
  * the machine from it and the explorer draws a frame without a snapshot from
  * it, so both always agree.
  */
 import { kernelCode, type MachineConfig } from './config.ts';
-import { CMA_GATES } from './kernel-versions.ts';
+import { CMA_GATES, SWIOTLB_GATES } from './kernel-versions.ts';
 import { PAGE_SIZE } from './hw/memory.ts';
 import { alignDown, alignUp, pageAlign } from './align.ts';
 
@@ -24,12 +28,16 @@ const SZ_2M = 2 * 1024 * 1024;
 const SZ_4G = 4 * 1024 ** 3;
 /** swiotlb=<nslabs> is rounded up to a multiple of IO_TLB_SEGSIZE (128 slots = 256 KiB). */
 const SEGMENT = 256 * 1024;
+/** io_tlb_overflow (lib/swiotlb.c before 4.20): the overflow buffer's size. */
+export const IO_TLB_OVERFLOW = 32 * 1024;
 
 export interface MachineLayout {
   cmaBase: number;
   cmaSize: number;
   swiotlbBase: number;
   swiotlbSize: number;
+  /** io_tlb_overflow_buffer's physical address before 4.20 with a pool; 0 otherwise (never set, as the kernel's static is then). */
+  overflowBuffer: number;
   /** The page allocator's free ranges [start, end). */
   freeRanges: Array<[number, number]>;
 }
@@ -47,7 +55,9 @@ export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'r
   // an area above 4 GiB leaves all of low memory to swiotlb
   const swiotlbTop = aboveFits ? low : cmaBase;
   const swiotlbBase = swiotlbSize ? alignDown(swiotlbTop - swiotlbSize, PAGE_SIZE) : swiotlbTop;
+  const overflowBuffer = swiotlbSize && kernelCode(config.kernel) < SWIOTLB_GATES.noOverflowBuffer.code ? swiotlbBase - IO_TLB_OVERFLOW : 0;
+  const lowEnd = overflowBuffer || swiotlbBase;
   const high: Array<[number, number]> = aboveFits ? [[low, cmaBase], [cmaBase + cmaSize, config.ram]] : [[low, config.ram]];
-  const freeRanges: Array<[number, number]> = [[PAGE_SIZE, KERNEL_IMAGE.start], [KERNEL_IMAGE.end, swiotlbBase], ...high];
-  return { cmaBase, cmaSize, swiotlbBase, swiotlbSize, freeRanges };
+  const freeRanges: Array<[number, number]> = [[PAGE_SIZE, KERNEL_IMAGE.start], [KERNEL_IMAGE.end, lowEnd], ...high];
+  return { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer, freeRanges };
 }

@@ -122,7 +122,7 @@ export interface Machine {
   ram: Ram;
   cache: CpuCache;
   free: FreeList;
-  layout: { cmaBase: number; cmaSize: number; swiotlbBase: number; swiotlbSize: number };
+  layout: { cmaBase: number; cmaSize: number; swiotlbBase: number; swiotlbSize: number; overflowBuffer: number };
   swiotlb: SwiotlbPool | null;
   devices: Record<string, Device>;
   buffers: Buffer[];
@@ -189,7 +189,7 @@ export function createMachine(config: MachineConfig): Machine {
   if (!ARCHES.includes(config.arch)) throw new Error(`unknown architecture '${config.arch}'`);
   const kernel = kernelCode(config.kernel);
   if (Number.isNaN(kernel)) throw new Error(`bad kernel version '${config.kernel}'`);
-  const { cmaBase, cmaSize, swiotlbBase, swiotlbSize, freeRanges } = machineLayout(config);
+  const { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer, freeRanges } = machineLayout(config);
   if (swiotlbBase < KERNEL_IMAGE.end + 16 * PAGE_SIZE) {
     throw new Error(`ram=${config.ram} is too small for swiotlb=${config.swiotlb} and cma=${config.cma}`);
   }
@@ -204,7 +204,7 @@ export function createMachine(config: MachineConfig): Machine {
     ram: createRam(config.ram),
     cache: createCache(config.cache, config.line, config.ways),
     free: createFreeList(freeRanges),
-    layout: { cmaBase, cmaSize, swiotlbBase, swiotlbSize },
+    layout: { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer },
     swiotlb: swiotlbSize ? createSwiotlb(swiotlbBase, swiotlbSize) : null,
     devices,
     buffers: [],

@@ -10,6 +10,7 @@ import { ramRead, SZ_16M, SZ_4G } from './hw/memory.ts';
 import { KERNEL_IMAGE, type Buffer, type Machine, type MapRecord } from './machine.ts';
 import { physChunks } from './mm/buffers.ts';
 import { swiotlbRuns } from './dma/swiotlb.ts';
+import { IO_TLB_OVERFLOW } from './layout.ts';
 import { allMappings, mappingsOfBuffer } from './dma/tracking.ts';
 import { cmaView, type CmaView } from './dma/contiguous-ops.ts';
 import { gpuVmViews, type GpuVmView } from './hw/gpu-mmu.ts';
@@ -108,6 +109,7 @@ function regions(m: Machine): Region[] {
   if (m.config.ram > SZ_4G) r.push({ name: 'ZONE_NORMAL', kind: 'zone', start: SZ_4G, end: m.config.ram });
   r.push({ name: 'kernel image', kind: 'kernel', start: KERNEL_IMAGE.start, end: KERNEL_IMAGE.end });
   if (m.layout.swiotlbSize) r.push({ name: 'swiotlb pool', kind: 'swiotlb', start: m.layout.swiotlbBase, end: m.layout.swiotlbBase + m.layout.swiotlbSize });
+  if (m.layout.overflowBuffer) r.push({ name: 'swiotlb overflow buffer', kind: 'swiotlb', start: m.layout.overflowBuffer, end: m.layout.overflowBuffer + IO_TLB_OVERFLOW });
   if (m.layout.cmaSize) r.push({ name: 'CMA area "reserved"', kind: 'cma', start: m.layout.cmaBase, end: m.layout.cmaBase + m.layout.cmaSize });
   return r;
 }

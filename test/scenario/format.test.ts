@@ -94,6 +94,8 @@ describe('formatStep', () => {
       '    observed: stale data',
       '    ✗ => "hello" (got "hellp")',
     ]);
+    // a failed map's handle: the value the kernel's ops returned (0 for dma-direct before 4.20)
+    expect(formatStep(step({ error: 'DMA_MAPPING_ERROR', result: '0x0' }), { events: false })[1]).toBe('    → error DMA_MAPPING_ERROR (handle 0x0)');
     expect(formatStep(step({ data: { hex: '6869', text: 'hi' } }))[1]).toBe('    → "hi"');
     expect(formatStep(step({ data: { hex: '00ff', text: null } }))[1]).toBe('    → x"00 ff"');
   });

@@ -828,7 +828,7 @@ describe('dma-direct and mapping gates', () => {
     'dma-debug findings and swiotlb_full come from lib/dma-debug.c and lib/swiotlb.c before, kernel/dma/debug.c and kernel/dma/swiotlb.c after',
     ({ before, after }) => {
       const findingFile = (r: RunResult) => at(r, 'dma_unmap_single').events.find((e) => e.kind === 'finding')?.why.file;
-      const overflowFile = (r: RunResult) => (at(r, 'hc =').events.find((e) => e.kind === 'note' && e.text === 'overflow buffer') as { why: { file?: string } } | undefined)?.why.file;
+      const overflowFile = (r: RunResult) => (at(r, 'hc =').events.find((e) => e.kind === 'note' && e.text.startsWith('map failed: handle')) as { why: { file?: string } } | undefined)?.why.file;
       expect(findingFile(before)).toBe('lib/dma-debug.c');
       expect(overflowFile(before)).toBe('lib/swiotlb.c');
       expect(findingFile(after)).toBe('kernel/dma/debug.c');
@@ -2584,6 +2584,126 @@ dma_unmap_single(nic, 0x7000, 4096, DMA_TO_DEVICE)
     expect(at(r, 'dev_read(b').warnings[1]).toContain('Request device [00:03.0]');
     expect(at(r, 'dev_read(c').warnings[1]).toContain('Request device [3a:1f.6]');
   });
+});
+
+// ---------------------------------------------------------------------------
+// The value a failed map hands the driver (src/sim/dma/map-error.ts): each back end's own before 5.0, and what a
+// device pointed at that handle reaches. Scenario checks still say DMA_MAPPING_ERROR for the failure on every version.
+
+/** The dev_access event of a step (where the device's access landed), if it got that far. */
+function landed(s: StepJson): number | undefined {
+  const e = s.events.find((x) => x.kind === 'dev_access');
+  return e && e.kind === 'dev_access' ? e.phys : undefined;
+}
+
+describe("a failed map's handle", () => {
+  // kernel/dma/direct.c: dma_direct_map_page() returns DIRECT_MAPPING_ERROR when check_addr() fails (x86 without a
+  // pool has dma_direct_ops from 4.17); dma_direct_mapping_error() compares with it
+  boundary(
+    DIRECT_GATES.mappingErrorAllOnes,
+    'an unreachable buffer and no swiotlb: the handle is DIRECT_MAPPING_ERROR = 0 before (a driver that ignores it makes its device write bus address 0), all ones after (the device cannot emit it); dma_mapping_error() recognises it on both sides',
+    ({ before, after }) => {
+      expect(at(before, 'h =').result).toBe('0x0');
+      expect(at(after, 'h =').result).toBe('0xffffffffffffffff');
+      for (const r of [before, after]) {
+        expect(at(r, 'h =').error).toBe('DMA_MAPPING_ERROR');
+        expect(at(r, 'dma_mapping_error(nic, h)').result).toBe(1);
+        // dma-debug's check_unmap() asks dma_mapping_error() about an address it has no entry for
+        expect(at(r, 'dma_unmap_single').warnings).toEqual(['nic nic: DMA-API: device driver tries to free an invalid DMA memory address']);
+      }
+      const note = at(before, 'h =').events.find((e) => e.kind === 'note' && e.text.startsWith('map failed'));
+      expect(note).toMatchObject({ text: 'map failed: handle 0x0 (DIRECT_MAPPING_ERROR; DMA_MAPPING_ERROR in a check)', why: { fn: 'dma_direct_map_page', file: 'kernel/dma/direct.c' } });
+      expect(at(before, 'dev_write').error).toBeNull();
+      expect(landed(at(before, 'dev_write'))).toBe(0);
+      expect(at(before, 'dev_write').observations.join(' ')).toContain('handle of a failed map on this kernel (DIRECT_MAPPING_ERROR)');
+      expect(at(after, 'dev_write').error).toBe('FAULT');
+      expect(landed(at(after, 'dev_write'))).toBeUndefined();
+    },
+    `machine(arch=x86, ram=8G, swiotlb=0)
+device(nic, dma_mask=32)
+hi = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, hi, 4096, DMA_FROM_DEVICE) => DMA_MAPPING_ERROR
+dma_mapping_error(nic, h)
+dev_write(nic, h, "oops")
+dma_unmap_single(nic, h, 4096, DMA_FROM_DEVICE)
+`,
+  );
+
+  // lib/swiotlb.c swiotlb_map_page(): a full pool → swiotlb_full(), then "return swiotlb_phys_to_dma(dev,
+  // io_tlb_overflow_buffer);" and swiotlb_dma_mapping_error() compares with that address; from 4.20 the buffer is
+  // gone and the map returns DIRECT_MAPPING_ERROR (all ones in 4.20)
+  boundary(
+    SWIOTLB_GATES.noOverflowBuffer,
+    "a full pool: the handle is io_tlb_overflow_buffer's address (32 KiB right below the pool) before, and a device write through it lands in the overflow buffer; all ones after, which the device cannot emit",
+    ({ before, after }) => {
+      const m = createMachine({ ...defaultConfig(), arch: 'x86', kernel: prev(SWIOTLB_GATES.noOverflowBuffer.from), ram: 8 * 1024 ** 3, swiotlb: 256 * 1024 });
+      const overflow = m.layout.overflowBuffer;
+      expect(overflow).toBe(m.layout.swiotlbBase - 32 * 1024);
+      expect(createMachine({ ...defaultConfig(), arch: 'x86', kernel: SWIOTLB_GATES.noOverflowBuffer.from, ram: 8 * 1024 ** 3, swiotlb: 256 * 1024 }).layout.overflowBuffer).toBe(0);
+      expect(at(before, 'hc =').result).toBe(`0x${overflow.toString(16)}`);
+      expect(at(before, 'hc =').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(before, 'dma_mapping_error(nic, hc)').result).toBe(1);
+      expect(landed(at(before, 'dev_write'))).toBe(overflow);
+      expect(at(before, 'dev_write').observations.join(' ')).toContain("swiotlb's overflow buffer");
+      expect(at(after, 'hc =').result).toBe('0xffffffffffffffff');
+      expect(at(after, 'hc =').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(after, 'dma_mapping_error(nic, hc)').result).toBe(1);
+      expect(at(after, 'dev_write').error).toBe('FAULT');
+    },
+    `${SWIOTLB_FULL}dma_mapping_error(nic, hc)
+dev_write(nic, hc, "oops")
+`,
+  );
+
+  // drivers/iommu/dma-iommu.c: __iommu_dma_map() returns DMA_ERROR_CODE (arm64: ~(dma_addr_t)0) before,
+  // IOMMU_MAPPING_ERROR (0) after; iommu_dma_mapping_error() compares with it
+  boundary(
+    DMA_IOMMU_GATES.mappingErrorZero,
+    "IOVA space exhausted: the handle is arm64's DMA_ERROR_CODE (all ones) before, IOMMU_MAPPING_ERROR = 0 after, and a device read through it is an SMMU translation fault at IOVA 0",
+    ({ before, after }) => {
+      expect(at(before, 'h =').result).toBe('0xffffffffffffffff');
+      expect(at(after, 'h =').result).toBe('0x0');
+      for (const r of [before, after]) {
+        expect(at(r, 'h =').error).toBe('DMA_MAPPING_ERROR');
+        expect(at(r, 'dma_mapping_error(nic, h)').result).toBe(1);
+        expect(at(r, 'dev_read').error).toBe('FAULT');
+      }
+      expect(at(before, 'dev_read').warnings).toEqual([]);
+      expect(at(after, 'dev_read').warnings).toEqual(['arm-smmu smmu: Unhandled context fault: fsr=0x2, iova=0x00000000, fsynr=0x0, cb=0']);
+    },
+    `machine(arch=arm64)
+iommu(smmu)
+device(nic, dma_mask=16, iommu=smmu, coherent=true)
+b = kmalloc(131072, GFP_KERNEL)
+h = dma_map_single(nic, b, 131072, DMA_TO_DEVICE)
+dma_mapping_error(nic, h)
+dev_read(nic, h, 4)
+`,
+  );
+
+  // include/linux/dma-mapping.h: from 5.0 every back end returns DMA_MAPPING_ERROR; intel_dma_ops returned 0
+  // (intel_mapping_error: "return !dma_addr;") until 524a669bdd5f in the same series
+  boundary(
+    DMA_API_GATES.mappingErrorEnomem,
+    'x86 behind VT-d, IOVA space exhausted: intel_map_page returns 0 before (dma_mapping_error() gives 1, a device read faults at IOVA 0), DMA_MAPPING_ERROR (all ones) after (-ENOMEM)',
+    ({ before, after }) => {
+      expect(at(before, 'h =').result).toBe('0x0');
+      expect(at(before, 'dma_mapping_error(nic, h)').result).toBe(1);
+      expect(at(before, 'dev_read').warnings.join(' ')).toContain('fault addr 0 ');
+      expect(at(after, 'h =').result).toBe('0xffffffffffffffff');
+      expect(at(after, 'dma_mapping_error(nic, h)').error).toBe('ENOMEM');
+      expect(at(after, 'dev_read').warnings).toEqual([]);
+      for (const r of [before, after]) expect(at(r, 'h =').error).toBe('DMA_MAPPING_ERROR');
+    },
+    `machine(arch=x86)
+iommu(vtd)
+device(nic, dma_mask=16, iommu=vtd, coherent=true)
+b = kmalloc(131072, GFP_KERNEL)
+h = dma_map_single(nic, b, 131072, DMA_TO_DEVICE)
+dma_mapping_error(nic, h)
+dev_read(nic, h, 4)
+`,
+  );
 });
 
 describe('every gate has a boundary test', () => {

@@ -101,10 +101,8 @@ function swiotlbFull(m: Machine, dev: Device, size: number, dir: DmaDir, sg: boo
     o.events.push({ kind: 'note', text: 'no overflow buffer for a list', why: why('swiotlb_map_sg_attrs', 'swiotlb_full(…, do_panic = 0): no overflow buffer and no panic for an sg entry; the entries already mapped are unmapped and the list fails', dmaFile(m.kernel, 'kernel/dma/swiotlb.c')) });
     return;
   }
-  if (size <= 32 * 1024) {
-    o.events.push({ kind: 'note', text: 'overflow buffer', why: why('swiotlb_full', 'the mapping gets io_tlb_overflow_buffer, which dma_mapping_error() reports as an error', dmaFile(m.kernel, 'kernel/dma/swiotlb.c')) });
-    return;
-  }
+  // the handle is then io_tlb_overflow_buffer's address: the front door's note says so (map-error.ts)
+  if (size <= 32 * 1024) return;
   const what = dir === 'DMA_BIDIRECTIONAL' ? 'accessed' : dir === 'DMA_FROM_DEVICE' ? 'written' : 'read';
   printk(m, o, 'swiotlb.panic', { what });
   observe(o, 'swiotlb/overflow-panic', 'the mapping is larger than the 32 KiB overflow buffer: swiotlb_full() panics; the explorer carries on');

@@ -44,6 +44,7 @@ import { archOps } from '../arch/arch.ts';
 import { armDmaOps, directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
 import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, directFreeCoherent, directFreeNoncoherent } from './coherent.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
+import { mapErrorText, mapErrorValue, type MapErrorValue } from './map-error.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
 import { DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, apiFile, dmaFile, since } from '../kernel-versions.ts';
@@ -64,7 +65,7 @@ import {
 import { exactMapping, findMapping, touchMappingAt, trackMapping, untrackMapping } from './tracking.ts';
 import { OWN_DMA_OPS, foreignInternalAddress } from '../hw/device-dma-ops.ts';
 import { ARM_IOMMU_DMA_OPS, armIommuMapping } from '../arch/arm-dma-iommu.ts';
-import { hex } from '../format.ts';
+import { hex, hexDma } from '../format.ts';
 import { EIO, ENOMEM, errnoName } from '../errno.ts';
 import { observe } from '../observe.ts';
 
@@ -223,10 +224,13 @@ function mapPhys(m: Machine, dev: Device, buf: Buffer, phys: number, size: numbe
   const r = backEndMap(m, dev, be, phys, size, dir, attrs, o);
   const addr = r.addr;
   if (addr === DMA_MAPPING_ERROR) {
+    // the back end's failure, as this kernel's ops return it (0, the overflow buffer, all ones): the handle's value
+    const v = mapErrorValue(m, be);
     o.error = 'DMA_MAPPING_ERROR';
     o.resultKind = 'addr';
-    o.result = DMA_MAPPING_ERROR;
-    return addr;
+    o.result = v.addr;
+    o.events.push({ kind: 'note', text: mapErrorText(v), why: v.why });
+    return v.addr;
   }
   report(debugDmaMapPage(m.debug, dev, phys, size, dir, addr, attrs, api, stack, debugCall(m)), o);
   if (stack) o.events.push({ kind: 'note', text: `stack page at ${fmtVa(stack.addr - (stack.addr % PAGE_SIZE))}`, why: why('check_for_stack', stack.probable ? 'dma-debug compares the page with every page of the vmapped stack' : 'object_is_on_stack(): the address lies inside the current task\'s (linear-map) stack', dmaFile(m.kernel, 'kernel/dma/debug.c')) });
@@ -296,20 +300,30 @@ export function dmaMapPage(m: Machine, dev: Device, buf: Buffer, ptrOff: number,
 }
 
 const WHY_MAPPING_ERROR = why('dma_mapping_error', 'returns -ENOMEM for DMA_MAPPING_ERROR, else 0; dma-debug records that the driver checked', 'include/linux/dma-mapping.h');
-const WHY_MAPPING_ERROR_OPS = why('dma_mapping_error', `returns the ops' ->mapping_error(): 1 when the handle is their error value, else 0 (-ENOMEM only from ${DMA_API_GATES.mappingErrorEnomem.from}); dma-debug records that the driver checked`, 'include/linux/dma-mapping.h');
+
+/** Before 5.0: the ops' ->mapping_error() compares the handle with their own failure value (map-error.ts). */
+function whyMappingErrorOps(v: MapErrorValue): Why {
+  return why('dma_mapping_error', `returns the ops' ->mapping_error() (${v.check}): 1 when the handle is their failure value, ${v.name} = ${hexDma(v.addr)}, else 0 (-ENOMEM only from ${DMA_API_GATES.mappingErrorEnomem.from}); dma-debug records that the driver checked`, 'include/linux/dma-mapping.h');
+}
+
+/** A failed map's value on this device's back end, in this kernel (map-error.ts): what a driver's failed handle holds. */
+export function mapErrorOf(m: Machine, dev: Device): MapErrorValue {
+  return mapErrorValue(m, dmaBackEnd(m, dev));
+}
 
 export function dmaMappingError(m: Machine, dev: Device, addr: number, o: StepOutcome): void {
   touchMappingAt(m, dev.name, addr, o);
   debugMappingError(m.debug, dev.name, addr);
   o.resultKind = 'status';
   const enomem = since(m.kernel, DMA_API_GATES.mappingErrorEnomem);
-  if (addr !== DMA_MAPPING_ERROR) o.result = 0;
+  const v = mapErrorOf(m, dev);
+  if (addr !== v.addr) o.result = 0;
   else if (!enomem) o.result = 1;
   else {
     o.result = ENOMEM;
     o.error = errnoName(ENOMEM);
   }
-  o.events.push({ kind: 'note', text: 'map error checked', why: enomem ? WHY_MAPPING_ERROR : WHY_MAPPING_ERROR_OPS });
+  o.events.push({ kind: 'note', text: 'map error checked', why: enomem ? WHY_MAPPING_ERROR : whyMappingErrorOps(v) });
 }
 
 const UNMAP_FN = { single: 'dma_unmap_single_attrs', page: 'dma_unmap_page_attrs' } as const;
@@ -320,13 +334,15 @@ const WHY_UNMAP = { single: new SharedApiWhy(UNMAP_FN.single, UNMAP_RULE), page:
 export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): void {
   if (!checkDirection(m, dir, UNMAP_FN[api], o)) return;
   const rec = exactMapping(m, dev.name, addr);
-  if (rec || addr !== DMA_MAPPING_ERROR) {
+  // a failed map's handle, in this kernel's value (map-error.ts): check_unmap() asks dma_mapping_error() about it
+  const failed = !rec && (addr === DMA_MAPPING_ERROR || addr === mapErrorOf(m, dev).addr);
+  if (!failed) {
     const be = dmaBackEnd(m, dev);
     if (be === 'direct') directUnmap(m, dev, addr, size, dir, attrs, o);
     else if (be === 'iommu') iommuDmaUnmapPhys(m, dev, addr, size, dir, attrs, o);
     else be.unmapPhys(m, dev, addr, size, dir, attrs, o);
   }
-  report(debugDmaUnmapPage(m.debug, dev, addr, size, dir, api), o);
+  report(debugDmaUnmapPage(m.debug, dev, failed ? DMA_MAPPING_ERROR : addr, size, dir, api), o);
   drop(m, dev.name, addr, o);
   o.events.push({ kind: 'dma_unmap', dev: dev.name, api: UNMAP_API[api], addr, size, dir, why: WHY_UNMAP[api].at(m) });
 }

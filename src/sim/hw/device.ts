@@ -22,10 +22,10 @@ import { touchMapping, type StepOutcome } from '../outcome.ts';
 import { lineState, snoopRead, snoopWrite } from './cpu-cache.ts';
 import { ramRead, ramWrite } from './memory.ts';
 import { dmaLimit, type Device, type Machine } from '../machine.ts';
-import { findMapping } from '../dma/mapping.ts';
+import { findMapping, mapErrorOf } from '../dma/mapping.ts';
 import { iommuTranslate, translatingDomain } from '../iommu/iommu.ts';
 import { foreignInternalAddress, ownDmaOps, ownDmaTranslate } from './device-dma-ops.ts';
-import { hex } from '../format.ts';
+import { hex, hexDma } from '../format.ts';
 import { observe } from '../observe.ts';
 
 const WHY_FILE = 'include/linux/dma-map-ops.h';
@@ -54,7 +54,9 @@ export interface DmaChunk {
 export function dmaChunks(m: Machine, dev: Device, addr: number, len: number, write: boolean, o: StepOutcome): DmaChunk[] | null {
   if (addr < 0 || addr + len - 1 > dmaLimit(dev)) {
     o.error = 'FAULT';
-    observe(o, 'dev/beyond-mask', `${dev.name} cannot emit DMA address ${hex(addr)}: it is above the device's ${dev.maskBits}-bit DMA mask`);
+    const failed = mapErrorOf(m, dev);
+    const what = addr === failed.addr ? ` (the handle of a failed map: ${failed.name}, all ones)` : '';
+    observe(o, 'dev/beyond-mask', `${dev.name} cannot emit DMA address ${hexDma(addr)}${what}: it is above the device's ${dev.maskBits}-bit DMA mask`);
     return null;
   }
   const own = ownDmaOps(m, dev);
@@ -89,7 +91,10 @@ function ownership(m: Machine, dev: Device, addr: number, len: number, write: bo
   // behind an IOMMU one access may span the merged entries of a scatterlist: judge by its first byte
   const rec = findMapping(m, dev.name, addr, len) ?? (dom ? findMapping(m, dev.name, addr, 1) : undefined);
   if (!rec) {
-    observe(o, 'dev/outside-mapping', `${dev.name} ${write ? 'wrote' : 'read'} ${hex(addr)}+${len}, which is not inside any live mapping of ${dev.name}`);
+    // a driver that ignored a failed map: its handle is the failure value this kernel's ops returned (map-error.ts)
+    const failed = mapErrorOf(m, dev);
+    const why = addr === failed.addr ? `: it is the handle of a failed map on this kernel (${failed.name}), which the driver used without checking dma_mapping_error(), so the device ${write ? 'writes' : 'reads'} ${failed.name === 'io_tlb_overflow_buffer' && addr !== 0 ? "swiotlb's overflow buffer" : `bus address ${hex(addr)}`}` : '';
+    observe(o, 'dev/outside-mapping', `${dev.name} ${write ? 'wrote' : 'read'} ${hex(addr)}+${len}, which is not inside any live mapping of ${dev.name}${why}`);
     return;
   }
   touchMapping(o, rec);

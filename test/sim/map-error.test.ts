@@ -1,0 +1,59 @@
+// The value a failed streaming map hands the driver where no version gate changes it (src/sim/dma/map-error.ts;
+// the gated changes are tested at their boundaries in kernel-versions.test.ts):
+// - arm32's arm_dma_ops: DMA_ERROR_CODE (~(dma_addr_t)0x0, arch/arm/include/asm/dma-mapping.h) until 4.13, then
+//   ARM_MAPPING_ERROR with the same value and arm_dma_mapping_error() ("[PATCH 25/44] arm: implement ->mapping_error",
+//   2017-06-16, also for the ARM_DMA_USE_IOMMU ops and dmabounce): all ones on both sides;
+// - x86's pci-nommu before 4.17: nommu_map_page() "return DMA_ERROR_CODE;" with x86's "#define DMA_ERROR_CODE 0"
+//   (TROVON v4.4 copy of pci-nommu.c; "[PATCH 24/44] x86: remove DMA_ERROR_CODE"), then "return
+//   NOMMU_MAPPING_ERROR;" (0) with nommu_mapping_error() (TROVON v4.13 copy): 0 on both sides of 4.13.
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/scenario/run.ts';
+import type { RunResult, StepJson } from '../../src/scenario/result.ts';
+
+function at(r: RunResult, prefix: string): StepJson {
+  const s = r.steps.find((x) => x.source.startsWith(prefix));
+  if (!s) throw new Error(`no step starting with '${prefix}'`);
+  return s;
+}
+
+const UNREACHABLE = (arch: string, ram: string, mask: number) => `machine(arch=${arch}, ram=${ram}, swiotlb=0)
+device(nic, dma_mask=${mask})
+hi = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, hi, 4096, DMA_FROM_DEVICE) => DMA_MAPPING_ERROR
+dma_mapping_error(nic, h)
+dev_write(nic, h, "oops")
+`;
+
+describe("a failed map's handle where no gate changes it", () => {
+  it('arm32 arm_dma_ops: all ones on 4.12, 4.13 and 4.19; dma_mapping_error() is 1 and the device cannot emit the address', () => {
+    for (const kernel of ['4.12', '4.13', '4.19']) {
+      const r = runScenario(UNREACHABLE('arm', '2G', 24), { kernel });
+      expect(r.checks.failed).toBe(0);
+      expect(at(r, 'h =').result).toBe('0xffffffffffffffff');
+      expect(at(r, 'h =').events.find((e) => e.kind === 'note' && e.text.startsWith('map failed'))).toMatchObject({ why: { fn: 'arm_dma_map_page', file: 'arch/arm/mm/dma-mapping.c' } });
+      expect(at(r, 'dma_mapping_error').result).toBe(1);
+      expect(at(r, 'dev_write').error).toBe('FAULT');
+      expect(at(r, 'dev_write').observations.join(' ')).toContain('the handle of a failed map: ARM_MAPPING_ERROR, all ones');
+    }
+  });
+
+  it('x86 pci-nommu: 0 on 4.12 and 4.13 (DMA_ERROR_CODE, then NOMMU_MAPPING_ERROR); a driver that ignores it makes its device write bus address 0', () => {
+    for (const kernel of ['4.12', '4.13']) {
+      const r = runScenario(UNREACHABLE('x86', '8G', 32), { kernel });
+      expect(r.checks.failed).toBe(0);
+      expect(at(r, 'h =').result).toBe('0x0');
+      expect(at(r, 'h =').events.find((e) => e.kind === 'note' && e.text.startsWith('map failed'))).toMatchObject({ why: { fn: 'nommu_map_page', file: 'arch/x86/kernel/pci-nommu.c' } });
+      expect(at(r, 'dma_mapping_error').result).toBe(1);
+      expect(at(r, 'dev_write').error).toBeNull();
+      expect(at(r, 'dev_write').events.find((e) => e.kind === 'dev_access')).toMatchObject({ phys: 0 });
+    }
+  });
+
+  it('the language keeps calling the failure DMA_MAPPING_ERROR on every version, whatever the value', () => {
+    for (const kernel of ['4.4', '4.19', '4.20', '5.0', '6.18']) {
+      const r = runScenario(UNREACHABLE('x86', '8G', 32), { kernel });
+      expect(at(r, 'h =').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(r, 'h =').checks[0]).toMatchObject({ passed: true });
+    }
+  });
+});
