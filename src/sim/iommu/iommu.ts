@@ -18,6 +18,8 @@
  *   the invalidation (the stale-IOTLB interval);
  * - `passthrough` → IOMMU_DOMAIN_IDENTITY: DMA address == physical address,
  *   dma-direct (swiotlb included) serves the DMA API.
+ * On riscv every default domain is IDENTITY whatever the mode (no IOMMU_DMA;
+ * see "riscv" below).
  * Untrusted PCI devices get a DMA domain even with passthrough from 5.11
  * (IOMMU_GATES.untrustedDmaDomain, 28b41e2c6aeb: the check moved into
  * iommu_get_def_domain_type; arm-smmu had none before) and never a flush
@@ -41,10 +43,10 @@
  * physical page.
  *
  * Simplified:
- * - Every IOMMU has an io-pgtable-arm stage-1 LPAE table, 48-bit IAS
- *   (aperture [0, 2^48)), 4 KiB page-table granule, whatever the
- *   architecture; `pgsize=16K/64K` changes the IOVA granule (and iommu_map's
- *   min_pagesz) only. On x86 the unit is reported as VT-d in legacy
+ * - Every IOMMU of arm64 and arm has an io-pgtable-arm stage-1 LPAE table,
+ *   48-bit IAS (aperture [0, 2^48)), 4 KiB page-table granule;
+ *   `pgsize=16K/64K` changes the IOVA granule (and iommu_map's min_pagesz)
+ *   only (riscv: 4K only, see below). On x86 the unit is reported as VT-d in legacy
  *   (non-scalable) mode: its faults in dmar.c's words, its walk as the
  *   second-level table's (the same 4-level, 9-bits-a-level geometry for a
  *   48-bit address width), and its page-table semantics VT-d's
