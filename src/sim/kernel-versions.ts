@@ -1992,7 +1992,10 @@ export const RISCV_IOMMU_GATES = table('riscv-iommu', {
   // (drivers/iommu/Kconfig "def_bool ARM64 || X86 || S390 || RISCV") is still an RFC in 2025-09 and a series in 2026:
   // IOMMU_DMA is not built for RISC-V, so iommu_get_default_domain_type() forces IOMMU_DOMAIN_IDENTITY ("If the
   // common dma ops are not selected in kconfig then we cannot use IOMMU_DOMAIN_DMA at all") and the DMA API never
-  // translates through the IOMMU; only the IOMMU API (a driver's own paging domain) does.
+  // translates through the IOMMU; only the IOMMU API (a driver's own paging domain) does. The driver's own page table
+  // (riscv_iommu_pte_alloc …) lasts past 6.18: its replacement, e5ef32191a87 "iommu/riscv: Use the generic iommu page
+  // table" (with "iommu/riscv: Enable SVNAPOT support for contiguous ptes"), is a 2026 series (v4 posted 2026-02),
+  // and the earlier Svnapot patches (Xu Lu, 2025-03) were not merged, so 4K/2M/1G are its page sizes here.
   driver: {
     from: '6.13',
     commit: '488ffbf18171',
