@@ -162,13 +162,21 @@ describe('riscv_iommu_iotlb_inval', () => {
   });
 });
 
+describe('riscv_iommu_attach_paging_domain', () => {
+  it('a paging domain allocated for one RISC-V IOMMU attaches to a device behind another (0; arm-smmu refuses with -EINVAL): the core checks only that the ops match, the driver only that the IOMMU supports the Sv mode; a fault is printed by the device\'s own IOMMU', () => {
+    const text = 'machine(arch=riscv)\niommu(a)\niommu(b)\ndevice(d, iommu=b)\ndom = iommu_domain_alloc(a)\niommu_attach_device(dom, d) => 0\ndev_read(d, 0x1000, 4) => FAULT => warning "riscv,iommu b: Fault 13"\n';
+    expect(failures(text)).toEqual([]);
+    expect(failures(text.replace('arch=riscv', 'arch=arm64').replace(/iommu_attach_device\(dom, d\) => 0[^]*$/, 'iommu_attach_device(dom, d) => EINVAL\n'))).toEqual([]);
+  });
+});
+
 describe('riscv_iommu_fault', () => {
   it('a read of an unmapped IOVA: the transaction is aborted (nothing read) and only "Fault 13 devid: … iotval: … iotval2: 0" is printed by dev_warn_ratelimited on the IOMMU device (driver "riscv,iommu"); no arm-smmu line; the device ID is the requester\'s', () => {
     const { out } = sim(HDR + 'dom = iommu_domain_alloc(io)\niommu_attach_device(dom, cam)\ndev_read(cam, 0x123456, 4)\n');
     const f = out[2]!;
     expect(f.error).toBe('FAULT');
     expect(f.warnings).toEqual(['riscv,iommu io: Fault 13 devid: 0x1 iotval: 123456 iotval2: 0']);
-    expect(kinds(f, 'dma_read')).toEqual([]);
+    expect(kinds(f, 'dev_access')).toEqual([]);
     const fault = kinds(f, 'iommu_fault')[0] as { why: { fn: string; rule: string } };
     expect(fault.why.fn).toBe('riscv_iommu_fault');
     expect(fault.why.rule).toContain('never calls report_iommu_fault()');

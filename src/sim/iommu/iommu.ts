@@ -442,9 +442,10 @@ export function iommuAttachDevice(m: Machine, dom: IommuDomain, dev: Device, o: 
     o.events.push({ kind: 'note', text: 'not an unmanaged domain', why: why('iommu_attach_device', 'only IOMMU_DOMAIN_UNMANAGED domains can be attached by a driver: -EINVAL') });
     return errno(o, EINVAL);
   }
-  if (dom.iommu !== d.iommu) {
-    const attach = m.iommu.riscv ? why('riscv_iommu_attach_paging_domain', `domain '${dom.name}' was allocated on ${dom.iommu} but ${dev.name} sits behind ${d.iommu}: refused, -EINVAL (the explorer's reading: the core's domain/ops check, not modelled further)`, RISCV_FILE) : why('arm_smmu_attach_dev', `domain '${dom.name}' was allocated on ${dom.iommu} but ${dev.name} sits behind ${d.iommu}: the IOMMU driver refuses, -EINVAL`, kernelFile(m.iommu.kernel, SMMU_FILE));
-    o.events.push({ kind: 'note', text: 'domain on another IOMMU', why: attach });
+  // the RISC-V driver lets one paging domain span IOMMUs (global PSCIDs, a bond per device, riscv_iommu_iotlb_inval
+  // invalidates on each IOMMU linked): riscv_iommu_attach_paging_domain only asks whether this IOMMU supports its Sv mode
+  if (dom.iommu !== d.iommu && !m.iommu.riscv) {
+    o.events.push({ kind: 'note', text: 'domain on another IOMMU', why: why('arm_smmu_attach_dev', `domain '${dom.name}' was allocated on ${dom.iommu} but ${dev.name} sits behind ${d.iommu}: the IOMMU driver refuses, -EINVAL`, kernelFile(m.iommu.kernel, SMMU_FILE)) });
     return errno(o, EINVAL);
   }
   if (d.noDefault) return attachWithoutDefault(m, d, dom, dev, o);
@@ -893,8 +894,9 @@ function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, wr
     lines = dmarFaultLines(m.iommu.kernel, pciAddress(m, dev), iova, write);
   } else if (riscv) {
     // riscv_iommu_fault(): cause, devid (the device's ID: the explorer's stream ID), iotval (the IOVA), iotval2 (0: no second stage)
+    // printed on the IOMMU the device sits behind (its fault queue), which for a shared domain need not be the one it was allocated on
     const d = m.iommu.devs[dev.name];
-    const by: Who = { driver: 'riscv,iommu', device: dom.iommu };
+    const by: Who = { driver: 'riscv,iommu', device: d ? d.iommu : dom.iommu };
     lines = [kline(m.iommu.kernel, 'riscv-iommu.fault', { cause: write ? RISCV_CAUSE_WR_S : RISCV_CAUSE_RD_S, devid: (d ? d.sid : 0).toString(16), iotval: iova.toString(16), iotval2: '0' }, by)];
   } else {
     const d = m.iommu.devs[dev.name];
