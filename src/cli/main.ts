@@ -204,6 +204,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (!pre.ok) return refuse(pre.errors);
     result = printRun(text, pre.head, overrides, { color: io.color, events }, io, noteThrow, runScenario);
   }
+  // errors found only by running (the machine could not be built: createMachine refused it, e.g. after --kernel)
+  if (!json && result.errors.length > 0) io.err(`${formatErrors(file, result.errors).join('\n')}\n`);
   for (const t of threw) io.err(t);
   return result.ok ? 0 : 1;
 }

@@ -11,6 +11,8 @@
  */
 import type { Check, Command, Expr, Loc } from '../sim/command.ts';
 import { KERNEL_RANGE, DEFAULT_MACHINE, kernelCode } from '../sim/config.ts';
+import { iommuRefusal } from '../sim/kernel-versions.ts';
+import { configFromHeader } from './header.ts';
 import { BUDGETS, literalBudgetError } from '../sim/budgets.ts';
 import { HEADER_OPS, OPERATIONS, lookupOp } from '../sim/operations.ts';
 import type { ParseError } from './lexer.ts';
@@ -136,6 +138,7 @@ export class Validator {
   finish(): void {
     const late: Err[] = [];
     checkCompareIommu(this.teaching, this.header, late);
+    if (!this.scope.headerFailed) checkIommuKernel(this.header, late);
     for (const e of late) this.errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
   }
 }
@@ -631,6 +634,29 @@ function checkDeviceDmaOps(cmd: Command, errs: Err[]): void {
   if (!mmu || mmu.value.k !== 'name' || mmu.value.name !== 'true') errs.push({ loc: kv.value.loc, message: 'dma_ops=own puts the device\'s own MMU behind its dma_map_ops: declare it with mmu=true' });
   const io = cmd.kwargs.find((k) => k.key === 'iommu');
   if (io) errs.push({ loc: io.value.loc, message: 'dma_ops=own is modelled without a system IOMMU behind the device: drop iommu= (the own ops replace the system ones)' });
+}
+
+/**
+ * An IOMMU the declared machine's kernel cannot have (iommuRefusal, which
+ * createMachine applies again after "Run as" / --kernel overrides): the error
+ * sits on the iommu(…) or device(…) declaration it is about.
+ */
+function checkIommuKernel(header: readonly Command[], errs: Err[]): void {
+  if (!header.some((c) => c.op === 'iommu')) return;
+  let r: ReturnType<typeof iommuRefusal>;
+  try {
+    r = iommuRefusal(configFromHeader(header));
+  } catch {
+    return; // a header value the statement checks already reported
+  }
+  if (!r) return;
+  const decl = header.find((c) => (r.iommu ? c.op === 'iommu' && nameArg(c) === r.iommu : c.op === 'device' && nameArg(c) === r.device));
+  errs.push({ loc: decl ? decl.loc : header[0]!.loc, message: r.message });
+}
+
+function nameArg(c: Command): string | null {
+  const e = c.args[0];
+  return e && e.k === 'name' ? e.name : null;
 }
 
 function checkIommu(cmd: Command, errs: Err[]): void {

@@ -19,9 +19,9 @@
  * mainline id together with its subject. The comment above each gate names
  * the sources of its id, its release and its wording.
  */
-import { KERNEL_RANGE, kernelCode, type Arch } from './config.ts';
+import { KERNEL_RANGE, kernelCode, type Arch, type MachineConfig } from './config.ts';
 
-export type Subsystem = 'arch' | 'direct' | 'swiotlb' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'dma-debug' | 'cma' | 'dma-buf' | 'dma-api' | 'intel-iommu';
+export type Subsystem = 'arch' | 'direct' | 'swiotlb' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'dma-debug' | 'cma' | 'dma-buf' | 'dma-api' | 'intel-iommu' | 'riscv-iommu';
 
 export interface Gate {
   id: string;
@@ -57,9 +57,11 @@ function table<K extends string>(subsystem: Subsystem, specs: Record<K, GateSpec
 
 /**
  * The architectures whose system IOMMU the explorer models as arm-smmu with
- * io-pgtable-arm's LPAE table (riscv's included: iommu.ts); x86's is VT-d.
+ * io-pgtable-arm's LPAE table; x86's is VT-d (INTEL_IOMMU_GATES) and riscv's
+ * the RISC-V IOMMU driver with its own Sv39 table (RISCV_IOMMU_GATES), which
+ * none of these gates concern.
  */
-const LPAE_ARCHES: readonly Arch[] = ['arm64', 'arm', 'riscv'];
+const LPAE_ARCHES: readonly Arch[] = ['arm64', 'arm'];
 
 /** Does `g` concern architecture `arch` (a gate without `arch` concerns every one)? */
 export function gateConcerns(g: Gate, arch: Arch): boolean {
@@ -1119,7 +1121,8 @@ export const IOMMU_GATES = table('iommu', {
 // drivers/iommu/io-pgtable-arm.c: the page tables of arm-smmu (arm64, arm). Not x86's: VT-d's second-level table
 // (drivers/iommu/intel/iommu.c) returns -EINVAL for a map without permission on every modelled version and
 // never splits a superpage on unmap (intel_iommu_unmap rounds the size up to it), so none of these gates apply
-// there (io-pgtable.ts `vtd`). riscv's IOMMU is modelled with the same LPAE table (iommu.ts), so they apply to it.
+// there (io-pgtable.ts `vtd`). Nor riscv's: the RISC-V IOMMU driver builds its own page table
+// (drivers/iommu/riscv/iommu.c, RISCV_IOMMU_GATES, io-pgtable.ts `riscv`).
 
 export const IO_PGTABLE_GATES = table('io-pgtable', {
   // id: kernel.org push logs (4a77b12deb25, 808035317b22); release: "[git pull] IOMMU Updates for Linux v5.15"
@@ -2065,6 +2068,75 @@ export const INTEL_IOMMU_GATES = table('intel-iommu', {
   },
 });
 
+// ---------------------------------------------------------------------------
+// drivers/iommu/riscv/iommu.c: the RISC-V IOMMU driver. riscv only.
+
+export const RISCV_IOMMU_GATES = table('riscv-iommu', {
+  // id and subject: the Fixes tags of the driver's later fixes ("Fixes: 488ffbf18171 (\"iommu/riscv: Paging domain
+  // support\")": the iova_to_phys NULL check, the IOTLB range overflow fix, the IODIR invalidation fix). Release and
+  // both sides: "[git pull] IOMMU Updates for Linux v6.13" (Joerg Roedel, 2024-11-22, tags/iommu-updates-v6.13, "since
+  // … Linux 6.12-rc7"): "New IOMMU driver for RISC-V", "Tomasz Jeznach (7): dt-bindings: iommu: riscv: Add bindings
+  // for RISC-V IOMMU … iommu/riscv: Add RISC-V IOMMU platform device driver … iommu/riscv: Paging domain support",
+  // and a diffstat that creates drivers/iommu/riscv/Kconfig (+20) and Makefile (+3): no RISC-V IOMMU driver in 6.12
+  // or before. After: drivers/iommu/riscv/iommu.c with paging domains (riscv_iommu_map_pages, riscv_iommu_unmap_pages,
+  // riscv_iommu_iotlb_inval, riscv_iommu_fault; riscv_iommu_ops without .capable or .def_domain_type). Unchanged in
+  // what the explorer models up to 6.18 as far as the stored sources show: ".capable" (IOMMU_CAP_DEFERRED_FLUSH) is
+  // still the RFC "iommu/riscv: report iommu capabilities" (v2, 2025-09), and "iommu/dma: enable IOMMU_DMA for RISC-V"
+  // (drivers/iommu/Kconfig "def_bool ARM64 || X86 || S390 || RISCV") is still an RFC in 2025-09 and a series in 2026:
+  // IOMMU_DMA is not built for RISC-V, so iommu_get_default_domain_type() forces IOMMU_DOMAIN_IDENTITY ("If the
+  // common dma ops are not selected in kconfig then we cannot use IOMMU_DOMAIN_DMA at all") and the DMA API never
+  // translates through the IOMMU; only the IOMMU API (a driver's own paging domain) does. The driver's own page table
+  // (riscv_iommu_pte_alloc …) lasts past 6.18: its replacement, e5ef32191a87 "iommu/riscv: Use the generic iommu page
+  // table" (with "iommu/riscv: Enable SVNAPOT support for contiguous ptes"), is a 2026 series (v4 posted 2026-02),
+  // and the earlier Svnapot patches (Xu Lu, 2025-03) were not merged, so 4K/2M/1G are its page sizes here.
+  driver: {
+    from: '6.13',
+    commit: '488ffbf18171',
+    subject: 'iommu/riscv: Paging domain support',
+    file: 'drivers/iommu/riscv/iommu.c',
+    before: 'mainline has no RISC-V IOMMU driver (no drivers/iommu/riscv): a device behind a RISC-V IOMMU gets no IOMMU at all, so the explorer refuses a riscv machine with an iommu(…)',
+    after: 'the riscv-iommu driver: default domains are identity (BARE; IOMMU_DMA is not built for RISC-V, so the DMA API uses dma-direct in every mode and an untrusted PCI device is refused), and a driver\'s paging domain gets an Sv39 table — read-only without IOMMU_WRITE, no -EEXIST, no block split, per-page or whole-PSCID IOTLB invalidation, faults only logged ("Fault %d devid: …")',
+    arch: 'riscv',
+    verified: true,
+  },
+});
+
+/**
+ * Why this machine cannot be modelled because of its IOMMUs, or null: the one
+ * owner of the rule that both the scenario check (validate.ts, at the
+ * declaration) and createMachine (after "Run as" / --arch / --kernel
+ * overrides) apply. On riscv, before RISCV_IOMMU_GATES.driver there is no
+ * RISC-V IOMMU driver; from it, an untrusted PCI device behind the IOMMU is
+ * refused by iommu_get_default_domain_type() (IOMMU_DMA is not built for
+ * RISC-V, so its default domain would be identity), which the explorer does
+ * not model further.
+ */
+export function iommuRefusal(config: Pick<MachineConfig, 'arch' | 'kernel' | 'iommus' | 'devices'>): { iommu?: string; device?: string; message: string } | null {
+  if (config.arch !== 'riscv' || config.iommus.length === 0) return null;
+  const g = RISCV_IOMMU_GATES.driver;
+  if (kernelCode(config.kernel) < g.code) {
+    return {
+      iommu: config.iommus[0]!.name,
+      message: `riscv has no IOMMU driver before Linux ${g.from} (drivers/iommu/riscv came with ${g.commit} "${g.subject}"): kernel ${config.kernel} cannot have iommu(${config.iommus[0]!.name}) — choose kernel "${g.from}" or later, or drop the iommu`,
+    };
+  }
+  const coarse = config.iommus.find((u) => u.pgsize !== 4096);
+  if (coarse) {
+    return {
+      iommu: coarse.name,
+      message: `a RISC-V IOMMU maps 4K, 2M and 1G pages only (riscv_iommu_alloc_paging_domain: pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G under Sv39): iommu(${coarse.name}) cannot have pgsize=${coarse.pgsize / 1024}K — drop pgsize=`,
+    };
+  }
+  const d = config.devices.find((x) => x.iommu && x.bus === 'pci' && x.untrusted);
+  if (d) {
+    return {
+      device: d.name,
+      message: `an untrusted PCI device behind a RISC-V IOMMU is refused: IOMMU_DMA is not built for RISC-V, so iommu_get_default_domain_type() gives the group an identity domain and then "Device is not trusted, but driver is overriding group … to identity, refusing to probe." — the explorer does not model that device; drop untrusted=true or iommu=`,
+    };
+  }
+  return null;
+}
+
 /** Where a kernel/dma file lived before DIRECT_GATES.kernelDmaDir (cf65a0f6f6ff) moved it there. */
 const BEFORE_KERNEL_DMA: Readonly<Record<string, string>> = {
   'kernel/dma/debug.c': 'lib/dma-debug.c',
@@ -2218,6 +2290,7 @@ export const GATE_TABLES: Record<Subsystem, Record<string, Gate>> = {
   'dma-buf': DMA_BUF_GATES,
   'dma-api': DMA_API_GATES,
   'intel-iommu': INTEL_IOMMU_GATES,
+  'riscv-iommu': RISCV_IOMMU_GATES,
 };
 
 export const ALL_GATES: readonly Gate[] = Object.values(GATE_TABLES).flatMap((t) => Object.values(t));

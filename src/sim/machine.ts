@@ -17,6 +17,7 @@ import type { DmaDir } from './events.ts';
 import { archOps, hasNonCoherentDma } from './arch/arch.ts';
 import { KERNEL_IMAGE, machineLayout } from './layout.ts';
 import { createIommuState, type IommuState } from './iommu/iommu.ts';
+import { iommuRefusal } from './kernel-versions.ts';
 import { armSetupIommuDmaOps } from './arch/arm-dma-iommu-setup.ts';
 import { createCmaState, type CmaState } from './dma/cma-state.ts';
 import type { GpuVm } from './hw/gpu-mmu.ts';
@@ -189,6 +190,9 @@ export function createMachine(config: MachineConfig): Machine {
   if (!ARCHES.includes(config.arch)) throw new Error(`unknown architecture '${config.arch}'`);
   const kernel = kernelCode(config.kernel);
   if (Number.isNaN(kernel)) throw new Error(`bad kernel version '${config.kernel}'`);
+  // the scenario check refuses the same at the declaration; "Run as" and --arch/--kernel change the machine after it
+  const refused = iommuRefusal(config);
+  if (refused) throw new Error(refused.message);
   const { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer, freeRanges } = machineLayout(config);
   if (swiotlbBase < KERNEL_IMAGE.end + 16 * PAGE_SIZE) {
     throw new Error(`ram=${config.ram} is too small for swiotlb=${config.swiotlb} and cma=${config.cma}`);

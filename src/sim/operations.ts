@@ -92,7 +92,7 @@ const TABLE: readonly Operation[] = [
       mode: { kind: 'enum', values: ['strict', 'lazy', 'passthrough'], def: 'strict' },
       pgsize: { kind: 'size', def: '4K' },
     },
-    doc: 'A system IOMMU; devices attached with iommu=NAME get a DMA domain (strict, lazy) or an identity domain (passthrough).',
+    doc: 'A system IOMMU; devices attached with iommu=NAME get a DMA domain (strict, lazy) or an identity domain (passthrough). riscv: a RISC-V IOMMU (Sv39), from 6.13 only, whose devices get an identity domain in every mode (IOMMU_DMA is not built for RISC-V); only a driver\'s own domain translates.',
     explain: 'Declares a system IOMMU and how DMA domains use it (strict, lazy or passthrough).',
   }),
   op('device', 'header', {

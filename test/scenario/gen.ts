@@ -171,6 +171,11 @@ export const scenarioText = fc
       lines.push(...teach.compare, ...teach.hints);
     }
     const m = header.machine;
+    // a RISC-V IOMMU needs 6.13 or later and a 4K granule (iommuRefusal): keep a riscv machine with an iommu valid
+    if (m && m.keys.includes('arch') && m.arch === 'riscv' && header.iommus.length) {
+      m.kernel = '"6.18"';
+      for (const io of header.iommus) io.pg = '4K';
+    }
     if (m) {
       const kv = m.keys.map((k) => `${k}=${(m as unknown as Record<string, string>)[k]}`);
       lines.push(`machine(${kv.join(', ')})`);

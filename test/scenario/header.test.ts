@@ -14,13 +14,13 @@ describe('configFromHeader', () => {
 
   it('reads every option', () => {
     const s = ok(
-      'machine(arch=riscv, kernel="5.10", ram=2G, cache=64K, line=128, ways=8, swiotlb=0, cma=0, imported=true)\n' +
+      'machine(arch=arm64, kernel="5.10", ram=2G, cache=64K, line=128, ways=8, swiotlb=0, cma=0, imported=true)\n' +
         'iommu(smmu, mode=lazy, pgsize=64K)\n' +
         'device(gpu, dma_mask=40, bus_limit=36, coherent=true, iommu=smmu, mmu=true, bus=pci, untrusted=true, swiotlb=force)\n' +
         'device(nic)\n',
     );
     expect(s.config).toEqual({
-      arch: 'riscv', kernel: '5.10', ram: 2 * 1024 ** 3, cache: 64 * 1024, line: 128, ways: 8, swiotlb: 0, cma: 0, imported: true,
+      arch: 'arm64', kernel: '5.10', ram: 2 * 1024 ** 3, cache: 64 * 1024, line: 128, ways: 8, swiotlb: 0, cma: 0, imported: true,
       iommus: [{ name: 'smmu', mode: 'lazy', pgsize: 65536 }],
       devices: [
         { name: 'gpu', dmaMask: 40, busLimit: 36, coherent: true, iommu: 'smmu', mmu: true, bus: 'pci', untrusted: true, swiotlb: 'force' },

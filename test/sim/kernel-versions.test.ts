@@ -4,7 +4,7 @@
 // (the gate's commit and both behaviours are in the table and in the test
 // name). The last test checks that no gate is left without its boundary test.
 import { describe, expect, it } from 'vitest';
-import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelEras, kernelName, type Gate } from '../../src/sim/kernel-versions.ts';
+import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, RISCV_IOMMU_GATES, SWIOTLB_GATES, iommuRefusal, kernelEras, kernelName, type Gate } from '../../src/sim/kernel-versions.ts';
 import { prepareScenario, runScenario, runStep } from '../../src/scenario/run.ts';
 import { createMachine } from '../../src/sim/machine.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
@@ -2704,6 +2704,45 @@ dma_mapping_error(nic, h)
 dev_read(nic, h, 4)
 `,
   );
+});
+
+describe('riscv-iommu gates', () => {
+  // 6.12 has no drivers/iommu/riscv (the 6.13 IOMMU pull creates it); from 6.13 the driver with paging domains
+  // (488ffbf18171). Not the boundary helper: the 6.12 side is refused, both by the scenario check at the iommu(…)
+  // declaration and by createMachine when a "Run as" / --kernel override picks the version after that check.
+  const sc = `machine(arch=riscv)
+iommu(io, mode=strict)
+device(gpu, dma_mask=40, iommu=io)
+dom = iommu_domain_alloc(io)
+iommu_attach_device(dom, gpu) => 0
+p = alloc_pages(GFP_KERNEL, 0)
+iommu_map(dom, 0x100000, p, 4096, IOMMU_READ) => 0
+dev_read(gpu, 0x100000, 4)
+`;
+  it(`riscv-iommu.driver: 6.12 → 6.13 (488ffbf18171): no RISC-V IOMMU driver before (the machine is refused, at the declaration and in createMachine); the riscv-iommu driver's Sv39 paging domain after`, () => {
+    registered.add(RISCV_IOMMU_GATES.driver.id);
+    const g = RISCV_IOMMU_GATES.driver;
+    expect(g).toMatchObject({ from: '6.13', commit: '488ffbf18171', arch: 'riscv' });
+    // the header names 6.12: refused at the iommu(…) declaration (line 2, column 1)
+    const declared = runScenario(sc.replace('machine(arch=riscv)', 'machine(arch=riscv, kernel="6.12")'));
+    expect(declared.errors).toHaveLength(1);
+    expect(declared.errors[0]).toMatchObject({ line: 2, col: 1 });
+    expect(declared.errors[0]!.message).toContain('riscv has no IOMMU driver before Linux 6.13');
+    // the header is fine, the override picks 6.12 after validation: createMachine refuses with the same words
+    const before = runScenario(sc, { kernel: '6.12' });
+    expect(before.steps).toEqual([]);
+    expect(before.errors[0]!.message).toContain('the engine could not build this machine: riscv has no IOMMU driver before Linux 6.13');
+    expect(() => createMachine({ ...defaultConfig(), arch: 'riscv', kernel: '6.12', iommus: [{ name: 'io', mode: 'strict', pgsize: 4096 }] })).toThrow(/no IOMMU driver before Linux 6\.13/);
+    // the same machine on arm64 6.12 is fine (arm-smmu), and riscv without an iommu is fine on 6.12
+    expect(runScenario(sc, { kernel: '6.12', arch: 'arm64' }).errors).toEqual([]);
+    expect(iommuRefusal({ arch: 'riscv', kernel: '6.12', iommus: [], devices: [] })).toBeNull();
+    // 6.13: modelled as the RISC-V IOMMU (its fault line, riscv_iommu_pte_fetch's walk)
+    const after = runScenario(sc, { kernel: '6.13' });
+    expect(after.errors).toEqual([]);
+    expect(after.steps.flatMap((s) => s.checks.filter((c) => !c.passed))).toEqual([]);
+    const walk = at(after, 'dev_read').events.find((e) => e.kind === 'pt_walk') as { why: { fn: string; file: string } };
+    expect(walk.why).toMatchObject({ fn: 'riscv_iommu_pte_fetch', file: 'drivers/iommu/riscv/iommu.c' });
+  });
 });
 
 describe('every gate has a boundary test', () => {

@@ -125,6 +125,24 @@ describe('iommu-lazy-stale-iotlb', () => {
   });
 });
 
+describe('riscv-iommu-api-only', () => {
+  const fs = frames('riscv-iommu-api-only');
+  it('the domain is the RISC-V IOMMU\'s Sv39 table: no context bank, no MAIR tag, a prot of no flag shown R*, and the fault is riscv_iommu_fault\'s line', () => {
+    show(IommuView, stepWith(fs, 'dev_read(gpu, 0x100000, 8)'));
+    const panel = screen.getAllByTestId('iommu-domain').find((x) => x.dataset.domain === 'dom')!;
+    expect(panel.textContent).toMatch(/RISC-V IOMMU, Sv39/);
+    expect(panel.textContent).toMatch(/RISC-V IOMMU first stage, Sv39/);
+    expect(panel.textContent).not.toMatch(/context bank|io-pgtable-arm/);
+    expect(screen.queryAllByTestId('iommu-attr')).toEqual([]);
+    expect(screen.getAllByTestId('iommu-pte')[0]!.textContent).toMatch(/R\*/);
+    cleanup();
+    show(IommuView, stepWith(fs, 'dev_write(gpu, 0x200000'));
+    const c = screen.getByTestId('iommu-fault');
+    expect(c.textContent).toMatch(/permission fault/);
+    expect(c.textContent).toMatch(/Fault 15 devid: 0x0 iotval: 200000/);
+  });
+});
+
 describe('gpu-two-stage-fault', () => {
   const fs = frames('gpu-two-stage-fault');
   it('marks the stage that faulted', () => {

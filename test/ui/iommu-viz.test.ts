@@ -51,6 +51,21 @@ describe('permissions as stage 1 expresses them', () => {
     expect(protInfo(1, 'vtd')).toMatchObject({ effective: 'R', promoted: false });
     expect(protInfo(3, 'vtd').effective).toBe('RW');
   });
+  it('RISC-V (riscv_iommu_map_pages): _PAGE_READ on every leaf, _PAGE_WRITE only with IOMMU_WRITE — write-only is promoted to RW, a prot of neither flag is read-only (R*), and no leaf is left without access', () => {
+    expect(ptFormatOf('riscv')).toBe('riscv');
+    expect(protInfo(1, 'riscv')).toMatchObject({ effective: 'R', promoted: false, readOnlyAnyway: false });
+    expect(protInfo(2, 'riscv')).toMatchObject({ effective: 'RW', asked: 'W', promoted: true });
+    expect(protInfo(0, 'riscv')).toMatchObject({ effective: 'R', asked: '—', readOnlyAnyway: true });
+    expect(protInfo(0).readOnlyAnyway).toBe(false);
+    // Sv39's top level is L1: IOVA bits 38:30
+    expect(levelBits(1)).toBe('38:30');
+  });
+  it('the IOVA space of a RISC-V IOMMU domain ends at the Sv39 aperture (DMA_BIT_MASK(38)), whatever the device mask', () => {
+    const d = { devices: ['gpu'] };
+    const snap = { devices: [{ name: 'gpu', maskBits: 64 }] } as unknown as Parameters<typeof domainLimit>[1];
+    expect(domainLimit(d, snap, { arch: 'riscv', devices: [] } as unknown as Parameters<typeof domainLimit>[2])).toBe(2 ** 38);
+    expect(domainLimit(d, snap, { arch: 'arm64', devices: [] } as unknown as Parameters<typeof domainLimit>[2])).toBe(2 ** 48);
+  });
   it('names the IOVA bits of each level', () => {
     expect([0, 1, 2, 3].map(levelBits)).toEqual(['47:39', '38:30', '29:21', '20:12']);
   });

@@ -44,6 +44,7 @@ export const REFERENCE_TITLES: Readonly<Record<string, string>> = {
   'iommu-untrusted-bounce': 'Untrusted devices bounce sub-page buffers',
   'noncoherent-alloc-sync': 'dma_alloc_noncoherent() needs syncs',
   'overflow-without-swiotlb': 'No swiotlb: the mapping overflows',
+  'riscv-iommu-api-only': 'RISC-V IOMMU (6.13+): identity for the DMA API, a lax own domain',
   'riscv-partial-line-inval': 'RISC-V: cbo.inval on a partial line',
   'sg-direct-never-merges': 'dma-direct never merges scatter-gather',
   'swiotlb-32bit-device': 'swiotlb: a 32-bit device above 4 GiB',

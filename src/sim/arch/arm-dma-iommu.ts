@@ -15,7 +15,7 @@
  * attaches the device to that domain with `iommu_attach_device()` — provided
  * of_iommu_configure() found the IOMMU's ops for it (an IOMMU driver with
  * of_xlate: the explorer's arm-smmu from 4.9, ARCH_GATES.armIommuMapping;
- * before it the device keeps arm_dma_ops, see iommu.ts smmuWithoutDmaApi). The DMA
+ * before it the device keeps arm_dma_ops, see iommu.ts dmaApiIgnoresIommu). The DMA
  * API then hands out IOVAs from that bitmap and does the arm32 cache
  * maintenance itself (`__dma_page_cpu_to_dev` / `__dma_page_dev_to_cpu`, as
  * arch/arm.ts plans them). A driver that wants its own domain (nouveau on

@@ -48,7 +48,7 @@ import { mapErrorText, mapErrorValue, type MapErrorValue } from './map-error.ts'
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
 import { DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, apiFile, dmaFile, since } from '../kernel-versions.ts';
-import { devUsesDmaIommu, smmuWithoutDmaApi } from '../iommu/iommu.ts';
+import { devUsesDmaIommu, dmaApiIgnoresIommu } from '../iommu/iommu.ts';
 import {
   iommuDmaAllocCoherent,
   iommuDmaAllocNoncoherent,
@@ -202,7 +202,7 @@ const WHY_MAP_ARM_OPS = { single: new SharedApiWhy(MAP_FN.single, WHY_ARM_OPS), 
 function mapWhy(m: Machine, dev: Device, be: DmaBackEnd, r: DmaMapped, api: 'single' | 'page'): Why {
   if (be === 'iommu' && intelDmaOps(m)) return (r.bounced >= 0 ? WHY_MAP_INTEL_BOUNCED : WHY_MAP_INTEL)[api].at(m);
   if (be === 'iommu') return (r.bounced >= 0 ? WHY_MAP_IOMMU_BOUNCED : WHY_MAP_IOMMU)[api].at(m);
-  const ignored = be === 'direct' ? smmuWithoutDmaApi(m, dev) : null;
+  const ignored = be === 'direct' ? dmaApiIgnoresIommu(m, dev) : null;
   if (ignored) return apiWhy(m, MAP_FN[api], `${mapRule(m, be, r)}. ${ignored}`);
   if (be === 'direct' && r.bounced < 0) return (armDmaOps(m) ? WHY_MAP_ARM_OPS : WHY_MAP_DIRECT)[api].at(m);
   return apiWhy(m, MAP_FN[api], mapRule(m, be, r));

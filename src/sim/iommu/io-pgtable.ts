@@ -60,6 +60,25 @@
  *   smaller map or an unaligned unmap inside it) the explorer reports it
  *   and changes nothing.
  *
+ * - RISC-V (riscv, `riscv`), the driver's own Sv39 table in
+ *   drivers/iommu/riscv/iommu.c (6.13 on, RISCV_IOMMU_GATES.driver), behind
+ *   the same iommu_map / iommu_unmap splitting: 3 levels of 9 bits (the
+ *   explorer's IOMMU reports Sv39 only: riscv_iommu_alloc_paging_domain takes
+ *   va_bits 39, pgsize_bitmap = DMA_BIT_MASK(38) & (4K | 2M | 1G | 512G) =
+ *   4K | 2M | 1G). riscv_iommu_map_pages writes _PAGE_READ alone without
+ *   IOMMU_WRITE and _PAGE_READ | _PAGE_WRITE (| _PAGE_DIRTY) with it: every
+ *   leaf is readable (a prot of neither flag maps read-only, no -EINVAL, no
+ *   hang; write-only is read-write). A leaf or table at the target level is
+ *   replaced without a word (cmpxchg; a replaced table is freed and the
+ *   whole PSCID invalidated, `flushAll`); a smaller page under a 2M/1G leaf:
+ *   riscv_iommu_pte_alloc returns NULL, -ENOMEM. riscv_iommu_unmap_pages
+ *   clears whole leaves from a leaf's start (a 4K unmap at a 2M leaf's start
+ *   unmaps and reports 2M), stops at a hole or inside a leaf ("partial unmap
+ *   is not allowed, fail"), returning what it unmapped so far; no table is
+ *   ever freed by an unmap. No address check: the index bits wrap. The
+ *   hardware walk faults above DMA_BIT_MASK(38) (Sv39 wants bits 63:39 equal
+ *   to bit 38).
+ *
  * Simplified:
  * - PTEs are stored decoded (kind, output address, IOMMU_* prot flags), not as
  *   64-bit descriptors; AF/SH/nG/ATTRINDX are implied.
@@ -73,7 +92,7 @@
 import type { SimEvent, Why } from '../events.ts';
 import { IO_PGTABLE_GATES, kernelFile } from '../kernel-versions.ts';
 import { kmsg } from '../kernel-log/catalogue.ts';
-import { EEXIST, EFAULT, EINVAL, ERANGE } from '../errno.ts';
+import { EEXIST, EFAULT, EINVAL, ENOMEM, ERANGE } from '../errno.ts';
 import { hex, hex16 } from '../format.ts';
 import { offsetIn } from '../align.ts';
 
@@ -137,6 +156,8 @@ export interface IoPgtable {
    * map and unmap rules (see `vtdMapPages`, `vtdUnmapRange`).
    */
   vtd: boolean;
+  /** The RISC-V IOMMU driver's Sv39 table (riscv): see `riscvMap`, `riscvUnmapRange`. */
+  riscv: boolean;
 }
 
 export interface IoPgtableOptions {
@@ -149,6 +170,8 @@ export interface IoPgtableOptions {
   kernel?: number;
   /** Intel VT-d second-level semantics (x86); default ARM LPAE stage 1. */
   vtd?: boolean;
+  /** The RISC-V IOMMU driver's table (riscv, with ias 39 for Sv39). */
+  riscv?: boolean;
 }
 
 export interface PtMapResult {
@@ -161,6 +184,8 @@ export interface PtMapResult {
   events: SimEvent[];
   /** __iommu_map would never return (5.15–6.10, no IOMMU_READ|IOMMU_WRITE): IO_PGTABLE_GATES.mapPagesHang. */
   hang?: true;
+  /** RISC-V: a table was replaced and freed, so riscv_iommu_map_pages invalidated the whole PSCID (the IOTLB). */
+  flushAll?: true;
 }
 
 export interface PtUnmapResult {
@@ -249,9 +274,14 @@ export function protString(prot: number): string {
  * DMA_PTE_READ (bit 0) and IOMMU_WRITE into DMA_PTE_WRITE (bit 1), and the
  * hardware checks each: a read needs DMA_PTE_READ (else fault reason 6), a
  * write DMA_PTE_WRITE (else reason 5).
+ * RISC-V (`riscv`): riscv_iommu_map_pages sets _PAGE_READ on every leaf and
+ * _PAGE_WRITE only for IOMMU_WRITE: reads always pass, writes need
+ * IOMMU_WRITE (else a write/AMO page fault, cause 15).
  */
-export function ptePermits(prot: number, write: boolean, vtd = false): boolean {
+export function ptePermits(prot: number, write: boolean, vtd = false, riscv = false): boolean {
   if (vtd) return (prot & (write ? IOMMU_WRITE : IOMMU_READ)) !== 0;
+  // RISC-V: every leaf has _PAGE_READ; _PAGE_WRITE only with IOMMU_WRITE
+  if (riscv) return !write || (prot & IOMMU_WRITE) !== 0;
   if (!write) return true;
   return !((prot & IOMMU_READ) !== 0 && (prot & IOMMU_WRITE) === 0);
 }
@@ -304,6 +334,7 @@ export function createIoPgtable(opts: IoPgtableOptions): IoPgtable {
     warnedPartialUnmap: false,
     kernel: opts.kernel ?? Number.MAX_SAFE_INTEGER,
     vtd: opts.vtd ?? false,
+    riscv: opts.riscv ?? false,
   };
   pt.root = newTable(pt, startLevel).id;
   return pt;
@@ -528,6 +559,7 @@ export function ptMap(pt: IoPgtable, iova: number, paddr: number, size: number, 
     vtdFiles(pt, events, 0);
     return r;
   }
+  if (pt.riscv) return riscvMap(pt, iova, paddr, size, prot, events);
   if (!(prot & (IOMMU_READ | IOMMU_WRITE)) && pt.kernel < IO_PGTABLE_GATES.noProtEinval.code) {
     // before 6.11 arm_lpae_map_pages: "If no access, then nothing to do" — return 0
     if (pt.kernel >= IO_PGTABLE_GATES.mapPagesHang.code) {
@@ -675,6 +707,11 @@ export function ptUnmap(pt: IoPgtable, iova: number, size: number, queued = fals
     const unmapped = vtdUnmapRange(pt, iova, size, events);
     events.push({ kind: 'iommu_unmap', domain: pt.name, iova, size: unmapped, queued, why: queued ? WHY_VTD_UNMAP_QUEUED : WHY_VTD_UNMAP });
     vtdFiles(pt, events, 0);
+    return { unmapped, log: null, events, walkFlushed };
+  }
+  if (pt.riscv) {
+    const unmapped = riscvUnmapRange(pt, iova, size, events);
+    events.push({ kind: 'iommu_unmap', domain: pt.name, iova, size: unmapped, queued, why: WHY_RISCV_UNMAP });
     return { unmapped, log: null, events, walkFlushed };
   }
   const unmapped = unmapRange(pt, iova, size, events, walkFlushed);
@@ -882,6 +919,181 @@ function vtdUnmapRange(pt: IoPgtable, iova: number, size: number, events: SimEve
 }
 
 // ---------------------------------------------------------------------------
+// RISC-V IOMMU (riscv): drivers/iommu/riscv/iommu.c, 6.13 on
+
+const RISCV_FILE = 'drivers/iommu/riscv/iommu.c';
+
+const WHY_RISCV_MAP: Why = {
+  fn: 'riscv_iommu_map_pages',
+  file: RISCV_FILE,
+  rule: 'Split into the largest page sizes the alignment of iova and pa and the remaining size allow (iommu_pgsize: 4K, 2M, 1G for Sv39), installed by riscv_iommu_pte_alloc / cmpxchg: _PAGE_READ without IOMMU_WRITE, _PAGE_READ | _PAGE_WRITE with it, so every leaf is readable. Whatever was at the slot is replaced.',
+};
+const WHY_RISCV_NOPROT: Why = {
+  fn: 'riscv_iommu_map_pages',
+  file: RISCV_FILE,
+  rule: '"if (!(prot & IOMMU_WRITE)) pte_prot = _PAGE_BASE | _PAGE_READ": a prot with neither IOMMU_READ nor IOMMU_WRITE is not refused and maps read-only (no -EINVAL as io-pgtable-arm from 6.11 or VT-d, no hang as io-pgtable-arm 5.15-6.10).',
+};
+const WHY_RISCV_REPLACE: Why = {
+  fn: 'riscv_iommu_map_pages',
+  file: RISCV_FILE,
+  rule: 'The slot already holds a leaf: cmpxchg replaces it and map returns 0 (no -EEXIST, no WARN). riscv_iommu_pte_free does nothing for a leaf and nothing is invalidated, so the IOTLB may keep the old translation until the next invalidation.',
+};
+const WHY_RISCV_TABLE: Why = {
+  fn: 'riscv_iommu_map_pages',
+  file: RISCV_FILE,
+  rule: 'The slot held a table of smaller mappings: the larger leaf replaces it, riscv_iommu_pte_free frees the table and everything under it, and "the smallest scope we can use to invalidate all levels of page table … is an invalidate-all-PSCID IOTINVAL.VMA": the whole domain\'s IOTLB is invalidated.',
+};
+const WHY_RISCV_ENOMEM: Why = {
+  fn: 'riscv_iommu_pte_alloc',
+  file: RISCV_FILE,
+  rule: '"we should not be adding new mapping with smaller granularity on top of existing 2M/1G mapping. Fail.": riscv_iommu_pte_alloc returns NULL and riscv_iommu_map_pages returns -ENOMEM; __iommu_map unmaps what it had mapped.',
+};
+const WHY_RISCV_UNMAP: Why = {
+  fn: 'riscv_iommu_unmap_pages',
+  file: RISCV_FILE,
+  rule: 'Each leaf found from the iova on is cleared whole (riscv_iommu_pte_fetch, cmpxchg to 0) and its size added to the gather; iommu_iotlb_sync then sends IOTINVAL.VMA per 4 KiB page below 2 MiB, one whole-PSCID invalidation from 2 MiB on, and IOFENCE.C. Page-table pages are never freed by an unmap.',
+};
+const WHY_RISCV_HOLE: Why = {
+  fn: 'riscv_iommu_unmap_pages',
+  file: RISCV_FILE,
+  rule: 'Nothing is mapped there: riscv_iommu_pte_fetch returns NULL and the driver returns what it has unmapped so far (no WARN); __iommu_unmap stops.',
+};
+const WHY_RISCV_PARTIAL: Why = {
+  fn: 'riscv_iommu_unmap_pages',
+  file: RISCV_FILE,
+  rule: '"partial unmap is not allowed, fail.": the iova lies inside a larger leaf but not at its start, so the driver returns what it has unmapped so far (no WARN, no split); the leaf stays mapped.',
+};
+
+/** Walk to the level of `pgsize` for `iova`, allocating tables (riscv_iommu_pte_alloc); null where a larger leaf is in the way. */
+function riscvPteAlloc(pt: IoPgtable, iova: number, pgsize: number): { t: PtTable; lvl: number } | { leafLvl: number; leaf: number } {
+  let t = pt.tables.get(pt.root) as PtTable;
+  let lvl = pt.startLevel;
+  for (;;) {
+    if (pgsize === BLOCK[lvl]) return { t, lvl };
+    const idx = lvlIdx(iova, lvl, t.kind.length);
+    const k = t.kind[idx];
+    if (k === PTE_LEAF) return { leafLvl: lvl, leaf: t.val[idx]! };
+    t = k === PTE_NONE ? newChildTable(pt, t, idx, lvl) : (pt.tables.get(t.val[idx]!) as PtTable);
+    lvl++;
+  }
+}
+
+/**
+ * `riscv_iommu_map_pages` for one iommu_pgsize piece: each page's slot gets
+ * the new leaf whatever it held. Sets `mappedOut`; returns 0 or -ENOMEM.
+ */
+function riscvMapPages(pt: IoPgtable, iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, events: SimEvent[], flush: { all: boolean }): number {
+  mappedOut = 0;
+  while (pgcount > 0) {
+    const at = riscvPteAlloc(pt, iova, pgsize);
+    if ('leaf' in at) {
+      events.push({ kind: 'note', text: `a ${sizeName(BLOCK[at.leafLvl]!)} leaf already maps iova ${hex(iova)}: no ${sizeName(pgsize)} page can go under it, -ENOMEM`, why: WHY_RISCV_ENOMEM });
+      return ENOMEM;
+    }
+    const { t, lvl } = at;
+    const idx = lvlIdx(iova, lvl, t.kind.length);
+    const num = Math.min(pgcount, t.kind.length - idx);
+    for (let i = 0; i < num; i++) {
+      const k = t.kind[idx + i];
+      if (k === PTE_TABLE) {
+        events.push({ kind: 'note', text: `the ${sizeName(pgsize)} leaf at iova ${hex(iova + i * pgsize)} replaces a table of smaller mappings: table freed, whole PSCID invalidated`, why: WHY_RISCV_TABLE });
+        flush.all = true;
+        clearEntry(pt, t, idx + i);
+      } else if (k === PTE_LEAF) {
+        events.push({ kind: 'note', text: `iova ${hex(iova + i * pgsize)} was mapped to ${formatPa(t.val[idx + i]!)}: replaced by ${formatPa(paddr + i * pgsize)}, map returns 0 (no -EEXIST)`, why: WHY_RISCV_REPLACE });
+        clearEntry(pt, t, idx + i);
+      }
+      t.kind[idx + i] = PTE_LEAF;
+      t.val[idx + i] = paddr + i * pgsize;
+      t.prot[idx + i] = prot;
+      t.used++;
+      pt.leaves++;
+    }
+    mappedOut += num * pgsize;
+    iova += num * pgsize;
+    paddr += num * pgsize;
+    pgcount -= num;
+  }
+  return 0;
+}
+
+/** `iommu_map` on a RISC-V IOMMU table (see riscvMapPages). */
+function riscvMap(pt: IoPgtable, iova: number, paddr: number, size: number, prot: number, events: SimEvent[]): PtMapResult {
+  if (!(prot & (IOMMU_READ | IOMMU_WRITE))) events.push({ kind: 'note', text: 'iommu_map with neither IOMMU_READ nor IOMMU_WRITE: mapped read-only', why: WHY_RISCV_NOPROT });
+  const flush = { all: false };
+  const origIova = iova;
+  const origPaddr = paddr;
+  const origSize = size;
+  let ret = 0;
+  while (size > 0) {
+    pgsizeCalc(iova, paddr, size);
+    ret = riscvMapPages(pt, iova, paddr, pgsizeOut, countOut, prot, events, flush);
+    size -= mappedOut;
+    if (ret) break;
+    iova += mappedOut;
+    paddr += mappedOut;
+  }
+  const out: PtMapResult = { ret, mapped: ret ? 0 : origSize, log: null, events };
+  if (flush.all) out.flushAll = true;
+  if (ret) {
+    // __iommu_map: "unroll mapping in case something went wrong" (what a replaced leaf held is gone too)
+    if (origSize - size > 0) riscvUnmapRange(pt, origIova, origSize - size, events);
+    return out;
+  }
+  events.push({ kind: 'iommu_map', domain: pt.name, iova: origIova, phys: origPaddr, size: origSize, prot: protString(prot), why: WHY_RISCV_MAP });
+  return out;
+}
+
+/** The leaf at `iova` (riscv_iommu_pte_fetch): its table, index and level, or null. */
+function riscvPteFetch(pt: IoPgtable, iova: number): { t: PtTable; idx: number; lvl: number } | null {
+  let t = pt.tables.get(pt.root) as PtTable;
+  let lvl = pt.startLevel;
+  for (;;) {
+    const idx = lvlIdx(iova, lvl, t.kind.length);
+    const k = t.kind[idx];
+    if (k === PTE_LEAF) return { t, idx, lvl };
+    if (k === PTE_NONE || lvl === MAX_LEVELS - 1) return null;
+    t = pt.tables.get(t.val[idx]!) as PtTable;
+    lvl++;
+  }
+}
+
+/** `riscv_iommu_unmap_pages(iova, pgsize, pgcount)`: bytes unmapped (whole leaves, possibly more than asked). */
+function riscvUnmapPages(pt: IoPgtable, iova: number, pgsize: number, pgcount: number, events: SimEvent[]): number {
+  const size = pgsize * pgcount;
+  let unmapped = 0;
+  while (unmapped < size) {
+    const f = riscvPteFetch(pt, iova);
+    if (!f) {
+      events.push({ kind: 'note', text: `nothing mapped at iova ${hex(iova)}: the unmap stops (${hex(unmapped)} bytes unmapped by this call)`, why: WHY_RISCV_HOLE });
+      return unmapped;
+    }
+    const pteSize = BLOCK[f.lvl]!;
+    if (offsetIn(iova, pteSize) !== 0) {
+      events.push({ kind: 'note', text: `iova ${hex(iova)} is inside a ${sizeName(pteSize)} leaf, not at its start: partial unmap refused (${hex(unmapped)} bytes unmapped by this call)`, why: WHY_RISCV_PARTIAL });
+      return unmapped;
+    }
+    clearEntry(pt, f.t, f.idx);
+    iova += pteSize;
+    unmapped += pteSize;
+  }
+  return unmapped;
+}
+
+/** The `__iommu_unmap` loop over riscv_iommu_unmap_pages. */
+function riscvUnmapRange(pt: IoPgtable, iova: number, size: number, events: SimEvent[]): number {
+  let unmapped = 0;
+  while (unmapped < size) {
+    pgsizeCalc(iova, iova, size - unmapped);
+    const u = riscvUnmapPages(pt, iova, pgsizeOut, countOut, events);
+    if (!u) break;
+    iova += u;
+    unmapped += u;
+  }
+  return unmapped;
+}
+
+// ---------------------------------------------------------------------------
 // walk / lookup
 
 /**
@@ -938,7 +1150,8 @@ export function ptWalkInto(pt: IoPgtable, iova: number, access: 'read' | 'write'
   let prot = 0;
   let pageSize = 0;
   let fault: PtFault = 'translation';
-  if (iova >= 0 && iova < 2 ** pt.ias) {
+  // Sv39 hardware: an IOVA whose bits 63:39 do not all equal bit 38 is a page fault, so nothing above DMA_BIT_MASK(38) translates
+  if (iova >= 0 && iova < 2 ** (pt.riscv ? pt.ias - 1 : pt.ias)) {
     for (;;) {
       const idx = lvlIdx(iova, lvl, t.kind.length);
       levels.push(idx);
@@ -948,7 +1161,7 @@ export function ptWalkInto(pt: IoPgtable, iova: number, access: 'read' | 'write'
         pageSize = BLOCK[lvl];
         phys = t.val[idx] + (iova % pageSize);
         prot = t.prot[idx];
-        fault = access !== undefined && !ptePermits(prot, access === 'write', pt.vtd) ? 'permission' : null;
+        fault = access !== undefined && !ptePermits(prot, access === 'write', pt.vtd, pt.riscv) ? 'permission' : null;
         break;
       }
       t = pt.tables.get(t.val[idx]) as PtTable;

@@ -6,7 +6,9 @@
  * `drivers/iommu/dma-iommu.c` (fq_flush_timeout), and the fault report:
  * `drivers/iommu/arm/arm-smmu/arm-smmu.c` (arm_smmu_context_fault) on arm64
  * and arm, Intel VT-d's `drivers/iommu/intel/dmar.c` (dmar_fault,
- * dmar_fault_do_one) on x86.
+ * dmar_fault_do_one) on x86, the RISC-V IOMMU's
+ * `drivers/iommu/riscv/iommu.c` (riscv_iommu_fault) on riscv (6.13 on:
+ * RISCV_IOMMU_GATES.driver; before it the machine is refused, iommuRefusal).
  *
  * What it is for: every device declared with `iommu=NAME` gets a default
  * domain at boot (iommu_get_def_domain_type / iommu_setup_dma_ops):
@@ -16,6 +18,8 @@
  *   the invalidation (the stale-IOTLB interval);
  * - `passthrough` → IOMMU_DOMAIN_IDENTITY: DMA address == physical address,
  *   dma-direct (swiotlb included) serves the DMA API.
+ * On riscv every default domain is IDENTITY whatever the mode (no IOMMU_DMA;
+ * see "riscv" below).
  * Untrusted PCI devices get a DMA domain even with passthrough from 5.11
  * (IOMMU_GATES.untrustedDmaDomain, 28b41e2c6aeb: the check moved into
  * iommu_get_def_domain_type; arm-smmu had none before) and never a flush
@@ -39,10 +43,10 @@
  * physical page.
  *
  * Simplified:
- * - Every IOMMU has an io-pgtable-arm stage-1 LPAE table, 48-bit IAS
- *   (aperture [0, 2^48)), 4 KiB page-table granule, whatever the
- *   architecture; `pgsize=16K/64K` changes the IOVA granule (and iommu_map's
- *   min_pagesz) only. On x86 the unit is reported as VT-d in legacy
+ * - Every IOMMU of arm64 and arm has an io-pgtable-arm stage-1 LPAE table,
+ *   48-bit IAS (aperture [0, 2^48)), 4 KiB page-table granule;
+ *   `pgsize=16K/64K` changes the IOVA granule (and iommu_map's min_pagesz)
+ *   only (riscv: 4K only, see below). On x86 the unit is reported as VT-d in legacy
  *   (non-scalable) mode: its faults in dmar.c's words, its walk as the
  *   second-level table's (the same 4-level, 9-bits-a-level geometry for a
  *   48-bit address width), and its page-table semantics VT-d's
@@ -50,6 +54,21 @@
  *   (bit 1), so a device read of a write-only (DMA_FROM_DEVICE) mapping
  *   faults (reason 6); a map without permission is -EINVAL; an unmap is
  *   rounded up to the superpage (or hole) it starts in.
+ * - riscv (6.13 on): the RISC-V IOMMU, reported as supporting Sv39 only
+ *   (the explorer's choice; riscv_iommu_alloc_paging_domain takes the
+ *   largest of Sv57/Sv48/Sv39 the capabilities offer): a paging domain's
+ *   table is Sv39 (io-pgtable.ts `riscv`, 3 levels), aperture
+ *   [0, DMA_BIT_MASK(38)], page sizes 4K | 2M | 1G. IOMMU_DMA is not built
+ *   for RISC-V (drivers/iommu/Kconfig "def_bool ARM64 || X86 || S390"), so
+ *   iommu_get_default_domain_type() makes every default domain IDENTITY
+ *   (BARE) whatever the mode, the DMA API uses dma-direct, and only a
+ *   driver's own domain (iommu_domain_alloc / iommu_map) translates.
+ *   iommu_iotlb_sync (riscv_iommu_iotlb_inval): IOTINVAL.VMA per 4 KiB page
+ *   below 2 MiB, one whole-PSCID invalidation from 2 MiB, then IOFENCE.C.
+ *   A fault is only logged: riscv_iommu_fault() prints "Fault %d devid: 0x%x
+ *   iotval: %llx iotval2: %llx" (cause 13 read page fault, 15 write/AMO page
+ *   fault; devid is the device's ID, the explorer's stream ID) and never
+ *   calls report_iommu_fault(), so a fault handler would not be asked.
  * - x86 devices get a PCI address for the fault line (pciAddress: the
  *   explorer's choice); arm64 and arm keep the SMMU's stream IDs.
  * - Each device is alone in its IOMMU group; its stream ID is its index among
@@ -85,8 +104,18 @@ const SMMU_FILE = 'drivers/iommu/arm/arm-smmu/arm-smmu.c';
 const DMAR_FILE = 'drivers/iommu/intel/dmar.c';
 const VTD_FILE = 'drivers/iommu/intel/iommu.c';
 
-/** Input address size of every modelled IOMMU (arm-smmu with a 48-bit IAS). */
+/** Input address size of every modelled IOMMU (arm-smmu with a 48-bit IAS), riscv's excepted (RISCV_IAS). */
 export const IOMMU_IAS = 48;
+/** The RISC-V IOMMU's Sv39 table: 39 bits of IOVA, 3 levels. */
+export const RISCV_IAS = 39;
+/** riscv_iommu_alloc_paging_domain: aperture_end = DMA_BIT_MASK(va_bits - 1) (Sv39: 2^38 - 1). */
+export const RISCV_APERTURE_END = 2 ** (RISCV_IAS - 1) - 1;
+const RISCV_FILE = 'drivers/iommu/riscv/iommu.c';
+/** iommu-bits.h RISCV_IOMMU_FQ_CAUSE_RD_FAULT_S / _WR_FAULT_S: read page fault, write/AMO page fault. */
+const RISCV_CAUSE_RD_S = 13;
+const RISCV_CAUSE_WR_S = 15;
+/** RISCV_IOMMU_IOTLB_INVAL_LIMIT: from 2 MiB on riscv_iommu_iotlb_inval invalidates the whole PSCID. */
+const RISCV_IOTLB_INVAL_LIMIT = 2 * 1024 * 1024;
 /** `domain->geometry.aperture_end`. */
 export const APERTURE_END = 2 ** IOMMU_IAS - 1;
 /** Page-table granule of io-pgtable-arm here. */
@@ -185,6 +214,8 @@ export interface IommuState {
   armMappings: ArmIommuMapping[];
   /** x86: every IOMMU is VT-d, its page tables second-level (io-pgtable.ts `vtd`). */
   vtd: boolean;
+  /** riscv: every IOMMU is a RISC-V IOMMU (Sv39), its page tables the driver's own (io-pgtable.ts `riscv`). */
+  riscv: boolean;
 }
 
 function why(fn: string, rule: string, file = FILE): Why {
@@ -205,7 +236,7 @@ export function newDomain(s: IommuState, unit: IommuUnit, name: string, type: Do
     // arm_smmu_init_domain_context(): a bypass (identity) domain takes no context bank
     cb: paging ? unit.nextCb++ : -1,
     granule: unit.pgsize,
-    pt: paging ? createIoPgtable({ name, ias: IOMMU_IAS, oas: IOMMU_IAS, kernel: s.kernel, vtd: s.vtd }) : null,
+    pt: paging ? createIoPgtable({ name, ias: s.riscv ? RISCV_IAS : IOMMU_IAS, oas: IOMMU_IAS, kernel: s.kernel, vtd: s.vtd, riscv: s.riscv }) : null,
     iotlb: paging ? createIotlb(name) : null,
     // iommu_dma_init_domain(): init_iova_domain(iovad, 1UL << __ffs(pgsize_bitmap), base_pfn)
     iovad: dma ? createIovaDomain({ name, granule: unit.pgsize, apertureStart: 0 }) : null,
@@ -224,7 +255,7 @@ export function newDomain(s: IommuState, unit: IommuUnit, name: string, type: Do
  * IOMMU's mode).
  */
 export function createIommuState(config: MachineConfig): IommuState {
-  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {}, kernel: kernelCode(config.kernel), armMappings: [], vtd: config.arch === 'x86' };
+  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {}, kernel: kernelCode(config.kernel), armMappings: [], vtd: config.arch === 'x86', riscv: config.arch === 'riscv' };
   // before 4.20 arm-smmu had no non-strict mode: iommu.strict=0 does not exist and every DMA domain is strict;
   // x86's VT-d deferred its flushes on every modelled version (intel-iommu.c's own deferred-unmap list, 250 entries
   // or 10 ms, then the iova flush queue from 4.14: modelled as the same flush queue)
@@ -243,7 +274,9 @@ export function createIommuState(config: MachineConfig): IommuState {
     if (config.arch === 'arm' && unit.mode !== 'passthrough') continue;
     const untrusted = d.bus === 'pci' && d.untrusted;
     let type: DomainType;
-    if (unit.mode === 'passthrough') type = untrusted && since(s.kernel, IOMMU_GATES.untrustedDmaDomain) ? 'DMA' : 'IDENTITY';
+    // riscv: no IOMMU_DMA, so iommu_get_default_domain_type() forces IDENTITY in every mode (an untrusted device is refused: iommuRefusal)
+    if (s.riscv) type = 'IDENTITY';
+    else if (unit.mode === 'passthrough') type = untrusted && since(s.kernel, IOMMU_GATES.untrustedDmaDomain) ? 'DMA' : 'IDENTITY';
     else if (unit.mode === 'lazy') type = untrusted && untrustedFlushedAtOnce(config.arch, s.kernel) ? 'DMA' : 'DMA_FQ';
     else type = 'DMA';
     const dom = newDomain(s, unit, `${unit.name}/${d.name}`, type);
@@ -317,11 +350,17 @@ function smmuOpsGate(arch: Arch): Gate | null {
 /**
  * Why the DMA API ignores this device's IOMMU, when it sits behind an SMMU
  * that gives the DMA API nothing (arm-smmu before ARM_SMMU_GATES.dmaApi on
- * arm64, before ARCH_GATES.armIommuMapping on arm); null otherwise. Says
- * where the device's DMA goes now.
+ * arm64, before ARCH_GATES.armIommuMapping on arm) or behind a RISC-V IOMMU
+ * in a translating mode (IOMMU_DMA is not built for RISC-V); null otherwise.
+ * Says where the device's DMA goes now.
  */
-export function smmuWithoutDmaApi(m: Machine, dev: Device): string | null {
+export function dmaApiIgnoresIommu(m: Machine, dev: Device): string | null {
   const d = m.iommu.devs[dev.name];
+  if (d && m.iommu.riscv) {
+    const unit = m.iommu.units[d.iommu];
+    if (!unit || unit.mode === 'passthrough') return null;
+    return `${dev.name} sits behind ${d.iommu} (mode=${unit.mode}), but IOMMU_DMA is not built for RISC-V (drivers/iommu/Kconfig: "def_bool ARM64 || X86 || S390"), so iommu_get_default_domain_type() gives its group an identity domain ("If the common dma ops are not selected in kconfig then we cannot use IOMMU_DOMAIN_DMA at all"): the RISC-V IOMMU passes the device's DMA through untranslated (BARE) and the DMA API hands out physical addresses; only a domain the driver allocates and attaches itself translates`;
+  }
   const g = smmuOpsGate(m.arch);
   if (!d || !g || since(m.iommu.kernel, g)) return null;
   const cur = d.domain >= 0 ? m.iommu.domains[d.domain]! : null;
@@ -375,7 +414,8 @@ export function iommuDomainAlloc(m: Machine, iommu: string, name: string, o: Ste
     return null;
   }
   const d = newDomain(m.iommu, unit, name, 'UNMANAGED');
-  o.events.push({ kind: 'note', text: `domain '${name}' (UNMANAGED) on ${iommu}, context bank ${d.cb}`, why: WHY_ALLOC });
+  // the RISC-V IOMMU has no context banks: a paging domain gets a PSCID (not modelled)
+  o.events.push({ kind: 'note', text: m.iommu.riscv ? `domain '${name}' (UNMANAGED) on ${iommu}` : `domain '${name}' (UNMANAGED) on ${iommu}, context bank ${d.cb}`, why: WHY_ALLOC });
   return d;
 }
 
@@ -402,7 +442,9 @@ export function iommuAttachDevice(m: Machine, dom: IommuDomain, dev: Device, o: 
     o.events.push({ kind: 'note', text: 'not an unmanaged domain', why: why('iommu_attach_device', 'only IOMMU_DOMAIN_UNMANAGED domains can be attached by a driver: -EINVAL') });
     return errno(o, EINVAL);
   }
-  if (dom.iommu !== d.iommu) {
+  // the RISC-V driver lets one paging domain span IOMMUs (global PSCIDs, a bond per device, riscv_iommu_iotlb_inval
+  // invalidates on each IOMMU linked): riscv_iommu_attach_paging_domain only asks whether this IOMMU supports its Sv mode
+  if (dom.iommu !== d.iommu && !m.iommu.riscv) {
     o.events.push({ kind: 'note', text: 'domain on another IOMMU', why: why('arm_smmu_attach_dev', `domain '${dom.name}' was allocated on ${dom.iommu} but ${dev.name} sits behind ${d.iommu}: the IOMMU driver refuses, -EINVAL`, kernelFile(m.iommu.kernel, SMMU_FILE)) });
     return errno(o, EINVAL);
   }
@@ -421,7 +463,7 @@ export function iommuAttachDevice(m: Machine, dom: IommuDomain, dev: Device, o: 
   o.events.push({
     kind: 'note',
     text: `${dev.name} attached to '${dom.name}'`,
-    why: why('iommu_attach_device', `${dev.name}'s DMA now translates through '${dom.name}' (context bank ${dom.cb}); the DMA API keeps mapping into the default domain '${def.name}' (iommu_get_dma_domain), so DMA-API handles no longer reach memory`),
+    why: why('iommu_attach_device', `${dev.name}'s DMA now translates through '${dom.name}'${m.iommu.riscv ? '' : ` (context bank ${dom.cb})`}; the DMA API keeps mapping into the default domain '${def.name}' (iommu_get_dma_domain), so DMA-API handles no longer reach memory`),
   });
   return 0;
 }
@@ -525,6 +567,8 @@ export function iommuMap(dom: IommuDomain, iova: number, paddr: number, size: nu
   }
   const r = ptMap(dom.pt, iova, paddr, size, prot);
   pushAll(o, r.events);
+  // RISC-V: a replaced table was freed, so riscv_iommu_map_pages invalidated the whole PSCID
+  if (r.flushAll && dom.iotlb) pushAll(o, iotlbInvalidateAll(dom.iotlb).events);
   // the unaligned pr_err (r.log), and on VT-d the "DMA PTE … already set" pr_crit
   for (const e of r.events) if (e.kind === 'log') o.warnings.push(e.text);
   if (r.hang) {
@@ -559,11 +603,26 @@ const WHY_WALK_FLUSH = why(
   'drivers/iommu/io-pgtable-arm.c',
 );
 
-/** iommu_iotlb_sync(domain, gather): invalidate the gathered range now. */
+/**
+ * iommu_iotlb_sync(domain, gather): invalidate the gathered range now. On a
+ * RISC-V IOMMU (riscv_iommu_iotlb_inval) a range of 2 MiB or more is one
+ * whole-PSCID IOTINVAL.VMA: every translation of the domain goes.
+ */
 export function iommuIotlbSync(dom: IommuDomain, iova: number, size: number, o: StepOutcome): void {
   if (!dom.iotlb || size <= 0) return;
+  if (dom.pt?.riscv && size >= RISCV_IOTLB_INVAL_LIMIT) {
+    o.events.push({ kind: 'note', text: `${hex(size)} bytes: one whole-PSCID invalidation`, why: WHY_RISCV_INVAL_ALL });
+    pushAll(o, iotlbInvalidateAll(dom.iotlb).events);
+    return;
+  }
   pushAll(o, iotlbInvalidateRange(dom.iotlb, iova, size).events);
 }
+
+const WHY_RISCV_INVAL_ALL = why(
+  'riscv_iommu_iotlb_inval',
+  'A range of RISCV_IOMMU_IOTLB_INVAL_LIMIT (2 MiB) or more is not invalidated page by page: one IOTINVAL.VMA with only the PSCID drops every cached translation of the domain, then IOFENCE.C waits for it.',
+  RISCV_FILE,
+);
 
 /** iommu_unmap(domain, iova, size): __iommu_unmap then iommu_iotlb_sync, always. */
 export function iommuUnmap(dom: IommuDomain, iova: number, size: number, o: StepOutcome): number {
@@ -661,6 +720,29 @@ const whyVtdWalk = (kernel: number): Why => why(
   'VT-d (legacy mode) walks the domain\'s second-level page table, which the context entry of the device\'s bus:devfn points at: 9 bits of the IOVA index each level (4 levels for a 48-bit address width), down to a 1G/2M superpage or a 4K page. pfn_to_dma_pte() is the driver\'s walk of the same table.',
   kernelFile(kernel, VTD_FILE),
 );
+/** The walk events of a table explained by `w` instead of the LPAE walk. */
+function pushWalkWhy(o: StepOutcome, evs: SimEvent[], w: Why): void {
+  for (let i = 0; i < evs.length; i++) {
+    const e = evs[i]!;
+    o.events.push(e.kind === 'pt_walk' ? { ...e, why: w } : e);
+  }
+}
+const WHY_RISCV_WALK = why(
+  'riscv_iommu_pte_fetch',
+  'The RISC-V IOMMU walks the first-stage Sv39 table that the device context (iosatp, PSCID) points at: 9 bits of the IOVA index each of 3 levels, down to a 1G/2M superpage or a 4K page; an IOVA above DMA_BIT_MASK(38) is not canonical and faults. riscv_iommu_pte_fetch is the driver\'s walk of the same table.',
+  RISCV_FILE,
+);
+const WHY_RISCV_STALE = why(
+  'riscv_iommu_map_pages',
+  'The leaf was replaced by a new iommu_map (cmpxchg, no -EEXIST) and the driver sends no IOTLB invalidation for a replaced leaf (only a replaced table triggers the whole-PSCID one): the IOTLB keeps the old translation until an unmap\'s iommu_iotlb_sync or iommu_flush_iotlb_all.',
+  RISCV_FILE,
+);
+const WHY_RISCV_FAULT = why(
+  'riscv_iommu_fault',
+  'The RISC-V IOMMU aborts the transaction: no byte is read or written. It queues a fault record (cause, device ID, iotval = the IOVA) and riscv_iommu_fltq_process() hands each to riscv_iommu_fault(), a placeholder ("Placeholder for future fault handling implementation, report only") that prints it with dev_warn_ratelimited and never calls report_iommu_fault(): a fault handler set with iommu_set_fault_handler() is not asked.',
+  RISCV_FILE,
+);
+
 /** VT-d reports a blocked DMA-remapping request without asking any fault handler (dmar_fault). */
 const whyDmarFault = (kernel: number): Why => why(
   'dmar_fault',
@@ -693,6 +775,7 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
     const n = Math.min(len - at, PT_PAGE - (iova % PT_PAGE));
     const t = iotlbTranslate(tlb, pt, iova, access);
     if (m.iommu.vtd) pushVtd(o, t.events, m.iommu.kernel);
+    else if (m.iommu.riscv) pushWalkWhy(o, t.events, WHY_RISCV_WALK);
     else pushAll(o, t.events);
     if (t.fault || t.phys === null) {
       const level = t.hit ? 3 : pt.startLevel + Math.max(0, t.levels.length - 1);
@@ -703,17 +786,23 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
       if (staleFrom < 0) staleFrom = t.phys;
       staleN += n;
     }
-    const cache = (t.prot & IOMMU_CACHE) !== 0;
+    // RISC-V leaves carry no memory attribute (riscv_iommu_map_pages ignores IOMMU_CACHE): the device's own coherence decides
+    const cache = m.iommu.riscv ? undefined : (t.prot & IOMMU_CACHE) !== 0;
     const last = out.length ? out[out.length - 1]! : null;
     if (last && last.phys + last.len === t.phys && last.cache === cache) last.len += n;
-    else out.push({ phys: t.phys, len: n, at, cache });
+    else out.push(cache === undefined ? { phys: t.phys, len: n, at } : { phys: t.phys, len: n, at, cache });
     at += n;
   }
   if (staleN) {
+    // without a flush queue the stale entry is a PTE changed with no invalidation: on RISC-V, a leaf riscv_iommu_map_pages replaced
+    const replaced = m.iommu.riscv && !dom.fq;
+    const how = replaced
+      ? 'already replaced; nothing invalidated it (riscv_iommu_map_pages replaces a leaf without an IOTLB invalidation)'
+      : 'already unmapped; the invalidation is still queued (lazy mode)';
     observe(o, 'iommu/stale-iotlb-hit',
-      `stale IOTLB hit: ${dev.name} ${write ? 'wrote' : 'read'} ${staleN} byte(s) at IOVA ${hex(addr)} through a translation the kernel already unmapped; the invalidation is still queued (lazy mode), so the access reached the old physical page ${hex(staleFrom)}, which the kernel may have freed and reused`,
+      `stale IOTLB hit: ${dev.name} ${write ? 'wrote' : 'read'} ${staleN} byte(s) at IOVA ${hex(addr)} through a translation the kernel ${how}, so the access reached the old physical page ${hex(staleFrom)}, which the kernel may have freed and reused`,
     );
-    o.events.push({ kind: 'note', text: 'stale IOTLB translation used', why: whyStale(m.kernel) });
+    o.events.push({ kind: 'note', text: 'stale IOTLB translation used', why: replaced ? WHY_RISCV_STALE : whyStale(m.kernel) });
   }
   return out;
 }
@@ -799,9 +888,16 @@ function dmarFaultLines(kernel: number, pci: PciAddress, iova: number, write: bo
  */
 function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, write: boolean, permission: boolean, level: number, o: StepOutcome): void {
   const vtd = m.iommu.vtd;
+  const riscv = m.iommu.riscv;
   let lines: LogLine[];
   if (vtd) {
     lines = dmarFaultLines(m.iommu.kernel, pciAddress(m, dev), iova, write);
+  } else if (riscv) {
+    // riscv_iommu_fault(): cause, devid (the device's ID: the explorer's stream ID), iotval (the IOVA), iotval2 (0: no second stage)
+    // printed on the IOMMU the device sits behind (its fault queue), which for a shared domain need not be the one it was allocated on
+    const d = m.iommu.devs[dev.name];
+    const by: Who = { driver: 'riscv,iommu', device: d ? d.iommu : dom.iommu };
+    lines = [kline(m.iommu.kernel, 'riscv-iommu.fault', { cause: write ? RISCV_CAUSE_WR_S : RISCV_CAUSE_RD_S, devid: (d ? d.sid : 0).toString(16), iotval: iova.toString(16), iotval2: '0' }, by)];
   } else {
     const d = m.iommu.devs[dev.name];
     const fsr = permission ? FSR_PF : FSR_TF;
@@ -813,12 +909,12 @@ function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, wr
     o.warnings.push(line.text);
     o.events.push({ kind: 'log', ...line });
   }
-  o.events.push({ kind: 'iommu_fault', domain: dom.name, dev: dev.name, iova, write, stage: permission ? 'permission' : 'translation', why: vtd ? whyDmarFault(m.iommu.kernel) : whyFault(m.iommu.kernel) });
+  o.events.push({ kind: 'iommu_fault', domain: dom.name, dev: dev.name, iova, write, stage: permission ? 'permission' : 'translation', why: vtd ? whyDmarFault(m.iommu.kernel) : riscv ? WHY_RISCV_FAULT : whyFault(m.iommu.kernel) });
   o.error = 'FAULT';
   observe(o, 'iommu/fault',
     permission
       ? write
-        ? `permission fault: ${dev.name} wrote IOVA ${hex(iova)}, which '${dom.name}' maps read-only (IOMMU_READ without IOMMU_WRITE: ${vtd ? 'DMA_PTE_READ only' : 'AP_RDONLY'}); the transaction is terminated and memory is untouched`
+        ? `permission fault: ${dev.name} wrote IOVA ${hex(iova)}, which '${dom.name}' maps read-only (${riscv ? 'no IOMMU_WRITE: _PAGE_READ only, a write/AMO page fault (cause 15)' : `IOMMU_READ without IOMMU_WRITE: ${vtd ? 'DMA_PTE_READ only' : 'AP_RDONLY'}`}); the transaction is terminated and memory is untouched`
         : `permission fault: ${dev.name} read IOVA ${hex(iova)}, which '${dom.name}' maps write-only (IOMMU_WRITE without IOMMU_READ, a DMA_FROM_DEVICE mapping: DMA_PTE_WRITE only, and VT-d checks the read bit); the transaction is terminated and nothing is read`
       : `translation fault: nothing maps IOVA ${hex(iova)} in '${dom.name}'; the transaction is terminated and memory is untouched`,
   );

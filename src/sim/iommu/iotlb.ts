@@ -85,7 +85,7 @@ const WHY_HIT: Why = { fn: 'IOTLB (hardware)', file: HW_FILE, rule: 'The transla
 const WHY_STALE: Why = {
   fn: 'IOTLB (hardware)',
   file: 'drivers/iommu/dma-iommu.c',
-  rule: 'Stale hit: the PTE was cleared or changed but the IOTLB was not invalidated yet (lazy mode defers it to the flush queue), so the device reaches the old physical page.',
+  rule: 'Stale hit: the PTE was cleared or changed but the IOTLB was not invalidated yet (lazy mode defers it to the flush queue; RISC-V\'s riscv_iommu_map_pages replaces a leaf without any invalidation), so the device reaches the old physical page.',
 };
 const WHY_MISS: Why = { fn: 'IOTLB (hardware)', file: HW_FILE, rule: 'Not cached: the IOMMU walks the page table.' };
 const WHY_FILL: Why = { fn: 'IOTLB (hardware)', file: HW_FILE, rule: 'The walked leaf is cached, evicting the least recently used entry if full.' };
@@ -178,7 +178,7 @@ function fillInto(tlb: Iotlb, iova: number, size: number, physBase: number, prot
 export function iotlbTranslate(tlb: Iotlb, pt: IoPgtable, iova: number, access: 'read' | 'write'): IotlbTranslateResult {
   const look = iotlbLookup(tlb, iova, pt);
   if (look.hit) {
-    const fault: PtFault = !ptePermits(look.prot, access === 'write', pt.vtd) ? 'permission' : null;
+    const fault: PtFault = !ptePermits(look.prot, access === 'write', pt.vtd, pt.riscv) ? 'permission' : null;
     return { phys: look.phys, hit: true, stale: look.stale, fault, prot: look.prot, levels: [], events: look.events };
   }
   const events = look.events;

@@ -23,7 +23,7 @@
  * - `none`: the template is the whole line.
  */
 import { kernelCode } from '../config.ts';
-import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IO_PGTABLE_GATES, SWIOTLB_GATES, kernelFile, kernelName, type Gate, type KernelFn, type RenamedFn } from '../kernel-versions.ts';
+import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IO_PGTABLE_GATES, RISCV_IOMMU_GATES, SWIOTLB_GATES, kernelFile, kernelName, type Gate, type KernelFn, type RenamedFn } from '../kernel-versions.ts';
 
 export type Prefix = 'dev' | 'dma-api' | 'dma-api-nodev' | 'none';
 
@@ -44,7 +44,7 @@ export interface Wording {
 export interface CatalogueEntry {
   id: string;
   /** Who prints it. */
-  source: 'dma-debug' | 'swiotlb' | 'dma-direct' | 'dma-mapping' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'intel-iommu' | 'panfrost' | 'cma' | 'dma-buf' | 'lockdep' | 'drm';
+  source: 'dma-debug' | 'swiotlb' | 'dma-direct' | 'dma-mapping' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'intel-iommu' | 'riscv-iommu' | 'panfrost' | 'cma' | 'dma-buf' | 'lockdep' | 'drm';
   /** The level it is printed at in the newest kernel (levelFor gives it by version). */
   level: Level;
   /** A kernel before `until` printed it at `level` instead (the gate that changed the printk call). */
@@ -663,6 +663,20 @@ export const CATALOGUE = [
     fn: 'dmar_fault_do_one',
     file: 'drivers/iommu/intel/dmar.c',
     why: 'The device at that PCI address (bus:slot.function) made a DMA request the VT-d unit blocked: the address (the faulting page) is not mapped in its domain (a read reports fault reason 6, "PTE Read access is not set"; a write reason 5, "PTE Write access is not set": DMA after unmap, a wrong or stale handle, a driver that bypassed the DMA API), or a write hit a read-only mapping (reason 5: a DMA_TO_DEVICE buffer written by the device), or a read hit a write-only one (reason 6: a DMA_FROM_DEVICE buffer read by the device; VT-d has separate read and write bits). Reasons 0x30 and up are scalable-mode faults.',
+    rule: 'iommu/fault',
+  },
+  // riscv_iommu_fault() in drivers/iommu/riscv/iommu.c (6.13 on): dev_warn_ratelimited(iommu->dev, "Fault %d devid: 0x%x
+  // iotval: %llx iotval2: %llx\n", …) — a dev_* print, so the IOMMU device's driver and name prefix it (the
+  // file's pr_fmt "riscv-iommu: " does not apply); the driver name of the platform driver is "riscv,iommu".
+  {
+    id: 'riscv-iommu.fault',
+    source: 'riscv-iommu',
+    level: 'warn',
+    prefix: 'dev',
+    wordings: [{ from: RISCV_IOMMU_GATES.driver, template: 'Fault {cause:int} devid: 0x{devid:hex} iotval: {iotval:hex} iotval2: {iotval2:hex}' }],
+    fn: 'riscv_iommu_fault',
+    file: 'drivers/iommu/riscv/iommu.c',
+    why: 'The RISC-V IOMMU aborted a device access and queued a fault record: cause 13 is a read page fault, 15 a write/AMO page fault (nothing mapped at iotval, the IOVA: DMA after unmap, a wrong or stale handle; or a write to a read-only mapping — RISC-V leaves are always readable), 258 a device with no valid device context (the blocking domain). devid is the device ID of the requester. The driver only logs it: no fault handler is called.',
     rule: 'iommu/fault',
   },
   // __domain_mapping() in drivers/iommu/intel/iommu.c (intel-iommu.c before 5.8), pr_fmt "DMAR: ": the same pr_crit

@@ -30,22 +30,27 @@ export function levelBits(level: number): string {
 
 /**
  * The page-table format the system IOMMU uses: ARM's LPAE stage 1
- * (io-pgtable-arm; arm64, arm, riscv in this model) or Intel VT-d's
- * second-level tables (x86).
+ * (io-pgtable-arm; arm64, arm), Intel VT-d's second-level tables (x86) or
+ * the RISC-V IOMMU driver's Sv39 first-stage table (riscv, 6.13 on).
  */
-export type PtFormat = 'lpae' | 'vtd';
+export type PtFormat = 'lpae' | 'vtd' | 'riscv';
 
 export function ptFormatOf(arch: string | undefined): PtFormat {
-  return arch === 'x86' ? 'vtd' : 'lpae';
+  return arch === 'x86' ? 'vtd' : arch === 'riscv' ? 'riscv' : 'lpae';
 }
 
+/** The RISC-V IOMMU's Sv39 aperture: DMA_BIT_MASK(38) (riscv_iommu_alloc_paging_domain: va_bits - 1). */
+export const RISCV_APERTURE_BITS = 38;
+
 export interface ProtInfo {
-  /** What the device may do through the leaf: LPAE stage 1 has no "no read"; VT-d has a read bit. */
+  /** What the device may do through the leaf: LPAE stage 1 and RISC-V have no "no read"; VT-d has a read bit. */
   effective: 'R' | 'W' | 'RW' | 'none';
   /** What the mapping asked for (IOMMU_READ / IOMMU_WRITE), as R / W / RW. */
   asked: 'R' | 'W' | 'RW' | '—';
-  /** Asked write-only (DMA_FROM_DEVICE) and got read-write: stage 1 cannot express write-only. */
+  /** Asked write-only (DMA_FROM_DEVICE) and got read-write: stage 1 (and RISC-V) cannot express write-only. */
   promoted: boolean;
+  /** RISC-V: asked neither IOMMU_READ nor IOMMU_WRITE and got a read-only leaf (riscv_iommu_map_pages refuses nothing). */
+  readOnlyAnyway: boolean;
   /** The other IOMMU_* flags, in words. */
   flags: string[];
   /**
@@ -60,15 +65,16 @@ export function protInfo(prot: number, fmt: PtFormat = 'lpae'): ProtInfo {
   const r = (prot & IOMMU_READ) !== 0;
   const w = (prot & IOMMU_WRITE) !== 0;
   const asked = r && w ? 'RW' : r ? 'R' : w ? 'W' : '—';
-  // VT-d (intel_iommu_map): DMA_PTE_READ and DMA_PTE_WRITE as asked; LPAE stage 1: a writable leaf is readable too
-  const effective = fmt === 'vtd' ? (r && w ? 'RW' : r ? 'R' : w ? 'W' : 'none') : w ? 'RW' : r ? 'R' : 'none';
+  // VT-d (intel_iommu_map): DMA_PTE_READ and DMA_PTE_WRITE as asked; LPAE stage 1: a writable leaf is readable too;
+  // RISC-V (riscv_iommu_map_pages): _PAGE_READ always, _PAGE_WRITE with IOMMU_WRITE
+  const effective = fmt === 'vtd' ? (r && w ? 'RW' : r ? 'R' : w ? 'W' : 'none') : fmt === 'riscv' ? (w ? 'RW' : 'R') : w ? 'RW' : r ? 'R' : 'none';
   const flags: string[] = [];
   if (prot & IOMMU_CACHE) flags.push('CACHE');
   if (prot & IOMMU_NOEXEC) flags.push('NOEXEC');
   if (prot & IOMMU_MMIO) flags.push('MMIO');
   if (prot & IOMMU_PRIV) flags.push('PRIV');
   const attr = prot & IOMMU_MMIO ? 'DEV' : prot & IOMMU_CACHE ? 'WB' : 'NC';
-  return { effective, asked, promoted: fmt === 'lpae' && w && !r, flags, attr };
+  return { effective, asked, promoted: fmt !== 'vtd' && w && !r, readOnlyAnyway: fmt === 'riscv' && !r && !w, flags, attr };
 }
 
 // ---------------------------------------------------------------------------
@@ -296,7 +302,8 @@ export function domainLimit(d: Pick<IommuDomainDetail, 'devices'>, snap: Pick<Ma
     bits = Math.max(bits, b);
   }
   if (bits === 0) bits = IOMMU_IAS;
-  return 2 ** Math.min(bits, IOMMU_IAS);
+  // the RISC-V IOMMU's Sv39 aperture ends at DMA_BIT_MASK(38)
+  return 2 ** Math.min(bits, config?.arch === 'riscv' ? RISCV_APERTURE_BITS : IOMMU_IAS);
 }
 
 export interface IovaSeg {

@@ -59,12 +59,25 @@ const PERM_TITLE: Record<PtFormat, Record<'R' | 'W' | 'RW', string>> = {
     W: 'DMA_PTE_WRITE only (write-only, DMA_FROM_DEVICE): a device read faults (reason 6, PTE Read access is not set)',
     RW: 'DMA_PTE_READ | DMA_PTE_WRITE: the device may read and write',
   },
+  riscv: {
+    R: '_PAGE_READ only (no IOMMU_WRITE): a device write faults (cause 15, write/AMO page fault)',
+    W: 'the device may read and write',
+    RW: '_PAGE_READ | _PAGE_WRITE (with _PAGE_DIRTY unless the IOMMU updates A/D itself): the device may read and write',
+  },
+};
+
+/** What RW* means: the format cannot express write-only. */
+const PROMOTED: Record<PtFormat, string> = {
+  lpae: 'stage-1 LPAE cannot express write-only',
+  vtd: 'VT-d keeps write-only',
+  riscv: 'riscv_iommu_map_pages sets _PAGE_READ on every leaf',
 };
 
 function permText(prot: number, fmt: PtFormat): { text: string; title: string } {
   const p = protInfo(prot, fmt);
   const flags = p.flags.length ? ` · also ${p.flags.map((f) => `IOMMU_${f}`).join(', ')}` : '';
-  if (p.promoted) return { text: 'RW*', title: `asked IOMMU_WRITE only (DMA_FROM_DEVICE); stage-1 LPAE cannot express write-only, so the device can read it too${flags}` };
+  if (p.promoted) return { text: 'RW*', title: `asked IOMMU_WRITE only (DMA_FROM_DEVICE); ${PROMOTED[fmt]}, so the device can read it too${flags}` };
+  if (p.readOnlyAnyway) return { text: 'R*', title: `asked neither IOMMU_READ nor IOMMU_WRITE; riscv_iommu_map_pages refuses nothing and maps it _PAGE_READ: the device can read it${flags}` };
   return { text: p.effective === 'none' ? '—' : p.effective, title: `${p.effective === 'none' ? 'no access' : PERM_TITLE[fmt][p.effective]}${flags}` };
 }
 
@@ -75,8 +88,9 @@ const ATTR_TITLE: Record<'WB' | 'NC' | 'DEV', string> = {
 };
 
 function AttrTag({ prot, fmt }: { prot: number; fmt: PtFormat }) {
-  // VT-d's leaves carry no memory attribute: an x86 device snoops whatever the PTE says (IOMMU_CACHE only asks for DMA_PTE_SNP)
-  if (fmt === 'vtd') return null;
+  // VT-d's leaves carry no memory attribute: an x86 device snoops whatever the PTE says (IOMMU_CACHE only asks for DMA_PTE_SNP);
+  // nor do RISC-V's (riscv_iommu_map_pages ignores IOMMU_CACHE and IOMMU_MMIO: no MAIR, the device's coherence decides)
+  if (fmt !== 'lpae') return null;
   const a = protInfo(prot).attr;
   return (
     <span className={`attr attr-${a.toLowerCase()}`} title={ATTR_TITLE[a]} data-testid="iommu-attr">
@@ -96,10 +110,21 @@ function onKeyActivate(fn: () => void) {
 
 // ---------------------------------------------------------------------------
 
-/** arm-smmu's context bank of a domain; VT-d has none, nor does a bypass domain. */
+/** arm-smmu's context bank of a domain; VT-d and the RISC-V IOMMU have none, nor does a bypass domain. */
 function contextBank(d: IommuDomainDetail, config: MachineConfig | null): string | null {
-  return d.cb >= 0 && config?.arch !== 'x86' ? `context bank ${d.cb}` : null;
+  return d.cb >= 0 && config?.arch !== 'x86' && config?.arch !== 'riscv' ? `context bank ${d.cb}` : null;
 }
+
+/** What the IOMMU is, where there is no context bank to name. */
+function unitWords(config: MachineConfig | null): string {
+  return config?.arch === 'x86' ? 'VT-d' : config?.arch === 'riscv' ? 'RISC-V IOMMU, Sv39' : 'no context bank';
+}
+
+const PT_FORMAT_WORDS: Record<PtFormat, string> = {
+  lpae: 'io-pgtable-arm stage 1',
+  vtd: 'VT-d second-level, legacy mode',
+  riscv: 'RISC-V IOMMU first stage, Sv39: 3 levels, R/W bits, no memory attributes',
+};
 
 function FaultCallout({ step, d, events, startLevel, config }: { step: StepIommu; d: IommuDomainDetail; events: readonly SimEvent[]; startLevel: number; config: MachineConfig | null }) {
   if (step.faults.length === 0) {
@@ -257,7 +282,7 @@ function PtTree({ d, rows, startLevel, range, onPick, fmt }: { d: IommuDomainDet
         );
       })}
       {rows.some((r) => (r.kind === 'leaf' ? protInfo(r.entry.prot, fmt).promoted : r.kind === 'run' ? protInfo(r.first.prot, fmt).promoted : false)) && (
-        <div className="ev-note">RW*: asked write-only (DMA_FROM_DEVICE); stage-1 LPAE cannot express write-only, so the device may read it too.</div>
+        <div className="ev-note">RW*: asked write-only (DMA_FROM_DEVICE); {PROMOTED[fmt]}, so the device may read it too.</div>
       )}
       {d.truncated && <div className="ev-note">Only the first 512 leaves are shown.</div>}
     </div>
@@ -531,14 +556,14 @@ function DomainPanel({ d, snap, config, events, width }: { d: IommuDomainDetail;
   return (
     <div className="ev-domain" id="iommu-domain-panel" role="tabpanel" aria-label={`IOMMU domain ${d.name}`} data-testid="iommu-domain" data-domain={d.name} data-type={d.type}>
       <div className="mv-facts ev-domain-facts">
-        <b>{d.name}</b> · <span title={typeWords(d)}>{d.type}</span> · {contextBank(d, config) ?? (config?.arch === 'x86' ? 'VT-d' : 'no context bank')} · devices <b>{d.devices.join(', ') || 'none'}</b> · <b>{d.leaves}</b> lea{d.leaves === 1 ? 'f' : 'ves'} · granule {sizeShort(granule)}
+        <b>{d.name}</b> · <span title={typeWords(d)}>{d.type}</span> · {contextBank(d, config) ?? unitWords(config)} · devices <b>{d.devices.join(', ') || 'none'}</b> · <b>{d.leaves}</b> lea{d.leaves === 1 ? 'f' : 'ves'} · granule {sizeShort(granule)}
         <div className="ev-type-words">{typeWords(d)}</div>
       </div>
       <FaultCallout step={step} d={d} events={events ?? []} startLevel={startLevel} config={config} />
       <div className={twoCol ? 'ev-cols' : 'ev-rows'}>
         <section aria-label="Page table">
           <div className="ev-sub">
-            Page table <span className="muted">({fmt === 'vtd' ? 'VT-d second-level, legacy mode' : 'io-pgtable-arm stage 1'}; present entries only)</span>
+            Page table <span className="muted">({PT_FORMAT_WORDS[fmt]}; present entries only)</span>
           </div>
           <WalkStrip step={step} startLevel={startLevel} />
           <PtTree d={d} rows={rows} startLevel={startLevel} range={range} onPick={(e) => pickPhys(e.phys, e.iova)} fmt={fmt} />
