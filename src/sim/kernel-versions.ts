@@ -19,7 +19,7 @@
  * mainline id together with its subject. The comment above each gate names
  * the sources of its id, its release and its wording.
  */
-import { KERNEL_RANGE, kernelCode, type Arch } from './config.ts';
+import { KERNEL_RANGE, archOldest, kernelCode, type Arch } from './config.ts';
 
 export type Subsystem = 'arch' | 'direct' | 'swiotlb' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'dma-debug' | 'cma' | 'dma-buf' | 'dma-api' | 'intel-iommu';
 
@@ -2139,14 +2139,19 @@ export interface KernelEra {
 
 /**
  * The versions the engine distinguishes for an architecture (every
- * architecture when omitted): the oldest version a scenario may name, then
- * every version where some gate's behaviour starts, newest last.
+ * architecture when omitted): the oldest version a scenario may name on it
+ * (config.ts archOldest: riscv from 4.15), then every version where some
+ * gate's behaviour starts, newest last. A gate older than the architecture's
+ * port is in force from its first version and starts no era of its own there.
  */
 export function kernelEras(arch?: Arch): KernelEra[] {
-  const oldest = kernelCode(KERNEL_RANGE.oldest);
-  const byCode = new Map<number, KernelEra>([[oldest, { version: KERNEL_RANGE.oldest, code: oldest, changes: [] }]]);
+  const first = arch ? archOldest(arch) : KERNEL_RANGE.oldest;
+  const oldest = kernelCode(first);
+  const floor = oldest > kernelCode(KERNEL_RANGE.oldest);
+  const byCode = new Map<number, KernelEra>([[oldest, { version: first, code: oldest, changes: [] }]]);
   for (const g of ALL_GATES) {
     if (arch && !gateConcerns(g, arch)) continue;
+    if (floor && g.code <= oldest) continue;
     const e = byCode.get(g.code) ?? { version: g.from, code: g.code, changes: [] };
     e.changes.push(g);
     byCode.set(g.code, e);
