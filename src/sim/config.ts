@@ -131,8 +131,8 @@ export const KERNEL_RANGE = { oldest: '4.4', newest: NEWEST_KERNEL } as const;
  * ("RISC-V: Init and Halt Code", Palmer Dabbelt, 2017-07-10: the Fixes: tags
  * that name the port's origin quote it, and `git rev-list --reverse … arch/riscv`
  * starts with it); "RISC-V Linux Port v9" (2017-09-26, based on 4.14-rc2) asked
- * for linux-next "with the goal being to be merged in during the next merge
- * window", i.e. the 4.15 merge period, and the 4.15 release notes (linux.com,
+ * for linux-next with the goal of being merged in the next merge period, the
+ * 4.15 one, and the 4.15 release notes (linux.com,
  * "Linux Kernel 4.15: 'An Unusual Release Cycle'") list the RISC-V port as
  * merged. The merge is "Merge tag 'riscv-for-linus-4.15'" (palmer/linux); its
  * id was not found in the stored sources.

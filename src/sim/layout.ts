@@ -15,7 +15,7 @@
  * it, so both always agree.
  */
 import { kernelCode, type MachineConfig } from './config.ts';
-import { CMA_GATES } from './kernel-versions.ts';
+import { ARCH_GATES, CMA_GATES } from './kernel-versions.ts';
 import { PAGE_SIZE } from './hw/memory.ts';
 import { alignDown, alignUp, pageAlign } from './align.ts';
 
@@ -43,7 +43,9 @@ export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'r
   const bottomUp = aboveFits && kernelCode(config.kernel) >= CMA_GATES.aboveFourGiB.code;
   const top = aboveFits ? config.ram : low;
   const cmaBase = bottomUp ? SZ_4G : cmaSize ? alignDown(top - cmaSize, SZ_2M) : low;
-  const swiotlbSize = config.swiotlb ? alignUp(config.swiotlb, SEGMENT) : 0;
+  // riscv before 4.18 (ARCH_GATES.riscvSwiotlb, 10314e09d044) has no CONFIG_SWIOTLB: no pool, whatever swiotlb= says
+  const noSwiotlb = config.arch === 'riscv' && kernelCode(config.kernel) < ARCH_GATES.riscvSwiotlb.code;
+  const swiotlbSize = config.swiotlb && !noSwiotlb ? alignUp(config.swiotlb, SEGMENT) : 0;
   // an area above 4 GiB leaves all of low memory to swiotlb
   const swiotlbTop = aboveFits ? low : cmaBase;
   const swiotlbBase = swiotlbSize ? alignDown(swiotlbTop - swiotlbSize, PAGE_SIZE) : swiotlbTop;
