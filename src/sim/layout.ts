@@ -53,3 +53,8 @@ export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'r
   const freeRanges: Array<[number, number]> = [[PAGE_SIZE, KERNEL_IMAGE.start], [KERNEL_IMAGE.end, swiotlbBase], ...high];
   return { cmaBase, cmaSize, swiotlbBase, swiotlbSize, freeRanges };
 }
+
+/** The swiotlb pool the machine gets, in bytes (0: none): swiotlb= rounded to whole segments, none where the kernel builds no swiotlb (riscv before 4.18). */
+export function swiotlbPoolSize(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb'>): number {
+  return machineLayout(config).swiotlbSize;
+}

@@ -165,7 +165,7 @@ dma_set_mask(nic, 24)
   // from 10314e09d044 the pool exists (swiotlb_init(1)) and swiotlb_dma_ops bounce it.
   boundary(
     ARCH_GATES.riscvSwiotlb,
-    'the map fails (no pool, "dma_direct_map_page: overflow") and the device reads nothing before; it bounces through the swiotlb pool below 4 GiB and the device reads the data after',
+    'the map fails (no pool, "dma_direct_map_page: overflow") and a swiotlb=force device maps direct before; it bounces through the swiotlb pool below 4 GiB, the device reads the data, and the swiotlb=force device bounces after',
     ({ before, after }) => {
       expect(at(before, 'h = dma_map_single').error).toBe('DMA_MAPPING_ERROR');
       expect(at(before, 'h = dma_map_single').events.some((e) => e.kind === 'note' && e.text === 'no swiotlb')).toBe(true);
@@ -173,13 +173,21 @@ dma_set_mask(nic, 24)
       expect(at(after, 'h = dma_map_single').error).toBeNull();
       expect(at(after, 'h = dma_map_single').events.some((e) => e.kind === 'note' && e.text === 'bounce through swiotlb')).toBe(true);
       expect(text(after, 'dev_read')).toBe('DATA');
+      // no CONFIG_SWIOTLB before: a device declared swiotlb=force maps direct; after, it bounces
+      expect(at(before, 'f = dma_map_single').result).toBe('0x180000000');
+      expect(at(before, 'f = dma_map_single').events.some((e) => e.kind === 'note' && e.text === 'no swiotlb to force')).toBe(true);
+      expect(at(after, 'f = dma_map_single').events.some((e) => e.kind === 'note' && e.text === 'forced bounce')).toBe(true);
+      expect(at(after, 'f = dma_map_single').result).not.toBe('0x180000000');
     },
     `machine(arch=riscv, ram=8G)
 device(nic, dma_mask=32)
+device(fw, dma_mask=64, swiotlb=force)
 buf = kmalloc(4096, GFP_KERNEL, at=0x180000000)
 cpu_write(buf, "DATA")
 h = dma_map_single(nic, buf, 4096, DMA_TO_DEVICE)
 dev_read(nic, h, 4)
+dma_unmap_single(nic, h, 4096, DMA_TO_DEVICE)
+f = dma_map_single(fw, buf, 4096, DMA_TO_DEVICE)
 `,
   );
 

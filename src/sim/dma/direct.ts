@@ -139,6 +139,15 @@ export function dmaNoopOps(m: Machine): boolean {
   return m.arch === 'riscv' && m.kernel < ARCH_GATES.riscvDmaDirect.code;
 }
 
+/**
+ * riscv before ARCH_GATES.riscvSwiotlb (4.18) builds no swiotlb at all
+ * (CONFIG_SWIOTLB not selected): no pool (layout.ts), and no swiotlb=force to
+ * obey, so a device declared swiotlb=force maps like any other.
+ */
+export function withoutSwiotlbCode(m: Machine): boolean {
+  return m.arch === 'riscv' && m.kernel < ARCH_GATES.riscvSwiotlb.code;
+}
+
 /** arm32 before it moved to dma-direct (ARCH_GATES.armDmaDirect, 6.0): a device without an IOMMU mapping has arm_dma_ops. */
 export function armDmaOps(m: Machine): boolean {
   return m.arch === 'arm' && m.kernel < ARCH_GATES.armDmaDirect.code;
@@ -234,8 +243,11 @@ function nommuOverflow(m: Machine, dev: Device, phys: number, size: number, sg: 
  * __swiotlb_map_sg_attrs before 4.20).
  */
 export function directMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome, sg = false, archSync = true): DmaMapped {
+  if (dev.cfg.swiotlb === 'force' && withoutSwiotlbCode(m)) {
+    o.events.push({ kind: 'note', text: 'no swiotlb to force', why: opsWhy(m, sg ? 'map_sg' : 'map', `riscv selects no SWIOTLB before ${ARCH_GATES.riscvSwiotlb.from} (${ARCH_GATES.riscvSwiotlb.commit}): there is no swiotlb=force to obey, the mapping goes direct`) });
+  }
   if (dmaNoopOps(m)) return noopMap(m, dev, phys, size, sg, o);
-  if (dev.cfg.swiotlb === 'force') {
+  if (dev.cfg.swiotlb === 'force' && !withoutSwiotlbCode(m)) {
     o.events.push({ kind: 'note', text: 'forced bounce', why: opsWhy(m, 'map', 'is_swiotlb_force_bounce(): this device bounces every streaming mapping (swiotlb=force)') });
     return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o, sg, archSync));
   }
@@ -339,7 +351,8 @@ export function directMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, 
     done.forEach((r, i) => syncForDeviceArch(m, r.addr, sgt.entries[i]!.length, dir, o));
   }
   const n = done.length;
-  return { ok: true, nents: n, entries: done, why: opsWhy(m, 'map_sg', `dma-direct maps each of the ${n} entries on its own and never merges them, even when they are physically contiguous: ${n} DMA segments`) };
+  const who = dmaNoopOps(m) ? `dma_noop_map_sg gives each of the ${n} entries its physical address, without a mask check, and` : `dma-direct maps each of the ${n} entries on its own and`;
+  return { ok: true, nents: n, entries: done, why: opsWhy(m, 'map_sg', `${who} never merges them, even when they are physically contiguous: ${n} DMA segments`) };
 }
 
 /**
