@@ -247,6 +247,9 @@ function prescan(text: string, overrides: ConfigOverrides): { ok: false; errors:
   for (; !pre.done; pre = scan.next()) steps++;
   if (!pre.value.ok) return { ok: false, errors: pre.value.errors };
   const { header, teaching } = pre.value.scenario;
+  // an override against the header's other half (--kernel 4.9 on a riscv scenario): refused before anything prints
+  const clash = checkOverrides(overrides, configFromHeader(header));
+  if (clash) return { ok: false, errors: [{ line: 1, col: 1, message: clash }] };
   return { ok: true, head: { config: configFromHeader(header, overrides), ...teachingField(teaching) }, steps };
 }
 

@@ -7,7 +7,7 @@
  * --arch and --kernel, the explorer's "compare architectures") apply last.
  */
 import type { Command, Expr } from '../sim/command.ts';
-import { ARCHES, KERNEL_RANGE, defaultConfig, defaultDevice, defaultIommu, kernelCode } from '../sim/config.ts';
+import { ARCHES, KERNEL_RANGE, archKernelProblem, defaultConfig, defaultDevice, defaultIommu, kernelCode } from '../sim/config.ts';
 import type { Arch, DeviceConfig, IommuConfig, IommuMode, MachineConfig } from '../sim/config.ts';
 
 export interface ConfigOverrides {
@@ -28,8 +28,14 @@ export function configFromHeader(header: readonly Command[], overrides: ConfigOv
   return config;
 }
 
-/** What is wrong with the overrides, or null when they are usable. */
-export function checkOverrides(o: { arch?: string; kernel?: string }): string | null {
+/**
+ * What is wrong with the overrides, or null when they are usable. With
+ * `scenario` (the configuration the header gives), an override is also
+ * checked against the header's other half: --kernel 4.9 on a riscv scenario,
+ * or --arch riscv on a 4.9 one, names a kernel without that architecture's
+ * port (config.ts archKernelProblem).
+ */
+export function checkOverrides(o: { arch?: string; kernel?: string }, scenario?: { arch: Arch; kernel: string }): string | null {
   if (o.arch !== undefined && !(ARCHES as readonly string[]).includes(o.arch)) {
     return `unknown arch '${o.arch}' (expected ${ARCHES.join(', ')})`;
   }
@@ -40,6 +46,9 @@ export function checkOverrides(o: { arch?: string; kernel?: string }): string | 
       return `kernel must be between ${KERNEL_RANGE.oldest} and ${KERNEL_RANGE.newest}, got '${o.kernel}'`;
     }
   }
+  const arch = (o.arch as Arch | undefined) ?? scenario?.arch;
+  const kernel = o.kernel ?? scenario?.kernel;
+  if ((o.arch !== undefined || o.kernel !== undefined) && arch !== undefined && kernel !== undefined) return archKernelProblem(arch, kernel);
   return null;
 }
 

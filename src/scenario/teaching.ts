@@ -22,7 +22,7 @@ import { lookupOp } from '../sim/operations.ts';
 import type { ValueType } from './ops.ts';
 import { inlineSpans, scanFixRegions } from './markup.ts';
 import type { FixRegion } from './markup.ts';
-import { KERNEL_RANGE, kernelCode } from '../sim/config.ts';
+import { DEFAULT_MACHINE, KERNEL_RANGE, archKernelProblem, kernelCode, type Arch } from '../sim/config.ts';
 
 export type { FixRegion } from './markup.ts';
 
@@ -213,6 +213,33 @@ export function checkCompareIommu(teaching: Command[], header: Command[], errs: 
   for (const c of teaching) {
     const kw = c.op === 'compare' ? c.kwargs.find((k) => k.key === 'iommu') : undefined;
     if (kw) errs.push({ loc: kw.loc, message: 'compare(iommu=…) changes the mode of the header\'s iommu(…): it needs an iommu(…) in the header' });
+  }
+}
+
+/**
+ * compare(arch=…) and compare(kernel=…) against the header's other half: the
+ * side they describe must be a kernel with that architecture's port
+ * (config.ts archKernelProblem: compare(kernel="4.9") on a riscv scenario is
+ * an error at the kernel, compare(arch=riscv) on a 4.9 one at the arch).
+ */
+export function checkComparePort(teaching: Command[], header: Command[], errs: Err[]): void {
+  const machine = header.find((c) => c.op === 'machine');
+  const said = (cmd: Command | undefined, key: string): { text: string; loc: Loc } | null => {
+    const v = cmd?.kwargs.find((k) => k.key === key)?.value;
+    if (!v) return null;
+    const text = v.k === 'name' ? v.name : v.k === 'str' ? v.text : null;
+    return text === null ? null : { text, loc: v.loc };
+  };
+  for (const c of teaching) {
+    if (c.op !== 'compare') continue;
+    const a = said(c, 'arch');
+    const k = said(c, 'kernel');
+    if (!a && !k) continue;
+    const arch = a?.text ?? said(machine, 'arch')?.text ?? DEFAULT_MACHINE.arch;
+    const kernel = k?.text ?? said(machine, 'kernel')?.text ?? DEFAULT_MACHINE.kernel;
+    if (!(ARCH_VALUES as readonly string[]).includes(arch) || versionProblem(kernel)) continue;
+    const problem = archKernelProblem(arch as Arch, kernel);
+    if (problem) errs.push({ loc: (k ?? a)!.loc, message: `compare(…): ${problem}` });
   }
 }
 

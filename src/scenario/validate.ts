@@ -10,7 +10,7 @@
  * Every error carries the line:col of the offending token.
  */
 import type { Check, Command, Expr, Loc } from '../sim/command.ts';
-import { KERNEL_RANGE, DEFAULT_MACHINE, kernelCode } from '../sim/config.ts';
+import { ARCHES, KERNEL_RANGE, DEFAULT_MACHINE, archKernelProblem, kernelCode, type Arch } from '../sim/config.ts';
 import { iommuRefusal } from '../sim/kernel-versions.ts';
 import { configFromHeader } from './header.ts';
 import { BUDGETS, literalBudgetError } from '../sim/budgets.ts';
@@ -20,7 +20,7 @@ import type { ParsedStmt } from './parser.ts';
 import { CONSTANTS, DIRECTIONS, DMA_ATTRS, GFP_FLAGS, IOMMU_PROT, closest, describeKind, describeType, isReservedName, signatureText } from './ops.ts';
 import type { ArgKind, ArgSpec, OpSig, OptionSpec, ValueType } from './ops.ts';
 import { printCheck, printCheckValue, printExpr } from './printer.ts';
-import { checkCompareIommu, isTeachingStatement, validateTeachingStatement } from './teaching.ts';
+import { checkCompareIommu, checkComparePort, isTeachingStatement, validateTeachingStatement } from './teaching.ts';
 import type { TeachingContext } from './teaching.ts';
 import { ACCEPTS, checkPlainStep, plain } from './validate-line.ts';
 import type { NameType } from './validate-line.ts';
@@ -139,6 +139,7 @@ export class Validator {
     const late: Err[] = [];
     checkCompareIommu(this.teaching, this.header, late);
     if (!this.scope.headerFailed) checkIommuKernel(this.header, late);
+    checkComparePort(this.teaching, this.header, late);
     for (const e of late) this.errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
   }
 }
@@ -585,8 +586,20 @@ const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && 2 ** Math
 const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;
 
+/** machine(arch=…, kernel=…): the architecture's port must exist in that kernel (config.ts archKernelProblem: riscv from 4.15). */
+function checkArchKernel(cmd: Command, errs: Err[]): void {
+  const kernel = cmd.kwargs.find((k) => k.key === 'kernel')?.value;
+  if (!kernel || kernel.k !== 'str' || checkVersion(kernel.text, kernel.loc)) return;
+  const a = cmd.kwargs.find((k) => k.key === 'arch')?.value;
+  const arch = a ? (a.k === 'name' ? a.name : a.k === 'str' ? a.text : null) : DEFAULT_MACHINE.arch;
+  if (arch === null || !(ARCHES as readonly string[]).includes(arch)) return;
+  const problem = archKernelProblem(arch as Arch, kernel.text);
+  if (problem) errs.push({ loc: kernel.loc, message: problem });
+}
+
 /** Machine values that only make sense together: cache geometry, RAM size, the low pools. */
 function checkMachine(cmd: Command, errs: Err[]): void {
+  checkArchKernel(cmd, errs);
   const get = (k: 'ram' | 'cache' | 'line' | 'ways' | 'swiotlb' | 'cma'): { value: number; loc: Loc } =>
     kwInt(cmd, k) ?? { value: DEFAULT_MACHINE[k], loc: cmd.loc };
   const ram = get('ram');

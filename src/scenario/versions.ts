@@ -11,7 +11,7 @@
  * scenario without the line still runs.
  */
 import type { Arch } from '../sim/config.ts';
-import { kernelCode } from '../sim/config.ts';
+import { archKernelProblem, kernelCode } from '../sim/config.ts';
 import { kernelEras } from '../sim/kernel-versions.ts';
 
 export interface VersionRange {
@@ -44,11 +44,16 @@ export function inRanges(ranges: readonly VersionRange[], version: string): bool
 /**
  * One version per era the engine distinguishes inside the ranges (for this
  * architecture): each range's first version, then every era that starts in it.
+ * Throws when a range starts before the architecture's port exists (riscv
+ * before 4.15: config.ts archKernelProblem): such a claim names kernels that
+ * cannot run the scenario at all.
  */
 export function versionsToRun(ranges: readonly VersionRange[], arch: Arch): string[] {
   const out: string[] = [];
   const eras = kernelEras(arch);
   for (const r of ranges) {
+    const noPort = archKernelProblem(arch, r.from);
+    if (noPort) throw new Error(`'# versions:' range ${r.from}..${r.to}: ${noPort}`);
     const lo = kernelCode(r.from);
     const hi = kernelCode(r.to);
     out.push(r.from);

@@ -120,3 +120,48 @@ export function kernelCode(version: string): number {
 
 /** The oldest and newest versions a scenario may name. */
 export const KERNEL_RANGE = { oldest: '4.4', newest: NEWEST_KERNEL } as const;
+
+/**
+ * The first version each architecture's port exists in mainline (arch/<arch>),
+ * the one owner of that fact: the explorer's menus, the scenario checks, the
+ * library's version runs and createMachine all ask archKernelProblem().
+ * arm64, arm and x86 are older than KERNEL_RANGE.oldest.
+ *
+ * riscv: arch/riscv was merged for 4.15. Its first commit is 76d2a0493a17
+ * ("RISC-V: Init and Halt Code", Palmer Dabbelt, 2017-07-10: the Fixes: tags
+ * that name the port's origin quote it, and `git rev-list --reverse … arch/riscv`
+ * starts with it); "RISC-V Linux Port v9" (2017-09-26, based on 4.14-rc2) asked
+ * for linux-next with the goal of being merged in the next merge period, the
+ * 4.15 one, and the 4.15 release notes (linux.com,
+ * "Linux Kernel 4.15: 'An Unusual Release Cycle'") list the RISC-V port as
+ * merged. The merge is "Merge tag 'riscv-for-linus-4.15'" (palmer/linux); its
+ * id was not found in the stored sources.
+ */
+export const ARCH_PORT_FROM: Readonly<Record<Arch, string>> = {
+  arm64: KERNEL_RANGE.oldest,
+  arm: KERNEL_RANGE.oldest,
+  x86: KERNEL_RANGE.oldest,
+  riscv: '4.15',
+};
+
+/** Why the port's source explains its first version, for messages. */
+const ARCH_PORT_WHY: Readonly<Partial<Record<Arch, string>>> = {
+  riscv: 'the RISC-V port was merged for 4.15, first commit 76d2a0493a17 "RISC-V: Init and Halt Code"',
+};
+
+/** The oldest version a scenario may name on this architecture. */
+export function archOldest(arch: Arch): string {
+  return ARCH_PORT_FROM[arch];
+}
+
+/**
+ * Why this kernel cannot run this architecture (its port does not exist yet),
+ * or null. Only the port's first version is checked here: the range
+ * (KERNEL_RANGE) and the version's form are the callers' own checks.
+ */
+export function archKernelProblem(arch: Arch, kernel: string): string | null {
+  const code = kernelCode(kernel);
+  const from = ARCH_PORT_FROM[arch];
+  if (!from || Number.isNaN(code) || code >= kernelCode(from)) return null;
+  return `arch/${arch} exists from ${from} (${ARCH_PORT_WHY[arch] ?? 'the port was merged then'}); got ${kernel}`;
+}

@@ -19,7 +19,7 @@
  * mainline id together with its subject. The comment above each gate names
  * the sources of its id, its release and its wording.
  */
-import { KERNEL_RANGE, kernelCode, type Arch, type MachineConfig } from './config.ts';
+import { KERNEL_RANGE, archOldest, kernelCode, type Arch, type MachineConfig } from './config.ts';
 
 export type Subsystem = 'arch' | 'direct' | 'swiotlb' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'dma-debug' | 'cma' | 'dma-buf' | 'dma-api' | 'intel-iommu' | 'riscv-iommu';
 
@@ -213,6 +213,61 @@ export const ARCH_GATES = table('arch', {
     before: 'a device without an IOMMU uses nommu_dma_ops: an unreachable buffer gives printk "nommu_map_single: overflow %Lx+%zu of device mask %Lx" (masks of 32 bits or more), no device prefix',
     after: 'x86 uses dma-direct: the overflow is dma-direct\'s report (dev_err "dma_direct_map_page: overflow …")',
     arch: 'x86',
+    verified: false,
+  },
+  // riscv's DMA before its non-coherent support (riscvNoncoherent): coherent, direct, and by era
+  // - 4.15 (the port's first release, config.ts ARCH_PORT_FROM): dma_noop_ops. The 4.15 arch/riscv/include/asm/
+  //   dma-mapping.h is "static inline const struct dma_map_ops *get_arch_dma_ops(struct bus_type *bus) { return
+  //   &dma_noop_ops; }" (the hunk deleting it in Christoph Hellwig's "[PATCH 23/34] dma-mapping: provide a generic
+  //   asm/dma-mapping.h", 2018-01-12, and "riscv: remove the unused dma_capable helper" before it), and the 4.15
+  //   lib/dma-noop.c: dma_noop_map_page() "return page_to_phys(page) + offset - PFN_PHYS(dev->dma_pfn_offset);",
+  //   dma_noop_map_sg() the same per entry, dma_noop_mapping_error() "return 0", dma_noop_supported() "return 1",
+  //   dma_noop_alloc() "__get_free_pages(gfp, get_order(size))" with no zone for the coherent mask. No swiotlb:
+  //   the 4.15 Kconfig selects no SWIOTLB.
+  // - 4.16: the same ops renamed and checked (riscvDmaDirect below).
+  // - 4.18: swiotlb (riscvSwiotlb below); 5.0: DIRECT_GATES.swiotlbMerged folds swiotlb_dma_ops into dma-direct.
+  // Release of the 4.16 step: the series ("consolidate direct dma mapping and swiotlb support", v1 2017-12-29 "[PATCH
+  // 27/67]", v3 2018-01-12 "[PATCH 26/34] dma-direct: add dma address sanity checks", "[PATCH 32/34] dma-direct:
+  // reject too small dma masks") was posted during 4.15-rc7, after the 4.15 merge period, so 4.16 is its first
+  // chance; the arch/riscv history (`git rev-list --reverse 76d2a0493a17^..v5.16 arch/riscv`, TinyLab's RISC-V
+  // walkthrough) lists c5cd037d1c80 "dma-mapping: provide a generic asm/dma-mapping.h" and 002e67454f61
+  // "dma-direct: rename dma_noop to dma_direct" right after the 4.15 port. Not seen: a 4.16 tree or the 4.16
+  // dma-mapping pull, so not verified; the ids of the sanity-check and mask patches were not found.
+  // Both sides as modelled: dma_noop_map_page/dma_noop_map_sg (no mask check, never an error), dma_supported true
+  // for every mask, coherent pages from any zone; then dma-direct's check_addr() ("%s: overflow %pad+%zu of device
+  // mask %llx", masks of 32 bits or more, DIRECT_MAPPING_ERROR) and dma_direct_supported() ("if (mask <
+  // DMA_BIT_MASK(32)) return 0;" without CONFIG_ZONE_DMA, which riscv never had). Not modelled: whether 4.16's
+  // dma_direct_alloc() found a riscv ZONE_DMA32 — 5ec9c4ff0430 "riscv: add ZONE_DMA32" sits between 4.16 and 4.17
+  // commits in that history, so 4.16 or 4.17 is open; the engine allocates a 32-bit coherent mask's pages below
+  // 4 GiB from 4.16 on.
+  riscvDmaDirect: {
+    from: '4.16',
+    commit: '002e67454f61',
+    subject: 'dma-direct: rename dma_noop to dma_direct; dma-direct: add dma address sanity checks; dma-direct: reject too small dma masks',
+    file: 'lib/dma-direct.c',
+    before: 'riscv uses dma_noop_ops (lib/dma-noop.c): dma_noop_map_page/dma_noop_map_sg hand the device the physical address without looking at its mask (never DMA_MAPPING_ERROR, no bounce), dma_supported() is true for every mask, dma_noop_alloc takes pages from any zone',
+    after: 'dma_direct_ops (lib/dma-direct.c): check_addr() fails a buffer above the mask (dev_err "dma_direct_map_page: overflow …" for masks of 32 bits or more), dma_direct_supported() refuses masks under 32 bits, dma_direct_alloc asks ZONE_DMA32 for a 32-bit coherent mask',
+    arch: 'riscv',
+    verified: false,
+  },
+  // id and subject: the arch/riscv history above ("10314e09d044 riscv: add swiotlb support", Christoph Hellwig);
+  // before it no riscv Kconfig selects SWIOTLB, after it arch/riscv/include/asm/dma-mapping.h is "#ifdef
+  // CONFIG_SWIOTLB #include <linux/swiotlb.h> … return &swiotlb_dma_ops; #else #include
+  // <asm-generic/dma-mapping.h> #endif" and setup_arch() calls "swiotlb_init(1)" under CONFIG_SWIOTLB (stored
+  // trees of that header; the setup.c context in the 2020 "protect_kernel_text_data" patch). 51858aaf9bea "RISC-V:
+  // Use swiotlb on RV64 only" later limited it to 64-bit kernels, which is what the explorer models. Release:
+  // 4.18 by that history's order — after 6e88628d03dd "dma-debug: remove CONFIG_HAVE_DMA_API_DEBUG" and
+  // 325ef1857fff "PCI: remove PCI_DMA_BUS_IS_PHYS" (both of the 4.18 dma-mapping work) and next to 178e9fc47aae
+  // "perf: riscv: preliminary RISC-V support", merged 2018-06-16 for 4.18 (Palmer Dabbelt's 4.18 riscv tag).
+  // Not seen: the 4.18 riscv pull or a 4.17/4.18 tree, so not verified.
+  riscvSwiotlb: {
+    from: '4.18',
+    commit: '10314e09d044',
+    subject: 'riscv: add swiotlb support',
+    file: 'arch/riscv/include/asm/dma-mapping.h',
+    before: 'riscv has no swiotlb (CONFIG_SWIOTLB not selected, no pool): a buffer above the device\'s mask cannot bounce, dma-direct fails the mapping',
+    after: 'riscv selects SWIOTLB, setup_arch() calls swiotlb_init(1) and get_arch_dma_ops() returns swiotlb_dma_ops: a buffer above the mask bounces through the pool',
+    arch: 'riscv',
     verified: false,
   },
   // id: Fixes tags (Conor Dooley's Zicbom toolchain fix against next-20220920, Palmer Dabbelt's build fix); release:
@@ -2305,14 +2360,19 @@ export interface KernelEra {
 
 /**
  * The versions the engine distinguishes for an architecture (every
- * architecture when omitted): the oldest version a scenario may name, then
- * every version where some gate's behaviour starts, newest last.
+ * architecture when omitted): the oldest version a scenario may name on it
+ * (config.ts archOldest: riscv from 4.15), then every version where some
+ * gate's behaviour starts, newest last. A gate older than the architecture's
+ * port is in force from its first version and starts no era of its own there.
  */
 export function kernelEras(arch?: Arch): KernelEra[] {
-  const oldest = kernelCode(KERNEL_RANGE.oldest);
-  const byCode = new Map<number, KernelEra>([[oldest, { version: KERNEL_RANGE.oldest, code: oldest, changes: [] }]]);
+  const first = arch ? archOldest(arch) : KERNEL_RANGE.oldest;
+  const oldest = kernelCode(first);
+  const floor = oldest > kernelCode(KERNEL_RANGE.oldest);
+  const byCode = new Map<number, KernelEra>([[oldest, { version: first, code: oldest, changes: [] }]]);
   for (const g of ALL_GATES) {
     if (arch && !gateConcerns(g, arch)) continue;
+    if (floor && g.code <= oldest) continue;
     const e = byCode.get(g.code) ?? { version: g.from, code: g.code, changes: [] };
     e.changes.push(g);
     byCode.set(g.code, e);

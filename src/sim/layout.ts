@@ -19,7 +19,7 @@
  * it, so both always agree.
  */
 import { kernelCode, type MachineConfig } from './config.ts';
-import { CMA_GATES, SWIOTLB_GATES } from './kernel-versions.ts';
+import { ARCH_GATES, CMA_GATES, SWIOTLB_GATES } from './kernel-versions.ts';
 import { PAGE_SIZE } from './hw/memory.ts';
 import { alignDown, alignUp, pageAlign } from './align.ts';
 
@@ -51,7 +51,9 @@ export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'r
   const bottomUp = aboveFits && kernelCode(config.kernel) >= CMA_GATES.aboveFourGiB.code;
   const top = aboveFits ? config.ram : low;
   const cmaBase = bottomUp ? SZ_4G : cmaSize ? alignDown(top - cmaSize, SZ_2M) : low;
-  const swiotlbSize = config.swiotlb ? alignUp(config.swiotlb, SEGMENT) : 0;
+  // riscv before 4.18 (ARCH_GATES.riscvSwiotlb, 10314e09d044) has no CONFIG_SWIOTLB: no pool, whatever swiotlb= says
+  const noSwiotlb = config.arch === 'riscv' && kernelCode(config.kernel) < ARCH_GATES.riscvSwiotlb.code;
+  const swiotlbSize = config.swiotlb && !noSwiotlb ? alignUp(config.swiotlb, SEGMENT) : 0;
   // an area above 4 GiB leaves all of low memory to swiotlb
   const swiotlbTop = aboveFits ? low : cmaBase;
   const swiotlbBase = swiotlbSize ? alignDown(swiotlbTop - swiotlbSize, PAGE_SIZE) : swiotlbTop;
@@ -60,4 +62,9 @@ export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'r
   const high: Array<[number, number]> = aboveFits ? [[low, cmaBase], [cmaBase + cmaSize, config.ram]] : [[low, config.ram]];
   const freeRanges: Array<[number, number]> = [[PAGE_SIZE, KERNEL_IMAGE.start], [KERNEL_IMAGE.end, lowEnd], ...high];
   return { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer, freeRanges };
+}
+
+/** The swiotlb pool the machine gets, in bytes (0: none): swiotlb= rounded to whole segments, none where the kernel builds no swiotlb (riscv before 4.18). */
+export function swiotlbPoolSize(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb'>): number {
+  return machineLayout(config).swiotlbSize;
 }

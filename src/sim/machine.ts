@@ -7,7 +7,7 @@
  * Layout: layout.ts (the CMA area, the swiotlb pool and the kernel image, as
  * memblock reserves them at boot, by architecture and version).
  */
-import { ARCHES, kernelCode, type Arch, type DeviceConfig, type MachineConfig } from './config.ts';
+import { ARCHES, archKernelProblem, kernelCode, type Arch, type DeviceConfig, type MachineConfig } from './config.ts';
 import { createCache, type CpuCache } from './hw/cpu-cache.ts';
 import { createRam, PAGE_SIZE, type Ram } from './hw/memory.ts';
 import { createFreeList, type FreeList } from './mm/page-alloc.ts';
@@ -190,6 +190,8 @@ export function createMachine(config: MachineConfig): Machine {
   if (!ARCHES.includes(config.arch)) throw new Error(`unknown architecture '${config.arch}'`);
   const kernel = kernelCode(config.kernel);
   if (Number.isNaN(kernel)) throw new Error(`bad kernel version '${config.kernel}'`);
+  const noPort = archKernelProblem(config.arch, config.kernel);
+  if (noPort) throw new Error(noPort);
   // the scenario check refuses the same at the declaration; "Run as" and --arch/--kernel change the machine after it
   const refused = iommuRefusal(config);
   if (refused) throw new Error(refused.message);

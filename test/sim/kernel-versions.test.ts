@@ -128,6 +128,69 @@ dma_set_mask(dev, 30)
     zoneDma,
   );
 
+  // riscv 4.15 had dma_noop_ops (lib/dma-noop.c): no mask check, no error, every mask supported, coherent
+  // pages from any zone; 4.16's dma_direct_ops check the address (check_addr), refuse masks under 32 bits
+  // (dma_direct_supported) and ask ZONE_DMA32 for a 32-bit coherent mask. No swiotlb on either side.
+  boundary(
+    ARCH_GATES.riscvDmaDirect,
+    'a buffer above the 32-bit mask is handed to the device as it is (dma_mapping_error 0, the device cannot emit the address), a 24-bit mask is accepted and a coherent buffer lands above 4 GiB before; the map fails with the overflow dev_err, the 24-bit mask is -EIO and the coherent buffer is below 4 GiB after',
+    ({ before, after }) => {
+      expect(at(before, 'h = dma_map_single').error).toBeNull();
+      expect(at(before, 'h = dma_map_single').result).toBe('0x180000000');
+      expect(at(before, 'h = dma_map_single').events.some((e) => e.kind === 'note' && e.text === 'address beyond the mask')).toBe(true);
+      expect(at(before, 'dma_mapping_error').result).toBe(0);
+      expect(at(before, 'dev_read').error).toBe('FAULT');
+      expect(at(before, 'dev_read').observationRules).toContain('dev/beyond-mask');
+      expect(at(before, 'dma_set_mask').error).toBeNull();
+      expect(at(after, 'h = dma_map_single').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(after, 'h = dma_map_single').warnings).toContain('nic nic: dma_direct_map_page: overflow 0x0000000180000000+4096 of device mask ffffffff');
+      expect(at(after, 'dma_mapping_error').result).toBe(1);
+      expect(at(after, 'dma_set_mask').error).toBe('EIO');
+      const phys = (r: RunResult): number => (at(r, 'cpu, c =').events.find((e) => e.kind === 'alloc') as { phys: number }).phys;
+      expect(phys(before)).toBeGreaterThanOrEqual(2 ** 32);
+      expect(phys(after)).toBeLessThan(2 ** 32);
+    },
+    `machine(arch=riscv, ram=8G)
+device(nic, dma_mask=32)
+cpu, c = dma_alloc_coherent(nic, 4096)
+buf = kmalloc(4096, GFP_KERNEL, at=0x180000000)
+h = dma_map_single(nic, buf, 4096, DMA_TO_DEVICE)
+dma_mapping_error(nic, h)
+dev_read(nic, h, 4)
+dma_set_mask(nic, 24)
+`,
+  );
+
+  // riscv before 4.18 selects no SWIOTLB: a buffer above the mask cannot bounce and dma-direct fails it;
+  // from 10314e09d044 the pool exists (swiotlb_init(1)) and swiotlb_dma_ops bounce it.
+  boundary(
+    ARCH_GATES.riscvSwiotlb,
+    'the map fails (no pool, "dma_direct_map_page: overflow") and a swiotlb=force device maps direct before; it bounces through the swiotlb pool below 4 GiB, the device reads the data, and the swiotlb=force device bounces after',
+    ({ before, after }) => {
+      expect(at(before, 'h = dma_map_single').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(before, 'h = dma_map_single').events.some((e) => e.kind === 'note' && e.text === 'no swiotlb')).toBe(true);
+      expect(at(before, 'h = dma_map_single').warnings[0]).toContain('dma_direct_map_page: overflow');
+      expect(at(after, 'h = dma_map_single').error).toBeNull();
+      expect(at(after, 'h = dma_map_single').events.some((e) => e.kind === 'note' && e.text === 'bounce through swiotlb')).toBe(true);
+      expect(text(after, 'dev_read')).toBe('DATA');
+      // no CONFIG_SWIOTLB before: a device declared swiotlb=force maps direct; after, it bounces
+      expect(at(before, 'f = dma_map_single').result).toBe('0x180000000');
+      expect(at(before, 'f = dma_map_single').events.some((e) => e.kind === 'note' && e.text === 'no swiotlb to force')).toBe(true);
+      expect(at(after, 'f = dma_map_single').events.some((e) => e.kind === 'note' && e.text === 'forced bounce')).toBe(true);
+      expect(at(after, 'f = dma_map_single').result).not.toBe('0x180000000');
+    },
+    `machine(arch=riscv, ram=8G)
+device(nic, dma_mask=32)
+device(fw, dma_mask=64, swiotlb=force)
+buf = kmalloc(4096, GFP_KERNEL, at=0x180000000)
+cpu_write(buf, "DATA")
+h = dma_map_single(nic, buf, 4096, DMA_TO_DEVICE)
+dev_read(nic, h, 4)
+dma_unmap_single(nic, h, 4096, DMA_TO_DEVICE)
+f = dma_map_single(fw, buf, 4096, DMA_TO_DEVICE)
+`,
+  );
+
   boundary(
     ARCH_GATES.riscvNoncoherent,
     'without non-coherent support the device is coherent (no cache maintenance) and kmalloc objects are 8-byte aligned (two kmalloc(32) 32 bytes apart) before; cbo.clean and ARCH_DMA_MINALIGN 64 (64 bytes apart) after',

@@ -3,6 +3,10 @@
  * the ALT_CMO_OP loop in `arch/riscv/include/asm/errata_list.h`.
  *
  * By version (ARCH_GATES in kernel-versions.ts):
+ * - the port exists from 4.15 (config.ts ARCH_PORT_FROM); 4.15 maps through
+ *   dma_noop_ops (no mask check, riscvDmaDirect), 4.16–4.17 through
+ *   dma-direct without swiotlb (no pool: an unreachable buffer fails), and
+ *   from 4.18 (riscvSwiotlb) a swiotlb pool bounces it (dma/direct.ts, layout.ts);
  * - before 6.0 (1631ba1259d6) riscv had no non-coherent DMA support at all:
  *   no ARCH_HAS_SYNC_DMA_*, so dev_is_dma_coherent() is true for every
  *   device, as on x86;

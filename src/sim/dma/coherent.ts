@@ -35,7 +35,7 @@ import { PAGE_SIZE, zoneOf } from '../hw/memory.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine } from '../machine.ts';
 import { cpuMemset, getOrder } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
-import { coherentZoneLimit } from './direct.ts';
+import { coherentZoneLimit, dmaNoopOps } from './direct.ts';
 import { pageAlign } from '../align.ts';
 import type { DmaAllocated } from './map-ops.ts';
 import { dmaDirectAllocFromCma, dmaDirectFreeBuffer } from './contiguous-ops.ts';
@@ -73,7 +73,8 @@ function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[
   const order = getOrder(alloc);
   const limit = coherentZoneLimit(m, dev);
   const block = PAGE_SIZE * 2 ** order;
-  const cma = dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
+  // riscv 4.15: dma_noop_alloc() is __get_free_pages() alone, no CMA (ARCH_GATES.riscvDmaDirect)
+  const cma = dmaNoopOps(m) ? -1 : dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
   const phys = cma >= 0 ? cma : allocHighest(m.free, block, block, limit);
   return { alloc, order, limit, phys, allocSize: cma >= 0 ? alloc : block };
 }
@@ -98,9 +99,10 @@ export function directAllocCoherent(m: Machine, dev: Device, name: string, size:
   b.order = order;
   o.events.push(
     allocEvent('dma_alloc_coherent', b, alloc, {
-      fn: 'dma_direct_alloc',
-      file: dmaFile(m.kernel, FILE),
-      rule: dev.coherent
+      ...(dmaNoopOps(m) ? { fn: 'dma_noop_alloc', file: 'lib/dma-noop.c' } : { fn: 'dma_direct_alloc', file: dmaFile(m.kernel, FILE) }),
+      rule: dmaNoopOps(m)
+        ? 'riscv 4.15 has dma_noop_ops: dma_noop_alloc() takes pages with __get_free_pages() from any zone, whatever the coherent mask, and hands out their physical address'
+        : dev.coherent
         ? `${m.arch === 'x86' ? 'on x86 every device is coherent, so' : 'the device is coherent, so'} the memory is ordinary cached memory; CPU and device see the same bytes without any sync`
         : 'the device is not coherent: the kernel alias is cleaned (arch_dma_prep_coherent) and the CPU gets an uncached alias (dma_common_contiguous_remap), so CPU stores reach RAM directly',
     }),

@@ -122,10 +122,30 @@ const ARM_OPS = 'arch/arm/mm/dma-mapping.c';
  * swiotlb ops: arm64's own arm64_swiotlb_dma_ops before 4.20
  * (ARCH_GATES.arm64GenericSwiotlbOps: __swiotlb_map_page, …, which call
  * swiotlb_map_page / swiotlb_map_sg_attrs), then the generic swiotlb_dma_ops;
- * x86 and riscv when a swiotlb pool exists. Without one: dma_direct_ops from
- * 4.17 (x86 before 4.17: nommu_dma_ops, ARCH_GATES.x86DmaDirect). arm32 has
+ * x86 and riscv when a swiotlb pool exists (riscv from 4.18, ARCH_GATES.riscvSwiotlb).
+ * Without one: dma_direct_ops from 4.17 (x86 before 4.17: nommu_dma_ops,
+ * ARCH_GATES.x86DmaDirect; riscv from 4.16, dma_noop_ops in 4.15,
+ * ARCH_GATES.riscvDmaDirect). arm32 has
  * its own arm_dma_ops until it moves to dma-direct in 6.0 (ARCH_GATES.armDmaDirect).
  */
+/**
+ * riscv before dma-direct (ARCH_GATES.riscvDmaDirect, 4.16): dma_noop_ops
+ * (lib/dma-noop.c), which maps without looking at the device's mask, never
+ * fails, supports every mask and allocates coherent pages from any zone.
+ */
+export function dmaNoopOps(m: Machine): boolean {
+  return m.arch === 'riscv' && m.kernel < ARCH_GATES.riscvDmaDirect.code;
+}
+
+/**
+ * riscv before ARCH_GATES.riscvSwiotlb (4.18) builds no swiotlb at all
+ * (CONFIG_SWIOTLB not selected): no pool (layout.ts), and no swiotlb=force to
+ * obey, so a device declared swiotlb=force maps like any other.
+ */
+export function withoutSwiotlbCode(m: Machine): boolean {
+  return m.arch === 'riscv' && m.kernel < ARCH_GATES.riscvSwiotlb.code;
+}
+
 /** arm32 before it moved to dma-direct (ARCH_GATES.armDmaDirect, 6.0): a device without an IOMMU mapping has arm_dma_ops. */
 export function armDmaOps(m: Machine): boolean {
   return m.arch === 'arm' && m.kernel < ARCH_GATES.armDmaDirect.code;
@@ -134,6 +154,8 @@ export function armDmaOps(m: Machine): boolean {
 export function directOpsFn(m: Machine, op: Streaming): { fn: string; file: string } {
   const k = m.kernel;
   if (armDmaOps(m)) return { fn: { map: 'arm_dma_map_page', unmap: 'arm_dma_unmap_page', map_sg: 'arm_dma_map_sg' }[op], file: ARM_OPS };
+  // dma_noop_ops has no .unmap_page: dma_unmap_page_attrs() calls nothing (named after the map it undoes)
+  if (dmaNoopOps(m)) return { fn: { map: 'dma_noop_map_page', unmap: 'dma_unmap_page_attrs', map_sg: 'dma_noop_map_sg' }[op], file: op === 'unmap' ? 'include/linux/dma-mapping.h' : 'lib/dma-noop.c' };
   if (k >= DIRECT_GATES.swiotlbMerged.code) {
     if (op === 'map_sg') return { fn: 'dma_direct_map_sg', file: FILE_C };
     return kernelName(k, op === 'map' ? 'directMap' : 'directUnmap');
@@ -219,7 +241,11 @@ function nommuOverflow(m: Machine, dev: Device, phys: number, size: number, sg: 
  * __swiotlb_map_sg_attrs before 4.20).
  */
 export function directMap(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, o: StepOutcome, sg = false, archSync = true): DmaMapped {
-  if (dev.cfg.swiotlb === 'force') {
+  if (dev.cfg.swiotlb === 'force' && withoutSwiotlbCode(m)) {
+    o.events.push({ kind: 'note', text: 'no swiotlb to force', why: opsWhy(m, sg ? 'map_sg' : 'map', `riscv selects no SWIOTLB before ${ARCH_GATES.riscvSwiotlb.from} (${ARCH_GATES.riscvSwiotlb.commit}): there is no swiotlb=force to obey, the mapping goes direct`) });
+  }
+  if (dmaNoopOps(m)) return noopMap(m, dev, phys, size, sg, o);
+  if (dev.cfg.swiotlb === 'force' && !withoutSwiotlbCode(m)) {
     o.events.push({ kind: 'note', text: 'forced bounce', why: opsWhy(m, 'map', 'is_swiotlb_force_bounce(): this device bounces every streaming mapping (swiotlb=force)') });
     return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o, sg, archSync));
   }
@@ -246,6 +272,27 @@ export function directMap(m: Machine, dev: Device, phys: number, size: number, d
 }
 
 const FAILED: DmaMapped = { addr: DMA_MAPPING_ERROR, bounced: -1 };
+
+/**
+ * riscv 4.15 (ARCH_GATES.riscvDmaDirect): dma_noop_map_page() "return
+ * page_to_phys(page) + offset" and dma_noop_map_sg() the same per entry. No
+ * mask check, no swiotlb, no cache maintenance (every riscv device is
+ * coherent before 6.0): a buffer above the mask is handed over as it is, and
+ * dma_mapping_error() (dma_noop_mapping_error: 0) cannot tell.
+ */
+function noopMap(m: Machine, dev: Device, phys: number, size: number, sg: boolean, o: StepOutcome): DmaMapped {
+  if (!dmaCapable(dev, phys, size)) {
+    o.events.push({
+      kind: 'note',
+      text: 'address beyond the mask',
+      why: {
+        ...directOpsFn(m, sg ? 'map_sg' : 'map'),
+        rule: `the buffer ends at ${hex(phys + size - 1)}, above what the device can address (mask ${maskHex(dev.maskBits)}${dev.cfg.busLimit ? `, bus limit ${maskHex(dev.cfg.busLimit)}` : ''}), but dma_noop_ops never looks at the mask: the device is given that address anyway, nothing bounces and dma_mapping_error() says 0 (dma-direct checks it from ${ARCH_GATES.riscvDmaDirect.from})`,
+      },
+    });
+  }
+  return { addr: phys, bounced: -1 };
+}
 
 /** A swiotlb_map() result: the device is given the slot's address. */
 function bounced(tlb: number): DmaMapped {
@@ -302,7 +349,8 @@ export function directMapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, 
     done.forEach((r, i) => syncForDeviceArch(m, r.addr, sgt.entries[i]!.length, dir, o));
   }
   const n = done.length;
-  return { ok: true, nents: n, entries: done, why: opsWhy(m, 'map_sg', `dma-direct maps each of the ${n} entries on its own and never merges them, even when they are physically contiguous: ${n} DMA segments`) };
+  const who = dmaNoopOps(m) ? `dma_noop_map_sg gives each of the ${n} entries its physical address, without a mask check, and` : `dma-direct maps each of the ${n} entries on its own and`;
+  return { ok: true, nents: n, entries: done, why: opsWhy(m, 'map_sg', `${who} never merges them, even when they are physically contiguous: ${n} DMA segments`) };
 }
 
 /**
@@ -369,6 +417,8 @@ export function directSyncSg(m: Machine, dev: Device, sgt: SgTable, mapped: numb
  * GFP_DMA / GFP_DMA32 from min_not_zero(coherent_dma_mask, bus_dma_limit).
  */
 export function coherentZoneLimit(m: Machine, dev: Device): number {
+  // riscv 4.15: dma_noop_alloc() is __get_free_pages(gfp, …), no zone for the coherent mask (ARCH_GATES.riscvDmaDirect)
+  if (dmaNoopOps(m)) return m.config.ram;
   const bus = dev.cfg.busLimit ? dmaBitMask(dev.cfg.busLimit) : 0;
   const mask = dmaBitMask(dev.coherentMaskBits);
   const limit = bus ? Math.min(mask, bus) : mask;

@@ -41,7 +41,7 @@ import {
   type Finding,
 } from './debug.ts';
 import { archOps } from '../arch/arch.ts';
-import { armDmaOps, directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
+import { armDmaOps, dmaNoopOps, directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
 import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, directFreeCoherent, directFreeNoncoherent } from './coherent.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
 import { mapErrorText, mapErrorValue, type MapErrorValue } from './map-error.ts';
@@ -179,7 +179,7 @@ function mapRule(m: Machine, be: DmaBackEnd, r: DmaMapped): string {
   const bounced = r.bounced >= 0;
   if (be === 'iommu') return bounced ? WHY_IOMMU_BOUNCED : WHY_IOMMU;
   if (be !== 'direct') return be.mapRule;
-  return bounced ? `the device gets the bounce slot's address ${hex(r.addr)}, not the buffer's: it reads and writes the copy` : armDmaOps(m) ? WHY_ARM_OPS : WHY_DIRECT;
+  return bounced ? `the device gets the bounce slot's address ${hex(r.addr)}, not the buffer's: it reads and writes the copy` : armDmaOps(m) ? WHY_ARM_OPS : dmaNoopOps(m) ? WHY_NOOP : WHY_DIRECT;
 }
 
 /*
@@ -196,6 +196,9 @@ const WHY_DIRECT = 'dma-direct: the DMA address is the physical address; the dev
 const WHY_MAP_DIRECT = { single: new SharedApiWhy(MAP_FN.single, WHY_DIRECT), page: new SharedApiWhy(MAP_FN.page, WHY_DIRECT) };
 const WHY_ARM_OPS = 'arm_dma_ops (arm_dma_map_page, arch/arm/mm/dma-mapping.c): the DMA address is the physical address; the device now owns the buffer until sync_for_cpu or unmap';
 const WHY_MAP_ARM_OPS = { single: new SharedApiWhy(MAP_FN.single, WHY_ARM_OPS), page: new SharedApiWhy(MAP_FN.page, WHY_ARM_OPS) };
+/** riscv 4.15 (ARCH_GATES.riscvDmaDirect): dma_noop_ops. */
+const WHY_NOOP = 'dma_noop_ops (dma_noop_map_page, lib/dma-noop.c): the DMA address is the physical address, whatever the device\'s mask; the device now owns the buffer until unmap';
+const WHY_MAP_NOOP = { single: new SharedApiWhy(MAP_FN.single, WHY_NOOP), page: new SharedApiWhy(MAP_FN.page, WHY_NOOP) };
 
 
 /** The map event's why: mapRule's, shared where it is the same for every call. */
@@ -204,7 +207,7 @@ function mapWhy(m: Machine, dev: Device, be: DmaBackEnd, r: DmaMapped, api: 'sin
   if (be === 'iommu') return (r.bounced >= 0 ? WHY_MAP_IOMMU_BOUNCED : WHY_MAP_IOMMU)[api].at(m);
   const ignored = be === 'direct' ? dmaApiIgnoresIommu(m, dev) : null;
   if (ignored) return apiWhy(m, MAP_FN[api], `${mapRule(m, be, r)}. ${ignored}`);
-  if (be === 'direct' && r.bounced < 0) return (armDmaOps(m) ? WHY_MAP_ARM_OPS : WHY_MAP_DIRECT)[api].at(m);
+  if (be === 'direct' && r.bounced < 0) return (armDmaOps(m) ? WHY_MAP_ARM_OPS : dmaNoopOps(m) ? WHY_MAP_NOOP : WHY_MAP_DIRECT)[api].at(m);
   return apiWhy(m, MAP_FN[api], mapRule(m, be, r));
 }
 
@@ -501,7 +504,8 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
 
 export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {
   o.resultKind = 'status';
-  if (dmaBackEnd(m, dev) === 'direct' && !directSupported(m, bits)) {
+  // riscv 4.15: dma_noop_supported() returns 1 for every mask (ARCH_GATES.riscvDmaDirect)
+  if (dmaBackEnd(m, dev) === 'direct' && !dmaNoopOps(m) && !directSupported(m, bits)) {
     o.result = EIO;
     o.error = errnoName(EIO);
     o.events.push({ kind: 'note', text: 'mask not supported', why: why('dma_direct_supported', `a ${bits}-bit mask does not cover ZONE_DMA (${archOps(m.arch).zoneDmaBits(m.kernel)} bits on ${m.arch} ${m.config.kernel}) nor all of RAM: dma_supported() is false, -EIO`, 'kernel/dma/direct.c') });

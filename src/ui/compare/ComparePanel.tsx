@@ -27,6 +27,7 @@ import { FIELD_LABEL, countDifferences, diffStepJson, differs, nextDifference, p
 import { headerFacts, settingsLabel } from './settings.ts';
 import './compare.css';
 import { sizeExact } from '../../sim/format.ts';
+import { swiotlbPoolSize } from '../../sim/layout.ts';
 import { describeEvent } from '../../scenario/event-words.ts';
 import { scenarioHead } from '../editor/bigText.ts';
 
@@ -188,7 +189,7 @@ function SideDetail({ frame, fields, eventsDiffer }: { frame: Frame | null; fiel
   if (!json) {
     return cfg ? (
       <p>
-        <b>{cfg.arch}</b>, kernel {cfg.kernel}, {sizeExact(cfg.ram)} RAM, {cfg.swiotlb ? `${sizeExact(cfg.swiotlb)} swiotlb` : 'no swiotlb'}
+        <b>{cfg.arch}</b>, kernel {cfg.kernel}, {sizeExact(cfg.ram)} RAM, {swiotlbPoolSize(cfg) ? `${sizeExact(cfg.swiotlb)} swiotlb` : 'no swiotlb'}
         {cfg.iommus.length ? `, IOMMU ${cfg.iommus.map((i) => `${i.name} (${i.mode})`).join(', ')}` : ''}. Devices:{' '}
         {cfg.devices.length === 0
           ? 'none'

@@ -8,7 +8,7 @@
  */
 import { useState } from 'react';
 import type { Arch, IommuMode } from '../../sim/config.ts';
-import { ARCH_CHOICES, IOMMU_MODES, eraChanges, kernelOptions, overrideNotes, type HeaderFacts, type MachineOverrides } from './settings.ts';
+import { ARCH_CHOICES, IOMMU_MODES, eraChanges, kernelOptions, overrideNotes, withArch, type HeaderFacts, type MachineOverrides } from './settings.ts';
 import './compare.css';
 
 export interface MachineSettingsProps {
@@ -43,7 +43,11 @@ export default function MachineSettings({ value, onChange, facts, label, testId,
           aria-label={`${label}: architecture`}
           data-testid={`${testId}-arch`}
           value={value.arch === null || value.arch === facts.arch ? '' : value.arch}
-          onChange={(e) => onChange({ arch: e.target.value === '' ? null : (e.target.value as Arch) })}
+          onChange={(e) => {
+            // a kernel the new architecture's port predates (riscv before 4.15) is not kept: withArch
+            const next = withArch(value, e.target.value === '' ? null : (e.target.value as Arch), facts);
+            onChange({ arch: next.arch, kernel: next.kernel });
+          }}
         >
           <option value="">{facts.arch} (scenario)</option>
           {ARCH_CHOICES.filter((a) => a !== facts.arch).map((a) => (

@@ -18,7 +18,7 @@
  * data with no engine code, so reading them here runs nothing on the main
  * thread.
  */
-import { ARCHES, DEFAULT_MACHINE, KERNEL_RANGE, type Arch, type IommuMode } from '../../sim/config.ts';
+import { ARCHES, DEFAULT_MACHINE, KERNEL_RANGE, archKernelProblem, archOldest, type Arch, type IommuMode } from '../../sim/config.ts';
 import { eraOf, kernelEras, type Gate } from '../../sim/kernel-versions.ts';
 import type { LoadOptions } from '../../worker/api.ts';
 
@@ -35,7 +35,7 @@ function archOrAll(arch: string): Arch | undefined {
   return (ARCHES as readonly string[]).includes(arch) ? (arch as Arch) : undefined;
 }
 
-/** The kernel versions the engine distinguishes for this architecture: the first version of every era. */
+/** The kernel versions the engine distinguishes for this architecture: the first version of every era (riscv from 4.15, config.ts archOldest). */
 export function kernelChoices(arch: string): string[] {
   return kernelEras(archOrAll(arch)).map((e) => e.version);
 }
@@ -62,14 +62,19 @@ function kernelNumber(v: string): number {
   return m ? Number(m[1]) * 1000 + Number(m[2]) : NaN;
 }
 
-/** Why a kernel version cannot be used, or null when it can (same rule as the engine's checkOverrides). */
-export function kernelProblem(v: string): string | null {
+/**
+ * Why a kernel version cannot be used, or null when it can (same rule as the
+ * engine's checkOverrides); with an architecture, also whether its port
+ * exists in that kernel (riscv from 4.15: config.ts archKernelProblem).
+ */
+export function kernelProblem(v: string, arch?: string): string | null {
   const code = kernelNumber(v);
   if (Number.isNaN(code)) return `kernel must be a version MAJOR.MINOR such as 6.18`;
   if (code < kernelNumber(KERNEL_OLDEST) || code > kernelNumber(KERNEL_NEWEST)) {
     return `kernel must be between ${KERNEL_OLDEST} and ${KERNEL_NEWEST}`;
   }
-  return null;
+  const a = arch === undefined ? undefined : archOrAll(arch);
+  return a ? archKernelProblem(a, v) : null;
 }
 
 // ---------------------------------------------------------------------------
@@ -230,7 +235,7 @@ export function overridesFromExtra(extra: Record<string, string>, prefix = ''): 
   }
   const kernel = extra[`${prefix}kernel`];
   if (kernel !== undefined) {
-    const p = kernelProblem(kernel);
+    const p = kernelProblem(kernel, o.arch ?? undefined);
     if (p === null) o.kernel = kernel;
     else problems.push(`${who}kernel '${shown(kernel)}' ignored (${p})`);
   }
@@ -242,11 +247,26 @@ export function overridesFromExtra(extra: Record<string, string>, prefix = ''): 
   return { overrides: o, problems };
 }
 
-/** The kernel versions to offer in a picker: the engine's eras for the arch, plus a current value not among them. */
+/** The kernel versions to offer in a picker: the engine's eras for the arch, plus a current value not among them (none the arch's port predates). */
 export function kernelOptions(current: string | null, scenario: string, arch: string = DEFAULT_ARCH): string[] {
   const set = new Set(kernelChoices(arch));
-  for (const v of [current, scenario]) if (v !== null && kernelProblem(v) === null) set.add(v);
+  for (const v of [current, scenario]) if (v !== null && kernelProblem(v, arch) === null) set.add(v);
   return [...set].sort((a, b) => kernelNumber(a) - kernelNumber(b));
+}
+
+/**
+ * The overrides after choosing `arch` (null: the scenario's). When the
+ * kernel the run would use predates the new architecture's port (riscv before
+ * 4.15), the kernel override goes back to the scenario's kernel, or, when
+ * that one predates it too, to the port's first version (config.ts
+ * archOldest): the picker never holds a version it does not offer.
+ */
+export function withArch(o: MachineOverrides, arch: Arch | null, facts: HeaderFacts): MachineOverrides {
+  const a = arch ?? facts.arch;
+  if (kernelProblem(o.kernel ?? facts.kernel, a) === null) return { ...o, arch };
+  if (kernelProblem(facts.kernel, a) === null) return { ...o, arch, kernel: null };
+  const known = archOrAll(a);
+  return { ...o, arch, kernel: known ? archOldest(known) : null };
 }
 
 /** A contrasting setting for compare side B: the other coherence world (x86 ↔ arm64). */
@@ -273,7 +293,7 @@ function lastBefore(v: string): string {
 
 /** The era of `kernel` on `arch`, for saying which behaviours change at the chosen version. */
 export function eraChanges(kernel: string, arch: string): EraChanges | null {
-  if (kernelProblem(kernel) !== null) return null;
+  if (kernelProblem(kernel, arch) !== null) return null;
   const a = archOrAll(arch);
   const code = kernelNumber(kernel);
   const era = eraOf(code, a);

@@ -30,7 +30,7 @@ export function presetLabel(p: ComparePreset): string {
 function openPreset(p: ComparePreset): void {
   useCompare.getState().openCompare({
     arch: p.arch && isArch(p.arch) ? p.arch : null,
-    kernel: p.kernel && kernelProblem(p.kernel) === null ? p.kernel : null,
+    kernel: p.kernel && kernelProblem(p.kernel, p.arch ?? undefined) === null ? p.kernel : null,
     iommu: p.iommu && isIommuMode(p.iommu) ? p.iommu : null,
   });
 }

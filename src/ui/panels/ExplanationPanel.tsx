@@ -8,6 +8,7 @@ import { useEffect, useRef } from 'react';
 import type { LoadSummary } from '../../worker/api.ts';
 import type { SimEvent } from '../../sim/events.ts';
 import type { MachineConfig } from '../../sim/config.ts';
+import { swiotlbPoolSize } from '../../sim/layout.ts';
 import { opExplain, eventTone, kernelFunctionLink, kernelLink } from '../describe.ts';
 import { useStore } from '../store/store.ts';
 import { StepChecks, StepResult } from './StepDetail.tsx';
@@ -66,7 +67,7 @@ function MachineBuilt({ config, summary }: { config: MachineConfig | null; summa
       {config ? (
         <p>
           An <b>{config.arch}</b> machine (kernel {config.kernel}) with {sizeExact(config.ram)} of RAM, a {sizeExact(config.cache)}{' '}
-          data cache of {config.line}-byte lines, {config.swiotlb ? `a ${sizeExact(config.swiotlb)} swiotlb pool` : 'no swiotlb'}
+          data cache of {config.line}-byte lines, {swiotlbPoolSize(config) ? `a ${sizeExact(config.swiotlb)} swiotlb pool` : 'no swiotlb'}
           {config.iommus.length ? `, ${config.iommus.length} IOMMU${config.iommus.length > 1 ? 's' : ''}` : ''} and{' '}
           {config.devices.length} device{config.devices.length === 1 ? '' : 's'}
           {config.devices.length ? ': ' : '.'}

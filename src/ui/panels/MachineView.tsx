@@ -5,6 +5,7 @@
  */
 import type { ViewProps } from './registry.ts';
 import { sizeExact } from '../../sim/format.ts';
+import { swiotlbPoolSize } from '../../sim/layout.ts';
 
 export default function MachineView({ frame, summary }: Pick<ViewProps, 'frame' | 'summary'>) {
   const cfg = frame?.config ?? summary?.config ?? null;
@@ -25,7 +26,7 @@ export default function MachineView({ frame, summary }: Pick<ViewProps, 'frame' 
           {sizeExact(cfg.cache)}, {cfg.line} B lines, {cfg.ways}-way, {sets} sets
         </dd>
         <dt>swiotlb</dt>
-        <dd className="mono">{cfg.swiotlb ? `${sizeExact(cfg.swiotlb)} (${cfg.swiotlb / 2048} slots of 2 KiB)` : 'none'}</dd>
+        <dd className="mono">{swiotlbPoolSize(cfg) ? `${sizeExact(cfg.swiotlb)} (${cfg.swiotlb / 2048} slots of 2 KiB)` : cfg.swiotlb ? `none (riscv ${cfg.kernel} has no swiotlb)` : 'none'}</dd>
         <dt>CMA</dt>
         <dd className="mono">{cfg.cma ? sizeExact(cfg.cma) : 'none'}</dd>
       </dl>
