@@ -10,7 +10,7 @@ import { createMachine } from '../../src/sim/machine.ts';
 import { checkOverrides } from '../../src/scenario/header.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 import { versionsToRun } from '../../src/scenario/versions.ts';
-import { eraChanges, headerFacts, kernelChoices, kernelOptions, kernelProblem, overridesFromExtra, withArch, NO_OVERRIDES } from '../../src/ui/compare/settings.ts';
+import { eraChanges, headerFacts, kernelChoices, kernelOptions, kernelProblem, machineRefusal, overridesFromExtra, withArch, NO_OVERRIDES } from '../../src/ui/compare/settings.ts';
 import { expectError, ok } from './helpers.ts';
 
 describe('the first version of each port', () => {
@@ -92,6 +92,18 @@ describe('the explorer offers no riscv kernel before 4.15', () => {
     expect(withArch(NO_OVERRIDES, 'riscv', oldX86)).toEqual({ arch: 'riscv', kernel: '4.15', iommu: null });
     expect(withArch({ ...NO_OVERRIDES, kernel: '5.4' }, 'riscv', oldX86)).toEqual({ arch: 'riscv', kernel: '5.4', iommu: null });
     expect(withArch({ ...NO_OVERRIDES, kernel: '4.9' }, 'x86', riscvHeader)).toEqual({ arch: 'x86', kernel: '4.9', iommu: null });
+  });
+
+  it('the pickers know the engine refuses a RISC-V IOMMU before 6.13 (488ffbf18171): such a version is refused, and choosing riscv moves to 6.13', () => {
+    const arm64Iommu = headerFacts('machine(arch=arm64, kernel="6.6")\niommu(smmu, mode=lazy)\ndevice(gpu, iommu=smmu)\n');
+    expect(machineRefusal('riscv', '6.12', arm64Iommu)).toContain('riscv has no IOMMU driver before Linux 6.13');
+    expect(machineRefusal('riscv', '6.13', arm64Iommu)).toBeNull();
+    expect(machineRefusal('arm64', '4.4', arm64Iommu)).toBeNull();
+    // without an iommu(…) riscv runs on every version of its port
+    expect(machineRefusal('riscv', '4.15', riscvHeader)).toBeNull();
+    // the scenario's 6.6 cannot have a RISC-V IOMMU: the first version that can is chosen, not the port's 4.15
+    expect(withArch(NO_OVERRIDES, 'riscv', arm64Iommu)).toEqual({ arch: 'riscv', kernel: '6.13', iommu: null });
+    expect(withArch({ ...NO_OVERRIDES, kernel: '6.15' }, 'riscv', arm64Iommu)).toEqual({ arch: 'riscv', kernel: '6.15', iommu: null });
   });
 
   it('a link with arch=riscv and kernel=4.9 keeps the arch and drops the kernel', () => {

@@ -141,6 +141,15 @@ describe('riscv-iommu-api-only', () => {
     expect(c.textContent).toMatch(/permission fault/);
     expect(c.textContent).toMatch(/Fault 15 devid: 0x0 iotval: 200000/);
   });
+  it('the IOTLB entry of a replaced leaf is stale with the PTE still present: the note names the new page, not a cleared PTE', () => {
+    const f = stepWith(fs, 'IOMMU_READ | IOMMU_WRITE)');
+    show(IommuView, f);
+    const dom = f.snapshot!.iommu.find((x) => x.name === 'dom')!;
+    const leaf = dom.entries.find((x) => x.iova === 0x100000)!;
+    const e = screen.getAllByTestId('iotlb-entry').find((x) => x.dataset.stale === 'true')!;
+    expect(e.textContent).toContain(`stale: the PTE now maps 0x${leaf.phys.toString(16).replace(/(?=(?:[0-9a-f]{4})+$)(?!^)/g, '_')}, but the IOTLB still translates to the old page`);
+    expect(e.textContent).not.toMatch(/the PTE is gone/);
+  });
 });
 
 describe('gpu-two-stage-fault', () => {

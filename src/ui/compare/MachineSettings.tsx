@@ -8,7 +8,7 @@
  */
 import { useState } from 'react';
 import type { Arch, IommuMode } from '../../sim/config.ts';
-import { ARCH_CHOICES, IOMMU_MODES, eraChanges, kernelOptions, overrideNotes, withArch, type HeaderFacts, type MachineOverrides } from './settings.ts';
+import { ARCH_CHOICES, IOMMU_MODES, eraChanges, kernelOptions, machineRefusal, overrideNotes, withArch, type HeaderFacts, type MachineOverrides } from './settings.ts';
 import './compare.css';
 
 export interface MachineSettingsProps {
@@ -65,14 +65,20 @@ export default function MachineSettings({ value, onChange, facts, label, testId,
           value={value.kernel === null || value.kernel === facts.kernel ? '' : value.kernel}
           onChange={(e) => onChange({ kernel: e.target.value === '' ? null : e.target.value })}
         >
-          <option value="">{facts.kernel} (scenario)</option>
+          <option value="" disabled={machineRefusal(value.arch ?? facts.arch, facts.kernel, facts) !== null}>
+            {facts.kernel} (scenario)
+          </option>
           {kernelOptions(value.kernel, facts.kernel, value.arch ?? facts.arch)
             .filter((k) => k !== facts.kernel)
-            .map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
+            .map((k) => {
+              // a version the engine refuses this header's machine on (a RISC-V IOMMU before 6.13) is shown, not offered
+              const refused = machineRefusal(value.arch ?? facts.arch, k, facts);
+              return (
+                <option key={k} value={k} disabled={refused !== null} title={refused ?? undefined}>
+                  {refused ? `${k} (no IOMMU driver)` : k}
+                </option>
+              );
+            })}
         </select>
       </label>
       <KernelEra kernel={value.kernel ?? facts.kernel} arch={value.arch ?? facts.arch} label={label} testId={testId} />

@@ -19,7 +19,7 @@
  * thread.
  */
 import { ARCHES, DEFAULT_MACHINE, KERNEL_RANGE, archKernelProblem, archOldest, type Arch, type IommuMode } from '../../sim/config.ts';
-import { eraOf, kernelEras, type Gate } from '../../sim/kernel-versions.ts';
+import { eraOf, iommuRefusal, kernelEras, type Gate } from '../../sim/kernel-versions.ts';
 import type { LoadOptions } from '../../worker/api.ts';
 
 export const ARCH_CHOICES: readonly Arch[] = ARCHES;
@@ -263,10 +263,26 @@ export function kernelOptions(current: string | null, scenario: string, arch: st
  */
 export function withArch(o: MachineOverrides, arch: Arch | null, facts: HeaderFacts): MachineOverrides {
   const a = arch ?? facts.arch;
-  if (kernelProblem(o.kernel ?? facts.kernel, a) === null) return { ...o, arch };
-  if (kernelProblem(facts.kernel, a) === null) return { ...o, arch, kernel: null };
+  const runs = (k: string) => kernelProblem(k, a) === null && machineRefusal(a, k, facts) === null;
+  if (runs(o.kernel ?? facts.kernel)) return { ...o, arch };
+  if (runs(facts.kernel)) return { ...o, arch, kernel: null };
+  // the first version this header's machine exists on (riscv's port, the RISC-V IOMMU driver), else the port's
+  const first = kernelChoices(a).find(runs);
   const known = archOrAll(a);
-  return { ...o, arch, kernel: known ? archOldest(known) : null };
+  return { ...o, arch, kernel: first ?? (known ? archOldest(known) : null) };
+}
+
+/**
+ * Why the engine refuses this header's machine as `arch` at `kernel`, or null:
+ * the rule is the engine's (iommuRefusal: no RISC-V IOMMU driver before 6.13),
+ * applied to the header's iommu(…) declarations. The pickers disable such a
+ * version and say why, instead of letting the run fail at line 1.
+ */
+export function machineRefusal(arch: string, kernel: string, facts: HeaderFacts): string | null {
+  const a = archOrAll(arch);
+  if (!a || facts.iommus.length === 0) return null;
+  const iommus = facts.iommus.map((x) => ({ name: x.name, mode: x.mode as IommuMode, pgsize: 4096 }));
+  return iommuRefusal({ arch: a, kernel, iommus, devices: [] })?.message ?? null;
 }
 
 /** A contrasting setting for compare side B: the other coherence world (x86 ↔ arm64). */

@@ -120,6 +120,13 @@ function unitWords(config: MachineConfig | null): string {
   return config?.arch === 'x86' ? 'VT-d' : config?.arch === 'riscv' ? 'RISC-V IOMMU, Sv39' : 'no context bank';
 }
 
+/** The top table's input size: arm-smmu's 48-bit IAS, VT-d's 4-level (48-bit) address width, Sv39's 39-bit IOVA. */
+const PT_ROOT_WORDS: Record<PtFormat, string> = {
+  lpae: '48-bit IAS',
+  vtd: '48-bit address width',
+  riscv: 'Sv39: 39-bit IOVA',
+};
+
 const PT_FORMAT_WORDS: Record<PtFormat, string> = {
   lpae: 'io-pgtable-arm stage 1',
   vtd: 'VT-d second-level, legacy mode',
@@ -215,7 +222,7 @@ function PtTree({ d, rows, startLevel, range, onPick, fmt }: { d: IommuDomainDet
   return (
     <div className="ev-pt" data-testid="iommu-pt">
       <div className="ev-pt-row ev-pt-root">
-        <span className="lvl-tag">L{startLevel}</span> top table <span className="muted">(48-bit IAS, 4 KiB tables, 512 entries)</span>
+        <span className="lvl-tag">L{startLevel}</span> top table <span className="muted">({PT_ROOT_WORDS[fmt]}, 4 KiB tables, 512 entries)</span>
       </div>
       {rows.length === 0 && <div className="ev-pt-row muted">no leaf entries (tables left empty by unmaps are not drawn)</div>}
       {rows.map((r, i) => {
@@ -289,6 +296,12 @@ function PtTree({ d, rows, startLevel, range, onPick, fmt }: { d: IommuDomainDet
   );
 }
 
+/** Why an IOTLB entry is stale: its PTE was cleared (a lazy unmap), or replaced by one to another page (a map over a live leaf, as riscv_iommu_map_pages allows). */
+function staleNote(d: IommuDomainDetail, iova: number): string {
+  const now = d.entries.find((p) => iova >= p.iova && iova < p.iova + p.size);
+  return now ? `stale: the PTE now maps ${hexGrouped(now.phys + (iova - now.iova))}, but the IOTLB still translates to the old page` : 'stale: the PTE is gone but the IOTLB still translates';
+}
+
 function Iotlb({ d, step, range, onPick, fmt }: { d: IommuDomainDetail; step: StepIommu; range: Range; onPick: (phys: number) => void; fmt: PtFormat }) {
   const flushed = step.tlb.some((t) => t.op === 'flush');
   const invals = step.tlb.filter((t) => t.op === 'inval');
@@ -321,7 +334,7 @@ function Iotlb({ d, step, range, onPick, fmt }: { d: IommuDomainDetail; step: St
                   ))}
                   {e.stale && <span className="badge bad">stale</span>}
                 </button>
-                {e.stale && <div className="ev-stale-note">stale: the PTE is gone but the IOTLB still translates</div>}
+                {e.stale && <div className="ev-stale-note">{staleNote(d, e.iova)}</div>}
               </li>
             );
           })}
