@@ -2,30 +2,10 @@
 // (arm_smmu_context_fault) and the device-side translation, through the
 // scenario operations. Each test states the kernel behaviour it checks.
 import { describe, expect, it } from 'vitest';
-import { prepareScenario, runScenario } from '../../src/scenario/run.ts';
-import { createMachine, type Machine } from '../../src/sim/machine.ts';
-import type { StepOutcome } from '../../src/sim/outcome.ts';
 import type { SimEvent } from '../../src/sim/events.ts';
-import { step } from '../../src/sim/step.ts';
+import { failures, kinds, sim } from './scenario-helpers.ts';
 import { ptEntries, SZ_2M } from '../../src/sim/iommu/io-pgtable.ts';
 import { iommuDomains, iommuPeek } from '../../src/sim/iommu/iommu.ts';
-
-function sim(text: string): { m: Machine; out: StepOutcome[] } {
-  const p = prepareScenario(text);
-  if (!p.ok) throw new Error(p.errors.map((e) => `${e.line}:${e.col}: ${e.message}`).join('\n'));
-  const m = createMachine(p.config);
-  return { m, out: p.body.map((c) => step(m, c)) };
-}
-
-function failures(text: string): string[] {
-  const r = runScenario(text);
-  expect(r.errors).toEqual([]);
-  return r.steps.flatMap((s) => s.checks.filter((c) => !c.passed).map((c) => `line ${s.line}: ${s.source} ${c.expected} (got ${c.actual})`));
-}
-
-function kinds(o: StepOutcome, kind: SimEvent['kind']): SimEvent[] {
-  return o.events.filter((e) => e.kind === kind);
-}
 
 const HDR = 'machine(arch=arm64)\niommu(smmu, mode=strict)\ndevice(gpu, dma_mask=40, coherent=true, iommu=smmu)\ndevice(cam, dma_mask=32, iommu=smmu)\ndevice(plain, dma_mask=64)\n';
 const ATTACHED = HDR + 'dom = iommu_domain_alloc(smmu)\niommu_attach_device(dom, gpu)\np = alloc_pages(GFP_KERNEL, 0)\n';

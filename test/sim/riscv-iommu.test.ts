@@ -2,32 +2,15 @@
 // Paging domain support"; 6.12 and before are refused, test/sim/kernel-versions.test.ts). Each test states the
 // kernel behaviour it checks and the function it lives in. The explorer's IOMMU reports Sv39 only.
 import { describe, expect, it } from 'vitest';
-import { prepareScenario, runScenario } from '../../src/scenario/run.ts';
-import { createMachine, type Machine } from '../../src/sim/machine.ts';
+import { runScenario } from '../../src/scenario/run.ts';
+import type { Machine } from '../../src/sim/machine.ts';
 import type { StepOutcome } from '../../src/sim/outcome.ts';
-import type { SimEvent } from '../../src/sim/events.ts';
-import { step } from '../../src/sim/step.ts';
+import { failures, kinds, sim } from './scenario-helpers.ts';
 import { ptEntries, SZ_2M } from '../../src/sim/iommu/io-pgtable.ts';
 import { iommuDomains, RISCV_APERTURE_END } from '../../src/sim/iommu/iommu.ts';
 import { defaultConfig, defaultDevice } from '../../src/sim/config.ts';
 import { iommuRefusal } from '../../src/sim/kernel-versions.ts';
 
-function sim(text: string): { m: Machine; out: StepOutcome[] } {
-  const p = prepareScenario(text);
-  if (!p.ok) throw new Error(p.errors.map((e) => `${e.line}:${e.col}: ${e.message}`).join('\n'));
-  const m = createMachine(p.config);
-  return { m, out: p.body.map((c) => step(m, c)) };
-}
-
-function failures(text: string): string[] {
-  const r = runScenario(text);
-  expect(r.errors).toEqual([]);
-  return r.steps.flatMap((s) => s.checks.filter((c) => !c.passed).map((c) => `line ${s.line}: ${s.source} ${c.expected} (got ${c.actual})`));
-}
-
-function kinds(o: StepOutcome, kind: SimEvent['kind']): SimEvent[] {
-  return o.events.filter((e) => e.kind === kind);
-}
 
 function text(o: StepOutcome): string {
   return new TextDecoder().decode(o.data ?? new Uint8Array());
