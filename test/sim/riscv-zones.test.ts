@@ -13,6 +13,9 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/scenario/run.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
 import { archOps, hasZoneDma32, zoneName, zoneTop } from '../../src/sim/arch/arch.ts';
+import { createMachine } from '../../src/sim/machine.ts';
+import { snapshot } from '../../src/sim/snapshot.ts';
+import { defaultConfig } from '../../src/sim/config.ts';
 
 function step(r: RunResult, prefix: string): StepJson {
   const s = r.steps.find((x) => x.source.startsWith(prefix));
@@ -98,5 +101,18 @@ cpu, h = dma_alloc_coherent(dev, 4096)
     const s = step(r, 'cpu, h');
     expect(s.error).toBeNull();
     expect(alloc(r, 'cpu, h').phys).toBeLessThan(2 ** 32);
+  });
+
+  it('the memory map shows riscv without ZONE_DMA: ZONE_DMA32 from 0 to 4 GiB (4.16 on), all RAM ZONE_NORMAL on 4.15; x86 keeps ZONE_DMA below 16 MiB', () => {
+    const zones = (arch: 'riscv' | 'x86', kernel: string) =>
+      snapshot(createMachine({ ...defaultConfig(), arch, kernel, ram: 2 ** 33 }))
+        .regions.filter((r) => r.kind === 'zone')
+        .map((r) => [r.name, r.start, r.end]);
+    expect(zones('riscv', '6.18')).toEqual([
+      ['ZONE_DMA32', 0, 2 ** 32],
+      ['ZONE_NORMAL', 2 ** 32, 2 ** 33],
+    ]);
+    expect(zones('riscv', '4.15')).toEqual([['ZONE_NORMAL', 0, 2 ** 33]]);
+    expect(zones('x86', '6.18')[0]).toEqual(['ZONE_DMA', 0, 2 ** 24]);
   });
 });
