@@ -236,10 +236,8 @@ export const ARCH_GATES = table('arch', {
   // Both sides as modelled: dma_noop_map_page/dma_noop_map_sg (no mask check, never an error), dma_supported true
   // for every mask, coherent pages from any zone; then dma-direct's check_addr() ("%s: overflow %pad+%zu of device
   // mask %llx", masks of 32 bits or more, DIRECT_MAPPING_ERROR) and dma_direct_supported() ("if (mask <
-  // DMA_BIT_MASK(32)) return 0;" without CONFIG_ZONE_DMA, which riscv never had). Not modelled: whether 4.16's
-  // dma_direct_alloc() found a riscv ZONE_DMA32 — 5ec9c4ff0430 "riscv: add ZONE_DMA32" sits between 4.16 and 4.17
-  // commits in that history, so 4.16 or 4.17 is open; the engine allocates a 32-bit coherent mask's pages below
-  // 4 GiB from 4.16 on.
+  // DMA_BIT_MASK(32)) return 0;" without CONFIG_ZONE_DMA, which riscv never had). Whether 4.16's dma_direct_alloc()
+  // found a riscv ZONE_DMA32 is riscvZoneDma32 below (taken as 4.16, unverified).
   riscvDmaDirect: {
     from: '4.16',
     commit: '002e67454f61',
@@ -247,6 +245,35 @@ export const ARCH_GATES = table('arch', {
     file: 'lib/dma-direct.c',
     before: 'riscv uses dma_noop_ops (lib/dma-noop.c): dma_noop_map_page/dma_noop_map_sg hand the device the physical address without looking at its mask (never DMA_MAPPING_ERROR, no bounce), dma_supported() is true for every mask, dma_noop_alloc takes pages from any zone',
     after: 'dma_direct_ops (lib/dma-direct.c): check_addr() fails a buffer above the mask (dev_err "dma_direct_map_page: overflow …" for masks of 32 bits or more), dma_direct_supported() refuses masks under 32 bits, dma_direct_alloc asks ZONE_DMA32 for a 32-bit coherent mask',
+    arch: 'riscv',
+    verified: false,
+  },
+  // riscv's zones. id and subject: the arch/riscv history above (`git rev-list --reverse 76d2a0493a17^..v5.16
+  // arch/riscv`, TinyLab's walkthrough: "5ec9c4ff0430 riscv: add ZONE_DMA32", Christoph Hellwig, from the "consolidate
+  // swiotlb dma_map implementations" work of 2018-01-10: "a few architectures … are switched to implement ZONE_DMA32").
+  // After: arch/riscv/Kconfig "config ZONE_DMA32 / bool / default y if 64BIT" (torvalds/linux 01112e5e20f5; plain
+  // "default y" until f1306f0423ec "riscv: only enable ZONE_DMA32 for 64-bit", 4.18) and arch/riscv/mm/init.c
+  // zone_sizes_init() "#ifdef CONFIG_ZONE_DMA32 max_zone_pfns[ZONE_DMA32] = PFN_DOWN(min(4UL * SZ_1G, …))". No
+  // riscv Kconfig of any version (4.15 to the stored 6.x one) declares ZONE_DMA, so include/linux/gfp.h's
+  // "#ifdef CONFIG_ZONE_DMA #define OPT_ZONE_DMA ZONE_DMA #else #define OPT_ZONE_DMA ZONE_NORMAL" makes GFP_DMA a
+  // ZONE_NORMAL allocation on every riscv kernel; before this commit OPT_ZONE_DMA32 is ZONE_NORMAL as well. The
+  // 4.16–4.19 dma_direct_alloc() (torvalds/linux kernel/dma/direct.c 05552832204e: "GFP_DMA32 and GFP_DMA are no
+  // ops without the corresponding zones", then retry with GFP_DMA32 only "if (IS_ENABLED(CONFIG_ZONE_DMA32) && …
+  // !(gfp & (GFP_DMA32 | GFP_DMA)))") therefore finds no page below 4 GiB for a 32-bit coherent mask without it.
+  // Release unverified: in that history the commit sits after 002e67454f61 (4.16's dma-direct rename) and before
+  // a90f590a1bee "mm: add ksys_mmap_pgoff() helper" (4.17), next to other riscv cleanups of January 2018; no 4.16
+  // riscv pull or tree was found (searched: the id, the subject, "riscv-for-linus-4.16"), so 4.16 (the same release
+  // as riscvDmaDirect, whose test already expects a 32-bit coherent buffer below 4 GiB) is a reading, not a pin.
+  // Not modelled: the first zone_sizes_init() compared 4 GiB in bytes with max_low_pfn, a page number (fixed later by
+  // "(unsigned long) PFN_PHYS(max_low_pfn)"), which on a real board with RAM at 0x80000000 left ZONE_DMA32 empty;
+  // the explorer's RAM starts at 0 and its ZONE_DMA32 is all RAM below 4 GiB.
+  riscvZoneDma32: {
+    from: '4.16',
+    commit: '5ec9c4ff0430',
+    subject: 'riscv: add ZONE_DMA32',
+    file: 'arch/riscv/Kconfig',
+    before: 'riscv has neither ZONE_DMA nor ZONE_DMA32: GFP_DMA and GFP_DMA32 both mean ZONE_NORMAL (OPT_ZONE_DMA, OPT_ZONE_DMA32), so alloc_pages(GFP_DMA32) on an 8 GiB machine lands above 4 GiB',
+    after: 'ZONE_DMA32 covers RAM below 4 GiB: alloc_pages(GFP_DMA32) and dma-direct\'s coherent allocations for a 32-bit mask stay below 4 GiB; GFP_DMA is still ZONE_NORMAL (no ZONE_DMA on riscv)',
     arch: 'riscv',
     verified: false,
   },

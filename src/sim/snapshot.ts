@@ -23,6 +23,7 @@ import { iovaRanges, type IovaRange } from './iommu/iova.ts';
 import { armMappingViews } from './arch/arm-dma-iommu.ts';
 import { debugActiveCachelines, debugLiveEntries, type DebugEntry } from './dma/debug.ts';
 import { hex } from './format.ts';
+import { archOps, hasZoneDma32 } from './arch/arch.ts';
 
 export interface BufferInfo {
   id: number;
@@ -100,13 +101,31 @@ export interface MachineSnapshot {
   dmaBufs: DmaBufView[];
 }
 
-function regions(m: Machine): Region[] {
+/**
+ * The zones the memory map shows: ZONE_DMA below 16 MiB, ZONE_DMA32 below
+ * 4 GiB, ZONE_NORMAL above; an architecture without ZONE_DMA (riscv) starts
+ * with ZONE_DMA32 at 0, and before its ZONE_DMA32 (ARCH_GATES.riscvZoneDma32)
+ * all RAM is ZONE_NORMAL.
+ */
+function zoneRegions(m: Machine): Region[] {
   const low = Math.min(m.config.ram, SZ_4G);
+  const a = archOps(m.arch);
+  if (a.zoneDmaBits(m.kernel) === null) {
+    if (!hasZoneDma32(a, m.kernel)) return [{ name: 'ZONE_NORMAL', kind: 'zone', start: 0, end: m.config.ram }];
+    const r: Region[] = [{ name: 'ZONE_DMA32', kind: 'zone', start: 0, end: low }];
+    if (m.config.ram > SZ_4G) r.push({ name: 'ZONE_NORMAL', kind: 'zone', start: SZ_4G, end: m.config.ram });
+    return r;
+  }
   const r: Region[] = [
     { name: 'ZONE_DMA', kind: 'zone', start: 0, end: Math.min(SZ_16M, m.config.ram) },
     { name: 'ZONE_DMA32', kind: 'zone', start: SZ_16M, end: low },
   ];
   if (m.config.ram > SZ_4G) r.push({ name: 'ZONE_NORMAL', kind: 'zone', start: SZ_4G, end: m.config.ram });
+  return r;
+}
+
+function regions(m: Machine): Region[] {
+  const r = zoneRegions(m);
   r.push({ name: 'kernel image', kind: 'kernel', start: KERNEL_IMAGE.start, end: KERNEL_IMAGE.end });
   if (m.layout.swiotlbSize) r.push({ name: 'swiotlb pool', kind: 'swiotlb', start: m.layout.swiotlbBase, end: m.layout.swiotlbBase + m.layout.swiotlbSize });
   if (m.layout.overflowBuffer) r.push({ name: 'swiotlb overflow buffer', kind: 'swiotlb', start: m.layout.overflowBuffer, end: m.layout.overflowBuffer + IO_TLB_OVERFLOW });

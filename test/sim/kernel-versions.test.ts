@@ -161,6 +161,32 @@ dma_set_mask(nic, 24)
 `,
   );
 
+  // riscv 4.15 has no ZONE_DMA32 (nor ZONE_DMA): include/linux/gfp.h's OPT_ZONE_DMA32 is ZONE_NORMAL, so
+  // alloc_pages(GFP_DMA32) on 8 GiB takes the highest free page, above 4 GiB; from 5ec9c4ff0430 "riscv: add
+  // ZONE_DMA32" (arch/riscv/Kconfig "config ZONE_DMA32", zone_sizes_init() up to 4 GiB) it stays below 4 GiB.
+  // GFP_DMA is ZONE_NORMAL on both sides: riscv never had ZONE_DMA.
+  boundary(
+    ARCH_GATES.riscvZoneDma32,
+    'alloc_pages(GFP_DMA32) lands above 4 GiB in ZONE_NORMAL (OPT_ZONE_DMA32) before; below 4 GiB in ZONE_DMA32 after; alloc_pages(GFP_DMA) above 4 GiB on both sides',
+    ({ before, after }) => {
+      const alloc = (r: RunResult, p: string) => at(r, p).events.find((e) => e.kind === 'alloc') as { phys: number; zone: string; why: { rule: string } };
+      expect(alloc(before, 'p32').phys).toBeGreaterThanOrEqual(2 ** 32);
+      expect(alloc(before, 'p32').zone).toBe('Normal');
+      expect(alloc(before, 'p32').why.rule).toContain('GFP_DMA32 is OPT_ZONE_DMA32 = ZONE_NORMAL');
+      expect(alloc(after, 'p32').phys).toBeLessThan(2 ** 32);
+      expect(alloc(after, 'p32').zone).toBe('DMA32');
+      for (const r of [before, after]) {
+        expect(alloc(r, 'p24').phys).toBeGreaterThanOrEqual(2 ** 32);
+        expect(alloc(r, 'p24').zone).toBe('Normal');
+        expect(alloc(r, 'p24').why.rule).toContain('GFP_DMA is OPT_ZONE_DMA = ZONE_NORMAL');
+      }
+    },
+    `machine(arch=riscv, ram=8G)
+p32 = alloc_pages(GFP_DMA32, 0)
+p24 = alloc_pages(GFP_DMA, 0)
+`,
+  );
+
   // riscv before 4.18 selects no SWIOTLB: a buffer above the mask cannot bounce and dma-direct fails it;
   // from 10314e09d044 the pool exists (swiotlb_init(1)) and swiotlb_dma_ops bounce it.
   boundary(

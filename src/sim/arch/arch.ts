@@ -15,6 +15,7 @@ import { arm64 } from './arm64.ts';
 import { arm } from './arm.ts';
 import { riscv } from './riscv.ts';
 import { x86 } from './x86.ts';
+import { SZ_4G, zoneOf } from '../hw/memory.ts';
 
 export interface MaintPlan {
   op: MaintOp;
@@ -45,8 +46,17 @@ export interface ArchOps {
   /**
    * zone_dma_bits for this kernel: dma_direct_supported() refuses masks below
    * it (unless RAM ends lower) and GFP_DMA allocations stay below 2^bits.
+   * null where the architecture has no CONFIG_ZONE_DMA (riscv): GFP_DMA is
+   * then OPT_ZONE_DMA = ZONE_NORMAL (include/linux/gfp.h GFP_ZONE_TABLE) and
+   * dma_direct_supported() measures a mask under 32 bits against RAM alone.
    */
-  zoneDmaBits(kernel: number): number;
+  zoneDmaBits(kernel: number): number | null;
+  /**
+   * CONFIG_ZONE_DMA32 exists from this version (riscv: ARCH_GATES.riscvZoneDma32);
+   * before it GFP_DMA32 is OPT_ZONE_DMA32 = ZONE_NORMAL. Absent: the engine
+   * keeps GFP_DMA32 below 4 GiB on every version of that architecture.
+   */
+  zoneDma32From?: number;
   forDevice(dir: DmaDir, kernel: number): MaintPlan | null;
   forCpu(dir: DmaDir, kernel: number): MaintPlan | null;
   prepCoherent(kernel: number): MaintPlan | null;
@@ -91,6 +101,37 @@ export function syncPlan(arch: Arch, kernel: number, dir: DmaDir, forCpu: boolea
  */
 export function kmallocAlign(a: ArchOps, kernel: number): number {
   return a.nonCoherentFrom !== undefined && kernel < a.nonCoherentFrom ? 8 : a.kmallocAlign;
+}
+
+/** CONFIG_ZONE_DMA32 on this architecture and kernel (see ArchOps.zoneDma32From). */
+export function hasZoneDma32(a: ArchOps, kernel: number): boolean {
+  return a.zoneDma32From === undefined || kernel >= a.zoneDma32From;
+}
+
+/**
+ * The highest address (exclusive) a page allocation with this zone modifier
+ * may use: gfp_zone() through GFP_ZONE_TABLE (include/linux/gfp.h), where a
+ * modifier whose zone is not configured (OPT_ZONE_DMA, OPT_ZONE_DMA32) means
+ * ZONE_NORMAL, i.e. anywhere in RAM.
+ */
+export function zoneTop(a: ArchOps, kernel: number, ram: number, zone: 'GFP_DMA' | 'GFP_DMA32' | null): number {
+  if (zone === 'GFP_DMA') {
+    const bits = a.zoneDmaBits(kernel);
+    return bits === null ? ram : Math.min(ram, 2 ** bits);
+  }
+  if (zone === 'GFP_DMA32') return hasZoneDma32(a, kernel) ? Math.min(ram, SZ_4G) : ram;
+  return ram;
+}
+
+/**
+ * The zone a physical address lies in, as the alloc events name it: on an
+ * architecture without ZONE_DMA (riscv) nothing is 'DMA', and before its
+ * ZONE_DMA32 nothing is 'DMA32' either; elsewhere the fixed 16 MiB / 4 GiB
+ * split of hw/memory.ts zoneOf.
+ */
+export function zoneName(a: ArchOps, kernel: number, phys: number): 'DMA' | 'DMA32' | 'Normal' {
+  if (a.zoneDmaBits(kernel) !== null) return zoneOf(phys);
+  return phys < SZ_4G && hasZoneDma32(a, kernel) ? 'DMA32' : 'Normal';
 }
 
 /** dev_is_dma_coherent() can be false on this architecture and kernel (ARCH_HAS_SYNC_DMA_* selected). */

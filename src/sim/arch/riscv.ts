@@ -19,6 +19,10 @@
  *   the BIDIRECTIONAL invalidate "done later"), for_cpu invalidates (cbo.inval);
  *   small non-coherent kmalloc buffers bounce through swiotlb
  *   (DMA_BOUNCE_UNALIGNED_KMALLOC), as on arm64 from 6.5.
+ * - zones: no ZONE_DMA on any version (kmalloc(GFP_DMA) / alloc_pages(GFP_DMA)
+ *   take ZONE_NORMAL, anywhere in RAM); ZONE_DMA32 (below 4 GiB) from 4.16
+ *   (riscvZoneDma32), before it GFP_DMA32 is ZONE_NORMAL too. dma-direct's
+ *   coherent allocation has no GFP_DMA zone to retry in (dma/coherent.ts).
  * - ALT_CMO_OP issues the same operation on every block from the aligned start:
  *   no edge promotion, so cbo.inval on a partial edge block discards dirty
  *   neighbour data in that block (ARM cleans+invalidates edges instead).
@@ -66,8 +70,10 @@ export const riscv: ArchOps = {
   dmaMinAlign: 64,
   kmallocBounceFrom: G.riscvKmallocBounce.code,
   l1CacheShift: () => 6,
-  // riscv has ZONE_DMA32 but no ZONE_DMA
-  zoneDmaBits: () => 32,
+  // arch/riscv/Kconfig has "config ZONE_DMA32 … default y if 64BIT" (from ARCH_GATES.riscvZoneDma32) and never a
+  // ZONE_DMA: GFP_DMA is ZONE_NORMAL, dma_direct_supported() measures a mask under 32 bits against RAM alone
+  zoneDmaBits: () => null,
+  zoneDma32From: G.riscvZoneDma32.code,
   forDevice(dir, kernel) {
     if (dir === 'DMA_BIDIRECTIONAL' && kernel < G.riscvNoFlush.code) {
       return flush('arch_sync_dma_for_device', 'before 6.6 RISC-V flushes (writes back and invalidates) a DMA_BIDIRECTIONAL buffer at map time');

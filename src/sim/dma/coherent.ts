@@ -29,13 +29,13 @@
  */
 import type { SimEvent, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
-import { archOps } from '../arch/arch.ts';
+import { archOps, hasZoneDma32, zoneName } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
-import { PAGE_SIZE, zoneOf } from '../hw/memory.ts';
+import { PAGE_SIZE, SZ_4G } from '../hw/memory.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine } from '../machine.ts';
 import { cpuMemset, getOrder } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
-import { coherentZoneLimit, dmaNoopOps } from './direct.ts';
+import { coherentGfpZone, coherentLimit, coherentZoneLimit, dmaNoopOps } from './direct.ts';
 import { pageAlign } from '../align.ts';
 import type { DmaAllocated } from './map-ops.ts';
 import { dmaDirectAllocFromCma, dmaDirectFreeBuffer } from './contiguous-ops.ts';
@@ -51,8 +51,8 @@ function newDmaBuffer(m: Machine, name: string, kind: 'coherent' | 'noncoherent'
 }
 
 /** The event of a dma-direct allocation: `size` bytes at `b`'s physical address, in its zone. */
-function allocEvent(allocator: string, b: Buffer, size: number, why: Why): SimEvent {
-  return { kind: 'alloc', allocator, name: b.name, va: b.va, phys: b.phys, size, zone: zoneOf(b.phys), why };
+function allocEvent(m: Machine, allocator: string, b: Buffer, size: number, why: Why): SimEvent {
+  return { kind: 'alloc', allocator, name: b.name, va: b.va, phys: b.phys, size, zone: zoneName(archOps(m.arch), m.kernel, b.phys), why };
 }
 
 /** Reserve vmalloc address space mapping the contiguous block at `phys` (dma_common_contiguous_remap). */
@@ -68,23 +68,54 @@ function remap(m: Machine, phys: number, size: number): number {
  * (dma_alloc_contiguous), else an order-sized block from the page allocator
  * below the zone the coherent mask allows; phys is -1 when neither has it.
  */
-function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): { alloc: number; order: number; limit: number; phys: number; allocSize: number } {
+function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): { alloc: number; order: number; limit: number; phys: number; allocSize: number; failed?: string } {
   const alloc = pageAlign(size);
   const order = getOrder(alloc);
   const limit = coherentZoneLimit(m, dev);
   const block = PAGE_SIZE * 2 ** order;
   // riscv 4.15: dma_noop_alloc() is __get_free_pages() alone, no CMA (ARCH_GATES.riscvDmaDirect)
   const cma = dmaNoopOps(m) ? -1 : dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
-  const phys = cma >= 0 ? cma : allocHighest(m.free, block, block, limit);
-  return { alloc, order, limit, phys, allocSize: cma >= 0 ? alloc : block };
+  if (cma >= 0) return { alloc, order, limit, phys: cma, allocSize: alloc };
+  const phys = allocHighest(m.free, block, block, limit);
+  if (dmaNoopOps(m) || archOps(m.arch).zoneDmaBits(m.kernel) !== null) return { alloc, order, limit, phys, allocSize: block };
+  return { alloc, order, ...buddyWithoutZoneDma(m, dev, block, limit, phys), allocSize: block };
+}
+
+/**
+ * The buddy half of __dma_direct_alloc_pages() on an architecture without
+ * ZONE_DMA (riscv): the page from the zone coherentZoneLimit picked must pass
+ * dma_coherent_ok() (its last byte within min_not_zero(coherent_dma_mask,
+ * bus_dma_limit)); if it does not, it is freed and the allocation retried with
+ * GFP_DMA32 — only when ZONE_DMA32 exists and no zone modifier was set yet —
+ * and after that "if (IS_ENABLED(CONFIG_ZONE_DMA) && !(gfp & GFP_DMA))", which
+ * riscv never passes: NULL. (kernel/dma/direct.c, the same in 4.16's
+ * dma_direct_alloc "goto again" and 6.x's while loop.) Elsewhere the engine
+ * keeps its zone-only placement.
+ */
+function buddyWithoutZoneDma(m: Machine, dev: Device, block: number, zoneTop: number, first: number): { limit: number; phys: number; failed?: string } {
+  const mask = coherentLimit(dev);
+  const ok = (p: number): boolean => p >= 0 && p + block - 1 <= mask;
+  if (first < 0 || ok(first)) return { limit: zoneTop, phys: first };
+  freeRange(m.free, first, block);
+  const zone = coherentGfpZone(m, dev);
+  const a = archOps(m.arch);
+  if (zone === null && hasZoneDma32(a, m.kernel)) {
+    const top = Math.min(SZ_4G, m.config.ram);
+    const again = allocHighest(m.free, block, block, top);
+    if (ok(again)) return { limit: top, phys: again };
+    if (again >= 0) freeRange(m.free, again, block);
+    return { limit: top, phys: -1, failed: `neither the ZONE_NORMAL page at ${hex(first)} nor the GFP_DMA32 retry at ${hex(again)} ends within ${dev.name}'s coherent limit ${hex(mask)} (dma_coherent_ok fails), and ${m.arch} has no ZONE_DMA for the GFP_DMA retry: NULL` };
+  }
+  const asked = zone === 'GFP_DMA' ? `GFP_DMA (${m.arch} has no ZONE_DMA: ZONE_NORMAL)` : zone === 'GFP_DMA32' ? (hasZoneDma32(a, m.kernel) ? 'GFP_DMA32 (ZONE_DMA32, below 4 GiB)' : 'GFP_DMA32 (no ZONE_DMA32 yet: ZONE_NORMAL)') : 'no zone modifier (no ZONE_DMA32 yet to retry in)';
+  return { limit: zoneTop, phys: -1, failed: `the page from ${asked} at ${hex(first)} ends above ${dev.name}'s coherent limit ${hex(mask)} (dma_coherent_ok fails); it is freed, and with the zone modifier already set there is no GFP_DMA32 retry and ${m.arch} has no ZONE_DMA for a GFP_DMA one: NULL` };
 }
 
 /** dma_direct_alloc(): pages below the coherent mask (CMA first); an uncached alias for a non-coherent device. */
 export function directAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
-  const { alloc, order, limit, phys, allocSize } = allocPages(m, dev, size, gfp, o);
+  const { alloc, order, limit, phys, allocSize, failed } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
-    o.events.push({ kind: 'note', text: 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: `no free order-${order} block below ${hex(limit)}` } });
+    o.events.push({ kind: 'note', text: failed ? 'out of reach' : 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: failed ?? `no free order-${order} block below ${hex(limit)}` } });
     return null;
   }
   let b: Buffer;
@@ -98,7 +129,7 @@ export function directAllocCoherent(m: Machine, dev: Device, name: string, size:
   }
   b.order = order;
   o.events.push(
-    allocEvent('dma_alloc_coherent', b, alloc, {
+    allocEvent(m, 'dma_alloc_coherent', b, alloc, {
       ...(dmaNoopOps(m) ? { fn: 'dma_noop_alloc', file: 'lib/dma-noop.c' } : { fn: 'dma_direct_alloc', file: dmaFile(m.kernel, FILE) }),
       rule: dmaNoopOps(m)
         ? 'riscv 4.15 has dma_noop_ops: dma_noop_alloc() takes pages with __get_free_pages() from any zone, whatever the coherent mask, and hands out their physical address'
@@ -121,9 +152,10 @@ export function directFreeCoherent(m: Machine, cpu: Buffer | null, o: StepOutcom
 
 /** dma_direct_alloc_pages(): cacheable pages, the DMA address is the physical one. */
 export function directAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
-  const { alloc, order, phys, allocSize } = allocPages(m, dev, size, gfp, o);
+  const { alloc, order, phys, allocSize, failed } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
+    if (failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: failed } });
     return null;
   }
   const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
@@ -137,7 +169,7 @@ export function directAllocNoncoherent(m: Machine, dev: Device, name: string, si
  * and dma-iommu): zeroed through the cacheable mapping with no maintenance.
  */
 export function zeroNoncoherent(m: Machine, b: Buffer, alloc: number, why: Why, o: StepOutcome): void {
-  o.events.push(allocEvent('dma_alloc_noncoherent', b, alloc, why));
+  o.events.push(allocEvent(m, 'dma_alloc_noncoherent', b, alloc, why));
   cpuMemset(m, b, 0, 0, alloc, o);
 }
 
@@ -149,9 +181,10 @@ export function directFreeNoncoherent(m: Machine, size: number, cpu: Buffer | nu
 
 /** dma_direct_alloc_no_mapping() (DMA_ATTR_NO_KERNEL_MAPPING): pages (not zeroed), the kernel alias cleaned; no CPU mapping. */
 export function directAllocNoMapping(m: Machine, dev: Device, name: string, size: number, gfp: readonly string[], o: StepOutcome): DmaAllocated | null {
-  const { alloc, order, phys, allocSize } = allocPages(m, dev, size, gfp, o);
+  const { alloc, order, phys, allocSize, failed } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
+    if (failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: failed } });
     return null;
   }
   // gfp & ~__GFP_ZERO: nothing is zeroed (no CPU mapping to zero through); old bytes stay
@@ -163,7 +196,7 @@ export function directAllocNoMapping(m: Machine, dev: Device, name: string, size
   b.order = order;
   b.noKernelMapping = true;
   o.events.push(
-    allocEvent('dma_alloc_attrs', b, alloc, {
+    allocEvent(m, 'dma_alloc_attrs', b, alloc, {
       fn: 'dma_direct_alloc_no_mapping',
       file: FILE,
       rule: `DMA_ATTR_NO_KERNEL_MAPPING: pages allocated with gfp & ~__GFP_ZERO (not zeroed: the old bytes stay)${dev.coherent ? '' : ' whose kernel alias is cleaned (arch_dma_prep_coherent: "remove any dirty cache lines on the kernel alias")'} and no CPU mapping at all: the returned pointer is the struct page, a cookie for dma_free_attrs and dma_mmap_attrs; the device gets DMA address ${hex(phys)}`,

@@ -18,7 +18,7 @@
  */
 import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
-import { archOps, syncPlan } from '../arch/arch.ts';
+import { archOps, syncPlan, zoneTop } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
 import { SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine, type SgTable } from '../machine.ts';
@@ -412,19 +412,37 @@ export function directSyncSg(m: Machine, dev: Device, sgt: SgTable, mapped: numb
   }
 }
 
+/** What dma_coherent_ok() checks a page's end against: min_not_zero(coherent_dma_mask, bus_dma_limit). */
+export function coherentLimit(dev: Device): number {
+  const bus = dev.cfg.busLimit ? dmaBitMask(dev.cfg.busLimit) : 0;
+  const mask = dmaBitMask(dev.coherentMaskBits);
+  return bus ? Math.min(mask, bus) : mask;
+}
+
 /**
- * The zone dma_direct_alloc() asks for: dma_direct_optimal_gfp_mask() picks
- * GFP_DMA / GFP_DMA32 from min_not_zero(coherent_dma_mask, bus_dma_limit).
+ * dma_direct_optimal_gfp_mask() (4.16–5.x: the same two tests inline in
+ * dma_direct_alloc): GFP_DMA when the limit is within zone_dma_bits — 24, the
+ * default, where the architecture sets none, riscv included ("#define
+ * ARCH_ZONE_DMA_BITS 24", later "zone_dma_bits __ro_after_init = 24") —
+ * GFP_DMA32 within 32 bits, no zone modifier above.
+ */
+export function coherentGfpZone(m: Machine, dev: Device): 'GFP_DMA' | 'GFP_DMA32' | null {
+  const limit = coherentLimit(dev);
+  const bits = archOps(m.arch).zoneDmaBits(m.kernel) ?? 24;
+  if (limit <= 2 ** bits - 1) return 'GFP_DMA';
+  if (limit <= SZ_4G - 1) return 'GFP_DMA32';
+  return null;
+}
+
+/**
+ * The zone dma_direct_alloc() asks for: the top of the zone
+ * dma_direct_optimal_gfp_mask() picks from min_not_zero(coherent_dma_mask,
+ * bus_dma_limit), through gfp_zone() (a modifier whose zone the architecture
+ * lacks is ZONE_NORMAL: riscv's GFP_DMA, and its GFP_DMA32 before 4.16).
  */
 export function coherentZoneLimit(m: Machine, dev: Device): number {
   // riscv 4.15: dma_noop_alloc() is __get_free_pages(gfp, …), no zone for the coherent mask (ARCH_GATES.riscvDmaDirect)
   if (dmaNoopOps(m)) return m.config.ram;
-  const bus = dev.cfg.busLimit ? dmaBitMask(dev.cfg.busLimit) : 0;
-  const mask = dmaBitMask(dev.coherentMaskBits);
-  const limit = bus ? Math.min(mask, bus) : mask;
-  const zoneDma = 2 ** archOps(m.arch).zoneDmaBits(m.kernel);
-  if (limit <= zoneDma - 1) return zoneDma;
-  if (limit <= SZ_4G - 1) return SZ_4G;
-  return m.config.ram;
+  return zoneTop(archOps(m.arch), m.kernel, m.config.ram, coherentGfpZone(m, dev));
 }
 

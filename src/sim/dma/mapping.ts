@@ -508,7 +508,12 @@ export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: b
   if (dmaBackEnd(m, dev) === 'direct' && !dmaNoopOps(m) && !directSupported(m, bits)) {
     o.result = EIO;
     o.error = errnoName(EIO);
-    o.events.push({ kind: 'note', text: 'mask not supported', why: why('dma_direct_supported', `a ${bits}-bit mask does not cover ZONE_DMA (${archOps(m.arch).zoneDmaBits(m.kernel)} bits on ${m.arch} ${m.config.kernel}) nor all of RAM: dma_supported() is false, -EIO`, 'kernel/dma/direct.c') });
+    const zoneBits = archOps(m.arch).zoneDmaBits(m.kernel);
+    const reach =
+      zoneBits === null
+        ? `${m.arch} has no CONFIG_ZONE_DMA, so a mask under 32 bits must reach the last page of RAM (min_mask = (max_pfn - 1) << PAGE_SHIFT; ${hex(m.config.ram - PAGE_SIZE)} here), which this one does not`
+        : `a ${bits}-bit mask does not cover ZONE_DMA (${zoneBits} bits on ${m.arch} ${m.config.kernel}) nor all of RAM`;
+    o.events.push({ kind: 'note', text: 'mask not supported', why: why('dma_direct_supported', `${reach}: dma_supported() is false, -EIO`, 'kernel/dma/direct.c') });
     return;
   }
   dev.maskBits = bits;
@@ -521,11 +526,17 @@ export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: b
  * dma_direct_supported(): masks of 32 bits or more always; a smaller one must
  * reach min(the last page of RAM, ZONE_DMA) — ZONE_DMA by architecture and
  * version (ArchOps.zoneDmaBits: 16 MiB on x86, 1 GiB or 4 GiB on arm64).
+ * Without CONFIG_ZONE_DMA (riscv) the newest code compares with the last page
+ * of RAM alone ("if (IS_ENABLED(CONFIG_ZONE_DMA)) min_mask = min_t(…)"), the
+ * 5.x code with min(DMA_BIT_MASK(32), the last page of RAM): the same answer
+ * for every mask under 32 bits, so one rule serves both.
  * Behind a DMA IOMMU domain, or dma_map_ops, dma_supported() is true here.
  */
 function directSupported(m: Machine, bits: number): boolean {
   if (bits >= 32) return true;
-  const minMask = Math.min(m.config.ram - PAGE_SIZE, 2 ** archOps(m.arch).zoneDmaBits(m.kernel) - 1);
+  const zoneBits = archOps(m.arch).zoneDmaBits(m.kernel);
+  const zoneMask = zoneBits === null ? 2 ** 32 - 1 : 2 ** zoneBits - 1;
+  const minMask = Math.min(m.config.ram - PAGE_SIZE, zoneMask);
   return 2 ** bits - 1 >= minMask;
 }
 

@@ -17,13 +17,13 @@
  */
 import type { SimEvent } from '../events.ts';
 import { touchBuffer, type StepOutcome } from '../outcome.ts';
-import { archOps, kmallocAlign } from '../arch/arch.ts';
+import { archOps, hasZoneDma32, kmallocAlign, zoneName, zoneTop } from '../arch/arch.ts';
 import { cacheRead, cacheWrite, evictRange, lineState, linesOf, prefetchRange } from '../hw/cpu-cache.ts';
 import { SimError } from '../args.ts';
-import { PAGE_SIZE, SZ_4G, ramFill, ramRead, ramWrite, zoneOf } from '../hw/memory.ts';
+import { PAGE_SIZE, ramFill, ramRead, ramWrite } from '../hw/memory.ts';
 import { LINEAR_BASE, VMALLOC_BASE, type Buffer, type BufferKind, type Machine } from '../machine.ts';
 import { allocAt, allocHighest, freeRange } from './page-alloc.ts';
-import { DIRECT_GATES } from '../kernel-versions.ts';
+import { ARCH_GATES, DIRECT_GATES } from '../kernel-versions.ts';
 import { alignDown, alignUp } from '../align.ts';
 import { hex, kernelPtr } from '../format.ts';
 import { observe } from '../observe.ts';
@@ -43,12 +43,33 @@ export const MAX_PAGE_ORDER = 10;
 const KMALLOC_MAX_SIZE = PAGE_SIZE * 2 ** MAX_PAGE_ORDER;
 const THREAD_SIZE = 16384;
 
-/** GFP zone modifiers → the highest address the allocation may use (exclusive). */
+/** The zone modifier of a gfp list: GFP_DMA wins over GFP_DMA32 (GFP_ZONE_TABLE's ___GFP_DMA entry). */
+function gfpZone(gfp: readonly string[]): 'GFP_DMA' | 'GFP_DMA32' | null {
+  if (gfp.includes('GFP_DMA')) return 'GFP_DMA';
+  return gfp.includes('GFP_DMA32') ? 'GFP_DMA32' : null;
+}
+
+/**
+ * GFP zone modifiers → the highest address the allocation may use (exclusive):
+ * ZONE_DMA by architecture and version (16 MiB on x86, up to 4 GiB on arm64,
+ * none on riscv, where GFP_DMA is ZONE_NORMAL), ZONE_DMA32 below 4 GiB (on
+ * riscv from ARCH_GATES.riscvZoneDma32).
+ */
 export function gfpLimit(m: Machine, gfp: readonly string[]): number {
-  // ZONE_DMA by architecture and version: 16 MiB on x86, up to 4 GiB on arm64
-  if (gfp.includes('GFP_DMA')) return 2 ** archOps(m.arch).zoneDmaBits(m.kernel);
-  if (gfp.includes('GFP_DMA32')) return SZ_4G;
-  return m.config.ram;
+  return zoneTop(archOps(m.arch), m.kernel, m.config.ram, gfpZone(gfp));
+}
+
+/** Why a zone modifier does not limit the allocation on this architecture and kernel ('' when it does, or there is none). */
+function unconfiguredZone(m: Machine, gfp: readonly string[]): string {
+  const a = archOps(m.arch);
+  const z = gfpZone(gfp);
+  if (z === 'GFP_DMA' && a.zoneDmaBits(m.kernel) === null) {
+    return `; ${m.arch} has no CONFIG_ZONE_DMA, so GFP_DMA is OPT_ZONE_DMA = ZONE_NORMAL (gfp_zone, include/linux/gfp.h): the memory may sit anywhere in RAM, above 4 GiB too`;
+  }
+  if (z === 'GFP_DMA32' && !hasZoneDma32(a, m.kernel)) {
+    return `; ${m.arch} ${m.config.kernel} has no CONFIG_ZONE_DMA32 yet (${ARCH_GATES.riscvZoneDma32.commit} "${ARCH_GATES.riscvZoneDma32.subject}" is ${ARCH_GATES.riscvZoneDma32.from}), so GFP_DMA32 is OPT_ZONE_DMA32 = ZONE_NORMAL: the memory may sit above 4 GiB`;
+  }
+  return '';
 }
 
 /** kmalloc_size_roundup(): the kmalloc size class an allocation of `size` lands in. */
@@ -80,8 +101,8 @@ function newBuffer(m: Machine, name: string, kind: BufferKind, va: number, size:
   return b;
 }
 
-function allocEvent(b: Buffer, allocator: string, fn: string, file: string, rule: string): SimEvent {
-  return { kind: 'alloc', allocator, name: b.name, va: b.va, phys: b.phys, size: b.size, zone: zoneOf(b.phys >= 0 ? b.phys : b.pages[0] ?? 0), why: { fn, file, rule } };
+function allocEvent(m: Machine, b: Buffer, allocator: string, fn: string, file: string, rule: string): SimEvent {
+  return { kind: 'alloc', allocator, name: b.name, va: b.va, phys: b.phys, size: b.size, zone: zoneName(archOps(m.arch), m.kernel, b.phys >= 0 ? b.phys : b.pages[0] ?? 0), why: { fn, file, rule } };
 }
 
 /** Claim `size` bytes aligned to `align` below `limit`, or exactly at `at`. -1 when impossible. */
@@ -115,13 +136,14 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
   const b = newBuffer(m, name, 'kmalloc', LINEAR_BASE + phys, size, phys, allocSize);
   o.events.push(
     allocEvent(
+      m,
       b,
       'kmalloc',
       size > KMALLOC_MAX_CACHE_SIZE ? 'kmalloc_large' : '__kmalloc',
       FILE_SLAB,
       at !== null
         ? `placed at ${hex(phys)} as the scenario asked`
-        : `kmalloc-${allocSize} object, ${align}-byte aligned: the highest free block the ${gfp.join('|') || 'GFP_KERNEL'} zone allows (${zoneOf(phys)})`,
+        : `kmalloc-${allocSize} object, ${align}-byte aligned: the highest free block the ${gfp.join('|') || 'GFP_KERNEL'} zone allows (${zoneName(arch, m.kernel, phys)})${unconfiguredZone(m, gfp)}`,
     ),
   );
   if (gfp.includes('__GFP_ZERO')) cpuMemset(m, b, 0, 0, size, o);
@@ -138,7 +160,7 @@ export function allocPages(m: Machine, name: string, gfp: readonly string[], ord
   if (phys < 0) return null;
   const b = newBuffer(m, name, 'pages', LINEAR_BASE + phys, size, phys, size);
   b.order = order;
-  o.events.push(allocEvent(b, 'alloc_pages', '__alloc_pages', FILE_PAGE, `an order-${order} block (${size} bytes), naturally aligned: the highest free one in zone ${zoneOf(phys)}`));
+  o.events.push(allocEvent(m, b, 'alloc_pages', '__alloc_pages', FILE_PAGE, `an order-${order} block (${size} bytes), naturally aligned: the highest free one in zone ${zoneName(archOps(m.arch), m.kernel, phys)}${unconfiguredZone(m, gfp)}`));
   if (gfp.includes('__GFP_ZERO')) cpuMemset(m, b, 0, 0, size, o);
   return b;
 }
@@ -166,7 +188,7 @@ export function vmalloc(m: Machine, name: string, size: number, o: StepOutcome):
   if (!v) return null;
   const b = newBuffer(m, name, 'vmalloc', v.va, size, -1, count * PAGE_SIZE);
   b.pages = v.pages;
-  o.events.push(allocEvent(b, 'vmalloc', '__vmalloc_node_range', 'mm/vmalloc.c', `${count} page(s) taken one at a time and mapped contiguously in vmalloc space: physically they are not contiguous`));
+  o.events.push(allocEvent(m, b, 'vmalloc', '__vmalloc_node_range', 'mm/vmalloc.c', `${count} page(s) taken one at a time and mapped contiguously in vmalloc space: physically they are not contiguous`));
   return b;
 }
 
@@ -200,6 +222,7 @@ export function stackBuffer(m: Machine, name: string, size: number, o: StepOutco
   }
   o.events.push(
     allocEvent(
+      m,
       b,
       'stack',
       'alloc_thread_stack_node',
