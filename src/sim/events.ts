@@ -64,6 +64,7 @@ export type DmaBufOp =
  * their words.
  */
 export type ObservationRule =
+  | 'api/failed-handle'
   | 'api/bad-direction'
   | 'api/not-in-this-kernel'
   | 'api/not-on-this-arch'
@@ -138,6 +139,7 @@ export type ObservationRule =
   | 'sg/nents-mismatch'
   | 'sg/not-mapped'
   | 'swiotlb/bad-slot'
+  | 'swiotlb/no-pool-oops'
   | 'swiotlb/no-pool-panic'
   | 'swiotlb/overflow-panic';
 

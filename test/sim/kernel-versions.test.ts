@@ -2718,6 +2718,35 @@ dev_write(nic, hc, "oops")
 `,
   );
 
+  // arm64 before 5.0 maps through swiotlb's ops even with no pool. lib/swiotlb.c of 4.9 (TROVON copy): map_single()
+  // calls swiotlb_tbl_map_single() directly, whose only guard is no_iotlb_memory, false when arm64's mem_init()
+  // never called swiotlb_init() (all RAM inside ZONE_DMA), so it reads the NULL io_tlb_list; 4.14 copy: map_single()
+  // "if (swiotlb_force == SWIOTLB_NO_FORCE) { dev_warn_ratelimited(hwdev, "Cannot do DMA to address %pa\n", &phys);
+  // return SWIOTLB_MAP_ERROR; }", swiotlb_full() returns at once for SWIOTLB_NO_FORCE, and mem_init() sets
+  // SWIOTLB_NO_FORCE when it sets up no pool. Neither side prints dma-direct's "overflow" report.
+  boundary(
+    SWIOTLB_GATES.noForce,
+    'arm64 with all RAM inside ZONE_DMA and no pool: a mapping that must bounce oopses in swiotlb_tbl_map_single before, logs "Cannot do DMA to address" and fails with the overflow buffer\'s address 0 after',
+    ({ before, after }) => {
+      expect(at(before, 'h =').observationRules).toContain('swiotlb/no-pool-oops');
+      expect(at(before, 'h =').warnings).toEqual([]);
+      expect(at(after, 'h =').observationRules).not.toContain('swiotlb/no-pool-oops');
+      expect(at(after, 'h =').warnings).toEqual([expect.stringMatching(/^nic nic: Cannot do DMA to address 0x[0-9a-f]{16}$/)]);
+      for (const r of [before, after]) {
+        expect(at(r, 'h =').result).toBe('0x0');
+        expect(at(r, 'h =').error).toBe('DMA_MAPPING_ERROR');
+        expect(at(r, 'dma_mapping_error(nic, h)').result).toBe(1);
+        expect(at(r, 'h =').warnings.join(' ')).not.toContain('overflow');
+      }
+    },
+    `machine(arch=arm64, ram=2G, swiotlb=0)
+device(nic, dma_mask=30)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+dma_mapping_error(nic, h)
+`,
+  );
+
   // drivers/iommu/dma-iommu.c: __iommu_dma_map() returns DMA_ERROR_CODE (arm64: ~(dma_addr_t)0) before,
   // IOMMU_MAPPING_ERROR (0) after; iommu_dma_mapping_error() compares with it
   boundary(

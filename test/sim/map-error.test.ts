@@ -57,3 +57,21 @@ describe("a failed map's handle where no gate changes it", () => {
     }
   });
 });
+
+// arm64 before 5.0 with no swiotlb pool: its dma_map_ops are swiotlb's (swiotlb_map_page, __swiotlb_map_page before
+// 4.20), never dma-direct's, so no "overflow" report. With RAM beyond ZONE_DMA, arm64's mem_init() ran
+// swiotlb_init(1) ("if (swiotlb_force || max_pfn > (arm64_dma_phys_limit >> PAGE_SHIFT))"): a missing pool is one it
+// could not allocate, no_iotlb_memory is set, and swiotlb_tbl_map_single() panics ("Can not allocate SWIOTLB buffer
+// earlier …", lib/swiotlb.c of 4.9 and 4.14 alike). The all-RAM-in-ZONE_DMA case is SWIOTLB_GATES.noForce's boundary.
+describe('arm64 before 5.0 without a swiotlb pool', () => {
+  it('RAM beyond ZONE_DMA (8 GiB): the pool failed to allocate, so swiotlb_tbl_map_single panics on 4.9, 4.14 and 4.19; never the dma-direct overflow line', () => {
+    for (const kernel of ['4.9', '4.14', '4.19']) {
+      const r = runScenario(UNREACHABLE('arm64', '8G', 32), { kernel });
+      const h = at(r, 'h =');
+      expect(h.warnings).toEqual(["Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"]);
+      expect(h.observationRules).toContain('swiotlb/no-pool-panic');
+      expect(h.result).toBe('0x0');
+      expect(h.events.find((e) => e.kind === 'note' && e.text === 'no swiotlb pool')).toMatchObject({ why: { fn: '__swiotlb_map_page', file: 'arch/arm64/mm/dma-mapping.c' } });
+    }
+  });
+});

@@ -93,7 +93,8 @@ export function mapErrorValue(m: Machine, be: DmaBackEnd): MapErrorValue {
     if (k < SWIOTLB_GATES.noOverflowBuffer.code) {
       const at = m.layout.overflowBuffer;
       const where = at ? `its ${IO_TLB_OVERFLOW / 1024} KiB at ${hex(at)}, right below the pool` : 'never allocated without a pool, so its address is 0';
-      return value(at, 'io_tlb_overflow_buffer', 'swiotlb_map_page', 'swiotlb_dma_mapping_error', swiotlb, `a failed swiotlb_map_page() returns the DMA address of io_tlb_overflow_buffer (${where}), and swiotlb_dma_mapping_error() compares the handle with it: a device pointed at it DMAs into the overflow buffer, not into random memory (until 4.20 removed the buffer)`);
+      const lands = at ? 'a device pointed at it DMAs into the overflow buffer, not into random memory' : 'a device pointed at it goes to bus address 0';
+      return value(at, 'io_tlb_overflow_buffer', 'swiotlb_map_page', 'swiotlb_dma_mapping_error', swiotlb, `a failed swiotlb_map_page() returns the DMA address of io_tlb_overflow_buffer (${where}), and swiotlb_dma_mapping_error() compares the handle with it: ${lands} (until 4.20 removed the buffer)`);
     }
     return value(ALL_ONES, 'DIRECT_MAPPING_ERROR', 'swiotlb_map_page', 'dma_direct_mapping_error', swiotlb, 'with the overflow buffer gone, a failed swiotlb_map_page() returns DIRECT_MAPPING_ERROR, ~(dma_addr_t)0 in 4.20, which dma_direct_mapping_error() recognises');
   }
