@@ -64,7 +64,6 @@ export type DmaBufOp =
  * their words.
  */
 export type ObservationRule =
-  | 'api/failed-handle'
   | 'api/bad-direction'
   | 'api/not-in-this-kernel'
   | 'api/not-on-this-arch'

@@ -434,6 +434,12 @@ function mapSgFailed(m: Machine, dev: Device, sgt: SgTable, done: DmaMapped[], d
   sgt.entries.forEach((x, i) => {
     if (i < done.length) directUnmap(m, dev, done[i]!.addr, x.length, dir, { ...attrs, skipCpuSync: true }, o);
   });
+  // what the list's DMA fields hold afterwards (sg_dma_address reads them): from 5.0 "sg->dma_address =
+  // dma_direct_map_page(…); if (sg->dma_address == DMA_MAPPING_ERROR) goto out_unmap;" leaves the failing entry
+  // DMA_MAPPING_ERROR; before, swiotlb_map_sg_attrs failed in map_single() before assigning it and ended with
+  // "sg_dma_len(sgl) = 0" (lib/swiotlb.c, TROVON v4.9 and v4.14 copies). The entries before keep their addresses.
+  if (m.kernel >= g.code) sgt.entries[done.length]!.dmaAddress = DMA_MAPPING_ERROR;
+  else sgt.entries[0]!.dmaLength = 0;
   // from 5.15 (DMA_BUF_GATES.sgtableEio, fffe3cc8c219's series) out_unmap returns -EIO instead of 0
   const ret = m.kernel >= DMA_BUF_GATES.sgtableEio.code ? `${at.fn} returns -EIO (dma_map_sg gives 0, dma_map_sgtable -EIO)` : 'dma_map_sg returns 0';
   return { ok: false, why: { ...at, rule: `an entry could not be mapped: the entries already mapped are unmapped (with DMA_ATTR_SKIP_CPU_SYNC) and ${ret}` } };

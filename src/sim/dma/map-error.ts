@@ -36,7 +36,7 @@ import type { Why } from '../events.ts';
 import type { Machine } from '../machine.ts';
 import { ARCH_GATES, DIRECT_GATES, DMA_API_GATES, DMA_IOMMU_GATES, SWIOTLB_GATES, dmaFile } from '../kernel-versions.ts';
 import { ARM_IOMMU_DMA_OPS } from '../arch/arm-dma-iommu.ts';
-import { intelDmaOps } from '../iommu/dma-iommu.ts';
+import { intelDmaOps } from '../iommu/intel-ops.ts';
 import { armDmaOps } from './direct.ts';
 import { hex, hexDma } from '../format.ts';
 import { IO_TLB_OVERFLOW } from '../layout.ts';
@@ -104,6 +104,23 @@ export function mapErrorValue(m: Machine, be: DmaBackEnd): MapErrorValue {
   const direct = dmaFile(k, 'kernel/dma/direct.c');
   if (directAllOnes) return value(ALL_ONES, 'DIRECT_MAPPING_ERROR', 'dma_direct_map_page', 'dma_direct_mapping_error', direct, 'dma_direct_map_page() returns DIRECT_MAPPING_ERROR, ~(dma_addr_t)0 from 4.20, and dma_direct_mapping_error() compares the handle with it');
   return value(0, 'DIRECT_MAPPING_ERROR', 'dma_direct_map_page', 'dma_direct_mapping_error', direct, 'dma_direct_map_page() returns DIRECT_MAPPING_ERROR, 0 before 4.20, and dma_direct_mapping_error() compares the handle with it: a driver that ignores it points its device at bus address 0');
+}
+
+/**
+ * What dma-iommu writes into sg_dma_address of an entry that carries no DMA
+ * segment: __finalise_sg resets every entry before it fills in the segments
+ * (the entries past the returned count keep the value), and __invalidate_sg
+ * resets the whole list when the map fails. It is the back end's failure
+ * value, changed by the same patch that changed the handle
+ * (DMA_IOMMU_GATES.mappingErrorZero: "sg_dma_address(s) = DMA_ERROR_CODE;" →
+ * "= IOMMU_MAPPING_ERROR;" in both): all ones before 4.13, 0 until 5.0,
+ * DMA_MAPPING_ERROR after. intel_map_sg (x86 before 5.11) marks nothing: on a
+ * failure it only zeroes the first entry's dma_length.
+ */
+export function iommuSgUnused(m: Machine): number {
+  const k = m.kernel;
+  if (k >= DMA_API_GATES.mappingErrorEnomem.code || k < DMA_IOMMU_GATES.mappingErrorZero.code) return ALL_ONES;
+  return 0;
 }
 
 /** The note's words for a failed map: the handle's value, and its kernel name when that is not DMA_MAPPING_ERROR (the language's name for every failed map). */
