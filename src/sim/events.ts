@@ -65,6 +65,7 @@ export type DmaBufOp =
  */
 export type ObservationRule =
   | 'api/bad-direction'
+  | 'api/failed-handle'
   | 'api/not-in-this-kernel'
   | 'api/not-on-this-arch'
   | 'api/vmalloc-address'
