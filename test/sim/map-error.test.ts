@@ -135,7 +135,7 @@ dma_unmap_single(nic, h, 131072, DMA_TO_DEVICE)
 `, { kernel: '4.13' });
     expect(at(r, 'h =').result).toBe('0x0');
     const u = at(r, 'dma_unmap_single');
-    expect(u.events.find((e) => e.kind === 'note' && e.text === 'IOVA never mapped')).toMatchObject({ why: { fn: 'iommu_dma_unmap_page', file: 'drivers/iommu/dma-iommu.c' } });
+    expect(u.events.find((e) => e.kind === 'note' && e.text === 'IOVA never mapped')).toMatchObject({ why: { fn: '__iommu_unmap_page', file: 'arch/arm64/mm/dma-mapping.c' } });
     expect(u.observationRules).toContain('api/failed-handle');
     expect(u.events.some((e) => e.kind === 'iommu_unmap' || e.kind === 'iova_free')).toBe(false);
   });

@@ -30,6 +30,10 @@
  * The language's name for a failed map stays DMA_MAPPING_ERROR on every
  * version (`=> DMA_MAPPING_ERROR`); the event says which value the kernel used.
  *
+ * The same value marks scatterlist entries dma-iommu leaves without a DMA
+ * segment (iommuSgUnused: __finalise_sg's leftovers, __invalidate_sg after a
+ * failed list), which sg_dma_address() then reads.
+ *
  * A driver that ignores the failure and later unmaps or syncs the handle
  * (failedHandleCall) reaches the back end with that value: what each did with
  * it is told there; the engine models the cache maintenance where the value is
@@ -194,6 +198,8 @@ export function failedHandleCall(m: Machine, dev: Device, be: DmaBackEnd, call: 
       if (maint) observe(o, 'api/failed-handle', `${fn} maintains the cache at phys_to_virt(0) for a failed map's handle: no buffer of the driver's lies there (the explorer skips it)`);
       return;
     }
+    // before 4.10 __swiotlb_unmap_page maintained whatever the attrs said (the arm64 half of the
+    // DMA_ATTR_SKIP_CPU_SYNC series): not modelled here either, as for every unmap (SWIOTLB_GATES.skipCpuSync)
     if (maint) (call === 'sync_for_device' ? syncForDeviceArch : syncForCpuArch)(m, addr, size, dir, o);
     note('the overflow buffer, not a pool slot', fn, 'arch/arm64/mm/dma-mapping.c', `${hexDma(addr)} is io_tlb_overflow_buffer's address: ${maint ? `${ARM64_MAINT[call]}() maintains its lines like any buffer's` : none}; then ${after}`);
     return;
@@ -208,7 +214,11 @@ export function failedHandleCall(m: Machine, dev: Device, be: DmaBackEnd, call: 
   if (be === 'iommu') {
     const what = maint ? `iommu_iova_to_phys() of IOVA ${hexDma(addr)}, which nothing maps, is 0, so the cache is maintained at physical address 0` : none;
     const rule = call === 'unmap' ? `${what}; then __iommu_dma_unmap(): iommu_unmap() unmaps nothing and "WARN_ON(iommu_unmap(…) != size)" fires, and iommu_dma_free_iova() frees an IOVA range that was never allocated` : what;
-    note('IOVA never mapped', call === 'unmap' ? 'iommu_dma_unmap_page' : `iommu_dma_${call.replace('sync_', 'sync_single_')}`, 'drivers/iommu/dma-iommu.c', rule);
+    // arm64's own iommu_dma_ops wrap dma-iommu until DMA_IOMMU_GATES.commonOps (5.3): __iommu_unmap_page calls
+    // __iommu_sync_single_for_cpu ("phys = iommu_iova_to_phys(…); __dma_unmap_area(phys_to_virt(phys), …)") first
+    const archOps = k < DMA_IOMMU_GATES.commonOps.code;
+    const fn = archOps ? (call === 'unmap' ? '__iommu_unmap_page' : `__iommu_${call.replace('sync_', 'sync_single_')}`) : call === 'unmap' ? 'iommu_dma_unmap_page' : `iommu_dma_${call.replace('sync_', 'sync_single_')}`;
+    note('IOVA never mapped', fn, archOps ? 'arch/arm64/mm/dma-mapping.c' : 'drivers/iommu/dma-iommu.c', rule);
     if (maint || call === 'unmap') observe(o, 'api/failed-handle', `a failed map's handle reaches dma-iommu: ${call === 'unmap' ? 'the unmap WARNs and frees an IOVA range never allocated' : 'cache maintenance at physical 0'} (not modelled)`);
     return;
   }
