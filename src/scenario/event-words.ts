@@ -5,7 +5,7 @@
  * and the machine diagram's marks caption with them. Pure: no DOM, no React.
  */
 import { findingSource, type SimEvent } from '../sim/events.ts';
-import { hex, plural, sizeExact as size } from '../sim/format.ts';
+import { hex, hexDma, plural, sizeExact as size } from '../sim/format.ts';
 import { faultSentence, faultsOf } from './faults.ts';
 
 const MAINT: Record<string, string> = {
@@ -46,9 +46,9 @@ export function describeEvent(e: SimEvent): string {
     case 'dma_map':
       return `${e.api}: ${e.dev} gets DMA address ${hex(e.addr)} for phys ${hex(e.phys)}, ${size(e.size)}, ${e.dir}, via ${e.path}.`;
     case 'dma_unmap':
-      return `${e.api}: ${e.dev} gives back ${hex(e.addr)}, ${size(e.size)}, ${e.dir}.`;
+      return `${e.api}: ${e.dev} gives back ${hexDma(e.addr)}, ${size(e.size)}, ${e.dir}.`;
     case 'dma_sync':
-      return `${e.api}: ${hex(e.addr)}, ${size(e.size)}, ${e.dir}; ${e.untracked ? 'no live mapping holds it, so nothing changes hands (the kernel syncs the addresses all the same)' : `ownership goes to the ${e.forCpu ? 'CPU' : 'device'}`}.`;
+      return `${e.api}: ${hexDma(e.addr)}, ${size(e.size)}, ${e.dir}; ${e.untracked ? 'no live mapping holds it, so nothing changes hands (the kernel syncs the addresses all the same)' : `ownership goes to the ${e.forCpu ? 'CPU' : 'device'}`}.`;
     case 'dev_access':
       return `${e.dev} DMA ${e.op} of ${size(e.len)} at ${hex(e.addr)} → phys ${hex(e.phys)} (${e.via}${e.snooped ? ', snooping the CPU cache' : e.nosnoop === 'no-snoop' ? ', non-snooped (No Snoop) although the DMA API believes the device coherent: RAM only' : e.nosnoop === 'iommu-nc' ? ', through a Non-cacheable IOMMU leaf (no IOMMU_CACHE): RAM only' : ', RAM only, caches not snooped'}).`;
     case 'finding':

@@ -65,6 +65,7 @@ export type DmaBufOp =
  */
 export type ObservationRule =
   | 'api/bad-direction'
+  | 'api/failed-handle'
   | 'api/not-in-this-kernel'
   | 'api/not-on-this-arch'
   | 'api/vmalloc-address'
@@ -138,6 +139,7 @@ export type ObservationRule =
   | 'sg/nents-mismatch'
   | 'sg/not-mapped'
   | 'swiotlb/bad-slot'
+  | 'swiotlb/no-pool-oops'
   | 'swiotlb/no-pool-panic'
   | 'swiotlb/overflow-panic';
 

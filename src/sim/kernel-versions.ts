@@ -703,6 +703,31 @@ export const SWIOTLB_GATES = table('swiotlb', {
     after: 'a full pool returns DMA_MAPPING_ERROR (DIRECT_MAPPING_ERROR, all ones in 4.20) after the "swiotlb buffer is full" line',
     verified: true,
   },
+  // arm64 with no swiotlb pool before 5.0, when its dma_map_ops were swiotlb's (DIRECT_GATES.swiotlbMerged). Both
+  // sides: the per-release lib/swiotlb.c of the TROVON data set (github garghub/TROVON,
+  // dataset/codebase_cleansed/linux_kernel/v4.9/swiotlb.c: swiotlb_force is an int, map_single() goes straight to
+  // swiotlb_tbl_map_single(), whose only guard is "if (no_iotlb_memory) panic(…)"; v4.14/swiotlb.c: map_single()
+  // starts "if (swiotlb_force == SWIOTLB_NO_FORCE) { dev_warn_ratelimited(hwdev, "Cannot do DMA to address %pa\n",
+  // &phys); return SWIOTLB_MAP_ERROR; }" and swiotlb_full() returns at once for SWIOTLB_NO_FORCE, so
+  // swiotlb_map_page() hands out the overflow buffer's address without another word), and arch/arm64/mm/init.c's
+  // mem_init() in stored arm64 trees: before, "if (swiotlb_force || max_pfn > (arm64_dma_phys_limit >> PAGE_SHIFT))
+  // swiotlb_init(1);" and nothing else, so with all RAM inside ZONE_DMA no pool is set up, no_iotlb_memory stays false
+  // and swiotlb_tbl_map_single() indexes io_tlb_list, never allocated (NULL): an oops; after, "else swiotlb_force =
+  // SWIOTLB_NO_FORCE;". With RAM above arm64_dma_phys_limit swiotlb_init(1) runs on both sides, so a missing pool is
+  // one that could not be allocated (no_iotlb_memory): the panic of SWIOTLB_GATES.noPoolWarn. The same words stay in
+  // 4.20's swiotlb_map_page() (c4dae366925f, "swiotlb: refactor swiotlb_map_page", by the kbuild robot's blame) and
+  // 5.0's swiotlb_map(). id and release: the subject is the swiotlb=noforce series (Geert Uytterhoeven, converting
+  // swiotlb_force to an enum), taken for 4.10; neither its mainline id nor a 4.10 tree was found in stored sources.
+  noForce: {
+    from: '4.10',
+    commit: null,
+    subject: 'swiotlb: Add swiotlb=noforce debug option',
+    file: 'lib/swiotlb.c',
+    before: 'arm64 with all RAM inside ZONE_DMA sets up no swiotlb pool and says nothing more: a mapping that must bounce reaches swiotlb_tbl_map_single(), which dereferences the never allocated io_tlb_list (an oops)',
+    after: 'arm64 without a pool sets swiotlb_force = SWIOTLB_NO_FORCE: a mapping that must bounce logs "Cannot do DMA to address %pa" (dev_warn_ratelimited) and fails, the handle being the overflow buffer\'s address, 0 with no pool (all ones in 4.20)',
+    arch: 'arm64',
+    verified: false,
+  },
   // release: "[GIT PULL] (swiotlb) stable/for-linus-5.2" (2019-05-07, Dongli Zhang); both sides: a 5.0 tree
   // (no totals) and a 5.2 tree (totals). Not 5.1. id: the kbuild robot's blame of kernel/dma/swiotlb.c (July
   // 2019) attributes the "swiotlb buffer is full (sz: %zd bytes), total %lu (slots), used %lu (slots)" line and

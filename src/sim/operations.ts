@@ -55,6 +55,7 @@ import { armIommuDetachDevice } from './arch/arm-dma-iommu.ts';
 import { clflushRun, drmClflushSgRun, wbinvdRun } from './arch/x86-cacheflush.ts';
 import { dmaBufCpuAccess, dmaBufDetach, dmaBufMove, dmaBufPin, dmaBufUnmapAttachment, dmaBufUnpin, dmaResvLock, dmaResvUnlock } from './dma-buf/dma-buf.ts';
 import { argAttachment, argDmaBuf, dmaBufAttachRun, dmaBufExportRun, dmaBufMapAttachmentRun, dmaBufStatus } from './dma-buf/ops.ts';
+import { hexDma } from './format.ts';
 import { observe } from './observe.ts';
 
 // Arguments many operations share.
@@ -374,8 +375,10 @@ const TABLE: readonly Operation[] = [
     run: (m, a, o, c) => {
       const { e, i, n } = sgIndex(m, a.sgt, a.i, o);
       o.resultKind = 'addr';
-      o.result = e && i < n ? e.dmaAddress : DMA_MAPPING_ERROR;
-      if (i >= n) observe(o, 'sg/entry-past-nents', `entry ${i} is past the ${n} DMA segment(s) dma_map_sg returned: its DMA address is not valid`);
+      // sg_dma_address() reads the field, whatever the back end left in it past the count: dma-iommu's marker
+      // (0 in 4.13–4.20, all ones otherwise: map-error.ts), a failed entry's value, or a stale address
+      o.result = e ? e.dmaAddress : DMA_MAPPING_ERROR;
+      if (i >= n) observe(o, 'sg/entry-past-nents', `entry ${i} is past the ${n} DMA segment(s) dma_map_sg returned: its DMA address ${e ? hexDma(e.dmaAddress) : '(no such entry)'} is not valid`);
       if (c.targets[0]) m.names[c.targets[0]] = { t: 'dma', addr: o.result, dev: '' };
     },
   }),

@@ -283,6 +283,16 @@ describe('scatterlists (iommu_dma_map_sg, __finalise_sg)', () => {
     ]);
   });
 
+  it("__finalise_sg marks the leftovers with the value it is given: 4.13–4.20's IOMMU_MAPPING_ERROR, 0 (map-error.ts iommuSgUnused)", () => {
+    const sgt = table([4096, 4096]);
+    const n = finaliseSg(sgt, [0, 0], [4096, 4096], 0x10000, 65536, undefined, 0);
+    expect(n).toBe(1);
+    expect(sgt.entries.map((e) => [e.dmaAddress, e.dmaLength])).toEqual([
+      [0x10000, 8192],
+      [0, 0],
+    ]);
+  });
+
   it('__finalise_sg never lets a segment grow past max_seg_size (max_len - cur_len >= s_length)', () => {
     const sgt = table([4096, 4096, 4096, 4096, 4096]);
     const n = finaliseSg(sgt, [0, 0, 0, 0, 0], [4096, 4096, 4096, 4096, 4096], 0x10000, 8192);

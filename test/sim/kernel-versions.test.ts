@@ -1927,6 +1927,25 @@ arm_iommu_detach_device(gpu)
 
 // dma_map_sg of a list whose second entry the device cannot reach, no swiotlb (dma_direct_map_sg,
 // kernel/dma/direct.c; lib/dma-direct.c before 4.18)
+// arm64 dma-iommu: two page-aligned entries merged into one segment (entry 1 left without one), and a list too
+// large for a 16-bit device's IOVA space (dma_map_sg fails, __invalidate_sg)
+const SG_IOMMU_UNUSED = `machine(arch=arm64)
+iommu(smmu)
+device(nic, dma_mask=32, iommu=smmu, coherent=true)
+device(tiny, dma_mask=16, iommu=smmu, coherent=true)
+a = kmalloc(4096, GFP_KERNEL)
+b = kmalloc(4096, GFP_KERNEL)
+sgt = sg_table(a, 4096, b, 4096)
+n = dma_map_sg(nic, sgt, DMA_TO_DEVICE)
+x1 = sg_dma_address(sgt, 1)
+c = kmalloc(65536, GFP_KERNEL)
+d = kmalloc(65536, GFP_KERNEL)
+big = sg_table(c, 65536, d, 65536)
+f = dma_map_sg(tiny, big, DMA_TO_DEVICE)
+y0 = sg_dma_address(big, 0)
+y1 = sg_dma_address(big, 1)
+`;
+
 const SG_SECOND_OUT_OF_REACH = `machine(arch=x86, ram=8G, swiotlb=0, cma=0)
 device(nic, dma_mask=32)
 b = kmalloc(4096, GFP_KERNEL, at=0x1fffff000)
@@ -1982,6 +2001,23 @@ describe('dma_map_sg failure, arm64 swiotlb ops, dma_get_sgtable on ops without 
       expect(notes(after, 'n =').find((n) => n.text === 'dma_map_sg failed')?.why.rule).toContain('already mapped are unmapped');
     },
     SG_SECOND_OUT_OF_REACH,
+  );
+  // what the list's DMA fields hold after the failure (sg_dma_address reads them): the 4.17-era dma_direct_map_sg set
+  // "sg_dma_address(sg) = phys_to_dma(dev, sg_phys(sg))" before check_addr() refused it (the engine's pre-5.0 form;
+  // 4.20's own loop was not re-read); 5.0's "sg->dma_address = dma_direct_map_page(…); if (sg->dma_address ==
+  // DMA_MAPPING_ERROR) goto out_unmap;" leaves DMA_MAPPING_ERROR
+  boundary(
+    DIRECT_GATES.swiotlbMerged,
+    "the failing entry's sg_dma_address is its physical address before, DMA_MAPPING_ERROR after; the entry before it keeps its address on both sides",
+    ({ before, after }) => {
+      expect(at(before, 'y =').result).toBe('0x1fffff000');
+      expect(at(after, 'y =').result).toBe('0xffffffffffffffff');
+      // the first entry (GFP_DMA32, below 4 GiB) keeps the address it had, on both sides
+      for (const r of [before, after]) expect(BigInt(String(at(r, 'x =').result))).toBeLessThan(2n ** 32n);
+    },
+    SG_SECOND_OUT_OF_REACH + `x = sg_dma_address(t, 0)
+y = sg_dma_address(t, 1)
+`,
   );
   boundary(
     DMA_BUF_GATES.sgtableEio,
@@ -2744,6 +2780,35 @@ dev_write(nic, hc, "oops")
 `,
   );
 
+  // arm64 before 5.0 maps through swiotlb's ops even with no pool. lib/swiotlb.c of 4.9 (TROVON copy): map_single()
+  // calls swiotlb_tbl_map_single() directly, whose only guard is no_iotlb_memory, false when arm64's mem_init()
+  // never called swiotlb_init() (all RAM inside ZONE_DMA), so it reads the NULL io_tlb_list; 4.14 copy: map_single()
+  // "if (swiotlb_force == SWIOTLB_NO_FORCE) { dev_warn_ratelimited(hwdev, "Cannot do DMA to address %pa\n", &phys);
+  // return SWIOTLB_MAP_ERROR; }", swiotlb_full() returns at once for SWIOTLB_NO_FORCE, and mem_init() sets
+  // SWIOTLB_NO_FORCE when it sets up no pool. Neither side prints dma-direct's "overflow" report.
+  boundary(
+    SWIOTLB_GATES.noForce,
+    'arm64 with all RAM inside ZONE_DMA and no pool: a mapping that must bounce oopses in swiotlb_tbl_map_single before, logs "Cannot do DMA to address" and fails with the overflow buffer\'s address 0 after',
+    ({ before, after }) => {
+      expect(at(before, 'h =').observationRules).toContain('swiotlb/no-pool-oops');
+      expect(at(before, 'h =').warnings).toEqual([]);
+      expect(at(after, 'h =').observationRules).not.toContain('swiotlb/no-pool-oops');
+      expect(at(after, 'h =').warnings).toEqual([expect.stringMatching(/^nic nic: Cannot do DMA to address 0x[0-9a-f]{16}$/)]);
+      for (const r of [before, after]) {
+        expect(at(r, 'h =').result).toBe('0x0');
+        expect(at(r, 'h =').error).toBe('DMA_MAPPING_ERROR');
+        expect(at(r, 'dma_mapping_error(nic, h)').result).toBe(1);
+        expect(at(r, 'h =').warnings.join(' ')).not.toContain('overflow');
+      }
+    },
+    `machine(arch=arm64, ram=2G, swiotlb=0)
+device(nic, dma_mask=30)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+dma_mapping_error(nic, h)
+`,
+  );
+
   // drivers/iommu/dma-iommu.c: __iommu_dma_map() returns DMA_ERROR_CODE (arm64: ~(dma_addr_t)0) before,
   // IOMMU_MAPPING_ERROR (0) after; iommu_dma_mapping_error() compares with it
   boundary(
@@ -2768,6 +2833,40 @@ h = dma_map_single(nic, b, 131072, DMA_TO_DEVICE)
 dma_mapping_error(nic, h)
 dev_read(nic, h, 4)
 `,
+  );
+
+  // the same patch changed what __finalise_sg writes into the entries past the segment count and __invalidate_sg
+  // into every entry of a failed list: "sg_dma_address(s) = DMA_ERROR_CODE;" → "= IOMMU_MAPPING_ERROR;" (the patch
+  // as posted, and a stored 4.15+-era drivers/iommu/dma-iommu.c); sg_dma_address() reads the field
+  boundary(
+    DMA_IOMMU_GATES.mappingErrorZero,
+    'the scatterlist entries dma-iommu leaves without a segment (past a merged count, or the whole list of a failed map) hold all ones before, 0 after',
+    ({ before, after }) => {
+      expect(at(before, 'n =').result).toBe(1);
+      expect(at(after, 'n =').result).toBe(1);
+      expect(at(before, 'x1 =').result).toBe('0xffffffffffffffff');
+      expect(at(after, 'x1 =').result).toBe('0x0');
+      for (const r of [before, after]) expect(at(r, 'f =').result).toBe(0);
+      for (const y of ['y0 =', 'y1 =']) {
+        expect(at(before, y).result).toBe('0xffffffffffffffff');
+        expect(at(after, y).result).toBe('0x0');
+        expect(at(after, y).observationRules).toContain('sg/entry-past-nents');
+      }
+    },
+    SG_IOMMU_UNUSED,
+  );
+
+  // 5.0's dma-iommu: "sg_dma_address(s) = DMA_MAPPING_ERROR;" in __finalise_sg and __invalidate_sg
+  boundary(
+    DMA_API_GATES.mappingErrorEnomem,
+    'arm64 dma-iommu: the scatterlist entries left without a segment hold IOMMU_MAPPING_ERROR (0) before, DMA_MAPPING_ERROR (all ones) after',
+    ({ before, after }) => {
+      for (const x of ['x1 =', 'y0 =', 'y1 =']) {
+        expect(at(before, x).result).toBe('0x0');
+        expect(at(after, x).result).toBe('0xffffffffffffffff');
+      }
+    },
+    SG_IOMMU_UNUSED,
   );
 
   // include/linux/dma-mapping.h: from 5.0 every back end returns DMA_MAPPING_ERROR; intel_dma_ops returned 0

@@ -57,3 +57,86 @@ describe("a failed map's handle where no gate changes it", () => {
     }
   });
 });
+
+// arm64 before 5.0 with no swiotlb pool: its dma_map_ops are swiotlb's (swiotlb_map_page, __swiotlb_map_page before
+// 4.20), never dma-direct's, so no "overflow" report. With RAM beyond ZONE_DMA, arm64's mem_init() ran
+// swiotlb_init(1) ("if (swiotlb_force || max_pfn > (arm64_dma_phys_limit >> PAGE_SHIFT))"): a missing pool is one it
+// could not allocate, no_iotlb_memory is set, and swiotlb_tbl_map_single() panics ("Can not allocate SWIOTLB buffer
+// earlier …", lib/swiotlb.c of 4.9 and 4.14 alike). The all-RAM-in-ZONE_DMA case is SWIOTLB_GATES.noForce's boundary.
+describe('arm64 before 5.0 without a swiotlb pool', () => {
+  it('RAM beyond ZONE_DMA (8 GiB): the pool failed to allocate, so swiotlb_tbl_map_single panics on 4.9, 4.14 and 4.19; never the dma-direct overflow line', () => {
+    for (const kernel of ['4.9', '4.14', '4.19']) {
+      const r = runScenario(UNREACHABLE('arm64', '8G', 32), { kernel });
+      const h = at(r, 'h =');
+      expect(h.warnings).toEqual(["Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"]);
+      expect(h.observationRules).toContain('swiotlb/no-pool-panic');
+      expect(h.result).toBe('0x0');
+      expect(h.events.find((e) => e.kind === 'note' && e.text === 'no swiotlb pool')).toMatchObject({ why: { fn: '__swiotlb_map_page', file: 'arch/arm64/mm/dma-mapping.c' } });
+    }
+  });
+});
+
+// A driver that ignores the failure and unmaps or syncs the handle: the back end gets its own failure value.
+// arm64 before 4.20: __swiotlb_unmap_page "if (!is_device_dma_coherent(dev) && (attrs & DMA_ATTR_SKIP_CPU_SYNC) == 0)
+// __dma_unmap_area(phys_to_virt(dma_to_phys(dev, dev_addr)), size, dir);" then swiotlb_unmap_page → unmap_single():
+// "if (is_swiotlb_buffer(paddr)) {…} if (dir != DMA_FROM_DEVICE) return; dma_mark_clean(…)" (TROVON v4.14
+// lib/swiotlb.c) — the overflow buffer lies outside io_tlb_start..io_tlb_end, so only the cache maintenance happens.
+const FAILED_HANDLE = (arch: string, coherent: boolean, unmapAttrs = '') => `machine(arch=${arch}, ram=8G, swiotlb=256K)
+device(nic, dma_mask=32, coherent=${coherent})
+a = kmalloc(262144, GFP_KERNEL)
+c = kmalloc(4096, GFP_KERNEL)
+ha = dma_map_single(nic, a, 262144, DMA_TO_DEVICE)
+hc = dma_map_single(nic, c, 4096, DMA_FROM_DEVICE) => DMA_MAPPING_ERROR
+dma_sync_single_for_cpu(nic, hc, 4096, DMA_FROM_DEVICE)
+dma_unmap_single(nic, hc, 4096, DMA_FROM_DEVICE${unmapAttrs})
+`;
+
+const maint = (s: StepJson) => s.events.filter((e) => e.kind === 'cache_maint') as Array<{ start: number; size: number }>;
+
+describe("unmapping or syncing a failed map's handle", () => {
+  it('arm64 4.19, non-coherent: __swiotlb_sync_single_for_cpu and __swiotlb_unmap_page invalidate the overflow buffer (not a pool slot: no copy, no free); coherent or DMA_ATTR_SKIP_CPU_SYNC: no maintenance', () => {
+    const r = runScenario(FAILED_HANDLE('arm64', false), { kernel: '4.19' });
+    expect(r.checks.failed).toBe(0);
+    const overflow = Number(at(r, 'hc =').result);
+    for (const step of ['dma_sync_single_for_cpu', 'dma_unmap_single']) {
+      expect(maint(at(r, step))).toEqual([expect.objectContaining({ start: overflow, size: 4096 })]);
+      expect(at(r, step).events.some((e) => e.kind === 'bounce' || e.kind === 'swiotlb_free')).toBe(false);
+      expect(at(r, step).events.find((e) => e.kind === 'note' && e.text === 'the overflow buffer, not a pool slot')).toMatchObject({ why: { file: 'arch/arm64/mm/dma-mapping.c' } });
+      expect(at(r, step).observationRules).not.toContain('api/failed-handle');
+    }
+    const coherent = runScenario(FAILED_HANDLE('arm64', true), { kernel: '4.19' });
+    const skip = runScenario(FAILED_HANDLE('arm64', false, ', DMA_ATTR_SKIP_CPU_SYNC'), { kernel: '4.19' });
+    expect(maint(at(coherent, 'dma_unmap_single'))).toEqual([]);
+    expect(maint(at(coherent, 'dma_sync_single_for_cpu'))).toEqual([]);
+    expect(maint(at(skip, 'dma_unmap_single'))).toEqual([]);
+  });
+
+  it("all ones (arm64 4.20's swiotlb ops, dma-direct 5.0 and 6.6): dma_to_phys(~0) is no RAM, the maintenance is told, not done; x86 4.19 with a pool: swiotlb_unmap_page does nothing", () => {
+    for (const kernel of ['4.20', '5.0', '6.6']) {
+      const r = runScenario(FAILED_HANDLE('arm64', false), { kernel });
+      for (const step of ['dma_sync_single_for_cpu', 'dma_unmap_single']) {
+        expect(maint(at(r, step))).toEqual([]);
+        expect(at(r, step).observationRules).toContain('api/failed-handle');
+      }
+      expect(at(r, 'dma_unmap_single').events.find((e) => e.kind === 'note' && e.text === 'no RAM behind the handle')).toMatchObject({ why: { fn: kernel === '4.20' ? 'swiotlb_unmap_page' : 'dma_direct_unmap_page' } });
+    }
+    const x86 = runScenario(FAILED_HANDLE('x86', true), { kernel: '4.19' });
+    expect(at(x86, 'dma_unmap_single').events.find((e) => e.kind === 'note' && e.text === 'not a pool slot')).toMatchObject({ why: { fn: 'swiotlb_unmap_page' } });
+    expect(at(x86, 'dma_unmap_single').observationRules).not.toContain('api/failed-handle');
+  });
+
+  it("arm64 dma-iommu 4.13: unmapping IOVA 0 is told (iommu_unmap unmaps nothing, __iommu_dma_unmap's WARN_ON, an IOVA range freed that was never allocated), the page table is untouched", () => {
+    const r = runScenario(`machine(arch=arm64)
+iommu(smmu)
+device(nic, dma_mask=16, iommu=smmu, coherent=true)
+b = kmalloc(131072, GFP_KERNEL)
+h = dma_map_single(nic, b, 131072, DMA_TO_DEVICE) => DMA_MAPPING_ERROR
+dma_unmap_single(nic, h, 131072, DMA_TO_DEVICE)
+`, { kernel: '4.13' });
+    expect(at(r, 'h =').result).toBe('0x0');
+    const u = at(r, 'dma_unmap_single');
+    expect(u.events.find((e) => e.kind === 'note' && e.text === 'IOVA never mapped')).toMatchObject({ why: { fn: '__iommu_unmap_page', file: 'arch/arm64/mm/dma-mapping.c' } });
+    expect(u.observationRules).toContain('api/failed-handle');
+    expect(u.events.some((e) => e.kind === 'iommu_unmap' || e.kind === 'iova_free')).toBe(false);
+  });
+});

@@ -259,6 +259,7 @@ export function directMap(m: Machine, dev: Device, phys: number, size: number, d
       o.events.push({ kind: 'note', text: 'bounce through swiotlb', why: opsWhy(m, 'map', `${reason}, so the mapping bounces through swiotlb`) });
       return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o, sg, archSync));
     }
+    if (arm64SwiotlbOps(m)) return arm64WithoutPool(m, dev, phys, size, dir, attrs, reason, sg, o);
     o.events.push({ kind: 'note', text: 'no swiotlb', why: opsWhy(m, 'map', `${reason}, and there is no swiotlb pool to bounce through`) });
     overflowReport(m, dev, phys, size, sg, o);
     return FAILED;
@@ -272,6 +273,51 @@ export function directMap(m: Machine, dev: Device, phys: number, size: number, d
 }
 
 const FAILED: DmaMapped = { addr: DMA_MAPPING_ERROR, bounced: -1 };
+
+/** arm64 before 5.0 (DIRECT_GATES.swiotlbMerged): its dma_map_ops are swiotlb's, pool or not. */
+function arm64SwiotlbOps(m: Machine): boolean {
+  return m.arch === 'arm64' && m.kernel < DIRECT_GATES.swiotlbMerged.code;
+}
+
+/**
+ * arm64 before 5.0 with no swiotlb pool: the map still goes through
+ * swiotlb_map_page (or swiotlb_map_sg_attrs), not dma-direct, so there is no
+ * "overflow" report. What happens depends on why there is no pool, which
+ * arm64's mem_init() decides: "if (swiotlb_force || max_pfn >
+ * (arm64_dma_phys_limit >> PAGE_SHIFT)) swiotlb_init(1);".
+ *   - RAM beyond ZONE_DMA: swiotlb_init(1) ran, so a missing pool is one it
+ *     could not allocate (no_iotlb_memory): swiotlb_tbl_map_single() panics
+ *     (tblMapSingle, SWIOTLB_GATES.noPoolWarn);
+ *   - all RAM inside ZONE_DMA, from 4.10 (SWIOTLB_GATES.noForce): mem_init()
+ *     sets swiotlb_force = SWIOTLB_NO_FORCE, and map_single() logs "Cannot do
+ *     DMA to address %pa" and fails; swiotlb_full() returns at once, so no
+ *     "Out of SW-IOMMU space" and no panic, and the handle is the overflow
+ *     buffer's address, 0 as it was never allocated (map-error.ts);
+ *   - all RAM inside ZONE_DMA, before 4.10: nothing marks the pool missing
+ *     (no_iotlb_memory is only set by a failed swiotlb_init()), and
+ *     swiotlb_tbl_map_single() reads io_tlb_list[index] from a NULL
+ *     io_tlb_list: an oops, which the explorer carries on from.
+ */
+function arm64WithoutPool(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, reason: string, sg: boolean, o: StepOutcome): DmaMapped {
+  const op = sg ? 'map_sg' : 'map';
+  // arm64_dma_phys_limit: the top of ZONE_DMA, or of ZONE_DMA32 where the kernel has no ZONE_DMA (4 GiB)
+  const zoneDma = 2 ** (archOps(m.arch).zoneDmaBits(m.kernel) ?? 32);
+  if (m.config.ram > zoneDma) {
+    o.events.push({ kind: 'note', text: 'no swiotlb pool', why: opsWhy(m, op, `${reason}; arm64's dma_map_ops are swiotlb's, and with RAM beyond arm64_dma_phys_limit mem_init() called swiotlb_init(1): no pool means its allocation failed (no_iotlb_memory)`) });
+    tblMapSingle(m, dev, phys, size, dir, attrs.skipCpuSync, attrs.noWarn, o);
+    return FAILED;
+  }
+  const g = SWIOTLB_GATES.noForce;
+  if (m.kernel >= g.code) {
+    o.events.push({ kind: 'note', text: 'swiotlb_force = SWIOTLB_NO_FORCE', why: opsWhy(m, op, `${reason}; all RAM fits in ZONE_DMA, so arm64's mem_init() set up no pool and set swiotlb_force = SWIOTLB_NO_FORCE (from ${g.from}): map_single() does not bounce, it warns and fails, and swiotlb_full() says nothing more`) });
+    printk(m, o, 'swiotlb.cannot-dma', { addr: hex16(phys) }, who(dev.name, dev.cfg.label));
+    return FAILED;
+  }
+  o.events.push({ kind: 'note', text: 'no swiotlb pool', why: opsWhy(m, op, `${reason}; all RAM fits in ZONE_DMA, so arm64's mem_init() never called swiotlb_init(): before ${g.from} nothing marks the pool missing, and swiotlb_tbl_map_single() reads io_tlb_list, which was never allocated`) });
+  observe(o, 'swiotlb/no-pool-oops', `before ${g.from} swiotlb_tbl_map_single() dereferences the NULL io_tlb_list ("Unable to handle kernel NULL pointer dereference"): an oops; the explorer carries on with a failed map`);
+  o.error = 'BUG';
+  return FAILED;
+}
 
 /**
  * riscv 4.15 (ARCH_GATES.riscvDmaDirect): dma_noop_map_page() "return
@@ -389,6 +435,12 @@ function mapSgFailed(m: Machine, dev: Device, sgt: SgTable, done: DmaMapped[], d
   sgt.entries.forEach((x, i) => {
     if (i < done.length) directUnmap(m, dev, done[i]!.addr, x.length, dir, { ...attrs, skipCpuSync: true }, o);
   });
+  // what the list's DMA fields hold afterwards (sg_dma_address reads them): from 5.0 "sg->dma_address =
+  // dma_direct_map_page(…); if (sg->dma_address == DMA_MAPPING_ERROR) goto out_unmap;" leaves the failing entry
+  // DMA_MAPPING_ERROR; before, swiotlb_map_sg_attrs failed in map_single() before assigning it and ended with
+  // "sg_dma_len(sgl) = 0" (lib/swiotlb.c, TROVON v4.9 and v4.14 copies). The entries before keep their addresses.
+  if (m.kernel >= g.code) sgt.entries[done.length]!.dmaAddress = DMA_MAPPING_ERROR;
+  else sgt.entries[0]!.dmaLength = 0;
   // from 5.15 (DMA_BUF_GATES.sgtableEio, fffe3cc8c219's series) out_unmap returns -EIO instead of 0
   const ret = m.kernel >= DMA_BUF_GATES.sgtableEio.code ? `${at.fn} returns -EIO (dma_map_sg gives 0, dma_map_sgtable -EIO)` : 'dma_map_sg returns 0';
   return { ok: false, why: { ...at, rule: `an entry could not be mapped: the entries already mapped are unmapped (with DMA_ATTR_SKIP_CPU_SYNC) and ${ret}` } };

@@ -44,7 +44,7 @@ import { archOps } from '../arch/arch.ts';
 import { armDmaOps, dmaNoopOps, directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
 import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, directFreeCoherent, directFreeNoncoherent } from './coherent.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
-import { mapErrorText, mapErrorValue, type MapErrorValue } from './map-error.ts';
+import { failedHandleCall, isFailedHandle, mapErrorText, mapErrorValue, type MapErrorValue } from './map-error.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
 import { DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, apiFile, dmaFile, since } from '../kernel-versions.ts';
@@ -337,14 +337,14 @@ const WHY_UNMAP = { single: new SharedApiWhy(UNMAP_FN.single, UNMAP_RULE), page:
 export function dmaUnmap(m: Machine, dev: Device, addr: number, size: number, dir: DmaDir, attrs: Attrs, api: 'single' | 'page', o: StepOutcome): void {
   if (!checkDirection(m, dir, UNMAP_FN[api], o)) return;
   const rec = exactMapping(m, dev.name, addr);
-  // a failed map's handle, in this kernel's value (map-error.ts): check_unmap() asks dma_mapping_error() about it
-  const failed = !rec && (addr === DMA_MAPPING_ERROR || addr === mapErrorOf(m, dev).addr);
-  if (!failed) {
-    const be = dmaBackEnd(m, dev);
-    if (be === 'direct') directUnmap(m, dev, addr, size, dir, attrs, o);
-    else if (be === 'iommu') iommuDmaUnmapPhys(m, dev, addr, size, dir, attrs, o);
-    else be.unmapPhys(m, dev, addr, size, dir, attrs, o);
-  }
+  const be = dmaBackEnd(m, dev);
+  // a failed map's handle, in this kernel's value (map-error.ts): check_unmap() asks dma_mapping_error() about it,
+  // and the back end does with it what failedHandleCall tells
+  const failed = !rec && isFailedHandle(m, be, addr);
+  if (failed) failedHandleCall(m, dev, be, 'unmap', addr, size, dir, attrs.skipCpuSync, o);
+  else if (be === 'direct') directUnmap(m, dev, addr, size, dir, attrs, o);
+  else if (be === 'iommu') iommuDmaUnmapPhys(m, dev, addr, size, dir, attrs, o);
+  else be.unmapPhys(m, dev, addr, size, dir, attrs, o);
   report(debugDmaUnmapPage(m.debug, dev, failed ? DMA_MAPPING_ERROR : addr, size, dir, api), o);
   drop(m, dev.name, addr, o);
   o.events.push({ kind: 'dma_unmap', dev: dev.name, api: UNMAP_API[api], addr, size, dir, why: WHY_UNMAP[api].at(m) });
@@ -357,12 +357,14 @@ export function dmaSync(m: Machine, dev: Device, addr: number, size: number, dir
   const fn = forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
   if (!checkDirection(m, dir, fn, o)) return;
   const be = dmaBackEnd(m, dev);
-  if (be === 'iommu') iommuDmaSyncSingle(m, dev, addr, size, dir, forCpu, o);
+  const held = findMapping(m, dev.name, addr, size);
+  // a failed map's handle (map-error.ts): what the back end does with its own failure value
+  if (!held && isFailedHandle(m, be, addr)) failedHandleCall(m, dev, be, forCpu ? 'sync_for_cpu' : 'sync_for_device', addr, size, dir, false, o);
+  else if (be === 'iommu') iommuDmaSyncSingle(m, dev, addr, size, dir, forCpu, o);
   else if (be !== 'direct') be.syncSingle(m, dev, addr, size, dir, forCpu, o);
   else if (forCpu) directSyncForCpu(m, dev, addr, size, dir, o);
   else directSyncForDevice(m, dev, addr, size, dir, o);
   report((forCpu ? debugDmaSyncSingleForCpu : debugDmaSyncSingleForDevice)(m.debug, dev, addr, size, dir), o);
-  const held = findMapping(m, dev.name, addr, size);
   handOver(held, forCpu ? 'cpu' : 'device', o);
   const ev: Extract<SimEvent, { kind: 'dma_sync' }> = { kind: 'dma_sync', dev: dev.name, api: fn, addr, size, dir, forCpu, why: (forCpu ? WHY_SYNC_FOR_CPU : WHY_SYNC_FOR_DEVICE).at(m) };
   // Only when it is so: no spread of a second object at every sync.

@@ -92,6 +92,8 @@ import { dmaAllocContiguous, dmaDirectFreeBuffer, dmaFreeContiguous } from '../d
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { kmallocNeedsBounce, syncForCpuArch, syncForDeviceArch } from '../dma/direct.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaMapped, type SgMapped } from '../dma/map-ops.ts';
+import { iommuSgUnused } from '../dma/map-error.ts';
+import { intelDmaOps } from './intel-ops.ts';
 import { isSwiotlbBuffer, nrSlots, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from '../dma/swiotlb.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
@@ -175,25 +177,7 @@ function coherentLimit(dev: Device): number {
  * iommu_dma_alloc_iova(domain, size, dma_limit, dev): returns the IOVA, 0 on
  * failure. `limit` is min_not_zero(mask, bus_dma_limit).
  */
-/**
- * x86 before INTEL_IOMMU_GATES.dmaIommu (5.11, c588072bba6b): the DMA API
- * behind VT-d is intel-iommu's intel_dma_ops, not dma-iommu. What it changes
- * here: the functions named (intel_map_page / intel_unmap_page /
- * intel_map_sg), the IOVA allocation (intel_alloc_iova: every size rounded up
- * to a power of two, the first try below 4 GiB for any device whose mask is
- * wider), the permission explanation (cap_zlr), intel_unmap's missing
- * iova_to_phys check, intel_map_sg's unmerged segments, intel_alloc_coherent's
- * contiguous block at its linear address, and untrusted bounce from 5.4
- * (INTEL_IOMMU_GATES.untrustedBounce). The rest (one IOVA per mapping, the
- * pages mapped, strict or flush-queue unmap) is the same path; the strict
- * unmap intel_unmap gave untrusted devices in lazy mode from 5.2 is iommu.ts's
- * (INTEL_IOMMU_GATES.untrustedStrict). Not told apart: the page-table
- * explanation names intel_iommu_map where __intel_map_single calls
- * domain_pfn_mapping (the same PTEs).
- */
-export function intelDmaOps(m: Machine): boolean {
-  return m.arch === 'x86' && !since(m.kernel, INTEL_IOMMU_GATES.dmaIommu);
-}
+export { intelDmaOps };
 
 const INTEL_FILE = 'drivers/iommu/intel/iommu.c';
 
@@ -558,7 +542,7 @@ function offBoundary(addr: number, segMask: number): boolean {
  * __finalise_sg(dev, sg, nents, dma_addr): rebuild the DMA view of the list
  * from the per-entry granule offsets and IOVA lengths. Returns the count.
  */
-export function finaliseSg(sgt: SgTable, offs: number[], iovaLens: number[], dmaAddr: number, maxLen: number, segMask = Number.MAX_SAFE_INTEGER): number {
+export function finaliseSg(sgt: SgTable, offs: number[], iovaLens: number[], dmaAddr: number, maxLen: number, segMask = Number.MAX_SAFE_INTEGER, unused = DMA_MAPPING_ERROR): number {
   const ents = sgt.entries;
   let cur = 0;
   let curLen = 0;
@@ -568,7 +552,7 @@ export function finaliseSg(sgt: SgTable, offs: number[], iovaLens: number[], dma
     const sIovaOff = offs[i]!;
     const sLength = s.length;
     const sIovaLen = iovaLens[i]!;
-    s.dmaAddress = DMA_MAPPING_ERROR;
+    s.dmaAddress = unused;
     s.dmaLength = 0;
     if (curLen && !sIovaOff && offBoundary(dmaAddr, segMask) && maxLen - curLen >= sLength) {
       curLen += sLength;
@@ -585,10 +569,20 @@ export function finaliseSg(sgt: SgTable, offs: number[], iovaLens: number[], dma
   return count;
 }
 
-/** __invalidate_sg(): the list back as it was, DMA fields invalid. */
-function invalidateSg(sgt: SgTable): void {
+/**
+ * __invalidate_sg(): the list back as it was, DMA fields invalid (the
+ * address this kernel's dma-iommu marks them with, map-error.ts). intel_map_sg
+ * before 5.11 marks nothing: "sglist->dma_length = 0; return 0;" when no IOVA
+ * range is free, a bare "return 0" when domain_sg_mapping fails.
+ */
+function invalidateSg(m: Machine, sgt: SgTable): void {
+  if (intelDmaOps(m)) {
+    if (sgt.entries[0]) sgt.entries[0].dmaLength = 0;
+    return;
+  }
+  const unused = iommuSgUnused(m);
   for (const s of sgt.entries) {
-    s.dmaAddress = DMA_MAPPING_ERROR;
+    s.dmaAddress = unused;
     s.dmaLength = 0;
   }
 }
@@ -615,12 +609,14 @@ function mapSgSwiotlb(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs:
   for (let i = 0; i < sgt.entries.length; i++) {
     const e = sgt.entries[i]!;
     const { addr: a, bounced } = iommuDmaMapPhys(m, dev, e.phys, e.length, dir, attrs, o);
+    // "sg_dma_address(s) = iommu_dma_map_page(…); if (sg_dma_address(s) == DMA_MAPPING_ERROR) goto out_unmap;"
+    // (bounce_map_sg alike): the failing entry holds DMA_MAPPING_ERROR, the ones before keep the addresses they
+    // were unmapped from, nothing calls __invalidate_sg
+    e.dmaAddress = a;
     if (a === DMA_MAPPING_ERROR) {
       for (let j = 0; j < i; j++) iommuDmaUnmapPhys(m, dev, addrs[j]!, sgt.entries[j]!.length, dir, { ...attrs, skipCpuSync: true }, o);
-      invalidateSg(sgt);
       return EIO;
     }
-    e.dmaAddress = a;
     e.dmaLength = e.length;
     addrs.push(a);
     tlbs.push(bounced);
@@ -704,19 +700,19 @@ function mapSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, attrs: Attrs,
     starts.push(e.phys - off);
     iovaLen += len;
   }
-  if (!iovaLen) return finaliseSg(sgt, offs, lens, 0, dev.maxSegSize);
+  if (!iovaLen) return finaliseSg(sgt, offs, lens, 0, dev.maxSegSize, undefined, iommuSgUnused(m));
   const iova = allocIovaFor(m, dev, dom, iovaLen, dmaLimit(dev), o);
   if (!iova) {
-    invalidateSg(sgt);
+    invalidateSg(m, sgt);
     return ENOMEM;
   }
   if (mapSgRuns(dom, iova, starts, lens, prot, o)) {
     freeIovaFor(m, dom, iova, iovaLen, false, o);
-    invalidateSg(sgt);
+    invalidateSg(m, sgt);
     return EINVAL;
   }
   if (intelDmaOps(m)) return intelFinishSg(m, dev, sgt, offs, lens, iova, iovaLen, prot, o);
-  const count = finaliseSg(sgt, offs, lens, iova, dev.maxSegSize);
+  const count = finaliseSg(sgt, offs, lens, iova, dev.maxSegSize, undefined, iommuSgUnused(m));
   const addrs: number[] = [];
   let at = iova;
   for (let i = 0; i < offs.length; i++) {

@@ -439,6 +439,19 @@ export const CATALOGUE = [
     rule: 'swiotlb/full',
   },
   {
+    id: 'swiotlb.cannot-dma',
+    source: 'swiotlb',
+    level: 'warn',
+    prefix: 'dev',
+    // %pa of a phys_addr_t: 0x and 16 hex digits
+    wordings: [{ from: SWIOTLB_GATES.noForce, template: 'Cannot do DMA to address 0x{addr:hex}' }],
+    fn: 'map_single',
+    // lib/swiotlb.c before 4.18 (fileFor); swiotlb_map_page() in 4.20, swiotlb_map() from 5.0
+    file: 'kernel/dma/swiotlb.c',
+    why: 'swiotlb_force is SWIOTLB_NO_FORCE (swiotlb=noforce, or arm64 whose RAM all fits in ZONE_DMA, so mem_init() set up no pool): a buffer the device cannot reach is not bounced, and the map fails.',
+    rule: 'swiotlb/no-pool',
+  },
+  {
     id: 'swiotlb.panic',
     source: 'swiotlb',
     level: 'err',
