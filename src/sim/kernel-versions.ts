@@ -119,6 +119,26 @@ export const ARCH_GATES = table('arch', {
     arch: 'arm64',
     verified: true,
   },
+  // id and subject: "[PATCH 21/22] arm64: replace ZONE_DMA with ZONE_DMA32" (Christoph Hellwig, 2018-01-10, the
+  // series "consolidate swiotlb dma_map implementations") and the Fixes tags quoting "ad67f5a6545f (\"arm64: replace
+  // ZONE_DMA with ZONE_DMA32\")" (Nicolas Boichat's 2018-11 io-pgtable-arm-v7s / SLAB_CACHE_DMA32 fixes; Peng Fan's
+  // 2019 arch/arm/xen patch: "ZONE_DMA is removed by commit ad67f5a6545"). Both sides, from that diff: arch/arm64/Kconfig
+  // "config ZONE_DMA def_bool y" becomes "config ZONE_DMA32 def_bool y"; zone_sizes_init() sizes ZONE_DMA, then
+  // ZONE_DMA32, as max_zone_dma_phys() (the low 4 GiB, "4GB maximum for 32-bit only capable devices");
+  // __dma_alloc_coherent() ORs GFP_DMA, then GFP_DMA32, into a coherent allocation for a mask of 32 bits or less.
+  // Release: taken as 4.16 — the series was posted for the 4.16 merge period (as riscvZoneDma32, "riscv: add
+  // ZONE_DMA32", from the same work) and the 2018-11 fixes treat it as released; not verified: no 4.16 tree, pull
+  // shortlog or stable mail naming the release was found.
+  arm64ZoneDma32: {
+    from: '4.16',
+    commit: 'ad67f5a6545f',
+    subject: 'arm64: replace ZONE_DMA with ZONE_DMA32',
+    file: 'arch/arm64/Kconfig',
+    before: 'arm64 has CONFIG_ZONE_DMA covering the low 4 GiB and no ZONE_DMA32: alloc_pages(GFP_DMA) stays below 4 GiB, GFP_DMA32 means ZONE_NORMAL (OPT_ZONE_DMA32) and may land above 4 GiB',
+    after: 'the low 4 GiB is ZONE_DMA32 and there is no ZONE_DMA (until arm64ZoneDma30): GFP_DMA32 stays below 4 GiB, GFP_DMA means ZONE_NORMAL and may land above 4 GiB',
+    arch: 'arm64',
+    verified: false,
+  },
   // id: Fixes tags (arm64 kdump/crashkernel and max_dma warning fixes, 2019-2021); release: the v6 patch was
   // reviewed by the arm64 maintainers on 2019-10-31, and the ZONE_DMA sizing it added was already being fixed
   // against linux-next in the 5.5 merge period (Will Deacon's reply to John Stultz, 2019-12-03); the "arm64
@@ -131,7 +151,7 @@ export const ARCH_GATES = table('arch', {
     commit: '1a8e1cef7603',
     subject: 'arm64: use both ZONE_DMA and ZONE_DMA32',
     file: 'arch/arm64/mm/init.c',
-    before: 'arm64 has no ZONE_DMA below 4 GiB (only ZONE_DMA32): dma_direct_supported() needs a mask of 32 bits or more',
+    before: 'arm64 has no ZONE_DMA (only ZONE_DMA32, arm64ZoneDma32): dma_direct_supported() needs a mask of 32 bits or more (or one reaching all RAM), and GFP_DMA means ZONE_NORMAL',
     after: 'ZONE_DMA covers the first 1 GiB (zone_dma_bits = 30): masks down to 30 bits are supported',
     arch: 'arm64',
     verified: true,

@@ -105,6 +105,39 @@ h = dma_map_single(spi, rx, 64, DMA_FROM_DEVICE)
 `,
   );
 
+  // arm64 4.15: arch/arm64/Kconfig "config ZONE_DMA" covers the low 4 GiB (max_zone_dma_phys) and there is no
+  // ZONE_DMA32, so alloc_pages(GFP_DMA) stays below 4 GiB and GFP_DMA32 is OPT_ZONE_DMA32 = ZONE_NORMAL; from
+  // ad67f5a6545f "arm64: replace ZONE_DMA with ZONE_DMA32" the same span is ZONE_DMA32 and GFP_DMA is ZONE_NORMAL.
+  // A coherent allocation for a 32-bit mask stays below 4 GiB on both sides (__dma_alloc_coherent ORs in GFP_DMA
+  // before, GFP_DMA32 after).
+  boundary(
+    ARCH_GATES.arm64ZoneDma32,
+    'alloc_pages(GFP_DMA) below 4 GiB in ZONE_DMA and GFP_DMA32 above 4 GiB in ZONE_NORMAL before; GFP_DMA above 4 GiB (ZONE_NORMAL) and GFP_DMA32 below 4 GiB in ZONE_DMA32 after; a 32-bit coherent buffer below 4 GiB on both sides',
+    ({ before, after }) => {
+      const alloc = (r: RunResult, p: string) => at(r, p).events.find((e) => e.kind === 'alloc') as { phys: number; zone: string; why: { rule: string } };
+      expect(alloc(before, 'pd').phys).toBeLessThan(2 ** 32);
+      expect(alloc(before, 'pd').zone).toBe('DMA');
+      expect(alloc(before, 'p32').phys).toBeGreaterThanOrEqual(2 ** 32);
+      expect(alloc(before, 'p32').zone).toBe('Normal');
+      expect(alloc(before, 'p32').why.rule).toContain('GFP_DMA32 is OPT_ZONE_DMA32 = ZONE_NORMAL');
+      expect(alloc(after, 'pd').phys).toBeGreaterThanOrEqual(2 ** 32);
+      expect(alloc(after, 'pd').zone).toBe('Normal');
+      expect(alloc(after, 'pd').why.rule).toContain('GFP_DMA is OPT_ZONE_DMA = ZONE_NORMAL');
+      expect(alloc(after, 'p32').phys).toBeLessThan(2 ** 32);
+      expect(alloc(after, 'p32').zone).toBe('DMA32');
+      expect(alloc(before, 'cpu').phys).toBeLessThan(2 ** 32);
+      expect(alloc(before, 'cpu').zone).toBe('DMA');
+      expect(alloc(after, 'cpu').phys).toBeLessThan(2 ** 32);
+      expect(alloc(after, 'cpu').zone).toBe('DMA32');
+    },
+    `machine(arch=arm64, ram=8G)
+device(nic, dma_mask=32)
+pd = alloc_pages(GFP_DMA, 0)
+p32 = alloc_pages(GFP_DMA32, 0)
+cpu, c = dma_alloc_coherent(nic, 4096)
+`,
+  );
+
   const zoneDma = `machine(arch=arm64, ram=8G)
 device(dev, dma_mask=64)
 dma_set_mask(dev, 30)

@@ -33,8 +33,12 @@ export const arm: ArchOps = {
   kmallocBounceFrom: null,
   // CONFIG_ARM_L1_CACHE_SHIFT=6 for ARMv7
   l1CacheShift: () => 6,
-  // multi_v7 has no ZONE_DMA: dma_direct_supported() wants 32 bits
-  zoneDmaBits: () => 32,
+  // The modelled machine is a multi_v7 board: arch/arm/Kconfig's "config ZONE_DMA" is selected only by some
+  // platforms (and ARM_DMA_MEM_BUFFERABLE-era boards with an arm_dma_zone_size), not by multi_v7_defconfig, and
+  // arm32 has no CONFIG_ZONE_DMA32 at all: GFP_DMA and GFP_DMA32 both mean ZONE_NORMAL (OPT_ZONE_DMA,
+  // OPT_ZONE_DMA32 in include/linux/gfp.h), and dma_direct_supported() measures a small mask against RAM alone
+  zoneDmaBits: () => null,
+  zoneDma32From: null,
   forDevice(dir) {
     if (dir === 'DMA_FROM_DEVICE') {
       return invRange(
