@@ -1031,6 +1031,22 @@ h = dma_map_single(d, v, 4096, DMA_TO_DEVICE)
     },
     OVERFLOW(32),
   );
+  // Allocations: 4.19's dma_direct_alloc picks the zone from dev->coherent_dma_mask and dma_coherent_ok() checks
+  // "addr + size - 1 <= dev->coherent_dma_mask", so a bus limit is ignored; b4ebe6063204 uses
+  // min_not_zero(coherent_dma_mask, bus_dma_mask) for both (__dma_direct_optimal_gfp_mask, dma_coherent_ok).
+  boundary(
+    DIRECT_GATES.overflowBusMask,
+    'a coherent buffer for a 64-bit device behind a 32-bit bus limit lands above 4 GiB, beyond the bus, before; below 4 GiB in ZONE_DMA32 after',
+    ({ before, after }) => {
+      const phys = (r: RunResult) => (at(r, 'cpu, h').events.find((e) => e.kind === 'alloc') as { phys: number }).phys;
+      expect(phys(before)).toBeGreaterThanOrEqual(2 ** 32);
+      expect(phys(after)).toBeLessThan(2 ** 32);
+    },
+    `machine(arch=arm64, ram=8G, cma=0)
+device(dev, dma_mask=64, bus_limit=32)
+cpu, h = dma_alloc_coherent(dev, 4096)
+`,
+  );
   boundary(
     DIRECT_GATES.overflowReportAddr,
     'an sg entry out of reach: check_addr\'s "dma_direct_map_sg: overflow …" (dma_direct_map_sg checks each entry itself) before, report_addr\'s caller-less report after (dma_direct_map_sg maps each entry with dma_direct_map_page)',
