@@ -68,7 +68,7 @@ function remap(m: Machine, phys: number, size: number): number {
  * (dma_alloc_contiguous), else an order-sized block from the page allocator
  * below the zone the coherent mask allows; phys is -1 when neither has it.
  */
-function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): { alloc: number; order: number; limit: number; phys: number; allocSize: number; failed?: string } {
+function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): { alloc: number; order: number; limit: number; phys: number; allocSize: number; failed?: string; failedWhy?: { fn: string; file: string } } {
   const alloc = pageAlign(size);
   const order = getOrder(alloc);
   const limit = coherentZoneLimit(m, dev);
@@ -116,9 +116,13 @@ function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[
  * (ARCH_GATES.arm64GenericSwiotlbOps, 4.20). The explorer does not model that
  * pool allocation: it answers NULL and says so.
  * Simplified: the CMA attempt before the buddy uses dma_coherent_ok()'s test in
- * every era (old x86 applied its off-by-one there too).
+ * every era (old x86 applied its off-by-one there too); arm before
+ * ARCH_GATES.armDmaDirect is treated like dma-direct (no zone to retry in), where
+ * its arm_dma_ops refused a coherent mask not covering RAM before allocating
+ * (get_coherent_dma_mask → __dma_supported, arch/arm/mm/dma-mapping.c), so a
+ * page that happens to be in reach is handed out where that kernel said NULL.
  */
-function reachRetry(m: Machine, dev: Device, size: number, block: number, zoneTop: number, first: number, o: StepOutcome): { limit: number; phys: number; failed?: string } {
+function reachRetry(m: Machine, dev: Device, size: number, block: number, zoneTop: number, first: number, o: StepOutcome): { limit: number; phys: number; failed?: string; failedWhy?: { fn: string; file: string } } {
   const mask = coherentLimit(m, dev);
   const a = archOps(m.arch);
   const k = m.kernel;
@@ -130,8 +134,9 @@ function reachRetry(m: Machine, dev: Device, size: number, block: number, zoneTo
   freeRange(m.free, first, block);
   const zone = coherentGfpZone(m, dev);
   const hasDma = a.zoneDmaBits(k) !== null;
-  const fn = oldX86 ? 'dma_generic_alloc_coherent' : oldArm64 ? 'swiotlb_alloc_coherent' : '__dma_direct_alloc_pages';
-  const file = oldX86 ? 'arch/x86/kernel/pci-dma.c' : oldArm64 ? 'lib/swiotlb.c' : dmaFile(k, FILE);
+  const oldArm = m.arch === 'arm' && !since(k, ARCH_GATES.armDmaDirect);
+  const fn = oldX86 ? 'dma_generic_alloc_coherent' : oldArm64 ? 'swiotlb_alloc_coherent' : oldArm ? '__dma_alloc' : '__dma_direct_alloc_pages';
+  const file = oldX86 ? 'arch/x86/kernel/pci-dma.c' : oldArm64 ? 'lib/swiotlb.c' : oldArm ? 'arch/arm/mm/dma-mapping.c' : dmaFile(k, FILE);
   const tried: string[] = [`${zoneLabel(a, k, zone)} at ${hex(first)}`];
   let top = zoneTop;
   const attempt = (z: 'GFP_DMA' | 'GFP_DMA32' | null, test: (p: number) => boolean, what: string): number => {
@@ -161,8 +166,10 @@ function reachRetry(m: Machine, dev: Device, size: number, block: number, zoneTo
   }
   const noDma = hasDma ? '' : `; ${m.arch}${m.arch === 'arm64' ? ` ${m.config.kernel}` : ''} has no ZONE_DMA for a GFP_DMA retry`;
   const pool = swiotlbOps ? '; this kernel\'s swiotlb ops would now take the buffer from the swiotlb pool (swiotlb_alloc_coherent\'s "fall back to swiotlb pool"), which the explorer does not model' : '';
-  const test = oldX86 ? '"addr + size > dma_mask"' : oldArm64 ? '"dev_addr + size - 1 > dma_mask"' : 'dma_coherent_ok fails';
-  return { limit: top, phys: -1, failed: `${fn} (${file}): ${tried.join(', then ')} — none ends within ${dev.name}'s coherent limit ${hex(mask)} (${test})${noDma}: NULL${pool}` };
+  const test = oldX86 ? (swiotlbOps ? '"addr + size > dma_mask", then "dev_addr + size - 1 > dma_mask"' : '"addr + size > dma_mask"') : oldArm64 ? '"dev_addr + size - 1 > dma_mask"' : 'dma_coherent_ok fails';
+  // arm_dma_ops refuse such a mask before allocating (get_coherent_dma_mask → __dma_supported: "Coherent DMA mask … covers a smaller range of system memory than the DMA zone"): NULL as well
+  const armOps = oldArm ? `; ${m.arch} ${m.config.kernel}'s arm_dma_ops refuse a coherent mask that does not cover RAM before allocating (get_coherent_dma_mask → __dma_supported), not modelled: the answer is NULL there too` : '';
+  return { limit: top, phys: -1, failedWhy: { fn, file }, failed: `${tried.join(', then ')} — none ends within ${dev.name}'s coherent limit ${hex(mask)} (${oldArm ? 'the page is out of reach' : test})${noDma}: NULL${pool}${armOps}` };
 }
 
 /** The top of the zone a modifier asks for on this machine (gfp_zone through zoneTop). */
@@ -179,10 +186,10 @@ function zoneLabel(a: ArchOps, kernel: number, zone: 'GFP_DMA' | 'GFP_DMA32' | n
 
 /** dma_direct_alloc(): pages below the coherent mask (CMA first); an uncached alias for a non-coherent device. */
 export function directAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
-  const { alloc, order, limit, phys, allocSize, failed } = allocPages(m, dev, size, gfp, o);
+  const { alloc, order, limit, phys, allocSize, failed, failedWhy } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
-    o.events.push({ kind: 'note', text: failed ? 'out of reach' : 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: failed ?? `no free order-${order} block below ${hex(limit)}` } });
+    o.events.push({ kind: 'note', text: failed ? 'out of reach' : 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, ...failedWhy, rule: failed ?? `no free order-${order} block below ${hex(limit)}` } });
     return null;
   }
   let b: Buffer;
@@ -219,10 +226,10 @@ export function directFreeCoherent(m: Machine, cpu: Buffer | null, o: StepOutcom
 
 /** dma_direct_alloc_pages(): cacheable pages, the DMA address is the physical one. */
 export function directAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
-  const { alloc, order, phys, allocSize, failed } = allocPages(m, dev, size, gfp, o);
+  const { alloc, order, phys, allocSize, failed, failedWhy } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
-    if (failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: failed } });
+    if (failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, ...failedWhy, rule: failed } });
     return null;
   }
   const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
@@ -248,10 +255,10 @@ export function directFreeNoncoherent(m: Machine, size: number, cpu: Buffer | nu
 
 /** dma_direct_alloc_no_mapping() (DMA_ATTR_NO_KERNEL_MAPPING): pages (not zeroed), the kernel alias cleaned; no CPU mapping. */
 export function directAllocNoMapping(m: Machine, dev: Device, name: string, size: number, gfp: readonly string[], o: StepOutcome): DmaAllocated | null {
-  const { alloc, order, phys, allocSize, failed } = allocPages(m, dev, size, gfp, o);
+  const { alloc, order, phys, allocSize, failed, failedWhy } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
-    if (failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: failed } });
+    if (failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, ...failedWhy, rule: failed } });
     return null;
   }
   // gfp & ~__GFP_ZERO: nothing is zeroed (no CPU mapping to zero through); old bytes stay
