@@ -128,14 +128,18 @@ export const ARCH_GATES = table('arch', {
   // __dma_alloc_coherent() ORs GFP_DMA, then GFP_DMA32, into a coherent allocation for a mask of 32 bits or less.
   // Release: taken as 4.16 — the series was posted for the 4.16 merge period (as riscvZoneDma32, "riscv: add
   // ZONE_DMA32", from the same work) and the 2018-11 fixes treat it as released; not verified: no 4.16 tree, pull
-  // shortlog or stable mail naming the release was found.
+  // shortlog or stable mail naming the release was found. The same series ("arm64: use swiotlb_alloc and
+  // swiotlb_free": "-\tptr = __dma_alloc_coherent(dev, size, dma_handle, flags, attrs); +\tptr = swiotlb_alloc(…)")
+  // moved arm64's coherent allocations to swiotlb_alloc() → dma_direct_alloc(), with its dma_coherent_ok() retries
+  // (GFP_DMA32, then GFP_DMA) before the swiotlb pool; before it swiotlb_alloc_coherent() freed an unreachable page
+  // and went straight to the pool. Stored arm64 trees of the period show __dma_alloc() calling swiotlb_alloc().
   arm64ZoneDma32: {
     from: '4.16',
     commit: 'ad67f5a6545f',
     subject: 'arm64: replace ZONE_DMA with ZONE_DMA32',
     file: 'arch/arm64/Kconfig',
-    before: 'arm64 has CONFIG_ZONE_DMA covering the low 4 GiB and no ZONE_DMA32: alloc_pages(GFP_DMA) stays below 4 GiB, GFP_DMA32 means ZONE_NORMAL (OPT_ZONE_DMA32) and may land above 4 GiB',
-    after: 'the low 4 GiB is ZONE_DMA32 and there is no ZONE_DMA (until arm64ZoneDma30): GFP_DMA32 stays below 4 GiB, GFP_DMA means ZONE_NORMAL and may land above 4 GiB',
+    before: 'arm64 has CONFIG_ZONE_DMA covering the low 4 GiB and no ZONE_DMA32: alloc_pages(GFP_DMA) stays below 4 GiB, GFP_DMA32 means ZONE_NORMAL (OPT_ZONE_DMA32) and may land above 4 GiB; a coherent page out of the device\'s reach is not retried in another zone (swiotlb_alloc_coherent falls back to the swiotlb pool)',
+    after: 'the low 4 GiB is ZONE_DMA32 and there is no ZONE_DMA (until arm64ZoneDma30): GFP_DMA32 stays below 4 GiB, GFP_DMA means ZONE_NORMAL and may land above 4 GiB; coherent allocations go through swiotlb_alloc → dma_direct_alloc, which retries an unreachable page with GFP_DMA32',
     arch: 'arm64',
     verified: false,
   },

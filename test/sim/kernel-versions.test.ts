@@ -138,6 +138,23 @@ cpu, c = dma_alloc_coherent(nic, 4096)
 `,
   );
 
+  // The same series moved arm64's coherent allocations from swiotlb_alloc_coherent() (an unreachable page is freed
+  // and the swiotlb pool used, no other zone tried) to swiotlb_alloc() → dma_direct_alloc() (retry with GFP_DMA32).
+  boundary(
+    ARCH_GATES.arm64ZoneDma32,
+    'a 33-bit coherent device on 16 GiB: the page above 8 GiB is refused and NULL (the unmodelled swiotlb pool named) before; the GFP_DMA32 retry lands below 4 GiB after',
+    ({ before, after }) => {
+      expect(at(before, 'cpu, h').error).toBe('NULL');
+      expect(at(before, 'cpu, h').events.find((e) => e.kind === 'note' && e.text === 'out of reach')?.why.fn).toBe('swiotlb_alloc_coherent');
+      expect((at(after, 'cpu, h').events.find((e) => e.kind === 'alloc') as { phys: number }).phys).toBeLessThan(2 ** 32);
+      expect(at(after, 'cpu, h').events.some((e) => e.kind === 'note' && e.text === 'retried: the GFP_DMA32 retry')).toBe(true);
+    },
+    `machine(arch=arm64, ram=16G, cma=0)
+device(dev, dma_mask=33)
+cpu, h = dma_alloc_coherent(dev, 4096)
+`,
+  );
+
   const zoneDma = `machine(arch=arm64, ram=8G)
 device(dev, dma_mask=64)
 dma_set_mask(dev, 30)
