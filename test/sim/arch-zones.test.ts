@@ -199,3 +199,16 @@ describe('coherent allocations on 32-bit arm', () => {
     expect(note(before, 'cpu, h', 'out of reach')!.rule).toContain('get_coherent_dma_mask');
   });
 });
+
+describe('the swiotlb pool fallback before 4.20', () => {
+  it('riscv, a 31-bit coherent device on 8 GiB: NULL, naming the unmodelled swiotlb pool fallback on 4.19 (swiotlb_dma_ops), not on 4.17 (no swiotlb yet) nor on 4.20 (coherent allocations no longer dip into the pool)', () => {
+    const text = `machine(arch=riscv, ram=8G, cma=0)
+device(dev, dma_mask=31)
+cpu, h = dma_alloc_coherent(dev, 4096)
+`;
+    const rule = (kernel: string) => note(run(text, kernel), 'cpu, h', 'out of reach')!.rule;
+    expect(rule('4.19')).toContain('swiotlb pool');
+    expect(rule('4.17')).not.toContain('swiotlb pool');
+    expect(rule('4.20')).not.toContain('swiotlb pool');
+  });
+});

@@ -110,8 +110,8 @@ function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[
  *   free_pages…; ret = NULL; }": no retry in another zone.
  * Where the pages fail for good, the swiotlb-backed ops of kernels before 4.20
  * took the buffer from the swiotlb pool itself (swiotlb_alloc_coherent's "fall
- * back to swiotlb pool", 4.16's swiotlb_alloc_buffer; arm64 always, x86 with
- * swiotlb), until "stop dipping into the swiotlb pool for coherent allocations"
+ * back to swiotlb pool", 4.16's swiotlb_alloc_buffer; arm64 always, riscv from
+ * ARCH_GATES.riscvSwiotlb, x86 with swiotlb), until "stop dipping into the swiotlb pool for coherent allocations"
  * in the series that gave arm64 the generic swiotlb ops
  * (ARCH_GATES.arm64GenericSwiotlbOps, 4.20). The explorer does not model that
  * pool allocation: it answers NULL and says so.
@@ -158,7 +158,11 @@ function reachRetry(m: Machine, dev: Device, size: number, block: number, zoneTo
     const p = attempt('GFP_DMA', ok, 'the GFP_DMA retry');
     if (p >= 0) return { limit: top, phys: p };
   }
-  const swiotlbOps = m.layout.swiotlbSize > 0 && k < ARCH_GATES.arm64GenericSwiotlbOps.code && (m.arch === 'arm64' || (m.arch === 'x86' && m.config.ram > 2 ** 32));
+  // swiotlb_dma_ops' allocator (pool fallback) before 4.20: arm64 always, riscv from its swiotlb, x86 with swiotlb (RAM above 4 GiB)
+  const swiotlbOps =
+    m.layout.swiotlbSize > 0 &&
+    k < ARCH_GATES.arm64GenericSwiotlbOps.code &&
+    (m.arch === 'arm64' || (m.arch === 'riscv' && since(k, ARCH_GATES.riscvSwiotlb)) || (m.arch === 'x86' && m.config.ram > 2 ** 32));
   if (oldX86 && swiotlbOps) {
     // x86_swiotlb_alloc_coherent → swiotlb_alloc_coherent: __get_free_pages(flags) with the zone of the first try
     const p = attempt(zone, (q) => q + size - 1 <= mask, "swiotlb_alloc_coherent's own page (x86_swiotlb_alloc_coherent's fallback, checked without the off-by-one)");
