@@ -616,8 +616,8 @@ export const DIRECT_GATES = table('direct', {
     commit: '55897af63091',
     subject: 'dma-direct: merge swiotlb_dma_ops into the dma_direct code',
     file: 'kernel/dma/direct.c',
-    before: 'dma_direct_map_sg (devices without swiotlb) returns 0 at the first entry check_addr() rejects and leaves the entries before it mapped, their sg_dma_address set; swiotlb devices use swiotlb_map_sg_attrs, which unmaps what it mapped',
-    after: 'one dma_direct_map_sg: each entry through dma_direct_map_page; on a failure the entries already mapped are unmapped (DMA_ATTR_SKIP_CPU_SYNC) and it returns 0',
+    before: 'dma_direct_map_sg (devices without swiotlb) returns 0 at the first entry check_addr() rejects and leaves the entries before it mapped, their sg_dma_address set; swiotlb devices use swiotlb_map_sg_attrs, which unmaps what it mapped; on arm64 dma_set_mask asks swiotlb_dma_supported (the mask must reach the pool\'s last byte)',
+    after: 'one dma_direct_map_sg: each entry through dma_direct_map_page; on a failure the entries already mapped are unmapped (DMA_ATTR_SKIP_CPU_SYNC) and it returns 0; dma_set_mask asks dma_direct_supported (ZONE_DMA / RAM)',
     verified: true,
   },
   // The function that maps one buffer and its file (the names, not the behaviour: kernelName()).

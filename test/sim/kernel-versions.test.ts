@@ -155,6 +155,23 @@ cpu, h = dma_alloc_coherent(dev, 4096)
 `,
   );
 
+  // arm64's dma_supported before 55897af63091: swiotlb_dma_ops' swiotlb_dma_supported ("phys_to_dma(hwdev,
+  // io_tlb_end - 1) <= mask", lib/swiotlb.c); after it dma_direct_supported (kernel/dma/direct.c). On 8 GiB both
+  // refuse a 31-bit mask, for different reasons.
+  boundary(
+    DIRECT_GATES.swiotlbMerged,
+    'arm64 dma_set_mask(31) on 8 GiB: -EIO from swiotlb_dma_supported (the pool ends above 2 GiB) before, from dma_direct_supported (RAM above 2 GiB, no ZONE_DMA) after',
+    ({ before, after }) => {
+      expect(at(before, 'dma_set_mask').events.find((e) => e.kind === 'note' && e.text === 'mask not supported')).toMatchObject({ why: { fn: 'swiotlb_dma_supported' } });
+      expect(at(after, 'dma_set_mask').events.find((e) => e.kind === 'note' && e.text === 'mask not supported')).toMatchObject({ why: { fn: 'dma_direct_supported' } });
+      for (const r of [before, after]) expect(at(r, 'dma_set_mask').error).toBe('EIO');
+    },
+    `machine(arch=arm64, ram=8G)
+device(dev, dma_mask=64)
+dma_set_mask(dev, 31)
+`,
+  );
+
   const zoneDma = `machine(arch=arm64, ram=8G)
 device(dev, dma_mask=64)
 dma_set_mask(dev, 30)
