@@ -119,6 +119,30 @@ export const ARCH_GATES = table('arch', {
     arch: 'arm64',
     verified: true,
   },
+  // id and subject: "[PATCH 21/22] arm64: replace ZONE_DMA with ZONE_DMA32" (Christoph Hellwig, 2018-01-10, the
+  // series "consolidate swiotlb dma_map implementations") and the Fixes tags quoting "ad67f5a6545f (\"arm64: replace
+  // ZONE_DMA with ZONE_DMA32\")" (Nicolas Boichat's 2018-11 io-pgtable-arm-v7s / SLAB_CACHE_DMA32 fixes; Peng Fan's
+  // 2019 arch/arm/xen patch: "ZONE_DMA is removed by commit ad67f5a6545"). Both sides, from that diff: arch/arm64/Kconfig
+  // "config ZONE_DMA def_bool y" becomes "config ZONE_DMA32 def_bool y"; zone_sizes_init() sizes ZONE_DMA, then
+  // ZONE_DMA32, as max_zone_dma_phys() (the low 4 GiB, "4GB maximum for 32-bit only capable devices");
+  // __dma_alloc_coherent() ORs GFP_DMA, then GFP_DMA32, into a coherent allocation for a mask of 32 bits or less.
+  // Release: taken as 4.16 — the series was posted for the 4.16 merge period (as riscvZoneDma32, "riscv: add
+  // ZONE_DMA32", from the same work) and the 2018-11 fixes treat it as released; not verified: no 4.16 tree, pull
+  // shortlog or stable mail naming the release was found. The same series ("arm64: use swiotlb_alloc and
+  // swiotlb_free": "-\tptr = __dma_alloc_coherent(dev, size, dma_handle, flags, attrs); +\tptr = swiotlb_alloc(…)")
+  // moved arm64's coherent allocations to swiotlb_alloc() → dma_direct_alloc(), with its dma_coherent_ok() retries
+  // (GFP_DMA32, then GFP_DMA) before the swiotlb pool; before it swiotlb_alloc_coherent() freed an unreachable page
+  // and went straight to the pool. Stored arm64 trees of the period show __dma_alloc() calling swiotlb_alloc().
+  arm64ZoneDma32: {
+    from: '4.16',
+    commit: 'ad67f5a6545f',
+    subject: 'arm64: replace ZONE_DMA with ZONE_DMA32',
+    file: 'arch/arm64/Kconfig',
+    before: 'arm64 has CONFIG_ZONE_DMA covering the low 4 GiB and no ZONE_DMA32: alloc_pages(GFP_DMA) stays below 4 GiB, GFP_DMA32 means ZONE_NORMAL (OPT_ZONE_DMA32) and may land above 4 GiB; a coherent page out of the device\'s reach is not retried in another zone (swiotlb_alloc_coherent falls back to the swiotlb pool)',
+    after: 'the low 4 GiB is ZONE_DMA32 and there is no ZONE_DMA (until arm64ZoneDma30): GFP_DMA32 stays below 4 GiB, GFP_DMA means ZONE_NORMAL and may land above 4 GiB; coherent allocations go through swiotlb_alloc → dma_direct_alloc, which retries an unreachable page with GFP_DMA32',
+    arch: 'arm64',
+    verified: false,
+  },
   // id: Fixes tags (arm64 kdump/crashkernel and max_dma warning fixes, 2019-2021); release: the v6 patch was
   // reviewed by the arm64 maintainers on 2019-10-31, and the ZONE_DMA sizing it added was already being fixed
   // against linux-next in the 5.5 merge period (Will Deacon's reply to John Stultz, 2019-12-03); the "arm64
@@ -131,7 +155,7 @@ export const ARCH_GATES = table('arch', {
     commit: '1a8e1cef7603',
     subject: 'arm64: use both ZONE_DMA and ZONE_DMA32',
     file: 'arch/arm64/mm/init.c',
-    before: 'arm64 has no ZONE_DMA below 4 GiB (only ZONE_DMA32): dma_direct_supported() needs a mask of 32 bits or more',
+    before: 'arm64 has no ZONE_DMA (only ZONE_DMA32, arm64ZoneDma32): dma_direct_supported() needs a mask of 32 bits or more (or one reaching all RAM), and GFP_DMA means ZONE_NORMAL',
     after: 'ZONE_DMA covers the first 1 GiB (zone_dma_bits = 30): masks down to 30 bits are supported',
     arch: 'arm64',
     verified: true,
@@ -426,14 +450,19 @@ export const DIRECT_GATES = table('direct', {
   // Richter: "the issue was seen first with: b4ebe6063204 …", pulled with "Merge tag 'dma-mapping-4.20'",
   // cff229491af5; Robin Murphy: the 4.19 effect was different); release: that merge, 4.20. Both sides: the
   // 4.20-era check_addr() ("%s: overflow %pad+%zu of device mask %llx bus mask %llx", printed when the mask is
-  // 32 bits or more or a bus mask is set) in stored trees, the bus-mask-less form in 4.17-4.19 ones.
+  // 32 bits or more or a bus mask is set) in stored trees, the bus-mask-less form in 4.17-4.19 ones. Allocations:
+  // the 4.19-era kernel/dma/direct.c (force_dma_unencrypted, __dma_direct_alloc_pages) still has dma_coherent_ok()
+  // "return addr + size - 1 <= dev->coherent_dma_mask;" and picks GFP_DMA/GFP_DMA32 from dev->coherent_dma_mask;
+  // the later "min_not_zero(dev->coherent_dma_mask, dev->bus_dma_limit)" (5.5+ spelling, seen in 5.16-era quotes) is
+  // taken to start with this commit, as its subject says; its allocation hunk itself was not seen. Not modelled: 4.19's
+  // dma_direct_supported() refusing a mask above the bus mask (not verified).
   overflowBusMask: {
     from: '4.20',
     commit: 'b4ebe6063204',
     subject: 'dma-direct: implement complete bus_dma_mask handling',
     file: 'kernel/dma/direct.c',
-    before: 'check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu of device mask %llx", only for masks of 32 bits or more',
-    after: 'check_addr() appends " bus mask %llx" and also reports a device with a bus mask',
+    before: 'check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu of device mask %llx", only for masks of 32 bits or more; coherent allocations ignore the bus limit (zone and dma_coherent_ok() from coherent_dma_mask alone)',
+    after: 'check_addr() appends " bus mask %llx" and also reports a device with a bus mask; coherent allocations pick the zone and check the page against min_not_zero(coherent_dma_mask, bus_dma_mask)',
     verified: true,
   },
   // The value a failed dma-direct map returns (dma/map-error.ts). Before: "[PATCH 26/34] dma-direct: add dma address
@@ -587,8 +616,8 @@ export const DIRECT_GATES = table('direct', {
     commit: '55897af63091',
     subject: 'dma-direct: merge swiotlb_dma_ops into the dma_direct code',
     file: 'kernel/dma/direct.c',
-    before: 'dma_direct_map_sg (devices without swiotlb) returns 0 at the first entry check_addr() rejects and leaves the entries before it mapped, their sg_dma_address set; swiotlb devices use swiotlb_map_sg_attrs, which unmaps what it mapped',
-    after: 'one dma_direct_map_sg: each entry through dma_direct_map_page; on a failure the entries already mapped are unmapped (DMA_ATTR_SKIP_CPU_SYNC) and it returns 0',
+    before: 'dma_direct_map_sg (devices without swiotlb) returns 0 at the first entry check_addr() rejects and leaves the entries before it mapped, their sg_dma_address set; swiotlb devices use swiotlb_map_sg_attrs, which unmaps what it mapped; on arm64 dma_set_mask asks swiotlb_dma_supported (the mask must reach the pool\'s last byte)',
+    after: 'one dma_direct_map_sg: each entry through dma_direct_map_page; on a failure the entries already mapped are unmapped (DMA_ATTR_SKIP_CPU_SYNC) and it returns 0; dma_set_mask asks dma_direct_supported (ZONE_DMA / RAM)',
     verified: true,
   },
   // The function that maps one buffer and its file (the names, not the behaviour: kernelName()).

@@ -6,7 +6,7 @@
  */
 import type { CacheLineState } from './events.ts';
 import { cacheLines, dirtyByteCount, lookup, slotAt } from './hw/cpu-cache.ts';
-import { ramRead, SZ_16M, SZ_4G } from './hw/memory.ts';
+import { ramRead } from './hw/memory.ts';
 import { KERNEL_IMAGE, type Buffer, type Machine, type MapRecord } from './machine.ts';
 import { physChunks } from './mm/buffers.ts';
 import { swiotlbRuns } from './dma/swiotlb.ts';
@@ -23,7 +23,7 @@ import { iovaRanges, type IovaRange } from './iommu/iova.ts';
 import { armMappingViews } from './arch/arm-dma-iommu.ts';
 import { debugActiveCachelines, debugLiveEntries, type DebugEntry } from './dma/debug.ts';
 import { hex } from './format.ts';
-import { archOps, hasZoneDma32 } from './arch/arch.ts';
+import { archOps, zoneSpans } from './arch/arch.ts';
 
 export interface BufferInfo {
   id: number;
@@ -102,26 +102,15 @@ export interface MachineSnapshot {
 }
 
 /**
- * The zones the memory map shows: ZONE_DMA below 16 MiB, ZONE_DMA32 below
- * 4 GiB, ZONE_NORMAL above; an architecture without ZONE_DMA (riscv) starts
- * with ZONE_DMA32 at 0, and before its ZONE_DMA32 (ARCH_GATES.riscvZoneDma32)
- * all RAM is ZONE_NORMAL.
+ * The zones the memory map shows, by architecture and version (arch.ts
+ * zoneSpans): x86 ZONE_DMA below 16 MiB, ZONE_DMA32 below 4 GiB, ZONE_NORMAL
+ * above; arm64 ZONE_DMA alone over the low 4 GiB before 4.16, ZONE_DMA32 alone
+ * in 4.16–5.4, ZONE_DMA 1 GiB + ZONE_DMA32 in 5.5–5.10, ZONE_DMA 4 GiB after;
+ * riscv ZONE_DMA32 from 0 (all ZONE_NORMAL before its ZONE_DMA32); arm32 all
+ * ZONE_NORMAL.
  */
 function zoneRegions(m: Machine): Region[] {
-  const low = Math.min(m.config.ram, SZ_4G);
-  const a = archOps(m.arch);
-  if (a.zoneDmaBits(m.kernel) === null) {
-    if (!hasZoneDma32(a, m.kernel)) return [{ name: 'ZONE_NORMAL', kind: 'zone', start: 0, end: m.config.ram }];
-    const r: Region[] = [{ name: 'ZONE_DMA32', kind: 'zone', start: 0, end: low }];
-    if (m.config.ram > SZ_4G) r.push({ name: 'ZONE_NORMAL', kind: 'zone', start: SZ_4G, end: m.config.ram });
-    return r;
-  }
-  const r: Region[] = [
-    { name: 'ZONE_DMA', kind: 'zone', start: 0, end: Math.min(SZ_16M, m.config.ram) },
-    { name: 'ZONE_DMA32', kind: 'zone', start: SZ_16M, end: low },
-  ];
-  if (m.config.ram > SZ_4G) r.push({ name: 'ZONE_NORMAL', kind: 'zone', start: SZ_4G, end: m.config.ram });
-  return r;
+  return zoneSpans(archOps(m.arch), m.kernel, m.config.ram).map((z) => ({ name: `ZONE_${z.zone === 'Normal' ? 'NORMAL' : z.zone}`, kind: 'zone', start: z.start, end: z.end }));
 }
 
 function regions(m: Machine): Region[] {

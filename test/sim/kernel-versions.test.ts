@@ -105,6 +105,73 @@ h = dma_map_single(spi, rx, 64, DMA_FROM_DEVICE)
 `,
   );
 
+  // arm64 4.15: arch/arm64/Kconfig "config ZONE_DMA" covers the low 4 GiB (max_zone_dma_phys) and there is no
+  // ZONE_DMA32, so alloc_pages(GFP_DMA) stays below 4 GiB and GFP_DMA32 is OPT_ZONE_DMA32 = ZONE_NORMAL; from
+  // ad67f5a6545f "arm64: replace ZONE_DMA with ZONE_DMA32" the same span is ZONE_DMA32 and GFP_DMA is ZONE_NORMAL.
+  // A coherent allocation for a 32-bit mask stays below 4 GiB on both sides (__dma_alloc_coherent ORs in GFP_DMA
+  // before, GFP_DMA32 after).
+  boundary(
+    ARCH_GATES.arm64ZoneDma32,
+    'alloc_pages(GFP_DMA) below 4 GiB in ZONE_DMA and GFP_DMA32 above 4 GiB in ZONE_NORMAL before; GFP_DMA above 4 GiB (ZONE_NORMAL) and GFP_DMA32 below 4 GiB in ZONE_DMA32 after; a 32-bit coherent buffer below 4 GiB on both sides',
+    ({ before, after }) => {
+      const alloc = (r: RunResult, p: string) => at(r, p).events.find((e) => e.kind === 'alloc') as { phys: number; zone: string; why: { rule: string } };
+      expect(alloc(before, 'pd').phys).toBeLessThan(2 ** 32);
+      expect(alloc(before, 'pd').zone).toBe('DMA');
+      expect(alloc(before, 'p32').phys).toBeGreaterThanOrEqual(2 ** 32);
+      expect(alloc(before, 'p32').zone).toBe('Normal');
+      expect(alloc(before, 'p32').why.rule).toContain('GFP_DMA32 is OPT_ZONE_DMA32 = ZONE_NORMAL');
+      expect(alloc(after, 'pd').phys).toBeGreaterThanOrEqual(2 ** 32);
+      expect(alloc(after, 'pd').zone).toBe('Normal');
+      expect(alloc(after, 'pd').why.rule).toContain('GFP_DMA is OPT_ZONE_DMA = ZONE_NORMAL');
+      expect(alloc(after, 'p32').phys).toBeLessThan(2 ** 32);
+      expect(alloc(after, 'p32').zone).toBe('DMA32');
+      expect(alloc(before, 'cpu').phys).toBeLessThan(2 ** 32);
+      expect(alloc(before, 'cpu').zone).toBe('DMA');
+      expect(alloc(after, 'cpu').phys).toBeLessThan(2 ** 32);
+      expect(alloc(after, 'cpu').zone).toBe('DMA32');
+    },
+    `machine(arch=arm64, ram=8G)
+device(nic, dma_mask=32)
+pd = alloc_pages(GFP_DMA, 0)
+p32 = alloc_pages(GFP_DMA32, 0)
+cpu, c = dma_alloc_coherent(nic, 4096)
+`,
+  );
+
+  // The same series moved arm64's coherent allocations from swiotlb_alloc_coherent() (an unreachable page is freed
+  // and the swiotlb pool used, no other zone tried) to swiotlb_alloc() → dma_direct_alloc() (retry with GFP_DMA32).
+  boundary(
+    ARCH_GATES.arm64ZoneDma32,
+    'a 33-bit coherent device on 16 GiB: the page above 8 GiB is refused and NULL (the unmodelled swiotlb pool named) before; the GFP_DMA32 retry lands below 4 GiB after',
+    ({ before, after }) => {
+      expect(at(before, 'cpu, h').error).toBe('NULL');
+      expect(at(before, 'cpu, h').events.find((e) => e.kind === 'note' && e.text === 'out of reach')).toMatchObject({ why: { fn: 'swiotlb_alloc_coherent' } });
+      expect((at(after, 'cpu, h').events.find((e) => e.kind === 'alloc') as { phys: number }).phys).toBeLessThan(2 ** 32);
+      expect(at(after, 'cpu, h').events.some((e) => e.kind === 'note' && e.text === 'retried: the GFP_DMA32 retry')).toBe(true);
+    },
+    `machine(arch=arm64, ram=16G, cma=0)
+device(dev, dma_mask=33)
+cpu, h = dma_alloc_coherent(dev, 4096)
+`,
+  );
+
+  // arm64's dma_supported before 55897af63091: swiotlb_dma_ops' swiotlb_dma_supported ("phys_to_dma(hwdev,
+  // io_tlb_end - 1) <= mask", lib/swiotlb.c); after it dma_direct_supported (kernel/dma/direct.c). On 8 GiB both
+  // refuse a 31-bit mask, for different reasons.
+  boundary(
+    DIRECT_GATES.swiotlbMerged,
+    'arm64 dma_set_mask(31) on 8 GiB: -EIO from swiotlb_dma_supported (the pool ends above 2 GiB) before, from dma_direct_supported (RAM above 2 GiB, no ZONE_DMA) after',
+    ({ before, after }) => {
+      expect(at(before, 'dma_set_mask').events.find((e) => e.kind === 'note' && e.text === 'mask not supported')).toMatchObject({ why: { fn: 'swiotlb_dma_supported' } });
+      expect(at(after, 'dma_set_mask').events.find((e) => e.kind === 'note' && e.text === 'mask not supported')).toMatchObject({ why: { fn: 'dma_direct_supported' } });
+      for (const r of [before, after]) expect(at(r, 'dma_set_mask').error).toBe('EIO');
+    },
+    `machine(arch=arm64, ram=8G)
+device(dev, dma_mask=64)
+dma_set_mask(dev, 31)
+`,
+  );
+
   const zoneDma = `machine(arch=arm64, ram=8G)
 device(dev, dma_mask=64)
 dma_set_mask(dev, 30)
@@ -997,6 +1064,22 @@ h = dma_map_single(d, v, 4096, DMA_TO_DEVICE)
       expect(at(after, 'h =').warnings).toEqual(['nic nic: dma_direct_map_page: overflow 0x00000001fffff000+4096 of device mask ffffffff bus mask 0']);
     },
     OVERFLOW(32),
+  );
+  // Allocations: 4.19's dma_direct_alloc picks the zone from dev->coherent_dma_mask and dma_coherent_ok() checks
+  // "addr + size - 1 <= dev->coherent_dma_mask", so a bus limit is ignored; b4ebe6063204 uses
+  // min_not_zero(coherent_dma_mask, bus_dma_mask) for both (__dma_direct_optimal_gfp_mask, dma_coherent_ok).
+  boundary(
+    DIRECT_GATES.overflowBusMask,
+    'a coherent buffer for a 64-bit device behind a 32-bit bus limit lands above 4 GiB, beyond the bus, before; below 4 GiB in ZONE_DMA32 after',
+    ({ before, after }) => {
+      const phys = (r: RunResult) => (at(r, 'cpu, h').events.find((e) => e.kind === 'alloc') as { phys: number }).phys;
+      expect(phys(before)).toBeGreaterThanOrEqual(2 ** 32);
+      expect(phys(after)).toBeLessThan(2 ** 32);
+    },
+    `machine(arch=arm64, ram=8G, cma=0)
+device(dev, dma_mask=64, bus_limit=32)
+cpu, h = dma_alloc_coherent(dev, 4096)
+`,
   );
   boundary(
     DIRECT_GATES.overflowReportAddr,

@@ -15,7 +15,7 @@ import { arm64 } from './arm64.ts';
 import { arm } from './arm.ts';
 import { riscv } from './riscv.ts';
 import { x86 } from './x86.ts';
-import { SZ_4G, zoneOf } from '../hw/memory.ts';
+import { SZ_4G } from '../hw/memory.ts';
 
 export interface MaintPlan {
   op: MaintOp;
@@ -52,11 +52,12 @@ export interface ArchOps {
    */
   zoneDmaBits(kernel: number): number | null;
   /**
-   * CONFIG_ZONE_DMA32 exists from this version (riscv: ARCH_GATES.riscvZoneDma32);
-   * before it GFP_DMA32 is OPT_ZONE_DMA32 = ZONE_NORMAL. Absent: the engine
-   * keeps GFP_DMA32 below 4 GiB on every version of that architecture.
+   * CONFIG_ZONE_DMA32 exists from this version (riscv: ARCH_GATES.riscvZoneDma32,
+   * arm64: ARCH_GATES.arm64ZoneDma32); before it GFP_DMA32 is OPT_ZONE_DMA32 =
+   * ZONE_NORMAL. null: never (32-bit arm). Absent: GFP_DMA32 stays below 4 GiB
+   * on every version of that architecture (x86-64).
    */
-  zoneDma32From?: number;
+  zoneDma32From?: number | null;
   forDevice(dir: DmaDir, kernel: number): MaintPlan | null;
   forCpu(dir: DmaDir, kernel: number): MaintPlan | null;
   prepCoherent(kernel: number): MaintPlan | null;
@@ -105,6 +106,7 @@ export function kmallocAlign(a: ArchOps, kernel: number): number {
 
 /** CONFIG_ZONE_DMA32 on this architecture and kernel (see ArchOps.zoneDma32From). */
 export function hasZoneDma32(a: ArchOps, kernel: number): boolean {
+  if (a.zoneDma32From === null) return false;
   return a.zoneDma32From === undefined || kernel >= a.zoneDma32From;
 }
 
@@ -124,14 +126,28 @@ export function zoneTop(a: ArchOps, kernel: number, ram: number, zone: 'GFP_DMA'
 }
 
 /**
- * The zone a physical address lies in, as the alloc events name it: on an
- * architecture without ZONE_DMA (riscv) nothing is 'DMA', and before its
- * ZONE_DMA32 nothing is 'DMA32' either; elsewhere the fixed 16 MiB / 4 GiB
- * split of hw/memory.ts zoneOf.
+ * The zone a physical address lies in, as the alloc events and the memory map
+ * name it: ZONE_DMA below 2^zoneDmaBits where the architecture has one (16 MiB
+ * on x86, 4 GiB on arm64 before 4.16, 1 GiB on arm64 5.5–5.10, 4 GiB after),
+ * ZONE_DMA32 above it up to 4 GiB where that zone exists, ZONE_NORMAL the rest.
+ * A ZONE_DMA reaching 4 GiB leaves ZONE_DMA32 empty (arm64 from 5.11).
  */
 export function zoneName(a: ArchOps, kernel: number, phys: number): 'DMA' | 'DMA32' | 'Normal' {
-  if (a.zoneDmaBits(kernel) !== null) return zoneOf(phys);
+  const bits = a.zoneDmaBits(kernel);
+  if (bits !== null && phys < 2 ** bits) return 'DMA';
   return phys < SZ_4G && hasZoneDma32(a, kernel) ? 'DMA32' : 'Normal';
+}
+
+/** The zones of RAM below `ram` in address order, each [start, end) (empty zones left out). */
+export function zoneSpans(a: ArchOps, kernel: number, ram: number): { zone: 'DMA' | 'DMA32' | 'Normal'; start: number; end: number }[] {
+  const bits = a.zoneDmaBits(kernel);
+  const dmaEnd = bits === null ? 0 : Math.min(ram, 2 ** bits);
+  const dma32End = hasZoneDma32(a, kernel) ? Math.max(dmaEnd, Math.min(ram, SZ_4G)) : dmaEnd;
+  const out: { zone: 'DMA' | 'DMA32' | 'Normal'; start: number; end: number }[] = [];
+  if (dmaEnd > 0) out.push({ zone: 'DMA', start: 0, end: dmaEnd });
+  if (dma32End > dmaEnd) out.push({ zone: 'DMA32', start: dmaEnd, end: dma32End });
+  if (ram > dma32End) out.push({ zone: 'Normal', start: dma32End, end: ram });
+  return out;
 }
 
 /** dev_is_dma_coherent() can be false on this architecture and kernel (ARCH_HAS_SYNC_DMA_* selected). */

@@ -58,9 +58,8 @@
 import type { DmaDir, Why } from '../events.ts';
 import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import type { Buffer, Device, Machine, SgTable } from '../machine.ts';
-import { archOps } from './arch.ts';
+import { archOps, zoneName } from './arch.ts';
 import { runMaintenance } from './cache-maint.ts';
-import { zoneOf } from '../hw/memory.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { cpuMemset } from '../mm/buffers.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
@@ -353,7 +352,7 @@ export function armIommuAllocAttrs(m: Machine, dev: Device, mp: ArmIommuMapping,
   }
   const b: Buffer = { id: m.buffers.length, name, kind: 'coherent', va, size, phys: -1, pages, allocSize: len, uncached: !dev.coherent, live: true, step: m.step, dev: dev.name, dmaAddr: iova };
   m.buffers.push(b);
-  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_coherent', name, va, phys, size: len, zone: zoneOf(phys), why: why('arm_iommu_alloc_attrs', `pages cleared and flushed (__dma_clear_buffer), mapped at IOVA ${hex(iova)} of the arch mapping (__iommu_create_mapping, READ|WRITE) and remapped ${dev.coherent ? 'cached' : 'write-combined for the CPU (modelled uncached)'}`) });
+  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_coherent', name, va, phys, size: len, zone: zoneName(archOps(m.arch), m.kernel, phys), why: why('arm_iommu_alloc_attrs', `pages cleared and flushed (__dma_clear_buffer), mapped at IOVA ${hex(iova)} of the arch mapping (__iommu_create_mapping, READ|WRITE) and remapped ${dev.coherent ? 'cached' : 'write-combined for the CPU (modelled uncached)'}`) });
   cpuMemset(m, b, 0, 0, len, o);
   return { buf: b, addr: iova, paddr: phys, len };
 }

@@ -33,8 +33,14 @@ export const arm: ArchOps = {
   kmallocBounceFrom: null,
   // CONFIG_ARM_L1_CACHE_SHIFT=6 for ARMv7
   l1CacheShift: () => 6,
-  // multi_v7 has no ZONE_DMA: dma_direct_supported() wants 32 bits
-  zoneDmaBits: () => 32,
+  // The modelled machine is a non-LPAE multi_v7 kernel: arm32's "config ZONE_DMA" is selected per platform, and
+  // the multi_v7 ones that select it do so only with LPAE (arch/arm/mach-bcm/Kconfig ARCH_BRCMSTB and
+  // arch/arm/mach-shmobile/Kconfig ARCH_RENESAS: "select ZONE_DMA if ARM_LPAE"); arm32 has no CONFIG_ZONE_DMA32
+  // at all. So GFP_DMA and GFP_DMA32 both mean ZONE_NORMAL (OPT_ZONE_DMA, OPT_ZONE_DMA32 in include/linux/gfp.h),
+  // and dma_direct_supported() (from ARCH_GATES.armDmaDirect) measures a small mask against RAM alone.
+  // Not modelled: an LPAE kernel on such a platform (ZONE_DMA below arm_dma_zone_size).
+  zoneDmaBits: () => null,
+  zoneDma32From: null,
   forDevice(dir) {
     if (dir === 'DMA_FROM_DEVICE') {
       return invRange(

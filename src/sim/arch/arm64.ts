@@ -13,9 +13,12 @@
  * - L1_CACHE_SHIFT (dma-debug's cacheline): 7 in 4.4–4.16 (97303480753e "arm64:
  *   Increase the max granular size"), 6 from 4.17 (release not pinned);
  *   ARCH_DMA_MINALIGN and the kmalloc alignment are 128 throughout.
- * - ZONE_DMA: none below 4 GiB before 5.5, the first 1 GiB in 5.5–5.10
- *   (1a8e1cef7603), as far as firmware allows (4 GiB unless limited) from
- *   5.11: dma_direct_supported() follows it.
+ * - zones: ZONE_DMA over the low 4 GiB and no ZONE_DMA32 in 4.4–4.15
+ *   (GFP_DMA32 is ZONE_NORMAL); ZONE_DMA32 over the low 4 GiB and no ZONE_DMA
+ *   in 4.16–5.4 (ad67f5a6545f; GFP_DMA is ZONE_NORMAL); both from 5.5, ZONE_DMA
+ *   the first 1 GiB in 5.5–5.10 (1a8e1cef7603), as far as firmware allows
+ *   (4 GiB unless limited, leaving ZONE_DMA32 empty) from 5.11:
+ *   dma_direct_supported() follows it.
  * The versions are ARCH_GATES in kernel-versions.ts.
  *
  * Simplified: one cache level stands for the PoC; line size from the machine.
@@ -43,10 +46,15 @@ export const arm64: ArchOps = {
   // "#define L1_CACHE_SHIFT 7" from 4.4 (97303480753e), "(6)" again from ARCH_GATES.arm64L1CacheShift6;
   // ARCH_DMA_MINALIGN is 128 on both sides (L1_CACHE_BYTES before, a literal 128 after)
   l1CacheShift: (kernel) => (kernel < G.arm64L1CacheShift6.code ? 7 : 6),
+  // arch/arm64/Kconfig and mm/init.c zone_sizes_init() by era: "config ZONE_DMA" over the low 4 GiB
+  // (max_zone_dma_phys) before arm64ZoneDma32; then that span is ZONE_DMA32 and there is no ZONE_DMA; both zones
+  // from arm64ZoneDma30 (ZONE_DMA the first 1 GiB), ZONE_DMA as far as firmware allows from arm64ZoneDmaFirmware
   zoneDmaBits(kernel) {
     if (kernel >= G.arm64ZoneDmaFirmware.code) return 32;
-    return kernel >= G.arm64ZoneDma30.code ? 30 : 32;
+    if (kernel >= G.arm64ZoneDma30.code) return 30;
+    return kernel >= G.arm64ZoneDma32.code ? null : 32;
   },
+  zoneDma32From: G.arm64ZoneDma32.code,
   forDevice(dir, kernel) {
     if (dir === 'DMA_FROM_DEVICE' && kernel < G.arm64FromDeviceClean.code) {
       return invalPoc(

@@ -29,9 +29,9 @@
  */
 import type { SimEvent, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
-import { archOps, hasZoneDma32, zoneName } from '../arch/arch.ts';
+import { archOps, hasZoneDma32, zoneName, zoneTop, type ArchOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
-import { PAGE_SIZE, SZ_4G } from '../hw/memory.ts';
+import { PAGE_SIZE } from '../hw/memory.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine } from '../machine.ts';
 import { cpuMemset, getOrder } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
@@ -40,7 +40,7 @@ import { pageAlign } from '../align.ts';
 import type { DmaAllocated } from './map-ops.ts';
 import { dmaDirectAllocFromCma, dmaDirectFreeBuffer } from './contiguous-ops.ts';
 import { hex } from '../format.ts';
-import { dmaFile } from '../kernel-versions.ts';
+import { ARCH_GATES, dmaFile, since } from '../kernel-versions.ts';
 
 const FILE = 'kernel/dma/direct.c';
 
@@ -68,7 +68,7 @@ function remap(m: Machine, phys: number, size: number): number {
  * (dma_alloc_contiguous), else an order-sized block from the page allocator
  * below the zone the coherent mask allows; phys is -1 when neither has it.
  */
-function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): { alloc: number; order: number; limit: number; phys: number; allocSize: number; failed?: string } {
+function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): { alloc: number; order: number; limit: number; phys: number; allocSize: number; failed?: string; failedWhy?: { fn: string; file: string } } {
   const alloc = pageAlign(size);
   const order = getOrder(alloc);
   const limit = coherentZoneLimit(m, dev);
@@ -77,45 +77,123 @@ function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[
   const cma = dmaNoopOps(m) ? -1 : dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
   if (cma >= 0) return { alloc, order, limit, phys: cma, allocSize: alloc };
   const phys = allocHighest(m.free, block, block, limit);
-  if (dmaNoopOps(m) || archOps(m.arch).zoneDmaBits(m.kernel) !== null) return { alloc, order, limit, phys, allocSize: block };
-  return { alloc, order, ...buddyWithoutZoneDma(m, dev, block, limit, phys), allocSize: block };
+  if (dmaNoopOps(m)) return { alloc, order, limit, phys, allocSize: block };
+  return { alloc, order, ...reachRetry(m, dev, size, block, limit, phys, o), allocSize: block };
 }
 
 /**
- * The buddy half of __dma_direct_alloc_pages() on an architecture without
- * ZONE_DMA (riscv): the page from the zone coherentZoneLimit picked must pass
- * dma_coherent_ok() (its last byte within min_not_zero(coherent_dma_mask,
- * bus_dma_limit)); if it does not, it is freed and the allocation retried with
- * GFP_DMA32 — only when ZONE_DMA32 exists and no zone modifier was set yet —
- * and after that "if (IS_ENABLED(CONFIG_ZONE_DMA) && !(gfp & GFP_DMA))", which
- * riscv never passes: NULL. (kernel/dma/direct.c, the same in 4.16's
- * dma_direct_alloc "goto again" and 6.x's while loop.) Elsewhere the engine
- * keeps its zone-only placement.
+ * The buddy half of a coherent allocation once the first page is in hand: it
+ * must end within the device's coherent limit, else it is freed and the
+ * allocation retried in a lower zone, by era:
+ * - dma-direct (kernel/dma/direct.c: 4.16's dma_direct_alloc "goto again", 6.x's
+ *   __dma_direct_alloc_pages while loop; x86 from ARCH_GATES.x86DmaDirect,
+ *   arm64 from 4.16 through swiotlb_alloc → dma_direct_alloc, riscv, arm): the
+ *   page must pass dma_coherent_ok() ("phys_to_dma(dev, phys) + size - 1 <=
+ *   dev->coherent_dma_mask", the bus limit too from 4.20: direct.ts
+ *   coherentLimit); retry with GFP_DMA32 when ZONE_DMA32 exists, the limit is
+ *   under 64 bits and no zone modifier was set yet; then with GFP_DMA when
+ *   ZONE_DMA exists, the limit is under 32 bits and GFP_DMA was not set yet
+ *   (4.16: "IS_ENABLED(CONFIG_ZONE_DMA) && dev->coherent_dma_mask <
+ *   DMA_BIT_MASK(32) && !(gfp & GFP_DMA)"); then NULL.
+ * - x86 before x86DmaDirect, dma_generic_alloc_coherent()
+ *   (arch/x86/kernel/pci-dma.c): "if (addr + size > dma_mask) { __free_pages…;
+ *   if (dma_mask < DMA_BIT_MASK(32) && !(flag & GFP_DMA)) { flag = (flag &
+ *   ~GFP_DMA32) | GFP_DMA; goto again; } return NULL; }": no GFP_DMA32 retry,
+ *   and a buffer whose last byte is the mask's last address is refused (the
+ *   off-by-one 4.16's dma_coherent_ok "fixed vs the x86 code", as the patch
+ *   adding it says). With swiotlb (RAM above 4 GiB) x86_swiotlb_alloc_coherent
+ *   then calls swiotlb_alloc_coherent(), whose own __get_free_pages() with the
+ *   same zone is checked with "dev_addr + size - 1 > dma_mask".
+ * - arm64 before ARCH_GATES.arm64ZoneDma32, swiotlb_alloc_coherent()
+ *   (lib/swiotlb.c), after arm64's __dma_alloc_coherent() chose GFP_DMA for a
+ *   mask of 32 bits or less: "if (dev_addr + size - 1 > dma_mask) {
+ *   free_pages…; ret = NULL; }": no retry in another zone.
+ * Where the pages fail for good, the swiotlb-backed ops of kernels before 4.20
+ * took the buffer from the swiotlb pool itself (swiotlb_alloc_coherent's "fall
+ * back to swiotlb pool", 4.16's swiotlb_alloc_buffer; arm64 always, riscv from
+ * ARCH_GATES.riscvSwiotlb, x86 with swiotlb), until "stop dipping into the swiotlb pool for coherent allocations"
+ * in the series that gave arm64 the generic swiotlb ops
+ * (ARCH_GATES.arm64GenericSwiotlbOps, 4.20). The explorer does not model that
+ * pool allocation: it answers NULL and says so.
+ * Simplified: the CMA attempt before the buddy uses dma_coherent_ok()'s test in
+ * every era (old x86 applied its off-by-one there too); arm before
+ * ARCH_GATES.armDmaDirect is treated like dma-direct (no zone to retry in), where
+ * its arm_dma_ops refused a coherent mask not covering RAM before allocating
+ * (get_coherent_dma_mask → __dma_supported, arch/arm/mm/dma-mapping.c), so a
+ * page that happens to be in reach is handed out where that kernel said NULL.
  */
-function buddyWithoutZoneDma(m: Machine, dev: Device, block: number, zoneTop: number, first: number): { limit: number; phys: number; failed?: string } {
-  const mask = coherentLimit(dev);
-  const ok = (p: number): boolean => p >= 0 && p + block - 1 <= mask;
+function reachRetry(m: Machine, dev: Device, size: number, block: number, zoneTop: number, first: number, o: StepOutcome): { limit: number; phys: number; failed?: string; failedWhy?: { fn: string; file: string } } {
+  const mask = coherentLimit(m, dev);
+  const a = archOps(m.arch);
+  const k = m.kernel;
+  const oldX86 = m.arch === 'x86' && !since(k, ARCH_GATES.x86DmaDirect);
+  const oldArm64 = m.arch === 'arm64' && !since(k, ARCH_GATES.arm64ZoneDma32);
+  // dma_coherent_ok(); old x86's "addr + size > dma_mask" refuses one byte more
+  const ok = (p: number): boolean => p >= 0 && (oldX86 ? p + size <= mask : p + size - 1 <= mask);
   if (first < 0 || ok(first)) return { limit: zoneTop, phys: first };
   freeRange(m.free, first, block);
   const zone = coherentGfpZone(m, dev);
-  const a = archOps(m.arch);
-  if (zone === null && hasZoneDma32(a, m.kernel)) {
-    const top = Math.min(SZ_4G, m.config.ram);
-    const again = allocHighest(m.free, block, block, top);
-    if (ok(again)) return { limit: top, phys: again };
-    if (again >= 0) freeRange(m.free, again, block);
-    return { limit: top, phys: -1, failed: `neither the ZONE_NORMAL page at ${hex(first)} nor the GFP_DMA32 retry at ${hex(again)} ends within ${dev.name}'s coherent limit ${hex(mask)} (dma_coherent_ok fails), and ${m.arch} has no ZONE_DMA for the GFP_DMA retry: NULL` };
+  const hasDma = a.zoneDmaBits(k) !== null;
+  const oldArm = m.arch === 'arm' && !since(k, ARCH_GATES.armDmaDirect);
+  const fn = oldX86 ? 'dma_generic_alloc_coherent' : oldArm64 ? 'swiotlb_alloc_coherent' : oldArm ? '__dma_alloc' : '__dma_direct_alloc_pages';
+  const file = oldX86 ? 'arch/x86/kernel/pci-dma.c' : oldArm64 ? 'lib/swiotlb.c' : oldArm ? 'arch/arm/mm/dma-mapping.c' : dmaFile(k, FILE);
+  const tried: string[] = [`${zoneLabel(a, k, zone)} at ${hex(first)}`];
+  let top = zoneTop;
+  const attempt = (z: 'GFP_DMA' | 'GFP_DMA32' | null, test: (p: number) => boolean, what: string): number => {
+    top = z === null ? m.config.ram : zoneTopOf(m, z);
+    const p = allocHighest(m.free, block, block, top);
+    tried.push(`${what} ${p >= 0 ? `at ${hex(p)}` : '(no free block)'}`);
+    if (p >= 0 && test(p)) {
+      o.events.push({ kind: 'note', text: `retried: ${what}`, why: { fn, file, rule: `${tried.slice(0, -1).join(', then ')} ends above ${dev.name}'s coherent limit ${hex(mask)}, so it was freed; ${what} at ${hex(p)} is within it` } });
+      return p;
+    }
+    if (p >= 0) freeRange(m.free, p, block);
+    return -1;
+  };
+  if (!oldX86 && !oldArm64 && zone === null && hasZoneDma32(a, k) && mask < 2 ** 64 - 1) {
+    const p = attempt('GFP_DMA32', ok, 'the GFP_DMA32 retry');
+    if (p >= 0) return { limit: top, phys: p };
   }
-  const asked = zone === 'GFP_DMA' ? `GFP_DMA (${m.arch} has no ZONE_DMA: ZONE_NORMAL)` : zone === 'GFP_DMA32' ? (hasZoneDma32(a, m.kernel) ? 'GFP_DMA32 (ZONE_DMA32, below 4 GiB)' : 'GFP_DMA32 (no ZONE_DMA32 yet: ZONE_NORMAL)') : 'no zone modifier (no ZONE_DMA32 yet to retry in)';
-  return { limit: zoneTop, phys: -1, failed: `the page from ${asked} at ${hex(first)} ends above ${dev.name}'s coherent limit ${hex(mask)} (dma_coherent_ok fails); it is freed, and with the zone modifier already set there is no GFP_DMA32 retry and ${m.arch} has no ZONE_DMA for a GFP_DMA one: NULL` };
+  if (!oldArm64 && hasDma && zone !== 'GFP_DMA' && mask < 2 ** 32 - 1) {
+    const p = attempt('GFP_DMA', ok, 'the GFP_DMA retry');
+    if (p >= 0) return { limit: top, phys: p };
+  }
+  // swiotlb_dma_ops' allocator (pool fallback) before 4.20: arm64 always, riscv from its swiotlb, x86 with swiotlb (RAM above 4 GiB)
+  const swiotlbOps =
+    m.layout.swiotlbSize > 0 &&
+    k < ARCH_GATES.arm64GenericSwiotlbOps.code &&
+    (m.arch === 'arm64' || (m.arch === 'riscv' && since(k, ARCH_GATES.riscvSwiotlb)) || (m.arch === 'x86' && m.config.ram > 2 ** 32));
+  if (oldX86 && swiotlbOps) {
+    // x86_swiotlb_alloc_coherent → swiotlb_alloc_coherent: __get_free_pages(flags) with the zone of the first try
+    const p = attempt(zone, (q) => q + size - 1 <= mask, "swiotlb_alloc_coherent's own page (x86_swiotlb_alloc_coherent's fallback, checked without the off-by-one)");
+    if (p >= 0) return { limit: top, phys: p };
+  }
+  const noDma = hasDma ? '' : `; ${m.arch}${m.arch === 'arm64' ? ` ${m.config.kernel}` : ''} has no ZONE_DMA for a GFP_DMA retry`;
+  const pool = swiotlbOps ? '; this kernel\'s swiotlb ops would now take the buffer from the swiotlb pool (swiotlb_alloc_coherent\'s "fall back to swiotlb pool"), which the explorer does not model' : '';
+  const test = oldX86 ? (swiotlbOps ? '"addr + size > dma_mask", then "dev_addr + size - 1 > dma_mask"' : '"addr + size > dma_mask"') : oldArm64 ? '"dev_addr + size - 1 > dma_mask"' : 'dma_coherent_ok fails';
+  // arm_dma_ops refuse such a mask before allocating (get_coherent_dma_mask → __dma_supported: "Coherent DMA mask … covers a smaller range of system memory than the DMA zone"): NULL as well
+  const armOps = oldArm ? `; ${m.arch} ${m.config.kernel}'s arm_dma_ops refuse a coherent mask that does not cover RAM before allocating (get_coherent_dma_mask → __dma_supported), not modelled: the answer is NULL there too` : '';
+  return { limit: top, phys: -1, failedWhy: { fn, file }, failed: `${tried.join(', then ')} — none ends within ${dev.name}'s coherent limit ${hex(mask)} (${oldArm ? 'the page is out of reach' : test})${noDma}: NULL${pool}${armOps}` };
+}
+
+/** The top of the zone a modifier asks for on this machine (gfp_zone through zoneTop). */
+function zoneTopOf(m: Machine, z: 'GFP_DMA' | 'GFP_DMA32'): number {
+  return zoneTop(archOps(m.arch), m.kernel, m.config.ram, z);
+}
+
+/** A zone modifier and the zone it means on this architecture and kernel. */
+function zoneLabel(a: ArchOps, kernel: number, zone: 'GFP_DMA' | 'GFP_DMA32' | null): string {
+  if (zone === 'GFP_DMA') return a.zoneDmaBits(kernel) === null ? `the GFP_DMA page (no ZONE_DMA on ${a.name}: ZONE_NORMAL)` : 'the GFP_DMA page';
+  if (zone === 'GFP_DMA32') return hasZoneDma32(a, kernel) ? 'the GFP_DMA32 page' : `the GFP_DMA32 page (no ZONE_DMA32 on ${a.name} here: ZONE_NORMAL)`;
+  return 'the page with no zone modifier';
 }
 
 /** dma_direct_alloc(): pages below the coherent mask (CMA first); an uncached alias for a non-coherent device. */
 export function directAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
-  const { alloc, order, limit, phys, allocSize, failed } = allocPages(m, dev, size, gfp, o);
+  const { alloc, order, limit, phys, allocSize, failed, failedWhy } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
-    o.events.push({ kind: 'note', text: failed ? 'out of reach' : 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: failed ?? `no free order-${order} block below ${hex(limit)}` } });
+    o.events.push({ kind: 'note', text: failed ? 'out of reach' : 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, ...failedWhy, rule: failed ?? `no free order-${order} block below ${hex(limit)}` } });
     return null;
   }
   let b: Buffer;
@@ -152,10 +230,10 @@ export function directFreeCoherent(m: Machine, cpu: Buffer | null, o: StepOutcom
 
 /** dma_direct_alloc_pages(): cacheable pages, the DMA address is the physical one. */
 export function directAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
-  const { alloc, order, phys, allocSize, failed } = allocPages(m, dev, size, gfp, o);
+  const { alloc, order, phys, allocSize, failed, failedWhy } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
-    if (failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: failed } });
+    if (failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, ...failedWhy, rule: failed } });
     return null;
   }
   const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
@@ -181,10 +259,10 @@ export function directFreeNoncoherent(m: Machine, size: number, cpu: Buffer | nu
 
 /** dma_direct_alloc_no_mapping() (DMA_ATTR_NO_KERNEL_MAPPING): pages (not zeroed), the kernel alias cleaned; no CPU mapping. */
 export function directAllocNoMapping(m: Machine, dev: Device, name: string, size: number, gfp: readonly string[], o: StepOutcome): DmaAllocated | null {
-  const { alloc, order, phys, allocSize, failed } = allocPages(m, dev, size, gfp, o);
+  const { alloc, order, phys, allocSize, failed, failedWhy } = allocPages(m, dev, size, gfp, o);
   if (phys < 0) {
     o.error = 'NULL';
-    if (failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: failed } });
+    if (failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, ...failedWhy, rule: failed } });
     return null;
   }
   // gfp & ~__GFP_ZERO: nothing is zeroed (no CPU mapping to zero through); old bytes stay

@@ -61,7 +61,8 @@ import type { Why } from '../events.ts';
 import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { SimError } from '../args.ts';
 import { evictRange } from '../hw/cpu-cache.ts';
-import { PAGE_SIZE, ramCopy, zoneOf } from '../hw/memory.ts';
+import { PAGE_SIZE, ramCopy } from '../hw/memory.ts';
+import { archOps, zoneName } from '../arch/arch.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine } from '../machine.ts';
 import { freeBuffer, physOf } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
@@ -71,6 +72,7 @@ import { CMA_GATES, DIRECT_GATES, dmaFile, kernelName } from '../kernel-versions
 import { mappingsOfBuffer } from './tracking.ts';
 import { EBUSY, ENOMEM } from '../errno.ts';
 import { hex } from '../format.ts';
+import { coherentLimit } from './direct.ts';
 import { observe } from '../observe.ts';
 import type { LogLine } from '../kernel-log/catalogue.ts';
 
@@ -134,7 +136,7 @@ export function allocMovable(m: Machine, name: string, size: number, o: StepOutc
     va: b.va,
     phys: pages[0]!,
     size: b.allocSize,
-    zone: zoneOf(pages[0]!),
+    zone: zoneName(archOps(m.arch), m.kernel, pages[0]!),
     why: why(
       '__alloc_pages',
       borrowed === n
@@ -303,7 +305,7 @@ export function dmaAllocFromContiguous(m: Machine, dev: Device, name: string, co
   const phys = pfn * PAGE_SIZE;
   const b: Buffer = { id: m.buffers.length, name, kind: 'cma', va: LINEAR_BASE + phys, size: count * PAGE_SIZE, phys, pages: [], allocSize: count * PAGE_SIZE, uncached: false, live: true, step: m.step, dev: dev.name };
   m.buffers.push(b);
-  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_from_contiguous', name, va: b.va, phys, size: b.size, zone: zoneOf(phys), why: why('dma_alloc_from_contiguous', `${count} contiguous page(s) at the first free candidate aligned to 2^${capped} pages; CMA does not zero them`) });
+  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_from_contiguous', name, va: b.va, phys, size: b.size, zone: zoneName(archOps(m.arch), m.kernel, phys), why: why('dma_alloc_from_contiguous', `${count} contiguous page(s) at the first free candidate aligned to 2^${capped} pages; CMA does not zero them`) });
   return b;
 }
 
@@ -375,9 +377,8 @@ export function dmaFreeContiguous(m: Machine, phys: number, size: number, o: Ste
 export function dmaDirectAllocFromCma(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): number {
   const phys = dmaAllocContiguous(m, dev, size, gfp, o);
   if (phys < 0) return -1;
-  const mask = dev.coherentMaskBits >= 53 ? Number.MAX_SAFE_INTEGER : 2 ** dev.coherentMaskBits - 1;
-  const bus = dev.cfg.busLimit ? (dev.cfg.busLimit >= 53 ? Number.MAX_SAFE_INTEGER : 2 ** dev.cfg.busLimit - 1) : 0;
-  const limit = bus ? Math.min(mask, bus) : mask;
+  // dma_coherent_ok(): the bus limit counts from DIRECT_GATES.overflowBusMask (direct.ts coherentLimit)
+  const limit = coherentLimit(m, dev);
   if (phys + size - 1 > limit) {
     dmaFreeContiguous(m, phys, size, o);
     o.events.push({ kind: 'note', text: 'CMA pages out of reach', why: why('__dma_direct_alloc_pages', `the CMA pages end above what ${dev.name} can address (dma_coherent_ok fails): they go back to CMA and the page allocator is tried`, 'kernel/dma/direct.c') });

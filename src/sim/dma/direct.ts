@@ -23,7 +23,7 @@ import { runMaintenance } from '../arch/cache-maint.ts';
 import { SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine, type SgTable } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
-import { ARCH_GATES, DIRECT_GATES, DMA_BUF_GATES, SWIOTLB_GATES, dmaFile, kernelName } from '../kernel-versions.ts';
+import { ARCH_GATES, DIRECT_GATES, DMA_BUF_GATES, SWIOTLB_GATES, dmaFile, kernelName, since } from '../kernel-versions.ts';
 import { isSwiotlbBuffer, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from './swiotlb.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
@@ -464,9 +464,17 @@ export function directSyncSg(m: Machine, dev: Device, sgt: SgTable, mapped: numb
   }
 }
 
-/** What dma_coherent_ok() checks a page's end against: min_not_zero(coherent_dma_mask, bus_dma_limit). */
-export function coherentLimit(dev: Device): number {
-  const bus = dev.cfg.busLimit ? dmaBitMask(dev.cfg.busLimit) : 0;
+/**
+ * What dma_coherent_ok() checks a page's end against, and the limit
+ * dma_direct_optimal_gfp_mask() picks the zone from: min_not_zero(
+ * coherent_dma_mask, bus_dma_limit) from DIRECT_GATES.overflowBusMask
+ * (b4ebe6063204 "dma-direct: implement complete bus_dma_mask handling", 4.20:
+ * "take the bus dma_mask into account for allocations and bounce buffering
+ * decisions"); before it the coherent mask alone ("phys_to_dma(dev, phys) +
+ * size - 1 <= dev->coherent_dma_mask"), so the bus limit was ignored.
+ */
+export function coherentLimit(m: Machine, dev: Device): number {
+  const bus = dev.cfg.busLimit && since(m.kernel, DIRECT_GATES.overflowBusMask) ? dmaBitMask(dev.cfg.busLimit) : 0;
   const mask = dmaBitMask(dev.coherentMaskBits);
   return bus ? Math.min(mask, bus) : mask;
 }
@@ -479,7 +487,7 @@ export function coherentLimit(dev: Device): number {
  * GFP_DMA32 within 32 bits, no zone modifier above.
  */
 export function coherentGfpZone(m: Machine, dev: Device): 'GFP_DMA' | 'GFP_DMA32' | null {
-  const limit = coherentLimit(dev);
+  const limit = coherentLimit(m, dev);
   const bits = archOps(m.arch).zoneDmaBits(m.kernel) ?? 24;
   if (limit <= 2 ** bits - 1) return 'GFP_DMA';
   if (limit <= SZ_4G - 1) return 'GFP_DMA32';

@@ -47,7 +47,7 @@ import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type
 import { failedHandleCall, isFailedHandle, mapErrorText, mapErrorValue, type MapErrorValue } from './map-error.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
-import { DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, apiFile, dmaFile, since } from '../kernel-versions.ts';
+import { ARCH_GATES, DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, apiFile, dmaFile, since } from '../kernel-versions.ts';
 import { devUsesDmaIommu, dmaApiIgnoresIommu } from '../iommu/iommu.ts';
 import {
   iommuDmaAllocCoherent,
@@ -507,7 +507,20 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
 export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {
   o.resultKind = 'status';
   // riscv 4.15: dma_noop_supported() returns 1 for every mask (ARCH_GATES.riscvDmaDirect)
-  if (dmaBackEnd(m, dev) === 'direct' && !dmaNoopOps(m) && !directSupported(m, bits)) {
+  const arm64NoPool = m.arch === 'arm64' && !since(m.kernel, ARCH_GATES.arm64GenericSwiotlbOps) && m.layout.swiotlbSize === 0;
+  if (dmaBackEnd(m, dev) === 'direct' && arm64NoPool) {
+    // __swiotlb_dma_supported(): "if (swiotlb) return swiotlb_dma_supported(hwdev, mask); return 1;" — no pool, every mask
+  } else if (dmaBackEnd(m, dev) === 'direct' && arm64SwiotlbSupported(m)) {
+    // arm64 before 5.0: (__)swiotlb_dma_supported(): "return phys_to_dma(hwdev, io_tlb_end - 1) <= mask;"
+    const end = m.layout.swiotlbBase + m.layout.swiotlbSize - 1;
+    if (2 ** bits - 1 < end) {
+      o.result = EIO;
+      o.error = errnoName(EIO);
+      const fn = since(m.kernel, ARCH_GATES.arm64GenericSwiotlbOps) ? 'swiotlb_dma_supported' : '__swiotlb_dma_supported';
+      o.events.push({ kind: 'note', text: 'mask not supported', why: why(fn, `arm64 ${m.config.kernel}'s swiotlb ops accept a mask only if it reaches the end of the swiotlb pool (phys_to_dma(io_tlb_end - 1) <= mask; ${hex(end)} here): a ${bits}-bit mask does not, -EIO`, since(m.kernel, ARCH_GATES.arm64GenericSwiotlbOps) ? 'kernel/dma/swiotlb.c' : 'arch/arm64/mm/dma-mapping.c') });
+      return;
+    }
+  } else if (dmaBackEnd(m, dev) === 'direct' && !dmaNoopOps(m) && !directSupported(m, bits)) {
     o.result = EIO;
     o.error = errnoName(EIO);
     const zoneBits = archOps(m.arch).zoneDmaBits(m.kernel);
@@ -522,6 +535,22 @@ export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: b
   if (coherentToo) dev.coherentMaskBits = bits;
   o.result = 0;
   o.events.push({ kind: 'note', text: `mask ${bits} bits`, why: why(coherentToo ? 'dma_set_mask_and_coherent' : 'dma_set_mask', `the device can now address DMA_BIT_MASK(${bits}); mappings above it bounce or fail`) });
+}
+
+/**
+ * dma_supported() of a device on arm64's swiotlb ops before they merged into
+ * dma-direct (DIRECT_GATES.swiotlbMerged, 5.0): arm64_swiotlb_dma_ops'
+ * __swiotlb_dma_supported, then (ARCH_GATES.arm64GenericSwiotlbOps, 4.20) the
+ * generic swiotlb_dma_ops' swiotlb_dma_supported — both "phys_to_dma(hwdev,
+ * io_tlb_end - 1) <= mask" (lib/swiotlb.c): the mask must reach the pool's last
+ * byte, whatever RAM or the zones are. Without a pool, arm64's own
+ * __swiotlb_dma_supported (before 4.20) says yes to every mask ("if (swiotlb)
+ * return swiotlb_dma_supported(hwdev, mask); return 1;"); what 4.20's generic
+ * one said without a pool is not settled, and the engine keeps
+ * dma_direct_supported's rule there.
+ */
+function arm64SwiotlbSupported(m: Machine): boolean {
+  return m.arch === 'arm64' && !since(m.kernel, DIRECT_GATES.swiotlbMerged) && m.layout.swiotlbSize > 0;
 }
 
 /**

@@ -62,12 +62,6 @@ function newPage(ram: Ram): Int32Array {
   return ram.chunk.subarray(at, at + PAGE_WORDS);
 }
 
-export function zoneOf(phys: number): 'DMA' | 'DMA32' | 'Normal' {
-  if (phys < SZ_16M) return 'DMA';
-  if (phys < SZ_4G) return 'DMA32';
-  return 'Normal';
-}
-
 function pageWords(ram: Ram, pfn: number, create: boolean): Int32Array | undefined {
   let page = ram.pages.get(pfn);
   if (!page && create) {

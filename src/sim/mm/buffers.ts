@@ -64,10 +64,12 @@ function unconfiguredZone(m: Machine, gfp: readonly string[]): string {
   const a = archOps(m.arch);
   const z = gfpZone(gfp);
   if (z === 'GFP_DMA' && a.zoneDmaBits(m.kernel) === null) {
-    return `; ${m.arch} has no CONFIG_ZONE_DMA, so GFP_DMA is OPT_ZONE_DMA = ZONE_NORMAL (gfp_zone, include/linux/gfp.h): the memory may sit anywhere in RAM, above 4 GiB too`;
+    return `; ${m.arch}${m.arch === 'arm64' ? ` ${m.config.kernel}` : ''} has no CONFIG_ZONE_DMA, so GFP_DMA is OPT_ZONE_DMA = ZONE_NORMAL (gfp_zone, include/linux/gfp.h): the memory may sit anywhere in RAM${m.config.ram > 2 ** 32 ? ', above 4 GiB too' : ''}`;
   }
   if (z === 'GFP_DMA32' && !hasZoneDma32(a, m.kernel)) {
-    return `; ${m.arch} ${m.config.kernel} has no CONFIG_ZONE_DMA32 yet (${ARCH_GATES.riscvZoneDma32.commit} "${ARCH_GATES.riscvZoneDma32.subject}" is ${ARCH_GATES.riscvZoneDma32.from}), so GFP_DMA32 is OPT_ZONE_DMA32 = ZONE_NORMAL: the memory may sit above 4 GiB`;
+    const g = m.arch === 'riscv' ? ARCH_GATES.riscvZoneDma32 : m.arch === 'arm64' ? ARCH_GATES.arm64ZoneDma32 : null;
+    const why = g ? `no CONFIG_ZONE_DMA32 yet (${g.commit} "${g.subject}" is ${g.from})` : 'no CONFIG_ZONE_DMA32 (32-bit arm never has one)';
+    return `; ${m.arch} ${m.config.kernel} has ${why}, so GFP_DMA32 is OPT_ZONE_DMA32 = ZONE_NORMAL: the memory may sit anywhere in RAM${m.config.ram > 2 ** 32 ? ', above 4 GiB too' : ''}`;
   }
   return '';
 }

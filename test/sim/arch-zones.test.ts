@@ -1,0 +1,239 @@
+// Memory zones on arm64, arm and x86 and what coherent allocations do with them (riscv: riscv-zones.test.ts;
+// the version boundaries ARCH_GATES.arm64ZoneDma32 / arm64ZoneDma30 / arm64ZoneDmaFirmware, x86DmaDirect and
+// DIRECT_GATES.overflowBusMask are in kernel-versions.test.ts). Kernel facts checked here:
+// - arm64 zones (arch/arm64/Kconfig, arch/arm64/mm/init.c zone_sizes_init): ZONE_DMA over the low 4 GiB and no
+//   ZONE_DMA32 in 4.4–4.15; ZONE_DMA32 alone in 4.16–5.4 (ad67f5a6545f); ZONE_DMA 1 GiB + ZONE_DMA32 in 5.5–5.10
+//   (1a8e1cef7603); ZONE_DMA up to 4 GiB from 5.11 (nothing in the firmware limits it here), ZONE_DMA32 empty.
+// - arm (32-bit, non-LPAE multi_v7): no CONFIG_ZONE_DMA, never CONFIG_ZONE_DMA32: GFP_DMA and GFP_DMA32 are
+//   ZONE_NORMAL (include/linux/gfp.h OPT_ZONE_DMA / OPT_ZONE_DMA32).
+// - dma-direct's coherent allocation (kernel/dma/direct.c __dma_direct_alloc_pages, 4.16's dma_direct_alloc):
+//   a page failing dma_coherent_ok() is freed and retried with GFP_DMA32 if no zone modifier was set, then with
+//   GFP_DMA where ZONE_DMA exists and the limit is under 32 bits.
+// - x86 before 4.17, dma_generic_alloc_coherent (arch/x86/kernel/pci-dma.c): only the GFP_DMA retry, for a mask
+//   under 32 bits, and "addr + size > dma_mask" refuses a buffer ending on the mask's last byte; with swiotlb
+//   (RAM above 4 GiB) x86_swiotlb_alloc_coherent falls back to swiotlb_alloc_coherent, whose own page is checked
+//   with "dev_addr + size - 1 > dma_mask", and then to the swiotlb pool (not modelled: NULL, named).
+// - arm64 before 4.16, swiotlb_alloc_coherent (lib/swiotlb.c): no retry in another zone, then the swiotlb pool.
+// The explorer's page allocator hands out the highest free block of the zone, which is what puts a page at the
+// very top of a zone in these scenarios.
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/scenario/run.ts';
+import type { RunResult, StepJson } from '../../src/scenario/result.ts';
+import { archOps, hasZoneDma32, zoneName, zoneTop } from '../../src/sim/arch/arch.ts';
+import { createMachine } from '../../src/sim/machine.ts';
+import { snapshot } from '../../src/sim/snapshot.ts';
+import { defaultConfig, type Arch } from '../../src/sim/config.ts';
+
+const GiB = 2 ** 30;
+
+function step(r: RunResult, prefix: string): StepJson {
+  const s = r.steps.find((x) => x.source.startsWith(prefix));
+  if (!s) throw new Error(`no step starting with '${prefix}'`);
+  return s;
+}
+
+function alloc(r: RunResult, prefix: string): { phys: number; zone: string; why: { fn: string; rule: string } } {
+  return step(r, prefix).events.find((e) => e.kind === 'alloc') as { phys: number; zone: string; why: { fn: string; rule: string } };
+}
+
+function note(r: RunResult, prefix: string, text: string | RegExp): { fn: string; rule: string } | undefined {
+  const e = step(r, prefix).events.find((x) => x.kind === 'note' && (typeof text === 'string' ? x.text === text : text.test(x.text))) as { why: { fn: string; rule: string } } | undefined;
+  return e?.why;
+}
+
+function run(text: string, kernel?: string): RunResult {
+  const r = runScenario(text, kernel ? { kernel } : {});
+  expect(r.errors).toEqual([]);
+  return r;
+}
+
+/** A coherent allocation of one page for a device with this mask (and bus limit), without CMA. */
+function coherent(arch: Arch, ram: string, mask: number, kernel: string, busLimit = 0): RunResult {
+  return run(
+    `machine(arch=${arch}, ram=${ram}, cma=0)
+device(dev, dma_mask=${mask}${busLimit ? `, bus_limit=${busLimit}` : ''})
+cpu, h = dma_alloc_coherent(dev, 4096)
+`,
+    kernel,
+  );
+}
+
+describe('zones per architecture and version', () => {
+  it('arm64: ZONE_DMA 4 GiB without ZONE_DMA32 (4.15), ZONE_DMA32 without ZONE_DMA (4.16, 5.4), both from 5.5 (1 GiB, then 4 GiB); arm: neither', () => {
+    const a = archOps('arm64');
+    expect(a.zoneDmaBits(4015)).toBe(32);
+    expect(hasZoneDma32(a, 4015)).toBe(false);
+    for (const k of [4016, 5004]) {
+      expect(a.zoneDmaBits(k)).toBeNull();
+      expect(hasZoneDma32(a, k)).toBe(true);
+      expect(zoneTop(a, k, 8 * GiB, 'GFP_DMA')).toBe(8 * GiB);
+    }
+    expect(a.zoneDmaBits(5005)).toBe(30);
+    expect(a.zoneDmaBits(5011)).toBe(32);
+    expect(zoneName(a, 5010, 512 * 2 ** 20)).toBe('DMA');
+    expect(zoneName(a, 5010, 2 * GiB)).toBe('DMA32');
+    expect(zoneName(a, 5011, 2 * GiB)).toBe('DMA');
+    expect(zoneName(a, 4015, 2 * GiB)).toBe('DMA');
+    expect(zoneName(a, 4016, 2 * 2 ** 20)).toBe('DMA32');
+    const arm = archOps('arm');
+    for (const k of [4004, 5010, 6018]) {
+      expect(arm.zoneDmaBits(k)).toBeNull();
+      expect(hasZoneDma32(arm, k)).toBe(false);
+      expect(zoneName(arm, k, 0x100000)).toBe('Normal');
+    }
+  });
+
+  it('the memory map shows each era\'s zones: arm64 4.15 ZONE_DMA to 4 GiB, 4.16 ZONE_DMA32 from 0, 5.10 ZONE_DMA 1 GiB + ZONE_DMA32, 6.18 ZONE_DMA to 4 GiB; arm all ZONE_NORMAL', () => {
+    const zones = (arch: Arch, kernel: string, ram = 8 * GiB) =>
+      snapshot(createMachine({ ...defaultConfig(), arch, kernel, ram }))
+        .regions.filter((r) => r.kind === 'zone')
+        .map((r) => [r.name, r.start, r.end]);
+    expect(zones('arm64', '4.15')).toEqual([['ZONE_DMA', 0, 4 * GiB], ['ZONE_NORMAL', 4 * GiB, 8 * GiB]]);
+    expect(zones('arm64', '4.16')).toEqual([['ZONE_DMA32', 0, 4 * GiB], ['ZONE_NORMAL', 4 * GiB, 8 * GiB]]);
+    expect(zones('arm64', '5.10')).toEqual([['ZONE_DMA', 0, GiB], ['ZONE_DMA32', GiB, 4 * GiB], ['ZONE_NORMAL', 4 * GiB, 8 * GiB]]);
+    expect(zones('arm64', '6.18')).toEqual([['ZONE_DMA', 0, 4 * GiB], ['ZONE_NORMAL', 4 * GiB, 8 * GiB]]);
+    expect(zones('arm', '6.18', GiB)).toEqual([['ZONE_NORMAL', 0, GiB]]);
+    expect(zones('x86', '4.4')).toEqual([['ZONE_DMA', 0, 2 ** 24], ['ZONE_DMA32', 2 ** 24, 4 * GiB], ['ZONE_NORMAL', 4 * GiB, 8 * GiB]]);
+  });
+
+  it('arm (32-bit): kmalloc(GFP_DMA) and alloc_pages(GFP_DMA32) take ZONE_NORMAL, the highest free memory, and say why', () => {
+    const r = run(`machine(arch=arm, ram=1G)
+b = kmalloc(64, GFP_DMA)
+p = alloc_pages(GFP_DMA32, 0)
+`);
+    for (const s of ['b =', 'p =']) {
+      expect(alloc(r, s).zone).toBe('Normal');
+      expect(alloc(r, s).phys).toBeGreaterThan(0.9 * GiB);
+    }
+    expect(alloc(r, 'b =').why.rule).toContain('arm has no CONFIG_ZONE_DMA');
+    expect(alloc(r, 'b =').why.rule).not.toContain('above 4 GiB');
+    expect(alloc(r, 'p =').why.rule).toContain('32-bit arm never has one');
+  });
+});
+
+describe('coherent allocations: reach check and retries', () => {
+  it('x86 6.18, 28-bit coherent mask: the GFP_DMA32 page fails dma_coherent_ok and the GFP_DMA retry lands below 16 MiB', () => {
+    const r = coherent('x86', '8G', 28, '6.18');
+    expect(step(r, 'cpu, h').error).toBeNull();
+    expect(alloc(r, 'cpu, h').phys).toBeLessThan(2 ** 24);
+    expect(alloc(r, 'cpu, h').zone).toBe('DMA');
+    expect(note(r, 'cpu, h', 'retried: the GFP_DMA retry')?.fn).toBe('__dma_direct_alloc_pages');
+  });
+
+  it('x86 6.18, 33-bit coherent mask on 16 GiB: the page above 8 GiB fails dma_coherent_ok and the GFP_DMA32 retry lands below 4 GiB', () => {
+    const r = coherent('x86', '16G', 33, '6.18');
+    expect(alloc(r, 'cpu, h').phys).toBeLessThan(4 * GiB);
+    expect(alloc(r, 'cpu, h').zone).toBe('DMA32');
+    expect(note(r, 'cpu, h', 'retried: the GFP_DMA32 retry')).toBeDefined();
+  });
+
+  it('x86 4.16, 28-bit coherent mask: dma_generic_alloc_coherent retries with GFP_DMA below 16 MiB', () => {
+    const r = coherent('x86', '8G', 28, '4.16');
+    expect(alloc(r, 'cpu, h').phys).toBeLessThan(2 ** 24);
+    expect(note(r, 'cpu, h', 'retried: the GFP_DMA retry')?.fn).toBe('dma_generic_alloc_coherent');
+  });
+
+  it('x86 4.16, 33-bit coherent mask on 16 GiB: no GFP_DMA32 retry in dma_generic_alloc_coherent, swiotlb_alloc_coherent\'s page misses too: NULL, naming the unmodelled swiotlb pool fallback', () => {
+    const r = coherent('x86', '16G', 33, '4.16');
+    expect(step(r, 'cpu, h').error).toBe('NULL');
+    const why = note(r, 'cpu, h', 'out of reach')!;
+    expect(why.fn).toBe('dma_generic_alloc_coherent');
+    expect(why.rule).not.toContain('GFP_DMA32 retry');
+    expect(why.rule).toContain('swiotlb pool');
+  });
+
+  it('x86 4.16, 32-bit coherent mask on 4 GiB without swiotlb or CMA: the top ZONE_DMA32 page ends on the mask\'s last byte, which "addr + size > dma_mask" refuses, and a 32-bit mask gets no GFP_DMA retry: NULL; 4.17\'s dma_coherent_ok accepts the page', () => {
+    const text = `machine(arch=x86, ram=4G, cma=0, swiotlb=0)
+device(dev, dma_mask=32)
+cpu, h = dma_alloc_coherent(dev, 4096)
+small, h2 = dma_alloc_coherent(dev, 64)
+`;
+    const before = run(text, '4.16');
+    expect(step(before, 'cpu, h').error).toBe('NULL');
+    expect(note(before, 'cpu, h', 'out of reach')!.rule).toContain('"addr + size > dma_mask"');
+    expect(note(before, 'cpu, h', 'out of reach')!.rule).not.toContain('swiotlb pool');
+    // a 64-byte buffer on the same page ends below the mask's last byte: accepted
+    expect(alloc(before, 'small, h2').phys).toBe(4 * GiB - 4096);
+    const after = run(text, '4.17');
+    expect(alloc(after, 'cpu, h').phys).toBe(4 * GiB - 4096);
+  });
+
+  it('arm64 4.15, 33-bit coherent mask on 16 GiB: swiotlb_alloc_coherent does not retry in another zone: NULL, naming the swiotlb pool fallback', () => {
+    const r = coherent('arm64', '16G', 33, '4.15');
+    expect(step(r, 'cpu, h').error).toBe('NULL');
+    const why = note(r, 'cpu, h', 'out of reach')!;
+    expect(why.fn).toBe('swiotlb_alloc_coherent');
+    expect(why.rule).not.toContain('retry');
+    expect(why.rule).toContain('swiotlb pool');
+  });
+
+  it('arm64 4.19, 33-bit coherent mask on 16 GiB: swiotlb_alloc → dma_direct_alloc retries with GFP_DMA32 below 4 GiB', () => {
+    const r = coherent('arm64', '16G', 33, '4.19');
+    expect(alloc(r, 'cpu, h').phys).toBeLessThan(4 * GiB);
+    expect(alloc(r, 'cpu, h').zone).toBe('DMA32');
+  });
+
+  it('arm64 5.10, 31-bit coherent mask: the GFP_DMA32 page fails dma_coherent_ok and the GFP_DMA retry lands in the 1 GiB ZONE_DMA', () => {
+    const r = coherent('arm64', '8G', 31, '5.10');
+    expect(alloc(r, 'cpu, h').phys).toBeLessThan(GiB);
+    expect(alloc(r, 'cpu, h').zone).toBe('DMA');
+    expect(note(r, 'cpu, h', 'retried: the GFP_DMA retry')).toBeDefined();
+  });
+
+  it('arm64 4.16, 31-bit coherent mask: no ZONE_DMA to retry in, so the ZONE_DMA32 page above 2 GiB gives NULL', () => {
+    const r = coherent('arm64', '8G', 31, '4.16');
+    expect(step(r, 'cpu, h').error).toBe('NULL');
+    expect(note(r, 'cpu, h', 'out of reach')!.rule).toContain('arm64 4.16 has no ZONE_DMA');
+  });
+});
+
+describe('coherent allocations on 32-bit arm', () => {
+  it('arm 6.0 (dma-direct), 29-bit coherent mask on 1 GiB: the ZONE_NORMAL page fails dma_coherent_ok and there is no zone to retry in: NULL; arm 5.19 (arm_dma_ops) NULL too, naming __dma_alloc', () => {
+    const after = coherent('arm', '1G', 29, '6.0');
+    expect(step(after, 'cpu, h').error).toBe('NULL');
+    expect(note(after, 'cpu, h', 'out of reach')!.fn).toBe('__dma_direct_alloc_pages');
+    expect(note(after, 'cpu, h', 'out of reach')!.rule).toContain('arm has no ZONE_DMA');
+    const before = coherent('arm', '1G', 29, '5.19');
+    expect(step(before, 'cpu, h').error).toBe('NULL');
+    expect(note(before, 'cpu, h', 'out of reach')).toMatchObject({ fn: '__dma_alloc', file: 'arch/arm/mm/dma-mapping.c' });
+    expect(note(before, 'cpu, h', 'out of reach')!.rule).toContain('get_coherent_dma_mask');
+  });
+});
+
+describe('the swiotlb pool fallback before 4.20', () => {
+  it('riscv, a 31-bit coherent device on 8 GiB: NULL, naming the unmodelled swiotlb pool fallback on 4.19 (swiotlb_dma_ops), not on 4.17 (no swiotlb yet) nor on 4.20 (coherent allocations no longer dip into the pool)', () => {
+    const text = `machine(arch=riscv, ram=8G, cma=0)
+device(dev, dma_mask=31)
+cpu, h = dma_alloc_coherent(dev, 4096)
+`;
+    const rule = (kernel: string) => note(run(text, kernel), 'cpu, h', 'out of reach')!.rule;
+    expect(rule('4.19')).toContain('swiotlb pool');
+    expect(rule('4.17')).not.toContain('swiotlb pool');
+    expect(rule('4.20')).not.toContain('swiotlb pool');
+  });
+});
+
+describe('dma_set_mask on arm64 before 5.0: swiotlb_dma_supported', () => {
+  // arm64's swiotlb ops (arm64_swiotlb_dma_ops' __swiotlb_dma_supported before 4.20, the generic swiotlb_dma_ops'
+  // swiotlb_dma_supported in 4.20) accept a mask iff "phys_to_dma(hwdev, io_tlb_end - 1) <= mask"; 5.0's
+  // dma_direct_supported measures against ZONE_DMA / RAM instead. Without a pool __swiotlb_dma_supported returns 1.
+  const text = (ram: string, swiotlb: string) => `machine(arch=arm64, ram=${ram}, swiotlb=${swiotlb})
+device(dev, dma_mask=64)
+dma_set_mask(dev, 31)
+`;
+  it('8 GiB: the pool ends below 4 GiB, above 2 GiB: a 31-bit mask is refused on 4.19 by __swiotlb_dma_supported, on 4.20 by swiotlb_dma_supported, on 5.0 by dma_direct_supported', () => {
+    const fnOf = (kernel: string) => {
+      const s = step(run(text('8G', '4M'), kernel), 'dma_set_mask');
+      expect(s.error).toBe('EIO');
+      return (s.events.find((e) => e.kind === 'note' && e.text === 'mask not supported') as { why: { fn: string; rule: string } }).why;
+    };
+    expect(fnOf('4.19').fn).toBe('__swiotlb_dma_supported');
+    expect(fnOf('4.19').rule).toContain('io_tlb_end - 1');
+    expect(fnOf('4.20').fn).toBe('swiotlb_dma_supported');
+    expect(fnOf('5.0').fn).toBe('dma_direct_supported');
+  });
+
+  it('4.19 without a swiotlb pool: __swiotlb_dma_supported accepts every mask', () => {
+    expect(step(run(text('8G', '0'), '4.19'), 'dma_set_mask').error).toBeNull();
+  });
+});
