@@ -757,6 +757,26 @@ export const SWIOTLB_GATES = table('swiotlb', {
     arch: 'arm64',
     verified: false,
   },
+  // Release: "[GIT PULL] dma-mapping updates for 5.6" (Christoph Hellwig, 2020-02-18, tags/dma-mapping-5.6 ending at
+  // 75467ee48a5e, DIRECT_GATES.overflowAlways) lists "dma-direct: improve swiotlb error reporting" among its three
+  // commits. Both sides: the patch ("[PATCH 1/2] dma-direct: improve swiotlb error reporting", 2020-02-04, iommu
+  // list): before, dma_direct_map_page() did "if (unlikely(!dma_direct_possible(dev, dma_addr, size)) &&
+  // !swiotlb_map(dev, &phys, &dma_addr, size, dir, attrs)) { report_addr(dev, dma_addr, size); return
+  // DMA_MAPPING_ERROR; }" and the bool swiotlb_map() started "if (unlikely(swiotlb_force == SWIOTLB_NO_FORCE)) {
+  // dev_warn_ratelimited(dev, "Cannot do DMA to address %pa\n", phys); return false; }" (the 55897af63091 shape,
+  // by the kbuild robot's blame of kernel/dma/swiotlb.c); after, dma_direct_map_page() tests "if (swiotlb_force !=
+  // SWIOTLB_NO_FORCE) return swiotlb_map(…);" itself and swiotlb_map() lost the line. The same check is still in 5.10's
+  // kernel/dma/direct.h (replaced by is_swiotlb_active(dev) later). id: not found in stored sources (75467ee48a5e's
+  // parent in the pull). Not 5.10. Before 5.0 the line is map_single()'s (noForce).
+  noForceInDirect: {
+    from: '5.6',
+    commit: null,
+    subject: 'dma-direct: improve swiotlb error reporting',
+    file: 'kernel/dma/swiotlb.c',
+    before: 'with swiotlb_force == SWIOTLB_NO_FORCE (swiotlb=noforce; arm64 without a pool), a buffer the device cannot reach still reaches swiotlb_map(), which logs "Cannot do DMA to address %pa" (dev_warn_ratelimited) and returns false: dma-direct then prints its overflow report',
+    after: 'dma_direct_map_page() skips swiotlb_map() for SWIOTLB_NO_FORCE: only the overflow report',
+    verified: true,
+  },
   // release: "[GIT PULL] (swiotlb) stable/for-linus-5.2" (2019-05-07, Dongli Zhang); both sides: a 5.0 tree
   // (no totals) and a 5.2 tree (totals). Not 5.1. id: the kbuild robot's blame of kernel/dma/swiotlb.c (July
   // 2019) attributes the "swiotlb buffer is full (sz: %zd bytes), total %lu (slots), used %lu (slots)" line and

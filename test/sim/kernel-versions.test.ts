@@ -1086,7 +1086,8 @@ cpu, h = dma_alloc_coherent(dev, 4096)
     'an sg entry out of reach: check_addr\'s "dma_direct_map_sg: overflow …" (dma_direct_map_sg checks each entry itself) before, report_addr\'s caller-less report after (dma_direct_map_sg maps each entry with dma_direct_map_page)',
     ({ before, after }) => {
       expect(at(before, 'n =').warnings).toEqual(['nic nic: dma_direct_map_sg: overflow 0x00000001fffff000+4096 of device mask ffffffff bus mask 0']);
-      expect(at(after, 'n =').warnings).toEqual(['nic nic: overflow 0x00000001fffff000+4096 of DMA mask ffffffff bus mask 0', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
+      // 5.0–5.5 with swiotlb=noforce: swiotlb_map()'s "Cannot do DMA to address" first (SWIOTLB_GATES.noForceInDirect)
+      expect(at(after, 'n =').warnings).toEqual(['nic nic: Cannot do DMA to address 0x00000001fffff000', 'nic nic: overflow 0x00000001fffff000+4096 of DMA mask ffffffff bus mask 0', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
       for (const r of [before, after]) expect(at(r, 'n =').result).toBe(0);
     },
     OVERFLOW_SG,
@@ -1123,7 +1124,8 @@ cpu, h = dma_alloc_coherent(dev, 4096)
     'check_addr\'s "dma_direct_map_page: overflow … of device mask … bus mask" before, report_addr\'s dev_err_once + WARN_ON_ONCE after',
     ({ before, after }) => {
       expect(at(before, 'h =').warnings).toEqual(['nic nic: dma_direct_map_page: overflow 0x00000001fffff000+4096 of device mask ffffffff bus mask 0']);
-      expect(at(after, 'h =').warnings).toEqual(['nic nic: overflow 0x00000001fffff000+4096 of DMA mask ffffffff bus mask 0', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
+      // 5.0–5.5 with swiotlb=noforce: swiotlb_map()'s "Cannot do DMA to address" first (SWIOTLB_GATES.noForceInDirect)
+      expect(at(after, 'h =').warnings).toEqual(['nic nic: Cannot do DMA to address 0x00000001fffff000', 'nic nic: overflow 0x00000001fffff000+4096 of DMA mask ffffffff bus mask 0', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
     },
     OVERFLOW(32),
   );
@@ -1131,8 +1133,9 @@ cpu, h = dma_alloc_coherent(dev, 4096)
     DIRECT_GATES.overflowBusLimit,
     '"bus mask" before, "bus limit" after',
     ({ before, after }) => {
-      expect(at(before, 'h =').warnings[0]).toContain('bus mask 0');
-      expect(at(after, 'h =').warnings[0]).toContain('bus limit 0');
+      // [0] is swiotlb_map()'s "Cannot do DMA to address" on both sides (SWIOTLB_GATES.noForceInDirect)
+      expect(at(before, 'h =').warnings[1]).toContain('bus mask 0');
+      expect(at(after, 'h =').warnings[1]).toContain('bus limit 0');
     },
     OVERFLOW(32),
   );
@@ -1140,7 +1143,8 @@ cpu, h = dma_alloc_coherent(dev, 4096)
     DIRECT_GATES.overflowAlways,
     'a 30-bit mask gets only the bare WARN_ON_ONCE before, the "DMA addr … overflow" report after',
     ({ before, after }) => {
-      expect(at(before, 'h =').warnings).toEqual(['WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
+      // before: swiotlb_map()'s "Cannot do DMA to address" (swiotlb=noforce, SWIOTLB_GATES.noForceInDirect, same release) then the WARN
+      expect(at(before, 'h =').warnings).toEqual(['nic nic: Cannot do DMA to address 0x00000001fffff000', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
       expect(at(after, 'h =').warnings).toEqual(['nic nic: DMA addr 0x00000001fffff000+4096 overflow (mask 3fffffff, bus limit 0).']);
     },
     OVERFLOW(30),
@@ -2891,6 +2895,36 @@ h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
 dma_mapping_error(nic, h)
 `,
   );
+
+  // "dma-direct: improve swiotlb error reporting" (5.6, "[GIT PULL] dma-mapping updates for 5.6"): before, 5.0's
+  // dma_direct_map_page() calls swiotlb_map() for every buffer the device cannot reach, and swiotlb_map() starts
+  // "if (unlikely(swiotlb_force == SWIOTLB_NO_FORCE)) { dev_warn_ratelimited(dev, "Cannot do DMA to address %pa\n",
+  // phys); return false; }", then report_addr(); after, dma_direct_map_page() itself tests "if (swiotlb_force !=
+  // SWIOTLB_NO_FORCE) return swiotlb_map(…);" and goes straight to the overflow report. swiotlb=0 on a machine whose
+  // kernel would set up a pool is the boot option swiotlb=noforce: arm64 with RAM beyond the zone, x86 above 4 GiB.
+  for (const arch of ['arm64', 'x86']) {
+    boundary(
+      SWIOTLB_GATES.noForceInDirect,
+      `${arch}, 8 GiB, swiotlb=noforce: a 32-bit device's buffer above 4 GiB logs "Cannot do DMA to address" before the overflow report before, only the overflow report after`,
+      ({ before, after }) => {
+        expect(at(before, 'h =').warnings[0]).toMatch(/^old old: Cannot do DMA to address 0x00000001[0-9a-f]{8}$/);
+        expect(at(before, 'h =').warnings.slice(1).join(' ')).toContain('overflow');
+        expect(at(before, 'h =').events.some((e) => e.kind === 'note' && e.text === 'swiotlb_force = SWIOTLB_NO_FORCE')).toBe(true);
+        expect(at(after, 'h =').warnings.join(' ')).not.toContain('Cannot do DMA');
+        expect(at(after, 'h =').warnings).toEqual([expect.stringMatching(/^old old: DMA addr 0x00000001[0-9a-f]{8}\+4096 overflow \(mask ffffffff, bus limit 0\)\.$/)]);
+        for (const r of [before, after]) {
+          expect(at(r, 'h =').error).toBe('DMA_MAPPING_ERROR');
+          expect(at(r, 'dma_mapping_error(old, h)').result).toBe(-12);
+        }
+      },
+      `machine(arch=${arch}, ram=8G, swiotlb=0)
+device(old, dma_mask=32)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(old, b, 4096, DMA_TO_DEVICE)
+dma_mapping_error(old, h)
+`,
+    );
+  }
 
   // drivers/iommu/dma-iommu.c: __iommu_dma_map() returns DMA_ERROR_CODE (arm64: ~(dma_addr_t)0) before,
   // IOMMU_MAPPING_ERROR (0) after; iommu_dma_mapping_error() compares with it

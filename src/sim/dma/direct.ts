@@ -260,7 +260,13 @@ export function directMap(m: Machine, dev: Device, phys: number, size: number, d
       return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o, sg, archSync));
     }
     if (arm64SwiotlbOps(m)) return arm64WithoutPool(m, dev, phys, size, dir, attrs, reason, sg, o);
-    o.events.push({ kind: 'note', text: 'no swiotlb', why: opsWhy(m, 'map', `${reason}, and there is no swiotlb pool to bounce through`) });
+    if (swiotlbMapWarnsNoForce(m)) {
+      const g = SWIOTLB_GATES.noForceInDirect;
+      o.events.push({ kind: 'note', text: 'swiotlb_force = SWIOTLB_NO_FORCE', why: opsWhy(m, 'map', `${reason}, and there is no swiotlb pool: swiotlb_force is SWIOTLB_NO_FORCE (${noForceWhy(m)}). Before ${g.from} dma_direct_map_page() still calls swiotlb_map(), which warns "Cannot do DMA to address" and returns false; then dma-direct's own overflow report`) });
+      printk(m, o, 'swiotlb.cannot-dma', { addr: hex16(phys) }, who(dev.name, dev.cfg.label));
+    } else {
+      o.events.push({ kind: 'note', text: 'no swiotlb', why: opsWhy(m, 'map', `${reason}, and there is no swiotlb pool to bounce through`) });
+    }
     overflowReport(m, dev, phys, size, sg, o);
     return FAILED;
   }
@@ -273,6 +279,36 @@ export function directMap(m: Machine, dev: Device, phys: number, size: number, d
 }
 
 const FAILED: DmaMapped = { addr: DMA_MAPPING_ERROR, bounced: -1 };
+
+/**
+ * Is swiotlb_force SWIOTLB_NO_FORCE on this machine without a pool? The
+ * language's swiotlb=0 on a machine whose kernel would set up a pool reads as
+ * the boot option swiotlb=noforce (SWIOTLB_GATES.noForce, 4.10; every version
+ * on dma-direct is later): arm64 with RAM beyond ZONE_DMA (mem_init() calls
+ * swiotlb_init(1)), x86 with RAM above 4 GiB (pci_swiotlb_detect_4gb() sets
+ * swiotlb = 1, and pci_swiotlb_init() keeps swiotlb's path), riscv with
+ * swiotlb (setup_arch() calls swiotlb_init(1)). arm64 with all RAM inside
+ * ZONE_DMA sets SWIOTLB_NO_FORCE itself in mem_init(). x86 up to 4 GiB leaves
+ * swiotlb_force at SWIOTLB_NORMAL with no pool: not this.
+ */
+export function noForce(m: Machine): boolean {
+  if (m.swiotlb || withoutSwiotlbCode(m) || m.kernel < SWIOTLB_GATES.noForce.code) return false;
+  return m.arch === 'arm64' || m.arch === 'riscv' || (m.arch === 'x86' && m.config.ram > SZ_4G);
+}
+
+function noForceWhy(m: Machine): string {
+  if (m.arch === 'x86') return 'swiotlb=0 with RAM above 4 GiB stands for the boot option swiotlb=noforce: pci_swiotlb_detect_4gb() still chose swiotlb, whose pool is one slab';
+  if (m.arch === 'riscv') return 'swiotlb=0 stands for the boot option swiotlb=noforce: setup_arch() still ran swiotlb_init(1), whose pool is one slab';
+  const zoneDma = 2 ** (archOps(m.arch).zoneDmaBits(m.kernel) ?? 32);
+  return m.config.ram > zoneDma
+    ? 'swiotlb=0 with RAM beyond arm64_dma_phys_limit stands for the boot option swiotlb=noforce: mem_init() still ran swiotlb_init(1), whose pool is one slab'
+    : "all RAM fits in arm64_dma_phys_limit, so arm64's mem_init() set up no pool and set swiotlb_force = SWIOTLB_NO_FORCE";
+}
+
+/** 5.0 to 5.5 (SWIOTLB_GATES.noForceInDirect): dma-direct still calls swiotlb_map() with SWIOTLB_NO_FORCE, which warns. */
+function swiotlbMapWarnsNoForce(m: Machine): boolean {
+  return m.kernel >= DIRECT_GATES.swiotlbMerged.code && m.kernel < SWIOTLB_GATES.noForceInDirect.code && noForce(m);
+}
 
 /** arm64 before 5.0 (DIRECT_GATES.swiotlbMerged): its dma_map_ops are swiotlb's, pool or not. */
 function arm64SwiotlbOps(m: Machine): boolean {
