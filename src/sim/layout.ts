@@ -36,7 +36,7 @@ export interface MachineLayout {
   cmaSize: number;
   swiotlbBase: number;
   swiotlbSize: number;
-  /** io_tlb_overflow_buffer's physical address before 4.20 with a pool; 0 otherwise (never set, as the kernel's static is then). */
+  /** io_tlb_overflow_buffer's physical address before 4.20 with a pool, or with arm64's swiotlb=noforce one-slab pool from 4.10; 0 otherwise (never set, as the kernel's static is then). */
   overflowBuffer: number;
   /** The page allocator's free ranges [start, end). */
   freeRanges: Array<[number, number]>;
@@ -57,7 +57,14 @@ export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'r
   // an area above 4 GiB leaves all of low memory to swiotlb
   const swiotlbTop = aboveFits ? low : cmaBase;
   const swiotlbBase = swiotlbSize ? alignDown(swiotlbTop - swiotlbSize, PAGE_SIZE) : swiotlbTop;
-  const overflowBuffer = swiotlbSize && kernelCode(config.kernel) < SWIOTLB_GATES.noOverflowBuffer.code ? swiotlbBase - IO_TLB_OVERFLOW : 0;
+  const k = kernelCode(config.kernel);
+  // swiotlb=0 on arm64 with RAM beyond arm64_dma_phys_limit (4 GiB in these kernels) is the boot option
+  // swiotlb=noforce (SWIOTLB_GATES.noForce): setup_io_tlb_npages() sets io_tlb_nslabs = 1, mem_init() still calls
+  // swiotlb_init(1), which takes PAGE_ALIGN(1 << IO_TLB_SHIFT), one page, for the slab, and swiotlb_init_with_tbl()
+  // the overflow buffer right below it (lib/swiotlb.c of 4.14). The slab is never used (map_single() refuses first),
+  // so there is no pool to model, only the two reservations; from 4.20 (no overflow buffer) the page is not modelled.
+  const noForceSlab = !swiotlbSize && config.arch === 'arm64' && config.ram > SZ_4G && k >= SWIOTLB_GATES.noForce.code && k < SWIOTLB_GATES.noOverflowBuffer.code;
+  const overflowBuffer = k >= SWIOTLB_GATES.noOverflowBuffer.code ? 0 : swiotlbSize ? swiotlbBase - IO_TLB_OVERFLOW : noForceSlab ? swiotlbTop - PAGE_SIZE - IO_TLB_OVERFLOW : 0;
   const lowEnd = overflowBuffer || swiotlbBase;
   const high: Array<[number, number]> = aboveFits ? [[low, cmaBase], [cmaBase + cmaSize, config.ram]] : [[low, config.ram]];
   const freeRanges: Array<[number, number]> = [[PAGE_SIZE, KERNEL_IMAGE.start], [KERNEL_IMAGE.end, lowEnd], ...high];

@@ -59,20 +59,45 @@ describe("a failed map's handle where no gate changes it", () => {
 });
 
 // arm64 before 5.0 with no swiotlb pool: its dma_map_ops are swiotlb's (swiotlb_map_page, __swiotlb_map_page before
-// 4.20), never dma-direct's, so no "overflow" report. With RAM beyond ZONE_DMA, arm64's mem_init() ran
-// swiotlb_init(1) ("if (swiotlb_force || max_pfn > (arm64_dma_phys_limit >> PAGE_SHIFT))"): a missing pool is one it
-// could not allocate, no_iotlb_memory is set, and swiotlb_tbl_map_single() panics ("Can not allocate SWIOTLB buffer
-// earlier …", lib/swiotlb.c of 4.9 and 4.14 alike). The all-RAM-in-ZONE_DMA case is SWIOTLB_GATES.noForce's boundary.
-describe('arm64 before 5.0 without a swiotlb pool', () => {
-  it('RAM beyond ZONE_DMA (8 GiB): the pool failed to allocate, so swiotlb_tbl_map_single panics on 4.9, 4.14 and 4.19; never the dma-direct overflow line', () => {
-    for (const kernel of ['4.9', '4.14', '4.19']) {
+// 4.20), never dma-direct's, so no "overflow" report. With RAM beyond ZONE_DMA, arm64's mem_init() runs
+// swiotlb_init(1) ("if (swiotlb_force || max_pfn > (arm64_dma_phys_limit >> PAGE_SHIFT))"). From 4.10 swiotlb=0
+// there is the boot option swiotlb=noforce: lib/swiotlb.c of 4.14 (TROVON copy) — setup_io_tlb_npages() "noforce"
+// sets swiotlb_force = SWIOTLB_NO_FORCE and io_tlb_nslabs = 1; swiotlb_init() takes PAGE_ALIGN(one slab) with
+// memblock_virt_alloc_low_nopanic() and swiotlb_init_with_tbl() the io_tlb_overflow buffer (32 KiB) after it;
+// map_single() "if (swiotlb_force == SWIOTLB_NO_FORCE) { dev_warn_ratelimited(hwdev, "Cannot do DMA to address
+// %pa\n", &phys); return SWIOTLB_MAP_ERROR; }"; swiotlb_full() returns at once for SWIOTLB_NO_FORCE; swiotlb_map_page()
+// returns swiotlb_phys_to_dma(dev, io_tlb_overflow_buffer). Before 4.10 there is no such option: a missing pool is one
+// swiotlb_init(1) could not allocate, no_iotlb_memory is set, and swiotlb_tbl_map_single() panics ("Can not allocate
+// SWIOTLB buffer earlier …", lib/swiotlb.c of 4.9). The all-RAM-in-ZONE_DMA case is SWIOTLB_GATES.noForce's boundary.
+describe('arm64 before 5.0 without a swiotlb pool, RAM beyond ZONE_DMA (8 GiB)', () => {
+  it('4.9: no swiotlb=noforce, so the pool failed to allocate and swiotlb_tbl_map_single panics; never the dma-direct overflow line', () => {
+    const r = runScenario(UNREACHABLE('arm64', '8G', 32), { kernel: '4.9' });
+    const h = at(r, 'h =');
+    expect(h.warnings).toEqual(["Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"]);
+    expect(h.observationRules).toContain('swiotlb/no-pool-panic');
+    expect(h.result).toBe('0x0');
+    expect(h.events.find((e) => e.kind === 'note' && e.text === 'no swiotlb pool')).toMatchObject({ why: { fn: '__swiotlb_map_page', file: 'arch/arm64/mm/dma-mapping.c' } });
+  });
+
+  it('4.14 and 4.19: swiotlb=noforce, map_single warns "Cannot do DMA to address" and fails, no panic, no "Out of SW-IOMMU space"; the handle is the overflow buffer (32 KiB below the one-slab page under 4 GiB), where the device\'s write lands', () => {
+    for (const kernel of ['4.14', '4.19']) {
       const r = runScenario(UNREACHABLE('arm64', '8G', 32), { kernel });
+      expect(r.checks.failed).toBe(0);
       const h = at(r, 'h =');
-      expect(h.warnings).toEqual(["Kernel panic - not syncing: Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"]);
-      expect(h.observationRules).toContain('swiotlb/no-pool-panic');
-      expect(h.result).toBe('0x0');
-      expect(h.events.find((e) => e.kind === 'note' && e.text === 'no swiotlb pool')).toMatchObject({ why: { fn: '__swiotlb_map_page', file: 'arch/arm64/mm/dma-mapping.c' } });
+      expect(h.warnings).toEqual([expect.stringMatching(/^nic nic: Cannot do DMA to address 0x00000001[0-9a-f]{8}$/)]);
+      expect(h.observationRules).not.toContain('swiotlb/no-pool-panic');
+      const overflow = 2 ** 32 - 16 * 2 ** 20 - 4096 - 32 * 1024; // below the default 16 MiB CMA area and the slab page
+      expect(h.result).toBe(`0x${overflow.toString(16)}`);
+      expect(at(r, 'dma_mapping_error(nic, h)').result).toBe(1);
+      expect(at(r, 'dev_write').observations.join(' ')).toContain("swiotlb's overflow buffer");
     }
+  });
+
+  it('4.20: swiotlb=noforce, swiotlb_map_page warns "Cannot do DMA to address" and returns DIRECT_MAPPING_ERROR (all ones): the overflow buffer is gone', () => {
+    const r = runScenario(UNREACHABLE('arm64', '8G', 32), { kernel: '4.20' });
+    const h = at(r, 'h =');
+    expect(h.warnings).toEqual([expect.stringMatching(/^nic nic: Cannot do DMA to address 0x00000001[0-9a-f]{8}$/)]);
+    expect(h.result).toBe('0xffffffffffffffff');
   });
 });
 

@@ -321,9 +321,16 @@ function arm64SwiotlbOps(m: Machine): boolean {
  * "overflow" report. What happens depends on why there is no pool, which
  * arm64's mem_init() decides: "if (swiotlb_force || max_pfn >
  * (arm64_dma_phys_limit >> PAGE_SHIFT)) swiotlb_init(1);".
- *   - RAM beyond ZONE_DMA: swiotlb_init(1) ran, so a missing pool is one it
- *     could not allocate (no_iotlb_memory): swiotlb_tbl_map_single() panics
- *     (tblMapSingle, SWIOTLB_GATES.noPoolWarn);
+ *   - RAM beyond ZONE_DMA, from 4.10 (SWIOTLB_GATES.noForce): swiotlb=0 is
+ *     the boot option swiotlb=noforce (noForce()); swiotlb_init(1) still ran
+ *     and set up one slab and, before 4.20, the overflow buffer (layout.ts),
+ *     but map_single() logs "Cannot do DMA to address %pa" and fails and
+ *     swiotlb_full() returns at once: the handle is the overflow buffer's
+ *     real address (map-error.ts);
+ *   - RAM beyond ZONE_DMA, before 4.10: there is no swiotlb=noforce, so a
+ *     missing pool is one swiotlb_init(1) could not allocate
+ *     (no_iotlb_memory): swiotlb_tbl_map_single() panics (tblMapSingle,
+ *     SWIOTLB_GATES.noPoolWarn);
  *   - all RAM inside ZONE_DMA, from 4.10 (SWIOTLB_GATES.noForce): mem_init()
  *     sets swiotlb_force = SWIOTLB_NO_FORCE, and map_single() logs "Cannot do
  *     DMA to address %pa" and fails; swiotlb_full() returns at once, so no
@@ -338,12 +345,17 @@ function arm64WithoutPool(m: Machine, dev: Device, phys: number, size: number, d
   const op = sg ? 'map_sg' : 'map';
   // arm64_dma_phys_limit: the top of ZONE_DMA, or of ZONE_DMA32 where the kernel has no ZONE_DMA (4 GiB)
   const zoneDma = 2 ** (archOps(m.arch).zoneDmaBits(m.kernel) ?? 32);
+  const g = SWIOTLB_GATES.noForce;
+  if (m.config.ram > zoneDma && m.kernel >= g.code) {
+    o.events.push({ kind: 'note', text: 'swiotlb_force = SWIOTLB_NO_FORCE', why: opsWhy(m, op, `${reason}; arm64's dma_map_ops are swiotlb's, and ${noForceWhy(m)} (from ${g.from}): map_single() does not bounce, it warns and fails, and swiotlb_full() says nothing more; the handle is the overflow buffer's address until 4.20`) });
+    printk(m, o, 'swiotlb.cannot-dma', { addr: hex16(phys) }, who(dev.name, dev.cfg.label));
+    return FAILED;
+  }
   if (m.config.ram > zoneDma) {
     o.events.push({ kind: 'note', text: 'no swiotlb pool', why: opsWhy(m, op, `${reason}; arm64's dma_map_ops are swiotlb's, and with RAM beyond arm64_dma_phys_limit mem_init() called swiotlb_init(1): no pool means its allocation failed (no_iotlb_memory)`) });
     tblMapSingle(m, dev, phys, size, dir, attrs.skipCpuSync, attrs.noWarn, o);
     return FAILED;
   }
-  const g = SWIOTLB_GATES.noForce;
   if (m.kernel >= g.code) {
     o.events.push({ kind: 'note', text: 'swiotlb_force = SWIOTLB_NO_FORCE', why: opsWhy(m, op, `${reason}; all RAM fits in ZONE_DMA, so arm64's mem_init() set up no pool and set swiotlb_force = SWIOTLB_NO_FORCE (from ${g.from}): map_single() does not bounce, it warns and fails, and swiotlb_full() says nothing more`) });
     printk(m, o, 'swiotlb.cannot-dma', { addr: hex16(phys) }, who(dev.name, dev.cfg.label));
