@@ -742,8 +742,10 @@ export const SWIOTLB_GATES = table('swiotlb', {
   // mem_init() in stored arm64 trees: before, "if (swiotlb_force || max_pfn > (arm64_dma_phys_limit >> PAGE_SHIFT))
   // swiotlb_init(1);" and nothing else, so with all RAM inside ZONE_DMA no pool is set up, no_iotlb_memory stays false
   // and swiotlb_tbl_map_single() indexes io_tlb_list, never allocated (NULL): an oops; after, "else swiotlb_force =
-  // SWIOTLB_NO_FORCE;". With RAM above arm64_dma_phys_limit swiotlb_init(1) runs on both sides, so a missing pool is
-  // one that could not be allocated (no_iotlb_memory): the panic of SWIOTLB_GATES.noPoolWarn. The same words stay in
+  // SWIOTLB_NO_FORCE;". With RAM above arm64_dma_phys_limit swiotlb_init(1) runs on both sides: before, a missing pool
+  // is one that could not be allocated (no_iotlb_memory: the panic of SWIOTLB_GATES.noPoolWarn); after, the language's
+  // swiotlb=0 there is the boot option swiotlb=noforce (setup_io_tlb_npages(): SWIOTLB_NO_FORCE and io_tlb_nslabs =
+  // 1, so swiotlb_init() sets up one slab and, before 4.20, the overflow buffer below it). The same words stay in
   // 4.20's swiotlb_map_page() (c4dae366925f, "swiotlb: refactor swiotlb_map_page", by the kbuild robot's blame) and
   // 5.0's swiotlb_map(). id and release: the subject is the swiotlb=noforce series (Geert Uytterhoeven, converting
   // swiotlb_force to an enum), taken for 4.10; neither its mainline id nor a 4.10 tree was found in stored sources.
@@ -752,8 +754,8 @@ export const SWIOTLB_GATES = table('swiotlb', {
     commit: null,
     subject: 'swiotlb: Add swiotlb=noforce debug option',
     file: 'lib/swiotlb.c',
-    before: 'arm64 with all RAM inside ZONE_DMA sets up no swiotlb pool and says nothing more: a mapping that must bounce reaches swiotlb_tbl_map_single(), which dereferences the never allocated io_tlb_list (an oops)',
-    after: 'arm64 without a pool sets swiotlb_force = SWIOTLB_NO_FORCE: a mapping that must bounce logs "Cannot do DMA to address %pa" (dev_warn_ratelimited) and fails, the handle being the overflow buffer\'s address, 0 with no pool (all ones in 4.20)',
+    before: 'there is no swiotlb=noforce: arm64 with all RAM inside ZONE_DMA sets up no swiotlb pool and says nothing more, so a mapping that must bounce reaches swiotlb_tbl_map_single(), which dereferences the never allocated io_tlb_list (an oops); with RAM beyond it a missing pool is one swiotlb_init(1) failed to allocate, and swiotlb_tbl_map_single() panics',
+    after: 'arm64 without a pool has swiotlb_force = SWIOTLB_NO_FORCE (mem_init() sets it with all RAM inside ZONE_DMA; with RAM beyond it swiotlb=0 stands for the boot option swiotlb=noforce, which exists from here): a mapping that must bounce logs "Cannot do DMA to address %pa" (dev_warn_ratelimited) and fails, the handle being the overflow buffer\'s address (0 when swiotlb_init() never ran; all ones in 4.20)',
     arch: 'arm64',
     verified: false,
   },
