@@ -188,14 +188,24 @@ function zoneLabel(a: ArchOps, kernel: number, zone: 'GFP_DMA' | 'GFP_DMA32' | n
   return 'the page with no zone modifier';
 }
 
+type Pages = ReturnType<typeof allocPages>;
+
+/**
+ * No pages: NULL, and why — the device could not reach any page (the era's
+ * retries, reachRetry), or, where `sayNoMemory`, that no block was free.
+ */
+function allocFailed(p: Pages, sayNoMemory: boolean, o: StepOutcome): null {
+  o.error = 'NULL';
+  if (p.failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, ...p.failedWhy, rule: p.failed } });
+  else if (sayNoMemory) o.events.push({ kind: 'note', text: 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: `no free order-${p.order} block below ${hex(p.limit)}` } });
+  return null;
+}
+
 /** dma_direct_alloc(): pages below the coherent mask (CMA first); an uncached alias for a non-coherent device. */
 export function directAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
-  const { alloc, order, limit, phys, allocSize, failed, failedWhy } = allocPages(m, dev, size, gfp, o);
-  if (phys < 0) {
-    o.error = 'NULL';
-    o.events.push({ kind: 'note', text: failed ? 'out of reach' : 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, ...failedWhy, rule: failed ?? `no free order-${order} block below ${hex(limit)}` } });
-    return null;
-  }
+  const pages = allocPages(m, dev, size, gfp, o);
+  const { alloc, order, phys, allocSize } = pages;
+  if (phys < 0) return allocFailed(pages, true, o);
   let b: Buffer;
   if (!dev.coherent) {
     const plan = archOps(m.arch).prepCoherent(m.kernel);
@@ -230,12 +240,9 @@ export function directFreeCoherent(m: Machine, cpu: Buffer | null, o: StepOutcom
 
 /** dma_direct_alloc_pages(): cacheable pages, the DMA address is the physical one. */
 export function directAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
-  const { alloc, order, phys, allocSize, failed, failedWhy } = allocPages(m, dev, size, gfp, o);
-  if (phys < 0) {
-    o.error = 'NULL';
-    if (failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, ...failedWhy, rule: failed } });
-    return null;
-  }
+  const pages = allocPages(m, dev, size, gfp, o);
+  const { alloc, order, phys, allocSize } = pages;
+  if (phys < 0) return allocFailed(pages, false, o);
   const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
   b.order = order;
   zeroNoncoherent(m, b, alloc, { fn: 'dma_direct_alloc_pages', file: dmaFile(m.kernel, FILE), rule: 'cacheable memory, zeroed through the cache with no maintenance: the driver moves ownership with dma_sync_single_for_device / _for_cpu' }, o);
@@ -259,12 +266,9 @@ export function directFreeNoncoherent(m: Machine, size: number, cpu: Buffer | nu
 
 /** dma_direct_alloc_no_mapping() (DMA_ATTR_NO_KERNEL_MAPPING): pages (not zeroed), the kernel alias cleaned; no CPU mapping. */
 export function directAllocNoMapping(m: Machine, dev: Device, name: string, size: number, gfp: readonly string[], o: StepOutcome): DmaAllocated | null {
-  const { alloc, order, phys, allocSize, failed, failedWhy } = allocPages(m, dev, size, gfp, o);
-  if (phys < 0) {
-    o.error = 'NULL';
-    if (failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, ...failedWhy, rule: failed } });
-    return null;
-  }
+  const pages = allocPages(m, dev, size, gfp, o);
+  const { alloc, order, phys, allocSize } = pages;
+  if (phys < 0) return allocFailed(pages, false, o);
   // gfp & ~__GFP_ZERO: nothing is zeroed (no CPU mapping to zero through); old bytes stay
   if (!dev.coherent) {
     const plan = archOps(m.arch).prepCoherent(m.kernel);

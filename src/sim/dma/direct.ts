@@ -296,11 +296,15 @@ export function noForce(m: Machine): boolean {
   return m.arch === 'arm64' || m.arch === 'riscv' || (m.arch === 'x86' && m.config.ram > SZ_4G);
 }
 
+/** arm64_dma_phys_limit: the top of ZONE_DMA, or of ZONE_DMA32 where the kernel has no ZONE_DMA (4 GiB). */
+function arm64RamBeyondDmaLimit(m: Machine): boolean {
+  return m.config.ram > 2 ** (archOps(m.arch).zoneDmaBits(m.kernel) ?? 32);
+}
+
 function noForceWhy(m: Machine): string {
   if (m.arch === 'x86') return 'swiotlb=0 with RAM above 4 GiB stands for the boot option swiotlb=noforce: pci_swiotlb_detect_4gb() still chose swiotlb, whose pool is one slab';
   if (m.arch === 'riscv') return 'swiotlb=0 stands for the boot option swiotlb=noforce: setup_arch() still ran swiotlb_init(1), whose pool is one slab';
-  const zoneDma = 2 ** (archOps(m.arch).zoneDmaBits(m.kernel) ?? 32);
-  return m.config.ram > zoneDma
+  return arm64RamBeyondDmaLimit(m)
     ? 'swiotlb=0 with RAM beyond arm64_dma_phys_limit stands for the boot option swiotlb=noforce: mem_init() still ran swiotlb_init(1), whose pool is one slab'
     : "all RAM fits in arm64_dma_phys_limit, so arm64's mem_init() set up no pool and set swiotlb_force = SWIOTLB_NO_FORCE";
 }
@@ -343,22 +347,16 @@ function arm64SwiotlbOps(m: Machine): boolean {
  */
 function arm64WithoutPool(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, reason: string, sg: boolean, o: StepOutcome): DmaMapped {
   const op = sg ? 'map_sg' : 'map';
-  // arm64_dma_phys_limit: the top of ZONE_DMA, or of ZONE_DMA32 where the kernel has no ZONE_DMA (4 GiB)
-  const zoneDma = 2 ** (archOps(m.arch).zoneDmaBits(m.kernel) ?? 32);
   const g = SWIOTLB_GATES.noForce;
-  if (m.config.ram > zoneDma && m.kernel >= g.code) {
+  if (m.kernel >= g.code) {
+    // both ways to SWIOTLB_NO_FORCE (noForceWhy): swiotlb=noforce with RAM beyond the limit, mem_init() with all RAM inside it
     o.events.push({ kind: 'note', text: 'swiotlb_force = SWIOTLB_NO_FORCE', why: opsWhy(m, op, `${reason}; arm64's dma_map_ops are swiotlb's, and ${noForceWhy(m)} (from ${g.from}): map_single() does not bounce, it warns and fails, and swiotlb_full() says nothing more; the handle is the overflow buffer's address until 4.20`) });
     printk(m, o, 'swiotlb.cannot-dma', { addr: hex16(phys) }, who(dev.name, dev.cfg.label));
     return FAILED;
   }
-  if (m.config.ram > zoneDma) {
+  if (arm64RamBeyondDmaLimit(m)) {
     o.events.push({ kind: 'note', text: 'no swiotlb pool', why: opsWhy(m, op, `${reason}; arm64's dma_map_ops are swiotlb's, and with RAM beyond arm64_dma_phys_limit mem_init() called swiotlb_init(1): no pool means its allocation failed (no_iotlb_memory)`) });
     tblMapSingle(m, dev, phys, size, dir, attrs.skipCpuSync, attrs.noWarn, o);
-    return FAILED;
-  }
-  if (m.kernel >= g.code) {
-    o.events.push({ kind: 'note', text: 'swiotlb_force = SWIOTLB_NO_FORCE', why: opsWhy(m, op, `${reason}; all RAM fits in ZONE_DMA, so arm64's mem_init() set up no pool and set swiotlb_force = SWIOTLB_NO_FORCE (from ${g.from}): map_single() does not bounce, it warns and fails, and swiotlb_full() says nothing more`) });
-    printk(m, o, 'swiotlb.cannot-dma', { addr: hex16(phys) }, who(dev.name, dev.cfg.label));
     return FAILED;
   }
   o.events.push({ kind: 'note', text: 'no swiotlb pool', why: opsWhy(m, op, `${reason}; all RAM fits in ZONE_DMA, so arm64's mem_init() never called swiotlb_init(): before ${g.from} nothing marks the pool missing, and swiotlb_tbl_map_single() reads io_tlb_list, which was never allocated`) });

@@ -506,35 +506,45 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
 
 export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {
   o.resultKind = 'status';
-  // riscv 4.15: dma_noop_supported() returns 1 for every mask (ARCH_GATES.riscvDmaDirect)
-  const arm64NoPool = m.arch === 'arm64' && !since(m.kernel, ARCH_GATES.arm64GenericSwiotlbOps) && m.layout.swiotlbSize === 0;
-  if (dmaBackEnd(m, dev) === 'direct' && arm64NoPool) {
-    // __swiotlb_dma_supported(): "if (swiotlb) return swiotlb_dma_supported(hwdev, mask); return 1;" — no pool, every mask
-  } else if (dmaBackEnd(m, dev) === 'direct' && arm64SwiotlbSupported(m)) {
-    // arm64 before 5.0: (__)swiotlb_dma_supported(): "return phys_to_dma(hwdev, io_tlb_end - 1) <= mask;"
-    const end = m.layout.swiotlbBase + m.layout.swiotlbSize - 1;
-    if (2 ** bits - 1 < end) {
-      o.result = EIO;
-      o.error = errnoName(EIO);
-      const fn = since(m.kernel, ARCH_GATES.arm64GenericSwiotlbOps) ? 'swiotlb_dma_supported' : '__swiotlb_dma_supported';
-      o.events.push({ kind: 'note', text: 'mask not supported', why: why(fn, `arm64 ${m.config.kernel}'s swiotlb ops accept a mask only if it reaches the end of the swiotlb pool (phys_to_dma(io_tlb_end - 1) <= mask; ${hex(end)} here): a ${bits}-bit mask does not, -EIO`, since(m.kernel, ARCH_GATES.arm64GenericSwiotlbOps) ? 'kernel/dma/swiotlb.c' : 'arch/arm64/mm/dma-mapping.c') });
-      return;
-    }
-  } else if (dmaBackEnd(m, dev) === 'direct' && !dmaNoopOps(m) && !directSupported(m, bits)) {
+  const refused = dmaBackEnd(m, dev) === 'direct' ? maskRefusal(m, bits) : null;
+  if (refused) {
     o.result = EIO;
     o.error = errnoName(EIO);
-    const zoneBits = archOps(m.arch).zoneDmaBits(m.kernel);
-    const reach =
-      zoneBits === null
-        ? `${m.arch} has no CONFIG_ZONE_DMA, so a mask under 32 bits must reach the last page of RAM (min_mask = (max_pfn - 1) << PAGE_SHIFT; ${hex(m.config.ram - PAGE_SIZE)} here), which this one does not`
-        : `a ${bits}-bit mask does not cover ZONE_DMA (${zoneBits} bits on ${m.arch} ${m.config.kernel}) nor all of RAM`;
-    o.events.push({ kind: 'note', text: 'mask not supported', why: why('dma_direct_supported', `${reach}: dma_supported() is false, -EIO`, 'kernel/dma/direct.c') });
+    o.events.push({ kind: 'note', text: 'mask not supported', why: refused });
     return;
   }
   dev.maskBits = bits;
   if (coherentToo) dev.coherentMaskBits = bits;
   o.result = 0;
   o.events.push({ kind: 'note', text: `mask ${bits} bits`, why: why(coherentToo ? 'dma_set_mask_and_coherent' : 'dma_set_mask', `the device can now address DMA_BIT_MASK(${bits}); mappings above it bounce or fail`) });
+}
+
+/**
+ * Why dma_supported() refuses `bits` for a device without an IOMMU or its own
+ * ops, or null: the ops of each era decide (arm64's swiotlb ops before 5.0,
+ * riscv 4.15's dma_noop_supported() that says yes to every mask, else
+ * dma_direct_supported()).
+ */
+function maskRefusal(m: Machine, bits: number): Why | null {
+  // riscv 4.15: dma_noop_supported() returns 1 for every mask (ARCH_GATES.riscvDmaDirect)
+  if (dmaNoopOps(m)) return null;
+  const arm64NoPool = m.arch === 'arm64' && !since(m.kernel, ARCH_GATES.arm64GenericSwiotlbOps) && m.layout.swiotlbSize === 0;
+  // __swiotlb_dma_supported(): "if (swiotlb) return swiotlb_dma_supported(hwdev, mask); return 1;" — no pool, every mask
+  if (arm64NoPool) return null;
+  if (arm64SwiotlbSupported(m)) {
+    // arm64 before 5.0: (__)swiotlb_dma_supported(): "return phys_to_dma(hwdev, io_tlb_end - 1) <= mask;"
+    const end = m.layout.swiotlbBase + m.layout.swiotlbSize - 1;
+    if (2 ** bits - 1 >= end) return null;
+    const generic = since(m.kernel, ARCH_GATES.arm64GenericSwiotlbOps);
+    return why(generic ? 'swiotlb_dma_supported' : '__swiotlb_dma_supported', `arm64 ${m.config.kernel}'s swiotlb ops accept a mask only if it reaches the end of the swiotlb pool (phys_to_dma(io_tlb_end - 1) <= mask; ${hex(end)} here): a ${bits}-bit mask does not, -EIO`, generic ? 'kernel/dma/swiotlb.c' : 'arch/arm64/mm/dma-mapping.c');
+  }
+  if (directSupported(m, bits)) return null;
+  const zoneBits = archOps(m.arch).zoneDmaBits(m.kernel);
+  const reach =
+    zoneBits === null
+      ? `${m.arch} has no CONFIG_ZONE_DMA, so a mask under 32 bits must reach the last page of RAM (min_mask = (max_pfn - 1) << PAGE_SHIFT; ${hex(m.config.ram - PAGE_SIZE)} here), which this one does not`
+      : `a ${bits}-bit mask does not cover ZONE_DMA (${zoneBits} bits on ${m.arch} ${m.config.kernel}) nor all of RAM`;
+  return why('dma_direct_supported', `${reach}: dma_supported() is false, -EIO`, 'kernel/dma/direct.c');
 }
 
 /**
