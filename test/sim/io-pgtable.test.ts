@@ -288,7 +288,7 @@ describe('io-pgtable properties (fast-check)', () => {
 // set (to %llx not %llx)" + WARN_ON(1) and goes on (returns 0) when the cmpxchg from 0 fails; intel_iommu_unmap
 // rounds "size < VTD_PAGE_SIZE << level_to_offset_bits(level)" up to the level of the entry at the iova.
 describe('VT-d second-level semantics (x86: createIoPgtable vtd)', () => {
-  const vtd = (kernel?: number) => createIoPgtable({ name: 'vtd0', vtd: true, kernel });
+  const vtd = (kernel?: number) => createIoPgtable({ name: 'vtd0', format: 'vtd', kernel });
 
   it('a write-only (IOMMU_WRITE) leaf faults on a device read and takes a write; ARM LPAE stage 1 lets the read through', () => {
     const v = vtd();

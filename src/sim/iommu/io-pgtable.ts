@@ -100,6 +100,7 @@ const FILE = 'drivers/iommu/io-pgtable-arm.c';
 const IOMMU_FILE = 'drivers/iommu/iommu.c';
 
 import { IOMMU_CACHE, IOMMU_MMIO, IOMMU_NOEXEC, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE } from './prot.ts';
+import type { PtFormat } from './pt-format.ts';
 export { IOMMU_CACHE, IOMMU_MMIO, IOMMU_NOEXEC, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE };
 
 
@@ -151,13 +152,12 @@ export interface IoPgtable {
   /** Kernel version code: a no-permission map and a partial block unmap behave by version. */
   kernel: number;
   /**
-   * VT-d's second-level format (x86) instead of ARM LPAE stage 1: separate
-   * read and write permission bits, __domain_mapping / intel_iommu_unmap's
-   * map and unmap rules (see `vtdMapPages`, `vtdUnmapRange`).
+   * The format: ARM LPAE stage 1 ('lpae'), VT-d's second level ('vtd', x86:
+   * separate read and write permission bits, __domain_mapping /
+   * intel_iommu_unmap's rules, see `vtdMapPages`, `vtdUnmapRange`) or the
+   * RISC-V IOMMU driver's Sv39 table ('riscv': `riscvMap`, `riscvUnmapRange`).
    */
-  vtd: boolean;
-  /** The RISC-V IOMMU driver's Sv39 table (riscv): see `riscvMap`, `riscvUnmapRange`. */
-  riscv: boolean;
+  format: PtFormat;
 }
 
 export interface IoPgtableOptions {
@@ -168,10 +168,8 @@ export interface IoPgtableOptions {
   oas?: number;
   /** Kernel version code (IO_PGTABLE_GATES); default the newest behaviour. */
   kernel?: number;
-  /** Intel VT-d second-level semantics (x86); default ARM LPAE stage 1. */
-  vtd?: boolean;
-  /** The RISC-V IOMMU driver's table (riscv, with ias 39 for Sv39). */
-  riscv?: boolean;
+  /** The format (default ARM LPAE stage 1); 'riscv' with ias 39 for Sv39. */
+  format?: PtFormat;
 }
 
 export interface PtMapResult {
@@ -278,10 +276,10 @@ export function protString(prot: number): string {
  * _PAGE_WRITE only for IOMMU_WRITE: reads always pass, writes need
  * IOMMU_WRITE (else a write/AMO page fault, cause 15).
  */
-export function ptePermits(prot: number, write: boolean, vtd = false, riscv = false): boolean {
-  if (vtd) return (prot & (write ? IOMMU_WRITE : IOMMU_READ)) !== 0;
+export function ptePermits(prot: number, write: boolean, format: PtFormat = 'lpae'): boolean {
+  if (format === 'vtd') return (prot & (write ? IOMMU_WRITE : IOMMU_READ)) !== 0;
   // RISC-V: every leaf has _PAGE_READ; _PAGE_WRITE only with IOMMU_WRITE
-  if (riscv) return !write || (prot & IOMMU_WRITE) !== 0;
+  if (format === 'riscv') return !write || (prot & IOMMU_WRITE) !== 0;
   if (!write) return true;
   return !((prot & IOMMU_READ) !== 0 && (prot & IOMMU_WRITE) === 0);
 }
@@ -333,8 +331,7 @@ export function createIoPgtable(opts: IoPgtableOptions): IoPgtable {
     leaves: 0,
     warnedPartialUnmap: false,
     kernel: opts.kernel ?? Number.MAX_SAFE_INTEGER,
-    vtd: opts.vtd ?? false,
-    riscv: opts.riscv ?? false,
+    format: opts.format ?? 'lpae',
   };
   pt.root = newTable(pt, startLevel).id;
   return pt;
@@ -554,12 +551,12 @@ export function ptMap(pt: IoPgtable, iova: number, paddr: number, size: number, 
     events.push({ kind: 'note', text: 'iommu_map refused an unaligned mapping: -EINVAL', why: WHY_UNALIGNED });
     return { ret: EINVAL, mapped: 0, log, events };
   }
-  if (pt.vtd) {
+  if (pt.format === 'vtd') {
     const r = vtdMap(pt, iova, paddr, size, prot, events);
     vtdFiles(pt, events, 0);
     return r;
   }
-  if (pt.riscv) return riscvMap(pt, iova, paddr, size, prot, events);
+  if (pt.format === 'riscv') return riscvMap(pt, iova, paddr, size, prot, events);
   if (!(prot & (IOMMU_READ | IOMMU_WRITE)) && pt.kernel < IO_PGTABLE_GATES.noProtEinval.code) {
     // before 6.11 arm_lpae_map_pages: "If no access, then nothing to do" — return 0
     if (pt.kernel >= IO_PGTABLE_GATES.mapPagesHang.code) {
@@ -703,13 +700,13 @@ export function ptUnmap(pt: IoPgtable, iova: number, size: number, queued = fals
     return { unmapped: 0, log, events, walkFlushed: [] };
   }
   const walkFlushed: Array<{ iova: number; size: number }> = [];
-  if (pt.vtd) {
+  if (pt.format === 'vtd') {
     const unmapped = vtdUnmapRange(pt, iova, size, events);
     events.push({ kind: 'iommu_unmap', domain: pt.name, iova, size: unmapped, queued, why: queued ? WHY_VTD_UNMAP_QUEUED : WHY_VTD_UNMAP });
     vtdFiles(pt, events, 0);
     return { unmapped, log: null, events, walkFlushed };
   }
-  if (pt.riscv) {
+  if (pt.format === 'riscv') {
     const unmapped = riscvUnmapRange(pt, iova, size, events);
     events.push({ kind: 'iommu_unmap', domain: pt.name, iova, size: unmapped, queued, why: WHY_RISCV_UNMAP });
     return { unmapped, log: null, events, walkFlushed };
@@ -1151,7 +1148,7 @@ export function ptWalkInto(pt: IoPgtable, iova: number, access: 'read' | 'write'
   let pageSize = 0;
   let fault: PtFault = 'translation';
   // Sv39 hardware: an IOVA whose bits 63:39 do not all equal bit 38 is a page fault, so nothing above DMA_BIT_MASK(38) translates
-  if (iova >= 0 && iova < 2 ** (pt.riscv ? pt.ias - 1 : pt.ias)) {
+  if (iova >= 0 && iova < 2 ** (pt.format === 'riscv' ? pt.ias - 1 : pt.ias)) {
     for (;;) {
       const idx = lvlIdx(iova, lvl, t.kind.length);
       levels.push(idx);
@@ -1161,7 +1158,7 @@ export function ptWalkInto(pt: IoPgtable, iova: number, access: 'read' | 'write'
         pageSize = BLOCK[lvl];
         phys = t.val[idx] + (iova % pageSize);
         prot = t.prot[idx];
-        fault = access !== undefined && !ptePermits(prot, access === 'write', pt.vtd, pt.riscv) ? 'permission' : null;
+        fault = access !== undefined && !ptePermits(prot, access === 'write', pt.format) ? 'permission' : null;
         break;
       }
       t = pt.tables.get(t.val[idx]) as PtTable;

@@ -88,6 +88,7 @@ import type { SimEvent, Why } from '../events.ts';
 import { HANG, type StepOutcome } from '../outcome.ts';
 import type { Device, Machine } from '../machine.ts';
 import type { DmaChunk } from '../hw/device.ts';
+import { ptFormatOf, type PtFormat } from './pt-format.ts';
 import { IOMMU_CACHE, createIoPgtable, formatPa, ptIovaToPhys, ptLeafAt, ptMap, ptUnmap, type IoPgtable, type PtLeaf } from './io-pgtable.ts';
 import { createIotlb, iotlbInvalidateAll, iotlbInvalidateRange, iotlbTranslate, type Iotlb } from './iotlb.ts';
 import { createIovaDomain, freeIovaFast, type IovaDomain } from './iova.ts';
@@ -212,10 +213,12 @@ export interface IommuState {
   kernel: number;
   /** arm32's dma_iommu_mapping objects (arch/arm-dma-iommu.ts). */
   armMappings: ArmIommuMapping[];
-  /** x86: every IOMMU is VT-d, its page tables second-level (io-pgtable.ts `vtd`). */
-  vtd: boolean;
-  /** riscv: every IOMMU is a RISC-V IOMMU (Sv39), its page tables the driver's own (io-pgtable.ts `riscv`). */
-  riscv: boolean;
+  /**
+   * Every IOMMU's page-table format, by architecture (io-pgtable.ts
+   * ptFormatOf): x86's are VT-d, riscv's RISC-V IOMMUs (Sv39, the driver's
+   * own tables), arm64's and arm's arm-smmu with io-pgtable-arm.
+   */
+  format: PtFormat;
 }
 
 function why(fn: string, rule: string, file = FILE): Why {
@@ -236,7 +239,7 @@ export function newDomain(s: IommuState, unit: IommuUnit, name: string, type: Do
     // arm_smmu_init_domain_context(): a bypass (identity) domain takes no context bank
     cb: paging ? unit.nextCb++ : -1,
     granule: unit.pgsize,
-    pt: paging ? createIoPgtable({ name, ias: s.riscv ? RISCV_IAS : IOMMU_IAS, oas: IOMMU_IAS, kernel: s.kernel, vtd: s.vtd, riscv: s.riscv }) : null,
+    pt: paging ? createIoPgtable({ name, ias: s.format === 'riscv' ? RISCV_IAS : IOMMU_IAS, oas: IOMMU_IAS, kernel: s.kernel, format: s.format }) : null,
     iotlb: paging ? createIotlb(name) : null,
     // iommu_dma_init_domain(): init_iova_domain(iovad, 1UL << __ffs(pgsize_bitmap), base_pfn)
     iovad: dma ? createIovaDomain({ name, granule: unit.pgsize, apertureStart: 0 }) : null,
@@ -255,7 +258,7 @@ export function newDomain(s: IommuState, unit: IommuUnit, name: string, type: Do
  * IOMMU's mode).
  */
 export function createIommuState(config: MachineConfig): IommuState {
-  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {}, kernel: kernelCode(config.kernel), armMappings: [], vtd: config.arch === 'x86', riscv: config.arch === 'riscv' };
+  const s: IommuState = { units: {}, domains: [], devs: {}, fqDomains: [], sg: {}, kernel: kernelCode(config.kernel), armMappings: [], format: ptFormatOf(config.arch) };
   // before 4.20 arm-smmu had no non-strict mode: iommu.strict=0 does not exist and every DMA domain is strict;
   // x86's VT-d deferred its flushes on every modelled version (intel-iommu.c's own deferred-unmap list, 250 entries
   // or 10 ms, then the iova flush queue from 4.14: modelled as the same flush queue)
@@ -275,7 +278,7 @@ export function createIommuState(config: MachineConfig): IommuState {
     const untrusted = d.bus === 'pci' && d.untrusted;
     let type: DomainType;
     // riscv: no IOMMU_DMA, so iommu_get_default_domain_type() forces IDENTITY in every mode (an untrusted device is refused: iommuRefusal)
-    if (s.riscv) type = 'IDENTITY';
+    if (s.format === 'riscv') type = 'IDENTITY';
     else if (unit.mode === 'passthrough') type = untrusted && since(s.kernel, IOMMU_GATES.untrustedDmaDomain) ? 'DMA' : 'IDENTITY';
     else if (unit.mode === 'lazy') type = untrusted && untrustedFlushedAtOnce(config.arch, s.kernel) ? 'DMA' : 'DMA_FQ';
     else type = 'DMA';
@@ -356,7 +359,7 @@ function smmuOpsGate(arch: Arch): Gate | null {
  */
 export function dmaApiIgnoresIommu(m: Machine, dev: Device): string | null {
   const d = m.iommu.devs[dev.name];
-  if (d && m.iommu.riscv) {
+  if (d && m.iommu.format === 'riscv') {
     const unit = m.iommu.units[d.iommu];
     if (!unit || unit.mode === 'passthrough') return null;
     return `${dev.name} sits behind ${d.iommu} (mode=${unit.mode}), but IOMMU_DMA is not built for RISC-V (drivers/iommu/Kconfig: "def_bool ARM64 || X86 || S390"), so iommu_get_default_domain_type() gives its group an identity domain ("If the common dma ops are not selected in kconfig then we cannot use IOMMU_DOMAIN_DMA at all"): the RISC-V IOMMU passes the device's DMA through untranslated (BARE) and the DMA API hands out physical addresses; only a domain the driver allocates and attaches itself translates`;
@@ -415,7 +418,7 @@ export function iommuDomainAlloc(m: Machine, iommu: string, name: string, o: Ste
   }
   const d = newDomain(m.iommu, unit, name, 'UNMANAGED');
   // the RISC-V IOMMU has no context banks: a paging domain gets a PSCID (not modelled)
-  o.events.push({ kind: 'note', text: m.iommu.riscv ? `domain '${name}' (UNMANAGED) on ${iommu}` : `domain '${name}' (UNMANAGED) on ${iommu}, context bank ${d.cb}`, why: WHY_ALLOC });
+  o.events.push({ kind: 'note', text: m.iommu.format === 'riscv' ? `domain '${name}' (UNMANAGED) on ${iommu}` : `domain '${name}' (UNMANAGED) on ${iommu}, context bank ${d.cb}`, why: WHY_ALLOC });
   return d;
 }
 
@@ -444,7 +447,7 @@ export function iommuAttachDevice(m: Machine, dom: IommuDomain, dev: Device, o: 
   }
   // the RISC-V driver lets one paging domain span IOMMUs (global PSCIDs, a bond per device, riscv_iommu_iotlb_inval
   // invalidates on each IOMMU linked): riscv_iommu_attach_paging_domain only asks whether this IOMMU supports its Sv mode
-  if (dom.iommu !== d.iommu && !m.iommu.riscv) {
+  if (dom.iommu !== d.iommu && m.iommu.format !== 'riscv') {
     o.events.push({ kind: 'note', text: 'domain on another IOMMU', why: why('arm_smmu_attach_dev', `domain '${dom.name}' was allocated on ${dom.iommu} but ${dev.name} sits behind ${d.iommu}: the IOMMU driver refuses, -EINVAL`, kernelFile(m.iommu.kernel, SMMU_FILE)) });
     return errno(o, EINVAL);
   }
@@ -463,7 +466,7 @@ export function iommuAttachDevice(m: Machine, dom: IommuDomain, dev: Device, o: 
   o.events.push({
     kind: 'note',
     text: `${dev.name} attached to '${dom.name}'`,
-    why: why('iommu_attach_device', `${dev.name}'s DMA now translates through '${dom.name}'${m.iommu.riscv ? '' : ` (context bank ${dom.cb})`}; the DMA API keeps mapping into the default domain '${def.name}' (iommu_get_dma_domain), so DMA-API handles no longer reach memory`),
+    why: why('iommu_attach_device', `${dev.name}'s DMA now translates through '${dom.name}'${m.iommu.format === 'riscv' ? '' : ` (context bank ${dom.cb})`}; the DMA API keeps mapping into the default domain '${def.name}' (iommu_get_dma_domain), so DMA-API handles no longer reach memory`),
   });
   return 0;
 }
@@ -610,7 +613,7 @@ const WHY_WALK_FLUSH = why(
  */
 export function iommuIotlbSync(dom: IommuDomain, iova: number, size: number, o: StepOutcome): void {
   if (!dom.iotlb || size <= 0) return;
-  if (dom.pt?.riscv && size >= RISCV_IOTLB_INVAL_LIMIT) {
+  if (dom.pt?.format === 'riscv' && size >= RISCV_IOTLB_INVAL_LIMIT) {
     o.events.push({ kind: 'note', text: `${hex(size)} bytes: one whole-PSCID invalidation`, why: WHY_RISCV_INVAL_ALL });
     pushAll(o, iotlbInvalidateAll(dom.iotlb).events);
     return;
@@ -774,8 +777,8 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
     const iova = addr + at;
     const n = Math.min(len - at, PT_PAGE - (iova % PT_PAGE));
     const t = iotlbTranslate(tlb, pt, iova, access);
-    if (m.iommu.vtd) pushVtd(o, t.events, m.iommu.kernel);
-    else if (m.iommu.riscv) pushWalkWhy(o, t.events, WHY_RISCV_WALK);
+    if (m.iommu.format === 'vtd') pushVtd(o, t.events, m.iommu.kernel);
+    else if (m.iommu.format === 'riscv') pushWalkWhy(o, t.events, WHY_RISCV_WALK);
     else pushAll(o, t.events);
     if (t.fault || t.phys === null) {
       const level = t.hit ? 3 : pt.startLevel + Math.max(0, t.levels.length - 1);
@@ -787,7 +790,7 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
       staleN += n;
     }
     // RISC-V leaves carry no memory attribute (riscv_iommu_map_pages ignores IOMMU_CACHE): the device's own coherence decides
-    const cache = m.iommu.riscv ? undefined : (t.prot & IOMMU_CACHE) !== 0;
+    const cache = m.iommu.format === 'riscv' ? undefined : (t.prot & IOMMU_CACHE) !== 0;
     const last = out.length ? out[out.length - 1]! : null;
     if (last && last.phys + last.len === t.phys && last.cache === cache) last.len += n;
     else out.push(cache === undefined ? { phys: t.phys, len: n, at } : { phys: t.phys, len: n, at, cache });
@@ -795,7 +798,7 @@ export function iommuTranslate(m: Machine, dev: Device, dom: IommuDomain, addr: 
   }
   if (staleN) {
     // without a flush queue the stale entry is a PTE changed with no invalidation: on RISC-V, a leaf riscv_iommu_map_pages replaced
-    const replaced = m.iommu.riscv && !dom.fq;
+    const replaced = m.iommu.format === 'riscv' && !dom.fq;
     const how = replaced
       ? 'already replaced; nothing invalidated it (riscv_iommu_map_pages replaces a leaf without an IOTLB invalidation)'
       : 'already unmapped; the invalidation is still queued (lazy mode)';
@@ -887,8 +890,8 @@ function dmarFaultLines(kernel: number, pci: PciAddress, iova: number, write: bo
  * (stream ID), cb.
  */
 function reportFault(m: Machine, dev: Device, dom: IommuDomain, iova: number, write: boolean, permission: boolean, level: number, o: StepOutcome): void {
-  const vtd = m.iommu.vtd;
-  const riscv = m.iommu.riscv;
+  const vtd = m.iommu.format === 'vtd';
+  const riscv = m.iommu.format === 'riscv';
   let lines: LogLine[];
   if (vtd) {
     lines = dmarFaultLines(m.iommu.kernel, pciAddress(m, dev), iova, write);

@@ -178,7 +178,7 @@ function fillInto(tlb: Iotlb, iova: number, size: number, physBase: number, prot
 export function iotlbTranslate(tlb: Iotlb, pt: IoPgtable, iova: number, access: 'read' | 'write'): IotlbTranslateResult {
   const look = iotlbLookup(tlb, iova, pt);
   if (look.hit) {
-    const fault: PtFault = !ptePermits(look.prot, access === 'write', pt.vtd, pt.riscv) ? 'permission' : null;
+    const fault: PtFault = !ptePermits(look.prot, access === 'write', pt.format) ? 'permission' : null;
     return { phys: look.phys, hit: true, stale: look.stale, fault, prot: look.prot, levels: [], events: look.events };
   }
   const events = look.events;

@@ -28,16 +28,9 @@ export function levelBits(level: number): string {
   return `${level === 0 ? IOMMU_IAS - 1 : lo + 8}:${lo}`;
 }
 
-/**
- * The page-table format the system IOMMU uses: ARM's LPAE stage 1
- * (io-pgtable-arm; arm64, arm), Intel VT-d's second-level tables (x86) or
- * the RISC-V IOMMU driver's Sv39 first-stage table (riscv, 6.13 on).
- */
-export type PtFormat = 'lpae' | 'vtd' | 'riscv';
-
-export function ptFormatOf(arch: string | undefined): PtFormat {
-  return arch === 'x86' ? 'vtd' : arch === 'riscv' ? 'riscv' : 'lpae';
-}
+// the format by architecture has one owner, the engine's pt-format.ts
+export { ptFormatOf, type PtFormat } from '../../sim/iommu/pt-format.ts';
+import type { PtFormat } from '../../sim/iommu/pt-format.ts';
 
 /** The RISC-V IOMMU's Sv39 aperture: DMA_BIT_MASK(38) (riscv_iommu_alloc_paging_domain: va_bits - 1). */
 export const RISCV_APERTURE_BITS = 38;
