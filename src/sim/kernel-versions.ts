@@ -708,6 +708,48 @@ export const SWIOTLB_GATES = table('swiotlb', {
     after: 'a map with DMA_ATTR_NO_WARN fails without the "swiotlb buffer is full" line',
     verified: false,
   },
+  // Coherent allocations from the pool (dma/coherent.ts swiotlbAllocBuffer). id: Christoph Hellwig's reply in the
+  // review thread of "[PATCH 10/22] swiotlb: refactor coherent buffer allocation" (2018-01-10, linux-mips archive: "here
+  // is the fixed version … hch/misc.git/commitdiff/0176adb004065d6815a8e67946752df4cd947c5b"), the dma-mapping tree
+  // being merged unrebased. Both sides: before, swiotlb_alloc_coherent() of the TROVON lib/swiotlb.c for v4.14 — after
+  // __get_free_pages(), "map_single(hwdev, 0, size, DMA_FROM_DEVICE, 0)", which starts with the SWIOTLB_NO_FORCE
+  // "Cannot do DMA to address %pa" line; a slot out of reach: printk "hwdev DMA mask = 0x%016Lx, dev_addr =
+  // 0x%016Lx" (no level, no device), then err_warn: pr_warn "swiotlb: coherent allocation failed for device %s
+  // size=%zu" and dump_stack(); after, swiotlb_alloc_buffer() of a 4.19 kernel/dma/swiotlb.c (the HEAD side of an
+  // android-13 merge of it): "if (swiotlb_force == SWIOTLB_NO_FORCE) goto out_warn;", swiotlb_tbl_map_single(dev,
+  // …, 0, size, DMA_FROM_DEVICE, attrs), "if (!dma_coherent_ok(dev, *dma_handle, size)) goto out_unmap;", dev_warn
+  // "hwdev DMA mask …", and out_warn: "if (!(attrs & DMA_ATTR_NO_WARN) && printk_ratelimit()) { dev_warn(dev,
+  // "swiotlb: coherent allocation failed, size=%zu\n", size); dump_stack(); }" (swiotlb_alloc() turns __GFP_NOWARN
+  // into DMA_ATTR_NO_WARN). Release: a linux-next-20180205 log (4.16 merge period, thread of "fontswap thp fix")
+  // already prints "nouveau 0000:01:00.0: swiotlb: coherent allocation failed, size=2097152"; 4.14 prints the old
+  // line: 4.16. The v2 patch tested DMA_ATTR_NO_WARN the wrong way round ("if ((attrs & DMA_ATTR_NO_WARN) && …");
+  // whether that reached a release, and until when, is not settled: the 4.19 test is modelled from 4.16.
+  coherentAllocBuffer: {
+    from: '4.16',
+    commit: '0176adb00406',
+    subject: 'swiotlb: refactor coherent buffer allocation',
+    file: 'lib/swiotlb.c',
+    before: 'swiotlb_alloc_coherent() falls back to map_single(hwdev, 0, size, DMA_FROM_DEVICE, 0): with SWIOTLB_NO_FORCE "Cannot do DMA to address 0x0000000000000000"; a full pool "swiotlb buffer is full" whatever __GFP_NOWARN; a slot out of reach "hwdev DMA mask = 0x%016Lx, dev_addr = 0x%016Lx" (printk, no device); every failure then pr_warn "swiotlb: coherent allocation failed for device %s size=%zu" and a stack dump',
+    after: 'swiotlb_alloc_buffer(): SWIOTLB_NO_FORCE fails at once with no "Cannot do DMA" line; __GFP_NOWARN (DMA_ATTR_NO_WARN) silences the full-pool and the final lines; a slot out of reach is dev_warn "hwdev DMA mask = …"; the final line is dev_warn "swiotlb: coherent allocation failed, size=%zu", then a stack dump',
+    verified: true,
+  },
+  // id and release: the stable bot's dependency list for v4.19.y (mail of 2020-08-26 on "iommu/tegra-smmu: Add
+  // missing locks around mapping operations": fafadcd16595 "swiotlb: don't dip into swiotlb pool for coherent
+  // allocations" is not in 4.19, listed with 886643b76632 "arm64: use the generic swiotlb_dma_ops", 4.20) and Tom
+  // Lendacky's "Fixes: fafadcd16595" of 2019; the series cover letter ("move swiotlb noncoherent dma support from
+  // arm64 to generic code V2", 2018-10-08: "add a patch in to stop dipping into the swiotlb pool for coherent
+  // allocations - this just depletes the swiotlb pool for no good reason"). Before: swiotlb_alloc() "vaddr =
+  // dma_direct_alloc(…); if (!vaddr) vaddr = swiotlb_alloc_buffer(…);" in a 4.19 kernel/dma/swiotlb.c. After: the
+  // 4.20 code was not read; a 5.0 tree has no swiotlb allocator at all (dma_direct_alloc alone).
+  noCoherentPool: {
+    from: '4.20',
+    commit: 'fafadcd16595',
+    subject: "swiotlb: don't dip into swiotlb pool for coherent allocations",
+    file: 'kernel/dma/swiotlb.c',
+    before: 'when no page within the coherent mask can be had (x86 with swiotlb, arm64, riscv from its swiotlb), swiotlb\'s allocator takes the buffer from the bounce pool: slots stay in use until dma_free_coherent, and a device whose mask does not reach the pool gets NULL after "hwdev DMA mask = …"',
+    after: 'dma_alloc_coherent never uses the swiotlb pool: an unreachable allocation is NULL',
+    verified: false,
+  },
   // id: the stable bot's dependency list for v4.19.y (dff8d6c1ed58 is not in 4.19); 8088546832aa (same series,
   // adjacent in the kernel/dma history) removed swiotlb_full(), i.e. the "Out of SW-IOMMU space" line and the panic.
   // Release: the series ("move swiotlb noncoherent dma support from arm64 to generic code V2", posted 2018-10-08,

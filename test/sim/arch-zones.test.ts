@@ -12,8 +12,11 @@
 // - x86 before 4.17, dma_generic_alloc_coherent (arch/x86/kernel/pci-dma.c): only the GFP_DMA retry, for a mask
 //   under 32 bits, and "addr + size > dma_mask" refuses a buffer ending on the mask's last byte; with swiotlb
 //   (RAM above 4 GiB) x86_swiotlb_alloc_coherent falls back to swiotlb_alloc_coherent, whose own page is checked
-//   with "dev_addr + size - 1 > dma_mask", and then to the swiotlb pool (not modelled: NULL, named).
+//   with "dev_addr + size - 1 > dma_mask", and then to the swiotlb pool.
 // - arm64 before 4.16, swiotlb_alloc_coherent (lib/swiotlb.c): no retry in another zone, then the swiotlb pool.
+// - the pool fallback itself (swiotlb_alloc_coherent, from 4.16 swiotlb_alloc_buffer, until 4.20's fafadcd16595):
+//   slots for original address 0, no copy; a slot beyond the coherent mask is given back with "hwdev DMA mask = …";
+//   with SWIOTLB_NO_FORCE map_single() refuses before 4.16, swiotlb_alloc_buffer() goes straight to its warning after.
 // The explorer's page allocator hands out the highest free block of the zone, which is what puts a page at the
 // very top of a zone in these scenarios.
 import { describe, expect, it } from 'vitest';
@@ -133,13 +136,25 @@ describe('coherent allocations: reach check and retries', () => {
     expect(note(r, 'cpu, h', 'retried: the GFP_DMA retry')?.fn).toBe('dma_generic_alloc_coherent');
   });
 
-  it('x86 4.16, 33-bit coherent mask on 16 GiB: no GFP_DMA32 retry in dma_generic_alloc_coherent, swiotlb_alloc_coherent\'s page misses too: NULL, naming the unmodelled swiotlb pool fallback', () => {
-    const r = coherent('x86', '16G', 33, '4.16');
-    expect(step(r, 'cpu, h').error).toBe('NULL');
+  it('x86 4.16, 33-bit coherent mask on 16 GiB: no GFP_DMA32 retry in dma_generic_alloc_coherent, swiotlb_alloc_coherent\'s page misses too, so swiotlb_alloc_buffer takes the buffer from the pool below 4 GiB; dma_free_coherent gives the slots back', () => {
+    const r = run(`machine(arch=x86, ram=16G, cma=0)
+device(dev, dma_mask=33)
+cpu, h = dma_alloc_coherent(dev, 4096)
+dma_free_coherent(dev, 4096, cpu, h)
+`, '4.16');
+    expect(step(r, 'cpu, h').error).toBeNull();
     const why = note(r, 'cpu, h', 'out of reach')!;
     expect(why.fn).toBe('dma_generic_alloc_coherent');
     expect(why.rule).not.toContain('GFP_DMA32 retry');
-    expect(why.rule).toContain('swiotlb pool');
+    expect(why.rule).toContain('falls back to its bounce pool');
+    const a = alloc(r, 'cpu, h');
+    expect(a.why.fn).toBe('swiotlb_alloc_buffer');
+    expect(a.phys).toBeLessThan(4 * GiB);
+    expect(step(r, 'cpu, h').events.find((e) => e.kind === 'swiotlb_alloc')).toMatchObject({ tlbAddr: a.phys, orig: 0, nslots: 2 });
+    expect(step(r, 'cpu, h').warnings).toEqual([]);
+    // the slots come back on free, and nothing is copied either way
+    expect(step(r, 'dma_free_coherent').events.map((e) => e.kind)).toEqual(['swiotlb_free', 'free']);
+    expect(step(r, 'cpu, h').events.some((e) => e.kind === 'bounce')).toBe(false);
   });
 
   it('x86 4.16, 32-bit coherent mask on 4 GiB without swiotlb or CMA: the top ZONE_DMA32 page ends on the mask\'s last byte, which "addr + size > dma_mask" refuses, and a 32-bit mask gets no GFP_DMA retry: NULL; 4.17\'s dma_coherent_ok accepts the page', () => {
@@ -158,13 +173,14 @@ small, h2 = dma_alloc_coherent(dev, 64)
     expect(alloc(after, 'cpu, h').phys).toBe(4 * GiB - 4096);
   });
 
-  it('arm64 4.15, 33-bit coherent mask on 16 GiB: swiotlb_alloc_coherent does not retry in another zone: NULL, naming the swiotlb pool fallback', () => {
+  it('arm64 4.15, 33-bit coherent mask on 16 GiB: swiotlb_alloc_coherent does not retry in another zone and takes the buffer from the pool', () => {
     const r = coherent('arm64', '16G', 33, '4.15');
-    expect(step(r, 'cpu, h').error).toBe('NULL');
+    expect(step(r, 'cpu, h').error).toBeNull();
     const why = note(r, 'cpu, h', 'out of reach')!;
     expect(why.fn).toBe('swiotlb_alloc_coherent');
     expect(why.rule).not.toContain('retry');
-    expect(why.rule).toContain('swiotlb pool');
+    expect(alloc(r, 'cpu, h').why.fn).toBe('swiotlb_alloc_coherent');
+    expect(alloc(r, 'cpu, h').phys).toBeLessThan(4 * GiB);
   });
 
   it('arm64 4.19, 33-bit coherent mask on 16 GiB: swiotlb_alloc → dma_direct_alloc retries with GFP_DMA32 below 4 GiB', () => {
@@ -201,15 +217,33 @@ describe('coherent allocations on 32-bit arm', () => {
 });
 
 describe('the swiotlb pool fallback before 4.20', () => {
-  it('riscv, a 31-bit coherent device on 8 GiB: NULL, naming the unmodelled swiotlb pool fallback on 4.19 (swiotlb_dma_ops), not on 4.17 (no swiotlb yet) nor on 4.20 (coherent allocations no longer dip into the pool)', () => {
+  it('riscv, a 31-bit coherent device on 8 GiB: the swiotlb pool is tried on 4.19 (swiotlb_dma_ops) and lies out of reach too, not on 4.17 (no swiotlb yet) nor on 4.20 (coherent allocations no longer dip into the pool): NULL on all three', () => {
     const text = `machine(arch=riscv, ram=8G, cma=0)
 device(dev, dma_mask=31)
 cpu, h = dma_alloc_coherent(dev, 4096)
 `;
     const rule = (kernel: string) => note(run(text, kernel), 'cpu, h', 'out of reach')!.rule;
-    expect(rule('4.19')).toContain('swiotlb pool');
-    expect(rule('4.17')).not.toContain('swiotlb pool');
-    expect(rule('4.20')).not.toContain('swiotlb pool');
+    expect(rule('4.19')).toContain('falls back to its bounce pool');
+    expect(rule('4.17')).not.toContain('pool');
+    expect(rule('4.20')).not.toContain('pool');
+    // riscv RAM starts at 2 GiB, so the pool is beyond a 31-bit mask: the slot goes back, with swiotlb_alloc_buffer's lines
+    const r = run(text, '4.19');
+    expect(step(r, 'cpu, h').error).toBe('NULL');
+    expect(step(r, 'cpu, h').warnings).toEqual([expect.stringMatching(/^dev dev: hwdev DMA mask = 0x000000007fffffff, dev_addr = 0x[0-9a-f]{16}$/), 'dev dev: swiotlb: coherent allocation failed, size=4096']);
+    for (const k of ['4.17', '4.20']) expect(step(run(text, k), 'cpu, h').error).toBe('NULL');
+  });
+  it('arm64 with all RAM inside the DMA zone and swiotlb=0 (SWIOTLB_NO_FORCE, no pool), a 30-bit coherent device: 4.14 map_single() refuses with "Cannot do DMA to address 0x0000000000000000" and swiotlb_alloc_coherent warns; 4.16 swiotlb_alloc_buffer goes straight to its one warning; NULL on both', () => {
+    const text = `machine(arch=arm64, ram=2G, cma=0, swiotlb=0)
+device(dev, dma_mask=30)
+cpu, h = dma_alloc_coherent(dev, 4096)
+`;
+    const old = step(run(text, '4.14'), 'cpu, h');
+    expect(old.error).toBe('NULL');
+    expect(old.warnings).toEqual(['dev dev: Cannot do DMA to address 0x0000000000000000', 'swiotlb: coherent allocation failed for device dev size=4096']);
+    const after = step(run(text, '4.16'), 'cpu, h');
+    expect(after.error).toBe('NULL');
+    expect(after.warnings).toEqual(['dev dev: swiotlb: coherent allocation failed, size=4096']);
+    for (const s of [old, after]) expect(s.events.some((e) => e.kind === 'swiotlb_alloc')).toBe(false);
   });
 });
 

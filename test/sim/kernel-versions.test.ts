@@ -142,10 +142,12 @@ cpu, c = dma_alloc_coherent(nic, 4096)
   // and the swiotlb pool used, no other zone tried) to swiotlb_alloc() → dma_direct_alloc() (retry with GFP_DMA32).
   boundary(
     ARCH_GATES.arm64ZoneDma32,
-    'a 33-bit coherent device on 16 GiB: the page above 8 GiB is refused and NULL (the unmodelled swiotlb pool named) before; the GFP_DMA32 retry lands below 4 GiB after',
+    'a 33-bit coherent device on 16 GiB: the page above 8 GiB is refused and the buffer comes from the swiotlb pool before; the GFP_DMA32 retry lands below 4 GiB after',
     ({ before, after }) => {
-      expect(at(before, 'cpu, h').error).toBe('NULL');
+      expect(at(before, 'cpu, h').error).toBeNull();
       expect(at(before, 'cpu, h').events.find((e) => e.kind === 'note' && e.text === 'out of reach')).toMatchObject({ why: { fn: 'swiotlb_alloc_coherent' } });
+      expect(at(before, 'cpu, h').events.find((e) => e.kind === 'alloc')).toMatchObject({ why: { fn: 'swiotlb_alloc_coherent' } });
+      expect(at(after, 'cpu, h').events.some((e) => e.kind === 'swiotlb_alloc')).toBe(false);
       expect((at(after, 'cpu, h').events.find((e) => e.kind === 'alloc') as { phys: number }).phys).toBeLessThan(2 ** 32);
       expect(at(after, 'cpu, h').events.some((e) => e.kind === 'note' && e.text === 'retried: the GFP_DMA32 retry')).toBe(true);
     },
@@ -483,6 +485,60 @@ c = kmalloc(32768, GFP_KERNEL)
 h1 = dma_map_single(nic, a, 262144, DMA_TO_DEVICE)
 h3 = dma_map_single(nic, c, 32768, DMA_TO_DEVICE, DMA_ATTR_NO_WARN)
 h4 = dma_map_single(nic, c, 32768, DMA_TO_DEVICE)
+`,
+  );
+  // swiotlb_alloc_coherent's pool fallback rewritten as swiotlb_alloc_buffer (4.16, 0176adb00406): the lines gain
+  // the device (dev_warn), lose it from the text, and __GFP_NOWARN (as DMA_ATTR_NO_WARN) silences the last one.
+  // arm64 on 8 GiB puts the pool just below 4 GiB, beyond a 31-bit coherent mask, so the slot is given back.
+  boundary(
+    SWIOTLB_GATES.coherentAllocBuffer,
+    'a 31-bit coherent device whose pool slot is out of reach: printk "hwdev DMA mask" and pr_warn "coherent allocation failed for device dev size=4096" (even with __GFP_NOWARN) before; dev_warn lines, "coherent allocation failed, size=4096", silenced by __GFP_NOWARN after; NULL on both sides',
+    ({ before, after }) => {
+      const mask = (r: RunResult, p: string) => at(r, p).events.find((e) => e.kind === 'swiotlb_alloc') as { tlbAddr: number };
+      const addr = (r: RunResult, p: string) => mask(r, p).tlbAddr.toString(16).padStart(16, '0');
+      expect(at(before, 'cpu, h').warnings).toEqual([`hwdev DMA mask = 0x000000007fffffff, dev_addr = 0x${addr(before, 'cpu, h')}`, 'swiotlb: coherent allocation failed for device dev size=4096']);
+      expect(at(before, 'cpu2').warnings).toEqual([`hwdev DMA mask = 0x000000007fffffff, dev_addr = 0x${addr(before, 'cpu2')}`, 'swiotlb: coherent allocation failed for device dev size=4096']);
+      expect(at(after, 'cpu, h').warnings).toEqual([`dev dev: hwdev DMA mask = 0x000000007fffffff, dev_addr = 0x${addr(after, 'cpu, h')}`, 'dev dev: swiotlb: coherent allocation failed, size=4096']);
+      expect(at(after, 'cpu2').warnings).toEqual([`dev dev: hwdev DMA mask = 0x000000007fffffff, dev_addr = 0x${addr(after, 'cpu2')}`]);
+      for (const r of [before, after]) {
+        for (const p of ['cpu, h', 'cpu2']) {
+          expect(at(r, p).error).toBe('NULL');
+          // the slot taken for the buffer goes straight back
+          expect(at(r, p).events.filter((e) => e.kind === 'swiotlb_free')).toHaveLength(1);
+        }
+      }
+      expect(mask(before, 'cpu, h')).toMatchObject({ orig: 0 });
+    },
+    `machine(arch=arm64, ram=8G, cma=0)
+device(dev, dma_mask=31)
+cpu, h = dma_alloc_coherent(dev, 4096)
+cpu2, h2 = dma_alloc_coherent(dev, 4096, GFP_KERNEL | __GFP_NOWARN)
+`,
+  );
+  // fafadcd16595 (4.20): coherent allocations stop dipping into the swiotlb pool. The case the pool served: memory
+  // so short (here: every free block taken) that no page can be had at all; the pool, set up at boot, still has
+  // slots. 8 KiB is four 2 KiB slots on arm64 (PAGE_ALIGNed by __dma_alloc first).
+  boundary(
+    SWIOTLB_GATES.noCoherentPool,
+    'with every free page taken, dma_alloc_coherent still gets 8 KiB from the swiotlb pool (four slots, swiotlb_alloc_buffer) and dma_free_coherent gives them back before; NULL after',
+    ({ before, after }) => {
+      expect(at(before, 'cpu, h').error).toBeNull();
+      const slots = at(before, 'cpu, h').events.find((e) => e.kind === 'swiotlb_alloc') as { tlbAddr: number; nslots: number; orig: number };
+      expect(slots).toMatchObject({ nslots: 4, orig: 0 });
+      expect(at(before, 'cpu, h').events.find((e) => e.kind === 'alloc')).toMatchObject({ phys: slots.tlbAddr, why: { fn: 'swiotlb_alloc_buffer' } });
+      expect(at(before, 'dma_free_coherent').events.find((e) => e.kind === 'swiotlb_free')).toMatchObject({ tlbAddr: slots.tlbAddr, nslots: 4 });
+      expect(at(after, 'cpu, h').error).toBe('NULL');
+      expect(at(after, 'cpu, h').events.some((e) => e.kind === 'swiotlb_alloc')).toBe(false);
+      expect(at(after, 'cpu, h').events.find((e) => e.kind === 'note' && e.text === 'no memory')).toBeDefined();
+      // the page allocator really is empty on both sides
+      for (const r of [before, after]) expect(at(r, 'last').error).toBe('NULL');
+    },
+    `machine(arch=arm64, ram=64M, swiotlb=4M, cma=0)
+device(dev, dma_mask=32)
+${[10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0].flatMap((order) => Array.from({ length: 8 }, (_, i) => `p${order}_${i} = alloc_pages(GFP_KERNEL, ${order})`)).join('\n')}
+last = alloc_pages(GFP_KERNEL, 0)
+cpu, h = dma_alloc_coherent(dev, 8192)
+dma_free_coherent(dev, 8192, cpu, h)
 `,
   );
   // swiotlb_tbl_map_single / swiotlb_tbl_unmap_single gain an attrs argument (4.10, 0443fa003fa1)

@@ -32,15 +32,20 @@ import type { StepOutcome } from '../outcome.ts';
 import { archOps, hasZoneDma32, zoneName, zoneTop, type ArchOps } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
-import { LINEAR_BASE, type Buffer, type Device, type Machine } from '../machine.ts';
+import { LINEAR_BASE, maskHex, type Buffer, type Device, type Machine } from '../machine.ts';
 import { cpuMemset, getOrder } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
-import { coherentGfpZone, coherentLimit, coherentZoneLimit, dmaNoopOps } from './direct.ts';
+import { arm64RamBeyondDmaLimit, coherentGfpZone, coherentLimit, coherentZoneLimit, dmaNoopOps, noForce, withoutSwiotlbCode } from './direct.ts';
+import { isSwiotlbBuffer, tblMapSingle, tblUnmapSingle } from './swiotlb.ts';
+import { printk } from '../kernel-log/printk.ts';
+import { who } from '../kernel-log/catalogue.ts';
+import { observe } from '../observe.ts';
+import { touchBuffer } from '../outcome.ts';
 import { pageAlign } from '../align.ts';
 import type { DmaAllocated } from './map-ops.ts';
 import { dmaDirectAllocFromCma, dmaDirectFreeBuffer } from './contiguous-ops.ts';
-import { hex } from '../format.ts';
-import { ARCH_GATES, dmaFile, since } from '../kernel-versions.ts';
+import { hex, hex16 } from '../format.ts';
+import { ARCH_GATES, SWIOTLB_GATES, dmaFile, since } from '../kernel-versions.ts';
 
 const FILE = 'kernel/dma/direct.c';
 
@@ -108,13 +113,8 @@ function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[
  *   (lib/swiotlb.c), after arm64's __dma_alloc_coherent() chose GFP_DMA for a
  *   mask of 32 bits or less: "if (dev_addr + size - 1 > dma_mask) {
  *   free_pages…; ret = NULL; }": no retry in another zone.
- * Where the pages fail for good, the swiotlb-backed ops of kernels before 4.20
- * took the buffer from the swiotlb pool itself (swiotlb_alloc_coherent's "fall
- * back to swiotlb pool", 4.16's swiotlb_alloc_buffer; arm64 always, riscv from
- * ARCH_GATES.riscvSwiotlb, x86 with swiotlb), until "stop dipping into the swiotlb pool for coherent allocations"
- * in the series that gave arm64 the generic swiotlb ops
- * (ARCH_GATES.arm64GenericSwiotlbOps, 4.20). The explorer does not model that
- * pool allocation: it answers NULL and says so.
+ * Where the pages fail for good, swiotlb's allocator of kernels before 4.20
+ * takes the buffer from the bounce pool (swiotlbAllocBuffer).
  * Simplified: the CMA attempt before the buddy uses dma_coherent_ok()'s test in
  * every era (old x86 applied its off-by-one there too); arm before
  * ARCH_GATES.armDmaDirect is treated like dma-direct (no zone to retry in), where
@@ -158,22 +158,18 @@ function reachRetry(m: Machine, dev: Device, size: number, block: number, zoneTo
     const p = attempt('GFP_DMA', ok, 'the GFP_DMA retry');
     if (p >= 0) return { limit: top, phys: p };
   }
-  // swiotlb_dma_ops' allocator (pool fallback) before 4.20: arm64 always, riscv from its swiotlb, x86 with swiotlb (RAM above 4 GiB)
-  const swiotlbOps =
-    m.layout.swiotlbSize > 0 &&
-    k < ARCH_GATES.arm64GenericSwiotlbOps.code &&
-    (m.arch === 'arm64' || (m.arch === 'riscv' && since(k, ARCH_GATES.riscvSwiotlb)) || (m.arch === 'x86' && m.config.ram > 2 ** 32));
+  const swiotlbOps = swiotlbAllocator(m);
   if (oldX86 && swiotlbOps) {
     // x86_swiotlb_alloc_coherent → swiotlb_alloc_coherent: __get_free_pages(flags) with the zone of the first try
     const p = attempt(zone, (q) => q + size - 1 <= mask, "swiotlb_alloc_coherent's own page (x86_swiotlb_alloc_coherent's fallback, checked without the off-by-one)");
     if (p >= 0) return { limit: top, phys: p };
   }
   const noDma = hasDma ? '' : `; ${m.arch}${m.arch === 'arm64' ? ` ${m.config.kernel}` : ''} has no ZONE_DMA for a GFP_DMA retry`;
-  const pool = swiotlbOps ? '; this kernel\'s swiotlb ops would now take the buffer from the swiotlb pool (swiotlb_alloc_coherent\'s "fall back to swiotlb pool"), which the explorer does not model' : '';
+  const pool = swiotlbOps ? '; swiotlb\'s allocator falls back to its bounce pool' : '';
   const test = oldX86 ? (swiotlbOps ? '"addr + size > dma_mask", then "dev_addr + size - 1 > dma_mask"' : '"addr + size > dma_mask"') : oldArm64 ? '"dev_addr + size - 1 > dma_mask"' : 'dma_coherent_ok fails';
   // arm_dma_ops refuse such a mask before allocating (get_coherent_dma_mask → __dma_supported: "Coherent DMA mask … covers a smaller range of system memory than the DMA zone"): NULL as well
   const armOps = oldArm ? `; ${m.arch} ${m.config.kernel}'s arm_dma_ops refuse a coherent mask that does not cover RAM before allocating (get_coherent_dma_mask → __dma_supported), not modelled: the answer is NULL there too` : '';
-  return { limit: top, phys: -1, failedWhy: { fn, file }, failed: `${tried.join(', then ')} — none ends within ${dev.name}'s coherent limit ${hex(mask)} (${oldArm ? 'the page is out of reach' : test})${noDma}: NULL${pool}${armOps}` };
+  return { limit: top, phys: -1, failedWhy: { fn, file }, failed: `${tried.join(', then ')} — none ends within ${dev.name}'s coherent limit ${hex(mask)} (${oldArm ? 'the page is out of reach' : test})${noDma}${pool || ': NULL'}${armOps}` };
 }
 
 /** The top of the zone a modifier asks for on this machine (gfp_zone through zoneTop). */
@@ -196,16 +192,32 @@ type Pages = ReturnType<typeof allocPages>;
  */
 function allocFailed(p: Pages, sayNoMemory: boolean, o: StepOutcome): null {
   o.error = 'NULL';
+  explainNoPages(p, sayNoMemory, o);
+  return null;
+}
+
+/** Why no pages: the device could not reach any (the era's retries), or, where `sayNoMemory`, no block was free. */
+function explainNoPages(p: Pages, sayNoMemory: boolean, o: StepOutcome): void {
   if (p.failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, ...p.failedWhy, rule: p.failed } });
   else if (sayNoMemory) o.events.push({ kind: 'note', text: 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: `no free order-${p.order} block below ${hex(p.limit)}` } });
-  return null;
 }
 
 /** dma_direct_alloc(): pages below the coherent mask (CMA first); an uncached alias for a non-coherent device. */
 export function directAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
   const pages = allocPages(m, dev, size, gfp, o);
-  const { alloc, order, phys, allocSize } = pages;
-  if (phys < 0) return allocFailed(pages, true, o);
+  const { alloc, order, allocSize } = pages;
+  let phys = pages.phys;
+  if (phys < 0) {
+    if (!swiotlbAllocator(m)) return allocFailed(pages, true, o);
+    explainNoPages(pages, true, o);
+    // arm64's __dma_alloc() PAGE_ALIGNs the size first; x86 and riscv pass the caller's size to swiotlb
+    phys = swiotlbAllocBuffer(m, dev, m.arch === 'arm64' ? alloc : size, gfp, o);
+    if (phys < 0) {
+      o.error = 'NULL';
+      return null;
+    }
+  }
+  const pooled = isSwiotlbBuffer(m, phys);
   let b: Buffer;
   if (!dev.coherent) {
     const plan = archOps(m.arch).prepCoherent(m.kernel);
@@ -215,9 +227,10 @@ export function directAllocCoherent(m: Machine, dev: Device, name: string, size:
   } else {
     b = newDmaBuffer(m, name, 'coherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
   }
-  b.order = order;
+  if (!pooled) b.order = order;
+  else b.allocSize = m.arch === 'arm64' ? alloc : size;
   o.events.push(
-    allocEvent(m, 'dma_alloc_coherent', b, alloc, {
+    allocEvent(m, 'dma_alloc_coherent', b, alloc, pooled ? poolWhy(m, dev) : {
       ...(dmaNoopOps(m) ? { fn: 'dma_noop_alloc', file: 'lib/dma-noop.c' } : { fn: 'dma_direct_alloc', file: dmaFile(m.kernel, FILE) }),
       rule: dmaNoopOps(m)
         ? 'riscv 4.15 has dma_noop_ops: dma_noop_alloc() takes pages with __get_free_pages() from any zone, whatever the coherent mask, and hands out their physical address'
@@ -231,10 +244,11 @@ export function directAllocCoherent(m: Machine, dev: Device, name: string, size:
 }
 
 /** dma_direct_free(): the uncached alias goes, the pages return (to CMA when they came from there). */
-export function directFreeCoherent(m: Machine, cpu: Buffer | null, o: StepOutcome): void {
+export function directFreeCoherent(m: Machine, dev: Device, cpu: Buffer | null, o: StepOutcome): void {
   if (cpu && cpu.live && cpu.kind === 'coherent') {
-    if (cpu.uncached) for (let i = 0; i < cpu.allocSize / PAGE_SIZE; i++) m.vmap.delete(cpu.va / PAGE_SIZE + i);
-    dmaDirectFreeBuffer(m, cpu, 'dma_free_coherent', 'dma_direct_free', o);
+    if (cpu.uncached) for (let i = 0; i < pageAlign(cpu.allocSize) / PAGE_SIZE; i++) m.vmap.delete(cpu.va / PAGE_SIZE + i);
+    if (isSwiotlbBuffer(m, cpu.phys)) swiotlbFreeBuffer(m, dev, cpu, o);
+    else dmaDirectFreeBuffer(m, cpu, 'dma_free_coherent', 'dma_direct_free', o);
   }
 }
 
@@ -285,4 +299,100 @@ export function directAllocNoMapping(m: Machine, dev: Device, name: string, size
     }),
   );
   return { buf: b, addr: phys, paddr: phys, len: alloc };
+}
+
+// ---------------------------------------------------------------------------
+// Coherent buffers from the swiotlb pool, before SWIOTLB_GATES.noCoherentPool (4.20)
+
+/**
+ * Is the coherent allocator swiotlb's on this machine — so that, before 4.20
+ * (SWIOTLB_GATES.noCoherentPool), a buffer no page can give is taken from the
+ * bounce pool? arm64's dma_map_ops are swiotlb's on every version before it
+ * (pool or not: arm64_swiotlb_dma_ops, then the generic swiotlb_dma_ops);
+ * x86 and riscv have swiotlb's ops when the kernel set up a pool (x86:
+ * pci_swiotlb_detect_4gb/override; riscv from ARCH_GATES.riscvSwiotlb) or
+ * when swiotlb=0 stands for swiotlb=noforce (direct.ts noForce()).
+ */
+export function swiotlbAllocator(m: Machine): boolean {
+  if (since(m.kernel, SWIOTLB_GATES.noCoherentPool) || withoutSwiotlbCode(m)) return false;
+  return m.arch === 'arm64' || m.swiotlb !== null || noForce(m);
+}
+
+/** The function of this kernel that takes a coherent buffer from the pool (SWIOTLB_GATES.coherentAllocBuffer). */
+function poolFn(m: Machine, op: 'alloc' | 'free'): { fn: string; file: string } {
+  const old = m.kernel < SWIOTLB_GATES.coherentAllocBuffer.code;
+  const fn = op === 'alloc' ? (old ? 'swiotlb_alloc_coherent' : 'swiotlb_alloc_buffer') : old ? 'swiotlb_free_coherent' : 'swiotlb_free_buffer';
+  return { fn, file: dmaFile(m.kernel, 'kernel/dma/swiotlb.c') };
+}
+
+function poolWhy(m: Machine, dev: Device): Why {
+  return {
+    ...poolFn(m, 'alloc'),
+    rule: `no page within ${dev.name}'s coherent mask could be had, so swiotlb's allocator took the buffer from its bounce pool (zeroed): the slots stay in use until dma_free_coherent, and bounce mappings have that much less pool; ${SWIOTLB_GATES.noCoherentPool.from} (${SWIOTLB_GATES.noCoherentPool.commit}) stopped this "for no good reason" depletion`,
+  };
+}
+
+/**
+ * The pool half of swiotlb's coherent allocator, as each era wrote it:
+ * - before SWIOTLB_GATES.coherentAllocBuffer (4.16), swiotlb_alloc_coherent():
+ *   "map_single(hwdev, 0, size, DMA_FROM_DEVICE, 0)" — with SWIOTLB_NO_FORCE
+ *   its "Cannot do DMA to address 0x0000000000000000" line; a full pool's line
+ *   whatever __GFP_NOWARN; then printk "hwdev DMA mask = …" (no device) for a
+ *   slot out of reach, and every failure ends in pr_warn "swiotlb: coherent
+ *   allocation failed for device %s size=%zu" and dump_stack();
+ * - 4.16–4.19, swiotlb_alloc_buffer(): SWIOTLB_NO_FORCE goes straight to the
+ *   last line; __GFP_NOWARN (DMA_ATTR_NO_WARN) silences the full pool and the
+ *   last line; dev_warn "hwdev DMA mask = …", dev_warn "swiotlb: coherent
+ *   allocation failed, size=%zu".
+ * The slots record original address 0 (orig_addr 0 + i << IO_TLB_SHIFT).
+ * arm64 before 4.10 (no SWIOTLB_NO_FORCE) with no pool ends as its streaming
+ * maps do (direct.ts arm64WithoutPool): a panic, or an oops on io_tlb_list.
+ * Returns the slot's address, or -1 (NULL). The stack dump is not printed.
+ */
+function swiotlbAllocBuffer(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): number {
+  const old = m.kernel < SWIOTLB_GATES.coherentAllocBuffer.code;
+  const noWarn = !old && gfp.includes('__GFP_NOWARN');
+  const by = who(dev.name, dev.cfg.label);
+  const { fn, file } = poolFn(m, 'alloc');
+  const fail = (): number => {
+    if (!noWarn) printk(m, o, 'swiotlb.coherent-failed', { device: by.device, size }, by);
+    else o.events.push({ kind: 'note', text: 'no warning: __GFP_NOWARN', why: { fn, file, rule: 'swiotlb_alloc() turns __GFP_NOWARN into DMA_ATTR_NO_WARN, and out_warn prints nothing with it' } });
+    return -1;
+  };
+  if (!m.swiotlb) {
+    if (noForce(m)) {
+      // map_single()'s SWIOTLB_NO_FORCE test before 4.16; swiotlb_alloc_buffer()'s "goto out_warn" from it
+      if (old) printk(m, o, 'swiotlb.cannot-dma', { addr: hex16(0) }, by);
+      o.events.push({ kind: 'note', text: 'swiotlb_force = SWIOTLB_NO_FORCE', why: { fn, file, rule: old ? 'the pool fallback goes through map_single(hwdev, 0, …), which refuses to bounce with SWIOTLB_NO_FORCE (the orig address it prints is 0)' : '"if (swiotlb_force == SWIOTLB_NO_FORCE) goto out_warn;": no pool to take the buffer from' } });
+      return fail();
+    }
+    if (m.arch === 'arm64' && !arm64RamBeyondDmaLimit(m)) {
+      observe(o, 'swiotlb/no-pool-oops', `before ${SWIOTLB_GATES.noForce.from} arm64 with all RAM inside ZONE_DMA set up no pool and nothing marks it missing: swiotlb_tbl_map_single() reads the NULL io_tlb_list ("Unable to handle kernel NULL pointer dereference"), an oops; the explorer carries on with NULL`);
+      o.error = 'BUG';
+      return -1;
+    }
+    tblMapSingle(m, dev, 0, size, 'DMA_FROM_DEVICE', false, noWarn, o);
+    return -1;
+  }
+  const tlb = tblMapSingle(m, dev, 0, size, 'DMA_FROM_DEVICE', false, noWarn, o, {
+    fn,
+    copy: false,
+    rule: `the coherent buffer itself: ${old ? 'map_single(hwdev, 0, size, DMA_FROM_DEVICE, 0)' : 'swiotlb_tbl_map_single(dev, …, 0, size, DMA_FROM_DEVICE, attrs)'} takes slots for original address 0, with no copy; the buffer is then zeroed`,
+  });
+  if (tlb < 0) return fail();
+  if (tlb + size - 1 > coherentLimit(m, dev)) {
+    printk(m, o, 'swiotlb.coherent-mask', { mask: maskHex(dev.coherentMaskBits).padStart(16, '0'), addr: hex16(tlb) }, by);
+    // "DMA_TO_DEVICE to avoid memcpy in unmap_single"
+    tblUnmapSingle(m, dev, tlb, size, 'DMA_TO_DEVICE', true, o);
+    return fail();
+  }
+  return tlb;
+}
+
+/** swiotlb_free_coherent / swiotlb_free_buffer: a buffer inside the pool (is_swiotlb_buffer) gives its slots back, with no copy. */
+function swiotlbFreeBuffer(m: Machine, dev: Device, b: Buffer, o: StepOutcome): void {
+  b.live = false;
+  touchBuffer(o, b.id);
+  tblUnmapSingle(m, dev, b.phys, b.allocSize, 'DMA_TO_DEVICE', true, o);
+  o.events.push({ kind: 'free', allocator: 'dma_free_coherent', name: b.name, phys: b.phys, size: b.allocSize, why: { ...poolFn(m, 'free'), rule: 'the buffer lies in the swiotlb pool (is_swiotlb_buffer): swiotlb_tbl_unmap_single(…, DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC) gives its slots back, with no copy' } });
 }

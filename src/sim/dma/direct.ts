@@ -297,7 +297,7 @@ export function noForce(m: Machine): boolean {
 }
 
 /** arm64_dma_phys_limit: the top of ZONE_DMA, or of ZONE_DMA32 where the kernel has no ZONE_DMA (4 GiB). */
-function arm64RamBeyondDmaLimit(m: Machine): boolean {
+export function arm64RamBeyondDmaLimit(m: Machine): boolean {
   return m.config.ram > 2 ** (archOps(m.arch).zoneDmaBits(m.kernel) ?? 32);
 }
 

@@ -655,7 +655,7 @@ export function dmaFreeCoherent(m: Machine, dev: Device, size: number, cpu: Buff
   const be = dmaBackEnd(m, dev);
   if (be === 'iommu') iommuDmaFreeCoherent(m, dev, size, cpu, addr, o);
   else if (be !== 'direct' && be.free) be.free(m, dev, size, cpu, addr, o);
-  else directFreeCoherent(m, cpu, o);
+  else directFreeCoherent(m, dev, cpu, o);
 }
 
 /** dma_alloc_noncoherent() → dma_alloc_pages(): dma-direct or dma-iommu (a device's dma_map_ops take the system path), then debug_dma_alloc_pages; the CPU owns the buffer. */

@@ -246,6 +246,8 @@ export interface SlotRequest {
   /** Who asks and why the slot looks the way it does, for the event. */
   fn?: string;
   rule?: string;
+  /** false: the slot has no original to copy (a coherent buffer taken from the pool, which the caller zeroes). */
+  copy?: false;
 }
 
 /**
@@ -286,6 +288,7 @@ export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number
       req.rule ?? `${nslots} slot(s) of 2 KiB from slot ${index}: next-fit from the area's index${allocSize >= PAGE_SIZE ? placementNote(m.kernel) : ''}, never crossing a 128-slot segment`,
     ),
   });
+  if (req.copy === false) return tlbAddr;
   const c = copiesAtMap(m.kernel, dir, skipCpuSync);
   if (c.copy) bounce(m, dev, tlbAddr, size, true, 'swiotlb_tbl_map_single', c.rule, o);
   else o.events.push({ kind: 'note', text: 'no copy into the bounce slot at map time', why: why(m, 'swiotlb_tbl_map_single', c.rule) });

@@ -439,6 +439,35 @@ export const CATALOGUE = [
     rule: 'swiotlb/full',
   },
   {
+    id: 'swiotlb.coherent-mask',
+    source: 'swiotlb',
+    level: 'warn',
+    prefix: 'dev',
+    // printk with no level (the default, KERN_WARNING) and no device before coherentAllocBuffer, dev_warn from it
+    wordings: [
+      { prefix: 'none', template: 'hwdev DMA mask = 0x{mask:hex}, dev_addr = 0x{addr:hex}', printedBy: { fn: 'swiotlb_alloc_coherent', file: 'lib/swiotlb.c' } },
+      { from: SWIOTLB_GATES.coherentAllocBuffer, until: SWIOTLB_GATES.noCoherentPool, template: 'hwdev DMA mask = 0x{mask:hex}, dev_addr = 0x{addr:hex}' },
+    ],
+    fn: 'swiotlb_alloc_buffer',
+    file: 'kernel/dma/swiotlb.c',
+    why: 'Before 4.20 a coherent allocation the page allocator could not satisfy within the coherent mask was taken from the swiotlb bounce pool; here even the pool slot lies above the coherent mask, so the slot is given back and the allocation fails. The device needs a wider coherent mask (or the platform an IOMMU).',
+    rule: 'swiotlb/coherent-pool',
+  },
+  {
+    id: 'swiotlb.coherent-failed',
+    source: 'swiotlb',
+    level: 'warn',
+    prefix: 'dev',
+    wordings: [
+      { prefix: 'none', template: 'swiotlb: coherent allocation failed for device {device:word} size={size:int}', printedBy: { fn: 'swiotlb_alloc_coherent', file: 'lib/swiotlb.c' } },
+      { from: SWIOTLB_GATES.coherentAllocBuffer, until: SWIOTLB_GATES.noCoherentPool, template: 'swiotlb: coherent allocation failed, size={size:int}' },
+    ],
+    fn: 'swiotlb_alloc_buffer',
+    file: 'kernel/dma/swiotlb.c',
+    why: 'Before 4.20 dma_alloc_coherent on a machine with swiotlb took the buffer from the bounce pool when no page within the coherent mask could be had, and that failed too: the pool is full (bounce mappings or earlier coherent allocations hold it), it is swiotlb=noforce, the size is above 256 KiB, or the pool is out of the mask. A stack dump follows; dma_alloc_coherent returns NULL. From 4.16 __GFP_NOWARN silences it.',
+    rule: 'swiotlb/coherent-pool',
+  },
+  {
     id: 'swiotlb.cannot-dma',
     source: 'swiotlb',
     level: 'warn',
