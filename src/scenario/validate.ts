@@ -12,6 +12,7 @@
 import type { Check, Command, Expr, Loc } from '../sim/command.ts';
 import { ARCHES, KERNEL_RANGE, DEFAULT_MACHINE, archKernelProblem, kernelCode, type Arch } from '../sim/config.ts';
 import { iommuRefusal } from '../sim/kernel-versions.ts';
+import { layoutProblem } from '../sim/layout.ts';
 import { configFromHeader } from './header.ts';
 import { BUDGETS, literalBudgetError } from '../sim/budgets.ts';
 import { HEADER_OPS, OPERATIONS, lookupOp } from '../sim/operations.ts';
@@ -586,14 +587,28 @@ const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && 2 ** Math
 const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;
 
+/** machine(arch=…): the architecture as written, or null when it is not one the engine knows. */
+function headerArchOrNull(cmd: Command): Arch | null {
+  const a = cmd.kwargs.find((k) => k.key === 'arch')?.value;
+  const arch = a ? (a.k === 'name' ? a.name : a.k === 'str' ? a.text : null) : DEFAULT_MACHINE.arch;
+  return arch !== null && (ARCHES as readonly string[]).includes(arch) ? (arch as Arch) : null;
+}
+
+const headerArch = (cmd: Command): Arch => headerArchOrNull(cmd) ?? DEFAULT_MACHINE.arch;
+
+/** machine(kernel=…) when it is a version the engine takes, else the default kernel. */
+function headerKernel(cmd: Command): string {
+  const kernel = cmd.kwargs.find((k) => k.key === 'kernel')?.value;
+  return kernel && kernel.k === 'str' && !checkVersion(kernel.text, kernel.loc) ? kernel.text : DEFAULT_MACHINE.kernel;
+}
+
 /** machine(arch=…, kernel=…): the architecture's port must exist in that kernel (config.ts archKernelProblem: riscv from 4.15). */
 function checkArchKernel(cmd: Command, errs: Err[]): void {
   const kernel = cmd.kwargs.find((k) => k.key === 'kernel')?.value;
   if (!kernel || kernel.k !== 'str' || checkVersion(kernel.text, kernel.loc)) return;
-  const a = cmd.kwargs.find((k) => k.key === 'arch')?.value;
-  const arch = a ? (a.k === 'name' ? a.name : a.k === 'str' ? a.text : null) : DEFAULT_MACHINE.arch;
-  if (arch === null || !(ARCHES as readonly string[]).includes(arch)) return;
-  const problem = archKernelProblem(arch as Arch, kernel.text);
+  const arch = headerArchOrNull(cmd);
+  if (arch === null) return;
+  const problem = archKernelProblem(arch, kernel.text);
   if (problem) errs.push({ loc: kernel.loc, message: problem });
 }
 
@@ -633,10 +648,8 @@ function checkMachine(cmd: Command, errs: Err[]): void {
       return;
     }
   }
-  if (swiotlb.value + cma.value >= Math.min(ram.value, 4 * GIB)) {
-    const loc = kwInt(cmd, 'swiotlb')?.loc ?? kwInt(cmd, 'cma')?.loc ?? ram.loc;
-    errs.push({ loc, message: `swiotlb and cma together must fit in RAM below 4 GiB, with room to spare (swiotlb + cma = ${swiotlb.value + cma.value}, ram = ${ram.value})` });
-  }
+  const problem = layoutProblem({ arch: headerArch(cmd), kernel: headerKernel(cmd), ram: ram.value, cma: cma.value, swiotlb: swiotlb.value });
+  if (problem) errs.push({ loc: kwInt(cmd, 'swiotlb')?.loc ?? kwInt(cmd, 'cma')?.loc ?? ram.loc, message: problem });
 }
 
 /** dma_ops=own (thread 001's proposal) needs the device's own MMU, and models no system IOMMU behind it. */

@@ -22,6 +22,7 @@ import { kernelCode, type MachineConfig } from './config.ts';
 import { ARCH_GATES, CMA_GATES, SWIOTLB_GATES } from './kernel-versions.ts';
 import { PAGE_SIZE } from './hw/memory.ts';
 import { alignDown, alignUp, pageAlign } from './align.ts';
+import { sizeLiteral } from './format.ts';
 
 export const KERNEL_IMAGE = { start: 0x200000, end: 0x2000000 } as const;
 const SZ_2M = 2 * 1024 * 1024;
@@ -69,6 +70,29 @@ export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'r
   const high: Array<[number, number]> = aboveFits ? [[low, cmaBase], [cmaBase + cmaSize, config.ram]] : [[low, config.ram]];
   const freeRanges: Array<[number, number]> = [[PAGE_SIZE, KERNEL_IMAGE.start], [KERNEL_IMAGE.end, lowEnd], ...high];
   return { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer, freeRanges };
+}
+
+/** The smallest whole MiB of RAM that holds this machine's low reservations (layoutProblem), at most 4 GiB. */
+function minimumRam(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb'>): number {
+  const MiB = 1024 * 1024;
+  for (let ram = Math.ceil(config.ram / MiB) * MiB; ram < SZ_4G; ram += MiB) if (fits({ ...config, ram })) return ram;
+  return SZ_4G;
+}
+
+function fits(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb'>): boolean {
+  return machineLayout(config).swiotlbBase >= KERNEL_IMAGE.end + 16 * PAGE_SIZE;
+}
+
+/**
+ * Why this RAM cannot hold the kernel image, the CMA area and the swiotlb pool
+ * (and, before 4.20, the overflow buffer) below 4 GiB with a little memory to
+ * spare, or null. The one owner of that rule: the scenario check reports it at
+ * the declaration, createMachine refuses the same after "Run as" overrides.
+ */
+export function layoutProblem(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb'>): string | null {
+  if (fits(config)) return null;
+  const z = sizeLiteral;
+  return `ram=${z(config.ram)} cannot hold the kernel image (the first ${z(KERNEL_IMAGE.end)}), cma=${z(config.cma)} and swiotlb=${z(config.swiotlb)} below 4 GiB with 64K to spare: use ram=${z(minimumRam(config))} or more, or a smaller cma or swiotlb`;
 }
 
 /** The swiotlb pool the machine gets, in bytes (0: none): swiotlb= rounded to whole segments, none where the kernel builds no swiotlb (riscv before 4.18). */

@@ -15,7 +15,7 @@ import { createSwiotlb, type SwiotlbPool } from './dma/swiotlb.ts';
 import { createDebugState, type DebugState } from './dma/debug.ts';
 import type { DmaDir } from './events.ts';
 import { archOps, hasNonCoherentDma } from './arch/arch.ts';
-import { KERNEL_IMAGE, machineLayout } from './layout.ts';
+import { KERNEL_IMAGE, layoutProblem, machineLayout } from './layout.ts';
 import { createIommuState, type IommuState } from './iommu/iommu.ts';
 import { iommuRefusal } from './kernel-versions.ts';
 import { armSetupIommuDmaOps } from './arch/arm-dma-iommu-setup.ts';
@@ -196,9 +196,8 @@ export function createMachine(config: MachineConfig): Machine {
   const refused = iommuRefusal(config);
   if (refused) throw new Error(refused.message);
   const { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer, freeRanges } = machineLayout(config);
-  if (swiotlbBase < KERNEL_IMAGE.end + 16 * PAGE_SIZE) {
-    throw new Error(`ram=${config.ram} is too small for swiotlb=${config.swiotlb} and cma=${config.cma}`);
-  }
+  const tooSmall = layoutProblem(config);
+  if (tooSmall) throw new Error(tooSmall);
   const devices: Record<string, Device> = {};
   for (const d of config.devices) devices[d.name] = deviceFor(d, config.arch, kernel);
   const iommu = createIommuState(config);

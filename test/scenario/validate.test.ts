@@ -130,7 +130,11 @@ describe('header', () => {
     expectError(`machine(line=48)\n`, 1, 14, 'line must be a power of two');
     expectError(`machine(cache=3000)\n`, 1, 15, 'cache must be line × ways');
     expectError(`machine(ram=1M)\n`, 1, 13, 'ram must be a multiple of 4K between 16M and 1024G');
-    expectError(`machine(ram=64M, cma=64M)\n`, 1, 22, 'must fit in RAM below 4 GiB');
+    expectError(`machine(ram=64M, cma=64M)\n`, 1, 22, 'cannot hold the kernel image (the first 32M), cma=64M and swiotlb=4M below 4 GiB');
+    // the same rule the engine builds the machine by (layout.ts layoutProblem): the kernel image takes the first
+    // 32 MiB, so 32M with a 4M pool is refused at the declaration, naming the smallest RAM that fits
+    expectError(`machine(arch=arm64, ram=32M, swiotlb=4M, cma=0)\n`, 1, 38, 'use ram=37M or more');
+    ok(`machine(arch=arm64, ram=37M, swiotlb=4M, cma=0)\n`);
     ok(`machine(swiotlb=0, cma=0)\n`);
   });
 
