@@ -105,6 +105,7 @@ export type ObservationRule =
   | 'dma-buf/stale-mapping'
   | 'dma-buf/unmap-unknown'
   | 'dma-direct/silent-failure'
+  | 'dma-direct/unreachable-buffer'
   | 'explorer/exception'
   | 'explorer/hung'
   | 'explorer/refused'

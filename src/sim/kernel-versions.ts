@@ -133,13 +133,17 @@ export const ARCH_GATES = table('arch', {
   // moved arm64's coherent allocations to swiotlb_alloc() → dma_direct_alloc(), with its dma_coherent_ok() retries
   // (GFP_DMA32, then GFP_DMA) before the swiotlb pool; before it swiotlb_alloc_coherent() freed an unreachable page
   // and went straight to the pool. Stored arm64 trees of the period show __dma_alloc() calling swiotlb_alloc().
+  // Before it, a blocking allocation never reached swiotlb_alloc_coherent() when the device had a CMA area:
+  // "if (dev_get_cma_area(dev) && gfpflags_allow_blocking(flags)) { page = dma_alloc_from_contiguous(dev, size >>
+  // PAGE_SHIFT, get_order(size)…); if (!page) return NULL; …" (arch/arm64/mm/dma-mapping.c, as quoted in the 2015
+  // gfpflags_allow_blocking conversion and Laura Abbott's 2014 atomic-pool patch: no reach check, no fallback).
   arm64ZoneDma32: {
     from: '4.16',
     commit: 'ad67f5a6545f',
     subject: 'arm64: replace ZONE_DMA with ZONE_DMA32',
     file: 'arch/arm64/Kconfig',
-    before: 'arm64 has CONFIG_ZONE_DMA covering the low 4 GiB and no ZONE_DMA32: alloc_pages(GFP_DMA) stays below 4 GiB, GFP_DMA32 means ZONE_NORMAL (OPT_ZONE_DMA32) and may land above 4 GiB; a coherent page out of the device\'s reach is not retried in another zone (swiotlb_alloc_coherent falls back to the swiotlb pool)',
-    after: 'the low 4 GiB is ZONE_DMA32 and there is no ZONE_DMA (until arm64ZoneDma30): GFP_DMA32 stays below 4 GiB, GFP_DMA means ZONE_NORMAL and may land above 4 GiB; coherent allocations go through swiotlb_alloc → dma_direct_alloc, which retries an unreachable page with GFP_DMA32',
+    before: 'arm64 has CONFIG_ZONE_DMA covering the low 4 GiB and no ZONE_DMA32: alloc_pages(GFP_DMA) stays below 4 GiB, GFP_DMA32 means ZONE_NORMAL (OPT_ZONE_DMA32) and may land above 4 GiB; a coherent page out of the device\'s reach is not retried in another zone (swiotlb_alloc_coherent falls back to the swiotlb pool); with a CMA area a blocking coherent allocation comes from CMA alone, unchecked against the coherent mask, and is NULL when CMA is full',
+    after: 'the low 4 GiB is ZONE_DMA32 and there is no ZONE_DMA (until arm64ZoneDma30): GFP_DMA32 stays below 4 GiB, GFP_DMA means ZONE_NORMAL and may land above 4 GiB; coherent allocations go through swiotlb_alloc → dma_direct_alloc, which gives back unreachable CMA pages, falls back to the page allocator and retries an unreachable page with GFP_DMA32',
     arch: 'arm64',
     verified: false,
   },

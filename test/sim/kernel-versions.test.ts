@@ -157,6 +157,38 @@ cpu, h = dma_alloc_coherent(dev, 4096)
 `,
   );
 
+  // Before the same series arm64's __dma_alloc_coherent() took every blocking allocation from CMA alone ("page =
+  // dma_alloc_from_contiguous(…); if (!page) return NULL;", arch/arm64/mm/dma-mapping.c of 4.4–4.15): no reach check
+  // on the pages, no page allocator after a failure. From 4.16 dma_direct_alloc checks dma_coherent_ok and falls back.
+  boundary(
+    ARCH_GATES.arm64ZoneDma32,
+    'with the 4 MiB CMA area taken, a 64 KiB coherent buffer is NULL before (CMA alone), from ZONE_DMA32 after; a 31-bit device gets CMA pages above 2 GiB it cannot drive before, NULL after (dma_coherent_ok, then the pool out of reach)',
+    ({ before, after }) => {
+      expect(at(before, 'b, hb').error).toBe('NULL');
+      expect(at(before, 'b, hb').events.find((e) => e.kind === 'note' && e.text === 'no memory')).toMatchObject({ why: { fn: '__dma_alloc_coherent' } });
+      expect(at(before, 'b, hb').events.some((e) => e.kind === 'swiotlb_alloc')).toBe(false);
+      expect(at(after, 'b, hb').error).toBeNull();
+      expect(at(after, 'b, hb').events.find((e) => e.kind === 'alloc')).toMatchObject({ zone: 'DMA32' });
+      const c = at(before, 'c, hc');
+      expect(c.error).toBeNull();
+      expect((c.events.find((e) => e.kind === 'alloc') as { phys: number }).phys).toBeGreaterThan(2 ** 31);
+      expect(c.observationRules).toContain('dma-direct/unreachable-buffer');
+      expect(at(before, 'dev_write').error).toBe('FAULT');
+      expect(at(after, 'c, hc').error).toBe('NULL');
+      expect(at(after, 'c, hc').observationRules).not.toContain('dma-direct/unreachable-buffer');
+      expect(at(after, 'c, hc').events.some((e) => e.kind === 'note' && e.text === 'CMA pages out of reach')).toBe(true);
+    },
+    `machine(arch=arm64, ram=8G, cma=4M)
+device(low, dma_mask=31)
+device(nic, dma_mask=32)
+a, ha = dma_alloc_coherent(nic, 4194304)
+b, hb = dma_alloc_coherent(nic, 65536)
+dma_free_coherent(nic, 4194304, a, ha)
+c, hc = dma_alloc_coherent(low, 8192)
+dev_write(low, hc, "hi")
+`,
+  );
+
   // arm64's dma_supported before 55897af63091: swiotlb_dma_ops' swiotlb_dma_supported ("phys_to_dma(hwdev,
   // io_tlb_end - 1) <= mask", lib/swiotlb.c); after it dma_direct_supported (kernel/dma/direct.c). On 8 GiB both
   // refuse a 31-bit mask, for different reasons.

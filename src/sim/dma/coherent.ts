@@ -43,7 +43,7 @@ import { observe } from '../observe.ts';
 import { touchBuffer } from '../outcome.ts';
 import { pageAlign } from '../align.ts';
 import type { DmaAllocated } from './map-ops.ts';
-import { dmaDirectAllocFromCma, dmaDirectFreeBuffer } from './contiguous-ops.ts';
+import { cmaOf, dmaAllocContiguous, dmaDirectAllocFromCma, dmaDirectFreeBuffer } from './contiguous-ops.ts';
 import { hex, hex16 } from '../format.ts';
 import { ARCH_GATES, SWIOTLB_GATES, dmaFile, since } from '../kernel-versions.ts';
 
@@ -73,17 +73,46 @@ function remap(m: Machine, phys: number, size: number): number {
  * (dma_alloc_contiguous), else an order-sized block from the page allocator
  * below the zone the coherent mask allows; phys is -1 when neither has it.
  */
-function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): { alloc: number; order: number; limit: number; phys: number; allocSize: number; failed?: string; failedWhy?: { fn: string; file: string } } {
+function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): { alloc: number; order: number; limit: number; phys: number; allocSize: number; failed?: string; failedWhy?: { fn: string; file: string }; final?: true; failedNote?: string } {
   const alloc = pageAlign(size);
   const order = getOrder(alloc);
   const limit = coherentZoneLimit(m, dev);
   const block = PAGE_SIZE * 2 ** order;
+  if (arm64CmaOnly(m, gfp)) return { alloc, order, limit, allocSize: alloc, ...arm64FromCma(m, dev, alloc, gfp, o) };
   // riscv 4.15: dma_noop_alloc() is __get_free_pages() alone, no CMA (ARCH_GATES.riscvDmaDirect)
   const cma = dmaNoopOps(m) ? -1 : dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
   if (cma >= 0) return { alloc, order, limit, phys: cma, allocSize: alloc };
   const phys = allocHighest(m.free, block, block, limit);
   if (dmaNoopOps(m)) return { alloc, order, limit, phys, allocSize: block };
   return { alloc, order, ...reachRetry(m, dev, size, block, limit, phys, o), allocSize: block };
+}
+
+/**
+ * arm64 before ARCH_GATES.arm64ZoneDma32 (4.16, the series that moved it to
+ * swiotlb_alloc → dma_direct_alloc): __dma_alloc_coherent()
+ * (arch/arm64/mm/dma-mapping.c) takes a blocking allocation from CMA alone —
+ * "page = dma_alloc_from_contiguous(dev, size >> PAGE_SHIFT, get_order(size));
+ * if (!page) return NULL;" — with no check that the device reaches the pages,
+ * and nothing tried after a failure. Non-blocking ones go to
+ * swiotlb_alloc_coherent (reachRetry). cma=0 is read as CONFIG_DMA_CMA=n.
+ */
+function arm64CmaOnly(m: Machine, gfp: readonly string[]): boolean {
+  if (m.arch !== 'arm64' || since(m.kernel, ARCH_GATES.arm64ZoneDma32) || !cmaOf(m).area.count) return false;
+  return !gfp.includes('GFP_ATOMIC') && !gfp.includes('GFP_NOWAIT');
+}
+
+function arm64FromCma(m: Machine, dev: Device, alloc: number, gfp: readonly string[], o: StepOutcome): { phys: number; failed?: string; failedWhy?: { fn: string; file: string }; final?: true; failedNote?: string } {
+  const where = { fn: '__dma_alloc_coherent', file: 'arch/arm64/mm/dma-mapping.c' };
+  const phys = dmaAllocContiguous(m, dev, alloc, gfp, o);
+  if (phys < 0) {
+    return { phys, final: true, failedNote: 'no memory', failedWhy: where, failed: `the CMA area has no ${alloc / PAGE_SIZE} free page(s) for this blocking allocation, and arm64 ${m.config.kernel}'s __dma_alloc_coherent returns NULL when dma_alloc_from_contiguous fails: neither the page allocator nor the swiotlb pool is tried` };
+  }
+  o.events.push({ kind: 'note', text: `from CMA at ${hex(phys)}`, why: { ...where, rule: `a blocking allocation on arm64 ${m.config.kernel}: __dma_alloc_coherent takes every size from the CMA area (dma_alloc_from_contiguous) and hands out its address as it is` } });
+  const limit = coherentLimit(m, dev);
+  if (phys + alloc - 1 > limit) {
+    observe(o, 'dma-direct/unreachable-buffer', `the CMA pages end at ${hex(phys + alloc - 1)}, beyond ${dev.name}'s coherent mask ${hex(limit)}, and arm64 ${m.config.kernel} never checks: dma_alloc_coherent succeeds with a DMA address the device cannot drive (its upper bits are lost on the bus). From ${ARCH_GATES.arm64ZoneDma32.from} dma_direct_alloc gives such pages back (dma_coherent_ok)`);
+  }
+  return { phys };
 }
 
 /**
@@ -116,7 +145,8 @@ function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[
  * Where the pages fail for good, swiotlb's allocator of kernels before 4.20
  * takes the buffer from the bounce pool (swiotlbAllocBuffer).
  * Simplified: the CMA attempt before the buddy uses dma_coherent_ok()'s test in
- * every era (old x86 applied its off-by-one there too); arm before
+ * every era but arm64's before 4.16 (arm64CmaOnly; old x86 applied its
+ * off-by-one there too); arm before
  * ARCH_GATES.armDmaDirect is treated like dma-direct (no zone to retry in), where
  * its arm_dma_ops refused a coherent mask not covering RAM before allocating
  * (get_coherent_dma_mask → __dma_supported, arch/arm/mm/dma-mapping.c), so a
@@ -198,7 +228,7 @@ function allocFailed(p: Pages, sayNoMemory: boolean, o: StepOutcome): null {
 
 /** Why no pages: the device could not reach any (the era's retries), or, where `sayNoMemory`, no block was free. */
 function explainNoPages(p: Pages, sayNoMemory: boolean, o: StepOutcome): void {
-  if (p.failed) o.events.push({ kind: 'note', text: 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, ...p.failedWhy, rule: p.failed } });
+  if (p.failed) o.events.push({ kind: 'note', text: p.failedNote ?? 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, ...p.failedWhy, rule: p.failed } });
   else if (sayNoMemory) o.events.push({ kind: 'note', text: 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: `no free order-${p.order} block below ${hex(p.limit)}` } });
 }
 
@@ -208,7 +238,7 @@ export function directAllocCoherent(m: Machine, dev: Device, name: string, size:
   const { alloc, order, allocSize } = pages;
   let phys = pages.phys;
   if (phys < 0) {
-    if (!swiotlbAllocator(m)) return allocFailed(pages, true, o);
+    if (pages.final || !swiotlbAllocator(m)) return allocFailed(pages, true, o);
     explainNoPages(pages, true, o);
     // arm64's __dma_alloc() PAGE_ALIGNs the size first; x86 and riscv pass the caller's size to swiotlb
     phys = swiotlbAllocBuffer(m, dev, m.arch === 'arm64' ? alloc : size, gfp, o);

@@ -354,7 +354,8 @@ export function dmaAllocContiguous(m: Machine, dev: Device, size: number, gfp: r
     return -1;
   }
   const align = cmaAlignForSize(size);
-  const pfn = cmaAllocMigrating(m, size / PAGE_SIZE, align, gfp.includes('__GFP_NOWARN'), 'cma_alloc_aligned', o);
+  // named after dma-direct's entry of the era: cma_alloc_aligned() is a later static helper of dma_alloc_contiguous()
+  const pfn = cmaAllocMigrating(m, size / PAGE_SIZE, align, gfp.includes('__GFP_NOWARN'), kernelName(m.kernel, 'cmaDirectAlloc').fn, o);
   return pfn < 0 ? -1 : pfn * PAGE_SIZE;
 }
 
