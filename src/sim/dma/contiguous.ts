@@ -186,7 +186,7 @@ function allocWhys(k: number): { alloc: Why; migrate: Why; busy: Why; fail: Why 
     // alloc_contig_frozen_range is a name of kernels after 6.18, the newest modelled one
     migrate: { fn: 'alloc_contig_range', file: 'mm/page_alloc.c', rule: 'A movable page borrowing CMA memory is migrated out so the range becomes free for the contiguous allocation.' },
     busy: { ...search, rule: 'A page in the candidate range cannot be migrated (pinned): -EBUSY; the claim is released and the next aligned candidate is tried (bitmap_no + mask + 1).' },
-    fail: { ...kernelName(k, 'cmaAlloc'), rule: 'No aligned run of free bits could be claimed and migrated: the CMA allocation fails with -EBUSY.' },
+    fail: { ...kernelName(k, 'cmaAlloc'), rule: 'No aligned run of free bits could be claimed and migrated: the CMA allocation fails (the errno depends on the era and on whether a candidate was busy).' },
   };
 }
 const WHY_RELEASE: Why = { fn: 'cma_release', file: FILE, rule: 'The pages are freed and their bitmap bits cleared.' };
