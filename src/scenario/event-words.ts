@@ -40,6 +40,7 @@ export function describeEvent(e: SimEvent): string {
     case 'bounce':
       return `Bounce copy of ${size(e.len)} from ${hex(e.from)} to ${hex(e.to)} (${e.toSlot ? 'into the swiotlb slot' : 'back to the original buffer'}).`;
     case 'swiotlb_alloc':
+      if (e.coherent) return `swiotlb gave ${plural(e.nslots, 'slot')} from index ${e.index} at ${hex(e.tlbAddr)} as a ${size(e.size)} coherent buffer (no original, nothing copied).`;
       return `swiotlb gave ${plural(e.nslots, 'slot')} from index ${e.index} at ${hex(e.tlbAddr)} for ${size(e.size)} at ${hex(e.orig)}.`;
     case 'swiotlb_free':
       return `swiotlb released ${plural(e.nslots, 'slot')} from index ${e.index} (${hex(e.tlbAddr)}).`;

@@ -185,7 +185,7 @@ export type SimEvent =
   | { kind: 'cache_evict'; line: number; set: number; way: number; dirty: boolean; reason: 'lru' | 'cache_evict' | 'snoop' }
   | { kind: 'cache_maint'; op: MaintOp; start: number; size: number; lines: LineAction[]; instr: string; why: Why }
   | { kind: 'bounce'; from: number; to: number; len: number; toSlot: boolean; why: Why }
-  | { kind: 'swiotlb_alloc'; index: number; nslots: number; tlbAddr: number; orig: number; size: number; why: Why }
+  | { kind: 'swiotlb_alloc'; index: number; nslots: number; tlbAddr: number; orig: number; size: number; why: Why; /** the slots are a coherent buffer themselves (before 4.20), with no original */ coherent?: true }
   | { kind: 'swiotlb_free'; index: number; nslots: number; tlbAddr: number; why: Why }
   | { kind: 'dma_map'; dev: string; api: DmaMapApi; addr: number; phys: number; size: number; dir: DmaDir; path: 'direct' | 'swiotlb' | 'iommu'; why: Why }
   | { kind: 'dma_unmap'; dev: string; api: DmaUnmapApi; addr: number; size: number; dir: DmaDir; why: Why }

@@ -9,6 +9,7 @@ import type { MachineConfig } from '../../src/sim/config.ts';
 import { buildDiagram, pathOf } from '../../src/ui/viz/diagram.ts';
 import { DIAGRAM_H, DIAGRAM_W, regionsFromConfig, type DiagramModel } from '../../src/ui/viz/diagram-layout.ts';
 import { library, stepped } from './engine-fixtures.ts';
+import { slotOccupancy } from '../../src/ui/viz/swiotlb.ts';
 
 function at(model: DiagramModel, id: string) {
   const b = model.boxes.find((x) => x.id === id);
@@ -220,5 +221,28 @@ describe('marks on one box', () => {
     expect(m.marks[0]!.x).toBeLessThan(m.marks[1]!.x);
     expect(m.marks[1]!.x).toBeLessThan(m.marks[2]!.x);
     expect(new Set(m.marks.map((k) => k.y)).size).toBe(1);
+  });
+});
+
+describe('a coherent buffer taken from the swiotlb pool (kernels before 4.20)', () => {
+  // x86 4.16 with a 33-bit coherent mask on 16 GiB: no page within the mask, so swiotlb_alloc_buffer hands out
+  // pool slots as the buffer itself; they are not a bounce copy of anything
+  const run = stepped(`machine(arch=x86, kernel="4.16", ram=16G, cma=0)
+device(dev, dma_mask=33)
+cpu, h = dma_alloc_coherent(dev, 4096)
+`);
+  const snap = run.snapshots[1]!;
+
+  it('draws the buffer chip in the pool and no "copy of 0x0" slot chip', () => {
+    const m = buildDiagram({ config: run.config, snapshot: snap, events: run.steps[0]!.events, observationRules: [] });
+    expect(m.boxes.filter((b) => b.kind === 'slot')).toEqual([]);
+    const chip = at(m, 'buf-cpu');
+    expect(inside([chip.x + 1, chip.y + 1], at(m, 'pool'))).toBe(true);
+  });
+
+  it('names the buffer for the slot run in the swiotlb view instead of an original address', () => {
+    const o = slotOccupancy(snap)!;
+    expect(o.runs).toHaveLength(1);
+    expect(o.runs[0]).toMatchObject({ orig: 0, nslots: 2, held: 'cpu', map: null });
   });
 });

@@ -282,6 +282,7 @@ export function tblMapSingle(m: Machine, dev: Device, orig: number, size: number
     tlbAddr,
     orig,
     size: allocSize,
+    ...(req.copy === false ? { coherent: true as const } : {}),
     why: why(
       m,
       req.fn ?? 'swiotlb_tbl_map_single',

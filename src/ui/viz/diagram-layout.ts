@@ -374,7 +374,8 @@ export function layoutFrame(cfg: MachineConfig, snap: MachineSnapshot | null | u
   if (pool) {
     const runs = snap?.swiotlb?.runs ?? [];
     const slotItems: Array<{ kind: 'run'; index: number; nslots: number; orig: number } | { kind: 'buf'; b: BufferInfo }> = [
-      ...runs.map((r) => ({ kind: 'run' as const, ...r })),
+      // a coherent buffer taken from the pool (before 4.20) is its own chip, not a bounce copy
+      ...runs.filter((r) => !inPool.some((b) => b.pieces[0]?.phys === pool!.start + r.index * SLOT)).map((r) => ({ kind: 'run' as const, ...r })),
       ...inPool.map((b) => ({ kind: 'buf' as const, b })),
     ];
     chips.push(

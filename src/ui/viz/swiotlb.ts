@@ -17,6 +17,8 @@ export interface SlotRun {
   orig: number;
   /** The live mapping using these slots (matched by its bounce address), if known. */
   map: MapRecord | null;
+  /** A live coherent buffer the slots are (kernels before 4.20 took dma_alloc_coherent from the pool): its name, else null. */
+  held: string | null;
   /** Colour index (stable per run in this snapshot). */
   color: number;
 }
@@ -36,12 +38,17 @@ export function slotOccupancy(s: MachineSnapshot): Occupancy | null {
     const lo = sw.start + r.index * IO_TLB_SIZE;
     const hi = lo + r.nslots * IO_TLB_SIZE;
     const map = s.mappings.find((m) => m.tlbAddr >= lo && m.tlbAddr < hi) ?? null;
-    return { index: r.index, nslots: r.nslots, orig: r.orig, map, color: i };
+    return { index: r.index, nslots: r.nslots, orig: r.orig, map, held: poolBufferAt(s, lo)?.name ?? null, color: i };
   });
   runs.forEach((r, i) => {
     for (let k = r.index; k < r.index + Math.max(1, r.nslots) && k < sw.nslabs; k++) owner[k] = i;
   });
   return { nslabs: sw.nslabs, owner, runs };
+}
+
+/** The live coherent buffer that starts at `phys` inside the swiotlb pool (swiotlb_alloc_buffer's slots), if any. */
+export function poolBufferAt(s: MachineSnapshot, phys: number): MachineSnapshot['buffers'][number] | undefined {
+  return s.buffers.find((b) => b.live && b.kind === 'coherent' && b.pieces[0]?.phys === phys);
 }
 
 export type SegRow = { kind: 'seg'; seg: number } | { kind: 'free'; from: number; to: number };

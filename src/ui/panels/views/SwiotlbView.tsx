@@ -119,7 +119,7 @@ function SlotGrid({ occ, rows, index, start, cellW, selRuns, onSelect, names, fr
           if (o < 0) lines.push('free');
           else {
             const run = occ.runs[o]!;
-            lines.push(`used: slots ${run.index}–${run.index + run.nslots - 1} (${sizeShort(run.nslots * IO_TLB_SIZE)})`, `bounce copy of ${hexGrouped(run.orig)}`);
+            lines.push(`used: slots ${run.index}–${run.index + run.nslots - 1} (${sizeShort(run.nslots * IO_TLB_SIZE)})`, run.held ? `the coherent buffer "${run.held}" itself: dma_alloc_coherent took it from the pool (kernels before 4.20), no bounce copy` : `bounce copy of ${hexGrouped(run.orig)}`);
             if (run.map) lines.push(`${run.map.dev}: ${run.map.api} mapping of "${names.get(run.map.bufId) ?? `#${run.map.bufId}`}", ${sizeShort(run.map.size)}, ${run.map.dir}`, `DMA address ${hexGrouped(run.map.addr)} (the slot), owner: ${OWN_WORDS[run.map.owner === 'device' ? OWN_DEVICE : OWN_CPU_MAPPED].name}`);
           }
           setTip({ x, y, lines });
@@ -237,7 +237,7 @@ function SwiotlbView({ frame, summary }: ViewProps) {
                 occ.runs.slice(0, 6).map((r, i) => (
                   <span key={i} className="key" style={{ marginRight: 8 }}>
                     <span className="sw" style={{ background: runColor(r.color) }} aria-hidden="true" />
-                    {r.map ? `${r.map.dev}: "${names.get(r.map.bufId) ?? `#${r.map.bufId}`}"` : hexGrouped(r.orig)} ({r.nslots} slot{r.nslots === 1 ? '' : 's'})
+                    {r.map ? `${r.map.dev}: "${names.get(r.map.bufId) ?? `#${r.map.bufId}`}"` : r.held ? `coherent "${r.held}"` : hexGrouped(r.orig)} ({r.nslots} slot{r.nslots === 1 ? '' : 's'})
                   </span>
                 ))
               ) : (
