@@ -243,6 +243,58 @@ export const ARCH_GATES = table('arch', {
     arch: 'x86',
     verified: false,
   },
+  // x86's dma_supported() before dma-direct, for a device without an IOMMU. Before: the arch dma_supported() of
+  // arch/x86/kernel/pci-dma.c (HAVE_ARCH_DMA_SUPPORTED), as the patch's diff removes it: "if (mask > 0xffffffff &&
+  // forbid_dac > 0) … if (ops->dma_supported) return ops->dma_supported(dev, mask); … if (mask < DMA_BIT_MASK(24))
+  // return 0; … return 1;" (the same function in a stored tip tree, github weijm0726/tip). Neither nommu_dma_ops (no
+  // .dma_supported in torvalds/linux's stored 4.8–4.10 pci-nommu.c) nor pci-swiotlb.c's swiotlb_dma_ops
+  // (".dma_supported = NULL") has a method, so both reach the 24-bit test. After: "[PATCH 35/44] x86: remove arch
+  // specific dma_supported implementation" (Christoph Hellwig, 2017-06-16: "And instead wire it up as method for all the
+  // dma_map_ops instances") renames it x86_dma_supported() and sets it as .dma_supported of nommu_dma_ops, gart,
+  // calgary, sta2x11 and intel_dma_ops (amd_iommu_dma_supported calls it), but not of pci-swiotlb.c's swiotlb_dma_ops,
+  // which keeps ".dma_supported = NULL" until x86GenericSwiotlbOps (still so in the 2017-12-29 "[PATCH 46/67] swiotlb:
+  // lift x86 swiotlb_dma_ops to common code" that deletes it); the generic dma_supported() of
+  // include/linux/dma-mapping.h then says yes ("if (!ops->dma_supported) return 1;", context of the 2018-01-12 "[PATCH
+  // 22/34] dma-mapping: add an arch_dma_supported hook", which also shows x86_dma_supported() reduced to the 24-bit test
+  // for 4.16). Release: the per-release copies of drivers/iommu/amd_iommu.c in the TROVON data set (github
+  // garghub/TROVON, dataset/codebase_cleansed/linux_kernel/v<release>/amd_iommu.c): v4.12's amd_iommu_dma_supported() is
+  // "return check_device(dev);", v4.13's begins "if (!x86_dma_supported(dev, mask)) return 0;", this patch's hunk. The
+  // mainline id was not found (find_string of the subject and of "remove arch specific dma_supported" meets only the
+  // 2017 postings). Not modelled: forbid_dac (VIA bridge quirk, iommu=nodac) and iommu_sac_force (iommu=forcesac).
+  x86DmaSupportedOps: {
+    from: '4.13',
+    commit: null,
+    subject: 'x86: remove arch specific dma_supported implementation',
+    file: 'arch/x86/kernel/pci-dma.c',
+    before: 'dma_supported() is x86\'s own (arch/x86/kernel/pci-dma.c): no ops method for nommu_dma_ops or the swiotlb ops, so "if (mask < DMA_BIT_MASK(24)) return 0;" decides for every device without an IOMMU, swiotlb pool or not',
+    after: 'the check is nommu_dma_ops\' .dma_supported, x86_dma_supported() (masks under 24 bits refused); pci-swiotlb.c\'s swiotlb_dma_ops have .dma_supported = NULL, so with a swiotlb pool the generic dma_supported() returns 1 for every mask, even one that reaches no RAM and not the pool',
+    arch: 'x86',
+    verified: true,
+  },
+  // x86 devices with a swiotlb pool (RAM above 4 GiB, swiotlb=force). Before: pci-swiotlb.c's own swiotlb_dma_ops
+  // (x86DmaSupportedOps: .dma_supported = NULL). After: the generic swiotlb_dma_ops of lib/swiotlb.c, posted as "[PATCH
+  // 46/67] swiotlb: lift x86 swiotlb_dma_ops to common code" (2017-12-29) and taken here with x86DmaDirect, the same
+  // work (release 4.17 not verified, mainline id not found; the subject is the one posted). Their .dma_supported: the
+  // generic ops got swiotlb_dma_supported ("[PATCH 08/22] swiotlb: wire up ->dma_supported in swiotlb_dma_ops",
+  // 2018-01-10, "To properly reject too small DMA masks based on the addressability of the bounce buffer"; still so in
+  // the context of the 2018-04-15 "[PATCH 12/12] swiotlb: remove the CONFIG_DMA_DIRECT_OPS ifdefs"), then
+  // dma_direct_supported by 66bdb147 ("swiotlb: Use dma_direct_supported() for swiotlb_ops"): the 2018-04-23 and
+  // 2018-04-25 reposts of that patch show ".dma_supported = dma_direct_supported" in the context, and Christoph Hellwig
+  // names 66bdb147 on linux-mm (2018-04-28, "[LSF/MM TOPIC NOTES] x86 ZONE_DMA love") as the fix, already in, of "a 4.16
+  // regression" from small DMA masks — in mainline for 4.17-rc2, so 4.17 ships with it. The 4.18 kernel/dma/swiotlb.c
+  // (github WindRiver-Labs/linux-yocto-4.18) and 4.20-form copies (github H-Y-B/riscv-linux,
+  // GaloisInc/BESSPIN-riscv-linux: non-coherent swiotlb_map_page, ".alloc = dma_direct_alloc") keep
+  // dma_direct_supported; 5.0 merges the ops into dma-direct (DIRECT_GATES.swiotlbMerged).
+  x86GenericSwiotlbOps: {
+    from: '4.17',
+    commit: null,
+    subject: 'swiotlb: lift x86 swiotlb_dma_ops to common code',
+    file: 'arch/x86/kernel/pci-swiotlb.c',
+    before: 'a device with a swiotlb pool uses pci-swiotlb.c\'s swiotlb_dma_ops, .dma_supported = NULL: from 4.13 (x86DmaSupportedOps) dma_set_mask accepts every mask, a 20-bit one included; before 4.13 the arch dma_supported() refuses masks under 24 bits',
+    after: 'the generic swiotlb_dma_ops (lib/swiotlb.c), whose .dma_supported is dma_direct_supported (66bdb147): masks under DMA_BIT_MASK(24), below x86\'s ZONE_DMA, are refused with -EIO',
+    arch: 'x86',
+    verified: false,
+  },
   // riscv's DMA before its non-coherent support (riscvNoncoherent): coherent, direct, and by era
   // - 4.15 (the port's first release, config.ts ARCH_PORT_FROM): dma_noop_ops. The 4.15 arch/riscv/include/asm/
   //   dma-mapping.h is "static inline const struct dma_map_ops *get_arch_dma_ops(struct bus_type *bus) { return
@@ -423,13 +475,17 @@ export const ARCH_GATES = table('arch', {
   // Also seen (fourth pass, 2026-12): the kbuild robot's 2019 blame of arch/arm64/mm/dma-mapping.c ("886643b766321f1
   // Christoph Hellwig 2018-10-08 … dev->dma_coherent = coherent;"), the author date of the V2 posting; still no pull,
   // push or 4.20 tree names its release.
+  // dma_set_mask: the generic swiotlb_dma_ops' ".dma_supported = dma_direct_supported" since 66bdb147 (4.17, see
+  // x86GenericSwiotlbOps), kept by the 4.20-form kernel/dma/swiotlb.c copies (github H-Y-B/riscv-linux,
+  // GaloisInc/BESSPIN-riscv-linux: the non-coherent swiotlb_map_page this series added, ".alloc = dma_direct_alloc"),
+  // so 4.20's arm64 no longer asks swiotlb_dma_supported (defined in that file, used by no ops there).
   arm64GenericSwiotlbOps: {
     from: '4.20',
     commit: '886643b76632',
     subject: 'arm64: use the generic swiotlb_dma_ops',
     file: 'arch/arm64/mm/dma-mapping.c',
-    before: "a device without an IOMMU uses arm64's own arm64_swiotlb_dma_ops: __swiotlb_map_page, __swiotlb_map_sg_attrs (cache maintenance only for the entries swiotlb_map_sg_attrs returned), __swiotlb_get_sgtable … in arch/arm64/mm/dma-mapping.c",
-    after: 'the generic swiotlb_dma_ops of kernel/dma/swiotlb.c: swiotlb_map_page, swiotlb_map_sg_attrs (dma_common_get_sgtable: the ops have no ->get_sgtable)',
+    before: "a device without an IOMMU uses arm64's own arm64_swiotlb_dma_ops: __swiotlb_map_page, __swiotlb_map_sg_attrs (cache maintenance only for the entries swiotlb_map_sg_attrs returned), __swiotlb_get_sgtable … in arch/arm64/mm/dma-mapping.c; dma_set_mask asks __swiotlb_dma_supported (the mask must reach the pool's last byte; every mask without a pool)",
+    after: 'the generic swiotlb_dma_ops of kernel/dma/swiotlb.c: swiotlb_map_page, swiotlb_map_sg_attrs (dma_common_get_sgtable: the ops have no ->get_sgtable); dma_set_mask asks their .dma_supported, dma_direct_supported (no ZONE_DMA on arm64 then: a mask under 32 bits must reach the last page of RAM), pool or not',
     arch: 'arm64',
     verified: false,
   },
@@ -468,6 +524,29 @@ export const DIRECT_GATES = table('direct', {
     before: 'check_addr(): dev_err "dma_direct_map_page: overflow %pad+%zu of device mask %llx", only for masks of 32 bits or more; coherent allocations ignore the bus limit (zone and dma_coherent_ok() from coherent_dma_mask alone)',
     after: 'check_addr() appends " bus mask %llx" and also reports a device with a bus mask; coherent allocations pick the zone and check the page against min_not_zero(coherent_dma_mask, bus_dma_mask)',
     verified: true,
+  },
+  // id and subject: Maciej W. Rozycki, "[PATCH v3 0/3] MIPS: SiByte: Handle PCI DMA with 64-bit memory addressing"
+  // (linux-mips, 2018-11-13): "I have come across commit 9d7a224b463e (\"dma-direct: always allow dma mask <= physiscal
+  // memory size\")". Before: dma_direct_supported() of 4.17's lib/dma-direct.c ("#ifdef CONFIG_ZONE_DMA if (mask <
+  // DMA_BIT_MASK(ARCH_ZONE_DMA_BITS)) return 0; #else … if (mask < DMA_BIT_MASK(32)) return 0; #endif", then the
+  // dma_32bit_limit test) and the later 4.17–4.19 form (the same limits through __phys_to_dma(), then "if
+  // (dev->bus_dma_mask && mask > dev->bus_dma_mask) return 0;"): RAM does not enter. After: a kernel/dma/direct.c with
+  // 4.20's check_addr() (" bus mask %llx", DIRECT_GATES.overflowBusMask) and check_addr still there (gone in 5.0):
+  // "if (IS_ENABLED(CONFIG_ZONE_DMA)) min_mask = DMA_BIT_MASK(ARCH_ZONE_DMA_BITS); else min_mask = DMA_BIT_MASK(32);
+  // min_mask = min_t(u64, min_mask, (max_pfn - 1) << PAGE_SHIFT); … return mask >= __phys_to_dma(dev, min_mask);".
+  // Release: 4.20 by that tree and the SiByte mail (4.20-rc2 days) calling it a commit; not verified: the 4.17–4.19
+  // forms come from stored files of unknown release (a 4.17-era lib/dma-direct.c, an extracted-function copy, vendor
+  // merges), and no 4.19 release tree, pull shortlog or stable mail shows that it missed 4.19.
+  // Not modelled: the 4.19 bus_dma_mask refusal of a mask above the bus limit (the commit that brought it was not
+  // identified).
+  supportedRam: {
+    from: '4.20',
+    commit: '9d7a224b463e',
+    subject: 'dma-direct: always allow dma mask <= physiscal memory size',
+    file: 'kernel/dma/direct.c',
+    before: 'dma_direct_supported() refuses every mask under DMA_BIT_MASK(ARCH_ZONE_DMA_BITS) with CONFIG_ZONE_DMA (24 bits on x86) and every mask under 32 bits without it (riscv), however little RAM the machine has',
+    after: 'a mask under 32 bits is supported when it reaches min(ZONE_DMA, or 4 GiB without CONFIG_ZONE_DMA, and the last page of RAM): riscv with 2 GiB accepts a 31-bit mask',
+    verified: false,
   },
   // The value a failed dma-direct map returns (dma/map-error.ts). Before: "[PATCH 26/34] dma-direct: add dma address
   // sanity checks" (Christoph Hellwig, 2018-01-12, the lib/dma-direct.c of the 4.16 series "consolidate direct dma
@@ -620,8 +699,8 @@ export const DIRECT_GATES = table('direct', {
     commit: '55897af63091',
     subject: 'dma-direct: merge swiotlb_dma_ops into the dma_direct code',
     file: 'kernel/dma/direct.c',
-    before: 'dma_direct_map_sg (devices without swiotlb) returns 0 at the first entry check_addr() rejects and leaves the entries before it mapped, their sg_dma_address set; swiotlb devices use swiotlb_map_sg_attrs, which unmaps what it mapped; on arm64 dma_set_mask asks swiotlb_dma_supported (the mask must reach the pool\'s last byte)',
-    after: 'one dma_direct_map_sg: each entry through dma_direct_map_page; on a failure the entries already mapped are unmapped (DMA_ATTR_SKIP_CPU_SYNC) and it returns 0; dma_set_mask asks dma_direct_supported (ZONE_DMA / RAM)',
+    before: 'dma_direct_map_sg (devices without swiotlb) returns 0 at the first entry check_addr() rejects and leaves the entries before it mapped, their sg_dma_address set; swiotlb devices use swiotlb_map_sg_attrs, which unmaps what it mapped',
+    after: 'one dma_direct_map_sg: each entry through dma_direct_map_page; on a failure the entries already mapped are unmapped (DMA_ATTR_SKIP_CPU_SYNC) and it returns 0',
     verified: true,
   },
   // The function that maps one buffer and its file (the names, not the behaviour: kernelName()).

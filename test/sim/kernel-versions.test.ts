@@ -189,23 +189,6 @@ dev_write(low, hc, "hi")
 `,
   );
 
-  // arm64's dma_supported before 55897af63091: swiotlb_dma_ops' swiotlb_dma_supported ("phys_to_dma(hwdev,
-  // io_tlb_end - 1) <= mask", lib/swiotlb.c); after it dma_direct_supported (kernel/dma/direct.c). On 8 GiB both
-  // refuse a 31-bit mask, for different reasons.
-  boundary(
-    DIRECT_GATES.swiotlbMerged,
-    'arm64 dma_set_mask(31) on 8 GiB: -EIO from swiotlb_dma_supported (the pool ends above 2 GiB) before, from dma_direct_supported (RAM above 2 GiB, no ZONE_DMA) after',
-    ({ before, after }) => {
-      expect(at(before, 'dma_set_mask').events.find((e) => e.kind === 'note' && e.text === 'mask not supported')).toMatchObject({ why: { fn: 'swiotlb_dma_supported' } });
-      expect(at(after, 'dma_set_mask').events.find((e) => e.kind === 'note' && e.text === 'mask not supported')).toMatchObject({ why: { fn: 'dma_direct_supported' } });
-      for (const r of [before, after]) expect(at(r, 'dma_set_mask').error).toBe('EIO');
-    },
-    `machine(arch=arm64, ram=8G)
-device(dev, dma_mask=64)
-dma_set_mask(dev, 31)
-`,
-  );
-
   const zoneDma = `machine(arch=arm64, ram=8G)
 device(dev, dma_mask=64)
 dma_set_mask(dev, 30)
@@ -1109,6 +1092,85 @@ h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
 t = sg_table(b, 4096)
 n = dma_map_sg(nic, t, DMA_TO_DEVICE)
 h30 = dma_map_single(old, b, 4096, DMA_TO_DEVICE)
+`,
+  );
+
+  // x86's dma_supported() without an IOMMU: before 4.13 the arch's own dma_supported() (arch/x86/kernel/pci-dma.c)
+  // finds no .dma_supported in nommu_dma_ops or pci-swiotlb.c's swiotlb_dma_ops and refuses "mask <
+  // DMA_BIT_MASK(24)"; from 4.13 that test is nommu_dma_ops' x86_dma_supported(), and the swiotlb ops'
+  // ".dma_supported = NULL" makes the generic dma_supported() return 1.
+  const maskNote = (r: RunResult) => at(r, 'dma_set_mask').events.find((e) => e.kind === 'note') as { text: string; why: { fn: string; file?: string; rule: string } };
+  boundary(
+    ARCH_GATES.x86DmaSupportedOps,
+    'x86 with a swiotlb pool, dma_set_mask(20): -EIO from the arch dma_supported() (pci-dma.c, under 24 bits) before; 0 after, the swiotlb ops having no .dma_supported (dma_supported() returns 1)',
+    ({ before, after }) => {
+      expect(at(before, 'dma_set_mask').error).toBe('EIO');
+      expect(maskNote(before)).toMatchObject({ text: 'mask not supported', why: { fn: 'dma_supported', file: 'arch/x86/kernel/pci-dma.c' } });
+      expect(maskNote(before).why.rule).toContain('DMA_BIT_MASK(24)');
+      expect(at(after, 'dma_set_mask').error).toBeNull();
+      expect(at(after, 'dma_set_mask').result).toBe(0);
+      expect(maskNote(after)).toMatchObject({ text: 'mask 20 bits', why: { fn: 'dma_supported', file: 'include/linux/dma-mapping.h' } });
+      expect(maskNote(after).why.rule).toContain('.dma_supported = NULL');
+    },
+    `machine(arch=x86, ram=8G)
+device(old, dma_mask=32)
+dma_set_mask(old, 20)
+`,
+  );
+  boundary(
+    ARCH_GATES.x86DmaSupportedOps,
+    'x86 without swiotlb (nommu_dma_ops), dma_set_mask(20): -EIO on both sides, from the arch dma_supported() before, from nommu_dma_ops\' x86_dma_supported() after; 24 bits accepted on both',
+    ({ before, after }) => {
+      for (const r of [before, after]) {
+        expect(at(r, 'dma_set_mask(old, 20)').error).toBe('EIO');
+        expect(at(r, 'dma_set_mask(old, 24)').error).toBeNull();
+      }
+      expect(maskNote(before).why).toMatchObject({ fn: 'dma_supported', file: 'arch/x86/kernel/pci-dma.c' });
+      expect(maskNote(after).why).toMatchObject({ fn: 'x86_dma_supported', file: 'arch/x86/kernel/pci-dma.c' });
+    },
+    `machine(arch=x86, ram=2G, swiotlb=0)
+device(old, dma_mask=32)
+dma_set_mask(old, 20)
+dma_set_mask(old, 24)
+`,
+  );
+  // x86 with a swiotlb pool: pci-swiotlb.c's swiotlb_dma_ops (".dma_supported = NULL") before 4.17, the generic
+  // swiotlb_dma_ops after, whose .dma_supported is dma_direct_supported (66bdb147): under DMA_BIT_MASK(24) refused.
+  boundary(
+    ARCH_GATES.x86GenericSwiotlbOps,
+    'x86 with a swiotlb pool, dma_set_mask(20): 0 before (no .dma_supported: dma_supported() returns 1), -EIO from dma_direct_supported (lib/dma-direct.c) after; 24 bits accepted on both sides',
+    ({ before, after }) => {
+      expect(at(before, 'dma_set_mask(old, 20)').error).toBeNull();
+      expect(maskNote(before).why).toMatchObject({ fn: 'dma_supported', file: 'include/linux/dma-mapping.h' });
+      expect(at(after, 'dma_set_mask(old, 20)').error).toBe('EIO');
+      expect(maskNote(after)).toMatchObject({ text: 'mask not supported', why: { fn: 'dma_direct_supported', file: 'lib/dma-direct.c' } });
+      expect(maskNote(after).why.rule).toContain('DMA_BIT_MASK(24)');
+      for (const r of [before, after]) expect(at(r, 'dma_set_mask(old, 24)').error).toBeNull();
+    },
+    `machine(arch=x86, ram=8G)
+device(old, dma_mask=32)
+dma_set_mask(old, 20)
+dma_set_mask(old, 24)
+`,
+  );
+  // dma_direct_supported() before 9d7a224b463e: "if (mask < DMA_BIT_MASK(32)) return 0;" without CONFIG_ZONE_DMA,
+  // whatever RAM there is; from it min_mask = min(DMA_BIT_MASK(32), (max_pfn - 1) << PAGE_SHIFT). riscv 4.19 with a
+  // pool has swiotlb_dma_ops, whose .dma_supported is dma_direct_supported too.
+  boundary(
+    DIRECT_GATES.supportedRam,
+    'riscv with 2 GiB, dma_set_mask(31): -EIO from dma_direct_supported (under 32 bits, no CONFIG_ZONE_DMA) before; accepted after, the mask reaching the last page of RAM; a 30-bit mask refused on both sides',
+    ({ before, after }) => {
+      expect(at(before, 'dma_set_mask(nic, 31)').error).toBe('EIO');
+      expect(maskNote(before)).toMatchObject({ text: 'mask not supported', why: { fn: 'dma_direct_supported', file: 'kernel/dma/direct.c' } });
+      expect(maskNote(before).why.rule).toContain('whatever RAM there is');
+      expect(at(after, 'dma_set_mask(nic, 31)').error).toBeNull();
+      expect(maskNote(after).text).toBe('mask 31 bits');
+      for (const r of [before, after]) expect(at(r, 'dma_set_mask(nic, 30)').error).toBe('EIO');
+    },
+    `machine(arch=riscv, ram=2G)
+device(nic, dma_mask=64)
+dma_set_mask(nic, 31)
+dma_set_mask(nic, 30)
 `,
   );
   boundary(
@@ -2225,6 +2287,38 @@ y = sg_dma_address(t, 1)
       expect(at(after, 'n =').events.find((e) => e.kind === 'dma_map')?.why).toMatchObject({ fn: 'swiotlb_map_sg_attrs', file: 'kernel/dma/swiotlb.c' });
     },
     ARM64_BOUNCE,
+  );
+  // dma_set_mask on arm64: arm64_swiotlb_dma_ops' __swiotlb_dma_supported ("if (swiotlb) return
+  // swiotlb_dma_supported(hwdev, mask); return 1;": the pool's end, every mask without a pool) before; the generic
+  // swiotlb_dma_ops' .dma_supported, dma_direct_supported (66bdb147), after: no ZONE_DMA on arm64 then, so a mask
+  // under 32 bits must reach the last page of RAM, pool or not.
+  boundary(
+    ARCH_GATES.arm64GenericSwiotlbOps,
+    'arm64 dma_set_mask: on 8 GiB with a pool a 31-bit mask is -EIO from __swiotlb_dma_supported before, from dma_direct_supported after; on 2 GiB without a pool a 30-bit mask is accepted before, -EIO from dma_direct_supported after',
+    ({ before, after }) => {
+      const why = (r: RunResult, prefix: string) => (at(r, prefix).events.find((e) => e.kind === 'note' && e.text === 'mask not supported') as { why: { fn: string; file?: string } } | undefined)?.why;
+      expect(at(before, 'dma_set_mask(big').error).toBe('EIO');
+      expect(why(before, 'dma_set_mask(big')).toMatchObject({ fn: '__swiotlb_dma_supported', file: 'arch/arm64/mm/dma-mapping.c' });
+      expect(at(after, 'dma_set_mask(big').error).toBe('EIO');
+      expect(why(after, 'dma_set_mask(big')).toMatchObject({ fn: 'dma_direct_supported', file: 'kernel/dma/direct.c' });
+    },
+    `machine(arch=arm64, ram=8G)
+device(big, dma_mask=64)
+dma_set_mask(big, 31)
+`,
+  );
+  boundary(
+    ARCH_GATES.arm64GenericSwiotlbOps,
+    'arm64 with 2 GiB and swiotlb=0, dma_set_mask(30): accepted by __swiotlb_dma_supported (no pool: return 1) before, -EIO from dma_direct_supported (1 GiB does not reach the last page of RAM) after',
+    ({ before, after }) => {
+      expect(at(before, 'dma_set_mask').error).toBeNull();
+      expect(at(after, 'dma_set_mask').error).toBe('EIO');
+      expect(at(after, 'dma_set_mask').events.find((e) => e.kind === 'note')).toMatchObject({ text: 'mask not supported', why: { fn: 'dma_direct_supported' } });
+    },
+    `machine(arch=arm64, ram=2G, swiotlb=0)
+device(small, dma_mask=64)
+dma_set_mask(small, 30)
+`,
   );
   boundary(
     ARCH_GATES.arm64GenericSwiotlbOps,

@@ -41,7 +41,7 @@ import {
   type Finding,
 } from './debug.ts';
 import { archOps } from '../arch/arch.ts';
-import { armDmaOps, dmaNoopOps, directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
+import { armDmaOps, dmaNoopOps, noForce, directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
 import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, directFreeCoherent, directFreeNoncoherent } from './coherent.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
 import { failedHandleCall, isFailedHandle, mapErrorText, mapErrorValue, type MapErrorValue } from './map-error.ts';
@@ -506,79 +506,113 @@ export function dmaSyncSg(m: Machine, dev: Device, sgt: SgTable, dir: DmaDir, fo
 
 export function dmaSetMask(m: Machine, dev: Device, bits: number, coherentToo: boolean, o: StepOutcome): void {
   o.resultKind = 'status';
-  const refused = dmaBackEnd(m, dev) === 'direct' ? maskRefusal(m, bits) : null;
-  if (refused) {
+  const verdict: MaskVerdict = dmaBackEnd(m, dev) === 'direct' ? maskVerdict(m, bits) : { ok: true, why: null };
+  if (!verdict.ok) {
     o.result = EIO;
     o.error = errnoName(EIO);
-    o.events.push({ kind: 'note', text: 'mask not supported', why: refused });
+    o.events.push({ kind: 'note', text: 'mask not supported', why: verdict.why });
     return;
   }
   dev.maskBits = bits;
   if (coherentToo) dev.coherentMaskBits = bits;
   o.result = 0;
-  o.events.push({ kind: 'note', text: `mask ${bits} bits`, why: why(coherentToo ? 'dma_set_mask_and_coherent' : 'dma_set_mask', `the device can now address DMA_BIT_MASK(${bits}); mappings above it bounce or fail`) });
+  o.events.push({ kind: 'note', text: `mask ${bits} bits`, why: verdict.why ?? why(coherentToo ? 'dma_set_mask_and_coherent' : 'dma_set_mask', `the device can now address DMA_BIT_MASK(${bits}); mappings above it bounce or fail`) });
 }
 
 /**
- * Why dma_supported() refuses `bits` for a device without an IOMMU or its own
- * ops, or null: the ops of each era decide (arm64's swiotlb ops before 5.0,
- * riscv 4.15's dma_noop_supported() that says yes to every mask, else
- * dma_direct_supported()).
+ * What dma_supported() answers for `bits` on a device without an IOMMU or its
+ * own ops: refused with the reason, or accepted (with the reason where the
+ * era's ops accept a mask dma_direct_supported() would refuse).
  */
-function maskRefusal(m: Machine, bits: number): Why | null {
+type MaskVerdict = { ok: false; why: Why } | { ok: true; why: Why | null };
+
+/**
+ * dma_supported() of a device without an IOMMU or its own ops, by era:
+ * riscv 4.15's dma_noop_supported() says yes to every mask; x86 before
+ * 4.17 has its own check (x86Supported); arm64's swiotlb ops before 4.20
+ * measure the pool (arm64SwiotlbSupported); everything else —
+ * dma_direct_ops, and the generic swiotlb_dma_ops of x86 (from 4.17), riscv
+ * (4.18) and arm64 (4.20), whose .dma_supported is dma_direct_supported —
+ * asks dma_direct_supported() (directSupported).
+ */
+function maskVerdict(m: Machine, bits: number): MaskVerdict {
   // riscv 4.15: dma_noop_supported() returns 1 for every mask (ARCH_GATES.riscvDmaDirect)
-  if (dmaNoopOps(m)) return null;
-  const arm64NoPool = m.arch === 'arm64' && !since(m.kernel, ARCH_GATES.arm64GenericSwiotlbOps) && m.layout.swiotlbSize === 0;
+  if (dmaNoopOps(m)) return { ok: true, why: null };
+  if (m.arch === 'x86' && !since(m.kernel, ARCH_GATES.x86GenericSwiotlbOps)) return x86Supported(m, bits);
+  const arm64Own = m.arch === 'arm64' && !since(m.kernel, ARCH_GATES.arm64GenericSwiotlbOps);
   // __swiotlb_dma_supported(): "if (swiotlb) return swiotlb_dma_supported(hwdev, mask); return 1;" — no pool, every mask
-  if (arm64NoPool) return null;
-  if (arm64SwiotlbSupported(m)) {
-    // arm64 before 5.0: (__)swiotlb_dma_supported(): "return phys_to_dma(hwdev, io_tlb_end - 1) <= mask;"
+  if (arm64Own && m.layout.swiotlbSize === 0) return { ok: true, why: null };
+  if (arm64Own) {
+    // arm64 before 4.20: __swiotlb_dma_supported() → swiotlb_dma_supported(): "return phys_to_dma(hwdev, io_tlb_end - 1) <= mask;"
     const end = m.layout.swiotlbBase + m.layout.swiotlbSize - 1;
-    if (2 ** bits - 1 >= end) return null;
-    const generic = since(m.kernel, ARCH_GATES.arm64GenericSwiotlbOps);
-    return why(generic ? 'swiotlb_dma_supported' : '__swiotlb_dma_supported', `arm64 ${m.config.kernel}'s swiotlb ops accept a mask only if it reaches the end of the swiotlb pool (phys_to_dma(io_tlb_end - 1) <= mask; ${hex(end)} here): a ${bits}-bit mask does not, -EIO`, generic ? 'kernel/dma/swiotlb.c' : 'arch/arm64/mm/dma-mapping.c');
+    if (2 ** bits - 1 >= end) return { ok: true, why: null };
+    return { ok: false, why: why('__swiotlb_dma_supported', `arm64 ${m.config.kernel}'s own swiotlb ops accept a mask only if it reaches the end of the swiotlb pool (swiotlb_dma_supported(): phys_to_dma(io_tlb_end - 1) <= mask; ${hex(end)} here): a ${bits}-bit mask does not, -EIO`, 'arch/arm64/mm/dma-mapping.c') };
   }
-  if (directSupported(m, bits)) return null;
+  // arm32's arm_dma_ops before 6.0 are answered by the RAM rule as before (not re-read against arm_dma_supported here)
+  return directSupported(m, bits, armDmaOps(m) || since(m.kernel, DIRECT_GATES.supportedRam));
+}
+
+/**
+ * x86 before its generic swiotlb ops and dma-direct (ARCH_GATES.x86GenericSwiotlbOps,
+ * x86DmaDirect, 4.17). Before ARCH_GATES.x86DmaSupportedOps (4.13) the arch's
+ * own dma_supported() (arch/x86/kernel/pci-dma.c) asks the ops' method — none,
+ * for nommu_dma_ops and for pci-swiotlb.c's swiotlb_dma_ops alike — then
+ * refuses masks under DMA_BIT_MASK(24). From 4.13 that test is
+ * x86_dma_supported(), nommu_dma_ops' method, while the swiotlb ops keep
+ * ".dma_supported = NULL" and the generic dma_supported() of
+ * include/linux/dma-mapping.h returns 1 for them. The swiotlb ops serve a
+ * machine with a pool, and one whose swiotlb=0 stands for swiotlb=noforce
+ * (direct.ts noForce(): pci_swiotlb_init() still installs them).
+ * Not modelled: forbid_dac and iommu_sac_force, boot options and a quirk.
+ */
+function x86Supported(m: Machine, bits: number): MaskVerdict {
+  const ownFn = since(m.kernel, ARCH_GATES.x86DmaSupportedOps);
+  if (ownFn && (m.swiotlb !== null || noForce(m))) {
+    return {
+      ok: true,
+      why: why('dma_supported', `x86 ${m.config.kernel}'s swiotlb_dma_ops (arch/x86/kernel/pci-swiotlb.c) have .dma_supported = NULL, so dma_supported() returns 1 ("if (!ops->dma_supported) return 1;"): every mask is accepted, this ${bits}-bit one whether or not it reaches RAM or the swiotlb pool; a buffer above it bounces, or fails if the pool is beyond it too`, 'include/linux/dma-mapping.h'),
+    };
+  }
+  if (bits >= 24) return { ok: true, why: null };
+  const fn = ownFn ? 'x86_dma_supported' : 'dma_supported';
+  const whose = ownFn ? "nommu_dma_ops' .dma_supported, x86_dma_supported()," : "x86's own dma_supported(), finding no .dma_supported in the device's ops,";
+  return { ok: false, why: why(fn, `${whose} refuses a mask under DMA_BIT_MASK(24) ("if (mask < DMA_BIT_MASK(24)) return 0;", below ZONE_DMA): a ${bits}-bit mask is -EIO, however little RAM there is`, 'arch/x86/kernel/pci-dma.c') };
+}
+
+/**
+ * dma_direct_supported() (kernel/dma/direct.c; lib/dma-direct.c before 4.18):
+ * masks of 32 bits or more always. From DIRECT_GATES.supportedRam (4.20) a
+ * smaller one must reach min(the last page of RAM, ZONE_DMA) — ZONE_DMA by
+ * architecture and version (ArchOps.zoneDmaBits: 16 MiB on x86, 1 GiB or
+ * 4 GiB on arm64); without CONFIG_ZONE_DMA (riscv) the newest code compares
+ * with the last page of RAM alone ("if (IS_ENABLED(CONFIG_ZONE_DMA)) min_mask
+ * = min_t(…)"), the 4.20–5.x code with min(DMA_BIT_MASK(32), the last page of
+ * RAM): the same answer for every mask under 32 bits, so one rule serves
+ * both. Before 4.20 (`ramRule` false) RAM does not count: a mask under
+ * DMA_BIT_MASK(ZONE_DMA), under 32 bits without CONFIG_ZONE_DMA, is refused.
+ * Behind a DMA IOMMU domain, or dma_map_ops, dma_supported() is true here.
+ */
+function directSupported(m: Machine, bits: number, ramRule: boolean): MaskVerdict {
+  if (bits >= 32) return { ok: true, why: null };
   const zoneBits = archOps(m.arch).zoneDmaBits(m.kernel);
+  const file = dmaFile(m.kernel, 'kernel/dma/direct.c');
+  if (!ramRule) {
+    const limit = zoneBits ?? 32;
+    if (bits >= limit) return { ok: true, why: null };
+    const rule =
+      zoneBits === null
+        ? `${m.arch} has no CONFIG_ZONE_DMA, and dma_direct_supported() of ${m.config.kernel} refuses every mask under 32 bits ("if (mask < DMA_BIT_MASK(32)) return 0;") whatever RAM there is (${hex(m.config.ram)} here; the last page of RAM counts only from 4.20, 9d7a224b463e)`
+        : `dma_direct_supported() of ${m.config.kernel} refuses a mask under DMA_BIT_MASK(${zoneBits}), below ZONE_DMA ("if (mask < DMA_BIT_MASK(ARCH_ZONE_DMA_BITS)) return 0;"), whatever RAM there is`;
+    return { ok: false, why: why('dma_direct_supported', `${rule}: dma_supported() is false, -EIO`, file) };
+  }
+  const zoneMask = zoneBits === null ? 2 ** 32 - 1 : 2 ** zoneBits - 1;
+  const minMask = Math.min(m.config.ram - PAGE_SIZE, zoneMask);
+  if (2 ** bits - 1 >= minMask) return { ok: true, why: null };
   const reach =
     zoneBits === null
       ? `${m.arch} has no CONFIG_ZONE_DMA, so a mask under 32 bits must reach the last page of RAM (min_mask = (max_pfn - 1) << PAGE_SHIFT; ${hex(m.config.ram - PAGE_SIZE)} here), which this one does not`
       : `a ${bits}-bit mask does not cover ZONE_DMA (${zoneBits} bits on ${m.arch} ${m.config.kernel}) nor all of RAM`;
-  return why('dma_direct_supported', `${reach}: dma_supported() is false, -EIO`, 'kernel/dma/direct.c');
-}
-
-/**
- * dma_supported() of a device on arm64's swiotlb ops before they merged into
- * dma-direct (DIRECT_GATES.swiotlbMerged, 5.0): arm64_swiotlb_dma_ops'
- * __swiotlb_dma_supported, then (ARCH_GATES.arm64GenericSwiotlbOps, 4.20) the
- * generic swiotlb_dma_ops' swiotlb_dma_supported — both "phys_to_dma(hwdev,
- * io_tlb_end - 1) <= mask" (lib/swiotlb.c): the mask must reach the pool's last
- * byte, whatever RAM or the zones are. Without a pool, arm64's own
- * __swiotlb_dma_supported (before 4.20) says yes to every mask ("if (swiotlb)
- * return swiotlb_dma_supported(hwdev, mask); return 1;"); what 4.20's generic
- * one said without a pool is not settled, and the engine keeps
- * dma_direct_supported's rule there.
- */
-function arm64SwiotlbSupported(m: Machine): boolean {
-  return m.arch === 'arm64' && !since(m.kernel, DIRECT_GATES.swiotlbMerged) && m.layout.swiotlbSize > 0;
-}
-
-/**
- * dma_direct_supported(): masks of 32 bits or more always; a smaller one must
- * reach min(the last page of RAM, ZONE_DMA) — ZONE_DMA by architecture and
- * version (ArchOps.zoneDmaBits: 16 MiB on x86, 1 GiB or 4 GiB on arm64).
- * Without CONFIG_ZONE_DMA (riscv) the newest code compares with the last page
- * of RAM alone ("if (IS_ENABLED(CONFIG_ZONE_DMA)) min_mask = min_t(…)"), the
- * 5.x code with min(DMA_BIT_MASK(32), the last page of RAM): the same answer
- * for every mask under 32 bits, so one rule serves both.
- * Behind a DMA IOMMU domain, or dma_map_ops, dma_supported() is true here.
- */
-function directSupported(m: Machine, bits: number): boolean {
-  if (bits >= 32) return true;
-  const zoneBits = archOps(m.arch).zoneDmaBits(m.kernel);
-  const zoneMask = zoneBits === null ? 2 ** 32 - 1 : 2 ** zoneBits - 1;
-  const minMask = Math.min(m.config.ram - PAGE_SIZE, zoneMask);
-  return 2 ** bits - 1 >= minMask;
+  return { ok: false, why: why('dma_direct_supported', `${reach}: dma_supported() is false, -EIO`, file) };
 }
 
 /** device_release_driver(): dma-debug's bus notifier reports mappings still live. */
