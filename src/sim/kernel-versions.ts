@@ -790,10 +790,15 @@ export const SWIOTLB_GATES = table('swiotlb', {
   // 1, so swiotlb_init() sets up one slab and, before 4.20, the overflow buffer below it). The same words stay in
   // 4.20's swiotlb_map_page() (c4dae366925f, "swiotlb: refactor swiotlb_map_page", by the kbuild robot's blame) and
   // 5.0's swiotlb_map(). id and release: the subject is the swiotlb=noforce series (Geert Uytterhoeven, converting
-  // swiotlb_force to an enum), taken for 4.10; neither its mainline id nor a 4.10 tree was found in stored sources.
+  // swiotlb_force to an enum), taken for 4.10; no 4.10 tree was found in stored sources. id: the kbuild robot's blame
+  // of include/trace/events/swiotlb.h (clang-built-linux, 2021-05-11): "ae7871be189cb4 Geert Uytterhoeven 2016-12-16"
+  // on the enum lines of __print_symbolic (the int-to-enum patch of the series) and "fff5d99225107f Geert Uytterhoeven
+  // 2016-12-16" on "{ SWIOTLB_FORCE, "FORCE" }," — the line that gained its comma when SWIOTLB_NO_FORCE was added
+  // after it, i.e. the noforce patch. Unverified: the release (the author date falls in the 4.10 merge period, but
+  // no 4.10 tree or pull naming it is stored).
   noForce: {
     from: '4.10',
-    commit: null,
+    commit: 'fff5d9922510',
     subject: 'swiotlb: Add swiotlb=noforce debug option',
     file: 'lib/swiotlb.c',
     before: 'there is no swiotlb=noforce: arm64 with all RAM inside ZONE_DMA sets up no swiotlb pool and says nothing more, so a mapping that must bounce reaches swiotlb_tbl_map_single(), which dereferences the never allocated io_tlb_list (an oops); with RAM beyond it a missing pool is one swiotlb_init(1) failed to allocate, and swiotlb_tbl_map_single() panics',
