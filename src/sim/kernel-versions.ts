@@ -184,17 +184,25 @@ export const ARCH_GATES = table('arch', {
   // swiotlb_noncoherent_bounce fallback for CWG > 128; the 5.0 cache.h (torvalds/linux 95d002e0a34c) the same.
   // Unverified: the release and the id's subject. The subject is the one believed (Catalin Marinas, 2018); no stored
   // text shows it (searched: the subject, "L1_CACHE_SHIFT back", "while keeping ARCH_DMA_MINALIGN at 128",
-  // "non-coherent DMA with large CWG", the full id; no 4.17/4.18 tree, arm64 pull or stable mail is stored), so
-  // commit stays null, 1f85b42a691c being the torvalds/linux commit whose tree shows the change. 4.17 rather
+  // "non-coherent DMA with large CWG", the full id; no 4.17/4.18 tree, arm64 pull or stable mail is stored); the
+  // commit was left null until the fifth pass below tied 1f85b42a691c to the change itself. 4.17 rather
   // than 4.18: that tree predates 4.17-rc1 content (no CTR_EL0.IDC/DIC in cache.h, capabilities still
   // ".def_scope", arch-side dma_debug_init), i.e. a branch based on 4.16-rc, merged in the 4.17 merge period.
   // Also tried (fourth pass, 2026-12): the id 1f85b42a691c and "L1_CACHE_SHIFT back to 6" in find_string (no hit);
   // Will Deacon's 2021 "arm64: cache: Lower ARCH_DMA_MINALIGN to 64 (L1_CACHE_BYTES)" thread and the arm64/linux push
   // of its revert (c1132702c71f, 2021-07-15) do not quote it; the 4.16/4.17 trees by name (lizuobin/linux-4.16.13_tiny4412,
   // xjh19971110/linux-4.17.12) hold no arch/arm64 header.
+  // id (fifth pass, 2026-12): the stored torvalds/linux file versions, which are kept per commit that changed the
+  // file (Makefile and arch/arm64/include/asm/cpucaps.h have no version at 1f85b42a691c): at
+  // 1f85b42a691cd8329ba82dbcaeec80ac1231b32a exactly the files of this change have a version — cache.h (7 -> 6,
+  // cache_line_size() falling back to ARCH_DMA_MINALIGN), a new arch/arm64/include/asm/dma-direct.h (its only
+  // version: dma_capable() refusing non-coherent devices while swiotlb_noncoherent_bounce is set), mm/dma-mapping.c
+  // (DEFINE_STATIC_KEY_FALSE(swiotlb_noncoherent_bounce), WARN_TAINT "ARCH_DMA_MINALIGN smaller than CTR_EL0.CWG")
+  // and kernel/cpufeature.c (the CWG taint gone) — and none of the other 4.17 arm64 work, so it is the commit itself,
+  // not a merge. Still unverified: the subject (no stored text names it) and 4.17 as its release.
   arm64L1CacheShift6: {
     from: '4.17',
-    commit: null,
+    commit: '1f85b42a691c',
     subject: 'arm64: Revert L1_CACHE_SHIFT back to 6 (64-byte cache line size)',
     file: 'arch/arm64/include/asm/cache.h',
     before: 'L1_CACHE_SHIFT is 7: dma-debug tracks 128-byte cachelines (to_cacheline_number = paddr >> 7), so two mappings starting 64 bytes apart in one 128-byte line share a cacheline; ARCH_DMA_MINALIGN = L1_CACHE_BYTES = 128',
