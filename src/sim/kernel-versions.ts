@@ -193,13 +193,15 @@ export const ARCH_GATES = table('arch', {
   // of its revert (c1132702c71f, 2021-07-15) do not quote it; the 4.16/4.17 trees by name (lizuobin/linux-4.16.13_tiny4412,
   // xjh19971110/linux-4.17.12) hold no arch/arm64 header.
   // id (fifth pass, 2026-12): the stored torvalds/linux file versions, which are kept per commit that changed the
-  // file (Makefile and arch/arm64/include/asm/cpucaps.h have no version at 1f85b42a691c): at
+  // file, merges of other trees included (Makefile and arch/arm64/include/asm/cpucaps.h have none at 1f85b42a691c): at
   // 1f85b42a691cd8329ba82dbcaeec80ac1231b32a exactly the files of this change have a version — cache.h (7 -> 6,
   // cache_line_size() falling back to ARCH_DMA_MINALIGN), a new arch/arm64/include/asm/dma-direct.h (its only
   // version: dma_capable() refusing non-coherent devices while swiotlb_noncoherent_bounce is set), mm/dma-mapping.c
   // (DEFINE_STATIC_KEY_FALSE(swiotlb_noncoherent_bounce), WARN_TAINT "ARCH_DMA_MINALIGN smaller than CTR_EL0.CWG")
-  // and kernel/cpufeature.c (the CWG taint gone) — and none of the other 4.17 arm64 work, so it is the commit itself,
-  // not a merge. Still unverified: the subject (no stored text names it) and 4.17 as its release.
+  // and kernel/cpufeature.c (the CWG taint gone) — while its cache.h and cpufeature.c lack the rest of the 4.17 arm64
+  // work (CTR_EL0.IDC/DIC, .def_scope still there), so it is not mainline's arm64 merge but this change on the arm64
+  // branch (a merge of a branch holding only this change is not excluded by the stored data alone). Still unverified:
+  // the subject (no stored text names it) and 4.17 as its release.
   arm64L1CacheShift6: {
     from: '4.17',
     commit: '1f85b42a691c',
