@@ -239,6 +239,8 @@ export const ARCH_GATES = table('arch', {
   // functionally equivalent to the x86 nommu dma_map implementation, so switch over to using it.") and the tip wording
   // against the pages corpus, whose gitiles/gitea/gitweb mirrors of mainline (fairphone msm-4.19/msm-5.4, gitea
   // korg/linux, review.tizen.org, infradead) do hold commit pages of the period: none for this commit.
+  // Also tried (fifth pass, 2026-12): "x86/dma: Use DMA" in find_string (no hit), the stored versions of
+  // arch/x86/kernel/pci-nommu.c (the listed ones predate the switch).
   x86DmaDirect: {
     from: '4.17',
     commit: null,
@@ -487,6 +489,9 @@ export const DIRECT_GATES = table('direct', {
   // ->mapping_error method from dma_map_ops V2" cover (lkml, 2018-11-22) lists it among "the first two patches
   // [that] are queued up for 4.20". Unverified: the mainline id (searched: the subject, "viable for SWIOTLB", the
   // all-ones define; no Fixes tag, stable mail or 4.20 tree stored) and a 4.20 tree showing the define.
+  // Also tried (fifth pass, 2026-12): "dma-direct: Make DIRECT_MAPPING", "DIRECT_MAPPING_ERROR viable" and the
+  // all-ones define in find_string: no hit at all, so not even the subject is shown by a stored source (it is the one
+  // remembered from the 2018-11 thread).
   mappingErrorAllOnes: {
     from: '4.20',
     commit: null,
@@ -827,6 +832,12 @@ export const SWIOTLB_GATES = table('swiotlb', {
   // SWIOTLB_NO_FORCE) return swiotlb_map(…);" itself and swiotlb_map() lost the line. The same check is still in 5.10's
   // kernel/dma/direct.h (replaced by is_swiotlb_active(dev) later). id: not found in stored sources (75467ee48a5e's
   // parent in the pull). Not 5.10. Before 5.0 the line is map_single()'s (noForce).
+  // Also tried (fifth pass, 2026-12): the subject's first words (header folding and the quoted-printable wrap of
+  // linux-next's daily "Merging <tree> (<id> <subject>)" lines hide whole-subject matches), "dma-direct: improve
+  // swiotlb" (only the patch, its review, the pull and a bisect reply); 75467ee48a5e was dma-mapping/for-next's tip
+  // in every stored linux-next log, so this commit never was. Not to be used: b72e7e81954c, the id of a draft
+  // Christoph Hellwig attached on linux-pci (2020-02-03, "pci-usb/pci-sata broken with LPAE config"), whose
+  // dma_direct_map_page() differs from the posted patch (IS_ENABLED(CONFIG_SWIOTLB)).
   noForceInDirect: {
     from: '5.6',
     commit: null,
@@ -963,6 +974,7 @@ export const SWIOTLB_GATES = table('swiotlb', {
   // itself: dev_err_once "swiotlb addr %pad+%zu overflow (mask %llx, bus limit %llx)." and WARN_ON_ONCE (later a
   // dev_WARN_ONCE with the same words). Before 5.0 (DIRECT_GATES.swiotlbMerged) swiotlb_map_page() freed the slot and
   // returned the overflow buffer's address (DMA_MAPPING_ERROR in 4.20) without a word.
+  // Also tried (fifth pass, 2026-12): see noForceInDirect (same commit; b72e7e81954c is a pre-posting draft, not it).
   addrOverflowReport: {
     from: '5.6',
     commit: null,
@@ -1435,6 +1447,10 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // Also tried (2026-12, third pass): the commit message ("Bits[15:0] in CBFRSYNRA register contain information about
   // StreamID …") against gitweb/gitiles commit pages in the pages corpus (no hit); no per-release arm-smmu.c copy
   // after v4.14 is stored in the TROVON data set, so the release stays the pull's.
+  // Also tried (fifth pass, 2026-12): the stored versions of drivers/iommu/arm-smmu-regs.h (7 in torvalds/linux): the
+  // first one with ARM_SMMU_GR1_CBFRSYNRA(n) in the old style is kept at 860dbce3d8dd, which the linux-next logs show
+  // is sh-next's "Merge branch 'master' of …torvalds/linux" (2019), not this commit; other forks' listed versions
+  // (ammarfaizi2/linux-block, andersson/kernel, pundiramit/linux, …) have ids no stored text names.
   cbfrsynra: {
     from: '5.2',
     commit: null,
@@ -1545,6 +1561,8 @@ export const DEBUG_GATES = table('dma-debug', {
   // Makefile 4.19.0 at another commit) holds a kernel/dma/debug.c with pr_fmt("DMA-API: ") and the nr_total_entries
   // debugfs file but still the static dma_debug_entry pool and dma_debug_resize_entries(): a mid-series snapshot of
   // the dma-debug rework, of unknown release, so not used to pin 4.19/4.20.
+  // Also tried (fifth pass, 2026-12): see mapSingleCheck (debug_dma_map_single came before this change; the
+  // versions at 0cb0e25e4214 and nojick/test419's 248653b0fafc have pr_fmt but are not tied to a named commit).
   prFmt: {
     from: '5.0',
     commit: null,
@@ -1571,6 +1589,11 @@ export const DEBUG_GATES = table('dma-debug', {
   // 4.20) and dma_direct_alloc() handing non-coherent devices to arch_dma_alloc(), and still .mapping_error (removed
   // for 5.0) — so debug_dma_map_single existed in some tree between 4.20-rc1 and the 5.0 merge, which fits 4.20
   // but does not exclude the 5.0 merge period.
+  // Also tried (fifth pass, 2026-12): the stored versions. torvalds/linux keeps a dma-debug.h and a kernel/dma/debug.c
+  // at 0cb0e25e4214 (debug_dma_map_single present, Robin Murphy's dynamic pool complete, map_single flag still there)
+  // and nojick/test419 one at 248653b0fafc (debug_dma_map_single with pr_fmt, static pool); with the pre-pr_fmt copy
+  // above this orders the commits — debug_dma_map_single before the pr_fmt change (prFmt) — but neither id is named
+  // by any stored text, and neither pins 4.20 against 5.0.
   mapSingleCheck: {
     from: '4.20',
     commit: null,
@@ -1986,6 +2009,10 @@ export const DMA_API_GATES = table('dma-api', {
   // the patch), a candidate id recalled from memory (a5008b59cd9d, no hit, so not used); push mails of 2019 are not stored.
   // Also tried (2026-12, third pass): OpenWrt/SUSE backport patch files ("Subject: [PATCH] dma-direct: only limit the
   // mapping size …" with a "From <id>" header) and gitweb/gitiles commit pages (none stored).
+  // Also tried (fifth pass, 2026-12): the subject's first words (header folding and the quoted-printable wrap of
+  // linux-next's daily "Merging <tree> (<id> <subject>)" lines hide whole-subject matches), "dma-direct: only" (the
+  // patch and the dma-mapping-5.3-1 pull only; it was
+  // never dma-mapping/for-next's tip in a stored linux-next log).
   maxMappingSizeLimited: {
     from: '5.3',
     commit: null,
@@ -2031,6 +2058,10 @@ export const DMA_API_GATES = table('dma-api', {
   // Also tried (2026-12, third pass): the candidate id 3aa9162500ba (no hit anywhere, not used); the commit message
   // ("Add a new API to check if calls to dma_sync_single_for_{device,cpu} are required …") against gitweb/gitiles
   // commit pages (none). The mainline subject is the capitalised one of the bpf pull and 5.8-rc5 shortlog.
+  // Also tried (fifth pass, 2026-12): the subject's first words (header folding and the quoted-printable wrap of
+  // linux-next's daily "Merging <tree> (<id> <subject>)" lines hide whole-subject matches), "dma-mapping: Add a new
+  // dma_need" (ten hits: the patch thread and two
+  // shortlogs, no id).
   needSync: {
     from: '5.8',
     commit: null,
@@ -2049,6 +2080,10 @@ export const DMA_API_GATES = table('dma-api', {
   // Also tried (2026-12, third pass): a candidate id recalled from memory, efa70f2fdc84, is allocPages's commit
   // ("dma-mapping: add a new dma_alloc_pages API", paired by Fixes tags), so not this one; de7cf917768f (recalled,
   // no hit anywhere, not used); gitweb/gitiles commit pages and backport patch files by the subject (none).
+  // Also tried (fifth pass, 2026-12): the subject's first words (header folding and the quoted-printable wrap of
+  // linux-next's daily "Merging <tree> (<id> <subject>)" lines hide whole-subject matches), "dma-mapping: add a new
+  // dma_alloc_non" (the v1/v2 patch threads and a
+  // shortlog, no id).
   allocNoncoherent: {
     from: '5.10',
     commit: null,
@@ -2127,6 +2162,9 @@ export const DMA_API_GATES = table('dma-api', {
   // overflow buffer's address for swiotlb before 4.20; all ones for arm32 and the rest). Searched for the id (2026-12):
   // "dma-mapping: provide a generic DMA_MAPPING_ERROR", "remove the mapping_error dma_map_ops method\")" (only the
   // iommu and vt-d patches' ids, above, in Fixes tags and stable mails).
+  // Also tried (fifth pass, 2026-12): "dma-mapping: remove the mapping_error" in find_string: no hit anywhere, so the
+  // subject is not shown by any stored source either (only the iommu and vt-d patches of the series are, by Fixes
+  // tags and a stable dependency list); the series' own patch mails are not stored.
   mappingErrorEnomem: {
     from: '5.0',
     commit: null,
@@ -2163,6 +2201,10 @@ export const INTEL_IOMMU_GATES = table('intel-iommu', {
   // Also tried (fourth pass, 2026-12): the patch's message and subject against the pages corpus's mainline mirrors
   // (gitiles, gitea, gitweb commit pages) and "dma_remap_sm_fault_reasons" in find_string (trees and the patch thread
   // only): no id.
+  // Also tried (fifth pass, 2026-12): the subject's first words (header folding and the quoted-printable wrap of
+  // linux-next's daily "Merging <tree> (<id> <subject>)" lines hide whole-subject matches), "iommu/vt-d: Add Scalable
+  // Mode" (the patch thread and the v5.4 shortlog
+  // only); the stored drivers/iommu/dmar.c version listed for torvalds/linux is a 3.x one.
   pasidInFault: {
     from: '5.4',
     commit: null,
