@@ -188,17 +188,27 @@ export const ARCH_GATES = table('arch', {
   // swiotlb_noncoherent_bounce fallback for CWG > 128; the 5.0 cache.h (torvalds/linux 95d002e0a34c) the same.
   // Unverified: the release and the id's subject. The subject is the one believed (Catalin Marinas, 2018); no stored
   // text shows it (searched: the subject, "L1_CACHE_SHIFT back", "while keeping ARCH_DMA_MINALIGN at 128",
-  // "non-coherent DMA with large CWG", the full id; no 4.17/4.18 tree, arm64 pull or stable mail is stored), so
-  // commit stays null, 1f85b42a691c being the torvalds/linux commit whose tree shows the change. 4.17 rather
+  // "non-coherent DMA with large CWG", the full id; no 4.17/4.18 tree, arm64 pull or stable mail is stored); the
+  // commit was left null until the fifth pass below tied 1f85b42a691c to the change itself. 4.17 rather
   // than 4.18: that tree predates 4.17-rc1 content (no CTR_EL0.IDC/DIC in cache.h, capabilities still
   // ".def_scope", arch-side dma_debug_init), i.e. a branch based on 4.16-rc, merged in the 4.17 merge period.
   // Also tried (fourth pass, 2026-12): the id 1f85b42a691c and "L1_CACHE_SHIFT back to 6" in find_string (no hit);
   // Will Deacon's 2021 "arm64: cache: Lower ARCH_DMA_MINALIGN to 64 (L1_CACHE_BYTES)" thread and the arm64/linux push
   // of its revert (c1132702c71f, 2021-07-15) do not quote it; the 4.16/4.17 trees by name (lizuobin/linux-4.16.13_tiny4412,
   // xjh19971110/linux-4.17.12) hold no arch/arm64 header.
+  // id (fifth pass, 2026-12): the stored torvalds/linux file versions, which are kept per commit that changed the
+  // file, merges of other trees included (Makefile and arch/arm64/include/asm/cpucaps.h have none at 1f85b42a691c): at
+  // 1f85b42a691cd8329ba82dbcaeec80ac1231b32a exactly the files of this change have a version — cache.h (7 -> 6,
+  // cache_line_size() falling back to ARCH_DMA_MINALIGN), a new arch/arm64/include/asm/dma-direct.h (its only
+  // version: dma_capable() refusing non-coherent devices while swiotlb_noncoherent_bounce is set), mm/dma-mapping.c
+  // (DEFINE_STATIC_KEY_FALSE(swiotlb_noncoherent_bounce), WARN_TAINT "ARCH_DMA_MINALIGN smaller than CTR_EL0.CWG")
+  // and kernel/cpufeature.c (the CWG taint gone) — while its cache.h and cpufeature.c lack the rest of the 4.17 arm64
+  // work (CTR_EL0.IDC/DIC, .def_scope still there), so it is not mainline's arm64 merge but this change on the arm64
+  // branch (a merge of a branch holding only this change is not excluded by the stored data alone). Still unverified:
+  // the subject (no stored text names it) and 4.17 as its release.
   arm64L1CacheShift6: {
     from: '4.17',
-    commit: null,
+    commit: '1f85b42a691c',
     subject: 'arm64: Revert L1_CACHE_SHIFT back to 6 (64-byte cache line size)',
     file: 'arch/arm64/include/asm/cache.h',
     before: 'L1_CACHE_SHIFT is 7: dma-debug tracks 128-byte cachelines (to_cacheline_number = paddr >> 7), so two mappings starting 64 bytes apart in one 128-byte line share a cacheline; ARCH_DMA_MINALIGN = L1_CACHE_BYTES = 128',
@@ -233,6 +243,8 @@ export const ARCH_GATES = table('arch', {
   // functionally equivalent to the x86 nommu dma_map implementation, so switch over to using it.") and the tip wording
   // against the pages corpus, whose gitiles/gitea/gitweb mirrors of mainline (fairphone msm-4.19/msm-5.4, gitea
   // korg/linux, review.tizen.org, infradead) do hold commit pages of the period: none for this commit.
+  // Also tried (fifth pass, 2026-12): "x86/dma: Use DMA" in find_string (no hit), the stored versions of
+  // arch/x86/kernel/pci-nommu.c (the listed ones predate the switch).
   x86DmaDirect: {
     from: '4.17',
     commit: null,
@@ -560,6 +572,9 @@ export const DIRECT_GATES = table('direct', {
   // ->mapping_error method from dma_map_ops V2" cover (lkml, 2018-11-22) lists it among "the first two patches
   // [that] are queued up for 4.20". Unverified: the mainline id (searched: the subject, "viable for SWIOTLB", the
   // all-ones define; no Fixes tag, stable mail or 4.20 tree stored) and a 4.20 tree showing the define.
+  // Also tried (fifth pass, 2026-12): "dma-direct: Make DIRECT_MAPPING", "DIRECT_MAPPING_ERROR viable" and the
+  // all-ones define in find_string: no hit at all, so not even the subject is shown by a stored source (it is the one
+  // remembered from the 2018-11 thread).
   mappingErrorAllOnes: {
     from: '4.20',
     commit: null,
@@ -873,10 +888,15 @@ export const SWIOTLB_GATES = table('swiotlb', {
   // 1, so swiotlb_init() sets up one slab and, before 4.20, the overflow buffer below it). The same words stay in
   // 4.20's swiotlb_map_page() (c4dae366925f, "swiotlb: refactor swiotlb_map_page", by the kbuild robot's blame) and
   // 5.0's swiotlb_map(). id and release: the subject is the swiotlb=noforce series (Geert Uytterhoeven, converting
-  // swiotlb_force to an enum), taken for 4.10; neither its mainline id nor a 4.10 tree was found in stored sources.
+  // swiotlb_force to an enum), taken for 4.10; no 4.10 tree was found in stored sources. id: the kbuild robot's blame
+  // of include/trace/events/swiotlb.h (clang-built-linux, 2021-05-11): "ae7871be189cb4 Geert Uytterhoeven 2016-12-16"
+  // on the enum lines of __print_symbolic (the int-to-enum patch of the series) and "fff5d99225107f Geert Uytterhoeven
+  // 2016-12-16" on "{ SWIOTLB_FORCE, "FORCE" }," — the line that gained its comma when SWIOTLB_NO_FORCE was added
+  // after it, i.e. the noforce patch. Unverified: the release (the author date falls in the 4.10 merge period, but
+  // no 4.10 tree or pull naming it is stored).
   noForce: {
     from: '4.10',
-    commit: null,
+    commit: 'fff5d9922510',
     subject: 'swiotlb: Add swiotlb=noforce debug option',
     file: 'lib/swiotlb.c',
     before: 'there is no swiotlb=noforce: arm64 with all RAM inside ZONE_DMA sets up no swiotlb pool and says nothing more, so a mapping that must bounce reaches swiotlb_tbl_map_single(), which dereferences the never allocated io_tlb_list (an oops); with RAM beyond it a missing pool is one swiotlb_init(1) failed to allocate, and swiotlb_tbl_map_single() panics',
@@ -895,6 +915,12 @@ export const SWIOTLB_GATES = table('swiotlb', {
   // SWIOTLB_NO_FORCE) return swiotlb_map(…);" itself and swiotlb_map() lost the line. The same check is still in 5.10's
   // kernel/dma/direct.h (replaced by is_swiotlb_active(dev) later). id: not found in stored sources (75467ee48a5e's
   // parent in the pull). Not 5.10. Before 5.0 the line is map_single()'s (noForce).
+  // Also tried (fifth pass, 2026-12): the subject's first words (header folding and the quoted-printable wrap of
+  // linux-next's daily "Merging <tree> (<id> <subject>)" lines hide whole-subject matches), "dma-direct: improve
+  // swiotlb" (only the patch, its review, the pull and a bisect reply); 75467ee48a5e was dma-mapping/for-next's tip
+  // in every stored linux-next log, so this commit never was. Not to be used: b72e7e81954c, the id of a draft
+  // Christoph Hellwig attached on linux-pci (2020-02-03, "pci-usb/pci-sata broken with LPAE config"), whose
+  // dma_direct_map_page() differs from the posted patch (IS_ENABLED(CONFIG_SWIOTLB)).
   noForceInDirect: {
     from: '5.6',
     commit: null,
@@ -1031,6 +1057,7 @@ export const SWIOTLB_GATES = table('swiotlb', {
   // itself: dev_err_once "swiotlb addr %pad+%zu overflow (mask %llx, bus limit %llx)." and WARN_ON_ONCE (later a
   // dev_WARN_ONCE with the same words). Before 5.0 (DIRECT_GATES.swiotlbMerged) swiotlb_map_page() freed the slot and
   // returned the overflow buffer's address (DMA_MAPPING_ERROR in 4.20) without a word.
+  // Also tried (fifth pass, 2026-12): see noForceInDirect (same commit; b72e7e81954c is a pre-posting draft, not it).
   addrOverflowReport: {
     from: '5.6',
     commit: null,
@@ -1503,6 +1530,10 @@ export const ARM_SMMU_GATES = table('arm-smmu', {
   // Also tried (2026-12, third pass): the commit message ("Bits[15:0] in CBFRSYNRA register contain information about
   // StreamID …") against gitweb/gitiles commit pages in the pages corpus (no hit); no per-release arm-smmu.c copy
   // after v4.14 is stored in the TROVON data set, so the release stays the pull's.
+  // Also tried (fifth pass, 2026-12): the stored versions of drivers/iommu/arm-smmu-regs.h (7 in torvalds/linux): the
+  // first one with ARM_SMMU_GR1_CBFRSYNRA(n) in the old style is kept at 860dbce3d8dd, which the linux-next logs show
+  // is sh-next's "Merge branch 'master' of …torvalds/linux" (2019), not this commit; other forks' listed versions
+  // (ammarfaizi2/linux-block, andersson/kernel, pundiramit/linux, …) have ids no stored text names.
   cbfrsynra: {
     from: '5.2',
     commit: null,
@@ -1613,6 +1644,8 @@ export const DEBUG_GATES = table('dma-debug', {
   // Makefile 4.19.0 at another commit) holds a kernel/dma/debug.c with pr_fmt("DMA-API: ") and the nr_total_entries
   // debugfs file but still the static dma_debug_entry pool and dma_debug_resize_entries(): a mid-series snapshot of
   // the dma-debug rework, of unknown release, so not used to pin 4.19/4.20.
+  // Also tried (fifth pass, 2026-12): see mapSingleCheck (debug_dma_map_single came before this change; the
+  // versions at 0cb0e25e4214 and nojick/test419's 248653b0fafc have pr_fmt but are not tied to a named commit).
   prFmt: {
     from: '5.0',
     commit: null,
@@ -1639,6 +1672,11 @@ export const DEBUG_GATES = table('dma-debug', {
   // 4.20) and dma_direct_alloc() handing non-coherent devices to arch_dma_alloc(), and still .mapping_error (removed
   // for 5.0) — so debug_dma_map_single existed in some tree between 4.20-rc1 and the 5.0 merge, which fits 4.20
   // but does not exclude the 5.0 merge period.
+  // Also tried (fifth pass, 2026-12): the stored versions. torvalds/linux keeps a dma-debug.h and a kernel/dma/debug.c
+  // at 0cb0e25e4214 (debug_dma_map_single present, Robin Murphy's dynamic pool complete, map_single flag still there)
+  // and nojick/test419 one at 248653b0fafc (debug_dma_map_single with pr_fmt, static pool); with the pre-pr_fmt copy
+  // above this orders the commits — debug_dma_map_single before the pr_fmt change (prFmt) — but neither id is named
+  // by any stored text, and neither pins 4.20 against 5.0.
   mapSingleCheck: {
     from: '4.20',
     commit: null,
@@ -2054,6 +2092,10 @@ export const DMA_API_GATES = table('dma-api', {
   // the patch), a candidate id recalled from memory (a5008b59cd9d, no hit, so not used); push mails of 2019 are not stored.
   // Also tried (2026-12, third pass): OpenWrt/SUSE backport patch files ("Subject: [PATCH] dma-direct: only limit the
   // mapping size …" with a "From <id>" header) and gitweb/gitiles commit pages (none stored).
+  // Also tried (fifth pass, 2026-12): the subject's first words (header folding and the quoted-printable wrap of
+  // linux-next's daily "Merging <tree> (<id> <subject>)" lines hide whole-subject matches), "dma-direct: only" (the
+  // patch and the dma-mapping-5.3-1 pull only; it was
+  // never dma-mapping/for-next's tip in a stored linux-next log).
   maxMappingSizeLimited: {
     from: '5.3',
     commit: null,
@@ -2099,6 +2141,10 @@ export const DMA_API_GATES = table('dma-api', {
   // Also tried (2026-12, third pass): the candidate id 3aa9162500ba (no hit anywhere, not used); the commit message
   // ("Add a new API to check if calls to dma_sync_single_for_{device,cpu} are required …") against gitweb/gitiles
   // commit pages (none). The mainline subject is the capitalised one of the bpf pull and 5.8-rc5 shortlog.
+  // Also tried (fifth pass, 2026-12): the subject's first words (header folding and the quoted-printable wrap of
+  // linux-next's daily "Merging <tree> (<id> <subject>)" lines hide whole-subject matches), "dma-mapping: Add a new
+  // dma_need" (ten hits: the patch thread and two
+  // shortlogs, no id).
   needSync: {
     from: '5.8',
     commit: null,
@@ -2117,6 +2163,10 @@ export const DMA_API_GATES = table('dma-api', {
   // Also tried (2026-12, third pass): a candidate id recalled from memory, efa70f2fdc84, is allocPages's commit
   // ("dma-mapping: add a new dma_alloc_pages API", paired by Fixes tags), so not this one; de7cf917768f (recalled,
   // no hit anywhere, not used); gitweb/gitiles commit pages and backport patch files by the subject (none).
+  // Also tried (fifth pass, 2026-12): the subject's first words (header folding and the quoted-printable wrap of
+  // linux-next's daily "Merging <tree> (<id> <subject>)" lines hide whole-subject matches), "dma-mapping: add a new
+  // dma_alloc_non" (the v1/v2 patch threads and a
+  // shortlog, no id).
   allocNoncoherent: {
     from: '5.10',
     commit: null,
@@ -2195,6 +2245,9 @@ export const DMA_API_GATES = table('dma-api', {
   // overflow buffer's address for swiotlb before 4.20; all ones for arm32 and the rest). Searched for the id (2026-12):
   // "dma-mapping: provide a generic DMA_MAPPING_ERROR", "remove the mapping_error dma_map_ops method\")" (only the
   // iommu and vt-d patches' ids, above, in Fixes tags and stable mails).
+  // Also tried (fifth pass, 2026-12): "dma-mapping: remove the mapping_error" in find_string: no hit anywhere, so the
+  // subject is not shown by any stored source either (only the iommu and vt-d patches of the series are, by Fixes
+  // tags and a stable dependency list); the series' own patch mails are not stored.
   mappingErrorEnomem: {
     from: '5.0',
     commit: null,
@@ -2231,6 +2284,10 @@ export const INTEL_IOMMU_GATES = table('intel-iommu', {
   // Also tried (fourth pass, 2026-12): the patch's message and subject against the pages corpus's mainline mirrors
   // (gitiles, gitea, gitweb commit pages) and "dma_remap_sm_fault_reasons" in find_string (trees and the patch thread
   // only): no id.
+  // Also tried (fifth pass, 2026-12): the subject's first words (header folding and the quoted-printable wrap of
+  // linux-next's daily "Merging <tree> (<id> <subject>)" lines hide whole-subject matches), "iommu/vt-d: Add Scalable
+  // Mode" (the patch thread and the v5.4 shortlog
+  // only); the stored drivers/iommu/dmar.c version listed for torvalds/linux is a 3.x one.
   pasidInFault: {
     from: '5.4',
     commit: null,
