@@ -272,3 +272,36 @@ dma_set_mask(dev, 31)
     expect(step(run(text('8G', '0'), '4.19'), 'dma_set_mask').error).toBeNull();
   });
 });
+
+describe('coherent buffers above the largest buddy block', () => {
+  // mm/page_alloc.c __alloc_pages: "WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)" and NULL (before 6.4 "order >=
+  // MAX_ORDER", MAX_ORDER 11: the same 4 MiB); dma-direct asks CMA first, so only a CMA area gives 8 MiB
+  // a 64-bit device: from 5.12 x86's CMA area sits at 4 GiB (CMA_GATES.aboveFourGiB), out of a 32-bit device's reach
+  const text = (cma: string) => `machine(arch=x86, ram=8G, cma=${cma})
+device(dev, dma_mask=64)
+big, h = dma_alloc_coherent(dev, 8388608)
+quiet, h2 = dma_alloc_coherent(dev, 8388608, GFP_KERNEL | __GFP_NOWARN)
+`;
+  it('8 MiB without CMA: NULL with the page allocator warning (none with __GFP_NOWARN); with a 16 MiB CMA area it comes from CMA', () => {
+    const r = run(text('0'), '6.18');
+    expect(step(r, 'big').error).toBe('NULL');
+    expect(step(r, 'big').observationRules).toContain('mm/order-too-large');
+    expect(note(r, 'big', 'order too large')).toMatchObject({ fn: '__alloc_pages' });
+    expect(step(r, 'quiet').error).toBe('NULL');
+    expect(step(r, 'quiet').observationRules).not.toContain('mm/order-too-large');
+    const c = run(text('16M'), '6.18');
+    expect(step(c, 'big').error).toBeNull();
+    expect(step(c, 'big').observationRules).not.toContain('mm/order-too-large');
+  });
+
+  it('names the allocator of the era when no block is free: x86 4.12 dma_generic_alloc_coherent, 6.18 __dma_direct_alloc_pages', () => {
+    const fill = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0].flatMap((order) => Array.from({ length: 8 }, (_, i) => `p${order}_${i} = alloc_pages(GFP_KERNEL, ${order})`)).join('\n');
+    const t = `machine(arch=x86, ram=64M, swiotlb=0, cma=0)
+device(dev, dma_mask=32)
+${fill}
+cpu, h = dma_alloc_coherent(dev, 4096)
+`;
+    expect(note(run(t, '4.12'), 'cpu, h', 'no memory')).toMatchObject({ fn: 'dma_generic_alloc_coherent', file: 'arch/x86/kernel/pci-dma.c' });
+    expect(note(run(t, '6.18'), 'cpu, h', 'no memory')).toMatchObject({ fn: '__dma_direct_alloc_pages' });
+  });
+});

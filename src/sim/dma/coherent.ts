@@ -33,7 +33,7 @@ import { archOps, hasZoneDma32, zoneName, zoneTop, type ArchOps } from '../arch/
 import { runMaintenance } from '../arch/cache-maint.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { LINEAR_BASE, maskHex, type Buffer, type Device, type Machine } from '../machine.ts';
-import { cpuMemset, getOrder } from '../mm/buffers.ts';
+import { MAX_PAGE_ORDER, cpuMemset, getOrder } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
 import { arm64RamBeyondDmaLimit, coherentGfpZone, coherentLimit, coherentZoneLimit, dmaNoopOps, noForce, withoutSwiotlbCode } from './direct.ts';
 import { isSwiotlbBuffer, tblMapSingle, tblUnmapSingle } from './swiotlb.ts';
@@ -44,7 +44,7 @@ import { touchBuffer } from '../outcome.ts';
 import { pageAlign } from '../align.ts';
 import type { DmaAllocated } from './map-ops.ts';
 import { cmaOf, dmaAllocContiguous, dmaDirectAllocFromCma, dmaDirectFreeBuffer } from './contiguous-ops.ts';
-import { hex, hex16 } from '../format.ts';
+import { hex, hex16, sizeExact } from '../format.ts';
 import { ARCH_GATES, SWIOTLB_GATES, dmaFile, since } from '../kernel-versions.ts';
 
 const FILE = 'kernel/dma/direct.c';
@@ -82,9 +82,21 @@ function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[
   // riscv 4.15: dma_noop_alloc() is __get_free_pages() alone, no CMA (ARCH_GATES.riscvDmaDirect)
   const cma = dmaNoopOps(m) ? -1 : dmaDirectAllocFromCma(m, dev, alloc, gfp, o);
   if (cma >= 0) return { alloc, order, limit, phys: cma, allocSize: alloc };
+  if (order > MAX_PAGE_ORDER) return { alloc, order, limit, allocSize: block, ...orderTooLarge(alloc, order, gfp, o) };
   const phys = allocHighest(m.free, block, block, limit);
   if (dmaNoopOps(m)) return { alloc, order, limit, phys, allocSize: block };
   return { alloc, order, ...reachRetry(m, dev, size, block, limit, phys, o), allocSize: block };
+}
+
+/**
+ * The page allocator never hands out more than MAX_PAGE_ORDER (4 MiB): a
+ * larger coherent buffer that CMA did not give fails in alloc_pages_node()
+ * ("WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)", before 6.4 "order >=
+ * MAX_ORDER" with MAX_ORDER 11: the same 4 MiB) — silently with __GFP_NOWARN.
+ */
+function orderTooLarge(alloc: number, order: number, gfp: readonly string[], o: StepOutcome): { phys: number; failed: string; failedWhy: { fn: string; file: string }; failedNote: string } {
+  if (!gfp.includes('__GFP_NOWARN')) observe(o, 'mm/order-too-large', `dma_alloc_coherent(${alloc}): CMA did not give the buffer, and the page allocator is asked for order ${order}, above MAX_PAGE_ORDER (${MAX_PAGE_ORDER}, 4 MiB): __alloc_pages warns once (a WARNING with a stack trace) and returns NULL`);
+  return { phys: -1, failedNote: 'order too large', failedWhy: { fn: '__alloc_pages', file: 'mm/page_alloc.c' }, failed: `${sizeExact(alloc)} needs an order-${order} block and the buddy allocator has none above order ${MAX_PAGE_ORDER} (4 MiB): only CMA gives larger contiguous buffers (cma= on the machine, or a bigger area)` };
 }
 
 /**
@@ -165,8 +177,7 @@ function reachRetry(m: Machine, dev: Device, size: number, block: number, zoneTo
   const zone = coherentGfpZone(m, dev);
   const hasDma = a.zoneDmaBits(k) !== null;
   const oldArm = m.arch === 'arm' && !since(k, ARCH_GATES.armDmaDirect);
-  const fn = oldX86 ? 'dma_generic_alloc_coherent' : oldArm64 ? 'swiotlb_alloc_coherent' : oldArm ? '__dma_alloc' : '__dma_direct_alloc_pages';
-  const file = oldX86 ? 'arch/x86/kernel/pci-dma.c' : oldArm64 ? 'lib/swiotlb.c' : oldArm ? 'arch/arm/mm/dma-mapping.c' : dmaFile(k, FILE);
+  const { fn, file } = pagesFn(m);
   const tried: string[] = [`${zoneLabel(a, k, zone)} at ${hex(first)}`];
   let top = zoneTop;
   const attempt = (z: 'GFP_DMA' | 'GFP_DMA32' | null, test: (p: number) => boolean, what: string): number => {
@@ -202,6 +213,15 @@ function reachRetry(m: Machine, dev: Device, size: number, block: number, zoneTo
   return { limit: top, phys: -1, failedWhy: { fn, file }, failed: `${tried.join(', then ')} — none ends within ${dev.name}'s coherent limit ${hex(mask)} (${oldArm ? 'the page is out of reach' : test})${noDma}${pool || ': NULL'}${armOps}` };
 }
 
+/** The function of this kernel that takes a coherent buffer's pages from the page allocator, and its file. */
+function pagesFn(m: Machine): { fn: string; file: string } {
+  const k = m.kernel;
+  if (m.arch === 'x86' && !since(k, ARCH_GATES.x86DmaDirect)) return { fn: 'dma_generic_alloc_coherent', file: 'arch/x86/kernel/pci-dma.c' };
+  if (m.arch === 'arm64' && !since(k, ARCH_GATES.arm64ZoneDma32)) return { fn: 'swiotlb_alloc_coherent', file: 'lib/swiotlb.c' };
+  if (m.arch === 'arm' && !since(k, ARCH_GATES.armDmaDirect)) return { fn: '__dma_alloc', file: 'arch/arm/mm/dma-mapping.c' };
+  return { fn: '__dma_direct_alloc_pages', file: dmaFile(k, FILE) };
+}
+
 /** The top of the zone a modifier asks for on this machine (gfp_zone through zoneTop). */
 function zoneTopOf(m: Machine, z: 'GFP_DMA' | 'GFP_DMA32'): number {
   return zoneTop(archOps(m.arch), m.kernel, m.config.ram, z);
@@ -220,16 +240,16 @@ type Pages = ReturnType<typeof allocPages>;
  * No pages: NULL, and why — the device could not reach any page (the era's
  * retries, reachRetry), or, where `sayNoMemory`, that no block was free.
  */
-function allocFailed(p: Pages, sayNoMemory: boolean, o: StepOutcome): null {
+function allocFailed(m: Machine, p: Pages, sayNoMemory: boolean, o: StepOutcome): null {
   o.error = 'NULL';
-  explainNoPages(p, sayNoMemory, o);
+  explainNoPages(m, p, sayNoMemory, o);
   return null;
 }
 
 /** Why no pages: the device could not reach any (the era's retries), or, where `sayNoMemory`, no block was free. */
-function explainNoPages(p: Pages, sayNoMemory: boolean, o: StepOutcome): void {
-  if (p.failed) o.events.push({ kind: 'note', text: p.failedNote ?? 'out of reach', why: { fn: '__dma_direct_alloc_pages', file: FILE, ...p.failedWhy, rule: p.failed } });
-  else if (sayNoMemory) o.events.push({ kind: 'note', text: 'no memory', why: { fn: '__dma_direct_alloc_pages', file: FILE, rule: `no free order-${p.order} block below ${hex(p.limit)}` } });
+function explainNoPages(m: Machine, p: Pages, sayNoMemory: boolean, o: StepOutcome): void {
+  if (p.failed) o.events.push({ kind: 'note', text: p.failedNote ?? 'out of reach', why: { ...pagesFn(m), ...p.failedWhy, rule: p.failed } });
+  else if (sayNoMemory) o.events.push({ kind: 'note', text: 'no memory', why: { ...pagesFn(m), rule: `no free order-${p.order} block below ${hex(p.limit)}` } });
 }
 
 /** dma_direct_alloc(): pages below the coherent mask (CMA first); an uncached alias for a non-coherent device. */
@@ -238,8 +258,8 @@ export function directAllocCoherent(m: Machine, dev: Device, name: string, size:
   const { alloc, order, allocSize } = pages;
   let phys = pages.phys;
   if (phys < 0) {
-    if (pages.final || !swiotlbAllocator(m)) return allocFailed(pages, true, o);
-    explainNoPages(pages, true, o);
+    if (pages.final || !swiotlbAllocator(m)) return allocFailed(m, pages, true, o);
+    explainNoPages(m, pages, true, o);
     // arm64's __dma_alloc() PAGE_ALIGNs the size first; x86 and riscv pass the caller's size to swiotlb
     phys = swiotlbAllocBuffer(m, dev, m.arch === 'arm64' ? alloc : size, gfp, o);
     if (phys < 0) {
@@ -286,7 +306,7 @@ export function directFreeCoherent(m: Machine, dev: Device, cpu: Buffer | null, 
 export function directAllocNoncoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
   const pages = allocPages(m, dev, size, gfp, o);
   const { alloc, order, phys, allocSize } = pages;
-  if (phys < 0) return allocFailed(pages, false, o);
+  if (phys < 0) return allocFailed(m, pages, false, o);
   const b = newDmaBuffer(m, name, 'noncoherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
   b.order = order;
   zeroNoncoherent(m, b, alloc, { fn: 'dma_direct_alloc_pages', file: dmaFile(m.kernel, FILE), rule: 'cacheable memory, zeroed through the cache with no maintenance: the driver moves ownership with dma_sync_single_for_device / _for_cpu' }, o);
@@ -312,7 +332,7 @@ export function directFreeNoncoherent(m: Machine, size: number, cpu: Buffer | nu
 export function directAllocNoMapping(m: Machine, dev: Device, name: string, size: number, gfp: readonly string[], o: StepOutcome): DmaAllocated | null {
   const pages = allocPages(m, dev, size, gfp, o);
   const { alloc, order, phys, allocSize } = pages;
-  if (phys < 0) return allocFailed(pages, false, o);
+  if (phys < 0) return allocFailed(m, pages, false, o);
   // gfp & ~__GFP_ZERO: nothing is zeroed (no CPU mapping to zero through); old bytes stay
   if (!dev.coherent) {
     const plan = archOps(m.arch).prepCoherent(m.kernel);
