@@ -39,6 +39,8 @@ export interface MachineLayout {
   swiotlbSize: number;
   /** io_tlb_overflow_buffer's physical address before 4.20 with a pool, or with arm64's swiotlb=noforce one-slab pool from 4.10; 0 otherwise (never set, as the kernel's static is then). */
   overflowBuffer: number;
+  /** arm64's swiotlb=noforce one-slab pool (4.10–4.19, RAM beyond arm64_dma_phys_limit): the page io_tlb_start points at, else 0. */
+  noForceSlab: number;
   /** The page allocator's free ranges [start, end). */
   freeRanges: Array<[number, number]>;
 }
@@ -65,11 +67,12 @@ export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'r
   // the overflow buffer right below it (lib/swiotlb.c of 4.14). The slab is never used (map_single() refuses first),
   // so there is no pool to model, only the two reservations; from 4.20 (no overflow buffer) the page is not modelled.
   const noForceSlab = !swiotlbSize && config.arch === 'arm64' && config.ram > SZ_4G && k >= SWIOTLB_GATES.noForce.code && k < SWIOTLB_GATES.noOverflowBuffer.code;
-  const overflowBuffer = k >= SWIOTLB_GATES.noOverflowBuffer.code ? 0 : swiotlbSize ? swiotlbBase - IO_TLB_OVERFLOW : noForceSlab ? swiotlbTop - PAGE_SIZE - IO_TLB_OVERFLOW : 0;
+  const slab = noForceSlab ? swiotlbTop - PAGE_SIZE : 0;
+  const overflowBuffer = k >= SWIOTLB_GATES.noOverflowBuffer.code ? 0 : swiotlbSize ? swiotlbBase - IO_TLB_OVERFLOW : slab ? slab - IO_TLB_OVERFLOW : 0;
   const lowEnd = overflowBuffer || swiotlbBase;
   const high: Array<[number, number]> = aboveFits ? [[low, cmaBase], [cmaBase + cmaSize, config.ram]] : [[low, config.ram]];
   const freeRanges: Array<[number, number]> = [[PAGE_SIZE, KERNEL_IMAGE.start], [KERNEL_IMAGE.end, lowEnd], ...high];
-  return { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer, freeRanges };
+  return { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer, noForceSlab: slab, freeRanges };
 }
 
 /** The smallest whole MiB of RAM that holds this machine's low reservations (layoutProblem), at most 4 GiB. */

@@ -123,7 +123,7 @@ export interface Machine {
   ram: Ram;
   cache: CpuCache;
   free: FreeList;
-  layout: { cmaBase: number; cmaSize: number; swiotlbBase: number; swiotlbSize: number; overflowBuffer: number };
+  layout: { cmaBase: number; cmaSize: number; swiotlbBase: number; swiotlbSize: number; overflowBuffer: number; noForceSlab: number };
   swiotlb: SwiotlbPool | null;
   devices: Record<string, Device>;
   buffers: Buffer[];
@@ -195,7 +195,7 @@ export function createMachine(config: MachineConfig): Machine {
   // the scenario check refuses the same at the declaration; "Run as" and --arch/--kernel change the machine after it
   const refused = iommuRefusal(config);
   if (refused) throw new Error(refused.message);
-  const { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer, freeRanges } = machineLayout(config);
+  const { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer, noForceSlab, freeRanges } = machineLayout(config);
   const tooSmall = layoutProblem(config);
   if (tooSmall) throw new Error(tooSmall);
   const devices: Record<string, Device> = {};
@@ -209,7 +209,7 @@ export function createMachine(config: MachineConfig): Machine {
     ram: createRam(config.ram),
     cache: createCache(config.cache, config.line, config.ways),
     free: createFreeList(freeRanges),
-    layout: { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer },
+    layout: { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer, noForceSlab },
     swiotlb: swiotlbSize ? createSwiotlb(swiotlbBase, swiotlbSize) : null,
     devices,
     buffers: [],

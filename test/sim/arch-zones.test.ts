@@ -268,8 +268,16 @@ dma_set_mask(dev, 31)
     expect(fnOf('5.0').fn).toBe('dma_direct_supported');
   });
 
-  it('4.19 without a swiotlb pool: __swiotlb_dma_supported accepts every mask', () => {
-    expect(step(run(text('8G', '0'), '4.19'), 'dma_set_mask').error).toBeNull();
+  it('4.19 with all RAM inside arm64_dma_phys_limit and no pool (arm64_dma_init leaves swiotlb = 0): __swiotlb_dma_supported accepts every mask', () => {
+    expect(step(run(text('2G', '0'), '4.19'), 'dma_set_mask').error).toBeNull();
+  });
+
+  it('4.19 on 8 GiB with swiotlb=noforce: arm64_dma_init still sets swiotlb = 1 (RAM beyond arm64_dma_phys_limit), so the one-slab pool below 4 GiB decides: a 31-bit mask is refused, a 32-bit one accepted', () => {
+    const s = step(run(text('8G', '0'), '4.19'), 'dma_set_mask');
+    expect(s.error).toBe('EIO');
+    expect((s.events.find((e) => e.kind === 'note' && e.text === 'mask not supported') as { why: { fn: string; rule: string } }).why).toMatchObject({ fn: '__swiotlb_dma_supported', rule: expect.stringContaining('one-slab pool') });
+    const ok = run(text('8G', '0').replace('dma_set_mask(dev, 31)', 'dma_set_mask(dev, 32)'), '4.19');
+    expect(step(ok, 'dma_set_mask').error).toBeNull();
   });
 });
 

@@ -540,13 +540,17 @@ function maskVerdict(m: Machine, bits: number): MaskVerdict {
   if (dmaNoopOps(m)) return { ok: true, why: null };
   if (m.arch === 'x86' && !since(m.kernel, ARCH_GATES.x86GenericSwiotlbOps)) return x86Supported(m, bits);
   const arm64Own = m.arch === 'arm64' && !since(m.kernel, ARCH_GATES.arm64GenericSwiotlbOps);
-  // __swiotlb_dma_supported(): "if (swiotlb) return swiotlb_dma_supported(hwdev, mask); return 1;" — no pool, every mask
-  if (arm64Own && m.layout.swiotlbSize === 0) return { ok: true, why: null };
+  // __swiotlb_dma_supported(): "if (swiotlb) return swiotlb_dma_supported(hwdev, mask); return 1;". arm64_dma_init()
+  // sets swiotlb = 1 when RAM goes beyond arm64_dma_phys_limit, swiotlb=noforce or not: then the noforce one-slab
+  // pool's end counts (io_tlb_end = io_tlb_start + (1 << IO_TLB_SHIFT)); with all RAM inside it, every mask passes
+  if (arm64Own && m.layout.swiotlbSize === 0 && !m.layout.noForceSlab) return { ok: true, why: null };
   if (arm64Own) {
     // arm64 before 4.20: __swiotlb_dma_supported() → swiotlb_dma_supported(): "return phys_to_dma(hwdev, io_tlb_end - 1) <= mask;"
-    const end = m.layout.swiotlbBase + m.layout.swiotlbSize - 1;
+    const slab = m.layout.swiotlbSize === 0;
+    const end = slab ? m.layout.noForceSlab + 2048 - 1 : m.layout.swiotlbBase + m.layout.swiotlbSize - 1;
     if (2 ** bits - 1 >= end) return { ok: true, why: null };
-    return { ok: false, why: why('__swiotlb_dma_supported', `arm64 ${m.config.kernel}'s own swiotlb ops accept a mask only if it reaches the end of the swiotlb pool (swiotlb_dma_supported(): phys_to_dma(io_tlb_end - 1) <= mask; ${hex(end)} here): a ${bits}-bit mask does not, -EIO`, 'arch/arm64/mm/dma-mapping.c') };
+    const pool = slab ? "swiotlb=noforce's one-slab pool, which mem_init() still set up because RAM goes beyond arm64_dma_phys_limit" : 'the swiotlb pool';
+    return { ok: false, why: why('__swiotlb_dma_supported', `arm64 ${m.config.kernel}'s own swiotlb ops accept a mask only if it reaches the end of ${pool} (swiotlb_dma_supported(): phys_to_dma(io_tlb_end - 1) <= mask; ${hex(end)} here): a ${bits}-bit mask does not, -EIO`, 'arch/arm64/mm/dma-mapping.c') };
   }
   // arm32's arm_dma_ops before 6.0 are answered by the RAM rule as before (not re-read against arm_dma_supported here)
   return directSupported(m, bits, armDmaOps(m) || since(m.kernel, DIRECT_GATES.supportedRam));
