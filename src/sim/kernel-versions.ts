@@ -2337,8 +2337,9 @@ export const MM_GATES = table('mm', {
   // 0x400000, ___GFP_OTHER_NODE 0x800000, ___GFP_KSWAPD_RECLAIM 0x2000000: GFP_KERNEL 0x24000c0. This gate drops
   // __GFP_OTHER_NODE and moves __GFP_WRITE and __GFP_KSWAPD_RECLAIM down one bit: GFP_KERNEL 0x14000c0 (the 4.13 log
   // above; a linux-mm patch of 2017 quotes that layout as its "before": DIRECT_RECLAIM 0x400000, WRITE 0x800000,
-  // KSWAPD_RECLAIM 0x1000000). Not verified: the id and the release (4.10) are remembered, not read in a tree or a
-  // pull request.
+  // KSWAPD_RECLAIM 0x1000000). Id and subject: Jesper Dangaard Brouer on linux-mm (2017-01: "changed … in commit
+  // 41b6167e8f74 (\"mm: get rid of __GFP_OTHER_NODE\")"); Michal Hocko's patch is of 2017-01-02, after 4.10-rc1.
+  // Not verified: the release (taken as 4.10, the patch being a fix in the 4.10 cycle) was not pinned.
   gfpNoOtherNode: {
     from: '4.10',
     commit: '41b6167e8f74',
@@ -2348,15 +2349,17 @@ export const MM_GATES = table('mm', {
     after: '__GFP_KSWAPD_RECLAIM is 0x1000000: GFP_KERNEL prints as 0x14000c0, GFP_ATOMIC as 0x1080020',
     verified: false,
   },
-  // __GFP_COLD and __GFP_NOTRACK (kmemcheck) went in the same release, and the bits were renumbered: the
-  // layout Alexey Dobriyan's 2019-01-09 patch starts from (below) has ___GFP_WRITE 0x100, ___GFP_NOWARN 0x200,
-  // ___GFP_ZERO 0x8000, ___GFP_ATOMIC 0x80000, ___GFP_DIRECT_RECLAIM 0x200000, ___GFP_KSWAPD_RECLAIM 0x400000:
-  // GFP_KERNEL 0x6000c0, as 4.18 and 4.19 logs print it ("mode:0x6000c0(GFP_KERNEL)"). Not verified: neither the
-  // commit nor 4.15 was seen in a tree or a pull request.
-  gfpNoCold: {
-    from: '4.15',
+  // Shakeel Butt, "[PATCH v2] mm: save two stranding bit in gfp_mask" (linux-mm, 2018-05-16, acked by Michal Hocko
+  // and Vlastimil Babka: "___GFP_COLD and ___GFP_OTHER_NODE were removed but their bits were stranded. Fill the gaps
+  // by moving the existing gfp masks around"): ___GFP_WRITE to 0x100, ___GFP_DIRECT_RECLAIM 0x400000 → 0x200000,
+  // ___GFP_KSWAPD_RECLAIM 0x1000000 → 0x400000: GFP_KERNEL 0x14000c0 → 0x6000c0 (__GFP_COLD's removal in 4.15 left
+  // the values alone: 4.15 and 4.17.2 logs still print "gfp_mask=0x14000c0(GFP_KERNEL)"; 4.19 logs and the 2018
+  // syzbot reports print 0x6000c0). Posted during 4.17-rc, so 4.18. Not verified: the mainline id was not found and
+  // no 4.18 mainline log or pull request was seen.
+  gfpFillGaps: {
+    from: '4.18',
     commit: null,
-    subject: 'mm: remove __GFP_COLD (and kmemcheck\'s __GFP_NOTRACK)',
+    subject: 'mm: save two stranding bit in gfp_mask',
     file: 'include/linux/gfp.h',
     before: '__GFP_DIRECT_RECLAIM 0x400000, __GFP_KSWAPD_RECLAIM 0x1000000: GFP_KERNEL prints as 0x14000c0',
     after: '__GFP_DIRECT_RECLAIM 0x200000, __GFP_KSWAPD_RECLAIM 0x400000: GFP_KERNEL prints as 0x6000c0, GFP_ATOMIC as 0x480020',

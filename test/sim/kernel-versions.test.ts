@@ -3168,7 +3168,7 @@ describe('kmalloc with GFP_DMA32: no kmalloc cache serves it (mm/slub.c, mm/slab
     expect(at(before, 'a =').warnings).toEqual([fixLine('0x24000c0 (GFP_KERNEL)')]);
     expect(at(after, 'a =').warnings).toEqual([fixLine('0x14000c0 (GFP_KERNEL)')]);
   }, FIRST('GFP_KERNEL | GFP_DMA32'));
-  boundary(MM_GATES.gfpNoCold, 'GFP_KERNEL prints as 0x14000c0 before, 0x6000c0 after', ({ before, after }) => {
+  boundary(MM_GATES.gfpFillGaps, 'GFP_KERNEL prints as 0x14000c0 before, 0x6000c0 after', ({ before, after }) => {
     expect(at(before, 'a =').warnings).toEqual([fixLine('0x14000c0 (GFP_KERNEL)')]);
     expect(at(after, 'a =').warnings).toEqual([fixLine('0x6000c0 (GFP_KERNEL)')]);
   }, FIRST('GFP_KERNEL | GFP_DMA32'));

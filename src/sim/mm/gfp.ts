@@ -4,7 +4,7 @@
  * gfp: %#x (%pGg)" line shows (kmallocGfpCheck in buffers.ts).
  *
  * The bit values moved over the versions modelled (MM_GATES.gfpNoOtherNode,
- * gfpNoCold, gfpShuffle, gfpNoAtomicBit); GFP_DMA (0x1) and GFP_DMA32 (0x4)
+ * gfpFillGaps, gfpShuffle, gfpNoAtomicBit); GFP_DMA (0x1) and GFP_DMA32 (0x4)
  * never moved.
  *
  * Simplified (not modelled):
@@ -27,7 +27,7 @@ function layout(code: number): Layout {
   if (code >= MM_GATES.gfpShuffle.code) {
     return { HIGH: 0x20, IO: 0x40, FS: 0x80, ZERO: 0x100, ATOMIC: code >= MM_GATES.gfpNoAtomicBit.code ? 0 : 0x200, DIRECT_RECLAIM: 0x400, KSWAPD_RECLAIM: 0x800, NOWARN: 0x2000 };
   }
-  if (code >= MM_GATES.gfpNoCold.code) return { ...LAYOUT_4_4, DIRECT_RECLAIM: 0x200000, KSWAPD_RECLAIM: 0x400000 };
+  if (code >= MM_GATES.gfpFillGaps.code) return { ...LAYOUT_4_4, DIRECT_RECLAIM: 0x200000, KSWAPD_RECLAIM: 0x400000 };
   if (code >= MM_GATES.gfpNoOtherNode.code) return { ...LAYOUT_4_4, KSWAPD_RECLAIM: 0x1000000 };
   return LAYOUT_4_4;
 }
