@@ -153,7 +153,7 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
       FILE_SLAB,
       at !== null
         ? `placed at ${hex(phys)} as the scenario asked`
-        : `kmalloc-${allocSize} object, ${align}-byte aligned: the highest free block the ${zoneGfp.join('|') || 'GFP_KERNEL'} zone allows (${zoneName(arch, m.kernel, phys)})${unconfiguredZone(m, zoneGfp)}`,
+        : `kmalloc-${allocSize} object, ${align}-byte aligned: the highest free block the ${zoneGfp.join('|') || 'GFP_KERNEL'} zone allows (${zoneName(arch, m.kernel, phys)})${zoneGfp.length < gfp.length ? ', GFP_DMA32 left out (no kmalloc cache serves it)' : ''}${unconfiguredZone(m, zoneGfp)}`,
     ),
   );
   if (gfp.includes('__GFP_ZERO')) cpuMemset(m, b, 0, 0, size, o);
