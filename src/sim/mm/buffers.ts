@@ -12,6 +12,9 @@
  * Simplified:
  * - kmalloc rounds to the kmalloc size classes but objects do not share slab
  *   pages with anything but other kmalloc objects placed by the same rule.
+ *   There are no slab caches: "the object is alone in a page that was wholly
+ *   free" stands for "the cache took a new slab page", where the kernel checks
+ *   GFP_SLAB_BUG_MASK (kmallocGfpCheck).
  * - vmalloc and the stack get physically discontiguous pages (each the highest
  *   free page), mapped at increasing virtual addresses with a guard page.
  */
