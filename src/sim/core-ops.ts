@@ -20,7 +20,8 @@ export function bindBuf(m: Machine, c: Command, id: number): void {
 export function bindNull(m: Machine, c: Command, o: StepOutcome): void {
   const t = c.targets[0];
   if (t) m.names[t] = { t: 'buf', id: -1 };
-  o.error = 'NULL';
+  // an allocator that BUG()ed never returned: the oops is the step's error, not the NULL the explorer carries on with
+  if (o.error !== 'BUG') o.error = 'NULL';
 }
 
 /** `p = alloc(…)`: the buffer, or NULL. */

@@ -131,6 +131,7 @@ export type ObservationRule =
   | 'mm/freed-while-mapped'
   | 'mm/not-ram'
   | 'mm/order-too-large'
+  | 'mm/slab-bug'
   | 'mm/out-of-bounds'
   | 'mm/stack-overflow'
   | 'mm/use-after-free'

@@ -21,7 +21,7 @@
  */
 import { KERNEL_RANGE, archOldest, kernelCode, type Arch, type MachineConfig } from './config.ts';
 
-export type Subsystem = 'arch' | 'direct' | 'swiotlb' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'dma-debug' | 'cma' | 'dma-buf' | 'dma-api' | 'intel-iommu' | 'riscv-iommu';
+export type Subsystem = 'arch' | 'mm' | 'direct' | 'swiotlb' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'dma-debug' | 'cma' | 'dma-buf' | 'dma-api' | 'intel-iommu' | 'riscv-iommu';
 
 export interface Gate {
   id: string;
@@ -2409,6 +2409,132 @@ export const INTEL_IOMMU_GATES = table('intel-iommu', {
 });
 
 // ---------------------------------------------------------------------------
+// mm/slub.c, mm/slab_common.c: kmalloc and the gfp flags no kmalloc cache serves; include/linux/gfp.h: the values
+// of the gfp bits, which the slab check prints.
+// GFP_SLAB_BUG_MASK, "Do not use these with a slab allocator", is (__GFP_DMA32|__GFP_HIGHMEM|~__GFP_BITS_MASK) on
+// every version modelled (include/linux/gfp.h, then mm/internal.h; stored trees of 3.x to 6.x): there are kmalloc
+// caches for GFP_DMA (kmalloc-dma-*) but never for GFP_DMA32, so kmalloc_slab() / kmalloc_type() picks the normal
+// kmalloc-N cache and the zone modifier is dropped. The check sits only where the allocator takes pages: SLUB's
+// new_slab() (SLAB's cache_grow_begin()), i.e. only on a call that finds no free object and needs a new slab page,
+// and, from 5.9, kmalloc_large's kmalloc_order() on every call above KMALLOC_MAX_CACHE_SIZE.
+// %pGg (4.6+, include/trace/events/mmflags.h, stored trees of every era and the current one) names 0x4
+// "GFP_DMA32": the table lists gfpflag_string(GFP_DMA32), never __GFP_DMA32.
+
+export const MM_GATES = table('mm', {
+  // id and subject: Borislav Petkov's follow-up on linux-mm (2017-01-16, "mm/slub: Add a dump_stack() to the
+  // unexpected GFP check": "this was an omission on my side in 72baeef0c271 (\"slab: do not panic on invalid
+  // gfp_mask\")", Michal Hocko's ack). The patch ("[PATCH 2/2] slab: do not panic on invalid gfp_mask", 2016-06-10,
+  // linux-mm) replaces "pr_emerg(…); BUG();" in SLAB's cache_grow_begin() and SLUB's new_slab() by "flags &=
+  // ~GFP_SLAB_BUG_MASK; pr_warn("Unexpected gfp: %#x (%pGg). Fixing up to gfp: %#x (%pGg). Fix your code!\n", …);"
+  // (dump_stack() in SLAB only; SLUB got it from Borislav's patch, slubDumpStack). Release and both sides: the
+  // TROVON data set (github garghub/TROVON, dataset/codebase_cleansed/linux_kernel/v4.7/slub.c: new_slab()
+  // "pr_emerg("gfp: %u\n", flags & GFP_SLAB_BUG_MASK); BUG();"; v4.8/slub.c and v4.10/slub.c: the fix-up and
+  // pr_warn, no dump_stack()). Patch 1/2 of the series ("%pGg" in the pr_emerg line) landed in the same release, so
+  // no release printed "Unexpected gfp: %#x (%pGg)" before a BUG(). A 4.13 log (TuxOnIce issue 34, 2017-09) quotes
+  // the line: "Unexpected gfp: 0x2000000 (0x2000000). Fixing up to gfp: 0x14000c0 (GFP_KERNEL). Fix your code!".
+  slabNoPanic: {
+    from: '4.8',
+    commit: '72baeef0c271',
+    subject: 'slab: do not panic on invalid gfp_mask',
+    file: 'mm/slub.c',
+    before: 'kmalloc(…, GFP_DMA32) that needs a new slab page hits new_slab()\'s check: pr_emerg "gfp: 4" (flags & GFP_SLAB_BUG_MASK, in decimal) and BUG(): the task oopses; a call that finds a free object in the normal kmalloc-N cache never reaches the check and returns an object anywhere in RAM',
+    after: 'new_slab() strips the invalid flags and warns "Unexpected gfp: 0x4 (GFP_DMA32). Fixing up to gfp: … Fix your code!": the object comes from the normal kmalloc-N cache, anywhere in RAM, never from ZONE_DMA32',
+    verified: true,
+  },
+  // Subject: Borislav Petkov's patch on linux-mm (2017-01-16, "[PATCH] mm/slub: Add a dump_stack() to the unexpected
+  // GFP check", "We wanna know who's doing such a thing. Like slab.c does that.", acked by Michal Hocko); its
+  // mainline id was not found. Both sides: TROVON v4.10/slub.c (new_slab()'s pr_warn with no dump_stack()) and
+  // v4.11/slub.c (read here: "pr_warn(\"Unexpected gfp: …\", …); dump_stack();").
+  slubDumpStack: {
+    from: '4.11',
+    commit: null,
+    subject: 'mm/slub: Add a dump_stack() to the unexpected GFP check',
+    file: 'mm/slub.c',
+    before: 'SLUB\'s new_slab() prints the "Unexpected gfp" line alone: no stack trace says which caller passed GFP_DMA32',
+    after: 'a stack dump (dump_stack) follows the "Unexpected gfp" line, naming the caller',
+    verified: true,
+  },
+  // id and subject: a 5.9 merge-period push log ("444050990db4abdf0c85ca6050542b888ba316a1 mm, slab: check
+  // GFP_SLAB_BUG_MASK before alloc_pages in kmalloc_order", among the 5.9-rc1 merges); the series on linux-mm
+  // (Long Li, v2–v4, 2020-06-30 to 2020-07-02: "kmalloc cannot allocate memory from HIGHMEM. Allocating large amounts
+  // of memory currently bypasses the check … factor the GFP_SLAB_BUG_MASK check out of slab & slub, and call it from
+  // kmalloc_order() as well"; Matthew Wilcox asked for one function, named kmalloc_fix_flags() when merged) in
+  // mm/slab_common.c, which new_slab() calls too from then on. Both sides: a stored 5.x mm/slab_common.c whose
+  // kmalloc_order() is "flags |= __GFP_COMP; page = alloc_pages(flags, order);" (GFP_DMA32 reaches the page
+  // allocator and is honoured) and stored 5.9+ trees with "if (unlikely(flags & GFP_SLAB_BUG_MASK)) flags =
+  // kmalloc_fix_flags(flags);" first (kmalloc_order, then __kmalloc_large_node in slab_common.c and
+  // ___kmalloc_large_node in slub.c: still there in 6.x), kmalloc_fix_flags() ending in dump_stack().
+  kmallocLargeFixFlags: {
+    from: '5.9',
+    commit: '444050990db4',
+    subject: 'mm, slab: check GFP_SLAB_BUG_MASK before alloc_pages in kmalloc_order',
+    file: 'mm/slab_common.c',
+    before: 'a kmalloc above KMALLOC_MAX_CACHE_SIZE (8 KiB) goes to kmalloc_order(), which hands the gfp flags to alloc_pages() unchecked: kmalloc(…, GFP_DMA32) of that size silently gets ZONE_DMA32 pages, below 4 GiB; the small-object warning is new_slab()\'s own',
+    after: 'kmalloc_order() calls kmalloc_fix_flags() first: every large kmalloc(…, GFP_DMA32) warns "Unexpected gfp: 0x4 (GFP_DMA32). Fixing up to gfp: … Fix your code!" with a stack dump and gets pages from any zone; new_slab() prints through kmalloc_fix_flags() too',
+    verified: true,
+  },
+  // The values the "Fixing up to gfp: %#x" line prints. 4.4 to 4.9 (from d0164adc89f6, 4.4): ___GFP_DIRECT_RECLAIM
+  // 0x400000, ___GFP_OTHER_NODE 0x800000, ___GFP_KSWAPD_RECLAIM 0x2000000: GFP_KERNEL 0x24000c0. This gate drops
+  // __GFP_OTHER_NODE and moves __GFP_WRITE and __GFP_KSWAPD_RECLAIM down one bit: GFP_KERNEL 0x14000c0 (the 4.13 log
+  // above; a linux-mm patch of 2017 quotes that layout as its "before": DIRECT_RECLAIM 0x400000, WRITE 0x800000,
+  // KSWAPD_RECLAIM 0x1000000). Id and subject: Jesper Dangaard Brouer on linux-mm (2017-01: "changed … in commit
+  // 41b6167e8f74 (\"mm: get rid of __GFP_OTHER_NODE\")"); Michal Hocko's patch is of 2017-01-02, after 4.10-rc1.
+  // Not verified: the release (taken as 4.10, the patch being a fix in the 4.10 cycle) was not pinned.
+  gfpNoOtherNode: {
+    from: '4.10',
+    commit: '41b6167e8f74',
+    subject: 'mm: get rid of __GFP_OTHER_NODE',
+    file: 'include/linux/gfp.h',
+    before: '__GFP_KSWAPD_RECLAIM is 0x2000000: GFP_KERNEL prints as 0x24000c0, GFP_ATOMIC as 0x2080020',
+    after: '__GFP_KSWAPD_RECLAIM is 0x1000000: GFP_KERNEL prints as 0x14000c0, GFP_ATOMIC as 0x1080020',
+    verified: false,
+  },
+  // Shakeel Butt, "[PATCH v2] mm: save two stranding bit in gfp_mask" (linux-mm, 2018-05-16, acked by Michal Hocko
+  // and Vlastimil Babka: "___GFP_COLD and ___GFP_OTHER_NODE were removed but their bits were stranded. Fill the gaps
+  // by moving the existing gfp masks around"): ___GFP_WRITE to 0x100, ___GFP_DIRECT_RECLAIM 0x400000 → 0x200000,
+  // ___GFP_KSWAPD_RECLAIM 0x1000000 → 0x400000: GFP_KERNEL 0x14000c0 → 0x6000c0 (__GFP_COLD's removal in 4.15 left
+  // the values alone: 4.15 and 4.17.2 logs still print "gfp_mask=0x14000c0(GFP_KERNEL)"; 4.19 logs and the 2018
+  // syzbot reports print 0x6000c0). Posted during 4.17-rc, so 4.18. Not verified: the mainline id was not found and
+  // no 4.18 mainline log or pull request was seen.
+  gfpFillGaps: {
+    from: '4.18',
+    commit: null,
+    subject: 'mm: save two stranding bit in gfp_mask',
+    file: 'include/linux/gfp.h',
+    before: '__GFP_DIRECT_RECLAIM 0x400000, __GFP_KSWAPD_RECLAIM 0x1000000: GFP_KERNEL prints as 0x14000c0',
+    after: '__GFP_DIRECT_RECLAIM 0x200000, __GFP_KSWAPD_RECLAIM 0x400000: GFP_KERNEL prints as 0x6000c0, GFP_ATOMIC as 0x480020',
+    verified: false,
+  },
+  // Alexey Dobriyan, "[PATCH] mm: shuffle GFP_* flags" (2019-01-09, linux-mm: "Shuffle GFP_* flags so that
+  // GFP_KERNEL/GFP_ATOMIC + __GFP_ZERO bits are close to each other", 0xcc0 fits an arm immediate): ___GFP_ZERO
+  // 0x100, ___GFP_ATOMIC 0x200, ___GFP_DIRECT_RECLAIM 0x400, ___GFP_KSWAPD_RECLAIM 0x800, ___GFP_NOWARN 0x2000.
+  // Posted after 5.0-rc1, so 5.1 at the earliest; 5.6 and 5.8 logs print "gfp_mask=0xcc0(GFP_KERNEL)". Not verified:
+  // the mainline id and the release (taken as 5.1) are open.
+  gfpShuffle: {
+    from: '5.1',
+    commit: null,
+    subject: 'mm: shuffle GFP_* flags',
+    file: 'include/linux/gfp.h',
+    before: 'GFP_KERNEL prints as 0x6000c0, __GFP_ZERO as 0x8000, __GFP_NOWARN as 0x200',
+    after: 'GFP_KERNEL prints as 0xcc0, __GFP_ZERO as 0x100, __GFP_NOWARN as 0x2000, GFP_ATOMIC as 0xa20',
+    verified: false,
+  },
+  // id and subject: Petr Tesarik on linux-mm (2024, reviewing the GFP bit enum: "Neil Brown removed __GFP_ATOMIC with
+  // commit 2973d8229b78"); the patch ("mm: discard __GFP_ATOMIC", akpm's mm tree, early 2023) drops
+  // gfpflag_string(__GFP_ATOMIC) and makes GFP_ATOMIC (__GFP_HIGH|__GFP_KSWAPD_RECLAIM), leaving 0x200 unused. Not
+  // verified: the release (taken as 6.3) was not pinned.
+  gfpNoAtomicBit: {
+    from: '6.3',
+    commit: '2973d8229b78',
+    subject: 'mm: discard __GFP_ATOMIC',
+    file: 'include/linux/gfp_types.h',
+    before: 'GFP_ATOMIC is __GFP_HIGH|__GFP_ATOMIC|__GFP_KSWAPD_RECLAIM: it prints as 0xa20',
+    after: 'GFP_ATOMIC is __GFP_HIGH|__GFP_KSWAPD_RECLAIM: it prints as 0x820',
+    verified: false,
+  },
+});
+
+// ---------------------------------------------------------------------------
 // drivers/iommu/riscv/iommu.c: the RISC-V IOMMU driver. riscv only.
 
 export const RISCV_IOMMU_GATES = table('riscv-iommu', {
@@ -2583,6 +2709,12 @@ const KERNEL_NAMES = {
     { fn: 'cma_alloc', file: 'mm/cma.c' },
     { from: CMA_GATES.underscoreName, fn: '__cma_alloc', file: 'mm/cma.c' },
   ],
+  // The function that prints the "Unexpected gfp" line: new_slab() itself, then kmalloc_fix_flags(), which the
+  // large-kmalloc path shares (MM_GATES.kmallocLargeFixFlags).
+  slabFixFlags: [
+    { fn: 'new_slab', file: 'mm/slub.c' },
+    { from: MM_GATES.kmallocLargeFixFlags, fn: 'kmalloc_fix_flags', file: 'mm/slab_common.c' },
+  ],
 } as const satisfies Record<string, readonly NameEra[]>;
 
 export type RenamedFn = keyof typeof KERNEL_NAMES;
@@ -2619,6 +2751,7 @@ const OUT_OF_LINE_FNS: ReadonlySet<string> = new Set(FRONT_DOOR.outOfLine.fns);
 /** Every table, by subsystem. */
 export const GATE_TABLES: Record<Subsystem, Record<string, Gate>> = {
   arch: ARCH_GATES,
+  mm: MM_GATES,
   direct: DIRECT_GATES,
   swiotlb: SWIOTLB_GATES,
   'dma-iommu': DMA_IOMMU_GATES,

@@ -74,7 +74,7 @@ describe('round trips that exercise the inference', () => {
   it('a 32-bit device with buffers on both sides of 4 GiB: dma-direct plus swiotlb, the mask found, the same bounces', () => {
     const text = `machine(arch=arm64, kernel="6.18", ram=8G)
 device(usb, dma_mask=32)
-lo = kmalloc(2048, GFP_DMA32)
+lo = alloc_pages(GFP_DMA32, 0)
 hi = kmalloc(4096, GFP_KERNEL)
 a = dma_map_single(usb, lo, 2048, DMA_TO_DEVICE)
 b = dma_map_single(usb, hi, 4096, DMA_FROM_DEVICE)

@@ -301,7 +301,7 @@ describe('scatterlists (iommu_dma_map_sg, __finalise_sg)', () => {
   });
 
   it('one IOVA allocation for the whole list; physically scattered pages become one DMA segment; unmap frees the whole range', () => {
-    const { m, out } = sim(HDR('strict') + 'a = kmalloc(4096, GFP_KERNEL)\nb = kmalloc(4096, GFP_DMA32)\nsgt = sg_table(a, 4096, b, 4096)\nn = dma_map_sg(nic, sgt, DMA_TO_DEVICE)\ndma_unmap_sg(nic, sgt, DMA_TO_DEVICE)\n');
+    const { m, out } = sim(HDR('strict') + 'a = kmalloc(4096, GFP_KERNEL)\nb = alloc_pages(GFP_DMA32, 0)\nsgt = sg_table(a, 4096, b, 4096)\nn = dma_map_sg(nic, sgt, DMA_TO_DEVICE)\ndma_unmap_sg(nic, sgt, DMA_TO_DEVICE)\n');
     expect(out[3]!.result).toBe(1);
     expect(kinds(out[3]!, 'iova_alloc')).toEqual([expect.objectContaining({ iova: 0xffffe000, size: 8192 })]);
     expect(kinds(out[3]!, 'iommu_map')).toHaveLength(2);
@@ -332,7 +332,7 @@ describe('scatterlists (iommu_dma_map_sg, __finalise_sg)', () => {
   });
 
   it('sync_sg on a non-swiotlb list maintains every entry\'s physical range (iommu_dma_sync_sg_for_cpu)', () => {
-    const { m, out } = sim(HDR('strict') + 'a = kmalloc(4096, GFP_KERNEL)\nb = kmalloc(4096, GFP_DMA32)\nsgt = sg_table(a, 4096, b, 4096)\nn = dma_map_sg(nic, sgt, DMA_FROM_DEVICE)\ndma_sync_sg_for_cpu(nic, sgt, DMA_FROM_DEVICE)\n');
+    const { m, out } = sim(HDR('strict') + 'a = kmalloc(4096, GFP_KERNEL)\nb = alloc_pages(GFP_DMA32, 0)\nsgt = sg_table(a, 4096, b, 4096)\nn = dma_map_sg(nic, sgt, DMA_FROM_DEVICE)\ndma_sync_sg_for_cpu(nic, sgt, DMA_FROM_DEVICE)\n');
     expect(kinds(out[4]!, 'cache_maint').map((e) => (e as Extract<SimEvent, { kind: 'cache_maint' }>).start)).toEqual([m.buffers[0]!.phys, m.buffers[1]!.phys]);
   });
 });

@@ -4,7 +4,7 @@
 // (the gate's commit and both behaviours are in the table and in the test
 // name). The last test checks that no gate is left without its boundary test.
 import { describe, expect, it } from 'vitest';
-import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, RISCV_IOMMU_GATES, SWIOTLB_GATES, iommuRefusal, kernelEras, kernelName, type Gate } from '../../src/sim/kernel-versions.ts';
+import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, MM_GATES, RISCV_IOMMU_GATES, SWIOTLB_GATES, iommuRefusal, kernelEras, kernelName, type Gate } from '../../src/sim/kernel-versions.ts';
 import { prepareScenario, runScenario, runStep } from '../../src/scenario/run.ts';
 import { createMachine } from '../../src/sim/machine.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
@@ -1974,7 +1974,7 @@ device(nic, dma_mask=32)
 hi = kmalloc(4096, GFP_KERNEL)
 bad = dma_map_single(nic, hi, 4096, DMA_TO_DEVICE)
 dma_mapping_error(nic, bad)
-lo = kmalloc(4096, GFP_DMA32)
+lo = alloc_pages(GFP_DMA32, 0)
 good = dma_map_single(nic, lo, 4096, DMA_TO_DEVICE)
 dma_mapping_error(nic, good)
 `,
@@ -2186,7 +2186,7 @@ y1 = sg_dma_address(big, 1)
 const SG_SECOND_OUT_OF_REACH = `machine(arch=x86, ram=8G, swiotlb=0, cma=0)
 device(nic, dma_mask=32)
 b = kmalloc(4096, GFP_KERNEL, at=0x1fffff000)
-a = kmalloc(4096, GFP_DMA32)
+a = alloc_pages(GFP_DMA32, 0)
 t = sg_table(a, 4096, b, 4096)
 n = dma_map_sg(nic, t, DMA_TO_DEVICE)
 `;
@@ -2343,7 +2343,7 @@ dma_set_mask(small, 30)
 device(nic, dma_mask=32)
 big = kmalloc(262144, GFP_KERNEL)
 hb = dma_map_single(nic, big, 262144, DMA_TO_DEVICE)
-a = kmalloc(4096, GFP_DMA32)
+a = alloc_pages(GFP_DMA32, 0)
 cpu_write(a, "header")
 c = kmalloc(4096, GFP_KERNEL)
 t = sg_table(a, 4096, c, 4096)
@@ -2364,7 +2364,7 @@ cpu_read(a, 6)
     },
     `machine(arch=arm64, ram=8G)
 device(nic, dma_mask=32)
-a = kmalloc(4096, GFP_DMA32)
+a = alloc_pages(GFP_DMA32, 0)
 cpu_write(a, "header")
 c = kmalloc(4096, GFP_KERNEL)
 t = sg_table(a, 4096, c, 4096)
@@ -3230,6 +3230,82 @@ dev_read(gpu, 0x100000, 4)
     const walk = at(after, 'dev_read').events.find((e) => e.kind === 'pt_walk') as { why: { fn: string; file: string } };
     expect(walk.why).toMatchObject({ fn: 'riscv_iommu_pte_fetch', file: 'drivers/iommu/riscv/iommu.c' });
   });
+});
+
+describe('kmalloc with GFP_DMA32: no kmalloc cache serves it (mm/slub.c, mm/slab_common.c, GFP_SLAB_BUG_MASK)', () => {
+  const alloc = (r: RunResult, p: string) => at(r, p).events.find((e) => e.kind === 'alloc') as { phys: number; zone: string } | undefined;
+  const note = (r: RunResult, p: string) => (at(r, p).events.find((e) => e.kind === 'note' && e.text === 'no kmalloc cache for GFP_DMA32') as { why: { fn: string; rule: string } }).why;
+  /** The "Fixing up to gfp" line new_slab() prints for a kmalloc of `flags` that takes a fresh slab page. */
+  const FIRST = (flags: string) => `machine(arch=x86, ram=8G)\na = kmalloc(64, ${flags})\n`;
+  const fixLine = (fixed: string) => `Unexpected gfp: 0x4 (GFP_DMA32). Fixing up to gfp: ${fixed}. Fix your code!`;
+
+  // A slab object: new_slab() checks the flags only when the cache needs a page; the engine's stand-in is "the
+  // object is alone in a page that was wholly free" (the first kmalloc of the machine), the second object lands
+  // beside it and is not checked. Before 4.8 the check BUG()s, so no slab page is made and every call hits it.
+  boundary(
+    MM_GATES.slabNoPanic,
+    'kmalloc(64, GFP_KERNEL | GFP_DMA32) needing a slab page: pr_emerg "gfp: 4" and BUG() (kmalloc returns nothing) before; the flag stripped with a warning and the object above 4 GiB after, the next object in that slab page unchecked',
+    ({ before, after }) => {
+      for (const p of ['a =', 'b =']) {
+        expect(at(before, p)).toMatchObject({ error: 'BUG', warnings: ['gfp: 4', 'kernel BUG at mm/slub.c: new_slab: BUG() (flags & GFP_SLAB_BUG_MASK)'] });
+        expect(at(before, p).observations.join(' ')).toContain('new_slab() BUG()s on GFP_DMA32');
+        expect(alloc(before, p)).toBeUndefined();
+      }
+      expect(at(after, 'a =')).toMatchObject({ error: null, warnings: [fixLine('0x24000c0 (GFP_KERNEL)')] });
+      expect(alloc(after, 'a =')).toMatchObject({ zone: 'Normal' });
+      expect(alloc(after, 'a =')!.phys).toBeGreaterThanOrEqual(2 ** 32);
+      expect(at(after, 'b =')).toMatchObject({ error: null, warnings: [] });
+      expect(alloc(after, 'b =')!.phys).toBe(alloc(after, 'a =')!.phys - 64);
+      expect(note(after, 'b =')).toMatchObject({ fn: 'kmalloc_slab' });
+      expect(note(after, 'b =').rule).toContain('there is no kmalloc-dma32 cache');
+    },
+    `${FIRST('GFP_KERNEL | GFP_DMA32')}b = kmalloc(64, GFP_KERNEL | GFP_DMA32)\n`,
+  );
+  boundary(
+    MM_GATES.slubDumpStack,
+    'the same "Unexpected gfp" line on both sides; SLUB adds no stack dump before, dump_stack() after (the note says so)',
+    ({ before, after }) => {
+      expect(at(before, 'a =').warnings).toEqual(at(after, 'a =').warnings);
+      expect(note(before, 'a =')).toMatchObject({ fn: 'new_slab' });
+      expect(note(before, 'a =').rule).toContain('SLUB dumps no stack before 4.11');
+      expect(note(after, 'a =').rule).toContain('then dumps the stack');
+    },
+    FIRST('GFP_KERNEL | GFP_DMA32'),
+  );
+  boundary(
+    MM_GATES.kmallocLargeFixFlags,
+    'kmalloc(16384, GFP_KERNEL | GFP_DMA32) is alloc_pages: ZONE_DMA32 pages below 4 GiB and no log line before; kmalloc_fix_flags() warns and the pages come from above 4 GiB after (the printer moves from new_slab to kmalloc_fix_flags)',
+    ({ before, after }) => {
+      expect(at(before, 'c =')).toMatchObject({ error: null, warnings: [] });
+      expect(alloc(before, 'c =')).toMatchObject({ zone: 'DMA32' });
+      expect(alloc(before, 'c =')!.phys).toBeLessThan(2 ** 32);
+      expect(note(before, 'c =')).toMatchObject({ fn: 'kmalloc_order' });
+      expect(at(after, 'c =')).toMatchObject({ error: null, warnings: [fixLine('0xcc0 (GFP_KERNEL)')] });
+      expect(alloc(after, 'c =')).toMatchObject({ zone: 'Normal' });
+      expect(alloc(after, 'c =')!.phys).toBeGreaterThanOrEqual(2 ** 32);
+      const e = catalogueEntry('slab.unexpected-gfp');
+      expect(fileFor(e, kernelCode('5.8'))).toBe('mm/slub.c');
+      expect(fileFor(e, kernelCode('5.9'))).toBe('mm/slab_common.c');
+    },
+    'machine(arch=x86, ram=8G)\nc = kmalloc(16384, GFP_KERNEL | GFP_DMA32)\n',
+  );
+  // The value "Fixing up to gfp" prints: the flags without __GFP_DMA32, in this kernel's bit layout.
+  boundary(MM_GATES.gfpNoOtherNode, 'GFP_KERNEL prints as 0x24000c0 before, 0x14000c0 after', ({ before, after }) => {
+    expect(at(before, 'a =').warnings).toEqual([fixLine('0x24000c0 (GFP_KERNEL)')]);
+    expect(at(after, 'a =').warnings).toEqual([fixLine('0x14000c0 (GFP_KERNEL)')]);
+  }, FIRST('GFP_KERNEL | GFP_DMA32'));
+  boundary(MM_GATES.gfpFillGaps, 'GFP_KERNEL prints as 0x14000c0 before, 0x6000c0 after', ({ before, after }) => {
+    expect(at(before, 'a =').warnings).toEqual([fixLine('0x14000c0 (GFP_KERNEL)')]);
+    expect(at(after, 'a =').warnings).toEqual([fixLine('0x6000c0 (GFP_KERNEL)')]);
+  }, FIRST('GFP_KERNEL | GFP_DMA32'));
+  boundary(MM_GATES.gfpShuffle, 'kzalloc: GFP_KERNEL|__GFP_ZERO prints as 0x6080c0 before, 0xdc0 after', ({ before, after }) => {
+    expect(at(before, 'a =').warnings).toEqual([fixLine('0x6080c0 (GFP_KERNEL|__GFP_ZERO)')]);
+    expect(at(after, 'a =').warnings).toEqual([fixLine('0xdc0 (GFP_KERNEL|__GFP_ZERO)')]);
+  }, 'machine(arch=x86, ram=8G)\na = kzalloc(64, GFP_KERNEL | GFP_DMA32)\n');
+  boundary(MM_GATES.gfpNoAtomicBit, 'GFP_ATOMIC prints as 0xa20 before, 0x820 after', ({ before, after }) => {
+    expect(at(before, 'a =').warnings).toEqual([fixLine('0xa20 (GFP_ATOMIC)')]);
+    expect(at(after, 'a =').warnings).toEqual([fixLine('0x820 (GFP_ATOMIC)')]);
+  }, FIRST('GFP_ATOMIC | GFP_DMA32'));
 });
 
 describe('every gate has a boundary test', () => {

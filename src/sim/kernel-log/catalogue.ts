@@ -23,7 +23,7 @@
  * - `none`: the template is the whole line.
  */
 import { kernelCode } from '../config.ts';
-import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IO_PGTABLE_GATES, RISCV_IOMMU_GATES, SWIOTLB_GATES, kernelFile, kernelName, type Gate, type KernelFn, type RenamedFn } from '../kernel-versions.ts';
+import { ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IO_PGTABLE_GATES, MM_GATES, RISCV_IOMMU_GATES, SWIOTLB_GATES, kernelFile, kernelName, type Gate, type KernelFn, type RenamedFn } from '../kernel-versions.ts';
 
 export type Prefix = 'dev' | 'dma-api' | 'dma-api-nodev' | 'none';
 
@@ -44,7 +44,7 @@ export interface Wording {
 export interface CatalogueEntry {
   id: string;
   /** Who prints it. */
-  source: 'dma-debug' | 'swiotlb' | 'dma-direct' | 'dma-mapping' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'intel-iommu' | 'riscv-iommu' | 'panfrost' | 'cma' | 'dma-buf' | 'lockdep' | 'drm';
+  source: 'dma-debug' | 'swiotlb' | 'dma-direct' | 'dma-mapping' | 'dma-iommu' | 'iommu' | 'io-pgtable' | 'arm-smmu' | 'intel-iommu' | 'riscv-iommu' | 'panfrost' | 'cma' | 'dma-buf' | 'lockdep' | 'drm' | 'slab';
   /** The level it is printed at in the newest kernel (levelFor gives it by version). */
   level: Level;
   /** A kernel before `until` printed it at `level` instead (the gate that changed the printk call). */
@@ -575,6 +575,46 @@ export const CATALOGUE = [
     why: 'A map, unmap or sync was called with DMA_NONE (or garbage) as the direction: the kernel oopses.',
     rule: 'map/bad-direction',
     site: { files: ['kernel/dma/mapping.c', 'include/linux/dma-mapping.h'], fns: ['dma_map_page_attrs', 'dma_unmap_page_attrs', 'dma_map_phys', 'dma_unmap_phys', 'dma_map_sg_attrs', '__dma_map_sg_attrs', 'dma_unmap_sg_attrs', 'dma_map_resource', 'dma_unmap_resource', 'dma_sync_single_for_cpu', 'dma_sync_single_for_device', '__dma_sync_single_for_cpu', '__dma_sync_single_for_device', 'dma_sync_sg_for_cpu', 'dma_sync_sg_for_device', '__dma_sync_sg_for_cpu', '__dma_sync_sg_for_device', 'dma_map_single_attrs', 'dma_unmap_single_attrs'] },
+  },
+
+  // -------------------------------------------------------------------------
+  // The slab allocator's check of the gfp flags (GFP_SLAB_BUG_MASK: there is no kmalloc cache for GFP_DMA32)
+  {
+    id: 'slab.bad-gfp-emerg',
+    source: 'slab',
+    level: 'emerg',
+    prefix: 'none',
+    // pr_emerg("gfp: %u\n", flags & GFP_SLAB_BUG_MASK): the offending bits in decimal, then BUG()
+    wordings: [{ until: MM_GATES.slabNoPanic, template: 'gfp: {bits:int}' }],
+    fn: 'new_slab',
+    file: 'mm/slub.c',
+    why: 'Before 4.8: kmalloc was called with GFP_DMA32 (or __GFP_HIGHMEM) and needed a new slab page. No kmalloc cache serves those flags, so new_slab() printed the offending bits in decimal (4 is __GFP_DMA32) and BUG()ed. Use alloc_pages(GFP_DMA32, …) or dma_alloc_coherent for memory below 4 GiB.',
+    rule: 'mm/slab-gfp',
+  },
+  {
+    id: 'slab.bad-gfp-bug',
+    source: 'slab',
+    // report_bug()'s pr_crit("kernel BUG at %s:%u!")
+    level: 'crit',
+    prefix: 'none',
+    wordings: [{ until: MM_GATES.slabNoPanic, template: 'kernel BUG at mm/slub.c: new_slab: BUG() (flags & GFP_SLAB_BUG_MASK)' }],
+    fn: 'new_slab',
+    file: 'mm/slub.c',
+    why: 'The BUG() after "gfp: 4" before 4.8: kmalloc with GFP_DMA32 needed a new slab page and the kernel oopsed rather than fix the flags.',
+    rule: 'mm/slab-gfp',
+    site: { files: ['mm/slub.c'], fns: ['new_slab'] },
+  },
+  {
+    id: 'slab.unexpected-gfp',
+    source: 'slab',
+    level: 'warn',
+    prefix: 'none',
+    wordings: [{ from: MM_GATES.slabNoPanic, template: 'Unexpected gfp: 0x{bad:hex} ({badNames:text}). Fixing up to gfp: 0x{fixed:hex} ({fixedNames:text}). Fix your code!' }],
+    fn: 'new_slab',
+    file: 'mm/slub.c',
+    renamed: 'slabFixFlags',
+    why: 'kmalloc was called with GFP_DMA32 (or __GFP_HIGHMEM). There is no kmalloc cache for GFP_DMA32 (only kmalloc-dma-* for GFP_DMA), so the object comes from the normal kmalloc-N cache, anywhere in RAM, and the flag is stripped where the allocator takes pages: new_slab() when a new slab page is needed, and from 5.9 every kmalloc above 8 KiB (kmalloc_fix_flags). A stack dump follows (SLUB from 4.11). The memory is not below 4 GiB: use alloc_pages(GFP_DMA32, …), dma_alloc_coherent or a streaming mapping instead.',
+    rule: 'mm/slab-gfp',
   },
 
   // -------------------------------------------------------------------------

@@ -12,18 +12,23 @@
  * Simplified:
  * - kmalloc rounds to the kmalloc size classes but objects do not share slab
  *   pages with anything but other kmalloc objects placed by the same rule.
+ *   There are no slab caches: "the object is alone in a page that was wholly
+ *   free" stands for "the cache took a new slab page", where the kernel checks
+ *   GFP_SLAB_BUG_MASK (kmallocGfpCheck).
  * - vmalloc and the stack get physically discontiguous pages (each the highest
  *   free page), mapped at increasing virtual addresses with a guard page.
  */
-import type { SimEvent } from '../events.ts';
+import type { SimEvent, Why } from '../events.ts';
 import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { archOps, hasZoneDma32, kmallocAlign, zoneName, zoneTop } from '../arch/arch.ts';
 import { cacheRead, cacheWrite, evictRange, lineState, linesOf, prefetchRange } from '../hw/cpu-cache.ts';
 import { SimError } from '../args.ts';
 import { PAGE_SIZE, ramFill, ramRead, ramWrite } from '../hw/memory.ts';
 import { LINEAR_BASE, VMALLOC_BASE, type Buffer, type BufferKind, type Machine } from '../machine.ts';
-import { allocAt, allocHighest, freeRange } from './page-alloc.ts';
-import { ARCH_GATES, DIRECT_GATES } from '../kernel-versions.ts';
+import { allocAt, allocHighest, freeRange, isFree } from './page-alloc.ts';
+import { ARCH_GATES, DIRECT_GATES, MM_GATES } from '../kernel-versions.ts';
+import { gfpNames, gfpValue } from './gfp.ts';
+import { printk } from '../kernel-log/printk.ts';
 import { alignDown, alignUp } from '../align.ts';
 import { hex, kernelPtr } from '../format.ts';
 import { observe } from '../observe.ts';
@@ -125,7 +130,8 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
     observe(o, 'mm/order-too-large', `kmalloc(${size}): above KMALLOC_MAX_SIZE (4 MiB) kmalloc_large asks the page allocator for order ${getOrder(size)}, more than MAX_PAGE_ORDER (${MAX_PAGE_ORDER}): __alloc_pages warns once (WARN_ON_ONCE_GFP) and returns NULL`);
     return null;
   }
-  if (size > KMALLOC_MAX_CACHE_SIZE) {
+  const large = size > KMALLOC_MAX_CACHE_SIZE;
+  if (large) {
     allocSize = PAGE_SIZE * 2 ** getOrder(size);
     align = allocSize;
   } else {
@@ -133,23 +139,85 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
     allocSize = Math.max(kmallocSizeRoundup(size, minAlign), minAlign);
     align = (allocSize & (allocSize - 1)) === 0 ? Math.min(allocSize, PAGE_SIZE) : minAlign;
   }
-  const phys = claimPhys(m, allocSize, at !== null ? 1 : align, gfpLimit(m, gfp), at);
+  const zoneGfp = at === null ? kmallocZoneGfp(m, gfp, large) : gfp;
+  const phys = claimPhys(m, allocSize, at !== null ? 1 : align, gfpLimit(m, zoneGfp), at);
   if (phys < 0) return null;
+  if (at === null && gfp.includes('GFP_DMA32') && !kmallocGfpCheck(m, gfp, phys, allocSize, large, o)) {
+    freeRange(m.free, phys, allocSize);
+    return null;
+  }
   const b = newBuffer(m, name, 'kmalloc', LINEAR_BASE + phys, size, phys, allocSize);
   o.events.push(
     allocEvent(
       m,
       b,
       'kmalloc',
-      size > KMALLOC_MAX_CACHE_SIZE ? 'kmalloc_large' : '__kmalloc',
+      large ? 'kmalloc_large' : '__kmalloc',
       FILE_SLAB,
       at !== null
         ? `placed at ${hex(phys)} as the scenario asked`
-        : `kmalloc-${allocSize} object, ${align}-byte aligned: the highest free block the ${gfp.join('|') || 'GFP_KERNEL'} zone allows (${zoneName(arch, m.kernel, phys)})${unconfiguredZone(m, gfp)}`,
+        : `kmalloc-${allocSize} object, ${align}-byte aligned: the highest free block the ${zoneGfp.join('|') || 'GFP_KERNEL'} zone allows (${zoneName(arch, m.kernel, phys)})${zoneGfp.length < gfp.length ? ', GFP_DMA32 left out (no kmalloc cache serves it)' : ''}${unconfiguredZone(m, zoneGfp)}`,
     ),
   );
   if (gfp.includes('__GFP_ZERO')) cpuMemset(m, b, 0, 0, size, o);
   return b;
+}
+
+/**
+ * The flags that choose kmalloc's zone. GFP_DMA32 is in GFP_SLAB_BUG_MASK and
+ * no kmalloc cache serves it (kmalloc-dma-* is for GFP_DMA only), so a slab
+ * object comes from the normal kmalloc-N cache: any zone the other flags
+ * allow. A large kmalloc is alloc_pages, which honoured GFP_DMA32 until
+ * kmalloc_order() started stripping it (MM_GATES.kmallocLargeFixFlags).
+ */
+function kmallocZoneGfp(m: Machine, gfp: readonly string[], large: boolean): readonly string[] {
+  if (large && m.kernel < MM_GATES.kmallocLargeFixFlags.code) return gfp;
+  return gfp.filter((f) => f !== 'GFP_DMA32');
+}
+
+/**
+ * The GFP_SLAB_BUG_MASK check of a kmalloc with GFP_DMA32 placed at `phys`.
+ * The kernel checks only where it takes pages: new_slab(), when the cache has
+ * no free object, and (from 5.9) kmalloc_order() on every large call. The
+ * engine keeps no slabs, so it takes "the object is alone in a page that was
+ * wholly free" as "SLUB needed a new slab page"; an object placed beside
+ * earlier ones came from a slab page the cache already had, unchecked.
+ * Returns false when the kernel BUG()s (before 4.8): kmalloc never returns.
+ */
+function kmallocGfpCheck(m: Machine, gfp: readonly string[], phys: number, allocSize: number, large: boolean, o: StepOutcome): boolean {
+  const checked = large ? m.kernel >= MM_GATES.kmallocLargeFixFlags.code : freshPage(m, phys, allocSize);
+  o.events.push({ kind: 'note', text: 'no kmalloc cache for GFP_DMA32', why: slabGfpWhy(m, large, checked) });
+  if (!checked) return true;
+  if (m.kernel < MM_GATES.slabNoPanic.code) {
+    printk(m, o, 'slab.bad-gfp-emerg', { bits: 4 });
+    printk(m, o, 'slab.bad-gfp-bug');
+    observe(o, 'mm/slab-bug', `new_slab() BUG()s on GFP_DMA32 before ${MM_GATES.slabNoPanic.from} (${MM_GATES.slabNoPanic.commit}): the task oopses inside kmalloc, which never returns; the explorer carries on with NULL`);
+    o.error = 'BUG';
+    return false;
+  }
+  const fixed = gfpValue(m.kernel, gfp) & ~0x4;
+  printk(m, o, 'slab.unexpected-gfp', { bad: '4', badNames: gfpNames(m.kernel, 0x4), fixed: fixed.toString(16), fixedNames: gfpNames(m.kernel, fixed) });
+  return true;
+}
+
+/** Was the page (or pages) of [phys, phys+size) wholly free before this claim? */
+function freshPage(m: Machine, phys: number, size: number): boolean {
+  const first = alignDown(phys, PAGE_SIZE);
+  const end = alignUp(phys + size, PAGE_SIZE);
+  return (phys === first || isFree(m.free, first, phys - first)) && (phys + size === end || isFree(m.free, phys + size, end - phys - size));
+}
+
+/** A student's account of what kmalloc did with GFP_DMA32 on this kernel. */
+function slabGfpWhy(m: Machine, large: boolean, checked: boolean): Why {
+  const noCache = 'there is no kmalloc-dma32 cache: GFP_DMA32 is in GFP_SLAB_BUG_MASK ("do not use these with a slab allocator"), and only GFP_DMA has caches of its own (kmalloc-dma-*)';
+  if (large) {
+    if (!checked) return { fn: 'kmalloc_order', file: 'mm/slab_common.c', rule: `${noCache}, but above 8 KiB kmalloc is alloc_pages(), and before ${MM_GATES.kmallocLargeFixFlags.from} kmalloc_order() passes the flags on unchecked: these pages really are in ZONE_DMA32, below 4 GiB` };
+    return { fn: 'kmalloc_fix_flags', file: 'mm/slab_common.c', rule: `${noCache}; above 8 KiB kmalloc is alloc_pages(), and from ${MM_GATES.kmallocLargeFixFlags.from} (${MM_GATES.kmallocLargeFixFlags.commit}) the large-kmalloc path (kmalloc_order, later __kmalloc_large_node) strips the flag first with kmalloc_fix_flags(): it warns, dumps the stack, and the pages come from any zone` };
+  }
+  const cache = `${noCache}, so kmalloc takes the normal kmalloc-N cache and the object sits wherever the other flags allow (with GFP_KERNEL, any zone), not necessarily below 4 GiB`;
+  if (!checked) return { fn: 'kmalloc_slab', file: 'mm/slab_common.c', rule: `${cache}. The flags are only checked when the cache needs a new slab page (new_slab); here the object went into a page that already held kmalloc objects (the explorer's stand-in for a slab with a free object), so nothing checks and nothing is logged` };
+  const what = m.kernel < MM_GATES.slabNoPanic.code ? `before ${MM_GATES.slabNoPanic.from} it prints "gfp: 4" and BUG()s` : `it strips the flag and warns${m.kernel < MM_GATES.slubDumpStack.code ? ' (SLUB dumps no stack before 4.11)' : ', then dumps the stack'}`;
+  return { fn: 'new_slab', file: 'mm/slub.c', rule: `${cache}. This object is the first in a page that was wholly free (the explorer's stand-in for SLUB taking a new slab page), so new_slab() checks the flags: ${what}` };
 }
 
 export function allocPages(m: Machine, name: string, gfp: readonly string[], order: number, at: number | null, o: StepOutcome): Buffer | null {
