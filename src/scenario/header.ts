@@ -83,6 +83,9 @@ function applyMachine(config: MachineConfig, cmd: Command): void {
       case 'dmabuf_move_notify':
         config.dmabufMoveNotify = word(value) === 'true';
         break;
+      case 'iommu_off':
+        config.iommuOff = word(value) === 'true';
+        break;
     }
   }
 }

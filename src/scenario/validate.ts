@@ -11,7 +11,7 @@
  */
 import type { Check, Command, Expr, Loc } from '../sim/command.ts';
 import { ARCHES, KERNEL_RANGE, DEFAULT_MACHINE, archKernelProblem, kernelCode, type Arch } from '../sim/config.ts';
-import { iommuRefusal } from '../sim/kernel-versions.ts';
+import { iommuOffRefusal, iommuRefusal } from '../sim/kernel-versions.ts';
 import { layoutProblem } from '../sim/layout.ts';
 import { configFromHeader } from './header.ts';
 import { BUDGETS, literalBudgetError } from '../sim/budgets.ts';
@@ -139,7 +139,10 @@ export class Validator {
   finish(): void {
     const late: Err[] = [];
     checkCompareIommu(this.teaching, this.header, late);
-    if (!this.scope.headerFailed) checkIommuKernel(this.header, late);
+    if (!this.scope.headerFailed) {
+      checkIommuKernel(this.header, late);
+      checkIommuOff(this.header, late);
+    }
     checkComparePort(this.teaching, this.header, late);
     for (const e of late) this.errors.push({ line: e.loc.line, col: e.loc.col, message: e.message });
   }
@@ -678,6 +681,23 @@ function checkIommuKernel(header: readonly Command[], errs: Err[]): void {
   if (!r) return;
   const decl = header.find((c) => (r.iommu ? c.op === 'iommu' && nameArg(c) === r.iommu : c.op === 'device' && nameArg(c) === r.device));
   errs.push({ loc: decl ? decl.loc : header[0]!.loc, message: r.message });
+}
+
+/** machine(iommu_off=true) where the explorer cannot model it (iommuOffRefusal, which createMachine applies again after "Run as"). */
+function checkIommuOff(header: readonly Command[], errs: Err[]): void {
+  const machine = header.find((c) => c.op === 'machine');
+  const kv = machine?.kwargs.find((k) => k.key === 'iommu_off');
+  if (!kv) return;
+  let message: string | null;
+  try {
+    const config = configFromHeader(header);
+    // without kernel= the version is the one "Run as" / --kernel picks, which createMachine checks
+    const written = machine!.kwargs.some((k) => k.key === 'kernel');
+    message = iommuOffRefusal(written ? config : { ...config, kernel: KERNEL_RANGE.oldest });
+  } catch {
+    return; // a header value the statement checks already reported
+  }
+  if (message) errs.push({ loc: kv.value.loc, message });
 }
 
 function nameArg(c: Command): string | null {

@@ -64,6 +64,15 @@ export interface MachineConfig {
    */
   dmabufMoveNotify?: boolean;
   /**
+   * x86's iommu=off boot option (no_iommu), before 5.0: pci_swiotlb_detect_4gb()
+   * leaves swiotlb = 0, so there is no swiotlb at all and a device without an
+   * IOMMU keeps pci-nommu's ops (dma-direct's from 4.17). Without it,
+   * swiotlb=0 on a machine whose kernel would set up a pool stands for
+   * swiotlb=noforce. machine(iommu_off=true) turns it on (kernel-versions.ts
+   * iommuOffRefusal says where it is refused).
+   */
+  iommuOff?: boolean;
+  /**
    * The steps replay a kernel trace (src/import): calls the kernel does not
    * trace, such as dma_mapping_error(), are unknown rather than absent, so no
    * finding may rest on their absence.

@@ -2568,6 +2568,26 @@ export const RISCV_IOMMU_GATES = table('riscv-iommu', {
 });
 
 /**
+ * Why machine(iommu_off=true) cannot be modelled, or null: the one owner of the
+ * rule the scenario check and createMachine (after "Run as" / --arch /
+ * --kernel) apply. iommu=off is x86's boot option; the explorer models it
+ * before DIRECT_GATES.swiotlbMerged (5.0), where a machine without swiotlb has
+ * ops that never call swiotlb (pci-nommu, then dma_direct_ops); from 5.0
+ * dma-direct calls swiotlb_map() itself, which is not modelled without a pool
+ * that swiotlb=noforce did not set up. It means no pool, so swiotlb=0, and it
+ * turns off the DMA remapping of an IOMMU too, so no iommu(…).
+ */
+export function iommuOffRefusal(config: Pick<MachineConfig, 'arch' | 'kernel' | 'iommus' | 'swiotlb' | 'iommuOff'>): string | null {
+  if (!config.iommuOff) return null;
+  if (config.arch !== 'x86') return `iommu_off=true is x86's boot option iommu=off; ${config.arch} has no such option: drop iommu_off (swiotlb=0 is swiotlb=noforce)`;
+  const g = DIRECT_GATES.swiotlbMerged;
+  if (kernelCode(config.kernel) >= g.code) return `iommu_off=true is modelled before ${g.from} only: from ${g.from} (${g.commit}) dma-direct calls swiotlb itself, and a kernel without any swiotlb set up is not modelled there — choose a kernel before "${g.from}", or drop iommu_off (swiotlb=0 is swiotlb=noforce)`;
+  if (config.swiotlb !== 0) return 'iommu_off=true means no swiotlb pool: write swiotlb=0 with it';
+  if (config.iommus.length) return `iommu_off=true turns off DMA remapping as well: drop iommu(${config.iommus[0]!.name}) or iommu_off`;
+  return null;
+}
+
+/**
  * Why this machine cannot be modelled because of its IOMMUs, or null: the one
  * owner of the rule that both the scenario check (validate.ts, at the
  * declaration) and createMachine (after "Run as" / --arch / --kernel

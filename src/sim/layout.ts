@@ -39,13 +39,13 @@ export interface MachineLayout {
   swiotlbSize: number;
   /** io_tlb_overflow_buffer's physical address before 4.20 with a pool, or with arm64's swiotlb=noforce one-slab pool from 4.10; 0 otherwise (never set, as the kernel's static is then). */
   overflowBuffer: number;
-  /** arm64's swiotlb=noforce one-slab pool (4.10–4.19, RAM beyond arm64_dma_phys_limit): the page io_tlb_start points at, else 0. */
+  /** swiotlb=noforce's one-slab pool (4.10–4.19; arm64 and x86 with RAM above 4 GiB, riscv with swiotlb): the page io_tlb_start points at, else 0. */
   noForceSlab: number;
   /** The page allocator's free ranges [start, end). */
   freeRanges: Array<[number, number]>;
 }
 
-export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb'>): MachineLayout {
+export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb' | 'iommuOff'>): MachineLayout {
   const low = Math.min(config.ram, SZ_4G);
   const cmaSize = pageAlign(config.cma);
   // x86's limit is the end of RAM; an area that would straddle 4 GiB (RAM under 4 GiB + its size) is
@@ -61,12 +61,16 @@ export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'r
   const swiotlbTop = aboveFits ? low : cmaBase;
   const swiotlbBase = swiotlbSize ? alignDown(swiotlbTop - swiotlbSize, PAGE_SIZE) : swiotlbTop;
   const k = kernelCode(config.kernel);
-  // swiotlb=0 on arm64 with RAM beyond arm64_dma_phys_limit (4 GiB in these kernels) is the boot option
-  // swiotlb=noforce (SWIOTLB_GATES.noForce): setup_io_tlb_npages() sets io_tlb_nslabs = 1, mem_init() still calls
-  // swiotlb_init(1), which takes PAGE_ALIGN(1 << IO_TLB_SHIFT), one page, for the slab, and swiotlb_init_with_tbl()
-  // the overflow buffer right below it (lib/swiotlb.c of 4.14). The slab is never used (map_single() refuses first),
-  // so there is no pool to model, only the two reservations; from 4.20 (no overflow buffer) the page is not modelled.
-  const noForceSlab = !swiotlbSize && config.arch === 'arm64' && config.ram > SZ_4G && k >= SWIOTLB_GATES.noForce.code && k < SWIOTLB_GATES.noOverflowBuffer.code;
+  // swiotlb=0 where the kernel sets up a pool anyway is the boot option swiotlb=noforce (SWIOTLB_GATES.noForce,
+  // direct.ts noForce()): arm64 with RAM beyond arm64_dma_phys_limit (4 GiB in these kernels; mem_init() calls
+  // swiotlb_init(1)), x86 with RAM above 4 GiB (pci_swiotlb_detect_4gb() sets swiotlb = 1, pci_swiotlb_init() calls
+  // swiotlb_init(0)), riscv with swiotlb (setup_arch() calls swiotlb_init(1)). setup_io_tlb_npages() sets
+  // io_tlb_nslabs = 1, so swiotlb_init() takes PAGE_ALIGN(1 << IO_TLB_SHIFT), one page, for the slab, and
+  // swiotlb_init_with_tbl() the overflow buffer right below it (lib/swiotlb.c of 4.14). The slab is never used
+  // (map_single() refuses first), so there is no pool to model, only the two reservations; from 4.20 (no overflow
+  // buffer) the page is not modelled.
+  const setsUpPool = config.arch === 'riscv' ? !noSwiotlb : (config.arch === 'arm64' || (config.arch === 'x86' && !config.iommuOff)) && config.ram > SZ_4G;
+  const noForceSlab = !swiotlbSize && setsUpPool && k >= SWIOTLB_GATES.noForce.code && k < SWIOTLB_GATES.noOverflowBuffer.code;
   const slab = noForceSlab ? swiotlbTop - PAGE_SIZE : 0;
   const overflowBuffer = k >= SWIOTLB_GATES.noOverflowBuffer.code ? 0 : swiotlbSize ? swiotlbBase - IO_TLB_OVERFLOW : slab ? slab - IO_TLB_OVERFLOW : 0;
   const lowEnd = overflowBuffer || swiotlbBase;

@@ -17,7 +17,7 @@ import type { DmaDir } from './events.ts';
 import { archOps, hasNonCoherentDma } from './arch/arch.ts';
 import { KERNEL_IMAGE, layoutProblem, machineLayout } from './layout.ts';
 import { createIommuState, type IommuState } from './iommu/iommu.ts';
-import { iommuRefusal } from './kernel-versions.ts';
+import { iommuOffRefusal, iommuRefusal } from './kernel-versions.ts';
 import { armSetupIommuDmaOps } from './arch/arm-dma-iommu-setup.ts';
 import { createCmaState, type CmaState } from './dma/cma-state.ts';
 import type { GpuVm } from './hw/gpu-mmu.ts';
@@ -195,6 +195,8 @@ export function createMachine(config: MachineConfig): Machine {
   // the scenario check refuses the same at the declaration; "Run as" and --arch/--kernel change the machine after it
   const refused = iommuRefusal(config);
   if (refused) throw new Error(refused.message);
+  const off = iommuOffRefusal(config);
+  if (off) throw new Error(off);
   const { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer, noForceSlab, freeRanges } = machineLayout(config);
   const tooSmall = layoutProblem(config);
   if (tooSmall) throw new Error(tooSmall);

@@ -83,8 +83,9 @@ const TABLE: readonly Operation[] = [
       cma: { kind: 'size0', def: '16M' },
       imported: { kind: 'bool', def: 'false' },
       dmabuf_move_notify: { kind: 'bool', def: 'false' },
+      iommu_off: { kind: 'bool', def: 'false' },
     },
-    doc: 'The machine: architecture, kernel version, RAM, CPU cache geometry, swiotlb pool and CMA area sizes; imported=true when the steps replay a kernel trace; dmabuf_move_notify=true is CONFIG_DMABUF_MOVE_NOTIFY=y (default n, as in Kconfig).',
+    doc: 'The machine: architecture, kernel version, RAM, CPU cache geometry, swiotlb pool and CMA area sizes; imported=true when the steps replay a kernel trace; dmabuf_move_notify=true is CONFIG_DMABUF_MOVE_NOTIFY=y (default n, as in Kconfig); iommu_off=true (x86, before 5.0, with swiotlb=0) is the boot option iommu=off: no swiotlb at all, where swiotlb=0 alone is swiotlb=noforce.',
     explain: 'Describes the machine: architecture, kernel version, RAM, cache geometry, swiotlb and CMA sizes.',
   }),
   op('iommu', 'header', {

@@ -10,7 +10,7 @@ import { createMachine } from '../../src/sim/machine.ts';
 import { checkOverrides } from '../../src/scenario/header.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 import { versionsToRun } from '../../src/scenario/versions.ts';
-import { eraChanges, headerFacts, kernelChoices, kernelOptions, kernelProblem, machineRefusal, overridesFromExtra, withArch, NO_OVERRIDES } from '../../src/ui/compare/settings.ts';
+import { eraChanges, headerFacts, kernelChoices, kernelOptions, kernelProblem, machineRefusal, machineRefusalLabel, overridesFromExtra, withArch, NO_OVERRIDES } from '../../src/ui/compare/settings.ts';
 import { expectError, ok } from './helpers.ts';
 
 describe('the first version of each port', () => {
@@ -104,6 +104,15 @@ describe('the explorer offers no riscv kernel before 4.15', () => {
     // the scenario's 6.6 cannot have a RISC-V IOMMU: the first version that can is chosen, not the port's 4.15
     expect(withArch(NO_OVERRIDES, 'riscv', arm64Iommu)).toEqual({ arch: 'riscv', kernel: '6.13', iommu: null });
     expect(withArch({ ...NO_OVERRIDES, kernel: '6.15' }, 'riscv', arm64Iommu)).toEqual({ arch: 'riscv', kernel: '6.15', iommu: null });
+  });
+
+  it('the pickers know iommu_off=true (x86 iommu=off) is modelled before 5.0 only: 5.0 is refused with its reason, 4.20 offered; another arch is refused', () => {
+    const off = headerFacts('machine(arch=x86, kernel="4.14", ram=8G, swiotlb=0, iommu_off=true)\ndevice(nic, dma_mask=32)\n');
+    expect(off.iommuOff).toBe(true);
+    expect(machineRefusal('x86', '4.20', off)).toBeNull();
+    expect(machineRefusal('x86', '5.0', off)).toContain('modelled before 5.0 only');
+    expect(machineRefusalLabel('x86', '5.0', off)).toBe('iommu_off: before 5.0 only');
+    expect(machineRefusal('arm64', '4.14', off)).toContain("x86's boot option iommu=off");
   });
 
   it('a link with arch=riscv and kernel=4.9 keeps the arch and drops the kernel', () => {

@@ -135,6 +135,12 @@ describe('header', () => {
     // 32 MiB, so 32M with a 4M pool is refused at the declaration, naming the smallest RAM that fits
     expectError(`machine(arch=arm64, ram=32M, swiotlb=4M, cma=0)\n`, 1, 38, 'use ram=37M or more');
     ok(`machine(arch=arm64, ram=37M, swiotlb=4M, cma=0)\n`);
+    // iommu_off=true (x86's iommu=off): x86, before 5.0, with swiotlb=0 and no iommu(…) (kernel-versions.ts iommuOffRefusal)
+    ok(`machine(arch=x86, kernel="4.14", swiotlb=0, iommu_off=true)\n`);
+    ok(`machine(arch=x86, swiotlb=0, iommu_off=true)\n`); // no kernel=: "Run as" decides, createMachine checks
+    expectError(`machine(arch=arm64, kernel="4.14", swiotlb=0, iommu_off=true)\n`, 1, 57, "x86's boot option iommu=off");
+    expectError(`machine(arch=x86, kernel="5.0", swiotlb=0, iommu_off=true)\n`, 1, 54, 'modelled before 5.0 only');
+    expectError(`machine(arch=x86, kernel="4.14", iommu_off=true)\n`, 1, 44, 'write swiotlb=0 with it');
     ok(`machine(swiotlb=0, cma=0)\n`);
   });
 

@@ -1034,6 +1034,19 @@ b = kmalloc(4096, GFP_KERNEL)
 h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
 `;
 
+// x86 before 5.0 without any swiotlb (iommu=off): dma_direct_ops' check_addr() reports, for the 4.17–4.20 gates
+const OVERFLOW_OFF = (mask: number) => OVERFLOW(mask).replace('swiotlb=0,', 'swiotlb=0, iommu_off=true,');
+
+// a 32-bit device behind a 31-bit bus on 4 GiB (no pool there) and a buffer at 3 GiB: dma-direct's report on
+// 4.20 (check_addr, " bus mask") and 5.0 (report_addr) alike, without swiotlb
+const BUS_OVERFLOW = `machine(arch=x86, ram=4G, swiotlb=0, cma=0)
+device(nic, dma_mask=32, bus_limit=31)
+b = kmalloc(4096, GFP_KERNEL, at=0xc0000000)
+h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)
+`;
+// the same as an sg entry, on its own (5.0's report_addr is dev_err_once: one report per device)
+const BUS_OVERFLOW_SG = BUS_OVERFLOW.replace('h = dma_map_single(nic, b, 4096, DMA_TO_DEVICE)', 't = sg_table(b, 4096)\nn = dma_map_sg(nic, t, DMA_TO_DEVICE)');
+
 // dma_map_sg of one entry the device cannot reach, no swiotlb (kernel/dma/direct.c dma_direct_map_sg)
 const OVERFLOW_SG = `machine(arch=x86, ram=8G, swiotlb=0, cma=0)
 device(nic, dma_mask=32)
@@ -1084,7 +1097,8 @@ describe('dma-direct and mapping gates', () => {
       expect(at(before, 'h30 =').warnings).toEqual([]);
       expect(at(before, 'h30 =').error).toBe('DMA_MAPPING_ERROR');
     },
-    `machine(arch=x86, ram=8G, swiotlb=0)
+    // iommu_off=true: x86's iommu=off, no swiotlb at all (swiotlb=0 alone is swiotlb=noforce, whose ops are swiotlb's)
+    `machine(arch=x86, ram=8G, swiotlb=0, iommu_off=true)
 device(nic, dma_mask=32)
 device(old, dma_mask=30)
 b = kmalloc(4096, GFP_KERNEL, at=0x180000000)
@@ -1213,7 +1227,7 @@ h = dma_map_single(d, v, 4096, DMA_TO_DEVICE)
       expect(at(before, 'h =').warnings).toEqual(['nic nic: dma_direct_map_page: overflow 0x00000001fffff000+4096 of device mask ffffffff']);
       expect(at(after, 'h =').warnings).toEqual(['nic nic: dma_direct_map_page: overflow 0x00000001fffff000+4096 of device mask ffffffff bus mask 0']);
     },
-    OVERFLOW(32),
+    OVERFLOW_OFF(32),
   );
   // Allocations: 4.19's dma_direct_alloc picks the zone from dev->coherent_dma_mask and dma_coherent_ok() checks
   // "addr + size - 1 <= dev->coherent_dma_mask", so a bus limit is ignored; b4ebe6063204 uses
@@ -1235,12 +1249,11 @@ cpu, h = dma_alloc_coherent(dev, 4096)
     DIRECT_GATES.overflowReportAddr,
     'an sg entry out of reach: check_addr\'s "dma_direct_map_sg: overflow …" (dma_direct_map_sg checks each entry itself) before, report_addr\'s caller-less report after (dma_direct_map_sg maps each entry with dma_direct_map_page)',
     ({ before, after }) => {
-      expect(at(before, 'n =').warnings).toEqual(['nic nic: dma_direct_map_sg: overflow 0x00000001fffff000+4096 of device mask ffffffff bus mask 0']);
-      // 5.0–5.5 with swiotlb=noforce: swiotlb_map()'s "Cannot do DMA to address" first (SWIOTLB_GATES.noForceInDirect)
-      expect(at(after, 'n =').warnings).toEqual(['nic nic: Cannot do DMA to address 0x00000001fffff000', 'nic nic: overflow 0x00000001fffff000+4096 of DMA mask ffffffff bus mask 0', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
+      expect(at(before, 'n =').warnings).toEqual(['nic nic: dma_direct_map_sg: overflow 0x00000000c0000000+4096 of device mask ffffffff bus mask 7fffffff']);
+      expect(at(after, 'n =').warnings).toEqual(['nic nic: overflow 0x00000000c0000000+4096 of DMA mask ffffffff bus mask 7fffffff', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
       for (const r of [before, after]) expect(at(r, 'n =').result).toBe(0);
     },
-    OVERFLOW_SG,
+    BUS_OVERFLOW_SG,
   );
   boundary(
     DIRECT_GATES.overflowBusMask,
@@ -1249,7 +1262,7 @@ cpu, h = dma_alloc_coherent(dev, 4096)
       expect(at(before, 'n =').warnings).toEqual(['nic nic: dma_direct_map_sg: overflow 0x00000001fffff000+4096 of device mask ffffffff']);
       expect(at(after, 'n =').warnings).toEqual(['nic nic: dma_direct_map_sg: overflow 0x00000001fffff000+4096 of device mask ffffffff bus mask 0']);
     },
-    OVERFLOW_SG,
+    OVERFLOW_SG.replace('swiotlb=0,', 'swiotlb=0, iommu_off=true,'),
   );
   boundary(
     DIRECT_GATES.directGetSgtable,
@@ -1273,11 +1286,10 @@ cpu, h = dma_alloc_coherent(dev, 4096)
     DIRECT_GATES.overflowReportAddr,
     'check_addr\'s "dma_direct_map_page: overflow … of device mask … bus mask" before, report_addr\'s dev_err_once + WARN_ON_ONCE after',
     ({ before, after }) => {
-      expect(at(before, 'h =').warnings).toEqual(['nic nic: dma_direct_map_page: overflow 0x00000001fffff000+4096 of device mask ffffffff bus mask 0']);
-      // 5.0–5.5 with swiotlb=noforce: swiotlb_map()'s "Cannot do DMA to address" first (SWIOTLB_GATES.noForceInDirect)
-      expect(at(after, 'h =').warnings).toEqual(['nic nic: Cannot do DMA to address 0x00000001fffff000', 'nic nic: overflow 0x00000001fffff000+4096 of DMA mask ffffffff bus mask 0', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
+      expect(at(before, 'h =').warnings).toEqual(['nic nic: dma_direct_map_page: overflow 0x00000000c0000000+4096 of device mask ffffffff bus mask 7fffffff']);
+      expect(at(after, 'h =').warnings).toEqual(['nic nic: overflow 0x00000000c0000000+4096 of DMA mask ffffffff bus mask 7fffffff', 'WARNING: at kernel/dma/direct.c: report_addr: WARN_ON_ONCE(1)']);
     },
-    OVERFLOW(32),
+    BUS_OVERFLOW,
   );
   boundary(
     DIRECT_GATES.overflowBusLimit,
@@ -2183,10 +2195,11 @@ y0 = sg_dma_address(big, 0)
 y1 = sg_dma_address(big, 1)
 `;
 
-const SG_SECOND_OUT_OF_REACH = `machine(arch=x86, ram=8G, swiotlb=0, cma=0)
-device(nic, dma_mask=32)
-b = kmalloc(4096, GFP_KERNEL, at=0x1fffff000)
-a = alloc_pages(GFP_DMA32, 0)
+// (a 31-bit bus on 4 GiB: no pool, dma-direct on both sides of 5.0; the second entry at 3 GiB is beyond the bus)
+const SG_SECOND_OUT_OF_REACH = `machine(arch=x86, ram=4G, swiotlb=0, cma=0)
+device(nic, dma_mask=32, bus_limit=31)
+b = kmalloc(4096, GFP_KERNEL, at=0xc0000000)
+a = alloc_pages(GFP_DMA, 0)
 t = sg_table(a, 4096, b, 4096)
 n = dma_map_sg(nic, t, DMA_TO_DEVICE)
 `;
@@ -2247,10 +2260,10 @@ describe('dma_map_sg failure, arm64 swiotlb ops, dma_get_sgtable on ops without 
     DIRECT_GATES.swiotlbMerged,
     "the failing entry's sg_dma_address is its physical address before, DMA_MAPPING_ERROR after; the entry before it keeps its address on both sides",
     ({ before, after }) => {
-      expect(at(before, 'y =').result).toBe('0x1fffff000');
+      expect(at(before, 'y =').result).toBe('0xc0000000');
       expect(at(after, 'y =').result).toBe('0xffffffffffffffff');
-      // the first entry (GFP_DMA32, below 4 GiB) keeps the address it had, on both sides
-      for (const r of [before, after]) expect(BigInt(String(at(r, 'x =').result))).toBeLessThan(2n ** 32n);
+      // the first entry (GFP_DMA, below 16 MiB) keeps the address it had, on both sides
+      for (const r of [before, after]) expect(BigInt(String(at(r, 'x =').result))).toBeLessThan(2n ** 24n);
     },
     SG_SECOND_OUT_OF_REACH + `x = sg_dma_address(t, 0)
 y = sg_dma_address(t, 1)
@@ -3013,7 +3026,7 @@ describe("a failed map's handle", () => {
       expect(at(after, 'dev_write').error).toBe('FAULT');
       expect(landed(at(after, 'dev_write'))).toBeUndefined();
     },
-    `machine(arch=x86, ram=8G, swiotlb=0)
+    `machine(arch=x86, ram=8G, swiotlb=0, iommu_off=true)
 device(nic, dma_mask=32)
 hi = kmalloc(4096, GFP_KERNEL)
 h = dma_map_single(nic, hi, 4096, DMA_FROM_DEVICE) => DMA_MAPPING_ERROR

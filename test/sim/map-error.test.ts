@@ -39,7 +39,8 @@ describe("a failed map's handle where no gate changes it", () => {
 
   it('x86 pci-nommu: 0 on 4.12 and 4.13 (DMA_ERROR_CODE, then NOMMU_MAPPING_ERROR); a driver that ignores it makes its device write bus address 0', () => {
     for (const kernel of ['4.12', '4.13']) {
-      const r = runScenario(UNREACHABLE('x86', '8G', 32), { kernel });
+      // iommu=off: no swiotlb at all (swiotlb=0 alone would be swiotlb=noforce, with swiotlb's ops)
+      const r = runScenario(UNREACHABLE('x86', '8G', 32).replace('swiotlb=0', 'swiotlb=0, iommu_off=true'), { kernel });
       expect(r.checks.failed).toBe(0);
       expect(at(r, 'h =').result).toBe('0x0');
       expect(at(r, 'h =').events.find((e) => e.kind === 'note' && e.text.startsWith('map failed'))).toMatchObject({ why: { fn: 'nommu_map_page', file: 'arch/x86/kernel/pci-nommu.c' } });
@@ -163,5 +164,31 @@ dma_unmap_single(nic, h, 131072, DMA_TO_DEVICE)
     expect(u.events.find((e) => e.kind === 'note' && e.text === 'IOVA never mapped')).toMatchObject({ why: { fn: '__iommu_unmap_page', file: 'arch/arm64/mm/dma-mapping.c' } });
     expect(u.observationRules).toContain('api/failed-handle');
     expect(u.events.some((e) => e.kind === 'iommu_unmap' || e.kind === 'iova_free')).toBe(false);
+  });
+});
+
+describe('x86 before 5.0 with swiotlb=0: swiotlb=noforce keeps swiotlb ops, iommu=off keeps none', () => {
+  // arch/x86/kernel/pci-swiotlb.c: pci_swiotlb_detect_4gb() sets swiotlb = 1 with RAM above 4 GiB unless no_iommu
+  // (iommu=off); pci_swiotlb_init() then calls swiotlb_init(0) (one slab with swiotlb=noforce) and installs
+  // swiotlb_dma_ops. swiotlb_map_page → map_single(): "if (swiotlb_force == SWIOTLB_NO_FORCE) { dev_warn_ratelimited(
+  // hwdev, "Cannot do DMA to address %pa\n", &phys); return SWIOTLB_MAP_ERROR; }", swiotlb_full() returns at once
+  // for SWIOTLB_NO_FORCE, and the handle is io_tlb_overflow_buffer's address (lib/swiotlb.c of 4.14)
+  it('4.14 swiotlb=noforce: "Cannot do DMA to address", the handle is the overflow buffer below the one-slab pool; iommu=off: pci-nommu\'s printk and handle 0', () => {
+    const noforce = runScenario(UNREACHABLE('x86', '8G', 32), { kernel: '4.14' });
+    const h = at(noforce, 'h =');
+    expect(h.warnings).toEqual([expect.stringMatching(/^nic nic: Cannot do DMA to address 0x[0-9a-f]{16}$/)]);
+    const handle = Number(h.result);
+    expect(handle).toBeGreaterThan(0);
+    expect(handle).toBeLessThan(2 ** 32);
+    expect(h.events.find((e) => e.kind === 'note' && e.text.startsWith('map failed'))).toMatchObject({ why: { fn: 'swiotlb_map_page' } });
+    expect(at(noforce, 'dma_mapping_error').result).toBe(1);
+    const off = runScenario(UNREACHABLE('x86', '8G', 32).replace('swiotlb=0', 'swiotlb=0, iommu_off=true'), { kernel: '4.14' });
+    expect(at(off, 'h =').warnings).toEqual([expect.stringMatching(/^nommu_map_single: overflow [0-9a-f]+\+4096 of device mask ffffffff$/)]);
+    expect(at(off, 'h =').result).toBe('0x0');
+  });
+
+  it('4.9 has no swiotlb=noforce: swiotlb=0 stays the machine without swiotlb ops (pci-nommu)', () => {
+    const r = runScenario(UNREACHABLE('x86', '8G', 32), { kernel: '4.9' });
+    expect(at(r, 'h =').warnings).toEqual([expect.stringMatching(/^nommu_map_single: overflow /)]);
   });
 });

@@ -35,7 +35,7 @@ import { PAGE_SIZE } from '../hw/memory.ts';
 import { LINEAR_BASE, maskHex, type Buffer, type Device, type Machine } from '../machine.ts';
 import { MAX_PAGE_ORDER, cpuMemset, getOrder } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
-import { arm64RamBeyondDmaLimit, coherentGfpZone, coherentLimit, coherentZoneLimit, dmaNoopOps, noForce, withoutSwiotlbCode } from './direct.ts';
+import { arm64RamBeyondDmaLimit, coherentGfpZone, coherentLimit, coherentZoneLimit, dmaNoopOps, noForce, swiotlbDmaOps } from './direct.ts';
 import { isSwiotlbBuffer, tblMapSingle, tblUnmapSingle } from './swiotlb.ts';
 import { printk } from '../kernel-log/printk.ts';
 import { who } from '../kernel-log/catalogue.ts';
@@ -364,8 +364,7 @@ export function directAllocNoMapping(m: Machine, dev: Device, name: string, size
  * when swiotlb=0 stands for swiotlb=noforce (direct.ts noForce()).
  */
 export function swiotlbAllocator(m: Machine): boolean {
-  if (since(m.kernel, SWIOTLB_GATES.noCoherentPool) || withoutSwiotlbCode(m)) return false;
-  return m.arch === 'arm64' || m.swiotlb !== null || noForce(m);
+  return !since(m.kernel, SWIOTLB_GATES.noCoherentPool) && swiotlbDmaOps(m);
 }
 
 /** The function of this kernel that takes a coherent buffer from the pool (SWIOTLB_GATES.coherentAllocBuffer). */
@@ -396,7 +395,7 @@ function poolWhy(m: Machine, dev: Device): Why {
  *   allocation failed, size=%zu".
  * The slots record original address 0 (orig_addr 0 + i << IO_TLB_SHIFT).
  * arm64 before 4.10 (no SWIOTLB_NO_FORCE) with no pool ends as its streaming
- * maps do (direct.ts arm64WithoutPool): a panic, or an oops on io_tlb_list.
+ * maps do (direct.ts swiotlbOpsWithoutPool): a panic, or an oops on io_tlb_list.
  * Returns the slot's address, or -1 (NULL). The stack dump is not printed.
  */
 function swiotlbAllocBuffer(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): number {

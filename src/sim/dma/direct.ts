@@ -162,7 +162,7 @@ export function directOpsFn(m: Machine, op: Streaming): { fn: string; file: stri
   }
   const sw = { map: 'swiotlb_map_page', unmap: 'swiotlb_unmap_page', map_sg: 'swiotlb_map_sg_attrs' }[op];
   if (m.arch === 'arm64' && k < ARCH_GATES.arm64GenericSwiotlbOps.code) return { fn: op === 'map_sg' ? '__swiotlb_map_sg_attrs' : `__${sw}`, file: ARM64_OPS };
-  if (m.arch === 'arm64' || m.swiotlb) return { fn: sw, file: dmaFile(k, 'kernel/dma/swiotlb.c') };
+  if (swiotlbDmaOps(m)) return { fn: sw, file: dmaFile(k, 'kernel/dma/swiotlb.c') };
   if (m.arch === 'x86' && k < ARCH_GATES.x86DmaDirect.code) return { fn: { map: 'nommu_map_page', unmap: 'nommu_unmap_page', map_sg: 'nommu_map_sg' }[op], file: 'arch/x86/kernel/pci-nommu.c' };
   if (op === 'map_sg') return { fn: 'dma_direct_map_sg', file: dmaFile(k, FILE_C) };
   return kernelName(k, op === 'map' ? 'directMap' : 'directUnmap');
@@ -259,7 +259,7 @@ export function directMap(m: Machine, dev: Device, phys: number, size: number, d
       o.events.push({ kind: 'note', text: 'bounce through swiotlb', why: opsWhy(m, 'map', `${reason}, so the mapping bounces through swiotlb`) });
       return bounced(swiotlbMap(m, dev, phys, size, dir, attrs, o, sg, archSync));
     }
-    if (arm64SwiotlbOps(m)) return arm64WithoutPool(m, dev, phys, size, dir, attrs, reason, sg, o);
+    if (swiotlbDmaOps(m)) return swiotlbOpsWithoutPool(m, dev, phys, size, dir, attrs, reason, sg, o);
     if (swiotlbMapWarnsNoForce(m)) {
       const g = SWIOTLB_GATES.noForceInDirect;
       o.events.push({ kind: 'note', text: 'swiotlb_force = SWIOTLB_NO_FORCE', why: opsWhy(m, 'map', `${reason}, and there is no swiotlb pool: swiotlb_force is SWIOTLB_NO_FORCE (${noForceWhy(m)}). Before ${g.from} dma_direct_map_page() still calls swiotlb_map(), which warns "Cannot do DMA to address" and returns false; then dma-direct's own overflow report`) });
@@ -289,10 +289,11 @@ const FAILED: DmaMapped = { addr: DMA_MAPPING_ERROR, bounced: -1 };
  * swiotlb = 1, and pci_swiotlb_init() keeps swiotlb's path), riscv with
  * swiotlb (setup_arch() calls swiotlb_init(1)). arm64 with all RAM inside
  * ZONE_DMA sets SWIOTLB_NO_FORCE itself in mem_init(). x86 up to 4 GiB leaves
- * swiotlb_force at SWIOTLB_NORMAL with no pool: not this.
+ * swiotlb_force at SWIOTLB_NORMAL with no pool: not this; nor x86 with
+ * iommu=off (machine iommu_off=true), where no swiotlb is set up at all.
  */
 export function noForce(m: Machine): boolean {
-  if (m.swiotlb || withoutSwiotlbCode(m) || m.kernel < SWIOTLB_GATES.noForce.code) return false;
+  if (m.swiotlb || withoutSwiotlbCode(m) || m.config.iommuOff || m.kernel < SWIOTLB_GATES.noForce.code) return false;
   return m.arch === 'arm64' || m.arch === 'riscv' || (m.arch === 'x86' && m.config.ram > SZ_4G);
 }
 
@@ -314,17 +315,29 @@ function swiotlbMapWarnsNoForce(m: Machine): boolean {
   return m.kernel >= DIRECT_GATES.swiotlbMerged.code && m.kernel < SWIOTLB_GATES.noForceInDirect.code && noForce(m);
 }
 
-/** arm64 before 5.0 (DIRECT_GATES.swiotlbMerged): its dma_map_ops are swiotlb's, pool or not. */
-function arm64SwiotlbOps(m: Machine): boolean {
-  return m.arch === 'arm64' && m.kernel < DIRECT_GATES.swiotlbMerged.code;
+/**
+ * Are the dma_map_ops of a device without an IOMMU swiotlb's own? Before
+ * DIRECT_GATES.swiotlbMerged (5.0) swiotlb had ops of its own: arm64's always,
+ * pool or not (arm64_swiotlb_dma_ops, then the generic swiotlb_dma_ops); x86's
+ * and riscv's where the kernel set one up — with a pool, or with swiotlb=0
+ * standing for swiotlb=noforce (noForce(): pci_swiotlb_detect_4gb() /
+ * setup_arch() still chose swiotlb, whose pool is one slab). Otherwise x86 has
+ * pci-nommu (dma-direct from 4.17) and riscv dma-direct. From 5.0 dma-direct
+ * calls swiotlb itself. The one owner of this fact for maps, map errors,
+ * coherent allocations and dma_supported().
+ */
+export function swiotlbDmaOps(m: Machine): boolean {
+  if (m.kernel >= DIRECT_GATES.swiotlbMerged.code || withoutSwiotlbCode(m) || dmaNoopOps(m) || armDmaOps(m)) return false;
+  return m.arch === 'arm64' || m.swiotlb !== null || noForce(m);
 }
 
 /**
- * arm64 before 5.0 with no swiotlb pool: the map still goes through
- * swiotlb_map_page (or swiotlb_map_sg_attrs), not dma-direct, so there is no
- * "overflow" report. What happens depends on why there is no pool, which
- * arm64's mem_init() decides: "if (swiotlb_force || max_pfn >
- * (arm64_dma_phys_limit >> PAGE_SHIFT)) swiotlb_init(1);".
+ * swiotlb's own ops before 5.0 (swiotlbDmaOps) with no usable pool: the map
+ * still goes through swiotlb_map_page (or swiotlb_map_sg_attrs), not
+ * dma-direct, so there is no "overflow" report. On x86 and riscv that is
+ * swiotlb=noforce (from 4.10): the first case below. On arm64 it depends on
+ * why there is no pool, which arm64's mem_init() decides: "if (swiotlb_force
+ * || max_pfn > (arm64_dma_phys_limit >> PAGE_SHIFT)) swiotlb_init(1);".
  *   - RAM beyond ZONE_DMA, from 4.10 (SWIOTLB_GATES.noForce): swiotlb=0 is
  *     the boot option swiotlb=noforce (noForce()); swiotlb_init(1) still ran
  *     and set up one slab and, before 4.20, the overflow buffer (layout.ts),
@@ -345,12 +358,12 @@ function arm64SwiotlbOps(m: Machine): boolean {
  *     swiotlb_tbl_map_single() reads io_tlb_list[index] from a NULL
  *     io_tlb_list: an oops, which the explorer carries on from.
  */
-function arm64WithoutPool(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, reason: string, sg: boolean, o: StepOutcome): DmaMapped {
+function swiotlbOpsWithoutPool(m: Machine, dev: Device, phys: number, size: number, dir: DmaDir, attrs: Attrs, reason: string, sg: boolean, o: StepOutcome): DmaMapped {
   const op = sg ? 'map_sg' : 'map';
   const g = SWIOTLB_GATES.noForce;
   if (m.kernel >= g.code) {
     // both ways to SWIOTLB_NO_FORCE (noForceWhy): swiotlb=noforce with RAM beyond the limit, mem_init() with all RAM inside it
-    o.events.push({ kind: 'note', text: 'swiotlb_force = SWIOTLB_NO_FORCE', why: opsWhy(m, op, `${reason}; arm64's dma_map_ops are swiotlb's, and ${noForceWhy(m)} (from ${g.from}): map_single() does not bounce, it warns and fails, and swiotlb_full() says nothing more; the handle is the overflow buffer's address until 4.20`) });
+    o.events.push({ kind: 'note', text: 'swiotlb_force = SWIOTLB_NO_FORCE', why: opsWhy(m, op, `${reason}; ${m.arch}'s dma_map_ops are swiotlb's, and ${noForceWhy(m)} (from ${g.from}): map_single() does not bounce, it warns and fails, and swiotlb_full() says nothing more; the handle is the overflow buffer's address until 4.20`) });
     printk(m, o, 'swiotlb.cannot-dma', { addr: hex16(phys) }, who(dev.name, dev.cfg.label));
     return FAILED;
   }

@@ -11,7 +11,8 @@
  *     then NOMMU_MAPPING_ERROR and nommu_mapping_error();
  *   - dma_direct_ops (4.17–4.20 here): DIRECT_MAPPING_ERROR, 0 until 4.20
  *     (DIRECT_GATES.mappingErrorAllOnes), all ones in 4.20;
- *   - swiotlb's ops (arm64 always, x86/riscv with a pool): the DMA address of
+ *   - swiotlb's ops (direct.ts swiotlbDmaOps: arm64 always, x86/riscv with a
+ *     pool or swiotlb=noforce): the DMA address of
  *     io_tlb_overflow_buffer until 4.20 (SWIOTLB_GATES.noOverflowBuffer;
  *     swiotlb_map_page, swiotlb_dma_mapping_error), then DIRECT_MAPPING_ERROR;
  *     with no pool the buffer was never allocated and its address is 0;
@@ -48,7 +49,7 @@ import { observe } from '../observe.ts';
 import { ARCH_GATES, DIRECT_GATES, DMA_API_GATES, DMA_IOMMU_GATES, SWIOTLB_GATES, apiFile, dmaFile } from '../kernel-versions.ts';
 import { ARM_IOMMU_DMA_OPS } from '../arch/arm-dma-iommu.ts';
 import { intelDmaOps } from '../iommu/intel-ops.ts';
-import { armDmaOps, syncForCpuArch, syncForDeviceArch } from './direct.ts';
+import { armDmaOps, swiotlbDmaOps, syncForCpuArch, syncForDeviceArch } from './direct.ts';
 import { hex, hexDma } from '../format.ts';
 import { IO_TLB_OVERFLOW } from '../layout.ts';
 import { DMA_MAPPING_ERROR, type DmaBackEnd } from './map-ops.ts';
@@ -69,11 +70,6 @@ const ALL_ONES = DMA_MAPPING_ERROR;
 
 function value(addr: number, name: string, fn: string, check: string, file: string, rule: string): MapErrorValue {
   return { addr, name, check, why: { fn, file, rule } };
-}
-
-/** Is `be` swiotlb's dma_map_ops before 5.0 (directOpsFn's rule: arm64 always, x86/riscv when a pool exists)? */
-function swiotlbOps(m: Machine): boolean {
-  return m.arch === 'arm64' || m.swiotlb !== null;
 }
 
 /** The value a failed streaming map returns on this machine, through back end `be`. */
@@ -100,7 +96,7 @@ export function mapErrorValue(m: Machine, be: DmaBackEnd): MapErrorValue {
   }
   const swiotlb = dmaFile(k, 'kernel/dma/swiotlb.c');
   const directAllOnes = k >= DIRECT_GATES.mappingErrorAllOnes.code;
-  if (swiotlbOps(m)) {
+  if (swiotlbDmaOps(m)) {
     if (k < SWIOTLB_GATES.noOverflowBuffer.code) {
       const at = m.layout.overflowBuffer;
       const where = at ? `its ${IO_TLB_OVERFLOW / 1024} KiB at ${hex(at)}, right below the pool` : 'never allocated without a pool, so its address is 0';
@@ -185,7 +181,7 @@ export function failedHandleCall(m: Machine, dev: Device, be: DmaBackEnd, call: 
   const none = dev.coherent ? 'a coherent device needs no cache maintenance' : 'DMA_ATTR_SKIP_CPU_SYNC: no cache maintenance';
   const k = m.kernel;
   const note = (text: string, fn: string, file: string, rule: string) => o.events.push({ kind: 'note', text, why: { fn, file, rule } });
-  if (be === 'direct' && !armDmaOps(m) && k < SWIOTLB_GATES.noOverflowBuffer.code && (m.arch === 'arm64' || m.swiotlb !== null) && addr === v.addr) {
+  if (be === 'direct' && !armDmaOps(m) && k < SWIOTLB_GATES.noOverflowBuffer.code && swiotlbDmaOps(m) && addr === v.addr) {
     const swiotlb = dmaFile(k, 'kernel/dma/swiotlb.c');
     const after = `${SWIOTLB_FN[call]}() finds is_swiotlb_buffer() false (the overflow buffer is not a pool slot: nothing is copied or freed) and calls only dma_mark_clean(), empty outside ia64`;
     if (m.arch !== 'arm64') {

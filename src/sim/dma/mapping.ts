@@ -41,7 +41,7 @@ import {
   type Finding,
 } from './debug.ts';
 import { archOps } from '../arch/arch.ts';
-import { armDmaOps, dmaNoopOps, noForce, directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
+import { armDmaOps, dmaNoopOps, swiotlbDmaOps, directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
 import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, directFreeCoherent, directFreeNoncoherent } from './coherent.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
 import { failedHandleCall, isFailedHandle, mapErrorText, mapErrorValue, type MapErrorValue } from './map-error.ts';
@@ -571,7 +571,7 @@ function maskVerdict(m: Machine, bits: number): MaskVerdict {
  */
 function x86Supported(m: Machine, bits: number): MaskVerdict {
   const ownFn = since(m.kernel, ARCH_GATES.x86DmaSupportedOps);
-  if (ownFn && (m.swiotlb !== null || noForce(m))) {
+  if (ownFn && swiotlbDmaOps(m)) {
     return {
       ok: true,
       why: why('dma_supported', `x86 ${m.config.kernel}'s swiotlb_dma_ops (arch/x86/kernel/pci-swiotlb.c) have .dma_supported = NULL, so dma_supported() returns 1 ("if (!ops->dma_supported) return 1;"): every mask is accepted, this ${bits}-bit one whether or not it reaches RAM or the swiotlb pool; a buffer above it bounces, or fails if the pool is beyond it too`, 'include/linux/dma-mapping.h'),

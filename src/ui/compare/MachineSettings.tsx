@@ -8,7 +8,7 @@
  */
 import { useState } from 'react';
 import type { Arch, IommuMode } from '../../sim/config.ts';
-import { ARCH_CHOICES, IOMMU_MODES, eraChanges, kernelOptions, machineRefusal, overrideNotes, withArch, type HeaderFacts, type MachineOverrides } from './settings.ts';
+import { ARCH_CHOICES, IOMMU_MODES, eraChanges, kernelOptions, machineRefusal, machineRefusalLabel, overrideNotes, withArch, type HeaderFacts, type MachineOverrides } from './settings.ts';
 import './compare.css';
 
 export interface MachineSettingsProps {
@@ -71,11 +71,11 @@ export default function MachineSettings({ value, onChange, facts, label, testId,
           {kernelOptions(value.kernel, facts.kernel, value.arch ?? facts.arch)
             .filter((k) => k !== facts.kernel)
             .map((k) => {
-              // a version the engine refuses this header's machine on (a RISC-V IOMMU before 6.13) is shown, not offered
+              // a version the engine refuses this header's machine on (a RISC-V IOMMU before 6.13, iommu_off from 5.0) is shown, not offered
               const refused = machineRefusal(value.arch ?? facts.arch, k, facts);
               return (
                 <option key={k} value={k} disabled={refused !== null} title={refused ?? undefined}>
-                  {refused ? `${k} (no IOMMU driver)` : k}
+                  {refused ? `${k} (${machineRefusalLabel(value.arch ?? facts.arch, k, facts)})` : k}
                 </option>
               );
             })}

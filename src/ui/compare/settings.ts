@@ -19,7 +19,7 @@
  * thread.
  */
 import { ARCHES, DEFAULT_MACHINE, KERNEL_RANGE, archKernelProblem, archOldest, type Arch, type IommuMode } from '../../sim/config.ts';
-import { eraOf, iommuRefusal, kernelEras, type Gate } from '../../sim/kernel-versions.ts';
+import { eraOf, iommuOffRefusal, iommuRefusal, kernelEras, type Gate } from '../../sim/kernel-versions.ts';
 import type { LoadOptions } from '../../worker/api.ts';
 
 export const ARCH_CHOICES: readonly Arch[] = ARCHES;
@@ -86,6 +86,8 @@ export interface HeaderFacts {
   kernel: string;
   /** Each `iommu(NAME, …)` of the header, with its mode (default strict). */
   iommus: Array<{ name: string; mode: string; line: number }>;
+  /** machine(iommu_off=true): x86's iommu=off, which the engine models before 5.0 only. */
+  iommuOff?: boolean;
 }
 
 /** Splits a line into its code and its comment (`#` or `//` outside a string). */
@@ -140,6 +142,7 @@ export function headerFacts(text: string): HeaderFacts {
       if (a) facts.arch = a[1]!;
       const k = /\bkernel\s*=\s*"?(\d+\.\d+(?:\.\d+)?)"?/.exec(code);
       if (k) facts.kernel = k[1]!.split('.').slice(0, 2).join('.');
+      if (/\biommu_off\s*=\s*"?true"?/.test(code)) facts.iommuOff = true;
     } else if (op === 'iommu') {
       const name = /^\s*iommu\s*\(\s*"?([A-Za-z0-9_]+)/.exec(code);
       const mode = /\bmode\s*=\s*"?([A-Za-z]+)"?/.exec(code);
@@ -279,10 +282,26 @@ export function withArch(o: MachineOverrides, arch: Arch | null, facts: HeaderFa
  * version and say why, instead of letting the run fail at line 1.
  */
 export function machineRefusal(arch: string, kernel: string, facts: HeaderFacts): string | null {
+  return refusalOf(arch, kernel, facts)?.message ?? null;
+}
+
+/** The few words a kernel picker shows beside a version machineRefusal refuses ("no IOMMU driver"), or null. */
+export function machineRefusalLabel(arch: string, kernel: string, facts: HeaderFacts): string | null {
+  return refusalOf(arch, kernel, facts)?.label ?? null;
+}
+
+function refusalOf(arch: string, kernel: string, facts: HeaderFacts): { message: string; label: string } | null {
   const a = archOrAll(arch);
-  if (!a || facts.iommus.length === 0) return null;
+  if (!a) return null;
+  // the scenario check saw to swiotlb=0 and to no iommu(…) beside it; arch and kernel are what "Run as" changes
+  if (facts.iommuOff) {
+    const off = iommuOffRefusal({ arch: a, kernel, iommus: [], swiotlb: 0, iommuOff: true });
+    if (off) return { message: off, label: a === 'x86' ? 'iommu_off: before 5.0 only' : 'iommu_off: x86 only' };
+  }
+  if (facts.iommus.length === 0) return null;
   const iommus = facts.iommus.map((x) => ({ name: x.name, mode: x.mode as IommuMode, pgsize: 4096 }));
-  return iommuRefusal({ arch: a, kernel, iommus, devices: [] })?.message ?? null;
+  const r = iommuRefusal({ arch: a, kernel, iommus, devices: [] });
+  return r ? { message: r.message, label: 'no IOMMU driver' } : null;
 }
 
 /** A contrasting setting for compare side B: the other coherence world (x86 ↔ arm64). */
