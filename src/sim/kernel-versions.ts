@@ -1425,6 +1425,18 @@ export const IOMMU_GATES = table('iommu', {
     arch: 'arm',
     verified: true,
   },
+  // Not modelled: what iommu_unmap() returns for an unaligned iova or size. Both sides were seen, but not the commit
+  // between them. Before: a 4.4 tree (GS290-dev/android_kernel_gigaset_mt6763, whose iommu.c still reads
+  // domain->ops->pgsize_bitmap), a 4.10/4.11-era mainline-derived iommu.c (with iommu_get_resv_regions()) and
+  // Qualcomm's msm-4.14 (0wnerDied/Neptune_kernel_sm8150_oneplus: __iommu_unmap(…, bool sync), the 4.14 form)
+  // all do pr_err("unaligned: iova 0x%lx size 0x%zx min_pagesz 0x%x\n") and "return -EINVAL;" from a function
+  // returning size_t, so the caller gets 0xffffffffffffffea (-ENODEV / -EINVAL also for no unmap op or a
+  // non-paging domain). After: a 4.19 tree (0x88888888/linux-4.19-comments, __iommu_unmap(…, bool sync) with
+  // iommu_debugfs_setup()) returns 0 in all three places, as every later tree does. So the change is in 4.15–4.19,
+  // but neither its id nor its subject was found (no post-receive mail, stable mail or patch with it is stored;
+  // "iommu: Split iommu_unmaps", bd13969b9524, is a 2013 commit and not it), and the explorer answers 0 everywhere.
+  // The pr_err wording is the same on both sides and in 6.x; iommu_map() returned -EINVAL with its own
+  // "unaligned: iova 0x%lx pa %pa size 0x%zx min_pagesz 0x%x" line in every tree seen (4.4 to 6.x).
 });
 
 // ---------------------------------------------------------------------------

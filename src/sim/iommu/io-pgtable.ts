@@ -31,7 +31,10 @@
  *   an unmap first") when a leaf is already present at or above the level; a
  *   table found where a block is to be installed is unmapped and freed first.
  * - `iommu_unmap` → `__iommu_unmap`: `pr_err("unaligned: iova 0x%lx size
- *   0x%zx min_pagesz 0x%x\n")` and 0 when unaligned; pieces chosen by
+ *   0x%zx min_pagesz 0x%x\n")` and 0 when unaligned (every modelled version
+ *   is given 0: 4.4 to at least 4.14 returned -EINVAL, i.e. size_t
+ *   0xffffffffffffffea, and 4.19 returns 0, but the commit between them was
+ *   not identified, so that era is not modelled; see IOMMU_GATES); pieces chosen by
  *   `iommu_pgsize(iova, iova, …)`; stops at the first hole (WARN_ON(!pte)).
  *   `__arm_lpae_unmap` clears whole tables when the size covers them — and
  *   then flushes their range from the IOTLB at once
