@@ -588,6 +588,13 @@ export function iommuMap(dom: IommuDomain, iova: number, paddr: number, size: nu
  */
 export function iommuUnmapFast(dom: IommuDomain, iova: number, size: number, queued: boolean, o: StepOutcome): number {
   if (!dom.pt) return 0;
+  if (dom.granule > PT_PAGE && (iova % dom.granule !== 0 || size % dom.granule !== 0)) {
+    // __iommu_unmap's "if (!IS_ALIGNED(iova | size, min_pagesz))" with this domain's min_pagesz, as iommuMap's: nothing unmapped
+    const log = kmsg(dom.pt.kernel, 'iommu.unaligned-unmap', { iova: iova.toString(16), size: size.toString(16), min: dom.granule.toString(16) });
+    o.warnings.push(log);
+    o.events.push({ kind: 'log', level: 'err', id: 'iommu.unaligned-unmap', text: log });
+    return 0;
+  }
   const r = ptUnmap(dom.pt, iova, size, queued);
   pushAll(o, r.events);
   // the unaligned pr_err and the partial-block WARN_ONCE
