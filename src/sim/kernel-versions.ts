@@ -143,7 +143,7 @@ export const ARCH_GATES = table('arch', {
     subject: 'arm64: replace ZONE_DMA with ZONE_DMA32',
     file: 'arch/arm64/Kconfig',
     before: 'arm64 has CONFIG_ZONE_DMA covering the low 4 GiB and no ZONE_DMA32: alloc_pages(GFP_DMA) stays below 4 GiB, GFP_DMA32 means ZONE_NORMAL (OPT_ZONE_DMA32) and may land above 4 GiB; a coherent page out of the device\'s reach is not retried in another zone (swiotlb_alloc_coherent falls back to the swiotlb pool); with a CMA area a blocking coherent allocation comes from CMA alone, unchecked against the coherent mask, and is NULL when CMA is full',
-    after: 'the low 4 GiB is ZONE_DMA32 and there is no ZONE_DMA (until arm64ZoneDma30): GFP_DMA32 stays below 4 GiB, GFP_DMA means ZONE_NORMAL and may land above 4 GiB; coherent allocations go through swiotlb_alloc → dma_direct_alloc, which gives back unreachable CMA pages, falls back to the page allocator and retries an unreachable page with GFP_DMA32',
+    after: 'the low 4 GiB is ZONE_DMA32 and there is no ZONE_DMA (until arm64ZoneDma30): GFP_DMA32 stays below 4 GiB, GFP_DMA means ZONE_NORMAL and may land above 4 GiB; coherent allocations go through swiotlb_alloc → dma_direct_alloc, which gives back unreachable CMA pages, falls back to the page allocator and retries an unreachable page with GFP_DMA for a mask under 32 bits (GFP_DMA32 only from 4.17, DIRECT_GATES.dma32Retry), then swiotlb_alloc_buffer takes the pool',
     arch: 'arm64',
     verified: false,
   },
@@ -507,6 +507,25 @@ export const ARCH_GATES = table('arch', {
 // kernel/dma/direct.c, mapping.c, contiguous.c, kernel/fork.c
 
 export const DIRECT_GATES = table('direct', {
+  // dma-direct's coherent allocation retrying an unreachable page with GFP_DMA32. Before: a lib/dma-direct.c of the
+  // 4.16 series (Christoph Hellwig's "[PATCH] dma-direct: retry allocations using GFP_DMA for small masks", linux-mips
+  // 2018-01-10: "retry the allocation with GFP_DMA set as a last resort"; a stored file of that form, without sev or
+  // dma_32bit_limit, id 309190311 of the index): after dma_coherent_ok() fails only "if (dev->coherent_dma_mask <
+  // DMA_BIT_MASK(32) && !(gfp & GFP_DMA)) { gfp = (gfp & ~GFP_DMA32) | GFP_DMA; goto again; }". After: the 4.17
+  // lib/dma-direct.c (force_dma_unencrypted() → sev_active(), dma_32bit_limit; stored, id 130081658) first "if
+  // (IS_ENABLED(CONFIG_ZONE_DMA32) && dev->coherent_dma_mask < DMA_BIT_MASK(64) && !(gfp & (GFP_DMA32 | GFP_DMA))) {
+  // gfp |= GFP_DMA32; goto again; }". Subject as remembered (Takashi Iwai, April 2018, after x86 moved to dma-direct
+  // in 4.17-rc1); no mail, pull or id was found, and the release is read from the file contents, not pinned.
+  // Concerns dma-direct users of 4.16: arm64 (through swiotlb_alloc) and riscv; x86 reaches dma-direct in 4.17.
+  dma32Retry: {
+    from: '4.17',
+    commit: null,
+    subject: 'dma-direct: try reallocation with GFP_DMA32 if possible',
+    file: 'lib/dma-direct.c',
+    before: 'dma_direct_alloc() retries an unreachable page only with GFP_DMA, for a coherent mask under 32 bits: a 33-bit device whose page lands above 8 GiB gets NULL from dma-direct (arm64 4.16 then takes the buffer from the swiotlb pool)',
+    after: 'an unreachable page is first retried with GFP_DMA32 when no zone modifier was set (below 4 GiB), then with GFP_DMA',
+    verified: false,
+  },
   // id and release: the kernel.org commit links for 4.9 (ba14a194a434, e37e43a497d5 "x86/mm/64: Enable vmapped
   // stacks"). Only x86-64 turned it on in 4.9 (arm64 followed in 4.14, riscv later): not arch-gated here.
   vmapStack: {

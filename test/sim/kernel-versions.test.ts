@@ -139,22 +139,40 @@ cpu, c = dma_alloc_coherent(nic, 4096)
   );
 
   // The same series moved arm64's coherent allocations from swiotlb_alloc_coherent() (an unreachable page is freed
-  // and the swiotlb pool used, no other zone tried) to swiotlb_alloc() → dma_direct_alloc() (retry with GFP_DMA32).
+  // and the swiotlb pool used, no other zone tried) to swiotlb_alloc() → dma_direct_alloc(), whose 4.16 form retries
+  // only with GFP_DMA for a mask under 32 bits (DIRECT_GATES.dma32Retry brought GFP_DMA32 in 4.17): a 33-bit device
+  // whose page lands above 8 GiB gets the pool on both sides, through different functions.
+  const COHERENT_33 = `machine(arch=arm64, ram=16G, cma=0)
+device(dev, dma_mask=33)
+cpu, h = dma_alloc_coherent(dev, 4096)
+`;
   boundary(
     ARCH_GATES.arm64ZoneDma32,
-    'a 33-bit coherent device on 16 GiB: the page above 8 GiB is refused and the buffer comes from the swiotlb pool before; the GFP_DMA32 retry lands below 4 GiB after',
+    'a 33-bit coherent device on 16 GiB: the page above 8 GiB is refused by swiotlb_alloc_coherent, which takes the pool, before; by dma_direct_alloc, after which swiotlb_alloc_buffer takes the pool, after',
     ({ before, after }) => {
-      expect(at(before, 'cpu, h').error).toBeNull();
-      expect(at(before, 'cpu, h').events.find((e) => e.kind === 'note' && e.text === 'out of reach')).toMatchObject({ why: { fn: 'swiotlb_alloc_coherent' } });
+      const outOfReach = (r: RunResult) => at(r, 'cpu, h').events.find((e) => e.kind === 'note' && e.text === 'out of reach');
+      expect(outOfReach(before)).toMatchObject({ why: { fn: 'swiotlb_alloc_coherent' } });
+      expect(outOfReach(after)).toMatchObject({ why: { fn: '__dma_direct_alloc_pages' } });
       expect(at(before, 'cpu, h').events.find((e) => e.kind === 'alloc')).toMatchObject({ why: { fn: 'swiotlb_alloc_coherent' } });
+      expect(at(after, 'cpu, h').events.find((e) => e.kind === 'alloc')).toMatchObject({ why: { fn: 'swiotlb_alloc_buffer' } });
+      for (const r of [before, after]) {
+        expect(at(r, 'cpu, h').error).toBeNull();
+        expect(at(r, 'cpu, h').events.some((e) => e.kind === 'swiotlb_alloc')).toBe(true);
+      }
+    },
+    COHERENT_33,
+  );
+  boundary(
+    DIRECT_GATES.dma32Retry,
+    'a 33-bit coherent device on arm64 16 GiB: dma_direct_alloc has no GFP_DMA32 retry and the buffer comes from the swiotlb pool before; the GFP_DMA32 retry lands below 4 GiB after',
+    ({ before, after }) => {
+      expect(at(before, 'cpu, h').events.some((e) => e.kind === 'swiotlb_alloc')).toBe(true);
+      expect(at(before, 'cpu, h').events.some((e) => e.kind === 'note' && e.text === 'retried: the GFP_DMA32 retry')).toBe(false);
       expect(at(after, 'cpu, h').events.some((e) => e.kind === 'swiotlb_alloc')).toBe(false);
       expect((at(after, 'cpu, h').events.find((e) => e.kind === 'alloc') as { phys: number }).phys).toBeLessThan(2 ** 32);
       expect(at(after, 'cpu, h').events.some((e) => e.kind === 'note' && e.text === 'retried: the GFP_DMA32 retry')).toBe(true);
     },
-    `machine(arch=arm64, ram=16G, cma=0)
-device(dev, dma_mask=33)
-cpu, h = dma_alloc_coherent(dev, 4096)
-`,
+    COHERENT_33,
   );
 
   // Before the same series arm64's __dma_alloc_coherent() took every blocking allocation from CMA alone ("page =

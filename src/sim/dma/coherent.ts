@@ -45,7 +45,7 @@ import { pageAlign } from '../align.ts';
 import type { DmaAllocated } from './map-ops.ts';
 import { cmaOf, dmaAllocContiguous, dmaDirectAllocFromCma, dmaDirectFreeBuffer } from './contiguous-ops.ts';
 import { hex, hex16, sizeExact } from '../format.ts';
-import { ARCH_GATES, SWIOTLB_GATES, dmaFile, since } from '../kernel-versions.ts';
+import { ARCH_GATES, DIRECT_GATES, SWIOTLB_GATES, dmaFile, since } from '../kernel-versions.ts';
 
 const FILE = 'kernel/dma/direct.c';
 
@@ -136,8 +136,9 @@ function arm64FromCma(m: Machine, dev: Device, alloc: number, gfp: readonly stri
  *   arm64 from 4.16 through swiotlb_alloc → dma_direct_alloc, riscv, arm): the
  *   page must pass dma_coherent_ok() ("phys_to_dma(dev, phys) + size - 1 <=
  *   dev->coherent_dma_mask", the bus limit too from 4.20: direct.ts
- *   coherentLimit); retry with GFP_DMA32 when ZONE_DMA32 exists, the limit is
- *   under 64 bits and no zone modifier was set yet; then with GFP_DMA when
+ *   coherentLimit); retry with GFP_DMA32 (from DIRECT_GATES.dma32Retry, 4.17)
+ *   when ZONE_DMA32 exists, the limit is under 64 bits and no zone modifier
+ *   was set yet; then with GFP_DMA when
  *   ZONE_DMA exists, the limit is under 32 bits and GFP_DMA was not set yet
  *   (4.16: "IS_ENABLED(CONFIG_ZONE_DMA) && dev->coherent_dma_mask <
  *   DMA_BIT_MASK(32) && !(gfp & GFP_DMA)"); then NULL.
@@ -191,7 +192,8 @@ function reachRetry(m: Machine, dev: Device, size: number, block: number, zoneTo
     if (p >= 0) freeRange(m.free, p, block);
     return -1;
   };
-  if (!oldX86 && !oldArm64 && zone === null && hasZoneDma32(a, k) && mask < 2 ** 64 - 1) {
+  // the GFP_DMA32 retry from DIRECT_GATES.dma32Retry (4.17): dma-direct of 4.16 (arm64, riscv) had only the GFP_DMA one
+  if (!oldX86 && !oldArm64 && since(k, DIRECT_GATES.dma32Retry) && zone === null && hasZoneDma32(a, k) && mask < 2 ** 64 - 1) {
     const p = attempt('GFP_DMA32', ok, 'the GFP_DMA32 retry');
     if (p >= 0) return { limit: top, phys: p };
   }
