@@ -126,9 +126,13 @@ export const ARCH_GATES = table('arch', {
   // "config ZONE_DMA def_bool y" becomes "config ZONE_DMA32 def_bool y"; zone_sizes_init() sizes ZONE_DMA, then
   // ZONE_DMA32, as max_zone_dma_phys() (the low 4 GiB, "4GB maximum for 32-bit only capable devices");
   // __dma_alloc_coherent() ORs GFP_DMA, then GFP_DMA32, into a coherent allocation for a mask of 32 bits or less.
-  // Release: taken as 4.16 — the series was posted for the 4.16 merge period (as riscvZoneDma32, "riscv: add
-  // ZONE_DMA32", from the same work) and the 2018-11 fixes treat it as released; not verified: no 4.16 tree, pull
-  // shortlog or stable mail naming the release was found. The same series ("arm64: use swiotlb_alloc and
+  // Release: 4.16, both sides seen (2026-12, sixth pass): the last release without it — Ubuntu's 4.15 tree
+  // (github sndrzt/linux-4.15, debian.master/abi/4.15.0-212.223, stable backports included) still has
+  // arch/arm64/Kconfig "config ZONE_DMA / def_bool y" between GENERIC_CALIBRATE_DELAY and HAVE_GENERIC_GUP and no
+  // ZONE_DMA32; the first with it — an arm64 build of 4.16.0 (github tot0rokr/Linux4.16_arm64_debug_build, .config
+  // "Linux/arm64 4.16.0 Kernel Configuration") has "CONFIG_ZONE_DMA32=y" at that place and no CONFIG_ZONE_DMA. The
+  // series was posted for the 4.16 merge period (as riscvZoneDma32, "riscv: add ZONE_DMA32", from the same work)
+  // and the 2018-11 fixes treat it as released. The same series ("arm64: use swiotlb_alloc and
   // swiotlb_free": "-\tptr = __dma_alloc_coherent(dev, size, dma_handle, flags, attrs); +\tptr = swiotlb_alloc(…)")
   // moved arm64's coherent allocations to swiotlb_alloc() → dma_direct_alloc(), with its dma_coherent_ok() retries
   // (GFP_DMA32, then GFP_DMA) before the swiotlb pool; before it swiotlb_alloc_coherent() freed an unreachable page
@@ -145,7 +149,7 @@ export const ARCH_GATES = table('arch', {
     before: 'arm64 has CONFIG_ZONE_DMA covering the low 4 GiB and no ZONE_DMA32: alloc_pages(GFP_DMA) stays below 4 GiB, GFP_DMA32 means ZONE_NORMAL (OPT_ZONE_DMA32) and may land above 4 GiB; a coherent page out of the device\'s reach is not retried in another zone (swiotlb_alloc_coherent falls back to the swiotlb pool); with a CMA area a blocking coherent allocation comes from CMA alone, unchecked against the coherent mask, and is NULL when CMA is full',
     after: 'the low 4 GiB is ZONE_DMA32 and there is no ZONE_DMA (until arm64ZoneDma30): GFP_DMA32 stays below 4 GiB, GFP_DMA means ZONE_NORMAL and may land above 4 GiB; coherent allocations go through swiotlb_alloc → dma_direct_alloc, which gives back unreachable CMA pages, falls back to the page allocator and retries an unreachable page with GFP_DMA32',
     arch: 'arm64',
-    verified: false,
+    verified: true,
   },
   // id: Fixes tags (arm64 kdump/crashkernel and max_dma warning fixes, 2019-2021); release: the v6 patch was
   // reviewed by the arm64 maintainers on 2019-10-31, and the ZONE_DMA sizing it added was already being fixed
