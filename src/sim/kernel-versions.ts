@@ -249,6 +249,11 @@ export const ARCH_GATES = table('arch', {
   // korg/linux, review.tizen.org, infradead) do hold commit pages of the period: none for this commit.
   // Also tried (fifth pass, 2026-12): "x86/dma: Use DMA" in find_string (no hit), the stored versions of
   // arch/x86/kernel/pci-nommu.c (the listed ones predate the switch).
+  // Release 4.17, both sides seen (sixth pass, 2026-12): the 4.16 side is a full x86-64 .config of 4.16.0-rc2
+  // ("# Linux/x86 4.16.0-rc2 Kernel Configuration", CONFIG_X86_64=y; a syzbot config quoted on linux-mm by Michal
+  // Hocko), whose library section reads "CONFIG_HAS_DMA=y / CONFIG_SGL_ALLOC=y / # CONFIG_DMA_DIRECT_OPS is not
+  // set": after the 4.16 merge period x86 did not select DMA_DIRECT_OPS, so 4.16 ships pci-nommu; the 4.17 side is
+  // the 4.17.12 x86-64 build above (lib/dma-direct.o built, no pci-nommu object). The mainline id is still not seen.
   x86DmaDirect: {
     from: '4.17',
     commit: null,
@@ -257,7 +262,7 @@ export const ARCH_GATES = table('arch', {
     before: 'a device without an IOMMU uses nommu_dma_ops: an unreachable buffer gives printk "nommu_map_single: overflow %Lx+%zu of device mask %Lx" (masks of 32 bits or more), no device prefix',
     after: 'x86 uses dma-direct: the overflow is dma-direct\'s report (dev_err "dma_direct_map_page: overflow …")',
     arch: 'x86',
-    verified: false,
+    verified: true,
   },
   // x86's dma_supported() before dma-direct, for a device without an IOMMU. Before: the arch dma_supported() of
   // arch/x86/kernel/pci-dma.c (HAVE_ARCH_DMA_SUPPORTED), as the patch's diff removes it: "if (mask > 0xffffffff &&
