@@ -901,8 +901,11 @@ export const SWIOTLB_GATES = table('swiotlb', {
   // of include/trace/events/swiotlb.h (clang-built-linux, 2021-05-11): "ae7871be189cb4 Geert Uytterhoeven 2016-12-16"
   // on the enum lines of __print_symbolic (the int-to-enum patch of the series) and "fff5d99225107f Geert Uytterhoeven
   // 2016-12-16" on "{ SWIOTLB_FORCE, "FORCE" }," — the line that gained its comma when SWIOTLB_NO_FORCE was added
-  // after it, i.e. the noforce patch. Unverified: the release (the author date falls in the 4.10 merge period, but
-  // no 4.10 tree or pull naming it is stored).
+  // after it, i.e. the noforce patch. Release 4.10, both sides seen (sixth pass, 2026-12): TROVON's v4.9/swiotlb.c
+  // (above: swiotlb_force an int, no noforce) and v4.10/swiotlb.c (github garghub/TROVON,
+  // dataset/codebase_cleansed/linux_kernel/v4.10/swiotlb.c): setup_io_tlb_npages() has '} else if (!strcmp(str,
+  // "noforce")) { swiotlb_force = SWIOTLB_NO_FORCE; io_tlb_nslabs = 1; }', map_single() the "Cannot do DMA to
+  // address %pa" early return and swiotlb_full() the SWIOTLB_NO_FORCE return.
   noForce: {
     from: '4.10',
     commit: 'fff5d9922510',
@@ -911,7 +914,7 @@ export const SWIOTLB_GATES = table('swiotlb', {
     before: 'there is no swiotlb=noforce: arm64 with all RAM inside ZONE_DMA sets up no swiotlb pool and says nothing more, so a mapping that must bounce reaches swiotlb_tbl_map_single(), which dereferences the never allocated io_tlb_list (an oops); with RAM beyond it a missing pool is one swiotlb_init(1) failed to allocate, and swiotlb_tbl_map_single() panics',
     after: 'arm64 without a pool has swiotlb_force = SWIOTLB_NO_FORCE (mem_init() sets it with all RAM inside ZONE_DMA; with RAM beyond it swiotlb=0 stands for the boot option swiotlb=noforce, which exists from here): a mapping that must bounce logs "Cannot do DMA to address %pa" (dev_warn_ratelimited) and fails, the handle being the overflow buffer\'s address (0 when swiotlb_init() never ran; all ones in 4.20)',
     arch: 'arm64',
-    verified: false,
+    verified: true,
   },
   // Release: "[GIT PULL] dma-mapping updates for 5.6" (Christoph Hellwig, 2020-02-18, tags/dma-mapping-5.6 ending at
   // 75467ee48a5e, DIRECT_GATES.overflowAlways) lists "dma-direct: improve swiotlb error reporting" among its three
@@ -1179,7 +1182,12 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
   // dma-mapping tree; its "[PATCH 22/44] x86/pci-nommu: implement ->mapping_error" is in the TROVON copy of
   // pci-nommu.c for v4.13 (github garghub/TROVON, dataset/codebase_cleansed/linux_kernel/v4.13: NOMMU_MAPPING_ERROR)
   // and not in the v4.4 one (DMA_ERROR_CODE), so 4.13 — inferred for patch 06 from its series; no v4.12 copy is
-  // stored to pin it from below, and the mainline id was not found. 5.0 made it DMA_MAPPING_ERROR again
+  // stored to pin it from below, and the mainline id was not found. Sixth pass (2026-12): the before side is now
+  // pinned at 4.12 — TROVON's v4.12/dma-iommu.c (drivers/iommu: cookie_msi_granule, iommu_dma_init_domain) has
+  // "if (!iova) return DMA_ERROR_CODE;" in __iommu_dma_map() and "return dma_addr == DMA_ERROR_CODE;" in
+  // iommu_dma_mapping_error(); the after side at 4.13 is still the series inference (TROVON's v4.13 has no
+  // dma-iommu.c, and its v4.14/dma-iommu.c is powerpc's arch file of the same name; no 4.13 tree is stored), so
+  // still not verified. 5.0 made it DMA_MAPPING_ERROR again
   // (DMA_API_GATES.mappingErrorEnomem). Only arm64 used dma-iommu before 5.0 in the explorer's architectures.
   mappingErrorZero: {
     from: '4.13',
