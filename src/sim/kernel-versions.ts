@@ -2496,7 +2496,11 @@ export const MM_GATES = table('mm', {
   // above; a linux-mm patch of 2017 quotes that layout as its "before": DIRECT_RECLAIM 0x400000, WRITE 0x800000,
   // KSWAPD_RECLAIM 0x1000000). Id and subject: Jesper Dangaard Brouer on linux-mm (2017-01: "changed … in commit
   // 41b6167e8f74 (\"mm: get rid of __GFP_OTHER_NODE\")"); Michal Hocko's patch is of 2017-01-02, after 4.10-rc1.
-  // Not verified: the release (taken as 4.10, the patch being a fix in the 4.10 cycle) was not pinned.
+  // Release 4.10, both sides seen (sixth pass, 2026-12) in the users the commit removed, TROVON's per-release
+  // mm/khugepaged.c (github garghub/TROVON, dataset/codebase_cleansed/linux_kernel/v<release>/khugepaged.c): v4.9's
+  // collapse_huge_page() has "gfp = alloc_hugepage_khugepaged_gfpmask() | __GFP_OTHER_NODE | __GFP_THISNODE;" (and
+  // collapse_shmem() the same), v4.10's "gfp = alloc_hugepage_khugepaged_gfpmask() | __GFP_THISNODE;" in both. The
+  // flag's bit values themselves (gfp.h) are not in that data set; they are the layouts quoted above.
   gfpNoOtherNode: {
     from: '4.10',
     commit: '41b6167e8f74',
@@ -2504,7 +2508,7 @@ export const MM_GATES = table('mm', {
     file: 'include/linux/gfp.h',
     before: '__GFP_KSWAPD_RECLAIM is 0x2000000: GFP_KERNEL prints as 0x24000c0, GFP_ATOMIC as 0x2080020',
     after: '__GFP_KSWAPD_RECLAIM is 0x1000000: GFP_KERNEL prints as 0x14000c0, GFP_ATOMIC as 0x1080020',
-    verified: false,
+    verified: true,
   },
   // Shakeel Butt, "[PATCH v2] mm: save two stranding bit in gfp_mask" (linux-mm, 2018-05-16, acked by Michal Hocko
   // and Vlastimil Babka: "___GFP_COLD and ___GFP_OTHER_NODE were removed but their bits were stranded. Fill the gaps
