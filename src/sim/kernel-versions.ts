@@ -2515,8 +2515,11 @@ export const MM_GATES = table('mm', {
   // by moving the existing gfp masks around"): ___GFP_WRITE to 0x100, ___GFP_DIRECT_RECLAIM 0x400000 → 0x200000,
   // ___GFP_KSWAPD_RECLAIM 0x1000000 → 0x400000: GFP_KERNEL 0x14000c0 → 0x6000c0 (__GFP_COLD's removal in 4.15 left
   // the values alone: 4.15 and 4.17.2 logs still print "gfp_mask=0x14000c0(GFP_KERNEL)"; 4.19 logs and the 2018
-  // syzbot reports print 0x6000c0). Posted during 4.17-rc, so 4.18. Not verified: the mainline id was not found and
-  // no 4.18 mainline log or pull request was seen.
+  // syzbot reports print 0x6000c0). Posted during 4.17-rc, so 4.18. The mainline id was not found. Release 4.18,
+  // both sides seen (sixth pass, 2026-12) in OOM reports: 4.17 — "foo.sh invoked oom-killer: gfp_mask=0x14000c0
+  // (GFP_KERNEL)" on "4.17.2-1-ARCH" (a memcg dirty-page OOM report on linux-mm); 4.18 — "stress invoked oom-killer:
+  // gfp_mask=0x6000c0(GFP_KERNEL)" on "4.18.0-rc7-work+" (Tejun Heo's cgroup2 OOM-dump patch, a mainline 4.18-rc7
+  // base) and on "4.18.0-rc6-next-20180725+" (syzbot): in mainline by 4.18-rc6, after the merge period, so 4.18.
   gfpFillGaps: {
     from: '4.18',
     commit: null,
@@ -2524,13 +2527,16 @@ export const MM_GATES = table('mm', {
     file: 'include/linux/gfp.h',
     before: '__GFP_DIRECT_RECLAIM 0x400000, __GFP_KSWAPD_RECLAIM 0x1000000: GFP_KERNEL prints as 0x14000c0',
     after: '__GFP_DIRECT_RECLAIM 0x200000, __GFP_KSWAPD_RECLAIM 0x400000: GFP_KERNEL prints as 0x6000c0, GFP_ATOMIC as 0x480020',
-    verified: false,
+    verified: true,
   },
   // Alexey Dobriyan, "[PATCH] mm: shuffle GFP_* flags" (2019-01-09, linux-mm: "Shuffle GFP_* flags so that
   // GFP_KERNEL/GFP_ATOMIC + __GFP_ZERO bits are close to each other", 0xcc0 fits an arm immediate): ___GFP_ZERO
   // 0x100, ___GFP_ATOMIC 0x200, ___GFP_DIRECT_RECLAIM 0x400, ___GFP_KSWAPD_RECLAIM 0x800, ___GFP_NOWARN 0x2000.
   // Posted after 5.0-rc1, so 5.1 at the earliest; 5.6 and 5.8 logs print "gfp_mask=0xcc0(GFP_KERNEL)". Not verified:
-  // the mainline id and the release (taken as 5.1) are open.
+  // the mainline id and the release (taken as 5.1) are open. Sixth pass (2026-12): linux-next already had it during
+  // 5.0-rc4 (Tetsuo Handa's log: "a.out invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL)" on "5.0.0-rc4-next-20190131"),
+  // i.e. queued for the 5.1 merge period; no 5.0 release log with 0x6000c0 (or GFP_ATOMIC 0x480020) and no 5.1 log
+  // with 0xcc0 was found (find_string of both OOM lines and of "mode:0xa20(GFP_ATOMIC)" meets 4.18/4.19/5.2+ only).
   gfpShuffle: {
     from: '5.1',
     commit: null,
