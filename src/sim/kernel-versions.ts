@@ -306,6 +306,13 @@ export const ARCH_GATES = table('arch', {
   // (github WindRiver-Labs/linux-yocto-4.18) and 4.20-form copies (github H-Y-B/riscv-linux,
   // GaloisInc/BESSPIN-riscv-linux: non-coherent swiotlb_map_page, ".alloc = dma_direct_alloc") keep
   // dma_direct_supported; 5.0 merges the ops into dma-direct (DIRECT_GATES.swiotlbMerged).
+  // Sixth pass (2026-12): the 4.16 side is now pinned. The generic swiotlb_dma_ops of lib/swiotlb.c sat inside
+  // "#ifdef CONFIG_DMA_DIRECT_OPS … #endif /* CONFIG_DMA_DIRECT_OPS */" (context of "[PATCH 08/22] swiotlb: wire up
+  // ->dma_supported in swiotlb_dma_ops", 2018-01-10, and the hunks removing it in "swiotlb: remove the
+  // CONFIG_DMA_DIRECT_OPS ifdefs", 2018-04), and a full x86-64 .config of 4.16.0-rc2 (x86DmaDirect) reads "#
+  // CONFIG_DMA_DIRECT_OPS is not set": an x86 4.16 kernel does not even build the generic ops, so it uses
+  // pci-swiotlb.c's own. The 4.17 side is still inferred (same series and tip branch as x86DmaDirect, whose 4.17.12
+  // build has DMA_DIRECT_OPS; no 4.17 pci-swiotlb.c was seen), so not verified.
   x86GenericSwiotlbOps: {
     from: '4.17',
     commit: null,
