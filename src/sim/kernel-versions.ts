@@ -346,6 +346,13 @@ export const ARCH_GATES = table('arch', {
   // mask %llx", masks of 32 bits or more, DIRECT_MAPPING_ERROR) and dma_direct_supported() ("if (mask <
   // DMA_BIT_MASK(32)) return 0;" without CONFIG_ZONE_DMA, which riscv never had). Whether 4.16's dma_direct_alloc()
   // found a riscv ZONE_DMA32 is riscvZoneDma32 below (taken as 4.16, unverified).
+  // Sixth pass (2026-12): the rename itself is pinned to 4.16 by kernel configs — a 4.15-cycle x86-64 .config
+  // ("Linux/x86_64 4.15.0-rc3-mm1", kernel test robot, linux-mm) still has "# CONFIG_DMA_NOOP_OPS is not set" in its
+  // library section and no DMA_DIRECT_OPS symbol; the 4.16.0-rc2 x86-64 .config (x86DmaDirect) has "#
+  // CONFIG_DMA_DIRECT_OPS is not set" and no DMA_NOOP_OPS, and the arm64 4.16.0 .config (arm64ZoneDma32)
+  // "CONFIG_DMA_DIRECT_OPS=y". Still not verified: no riscv 4.16 tree or config was found ("Linux/riscv 4.1" meets
+  // only 4.19.y configs), and that check_addr() and dma_direct_supported() — the behaviour modelled — shipped in
+  // 4.16 with the rename rests on their being patches of the same posted series.
   riscvDmaDirect: {
     from: '4.16',
     commit: '002e67454f61',
@@ -372,6 +379,9 @@ export const ARCH_GATES = table('arch', {
   // a90f590a1bee "mm: add ksys_mmap_pgoff() helper" (4.17), next to other riscv cleanups of January 2018; no 4.16
   // riscv pull or tree was found (searched: the id, the subject, "riscv-for-linus-4.16"), so 4.16 (the same release
   // as riscvDmaDirect, whose test already expects a 32-bit coherent buffer below 4 GiB) is a reading, not a pin.
+  // Sixth pass (2026-12): the arm64 patch of the same posted series ("arm64: replace ZONE_DMA with ZONE_DMA32",
+  // arm64ZoneDma32) is now pinned to 4.16 by an Ubuntu 4.15 arch/arm64/Kconfig and an arm64 4.16.0 .config, which
+  // supports the reading; a riscv tree or config of 4.15/4.16 is still missing, so not verified.
   // Not modelled: the first zone_sizes_init() compared 4 GiB in bytes with max_low_pfn, a page number (fixed later by
   // "(unsigned long) PFN_PHYS(max_low_pfn)"), which on a real board with RAM at 0x80000000 left ZONE_DMA32 empty;
   // the explorer's RAM starts at 0 and its ZONE_DMA32 is all RAM below 4 GiB.
