@@ -210,6 +210,13 @@ export const ARCH_GATES = table('arch', {
   // work (CTR_EL0.IDC/DIC, .def_scope still there), so it is not mainline's arm64 merge but this change on the arm64
   // branch (a merge of a branch holding only this change is not excluded by the stored data alone). Still unverified:
   // the subject (no stored text names it) and 4.17 as its release.
+  // Sixth pass (2026-12): the 4.16 side is now pinned. arch/arm64/Kconfig also has a version at 1f85b42a691c, with
+  // "select ARCH_HAS_PHYS_TO_DMA" (needed by the new asm/dma-direct.h). In 4.16 that symbol is defined in arch/Kconfig
+  // between STRICT_MODULE_RWX and ARCH_HAS_REFCOUNT (the 4.16.0-rc2 x86-64 .config of x86DmaDirect: "CONFIG_STRICT_
+  // MODULE_RWX=y / CONFIG_ARCH_HAS_PHYS_TO_DMA=y / CONFIG_ARCH_HAS_REFCOUNT=y"), and the arm64 4.16.0 .config (github
+  // tot0rokr/Linux4.16_arm64_debug_build) goes "CONFIG_STRICT_MODULE_RWX=y / CONFIG_REFCOUNT_FULL=y" without it: 4.16.0
+  // does not contain this commit, so arm64 4.16 still has L1_CACHE_SHIFT 7. The 4.17 side is still not seen (no
+  // arm64 4.17 tree or .config is stored: "Linux/arm64 4.17" has no hit), so not verified.
   arm64L1CacheShift6: {
     from: '4.17',
     commit: '1f85b42a691c',
