@@ -2573,7 +2573,10 @@ export const MM_GATES = table('mm', {
   // id and subject: Petr Tesarik on linux-mm (2024, reviewing the GFP bit enum: "Neil Brown removed __GFP_ATOMIC with
   // commit 2973d8229b78"); the patch ("mm: discard __GFP_ATOMIC", akpm's mm tree, early 2023) drops
   // gfpflag_string(__GFP_ATOMIC) and makes GFP_ATOMIC (__GFP_HIGH|__GFP_KSWAPD_RECLAIM), leaving 0x200 unused. Not
-  // verified: the release (taken as 6.3) was not pinned.
+  // verified: the release (taken as 6.3) was not pinned. Sixth pass (2026-12): the 6.2 side — LWN's "GFP flags and
+  // the end of __GFP_ATOMIC" (2023-01-27, during 6.2-rc, syndicated copy) still describes Mel Gorman's series as
+  // posted, not merged, so 6.2 keeps __GFP_ATOMIC (GFP_ATOMIC prints 0xa20, as in 6.1 logs); the after side is only
+  // bounded by 6.5.9 and 6.6.43 logs printing "mode:0x820(GFP_ATOMIC)" — no 6.3 log, tree or stable mail was found.
   gfpNoAtomicBit: {
     from: '6.3',
     commit: '2973d8229b78',
