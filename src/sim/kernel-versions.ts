@@ -2559,8 +2559,10 @@ export const MM_GATES = table('mm', {
   // Posted after 5.0-rc1, so 5.1 at the earliest; 5.6 and 5.8 logs print "gfp_mask=0xcc0(GFP_KERNEL)". Not verified:
   // the mainline id and the release (taken as 5.1) are open. Sixth pass (2026-12): linux-next already had it during
   // 5.0-rc4 (Tetsuo Handa's log: "a.out invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL)" on "5.0.0-rc4-next-20190131"),
-  // i.e. queued for the 5.1 merge period; no 5.0 release log with 0x6000c0 (or GFP_ATOMIC 0x480020) and no 5.1 log
-  // with 0xcc0 was found (find_string of both OOM lines and of "mode:0xa20(GFP_ATOMIC)" meets 4.18/4.19/5.2+ only).
+  // i.e. queued for the 5.1 merge period. The 5.0 side is seen: an Ubuntu "5.0.0-15-generic #16-Ubuntu" OOM report
+  // prints "gfp_mask=0x6200ca(GFP_HIGHUSER_MOVABLE)" (the old layout: KSWAPD 0x400000 | DIRECT 0x200000 | HARDWALL
+  // 0x20000; after the shuffle it is 0x100cca), as does linux-next of 2019-01-11 ("5.0.0-rc1-next-20190111"). The 5.1
+  // side is not: no 5.1 log with 0xcc0 / 0x100cca was found (the hits are 5.3-rc3, 5.4, 5.10 and later).
   gfpShuffle: {
     from: '5.1',
     commit: null,
