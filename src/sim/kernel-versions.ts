@@ -126,9 +126,13 @@ export const ARCH_GATES = table('arch', {
   // "config ZONE_DMA def_bool y" becomes "config ZONE_DMA32 def_bool y"; zone_sizes_init() sizes ZONE_DMA, then
   // ZONE_DMA32, as max_zone_dma_phys() (the low 4 GiB, "4GB maximum for 32-bit only capable devices");
   // __dma_alloc_coherent() ORs GFP_DMA, then GFP_DMA32, into a coherent allocation for a mask of 32 bits or less.
-  // Release: taken as 4.16 — the series was posted for the 4.16 merge period (as riscvZoneDma32, "riscv: add
-  // ZONE_DMA32", from the same work) and the 2018-11 fixes treat it as released; not verified: no 4.16 tree, pull
-  // shortlog or stable mail naming the release was found. The same series ("arm64: use swiotlb_alloc and
+  // Release: 4.16, both sides seen (2026-12, sixth pass): the last release without it — Ubuntu's 4.15 tree
+  // (github sndrzt/linux-4.15, debian.master/abi/4.15.0-212.223, stable backports included) still has
+  // arch/arm64/Kconfig "config ZONE_DMA / def_bool y" between GENERIC_CALIBRATE_DELAY and HAVE_GENERIC_GUP and no
+  // ZONE_DMA32; the first with it — an arm64 build of 4.16.0 (github tot0rokr/Linux4.16_arm64_debug_build, .config
+  // "Linux/arm64 4.16.0 Kernel Configuration") has "CONFIG_ZONE_DMA32=y" at that place and no CONFIG_ZONE_DMA. The
+  // series was posted for the 4.16 merge period (as riscvZoneDma32, "riscv: add ZONE_DMA32", from the same work)
+  // and the 2018-11 fixes treat it as released. The same series ("arm64: use swiotlb_alloc and
   // swiotlb_free": "-\tptr = __dma_alloc_coherent(dev, size, dma_handle, flags, attrs); +\tptr = swiotlb_alloc(…)")
   // moved arm64's coherent allocations to swiotlb_alloc() → dma_direct_alloc(), with its dma_coherent_ok() retries
   // (GFP_DMA32, then GFP_DMA) before the swiotlb pool; before it swiotlb_alloc_coherent() freed an unreachable page
@@ -145,7 +149,7 @@ export const ARCH_GATES = table('arch', {
     before: 'arm64 has CONFIG_ZONE_DMA covering the low 4 GiB and no ZONE_DMA32: alloc_pages(GFP_DMA) stays below 4 GiB, GFP_DMA32 means ZONE_NORMAL (OPT_ZONE_DMA32) and may land above 4 GiB; a coherent page out of the device\'s reach is not retried in another zone (swiotlb_alloc_coherent falls back to the swiotlb pool); with a CMA area a blocking coherent allocation comes from CMA alone, unchecked against the coherent mask, and is NULL when CMA is full',
     after: 'the low 4 GiB is ZONE_DMA32 and there is no ZONE_DMA (until arm64ZoneDma30): GFP_DMA32 stays below 4 GiB, GFP_DMA means ZONE_NORMAL and may land above 4 GiB; coherent allocations go through swiotlb_alloc → dma_direct_alloc, which gives back unreachable CMA pages, falls back to the page allocator and retries an unreachable page with GFP_DMA for a mask under 32 bits (GFP_DMA32 only from 4.17, DIRECT_GATES.dma32Retry), then swiotlb_alloc_buffer takes the pool',
     arch: 'arm64',
-    verified: false,
+    verified: true,
   },
   // id: Fixes tags (arm64 kdump/crashkernel and max_dma warning fixes, 2019-2021); release: the v6 patch was
   // reviewed by the arm64 maintainers on 2019-10-31, and the ZONE_DMA sizing it added was already being fixed
@@ -206,6 +210,13 @@ export const ARCH_GATES = table('arch', {
   // work (CTR_EL0.IDC/DIC, .def_scope still there), so it is not mainline's arm64 merge but this change on the arm64
   // branch (a merge of a branch holding only this change is not excluded by the stored data alone). Still unverified:
   // the subject (no stored text names it) and 4.17 as its release.
+  // Sixth pass (2026-12): the 4.16 side is now pinned. arch/arm64/Kconfig also has a version at 1f85b42a691c, with
+  // "select ARCH_HAS_PHYS_TO_DMA" (needed by the new asm/dma-direct.h). In 4.16 that symbol is defined in arch/Kconfig
+  // between STRICT_MODULE_RWX and ARCH_HAS_REFCOUNT (the 4.16.0-rc2 x86-64 .config of x86DmaDirect: "CONFIG_STRICT_
+  // MODULE_RWX=y / CONFIG_ARCH_HAS_PHYS_TO_DMA=y / CONFIG_ARCH_HAS_REFCOUNT=y"), and the arm64 4.16.0 .config (github
+  // tot0rokr/Linux4.16_arm64_debug_build) goes "CONFIG_STRICT_MODULE_RWX=y / CONFIG_REFCOUNT_FULL=y" without it: 4.16.0
+  // does not contain this commit, so arm64 4.16 still has L1_CACHE_SHIFT 7. The 4.17 side is still not seen (no
+  // arm64 4.17 tree or .config is stored: "Linux/arm64 4.17" has no hit), so not verified.
   arm64L1CacheShift6: {
     from: '4.17',
     commit: '1f85b42a691c',
@@ -245,6 +256,11 @@ export const ARCH_GATES = table('arch', {
   // korg/linux, review.tizen.org, infradead) do hold commit pages of the period: none for this commit.
   // Also tried (fifth pass, 2026-12): "x86/dma: Use DMA" in find_string (no hit), the stored versions of
   // arch/x86/kernel/pci-nommu.c (the listed ones predate the switch).
+  // Release 4.17, both sides seen (sixth pass, 2026-12): the 4.16 side is a full x86-64 .config of 4.16.0-rc2
+  // ("# Linux/x86 4.16.0-rc2 Kernel Configuration", CONFIG_X86_64=y; a syzbot config quoted on linux-mm by Michal
+  // Hocko), whose library section reads "CONFIG_HAS_DMA=y / CONFIG_SGL_ALLOC=y / # CONFIG_DMA_DIRECT_OPS is not
+  // set": after the 4.16 merge period x86 did not select DMA_DIRECT_OPS, so 4.16 ships pci-nommu; the 4.17 side is
+  // the 4.17.12 x86-64 build above (lib/dma-direct.o built, no pci-nommu object). The mainline id is still not seen.
   x86DmaDirect: {
     from: '4.17',
     commit: null,
@@ -253,7 +269,7 @@ export const ARCH_GATES = table('arch', {
     before: 'a device without an IOMMU uses nommu_dma_ops: an unreachable buffer gives printk "nommu_map_single: overflow %Lx+%zu of device mask %Lx" (masks of 32 bits or more), no device prefix',
     after: 'x86 uses dma-direct: the overflow is dma-direct\'s report (dev_err "dma_direct_map_page: overflow …")',
     arch: 'x86',
-    verified: false,
+    verified: true,
   },
   // x86's dma_supported() before dma-direct, for a device without an IOMMU. Before: the arch dma_supported() of
   // arch/x86/kernel/pci-dma.c (HAVE_ARCH_DMA_SUPPORTED), as the patch's diff removes it: "if (mask > 0xffffffff &&
@@ -297,6 +313,13 @@ export const ARCH_GATES = table('arch', {
   // (github WindRiver-Labs/linux-yocto-4.18) and 4.20-form copies (github H-Y-B/riscv-linux,
   // GaloisInc/BESSPIN-riscv-linux: non-coherent swiotlb_map_page, ".alloc = dma_direct_alloc") keep
   // dma_direct_supported; 5.0 merges the ops into dma-direct (DIRECT_GATES.swiotlbMerged).
+  // Sixth pass (2026-12): the 4.16 side is now pinned. The generic swiotlb_dma_ops of lib/swiotlb.c sat inside
+  // "#ifdef CONFIG_DMA_DIRECT_OPS … #endif /* CONFIG_DMA_DIRECT_OPS */" (context of "[PATCH 08/22] swiotlb: wire up
+  // ->dma_supported in swiotlb_dma_ops", 2018-01-10, and the hunks removing it in "swiotlb: remove the
+  // CONFIG_DMA_DIRECT_OPS ifdefs", 2018-04), and a full x86-64 .config of 4.16.0-rc2 (x86DmaDirect) reads "#
+  // CONFIG_DMA_DIRECT_OPS is not set": an x86 4.16 kernel does not even build the generic ops, so it uses
+  // pci-swiotlb.c's own. The 4.17 side is still inferred (same series and tip branch as x86DmaDirect, whose 4.17.12
+  // build has DMA_DIRECT_OPS; no 4.17 pci-swiotlb.c was seen), so not verified.
   x86GenericSwiotlbOps: {
     from: '4.17',
     commit: null,
@@ -330,6 +353,13 @@ export const ARCH_GATES = table('arch', {
   // mask %llx", masks of 32 bits or more, DIRECT_MAPPING_ERROR) and dma_direct_supported() ("if (mask <
   // DMA_BIT_MASK(32)) return 0;" without CONFIG_ZONE_DMA, which riscv never had). Whether 4.16's dma_direct_alloc()
   // found a riscv ZONE_DMA32 is riscvZoneDma32 below (taken as 4.16, unverified).
+  // Sixth pass (2026-12): the rename itself is pinned to 4.16 by kernel configs — a 4.15-cycle x86-64 .config
+  // ("Linux/x86_64 4.15.0-rc3-mm1", kernel test robot, linux-mm) still has "# CONFIG_DMA_NOOP_OPS is not set" in its
+  // library section and no DMA_DIRECT_OPS symbol; the 4.16.0-rc2 x86-64 .config (x86DmaDirect) has "#
+  // CONFIG_DMA_DIRECT_OPS is not set" and no DMA_NOOP_OPS, and the arm64 4.16.0 .config (arm64ZoneDma32)
+  // "CONFIG_DMA_DIRECT_OPS=y". Still not verified: no riscv 4.16 tree or config was found ("Linux/riscv 4.1" meets
+  // only 4.19.y configs), and that check_addr() and dma_direct_supported() — the behaviour modelled — shipped in
+  // 4.16 with the rename rests on their being patches of the same posted series.
   riscvDmaDirect: {
     from: '4.16',
     commit: '002e67454f61',
@@ -356,6 +386,9 @@ export const ARCH_GATES = table('arch', {
   // a90f590a1bee "mm: add ksys_mmap_pgoff() helper" (4.17), next to other riscv cleanups of January 2018; no 4.16
   // riscv pull or tree was found (searched: the id, the subject, "riscv-for-linus-4.16"), so 4.16 (the same release
   // as riscvDmaDirect, whose test already expects a 32-bit coherent buffer below 4 GiB) is a reading, not a pin.
+  // Sixth pass (2026-12): the arm64 patch of the same posted series ("arm64: replace ZONE_DMA with ZONE_DMA32",
+  // arm64ZoneDma32) is now pinned to 4.16 by an Ubuntu 4.15 arch/arm64/Kconfig and an arm64 4.16.0 .config, which
+  // supports the reading; a riscv tree or config of 4.15/4.16 is still missing, so not verified.
   // Not modelled: the first zone_sizes_init() compared 4 GiB in bytes with max_low_pfn, a page number (fixed later by
   // "(unsigned long) PFN_PHYS(max_low_pfn)"), which on a real board with RAM at 0x80000000 left ZONE_DMA32 empty;
   // the explorer's RAM starts at 0 and its ZONE_DMA32 is all RAM below 4 GiB.
@@ -911,8 +944,11 @@ export const SWIOTLB_GATES = table('swiotlb', {
   // of include/trace/events/swiotlb.h (clang-built-linux, 2021-05-11): "ae7871be189cb4 Geert Uytterhoeven 2016-12-16"
   // on the enum lines of __print_symbolic (the int-to-enum patch of the series) and "fff5d99225107f Geert Uytterhoeven
   // 2016-12-16" on "{ SWIOTLB_FORCE, "FORCE" }," — the line that gained its comma when SWIOTLB_NO_FORCE was added
-  // after it, i.e. the noforce patch. Unverified: the release (the author date falls in the 4.10 merge period, but
-  // no 4.10 tree or pull naming it is stored).
+  // after it, i.e. the noforce patch. Release 4.10, both sides seen (sixth pass, 2026-12): TROVON's v4.9/swiotlb.c
+  // (above: swiotlb_force an int, no noforce) and v4.10/swiotlb.c (github garghub/TROVON,
+  // dataset/codebase_cleansed/linux_kernel/v4.10/swiotlb.c): setup_io_tlb_npages() has '} else if (!strcmp(str,
+  // "noforce")) { swiotlb_force = SWIOTLB_NO_FORCE; io_tlb_nslabs = 1; }', map_single() the "Cannot do DMA to
+  // address %pa" early return and swiotlb_full() the SWIOTLB_NO_FORCE return.
   noForce: {
     from: '4.10',
     commit: 'fff5d9922510',
@@ -921,7 +957,7 @@ export const SWIOTLB_GATES = table('swiotlb', {
     before: 'there is no swiotlb=noforce: arm64 with all RAM inside ZONE_DMA sets up no swiotlb pool and says nothing more, so a mapping that must bounce reaches swiotlb_tbl_map_single(), which dereferences the never allocated io_tlb_list (an oops); with RAM beyond it a missing pool is one swiotlb_init(1) failed to allocate, and swiotlb_tbl_map_single() panics',
     after: 'arm64 without a pool has swiotlb_force = SWIOTLB_NO_FORCE (mem_init() sets it with all RAM inside ZONE_DMA; with RAM beyond it swiotlb=0 stands for the boot option swiotlb=noforce, which exists from here): a mapping that must bounce logs "Cannot do DMA to address %pa" (dev_warn_ratelimited) and fails, the handle being the overflow buffer\'s address (0 when swiotlb_init() never ran; all ones in 4.20)',
     arch: 'arm64',
-    verified: false,
+    verified: true,
   },
   // Release: "[GIT PULL] dma-mapping updates for 5.6" (Christoph Hellwig, 2020-02-18, tags/dma-mapping-5.6 ending at
   // 75467ee48a5e, DIRECT_GATES.overflowAlways) lists "dma-direct: improve swiotlb error reporting" among its three
@@ -1189,7 +1225,12 @@ export const DMA_IOMMU_GATES = table('dma-iommu', {
   // dma-mapping tree; its "[PATCH 22/44] x86/pci-nommu: implement ->mapping_error" is in the TROVON copy of
   // pci-nommu.c for v4.13 (github garghub/TROVON, dataset/codebase_cleansed/linux_kernel/v4.13: NOMMU_MAPPING_ERROR)
   // and not in the v4.4 one (DMA_ERROR_CODE), so 4.13 — inferred for patch 06 from its series; no v4.12 copy is
-  // stored to pin it from below, and the mainline id was not found. 5.0 made it DMA_MAPPING_ERROR again
+  // stored to pin it from below, and the mainline id was not found. Sixth pass (2026-12): the before side is now
+  // pinned at 4.12 — TROVON's v4.12/dma-iommu.c (drivers/iommu: cookie_msi_granule, iommu_dma_init_domain) has
+  // "if (!iova) return DMA_ERROR_CODE;" in __iommu_dma_map() and "return dma_addr == DMA_ERROR_CODE;" in
+  // iommu_dma_mapping_error(); the after side at 4.13 is still the series inference (TROVON's v4.13 has no
+  // dma-iommu.c, and its v4.14/dma-iommu.c is powerpc's arch file of the same name; no 4.13 tree is stored), so
+  // still not verified. 5.0 made it DMA_MAPPING_ERROR again
   // (DMA_API_GATES.mappingErrorEnomem). Only arm64 used dma-iommu before 5.0 in the explorer's architectures.
   mappingErrorZero: {
     from: '4.13',
@@ -2510,7 +2551,11 @@ export const MM_GATES = table('mm', {
   // above; a linux-mm patch of 2017 quotes that layout as its "before": DIRECT_RECLAIM 0x400000, WRITE 0x800000,
   // KSWAPD_RECLAIM 0x1000000). Id and subject: Jesper Dangaard Brouer on linux-mm (2017-01: "changed … in commit
   // 41b6167e8f74 (\"mm: get rid of __GFP_OTHER_NODE\")"); Michal Hocko's patch is of 2017-01-02, after 4.10-rc1.
-  // Not verified: the release (taken as 4.10, the patch being a fix in the 4.10 cycle) was not pinned.
+  // Release 4.10, both sides seen (sixth pass, 2026-12) in the users the commit removed, TROVON's per-release
+  // mm/khugepaged.c (github garghub/TROVON, dataset/codebase_cleansed/linux_kernel/v<release>/khugepaged.c): v4.9's
+  // collapse_huge_page() has "gfp = alloc_hugepage_khugepaged_gfpmask() | __GFP_OTHER_NODE | __GFP_THISNODE;" (and
+  // collapse_shmem() the same), v4.10's "gfp = alloc_hugepage_khugepaged_gfpmask() | __GFP_THISNODE;" in both. The
+  // flag's bit values themselves (gfp.h) are not in that data set; they are the layouts quoted above.
   gfpNoOtherNode: {
     from: '4.10',
     commit: '41b6167e8f74',
@@ -2518,15 +2563,18 @@ export const MM_GATES = table('mm', {
     file: 'include/linux/gfp.h',
     before: '__GFP_KSWAPD_RECLAIM is 0x2000000: GFP_KERNEL prints as 0x24000c0, GFP_ATOMIC as 0x2080020',
     after: '__GFP_KSWAPD_RECLAIM is 0x1000000: GFP_KERNEL prints as 0x14000c0, GFP_ATOMIC as 0x1080020',
-    verified: false,
+    verified: true,
   },
   // Shakeel Butt, "[PATCH v2] mm: save two stranding bit in gfp_mask" (linux-mm, 2018-05-16, acked by Michal Hocko
   // and Vlastimil Babka: "___GFP_COLD and ___GFP_OTHER_NODE were removed but their bits were stranded. Fill the gaps
   // by moving the existing gfp masks around"): ___GFP_WRITE to 0x100, ___GFP_DIRECT_RECLAIM 0x400000 → 0x200000,
   // ___GFP_KSWAPD_RECLAIM 0x1000000 → 0x400000: GFP_KERNEL 0x14000c0 → 0x6000c0 (__GFP_COLD's removal in 4.15 left
   // the values alone: 4.15 and 4.17.2 logs still print "gfp_mask=0x14000c0(GFP_KERNEL)"; 4.19 logs and the 2018
-  // syzbot reports print 0x6000c0). Posted during 4.17-rc, so 4.18. Not verified: the mainline id was not found and
-  // no 4.18 mainline log or pull request was seen.
+  // syzbot reports print 0x6000c0). Posted during 4.17-rc, so 4.18. The mainline id was not found. Release 4.18,
+  // both sides seen (sixth pass, 2026-12) in OOM reports: 4.17 — "foo.sh invoked oom-killer: gfp_mask=0x14000c0
+  // (GFP_KERNEL)" on "4.17.2-1-ARCH" (a memcg dirty-page OOM report on linux-mm); 4.18 — "stress invoked oom-killer:
+  // gfp_mask=0x6000c0(GFP_KERNEL)" on "4.18.0-rc7-work+" (Tejun Heo's cgroup2 OOM-dump patch, a mainline 4.18-rc7
+  // base) and on "4.18.0-rc6-next-20180725+" (syzbot): in mainline by 4.18-rc6, after the merge period, so 4.18.
   gfpFillGaps: {
     from: '4.18',
     commit: null,
@@ -2534,13 +2582,18 @@ export const MM_GATES = table('mm', {
     file: 'include/linux/gfp.h',
     before: '__GFP_DIRECT_RECLAIM 0x400000, __GFP_KSWAPD_RECLAIM 0x1000000: GFP_KERNEL prints as 0x14000c0',
     after: '__GFP_DIRECT_RECLAIM 0x200000, __GFP_KSWAPD_RECLAIM 0x400000: GFP_KERNEL prints as 0x6000c0, GFP_ATOMIC as 0x480020',
-    verified: false,
+    verified: true,
   },
   // Alexey Dobriyan, "[PATCH] mm: shuffle GFP_* flags" (2019-01-09, linux-mm: "Shuffle GFP_* flags so that
   // GFP_KERNEL/GFP_ATOMIC + __GFP_ZERO bits are close to each other", 0xcc0 fits an arm immediate): ___GFP_ZERO
   // 0x100, ___GFP_ATOMIC 0x200, ___GFP_DIRECT_RECLAIM 0x400, ___GFP_KSWAPD_RECLAIM 0x800, ___GFP_NOWARN 0x2000.
   // Posted after 5.0-rc1, so 5.1 at the earliest; 5.6 and 5.8 logs print "gfp_mask=0xcc0(GFP_KERNEL)". Not verified:
-  // the mainline id and the release (taken as 5.1) are open.
+  // the mainline id and the release (taken as 5.1) are open. Sixth pass (2026-12): linux-next already had it during
+  // 5.0-rc4 (Tetsuo Handa's log: "a.out invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL)" on "5.0.0-rc4-next-20190131"),
+  // i.e. queued for the 5.1 merge period. The 5.0 side is seen: an Ubuntu "5.0.0-15-generic #16-Ubuntu" OOM report
+  // prints "gfp_mask=0x6200ca(GFP_HIGHUSER_MOVABLE)" (the old layout: KSWAPD 0x400000 | DIRECT 0x200000 | HARDWALL
+  // 0x20000; after the shuffle it is 0x100cca), as does linux-next of 2019-01-11 ("5.0.0-rc1-next-20190111"). The 5.1
+  // side is not: no 5.1 log with 0xcc0 / 0x100cca was found (the hits are 5.3-rc3, 5.4, 5.10 and later).
   gfpShuffle: {
     from: '5.1',
     commit: null,
@@ -2553,7 +2606,10 @@ export const MM_GATES = table('mm', {
   // id and subject: Petr Tesarik on linux-mm (2024, reviewing the GFP bit enum: "Neil Brown removed __GFP_ATOMIC with
   // commit 2973d8229b78"); the patch ("mm: discard __GFP_ATOMIC", akpm's mm tree, early 2023) drops
   // gfpflag_string(__GFP_ATOMIC) and makes GFP_ATOMIC (__GFP_HIGH|__GFP_KSWAPD_RECLAIM), leaving 0x200 unused. Not
-  // verified: the release (taken as 6.3) was not pinned.
+  // verified: the release (taken as 6.3) was not pinned. Sixth pass (2026-12): the 6.2 side — LWN's "GFP flags and
+  // the end of __GFP_ATOMIC" (2023-01-27, during 6.2-rc, syndicated copy) still describes Mel Gorman's series as
+  // posted, not merged, so 6.2 keeps __GFP_ATOMIC (GFP_ATOMIC prints 0xa20, as in 6.1 logs); the after side is only
+  // bounded by 6.5.9 and 6.6.43 logs printing "mode:0x820(GFP_ATOMIC)" — no 6.3 log, tree or stable mail was found.
   gfpNoAtomicBit: {
     from: '6.3',
     commit: '2973d8229b78',
