@@ -23,7 +23,7 @@ import { iovaRanges, type IovaRange } from './iommu/iova.ts';
 import { armMappingViews } from './arch/arm-dma-iommu.ts';
 import { debugActiveCachelines, debugLiveEntries, type DebugEntry } from './dma/debug.ts';
 import { hex } from './format.ts';
-import { archOps, zoneSpans } from './arch/arch.ts';
+import { zoneSpans } from './arch/arch.ts';
 
 export interface BufferInfo {
   id: number;
@@ -110,7 +110,7 @@ export interface MachineSnapshot {
  * ZONE_NORMAL.
  */
 function zoneRegions(m: Machine): Region[] {
-  return zoneSpans(archOps(m.arch), m.kernel, m.config.ram).map((z) => ({ name: `ZONE_${z.zone === 'Normal' ? 'NORMAL' : z.zone}`, kind: 'zone', start: z.start, end: z.end }));
+  return zoneSpans(m).map((z) => ({ name: `ZONE_${z.zone === 'Normal' ? 'NORMAL' : z.zone}`, kind: 'zone', start: z.start, end: z.end }));
 }
 
 function regions(m: Machine): Region[] {

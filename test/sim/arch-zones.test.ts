@@ -25,9 +25,12 @@ import type { RunResult, StepJson } from '../../src/scenario/result.ts';
 import { archOps, hasZoneDma32, zoneName, zoneTop } from '../../src/sim/arch/arch.ts';
 import { createMachine } from '../../src/sim/machine.ts';
 import { snapshot } from '../../src/sim/snapshot.ts';
-import { defaultConfig, type Arch } from '../../src/sim/config.ts';
+import { defaultConfig, type Arch, type DeviceConfig } from '../../src/sim/config.ts';
 
 const GiB = 2 ** 30;
+
+/** A machine as the zone functions see it: architecture, kernel code, RAM and the devices' bus_limit. */
+const zm = (arch: Arch, kernel: number, ram = 8 * GiB, devices: Pick<DeviceConfig, 'name' | 'busLimit'>[] = []) => ({ arch, kernel, config: { ram, devices } });
 
 function step(r: RunResult, prefix: string): StepJson {
   const s = r.steps.find((x) => x.source.startsWith(prefix));
@@ -64,25 +67,25 @@ cpu, h = dma_alloc_coherent(dev, 4096)
 describe('zones per architecture and version', () => {
   it('arm64: ZONE_DMA 4 GiB without ZONE_DMA32 (4.15), ZONE_DMA32 without ZONE_DMA (4.16, 5.4), both from 5.5 (1 GiB, then 4 GiB); arm: neither', () => {
     const a = archOps('arm64');
-    expect(a.zoneDmaBits(4015)).toBe(32);
+    expect(a.zoneDmaBits(4015, null)).toBe(32);
     expect(hasZoneDma32(a, 4015)).toBe(false);
     for (const k of [4016, 5004]) {
-      expect(a.zoneDmaBits(k)).toBeNull();
+      expect(a.zoneDmaBits(k, null)).toBeNull();
       expect(hasZoneDma32(a, k)).toBe(true);
-      expect(zoneTop(a, k, 8 * GiB, 'GFP_DMA')).toBe(8 * GiB);
+      expect(zoneTop(zm(a.name, k, 8 * GiB), 'GFP_DMA')).toBe(8 * GiB);
     }
-    expect(a.zoneDmaBits(5005)).toBe(30);
-    expect(a.zoneDmaBits(5011)).toBe(32);
-    expect(zoneName(a, 5010, 512 * 2 ** 20)).toBe('DMA');
-    expect(zoneName(a, 5010, 2 * GiB)).toBe('DMA32');
-    expect(zoneName(a, 5011, 2 * GiB)).toBe('DMA');
-    expect(zoneName(a, 4015, 2 * GiB)).toBe('DMA');
-    expect(zoneName(a, 4016, 2 * 2 ** 20)).toBe('DMA32');
+    expect(a.zoneDmaBits(5005, null)).toBe(30);
+    expect(a.zoneDmaBits(5011, null)).toBe(32);
+    expect(zoneName(zm(a.name, 5010), 512 * 2 ** 20)).toBe('DMA');
+    expect(zoneName(zm(a.name, 5010), 2 * GiB)).toBe('DMA32');
+    expect(zoneName(zm(a.name, 5011), 2 * GiB)).toBe('DMA');
+    expect(zoneName(zm(a.name, 4015), 2 * GiB)).toBe('DMA');
+    expect(zoneName(zm(a.name, 4016), 2 * 2 ** 20)).toBe('DMA32');
     const arm = archOps('arm');
     for (const k of [4004, 5010, 6018]) {
-      expect(arm.zoneDmaBits(k)).toBeNull();
+      expect(arm.zoneDmaBits(k, null)).toBeNull();
       expect(hasZoneDma32(arm, k)).toBe(false);
-      expect(zoneName(arm, k, 0x100000)).toBe('Normal');
+      expect(zoneName(zm(arm.name, k), 0x100000)).toBe('Normal');
     }
   });
 
