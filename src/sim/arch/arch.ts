@@ -108,7 +108,7 @@ export function zoneDmaSource(m: ZoneMachine): string | null {
   const fw = dmaRangesLimit(m.config.devices);
   const bits = zoneDmaBits(m);
   if (!fw || bits === null || bits !== fw.bits || TABLE[m.arch].zoneDmaBits(m.kernel, null) === bits) return null;
-  return `ZONE_DMA is ${bits} bits: zone_sizes_init() takes fls64() of of_dma_get_max_cpu_address(): the lowest dma-ranges limit, ${fw.device}'s bus_limit=${fw.bits}`;
+  return `ZONE_DMA ends at 2^${bits} because arm64 sizes it from of_dma_get_max_cpu_address(): the lowest dma-ranges limit, ${fw.device}'s bus_limit=${fw.bits}`;
 }
 
 const TABLE: Record<Arch, ArchOps> = { arm64, arm, riscv, x86 };
