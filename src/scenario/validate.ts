@@ -49,6 +49,10 @@ interface Scope {
   /** Line of the first operation after the header, once seen. */
   firstOpLine: number | null;
   machineLine: number | null;
+  /** The machine(…) statement when it checked clean: a device's bus_limit may move arm64's low reservations (layout.ts). */
+  machine: Command | null;
+  /** Declared devices' bus_limit (dma-ranges), in declaration order. */
+  busLimits: { name: string; busLimit: number }[];
   /** A header line failed to parse: unknown device or iommu names are not reported (they may be its). */
   headerFailed: boolean;
 }
@@ -84,6 +88,8 @@ export class Validator {
     names: new Map(),
     firstOpLine: null,
     machineLine: null,
+    machine: null,
+    busLimits: [],
     headerFailed: false,
   };
   private readonly ctx: TeachingContext = { firstOpLine: null, firstHeaderLine: null, lessonLine: null };
@@ -201,6 +207,7 @@ function validateStatement(s: ParsedStmt, scope: Scope, errs: Err[]): void {
   if (cmd.op === 'iommu' || cmd.op === 'device') declareName(s, scope, errs);
   if (cmd.op === 'iommu' && clean) checkIommu(cmd, errs);
   if (cmd.op === 'device' && clean) checkDeviceDmaOps(cmd, errs);
+  if (cmd.op === 'device' && clean) checkDeviceBusLimit(cmd, scope, errs);
 
   for (let i = 0; i < cmd.targets.length; i++) {
     const type = sig.results.length === cmd.targets.length ? sig.results[i]! : 'any';
@@ -556,7 +563,10 @@ function declareMachine(s: ParsedStmt, scope: Scope, clean: boolean, errs: Err[]
     return;
   }
   scope.machineLine = s.cmd.loc.line;
-  if (clean) checkMachine(s.cmd, errs);
+  if (!clean) return;
+  const before = errs.length;
+  checkMachine(s.cmd, errs);
+  if (errs.length === before) scope.machine = s.cmd;
 }
 
 function declareName(s: ParsedStmt, scope: Scope, errs: Err[]): void {
@@ -653,6 +663,24 @@ function checkMachine(cmd: Command, errs: Err[]): void {
   }
   const problem = layoutProblem({ arch: headerArch(cmd), kernel: headerKernel(cmd), ram: ram.value, cma: cma.value, swiotlb: swiotlb.value });
   if (problem) errs.push({ loc: kwInt(cmd, 'swiotlb')?.loc ?? kwInt(cmd, 'cma')?.loc ?? ram.loc, message: problem });
+}
+
+/**
+ * A device's bus_limit is a dma-ranges, and on arm64 from 5.11 the lowest one
+ * sets ZONE_DMA's top, below which boot reserves the CMA area and the swiotlb
+ * pool (layout.ts): refused here, at the bus_limit, when they no longer fit.
+ */
+function checkDeviceBusLimit(cmd: Command, scope: Scope, errs: Err[]): void {
+  const name = cmd.args[0];
+  const limit = kwInt(cmd, 'bus_limit');
+  if (!name || name.k !== 'name' || !limit || limit.value <= 0) return;
+  scope.busLimits.push({ name: name.name, busLimit: limit.value });
+  const m = scope.machine;
+  const value = (k: 'ram' | 'swiotlb' | 'cma'): number => (m ? kwInt(m, k)?.value : undefined) ?? DEFAULT_MACHINE[k];
+  const config = { arch: m ? headerArch(m) : DEFAULT_MACHINE.arch, kernel: m ? headerKernel(m) : DEFAULT_MACHINE.kernel, ram: value('ram'), cma: value('cma'), swiotlb: value('swiotlb') };
+  if (layoutProblem(config)) return; // the machine line already says so
+  const problem = layoutProblem({ ...config, devices: scope.busLimits });
+  if (problem) errs.push({ loc: limit.loc, message: problem });
 }
 
 /** dma_ops=own (thread 001's proposal) needs the device's own MMU, and models no system IOMMU behind it. */

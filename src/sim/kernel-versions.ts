@@ -173,13 +173,28 @@ export const ARCH_GATES = table('arch', {
   // arm64 updates for 5.11" (Catalin Marinas, 2020-12-14): "Default to 32-bit wide ZONE_DMA. Previously,
   // ZONE_DMA was set to the lowest 1GB … the kernel scans the Device Tree dma-ranges and the ACPI IORT
   // information before deciding on a smaller ZONE_DMA", with both commits in its shortlog.
+  // The rule after (ArchOps.zoneDmaBits, arch.ts dmaRangesLimit): torvalds/linux arch/arm64/mm/init.c
+  // zone_sizes_init() "dt_zone_dma_bits = fls64(of_dma_get_max_cpu_address(NULL)); zone_dma_bits = min3(32U,
+  // dt_zone_dma_bits, acpi_zone_dma_bits); arm64_dma_phys_limit = max_zone_phys(zone_dma_bits);", then
+  // bootmem_init() "dma_contiguous_reserve(arm64_dma_phys_limit)" (the series moved it there from
+  // arm64_memblock_init()'s dma_contiguous_reserve(arm64_dma32_phys_limit)); of_dma_get_max_cpu_address() (v5
+  // patch and later diffs of drivers/of/address.c) takes per node the highest "cpu_end = range.cpu_addr +
+  // range.size - 1" and the minimum over the tree, PHYS_ADDR_MAX without dma-ranges: a bus_limit=N reaching 2^N
+  // from 0 gives fls64(2^N - 1) = N. 6.12 (ba0fb44aed47 "dma-mapping: replace zone_dma_bits by zone_dma_limit")
+  // keeps the address itself ("zone_dma_limit = min(dt_zone_dma_limit, acpi_zone_dma_limit)", max_zone_phys()
+  // capping ZONE_DMA at 4 GiB when RAM starts below it), and 56a708742a8b "arm64: mm: Fix zone_dma_limit
+  // calculation" (6.13, Cc stable 6.12+) moved that cap onto zone_dma_limit: with a lowest limit of 32 bits or
+  // less both forms give the same ZONE_DMA, dma_direct_supported() and GFP_DMA choice, so no gate. Not modelled:
+  // 6.12 before that fix with no dma-ranges under 4 GiB, where zone_dma_limit stayed above 4 GiB (PHYS_ADDR_MAX
+  // without dma-ranges) and dma_direct_optimal_gfp_mask() chose GFP_DMA for every coherent allocation whose
+  // limit lay below it (Yang Shi's report; ZONE_DMA itself still ended at 4 GiB).
   arm64ZoneDmaFirmware: {
     from: '5.11',
     commit: '8424ecdde7df, 2b8652936f0c',
     subject: "arm64: mm: Set ZONE_DMA size based on devicetree's dma-ranges; arm64: mm: Set ZONE_DMA size based on early IORT scan",
     file: 'arch/arm64/mm/init.c',
     before: 'ZONE_DMA is always the first 1 GiB',
-    after: 'ZONE_DMA reaches as far as firmware allows, 4 GiB (32 bits) when nothing limits it: masks below 32 bits are refused again',
+    after: "ZONE_DMA reaches as far as firmware allows: min(32, the lowest dma-ranges limit) bits, i.e. the smallest bus_limit among the devices that declare one (a Raspberry Pi 4's 1 GiB dma-ranges: 30 bits), 4 GiB when nothing limits it, so masks below it are refused; CMA and the swiotlb pool sit below it",
     arch: 'arm64',
     verified: true,
   },

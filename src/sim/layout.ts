@@ -10,7 +10,13 @@
  * reaches at least the area's size past 4 GiB, which only x86's limit allows.
  * So on an x86 machine with more than 4 GiB the area sits at the top of RAM
  * before 5.12 and at 4 GiB from 5.12; everywhere else it sits right below
- * min(RAM, 4 GiB). Before 4.20 (SWIOTLB_GATES.noOverflowBuffer) swiotlb_init_with_tbl()
+ * min(RAM, 4 GiB) — on arm64 from 5.11 (ARCH_GATES.arm64ZoneDmaFirmware) right
+ * below arm64_dma_phys_limit, the top of ZONE_DMA, which the firmware's
+ * dma-ranges may put lower (bootmem_init(): "Reserve the CMA area after
+ * arm64_dma_phys_limit was initialised. dma_contiguous_reserve(
+ * arm64_dma_phys_limit);", 5.10's arm64_memblock_init() passed
+ * arm64_dma32_phys_limit; swiotlb_init()'s memblock_alloc_low() stays below
+ * ARCH_LOW_ADDRESS_LIMIT, arm64_dma_phys_limit - 1). Before 4.20 (SWIOTLB_GATES.noOverflowBuffer) swiotlb_init_with_tbl()
  * also took io_tlb_overflow_buffer, 32 KiB (io_tlb_overflow), from
  * memblock_virt_alloc_low_nopanic() right after the pool: top-down, so right
  * below it. A failed swiotlb_map_page() returned its address (dma/map-error.ts).
@@ -18,7 +24,8 @@
  * the machine from it and the explorer draws a frame without a snapshot from
  * it, so both always agree.
  */
-import { kernelCode, type MachineConfig } from './config.ts';
+import { kernelCode, type DeviceConfig, type MachineConfig } from './config.ts';
+import { dmaRangesLimit, zoneDmaBits } from './arch/arch.ts';
 import { ARCH_GATES, CMA_GATES, SWIOTLB_GATES } from './kernel-versions.ts';
 import { PAGE_SIZE } from './hw/memory.ts';
 import { alignDown, alignUp, pageAlign } from './align.ts';
@@ -45,8 +52,25 @@ export interface MachineLayout {
   freeRanges: Array<[number, number]>;
 }
 
-export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb' | 'iommuOff'>): MachineLayout {
+/** The devices' bus_limit (dma-ranges) moves arm64's low reservations; a caller that has no devices yet may leave them out. */
+type LayoutConfig = Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb'> & { devices?: readonly Pick<DeviceConfig, 'name' | 'busLimit'>[] };
+
+/**
+ * The top (exclusive) of the memory boot reserves the CMA area and the swiotlb
+ * pool in: min(RAM, 4 GiB), and on arm64 from 5.11 min(RAM,
+ * arm64_dma_phys_limit) = the top of ZONE_DMA (zoneDmaBits, which owns the
+ * dma-ranges rule).
+ */
+function lowTop(config: LayoutConfig): number {
+  const k = kernelCode(config.kernel);
   const low = Math.min(config.ram, SZ_4G);
+  if (config.arch !== 'arm64' || k < ARCH_GATES.arm64ZoneDmaFirmware.code) return low;
+  const bits = zoneDmaBits({ arch: config.arch, kernel: k, config: { ram: config.ram, devices: config.devices ?? [] } }) ?? 32;
+  return Math.min(low, 2 ** bits);
+}
+
+export function machineLayout(config: LayoutConfig & Pick<Partial<MachineConfig>, 'iommuOff'>): MachineLayout {
+  const low = lowTop(config);
   const cmaSize = pageAlign(config.cma);
   // x86's limit is the end of RAM; an area that would straddle 4 GiB (RAM under 4 GiB + its size) is
   // kept below 4 GiB here, as the others' is (the kernel would fail to activate one spanning two zones)
@@ -80,13 +104,13 @@ export function machineLayout(config: Pick<MachineConfig, 'arch' | 'kernel' | 'r
 }
 
 /** The smallest whole MiB of RAM that holds this machine's low reservations (layoutProblem), at most 4 GiB. */
-function minimumRam(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb'>): number {
+function minimumRam(config: LayoutConfig): number {
   const MiB = 1024 * 1024;
   for (let ram = Math.ceil(config.ram / MiB) * MiB; ram < SZ_4G; ram += MiB) if (fits({ ...config, ram })) return ram;
   return SZ_4G;
 }
 
-function fits(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb'>): boolean {
+function fits(config: LayoutConfig): boolean {
   return machineLayout(config).swiotlbBase >= KERNEL_IMAGE.end + 16 * PAGE_SIZE;
 }
 
@@ -96,13 +120,18 @@ function fits(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 's
  * spare, or null. The one owner of that rule: the scenario check reports it at
  * the declaration, createMachine refuses the same after "Run as" overrides.
  */
-export function layoutProblem(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb'>): string | null {
+export function layoutProblem(config: LayoutConfig): string | null {
   if (fits(config)) return null;
   const z = sizeLiteral;
+  const top = lowTop({ ...config, ram: SZ_4G });
+  if (top < SZ_4G) {
+    const fw = dmaRangesLimit(config.devices ?? []);
+    return `cma=${z(config.cma)} and swiotlb=${z(config.swiotlb)} do not fit with the kernel image (the first ${z(KERNEL_IMAGE.end)}) below arm64_dma_phys_limit, ${z(top)} (ZONE_DMA from the lowest dma-ranges limit, ${fw?.device}'s bus_limit=${fw?.bits}), with 64K to spare: use a smaller cma or swiotlb, or a larger bus_limit`;
+  }
   return `ram=${z(config.ram)} cannot hold the kernel image (the first ${z(KERNEL_IMAGE.end)}), cma=${z(config.cma)} and swiotlb=${z(config.swiotlb)} below 4 GiB with 64K to spare: use ram=${z(minimumRam(config))} or more, or a smaller cma or swiotlb`;
 }
 
 /** The swiotlb pool the machine gets, in bytes (0: none): swiotlb= rounded to whole segments, none where the kernel builds no swiotlb (riscv before 4.18). */
-export function swiotlbPoolSize(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram' | 'cma' | 'swiotlb'>): number {
+export function swiotlbPoolSize(config: LayoutConfig): number {
   return machineLayout(config).swiotlbSize;
 }

@@ -23,7 +23,7 @@ import { iovaRanges, type IovaRange } from './iommu/iova.ts';
 import { armMappingViews } from './arch/arm-dma-iommu.ts';
 import { debugActiveCachelines, debugLiveEntries, type DebugEntry } from './dma/debug.ts';
 import { hex } from './format.ts';
-import { archOps, zoneSpans } from './arch/arch.ts';
+import { zoneSpans } from './arch/arch.ts';
 
 export interface BufferInfo {
   id: number;
@@ -105,12 +105,13 @@ export interface MachineSnapshot {
  * The zones the memory map shows, by architecture and version (arch.ts
  * zoneSpans): x86 ZONE_DMA below 16 MiB, ZONE_DMA32 below 4 GiB, ZONE_NORMAL
  * above; arm64 ZONE_DMA alone over the low 4 GiB before 4.16, ZONE_DMA32 alone
- * in 4.16–5.4, ZONE_DMA 1 GiB + ZONE_DMA32 in 5.5–5.10, ZONE_DMA 4 GiB after;
+ * in 4.16–5.4, ZONE_DMA 1 GiB + ZONE_DMA32 in 5.5–5.10, after that ZONE_DMA
+ * up to 4 GiB or the smallest bus_limit (the firmware's dma-ranges);
  * riscv ZONE_DMA32 from 0 (all ZONE_NORMAL before its ZONE_DMA32); arm32 all
  * ZONE_NORMAL.
  */
 function zoneRegions(m: Machine): Region[] {
-  return zoneSpans(archOps(m.arch), m.kernel, m.config.ram).map((z) => ({ name: `ZONE_${z.zone === 'Normal' ? 'NORMAL' : z.zone}`, kind: 'zone', start: z.start, end: z.end }));
+  return zoneSpans(m).map((z) => ({ name: `ZONE_${z.zone === 'Normal' ? 'NORMAL' : z.zone}`, kind: 'zone', start: z.start, end: z.end }));
 }
 
 function regions(m: Machine): Region[] {

@@ -135,6 +135,12 @@ describe('header', () => {
     // 32 MiB, so 32M with a 4M pool is refused at the declaration, naming the smallest RAM that fits
     expectError(`machine(arch=arm64, ram=32M, swiotlb=4M, cma=0)\n`, 1, 38, 'use ram=37M or more');
     ok(`machine(arch=arm64, ram=37M, swiotlb=4M, cma=0)\n`);
+    // arm64 from 5.11 reserves CMA and the pool below arm64_dma_phys_limit, the top of ZONE_DMA, which the lowest
+    // dma-ranges (bus_limit) sets: a 24-bit one leaves 16 MiB, inside the kernel image; refused at the bus_limit
+    expectError(`machine(arch=arm64, ram=8G)\ndevice(pcie, dma_mask=64, bus_limit=24)\n`, 2, 37, "below arm64_dma_phys_limit, 16M (ZONE_DMA from the lowest dma-ranges limit, pcie's bus_limit=24)");
+    ok(`machine(arch=arm64, ram=8G)\ndevice(pcie, dma_mask=64, bus_limit=30)\n`);
+    ok(`machine(arch=arm64, kernel="5.10", ram=8G)\ndevice(pcie, dma_mask=64, bus_limit=24)\n`);
+    ok(`machine(arch=x86, ram=8G)\ndevice(pcie, dma_mask=64, bus_limit=24)\n`);
     // iommu_off=true (x86's iommu=off): x86, before 5.0, with swiotlb=0 and no iommu(…) (kernel-versions.ts iommuOffRefusal)
     ok(`machine(arch=x86, kernel="4.14", swiotlb=0, iommu_off=true)\n`);
     ok(`machine(arch=x86, swiotlb=0, iommu_off=true)\n`); // no kernel=: "Run as" decides, createMachine checks

@@ -3,7 +3,8 @@
 // DIRECT_GATES.overflowBusMask are in kernel-versions.test.ts). Kernel facts checked here:
 // - arm64 zones (arch/arm64/Kconfig, arch/arm64/mm/init.c zone_sizes_init): ZONE_DMA over the low 4 GiB and no
 //   ZONE_DMA32 in 4.4–4.15; ZONE_DMA32 alone in 4.16–5.4 (ad67f5a6545f); ZONE_DMA 1 GiB + ZONE_DMA32 in 5.5–5.10
-//   (1a8e1cef7603); ZONE_DMA up to 4 GiB from 5.11 (nothing in the firmware limits it here), ZONE_DMA32 empty.
+//   (1a8e1cef7603); from 5.11 ZONE_DMA up to 4 GiB (ZONE_DMA32 empty) when no device declares a bus_limit
+//   (dma-ranges) under 32 bits, else as far as the smallest one (the firmware-limited case, its own describe below).
 // - arm (32-bit, non-LPAE multi_v7): no CONFIG_ZONE_DMA, never CONFIG_ZONE_DMA32: GFP_DMA and GFP_DMA32 are
 //   ZONE_NORMAL (include/linux/gfp.h OPT_ZONE_DMA / OPT_ZONE_DMA32).
 // - dma-direct's coherent allocation (kernel/dma/direct.c __dma_direct_alloc_pages, 4.16's dma_direct_alloc):
@@ -22,12 +23,15 @@
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/scenario/run.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
-import { archOps, hasZoneDma32, zoneName, zoneTop } from '../../src/sim/arch/arch.ts';
+import { archOps, dmaRangesLimit, hasZoneDma32, zoneDmaBits, zoneDmaSource, zoneName, zoneSpans, zoneTop } from '../../src/sim/arch/arch.ts';
 import { createMachine } from '../../src/sim/machine.ts';
 import { snapshot } from '../../src/sim/snapshot.ts';
-import { defaultConfig, type Arch } from '../../src/sim/config.ts';
+import { defaultConfig, defaultDevice, type Arch, type DeviceConfig } from '../../src/sim/config.ts';
 
 const GiB = 2 ** 30;
+
+/** A machine as the zone functions see it: architecture, kernel code, RAM and the devices' bus_limit. */
+const zm = (arch: Arch, kernel: number, ram = 8 * GiB, devices: Pick<DeviceConfig, 'name' | 'busLimit'>[] = []) => ({ arch, kernel, config: { ram, devices } });
 
 function step(r: RunResult, prefix: string): StepJson {
   const s = r.steps.find((x) => x.source.startsWith(prefix));
@@ -64,25 +68,25 @@ cpu, h = dma_alloc_coherent(dev, 4096)
 describe('zones per architecture and version', () => {
   it('arm64: ZONE_DMA 4 GiB without ZONE_DMA32 (4.15), ZONE_DMA32 without ZONE_DMA (4.16, 5.4), both from 5.5 (1 GiB, then 4 GiB); arm: neither', () => {
     const a = archOps('arm64');
-    expect(a.zoneDmaBits(4015)).toBe(32);
+    expect(a.zoneDmaBits(4015, null)).toBe(32);
     expect(hasZoneDma32(a, 4015)).toBe(false);
     for (const k of [4016, 5004]) {
-      expect(a.zoneDmaBits(k)).toBeNull();
+      expect(a.zoneDmaBits(k, null)).toBeNull();
       expect(hasZoneDma32(a, k)).toBe(true);
-      expect(zoneTop(a, k, 8 * GiB, 'GFP_DMA')).toBe(8 * GiB);
+      expect(zoneTop(zm(a.name, k, 8 * GiB), 'GFP_DMA')).toBe(8 * GiB);
     }
-    expect(a.zoneDmaBits(5005)).toBe(30);
-    expect(a.zoneDmaBits(5011)).toBe(32);
-    expect(zoneName(a, 5010, 512 * 2 ** 20)).toBe('DMA');
-    expect(zoneName(a, 5010, 2 * GiB)).toBe('DMA32');
-    expect(zoneName(a, 5011, 2 * GiB)).toBe('DMA');
-    expect(zoneName(a, 4015, 2 * GiB)).toBe('DMA');
-    expect(zoneName(a, 4016, 2 * 2 ** 20)).toBe('DMA32');
+    expect(a.zoneDmaBits(5005, null)).toBe(30);
+    expect(a.zoneDmaBits(5011, null)).toBe(32);
+    expect(zoneName(zm(a.name, 5010), 512 * 2 ** 20)).toBe('DMA');
+    expect(zoneName(zm(a.name, 5010), 2 * GiB)).toBe('DMA32');
+    expect(zoneName(zm(a.name, 5011), 2 * GiB)).toBe('DMA');
+    expect(zoneName(zm(a.name, 4015), 2 * GiB)).toBe('DMA');
+    expect(zoneName(zm(a.name, 4016), 2 * 2 ** 20)).toBe('DMA32');
     const arm = archOps('arm');
     for (const k of [4004, 5010, 6018]) {
-      expect(arm.zoneDmaBits(k)).toBeNull();
+      expect(arm.zoneDmaBits(k, null)).toBeNull();
       expect(hasZoneDma32(arm, k)).toBe(false);
-      expect(zoneName(arm, k, 0x100000)).toBe('Normal');
+      expect(zoneName(zm(arm.name, k), 0x100000)).toBe('Normal');
     }
   });
 
@@ -311,5 +315,89 @@ cpu, h = dma_alloc_coherent(dev, 4096)
 `;
     expect(note(run(t, '4.12'), 'cpu, h', 'no memory')).toMatchObject({ fn: 'dma_generic_alloc_coherent', file: 'arch/x86/kernel/pci-dma.c' });
     expect(note(run(t, '6.18'), 'cpu, h', 'no memory')).toMatchObject({ fn: '__dma_direct_alloc_pages' });
+  });
+});
+
+// arm64 from 5.11 (ARCH_GATES.arm64ZoneDmaFirmware, 8424ecdde7df): zone_sizes_init() sets "zone_dma_bits =
+// min3(32U, dt_zone_dma_bits, acpi_zone_dma_bits)" with "dt_zone_dma_bits = fls64(of_dma_get_max_cpu_address(NULL))"
+// (arch/arm64/mm/init.c); of_dma_get_max_cpu_address() (drivers/of/address.c) is the minimum over the Device Tree
+// of each dma-ranges' last CPU address (cpu_addr + size - 1), PHYS_ADDR_MAX where no node has dma-ranges. A device's
+// bus_limit=N stands for such a dma-ranges reaching 2^N from 0: fls64(2^N - 1) = N, so ZONE_DMA spans min(32, the
+// smallest bus_limit) bits (a Raspberry Pi 4's 1 GiB dma-ranges: 30). arm64_dma_phys_limit = max_zone_phys(
+// zone_dma_bits) is ZONE_DMA's top, and bootmem_init() reserves CMA below it ("dma_contiguous_reserve(
+// arm64_dma_phys_limit)"), swiotlb_init()'s memblock_alloc_low() stays below ARCH_LOW_ADDRESS_LIMIT =
+// arm64_dma_phys_limit - 1. 6.12's zone_dma_limit (ba0fb44aed47) keeps the address instead of the bit count: the
+// same ZONE_DMA for a limit of 32 bits or less, so 6.18 is checked alongside 5.11.
+describe('arm64 from 5.11: ZONE_DMA sized by the firmware\'s dma-ranges (bus_limit)', () => {
+  const RPI4 = `machine(arch=arm64, ram=8G)
+device(pcie, dma_mask=64, bus_limit=30)
+device(wide, dma_mask=64, bus_limit=36)
+device(lo, dma_mask=64)
+device(plain, dma_mask=32)
+p = alloc_pages(GFP_DMA, 0)
+dma_set_mask(lo, 29)
+dma_set_mask(lo, 30)
+cpu, h = dma_alloc_coherent(pcie, 4096)
+c2, h2 = dma_alloc_coherent(plain, 4096)
+`;
+  const source = "of_dma_get_max_cpu_address(): the lowest dma-ranges limit, pcie's bus_limit=30";
+
+  it('zoneDmaBits: min(32, the smallest bus_limit) from 5.11; devices without bus_limit do not count; 5.10 keeps 30 bits whatever the firmware says', () => {
+    const a = archOps('arm64');
+    expect(dmaRangesLimit([{ name: 'x', busLimit: 0 }, { name: 'wide', busLimit: 36 }, { name: 'pcie', busLimit: 30 }, { name: 'b', busLimit: 30 }])).toEqual({ bits: 30, device: 'pcie' });
+    expect(dmaRangesLimit([{ name: 'x', busLimit: 0 }])).toBeNull();
+    expect(a.zoneDmaBits(5011, { bits: 30, device: 'pcie' })).toBe(30);
+    expect(a.zoneDmaBits(5011, { bits: 36, device: 'wide' })).toBe(32);
+    expect(a.zoneDmaBits(5011, null)).toBe(32);
+    expect(a.zoneDmaBits(5010, { bits: 31, device: 'pcie' })).toBe(30);
+    const rpi = zm('arm64', 6018, 8 * GiB, [{ name: 'pcie', busLimit: 30 }]);
+    expect(zoneDmaBits(rpi)).toBe(30);
+    expect(zoneName(rpi, GiB - 4096)).toBe('DMA');
+    expect(zoneName(rpi, GiB)).toBe('DMA32');
+    expect(zoneTop(rpi, 'GFP_DMA')).toBe(GiB);
+    expect(zoneSpans(rpi).map((z) => [z.zone, z.start, z.end])).toEqual([['DMA', 0, GiB], ['DMA32', GiB, 4 * GiB], ['Normal', 4 * GiB, 8 * GiB]]);
+    expect(zoneDmaSource(rpi)).toContain(source);
+    expect(zoneDmaSource(zm('arm64', 6018, 8 * GiB, [{ name: 'wide', busLimit: 36 }]))).toBeNull();
+    // x86 and riscv ignore dma-ranges: their ZONE_DMA is fixed (16 MiB) or absent
+    expect(zoneDmaBits(zm('x86', 6018, 8 * GiB, [{ name: 'pcie', busLimit: 30 }]))).toBe(24);
+    expect(zoneDmaBits(zm('riscv', 6018, 8 * GiB, [{ name: 'pcie', busLimit: 30 }]))).toBeNull();
+  });
+
+  for (const kernel of ['5.11', '6.18']) {
+    it(`${kernel}, 8 GiB with a 30-bit bus_limit: GFP_DMA below 1 GiB, a 30-bit mask accepted and 29 refused, the 30-bit-bus coherent page from ZONE_DMA below 1 GiB, a 32-bit device's in ZONE_DMA32; the explanations name the dma-ranges limit`, () => {
+      const r = run(RPI4, kernel);
+      const p = alloc(r, 'p = alloc_pages');
+      expect(p.phys).toBeLessThan(GiB);
+      expect(p.phys).toBeGreaterThan(GiB - 64 * 2 ** 20);
+      expect(p.zone).toBe('DMA');
+      expect(p.why.rule).toContain(source);
+      expect(step(r, 'dma_set_mask(lo, 29)').error).toBe('EIO');
+      expect((step(r, 'dma_set_mask(lo, 29)').events.find((e) => e.kind === 'note') as { why: { fn: string; rule: string } }).why).toMatchObject({ fn: 'dma_direct_supported', rule: expect.stringContaining(source) });
+      expect(step(r, 'dma_set_mask(lo, 30)').error).toBeNull();
+      const c = alloc(r, 'cpu, h = dma_alloc_coherent(pcie');
+      expect(step(r, 'cpu, h = dma_alloc_coherent(pcie').error).toBeNull();
+      expect(c.phys).toBeLessThan(GiB);
+      expect(c.zone).toBe('DMA');
+      const c2 = alloc(r, 'c2, h2 = dma_alloc_coherent(plain');
+      expect(c2.phys).toBeGreaterThanOrEqual(GiB);
+      expect(c2.phys).toBeLessThan(4 * GiB);
+      expect(c2.zone).toBe('DMA32');
+    });
+  }
+
+  it('the memory map: ZONE_DMA 1 GiB + ZONE_DMA32 on 5.11 with a 30-bit bus_limit (ZONE_DMA 4 GiB without one); CMA and the swiotlb pool right below 1 GiB instead of 4 GiB', () => {
+    const regions = (devices: DeviceConfig[], kernel = '5.11') => snapshot(createMachine({ ...defaultConfig(), arch: 'arm64', kernel, ram: 8 * GiB, devices })).regions;
+    const dev = (busLimit: number): DeviceConfig => ({ ...defaultDevice('pcie'), busLimit });
+    const zones = (rs: ReturnType<typeof regions>) => rs.filter((r) => r.kind === 'zone').map((r) => [r.name, r.start, r.end]);
+    const limited = regions([dev(30)]);
+    expect(zones(limited)).toEqual([['ZONE_DMA', 0, GiB], ['ZONE_DMA32', GiB, 4 * GiB], ['ZONE_NORMAL', 4 * GiB, 8 * GiB]]);
+    expect(zones(regions([dev(0)]))).toEqual([['ZONE_DMA', 0, 4 * GiB], ['ZONE_NORMAL', 4 * GiB, 8 * GiB]]);
+    const cma = limited.find((r) => r.kind === 'cma')!;
+    const pool = limited.find((r) => r.kind === 'swiotlb')!;
+    expect(cma.end).toBe(GiB);
+    expect(pool.end).toBe(cma.start);
+    expect(regions([dev(0)]).find((r) => r.kind === 'cma')!.end).toBe(4 * GiB);
+    // 5.10: ZONE_DMA is 1 GiB anyway, but CMA is still reserved below arm64_dma32_phys_limit (4 GiB)
+    expect(regions([dev(30)], '5.10').find((r) => r.kind === 'cma')!.end).toBe(4 * GiB);
   });
 });

@@ -230,6 +230,30 @@ dma_set_mask(dev, 30)
     zoneDma,
   );
 
+  // the firmware's side of the same gate: with a device behind a 31-bit dma-ranges (bus_limit=31), 5.10's ZONE_DMA
+  // is still the first 1 GiB (a 30-bit mask accepted, GFP_DMA below 1 GiB); 5.11's zone_sizes_init() takes
+  // fls64(of_dma_get_max_cpu_address(NULL)) = 31 bits (a 30-bit mask refused, GFP_DMA up to 2 GiB, and CMA,
+  // reserved below arm64_dma_phys_limit, just under 2 GiB instead of 4 GiB)
+  boundary(
+    ARCH_GATES.arm64ZoneDmaFirmware,
+    'with a bus_limit=31 device: ZONE_DMA is 1 GiB and a 30-bit mask accepted before; ZONE_DMA is 2 GiB (the lowest dma-ranges limit), a 30-bit mask refused and GFP_DMA memory between 1 and 2 GiB after',
+    ({ before, after }) => {
+      expect(at(before, 'dma_set_mask').error).toBeNull();
+      expect(at(after, 'dma_set_mask').error).toBe('EIO');
+      const page = (r: RunResult) => at(r, 'p = alloc_pages').events.find((e) => e.kind === 'alloc') as { phys: number; why: { rule: string } };
+      expect(page(before).phys).toBeLessThan(2 ** 30);
+      expect(page(after).phys).toBeGreaterThanOrEqual(2 ** 30);
+      expect(page(after).phys).toBeLessThan(2 ** 31);
+      expect(page(after).why.rule).toContain("of_dma_get_max_cpu_address(): the lowest dma-ranges limit, pcie's bus_limit=31");
+    },
+    `machine(arch=arm64, ram=8G)
+device(pcie, dma_mask=64, bus_limit=31)
+device(dev, dma_mask=64)
+p = alloc_pages(GFP_DMA, 0)
+dma_set_mask(dev, 30)
+`,
+  );
+
   // riscv 4.15 had dma_noop_ops (lib/dma-noop.c): no mask check, no error, every mask supported, coherent
   // pages from any zone; 4.16's dma_direct_ops check the address (check_addr), refuse masks under 32 bits
   // (dma_direct_supported) and ask ZONE_DMA32 for a 32-bit coherent mask. No swiotlb on either side.

@@ -15,7 +15,10 @@ import type { RunResult, StepJson } from '../../src/scenario/result.ts';
 import { archOps, hasZoneDma32, zoneName, zoneTop } from '../../src/sim/arch/arch.ts';
 import { createMachine } from '../../src/sim/machine.ts';
 import { snapshot } from '../../src/sim/snapshot.ts';
-import { defaultConfig } from '../../src/sim/config.ts';
+import { defaultConfig, type Arch } from '../../src/sim/config.ts';
+
+/** A machine as the zone functions see it: architecture, kernel code, RAM, no devices. */
+const zm = (arch: Arch, kernel: number, ram = 2 ** 33) => ({ arch, kernel, config: { ram, devices: [] } });
 
 function step(r: RunResult, prefix: string): StepJson {
   const s = r.steps.find((x) => x.source.startsWith(prefix));
@@ -36,14 +39,14 @@ function run(text: string, kernel?: string): RunResult {
 describe('riscv zones', () => {
   it('riscv has no ZONE_DMA on any modelled kernel and ZONE_DMA32 from 4.16; x86 keeps its 16 MiB ZONE_DMA', () => {
     const r = archOps('riscv');
-    for (const k of [4015, 4016, 5004, 6006, 6018]) expect(r.zoneDmaBits(k)).toBeNull();
+    for (const k of [4015, 4016, 5004, 6006, 6018]) expect(r.zoneDmaBits(k, null)).toBeNull();
     expect(hasZoneDma32(r, 4015)).toBe(false);
     expect(hasZoneDma32(r, 4016)).toBe(true);
-    expect(zoneTop(r, 6018, 2 ** 33, 'GFP_DMA')).toBe(2 ** 33);
-    expect(zoneTop(r, 6018, 2 ** 33, 'GFP_DMA32')).toBe(2 ** 32);
-    expect(zoneName(r, 6018, 0x100000)).toBe('DMA32');
-    expect(zoneName(archOps('x86'), 6018, 0x100000)).toBe('DMA');
-    expect(zoneTop(archOps('x86'), 6018, 2 ** 33, 'GFP_DMA')).toBe(2 ** 24);
+    expect(zoneTop(zm(r.name, 6018, 2 ** 33), 'GFP_DMA')).toBe(2 ** 33);
+    expect(zoneTop(zm(r.name, 6018, 2 ** 33), 'GFP_DMA32')).toBe(2 ** 32);
+    expect(zoneName(zm(r.name, 6018), 0x100000)).toBe('DMA32');
+    expect(zoneName(zm(archOps('x86').name, 6018), 0x100000)).toBe('DMA');
+    expect(zoneTop(zm(archOps('x86').name, 6018, 2 ** 33), 'GFP_DMA')).toBe(2 ** 24);
   });
 
   it('kmalloc(GFP_DMA) on an 8 GiB riscv machine takes ZONE_NORMAL (OPT_ZONE_DMA) and lands above 4 GiB; on x86 below 16 MiB', () => {

@@ -9,7 +9,7 @@
  * clean+invalidate, the instruction names, and the kernel function and rule
  * that make it so. cache-maint.ts executes a plan on the cache.
  */
-import type { Arch } from '../config.ts';
+import type { Arch, DeviceConfig } from '../config.ts';
 import type { DmaDir, MaintOp, Why } from '../events.ts';
 import { arm64 } from './arm64.ts';
 import { arm } from './arm.ts';
@@ -49,8 +49,11 @@ export interface ArchOps {
    * null where the architecture has no CONFIG_ZONE_DMA (riscv): GFP_DMA is
    * then OPT_ZONE_DMA = ZONE_NORMAL (include/linux/gfp.h GFP_ZONE_TABLE) and
    * dma_direct_supported() measures a mask under 32 bits against RAM alone.
+   * `dmaRanges` is what the firmware says (dmaRangesLimit): an architecture
+   * that sizes ZONE_DMA from it (arm64 from 5.11) reads it, the others ignore
+   * it. Callers with a machine ask zoneDmaBits(m), which supplies it.
    */
-  zoneDmaBits(kernel: number): number | null;
+  zoneDmaBits(kernel: number, dmaRanges: DmaRangesLimit | null): number | null;
   /**
    * CONFIG_ZONE_DMA32 exists from this version (riscv: ARCH_GATES.riscvZoneDma32,
    * arm64: ARCH_GATES.arm64ZoneDma32); before it GFP_DMA32 is OPT_ZONE_DMA32 =
@@ -61,6 +64,51 @@ export interface ArchOps {
   forDevice(dir: DmaDir, kernel: number): MaintPlan | null;
   forCpu(dir: DmaDir, kernel: number): MaintPlan | null;
   prepCoherent(kernel: number): MaintPlan | null;
+}
+
+/**
+ * The lowest upper bound any Device Tree dma-ranges puts on DMA, as
+ * of_dma_get_max_cpu_address(NULL) (drivers/of/address.c, 5.11) finds it: the
+ * minimum over the tree of each dma-ranges' highest CPU address (cpu_addr +
+ * size - 1), PHYS_ADDR_MAX where no node has dma-ranges. A scenario's
+ * bus_limit=N is the bus_dma_limit of_dma_configure() derives from such a
+ * dma-ranges, reaching 2^N from address 0 (no offset), so its highest CPU
+ * address is 2^N - 1 and fls64() of it is N. Only devices that declare a
+ * bus_limit count; the first declared wins a tie. null: no dma-ranges.
+ */
+export interface DmaRangesLimit {
+  bits: number;
+  device: string;
+}
+
+export function dmaRangesLimit(devices: readonly Pick<DeviceConfig, 'name' | 'busLimit'>[]): DmaRangesLimit | null {
+  let best: DmaRangesLimit | null = null;
+  for (const d of devices) if (d.busLimit > 0 && (!best || d.busLimit < best.bits)) best = { bits: d.busLimit, device: d.name };
+  return best;
+}
+
+/** What the zone functions need of a machine (a Machine is one): its architecture, kernel, RAM and devices. */
+export interface ZoneMachine {
+  arch: Arch;
+  kernel: number;
+  config: { ram: number; devices: readonly Pick<DeviceConfig, 'name' | 'busLimit'>[] };
+}
+
+/** zone_dma_bits of this machine (ArchOps.zoneDmaBits with its firmware's dma-ranges limit). */
+export function zoneDmaBits(m: ZoneMachine): number | null {
+  return TABLE[m.arch].zoneDmaBits(m.kernel, dmaRangesLimit(m.config.devices));
+}
+
+/**
+ * Where ZONE_DMA's size comes from when the firmware set it below the
+ * architecture's default (arm64 from 5.11 with a bus_limit under 32 bits), for
+ * the events' explanations; null when the firmware did not limit it.
+ */
+export function zoneDmaSource(m: ZoneMachine): string | null {
+  const fw = dmaRangesLimit(m.config.devices);
+  const bits = zoneDmaBits(m);
+  if (!fw || bits === null || bits !== fw.bits || TABLE[m.arch].zoneDmaBits(m.kernel, null) === bits) return null;
+  return `ZONE_DMA ends at 2^${bits} because arm64 sizes it from of_dma_get_max_cpu_address(): the lowest dma-ranges limit, ${fw.device}'s bus_limit=${fw.bits}`;
 }
 
 const TABLE: Record<Arch, ArchOps> = { arm64, arm, riscv, x86 };
@@ -116,33 +164,36 @@ export function hasZoneDma32(a: ArchOps, kernel: number): boolean {
  * modifier whose zone is not configured (OPT_ZONE_DMA, OPT_ZONE_DMA32) means
  * ZONE_NORMAL, i.e. anywhere in RAM.
  */
-export function zoneTop(a: ArchOps, kernel: number, ram: number, zone: 'GFP_DMA' | 'GFP_DMA32' | null): number {
+export function zoneTop(m: ZoneMachine, zone: 'GFP_DMA' | 'GFP_DMA32' | null): number {
+  const ram = m.config.ram;
   if (zone === 'GFP_DMA') {
-    const bits = a.zoneDmaBits(kernel);
+    const bits = zoneDmaBits(m);
     return bits === null ? ram : Math.min(ram, 2 ** bits);
   }
-  if (zone === 'GFP_DMA32') return hasZoneDma32(a, kernel) ? Math.min(ram, SZ_4G) : ram;
+  if (zone === 'GFP_DMA32') return hasZoneDma32(TABLE[m.arch], m.kernel) ? Math.min(ram, SZ_4G) : ram;
   return ram;
 }
 
 /**
  * The zone a physical address lies in, as the alloc events and the memory map
  * name it: ZONE_DMA below 2^zoneDmaBits where the architecture has one (16 MiB
- * on x86, 4 GiB on arm64 before 4.16, 1 GiB on arm64 5.5–5.10, 4 GiB after),
- * ZONE_DMA32 above it up to 4 GiB where that zone exists, ZONE_NORMAL the rest.
- * A ZONE_DMA reaching 4 GiB leaves ZONE_DMA32 empty (arm64 from 5.11).
+ * on x86, 4 GiB on arm64 before 4.16, 1 GiB on arm64 5.5–5.10, from 5.11 4 GiB
+ * or what the firmware's dma-ranges allow), ZONE_DMA32 above it up to 4 GiB
+ * where that zone exists, ZONE_NORMAL the rest. A ZONE_DMA reaching 4 GiB
+ * leaves ZONE_DMA32 empty (arm64 from 5.11 with no dma-ranges under 4 GiB).
  */
-export function zoneName(a: ArchOps, kernel: number, phys: number): 'DMA' | 'DMA32' | 'Normal' {
-  const bits = a.zoneDmaBits(kernel);
+export function zoneName(m: ZoneMachine, phys: number): 'DMA' | 'DMA32' | 'Normal' {
+  const bits = zoneDmaBits(m);
   if (bits !== null && phys < 2 ** bits) return 'DMA';
-  return phys < SZ_4G && hasZoneDma32(a, kernel) ? 'DMA32' : 'Normal';
+  return phys < SZ_4G && hasZoneDma32(TABLE[m.arch], m.kernel) ? 'DMA32' : 'Normal';
 }
 
-/** The zones of RAM below `ram` in address order, each [start, end) (empty zones left out). */
-export function zoneSpans(a: ArchOps, kernel: number, ram: number): { zone: 'DMA' | 'DMA32' | 'Normal'; start: number; end: number }[] {
-  const bits = a.zoneDmaBits(kernel);
+/** The zones of the machine's RAM in address order, each [start, end) (empty zones left out). */
+export function zoneSpans(m: ZoneMachine): { zone: 'DMA' | 'DMA32' | 'Normal'; start: number; end: number }[] {
+  const ram = m.config.ram;
+  const bits = zoneDmaBits(m);
   const dmaEnd = bits === null ? 0 : Math.min(ram, 2 ** bits);
-  const dma32End = hasZoneDma32(a, kernel) ? Math.max(dmaEnd, Math.min(ram, SZ_4G)) : dmaEnd;
+  const dma32End = hasZoneDma32(TABLE[m.arch], m.kernel) ? Math.max(dmaEnd, Math.min(ram, SZ_4G)) : dmaEnd;
   const out: { zone: 'DMA' | 'DMA32' | 'Normal'; start: number; end: number }[] = [];
   if (dmaEnd > 0) out.push({ zone: 'DMA', start: 0, end: dmaEnd });
   if (dma32End > dmaEnd) out.push({ zone: 'DMA32', start: dmaEnd, end: dma32End });

@@ -352,7 +352,7 @@ export function armIommuAllocAttrs(m: Machine, dev: Device, mp: ArmIommuMapping,
   }
   const b: Buffer = { id: m.buffers.length, name, kind: 'coherent', va, size, phys: -1, pages, allocSize: len, uncached: !dev.coherent, live: true, step: m.step, dev: dev.name, dmaAddr: iova };
   m.buffers.push(b);
-  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_coherent', name, va, phys, size: len, zone: zoneName(archOps(m.arch), m.kernel, phys), why: why('arm_iommu_alloc_attrs', `pages cleared and flushed (__dma_clear_buffer), mapped at IOVA ${hex(iova)} of the arch mapping (__iommu_create_mapping, READ|WRITE) and remapped ${dev.coherent ? 'cached' : 'write-combined for the CPU (modelled uncached)'}`) });
+  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_coherent', name, va, phys, size: len, zone: zoneName(m, phys), why: why('arm_iommu_alloc_attrs', `pages cleared and flushed (__dma_clear_buffer), mapped at IOVA ${hex(iova)} of the arch mapping (__iommu_create_mapping, READ|WRITE) and remapped ${dev.coherent ? 'cached' : 'write-combined for the CPU (modelled uncached)'}`) });
   cpuMemset(m, b, 0, 0, len, o);
   return { buf: b, addr: iova, paddr: phys, len };
 }

@@ -48,9 +48,11 @@ export const arm64: ArchOps = {
   l1CacheShift: (kernel) => (kernel < G.arm64L1CacheShift6.code ? 7 : 6),
   // arch/arm64/Kconfig and mm/init.c zone_sizes_init() by era: "config ZONE_DMA" over the low 4 GiB
   // (max_zone_dma_phys) before arm64ZoneDma32; then that span is ZONE_DMA32 and there is no ZONE_DMA; both zones
-  // from arm64ZoneDma30 (ZONE_DMA the first 1 GiB), ZONE_DMA as far as firmware allows from arm64ZoneDmaFirmware
-  zoneDmaBits(kernel) {
-    if (kernel >= G.arm64ZoneDmaFirmware.code) return 32;
+  // from arm64ZoneDma30 (ZONE_DMA the first 1 GiB), ZONE_DMA as far as firmware allows from arm64ZoneDmaFirmware:
+  // "zone_dma_bits = min3(32U, dt_zone_dma_bits, acpi_zone_dma_bits)" with dt_zone_dma_bits =
+  // fls64(of_dma_get_max_cpu_address(NULL)), i.e. min(32, the lowest dma-ranges limit in bits); no ACPI IORT here
+  zoneDmaBits(kernel, dmaRanges) {
+    if (kernel >= G.arm64ZoneDmaFirmware.code) return Math.min(32, dmaRanges?.bits ?? 32);
     if (kernel >= G.arm64ZoneDma30.code) return 30;
     return kernel >= G.arm64ZoneDma32.code ? null : 32;
   },

@@ -29,7 +29,7 @@
  */
 import type { SimEvent, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
-import { archOps, hasZoneDma32, zoneName, zoneTop, type ArchOps } from '../arch/arch.ts';
+import { archOps, hasZoneDma32, zoneDmaBits, zoneDmaSource, zoneName, zoneTop } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { LINEAR_BASE, maskHex, type Buffer, type Device, type Machine } from '../machine.ts';
@@ -57,7 +57,7 @@ function newDmaBuffer(m: Machine, name: string, kind: 'coherent' | 'noncoherent'
 
 /** The event of a dma-direct allocation: `size` bytes at `b`'s physical address, in its zone. */
 function allocEvent(m: Machine, allocator: string, b: Buffer, size: number, why: Why): SimEvent {
-  return { kind: 'alloc', allocator, name: b.name, va: b.va, phys: b.phys, size, zone: zoneName(archOps(m.arch), m.kernel, b.phys), why };
+  return { kind: 'alloc', allocator, name: b.name, va: b.va, phys: b.phys, size, zone: zoneName(m, b.phys), why };
 }
 
 /** Reserve vmalloc address space mapping the contiguous block at `phys` (dma_common_contiguous_remap). */
@@ -176,10 +176,10 @@ function reachRetry(m: Machine, dev: Device, size: number, block: number, zoneTo
   if (first < 0 || ok(first)) return { limit: zoneTop, phys: first };
   freeRange(m.free, first, block);
   const zone = coherentGfpZone(m, dev);
-  const hasDma = a.zoneDmaBits(k) !== null;
+  const hasDma = zoneDmaBits(m) !== null;
   const oldArm = m.arch === 'arm' && !since(k, ARCH_GATES.armDmaDirect);
   const { fn, file } = pagesFn(m);
-  const tried: string[] = [`${zoneLabel(a, k, zone)} at ${hex(first)}`];
+  const tried: string[] = [`${zoneLabel(m, zone)} at ${hex(first)}`];
   let top = zoneTop;
   const attempt = (z: 'GFP_DMA' | 'GFP_DMA32' | null, test: (p: number) => boolean, what: string): number => {
     top = z === null ? m.config.ram : zoneTopOf(m, z);
@@ -226,12 +226,18 @@ function pagesFn(m: Machine): { fn: string; file: string } {
 
 /** The top of the zone a modifier asks for on this machine (gfp_zone through zoneTop). */
 function zoneTopOf(m: Machine, z: 'GFP_DMA' | 'GFP_DMA32'): number {
-  return zoneTop(archOps(m.arch), m.kernel, m.config.ram, z);
+  return zoneTop(m, z);
 }
 
 /** A zone modifier and the zone it means on this architecture and kernel. */
-function zoneLabel(a: ArchOps, kernel: number, zone: 'GFP_DMA' | 'GFP_DMA32' | null): string {
-  if (zone === 'GFP_DMA') return a.zoneDmaBits(kernel) === null ? `the GFP_DMA page (no ZONE_DMA on ${a.name}: ZONE_NORMAL)` : 'the GFP_DMA page';
+function zoneLabel(m: Machine, zone: 'GFP_DMA' | 'GFP_DMA32' | null): string {
+  const a = archOps(m.arch);
+  const kernel = m.kernel;
+  if (zone === 'GFP_DMA') {
+    if (zoneDmaBits(m) === null) return `the GFP_DMA page (no ZONE_DMA on ${a.name}: ZONE_NORMAL)`;
+    const source = zoneDmaSource(m);
+    return source ? `the GFP_DMA page (${source})` : 'the GFP_DMA page';
+  }
   if (zone === 'GFP_DMA32') return hasZoneDma32(a, kernel) ? 'the GFP_DMA32 page' : `the GFP_DMA32 page (no ZONE_DMA32 on ${a.name} here: ZONE_NORMAL)`;
   return 'the page with no zone modifier';
 }

@@ -62,7 +62,7 @@ import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { SimError } from '../args.ts';
 import { evictRange } from '../hw/cpu-cache.ts';
 import { PAGE_SIZE, ramCopy } from '../hw/memory.ts';
-import { archOps, zoneName } from '../arch/arch.ts';
+import { zoneName } from '../arch/arch.ts';
 import { LINEAR_BASE, type Buffer, type Device, type Machine } from '../machine.ts';
 import { freeBuffer, physOf } from '../mm/buffers.ts';
 import { allocHighest, freeRange } from '../mm/page-alloc.ts';
@@ -136,7 +136,7 @@ export function allocMovable(m: Machine, name: string, size: number, o: StepOutc
     va: b.va,
     phys: pages[0]!,
     size: b.allocSize,
-    zone: zoneName(archOps(m.arch), m.kernel, pages[0]!),
+    zone: zoneName(m, pages[0]!),
     why: why(
       '__alloc_pages',
       borrowed === n
@@ -305,7 +305,7 @@ export function dmaAllocFromContiguous(m: Machine, dev: Device, name: string, co
   const phys = pfn * PAGE_SIZE;
   const b: Buffer = { id: m.buffers.length, name, kind: 'cma', va: LINEAR_BASE + phys, size: count * PAGE_SIZE, phys, pages: [], allocSize: count * PAGE_SIZE, uncached: false, live: true, step: m.step, dev: dev.name };
   m.buffers.push(b);
-  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_from_contiguous', name, va: b.va, phys, size: b.size, zone: zoneName(archOps(m.arch), m.kernel, phys), why: why('dma_alloc_from_contiguous', `${count} contiguous page(s) at the first free candidate aligned to 2^${capped} pages; CMA does not zero them`) });
+  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_from_contiguous', name, va: b.va, phys, size: b.size, zone: zoneName(m, phys), why: why('dma_alloc_from_contiguous', `${count} contiguous page(s) at the first free candidate aligned to 2^${capped} pages; CMA does not zero them`) });
   return b;
 }
 

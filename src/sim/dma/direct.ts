@@ -18,7 +18,7 @@
  */
 import type { DmaDir, Why } from '../events.ts';
 import type { StepOutcome } from '../outcome.ts';
-import { archOps, syncPlan, zoneTop } from '../arch/arch.ts';
+import { archOps, syncPlan, zoneDmaBits, zoneTop } from '../arch/arch.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
 import { SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine, type SgTable } from '../machine.ts';
@@ -299,7 +299,7 @@ export function noForce(m: Machine): boolean {
 
 /** arm64_dma_phys_limit: the top of ZONE_DMA, or of ZONE_DMA32 where the kernel has no ZONE_DMA (4 GiB). */
 export function arm64RamBeyondDmaLimit(m: Machine): boolean {
-  return m.config.ram > 2 ** (archOps(m.arch).zoneDmaBits(m.kernel) ?? 32);
+  return m.config.ram > 2 ** (zoneDmaBits(m) ?? 32);
 }
 
 function noForceWhy(m: Machine): string {
@@ -547,7 +547,7 @@ export function coherentLimit(m: Machine, dev: Device): number {
  */
 export function coherentGfpZone(m: Machine, dev: Device): 'GFP_DMA' | 'GFP_DMA32' | null {
   const limit = coherentLimit(m, dev);
-  const bits = archOps(m.arch).zoneDmaBits(m.kernel) ?? 24;
+  const bits = zoneDmaBits(m) ?? 24;
   if (limit <= 2 ** bits - 1) return 'GFP_DMA';
   if (limit <= SZ_4G - 1) return 'GFP_DMA32';
   return null;
@@ -562,6 +562,6 @@ export function coherentGfpZone(m: Machine, dev: Device): 'GFP_DMA' | 'GFP_DMA32
 export function coherentZoneLimit(m: Machine, dev: Device): number {
   // riscv 4.15: dma_noop_alloc() is __get_free_pages(gfp, …), no zone for the coherent mask (ARCH_GATES.riscvDmaDirect)
   if (dmaNoopOps(m)) return m.config.ram;
-  return zoneTop(archOps(m.arch), m.kernel, m.config.ram, coherentGfpZone(m, dev));
+  return zoneTop(m, coherentGfpZone(m, dev));
 }
 

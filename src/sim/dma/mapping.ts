@@ -40,7 +40,7 @@ import {
   type DebugType,
   type Finding,
 } from './debug.ts';
-import { archOps } from '../arch/arch.ts';
+import { archOps, zoneDmaBits, zoneDmaSource } from '../arch/arch.ts';
 import { armDmaOps, dmaNoopOps, swiotlbDmaOps, directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
 import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, directFreeCoherent, directFreeNoncoherent } from './coherent.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
@@ -598,7 +598,7 @@ function x86Supported(m: Machine, bits: number): MaskVerdict {
  */
 function directSupported(m: Machine, bits: number, ramRule: boolean): MaskVerdict {
   if (bits >= 32) return { ok: true, why: null };
-  const zoneBits = archOps(m.arch).zoneDmaBits(m.kernel);
+  const zoneBits = zoneDmaBits(m);
   const file = dmaFile(m.kernel, 'kernel/dma/direct.c');
   if (!ramRule) {
     const limit = zoneBits ?? 32;
@@ -615,7 +615,7 @@ function directSupported(m: Machine, bits: number, ramRule: boolean): MaskVerdic
   const reach =
     zoneBits === null
       ? `${m.arch} has no CONFIG_ZONE_DMA, so a mask under 32 bits must reach the last page of RAM (min_mask = (max_pfn - 1) << PAGE_SHIFT; ${hex(m.config.ram - PAGE_SIZE)} here), which this one does not`
-      : `a ${bits}-bit mask does not cover ZONE_DMA (${zoneBits} bits on ${m.arch} ${m.config.kernel}) nor all of RAM`;
+      : `a ${bits}-bit mask does not cover ZONE_DMA (${zoneBits} bits on ${m.arch} ${m.config.kernel}${zoneDmaSource(m) ? `; ${zoneDmaSource(m)}` : ''}) nor all of RAM`;
   return { ok: false, why: why('dma_direct_supported', `${reach}: dma_supported() is false, -EIO`, file) };
 }
 

@@ -873,7 +873,7 @@ function allocCoherentAtomic(m: Machine, dev: Device, name: string, size: number
  */
 function contiguousCoherent(m: Machine, b: Buffer, iova: number, alloc: number, w: Why, o: StepOutcome): DmaAllocated {
   for (let i = 0; i < alloc / PAGE_SIZE; i++) b.pages.push(b.phys + i * PAGE_SIZE);
-  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_coherent', name: b.name, va: b.va, phys: b.phys, size: alloc, zone: zoneName(archOps(m.arch), m.kernel, b.phys), why: w });
+  o.events.push({ kind: 'alloc', allocator: 'dma_alloc_coherent', name: b.name, va: b.va, phys: b.phys, size: alloc, zone: zoneName(m, b.phys), why: w });
   cpuMemset(m, b, 0, 0, alloc, o);
   return { buf: b, addr: iova, paddr: b.phys, len: alloc };
 }
@@ -978,7 +978,7 @@ export function iommuDmaAllocCoherent(m: Machine, dev: Device, name: string, siz
     va,
     phys: pages[0]!,
     size: count * PAGE_SIZE,
-    zone: zoneName(archOps(m.arch), m.kernel, pages[0]!),
+    zone: zoneName(m, pages[0]!),
     why: why(
       'iommu_dma_alloc_remap',
       `${count} page(s) from the buddy allocator (any zone: the IOMMU can map any pages; no CMA), physically ${starts.length === 1 ? 'contiguous' : `in ${starts.length} pieces`}, mapped into one IOVA range at ${hex(iova)} and vmapped${coherent ? '' : ' uncached (the device is not coherent: arch_dma_prep_coherent cleaned the pages first)'}`,

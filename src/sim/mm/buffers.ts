@@ -20,7 +20,7 @@
  */
 import type { SimEvent, Why } from '../events.ts';
 import { touchBuffer, type StepOutcome } from '../outcome.ts';
-import { archOps, hasZoneDma32, kmallocAlign, zoneName, zoneTop } from '../arch/arch.ts';
+import { archOps, hasZoneDma32, kmallocAlign, zoneDmaBits, zoneDmaSource, zoneName, zoneTop } from '../arch/arch.ts';
 import { cacheRead, cacheWrite, evictRange, lineState, linesOf, prefetchRange } from '../hw/cpu-cache.ts';
 import { SimError } from '../args.ts';
 import { PAGE_SIZE, ramFill, ramRead, ramWrite } from '../hw/memory.ts';
@@ -61,16 +61,18 @@ function gfpZone(gfp: readonly string[]): 'GFP_DMA' | 'GFP_DMA32' | null {
  * riscv from ARCH_GATES.riscvZoneDma32).
  */
 export function gfpLimit(m: Machine, gfp: readonly string[]): number {
-  return zoneTop(archOps(m.arch), m.kernel, m.config.ram, gfpZone(gfp));
+  return zoneTop(m, gfpZone(gfp));
 }
 
-/** Why a zone modifier does not limit the allocation on this architecture and kernel ('' when it does, or there is none). */
+/** Why a zone modifier does not limit the allocation on this architecture and kernel, or where a firmware-sized ZONE_DMA's size comes from ('' otherwise). */
 function unconfiguredZone(m: Machine, gfp: readonly string[]): string {
   const a = archOps(m.arch);
   const z = gfpZone(gfp);
-  if (z === 'GFP_DMA' && a.zoneDmaBits(m.kernel) === null) {
+  if (z === 'GFP_DMA' && zoneDmaBits(m) === null) {
     return `; ${m.arch}${m.arch === 'arm64' ? ` ${m.config.kernel}` : ''} has no CONFIG_ZONE_DMA, so GFP_DMA is OPT_ZONE_DMA = ZONE_NORMAL (gfp_zone, include/linux/gfp.h): the memory may sit anywhere in RAM${m.config.ram > 2 ** 32 ? ', above 4 GiB too' : ''}`;
   }
+  const source = z === 'GFP_DMA' ? zoneDmaSource(m) : null;
+  if (source) return `; ${source}`;
   if (z === 'GFP_DMA32' && !hasZoneDma32(a, m.kernel)) {
     const g = m.arch === 'riscv' ? ARCH_GATES.riscvZoneDma32 : m.arch === 'arm64' ? ARCH_GATES.arm64ZoneDma32 : null;
     const why = g ? `no CONFIG_ZONE_DMA32 yet (${g.commit} "${g.subject}" is ${g.from})` : 'no CONFIG_ZONE_DMA32 (32-bit arm never has one)';
@@ -109,7 +111,7 @@ function newBuffer(m: Machine, name: string, kind: BufferKind, va: number, size:
 }
 
 function allocEvent(m: Machine, b: Buffer, allocator: string, fn: string, file: string, rule: string): SimEvent {
-  return { kind: 'alloc', allocator, name: b.name, va: b.va, phys: b.phys, size: b.size, zone: zoneName(archOps(m.arch), m.kernel, b.phys >= 0 ? b.phys : b.pages[0] ?? 0), why: { fn, file, rule } };
+  return { kind: 'alloc', allocator, name: b.name, va: b.va, phys: b.phys, size: b.size, zone: zoneName(m, b.phys >= 0 ? b.phys : b.pages[0] ?? 0), why: { fn, file, rule } };
 }
 
 /** Claim `size` bytes aligned to `align` below `limit`, or exactly at `at`. -1 when impossible. */
@@ -156,7 +158,7 @@ export function kmalloc(m: Machine, name: string, size: number, gfp: readonly st
       FILE_SLAB,
       at !== null
         ? `placed at ${hex(phys)} as the scenario asked`
-        : `kmalloc-${allocSize} object, ${align}-byte aligned: the highest free block the ${zoneGfp.join('|') || 'GFP_KERNEL'} zone allows (${zoneName(arch, m.kernel, phys)})${zoneGfp.length < gfp.length ? ', GFP_DMA32 left out (no kmalloc cache serves it)' : ''}${unconfiguredZone(m, zoneGfp)}`,
+        : `kmalloc-${allocSize} object, ${align}-byte aligned: the highest free block the ${zoneGfp.join('|') || 'GFP_KERNEL'} zone allows (${zoneName(m, phys)})${zoneGfp.length < gfp.length ? ', GFP_DMA32 left out (no kmalloc cache serves it)' : ''}${unconfiguredZone(m, zoneGfp)}`,
     ),
   );
   if (gfp.includes('__GFP_ZERO')) cpuMemset(m, b, 0, 0, size, o);
@@ -230,7 +232,7 @@ export function allocPages(m: Machine, name: string, gfp: readonly string[], ord
   if (phys < 0) return null;
   const b = newBuffer(m, name, 'pages', LINEAR_BASE + phys, size, phys, size);
   b.order = order;
-  o.events.push(allocEvent(m, b, 'alloc_pages', '__alloc_pages', FILE_PAGE, `an order-${order} block (${size} bytes), naturally aligned: the highest free one in zone ${zoneName(archOps(m.arch), m.kernel, phys)}${unconfiguredZone(m, gfp)}`));
+  o.events.push(allocEvent(m, b, 'alloc_pages', '__alloc_pages', FILE_PAGE, `an order-${order} block (${size} bytes), naturally aligned: the highest free one in zone ${zoneName(m, phys)}${unconfiguredZone(m, gfp)}`));
   if (gfp.includes('__GFP_ZERO')) cpuMemset(m, b, 0, 0, size, o);
   return b;
 }

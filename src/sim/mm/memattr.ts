@@ -32,7 +32,7 @@ import type { OpRun } from '../operation.ts';
 import { touchBuffer, type StepOutcome } from '../outcome.ts';
 import { SimError, argInt, argName, argPtr } from '../args.ts';
 import { runMaintenance } from '../arch/cache-maint.ts';
-import { archOps, zoneName } from '../arch/arch.ts';
+import { zoneName } from '../arch/arch.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { lineState } from '../hw/cpu-cache.ts';
 import { VMALLOC_BASE, type Buffer, type Machine } from '../machine.ts';
@@ -130,7 +130,7 @@ export function vmapAlias(m: Machine, name: string, b: Buffer, off: number, npag
     va,
     phys: pages[0] ?? -1,
     size: npages * PAGE_SIZE,
-    zone: zoneName(archOps(m.arch), m.kernel, pages[0] ?? 0),
+    zone: zoneName(m, pages[0] ?? 0),
     why: {
       fn: 'vmap',
       file: 'mm/vmalloc.c',
