@@ -69,6 +69,21 @@ function lowTop(config: LayoutConfig): number {
   return Math.min(low, 2 ** bits);
 }
 
+/**
+ * The top of memory swiotlb_init()'s memblock_alloc_low() may use when it is
+ * lower than the CMA area's: ARCH_LOW_ADDRESS_LIMIT. arm64 from
+ * ARCH_GATES.arm64ZoneDma30 (5.5) defines it "((arm64_dma_phys_limit ? :
+ * arm64_dma32_phys_limit) - 1)", the top of the 1 GiB ZONE_DMA, while
+ * dma_contiguous_reserve(arm64_dma32_phys_limit) keeps the CMA area below
+ * 4 GiB; from arm64ZoneDmaFirmware (5.11) both follow arm64_dma_phys_limit
+ * (lowTop). Elsewhere: no lower limit than the CMA area's.
+ */
+function poolLimit(config: LayoutConfig): number {
+  const k = kernelCode(config.kernel);
+  if (config.arch !== 'arm64' || k < ARCH_GATES.arm64ZoneDma30.code || k >= ARCH_GATES.arm64ZoneDmaFirmware.code) return Infinity;
+  return 2 ** 30;
+}
+
 export function machineLayout(config: LayoutConfig & Pick<Partial<MachineConfig>, 'iommuOff'>): MachineLayout {
   const low = lowTop(config);
   const cmaSize = pageAlign(config.cma);
@@ -81,8 +96,8 @@ export function machineLayout(config: LayoutConfig & Pick<Partial<MachineConfig>
   // riscv before 4.18 (ARCH_GATES.riscvSwiotlb, 10314e09d044) has no CONFIG_SWIOTLB: no pool, whatever swiotlb= says
   const noSwiotlb = config.arch === 'riscv' && kernelCode(config.kernel) < ARCH_GATES.riscvSwiotlb.code;
   const swiotlbSize = config.swiotlb && !noSwiotlb ? alignUp(config.swiotlb, SEGMENT) : 0;
-  // an area above 4 GiB leaves all of low memory to swiotlb
-  const swiotlbTop = aboveFits ? low : cmaBase;
+  // an area above 4 GiB leaves all of low memory to swiotlb; arm64 5.5–5.10 keeps the pool below ZONE_DMA's 1 GiB
+  const swiotlbTop = aboveFits ? low : Math.min(cmaBase, poolLimit(config));
   const swiotlbBase = swiotlbSize ? alignDown(swiotlbTop - swiotlbSize, PAGE_SIZE) : swiotlbTop;
   const k = kernelCode(config.kernel);
   // swiotlb=0 where the kernel sets up a pool anyway is the boot option swiotlb=noforce (SWIOTLB_GATES.noForce,
@@ -99,7 +114,9 @@ export function machineLayout(config: LayoutConfig & Pick<Partial<MachineConfig>
   const overflowBuffer = k >= SWIOTLB_GATES.noOverflowBuffer.code ? 0 : swiotlbSize ? swiotlbBase - IO_TLB_OVERFLOW : slab ? slab - IO_TLB_OVERFLOW : 0;
   const lowEnd = overflowBuffer || swiotlbBase;
   const high: Array<[number, number]> = aboveFits ? [[low, cmaBase], [cmaBase + cmaSize, config.ram]] : [[low, config.ram]];
-  const freeRanges: Array<[number, number]> = [[PAGE_SIZE, KERNEL_IMAGE.start], [KERNEL_IMAGE.end, lowEnd], ...high];
+  // memory between a pool kept low and the CMA area (arm64 5.5–5.10) is free
+  const between: Array<[number, number]> = !aboveFits && swiotlbTop < cmaBase ? [[swiotlbTop, cmaBase]] : [];
+  const freeRanges: Array<[number, number]> = [[PAGE_SIZE, KERNEL_IMAGE.start], [KERNEL_IMAGE.end, lowEnd], ...between, ...high];
   return { cmaBase, cmaSize, swiotlbBase, swiotlbSize, overflowBuffer, noForceSlab: slab, freeRanges };
 }
 

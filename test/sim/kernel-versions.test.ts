@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ALL_GATES, ARCH_GATES, ARM_SMMU_GATES, CMA_GATES, DEBUG_GATES, DIRECT_GATES, DMA_API_GATES, DMA_BUF_GATES, DMA_IOMMU_GATES, INTEL_IOMMU_GATES, IOMMU_GATES, IO_PGTABLE_GATES, MM_GATES, RISCV_IOMMU_GATES, SWIOTLB_GATES, iommuRefusal, kernelEras, kernelName, type Gate } from '../../src/sim/kernel-versions.ts';
 import { prepareScenario, runScenario, runStep } from '../../src/scenario/run.ts';
 import { createMachine } from '../../src/sim/machine.ts';
+import { machineLayout } from '../../src/sim/layout.ts';
 import type { RunResult, StepJson } from '../../src/scenario/result.ts';
 import { catalogueEntry, fileFor } from '../../src/sim/kernel-log/catalogue.ts';
 import { emptyOutcome } from '../../src/sim/outcome.ts';
@@ -219,6 +220,28 @@ dma_set_mask(dev, 30)
       expect(at(after, 'dma_set_mask').error).toBeNull();
     },
     zoneDma,
+  );
+  // arm64 5.5 (1a8e1cef7603) gives ARCH_LOW_ADDRESS_LIMIT "((arm64_dma_phys_limit ? : arm64_dma32_phys_limit) - 1)",
+  // the top of the new 1 GiB ZONE_DMA, so swiotlb_init()'s memblock_alloc_low() puts the pool below 1 GiB, while
+  // dma_contiguous_reserve(arm64_dma32_phys_limit) keeps the CMA area below 4 GiB. A device behind a 30-bit bus
+  // (a Raspberry Pi 4's dma-ranges) can reach the pool from 5.5; on 5.4 the slot itself is beyond its bus.
+  boundary(
+    ARCH_GATES.arm64ZoneDma30,
+    'a 32-bit device behind a 30-bit bus on 8 GiB: the pool below 4 GiB is beyond the bus and the bounced map fails with the overflow report before; the pool below 1 GiB takes the bounce after (the CMA area stays below 4 GiB)',
+    ({ before, after }) => {
+      expect(at(before, 'h =').error).toBe('DMA_MAPPING_ERROR');
+      expect(at(before, 'h =').warnings[0]).toMatch(/overflow 0x00000000fec00000\+4096 of DMA mask ffffffff bus mask 3fffffff/);
+      expect(at(after, 'h =').error).toBeNull();
+      expect(Number(at(after, 'h =').result)).toBeLessThan(2 ** 30);
+      const layout = machineLayout({ arch: 'arm64', kernel: '5.5', ram: 8 * 2 ** 30, cma: 16 * 2 ** 20, swiotlb: 4 * 2 ** 20, devices: [{ name: 'pi', busLimit: 30 }] });
+      expect(layout.cmaBase).toBeGreaterThan(2 ** 31);
+      expect(layout.swiotlbBase + layout.swiotlbSize).toBeLessThanOrEqual(2 ** 30);
+    },
+    `machine(arch=arm64, ram=8G)
+device(pi, dma_mask=32, bus_limit=30)
+b = kmalloc(4096, GFP_KERNEL)
+h = dma_map_single(pi, b, 4096, DMA_TO_DEVICE)
+`,
   );
   boundary(
     ARCH_GATES.arm64ZoneDmaFirmware,
