@@ -157,14 +157,17 @@ export const ARCH_GATES = table('arch', {
   // updates for 5.11" pull describes the result ("Previously, ZONE_DMA was set to the lowest 1GB").
   // Both sides: the v6 diff of zone_sizes_init() quoted in that reply ("-\t/* 4GB maximum for 32-bit only
   // capable devices */ … zone_size[ZONE_DMA32] = max_dma32 - min" before, a ZONE_DMA below
-  // arm64_dma_phys_limit after).
+  // arm64_dma_phys_limit after). The pool follows ZONE_DMA (layout.ts poolLimit): a later arm64 diff replaces
+  // "#define ARCH_LOW_ADDRESS_LIMIT ((arm64_dma_phys_limit ? : arm64_dma32_phys_limit) - 1)" (arch/arm64/include/
+  // asm/processor.h) by "(arm64_dma_phys_limit - 1)", so in 5.5–5.10 memblock_alloc_low() keeps swiotlb's pool below
+  // the 1 GiB ZONE_DMA while dma_contiguous_reserve(arm64_dma32_phys_limit) keeps CMA below 4 GiB.
   arm64ZoneDma30: {
     from: '5.5',
     commit: '1a8e1cef7603',
     subject: 'arm64: use both ZONE_DMA and ZONE_DMA32',
     file: 'arch/arm64/mm/init.c',
     before: 'arm64 has no ZONE_DMA (only ZONE_DMA32, arm64ZoneDma32): dma_direct_supported() needs a mask of 32 bits or more (or one reaching all RAM), and GFP_DMA means ZONE_NORMAL',
-    after: 'ZONE_DMA covers the first 1 GiB (zone_dma_bits = 30): masks down to 30 bits are supported',
+    after: 'ZONE_DMA covers the first 1 GiB (zone_dma_bits = 30): masks down to 30 bits are supported, and the swiotlb pool sits below 1 GiB (ARCH_LOW_ADDRESS_LIMIT), within reach of a 30-bit bus; the CMA area stays below 4 GiB',
     arch: 'arm64',
     verified: true,
   },
