@@ -140,7 +140,7 @@ describe('coherent allocations: reach check and retries', () => {
     expect(note(r, 'cpu, h', 'retried: the GFP_DMA retry')?.fn).toBe('dma_generic_alloc_coherent');
   });
 
-  it('x86 4.16, 33-bit coherent mask on 16 GiB: no GFP_DMA32 retry in dma_generic_alloc_coherent, swiotlb_alloc_coherent\'s page misses too, so swiotlb_alloc_buffer takes the buffer from the pool below 4 GiB; dma_free_coherent gives the slots back', () => {
+  it(`x86 4.16, 33-bit coherent mask on 16 GiB: no GFP_DMA32 retry in dma_generic_alloc_coherent, swiotlb_alloc_coherent's page misses too, so swiotlb_alloc_buffer takes the buffer from the pool below 4 GiB; dma_free_coherent gives the slots back`, () => {
     const r = run(`machine(arch=x86, ram=16G, cma=0)
 device(dev, dma_mask=33)
 cpu, h = dma_alloc_coherent(dev, 4096)
@@ -328,7 +328,7 @@ cpu, h = dma_alloc_coherent(dev, 4096)
 // arm64_dma_phys_limit)"), swiotlb_init()'s memblock_alloc_low() stays below ARCH_LOW_ADDRESS_LIMIT =
 // arm64_dma_phys_limit - 1. 6.12's zone_dma_limit (ba0fb44aed47) keeps the address instead of the bit count: the
 // same ZONE_DMA for a limit of 32 bits or less, so 6.18 is checked alongside 5.11.
-describe('arm64 from 5.11: ZONE_DMA sized by the firmware\'s dma-ranges (bus_limit)', () => {
+describe(`arm64 from 5.11: ZONE_DMA sized by the firmware's dma-ranges (bus_limit)`, () => {
   const RPI4 = `machine(arch=arm64, ram=8G)
 device(pcie, dma_mask=64, bus_limit=30)
 device(wide, dma_mask=64, bus_limit=36)

@@ -55,7 +55,7 @@ describe('iommu_map', () => {
     expect(out[3]!.result).toBe(0);
   });
 
-  it('with a 16 KiB IOMMU page size, iommu_unmap refuses a 4K-aligned range that is not 16K-aligned: __iommu_unmap\'s pr_err "unaligned: iova … size … min_pagesz 0x4000" and 0 bytes unmapped; the whole 16 KiB unmaps', () => {
+  it(`with a 16 KiB IOMMU page size, iommu_unmap refuses a 4K-aligned range that is not 16K-aligned: __iommu_unmap's pr_err "unaligned: iova … size … min_pagesz 0x4000" and 0 bytes unmapped; the whole 16 KiB unmaps`, () => {
     const { m, out } = sim('machine(arch=arm64)\niommu(smmu, pgsize=16K)\ndevice(gpu, iommu=smmu)\ndom = iommu_domain_alloc(smmu)\np = alloc_pages(GFP_KERNEL, 2)\niommu_map(dom, 0x100000, p, 16384, IOMMU_READ)\niommu_unmap(dom, 0x101000, 4096)\niommu_unmap(dom, 0x100000, 16384)\n');
     expect(out[3]!.result).toBe(0);
     expect(out[3]!.warnings).toEqual(['iommu: unaligned: iova 0x101000 size 0x1000 min_pagesz 0x4000']);

@@ -1198,7 +1198,7 @@ dma_set_mask(old, 20)
   );
   boundary(
     ARCH_GATES.x86DmaSupportedOps,
-    'x86 without swiotlb (nommu_dma_ops), dma_set_mask(20): -EIO on both sides, from the arch dma_supported() before, from nommu_dma_ops\' x86_dma_supported() after; 24 bits accepted on both',
+    `x86 without swiotlb (nommu_dma_ops), dma_set_mask(20): -EIO on both sides, from the arch dma_supported() before, from nommu_dma_ops' x86_dma_supported() after; 24 bits accepted on both`,
     ({ before, after }) => {
       for (const r of [before, after]) {
         expect(at(r, 'dma_set_mask(old, 20)').error).toBe('EIO');

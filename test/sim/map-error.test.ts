@@ -173,7 +173,7 @@ describe('x86 before 5.0 with swiotlb=0: swiotlb=noforce keeps swiotlb ops, iomm
   // swiotlb_dma_ops. swiotlb_map_page → map_single(): "if (swiotlb_force == SWIOTLB_NO_FORCE) { dev_warn_ratelimited(
   // hwdev, "Cannot do DMA to address %pa\n", &phys); return SWIOTLB_MAP_ERROR; }", swiotlb_full() returns at once
   // for SWIOTLB_NO_FORCE, and the handle is io_tlb_overflow_buffer's address (lib/swiotlb.c of 4.14)
-  it('4.14 swiotlb=noforce: "Cannot do DMA to address", the handle is the overflow buffer below the one-slab pool; iommu=off: pci-nommu\'s printk and handle 0', () => {
+  it(`4.14 swiotlb=noforce: "Cannot do DMA to address", the handle is the overflow buffer below the one-slab pool; iommu=off: pci-nommu's printk and handle 0`, () => {
     const noforce = runScenario(UNREACHABLE('x86', '8G', 32), { kernel: '4.14' });
     const h = at(noforce, 'h =');
     expect(h.warnings).toEqual([expect.stringMatching(/^nic nic: Cannot do DMA to address 0x[0-9a-f]{16}$/)]);
