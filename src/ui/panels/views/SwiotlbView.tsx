@@ -16,7 +16,7 @@ import { IO_TLB_SEGSIZE, IO_TLB_SIZE, bounceBins, bouncedAt, byteTicks, segmentR
 import type { Occupancy, SegRow } from '../../viz/swiotlb.ts';
 import { Canvas, Key, NoSnapshot, Tip, themeColors, useSelect, useWidth } from './common.tsx';
 import type { TipState } from './common.tsx';
-import { hexGrouped, sizeShort } from '../../../sim/format.ts';
+import { hexGrouped, plural, sizeShort } from '../../../sim/format.ts';
 import { OWN_CPU_MAPPED, OWN_DEVICE, OWN_WORDS } from '../../../worker/lanes.ts';
 
 const ROW_H = 16;
@@ -227,7 +227,7 @@ function SwiotlbView({ frame, summary }: ViewProps) {
         <>
           <div className="mv-head">
             <span className="mv-facts" data-testid="swiotlb-facts">
-              pool <b>{hexGrouped(sw.start)}</b>–{hexGrouped(sw.end)} ({sizeShort(sw.end - sw.start)}) · <b>{sw.nslabs}</b> slots of 2 KiB in {Math.ceil(sw.nslabs / IO_TLB_SEGSIZE)} segments · <b data-testid="swiotlb-used">{sw.used}</b> used · next-fit index <b>{sw.index}</b>
+              pool <b>{hexGrouped(sw.start)}</b>–{hexGrouped(sw.end)} ({sizeShort(sw.end - sw.start)}) · <b>{sw.nslabs}</b> slots of 2 KiB in {plural(Math.ceil(sw.nslabs / IO_TLB_SEGSIZE), 'segment')} · <b data-testid="swiotlb-used">{sw.used}</b> used · next-fit index <b>{sw.index}</b>
             </span>
           </div>
           <div className="legend">
