@@ -84,6 +84,21 @@ function poolLimit(config: LayoutConfig): number {
   return 2 ** 30;
 }
 
+/**
+ * Does boot call swiotlb_init() on this machine whatever swiotlb= says, so
+ * that swiotlb=0 can only be the boot option swiotlb=noforce (one slab)? arm64
+ * and x86 with RAM above 4 GiB (arm64's mem_init(): "max_pfn >
+ * (arm64_dma_phys_limit >> PAGE_SHIFT)"; x86's pci_swiotlb_detect_4gb(),
+ * unless iommu=off), riscv wherever it builds swiotlb (setup_arch():
+ * swiotlb_init(1)). The one owner of the rule for the layout's slab and
+ * direct.ts noForce().
+ */
+export function bootSetsUpPool(config: Pick<MachineConfig, 'arch' | 'kernel' | 'ram'> & Pick<Partial<MachineConfig>, 'iommuOff'>): boolean {
+  if (config.arch === 'riscv') return kernelCode(config.kernel) >= ARCH_GATES.riscvSwiotlb.code;
+  if (config.arch === 'x86' && config.iommuOff) return false;
+  return (config.arch === 'arm64' || config.arch === 'x86') && config.ram > SZ_4G;
+}
+
 export function machineLayout(config: LayoutConfig & Pick<Partial<MachineConfig>, 'iommuOff'>): MachineLayout {
   const low = lowTop(config);
   const cmaSize = pageAlign(config.cma);
@@ -108,8 +123,7 @@ export function machineLayout(config: LayoutConfig & Pick<Partial<MachineConfig>
   // swiotlb_init_with_tbl() the overflow buffer right below it (lib/swiotlb.c of 4.14). The slab is never used
   // (map_single() refuses first), so there is no pool to model, only the two reservations; from 4.20 (no overflow
   // buffer) the page is not modelled.
-  const setsUpPool = config.arch === 'riscv' ? !noSwiotlb : (config.arch === 'arm64' || (config.arch === 'x86' && !config.iommuOff)) && config.ram > SZ_4G;
-  const noForceSlab = !swiotlbSize && setsUpPool && k >= SWIOTLB_GATES.noForce.code && k < SWIOTLB_GATES.noOverflowBuffer.code;
+  const noForceSlab = !swiotlbSize && bootSetsUpPool(config) && k >= SWIOTLB_GATES.noForce.code && k < SWIOTLB_GATES.noOverflowBuffer.code;
   const slab = noForceSlab ? swiotlbTop - PAGE_SIZE : 0;
   const overflowBuffer = k >= SWIOTLB_GATES.noOverflowBuffer.code ? 0 : swiotlbSize ? swiotlbBase - IO_TLB_OVERFLOW : slab ? slab - IO_TLB_OVERFLOW : 0;
   const lowEnd = overflowBuffer || swiotlbBase;

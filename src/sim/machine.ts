@@ -15,7 +15,7 @@ import { createSwiotlb, type SwiotlbPool } from './dma/swiotlb.ts';
 import { createDebugState, type DebugState } from './dma/debug.ts';
 import type { DmaDir } from './events.ts';
 import { archOps, hasNonCoherentDma } from './arch/arch.ts';
-import { KERNEL_IMAGE, layoutProblem, machineLayout } from './layout.ts';
+import { KERNEL_IMAGE, layoutProblem, machineLayout, type MachineLayout } from './layout.ts';
 import { createIommuState, type IommuState } from './iommu/iommu.ts';
 import { iommuOffRefusal, iommuRefusal } from './kernel-versions.ts';
 import { armSetupIommuDmaOps } from './arch/arm-dma-iommu-setup.ts';
@@ -123,7 +123,7 @@ export interface Machine {
   ram: Ram;
   cache: CpuCache;
   free: FreeList;
-  layout: { cmaBase: number; cmaSize: number; swiotlbBase: number; swiotlbSize: number; overflowBuffer: number; noForceSlab: number };
+  layout: Omit<MachineLayout, 'freeRanges'>;
   swiotlb: SwiotlbPool | null;
   devices: Record<string, Device>;
   buffers: Buffer[];

@@ -68,12 +68,23 @@ function remap(m: Machine, phys: number, size: number): number {
   return va;
 }
 
+/** What one way of getting pages gave: the address (-1: none) and, on failure, the note that says why. */
+interface PageTry {
+  phys: number;
+  failed?: string;
+  failedWhy?: { fn: string; file: string };
+  /** The note's label (default 'out of reach'). */
+  failedNote?: string;
+  /** Nothing is tried after this failure (arm64's CMA-only path): no swiotlb pool either. */
+  final?: true;
+}
+
 /**
  * __dma_direct_alloc_pages(): the page-aligned size from CMA first
  * (dma_alloc_contiguous), else an order-sized block from the page allocator
  * below the zone the coherent mask allows; phys is -1 when neither has it.
  */
-function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): { alloc: number; order: number; limit: number; phys: number; allocSize: number; failed?: string; failedWhy?: { fn: string; file: string }; final?: true; failedNote?: string } {
+function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[], o: StepOutcome): PageTry & { alloc: number; order: number; limit: number; allocSize: number } {
   const alloc = pageAlign(size);
   const order = getOrder(alloc);
   const limit = coherentZoneLimit(m, dev);
@@ -94,7 +105,7 @@ function allocPages(m: Machine, dev: Device, size: number, gfp: readonly string[
  * ("WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)", before 6.4 "order >=
  * MAX_ORDER" with MAX_ORDER 11: the same 4 MiB) — silently with __GFP_NOWARN.
  */
-function orderTooLarge(alloc: number, order: number, gfp: readonly string[], o: StepOutcome): { phys: number; failed: string; failedWhy: { fn: string; file: string }; failedNote: string } {
+function orderTooLarge(alloc: number, order: number, gfp: readonly string[], o: StepOutcome): PageTry {
   if (!gfp.includes('__GFP_NOWARN')) observe(o, 'mm/order-too-large', `dma_alloc_coherent(${alloc}): CMA did not give the buffer, and the page allocator is asked for order ${order}, above MAX_PAGE_ORDER (${MAX_PAGE_ORDER}, 4 MiB): __alloc_pages warns once (a WARNING with a stack trace) and returns NULL`);
   return { phys: -1, failedNote: 'order too large', failedWhy: { fn: '__alloc_pages', file: 'mm/page_alloc.c' }, failed: `${sizeExact(alloc)} needs an order-${order} block and the buddy allocator has none above order ${MAX_PAGE_ORDER} (4 MiB): only CMA gives larger contiguous buffers (cma= on the machine, or a bigger area)` };
 }
@@ -113,7 +124,7 @@ function arm64CmaOnly(m: Machine, gfp: readonly string[]): boolean {
   return !gfp.includes('GFP_ATOMIC') && !gfp.includes('GFP_NOWAIT');
 }
 
-function arm64FromCma(m: Machine, dev: Device, alloc: number, gfp: readonly string[], o: StepOutcome): { phys: number; failed?: string; failedWhy?: { fn: string; file: string }; final?: true; failedNote?: string } {
+function arm64FromCma(m: Machine, dev: Device, alloc: number, gfp: readonly string[], o: StepOutcome): PageTry {
   const where = { fn: '__dma_alloc_coherent', file: 'arch/arm64/mm/dma-mapping.c' };
   const phys = dmaAllocContiguous(m, dev, alloc, gfp, o);
   if (phys < 0) {
@@ -165,7 +176,7 @@ function arm64FromCma(m: Machine, dev: Device, alloc: number, gfp: readonly stri
  * (get_coherent_dma_mask → __dma_supported, arch/arm/mm/dma-mapping.c), so a
  * page that happens to be in reach is handed out where that kernel said NULL.
  */
-function reachRetry(m: Machine, dev: Device, size: number, block: number, zoneTop: number, first: number, o: StepOutcome): { limit: number; phys: number; failed?: string; failedWhy?: { fn: string; file: string } } {
+function reachRetry(m: Machine, dev: Device, size: number, block: number, firstTop: number, first: number, o: StepOutcome): PageTry & { limit: number } {
   const mask = coherentLimit(m, dev);
   const a = archOps(m.arch);
   const k = m.kernel;
@@ -173,16 +184,16 @@ function reachRetry(m: Machine, dev: Device, size: number, block: number, zoneTo
   const oldArm64 = m.arch === 'arm64' && !since(k, ARCH_GATES.arm64ZoneDma32);
   // dma_coherent_ok(); old x86's "addr + size > dma_mask" refuses one byte more
   const ok = (p: number): boolean => p >= 0 && (oldX86 ? p + size <= mask : p + size - 1 <= mask);
-  if (first < 0 || ok(first)) return { limit: zoneTop, phys: first };
+  if (first < 0 || ok(first)) return { limit: firstTop, phys: first };
   freeRange(m.free, first, block);
   const zone = coherentGfpZone(m, dev);
   const hasDma = zoneDmaBits(m) !== null;
   const oldArm = m.arch === 'arm' && !since(k, ARCH_GATES.armDmaDirect);
   const { fn, file } = pagesFn(m);
   const tried: string[] = [`${zoneLabel(m, zone)} at ${hex(first)}`];
-  let top = zoneTop;
+  let top = firstTop;
   const attempt = (z: 'GFP_DMA' | 'GFP_DMA32' | null, test: (p: number) => boolean, what: string): number => {
-    top = z === null ? m.config.ram : zoneTopOf(m, z);
+    top = zoneTop(m, z);
     const p = allocHighest(m.free, block, block, top);
     tried.push(`${what} ${p >= 0 ? `at ${hex(p)}` : '(no free block)'}`);
     if (p >= 0 && test(p)) {
@@ -224,11 +235,6 @@ function pagesFn(m: Machine): { fn: string; file: string } {
   return { fn: '__dma_direct_alloc_pages', file: dmaFile(k, FILE) };
 }
 
-/** The top of the zone a modifier asks for on this machine (gfp_zone through zoneTop). */
-function zoneTopOf(m: Machine, z: 'GFP_DMA' | 'GFP_DMA32'): number {
-  return zoneTop(m, z);
-}
-
 /** A zone modifier and the zone it means on this architecture and kernel. */
 function zoneLabel(m: Machine, zone: 'GFP_DMA' | 'GFP_DMA32' | null): string {
   const a = archOps(m.arch);
@@ -264,12 +270,13 @@ function explainNoPages(m: Machine, p: Pages, sayNoMemory: boolean, o: StepOutco
 export function directAllocCoherent(m: Machine, dev: Device, name: string, size: number, o: StepOutcome, gfp: readonly string[] = []): DmaAllocated | null {
   const pages = allocPages(m, dev, size, gfp, o);
   const { alloc, order, allocSize } = pages;
+  // arm64's __dma_alloc() PAGE_ALIGNs the size first; x86 and riscv pass the caller's size to swiotlb
+  const poolSize = m.arch === 'arm64' ? alloc : size;
   let phys = pages.phys;
   if (phys < 0) {
     if (pages.final || !swiotlbAllocator(m)) return allocFailed(m, pages, true, o);
     explainNoPages(m, pages, true, o);
-    // arm64's __dma_alloc() PAGE_ALIGNs the size first; x86 and riscv pass the caller's size to swiotlb
-    phys = swiotlbAllocBuffer(m, dev, m.arch === 'arm64' ? alloc : size, gfp, o);
+    phys = swiotlbAllocBuffer(m, dev, poolSize, gfp, o);
     if (phys < 0) {
       o.error = 'NULL';
       return null;
@@ -286,7 +293,7 @@ export function directAllocCoherent(m: Machine, dev: Device, name: string, size:
     b = newDmaBuffer(m, name, 'coherent', LINEAR_BASE + phys, size, phys, allocSize, dev);
   }
   if (!pooled) b.order = order;
-  else b.allocSize = m.arch === 'arm64' ? alloc : size;
+  else b.allocSize = poolSize;
   o.events.push(
     allocEvent(m, 'dma_alloc_coherent', b, alloc, pooled ? poolWhy(m, dev) : {
       ...(dmaNoopOps(m) ? { fn: 'dma_noop_alloc', file: 'lib/dma-noop.c' } : { fn: 'dma_direct_alloc', file: dmaFile(m.kernel, FILE) }),
@@ -363,13 +370,10 @@ export function directAllocNoMapping(m: Machine, dev: Device, name: string, size
 // Coherent buffers from the swiotlb pool, before SWIOTLB_GATES.noCoherentPool (4.20)
 
 /**
- * Is the coherent allocator swiotlb's on this machine — so that, before 4.20
+ * Is the coherent allocator swiotlb's on this machine — its dma_map_ops are
+ * swiotlb's (direct.ts swiotlbDmaOps) — so that, before 4.20
  * (SWIOTLB_GATES.noCoherentPool), a buffer no page can give is taken from the
- * bounce pool? arm64's dma_map_ops are swiotlb's on every version before it
- * (pool or not: arm64_swiotlb_dma_ops, then the generic swiotlb_dma_ops);
- * x86 and riscv have swiotlb's ops when the kernel set up a pool (x86:
- * pci_swiotlb_detect_4gb/override; riscv from ARCH_GATES.riscvSwiotlb) or
- * when swiotlb=0 stands for swiotlb=noforce (direct.ts noForce()).
+ * bounce pool?
  */
 export function swiotlbAllocator(m: Machine): boolean {
   return !since(m.kernel, SWIOTLB_GATES.noCoherentPool) && swiotlbDmaOps(m);

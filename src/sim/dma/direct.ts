@@ -24,6 +24,7 @@ import { SZ_4G } from '../hw/memory.ts';
 import { dmaBitMask, dmaLimit, maskHex, type Device, type Machine, type SgTable } from '../machine.ts';
 import { kmallocSizeRoundup } from '../mm/buffers.ts';
 import { ARCH_GATES, DIRECT_GATES, DMA_BUF_GATES, SWIOTLB_GATES, dmaFile, kernelName, since } from '../kernel-versions.ts';
+import { bootSetsUpPool } from '../layout.ts';
 import { isSwiotlbBuffer, syncSingleForCpu, syncSingleForDevice, tblMapSingle, tblUnmapSingle } from './swiotlb.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
@@ -293,8 +294,9 @@ const FAILED: DmaMapped = { addr: DMA_MAPPING_ERROR, bounced: -1 };
  * iommu=off (machine iommu_off=true), where no swiotlb is set up at all.
  */
 export function noForce(m: Machine): boolean {
-  if (m.swiotlb || withoutSwiotlbCode(m) || m.config.iommuOff || m.kernel < SWIOTLB_GATES.noForce.code) return false;
-  return m.arch === 'arm64' || m.arch === 'riscv' || (m.arch === 'x86' && m.config.ram > SZ_4G);
+  if (m.swiotlb || m.kernel < SWIOTLB_GATES.noForce.code) return false;
+  // arm64 with all RAM inside its DMA limit sets SWIOTLB_NO_FORCE itself (mem_init's else branch)
+  return m.arch === 'arm64' || bootSetsUpPool(m.config);
 }
 
 /** arm64_dma_phys_limit: the top of ZONE_DMA, or of ZONE_DMA32 where the kernel has no ZONE_DMA (4 GiB). */

@@ -181,7 +181,7 @@ export function failedHandleCall(m: Machine, dev: Device, be: DmaBackEnd, call: 
   const none = dev.coherent ? 'a coherent device needs no cache maintenance' : 'DMA_ATTR_SKIP_CPU_SYNC: no cache maintenance';
   const k = m.kernel;
   const note = (text: string, fn: string, file: string, rule: string) => o.events.push({ kind: 'note', text, why: { fn, file, rule } });
-  if (be === 'direct' && !armDmaOps(m) && k < SWIOTLB_GATES.noOverflowBuffer.code && swiotlbDmaOps(m) && addr === v.addr) {
+  if (be === 'direct' && k < SWIOTLB_GATES.noOverflowBuffer.code && swiotlbDmaOps(m) && addr === v.addr) {
     const swiotlb = dmaFile(k, 'kernel/dma/swiotlb.c');
     const after = `${SWIOTLB_FN[call]}() finds is_swiotlb_buffer() false (the overflow buffer is not a pool slot: nothing is copied or freed) and calls only dma_mark_clean(), empty outside ia64`;
     if (m.arch !== 'arm64') {

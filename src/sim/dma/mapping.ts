@@ -44,6 +44,7 @@ import { archOps, zoneDmaBits, zoneDmaSource } from '../arch/arch.ts';
 import { armDmaOps, dmaNoopOps, swiotlbDmaOps, directMap, directMapSg, directSyncForCpu, directSyncForDevice, directSyncSg, directUnmap, directUnmapSg } from './direct.ts';
 import { directAllocCoherent, directAllocNoMapping, directAllocNoncoherent, directFreeCoherent, directFreeNoncoherent } from './coherent.ts';
 import { DMA_MAPPING_ERROR, type Attrs, type DmaAllocated, type DmaBackEnd, type DmaMapped, type SgMapped } from './map-ops.ts';
+import { IO_TLB_SIZE } from './swiotlb.ts';
 import { failedHandleCall, isFailedHandle, mapErrorText, mapErrorValue, type MapErrorValue } from './map-error.ts';
 import { who } from '../kernel-log/catalogue.ts';
 import { printk, printkOnce } from '../kernel-log/printk.ts';
@@ -530,7 +531,7 @@ type MaskVerdict = { ok: false; why: Why } | { ok: true; why: Why | null };
  * dma_supported() of a device without an IOMMU or its own ops, by era:
  * riscv 4.15's dma_noop_supported() says yes to every mask; x86 before
  * 4.17 has its own check (x86Supported); arm64's swiotlb ops before 4.20
- * measure the pool (arm64SwiotlbSupported); everything else —
+ * measure the pool (its own __swiotlb_dma_supported); everything else —
  * dma_direct_ops, and the generic swiotlb_dma_ops of x86 (from 4.17), riscv
  * (4.18) and arm64 (4.20), whose .dma_supported is dma_direct_supported —
  * asks dma_direct_supported() (directSupported).
@@ -547,7 +548,8 @@ function maskVerdict(m: Machine, bits: number): MaskVerdict {
   if (arm64Own) {
     // arm64 before 4.20: __swiotlb_dma_supported() → swiotlb_dma_supported(): "return phys_to_dma(hwdev, io_tlb_end - 1) <= mask;"
     const slab = m.layout.swiotlbSize === 0;
-    const end = slab ? m.layout.noForceSlab + 2048 - 1 : m.layout.swiotlbBase + m.layout.swiotlbSize - 1;
+    // io_tlb_end: one slab (1 << IO_TLB_SHIFT) past io_tlb_start for swiotlb=noforce, else the pool's end
+    const end = slab ? m.layout.noForceSlab + IO_TLB_SIZE - 1 : m.layout.swiotlbBase + m.layout.swiotlbSize - 1;
     if (2 ** bits - 1 >= end) return { ok: true, why: null };
     const pool = slab ? "swiotlb=noforce's one-slab pool, which mem_init() still set up because RAM goes beyond arm64_dma_phys_limit" : 'the swiotlb pool';
     return { ok: false, why: why('__swiotlb_dma_supported', `arm64 ${m.config.kernel}'s own swiotlb ops accept a mask only if it reaches the end of ${pool} (swiotlb_dma_supported(): phys_to_dma(io_tlb_end - 1) <= mask; ${hex(end)} here): a ${bits}-bit mask does not, -EIO`, 'arch/arm64/mm/dma-mapping.c') };
@@ -612,10 +614,11 @@ function directSupported(m: Machine, bits: number, ramRule: boolean): MaskVerdic
   const zoneMask = zoneBits === null ? 2 ** 32 - 1 : 2 ** zoneBits - 1;
   const minMask = Math.min(m.config.ram - PAGE_SIZE, zoneMask);
   if (2 ** bits - 1 >= minMask) return { ok: true, why: null };
+  const source = zoneDmaSource(m);
   const reach =
     zoneBits === null
       ? `${m.arch} has no CONFIG_ZONE_DMA, so a mask under 32 bits must reach the last page of RAM (min_mask = (max_pfn - 1) << PAGE_SHIFT; ${hex(m.config.ram - PAGE_SIZE)} here), which this one does not`
-      : `a ${bits}-bit mask does not cover ZONE_DMA (${zoneBits} bits on ${m.arch} ${m.config.kernel}${zoneDmaSource(m) ? `; ${zoneDmaSource(m)}` : ''}) nor all of RAM`;
+      : `a ${bits}-bit mask does not cover ZONE_DMA (${zoneBits} bits on ${m.arch} ${m.config.kernel}${source ? `; ${source}` : ''}) nor all of RAM`;
   return { ok: false, why: why('dma_direct_supported', `${reach}: dma_supported() is false, -EIO`, file) };
 }
 
