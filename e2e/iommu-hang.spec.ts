@@ -33,6 +33,8 @@ for (const vp of [
       await expect(ex).toContainText('not run: the kernel has been stuck in iommu_map');
 
       await page.getByTestId('ovr-kernel').selectOption('6.11');
+      // the re-run replaces the timeline's rows: wait until it is in before picking one
+      await expect(rows.locator(`xpath=self::*[@data-step="${step}"]`)).not.toContainText('HANG');
       await goToStep(page, 'iommu_map(dom, 0x200000');
       await expect(ex).toContainText('EINVAL');
       await page.screenshot({ path: `${SHOTS}/hang-6.11-${vp.width}.png` });
